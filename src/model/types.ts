@@ -1,0 +1,139 @@
+/**
+ * The model definition and everything the core says about it.
+ *
+ * A definition is the plain JSON object a `*.model.json` file holds (Keras vocabulary: layer `type` is the Keras
+ * class name, arguments are Keras's snake_case constructor arguments). Every front end (JSON today, Keras Python
+ * code in `python/`) produces the same `ParsedModel`: the definition, the source range of every value by path, and
+ * the diagnostics found while reading. Nothing here imports vscode or tfjs.
+ */
+
+/** Zero-based line and UTF-16 character, as VS Code counts them. */
+export interface Position {
+  line: number;
+  character: number;
+}
+export interface Range {
+  start: Position;
+  end: Position;
+}
+
+export type Severity = 'error' | 'warning' | 'information';
+
+export interface Diagnostic {
+  range: Range;
+  severity: Severity;
+  message: string;
+  /** Stable code for tests and quick fixes, e.g. `unknown-layer`, `json-syntax`, `shape`. */
+  code: string;
+  /** Definition path the diagnostic is about (`layers[1].units`), when there is one. */
+  path?: string;
+}
+
+export type LayerArgs = Record<string, unknown>;
+
+/** One layer: `type` plus Keras constructor arguments (including `name`, `input_shape`). */
+export interface LayerSpec {
+  type: string;
+  name?: string;
+  input_shape?: number[];
+  [arg: string]: unknown;
+}
+
+export interface DatasetObject {
+  name?: string;
+  validation_split?: number;
+  seed?: number;
+  /** A folder holding the four IDX files (relative to the model file). */
+  path?: string;
+  /** CSV form: a file (relative to the model file) and its label column. */
+  csv?: string;
+  label?: string;
+  /** Also evaluate on the test set after training. */
+  evaluate_test?: boolean;
+}
+export type DatasetSpec = string | DatasetObject;
+
+export interface OptimizerObject {
+  type: string;
+  label?: string;
+  [arg: string]: unknown;
+}
+export type OptimizerSpec = string | OptimizerObject;
+
+export interface CompileSpec {
+  optimizer?: OptimizerSpec;
+  loss?: string;
+  metrics?: string[];
+}
+
+export interface FitSpec {
+  epochs?: number;
+  batch_size?: number;
+  shuffle?: boolean;
+  seed?: number;
+}
+
+export interface VariantSpec {
+  label: string;
+  /** Overrides by definition path: `{ "layers[1].activation": "sigmoid", "fit.batch_size": 64 }`. */
+  set: Record<string, unknown>;
+}
+
+export interface CompareSpec {
+  optimizers?: OptimizerSpec[];
+  variants?: VariantSpec[];
+  repeats?: number;
+}
+
+export interface ModelDefinition {
+  name?: string;
+  dataset?: DatasetSpec;
+  layers: LayerSpec[];
+  compile?: CompileSpec;
+  fit?: FitSpec;
+  compare?: CompareSpec;
+}
+
+/** A path into a definition, as keys and indices: `['layers', 1, 'units']`. */
+export type DefPath = (string | number)[];
+
+/**
+ * Source ranges of a definition's values, keyed by `pathKey(path)` (`layers[1].units`; the root is `''`).
+ * `values` holds the range of the value itself; `keys` the range of the property name where the front end has one.
+ */
+export interface SourceRanges {
+  values: Map<string, Range>;
+  keys: Map<string, Range>;
+}
+
+export interface ParsedModel {
+  /** Absent when the text could not be read as a definition at all. */
+  definition?: ModelDefinition;
+  ranges: SourceRanges;
+  /** Problems found while reading (syntax, structure). Analysis adds its own. */
+  diagnostics: Diagnostic[];
+  /** Range of the whole model in its source (the whole file for JSON; the Sequential call for Python). */
+  range: Range;
+}
+
+/** Output shape with the batch dimension first as null, as Keras prints `(None, 100)`. */
+export type Shape = (number | null)[];
+
+export interface LayerSummary {
+  name: string;
+  type: string;
+  inputShape: Shape;
+  outputShape: Shape;
+  params: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+}
+
+/** The summary JSON of `model-lab summary --json` and of the results panel. */
+export interface ModelSummary {
+  name: string;
+  layers: LayerSummary[];
+  totalParams: number;
+  trainableParams: number;
+  nonTrainableParams: number;
+}

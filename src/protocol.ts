@@ -1,0 +1,157 @@
+/**
+ * Every message that crosses a process or webview boundary in Model Lab, in one place.
+ *
+ *   extension host / CLI  --WorkerRequest-->  training worker (child_process.fork of dist/worker.js)
+ *   extension host / CLI  <--WorkerEvent----  training worker
+ *   extension host        --HostToWebview-->  results panel (webview) and the standalone HTML report
+ *   extension host        <--WebviewToHost--  results panel
+ *
+ * Messages arriving from another process or the webview are untrusted: check them with the validators in
+ * `protocol-validate.ts` before acting on them.
+ */
+import type { ModelDefinition, ModelSummary } from './model/types';
+
+export type BackendName = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
+
+/** An optimizer with every Keras hyper-parameter filled in (defaults included). */
+export interface EffectiveOptimizer {
+  type: string;
+  [hyperParameter: string]: string | number | boolean;
+}
+
+export interface DatasetInfo {
+  name: string;
+  /** Where the data came from: a folder, a CSV file, `bundled sample`, or a download URL. */
+  source: string;
+  train: number;
+  validation: number;
+  test: number;
+  classNames: string[];
+  /** Shape of one example as stored, e.g. [28, 28]. */
+  exampleShape: number[];
+  task: 'classification' | 'regression';
+}
+
+export interface Evaluation {
+  /** Which split was evaluated. */
+  split: 'validation' | 'test';
+  loss: number;
+  accuracy?: number;
+  /** confusionMatrix[actual][predicted]; classification only. */
+  confusionMatrix?: number[][];
+  perClassAccuracy?: { className: string; accuracy: number; count: number }[];
+}
+
+export interface VariantInfo {
+  label: string;
+  set: Record<string, unknown>;
+}
+
+/** What one worker is asked to train. */
+export interface RunSpec {
+  runId: string;
+  label: string;
+  /** The definition to train, with the variant's overrides already applied. */
+  definition: ModelDefinition;
+  variant?: VariantInfo;
+  repeat: number;
+  seed: number;
+  backend: BackendName;
+  /** Folder relative paths in the definition (dataset.path, dataset.csv) resolve against. */
+  baseDir: string;
+  /** The user's data folder (setting or MODEL_LAB_DATA), searched before the cache. */
+  dataDir?: string;
+  /** Where downloaded datasets are cached. */
+  cacheDir: string;
+  /** Write the trained weights (tfjs format) into this folder when set. */
+  saveWeightsTo?: string;
+}
+
+export type WorkerRequest = { type: 'start'; run: RunSpec } | { type: 'stop' };
+
+export type WorkerEvent =
+  | {
+      type: 'started';
+      runId: string;
+      backend: string;
+      dataset: DatasetInfo;
+      summary: ModelSummary;
+      optimizer: EffectiveOptimizer;
+      epochs: number;
+      batchesPerEpoch: number;
+    }
+  | { type: 'progress'; runId: string; message: string; fraction?: number }
+  | { type: 'batch'; runId: string; epoch: number; batch: number; batches: number; loss: number; accuracy?: number }
+  | { type: 'epoch'; runId: string; epoch: number; logs: Record<string, number>; epochMs: number }
+  | { type: 'evaluation'; runId: string; evaluation: Evaluation }
+  | { type: 'finished'; runId: string; status: 'completed' | 'cancelled' | 'failed'; error?: string; durationMs: number };
+
+/** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
+export interface RunResult {
+  runId: string;
+  label: string;
+  optimizer: EffectiveOptimizer;
+  status: RunStatus;
+  error?: string;
+  variant?: VariantInfo;
+  repeat: number;
+  seed: number;
+  /** Keras epoch logs: loss, accuracy, val_loss, val_accuracy (whatever the loss and metrics give). */
+  history: Record<string, number[]>;
+  evaluation?: Evaluation;
+  testEvaluation?: Evaluation;
+  epochMs: number[];
+  durationMs: number;
+  backend: string;
+  /** Epochs asked for, to draw progress and the x axis before they finish. */
+  epochs: number;
+  /** Live progress of the current epoch; absent once finished. */
+  progress?: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number };
+  /** Folder of saved tfjs weights, when saving was enabled. */
+  weightsPath?: string;
+}
+
+/** A training or comparison session: the `--json` output of the CLI and the record stored under `.model-lab/runs/`. */
+export interface RunRecord {
+  version: 1;
+  id: string;
+  kind: 'train' | 'compare';
+  createdAt: string;
+  /** Workspace-relative (or absolute) path of the model file, when there is one. */
+  modelFile?: string;
+  definition: ModelDefinition;
+  model: ModelSummary;
+  dataset?: DatasetInfo;
+  backend: string;
+  runs: RunResult[];
+  /** True while any run is queued or running. */
+  active?: boolean;
+}
+
+/** A line of the run history list. */
+export interface RecordListItem {
+  id: string;
+  kind: 'train' | 'compare';
+  createdAt: string;
+  modelName: string;
+  runs: number;
+  bestValAccuracy?: number;
+}
+
+// ---- Results panel -------------------------------------------------------------------------------------------
+
+export type HostToWebview =
+  | { type: 'show'; record: RunRecord; history: RecordListItem[]; pinned: RunRecord[] }
+  | { type: 'update'; record: RunRecord }
+  | { type: 'history'; history: RecordListItem[] }
+  | { type: 'notice'; level: 'info' | 'error'; message: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'stop'; runId?: string }
+  | { type: 'openRecord'; id: string }
+  | { type: 'pinRecord'; id: string; pinned: boolean }
+  | { type: 'export'; format: 'csv' | 'json' }
+  | { type: 'savePng'; chart: string; dataUrl: string };

@@ -1,0 +1,42 @@
+/**
+ * A step engine performs optimizer steps on a built model. The training loop (`loop.ts`) owns batching, epochs,
+ * logs, validation and stopping; an engine owns only "one step on one batch". Two engines exist:
+ *  - `stock`: tf.layers model + Keras-compatible optimizer through tfjs autodiff (works for every layer);
+ *  - `fused` (`fast/`): hand-written forward/backward for Dense stacks with fused optimizer updates, chosen
+ *    automatically when the model qualifies. It must give the same numbers as `stock` within float tolerance.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { EffectiveOptimizer } from '../protocol';
+
+/** The tfjs namespace in use: the bundled @tensorflow/tfjs (wasm/cpu) or @tensorflow/tfjs-node when it loads. */
+export type TF = typeof tfjs;
+
+export interface EngineContext {
+  tf: TF;
+  /** Built by `build-model.ts` with seeded initializers; engines train its weights (and must leave them trained). */
+  model: tfjs.LayersModel;
+  optimizer: EffectiveOptimizer;
+  /** Keras loss name: sparse_categorical_crossentropy, categorical_crossentropy, binary_crossentropy, mse, mae. */
+  loss: string;
+  /** Whether `accuracy` is tracked (classification). */
+  accuracy: boolean;
+}
+
+export interface StepResult {
+  /** Mean loss over the batch, computed before the update (as Keras reports it). */
+  loss: tfjs.Scalar;
+  /** Number of correct predictions in the batch, when accuracy is tracked. */
+  correct?: tfjs.Scalar;
+}
+
+export interface StepEngine {
+  readonly name: string;
+  /** One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them. */
+  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult;
+  /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
+  sync(): void;
+  dispose(): void;
+}
+
+/** Returns an engine for this model, or undefined when it does not apply (the loop then falls back to `stock`). */
+export type EngineFactory = (ctx: EngineContext) => StepEngine | undefined;
