@@ -38,4 +38,22 @@ export interface DataRequest {
   mirror?: string;
   onProgress?: (message: string, fraction?: number) => void;
   signal?: AbortSignal;
+  /** The compile loss (Keras name); decides classification vs regression for a numeric CSV label column. */
+  loss?: string;
+  /** Expected checksums of the Fashion-MNIST files by base name (no .gz); defaults to the published ones. */
+  checksums?: Record<string, FileChecksum>;
+  /** System-wide dataset folders searched last; defaults to Debian's /usr/share/datasets/fashion-mnist. */
+  systemDirs?: string[];
+  /** Abort a download that receives no bytes for this long (default 30 s). */
+  stallTimeoutMs?: number;
+}
+
+/** How to recognise a genuine copy of a dataset file: either hash may match (Debian recompressed the .gz files). */
+export interface FileChecksum {
+  /** MD5 of the gzip-compressed file as the upstream project publishes it. */
+  md5Gz?: string;
+  /** SHA-256 of the uncompressed IDX bytes. */
+  sha256?: string;
+  /** Number of examples the file holds, checked when reading. */
+  count?: number;
 }

@@ -1,0 +1,188 @@
+/**
+ * A CSV file as a dataset: a header row, numeric feature columns and one label column (`dataset.label`).
+ * Text labels become classes (sorted, then numbered); numeric labels are classes or regression targets depending
+ * on the loss. Every error names the file line and the column, since that is what the user has to go and fix.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import { parse, type CsvError } from 'csv-parse';
+import { DataError, throwIfAborted } from './errors';
+import type { LoadedDataset } from './types';
+
+export interface CsvOptions {
+  /** The label column's name, as in the header. */
+  label: string;
+  /** Keras loss name: crossentropies and hinge losses mean classification, mse/mae and friends regression. */
+  loss?: string;
+  /** Dataset name to report; defaults to the file name. */
+  name?: string;
+  signal?: AbortSignal;
+}
+
+const REGRESSION_LOSSES = new Set([
+  'mse',
+  'mae',
+  'mape',
+  'msle',
+  'mean_squared_error',
+  'mean_absolute_error',
+  'mean_absolute_percentage_error',
+  'mean_squared_logarithmic_error',
+  'huber',
+  'log_cosh',
+]);
+
+/** Missing-value spellings people and pandas write; an empty cell is the usual one. */
+const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
+
+export function taskFromLoss(loss: string | undefined): 'classification' | 'regression' | undefined {
+  if (!loss) return undefined;
+  return REGRESSION_LOSSES.has(loss.toLowerCase()) ? 'regression' : 'classification';
+}
+
+export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDataset> {
+  await checkReadable(file);
+  const parser = createReadStream(file).pipe(
+    parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
+  );
+
+  let header: string[] | undefined;
+  let labelCol = -1;
+  const features: number[] = [];
+  const labels: { text: string; line: number }[] = [];
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      // info.lines is where the record ends; a quoted field may span lines, so step back to where it starts.
+      const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
+      if (!header) {
+        header = record;
+        labelCol = header.indexOf(opts.label);
+        if (labelCol < 0) {
+          throw new DataError(
+            `${file}:${line}: there is no column named "${opts.label}" (the header has ${header.map((h) => `"${h}"`).join(', ')}); set dataset.label to the label column's name.`,
+            'spec',
+          );
+        }
+        if (header.length < 2) {
+          throw new DataError(`${file}:${line}: the header has only the label column "${opts.label}"; add at least one feature column.`);
+        }
+        continue;
+      }
+      if (record.length !== header.length) {
+        throw new DataError(
+          `${file}:${line}: this row has ${record.length} value${record.length === 1 ? '' : 's'} but the header has ${header.length} columns; give every row exactly one value per column.`,
+        );
+      }
+      if (labels.length % 10_000 === 0) throwIfAborted(opts.signal, `Reading ${file}`);
+      for (let c = 0; c < record.length; c++) {
+        const cell = record[c];
+        const where = `${file}:${line}: column ${c + 1} ("${header[c]}")`;
+        if (MISSING.has(cell.toLowerCase())) {
+          throw new DataError(`${where} has a missing value${cell ? ` ("${cell}")` : ''}; fill it in or remove the row.`);
+        }
+        if (c === labelCol) {
+          labels.push({ text: cell, line });
+        } else if (NUMBER.test(cell)) {
+          features.push(Number(cell));
+        } else {
+          throw new DataError(
+            `${where} holds "${truncate(cell)}", which is not a number; feature columns must be numeric (only the label column "${opts.label}" may hold text).`,
+          );
+        }
+      }
+    }
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    throw parseError(file, e);
+  }
+
+  if (!header) {
+    throw new DataError(`${file} is empty; it needs a header row naming the columns, then one row per example.`);
+  }
+  if (labels.length === 0) {
+    throw new DataError(`${file} has a header row but no data rows; add one row per example below the header.`);
+  }
+  const featureCount = header.length - 1;
+  const { y, classNames, task } = encodeLabels(file, header[labelCol], labelCol, labels, taskFromLoss(opts.loss), opts.loss);
+  return {
+    name: opts.name ?? basename(file),
+    source: file,
+    exampleShape: [featureCount],
+    scale: 1,
+    classNames,
+    task,
+    train: { x: Float32Array.from(features), y, count: labels.length },
+  };
+}
+
+function encodeLabels(
+  file: string,
+  column: string,
+  labelCol: number,
+  labels: { text: string; line: number }[],
+  taskFromLossName: 'classification' | 'regression' | undefined,
+  loss: string | undefined,
+): { y: Int32Array | Float32Array; classNames: string[]; task: 'classification' | 'regression' } {
+  const where = (line: number) => `${file}:${line}: column ${labelCol + 1} ("${column}")`;
+  const firstText = labels.find((l) => !NUMBER.test(l.text));
+  const firstFraction = firstText ? undefined : labels.find((l) => !Number.isInteger(Number(l.text)));
+
+  if (taskFromLossName === 'regression' || (taskFromLossName === undefined && !firstText && firstFraction)) {
+    if (firstText) {
+      throw new DataError(
+        `${where(firstText.line)} holds "${truncate(firstText.text)}", but the loss ${loss} needs numeric targets; use numbers in the label column or a classification loss such as sparse_categorical_crossentropy.`,
+      );
+    }
+    return { y: Float32Array.from(labels, (l) => Number(l.text)), classNames: [], task: 'regression' };
+  }
+  if (firstFraction) {
+    throw new DataError(
+      `${where(firstFraction.line)} holds ${firstFraction.text}, but the loss ${loss} needs class labels; use whole numbers or names for classes, or a regression loss such as mse.`,
+    );
+  }
+  // Classes in sorted order (numerically when every label is a number), numbered from 0 as Keras expects.
+  let classNames: string[];
+  let keyOf: (text: string) => string;
+  if (firstText) {
+    keyOf = (t) => t;
+    classNames = [...new Set(labels.map((l) => l.text))].sort();
+  } else {
+    keyOf = (t) => String(Number(t));
+    classNames = [...new Set(labels.map((l) => Number(l.text)))].sort((a, b) => a - b).map(String);
+  }
+  const ids = new Map(classNames.map((name, i) => [name, i]));
+  return { y: Int32Array.from(labels, (l) => ids.get(keyOf(l.text))!), classNames, task: 'classification' };
+}
+
+async function checkReadable(file: string): Promise<void> {
+  try {
+    const s = await stat(file);
+    if (!s.isFile()) throw new DataError(`${file} is a folder, not a CSV file; set dataset.csv to the file itself.`, 'spec');
+  } catch (e) {
+    if (e instanceof DataError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new DataError(
+      code === 'ENOENT'
+        ? `${file} does not exist; check dataset.csv (it is relative to the model file's folder).`
+        : `Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`,
+      'not-found',
+    );
+  }
+}
+
+function parseError(file: string, e: unknown): DataError {
+  const err = e as Partial<CsvError> & { lines?: number };
+  if (err.code && String(err.code).startsWith('CSV_')) {
+    // csv-parse says "... at line N"; the position goes in front, like every other CSV error.
+    const message = String(err.message).replace(/\s+at line \d+\.?$/, '').replace(/:.*$/, '');
+    return new DataError(`${file}:${err.lines ?? '?'}: the CSV is malformed (${message.toLowerCase()}); check its quotes and separators.`);
+  }
+  const code = (e as NodeJS.ErrnoException).code;
+  return new DataError(`Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`, 'not-found');
+}
+
+function truncate(text: string): string {
+  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+}

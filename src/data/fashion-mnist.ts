@@ -1,0 +1,117 @@
+/**
+ * Finds Fashion-MNIST on this machine, or downloads it into the cache, and reads it.
+ * Search order: the spec's `path` (relative to the model file), the user's data folder (and its `fashion-mnist`
+ * subfolder), the download cache, then system folders (Debian's dataset-fashion-mnist).
+ */
+import { join, resolve } from 'node:path';
+import { DataError, throwIfAborted } from './errors';
+import { downloadFiles, DownloadError } from './download';
+import {
+  APPROX_GZ_BYTES,
+  DEBIAN_FASHION_MNIST_DIR,
+  FASHION_MNIST_CHECKSUMS,
+  FASHION_MNIST_CLASSES,
+  IDX_FILES,
+  IDX_ROLES,
+  KERAS_MIRROR,
+  type IdxRole,
+} from './fashion-mnist-files';
+import { findIdxFiles, readIdxDataset } from './idx-folder';
+import type { DataRequest, LoadedDataset } from './types';
+
+const OTHER_WAYS =
+  'install it with "sudo apt-get install dataset-fashion-mnist", put the four files in a folder and set modelLab.dataFolder or MODEL_LAB_DATA to it';
+const HOW_TO_GET = `${OTHER_WAYS}, or connect to the internet so Model Lab can download it`;
+
+/** Where downloads go and are looked for. */
+export function fashionMnistCacheDir(cacheDir: string): string {
+  return join(cacheDir, 'fashion-mnist');
+}
+
+/** The folders searched, in order (duplicates removed). */
+export function fashionMnistFolders(req: DataRequest): string[] {
+  const dirs: string[] = [];
+  if (req.spec.path) dirs.push(resolve(req.baseDir, req.spec.path));
+  if (req.dataDir) dirs.push(resolve(req.dataDir), resolve(req.dataDir, 'fashion-mnist'));
+  dirs.push(fashionMnistCacheDir(resolve(req.cacheDir)));
+  dirs.push(...(req.systemDirs ?? [DEBIAN_FASHION_MNIST_DIR]));
+  return [...new Set(dirs)];
+}
+
+export interface Located {
+  dir: string;
+  files: Record<IdxRole, string>;
+}
+
+export interface LocateResult {
+  found?: Located;
+  /** Every folder searched, with how many of the four files it had (for the not-found message). */
+  searched: { dir: string; present: number }[];
+}
+
+/** The first folder holding all four files. */
+export async function locateFashionMnist(req: DataRequest): Promise<LocateResult> {
+  const searched: LocateResult['searched'] = [];
+  for (const dir of fashionMnistFolders(req)) {
+    const files = await findIdxFiles(dir);
+    const present = IDX_ROLES.filter((r) => files[r]).length;
+    searched.push({ dir, present });
+    if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched };
+  }
+  return { searched };
+}
+
+export async function loadFashionMnist(req: DataRequest): Promise<LoadedDataset> {
+  throwIfAborted(req.signal, 'Loading Fashion-MNIST');
+  const { found, searched } = await locateFashionMnist(req);
+  if (found) {
+    req.onProgress?.(`Reading Fashion-MNIST from ${found.dir}`);
+    return read(req, found.files, found.dir);
+  }
+  const mirror = req.mirror ?? process.env.MODEL_LAB_MIRROR ?? KERAS_MIRROR;
+  const cache = fashionMnistCacheDir(resolve(req.cacheDir));
+  // Files a previous, interrupted download already verified stay; fetch only the rest.
+  const cached = await findIdxFiles(cache);
+  const missing = IDX_ROLES.filter((r) => !cached[r]).map((r) => `${IDX_FILES[r]}.gz`);
+  try {
+    await downloadFiles({
+      baseUrl: mirror,
+      files: missing,
+      destDir: cache,
+      checksums: req.checksums ?? FASHION_MNIST_CHECKSUMS,
+      weights: APPROX_GZ_BYTES,
+      label: 'Fashion-MNIST',
+      otherWay: OTHER_WAYS,
+      onProgress: req.onProgress,
+      signal: req.signal,
+      stallTimeoutMs: req.stallTimeoutMs,
+    });
+  } catch (e) {
+    if (!(e instanceof DownloadError)) throw e;
+    throw new DataError(
+      `Fashion-MNIST is not in ${describeSearched(searched)}, and downloading it failed (${e.reason} for ${e.url}); ${HOW_TO_GET}.`,
+      'not-found',
+    );
+  }
+  const files = await findIdxFiles(cache);
+  return read(req, files as Record<IdxRole, string>, mirror);
+}
+
+function read(req: DataRequest, files: Record<IdxRole, string>, source: string): Promise<LoadedDataset> {
+  const checks = req.checksums ?? FASHION_MNIST_CHECKSUMS;
+  return readIdxDataset(files, {
+    name: 'fashion-mnist',
+    source,
+    classNames: FASHION_MNIST_CLASSES,
+    trainCount: checks[IDX_FILES.trainImages]?.count,
+    testCount: checks[IDX_FILES.testImages]?.count,
+    rows: 28,
+    cols: 28,
+  });
+}
+
+function describeSearched(searched: LocateResult['searched']): string {
+  const parts = searched.map((s) => (s.present > 0 ? `${s.dir} (only ${s.present} of the 4 files)` : s.dir));
+  if (parts.length <= 1) return parts.join('');
+  return `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}`;
+}

@@ -1,0 +1,52 @@
+import { DataError, formatCount } from './errors';
+import { createRng } from './rng';
+import type { Split } from './types';
+
+export { createRng, type Rng } from './rng';
+
+/**
+ * Holds out `fraction` of the examples for validation, chosen by a seeded shuffle (Keras's `validation_split`
+ * takes the last examples instead; a seeded pick keeps classes mixed when a file is sorted by class).
+ * Validation gets round(count × fraction) examples: 12,000 of 60,000 for 0.2. Both parts keep file order, so
+ * the same seed gives the same split on every machine and `shuffle: false` still means "in file order".
+ */
+export function splitValidation(
+  split: Split,
+  exampleSize: number,
+  fraction: number,
+  seed: number,
+): { train: Split; validation: Split } {
+  if (!(fraction >= 0 && fraction < 1)) {
+    throw new DataError(`validation_split must be at least 0 and below 1, not ${fraction}; 0.2 keeps a fifth for validation.`, 'spec');
+  }
+  const n = split.count;
+  const validationCount = Math.round(n * fraction);
+  const trainCount = n - validationCount;
+  if (trainCount < 1) {
+    throw new DataError(
+      `The dataset has only ${formatCount(n)} example${n === 1 ? '' : 's'}, too few to keep any for training after a validation split of ${fraction}; add data or lower validation_split.`,
+      'spec',
+    );
+  }
+  const order = createRng(seed).shuffle(Uint32Array.from({ length: n }, (_, i) => i));
+  const trainIdx = order.subarray(0, trainCount).sort();
+  const validationIdx = order.subarray(trainCount).sort();
+  return {
+    train: gather(split, exampleSize, trainIdx),
+    validation: gather(split, exampleSize, validationIdx),
+  };
+}
+
+/** A new split holding the given examples (copied, so the source can be released). */
+export function gather(split: Split, exampleSize: number, indices: ArrayLike<number>): Split {
+  const count = indices.length;
+  const x = split.x instanceof Float32Array ? new Float32Array(count * exampleSize) : new Uint8Array(count * exampleSize);
+  const y =
+    split.y instanceof Float32Array ? new Float32Array(count) : split.y instanceof Int32Array ? new Int32Array(count) : new Uint8Array(count);
+  for (let i = 0; i < count; i++) {
+    const src = indices[i];
+    x.set(split.x.subarray(src * exampleSize, (src + 1) * exampleSize), i * exampleSize);
+    y[i] = split.y[src];
+  }
+  return { x, y, count };
+}
