@@ -34,6 +34,8 @@ for (const t of nodeTargets.filter((t) => existsSync(t.entry))) {
     outfile: t.out,
     platform: 'node',
     target: 'node20',
+    // Prefer ES module entries: jsonc-parser's UMD main cannot be bundled (it requires files dynamically).
+    mainFields: ['module', 'main'],
     format: 'cjs',
     // vscode is provided by the host; tfjs-node is optional and native, loaded at run time when present.
     external: ['vscode', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'],

@@ -114,6 +114,11 @@ export interface ParsedModel {
   diagnostics: Diagnostic[];
   /** Range of the whole model in its source (the whole file for JSON; the Sequential call for Python). */
   range: Range;
+  /**
+   * Set when a front end could read only part of the model (a Python layer built in a loop, a custom loss): why,
+   * in a few words. The definition then holds what was read, so it can be shown but must not be trained.
+   */
+  incomplete?: string;
 }
 
 /** Output shape with the batch dimension first as null, as Keras prints `(None, 100)`. */

@@ -1,0 +1,100 @@
+/**
+ * The one way CLI commands read a model file: `.py` through the Keras Python front end (one model per
+ * `keras.Sequential`), anything else as a `.model.json` definition. Refuses missing, empty, binary or oversized
+ * files with one clear line.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { analyze, type Analysis } from '../model/analyze';
+import { parseModelJson } from '../model/parse-json';
+import { MAX_MODEL_BYTES, unreadableText } from '../model/read-limits';
+import type { Diagnostic, ParsedModel } from '../model/types';
+import { EXIT, UserError, type CliIO } from './io';
+
+export interface LoadedModels {
+  /** The path as the user gave it, for messages. */
+  file: string;
+  absolutePath: string;
+  /** Folder relative dataset paths resolve against. */
+  baseDir: string;
+  text: string;
+  kind: 'json' | 'python';
+  /** One for JSON; one per Sequential model for Python (possibly none). */
+  models: ParsedModel[];
+}
+
+export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promise<LoadedModels> {
+  const absolutePath = resolve(io.cwd, file);
+  let size: number;
+  try {
+    const s = await stat(absolutePath);
+    if (s.isDirectory()) throw new UserError(`${file} is a folder; give a .model.json or Keras .py file.`, EXIT.invalid);
+    size = s.size;
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UserError(code === 'ENOENT' ? `${file} does not exist; check the path.` : `cannot read ${file} (${code ?? String(e)}).`, EXIT.invalid);
+  }
+  if (size > MAX_MODEL_BYTES) throw new UserError(`${file}: ${unreadableText('', size)}`, EXIT.invalid);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(absolutePath);
+  } catch (e) {
+    throw new UserError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, EXIT.invalid);
+  }
+  // A byte-order mark is not part of the text (editors hide it too), so positions stay the editor's.
+  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  const refusal = unreadableText(text, bytes.length);
+  if (refusal) throw new UserError(`${file}: ${refusal}`, EXIT.invalid);
+
+  const kind = extname(absolutePath).toLowerCase() === '.py' ? 'python' : 'json';
+  const models = kind === 'python' ? await parsePython(text) : [parseModelJson(text)];
+  return { file, absolutePath, baseDir: dirname(absolutePath), text, kind, models };
+}
+
+async function parsePython(text: string): Promise<ParsedModel[]> {
+  // Loaded on demand: the Python front end brings a tree-sitter wasm that JSON users never need.
+  const { parsePythonModels } = await import('../model/python/index');
+  return parsePythonModels(text);
+}
+
+/** The model a single-model command (train, export) works on: the first, with a note when there are more. */
+export function firstModel(loaded: LoadedModels): { model: ParsedModel; note?: string } {
+  const [model] = loaded.models;
+  if (!model) {
+    throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
+  }
+  const note =
+    loaded.models.length > 1 ? `${loaded.file} defines ${loaded.models.length} models; using the first (${model.definition?.name ?? 'sequential'}).` : undefined;
+  return { model, note };
+}
+
+/** `file:line:col: error: message`, 1-based as compilers print it. */
+export function diagnosticLine(file: string, d: Diagnostic): string {
+  const severity = d.severity === 'information' ? 'info' : d.severity;
+  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${severity}: ${d.message}`;
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === 'error');
+}
+
+/** Analyses every model of a loaded file. */
+export function analyzeAll(loaded: LoadedModels): Analysis[] {
+  return loaded.models.map(analyze);
+}
+
+/** Every diagnostic of a file's models once (a Python syntax error may be seen by two models), in order. */
+export function fileDiagnostics(analyses: readonly Analysis[]): Diagnostic[] {
+  const seen = new Set<string>();
+  const out: Diagnostic[] = [];
+  for (const a of analyses) {
+    for (const d of a.diagnostics) {
+      const key = `${d.range.start.line}:${d.range.start.character}:${d.severity}:${d.message}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      out.push(d);
+    }
+  }
+  return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+}

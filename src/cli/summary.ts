@@ -1,0 +1,41 @@
+/**
+ * `model-lab summary <file> [--json]`: Keras's model.summary() text, or the summary JSON. An invalid file prints its
+ * problems as `check` does and exits 2.
+ */
+import { formatSummary } from '../model/summary-format';
+import { EXIT, UserError, type Command } from './io';
+import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile } from './load-model';
+
+const USAGE = `Usage: model-lab summary <file> [--json]
+
+Prints the Keras model.summary() of <file> (.model.json or Keras .py).
+  --json   the summary as JSON (an array when a .py file defines several models)`;
+
+export const summary: Command = async (args, io) => {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE + '\n');
+    return EXIT.ok;
+  }
+  const json = args.includes('--json');
+  const rest = args.filter((a) => a !== '--json');
+  const unknown = rest.find((a) => a.startsWith('-'));
+  if (unknown) throw new UserError(`unknown option '${unknown}'.\n${USAGE}`, EXIT.invalid);
+  if (rest.length !== 1) throw new UserError(`give exactly one model file.\n${USAGE}`, EXIT.invalid);
+
+  const loaded = await loadModelFile(rest[0], io);
+  if (loaded.models.length === 0) throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
+  const analyses = analyzeAll(loaded);
+  const diagnostics = fileDiagnostics(analyses);
+  // Problems go to stderr so that stdout stays the summary alone (and valid JSON with --json).
+  for (const d of diagnostics) io.err(diagnosticLine(loaded.file, d) + '\n');
+  const summaries = analyses.map((a) => a.summary);
+  if (hasErrors(diagnostics) || summaries.some((s) => s === undefined)) return EXIT.invalid;
+
+  if (json) {
+    const value = loaded.kind === 'python' && summaries.length > 1 ? summaries : summaries[0];
+    io.out(JSON.stringify(value, null, 2) + '\n');
+  } else {
+    io.out(summaries.map((s) => formatSummary(s!)).join('\n'));
+  }
+  return EXIT.ok;
+};

@@ -1,0 +1,35 @@
+/**
+ * The activations Model Lab accepts: the Keras names that TensorFlow.js layers can also run
+ * (node_modules/@tensorflow/tfjs-layers/dist/keras_format/activation_config: `activationOptions`).
+ * Keras's `exponential` and `leaky_relu` are missing there, so they are not offered.
+ */
+export interface ActivationInfo {
+  /** One line for hovers and completion. */
+  doc: string;
+  /** The name tfjs-layers registers it under, when it differs from the Keras name. */
+  tfjsName?: string;
+}
+
+export const ACTIVATIONS: Readonly<Record<string, ActivationInfo>> = {
+  relu: { doc: 'Rectified linear unit: max(0, x). The usual default for hidden layers.' },
+  sigmoid: { doc: 'Logistic sigmoid 1 / (1 + e^-x): squashes to (0, 1); the output for binary classification.' },
+  softmax: { doc: 'Turns a vector into probabilities that sum to 1; the output for multi-class classification.' },
+  tanh: { doc: 'Hyperbolic tangent: squashes to (-1, 1), zero-centred.' },
+  linear: { doc: 'Identity (no activation): the output for regression.' },
+  elu: { doc: 'Exponential linear unit: x for x > 0, e^x - 1 below; smooth near zero.' },
+  selu: { doc: 'Scaled ELU: self-normalising when used with lecun_normal initialisation.' },
+  softplus: { doc: 'log(1 + e^x): a smooth version of relu.' },
+  softsign: { doc: 'x / (1 + |x|): like tanh with gentler tails.' },
+  swish: { doc: 'x · sigmoid(x) (also called SiLU): smooth, non-monotonic.' },
+  gelu: { doc: 'Gaussian error linear unit: x · Φ(x), the exact form (Keras approximate=False).' },
+  hard_sigmoid: { doc: 'Piecewise-linear approximation of sigmoid: cheap to compute.', tfjsName: 'hardSigmoid' },
+  relu6: { doc: 'relu capped at 6: min(max(0, x), 6).' },
+  mish: { doc: 'x · tanh(softplus(x)): smooth, non-monotonic.' },
+};
+
+export const ACTIVATION_NAMES: readonly string[] = Object.keys(ACTIVATIONS);
+
+/** The identifier to pass to tfjs-layers for a Keras activation name. */
+export function tfjsActivation(name: string): string {
+  return ACTIVATIONS[name]?.tfjsName ?? name;
+}

@@ -1,0 +1,30 @@
+import { thousands } from '../format';
+import type { LayerDef } from './layer-def';
+
+export const BatchNormalization: LayerDef = {
+  type: 'BatchNormalization',
+  defaultName: 'batch_normalization',
+  doc: 'Normalises each channel with the batch mean and variance (moving averages at inference), then scales by gamma and shifts by beta.',
+  positionalArgs: ['axis', 'momentum', 'epsilon', 'center', 'scale'],
+  args: {
+    axis: { schema: { type: 'integer', const: -1, description: 'Axis of the channels; Model Lab supports the last axis (-1).' }, default: -1 },
+    momentum: { schema: { type: 'number', minimum: 0, maximum: 1, description: 'Momentum of the moving mean and variance.' }, default: 0.99 },
+    epsilon: { schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' }, default: 0.001 },
+    center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
+    scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
+  },
+  required: [],
+  outputShape: (input) => ({ shape: [...input] }),
+  params: (input, args) => {
+    const c = input[input.length - 1];
+    const learned = [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);
+    const trainable = learned.length * c;
+    const nonTrainable = 2 * c;
+    const parts = [...learned, 'moving mean', 'moving variance'].map((p) => `${thousands(c)} ${p}`);
+    return {
+      trainable,
+      nonTrainable,
+      arithmetic: `${parts.join(' + ')} = ${thousands(trainable + nonTrainable)} (${thousands(nonTrainable)} non-trainable)`,
+    };
+  },
+};

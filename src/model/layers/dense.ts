@@ -1,0 +1,20 @@
+import { activationArg, activationOf, positiveInt, useBiasArg, weightsAndBiases } from './common';
+import type { LayerDef } from './layer-def';
+
+export const Dense: LayerDef = {
+  type: 'Dense',
+  defaultName: 'dense',
+  doc: 'Fully connected layer: every output unit is a weighted sum of all inputs plus a bias, then the activation.',
+  positionalArgs: ['units'],
+  args: {
+    units: { schema: positiveInt('Number of output units (neurons).') },
+    activation: activationArg("Activation applied to the output; none (linear) when omitted.", 'linear'),
+    use_bias: useBiasArg,
+  },
+  required: ['units'],
+  // Keras applies Dense to the last axis, so (None, 28, 28) stays 3-D.
+  outputShape: (input, args) => ({ shape: [...input.slice(0, -1), args.units as number] }),
+  params: (input, args) =>
+    weightsAndBiases([input[input.length - 1], args.units as number], args.units as number, args.use_bias !== false),
+  activationOf,
+};

@@ -1,0 +1,44 @@
+/**
+ * What one layer type must know. Adding a layer to Model Lab is adding one `LayerDef` file and one line in
+ * `registry.ts`: the schema (completion, hover, validation), shapes, parameter counts, summary names and the Python
+ * front end all read it from there.
+ */
+import type { LayerArgs } from '../types';
+
+/** A JSON-schema fragment (draft-07) with the description VS Code shows on hover and completion. */
+export type JsonSchema = Record<string, unknown>;
+
+export interface ArgDef {
+  schema: JsonSchema;
+  /** Keras's default, shown in hovers and used for shapes when the argument is absent. */
+  default?: unknown;
+}
+
+/** Output shape of one example (no batch dimension), or why the layer cannot take its input. */
+export type ShapeResult = { shape: number[] } | { error: string; arg?: string };
+
+export interface ParamCount {
+  trainable: number;
+  nonTrainable: number;
+  /** The count as a person would work it out: `784 × 100 weights + 100 biases = 78,500`. */
+  arithmetic: string;
+}
+
+export interface LayerDef {
+  /** Keras class name, the `type` in a definition. */
+  type: string;
+  /** Keras's default layer name before the per-type counter: `dense`, `max_pooling2d`. */
+  defaultName: string;
+  /** One line for hovers. */
+  doc: string;
+  /** Argument names in the order Keras's Python constructor takes them positionally. */
+  positionalArgs: readonly string[];
+  /** This layer's own arguments (the common `name`, `input_shape`, `trainable` are added by the registry). */
+  args: Readonly<Record<string, ArgDef>>;
+  required: readonly string[];
+  /** `args` already passed the schema; `input` is one example's shape (no batch dimension). */
+  outputShape(input: readonly number[], args: LayerArgs): ShapeResult;
+  params(input: readonly number[], args: LayerArgs): ParamCount;
+  /** The activation the layer applies, for hover docs. */
+  activationOf?(args: LayerArgs): string | undefined;
+}

@@ -1,0 +1,49 @@
+/**
+ * Every layer type Model Lab knows, one entry each. To add a layer: write its `LayerDef` next to these and list it
+ * here; the schema, diagnostics, shapes, summaries, hovers and the Python front end pick it up.
+ */
+import { Activation } from './activation';
+import { BatchNormalization } from './batch-normalization';
+import { Conv2D } from './conv2d';
+import { Dense } from './dense';
+import { Dropout } from './dropout';
+import { Flatten } from './flatten';
+import { GlobalAveragePooling2D } from './global-average-pooling2d';
+import type { ArgDef, LayerDef } from './layer-def';
+import { AveragePooling2D, MaxPooling2D } from './pooling2d';
+import { Reshape } from './reshape';
+
+export const LAYERS: readonly LayerDef[] = [
+  Dense,
+  Flatten,
+  Dropout,
+  Activation,
+  Reshape,
+  Conv2D,
+  MaxPooling2D,
+  AveragePooling2D,
+  GlobalAveragePooling2D,
+  BatchNormalization,
+];
+
+export const LAYER_TYPES: readonly string[] = LAYERS.map((l) => l.type);
+
+const byType = new Map(LAYERS.map((l) => [l.type, l]));
+
+export function layerDef(type: string): LayerDef | undefined {
+  return byType.get(type);
+}
+
+/** Arguments every Keras layer takes. */
+export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
+  name: { schema: { type: 'string', minLength: 1, description: "The layer's name in summaries; Keras's default is the snake_case type with a counter (dense, dense_1)." } },
+  input_shape: {
+    schema: {
+      type: 'array',
+      items: { type: 'integer', minimum: 1 },
+      minItems: 1,
+      description: 'Shape of one input example without the batch dimension, e.g. [28, 28]; only on the first layer.',
+    },
+  },
+  trainable: { schema: { type: 'boolean', description: 'Whether training updates this layer’s weights.' }, default: true },
+};

@@ -1,0 +1,121 @@
+/**
+ * Keras optimizers: aliases, class names and Keras 2.x defaults (keras-reference.md), so every part shows and
+ * trains the optimizer the user would get from Keras.
+ */
+import type { EffectiveOptimizer } from '../protocol';
+import type { OptimizerSpec } from './types';
+
+export interface OptimizerDef {
+  /** Keras class name. */
+  type: string;
+  /** Keras string alias for `compile(optimizer=...)`. */
+  alias: string;
+  doc: string;
+  /** Every hyper-parameter with its Keras default, in Keras's constructor order. */
+  defaults: Readonly<Record<string, number | boolean>>;
+  /** One line per hyper-parameter for hovers and the schema. */
+  params: Readonly<Record<string, string>>;
+}
+
+const LR = 'Step size of each update.';
+const EPS = 'Small constant for numerical stability.';
+
+export const OPTIMIZERS: readonly OptimizerDef[] = [
+  {
+    type: 'SGD',
+    alias: 'sgd',
+    doc: 'Stochastic gradient descent, optionally with (Nesterov) momentum.',
+    defaults: { learning_rate: 0.01, momentum: 0.0, nesterov: false },
+    params: { learning_rate: LR, momentum: 'Fraction of the previous update added to the next (0 = none).', nesterov: 'Use Nesterov momentum.' },
+  },
+  {
+    type: 'RMSprop',
+    alias: 'rmsprop',
+    doc: 'Divides the gradient by a running average of its recent magnitude.',
+    defaults: { learning_rate: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false },
+    params: { learning_rate: LR, rho: 'Decay rate of the moving average of squared gradients.', momentum: 'Momentum.', epsilon: EPS, centered: 'Normalise by the estimated variance of the gradient.' },
+  },
+  {
+    type: 'Adam',
+    alias: 'adam',
+    doc: 'Adaptive moment estimation: momentum plus per-weight step sizes.',
+    defaults: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+    params: { learning_rate: LR, beta_1: 'Decay rate of the first-moment (mean) estimate.', beta_2: 'Decay rate of the second-moment (variance) estimate.', epsilon: EPS, amsgrad: 'Use the AMSGrad variant.' },
+  },
+  {
+    type: 'Adagrad',
+    alias: 'adagrad',
+    doc: 'Per-weight step sizes that shrink with the sum of past squared gradients.',
+    defaults: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+    params: { learning_rate: LR, initial_accumulator_value: 'Starting value of the accumulators.', epsilon: EPS },
+  },
+  {
+    type: 'Adamax',
+    alias: 'adamax',
+    doc: 'Adam with the infinity norm in place of the second moment.',
+    defaults: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+    params: { learning_rate: LR, beta_1: 'Decay rate of the first-moment estimate.', beta_2: 'Decay rate of the weighted infinity norm.', epsilon: EPS },
+  },
+  {
+    type: 'Adadelta',
+    alias: 'adadelta',
+    doc: 'Adapts step sizes from a moving window of updates.',
+    defaults: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
+    params: { learning_rate: LR, rho: 'Decay rate.', epsilon: EPS },
+  },
+];
+
+export const OPTIMIZER_TYPES: readonly string[] = OPTIMIZERS.map((o) => o.type);
+export const OPTIMIZER_ALIASES: readonly string[] = OPTIMIZERS.map((o) => o.alias);
+
+/** Finds an optimizer by alias or class name, case-insensitively (`'sgd'`, `'SGD'`, `'RMSProp'`). */
+export function optimizerDef(name: string): OptimizerDef | undefined {
+  const lower = name.toLowerCase();
+  return OPTIMIZERS.find((o) => o.alias === lower || o.type.toLowerCase() === lower);
+}
+
+/** Keras's `compile()` default. */
+export const DEFAULT_OPTIMIZER = 'rmsprop';
+
+/**
+ * The optimizer with every Keras default filled in and `type` as the Keras class name. Unknown names keep their
+ * type and given arguments (analysis reports them); `label` is presentation, not a hyper-parameter, so it is dropped.
+ * Keras 2.x's deprecated `lr` is read as `learning_rate`.
+ */
+export function effectiveOptimizer(spec?: OptimizerSpec): EffectiveOptimizer {
+  const given = spec ?? DEFAULT_OPTIMIZER;
+  const name = typeof given === 'string' ? given : String(given.type ?? '');
+  const def = optimizerDef(name);
+  const out: EffectiveOptimizer = { type: def?.type ?? name };
+  if (def) Object.assign(out, def.defaults);
+  if (typeof given === 'object' && given !== null) {
+    for (const [k, v] of Object.entries(given)) {
+      if (k === 'type' || k === 'label') continue;
+      const key = k === 'lr' ? 'learning_rate' : k;
+      if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out[key] = v;
+    }
+  }
+  return out;
+}
+
+/**
+ * A short name for charts and tables: the user's `label`, else the class name with the arguments that differ from
+ * Keras's defaults: `SGD`, `SGD(lr=0.1)`, `SGD(momentum=0.9, nesterov)`.
+ */
+export function optimizerLabel(spec?: OptimizerSpec): string {
+  if (typeof spec === 'object' && spec !== null && typeof spec.label === 'string' && spec.label.trim() !== '') {
+    return spec.label;
+  }
+  const eff = effectiveOptimizer(spec);
+  const def = optimizerDef(eff.type);
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(eff)) {
+    if (k === 'type') continue;
+    if (def && def.defaults[k] === v) continue;
+    const name = k === 'learning_rate' ? 'lr' : k;
+    if (v === true) parts.push(name);
+    else if (v === false) parts.push(`${name}=False`);
+    else parts.push(`${name}=${v}`);
+  }
+  return parts.length ? `${eff.type}(${parts.join(', ')})` : eff.type;
+}

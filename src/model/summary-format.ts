@@ -1,0 +1,77 @@
+/** `model.summary()` as Keras 2.x prints it for a Sequential model (line_length 65, columns at 29 and 55). */
+import { formatShape, thousands } from './format';
+import type { LayerInfo } from './infer';
+import type { ModelSummary } from './types';
+
+const LINE = 65;
+const POSITIONS = [29, 55, 65];
+
+/**
+ * Keras pads every row with spaces to 65 columns; Model Lab trims the trailing spaces (they are invisible and editors
+ * strip them), which is the only difference from Keras's text.
+ */
+export function formatSummary(summary: ModelSummary): string {
+  const lines: string[] = [];
+  lines.push(`Model: "${summary.name}"`);
+  lines.push('_'.repeat(LINE));
+  lines.push(...row(['Layer (type)', 'Output Shape', 'Param #']));
+  lines.push('='.repeat(LINE));
+  for (const l of summary.layers) {
+    lines.push(...row([`${l.name} (${l.type})`, formatShape(l.outputShape), String(l.params)]));
+    lines.push('');
+  }
+  lines.push('='.repeat(LINE));
+  lines.push(`Total params: ${thousands(summary.totalParams)}`);
+  lines.push(`Trainable params: ${thousands(summary.trainableParams)}`);
+  lines.push(`Non-trainable params: ${thousands(summary.nonTrainableParams)}`);
+  lines.push('_'.repeat(LINE));
+  return lines.join('\n') + '\n';
+}
+
+/** Keras's print_row: each field cut to its column (less 2 spaces), continuing on extra lines when too long. */
+function row(fields: string[]): string[] {
+  const left = [...fields];
+  const out: string[] = [];
+  while (left.some((f) => f.length > 0)) {
+    let line = '';
+    for (let col = 0; col < left.length; col++) {
+      const start = col > 0 ? POSITIONS[col - 1] : 0;
+      const space = col !== POSITIONS.length - 1 ? 2 : 0;
+      let cutoff = POSITIONS[col] - start - space;
+      let fit = left[col].slice(0, cutoff);
+      // Keras prefers to break a long tuple after "),", "},", "],", "',".
+      const breaks = ['),', '},', '],', "',"].map((b) => (fit.indexOf(b) >= 0 ? fit.indexOf(b) + b.length : -1)).filter((c) => c >= 0);
+      if (breaks.length) {
+        cutoff = Math.min(...breaks);
+        fit = fit.slice(0, cutoff);
+      }
+      if (col === 0) line += ' ';
+      line += fit + ' '.repeat(space);
+      left[col] = left[col].slice(cutoff);
+      line += ' '.repeat(Math.max(0, POSITIONS[col] - line.length));
+    }
+    out.push(line.trimEnd());
+  }
+  return out;
+}
+
+/** The summary JSON from analysed layers (all of which have shapes). */
+export function toModelSummary(name: string, layers: readonly LayerInfo[]): ModelSummary {
+  const summaryLayers = layers.map((l) => ({
+    name: l.name,
+    type: l.type,
+    inputShape: l.inputShape ?? [],
+    outputShape: l.outputShape ?? [],
+    params: l.params,
+    trainableParams: l.trainable,
+    nonTrainableParams: l.nonTrainable,
+  }));
+  const sum = (f: (l: LayerInfo) => number) => layers.reduce((a, l) => a + f(l), 0);
+  return {
+    name,
+    layers: summaryLayers,
+    totalParams: sum((l) => l.params),
+    trainableParams: sum((l) => l.trainable),
+    nonTrainableParams: sum((l) => l.nonTrainable),
+  };
+}

@@ -1,0 +1,144 @@
+/** `model-lab summary` and `model-lab check`, run in-process through main() with a fake CliIO. */
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { main } from '../../src/cli';
+
+const dir = mkdtempSync(join(tmpdir(), 'model-lab-cli-'));
+const write = (name: string, text: string | Buffer) => {
+  writeFileSync(join(dir, name), text);
+  return name;
+};
+
+async function run(...argv: string[]) {
+  let out = '';
+  let err = '';
+  const code = await main(argv, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    cwd: dir,
+    env: {},
+    signal: new AbortController().signal,
+  });
+  return { code, out, err };
+}
+
+const GOOD = `{
+  // the tutorial model
+  "dataset": "fashion-mnist",
+  "layers": [
+    { "type": "Flatten", "input_shape": [28, 28] },
+    { "type": "Dense", "units": 100, "activation": "relu" },
+    { "type": "Dense", "units": 10, "activation": "softmax" },
+  ],
+}`;
+
+test('summary prints the Keras text and exits 0', async () => {
+  const r = await run('summary', write('good.model.json', GOOD));
+  assert.equal(r.code, 0);
+  assert.equal(r.err, '');
+  const lines = r.out.split('\n');
+  assert.equal(lines[0], 'Model: "sequential"');
+  assert.equal(lines[6], ' dense (Dense)               (None, 100)               78500');
+  assert.ok(lines.includes('Total params: 79,510'));
+});
+
+test('summary --json prints the summary object', async () => {
+  const r = await run('summary', 'good.model.json', '--json');
+  assert.equal(r.code, 0);
+  const s = JSON.parse(r.out);
+  assert.equal(s.totalParams, 79510);
+  assert.deepEqual(s.layers[1], { name: 'dense', type: 'Dense', inputShape: [null, 784], outputShape: [null, 100], params: 78500, trainableParams: 78500, nonTrainableParams: 0 });
+});
+
+const BAD = `{
+  "dataset": "fashion-mnist",
+  "layers": [
+    { "type": "Flatten" },
+    { "type": "Dense2", "units": 100 },
+    { "type": "Dense", "units": 10, "input_shape": [3] }
+  ]
+}`;
+
+test('check prints file:line:col: severity: message and exits 2 on errors', async () => {
+  const r = await run('check', write('bad.model.json', BAD));
+  assert.equal(r.code, 2);
+  assert.deepEqual(r.out.trimEnd().split('\n'), [
+    "bad.model.json:5:15: error: Unknown layer type 'Dense2'; did you mean 'Dense'?",
+    "bad.model.json:6:37: warning: input_shape only counts on the first layer; Keras ignores it on layers[2], so remove it.",
+  ]);
+});
+
+test('check exits 0 with warnings only, and confirms a clean file', async () => {
+  const warn = write('warn.model.json', '{ "layers": [ { "type": "Dense", "units": 1, "activation": "softmax", "input_shape": [3] } ], "compile": { "loss": "mse" } }');
+  const r = await run('check', warn);
+  assert.equal(r.code, 0);
+  assert.match(r.out, /^warn\.model\.json:1:60: warning: softmax over a single unit/);
+  const clean = await run('check', 'good.model.json');
+  assert.equal(clean.code, 0);
+  assert.equal(clean.out, 'good.model.json: no problems (79,510 params).\n');
+});
+
+test('summary of an invalid file prints the same lines (on stderr) and exits 2', async () => {
+  const r = await run('summary', 'bad.model.json');
+  assert.equal(r.code, 2);
+  assert.equal(r.out, '');
+  assert.match(r.err, /^bad\.model\.json:5:15: error: Unknown layer type 'Dense2'/);
+});
+
+test('missing file, folder, empty, binary, oversized: one line, exit 2', async () => {
+  mkdirSync(join(dir, 'folder.model.json'));
+  const cases: [string, RegExp][] = [
+    ['nope.model.json', /^model-lab check: nope\.model\.json does not exist; check the path\.\n$/],
+    ['folder.model.json', /is a folder/],
+    [write('empty.model.json', ''), /is empty/],
+    [write('bin.model.json', Buffer.from([0x7b, 0x00, 0x01, 0x7d])), /binary/],
+    [write('big.model.json', Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)), /larger than the 5 MB/],
+  ];
+  for (const [file, message] of cases) {
+    const r = await run('check', file);
+    assert.equal(r.code, 2, file);
+    assert.match(r.err, message);
+    assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+  }
+});
+
+test('a syntax error is positioned, 1-based', async () => {
+  const r = await run('check', write('syntax.model.json', '{\n  "layers": [\n    { "type": "Dense" "units": 3, "input_shape": [2] }\n  ]\n}'));
+  assert.equal(r.code, 2);
+  assert.equal(r.out, "syntax.model.json:3:23: error: A ',' is missing between these items.\n");
+});
+
+test('a byte-order mark does not shift columns', async () => {
+  const r = await run('check', write('bom.model.json', '\uFEFF{ "layers": [ { "type": "Dense2" } ] }'));
+  assert.match(r.out, /^bom\.model\.json:1:25: error: Unknown layer type/);
+});
+
+test('usage errors exit 2; --help exits 0', async () => {
+  assert.equal((await run('check')).code, 2);
+  assert.equal((await run('summary', 'a', 'b')).code, 2);
+  assert.equal((await run('summary', 'good.model.json', '--yaml')).code, 2);
+  const help = await run('check', '--help');
+  assert.equal(help.code, 0);
+  assert.match(help.out, /^Usage: model-lab check/);
+});
+
+test('a Keras .py file goes through the Python front end', async () => {
+  const py = write(
+    'model.py',
+    [
+      'from tensorflow import keras',
+      'model = keras.Sequential([',
+      '    keras.layers.Flatten(input_shape=(28, 28)),',
+      "    keras.layers.Dense(100, activation='relu'),",
+      "    keras.layers.Dense(10, activation='softmax'),",
+      '])',
+      '',
+    ].join('\n'),
+  );
+  const r = await run('summary', py, '--json');
+  assert.equal(r.code, 0, r.err);
+  assert.equal(JSON.parse(r.out).totalParams, 79510);
+});

@@ -1,0 +1,47 @@
+/** The committed JSON schema is what the registry generates, and it serves VS Code completion. */
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { ACTIVATION_NAMES, buildSchema, LAYERS, type JsonSchema } from '../../src/model';
+
+const committed = readFileSync(join(__dirname, '..', '..', 'schemas', 'model.schema.json'), 'utf8');
+
+test('schemas/model.schema.json equals buildSchema() (run scripts/gen-schema.ts after changing the registry)', () => {
+  assert.equal(committed, JSON.stringify(buildSchema(), null, 2) + '\n');
+});
+
+test('every layer type is offered with a description, and each has its own argument schema', () => {
+  const schema = buildSchema() as { definitions: Record<string, JsonSchema> };
+  const typeEnum = ((schema.definitions.layer.properties as Record<string, JsonSchema>).type.enum as string[]);
+  assert.deepEqual(typeEnum, LAYERS.map((l) => l.type));
+  for (const layer of LAYERS) {
+    const def = schema.definitions[`layer.${layer.type}`];
+    assert.ok(def, layer.type);
+    assert.equal(def.additionalProperties, false);
+    const props = def.properties as Record<string, JsonSchema>;
+    for (const arg of [...layer.positionalArgs.filter((a) => a !== 'noise_shape'), 'name', 'input_shape']) {
+      assert.ok(props[arg], `${layer.type}.${arg}`);
+    }
+    for (const [name, p] of Object.entries(props)) assert.ok(typeof p.description === 'string' && p.description.length > 5, `${layer.type}.${name} has no description`);
+  }
+  const dense = schema.definitions['layer.Dense'].properties as Record<string, JsonSchema>;
+  assert.deepEqual(dense.activation.enum, [...ACTIVATION_NAMES]);
+});
+
+test('only activations tfjs-layers can run are offered', () => {
+  for (const a of ['exponential', 'leaky_relu']) assert.ok(!ACTIVATION_NAMES.includes(a));
+  for (const a of ['relu', 'sigmoid', 'softmax', 'tanh', 'linear', 'elu', 'selu', 'softplus', 'softsign', 'swish', 'gelu', 'hard_sigmoid']) {
+    assert.ok(ACTIVATION_NAMES.includes(a), a);
+  }
+});
+
+test('the positional argument order follows the Keras constructors', () => {
+  const byType = Object.fromEntries(LAYERS.map((l) => [l.type, l.positionalArgs]));
+  assert.deepEqual(byType.Dense, ['units']);
+  assert.deepEqual(byType.Conv2D, ['filters', 'kernel_size', 'strides', 'padding']);
+  assert.deepEqual(byType.Dropout.slice(0, 1), ['rate']);
+  assert.deepEqual(byType.Reshape, ['target_shape']);
+  assert.deepEqual(byType.MaxPooling2D, ['pool_size', 'strides', 'padding']);
+  assert.deepEqual(byType.Activation, ['activation']);
+});
