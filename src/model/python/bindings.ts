@@ -1,0 +1,143 @@
+/**
+ * Where each name in a script gets its value. Model Lab resolves a name only when the script gives it exactly one
+ * value, by a plain `NAME = expression` (a constant, in practice): a name assigned twice, a loop variable or a
+ * function parameter depends on how the script runs. Scopes are not separated: the same name bound in two functions
+ * counts as two bindings, which errs on the side of not guessing.
+ */
+import type { Node } from 'web-tree-sitter';
+import { walk } from './syntax';
+
+export type BindingKind = 'assignment' | 'parameter' | 'loop' | 'import' | 'other';
+
+export interface Binding {
+  kind: BindingKind;
+  /** The name's occurrence where it is bound. */
+  target: Node;
+  /** For a plain assignment, the expression assigned. */
+  value?: Node;
+}
+
+export class Bindings {
+  private readonly byName = new Map<string, Binding[]>();
+
+  constructor(root: Node) {
+    for (const node of walk(root)) this.visit(node);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  get(name: string): Binding[] {
+    return this.byName.get(name) ?? [];
+  }
+
+  /** The single expression assigned to `name`, or why there is none. */
+  constant(name: string): { value: Node } | { reason: string } {
+    const found = this.get(name);
+    if (found.length === 0) return { reason: `'${name}' is not defined in this file` };
+    if (found.length > 1) return { reason: `'${name}' is assigned more than once` };
+    const [b] = found;
+    if (b.kind === 'assignment' && b.value) return { value: b.value };
+    if (b.kind === 'parameter') return { reason: `'${name}' is a function parameter` };
+    if (b.kind === 'loop') return { reason: `'${name}' is a loop variable` };
+    if (b.kind === 'import') return { reason: `'${name}' is imported from another module` };
+    return { reason: `'${name}' only gets its value when the script runs` };
+  }
+
+  private add(name: Node, kind: BindingKind, value?: Node): void {
+    const list = this.byName.get(name.text) ?? [];
+    list.push({ kind, target: name, value });
+    this.byName.set(name.text, list);
+  }
+
+  /** Every identifier a target pattern binds (`a`, `a, b`, `(a, [b, c])`, `*rest`). */
+  private addTargets(target: Node, kind: BindingKind): void {
+    if (target.type === 'identifier') this.add(target, kind);
+    else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'tuple', 'list',
+      'expression_list', 'parenthesized_expression'].includes(target.type)) {
+      for (const c of target.namedChildren) if (c) this.addTargets(c, kind);
+    }
+    // Attributes and subscripts (`self.x = …`, `a[0] = …`) bind no name.
+  }
+
+  private visit(node: Node): void {
+    switch (node.type) {
+      case 'assignment': {
+        const left = node.childForFieldName('left');
+        let right = node.childForFieldName('right');
+        // `a = b = 1` nests: the value is the innermost right-hand side.
+        while (right?.type === 'assignment') right = right.childForFieldName('right');
+        if (left?.type === 'identifier') this.add(left, right ? 'assignment' : 'other', right ?? undefined);
+        else if (left) this.addTargets(left, 'other');
+        break;
+      }
+      case 'augmented_assignment': {
+        const left = node.childForFieldName('left');
+        if (left) this.addTargets(left, 'other');
+        break;
+      }
+      case 'for_statement':
+      case 'for_in_clause': {
+        const left = node.childForFieldName('left');
+        if (left) this.addTargets(left, 'loop');
+        break;
+      }
+      case 'named_expression': {
+        const name = node.childForFieldName('name');
+        if (name) this.add(name, 'other');
+        break;
+      }
+      case 'as_pattern': {
+        const alias = node.childForFieldName('alias');
+        if (alias) this.addTargets(alias.type === 'as_pattern_target' ? alias.namedChild(0) ?? alias : alias, 'other');
+        break;
+      }
+      case 'function_definition':
+      case 'class_definition': {
+        const name = node.childForFieldName('name');
+        if (name) this.add(name, 'other');
+        if (node.type === 'function_definition') {
+          const params = node.childForFieldName('parameters');
+          if (params) this.addParameters(params);
+        }
+        break;
+      }
+      case 'lambda': {
+        const params = node.childForFieldName('parameters');
+        if (params) this.addParameters(params);
+        break;
+      }
+      case 'aliased_import': {
+        const alias = node.childForFieldName('alias');
+        if (alias) this.add(alias, 'import');
+        break;
+      }
+      case 'import_statement':
+      case 'import_from_statement':
+        for (const name of node.childrenForFieldName('name')) {
+          if (name?.type === 'dotted_name') {
+            const first = node.type === 'import_statement' ? name.namedChild(0) : name.namedChild(name.namedChildCount - 1);
+            if (first) this.add(first, 'import');
+          }
+        }
+        break;
+      case 'except_clause':
+      case 'global_statement':
+      case 'nonlocal_statement':
+        for (const c of node.namedChildren) if (c?.type === 'identifier') this.add(c, 'other');
+        break;
+    }
+  }
+
+  private addParameters(params: Node): void {
+    for (const p of params.namedChildren) {
+      if (!p) continue;
+      if (p.type === 'identifier') this.add(p, 'parameter');
+      else {
+        const name = p.childForFieldName('name') ?? p.namedChildren.find((c) => c?.type === 'identifier');
+        if (name?.type === 'identifier') this.add(name, 'parameter');
+      }
+    }
+  }
+}

@@ -1,0 +1,32 @@
+/** What reading one model accumulates: source ranges by path, diagnostics, and whether the model was cut short. */
+import type { Node } from 'web-tree-sitter';
+import { pathKey } from '../paths';
+import type { DefPath, Diagnostic, Range, Severity } from '../types';
+import { rangeOf } from './syntax';
+
+export class Collector {
+  readonly values = new Map<string, Range>();
+  readonly keys = new Map<string, Range>();
+  readonly diagnostics: Diagnostic[] = [];
+  /** Why part of the model could not be read, when it could not. */
+  incomplete?: string;
+
+  value(path: DefPath, range: Range): void {
+    this.values.set(pathKey(path), range);
+  }
+
+  key(path: DefPath, range: Range): void {
+    this.keys.set(pathKey(path), range);
+  }
+
+  /** Ranges a reader returned relative to `base`. */
+  addRanges(base: DefPath, values: [DefPath, Range][], keys: [DefPath, Range][] = []): void {
+    for (const [p, r] of values) this.value([...base, ...p], r);
+    for (const [p, r] of keys) this.key([...base, ...p], r);
+  }
+
+  report(at: Node | Range, severity: Severity, code: string, message: string, path?: DefPath): void {
+    const range = 'start' in at ? at : rangeOf(at);
+    this.diagnostics.push({ range, severity, code, message, ...(path ? { path: pathKey(path) } : {}) });
+  }
+}

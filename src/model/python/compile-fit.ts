@@ -1,0 +1,149 @@
+/**
+ * `model.compile(...)` and `model.fit(...)` read into the definition's `compile`, `fit` and `dataset`.
+ * What Model Lab would train differently if it guessed (a custom loss, an optimizer object it cannot read) marks
+ * the model incomplete; what it merely ignores (callbacks, verbose) is said in an information diagnostic.
+ */
+import type { Node } from 'web-tree-sitter';
+import { optimizerDef } from '../optimizers';
+import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
+import type { Collector } from './collector';
+import { callArgs, rangeOf, unwrap, type KeywordArg } from './syntax';
+import { readValue, resolveName, type ReadContext } from './values';
+
+const UNREADABLE = 'python-unreadable';
+const IGNORED = 'python-ignored';
+
+/** Positional parameters of Keras's `compile` and `fit`, in order. */
+const COMPILE_PARAMS = ['optimizer', 'loss', 'metrics'];
+const FIT_PARAMS = ['x', 'y', 'batch_size', 'epochs', 'verbose', 'callbacks', 'validation_split', 'validation_data', 'shuffle'];
+/** Arguments that do not change what is trained or how it is measured. */
+const HARMLESS = new Set(['x', 'y', 'verbose', 'run_eagerly', 'jit_compile', 'steps_per_execution', 'workers', 'use_multiprocessing', 'max_queue_size']);
+
+interface Arg {
+  name: string;
+  value: Node;
+  keyword?: Node;
+}
+
+function namedArgs(call: Node, params: string[], out: Collector): Arg[] {
+  const args = callArgs(call);
+  const list: Arg[] = [];
+  args.positional.forEach((value, i) => {
+    if (i < params.length) list.push({ name: params[i], value });
+  });
+  args.keywords.forEach((kw: KeywordArg) => list.push({ name: kw.name, value: kw.value, keyword: kw.nameNode }));
+  for (const s of args.splats) {
+    out.report(s, 'information', UNREADABLE, 'Model Lab cannot read unpacked arguments statically; write the arguments out to have them used here.');
+  }
+  return list;
+}
+
+export function readCompile(call: Node, ctx: ReadContext, out: Collector): CompileSpec {
+  const compile: CompileSpec = {};
+  out.value(['compile'], rangeOf(call));
+  for (const arg of namedArgs(call, COMPILE_PARAMS, out)) {
+    const path: DefPath = ['compile', arg.name];
+    if (arg.keyword) out.key(path, rangeOf(arg.keyword));
+    if (arg.name === 'optimizer') {
+      const opt = readOptimizer(arg.value, ctx, out);
+      if (opt !== undefined) compile.optimizer = opt;
+      continue;
+    }
+    if (arg.name !== 'loss' && arg.name !== 'metrics') {
+      if (!HARMLESS.has(arg.name)) {
+        out.report(arg.keyword ?? arg.value, 'information', IGNORED, `Model Lab ignores compile's '${arg.name}' when it trains this model.`);
+      }
+      continue;
+    }
+    const v = readValue(arg.value, ctx);
+    if (!v.ok) {
+      const what = arg.name === 'loss' ? 'the loss' : 'these metrics';
+      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read ${what} statically: ${v.reason}; use one of Keras's loss and metric names to train the model here.`, path);
+      if (arg.name === 'loss') out.incomplete ??= `the loss cannot be read: ${v.reason}`;
+      continue;
+    }
+    out.addRanges(path, v.ranges);
+    if (arg.name === 'loss') compile.loss = v.value as string;
+    else compile.metrics = (Array.isArray(v.value) ? v.value : [v.value]) as string[];
+  }
+  return compile;
+}
+
+/** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
+function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
+  const path: DefPath = ['compile', 'optimizer'];
+  const use = unwrap(node);
+  let n = use;
+  // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
+  for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
+    const c = ctx.bindings.constant(n.text);
+    if ('reason' in c) break;
+    n = unwrap(c.value);
+  }
+  const fn = n.type === 'call' ? n.childForFieldName('function') : null;
+  const name = fn ? resolveName(fn, ctx) : undefined;
+  const m = name ? /^keras\.optimizers\.(\w+)$/.exec(name) : null;
+  if (!m) {
+    const v = readValue(node, ctx);
+    if (v.ok && typeof v.value === 'string') {
+      out.addRanges(path, v.ranges);
+      return v.value;
+    }
+    const reason = v.ok ? 'it is not an optimizer name' : v.reason;
+    out.report(v.ok ? node : v.node, 'information', UNREADABLE, `Model Lab cannot read this optimizer statically: ${reason}; write keras.optimizers.X(...) or a name like 'adam' in the call.`, path);
+    out.incomplete ??= `the optimizer cannot be read: ${reason}`;
+    return undefined;
+  }
+
+  const def = optimizerDef(m[1]);
+  const opt: OptimizerObject = { type: def?.type ?? m[1] };
+  out.value(path, rangeOf(use));
+  const order = def ? Object.keys(def.defaults) : ['learning_rate'];
+  for (const arg of namedArgs(n, order, out)) {
+    if (arg.name === 'name') continue; // a label for TensorBoard, not a hyper-parameter
+    // Keras 2 still accepts the deprecated `lr`; it is the learning rate.
+    const key = arg.name === 'lr' ? 'learning_rate' : arg.name;
+    const v = readValue(arg.value, ctx);
+    if (!v.ok) {
+      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read this optimizer argument statically: ${v.reason}; write the number in the call to train the model here.`, [...path, key]);
+      out.incomplete ??= `the optimizer's ${key} cannot be read: ${v.reason}`;
+      continue;
+    }
+    opt[key] = v.value;
+    out.addRanges([...path, key], v.ranges);
+    if (arg.keyword) out.key([...path, key], rangeOf(arg.keyword));
+  }
+  return opt;
+}
+
+export interface FitResult {
+  fit: FitSpec;
+  validationSplit?: number;
+  /** The training data argument, to tell which dataset it comes from. */
+  x?: Node;
+}
+
+export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult {
+  const result: FitResult = { fit: {} };
+  out.value(['fit'], rangeOf(call));
+  for (const arg of namedArgs(call, FIT_PARAMS, out)) {
+    if (arg.name === 'x') result.x = arg.value;
+    if (HARMLESS.has(arg.name)) continue;
+    const path: DefPath = arg.name === 'validation_split' ? ['dataset', 'validation_split'] : ['fit', arg.name];
+    if (!['epochs', 'batch_size', 'shuffle', 'validation_split'].includes(arg.name)) {
+      const why = arg.name === 'validation_data' ? ' and validates on its own seeded split (validation_split)' : '';
+      out.report(arg.keyword ?? arg.value, 'information', IGNORED, `Model Lab ignores fit's '${arg.name}' when it trains this model${why}.`);
+      continue;
+    }
+    const v = readValue(arg.value, ctx);
+    if (!v.ok) {
+      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read '${arg.name}' statically: ${v.reason}; it trains with its default until the value is written in the call.`, path);
+      continue;
+    }
+    out.addRanges(path, v.ranges);
+    if (arg.keyword) out.key(path, rangeOf(arg.keyword));
+    if (arg.name === 'validation_split') result.validationSplit = v.value as number;
+    else (result.fit as Record<string, unknown>)[arg.name] = v.value;
+  }
+  return result;
+}

@@ -1,0 +1,302 @@
+/**
+ * A definition written out as a runnable Keras script: the same data, split, model, optimizer and training, so a
+ * result from Model Lab can be reproduced (and continued) in Python. With a `compare` section the script loops over
+ * the same runs Model Lab trains, building a fresh model for each.
+ */
+import { posix, relative, resolve, sep } from 'node:path';
+import { analyzeDefinition } from '../analyze';
+import { expandComparison, compareRepeats } from '../compare';
+import { layerDef } from '../layers/registry';
+import { LOSSES } from '../losses';
+import { effectiveOptimizer } from '../optimizers';
+import { pathKey } from '../paths';
+import type { DatasetObject, LayerSpec, ModelDefinition, OptimizerSpec, Range } from '../types';
+import { pyCall, pyLiteral } from './python-literal';
+
+export interface KerasScriptOptions {
+  /** The model file the definition came from, named in the script's docstring. */
+  source?: string;
+  /** Folder the definition's relative data paths resolve against (the model file's folder). */
+  baseDir?: string;
+  /** Folder the script is written to; data paths are written relative to it. */
+  outDir?: string;
+}
+
+/** Model Lab's defaults where the definition says nothing (src/training: DEFAULT_SEED, DEFAULT_SPLIT_SEED). */
+const DEFAULT_SEED = 42;
+const DEFAULT_VALIDATION_SPLIT = 0.2;
+const FIT_DEFAULTS: Record<string, unknown> = { epochs: 1, batch_size: 32, shuffle: true };
+const SAMPLE_TRAIN = 3000;
+const SAMPLE_TEST = 1000;
+
+const NO_RANGES = { values: new Map<string, Range>(), keys: new Map<string, Range>() };
+const ZERO: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/** An expression for a definition value, given its path; a comparison swaps in `variant.get(...)` where runs differ. */
+type ValueOf = (path: string, value: unknown, tuples?: boolean) => string;
+
+export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {}): string {
+  const { compare: _compare, ...base } = def;
+  const analysis = analyzeDefinition(base, NO_RANGES, ZERO);
+  const data = dataSection(def, opts);
+  const fitSeed = def.fit?.seed ?? DEFAULT_SEED;
+  const lines: string[] = [];
+  const title = def.name ? `${def.name}: a` : 'A';
+  lines.push(
+    `"""${title} Keras script exported by Model Lab${opts.source ? ` from ${opts.source}` : ''}.`,
+    '',
+    'Run it with TensorFlow 2 installed: python <this file>',
+    '"""',
+    ...data.imports,
+    '',
+    `SEED = ${fitSeed}  # weight initialisation and batch shuffling (fit.seed)`,
+    `SPLIT_SEED = ${dataObject(def).seed ?? DEFAULT_SEED}  # which training examples are held out for validation`,
+    `VALIDATION_SPLIT = ${pyLiteral(dataObject(def).validation_split ?? DEFAULT_VALIDATION_SPLIT)}`,
+    '',
+    ...data.load,
+    '',
+    '# Model Lab holds out VALIDATION_SPLIT of the training set, picked by a seeded shuffle. Keras\'s',
+    '# validation_split takes the last rows instead, so shuffle once first: the split is then random and',
+    '# repeatable, though not the very same rows as Model Lab\'s.',
+    'order = np.random.default_rng(SPLIT_SEED).permutation(len(x_train))',
+    'x_train, y_train = x_train[order], y_train[order]',
+    '',
+  );
+
+  const loss = def.compile?.loss ?? analysis.loss;
+  const metrics = def.compile?.metrics ?? (LOSSES[loss]?.classification ? ['accuracy'] : undefined);
+  const inputShape = def.layers[0]?.input_shape ?? analysis.inputShape;
+
+  if (!def.compare) {
+    const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
+    lines.push(
+      'keras.utils.set_random_seed(SEED)',
+      `model = ${sequential(def, inputShape, literal, '')}`,
+      'model.summary()',
+      '',
+      pyCall(
+        'model.compile',
+        [`optimizer=${optimizerCall(def.compile?.optimizer)}`, `loss=${pyLiteral(loss)}`, ...(metrics ? [`metrics=${pyLiteral(metrics)}`] : [])],
+        '',
+      ),
+      `history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`,
+      ...evaluateLines(data.hasTest, ''),
+    );
+    return lines.join('\n') + '\n';
+  }
+
+  // Comparison: one dict per run, holding the optimizer constructor and the definition paths the run overrides.
+  const plans = expandComparison(def);
+  const overridden = new Set<string>();
+  for (const p of plans) for (const k of Object.keys(p.variant.set)) if (k !== 'compile.optimizer') overridden.add(k);
+  const inVariant = (path: string) => overridden.has(path);
+  const variantValue: ValueOf = (path, v, tuples) =>
+    inVariant(path) ? `variant.get(${pyLiteral(path)}, ${pyLiteral(v, tuples)})` : pyLiteral(v, tuples);
+  const unsupported = [...overridden].filter((k) => !supportedOverride(k));
+
+  lines.push('VARIANTS = [');
+  for (const p of plans) {
+    const entries = [`"label": ${pyLiteral(p.label)}`, `"optimizer": lambda: ${optimizerCall(p.definition.compile?.optimizer)}`];
+    for (const [k, v] of Object.entries(p.variant.set)) {
+      if (k !== 'compile.optimizer' && supportedOverride(k)) entries.push(`${pyLiteral(k)}: ${pyLiteral(v, isShapeArg(k))}`);
+    }
+    const flat = `    {${entries.join(', ')}},`;
+    lines.push(flat.length <= 100 ? flat : `    {\n${entries.map((e) => `        ${e},`).join('\n')}\n    },`);
+  }
+  lines.push(']', `REPEATS = ${compareRepeats(def)}`, '');
+  if (unsupported.length > 0) {
+    lines.push(`# Not reproduced here (this script keeps the base definition's values): ${unsupported.join(', ')}.`, '');
+  }
+  lines.push(
+    '',
+    'def build_model(variant):',
+    '    """A fresh, untrained model with the variant\'s layer overrides."""',
+    `    return ${sequential(def, inputShape, variantValue, '    ', overridden)}`,
+    '',
+    '',
+    'results = {}',
+    'for variant in VARIANTS:',
+    '    for repeat in range(REPEATS):',
+    `        keras.utils.set_random_seed(${inVariant('fit.seed') ? 'variant.get("fit.seed", SEED)' : 'SEED'} + repeat)  # as Model Lab seeds repeats`,
+    '        model = build_model(variant)',
+    `        ${pyCall(
+      'model.compile',
+      [
+        'optimizer=variant["optimizer"]()',
+        `loss=${variantValue('compile.loss', loss)}`,
+        ...(metrics || inVariant('compile.metrics') ? [`metrics=${variantValue('compile.metrics', metrics ?? null)}`] : []),
+      ],
+      '        ',
+    )}`,
+    `        history = ${pyCall('model.fit', fitArgs(def, variantValue, inVariant('dataset.validation_split') ? 'variant.get("dataset.validation_split", VALIDATION_SPLIT)' : 'VALIDATION_SPLIT'), '        ')}`,
+    '        label = variant["label"] if REPEATS == 1 else f"{variant[\'label\']} #{repeat + 1}"',
+    '        results[label] = history.history',
+    ...evaluateLines(data.hasTest, '        ', 'label'),
+    '',
+    'for label, logs in results.items():',
+    '    print(label, {name: round(values[-1], 4) for name, values in logs.items()})',
+  );
+  return lines.join('\n') + '\n';
+}
+
+function dataObject(def: ModelDefinition): DatasetObject {
+  return typeof def.dataset === 'string' ? { name: def.dataset } : (def.dataset ?? {});
+}
+
+/** Overrides the loop can apply: layer arguments, loss, metrics, fit settings and the validation split. */
+function supportedOverride(path: string): boolean {
+  return (
+    /^layers\[\d+\]\.\w+$/.test(path) ||
+    ['compile.loss', 'compile.metrics', 'fit.epochs', 'fit.batch_size', 'fit.shuffle', 'fit.seed', 'dataset.validation_split'].includes(path)
+  );
+}
+
+/** Layer arguments Keras takes as tuples. */
+function isShapeArg(path: string): boolean {
+  return /(^|\.)(input_shape|target_shape|kernel_size|strides|pool_size|dilation_rate|noise_shape)$/.test(path);
+}
+
+function sequential(def: ModelDefinition, inputShape: number[] | undefined, value: ValueOf, indent: string, overridden?: ReadonlySet<string>): string {
+  const inner = indent + '        ';
+  const items: string[] = [];
+  if (inputShape) items.push(`keras.Input(shape=${pyLiteral(inputShape, true)})`);
+  def.layers.forEach((layer, i) => items.push(layerCall(layer, i, value, inner, overridden)));
+  const args = [`[\n${items.map((s) => `${inner}${s},`).join('\n')}\n${indent}    ]`];
+  if (def.name) args.push(`name=${pyLiteral(def.name)}`);
+  return `keras.Sequential(\n${indent}    ${args.join(`,\n${indent}    `)},\n${indent})`;
+}
+
+/** `keras.layers.Dense(100, activation="relu")`: required arguments positionally, as the Keras docs write them. */
+function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: string, overridden?: ReadonlySet<string>): string {
+  const spec = layerDef(layer.type);
+  const at = (arg: string) => pathKey(['layers', index, arg]);
+  const args: string[] = [];
+  const done = new Set(['type', ...(index === 0 ? ['input_shape'] : [])]);
+  for (const arg of spec?.positionalArgs ?? []) {
+    if (!spec?.required.includes(arg) || layer[arg] === undefined) break;
+    args.push(value(at(arg), layer[arg], isShapeArg(arg)));
+    done.add(arg);
+  }
+  for (const [arg, v] of Object.entries(layer)) {
+    if (done.has(arg)) continue;
+    args.push(`${arg}=${value(at(arg), v, isShapeArg(arg))}`);
+    done.add(arg);
+  }
+  // A comparison may set an argument the base layer leaves at Keras's default: pass it only for those runs.
+  if (overridden) {
+    const prefix = `layers[${index}].`;
+    for (const path of overridden) {
+      const arg = path.slice(prefix.length);
+      if (!path.startsWith(prefix) || done.has(arg)) continue;
+      args.push(`**({${pyLiteral(arg)}: variant[${pyLiteral(path)}]} if ${pyLiteral(path)} in variant else {})`);
+    }
+  }
+  return pyCall(`keras.layers.${layer.type}`, args, indent);
+}
+
+function optimizerCall(spec: OptimizerSpec | undefined): string {
+  const eff = effectiveOptimizer(spec);
+  const args = Object.entries(eff)
+    .filter(([k]) => k !== 'type')
+    .map(([k, v]) => `${k}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`);
+  return `keras.optimizers.${eff.type}(${args.join(', ')})`;
+}
+
+function fitArgs(def: ModelDefinition, value: ValueOf, validation: string): string[] {
+  const fit = def.fit ?? {};
+  const args = ['x_train', 'y_train'];
+  for (const key of ['epochs', 'batch_size', 'shuffle']) {
+    const given = (fit as Record<string, unknown>)[key];
+    const expr = value(`fit.${key}`, given ?? FIT_DEFAULTS[key]);
+    // Leave Keras's defaults out unless set, but always show how long it trains.
+    if (given === undefined && expr === pyLiteral(FIT_DEFAULTS[key]) && key !== 'epochs') continue;
+    args.push(`${key}=${expr}`);
+  }
+  args.push(`validation_split=${validation}`);
+  return args;
+}
+
+function evaluateLines(hasTest: boolean, indent: string, label?: string): string[] {
+  if (!hasTest) return [];
+  return [
+    `${indent}scores = model.evaluate(x_test, y_test, verbose=0, return_dict=True)`,
+    `${indent}print(${label ? `${label}, ` : ''}"test:", {name: round(value, 4) for name, value in scores.items()})`,
+  ];
+}
+
+interface DataSection {
+  imports: string[];
+  load: string[];
+  hasTest: boolean;
+}
+
+function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSection {
+  const ds = dataObject(def);
+  const where = (p: string) => {
+    const abs = resolve(opts.baseDir ?? '.', p);
+    const rel = relative(resolve(opts.outDir ?? opts.baseDir ?? '.'), abs).split(sep).join(posix.sep);
+    return rel.startsWith('/') ? pyLiteral(rel) : `Path(__file__).resolve().parent / ${pyLiteral(rel || '.')}`;
+  };
+  if (ds.csv !== undefined) {
+    return {
+      imports: ['from pathlib import Path', '', 'import numpy as np', 'import pandas as pd', 'from tensorflow import keras'],
+      load: [
+        `data = pd.read_csv(${where(ds.csv)})`,
+        `labels = data.pop(${pyLiteral(ds.label ?? 'label')})`,
+        '# Like Model Lab: text labels become classes numbered in sorted order; numbers are used as they are.',
+        'if labels.dtype == object:',
+        '    class_names, y_train = np.unique(labels.to_numpy(), return_inverse=True)',
+        'else:',
+        '    y_train = labels.to_numpy()',
+        'x_train = data.to_numpy(dtype="float32")',
+        '# A CSV file has no separate test set: the validation split is the held-out data.',
+      ],
+      hasTest: false,
+    };
+  }
+  if (ds.path !== undefined && ds.name === undefined) {
+    return {
+      imports: ['import gzip', 'import struct', 'from pathlib import Path', '', 'import numpy as np', 'from tensorflow import keras'],
+      load: [
+        `DATA_DIR = ${where(ds.path)}`,
+        '',
+        '',
+        'def load_idx(name):',
+        '    """One IDX file of DATA_DIR (gzip-compressed or not) as a numpy array."""',
+        '    path = DATA_DIR / name',
+        '    if not path.exists():',
+        '        path = DATA_DIR / (name + ".gz")',
+        '    opener = gzip.open if path.suffix == ".gz" else open',
+        '    with opener(path, "rb") as f:',
+        '        raw = f.read()',
+        '    ndim = raw[3]',
+        '    shape = struct.unpack(">" + "I" * ndim, raw[4:4 + 4 * ndim])',
+        '    return np.frombuffer(raw, dtype=np.uint8, offset=4 + 4 * ndim).reshape(shape)',
+        '',
+        '',
+        'x_train, y_train = load_idx("train-images-idx3-ubyte"), load_idx("train-labels-idx1-ubyte")',
+        'x_test, y_test = load_idx("t10k-images-idx3-ubyte"), load_idx("t10k-labels-idx1-ubyte")',
+        'x_train, x_test = x_train / 255.0, x_test / 255.0',
+      ],
+      hasTest: true,
+    };
+  }
+  const name = ds.name ?? 'fashion-mnist'; // Model Lab's default dataset
+  const sample = name === 'fashion-mnist-sample';
+  const module = sample ? 'fashion_mnist' : name.replace(/-/g, '_');
+  return {
+    imports: ['import numpy as np', 'from tensorflow import keras'],
+    load: [
+      `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data()`,
+      ...(sample
+        ? [
+            `# Model Lab's bundled sample has ${SAMPLE_TRAIN} training and ${SAMPLE_TEST} test images; take as many from the full set.`,
+            `x_train, y_train = x_train[:${SAMPLE_TRAIN}], y_train[:${SAMPLE_TRAIN}]`,
+            `x_test, y_test = x_test[:${SAMPLE_TEST}], y_test[:${SAMPLE_TEST}]`,
+          ]
+        : []),
+      'x_train, x_test = x_train / 255.0, x_test / 255.0  # pixels 0-255 to 0-1, as Model Lab scales them',
+    ],
+    hasTest: true,
+  };
+}

@@ -1,0 +1,104 @@
+/**
+ * One element of a Sequential model (`keras.layers.Dense(100, activation='relu')`, `keras.Input(shape=(28, 28))`,
+ * or a name bound to one) read into a layer spec, with positional arguments named from the layer registry.
+ */
+import type { Node } from 'web-tree-sitter';
+import { layerDef } from '../layers/registry';
+import { CLASS_ALIASES } from './keras-names';
+import type { DefPath, LayerSpec, Range } from '../types';
+import { callArgs, rangeOf, shortText, unwrap, type KeywordArg } from './syntax';
+import { readValue, resolveName, type ReadContext, type Unreadable } from './values';
+
+/** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
+export interface ReadLayer {
+  kind: 'layer';
+  spec: LayerSpec;
+  /** The layer expression as written (the call), for `layers[i]`. */
+  node: Node;
+  values: [DefPath, Range][];
+  keys: [DefPath, Range][];
+}
+
+/** `keras.Input(shape=…)` / `InputLayer(…)`: not a layer in the definition but the next layer's `input_shape`. */
+export interface ReadInput {
+  kind: 'input';
+  shape: unknown;
+  values: [DefPath, Range][];
+  keys: [DefPath, Range][];
+}
+
+export type LayerResult = ReadLayer | ReadInput | Unreadable;
+
+export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
+  const n = unwrap(node);
+  const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
+  if (n.type === 'identifier' && depth < 10) {
+    // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
+    const c = ctx.bindings.constant(n.text);
+    if ('reason' in c) return fail(c.reason);
+    const inner = readLayer(c.value, ctx, depth + 1);
+    if ('kind' in inner && inner.kind === 'layer') return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
+    return inner;
+  }
+  if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
+  const fn = n.childForFieldName('function');
+  const name = fn ? resolveName(fn, ctx) : undefined;
+  if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
+
+  const args = callArgs(n);
+  if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
+
+  if (name === 'keras.Input' || name === 'keras.layers.InputLayer') return readInput(n, name, args, ctx);
+
+  const m = /^keras\.layers\.(\w+)$/.exec(name);
+  if (!m) return fail(`'${shortText(fn)}' is not a Keras layer class Model Lab knows`);
+  const type = CLASS_ALIASES[m[1]] ?? m[1];
+  const def = layerDef(type);
+  if (!def) return fail(`Model Lab does not support the Keras layer '${m[1]}' yet`);
+  if (args.positional.length > def.positionalArgs.length) {
+    return fail(`${type} takes at most ${def.positionalArgs.length} positional arguments here`, args.positional[def.positionalArgs.length]);
+  }
+
+  const spec: LayerSpec = { type };
+  const values: [DefPath, Range][] = [[[], rangeOf(n)]];
+  const keys: [DefPath, Range][] = [];
+  const put = (arg: string, valueNode: Node, keyNode?: Node): Unreadable | undefined => {
+    const v = readValue(valueNode, ctx);
+    if (!v.ok) return v;
+    // Keras reads activation=None as no activation, which the definition spells 'linear'.
+    spec[arg] = arg === 'activation' && v.value === null ? 'linear' : v.value;
+    for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
+    if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
+    return undefined;
+  };
+  for (let i = 0; i < args.positional.length; i++) {
+    const problem = put(def.positionalArgs[i], args.positional[i]);
+    if (problem) return problem;
+  }
+  for (const kw of args.keywords) {
+    const problem = put(kw.name, kw.value, kw.nameNode);
+    if (problem) return problem;
+  }
+  return { kind: 'layer', spec, node: n, values, keys };
+}
+
+function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, ctx: ReadContext): LayerResult {
+  // keras.Input(shape, batch_size, name, …); InputLayer(input_shape, …) in Keras 2, InputLayer(shape, …) in Keras 3.
+  let shapeNode: Node | undefined = args.positional[0];
+  let keyNode: KeywordArg | undefined;
+  for (const kw of args.keywords) {
+    if (kw.name === 'shape' || kw.name === 'input_shape') {
+      shapeNode = kw.value;
+      keyNode = kw;
+    }
+  }
+  if (!shapeNode) return { ok: false, node: call, reason: `'${name.replace(/^keras\./, '')}' without a shape gives no input shape` };
+  const v = readValue(shapeNode, ctx);
+  if (!v.ok) return v;
+  return {
+    kind: 'input',
+    shape: v.value,
+    values: v.ranges.map(([p, r]) => [['input_shape', ...p], r] as [DefPath, Range]),
+    keys: keyNode ? [[['input_shape'], rangeOf(keyNode.nameNode)]] : [],
+  };
+}

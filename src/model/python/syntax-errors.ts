@@ -1,0 +1,65 @@
+/** tree-sitter's ERROR and MISSING nodes as diagnostics, for the models they sit in. */
+import type { Node } from 'web-tree-sitter';
+import type { Diagnostic, Position, Range } from '../types';
+import { rangeOf } from './syntax';
+
+/** Every ERROR and MISSING node, outer ones before the ones they contain. */
+export function syntaxErrorNodes(root: Node): Node[] {
+  const found: Node[] = [];
+  const visit = (n: Node): void => {
+    if (n.isError || n.isMissing) found.push(n);
+    if (n.hasError || n.isError) for (const c of n.children) if (c) visit(c);
+  };
+  visit(root);
+  return found;
+}
+
+/**
+ * The errors to report for a model spanning `range`: those starting inside it, without the ones nested in an error
+ * already reported (an ERROR's inner errors are the same mistake). An ERROR that starts before the model and
+ * swallows it is not the model's to report; its inner errors inside the model are.
+ */
+export function errorsInside(errors: readonly Node[], range: Range): Node[] {
+  const inside = errors.filter((e) => contains(range, rangeOf(e).start));
+  const ids = new Set(inside.map((e) => e.id));
+  return inside.filter((e) => {
+    for (let p = e.parent; p; p = p.parent) if (ids.has(p.id)) return false;
+    return true;
+  });
+}
+
+export function syntaxDiagnostic(node: Node): Diagnostic {
+  const full = rangeOf(node);
+  if (node.isMissing) {
+    return {
+      range: full,
+      severity: 'error',
+      code: 'python-syntax',
+      message: `Python syntax error: '${node.type}' is missing here; add it so Model Lab can read the model.`,
+    };
+  }
+  // Underline the first line of the unexpected text: a whole swallowed block is no help.
+  const firstLine = node.text.split('\n')[0];
+  const end = full.start.line === full.end.line ? full.end : { line: full.start.line, character: full.start.character + firstLine.length };
+  return {
+    range: { start: full.start, end },
+    severity: 'error',
+    code: 'python-syntax',
+    message: `Python syntax error: '${shorten(firstLine)}' is unexpected here; fix the syntax so Model Lab can read the model.`,
+  };
+}
+
+function shorten(text: string): string {
+  const t = text.trim();
+  return t.length > 30 ? `${t.slice(0, 27)}...` : t;
+}
+
+export function contains(range: Range, p: Position): boolean {
+  const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
+  const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
+  return after && before;
+}
+
+export function before(a: Position, b: Position): boolean {
+  return a.line < b.line || (a.line === b.line && a.character < b.character);
+}

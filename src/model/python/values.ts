@@ -1,0 +1,219 @@
+/**
+ * Reads Python expressions whose value is known without running the script: numbers (with arithmetic), strings,
+ * True/False/None, tuples and lists of those, names of constants, and Keras functions or argument-less Keras
+ * objects that stand for a name (`tf.nn.relu` → 'relu', `keras.losses.SparseCategoricalCrossentropy()` →
+ * 'sparse_categorical_crossentropy'). Everything else is "unreadable", with the node and the reason.
+ */
+import type { Node } from 'web-tree-sitter';
+import type { DefPath, Range } from '../types';
+import type { Bindings } from './bindings';
+import { canonical, type Imports } from './imports';
+import { callArgs, rangeOf, shortText, unwrap } from './syntax';
+
+export interface ReadContext {
+  imports: Imports;
+  bindings: Bindings;
+}
+
+/** A value with the source range of itself and of each element, by path relative to the value. */
+export interface Readable {
+  ok: true;
+  value: unknown;
+  ranges: [DefPath, Range][];
+}
+export interface Unreadable {
+  ok: false;
+  node: Node;
+  reason: string;
+}
+export type ReadResult = Readable | Unreadable;
+
+const MAX_DEPTH = 20;
+
+/** Canonical Keras name of a name or attribute chain (`tf.keras.layers.Dense` → `keras.layers.Dense`). */
+export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | undefined {
+  const n = unwrap(node);
+  // `fashion_mnist = keras.datasets.fashion_mnist` then `fashion_mnist.load_data()`: follow the alias.
+  let head = n;
+  while (head.type === 'attribute' && head.childForFieldName('object')) head = head.childForFieldName('object')!;
+  if (head.type === 'identifier' && depth < 10) {
+    const c = ctx.bindings.constant(head.text);
+    if ('value' in c) {
+      const v = unwrap(c.value);
+      if (v.type === 'identifier' || v.type === 'attribute') {
+        const base = resolveName(v, ctx, depth + 1);
+        const rest = n.text.slice(head.text.length).replace(/\s+/g, '');
+        return base === undefined ? undefined : canonical(base + rest);
+      }
+    }
+  }
+  return ctx.imports.resolve(n, (name) => ctx.bindings.has(name));
+}
+
+export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
+  const n = unwrap(node);
+  const here = rangeOf(node);
+  const leaf = (value: unknown): Readable => ({ ok: true, value, ranges: [[[], here]] });
+  const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
+  if (depth > MAX_DEPTH) return fail('its definition is too deeply nested');
+
+  switch (n.type) {
+    case 'integer':
+    case 'float': {
+      if (/[jJ]$/.test(n.text)) return fail('complex numbers are not model arguments');
+      const text = n.text.replace(/_/g, '');
+      const value = /^0[oO]/.test(text) ? parseInt(text.slice(2), 8) : Number(text);
+      return Number.isFinite(value) ? leaf(value) : fail(`'${shortText(n)}' is not a number Model Lab can read`);
+    }
+    case 'true':
+      return leaf(true);
+    case 'false':
+      return leaf(false);
+    case 'none':
+      return leaf(null);
+    case 'string':
+    case 'concatenated_string': {
+      const s = readString(n);
+      return typeof s === 'string' ? leaf(s) : fail(s.reason);
+    }
+    case 'unary_operator': {
+      const operand = n.childForFieldName('argument');
+      const op = n.childForFieldName('operator')?.text ?? n.child(0)?.text;
+      if (!operand) return fail('this expression is incomplete');
+      const inner = readValue(operand, ctx, depth + 1);
+      if (!inner.ok) return inner;
+      if (typeof inner.value !== 'number') return fail(`'${op}' applies to numbers only here`);
+      if (op === '-') return leaf(-inner.value);
+      if (op === '+') return leaf(inner.value);
+      return fail(`the operator '${op}' is not evaluated by Model Lab`);
+    }
+    case 'binary_operator': {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      const op = n.childForFieldName('operator')?.text;
+      if (!left || !right || !op) return fail('this expression is incomplete');
+      const a = readValue(left, ctx, depth + 1);
+      if (!a.ok) return a;
+      const b = readValue(right, ctx, depth + 1);
+      if (!b.ok) return b;
+      const value = arithmetic(op, a.value, b.value);
+      return value === undefined ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`) : leaf(value);
+    }
+    case 'tuple':
+    case 'list': {
+      const items: unknown[] = [];
+      const ranges: [DefPath, Range][] = [[[], here]];
+      for (const child of n.namedChildren) {
+        if (!child || child.type === 'comment') continue;
+        if (child.type === 'list_splat') return fail('a starred element is only known when the script runs', child);
+        const item = readValue(child, ctx, depth + 1);
+        if (!item.ok) return item;
+        for (const [p, r] of item.ranges) ranges.push([[items.length, ...p], r]);
+        items.push(item.value);
+      }
+      return { ok: true, value: items, ranges };
+    }
+    case 'identifier':
+    case 'attribute': {
+      const known = namedValue(n, ctx);
+      if (known !== undefined) return leaf(known);
+      if (n.type === 'attribute') return fail(`'${shortText(n)}' is only known when the script runs`);
+      const c = ctx.bindings.constant(n.text);
+      if ('reason' in c) return fail(c.reason);
+      const inner = readValue(c.value, ctx, depth + 1);
+      if (!inner.ok) return inner.node === unwrap(c.value) ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`) : inner;
+      // The use site is where a problem with this value shows; elements keep their ranges in the constant.
+      return { ok: true, value: inner.value, ranges: [[[], here], ...inner.ranges.filter(([p]) => p.length > 0)] };
+    }
+    case 'call': {
+      const fn = n.childForFieldName('function');
+      const name = fn ? resolveName(fn, ctx) : undefined;
+      const short = namedObject(name);
+      if (short !== undefined) {
+        const args = callArgs(n);
+        if (args.positional.length + args.keywords.length + args.splats.length === 0) return leaf(short);
+        return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
+      }
+      return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
+    }
+    default:
+      return fail(`this ${n.type.replace(/_/g, ' ')} is only computed when the script runs`);
+  }
+}
+
+/** Functions Keras also accepts by name: `tf.nn.relu`, `keras.activations.softmax`, `keras.losses.mse`. */
+function namedValue(node: Node, ctx: ReadContext): string | undefined {
+  const name = resolveName(node, ctx);
+  const m = name && /^(?:tensorflow\.nn|tensorflow\.math|keras\.(?:activations|losses|metrics|initializers))\.([a-z_0-9]+)$/.exec(name);
+  return m ? m[1] : undefined;
+}
+
+/** Argument-less Keras objects that mean the same as their name: `keras.initializers.HeNormal()` → 'he_normal'. */
+function namedObject(name: string | undefined): string | undefined {
+  const m = name && /^keras\.(?:losses|metrics|initializers)\.([A-Z]\w*)$/.exec(name);
+  return m ? snakeCase(m[1]) : undefined;
+}
+
+/** `SparseCategoricalCrossentropy` → `sparse_categorical_crossentropy`, as Keras names its functions. */
+export function snakeCase(name: string): string {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
+    .toLowerCase();
+}
+
+function arithmetic(op: string, a: unknown, b: unknown): number | undefined {
+  if (typeof a !== 'number' || typeof b !== 'number') return undefined;
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return b === 0 ? undefined : a / b;
+    case '//':
+      return b === 0 ? undefined : Math.floor(a / b);
+    case '%':
+      return b === 0 ? undefined : a - b * Math.floor(a / b);
+    case '**':
+      return a ** b;
+    default:
+      return undefined;
+  }
+}
+
+const ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', '0': '\0' };
+
+/** Python's common escapes; a backslash before a line break continues the line. */
+function unescapeOne(whole: string, c: string): string {
+  if (c === '\n' || c === '\r\n') return '';
+  return ESCAPES[c] ?? whole;
+}
+
+/** The text of a plain (or raw) string literal; f-strings and bytes depend on more than the source. */
+function readString(node: Node): string | { reason: string } {
+  if (node.type === 'concatenated_string') {
+    let out = '';
+    for (const part of node.namedChildren) {
+      if (!part) continue;
+      const s = readString(part);
+      if (typeof s !== 'string') return s;
+      out += s;
+    }
+    return out;
+  }
+  const start = node.namedChildren.find((c) => c?.type === 'string_start')?.text ?? '';
+  const prefix = start.replace(/['"]/g, '').toLowerCase();
+  if (prefix.includes('f')) return { reason: 'an f-string is only known when the script runs' };
+  if (prefix.includes('b')) return { reason: 'a bytes literal is not a model argument' };
+  const raw = prefix.includes('r');
+  let out = '';
+  for (const c of node.namedChildren) {
+    if (!c) continue;
+    if (c.type === 'string_content') out += raw ? c.text : c.text.replace(/\\(\r?\n|.)/g, unescapeOne);
+    else if (c.type === 'interpolation') return { reason: 'an f-string is only known when the script runs' };
+  }
+  return out;
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
+import { parsePythonModels } from '../../src/model/python/index';
+import { find, findIn } from './python-helpers';
+
+test('constants, arithmetic, negative numbers, booleans, None and string escapes', async () => {
+  const text = `import tensorflow as tf
+from tensorflow import keras
+
+UNITS = 100
+SHAPE = (28, 28)
+DROP = 1 / 4
+model = keras.Sequential([
+    keras.layers.Reshape(target_shape=(28 * 28,), input_shape=SHAPE),
+    keras.layers.Dense(UNITS, activation=None, use_bias=True, name='hid\\x' "den"),
+    keras.layers.Dropout(DROP),
+    keras.layers.BatchNormalization(axis=-1),
+    keras.layers.Dense(UNITS // 10, activation='softmax', use_bias=False),
+], name="values")
+`;
+  const [m] = await parsePythonModels(text);
+  assert.deepEqual(m.diagnostics, []);
+  assert.deepEqual(m.definition, {
+    name: 'values',
+    layers: [
+      { type: 'Reshape', target_shape: [784], input_shape: [28, 28] },
+      { type: 'Dense', units: 100, activation: 'linear', use_bias: true, name: 'hid\\xden' },
+      { type: 'Dropout', rate: 0.25 },
+      { type: 'BatchNormalization', axis: -1 },
+      { type: 'Dense', units: 10, activation: 'softmax', use_bias: false },
+    ],
+  });
+  // A constant's value shows at the use site; a tuple constant's elements keep their ranges in the constant.
+  assert.deepEqual(m.ranges.values.get('layers[1].units'), findIn(text, 'Dense(UNITS,', 'UNITS'));
+  assert.deepEqual(m.ranges.values.get('layers[0].input_shape'), findIn(text, '=SHAPE', 'SHAPE'));
+  // `SHAPE = (28, 28)` is line 4; its second 28 spans characters 13-15.
+  assert.deepEqual(m.ranges.values.get('layers[0].input_shape[1]'), { start: { line: 4, character: 13 }, end: { line: 4, character: 15 } });
+  assert.deepEqual(m.ranges.values.get('name'), find(text, '"values"'));
+  assert.deepEqual(m.ranges.keys.get('name'), findIn(text, 'name="values"', 'name'));
+  // 784*100+100 = 78,500; BatchNormalization 4*100 = 400 (200 non-trainable); 100*10 = 1,000 without bias.
+  const summary = analyze(m).summary;
+  assert.equal(summary?.totalParams, 78500 + 400 + 1000);
+  assert.equal(summary?.nonTrainableParams, 200);
+});
+
+test('optimizer objects (positional, lr=, through a variable), loss and metric objects, fit and the seed', async () => {
+  const text = `import tensorflow as tf
+from tensorflow import keras
+
+tf.random.set_seed(7)
+(x_train, y_train), _ = keras.datasets.fashion_mnist.load_data()
+x_train = x_train / 255.
+opt = keras.optimizers.SGD(0.05, 0.9, nesterov=True)
+model = keras.Sequential([keras.layers.Flatten(input_shape=[28, 28]), keras.layers.Dense(10, activation=tf.nn.softmax)])
+model.compile(optimizer=opt, loss=keras.losses.SparseCategoricalCrossentropy(), metrics=[keras.metrics.SparseCategoricalAccuracy()])
+model.fit(x_train, y_train, 64, 3, verbose=2, shuffle=False, validation_split=0.1, callbacks=[])
+
+other = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+other.compile(keras.optimizers.Adam(lr=3e-4), 'mse')
+`;
+  const [m, other] = await parsePythonModels(text);
+  assert.deepEqual(m.definition?.compile, {
+    optimizer: { type: 'SGD', learning_rate: 0.05, momentum: 0.9, nesterov: true },
+    loss: 'sparse_categorical_crossentropy',
+    metrics: ['sparse_categorical_accuracy'],
+  });
+  assert.deepEqual(m.definition?.fit, { batch_size: 64, epochs: 3, shuffle: false, seed: 7 });
+  assert.deepEqual(m.definition?.dataset, { name: 'fashion-mnist', validation_split: 0.1 });
+  // The use site of `opt` is the optimizer's range; its arguments keep theirs in the constructor call.
+  assert.deepEqual(m.ranges.values.get('compile.optimizer'), findIn(text, '=opt,', 'opt'));
+  assert.deepEqual(m.ranges.values.get('compile.optimizer.momentum'), find(text, '0.9'));
+  assert.deepEqual(m.ranges.values.get('fit.seed'), find(text, '7'));
+  // callbacks is ignored, and said so where it is written.
+  assert.deepEqual(m.diagnostics.map((d) => [d.code, d.range]), [['python-ignored', find(text, 'callbacks')]]);
+  assert.deepEqual(other.definition?.compile, { optimizer: { type: 'Adam', learning_rate: 0.0003 }, loss: 'mse' });
+  assert.deepEqual(other.ranges.keys.get('compile.optimizer.learning_rate'), find(text, 'lr'));
+  assert.equal(other.definition?.fit?.seed, 7, 'the seed in force when the model is built');
+});
+
+test('add/compile/fit after a with block, and a reassigned name ends a model', async () => {
+  const text = `import keras
+strategy = object()
+with strategy.scope():
+    model = keras.Sequential()
+    model.add(keras.layers.Dense(4, input_shape=(2,)))
+model.add(keras.layers.Dense(1))
+model.compile(optimizer='rmsprop')
+model = keras.Sequential([keras.layers.Dense(3, input_shape=(2,))])
+model.compile(optimizer='adagrad')
+`;
+  const [a, b] = await parsePythonModels(text);
+  assert.deepEqual(a.definition?.layers.map((l) => l.units), [4, 1]);
+  assert.equal(a.definition?.compile?.optimizer, 'rmsprop');
+  assert.deepEqual(b.definition?.compile, { optimizer: 'adagrad' });
+  assert.deepEqual(a.range.end, find(text, "model.compile(optimizer='rmsprop')").end);
+});
+
+test('unknown layer arguments reach the analysis, which reports them at their keyword', async () => {
+  const text = `import keras\nmodel = keras.Sequential([keras.layers.Dense(10, input_shape=(4,), unitz=3)])\n`;
+  const [m] = await parsePythonModels(text);
+  const problems = analyze(m).diagnostics.filter((d) => d.severity === 'error');
+  assert.ok(problems.length > 0);
+  assert.deepEqual(problems[0].range, find(text, 'unitz'));
+});
