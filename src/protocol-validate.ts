@@ -1,0 +1,119 @@
+/**
+ * Checks for messages crossing the webview boundary. The webview's messages are untrusted input to the extension
+ * host (a compromised or buggy page must not be able to make the host write anywhere or run anything), so
+ * `parseWebviewMessage` is strict and returns a fresh object holding only the known fields. Messages from the host
+ * are trusted but may come from an older or newer extension version: `parseHostMessage` checks their shape just
+ * enough for the UI not to break on them. Pure: runs in Node and in the webview bundle.
+ */
+import type { HostToWebview, WebviewToHost } from './protocol';
+
+/** Record and run ids: what the run store generates (letters, digits, dash, underscore). */
+const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+/** Chart names in `savePng`: a short slug such as `loss` or `accuracy`. */
+const CHART = /^[a-z0-9][a-z0-9-]{0,63}$/i;
+const PNG_PREFIX = 'data:image/png;base64,';
+/** A PNG of a chart is well under a megabyte; 20 MB bounds what the host will decode. */
+export const MAX_DATA_URL_LENGTH = 20 * 1024 * 1024;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const MAX_NOTICE_LENGTH = 10_000;
+
+type Plain = Record<string, unknown>;
+
+/** A plain object (not an array, not a class instance) whose own keys are exactly within `allowed`. */
+function plainWith(msg: unknown, allowed: readonly string[]): msg is Plain {
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) return false;
+  const proto = Object.getPrototypeOf(msg);
+  if (proto !== Object.prototype && proto !== null) return false;
+  return Reflect.ownKeys(msg).every((k) => typeof k === 'string' && allowed.includes(k));
+}
+
+function isId(v: unknown): v is string {
+  return typeof v === 'string' && ID.test(v);
+}
+
+function isPngDataUrl(v: unknown): v is string {
+  if (typeof v !== 'string' || v.length > MAX_DATA_URL_LENGTH || !v.startsWith(PNG_PREFIX)) return false;
+  const body = v.slice(PNG_PREFIX.length);
+  return body.length > 0 && body.length % 4 === 0 && BASE64.test(body);
+}
+
+export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
+  if (typeof msg !== 'object' || msg === null) return undefined;
+  const type = (msg as Plain).type;
+  switch (type) {
+    case 'ready':
+      return plainWith(msg, ['type']) ? { type } : undefined;
+    case 'stop': {
+      if (!plainWith(msg, ['type', 'runId'])) return undefined;
+      if (msg.runId === undefined) return { type };
+      return isId(msg.runId) ? { type, runId: msg.runId } : undefined;
+    }
+    case 'openRecord':
+      return plainWith(msg, ['type', 'id']) && isId(msg.id) ? { type, id: msg.id } : undefined;
+    case 'pinRecord':
+      return plainWith(msg, ['type', 'id', 'pinned']) && isId(msg.id) && typeof msg.pinned === 'boolean'
+        ? { type, id: msg.id, pinned: msg.pinned }
+        : undefined;
+    case 'export':
+      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json')
+        ? { type, format: msg.format }
+        : undefined;
+    case 'savePng':
+      return plainWith(msg, ['type', 'chart', 'dataUrl']) &&
+        typeof msg.chart === 'string' &&
+        CHART.test(msg.chart) &&
+        isPngDataUrl(msg.dataUrl)
+        ? { type, chart: msg.chart, dataUrl: msg.dataUrl }
+        : undefined;
+    default:
+      return undefined;
+  }
+}
+
+function isObject(v: unknown): v is Plain {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/** Enough of a record for the UI to render it without throwing: the fields every section reads. */
+function isRecord(v: unknown): boolean {
+  if (!isObject(v)) return false;
+  if (v.version !== 1 || typeof v.id !== 'string' || (v.kind !== 'train' && v.kind !== 'compare')) return false;
+  if (typeof v.createdAt !== 'string' || !isObject(v.model) || !Array.isArray((v.model as Plain).layers)) return false;
+  if (!Array.isArray(v.runs)) return false;
+  return v.runs.every(
+    (r) =>
+      isObject(r) &&
+      typeof r.runId === 'string' &&
+      typeof r.label === 'string' &&
+      typeof r.status === 'string' &&
+      isObject(r.history) &&
+      isObject(r.optimizer) &&
+      Array.isArray(r.epochMs),
+  );
+}
+
+function isHistory(v: unknown): boolean {
+  return Array.isArray(v) && v.every((i) => isObject(i) && typeof i.id === 'string' && typeof i.createdAt === 'string');
+}
+
+export function parseHostMessage(msg: unknown): HostToWebview | undefined {
+  if (!isObject(msg)) return undefined;
+  switch (msg.type) {
+    case 'show':
+      return isRecord(msg.record) && isHistory(msg.history) && Array.isArray(msg.pinned) && msg.pinned.every(isRecord)
+        ? (msg as HostToWebview)
+        : undefined;
+    case 'update':
+      return isRecord(msg.record) ? (msg as HostToWebview) : undefined;
+    case 'history':
+      return isHistory(msg.history) ? (msg as HostToWebview) : undefined;
+    case 'notice':
+      return (msg.level === 'info' || msg.level === 'error') &&
+        typeof msg.message === 'string' &&
+        msg.message.length <= MAX_NOTICE_LENGTH
+        ? (msg as HostToWebview)
+        : undefined;
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,33 @@
+/** The "what changed" column: what distinguishes one run (or variant) from the others. */
+import type { EffectiveOptimizer } from '../../src/protocol';
+
+/** A set value as the user wrote it in the definition: strings bare (`sigmoid`), everything else as JSON. */
+export function formatSetValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === undefined) return 'undefined';
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** `{ "layers[1].activation": "sigmoid", "fit.batch_size": 64 }` → `layers[1].activation = sigmoid, fit.batch_size = 64`. */
+export function formatVariantSet(set: Record<string, unknown>): string {
+  return Object.keys(set)
+    .map((path) => `${path} = ${formatSetValue(set[path])}`)
+    .join(', ');
+}
+
+/**
+ * The optimizer's hyper-parameters that tell it apart from the others in `all` (every one of them when nothing
+ * differs, e.g. a single run): `adam: learning_rate = 0.01`.
+ */
+export function formatOptimizerChange(optimizer: EffectiveOptimizer, all: EffectiveOptimizer[]): string {
+  const keys = Object.keys(optimizer).filter((k) => k !== 'type' && k !== 'label');
+  const differing = keys.filter((k) => all.some((other) => other[k] !== optimizer[k]));
+  const sameType = all.every((other) => other.type === optimizer.type);
+  const shown = differing.length > 0 ? differing : sameType && all.length > 1 ? [] : keys;
+  const params = shown.map((k) => `${k} = ${formatSetValue(optimizer[k])}`).join(', ');
+  return params ? `${optimizer.type}: ${params}` : optimizer.type;
+}

@@ -1,0 +1,150 @@
+/**
+ * Section 3: evaluation of one run — loss/accuracy on the split, the confusion matrix as a heat map (actual rows ×
+ * predicted columns, colour intensity = share of the actual class) and accuracy per class.
+ */
+import type { Evaluation, RunResult } from '../../src/protocol';
+import { tabs } from '../components/tabs.js';
+import { table, td, th } from '../components/table.js';
+import { clear, h, keepFocus, Memo } from '../dom.js';
+import { formatInt, formatMetric, formatPercent } from '../logic/format.js';
+import { bestRowIndex, comparisonRows } from '../logic/rows.js';
+import type { ViewState } from '../state.js';
+
+export class EvaluationSection {
+  readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'evaluation-heading' });
+  private readonly memo = new Memo();
+  /** The run the user picked; the best run until they pick one. */
+  private selected: string | undefined;
+  private split: 'validation' | 'test' = 'validation';
+  private lastState: ViewState | undefined;
+
+  update(state: ViewState): void {
+    this.lastState = state;
+    const record = state.record;
+    const runs = (record?.runs ?? []).filter((r) => r.evaluation || r.testEvaluation);
+    this.element.hidden = runs.length === 0;
+    if (!record || runs.length === 0) return;
+    const run = runs.find((r) => r.runId === this.selected) ?? defaultRun(state, runs);
+    if (!this.memo.changed(JSON.stringify([run.runId, runs.map((r) => [r.runId, r.label]), run.evaluation, run.testEvaluation]))) return;
+    keepFocus(this.element, () => this.render(runs, run, record.dataset?.classNames ?? []));
+  }
+
+  private render(runs: RunResult[], run: RunResult, classNames: string[]): void {
+    clear(this.element);
+    const head = h('div', { class: 'ml-eval-head' }, h('h2', { id: 'evaluation-heading' }, 'Evaluation'));
+    if (runs.length > 1) {
+      const select = h('select', { id: 'evaluation-run', 'data-focus-key': 'evaluation-run' });
+      for (const r of runs) select.append(h('option', { value: r.runId, selected: r.runId === run.runId }, r.label));
+      select.addEventListener('change', () => {
+        this.selected = select.value;
+        if (this.lastState) this.update(this.lastState);
+      });
+      head.append(h('label', { for: 'evaluation-run' }, 'Run'), select);
+    }
+    this.element.append(head);
+
+    const splits = [
+      run.evaluation ? { id: 'validation', label: `${capitalize(run.evaluation.split)} set`, evaluation: run.evaluation } : undefined,
+      run.testEvaluation ? { id: 'test', label: 'Test set', evaluation: run.testEvaluation } : undefined,
+    ].filter((s) => s !== undefined);
+    if (splits.length === 1) {
+      this.element.append(evaluationView(splits[0].evaluation, classNames));
+      return;
+    }
+    const active = splits.some((s) => s.id === this.split) ? this.split : splits[0].id;
+    this.element.append(
+      tabs(splits, active, (id, into) => {
+        this.split = id as 'validation' | 'test';
+        const s = splits.find((x) => x.id === id);
+        if (s) into.append(evaluationView(s.evaluation, classNames));
+      }),
+    );
+  }
+}
+
+/** The best run of the comparison (as the table highlights it), else the first run with an evaluation. */
+function defaultRun(state: ViewState, runs: RunResult[]): RunResult {
+  if (!state.record) return runs[0];
+  const rows = comparisonRows(state.record);
+  const best = rows[bestRowIndex(rows)];
+  return runs.find((r) => best?.runIds.includes(r.runId) && r.status === 'completed') ?? runs[0];
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+function evaluationView(ev: Evaluation, datasetClasses: string[]): HTMLElement {
+  const metrics = [`loss ${formatMetric(ev.loss)}`];
+  if (ev.accuracy !== undefined) metrics.push(`accuracy ${formatPercent(ev.accuracy, 2)}`);
+  const body = h('div', { class: 'ml-eval-body' });
+  const classNames = datasetClasses.length > 0 ? datasetClasses : (ev.perClassAccuracy?.map((c) => c.className) ?? []);
+  if (ev.confusionMatrix && ev.confusionMatrix.length > 0) {
+    body.append(confusionMatrix(ev.confusionMatrix, classNames, ev.split));
+  }
+  if (ev.perClassAccuracy && ev.perClassAccuracy.length > 0) body.append(perClass(ev.perClassAccuracy));
+  return h('div', {}, h('p', { class: 'ml-eval-metrics' }, `On the ${ev.split} set: ${metrics.join(' · ')}`), body);
+}
+
+export function confusionMatrix(matrix: number[][], classNames: string[], split: string): HTMLElement {
+  const name = (i: number) => classNames[i] ?? String(i);
+  const t = table({
+    caption: `Confusion matrix on the ${split} set: rows are the actual class, columns the predicted class`,
+    testId: 'confusion-matrix',
+    className: 'ml-cm',
+  });
+  t.thead.append(
+    h(
+      'tr',
+      {},
+      h('td', { class: 'ml-cm-corner', 'aria-hidden': 'true' }, 'actual ↓ predicted →'),
+      ...matrix[0].map((_, j) => th(name(j), 'col', { class: 'ml-cm-col', title: `Predicted ${name(j)}` })),
+    ),
+  );
+  matrix.forEach((row, i) => {
+    const total = row.reduce((a, b) => a + b, 0);
+    const tr = h('tr', {}, th(name(i), 'row', { title: `Actual ${name(i)}` }));
+    row.forEach((count, j) => {
+      const share = total > 0 ? count / total : 0;
+      // √share: a 5 % confusion should still show; linear intensity would leave it almost invisible.
+      const heat = Math.sqrt(share);
+      const text = `Actual ${name(i)}, predicted ${name(j)}: ${formatInt(count)} (${formatPercent(share)} of ${name(i)})`;
+      const cell = td(formatInt(count), {
+        'data-count': count,
+        title: text,
+        'aria-label': text,
+        class: [i === j ? 'ml-diag' : '', heat > 0.6 ? 'ml-strong' : '', count === 0 ? 'ml-zero' : ''].join(' ').trim() || undefined,
+      });
+      // A custom property through CSSOM: allowed by the CSP, unlike a style attribute.
+      cell.style.setProperty('--heat', heat.toFixed(3));
+      tr.append(cell);
+    });
+    t.tbody.append(tr);
+  });
+  return h(
+    'figure',
+    { class: 'ml-chart' },
+    h('h3', {}, 'Confusion matrix'),
+    t.wrapper,
+    h('p', { class: 'ml-cm-axis' }, 'Rows: actual class · columns: predicted class · colour: share of the actual class (blue: correct, red: confused)'),
+  );
+}
+
+function perClass(items: NonNullable<Evaluation['perClassAccuracy']>): HTMLElement {
+  const list = h('ul', { class: 'ml-classes', 'aria-label': 'Accuracy per class' });
+  for (const c of items) {
+    const fill = h('div');
+    fill.style.width = `${Math.max(0, Math.min(1, c.accuracy)) * 100}%`;
+    list.append(
+      h(
+        'li',
+        {},
+        h('span', {}, c.className),
+        h('span', { class: 'ml-class-meter', 'aria-hidden': 'true' }, fill),
+        h('span', { class: 'ml-num' }, formatPercent(c.accuracy)),
+        h('span', { class: 'ml-muted' }, `of ${formatInt(c.count)}`),
+      ),
+    );
+  }
+  return h('div', {}, h('h3', {}, 'Accuracy per class'), list);
+}

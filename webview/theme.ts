@@ -1,0 +1,60 @@
+/**
+ * Colours for the charts, read from VS Code's theme variables at render time (canvas drawing cannot use CSS
+ * variables). The body class (vscode-light / vscode-dark / vscode-high-contrast) changes with the theme; the
+ * standalone report follows the system's colour scheme instead.
+ */
+export interface Palette {
+  foreground: string;
+  muted: string;
+  grid: string;
+  background: string;
+  font: string;
+  series: string[];
+  highContrast: boolean;
+}
+
+const SERIES_VARS: [string, string][] = [
+  ['--vscode-charts-blue', '#3794ff'],
+  ['--vscode-charts-orange', '#d18616'],
+  ['--vscode-charts-green', '#89d185'],
+  ['--vscode-charts-purple', '#b180d7'],
+  ['--vscode-charts-red', '#f14c4c'],
+  ['--vscode-charts-yellow', '#cca700'],
+  ['--vscode-terminal-ansiCyan', '#11a8cd'],
+  ['--vscode-terminal-ansiMagenta', '#bc3fbc'],
+];
+
+export function readPalette(): Palette {
+  const style = getComputedStyle(document.body);
+  const v = (name: string, fallback: string) => style.getPropertyValue(name).trim() || fallback;
+  return {
+    foreground: v('--vscode-foreground', style.color || '#616161'),
+    muted: v('--vscode-descriptionForeground', '#9d9d9d'),
+    grid: v('--vscode-charts-lines', 'rgba(128, 128, 128, 0.35)'),
+    background: v('--vscode-editor-background', style.backgroundColor || 'transparent'),
+    font: v('--vscode-font-family', style.fontFamily || 'system-ui, sans-serif'),
+    series: SERIES_VARS.map(([name, fallback]) => v(name, fallback)),
+    highContrast: document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
+  };
+}
+
+let scratch: CanvasRenderingContext2D | null | undefined;
+
+/** Any CSS colour with a new alpha, for the ± std bands (the canvas normalises the colour for us). */
+export function withAlpha(color: string, alpha: number): string {
+  scratch ??= document.createElement('canvas').getContext('2d');
+  if (!scratch) return color;
+  scratch.fillStyle = '#000000';
+  scratch.fillStyle = color;
+  const normal = String(scratch.fillStyle);
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(normal);
+  if (hex) return `rgba(${parseInt(hex[1], 16)}, ${parseInt(hex[2], 16)}, ${parseInt(hex[3], 16)}, ${alpha})`;
+  const rgba = /^rgba?\(([^,]+),([^,]+),([^,)]+)/.exec(normal);
+  return rgba ? `rgba(${rgba[1].trim()}, ${rgba[2].trim()}, ${rgba[3].trim()}, ${alpha})` : color;
+}
+
+/** Calls `onChange` whenever the theme may have changed. */
+export function watchTheme(onChange: () => void): void {
+  new MutationObserver(onChange).observe(document.body, { attributes: true, attributeFilter: ['class'] });
+  window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener?.('change', onChange);
+}
