@@ -53,15 +53,23 @@ for (const t of browserTargets.filter((t) => existsSync(t.entry))) {
   });
 }
 
+/** A package's folder, also for packages whose `exports` hide their package.json. */
+function packageDir(name) {
+  for (let dir = dirname(require.resolve(name)); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json')) && dir.endsWith(name)) return dir;
+  }
+  throw new Error(`cannot find the folder of ${name}`);
+}
+
 /** Run-time assets the bundles load from next to themselves. */
 function copyAssets() {
-  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const wasmDir = packageDir('@tensorflow/tfjs-backend-wasm');
   for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-backend-wasm-threaded-simd.wasm']) {
     copyFileSync(join(wasmDir, 'dist', f), join('dist', f));
   }
-  const tsDir = dirname(require.resolve('web-tree-sitter/package.json'));
+  const tsDir = packageDir('web-tree-sitter');
   copyFileSync(join(tsDir, 'web-tree-sitter.wasm'), 'dist/web-tree-sitter.wasm');
-  const pyDir = dirname(require.resolve('tree-sitter-python/package.json'));
+  const pyDir = packageDir('tree-sitter-python');
   copyFileSync(join(pyDir, 'tree-sitter-python.wasm'), 'dist/tree-sitter-python.wasm');
 }
 

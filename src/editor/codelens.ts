@@ -1,0 +1,30 @@
+/**
+ * CodeLens over each model: `▶ Train` · `Compare optimizers` · `Summary` at the top of a model file, and over each
+ * Sequential model of a Python file.
+ */
+import * as vscode from 'vscode';
+import { toPosition } from './convert';
+import { isModelDocument, isModelJson, type ModelDocuments } from './documents';
+
+export function registerCodeLens(documents: ModelDocuments, selector: vscode.DocumentSelector): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const provider: vscode.CodeLensProvider = {
+    onDidChangeCodeLenses: changed.event,
+    async provideCodeLenses(doc) {
+      if (!isModelDocument(doc)) return [];
+      const models = await documents.get(doc);
+      const json = isModelJson(doc);
+      return models.flatMap(({ parsed }, index) => {
+        const at = json ? new vscode.Position(0, 0) : toPosition(parsed.range.start);
+        const range = new vscode.Range(at, at);
+        const args = [doc.uri, index];
+        return [
+          new vscode.CodeLens(range, { title: json ? '▶ Train' : '▶ Train with Model Lab', command: 'modelLab.train', arguments: args }),
+          new vscode.CodeLens(range, { title: 'Compare optimizers', command: 'modelLab.compare', arguments: args }),
+          new vscode.CodeLens(range, { title: 'Summary', command: 'modelLab.showSummary', arguments: args }),
+        ];
+      });
+    },
+  };
+  return vscode.Disposable.from(changed, vscode.languages.registerCodeLensProvider(selector, provider));
+}

@@ -1,0 +1,243 @@
+/**
+ * Every Model Lab command, in one place: `registerCommands` is the list, the functions below are the commands.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatSummary } from '../model';
+import type { RunRecord, WebviewToHost } from '../protocol';
+import type { ResultsPanel } from '../panel/results-panel';
+import { RunStore } from '../panel/run-store';
+import { recordToCsv } from '../panel/export';
+import { readSettings } from './config';
+import type { ExtensionContextLike } from './context';
+import { resolveTarget } from './targets';
+import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
+import type { Trainer } from './trainer';
+
+export const SUMMARY_SCHEME = 'model-lab-summary';
+
+export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): vscode.Disposable {
+  const summaries = new SummaryDocuments();
+  const commands: [string, (...args: unknown[]) => unknown][] = [
+    ['modelLab.newModel', (folder) => newModel(folder)],
+    ['modelLab.train', async (uri, index) => {
+      const target = await resolveTarget(ctx.documents, uri, index);
+      if (target) await trainer.start('train', target);
+    }],
+    ['modelLab.compare', async (uri, index) => {
+      const target = await resolveTarget(ctx.documents, uri, index);
+      if (target) await trainer.start('compare', target);
+    }],
+    ['modelLab.stop', () => {
+      if (!trainer.activeSessions) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
+      trainer.stopAll();
+    }],
+    ['modelLab.showResults', () => showResults(ctx)],
+    ['modelLab.openRun', () => openRun(ctx)],
+    ['modelLab.showSummary', async (uri, index) => {
+      const target = await resolveTarget(ctx.documents, uri, index);
+      if (target) await summaries.show(target.document.uri, target.index, target.analysis.summary ? formatSummary(target.analysis.summary) : undefined, target.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.range.start.line + 1}: ${d.message}`));
+    }],
+    ['modelLab.exportKeras', async (uri, index) => {
+      const target = await resolveTarget(ctx.documents, uri, index);
+      if (target) await exportKeras(target.document.uri, target.analysis.definition, target.analysis.diagnostics.some((d) => d.severity === 'error'));
+    }],
+  ];
+  return vscode.Disposable.from(
+    vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
+    ...commands.map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
+  );
+}
+
+/** Handles what the results panel asks for (messages were validated by the panel). */
+export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer, message: WebviewToHost, panel: ResultsPanel): Promise<void> {
+  switch (message.type) {
+    case 'ready':
+      if (!panel.currentRecord) await loadHistory(ctx, panel);
+      return;
+    case 'stop':
+      trainer.stopRun(message.runId);
+      return;
+    case 'openRecord': {
+      const store = runStore();
+      if (!store) return;
+      try {
+        panel.showRecord(await store.read(message.id), (await store.list()).items);
+      } catch (e) {
+        panel.notice('error', (e as Error).message);
+      }
+      return;
+    }
+    case 'pinRecord': {
+      const store = runStore();
+      if (!store) return;
+      const others = panel.pinnedRecords.filter((r) => r.id !== message.id);
+      if (!message.pinned) return panel.setPinned(others);
+      try {
+        panel.setPinned([...others, await store.read(message.id)]);
+      } catch (e) {
+        panel.notice('error', (e as Error).message);
+      }
+      return;
+    }
+    case 'export': {
+      const record = panel.currentRecord;
+      if (!record) return;
+      const text = message.format === 'csv' ? recordToCsv([record, ...panel.pinnedRecords]) : JSON.stringify(record, null, 2);
+      await saveAs(`${record.id}.${message.format}`, Buffer.from(text, 'utf8'), message.format.toUpperCase());
+      return;
+    }
+    case 'savePng': {
+      const base64 = message.dataUrl.slice('data:image/png;base64,'.length);
+      const name = `${panel.currentRecord?.id ?? 'model-lab'}-${message.chart}.png`;
+      await saveAs(name, Buffer.from(base64, 'base64'), 'PNG image');
+      return;
+    }
+  }
+}
+
+async function saveAs(fileName: string, data: Buffer, kind: string): Promise<void> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, fileName) : undefined,
+    filters: { [kind]: [path.extname(fileName).slice(1)] },
+  });
+  if (!target) return;
+  await vscode.workspace.fs.writeFile(target, data);
+  void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
+}
+
+function runStore(): RunStore | undefined {
+  const folder = vscode.workspace.workspaceFolders?.[0];
+  if (!folder) return undefined;
+  return new RunStore(path.resolve(folder.uri.fsPath, readSettings(folder.uri).settings.runsFolder));
+}
+
+async function loadHistory(ctx: ExtensionContextLike, panel: ResultsPanel): Promise<void> {
+  const store = runStore();
+  if (!store) return;
+  const { items, skipped } = await store.list();
+  if (skipped) ctx.log.warn(`Skipped ${skipped} damaged run record(s) in ${store.folder}.`);
+  panel.setHistory(items);
+}
+
+async function showResults(ctx: ExtensionContextLike): Promise<void> {
+  const panel = ctx.showResults();
+  if (panel.currentRecord) return;
+  // Nothing shown yet: open the newest record, when there is one.
+  const store = runStore();
+  const items = store ? (await store.list()).items : [];
+  if (store && items.length) panel.showRecord(await store.read(items[0].id), items);
+}
+
+async function openRun(ctx: ExtensionContextLike): Promise<void> {
+  const store = runStore();
+  if (!store) {
+    void vscode.window.showInformationMessage('Model Lab: open a folder to see its run history.');
+    return;
+  }
+  const { items } = await store.list();
+  if (!items.length) {
+    void vscode.window.showInformationMessage(`Model Lab: no runs yet in ${vscode.workspace.asRelativePath(store.folder)}. Train a model first.`);
+    return;
+  }
+  const pick = await vscode.window.showQuickPick(
+    items.map((item) => ({
+      label: `${item.kind === 'compare' ? '$(graph-line)' : '$(play)'} ${item.modelName}`,
+      description: new Date(item.createdAt).toLocaleString(),
+      detail: `${item.runs} run${item.runs === 1 ? '' : 's'}${item.bestValAccuracy !== undefined ? ` · best val_accuracy ${item.bestValAccuracy.toFixed(4)}` : ''}`,
+      id: item.id,
+    })),
+    { placeHolder: 'Open a past run', matchOnDescription: true },
+  );
+  if (!pick) return;
+  try {
+    ctx.showResults().showRecord(await store.read(pick.id), items);
+  } catch (e) {
+    void vscode.window.showErrorMessage(`Model Lab: ${(e as Error).message}`);
+  }
+}
+
+async function newModel(folderArg: unknown): Promise<void> {
+  const template = await vscode.window.showQuickPick(
+    TEMPLATES.map((t) => ({ label: t.label, detail: t.detail, template: t })),
+    { placeHolder: 'Choose a template for the new model', matchOnDetail: true },
+  );
+  if (!template) return;
+  let folder: vscode.Uri | undefined = folderArg instanceof vscode.Uri ? folderArg : undefined;
+  if (!folder) {
+    const folders = vscode.workspace.workspaceFolders ?? [];
+    if (folders.length === 1) folder = folders[0].uri;
+    else if (folders.length > 1) folder = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the model file go?' }))?.uri;
+    else {
+      folder = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create model here' }))?.[0];
+    }
+  }
+  if (!folder) return;
+  const target = folder;
+  const name = await vscode.window.showInputBox({
+    prompt: 'Name of the model file (".model.json" is added)',
+    value: 'my-model',
+    validateInput: async (value) => {
+      const problem = checkModelName(value);
+      if (problem) return problem;
+      try {
+        await vscode.workspace.fs.stat(vscode.Uri.joinPath(target, modelFileName(value)));
+        return `${modelFileName(value)} already exists here; choose another name.`;
+      } catch {
+        return undefined;
+      }
+    },
+  });
+  if (!name) return;
+  const uri = vscode.Uri.joinPath(target, modelFileName(name));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, '')), 'utf8'));
+  for (const [relative, text] of Object.entries(companionFiles(template.template))) {
+    const companion = vscode.Uri.joinPath(target, relative);
+    try {
+      await vscode.workspace.fs.stat(companion);
+    } catch {
+      await vscode.workspace.fs.writeFile(companion, Buffer.from(text, 'utf8'));
+    }
+  }
+  await vscode.window.showTextDocument(uri);
+}
+
+async function exportKeras(source: vscode.Uri, definition: import('../model/types').ModelDefinition | undefined, hasErrors: boolean): Promise<void> {
+  if (!definition || hasErrors) {
+    void vscode.window.showErrorMessage('Model Lab: fix the errors in this model before exporting it (see Problems).');
+    return;
+  }
+  const { toKerasScript } = await import('../model/python/export');
+  const base = path.basename(source.fsPath).replace(/\.model\.json$|\.py$/, '');
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(path.join(path.dirname(source.fsPath), `${base.replace(/[^A-Za-z0-9_]/g, '_')}_keras.py`)),
+    filters: { Python: ['py'] },
+  });
+  if (!target) return;
+  await fs.writeFile(target.fsPath, toKerasScript(definition), 'utf8');
+  await vscode.window.showTextDocument(target);
+}
+
+/** Read-only documents that show a model's Keras summary (`model-lab-summary:` URIs). */
+class SummaryDocuments implements vscode.TextDocumentContentProvider {
+  private readonly texts = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  async show(source: vscode.Uri, index: number, summary: string | undefined, errors: string[]): Promise<void> {
+    const name = `${path.basename(source.path)}${index ? ` #${index + 1}` : ''} summary`;
+    const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${name}`, query: source.toString() });
+    const text = summary ?? `This model has errors, so it has no summary yet:\n\n${errors.map((e) => `  ${e}`).join('\n')}\n`;
+    this.texts.set(uri.toString(), text);
+    this.changed.fire(uri);
+    await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+  }
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.texts.get(uri.toString()) ?? '';
+  }
+}
+
+export type { RunRecord };

@@ -1,0 +1,34 @@
+/** Inline `(None, 100) · 78,500 params` hints after each layer, unless `modelLab.inlineHints` is off. */
+import * as vscode from 'vscode';
+import { inlayHints } from '../model';
+import { readSettings } from './config';
+import { toPosition } from './convert';
+import { isModelDocument, type ModelDocuments } from './documents';
+
+export function registerInlayHints(documents: ModelDocuments, selector: vscode.DocumentSelector): vscode.Disposable {
+  const changed = new vscode.EventEmitter<void>();
+  const provider: vscode.InlayHintsProvider = {
+    onDidChangeInlayHints: changed.event,
+    async provideInlayHints(doc, range) {
+      if (!isModelDocument(doc) || !readSettings(doc.uri).settings.inlineHints) return [];
+      const hints: vscode.InlayHint[] = [];
+      for (const { parsed, analysis } of await documents.get(doc)) {
+        for (const h of inlayHints(parsed, analysis)) {
+          const position = toPosition(h.position);
+          if (!range.contains(position)) continue;
+          const hint = new vscode.InlayHint(position, h.label, vscode.InlayHintKind.Type);
+          hint.paddingLeft = true;
+          hints.push(hint);
+        }
+      }
+      return hints;
+    },
+  };
+  return vscode.Disposable.from(
+    changed,
+    vscode.languages.registerInlayHintsProvider(selector, provider),
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (e.affectsConfiguration('modelLab.inlineHints')) changed.fire();
+    }),
+  );
+}

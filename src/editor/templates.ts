@@ -1,0 +1,145 @@
+/**
+ * Scaffolding templates for `Model Lab: New Model Definition`. Pure text: no vscode import, so the templates are
+ * unit-tested by parsing and analyzing each one like any user file.
+ */
+export interface Template {
+  id: string;
+  label: string;
+  detail: string;
+  /** Suggested file name without `.model.json`. */
+  defaultName: string;
+  /** File text; `${name}` is replaced by the model name the user chose. */
+  text: string;
+}
+
+const mlp = (activation: 'relu' | 'sigmoid', optimizer: string) => `{
+  // The Fashion-MNIST classifier of the classic Keras tutorial, ${activation} version.
+  // Hover a layer for its output shape and parameter arithmetic; use the CodeLens above to train or compare.
+  "name": "\${name}",
+  "dataset": { "name": "fashion-mnist", "validation_split": 0.2, "seed": 42 },
+  "layers": [
+    { "type": "Flatten", "input_shape": [28, 28] },
+    { "type": "Dense", "units": 100, "activation": "${activation}" },
+    { "type": "Dense", "units": 10, "activation": "softmax" }
+  ],
+  "compile": { "optimizer": "${optimizer}", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"] },
+  "fit": { "epochs": 5, "batch_size": 32 },
+  "compare": {
+    "optimizers": ["sgd", { "type": "SGD", "learning_rate": 0.1 }, { "type": "SGD", "momentum": 0.9, "nesterov": true },
+                   "adagrad", "rmsprop", "adam"]
+  }
+}
+`;
+
+export const TEMPLATES: Template[] = [
+  {
+    id: 'mlp-relu',
+    label: 'Fashion-MNIST MLP (relu)',
+    detail: 'Flatten → Dense(100, relu) → Dense(10, softmax), Adam — 79,510 parameters',
+    defaultName: 'fashion-mlp',
+    text: mlp('relu', 'adam'),
+  },
+  {
+    id: 'mlp-sigmoid',
+    label: 'Fashion-MNIST MLP (sigmoid)',
+    detail: 'Flatten → Dense(100, sigmoid) → Dense(10, softmax), SGD — the first model of the tutorial',
+    defaultName: 'fashion-mlp-sigmoid',
+    text: mlp('sigmoid', 'sgd'),
+  },
+  {
+    id: 'small-cnn',
+    label: 'Small CNN',
+    detail: 'Conv2D → MaxPooling2D → Conv2D → MaxPooling2D → Dense, with BatchNormalization and Dropout',
+    defaultName: 'fashion-cnn',
+    text: `{
+  // A small convolutional network for Fashion-MNIST. Conv2D wants (height, width, channels): Reshape adds the channel.
+  "name": "\${name}",
+  "dataset": { "name": "fashion-mnist", "validation_split": 0.2, "seed": 42 },
+  "layers": [
+    { "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] },
+    { "type": "Conv2D", "filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu" },
+    { "type": "MaxPooling2D", "pool_size": 2 },
+    { "type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same", "activation": "relu" },
+    { "type": "MaxPooling2D", "pool_size": 2 },
+    { "type": "BatchNormalization" },
+    { "type": "Flatten" },
+    { "type": "Dropout", "rate": 0.3 },
+    { "type": "Dense", "units": 64, "activation": "relu" },
+    { "type": "Dense", "units": 10, "activation": "softmax" }
+  ],
+  "compile": { "optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"] },
+  "fit": { "epochs": 3, "batch_size": 64 }
+}
+`,
+  },
+  {
+    id: 'csv-classifier',
+    label: 'CSV classifier',
+    detail: 'A Dense classifier over the numeric columns of a CSV file with a header row',
+    defaultName: 'csv-classifier',
+    text: `{
+  // Classifies rows of a CSV file: every column but "label" is a numeric feature.
+  // Point "csv" at your file (relative to this one) and set input_shape to the number of feature columns.
+  "name": "\${name}",
+  "dataset": { "csv": "data/blobs.csv", "label": "label", "validation_split": 0.2, "seed": 42 },
+  "layers": [
+    { "type": "Dense", "units": 16, "activation": "relu", "input_shape": [4] },
+    { "type": "Dense", "units": 3, "activation": "softmax" }
+  ],
+  "compile": { "optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"] },
+  "fit": { "epochs": 20, "batch_size": 16 }
+}
+`,
+  },
+];
+
+/** The file text for a template and a chosen name (quoted safely into JSON). */
+export function instantiate(template: Template, name: string): string {
+  return template.text.replace('"${name}"', JSON.stringify(name));
+}
+
+/** A file name users may type: letters, digits, dot, dash, underscore; no path separators. */
+export function checkModelName(name: string): string | undefined {
+  const trimmed = name.trim();
+  if (!trimmed) return 'Enter a name for the model file.';
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(trimmed)) {
+    return 'Use letters, digits, dots, dashes and underscores (no spaces or slashes), starting with a letter or digit.';
+  }
+  return undefined;
+}
+
+/** `my-model` → `my-model.model.json`; a name that already ends so is kept. */
+export function modelFileName(name: string): string {
+  const n = name.trim().replace(/\.model\.json$/, '').replace(/\.json$/, '');
+  return `${n}.model.json`;
+}
+
+/** Files a template needs beside the model file (relative path → text); written only when missing. */
+export function companionFiles(template: Template): Record<string, string> {
+  return template.id === 'csv-classifier' ? { 'data/blobs.csv': blobsCsv() } : {};
+}
+
+/**
+ * A small, deterministic 3-class CSV (4 numeric features, 300 rows: three Gaussian blobs) so the CSV template
+ * trains out of the box. Seeded, so every scaffold writes the same bytes.
+ */
+export function blobsCsv(rows = 300, seed = 7): string {
+  let state = seed >>> 0;
+  const uniform = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
+  const centres = { setosa: [5.0, 3.4, 1.5, 0.2], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3.0, 5.6, 2.0] };
+  const names = Object.keys(centres) as (keyof typeof centres)[];
+  const lines = ['f1,f2,f3,f4,label'];
+  for (let i = 0; i < rows; i++) {
+    const label = names[i % names.length];
+    const features = centres[label].map((c) => (c + 0.35 * normal()).toFixed(3));
+    lines.push(`${features.join(',')},${label}`);
+  }
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,244 @@
+/**
+ * Starts and stops training from the editor: checks trust and the model, runs a TrainingSession on the shared
+ * RunPool, and keeps the user informed — results panel, progress notification with Cancel, status bar item,
+ * Keras-style lines in the output channel — and saves the run record after every epoch, so nothing finished is lost.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelSummary } from '../model/types';
+import { formatEpochLine } from '../training/format';
+import { RunPool } from '../training/pool';
+import { TrainingSession } from '../training/session-runner';
+import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
+import { RunStore, newRecordId } from '../panel/run-store';
+import { overallFraction, progressMessage } from './progress';
+import { readSettings } from './config';
+import type { ExtensionContextLike } from './context';
+import type { ModelTarget } from './targets';
+
+export class Trainer implements vscode.Disposable {
+  private pool: RunPool | undefined;
+  private poolSize = 0;
+  private readonly sessions = new Set<TrainingSession>();
+  private readonly status: vscode.StatusBarItem;
+
+  constructor(private readonly ctx: ExtensionContextLike) {
+    this.status = vscode.window.createStatusBarItem('modelLab.training', vscode.StatusBarAlignment.Left, 10);
+    this.status.name = 'Model Lab training';
+    this.status.command = 'modelLab.showResults';
+  }
+
+  get activeSessions(): number {
+    return this.sessions.size;
+  }
+
+  /** Trains (`train`) or compares (`compare`) the model; resolves when the session is over. */
+  async start(kind: 'train' | 'compare', target: ModelTarget): Promise<RunRecord | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      const choice = await vscode.window.showWarningMessage(
+        'Model Lab: training is disabled in Restricted Mode, because it runs code and reads data from this workspace. Trust the workspace to train; summaries, hovers and diagnostics keep working.',
+        'Manage Workspace Trust',
+      );
+      if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
+      return undefined;
+    }
+    const { analysis, document, parsed } = target;
+    if (parsed.incomplete) {
+      void vscode.window.showErrorMessage(
+        `Model Lab cannot train this model: ${parsed.incomplete} (line ${parsed.range.start.line + 1}). Training only the layers it can read would be a different model.`,
+      );
+      return undefined;
+    }
+    const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
+    if (errors.length || !analysis.definition || !analysis.summary) {
+      const first = errors[0];
+      const where = first ? ` (line ${first.range.start.line + 1}: ${first.message})` : '';
+      void vscode.commands.executeCommand('workbench.actions.view.problems');
+      void vscode.window.showErrorMessage(
+        `Model Lab: ${path.basename(document.uri.fsPath)} has ${errors.length || 'unresolved'} error${errors.length === 1 ? '' : 's'}${where}; fix ${errors.length === 1 ? 'it' : 'them'} to train.`,
+      );
+      return undefined;
+    }
+
+    const { settings, problems } = readSettings(document.uri);
+    problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
+    const runsFolder = folder
+      ? path.resolve(folder.uri.fsPath, settings.runsFolder)
+      : path.join(this.ctx.globalStorageUri.fsPath, 'runs');
+    const store = new RunStore(runsFolder);
+    const summary: ModelSummary = analysis.summary;
+    const id = newRecordId(kind, summary.name);
+    const baseDir = document.uri.scheme === 'file' && !document.isUntitled
+      ? path.dirname(document.uri.fsPath)
+      : folder?.uri.fsPath ?? os.homedir();
+
+    const session = new TrainingSession(this.getPool(settings.maxParallelRuns), {
+      kind,
+      id,
+      definition: analysis.definition,
+      summary,
+      modelFile: folder ? path.relative(folder.uri.fsPath, document.uri.fsPath) : document.uri.fsPath,
+      baseDir,
+      backend: settings.backend,
+      dataDir: settings.dataFolder ?? process.env.MODEL_LAB_DATA,
+      cacheDir: path.join(this.ctx.globalStorageUri.fsPath, 'datasets'),
+      saveWeightsDir: settings.saveWeights ? path.join(runsFolder, `${id}-weights`) : undefined,
+      onUpdate: (record, run, event) => this.onEvent(record, run, event, store),
+    });
+    this.sessions.add(session);
+    this.refreshStatus();
+
+    const panel = this.ctx.showResults();
+    panel.showRecord(session.record, (await store.list()).items);
+    this.ctx.log.info(`${kind === 'train' ? 'Training' : 'Comparing'} ${summary.name}: ${session.record.runs.length} run(s), record ${id}`);
+
+    const epochs = session.record.runs[0]?.epochs ?? 1;
+    const title = kind === 'train' ? `Model Lab: training ${summary.name}` : `Model Lab: comparing ${session.record.runs.length} runs of ${summary.name}`;
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => session.stop());
+        let reported = 0;
+        const started = Date.now();
+        const timer = setInterval(() => {
+          const fraction = overallFraction(session.record.runs);
+          const message = progressMessage(session.record.runs, epochs, fraction, Date.now() - started);
+          progress.report({ message, increment: Math.max(0, fraction * 100 - reported) });
+          reported = Math.max(reported, fraction * 100);
+        }, 500);
+        try {
+          await session.done;
+        } finally {
+          clearInterval(timer);
+        }
+      },
+    );
+
+    const record = await session.done;
+    this.sessions.delete(session);
+    this.refreshStatus();
+    panel.update(record);
+    try {
+      await this.persist(store, record);
+      panel.setHistory((await store.list()).items);
+    } catch {
+      // persist() already told the user; the results stay in the panel.
+    }
+    this.announce(record);
+    return record;
+  }
+
+  stopAll(): void {
+    for (const session of this.sessions) session.stop();
+  }
+
+  stopRun(runId?: string): void {
+    for (const session of this.sessions) {
+      if (!runId || session.record.runs.some((r) => r.runId === runId)) session.stop(runId);
+    }
+  }
+
+  private getPool(maxParallelRuns: number): RunPool {
+    const size = maxParallelRuns || os.cpus().length || 1;
+    if (this.pool && this.poolSize === size) return this.pool;
+    // A new size applies to new sessions; the old pool finishes what it runs.
+    const old = this.pool;
+    this.pool = new RunPool({ size, workerPath: path.join(this.ctx.extensionUri.fsPath, 'dist', 'worker.js') });
+    this.poolSize = size;
+    if (old && this.sessions.size === 0) old.dispose();
+    return this.pool;
+  }
+
+  private writes = new Map<string, Promise<void>>();
+  private warnedFolders = new Set<string>();
+
+  /** Saves a record; writes of one record are serialised, failures are reported once per folder. */
+  private persist(store: RunStore, record: RunRecord): Promise<void> {
+    const previous = this.writes.get(record.id) ?? Promise.resolve();
+    const next = previous.then(async () => {
+      try {
+        await store.write(record);
+      } catch (e) {
+        const message = (e as Error).message;
+        this.ctx.log.error(message);
+        if (!this.warnedFolders.has(store.folder)) {
+          this.warnedFolders.add(store.folder);
+          void vscode.window.showWarningMessage(`Model Lab: ${message}`);
+        }
+        throw e;
+      }
+    });
+    this.writes.set(record.id, next.catch(() => undefined));
+    return next;
+  }
+
+  private onEvent(record: RunRecord, run: RunResult, event: WorkerEvent, store: RunStore): void {
+    this.ctx.panel()?.update(record);
+    const tag = record.kind === 'compare' ? `[${run.label}${run.repeat ? ` #${run.repeat + 1}` : ''}] ` : '';
+    switch (event.type) {
+      case 'started':
+        this.ctx.log.info(`${tag}backend ${event.backend}; ${event.dataset.name}: ${event.dataset.train} train / ${event.dataset.validation} validation (${event.dataset.source})`);
+        break;
+      case 'progress':
+        this.ctx.log.info(`${tag}${event.message}`);
+        break;
+      case 'epoch':
+        this.ctx.log.info(tag + formatEpochLine(event.epoch, run.epochs, event.epochMs, event.logs));
+        void this.persist(store, record).catch(() => undefined);
+        break;
+      case 'finished':
+        if (event.status === 'failed') this.ctx.log.error(`${tag}failed: ${event.error ?? 'unknown error'}`);
+        else this.ctx.log.info(`${tag}${event.status} in ${(event.durationMs / 1000).toFixed(1)} s`);
+        break;
+    }
+  }
+
+  private announce(record: RunRecord): void {
+    const failed = record.runs.filter((r) => r.status === 'failed');
+    const cancelled = record.runs.filter((r) => r.status === 'cancelled');
+    if (record.kind === 'train') {
+      const run = record.runs[0];
+      if (run.status === 'failed') {
+        void vscode.window.showErrorMessage(`Model Lab: training ${record.model.name} failed: ${run.error ?? 'unknown error'}`, 'Show Log').then((c) => c && this.ctx.log.show());
+        return;
+      }
+      const acc = last(run.history.val_accuracy) ?? last(run.history.accuracy);
+      const epochsDone = run.history.loss?.length ?? 0;
+      void vscode.window.showInformationMessage(
+        `Model Lab: ${record.model.name} ${run.status === 'cancelled' ? 'stopped' : 'trained'} after ${epochsDone} epoch${epochsDone === 1 ? '' : 's'}` +
+          (acc !== undefined ? ` — ${run.history.val_accuracy ? 'val_accuracy' : 'accuracy'} ${acc.toFixed(4)}` : ''),
+      );
+      return;
+    }
+    const parts = [`${record.runs.length - failed.length - cancelled.length} completed`];
+    if (cancelled.length) parts.push(`${cancelled.length} stopped`);
+    if (failed.length) parts.push(`${failed.length} failed`);
+    void vscode.window.showInformationMessage(`Model Lab: comparison of ${record.model.name} finished — ${parts.join(', ')}.`);
+  }
+
+  private refreshStatus(): void {
+    const active = this.sessions.size;
+    void vscode.commands.executeCommand('setContext', 'modelLab.training', active > 0);
+    if (!active) {
+      this.status.hide();
+      return;
+    }
+    const runs = [...this.sessions].reduce((n, s) => n + s.record.runs.filter((r) => r.status === 'running' || r.status === 'queued').length, 0);
+    this.status.text = `$(sync~spin) Model Lab: ${runs} run${runs === 1 ? '' : 's'}`;
+    this.status.tooltip = 'Model Lab is training — click to show results';
+    this.status.show();
+  }
+
+  dispose(): void {
+    this.stopAll();
+    this.pool?.dispose();
+    this.status.dispose();
+  }
+}
+
+function last(values: number[] | undefined): number | undefined {
+  return values && values.length ? values[values.length - 1] : undefined;
+}
+

@@ -1,0 +1,147 @@
+/**
+ * Run records on disk: one JSON file per training or comparison session under the runs folder
+ * (default `<workspace>/.model-lab/runs/`). Pure Node (no vscode), shared by the extension and tests.
+ *
+ * Writes are atomic — write a temporary file in the same folder, flush it, then rename over the final name — so a
+ * crash or a full disk never leaves a half-written record: readers see the previous version or none.
+ */
+import { randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { RecordListItem, RunRecord } from '../protocol';
+
+const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
+const TMP_SUFFIX = '.tmp';
+
+export class RunStoreError extends Error {}
+
+/** A new record id: sortable by time, readable, unique: `20261128-190512-compare-fashion-mlp-3f9a`. */
+export function newRecordId(kind: 'train' | 'compare', modelName: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
+  const slug = modelName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'model';
+  return `${stamp}-${kind}-${slug}-${randomBytes(2).toString('hex')}`;
+}
+
+export function isRecordId(id: string): boolean {
+  return RECORD_ID.test(id);
+}
+
+/** The history line of a record: the best validation accuracy over its completed runs. */
+export function listItem(record: RunRecord): RecordListItem {
+  let best: number | undefined;
+  for (const run of record.runs) {
+    const acc = run.history.val_accuracy;
+    if (acc && acc.length) best = Math.max(best ?? -Infinity, acc[acc.length - 1]);
+  }
+  return {
+    id: record.id,
+    kind: record.kind,
+    createdAt: record.createdAt,
+    modelName: record.model.name,
+    runs: record.runs.length,
+    bestValAccuracy: best,
+  };
+}
+
+export class RunStore {
+  constructor(readonly folder: string) {}
+
+  private file(id: string): string {
+    if (!isRecordId(id)) throw new RunStoreError(`'${id}' is not a run record id.`);
+    return path.join(this.folder, `${id}.json`);
+  }
+
+  /** Writes (or replaces) a record atomically; returns its path. Errors are one sentence naming the folder. */
+  async write(record: RunRecord): Promise<string> {
+    const target = this.file(record.id);
+    const tmp = `${target}.${process.pid}.${randomBytes(3).toString('hex')}${TMP_SUFFIX}`;
+    try {
+      await fs.mkdir(this.folder, { recursive: true });
+      const handle = await fs.open(tmp, 'w');
+      try {
+        await handle.writeFile(JSON.stringify(record, null, 1));
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await fs.rename(tmp, target);
+      return target;
+    } catch (e) {
+      await fs.rm(tmp, { force: true }).catch(() => undefined);
+      const code = (e as NodeJS.ErrnoException).code;
+      const why =
+        code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
+          ? 'the folder is not writable'
+          : code === 'ENOSPC'
+            ? 'the disk is full'
+            : (e as Error).message;
+      throw new RunStoreError(
+        `Could not save the run record in ${this.folder}: ${why}. The results stay in the panel; change modelLab.runsFolder or free the folder to keep future records.`,
+      );
+    }
+  }
+
+  /** Reads one record; a missing or damaged file is a RunStoreError. */
+  async read(id: string): Promise<RunRecord> {
+    const file = this.file(id);
+    let text: string;
+    try {
+      text = await fs.readFile(file, 'utf8');
+    } catch {
+      throw new RunStoreError(`The run record ${id} no longer exists in ${this.folder}.`);
+    }
+    const record = parseRecord(text);
+    if (!record) throw new RunStoreError(`The run record ${file} is damaged (not a Model Lab record); delete it.`);
+    return record;
+  }
+
+  /**
+   * Every readable record, newest first. Temporary files from interrupted writes and damaged files are skipped
+   * (and counted, so the caller can say so).
+   */
+  async list(): Promise<{ items: RecordListItem[]; skipped: number }> {
+    let names: string[];
+    try {
+      names = await fs.readdir(this.folder);
+    } catch {
+      return { items: [], skipped: 0 };
+    }
+    const items: RecordListItem[] = [];
+    let skipped = 0;
+    for (const name of names) {
+      if (!name.endsWith('.json')) continue;
+      const id = name.slice(0, -'.json'.length);
+      if (!isRecordId(id)) continue;
+      try {
+        const record = parseRecord(await fs.readFile(path.join(this.folder, name), 'utf8'));
+        if (record) items.push(listItem(record));
+        else skipped++;
+      } catch {
+        skipped++;
+      }
+    }
+    items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+    return { items, skipped };
+  }
+}
+
+/** A record, or undefined when the text is not one (shape-checked, not trusted blindly). */
+export function parseRecord(text: string): RunRecord | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  if (!value || typeof value !== 'object') return undefined;
+  const r = value as Partial<RunRecord>;
+  if (r.version !== 1 || typeof r.id !== 'string' || !isRecordId(r.id)) return undefined;
+  if (r.kind !== 'train' && r.kind !== 'compare') return undefined;
+  if (typeof r.createdAt !== 'string' || !Array.isArray(r.runs) || !r.model || typeof r.model !== 'object') return undefined;
+  for (const run of r.runs) {
+    if (!run || typeof run !== 'object' || typeof run.label !== 'string' || !run.history || typeof run.history !== 'object') {
+      return undefined;
+    }
+  }
+  return r as RunRecord;
+}

@@ -1,0 +1,140 @@
+/**
+ * A training session: one `train` run or a `compare` (variants × repeats), run on a RunPool, folded into one live
+ * RunRecord. The extension's panel and the CLI both drive training through this, so they agree on labels, seeds,
+ * order and record contents.
+ */
+import { compareRepeats, expandComparison, optimizerLabel, effectiveOptimizer } from '../model';
+import type { ModelDefinition, ModelSummary } from '../model/types';
+import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../protocol';
+import type { RunHandle, RunPool } from './pool';
+import { applyEvent, newRunResult } from './session';
+
+export interface SessionOptions {
+  kind: 'train' | 'compare';
+  id: string;
+  definition: ModelDefinition;
+  summary: ModelSummary;
+  modelFile?: string;
+  baseDir: string;
+  backend: BackendName;
+  dataDir?: string;
+  cacheDir: string;
+  /** Overrides of the file's values (CLI flags). */
+  epochs?: number;
+  repeats?: number;
+  seed?: number;
+  /** When set, each run saves its weights into `<saveWeightsDir>/<runId>/`. */
+  saveWeightsDir?: string;
+  /** Called after every event folded into the record (the caller throttles redraws). */
+  onUpdate?: (record: RunRecord, run: RunResult, event: WorkerEvent) => void;
+}
+
+export const DEFAULT_SEED = 42;
+
+/** The RunSpecs a session trains, in the order the file lists them (variants, then repeats of each). */
+export function planRuns(o: SessionOptions): RunSpec[] {
+  const baseSeed = o.seed ?? o.definition.fit?.seed ?? DEFAULT_SEED;
+  const withEpochs = (def: ModelDefinition): ModelDefinition =>
+    o.epochs === undefined ? def : { ...def, fit: { ...def.fit, epochs: o.epochs } };
+  const common = {
+    backend: o.backend,
+    baseDir: o.baseDir,
+    dataDir: o.dataDir,
+    cacheDir: o.cacheDir,
+  };
+  const weights = (runId: string) => (o.saveWeightsDir ? `${o.saveWeightsDir}/${runId}` : undefined);
+  if (o.kind === 'train') {
+    const runId = `${o.id}-0`;
+    return [
+      {
+        ...common,
+        runId,
+        label: optimizerLabel(o.definition.compile?.optimizer),
+        definition: withEpochs(o.definition),
+        repeat: 0,
+        seed: baseSeed,
+        saveWeightsTo: weights(runId),
+      },
+    ];
+  }
+  const repeats = o.repeats ?? compareRepeats(o.definition);
+  const specs: RunSpec[] = [];
+  expandComparison(o.definition).forEach((plan, v) => {
+    for (let r = 0; r < repeats; r++) {
+      const runId = `${o.id}-${v}-${r}`;
+      specs.push({
+        ...common,
+        runId,
+        label: plan.label,
+        definition: withEpochs(plan.definition),
+        variant: plan.variant,
+        repeat: r,
+        seed: baseSeed + r,
+        saveWeightsTo: weights(runId),
+      });
+    }
+  });
+  return specs;
+}
+
+export class TrainingSession {
+  readonly record: RunRecord;
+  readonly done: Promise<RunRecord>;
+  private readonly handles = new Map<string, RunHandle>();
+  private stopped = false;
+
+  constructor(pool: RunPool, private readonly options: SessionOptions) {
+    const specs = planRuns(options);
+    this.record = {
+      version: 1,
+      id: options.id,
+      kind: options.kind,
+      createdAt: new Date().toISOString(),
+      modelFile: options.modelFile,
+      definition: options.definition,
+      model: options.summary,
+      backend: options.backend,
+      runs: specs.map((spec) => {
+        const run = newRunResult(spec, spec.definition.fit?.epochs ?? 1);
+        run.optimizer = effectiveOptimizer(spec.definition.compile?.optimizer);
+        return run;
+      }),
+      active: true,
+    };
+    const results = specs.map((spec, i) => {
+      const run = this.record.runs[i];
+      const handle = pool.run(spec, (event) => {
+        applyEvent(run, event);
+        if (event.type === 'started') {
+          this.record.backend = event.backend;
+          this.record.dataset ??= event.dataset;
+        }
+        options.onUpdate?.(this.record, run, event);
+      });
+      this.handles.set(spec.runId, handle);
+      return handle.result.then((final) => {
+        // The pool's result is authoritative (it knows about crashes the events could not tell).
+        Object.assign(run, final);
+        return final;
+      });
+    });
+    this.done = Promise.all(results).then(() => {
+      this.record.active = false;
+      return this.record;
+    });
+  }
+
+  get isStopped(): boolean {
+    return this.stopped;
+  }
+
+  /** Stops one run, or every run (queued runs are cancelled before they start). */
+  stop(runId?: string): void {
+    if (runId) {
+      this.handles.get(runId)?.stop();
+      return;
+    }
+    this.stopped = true;
+    for (const handle of this.handles.values()) handle.stop();
+  }
+}
