@@ -86,7 +86,15 @@ export type WorkerEvent =
   | { type: 'batch'; runId: string; epoch: number; batch: number; batches: number; loss: number; accuracy?: number }
   | { type: 'epoch'; runId: string; epoch: number; logs: Record<string, number>; epochMs: number }
   | { type: 'evaluation'; runId: string; evaluation: Evaluation }
-  | { type: 'finished'; runId: string; status: 'completed' | 'cancelled' | 'failed'; error?: string; durationMs: number };
+  | {
+      type: 'finished';
+      runId: string;
+      status: 'completed' | 'cancelled' | 'failed';
+      error?: string;
+      durationMs: number;
+      /** Folder the trained weights were saved into (RunSpec.saveWeightsTo), when they were. */
+      weightsPath?: string;
+    };
 
 /** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
 export interface RunResult {

@@ -20,6 +20,8 @@ export interface EngineContext {
   loss: string;
   /** Whether `accuracy` is tracked (classification). */
   accuracy: boolean;
+  /** The run's seed: engines draw Dropout masks from it (the same masks in `stock` and `fused`). */
+  seed?: number;
 }
 
 export interface StepResult {

@@ -1,0 +1,407 @@
+/**
+ * What `train` and `compare` share: their options, the Keras-like epoch line, the evaluation report, the comparison
+ * table, where data and the cache live, and writing the run record atomically.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { analyze } from '../model/analyze';
+import { compareRepeats } from '../model/compare';
+import { thousands } from '../model/format';
+import type { ModelDefinition, ModelSummary } from '../model/types';
+import type { BackendName, DatasetInfo, Evaluation, RunRecord, RunResult } from '../protocol';
+import { formatEpochLine } from '../training/format';
+import { defaultWorkerPath } from '../training/paths';
+import { RunPool } from '../training/pool';
+import { TrainingSession } from '../training/session-runner';
+import { EXIT, UserError, type CliIO } from './io';
+import { diagnosticLine, firstModel, loadModelFile } from './load-model';
+
+// ---- Options ---------------------------------------------------------------------------------------------------
+
+export interface OptionSpec {
+  /** Flags taking a value, e.g. `--epochs`. */
+  values: readonly string[];
+  /** Flags without a value. */
+  switches?: readonly string[];
+}
+
+export interface ParsedArgs {
+  positional: string[];
+  values: Map<string, string>;
+  switches: Set<string>;
+}
+
+/** `--flag value` and `--flag=value`; anything unknown is a usage error (exit 2). */
+export function parseArgs(args: string[], spec: OptionSpec, usage: string): ParsedArgs {
+  const out: ParsedArgs = { positional: [], values: new Map(), switches: new Set() };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (!arg.startsWith('--') || arg === '--') {
+      out.positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = eq >= 0 ? arg.slice(0, eq) : arg;
+    if (spec.switches?.includes(name)) {
+      out.switches.add(name);
+    } else if (spec.values.includes(name)) {
+      const value = eq >= 0 ? arg.slice(eq + 1) : args[++i];
+      if (value === undefined || value === '') throw new UserError(`${name} needs a value.\n${usage}`, EXIT.invalid);
+      out.values.set(name, value);
+    } else {
+      throw new UserError(`unknown option '${arg}'.\n${usage}`, EXIT.invalid);
+    }
+  }
+  return out;
+}
+
+/** A whole number from an option, at least `min`. */
+export function intOption(parsed: ParsedArgs, name: string, min: number): number | undefined {
+  const raw = parsed.values.get(name);
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be a whole number of at least ${min}, not '${raw}'.`, EXIT.invalid);
+  return n;
+}
+
+const BACKENDS: readonly string[] = ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'] satisfies BackendName[];
+
+export function backendOption(parsed: ParsedArgs): BackendName {
+  const raw = parsed.values.get('--backend') ?? 'auto';
+  if (!BACKENDS.includes(raw)) {
+    throw new UserError(`--backend must be one of auto, tensorflow, tensorflow-gpu, wasm, cpu, not '${raw}'.`, EXIT.invalid);
+  }
+  return raw as BackendName;
+}
+
+/** The user's data folder: --data, else MODEL_LAB_DATA. */
+export function dataDir(parsed: ParsedArgs, io: CliIO): string | undefined {
+  const dir = parsed.values.get('--data') ?? io.env.MODEL_LAB_DATA;
+  return dir ? resolve(io.cwd, dir) : undefined;
+}
+
+/** Downloads are cached in $XDG_CACHE_HOME/model-lab, else ~/.cache/model-lab. */
+export function cacheDir(io: CliIO): string {
+  const base = io.env.XDG_CACHE_HOME || join(io.env.HOME || homedir(), '.cache');
+  return join(base, 'model-lab');
+}
+
+// ---- Output files --------------------------------------------------------------------------------------------
+
+/** Writes through a temporary file and a rename, so a reader never sees half a file (even after Ctrl-C). */
+export async function writeFileAtomic(file: string, content: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}
+
+export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: CliIO, render?: RenderReport): Promise<void> {
+  const json = parsed.values.get('--json');
+  if (json) {
+    await writeFileAtomic(resolve(io.cwd, json), JSON.stringify(record, null, 2) + '\n');
+    io.err(`Wrote ${json}\n`);
+  }
+  const html = parsed.values.get('--html');
+  if (html && render) {
+    await writeFileAtomic(resolve(io.cwd, html), render(record));
+    io.err(`Wrote ${html}\n`);
+  }
+}
+
+type RenderReport = (record: RunRecord) => string;
+
+/**
+ * The standalone HTML report renderer when --html is given, checked before training so a build without the results
+ * UI bundle fails in a second rather than after an hour of training.
+ */
+export async function reportRenderer(parsed: ParsedArgs): Promise<RenderReport | undefined> {
+  if (!parsed.values.has('--html')) return undefined;
+  const { findWebviewBundle, renderReport } = await import('../panel/report');
+  let bundlePath: string;
+  try {
+    bundlePath = findWebviewBundle();
+  } catch (e) {
+    throw new UserError(`--html cannot be written: ${e instanceof Error ? e.message : String(e)}`, EXIT.runtime);
+  }
+  return (record) => renderReport(record, { bundlePath });
+}
+
+// ---- Text ----------------------------------------------------------------------------------------------------
+
+export function startedLine(definitionName: string, dataset: DatasetInfo, optimizer: string, backend: string): string {
+  const sizes = `${thousands(dataset.train)} train / ${thousands(dataset.validation)} validation`;
+  return `Training ${definitionName} on ${dataset.name} (${sizes}) with ${optimizer}, backend ${backend}`;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** Accuracy, the per-class table and the confusion matrix [actual][predicted]. */
+export function evaluationText(e: Evaluation): string {
+  const lines: string[] = [];
+  const total = e.perClassAccuracy?.reduce((n, c) => n + c.count, 0);
+  const head = `Evaluation on the ${e.split} set${total ? ` (${thousands(total)} examples)` : ''}: loss ${e.loss.toFixed(4)}`;
+  lines.push(e.accuracy !== undefined ? `${head} - accuracy ${e.accuracy.toFixed(4)}` : head);
+  const perClass = e.perClassAccuracy;
+  if (perClass?.length) {
+    const width = Math.max(5, ...perClass.map((c) => c.className.length));
+    lines.push('', `${'Class'.padEnd(width)}  Accuracy    Count`);
+    for (const c of perClass) lines.push(`${c.className.padEnd(width)}  ${pct(c.accuracy).padStart(8)}  ${thousands(c.count).padStart(7)}`);
+  }
+  const matrix = e.confusionMatrix;
+  if (matrix?.length && perClass?.length === matrix.length) {
+    const names = perClass.map((c, i) => `${i} ${c.className}`);
+    const width = Math.max(...names.map((n) => n.length));
+    const cell = Math.max(4, ...matrix.flat().map((v) => String(v).length + 1));
+    lines.push('', 'Confusion matrix (rows: actual class, columns: predicted class)');
+    lines.push(`${''.padEnd(width)} ${matrix.map((_, i) => String(i).padStart(cell)).join('')}`);
+    matrix.forEach((row, i) => lines.push(`${names[i].padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`));
+  }
+  return lines.join('\n') + '\n';
+}
+
+// ---- Comparison table ------------------------------------------------------------------------------------------
+
+export interface Stat {
+  mean: number;
+  /** Sample standard deviation (n - 1); 0 for a single value. */
+  std: number;
+  n: number;
+}
+
+export function stat(values: number[]): Stat | undefined {
+  const xs = values.filter((v) => Number.isFinite(v));
+  if (!xs.length) return undefined;
+  const mean = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const variance = xs.length > 1 ? xs.reduce((a, b) => a + (b - mean) ** 2, 0) / (xs.length - 1) : 0;
+  return { mean, std: Math.sqrt(variance), n: xs.length };
+}
+
+export interface ComparisonRow {
+  label: string;
+  runs: RunResult[];
+  /** Final-epoch values over the runs that finished at least one epoch. */
+  metrics: Record<string, Stat | undefined>;
+  /** Mean seconds per epoch. */
+  secondsPerEpoch?: Stat;
+  /** Why no run of this row produced numbers. */
+  problem?: string;
+}
+
+const TABLE_METRICS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'];
+
+/** One row per label, runs grouped in the order they first appear (the file's order). */
+export function comparisonRows(runs: RunResult[]): ComparisonRow[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const r of runs) groups.set(r.label, [...(groups.get(r.label) ?? []), r]);
+  return [...groups].map(([label, group]) => {
+    const trained = group.filter((r) => (r.history.loss?.length ?? 0) > 0);
+    const metrics: Record<string, Stat | undefined> = {};
+    for (const m of TABLE_METRICS) metrics[m] = stat(trained.map((r) => last(r.history[m])).filter((v): v is number => v !== undefined));
+    const secondsPerEpoch = stat(trained.flatMap((r) => (r.epochMs.length ? [r.epochMs.reduce((a, b) => a + b, 0) / r.epochMs.length / 1000] : [])));
+    const failed = group.find((r) => r.status === 'failed');
+    const problem = trained.length === 0 ? (failed?.error ?? `${group[0].status}`) : failed ? `${group.filter((r) => r.status === 'failed').length} of ${group.length} failed: ${failed.error}` : undefined;
+    return { label, runs: group, metrics, secondsPerEpoch, problem };
+  });
+}
+
+function last(xs: number[] | undefined): number | undefined {
+  return xs && xs.length ? xs[xs.length - 1] : undefined;
+}
+
+/** The best row: highest val_accuracy, else lowest val_loss, else lowest loss; with its runner-up. */
+export function bestRows(rows: ComparisonRow[]): { best?: ComparisonRow; runnerUp?: ComparisonRow; metric?: string } {
+  for (const [metric, higher] of [['val_accuracy', true], ['val_loss', false], ['loss', false]] as const) {
+    const ranked = rows
+      .filter((r) => r.metrics[metric] !== undefined)
+      .sort((a, b) => (higher ? b.metrics[metric]!.mean - a.metrics[metric]!.mean : a.metrics[metric]!.mean - b.metrics[metric]!.mean));
+    if (ranked.length) return { best: ranked[0], runnerUp: ranked[1], metric };
+  }
+  return {};
+}
+
+export function comparisonTable(runs: RunResult[]): string {
+  const rows = comparisonRows(runs);
+  const repeats = Math.max(...rows.map((r) => r.runs.length));
+  const { best, runnerUp, metric } = bestRows(rows);
+  const shown = TABLE_METRICS.filter((m) => rows.some((r) => r.metrics[m] !== undefined));
+  const fmt = (s: Stat | undefined, digits = 4) => (s === undefined ? '-' : repeats > 1 ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits));
+  const header = ['', 'Run', ...shown, 's/epoch'];
+  const body = rows.map((r) => [
+    r === best ? '*' : '',
+    r.label,
+    ...shown.map((m) => fmt(r.metrics[m])),
+    fmt(r.secondsPerEpoch, 1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const out = [line(header), ...body.map(line)];
+  for (const r of rows) if (r.problem) out.push(`  ${r.label}: ${r.problem}`);
+  if (best && metric) {
+    out.push('', `* best by ${metric}${repeats > 1 ? ` (mean of ${repeats} runs ± standard deviation)` : ''}.`);
+    const note = closeCall(best, runnerUp, metric, repeats);
+    if (note) out.push(note);
+  }
+  return out.join('\n') + '\n';
+}
+
+/** Says when the best is not clearly ahead of the runner-up. */
+function closeCall(best: ComparisonRow, runnerUp: ComparisonRow | undefined, metric: string, repeats: number): string | undefined {
+  if (!runnerUp) return undefined;
+  const a = best.metrics[metric]!;
+  const b = runnerUp.metrics[metric]!;
+  if (repeats > 1 && a.n > 1 && b.n > 1) {
+    const overlap = Math.abs(a.mean - b.mean) <= a.std + b.std;
+    return overlap
+      ? `${best.label} is not clearly better than ${runnerUp.label}: their ${metric} spreads overlap; run more repeats to tell them apart.`
+      : undefined;
+  }
+  if (metric === 'val_accuracy' && Math.abs(a.mean - b.mean) < 0.005) {
+    return `${best.label} and ${runnerUp.label} are within half a point of ${metric}; one run each cannot tell them apart (try --repeats 3).`;
+  }
+  return undefined;
+}
+
+// ---- Running a session from the command line -------------------------------------------------------------------
+
+export interface SessionInputs {
+  kind: 'train' | 'compare';
+  file: string;
+  absolutePath: string;
+  baseDir: string;
+  definition: ModelDefinition;
+  summary: ModelSummary;
+  backend: BackendName;
+  dataDir?: string;
+  cacheDir: string;
+  epochs?: number;
+  seed?: number;
+  repeats?: number;
+  workers?: number;
+  parsed: ParsedArgs;
+}
+
+/**
+ * Reads the options every training command shares and the model file. A file with errors prints them as `check`
+ * does and ends the command with exit 2.
+ */
+export async function sessionInputs(
+  kind: 'train' | 'compare',
+  parsed: ParsedArgs,
+  io: CliIO,
+  usage: string,
+  override: (def: ModelDefinition) => ModelDefinition = (d) => d,
+): Promise<SessionInputs> {
+  if (parsed.positional.length !== 1) throw new UserError(`give exactly one model file.\n${usage}`, EXIT.invalid);
+  const backend = backendOption(parsed);
+  const epochs = intOption(parsed, '--epochs', 1);
+  const seed = intOption(parsed, '--seed', 0);
+  const repeats = intOption(parsed, '--repeats', 1);
+  const workers = intOption(parsed, '--workers', 1);
+  const loaded = await loadModelFile(parsed.positional[0], io);
+  const { model, note } = firstModel(loaded);
+  if (note) io.err(note + '\n');
+  const analysis = analyze(model);
+  for (const d of analysis.diagnostics) io.err(diagnosticLine(loaded.file, d) + '\n');
+  const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  if (errors || !analysis.definition || !analysis.summary) {
+    throw new UserError(
+      `${loaded.file} has ${errors || 'unresolved'} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} (see 'model-lab check ${loaded.file}') and try again.`,
+      EXIT.invalid,
+    );
+  }
+  return {
+    kind,
+    file: loaded.file,
+    absolutePath: loaded.absolutePath,
+    baseDir: loaded.baseDir,
+    definition: override(analysis.definition),
+    summary: analysis.summary,
+    backend,
+    dataDir: dataDir(parsed, io),
+    cacheDir: cacheDir(io),
+    epochs,
+    seed,
+    repeats,
+    workers,
+    parsed,
+  };
+}
+
+export interface SessionOutcome {
+  record: RunRecord;
+  /** Ctrl-C was pressed. */
+  interrupted: boolean;
+}
+
+/**
+ * Trains the session in worker processes, printing a line per finished epoch (prefixed with the run's label when
+ * several runs share the screen), then writes --json / --html. Ctrl-C stops every run after its current batch.
+ */
+export async function runSession(inputs: SessionInputs, io: CliIO, opts: { prefixLabels: boolean }): Promise<SessionOutcome> {
+  const workerPath = defaultWorkerPath();
+  if (!existsSync(workerPath)) {
+    throw new UserError(`the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`, EXIT.runtime);
+  }
+  const render = await reportRenderer(inputs.parsed);
+  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env });
+  const repeats = inputs.kind === 'compare' ? (inputs.repeats ?? compareRepeats(inputs.definition)) : 1;
+  const said = new Set<string>();
+  const say = (text: string) => {
+    // Each worker reports the same data-loading steps; once is enough.
+    if (said.has(text)) return;
+    said.add(text);
+    io.err(text + '\n');
+  };
+  const name = (run: RunResult) => (repeats > 1 ? `${run.label} · run ${run.repeat + 1}` : run.label);
+  const prefix = (run: RunResult) => (opts.prefixLabels ? `[${name(run)}] ` : '');
+  const session = new TrainingSession(pool, {
+    kind: inputs.kind,
+    id: `${inputs.kind}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+    definition: inputs.definition,
+    summary: inputs.summary,
+    modelFile: inputs.file,
+    baseDir: inputs.baseDir,
+    backend: inputs.backend,
+    dataDir: inputs.dataDir,
+    cacheDir: inputs.cacheDir,
+    epochs: inputs.epochs,
+    repeats: inputs.kind === 'compare' ? repeats : undefined,
+    seed: inputs.seed,
+    onUpdate: (record, run, event) => {
+      switch (event.type) {
+        case 'progress':
+          if (event.fraction === undefined) say(event.message);
+          break;
+        case 'started':
+          if (!said.has('started')) {
+            said.add('started');
+            const what = inputs.kind === 'train' ? run.label : `${record.runs.length} runs`;
+            io.out(startedLine(inputs.definition.name ?? inputs.summary.name, event.dataset, what, event.backend) + '\n');
+          }
+          break;
+        case 'epoch':
+          io.out(prefix(run) + formatEpochLine(event.epoch, run.epochs, event.epochMs, event.logs) + '\n');
+          break;
+        case 'finished':
+          if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
+          break;
+      }
+    },
+  });
+  const onAbort = () => session.stop();
+  if (io.signal.aborted) onAbort();
+  else io.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    const record = await session.done;
+    await writeOutputs(record, inputs.parsed, io, render);
+    return { record, interrupted: io.signal.aborted };
+  } finally {
+    io.signal.removeEventListener('abort', onAbort);
+    pool.dispose();
+  }
+}

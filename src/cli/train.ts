@@ -1,0 +1,55 @@
+/**
+ * `model-lab train <file>`: trains the model in a worker process, printing a Keras-like line per epoch, then the
+ * evaluation (accuracy, per-class accuracy, confusion matrix). Ctrl-C stops after the current batch and still writes
+ * --json with the finished epochs (exit 130).
+ */
+import { optimizerDef, OPTIMIZER_ALIASES } from '../model/optimizers';
+import type { ModelDefinition } from '../model/types';
+import { EXIT, UserError, type Command } from './io';
+import { evaluationText, intOption, parseArgs, runSession, sessionInputs } from './run-output';
+
+const USAGE = `Usage: model-lab train <file> [options]
+
+Trains the model in <file> (.model.json or Keras .py) and prints a line per epoch, then the evaluation.
+  --epochs N          epochs (default: the file's fit.epochs, else 1)
+  --batch-size N      batch size (default: the file's fit.batch_size, else 32)
+  --optimizer NAME    sgd, rmsprop, adam, adagrad, adamax or adadelta with Keras defaults
+  --backend B         auto (default), tensorflow, tensorflow-gpu, wasm or cpu
+  --seed N            seed of the weights, shuffling and dropout (default: fit.seed, else 42)
+  --data DIR          folder holding the dataset files (default: $MODEL_LAB_DATA)
+  --json OUT          write the run record (history, evaluation) as JSON
+  --html OUT          write a standalone HTML report
+Exit status: 0 trained, 1 runtime or data error, 2 bad model file or option, 130 interrupted.`;
+
+const OPTIONS = {
+  values: ['--epochs', '--batch-size', '--optimizer', '--backend', '--seed', '--json', '--html', '--data'],
+};
+
+export const train: Command = async (args, io) => {
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(USAGE + '\n');
+    return EXIT.ok;
+  }
+  const parsed = parseArgs(args, OPTIONS, USAGE);
+  const batchSize = intOption(parsed, '--batch-size', 1);
+  const optimizer = parsed.values.get('--optimizer');
+  if (optimizer !== undefined && !optimizerDef(optimizer)) {
+    throw new UserError(`--optimizer must be one of ${OPTIMIZER_ALIASES.join(', ')}, not '${optimizer}'.`, EXIT.invalid);
+  }
+  const override = (def: ModelDefinition): ModelDefinition => ({
+    ...def,
+    ...(optimizer ? { compile: { ...def.compile, optimizer: optimizerDef(optimizer)!.alias } } : {}),
+    ...(batchSize ? { fit: { ...def.fit, batch_size: batchSize } } : {}),
+  });
+  const inputs = await sessionInputs('train', parsed, io, USAGE, override);
+  const { record, interrupted } = await runSession(inputs, io, { prefixLabels: false });
+  const run = record.runs[0];
+  if (run.evaluation) io.out('\n' + evaluationText(run.evaluation));
+  if (run.testEvaluation) io.out('\n' + evaluationText(run.testEvaluation));
+  if (interrupted || run.status === 'cancelled') return EXIT.interrupted;
+  if (run.status === 'failed') {
+    io.err(`model-lab train: ${run.error ?? 'training failed.'}\n`);
+    return EXIT.runtime;
+  }
+  return EXIT.ok;
+};

@@ -1,0 +1,63 @@
+/**
+ * Batch tensors built per step from the dataset's compact arrays: pixels stay uint8 in memory and are scaled into
+ * one small Float32Array per batch, so a 48,000-image epoch never holds a float copy of the whole set.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Split } from '../data/types';
+import type { TF } from './engine';
+
+export interface BatchShape {
+  /** Shape of one example as the model takes it (no batch dimension). */
+  inputShape: number[];
+  /** Values per example (the product of inputShape, equal to the stored example size). */
+  exampleSize: number;
+  /** Multiply stored values by this (1/255 for pixels). */
+  scale: number;
+  labels: 'sparse' | 'onehot' | 'float';
+  numClasses: number;
+}
+
+/** Examples `order[start … end)` of `split` as model-ready x and loss-ready y tensors. */
+export function makeBatch(
+  tf: TF,
+  split: Split,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+  shape: BatchShape,
+): { x: tfjs.Tensor; y: tfjs.Tensor; size: number } {
+  const size = end - start;
+  const n = shape.exampleSize;
+  const xs = new Float32Array(size * n);
+  const src = split.x;
+  const scale = shape.scale;
+  for (let b = 0; b < size; b++) {
+    const from = order[start + b] * n;
+    const to = b * n;
+    for (let k = 0; k < n; k++) xs[to + k] = src[from + k] * scale;
+  }
+  const x = tf.tensor(xs, [size, ...shape.inputShape], 'float32');
+  return { x, y: labelTensor(tf, split, order, start, end, shape), size };
+}
+
+function labelTensor(tf: TF, split: Split, order: ArrayLike<number>, start: number, end: number, shape: BatchShape): tfjs.Tensor {
+  const size = end - start;
+  if (shape.labels === 'float') {
+    const ys = new Float32Array(size);
+    for (let b = 0; b < size; b++) ys[b] = split.y[order[start + b]];
+    return tf.tensor(ys, [size, 1], 'float32');
+  }
+  if (shape.labels === 'sparse') {
+    const ys = new Int32Array(size);
+    for (let b = 0; b < size; b++) ys[b] = split.y[order[start + b]];
+    return tf.tensor(ys, [size], 'int32');
+  }
+  const ys = new Float32Array(size * shape.numClasses);
+  for (let b = 0; b < size; b++) ys[b * shape.numClasses + split.y[order[start + b]]] = 1;
+  return tf.tensor(ys, [size, shape.numClasses], 'float32');
+}
+
+/** 0, 1, …, count - 1. */
+export function identityOrder(count: number): Uint32Array {
+  return Uint32Array.from({ length: count }, (_, i) => i);
+}

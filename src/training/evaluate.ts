@@ -1,0 +1,94 @@
+/**
+ * Inference-mode evaluation of a split: mean loss (weighted by batch size, as Keras's evaluate), accuracy, and for
+ * the final report a confusion matrix [actual][predicted] with per-class accuracy. Values are gathered on the device
+ * and read back once per split.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Split } from '../data/types';
+import type { Evaluation } from '../protocol';
+import { identityOrder, makeBatch, type BatchShape } from './batches';
+import type { TF } from './engine';
+import { computeLoss, countCorrect, type AccuracyKind, type LossName } from './losses';
+import { forward } from './stock-engine';
+
+export interface EvaluateOptions {
+  loss: LossName;
+  /** How `accuracy` is counted; absent for regression. */
+  accuracy?: AccuracyKind;
+  shape: BatchShape;
+  /** Only predictions are batched; the mean is the same for any batch size in inference mode. */
+  batchSize?: number;
+  /** Also build the confusion matrix and per-class accuracy (needs class names). */
+  classNames?: string[];
+}
+
+export interface SplitScore {
+  loss: number;
+  accuracy?: number;
+  confusionMatrix?: number[][];
+  perClassAccuracy?: Evaluation['perClassAccuracy'];
+}
+
+export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opts: EvaluateOptions): SplitScore {
+  const batchSize = opts.batchSize ?? 256;
+  const order = identityOrder(split.count);
+  const lossSums: tfjs.Tensor[] = [];
+  const corrects: tfjs.Tensor[] = [];
+  const predictions: tfjs.Tensor[] = [];
+  try {
+    for (let start = 0; start < split.count; start += batchSize) {
+      const end = Math.min(split.count, start + batchSize);
+      const kept = tf.tidy(() => {
+        const { x, y, size } = makeBatch(tf, split, order, start, end, opts.shape);
+        const p = forward(tf, model, x, false);
+        const out: tfjs.Tensor[] = [tf.mul(computeLoss(tf, opts.loss, y, p), size)];
+        if (opts.accuracy) out.push(countCorrect(tf, opts.accuracy, y, p));
+        if (opts.accuracy && opts.classNames) out.push(predictedClass(tf, opts.accuracy, p));
+        return out;
+      });
+      lossSums.push(kept[0]);
+      if (kept[1]) corrects.push(kept[1]);
+      if (kept[2]) predictions.push(kept[2]);
+    }
+    const count = Math.max(1, split.count);
+    const score: SplitScore = { loss: sumOf(tf, lossSums) / count };
+    if (opts.accuracy) score.accuracy = sumOf(tf, corrects) / count;
+    if (opts.accuracy && opts.classNames && predictions.length) {
+      const predicted = tf.tidy(() => tf.concat(predictions).dataSync() as Int32Array);
+      Object.assign(score, confusion(split, predicted, opts.classNames));
+    }
+    return score;
+  } finally {
+    tf.dispose([...lossSums, ...corrects, ...predictions]);
+  }
+}
+
+function sumOf(tf: TF, scalars: tfjs.Tensor[]): number {
+  if (!scalars.length) return 0;
+  return tf.tidy(() => tf.addN(scalars).dataSync()[0]);
+}
+
+function predictedClass(tf: TF, kind: AccuracyKind, p: tfjs.Tensor): tfjs.Tensor {
+  if (kind === 'binary') return tf.cast(tf.greater(p.flatten(), 0.5), 'int32');
+  return tf.cast(tf.argMax(p, -1), 'int32');
+}
+
+/** confusionMatrix[actual][predicted] and the share of each actual class predicted right. */
+export function confusion(
+  split: Split,
+  predicted: ArrayLike<number>,
+  classNames: string[],
+): Pick<SplitScore, 'confusionMatrix' | 'perClassAccuracy'> {
+  const k = classNames.length;
+  const matrix = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  for (let i = 0; i < split.count; i++) {
+    const actual = split.y[i];
+    const guess = predicted[i];
+    if (actual >= 0 && actual < k && guess >= 0 && guess < k) matrix[actual][guess] += 1;
+  }
+  const perClassAccuracy = classNames.map((className, c) => {
+    const count = matrix[c].reduce((a, b) => a + b, 0);
+    return { className, accuracy: count ? matrix[c][c] / count : 0, count };
+  });
+  return { confusionMatrix: matrix, perClassAccuracy };
+}

@@ -1,0 +1,160 @@
+/**
+ * The training loop, Keras `fit` semantics: per epoch a seeded shuffle, batches of `batch_size` (the last one
+ * smaller), one engine step each, then validation. Epoch loss/accuracy are means over the epoch's batches weighted
+ * by batch size, named as Keras names them (loss, accuracy, val_loss, val_accuracy).
+ *
+ * Values stay on the device: each step's loss and correct count are kept as scalars and read back together only when
+ * a progress message is due (about ten a second) or the epoch ends. That one read also finds the exact batch where
+ * the loss stopped being finite.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { createRng } from '../data/rng';
+import type { Split } from '../data/types';
+import { identityOrder, makeBatch, type BatchShape } from './batches';
+import type { StepEngine, TF } from './engine';
+import { evaluateSplit } from './evaluate';
+import type { AccuracyKind, LossName } from './losses';
+
+export interface FitOptions {
+  tf: TF;
+  model: tfjs.LayersModel;
+  engine: StepEngine;
+  loss: LossName;
+  accuracy?: AccuracyKind;
+  shape: BatchShape;
+  train: Split;
+  validation?: Split;
+  epochs: number;
+  batchSize: number;
+  shuffle: boolean;
+  seed: number;
+  /** Milliseconds between batch progress reports. */
+  progressEveryMs?: number;
+  onBatch?(p: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number }): void;
+  onEpoch?(e: { epoch: number; logs: Record<string, number>; epochMs: number }): void;
+  /** Polled after every step: true ends the run after the current batch. */
+  shouldStop?(): boolean;
+}
+
+export type FitOutcome =
+  | { status: 'completed' | 'cancelled'; epochsDone: number }
+  | { status: 'failed'; epochsDone: number; error: string };
+
+export async function fit(o: FitOptions): Promise<FitOutcome> {
+  const { tf } = o;
+  const rng = createRng(o.seed);
+  const order = identityOrder(o.train.count);
+  const batches = Math.ceil(o.train.count / o.batchSize);
+  const every = o.progressEveryMs ?? 100;
+  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+    const started = performance.now();
+    if (o.shuffle) rng.shuffle(order);
+    const tally = new EpochTally(tf, o.batchSize, o.train.count);
+    let lastReport = performance.now();
+    for (let batch = 0; batch < batches; batch++) {
+      const start = batch * o.batchSize;
+      const end = Math.min(o.train.count, start + o.batchSize);
+      const result = tf.tidy(() => {
+        const { x, y } = makeBatch(tf, o.train, order, start, end, o.shape);
+        const r = o.engine.step(x, y);
+        return r.correct ? [r.loss, r.correct] : [r.loss];
+      });
+      tally.add(result[0], result[1], end - start);
+      const last = batch === batches - 1;
+      if (last || performance.now() - lastReport >= every) {
+        const bad = tally.read();
+        if (bad !== undefined) {
+          return {
+            status: 'failed',
+            epochsDone: epoch - 1,
+            error: `The loss became ${bad.value} at epoch ${epoch}, batch ${bad.batch}: training diverged. Try a smaller learning_rate.`,
+          };
+        }
+        o.onBatch?.({ epoch, batch: batch + 1, batches, loss: tally.meanLoss(), accuracy: tally.meanAccuracy(o.accuracy) });
+        lastReport = performance.now();
+        // Let the worker read a pending `stop` and flush the messages it sent.
+        await new Promise((r) => setImmediate(r));
+      }
+      if (o.shouldStop?.()) {
+        tally.dispose();
+        return { status: 'cancelled', epochsDone: epoch - 1 };
+      }
+    }
+    o.engine.sync();
+    const logs: Record<string, number> = { loss: tally.meanLoss() };
+    if (o.accuracy) logs.accuracy = tally.meanAccuracy(o.accuracy)!;
+    if (o.validation && o.validation.count > 0) {
+      const val = evaluateSplit(tf, o.model, o.validation, { loss: o.loss, accuracy: o.accuracy, shape: o.shape });
+      if (!Number.isFinite(val.loss)) {
+        return {
+          status: 'failed',
+          epochsDone: epoch - 1,
+          error: `The validation loss became ${val.loss} at epoch ${epoch}: training diverged. Try a smaller learning_rate.`,
+        };
+      }
+      logs.val_loss = val.loss;
+      if (val.accuracy !== undefined) logs.val_accuracy = val.accuracy;
+    }
+    o.onEpoch?.({ epoch, logs, epochMs: performance.now() - started });
+    await new Promise((r) => setImmediate(r));
+    if (o.shouldStop?.() && epoch < o.epochs) return { status: 'cancelled', epochsDone: epoch };
+  }
+  return { status: 'completed', epochsDone: o.epochs };
+}
+
+/** Sums of an epoch so far; per-step scalars wait on the device until `read()`. */
+class EpochTally {
+  private pendingLoss: tfjs.Tensor[] = [];
+  private pendingCorrect: tfjs.Tensor[] = [];
+  private pendingSizes: number[] = [];
+  private lossSum = 0;
+  private correctSum = 0;
+  private seen = 0;
+  private batchesRead = 0;
+
+  constructor(
+    private readonly tf: TF,
+    readonly batchSize: number,
+    readonly total: number,
+  ) {}
+
+  add(loss: tfjs.Tensor, correct: tfjs.Tensor | undefined, size: number): void {
+    this.pendingLoss.push(loss);
+    if (correct) this.pendingCorrect.push(correct);
+    this.pendingSizes.push(size);
+  }
+
+  /** Reads pending values; returns the first non-finite loss with its 1-based batch number, if any. */
+  read(): { value: string; batch: number } | undefined {
+    const { tf } = this;
+    const losses = this.pendingLoss.length ? (tf.tidy(() => tf.stack(this.pendingLoss).dataSync()) as Float32Array) : new Float32Array();
+    const corrects = this.pendingCorrect.length ? (tf.tidy(() => tf.stack(this.pendingCorrect).dataSync()) as Float32Array) : undefined;
+    const sizes = this.pendingSizes;
+    this.dispose();
+    for (let i = 0; i < losses.length; i++) {
+      if (!Number.isFinite(losses[i])) {
+        return { value: Number.isNaN(losses[i]) ? 'NaN' : 'infinite', batch: this.batchesRead + i + 1 };
+      }
+      this.lossSum += losses[i] * sizes[i];
+      if (corrects) this.correctSum += corrects[i];
+      this.seen += sizes[i];
+    }
+    this.batchesRead += losses.length;
+    return undefined;
+  }
+
+  meanLoss(): number {
+    return this.seen ? this.lossSum / this.seen : 0;
+  }
+
+  meanAccuracy(kind: AccuracyKind | undefined): number | undefined {
+    return kind && this.seen ? this.correctSum / this.seen : undefined;
+  }
+
+  dispose(): void {
+    this.tf.dispose([...this.pendingLoss, ...this.pendingCorrect]);
+    this.pendingLoss = [];
+    this.pendingCorrect = [];
+    this.pendingSizes = [];
+  }
+}

@@ -1,0 +1,234 @@
+/**
+ * Keras 2.x optimizers (TF 2.8 optimizer_v2) as plain update rules over Float32Arrays.
+ *
+ * The tfjs optimizers differ from Keras in defaults and formulas (rmsprop's epsilon placement, adagrad's missing
+ * defaults), so Model Lab implements the Keras rules itself. Working on plain arrays keeps the arithmetic exact,
+ * testable without tfjs, and shared by every step engine: one JS loop per weight is also faster on the wasm backend
+ * than a dozen small kernels per weight.
+ */
+import type { EffectiveOptimizer } from '../protocol';
+
+/** Keras defaults, by canonical Keras class name. `learning_rate` is the canonical spelling of `lr`. */
+export const OPTIMIZER_DEFAULTS: Record<string, Record<string, number | boolean>> = {
+  SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
+  RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  Adagrad: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
+};
+
+/** The Keras class name for a name as users write it (`adam`, `Adam`, `rmsprop`), or undefined. */
+export function canonicalOptimizerName(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return Object.keys(OPTIMIZER_DEFAULTS).find((k) => k.toLowerCase() === lower);
+}
+
+/** One weight's update: changes `w` in place from its gradient `g`. `t` is the step count, starting at 1. */
+type Rule = (w: Float32Array, g: Float32Array, state: Float32Array[], t: number) => void;
+
+interface RuleDef {
+  /** Slot arrays per weight, with their initial value. */
+  slots: (h: Hyper) => number[];
+  rule: (h: Hyper) => Rule;
+}
+
+interface Hyper {
+  lr: number;
+  num(name: string): number;
+  bool(name: string): boolean;
+}
+
+const RULES: Record<string, RuleDef> = {
+  SGD: {
+    slots: (h) => (h.num('momentum') === 0 ? [] : [0]),
+    rule: (h) => {
+      const { lr } = h;
+      const m = h.num('momentum');
+      const nesterov = h.bool('nesterov');
+      if (m === 0) {
+        return (w, g) => {
+          for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
+        };
+      }
+      return (w, g, [v]) => {
+        for (let i = 0; i < w.length; i++) {
+          const vi = m * v[i] - lr * g[i];
+          v[i] = vi;
+          w[i] += nesterov ? m * vi - lr * g[i] : vi;
+        }
+      };
+    },
+  },
+  RMSprop: {
+    // ms, then mom (momentum > 0), then mg (centered).
+    slots: (h) => [0, ...(h.num('momentum') > 0 ? [0] : []), ...(h.bool('centered') ? [0] : [])],
+    rule: (h) => {
+      const { lr } = h;
+      const rho = h.num('rho');
+      const eps = h.num('epsilon');
+      const momentum = h.num('momentum');
+      const centered = h.bool('centered');
+      return (w, g, slots) => {
+        const ms = slots[0];
+        const mom = momentum > 0 ? slots[1] : undefined;
+        const mg = centered ? slots[momentum > 0 ? 2 : 1] : undefined;
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i];
+          ms[i] = rho * ms[i] + (1 - rho) * gi * gi;
+          let denom = ms[i];
+          if (mg) {
+            mg[i] = rho * mg[i] + (1 - rho) * gi;
+            denom -= mg[i] * mg[i];
+          }
+          if (mom) {
+            // TF's ResourceApplyMomentum-style kernel keeps epsilon inside the square root.
+            mom[i] = momentum * mom[i] + (lr * gi) / Math.sqrt(denom + eps);
+            w[i] -= mom[i];
+          } else {
+            w[i] -= (lr * gi) / (Math.sqrt(denom) + eps);
+          }
+        }
+      };
+    },
+  },
+  Adam: {
+    slots: (h) => (h.bool('amsgrad') ? [0, 0, 0] : [0, 0]),
+    rule: (h) => {
+      const { lr } = h;
+      const b1 = h.num('beta_1');
+      const b2 = h.num('beta_2');
+      const eps = h.num('epsilon');
+      const amsgrad = h.bool('amsgrad');
+      return (w, g, [m, v, vhat], t) => {
+        const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i];
+          m[i] = b1 * m[i] + (1 - b1) * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          let vi = v[i];
+          if (amsgrad) {
+            if (vi > vhat[i]) vhat[i] = vi;
+            vi = vhat[i];
+          }
+          w[i] -= (lrT * m[i]) / (Math.sqrt(vi) + eps);
+        }
+      };
+    },
+  },
+  Adagrad: {
+    slots: (h) => [h.num('initial_accumulator_value')],
+    rule: (h) => {
+      const { lr } = h;
+      const eps = h.num('epsilon');
+      return (w, g, [acc]) => {
+        for (let i = 0; i < w.length; i++) {
+          acc[i] += g[i] * g[i];
+          w[i] -= (lr * g[i]) / (Math.sqrt(acc[i]) + eps);
+        }
+      };
+    },
+  },
+  Adamax: {
+    slots: () => [0, 0],
+    rule: (h) => {
+      const { lr } = h;
+      const b1 = h.num('beta_1');
+      const b2 = h.num('beta_2');
+      const eps = h.num('epsilon');
+      return (w, g, [m, u], t) => {
+        const lrT = lr / (1 - b1 ** t);
+        for (let i = 0; i < w.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          u[i] = Math.max(b2 * u[i], Math.abs(g[i]));
+          w[i] -= (lrT * m[i]) / (u[i] + eps);
+        }
+      };
+    },
+  },
+  Adadelta: {
+    slots: () => [0, 0],
+    rule: (h) => {
+      const { lr } = h;
+      const rho = h.num('rho');
+      const eps = h.num('epsilon');
+      return (w, g, [acc, accUpd]) => {
+        for (let i = 0; i < w.length; i++) {
+          acc[i] = rho * acc[i] + (1 - rho) * g[i] * g[i];
+          const upd = (Math.sqrt(accUpd[i] + eps) / Math.sqrt(acc[i] + eps)) * g[i];
+          accUpd[i] = rho * accUpd[i] + (1 - rho) * upd * upd;
+          w[i] -= lr * upd;
+        }
+      };
+    },
+  },
+};
+
+/**
+ * A Keras optimizer over a fixed list of weights. Call `step(weights, grads)` once per batch with the weights'
+ * current values and the gradients of the mean batch loss; the weights are updated in place.
+ */
+export class KerasOptimizer {
+  readonly type: string;
+  readonly hyper: Record<string, number | boolean>;
+  /** Steps taken so far (Keras `iterations`). */
+  iterations = 0;
+  private readonly rule: Rule;
+  private readonly slotInit: number[];
+  private readonly state = new Map<number, Float32Array[]>();
+
+  constructor(spec: EffectiveOptimizer) {
+    const type = canonicalOptimizerName(String(spec.type));
+    if (!type) {
+      throw new Error(
+        `Unknown optimizer '${spec.type}': use one of ${Object.keys(OPTIMIZER_DEFAULTS).join(', ')}.`,
+      );
+    }
+    this.type = type;
+    this.hyper = resolveHyper(type, spec);
+    const h: Hyper = {
+      lr: this.hyper.learning_rate as number,
+      num: (n) => Number(this.hyper[n]),
+      bool: (n) => Boolean(this.hyper[n]),
+    };
+    this.rule = RULES[type].rule(h);
+    this.slotInit = RULES[type].slots(h);
+  }
+
+  /** One optimizer step over all weights: `weights[i]` is updated in place from `grads[i]`. */
+  step(weights: Float32Array[], grads: Float32Array[]): void {
+    this.iterations += 1;
+    for (let i = 0; i < weights.length; i++) this.apply(i, weights[i], grads[i]);
+  }
+
+  /**
+   * Update one weight without counting a step: for engines that update weights one at a time. Call `beginStep()`
+   * once before the weights of a step.
+   */
+  apply(index: number, w: Float32Array, g: Float32Array): void {
+    let slots = this.state.get(index);
+    if (!slots) {
+      slots = this.slotInit.map((v) => new Float32Array(w.length).fill(v));
+      this.state.set(index, slots);
+    }
+    this.rule(w, g, slots, this.iterations);
+  }
+
+  beginStep(): void {
+    this.iterations += 1;
+  }
+}
+
+function resolveHyper(type: string, spec: EffectiveOptimizer): Record<string, number | boolean> {
+  const out: Record<string, number | boolean> = { ...OPTIMIZER_DEFAULTS[type] };
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'type' || key === 'label') continue;
+    const name = key === 'lr' ? 'learning_rate' : key;
+    if (!(name in out)) continue;
+    const expected = typeof out[name];
+    if (expected === 'boolean') out[name] = value === true || value === 'true';
+    else if (typeof value === 'number' && Number.isFinite(value)) out[name] = value;
+    else throw new Error(`Optimizer ${type}: ${name} must be a number, got ${JSON.stringify(value)}.`);
+  }
+  return out;
+}

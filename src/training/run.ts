@@ -1,0 +1,177 @@
+/**
+ * One run from start to finish, in the current process: backend, data, model, engine, `fit`, evaluation, saving.
+ * The worker calls this; tests call it in-process. Everything it reports goes through `emit` as WorkerEvents, and it
+ * always ends with exactly one `finished` event: user errors as one sentence, bugs as one line (stack on stderr).
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { loadDataset, splitValidation, DataError, normalizeDatasetSpec, DEFAULT_VALIDATION_SPLIT } from '../data/index';
+import type { LoadedDataset, Split } from '../data/types';
+import type { DatasetInfo, Evaluation, RunSpec, WorkerEvent } from '../protocol';
+import { BackendError, selectBackend } from './backend';
+import type { BatchShape } from './batches';
+import { buildModel } from './build-model';
+import { chooseEngine } from './choose-engine';
+import { evaluateSplit } from './evaluate';
+import { fit } from './loop';
+import { canonicalLoss, labelKind, resolveAccuracy } from './losses';
+import { describeModel, ModelError } from './model-info';
+import { saveWeights } from './save-weights';
+
+/** Fixed so every run of a comparison validates on the same examples unless the file sets dataset.seed. */
+export const DEFAULT_SPLIT_SEED = 42;
+
+export interface RunControl {
+  /** True once a stop was asked for: the loop ends after the current batch. */
+  readonly stopped: boolean;
+  /** Aborts data loading (a download) when stopped early. */
+  readonly signal?: AbortSignal;
+  /** Force an engine: `stock` skips the fused engine (also env MODEL_LAB_ENGINE=stock). */
+  engine?: 'stock' | 'auto';
+}
+
+export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void, control: RunControl): Promise<void> {
+  const startedAt = performance.now();
+  const runId = spec.runId;
+  let weightsPath: string | undefined;
+  const finish = (status: 'completed' | 'cancelled' | 'failed', error?: string) =>
+    emit({
+      type: 'finished',
+      runId,
+      status,
+      ...(error ? { error } : {}),
+      durationMs: performance.now() - startedAt,
+      ...(weightsPath ? { weightsPath } : {}),
+    });
+  let tf: typeof tfjs | undefined;
+  let model: tfjs.LayersModel | undefined;
+  try {
+    const info = describeModel(spec.definition);
+    const loss = canonicalLoss(info.loss);
+    if (!loss) throw new ModelError(`The loss '${info.loss}' is not one Model Lab can train with.`);
+    emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
+    const selected = await selectBackend(spec.backend);
+    tf = selected.tf;
+
+    const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
+    const data = await loadDataset({
+      spec: dataSpec,
+      baseDir: spec.baseDir,
+      dataDir: spec.dataDir,
+      cacheDir: spec.cacheDir,
+      loss: info.loss,
+      signal: control.signal,
+      onProgress: (message, fraction) => emit({ type: 'progress', runId, message, ...(fraction !== undefined ? { fraction } : {}) }),
+    });
+    const exampleSize = data.exampleShape.reduce((a, b) => a * b, 1);
+    const inputShape = info.inputShape ?? data.exampleShape;
+    checkInputShape(inputShape, data, spec.definition.dataset ? 'dataset' : 'the default dataset');
+    const fraction = dataSpec.validation_split ?? DEFAULT_VALIDATION_SPLIT;
+    const { train, validation } = fraction > 0
+      ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
+      : { train: data.train, validation: undefined as Split | undefined };
+
+    const fitSpec = spec.definition.fit ?? {};
+    const epochs = fitSpec.epochs ?? 1;
+    const batchSize = fitSpec.batch_size ?? 32;
+    model = buildModel(tf, spec.definition, { names: info.names, inputShape, seed: spec.seed });
+    const units = info.outputUnits;
+    // Accuracy and the confusion matrix need class predictions: a crossentropy loss on class labels.
+    const classification = data.task === 'classification' && loss.endsWith('crossentropy');
+    const accuracy = info.trackAccuracy ? resolveAccuracy(loss, units) : undefined;
+    const shape: BatchShape = {
+      inputShape,
+      exampleSize,
+      scale: data.scale,
+      labels: labelKind(loss),
+      numClasses: Math.max(units, data.classNames.length),
+    };
+    const engine = chooseEngine(
+      { tf, model, optimizer: info.optimizer, loss, accuracy: accuracy !== undefined, seed: spec.seed },
+      { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? 'stock' : undefined },
+    );
+
+    emit({
+      type: 'started',
+      runId,
+      backend: selected.backend,
+      dataset: datasetInfo(data, train.count, validation?.count ?? 0),
+      summary: info.summary,
+      optimizer: info.optimizer,
+      epochs,
+      batchesPerEpoch: Math.ceil(train.count / batchSize),
+    });
+
+    const outcome = await fit({
+      tf,
+      model,
+      engine,
+      loss,
+      accuracy,
+      shape,
+      train,
+      validation,
+      epochs,
+      batchSize,
+      shuffle: fitSpec.shuffle !== false,
+      seed: spec.seed,
+      onBatch: (p) => emit({ type: 'batch', runId, ...p }),
+      onEpoch: (e) => emit({ type: 'epoch', runId, ...e }),
+      shouldStop: () => control.stopped,
+    });
+    engine.sync();
+
+    // A stopped run's weights are part-way through an epoch: its history, not an evaluation, is what it has.
+    if (outcome.status === 'completed') {
+      // Regression gets the loss only; classification adds accuracy and the confusion matrix.
+      const evalAccuracy = classification ? resolveAccuracy(loss, units) : undefined;
+      const classNames = classification ? data.classNames : undefined;
+      const evaluate = (split: Split, which: 'validation' | 'test') => {
+        const score = evaluateSplit(tf!, model!, split, { loss, accuracy: evalAccuracy, shape, classNames });
+        const evaluation: Evaluation = { split: which, ...score };
+        emit({ type: 'evaluation', runId, evaluation });
+      };
+      if (validation && validation.count > 0) evaluate(validation, 'validation');
+      if (dataSpec.evaluate_test && data.test && data.test.count > 0) evaluate(data.test, 'test');
+      if (spec.saveWeightsTo) {
+        await saveWeights(tf, model, spec.saveWeightsTo);
+        weightsPath = spec.saveWeightsTo;
+      }
+    }
+    engine.dispose();
+    if (outcome.status === 'failed') finish('failed', outcome.error);
+    else finish(outcome.status);
+  } catch (e) {
+    if (control.stopped && e instanceof DataError && e.code === 'aborted') finish('cancelled');
+    else if (e instanceof DataError || e instanceof BackendError || e instanceof ModelError) finish('failed', e.message);
+    else {
+      const message = e instanceof Error ? e.message : String(e);
+      process.stderr.write(`model-lab worker: ${e instanceof Error ? e.stack : message}\n`);
+      finish('failed', `Training failed unexpectedly: ${message}`);
+    }
+  } finally {
+    model?.dispose();
+  }
+}
+
+function checkInputShape(inputShape: number[], data: LoadedDataset, where: string): void {
+  const want = inputShape.reduce((a, b) => a * b, 1);
+  const have = data.exampleShape.reduce((a, b) => a * b, 1);
+  if (want !== have) {
+    throw new ModelError(
+      `The model takes inputs of shape (${inputShape.join(', ')}) = ${want} values but ${where} '${data.name}' has examples of shape (${data.exampleShape.join(', ')}) = ${have} values; change the first layer's input_shape to [${data.exampleShape.join(', ')}].`,
+    );
+  }
+}
+
+function datasetInfo(data: LoadedDataset, train: number, validation: number): DatasetInfo {
+  return {
+    name: data.name,
+    source: data.source,
+    train,
+    validation,
+    test: data.test?.count ?? 0,
+    classNames: data.classNames,
+    exampleShape: data.exampleShape,
+    task: data.task,
+  };
+}

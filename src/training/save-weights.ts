@@ -1,0 +1,35 @@
+/**
+ * Saves a trained model in the tfjs layers format (model.json + weights.bin). `model.save('file://…')` exists only
+ * with tfjs-node, so with the bundled tfjs the artifacts are written through a custom save handler.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { TF } from './engine';
+
+export async function saveWeights(tf: TF, model: tfjs.LayersModel, dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const weightsManifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
+      const modelJson = {
+        format: artifacts.format ?? 'layers-model',
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy ?? null,
+        modelTopology: artifacts.modelTopology,
+        weightsManifest,
+      };
+      const data = artifacts.weightData;
+      const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
+      await writeAtomic(join(dir, 'weights.bin'), Buffer.concat(buffers.map((b) => Buffer.from(b))));
+      await writeAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+}
+
+async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, content);
+  await rename(tmp, file);
+}

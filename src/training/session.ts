@@ -1,0 +1,74 @@
+/**
+ * The one place that folds worker events into a RunResult, shared by the CLI, the results panel and the run store,
+ * so every front end shows the same state for the same events. Epoch numbers in events are 1-based.
+ */
+import type { RunResult, RunSpec, WorkerEvent } from '../protocol';
+import { effectiveOptimizer } from '../model/optimizers';
+
+export function newRunResult(spec: RunSpec, epochs: number): RunResult {
+  return {
+    runId: spec.runId,
+    label: spec.label,
+    optimizer: effectiveOptimizer(spec.definition.compile?.optimizer),
+    status: 'queued',
+    ...(spec.variant ? { variant: spec.variant } : {}),
+    repeat: spec.repeat,
+    seed: spec.seed,
+    history: {},
+    epochMs: [],
+    durationMs: 0,
+    backend: spec.backend,
+    epochs,
+  };
+}
+
+/** Applies one event to `result` in place. Events of other runs are ignored. */
+export function applyEvent(result: RunResult, event: WorkerEvent): void {
+  if (event.runId !== result.runId) return;
+  switch (event.type) {
+    case 'started':
+      result.status = 'running';
+      result.backend = event.backend;
+      result.optimizer = event.optimizer;
+      result.epochs = event.epochs;
+      break;
+    case 'progress':
+      if (result.status === 'queued') result.status = 'running';
+      break;
+    case 'batch':
+      result.progress = {
+        epoch: event.epoch,
+        batch: event.batch,
+        batches: event.batches,
+        loss: event.loss,
+        ...(event.accuracy !== undefined ? { accuracy: event.accuracy } : {}),
+      };
+      break;
+    case 'epoch': {
+      // Epoch n fills index n - 1; a repeated event (a resent message) overwrites rather than appends.
+      const index = event.epoch - 1;
+      for (const [name, value] of Object.entries(event.logs)) {
+        const series = (result.history[name] ??= []);
+        series[index] = value;
+      }
+      result.epochMs[index] = event.epochMs;
+      break;
+    }
+    case 'evaluation':
+      if (event.evaluation.split === 'test') result.testEvaluation = event.evaluation;
+      else result.evaluation = event.evaluation;
+      break;
+    case 'finished':
+      result.status = event.status;
+      result.durationMs = event.durationMs;
+      if (event.error) result.error = event.error;
+      if (event.weightsPath) result.weightsPath = event.weightsPath;
+      delete result.progress;
+      break;
+  }
+}
+
+/** Epochs finished so far (the length of the loss history). */
+export function epochsDone(result: RunResult): number {
+  return result.epochMs.length;
+}

@@ -1,0 +1,109 @@
+/**
+ * The `stock` step engine: forward through the tf.layers model in training mode, gradients by tfjs autodiff
+ * (`tf.variableGrads`), then the Keras update rule of `optimizers.ts` on plain arrays. Works for every layer.
+ *
+ * Trainable weights are mirrored in Float32Arrays: the optimizer updates the mirror and each weight gets a NEW tensor
+ * (`assign`) — writing into a weight's memory in place is not seen by the wasm backend's packed matrix copies.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { createRng, type Rng } from '../data/rng';
+import type { EngineContext, StepEngine, StepResult } from './engine';
+import { canonicalLoss, computeLoss, countCorrect, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
+import { KerasOptimizer } from './optimizers';
+
+export interface StockOptions {
+  /** Seeds the Dropout masks, so the same run seed gives the same training. */
+  seed: number;
+}
+
+export function createStockEngine(ctx: EngineContext, opts: StockOptions): StepEngine {
+  return new StockEngine(ctx, opts);
+}
+
+class StockEngine implements StepEngine {
+  readonly name = 'stock';
+  private readonly tf: EngineContext['tf'];
+  private readonly model: tfjs.LayersModel;
+  private readonly optimizer: KerasOptimizer;
+  private readonly loss: LossName;
+  private readonly accuracy?: AccuracyKind;
+  private readonly weights: tfjs.LayerVariable[];
+  private readonly mirror: Float32Array[];
+  private readonly rng: Rng;
+
+  constructor(ctx: EngineContext, opts: StockOptions) {
+    this.tf = ctx.tf;
+    this.model = ctx.model;
+    this.optimizer = new KerasOptimizer(ctx.optimizer);
+    const loss = canonicalLoss(ctx.loss);
+    if (!loss) throw new Error(`Unknown loss '${ctx.loss}'.`);
+    this.loss = loss;
+    const units = ctx.model.outputs[0].shape[ctx.model.outputs[0].shape.length - 1] ?? 1;
+    this.accuracy = ctx.accuracy ? resolveAccuracy(loss, units) : undefined;
+    this.weights = ctx.model.trainableWeights;
+    this.mirror = this.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
+    // Offset so the masks do not replay the shuffle sequence drawn from the same seed.
+    this.rng = createRng((Math.trunc(opts.seed) ^ 0x5bd1e995) >>> 0);
+  }
+
+  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult {
+    const { tf } = this;
+    const vars = this.weights.map((w) => w.read() as tfjs.Variable);
+    let correct: tfjs.Scalar | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const p = forward(tf, this.model, x, true, this.rng);
+      if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, p));
+      return computeLoss(tf, this.loss, y, p);
+    }, vars);
+    const gradArrays = vars.map((v) => grads[v.name].dataSync() as Float32Array);
+    this.optimizer.step(this.mirror, gradArrays);
+    for (const g of Object.values(grads)) g.dispose();
+    vars.forEach((v, i) => {
+      const next = tf.tensor(this.mirror[i], v.shape, 'float32');
+      v.assign(next);
+      next.dispose();
+    });
+    return { loss: value, correct };
+  }
+
+  sync(): void {
+    // The variables always hold the mirror's values after a step.
+  }
+
+  dispose(): void {
+    this.mirror.length = 0;
+  }
+}
+
+/**
+ * The model's forward pass. In training mode Dropout masks come from `rng` (Keras: keep with probability 1 - rate,
+ * scale kept units by 1 / (1 - rate)); BatchNormalization uses batch statistics and updates its moving averages.
+ */
+export function forward(
+  tf: EngineContext['tf'],
+  model: tfjs.LayersModel,
+  x: tfjs.Tensor,
+  training: boolean,
+  rng?: Rng,
+): tfjs.Tensor {
+  let h = x;
+  for (const layer of model.layers) {
+    if (training && rng && layer.getClassName() === 'Dropout') {
+      const rate = (layer.getConfig().rate as number) ?? 0;
+      if (rate > 0) {
+        h = tf.mul(h, dropoutMask(tf, h.shape, rate, rng));
+        continue;
+      }
+    }
+    h = layer.apply(h, { training }) as tfjs.Tensor;
+  }
+  return h;
+}
+
+function dropoutMask(tf: EngineContext['tf'], shape: number[], rate: number, rng: Rng): tfjs.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const mask = new Float32Array(size);
+  const kept = 1 / (1 - rate);
+  for (let i = 0; i < size; i++) mask[i] = rng() >= rate ? kept : 0;
+  return tf.tensor(mask, shape, 'float32');
+}

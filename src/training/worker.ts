@@ -1,0 +1,47 @@
+/**
+ * Entry of dist/worker.js: one training run per process, driven over the fork IPC channel by `RunPool`.
+ * `start` runs the spec; `stop` ends it after the current batch. The process exits once its `finished` event is out.
+ */
+import type { WorkerEvent } from '../protocol';
+import { runTraining } from './run';
+import { isWorkerRequest } from './worker-messages';
+
+const controller = new AbortController();
+const control = { stopped: false, signal: controller.signal };
+let running = false;
+
+function send(event: WorkerEvent): Promise<void> {
+  return new Promise((resolve) => {
+    if (!process.send || !process.connected) return resolve();
+    process.send(event, undefined, {}, () => resolve());
+  });
+}
+
+process.on('message', (message) => {
+  if (!isWorkerRequest(message)) return;
+  if (message.type === 'stop') {
+    control.stopped = true;
+    controller.abort();
+    return;
+  }
+  if (running) return;
+  running = true;
+  let last: Promise<void> = Promise.resolve();
+  runTraining(message.run, (event) => {
+    last = send(event);
+  }, control).then(
+    async () => {
+      await last;
+      process.exit(0);
+    },
+    async (e) => {
+      // runTraining reports its own failures; reaching here is a bug in it.
+      process.stderr.write(`model-lab worker: ${e instanceof Error ? e.stack : String(e)}\n`);
+      await last;
+      process.exit(1);
+    },
+  );
+});
+
+// The pool went away (the editor closed, the CLI was killed): nobody is listening, so stop.
+process.on('disconnect', () => process.exit(0));

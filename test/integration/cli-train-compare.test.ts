@@ -1,0 +1,174 @@
+/**
+ * `model-lab train` and `compare` end to end through the bundled CLI (`node dist/cli.js`) on the bundled sample.
+ * Needs the bundle: `node esbuild.config.mjs` first (MODEL_LAB_DIST points elsewhere when set).
+ */
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import type { RunRecord } from '../../src/protocol';
+
+const root = join(__dirname, '..', '..');
+const cli = join(process.env.MODEL_LAB_DIST ?? join(root, 'dist'), 'cli.js');
+const work = mkdtempSync(join(tmpdir(), 'ml-cli-'));
+after(() => rmSync(work, { recursive: true, force: true }));
+
+interface Outcome {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(args: string[], opts: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: work,
+      env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '', ...opts.env },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => {
+      stdout += d;
+      opts.onStdout?.(stdout, child);
+    });
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function modelFile(name: string, over: Record<string, unknown> = {}): string {
+  const def = {
+    name: 'cli-mlp',
+    dataset: 'fashion-mnist-sample',
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 32, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 2, batch_size: 32 },
+    ...over,
+  };
+  const file = join(work, name);
+  writeFileSync(file, JSON.stringify(def, null, 2));
+  return file;
+}
+
+const noStack = (text: string) => assert.doesNotMatch(text, /\n\s+at /, 'no stack trace');
+
+test('train prints a Keras line per epoch and the evaluation, and writes the record', async () => {
+  const file = modelFile('train.model.json');
+  const json = join(work, 'train.json');
+  const r = await run(['train', file, '--json', json, '--backend', 'wasm']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^Epoch 1\/2 - \d+\.\ds - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/m);
+  assert.match(r.stdout, /^Epoch 2\/2 - /m);
+  assert.match(r.stdout, /Evaluation on the validation set \(600 examples\): loss \d\.\d{4} - accuracy \d\.\d{4}/);
+  assert.match(r.stdout, /^Trouser +\d+\.\d%/m);
+  assert.match(r.stdout, /Confusion matrix \(rows: actual class, columns: predicted class\)/);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.equal(record.version, 1);
+  assert.equal(record.kind, 'train');
+  assert.equal(record.active, false);
+  assert.equal(record.backend, 'wasm');
+  assert.equal(record.model.totalParams, 25450);
+  assert.equal(record.dataset?.name, 'fashion-mnist-sample');
+  assert.equal(record.runs.length, 1);
+  const [runResult] = record.runs;
+  assert.equal(runResult.status, 'completed');
+  assert.equal(runResult.history.val_accuracy.length, 2);
+  assert.ok(runResult.history.val_accuracy[1] > 0.5);
+  assert.equal(runResult.evaluation?.confusionMatrix?.length, 10);
+});
+
+test('--optimizer and --epochs override the file', async () => {
+  const file = modelFile('override.model.json');
+  const json = join(work, 'override.json');
+  const r = await run(['train', file, '--optimizer', 'sgd', '--epochs', '1', '--batch-size', '64', '--json', json]);
+  assert.equal(r.code, 0, r.stderr);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.equal(record.runs[0].optimizer.type, 'SGD');
+  assert.equal(record.runs[0].optimizer.learning_rate, 0.01);
+  assert.equal(record.runs[0].history.loss.length, 1);
+  assert.equal(record.runs[0].label, 'SGD');
+});
+
+test('a bad model file exits 2 with file:line:col diagnostics', async () => {
+  const file = join(work, 'bad.model.json');
+  writeFileSync(file, '{\n  "layers": [\n    { "type": "Dense", "units": -3, "input_shape": [4] }\n  ]\n}\n');
+  const r = await run(['train', file]);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /bad\.model\.json:3:\d+: error: /);
+  noStack(r.stderr);
+});
+
+test('a bad option exits 2 in one line', async () => {
+  const file = modelFile('opt.model.json');
+  const r = await run(['train', file, '--optimizer', 'lion']);
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /--optimizer must be one of sgd, rmsprop, adam, adagrad, adamax, adadelta, not 'lion'/);
+});
+
+test('missing data exits 1 with a one-line message', async () => {
+  const file = modelFile('nodata.model.json', {
+    dataset: { csv: 'missing.csv', label: 'y' },
+    layers: [{ type: 'Dense', units: 3, activation: 'softmax', input_shape: [4] }],
+  });
+  const r = await run(['train', file]);
+  assert.equal(r.code, 1, r.stdout + r.stderr);
+  const line = r.stderr.split('\n').find((l) => l.startsWith('model-lab train: '));
+  assert.ok(line, r.stderr);
+  assert.match(line, /missing\.csv/);
+  noStack(r.stderr);
+});
+
+test('Ctrl-C stops after the current batch, writes the cancelled record and exits 130', async () => {
+  const file = modelFile('sigint.model.json', { fit: { epochs: 30, batch_size: 16 } });
+  const json = join(work, 'sigint.json');
+  let sent = false;
+  const r = await run(['train', file, '--json', json], {
+    env: { MODEL_LAB_ENGINE: 'stock' },
+    onStdout: (text, child) => {
+      if (!sent && /Epoch 1\/30/.test(text)) {
+        sent = true;
+        child.kill('SIGINT');
+      }
+    },
+  });
+  assert.equal(r.code, 130, r.stderr);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.equal(record.runs[0].status, 'cancelled');
+  const epochs = record.runs[0].history.loss.length;
+  assert.ok(epochs >= 1 && epochs < 30, `${epochs} epochs kept`);
+  assert.equal(record.runs[0].epochMs.length, epochs);
+});
+
+test('compare trains every optimizer in parallel and marks the best in a table', async () => {
+  const file = modelFile('compare.model.json', { compare: { optimizers: ['sgd', 'adam'] } });
+  const json = join(work, 'compare.json');
+  const r = await run(['compare', file, '--epochs', '1', '--workers', '2', '--json', json]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^\[SGD\] Epoch 1\/1 - /m);
+  assert.match(r.stdout, /^\[Adam\] Epoch 1\/1 - /m);
+  assert.match(r.stdout, /Run +loss +accuracy +val_loss +val_accuracy +s\/epoch/);
+  assert.match(r.stdout, /^\* +Adam /m, 'Adam beats plain SGD after one epoch');
+  assert.match(r.stdout, /\* best by val_accuracy/);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.equal(record.kind, 'compare');
+  assert.deepEqual(record.runs.map((x) => x.label), ['SGD', 'Adam']);
+  assert.ok(record.runs.every((x) => x.status === 'completed' && x.history.loss.length === 1));
+});
+
+test('compare --repeats gives each run its own seed and shows mean ± std', async () => {
+  const file = modelFile('repeats.model.json', { compare: { optimizers: ['adam'] } });
+  const json = join(work, 'repeats.json');
+  const r = await run(['compare', file, '--epochs', '1', '--repeats', '2', '--json', json]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /\d\.\d{4} ± \d\.\d{4}/);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.deepEqual(record.runs.map((x) => x.repeat), [0, 1]);
+  assert.notEqual(record.runs[0].seed, record.runs[1].seed);
+  assert.notDeepEqual(record.runs[0].history.loss, record.runs[1].history.loss);
+});

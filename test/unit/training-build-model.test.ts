@@ -1,0 +1,108 @@
+/** build-model: a builder for every layer the core knows, parameter counts equal to the core's, seeded weights. */
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { before, test } from 'node:test';
+import { analyzeDefinition } from '../../src/model/analyze';
+import { LAYER_TYPES } from '../../src/model/layers/registry';
+import { parseModelJson } from '../../src/model/parse-json';
+import { ZERO_RANGE } from '../../src/model/text-lines';
+import type { ModelDefinition } from '../../src/model/types';
+import { selectBackend } from '../../src/training/backend';
+import { LAYER_BUILDERS, buildModel } from '../../src/training/build-model';
+import type { TF } from '../../src/training/engine';
+
+let tf: TF;
+before(async () => {
+  tf = (await selectBackend('wasm')).tf;
+});
+
+const analysis = (def: ModelDefinition) => analyzeDefinition(def, { values: new Map(), keys: new Map() }, ZERO_RANGE);
+
+function build(def: ModelDefinition, seed = 1) {
+  const a = analysis(def);
+  assert.ok(a.summary, `the core accepts the definition: ${a.diagnostics.map((d) => d.message).join('; ')}`);
+  return { model: buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape!, seed }), a };
+}
+
+const dense: ModelDefinition = {
+  dataset: 'fashion-mnist-sample',
+  layers: [
+    { type: 'Flatten', input_shape: [28, 28] },
+    { type: 'Dense', units: 100, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+const conv: ModelDefinition = {
+  dataset: 'fashion-mnist-sample',
+  layers: [
+    { type: 'Reshape', target_shape: [28, 28, 1], input_shape: [28, 28] },
+    { type: 'Conv2D', filters: 8, kernel_size: 3, padding: 'same', activation: 'relu' },
+    { type: 'MaxPooling2D', pool_size: 2 },
+    { type: 'Conv2D', filters: 4, kernel_size: [3, 3], strides: 2, use_bias: false },
+    { type: 'AveragePooling2D', pool_size: 2, padding: 'same' },
+    { type: 'Flatten' },
+    { type: 'Reshape', target_shape: [3, 3, 4] },
+    { type: 'BatchNormalization' },
+    { type: 'GlobalAveragePooling2D' },
+    { type: 'Dropout', rate: 0.3 },
+    { type: 'Dense', units: 10, name: 'logits' },
+    { type: 'Activation', activation: 'softmax' },
+  ],
+};
+
+test('every layer type in the core registry has exactly one builder', () => {
+  assert.deepEqual(Object.keys(LAYER_BUILDERS).sort(), [...LAYER_TYPES].sort());
+});
+
+test('Dense 784-100-10 has the 79,510 parameters Keras reports, named as the core names them', () => {
+  const { model } = build(dense);
+  assert.equal(model.countParams(), 79510);
+  assert.deepEqual(model.layers.map((l) => l.name), ['flatten', 'dense', 'dense_1']);
+  model.dispose();
+});
+
+test('a model using every layer type matches the core in parameters and output shapes', () => {
+  const { model, a } = build(conv);
+  // 8*9+8 = 80; 4*9*8 (no bias) = 288; batch norm 4*4 = 16 (8 trainable); dense 4*10+10 = 50
+  assert.equal(a.summary!.totalParams, 80 + 288 + 16 + 50);
+  assert.equal(model.countParams(), a.summary!.totalParams);
+  assert.equal(model.trainableWeights.reduce((n, w) => n + w.shape.reduce((x, y) => x! * y!, 1)!, 0), a.summary!.trainableParams);
+  model.layers.forEach((layer, i) => {
+    assert.equal(layer.name, a.layers[i].name);
+    assert.deepEqual(layer.outputShape, a.layers[i].outputShape, `${layer.name} output shape`);
+  });
+  assert.deepEqual(new Set(conv.layers.map((l) => l.type)), new Set(Object.keys(LAYER_BUILDERS)), 'the model uses every type');
+  model.dispose();
+});
+
+test('the example models build with the core’s parameter counts', () => {
+  const dir = join(__dirname, '..', '..', 'examples');
+  const files = readdirSync(dir).filter((f) => f.endsWith('.model.json'));
+  for (const f of files) {
+    const parsed = parseModelJson(readFileSync(join(dir, f), 'utf8'));
+    const a = analysis(parsed.definition!);
+    if (!a.summary) continue;
+    const { model } = build(parsed.definition!);
+    assert.equal(model.countParams(), a.summary.totalParams, f);
+    model.dispose();
+  }
+});
+
+test('the same seed gives the same initial weights; another seed and another layer do not', () => {
+  const twin: ModelDefinition = { layers: [{ type: 'Dense', units: 5, input_shape: [5] }, { type: 'Dense', units: 5 }] };
+  const weights = (seed: number) => {
+    const { model } = build(twin, seed);
+    const values = model.getWeights().map((w) => Array.from(w.dataSync()));
+    model.dispose();
+    return values;
+  };
+  const a = weights(3);
+  assert.deepEqual(weights(3), a);
+  assert.notDeepEqual(weights(4)[0], a[0]);
+  assert.notDeepEqual(a[0], a[2], 'two layers of the same shape start differently');
+  assert.ok(a[1].every((b) => b === 0), 'biases start at zero');
+  // glorot_uniform limit sqrt(6 / (5 + 5)) = 0.7746
+  assert.ok(a[0].every((w) => Math.abs(w) <= 0.7746), 'kernel within the glorot_uniform limit');
+});
