@@ -72,9 +72,11 @@ export class RunStore {
       const why =
         code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
           ? 'the folder is not writable'
-          : code === 'ENOSPC'
+          : code === 'ENOSPC' || code === 'EDQUOT'
             ? 'the disk is full'
-            : (e as Error).message;
+            : code === 'ENOTDIR' || code === 'EEXIST'
+              ? 'a file is in the way of that folder'
+              : `the file system refused (${code ?? (e as Error).message})`;
       throw new RunStoreError(
         `Could not save the run record in ${this.folder}: ${why}. The results stay in the panel; change modelLab.runsFolder or free the folder to keep future records.`,
       );
