@@ -89,8 +89,14 @@ describe('what changed', () => {
     assert.equal(formatVariantSet({ 'layers[1].activation': 'sigmoid' }), 'layers[1].activation = sigmoid');
     assert.equal(
       formatVariantSet({ 'layers[1].units': 64, 'fit.shuffle': false, 'compile.optimizer': { type: 'sgd' } }),
-      'layers[1].units = 64, fit.shuffle = false, compile.optimizer = {"type":"sgd"}',
+      'layers[1].units = 64, fit.shuffle = false, compile.optimizer = sgd()',
     );
+    assert.equal(
+      formatVariantSet({ 'compile.optimizer': { type: 'SGD', momentum: 0.9, nesterov: true, label: 'Nesterov' } }),
+      'compile.optimizer = SGD(momentum=0.9, nesterov=true)',
+    );
+    assert.equal(formatVariantSet({ 'compile.optimizer': 'adagrad' }), 'compile.optimizer = adagrad');
+    assert.equal(formatVariantSet({ 'layers[0].input_shape': [28, 28] }), 'layers[0].input_shape = [28,28]');
   });
   test('optimizers: only the hyper-parameters that differ, all of them when alone', () => {
     const fast = { ...adam, learning_rate: 0.01 };

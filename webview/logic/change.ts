@@ -12,10 +12,22 @@ export function formatSetValue(value: unknown): string {
   }
 }
 
+/** An optimizer object as Keras code reads: `{ type: 'SGD', learning_rate: 0.1 }` → `SGD(learning_rate=0.1)`. */
+export function formatOptimizerSpec(value: Record<string, unknown>): string {
+  const args = Object.keys(value)
+    .filter((k) => k !== 'type' && k !== 'label')
+    .map((k) => `${k}=${formatSetValue(value[k])}`);
+  return `${String(value.type)}(${args.join(', ')})`;
+}
+
 /** `{ "layers[1].activation": "sigmoid", "fit.batch_size": 64 }` → `layers[1].activation = sigmoid, fit.batch_size = 64`. */
 export function formatVariantSet(set: Record<string, unknown>): string {
   return Object.keys(set)
-    .map((path) => `${path} = ${formatSetValue(set[path])}`)
+    .map((path) => {
+      const value = set[path];
+      const isOptimizer = path === 'compile.optimizer' && value && typeof value === 'object' && !Array.isArray(value) && 'type' in value;
+      return `${path} = ${isOptimizer ? formatOptimizerSpec(value as Record<string, unknown>) : formatSetValue(value)}`;
+    })
     .join(', ');
 }
 
