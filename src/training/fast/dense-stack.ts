@@ -1,0 +1,397 @@
+/**
+ * Hand-written forward and backward passes of a Dense stack, with as few and as large kernels as possible.
+ *
+ * Per layer, with A the layer's input (row-major [batch, inputs]) and W its kernel ([inputs, units]):
+ *   forward   Z   = A @ W, then bias and activation in JS
+ *   backward  dW  = Aᵀ @ dZ                       (the transposed operand is read in place, never copied)
+ *             dAᵀ = W @ dZᵀ                       (only above the first layer; dZᵀ is small and made in JS)
+ * On wasm the products run in `gemm-kernel.ts` straight on tensor memory: the backend's own products repack their
+ * right operand whenever it is a new tensor, which in training is every step, and would cost more than the
+ * arithmetic. Elsewhere they are tf.matMul. Everything elementwise and small (bias, activations, softmax, the loss
+ * and its fused gradient, dropout, bias gradients) is a plain JS loop over tensor memory, cheaper than the engine's
+ * per-kernel overhead. Gradients are those of the MEAN batch loss, with the stock engine's loss definitions.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { TF } from '../engine';
+import type { AccuracyKind, Activation, StackPlan } from './eligibility';
+import { gemmKernels, type GemmKernels } from './gemm-kernel';
+import { tensorMemory, type TensorMemory } from './memory';
+
+/** Keras's fuzz factor; the stock losses clip probabilities to [EPSILON, 1 - EPSILON] in float32. */
+const EPS_LOW = Math.fround(1e-7);
+const EPS_HIGH = Math.fround(1 - 1e-7);
+
+/** What one pass measured, before any update. */
+export interface PassResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Correct predictions in the batch (0 when accuracy is not tracked). */
+  correct: number;
+}
+
+/**
+ * Updates parameter `index` (kernel or bias, in parameter order): reads `w` and `g`, writes `out`.
+ * The arrays may be views of tensor memory: the callback must not create tensors.
+ */
+export type ParamUpdate = (index: number, w: Float32Array, g: Float32Array, out: Float32Array) => void;
+
+/** Fills `mask` with 0 or 1/(1-rate) per element, in row-major [batch, features] order. */
+export type DropoutSampler = (mask: Float32Array, rate: number) => void;
+
+/** Dropout as the stock engine draws it: keep where a uniform draw is at least `rate`, scale by 1/(1-rate). */
+export function dropoutSampler(random: () => number): DropoutSampler {
+  return (mask, rate) => {
+    const kept = 1 / (1 - rate);
+    for (let i = 0; i < mask.length; i++) mask[i] = random() >= rate ? kept : 0;
+  };
+}
+
+interface LayerState {
+  inputs: number;
+  units: number;
+  activation: Activation;
+  dropout: number;
+  /** W, [inputs, units]; replaced by a new tensor at every update, never written in place. */
+  kernel: tfjs.Tensor2D;
+  bias?: Float32Array;
+}
+
+/** Per-pass values of one layer: what it multiplied and what it produced. */
+interface LayerTrace {
+  /** The layer's input, row-major [batch, inputs], after dropout. */
+  input: tfjs.Tensor2D;
+  /** Dropout mask applied to the input, row-major. */
+  mask?: Float32Array;
+  /** The layer's activation output, row-major [batch, units] (before the next layer's dropout). */
+  output: Float32Array;
+}
+
+export class DenseStack {
+  private readonly mem: TensorMemory;
+  private readonly kernels?: GemmKernels;
+  private readonly layers: LayerState[];
+
+  constructor(
+    private readonly tf: TF,
+    private readonly plan: StackPlan,
+    private readonly sampleDropout: DropoutSampler = dropoutSampler(Math.random),
+  ) {
+    this.mem = tensorMemory(tf);
+    this.kernels = this.mem.heap ? gemmKernels(this.mem.heap.memory) : undefined;
+    this.layers = plan.layers.map((p) => {
+      const source = p.kernel.read();
+      // A private copy: the model's variables stay untouched until `writeBack`.
+      const kernel = tf.keep(this.mem.create<tfjs.Rank.R2>([p.inputs, p.units], (out) => out.set(this.mem.read(source))));
+      const bias = p.bias ? Float32Array.from(this.mem.read(p.bias.read()) as Float32Array) : undefined;
+      return { inputs: p.inputs, units: p.units, activation: p.activation, dropout: p.dropout, kernel, bias };
+    });
+  }
+
+  /** C = A @ B, or Aᵀ @ B: the SIMD kernel on wasm memory, else tf.matMul. */
+  private matMul(a: tfjs.Tensor2D, b: tfjs.Tensor2D, transposeA: boolean): tfjs.Tensor2D {
+    const { kernels, mem } = this;
+    if (!kernels) return this.tf.matMul(a, b, transposeA, false);
+    const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
+    const n = b.shape[1];
+    return mem.create<tfjs.Rank.R2>([m, n], (out) => {
+      const gemm = transposeA ? kernels.gemmTransA : kernels.gemm;
+      gemm(mem.read(a).byteOffset, mem.read(b).byteOffset, out.byteOffset, m, n, k);
+    });
+  }
+
+  /**
+   * Forward and backward on one batch, then (when `update` is given) every parameter updated by it: kernels into new
+   * tensors, biases in place. `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
+   */
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
+    const { tf, mem, layers } = this;
+    const n = layers.length;
+    const batch = x.shape[0];
+    const temps: tfjs.Tensor[] = [];
+    const track = <T extends tfjs.Tensor>(t: T): T => {
+      temps.push(t);
+      return t;
+    };
+    try {
+      // ---- forward.
+      const traces: LayerTrace[] = [];
+      let rows = new Float32Array(0);
+      let input = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
+      let previous: Float32Array | undefined; // JS copy of the previous activation, when it is not `x`
+      for (let l = 0; l < n; l++) {
+        const layer = layers[l];
+        const width = layer.inputs;
+        let mask: Float32Array | undefined;
+        if (layer.dropout > 0) {
+          mask = new Float32Array(batch * width);
+          this.sampleDropout(mask, layer.dropout);
+          const m = mask;
+          const source = previous;
+          input = track(
+            mem.create<tfjs.Rank.R2>([batch, width], (out) => {
+              const a = source ?? (mem.read(x) as Float32Array);
+              for (let i = 0; i < out.length; i++) out[i] = a[i] * m[i];
+            }),
+          );
+        } else if (previous) {
+          const source = previous;
+          input = track(mem.create<tfjs.Rank.R2>([batch, width], (out) => out.set(source)));
+        }
+        const z = track(this.matMul(input, layer.kernel, false));
+        rows = new Float32Array(batch * layer.units);
+        const last = l === n - 1;
+        activateInto(mem.read(z) as Float32Array, layer.bias, last && layer.activation === 'softmax' ? 'linear' : layer.activation, batch, layer.units, rows);
+        traces.push({ input, mask, output: rows });
+        previous = rows;
+      }
+
+      // ---- loss, and dL/dZ of the output layer (row-major).
+      const out = layers[n - 1];
+      let dz = new Float32Array(batch * out.units);
+      const labels = mem.read(y);
+      const result = this.lossAndGradient(rows, labels, batch, out.units, out.activation, dz);
+
+      // ---- backward.
+      const grads: (Float32Array | tfjs.Tensor)[] = [];
+      for (let l = n - 1; l >= 0; l--) {
+        const layer = layers[l];
+        const units = layer.units;
+        const dzRows = dz;
+        const dZ = track(mem.create<tfjs.Rank.R2>([batch, units], (o) => o.set(dzRows)));
+        const slot = this.paramIndex(l);
+        grads[slot] = track(this.matMul(traces[l].input, dZ, true));
+        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units);
+        if (l === 0) break;
+
+        // dAᵀ = W @ dZᵀ keeps both operands untransposed; the loop below reads it transposed.
+        const dZT = track(mem.create<tfjs.Rank.R2>([units, batch], (o) => transposeInto(dzRows, batch, units, o)));
+        const dAT = track(this.matMul(layer.kernel, dZT, false));
+        const below = layers[l - 1];
+        dz = new Float32Array(batch * below.units);
+        activationBackward(mem.read(dAT) as Float32Array, traces[l - 1].output, traces[l].mask, below.activation, batch, dz);
+      }
+
+      if (inspect) inspect(grads.map((g) => (g instanceof Float32Array ? g : (mem.read(g) as Float32Array))));
+      if (update) this.applyUpdate(grads, update);
+      return result;
+    } finally {
+      for (const t of temps) t.dispose();
+    }
+  }
+
+  /** Writes the current parameters into the model's variables. */
+  writeBack(): void {
+    const { tf } = this;
+    this.plan.layers.forEach((p, l) => {
+      const layer = this.layers[l];
+      tf.tidy(() => {
+        p.kernel.write(tf.clone(layer.kernel));
+        if (p.bias && layer.bias) p.bias.write(tf.tensor1d(layer.bias));
+      });
+    });
+  }
+
+  dispose(): void {
+    for (const layer of this.layers) layer.kernel.dispose();
+  }
+
+  /** Index of layer `l`'s kernel in parameter order (its bias, if any, follows). */
+  private paramIndex(l: number): number {
+    let index = 0;
+    for (let i = 0; i < l; i++) index += this.layers[i].bias ? 2 : 1;
+    return index;
+  }
+
+  private applyUpdate(grads: (Float32Array | tfjs.Tensor)[], update: ParamUpdate): void {
+    const { tf, mem } = this;
+    this.layers.forEach((layer, l) => {
+      const slot = this.paramIndex(l);
+      const old = layer.kernel;
+      const g = grads[slot] as tfjs.Tensor;
+      const fresh = mem.create<tfjs.Rank.R2>(old.shape, (out) => {
+        update(slot, mem.read(old) as Float32Array, mem.read(g) as Float32Array, out);
+      });
+      old.dispose();
+      layer.kernel = tf.keep(fresh);
+      if (layer.bias) update(slot + 1, layer.bias, grads[slot + 1] as Float32Array, layer.bias);
+    });
+  }
+
+  /**
+   * Mean loss, correct count, and dL/dz of the output layer into `dz`, with the stock engine's loss definitions:
+   * crossentropies on probabilities clipped to [1e-7, 1 - 1e-7] (a clipped probability passes no gradient), mse
+   * on outputs. `out` holds the output layer's values before softmax when the activation is softmax.
+   */
+  private lossAndGradient(
+    out: Float32Array,
+    labels: Float32Array | Int32Array,
+    batch: number,
+    units: number,
+    activation: Activation,
+    dz: Float32Array,
+  ): PassResult {
+    const { plan } = this;
+    const probs = activation === 'softmax' ? softmaxRows(out, batch, units) : out;
+    let total = 0;
+    const inv = 1 / batch;
+    if (plan.loss === 'sparse_crossentropy') {
+      for (let b = 0; b < batch; b++) {
+        const row = b * units;
+        const label = Math.trunc(labels[b]);
+        if (label < 0 || label >= units) continue; // tf.oneHot gives an all-zero row: no loss, no gradient
+        const p = probs[row + label];
+        total -= Math.log(Math.min(Math.max(p, EPS_LOW), EPS_HIGH));
+        if (p < EPS_LOW || p > EPS_HIGH) continue;
+        for (let j = 0; j < units; j++) dz[row + j] = probs[row + j] * inv;
+        dz[row + label] = (p - 1) * inv;
+      }
+    } else if (plan.loss === 'categorical_crossentropy') {
+      for (let b = 0; b < batch; b++) {
+        const row = b * units;
+        let sum = 0;
+        for (let j = 0; j < units; j++) sum += probs[row + j];
+        // Keras rescales rows to sum to one before clipping; only unclipped classes pass gradient.
+        let kept = 0;
+        for (let j = 0; j < units; j++) {
+          const t = labels[row + j];
+          const s = Math.fround(probs[row + j] / sum);
+          total -= t * Math.log(Math.min(Math.max(s, EPS_LOW), EPS_HIGH));
+          if (s >= EPS_LOW && s <= EPS_HIGH) kept += t;
+        }
+        for (let j = 0; j < units; j++) {
+          const s = Math.fround(probs[row + j] / sum);
+          const target = s >= EPS_LOW && s <= EPS_HIGH ? labels[row + j] : 0;
+          dz[row + j] = ((probs[row + j] * kept) / sum - target) * inv;
+        }
+      }
+    } else {
+      const scale = 2 / (batch * units);
+      for (let i = 0; i < batch * units; i++) {
+        const d = probs[i] - labels[i];
+        total += (d * d) / units;
+        dz[i] = d * scale;
+      }
+      outputActivationBackward(probs, activation, batch, units, dz);
+    }
+    return { loss: total / batch, correct: plan.accuracy ? countCorrect(plan.accuracy, probs, labels, batch, units) : 0 };
+  }
+}
+
+/** rows[b, j] = act(z[b, j] + bias[j]). */
+function activateInto(
+  z: Float32Array,
+  bias: Float32Array | undefined,
+  activation: Activation,
+  batch: number,
+  units: number,
+  rows: Float32Array,
+): void {
+  for (let i = 0; i < batch * units; i++) {
+    // Rounded to float32 before the activation, as the stock path adds the bias in a float32 kernel.
+    const v = bias ? Math.fround(z[i] + bias[i % units]) : z[i];
+    rows[i] = activation === 'relu' ? (v > 0 ? v : 0) : activation === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : activation === 'tanh' ? Math.tanh(v) : v;
+  }
+}
+
+/** Row-wise softmax in float32: exp(z - max) / sum. */
+function softmaxRows(z: Float32Array, batch: number, units: number): Float32Array {
+  const p = new Float32Array(batch * units);
+  for (let b = 0; b < batch; b++) {
+    const row = b * units;
+    let max = -Infinity;
+    for (let j = 0; j < units; j++) if (z[row + j] > max) max = z[row + j];
+    let sum = 0;
+    for (let j = 0; j < units; j++) {
+      const e = Math.exp(z[row + j] - max);
+      p[row + j] = e;
+      sum += e;
+    }
+    for (let j = 0; j < units; j++) p[row + j] /= sum;
+  }
+  return p;
+}
+
+/** dL/dz from dL/da for the output layer under mse, in place in `d`. */
+function outputActivationBackward(a: Float32Array, activation: Activation, batch: number, units: number, d: Float32Array): void {
+  if (activation === 'softmax') {
+    for (let b = 0; b < batch; b++) {
+      const row = b * units;
+      let dot = 0;
+      for (let j = 0; j < units; j++) dot += d[row + j] * a[row + j];
+      for (let j = 0; j < units; j++) d[row + j] = a[row + j] * (d[row + j] - dot);
+    }
+    return;
+  }
+  for (let i = 0; i < d.length; i++) d[i] *= derivative(activation, a[i]);
+}
+
+/** dz of the layer below from dAᵀ ([units, batch]), the dropout mask between them and the layer's activation output. */
+function activationBackward(
+  dAT: Float32Array,
+  a: Float32Array,
+  mask: Float32Array | undefined,
+  activation: Activation,
+  batch: number,
+  dz: Float32Array,
+): void {
+  const units = dz.length / batch;
+  for (let b = 0; b < batch; b++) {
+    for (let j = 0; j < units; j++) {
+      const i = b * units + j;
+      const d = mask ? dAT[j * batch + b] * mask[i] : dAT[j * batch + b];
+      dz[i] = activation === 'linear' ? d : d * derivative(activation, a[i]);
+    }
+  }
+}
+
+/** The activation's derivative in terms of its output `a` (relu: 1 where a > 0, as tfjs's step). */
+function derivative(activation: Activation, a: number): number {
+  switch (activation) {
+    case 'relu':
+      return a > 0 ? 1 : 0;
+    case 'sigmoid':
+      return a * (1 - a);
+    case 'tanh':
+      return 1 - a * a;
+    default:
+      return 1;
+  }
+}
+
+function columnSums(rows: Float32Array, batch: number, units: number): Float32Array {
+  const acc = new Float64Array(units);
+  for (let b = 0; b < batch; b++) {
+    const row = b * units;
+    for (let j = 0; j < units; j++) acc[j] += rows[row + j];
+  }
+  return Float32Array.from(acc);
+}
+
+/** out[j, i] = m[i, j] for a row-major [rows, cols] matrix. */
+function transposeInto(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
+  for (let i = 0; i < rows; i++) {
+    const src = i * cols;
+    for (let j = 0; j < cols; j++) out[j * rows + i] = m[src + j];
+  }
+}
+
+function countCorrect(kind: AccuracyKind, p: Float32Array, labels: Float32Array | Int32Array, batch: number, units: number): number {
+  let correct = 0;
+  for (let b = 0; b < batch; b++) {
+    const row = b * units;
+    if (kind === 'binary') {
+      if ((p[row] > 0.5 ? 1 : 0) === labels[b]) correct++;
+      continue;
+    }
+    const predicted = argMax(p, row, units);
+    const actual = kind === 'sparse_categorical' ? Math.trunc(labels[b]) : argMax(labels, row, units);
+    if (predicted === actual) correct++;
+  }
+  return correct;
+}
+
+function argMax(values: Float32Array | Int32Array, start: number, length: number): number {
+  let best = 0;
+  for (let j = 1; j < length; j++) if (values[start + j] > values[start + best]) best = j;
+  return best;
+}

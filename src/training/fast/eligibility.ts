@@ -1,0 +1,115 @@
+/**
+ * Decides whether a model can train on the fused engine, and describes it as a plain Dense stack when it can.
+ *
+ * Eligible: a Sequential chain of Flatten, Dense, Activation and Dropout (no noise_shape) on a flat input, every
+ * hidden activation one of relu / sigmoid / tanh / linear, softmax only at the very end, all weights trainable,
+ * no regularizers or constraints; with sparse or one-hot crossentropy (softmax output) or mean squared error.
+ * Everything else returns a reason, and the loop trains it with the stock engine.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+
+export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
+export type LossKind = 'sparse_crossentropy' | 'categorical_crossentropy' | 'mse';
+export type AccuracyKind = 'sparse_categorical' | 'categorical' | 'binary';
+
+export interface DensePlan {
+  inputs: number;
+  units: number;
+  activation: Activation;
+  /** Dropout rate applied to this layer's input while training (0: none). */
+  dropout: number;
+  kernel: tfjs.LayerVariable;
+  bias?: tfjs.LayerVariable;
+}
+
+export interface StackPlan {
+  layers: DensePlan[];
+  loss: LossKind;
+  /** How `accuracy` counts a correct prediction, when it is tracked (Keras's resolution of `accuracy`). */
+  accuracy?: AccuracyKind;
+}
+
+const LOSSES: Record<string, LossKind> = {
+  sparse_categorical_crossentropy: 'sparse_crossentropy',
+  categorical_crossentropy: 'categorical_crossentropy',
+  mse: 'mse',
+  mean_squared_error: 'mse',
+};
+const HIDDEN: ReadonlySet<string> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
+
+/** The plan for `model`, or a short reason why the fused engine does not apply. */
+export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {
+  const lossKind = LOSSES[loss.toLowerCase()];
+  if (!lossKind) return `loss ${loss} is not fused`;
+  if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'the model has several inputs or outputs';
+
+  const inputShape = model.inputs[0].shape;
+  let flat = inputShape.length === 2;
+  let width = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);
+  if (!Number.isInteger(width)) return 'the input shape is not fully known';
+
+  const layers: DensePlan[] = [];
+  let pendingDropout = 0;
+  for (const layer of model.layers) {
+    const kind = layer.getClassName();
+    const config = layer.getConfig();
+    if (kind === 'InputLayer') continue;
+    if (!layer.trainable && layer.weights.length > 0) return `layer ${layer.name} is frozen`;
+    if (kind === 'Flatten') {
+      flat = true;
+      continue;
+    }
+    if (kind === 'Dropout') {
+      if (config.noiseShape != null) return `layer ${layer.name} has a noise_shape`;
+      const rate = Number(config.rate);
+      if (rate <= 0) continue;
+      // Two dropouts on the same activation, or one after the output, are unusual enough to leave to stock.
+      if (pendingDropout > 0 || rate >= 1) return `layer ${layer.name} cannot be fused`;
+      pendingDropout = rate;
+      continue;
+    }
+    if (kind === 'Activation') {
+      const name = String(config.activation);
+      const last = layers[layers.length - 1];
+      if (!last || pendingDropout > 0) return `activation ${layer.name} is not directly after a Dense layer`;
+      if (name === 'linear') continue;
+      if (last.activation !== 'linear') return `layer ${layer.name} stacks a second activation`;
+      if (name !== 'softmax' && !HIDDEN.has(name)) return `activation ${name} is not fused`;
+      last.activation = name as Activation;
+      continue;
+    }
+    if (kind !== 'Dense') return `layer type ${kind} is not fused`;
+    if (!flat) return `Dense layer ${layer.name} takes an input of rank above 2`;
+    for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
+      if (config[key] != null) return `layer ${layer.name} has a ${key}`;
+    }
+    const activation = String(config.activation);
+    if (activation !== 'softmax' && !HIDDEN.has(activation)) return `activation ${activation} is not fused`;
+    const [kernel, bias] = layer.weights;
+    if (!kernel || kernel.dtype !== 'float32' || kernel.shape[0] !== width) return `layer ${layer.name} has unexpected weights`;
+    if (layer.weights.length > (config.useBias ? 2 : 1)) return `layer ${layer.name} has unexpected weights`;
+    layers.push({
+      inputs: width,
+      units: Number(config.units),
+      activation: activation as Activation,
+      dropout: pendingDropout,
+      kernel,
+      bias: config.useBias ? bias : undefined,
+    });
+    pendingDropout = 0;
+    width = Number(config.units);
+  }
+  if (layers.length === 0) return 'the model has no Dense layer';
+  if (pendingDropout > 0) return 'a Dropout follows the output layer';
+  if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return 'softmax is only fused on the output layer';
+
+  const out = layers[layers.length - 1];
+  if (lossKind !== 'mse' && out.activation !== 'softmax') return 'crossentropy is only fused after a softmax output';
+  return { layers, loss: lossKind, accuracy: accuracy ? accuracyKind(lossKind, out.units) : undefined };
+}
+
+/** Keras's reading of `metrics=['accuracy']`: binary for one output unit, else by the kind of labels. */
+function accuracyKind(loss: LossKind, units: number): AccuracyKind {
+  if (units === 1) return 'binary';
+  return loss === 'sparse_crossentropy' ? 'sparse_categorical' : 'categorical';
+}

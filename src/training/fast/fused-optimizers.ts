@@ -1,0 +1,290 @@
+/**
+ * The six Keras 2.x optimizers (TF 2.8 optimizer_v2) as fused per-weight loops for the fused engine.
+ *
+ * Each rule is written once as formulas (see `update-kernels.ts`), in the same operation order as the stock
+ * engine's loops, and compiled to a JS loop (any backend) and to a WebAssembly SIMD loop that runs straight on the
+ * wasm backend's tensor memory. A rule reads the current weight `w` and gradient `g` and writes `out`: the engine
+ * passes a fresh tensor's memory there, because the wasm backend's matrix product keeps packed copies of its
+ * operands, keyed by tensor, that in-place writes would leave stale.
+ */
+import type { EffectiveOptimizer } from '../../protocol';
+import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
+
+/** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */
+export interface WasmHeap {
+  memory: WebAssembly.Memory;
+  malloc(bytes: number): number;
+  free(pointer: number): void;
+}
+
+export interface FusedOptimizer {
+  readonly type: string;
+  readonly hyper: Readonly<Record<string, number | boolean>>;
+  /** Steps taken so far (Keras `iterations`). */
+  readonly iterations: number;
+  /** Whether weights in the wasm heap are updated by the SIMD loop. */
+  readonly simd: boolean;
+  /** Counts one step; call once before updating the weights of that step. */
+  beginStep(): void;
+  /** Updates weight number `index` from its gradient: reads `w` and `g`, writes `out` (may be `w` itself). */
+  update(index: number, w: Float32Array, g: Float32Array, out: Float32Array): void;
+  /** Frees optimizer state held in the wasm heap. */
+  dispose(): void;
+}
+
+/** Keras defaults per class name; `learning_rate` is the canonical spelling of `lr`. */
+const DEFAULTS: Record<string, Record<string, number | boolean>> = {
+  SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
+  RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  Adagrad: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
+};
+
+interface Rule {
+  /** Key of the compiled program (formulas are shared between runs with different hyper-parameters). */
+  program: string;
+  /** Initial value of each state slot. */
+  slots: number[];
+  /** The program's scalars for step t (starting at 1), in declared order. */
+  scalars(t: number): number[];
+}
+
+/**
+ * The update programs: one per optimizer variant, scalars listed after the formulas. State that decays is flushed
+ * to zero below float32's normal range (`update-kernels.ts` says why); that changes no weight by more than ~1e-30.
+ */
+const PROGRAMS: Record<string, [string, string[]]> = {
+  sgd: ['out = w - lr*g', ['lr']],
+  momentum: [
+    `v = momentum*s0 - lr*g
+     s0 = flush(v)
+     out = w + v`,
+    ['lr', 'momentum'],
+  ],
+  nesterov: [
+    `v = momentum*s0 - lr*g
+     s0 = flush(v)
+     out = w + (momentum*v - lr*g)`,
+    ['lr', 'momentum'],
+  ],
+  rmsprop: [
+    `s0 = flush(rho*s0 + decay*g*g)
+     out = w - lr*g/(sqrt(s0) + eps)`,
+    ['lr', 'rho', 'decay', 'eps'],
+  ],
+  rmsprop_centered: [
+    `s0 = flush(rho*s0 + decay*g*g)
+     s1 = flush(rho*s1 + decay*g)
+     out = w - lr*g/(sqrt(s0 - s1*s1) + eps)`,
+    ['lr', 'rho', 'decay', 'eps'],
+  ],
+  // With momentum Keras calls TF's ApplyRMSProp kernel, which keeps epsilon inside the square root.
+  rmsprop_momentum: [
+    `s0 = flush(rho*s0 + decay*g*g)
+     s1 = flush(momentum*s1 + lr*g/sqrt(s0 + eps))
+     out = w - s1`,
+    ['lr', 'rho', 'decay', 'eps', 'momentum'],
+  ],
+  rmsprop_momentum_centered: [
+    `s0 = flush(rho*s0 + decay*g*g)
+     s2 = flush(rho*s2 + decay*g)
+     s1 = flush(momentum*s1 + lr*g/sqrt(s0 - s2*s2 + eps))
+     out = w - s1`,
+    ['lr', 'rho', 'decay', 'eps', 'momentum'],
+  ],
+  adam: [
+    `s0 = flush(b1*s0 + c1*g)
+     s1 = flush(b2*s1 + c2*g*g)
+     out = w - lr_t*s0/(sqrt(s1) + eps)`,
+    ['lr_t', 'b1', 'c1', 'b2', 'c2', 'eps'],
+  ],
+  amsgrad: [
+    `s0 = flush(b1*s0 + c1*g)
+     s1 = flush(b2*s1 + c2*g*g)
+     s2 = max(s2, s1)
+     out = w - lr_t*s0/(sqrt(s2) + eps)`,
+    ['lr_t', 'b1', 'c1', 'b2', 'c2', 'eps'],
+  ],
+  adagrad: [
+    `s0 = s0 + g*g
+     out = w - lr*g/(sqrt(s0) + eps)`,
+    ['lr', 'eps'],
+  ],
+  adamax: [
+    `s0 = flush(b1*s0 + c1*g)
+     s1 = flush(max(b2*s1, abs(g)))
+     out = w - lr_t*s0/(s1 + eps)`,
+    ['lr_t', 'b1', 'c1', 'b2', 'eps'],
+  ],
+  adadelta: [
+    `s0 = flush(rho*s0 + decay*g*g)
+     upd = sqrt(s1 + eps)/sqrt(s0 + eps)*g
+     s1 = flush(rho*s1 + decay*upd*upd)
+     out = w - lr*upd`,
+    ['lr', 'rho', 'decay', 'eps'],
+  ],
+};
+
+function buildRule(type: string, h: Record<string, number | boolean>): Rule {
+  const lr = h.learning_rate as number;
+  const n = (k: string) => h[k] as number;
+  const constant = (program: string, slots: number[], values: number[]): Rule => ({ program, slots, scalars: () => values });
+  switch (type) {
+    case 'SGD': {
+      const momentum = n('momentum');
+      if (momentum === 0) return constant('sgd', [], [lr]);
+      return constant(h.nesterov ? 'nesterov' : 'momentum', [0], [lr, momentum]);
+    }
+    case 'RMSprop': {
+      const [rho, eps, momentum] = [n('rho'), n('epsilon'), n('momentum')];
+      const base = [lr, rho, 1 - rho, eps];
+      if (momentum > 0) {
+        return h.centered
+          ? constant('rmsprop_momentum_centered', [0, 0, 0], [...base, momentum])
+          : constant('rmsprop_momentum', [0, 0], [...base, momentum]);
+      }
+      return h.centered ? constant('rmsprop_centered', [0, 0], base) : constant('rmsprop', [0], base);
+    }
+    case 'Adam': {
+      const [b1, b2, eps] = [n('beta_1'), n('beta_2'), n('epsilon')];
+      return {
+        program: h.amsgrad ? 'amsgrad' : 'adam',
+        slots: h.amsgrad ? [0, 0, 0] : [0, 0],
+        scalars: (t) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
+      };
+    }
+    case 'Adagrad':
+      return constant('adagrad', [n('initial_accumulator_value')], [lr, n('epsilon')]);
+    case 'Adamax': {
+      const [b1, b2, eps] = [n('beta_1'), n('beta_2'), n('epsilon')];
+      return { program: 'adamax', slots: [0, 0], scalars: (t) => [lr / (1 - b1 ** t), b1, 1 - b1, b2, eps] };
+    }
+    default: {
+      const rho = n('rho');
+      return constant('adadelta', [0, 0], [lr, rho, 1 - rho, n('epsilon')]);
+    }
+  }
+}
+
+let parsed: Record<string, UpdateProgram> | undefined;
+const jsLoops = new Map<string, JsUpdate>();
+const wasmModules = new WeakMap<WebAssembly.Memory, WebAssembly.Exports>();
+
+function programs(): Record<string, UpdateProgram> {
+  parsed ??= Object.fromEntries(Object.entries(PROGRAMS).map(([k, [src, scalars]]) => [k, parseProgram(src, scalars)]));
+  return parsed;
+}
+
+function jsLoop(name: string): JsUpdate {
+  let loop = jsLoops.get(name);
+  if (!loop) {
+    loop = compileJs(programs()[name]);
+    jsLoops.set(name, loop);
+  }
+  return loop;
+}
+
+/** The SIMD loops bound to `memory`, or undefined when this runtime cannot compile them (no wasm SIMD). */
+function wasmLoops(memory: WebAssembly.Memory): WebAssembly.Exports | undefined {
+  let exports = wasmModules.get(memory);
+  if (!exports) {
+    try {
+      const module = new WebAssembly.Module(compileWasm(programs()));
+      exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    } catch {
+      return undefined;
+    }
+    wasmModules.set(memory, exports);
+  }
+  return exports;
+}
+
+type SimdUpdate = (w: number, g: number, out: number, s0: number, s1: number, s2: number, vectors: number, ...k: number[]) => void;
+
+/**
+ * The optimizer for `spec`, or undefined when it is not one of the six or carries an argument these rules do not
+ * implement (the stock engine then decides what to do with it). With `heap`, state lives in the wasm heap and
+ * weights whose arrays all live there are updated by the SIMD loop.
+ */
+export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap): FusedOptimizer | undefined {
+  const type = Object.keys(DEFAULTS).find((k) => k.toLowerCase() === String(spec.type).toLowerCase());
+  if (!type) return undefined;
+  const hyper = resolveHyper(type, spec);
+  if (!hyper) return undefined;
+  const rule = buildRule(type, hyper);
+  const js = jsLoop(rule.program);
+  const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
+  /** Per weight: its state slots, as heap addresses when the SIMD loop can use them, else JS arrays. */
+  const state = new Map<number, { pointers?: number[]; arrays?: Float32Array[]; size: number }>();
+  let iterations = 0;
+
+  const slotsOf = (index: number, size: number, onHeap: boolean) => {
+    let s = state.get(index);
+    if (!s) {
+      if (onHeap && simd && heap) {
+        const pointers = rule.slots.map((v) => {
+          const p = heap.malloc(size * 4);
+          new Float32Array(heap.memory.buffer, p, size).fill(v);
+          return p;
+        });
+        s = { pointers, size };
+      } else {
+        s = { arrays: rule.slots.map((v) => new Float32Array(size).fill(v)), size };
+      }
+      state.set(index, s);
+    }
+    return s;
+  };
+
+  return {
+    type,
+    hyper,
+    simd: !!simd,
+    get iterations() {
+      return iterations;
+    },
+    beginStep() {
+      iterations += 1;
+    },
+    update(index, w, g, out) {
+      const buffer = heap?.memory.buffer;
+      const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
+      const s = slotsOf(index, w.length, onHeap);
+      const scalars = rule.scalars(iterations);
+      if (s.pointers && onHeap && simd) {
+        const vectors = w.length >> 2;
+        const p = [...s.pointers, 0, 0, 0];
+        simd(w.byteOffset, g.byteOffset, out.byteOffset, p[0], p[1], p[2], vectors, ...scalars, ...new Array(MAX_SCALARS - scalars.length).fill(0));
+        const done = vectors * 4;
+        if (done === w.length) return;
+        const slots = s.pointers.map((q) => new Float32Array(buffer!, q + done * 4, w.length - done));
+        js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], scalars);
+        return;
+      }
+      const slots = s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
+      js([w, g, out, ...slots], scalars);
+    },
+    dispose() {
+      for (const s of state.values()) for (const p of s.pointers ?? []) heap?.free(p);
+      state.clear();
+    },
+  };
+}
+
+function resolveHyper(type: string, spec: EffectiveOptimizer): Record<string, number | boolean> | undefined {
+  const out: Record<string, number | boolean> = { ...DEFAULTS[type] };
+  for (const [key, value] of Object.entries(spec)) {
+    if (key === 'type' || key === 'label' || key === 'name') continue;
+    const name = key === 'lr' ? 'learning_rate' : key;
+    if (!(name in out)) return undefined;
+    if (typeof out[name] === 'boolean') {
+      if (typeof value !== 'boolean') return undefined;
+    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
+      return undefined;
+    }
+    out[name] = value;
+  }
+  return out;
+}

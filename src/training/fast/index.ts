@@ -1,0 +1,48 @@
+/**
+ * The fused step engine: hand-written forward/backward for Dense stacks (`dense-stack.ts`) and one loop per weight
+ * for the optimizer update (`fused-optimizers.ts`), chosen by the loop whenever `eligibility.ts` accepts the model.
+ * It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for the
+ * same seed) with far fewer kernels a step.
+ */
+import { createRng } from '../../data/rng';
+import type { EngineContext, EngineFactory, StepEngine } from '../engine';
+import { DenseStack, dropoutSampler } from './dense-stack';
+import { planStack } from './eligibility';
+import { createFusedOptimizer } from './fused-optimizers';
+import { tensorMemory } from './memory';
+
+export const createFusedEngine: EngineFactory = (ctx) => {
+  const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
+  if (typeof plan === 'string') return undefined;
+  const { tf } = ctx;
+  const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap);
+  if (!optimizer) return undefined;
+  // The stock engine's mask stream: the run seed, offset so masks do not replay the shuffle drawn from it.
+  const random = ctx.seed === undefined ? Math.random : createRng((Math.trunc(ctx.seed) ^ 0x5bd1e995) >>> 0);
+  const stack = new DenseStack(tf, plan, dropoutSampler(random));
+  const update = optimizer.update.bind(optimizer);
+  const engine: StepEngine = {
+    name: 'fused',
+    step(x, y) {
+      optimizer.beginStep();
+      const { loss, correct } = stack.pass(x, y, update);
+      return { loss: tf.scalar(loss), correct: plan.accuracy ? tf.scalar(correct) : undefined };
+    },
+    sync() {
+      stack.writeBack();
+    },
+    dispose() {
+      stack.dispose();
+      optimizer.dispose();
+    },
+  };
+  return engine;
+};
+
+/** Why the fused engine does not apply to this context, or undefined when it does (for logs and the benchmark). */
+export function fusedIneligibility(ctx: EngineContext): string | undefined {
+  const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
+  if (typeof plan === 'string') return plan;
+  if (!createFusedOptimizer(ctx.optimizer)) return `optimizer ${ctx.optimizer.type} has arguments the fused engine does not implement`;
+  return undefined;
+}

@@ -1,0 +1,264 @@
+/**
+ * Compiles an optimizer's per-element update, written as formulas, into two loops:
+ *  - a JS loop (double precision, float32 storage, the same operation order as written), used on every backend;
+ *  - a WebAssembly SIMD loop (f32x4) over the wasm backend's own memory, four weights per instruction, used on wasm.
+ * A plain JS loop with a square root and a division per weight costs more than the step's matrix products, and the
+ * tfjs alternative is a dozen small kernels per weight; SIMD over the tensors' memory avoids both.
+ *
+ * Formulas: one `name = expression` per line. Names are the arrays `w` (read), `g` (read), `out` (written) and the
+ * state slots `s0`, `s1`, `s2` (read, and written when assigned), the step's scalars, or temporaries. Operators:
+ * + - * / and parentheses; functions sqrt(x), abs(x), max(x, y) and flush(x). After a slot is assigned, later
+ * lines read its new (float32) value, as the stock engine's loops read back what they stored.
+ *
+ * flush(x) is x with float32 subnormals (|x| < 2^-126) set to zero, as TensorFlow's CPU kernels run (flush-to-zero
+ * mode). Without it, state that decays towards zero (momentum of a weight that stopped getting gradient) turns
+ * subnormal, and x86 arithmetic on subnormals is about fifty times slower; wasm cannot switch that mode on.
+ */
+
+/** The smallest normal float32, 2^-126. */
+const FLT_MIN = 1.1754943508222875e-38;
+
+import { F32, I32, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
+
+type Node =
+  | { k: 'num'; v: number }
+  | { k: 'name'; name: string }
+  | { k: 'bin'; op: '+' | '-' | '*' | '/'; a: Node; b: Node }
+  | { k: 'call'; fn: 'sqrt' | 'abs' | 'max' | 'flush'; args: Node[] };
+
+interface Statement {
+  target: string;
+  expr: Node;
+}
+
+export const ARRAYS = ['w', 'g', 'out', 's0', 's1', 's2'] as const;
+const SLOTS = new Set(['s0', 's1', 's2']);
+
+/** One weight's update loop: arrays in ARRAYS order (unused ones may be empty), scalars in declared order. */
+export type JsUpdate = (arrays: Float32Array[], scalars: number[]) => void;
+
+export interface UpdateProgram {
+  statements: Statement[];
+  scalars: string[];
+  /** Slots the formulas use, s0 first. */
+  slotCount: number;
+}
+
+export function parseProgram(source: string, scalars: string[]): UpdateProgram {
+  const statements = source
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map(parseStatement);
+  let slotCount = 0;
+  const visit = (n: Node): void => {
+    if (n.k === 'name' && SLOTS.has(n.name)) slotCount = Math.max(slotCount, Number(n.name[1]) + 1);
+    if (n.k === 'bin') (visit(n.a), visit(n.b));
+    if (n.k === 'call') n.args.forEach(visit);
+  };
+  for (const s of statements) {
+    visit(s.expr);
+    visit({ k: 'name', name: s.target });
+  }
+  return { statements, scalars, slotCount };
+}
+
+function parseStatement(line: string): Statement {
+  const eq = line.indexOf('=');
+  const target = line.slice(0, eq).trim();
+  const tokens = line.slice(eq + 1).match(/\d+(\.\d+)?(e-?\d+)?|[A-Za-z_]\w*|[-+*/(),]/g) ?? [];
+  let pos = 0;
+  const peek = () => tokens[pos];
+  const next = () => tokens[pos++];
+  const expect = (t: string) => {
+    if (next() !== t) throw new Error(`update formula '${line}': expected ${t}`);
+  };
+  const primary = (): Node => {
+    const t = next();
+    if (t === '(') {
+      const e = sum();
+      expect(')');
+      return e;
+    }
+    if (t === undefined) throw new Error(`update formula '${line}' ends early`);
+    if (/^\d/.test(t)) return { k: 'num', v: Number(t) };
+    if (peek() === '(') {
+      next();
+      const args = [sum()];
+      while (peek() === ',') (next(), args.push(sum()));
+      expect(')');
+      if (!['sqrt', 'abs', 'max', 'flush'].includes(t)) throw new Error(`update formula '${line}': unknown function ${t}`);
+      return { k: 'call', fn: t as 'sqrt' | 'abs' | 'max' | 'flush', args };
+    }
+    return { k: 'name', name: t };
+  };
+  const product = (): Node => {
+    let a = primary();
+    while (peek() === '*' || peek() === '/') a = { k: 'bin', op: next() as '*' | '/', a, b: primary() };
+    return a;
+  };
+  const sum = (): Node => {
+    let a = product();
+    while (peek() === '+' || peek() === '-') a = { k: 'bin', op: next() as '+' | '-', a, b: product() };
+    return a;
+  };
+  const expr = sum();
+  if (pos !== tokens.length) throw new Error(`update formula '${line}': unexpected ${peek()}`);
+  return { target, expr };
+}
+
+// ---- JS ----------------------------------------------------------------------------------------------------------
+
+export function compileJs(p: UpdateProgram): JsUpdate {
+  const assigned = new Set<string>();
+  const js = (n: Node): string => {
+    switch (n.k) {
+      case 'num':
+        return String(n.v);
+      case 'name':
+        if ((ARRAYS as readonly string[]).includes(n.name)) return assigned.has(n.name) ? `v_${n.name}` : `${n.name}[i]`;
+        if (p.scalars.includes(n.name)) return `k_${n.name}`;
+        return `t_${n.name}`;
+      case 'bin':
+        return `(${js(n.a)} ${n.op} ${js(n.b)})`;
+      case 'call':
+        if (n.fn === 'flush') return `flush(${js(n.args[0])})`;
+        return n.fn === 'max' ? `Math.max(${n.args.map(js).join(', ')})` : `Math.${n.fn}(${js(n.args[0])})`;
+    }
+  };
+  const body: string[] = [];
+  for (const s of p.statements) {
+    const e = js(s.expr);
+    if ((ARRAYS as readonly string[]).includes(s.target)) {
+      body.push(`const v_${s.target} = Math.fround(${e}); ${s.target}[i] = v_${s.target};`);
+      assigned.add(s.target);
+    } else {
+      body.push(`const t_${s.target} = ${e};`);
+    }
+  }
+  const source = [
+    `const flush = (x) => (Math.abs(x) < ${FLT_MIN} ? 0 : x);`,
+    `const [${ARRAYS.join(', ')}] = arrays;`,
+    `const [${p.scalars.map((k) => `k_${k}`).join(', ')}] = scalars;`,
+    `for (let i = 0; i < w.length; i++) {`,
+    ...body.map((l) => '  ' + l),
+    `}`,
+  ].join('\n');
+  return new Function('arrays', 'scalars', source) as JsUpdate;
+}
+
+// ---- WebAssembly SIMD ----------------------------------------------------------------------------------------------
+
+/**
+ * Function signature of every compiled update: (w, g, out, s0, s1, s2 as byte addresses, vectors, ...8 f32 scalars).
+ * It processes `vectors` groups of four floats; the caller finishes the remaining few with the JS loop.
+ */
+export const MAX_SCALARS = 8;
+
+const OP = {
+  load: 0x00,
+  store: 0x0b,
+  splat: 0x13,
+  lt: 0x43,
+  andnot: 0x4f,
+  abs: 0xe0,
+  sqrt: 0xe3,
+  '+': 0xe4,
+  '-': 0xe5,
+  '*': 0xe6,
+  '/': 0xe7,
+  max: 0xe9,
+};
+const f32const = (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)];
+
+/** Compiles the programs into one module that imports the wasm backend's memory as env.memory. */
+export function compileWasm(programs: Record<string, UpdateProgram>): Uint8Array<ArrayBuffer> {
+  const names = Object.keys(programs);
+  const params = [I32, I32, I32, I32, I32, I32, I32, ...new Array(MAX_SCALARS).fill(F32)];
+  const type = [0x60, ...vec(params.map((t) => [t])), ...uleb(0)];
+  const bodies = names.map((n) => functionBody(programs[n]));
+  const bytes = [
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([type])),
+    ...section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]])),
+    ...section(3, vec(names.map(() => uleb(0)))),
+    ...section(7, vec(names.map((n, i) => [...str(n), 0x00, ...uleb(i)]))),
+    ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
+  ];
+  return new Uint8Array(bytes);
+}
+
+function functionBody(p: UpdateProgram): number[] {
+  // Locals after the 15 parameters: offset (i32), end (i32), then v128 locals for scalars, array values, temps.
+  const OFFSET = 15;
+  const END = 16;
+  const v128 = new Map<string, number>();
+  const local = (name: string) => {
+    if (!v128.has(name)) v128.set(name, 17 + v128.size);
+    return v128.get(name)!;
+  };
+  const arrayParam = (name: string) => (ARRAYS as readonly string[]).indexOf(name);
+  const assigned = new Set<string>();
+  const code: number[] = [];
+  let flushes = 0;
+
+  const expr = (n: Node): void => {
+    switch (n.k) {
+      case 'num':
+        code.push(...f32const(n.v), ...simd(OP.splat));
+        return;
+      case 'name': {
+        const a = arrayParam(n.name);
+        if (a >= 0 && !assigned.has(n.name)) {
+          code.push(0x20, a, 0x20, OFFSET, 0x6a, ...simd(OP.load), 0x00, 0x00);
+        } else {
+          code.push(0x20, ...uleb(local(a >= 0 ? `v_${n.name}` : p.scalars.includes(n.name) ? `k_${n.name}` : `t_${n.name}`)));
+        }
+        return;
+      }
+      case 'bin':
+        expr(n.a);
+        expr(n.b);
+        code.push(...simd(OP[n.op]));
+        return;
+      case 'call':
+        n.args.forEach(expr);
+        if (n.fn === 'flush') {
+          // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
+          const x = uleb(local(`flush_${flushes++}`));
+          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...f32const(FLT_MIN), ...simd(OP.splat));
+          code.push(...simd(OP.lt), ...simd(OP.andnot));
+        } else {
+          code.push(...simd(OP[n.fn]));
+        }
+        return;
+    }
+  };
+
+  // Splat the scalars once.
+  p.scalars.forEach((k, i) => code.push(0x20, 7 + i, ...simd(OP.splat), 0x21, ...uleb(local(`k_${k}`))));
+  // offset = 0; end = vectors * 16; if (end == 0) skip.
+  code.push(0x41, 0x00, 0x21, OFFSET, 0x20, 6, 0x41, 4, 0x74, 0x21, END);
+  code.push(0x02, 0x40, 0x20, END, 0x45, 0x0d, 0x00); // block; br_if end == 0
+  code.push(0x03, 0x40); // loop
+  for (const s of p.statements) {
+    expr(s.expr);
+    const a = arrayParam(s.target);
+    if (a >= 0) {
+      const l = local(`v_${s.target}`);
+      code.push(0x21, ...uleb(l), 0x20, a, 0x20, OFFSET, 0x6a, 0x20, ...uleb(l), ...simd(OP.store), 0x00, 0x00);
+      assigned.add(s.target);
+    } else {
+      code.push(0x21, ...uleb(local(`t_${s.target}`)));
+    }
+  }
+  assigned.clear();
+  // offset += 16; br_if loop (offset < end)
+  code.push(0x20, OFFSET, 0x41, ...sleb(16), 0x6a, 0x22, OFFSET, 0x20, END, 0x49, 0x0d, 0x00);
+  code.push(0x0b, 0x0b, 0x0b); // end loop, end block, end function
+  const locals = vec([
+    [...uleb(2), I32],
+    [...uleb(v128.size), V128],
+  ]);
+  return [...locals, ...code];
+}

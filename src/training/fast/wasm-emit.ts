@@ -1,0 +1,41 @@
+/**
+ * The few pieces of the WebAssembly binary format the fused engine's kernels are written with (no toolchain needed
+ * at build or run time): LEB128 numbers, sections, vectors and the SIMD opcode prefix.
+ */
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const V128 = 0x7b;
+
+export function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+export function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+export const str = (s: string) => [...uleb(s.length), ...Buffer.from(s, 'utf8')];
+export const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+export const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+export const simd = (op: number) => [0xfd, ...uleb(op)];
+
+/** Module header: magic and version. */
+export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+
+/** An import of the wasm backend's memory as env.memory. */
+export const IMPORT_MEMORY = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]]));

@@ -1,0 +1,229 @@
+/**
+ * The fused engine computes what the stock engine computes, on the wasm backend (and once on cpu):
+ *  - its hand-written gradients equal tfjs autodiff of the stock losses on random batches;
+ *  - trained side by side from the same weights on the same batches (Dropout included: same seed, same masks),
+ *    every optimizer gives the same losses, accuracies and weights as the stock engine.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { EffectiveOptimizer } from '../../src/protocol';
+import { selectBackend } from '../../src/training/backend';
+import type { EngineContext, StepEngine, TF } from '../../src/training/engine';
+import { createFusedEngine } from '../../src/training/fast/index';
+import { DenseStack } from '../../src/training/fast/dense-stack';
+import { planStack } from '../../src/training/fast/eligibility';
+import { computeLoss, type LossName } from '../../src/training/losses';
+import { createStockEngine } from '../../src/training/stock-engine';
+
+let tf: TF;
+before(async () => {
+  tf = (await selectBackend('wasm')).tf;
+});
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+interface LayerDef {
+  units?: number;
+  activation?: string;
+  dropout?: number;
+}
+
+/** Flatten([3, 5]) then the given Dense / Dropout layers, with seeded weights and non-zero biases. */
+function buildModel(layers: LayerDef[], seed = 1): tfjs.LayersModel {
+  const model = tf.sequential();
+  model.add(tf.layers.flatten({ inputShape: [3, 5] }));
+  layers.forEach((l, i) => {
+    if (l.dropout) model.add(tf.layers.dropout({ rate: l.dropout }));
+    else
+      model.add(
+        tf.layers.dense({
+          units: l.units!,
+          activation: (l.activation ?? 'linear') as 'linear',
+          kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+          biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 100 + i }),
+        }),
+      );
+  });
+  return model;
+}
+
+function twin(model: tfjs.LayersModel, layers: LayerDef[]): tfjs.LayersModel {
+  const copy = buildModel(layers, 999);
+  copy.setWeights(model.getWeights());
+  return copy;
+}
+
+function batch(size: number, seed: number, loss: LossName, classes: number): { x: tfjs.Tensor; y: tfjs.Tensor } {
+  const x = tf.tensor(values(size * 15, seed), [size, 3, 5]);
+  const raw = values(size * classes, seed + 1);
+  if (loss === 'sparse_categorical_crossentropy') {
+    return { x, y: tf.tensor(Int32Array.from({ length: size }, (_, i) => Math.floor((raw[i] + 1) * classes * 0.5)), [size], 'int32') };
+  }
+  if (loss === 'categorical_crossentropy') {
+    const onehot = new Float32Array(size * classes);
+    for (let i = 0; i < size; i++) onehot[i * classes + (Math.floor((raw[i] + 1) * 997) % classes)] = 1;
+    return { x, y: tf.tensor(onehot, [size, classes]) };
+  }
+  return { x, y: tf.tensor(raw, [size, classes]) };
+}
+
+function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    // Relative to the value, with a floor relative to the largest entry (float32 noise on near-zero entries).
+    const tol = rel * (Math.abs(expected[i]) + 0.1 * scale) + 1e-12;
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
+  }
+}
+
+const GRADIENT_CASES: { loss: LossName; layers: LayerDef[] }[] = [
+  { loss: 'sparse_categorical_crossentropy', layers: [{ units: 9, activation: 'relu' }, { units: 6, activation: 'softmax' }] },
+  {
+    loss: 'categorical_crossentropy',
+    layers: [{ units: 7, activation: 'tanh' }, { units: 8, activation: 'sigmoid' }, { units: 5, activation: 'softmax' }],
+  },
+  { loss: 'mse', layers: [{ units: 6, activation: 'relu' }, { units: 3, activation: 'linear' }] },
+  { loss: 'mse', layers: [{ units: 6 }, { units: 4, activation: 'sigmoid' }] },
+  { loss: 'mse', layers: [{ units: 5, activation: 'tanh' }, { units: 4, activation: 'softmax' }] },
+];
+
+for (const c of GRADIENT_CASES) {
+  const describe = `${c.loss}: ${c.layers.map((l) => `${l.units}${l.activation ?? ''}`).join(' > ')}`;
+  test(`gradients equal tf.grads of the stock loss (${describe})`, () => {
+    const model = buildModel(c.layers);
+    const plan = planStack(model, c.loss, false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const stack = new DenseStack(tf, plan);
+    const classes = c.layers[c.layers.length - 1].units!;
+    const { x, y } = batch(11, 5, c.loss, classes);
+
+    let fused: Float32Array[] = [];
+    const { loss } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
+    const weights = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
+    const { value, grads } = tf.variableGrads(() => computeLoss(tf, c.loss, y, model.apply(x) as tfjs.Tensor), weights);
+
+    assertClose([loss], [value.dataSync()[0]], 1e-5, 'loss');
+    weights.forEach((w, i) => {
+      const g = grads[w.name].dataSync() as Float32Array;
+      assertClose(fused[i], g, 1e-5, `d(loss)/d(${w.name})`);
+    });
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    stack.dispose();
+    model.dispose();
+  });
+}
+
+const OPTIMIZERS: EffectiveOptimizer[] = [
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
+  { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: true },
+  { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: true },
+  { type: 'Adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  { type: 'Adam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, amsgrad: true },
+  { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
+];
+
+const TRAIN_LAYERS: LayerDef[] = [
+  { units: 16, activation: 'relu' },
+  { dropout: 0.3 },
+  { units: 10, activation: 'tanh' },
+  { units: 4, activation: 'softmax' },
+];
+
+/** Runs `steps` steps (every fifth batch smaller, like an epoch's last) and returns per-step loss and correct. */
+function train(engine: StepEngine, steps: number, loss: LossName): { losses: number[]; correct: number[] } {
+  const losses: number[] = [];
+  const correct: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = tf.tidy(() => {
+      const { x, y } = batch(s % 5 === 4 ? 5 : 12, 1000 + s, loss, 4);
+      const out = engine.step(x, y);
+      return [out.loss, out.correct ?? tf.scalar(-1)];
+    });
+    losses.push(r[0].dataSync()[0]);
+    correct.push(r[1].dataSync()[0]);
+    tf.dispose(r);
+  }
+  return { losses, correct };
+}
+
+for (const optimizer of OPTIMIZERS) {
+  test(`trains like the stock engine: ${JSON.stringify(optimizer)}`, () => {
+    const loss: LossName = 'sparse_categorical_crossentropy';
+    const a = buildModel(TRAIN_LAYERS);
+    const b = twin(a, TRAIN_LAYERS);
+    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+    const fused = createFusedEngine(ctx(a));
+    assert.ok(fused, 'the fused engine applies');
+    const stock = createStockEngine(ctx(b), { seed: 7 });
+
+    const before = tf.memory().numTensors;
+    const f = train(fused, 30, loss);
+    assert.equal(tf.memory().numTensors, before, 'no tensor leaks across steps');
+    const s = train(stock, 30, loss);
+    assertClose(f.losses, s.losses, 1e-4, 'losses');
+    assert.deepEqual(f.correct, s.correct, 'correct counts');
+    assert.ok(f.losses[29] < f.losses[0] || optimizer.type === 'Adadelta' || optimizer.type === 'Adagrad', 'it learns');
+
+    fused.sync();
+    stock.sync();
+    a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `weight ${i}`));
+    fused.dispose();
+    stock.dispose();
+    a.dispose();
+    b.dispose();
+  });
+}
+
+test('categorical crossentropy and mse train like the stock engine too', () => {
+  for (const loss of ['categorical_crossentropy', 'mse'] as LossName[]) {
+    const layers: LayerDef[] = [{ units: 8, activation: 'sigmoid' }, { units: 4, activation: loss === 'mse' ? 'linear' : 'softmax' }];
+    const a = buildModel(layers);
+    const b = twin(a, layers);
+    const optimizer: EffectiveOptimizer = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
+    const accuracy = loss !== 'mse';
+    const fused = createFusedEngine({ tf, model: a, optimizer, loss, accuracy })!;
+    const stock = createStockEngine({ tf, model: b, optimizer, loss, accuracy }, { seed: 1 });
+    const f = train(fused, 20, loss);
+    const s = train(stock, 20, loss);
+    assertClose(f.losses, s.losses, 1e-4, `${loss} losses`);
+    assert.deepEqual(f.correct, s.correct, `${loss} correct counts`);
+    fused.sync();
+    a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${loss} weight ${i}`));
+    fused.dispose();
+    a.dispose();
+    b.dispose();
+  }
+});
+
+test('the cpu backend takes the JS paths and gives the same numbers', async () => {
+  await tf.setBackend('cpu');
+  try {
+    const a = buildModel(TRAIN_LAYERS);
+    const b = twin(a, TRAIN_LAYERS);
+    const optimizer: EffectiveOptimizer = { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false };
+    const loss: LossName = 'sparse_categorical_crossentropy';
+    const fused = createFusedEngine({ tf, model: a, optimizer, loss, accuracy: true, seed: 3 })!;
+    const stock = createStockEngine({ tf, model: b, optimizer, loss, accuracy: true, seed: 3 }, { seed: 3 });
+    const f = train(fused, 15, loss);
+    const s = train(stock, 15, loss);
+    assertClose(f.losses, s.losses, 1e-4, 'losses');
+    fused.sync();
+    a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `weight ${i}`));
+    fused.dispose();
+  } finally {
+    await tf.setBackend('wasm');
+  }
+});

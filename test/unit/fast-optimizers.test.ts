@@ -1,0 +1,206 @@
+/**
+ * The fused optimizers against the Keras update rules written out plainly here, for every optimizer and variant,
+ * through both loops: JS (arrays anywhere) and WebAssembly SIMD (arrays in a wasm memory, the wasm backend's case).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { createFusedOptimizer, type WasmHeap } from '../../src/training/fast/fused-optimizers';
+import type { EffectiveOptimizer } from '../../src/protocol';
+
+/** A reference step over plain number arrays, straight from the formulas (Keras 2.x optimizer_v2). */
+type Reference = (w: number[], g: number[], state: Record<string, number[]>, t: number) => void;
+
+function reference(spec: EffectiveOptimizer): Reference {
+  const h = spec as Record<string, number | boolean | string>;
+  const lr = Number(h.learning_rate);
+  const slot = (s: Record<string, number[]>, name: string, n: number, init = 0) => (s[name] ??= new Array(n).fill(init));
+  switch (spec.type) {
+    case 'SGD':
+      return (w, g, s) => {
+        const m = Number(h.momentum ?? 0);
+        const v = slot(s, 'v', w.length);
+        for (let i = 0; i < w.length; i++) {
+          if (m === 0) {
+            w[i] -= lr * g[i];
+            continue;
+          }
+          v[i] = m * v[i] - lr * g[i];
+          w[i] += h.nesterov ? m * v[i] - lr * g[i] : v[i];
+        }
+      };
+    case 'RMSprop':
+      return (w, g, s) => {
+        const [rho, eps, momentum] = [Number(h.rho), Number(h.epsilon), Number(h.momentum)];
+        const ms = slot(s, 'ms', w.length);
+        const mom = slot(s, 'mom', w.length);
+        const mg = slot(s, 'mg', w.length);
+        for (let i = 0; i < w.length; i++) {
+          ms[i] = rho * ms[i] + (1 - rho) * g[i] ** 2;
+          let denom = ms[i];
+          if (h.centered) {
+            mg[i] = rho * mg[i] + (1 - rho) * g[i];
+            denom = ms[i] - mg[i] ** 2;
+          }
+          if (momentum > 0) {
+            mom[i] = momentum * mom[i] + (lr * g[i]) / Math.sqrt(denom + eps);
+            w[i] -= mom[i];
+          } else {
+            w[i] -= (lr * g[i]) / (Math.sqrt(denom) + eps);
+          }
+        }
+      };
+    case 'Adam':
+      return (w, g, s, t) => {
+        const [b1, b2, eps] = [Number(h.beta_1), Number(h.beta_2), Number(h.epsilon)];
+        const [m, v, vhat] = [slot(s, 'm', w.length), slot(s, 'v', w.length), slot(s, 'vhat', w.length)];
+        const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
+        for (let i = 0; i < w.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          v[i] = b2 * v[i] + (1 - b2) * g[i] ** 2;
+          vhat[i] = Math.max(vhat[i], v[i]);
+          w[i] -= (lrT * m[i]) / (Math.sqrt(h.amsgrad ? vhat[i] : v[i]) + eps);
+        }
+      };
+    case 'Adagrad':
+      return (w, g, s) => {
+        const acc = slot(s, 'acc', w.length, Number(h.initial_accumulator_value));
+        for (let i = 0; i < w.length; i++) {
+          acc[i] += g[i] ** 2;
+          w[i] -= (lr * g[i]) / (Math.sqrt(acc[i]) + Number(h.epsilon));
+        }
+      };
+    case 'Adamax':
+      return (w, g, s, t) => {
+        const [b1, b2, eps] = [Number(h.beta_1), Number(h.beta_2), Number(h.epsilon)];
+        const [m, u] = [slot(s, 'm', w.length), slot(s, 'u', w.length)];
+        for (let i = 0; i < w.length; i++) {
+          m[i] = b1 * m[i] + (1 - b1) * g[i];
+          u[i] = Math.max(b2 * u[i], Math.abs(g[i]));
+          w[i] -= (lr / (1 - b1 ** t)) * (m[i] / (u[i] + eps));
+        }
+      };
+    case 'Adadelta':
+      return (w, g, s) => {
+        const [rho, eps] = [Number(h.rho), Number(h.epsilon)];
+        const [acc, accUpd] = [slot(s, 'acc', w.length), slot(s, 'accUpd', w.length)];
+        for (let i = 0; i < w.length; i++) {
+          acc[i] = rho * acc[i] + (1 - rho) * g[i] ** 2;
+          const upd = (Math.sqrt(accUpd[i] + eps) / Math.sqrt(acc[i] + eps)) * g[i];
+          accUpd[i] = rho * accUpd[i] + (1 - rho) * upd ** 2;
+          w[i] -= lr * upd;
+        }
+      };
+    default:
+      throw new Error(spec.type);
+  }
+}
+
+/** Every optimizer with Keras defaults written out, plus the variants that switch to another loop. */
+const CASES: EffectiveOptimizer[] = [
+  { type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0.9, nesterov: false },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0.8, nesterov: true },
+  { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  { type: 'RMSprop', learning_rate: 0.002, rho: 0.8, momentum: 0, epsilon: 1e-6, centered: true },
+  { type: 'RMSprop', learning_rate: 0.002, rho: 0.85, momentum: 0.5, epsilon: 1e-7, centered: false },
+  { type: 'RMSprop', learning_rate: 0.002, rho: 0.85, momentum: 0.5, epsilon: 1e-7, centered: true },
+  { type: 'Adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  { type: 'Adam', learning_rate: 0.01, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-5, amsgrad: true },
+  { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  { type: 'Adadelta', learning_rate: 1.0, rho: 0.95, epsilon: 1e-7 },
+];
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): number[] {
+  let s = seed >>> 0;
+  return Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+function close(actual: ArrayLike<number>, expected: number[], what: string): void {
+  for (let i = 0; i < expected.length; i++) {
+    const tol = 1e-5 * Math.max(1, Math.abs(expected[i]));
+    assert.ok(Math.abs(actual[i] - expected[i]) <= tol, `${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+  }
+}
+
+/** A wasm memory with a bump allocator, standing in for the wasm backend's heap. */
+function testHeap(): WasmHeap & { array(n: number, init: number[]): Float32Array } {
+  const memory = new WebAssembly.Memory({ initial: 4 });
+  let next = 64;
+  const malloc = (bytes: number) => {
+    const p = next;
+    next += Math.ceil(bytes / 16) * 16 + 16;
+    return p;
+  };
+  return {
+    memory,
+    malloc,
+    free: () => {},
+    array: (n, init) => {
+      const a = new Float32Array(memory.buffer, malloc(n * 4), n);
+      a.set(init);
+      return a;
+    },
+  };
+}
+
+for (const spec of CASES) {
+  const label = JSON.stringify(spec);
+  for (const where of ['js', 'simd'] as const) {
+    test(`${where}: ${label} follows the Keras rule for 25 steps`, () => {
+      // 103 weights: 25 SIMD groups of four and a tail of three for the JS loop.
+      const n = 103;
+      const heap = where === 'simd' ? testHeap() : undefined;
+      const opt = createFusedOptimizer(spec, heap);
+      assert.ok(opt, 'the optimizer is fused');
+      assert.equal(opt.simd, where === 'simd');
+      const expected = values(n, 7).map((v) => Math.fround(v));
+      const state: Record<string, number[]> = {};
+      const ref = reference(spec);
+      let w: Float32Array = heap ? heap.array(n, expected) : Float32Array.from(expected);
+      for (let t = 1; t <= 25; t++) {
+        const g = values(n, 100 + t).map((v) => Math.fround(v * 0.1));
+        ref(expected, g, state, t);
+        const out = heap ? heap.array(n, []) : new Float32Array(n);
+        opt.beginStep();
+        opt.update(0, w, heap ? heap.array(n, g) : Float32Array.from(g), out);
+        w = out;
+      }
+      close(w, expected, 'w');
+      assert.equal(opt.iterations, 25);
+    });
+  }
+}
+
+test('optimizers the fused loops do not implement are left to the stock engine', () => {
+  assert.equal(createFusedOptimizer({ type: 'Ftrl', learning_rate: 0.001 }), undefined);
+  assert.equal(createFusedOptimizer({ type: 'Adam', learning_rate: 0.001, clipnorm: 1 }), undefined);
+  assert.equal(createFusedOptimizer({ type: 'SGD', learning_rate: 'fast' }), undefined);
+  assert.ok(createFusedOptimizer({ type: 'adam', lr: 0.01 }), 'Keras aliases and lr are accepted');
+  assert.equal(createFusedOptimizer({ type: 'adam', lr: 0.01 })!.hyper.learning_rate, 0.01);
+});
+
+test('decaying state is flushed to zero below the float32 normal range, NaN still propagates', () => {
+  for (const heap of [undefined, testHeap()]) {
+    const opt = createFusedOptimizer({ type: 'SGD', learning_rate: 0.1, momentum: 0.5 }, heap)!;
+    const make = (v: number[]) => (heap ? heap.array(v.length, v) : Float32Array.from(v));
+    const w = make([1, 1, 1, 1, 1]);
+    // First step: velocity = -0.1 * g. A gradient of 1e-37 gives 1e-38, below 2^-126: stored as 0.
+    opt.beginStep();
+    let out = make([0, 0, 0, 0, 0]);
+    opt.update(0, w, make([1e-37, 1e-37, 1e-37, 1e-37, 1e-37]), out);
+    // Second step with zero gradient: w moves by momentum * velocity, which is exactly 0 after the flush.
+    opt.beginStep();
+    const out2 = make([0, 0, 0, 0, 0]);
+    opt.update(0, out, make([0, 0, 0, 0, 0]), out2);
+    assert.deepEqual(Array.from(out2), Array.from(out));
+    opt.beginStep();
+    out = make([0, 0, 0, 0, 0]);
+    opt.update(0, out2, make([NaN, 0, 0, 0, NaN]), out);
+    assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[4]), `NaN gradients give NaN weights (${heap ? 'simd' : 'js'})`);
+  }
+});
