@@ -1,13 +1,14 @@
 /**
  * The one way CLI commands read a model file: `.py` through the Keras Python front end (one model per
- * `keras.Sequential`), anything else as a `.model.json` definition. Refuses missing, empty, binary or oversized
- * files with one clear line.
+ * `keras.Sequential`), anything else as a `.model.json` definition. A missing file or a folder is a usage error;
+ * an empty, binary or oversized file is read as a model with one positioned error.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
 import { analyze, type Analysis } from '../model/analyze';
 import { parseModelJson } from '../model/parse-json';
 import { MAX_MODEL_BYTES, unreadableText } from '../model/read-limits';
+import { ZERO_RANGE } from '../model/text-lines';
 import type { Diagnostic, ParsedModel } from '../model/types';
 import { EXIT, UserError, type CliIO } from './io';
 
@@ -35,7 +36,9 @@ export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promi
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `${file} does not exist; check the path.` : `cannot read ${file} (${code ?? String(e)}).`, EXIT.invalid);
   }
-  if (size > MAX_MODEL_BYTES) throw new UserError(`${file}: ${unreadableText('', size)}`, EXIT.invalid);
+  const kind = extname(absolutePath).toLowerCase() === '.py' ? 'python' : 'json';
+  const base = { file, absolutePath, baseDir: dirname(absolutePath), kind } as const;
+  if (size > MAX_MODEL_BYTES) return { ...base, text: '', models: [refused(unreadableText('', size)!)] };
   let bytes: Buffer;
   try {
     bytes = await readFile(absolutePath);
@@ -45,11 +48,22 @@ export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promi
   // A byte-order mark is not part of the text (editors hide it too), so positions stay the editor's.
   const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
   const refusal = unreadableText(text, bytes.length);
-  if (refusal) throw new UserError(`${file}: ${refusal}`, EXIT.invalid);
+  if (refusal) return { ...base, text: '', models: [refused(refusal)] };
 
-  const kind = extname(absolutePath).toLowerCase() === '.py' ? 'python' : 'json';
   const models = kind === 'python' ? await parsePython(text) : [parseModelJson(text)];
-  return { file, absolutePath, baseDir: dirname(absolutePath), text, kind, models };
+  return { ...base, text, models };
+}
+
+/**
+ * A file refused as a whole is a model with one error at 1:1, so every command prints it as `file:1:1: error: …`
+ * like any other problem in the file, and exits 2 the same way.
+ */
+function refused(message: string): ParsedModel {
+  return {
+    ranges: { values: new Map(), keys: new Map() },
+    diagnostics: [{ range: ZERO_RANGE, severity: 'error', message, code: 'unreadable' }],
+    range: ZERO_RANGE,
+  };
 }
 
 async function parsePython(text: string): Promise<ParsedModel[]> {

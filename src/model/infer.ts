@@ -5,6 +5,7 @@
  */
 import { ACTIVATIONS } from './activations';
 import { datasetExampleShape } from './datasets';
+import { MAX_PARAMS, product } from './layers/common';
 import { COMMON_ARGS, layerDef } from './layers/registry';
 import type { LayerDef } from './layers/layer-def';
 import { keyRangeFor, rangeFor } from './paths';
@@ -81,6 +82,9 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   const inputShape = shape ? [...shape] : undefined;
   const layers: LayerInfo[] = [];
   let complete = shape !== undefined;
+  let totalParams = 0;
+  /** The layer whose parameters take the model past what can be trained, and the argument to blame. */
+  let overLimit: { index: number; path: string } | undefined;
   specs.forEach((spec, i) => {
     const type = spec && typeof spec === 'object' ? String(spec.type ?? '') : '';
     const d = layerDef(type);
@@ -112,6 +116,13 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       return;
     }
     const out = result.shape;
+    const values = product(out);
+    if (!Number.isSafeInteger(values) || values > MAX_PARAMS) {
+      error(sizePath(spec, i), `Layer '${names[i]}' would output ${countText(values)} values per example, far beyond what can be trained here; reduce ${sizeHint(spec)}.`, 'too-large');
+      shape = undefined;
+      complete = false;
+      return;
+    }
     const params = d.params(shape, args);
     info.inputShape = [null, ...shape];
     info.outputShape = [null, ...out];
@@ -123,9 +134,37 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     if (activation === 'softmax' && out[out.length - 1] === 1) {
       error(`layers[${i}].activation`, `softmax over a single unit always outputs 1, so this layer cannot learn; use 'sigmoid' for one output unit, or give it one unit per class.`, 'softmax-single-unit', 'warning');
     }
+    totalParams += info.params;
+    if (!overLimit && !(Number.isSafeInteger(totalParams) && totalParams <= MAX_PARAMS)) overLimit = { index: i, path: sizePath(spec, i) };
     shape = out;
   });
+  if (overLimit) {
+    // Reported once, at the layer that crosses the limit, with the whole model's count (as a summary would total it).
+    error(overLimit.path, `This model would have ${countText(totalParams)} parameters, far beyond what can be trained here; reduce ${sizeHint(specs[overLimit.index])}.`, 'too-large');
+    complete = false;
+  }
   return { layers, inputShape, complete, diagnostics };
+}
+
+const SIZE_ARGS = ['units', 'filters', 'kernel_size'];
+
+/** Where a too-large layer is underlined: the first argument that sets its size, else its input_shape or type. */
+function sizePath(spec: LayerSpec, i: number): string {
+  const arg = SIZE_ARGS.find((a) => spec[a] !== undefined);
+  if (arg) return `layers[${i}].${arg}`;
+  if (i === 0 && spec.input_shape !== undefined) return 'layers[0].input_shape';
+  return `layers[${i}].type`;
+}
+
+/** The settings that make a layer that large: "filters, kernel_size or input_shape". */
+function sizeHint(spec: LayerSpec | undefined): string {
+  const args = [...SIZE_ARGS.filter((a) => spec?.[a] !== undefined), 'input_shape'];
+  return args.length === 1 ? args[0] : `${args.slice(0, -1).join(', ')} or ${args[args.length - 1]}`;
+}
+
+/** `1.2e+13`; a count past float range has no digits to show. */
+function countText(n: number): string {
+  return Number.isFinite(n) ? n.toExponential(1) : 'more than 1e+308';
 }
 
 function withDefaults(d: LayerDef, spec: LayerSpec): LayerArgs {

@@ -4,10 +4,14 @@
  * validate.ts) can never disagree.
  */
 import { DATASET_NAMES, DEFAULT_VALIDATION_SPLIT } from './datasets';
+import { MAX_SIZE } from './layers/common';
 import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { LOSSES, LOSS_ALIASES, LOSS_NAMES } from './losses';
 import { OPTIMIZERS, OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
+
+/** Far more passes than any run needs; the bound keeps a typo like 1e308 from being accepted as a plan. */
+const MAX_EPOCHS = 100_000;
 
 export const SCHEMA_ID = 'https://model-lab.local/schemas/model.schema.json';
 
@@ -132,10 +136,10 @@ function dataset(): JsonSchema {
           name: { ...names, title: 'dataset', description: 'A built-in dataset.' },
           validation_split: {
             type: 'number',
-            exclusiveMinimum: 0,
+            minimum: 0,
             exclusiveMaximum: 1,
             default: DEFAULT_VALIDATION_SPLIT,
-            description: 'Fraction of the training data held out for validation (a seeded shuffle).',
+            description: 'Fraction of the training data held out for validation (a seeded shuffle); 0 holds out none, as in Keras.',
           },
           seed: { type: 'integer', description: 'Seed of the validation split.' },
           path: { type: 'string', minLength: 1, description: 'Folder with the four Fashion-MNIST IDX files (.gz or raw), relative to this file.' },
@@ -190,8 +194,8 @@ export function buildSchema(): JsonSchema {
         type: 'object',
         description: 'Arguments of model.fit().',
         properties: {
-          epochs: { type: 'integer', minimum: 1, default: 1, description: 'Passes over the training data.' },
-          batch_size: { type: 'integer', minimum: 1, default: 32, description: 'Examples per optimizer step.' },
+          epochs: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Passes over the training data.' },
+          batch_size: { type: 'integer', minimum: 1, maximum: MAX_SIZE, default: 32, description: 'Examples per optimizer step.' },
           shuffle: { type: 'boolean', default: true, description: 'Shuffle the training data before each epoch.' },
           seed: { type: 'integer', description: 'Seed for weight initialisation and shuffling.' },
         },

@@ -3,7 +3,7 @@
  * each at the offending value: "layers[1].units must be a positive integer, got -3".
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { quoteList, showValue } from './format';
+import { quoteList, showValue, thousands } from './format';
 import { LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
@@ -177,6 +177,10 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
     case 'minProperties':
       return diag(path, `${where(path)} is empty; give at least one entry.`, 'invalid-value');
     default: {
+      // A size over its bound: "a positive integer" would not say why 1e308 is wrong.
+      if (e.keyword === 'maximum' && parent?.type === 'integer') {
+        return diag(path, `${where(path)} must be at most ${thousands(Number(e.params.limit))}, got ${showValue(e.data)}.`, 'invalid-value');
+      }
       // The schema node holding the failed keyword: for a union, the union as a whole.
       return diag(path, `${where(path)} must be ${describe(parent ?? {})}, got ${showValue(e.data)}.`, 'invalid-value');
     }

@@ -6,6 +6,10 @@
  * Values stay on the device: each step's loss and correct count are kept as scalars and read back together only when
  * a progress message is due (about ten a second) or the epoch ends. That one read also finds the exact batch where
  * the loss stopped being finite.
+ *
+ * Crossentropies clip probabilities at 1e-7 (as Keras does), so a network blown up by too large a learning rate
+ * rarely reaches NaN: its loss saturates near −ln(1e-7) ≈ 16.1 instead. An epoch mean above half of that means the
+ * model gives the true class under 0.03% probability on average — it has collapsed — and counts as divergence too.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../data/rng';
@@ -13,7 +17,13 @@ import type { Split } from '../data/types';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { StepEngine, TF } from './engine';
 import { evaluateSplit } from './evaluate';
-import type { AccuracyKind, LossName } from './losses';
+import { EPSILON, type AccuracyKind, type LossName } from './losses';
+
+/** A crossentropy epoch mean above this is a collapsed model: the true class gets < 0.03% probability on average. */
+export const COLLAPSED_CROSSENTROPY = -Math.log(EPSILON) / 2;
+
+/** Batches an epoch's running mean needs before it can call a run collapsed mid-epoch (one bad batch is noise). */
+const MIN_BATCHES_FOR_COLLAPSE = 10;
 
 export interface FitOptions {
   tf: TF;
@@ -46,6 +56,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
   const order = identityOrder(o.train.count);
   const batches = Math.ceil(o.train.count / o.batchSize);
   const every = o.progressEveryMs ?? 100;
+  const chance = chanceLoss(o.loss, o.shape.numClasses);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const started = performance.now();
     if (o.shuffle) rng.shuffle(order);
@@ -70,7 +81,16 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
             error: `The loss became ${bad.value} at epoch ${epoch}, batch ${bad.batch}: training diverged. Try a smaller learning_rate.`,
           };
         }
-        o.onBatch?.({ epoch, batch: batch + 1, batches, loss: tally.meanLoss(), accuracy: tally.meanAccuracy(o.accuracy) });
+        const mean = tally.meanLoss();
+        if (chance !== undefined && mean > COLLAPSED_CROSSENTROPY && (last || batch + 1 >= MIN_BATCHES_FOR_COLLAPSE)) {
+          tally.dispose();
+          return {
+            status: 'failed',
+            epochsDone: epoch - 1,
+            error: `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss reached ${mean.toFixed(1)} (chance level is ${chance.toFixed(1)}). Try a smaller learning_rate.`,
+          };
+        }
+        o.onBatch?.({ epoch, batch: batch + 1, batches, loss: mean, accuracy: tally.meanAccuracy(o.accuracy) });
         lastReport = performance.now();
         // Let the worker read a pending `stop` and flush the messages it sent.
         await new Promise((r) => setImmediate(r));
@@ -81,6 +101,14 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       }
     }
     o.engine.sync();
+    // The last step's update is not in any loss yet: an overflow there would only show in the next epoch.
+    if (!weightsFinite(tf, o.model)) {
+      return {
+        status: 'failed',
+        epochsDone: epoch - 1,
+        error: `Training diverged at epoch ${epoch}: some weights became NaN or infinite. Try a smaller learning_rate.`,
+      };
+    }
     const logs: Record<string, number> = { loss: tally.meanLoss() };
     if (o.accuracy) logs.accuracy = tally.meanAccuracy(o.accuracy)!;
     if (o.validation && o.validation.count > 0) {
@@ -100,6 +128,23 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
     if (o.shouldStop?.() && epoch < o.epochs) return { status: 'cancelled', epochsDone: epoch };
   }
   return { status: 'completed', epochsDone: o.epochs };
+}
+
+/** The crossentropy of a uniform guess (ln k for k classes, ln 2 for binary); undefined for other losses. */
+export function chanceLoss(loss: LossName, numClasses: number): number | undefined {
+  if (loss === 'binary_crossentropy') return Math.log(2);
+  if (loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') return Math.log(Math.max(2, numClasses));
+  return undefined;
+}
+
+/** Whether every weight of the model is finite, in one read from the device. */
+function weightsFinite(tf: TF, model: tfjs.LayersModel): boolean {
+  const weights = model.getWeights();
+  if (weights.length === 0) return true;
+  const bad = tf.tidy(() => tf.addN(weights.map((w) => tf.sum(tf.cast(tf.logicalNot(tf.isFinite(w)), 'float32')))));
+  const count = bad.dataSync()[0];
+  bad.dispose();
+  return count === 0;
 }
 
 /** Sums of an epoch so far; per-step scalars wait on the device until `read()`. */

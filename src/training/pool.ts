@@ -19,6 +19,8 @@ export interface RunPoolOptions {
   /** Node flags for the workers; default none (a test runner's `--import tsx` is not needed by the bundle). */
   execArgv?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Where the workers' stderr goes as it arrives (the editor's log, say); default the parent's stderr. */
+  onStderr?: (text: string) => void;
 }
 
 export interface RunHandle {
@@ -31,12 +33,19 @@ export interface RunHandle {
   readonly pid?: number;
 }
 
+/** How much of a worker's stderr is kept: the last words before a crash, and room for a phrase split across chunks. */
+const STDERR_TAIL_BYTES = 4096;
+
+/** What V8 prints when a process runs out of heap ("FATAL ERROR: … Allocation failed - JavaScript heap out of memory"). */
+const OUT_OF_MEMORY = /heap out of memory|JavaScript heap|Allocation failed/i;
+
 interface Job {
   spec: RunSpec;
   onEvent: (e: WorkerEvent) => void;
   result: RunResult;
   resolve: (r: RunResult) => void;
   child?: ChildProcess;
+  stderr: StderrWatch;
   stopRequested: boolean;
   settled: boolean;
   startedAt: number;
@@ -47,6 +56,7 @@ export class RunPool {
   private readonly workerPath: string;
   private readonly execArgv: string[];
   private readonly env: NodeJS.ProcessEnv;
+  private readonly onStderr: (text: string) => void;
   private readonly queue: Job[] = [];
   private readonly active = new Set<Job>();
   private disposed = false;
@@ -56,6 +66,7 @@ export class RunPool {
     this.workerPath = opts.workerPath ?? defaultWorkerPath();
     this.execArgv = opts.execArgv ?? [];
     this.env = opts.env ?? process.env;
+    this.onStderr = opts.onStderr ?? ((text) => process.stderr.write(text));
   }
 
   run(spec: RunSpec, onEvent: (e: WorkerEvent) => void): RunHandle {
@@ -66,6 +77,7 @@ export class RunPool {
       onEvent,
       result: newRunResult(spec, spec.definition.fit?.epochs ?? 1),
       resolve,
+      stderr: new StderrWatch(),
       stopRequested: false,
       settled: false,
       startedAt: Date.now(),
@@ -84,6 +96,11 @@ export class RunPool {
         return job.child?.pid;
       },
     };
+  }
+
+  /** Process ids of the workers running now (for diagnostics and tests). */
+  pids(): number[] {
+    return [...this.active].flatMap((job) => (job.child?.pid !== undefined && job.child.exitCode === null && job.child.signalCode === null ? [job.child.pid] : []));
   }
 
   stopAll(): void {
@@ -128,13 +145,24 @@ export class RunPool {
         execArgv: this.execArgv,
         // Inside VS Code, process.execPath is Electron: this makes it behave as plain Node.
         env: { ...this.env, ELECTRON_RUN_AS_NODE: '1' },
-        stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+        // stderr is piped (and passed on) so that a crash can be explained by what the worker said before dying.
+        stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       });
     } catch (e) {
       this.finishJob(job, 'failed', `The training process could not start: ${e instanceof Error ? e.message : String(e)}.`);
       return;
     }
     job.child = child;
+    // Decoded by the stream, so a character split between two chunks stays whole.
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      job.stderr.add(text);
+      try {
+        this.onStderr(text);
+      } catch {
+        // Losing a log line must not lose the run.
+      }
+    });
     child.on('message', (message) => {
       if (!isWorkerEvent(message) || message.runId !== job.spec.runId || job.settled) return;
       this.deliver(job, message);
@@ -147,16 +175,9 @@ export class RunPool {
     child.on('error', (e) => {
       if (!job.settled) this.finishJob(job, 'failed', `The training process failed: ${e.message}.`);
     });
-    child.on('exit', (code, signal) => {
-      if (!job.settled) {
-        const how = signal ? `signal ${signal}` : `exit code ${code}`;
-        const done = epochsDone(job.result);
-        this.finishJob(
-          job,
-          'failed',
-          `The training process exited unexpectedly (${how}) after ${done} of ${job.result.epochs} epoch${job.result.epochs === 1 ? '' : 's'}.`,
-        );
-      }
+    // 'close' rather than 'exit': it comes once stderr is drained, so the tail holds the worker's last words.
+    child.on('close', (code, signal) => {
+      if (!job.settled) this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
       this.active.delete(job);
       this.pump();
     });
@@ -193,4 +214,31 @@ export class RunPool {
   private settle(job: Job, status: 'cancelled', error: string | undefined): void {
     this.finishJob(job, status, error, 0);
   }
+}
+
+/**
+ * Watches a worker's stderr for V8's out-of-memory report. The report is followed by a native stack trace that can
+ * be longer than the kept tail, so each chunk is checked as it arrives (joined to the tail, for a split phrase).
+ */
+export class StderrWatch {
+  /** The last STDERR_TAIL_BYTES characters written. */
+  tail = '';
+  outOfMemory = false;
+
+  add(text: string): void {
+    const joined = this.tail + text;
+    if (OUT_OF_MEMORY.test(joined)) this.outOfMemory = true;
+    this.tail = joined.slice(-STDERR_TAIL_BYTES);
+  }
+}
+
+/** One sentence for a worker that died without finishing: what happened, what was kept, what to do. */
+export function crashMessage(code: number | null, signal: NodeJS.Signals | null, outOfMemory: boolean, done: number, epochs: number): string {
+  const progress = `after ${done} of ${epochs} epoch${epochs === 1 ? '' : 's'}`;
+  if (outOfMemory) {
+    return `The training process ran out of memory ${progress}; lower batch_size or the model size, or train fewer runs at once (modelLab.maxParallelRuns / --workers).`;
+  }
+  const how = signal ? `signal ${signal}` : `exit code ${code}`;
+  const kept = done > 0 ? 'the finished epochs are kept — ' : '';
+  return `The training process exited unexpectedly (${how}) ${progress}; ${kept}run it again, and if it keeps happening see the Model Lab log.`;
 }

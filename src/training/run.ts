@@ -130,8 +130,18 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
         const evaluation: Evaluation = { split: which, ...score };
         emit({ type: 'evaluation', runId, evaluation });
       };
-      if (validation && validation.count > 0) evaluate(validation, 'validation');
-      if (dataSpec.evaluate_test && data.test && data.test.count > 0) evaluate(data.test, 'test');
+      const validated = validation !== undefined && validation.count > 0;
+      const test = data.test && data.test.count > 0 ? data.test : undefined;
+      if (validated) evaluate(validation, 'validation');
+      // With validation_split 0 the test set is the only data the model has not trained on, so it is the evaluation.
+      if (test && (dataSpec.evaluate_test || !validated)) evaluate(test, 'test');
+      if (!validated && !test) {
+        emit({
+          type: 'progress',
+          runId,
+          message: `The run is not evaluated: validation_split is 0 and '${data.name}' has no test set; set dataset.validation_split (e.g. 0.2) to evaluate on held-out data.`,
+        });
+      }
       if (spec.saveWeightsTo) {
         await saveWeights(tf, model, spec.saveWeightsTo);
         weightsPath = spec.saveWeightsTo;

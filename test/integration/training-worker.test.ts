@@ -107,7 +107,10 @@ test('a SIGKILLed worker fails its run with what it had sent, while another run 
   const [killed, done] = await Promise.all([victim.result, survivor.result]);
   pool.dispose();
   assert.equal(killed.status, 'failed');
-  assert.equal(killed.error, 'The training process exited unexpectedly (signal SIGKILL) after 1 of 5 epochs.');
+  assert.equal(
+    killed.error,
+    'The training process exited unexpectedly (signal SIGKILL) after 1 of 5 epochs; the finished epochs are kept — run it again, and if it keeps happening see the Model Lab log.',
+  );
   assert.equal(killed.history.loss.length, 1);
   assert.equal(done.status, 'completed', done.error);
 });

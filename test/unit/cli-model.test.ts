@@ -88,20 +88,40 @@ test('summary of an invalid file prints the same lines (on stderr) and exits 2',
   assert.match(r.err, /^bad\.model\.json:5:15: error: Unknown layer type 'Dense2'/);
 });
 
-test('missing file, folder, empty, binary, oversized: one line, exit 2', async () => {
+test('missing file or a folder: one usage line, exit 2', async () => {
   mkdirSync(join(dir, 'folder.model.json'));
   const cases: [string, RegExp][] = [
     ['nope.model.json', /^model-lab check: nope\.model\.json does not exist; check the path\.\n$/],
     ['folder.model.json', /is a folder/],
-    [write('empty.model.json', ''), /is empty/],
-    [write('bin.model.json', Buffer.from([0x7b, 0x00, 0x01, 0x7d])), /binary/],
-    [write('big.model.json', Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)), /larger than the 5 MB/],
   ];
   for (const [file, message] of cases) {
     const r = await run('check', file);
     assert.equal(r.code, 2, file);
     assert.match(r.err, message);
     assert.equal(r.err.trimEnd().split('\n').length, 1, r.err);
+  }
+});
+
+test('an empty, binary or oversized file is one positioned error at 1:1 for check, summary, train and export', async () => {
+  const cases: [string, string][] = [
+    [write('empty.model.json', ''), 'The file is empty; a model definition needs at least { "layers": [ ... ] }.'],
+    [write('bin.model.json', Buffer.from([0x7b, 0x00, 0x01, 0x7d])), 'The file contains NUL bytes, so it is binary, not a text model definition; check that this is the right file.'],
+    // 5 MiB + 1 byte shows as 5.0 MB, one decimal.
+    [write('big.model.json', Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)), 'The file is 5.0 MB, larger than the 5 MB a model definition may be; check that this is the right file.'],
+  ];
+  for (const [file, message] of cases) {
+    const line = `${file}:1:1: error: ${message}\n`;
+    const checked = await run('check', file);
+    assert.deepEqual(checked, { code: 2, out: line, err: '' }, file);
+    const summarized = await run('summary', file);
+    assert.deepEqual(summarized, { code: 2, out: '', err: line }, file);
+    // train and export print the same line, then say the file has an error, before any training or writing.
+    for (const argv of [['train', file], ['export', file, '--keras', 'out.py']]) {
+      const r = await run(...argv);
+      assert.equal(r.code, 2, argv.join(' '));
+      assert.ok(r.err.startsWith(line), r.err);
+      assert.equal(r.out, '');
+    }
   }
 });
 

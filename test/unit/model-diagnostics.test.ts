@@ -244,3 +244,56 @@ test('diagnostics come sorted by position', () => {
   assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
   assert.ok(diags.length >= 3);
 });
+
+const CONV = (args: string) =>
+  `{ "layers": [ { "type": "Reshape", "target_shape": [28, 28, 1], "input_shape": [28, 28] }, { "type": "Conv2D", ${args} }, { "type": "Flatten" }, { "type": "Dense", "units": 10, "activation": "softmax" } ] }`;
+
+test('absurd sizes are refused at the value: units, filters, input_shape, epochs, batch_size', () => {
+  const cases: [string, string, string][] = [
+    [MLP('{ "type": "Dense", "units": 1e308 }'), '1e308', 'layers[1].units must be at most 1,000,000, got 1e+308.'],
+    [MLP('{ "type": "Dense", "units": 99999999999 }'), '99999999999', 'layers[1].units must be at most 1,000,000, got 99999999999.'],
+    [MLP('{ "type": "Dense", "units": 8 }').replace('[28, 28]', '[28, 1000001]'), '1000001', 'layers[0].input_shape[1] must be at most 1,000,000, got 1000001.'],
+    [MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "epochs": 1e308 }, "layers"'), '1e308', 'fit.epochs must be at most 100,000, got 1e+308.'],
+    [MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "batch_size": 2000000 }, "layers"'), '2000000', 'fit.batch_size must be at most 1,000,000, got 2000000.'],
+    [CONV('"filters": 1e308, "kernel_size": 3'), '1e308', 'layers[1].filters must be at most 1,000,000, got 1e+308.'],
+    [CONV('"filters": 4, "kernel_size": [3, 5000000]'), '5000000', 'layers[1].kernel_size[1] must be at most 1,000,000, got 5000000.'],
+  ];
+  for (const [text, value, message] of cases) {
+    const d = only(diagnose(text), 'invalid-value');
+    assert.equal(d.message, message);
+    assert.deepEqual(d.range, rangeOf(text, value));
+  }
+  // The largest allowed size still passes: 784 × 1,000,000 + 1,000,000 = 785,000,000 parameters.
+  const big = analyze(parseModelJson(MLP('{ "type": "Dense", "units": 1000000 }', '{ "type": "Dense", "units": 10, "activation": "softmax" }')));
+  assert.deepEqual(big.diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.equal(big.summary?.layers[1].params, 785_000_000);
+});
+
+test('a model past 1e10 parameters is refused at the layer that crosses the limit, with the total', () => {
+  // 784 × 1,000,000 + 1,000,000 = 785,000,000; then 1,000,000 × 1,000,000 + 1,000,000 = 1,000,001,000,000;
+  // then 1,000,000 × 10 + 10 = 10,000,010: 1,000,795,010,010 ≈ 1.0e+12 in all.
+  const text = MLP('{ "type": "Dense", "units": 1000000 }, { "type": "Dense", "units": 1000000 }');
+  const analysis = analyze(parseModelJson(text));
+  const d = only(analysis.diagnostics, 'too-large');
+  assert.equal(d.message, 'This model would have 1.0e+12 parameters, far beyond what can be trained here; reduce units or input_shape.');
+  assert.equal(d.path, 'layers[2].units');
+  assert.deepEqual(d.range, rangeOf(text, '1000000', 1));
+  assert.equal(analysis.summary, undefined, 'no summary for a model that cannot be built');
+
+  // A Flatten of 1,000,000 × 1,000,000 values per example is refused before any weight is counted.
+  const wide = MLP('{ "type": "Dense", "units": 8 }').replace('[28, 28]', '[1000000, 1000000]');
+  const w = only(diagnose(wide), 'too-large');
+  assert.equal(w.message, "Layer 'flatten' would output 1.0e+12 values per example, far beyond what can be trained here; reduce input_shape.");
+  assert.deepEqual(w.range, rangeOf(wide, '[1000000, 1000000]'));
+
+  // Conv2D: 100,000 × 100,000 × 1 × 1,000,000 weights = 1e16 ('same' padding keeps the shapes valid).
+  const conv = CONV('"filters": 1000000, "kernel_size": [100000, 100000], "padding": "same"');
+  assert.match(only(diagnose(conv), 'too-large').message, /^This model would have 1\.0e\+16 parameters, .*; reduce filters, kernel_size or input_shape\.$/);
+});
+
+test('validation_split may be 0 (Keras’s default: no validation) but not 1', () => {
+  const at = (v: string) => diagnose(MLP('{ "type": "Dense", "units": 8 }').replace('"dataset": "fashion-mnist"', `"dataset": { "name": "fashion-mnist", "validation_split": ${v} }`));
+  assert.deepEqual(at('0'), []);
+  assert.equal(only(at('1'), 'invalid-value').message, 'dataset.validation_split must be a number with 0 ≤ x < 1, got 1.');
+  assert.equal(only(at('-0.1'), 'invalid-value').message, 'dataset.validation_split must be a number with 0 ≤ x < 1, got -0.1.');
+});

@@ -9,8 +9,8 @@ import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
 import type { BatchShape } from '../../src/training/batches';
 import { buildModel } from '../../src/training/build-model';
-import type { TF } from '../../src/training/engine';
-import { fit, type FitOptions } from '../../src/training/loop';
+import type { StepEngine, TF } from '../../src/training/engine';
+import { chanceLoss, COLLAPSED_CROSSENTROPY, fit, type FitOptions } from '../../src/training/loop';
 import { createStockEngine } from '../../src/training/stock-engine';
 
 let tf: TF;
@@ -182,4 +182,102 @@ test('the stock engine trains every layer type: conv, pooling, batch norm (train
   assert.ok(tensors.every((t) => t === tensors[0]), `tensors per epoch: ${tensors.join(', ')}`);
   engine.dispose();
   model.dispose();
+});
+
+// ---- Collapse: a crossentropy that saturates at the 1e-7 clip instead of becoming NaN --------------------------
+
+/**
+ * One softmax layer over the blobs, trained with learning_rate 0 so the weights stay wherever a test puts them.
+ * `wrong()` makes every prediction certain and wrong: class 0 is bright on the left, so left pixels vote for class 1
+ * with weight 1000 (logit gap > 1000 · (0.7·4 − 0.31·4) ≈ 1500), p(true class) underflows to 0, the clip makes it
+ * 1e-7, and each example's loss is −ln(1e-7) ≈ 16.118 — a batch mean of exactly that, whatever the batch.
+ */
+function collapsible(seed: number) {
+  const def: ModelDefinition = { layers: [{ type: 'Dense', units: 2, activation: 'softmax', input_shape: [8] }] };
+  const model = buildModel(tf, def, { names: ['out'], inputShape: [8], seed });
+  const start = () => createStockEngine({ tf, model, optimizer: { type: 'SGD', learning_rate: 0 }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed });
+  // The stock engine keeps its own copy of the weights, so new weights take effect through a fresh engine.
+  let stock = start();
+  const engine: StepEngine = { name: 'stock', step: (x, y) => stock.step(x, y), sync: () => stock.sync(), dispose: () => stock.dispose() };
+  const setKernel = (value: (k: number, unit: number) => number) => {
+    const kernel = tf.tensor2d(Array.from({ length: 8 }, (_, k) => [value(k, 0), value(k, 1)]), [8, 2]);
+    const bias = tf.zeros([2]);
+    model.layers[0].setWeights([kernel, bias]);
+    tf.dispose([kernel, bias]);
+    stock.dispose();
+    stock = start();
+  };
+  const wrong = () => setKernel((k, unit) => ((k < 4) === (unit === 1) ? 1000 : 0));
+  const base = { tf, model, engine, loss: 'sparse_categorical_crossentropy' as const, accuracy: 'sparse_categorical' as const, shape, shuffle: true, seed, progressEveryMs: 0 };
+  const done = () => {
+    stock.dispose();
+    model.dispose();
+  };
+  return { base, wrong, setKernel, done };
+}
+
+test('chance level and the collapse threshold, from the Keras formulas', () => {
+  assert.ok(Math.abs(chanceLoss('sparse_categorical_crossentropy', 10)! - 2.302585) < 1e-6);
+  assert.ok(Math.abs(chanceLoss('categorical_crossentropy', 3)! - 1.098612) < 1e-6);
+  assert.ok(Math.abs(chanceLoss('binary_crossentropy', 1)! - 0.693147) < 1e-6);
+  assert.equal(chanceLoss('mse', 1), undefined);
+  // Half of −ln(1e-7) = 16.118096 / 2: the true class gets e^−8.06 ≈ 0.03% on average.
+  assert.ok(Math.abs(COLLAPSED_CROSSENTROPY - 8.059048) < 1e-6);
+});
+
+test('a crossentropy stuck at the clip fails the run at the tenth batch of the epoch, keeping the epochs before', async () => {
+  const m = collapsible(21);
+  const history: Record<string, number>[] = [];
+  const outcome = await fit({
+    ...m.base, train: blobs(200), epochs: 3, batchSize: 10,
+    // Epoch 1 runs on the random initial weights; the collapse starts with epoch 2.
+    onEpoch: (e) => {
+      history.push(e.logs);
+      if (e.epoch === 1) m.wrong();
+    },
+  });
+  m.done();
+  assert.equal(outcome.status, 'failed');
+  assert.equal((outcome as { error: string }).error, 'Training diverged at epoch 2, batch 10: the loss reached 16.1 (chance level is 0.7). Try a smaller learning_rate.');
+  assert.equal(outcome.epochsDone, 1);
+  assert.equal(history.length, 1);
+  assert.ok(history[0].loss < COLLAPSED_CROSSENTROPY, `epoch 1 loss ${history[0].loss}`);
+});
+
+test('an epoch shorter than ten batches is judged by its mean at the end', async () => {
+  const m = collapsible(22);
+  m.wrong();
+  const outcome = await fit({ ...m.base, train: blobs(30), epochs: 2, batchSize: 10 });
+  m.done();
+  assert.equal(outcome.status, 'failed');
+  assert.match((outcome as { error: string }).error, /^Training diverged at epoch 1, batch 3: the loss reached 16\.1 /);
+  assert.equal(outcome.epochsDone, 0);
+});
+
+test('a model that is confidently right is not mistaken for a collapsed one', async () => {
+  const m = collapsible(23);
+  // The mirror image of wrong(): certain and right, loss −ln(1 − 1e-7) ≈ 1e-7.
+  m.setKernel((k, unit) => ((k < 4) === (unit === 0) ? 1000 : 0));
+  const history: Record<string, number>[] = [];
+  const outcome = await fit({ ...m.base, train: blobs(200), validation: blobs(20), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
+  m.done();
+  assert.equal(outcome.status, 'completed');
+  assert.ok(history[1].loss < 1e-5 && history[1].val_accuracy === 1, JSON.stringify(history[1]));
+});
+
+test('weights that became NaN in the last step of an epoch fail the run at that epoch', async () => {
+  const m = collapsible(24);
+  const outcome = await fit({
+    ...m.base, train: blobs(40), epochs: 3, batchSize: 10,
+    // Poison the weights after the last step of epoch 2 has run: no loss of that epoch can show it.
+    onBatch: (p) => {
+      if (p.epoch === 2 && p.batch === p.batches) m.setKernel(() => NaN);
+    },
+  });
+  m.done();
+  assert.deepEqual(outcome, {
+    status: 'failed',
+    epochsDone: 1,
+    error: 'Training diverged at epoch 2: some weights became NaN or infinite. Try a smaller learning_rate.',
+  });
 });

@@ -4,9 +4,21 @@ import { formatShape, thousands } from '../format';
 import type { LayerArgs } from '../types';
 import type { ArgDef, JsonSchema, ParamCount, ShapeResult } from './layer-def';
 
-export const positiveInt = (description: string): JsonSchema => ({ type: 'integer', minimum: 1, description });
+/**
+ * Upper bound of any one size (units, filters, a window side, an input dimension). Far beyond what trains on one
+ * machine, yet small enough that shapes and parameter counts of sane models stay exact integers.
+ */
+export const MAX_SIZE = 1_000_000;
 
-const positiveIntItem: JsonSchema = { type: 'integer', minimum: 1 };
+/**
+ * Most parameters a model may have: 1e10 float32 weights are 40 GB before the optimizer's slots, far past any
+ * machine Model Lab runs on, and still an exact integer.
+ */
+export const MAX_PARAMS = 1e10;
+
+export const positiveInt = (description: string, maximum = MAX_SIZE): JsonSchema => ({ type: 'integer', minimum: 1, maximum, description });
+
+export const positiveIntItem: JsonSchema = { type: 'integer', minimum: 1, maximum: MAX_SIZE };
 
 /** Keras's `int or tuple of 2 ints` (kernel_size, strides, pool_size). */
 export const intOrPair = (description: string, nullable = false): JsonSchema => ({

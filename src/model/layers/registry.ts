@@ -9,6 +9,7 @@ import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Flatten } from './flatten';
 import { GlobalAveragePooling2D } from './global-average-pooling2d';
+import { positiveIntItem } from './common';
 import type { ArgDef, LayerDef } from './layer-def';
 import { AveragePooling2D, MaxPooling2D } from './pooling2d';
 import { Reshape } from './reshape';
@@ -40,7 +41,7 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
   input_shape: {
     schema: {
       type: 'array',
-      items: { type: 'integer', minimum: 1 },
+      items: positiveIntItem,
       minItems: 1,
       description: 'Shape of one input example without the batch dimension, e.g. [28, 28]; only on the first layer.',
     },

@@ -1,5 +1,5 @@
 import { formatShape } from '../format';
-import { NO_PARAMS, product } from './common';
+import { MAX_SIZE, NO_PARAMS, product } from './common';
 import type { LayerDef } from './layer-def';
 
 export const Reshape: LayerDef = {
@@ -11,7 +11,7 @@ export const Reshape: LayerDef = {
     target_shape: {
       schema: {
         type: 'array',
-        items: { type: 'integer', minimum: -1, not: { const: 0 } },
+        items: { type: 'integer', minimum: -1, maximum: MAX_SIZE, not: { const: 0 } },
         minItems: 1,
         description: 'Shape of one example after the layer, without the batch dimension, e.g. [28, 28, 1]; one -1 is inferred.',
       },
