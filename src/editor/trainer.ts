@@ -145,7 +145,12 @@ export class Trainer implements vscode.Disposable {
     if (this.pool && this.poolSize === size) return this.pool;
     // A new size applies to new sessions; the old pool finishes what it runs.
     const old = this.pool;
-    this.pool = new RunPool({ size, workerPath: path.join(this.ctx.extensionUri.fsPath, 'dist', 'worker.js') });
+    this.pool = new RunPool({
+      size,
+      workerPath: path.join(this.ctx.extensionUri.fsPath, 'dist', 'worker.js'),
+      // Worker stderr (crash reports, out-of-memory traces) goes to the Model Lab log that crash messages point to.
+      onStderr: (text) => this.ctx.log.warn(text.trimEnd()),
+    });
     this.poolSize = size;
     if (old && this.sessions.size === 0) old.dispose();
     return this.pool;
