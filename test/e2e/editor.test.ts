@@ -1,0 +1,55 @@
+/** Scenarios 1 and 2: the model editor (hover, diagnostics) and New Model Definition, in a real VS Code. */
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { e2eSuite } from './support/scenario';
+import { waitFor } from './support/workbench';
+
+const suite = e2eSuite();
+const NO_PROBLEMS = /No problems have been detected/;
+
+test('hovering a Dense layer shows its output shape and parameters; a misspelt layer type is reported until fixed', async (t) => {
+  await suite.withWorkspace(t, 'models', { trust: true }, async (wb) => {
+    await wb.openFile('mlp.model.json');
+    // Flatten gives 28*28 = 784 inputs: the first Dense has 784*100 weights + 100 biases = 78,500 parameters.
+    await wb.hover(wb.token('"Dense"', 0), ['dense (Dense)', '(None, 100)', '78,500']);
+    await wb.waitForProblems('an empty Problems panel', (s) => NO_PROBLEMS.test(s));
+
+    // The second Dense becomes Dense2, typed as a user would.
+    await wb.token('"Dense"', 1).dblclick();
+    await wb.page.keyboard.type('Dense2');
+    await wb.waitForProblems('the unknown-layer diagnostic', (s) =>
+      s.includes("Unknown layer type 'Dense2'; did you mean 'Dense'?"),
+    );
+
+    await wb.token('"Dense2"', 0).dblclick();
+    await wb.page.keyboard.type('Dense');
+    await wb.waitForProblems('the diagnostic to clear', (s) => NO_PROBLEMS.test(s));
+  });
+});
+
+test('New Model Definition creates a model file from a template that summarises without problems', async (t) => {
+  await suite.withWorkspace(t, 'empty', { trust: true }, async (wb, folder) => {
+    await wb.runCommand('Model Lab: New Model Definition');
+    await wb.pickQuickItem('Fashion-MNIST MLP (relu)');
+
+    // The same quick-input widget turns into the file-name box, pre-filled with a default name.
+    const input = wb.page.locator('.quick-input-widget input.input');
+    await waitFor('the file-name input box', async () => {
+      const rows = await wb.page.locator('.quick-input-widget .monaco-list-row').count();
+      const value = await input.inputValue();
+      return rows === 0 && value !== '' && !value.startsWith('>') ? value : undefined;
+    });
+    await input.fill('e2e-new');
+    await input.press('Enter');
+
+    await wb.activeTab('e2e-new.model.json');
+    const file = join(folder, 'e2e-new.model.json');
+    await waitFor('the new file on disk', async () => (existsSync(file) ? true : undefined));
+    assert.match(readFileSync(file, 'utf8'), /"type": "Dense"/);
+
+    await wb.hover(wb.token('"Dense"', 0), ['(None, 100)', '78,500']);
+    await wb.waitForProblems('an empty Problems panel', (s) => NO_PROBLEMS.test(s));
+  });
+});
