@@ -6,22 +6,12 @@
  * testable without tfjs, and shared by every step engine: one JS loop per weight is also faster on the wasm backend
  * than a dozen small kernels per weight.
  */
+import { OPTIMIZER_TYPES, optimizerDef } from '../model/optimizers';
 import type { EffectiveOptimizer } from '../protocol';
-
-/** Keras defaults, by canonical Keras class name. `learning_rate` is the canonical spelling of `lr`. */
-export const OPTIMIZER_DEFAULTS: Record<string, Record<string, number | boolean>> = {
-  SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
-  RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
-  Adagrad: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
-  Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-  Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
-};
 
 /** The Keras class name for a name as users write it (`adam`, `Adam`, `rmsprop`), or undefined. */
 export function canonicalOptimizerName(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return Object.keys(OPTIMIZER_DEFAULTS).find((k) => k.toLowerCase() === lower);
+  return optimizerDef(name)?.type;
 }
 
 /** One weight's update: changes `w` in place from its gradient `g`. `t` is the step count, starting at 1. */
@@ -181,7 +171,7 @@ export class KerasOptimizer {
     const type = canonicalOptimizerName(String(spec.type));
     if (!type) {
       throw new Error(
-        `Unknown optimizer '${spec.type}': use one of ${Object.keys(OPTIMIZER_DEFAULTS).join(', ')}.`,
+        `Unknown optimizer '${spec.type}': use one of ${OPTIMIZER_TYPES.join(', ')}.`,
       );
     }
     this.type = type;
@@ -220,7 +210,7 @@ export class KerasOptimizer {
 }
 
 function resolveHyper(type: string, spec: EffectiveOptimizer): Record<string, number | boolean> {
-  const out: Record<string, number | boolean> = { ...OPTIMIZER_DEFAULTS[type] };
+  const out: Record<string, number | boolean> = { ...optimizerDef(type)!.defaults };
   for (const [key, value] of Object.entries(spec)) {
     if (key === 'type' || key === 'label') continue;
     const name = key === 'lr' ? 'learning_rate' : key;

@@ -1,19 +1,13 @@
 /** Number and shape formatting shared by the panel, the report and exports. Locale-independent on purpose. */
-import type { Shape } from '../../src/model/types';
+import { formatShape, thousands } from '../../src/model/format';
 
 /** 79510 → "79,510", as Keras prints parameter totals (independent of the viewer's locale). */
 export function formatInt(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const sign = n < 0 ? '-' : '';
-  const digits = String(Math.round(Math.abs(n)));
-  return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return Number.isFinite(n) ? thousands(Math.round(n)) : String(n);
 }
 
-/** [null, 100] → "(None, 100)", Keras's Python tuple form. */
-export function formatShape(shape: Shape): string {
-  const parts = shape.map((d) => (d === null ? 'None' : String(d)));
-  return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
-}
+/** [null, 100] → "(None, 100)", Keras's Python tuple form: the summary's own formatting. */
+export { formatShape };
 
 /** A metric with 4 decimals like Keras's epoch lines; an em dash when there is no value. */
 export function formatMetric(value: number | undefined | null, digits = 4): string {

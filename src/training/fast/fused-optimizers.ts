@@ -7,6 +7,7 @@
  * passes a fresh tensor's memory there, because the wasm backend's matrix product keeps packed copies of its
  * operands, keyed by tensor, that in-place writes would leave stale.
  */
+import { optimizerDef } from '../../model/optimizers';
 import type { EffectiveOptimizer } from '../../protocol';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
@@ -32,15 +33,6 @@ export interface FusedOptimizer {
   dispose(): void;
 }
 
-/** Keras defaults per class name; `learning_rate` is the canonical spelling of `lr`. */
-const DEFAULTS: Record<string, Record<string, number | boolean>> = {
-  SGD: { learning_rate: 0.01, momentum: 0, nesterov: false },
-  RMSprop: { learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
-  Adam: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
-  Adagrad: { learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 },
-  Adamax: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-  Adadelta: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
-};
 
 interface Rule {
   /** Key of the compiled program (formulas are shared between runs with different hyper-parameters). */
@@ -209,7 +201,7 @@ type SimdUpdate = (w: number, g: number, out: number, s0: number, s1: number, s2
  * weights whose arrays all live there are updated by the SIMD loop.
  */
 export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap): FusedOptimizer | undefined {
-  const type = Object.keys(DEFAULTS).find((k) => k.toLowerCase() === String(spec.type).toLowerCase());
+  const type = optimizerDef(String(spec.type))?.type;
   if (!type) return undefined;
   const hyper = resolveHyper(type, spec);
   if (!hyper) return undefined;
@@ -274,7 +266,8 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap):
 }
 
 function resolveHyper(type: string, spec: EffectiveOptimizer): Record<string, number | boolean> | undefined {
-  const out: Record<string, number | boolean> = { ...DEFAULTS[type] };
+  // Keras's defaults come from the core's optimizer table, the one source for every part of Model Lab.
+  const out: Record<string, number | boolean> = { ...optimizerDef(type)!.defaults };
   for (const [key, value] of Object.entries(spec)) {
     if (key === 'type' || key === 'label' || key === 'name') continue;
     const name = key === 'lr' ? 'learning_rate' : key;
