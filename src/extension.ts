@@ -14,13 +14,17 @@ import { registerInlayHints } from './editor/inlay-hints';
 import { Trainer } from './editor/trainer';
 import { readSettings } from './editor/config';
 import { RESULTS_VIEW_TYPE, ResultsPanel, type ResultsPanelHost } from './panel/results-panel';
-import { RunStore, parseRecord } from './panel/run-store';
-import * as path from 'node:path';
+import { markInterrupted, parseRecord, type RunStore } from './panel/run-store';
+import type { RunRecord } from './protocol';
+import { findRecord } from './editor/stores';
 
 const SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', pattern: '**/*.model.json' },
   { scheme: 'untitled', pattern: '**/*.model.json' },
-  { language: 'python' },
+  { scheme: 'vscode-remote', pattern: '**/*.model.json' },
+  { scheme: 'file', language: 'python' },
+  { scheme: 'untitled', language: 'python' },
+  { scheme: 'vscode-remote', language: 'python' },
 ];
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -55,8 +59,12 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerWebviewPanelSerializer(RESULTS_VIEW_TYPE, {
       async deserializeWebviewPanel(panel, state: unknown) {
         const revived = ResultsPanel.revive(panel, panelHost);
-        const record = await restoreRecord(state);
-        if (record) revived.showRecord(interrupted(record));
+        const restored = await restoreRecord(context.globalStorageUri, state);
+        if (!restored) return;
+        // After a reload no session of the old window is alive: its running runs were interrupted.
+        const record = trainer.isLive(restored.record.id) ? restored.record : markInterrupted(restored.record);
+        revived.showRecord(record, restored.store ? (await restored.store.list()).items : undefined, restored.store);
+        if (restored.store && record !== restored.record) await restored.store.write(record).catch(() => undefined);
       },
     }),
     { dispose: () => ResultsPanel.instance?.dispose() },
@@ -64,32 +72,15 @@ export function activate(context: vscode.ExtensionContext): void {
   for (const problem of readSettings().problems) log.warn(problem);
 }
 
-/** The record a restored panel showed: re-read from the runs folder, else the copy the webview kept. */
-async function restoreRecord(state: unknown) {
-  const kept = state && typeof state === 'object' ? (state as { record?: unknown }).record : undefined;
-  const copy = kept ? parseRecord(JSON.stringify(kept)) : undefined;
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (copy && folder) {
-    const store = new RunStore(path.resolve(folder.uri.fsPath, readSettings(folder.uri).settings.runsFolder));
-    try {
-      return await store.read(copy.id);
-    } catch {
-      // Not saved (read-only folder, never finished an epoch): the webview's own copy is all there is.
-    }
-  }
-  return copy;
-}
-
-/** Runs that were going when the window reloaded died with the old extension host. */
-function interrupted<T extends { runs: { status: string; error?: string }[]; active?: boolean }>(record: T): T {
-  for (const run of record.runs) {
-    if (run.status === 'running' || run.status === 'queued') {
-      run.status = 'cancelled';
-      run.error = 'Interrupted by a window reload; finished epochs are kept.';
-    }
-  }
-  record.active = false;
-  return record;
+/**
+ * The record a restored panel showed: re-read from its runs folder (it may have more epochs than the webview saw),
+ * else the copy the webview kept in its state (`{ view: { record } }`).
+ */
+async function restoreRecord(globalStorageUri: vscode.Uri, state: unknown): Promise<{ record: RunRecord; store?: RunStore } | undefined> {
+  const view = state && typeof state === 'object' ? (state as { view?: { record?: unknown } }).view : undefined;
+  const copy = view?.record ? parseRecord(JSON.stringify(view.record)) : undefined;
+  if (!copy) return undefined;
+  return (await findRecord(globalStorageUri, copy.id)) ?? { record: copy };
 }
 
 export function deactivate(): void {

@@ -5,7 +5,7 @@
  * are trusted but may come from an older or newer extension version: `parseHostMessage` checks their shape just
  * enough for the UI not to break on them. Pure: runs in Node and in the webview bundle.
  */
-import type { HostToWebview, WebviewToHost } from './protocol';
+import type { HostToWebview, RunRecord, WebviewToHost } from './protocol';
 
 /** Record and run ids: what the run store generates (letters, digits, dash, underscore). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -74,8 +74,11 @@ function isObject(v: unknown): v is Plain {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
-/** Enough of a record for the UI to render it without throwing: the fields every section reads. */
-function isRecord(v: unknown): boolean {
+/**
+ * Enough of a record for the UI to render it without throwing: the fields every section reads. The run store
+ * accepts a file as a record by the same test, so nothing it reads back can be refused by the panel.
+ */
+export function isRecord(v: unknown): v is RunRecord {
   if (!isObject(v)) return false;
   if (v.version !== 1 || typeof v.id !== 'string' || (v.kind !== 'train' && v.kind !== 'compare')) return false;
   if (typeof v.createdAt !== 'string' || !isObject(v.model) || !Array.isArray((v.model as Plain).layers)) return false;

@@ -7,9 +7,7 @@ import { toPosition } from './convert';
 import { isModelDocument, isModelJson, type ModelDocuments } from './documents';
 
 export function registerCodeLens(documents: ModelDocuments, selector: vscode.DocumentSelector): vscode.Disposable {
-  const changed = new vscode.EventEmitter<void>();
   const provider: vscode.CodeLensProvider = {
-    onDidChangeCodeLenses: changed.event,
     async provideCodeLenses(doc) {
       if (!isModelDocument(doc)) return [];
       const models = await documents.get(doc);
@@ -26,5 +24,5 @@ export function registerCodeLens(documents: ModelDocuments, selector: vscode.Doc
       });
     },
   };
-  return vscode.Disposable.from(changed, vscode.languages.registerCodeLensProvider(selector, provider));
+  return vscode.languages.registerCodeLensProvider(selector, provider);
 }

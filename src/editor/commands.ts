@@ -7,9 +7,9 @@ import * as vscode from 'vscode';
 import { formatSummary } from '../model';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
-import { RunStore } from '../panel/run-store';
-import { recordToCsv } from '../panel/export';
-import { readSettings } from './config';
+import { markInterrupted, type RunStore } from '../panel/run-store';
+import { storeFor } from './stores';
+import { recordToCsv, recordToJson } from '../panel/export';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
 import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
@@ -33,8 +33,8 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
       if (!trainer.activeSessions) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
       trainer.stopAll();
     }],
-    ['modelLab.showResults', () => showResults(ctx)],
-    ['modelLab.openRun', () => openRun(ctx)],
+    ['modelLab.showResults', () => showResults(ctx, trainer)],
+    ['modelLab.openRun', () => openRun(ctx, trainer)],
     ['modelLab.showSummary', async (uri, index) => {
       const target = await resolveTarget(ctx.documents, uri, index);
       if (target) await summaries.show(target.document.uri, target.index, target.analysis.summary ? formatSummary(target.analysis.summary) : undefined, target.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.range.start.line + 1}: ${d.message}`));
@@ -57,25 +57,25 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       if (!panel.currentRecord) await loadHistory(ctx, panel);
       return;
     case 'stop':
-      trainer.stopRun(message.runId);
+      // The panel's Stop acts on what it shows: one run, or every run of its record — never other sessions.
+      if (message.runId) trainer.stopRun(message.runId);
+      else if (panel.currentRecord) trainer.stopRecord(panel.currentRecord.id);
       return;
     case 'openRecord': {
-      const store = runStore();
-      if (!store) return;
+      const store = panel.store ?? storeFor(ctx.globalStorageUri);
       try {
-        panel.showRecord(await store.read(message.id), (await store.list()).items);
+        panel.showRecord(await readForDisplay(store, message.id, trainer), undefined, store);
       } catch (e) {
         panel.notice('error', (e as Error).message);
       }
       return;
     }
     case 'pinRecord': {
-      const store = runStore();
-      if (!store) return;
       const others = panel.pinnedRecords.filter((r) => r.id !== message.id);
       if (!message.pinned) return panel.setPinned(others);
       try {
-        panel.setPinned([...others, await store.read(message.id)]);
+        const store = panel.store ?? storeFor(ctx.globalStorageUri);
+        panel.setPinned([...others, await readForDisplay(store, message.id, trainer)]);
       } catch (e) {
         panel.notice('error', (e as Error).message);
       }
@@ -84,7 +84,8 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
     case 'export': {
       const record = panel.currentRecord;
       if (!record) return;
-      const text = message.format === 'csv' ? recordToCsv([record, ...panel.pinnedRecords]) : JSON.stringify(record, null, 2);
+      const records = [record, ...panel.pinnedRecords];
+      const text = message.format === 'csv' ? recordToCsv(records) : recordToJson(records);
       await saveAs(`${record.id}.${message.format}`, Buffer.from(text, 'utf8'), message.format.toUpperCase());
       return;
     }
@@ -108,35 +109,33 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
 }
 
-function runStore(): RunStore | undefined {
-  const folder = vscode.workspace.workspaceFolders?.[0];
-  if (!folder) return undefined;
-  return new RunStore(path.resolve(folder.uri.fsPath, readSettings(folder.uri).settings.runsFolder));
+/** A stored record for display: runs a dead session left as running are shown (and saved) as interrupted. */
+export async function readForDisplay(store: RunStore, id: string, trainer: Trainer): Promise<RunRecord> {
+  const record = await store.read(id);
+  if (trainer.isLive(id) || !record.runs.some((r) => r.status === 'running' || r.status === 'queued')) return record;
+  markInterrupted(record);
+  await store.write(record).catch(() => undefined); // shown either way; saved when the folder allows
+  return record;
 }
 
 async function loadHistory(ctx: ExtensionContextLike, panel: ResultsPanel): Promise<void> {
-  const store = runStore();
-  if (!store) return;
+  const store = panel.store ?? storeFor(ctx.globalStorageUri);
   const { items, skipped } = await store.list();
   if (skipped) ctx.log.warn(`Skipped ${skipped} damaged run record(s) in ${store.folder}.`);
   panel.setHistory(items);
 }
 
-async function showResults(ctx: ExtensionContextLike): Promise<void> {
+async function showResults(ctx: ExtensionContextLike, trainer: Trainer): Promise<void> {
   const panel = ctx.showResults();
   if (panel.currentRecord) return;
   // Nothing shown yet: open the newest record, when there is one.
-  const store = runStore();
-  const items = store ? (await store.list()).items : [];
-  if (store && items.length) panel.showRecord(await store.read(items[0].id), items);
+  const store = storeFor(ctx.globalStorageUri);
+  const { items } = await store.list();
+  if (items.length) panel.showRecord(await readForDisplay(store, items[0].id, trainer), items, store);
 }
 
-async function openRun(ctx: ExtensionContextLike): Promise<void> {
-  const store = runStore();
-  if (!store) {
-    void vscode.window.showInformationMessage('Model Lab: open a folder to see its run history.');
-    return;
-  }
+async function openRun(ctx: ExtensionContextLike, trainer: Trainer): Promise<void> {
+  const store = storeFor(ctx.globalStorageUri, vscode.window.activeTextEditor?.document.uri);
   const { items } = await store.list();
   if (!items.length) {
     void vscode.window.showInformationMessage(`Model Lab: no runs yet in ${vscode.workspace.asRelativePath(store.folder)}. Train a model first.`);
@@ -153,7 +152,7 @@ async function openRun(ctx: ExtensionContextLike): Promise<void> {
   );
   if (!pick) return;
   try {
-    ctx.showResults().showRecord(await store.read(pick.id), items);
+    ctx.showResults().showRecord(await readForDisplay(store, pick.id, trainer), items, store);
   } catch (e) {
     void vscode.window.showErrorMessage(`Model Lab: ${(e as Error).message}`);
   }
@@ -240,4 +239,3 @@ class SummaryDocuments implements vscode.TextDocumentContentProvider {
   }
 }
 
-export type { RunRecord };

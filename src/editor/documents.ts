@@ -11,13 +11,16 @@ export interface DocumentModel {
   analysis: Analysis;
 }
 
+/** Files and unsaved editors only: not diff sides (`git:`), notebook cells or other virtual documents. */
+const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
+
 export function isModelJson(doc: vscode.TextDocument): boolean {
-  return doc.uri.path.endsWith('.model.json');
+  return SCHEMES.has(doc.uri.scheme) && doc.uri.path.endsWith('.model.json');
 }
 
 /** A Python file is worth reading when it mentions Sequential at all (cheap test before parsing). */
 export function isKerasPython(doc: vscode.TextDocument): boolean {
-  return doc.languageId === 'python' && doc.getText().includes('Sequential');
+  return SCHEMES.has(doc.uri.scheme) && doc.languageId === 'python' && doc.getText().includes('Sequential');
 }
 
 export function isModelDocument(doc: vscode.TextDocument): boolean {
@@ -46,7 +49,7 @@ export class ModelDocuments implements vscode.Disposable {
     const text = doc.getText();
     let parsed: ParsedModel[];
     if (isModelJson(doc)) parsed = [parseModelJson(text)];
-    else if (isKerasPython(doc)) parsed = await (await import('../model/python')).parsePythonModels(text);
+    else if (isKerasPython(doc)) parsed = await readPython(text);
     else parsed = [];
     return parsed.map((p) => ({ parsed: p, analysis: analyze(p) }));
   }
@@ -54,5 +57,31 @@ export class ModelDocuments implements vscode.Disposable {
   dispose(): void {
     this.subscription.dispose();
     this.cache.clear();
+  }
+}
+
+let pythonFailure: string | undefined;
+
+/** The Python front end, or one diagnostic saying why it could not start (instead of features failing silently). */
+async function readPython(text: string): Promise<ParsedModel[]> {
+  try {
+    return await (await import('../model/python')).parsePythonModels(text);
+  } catch (e) {
+    pythonFailure ??= e instanceof Error ? e.message : String(e);
+    const at = { line: 0, character: 0 };
+    return [
+      {
+        ranges: { values: new Map(), keys: new Map() },
+        range: { start: at, end: at },
+        diagnostics: [
+          {
+            range: { start: at, end: { line: 0, character: 1 } },
+            severity: 'error',
+            code: 'python-reader',
+            message: `Model Lab's Python reader could not start (${pythonFailure}); reinstall the extension, and see the Model Lab log.`,
+          },
+        ],
+      },
+    ];
   }
 }

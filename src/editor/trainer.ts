@@ -11,7 +11,8 @@ import { formatEpochLine } from '../training/format';
 import { RunPool } from '../training/pool';
 import { TrainingSession } from '../training/session-runner';
 import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
-import { RunStore, newRecordId } from '../panel/run-store';
+import { newRecordId, type RunStore } from '../panel/run-store';
+import { storeFor } from './stores';
 import { overallFraction, progressMessage } from './progress';
 import { readSettings } from './config';
 import type { ExtensionContextLike } from './context';
@@ -63,11 +64,9 @@ export class Trainer implements vscode.Disposable {
 
     const { settings, problems } = readSettings(document.uri);
     problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri);
-    const runsFolder = folder
-      ? path.resolve(folder.uri.fsPath, settings.runsFolder)
-      : path.join(this.ctx.globalStorageUri.fsPath, 'runs');
-    const store = new RunStore(runsFolder);
+    // Untitled models belong to the first workspace folder: their records go there and relative paths resolve there.
+    const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
+    const store = storeFor(this.ctx.globalStorageUri, document.uri);
     const summary: ModelSummary = analysis.summary;
     const id = newRecordId(kind, summary.name);
     const baseDir = document.uri.scheme === 'file' && !document.isUntitled
@@ -79,19 +78,18 @@ export class Trainer implements vscode.Disposable {
       id,
       definition: analysis.definition,
       summary,
-      modelFile: folder ? path.relative(folder.uri.fsPath, document.uri.fsPath) : document.uri.fsPath,
+      modelFile: document.isUntitled ? undefined : folder ? path.relative(folder.uri.fsPath, document.uri.fsPath) : document.uri.fsPath,
       baseDir,
       backend: settings.backend,
       dataDir: settings.dataFolder ?? process.env.MODEL_LAB_DATA,
       cacheDir: path.join(this.ctx.globalStorageUri.fsPath, 'datasets'),
-      saveWeightsDir: settings.saveWeights ? path.join(runsFolder, `${id}-weights`) : undefined,
+      saveWeightsDir: settings.saveWeights ? path.join(store.folder, `${id}-weights`) : undefined,
       onUpdate: (record, run, event) => this.onEvent(record, run, event, store),
     });
     this.sessions.add(session);
     this.refreshStatus();
 
-    const panel = this.ctx.showResults();
-    panel.showRecord(session.record, (await store.list()).items);
+    this.ctx.showResults().showRecord(session.record, (await store.list()).items, store);
     this.ctx.log.info(`${kind === 'train' ? 'Training' : 'Comparing'} ${summary.name}: ${session.record.runs.length} run(s), record ${id}`);
 
     const epochs = session.record.runs[0]?.epochs ?? 1;
@@ -118,13 +116,18 @@ export class Trainer implements vscode.Disposable {
 
     const record = await session.done;
     this.sessions.delete(session);
+    this.retirePools();
     this.refreshStatus();
-    panel.update(record);
+    // The panel the session started with may have been closed and reopened since: always ask for the current one.
+    this.ctx.panel()?.update(record);
     try {
       await this.persist(store, record);
-      panel.setHistory((await store.list()).items);
+      const panel = this.ctx.panel();
+      if (panel?.currentRecord?.id === record.id) panel.setHistory((await store.list()).items);
     } catch {
       // persist() already told the user; the results stay in the panel.
+    } finally {
+      this.writes.delete(record.id);
     }
     this.announce(record);
     return record;
@@ -134,17 +137,28 @@ export class Trainer implements vscode.Disposable {
     for (const session of this.sessions) session.stop();
   }
 
-  stopRun(runId?: string): void {
+  /** Stops one run, wherever it is. */
+  stopRun(runId: string): void {
     for (const session of this.sessions) {
-      if (!runId || session.record.runs.some((r) => r.runId === runId)) session.stop(runId);
+      if (session.record.runs.some((r) => r.runId === runId)) session.stop(runId);
     }
+  }
+
+  /** Stops every run of one session (the record a panel shows). */
+  stopRecord(recordId: string): void {
+    for (const session of this.sessions) if (session.record.id === recordId) session.stop();
+  }
+
+  /** Whether a record belongs to a session that is still training (else its runs cannot still be running). */
+  isLive(recordId: string): boolean {
+    return [...this.sessions].some((s) => s.record.id === recordId);
   }
 
   private getPool(maxParallelRuns: number): RunPool {
     const size = maxParallelRuns || os.cpus().length || 1;
     if (this.pool && this.poolSize === size) return this.pool;
-    // A new size applies to new sessions; the old pool finishes what it runs.
-    const old = this.pool;
+    // A new size applies to new sessions; the old pool finishes what it runs and is disposed when idle.
+    if (this.pool) this.retired.push(this.pool);
     this.pool = new RunPool({
       size,
       workerPath: path.join(this.ctx.extensionUri.fsPath, 'dist', 'worker.js'),
@@ -152,8 +166,20 @@ export class Trainer implements vscode.Disposable {
       onStderr: (text) => this.ctx.log.warn(text.trimEnd()),
     });
     this.poolSize = size;
-    if (old && this.sessions.size === 0) old.dispose();
+    this.retirePools();
     return this.pool;
+  }
+
+  private readonly retired: RunPool[] = [];
+
+  /** Disposes replaced pools once none of their runs is left. */
+  private retirePools(): void {
+    for (const pool of [...this.retired]) {
+      if (pool.pids().length === 0 && ![...this.sessions].some((s) => s.pool === pool)) {
+        pool.dispose();
+        this.retired.splice(this.retired.indexOf(pool), 1);
+      }
+    }
   }
 
   private writes = new Map<string, Promise<void>>();
@@ -181,6 +207,7 @@ export class Trainer implements vscode.Disposable {
 
   private onEvent(record: RunRecord, run: RunResult, event: WorkerEvent, store: RunStore): void {
     this.ctx.panel()?.update(record);
+    if (event.type === 'started' || event.type === 'finished') this.refreshStatus();
     const tag = record.kind === 'compare' ? `[${run.label}${run.repeat ? ` #${run.repeat + 1}` : ''}] ` : '';
     switch (event.type) {
       case 'started':
@@ -239,6 +266,7 @@ export class Trainer implements vscode.Disposable {
   dispose(): void {
     this.stopAll();
     this.pool?.dispose();
+    this.retired.forEach((pool) => pool.dispose());
     this.status.dispose();
   }
 }

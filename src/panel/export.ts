@@ -1,9 +1,14 @@
 /** What the panel's Export buttons write: the same comparison text the standalone report downloads. */
 import type { RunRecord } from '../protocol';
-import { comparisonCsv } from '../../webview/logic/export';
+import { comparisonCsv, comparisonJson } from '../../webview/logic/export';
 import { comparisonRows } from '../../webview/logic/rows';
 
 /** The comparison of a record (and the records pinned beside it) as CSV. */
 export function recordToCsv([record, ...pinned]: RunRecord[]): string {
   return comparisonCsv(comparisonRows(record, pinned));
+}
+
+/** The same comparison as JSON: the text the standalone report's Export JSON downloads. */
+export function recordToJson([record, ...pinned]: RunRecord[]): string {
+  return comparisonJson(comparisonRows(record, pinned));
 }

@@ -8,14 +8,10 @@ import * as vscode from 'vscode';
 import type { HostToWebview, RecordListItem, RunRecord, WebviewToHost } from '../protocol';
 import { parseWebviewMessage } from '../protocol-validate';
 import { makeNonce, panelHtml } from './html';
+import type { RunStore } from './run-store';
 
 export const RESULTS_VIEW_TYPE = 'modelLab.results';
 const UPDATE_INTERVAL_MS = 100;
-
-/** What the webview keeps across reloads (VS Code stores it with the serializer). */
-export interface PanelPersistedState {
-  recordId?: string;
-}
 
 export interface ResultsPanelHost {
   extensionUri: vscode.Uri;
@@ -27,6 +23,8 @@ export interface ResultsPanelHost {
 export class ResultsPanel implements vscode.Disposable {
   private static current: ResultsPanel | undefined;
   private record: RunRecord | undefined;
+  /** The runs folder the shown record belongs to: history, open and pin act on it. */
+  private recordStore: RunStore | undefined;
   private history: RecordListItem[] = [];
   private pinned: RunRecord[] = [];
   private ready = false;
@@ -113,9 +111,14 @@ export class ResultsPanel implements vscode.Disposable {
     return this.pinned;
   }
 
-  /** Shows a record (and the history list) from scratch. */
-  showRecord(record: RunRecord, history?: RecordListItem[]): void {
+  get store(): RunStore | undefined {
+    return this.recordStore;
+  }
+
+  /** Shows a record (and the history list of its runs folder) from scratch. */
+  showRecord(record: RunRecord, history?: RecordListItem[], store?: RunStore): void {
     this.record = record;
+    if (store) this.recordStore = store;
     if (history) this.history = history;
     this.pinned = this.pinned.filter((p) => p.id !== record.id);
     this.sendShow();

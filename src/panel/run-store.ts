@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RecordListItem, RunRecord } from '../protocol';
+import { isRecord } from '../protocol-validate';
 
 const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
 const TMP_SUFFIX = '.tmp';
@@ -26,10 +27,11 @@ export function isRecordId(id: string): boolean {
   return RECORD_ID.test(id);
 }
 
-/** The history line of a record: the best validation accuracy over its completed runs. */
+/** The history line of a record: the best final validation accuracy over its completed runs. */
 export function listItem(record: RunRecord): RecordListItem {
   let best: number | undefined;
   for (const run of record.runs) {
+    if (run.status !== 'completed') continue;
     const acc = run.history.val_accuracy;
     if (acc && acc.length) best = Math.max(best ?? -Infinity, acc[acc.length - 1]);
   }
@@ -127,6 +129,22 @@ export class RunStore {
   }
 }
 
+/**
+ * A record read back while no session trains it: runs it saved as running or queued died with the process that
+ * trained them (a window reload, a crash). Marks them cancelled, keeping their finished epochs. Returns the record.
+ */
+export function markInterrupted(record: RunRecord): RunRecord {
+  for (const run of record.runs) {
+    if (run.status === 'running' || run.status === 'queued') {
+      run.status = 'cancelled';
+      run.error = 'Interrupted before it finished (VS Code closed or reloaded); finished epochs are kept.';
+      delete run.progress;
+    }
+  }
+  record.active = false;
+  return record;
+}
+
 /** A record, or undefined when the text is not one (shape-checked, not trusted blindly). */
 export function parseRecord(text: string): RunRecord | undefined {
   let value: unknown;
@@ -135,15 +153,5 @@ export function parseRecord(text: string): RunRecord | undefined {
   } catch {
     return undefined;
   }
-  if (!value || typeof value !== 'object') return undefined;
-  const r = value as Partial<RunRecord>;
-  if (r.version !== 1 || typeof r.id !== 'string' || !isRecordId(r.id)) return undefined;
-  if (r.kind !== 'train' && r.kind !== 'compare') return undefined;
-  if (typeof r.createdAt !== 'string' || !Array.isArray(r.runs) || !r.model || typeof r.model !== 'object') return undefined;
-  for (const run of r.runs) {
-    if (!run || typeof run !== 'object' || typeof run.label !== 'string' || !run.history || typeof run.history !== 'object') {
-      return undefined;
-    }
-  }
-  return r as RunRecord;
+  return isRecord(value) && isRecordId(value.id) ? value : undefined;
 }

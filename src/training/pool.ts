@@ -177,7 +177,11 @@ export class RunPool {
     });
     // 'close' rather than 'exit': it comes once stderr is drained, so the tail holds the worker's last words.
     child.on('close', (code, signal) => {
-      if (!job.settled) this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
+      if (!job.settled) {
+        // Killed by dispose() (VS Code closing or reloading, the CLI exiting): a stop, not a crash.
+        if (this.disposed && job.stopRequested) this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
+        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
+      }
       this.active.delete(job);
       this.pump();
     });

@@ -81,9 +81,11 @@ export class TrainingSession {
   readonly record: RunRecord;
   readonly done: Promise<RunRecord>;
   private readonly handles = new Map<string, RunHandle>();
-  private stopped = false;
 
-  constructor(pool: RunPool, private readonly options: SessionOptions) {
+  constructor(
+    readonly pool: RunPool,
+    private readonly options: SessionOptions,
+  ) {
     const specs = planRuns(options);
     this.record = {
       version: 1,
@@ -124,17 +126,12 @@ export class TrainingSession {
     });
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   /** Stops one run, or every run (queued runs are cancelled before they start). */
   stop(runId?: string): void {
     if (runId) {
       this.handles.get(runId)?.stop();
       return;
     }
-    this.stopped = true;
     for (const handle of this.handles.values()) handle.stop();
   }
 }

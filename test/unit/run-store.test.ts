@@ -100,7 +100,13 @@ test('parseRecord rejects what is not a record', () => {
   assert.equal(parseRecord('{"version":2}'), undefined);
   assert.equal(parseRecord(JSON.stringify({ ...makeRecord('x', []), id: '../../x' })), undefined);
   assert.equal(parseRecord(JSON.stringify({ ...makeRecord('x', []), runs: [null] })), undefined);
+  // The store refuses exactly what the panel would refuse to render (one validator for both).
+  const { epochMs: _dropped, ...noEpochMs } = makeRun('a', [0.2]);
+  assert.equal(parseRecord(JSON.stringify(makeRecord('x', [noEpochMs as never]))), undefined);
+  assert.equal(parseRecord(JSON.stringify({ ...makeRecord('x', []), model: { name: 'm' } })), undefined);
   const ok = makeRecord('x', [makeRun('a', [0.2])]);
   assert.deepEqual(parseRecord(JSON.stringify(ok)), ok);
   assert.equal(listItem(ok).bestValAccuracy, 0.2);
+  const stopped = makeRecord('y', [makeRun('a', [0.2]), makeRun('b', [0.9], { status: 'cancelled' })]);
+  assert.equal(listItem(stopped).bestValAccuracy, 0.2, 'a stopped run is not the best result');
 });

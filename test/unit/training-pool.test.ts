@@ -104,3 +104,38 @@ test('pids() lists the live workers; a worker killed with SIGKILL fails its run 
     pool.dispose();
   }
 });
+
+test('a worker killed by dispose() (VS Code closing) is cancelled with its epochs, not reported as a crash', async () => {
+  const { RunPool } = await import('../../src/training/pool');
+  const { mkdtempSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  // A stand-in worker: reports a start and one epoch, then waits forever (as a worker mid-epoch does).
+  const dir = mkdtempSync(path.join(tmpdir(), 'model-lab-pool-'));
+  const worker = path.join(dir, 'worker.js');
+  writeFileSync(
+    worker,
+    `process.on('message', (m) => {
+       if (m.type !== 'start') return;
+       const runId = m.run.runId;
+       process.send({ type: 'epoch', runId, epoch: 1, logs: { loss: 0.5 }, epochMs: 10 });
+       setInterval(() => {}, 1000);
+     });`,
+  );
+  const pool = new RunPool({ size: 1, workerPath: worker, onStderr: () => undefined });
+  let epochs = 0;
+  const handle = pool.run(
+    { runId: 'r1', label: 'adam', repeat: 0, seed: 1, backend: 'cpu', baseDir: dir, cacheDir: dir, definition: { layers: [], fit: { epochs: 3 } } },
+    (e) => {
+      if (e.type === 'epoch') {
+        epochs++;
+        pool.dispose();
+      }
+    },
+  );
+  const result = await handle.result;
+  assert.equal(epochs, 1);
+  assert.equal(result.status, 'cancelled');
+  assert.match(result.error ?? '', /shut down; finished epochs are kept/);
+  assert.deepEqual(result.history.loss, [0.5]);
+});

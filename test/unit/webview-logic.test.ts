@@ -2,7 +2,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EffectiveOptimizer, RunRecord, RunResult } from '../../src/protocol';
-import { formatDuration, formatInt, formatMetric, formatPercent, formatShape } from '../../webview/logic/format';
+import { formatDuration, formatInt, formatMetric, formatPercent, formatShape, runName } from '../../webview/logic/format';
 import { mean, sampleStd, stat } from '../../webview/logic/stats';
 import { formatOptimizerChange, formatVariantSet } from '../../webview/logic/change';
 import { groupStatus, groupStatusText } from '../../webview/logic/groups';
@@ -150,6 +150,30 @@ describe('comparison rows', () => {
     ]));
     assert.equal(bestRowIndex(noAcc), 1);
     assert.equal(bestRowIndex(comparisonRows(record([run({ runId: 'q', history: { loss: [1] } })]))), -1);
+  });
+
+  test('a running or stopped row with better partial numbers never beats a completed one', () => {
+    const mixed = comparisonRows(record([
+      run({ runId: 'done', label: 'sgd', history: { val_accuracy: [0.7] } }),
+      run({ runId: 'live', label: 'adam', status: 'running', history: { val_accuracy: [0.9] } }),
+      run({ runId: 'stopped', label: 'rms', status: 'cancelled', history: { val_accuracy: [0.95] } }),
+    ]));
+    assert.equal(bestRowIndex(mixed), 0);
+    // With nothing completed yet, the best of what is there still shows.
+    const none = comparisonRows(record([
+      run({ runId: 'a', label: 'a', status: 'running', history: { val_accuracy: [0.6] } }),
+      run({ runId: 'b', label: 'b', status: 'running', history: { val_accuracy: [0.8] } }),
+    ]));
+    assert.equal(bestRowIndex(none), 1);
+  });
+
+  test('repeats are named apart: Adam #1, Adam #2; a lone run keeps its label', () => {
+    const runs = [
+      { label: 'Adam', repeat: 0 },
+      { label: 'Adam', repeat: 1 },
+      { label: 'SGD', repeat: 0 },
+    ];
+    assert.deepEqual(runs.map((r) => runName(r, runs)), ['Adam #1', 'Adam #2', 'SGD']);
   });
 
   test('pinned records add their own rows, marked as pinned', () => {

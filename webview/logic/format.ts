@@ -41,3 +41,9 @@ export function formatDate(iso: string): string {
   const p = (n: number) => String(n).padStart(2, '0');
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
+
+/** A run's name where its variant has repeats: `Adam #2`; a lone run keeps its label. */
+export function runName(run: { label: string; repeat: number }, runs: readonly { label: string }[]): string {
+  const repeated = runs.filter((r) => r.label === run.label).length > 1;
+  return repeated ? `${run.label} #${run.repeat + 1}` : run.label;
+}

@@ -69,7 +69,10 @@ function last(values: number[] | undefined): number | undefined {
  * neither, and then nothing is highlighted). Failed rows never win. Returns -1 when no row qualifies.
  */
 export function bestRowIndex(rows: ComparisonRow[]): number {
-  const candidates = rows.map((row, i) => ({ row, i })).filter(({ row }) => row.status !== 'failed');
+  // Only a finished row can be best: a running or stopped row's partial numbers are not comparable.
+  const indexed = rows.map((row, i) => ({ row, i }));
+  const completed = indexed.filter(({ row }) => row.status === 'completed');
+  const candidates = completed.length ? completed : indexed.filter(({ row }) => row.status !== 'failed');
   const pick = (key: MetricKey, better: (a: number, b: number) => boolean): number => {
     let best = -1;
     let bestValue = NaN;

@@ -6,7 +6,7 @@ import type { Evaluation, RunResult } from '../../src/protocol';
 import { tabs } from '../components/tabs.js';
 import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatInt, formatMetric, formatPercent } from '../logic/format.js';
+import { formatInt, formatMetric, formatPercent, runName } from '../logic/format.js';
 import { bestRowIndex, comparisonRows } from '../logic/rows.js';
 import type { ViewState } from '../state.js';
 
@@ -34,7 +34,7 @@ export class EvaluationSection {
     const head = h('div', { class: 'ml-eval-head' }, h('h2', { id: 'evaluation-heading' }, 'Evaluation'));
     if (runs.length > 1) {
       const select = h('select', { id: 'evaluation-run', 'data-focus-key': 'evaluation-run' });
-      for (const r of runs) select.append(h('option', { value: r.runId, selected: r.runId === run.runId }, r.label));
+      for (const r of runs) select.append(h('option', { value: r.runId, selected: r.runId === run.runId }, runName(r, runs)));
       select.addEventListener('change', () => {
         this.selected = select.value;
         if (this.lastState) this.update(this.lastState);

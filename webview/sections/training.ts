@@ -10,7 +10,7 @@ import { progressBar, progressRing, type ProgressBar } from '../components/progr
 import { LineChart } from '../charts/line-chart.js';
 import { clear, h } from '../dom.js';
 import { curveSet } from '../logic/curves.js';
-import { formatDuration } from '../logic/format.js';
+import { formatDuration, runName } from '../logic/format.js';
 import { batchFraction, progressLine } from '../logic/progress.js';
 import type { Palette } from '../theme.js';
 import { baseName, type Context, type ViewState } from '../state.js';
@@ -30,14 +30,20 @@ class RunLine {
   private readonly ring: HTMLElement;
   private readonly stop: HTMLElement | undefined;
 
-  constructor(run: RunResult, single: boolean, ctx: Context) {
-    this.bar = progressBar(`Progress of ${run.label}'s current epoch`);
-    this.ring = progressRing(`${run.label} is training`);
+  constructor(
+    run: RunResult,
+    /** The run's label, with `#n` when its variant has repeats. */
+    private readonly name: string,
+    single: boolean,
+    ctx: Context,
+  ) {
+    this.bar = progressBar(`Progress of ${name}'s current epoch`);
+    this.ring = progressRing(`${name} is training`);
     if (!single && !ctx.host.standalone) {
       this.stop = button({
         label: 'Stop',
         testId: 'stop-run',
-        ariaLabel: `Stop ${run.label}`,
+        ariaLabel: `Stop ${name}`,
         focusKey: `stop-${run.runId}`,
         onClick: () => ctx.host.post({ type: 'stop', runId: run.runId }),
       });
@@ -58,7 +64,7 @@ class RunLine {
 
   update(run: RunResult): void {
     this.element.setAttribute('data-status', run.status);
-    this.label.textContent = run.label;
+    this.label.textContent = this.name;
     if (this.shownStatus !== run.status) {
       clear(this.badgeSlot);
       this.badgeSlot.append(statusBadge(run.status));
@@ -124,7 +130,7 @@ export class TrainingSection {
       clear(this.list);
       this.lines.clear();
       for (const run of record.runs) {
-        const line = new RunLine(run, single, this.ctx);
+        const line = new RunLine(run, runName(run, record.runs), single, this.ctx);
         this.lines.set(run.runId, line);
         this.list.append(line.element);
       }
