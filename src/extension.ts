@@ -61,10 +61,13 @@ export function activate(context: vscode.ExtensionContext): void {
         const revived = ResultsPanel.revive(panel, panelHost);
         const restored = await restoreRecord(context.globalStorageUri, state);
         if (!restored) return;
-        // After a reload no session of the old window is alive: its running runs were interrupted.
-        const record = trainer.isLive(restored.record.id) ? restored.record : markInterrupted(restored.record);
-        revived.showRecord(record, restored.store ? (await restored.store.list()).items : undefined, restored.store);
-        if (restored.store && record !== restored.record) await restored.store.write(record).catch(() => undefined);
+        const { record, store } = restored;
+        // After a reload no session of the old window is alive: its running runs were interrupted. Say so on disk
+        // too, so the record never claims a run that nothing trains.
+        const stale = !trainer.isLive(record.id) && record.runs.some((r) => r.status === 'running' || r.status === 'queued');
+        if (stale) markInterrupted(record);
+        revived.showRecord(record, store ? (await store.list()).items : undefined, store);
+        if (store && stale) await store.write(record).catch(() => undefined);
       },
     }),
     { dispose: () => ResultsPanel.instance?.dispose() },

@@ -181,3 +181,29 @@ test('reloading the window brings the results panel and its last results back', 
     assert.equal(await points(wb, ACCURACY), 1);
   });
 });
+
+test('reloading the window during training keeps the finished epochs and marks the run interrupted', async (t) => {
+  await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
+    await startTraining(wb, 'long.model.json', 'Model Lab: Train Model');
+    await waitFor('the first epoch on the loss chart', async () => ((await points(wb, LOSS)) >= 1 ? true : undefined), TRAINING_TIMEOUT);
+    // The record is saved after every epoch; wait until the first one is on disk, still running.
+    await waitFor('a saved record of the running training', async () =>
+      readRunRecords(folder).find((r) => r.runs[0]?.status === 'running' && (r.runs[0].history.loss?.length ?? 0) >= 1),
+    );
+
+    await wb.reloadWindow();
+    await wb.trustIfAsked();
+    // The old extension host and its worker are gone: the restored panel must not claim the run is still going.
+    // Only the extension host can know that (the webview's own copy still says running), so this checks that the
+    // host restored the record from its runs folder.
+    await wb.webviewFrame('body[data-ready="true"] [data-testid="summary"]', 60_000);
+    await wb.waitForWebviewAttribute(STATUS, 'data-status', (s) => s === 'cancelled', 30_000);
+    const kept = await points(wb, LOSS);
+    assert.ok(kept >= 1, `finished epochs stay drawn (data-points=${kept})`);
+    const record = await waitFor('the record marked interrupted on disk', async () =>
+      readRunRecords(folder).find((r) => r.runs[0]?.status === 'cancelled'),
+    );
+    assert.match(record.runs[0].error ?? '', /Interrupted|shut down/);
+    assert.ok((record.runs[0].history.loss?.length ?? 0) >= 1);
+  });
+});
