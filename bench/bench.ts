@@ -4,31 +4,34 @@
  *
  *  1. Single run: one epoch through the real loop and engine choice (`fit` + `chooseEngine`), interleaved with one
  *     PyTorch epoch, three times; prints seconds per epoch and the median ratio Model Lab / PyTorch.
- *  2. Comparison: six optimizers x 5 epochs through the real worker pool (2 workers, dist/worker.js) against the
- *     peer running them one after another; prints wall time, final metrics and each worker's peak RSS.
+ *  2. Comparison: the real command, `node dist/cli.js compare examples/fashion-mnist.model.json --json <tmp>`
+ *     (the canonical six: SGD, SGD lr 0.1, SGD momentum 0.9 nesterov, Adagrad, RMSprop, Adam; 5 epochs, 2 workers),
+ *     then the peer training the same six configurations, read from the command's run record, one after another.
+ *     Prints both wall times end to end, their ratio, each run's final val_accuracy side by side and the peak RSS of
+ *     the command and of each worker.
  *
- * `--short` (or BENCH_SHORT=1): 300 steps, one repeat, a two-optimizer one-epoch comparison on the bundled sample —
- * for CI to check that the benchmark runs. Any failure exits non-zero.
+ * `--short` (or BENCH_SHORT=1): 300 steps and one repeat for the single run; the same comparison for 1 epoch on the
+ * bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs. Any failure
+ * exits non-zero.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import { gather, loadDataset, splitValidation } from '../src/data/index';
 import type { ModelDefinition } from '../src/model/types';
-import type { RunResult, RunSpec } from '../src/protocol';
+import type { RunRecord } from '../src/protocol';
 import { selectBackend } from '../src/training/backend';
 import { buildModel } from '../src/training/build-model';
 import { chooseEngine } from '../src/training/choose-engine';
 import { fit } from '../src/training/loop';
 import { describeModel } from '../src/training/model-info';
-import { RunPool } from '../src/training/pool';
 
 const ROOT = join(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
-const OPTIMIZERS = SHORT ? ['sgd', 'adam'] : ['sgd', 'rmsprop', 'adam', 'adagrad', 'adamax', 'adadelta'];
 
 const canonical = (optimizer: string, epochs: number, dataset = 'fashion-mnist'): ModelDefinition => ({
   name: 'fashion-mlp',
@@ -144,10 +147,35 @@ async function singleRun(): Promise<void> {
   console.log(`median ratio Model Lab / PyTorch: ${fmt(median(ratios))} wall, ${fmt(median(cpuRatios))} cpu time`);
 }
 
-/** Peak RSS (VmHWM) of this process's worker children, sampled from /proc while they run (Linux). */
-function watchWorkers(): { stop(): Map<number, number> } {
-  const peaks = new Map<number, number>();
+// ---- Comparison: the real `model-lab compare`, end to end ----------------------------------------------------
+
+const COMPARE_FILE = SHORT ? 'examples/fashion-mnist-sample.model.json' : 'examples/fashion-mnist.model.json';
+const COMPARE_EPOCHS = SHORT ? 1 : 5;
+const WORKERS = 2;
+
+interface WorkerPeak {
+  pid: number;
+  /** Clock ticks after boot when the process started (/proc/PID/stat field 22): orders the workers. */
+  startTicks: number;
+  kb: number;
+}
+
+/** VmHWM (peak resident set) in kB from a /proc status text; 0 for a zombie, which has none. */
+const vmHwm = (status: string) => Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+
+/**
+ * Peak RSS of `parent` and of its dist/worker.js children, sampled from /proc while they run (Linux only; empty
+ * elsewhere). VmHWM only grows, so a sample every 100 ms misses at most a worker's last 100 ms of growth.
+ */
+function watchWorkers(parent: number): { stop(): { parentKb: number; workers: WorkerPeak[] } } {
+  const workers = new Map<number, WorkerPeak>();
+  let parentKb = 0;
   const sample = () => {
+    try {
+      parentKb = Math.max(parentKb, vmHwm(readFileSync(`/proc/${parent}/status`, 'utf8')));
+    } catch {
+      // Not Linux, or the command has ended.
+    }
     let pids: string[] = [];
     try {
       pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
@@ -157,81 +185,165 @@ function watchWorkers(): { stop(): Map<number, number> } {
     for (const pid of pids) {
       try {
         const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-        if (!new RegExp(`^PPid:\\s+${process.pid}$`, 'm').test(status)) continue;
+        if (!new RegExp(`^PPid:\\s+${parent}$`, 'm').test(status)) continue;
         if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('worker.js')) continue;
-        const kb = Number(/^VmHWM:\s+(\d+)/m.exec(status)?.[1] ?? 0);
-        peaks.set(Number(pid), Math.max(peaks.get(Number(pid)) ?? 0, kb));
+        const known = workers.get(Number(pid));
+        if (known) {
+          known.kb = Math.max(known.kb, vmHwm(status));
+          continue;
+        }
+        // The command name may hold spaces and parentheses; the fields after its closing ')' do not.
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const startTicks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+        workers.set(Number(pid), { pid: Number(pid), startTicks, kb: vmHwm(status) });
       } catch {
         // The process ended between listing and reading.
       }
     }
   };
-  const timer = setInterval(sample, 200);
+  sample();
+  const timer = setInterval(sample, 100);
   return {
     stop: () => {
       clearInterval(timer);
-      return peaks;
+      return { parentKb, workers: [...workers.values()].sort((a, b) => a.startTicks - b.startTicks || a.pid - b.pid) };
     },
   };
 }
 
-async function comparison(): Promise<void> {
-  const epochs = SHORT ? 1 : 5;
-  const dataset = SHORT ? 'fashion-mnist-sample' : 'fashion-mnist';
-  console.log(`\n== Comparison: ${OPTIMIZERS.length} optimizers x ${epochs} epoch(s) on ${dataset}: 2 workers vs PyTorch one after another`);
-  const cacheDir = mkdtempSync(join(tmpdir(), 'model-lab-bench-'));
-  const pool = new RunPool({ size: 2 });
-  const watch = watchWorkers();
-  const started = performance.now();
-  const results: RunResult[] = [];
-  let backend = '';
-  try {
-    const handles = OPTIMIZERS.map((optimizer, i) => {
-      const spec: RunSpec = {
-        runId: `bench-${i}`,
-        label: optimizer,
-        definition: canonical(optimizer, epochs, dataset),
-        repeat: 1,
-        seed: SEED,
-        backend: 'wasm',
-        baseDir: ROOT,
-        cacheDir,
-      };
-      return pool.run(spec, (e) => {
-        if (e.type === 'started') backend = e.backend;
-      });
-    });
-    for (const h of handles) results.push(await h.result);
-  } finally {
-    pool.dispose();
-    rmSync(cacheDir, { recursive: true, force: true });
-  }
-  const wall = (performance.now() - started) / 1000;
-  const peaks = watch.stop();
-  const failed = results.filter((r) => r.status !== 'completed');
-  if (failed.length) throw new BenchError(`run ${failed[0].label} ${failed[0].status}: ${failed[0].error ?? ''}`);
+/** dist/cli.js and dist/worker.js, built when missing or older than a file in src/ (a stale bundle times old code). */
+function ensureBuilt(): void {
+  const bundles = ['cli.js', 'worker.js'].map((f) => join(ROOT, 'dist', f));
+  const built = Math.min(...bundles.map((f) => (existsSync(f) ? statSync(f).mtimeMs : -Infinity)));
+  if (built >= newestMtime(join(ROOT, 'src'))) return;
+  console.log('Building dist/ (missing or older than src/)');
+  const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status !== 0) throw new BenchError(`the build failed: ${build.stderr.trim()}`);
+}
 
-  const peer = SHORT ? undefined : await runPeer(['--epochs', String(epochs), '--optimizers', OPTIMIZERS.join(','), '--seed', String(SEED)]);
-  const peerShort = SHORT ? await runPeer(['--epochs', '1', '--optimizers', OPTIMIZERS.join(','), '--max-steps', '100']) : undefined;
-  const last = (h: Record<string, number[]>, k: string) => h[k]?.[h[k].length - 1] ?? NaN;
-  for (const [i, r] of results.entries()) {
-    const p = (peer ?? peerShort)!.runs[i];
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * `node dist/cli.js compare <file> --json <tmp>`: the command a user runs, timed from spawn to exit (start-up, data,
+ * every run, the record). Its epoch lines are echoed as they come, so a long benchmark shows it is alive.
+ */
+function runCompare(jsonPath: string): Promise<{ record: RunRecord; wallSeconds: number; parentKb: number; workers: WorkerPeak[] }> {
+  const args = ['dist/cli.js', 'compare', COMPARE_FILE, '--epochs', String(COMPARE_EPOCHS), '--workers', String(WORKERS), '--seed', String(SEED), '--json', jsonPath];
+  console.log(`$ node ${args.join(' ')}`);
+  const started = performance.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    const watch = watchWorkers(child.pid ?? -1);
+    let pending = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => {
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) console.log(`  ${line}`);
+    });
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => {
+      watch.stop();
+      reject(new BenchError(`could not start model-lab compare: ${e.message}`));
+    });
+    child.on('close', (code) => {
+      const wallSeconds = (performance.now() - started) / 1000;
+      const peaks = watch.stop();
+      if (pending) console.log(`  ${pending}`);
+      if (code !== 0) return reject(new BenchError(`model-lab compare exited with ${code}: ${err.trim().split('\n').pop()}`));
+      const record = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunRecord;
+      resolve({ record, wallSeconds, ...peaks });
+    });
+  });
+}
+
+/** The peer trains a fixed network; a comparison file holding anything else would be timed against the wrong thing. */
+function checkCanonical(record: RunRecord): void {
+  const d = record.definition;
+  const expected = canonical('adam', COMPARE_EPOCHS);
+  const same =
+    isDeepStrictEqual(d.layers, expected.layers) &&
+    d.compile?.loss === expected.compile?.loss &&
+    (d.fit?.batch_size ?? 32) === 32 &&
+    record.kind === 'compare';
+  if (!same) throw new BenchError(`${COMPARE_FILE} no longer holds the canonical model the PyTorch peer trains; restore it or update peer_torch.py.`);
+  for (const r of record.runs) {
+    if (r.status !== 'completed') throw new BenchError(`run ${r.label} ${r.status}${r.error ? `: ${r.error}` : ''}`);
+    if (r.history.val_accuracy?.length !== COMPARE_EPOCHS) throw new BenchError(`run ${r.label} logged ${r.history.val_accuracy?.length ?? 0} of ${COMPARE_EPOCHS} epochs`);
+  }
+}
+
+/** The folder the comparison read its IDX files from, for the peer; undefined lets the peer use Debian's. */
+function peerDataDir(record: RunRecord): string | undefined {
+  const source = record.dataset?.source ?? '';
+  if (source === 'bundled sample') return join(ROOT, 'data', 'fashion-mnist-sample');
+  return existsSync(source) && statSync(source).isDirectory() ? source : undefined;
+}
+
+async function comparison(): Promise<void> {
+  console.log(`\n== Comparison: model-lab compare ${COMPARE_FILE}, ${COMPARE_EPOCHS} epoch(s) per run, ${WORKERS} workers, then PyTorch running the same optimizers one after another`);
+  ensureBuilt();
+  const tmp = mkdtempSync(join(tmpdir(), 'model-lab-bench-'));
+  let ml: Awaited<ReturnType<typeof runCompare>>;
+  try {
+    ml = await runCompare(join(tmp, 'compare.json'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  const { record } = ml;
+  checkCanonical(record);
+
+  const dataset = record.definition.dataset;
+  const split = typeof dataset === 'object' ? dataset : {};
+  const dataDir = peerDataDir(record);
+  const peer = await runPeer([
+    '--configs', JSON.stringify(record.runs.map((r) => r.optimizer)),
+    '--epochs', String(COMPARE_EPOCHS),
+    '--seed', String(record.runs[0]?.seed ?? SEED),
+    '--validation-split', String(split.validation_split ?? 0.2),
+    '--split-seed', String(split.seed ?? 42),
+    ...(dataDir ? ['--data', dataDir] : []),
+  ]);
+  if (peer.runs.length !== record.runs.length) throw new BenchError(`the PyTorch peer finished ${peer.runs.length} of ${record.runs.length} runs`);
+
+  const last = (xs: number[] | undefined) => xs?.[xs.length - 1] ?? NaN;
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const width = Math.max(3, ...record.runs.map((r) => r.label.length));
+  console.log(`\n${'Run'.padEnd(width)}  Model Lab s/epoch  val_acc | PyTorch s/epoch  val_acc |  diff`);
+  const far: string[] = [];
+  for (const [i, r] of record.runs.entries()) {
+    const p = peer.runs[i];
+    const mlAcc = last(r.history.val_accuracy);
+    if (!Number.isFinite(mlAcc) || !Number.isFinite(p.val_accuracy)) throw new BenchError(`run ${r.label}: a val_accuracy was not finite`);
+    const diff = mlAcc - p.val_accuracy;
+    if (!SHORT && Math.abs(diff) > 0.02) far.push(r.label);
     console.log(
-      `${r.label.padEnd(9)} Model Lab: ${fmt(r.epochMs.reduce((a, b) => a + b, 0) / r.epochMs.length / 1000)} s/epoch, ` +
-        `loss ${fmt(last(r.history, 'loss'), 4)} val_acc ${fmt(last(r.history, 'val_accuracy'), 4)}` +
-        ` | PyTorch: ${fmt(p.epochSeconds.reduce((a, b) => a + b, 0) / p.epochSeconds.length)} s/epoch, loss ${fmt(p.loss, 4)} val_acc ${fmt(p.val_accuracy, 4)}`,
+      `${r.label.padEnd(width)}  ${fmt(mean(r.epochMs) / 1000).padStart(17)}  ${fmt(mlAcc, 4)} | ` +
+        `${fmt(mean(p.epochSeconds)).padStart(15)}  ${fmt(p.val_accuracy, 4)} | ${(diff >= 0 ? '+' : '') + fmt(diff, 4)}`,
     );
   }
-  console.log(`Model Lab (${backend}, 2 workers): ${fmt(wall, 1)} s wall for all runs`);
-  if (peer) console.log(`PyTorch (one after another): ${fmt(peer.wallSeconds, 1)} s wall; ratio ${fmt(wall / peer.wallSeconds)}`);
-  const rss = [...peaks.values()].map((kb) => `${fmt(kb / 1024, 0)} MB`);
-  console.log(`peak RSS per worker: ${rss.join(', ') || 'not measured (no /proc)'}`);
+  console.log(`data: ${record.dataset?.name} (${record.dataset?.train} train / ${record.dataset?.validation} validation) from ${record.dataset?.source}; peer read ${dataDir ?? 'its default folder'}`);
+  console.log(`Model Lab (${record.backend}, ${WORKERS} workers): ${fmt(ml.wallSeconds, 1)} s wall, end to end`);
+  console.log(`PyTorch ${peer.info.torch} (${peer.info.threads} thread, one run after another): ${fmt(peer.wallSeconds, 1)} s wall, end to end`);
+  console.log(`ratio Model Lab / PyTorch: ${fmt(ml.wallSeconds / peer.wallSeconds)} wall`);
+  const labelled = ml.workers.length === record.runs.length;
+  const rss = ml.workers.map((w, i) => `${labelled ? record.runs[i].label : `worker ${i + 1}`} ${fmt(w.kb / 1024, 0)} MB`);
+  console.log(
+    ml.parentKb || rss.length
+      ? `peak RSS (VmHWM): model-lab compare ${fmt(ml.parentKb / 1024, 0)} MB; workers: ${rss.join(', ') || 'none seen'}`
+      : 'peak RSS: not measured (no /proc)',
+  );
+  if (far.length) console.log(`final val_accuracy differs from PyTorch's by more than 2 points for ${far.join(', ')}: worth a look.`);
 }
 
 async function main(): Promise<void> {
-  // The comparison runs dist/worker.js: build it from the current sources first.
-  const build = spawnSync(process.execPath, ['esbuild.config.mjs'], { cwd: ROOT, encoding: 'utf8' });
-  if (build.status !== 0) throw new BenchError(`the build failed: ${build.stderr.trim()}`);
   await singleRun();
   await comparison();
 }

@@ -3,12 +3,15 @@
 
 Fashion-MNIST from the same IDX files, the same 48,000 / 12,000 split (Model Lab's seeded shuffle: mulberry32,
 seed 42, Fisher-Yates, both parts in file order), pixels / 255, Flatten -> Dense(100, relu) -> Dense(10, softmax),
-sparse categorical crossentropy (mean over the batch), Keras optimizer defaults, batch 32 (1,500 steps an epoch),
+sparse categorical crossentropy (mean over the batch), Keras 2.x optimizer rules and defaults, batch 32 (1,500 steps an epoch),
 the epoch order reshuffled from the run seed. One thread. Prints one JSON object per line: an `info` line, then one
 line per run with seconds per epoch and the final loss / accuracy.
 
-Run with Debian's interpreter (/usr/bin/python3, which has python3-torch):
+Optimizers come as Keras names (Keras defaults) or, from `npm run bench`, as the exact configs of a `model-lab compare`
+run record, so the peer trains what the comparison trained. Run with Debian's interpreter (/usr/bin/python3, which has
+python3-torch):
   /usr/bin/python3 bench/peer_torch.py --epochs 1 --optimizers adam
+  /usr/bin/python3 bench/peer_torch.py --configs '[{"type": "SGD", "momentum": 0.9, "nesterov": true}]'
 """
 import argparse
 import gzip
@@ -25,9 +28,17 @@ import torch
 DATA = '/usr/share/datasets/fashion-mnist'
 
 
-def read_idx(path):
-    with gzip.open(path, 'rb') as f:
-        data = f.read()
+def read_idx(folder, name):
+    """An IDX file, gzip-compressed (name.gz) or not, as Model Lab accepts either."""
+    path = os.path.join(folder, name)
+    if os.path.exists(path + '.gz'):
+        with gzip.open(path + '.gz', 'rb') as f:
+            data = f.read()
+    elif os.path.exists(path):
+        with open(path, 'rb') as f:
+            data = f.read()
+    else:
+        raise SystemExit(f'peer_torch.py: {path}.gz is missing; pass --data with the folder holding the Fashion-MNIST files.')
     magic, = struct.unpack('>i', data[:4])
     dims = magic & 0xff
     shape = struct.unpack('>' + 'i' * dims, data[4:4 + 4 * dims])
@@ -60,23 +71,59 @@ def split(n, fraction, seed):
     return np.sort(np.array(order[:n - validation])), np.sort(np.array(order[n - validation:]))
 
 
-# Keras 2.x defaults and argument names (keras-reference.md), mapped to torch.optim where the rule is the same.
-def make_optimizer(name, params):
-    name = name.lower()
-    if name == 'sgd':
-        return torch.optim.SGD(params, lr=0.01)
-    if name == 'rmsprop':
-        # torch adds eps outside the square root, as Keras does without momentum.
-        return torch.optim.RMSprop(params, lr=0.001, alpha=0.9, eps=1e-7)
-    if name == 'adam':
-        return torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-7)
-    if name == 'adagrad':
-        return torch.optim.Adagrad(params, lr=0.001, initial_accumulator_value=0.1, eps=1e-7)
-    if name == 'adamax':
-        return torch.optim.Adamax(params, lr=0.001, betas=(0.9, 0.999), eps=1e-7)
-    if name == 'adadelta':
-        return torch.optim.Adadelta(params, lr=0.001, rho=0.95, eps=1e-7)
-    raise SystemExit(f'unknown optimizer {name}')
+# Keras 2.x defaults (keras-reference.md): what a bare name like 'adam' means, as Model Lab's run records spell it.
+KERAS_DEFAULTS = {
+    'sgd': {'type': 'SGD', 'learning_rate': 0.01, 'momentum': 0.0, 'nesterov': False},
+    'rmsprop': {'type': 'RMSprop', 'learning_rate': 0.001, 'rho': 0.9, 'momentum': 0.0, 'epsilon': 1e-7, 'centered': False},
+    'adam': {'type': 'Adam', 'learning_rate': 0.001, 'beta_1': 0.9, 'beta_2': 0.999, 'epsilon': 1e-7, 'amsgrad': False},
+    'adagrad': {'type': 'Adagrad', 'learning_rate': 0.001, 'initial_accumulator_value': 0.1, 'epsilon': 1e-7},
+    'adamax': {'type': 'Adamax', 'learning_rate': 0.001, 'beta_1': 0.9, 'beta_2': 0.999, 'epsilon': 1e-7},
+    'adadelta': {'type': 'Adadelta', 'learning_rate': 0.001, 'rho': 0.95, 'epsilon': 1e-7},
+}
+
+
+def keras_config(name_or_config):
+    """A full Keras config: a bare name gets Keras's defaults; a config (from a run record) fills in the rest."""
+    if isinstance(name_or_config, str):
+        name_or_config = {'type': name_or_config}
+    key = str(name_or_config.get('type', '')).lower()
+    if key not in KERAS_DEFAULTS:
+        raise SystemExit(f"peer_torch.py: unknown optimizer '{name_or_config.get('type')}'; use one of {', '.join(KERAS_DEFAULTS)}.")
+    return {**KERAS_DEFAULTS[key], **name_or_config, 'type': KERAS_DEFAULTS[key]['type']}
+
+
+def make_optimizer(config, params):
+    """torch.optim with the Keras 2.x update rule and hyper-parameters; refuses a combination torch cannot match."""
+    c = config
+    kind = c['type']
+    if kind == 'SGD':
+        # Nesterov: torch keeps b = mu*b + g and steps w -= lr*(g + mu*b); Keras 2.x keeps v = mu*v - lr*g and steps
+        # w += mu*v - lr*g. The formulas differ, but with a constant learning rate v = -lr*b at every step (torch
+        # starts b at the first gradient, Keras v at -lr times it), so the weights follow the same path. They part
+        # only under a learning-rate schedule, which the benchmark does not use. Plain momentum is the same story.
+        return torch.optim.SGD(params, lr=c['learning_rate'], momentum=c['momentum'], nesterov=bool(c['nesterov']))
+    if kind == 'RMSprop':
+        # torch's alpha is Keras's rho. Without momentum and uncentred, both add eps outside the square root; Keras's
+        # momentum and centred variants add it inside, which torch cannot do, so those are refused.
+        if c['momentum'] or c['centered']:
+            raise SystemExit('peer_torch.py: RMSprop with momentum or centered=True has no torch equivalent; use the plain form.')
+        return torch.optim.RMSprop(params, lr=c['learning_rate'], alpha=c['rho'], eps=c['epsilon'])
+    if kind == 'Adam':
+        # Keras adds eps to sqrt(v) before bias correction, torch after it: Keras's rule is torch's with
+        # eps / sqrt(1 - beta_2^t) (3e-6 at the first step, near 1e-7 after a few thousand), tiny beside sqrt(v_hat).
+        return torch.optim.Adam(params, lr=c['learning_rate'], betas=(c['beta_1'], c['beta_2']), eps=c['epsilon'],
+                                amsgrad=bool(c['amsgrad']))
+    if kind == 'Adagrad':
+        # torch's defaults (accumulator 0, eps 1e-10) are not Keras's; its rule (eps outside the root) is.
+        return torch.optim.Adagrad(params, lr=c['learning_rate'], initial_accumulator_value=c['initial_accumulator_value'],
+                                   eps=c['epsilon'])
+    if kind == 'Adamax':
+        # torch adds eps to |g| inside the max, Keras to the norm after it: the same within 1e-7.
+        return torch.optim.Adamax(params, lr=c['learning_rate'], betas=(c['beta_1'], c['beta_2']), eps=c['epsilon'])
+    if kind == 'Adadelta':
+        # torch's default lr is 1.0; Keras 2.x's is 0.001, passed here. Both put eps inside the square roots.
+        return torch.optim.Adadelta(params, lr=c['learning_rate'], rho=c['rho'], eps=c['epsilon'])
+    raise SystemExit(f'peer_torch.py: no torch mapping for {kind}.')
 
 
 def blas_in_use():
@@ -95,13 +142,13 @@ def glorot_(weight):
     torch.nn.init.xavier_uniform_(weight)
 
 
-def run(name, x, y, xv, yv, epochs, batch, seed, max_steps):
+def run(config, x, y, xv, yv, epochs, batch, seed, max_steps):
     torch.manual_seed(seed)
     model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
     for layer in (model[1], model[3]):
         glorot_(layer.weight)
         torch.nn.init.zeros_(layer.bias)
-    optimizer = make_optimizer(name, model.parameters())
+    optimizer = make_optimizer(config, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()  # softmax + crossentropy, mean over the batch
     rng = Mulberry32(seed)
     order = list(range(len(y)))
@@ -139,7 +186,7 @@ def run(name, x, y, xv, yv, epochs, batch, seed, max_steps):
         val_loss = loss_fn(logits, yv).item()
         val_acc = (logits.argmax(1) == yv).float().mean().item()
     return {
-        'optimizer': name,
+        'optimizer': config,
         'epochs': epochs,
         'steps': steps,
         'epochSeconds': epoch_seconds,
@@ -154,7 +201,11 @@ def run(name, x, y, xv, yv, epochs, batch, seed, max_steps):
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('--epochs', type=int, default=1)
-    p.add_argument('--optimizers', default='adam', help='comma-separated Keras names, run one after another')
+    p.add_argument('--optimizers', default='adam', help='comma-separated Keras names (Keras defaults), run one after another')
+    p.add_argument('--configs', help='JSON list of Keras optimizer configs ({"type": "SGD", "learning_rate": 0.1, ...}), '
+                                     'as in a run record; replaces --optimizers')
+    p.add_argument('--data', default=DATA, help='folder holding train-images-idx3-ubyte(.gz) and train-labels-idx1-ubyte(.gz)')
+    p.add_argument('--validation-split', type=float, default=0.2)
     p.add_argument('--batch', type=int, default=32)
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--split-seed', type=int, default=42)
@@ -162,17 +213,20 @@ def main():
     p.add_argument('--threads', type=int, default=1)
     a = p.parse_args()
     torch.set_num_threads(a.threads)
-    images = read_idx(os.path.join(DATA, 'train-images-idx3-ubyte.gz'))
-    labels = read_idx(os.path.join(DATA, 'train-labels-idx1-ubyte.gz'))
-    train, val = split(len(labels), 0.2, a.split_seed)
+    configs = [keras_config(c) for c in (json.loads(a.configs) if a.configs else a.optimizers.split(','))]
+    for config in configs:
+        make_optimizer(config, [torch.zeros(1, requires_grad=True)])  # refuse an unmatched config before any work
+    images = read_idx(a.data, 'train-images-idx3-ubyte')
+    labels = read_idx(a.data, 'train-labels-idx1-ubyte')
+    train, val = split(len(labels), a.validation_split, a.split_seed)
     x = torch.from_numpy(images[train].copy())
     y = torch.from_numpy(labels[train].astype(np.int64))
     xv = torch.from_numpy(images[val].copy())
     yv = torch.from_numpy(labels[val].astype(np.int64))
     print(json.dumps({'info': {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'train': len(y),
                                'validation': len(yv), 'blas': blas_in_use()}}), flush=True)
-    for name in a.optimizers.split(','):
-        print(json.dumps(run(name, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps)), flush=True)
+    for config in configs:
+        print(json.dumps(run(config, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps)), flush=True)
 
 
 if __name__ == '__main__':
