@@ -57,6 +57,15 @@ test('mse takes any output activation; one output unit means binary accuracy', (
   assert.equal(plan.accuracy, 'binary');
 });
 
+test('binary crossentropy after a sigmoid output is fused (from logits), with binary accuracy for one unit', () => {
+  const model = seq(L.dense({ units: 4, activation: 'relu', inputShape: [3] }), L.dense({ units: 1 }), L.activation({ activation: 'sigmoid' }));
+  const plan = planStack(model, 'binary_crossentropy', true);
+  assert.ok(typeof plan !== 'string', String(plan));
+  assert.equal(plan.loss, 'binary_crossentropy');
+  assert.deepEqual(plan.layers.map((l) => l.activation), ['relu', 'sigmoid']);
+  assert.equal(plan.accuracy, 'binary');
+});
+
 const reasons: [string, () => tf.LayersModel, string, RegExp][] = [
   ['a convolution', () => seq(L.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /Conv2D/],
   ['Dense on a rank-3 input', () => seq(L.dense({ units: 4, inputShape: [3, 5] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /rank above 2/],
@@ -66,7 +75,9 @@ const reasons: [string, () => tf.LayersModel, string, RegExp][] = [
   ['a regularizer', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], kernelRegularizer: tf.regularizers.l2() })), 'sparse_categorical_crossentropy', /kernelRegularizer/],
   ['a noise_shape', () => seq(L.dropout({ rate: 0.5, noiseShape: [1, 3], inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /noise_shape/],
   ['Dropout after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0.5 })), 'sparse_categorical_crossentropy', /follows the output/],
-  ['binary crossentropy', () => seq(L.dense({ units: 1, activation: 'sigmoid', inputShape: [3] })), 'binary_crossentropy', /not fused/],
+  ['binary crossentropy after a linear output', () => seq(L.dense({ units: 1, inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
+  ['binary crossentropy after softmax', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
+  ['sparse crossentropy after sigmoid', () => seq(L.dense({ units: 3, activation: 'sigmoid', inputShape: [3] })), 'sparse_categorical_crossentropy', /after a softmax/],
   ['mae', () => seq(L.dense({ units: 1, inputShape: [3] })), 'mae', /not fused/],
   ['a frozen layer', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], trainable: false })), 'sparse_categorical_crossentropy', /frozen/],
 ];

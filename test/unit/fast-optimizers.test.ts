@@ -127,25 +127,32 @@ function close(actual: ArrayLike<number>, expected: number[], what: string): voi
   }
 }
 
-/** A wasm memory with a bump allocator, standing in for the wasm backend's heap. */
-function testHeap(): WasmHeap & { array(n: number, init: number[]): Float32Array } {
-  const memory = new WebAssembly.Memory({ initial: 4 });
+/**
+ * A wasm memory with a bump allocator, standing in for the wasm backend's heap: like it, it grows the memory when an
+ * allocation does not fit (which detaches every view of the old buffer), and counts its allocations.
+ */
+function testHeap(): WasmHeap & { array(n: number, init: number[]): Float32Array; mallocs: number } {
+  const memory = new WebAssembly.Memory({ initial: 1 });
   let next = 64;
-  const malloc = (bytes: number) => {
-    const p = next;
-    next += Math.ceil(bytes / 16) * 16 + 16;
-    return p;
-  };
-  return {
+  const heap = {
     memory,
-    malloc,
+    mallocs: 0,
+    malloc: (bytes: number) => {
+      const p = next;
+      next += Math.ceil(bytes / 16) * 16 + 16;
+      if (next > memory.buffer.byteLength) memory.grow(Math.ceil((next - memory.buffer.byteLength) / 65536));
+      heap.mallocs++;
+      return p;
+    },
     free: () => {},
-    array: (n, init) => {
-      const a = new Float32Array(memory.buffer, malloc(n * 4), n);
+    array: (n: number, init: number[]) => {
+      const p = heap.malloc(n * 4);
+      const a = new Float32Array(memory.buffer, p, n);
       a.set(init);
       return a;
     },
   };
+  return heap;
 }
 
 for (const spec of CASES) {
@@ -155,7 +162,7 @@ for (const spec of CASES) {
       // 103 weights: 25 SIMD groups of four and a tail of three for the JS loop.
       const n = 103;
       const heap = where === 'simd' ? testHeap() : undefined;
-      const opt = createFusedOptimizer(spec, heap);
+      const opt = createFusedOptimizer(spec, heap, [n]);
       assert.ok(opt, 'the optimizer is fused');
       assert.equal(opt.simd, where === 'simd');
       const expected = values(n, 7).map((v) => Math.fround(v));
@@ -186,7 +193,7 @@ test('optimizers the fused loops do not implement are left to the stock engine',
 
 test('decaying state is flushed to zero below the float32 normal range, NaN still propagates', () => {
   for (const heap of [undefined, testHeap()]) {
-    const opt = createFusedOptimizer({ type: 'SGD', learning_rate: 0.1, momentum: 0.5 }, heap)!;
+    const opt = createFusedOptimizer({ type: 'SGD', learning_rate: 0.1, momentum: 0.5 }, heap, [5])!;
     const make = (v: number[]) => (heap ? heap.array(v.length, v) : Float32Array.from(v));
     const w = make([1, 1, 1, 1, 1]);
     // First step: velocity = -0.1 * g. A gradient of 1e-37 gives 1e-38, below 2^-126: stored as 0.
@@ -203,4 +210,46 @@ test('decaying state is flushed to zero below the float32 normal range, NaN stil
     opt.update(0, out2, make([NaN, 0, 0, 0, NaN]), out);
     assert.ok(Number.isNaN(out[0]) && Number.isNaN(out[4]), `NaN gradients give NaN weights (${heap ? 'simd' : 'js'})`);
   }
+});
+
+test('state is allocated when the optimizer is created; a step never allocates, even when the memory grows between steps', () => {
+  const heap = testHeap();
+  // 3 weights x 2 Adam slots, up to 5,000 floats each: 120 kB, more than the first 64 kB page, so creation grows it.
+  const sizes = [5000, 7, 5000];
+  const spec: EffectiveOptimizer = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
+  const opt = createFusedOptimizer(spec, heap, sizes)!;
+  assert.ok(opt.simd);
+  assert.equal(heap.mallocs, 1, 'one block for all state');
+  const pagesAtStart = heap.memory.buffer.byteLength;
+  const expected = sizes.map((n, i) => values(n, 10 + i).map((v) => Math.fround(v)));
+  const weights = expected.map((w) => Float32Array.from(w));
+  const states = sizes.map(() => ({}));
+  const ref = reference(spec);
+  for (let t = 1; t <= 3; t++) {
+    opt.beginStep();
+    sizes.forEach((n, i) => {
+      const g = values(n, 100 * t + i).map((v) => Math.fround(v * 0.1));
+      ref(expected[i], g, states[i], t);
+      // Fresh arrays every step, as the engine makes them; each allocation may grow the memory, so views come after.
+      const [pw, pg, po] = [heap.malloc(n * 4), heap.malloc(n * 4), heap.malloc(n * 4)];
+      const view = (p: number) => new Float32Array(heap.memory.buffer, p, n);
+      view(pw).set(weights[i]);
+      view(pg).set(g);
+      const before = heap.mallocs;
+      opt.update(i, view(pw), view(pg), view(po));
+      assert.equal(heap.mallocs, before, 'update allocates nothing');
+      weights[i] = Float32Array.from(view(po));
+    });
+  }
+  assert.ok(heap.memory.buffer.byteLength > pagesAtStart, 'the memory grew between steps');
+  weights.forEach((w, i) => close(w, expected[i], `weight ${i}`));
+});
+
+test('a view detached by memory growth is refused with an error instead of corrupting the weights', () => {
+  const heap = testHeap();
+  const opt = createFusedOptimizer({ type: 'SGD', learning_rate: 0.1, momentum: 0.9 }, heap, [8])!;
+  const [w, g, out] = [heap.array(8, new Array(8).fill(1)), heap.array(8, new Array(8).fill(1)), heap.array(8, [])];
+  heap.memory.grow(1);
+  opt.beginStep();
+  assert.throws(() => opt.update(0, w, g, out), /weight 0 has 8 values but got arrays of 0, 0 and 0/);
 });

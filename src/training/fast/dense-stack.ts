@@ -10,16 +10,18 @@
  * arithmetic. Elsewhere they are tf.matMul. Everything elementwise and small (bias, activations, softmax, the loss
  * and its fused gradient, dropout, bias gradients) is a plain JS loop over tensor memory, cheaper than the engine's
  * per-kernel overhead. Gradients are those of the MEAN batch loss, with the stock engine's loss definitions.
+ *
+ * Crossentropies work from the output layer's logits, as Keras does for a softmax or sigmoid output (its activation
+ * hands the loss `_keras_logits`): no clipping, and every example passes gradient, however wrong it is.
+ *
+ * Views of wasm memory (`mem.read`, the array `mem.create` fills) are taken right before the loop that uses them and
+ * never kept across the creation of a tensor: an allocation may grow the memory and detach every view of it.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from '../engine';
 import type { AccuracyKind, Activation, StackPlan } from './eligibility';
 import { gemmKernels, type GemmKernels } from './gemm-kernel';
 import { tensorMemory, type TensorMemory } from './memory';
-
-/** Keras's fuzz factor; the stock losses clip probabilities to [EPSILON, 1 - EPSILON] in float32. */
-const EPS_LOW = Math.fround(1e-7);
-const EPS_HIGH = Math.fround(1 - 1e-7);
 
 /** What one pass measured, before any update. */
 export interface PassResult {
@@ -31,7 +33,8 @@ export interface PassResult {
 
 /**
  * Updates parameter `index` (kernel or bias, in parameter order): reads `w` and `g`, writes `out`.
- * The arrays may be views of tensor memory: the callback must not create tensors.
+ * The arrays may be views of tensor memory: the callback must not create tensors or otherwise allocate in the wasm
+ * heap (that may grow the memory and detach the views).
  */
 export type ParamUpdate = (index: number, w: Float32Array, g: Float32Array, out: Float32Array) => void;
 
@@ -87,6 +90,11 @@ export class DenseStack {
     });
   }
 
+  /** Element counts of the parameters, in parameter order (per layer: kernel, then bias when it has one). */
+  paramSizes(): number[] {
+    return this.layers.flatMap((l) => (l.bias ? [l.inputs * l.units, l.units] : [l.inputs * l.units]));
+  }
+
   /** C = A @ B, or Aᵀ @ B: the SIMD kernel on wasm memory, else tf.matMul. */
   private matMul(a: tfjs.Tensor2D, b: tfjs.Tensor2D, transposeA: boolean): tfjs.Tensor2D {
     const { kernels, mem } = this;
@@ -106,6 +114,8 @@ export class DenseStack {
   pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
     const { tf, mem, layers } = this;
     const n = layers.length;
+    // The output layer yields raw z when the loss starts from logits, or (under mse) when softmax is applied there.
+    const fromLogits = this.plan.loss !== 'mse';
     const batch = x.shape[0];
     const temps: tfjs.Tensor[] = [];
     const track = <T extends tfjs.Tensor>(t: T): T => {
@@ -140,7 +150,8 @@ export class DenseStack {
         const z = track(this.matMul(input, layer.kernel, false));
         rows = new Float32Array(batch * layer.units);
         const last = l === n - 1;
-        activateInto(mem.read(z) as Float32Array, layer.bias, last && layer.activation === 'softmax' ? 'linear' : layer.activation, batch, layer.units, rows);
+        const raw = last && (fromLogits || layer.activation === 'softmax');
+        activateInto(mem.read(z) as Float32Array, layer.bias, raw ? 'linear' : layer.activation, batch, layer.units, rows);
         traces.push({ input, mask, output: rows });
         previous = rows;
       }
@@ -218,9 +229,13 @@ export class DenseStack {
   }
 
   /**
-   * Mean loss, correct count, and dL/dz of the output layer into `dz`, with the stock engine's loss definitions:
-   * crossentropies on probabilities clipped to [1e-7, 1 - 1e-7] (a clipped probability passes no gradient), mse
-   * on outputs. `out` holds the output layer's values before softmax when the activation is softmax.
+   * Mean loss, correct count, and dL/dz of the output layer into `dz`, as Keras defines the losses:
+   *  - sparse / categorical crossentropy from the logits z of a softmax output: logsumexp(z) - z·t per example,
+   *    dz = (softmax(z) - t) / batch;
+   *  - binary crossentropy from the logits z of a sigmoid output: max(z, 0) - z·t + log(1 + exp(-|z|)) per unit,
+   *    averaged over units, dz = (sigmoid(z) - t) / (batch · units);
+   *  - mse on the output activation (`out` holds z for a softmax output, whose softmax is applied here).
+   * Accuracy counts on the probabilities, in float32, as the stock engine's metric sees them.
    */
   private lossAndGradient(
     out: Float32Array,
@@ -231,42 +246,45 @@ export class DenseStack {
     dz: Float32Array,
   ): PassResult {
     const { plan } = this;
-    const probs = activation === 'softmax' ? softmaxRows(out, batch, units) : out;
-    let total = 0;
+    const size = batch * units;
     const inv = 1 / batch;
-    if (plan.loss === 'sparse_crossentropy') {
+    let total = 0;
+    let probs: Float32Array;
+    if (plan.loss === 'sparse_crossentropy' || plan.loss === 'categorical_crossentropy') {
+      probs = new Float32Array(size);
+      const lse = softmaxRows(out, batch, units, probs);
       for (let b = 0; b < batch; b++) {
         const row = b * units;
-        const label = Math.trunc(labels[b]);
-        if (label < 0 || label >= units) continue; // tf.oneHot gives an all-zero row: no loss, no gradient
-        const p = probs[row + label];
-        total -= Math.log(Math.min(Math.max(p, EPS_LOW), EPS_HIGH));
-        if (p < EPS_LOW || p > EPS_HIGH) continue;
-        for (let j = 0; j < units; j++) dz[row + j] = probs[row + j] * inv;
-        dz[row + label] = (p - 1) * inv;
+        if (plan.loss === 'sparse_crossentropy') {
+          const label = Math.trunc(labels[b]);
+          // A label outside the classes has an all-zero one-hot row (as tf.oneHot makes it): no loss, no gradient.
+          if (label < 0 || label >= units) continue;
+          total += lse[b] - out[row + label];
+          for (let j = 0; j < units; j++) dz[row + j] = probs[row + j] * inv;
+          dz[row + label] -= inv;
+        } else {
+          for (let j = 0; j < units; j++) {
+            const t = labels[row + j];
+            if (t !== 0) total += t * (lse[b] - out[row + j]);
+            dz[row + j] = (probs[row + j] - t) * inv;
+          }
+        }
       }
-    } else if (plan.loss === 'categorical_crossentropy') {
-      for (let b = 0; b < batch; b++) {
-        const row = b * units;
-        let sum = 0;
-        for (let j = 0; j < units; j++) sum += probs[row + j];
-        // Keras rescales rows to sum to one before clipping; only unclipped classes pass gradient.
-        let kept = 0;
-        for (let j = 0; j < units; j++) {
-          const t = labels[row + j];
-          const s = Math.fround(probs[row + j] / sum);
-          total -= t * Math.log(Math.min(Math.max(s, EPS_LOW), EPS_HIGH));
-          if (s >= EPS_LOW && s <= EPS_HIGH) kept += t;
-        }
-        for (let j = 0; j < units; j++) {
-          const s = Math.fround(probs[row + j] / sum);
-          const target = s >= EPS_LOW && s <= EPS_HIGH ? labels[row + j] : 0;
-          dz[row + j] = ((probs[row + j] * kept) / sum - target) * inv;
-        }
+    } else if (plan.loss === 'binary_crossentropy') {
+      probs = new Float32Array(size);
+      const scale = 1 / size;
+      for (let i = 0; i < size; i++) {
+        const z = out[i];
+        const t = labels[i];
+        total += (Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)))) / units;
+        probs[i] = 1 / (1 + Math.exp(-z));
+        dz[i] = (probs[i] - t) * scale;
       }
     } else {
-      const scale = 2 / (batch * units);
-      for (let i = 0; i < batch * units; i++) {
+      probs = activation === 'softmax' ? new Float32Array(size) : out;
+      if (activation === 'softmax') softmaxRows(out, batch, units, probs);
+      const scale = 2 / size;
+      for (let i = 0; i < size; i++) {
         const d = probs[i] - labels[i];
         total += (d * d) / units;
         dz[i] = d * scale;
@@ -293,9 +311,9 @@ function activateInto(
   }
 }
 
-/** Row-wise softmax in float32: exp(z - max) / sum. */
-function softmaxRows(z: Float32Array, batch: number, units: number): Float32Array {
-  const p = new Float32Array(batch * units);
+/** Row-wise softmax of z into `p` (float32), exp(z - max) / sum; returns each row's logsumexp (in double). */
+function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Array): Float64Array {
+  const lse = new Float64Array(batch);
   for (let b = 0; b < batch; b++) {
     const row = b * units;
     let max = -Infinity;
@@ -307,8 +325,9 @@ function softmaxRows(z: Float32Array, batch: number, units: number): Float32Arra
       sum += e;
     }
     for (let j = 0; j < units; j++) p[row + j] /= sum;
+    lse[b] = max + Math.log(sum);
   }
-  return p;
+  return lse;
 }
 
 /** dL/dz from dL/da for the output layer under mse, in place in `d`. */

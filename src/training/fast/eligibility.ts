@@ -3,13 +3,14 @@
  *
  * Eligible: a Sequential chain of Flatten, Dense, Activation and Dropout (no noise_shape) on a flat input, every
  * hidden activation one of relu / sigmoid / tanh / linear, softmax only at the very end, all weights trainable,
- * no regularizers or constraints; with sparse or one-hot crossentropy (softmax output) or mean squared error.
+ * no regularizers or constraints; with sparse or one-hot crossentropy after a softmax output, binary crossentropy
+ * after a sigmoid output (both computed from the logits, as Keras does there), or mean squared error.
  * Everything else returns a reason, and the loop trains it with the stock engine.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
-export type LossKind = 'sparse_crossentropy' | 'categorical_crossentropy' | 'mse';
+export type LossKind = 'sparse_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy' | 'mse';
 export type AccuracyKind = 'sparse_categorical' | 'categorical' | 'binary';
 
 export interface DensePlan {
@@ -32,6 +33,7 @@ export interface StackPlan {
 const LOSSES: Record<string, LossKind> = {
   sparse_categorical_crossentropy: 'sparse_crossentropy',
   categorical_crossentropy: 'categorical_crossentropy',
+  binary_crossentropy: 'binary_crossentropy',
   mse: 'mse',
   mean_squared_error: 'mse',
 };
@@ -104,7 +106,12 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return 'softmax is only fused on the output layer';
 
   const out = layers[layers.length - 1];
-  if (lossKind !== 'mse' && out.activation !== 'softmax') return 'crossentropy is only fused after a softmax output';
+  // Keras computes these crossentropies from logits only after their own activation; other pairings clip
+  // probabilities instead, which the stock engine does.
+  if (lossKind === 'binary_crossentropy' && out.activation !== 'sigmoid') return 'binary crossentropy is only fused after a sigmoid output';
+  if ((lossKind === 'sparse_crossentropy' || lossKind === 'categorical_crossentropy') && out.activation !== 'softmax') {
+    return 'crossentropy is only fused after a softmax output';
+  }
   return { layers, loss: lossKind, accuracy: accuracy ? accuracyKind(lossKind, out.units) : undefined };
 }
 

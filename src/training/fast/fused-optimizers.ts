@@ -195,12 +195,27 @@ function wasmLoops(memory: WebAssembly.Memory): WebAssembly.Exports | undefined 
 
 type SimdUpdate = (w: number, g: number, out: number, s0: number, s1: number, s2: number, vectors: number, ...k: number[]) => void;
 
+/** Per weight: its state slots, at heap addresses when the SIMD loop can use them, else in JS arrays. */
+interface WeightState {
+  size: number;
+  pointers?: number[];
+  arrays?: Float32Array[];
+}
+
+/** Bytes of one slot of `size` floats, rounded up to whole 16-byte vectors so every slot starts aligned. */
+const slotBytes = (size: number) => Math.ceil(size / 4) * 16;
+
 /**
  * The optimizer for `spec`, or undefined when it is not one of the six or carries an argument these rules do not
- * implement (the stock engine then decides what to do with it). With `heap`, state lives in the wasm heap and
- * weights whose arrays all live there are updated by the SIMD loop.
+ * implement (the stock engine then decides what to do with it). With `heap`, weights whose arrays all live there
+ * are updated by the SIMD loop.
+ *
+ * `sizes` lists every weight's element count in parameter order: their state is allocated here, in one block, so
+ * that `update` never allocates. An allocation in the wasm heap may grow its memory, which detaches every view of
+ * it the caller holds (including the `w`, `g` and `out` it passed in), so nothing in a step may allocate there.
+ * A weight not listed gets its state lazily in JS arrays, which cannot move the heap (and forgoes SIMD).
  */
-export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap): FusedOptimizer | undefined {
+export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, sizes: readonly number[] = []): FusedOptimizer | undefined {
   const type = optimizerDef(String(spec.type))?.type;
   if (!type) return undefined;
   const hyper = resolveHyper(type, spec);
@@ -208,27 +223,29 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap):
   const rule = buildRule(type, hyper);
   const js = jsLoop(rule.program);
   const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
-  /** Per weight: its state slots, as heap addresses when the SIMD loop can use them, else JS arrays. */
-  const state = new Map<number, { pointers?: number[]; arrays?: Float32Array[]; size: number }>();
-  let iterations = 0;
+  const jsState = (size: number): WeightState => ({ size, arrays: rule.slots.map((v) => new Float32Array(size).fill(v)) });
 
-  const slotsOf = (index: number, size: number, onHeap: boolean) => {
-    let s = state.get(index);
-    if (!s) {
-      if (onHeap && simd && heap) {
-        const pointers = rule.slots.map((v) => {
-          const p = heap.malloc(size * 4);
-          new Float32Array(heap.memory.buffer, p, size).fill(v);
-          return p;
-        });
-        s = { pointers, size };
-      } else {
-        s = { arrays: rule.slots.map((v) => new Float32Array(size).fill(v)), size };
-      }
-      state.set(index, s);
+  const state: WeightState[] = [];
+  let block = 0;
+  const bytes = sizes.reduce((sum, size) => sum + slotBytes(size) * rule.slots.length, 0);
+  if (simd && heap && bytes > 0) block = heap.malloc(bytes);
+  if (simd && heap && (block || bytes === 0)) {
+    // Views only after the allocation: it may have grown (and so moved) the memory.
+    let next = block;
+    for (const size of sizes) {
+      const pointers = rule.slots.map((v) => {
+        const p = next;
+        next += slotBytes(size);
+        new Float32Array(heap!.memory.buffer, p, size).fill(v);
+        return p;
+      });
+      state.push({ size, pointers });
     }
-    return s;
-  };
+  } else {
+    // No SIMD, or the heap could not hold the state (malloc gave 0): the JS loop works on any arrays.
+    for (const size of sizes) state.push(jsState(size));
+  }
+  let iterations = 0;
 
   return {
     type,
@@ -241,10 +258,16 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap):
       iterations += 1;
     },
     update(index, w, g, out) {
+      const s = (state[index] ??= jsState(w.length));
+      if (w.length !== s.size || g.length !== s.size || out.length !== s.size) {
+        // A view taken before the wasm memory grew reads as empty; computing on it would corrupt the weights.
+        throw new Error(
+          `fused optimizer: weight ${index} has ${s.size} values but got arrays of ${w.length}, ${g.length} and ${out.length} (a stale view of wasm memory?)`,
+        );
+      }
+      const scalars = rule.scalars(iterations);
       const buffer = heap?.memory.buffer;
       const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
-      const s = slotsOf(index, w.length, onHeap);
-      const scalars = rule.scalars(iterations);
       if (s.pointers && onHeap && simd) {
         const vectors = w.length >> 2;
         const p = [...s.pointers, 0, 0, 0];
@@ -259,8 +282,9 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap):
       js([w, g, out, ...slots], scalars);
     },
     dispose() {
-      for (const s of state.values()) for (const p of s.pointers ?? []) heap?.free(p);
-      state.clear();
+      if (block) heap?.free(block);
+      block = 0;
+      state.length = 0;
     },
   };
 }

@@ -15,11 +15,12 @@ export const createFusedEngine: EngineFactory = (ctx) => {
   const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
   if (typeof plan === 'string') return undefined;
   const { tf } = ctx;
-  const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap);
-  if (!optimizer) return undefined;
+  if (!createFusedOptimizer(ctx.optimizer)) return undefined;
   // The stock engine's mask stream: the run seed, offset so masks do not replay the shuffle drawn from it.
   const random = ctx.seed === undefined ? Math.random : createRng((Math.trunc(ctx.seed) ^ 0x5bd1e995) >>> 0);
   const stack = new DenseStack(tf, plan, dropoutSampler(random));
+  // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
+  const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
   const engine: StepEngine = {
     name: 'fused',
