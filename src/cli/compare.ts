@@ -30,8 +30,10 @@ export const compare: Command = async (args, io) => {
   }
   const parsed = parseArgs(args, OPTIONS, USAGE);
   const inputs = await sessionInputs('compare', parsed, io, USAGE);
-  const { record, interrupted } = await runSession(inputs, io, { prefixLabels: true });
-  io.out('\n' + comparisonTable(record.runs));
+  const { record, interrupted } = await runSession(inputs, io, {
+    prefixLabels: true,
+    report: (done) => io.out('\n' + comparisonTable(done.runs)),
+  });
   if (interrupted) return EXIT.interrupted;
   if (!record.runs.some((r) => r.status === 'completed')) {
     const failed = record.runs.find((r) => r.error);

@@ -3,8 +3,8 @@
  * table, where data and the cache live, and writing the run record atomically.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { constants, existsSync } from 'node:fs';
+import { access, mkdir, rename, stat as statFile, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
@@ -13,9 +13,12 @@ import { thousands } from '../model/format';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { BackendName, DatasetInfo, Evaluation, RunRecord, RunResult } from '../protocol';
 import { formatEpochLine } from '../training/format';
+import { DataError } from '../data/errors';
+import { BackendError } from '../training/backend';
 import { defaultWorkerPath } from '../training/paths';
 import { RunPool } from '../training/pool';
-import { TrainingSession } from '../training/session-runner';
+import { preflight } from '../training/preflight';
+import { planRuns, TrainingSession, type SessionOptions } from '../training/session-runner';
 import { EXIT, UserError, type CliIO } from './io';
 import { diagnosticLine, firstModel, loadModelFile } from './load-model';
 
@@ -99,16 +102,63 @@ export async function writeFileAtomic(file: string, content: string): Promise<vo
   await rename(tmp, file);
 }
 
-export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: CliIO, render?: RenderReport): Promise<void> {
-  const json = parsed.values.get('--json');
-  if (json) {
-    await writeFileAtomic(resolve(io.cwd, json), JSON.stringify(record, null, 2) + '\n');
-    io.err(`Wrote ${json}\n`);
+/** The output files asked for, as given and resolved. */
+function outputFiles(parsed: ParsedArgs, io: CliIO): { flag: '--json' | '--html'; given: string; path: string }[] {
+  return (['--json', '--html'] as const).flatMap((flag) => {
+    const given = parsed.values.get(flag);
+    return given ? [{ flag, given, path: resolve(io.cwd, given) }] : [];
+  });
+}
+
+/**
+ * Makes sure every output file can be written before training starts (its folder exists or can be made, and is
+ * writable), so an hour of training is never lost to a typo in --json.
+ */
+export async function prepareOutputs(parsed: ParsedArgs, io: CliIO): Promise<void> {
+  for (const { flag, given, path } of outputFiles(parsed, io)) {
+    const refuse = (reason: string) =>
+      new UserError(`${flag} ${given} cannot be written (${reason}); choose a file in a writable folder.`, EXIT.invalid);
+    if ((await statFile(path).catch(() => undefined))?.isDirectory()) throw refuse(`${path} is a folder`);
+    const dir = dirname(path);
+    try {
+      await mkdir(dir, { recursive: true });
+      await access(dir, constants.W_OK);
+    } catch (e) {
+      throw refuse(describeFsError(e, dir));
+    }
   }
-  const html = parsed.values.get('--html');
-  if (html && render) {
-    await writeFileAtomic(resolve(io.cwd, html), render(record));
-    io.err(`Wrote ${html}\n`);
+}
+
+export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: CliIO, render?: RenderReport): Promise<void> {
+  for (const { flag, given, path } of outputFiles(parsed, io)) {
+    if (flag === '--html' && !render) continue;
+    try {
+      await writeFileAtomic(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
+    } catch (e) {
+      throw new UserError(`${flag} ${given} could not be written (${describeFsError(e, path)}); the results above are all there is of this session.`, EXIT.runtime);
+    }
+    io.err(`Wrote ${given}\n`);
+  }
+}
+
+/** A file-system error in a few words: "permission denied on /x", "no space left on the device". */
+function describeFsError(e: unknown, where: string): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  switch (code) {
+    case 'EACCES':
+    case 'EPERM':
+      return `permission denied on ${where}`;
+    case 'ENOTDIR':
+    case 'EEXIST':
+      return `a part of ${where} is a file, not a folder`;
+    case 'EROFS':
+      return `${where} is on a read-only file system`;
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EISDIR':
+      return `${where} is a folder`;
+    default:
+      return (e instanceof Error ? e.message : String(e)).split('\n')[0];
   }
 }
 
@@ -338,17 +388,24 @@ export interface SessionOutcome {
   interrupted: boolean;
 }
 
+export interface RunSessionOptions {
+  prefixLabels: boolean;
+  /** Prints the results (evaluation, table) once training ends, before the files are written. */
+  report?: (record: RunRecord) => void;
+}
+
 /**
  * Trains the session in worker processes, printing a line per finished epoch (prefixed with the run's label when
- * several runs share the screen), then writes --json / --html. Ctrl-C stops every run after its current batch.
+ * several runs share the screen), then the report, then writes --json / --html. Ctrl-C stops every run after its
+ * current batch.
  */
-export async function runSession(inputs: SessionInputs, io: CliIO, opts: { prefixLabels: boolean }): Promise<SessionOutcome> {
+export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSessionOptions): Promise<SessionOutcome> {
   const workerPath = defaultWorkerPath();
   if (!existsSync(workerPath)) {
     throw new UserError(`the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`, EXIT.runtime);
   }
   const render = await reportRenderer(inputs.parsed);
-  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env });
+  await prepareOutputs(inputs.parsed, io);
   const repeats = inputs.kind === 'compare' ? (inputs.repeats ?? compareRepeats(inputs.definition)) : 1;
   const said = new Set<string>();
   const say = (text: string) => {
@@ -357,9 +414,10 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: { prefi
     said.add(text);
     io.err(text + '\n');
   };
+  const progress = progressPrinter(say);
   const name = (run: RunResult) => (repeats > 1 ? `${run.label} · run ${run.repeat + 1}` : run.label);
   const prefix = (run: RunResult) => (opts.prefixLabels ? `[${name(run)}] ` : '');
-  const session = new TrainingSession(pool, {
+  const options: SessionOptions = {
     kind: inputs.kind,
     id: `${inputs.kind}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     definition: inputs.definition,
@@ -375,7 +433,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: { prefi
     onUpdate: (record, run, event) => {
       switch (event.type) {
         case 'progress':
-          if (event.fraction === undefined) say(event.message);
+          progress(event.message, event.fraction);
           break;
         case 'started':
           if (!said.has('started')) {
@@ -392,16 +450,46 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: { prefi
           break;
       }
     },
-  });
+  };
+  await checkBeforeTraining(planRuns(options), io, progress);
+  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env });
+  const session = new TrainingSession(pool, options);
   const onAbort = () => session.stop();
   if (io.signal.aborted) onAbort();
   else io.signal.addEventListener('abort', onAbort, { once: true });
   try {
     const record = await session.done;
+    opts.report?.(record);
     await writeOutputs(record, inputs.parsed, io, render);
     return { record, interrupted: io.signal.aborted };
   } finally {
     io.signal.removeEventListener('abort', onAbort);
     pool.dispose();
   }
+}
+
+/** What fails every run alike (backend, dataset) fails the command once, before any worker starts. */
+async function checkBeforeTraining(specs: ReturnType<typeof planRuns>, io: CliIO, progress: (message: string, fraction?: number) => void): Promise<void> {
+  try {
+    await preflight(specs, { onProgress: progress, signal: io.signal });
+  } catch (e) {
+    if (e instanceof DataError && e.code === 'aborted') throw new UserError('interrupted before training started.', EXIT.interrupted);
+    if (e instanceof DataError || e instanceof BackendError) throw new UserError(e.message, EXIT.runtime);
+    throw e;
+  }
+}
+
+/**
+ * Progress lines: plain messages once each; a download's progress (a fraction) as a line at every tenth, so a
+ * log or a terminal shows it moving without a line per chunk.
+ */
+export function progressPrinter(say: (text: string) => void): (message: string, fraction?: number) => void {
+  let lastTenth = -1;
+  return (message, fraction) => {
+    if (fraction === undefined) return say(message);
+    const tenth = Math.min(10, Math.floor(fraction * 10 + 1e-9));
+    if (tenth <= lastTenth) return;
+    lastTenth = tenth;
+    say(`${message} - ${tenth * 10}%`);
+  };
 }

@@ -42,10 +42,14 @@ export const train: Command = async (args, io) => {
     ...(batchSize ? { fit: { ...def.fit, batch_size: batchSize } } : {}),
   });
   const inputs = await sessionInputs('train', parsed, io, USAGE, override);
-  const { record, interrupted } = await runSession(inputs, io, { prefixLabels: false });
+  const { record, interrupted } = await runSession(inputs, io, {
+    prefixLabels: false,
+    report: ({ runs: [run] }) => {
+      if (run.evaluation) io.out('\n' + evaluationText(run.evaluation));
+      if (run.testEvaluation) io.out('\n' + evaluationText(run.testEvaluation));
+    },
+  });
   const run = record.runs[0];
-  if (run.evaluation) io.out('\n' + evaluationText(run.evaluation));
-  if (run.testEvaluation) io.out('\n' + evaluationText(run.testEvaluation));
   if (interrupted || run.status === 'cancelled') return EXIT.interrupted;
   if (run.status === 'failed') {
     io.err(`model-lab train: ${run.error ?? 'training failed.'}\n`);

@@ -8,8 +8,8 @@ import type { Split } from '../data/types';
 import type { Evaluation } from '../protocol';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
-import { computeLoss, countCorrect, type AccuracyKind, type LossName } from './losses';
-import { forward } from './stock-engine';
+import { forward } from './forward';
+import { countCorrect, outputLoss, type AccuracyKind, type LossName } from './losses';
 
 export interface EvaluateOptions {
   loss: LossName;
@@ -40,8 +40,10 @@ export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opt
       const end = Math.min(split.count, start + batchSize);
       const kept = tf.tidy(() => {
         const { x, y, size } = makeBatch(tf, split, order, start, end, opts.shape);
-        const p = forward(tf, model, x, false);
-        const out: tfjs.Tensor[] = [tf.mul(computeLoss(tf, opts.loss, y, p), size)];
+        // The same loss as training: from the logits of a softmax/sigmoid output, as Keras's evaluate computes it.
+        const prediction = forward(tf, model, x, false);
+        const p = prediction.output;
+        const out: tfjs.Tensor[] = [tf.mul(outputLoss(tf, opts.loss, y, prediction), size)];
         if (opts.accuracy) out.push(countCorrect(tf, opts.accuracy, y, p));
         if (opts.accuracy && opts.classNames) out.push(predictedClass(tf, opts.accuracy, p));
         return out;

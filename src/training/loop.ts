@@ -7,23 +7,18 @@
  * a progress message is due (about ten a second) or the epoch ends. That one read also finds the exact batch where
  * the loss stopped being finite.
  *
- * Crossentropies clip probabilities at 1e-7 (as Keras does), so a network blown up by too large a learning rate
- * rarely reaches NaN: its loss saturates near −ln(1e-7) ≈ 16.1 instead. An epoch mean above half of that means the
- * model gives the true class under 0.03% probability on average — it has collapsed — and counts as divergence too.
+ * Divergence is what a Keras user would call it: a loss (training or validation) or a weight that is NaN or
+ * infinite. Crossentropies on softmax/sigmoid outputs use logits, so their loss is not capped and an exploding run
+ * does reach infinity; the one other case, a network that exploded and then died, is `collapse.ts`'s.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../data/rng';
 import type { Split } from '../data/types';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { StepEngine, TF } from './engine';
+import { EXPLODED_TIMES, outputIsConstant } from './collapse';
 import { evaluateSplit } from './evaluate';
-import { EPSILON, type AccuracyKind, type LossName } from './losses';
-
-/** A crossentropy epoch mean above this is a collapsed model: the true class gets < 0.03% probability on average. */
-export const COLLAPSED_CROSSENTROPY = -Math.log(EPSILON) / 2;
-
-/** Batches an epoch's running mean needs before it can call a run collapsed mid-epoch (one bad batch is noise). */
-const MIN_BATCHES_FOR_COLLAPSE = 10;
+import type { AccuracyKind, LossName } from './losses';
 
 export interface FitOptions {
   tf: TF;
@@ -57,6 +52,8 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
   const batches = Math.ceil(o.train.count / o.batchSize);
   const every = o.progressEveryMs ?? 100;
   const chance = chanceLoss(o.loss, o.shape.numClasses);
+  /** The first batch whose loss exceeded EXPLODED_TIMES × chance, if any did. */
+  let explosion: { epoch: number; batch: number; loss: number } | undefined;
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const started = performance.now();
     if (o.shuffle) rng.shuffle(order);
@@ -81,21 +78,15 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
             error: `The loss became ${bad.value} at epoch ${epoch}, batch ${bad.batch}: training diverged. Try a smaller learning_rate.`,
           };
         }
+        if (!explosion && chance !== undefined && tally.peak.loss > EXPLODED_TIMES * chance) explosion = { epoch, ...tally.peak };
         const mean = tally.meanLoss();
-        if (chance !== undefined && mean > COLLAPSED_CROSSENTROPY && (last || batch + 1 >= MIN_BATCHES_FOR_COLLAPSE)) {
-          tally.dispose();
-          return {
-            status: 'failed',
-            epochsDone: epoch - 1,
-            error: `Training diverged at epoch ${epoch}, batch ${batch + 1}: the loss reached ${mean.toFixed(1)} (chance level is ${chance.toFixed(1)}). Try a smaller learning_rate.`,
-          };
-        }
         o.onBatch?.({ epoch, batch: batch + 1, batches, loss: mean, accuracy: tally.meanAccuracy(o.accuracy) });
         lastReport = performance.now();
         // Let the worker read a pending `stop` and flush the messages it sent.
         await new Promise((r) => setImmediate(r));
       }
-      if (o.shouldStop?.()) {
+      // A stop during the epoch's last step lets the epoch finish: its numbers are all there.
+      if (!last && o.shouldStop?.()) {
         tally.dispose();
         return { status: 'cancelled', epochsDone: epoch - 1 };
       }
@@ -107,6 +98,14 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
         status: 'failed',
         epochsDone: epoch - 1,
         error: `Training diverged at epoch ${epoch}: some weights became NaN or infinite. Try a smaller learning_rate.`,
+      };
+    }
+    if (explosion && outputIsConstant(tf, o.model, o.train, o.shape)) {
+      const where = explosion.epoch === epoch ? `batch ${explosion.batch}` : `epoch ${explosion.epoch}, batch ${explosion.batch}`;
+      return {
+        status: 'failed',
+        epochsDone: epoch - 1,
+        error: `Training diverged at epoch ${epoch}: the loss jumped to ${formatLoss(explosion.loss)} at ${where} (chance level is ${chance!.toFixed(1)}) and the network now gives the same output for every input. Try a smaller learning_rate.`,
       };
     }
     const logs: Record<string, number> = { loss: tally.meanLoss() };
@@ -137,6 +136,10 @@ export function chanceLoss(loss: LossName, numClasses: number): number | undefin
   return undefined;
 }
 
+function formatLoss(x: number): string {
+  return x.toLocaleString('en-US', { maximumFractionDigits: 1 });
+}
+
 /** Whether every weight of the model is finite, in one read from the device. */
 function weightsFinite(tf: TF, model: tfjs.LayersModel): boolean {
   const weights = model.getWeights();
@@ -156,6 +159,8 @@ class EpochTally {
   private correctSum = 0;
   private seen = 0;
   private batchesRead = 0;
+  /** The largest batch loss read so far and its 1-based batch number. */
+  peak = { loss: -Infinity, batch: 0 };
 
   constructor(
     private readonly tf: TF,
@@ -180,6 +185,7 @@ class EpochTally {
       if (!Number.isFinite(losses[i])) {
         return { value: Number.isNaN(losses[i]) ? 'NaN' : 'infinite', batch: this.batchesRead + i + 1 };
       }
+      if (losses[i] > this.peak.loss) this.peak = { loss: losses[i], batch: this.batchesRead + i + 1 };
       this.lossSum += losses[i] * sizes[i];
       if (corrects) this.correctSum += corrects[i];
       this.seen += sizes[i];

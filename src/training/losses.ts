@@ -1,6 +1,11 @@
 /**
  * Keras losses and the `accuracy` metric, as tfjs ops. Each loss returns the MEAN over the batch (Keras's default
- * `sum_over_batch_size` reduction); crossentropies clip probabilities to [1e-7, 1 - 1e-7] as Keras's backend does.
+ * `sum_over_batch_size` reduction).
+ *
+ * Crossentropies come in two forms, as in Keras 2.x's backend. A softmax or sigmoid output carries its logits
+ * (`_keras_logits`), and every crossentropy then works on those logits with no clipping (`crossentropyFromLogits`):
+ * a confidently wrong prediction keeps a large loss and a gradient that pulls it back. Any other output is taken as
+ * probabilities clipped to [1e-7, 1 - 1e-7] (`computeLoss`), where the gradient past the clip is zero.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './engine';
@@ -47,7 +52,7 @@ export function resolveAccuracy(loss: LossName, outputUnits: number): AccuracyKi
   return labelKind(loss) === 'sparse' ? 'sparse_categorical' : 'categorical';
 }
 
-/** Mean batch loss. `y` is int32 [n] (sparse), float32 [n, k] (one-hot) or float32 [n, units] (float targets). */
+/** Mean batch loss from the output as predicted (probabilities, clipped for crossentropies). `y` is int32 [n] (sparse), float32 [n, k] (one-hot) or float32 [n, units] (float targets). */
 export function computeLoss(tf: TF, loss: LossName, y: tfjs.Tensor, p: tfjs.Tensor): tfjs.Scalar {
   return tf.tidy(() => {
     switch (loss) {
@@ -75,6 +80,49 @@ export function computeLoss(tf: TF, loss: LossName, y: tfjs.Tensor, p: tfjs.Tens
       case 'mae':
         return tf.mean(tf.mean(tf.abs(tf.sub(tf.reshape(y, p.shape), p)), -1));
     }
+  }) as tfjs.Scalar;
+}
+
+/** A model's output for a batch: `output` as the model predicts it, `logits` when its last activation caches them. */
+export interface ModelOutput {
+  output: tfjs.Tensor;
+  /** Pre-activation of a softmax or sigmoid output layer (Keras's `_keras_logits`). */
+  logits?: tfjs.Tensor;
+}
+
+/** The Keras loss of a model output: crossentropies use the logits when there are any, everything else the output. */
+export function outputLoss(tf: TF, loss: LossName, y: tfjs.Tensor, out: ModelOutput): tfjs.Scalar {
+  return out.logits && isCrossentropy(loss) ? crossentropyFromLogits(tf, loss, y, out.logits) : computeLoss(tf, loss, y, out.output);
+}
+
+export type CrossentropyName = Extract<LossName, `${string}crossentropy`>;
+
+export function isCrossentropy(loss: LossName): loss is CrossentropyName {
+  return loss.endsWith('crossentropy');
+}
+
+/**
+ * Mean batch crossentropy from the pre-activation output `z`, as Keras computes it when the output layer is softmax
+ * or sigmoid: sparse/categorical = logsumexp(z) − z·y (tf.nn.softmax_cross_entropy_with_logits: labels are not
+ * rescaled), binary = max(z, 0) − z·y + log(1 + exp(−|z|)) averaged over the last axis. Keras picks the formula by
+ * the loss, not by the activation, so a sigmoid output with a categorical loss gets the softmax formula too.
+ */
+export function crossentropyFromLogits(tf: TF, loss: CrossentropyName, y: tfjs.Tensor, z: tfjs.Tensor): tfjs.Scalar {
+  return tf.tidy(() => {
+    if (loss === 'binary_crossentropy') {
+      const yy = tf.reshape(y, z.shape);
+      // TF's sigmoid_cross_entropy_with_logits selects with `where` (not relu/abs) so the gradient at z = 0 is
+      // sigmoid(0) − y; relu's and abs's zero subgradients would make it −y.
+      const positive = tf.greaterEqual(z, 0);
+      const reluZ = tf.where(positive, z, tf.zerosLike(z));
+      const negAbsZ = tf.where(positive, tf.neg(z), z);
+      const perUnit = tf.add(tf.sub(reluZ, tf.mul(z, yy)), tf.log1p(tf.exp(negAbsZ)));
+      return tf.mean(tf.mean(perUnit, -1));
+    }
+    const k = z.shape[z.shape.length - 1]!;
+    const target = loss === 'sparse_categorical_crossentropy' ? tf.oneHot(tf.cast(y, 'int32').flatten(), k) : y;
+    // logSoftmax subtracts the row maximum first, so large logits do not overflow exp.
+    return tf.neg(tf.mean(tf.sum(tf.mul(target, tf.logSoftmax(z, -1)), -1)));
   }) as tfjs.Scalar;
 }
 

@@ -5,14 +5,14 @@
  * down: its result says so and keeps everything the worker had sent.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { cpus } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { RunResult, RunSpec, WorkerEvent } from '../protocol';
 import { defaultWorkerPath } from './paths';
 import { applyEvent, epochsDone, newRunResult } from './session';
 import { isWorkerEvent } from './worker-messages';
 
 export interface RunPoolOptions {
-  /** Parallel workers; default: the number of CPU cores. */
+  /** Parallel workers; default: the cores this process may use (os.availableParallelism). */
   size?: number;
   /** Default: dist/worker.js next to the running bundle, or in the package root when running from src/. */
   workerPath?: string;
@@ -62,7 +62,7 @@ export class RunPool {
   private disposed = false;
 
   constructor(opts: RunPoolOptions = {}) {
-    this.size = Math.max(1, Math.floor(opts.size ?? cpus().length ?? 1));
+    this.size = Math.max(1, Math.floor(opts.size ?? availableParallelism()));
     this.workerPath = opts.workerPath ?? defaultWorkerPath();
     this.execArgv = opts.execArgv ?? [];
     this.env = opts.env ?? process.env;
@@ -143,8 +143,9 @@ export class RunPool {
     try {
       child = fork(this.workerPath, [], {
         execArgv: this.execArgv,
-        // Inside VS Code, process.execPath is Electron: this makes it behave as plain Node.
-        env: { ...this.env, ELECTRON_RUN_AS_NODE: '1' },
+        // Inside VS Code, process.execPath is Electron: this makes it behave as plain Node. TF_CPP_MIN_LOG_LEVEL=2
+        // keeps native TensorFlow (tfjs-node) to warnings and errors instead of its start-up info lines.
+        env: { TF_CPP_MIN_LOG_LEVEL: '2', ...this.env, ELECTRON_RUN_AS_NODE: '1' },
         // stderr is piped (and passed on) so that a crash can be explained by what the worker said before dying.
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       });
@@ -180,6 +181,9 @@ export class RunPool {
       if (!job.settled) {
         // Killed by dispose() (VS Code closing or reloading, the CLI exiting): a stop, not a crash.
         if (this.disposed && job.stopRequested) this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
+        // Ctrl-C reaches the whole process group: a worker killed by a signal after its stop was asked for, or ended
+        // by an interrupt (SIGINT, or the exit 130 of a second Ctrl-C), was stopped by the user, not crashed.
+        else if ((job.stopRequested && signal !== null) || signal === 'SIGINT' || code === 130) this.finishJob(job, 'cancelled');
         else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
       }
       this.active.delete(job);

@@ -13,7 +13,7 @@ import { buildModel } from './build-model';
 import { chooseEngine } from './choose-engine';
 import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
-import { canonicalLoss, labelKind, resolveAccuracy } from './losses';
+import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
 import { describeModel, ModelError } from './model-info';
 import { saveWeights } from './save-weights';
 
@@ -49,7 +49,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const loss = canonicalLoss(info.loss);
     if (!loss) throw new ModelError(`The loss '${info.loss}' is not one Model Lab can train with.`);
     emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
-    const selected = await selectBackend(spec.backend);
+    const selected = await selectBackend(spec.backend, (message) => emit({ type: 'progress', runId, message }));
     tf = selected.tf;
 
     const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
@@ -69,12 +69,15 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const { train, validation } = fraction > 0
       ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
       : { train: data.train, validation: undefined as Split | undefined };
+    // The split copied its examples: let the full training set go (47 MB for Fashion-MNIST, per worker).
+    data.train = train;
 
     const fitSpec = spec.definition.fit ?? {};
     const epochs = fitSpec.epochs ?? 1;
     const batchSize = fitSpec.batch_size ?? 32;
     model = buildModel(tf, spec.definition, { names: info.names, inputShape, seed: spec.seed });
     const units = info.outputUnits;
+    checkOutputUnits(units, loss, data, info.names[info.names.length - 1], spec.definition.layers.length - 1);
     // Accuracy and the confusion matrix need class predictions: a crossentropy loss on class labels.
     const classification = data.task === 'classification' && loss.endsWith('crossentropy');
     const accuracy = info.trackAccuracy ? resolveAccuracy(loss, units) : undefined;
@@ -169,6 +172,26 @@ function checkInputShape(inputShape: number[], data: LoadedDataset, where: strin
   if (want !== have) {
     throw new ModelError(
       `The model takes inputs of shape (${inputShape.join(', ')}) = ${want} values but ${where} '${data.name}' has examples of shape (${data.exampleShape.join(', ')}) = ${have} values; change the first layer's input_shape to [${data.exampleShape.join(', ')}].`,
+    );
+  }
+}
+
+/**
+ * The output layer must fit the labels: a crossentropy needs a unit per class (with fewer, the classes beyond the
+ * last unit get no loss — or tfjs fails on the label shape), and mse/mae/binary compare one target per example.
+ */
+export function checkOutputUnits(units: number, loss: LossName, data: Pick<LoadedDataset, 'name' | 'classNames'>, layerName: string, index: number): void {
+  const layer = `the output layer ${layerName} (layers[${index}])`;
+  const classes = data.classNames.length;
+  if ((loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') && classes > units) {
+    throw new ModelError(
+      `The dataset '${data.name}' has ${classes} classes but ${layer} has ${units} unit${units === 1 ? '' : 's'}; set its units to ${classes} so ${loss} has an output for every class.`,
+    );
+  }
+  if (labelKind(loss) === 'float' && units !== 1) {
+    const instead = classes > 1 ? `, or use sparse_categorical_crossentropy with ${classes} units for the ${classes} classes of '${data.name}'` : '';
+    throw new ModelError(
+      `The loss ${loss} compares one target per example with the output, but ${layer} has ${units} units; set its units to 1${instead}.`,
     );
   }
 }

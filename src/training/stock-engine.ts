@@ -1,6 +1,7 @@
 /**
- * The `stock` step engine: forward through the tf.layers model in training mode, gradients by tfjs autodiff
- * (`tf.variableGrads`), then the Keras update rule of `optimizers.ts` on plain arrays. Works for every layer.
+ * The `stock` step engine: forward through the tf.layers model in training mode (`forward.ts`: crossentropies on a
+ * softmax or sigmoid output use its logits, as Keras does), gradients by tfjs autodiff (`tf.variableGrads`), then the
+ * Keras update rule of `optimizers.ts` on plain arrays. Works for every layer.
  *
  * Trainable weights are mirrored in Float32Arrays: the optimizer updates the mirror and each weight gets a NEW tensor
  * (`assign`) — writing into a weight's memory in place is not seen by the wasm backend's packed matrix copies.
@@ -8,7 +9,8 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng, type Rng } from '../data/rng';
 import type { EngineContext, StepEngine, StepResult } from './engine';
-import { canonicalLoss, computeLoss, countCorrect, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
+import { forward } from './forward';
+import { canonicalLoss, countCorrect, outputLoss, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
 import { KerasOptimizer } from './optimizers';
 
 export interface StockOptions {
@@ -51,9 +53,9 @@ class StockEngine implements StepEngine {
     const vars = this.weights.map((w) => w.read() as tfjs.Variable);
     let correct: tfjs.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
-      const p = forward(tf, this.model, x, true, this.rng);
-      if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, p));
-      return computeLoss(tf, this.loss, y, p);
+      const out = forward(tf, this.model, x, true, this.rng);
+      if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, out.output));
+      return outputLoss(tf, this.loss, y, out);
     }, vars);
     const gradArrays = vars.map((v) => grads[v.name].dataSync() as Float32Array);
     this.optimizer.step(this.mirror, gradArrays);
@@ -73,37 +75,4 @@ class StockEngine implements StepEngine {
   dispose(): void {
     this.mirror.length = 0;
   }
-}
-
-/**
- * The model's forward pass. In training mode Dropout masks come from `rng` (Keras: keep with probability 1 - rate,
- * scale kept units by 1 / (1 - rate)); BatchNormalization uses batch statistics and updates its moving averages.
- */
-export function forward(
-  tf: EngineContext['tf'],
-  model: tfjs.LayersModel,
-  x: tfjs.Tensor,
-  training: boolean,
-  rng?: Rng,
-): tfjs.Tensor {
-  let h = x;
-  for (const layer of model.layers) {
-    if (training && rng && layer.getClassName() === 'Dropout') {
-      const rate = (layer.getConfig().rate as number) ?? 0;
-      if (rate > 0) {
-        h = tf.mul(h, dropoutMask(tf, h.shape, rate, rng));
-        continue;
-      }
-    }
-    h = layer.apply(h, { training }) as tfjs.Tensor;
-  }
-  return h;
-}
-
-function dropoutMask(tf: EngineContext['tf'], shape: number[], rate: number, rng: Rng): tfjs.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(size);
-  const kept = 1 / (1 - rate);
-  for (let i = 0; i < size; i++) mask[i] = rng() >= rate ? kept : 0;
-  return tf.tensor(mask, shape, 'float32');
 }

@@ -1,6 +1,9 @@
 /**
  * Entry of dist/worker.js: one training run per process, driven over the fork IPC channel by `RunPool`.
  * `start` runs the spec; `stop` ends it after the current batch. The process exits once its `finished` event is out.
+ *
+ * Ctrl-C in a terminal sends SIGINT to the whole process group, workers included: it means the same as `stop`, so
+ * the run ends after its current batch as `cancelled` with its finished epochs (the CLI stops the runs too).
  */
 import type { WorkerEvent } from '../protocol';
 import { runTraining } from './run';
@@ -17,11 +20,22 @@ function send(event: WorkerEvent): Promise<void> {
   });
 }
 
+function stop(): void {
+  control.stopped = true;
+  controller.abort();
+}
+
+let interrupts = 0;
+process.on('SIGINT', () => {
+  // A second Ctrl-C means "now": the run's record keeps what the pool had already received.
+  if (++interrupts > 1) process.exit(130);
+  stop();
+});
+
 process.on('message', (message) => {
   if (!isWorkerRequest(message)) return;
   if (message.type === 'stop') {
-    control.stopped = true;
-    controller.abort();
+    stop();
     return;
   }
   if (running) return;

@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
+import { progressPrinter } from '../../src/cli/run-output';
 import type { RunRecord } from '../../src/protocol';
 
 const root = join(__dirname, '..', '..');
@@ -21,11 +22,19 @@ interface Outcome {
   stderr: string;
 }
 
-function run(args: string[], opts: { env?: NodeJS.ProcessEnv; onStdout?: (text: string, child: ReturnType<typeof spawn>) => void } = {}): Promise<Outcome> {
+interface RunOptions {
+  env?: NodeJS.ProcessEnv;
+  onStdout?: (text: string, child: ReturnType<typeof spawn>) => void;
+  /** Start the CLI as the leader of its own process group, as a shell does for a foreground job. */
+  detached?: boolean;
+}
+
+function run(args: string[], opts: RunOptions = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], {
       cwd: work,
       env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '', ...opts.env },
+      detached: opts.detached,
     });
     let stdout = '';
     let stderr = '';
@@ -171,4 +180,92 @@ test('compare --repeats gives each run its own seed and shows mean ± std', asyn
   assert.deepEqual(record.runs.map((x) => x.repeat), [0, 1]);
   assert.notEqual(record.runs[0].seed, record.runs[1].seed);
   assert.notDeepEqual(record.runs[0].history.loss, record.runs[1].history.loss);
+});
+
+test('Ctrl-C in a terminal (SIGINT to the whole process group, workers included) cancels every run and exits 130', async () => {
+  // Three runs on two workers: two train, one waits in the queue. A terminal's Ctrl-C reaches every process of the
+  // foreground group, so the workers get SIGINT too; that must read as a stop, not as a crash.
+  const file = modelFile('group-sigint.model.json', { compare: { optimizers: ['sgd', 'adam', 'rmsprop'] }, fit: { epochs: 30, batch_size: 16 } });
+  const json = join(work, 'group-sigint.json');
+  let sent = false;
+  const r = await run(['compare', file, '--workers', '2', '--json', json], {
+    detached: true,
+    env: { MODEL_LAB_ENGINE: 'stock' },
+    onStdout: (text, child) => {
+      if (!sent && /Epoch 1\/30/.test(text)) {
+        sent = true;
+        process.kill(-child.pid!, 'SIGINT');
+      }
+    },
+  });
+  assert.equal(r.code, 130, r.stderr);
+  assert.doesNotMatch(r.stderr, /exited unexpectedly/);
+  const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
+  assert.deepEqual(record.runs.map((x) => x.status), ['cancelled', 'cancelled', 'cancelled'], JSON.stringify(record.runs.map((x) => x.error)));
+  assert.ok(record.runs.some((x) => (x.history.loss?.length ?? 0) >= 1), 'the finished epochs are kept');
+  assert.ok(record.runs.every((x) => x.error === undefined), JSON.stringify(record.runs.map((x) => x.error)));
+});
+
+test('an unwritable --json path fails at once with exit 2, before any training', async () => {
+  const file = modelFile('badjson.model.json');
+  const blocker = join(work, 'a-file');
+  writeFileSync(blocker, 'not a folder');
+  const started = Date.now();
+  const r = await run(['train', file, '--json', join(blocker, 'out.json')]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stdout, '', 'nothing trained');
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, r.stderr);
+  assert.match(lines[0], /^model-lab train: --json .*a-file\/out\.json cannot be written \(a part of .*a-file is a file, not a folder\); choose a file in a writable folder\.$/);
+  assert.ok(Date.now() - started < 20_000);
+});
+
+test('--json in a folder that does not exist yet creates it', async () => {
+  const file = modelFile('newdir.model.json', { fit: { epochs: 1, batch_size: 128 } });
+  const json = join(work, 'new', 'deeper', 'out.json');
+  const r = await run(['train', file, '--json', json]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal((JSON.parse(readFileSync(json, 'utf8')) as RunRecord).runs[0].status, 'completed');
+});
+
+test('compare with a backend that is not installed says so once and starts no worker', async () => {
+  const file = modelFile('nobackend.model.json', { compare: { optimizers: ['sgd', 'adam', 'rmsprop'] } });
+  const r = await run(['compare', file, '--backend', 'tensorflow', '--repeats', '2']);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.match(/tfjs-node/g)?.length, 2, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    "model-lab compare: The 'tensorflow' backend needs @tensorflow/tfjs-node, which is not installed: run 'npm install @tensorflow/tfjs-node' next to Model Lab, or use --backend wasm.",
+  );
+});
+
+test('compare with a missing dataset says so once, not once per run', async () => {
+  const file = modelFile('nocsv.model.json', {
+    dataset: { csv: 'missing.csv', label: 'y' },
+    layers: [{ type: 'Dense', units: 3, activation: 'softmax', input_shape: [4] }],
+    compare: { optimizers: ['sgd', 'adam', 'rmsprop', 'adagrad'] },
+  });
+  const r = await run(['compare', file]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr.match(/missing\.csv does not exist/g)?.length, 1, r.stderr);
+  assert.match(r.stderr, /^model-lab compare: .*missing\.csv does not exist; check dataset\.csv/m);
+  assert.doesNotMatch(r.stderr, /failed:/, 'no run started, so none failed');
+  noStack(r.stderr);
+});
+
+test('download progress prints a line at each tenth, not per chunk', () => {
+  const lines: string[] = [];
+  const print = progressPrinter((t) => lines.push(t));
+  print('Reading the cache');
+  for (const f of [0, 0.02, 0.05, 0.1, 0.15, 0.31, 0.32, 0.99, 1]) print('Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB)', f);
+  assert.deepEqual(lines, [
+    'Reading the cache',
+    'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 0%',
+    'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 10%',
+    'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 30%',
+    'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 90%',
+    'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 100%',
+  ]);
 });

@@ -116,8 +116,8 @@ test('a SIGKILLed worker fails its run with what it had sent, while another run 
 });
 
 test('a diverging run fails with a clear message and keeps its earlier epochs', async () => {
-  // Regression on the class ids with one linear unit: SGD at 0.01 overshoots a little more each step and overflows
-  // in epoch 4 (a crossentropy loss stays finite because Keras clips the probabilities).
+  // Regression on the class ids with one linear unit: SGD at 0.01 overshoots a little more each step until the
+  // loss overflows to infinity, which is what marks divergence.
   const pool = new RunPool({ size: 1, workerPath });
   const result = await pool.run(
     spec(mlp({
@@ -144,4 +144,45 @@ test('queued runs wait for a free slot and a stopped queued run never starts', a
   assert.equal(a.status, 'completed', a.error);
   assert.equal(b.status, 'cancelled');
   assert.deepEqual(b.history, {});
+});
+
+test('SIGINT to a worker (a terminal Ctrl-C reaches it directly) ends its run after the current batch, as a stop', async () => {
+  const pool = new RunPool({ size: 1, workerPath, env: { ...process.env, MODEL_LAB_ENGINE: 'stock' } });
+  const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 16 } })), (e) => {
+    // Only the worker hears it: the pool has not been asked to stop.
+    if (e.type === 'epoch' && e.epoch === 1 && handle.pid) process.kill(handle.pid, 'SIGINT');
+  });
+  const result = await handle.result;
+  pool.dispose();
+  assert.equal(result.status, 'cancelled', result.error);
+  assert.equal(result.error, undefined);
+  assert.equal(result.history.loss.length, 1, 'epoch 1 is kept, epoch 2 was cut short');
+});
+
+test('a worker killed by a signal after its stop was asked for is cancelled, not crashed', async () => {
+  const pool = new RunPool({ size: 1, workerPath, env: { ...process.env, MODEL_LAB_ENGINE: 'stock' } });
+  const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 16 } })), (e) => {
+    if (e.type === 'epoch' && e.epoch === 1 && handle.pid) {
+      handle.stop();
+      process.kill(handle.pid, 'SIGKILL');
+    }
+  });
+  const result = await handle.result;
+  pool.dispose();
+  assert.equal(result.status, 'cancelled', result.error);
+  assert.equal(result.history.loss.length, 1);
+});
+
+test('a second SIGINT ends the worker at once, and the run still counts as cancelled with its epochs', async () => {
+  const pool = new RunPool({ size: 1, workerPath, env: { ...process.env, MODEL_LAB_ENGINE: 'stock' } });
+  const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 16 } })), (e) => {
+    if (e.type === 'epoch' && e.epoch === 1 && handle.pid) {
+      process.kill(handle.pid, 'SIGINT');
+      process.kill(handle.pid, 'SIGINT');
+    }
+  });
+  const result = await handle.result;
+  pool.dispose();
+  assert.equal(result.status, 'cancelled', result.error);
+  assert.equal(result.history.loss.length, 1);
 });

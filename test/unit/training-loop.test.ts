@@ -1,6 +1,6 @@
 /**
  * The training loop on small synthetic data, in-process: seeded determinism, no tensor leak across epochs, Keras
- * epoch means, divergence and stopping.
+ * epoch means, divergence (NaN/infinite, or exploded and dead) and stopping.
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
@@ -10,7 +10,9 @@ import { selectBackend } from '../../src/training/backend';
 import type { BatchShape } from '../../src/training/batches';
 import { buildModel } from '../../src/training/build-model';
 import type { StepEngine, TF } from '../../src/training/engine';
-import { chanceLoss, COLLAPSED_CROSSENTROPY, fit, type FitOptions } from '../../src/training/loop';
+import { loadDataset, splitValidation } from '../../src/data/index';
+import { EXPLODED_TIMES } from '../../src/training/collapse';
+import { chanceLoss, fit, type FitOptions } from '../../src/training/loop';
 import { createStockEngine } from '../../src/training/stock-engine';
 
 let tf: TF;
@@ -137,6 +139,22 @@ test('a stop request ends the run after the current batch with finished epochs k
   assert.equal(history.length, 1);
 });
 
+test('a stop requested during the last batch of an epoch keeps that epoch', async () => {
+  // 96 examples in batches of 10: the stop arrives with batch 10 of 10 of epoch 2.
+  let stop = false;
+  const epochs: number[] = [];
+  const { outcome } = await train(4, {
+    epochs: 5,
+    progressEveryMs: 0,
+    onBatch: (p) => (stop ||= p.epoch === 2 && p.batch === p.batches),
+    shouldStop: () => stop,
+    onEpoch: (e) => epochs.push(e.epoch),
+  });
+  assert.equal(outcome.status, 'cancelled');
+  assert.equal(outcome.epochsDone, 2);
+  assert.deepEqual(epochs, [1, 2]);
+});
+
 test('the stock engine trains every layer type: conv, pooling, batch norm (training mode) and dropout', async () => {
   // 8x8 "images": class 0 bright in the top half, class 1 in the bottom half.
   const count = 64;
@@ -184,94 +202,107 @@ test('the stock engine trains every layer type: conv, pooling, batch norm (train
   model.dispose();
 });
 
-// ---- Collapse: a crossentropy that saturates at the 1e-7 clip instead of becoming NaN --------------------------
+// ---- Divergence without NaN: exploded, then dead -------------------------------------------------------------
 
 /**
- * One softmax layer over the blobs, trained with learning_rate 0 so the weights stay wherever a test puts them.
- * `wrong()` makes every prediction certain and wrong: class 0 is bright on the left, so left pixels vote for class 1
- * with weight 1000 (logit gap > 1000 · (0.7·4 − 0.31·4) ≈ 1500), p(true class) underflows to 0, the clip makes it
- * 1e-7, and each example's loss is −ln(1e-7) ≈ 16.118 — a batch mean of exactly that, whatever the batch.
+ * Dense(4, relu) → Dense(2, softmax) over the blobs with learning_rate 0, so the weights stay wherever a test puts
+ * them. The stock engine keeps its own copy of the weights, so new weights take effect through a fresh engine.
  */
-function collapsible(seed: number) {
-  const def: ModelDefinition = { layers: [{ type: 'Dense', units: 2, activation: 'softmax', input_shape: [8] }] };
-  const model = buildModel(tf, def, { names: ['out'], inputShape: [8], seed });
+function settable(seed: number) {
+  const def: ModelDefinition = {
+    layers: [
+      { type: 'Dense', units: 4, activation: 'relu', input_shape: [8] },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ],
+  };
+  const model = buildModel(tf, def, { names: ['hidden', 'out'], inputShape: [8], seed });
   const start = () => createStockEngine({ tf, model, optimizer: { type: 'SGD', learning_rate: 0 }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed });
-  // The stock engine keeps its own copy of the weights, so new weights take effect through a fresh engine.
   let stock = start();
   const engine: StepEngine = { name: 'stock', step: (x, y) => stock.step(x, y), sync: () => stock.sync(), dispose: () => stock.dispose() };
-  const setKernel = (value: (k: number, unit: number) => number) => {
-    const kernel = tf.tensor2d(Array.from({ length: 8 }, (_, k) => [value(k, 0), value(k, 1)]), [8, 2]);
-    const bias = tf.zeros([2]);
-    model.layers[0].setWeights([kernel, bias]);
-    tf.dispose([kernel, bias]);
+  /** hidden[k][u] for pixel k and unit u, bias 0; the output layer passes unit 0 to class 0 and unit 1 to class 1. */
+  const set = (hidden: (k: number, u: number) => number, gain = 1) => {
+    const w1 = tf.tensor2d(Array.from({ length: 8 }, (_, k) => [0, 1, 2, 3].map((u) => hidden(k, u))), [8, 4]);
+    const w2 = tf.tensor2d([[gain, 0], [0, gain], [0, 0], [0, 0]], [4, 2]);
+    const [b1, b2] = [tf.zeros([4]), tf.zeros([2])];
+    model.layers[0].setWeights([w1, b1]);
+    model.layers[1].setWeights([w2, b2]);
+    tf.dispose([w1, w2, b1, b2]);
     stock.dispose();
     stock = start();
   };
-  const wrong = () => setKernel((k, unit) => ((k < 4) === (unit === 1) ? 1000 : 0));
+  // Class 0 is bright on the left (pixels 0-3): unit 1 reads the left, unit 0 the right, so both vote wrong.
+  const wrong = () => set((k, u) => (u === 1 ? (k < 4 ? 100 : 0) : u === 0 ? (k >= 4 ? 100 : 0) : 0));
+  const dead = () => set(() => -1000);
   const base = { tf, model, engine, loss: 'sparse_categorical_crossentropy' as const, accuracy: 'sparse_categorical' as const, shape, shuffle: true, seed, progressEveryMs: 0 };
   const done = () => {
     stock.dispose();
     model.dispose();
   };
-  return { base, wrong, setKernel, done };
+  return { base, set, wrong, dead, done };
 }
 
-test('chance level and the collapse threshold, from the Keras formulas', () => {
+test('chance level and the explosion threshold, from the Keras formulas', () => {
   assert.ok(Math.abs(chanceLoss('sparse_categorical_crossentropy', 10)! - 2.302585) < 1e-6);
   assert.ok(Math.abs(chanceLoss('categorical_crossentropy', 3)! - 1.098612) < 1e-6);
   assert.ok(Math.abs(chanceLoss('binary_crossentropy', 1)! - 0.693147) < 1e-6);
   assert.equal(chanceLoss('mse', 1), undefined);
-  // Half of −ln(1e-7) = 16.118096 / 2: the true class gets e^−8.06 ≈ 0.03% on average.
-  assert.ok(Math.abs(COLLAPSED_CROSSENTROPY - 8.059048) < 1e-6);
+  assert.equal(EXPLODED_TIMES, 10);
 });
 
-test('a crossentropy stuck at the clip fails the run at the tenth batch of the epoch, keeping the epochs before', async () => {
-  const m = collapsible(21);
+test('a loss that exploded and a network that then outputs the same for every input fail the run at that epoch', async () => {
+  const m = settable(21);
   const history: Record<string, number>[] = [];
+  let step = 0;
   const outcome = await fit({
     ...m.base, train: blobs(200), epochs: 3, batchSize: 10,
-    // Epoch 1 runs on the random initial weights; the collapse starts with epoch 2.
     onEpoch: (e) => {
       history.push(e.logs);
       if (e.epoch === 1) m.wrong();
     },
+    // Epoch 2: three confidently wrong batches (loss in the hundreds), then every hidden unit is dead.
+    onBatch: (p) => {
+      if (p.epoch === 2 && ++step === 3) m.dead();
+    },
   });
   m.done();
   assert.equal(outcome.status, 'failed');
-  assert.equal((outcome as { error: string }).error, 'Training diverged at epoch 2, batch 10: the loss reached 16.1 (chance level is 0.7). Try a smaller learning_rate.');
+  assert.match(
+    (outcome as { error: string }).error,
+    /^Training diverged at epoch 2: the loss jumped to [\d,.]+ at batch [123] \(chance level is 0\.7\) and the network now gives the same output for every input\. Try a smaller learning_rate\.$/,
+  );
   assert.equal(outcome.epochsDone, 1);
   assert.equal(history.length, 1);
-  assert.ok(history[0].loss < COLLAPSED_CROSSENTROPY, `epoch 1 loss ${history[0].loss}`);
 });
 
-test('an epoch shorter than ten batches is judged by its mean at the end', async () => {
-  const m = collapsible(22);
+test('a confidently wrong network that still tells inputs apart is not stopped (its loss is large, not NaN)', async () => {
+  const m = settable(22);
   m.wrong();
-  const outcome = await fit({ ...m.base, train: blobs(30), epochs: 2, batchSize: 10 });
-  m.done();
-  assert.equal(outcome.status, 'failed');
-  assert.match((outcome as { error: string }).error, /^Training diverged at epoch 1, batch 3: the loss reached 16\.1 /);
-  assert.equal(outcome.epochsDone, 0);
-});
-
-test('a model that is confidently right is not mistaken for a collapsed one', async () => {
-  const m = collapsible(23);
-  // The mirror image of wrong(): certain and right, loss −ln(1 − 1e-7) ≈ 1e-7.
-  m.setKernel((k, unit) => ((k < 4) === (unit === 0) ? 1000 : 0));
   const history: Record<string, number>[] = [];
-  const outcome = await fit({ ...m.base, train: blobs(200), validation: blobs(20), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
+  const outcome = await fit({ ...m.base, train: blobs(40), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
   m.done();
   assert.equal(outcome.status, 'completed');
-  assert.ok(history[1].loss < 1e-5 && history[1].val_accuracy === 1, JSON.stringify(history[1]));
+  // Unclipped: about the logit gap (100 · 4 · (0.7 − 0.3) ≈ 160), far above −ln(1e-7) = 16.1 where clipping caps it.
+  assert.ok(history[1].loss > 100 && history[1].accuracy === 0, JSON.stringify(history[1]));
+});
+
+test('a dead network whose loss never exploded is not called diverged', async () => {
+  // Every hidden unit off from the start: the output is softmax(0, 0), loss ln 2 on every batch, far below 10 × ln 2.
+  const m = settable(23);
+  m.dead();
+  const history: Record<string, number>[] = [];
+  const outcome = await fit({ ...m.base, train: blobs(40), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
+  m.done();
+  assert.equal(outcome.status, 'completed');
+  assert.ok(Math.abs(history[1].loss - Math.log(2)) < 1e-6, `${history[1].loss}`);
 });
 
 test('weights that became NaN in the last step of an epoch fail the run at that epoch', async () => {
-  const m = collapsible(24);
+  const m = settable(24);
   const outcome = await fit({
     ...m.base, train: blobs(40), epochs: 3, batchSize: 10,
     // Poison the weights after the last step of epoch 2 has run: no loss of that epoch can show it.
     onBatch: (p) => {
-      if (p.epoch === 2 && p.batch === p.batches) m.setKernel(() => NaN);
+      if (p.epoch === 2 && p.batch === p.batches) m.set(() => NaN);
     },
   });
   m.done();
@@ -280,4 +311,32 @@ test('weights that became NaN in the last step of an epoch fail the run at that 
     epochsDone: 1,
     error: 'Training diverged at epoch 2: some weights became NaN or infinite. Try a smaller learning_rate.',
   });
+});
+
+test('unscaled pixels (0-300) with Adam overshoot early but learn, and are not stopped', async () => {
+  // The reviewer's case: huge inputs make the first losses enormous (the epoch mean is far above 10 × ln 10, where
+  // a rule on the loss alone would stop the run), yet the network learns; Keras and PyTorch train it too.
+  const data = await loadDataset({ spec: { name: 'fashion-mnist-sample' }, baseDir: __dirname, cacheDir: __dirname });
+  const { train: train2400, validation } = splitValidation(data.train, 784, 0.2, 42);
+  const def: ModelDefinition = {
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 32, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  };
+  const model = buildModel(tf, def, { names: ['f', 'd', 'o'], inputShape: [28, 28], seed: 1 });
+  const engine = createStockEngine({ tf, model, optimizer: { type: 'Adam' }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed: 1 });
+  const history: Record<string, number>[] = [];
+  const outcome = await fit({
+    tf, model, engine, loss: 'sparse_categorical_crossentropy', accuracy: 'sparse_categorical',
+    shape: { inputShape: [28, 28], exampleSize: 784, scale: 300 / 255, labels: 'sparse', numClasses: 10 },
+    train: train2400, validation, epochs: 1, batchSize: 32, shuffle: true, seed: 1,
+    onEpoch: (e) => history.push(e.logs),
+  });
+  engine.dispose();
+  model.dispose();
+  assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
+  assert.ok(history[0].loss > EXPLODED_TIMES * Math.log(10), `epoch loss ${history[0].loss}`);
+  assert.ok(history[0].val_accuracy > 0.25, `val_accuracy ${history[0].val_accuracy} above chance (0.1)`);
 });

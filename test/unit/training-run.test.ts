@@ -73,3 +73,55 @@ test('validation_split 0 on a CSV (no test set) skips the evaluation and says so
     said.join('\n'),
   );
 });
+
+// ---- The output layer against the labels -------------------------------------------------------------------------
+
+function threeClassCsv(): string {
+  const rows = Array.from({ length: 30 }, (_, i) => `${i % 3},${(i * 7) % 5},${['cat', 'dog', 'bird'][i % 3]}`);
+  writeFileSync(join(dir, 'three.csv'), ['a,b,animal', ...rows].join('\n') + '\n');
+  return 'three.csv';
+}
+
+const failure = (events: WorkerEvent[]) => {
+  const finished = of(events, 'finished');
+  assert.equal(finished.length, 1);
+  assert.equal(finished[0].status, 'failed');
+  assert.equal(of(events, 'started').length, 0, 'nothing trains');
+  return finished[0].error ?? '';
+};
+
+for (const loss of ['sparse_categorical_crossentropy', 'categorical_crossentropy']) {
+  test(`${loss}: 3 classes on a 2-unit output is refused before training, naming the layer and the fix`, async () => {
+    const events = await train({
+      dataset: { csv: threeClassCsv(), label: 'animal' },
+      layers: [
+        { type: 'Dense', units: 4, activation: 'relu', input_shape: [2] },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+      compile: { optimizer: 'adam', loss },
+    });
+    assert.equal(
+      failure(events),
+      `The dataset 'three.csv' has 3 classes but the output layer dense_1 (layers[1]) has 2 units; set its units to 3 so ${loss} has an output for every class.`,
+    );
+  });
+}
+
+test('mse on a 10-unit softmax with class ids is refused: one target per example needs one unit', async () => {
+  const definition = mlp(0.2);
+  const events = await train({ ...definition, compile: { optimizer: 'adam', loss: 'mse' } });
+  assert.equal(
+    failure(events),
+    "The loss mse compares one target per example with the output, but the output layer dense_1 (layers[2]) has 10 units; set its units to 1, or use sparse_categorical_crossentropy with 10 units for the 10 classes of 'fashion-mnist-sample'.",
+  );
+});
+
+test('more units than classes still trains (Keras allows unused outputs)', async () => {
+  const events = await train({
+    dataset: { csv: threeClassCsv(), label: 'animal' },
+    layers: [{ type: 'Dense', units: 5, activation: 'softmax', input_shape: [2] }],
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
+    fit: { epochs: 1, batch_size: 8 },
+  });
+  assert.equal(of(events, 'finished')[0].status, 'completed', of(events, 'finished')[0].error);
+});

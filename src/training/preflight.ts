@@ -1,0 +1,71 @@
+/**
+ * Checks that hold for every run of a session, made once in the parent before any worker starts: whether the
+ * backend can run here, and (for a session of several runs) whether the dataset can be found, downloaded and read.
+ * Without it a comparison of 13 runs prints the same "tfjs-node is not installed" or "Fashion-MNIST not found" 13
+ * times, and 13 workers would each try the same download.
+ */
+import { FASHION_MNIST, FASHION_MNIST_SAMPLE, loadDataset, normalizeDatasetSpec } from '../data/index';
+import { locateFashionMnist } from '../data/fashion-mnist';
+import type { DatasetObject } from '../model/types';
+import type { RunSpec } from '../protocol';
+import { BackendError, backendProblem } from './backend';
+import { describeModel } from './model-info';
+
+export interface PreflightOptions {
+  /** Data-loading steps and download progress (`fraction` in 0…1 while downloading). */
+  onProgress?: (message: string, fraction?: number) => void;
+  signal?: AbortSignal;
+}
+
+/**
+ * Throws BackendError when the requested backend cannot run, DataError when a dataset the runs share cannot be
+ * had; resolves when the runs may start. Fashion-MNIST missing from disk is downloaded into the cache here, once,
+ * so the workers find it there. A single run is left to find its own data (reading it twice would only cost time).
+ */
+export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): Promise<void> {
+  for (const backend of new Set(specs.map((s) => s.backend))) {
+    const problem = backendProblem(backend);
+    if (problem) throw new BackendError(problem);
+  }
+  if (specs.length < 2) return;
+  const checked = new Set<string>();
+  for (const spec of specs) {
+    const dataset = normalizeDatasetSpec(spec.definition.dataset);
+    const key = JSON.stringify([datasetKey(dataset), spec.baseDir, spec.dataDir, spec.cacheDir]);
+    if (checked.has(key)) continue;
+    checked.add(key);
+    await checkDataset(spec, dataset, opts);
+  }
+}
+
+/** What decides where a dataset comes from and how it reads (not validation_split or seed, which only split it). */
+function datasetKey(d: DatasetObject): unknown[] {
+  return [d.name, d.path, d.csv, d.label];
+}
+
+async function checkDataset(spec: RunSpec, dataset: DatasetObject, opts: PreflightOptions): Promise<void> {
+  if (dataset.csv === undefined && dataset.name === FASHION_MNIST_SAMPLE) return;
+  const request = {
+    spec: dataset,
+    baseDir: spec.baseDir,
+    dataDir: spec.dataDir,
+    cacheDir: spec.cacheDir,
+    loss: lossOf(spec),
+    onProgress: opts.onProgress,
+    signal: opts.signal,
+  };
+  if (dataset.csv === undefined && (dataset.name ?? FASHION_MNIST) === FASHION_MNIST) {
+    if ((await locateFashionMnist(request)).found) return;
+  }
+  // Reading it once here finds a bad file, cell or download before any worker does.
+  await loadDataset(request);
+}
+
+function lossOf(spec: RunSpec): string | undefined {
+  try {
+    return describeModel(spec.definition).loss;
+  } catch {
+    // A definition with errors fails in its worker with the error's own message.
+    return spec.definition.compile?.loss;
+  }
+}
