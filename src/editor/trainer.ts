@@ -9,7 +9,8 @@ import * as vscode from 'vscode';
 import type { ModelSummary } from '../model/types';
 import { formatEpochLine } from '../training/format';
 import { RunPool } from '../training/pool';
-import { TrainingSession } from '../training/session-runner';
+import { preflight } from '../training/preflight';
+import { TrainingSession, planRuns, type SessionOptions } from '../training/session-runner';
 import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
 import { newRecordId, type RunStore } from '../panel/run-store';
 import { storeFor } from './stores';
@@ -73,7 +74,7 @@ export class Trainer implements vscode.Disposable {
       ? path.dirname(document.uri.fsPath)
       : folder?.uri.fsPath ?? os.homedir();
 
-    const session = new TrainingSession(this.getPool(settings.maxParallelRuns), {
+    const options: SessionOptions = {
       kind,
       id,
       definition: analysis.definition,
@@ -85,7 +86,20 @@ export class Trainer implements vscode.Disposable {
       cacheDir: path.join(this.ctx.globalStorageUri.fsPath, 'datasets'),
       saveWeightsDir: settings.saveWeights ? path.join(store.folder, `${id}-weights`) : undefined,
       onUpdate: (record, run, event) => this.onEvent(record, run, event, store),
-    });
+    };
+    // Once for the whole session, before any worker starts: a missing backend or dataset is one message, not one
+    // per run, and a needed download happens once (with progress) instead of in every worker.
+    try {
+      await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: 'Model Lab: checking backend and data' },
+        (progress) => preflight(planRuns(options), { onProgress: (message) => progress.report({ message }) }),
+      );
+    } catch (e) {
+      this.ctx.log.error((e as Error).message);
+      void vscode.window.showErrorMessage(`Model Lab: ${(e as Error).message}`);
+      return undefined;
+    }
+    const session = new TrainingSession(this.getPool(settings.maxParallelRuns), options);
     this.sessions.add(session);
     this.refreshStatus();
 
@@ -155,7 +169,7 @@ export class Trainer implements vscode.Disposable {
   }
 
   private getPool(maxParallelRuns: number): RunPool {
-    const size = maxParallelRuns || os.cpus().length || 1;
+    const size = maxParallelRuns || os.availableParallelism();
     if (this.pool && this.poolSize === size) return this.pool;
     // A new size applies to new sessions; the old pool finishes what it runs and is disposed when idle.
     if (this.pool) this.retired.push(this.pool);

@@ -150,6 +150,12 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
   // Unknown or malformed host messages are ignored with a warning.
   await send(page, { type: 'selfDestruct' });
   await send(page, { type: 'update', record: { id: 'x' } });
+  // Message events are dispatched asynchronously: wait for both to be handled before counting.
+  await page.waitForFunction(
+    () => (window as unknown as { __warnings: string[] }).__warnings.filter((w) => w.includes('ignored an unknown or malformed message')).length >= 2,
+    undefined,
+    { timeout: 10_000 },
+  );
   const warnings = await page.evaluate(() => (window as unknown as { __warnings: string[] }).__warnings);
   assert.equal(warnings.filter((w) => w.includes('ignored an unknown or malformed message')).length, 2);
   assert.equal(await status.getAttribute('data-status'), 'running');

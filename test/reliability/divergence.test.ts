@@ -63,8 +63,9 @@ test('SGD(learning_rate=10) on a one-weight regression stops at the batch where 
 });
 
 test('SGD(learning_rate=10) on the Fashion-MNIST sample is reported as diverged, not as a completed run', async () => {
-  // With softmax + crossentropy the blown-up network saturates: tfjs clips probabilities at 1e-7, so the loss sits
-  // near −ln(1e-7)·0.9 ≈ 14.5 instead of becoming NaN, and accuracy is chance (10%). That is divergence too.
+  // This network does not reach NaN: the loss explodes to thousands within a few batches, every relu unit dies,
+  // and the model then gives the same output for every input (loss near chance, accuracy 10%) and cannot recover.
+  // Exploded-then-dead is divergence too (src/training/collapse.ts).
   const definition = sampleDefinition({
     compile: { optimizer: { type: 'SGD', learning_rate: 10 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs: 2, batch_size: 32 },
