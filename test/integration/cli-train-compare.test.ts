@@ -2,6 +2,7 @@
  * `model-lab train` and `compare` end to end through the bundled CLI (`node dist/cli.js`) on the bundled sample.
  * Needs the bundle: `node esbuild.config.mjs` first (MODEL_LAB_DIST points elsewhere when set).
  */
+import { sampleMlp } from '../helpers/models';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -48,18 +49,7 @@ function run(args: string[], opts: RunOptions = {}): Promise<Outcome> {
 }
 
 function modelFile(name: string, over: Record<string, unknown> = {}): string {
-  const def = {
-    name: 'cli-mlp',
-    dataset: 'fashion-mnist-sample',
-    layers: [
-      { type: 'Flatten', input_shape: [28, 28] },
-      { type: 'Dense', units: 32, activation: 'relu' },
-      { type: 'Dense', units: 10, activation: 'softmax' },
-    ],
-    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 2, batch_size: 32 },
-    ...over,
-  };
+  const def = sampleMlp({ name: 'cli-mlp', ...over });
   const file = join(work, name);
   writeFileSync(file, JSON.stringify(def, null, 2));
   return file;

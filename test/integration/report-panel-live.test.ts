@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildWebviewBundle, launchChromium } from '../helpers/browser';
+import type { Browser, Page } from 'playwright-core';
 import type { HostToWebview, RunRecord, RunResult } from '../../src/protocol';
 import { makeNonce, panelHtml } from '../../src/panel/html';
 import { parseWebviewMessage } from '../../src/protocol-validate';
@@ -20,26 +20,13 @@ const page_ = path.join(artifacts, 'panel-live.html');
 let browser: Browser;
 
 before(async () => {
-  await esbuild.build({
-    entryPoints: [path.join(root, 'webview/main.ts')],
-    outfile: path.join(artifacts, 'panel-dist', 'webview.js'),
-    bundle: true,
-    minify: true,
-    legalComments: 'none',
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    logLevel: 'warning',
-  });
+  await buildWebviewBundle(path.join(artifacts, 'panel-dist', 'webview.js'));
   mkdirSync(artifacts, { recursive: true });
   writeFileSync(
     page_,
     panelHtml({ scriptUri: './panel-dist/webview.js', cspSource: 'file:', nonce: makeNonce(), title: 'Results' }),
   );
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import * as esbuild from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildWebviewBundle, launchChromium } from '../helpers/browser';
+import type { Browser, Page } from 'playwright-core';
 import type { Evaluation, RunRecord, RunResult } from '../../src/protocol';
 import { renderReport } from '../../src/panel/report';
 
@@ -147,22 +147,9 @@ before(async () => {
   // The UI bundle as esbuild.config.mjs builds it (browser, iife, minified as shipped), built on its own into
   // test-artifacts/: this test neither depends on every other bundle compiling right now nor overwrites dist/
   // while another test may be using it.
-  await esbuild.build({
-    entryPoints: [path.join(root, 'webview/main.ts')],
-    outfile: bundlePath,
-    bundle: true,
-    minify: true,
-    legalComments: 'none',
-    platform: 'browser',
-    target: 'es2022',
-    format: 'iife',
-    logLevel: 'warning',
-  });
+  await buildWebviewBundle(bundlePath);
   mkdirSync(artifacts, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -2,6 +2,7 @@
  * Real worker processes through RunPool on the bundled Fashion-MNIST sample (2,400 train / 600 validation images).
  * Needs the bundle: `node esbuild.config.mjs` first (MODEL_LAB_DIST points elsewhere when set).
  */
+import { sampleMlp } from '../helpers/models';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,18 +18,7 @@ const workerPath = join(dist, 'worker.js');
 const scratch = mkdtempSync(join(tmpdir(), 'ml-worker-'));
 after(() => rmSync(scratch, { recursive: true, force: true }));
 
-const mlp = (over: Partial<ModelDefinition> = {}): ModelDefinition => ({
-  name: 'sample-mlp',
-  dataset: 'fashion-mnist-sample',
-  layers: [
-    { type: 'Flatten', input_shape: [28, 28] },
-    { type: 'Dense', units: 32, activation: 'relu' },
-    { type: 'Dense', units: 10, activation: 'softmax' },
-  ],
-  compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-  fit: { epochs: 2, batch_size: 32 },
-  ...over,
-});
+const mlp = sampleMlp;
 
 let n = 0;
 const spec = (definition: ModelDefinition, extra: Partial<RunSpec> = {}): RunSpec => ({
