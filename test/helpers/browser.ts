@@ -3,8 +3,8 @@ import * as esbuild from 'esbuild';
 import * as path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 
+/** Playwright runs it headless by itself; these keep Debian's Chromium off the (closed) network and quiet. */
 export const CHROMIUM_ARGS = [
-  '--headless',
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -14,7 +14,7 @@ export const CHROMIUM_ARGS = [
 ];
 
 export function launchChromium(): Promise<Browser> {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
 }
 
 /**

@@ -2,20 +2,9 @@
  * A VS Code window in Chromium, driven the way a user drives it: command palette, explorer, mouse hover, Problems
  * panel, notifications, and the results panel's webview (whose document lives in nested iframes).
  */
-import { type Browser, type Frame, type Locator, type Page, chromium } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-];
-
-export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({ executablePath: process.env.E2E_CHROMIUM ?? '/usr/bin/chromium', args: CHROMIUM_ARGS });
-}
+export { launchChromium as launchBrowser } from '../../helpers/browser';
 
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
