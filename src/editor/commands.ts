@@ -30,7 +30,7 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
       if (target) await trainer.start('compare', target);
     }],
     ['modelLab.stop', () => {
-      if (!trainer.activeSessions) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
+      if (!trainer.busy) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
       trainer.stopAll();
     }],
     ['modelLab.showResults', () => showResults(ctx, trainer)],
@@ -109,13 +109,13 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
 }
 
-/** A stored record for display: runs a dead session left as running are shown (and saved) as interrupted. */
+/**
+ * A stored record for display: runs that no session of this window trains are shown as interrupted. Only shown so —
+ * never written here: another window may still be training that record, and only its own trainer writes it.
+ */
 export async function readForDisplay(store: RunStore, id: string, trainer: Trainer): Promise<RunRecord> {
   const record = await store.read(id);
-  if (trainer.isLive(id) || !record.runs.some((r) => r.status === 'running' || r.status === 'queued')) return record;
-  markInterrupted(record);
-  await store.write(record).catch(() => undefined); // shown either way; saved when the folder allows
-  return record;
+  return trainer.isLive(id) ? record : markInterrupted(record);
 }
 
 async function loadHistory(ctx: ExtensionContextLike, panel: ResultsPanel): Promise<void> {

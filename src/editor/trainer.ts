@@ -21,6 +21,8 @@ import type { ModelTarget } from './targets';
 
 export class Trainer implements vscode.Disposable {
   private pool: RunPool | undefined;
+  private readonly preflights = new Set<AbortController>();
+  private disposed = false;
   private poolSize = 0;
   private readonly sessions = new Set<TrainingSession>();
   private readonly status: vscode.StatusBarItem;
@@ -29,10 +31,6 @@ export class Trainer implements vscode.Disposable {
     this.status = vscode.window.createStatusBarItem('modelLab.training', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'Model Lab training';
     this.status.command = 'modelLab.showResults';
-  }
-
-  get activeSessions(): number {
-    return this.sessions.size;
   }
 
   /** Trains (`train`) or compares (`compare`) the model; resolves when the session is over. */
@@ -89,16 +87,36 @@ export class Trainer implements vscode.Disposable {
     };
     // Once for the whole session, before any worker starts: a missing backend or dataset is one message, not one
     // per run, and a needed download happens once (with progress) instead of in every worker.
+    const preparing = new AbortController();
+    this.preflights.add(preparing);
     try {
       await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Model Lab: checking backend and data' },
-        (progress) => preflight(planRuns(options), { onProgress: (message) => progress.report({ message }) }),
+        { location: vscode.ProgressLocation.Notification, title: `Model Lab: preparing ${summary.name}`, cancellable: true },
+        (progress, token) => {
+          token.onCancellationRequested(() => preparing.abort());
+          let reported = 0;
+          return preflight(planRuns(options), {
+            signal: preparing.signal,
+            onProgress: (message, fraction) => {
+              const percent = fraction === undefined ? undefined : Math.round(fraction * 100);
+              progress.report({ message, increment: percent === undefined ? undefined : Math.max(0, percent - reported) });
+              if (percent !== undefined) reported = Math.max(reported, percent);
+            },
+          });
+        },
       );
     } catch (e) {
+      if (preparing.signal.aborted) {
+        this.ctx.log.info(`Stopped while preparing ${summary.name}; nothing was trained.`);
+        return undefined;
+      }
       this.ctx.log.error((e as Error).message);
       void vscode.window.showErrorMessage(`Model Lab: ${(e as Error).message}`);
       return undefined;
+    } finally {
+      this.preflights.delete(preparing);
     }
+    if (this.disposed || preparing.signal.aborted) return undefined;
     const session = new TrainingSession(this.getPool(settings.maxParallelRuns), options);
     this.sessions.add(session);
     this.refreshStatus();
@@ -129,9 +147,6 @@ export class Trainer implements vscode.Disposable {
     );
 
     const record = await session.done;
-    this.sessions.delete(session);
-    this.retirePools();
-    this.refreshStatus();
     // The panel the session started with may have been closed and reopened since: always ask for the current one.
     this.ctx.panel()?.update(record);
     try {
@@ -142,13 +157,23 @@ export class Trainer implements vscode.Disposable {
       // persist() already told the user; the results stay in the panel.
     } finally {
       this.writes.delete(record.id);
+      // Live until its final save: until then the file on disk may still say "running" (isLive guards readers).
+      this.sessions.delete(session);
+      this.retirePools();
+      this.refreshStatus();
     }
     this.announce(record);
     return record;
   }
 
+  /** Stops every session, and every session still checking its backend and data (a download, say). */
   stopAll(): void {
+    for (const preparing of this.preflights) preparing.abort();
     for (const session of this.sessions) session.stop();
+  }
+
+  get busy(): boolean {
+    return this.sessions.size > 0 || this.preflights.size > 0;
   }
 
   /** Stops one run, wherever it is. */
@@ -278,6 +303,7 @@ export class Trainer implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.disposed = true;
     this.stopAll();
     this.pool?.dispose();
     this.retired.forEach((pool) => pool.dispose());

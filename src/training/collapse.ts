@@ -15,7 +15,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Split } from '../data/types';
-import { identityOrder, makeBatch, type BatchShape } from './batches';
+import { makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
 import { forward } from './forward';
 
@@ -26,17 +26,21 @@ export const EXPLODED_TIMES = 10;
 const PROBE_SIZE = 256;
 
 /**
- * Whether `model` (inference mode) gives one and the same output for the first examples of `split`, while their
+ * Whether `model` (inference mode) gives one and the same output for examples spread over `split`, while their
  * inputs differ. Identical inputs (a constant CSV column set) prove nothing, so they answer false.
+ *
+ * The logits are compared, not the probabilities: a confident healthy model saturates float32 probabilities (a
+ * sigmoid is exactly 1 above z ≈ 17), which on a file sorted by label would look constant. The probe is spread over
+ * the whole split, not its first rows, for the same reason.
  */
 export function outputIsConstant(tf: TF, model: tfjs.LayersModel, split: Split, shape: BatchShape): boolean {
   const count = Math.min(PROBE_SIZE, split.count);
   if (count < 2) return false;
-  const order = identityOrder(count);
+  const order = Uint32Array.from({ length: count }, (_, i) => Math.floor((i * split.count) / count));
   const [inputSpread, outputSpread] = tf.tidy(() => {
     const { x } = makeBatch(tf, split, order, 0, count, shape);
-    const output = forward(tf, model, x, false).output;
-    return [spread(tf, x), spread(tf, output)].map((t) => t.dataSync()[0]);
+    const out = forward(tf, model, x, false);
+    return [spread(tf, x), spread(tf, out.logits ?? out.output)].map((t) => t.dataSync()[0]);
   });
   return inputSpread > 0 && outputSpread === 0;
 }

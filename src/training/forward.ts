@@ -12,12 +12,19 @@ import type { ModelOutput } from './losses';
 
 export type LogitsActivation = 'softmax' | 'sigmoid';
 
+const heads = new WeakMap<tfjs.LayersModel, LogitsActivation | null>();
+
 /** The activation whose logits Keras caches, when the model's last layer ends with one Model Lab can split off. */
 export function logitsActivation(model: tfjs.LayersModel): LogitsActivation | undefined {
-  const last = model.layers[model.layers.length - 1];
-  if (!last || !splittable(last)) return undefined;
-  const activation = last.getConfig().activation;
-  return activation === 'softmax' || activation === 'sigmoid' ? activation : undefined;
+  // Asked every step: a layer's config is serialised on each getConfig(), so remember the answer per model.
+  let head = heads.get(model);
+  if (head === undefined) {
+    const last = model.layers[model.layers.length - 1];
+    const activation = last && splittable(last) ? last.getConfig().activation : undefined;
+    head = activation === 'softmax' || activation === 'sigmoid' ? activation : null;
+    heads.set(model, head);
+  }
+  return head ?? undefined;
 }
 
 function splittable(layer: tfjs.layers.Layer): boolean {

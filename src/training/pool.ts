@@ -181,9 +181,12 @@ export class RunPool {
       if (!job.settled) {
         // Killed by dispose() (VS Code closing or reloading, the CLI exiting): a stop, not a crash.
         if (this.disposed && job.stopRequested) this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
-        // Ctrl-C reaches the whole process group: a worker killed by a signal after its stop was asked for, or ended
-        // by an interrupt (SIGINT, or the exit 130 of a second Ctrl-C), was stopped by the user, not crashed.
-        else if ((job.stopRequested && signal !== null) || signal === 'SIGINT' || code === 130) this.finishJob(job, 'cancelled');
+        // Ctrl-C reaches the whole process group: a worker ended by an interrupt (SIGINT, the exit 130 of a second
+        // Ctrl-C, or SIGTERM after its stop was asked for) was stopped by the user. Any other death — SIGKILL from the
+        // kernel's OOM killer included — is a crash even after a stop request.
+        else if (!job.stderr.outOfMemory && (signal === 'SIGINT' || code === 130 || (job.stopRequested && signal === 'SIGTERM'))) {
+          this.finishJob(job, 'cancelled');
+        }
         else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
       }
       this.active.delete(job);

@@ -188,6 +188,12 @@ export function checkOutputUnits(units: number, loss: LossName, data: Pick<Loade
       `The dataset '${data.name}' has ${classes} classes but ${layer} has ${units} unit${units === 1 ? '' : 's'}; set its units to ${classes} so ${loss} has an output for every class.`,
     );
   }
+  // Binary crossentropy takes targets 0 and 1; class ids 0…k-1 would drive its (unbounded, from logits) loss to −∞.
+  if (loss === 'binary_crossentropy' && classes > 2) {
+    throw new ModelError(
+      `The dataset '${data.name}' has ${classes} classes but binary_crossentropy needs 2; use sparse_categorical_crossentropy with ${classes} softmax units in ${layer}.`,
+    );
+  }
   if (labelKind(loss) === 'float' && units !== 1) {
     const instead = classes > 1 ? `, or use sparse_categorical_crossentropy with ${classes} units for the ${classes} classes of '${data.name}'` : '';
     throw new ModelError(

@@ -125,3 +125,16 @@ test('more units than classes still trains (Keras allows unused outputs)', async
   });
   assert.equal(of(events, 'finished')[0].status, 'completed', of(events, 'finished')[0].error);
 });
+
+test('output units are checked against the labels before any training', async () => {
+  const { checkOutputUnits } = await import('../../src/training/run');
+  const tenClasses = { name: 'fashion-mnist-sample', classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) };
+  // Binary crossentropy on class ids 0…9 would run its loss to minus infinity.
+  assert.throws(
+    () => checkOutputUnits(1, 'binary_crossentropy', tenClasses, 'dense_1', 2),
+    /has 10 classes but binary_crossentropy needs 2; use sparse_categorical_crossentropy with 10 softmax units/,
+  );
+  assert.doesNotThrow(() => checkOutputUnits(1, 'binary_crossentropy', { name: 'yes-no', classNames: ['no', 'yes'] }, 'dense_1', 2));
+  assert.throws(() => checkOutputUnits(2, 'sparse_categorical_crossentropy', tenClasses, 'dense_1', 2), /has 10 classes but the output layer dense_1 \(layers\[2\]\) has 2 units/);
+  assert.doesNotThrow(() => checkOutputUnits(10, 'sparse_categorical_crossentropy', tenClasses, 'dense_1', 2));
+});

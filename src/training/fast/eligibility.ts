@@ -52,6 +52,12 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
 
   const layers: DensePlan[] = [];
   let pendingDropout = 0;
+  // The stock engine takes logits only from the model's very last layer (forward.ts); a trailing identity layer
+  // (Dropout, a linear Activation) after the output would make the two engines compute different losses.
+  const final = model.layers[model.layers.length - 1];
+  if (final && (final.getClassName() === 'Dropout' || (final.getClassName() === 'Activation' && final.getConfig().activation === 'linear'))) {
+    return `layer ${final.name} follows the output layer`;
+  }
   for (const layer of model.layers) {
     const kind = layer.getClassName();
     const config = layer.getConfig();
