@@ -75,6 +75,10 @@ const reasons: [string, () => tf.LayersModel, string, RegExp][] = [
   ['a regularizer', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], kernelRegularizer: tf.regularizers.l2() })), 'sparse_categorical_crossentropy', /kernelRegularizer/],
   ['a noise_shape', () => seq(L.dropout({ rate: 0.5, noiseShape: [1, 3], inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /noise_shape/],
   ['Dropout after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0.5 })), 'sparse_categorical_crossentropy', /follows the output/],
+  // The stock engine takes logits from the last layer only: an identity layer after the output would make the
+  // engines compute different losses, so such models stay on stock.
+  ['a zero-rate Dropout after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0 })), 'sparse_categorical_crossentropy', /follows the output/],
+  ['a linear Activation after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.activation({ activation: 'linear' })), 'sparse_categorical_crossentropy', /follows the output/],
   ['binary crossentropy after a linear output', () => seq(L.dense({ units: 1, inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
   ['binary crossentropy after softmax', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
   ['sparse crossentropy after sigmoid', () => seq(L.dense({ units: 3, activation: 'sigmoid', inputShape: [3] })), 'sparse_categorical_crossentropy', /after a softmax/],
