@@ -53,3 +53,15 @@ test('New Model Definition creates a model file from a template that summarises 
     await wb.waitForProblems('an empty Problems panel', (s) => NO_PROBLEMS.test(s));
   });
 });
+
+test('in a Keras Python file, hover and CodeLens work on the Sequential model (the packaged Python reader loads)', async (t) => {
+  await suite.withWorkspace(t, 'models', { trust: true }, async (wb) => {
+    await wb.openFile('tutorial.py');
+    // keras.layers.Dense(100) after Flatten(input_shape=[28, 28]): 784*100 + 100 = 78,500 parameters.
+    // Python highlighting keeps `keras.layers.Dense` in one span: hover the layer's `100` argument instead.
+    await wb.hover(wb.token('100', 0), ['dense (Dense)', '(None, 100)', '78,500']);
+    const lens = wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Train with Model Lab' });
+    await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+    assert.equal(await wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Compare optimizers' }).count(), 1);
+  });
+});
