@@ -130,14 +130,19 @@ export async function prepareOutputs(parsed: ParsedArgs, io: CliIO): Promise<voi
 }
 
 export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: CliIO, render?: RenderReport): Promise<void> {
+  // Every file is attempted: a failed --json must not also cost the --html report (or the other way round).
+  const failed: string[] = [];
   for (const { flag, given, path } of outputFiles(parsed, io)) {
     if (flag === '--html' && !render) continue;
     try {
       await writeFileAtomic(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
+      io.err(`Wrote ${given}\n`);
     } catch (e) {
-      throw new UserError(`${flag} ${given} could not be written (${describeFsError(e, path)}); the results above are all there is of this session.`, EXIT.runtime);
+      failed.push(`${flag} ${given} could not be written (${describeFsError(e, path)})`);
     }
-    io.err(`Wrote ${given}\n`);
+  }
+  if (failed.length) {
+    throw new UserError(`${failed.join('; ')}; the results printed above are kept there.`, EXIT.runtime);
   }
 }
 
