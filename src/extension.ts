@@ -14,7 +14,7 @@ import { registerInlayHints } from './editor/inlay-hints';
 import { Trainer } from './editor/trainer';
 import { readSettings } from './editor/config';
 import { RESULTS_VIEW_TYPE, ResultsPanel, type ResultsPanelHost } from './panel/results-panel';
-import { markInterrupted, parseRecord, type RunStore } from './panel/run-store';
+import { isUnfinished, markInterrupted, parseRecord, type RunStore } from './panel/run-store';
 import type { RunRecord } from './protocol';
 import { findRecord } from './editor/stores';
 
@@ -64,7 +64,7 @@ export function activate(context: vscode.ExtensionContext): void {
         const { record, store } = restored;
         // After a reload no session of the old window is alive: its running runs were interrupted. Say so on disk
         // too, so the record never claims a run that nothing trains.
-        const stale = !trainer.isLive(record.id) && record.runs.some((r) => r.status === 'running' || r.status === 'queued');
+        const stale = !trainer.isLive(record.id) && record.runs.some(isUnfinished);
         if (stale) markInterrupted(record);
         revived.showRecord(record, store ? (await store.list()).items : undefined, store);
         if (store && stale) await store.write(record).catch(() => undefined);

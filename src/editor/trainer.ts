@@ -12,7 +12,7 @@ import { RunPool } from '../training/pool';
 import { preflight } from '../training/preflight';
 import { TrainingSession, planRuns, type SessionOptions } from '../training/session-runner';
 import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
-import { newRecordId, type RunStore } from '../panel/run-store';
+import { isUnfinished, newRecordId, type RunStore } from '../panel/run-store';
 import { storeFor } from './stores';
 import { overallFraction, progressMessage } from './progress';
 import { readSettings } from './config';
@@ -296,7 +296,7 @@ export class Trainer implements vscode.Disposable {
       this.status.hide();
       return;
     }
-    const runs = [...this.sessions].reduce((n, s) => n + s.record.runs.filter((r) => r.status === 'running' || r.status === 'queued').length, 0);
+    const runs = [...this.sessions].reduce((n, s) => n + s.record.runs.filter(isUnfinished).length, 0);
     this.status.text = `$(sync~spin) Model Lab: ${runs} run${runs === 1 ? '' : 's'}`;
     this.status.tooltip = 'Model Lab is training — click to show results';
     this.status.show();

@@ -70,7 +70,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly host: ResultsPanelHost,
+    host: ResultsPanelHost,
   ) {
     const webview = panel.webview;
     webview.html = panelHtml({

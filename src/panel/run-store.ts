@@ -129,13 +129,18 @@ export class RunStore {
   }
 }
 
+/** A run that has not ended yet: only a live session may hold such a run. */
+export function isUnfinished(run: { status: string }): boolean {
+  return run.status === 'running' || run.status === 'queued';
+}
+
 /**
  * A record read back while no session trains it: runs it saved as running or queued died with the process that
  * trained them (a window reload, a crash). Marks them cancelled, keeping their finished epochs. Returns the record.
  */
 export function markInterrupted(record: RunRecord): RunRecord {
   for (const run of record.runs) {
-    if (run.status === 'running' || run.status === 'queued') {
+    if (isUnfinished(run)) {
       run.status = 'cancelled';
       run.error = 'Interrupted before it finished (VS Code closed or reloaded); finished epochs are kept.';
       delete run.progress;

@@ -84,7 +84,7 @@ export class TrainingSession {
 
   constructor(
     readonly pool: RunPool,
-    private readonly options: SessionOptions,
+    options: SessionOptions,
   ) {
     const specs = planRuns(options);
     this.record = {

@@ -49,7 +49,6 @@ export class LineChart {
   private readonly empty: HTMLElement;
   private chart: Chart<'line', (number | null)[], number> | undefined;
   private data: ChartData | undefined;
-  private palette: Palette | undefined;
 
   constructor(
     private readonly name: string,
@@ -76,7 +75,6 @@ export class LineChart {
 
   update(data: ChartData, palette: Palette): void {
     this.data = data;
-    this.palette = palette;
     this.title.textContent = data.title;
     this.element.setAttribute('data-points', String(data.points));
     this.empty.hidden = data.points > 0;
