@@ -21,7 +21,7 @@ const common = {
 const nodeTargets = [
   { entry: 'src/extension.ts', out: 'dist/extension.js' },
   { entry: 'src/cli.ts', out: 'dist/cli.js', banner: '#!/usr/bin/env node' },
-  { entry: 'src/training/worker.ts', out: 'dist/worker.js' },
+  { entry: 'src/training/worker/main.ts', out: 'dist/worker.js' },
 ];
 /** Browser bundles: the results panel UI (also used by the standalone HTML report). */
 const browserTargets = [{ entry: 'webview/main.ts', out: 'dist/webview.js' }];

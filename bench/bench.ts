@@ -23,9 +23,9 @@ import { gather, loadDataset, splitValidation } from '../src/data/index';
 import type { ModelDefinition } from '../src/model/types';
 import type { RunRecord } from '../src/protocol';
 import { selectBackend } from '../src/training/backend';
-import { buildModel } from '../src/training/build-model';
-import { chooseEngine } from '../src/training/choose-engine';
-import { fit } from '../src/training/loop';
+import { buildModel } from '../src/training/worker/build-model';
+import { chooseEngine } from '../src/training/worker/choose-engine';
+import { fit } from '../src/training/worker/loop';
 import { describeModel } from '../src/training/model-info';
 
 const ROOT = join(__dirname, '..');

@@ -26,7 +26,7 @@ async function load(name: string): Promise<Command | undefined> {
     case 'compare':
       return (await import('./cli/compare')).compare;
     case 'export':
-      return (await import('./cli/export')).exportCommand;
+      return (await import('./cli/export-command')).exportCommand;
     default:
       return undefined;
   }

@@ -1,5 +1,5 @@
 /** `model-lab check <file>`: every problem as `file:line:col: severity: message`; exit 2 when any is an error. */
-import { thousands } from '../model/format';
+import { thousands } from '../model/number-format';
 import { EXIT, UserError, type Command } from './io';
 import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile } from './load-model';
 

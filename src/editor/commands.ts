@@ -9,7 +9,7 @@ import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { markInterrupted, type RunStore } from '../panel/run-store';
 import { storeFor } from './stores';
-import { recordToCsv, recordToJson } from '../panel/export';
+import { recordToCsv, recordToJson } from '../panel/comparison-export';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
 import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
@@ -208,7 +208,7 @@ async function exportKeras(source: vscode.Uri, definition: import('../model/type
     void vscode.window.showErrorMessage('Model Lab: fix the errors in this model before exporting it (see Problems).');
     return;
   }
-  const { toKerasScript } = await import('../model/python/export');
+  const { toKerasScript } = await import('../model/python/keras-script');
   const base = path.basename(source.fsPath).replace(/\.model\.json$|\.py$/, '');
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.file(path.join(path.dirname(source.fsPath), `${base.replace(/[^A-Za-z0-9_]/g, '_')}_keras.py`)),

@@ -3,7 +3,7 @@
  * counts, the Keras summary, loss/output mismatches, and the same for every comparison variant.
  */
 import type { EffectiveOptimizer } from '../protocol';
-import { formatShape } from './format';
+import { formatShape } from './number-format';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
 import { effectiveOptimizer } from './optimizers';

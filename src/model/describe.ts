@@ -4,7 +4,7 @@
  */
 import type { Analysis } from './analyze';
 import { ACTIVATIONS } from './activations';
-import { formatShape, thousands } from './format';
+import { formatShape, thousands } from './number-format';
 import { formatSummary } from './summary-format';
 import { COMMON_ARGS, layerDef } from './layers/registry';
 import { LOSSES, normalizeLoss } from './losses';

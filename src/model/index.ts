@@ -18,6 +18,6 @@ export type { LayerDef, ArgDef, ParamCount, ShapeResult, JsonSchema } from './la
 export { ACTIVATIONS, ACTIVATION_NAMES, tfjsActivation, type ActivationInfo } from './activations';
 export { LOSSES, LOSS_NAMES, normalizeLoss, defaultLoss, lossMismatch } from './losses';
 export { DATASET_NAMES, DEFAULT_VALIDATION_SPLIT, normalizeDataset, datasetExampleShape } from './datasets';
-export { formatShape, thousands } from './format';
+export { formatShape, thousands } from './number-format';
 export { unreadableText, MAX_MODEL_BYTES } from './read-limits';
 export { LineIndex } from './text-lines';

@@ -1,5 +1,5 @@
 /** `model.summary()` as Keras 2.x prints it for a Sequential model (line_length 65, columns at 29 and 55). */
-import { formatShape, thousands } from './format';
+import { formatShape, thousands } from './number-format';
 import type { LayerInfo } from './infer';
 import type { ModelSummary } from './types';
 

@@ -3,7 +3,7 @@
  * each at the offending value: "layers[1].units must be a positive integer, got -3".
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import { quoteList, showValue, thousands } from './format';
+import { quoteList, showValue, thousands } from './number-format';
 import { LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';

@@ -9,9 +9,9 @@
  * global, so loading both copies makes each re-register the other's kernels (hundreds of warnings per worker).
  */
 import type { BackendName } from '../protocol';
-import type { TF } from './engine';
-import { addWasmConv2DBackpropFilter } from './wasm-conv-grad';
-import { useExplicitTransposeMatMul } from './wasm-matmul';
+import type { TF } from './worker/engine';
+import { addWasmConv2DBackpropFilter } from './worker/wasm-conv-grad';
+import { useExplicitTransposeMatMul } from './worker/wasm-matmul';
 import { wasmDir } from './paths';
 
 export interface SelectedBackend {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { RunPool } from '../../src/training/pool';
+import { RunPool } from '../../src/training/host/pool';
 
 const root = join(__dirname, '..', '..');
 const dist = process.env.MODEL_LAB_DIST ?? join(root, 'dist');

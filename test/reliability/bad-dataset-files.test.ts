@@ -7,7 +7,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
-import { RunPool } from '../../src/training/pool';
+import { RunPool } from '../../src/training/host/pool';
 import { brokenCopy, IDX_FAULTS, writeValidFashion } from '../fixtures/reliability/bad-idx';
 import {
   assertUserMessage,

@@ -9,8 +9,8 @@ import { after, before, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { WorkerEvent } from '../../src/protocol';
 import { RunStore } from '../../src/panel/run-store';
-import { RunPool } from '../../src/training/pool';
-import { planRuns, TrainingSession, type SessionOptions } from '../../src/training/session-runner';
+import { RunPool } from '../../src/training/host/pool';
+import { planRuns, TrainingSession, type SessionOptions } from '../../src/training/host/session';
 import { requireDist, sampleDefinition, tempDir, WORKER, withTimeout, workerChildren } from '../fixtures/reliability/harness';
 
 const tmp = tempDir('load');

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { WorkerEvent } from '../../src/protocol';
-import { RunPool } from '../../src/training/pool';
+import { RunPool } from '../../src/training/host/pool';
 import { assertUserMessage, requireDist, runSpec, sampleDefinition, tempDir, WORKER, withTimeout } from '../fixtures/reliability/harness';
 
 const tmp = tempDir('diverge');

@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parseRecord, RunStore, RunStoreError } from '../../src/panel/run-store';
 import type { RunRecord } from '../../src/protocol';
-import { RunPool } from '../../src/training/pool';
-import { TrainingSession } from '../../src/training/session-runner';
+import { RunPool } from '../../src/training/host/pool';
+import { TrainingSession } from '../../src/training/host/session';
 import { makeRecord, makeRun } from '../helpers/records';
 import { assertUserMessage, requireDist, sampleDefinition, tempDir, WORKER, withTimeout } from '../fixtures/reliability/harness';
 

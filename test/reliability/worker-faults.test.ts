@@ -5,8 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { RunRecord } from '../../src/protocol';
-import { RunPool } from '../../src/training/pool';
-import { TrainingSession } from '../../src/training/session-runner';
+import { RunPool } from '../../src/training/host/pool';
+import { TrainingSession } from '../../src/training/host/session';
 import { RunStore } from '../../src/panel/run-store';
 import {
   assertUserMessage,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { overallFraction, progressMessage } from '../../src/editor/progress';
+import { overallFraction, progressMessage } from '../../src/editor/progress-math';
 import { makeRun } from '../helpers/records';
 
 test('overall fraction counts finished runs fully and live batches partially', () => {

@@ -9,7 +9,7 @@ import { expandComparison } from '../../src/model/compare';
 import { effectiveOptimizer } from '../../src/model/optimizers';
 import { parseModelJson } from '../../src/model/parse-json';
 import { parsePythonModels } from '../../src/model/python/index';
-import { toKerasScript } from '../../src/model/python/export';
+import { toKerasScript } from '../../src/model/python/keras-script';
 import { parsePythonTree } from '../../src/model/python/tree-sitter';
 import type { ModelDefinition, ParsedModel } from '../../src/model/types';
 

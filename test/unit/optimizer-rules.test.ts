@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { KerasOptimizer, canonicalOptimizerName } from '../../src/training/optimizers';
+import { KerasOptimizer, canonicalOptimizerName } from '../../src/training/worker/stock-optimizers';
 
 function steps(spec: Record<string, unknown>, w0: number[], grads: number[][]): number[][] {
   const opt = new KerasOptimizer({ type: 'x', ...spec } as never);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { selectBackend } from '../../src/training/backend';
-import { makeBatch, type BatchShape } from '../../src/training/batches';
+import { makeBatch, type BatchShape } from '../../src/training/worker/batches';
 
 // 6 examples of 4 pixels each: example i holds the values 10i, 10i+1, 10i+2, 10i+3.
 const split = {

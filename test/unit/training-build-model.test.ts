@@ -9,8 +9,8 @@ import { parseModelJson } from '../../src/model/parse-json';
 import { ZERO_RANGE } from '../../src/model/text-lines';
 import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
-import { LAYER_BUILDERS, buildModel } from '../../src/training/build-model';
-import type { TF } from '../../src/training/engine';
+import { LAYER_BUILDERS, buildModel } from '../../src/training/worker/build-model';
+import type { TF } from '../../src/training/worker/engine';
 
 let tf: TF;
 before(async () => {

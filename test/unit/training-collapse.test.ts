@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { selectBackend } from '../../src/training/backend';
-import type { BatchShape } from '../../src/training/batches';
-import { outputIsConstant } from '../../src/training/collapse';
+import type { BatchShape } from '../../src/training/worker/batches';
+import { outputIsConstant } from '../../src/training/worker/collapse';
 
 const shape: BatchShape = { inputShape: [1], exampleSize: 1, scale: 1, labels: 'float', numClasses: 2 };
 

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
-import { buildModel } from '../../src/training/build-model';
-import type { TF } from '../../src/training/engine';
-import { evaluateSplit } from '../../src/training/evaluate';
-import { forward, logitsActivation } from '../../src/training/forward';
+import { buildModel } from '../../src/training/worker/build-model';
+import type { TF } from '../../src/training/worker/engine';
+import { evaluateSplit } from '../../src/training/worker/evaluate';
+import { forward, logitsActivation } from '../../src/training/worker/forward';
 
 let tf: TF;
 before(async () => {

@@ -7,13 +7,13 @@ import { before, test } from 'node:test';
 import type { Split } from '../../src/data/types';
 import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
-import type { BatchShape } from '../../src/training/batches';
-import { buildModel } from '../../src/training/build-model';
-import type { StepEngine, TF } from '../../src/training/engine';
+import type { BatchShape } from '../../src/training/worker/batches';
+import { buildModel } from '../../src/training/worker/build-model';
+import type { StepEngine, TF } from '../../src/training/worker/engine';
 import { loadDataset, splitValidation } from '../../src/data/index';
-import { EXPLODED_TIMES } from '../../src/training/collapse';
-import { chanceLoss, fit, type FitOptions } from '../../src/training/loop';
-import { createStockEngine } from '../../src/training/stock-engine';
+import { EXPLODED_TIMES } from '../../src/training/worker/collapse';
+import { chanceLoss, fit, type FitOptions } from '../../src/training/worker/loop';
+import { createStockEngine } from '../../src/training/worker/stock-engine';
 
 let tf: TF;
 before(async () => {

@@ -1,9 +1,9 @@
 /** Keras losses and `accuracy` resolution against values worked out by hand. */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
-import type { TF } from '../../src/training/engine';
+import type { TF } from '../../src/training/worker/engine';
 import { selectBackend } from '../../src/training/backend';
-import { canonicalLoss, computeLoss, countCorrect, crossentropyFromLogits, outputLoss, resolveAccuracy } from '../../src/training/losses';
+import { canonicalLoss, computeLoss, countCorrect, crossentropyFromLogits, outputLoss, resolveAccuracy } from '../../src/training/worker/losses';
 
 let tf: TF;
 before(async () => {

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { RunSpec } from '../../src/protocol';
-import { crashMessage, RunPool, StderrWatch } from '../../src/training/pool';
+import { crashMessage, RunPool, StderrWatch } from '../../src/training/host/pool';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-pool-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -106,7 +106,7 @@ test('pids() lists the live workers; a worker killed with SIGKILL fails its run 
 });
 
 test('a worker killed by dispose() (VS Code closing) is cancelled with its epochs, not reported as a crash', async () => {
-  const { RunPool } = await import('../../src/training/pool');
+  const { RunPool } = await import('../../src/training/host/pool');
   const { mkdtempSync, writeFileSync } = await import('node:fs');
   const { tmpdir } = await import('node:os');
   const path = await import('node:path');

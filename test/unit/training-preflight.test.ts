@@ -8,7 +8,7 @@ import { DataError } from '../../src/data/errors';
 import type { ModelDefinition } from '../../src/model/types';
 import type { BackendName, RunSpec } from '../../src/protocol';
 import { BackendError } from '../../src/training/backend';
-import { preflight } from '../../src/training/preflight';
+import { preflight } from '../../src/training/host/preflight';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-preflight-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

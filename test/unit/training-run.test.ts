@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { runTraining } from '../../src/training/run';
+import { runTraining } from '../../src/training/worker/run';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,7 +127,7 @@ test('more units than classes still trains (Keras allows unused outputs)', async
 });
 
 test('output units are checked against the labels before any training', async () => {
-  const { checkOutputUnits } = await import('../../src/training/run');
+  const { checkOutputUnits } = await import('../../src/training/worker/run');
   const tenClasses = { name: 'fashion-mnist-sample', classNames: Array.from({ length: 10 }, (_, i) => `c${i}`) };
   // Binary crossentropy on class ids 0…9 would run its loss to minus infinity.
   assert.throws(

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { applyEvent, newRunResult } from '../../src/training/session';
+import { applyEvent, newRunResult } from '../../src/training/host/run-fold';
 
 const spec: RunSpec = {
   runId: 'r1',

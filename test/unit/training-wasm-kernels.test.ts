@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { selectBackend } from '../../src/training/backend';
-import type { TF } from '../../src/training/engine';
+import type { TF } from '../../src/training/worker/engine';
 
 let tf: TF;
 before(async () => {

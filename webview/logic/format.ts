@@ -1,5 +1,5 @@
 /** Number and shape formatting shared by the panel, the report and exports. Locale-independent on purpose. */
-import { formatShape, thousands } from '../../src/model/format';
+import { formatShape, thousands } from '../../src/model/number-format';
 
 /** 79510 → "79,510", as Keras prints parameter totals (independent of the viewer's locale). */
 export function formatInt(n: number): string {

@@ -1,4 +1,4 @@
-import { thousands } from '../format';
+import { thousands } from '../number-format';
 import type { LayerDef } from './layer-def';
 
 export const BatchNormalization: LayerDef = {

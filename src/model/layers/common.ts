@@ -1,6 +1,6 @@
 /** Argument schemas and shape arithmetic several layers share. */
 import { ACTIVATIONS, ACTIVATION_NAMES } from '../activations';
-import { formatShape, thousands } from '../format';
+import { formatShape, thousands } from '../number-format';
 import type { LayerArgs } from '../types';
 import type { ArgDef, JsonSchema, ParamCount, ShapeResult } from './layer-def';
 

@@ -1,4 +1,4 @@
-import { formatShape } from '../format';
+import { formatShape } from '../number-format';
 import { MAX_SIZE, NO_PARAMS, product } from './common';
 import type { LayerDef } from './layer-def';
 

@@ -13,7 +13,7 @@ import { rangeOf } from './syntax';
 import { parsePythonTree } from './tree-sitter';
 import type { ReadContext } from './values';
 
-export { toKerasScript, type KerasScriptOptions } from './export';
+export { toKerasScript, type KerasScriptOptions } from './keras-script';
 
 /** One ParsedModel per `Sequential(...)` in the source, in source order. Never throws for bad Python. */
 export async function parsePythonModels(text: string): Promise<ParsedModel[]> {

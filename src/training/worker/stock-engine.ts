@@ -7,11 +7,11 @@
  * (`assign`) — writing into a weight's memory in place is not seen by the wasm backend's packed matrix copies.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng, type Rng } from '../data/rng';
+import { createRng, type Rng } from '../../data/rng';
 import type { EngineContext, StepEngine, StepResult } from './engine';
 import { forward } from './forward';
 import { canonicalLoss, countCorrect, outputLoss, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
-import { KerasOptimizer } from './optimizers';
+import { KerasOptimizer } from './stock-optimizers';
 
 export interface StockOptions {
   /** Seeds the Dropout masks, so the same run seed gives the same training. */

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createFusedOptimizer, type WasmHeap } from '../../src/training/fast/fused-optimizers';
+import { createFusedOptimizer, type WasmHeap } from '../../src/training/worker/fused/fused-optimizers';
 import type { EffectiveOptimizer } from '../../src/protocol';
 
 /** A reference step over plain number arrays, straight from the formulas (Keras 2.x optimizer_v2). */

@@ -4,8 +4,8 @@
  * and read back once per split.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Split } from '../data/types';
-import type { Evaluation } from '../protocol';
+import type { Split } from '../../data/types';
+import type { Evaluation } from '../../protocol';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
 import { forward } from './forward';

@@ -4,8 +4,8 @@
  * derived from the run seed and the layer index, so the same run seed always starts from the same weights.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { tfjsActivation } from '../model/activations';
-import type { LayerSpec, ModelDefinition } from '../model/types';
+import { tfjsActivation } from '../../model/activations';
+import type { LayerSpec, ModelDefinition } from '../../model/types';
 import type { TF } from './engine';
 
 type Layer = tfjs.layers.Layer;

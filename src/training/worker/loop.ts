@@ -12,8 +12,8 @@
  * does reach infinity; the one other case, a network that exploded and then died, is `collapse.ts`'s.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng } from '../data/rng';
-import type { Split } from '../data/types';
+import { createRng } from '../../data/rng';
+import type { Split } from '../../data/types';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { StepEngine, TF } from './engine';
 import { EXPLODED_TIMES, outputIsConstant } from './collapse';

@@ -6,8 +6,8 @@
  * testable without tfjs, and shared by every step engine: one JS loop per weight is also faster on the wasm backend
  * than a dozen small kernels per weight.
  */
-import { OPTIMIZER_TYPES, optimizerDef } from '../model/optimizers';
-import type { EffectiveOptimizer } from '../protocol';
+import { OPTIMIZER_TYPES, optimizerDef } from '../../model/optimizers';
+import type { EffectiveOptimizer } from '../../protocol';
 
 /** The Keras class name for a name as users write it (`adam`, `Adam`, `rmsprop`), or undefined. */
 export function canonicalOptimizerName(name: string): string | undefined {

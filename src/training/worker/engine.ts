@@ -6,7 +6,7 @@
  *    automatically when the model qualifies. It must give the same numbers as `stock` within float tolerance.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { EffectiveOptimizer } from '../protocol';
+import type { EffectiveOptimizer } from '../../protocol';
 
 /** The tfjs namespace in use: the bundled @tensorflow/tfjs (wasm/cpu) or @tensorflow/tfjs-node when it loads. */
 export type TF = typeof tfjs;

@@ -4,7 +4,7 @@
  * It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for the
  * same seed) with far fewer kernels a step.
  */
-import { createRng } from '../../data/rng';
+import { createRng } from '../../../data/rng';
 import type { EngineContext, EngineFactory, StepEngine } from '../engine';
 import { DenseStack, dropoutSampler } from './dense-stack';
 import { planStack } from './eligibility';

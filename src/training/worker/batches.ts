@@ -3,7 +3,7 @@
  * one small Float32Array per batch, so a 48,000-image epoch never holds a float copy of the whole set.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Split } from '../data/types';
+import type { Split } from '../../data/types';
 import type { TF } from './engine';
 
 export interface BatchShape {

@@ -2,8 +2,8 @@
  * The one place that folds worker events into a RunResult, shared by the CLI, the results panel and the run store,
  * so every front end shows the same state for the same events. Epoch numbers in events are 1-based.
  */
-import type { RunResult, RunSpec, WorkerEvent } from '../protocol';
-import { effectiveOptimizer } from '../model/optimizers';
+import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
+import { effectiveOptimizer } from '../../model/optimizers';
 
 export function newRunResult(spec: RunSpec, epochs: number): RunResult {
   return {

@@ -6,7 +6,7 @@
  * logits are computed beside it from the last layer's own weights, then the activation is applied to them once.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Rng } from '../data/rng';
+import type { Rng } from '../../data/rng';
 import type { TF } from './engine';
 import type { ModelOutput } from './losses';
 

@@ -13,15 +13,15 @@ import type { EffectiveOptimizer } from '../../src/protocol';
 import { loadSample } from '../../src/data/sample';
 import type { Split } from '../../src/data/types';
 import { selectBackend } from '../../src/training/backend';
-import { makeBatch } from '../../src/training/batches';
-import type { EngineContext, StepEngine, TF } from '../../src/training/engine';
-import { createFusedEngine } from '../../src/training/fast/index';
-import { DenseStack } from '../../src/training/fast/dense-stack';
-import { planStack } from '../../src/training/fast/eligibility';
-import { tensorMemory } from '../../src/training/fast/memory';
-import { forward } from '../../src/training/forward';
-import { outputLoss, type LossName } from '../../src/training/losses';
-import { createStockEngine } from '../../src/training/stock-engine';
+import { makeBatch } from '../../src/training/worker/batches';
+import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
+import { createFusedEngine } from '../../src/training/worker/fused/index';
+import { DenseStack } from '../../src/training/worker/fused/dense-stack';
+import { planStack } from '../../src/training/worker/fused/eligibility';
+import { tensorMemory } from '../../src/training/worker/fused/memory';
+import { forward } from '../../src/training/worker/forward';
+import { outputLoss, type LossName } from '../../src/training/worker/losses';
+import { createStockEngine } from '../../src/training/worker/stock-engine';
 
 let tf: TF;
 before(async () => {

@@ -4,17 +4,17 @@
  * always ends with exactly one `finished` event: user errors as one sentence, bugs as one line (stack on stderr).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { loadDataset, splitValidation, DataError, normalizeDatasetSpec, DEFAULT_VALIDATION_SPLIT } from '../data/index';
-import type { LoadedDataset, Split } from '../data/types';
-import type { DatasetInfo, Evaluation, RunSpec, WorkerEvent } from '../protocol';
-import { BackendError, selectBackend } from './backend';
+import { loadDataset, splitValidation, DataError, normalizeDatasetSpec, DEFAULT_VALIDATION_SPLIT } from '../../data/index';
+import type { LoadedDataset, Split } from '../../data/types';
+import type { DatasetInfo, Evaluation, RunSpec, WorkerEvent } from '../../protocol';
+import { BackendError, selectBackend } from '../backend';
 import type { BatchShape } from './batches';
 import { buildModel } from './build-model';
 import { chooseEngine } from './choose-engine';
 import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
-import { describeModel, ModelError } from './model-info';
+import { describeModel, ModelError } from '../model-info';
 import { saveWeights } from './save-weights';
 
 /** Fixed so every run of a comparison validates on the same examples unless the file sets dataset.seed. */

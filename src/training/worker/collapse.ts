@@ -14,7 +14,7 @@
  * never stopped by this; one that merely learns slowly never has the explosion.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Split } from '../data/types';
+import type { Split } from '../../data/types';
 import { makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
 import { forward } from './forward';

@@ -4,12 +4,12 @@
  * Without it a comparison of 13 runs prints the same "tfjs-node is not installed" or "Fashion-MNIST not found" 13
  * times, and 13 workers would each try the same download.
  */
-import { FASHION_MNIST, FASHION_MNIST_SAMPLE, loadDataset, normalizeDatasetSpec } from '../data/index';
-import { locateFashionMnist } from '../data/fashion-mnist';
-import type { DatasetObject } from '../model/types';
-import type { RunSpec } from '../protocol';
-import { BackendError, backendProblem } from './backend';
-import { describeModel } from './model-info';
+import { FASHION_MNIST, FASHION_MNIST_SAMPLE, loadDataset, normalizeDatasetSpec } from '../../data/index';
+import { locateFashionMnist } from '../../data/fashion-mnist';
+import type { DatasetObject } from '../../model/types';
+import type { RunSpec } from '../../protocol';
+import { BackendError, backendProblem } from '../backend';
+import { describeModel } from '../model-info';
 
 export interface PreflightOptions {
   /** Data-loading steps and download progress (`fraction` in 0…1 while downloading). */

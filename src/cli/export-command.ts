@@ -5,7 +5,7 @@
 import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
-import { toKerasScript } from '../model/python/export';
+import { toKerasScript } from '../model/python/keras-script';
 import type { ParsedModel } from '../model/types';
 import { EXIT, UserError, type Command } from './io';
 import { diagnosticLine, hasErrors, loadModelFile, type LoadedModels } from './load-model';

@@ -1,7 +1,7 @@
 /** The packing-free SIMD matrix product against the textbook triple loop, on shapes that exercise every edge tile. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { gemmKernels } from '../../src/training/fast/gemm-kernel';
+import { gemmKernels } from '../../src/training/worker/fused/gemm-kernel';
 
 const SHAPES: [number, number, number][] = [
   [1, 1, 1], // single row, single column

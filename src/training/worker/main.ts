@@ -5,9 +5,9 @@
  * Ctrl-C in a terminal sends SIGINT to the whole process group, workers included: it means the same as `stop`, so
  * the run ends after its current batch as `cancelled` with its finished epochs (the CLI stops the runs too).
  */
-import type { WorkerEvent } from '../protocol';
+import type { WorkerEvent } from '../../protocol';
 import { runTraining } from './run';
-import { isWorkerRequest } from './worker-messages';
+import { isWorkerRequest } from '../worker-messages';
 
 const controller = new AbortController();
 const control = { stopped: false, signal: controller.signal };

@@ -3,7 +3,7 @@
  * `force: 'stock'` (option or env MODEL_LAB_ENGINE=stock) skips the fused engine, to compare the two or rule it out.
  */
 import type { EngineContext, StepEngine } from './engine';
-import { createFusedEngine } from './fast/index';
+import { createFusedEngine } from './fused/index';
 import { createStockEngine } from './stock-engine';
 
 export interface EngineChoice {

@@ -6,10 +6,10 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { RunResult, RunSpec, WorkerEvent } from '../protocol';
-import { defaultWorkerPath } from './paths';
-import { applyEvent, epochsDone, newRunResult } from './session';
-import { isWorkerEvent } from './worker-messages';
+import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
+import { defaultWorkerPath } from '../paths';
+import { applyEvent, epochsDone, newRunResult } from './run-fold';
+import { isWorkerEvent } from '../worker-messages';
 
 export interface RunPoolOptions {
   /** Parallel workers; default: the cores this process may use (os.availableParallelism). */

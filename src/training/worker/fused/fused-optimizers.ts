@@ -7,8 +7,8 @@
  * passes a fresh tensor's memory there, because the wasm backend's matrix product keeps packed copies of its
  * operands, keyed by tensor, that in-place writes would leave stale.
  */
-import { optimizerDef } from '../../model/optimizers';
-import type { EffectiveOptimizer } from '../../protocol';
+import { optimizerDef } from '../../../model/optimizers';
+import type { EffectiveOptimizer } from '../../../protocol';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
 /** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */

@@ -6,9 +6,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import type { TF } from '../../src/training/engine';
-import { DenseStack } from '../../src/training/fast/dense-stack';
-import { planStack } from '../../src/training/fast/eligibility';
+import type { TF } from '../../src/training/worker/engine';
+import { DenseStack } from '../../src/training/worker/fused/dense-stack';
+import { planStack } from '../../src/training/worker/fused/eligibility';
 
 before(async () => {
   tf.env().set('PROD', true);

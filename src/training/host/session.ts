@@ -3,11 +3,11 @@
  * RunRecord. The extension's panel and the CLI both drive training through this, so they agree on labels, seeds,
  * order and record contents.
  */
-import { compareRepeats, expandComparison, optimizerLabel, effectiveOptimizer } from '../model';
-import type { ModelDefinition, ModelSummary } from '../model/types';
-import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../protocol';
+import { compareRepeats, expandComparison, optimizerLabel, effectiveOptimizer } from '../../model';
+import type { ModelDefinition, ModelSummary } from '../../model/types';
+import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import type { RunHandle, RunPool } from './pool';
-import { applyEvent, newRunResult } from './session';
+import { applyEvent, newRunResult } from './run-fold';
 
 export interface SessionOptions {
   kind: 'train' | 'compare';

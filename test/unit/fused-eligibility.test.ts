@@ -2,9 +2,9 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
-import { fusedIneligibility } from '../../src/training/fast/index';
-import { planStack } from '../../src/training/fast/eligibility';
-import type { TF } from '../../src/training/engine';
+import { fusedIneligibility } from '../../src/training/worker/fused/index';
+import { planStack } from '../../src/training/worker/fused/eligibility';
+import type { TF } from '../../src/training/worker/engine';
 
 before(async () => {
   tf.env().set('PROD', true);
