@@ -9,17 +9,16 @@
  * Messages arriving from another process or the webview are untrusted: check them with the validators in
  * `protocol-validate.ts` before acting on them.
  */
+import type { VariantInfo } from './model/compare';
+import type { EffectiveOptimizer } from './model/optimizers';
 import type { ModelDefinition, ModelSummary } from './model/types';
+
+// Defined by the core (which must not import the protocol), re-exported for the protocol's users.
+export type { EffectiveOptimizer, VariantInfo };
 
 export type BackendName = 'auto' | 'tensorflow' | 'tensorflow-gpu' | 'wasm' | 'cpu';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'cancelled' | 'failed';
-
-/** An optimizer with every Keras hyper-parameter filled in (defaults included). */
-export interface EffectiveOptimizer {
-  type: string;
-  [hyperParameter: string]: string | number | boolean;
-}
 
 export interface DatasetInfo {
   name: string;
@@ -42,11 +41,6 @@ export interface Evaluation {
   /** confusionMatrix[actual][predicted]; classification only. */
   confusionMatrix?: number[][];
   perClassAccuracy?: { className: string; accuracy: number; count: number }[];
-}
-
-export interface VariantInfo {
-  label: string;
-  set: Record<string, unknown>;
 }
 
 /** What one worker is asked to train. */

@@ -2,11 +2,10 @@
  * Everything the core can say about a parsed definition without training it: structural errors, shapes, parameter
  * counts, the Keras summary, loss/output mismatches, and the same for every comparison variant.
  */
-import type { EffectiveOptimizer } from '../protocol';
 import { formatShape } from './number-format';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
-import { effectiveOptimizer } from './optimizers';
+import { effectiveOptimizer, type EffectiveOptimizer } from './optimizers';
 import { rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
 import { compareRanges, ZERO_RANGE } from './text-lines';

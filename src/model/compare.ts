@@ -2,10 +2,15 @@
  * A definition's `compare` section → the list of runs to train: one per optimizer and/or variant, each a complete
  * definition with the overrides applied.
  */
-import type { EffectiveOptimizer, VariantInfo } from '../protocol';
-import { effectiveOptimizer, optimizerLabel } from './optimizers';
+import { effectiveOptimizer, optimizerLabel, type EffectiveOptimizer } from './optimizers';
 import { setPath } from './paths';
 import type { ModelDefinition, OptimizerSpec } from './types';
+
+/** One comparison variant: its label and the overrides it sets (dotted paths → values). */
+export interface VariantInfo {
+  label: string;
+  set: Record<string, unknown>;
+}
 
 export interface ComparisonPlan {
   label: string;

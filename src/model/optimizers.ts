@@ -2,8 +2,13 @@
  * Keras optimizers: aliases, class names and Keras 2.x defaults (keras-reference.md), so every part shows and
  * trains the optimizer the user would get from Keras.
  */
-import type { EffectiveOptimizer } from '../protocol';
 import type { OptimizerSpec } from './types';
+
+/** An optimizer with every Keras hyper-parameter filled in (defaults included). */
+export interface EffectiveOptimizer {
+  type: string;
+  [hyperParameter: string]: string | number | boolean;
+}
 
 export interface OptimizerDef {
   /** Keras class name. */

@@ -19,7 +19,7 @@ const MAX_MS = 3000;
 const CORPUS_TIMEOUT_MS = 120_000;
 
 const tmp = tempDir('fuzz');
-let outcomes: VariantOutcome[] = [];
+const outcomes: VariantOutcome[] = [];
 let hung: string | undefined;
 let childError = '';
 
