@@ -4,18 +4,33 @@ export interface LossInfo {
   doc: string;
   /** Whether accuracy is a meaningful metric. */
   classification: boolean;
+  /** How labels are fed to the loss: class ids, one-hot rows, or float targets of shape [n, units]. */
+  labels: 'sparse' | 'onehot' | 'float';
 }
 
-export const LOSSES: Readonly<Record<string, LossInfo>> = {
-  sparse_categorical_crossentropy: { doc: 'Cross-entropy for integer class labels (0 … classes-1) against a softmax over the classes.', classification: true },
-  categorical_crossentropy: { doc: 'Cross-entropy for one-hot labels against a softmax over the classes.', classification: true },
-  binary_crossentropy: { doc: 'Cross-entropy for 0/1 labels against a single sigmoid unit.', classification: true },
-  mse: { doc: 'Mean squared error, for regression.', classification: false },
-  mae: { doc: 'Mean absolute error, for regression.', classification: false },
-};
+const TABLE = {
+  sparse_categorical_crossentropy: { doc: 'Cross-entropy for integer class labels (0 … classes-1) against a softmax over the classes.', classification: true, labels: 'sparse' },
+  categorical_crossentropy: { doc: 'Cross-entropy for one-hot labels against a softmax over the classes.', classification: true, labels: 'onehot' },
+  binary_crossentropy: { doc: 'Cross-entropy for 0/1 labels against a single sigmoid unit.', classification: true, labels: 'float' },
+  mse: { doc: 'Mean squared error, for regression.', classification: false, labels: 'float' },
+  mae: { doc: 'Mean absolute error, for regression.', classification: false, labels: 'float' },
+} as const satisfies Record<string, LossInfo>;
+
+/**
+ * A loss Model Lab trains with, by its short Keras name: one per entry of the table. The engines key their
+ * formulas by it (an exhaustive switch or `Record<LossName, …>`), so a loss added here without them fails `tsc`.
+ */
+export type LossName = keyof typeof TABLE;
+
+export const LOSSES: Readonly<Record<string, LossInfo>> = TABLE;
+
+/** What the table says about a loss Model Lab trains with. */
+export function lossInfo(loss: LossName): LossInfo {
+  return TABLE[loss];
+}
 
 /** Keras's long names, accepted and normalised to the short ones. */
-export const LOSS_ALIASES: Readonly<Record<string, string>> = {
+export const LOSS_ALIASES: Readonly<Record<string, LossName>> = {
   mean_squared_error: 'mse',
   mean_absolute_error: 'mae',
 };
@@ -24,6 +39,31 @@ export const LOSS_NAMES: readonly string[] = [...Object.keys(LOSSES), ...Object.
 
 export function normalizeLoss(name: string): string {
   return LOSS_ALIASES[name] ?? name;
+}
+
+/** The short Keras name for a loss or its long alias, any case (`Mean_Squared_Error` → `mse`), or undefined. */
+export function canonicalLoss(name: string): LossName | undefined {
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(TABLE, lower)) return lower as LossName;
+  return Object.hasOwn(LOSS_ALIASES, lower) ? LOSS_ALIASES[lower] : undefined;
+}
+
+/** The three readings of Keras's `metrics=['accuracy']`. */
+export type AccuracyKind = 'sparse_categorical' | 'categorical' | 'binary';
+
+/**
+ * Which accuracy Keras means by `accuracy` (compile_utils): a single output unit is binary accuracy (threshold 0.5);
+ * otherwise integer labels give sparse categorical accuracy and one-hot labels categorical accuracy. Both engines and
+ * evaluation read it from here.
+ */
+export function resolveAccuracy(loss: LossName, outputUnits: number): AccuracyKind {
+  if (outputUnits === 1) return 'binary';
+  return TABLE[loss].labels === 'sparse' ? 'sparse_categorical' : 'categorical';
+}
+
+/** For an exhaustive `switch` over a table's names: `tsc` fails when a case is missing, and it throws at run time. */
+export function unreachable(value: never, what: string): never {
+  throw new Error(`Unknown ${what} '${String(value)}'.`);
 }
 
 /**

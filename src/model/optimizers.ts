@@ -12,7 +12,7 @@ export interface EffectiveOptimizer {
 
 export interface OptimizerDef {
   /** Keras class name. */
-  type: string;
+  type: OptimizerName;
   /** Keras string alias for `compile(optimizer=...)`. */
   alias: string;
   doc: string;
@@ -25,7 +25,11 @@ export interface OptimizerDef {
 const LR = 'Step size of each update.';
 const EPS = 'Small constant for numerical stability.';
 
-export const OPTIMIZERS: readonly OptimizerDef[] = [
+/**
+ * The table every part reads. Its `type`s make `OptimizerName`: the engines key their rules by it
+ * (`Record<OptimizerName, …>`), so an entry added here without a stock rule and a fused rule fails `tsc`.
+ */
+const TABLE = [
   {
     type: 'SGD',
     alias: 'sgd',
@@ -68,15 +72,27 @@ export const OPTIMIZERS: readonly OptimizerDef[] = [
     defaults: { learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 },
     params: { learning_rate: LR, rho: 'Decay rate.', epsilon: EPS },
   },
-];
+] as const satisfies readonly (Omit<OptimizerDef, 'type'> & { type: string })[];
 
-export const OPTIMIZER_TYPES: readonly string[] = OPTIMIZERS.map((o) => o.type);
+/** A Keras optimizer class name Model Lab trains with: `'SGD' | 'RMSprop' | …`, one per entry of the table. */
+export type OptimizerName = (typeof TABLE)[number]['type'];
+
+export const OPTIMIZERS: readonly OptimizerDef[] = TABLE;
+
+export const OPTIMIZER_TYPES: readonly OptimizerName[] = OPTIMIZERS.map((o) => o.type);
 export const OPTIMIZER_ALIASES: readonly string[] = OPTIMIZERS.map((o) => o.alias);
 
 /** Finds an optimizer by alias or class name, case-insensitively (`'sgd'`, `'SGD'`, `'RMSProp'`). */
 export function optimizerDef(name: string): OptimizerDef | undefined {
   const lower = name.toLowerCase();
   return OPTIMIZERS.find((o) => o.alias === lower || o.type.toLowerCase() === lower);
+}
+
+/** The optimizer named `name` (alias or class name), or an error naming the ones there are. */
+export function requireOptimizer(name: string): OptimizerDef {
+  const def = optimizerDef(name);
+  if (!def) throw new Error(`Unknown optimizer '${name}': use one of ${OPTIMIZER_TYPES.join(', ')}.`);
+  return def;
 }
 
 /** Keras's `compile()` default. */
@@ -123,4 +139,44 @@ export function optimizerLabel(spec?: OptimizerSpec): string {
     else parts.push(`${name}=${v}`);
   }
   return parts.length ? `${eff.type}(${parts.join(', ')})` : eff.type;
+}
+
+/** An optimizer ready to train: its class name and every hyper-parameter typed, Keras defaults filled in. */
+export interface TrainingOptimizer {
+  type: OptimizerName;
+  hyper: Record<string, number | boolean>;
+  /** Arguments given that the optimizer does not have (Keras would reject them; analysis reports them). */
+  unknown: string[];
+}
+
+/** Arguments every Keras optimizer accepts that change no update rule. */
+const IGNORED_ARGUMENTS: ReadonlySet<string> = new Set(['type', 'label', 'name']);
+
+/**
+ * The one argument normaliser for training: class name by alias or name (unknown names throw), `lr` read as
+ * `learning_rate`, numbers finite, booleans `true`/`false` (or the strings 'true'/'false'); a wrong type throws.
+ * Both engines use it, so they can never disagree on what a run's optimizer is.
+ */
+export function trainingOptimizer(spec: EffectiveOptimizer): TrainingOptimizer {
+  const def = requireOptimizer(String(spec.type));
+  const hyper: Record<string, number | boolean> = { ...def.defaults };
+  const unknown: string[] = [];
+  for (const [key, value] of Object.entries(spec)) {
+    if (IGNORED_ARGUMENTS.has(key)) continue;
+    const name = key === 'lr' ? 'learning_rate' : key;
+    if (!(name in def.defaults)) {
+      unknown.push(name);
+      continue;
+    }
+    if (typeof def.defaults[name] === 'boolean') {
+      if (typeof value === 'boolean') hyper[name] = value;
+      else if (value === 'true' || value === 'false') hyper[name] = value === 'true';
+      else throw new Error(`Optimizer ${def.type}: ${name} must be true or false, got ${JSON.stringify(value)}.`);
+    } else if (typeof value === 'number' && Number.isFinite(value)) {
+      hyper[name] = value;
+    } else {
+      throw new Error(`Optimizer ${def.type}: ${name} must be a number, got ${JSON.stringify(value)}.`);
+    }
+  }
+  return { type: def.type, hyper, unknown };
 }

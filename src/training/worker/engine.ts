@@ -2,11 +2,12 @@
  * A step engine performs optimizer steps on a built model. The training loop (`loop.ts`) owns batching, epochs,
  * logs, validation and stopping; an engine owns only "one step on one batch". Two engines exist:
  *  - `stock`: tf.layers model + Keras-compatible optimizer through tfjs autodiff (works for every layer);
- *  - `fused` (`fast/`): hand-written forward/backward for Dense stacks with fused optimizer updates, chosen
+ *  - `fused` (`fused/`): hand-written forward/backward for Dense stacks with fused optimizer updates, chosen
  *    automatically when the model qualifies. It must give the same numbers as `stock` within float tolerance.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { EffectiveOptimizer } from '../../protocol';
+import { createRng } from '../../data/rng';
+import type { EffectiveOptimizer } from '../../model/optimizers';
 
 /** The tfjs namespace in use: the bundled @tensorflow/tfjs (wasm/cpu) or @tensorflow/tfjs-node when it loads. */
 export type TF = typeof tfjs;
@@ -38,6 +39,22 @@ export interface StepEngine {
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
   dispose(): void;
+}
+
+/**
+ * The Dropout mask stream both engines draw from, so the same run seed drops the same units in `stock` and `fused`:
+ * the run seed offset so the masks do not replay the shuffle sequence drawn from the same seed. Unseeded (only in
+ * tests and the benchmark), masks are unrepeatable.
+ */
+export function dropoutRng(seed: number | undefined): () => number {
+  return seed === undefined ? Math.random : createRng((Math.trunc(seed) ^ 0x5bd1e995) >>> 0);
+}
+
+/** Fills a Dropout mask as Keras does: each unit kept with probability 1 - rate and scaled by 1 / (1 - rate). */
+export function fillDropoutMask(mask: Float32Array, rate: number, random: () => number): Float32Array {
+  const kept = 1 / (1 - rate);
+  for (let i = 0; i < mask.length; i++) mask[i] = random() >= rate ? kept : 0;
+  return mask;
 }
 
 /** Returns an engine for this model, or undefined when it does not apply (the loop then falls back to `stock`). */

@@ -6,8 +6,7 @@
  * logits are computed beside it from the last layer's own weights, then the activation is applied to them once.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { Rng } from '../../data/rng';
-import type { TF } from './engine';
+import { fillDropoutMask, type TF } from './engine';
 import type { ModelOutput } from './losses';
 
 export type LogitsActivation = 'softmax' | 'sigmoid';
@@ -36,7 +35,7 @@ function splittable(layer: tfjs.layers.Layer): boolean {
  * Runs `model` on `x`. In training mode Dropout masks come from `rng` (Keras: keep with probability 1 - rate, scale
  * kept units by 1 / (1 - rate)); BatchNormalization uses batch statistics and updates its moving averages.
  */
-export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, training: boolean, rng?: Rng): ModelOutput {
+export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, training: boolean, rng?: () => number): ModelOutput {
   const head = logitsActivation(model);
   const layers = model.layers;
   const body = head ? layers.slice(0, -1) : layers;
@@ -68,10 +67,7 @@ function denseLinear(tf: TF, layer: tfjs.layers.Layer, x: tfjs.Tensor): tfjs.Ten
   return x.rank === 2 ? z : tf.reshape(z, [...x.shape.slice(0, -1), units]);
 }
 
-function dropoutMask(tf: TF, shape: number[], rate: number, rng: Rng): tfjs.Tensor {
-  const size = shape.reduce((a, b) => a * b, 1);
-  const mask = new Float32Array(size);
-  const kept = 1 / (1 - rate);
-  for (let i = 0; i < size; i++) mask[i] = rng() >= rate ? kept : 0;
+function dropoutMask(tf: TF, shape: number[], rate: number, rng: () => number): tfjs.Tensor {
+  const mask = fillDropoutMask(new Float32Array(shape.reduce((a, b) => a * b, 1)), rate, rng);
   return tf.tensor(mask, shape, 'float32');
 }

@@ -8,48 +8,17 @@
  * probabilities clipped to [1e-7, 1 - 1e-7] (`computeLoss`), where the gradient past the clip is zero.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { lossInfo, unreachable, type AccuracyKind, type LossName } from '../../model/losses';
 import type { TF } from './engine';
 
 export const EPSILON = 1e-7;
 
-export type LossName =
-  | 'sparse_categorical_crossentropy'
-  | 'categorical_crossentropy'
-  | 'binary_crossentropy'
-  | 'mse'
-  | 'mae';
-
-const ALIASES: Record<string, LossName> = {
-  sparse_categorical_crossentropy: 'sparse_categorical_crossentropy',
-  categorical_crossentropy: 'categorical_crossentropy',
-  binary_crossentropy: 'binary_crossentropy',
-  mse: 'mse',
-  mean_squared_error: 'mse',
-  mae: 'mae',
-  mean_absolute_error: 'mae',
-};
-
-/** The short Keras name for a loss or its long alias (`mean_squared_error` → `mse`), as the core and engines use. */
-export function canonicalLoss(name: string): LossName | undefined {
-  return ALIASES[name.toLowerCase()];
-}
+// The loss and accuracy tables live in the core (one place for the editor, the CLI and both engines).
+export { canonicalLoss, resolveAccuracy, type AccuracyKind, type LossName } from '../../model/losses';
 
 /** How labels are fed to a loss: class ids, one-hot rows, or float targets of shape [n, 1]. */
 export function labelKind(loss: LossName): 'sparse' | 'onehot' | 'float' {
-  if (loss === 'sparse_categorical_crossentropy') return 'sparse';
-  if (loss === 'categorical_crossentropy') return 'onehot';
-  return 'float';
-}
-
-export type AccuracyKind = 'sparse_categorical' | 'categorical' | 'binary';
-
-/**
- * Which accuracy Keras means by `accuracy` (compile_utils): a single output unit is binary accuracy (threshold 0.5);
- * otherwise integer labels give sparse categorical accuracy and one-hot labels categorical accuracy.
- */
-export function resolveAccuracy(loss: LossName, outputUnits: number): AccuracyKind {
-  if (outputUnits === 1) return 'binary';
-  return labelKind(loss) === 'sparse' ? 'sparse_categorical' : 'categorical';
+  return lossInfo(loss).labels;
 }
 
 /** Mean batch loss from the output as predicted (probabilities, clipped for crossentropies). `y` is int32 [n] (sparse), float32 [n, k] (one-hot) or float32 [n, units] (float targets). */
@@ -79,6 +48,8 @@ export function computeLoss(tf: TF, loss: LossName, y: tfjs.Tensor, p: tfjs.Tens
         return tf.mean(tf.mean(tf.square(tf.sub(tf.reshape(y, p.shape), p)), -1));
       case 'mae':
         return tf.mean(tf.mean(tf.abs(tf.sub(tf.reshape(y, p.shape), p)), -1));
+      default:
+        return unreachable(loss, 'loss');
     }
   }) as tfjs.Scalar;
 }
@@ -138,6 +109,8 @@ export function countCorrect(tf: TF, kind: AccuracyKind, y: tfjs.Tensor, p: tfjs
         const predicted = tf.cast(tf.greater(p, 0.5), 'float32');
         return tf.sum(tf.cast(tf.equal(predicted, tf.reshape(y, p.shape)), 'float32'));
       }
+      default:
+        return unreachable(kind, 'accuracy kind');
     }
   }) as tfjs.Scalar;
 }

@@ -7,8 +7,7 @@
  * (`assign`) — writing into a weight's memory in place is not seen by the wasm backend's packed matrix copies.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng, type Rng } from '../../data/rng';
-import type { EngineContext, StepEngine, StepResult } from './engine';
+import { dropoutRng, type EngineContext, type StepEngine, type StepResult } from './engine';
 import { forward } from './forward';
 import { canonicalLoss, countCorrect, outputLoss, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
 import { KerasOptimizer } from './stock-optimizers';
@@ -31,7 +30,7 @@ class StockEngine implements StepEngine {
   private readonly accuracy?: AccuracyKind;
   private readonly weights: tfjs.LayerVariable[];
   private readonly mirror: Float32Array[];
-  private readonly rng: Rng;
+  private readonly rng: () => number;
 
   constructor(ctx: EngineContext, opts: StockOptions) {
     this.tf = ctx.tf;
@@ -44,8 +43,7 @@ class StockEngine implements StepEngine {
     this.accuracy = ctx.accuracy ? resolveAccuracy(loss, units) : undefined;
     this.weights = ctx.model.trainableWeights;
     this.mirror = this.weights.map((w) => Float32Array.from(w.read().dataSync() as Float32Array));
-    // Offset so the masks do not replay the shuffle sequence drawn from the same seed.
-    this.rng = createRng((Math.trunc(opts.seed) ^ 0x5bd1e995) >>> 0);
+    this.rng = dropoutRng(opts.seed);
   }
 
   step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult {

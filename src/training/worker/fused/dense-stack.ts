@@ -18,7 +18,7 @@
  * never kept across the creation of a tensor: an allocation may grow the memory and detach every view of it.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import type { TF } from '../engine';
+import { fillDropoutMask, type TF } from '../engine';
 import type { AccuracyKind, Activation, StackPlan } from './eligibility';
 import { gemmKernels, type GemmKernels } from './gemm-kernel';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -43,10 +43,7 @@ export type DropoutSampler = (mask: Float32Array, rate: number) => void;
 
 /** Dropout as the stock engine draws it: keep where a uniform draw is at least `rate`, scale by 1/(1-rate). */
 export function dropoutSampler(random: () => number): DropoutSampler {
-  return (mask, rate) => {
-    const kept = 1 / (1 - rate);
-    for (let i = 0; i < mask.length; i++) mask[i] = random() >= rate ? kept : 0;
-  };
+  return (mask, rate) => void fillDropoutMask(mask, rate, random);
 }
 
 interface LayerState {

@@ -8,10 +8,11 @@
  * Everything else returns a reason, and the loop trains it with the stock engine.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { canonicalLoss, resolveAccuracy, type AccuracyKind, type LossName } from '../../../model/losses';
 
 export type Activation = 'linear' | 'relu' | 'sigmoid' | 'tanh' | 'softmax';
 export type LossKind = 'sparse_crossentropy' | 'categorical_crossentropy' | 'binary_crossentropy' | 'mse';
-export type AccuracyKind = 'sparse_categorical' | 'categorical' | 'binary';
+export type { AccuracyKind };
 
 export interface DensePlan {
   inputs: number;
@@ -30,19 +31,21 @@ export interface StackPlan {
   accuracy?: AccuracyKind;
 }
 
-const LOSSES: Record<string, LossKind> = {
+/** The fused form of each loss of the core's table (undefined: not fused); `tsc` fails when the table gains one. */
+const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
   sparse_categorical_crossentropy: 'sparse_crossentropy',
   categorical_crossentropy: 'categorical_crossentropy',
   binary_crossentropy: 'binary_crossentropy',
   mse: 'mse',
-  mean_squared_error: 'mse',
+  mae: undefined,
 };
 const HIDDEN: ReadonlySet<string> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
 
 /** The plan for `model`, or a short reason why the fused engine does not apply. */
 export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {
-  const lossKind = LOSSES[loss.toLowerCase()];
-  if (!lossKind) return `loss ${loss} is not fused`;
+  const lossName = canonicalLoss(loss);
+  const lossKind = lossName && FUSED_LOSSES[lossName];
+  if (!lossName || !lossKind) return `loss ${loss} is not fused`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'the model has several inputs or outputs';
 
   const inputShape = model.inputs[0].shape;
@@ -118,11 +121,5 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   if ((lossKind === 'sparse_crossentropy' || lossKind === 'categorical_crossentropy') && out.activation !== 'softmax') {
     return 'crossentropy is only fused after a softmax output';
   }
-  return { layers, loss: lossKind, accuracy: accuracy ? accuracyKind(lossKind, out.units) : undefined };
-}
-
-/** Keras's reading of `metrics=['accuracy']`: binary for one output unit, else by the kind of labels. */
-function accuracyKind(loss: LossKind, units: number): AccuracyKind {
-  if (units === 1) return 'binary';
-  return loss === 'sparse_crossentropy' ? 'sparse_categorical' : 'categorical';
+  return { layers, loss: lossKind, accuracy: accuracy ? resolveAccuracy(lossName, out.units) : undefined };
 }

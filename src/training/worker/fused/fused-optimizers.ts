@@ -7,8 +7,7 @@
  * passes a fresh tensor's memory there, because the wasm backend's matrix product keeps packed copies of its
  * operands, keyed by tensor, that in-place writes would leave stale.
  */
-import { optimizerDef } from '../../../model/optimizers';
-import type { EffectiveOptimizer } from '../../../protocol';
+import { optimizerDef, trainingOptimizer, type EffectiveOptimizer, type OptimizerName } from '../../../model/optimizers';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
 /** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */
@@ -19,7 +18,7 @@ export interface WasmHeap {
 }
 
 export interface FusedOptimizer {
-  readonly type: string;
+  readonly type: OptimizerName;
   readonly hyper: Readonly<Record<string, number | boolean>>;
   /** Steps taken so far (Keras `iterations`). */
   readonly iterations: number;
@@ -119,46 +118,48 @@ const PROGRAMS: Record<string, [string, string[]]> = {
   ],
 };
 
-function buildRule(type: string, h: Record<string, number | boolean>): Rule {
-  const lr = h.learning_rate as number;
-  const n = (k: string) => h[k] as number;
-  const constant = (program: string, slots: number[], values: number[]): Rule => ({ program, slots, scalars: () => values });
-  switch (type) {
-    case 'SGD': {
-      const momentum = n('momentum');
-      if (momentum === 0) return constant('sgd', [], [lr]);
-      return constant(h.nesterov ? 'nesterov' : 'momentum', [0], [lr, momentum]);
+type Hyper = Readonly<Record<string, number | boolean>>;
+const constant = (program: string, slots: number[], values: number[]): Rule => ({ program, slots, scalars: () => values });
+const num = (h: Hyper, k: string) => h[k] as number;
+
+/**
+ * Each optimizer's program and scalars, keyed by the core's table: `tsc` fails when the table gains an optimizer
+ * without a rule here, and no name can fall through to another optimizer's rule.
+ */
+export const FUSED_RULES: Record<OptimizerName, (h: Hyper) => Rule> = {
+  SGD: (h) => {
+    const [lr, momentum] = [num(h, 'learning_rate'), num(h, 'momentum')];
+    if (momentum === 0) return constant('sgd', [], [lr]);
+    return constant(h.nesterov ? 'nesterov' : 'momentum', [0], [lr, momentum]);
+  },
+  RMSprop: (h) => {
+    const [lr, rho, eps, momentum] = [num(h, 'learning_rate'), num(h, 'rho'), num(h, 'epsilon'), num(h, 'momentum')];
+    const base = [lr, rho, 1 - rho, eps];
+    if (momentum > 0) {
+      return h.centered
+        ? constant('rmsprop_momentum_centered', [0, 0, 0], [...base, momentum])
+        : constant('rmsprop_momentum', [0, 0], [...base, momentum]);
     }
-    case 'RMSprop': {
-      const [rho, eps, momentum] = [n('rho'), n('epsilon'), n('momentum')];
-      const base = [lr, rho, 1 - rho, eps];
-      if (momentum > 0) {
-        return h.centered
-          ? constant('rmsprop_momentum_centered', [0, 0, 0], [...base, momentum])
-          : constant('rmsprop_momentum', [0, 0], [...base, momentum]);
-      }
-      return h.centered ? constant('rmsprop_centered', [0, 0], base) : constant('rmsprop', [0], base);
-    }
-    case 'Adam': {
-      const [b1, b2, eps] = [n('beta_1'), n('beta_2'), n('epsilon')];
-      return {
-        program: h.amsgrad ? 'amsgrad' : 'adam',
-        slots: h.amsgrad ? [0, 0, 0] : [0, 0],
-        scalars: (t) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
-      };
-    }
-    case 'Adagrad':
-      return constant('adagrad', [n('initial_accumulator_value')], [lr, n('epsilon')]);
-    case 'Adamax': {
-      const [b1, b2, eps] = [n('beta_1'), n('beta_2'), n('epsilon')];
-      return { program: 'adamax', slots: [0, 0], scalars: (t) => [lr / (1 - b1 ** t), b1, 1 - b1, b2, eps] };
-    }
-    default: {
-      const rho = n('rho');
-      return constant('adadelta', [0, 0], [lr, rho, 1 - rho, n('epsilon')]);
-    }
-  }
-}
+    return h.centered ? constant('rmsprop_centered', [0, 0], base) : constant('rmsprop', [0], base);
+  },
+  Adam: (h) => {
+    const [lr, b1, b2, eps] = [num(h, 'learning_rate'), num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+    return {
+      program: h.amsgrad ? 'amsgrad' : 'adam',
+      slots: h.amsgrad ? [0, 0, 0] : [0, 0],
+      scalars: (t) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
+    };
+  },
+  Adagrad: (h) => constant('adagrad', [num(h, 'initial_accumulator_value')], [num(h, 'learning_rate'), num(h, 'epsilon')]),
+  Adamax: (h) => {
+    const [lr, b1, b2, eps] = [num(h, 'learning_rate'), num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+    return { program: 'adamax', slots: [0, 0], scalars: (t) => [lr / (1 - b1 ** t), b1, 1 - b1, b2, eps] };
+  },
+  Adadelta: (h) => {
+    const rho = num(h, 'rho');
+    return constant('adadelta', [0, 0], [num(h, 'learning_rate'), rho, 1 - rho, num(h, 'epsilon')]);
+  },
+};
 
 let parsed: Record<string, UpdateProgram> | undefined;
 const jsLoops = new Map<string, JsUpdate>();
@@ -216,11 +217,10 @@ const slotBytes = (size: number) => Math.ceil(size / 4) * 16;
  * A weight not listed gets its state lazily in JS arrays, which cannot move the heap (and forgoes SIMD).
  */
 export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, sizes: readonly number[] = []): FusedOptimizer | undefined {
-  const type = optimizerDef(String(spec.type))?.type;
-  if (!type) return undefined;
-  const hyper = resolveHyper(type, spec);
-  if (!hyper) return undefined;
-  const rule = buildRule(type, hyper);
+  const resolved = resolve(spec);
+  if (!resolved) return undefined;
+  const { type, hyper } = resolved;
+  const rule = FUSED_RULES[type](hyper);
   const js = jsLoop(rule.program);
   const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
   const jsState = (size: number): WeightState => ({ size, arrays: rule.slots.map((v) => new Float32Array(size).fill(v)) });
@@ -289,19 +289,16 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
   };
 }
 
-function resolveHyper(type: string, spec: EffectiveOptimizer): Record<string, number | boolean> | undefined {
-  // Keras's defaults come from the core's optimizer table, the one source for every part of Model Lab.
-  const out: Record<string, number | boolean> = { ...optimizerDef(type)!.defaults };
-  for (const [key, value] of Object.entries(spec)) {
-    if (key === 'type' || key === 'label' || key === 'name') continue;
-    const name = key === 'lr' ? 'learning_rate' : key;
-    if (!(name in out)) return undefined;
-    if (typeof out[name] === 'boolean') {
-      if (typeof value !== 'boolean') return undefined;
-    } else if (typeof value !== 'number' || !Number.isFinite(value)) {
-      return undefined;
-    }
-    out[name] = value;
+/**
+ * The optimizer through the core's one normaliser, or undefined when the fused rules do not apply: an unknown name,
+ * an argument the optimizer lacks, or an ill-typed value. The stock engine then trains it or says what is wrong.
+ */
+function resolve(spec: EffectiveOptimizer): { type: OptimizerName; hyper: Record<string, number | boolean> } | undefined {
+  if (!optimizerDef(String(spec.type))) return undefined;
+  try {
+    const { type, hyper, unknown } = trainingOptimizer(spec);
+    return unknown.length === 0 ? { type, hyper } : undefined;
+  } catch {
+    return undefined;
   }
-  return out;
 }

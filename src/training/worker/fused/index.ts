@@ -4,8 +4,7 @@
  * It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for the
  * same seed) with far fewer kernels a step.
  */
-import { createRng } from '../../../data/rng';
-import type { EngineContext, EngineFactory, StepEngine } from '../engine';
+import { dropoutRng, type EngineContext, type EngineFactory, type StepEngine } from '../engine';
 import { DenseStack, dropoutSampler } from './dense-stack';
 import { planStack } from './eligibility';
 import { createFusedOptimizer } from './fused-optimizers';
@@ -16,9 +15,7 @@ export const createFusedEngine: EngineFactory = (ctx) => {
   if (typeof plan === 'string') return undefined;
   const { tf } = ctx;
   if (!createFusedOptimizer(ctx.optimizer)) return undefined;
-  // The stock engine's mask stream: the run seed, offset so masks do not replay the shuffle drawn from it.
-  const random = ctx.seed === undefined ? Math.random : createRng((Math.trunc(ctx.seed) ^ 0x5bd1e995) >>> 0);
-  const stack = new DenseStack(tf, plan, dropoutSampler(random));
+  const stack = new DenseStack(tf, plan, dropoutSampler(dropoutRng(ctx.seed)));
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
