@@ -2,9 +2,8 @@
  * What `train` and `compare` share: their options, the Keras-like epoch line, the evaluation report, the comparison
  * table, where data and the cache live, and writing the run record atomically.
  */
-import { randomBytes } from 'node:crypto';
 import { constants, existsSync } from 'node:fs';
-import { access, mkdir, rename, stat as statFile, writeFile } from 'node:fs/promises';
+import { access, mkdir, stat as statFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
@@ -17,8 +16,9 @@ import { DataError } from '../data/errors';
 import { BackendError } from '../training/backend';
 import { defaultWorkerPath } from '../training/paths';
 import { RunPool } from '../training/host/pool';
-import { preflight } from '../training/host/preflight';
-import { planRuns, TrainingSession, type SessionOptions } from '../training/host/session';
+import { SessionDriver } from '../training/host/session-driver';
+import { writeFileAtomic } from '../training/host/record-file';
+import { runName } from '../run-state';
 import { EXIT, UserError, type CliIO } from './io';
 import { diagnosticLine, firstModel, loadModelFile } from './load-model';
 
@@ -94,13 +94,8 @@ export function cacheDir(io: CliIO): string {
 
 // ---- Output files --------------------------------------------------------------------------------------------
 
-/** Writes through a temporary file and a rename, so a reader never sees half a file (even after Ctrl-C). */
-export async function writeFileAtomic(file: string, content: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
-}
+/** Writes through a flushed temporary file and a rename, so a reader never sees half a file (even after Ctrl-C). */
+export { writeFileAtomic };
 
 /** The output files asked for, as given and resolved. */
 function outputFiles(parsed: ParsedArgs, io: CliIO): { flag: '--json' | '--html'; given: string; path: string }[] {
@@ -420,11 +415,12 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     io.err(text + '\n');
   };
   const progress = progressPrinter(say);
-  const name = (run: RunResult) => (repeats > 1 ? `${run.label} · run ${run.repeat + 1}` : run.label);
-  const prefix = (run: RunResult) => (opts.prefixLabels ? `[${name(run)}] ` : '');
-  const options: SessionOptions = {
+  const prefix = (run: RunResult) => (opts.prefixLabels ? `[${runName(run, driver.specs)}] ` : '');
+  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env, parallelHint: '--workers' });
+  const driver = new SessionDriver({
+    pool,
+    signal: io.signal,
     kind: inputs.kind,
-    id: `${inputs.kind}-${new Date().toISOString().replace(/[:.]/g, '-')}`,
     definition: inputs.definition,
     summary: inputs.summary,
     modelFile: inputs.file,
@@ -435,52 +431,42 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     epochs: inputs.epochs,
     repeats: inputs.kind === 'compare' ? repeats : undefined,
     seed: inputs.seed,
-    onUpdate: (record, run, event) => {
-      switch (event.type) {
-        case 'progress':
-          progress(event.message, event.fraction);
-          break;
-        case 'started':
-          if (!said.has('started')) {
-            said.add('started');
-            const what = inputs.kind === 'train' ? run.label : `${record.runs.length} runs`;
-            io.out(startedLine(inputs.definition.name ?? inputs.summary.name, event.dataset, what, event.backend) + '\n');
-          }
-          break;
-        case 'epoch':
-          io.out(prefix(run) + formatEpochLine(event.epoch, run.epochs, event.epochMs, event.logs) + '\n');
-          break;
-        case 'finished':
-          if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
-          break;
-      }
+    reporter: {
+      preparing: progress,
+      event: (record, run, event) => {
+        switch (event.type) {
+          case 'progress':
+            progress(event.message, event.fraction);
+            break;
+          case 'started':
+            if (!said.has('started')) {
+              said.add('started');
+              const what = inputs.kind === 'train' ? run.label : `${record.runs.length} runs`;
+              io.out(startedLine(inputs.definition.name ?? inputs.summary.name, event.dataset, what, event.backend) + '\n');
+            }
+            break;
+          case 'epoch':
+            io.out(prefix(run) + formatEpochLine(event.epoch, run.epochs, event.epochMs, event.logs) + '\n');
+            break;
+          case 'finished':
+            if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
+            break;
+        }
+      },
     },
-  };
-  await checkBeforeTraining(planRuns(options), io, progress);
-  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env });
-  const session = new TrainingSession(pool, options);
-  const onAbort = () => session.stop();
-  if (io.signal.aborted) onAbort();
-  else io.signal.addEventListener('abort', onAbort, { once: true });
+  });
   try {
-    const record = await session.done;
-    opts.report?.(record);
-    await writeOutputs(record, inputs.parsed, io, render);
-    return { record, interrupted: io.signal.aborted };
+    const outcome = await driver.run().catch((e: unknown) => {
+      // What fails every run alike (backend, dataset) fails the command once, before any worker starts.
+      if (e instanceof DataError || e instanceof BackendError) throw new UserError(e.message, EXIT.runtime);
+      throw e;
+    });
+    if (outcome.state === 'stopped') throw new UserError('interrupted before training started.', EXIT.interrupted);
+    opts.report?.(outcome.record);
+    await writeOutputs(outcome.record, inputs.parsed, io, render);
+    return { record: outcome.record, interrupted: io.signal.aborted };
   } finally {
-    io.signal.removeEventListener('abort', onAbort);
     pool.dispose();
-  }
-}
-
-/** What fails every run alike (backend, dataset) fails the command once, before any worker starts. */
-async function checkBeforeTraining(specs: ReturnType<typeof planRuns>, io: CliIO, progress: (message: string, fraction?: number) => void): Promise<void> {
-  try {
-    await preflight(specs, { onProgress: progress, signal: io.signal });
-  } catch (e) {
-    if (e instanceof DataError && e.code === 'aborted') throw new UserError('interrupted before training started.', EXIT.interrupted);
-    if (e instanceof DataError || e instanceof BackendError) throw new UserError(e.message, EXIT.runtime);
-    throw e;
   }
 }
 

@@ -5,27 +5,16 @@
  * Writes are atomic — write a temporary file in the same folder, flush it, then rename over the final name — so a
  * crash or a full disk never leaves a half-written record: readers see the previous version or none.
  */
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { RecordListItem, RunRecord } from '../protocol';
 import { isRecord } from '../protocol-validate';
+import { isUnfinished } from '../run-state';
+import { isRecordId, newRecordId, writeFileAtomic } from '../training/host/record-file';
 
-const RECORD_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
-const TMP_SUFFIX = '.tmp';
+export { isRecordId, newRecordId };
 
 export class RunStoreError extends Error {}
-
-/** A new record id: sortable by time, readable, unique: `20261128-190512-compare-fashion-mlp-3f9a`. */
-export function newRecordId(kind: 'train' | 'compare', modelName: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
-  const slug = modelName.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'model';
-  return `${stamp}-${kind}-${slug}-${randomBytes(2).toString('hex')}`;
-}
-
-export function isRecordId(id: string): boolean {
-  return RECORD_ID.test(id);
-}
 
 /** The history line of a record: the best final validation accuracy over its completed runs. */
 export function listItem(record: RunRecord): RecordListItem {
@@ -56,20 +45,10 @@ export class RunStore {
   /** Writes (or replaces) a record atomically; returns its path. Errors are one sentence naming the folder. */
   async write(record: RunRecord): Promise<string> {
     const target = this.file(record.id);
-    const tmp = `${target}.${process.pid}.${randomBytes(3).toString('hex')}${TMP_SUFFIX}`;
     try {
-      await fs.mkdir(this.folder, { recursive: true });
-      const handle = await fs.open(tmp, 'w');
-      try {
-        await handle.writeFile(JSON.stringify(record, null, 1));
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await fs.rename(tmp, target);
+      await writeFileAtomic(target, JSON.stringify(record, null, 1));
       return target;
     } catch (e) {
-      await fs.rm(tmp, { force: true }).catch(() => undefined);
       const code = (e as NodeJS.ErrnoException).code;
       const why =
         code === 'EACCES' || code === 'EPERM' || code === 'EROFS'
@@ -129,10 +108,7 @@ export class RunStore {
   }
 }
 
-/** A run that has not ended yet: only a live session may hold such a run. */
-export function isUnfinished(run: { status: string }): boolean {
-  return run.status === 'running' || run.status === 'queued';
-}
+export { isUnfinished };
 
 /**
  * A record read back while no session trains it: runs it saved as running or queued died with the process that

@@ -42,8 +42,5 @@ export function formatDate(iso: string): string {
   return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}`;
 }
 
-/** A run's name where its variant has repeats: `Adam #2`; a lone run keeps its label. */
-export function runName(run: { label: string; repeat: number }, runs: readonly { label: string }[]): string {
-  const repeated = runs.filter((r) => r.label === run.label).length > 1;
-  return repeated ? `${run.label} #${run.repeat + 1}` : run.label;
-}
+/** A run's name where its variant has repeats: `Adam #2` (one rule for every front end, in src/run-state.ts). */
+export { runName } from '../../src/run-state';

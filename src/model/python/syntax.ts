@@ -10,10 +10,6 @@ export function rangeOf(node: Node): Range {
   };
 }
 
-export function spanRange(first: Node, last: Node): Range {
-  return { start: rangeOf(first).start, end: rangeOf(last).end };
-}
-
 /** `keras.layers.Dense` → ['keras', 'layers', 'Dense']; undefined for anything but names and attributes. */
 export function dottedParts(node: Node): string[] | undefined {
   if (node.type === 'identifier') return [node.text];

@@ -21,6 +21,8 @@ export interface RunPoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the workers' stderr goes as it arrives (the editor's log, say); default the parent's stderr. */
   onStderr?: (text: string) => void;
+  /** How the user lowers the number of parallel runs, for crash messages: `--workers` (CLI), the setting (editor). */
+  parallelHint?: string;
 }
 
 export interface RunHandle {
@@ -57,6 +59,7 @@ export class RunPool {
   private readonly execArgv: string[];
   private readonly env: NodeJS.ProcessEnv;
   private readonly onStderr: (text: string) => void;
+  private readonly parallelHint?: string;
   private readonly queue: Job[] = [];
   private readonly active = new Set<Job>();
   private disposed = false;
@@ -67,15 +70,20 @@ export class RunPool {
     this.execArgv = opts.execArgv ?? [];
     this.env = opts.env ?? process.env;
     this.onStderr = opts.onStderr ?? ((text) => process.stderr.write(text));
+    this.parallelHint = opts.parallelHint;
   }
 
-  run(spec: RunSpec, onEvent: (e: WorkerEvent) => void): RunHandle {
+  /**
+   * Queues a run. Every event is folded into `result` (a new one by default) before `onEvent` sees it, so a caller
+   * that passes its record's run reads the same state the pool settles on, with no second fold.
+   */
+  run(spec: RunSpec, onEvent: (e: WorkerEvent) => void, result: RunResult = newRunResult(spec, spec.definition.fit?.epochs ?? 1)): RunHandle {
     let resolve!: (r: RunResult) => void;
-    const result = new Promise<RunResult>((r) => (resolve = r));
+    const settled = new Promise<RunResult>((r) => (resolve = r));
     const job: Job = {
       spec,
       onEvent,
-      result: newRunResult(spec, spec.definition.fit?.epochs ?? 1),
+      result,
       resolve,
       stderr: new StderrWatch(),
       stopRequested: false,
@@ -90,7 +98,7 @@ export class RunPool {
     }
     return {
       runId: spec.runId,
-      result,
+      result: settled,
       stop: () => this.stop(job),
       get pid() {
         return job.child?.pid;
@@ -101,10 +109,6 @@ export class RunPool {
   /** Process ids of the workers running now (for diagnostics and tests). */
   pids(): number[] {
     return [...this.active].flatMap((job) => (job.child?.pid !== undefined && job.child.exitCode === null && job.child.signalCode === null ? [job.child.pid] : []));
-  }
-
-  stopAll(): void {
-    for (const job of [...this.queue, ...this.active]) this.stop(job);
   }
 
   /** Ends everything now: queued runs are cancelled, running workers killed. */
@@ -187,7 +191,7 @@ export class RunPool {
         else if (!job.stderr.outOfMemory && (signal === 'SIGINT' || code === 130 || (job.stopRequested && signal === 'SIGTERM'))) {
           this.finishJob(job, 'cancelled');
         }
-        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs));
+        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs, this.parallelHint));
       }
       this.active.delete(job);
       this.pump();
@@ -244,10 +248,17 @@ export class StderrWatch {
 }
 
 /** One sentence for a worker that died without finishing: what happened, what was kept, what to do. */
-export function crashMessage(code: number | null, signal: NodeJS.Signals | null, outOfMemory: boolean, done: number, epochs: number): string {
+export function crashMessage(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  outOfMemory: boolean,
+  done: number,
+  epochs: number,
+  parallelHint = 'modelLab.maxParallelRuns / --workers',
+): string {
   const progress = `after ${done} of ${epochs} epoch${epochs === 1 ? '' : 's'}`;
   if (outOfMemory) {
-    return `The training process ran out of memory ${progress}; lower batch_size or the model size, or train fewer runs at once (modelLab.maxParallelRuns / --workers).`;
+    return `The training process ran out of memory ${progress}; lower batch_size or the model size, or train fewer runs at once (${parallelHint}).`;
   }
   const how = signal ? `signal ${signal}` : `exit code ${code}`;
   const kept = done > 0 ? 'the finished epochs are kept — ' : '';

@@ -68,7 +68,4 @@ export function applyEvent(result: RunResult, event: WorkerEvent): void {
   }
 }
 
-/** Epochs finished so far (the length of the loss history). */
-export function epochsDone(result: RunResult): number {
-  return result.epochMs.length;
-}
+export { epochsDone } from '../../run-state';

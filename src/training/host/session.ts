@@ -1,13 +1,13 @@
 /**
- * A training session: one `train` run or a `compare` (variants × repeats), run on a RunPool, folded into one live
- * RunRecord. The extension's panel and the CLI both drive training through this, so they agree on labels, seeds,
- * order and record contents.
+ * A training session: one `train` run or a `compare` (variants × repeats), run on a RunPool as one live RunRecord.
+ * `planRuns` is the one rule for labels, seeds and order. The session driver (`session-driver.ts`) runs sessions
+ * for the extension and the CLI; the pool folds each worker event into the record's run, once (`run-fold.ts`).
  */
-import { compareRepeats, expandComparison, optimizerLabel, effectiveOptimizer } from '../../model';
+import { compareRepeats, expandComparison, optimizerLabel } from '../../model';
 import type { ModelDefinition, ModelSummary } from '../../model/types';
 import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import type { RunHandle, RunPool } from './pool';
-import { applyEvent, newRunResult } from './run-fold';
+import { newRunResult } from './run-fold';
 
 export interface SessionOptions {
   kind: 'train' | 'compare';
@@ -82,11 +82,12 @@ export class TrainingSession {
   readonly done: Promise<RunRecord>;
   private readonly handles = new Map<string, RunHandle>();
 
+  /** `specs` are the runs already planned from `options` (the driver plans once); default `planRuns(options)`. */
   constructor(
     readonly pool: RunPool,
     options: SessionOptions,
+    specs: RunSpec[] = planRuns(options),
   ) {
-    const specs = planRuns(options);
     this.record = {
       version: 1,
       id: options.id,
@@ -96,29 +97,25 @@ export class TrainingSession {
       definition: options.definition,
       model: options.summary,
       backend: options.backend,
-      runs: specs.map((spec) => {
-        const run = newRunResult(spec, spec.definition.fit?.epochs ?? 1);
-        run.optimizer = effectiveOptimizer(spec.definition.compile?.optimizer);
-        return run;
-      }),
+      runs: specs.map((spec) => newRunResult(spec, spec.definition.fit?.epochs ?? 1)),
       active: true,
     };
     const results = specs.map((spec, i) => {
       const run = this.record.runs[i];
-      const handle = pool.run(spec, (event) => {
-        applyEvent(run, event);
-        if (event.type === 'started') {
-          this.record.backend = event.backend;
-          this.record.dataset ??= event.dataset;
-        }
-        options.onUpdate?.(this.record, run, event);
-      });
+      // The pool folds every event into `run` itself (crashes included) before telling us: one fold per event.
+      const handle = pool.run(
+        spec,
+        (event) => {
+          if (event.type === 'started') {
+            this.record.backend = event.backend;
+            this.record.dataset ??= event.dataset;
+          }
+          options.onUpdate?.(this.record, run, event);
+        },
+        run,
+      );
       this.handles.set(spec.runId, handle);
-      return handle.result.then((final) => {
-        // The pool's result is authoritative (it knows about crashes the events could not tell).
-        Object.assign(run, final);
-        return final;
-      });
+      return handle.result;
     });
     this.done = Promise.all(results).then(() => {
       this.record.active = false;
