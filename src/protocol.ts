@@ -61,6 +61,8 @@ export interface RunSpec {
   cacheDir: string;
   /** Write the trained weights (tfjs format) into this folder when set. */
   saveWeightsTo?: string;
+  /** Who reads the run's messages, so advice names a CLI flag or an editor setting (default: the CLI). */
+  audience?: 'cli' | 'editor';
 }
 
 export type WorkerRequest = { type: 'start'; run: RunSpec } | { type: 'stop' };
@@ -71,10 +73,8 @@ export type WorkerEvent =
       runId: string;
       backend: string;
       dataset: DatasetInfo;
-      summary: ModelSummary;
       optimizer: EffectiveOptimizer;
       epochs: number;
-      batchesPerEpoch: number;
     }
   | { type: 'progress'; runId: string; message: string; fraction?: number }
   | { type: 'batch'; runId: string; epoch: number; batch: number; batches: number; loss: number; accuracy?: number }

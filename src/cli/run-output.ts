@@ -416,7 +416,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
   };
   const progress = progressPrinter(say);
   const prefix = (run: RunResult) => (opts.prefixLabels ? `[${runName(run, driver.specs)}] ` : '');
-  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env, parallelHint: '--workers' });
+  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env, audience: 'cli' });
   const driver = new SessionDriver({
     pool,
     signal: io.signal,
@@ -426,6 +426,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     modelFile: inputs.file,
     baseDir: inputs.baseDir,
     backend: inputs.backend,
+    audience: 'cli',
     dataDir: inputs.dataDir,
     cacheDir: inputs.cacheDir,
     epochs: inputs.epochs,

@@ -29,7 +29,7 @@ export class Trainer implements vscode.Disposable {
       workerPath: path.join(ctx.extensionUri.fsPath, 'dist', 'worker.js'),
       // Worker stderr (crash reports, out-of-memory traces) goes to the Model Lab log that crash messages point to.
       onStderr: (text) => ctx.log.warn(text.trimEnd()),
-      parallelHint: 'the modelLab.maxParallelRuns setting',
+      audience: 'editor',
     });
     this.status = vscode.window.createStatusBarItem('modelLab.training', vscode.StatusBarAlignment.Left, 10);
     this.status.name = 'Model Lab training';
@@ -79,6 +79,7 @@ export class Trainer implements vscode.Disposable {
       summary,
       ...place,
       backend: settings.backend,
+      audience: 'editor',
       dataDir: settings.dataFolder ?? process.env.MODEL_LAB_DATA,
       cacheDir: path.join(this.ctx.globalStorageUri.fsPath, 'datasets'),
       weightsFolder: settings.saveWeights ? store.folder : undefined,

@@ -13,6 +13,7 @@ import type { TF } from './worker/engine';
 import { addWasmConv2DBackpropFilter } from './worker/wasm-conv-grad';
 import { useExplicitTransposeMatMul } from './worker/wasm-matmul';
 import { wasmDir } from './paths';
+import { backendAdvice, type Audience } from './advice';
 
 export interface SelectedBackend {
   tf: TF;
@@ -29,7 +30,7 @@ type Native = { tf: TF } | { problem: string };
  * `notify` hears why `auto` settled on a slower backend than the best one (one sentence), so the user learns that
  * installing tfjs-node would help, or that wasm failed.
  */
-export async function selectBackend(requested: BackendName = 'auto', notify?: (message: string) => void): Promise<SelectedBackend> {
+export async function selectBackend(requested: BackendName = 'auto', notify?: (message: string) => void, audience?: Audience): Promise<SelectedBackend> {
   switch (requested) {
     case 'tensorflow':
     case 'tensorflow-gpu': {
@@ -37,15 +38,15 @@ export async function selectBackend(requested: BackendName = 'auto', notify?: (m
       const native = loadNative(pkg);
       if ('problem' in native) {
         throw new BackendError(
-          `The '${requested}' backend needs ${pkg}, which ${native.problem}: run 'npm install ${pkg}' next to Model Lab, or use --backend wasm.`,
+          `The '${requested}' backend needs ${pkg}, which ${native.problem}: run 'npm install ${pkg}' next to Model Lab, or use ${backendAdvice('wasm', audience)}.`,
         );
       }
       return useNative(native.tf, requested);
     }
     case 'wasm':
-      return useBundled('wasm');
+      return useBundled('wasm', audience);
     case 'cpu':
-      return useBundled('cpu');
+      return useBundled('cpu', audience);
     case 'auto':
     default: {
       // The GPU build is only for those who installed it on purpose: its absence is not worth a word.
@@ -70,18 +71,18 @@ export async function selectBackend(requested: BackendName = 'auto', notify?: (m
 }
 
 /** Whether `requested` can run here, checked without loading TensorFlow.js (for a check before starting runs). */
-export function backendProblem(requested: BackendName): string | undefined {
+export function backendProblem(requested: BackendName, audience?: Audience): string | undefined {
   if (requested === 'tensorflow' || requested === 'tensorflow-gpu') {
     const pkg = nativePackage(requested);
     try {
       require.resolve(pkg);
       return undefined;
     } catch {
-      return `The '${requested}' backend needs ${pkg}, which is not installed: run 'npm install ${pkg}' next to Model Lab, or use --backend wasm.`;
+      return `The '${requested}' backend needs ${pkg}, which is not installed: run 'npm install ${pkg}' next to Model Lab, or use ${backendAdvice('wasm', audience)}.`;
     }
   }
   if (requested === 'wasm' && !wasmDir()) {
-    return 'The wasm backend files (tfjs-backend-wasm.wasm) are missing: rebuild Model Lab with `npm run build`, or use --backend cpu.';
+    return `The wasm backend files (tfjs-backend-wasm.wasm) are missing: rebuild Model Lab with \`npm run build\`, or use ${backendAdvice('cpu', audience)}.`;
   }
   return undefined;
 }
@@ -109,7 +110,7 @@ async function useNative(tf: TF, requested: 'tensorflow' | 'tensorflow-gpu'): Pr
 
 let wasmPathsSet = false;
 
-async function useBundled(name: 'wasm' | 'cpu'): Promise<SelectedBackend> {
+async function useBundled(name: 'wasm' | 'cpu', audience?: Audience): Promise<SelectedBackend> {
   // Required here, not imported at the top, so that a tfjs-node run never loads it (see the file comment).
   const tf = require('@tensorflow/tfjs') as TF;
   if (name === 'wasm' && !wasmPathsSet) {
@@ -123,7 +124,7 @@ async function useBundled(name: 'wasm' | 'cpu'): Promise<SelectedBackend> {
   if (name === 'cpu') tf.env().set('PROD', true);
   if (tf.getBackend() !== name) {
     const ok = await tf.setBackend(name);
-    if (!ok) throw new BackendError(`The ${name} backend failed to start: try --backend cpu.`);
+    if (!ok) throw new BackendError(`The ${name} backend failed to start: try ${backendAdvice('cpu', audience)}.`);
   }
   await tf.ready();
   const actual = tf.getBackend();

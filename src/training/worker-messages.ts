@@ -12,7 +12,7 @@ export function isWorkerEvent(m: unknown): m is WorkerEvent {
   if (!isObject(m) || typeof m.runId !== 'string') return false;
   switch (m.type) {
     case 'started':
-      return typeof m.backend === 'string' && isObject(m.dataset) && isObject(m.summary) && isObject(m.optimizer) && isNum(m.epochs);
+      return typeof m.backend === 'string' && isObject(m.dataset) && isObject(m.optimizer) && isNum(m.epochs);
     case 'progress':
       return typeof m.message === 'string';
     case 'batch':

@@ -29,9 +29,8 @@ test('events fold into status, history, progress, evaluation and the final state
   const r = newRunResult(spec, 2);
   const events: WorkerEvent[] = [
     {
-      type: 'started', runId: 'r1', backend: 'wasm', epochs: 2, batchesPerEpoch: 4,
+      type: 'started', runId: 'r1', backend: 'wasm', epochs: 2,
       dataset: { name: 'd', source: 's', train: 8, validation: 2, test: 0, classNames: ['a', 'b'], exampleShape: [3], task: 'classification' },
-      summary: { name: 'm', layers: [], totalParams: 8, trainableParams: 8, nonTrainableParams: 0 },
       optimizer: { type: 'Adam', learning_rate: 0.01 },
     },
     { type: 'batch', runId: 'r1', epoch: 1, batch: 2, batches: 4, loss: 0.9, accuracy: 0.5 },

@@ -7,6 +7,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
+import { parallelRunsAdvice, type Audience } from '../advice';
 import { defaultWorkerPath } from '../paths';
 import { applyEvent, epochsDone, newRunResult } from './run-fold';
 import { isWorkerEvent } from '../worker-messages';
@@ -21,8 +22,8 @@ export interface RunPoolOptions {
   env?: NodeJS.ProcessEnv;
   /** Where the workers' stderr goes as it arrives (the editor's log, say); default the parent's stderr. */
   onStderr?: (text: string) => void;
-  /** How the user lowers the number of parallel runs, for crash messages: `--workers` (CLI), the setting (editor). */
-  parallelHint?: string;
+  /** Who reads crash messages: they name `--workers` on the command line, the setting in the editor. */
+  audience?: Audience;
 }
 
 export interface RunHandle {
@@ -59,7 +60,7 @@ export class RunPool {
   private readonly execArgv: string[];
   private readonly env: NodeJS.ProcessEnv;
   private readonly onStderr: (text: string) => void;
-  private readonly parallelHint?: string;
+  private readonly audience?: Audience;
   private readonly queue: Job[] = [];
   private readonly active = new Set<Job>();
   private disposed = false;
@@ -70,7 +71,7 @@ export class RunPool {
     this.execArgv = opts.execArgv ?? [];
     this.env = opts.env ?? process.env;
     this.onStderr = opts.onStderr ?? ((text) => process.stderr.write(text));
-    this.parallelHint = opts.parallelHint;
+    this.audience = opts.audience;
   }
 
   /**
@@ -191,7 +192,7 @@ export class RunPool {
         else if (!job.stderr.outOfMemory && (signal === 'SIGINT' || code === 130 || (job.stopRequested && signal === 'SIGTERM'))) {
           this.finishJob(job, 'cancelled');
         }
-        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs, this.parallelHint));
+        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs, this.audience && parallelRunsAdvice(this.audience)));
       }
       this.active.delete(job);
       this.pump();

@@ -24,7 +24,7 @@ export interface PreflightOptions {
  */
 export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): Promise<void> {
   for (const backend of new Set(specs.map((s) => s.backend))) {
-    const problem = backendProblem(backend);
+    const problem = backendProblem(backend, specs[0]?.audience);
     if (problem) throw new BackendError(problem);
   }
   if (specs.length < 2) return;

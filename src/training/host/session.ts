@@ -6,6 +6,7 @@
 import { compareRepeats, expandComparison, optimizerLabel } from '../../model';
 import type { ModelDefinition, ModelSummary } from '../../model/types';
 import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
+import type { Audience } from '../advice';
 import type { RunHandle, RunPool } from './pool';
 import { newRunResult } from './run-fold';
 
@@ -23,6 +24,8 @@ export interface SessionOptions {
   epochs?: number;
   repeats?: number;
   seed?: number;
+  /** Who reads the runs' messages (advice names a CLI flag or an editor setting). */
+  audience?: Audience;
   /** When set, each run saves its weights into `<saveWeightsDir>/<runId>/`. */
   saveWeightsDir?: string;
   /** Called after every event folded into the record (the caller throttles redraws). */
@@ -41,6 +44,7 @@ export function planRuns(o: SessionOptions): RunSpec[] {
     baseDir: o.baseDir,
     dataDir: o.dataDir,
     cacheDir: o.cacheDir,
+    ...(o.audience ? { audience: o.audience } : {}),
   };
   const weights = (runId: string) => (o.saveWeightsDir ? `${o.saveWeightsDir}/${runId}` : undefined);
   if (o.kind === 'train') {

@@ -49,7 +49,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const loss = canonicalLoss(info.loss);
     if (!loss) throw new ModelError(`The loss '${info.loss}' is not one Model Lab can train with.`);
     emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
-    const selected = await selectBackend(spec.backend, (message) => emit({ type: 'progress', runId, message }));
+    const selected = await selectBackend(spec.backend, (message) => emit({ type: 'progress', runId, message }), spec.audience);
     tf = selected.tf;
 
     const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
@@ -98,10 +98,8 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       runId,
       backend: selected.backend,
       dataset: datasetInfo(data, train.count, validation?.count ?? 0),
-      summary: info.summary,
       optimizer: info.optimizer,
       epochs,
-      batchesPerEpoch: Math.ceil(train.count / batchSize),
     });
 
     const outcome = await fit({
