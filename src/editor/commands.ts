@@ -5,11 +5,11 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model';
-import type { RunRecord, WebviewToHost } from '../protocol';
+import type { WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
-import { markInterrupted, type RunStore } from '../panel/run-store';
 import { storeFor } from './stores';
 import { recordToCsv, recordToJson } from '../panel/comparison-export';
+import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
 import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
@@ -90,9 +90,8 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       return;
     }
     case 'savePng': {
-      const base64 = message.dataUrl.slice('data:image/png;base64,'.length);
       const name = `${panel.currentRecord?.id ?? 'model-lab'}-${message.chart}.png`;
-      await saveAs(name, Buffer.from(base64, 'base64'), 'PNG image');
+      await saveAs(name, pngBytes(message.dataUrl), 'PNG image');
       return;
     }
   }
@@ -109,14 +108,7 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
 }
 
-/**
- * A stored record for display: runs that no session of this window trains are shown as interrupted. Only shown so —
- * never written here: another window may still be training that record, and only its own trainer writes it.
- */
-export async function readForDisplay(store: RunStore, id: string, trainer: Trainer): Promise<RunRecord> {
-  const record = await store.read(id);
-  return trainer.isLive(id) ? record : markInterrupted(record);
-}
+export { readForDisplay };
 
 async function loadHistory(ctx: ExtensionContextLike, panel: ResultsPanel): Promise<void> {
   const store = panel.store ?? storeFor(ctx.globalStorageUri);
@@ -142,12 +134,7 @@ async function openRun(ctx: ExtensionContextLike, trainer: Trainer): Promise<voi
     return;
   }
   const pick = await vscode.window.showQuickPick(
-    items.map((item) => ({
-      label: `${item.kind === 'compare' ? '$(graph-line)' : '$(play)'} ${item.modelName}`,
-      description: new Date(item.createdAt).toLocaleString(),
-      detail: `${item.runs} run${item.runs === 1 ? '' : 's'}${item.bestValAccuracy !== undefined ? ` · best val_accuracy ${item.bestValAccuracy.toFixed(4)}` : ''}`,
-      id: item.id,
-    })),
+    items.map((item) => runPickItem(item)),
     { placeHolder: 'Open a past run', matchOnDescription: true },
   );
   if (!pick) return;
@@ -209,9 +196,8 @@ async function exportKeras(source: vscode.Uri, definition: import('../model/type
     return;
   }
   const { toKerasScript } = await import('../model/python/keras-script');
-  const base = path.basename(source.fsPath).replace(/\.model\.json$|\.py$/, '');
   const target = await vscode.window.showSaveDialog({
-    defaultUri: vscode.Uri.file(path.join(path.dirname(source.fsPath), `${base.replace(/[^A-Za-z0-9_]/g, '_')}_keras.py`)),
+    defaultUri: vscode.Uri.file(kerasScriptPath(source.fsPath)),
     filters: { Python: ['py'] },
   });
   if (!target) return;
@@ -226,9 +212,8 @@ class SummaryDocuments implements vscode.TextDocumentContentProvider {
   readonly onDidChange = this.changed.event;
 
   async show(source: vscode.Uri, index: number, summary: string | undefined, errors: string[]): Promise<void> {
-    const name = `${path.basename(source.path)}${index ? ` #${index + 1}` : ''} summary`;
-    const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${name}`, query: source.toString() });
-    const text = summary ?? `This model has errors, so it has no summary yet:\n\n${errors.map((e) => `  ${e}`).join('\n')}\n`;
+    const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${summaryTitle(source.path, index)}`, query: source.toString() });
+    const text = summaryText(summary, errors);
     this.texts.set(uri.toString(), text);
     this.changed.fire(uri);
     await vscode.window.showTextDocument(uri, { preview: true, viewColumn: vscode.ViewColumn.Beside });

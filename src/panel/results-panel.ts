@@ -9,6 +9,7 @@ import type { HostToWebview, RecordListItem, RunRecord, WebviewToHost } from '..
 import { parseWebviewMessage } from '../protocol-validate';
 import { makeNonce, panelHtml } from './html';
 import type { RunStore } from './run-store';
+import { UpdateThrottle } from './update-throttle';
 
 export const RESULTS_VIEW_TYPE = 'modelLab.results';
 const UPDATE_INTERVAL_MS = 100;
@@ -28,8 +29,8 @@ export class ResultsPanel implements vscode.Disposable {
   private history: RecordListItem[] = [];
   private pinned: RunRecord[] = [];
   private ready = false;
-  private pendingUpdate: NodeJS.Timeout | undefined;
-  private lastUpdate = 0;
+  /** Live training redraws at most every 100 ms, always including the last change. */
+  private readonly updates = new UpdateThrottle(UPDATE_INTERVAL_MS, () => this.flush());
   private readonly disposables: vscode.Disposable[] = [];
 
   static get instance(): ResultsPanel | undefined {
@@ -138,9 +139,7 @@ export class ResultsPanel implements vscode.Disposable {
   update(record: RunRecord): void {
     if (record.id !== this.record?.id) return;
     this.record = record;
-    const wait = UPDATE_INTERVAL_MS - (Date.now() - this.lastUpdate);
-    if (wait <= 0) return this.flush();
-    this.pendingUpdate ??= setTimeout(() => this.flush(), wait);
+    this.updates.request();
   }
 
   notice(level: 'info' | 'error', message: string): void {
@@ -148,9 +147,6 @@ export class ResultsPanel implements vscode.Disposable {
   }
 
   private flush(): void {
-    clearTimeout(this.pendingUpdate);
-    this.pendingUpdate = undefined;
-    this.lastUpdate = Date.now();
     if (this.record) this.post({ type: 'update', record: this.record });
   }
 
@@ -166,7 +162,7 @@ export class ResultsPanel implements vscode.Disposable {
 
   dispose(): void {
     if (ResultsPanel.current === this) ResultsPanel.current = undefined;
-    clearTimeout(this.pendingUpdate);
+    this.updates.cancel();
     this.disposables.forEach((d) => d.dispose());
     this.disposables.length = 0;
     this.panel.dispose();
