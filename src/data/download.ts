@@ -16,7 +16,7 @@ const gunzipAsync = promisify(zlib.gunzip);
 export interface DownloadOptions {
   /** Base URL; file names are resolved against it. */
   baseUrl: string;
-  /** File names as on the server (with .gz); checksums are looked up by the name without .gz. */
+  /** File names as on the server; checksums are looked up by that name, then by the name without .gz. */
   files: string[];
   destDir: string;
   checksums: Record<string, FileChecksum>;
@@ -73,8 +73,8 @@ export async function downloadFiles(opts: DownloadOptions): Promise<string[]> {
       opts.onProgress(`Downloading ${opts.label}: ${name} (${size})`, fraction);
     };
     try {
-      const { md5, bytes } = await fetchToFile(url, temp, opts, report);
-      await verify(temp, url, md5, opts.checksums[stripGz(name)], opts.otherWay);
+      const { md5, sha256, bytes } = await fetchToFile(url, temp, opts, report);
+      await verify(temp, url, { md5, sha256 }, opts.checksums[name] ?? opts.checksums[stripGz(name)], opts.otherWay);
       await rename(temp, dest);
       report(bytes, bytes, true);
     } catch (e) {
@@ -87,13 +87,13 @@ export async function downloadFiles(opts: DownloadOptions): Promise<string[]> {
   return out;
 }
 
-/** Streams `url` into `file`, returning the MD5 and number of the bytes received. */
+/** Streams `url` into `file`, returning the MD5 and SHA-256 and the number of the bytes received. */
 async function fetchToFile(
   url: string,
   file: string,
   opts: DownloadOptions,
   report: (received: number, total: number | undefined, force: boolean) => void,
-): Promise<{ md5: string; bytes: number }> {
+): Promise<{ md5: string; sha256: string; bytes: number }> {
   const stallMs = opts.stallTimeoutMs ?? DEFAULT_STALL_MS;
   const stall = new AbortController();
   let timer: NodeJS.Timeout | undefined;
@@ -134,6 +134,7 @@ async function fetchToFile(
     const lengthHeader = Number(response.headers.get('content-length'));
     const total = lengthHeader > 0 ? lengthHeader : undefined;
     const hash = createHash('md5');
+    const hash256 = createHash('sha256');
     let received = 0;
     const reader = response.body.getReader();
     try {
@@ -142,6 +143,7 @@ async function fetchToFile(
         if (done) break;
         armStallTimer();
         hash.update(value);
+        hash256.update(value);
         await handle.write(value);
         received += value.length;
         report(received, total, false);
@@ -152,16 +154,26 @@ async function fetchToFile(
     if (total !== undefined && received !== total) {
       throw new DownloadError(url, `the connection closed after ${humanSize(received)} of ${humanSize(total)}`);
     }
-    return { md5: hash.digest('hex'), bytes: received };
+    return { md5: hash.digest('hex'), sha256: hash256.digest('hex'), bytes: received };
   } finally {
     clearTimeout(timer);
     await handle.close();
   }
 }
 
-/** Accepts the file when either its .gz MD5 (upstream) or its uncompressed SHA-256 (any recompression) matches. */
-async function verify(file: string, url: string, md5: string, expected: FileChecksum | undefined, otherWay: string): Promise<void> {
-  if (expected?.md5Gz && expected.md5Gz.toLowerCase() === md5) return;
+/**
+ * Accepts the file when its SHA-256 as downloaded (Keras's `file_hash`), its .gz MD5 (upstream Fashion-MNIST) or its
+ * uncompressed SHA-256 (any recompression) matches. A file with no known checksum is never accepted.
+ */
+async function verify(
+  file: string,
+  url: string,
+  got: { md5: string; sha256: string },
+  expected: FileChecksum | undefined,
+  otherWay: string,
+): Promise<void> {
+  if (expected?.sha256File && expected.sha256File.toLowerCase() === got.sha256) return;
+  if (expected?.md5Gz && expected.md5Gz.toLowerCase() === got.md5) return;
   if (expected?.sha256) {
     try {
       const unpacked = await gunzipAsync(await readFile(file));

@@ -1,5 +1,8 @@
 /** The definition's `dataset` field in one shape. */
+import { DATASET_NAMES } from '../model/datasets';
 import type { DatasetObject, DatasetSpec } from '../model/types';
+
+const BUILTIN = new Set<string>(DATASET_NAMES);
 
 export const FASHION_MNIST = 'fashion-mnist';
 export const FASHION_MNIST_SAMPLE = 'fashion-mnist-sample';
@@ -12,6 +15,10 @@ const ALIASES: Record<string, string> = {
   fashionmnist: FASHION_MNIST,
   'fashion-mnist-sample': FASHION_MNIST_SAMPLE,
   fashion_mnist_sample: FASHION_MNIST_SAMPLE,
+  'cifar-10': 'cifar10',
+  cifar_10: 'cifar10',
+  'cifar-100': 'cifar100',
+  cifar_100: 'cifar100',
 };
 
 /**
@@ -21,6 +28,6 @@ const ALIASES: Record<string, string> = {
 export function normalizeDatasetSpec(spec: DatasetSpec | undefined): DatasetObject {
   if (spec === undefined) return { name: FASHION_MNIST };
   const object: DatasetObject = typeof spec === 'string' ? { name: spec } : { ...spec };
-  if (object.name !== undefined) object.name = ALIASES[object.name.toLowerCase()] ?? object.name;
+  if (object.name !== undefined) object.name = ALIASES[object.name.toLowerCase()] ?? (BUILTIN.has(object.name.toLowerCase()) ? object.name.toLowerCase() : object.name);
   return object;
 }

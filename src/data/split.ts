@@ -40,7 +40,12 @@ export function splitValidation(
 /** A new split holding the given examples (copied, so the source can be released). */
 export function gather(split: Split, exampleSize: number, indices: ArrayLike<number>): Split {
   const count = indices.length;
-  const x = split.x instanceof Float32Array ? new Float32Array(count * exampleSize) : new Uint8Array(count * exampleSize);
+  const x =
+    split.x instanceof Float32Array
+      ? new Float32Array(count * exampleSize)
+      : split.x instanceof Int32Array
+        ? new Int32Array(count * exampleSize)
+        : new Uint8Array(count * exampleSize);
   const y =
     split.y instanceof Float32Array ? new Float32Array(count) : split.y instanceof Int32Array ? new Int32Array(count) : new Uint8Array(count);
   for (let i = 0; i < count; i++) {

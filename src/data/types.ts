@@ -3,8 +3,8 @@ import type { DatasetObject } from '../model/types';
 
 /** Examples of one split, row-major: example i occupies x[i*exampleSize … (i+1)*exampleSize). */
 export interface Split {
-  /** Pixels stay uint8 (scaled per batch by `LoadedDataset.scale`); CSV features are float32. */
-  x: Uint8Array | Float32Array;
+  /** Pixels stay uint8 (scaled per batch by `LoadedDataset.scale`); word indices are int32; CSV features float32. */
+  x: Uint8Array | Int32Array | Float32Array;
   /** Class ids (classification) or targets (regression). */
   y: Uint8Array | Int32Array | Float32Array;
   count: number;
@@ -14,7 +14,7 @@ export interface LoadedDataset {
   name: string;
   /** Where it came from: a folder, a CSV path, `bundled sample`, or the download URL it was fetched from. */
   source: string;
-  /** Shape of one example as stored: [28, 28] for images, [features] for CSV. */
+  /** Shape of one example as stored: [28, 28] for images, [32, 32, 3] for colour ones, [maxlen] for sequences, [features] for CSV. */
   exampleShape: number[];
   /** Multiply x by this per batch: 1/255 for images, 1 for CSV. */
   scale: number;
@@ -34,22 +34,24 @@ export interface DataRequest {
   dataDir?: string;
   /** Download cache (extension global storage; ~/.cache/model-lab for the CLI). */
   cacheDir: string;
-  /** Base URL of the Fashion-MNIST mirror; tests point it at a local server. */
+  /** Base URL of a mirror serving the dataset files by their usual names; tests point it at a local server. */
   mirror?: string;
   onProgress?: (message: string, fraction?: number) => void;
   signal?: AbortSignal;
   /** The compile loss (Keras name); decides classification vs regression for a numeric CSV label column. */
   loss?: string;
-  /** Expected checksums of the Fashion-MNIST files by base name (no .gz); defaults to the published ones. */
+  /** Expected checksums of the dataset files by file name (Fashion-MNIST: base name without .gz); defaults to the published ones. */
   checksums?: Record<string, FileChecksum>;
-  /** System-wide dataset folders searched last; defaults to Debian's /usr/share/datasets/fashion-mnist. */
+  /** Folders searched last: Debian's /usr/share/datasets/fashion-mnist for Fashion-MNIST, Keras's ~/.keras/datasets for the Keras loaders. */
   systemDirs?: string[];
   /** Abort a download that receives no bytes for this long (default 30 s). */
   stallTimeoutMs?: number;
 }
 
-/** How to recognise a genuine copy of a dataset file: either hash may match (Debian recompressed the .gz files). */
+/** How to recognise a genuine copy of a dataset file: any hash given may match (Debian recompressed the .gz files). */
 export interface FileChecksum {
+  /** SHA-256 of the file exactly as downloaded (the `file_hash` Keras's loaders check). */
+  sha256File?: string;
   /** MD5 of the gzip-compressed file as the upstream project publishes it. */
   md5Gz?: string;
   /** SHA-256 of the uncompressed IDX bytes. */

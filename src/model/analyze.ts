@@ -2,6 +2,7 @@
  * Everything the core can say about a parsed definition without training it: structural errors, shapes, parameter
  * counts, the Keras summary, loss/output mismatches, and the same for every comparison variant.
  */
+import { BUILTIN_DATASETS, datasetClassCount, isBuiltinDataset, isNumpyDataset, NUMPY_OPTIONS, PAD_OPTIONS, SEQUENCE_LOAD_OPTIONS } from './datasets';
 import { formatShape } from './number-format';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
@@ -29,8 +30,6 @@ export interface Analysis {
   optimizer: EffectiveOptimizer;
 }
 
-/** Classes of the built-in datasets, to catch an output layer that cannot cover the labels. */
-const DATASET_CLASSES: Readonly<Record<string, number>> = { 'fashion-mnist': 10, 'fashion-mnist-sample': 10 };
 
 export function analyze(parsed: ParsedModel): Analysis {
   const def = parsed.definition;
@@ -112,7 +111,8 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   if (mismatch) push('compile.loss', mismatch, 'loss-mismatch');
   const ds = def.dataset;
   const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' && ds.csv === undefined ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined)) : undefined;
-  const classes = dsName ? DATASET_CLASSES[dsName] : undefined;
+  // Class counts from a valid dataset only (an unknown name or a malformed object has its own diagnostic).
+  const classes = ds && (typeof ds === 'string' || (typeof ds === 'object' && !Array.isArray(ds))) ? datasetClassCount(ds) : undefined;
   if (classes && LOSSES[loss]?.classification && loss !== 'binary_crossentropy' && units !== undefined && units !== classes && !mismatch) {
     const unitsPath = `layers[${layers.length - 1}].units`;
     if (units < classes) {
@@ -145,6 +145,25 @@ function checkDataset(def: ModelDefinition, push: Push): void {
   }
   if (ds.label !== undefined && ds.csv === undefined) {
     push('dataset.label', '"label" only applies to a CSV dataset; add "csv" or remove it.', 'dataset', 'warning');
+  }
+  const numpy = isNumpyDataset(ds);
+  if (ds.npz !== undefined && (ds.csv !== undefined || isBuiltinDataset(ds.name))) {
+    push('dataset.npz', `"npz" and "${ds.csv !== undefined ? 'csv' : 'name'}" both choose the data; keep one${ds.csv !== undefined ? '' : ' (the .npz file wins otherwise)'}.`, 'dataset', 'warning');
+  }
+  if (!numpy) {
+    for (const key of NUMPY_OPTIONS) {
+      if (key !== 'npz' && (ds as Record<string, unknown>)[key] !== undefined) {
+        push(`dataset.${key}`, `"${key}" only applies to NumPy arrays ("npz", or "x" and "y" naming .npy files); remove it.`, 'dataset', 'warning');
+      }
+    }
+  }
+  // Loader options a dataset does not take (num_words on mnist, label_mode on imdb).
+  const name = numpy || ds.csv !== undefined ? undefined : ds.name;
+  const takes: readonly string[] = isBuiltinDataset(name) ? BUILTIN_DATASETS[name].options : [];
+  for (const key of [...SEQUENCE_LOAD_OPTIONS, ...PAD_OPTIONS, 'test_split', 'label_mode']) {
+    if ((ds as Record<string, unknown>)[key] === undefined || takes.includes(key)) continue;
+    const owners = Object.entries(BUILTIN_DATASETS).filter(([, d]) => d.options.includes(key)).map(([n]) => n);
+    push(`dataset.${key}`, `"${key}" only applies to ${owners.join(' and ')}${name ? `; ${name} ignores it` : ''}.`, 'dataset', 'warning');
   }
 }
 

@@ -4,7 +4,7 @@
  * would be a guess.
  */
 import { ACTIVATIONS } from './activations';
-import { datasetExampleShape } from './datasets';
+import { datasetExampleShape, isNumpyDataset } from './datasets';
 import { MAX_PARAMS, product } from './layers/common';
 import { COMMON_ARGS, layerDef } from './layers/registry';
 import type { LayerDef } from './layers/layer-def';
@@ -192,8 +192,13 @@ function firstInputShape(
   if (blocked.has(0)) return undefined; // the first layer's own error comes first
   const typePath = 'layers[0].type';
   const ds = def.dataset;
+  const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' ? ds.name : undefined;
   if (ds && typeof ds === 'object' && ds.csv !== undefined) {
     error(typePath, `The first layer needs "input_shape": a CSV dataset's shape is only known once the file is read; add e.g. "input_shape": [4] for four feature columns.`, 'no-input-shape');
+  } else if (ds && typeof ds === 'object' && isNumpyDataset(ds)) {
+    error(typePath, `The first layer needs "input_shape": a NumPy dataset's shape is only known once the file is read; add the shape of one example, e.g. "input_shape": [28, 28] for x of shape (n, 28, 28).`, 'no-input-shape');
+  } else if (dsName === 'imdb' || dsName === 'reuters') {
+    error(typePath, `The first layer needs "input_shape", or the dataset "maxlen": ${dsName}'s sequences are padded to that length (e.g. { "name": "${dsName}", "num_words": 10000, "maxlen": 200 }).`, 'no-input-shape');
   } else {
     error(typePath, `The first layer needs "input_shape" (e.g. [28, 28]), or the definition a "dataset" such as "fashion-mnist" that fixes it.`, 'no-input-shape');
   }

@@ -3,7 +3,7 @@
  * hover (schemas/model.schema.json, written by scripts/gen-schema.ts) and the core's own validation (Ajv, in
  * validate.ts) can never disagree.
  */
-import { DATASET_NAMES, DEFAULT_VALIDATION_SPLIT } from './datasets';
+import { BUILTIN_DATASETS, DATASET_NAMES, DEFAULT_VALIDATION_SPLIT } from './datasets';
 import { MAX_SIZE } from './layers/common';
 import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
@@ -124,7 +124,7 @@ function dataset(): JsonSchema {
   const names = {
     type: 'string',
     enum: [...DATASET_NAMES],
-    enumDescriptions: ['Fashion-MNIST: 60,000 training and 10,000 test images of clothing, 28×28, 10 classes.', 'A 3,000 / 1,000 image class-balanced subset of Fashion-MNIST shipped with Model Lab, for quick runs.'],
+    enumDescriptions: DATASET_NAMES.map((n) => BUILTIN_DATASETS[n].doc),
   };
   return {
     description: 'The data to train on: a dataset name or an object.',
@@ -146,6 +146,25 @@ function dataset(): JsonSchema {
           evaluate_test: { type: 'boolean', default: false, description: 'Also evaluate on the test set after training.' },
           csv: { type: 'string', minLength: 1, description: 'A CSV file with a header row, relative to this file.' },
           label: { type: 'string', minLength: 1, description: 'The CSV column holding the label.' },
+          npz: { type: 'string', minLength: 1, description: 'A NumPy .npz archive (np.savez), relative to this file; x, y, x_test, y_test name its arrays.' },
+          x: { type: 'string', minLength: 1, description: 'The inputs: an array in "npz" (default x_train, then x), or without "npz" an .npy file relative to this file. The first axis counts examples.' },
+          y: { type: 'string', minLength: 1, description: 'The labels: an array in "npz" (default y_train, then y), or an .npy file. Class ids, one-hot rows, or targets for a regression loss.' },
+          x_test: { type: 'string', minLength: 1, description: 'Test inputs: an array in "npz" (default x_test when present), or an .npy file.' },
+          y_test: { type: 'string', minLength: 1, description: 'Test labels: an array in "npz" (default y_test when present), or an .npy file.' },
+          scale: { type: 'number', exclusiveMinimum: 0, description: 'Multiply the NumPy inputs by this per batch, e.g. 0.00392156862745098 (1/255) for uint8 pixels; 1 when absent.' },
+          num_words: { type: 'integer', minimum: 1, description: 'imdb / reuters (load_data num_words): keep the most frequent words; rarer ones become oov_char. All words when absent.' },
+          skip_top: { type: 'integer', minimum: 0, default: 0, description: 'imdb / reuters (load_data skip_top): the most frequent words to replace with oov_char.' },
+          start_char: { type: ['integer', 'null'], minimum: 0, default: 1, description: 'imdb / reuters (load_data start_char): marks the start of each sequence; null for none.' },
+          oov_char: { type: ['integer', 'null'], minimum: 0, default: 2, description: 'imdb / reuters (load_data oov_char): replaces words cut by num_words or skip_top; null drops them.' },
+          index_from: { type: 'integer', minimum: 0, default: 3, description: 'imdb / reuters (load_data index_from): word indices start here.' },
+          shuffle_seed: { type: 'integer', minimum: 0, default: 113, description: "imdb / reuters: load_data's seed, the shuffle Keras applies (np.random.RandomState)." },
+          filter_maxlen: { type: 'integer', minimum: 1, description: "imdb / reuters: load_data's maxlen, which drops sequences of this many words or more (Keras keeps len < maxlen)." },
+          test_split: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'reuters (load_data test_split): the fraction kept as the test set.' },
+          maxlen: { type: 'integer', minimum: 1, description: 'imdb / reuters: pad or truncate every sequence to this length, as keras.utils.pad_sequences(x, maxlen) does; fixes the input shape to [maxlen].' },
+          padding: { enum: ['pre', 'post'], default: 'pre', description: "pad_sequences padding: add the padding value before ('pre') or after ('post') a short sequence." },
+          truncating: { enum: ['pre', 'post'], default: 'pre', description: "pad_sequences truncating: drop the start ('pre') or the end ('post') of a long sequence." },
+          value: { type: 'integer', default: 0, description: 'pad_sequences value: the padding index.' },
+          label_mode: { enum: ['fine', 'coarse'], default: 'fine', description: 'cifar100 (load_data label_mode): 100 fine classes or 20 coarse ones.' },
         },
         additionalProperties: false,
       },

@@ -50,6 +50,34 @@ export interface DatasetObject {
   label?: string;
   /** Also evaluate on the test set after training. */
   evaluate_test?: boolean;
+  /** NumPy form: an .npz archive (relative to the model file); `x`/`y`/`x_test`/`y_test` name its arrays. */
+  npz?: string;
+  /** The array of inputs: a name inside `npz`, or (without `npz`) an .npy file relative to the model file. */
+  x?: string;
+  y?: string;
+  x_test?: string;
+  y_test?: string;
+  /** Multiply the NumPy inputs by this (e.g. 1/255 for uint8 pixels); 1 when absent. */
+  scale?: number;
+  /** Keras sequence loaders (imdb, reuters): `load_data` arguments, Keras names and defaults. */
+  num_words?: number;
+  skip_top?: number;
+  start_char?: number | null;
+  oov_char?: number | null;
+  index_from?: number;
+  /** load_data's `seed`: the shuffle of imdb / reuters (113). */
+  shuffle_seed?: number;
+  /** load_data's `maxlen`: keeps only sequences shorter than this. */
+  filter_maxlen?: number;
+  /** reuters: fraction kept as the test set (0.2). */
+  test_split?: number;
+  /** pad_sequences: every sequence padded or truncated to this length (default: the longest). */
+  maxlen?: number;
+  padding?: 'pre' | 'post';
+  truncating?: 'pre' | 'post';
+  value?: number;
+  /** cifar100: "fine" (100 classes) or "coarse" (20). */
+  label_mode?: 'fine' | 'coarse';
 }
 export type DatasetSpec = string | DatasetObject;
 

@@ -6,6 +6,7 @@
  */
 import { FASHION_MNIST, FASHION_MNIST_SAMPLE, loadDataset, normalizeDatasetSpec } from '../../data/index';
 import { locateFashionMnist } from '../../data/fashion-mnist';
+import { isKerasDataset, locateKerasDataset } from '../../data/keras-datasets';
 import type { DatasetObject } from '../../model/types';
 import type { RunSpec } from '../../protocol';
 import { BackendError, backendProblem } from '../backend';
@@ -39,8 +40,9 @@ export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): 
 }
 
 /** What decides where a dataset comes from and how it reads (not validation_split or seed, which only split it). */
-function datasetKey(d: DatasetObject): unknown[] {
-  return [d.name, d.path, d.csv, d.label];
+function datasetKey(d: DatasetObject): unknown {
+  const { validation_split: _split, seed: _seed, evaluate_test: _test, ...reading } = d;
+  return Object.entries(reading).sort(([a], [b]) => (a < b ? -1 : 1));
 }
 
 async function checkDataset(spec: RunSpec, dataset: DatasetObject, opts: PreflightOptions): Promise<void> {
@@ -56,6 +58,10 @@ async function checkDataset(spec: RunSpec, dataset: DatasetObject, opts: Preflig
   };
   if (dataset.csv === undefined && (dataset.name ?? FASHION_MNIST) === FASHION_MNIST) {
     if ((await locateFashionMnist(request)).found) return;
+  }
+  // A Keras dataset already on disk is the workers' to read; one missing is downloaded (and checked) here, once.
+  if (dataset.csv === undefined && dataset.npz === undefined && isKerasDataset(dataset.name)) {
+    if ((await locateKerasDataset(dataset.name, request)).found) return;
   }
   // Reading it once here finds a bad file, cell or download before any worker does.
   await loadDataset(request);
