@@ -269,11 +269,10 @@ function wordIndices(o: unknown, file: string, array: string, i: number): number
 async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: DatasetObject, source: string, signal?: AbortSignal): Promise<LoadedDataset> {
   const labelKey = name === 'cifar10' ? 'labels' : `${spec.label_mode ?? 'fine'}_labels`;
   const members = name === 'cifar10' ? ['data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch'] : ['train', 'test'];
-  const trainCount = 50000;
-  const testCount = 10000;
-  const image = 32 * 32 * 3;
-  const train: Split = { x: new Uint8Array(trainCount * image), y: new Uint8Array(trainCount), count: trainCount };
-  const test: Split = { x: new Uint8Array(testCount * image), y: new Uint8Array(testCount), count: testCount };
+  // Keras fills fixed slots: five CIFAR-10 batches of 10,000 (any equal size here), one CIFAR-100 file per split.
+  let train: Split | undefined;
+  let test: Split | undefined;
+  let perBatch = 0;
   const numClasses = name === 'cifar10' ? 10 : labelKey === 'coarse_labels' ? 20 : 100;
   let classNames: string[] | undefined = name === 'cifar10' ? CIFAR10_CLASSES : undefined;
   const seen = new Set<string>();
@@ -286,9 +285,23 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
       return;
     }
     seen.add(member);
-    const isTest = member === 'test_batch' || member === 'test';
-    const offset = name === 'cifar10' && !isTest ? (Number(member.slice(-1)) - 1) * 10000 : 0;
-    readCifarBatch(bytes, `${where} (${member})`, labelKey, numClasses, isTest ? test : train, offset, isTest ? testCount : name === 'cifar10' ? 10000 : trainCount);
+    const batch = decodeCifarBatch(bytes, `${where} (${member})`, labelKey, numClasses);
+    if (member === 'test_batch' || member === 'test') {
+      test = { x: new Uint8Array(batch.count * 3072), y: new Uint8Array(batch.count), count: batch.count };
+      batch.copyTo(test, 0);
+    } else if (name === 'cifar100') {
+      train = { x: new Uint8Array(batch.count * 3072), y: new Uint8Array(batch.count), count: batch.count };
+      batch.copyTo(train, 0);
+    } else {
+      if (!train) {
+        perBatch = batch.count;
+        train = { x: new Uint8Array(5 * perBatch * 3072), y: new Uint8Array(5 * perBatch), count: 5 * perBatch };
+      }
+      if (batch.count !== perBatch) {
+        throw new DataError(`${where} (${member}) holds ${formatCount(batch.count)} images but the other batches ${formatCount(perBatch)}; CIFAR-10's five batches are equal. Delete it and download again.`);
+      }
+      batch.copyTo(train, (Number(member.slice(-1)) - 1) * perBatch);
+    }
   };
   const wanted = new Set([...members, ...(name === 'cifar100' ? ['meta'] : [])]);
   if (at.file) {
@@ -316,8 +329,8 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
     scale: 1 / 255,
     classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),
     task: 'classification',
-    train,
-    test,
+    train: train!,
+    test: test!,
   };
 }
 
@@ -325,8 +338,8 @@ function info(name: KerasDatasetName): KerasDatasetFile {
   return KERAS_DATASET_FILES[name];
 }
 
-/** One pickled CIFAR batch {data: uint8 (n, 3072) CHW, labels: [n]} into `into` from example `offset`, as HWC. */
-function readCifarBatch(bytes: Uint8Array, where: string, labelKey: string, numClasses: number, into: Split, offset: number, expected: number): void {
+/** One pickled CIFAR batch {data: uint8 (n, 3072) CHW, labels: [n]}, checked, ready to copy into a split as HWC. */
+function decodeCifarBatch(bytes: Uint8Array, where: string, labelKey: string, numClasses: number): { count: number; copyTo(into: Split, offset: number): void } {
   const d = unpickleDict(bytes, where);
   const data = d.get('data');
   const labels = d.get(labelKey);
@@ -334,25 +347,31 @@ function readCifarBatch(bytes: Uint8Array, where: string, labelKey: string, numC
     throw new DataError(`${where}: "data" is not a uint8 array of 3,072 values per image as in CIFAR. Delete it and download again.`);
   }
   const n = data.shape[0];
-  if (n !== expected || data.data.length !== n * 3072) throw new DataError(`${where} holds ${formatCount(n)} images, expected ${formatCount(expected)}. Delete it and download again.`);
+  if (data.data.length !== n * 3072) throw new DataError(`${where}: "data" has ${formatCount(data.data.length)} bytes, not the ${formatCount(n * 3072)} of ${formatCount(n)} images. Delete it and download again.`);
   if (!Array.isArray(labels) || labels.length !== n) throw new DataError(`${where}: "${labelKey}" is not a list of ${formatCount(n)} labels. Delete it and download again.`);
-  const x = into.x as Uint8Array;
-  const src = data.data;
-  for (let i = 0; i < n; i++) {
-    const label = labels[i];
+  labels.forEach((label, i) => {
     if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
       throw new DataError(`${where}: label ${i} is ${JSON.stringify(label)}, outside 0…${numClasses - 1}. Delete it and download again.`);
     }
-    into.y[offset + i] = label;
-    // Keras: reshape (n, 3, 32, 32) then transpose (0, 2, 3, 1) → (n, 32, 32, 3).
-    const from = i * 3072;
-    const to = (offset + i) * 3072;
-    for (let p = 0; p < 1024; p++) {
-      x[to + 3 * p] = src[from + p];
-      x[to + 3 * p + 1] = src[from + 1024 + p];
-      x[to + 3 * p + 2] = src[from + 2048 + p];
-    }
-  }
+  });
+  const src = data.data;
+  return {
+    count: n,
+    copyTo(into, offset) {
+      const x = into.x as Uint8Array;
+      for (let i = 0; i < n; i++) {
+        into.y[offset + i] = labels[i] as number;
+        // Keras: reshape (n, 3, 32, 32) then transpose (0, 2, 3, 1) → (n, 32, 32, 3).
+        const from = i * 3072;
+        const to = (offset + i) * 3072;
+        for (let p = 0; p < 1024; p++) {
+          x[to + 3 * p] = src[from + p];
+          x[to + 3 * p + 1] = src[from + 1024 + p];
+          x[to + 3 * p + 2] = src[from + 2048 + p];
+        }
+      }
+    },
+  };
 }
 
 function labelNames(bytes: Uint8Array, key: string, numClasses: number): string[] | undefined {
