@@ -10,6 +10,7 @@ import { layerDef } from '../layers/registry';
 import { LOSSES } from '../losses';
 import { effectiveOptimizer } from '../optimizers';
 import { pathKey } from '../paths';
+import { isNumpyDataset } from '../datasets';
 import type { DatasetObject, LayerSpec, ModelDefinition, OptimizerSpec, Range } from '../types';
 import { pyCall, pyLiteral } from './python-literal';
 
@@ -281,13 +282,16 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSectio
       hasTest: true,
     };
   }
+  if (isNumpyDataset(ds)) return numpySection(ds, where);
   const name = ds.name ?? 'fashion-mnist'; // Model Lab's default dataset
   const sample = name === 'fashion-mnist-sample';
   const module = sample ? 'fashion_mnist' : name.replace(/-/g, '_');
+  if (name === 'imdb' || name === 'reuters') return sequenceSection(ds, module);
+  const loadArgs = name === 'cifar100' && ds.label_mode ? `label_mode=${pyLiteral(ds.label_mode)}` : '';
   return {
     imports: ['import numpy as np', 'from tensorflow import keras'],
     load: [
-      `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data()`,
+      `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data(${loadArgs})`,
       ...(sample
         ? [
             `# Model Lab's bundled sample has ${SAMPLE_TRAIN} training and ${SAMPLE_TEST} test images; take as many from the full set.`,
@@ -299,4 +303,54 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSectio
     ],
     hasTest: true,
   };
+}
+
+/** imdb / reuters: load_data with the definition's arguments, then pad_sequences as Model Lab pads. */
+function sequenceSection(ds: DatasetObject, module: string): DataSection {
+  const keras: [string, unknown][] = [
+    ['num_words', ds.num_words],
+    ['skip_top', ds.skip_top],
+    ['maxlen', ds.filter_maxlen],
+    ['test_split', ds.test_split],
+    ['seed', ds.shuffle_seed],
+    ['start_char', ds.start_char],
+    ['oov_char', ds.oov_char],
+    ['index_from', ds.index_from],
+  ];
+  const args = keras.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v === null ? 'None' : pyLiteral(v)}`);
+  const pad = [
+    `maxlen=${ds.maxlen !== undefined ? pyLiteral(ds.maxlen) : 'MAXLEN'}`,
+    ...(['padding', 'truncating', 'value'] as const).filter((k) => ds[k] !== undefined).map((k) => `${k}=${pyLiteral(ds[k])}`),
+  ].join(', ');
+  return {
+    imports: ['import numpy as np', 'from tensorflow import keras'],
+    load: [
+      `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data(${args.join(', ')})`,
+      ...(ds.maxlen === undefined ? ['# Without a maxlen Model Lab pads both sets to the longest sequence of either.', 'MAXLEN = max(len(s) for s in [*x_train, *x_test])'] : []),
+      `x_train = keras.utils.pad_sequences(x_train, ${pad})`,
+      `x_test = keras.utils.pad_sequences(x_test, ${pad})`,
+    ],
+    hasTest: true,
+  };
+}
+
+/** The user's NumPy arrays: an .npz archive or .npy files, scaled as the definition says. */
+function numpySection(ds: DatasetObject, where: (p: string) => string): DataSection {
+  const load: string[] = [];
+  const scale = ds.scale !== undefined && ds.scale !== 1 ? ` * ${pyLiteral(ds.scale)}` : '';
+  let hasTest: boolean;
+  if (ds.npz !== undefined) {
+    load.push(`data = np.load(${where(ds.npz)})`);
+    const pick = (given: string | undefined, defaults: string[]) =>
+      given !== undefined ? pyLiteral(given) : `next(k for k in ${pyLiteral(defaults)} if k in data)`;
+    load.push(`x_train, y_train = data[${pick(ds.x, ['x_train', 'x'])}]${scale}, data[${pick(ds.y, ['y_train', 'y'])}]`);
+    // Model Lab also reads x_test / y_test when the archive has them; the script evaluates on them when named.
+    hasTest = ds.x_test !== undefined && ds.y_test !== undefined;
+    if (hasTest) load.push(`x_test, y_test = data[${pyLiteral(ds.x_test)}]${scale}, data[${pyLiteral(ds.y_test)}]`);
+  } else {
+    load.push(`x_train, y_train = np.load(${where(ds.x ?? 'x.npy')})${scale}, np.load(${where(ds.y ?? 'y.npy')})`);
+    hasTest = ds.x_test !== undefined && ds.y_test !== undefined;
+    if (hasTest) load.push(`x_test, y_test = np.load(${where(ds.x_test!)})${scale}, np.load(${where(ds.y_test!)})`);
+  }
+  return { imports: ['from pathlib import Path', '', 'import numpy as np', 'from tensorflow import keras'], load, hasTest };
 }
