@@ -17,7 +17,16 @@ export { LAYERS, LAYER_TYPES, COMMON_ARGS, layerDef } from './layers/registry';
 export type { LayerDef, ArgDef, ParamCount, ShapeResult, JsonSchema } from './layers/layer-def';
 export { ACTIVATIONS, ACTIVATION_NAMES, tfjsActivation, type ActivationInfo } from './activations';
 export { LOSSES, LOSS_NAMES, normalizeLoss, defaultLoss, lossMismatch } from './losses';
-export { DATASET_NAMES, DEFAULT_VALIDATION_SPLIT, normalizeDataset, datasetExampleShape } from './datasets';
+export {
+  DATASET_NAMES,
+  DEFAULT_VALIDATION_SPLIT,
+  normalizeDataset,
+  datasetExampleShape,
+  datasetClassCount,
+  datasetFromKerasLoadData,
+  withPadSequences,
+  KERAS_DATASET_MODULES,
+} from './datasets';
 export { formatShape, thousands } from './number-format';
 export { unreadableText, MAX_MODEL_BYTES } from './read-limits';
 export { LineIndex } from './text-lines';
