@@ -234,7 +234,9 @@ function readSequences(name: 'imdb' | 'reuters', npz: NpzArchive, spec: DatasetO
   };
   const { train, test } = name === 'imdb' ? kerasImdb(seqs('x_train', 'y_train'), seqs('x_test', 'y_test'), options) : kerasReuters(seqs('x', 'y'), { ...options, test_split: spec.test_split });
   // One length for both splits: the spec's maxlen, else (pad_sequences's default) the longest sequence of either.
-  const maxlen = spec.maxlen ?? Math.max(1, ...train.x.map((s) => s.length), ...test.x.map((s) => s.length));
+  let longest = 1;
+  for (const s of [...train.x, ...test.x]) longest = Math.max(longest, s.length);
+  const maxlen = spec.maxlen ?? longest;
   const pad = { maxlen, padding: spec.padding, truncating: spec.truncating, value: spec.value };
   const asSplit = (s: RawSequences): Split => ({ x: padSequences(s.x, pad).data, y: Int32Array.from(s.y), count: s.x.length });
   return {
@@ -250,8 +252,11 @@ function readSequences(name: 'imdb' | 'reuters', npz: NpzArchive, spec: DatasetO
 }
 
 /** One element of an object array: a list of ints (or a 1-D integer array) as plain numbers. */
-function wordIndices(o: unknown, file: string, array: string, i: number): number[] {
-  if (Array.isArray(o) && o.every((w) => Number.isInteger(w))) return o as number[];
+function wordIndices(o: unknown, file: string, array: string, i: number): ArrayLike<number> {
+  if (Array.isArray(o)) {
+    for (const w of o) if (!Number.isInteger(w)) throw new DataError(`${file}: element ${i} of the array "${array}" holds ${JSON.stringify(w)}, not a word index. Delete it and download again.`);
+    return o as number[];
+  }
   if (o instanceof PickledArray && o.shape.length === 1 && o.data instanceof Uint8Array && o.dtype && /^[iu][1248]$/.test(o.dtype.descr)) {
     const size = Number(o.dtype.descr[1]);
     const view = new DataView(o.data.buffer, o.data.byteOffset, o.data.byteLength);

@@ -393,13 +393,8 @@ function call(fn: unknown, args: unknown, fail: (w: string) => never): unknown {
       // Protocol-2 pickles from Python 3 spell bytes as _codecs.encode('…', 'latin1').
       const [s, encoding] = args;
       if (typeof s !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) fail('_codecs.encode is used with something other than latin1');
-      const out = new Uint8Array((s as string).length);
-      for (let i = 0; i < out.length; i++) {
-        const c = (s as string).charCodeAt(i);
-        if (c > 255) fail('_codecs.encode has a character beyond latin1');
-        out[i] = c;
-      }
-      return out;
+      if (/[^\x00-\xff]/.test(s as string)) fail('_codecs.encode has a character beyond latin1');
+      return new Uint8Array(Buffer.from(s as string, 'latin1'));
     }
     case 'numpy.core.multiarray.scalar': {
       // A NumPy scalar: its dtype and its raw bytes.

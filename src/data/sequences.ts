@@ -78,21 +78,22 @@ export interface SequenceOptions {
 }
 
 export interface RawSequences {
-  x: number[][];
+  x: ArrayLike<number>[];
   y: ArrayLike<number>;
 }
 
+/** The same steps on int32 rows: each row is copied once (by `offset`) and then changed in place. */
+type Rows = { x: Int32Array[]; y: number[] };
+
 /** `imdb.load_data` from the arrays of imdb.npz. */
-export function kerasImdb(train: RawSequences, test: RawSequences, o: SequenceOptions): { train: RawSequences; test: RawSequences } {
+export function kerasImdb(train: RawSequences, test: RawSequences, o: SequenceOptions): { train: Rows; test: Rows } {
   const rng = new NumpyRandomState(o.seed ?? 113);
-  const shuffled = (s: RawSequences) => {
+  const shuffled = (s: RawSequences): Rows => {
     const idx = rng.shuffle(Array.from({ length: s.x.length }, (_, i) => i));
-    return { x: idx.map((i) => s.x[i]), y: idx.map((i) => s.y[i]) };
+    return { x: idx.map((i) => offsetRow(s.x[i], o)), y: idx.map((i) => s.y[i]) };
   };
   let tr = shuffled(train);
   let te = shuffled(test);
-  tr = { ...tr, x: offset(tr.x, o) };
-  te = { ...te, x: offset(te.x, o) };
   if (o.filter_maxlen) {
     tr = removeLongSeq(o.filter_maxlen, tr);
     te = removeLongSeq(o.filter_maxlen, te);
@@ -105,27 +106,29 @@ export function kerasImdb(train: RawSequences, test: RawSequences, o: SequenceOp
 }
 
 /** `reuters.load_data` from the arrays of reuters.npz (one set, split after shuffling). */
-export function kerasReuters(all: RawSequences, o: SequenceOptions & { test_split?: number }): { train: RawSequences; test: RawSequences } {
+export function kerasReuters(all: RawSequences, o: SequenceOptions & { test_split?: number }): { train: Rows; test: Rows } {
   const rng = new NumpyRandomState(o.seed ?? 113);
   const idx = rng.shuffle(Array.from({ length: all.x.length }, (_, i) => i));
-  let s: { x: number[][]; y: number[] } = { x: idx.map((i) => all.x[i]), y: idx.map((i) => all.y[i]) };
-  s = { ...s, x: offset(s.x, o) };
+  let s: Rows = { x: idx.map((i) => offsetRow(all.x[i], o)), y: idx.map((i) => all.y[i]) };
   if (o.filter_maxlen) s = removeLongSeq(o.filter_maxlen, s);
   const xs = cutVocabulary(s.x, o);
   const cut = Math.trunc(xs.length * (1 - (o.test_split ?? 0.2)));
   return { train: { x: xs.slice(0, cut), y: s.y.slice(0, cut) }, test: { x: xs.slice(cut), y: s.y.slice(cut) } };
 }
 
-function offset(xs: number[][], o: SequenceOptions): number[][] {
+/** `[start_char] + [w + index_from for w in x]` (or without the start character). */
+function offsetRow(x: ArrayLike<number>, o: SequenceOptions): Int32Array {
   const start = o.start_char === undefined ? 1 : o.start_char;
   const from = o.index_from ?? 3;
-  if (start !== null) return xs.map((x) => [start, ...x.map((w) => w + from)]);
-  if (from) return xs.map((x) => x.map((w) => w + from));
-  return xs.map((x) => [...x]);
+  const lead = start !== null ? 1 : 0;
+  const row = new Int32Array(x.length + lead);
+  if (start !== null) row[0] = start;
+  for (let k = 0; k < x.length; k++) row[k + lead] = x[k] + from;
+  return row;
 }
 
-function removeLongSeq(maxlen: number, s: { x: number[][]; y: number[] }): { x: number[][]; y: number[] } {
-  const x: number[][] = [];
+function removeLongSeq(maxlen: number, s: Rows): Rows {
+  const x: Int32Array[] = [];
   const y: number[] = [];
   s.x.forEach((seq, i) => {
     if (seq.length < maxlen) {
@@ -136,17 +139,20 @@ function removeLongSeq(maxlen: number, s: { x: number[][]; y: number[] }): { x: 
   return { x, y };
 }
 
-function cutVocabulary(xs: number[][], o: SequenceOptions): number[][] {
+function cutVocabulary(xs: Int32Array[], o: SequenceOptions): Int32Array[] {
   let numWords = o.num_words;
   if (!numWords) {
     numWords = -Infinity;
-    for (const x of xs) for (const w of x) if (w > numWords) numWords = w;
+    for (const x of xs) for (let k = 0; k < x.length; k++) if (x[k] > numWords) numWords = x[k];
   }
   const skipTop = o.skip_top ?? 0;
   const oov = o.oov_char === undefined ? 2 : o.oov_char;
-  const keep = (w: number) => skipTop <= w && w < (numWords as number);
-  if (oov !== null) return xs.map((x) => x.map((w) => (keep(w) ? w : oov)));
-  return xs.map((x) => x.filter(keep));
+  const limit = numWords as number;
+  if (oov !== null) {
+    for (const x of xs) for (let k = 0; k < x.length; k++) if (!(skipTop <= x[k] && x[k] < limit)) x[k] = oov;
+    return xs;
+  }
+  return xs.map((x) => x.filter((w) => skipTop <= w && w < limit));
 }
 
 export interface PadOptions {
