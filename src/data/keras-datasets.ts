@@ -20,6 +20,7 @@ import type { DatasetObject } from '../model/types';
 
 export const KERAS_DATASETS_MIRROR = 'https://storage.googleapis.com/tensorflow/tf-keras-datasets/';
 const TORONTO = 'https://www.cs.toronto.edu/~kriz/';
+const REDOWNLOAD = 'Delete it and download again.';
 
 export const CIFAR10_CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck'];
 export const IMDB_CLASSES = ['negative', 'positive'];
@@ -180,10 +181,10 @@ export async function readKerasDataset(
 ): Promise<LoadedDataset> {
   switch (name) {
     case 'mnist':
-      return readMnist(await readNpzFile(at.file!, 'MNIST file'), source);
+      return readMnist(await readNpzFile(at.file!, 'MNIST file', REDOWNLOAD), source);
     case 'imdb':
     case 'reuters':
-      return readSequences(name, await readNpzFile(at.file!, `${name} file`), spec, source);
+      return readSequences(name, await readNpzFile(at.file!, `${name} file`, REDOWNLOAD), spec, source);
     case 'cifar10':
     case 'cifar100':
       return readCifar(name, at, spec, source, signal);

@@ -9,6 +9,13 @@ import { PickledArray, PickleError, unpickle } from './pickle';
 
 export class NpyError extends Error {
   override readonly name = 'NpyError';
+  /** True when the bytes are damaged (truncated, malformed) rather than a valid array of a kind not read. */
+  constructor(
+    message: string,
+    readonly damaged = false,
+  ) {
+    super(message);
+  }
 }
 
 export type NpyValues = Uint8Array | Int32Array | Float32Array | Float64Array;
@@ -48,7 +55,7 @@ export const SUPPORTED_DTYPES = 'uint8, int32, int64, float32 or float64';
 /** Parses one .npy file's bytes. `allowObjects`: read `|O` arrays (Keras's own files only). */
 export function parseNpy(bytes: Uint8Array, opts: { allowObjects?: boolean } = {}): NpyArray {
   if (bytes.length < 10 || MAGIC.some((b, i) => bytes[i] !== b)) {
-    throw new NpyError('it is not a NumPy .npy array (it does not start with \\x93NUMPY)');
+    throw new NpyError('it is not a NumPy .npy array (it does not start with \\x93NUMPY)', true);
   }
   const major = bytes[6];
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -58,40 +65,41 @@ export function parseNpy(bytes: Uint8Array, opts: { allowObjects?: boolean } = {
     headerLen = view.getUint16(8, true);
     start = 10;
   } else if (major === 2 || major === 3) {
-    if (bytes.length < 12) throw new NpyError('its .npy header is truncated');
+    if (bytes.length < 12) throw new NpyError('its .npy header is truncated', true);
     headerLen = view.getUint32(8, true);
     start = 12;
   } else {
-    throw new NpyError(`its .npy format version ${major} is not one NumPy writes (1, 2 or 3)`);
+    throw new NpyError(`its .npy format version ${major} is not one NumPy writes (1, 2 or 3)`, true);
   }
-  if (headerLen > MAX_HEADER || start + headerLen > bytes.length) throw new NpyError('its .npy header is truncated or too long');
+  if (headerLen > MAX_HEADER || start + headerLen > bytes.length) throw new NpyError('its .npy header is truncated or too long', true);
   const header = new TextDecoder(major === 3 ? 'utf-8' : 'latin1').decode(bytes.subarray(start, start + headerLen));
   const { descr, fortran, shape } = parseHeader(header);
   const data = bytes.subarray(start + headerLen);
 
   const m = /^([<>|=]?)([a-zA-Z]\d*)$/.exec(descr);
-  if (!m) throw new NpyError(`its dtype ${descr} is a structured or unusual type; save a plain ${SUPPORTED_DTYPES} array`);
+  if (!m) throw new NpyError(`its dtype ${descr} is a structured or unusual type; use a plain ${SUPPORTED_DTYPES} array`);
   const [, order, type] = m;
   const count = shape.reduce((a, b) => a * b, 1);
   if (type === 'O') {
     if (!opts.allowObjects) {
       throw new NpyError(
-        'it holds Python objects (dtype object, e.g. lists of different lengths); pad them to one length first (keras.utils.pad_sequences) and save a numeric array',
+        'it holds Python objects (dtype object, e.g. lists of different lengths); use keras.utils.pad_sequences to give them one length, then save the numeric array',
       );
     }
     return { shape, dtype: 'O', objects: objectElements(data, shape, count) };
   }
   const size = ITEM_SIZE[type];
   if (size === undefined) {
-    throw new NpyError(`its dtype is ${DTYPE_NAMES[type] ?? descr}, which Model Lab does not read; save it as ${SUPPORTED_DTYPES} (e.g. x.astype("float32"))`);
+    throw new NpyError(`its dtype is ${DTYPE_NAMES[type] ?? descr}, which Model Lab does not read; use ${SUPPORTED_DTYPES} (e.g. save x.astype("float32"))`);
   }
-  if (order === '>' && size > 1) throw new NpyError('it is big-endian; save it on a little-endian machine or with x.astype("<f4")');
-  if (fortran && shape.length > 1) throw new NpyError('it is in Fortran order; save np.ascontiguousarray(x) instead');
+  if (order === '>' && size > 1) throw new NpyError('it is big-endian; use little-endian values (e.g. save x.astype("<f4"))');
+  if (fortran && shape.length > 1) throw new NpyError('it is in Fortran order; use C order (e.g. save np.ascontiguousarray(x))');
   if (data.length !== count * size) {
     throw new NpyError(
       data.length < count * size
         ? `it is truncated: shape (${shape.join(', ')}) needs ${count * size} bytes of data, found ${data.length}`
         : `it has ${data.length - count * size} bytes after the ${count * size} its shape (${shape.join(', ')}) needs`,
+      true,
     );
   }
   return { shape, dtype: type, values: numericValues(type, data, count) };
@@ -102,11 +110,12 @@ function parseHeader(header: string): { descr: string; fortran: boolean; shape: 
   const fortran = /['"]fortran_order['"]\s*:\s*(True|False)/.exec(header)?.[1];
   const shapeText = /['"]shape['"]\s*:\s*\(([^)]*)\)/.exec(header)?.[1];
   if (descr === undefined) {
-    throw new NpyError(/['"]descr['"]\s*:\s*\[/.test(header) ? 'it is a structured array (named fields); save each field as its own array' : 'its .npy header has no descr');
+    if (/['"]descr['"]\s*:\s*\[/.test(header)) throw new NpyError('it is a structured array (named fields); use one plain array per field');
+    throw new NpyError('its .npy header has no descr', true);
   }
-  if (fortran === undefined || shapeText === undefined) throw new NpyError('its .npy header has no fortran_order or shape');
+  if (fortran === undefined || shapeText === undefined) throw new NpyError('its .npy header has no fortran_order or shape', true);
   const parts = shapeText.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (!parts.every((p) => /^\d{1,12}$/.test(p))) throw new NpyError(`its shape (${shapeText.trim()}) is not a tuple of sizes`);
+  if (!parts.every((p) => /^\d{1,12}$/.test(p))) throw new NpyError(`its shape (${shapeText.trim()}) is not a tuple of sizes`, true);
   const shape = parts.map(Number);
   if (shape.reduce((a, b) => a * b, 1) > 2 ** 32) throw new NpyError(`its shape (${shape.join(', ')}) is too large to load`);
   return { descr, fortran: fortran === 'True', shape };
@@ -125,7 +134,7 @@ function numericValues(type: string, data: Uint8Array, count: number): NpyValues
   for (let i = 0; i < count; i++) {
     const v = big[i];
     if (v > 2147483647n || v < -2147483648n) {
-      throw new NpyError(`its int64 element ${i} is ${v}, beyond what Model Lab reads (±2,147,483,647); save float64 values or smaller integers`);
+      throw new NpyError(`its int64 element ${i} is ${v}, beyond what Model Lab reads (±2,147,483,647); use float64 values or smaller integers`);
     }
     out[i] = Number(v);
   }
@@ -137,14 +146,14 @@ function objectElements(data: Uint8Array, shape: number[], count: number): unkno
   try {
     value = unpickle(data);
   } catch (e) {
-    if (e instanceof PickleError) throw new NpyError(`its object array is not a readable pickle (${e.message})`);
+    if (e instanceof PickleError) throw new NpyError(`its object array is not a readable pickle (${e.message})`, true);
     throw e;
   }
   if (!(value instanceof PickledArray) || !Array.isArray(value.data) || !/^O\d*$/.test(value.dtype?.descr ?? '')) {
-    throw new NpyError('its object array pickle does not hold a NumPy object array');
+    throw new NpyError('its object array pickle does not hold a NumPy object array', true);
   }
   if (value.data.length !== count || value.shape.join() !== shape.join()) {
-    throw new NpyError(`its object array holds ${value.data.length} elements but its header says shape (${shape.join(', ')})`);
+    throw new NpyError(`its object array holds ${value.data.length} elements but its header says shape (${shape.join(', ')})`, true);
   }
   return value.data;
 }

@@ -48,7 +48,7 @@ export async function readWholeFile(file: string, maxBytes: number, what: string
   try {
     const st = await handle.stat();
     if (!st.isFile()) throw new DataError(`${file} is not a regular file; point the ${what} at a file.`, 'spec');
-    if (st.size > maxBytes) throw new DataError(`${file} is ${formatCount(st.size)} bytes, more than Model Lab reads as ${what} (${formatCount(maxBytes)}).`);
+    if (st.size > maxBytes) throw new DataError(`${file} is ${formatCount(st.size)} bytes, more than Model Lab reads as ${what} (${formatCount(maxBytes)}); use a smaller file.`);
     const buf = Buffer.alloc(st.size);
     let got = 0;
     while (got < st.size) {
@@ -63,13 +63,19 @@ export async function readWholeFile(file: string, maxBytes: number, what: string
   }
 }
 
-export async function readNpzFile(file: string, what = 'dataset'): Promise<NpzArchive> {
-  return parseNpz(await readWholeFile(file, MAX_NPZ_BYTES, what), file);
+/** What to do about a damaged workspace file; Keras's downloaded files say "Delete it and download again." */
+export const RESAVE = 'Check that np.savez wrote it completely, and save it again.';
+
+export async function readNpzFile(file: string, what = 'dataset', remedy = RESAVE): Promise<NpzArchive> {
+  return parseNpz(await readWholeFile(file, MAX_NPZ_BYTES, what), file, remedy);
 }
 
-/** Parses the archive's directory; members are decoded lazily by `array()`. Errors are DataErrors naming `file`. */
-export function parseNpz(bytes: Uint8Array, file: string): NpzArchive {
-  const bad = (what: string) => new DataError(`${file} is not a valid .npz file: ${what}.`);
+/**
+ * Parses the archive's directory; members are decoded lazily by `array()`. Errors are DataErrors naming `file`;
+ * damage ends with `remedy`.
+ */
+export function parseNpz(bytes: Uint8Array, file: string, remedy = RESAVE): NpzArchive {
+  const bad = (what: string) => new DataError(`${file} is not a valid .npz file: ${what}. ${remedy}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const members = readDirectory(bytes, view, bad);
   const byName = new Map(members.map((m) => [m.name, m]));
@@ -79,13 +85,13 @@ export function parseNpz(bytes: Uint8Array, file: string): NpzArchive {
     array(name, opts = {}) {
       const m = byName.get(name);
       if (!m) {
-        throw new DataError(`${file} has no array "${name}"; it holds ${members.map((x) => `"${x.name}"`).join(', ') || 'no arrays'}.`, 'spec');
+        throw new DataError(`${file} has no array "${name}"; it holds ${members.map((x) => `"${x.name}"`).join(', ') || 'no arrays'}. ${remedy}`);
       }
       const data = memberBytes(bytes, view, m, bad);
       try {
         return parseNpy(data, opts);
       } catch (e) {
-        if (e instanceof NpyError) throw new DataError(`${file}: the array "${name}" cannot be read: ${e.message}.`);
+        if (e instanceof NpyError) throw new DataError(`${file}: the array "${name}" cannot be read: ${e.message}.${e.damaged ? ` ${remedy}` : ''}`);
         throw e;
       }
     },

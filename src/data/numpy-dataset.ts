@@ -9,7 +9,7 @@ import { taskFromLoss } from './csv';
 import { DataError, formatCount } from './errors';
 import { describe } from './keras-datasets';
 import { NpyError, parseNpy, type NpyArray } from './npy';
-import { MAX_NPZ_BYTES, readNpzFile, readWholeFile, type NpzArchive } from './npz';
+import { MAX_NPZ_BYTES, readNpzFile, readWholeFile, RESAVE, type NpzArchive } from './npz';
 import type { LoadedDataset, Split } from './types';
 import type { DatasetObject } from '../model/types';
 
@@ -31,7 +31,7 @@ export async function loadNumpyDataset(spec: DatasetObject, baseDir: string, los
     const pick = (given: string | undefined, defaults: string[], role: string): string | undefined => {
       if (given !== undefined) {
         if (!npz.names.includes(given)) {
-          throw new DataError(`${file} has no array "${given}" (dataset.${role}); it holds ${npz.names.map((n) => `"${n}"`).join(', ')}.`, 'spec');
+          throw new DataError(`${file} has no array "${given}" (dataset.${role}); set it to one it holds: ${npz.names.map((n) => `"${n}"`).join(', ')}.`, 'spec');
         }
         return given;
       }
@@ -98,7 +98,7 @@ function fileSource(baseDir: string): Source {
       try {
         return parseNpy(bytes);
       } catch (e) {
-        if (e instanceof NpyError) throw new DataError(`${file} cannot be read: ${e.message}.`);
+        if (e instanceof NpyError) throw new DataError(`${file} cannot be read: ${e.message}.${e.damaged ? ` ${RESAVE.replace('np.savez', 'np.save')}` : ''}`);
         throw e;
       }
     },
@@ -165,7 +165,7 @@ function labelsOf(
   }
   let max = -1;
   for (let i = 0; i < v.length; i++) {
-    if (v[i] < 0) throw new DataError(`${where}: label ${i} is ${v[i]}; class ids start at 0.`);
+    if (v[i] < 0) throw new DataError(`${where}: label ${i} is ${v[i]}; use class ids from 0 up.`);
     if (v[i] > max) max = v[i];
   }
   if (max >= 100_000) throw new DataError(`${where}: the largest label is ${formatCount(max)}; that many classes is surely not meant (for targets, use a regression loss such as mse).`);

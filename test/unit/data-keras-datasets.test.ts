@@ -111,7 +111,7 @@ describe('Keras datasets on disk', () => {
 
     const text = variant('imdb.npz', () => Buffer.from('<html>404</html>'));
     e = await dataError(load({ name: 'imdb', maxlen: 5 }, text));
-    assert.match(e.message, /imdb\.npz is not a valid \.npz file: it is not a zip archive\.$/);
+    assert.match(e.message, /imdb\.npz is not a valid \.npz file: it is not a zip archive\. Delete it and download again\.$/);
     assert.ok(!e.message.includes('\n'));
   });
 
@@ -171,11 +171,11 @@ np.save('x_f16.npy', np.zeros((6, 2), dtype=np.float16))
     let e = await dataError(load({ npz: 'custom.npz' }, dir));
     assert.match(e.message, /custom\.npz holds "inputs", "targets"; name the inputs and labels with dataset\.x and dataset\.y/);
     e = await dataError(load({ npz: 'arrays.npz', x: 'features' }, dir));
-    assert.match(e.message, /arrays\.npz has no array "features" \(dataset\.x\); it holds "x_train", "y_train", "x_test", "y_test"\./);
+    assert.match(e.message, /arrays\.npz has no array "features" \(dataset\.x\); set it to one it holds: "x_train", "y_train", "x_test", "y_test"\./);
     e = await dataError(load({ x: 'x.npy', y: 'y_bad.npy' }, dir, 'sparse_categorical_crossentropy'));
     assert.match(e.message, /y_bad\.npy: label 0 is 0\.5, not a class id/);
     e = await dataError(load({ x: 'x_f16.npy', y: 'y.npy' }, dir));
-    assert.match(e.message, /x_f16\.npy cannot be read: its dtype is float16, which Model Lab does not read; save it as uint8, int32, int64, float32 or float64/);
+    assert.match(e.message, /x_f16\.npy cannot be read: its dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/);
   });
 });
 
