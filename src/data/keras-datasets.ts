@@ -291,7 +291,9 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
       return;
     }
     seen.add(member);
-    const batch = decodeCifarBatch(bytes, `${where} (${member})`, labelKey, numClasses);
+    // A member of the archive is named inside it; an extracted batch is a file of its own.
+    const label = at.file ? `${at.file} (${member})` : join(at.extracted!, member);
+    const batch = decodeCifarBatch(bytes, label, labelKey, numClasses);
     if (member === 'test_batch' || member === 'test') {
       test = { x: new Uint8Array(batch.count * 3072), y: new Uint8Array(batch.count), count: batch.count };
       batch.copyTo(test, 0);
@@ -304,7 +306,7 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
         train = { x: new Uint8Array(5 * perBatch * 3072), y: new Uint8Array(5 * perBatch), count: 5 * perBatch };
       }
       if (batch.count !== perBatch) {
-        throw new DataError(`${where} (${member}) holds ${formatCount(batch.count)} images but the other batches ${formatCount(perBatch)}; CIFAR-10's five batches are equal. Delete it and download again.`);
+        throw new DataError(`${label} holds ${formatCount(batch.count)} images but the other batches ${formatCount(perBatch)}; CIFAR-10's five batches are equal. Delete it and download again.`);
       }
       batch.copyTo(train, (Number(member.slice(-1)) - 1) * perBatch);
     }

@@ -122,7 +122,7 @@ describe('Keras datasets on disk', () => {
       writeFileSync(join(dir, 'cifar-10-batches-py', b), Buffer.from("cos\nsystem\n(S'true'\ntR.", 'latin1'));
     }
     const e = await dataError(load({ name: 'cifar10' }, dir));
-    assert.match(e.message, /data_batch_\d\) is not a readable Python pickle \(the pickle names "os\.system", which a dataset file never needs \(refused\) at byte \d+\)/);
+    assert.match(e.message, /cifar-10-batches-py\/data_batch_\d is not a readable Python pickle \(the pickle names "os\.system", which a dataset file never needs \(refused\) at byte \d+\)/);
   });
 });
 
