@@ -119,6 +119,8 @@ export interface KerasLocated {
 export async function locateKerasDataset(name: KerasDatasetName, req: DataRequest): Promise<{ found?: KerasLocated; searched: string[] }> {
   const info = KERAS_DATASET_FILES[name];
   const searched = kerasDatasetFolders(name, req);
+  // `path` may name the file itself ("data/mnist.npz") rather than a folder holding it.
+  if (req.spec.path && (await isFile(resolve(req.baseDir, req.spec.path)))) return { found: { file: resolve(req.baseDir, req.spec.path) }, searched };
   for (const dir of searched) {
     for (const file of [info.file, ...(info.aliases ?? [])]) {
       if (await isFile(join(dir, file))) return { found: { file: join(dir, file) }, searched };

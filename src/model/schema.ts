@@ -142,7 +142,7 @@ function dataset(): JsonSchema {
             description: 'Fraction of the training data held out for validation (a seeded shuffle); 0 holds out none, as in Keras.',
           },
           seed: { type: 'integer', description: 'Seed of the validation split.' },
-          path: { type: 'string', minLength: 1, description: 'Folder with the four Fashion-MNIST IDX files (.gz or raw), relative to this file.' },
+          path: { type: 'string', minLength: 1, description: 'Where the dataset is, relative to this file: a folder with the four Fashion-MNIST IDX files (.gz or raw), or for a Keras dataset its file (mnist.npz, cifar-10-python.tar.gz, …) or a folder holding it.' },
           evaluate_test: { type: 'boolean', default: false, description: 'Also evaluate on the test set after training.' },
           csv: { type: 'string', minLength: 1, description: 'A CSV file with a header row, relative to this file.' },
           label: { type: 'string', minLength: 1, description: 'The CSV column holding the label.' },

@@ -83,6 +83,11 @@ describe('Keras datasets on disk', () => {
     assert.equal(coarse.test?.count, 3);
   });
 
+  it('takes path naming the file itself', async () => {
+    const d = await loadDataset({ spec: { name: 'mnist', path: 'files/mnist.npz' }, baseDir: root, cacheDir: join(root, 'no-cache'), systemDirs: [], mirror: 'http://127.0.0.1:9/' });
+    assert.equal(d.source, join(files, 'mnist.npz'));
+  });
+
   it("reads Keras's extracted cifar-10-batches-py folder as well as the archive", async () => {
     const dir = join(root, 'extracted');
     mkdirSync(dir);
