@@ -112,6 +112,19 @@ export function datasetClassCount(spec: DatasetSpec | undefined): number | undef
   return isBuiltinDataset(name) ? BUILTIN_DATASETS[name].classes(obj) : undefined;
 }
 
+/**
+ * What the model's input values are: word indices ('int', for Embedding), or real values ('float': scaled pixels,
+ * CSV features). Undefined when only the file can tell (NumPy arrays) or the dataset is unknown.
+ */
+export function datasetInputKind(spec: DatasetSpec | undefined): 'int' | 'float' | undefined {
+  if (spec === undefined) return 'float'; // Fashion-MNIST, the default
+  const obj: DatasetObject = typeof spec === 'string' ? { name: spec } : spec;
+  if (obj.csv !== undefined) return 'float';
+  if (isNumpyDataset(obj)) return undefined;
+  if (obj.name === 'imdb' || obj.name === 'reuters') return 'int';
+  return isBuiltinDataset(obj.name ?? 'fashion-mnist') ? 'float' : undefined;
+}
+
 /** The Keras module names of `keras.datasets.<module>.load_data` and the dataset each one is. */
 export const KERAS_DATASET_MODULES: Readonly<Record<string, DatasetName>> = {
   mnist: 'mnist',

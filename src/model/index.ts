@@ -23,6 +23,7 @@ export {
   normalizeDataset,
   datasetExampleShape,
   datasetClassCount,
+  datasetInputKind,
   datasetFromKerasLoadData,
   withPadSequences,
   KERAS_DATASET_MODULES,

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { analyze, parseModelJson, type Diagnostic } from '../../src/model';
-import { datasetClassCount, datasetExampleShape, datasetFromKerasLoadData, withPadSequences } from '../../src/model/datasets';
+import { datasetClassCount, datasetExampleShape, datasetFromKerasLoadData, datasetInputKind, withPadSequences } from '../../src/model/datasets';
 
 function diagnose(def: unknown): Diagnostic[] {
   return analyze(parseModelJson(JSON.stringify(def, null, 2))).diagnostics;
@@ -32,6 +32,15 @@ describe('dataset shapes and classes', () => {
     assert.equal(datasetClassCount('imdb'), 2);
     assert.equal(datasetClassCount('reuters'), 46);
     assert.equal(datasetClassCount({ npz: 'x.npz' }), undefined);
+  });
+
+  it('says whether inputs are word indices (for Embedding) or real values', () => {
+    assert.equal(datasetInputKind({ name: 'imdb', maxlen: 10 }), 'int');
+    assert.equal(datasetInputKind('reuters'), 'int');
+    assert.equal(datasetInputKind('cifar10'), 'float');
+    assert.equal(datasetInputKind(undefined), 'float');
+    assert.equal(datasetInputKind({ csv: 'a.csv', label: 'y' }), 'float');
+    assert.equal(datasetInputKind({ npz: 'a.npz' }), undefined);
   });
 
   it('infers the summary from the dataset shape: CIFAR-10 into Flatten is 3,072 values', () => {
