@@ -177,10 +177,10 @@ export function datasetFromKerasLoadData(module: string, positional: readonly un
   for (const [k, v] of Object.entries(args)) {
     if (k === 'path' || v === undefined) continue;
     const key = RENAMED[k] ?? k;
+    // None means the Keras default, except for start_char / oov_char where None switches the character off.
+    if (v === null && !DATASET_OPTION_RULES[key]?.nullable) continue;
     const problem = checkOption(key, v);
     if (problem) return { error: `keras.datasets.${module}.load_data(${k}=…): ${problem}` };
-    // None means the Keras default, except for start_char / oov_char where None switches the character off.
-    if (v === null && key !== 'start_char' && key !== 'oov_char') continue;
     (spec as Record<string, unknown>)[key] = v;
   }
   return { spec };
@@ -216,30 +216,48 @@ export function withPadSequences(spec: DatasetObject, positional: readonly unkno
   return { spec: out };
 }
 
-/** Why a value does not fit a dataset option (undefined when it does). One rule per option, shared with the schema. */
+/** The constraint of one loader option: the schema property is generated from it, and Keras calls are checked by it. */
+export interface DatasetOptionRule {
+  kind: 'integer' | 'number' | 'choice';
+  minimum?: number;
+  exclusiveMaximum?: number;
+  /** `null` is a value of its own (start_char / oov_char: none). */
+  nullable?: boolean;
+  choices?: readonly string[];
+  default?: unknown;
+  description: string;
+}
+
+export const DATASET_OPTION_RULES: Readonly<Record<string, DatasetOptionRule>> = {
+  num_words: { kind: 'integer', minimum: 1, description: 'imdb / reuters (load_data num_words): keep the most frequent words; rarer ones become oov_char. All words when absent.' },
+  skip_top: { kind: 'integer', minimum: 0, default: 0, description: 'imdb / reuters (load_data skip_top): the most frequent words to replace with oov_char.' },
+  start_char: { kind: 'integer', minimum: 0, nullable: true, default: 1, description: 'imdb / reuters (load_data start_char): marks the start of each sequence; null for none.' },
+  oov_char: { kind: 'integer', minimum: 0, nullable: true, default: 2, description: 'imdb / reuters (load_data oov_char): replaces words cut by num_words or skip_top; null drops them.' },
+  index_from: { kind: 'integer', minimum: 0, default: 3, description: 'imdb / reuters (load_data index_from): word indices start here.' },
+  shuffle_seed: { kind: 'integer', minimum: 0, default: 113, description: "imdb / reuters: load_data's seed, the shuffle Keras applies (np.random.RandomState)." },
+  filter_maxlen: { kind: 'integer', minimum: 1, description: "imdb / reuters: load_data's maxlen, which drops sequences of this many words or more (Keras keeps len < maxlen)." },
+  test_split: { kind: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'reuters (load_data test_split): the fraction kept as the test set.' },
+  maxlen: { kind: 'integer', minimum: 1, description: 'imdb / reuters: pad or truncate every sequence to this length, as keras.utils.pad_sequences(x, maxlen) does; fixes the input shape to [maxlen].' },
+  padding: { kind: 'choice', choices: ['pre', 'post'], default: 'pre', description: "pad_sequences padding: add the padding value before ('pre') or after ('post') a short sequence." },
+  truncating: { kind: 'choice', choices: ['pre', 'post'], default: 'pre', description: "pad_sequences truncating: drop the start ('pre') or the end ('post') of a long sequence." },
+  value: { kind: 'integer', default: 0, description: 'pad_sequences value: the padding index.' },
+  label_mode: { kind: 'choice', choices: ['fine', 'coarse'], default: 'fine', description: 'cifar100 (load_data label_mode): 100 fine classes or 20 coarse ones.' },
+};
+
+/** Why a value does not fit a dataset option (undefined when it does, or when the option has no rule). */
 export function checkOption(key: string, v: unknown): string | undefined {
-  const wholeAtLeast = (min: number) => (v === null || (Number.isInteger(v) && (v as number) >= min) ? undefined : `must be a whole number of at least ${min}, got ${JSON.stringify(v)}.`);
-  switch (key) {
-    case 'num_words':
-    case 'filter_maxlen':
-    case 'maxlen':
-      return wholeAtLeast(1);
-    case 'skip_top':
-    case 'index_from':
-    case 'start_char':
-    case 'oov_char':
-    case 'shuffle_seed':
-      return wholeAtLeast(0);
-    case 'value':
-      return Number.isInteger(v) ? undefined : `must be a whole number (word indices are integers), got ${JSON.stringify(v)}.`;
-    case 'test_split':
-      return typeof v === 'number' && v >= 0 && v < 1 ? undefined : `must be a number from 0 up to (not including) 1, got ${JSON.stringify(v)}.`;
-    case 'padding':
-    case 'truncating':
-      return v === 'pre' || v === 'post' ? undefined : `must be "pre" or "post", got ${JSON.stringify(v)}.`;
-    case 'label_mode':
-      return v === 'fine' || v === 'coarse' ? undefined : `must be "fine" or "coarse", got ${JSON.stringify(v)}.`;
-    default:
-      return undefined;
-  }
+  const rule = DATASET_OPTION_RULES[key];
+  if (!rule || (v === null && rule.nullable)) return undefined;
+  const got = JSON.stringify(v);
+  if (rule.kind === 'choice') return rule.choices!.includes(v as string) ? undefined : `must be ${rule.choices!.map((c) => `"${c}"`).join(' or ')}, got ${got}.`;
+  const whole = rule.kind === 'integer';
+  const ok =
+    typeof v === 'number' &&
+    (!whole || Number.isInteger(v)) &&
+    Number.isFinite(v) &&
+    (rule.minimum === undefined || v >= rule.minimum) &&
+    (rule.exclusiveMaximum === undefined || v < rule.exclusiveMaximum);
+  if (ok) return undefined;
+  if (rule.exclusiveMaximum !== undefined) return `must be a number from ${rule.minimum ?? 0} up to (not including) ${rule.exclusiveMaximum}, got ${got}.`;
+  return `must be ${whole ? 'a whole number' : 'a number'}${rule.minimum !== undefined ? ` of at least ${rule.minimum}` : ''}, got ${got}.`;
 }

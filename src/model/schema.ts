@@ -3,7 +3,7 @@
  * hover (schemas/model.schema.json, written by scripts/gen-schema.ts) and the core's own validation (Ajv, in
  * validate.ts) can never disagree.
  */
-import { BUILTIN_DATASETS, DATASET_NAMES, DEFAULT_VALIDATION_SPLIT } from './datasets';
+import { BUILTIN_DATASETS, DATASET_NAMES, DATASET_OPTION_RULES, DEFAULT_VALIDATION_SPLIT } from './datasets';
 import { MAX_SIZE } from './layers/common';
 import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
@@ -152,24 +152,25 @@ function dataset(): JsonSchema {
           x_test: { type: 'string', minLength: 1, description: 'Test inputs: an array in "npz" (default x_test when present), or an .npy file.' },
           y_test: { type: 'string', minLength: 1, description: 'Test labels: an array in "npz" (default y_test when present), or an .npy file.' },
           scale: { type: 'number', exclusiveMinimum: 0, description: 'Multiply the NumPy inputs by this per batch, e.g. 0.00392156862745098 (1/255) for uint8 pixels; 1 when absent.' },
-          num_words: { type: 'integer', minimum: 1, description: 'imdb / reuters (load_data num_words): keep the most frequent words; rarer ones become oov_char. All words when absent.' },
-          skip_top: { type: 'integer', minimum: 0, default: 0, description: 'imdb / reuters (load_data skip_top): the most frequent words to replace with oov_char.' },
-          start_char: { type: ['integer', 'null'], minimum: 0, default: 1, description: 'imdb / reuters (load_data start_char): marks the start of each sequence; null for none.' },
-          oov_char: { type: ['integer', 'null'], minimum: 0, default: 2, description: 'imdb / reuters (load_data oov_char): replaces words cut by num_words or skip_top; null drops them.' },
-          index_from: { type: 'integer', minimum: 0, default: 3, description: 'imdb / reuters (load_data index_from): word indices start here.' },
-          shuffle_seed: { type: 'integer', minimum: 0, default: 113, description: "imdb / reuters: load_data's seed, the shuffle Keras applies (np.random.RandomState)." },
-          filter_maxlen: { type: 'integer', minimum: 1, description: "imdb / reuters: load_data's maxlen, which drops sequences of this many words or more (Keras keeps len < maxlen)." },
-          test_split: { type: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'reuters (load_data test_split): the fraction kept as the test set.' },
-          maxlen: { type: 'integer', minimum: 1, description: 'imdb / reuters: pad or truncate every sequence to this length, as keras.utils.pad_sequences(x, maxlen) does; fixes the input shape to [maxlen].' },
-          padding: { enum: ['pre', 'post'], default: 'pre', description: "pad_sequences padding: add the padding value before ('pre') or after ('post') a short sequence." },
-          truncating: { enum: ['pre', 'post'], default: 'pre', description: "pad_sequences truncating: drop the start ('pre') or the end ('post') of a long sequence." },
-          value: { type: 'integer', default: 0, description: 'pad_sequences value: the padding index.' },
-          label_mode: { enum: ['fine', 'coarse'], default: 'fine', description: 'cifar100 (load_data label_mode): 100 fine classes or 20 coarse ones.' },
+          ...datasetOptionProperties(),
         },
         additionalProperties: false,
       },
     ],
   };
+}
+
+/** The Keras loader and pad_sequences options, from their rules in datasets.ts. */
+function datasetOptionProperties(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const [key, r] of Object.entries(DATASET_OPTION_RULES)) {
+    const p: JsonSchema =
+      r.kind === 'choice'
+        ? { enum: [...r.choices!] }
+        : { type: r.nullable ? [r.kind, 'null'] : r.kind, ...(r.minimum !== undefined ? { minimum: r.minimum } : {}), ...(r.exclusiveMaximum !== undefined ? { exclusiveMaximum: r.exclusiveMaximum } : {}) };
+    out[key] = { ...p, ...(r.default !== undefined ? { default: r.default } : {}), description: r.description };
+  }
+  return out;
 }
 
 export function buildSchema(): JsonSchema {
