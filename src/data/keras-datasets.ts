@@ -12,7 +12,7 @@ import { DataError, formatCount, throwIfAborted } from './errors';
 import { downloadFiles, DownloadError } from './download';
 import { PickledArray, PickleError, unpickle } from './pickle';
 import { readNpzFile, readWholeFile, type NpzArchive } from './npz';
-import type { NpyArray } from './npy';
+import { describeArray, type NpyArray } from './npy';
 import { kerasImdb, kerasReuters, padSequences, type RawSequences, type SequenceOptions } from './sequences';
 import { readTarGz } from './tar-gz';
 import type { DataRequest, FileChecksum, LoadedDataset, Split } from './types';
@@ -199,7 +199,7 @@ function readMnist(npz: NpzArchive, source: string): LoadedDataset {
     const labels = npz.array(y);
     const where = `${npz.file}: the array "${x}"`;
     if (images.dtype !== 'u1' || images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
-      throw new DataError(`${where} is ${describe(images)}, not uint8 images of 28×28 as in MNIST. Delete it and download again.`);
+      throw new DataError(`${where} is ${describeArray(images)}, not uint8 images of 28×28 as in MNIST. Delete it and download again.`);
     }
     checkLabels(npz.file, y, labels, images.shape[0], 10);
     return { x: images.values as Uint8Array, y: toLabels(labels), count: images.shape[0] };
@@ -221,7 +221,7 @@ function readSequences(name: 'imdb' | 'reuters', npz: NpzArchive, spec: DatasetO
     const x = npz.array(xName, { allowObjects: true });
     const y = npz.array(yName);
     if (!x.objects || x.shape.length !== 1) {
-      throw new DataError(`${npz.file}: the array "${xName}" is ${describe(x)}, not the object array of word-index lists ${name}.npz holds. Delete it and download again.`);
+      throw new DataError(`${npz.file}: the array "${xName}" is ${describeArray(x)}, not the object array of word-index lists ${name}.npz holds. Delete it and download again.`);
     }
     checkLabels(npz.file, yName, y, x.shape[0], name === 'imdb' ? 2 : REUTERS_CLASSES.length);
     return { x: x.objects.map((o, i) => wordIndices(o, npz.file, xName, i)), y: toLabels(y) };
@@ -411,7 +411,7 @@ function unpickleDict(bytes: Uint8Array, where: string): Map<unknown, unknown> {
 function checkLabels(file: string, name: string, labels: NpyArray, count: number, numClasses: number): void {
   const where = `${file}: the array "${name}"`;
   if (!labels.values || labels.dtype === 'f4' || labels.dtype === 'f8' || labels.shape.length !== 1) {
-    throw new DataError(`${where} is ${describe(labels)}, not a 1-D integer label array. Delete it and download again.`);
+    throw new DataError(`${where} is ${describeArray(labels)}, not a 1-D integer label array. Delete it and download again.`);
   }
   if (labels.shape[0] !== count) throw new DataError(`${where} holds ${formatCount(labels.shape[0])} labels for ${formatCount(count)} examples. Delete it and download again.`);
   const v = labels.values;
@@ -422,11 +422,6 @@ function checkLabels(file: string, name: string, labels: NpyArray, count: number
 
 function toLabels(a: NpyArray): Uint8Array | Int32Array {
   return a.values instanceof Uint8Array ? a.values : Int32Array.from(a.values as ArrayLike<number>);
-}
-
-export function describe(a: NpyArray): string {
-  const names: Record<string, string> = { u1: 'uint8', i4: 'int32', i8: 'int64', f4: 'float32', f8: 'float64', O: 'object' };
-  return `${names[a.dtype] ?? a.dtype} of shape (${a.shape.join(', ')}${a.shape.length === 1 ? ',' : ''})`;
 }
 
 function listFolders(dirs: string[]): string {

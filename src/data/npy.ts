@@ -157,3 +157,8 @@ function objectElements(data: Uint8Array, shape: number[], count: number): unkno
   }
   return value.data;
 }
+
+/** "uint8 of shape (60000, 28, 28)", for messages. */
+export function describeArray(a: NpyArray): string {
+  return `${DTYPE_NAMES[a.dtype] ?? a.dtype} of shape (${a.shape.join(', ')}${a.shape.length === 1 ? ',' : ''})`;
+}

@@ -7,8 +7,7 @@
 import { basename, resolve } from 'node:path';
 import { taskFromLoss } from './csv';
 import { DataError, formatCount } from './errors';
-import { describe } from './keras-datasets';
-import { NpyError, parseNpy, type NpyArray } from './npy';
+import { describeArray, NpyError, parseNpy, type NpyArray } from './npy';
 import { MAX_NPZ_BYTES, readNpzFile, readWholeFile, RESAVE, type NpzArchive } from './npz';
 import type { LoadedDataset, Split } from './types';
 import type { DatasetObject } from '../model/types';
@@ -119,7 +118,7 @@ async function readSplit(source: Source, xRef: string, yRef: string, taskHint: '
   const xWhere = source.describe(xRef);
   const yWhere = source.describe(yRef);
   if (x.shape.length < 2 || x.shape[0] === 0) {
-    throw new DataError(`${xWhere} is ${describe(x)}; inputs need one row per example and at least one value each, e.g. shape (n, features) or (n, 28, 28).`);
+    throw new DataError(`${xWhere} is ${describeArray(x)}; inputs need one row per example and at least one value each, e.g. shape (n, features) or (n, 28, 28).`);
   }
   const count = x.shape[0];
   if (y.shape[0] !== count) {
@@ -138,10 +137,10 @@ function labelsOf(
 ): { y: Int32Array | Float32Array; task: 'classification' | 'regression'; maxClass: number; oneHot?: number } {
   const v = y.values!;
   const [n, k = 1, ...rest] = y.shape;
-  if (rest.length || y.shape.length === 0) throw new DataError(`${where} is ${describe(y)}; labels need shape (n,), (n, 1) or one-hot (n, classes).`);
+  if (rest.length || y.shape.length === 0) throw new DataError(`${where} is ${describeArray(y)}; labels need shape (n,), (n, 1) or one-hot (n, classes).`);
   const whole = v instanceof Uint8Array || v instanceof Int32Array || v.every((a) => Number.isInteger(a));
   if (hint === 'regression' || (hint === undefined && !whole)) {
-    if (k !== 1) throw new DataError(`${where} is ${describe(y)}; regression targets need shape (n,) or (n, 1).`);
+    if (k !== 1) throw new DataError(`${where} is ${describeArray(y)}; regression targets need shape (n,) or (n, 1).`);
     return { y: Float32Array.from(v), task: 'regression', maxClass: -1 };
   }
   if (!whole) {
