@@ -199,7 +199,7 @@ function readMnist(npz: NpzArchive, source: string): LoadedDataset {
     const labels = npz.array(y);
     const where = `${npz.file}: the array "${x}"`;
     if (images.dtype !== 'u1' || images.shape.length !== 3 || images.shape[1] !== 28 || images.shape[2] !== 28) {
-      throw new DataError(`${where} is ${describeArray(images)}, not uint8 images of 28×28 as in MNIST. Delete it and download again.`);
+      throw new DataError(`${where} is ${describeArray(images)}, not uint8 images of 28×28 as in MNIST. ${REDOWNLOAD}`);
     }
     checkLabels(npz.file, y, labels, images.shape[0], 10);
     return { x: images.values as Uint8Array, y: toLabels(labels), count: images.shape[0] };
@@ -221,7 +221,7 @@ function readSequences(name: 'imdb' | 'reuters', npz: NpzArchive, spec: DatasetO
     const x = npz.array(xName, { allowObjects: true });
     const y = npz.array(yName);
     if (!x.objects || x.shape.length !== 1) {
-      throw new DataError(`${npz.file}: the array "${xName}" is ${describeArray(x)}, not the object array of word-index lists ${name}.npz holds. Delete it and download again.`);
+      throw new DataError(`${npz.file}: the array "${xName}" is ${describeArray(x)}, not the object array of word-index lists ${name}.npz holds. ${REDOWNLOAD}`);
     }
     checkLabels(npz.file, yName, y, x.shape[0], name === 'imdb' ? 2 : REUTERS_CLASSES.length);
     return { x: x.objects.map((o, i) => wordIndices(o, npz.file, xName, i)), y: toLabels(y) };
@@ -257,7 +257,7 @@ function readSequences(name: 'imdb' | 'reuters', npz: NpzArchive, spec: DatasetO
 /** One element of an object array: a list of ints (or a 1-D integer array) as plain numbers. */
 function wordIndices(o: unknown, file: string, array: string, i: number): ArrayLike<number> {
   if (Array.isArray(o)) {
-    for (const w of o) if (!Number.isInteger(w)) throw new DataError(`${file}: element ${i} of the array "${array}" holds ${JSON.stringify(w)}, not a word index. Delete it and download again.`);
+    for (const w of o) if (!Number.isInteger(w)) throw new DataError(`${file}: element ${i} of the array "${array}" holds ${JSON.stringify(w)}, not a word index. ${REDOWNLOAD}`);
     return o as number[];
   }
   if (o instanceof PickledArray && o.shape.length === 1 && o.data instanceof Uint8Array && o.dtype && /^[iu][1248]$/.test(o.dtype.descr)) {
@@ -270,7 +270,7 @@ function wordIndices(o: unknown, file: string, array: string, i: number): ArrayL
     }
     return out;
   }
-  throw new DataError(`${file}: element ${i} of the array "${array}" is not a list of word indices. Delete it and download again.`);
+  throw new DataError(`${file}: element ${i} of the array "${array}" is not a list of word indices. ${REDOWNLOAD}`);
 }
 
 /** CIFAR: the archive (or Keras's extracted folder) of pickled batches, pixels turned to HWC as Keras returns them. */
@@ -308,7 +308,7 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
         train = { x: new Uint8Array(5 * perBatch * 3072), y: new Uint8Array(5 * perBatch), count: 5 * perBatch };
       }
       if (batch.count !== perBatch) {
-        throw new DataError(`${label} holds ${formatCount(batch.count)} images but the other batches ${formatCount(perBatch)}; CIFAR-10's five batches are equal. Delete it and download again.`);
+        throw new DataError(`${label} holds ${formatCount(batch.count)} images but the other batches ${formatCount(perBatch)}; CIFAR-10's five batches are equal. ${REDOWNLOAD}`);
       }
       batch.copyTo(train, (Number(member.slice(-1)) - 1) * perBatch);
     }
@@ -331,7 +331,7 @@ async function readCifar(name: 'cifar10' | 'cifar100', at: KerasLocated, spec: D
     }
   }
   const missing = members.filter((m) => !seen.has(m));
-  if (missing.length) throw new DataError(`${where} has no ${missing.join(', ')}; it is not a complete ${info(name).label} archive. Delete it and download again.`);
+  if (missing.length) throw new DataError(`${where} has no ${missing.join(', ')}; it is not a complete ${info(name).label} archive. ${REDOWNLOAD}`);
   return {
     name,
     source,
@@ -354,14 +354,14 @@ function decodeCifarBatch(bytes: Uint8Array, where: string, labelKey: string, nu
   const data = d.get('data');
   const labels = d.get(labelKey);
   if (!(data instanceof PickledArray) || !(data.data instanceof Uint8Array) || data.dtype?.descr !== 'u1' || data.shape.length !== 2 || data.shape[1] !== 3072) {
-    throw new DataError(`${where}: "data" is not a uint8 array of 3,072 values per image as in CIFAR. Delete it and download again.`);
+    throw new DataError(`${where}: "data" is not a uint8 array of 3,072 values per image as in CIFAR. ${REDOWNLOAD}`);
   }
   const n = data.shape[0];
-  if (data.data.length !== n * 3072) throw new DataError(`${where}: "data" has ${formatCount(data.data.length)} bytes, not the ${formatCount(n * 3072)} of ${formatCount(n)} images. Delete it and download again.`);
-  if (!Array.isArray(labels) || labels.length !== n) throw new DataError(`${where}: "${labelKey}" is not a list of ${formatCount(n)} labels. Delete it and download again.`);
+  if (data.data.length !== n * 3072) throw new DataError(`${where}: "data" has ${formatCount(data.data.length)} bytes, not the ${formatCount(n * 3072)} of ${formatCount(n)} images. ${REDOWNLOAD}`);
+  if (!Array.isArray(labels) || labels.length !== n) throw new DataError(`${where}: "${labelKey}" is not a list of ${formatCount(n)} labels. ${REDOWNLOAD}`);
   labels.forEach((label, i) => {
     if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw new DataError(`${where}: label ${i} is ${JSON.stringify(label)}, outside 0…${numClasses - 1}. Delete it and download again.`);
+      throw new DataError(`${where}: label ${i} is ${JSON.stringify(label)}, outside 0…${numClasses - 1}. ${REDOWNLOAD}`);
     }
   });
   const src = data.data;
@@ -401,22 +401,22 @@ function unpickleDict(bytes: Uint8Array, where: string): Map<unknown, unknown> {
   try {
     value = unpickle(bytes);
   } catch (e) {
-    if (e instanceof PickleError) throw new DataError(`${where} is not a readable Python pickle (${e.message}). Delete it and download again.`);
+    if (e instanceof PickleError) throw new DataError(`${where} is not a readable Python pickle (${e.message}). ${REDOWNLOAD}`);
     throw e;
   }
-  if (!(value instanceof Map)) throw new DataError(`${where} does not hold a dict as CIFAR batches do. Delete it and download again.`);
+  if (!(value instanceof Map)) throw new DataError(`${where} does not hold a dict as CIFAR batches do. ${REDOWNLOAD}`);
   return value;
 }
 
 function checkLabels(file: string, name: string, labels: NpyArray, count: number, numClasses: number): void {
   const where = `${file}: the array "${name}"`;
   if (!labels.values || labels.dtype === 'f4' || labels.dtype === 'f8' || labels.shape.length !== 1) {
-    throw new DataError(`${where} is ${describeArray(labels)}, not a 1-D integer label array. Delete it and download again.`);
+    throw new DataError(`${where} is ${describeArray(labels)}, not a 1-D integer label array. ${REDOWNLOAD}`);
   }
-  if (labels.shape[0] !== count) throw new DataError(`${where} holds ${formatCount(labels.shape[0])} labels for ${formatCount(count)} examples. Delete it and download again.`);
+  if (labels.shape[0] !== count) throw new DataError(`${where} holds ${formatCount(labels.shape[0])} labels for ${formatCount(count)} examples. ${REDOWNLOAD}`);
   const v = labels.values;
   for (let i = 0; i < v.length; i++) {
-    if (v[i] < 0 || v[i] >= numClasses) throw new DataError(`${where}: label ${i} is ${v[i]}, outside 0…${numClasses - 1}. Delete it and download again.`);
+    if (v[i] < 0 || v[i] >= numClasses) throw new DataError(`${where}: label ${i} is ${v[i]}, outside 0…${numClasses - 1}. ${REDOWNLOAD}`);
   }
 }
 
