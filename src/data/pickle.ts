@@ -33,7 +33,12 @@ interface Global {
   global: string;
 }
 
-const MARK = Symbol('mark');
+/**
+ * Limits no dataset file comes near (imdb.npz holds 50,000 lists, the CIFAR batches a handful), so a hostile stream
+ * of one-byte opcodes cannot make millions of objects or marks.
+ */
+export const MAX_CONTAINERS = 1_000_000;
+export const MAX_MARK_DEPTH = 10_000;
 
 /** The globals a Keras dataset pickle may name; anything else is refused (a pickle can call any function). */
 const ALLOWED_GLOBALS = new Set([
@@ -59,6 +64,7 @@ export function unpickle(bytes: Uint8Array): unknown {
   const marks: number[] = [];
   const memo = new Map<number, unknown>();
   let pos = 0;
+  let containers = 0;
   const fail = (what: string): never => {
     throw new PickleError(`${what} at byte ${pos}`);
   };
@@ -93,6 +99,11 @@ export function unpickle(bytes: Uint8Array): unknown {
     if (stack.length === 0 || (marks.length && stack.length <= marks[marks.length - 1])) fail('the pickle stack is empty');
     return stack.pop();
   };
+  /** Counts a new list, tuple, dict or array against MAX_CONTAINERS. */
+  const made = <T>(v: T): T => {
+    if (++containers > MAX_CONTAINERS) fail(`the pickle makes more than ${MAX_CONTAINERS.toLocaleString('en-US')} lists, tuples and dicts, far beyond any dataset file`);
+    return v;
+  };
   const top = (): unknown => {
     if (stack.length === 0) fail('the pickle stack is empty');
     return stack[stack.length - 1];
@@ -124,6 +135,7 @@ export function unpickle(bytes: Uint8Array): unknown {
         if (stack.length !== 1 || marks.length) fail('the pickle stream ends with an unbalanced stack');
         return stack[0];
       case 0x28: // MARK
+        if (marks.length >= MAX_MARK_DEPTH) fail(`the pickle nests more than ${MAX_MARK_DEPTH.toLocaleString('en-US')} levels`);
         marks.push(stack.length);
         break;
       case 0x30: // POP
@@ -211,43 +223,43 @@ export function unpickle(bytes: Uint8Array): unknown {
         stack.push(line());
         break;
       case 0x5d: // EMPTY_LIST
-        stack.push([]);
+        stack.push(made([]));
         break;
       case 0x29: // EMPTY_TUPLE
-        stack.push([]);
+        stack.push(made([]));
         break;
       case 0x7d: // EMPTY_DICT
-        stack.push(new Map());
+        stack.push(made(new Map()));
         break;
       case 0x8f: // EMPTY_SET
-        stack.push([]);
+        stack.push(made([]));
         break;
       case 0x6c: // LIST
       case 0x74: // TUPLE
       case 0x91: // FROZENSET
-        stack.push(popMark());
+        stack.push(made(popMark()));
         break;
       case 0x85: // TUPLE1
-        stack.push([pop()]);
+        stack.push(made([pop()]));
         break;
       case 0x86: {
         // TUPLE2
         const b = pop();
-        stack.push([pop(), b]);
+        stack.push(made([pop(), b]));
         break;
       }
       case 0x87: {
         // TUPLE3
         const c = pop();
         const b = pop();
-        stack.push([pop(), b, c]);
+        stack.push(made([pop(), b, c]));
         break;
       }
       case 0x64: {
         // DICT
         const items = popMark();
         if (items.length % 2) fail('a DICT has a key without a value');
-        const d = new Map();
+        const d = made(new Map());
         for (let i = 0; i < items.length; i += 2) d.set(dictKey(items[i]), items[i + 1]);
         stack.push(d);
         break;
@@ -299,14 +311,14 @@ export function unpickle(bytes: Uint8Array): unknown {
         // REDUCE: callable(*args)
         const args = pop();
         const fn = pop();
-        stack.push(call(fn, args, fail));
+        stack.push(made(call(fn, args, fail)));
         break;
       }
       case 0x81: {
         // NEWOBJ: cls.__new__(cls, *args)
         const args = pop();
         const cls = pop();
-        stack.push(call(cls, args, fail));
+        stack.push(made(call(cls, args, fail)));
         break;
       }
       case 0x62: {

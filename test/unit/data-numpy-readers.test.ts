@@ -10,7 +10,7 @@ import { after, describe, it } from 'node:test';
 import { DataError } from '../../src/data/errors';
 import { NpyError, parseNpy } from '../../src/data/npy';
 import { parseNpz, readNpzFile } from '../../src/data/npz';
-import { PickledArray, PickleError, unpickle } from '../../src/data/pickle';
+import { MAX_CONTAINERS, MAX_MARK_DEPTH, PickledArray, PickleError, unpickle } from '../../src/data/pickle';
 import { python } from '../fixtures/data/keras-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'ml-npy-'));
@@ -202,6 +202,15 @@ describe('pickle', () => {
     assert.throws(() => unpickle(huge), /truncated \(needs 1125899906842624 more bytes\) at byte 11/);
     assert.throws(() => unpickle(Buffer.from([0x80, 0x02, 0xff])), /opcode 0xff is not one a dataset file uses at byte 2/);
     assert.throws(() => unpickle(Buffer.from([0x61, 0x2e])), /stack is empty/);
+  });
+
+  it('refuses a stream of one-byte opcodes that would make millions of objects or marks', () => {
+    const lists = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(MAX_CONTAINERS + 1, 0x5d), Buffer.from([0x2e])]);
+    const started = Date.now();
+    assert.throws(() => unpickle(lists), /makes more than 1,000,000 lists, tuples and dicts, far beyond any dataset file at byte 1000003/);
+    assert.throws(() => unpickle(Buffer.alloc(MAX_MARK_DEPTH + 1, 0x28)), /nests more than 10,000 levels at byte 10001/);
+    // Generous: the shared test machine runs many suites at once; unbounded work would take minutes.
+    assert.ok(Date.now() - started < 15_000);
   });
 
   it('reads a 100,000-element list in linear time', () => {
