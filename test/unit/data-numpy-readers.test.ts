@@ -143,7 +143,7 @@ open('bomb.npz', 'wb').write(raw)
     python(script, dir);
     const started = Date.now();
     assert.throws(() => parseNpz(file('bomb.npz'), 'bomb.npz').array('x'), /the member x (does not inflate|inflates to)/);
-    assert.ok(Date.now() - started < 2000);
+    assert.ok(Date.now() - started < 10_000);
   });
 });
 
@@ -224,7 +224,7 @@ describe('pickle', () => {
     const list = unpickle(Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), body, Buffer.from([0x65, 0x2e])])) as number[];
     assert.equal(list.length, n);
     assert.equal(list[n - 1], n - 1);
-    assert.ok(Date.now() - started < 1000);
+    assert.ok(Date.now() - started < 5000);
   });
 });
 
