@@ -137,7 +137,9 @@ export async function locateKerasDataset(name: KerasDatasetName, req: DataReques
 export async function loadKerasDataset(name: KerasDatasetName, req: DataRequest): Promise<LoadedDataset> {
   const info = KERAS_DATASET_FILES[name];
   throwIfAborted(req.signal, `Loading ${info.label}`);
-  let { found, searched } = await locateKerasDataset(name, req);
+  const located = await locateKerasDataset(name, req);
+  let found = located.found;
+  const searched = located.searched;
   let source: string;
   if (found) {
     source = found.file ?? found.extracted!;

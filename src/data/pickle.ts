@@ -405,7 +405,7 @@ function call(fn: unknown, args: unknown, fail: (w: string) => never): unknown {
       // Protocol-2 pickles from Python 3 spell bytes as _codecs.encode('…', 'latin1').
       const [s, encoding] = args;
       if (typeof s !== 'string' || (encoding !== 'latin1' && encoding !== 'latin-1')) fail('_codecs.encode is used with something other than latin1');
-      if (/[^\x00-\xff]/.test(s as string)) fail('_codecs.encode has a character beyond latin1');
+      if (/[\u0100-\uffff]/.test(s as string)) fail('_codecs.encode has a character beyond latin1');
       return new Uint8Array(Buffer.from(s as string, 'latin1'));
     }
     case 'numpy.core.multiarray.scalar': {
