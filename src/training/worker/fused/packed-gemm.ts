@@ -16,6 +16,7 @@
  * On the last k block the epilogue adds the bias and applies relu on the registers before the store.
  * Edge tiles go through a 4 x 8 scratch tile; rows past m read row m-1 (their results are thrown away).
  */
+import { hasRelaxedSimd } from '../../wasm-features';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 /** Rows of the register tile. */
@@ -248,15 +249,6 @@ function compile(fma: boolean): Uint8Array<ArrayBuffer> {
     ...section(7, vec([[...str('gemm'), 0x00, 0x01]])),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
-}
-
-/** Whether this runtime validates relaxed-SIMD code (VS Code's V8 does; Node 20 with --experimental-wasm-relaxed-simd). */
-export function hasRelaxedSimd(): boolean {
-  try {
-    return WebAssembly.validate(compile(true));
-  } catch {
-    return false;
-  }
 }
 
 const instances = new Map<boolean, WeakMap<WebAssembly.Memory, PackedGemmKernel>>();
