@@ -79,6 +79,8 @@ export class DenseStack {
   private work = 0;
   private biasScratch = 0;
   private readonly layers: LayerState[];
+  /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
+  private readonly scratch = new Map<string, Float32Array>();
 
   constructor(
     private readonly tf: TF,
@@ -108,6 +110,16 @@ export class DenseStack {
   /** Element counts of the parameters, in parameter order (per layer: kernel, then bias when it has one). */
   paramSizes(): number[] {
     return this.layers.flatMap((l) => (l.bias ? [l.inputs * l.units, l.units] : [l.inputs * l.units]));
+  }
+
+  /** A reusable array of `size` floats for `key`; its old contents are not cleared. */
+  private array(key: string, size: number): Float32Array {
+    let a = this.scratch.get(key);
+    if (!a || a.length !== size) {
+      a = new Float32Array(size);
+      this.scratch.set(key, a);
+    }
+    return a;
   }
 
   /** Which product runs the matrix multiplications: 'wasm-fma', 'wasm-simd' or 'tfjs'. */
@@ -154,7 +166,7 @@ export class DenseStack {
     try {
       // ---- forward.
       const traces: LayerTrace[] = [];
-      let rows = new Float32Array(0);
+      let rows: Float32Array = new Float32Array(0);
       let input = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
       let previous: Float32Array | undefined; // JS copy of the previous activation, when it is not `x`
       for (let l = 0; l < n; l++) {
@@ -162,7 +174,7 @@ export class DenseStack {
         const width = layer.inputs;
         let mask: Float32Array | undefined;
         if (layer.dropout > 0) {
-          mask = new Float32Array(batch * width);
+          mask = this.array(`mask${l}`, batch * width);
           this.sampleDropout(mask, layer.dropout);
           const m = mask;
           const source = previous;
@@ -181,7 +193,7 @@ export class DenseStack {
         const activation = raw ? 'linear' : layer.activation;
         const [z, fused] = this.product(input, false, layer.kernel, false, { bias: layer.bias, relu: activation === 'relu' });
         track(z);
-        rows = new Float32Array(batch * layer.units);
+        rows = this.array(`rows${l}`, batch * layer.units);
         // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
         const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
         activateInto(mem.read(z) as Float32Array, fused ? undefined : layer.bias, rest, batch, layer.units, rows);
@@ -191,7 +203,8 @@ export class DenseStack {
 
       // ---- loss, and dL/dZ of the output layer (row-major).
       const out = layers[n - 1];
-      let dz = new Float32Array(batch * out.units);
+      // Zeroed: a label outside the classes leaves its row of dz untouched.
+      let dz = this.array(`dz${n - 1}`, batch * out.units).fill(0);
       const labels = mem.read(y);
       const result = this.lossAndGradient(rows, labels, batch, out.units, out.activation, dz);
 
@@ -204,12 +217,12 @@ export class DenseStack {
         const dZ = track(mem.create<tfjs.Rank.R2>([batch, units], (o) => o.set(dzRows)));
         const slot = this.paramIndex(l);
         grads[slot] = track(this.product(traces[l].input, true, dZ, false)[0]);
-        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units);
+        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units, this.array(`db${l}`, units));
         if (l === 0) break;
 
         const dA = track(this.product(dZ, false, layer.kernel, true)[0]);
         const below = layers[l - 1];
-        dz = new Float32Array(batch * below.units);
+        dz = this.array(`dz${l - 1}`, batch * below.units);
         activationBackward(mem.read(dA) as Float32Array, traces[l - 1].output, traces[l].mask, below.activation, dz);
       }
 
@@ -285,7 +298,7 @@ export class DenseStack {
     let total = 0;
     let probs: Float32Array;
     if (plan.loss === 'sparse_crossentropy' || plan.loss === 'categorical_crossentropy') {
-      probs = new Float32Array(size);
+      probs = this.array('probs', size);
       const lse = softmaxRows(out, batch, units, probs);
       for (let b = 0; b < batch; b++) {
         const row = b * units;
@@ -305,7 +318,7 @@ export class DenseStack {
         }
       }
     } else if (plan.loss === 'binary_crossentropy') {
-      probs = new Float32Array(size);
+      probs = this.array('probs', size);
       const scale = 1 / size;
       for (let i = 0; i < size; i++) {
         const z = out[i];
@@ -315,7 +328,7 @@ export class DenseStack {
         dz[i] = (probs[i] - t) * scale;
       }
     } else {
-      probs = activation === 'softmax' ? new Float32Array(size) : out;
+      probs = activation === 'softmax' ? this.array('probs', size) : out;
       if (activation === 'softmax') softmaxRows(out, batch, units, probs);
       const scale = 2 / size;
       for (let i = 0; i < size; i++) {
@@ -384,10 +397,16 @@ function outputActivationBackward(a: Float32Array, activation: Activation, batch
 
 /** dz of the layer below from dA (row-major [batch, units]), the dropout mask between them and that layer's output. */
 function activationBackward(dA: Float32Array, a: Float32Array, mask: Float32Array | undefined, activation: Activation, dz: Float32Array): void {
-  for (let i = 0; i < dz.length; i++) {
-    const d = mask ? dA[i] * mask[i] : dA[i];
-    dz[i] = activation === 'linear' ? d : d * derivative(activation, a[i]);
+  const size = dz.length;
+  if (mask) {
+    for (let i = 0; i < size; i++) dz[i] = dA[i] * mask[i];
+  } else {
+    dz.set(dA.subarray(0, size));
   }
+  // One loop per activation: the derivative in terms of the output, as `derivative` defines it.
+  if (activation === 'relu') for (let i = 0; i < size; i++) dz[i] = a[i] > 0 ? dz[i] : 0;
+  else if (activation === 'sigmoid') for (let i = 0; i < size; i++) dz[i] *= a[i] * (1 - a[i]);
+  else if (activation === 'tanh') for (let i = 0; i < size; i++) dz[i] *= 1 - a[i] * a[i];
 }
 
 /** The activation's derivative in terms of its output `a` (relu: 1 where a > 0, as tfjs's step). */
@@ -404,13 +423,14 @@ function derivative(activation: Activation, a: number): number {
   }
 }
 
-function columnSums(rows: Float32Array, batch: number, units: number): Float32Array {
-  const acc = new Float64Array(units);
-  for (let b = 0; b < batch; b++) {
-    const row = b * units;
-    for (let j = 0; j < units; j++) acc[j] += rows[row + j];
+/** Column sums of a row-major [batch, units] matrix into `out` (summed in double). */
+function columnSums(rows: Float32Array, batch: number, units: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < units; j++) {
+    let sum = 0;
+    for (let b = 0; b < batch; b++) sum += rows[b * units + j];
+    out[j] = sum;
   }
-  return Float32Array.from(acc);
+  return out;
 }
 
 function countCorrect(kind: AccuracyKind, p: Float32Array, labels: Float32Array | Int32Array, batch: number, units: number): number {
