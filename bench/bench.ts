@@ -1,18 +1,21 @@
 /**
- * `npm run bench`: Model Lab's training speed against the PyTorch peer (bench/peer_torch.py) on the canonical
- * workload (Fashion-MNIST, 48,000 training images, Flatten > Dense(100, relu) > Dense(10, softmax), batch 32).
+ * `npm run bench`: Model Lab's training speed against the PyTorch peer (bench/peer_torch.py) on Fashion-MNIST
+ * (48,000 training images), both on one thread.
  *
- *  1. Single run: one epoch through the real loop and engine choice (`fit` + `chooseEngine`), interleaved with one
- *     PyTorch epoch, three times; prints seconds per epoch and the median ratio Model Lab / PyTorch.
+ *  1. Single run: the machine's measured wasm SIMD multiply-add peak, then one epoch per workload through the real
+ *     loop and engine choice (`fit` + `chooseEngine`), interleaved with one PyTorch epoch, three times: the canonical
+ *     Flatten > Dense(100, relu) > Dense(10, softmax) at batch 32 with Adam and with plain SGD, and the wide
+ *     784-512-512-10 relu MLP at batch 128 with Adam. Prints seconds per epoch (wall and CPU), GFLOP/s of CPU time,
+ *     and the median ratio Model Lab / PyTorch with its spread. This process gets the V8 flags a worker gets.
  *  2. Comparison: the real command, `node dist/cli.js compare examples/fashion-mnist.model.json --json <tmp>`
  *     (the canonical six: SGD, SGD lr 0.1, SGD momentum 0.9 nesterov, Adagrad, RMSprop, Adam; 5 epochs, 2 workers),
  *     then the peer training the same six configurations, read from the command's run record, one after another.
  *     Prints both wall times end to end, their ratio, each run's final val_accuracy side by side and the peak RSS of
  *     the command and of each worker.
  *
- * `--short` (or BENCH_SHORT=1): 300 steps and one repeat for the single run; the same comparison for 1 epoch on the
- * bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs. Any failure
- * exits non-zero.
+ * `--short` (or BENCH_SHORT=1): the first few steps of each workload, one repeat; the same comparison for 1 epoch on
+ * the bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs.
+ * `--only=single` or `--only=compare` runs one part. Any failure exits non-zero.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';

@@ -22,6 +22,7 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
   const update = optimizer.update.bind(optimizer);
   const engine: StepEngine = {
     name: 'fused',
+    detail: `${stack.products} products`,
     step(x, y) {
       optimizer.beginStep();
       const { loss, correct } = stack.pass(x, y, update);
