@@ -1,24 +1,28 @@
 /**
- * `npm run bench`: Model Lab's training speed against the PyTorch peer (bench/peer_torch.py) on the canonical
- * workload (Fashion-MNIST, 48,000 training images, Flatten > Dense(100, relu) > Dense(10, softmax), batch 32).
+ * `npm run bench`: Model Lab's training speed against the PyTorch peer (bench/peer_torch.py) on Fashion-MNIST
+ * (48,000 training images), both on one thread.
  *
- *  1. Single run: one epoch through the real loop and engine choice (`fit` + `chooseEngine`), interleaved with one
- *     PyTorch epoch, three times; prints seconds per epoch and the median ratio Model Lab / PyTorch.
+ *  1. Single run: the machine's measured wasm SIMD multiply-add peak, then one epoch per workload through the real
+ *     loop and engine choice (`fit` + `chooseEngine`), interleaved with one PyTorch epoch, three times: the canonical
+ *     Flatten > Dense(100, relu) > Dense(10, softmax) at batch 32 with Adam and with plain SGD, and the wide
+ *     784-512-512-10 relu MLP at batch 128 with Adam. Prints seconds per epoch (wall and CPU), GFLOP/s of CPU time,
+ *     and the median ratio Model Lab / PyTorch with its spread. This process gets the V8 flags a worker gets.
  *  2. Comparison: the real command, `node dist/cli.js compare examples/fashion-mnist.model.json --json <tmp>`
  *     (the canonical six: SGD, SGD lr 0.1, SGD momentum 0.9 nesterov, Adagrad, RMSprop, Adam; 5 epochs, 2 workers),
  *     then the peer training the same six configurations, read from the command's run record, one after another.
  *     Prints both wall times end to end, their ratio, each run's final val_accuracy side by side and the peak RSS of
  *     the command and of each worker.
  *
- * `--short` (or BENCH_SHORT=1): 300 steps and one repeat for the single run; the same comparison for 1 epoch on the
- * bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs. Any failure
- * exits non-zero.
+ * `--short` (or BENCH_SHORT=1): the first few steps of each workload, one repeat; the same comparison for 1 epoch on
+ * the bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs.
+ * `--only=single` or `--only=compare` runs one part. Any failure exits non-zero.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
+import { setFlagsFromString } from 'node:v8';
 import { gather, loadDataset, splitValidation } from '../src/data/index';
 import type { ModelDefinition } from '../src/model/types';
 import type { RunRecord } from '../src/protocol';
@@ -27,23 +31,52 @@ import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
 import { fit } from '../src/training/worker/loop';
 import { describeModel } from '../src/training/model-info';
+import { workerV8Flags } from '../src/training/wasm-features';
+import { packedGemm, PEAK_CHAINS } from '../src/training/worker/fused/packed-gemm';
+
+// The single run trains in this process: give it the V8 flags a forked worker gets (relaxed SIMD on Node 20).
+for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 const ROOT = join(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
 
-const canonical = (optimizer: string, epochs: number, dataset = 'fashion-mnist'): ModelDefinition => ({
+const canonical = (optimizer: string, epochs: number, dataset = 'fashion-mnist', hidden = [100], batch = 32): ModelDefinition => ({
   name: 'fashion-mlp',
   dataset: { name: dataset, validation_split: 0.2, seed: 42 },
   layers: [
     { type: 'Flatten', input_shape: [28, 28] },
-    { type: 'Dense', units: 100, activation: 'relu' },
+    ...hidden.map((units) => ({ type: 'Dense', units, activation: 'relu' })),
     { type: 'Dense', units: 10, activation: 'softmax' },
   ],
   compile: { optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-  fit: { epochs, batch_size: 32 },
+  fit: { epochs, batch_size: batch },
 });
+
+/** A single-run row: an MLP of relu layers on Fashion-MNIST against the same network in PyTorch. */
+interface Workload {
+  name: string;
+  hidden: number[];
+  batch: number;
+  optimizer: string;
+  /** Steps in --short mode. */
+  shortSteps: number;
+}
+
+const WORKLOADS: Workload[] = [
+  { name: 'canonical 784-100-10, Adam, batch 32', hidden: [100], batch: 32, optimizer: 'adam', shortSteps: 300 },
+  { name: 'canonical 784-100-10, SGD, batch 32', hidden: [100], batch: 32, optimizer: 'sgd', shortSteps: 300 },
+  { name: 'wide 784-512-512-10, Adam, batch 128', hidden: [512, 512], batch: 128, optimizer: 'adam', shortSteps: 40 },
+];
+
+/** Multiply-adds of a training step, as flops per example: forward, weight gradients, input gradients above layer 1. */
+function flopsPerExample(hidden: number[]): number {
+  const widths = [784, ...hidden, 10];
+  let products = 0;
+  for (let l = 0; l + 1 < widths.length; l++) products += (l === 0 ? 2 : 3) * widths[l] * widths[l + 1];
+  return 2 * products;
+}
 
 class BenchError extends Error {}
 
@@ -85,16 +118,18 @@ function runPeer(args: string[]): Promise<{ info: Record<string, unknown>; runs:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
-/** One epoch of the canonical workload in this process, through the loop and engine a real run uses. */
+/** One epoch of a workload in this process, through the loop and engine a real run uses. */
 async function modelLabEpoch(
+  workload: Workload,
   maxSteps: number,
-): Promise<{ seconds: number; cpuSeconds: number; engine: string; backend: string; loss: number; accuracy: number }> {
+): Promise<{ seconds: number; cpuSeconds: number; engine: string; backend: string; loss: number; accuracy: number; examples: number }> {
   const { tf, backend } = await selectBackend('wasm');
-  const definition = canonical('adam', 1);
+  const batchSize = workload.batch;
+  const definition = canonical(workload.optimizer, 1, 'fashion-mnist', workload.hidden, batchSize);
   const info = describeModel(definition);
   const data = await loadDataset({ spec: { name: 'fashion-mnist' }, baseDir: ROOT, cacheDir: join(tmpdir(), 'model-lab-bench') });
   let { train } = splitValidation(data.train, 784, 0.2, 42);
-  if (maxSteps) train = gather(train, 784, Uint32Array.from({ length: Math.min(train.count, maxSteps * 32) }, (_, i) => i));
+  if (maxSteps) train = gather(train, 784, Uint32Array.from({ length: Math.min(train.count, maxSteps * batchSize) }, (_, i) => i));
   const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: SEED });
   const engine = chooseEngine({ tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true, seed: SEED }, { seed: SEED });
   let seconds = NaN;
@@ -110,7 +145,7 @@ async function modelLabEpoch(
     shape: { inputShape: [28, 28], exampleSize: 784, scale: data.scale, labels: 'sparse', numClasses: 10 },
     train,
     epochs: 1,
-    batchSize: 32,
+    batchSize,
     shuffle: true,
     seed: SEED,
     onEpoch: (e) => {
@@ -123,32 +158,75 @@ async function modelLabEpoch(
   if (outcome.status !== 'completed') throw new BenchError(`Model Lab's epoch ended ${outcome.status}`);
   engine.dispose();
   model.dispose();
-  return { seconds, cpuSeconds, engine: engine.name, backend, loss: logs.loss, accuracy: logs.accuracy };
+  return { seconds, cpuSeconds, engine: engine.name, backend, loss: logs.loss, accuracy: logs.accuracy, examples: train.count };
+}
+
+const spread = (xs: number[]) => `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
+
+/**
+ * The machine's multiply-add rate for 128-bit wasm SIMD on registers alone (the ceiling of any wasm product here),
+ * with relaxed-SIMD FMA when this V8 has it, and with separate multiply and add; CPU time, best of three.
+ */
+function simdPeak(): string {
+  const memory = new WebAssembly.Memory({ initial: 1 });
+  const rate = (fma: boolean) => {
+    const kernel = packedGemm(memory, { fma });
+    if (!kernel || kernel.fma !== fma) return undefined;
+    const iterations = 5e6;
+    kernel.peak(iterations, 0);
+    let best = 0;
+    for (let r = 0; r < 3; r++) {
+      const cpu = process.cpuUsage();
+      kernel.peak(iterations, 0);
+      const used = process.cpuUsage(cpu);
+      best = Math.max(best, (iterations * PEAK_CHAINS * 8) / ((used.user + used.system) / 1e6) / 1e9);
+    }
+    return best;
+  };
+  const fma = rate(true);
+  const plain = rate(false);
+  return `measured wasm SIMD peak (registers only, cpu time): ${fma ? `${fmt(fma, 1)} GFLOP/s with relaxed-SIMD FMA, ` : 'no relaxed SIMD here, '}${fmt(plain ?? NaN, 1)} GFLOP/s with mul + add`;
 }
 
 async function singleRun(): Promise<void> {
   const repeats = SHORT ? 1 : 3;
-  const maxSteps = SHORT ? 300 : 0;
-  console.log(`\n== Single run: one epoch${maxSteps ? ` (first ${maxSteps} steps)` : ''}, Adam, batch 32, ${repeats} interleaved repeat(s)`);
-  const ratios: number[] = [];
-  const cpuRatios: number[] = [];
-  for (let r = 1; r <= repeats; r++) {
-    const ml = await modelLabEpoch(maxSteps);
-    const peer = await runPeer(['--epochs', '1', '--optimizers', 'adam', '--seed', String(SEED), ...(maxSteps ? ['--max-steps', String(maxSteps)] : [])]);
-    const p = peer.runs[0];
-    if (r === 1) {
-      console.log(`PyTorch ${peer.info.torch}, ${peer.info.threads} thread, BLAS: ${String(peer.info.blas)}`);
+  console.log(`\n== Single run: one epoch of 48,000 images${SHORT ? ' (first steps only)' : ''}, ${repeats} interleaved repeat(s) per workload`);
+  console.log('Timings share the machine with whatever else runs: cpu time is the steadier figure, wall the one users see.');
+  console.log(simdPeak());
+  const summary: string[] = [];
+  for (const workload of WORKLOADS) {
+    const maxSteps = SHORT ? workload.shortSteps : 0;
+    console.log(`\n-- ${workload.name}${maxSteps ? ` (first ${maxSteps} steps)` : ''}`);
+    const ratios: number[] = [];
+    const cpuRatios: number[] = [];
+    const gflops: number[] = [];
+    for (let r = 1; r <= repeats; r++) {
+      const ml = await modelLabEpoch(workload, maxSteps);
+      const peer = await runPeer([
+        '--epochs', '1', '--optimizers', workload.optimizer, '--seed', String(SEED),
+        '--hidden', workload.hidden.join(','), '--batch', String(workload.batch),
+        ...(maxSteps ? ['--max-steps', String(maxSteps)] : []),
+      ]);
+      const p = peer.runs[0];
+      if (r === 1 && workload === WORKLOADS[0]) {
+        console.log(`PyTorch ${peer.info.torch}, ${peer.info.threads} thread, BLAS: ${String(peer.info.blas)}`);
+      }
+      if (!Number.isFinite(ml.loss) || !Number.isFinite(p.loss)) throw new BenchError('a loss was not finite');
+      ratios.push(ml.seconds / p.epochSeconds[0]);
+      cpuRatios.push(ml.cpuSeconds / p.epochCpuSeconds[0]);
+      const flops = flopsPerExample(workload.hidden) * ml.examples;
+      gflops.push(flops / ml.cpuSeconds / 1e9);
+      console.log(
+        `repeat ${r}: Model Lab (${ml.engine} engine, ${ml.backend}) ${fmt(ml.seconds)} s/epoch (cpu ${fmt(ml.cpuSeconds)} s, ${fmt(gflops[gflops.length - 1], 1)} GFLOP/s), loss ${fmt(ml.loss, 4)} acc ${fmt(ml.accuracy, 4)}` +
+          ` | PyTorch ${fmt(p.epochSeconds[0])} s/epoch (cpu ${fmt(p.epochCpuSeconds[0])} s, ${fmt(flops / p.epochCpuSeconds[0] / 1e9, 1)} GFLOP/s), loss ${fmt(p.loss, 4)} acc ${fmt(p.accuracy, 4)}` +
+          ` | ratio ${fmt(ratios[ratios.length - 1])}`,
+      );
     }
-    if (!Number.isFinite(ml.loss) || !Number.isFinite(p.loss)) throw new BenchError('a loss was not finite');
-    ratios.push(ml.seconds / p.epochSeconds[0]);
-    cpuRatios.push(ml.cpuSeconds / p.epochCpuSeconds[0]);
-    console.log(
-      `repeat ${r}: Model Lab (${ml.engine} engine, ${ml.backend}) ${fmt(ml.seconds)} s/epoch (cpu ${fmt(ml.cpuSeconds)} s), loss ${fmt(ml.loss, 4)} acc ${fmt(ml.accuracy, 4)}` +
-        ` | PyTorch ${fmt(p.epochSeconds[0])} s/epoch (cpu ${fmt(p.epochCpuSeconds[0])} s), loss ${fmt(p.loss, 4)} acc ${fmt(p.accuracy, 4)}` +
-        ` | ratio ${fmt(ratios[ratios.length - 1])}`,
-    );
+    const line = `${workload.name}: median ratio Model Lab / PyTorch ${fmt(median(ratios))} wall (${spread(ratios)}), ${fmt(median(cpuRatios))} cpu time (${spread(cpuRatios)}); Model Lab ${fmt(median(gflops), 1)} GFLOP/s of cpu time`;
+    console.log(line);
+    summary.push(line);
   }
-  console.log(`median ratio Model Lab / PyTorch: ${fmt(median(ratios))} wall, ${fmt(median(cpuRatios))} cpu time`);
+  console.log(`\n${summary.join('\n')}`);
 }
 
 // ---- Comparison: the real `model-lab compare`, end to end ----------------------------------------------------
@@ -348,8 +426,10 @@ async function comparison(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await singleRun();
-  await comparison();
+  const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
+  if (only && only !== 'single' && only !== 'compare') throw new BenchError(`--only takes single or compare, not ${only}`);
+  if (only !== 'compare') await singleRun();
+  if (only !== 'single') await comparison();
 }
 
 main().then(

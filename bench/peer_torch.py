@@ -4,7 +4,7 @@
 Fashion-MNIST from the same IDX files, the same 48,000 / 12,000 split (Model Lab's seeded shuffle: mulberry32,
 seed 42, Fisher-Yates, both parts in file order), pixels / 255, Flatten -> Dense(100, relu) -> Dense(10, softmax),
 sparse categorical crossentropy (mean over the batch), Keras 2.x optimizer rules and defaults, batch 32 (1,500 steps an epoch),
-the epoch order reshuffled from the run seed. One thread. Prints one JSON object per line: an `info` line, then one
+the epoch order reshuffled from the run seed (`--hidden 512,512 --batch 128`: the wide workload). One thread. Prints one JSON object per line: an `info` line, then one
 line per run with seconds per epoch and the final loss / accuracy.
 
 Optimizers come as Keras names (Keras defaults) or, from `npm run bench`, as the exact configs of a `model-lab compare`
@@ -142,12 +142,19 @@ def glorot_(weight):
     torch.nn.init.xavier_uniform_(weight)
 
 
-def run(config, x, y, xv, yv, epochs, batch, seed, max_steps):
+def run(config, x, y, xv, yv, epochs, batch, seed, max_steps, hidden):
     torch.manual_seed(seed)
-    model = torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(784, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10))
-    for layer in (model[1], model[3]):
-        glorot_(layer.weight)
-        torch.nn.init.zeros_(layer.bias)
+    layers = [torch.nn.Flatten()]
+    width = 784
+    for units in hidden:
+        layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
+        width = units
+    layers.append(torch.nn.Linear(width, 10))
+    model = torch.nn.Sequential(*layers)
+    for layer in model:
+        if isinstance(layer, torch.nn.Linear):
+            glorot_(layer.weight)
+            torch.nn.init.zeros_(layer.bias)
     optimizer = make_optimizer(config, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()  # softmax + crossentropy, mean over the batch
     rng = Mulberry32(seed)
@@ -211,6 +218,7 @@ def main():
     p.add_argument('--split-seed', type=int, default=42)
     p.add_argument('--max-steps', type=int, default=0, help='stop each run after this many steps (short mode)')
     p.add_argument('--threads', type=int, default=1)
+    p.add_argument('--hidden', default='100', help='comma-separated widths of the relu hidden layers (default: the canonical 100)')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     configs = [keras_config(c) for c in (json.loads(a.configs) if a.configs else a.optimizers.split(','))]
@@ -226,7 +234,7 @@ def main():
     print(json.dumps({'info': {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'train': len(y),
                                'validation': len(yv), 'blas': blas_in_use()}}), flush=True)
     for config in configs:
-        print(json.dumps(run(config, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps)), flush=True)
+        print(json.dumps(run(config, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps, [int(h) for h in a.hidden.split(',')])), flush=True)
 
 
 if __name__ == '__main__':

@@ -72,6 +72,8 @@ export type WorkerEvent =
       type: 'started';
       runId: string;
       backend: string;
+      /** Which step engine trains the run, and why the fused one does not when it does not. */
+      engine?: string;
       dataset: DatasetInfo;
       optimizer: EffectiveOptimizer;
       epochs: number;
@@ -107,6 +109,8 @@ export interface RunResult {
   epochMs: number[];
   durationMs: number;
   backend: string;
+  /** Which step engine trained the run ("fused (wasm-fma products)", "stock: layer type Conv2D is not fused"). */
+  engine?: string;
   /** Epochs asked for, to draw progress and the x axis before they finish. */
   epochs: number;
   /** Live progress of the current epoch; absent once finished. */

@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import v8 from 'node:v8';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { EffectiveOptimizer } from '../../src/protocol';
 import { loadSample } from '../../src/data/sample';
@@ -19,9 +20,14 @@ import { createFusedEngine } from '../../src/training/worker/fused/index';
 import { DenseStack } from '../../src/training/worker/fused/dense-stack';
 import { planStack } from '../../src/training/worker/fused/eligibility';
 import { tensorMemory } from '../../src/training/worker/fused/memory';
+import { hasRelaxedSimd } from '../../src/training/wasm-features';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
+
+// Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers): on here, so the fused engine is tested
+// with FMA products and, where a test asks for it, with plain SIMD ones.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 let tf: TF;
 before(async () => {
@@ -309,3 +315,48 @@ test('the cpu backend takes the JS paths and gives the same numbers', async () =
     await tf.setBackend('wasm');
   }
 });
+
+const ODD_SHAPES: { loss: LossName; layers: LayerDef[]; classes: number }[] = [
+  // A 1023-wide layer (not a multiple of 4 or 8), a one-unit bottleneck, three outputs.
+  { loss: 'sparse_categorical_crossentropy', layers: [{ units: 1023, activation: 'relu' }, { units: 1 }, { units: 3, activation: 'softmax' }], classes: 3 },
+  // Three units into 1023 (a transposed product 1023 wide), one sigmoid output.
+  { loss: 'binary_crossentropy', layers: [{ units: 3, activation: 'relu' }, { units: 1023, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], classes: 1 },
+];
+
+for (const fma of [true, false]) {
+  for (const c of ODD_SHAPES) {
+    const describe = `${c.layers.map((l) => `${l.units}${l.activation ?? ''}`).join(' > ')}, ${fma ? 'FMA' : 'plain SIMD'}`;
+    test(`wide and odd shapes train like the stock engine (${describe})`, () => {
+      if (fma) assert.ok(hasRelaxedSimd(), 'relaxed SIMD is on, so these products use FMA');
+      for (const optimizer of [OPTIMIZERS[4], OPTIMIZERS[1]]) {
+        const a = buildModel(c.layers);
+        const b = twin(a, c.layers);
+        const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss: c.loss, accuracy: true, seed: 9 });
+        const fused = createFusedEngine(ctx(a), { fma });
+        assert.ok(fused, 'the fused engine applies');
+        const stock = createStockEngine(ctx(b), { seed: 9 });
+        const run = (engine: StepEngine) => {
+          const losses: number[] = [];
+          for (let s = 0; s < 12; s++) {
+            const r = tf.tidy(() => {
+              const { x, y } = batch(s % 3 === 2 ? 5 : 13, 500 + s, c.loss, c.classes);
+              return engine.step(x, y).loss;
+            });
+            losses.push(r.dataSync()[0]);
+            r.dispose();
+          }
+          engine.sync();
+          return losses;
+        };
+        const f = run(fused);
+        const s = run(stock);
+        assertClose(f, s, 1e-4, `${optimizer.type} losses`);
+        a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${optimizer.type} weight ${i}`));
+        fused.dispose();
+        stock.dispose();
+        a.dispose();
+        b.dispose();
+      }
+    });
+  }
+}

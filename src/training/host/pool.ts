@@ -9,6 +9,7 @@ import { availableParallelism } from 'node:os';
 import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import { parallelRunsAdvice, type Audience } from '../advice';
 import { defaultWorkerPath } from '../paths';
+import { workerV8Flags } from '../wasm-features';
 import { applyEvent, epochsDone, newRunResult } from './run-fold';
 import { isWorkerEvent } from '../worker-messages';
 
@@ -147,7 +148,8 @@ export class RunPool {
     let child: ChildProcess;
     try {
       child = fork(this.workerPath, [], {
-        execArgv: this.execArgv,
+        // Relaxed-SIMD FMA for the fused engine's products, where this V8 keeps it behind a flag.
+        execArgv: [...workerV8Flags(), ...this.execArgv],
         // Inside VS Code, process.execPath is Electron: this makes it behave as plain Node. TF_CPP_MIN_LOG_LEVEL=2
         // keeps native TensorFlow (tfjs-node) to warnings and errors instead of its start-up info lines.
         env: { TF_CPP_MIN_LOG_LEVEL: '2', ...this.env, ELECTRON_RUN_AS_NODE: '1' },

@@ -34,6 +34,8 @@ export interface StepResult {
 
 export interface StepEngine {
   readonly name: string;
+  /** What a run reports about the engine beyond its name (the fused engine: which products it runs). */
+  readonly detail?: string;
   /** One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them. */
   step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */

@@ -10,7 +10,7 @@ import type { DatasetInfo, Evaluation, RunSpec, WorkerEvent } from '../../protoc
 import { BackendError, selectBackend } from '../backend';
 import type { BatchShape } from './batches';
 import { buildModel } from './build-model';
-import { chooseEngine } from './choose-engine';
+import { chooseEngine, describeEngine } from './choose-engine';
 import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
@@ -88,15 +88,15 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       labels: labelKind(loss),
       numClasses: Math.max(units, data.classNames.length),
     };
-    const engine = chooseEngine(
-      { tf, model, optimizer: info.optimizer, loss, accuracy: accuracy !== undefined, seed: spec.seed },
-      { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? 'stock' : undefined },
-    );
+    const engineContext = { tf, model, optimizer: info.optimizer, loss, accuracy: accuracy !== undefined, seed: spec.seed };
+    const engineChoice = { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined };
+    const engine = chooseEngine(engineContext, engineChoice);
 
     emit({
       type: 'started',
       runId,
       backend: selected.backend,
+      engine: describeEngine(engine, engineContext, engineChoice),
       dataset: datasetInfo(data, train.count, validation?.count ?? 0),
       optimizer: info.optimizer,
       epochs,

@@ -2,14 +2,15 @@
  * Hand-written forward and backward passes of a Dense stack, with as few and as large kernels as possible.
  *
  * Per layer, with A the layer's input (row-major [batch, inputs]) and W its kernel ([inputs, units]):
- *   forward   Z   = A @ W, then bias and activation in JS
- *   backward  dW  = Aᵀ @ dZ                       (the transposed operand is read in place, never copied)
- *             dAᵀ = W @ dZᵀ                       (only above the first layer; dZᵀ is small and made in JS)
- * On wasm the products run in `gemm-kernel.ts` straight on tensor memory: the backend's own products repack their
- * right operand whenever it is a new tensor, which in training is every step, and would cost more than the
- * arithmetic. Elsewhere they are tf.matMul. Everything elementwise and small (bias, activations, softmax, the loss
- * and its fused gradient, dropout, bias gradients) is a plain JS loop over tensor memory, cheaper than the engine's
- * per-kernel overhead. Gradients are those of the MEAN batch loss, with the stock engine's loss definitions.
+ *   forward   Z   = A @ W + bias, relu           (bias and relu in the product's epilogue; sigmoid/tanh in JS)
+ *   backward  dW  = Aᵀ @ dZ                       (the transposes are strides, folded into the product's packing)
+ *             dA  = dZ @ Wᵀ                       (only above the first layer)
+ * On wasm the products run in `packed-gemm.ts` straight on tensor memory (packed, blocked, register-tiled SIMD,
+ * relaxed-SIMD FMA where the runtime has it): the backend's own products repack their right operand whenever it is
+ * a new tensor, which in training is every step, and are slow on transposed operands. Elsewhere they are tf.matMul.
+ * Everything else elementwise and small (activations other than relu, softmax, the loss and its fused gradient,
+ * dropout, bias gradients) is a plain JS loop over tensor memory, cheaper than the engine's per-kernel overhead.
+ * Gradients are those of the MEAN batch loss, with the stock engine's loss definitions.
  *
  * Crossentropies work from the output layer's logits, as Keras does for a softmax or sigmoid output (its activation
  * hands the loss `_keras_logits`): no clipping, and every example passes gradient, however wrong it is.
@@ -20,7 +21,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { AccuracyKind, Activation, StackPlan } from './eligibility';
-import { gemmKernels, type GemmKernels } from './gemm-kernel';
+import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm';
 import { tensorMemory, type TensorMemory } from './memory';
 
 /** What one pass measured, before any update. */
@@ -66,18 +67,37 @@ interface LayerTrace {
   output: Float32Array;
 }
 
+export interface DenseStackOptions {
+  /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
+  fma?: boolean;
+}
+
 export class DenseStack {
   private readonly mem: TensorMemory;
-  private readonly kernels?: GemmKernels;
+  private readonly gemm?: PackedGemmKernel;
+  /** Heap addresses of the product's work area and of the padded bias it reads (0 when not on wasm). */
+  private work = 0;
+  private biasScratch = 0;
   private readonly layers: LayerState[];
+  /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
+  private readonly scratch = new Map<string, Float32Array>();
 
   constructor(
     private readonly tf: TF,
     private readonly plan: StackPlan,
     private readonly sampleDropout: DropoutSampler = dropoutSampler(Math.random),
+    options: DenseStackOptions = {},
   ) {
     this.mem = tensorMemory(tf);
-    this.kernels = this.mem.heap ? gemmKernels(this.mem.heap.memory) : undefined;
+    const heap = this.mem.heap;
+    const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
+    if (heap && gemm) {
+      // Allocated once, now: an allocation during a step could grow the memory under live views.
+      const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
+      this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
+      this.biasScratch = heap.malloc(Math.ceil(widest / 8) * 32);
+      if (this.work && this.biasScratch) this.gemm = gemm;
+    }
     this.layers = plan.layers.map((p) => {
       const source = p.kernel.read();
       // A private copy: the model's variables stay untouched until `writeBack`.
@@ -92,16 +112,40 @@ export class DenseStack {
     return this.layers.flatMap((l) => (l.bias ? [l.inputs * l.units, l.units] : [l.inputs * l.units]));
   }
 
-  /** C = A @ B, or Aᵀ @ B: the SIMD kernel on wasm memory, else tf.matMul. */
-  private matMul(a: tfjs.Tensor2D, b: tfjs.Tensor2D, transposeA: boolean): tfjs.Tensor2D {
-    const { kernels, mem } = this;
-    if (!kernels) return this.tf.matMul(a, b, transposeA, false);
-    const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
-    const n = b.shape[1];
-    return mem.create<tfjs.Rank.R2>([m, n], (out) => {
-      const gemm = transposeA ? kernels.gemmTransA : kernels.gemm;
-      gemm(mem.read(a).byteOffset, mem.read(b).byteOffset, out.byteOffset, m, n, k);
+  /** A reusable array of `size` floats for `key`; its old contents are not cleared. */
+  private array(key: string, size: number): Float32Array {
+    let a = this.scratch.get(key);
+    if (!a || a.length !== size) {
+      a = new Float32Array(size);
+      this.scratch.set(key, a);
+    }
+    return a;
+  }
+
+  /** Which product runs the matrix multiplications: 'wasm-fma', 'wasm-simd' or 'tfjs'. */
+  get products(): string {
+    return this.gemm ? (this.gemm.fma ? 'wasm-fma' : 'wasm-simd') : 'tfjs';
+  }
+
+  /**
+   * op(A) @ op(B) (op: transpose when asked) into a new tensor. On wasm the packed kernel reads the operands in
+   * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu before storing:
+   * the return says whether it did. Elsewhere tf.matMul, with no epilogue.
+   */
+  private product(a: tfjs.Tensor2D, transA: boolean, b: tfjs.Tensor2D, transB: boolean, epilogue?: { bias?: Float32Array; relu: boolean }): [tfjs.Tensor2D, boolean] {
+    const { gemm, mem } = this;
+    if (!gemm) return [this.tf.matMul(a, b, transA, transB), false];
+    const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
+    const n = transB ? b.shape[0] : b.shape[1];
+    const [aRow, aCol] = transA ? [4, m * 4] : [k * 4, 4];
+    const [bRow, bCol] = transB ? [4, k * 4] : [n * 4, 4];
+    const out = mem.create<tfjs.Rank.R2>([m, n], (c) => {
+      const bias = epilogue?.bias;
+      if (bias) new Float32Array(c.buffer, this.biasScratch, bias.length).set(bias);
+      const relu = epilogue?.relu ? 1 : 0;
+      gemm.gemm(mem.read(a).byteOffset, aRow, aCol, mem.read(b).byteOffset, bRow, bCol, c.byteOffset, m, n, k, bias ? this.biasScratch : 0, relu, this.work);
     });
+    return [out, !!epilogue];
   }
 
   /**
@@ -122,7 +166,7 @@ export class DenseStack {
     try {
       // ---- forward.
       const traces: LayerTrace[] = [];
-      let rows = new Float32Array(0);
+      let rows: Float32Array = new Float32Array(0);
       let input = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
       let previous: Float32Array | undefined; // JS copy of the previous activation, when it is not `x`
       for (let l = 0; l < n; l++) {
@@ -130,7 +174,7 @@ export class DenseStack {
         const width = layer.inputs;
         let mask: Float32Array | undefined;
         if (layer.dropout > 0) {
-          mask = new Float32Array(batch * width);
+          mask = this.array(`mask${l}`, batch * width);
           this.sampleDropout(mask, layer.dropout);
           const m = mask;
           const source = previous;
@@ -144,18 +188,23 @@ export class DenseStack {
           const source = previous;
           input = track(mem.create<tfjs.Rank.R2>([batch, width], (out) => out.set(source)));
         }
-        const z = track(this.matMul(input, layer.kernel, false));
-        rows = new Float32Array(batch * layer.units);
         const last = l === n - 1;
         const raw = last && (fromLogits || layer.activation === 'softmax');
-        activateInto(mem.read(z) as Float32Array, layer.bias, raw ? 'linear' : layer.activation, batch, layer.units, rows);
+        const activation = raw ? 'linear' : layer.activation;
+        const [z, fused] = this.product(input, false, layer.kernel, false, { bias: layer.bias, relu: activation === 'relu' });
+        track(z);
+        rows = this.array(`rows${l}`, batch * layer.units);
+        // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
+        const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
+        activateInto(mem.read(z) as Float32Array, fused ? undefined : layer.bias, rest, batch, layer.units, rows);
         traces.push({ input, mask, output: rows });
         previous = rows;
       }
 
       // ---- loss, and dL/dZ of the output layer (row-major).
       const out = layers[n - 1];
-      let dz = new Float32Array(batch * out.units);
+      // Zeroed: a label outside the classes leaves its row of dz untouched.
+      let dz = this.array(`dz${n - 1}`, batch * out.units).fill(0);
       const labels = mem.read(y);
       const result = this.lossAndGradient(rows, labels, batch, out.units, out.activation, dz);
 
@@ -167,16 +216,14 @@ export class DenseStack {
         const dzRows = dz;
         const dZ = track(mem.create<tfjs.Rank.R2>([batch, units], (o) => o.set(dzRows)));
         const slot = this.paramIndex(l);
-        grads[slot] = track(this.matMul(traces[l].input, dZ, true));
-        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units);
+        grads[slot] = track(this.product(traces[l].input, true, dZ, false)[0]);
+        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units, this.array(`db${l}`, units));
         if (l === 0) break;
 
-        // dAᵀ = W @ dZᵀ keeps both operands untransposed; the loop below reads it transposed.
-        const dZT = track(mem.create<tfjs.Rank.R2>([units, batch], (o) => transposeInto(dzRows, batch, units, o)));
-        const dAT = track(this.matMul(layer.kernel, dZT, false));
+        const dA = track(this.product(dZ, false, layer.kernel, true)[0]);
         const below = layers[l - 1];
-        dz = new Float32Array(batch * below.units);
-        activationBackward(mem.read(dAT) as Float32Array, traces[l - 1].output, traces[l].mask, below.activation, batch, dz);
+        dz = this.array(`dz${l - 1}`, batch * below.units);
+        activationBackward(mem.read(dA) as Float32Array, traces[l - 1].output, traces[l].mask, below.activation, dz);
       }
 
       if (inspect) inspect(grads.map((g) => (g instanceof Float32Array ? g : (mem.read(g) as Float32Array))));
@@ -201,6 +248,9 @@ export class DenseStack {
 
   dispose(): void {
     for (const layer of this.layers) layer.kernel.dispose();
+    if (this.work) this.mem.heap?.free(this.work);
+    if (this.biasScratch) this.mem.heap?.free(this.biasScratch);
+    this.work = this.biasScratch = 0;
   }
 
   /** Index of layer `l`'s kernel in parameter order (its bias, if any, follows). */
@@ -248,7 +298,7 @@ export class DenseStack {
     let total = 0;
     let probs: Float32Array;
     if (plan.loss === 'sparse_crossentropy' || plan.loss === 'categorical_crossentropy') {
-      probs = new Float32Array(size);
+      probs = this.array('probs', size);
       const lse = softmaxRows(out, batch, units, probs);
       for (let b = 0; b < batch; b++) {
         const row = b * units;
@@ -268,7 +318,7 @@ export class DenseStack {
         }
       }
     } else if (plan.loss === 'binary_crossentropy') {
-      probs = new Float32Array(size);
+      probs = this.array('probs', size);
       const scale = 1 / size;
       for (let i = 0; i < size; i++) {
         const z = out[i];
@@ -278,7 +328,7 @@ export class DenseStack {
         dz[i] = (probs[i] - t) * scale;
       }
     } else {
-      probs = activation === 'softmax' ? new Float32Array(size) : out;
+      probs = activation === 'softmax' ? this.array('probs', size) : out;
       if (activation === 'softmax') softmaxRows(out, batch, units, probs);
       const scale = 2 / size;
       for (let i = 0; i < size; i++) {
@@ -301,6 +351,10 @@ function activateInto(
   units: number,
   rows: Float32Array,
 ): void {
+  if (!bias && activation === 'linear') {
+    rows.set(z.subarray(0, batch * units));
+    return;
+  }
   for (let i = 0; i < batch * units; i++) {
     // Rounded to float32 before the activation, as the stock path adds the bias in a float32 kernel.
     const v = bias ? Math.fround(z[i] + bias[i % units]) : z[i];
@@ -341,23 +395,18 @@ function outputActivationBackward(a: Float32Array, activation: Activation, batch
   for (let i = 0; i < d.length; i++) d[i] *= derivative(activation, a[i]);
 }
 
-/** dz of the layer below from dAᵀ ([units, batch]), the dropout mask between them and the layer's activation output. */
-function activationBackward(
-  dAT: Float32Array,
-  a: Float32Array,
-  mask: Float32Array | undefined,
-  activation: Activation,
-  batch: number,
-  dz: Float32Array,
-): void {
-  const units = dz.length / batch;
-  for (let b = 0; b < batch; b++) {
-    for (let j = 0; j < units; j++) {
-      const i = b * units + j;
-      const d = mask ? dAT[j * batch + b] * mask[i] : dAT[j * batch + b];
-      dz[i] = activation === 'linear' ? d : d * derivative(activation, a[i]);
-    }
+/** dz of the layer below from dA (row-major [batch, units]), the dropout mask between them and that layer's output. */
+function activationBackward(dA: Float32Array, a: Float32Array, mask: Float32Array | undefined, activation: Activation, dz: Float32Array): void {
+  const size = dz.length;
+  if (mask) {
+    for (let i = 0; i < size; i++) dz[i] = dA[i] * mask[i];
+  } else {
+    dz.set(dA.subarray(0, size));
   }
+  // One loop per activation: the derivative in terms of the output, as `derivative` defines it.
+  if (activation === 'relu') for (let i = 0; i < size; i++) dz[i] = a[i] > 0 ? dz[i] : 0;
+  else if (activation === 'sigmoid') for (let i = 0; i < size; i++) dz[i] *= a[i] * (1 - a[i]);
+  else if (activation === 'tanh') for (let i = 0; i < size; i++) dz[i] *= 1 - a[i] * a[i];
 }
 
 /** The activation's derivative in terms of its output `a` (relu: 1 where a > 0, as tfjs's step). */
@@ -374,21 +423,14 @@ function derivative(activation: Activation, a: number): number {
   }
 }
 
-function columnSums(rows: Float32Array, batch: number, units: number): Float32Array {
-  const acc = new Float64Array(units);
-  for (let b = 0; b < batch; b++) {
-    const row = b * units;
-    for (let j = 0; j < units; j++) acc[j] += rows[row + j];
+/** Column sums of a row-major [batch, units] matrix into `out` (summed in double). */
+function columnSums(rows: Float32Array, batch: number, units: number, out: Float32Array): Float32Array {
+  for (let j = 0; j < units; j++) {
+    let sum = 0;
+    for (let b = 0; b < batch; b++) sum += rows[b * units + j];
+    out[j] = sum;
   }
-  return Float32Array.from(acc);
-}
-
-/** out[j, i] = m[i, j] for a row-major [rows, cols] matrix. */
-function transposeInto(m: Float32Array, rows: number, cols: number, out: Float32Array): void {
-  for (let i = 0; i < rows; i++) {
-    const src = i * cols;
-    for (let j = 0; j < cols; j++) out[j * rows + i] = m[src + j];
-  }
+  return out;
 }
 
 function countCorrect(kind: AccuracyKind, p: Float32Array, labels: Float32Array | Int32Array, batch: number, units: number): number {

@@ -4,23 +4,25 @@
  * It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for the
  * same seed) with far fewer kernels a step.
  */
-import { dropoutRng, type EngineContext, type EngineFactory, type StepEngine } from '../engine';
-import { DenseStack, dropoutSampler } from './dense-stack';
+import { dropoutRng, type EngineContext, type StepEngine } from '../engine';
+import { DenseStack, dropoutSampler, type DenseStackOptions } from './dense-stack';
 import { planStack } from './eligibility';
 import { createFusedOptimizer } from './fused-optimizers';
 import { tensorMemory } from './memory';
 
-export const createFusedEngine: EngineFactory = (ctx) => {
+/** `options` are for tests (plain SIMD where FMA is available); a run passes none. */
+export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions = {}): StepEngine | undefined => {
   const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
   if (typeof plan === 'string') return undefined;
   const { tf } = ctx;
   if (!createFusedOptimizer(ctx.optimizer)) return undefined;
-  const stack = new DenseStack(tf, plan, dropoutSampler(dropoutRng(ctx.seed)));
+  const stack = new DenseStack(tf, plan, dropoutSampler(dropoutRng(ctx.seed)), options);
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
   const engine: StepEngine = {
     name: 'fused',
+    detail: `${stack.products} products`,
     step(x, y) {
       optimizer.beginStep();
       const { loss, correct } = stack.pass(x, y, update);

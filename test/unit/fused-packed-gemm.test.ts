@@ -1,0 +1,104 @@
+/**
+ * The packed SIMD product against a float64 triple loop: the three operand layouts of a Dense step (A @ B, Aᵀ @ B,
+ * A @ Bᵀ), edge tiles on every side (1, 3, 1023 columns; rows not a multiple of 4), depths across k blocks, the
+ * bias/relu epilogue, accumulation over k blocks, with relaxed-SIMD FMA and with plain SIMD.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { test } from 'node:test';
+import v8 from 'node:v8';
+import { gemmWorkBytes, KC, packedGemm } from '../../src/training/worker/fused/packed-gemm';
+import { hasRelaxedSimd } from '../../src/training/wasm-features';
+
+// Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+const SHAPES: [number, number, number][] = [
+  [1, 1, 1],
+  [4, 8, 3], // exactly one tile
+  [5, 13, 7], // edge tiles right and below
+  [3, 1023, 2 * KC + 5], // fewer rows than a tile, 1023 columns, three k blocks
+  [33, 3, KC + 1], // three columns, a k block of one
+  [128, 1, 40], // one unit
+  [7, 100, 784],
+];
+
+function check(fma: boolean): void {
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const kernel = packedGemm(memory, { fma });
+  assert.ok(kernel, 'wasm SIMD compiles in Node 20');
+  assert.equal(kernel.fma, fma);
+  let seed = 3;
+  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  for (const [m, n, k] of SHAPES) {
+    let next = 64;
+    const alloc = (size: number) => {
+      const p = next;
+      next += Math.ceil((size * 4) / 16) * 16 + 64;
+      return p;
+    };
+    const [a, aT, b, bT, c, bias] = [alloc(m * k), alloc(k * m), alloc(k * n), alloc(n * k), alloc(m * n), alloc(Math.ceil(n / 8) * 8)];
+    const work = alloc(gemmWorkBytes(n, k) / 4);
+    const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
+    const A = view(a, m * k).map(random);
+    const B = view(b, k * n).map(random);
+    const Bias = view(bias, n).map(random);
+    view(a, m * k).set(A);
+    view(b, k * n).set(B);
+    view(bias, n).set(Bias);
+    const AT = view(aT, k * m);
+    for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) AT[q * m + i] = A[i * k + q];
+    const BT = view(bT, n * k);
+    for (let q = 0; q < k; q++) for (let j = 0; j < n; j++) BT[j * k + q] = B[q * n + j];
+    const layouts = {
+      'A @ B': [a, k * 4, 4, b, n * 4, 4],
+      'Aᵀ @ B': [aT, 4, m * 4, b, n * 4, 4],
+      'A @ Bᵀ': [a, k * 4, 4, bT, 4, k * 4],
+    } as const;
+    for (const [name, [pa, aRow, aCol, pb, bRow, bCol]] of Object.entries(layouts)) {
+      for (const [withBias, relu] of [[false, 0], [true, 0], [true, 1], [false, 1]] as const) {
+        const C = view(c, m * n).fill(NaN);
+        kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work);
+        for (let i = 0; i < m; i++) {
+          for (let j = 0; j < n; j++) {
+            let sum = 0;
+            for (let q = 0; q < k; q++) sum += A[i * k + q] * B[q * n + j];
+            if (withBias) sum += Bias[j];
+            if (relu) sum = Math.max(sum, 0);
+            // float32 sums of k terms of size <= 0.25
+            const where = `${fma ? 'fma' : 'simd'} ${name} ${m}x${n}x${k} bias=${withBias} relu=${relu} at (${i}, ${j})`;
+            assert.ok(Math.abs(C[i * n + j] - sum) <= 2e-7 * k + 1e-7, `${where}: ${C[i * n + j]} vs ${sum}`);
+          }
+        }
+      }
+    }
+  }
+}
+
+test('the packed product equals the triple loop with plain SIMD', () => check(false));
+
+test('the packed product equals the triple loop with relaxed-SIMD FMA', () => {
+  assert.ok(hasRelaxedSimd(), 'relaxed SIMD validates once the flag is on');
+  check(true);
+});
+
+test('a plain Node 20 process falls back to plain SIMD; the flag the pool gives workers turns FMA on', () => {
+  const probe = `const { packedGemm } = require(${JSON.stringify(require.resolve('../../src/training/worker/fused/packed-gemm'))});
+    const { workerV8Flags } = require(${JSON.stringify(require.resolve('../../src/training/wasm-features'))});
+    const k = packedGemm(new WebAssembly.Memory({ initial: 1 }));
+    console.log(JSON.stringify({ compiled: !!k, fma: k?.fma, flags: workerV8Flags() }));`;
+  const run = (flags: string[]) => {
+    const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=commonjs', '-e', probe], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout.trim());
+  };
+  const plain = run([]);
+  assert.equal(plain.compiled, true);
+  if (plain.fma) {
+    // A runtime with relaxed SIMD on by default (Node 22+) needs no flag.
+    assert.deepEqual(plain.flags, []);
+    return;
+  }
+  assert.deepEqual(plain.flags, ['--experimental-wasm-relaxed-simd']);
+  assert.deepEqual(run(plain.flags), { compiled: true, fma: true, flags: [] });
+});
