@@ -8,6 +8,7 @@ import { dirname, extname, resolve } from 'node:path';
 import { analyze, type Analysis } from '../model/analyze';
 import { parseModelJson } from '../model/parse-json';
 import { MAX_MODEL_BYTES, unreadableText } from '../model/read-limits';
+import { decodePythonSource } from '../model/python/source-encoding';
 import { ZERO_RANGE } from '../model/text-lines';
 import type { Diagnostic, ParsedModel } from '../model/types';
 import { EXIT, UserError, type CliIO } from './io';
@@ -46,7 +47,13 @@ export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promi
     throw new UserError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, EXIT.invalid);
   }
   // A byte-order mark is not part of the text (editors hide it too), so positions stay the editor's.
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  let text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (kind === 'python') {
+    // Python honours a `# -*- coding: latin-1 -*-` comment; so does Model Lab, or every accented letter would move.
+    const decoded = decodePythonSource(bytes);
+    if ('error' in decoded) return { ...base, text: '', models: [refused(decoded.error)] };
+    text = decoded.text.replace(/^\uFEFF/, '');
+  }
   const refusal = unreadableText(text, bytes.length);
   if (refusal) return { ...base, text: '', models: [refused(refusal)] };
 

@@ -4,7 +4,7 @@
  * function parameter depends on how the script runs. Scopes are not separated: the same name bound in two functions
  * counts as two bindings, which errs on the side of not guessing.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { walk } from './syntax';
 
 export type BindingKind = 'assignment' | 'parameter' | 'loop' | 'import' | 'other';

@@ -3,7 +3,7 @@
  * What Model Lab would train differently if it guessed (a custom loss, an optimizer object it cannot read) marks
  * the model incomplete; what it merely ignores (callbacks, verbose) is said in an information diagnostic.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { optimizerDef } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';

@@ -2,7 +2,7 @@
  * One element of a Sequential model (`keras.layers.Dense(100, activation='relu')`, `keras.Input(shape=(28, 28))`,
  * or a name bound to one) read into a layer spec, with positional arguments named from the layer registry.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
 import type { DefPath, LayerSpec, Range } from '../types';

@@ -6,7 +6,7 @@
  * stops there: the layers before it keep their shapes and hovers, the ones after it are left out (their input
  * shape is unknown), and `incomplete` says why, so nothing trains a model that differs from the script.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
@@ -19,7 +19,7 @@ import { readValue, resolveName, type ReadContext } from './values';
 const UNREADABLE = 'python-unreadable';
 
 /** One `Sequential(...)` call and the statements that build, compile and fit it, as a ParsedModel. */
-export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds): ParsedModel {
+export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds, methodCalls: MethodCalls): ParsedModel {
   const out = new Collector();
   const reader = new LayerList(out, ctx);
   const def: ModelDefinition = { layers: reader.layers };
@@ -46,6 +46,7 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
   if (target) {
     for (const s of followingStatements(target.statement)) {
       if (reassigns(s, target.name)) break;
+      if (!methodCalls.touches(s, target.name)) continue;
       const direct = statementCall(s);
       const method = direct && methodOf(direct, target.name);
       const calls = method ? [{ call: direct, method, nested: undefined }] : nestedMethodCalls(s, target.name);
@@ -242,6 +243,36 @@ function reassigns(statement: Node, target: string): boolean {
 function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
   if (!fit.x || !data.fromFashion(fit.x)) return undefined;
   return fit.validationSplit === undefined ? FASHION_MNIST : { name: FASHION_MNIST, validation_split: fit.validationSplit };
+}
+
+/**
+ * Which statements call `add`, `compile` or `fit` on which variable, found in one pass over the script: a model's
+ * reader skips the other statements of its block without looking inside them, so reading stays linear in the
+ * size of the script however many models it holds.
+ */
+export class MethodCalls {
+  private readonly byStatement = new Map<number, Set<string>>();
+
+  constructor(root: Node) {
+    for (const n of walk(root)) {
+      if (n.type !== 'call') continue;
+      const fn = n.childForFieldName('function');
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      const object = fn?.childForFieldName('object');
+      if (!object || (method !== 'add' && method !== 'compile' && method !== 'fit')) continue;
+      for (let p = n.parent; p; p = p.parent) {
+        const names = this.byStatement.get(p.id) ?? new Set<string>();
+        if (names.has(object.text)) break; // its ancestors have it already
+        names.add(object.text);
+        this.byStatement.set(p.id, names);
+      }
+    }
+  }
+
+  /** Whether `statement` calls one of those methods on `target` anywhere inside it. */
+  touches(statement: Node, target: string): boolean {
+    return this.byStatement.get(statement.id)?.has(target) ?? false;
+  }
 }
 
 /** Every `keras.Sequential(...)` call in source order. */

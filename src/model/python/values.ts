@@ -4,7 +4,7 @@
  * objects that stand for a name (`tf.nn.relu` → 'relu', `keras.losses.SparseCategoricalCrossentropy()` →
  * 'sparse_categorical_crossentropy'). Everything else is "unreadable", with the node and the reason.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
