@@ -12,6 +12,7 @@ import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
 import { FASHION_MNIST, type DataFlow } from './dataset';
 import type { Seeds } from './seeds';
+import { declaredInputShape } from '../layers/common';
 import { readLayer, type ReadInput } from './layers';
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -140,7 +141,7 @@ class LayerList {
     const index = this.layers.length;
     const spec = r.spec;
     this.out.addRanges(['layers', index], r.values, r.keys);
-    if (this.pendingInput && spec.input_shape === undefined) {
+    if (this.pendingInput && declaredInputShape(spec) === undefined) {
       spec.input_shape = this.pendingInput.shape as number[];
       this.out.addRanges(['layers', index], this.pendingInput.values, this.pendingInput.keys);
     }
