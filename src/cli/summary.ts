@@ -8,8 +8,8 @@ import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile }
 
 const USAGE = `Usage: model-lab summary <file> [--json]
 
-Prints the Keras model.summary() of <file> (.model.json or Keras .py).
-  --json   the summary as JSON (an array when a .py file defines several models)`;
+Prints the Keras model.summary() of <file> (.model.json, Keras .py or Jupyter .ipynb).
+  --json   the summary as JSON (an array when a .py or .ipynb file defines several models)`;
 
 export const summary: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
@@ -27,7 +27,7 @@ export const summary: Command = async (args, io) => {
   const analyses = analyzeAll(loaded);
   const diagnostics = fileDiagnostics(analyses);
   // Problems go to stderr so that stdout stays the summary alone (and valid JSON with --json).
-  for (const d of diagnostics) io.err(diagnosticLine(loaded.file, d) + '\n');
+  for (const d of diagnostics) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   const summaries = analyses.map((a) => a.summary);
   if (hasErrors(diagnostics) || summaries.some((s) => s === undefined)) return EXIT.invalid;
 
