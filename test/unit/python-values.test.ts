@@ -103,3 +103,20 @@ test('unknown layer arguments reach the analysis, which reports them at their ke
   assert.ok(problems.length > 0);
   assert.deepEqual(problems[0].range, find(text, 'unitz'));
 });
+
+test('a loop over literal values adds one layer per value; range() too; other loops stay unreadable', async () => {
+  const { parsePythonModels } = await import('../../src/model/python/index');
+  const { analyze } = await import('../../src/model/analyze');
+  const text = `from tensorflow import keras
+model_B = keras.models.Sequential()
+model_B.add(keras.layers.Flatten(input_shape=[28, 28]))
+for n_hidden in (300, 100, 50, 50, 50):
+    model_B.add(keras.layers.Dense(n_hidden, activation="selu"))
+for i in range(2):
+    model_B.add(keras.layers.Dense(10 * (i + 1)))
+model_B.add(keras.layers.Dense(1, activation="sigmoid"))
+`;
+  const [m] = await parsePythonModels(text);
+  assert.deepEqual(m.diagnostics, []);
+  assert.deepEqual(analyze(m).summary?.layers.map((l) => l.params), [0, 235500, 30100, 5050, 2550, 2550, 510, 220, 21]);
+});

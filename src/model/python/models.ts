@@ -48,6 +48,12 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
     for (const s of followingStatements(target.statement)) {
       if (reassigns(s, target.name)) break;
       if (!methodCalls.touches(s, target.name)) continue;
+      const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
+      if (unrolled) {
+        for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
+        last = s;
+        continue;
+      }
       const direct = statementCall(s);
       const method = direct && methodOf(direct, target.name);
       const calls = method ? [{ call: direct, method, nested: undefined }] : nestedMethodCalls(s, target.name);
@@ -124,15 +130,15 @@ class LayerList {
     }
   }
 
-  add(call: Node): void {
+  add(call: Node, ctx = this.ctx): void {
     const arg = argOf(call);
     if (arg === call) return this.unreadable(call, 'model.add() needs the layer as its argument');
-    this.element(arg);
+    this.element(arg, ctx);
   }
 
-  element(node: Node): void {
+  element(node: Node, ctx = this.ctx): void {
     if (this.stopped) return;
-    const r = readLayer(node, this.ctx);
+    const r = readLayer(node, ctx);
     if (!('kind' in r)) return this.unreadable(r.node, r.reason);
     if (r.kind === 'input') {
       this.pendingInput = r;
@@ -274,6 +280,50 @@ export class MethodCalls {
   touches(statement: Node, target: string): boolean {
     return this.byStatement.get(statement.id)?.has(target) ?? false;
   }
+}
+
+/** Most iterations unrolled; a longer loop is left to run time. */
+const MAX_UNROLL = 1000;
+
+/**
+ * `for n in (300, 100, 50): model.add(Dense(n))` (or over a list, or `range(…)` of numbers), unrolled into the
+ * `add` calls it makes with the loop variable's value each time. Only a loop whose body does nothing but add
+ * layers to this model, over values known without running the script; anything else is left as it was (undefined).
+ */
+function unrollLoop(loop: Node, target: string, ctx: ReadContext): { call: Node; locals: Map<string, unknown> }[] | undefined {
+  const variable = loop.childForFieldName('left');
+  const iterable = loop.childForFieldName('right');
+  const body = loop.childForFieldName('body');
+  if (variable?.type !== 'identifier' || !iterable || !body || loop.childForFieldName('alternative')) return undefined;
+  const adds: Node[] = [];
+  for (const s of body.namedChildren) {
+    if (s.type === 'comment' || s.type === 'pass_statement') continue;
+    const call = statementCall(s);
+    if (!call || s.namedChild(0)?.type !== 'call' || methodOf(call, target) !== 'add') return undefined;
+    adds.push(call);
+  }
+  const values = loopValues(iterable, ctx);
+  if (!values) return undefined;
+  return values.flatMap((v) => adds.map((call) => ({ call, locals: new Map([...(ctx.locals ?? []), [variable.text, v]]) })));
+}
+
+/** The values a `for` iterates over when the source states them: a literal tuple or list, or `range(…)`. */
+function loopValues(iterable: Node, ctx: ReadContext): unknown[] | undefined {
+  const n = unwrap(iterable);
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'range' && !ctx.bindings.has('range')) {
+    const args = callArgs(n);
+    if (args.keywords.length > 0 || args.splats.length > 0 || args.positional.length < 1 || args.positional.length > 3) return undefined;
+    const nums = args.positional.map((a) => readValue(a, ctx));
+    if (!nums.every((r) => r.ok && Number.isInteger(r.value))) return undefined;
+    const [a, b, step] = nums.map((r) => (r as { value: number }).value);
+    const [start, stop, by] = nums.length === 1 ? [0, a, 1] : [a, b, step ?? 1];
+    if (by === 0 || Math.abs((stop - start) / by) > MAX_UNROLL) return undefined;
+    const out: number[] = [];
+    for (let i = start; by > 0 ? i < stop : i > stop; i += by) out.push(i);
+    return out;
+  }
+  const v = readValue(n, ctx);
+  return v.ok && Array.isArray(v.value) && v.value.length <= MAX_UNROLL ? v.value : undefined;
 }
 
 /** Every `keras.Sequential(...)` call in source order. */

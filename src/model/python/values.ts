@@ -13,6 +13,8 @@ import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 export interface ReadContext {
   imports: Imports;
   bindings: Bindings;
+  /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
+  locals?: ReadonlyMap<string, unknown>;
 }
 
 /** A value with the source range of itself and of each element, by path relative to the value. */
@@ -115,6 +117,7 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
     }
     case 'identifier':
     case 'attribute': {
+      if (n.type === 'identifier' && ctx.locals?.has(n.text)) return leaf(ctx.locals.get(n.text));
       const known = namedValue(n, ctx);
       if (known !== undefined) return leaf(known);
       if (n.type === 'attribute') return fail(`'${shortText(n)}' is only known when the script runs`);
