@@ -35,7 +35,7 @@ const shapeText = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None
 
 test('the corpus: every fixture names its source; what is read whole matches its published summary exactly', async () => {
   const files = readdirSync(DIR).filter((f) => f.endsWith('.py')).sort();
-  assert.ok(files.length >= 20, `${files.length} fixtures`);
+  assert.ok(files.length >= 25, `${files.length} fixtures`);
   const matched: string[] = [];
   const pending: string[] = [];
   for (const file of files) {
@@ -62,4 +62,4 @@ test('the corpus: every fixture names its source; what is read whole matches its
   assert.ok(matched.length >= MATCHED_AT_LEAST, `${matched.length} matched`);
 });
 
-const MATCHED_AT_LEAST = 0;
+const MATCHED_AT_LEAST = 8;
