@@ -97,3 +97,34 @@ test('CLI: summary and check read .ipynb; positions read file.ipynb:cell N:line:
   assert.equal(check.code, 2);
   assert.match(check.out, /^bad\.ipynb:cell 3:2:24: error: /m);
 });
+
+test('a model cut short is marked complete: false with where it stopped; no whole-model checks; summary and check agree', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'model-lab-cut-'));
+  writeFileSync(
+    join(dir, 'cut.py'),
+    `import keras
+good = keras.Sequential([keras.layers.Dense(10, input_shape=(4,), activation="softmax")])
+good.compile(loss="sparse_categorical_crossentropy")
+cut = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(64), MyBlock(3), keras.layers.Dense(10, activation="softmax")])
+cut.compile(loss="sparse_categorical_crossentropy")
+none = keras.Sequential([MyBlock(3)])
+`,
+  );
+  const run = async (...argv: string[]) => {
+    let out = '';
+    let err = '';
+    const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, env: {}, signal: new AbortController().signal });
+    return { code, out, err };
+  };
+  const check = await run('check', 'cut.py');
+  const text = await run('summary', 'cut.py');
+  const json = await run('summary', 'cut.py', '--json');
+  assert.equal(check.code, 0, check.out);
+  assert.equal(text.code, 0, text.err);
+  assert.equal(json.code, 0);
+  assert.doesNotMatch(check.out, /loss|outputs/, 'no loss-vs-last-layer check on a model that is cut short');
+  assert.match(text.out, /Incomplete: layer 3 cannot be read statically \('MyBlock' is not a Keras layer class Model Lab knows\) \(line 4, column 93\); the layers from there on are not shown\./);
+  const summaries = JSON.parse(json.out) as { complete?: boolean; incomplete?: { line: number; character: number } }[];
+  assert.deepEqual(summaries.map((s) => s.complete), [undefined, false]);
+  assert.deepEqual(summaries[1].incomplete && [summaries[1].incomplete.line, summaries[1].incomplete.character], [4, 93]);
+});
