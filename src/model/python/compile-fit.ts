@@ -76,7 +76,7 @@ function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   let n = use;
   // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
   for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-    const c = ctx.bindings.constant(n.text);
+    const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) break;
     n = unwrap(c.value);
   }

@@ -38,7 +38,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
   if (n.type === 'identifier' && depth < 10) {
     // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
-    const c = ctx.bindings.constant(n.text);
+    const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) return fail(c.reason);
     const inner = readLayer(c.value, ctx, depth + 1);
     if ('kind' in inner && inner.kind === 'layer') return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };

@@ -116,7 +116,7 @@ class LayerList {
   readList(node: Node): void {
     let n = unwrap(node);
     for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-      const c = this.ctx.bindings.constant(n.text);
+      const c = this.ctx.bindings.constant(n.text, n);
       if ('reason' in c) return this.unreadable(n, c.reason);
       n = unwrap(c.value);
     }

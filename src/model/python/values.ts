@@ -39,7 +39,7 @@ export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | u
   let head = n;
   while (head.type === 'attribute' && head.childForFieldName('object')) head = head.childForFieldName('object')!;
   if (head.type === 'identifier' && depth < 10) {
-    const c = ctx.bindings.constant(head.text);
+    const c = ctx.bindings.constant(head.text, head);
     if ('value' in c) {
       const v = unwrap(c.value);
       if (v.type === 'identifier' || v.type === 'attribute') {
@@ -121,7 +121,7 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const known = namedValue(n, ctx);
       if (known !== undefined) return leaf(known);
       if (n.type === 'attribute') return fail(`'${shortText(n)}' is only known when the script runs`);
-      const c = ctx.bindings.constant(n.text);
+      const c = ctx.bindings.constant(n.text, n);
       if ('reason' in c) return fail(c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
       if (!inner.ok) return inner.node === unwrap(c.value) ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`) : inner;
