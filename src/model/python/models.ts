@@ -46,8 +46,8 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
   const target = modelVariable(call);
   if (target) {
     for (const s of followingStatements(target.statement)) {
-      if (reassigns(s, target.name)) break;
       if (!methodCalls.touches(s, target.name)) continue;
+      if (reassigns(s, target.name)) break;
       const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
       if (unrolled) {
         for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
@@ -262,21 +262,29 @@ export class MethodCalls {
 
   constructor(root: Node) {
     for (const n of walk(root)) {
+      if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
+        // A statement that re-assigns the variable ends its model's statements: it must be looked at too.
+        for (const id of walk(n.childForFieldName('left') ?? n)) this.mark(n.parent, id.text);
+        continue;
+      }
       if (n.type !== 'call') continue;
       const fn = n.childForFieldName('function');
       const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
       const object = fn?.childForFieldName('object');
       if (!object || (method !== 'add' && method !== 'compile' && method !== 'fit')) continue;
-      for (let p = n.parent; p; p = p.parent) {
-        const names = this.byStatement.get(p.id) ?? new Set<string>();
-        if (names.has(object.text)) break; // its ancestors have it already
-        names.add(object.text);
-        this.byStatement.set(p.id, names);
-      }
+      for (let p = n.parent; p; p = p.parent) if (!this.mark(p, object.text)) break; // its ancestors have it already
     }
   }
 
-  /** Whether `statement` calls one of those methods on `target` anywhere inside it. */
+  private mark(statement: Node, name: string): boolean {
+    const names = this.byStatement.get(statement.id) ?? new Set<string>();
+    if (names.has(name)) return false;
+    names.add(name);
+    this.byStatement.set(statement.id, names);
+    return true;
+  }
+
+  /** Whether `statement` calls one of those methods on `target` anywhere inside it, or assigns it. */
   touches(statement: Node, target: string): boolean {
     return this.byStatement.get(statement.id)?.has(target) ?? false;
   }
