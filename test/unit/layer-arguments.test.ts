@@ -99,10 +99,10 @@ before(async () => {
   tf = (await selectBackend('wasm')).tf;
 });
 
-test('training builds initializers, regularizers, constraints, dilation and channels_first in tfjs', () => {
+test('training builds initializers, regularizers, constraints and channels_first in tfjs; refuses what tfjs cannot train', () => {
   const def: ModelDefinition = {
     layers: [
-      { type: 'Conv2D', filters: 4, kernel_size: 3, dilation_rate: 2, data_format: 'channels_first', input_shape: [2, 9, 9], kernel_initializer: 'zeros' },
+      { type: 'Conv2D', filters: 4, kernel_size: 5, data_format: 'channels_first', input_shape: [2, 9, 9], kernel_initializer: 'zeros' },
       { type: 'Flatten' },
       { type: 'Dense', units: 3, kernel_initializer: { type: 'Constant', value: 0.5 }, kernel_regularizer: { l2: 0.01 }, kernel_constraint: 'non_neg' },
     ],
@@ -121,5 +121,9 @@ test('training builds initializers, regularizers, constraints, dilation and chan
   assert.throws(
     () => buildModel(tf, { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 1, groups: 2, input_shape: [4, 4, 4] }] }, { names: ['c'], inputShape: [4, 4, 4], seed: 1 }),
     /grouped Conv2D/,
+  );
+  assert.throws(
+    () => buildModel(tf, { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 3, dilation_rate: 2, input_shape: [9, 9, 1] }] }, { names: ['c'], inputShape: [9, 9, 1], seed: 1 }),
+    /dilated Conv2D .*no gradient/,
   );
 });

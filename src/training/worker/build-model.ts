@@ -136,6 +136,9 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   Reshape: (tf, a, c) => tf.layers.reshape({ ...base(c), targetShape: (a.target_shape as number[]).map(Number) }),
   Conv2D: (tf, a, c) => {
     if (Number(a.groups ?? 1) !== 1) throw new Error(`Model Lab cannot train a grouped Conv2D (groups=${String(a.groups)}, layer ${c.name}): tfjs has no grouped convolution.`);
+    if (pair(a.dilation_rate ?? 1, 1).some((d) => d !== 1)) {
+      throw new Error(`Model Lab cannot train a dilated Conv2D (dilation_rate=${JSON.stringify(a.dilation_rate)}, layer ${c.name}): tfjs has no gradient for dilated convolutions.`);
+    }
     return tf.layers.conv2d({
       ...base(c),
       filters: Number(a.filters),
@@ -143,7 +146,6 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       strides: pair(a.strides ?? 1, 1),
       padding: padding(a),
       dataFormat: dataFormat(a),
-      dilationRate: pair(a.dilation_rate ?? 1, 1),
       activation: activation(a),
       useBias: a.use_bias !== false,
       ...weightConfig(tf, a, c, { kernel: 'glorot_uniform', bias: 'zeros' }),
