@@ -5,7 +5,7 @@ import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile }
 
 const USAGE = `Usage: model-lab check <file>
 
-Prints each problem in <file> (.model.json or Keras .py) as file:line:col: severity: message.
+Prints each problem in <file> (.model.json, Keras .py or Jupyter .ipynb) as file:line:col: severity: message.
 Exit status: 0 without errors (warnings allowed), 2 with errors.`;
 
 export const check: Command = async (args, io) => {
@@ -20,7 +20,7 @@ export const check: Command = async (args, io) => {
   const loaded = await loadModelFile(args[0], io);
   const analyses = analyzeAll(loaded);
   const diagnostics = fileDiagnostics(analyses);
-  for (const d of diagnostics) io.out(diagnosticLine(loaded.file, d) + '\n');
+  for (const d of diagnostics) io.out(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   if (loaded.models.length === 0) {
     io.out(`${loaded.file}: no keras.Sequential model found.\n`);
     return EXIT.invalid;

@@ -12,9 +12,9 @@ import { diagnosticLine, hasErrors, loadModelFile, type LoadedModels } from './l
 
 const USAGE = `Usage: model-lab export <file> --keras OUT.py [--model N]
 
-Writes a runnable Keras (TensorFlow 2) script that reproduces <file> (.model.json or Keras .py).
+Writes a runnable Keras (TensorFlow 2) script that reproduces <file> (.model.json, Keras .py or Jupyter .ipynb).
   --keras OUT.py   where to write the script
-  --model N        which model of a .py file defining several (1 = the first; the default)`;
+  --model N        which model of a .py or .ipynb file defining several (1 = the first; the default)`;
 
 interface ExportArgs {
   file: string;
@@ -70,13 +70,13 @@ export const exportCommand: Command = async (args, io) => {
 
   const analysis = analyze(model);
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
-  for (const d of errors) io.err(diagnosticLine(loaded.file, d) + '\n');
+  for (const d of errors) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   if (!model.definition || hasErrors(errors)) {
     throw new UserError(`${loaded.file} has errors (above); fix them before exporting.`, EXIT.invalid);
   }
   if (model.incomplete) {
     const at = model.diagnostics.find((d) => d.code === 'python-unreadable');
-    const where = at ? ` (${diagnosticLine(loaded.file, at).split(': ')[0]})` : '';
+    const where = at ? ` (${diagnosticLine(loaded.file, at, loaded.cells).split(': ')[0]})` : '';
     throw new UserError(`cannot export: ${model.incomplete}${where}; write it out so Model Lab can read the whole model.`, EXIT.invalid);
   }
 

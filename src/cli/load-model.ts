@@ -8,6 +8,8 @@ import { dirname, extname, resolve } from 'node:path';
 import { analyze, type Analysis } from '../model/analyze';
 import { parseModelJson } from '../model/parse-json';
 import { MAX_MODEL_BYTES, unreadableText } from '../model/read-limits';
+import { cellOfLine, readNotebook, type NotebookCell } from '../model/python/notebook';
+import { decodePythonSource } from '../model/python/source-encoding';
 import { ZERO_RANGE } from '../model/text-lines';
 import type { Diagnostic, ParsedModel } from '../model/types';
 import { EXIT, UserError, type CliIO } from './io';
@@ -22,6 +24,8 @@ export interface LoadedModels {
   kind: 'json' | 'python';
   /** One for JSON; one per Sequential model for Python (possibly none). */
   models: ParsedModel[];
+  /** For a notebook: where each code cell sits in `text` (its cells in order, magics blanked). */
+  cells?: NotebookCell[];
 }
 
 export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promise<LoadedModels> {
@@ -36,7 +40,8 @@ export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promi
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(code === 'ENOENT' ? `${file} does not exist; check the path.` : `cannot read ${file} (${code ?? String(e)}).`, EXIT.invalid);
   }
-  const kind = extname(absolutePath).toLowerCase() === '.py' ? 'python' : 'json';
+  const ext = extname(absolutePath).toLowerCase();
+  const kind = ext === '.py' || ext === '.ipynb' ? 'python' : 'json';
   const base = { file, absolutePath, baseDir: dirname(absolutePath), kind } as const;
   if (size > MAX_MODEL_BYTES) return { ...base, text: '', models: [refused(unreadableText('', size)!)] };
   let bytes: Buffer;
@@ -46,7 +51,18 @@ export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promi
     throw new UserError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, EXIT.invalid);
   }
   // A byte-order mark is not part of the text (editors hide it too), so positions stay the editor's.
-  const text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  let text = bytes.toString('utf8').replace(/^\uFEFF/, '');
+  if (kind === 'python') {
+    // Python honours a `# -*- coding: latin-1 -*-` comment; so does Model Lab, or every accented letter would move.
+    const decoded = decodePythonSource(bytes);
+    if ('error' in decoded) return { ...base, text: '', models: [refused(decoded.error)] };
+    text = decoded.text.replace(/^\uFEFF/, '');
+  }
+  if (ext === '.ipynb') {
+    const notebook = readNotebook(text);
+    if ('error' in notebook) return { ...base, text: '', models: [refused(notebook.error)] };
+    return { ...base, text: notebook.text, cells: notebook.cells, models: await parsePython(notebook.text) };
+  }
   const refusal = unreadableText(text, bytes.length);
   if (refusal) return { ...base, text: '', models: [refused(refusal)] };
 
@@ -83,10 +99,17 @@ export function firstModel(loaded: LoadedModels): { model: ParsedModel; note?: s
   return { model, note };
 }
 
-/** `file:line:col: error: message`, 1-based as compilers print it. */
-export function diagnosticLine(file: string, d: Diagnostic): string {
+/** `file:line:col: error: message`, 1-based as compilers print it; in a notebook `file:cell 4:2:7: …`. */
+export function diagnosticLine(file: string, d: Diagnostic, cells?: readonly NotebookCell[]): string {
   const severity = d.severity === 'information' ? 'info' : d.severity;
-  return `${file}:${d.range.start.line + 1}:${d.range.start.character + 1}: ${severity}: ${d.message}`;
+  return `${positionText(file, d.range.start, cells)}: ${severity}: ${d.message}`;
+}
+
+/** `file:line:col`, or `file:cell N:line:col` for a position in a notebook's program. */
+export function positionText(file: string, p: { line: number; character: number }, cells?: readonly NotebookCell[]): string {
+  const inCell = cells ? cellOfLine(cells, p.line) : undefined;
+  if (inCell) return `${file}:cell ${inCell.cell}:${inCell.line + 1}:${p.character + 1}`;
+  return `${file}:${p.line + 1}:${p.character + 1}`;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

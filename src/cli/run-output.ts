@@ -356,7 +356,7 @@ export async function sessionInputs(
   const { model, note } = firstModel(loaded);
   if (note) io.err(note + '\n');
   const analysis = analyze(model);
-  for (const d of analysis.diagnostics) io.err(diagnosticLine(loaded.file, d) + '\n');
+  for (const d of analysis.diagnostics) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
   if (errors || !analysis.definition || !analysis.summary) {
     throw new UserError(

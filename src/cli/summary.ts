@@ -8,8 +8,8 @@ import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile }
 
 const USAGE = `Usage: model-lab summary <file> [--json]
 
-Prints the Keras model.summary() of <file> (.model.json or Keras .py).
-  --json   the summary as JSON (an array when a .py file defines several models)`;
+Prints the Keras model.summary() of <file> (.model.json, Keras .py or Jupyter .ipynb).
+  --json   the summary as JSON (an array when a .py or .ipynb file defines several models)`;
 
 export const summary: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
@@ -27,15 +27,18 @@ export const summary: Command = async (args, io) => {
   const analyses = analyzeAll(loaded);
   const diagnostics = fileDiagnostics(analyses);
   // Problems go to stderr so that stdout stays the summary alone (and valid JSON with --json).
-  for (const d of diagnostics) io.err(diagnosticLine(loaded.file, d) + '\n');
-  const summaries = analyses.map((a) => a.summary);
-  if (hasErrors(diagnostics) || summaries.some((s) => s === undefined)) return EXIT.invalid;
+  for (const d of diagnostics) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
+  // The exit code is check's: 2 exactly when the file has errors. In a Python file one model that cannot be read at
+  // all (information diagnostics say why) does not hide the others' summaries.
+  if (hasErrors(diagnostics)) return EXIT.invalid;
+  const summaries = analyses.map((a) => a.summary).filter((s) => s !== undefined);
+  if (summaries.length === 0) return EXIT.invalid;
 
   if (json) {
-    const value = loaded.kind === 'python' && summaries.length > 1 ? summaries : summaries[0];
+    const value = loaded.kind === 'python' && analyses.length > 1 ? summaries : summaries[0];
     io.out(JSON.stringify(value, null, 2) + '\n');
   } else {
-    io.out(summaries.map((s) => formatSummary(s!)).join('\n'));
+    io.out(summaries.map((s) => formatSummary(s)).join('\n'));
   }
   return EXIT.ok;
 };

@@ -10,7 +10,7 @@ import { evaluationText, intOption, parseArgs, runSession, sessionInputs } from 
 
 const USAGE = `Usage: model-lab train <file> [options]
 
-Trains the model in <file> (.model.json or Keras .py) and prints a line per epoch, then the evaluation.
+Trains the model in <file> (.model.json, Keras .py or Jupyter .ipynb) and prints a line per epoch, then the evaluation.
   --epochs N          epochs (default: the file's fit.epochs, else 1)
   --batch-size N      batch size (default: the file's fit.batch_size, else 32)
   --optimizer NAME    sgd, rmsprop, adam, adagrad, adamax or adadelta with Keras defaults

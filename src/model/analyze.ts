@@ -38,11 +38,23 @@ export function analyze(parsed: ParsedModel): Analysis {
   }
   const result = analyzeDefinition(def, parsed.ranges, parsed.range);
   const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeDefinition(d, EMPTY_RANGES, ZERO_RANGE).diagnostics);
+  if (parsed.incomplete) {
+    // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
+    // about a model that does not exist. Its summary says it is partial, and where reading stopped.
+    result.diagnostics = result.diagnostics.filter((d) => !WHOLE_MODEL_CHECKS.has(d.code ?? ''));
+    if (result.summary) {
+      const stop = parsed.diagnostics.find((d) => d.code === 'python-unreadable' || d.severity === 'error')?.range.start ?? parsed.range.start;
+      result.summary = { ...result.summary, complete: false, incomplete: { reason: parsed.incomplete, line: stop.line + 1, character: stop.character + 1 } };
+    }
+  }
   return {
     ...result,
     diagnostics: sortDiagnostics([...parsed.diagnostics, ...result.diagnostics, ...variantDiagnostics]),
   };
 }
+
+/** Checks that need the model's real output layer. */
+const WHOLE_MODEL_CHECKS = new Set(['output-shape', 'loss-mismatch', 'classes-mismatch', 'no-layers']);
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 

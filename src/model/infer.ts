@@ -5,7 +5,7 @@
  */
 import { ACTIVATIONS } from './activations';
 import { datasetExampleShape, isNumpyDataset } from './datasets';
-import { MAX_PARAMS, product } from './layers/common';
+import { MAX_PARAMS, declaredInputShape, product } from './layers/common';
 import { COMMON_ARGS, layerDef } from './layers/registry';
 import type { LayerDef } from './layers/layer-def';
 import { keyRangeFor, rangeFor } from './paths';
@@ -73,8 +73,10 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   });
 
   specs.forEach((spec, i) => {
-    if (i > 0 && spec && typeof spec === 'object' && 'input_shape' in spec) {
-      error(`layers[${i}].input_shape`, `input_shape only counts on the first layer; Keras ignores it on layers[${i}], so remove it.`, 'input-shape-ignored', 'warning', keyRangeFor(ranges, `layers[${i}].input_shape`));
+    for (const key of ['input_shape', 'batch_input_shape', 'input_dim']) {
+      if (i > 0 && spec && typeof spec === 'object' && key in spec) {
+        error(`layers[${i}].${key}`, `${key} only counts on the first layer; Keras ignores it on layers[${i}], so remove it.`, 'input-shape-ignored', 'warning', keyRangeFor(ranges, `layers[${i}].${key}`));
+      }
     }
   });
 
@@ -181,7 +183,7 @@ function firstInputShape(
 ): number[] | undefined {
   const first = specs[0];
   if (!first || typeof first !== 'object') return undefined;
-  const given = first.input_shape;
+  const given = declaredInputShape(first);
   if (given !== undefined) {
     // A malformed input_shape already has its schema error.
     const ok = Array.isArray(given) && given.length > 0 && given.every((d) => Number.isInteger(d) && d > 0);

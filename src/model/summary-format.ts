@@ -25,7 +25,13 @@ export function formatSummary(summary: ModelSummary): string {
   lines.push(`Trainable params: ${thousands(summary.trainableParams)}`);
   lines.push(`Non-trainable params: ${thousands(summary.nonTrainableParams)}`);
   lines.push('_'.repeat(LINE));
+  if (summary.complete === false && summary.incomplete) lines.push(incompleteLine(summary.incomplete));
   return lines.join('\n') + '\n';
+}
+
+/** The line under a summary of a model read only in part. */
+export function incompleteLine(at: NonNullable<ModelSummary['incomplete']>): string {
+  return `Incomplete: ${at.reason} (line ${at.line}, column ${at.character}); the layers from there on are not shown.`;
 }
 
 /** Keras's print_row: each field cut to its column (less 2 spaces), continuing on extra lines when too long. */

@@ -169,4 +169,10 @@ export interface ModelSummary {
   totalParams: number;
   trainableParams: number;
   nonTrainableParams: number;
+  /**
+   * `false` when the front end could read only the first layers of the model (a Python layer it cannot evaluate):
+   * the summary then covers those layers, and `incomplete` says why and where (1-based line and column).
+   */
+  complete?: false;
+  incomplete?: { reason: string; line: number; character: number };
 }

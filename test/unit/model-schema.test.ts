@@ -39,9 +39,9 @@ test('only activations tfjs-layers can run are offered', () => {
 test('the positional argument order follows the Keras constructors', () => {
   const byType = Object.fromEntries(LAYERS.map((l) => [l.type, l.positionalArgs]));
   assert.deepEqual(byType.Dense, ['units']);
-  assert.deepEqual(byType.Conv2D, ['filters', 'kernel_size', 'strides', 'padding']);
+  assert.deepEqual(byType.Conv2D, ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate', 'groups', 'activation', 'use_bias']);
   assert.deepEqual(byType.Dropout.slice(0, 1), ['rate']);
   assert.deepEqual(byType.Reshape, ['target_shape']);
-  assert.deepEqual(byType.MaxPooling2D, ['pool_size', 'strides', 'padding']);
+  assert.deepEqual(byType.MaxPooling2D, ['pool_size', 'strides', 'padding', 'data_format']);
   assert.deepEqual(byType.Activation, ['activation']);
 });

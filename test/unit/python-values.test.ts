@@ -103,3 +103,42 @@ test('unknown layer arguments reach the analysis, which reports them at their ke
   assert.ok(problems.length > 0);
   assert.deepEqual(problems[0].range, find(text, 'unitz'));
 });
+
+test('a loop over literal values adds one layer per value; range() too; other loops stay unreadable', async () => {
+  const { parsePythonModels } = await import('../../src/model/python/index');
+  const { analyze } = await import('../../src/model/analyze');
+  const text = `from tensorflow import keras
+model_B = keras.models.Sequential()
+model_B.add(keras.layers.Flatten(input_shape=[28, 28]))
+for n_hidden in (300, 100, 50, 50, 50):
+    model_B.add(keras.layers.Dense(n_hidden, activation="selu"))
+for i in range(2):
+    model_B.add(keras.layers.Dense(10 * (i + 1)))
+model_B.add(keras.layers.Dense(1, activation="sigmoid"))
+`;
+  const [m] = await parsePythonModels(text);
+  assert.deepEqual(m.diagnostics, []);
+  assert.deepEqual(analyze(m).summary?.layers.map((l) => l.params), [0, 235500, 30100, 5050, 2550, 2550, 510, 220, 21]);
+});
+
+test('a name means its most recent assignment before the use, as Python runs the file', async () => {
+  const { parsePythonModels } = await import('../../src/model/python/index');
+  const text = `from tensorflow import keras
+sgd = keras.optimizers.SGD(learning_rate=0.1)
+model = keras.Sequential([keras.layers.Dense(10, input_shape=(4,))])
+model.compile(optimizer=sgd, loss="mse")
+sgd = keras.optimizers.SGD(momentum=0.9, nesterov=True)
+model = keras.Sequential([keras.layers.Dense(10, input_shape=(4,))])
+model.compile(optimizer=sgd, loss="mse")
+n = 2
+if flag:
+    n = 3
+n2 = 5
+n2 = 6
+model = keras.Sequential([keras.layers.Dense(n, input_shape=(4,)), keras.layers.Dense(n2)])
+`;
+  const [a, b, c] = await parsePythonModels(text);
+  assert.deepEqual(a.definition?.compile?.optimizer, { type: 'SGD', learning_rate: 0.1 });
+  assert.deepEqual(b.definition?.compile?.optimizer, { type: 'SGD', momentum: 0.9, nesterov: true });
+  assert.match(c.diagnostics[0].message, /'n' is last assigned inside an if statement, so its value depends on how the script runs/);
+});

@@ -1,4 +1,5 @@
 import { thousands } from '../number-format';
+import { initializerArg, weightArgs } from './common';
 import type { LayerDef } from './layer-def';
 
 export const BatchNormalization: LayerDef = {
@@ -12,6 +13,9 @@ export const BatchNormalization: LayerDef = {
     epsilon: { schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' }, default: 0.001 },
     center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
     scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
+    ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
+    moving_mean_initializer: initializerArg('the moving mean', 'zeros'),
+    moving_variance_initializer: initializerArg('the moving variance', 'ones'),
   },
   required: [],
   outputShape: (input) => ({ shape: [...input] }),

@@ -120,3 +120,132 @@ export function weightsAndBiases(factors: number[], biases: number, useBias: boo
 
 export const activationOf = (args: LayerArgs): string | undefined =>
   typeof args.activation === 'string' ? args.activation : undefined;
+
+/*
+ * Constructor arguments that do not change shapes or parameter counts but are part of every Keras layer that has
+ * weights: initializers, regularizers and constraints. One helper adds the whole family for each weight, so every
+ * layer accepts the same spellings in `.model.json` and in Python.
+ */
+
+/** Keras's initializer names (`keras.initializers.get`), snake_case as in configs. */
+export const INITIALIZER_NAMES = [
+  'glorot_uniform', 'glorot_normal', 'he_normal', 'he_uniform', 'lecun_normal', 'lecun_uniform', 'zeros', 'ones',
+  'random_normal', 'random_uniform', 'truncated_normal', 'orthogonal', 'identity', 'variance_scaling', 'constant',
+] as const;
+
+/** An initializer with arguments: `{ "type": "RandomNormal", "stddev": 0.05 }` (Keras class name plus config). */
+const INITIALIZER_CLASSES = ['GlorotUniform', 'GlorotNormal', 'HeNormal', 'HeUniform', 'LecunNormal', 'LecunUniform', 'Zeros', 'Ones',
+  'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Orthogonal', 'Identity', 'VarianceScaling', 'Constant'];
+
+export const initializerArg = (weight: string, dflt: string): ArgDef => ({
+  schema: {
+    description: `How ${weight} starts before training: a Keras initializer name, or { "type": class, …its arguments }.`,
+    oneOf: [
+      { type: 'string', enum: [...INITIALIZER_NAMES] },
+      {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { type: 'string', enum: INITIALIZER_CLASSES },
+          seed: { type: ['integer', 'null'] },
+          mean: { type: 'number' },
+          stddev: { type: 'number', minimum: 0 },
+          minval: { type: 'number' },
+          maxval: { type: 'number' },
+          value: { type: 'number' },
+          gain: { type: 'number' },
+          scale: { type: 'number', exclusiveMinimum: 0 },
+          mode: { type: 'string', enum: ['fan_in', 'fan_out', 'fan_avg'] },
+          distribution: { type: 'string', enum: ['truncated_normal', 'untruncated_normal', 'normal', 'uniform'] },
+        },
+        additionalProperties: false,
+      },
+    ],
+  },
+  default: dflt,
+});
+
+/** `keras.regularizers.l2(0.01)` is `{ "l2": 0.01 }`; `'l2'` alone is Keras's default factor 0.01. */
+export const regularizerArg = (weight: string): ArgDef => ({
+  schema: {
+    description: `Penalty on ${weight} added to the loss: 'l1', 'l2', 'l1_l2' (factor 0.01) or { "l1": factor, "l2": factor }.`,
+    oneOf: [
+      { type: 'string', enum: ['l1', 'l2', 'l1_l2'] },
+      {
+        type: 'object',
+        properties: { l1: { type: 'number', minimum: 0 }, l2: { type: 'number', minimum: 0 } },
+        additionalProperties: false,
+      },
+      { type: 'null' },
+    ],
+  },
+});
+
+export const constraintArg = (weight: string): ArgDef => ({
+  schema: {
+    description: `Constraint applied to ${weight} after each update: 'max_norm', 'non_neg', 'unit_norm', 'min_max_norm' or { "type": class, …arguments }.`,
+    oneOf: [
+      { type: 'string', enum: ['max_norm', 'non_neg', 'unit_norm', 'min_max_norm'] },
+      {
+        type: 'object',
+        required: ['type'],
+        properties: {
+          type: { type: 'string', enum: ['MaxNorm', 'NonNeg', 'UnitNorm', 'MinMaxNorm'] },
+          max_value: { type: 'number', minimum: 0 },
+          min_value: { type: 'number', minimum: 0 },
+          rate: { type: 'number', minimum: 0, maximum: 1 },
+          axis: { oneOf: [{ type: 'integer' }, { type: 'array', items: { type: 'integer' } }] },
+        },
+        additionalProperties: false,
+      },
+      { type: 'null' },
+    ],
+  },
+});
+
+/**
+ * `<w>_initializer`, `<w>_regularizer` and `<w>_constraint` for each weight (`kernel`, `bias`; `gamma`, `beta`),
+ * with Keras's default initializer of each, plus `activity_regularizer` when the layer has one.
+ */
+export function weightArgs(weights: Readonly<Record<string, string>>, activity = true): Record<string, ArgDef> {
+  const out: Record<string, ArgDef> = {};
+  for (const [w, init] of Object.entries(weights)) {
+    out[`${w}_initializer`] = initializerArg(`the ${w}`, init);
+    out[`${w}_regularizer`] = regularizerArg(`the ${w}`);
+    out[`${w}_constraint`] = constraintArg(`the ${w}`);
+  }
+  if (activity) out.activity_regularizer = regularizerArg("the layer's output");
+  return out;
+}
+
+export const dataFormatArg: ArgDef = {
+  schema: {
+    type: 'string',
+    enum: ['channels_last', 'channels_first'],
+    enumDescriptions: ['(height, width, channels), Keras’s default.', '(channels, height, width).'],
+    description: "Order of the axes of one example: 'channels_last' (height, width, channels) or 'channels_first'.",
+  },
+  default: 'channels_last',
+};
+
+export const channelsFirst = (args: LayerArgs): boolean => args.data_format === 'channels_first';
+
+/** A (channels, height, width) input as (height, width, channels) when `data_format` is channels_first. */
+export function toChannelsLast(input: readonly number[], args: LayerArgs): number[] {
+  return channelsFirst(args) && input.length === 3 ? [input[1], input[2], input[0]] : [...input];
+}
+
+/** The reverse of `toChannelsLast` for an output shape. */
+export function fromChannelsLast(result: ShapeResult, args: LayerArgs): ShapeResult {
+  if (!('shape' in result) || !channelsFirst(args) || result.shape.length !== 3) return result;
+  const [h, w, c] = result.shape;
+  return { shape: [c, h, w] };
+}
+
+/** The input shape a layer declares: `input_shape`, else `batch_input_shape` without the batch, else `(input_dim,)`. */
+export function declaredInputShape(args: LayerArgs): unknown {
+  if (args.input_shape !== undefined) return args.input_shape;
+  if (Array.isArray(args.batch_input_shape)) return args.batch_input_shape.slice(1);
+  if (args.input_dim !== undefined) return [args.input_dim];
+  return undefined;
+}

@@ -1,4 +1,4 @@
-import { activationArg, activationOf, positiveInt, useBiasArg, weightsAndBiases } from './common';
+import { activationArg, activationOf, positiveInt, useBiasArg, weightArgs, weightsAndBiases } from './common';
 import type { LayerDef } from './layer-def';
 
 export const Dense: LayerDef = {
@@ -10,6 +10,7 @@ export const Dense: LayerDef = {
     units: { schema: positiveInt('Number of output units (neurons).') },
     activation: activationArg("Activation applied to the output; none (linear) when omitted.", 'linear'),
     use_bias: useBiasArg,
+    ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['units'],
   // Keras applies Dense to the last axis, so (None, 28, 28) stays 3-D.

@@ -47,4 +47,23 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
     },
   },
   trainable: { schema: { type: 'boolean', description: 'Whether training updates this layer’s weights.' }, default: true },
+  input_dim: { schema: { ...positiveIntItem, description: 'Keras 2 spelling of input_shape [input_dim] for a flat input; only on the first layer.' } },
+  batch_input_shape: {
+    schema: {
+      type: 'array',
+      items: [{ type: ['integer', 'null'], minimum: 1 }],
+      additionalItems: positiveIntItem,
+      minItems: 2,
+      description: 'input_shape with the batch size in front (null or a number), e.g. [null, 28, 28]; only on the first layer.',
+    },
+  },
+  batch_size: { schema: { ...positiveIntItem, description: 'Fixed batch size of the input; Model Lab trains with fit’s batch_size.' } },
+  dtype: {
+    schema: {
+      type: 'string',
+      enum: ['float32', 'float64', 'float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16'],
+      description: "The layer's compute dtype; Model Lab computes in float32.",
+    },
+    default: 'float32',
+  },
 };

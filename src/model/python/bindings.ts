@@ -4,7 +4,7 @@
  * function parameter depends on how the script runs. Scopes are not separated: the same name bound in two functions
  * counts as two bindings, which errs on the side of not guessing.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { walk } from './syntax';
 
 export type BindingKind = 'assignment' | 'parameter' | 'loop' | 'import' | 'other';
@@ -15,6 +15,25 @@ export interface Binding {
   target: Node;
   /** For a plain assignment, the expression assigned. */
   value?: Node;
+}
+
+const CONDITIONAL: Record<string, string> = {
+  if_statement: 'an if statement',
+  for_statement: 'a for loop',
+  while_statement: 'a while loop',
+  try_statement: 'a try statement',
+  match_statement: 'a match statement',
+  conditional_expression: 'a conditional expression',
+};
+
+/** The function, lambda or class whose scope a node is in, or the module. */
+function scopeOf(node: Node): Node {
+  let p = node.parent;
+  let last = node;
+  for (; p; last = p, p = p.parent) {
+    if (p.type === 'function_definition' || p.type === 'lambda' || p.type === 'class_definition') return p;
+  }
+  return last;
 }
 
 export class Bindings {
@@ -32,17 +51,43 @@ export class Bindings {
     return this.byName.get(name) ?? [];
   }
 
-  /** The single expression assigned to `name`, or why there is none. */
-  constant(name: string): { value: Node } | { reason: string } {
+  /**
+   * The expression `name` holds: its single assignment, or, when `at` (the use) is given, the most recent assignment
+   * before the use in program order, as Python runs it (`sgd = SGD(0.1)` … `sgd = SGD(momentum=0.9)`), or why there
+   * is none. An assignment inside an if, loop or try that does not contain the use depends on how the script runs.
+   */
+  constant(name: string, at?: Node): { value: Node } | { reason: string } {
     const found = this.get(name);
     if (found.length === 0) return { reason: `'${name}' is not defined in this file` };
-    if (found.length > 1) return { reason: `'${name}' is assigned more than once` };
-    const [b] = found;
+    let b = found[0];
+    if (found.length > 1) {
+      const chosen = at ? this.atPointOfUse(name, found, at) : { reason: `'${name}' is assigned more than once` };
+      if ('reason' in chosen) return chosen;
+      b = chosen.binding;
+    }
     if (b.kind === 'assignment' && b.value) return { value: b.value };
     if (b.kind === 'parameter') return { reason: `'${name}' is a function parameter` };
     if (b.kind === 'loop') return { reason: `'${name}' is a loop variable` };
     if (b.kind === 'import') return { reason: `'${name}' is imported from another module` };
     return { reason: `'${name}' only gets its value when the script runs` };
+  }
+
+  private atPointOfUse(name: string, found: Binding[], at: Node): { binding: Binding } | { reason: string } {
+    const useScope = scopeOf(at);
+    const local = found.filter((b) => scopeOf(b.target) === useScope);
+    // Python: a name bound anywhere in a function is local to it; otherwise the module's binding is used, and from
+    // inside a function that is the one in force when the function is called, which the source does not say.
+    const pool = local.length > 0 ? local : found.filter((b) => scopeOf(b.target).type === 'module');
+    if (local.length === 0 && useScope.type !== 'module' && pool.length > 1) return { reason: `'${name}' is assigned more than once` };
+    const earlier = pool.filter((b) => b.target.startIndex < at.startIndex);
+    const b = earlier[earlier.length - 1];
+    if (!b) return { reason: `'${name}' is assigned only after this use` };
+    for (let p = b.target.parent; p && p !== useScope; p = p.parent) {
+      if (CONDITIONAL[p.type] && !(p.startIndex <= at.startIndex && at.endIndex <= p.endIndex)) {
+        return { reason: `'${name}' is last assigned inside ${CONDITIONAL[p.type]}, so its value depends on how the script runs` };
+      }
+    }
+    return { binding: b };
   }
 
   private add(name: Node, kind: BindingKind, value?: Node): void {

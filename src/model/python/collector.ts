@@ -1,5 +1,5 @@
 /** What reading one model accumulates: source ranges by path, diagnostics, and whether the model was cut short. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { pathKey } from '../paths';
 import type { DefPath, Diagnostic, Range, Severity } from '../types';
 import { rangeOf } from './syntax';

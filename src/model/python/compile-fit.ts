@@ -3,7 +3,7 @@
  * What Model Lab would train differently if it guessed (a custom loss, an optimizer object it cannot read) marks
  * the model incomplete; what it merely ignores (callbacks, verbose) is said in an information diagnostic.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { optimizerDef } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
@@ -76,7 +76,7 @@ function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   let n = use;
   // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
   for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-    const c = ctx.bindings.constant(n.text);
+    const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) break;
     n = unwrap(c.value);
   }

@@ -3,7 +3,7 @@
  * transitively, from expressions using them (`x_train = x_train / 255.0`, `X_valid = X_train_full[:5000]`).
  * A model trains on Fashion-MNIST when its `fit` gets such data.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { walk } from './syntax';
 import { resolveName, type ReadContext } from './values';
 

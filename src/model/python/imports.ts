@@ -3,7 +3,7 @@
  * `Dense` → `keras.layers.Dense`. Every spelling of a Keras name is brought to one canonical form (`keras.…`), so
  * `tf.keras.layers.Dense`, `keras.layers.Dense` and a bare imported `Dense` all read the same.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { knownKerasName } from './keras-names';
 import { dottedParts, walk } from './syntax';
 

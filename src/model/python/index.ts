@@ -2,28 +2,83 @@
  * The Keras Python front end: `keras.Sequential` models read from .py source into the same ParsedModel the JSON
  * front end gives (definition, source ranges by path, diagnostics), without running Python.
  */
-import type { ParsedModel } from '../types';
+import { layerNames } from '../infer';
+import { layerDef } from '../layers/registry';
+import type { ParsedModel, Position } from '../types';
+import type { Node } from './py-node';
 import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
+import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
-import { readSequential, sequentialCalls } from './models';
+import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
-import { rangeOf } from './syntax';
-import { parsePythonTree } from './tree-sitter';
-import type { ReadContext } from './values';
+import { rangeOf, walk } from './syntax';
+import { parsePythonSource } from './tree-sitter';
+import { resolveName, type ReadContext } from './values';
 
 export { toKerasScript, type KerasScriptOptions } from './keras-script';
 
+const CLEAR_SESSION = new Set(['keras.backend.clear_session', 'keras.utils.clear_session']);
+
+/** Where the script starts a fresh Keras session (`keras.backend.clear_session()`), which restarts the numbering. */
+function sessionResets(root: Node, ctx: ReadContext): Position[] {
+  const out: Position[] = [];
+  for (const n of walk(root)) {
+    if (n.type !== 'call') continue;
+    const fn = n.childForFieldName('function');
+    if (fn && CLEAR_SESSION.has(resolveName(fn, ctx) ?? '')) out.push(rangeOf(n).start);
+  }
+  return out;
+}
+
+/**
+ * Keras's default names as one run of the script gives them: models and layers are numbered per name across the
+ * whole session (a second Sequential is `sequential_1`, its first Dense `dense_2` after two in the first model), an
+ * explicit `name=` wins and takes no number, and `clear_session()` starts again from zero. A name that differs
+ * from what the model alone would give (`dense_2`, `sequential_1`) is written into its definition, so the summary,
+ * hovers and training use it; a file's first model keeps a definition without names.
+ */
+function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
+  const counters = new Map<string, number>();
+  const unique = (base: string) => {
+    const n = counters.get(base) ?? 0;
+    counters.set(base, n + 1);
+    return n === 0 ? base : `${base}_${n}`;
+  };
+  let r = 0;
+  for (const model of models) {
+    while (r < resets.length && before(resets[r], model.range.start)) {
+      counters.clear();
+      r++;
+    }
+    const def = model.definition;
+    if (!def) continue;
+    // Keras builds the layers of `Sequential([...])` before the model; the counters are separate, so order only
+    // matters within one name.
+    const alone = layerNames(def.layers);
+    def.layers.forEach((layer, i) => {
+      const d = layerDef(String(layer.type));
+      if (!d || (typeof layer.name === 'string' && layer.name !== '')) return;
+      const name = unique(d.defaultName);
+      if (name !== alone[i]) layer.name = name;
+    });
+    if (def.name === undefined) {
+      const name = unique('sequential');
+      if (name !== 'sequential') def.name = name;
+    }
+  }
+}
+
 /** One ParsedModel per `Sequential(...)` in the source, in source order. Never throws for bad Python. */
 export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
-  const tree = await parsePythonTree(text);
-  try {
-    const root = tree.rootNode;
+  const { root, tooDeep } = await parsePythonSource(text);
+  {
     const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root) };
     const data = new DataFlow(root, ctx);
     const seeds = new Seeds(root, ctx);
-    const models = sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds));
+    const calls = new MethodCalls(root);
+    const models = sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds, calls));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);
     for (const model of models) {
@@ -37,12 +92,21 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
       ];
       model.incomplete = 'the model has a Python syntax error';
     }
+    // What makes Python refuse the whole file concerns every model in it; a file cut short by its nesting says so
+    // even when no model was found before the cut.
+    const refusals = [...(tooDeep ? [tooDeepError(tooDeep)] : []), ...python2Errors(root), ...tabErrors(root, text)];
+    if (refusals.length > 0) {
+      if (models.length === 0 && tooDeep) models.push({ ranges: { values: new Map(), keys: new Map() }, diagnostics: [], range: rangeOf(root) });
+      for (const model of models) {
+        model.diagnostics = [...refusals, ...model.diagnostics];
+        model.incomplete ??= tooDeep ? 'the file is nested too deeply to read' : 'Python 3 refuses the file';
+      }
+    }
+    nameAsKerasSession(models, sessionResets(root, ctx));
     for (const model of models) {
       // Nothing of the layers read: an empty definition would only add "no layers" to the real reason.
       if (model.incomplete && model.definition?.layers.length === 0) delete model.definition;
     }
     return models;
-  } finally {
-    tree.delete();
   }
 }

@@ -2,7 +2,7 @@
  * One element of a Sequential model (`keras.layers.Dense(100, activation='relu')`, `keras.Input(shape=(28, 28))`,
  * or a name bound to one) read into a layer spec, with positional arguments named from the layer registry.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
 import type { DefPath, LayerSpec, Range } from '../types';
@@ -29,12 +29,16 @@ export interface ReadInput {
 
 export type LayerResult = ReadLayer | ReadInput | Unreadable;
 
+/** Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default. */
+const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
+  'kernel_constraint', 'bias_constraint', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
+
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
   const n = unwrap(node);
   const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
   if (n.type === 'identifier' && depth < 10) {
     // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
-    const c = ctx.bindings.constant(n.text);
+    const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) return fail(c.reason);
     const inner = readLayer(c.value, ctx, depth + 1);
     if ('kind' in inner && inner.kind === 'layer') return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
@@ -65,8 +69,10 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const put = (arg: string, valueNode: Node, keyNode?: Node): Unreadable | undefined => {
     const v = readValue(valueNode, ctx);
     if (!v.ok) return v;
-    // Keras reads activation=None as no activation, which the definition spells 'linear'.
-    spec[arg] = arg === 'activation' && v.value === null ? 'linear' : v.value;
+    // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
+    // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
+    if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
+    else if (v.value !== null || NONE_IS_A_VALUE.has(arg)) spec[arg] = v.value;
     for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
     if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
     return undefined;
@@ -95,9 +101,14 @@ function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, 
   if (!shapeNode) return { ok: false, node: call, reason: `'${name.replace(/^keras\./, '')}' without a shape gives no input shape` };
   const v = readValue(shapeNode, ctx);
   if (!v.ok) return v;
+  // `keras.Input(shape=784)` (or `shape=(784)`, which is the same int) means (784,), as Keras standardises it.
+  const shape = typeof v.value === 'number' ? [v.value] : v.value;
+  if (Array.isArray(shape) && shape.some((d) => d === null)) {
+    return { ok: false, node: shapeNode, reason: 'an input with a None dimension (variable length) has no fixed shape for Model Lab to compute' };
+  }
   return {
     kind: 'input',
-    shape: v.value,
+    shape,
     values: v.ranges.map(([p, r]) => [['input_shape', ...p], r] as [DefPath, Range]),
     keys: keyNode ? [[['input_shape'], rangeOf(keyNode.nameNode)]] : [],
   };

@@ -6,12 +6,13 @@
  * stops there: the layers before it keep their shapes and hovers, the ones after it are left out (their input
  * shape is unknown), and `incomplete` says why, so nothing trains a model that differs from the script.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
 import { FASHION_MNIST, type DataFlow } from './dataset';
 import type { Seeds } from './seeds';
+import { declaredInputShape } from '../layers/common';
 import { readLayer, type ReadInput } from './layers';
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -19,7 +20,7 @@ import { readValue, resolveName, type ReadContext } from './values';
 const UNREADABLE = 'python-unreadable';
 
 /** One `Sequential(...)` call and the statements that build, compile and fit it, as a ParsedModel. */
-export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds): ParsedModel {
+export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds, methodCalls: MethodCalls): ParsedModel {
   const out = new Collector();
   const reader = new LayerList(out, ctx);
   const def: ModelDefinition = { layers: reader.layers };
@@ -45,7 +46,14 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
   const target = modelVariable(call);
   if (target) {
     for (const s of followingStatements(target.statement)) {
+      if (!methodCalls.touches(s, target.name)) continue;
       if (reassigns(s, target.name)) break;
+      const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
+      if (unrolled) {
+        for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
+        last = s;
+        continue;
+      }
       const direct = statementCall(s);
       const method = direct && methodOf(direct, target.name);
       const calls = method ? [{ call: direct, method, nested: undefined }] : nestedMethodCalls(s, target.name);
@@ -108,7 +116,7 @@ class LayerList {
   readList(node: Node): void {
     let n = unwrap(node);
     for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-      const c = this.ctx.bindings.constant(n.text);
+      const c = this.ctx.bindings.constant(n.text, n);
       if ('reason' in c) return this.unreadable(n, c.reason);
       n = unwrap(c.value);
     }
@@ -122,15 +130,15 @@ class LayerList {
     }
   }
 
-  add(call: Node): void {
+  add(call: Node, ctx = this.ctx): void {
     const arg = argOf(call);
     if (arg === call) return this.unreadable(call, 'model.add() needs the layer as its argument');
-    this.element(arg);
+    this.element(arg, ctx);
   }
 
-  element(node: Node): void {
+  element(node: Node, ctx = this.ctx): void {
     if (this.stopped) return;
-    const r = readLayer(node, this.ctx);
+    const r = readLayer(node, ctx);
     if (!('kind' in r)) return this.unreadable(r.node, r.reason);
     if (r.kind === 'input') {
       this.pendingInput = r;
@@ -139,7 +147,7 @@ class LayerList {
     const index = this.layers.length;
     const spec = r.spec;
     this.out.addRanges(['layers', index], r.values, r.keys);
-    if (this.pendingInput && spec.input_shape === undefined) {
+    if (this.pendingInput && declaredInputShape(spec) === undefined) {
       spec.input_shape = this.pendingInput.shape as number[];
       this.out.addRanges(['layers', index], this.pendingInput.values, this.pendingInput.keys);
     }
@@ -242,6 +250,88 @@ function reassigns(statement: Node, target: string): boolean {
 function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
   if (!fit.x || !data.fromFashion(fit.x)) return undefined;
   return fit.validationSplit === undefined ? FASHION_MNIST : { name: FASHION_MNIST, validation_split: fit.validationSplit };
+}
+
+/**
+ * Which statements call `add`, `compile` or `fit` on which variable, found in one pass over the script: a model's
+ * reader skips the other statements of its block without looking inside them, so reading stays linear in the
+ * size of the script however many models it holds.
+ */
+export class MethodCalls {
+  private readonly byStatement = new Map<number, Set<string>>();
+
+  constructor(root: Node) {
+    for (const n of walk(root)) {
+      if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
+        // A statement that re-assigns the variable ends its model's statements: it must be looked at too.
+        for (const id of walk(n.childForFieldName('left') ?? n)) this.mark(n.parent, id.text);
+        continue;
+      }
+      if (n.type !== 'call') continue;
+      const fn = n.childForFieldName('function');
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      const object = fn?.childForFieldName('object');
+      if (!object || (method !== 'add' && method !== 'compile' && method !== 'fit')) continue;
+      for (let p = n.parent; p; p = p.parent) if (!this.mark(p, object.text)) break; // its ancestors have it already
+    }
+  }
+
+  private mark(statement: Node, name: string): boolean {
+    const names = this.byStatement.get(statement.id) ?? new Set<string>();
+    if (names.has(name)) return false;
+    names.add(name);
+    this.byStatement.set(statement.id, names);
+    return true;
+  }
+
+  /** Whether `statement` calls one of those methods on `target` anywhere inside it, or assigns it. */
+  touches(statement: Node, target: string): boolean {
+    return this.byStatement.get(statement.id)?.has(target) ?? false;
+  }
+}
+
+/** Most iterations unrolled; a longer loop is left to run time. */
+const MAX_UNROLL = 1000;
+
+/**
+ * `for n in (300, 100, 50): model.add(Dense(n))` (or over a list, or `range(…)` of numbers), unrolled into the
+ * `add` calls it makes with the loop variable's value each time. Only a loop whose body does nothing but add
+ * layers to this model, over values known without running the script; anything else is left as it was (undefined).
+ */
+function unrollLoop(loop: Node, target: string, ctx: ReadContext): { call: Node; locals: Map<string, unknown> }[] | undefined {
+  const variable = loop.childForFieldName('left');
+  const iterable = loop.childForFieldName('right');
+  const body = loop.childForFieldName('body');
+  if (variable?.type !== 'identifier' || !iterable || !body || loop.childForFieldName('alternative')) return undefined;
+  const adds: Node[] = [];
+  for (const s of body.namedChildren) {
+    if (s.type === 'comment' || s.type === 'pass_statement') continue;
+    const call = statementCall(s);
+    if (!call || s.namedChild(0)?.type !== 'call' || methodOf(call, target) !== 'add') return undefined;
+    adds.push(call);
+  }
+  const values = loopValues(iterable, ctx);
+  if (!values) return undefined;
+  return values.flatMap((v) => adds.map((call) => ({ call, locals: new Map([...(ctx.locals ?? []), [variable.text, v]]) })));
+}
+
+/** The values a `for` iterates over when the source states them: a literal tuple or list, or `range(…)`. */
+function loopValues(iterable: Node, ctx: ReadContext): unknown[] | undefined {
+  const n = unwrap(iterable);
+  if (n.type === 'call' && n.childForFieldName('function')?.text === 'range' && !ctx.bindings.has('range')) {
+    const args = callArgs(n);
+    if (args.keywords.length > 0 || args.splats.length > 0 || args.positional.length < 1 || args.positional.length > 3) return undefined;
+    const nums = args.positional.map((a) => readValue(a, ctx));
+    if (!nums.every((r) => r.ok && Number.isInteger(r.value))) return undefined;
+    const [a, b, step] = nums.map((r) => (r as { value: number }).value);
+    const [start, stop, by] = nums.length === 1 ? [0, a, 1] : [a, b, step ?? 1];
+    if (by === 0 || Math.abs((stop - start) / by) > MAX_UNROLL) return undefined;
+    const out: number[] = [];
+    for (let i = start; by > 0 ? i < stop : i > stop; i += by) out.push(i);
+    return out;
+  }
+  const v = readValue(n, ctx);
+  return v.ok && Array.isArray(v.value) && v.value.length <= MAX_UNROLL ? v.value : undefined;
 }
 
 /** Every `keras.Sequential(...)` call in source order. */

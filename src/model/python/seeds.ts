@@ -2,7 +2,7 @@
  * `keras.utils.set_random_seed(42)` / `tf.random.set_seed(42)`: the seed in force when a model is built is the
  * one Model Lab trains it with (`fit.seed`).
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import { callArgs, walk } from './syntax';
 import { resolveName, type ReadContext } from './values';
 

@@ -1,5 +1,5 @@
 /** tree-sitter's ERROR and MISSING nodes as diagnostics, for the models they sit in. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { Diagnostic, Position, Range } from '../types';
 import { rangeOf } from './syntax';
 

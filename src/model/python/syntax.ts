@@ -1,5 +1,5 @@
 /** Small helpers over tree-sitter-python nodes: ranges, dotted names, call arguments. */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { Range } from '../types';
 
 /** tree-sitter columns count UTF-16 code units here, exactly what VS Code positions use. */
@@ -77,8 +77,13 @@ export function statementCall(statement: Node): Node | undefined {
 
 /** Every node of a subtree, depth first in source order. */
 export function* walk(node: Node): Generator<Node> {
-  yield node;
-  for (const child of node.children) if (child) yield* walk(child);
+  // Iterative: a recursive generator costs a frame per level and per yield.
+  const stack: Node[] = [node];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    yield n;
+    for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+  }
 }
 
 /** Source text for a message: one line, at most 40 characters. */

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Parser as ParserType, Tree } from 'web-tree-sitter';
+import { buildTree, type SourceTree } from './py-node';
 
 /**
  * Loaded with require() so that bundlers take the package's CommonJS build: its ES module build reads
@@ -25,6 +26,53 @@ export async function parsePythonTree(text: string): Promise<Tree> {
   const tree = parser.parse(text);
   if (!tree) throw new Error('tree-sitter returned no tree for the Python source');
   return tree;
+}
+
+/** Parses Python source into Model Lab's own tree (see py-node.ts); tree-sitter's tree is freed before returning. */
+export async function parsePythonSource(text: string): Promise<SourceTree> {
+  // tree-sitter-python takes time quadratic in a run of comment lines (2,000 took 3 s, 4,000 took 10 s), and
+  // comments say nothing about a model: they are parsed as spaces of the same length, so every position stays.
+  const scanned = blankComments(text);
+  const tree = await parsePythonTree(scanned);
+  try {
+    return buildTree(tree, text);
+  } finally {
+    tree.delete();
+  }
+}
+
+/**
+ * `text` with every comment replaced by spaces. A small scanner, not a regular expression: a `#` inside a string
+ * (a line of a docstring, `'#fff'`) is no comment, and a closing `"""` after it must survive.
+ */
+export function blankComments(text: string): string {
+  const parts: string[] = [];
+  let copied = 0;
+  let i = 0;
+  const n = text.length;
+  while (i < n) {
+    const c = text[i];
+    if (c === '#') {
+      let end = i;
+      while (end < n && text[end] !== '\n' && text[end] !== '\r') end++;
+      parts.push(text.slice(copied, i), ' '.repeat(end - i));
+      copied = i = end;
+    } else if (c === '"' || c === "'") {
+      const triple = text.startsWith(c + c + c, i);
+      i += triple ? 3 : 1;
+      while (i < n) {
+        const d = text[i];
+        if (d === '\\') i += 2;
+        else if (triple ? text.startsWith(c + c + c, i) : d === c) {
+          i += triple ? 3 : 1;
+          break;
+        } else if (!triple && d === '\n') break; // an unterminated string ends with its line
+        else i++;
+      }
+    } else i++;
+  }
+  parts.push(text.slice(copied));
+  return parts.join('');
 }
 
 async function start(): Promise<ParserType> {

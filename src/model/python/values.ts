@@ -4,7 +4,7 @@
  * objects that stand for a name (`tf.nn.relu` → 'relu', `keras.losses.SparseCategoricalCrossentropy()` →
  * 'sparse_categorical_crossentropy'). Everything else is "unreadable", with the node and the reason.
  */
-import type { Node } from 'web-tree-sitter';
+import type { Node } from './py-node';
 import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
@@ -13,6 +13,8 @@ import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 export interface ReadContext {
   imports: Imports;
   bindings: Bindings;
+  /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
+  locals?: ReadonlyMap<string, unknown>;
 }
 
 /** A value with the source range of itself and of each element, by path relative to the value. */
@@ -37,7 +39,7 @@ export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | u
   let head = n;
   while (head.type === 'attribute' && head.childForFieldName('object')) head = head.childForFieldName('object')!;
   if (head.type === 'identifier' && depth < 10) {
-    const c = ctx.bindings.constant(head.text);
+    const c = ctx.bindings.constant(head.text, head);
     if ('value' in c) {
       const v = unwrap(c.value);
       if (v.type === 'identifier' || v.type === 'attribute') {
@@ -115,10 +117,11 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
     }
     case 'identifier':
     case 'attribute': {
+      if (n.type === 'identifier' && ctx.locals?.has(n.text)) return leaf(ctx.locals.get(n.text));
       const known = namedValue(n, ctx);
       if (known !== undefined) return leaf(known);
       if (n.type === 'attribute') return fail(`'${shortText(n)}' is only known when the script runs`);
-      const c = ctx.bindings.constant(n.text);
+      const c = ctx.bindings.constant(n.text, n);
       if ('reason' in c) return fail(c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
       if (!inner.ok) return inner.node === unwrap(c.value) ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`) : inner;
@@ -129,16 +132,74 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const fn = n.childForFieldName('function');
       const name = fn ? resolveName(fn, ctx) : undefined;
       const short = namedObject(name);
-      if (short !== undefined) {
-        const args = callArgs(n);
-        if (args.positional.length + args.keywords.length + args.splats.length === 0) return leaf(short);
-        return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
-      }
+      const args = callArgs(n);
+      if (short !== undefined && args.positional.length + args.keywords.length + args.splats.length === 0) return leaf(short);
+      const object = name ? configObject(name, n, ctx, depth) : undefined;
+      if (object) return object;
+      if (short !== undefined) return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
       return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
     }
     default:
       return fail(`this ${n.type.replace(/_/g, ' ')} is only computed when the script runs`);
   }
+}
+
+/**
+ * Positional parameters of the Keras objects with arguments that a definition holds as `{ type, …config }`
+ * (initializers, constraints) or, for regularizers, `{ l1, l2 }` with Keras's default factors.
+ */
+const OBJECTS: Record<string, { kind: 'initializers' | 'constraints' | 'regularizers'; type: string; params: string[]; defaults?: Record<string, number> }> = {
+  RandomNormal: { kind: 'initializers', type: 'RandomNormal', params: ['mean', 'stddev', 'seed'] },
+  RandomUniform: { kind: 'initializers', type: 'RandomUniform', params: ['minval', 'maxval', 'seed'] },
+  TruncatedNormal: { kind: 'initializers', type: 'TruncatedNormal', params: ['mean', 'stddev', 'seed'] },
+  Constant: { kind: 'initializers', type: 'Constant', params: ['value'] },
+  VarianceScaling: { kind: 'initializers', type: 'VarianceScaling', params: ['scale', 'mode', 'distribution', 'seed'] },
+  Orthogonal: { kind: 'initializers', type: 'Orthogonal', params: ['gain', 'seed'] },
+  Identity: { kind: 'initializers', type: 'Identity', params: ['gain'] },
+  GlorotUniform: { kind: 'initializers', type: 'GlorotUniform', params: ['seed'] },
+  GlorotNormal: { kind: 'initializers', type: 'GlorotNormal', params: ['seed'] },
+  HeNormal: { kind: 'initializers', type: 'HeNormal', params: ['seed'] },
+  HeUniform: { kind: 'initializers', type: 'HeUniform', params: ['seed'] },
+  LecunNormal: { kind: 'initializers', type: 'LecunNormal', params: ['seed'] },
+  LecunUniform: { kind: 'initializers', type: 'LecunUniform', params: ['seed'] },
+  MaxNorm: { kind: 'constraints', type: 'MaxNorm', params: ['max_value', 'axis'] },
+  max_norm: { kind: 'constraints', type: 'MaxNorm', params: ['max_value', 'axis'] },
+  NonNeg: { kind: 'constraints', type: 'NonNeg', params: [] },
+  non_neg: { kind: 'constraints', type: 'NonNeg', params: [] },
+  UnitNorm: { kind: 'constraints', type: 'UnitNorm', params: ['axis'] },
+  unit_norm: { kind: 'constraints', type: 'UnitNorm', params: ['axis'] },
+  MinMaxNorm: { kind: 'constraints', type: 'MinMaxNorm', params: ['min_value', 'max_value', 'rate', 'axis'] },
+  min_max_norm: { kind: 'constraints', type: 'MinMaxNorm', params: ['min_value', 'max_value', 'rate', 'axis'] },
+  l1: { kind: 'regularizers', type: '', params: ['l1'], defaults: { l1: 0.01 } },
+  L1: { kind: 'regularizers', type: '', params: ['l1'], defaults: { l1: 0.01 } },
+  l2: { kind: 'regularizers', type: '', params: ['l2'], defaults: { l2: 0.01 } },
+  L2: { kind: 'regularizers', type: '', params: ['l2'], defaults: { l2: 0.01 } },
+  l1_l2: { kind: 'regularizers', type: '', params: ['l1', 'l2'], defaults: { l1: 0.01, l2: 0.01 } },
+  L1L2: { kind: 'regularizers', type: '', params: ['l1', 'l2'], defaults: { l1: 0, l2: 0 } },
+};
+
+/** `keras.regularizers.l2(0.001)` → `{ l2: 0.001 }`; `keras.initializers.RandomNormal(stddev=0.05)` → `{ type, stddev }`. */
+function configObject(name: string, call: Node, ctx: ReadContext, depth: number): ReadResult | undefined {
+  const m = /^keras\.(initializers|constraints|regularizers)\.(\w+)$/.exec(name);
+  const spec = m ? OBJECTS[m[2]] : undefined;
+  if (!m || !spec || spec.kind !== m[1]) return undefined;
+  const args = callArgs(call);
+  if (args.splats.length > 0) return { ok: false, node: args.splats[0], reason: 'unpacked arguments are only known when the script runs' };
+  const value: Record<string, unknown> = spec.type ? { type: spec.type } : { ...spec.defaults };
+  const ranges: [DefPath, Range][] = [[[], rangeOf(call)]];
+  const pairs: [string, Node][] = [];
+  args.positional.forEach((v, i) => {
+    if (i < spec.params.length) pairs.push([spec.params[i], v]);
+  });
+  for (const kw of args.keywords) pairs.push([kw.name, kw.value]);
+  for (const [key, node] of pairs) {
+    const v = readValue(node, ctx, depth + 1);
+    if (!v.ok) return v;
+    if (!spec.params.includes(key)) return { ok: false, node, reason: `'${m[2]}' takes no argument '${key}' that Model Lab knows` };
+    value[key] = v.value;
+    for (const [p, r] of v.ranges) ranges.push([[key, ...p], r]);
+  }
+  return { ok: true, value, ranges };
 }
 
 /** Functions Keras also accepts by name: `tf.nn.relu`, `keras.activations.softmax`, `keras.losses.mse`. */

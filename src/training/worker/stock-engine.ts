@@ -53,14 +53,22 @@ class StockEngine implements StepEngine {
     const { value, grads } = tf.variableGrads(() => {
       const out = forward(tf, this.model, x, true, this.rng);
       if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, out.output));
-      return outputLoss(tf, this.loss, y, out);
+      const loss = outputLoss(tf, this.loss, y, out);
+      // Kernel and bias regularizers add their penalties to the loss, as Keras reports and minimises it.
+      const penalties = this.model.layers.flatMap((l) => l.calculateLosses());
+      return penalties.length > 0 ? (tf.addN([loss, ...penalties]) as tfjs.Scalar) : loss;
     }, vars);
     const gradArrays = vars.map((v) => grads[v.name].dataSync() as Float32Array);
     this.optimizer.step(this.mirror, gradArrays);
     for (const g of Object.values(grads)) g.dispose();
     vars.forEach((v, i) => {
       const next = tf.tensor(this.mirror[i], v.shape, 'float32');
-      v.assign(next);
+      const weight = this.weights[i];
+      if (weight.constraint) {
+        // Keras applies a weight's constraint after each update; the mirror takes the constrained values.
+        weight.write(next);
+        this.mirror[i].set(weight.read().dataSync() as Float32Array);
+      } else v.assign(next);
       next.dispose();
     });
     return { loss: value, correct };

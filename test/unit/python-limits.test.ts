@@ -1,0 +1,110 @@
+/**
+ * The Python reader on large and hostile files: linear time (generous bounds: the machine running the tests may be
+ * busy), nesting past Python's own limits, Python 2 syntax, TabError and PEP 263 coding comments.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
+import { parsePythonModels } from '../../src/model/python/index';
+import { decodePythonSource } from '../../src/model/python/source-encoding';
+
+const HEAD = 'from tensorflow import keras\n';
+const model = (i: number) =>
+  `model${i} = keras.Sequential([keras.layers.Dense(10, input_shape=(4,)), keras.layers.Dense(3)])\nmodel${i}.compile(optimizer='adam', loss='mse')\n`;
+
+async function timed(text: string) {
+  await parsePythonModels('import keras\n'); // the parser starts once; that is not reading time
+  const start = process.hrtime.bigint();
+  const models = await parsePythonModels(text);
+  return { models, ms: Number(process.hrtime.bigint() - start) / 1e6 };
+}
+
+test('5,000 comment lines read in well under the 24 s they took (tree-sitter is quadratic in a run of comments)', async () => {
+  const { models, ms } = await timed(HEAD + '# a comment line\n'.repeat(5000) + model(0));
+  assert.equal(models.length, 1);
+  assert.equal(analyze(models[0]).summary?.totalParams, 83);
+  assert.ok(ms < 5000, `took ${ms} ms`);
+});
+
+test('400 models read linearly, each with its own compile', async () => {
+  const { models, ms } = await timed(HEAD + Array.from({ length: 400 }, (_, i) => model(i)).join(''));
+  assert.equal(models.length, 400);
+  assert.ok(models.every((m) => m.definition?.compile?.loss === 'mse'));
+  assert.ok(ms < 10000, `took ${ms} ms`);
+});
+
+test('a 5 MB script reads in bounded time', async () => {
+  const line = 'x = 1  # filler to make the file five megabytes long\n';
+  const text = HEAD + line.repeat(Math.floor((5 * 1024 * 1024 - 300) / line.length)) + model(0);
+  const { models, ms } = await timed(text);
+  assert.equal(models.length, 1);
+  assert.equal(models[0].range.start.line, text.split('\n').length - 3);
+  assert.ok(ms < 30000, `took ${ms} ms`);
+});
+
+test('a comment-looking line inside a triple-quoted string keeps its text', async () => {
+  const text = `${HEAD}m = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))], name="""a\n# b""")\n`;
+  const [m] = await parsePythonModels(text);
+  assert.equal(m.definition?.name, 'a\n# b');
+});
+
+test('nesting deeper than Python allows is one positioned error, not an internal error', async () => {
+  const depth = 5000;
+  const text = `${HEAD}x = ${'['.repeat(depth)}${']'.repeat(depth)}\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n`;
+  const models = await parsePythonModels(text);
+  assert.equal(models.length, 1);
+  const errors = models[0].diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(errors.length, 1);
+  assert.match(errors[0].message, /nested more than 1,000 levels deep/);
+  assert.equal(errors[0].range.start.line, 1);
+  assert.ok(models[0].incomplete);
+  // Nothing but the nesting: still one positioned error, as a model-less entry.
+  const [only] = await parsePythonModels(`x = ${'('.repeat(depth)}1${')'.repeat(depth)}\n`);
+  assert.equal(only.diagnostics[0].severity, 'error');
+  assert.equal(only.definition, undefined);
+});
+
+test('a long chain of arithmetic is unreadable, not a crash', async () => {
+  const text = `${HEAD}n = ${Array(800).fill('1').join(' + ')}\nm = keras.Sequential([keras.layers.Dense(n, input_shape=(3,))])\n`;
+  const [m] = await parsePythonModels(text);
+  assert.equal(m.diagnostics[0].severity, 'information');
+  assert.match(m.diagnostics[0].message, /too deeply nested/);
+});
+
+test('Python 2 syntax is refused at its position, in words Python 3 users know', async () => {
+  const text = `${HEAD}print "building"\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\nif 1 <> 2:\n    pass\n`;
+  const [m] = await parsePythonModels(text);
+  const errors = m.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(errors.map((e) => [e.range.start.line, e.range.start.character]), [[1, 0], [3, 5]]);
+  assert.match(errors[0].message, /^'print' without parentheses is Python 2 syntax, .*write print\(\.\.\.\)\.$/);
+  assert.match(errors[1].message, /'<>' is Python 2 syntax/);
+});
+
+test('inconsistent tabs and spaces are a TabError at the line', async () => {
+  const text = `${HEAD}def build():\n        m = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n\treturn m\n`;
+  const [m] = await parsePythonModels(text);
+  const [e] = m.diagnostics.filter((d) => d.severity === 'error');
+  assert.equal(e.range.start.line, 3);
+  assert.match(e.message, /^TabError: inconsistent use of tabs and spaces/);
+  // Tabs used consistently are fine.
+  const [ok] = await parsePythonModels(`${HEAD}def build():\n\tm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n\treturn m\n`);
+  assert.deepEqual(ok.diagnostics, []);
+});
+
+test('a latin-1 coding comment decodes the file as Latin-1; UTF-8 stays the default', () => {
+  const latin = Uint8Array.from([...Buffer.from('# -*- coding: latin-1 -*-\nname = "caf'), 0xe9, ...Buffer.from('"\n')]);
+  assert.deepEqual(decodePythonSource(latin), { text: '# -*- coding: latin-1 -*-\nname = "café"\n' });
+  const second = Uint8Array.from([...Buffer.from('#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\n'), 0xe9]);
+  assert.equal((decodePythonSource(second) as { text: string }).text.at(-1), 'é');
+  assert.deepEqual(decodePythonSource(Buffer.from('x = "café"\n')), { text: 'x = "café"\n' });
+  const unknown = decodePythonSource(Buffer.from('# coding: klingon\n'));
+  assert.match((unknown as { error: string }).error, /^unknown encoding 'klingon'/);
+});
+
+test('comments are blanked to spaces of the same length; strings keep their #', async () => {
+  const { blankComments } = await import('../../src/model/python/tree-sitter');
+  const src = `a = '#fff'  # colour\n"""\n# in a docstring\n"""\nb = "x\\"#y" # c\n`;
+  const out = blankComments(src);
+  assert.equal(out.length, src.length);
+  assert.equal(out, `a = '#fff'          \n"""\n# in a docstring\n"""\nb = "x\\"#y"    \n`);
+});
