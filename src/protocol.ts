@@ -65,6 +65,15 @@ export interface RunSpec {
   audience?: 'cli' | 'editor';
 }
 
+/** A Keras callback that ended a run before its last epoch (EarlyStopping, TerminateOnNaN). */
+export interface StoppedBy {
+  callback: string;
+  /** 1-based epoch after (or during, for TerminateOnNaN) which it stopped. */
+  epoch: number;
+  /** One sentence, as the CLI prints it. */
+  message: string;
+}
+
 export type WorkerRequest = { type: 'start'; run: RunSpec } | { type: 'stop' };
 
 export type WorkerEvent =
@@ -88,6 +97,12 @@ export type WorkerEvent =
       durationMs: number;
       /** Folder the trained weights were saved into (RunSpec.saveWeightsTo), when they were. */
       weightsPath?: string;
+      /** Set when a callback stopped the run early (the run is still `completed`). */
+      stoppedBy?: StoppedBy;
+      /** EarlyStopping(restore_best_weights): the evaluated and saved weights are those of this 1-based epoch. */
+      restoredEpoch?: number;
+      /** ModelCheckpoint(save_best_only): the saved weights are those of this 1-based epoch. */
+      checkpointEpoch?: number;
     };
 
 /** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
@@ -113,6 +128,12 @@ export interface RunResult {
   progress?: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number };
   /** Folder of saved tfjs weights, when saving was enabled. */
   weightsPath?: string;
+  /** A callback stopped the run before its last epoch (EarlyStopping, TerminateOnNaN). */
+  stoppedBy?: StoppedBy;
+  /** EarlyStopping restored the weights of this 1-based epoch: the evaluation is theirs. */
+  restoredEpoch?: number;
+  /** ModelCheckpoint(save_best_only) kept the weights of this 1-based epoch: the saved weights are theirs. */
+  checkpointEpoch?: number;
 }
 
 /** A training or comparison session: the `--json` output of the CLI and the record stored under `.model-lab/runs/`. */

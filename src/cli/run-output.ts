@@ -7,6 +7,7 @@ import { access, mkdir, stat as statFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
+import { callbackNotes } from '../model/callbacks';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
 import type { ModelDefinition, ModelSummary } from '../model/types';
@@ -451,6 +452,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
             break;
           case 'finished':
             if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
+            for (const note of callbackNotes(event)) io.out(`${prefix(run)}${note}\n`);
             break;
         }
       },

@@ -3,6 +3,7 @@
  * button, and the loss and accuracy charts. Updated in place (not rebuilt) because updates arrive up to 10 times a
  * second and a rebuilt Stop button would lose keyboard focus.
  */
+import { callbackSummary } from './callback-notes';
 import type { RunResult } from '../../src/protocol';
 import { statusBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
@@ -89,7 +90,7 @@ function finishedText(run: RunResult, done: number): string {
   const epochs = `${done}/${run.epochs} epoch${run.epochs === 1 ? '' : 's'}`;
   const time = run.durationMs > 0 ? ` in ${formatDuration(run.durationMs)}` : '';
   const backend = run.backend ? ` on ${run.backend}` : '';
-  if (run.status === 'completed') return `${epochs}${time}${backend}`;
+  if (run.status === 'completed') return `${epochs}${time}${backend}${callbackSummary(run)}`;
   if (run.status === 'cancelled') return `stopped after ${epochs}${time}`;
   return `after ${epochs}`;
 }

@@ -63,6 +63,9 @@ export function applyEvent(result: RunResult, event: WorkerEvent): void {
       result.durationMs = event.durationMs;
       if (event.error) result.error = event.error;
       if (event.weightsPath) result.weightsPath = event.weightsPath;
+      if (event.stoppedBy) result.stoppedBy = event.stoppedBy;
+      if (event.restoredEpoch !== undefined) result.restoredEpoch = event.restoredEpoch;
+      if (event.checkpointEpoch !== undefined) result.checkpointEpoch = event.checkpointEpoch;
       delete result.progress;
       break;
   }

@@ -34,8 +34,11 @@ export interface StepResult {
 
 export interface StepEngine {
   readonly name: string;
-  /** One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them. */
-  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult;
+  /**
+   * One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them;
+   * `lr`: this step's learning rate when the loop sets it (a schedule, ReduceLROnPlateau), else the optimizer's.
+   */
+  step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
   dispose(): void;

@@ -46,7 +46,7 @@ class StockEngine implements StepEngine {
     this.rng = dropoutRng(opts.seed);
   }
 
-  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult {
+  step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult {
     const { tf } = this;
     const vars = this.weights.map((w) => w.read() as tfjs.Variable);
     let correct: tfjs.Scalar | undefined;
@@ -56,7 +56,7 @@ class StockEngine implements StepEngine {
       return outputLoss(tf, this.loss, y, out);
     }, vars);
     const gradArrays = vars.map((v) => grads[v.name].dataSync() as Float32Array);
-    this.optimizer.step(this.mirror, gradArrays);
+    this.optimizer.step(this.mirror, gradArrays, lr);
     for (const g of Object.values(grads)) g.dispose();
     vars.forEach((v, i) => {
       const next = tf.tensor(this.mirror[i], v.shape, 'float32');

@@ -21,8 +21,8 @@ export const createFusedEngine: EngineFactory = (ctx) => {
   const update = optimizer.update.bind(optimizer);
   const engine: StepEngine = {
     name: 'fused',
-    step(x, y) {
-      optimizer.beginStep();
+    step(x, y, lr) {
+      optimizer.beginStep(lr);
       const { loss, correct } = stack.pass(x, y, update);
       return { loss: tf.scalar(loss), correct: plan.accuracy ? tf.scalar(correct) : undefined };
     },
