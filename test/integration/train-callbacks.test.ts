@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { learningRateAt, type EffectiveSchedule } from '../../src/model/lr-schedules';
+import { parsePythonModels } from '../../src/model/python/index';
 import type { ModelDefinition } from '../../src/model/types';
 import type { RunResult, RunSpec, WorkerEvent } from '../../src/protocol';
 import { applyEvent, newRunResult } from '../../src/training/host/run-fold';
@@ -98,4 +99,27 @@ test('TerminateOnNaN ends a diverging run as completed, saying why, with its fin
   assert.match(run.stoppedBy!.message, /^Epoch 2, batch \d+: invalid loss \(infinite\), terminating training/);
   assert.equal(run.history.loss.length, 1);
   assert.equal(run.evaluation, undefined);
+});
+
+test('a .py with callbacks and model.evaluate(x_test, …) trains as written: stops early, evaluates on the test set', async () => {
+  const script = `import keras
+(x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()
+x_train, x_test = x_train / 255.0, x_test / 255.0
+model = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, epochs=50, batch_size=50, validation_split=0.2,
+          callbacks=[keras.callbacks.EarlyStopping(monitor="val_loss", patience=1, restore_best_weights=True)])
+model.evaluate(x_test, y_test)
+`;
+  const [parsed] = await parsePythonModels(script);
+  assert.equal(parsed.incomplete, undefined);
+  const def = parsed.definition!;
+  // The full Fashion-MNIST would take minutes: the bundled sample has the same format (and a test set).
+  def.dataset = { ...(def.dataset as object), name: 'fashion-mnist-sample' };
+  const run = await train(def);
+  assert.equal(run.stoppedBy?.callback, 'EarlyStopping');
+  assert.ok(run.history.loss.length < 50);
+  assert.equal(run.testEvaluation?.split, 'test');
+  assert.equal(run.testEvaluation?.confusionMatrix?.flat().reduce((a, b) => a + b, 0), 1000);
+  assert.equal(run.evaluation?.split, 'validation');
 });

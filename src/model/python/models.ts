@@ -10,6 +10,7 @@ import type { Node } from 'web-tree-sitter';
 import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
+import { isTestData } from './fit-callbacks';
 import { FASHION_MNIST, type DataFlow } from './dataset';
 import type { Seeds } from './seeds';
 import { readLayer, type ReadInput } from './layers';
@@ -42,6 +43,7 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
 
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
+  let evaluatesTest = false;
   const target = modelVariable(call);
   if (target) {
     for (const s of followingStatements(target.statement)) {
@@ -53,6 +55,11 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
         if (c.method === 'add') {
           if (c.nested) reader.unreadable(argOf(c.call), `it is added inside ${c.nested}, so the layers depend on how the script runs`);
           else reader.add(c.call);
+        } else if (c.method === 'evaluate') {
+          // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
+          const x = callArgs(c.call).positional[0] ?? callArgs(c.call).keywords.find((k) => k.name === 'x')?.value;
+          if (x && isTestData(x, ctx)) evaluatesTest = true;
+          continue; // the model's range ends at its fit
         } else if (c.method === 'compile') {
           if (!fit) compileCall = c.call; // Keras trains with the last compile before fit
         } else if (!fit) {
@@ -79,7 +86,7 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
       out.keys.delete('dataset.validation_split');
     }
     if (dataset !== undefined) {
-      def.dataset = dataset;
+      def.dataset = evaluatesTest ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true } : dataset;
       const at = rangeOf(fit.x!);
       out.value(['dataset'], at);
       if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
@@ -196,14 +203,14 @@ function modelVariable(call: Node): { name: string; statement: Node } | undefine
   return { name: left.text, statement };
 }
 
-type Method = 'add' | 'compile' | 'fit';
+type Method = 'add' | 'compile' | 'fit' | 'evaluate';
 
 function methodOf(call: Node, target: string): Method | undefined {
   const fn = call.childForFieldName('function');
   if (fn?.type !== 'attribute') return undefined;
   if (fn.childForFieldName('object')?.text !== target) return undefined;
   const m = fn.childForFieldName('attribute')?.text;
-  return m === 'add' || m === 'compile' || m === 'fit' ? m : undefined;
+  return m === 'add' || m === 'compile' || m === 'fit' || m === 'evaluate' ? m : undefined;
 }
 
 const NESTING: Record<string, string> = {
