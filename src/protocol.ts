@@ -63,6 +63,11 @@ export interface RunSpec {
   saveWeightsTo?: string;
   /** Who reads the run's messages, so advice names a CLI flag or an editor setting (default: the CLI). */
   audience?: 'cli' | 'editor';
+  /**
+   * Continue a finished run ("train N more epochs"): its saved weights and optimizer state are in `from`, it had
+   * trained `epochsDone` epochs, and `definition.fit.epochs` is the new total.
+   */
+  resume?: { from: string; epochsDone: number };
 }
 
 /** A Keras callback that ended a run before its last epoch (EarlyStopping, TerminateOnNaN). */

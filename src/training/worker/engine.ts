@@ -25,6 +25,13 @@ export interface EngineContext {
   seed?: number;
 }
 
+/** Keras's `optimizer.iterations`, its current learning rate, and its slot variables per trainable weight. */
+export interface OptimizerState {
+  iterations: number;
+  learningRate: number;
+  slots: Float32Array[][];
+}
+
 export interface StepResult {
   /** Mean loss over the batch, computed before the update (as Keras reports it). */
   loss: tfjs.Scalar;
@@ -41,6 +48,10 @@ export interface StepEngine {
   step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
+  /** The optimizer's state (step count, learning rate, slots per trainable weight), to continue training later. */
+  optimizerState?(): OptimizerState;
+  /** Continues from a saved state; throws when it does not fit the model and optimizer. */
+  loadOptimizerState?(state: OptimizerState): void;
   dispose(): void;
 }
 

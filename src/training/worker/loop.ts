@@ -48,6 +48,10 @@ export interface FitOptions {
   schedule?: EffectiveSchedule;
   /** Keras callbacks with their defaults (`model/callbacks.ts`). */
   callbacks?: readonly EffectiveCallback[];
+  /** Keras's `initial_epoch`: epochs already trained (a continued run); `epochs` is then the total, as in Keras. */
+  initialEpoch?: number;
+  /** Optimizer steps already taken (a continued run): schedules go on from there. */
+  initialStep?: number;
 }
 
 /** What callbacks did to a run that the caller must know: why it stopped, which weights it ends with. */
@@ -74,11 +78,14 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
   let explosion: { epoch: number; batch: number; loss: number } | undefined;
   const runner = new CallbackRunner(o.callbacks ?? []);
   let lr = o.learningRate;
-  let steps = 0;
+  let steps = o.initialStep ?? 0;
+  const first = (o.initialEpoch ?? 0) + 1;
+  // A continued run shuffles as the uninterrupted run would have: the seeded sequence is advanced past done epochs.
+  if (o.shuffle) for (let e = 1; e < first; e++) rng.shuffle(order);
   const logsLr = !!o.schedule || (o.callbacks ?? []).some((c) => c.type === 'ReduceLROnPlateau');
   const rateAt = (step: number) => (o.schedule ? learningRateAt(o.schedule, step) : lr);
   const kept: Partial<Record<'early' | 'checkpoint', { epoch: number; weights: Float32Array[] }>> = {};
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  for (let epoch = first; epoch <= o.epochs; epoch++) {
     const started = performance.now();
     if (o.shuffle) rng.shuffle(order);
     const tally = new EpochTally(tf, o.batchSize, o.train.count);

@@ -15,7 +15,14 @@ import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
 import { describeModel, ModelError } from '../model-info';
-import { saveWeights } from './save-weights';
+import { NPZ_FILE, saveWeights } from './save-weights';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toKerasScript } from '../../model/python/keras-script';
+
+/** The Keras script written beside a run's saved weights. */
+export const KERAS_SCRIPT_FILE = 'keras_model.py';
+import { loadSavedRun, saveOptimizerState, type SavedRun } from './run-state';
 import { effectiveCallbacks } from '../../model/callbacks';
 import { learningRateSchedule, SCHEDULE_KEY } from '../../model/optimizers';
 import type { StoppedBy } from '../../protocol';
@@ -87,6 +94,17 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const epochs = fitSpec.epochs ?? 1;
     const batchSize = fitSpec.batch_size ?? 32;
     model = buildModel(tf, spec.definition, { names: info.names, inputShape, seed: spec.seed });
+    let saved: SavedRun | undefined;
+    if (spec.resume) {
+      saved = await loadSavedRun(spec.resume.from).catch((e: Error) => {
+        throw new ModelError(e.message);
+      });
+      const shapes = model.getWeights().map((w) => w.shape.join('x'));
+      if (saved.weights.length !== shapes.length || saved.weights.some((w, i) => w.shape.join('x') !== shapes[i])) {
+        throw new ModelError(`The saved weights in ${spec.resume.from} do not fit this model (it changed since that run); train it from the start.`);
+      }
+      setWeights(tf, model, saved.weights.map((w) => w.data));
+    }
     const units = info.outputUnits;
     checkOutputUnits(units, loss, data, info.names[info.names.length - 1], spec.definition.layers.length - 1);
     // Accuracy and the confusion matrix need class predictions: a crossentropy loss on class labels.
@@ -103,6 +121,14 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       { tf, model, optimizer: hyper, loss, accuracy: accuracy !== undefined, seed: spec.seed },
       { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? 'stock' : undefined },
     );
+
+    if (saved) {
+      try {
+        engine.loadOptimizerState?.(saved.optimizer);
+      } catch (e) {
+        throw new ModelError(`The saved optimizer state in ${spec.resume!.from} does not fit this model and optimizer (${e instanceof Error ? e.message : e}); train it from the start.`);
+      }
+    }
 
     emit({
       type: 'started',
@@ -129,9 +155,11 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       onBatch: (p) => emit({ type: 'batch', runId, ...p }),
       onEpoch: (e) => emit({ type: 'epoch', runId, ...e }),
       shouldStop: () => control.stopped,
-      learningRate: Number(hyper.learning_rate),
+      learningRate: saved ? saved.optimizer.learningRate : Number(hyper.learning_rate),
       schedule,
       callbacks,
+      initialEpoch: spec.resume?.epochsDone,
+      initialStep: saved?.optimizer.iterations,
     });
     engine.sync();
     if (outcome.status !== 'failed') {
@@ -171,6 +199,11 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
         // ModelCheckpoint(save_best_only): the saved weights are the best epoch's, the evaluation the final model's.
         if (outcome.checkpoint) setWeights(tf, model, outcome.checkpoint.weights);
         await saveWeights(tf, model, spec.saveWeightsTo);
+        const state = engine.optimizerState?.();
+        if (state) await saveOptimizerState(spec.saveWeightsTo, state, outcome.epochsDone);
+        // The trained model in Python: builds the model and loads weights.npz (keras-script.ts).
+        const script = toKerasScript(spec.definition, { baseDir: spec.baseDir, outDir: spec.saveWeightsTo, trainedWeights: NPZ_FILE });
+        await writeFile(join(spec.saveWeightsTo, KERAS_SCRIPT_FILE), script);
         weightsPath = spec.saveWeightsTo;
       }
     }

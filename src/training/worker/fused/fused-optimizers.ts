@@ -31,6 +31,10 @@ export interface FusedOptimizer {
   update(index: number, w: Float32Array, g: Float32Array, out: Float32Array): void;
   /** Frees optimizer state held in the wasm heap. */
   dispose(): void;
+  /** Copies of every weight's slots, by weight index (saved with the weights to continue a run). */
+  exportSlots(): Float32Array[][];
+  /** Puts slots saved by `exportSlots` back, with the step count and learning rate they were saved at. */
+  importSlots(iterations: number, lr: number, slots: Float32Array[][]): void;
 }
 
 
@@ -284,6 +288,17 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
       }
       const slots = s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
       js([w, g, out, ...slots], scalars);
+    },
+    exportSlots() {
+      return state.map((s) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).map((a) => Float32Array.from(a)));
+    },
+    importSlots(at, lr, saved) {
+      if (saved.length !== state.length || saved.some((w, i) => w.length !== rule.slots.length || w.some((a) => a.length !== state[i].size))) {
+        throw new Error('fused optimizer: the saved optimizer state does not fit this model and optimizer');
+      }
+      state.forEach((s, i) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).forEach((a, k) => a.set(saved[i][k])));
+      iterations = at;
+      learningRate = lr;
     },
     dispose() {
       if (block) heap?.free(block);
