@@ -139,6 +139,8 @@ export interface RunResult {
   restoredEpoch?: number;
   /** ModelCheckpoint(save_best_only) kept the weights of this 1-based epoch: the saved weights are theirs. */
   checkpointEpoch?: number;
+  /** This run continues another ("train N more epochs"): its first `epochs` epochs of history are that run's. */
+  continuedFrom?: { runId: string; epochs: number };
 }
 
 /** A training or comparison session: the `--json` output of the CLI and the record stored under `.model-lab/runs/`. */

@@ -334,6 +334,10 @@ export interface SessionInputs {
   repeats?: number;
   workers?: number;
   parsed: ParsedArgs;
+  /** `--save-weights DIR`: each run's weights (tfjs, .npz, optimizer state, a Keras script) go to DIR/<run id>. */
+  saveWeightsDir?: string;
+  /** `train --resume`: the recorded run this session continues (resume-run.ts). */
+  continueRun?: RunResult;
 }
 
 /**
@@ -431,6 +435,8 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     dataDir: inputs.dataDir,
     cacheDir: inputs.cacheDir,
     epochs: inputs.epochs,
+    saveWeightsDir: inputs.saveWeightsDir,
+    continueRun: inputs.continueRun,
     repeats: inputs.kind === 'compare' ? repeats : undefined,
     seed: inputs.seed,
     reporter: {
