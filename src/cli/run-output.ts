@@ -334,7 +334,7 @@ export interface SessionInputs {
   repeats?: number;
   workers?: number;
   parsed: ParsedArgs;
-  /** `--save-weights DIR`: each run's weights (tfjs, .npz, optimizer state, a Keras script) go to DIR/<run id>. */
+  /** `--save-weights DIR`: each run's weights (tfjs, .npz, optimizer state, a Keras script) go under DIR. */
   saveWeightsDir?: string;
   /** `train --resume`: the recorded run this session continues (resume-run.ts). */
   continueRun?: RunResult;
@@ -435,7 +435,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     dataDir: inputs.dataDir,
     cacheDir: inputs.cacheDir,
     epochs: inputs.epochs,
-    saveWeightsDir: inputs.saveWeightsDir,
+    weightsFolder: inputs.saveWeightsDir,
     continueRun: inputs.continueRun,
     repeats: inputs.kind === 'compare' ? repeats : undefined,
     seed: inputs.seed,

@@ -21,8 +21,8 @@ Trains the model in <file> (.model.json or Keras .py) and prints a line per epoc
   --data DIR          folder holding the dataset files (default: $MODEL_LAB_DATA)
   --json OUT          write the run record (history, evaluation) as JSON
   --html OUT          write a standalone HTML report
-  --save-weights DIR  save the trained weights in DIR/<run id>: TensorFlow.js files, weights.npz (Keras's
-                      get_weights() order), the optimizer state, and keras_model.py that loads them
+  --save-weights DIR  save the trained weights under DIR/<record id>-weights/<run id>: TensorFlow.js files,
+                      weights.npz (Keras's get_weights() order), the optimizer state, keras_model.py loading them
   --resume RECORD     train --epochs N more epochs of the run in RECORD (a --json written with --save-weights),
                       from its weights and optimizer state; the new record holds the whole history
 Exit status: 0 trained, 1 runtime or data error, 2 bad model file or option, 130 interrupted.`;
