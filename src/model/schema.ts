@@ -162,12 +162,12 @@ function optimizerSchemas(): Record<string, JsonSchema> {
     for (const [name, dflt] of Object.entries(opt.defaults)) {
       const description = opt.params[name];
       if (typeof dflt === 'boolean') properties[name] = { type: 'boolean', default: dflt, description };
-      else if (name === 'learning_rate') properties[name] = learningRate(description, dflt);
+      else if (name === 'learning_rate') properties[name] = { $ref: '#/definitions/learning_rate', default: dflt, description };
       else if (/^(beta_|rho$|momentum$)/.test(name)) properties[name] = { type: 'number', minimum: 0, maximum: 1, default: dflt, description };
       else properties[name] = { type: 'number', minimum: 0, default: dflt, description };
     }
     if ('learning_rate' in opt.defaults) {
-      properties.lr = learningRate('Old Keras name of learning_rate.');
+      properties.lr = { $ref: '#/definitions/learning_rate', description: 'Old Keras name of learning_rate.' };
     }
     out[optimizerDefinition(opt.type)] = {
       type: 'object',
@@ -336,6 +336,7 @@ export function buildSchema(): JsonSchema {
       layer: layerItem(),
       optimizer: optimizer(),
       callback: callback(),
+      learning_rate: learningRate('Step size of each update.'),
       ...layerSchemas(),
       ...optimizerSchemas(),
       ...scheduleSchemas(),
