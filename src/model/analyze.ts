@@ -77,7 +77,7 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
 
   const loss = checkLoss(def, inference.layers, inference.complete, push);
   checkDataset(def, push);
-  checkTraining(def, push);
+  checkTraining(def, push, structural);
 
   const layerErrors = diagnostics.some((d) => d.severity === 'error' && (d.path ?? '').startsWith('layers'));
   const summary =
@@ -151,12 +151,13 @@ function checkDataset(def: ModelDefinition, push: Push): void {
 }
 
 /** What the schema cannot say about callbacks and schedules: list lengths, monitors this model logs, combinations. */
-function checkTraining(def: ModelDefinition, push: Push): void {
+function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[]): void {
   const opt = def.compile?.optimizer;
   const schedule = learningRateSchedule(opt);
   if (typeof schedule === 'string') {
     const path = typeof opt === 'object' && opt !== null && opt.learning_rate === undefined ? 'compile.optimizer.lr' : 'compile.optimizer.learning_rate';
-    push(path, schedule, 'schedule');
+    // The schema already names a missing or mistyped argument where it is; this adds what it cannot see.
+    if (!structural.some((d) => (d.path ?? '').startsWith(path))) push(path, schedule, 'schedule');
   }
   const callbacks = def.fit?.callbacks;
   if (!Array.isArray(callbacks)) return;

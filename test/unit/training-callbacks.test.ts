@@ -156,3 +156,20 @@ test('ModelCheckpoint(save_best_only) keeps the best epoch; TerminateOnNaN is re
   assert.equal(r.checkpointEpoch(), 2);
   assert.equal(r.terminateOnNaN, true);
 });
+
+test('analysis: schedule and callback problems are positioned errors or warnings, each said once', async () => {
+  const { parseModelJson } = await import('../../src/model/parse-json');
+  const { analyze } = await import('../../src/model/analyze');
+  const text = JSON.stringify({
+    dataset: 'fashion-mnist-sample',
+    layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    compile: { optimizer: { type: 'SGD', learning_rate: { type: 'PiecewiseConstantDecay', boundaries: [10, 20], values: [1, 2] } }, loss: 'sparse_categorical_crossentropy' },
+    fit: { callbacks: [{ type: 'ReduceLROnPlateau' }, { type: 'EarlyStopping', monitor: 'val_accuracy' }] },
+  });
+  const d = analyze(parseModelJson(text)).diagnostics.map((x) => [x.severity, x.code, x.path]);
+  assert.deepEqual(d, [
+    ['error', 'schedule', 'compile.optimizer.learning_rate'],
+    ['error', 'callback-schedule', 'fit.callbacks[0]'],
+    ['warning', 'callback-monitor', 'fit.callbacks[1].monitor'],
+  ]);
+});
