@@ -22,7 +22,7 @@ import { toKerasScript } from '../../model/python/keras-script';
 
 /** The Keras script written beside a run's saved weights. */
 export const KERAS_SCRIPT_FILE = 'keras_model.py';
-import { loadSavedRun, saveOptimizerState, type SavedRun } from './run-state';
+import { loadSavedRun, saveOptimizerState, type SavedRun } from './saved-run';
 import { effectiveCallbacks } from '../../model/callbacks';
 import { learningRateSchedule, SCHEDULE_KEY } from '../../model/optimizers';
 import type { StoppedBy } from '../../protocol';
