@@ -7,7 +7,7 @@ import { access, mkdir, stat as statFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
-import { callbackNotes } from '../model/callbacks';
+import { callbackNotes } from '../run-state';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
 import type { ModelDefinition, ModelSummary } from '../model/types';

@@ -5,7 +5,7 @@
 import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
 import { epochsDone, isUnfinished, runName } from '../run-state';
 import { formatEpochLine } from '../training/host/epoch-line';
-import { callbackNotes } from '../model/callbacks';
+import { callbackNotes } from '../run-state';
 
 export interface LogLine {
   level: 'info' | 'error';

@@ -1,7 +1,7 @@
 /** Per-class precision/recall/F1 and the normalised confusion matrix, checked against hand-computed values. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { classMetrics, macroAverage, normalizeRows } from '../../src/model/class-metrics';
+import { classMetrics, macroAverage, normalizeRows } from '../../webview/logic/class-metrics';
 
 // actual ↓ predicted →   a  b  c
 const m = [

@@ -2,7 +2,7 @@
  * Beside the confusion matrix: precision, recall and F1 per class (the pure numbers are `src/model/class-metrics.ts`)
  * and a Counts / Normalised switch that shows each cell as a count or as the share of its actual class.
  */
-import { classMetrics, macroAverage, normalizeRows } from '../../src/model/class-metrics';
+import { classMetrics, macroAverage, normalizeRows } from '../logic/class-metrics.js';
 import { table, td, th } from '../components/table.js';
 import { h } from '../dom.js';
 import { formatInt, formatPercent } from '../logic/format.js';

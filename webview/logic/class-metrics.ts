@@ -1,8 +1,8 @@
 /**
  * Per-class precision, recall and F1 from a confusion matrix (rows: actual class, columns: predicted), as
  * scikit-learn's `classification_report` computes them (a class never predicted has precision 0, never present
- * recall 0), and the matrix normalised per actual class (`confusion_matrix(normalize="true")`). Pure: the panel,
- * the HTML report and the CLI share it.
+ * recall 0), and the matrix normalised per actual class (`confusion_matrix(normalize="true")`). Pure: the panel
+ * and the standalone HTML report draw with it.
  */
 
 export interface ClassMetrics {
