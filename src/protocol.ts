@@ -63,6 +63,20 @@ export interface RunSpec {
   saveWeightsTo?: string;
   /** Who reads the run's messages, so advice names a CLI flag or an editor setting (default: the CLI). */
   audience?: 'cli' | 'editor';
+  /**
+   * Continue a finished run ("train N more epochs"): its saved weights and optimizer state are in `from`, it had
+   * trained `epochsDone` epochs, and `definition.fit.epochs` is the new total.
+   */
+  resume?: { from: string; epochsDone: number };
+}
+
+/** A Keras callback that ended a run before its last epoch (EarlyStopping, TerminateOnNaN). */
+export interface StoppedBy {
+  callback: string;
+  /** 1-based epoch after (or during, for TerminateOnNaN) which it stopped. */
+  epoch: number;
+  /** One sentence, as the CLI prints it. */
+  message: string;
 }
 
 export type WorkerRequest = { type: 'start'; run: RunSpec } | { type: 'stop' };
@@ -90,6 +104,12 @@ export type WorkerEvent =
       durationMs: number;
       /** Folder the trained weights were saved into (RunSpec.saveWeightsTo), when they were. */
       weightsPath?: string;
+      /** Set when a callback stopped the run early (the run is still `completed`). */
+      stoppedBy?: StoppedBy;
+      /** EarlyStopping(restore_best_weights): the evaluated and saved weights are those of this 1-based epoch. */
+      restoredEpoch?: number;
+      /** ModelCheckpoint(save_best_only): the saved weights are those of this 1-based epoch. */
+      checkpointEpoch?: number;
     };
 
 /** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
@@ -117,6 +137,14 @@ export interface RunResult {
   progress?: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number };
   /** Folder of saved tfjs weights, when saving was enabled. */
   weightsPath?: string;
+  /** A callback stopped the run before its last epoch (EarlyStopping, TerminateOnNaN). */
+  stoppedBy?: StoppedBy;
+  /** EarlyStopping restored the weights of this 1-based epoch: the evaluation is theirs. */
+  restoredEpoch?: number;
+  /** ModelCheckpoint(save_best_only) kept the weights of this 1-based epoch: the saved weights are theirs. */
+  checkpointEpoch?: number;
+  /** This run continues another ("train N more epochs"): its first `epochs` epochs of history are that run's. */
+  continuedFrom?: { runId: string; epochs: number };
 }
 
 /** A training or comparison session: the `--json` output of the CLI and the record stored under `.model-lab/runs/`. */

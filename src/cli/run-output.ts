@@ -7,6 +7,7 @@ import { access, mkdir, stat as statFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
+import { callbackNotes } from '../run-state';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
 import type { ModelDefinition, ModelSummary } from '../model/types';
@@ -333,6 +334,10 @@ export interface SessionInputs {
   repeats?: number;
   workers?: number;
   parsed: ParsedArgs;
+  /** `--save-weights DIR`: each run's weights (tfjs, .npz, optimizer state, a Keras script) go under DIR. */
+  saveWeightsDir?: string;
+  /** `train --resume`: the recorded run this session continues (resume-run.ts). */
+  continueRun?: RunResult;
 }
 
 /**
@@ -430,6 +435,8 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     dataDir: inputs.dataDir,
     cacheDir: inputs.cacheDir,
     epochs: inputs.epochs,
+    weightsFolder: inputs.saveWeightsDir,
+    continueRun: inputs.continueRun,
     repeats: inputs.kind === 'compare' ? repeats : undefined,
     seed: inputs.seed,
     reporter: {
@@ -451,6 +458,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
             break;
           case 'finished':
             if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
+            for (const note of callbackNotes(event)) io.out(`${prefix(run)}${note}\n`);
             break;
         }
       },

@@ -7,6 +7,8 @@ import { optimizerDef, OPTIMIZER_ALIASES } from '../model/optimizers';
 import type { ModelDefinition } from '../model/types';
 import { EXIT, UserError, type Command } from './io';
 import { evaluationText, intOption, parseArgs, runSession, sessionInputs } from './run-output';
+import { resumeInputs } from './resume-run';
+import { resolve } from 'node:path';
 
 const USAGE = `Usage: model-lab train <file> [options]
 
@@ -19,10 +21,14 @@ Trains the model in <file> (.model.json, Keras .py or Jupyter .ipynb) and prints
   --data DIR          folder holding the dataset files (default: $MODEL_LAB_DATA)
   --json OUT          write the run record (history, evaluation) as JSON
   --html OUT          write a standalone HTML report
+  --save-weights DIR  save the trained weights under DIR/<record id>-weights/<run id>: TensorFlow.js files,
+                      weights.npz (Keras's get_weights() order), the optimizer state, keras_model.py loading them
+  --resume RECORD     train --epochs N more epochs of the run in RECORD (a --json written with --save-weights),
+                      from its weights and optimizer state; the new record holds the whole history
 Exit status: 0 trained, 1 runtime or data error, 2 bad model file or option, 130 interrupted.`;
 
 const OPTIONS = {
-  values: ['--epochs', '--batch-size', '--optimizer', '--backend', '--seed', '--json', '--html', '--data'],
+  values: ['--epochs', '--batch-size', '--optimizer', '--backend', '--seed', '--json', '--html', '--data', '--save-weights', '--resume'],
 };
 
 export const train: Command = async (args, io) => {
@@ -41,7 +47,13 @@ export const train: Command = async (args, io) => {
     ...(optimizer ? { compile: { ...def.compile, optimizer: optimizerDef(optimizer)!.alias } } : {}),
     ...(batchSize ? { fit: { ...def.fit, batch_size: batchSize } } : {}),
   });
-  const inputs = await sessionInputs('train', parsed, io, USAGE, override);
+  const resume = parsed.values.has('--resume');
+  if (resume && (optimizer || batchSize || parsed.values.has('--seed'))) {
+    throw new UserError('--resume continues the run as it was trained; --optimizer, --batch-size and --seed cannot change it.', EXIT.invalid);
+  }
+  const inputs = resume ? await resumeInputs(parsed, io, USAGE) : await sessionInputs('train', parsed, io, USAGE, override);
+  const saveTo = parsed.values.get('--save-weights');
+  if (saveTo !== undefined) inputs.saveWeightsDir = resolve(io.cwd, saveTo);
   const { record, interrupted } = await runSession(inputs, io, {
     prefixLabels: false,
     report: ({ runs: [run] }) => {

@@ -5,7 +5,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model';
-import type { WebviewToHost } from '../protocol';
+import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { storeFor } from './stores';
 import { recordToCsv, recordToJson } from '../panel/comparison-export';
@@ -35,6 +35,7 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
     }],
     ['modelLab.showResults', () => showResults(ctx, trainer)],
     ['modelLab.openRun', () => openRun(ctx, trainer)],
+    ['modelLab.trainMore', () => trainMore(ctx, trainer)],
     ['modelLab.showSummary', async (uri, index) => {
       const target = await resolveTarget(ctx.documents, uri, index);
       if (target) await summaries.show(target.document.uri, target.index, target.analysis.summary ? formatSummary(target.analysis.summary) : undefined, target.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.range.start.line + 1}: ${d.message}`));
@@ -143,6 +144,45 @@ async function openRun(ctx: ExtensionContextLike, trainer: Trainer): Promise<voi
   } catch (e) {
     void vscode.window.showErrorMessage(`Model Lab: ${(e as Error).message}`);
   }
+}
+
+/**
+ * "Train N more epochs": the run the panel shows (or one picked from the records), continued from its saved weights
+ * and optimizer state. Runs need `modelLab.saveWeights` (or an earlier continuation) to be continued.
+ */
+async function trainMore(ctx: ExtensionContextLike, trainer: Trainer): Promise<void> {
+  const continuable = (r: RunRecord) => (r.kind === 'train' ? r.runs.find((run) => run.status === 'completed' && run.weightsPath) : undefined);
+  let record = ctx.panel()?.currentRecord;
+  if (!record || !continuable(record)) {
+    const store = storeFor(ctx.globalStorageUri, vscode.window.activeTextEditor?.document.uri);
+    const items = (await store.list()).items.filter((i) => i.kind === 'train');
+    const pick = items.length
+      ? await vscode.window.showQuickPick(
+          items.map((item) => ({ label: item.modelName, description: new Date(item.createdAt).toLocaleString(), id: item.id })),
+          { placeHolder: 'Continue which training run?' },
+        )
+      : undefined;
+    if (!pick) {
+      if (!items.length) void vscode.window.showInformationMessage('Model Lab: no training runs to continue yet.');
+      return;
+    }
+    record = await readForDisplay(store, pick.id, trainer);
+  }
+  const run = continuable(record);
+  if (!run) {
+    void vscode.window.showErrorMessage(
+      'Model Lab: this run\'s weights were not saved, so it cannot be continued; turn on the setting modelLab.saveWeights and train it again.',
+    );
+    return;
+  }
+  const answer = await vscode.window.showInputBox({
+    prompt: `Train ${record.model.name} for how many more epochs? (it has ${run.epochMs.length})`,
+    value: String(record.definition.fit?.epochs ?? 5),
+    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100_000 ? undefined : 'A whole number of epochs from 1 to 100,000.'),
+  });
+  if (answer === undefined) return;
+  const folder = vscode.window.activeTextEditor ? vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri)?.uri : undefined;
+  await trainer.continueRun(record, run, Number(answer.trim()), folder ?? vscode.workspace.workspaceFolders?.[0]?.uri);
 }
 
 async function newModel(folderArg: unknown): Promise<void> {

@@ -5,6 +5,7 @@
 import type { RunRecord, RunResult, WorkerEvent } from '../protocol';
 import { epochsDone, isUnfinished, runName } from '../run-state';
 import { formatEpochLine } from '../training/host/epoch-line';
+import { callbackNotes } from '../run-state';
 
 export interface LogLine {
   level: 'info' | 'error';
@@ -26,7 +27,7 @@ export function eventLogLine(record: RunRecord, run: RunResult, event: WorkerEve
     case 'finished':
       return event.status === 'failed'
         ? { level: 'error', text: `${tag}failed: ${event.error ?? 'unknown error'}` }
-        : { level: 'info', text: `${tag}${event.status} in ${(event.durationMs / 1000).toFixed(1)} s` };
+        : { level: 'info', text: [`${tag}${event.status} in ${(event.durationMs / 1000).toFixed(1)} s`, ...callbackNotes(event).map((n) => tag + n)].join('\n') };
     default:
       return undefined;
   }

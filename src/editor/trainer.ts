@@ -7,7 +7,8 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { RunRecord } from '../protocol';
+import type { RunRecord, RunResult } from '../protocol';
+import type { ModelDefinition, ModelSummary } from '../model/types';
 import { SessionDriver } from '../training/host/session-driver';
 import { overallFraction, progressMessage } from './progress-math';
 import { readSettings } from './config';
@@ -57,7 +58,6 @@ export class Trainer implements vscode.Disposable {
     // Untitled models belong to the first workspace folder: their records go there and relative paths resolve there.
     const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
     const store = storeFor(this.ctx.globalStorageUri, document.uri);
-    const summary = analysis.summary;
     const place = sessionPlace({
       fsPath: document.uri.fsPath,
       onDisk: document.uri.scheme === 'file',
@@ -65,6 +65,41 @@ export class Trainer implements vscode.Disposable {
       folder: folder?.uri.fsPath,
       home: os.homedir(),
     });
+    return this.drive(kind, { definition: analysis.definition, summary: analysis.summary, place, settings, store });
+  }
+
+  /**
+   * "Train N more epochs" of a finished run whose weights were saved: the same definition, continued from its
+   * weights and optimizer state, into a new record holding the whole history (session.ts: continueRun). The new
+   * run's weights are always saved, so it can be continued again.
+   */
+  async continueRun(record: RunRecord, run: RunResult, epochs: number, folder: vscode.Uri | undefined): Promise<RunRecord | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
+      return undefined;
+    }
+    const file = record.modelFile;
+    const modelUri = file ? (path.isAbsolute(file) || !folder ? vscode.Uri.file(file) : vscode.Uri.joinPath(folder, file)) : folder;
+    const { settings, problems } = readSettings(modelUri);
+    problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
+    const store = storeFor(this.ctx.globalStorageUri, modelUri);
+    const place = { baseDir: file && modelUri ? path.dirname(modelUri.fsPath) : (folder?.fsPath ?? os.homedir()), modelFile: file };
+    return this.drive('train', { definition: record.definition, summary: record.model, place, settings: { ...settings, saveWeights: true }, store, continueRun: run, epochs });
+  }
+
+  private async drive(
+    kind: 'train' | 'compare',
+    o: {
+      definition: ModelDefinition;
+      summary: ModelSummary;
+      place: { baseDir: string; modelFile?: string };
+      settings: ReturnType<typeof readSettings>['settings'];
+      store: ReturnType<typeof storeFor>;
+      continueRun?: RunResult;
+      epochs?: number;
+    },
+  ): Promise<RunRecord | undefined> {
+    const { summary, place, settings, store } = o;
 
     // The preflight (backend and data checked once, a download made once) shows in a cancellable notification that
     // closes when training starts; the training notification takes over from there.
@@ -75,9 +110,10 @@ export class Trainer implements vscode.Disposable {
     const driver: SessionDriver = new SessionDriver({
       pool: this.pools.get(poolSize(settings.maxParallelRuns, os.availableParallelism())),
       kind,
-      definition: analysis.definition,
+      definition: o.definition,
       summary,
       ...place,
+      ...(o.continueRun ? { continueRun: o.continueRun, epochs: o.epochs } : {}),
       backend: settings.backend,
       audience: 'editor',
       dataDir: settings.dataFolder ?? process.env.MODEL_LAB_DATA,

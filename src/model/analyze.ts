@@ -6,7 +6,8 @@ import { BUILTIN_DATASETS, datasetClassCount, isBuiltinDataset, isNumpyDataset, 
 import { formatShape } from './number-format';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
-import { effectiveOptimizer, type EffectiveOptimizer } from './optimizers';
+import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
+import { availableLogs, callbackDef } from './callbacks';
 import { rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
 import { compareRanges, ZERO_RANGE } from './text-lines';
@@ -87,6 +88,7 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
 
   const loss = checkLoss(def, inference.layers, inference.complete, push);
   checkDataset(def, push);
+  checkTraining(def, push, structural);
 
   const layerErrors = diagnostics.some((d) => d.severity === 'error' && (d.path ?? '').startsWith('layers'));
   const summary =
@@ -177,6 +179,35 @@ function checkDataset(def: ModelDefinition, push: Push): void {
     const owners = Object.entries(BUILTIN_DATASETS).filter(([, d]) => d.options.includes(key)).map(([n]) => n);
     push(`dataset.${key}`, `"${key}" only applies to ${owners.join(' and ')}${name ? `; ${name} ignores it` : ''}.`, 'dataset', 'warning');
   }
+}
+
+/** What the schema cannot say about callbacks and schedules: list lengths, monitors this model logs, combinations. */
+function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[]): void {
+  const opt = def.compile?.optimizer;
+  const schedule = learningRateSchedule(opt);
+  if (typeof schedule === 'string') {
+    const path = typeof opt === 'object' && opt !== null && opt.learning_rate === undefined ? 'compile.optimizer.lr' : 'compile.optimizer.learning_rate';
+    // The schema already names a missing or mistyped argument where it is; this adds what it cannot see.
+    if (!structural.some((d) => (d.path ?? '').startsWith(path))) push(path, schedule, 'schedule');
+  }
+  const callbacks = def.fit?.callbacks;
+  if (!Array.isArray(callbacks)) return;
+  const ds = def.dataset;
+  const split = ds && typeof ds === 'object' && !Array.isArray(ds) ? ds.validation_split : undefined;
+  const validated = split === undefined || split > 0;
+  const metrics = def.compile?.metrics ?? [];
+  const logs = availableLogs(metrics.includes('accuracy') || metrics.includes('acc'), validated);
+  callbacks.forEach((cb, i) => {
+    if (typeof cb !== 'object' || cb === null) return;
+    const monitor = cb.monitor ?? (callbackDef(String(cb.type))?.args.some((a) => a.name === 'monitor') ? 'val_loss' : undefined);
+    if (typeof monitor === 'string' && !logs.includes(monitor)) {
+      const why = monitor.startsWith('val_') && !validated ? ' (validation_split is 0, so there are no val_ logs)' : monitor.includes('acc') ? " (add \"accuracy\" to compile.metrics to log it)" : '';
+      push(cb.monitor !== undefined ? `fit.callbacks[${i}].monitor` : `fit.callbacks[${i}]`, `${cb.type} watches '${monitor}', which this model does not log${why}; it will do nothing. Logged: ${logs.join(', ')}.`, 'callback-monitor', 'warning');
+    }
+    if (cb.type === 'ReduceLROnPlateau' && schedule !== undefined) {
+      push(`fit.callbacks[${i}]`, 'ReduceLROnPlateau cannot change a learning rate that is a schedule (Keras refuses it too); use a number as learning_rate or remove the callback.', 'callback-schedule');
+    }
+  });
 }
 
 export function sortDiagnostics(diagnostics: Diagnostic[]): Diagnostic[] {

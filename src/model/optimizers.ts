@@ -2,6 +2,7 @@
  * Keras optimizers: aliases, class names and Keras 2.x defaults (keras-reference.md), so every part shows and
  * trains the optimizer the user would get from Keras.
  */
+import { effectiveSchedule, isScheduleSpec, learningRateAt, scheduleLabel, type EffectiveSchedule } from './lr-schedules';
 import type { OptimizerSpec } from './types';
 
 /** An optimizer with every Keras hyper-parameter filled in (defaults included). */
@@ -114,9 +115,31 @@ export function effectiveOptimizer(spec?: OptimizerSpec): EffectiveOptimizer {
       if (k === 'type' || k === 'label') continue;
       const key = k === 'lr' ? 'learning_rate' : k;
       if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out[key] = v;
+      else if (key === 'learning_rate' && isScheduleSpec(v)) {
+        // A schedule: `learning_rate` shows its rate at step 0 and `learning_rate_schedule` names it; the worker
+        // reads the schedule itself from the definition (`learningRateSchedule`).
+        const schedule = effectiveSchedule(v);
+        if (typeof schedule !== 'string') {
+          out.learning_rate = learningRateAt(schedule, 0);
+          out[SCHEDULE_KEY] = scheduleLabel(schedule);
+        }
+      }
     }
   }
   return out;
+}
+
+/** Key of the effective optimizer that names its learning-rate schedule; not a hyper-parameter of the update rule. */
+export const SCHEDULE_KEY = 'learning_rate_schedule';
+
+/**
+ * The optimizer's learning-rate schedule, when its `learning_rate` is one (`{ "type": "ExponentialDecay", … }` or
+ * `keras.optimizers.schedules.ExponentialDecay(...)` in Python); a string says why it cannot be used.
+ */
+export function learningRateSchedule(spec?: OptimizerSpec): EffectiveSchedule | string | undefined {
+  if (typeof spec !== 'object' || spec === null) return undefined;
+  const lr = spec.learning_rate ?? spec.lr;
+  return isScheduleSpec(lr) ? effectiveSchedule(lr) : undefined;
 }
 
 /**
@@ -132,8 +155,9 @@ export function optimizerLabel(spec?: OptimizerSpec): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(eff)) {
     if (k === 'type') continue;
+    if (k === 'learning_rate' && SCHEDULE_KEY in eff) continue;
     if (def && def.defaults[k] === v) continue;
-    const name = k === 'learning_rate' ? 'lr' : k;
+    const name = k === 'learning_rate' || k === SCHEDULE_KEY ? 'lr' : k;
     if (v === true) parts.push(name);
     else if (v === false) parts.push(`${name}=False`);
     else parts.push(`${name}=${v}`);
@@ -149,8 +173,8 @@ export interface TrainingOptimizer {
   unknown: string[];
 }
 
-/** Arguments every Keras optimizer accepts that change no update rule. */
-const IGNORED_ARGUMENTS: ReadonlySet<string> = new Set(['type', 'label', 'name']);
+/** Arguments every Keras optimizer accepts that change no update rule (a schedule's name: the loop passes its rates). */
+const IGNORED_ARGUMENTS: ReadonlySet<string> = new Set(['type', 'label', 'name', 'learning_rate_schedule']);
 
 /**
  * The one argument normaliser for training: class name by alias or name (unknown names throw), `lr` read as

@@ -9,6 +9,8 @@ import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { LOSSES, LOSS_ALIASES, LOSS_NAMES } from './losses';
 import { OPTIMIZERS, OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
+import { CALLBACKS, CALLBACK_TYPES, type CallbackArgKind } from './callbacks';
+import { SCHEDULES, SCHEDULE_TYPES } from './lr-schedules';
 
 /** Far more passes than any run needs; the bound keeps a typo like 1e308 from being accepted as a plan. */
 const MAX_EPOCHS = 100_000;
@@ -18,6 +20,95 @@ export const SCHEMA_ID = 'https://model-lab.local/schemas/model.schema.json';
 /** `#/definitions/...` names, shared with validate.ts. */
 export const layerDefinition = (type: string): string => `layer.${type}`;
 export const optimizerDefinition = (type: string): string => `optimizer.${type}`;
+export const scheduleDefinition = (type: string): string => `schedule.${type}`;
+export const callbackDefinition = (type: string): string => `callback.${type}`;
+
+/** A number, or a Keras learning-rate schedule object (`keras.optimizers.schedules.*`). */
+function learningRate(description: string, dflt?: number): JsonSchema {
+  return {
+    description: `${description} A number, or a schedule: { "type": "ExponentialDecay", … }.`,
+    ...(dflt !== undefined ? { default: dflt } : {}),
+    anyOf: [
+      { type: 'number', exclusiveMinimum: 0 },
+      {
+        type: 'object',
+        required: ['type'],
+        properties: { type: { type: 'string', title: 'schedule', enum: [...SCHEDULE_TYPES], enumDescriptions: SCHEDULES.map((s) => s.doc) } },
+        allOf: SCHEDULE_TYPES.map((t) => ({
+          if: { type: 'object', properties: { type: { const: t } }, required: ['type'] },
+          then: { $ref: `#/definitions/${scheduleDefinition(t)}` },
+        })),
+      },
+    ],
+  };
+}
+
+function scheduleSchemas(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const s of SCHEDULES) {
+    const properties: Record<string, JsonSchema> = {
+      type: { const: s.type, description: s.doc },
+      name: { type: 'string', description: 'Ignored (a Keras name scope).' },
+    };
+    for (const a of s.args) {
+      const base: JsonSchema =
+        a.kind === 'boolean' ? { type: 'boolean' }
+        : a.kind === 'numbers' ? { type: 'array', items: { type: 'number' }, minItems: a.name === 'values' ? 1 : 0 }
+        : a.name === 'decay_steps' ? { type: 'number', exclusiveMinimum: 0 }
+        : a.default === null ? { type: ['number', 'null'] }
+        : { type: 'number', minimum: 0 };
+      properties[a.name] = { ...base, ...(a.default !== undefined ? { default: a.default } : {}), description: a.doc };
+    }
+    out[scheduleDefinition(s.type)] = {
+      type: 'object',
+      description: `${s.type}: ${s.doc}`,
+      required: ['type', ...s.args.filter((a) => a.default === undefined).map((a) => a.name)],
+      properties,
+      additionalProperties: false,
+    };
+  }
+  return out;
+}
+
+function callbackArg(kind: CallbackArgKind, dflt: string | number | boolean | null): JsonSchema {
+  const nullable = dflt === null;
+  switch (kind) {
+    case 'boolean': return { type: 'boolean' };
+    case 'string': return nullable ? { type: ['string', 'null'] } : { type: 'string', enum: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] };
+    case 'mode': return { type: 'string', enum: ['auto', 'min', 'max'] };
+    case 'integer': return { type: 'integer', minimum: 0 };
+    default: return nullable ? { type: ['number', 'null'] } : { type: 'number' };
+  }
+}
+
+function callbackSchemas(): Record<string, JsonSchema> {
+  const out: Record<string, JsonSchema> = {};
+  for (const c of CALLBACKS) {
+    const properties: Record<string, JsonSchema> = { type: { const: c.type, description: c.doc } };
+    for (const a of c.args) {
+      properties[a.name] = { ...callbackArg(a.kind, a.default), default: a.default, description: a.doc };
+      if (c.type === 'ReduceLROnPlateau' && a.name === 'factor') Object.assign(properties[a.name], { exclusiveMinimum: 0, exclusiveMaximum: 1 });
+      if (a.name === 'min_lr') Object.assign(properties[a.name], { minimum: 0 });
+    }
+    out[callbackDefinition(c.type)] = { type: 'object', description: `${c.type}: ${c.doc}`, required: ['type'], properties, additionalProperties: false };
+  }
+  return out;
+}
+
+function callback(): JsonSchema {
+  return {
+    description: 'A Keras callback: { "type": "EarlyStopping", "monitor": "val_loss", "patience": 2 }.',
+    type: 'object',
+    required: ['type'],
+    properties: {
+      type: { type: 'string', title: 'callback', enum: [...CALLBACK_TYPES], enumDescriptions: CALLBACKS.map((c) => c.doc), description: 'Keras callback class.' },
+    },
+    allOf: CALLBACK_TYPES.map((t) => ({
+      if: { type: 'object', properties: { type: { const: t } }, required: ['type'] },
+      then: { $ref: `#/definitions/${callbackDefinition(t)}` },
+    })),
+  };
+}
 
 function layerSchemas(): Record<string, JsonSchema> {
   const out: Record<string, JsonSchema> = {};
@@ -71,12 +162,12 @@ function optimizerSchemas(): Record<string, JsonSchema> {
     for (const [name, dflt] of Object.entries(opt.defaults)) {
       const description = opt.params[name];
       if (typeof dflt === 'boolean') properties[name] = { type: 'boolean', default: dflt, description };
-      else if (name === 'learning_rate') properties[name] = { type: 'number', exclusiveMinimum: 0, default: dflt, description };
+      else if (name === 'learning_rate') properties[name] = { $ref: '#/definitions/learning_rate', default: dflt, description };
       else if (/^(beta_|rho$|momentum$)/.test(name)) properties[name] = { type: 'number', minimum: 0, maximum: 1, default: dflt, description };
       else properties[name] = { type: 'number', minimum: 0, default: dflt, description };
     }
     if ('learning_rate' in opt.defaults) {
-      properties.lr = { type: 'number', exclusiveMinimum: 0, description: 'Old Keras name of learning_rate.' };
+      properties.lr = { $ref: '#/definitions/learning_rate', description: 'Old Keras name of learning_rate.' };
     }
     out[optimizerDefinition(opt.type)] = {
       type: 'object',
@@ -218,6 +309,11 @@ export function buildSchema(): JsonSchema {
           batch_size: { type: 'integer', minimum: 1, maximum: MAX_SIZE, default: 32, description: 'Examples per optimizer step.' },
           shuffle: { type: 'boolean', default: true, description: 'Shuffle the training data before each epoch.' },
           seed: { type: 'integer', description: 'Seed for weight initialisation and shuffling.' },
+          callbacks: {
+            type: 'array',
+            items: { $ref: '#/definitions/callback' },
+            description: 'Keras callbacks: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint (keeps the best weights), TerminateOnNaN.',
+          },
         },
         additionalProperties: false,
       },
@@ -259,8 +355,12 @@ export function buildSchema(): JsonSchema {
       dataset: dataset(),
       layer: layerItem(),
       optimizer: optimizer(),
+      callback: callback(),
+      learning_rate: learningRate('Step size of each update.'),
       ...layerSchemas(),
       ...optimizerSchemas(),
+      ...scheduleSchemas(),
+      ...callbackSchemas(),
     },
   };
 }

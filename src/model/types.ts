@@ -99,6 +99,8 @@ export interface FitSpec {
   batch_size?: number;
   shuffle?: boolean;
   seed?: number;
+  /** Keras callbacks (`callbacks.ts`): `{ "type": "EarlyStopping", "patience": 2 }`. */
+  callbacks?: { type: string; [arg: string]: unknown }[];
 }
 
 export interface VariantSpec {

@@ -39,7 +39,8 @@ test('the model.add form gives the layers, compile, fit and the Fashion-MNIST da
     ],
     compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: 0.01 }, metrics: ['accuracy'] },
     fit: { epochs: 30 },
-    dataset: { name: 'fashion-mnist', validation_split: 0.2 },
+    // The script ends with model.evaluate(X_test, y_test): the test set is evaluated too.
+    dataset: { name: 'fashion-mnist', validation_split: 0.2, evaluate_test: true },
   });
   // The model spans the Sequential call through its fit call.
   assert.deepEqual(first.range.start, find(text, 'keras.models.Sequential()').start);

@@ -4,6 +4,7 @@
  */
 import type { Evaluation, RunResult } from '../../src/protocol';
 import { tabs } from '../components/tabs.js';
+import { addNormalisedSwitch, classMetricsTable } from './class-metrics-view.js';
 import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
 import { formatInt, formatMetric, formatPercent, runName } from '../logic/format.js';
@@ -80,7 +81,9 @@ function evaluationView(ev: Evaluation, datasetClasses: string[]): HTMLElement {
   const body = h('div', { class: 'ml-eval-body' });
   const classNames = datasetClasses.length > 0 ? datasetClasses : (ev.perClassAccuracy?.map((c) => c.className) ?? []);
   if (ev.confusionMatrix && ev.confusionMatrix.length > 0) {
-    body.append(confusionMatrix(ev.confusionMatrix, classNames, ev.split));
+    const figure = confusionMatrix(ev.confusionMatrix, classNames, ev.split);
+    addNormalisedSwitch(figure, ev.confusionMatrix);
+    body.append(figure, classMetricsTable(ev.confusionMatrix, classNames));
   }
   if (ev.perClassAccuracy && ev.perClassAccuracy.length > 0) body.append(perClass(ev.perClassAccuracy));
   return h('div', {}, h('p', { class: 'ml-eval-metrics' }, `On the ${ev.split} set: ${metrics.join(' · ')}`), body);

@@ -3,6 +3,8 @@
  * button, and the loss and accuracy charts. Updated in place (not rebuilt) because updates arrive up to 10 times a
  * second and a rebuilt Stop button would lose keyboard focus.
  */
+import { callbackSummary } from './callback-notes.js';
+import { learningRateChart } from './lr-chart.js';
 import type { RunResult } from '../../src/protocol';
 import { statusBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
@@ -89,7 +91,7 @@ function finishedText(run: RunResult, done: number): string {
   const epochs = `${done}/${run.epochs} epoch${run.epochs === 1 ? '' : 's'}`;
   const time = run.durationMs > 0 ? ` in ${formatDuration(run.durationMs)}` : '';
   const backend = run.backend ? ` on ${run.backend}` : '';
-  if (run.status === 'completed') return `${epochs}${time}${backend}`;
+  if (run.status === 'completed') return `${epochs}${time}${backend}${callbackSummary(run)}`;
   if (run.status === 'cancelled') return `stopped after ${epochs}${time}`;
   return `after ${epochs}`;
 }
@@ -101,6 +103,7 @@ export class TrainingSection {
   private readonly stopSlot = h('div', { class: 'ml-actions' });
   private readonly loss: LineChart;
   private readonly accuracy: LineChart;
+  private readonly lr: LineChart;
   private recordKey = '';
   private curvesKey = '';
   private stop: HTMLElement | undefined;
@@ -112,10 +115,12 @@ export class TrainingSection {
     const png = (name: string, dataUrl: string) => ctx.exporter.png(name, dataUrl, baseName(this.state()));
     this.loss = new LineChart('loss', png);
     this.accuracy = new LineChart('accuracy', png);
+    this.lr = new LineChart('learning-rate', png);
+    this.lr.element.hidden = true;
     this.element.append(
       h('div', { class: 'ml-section-head' }, h('h2', { id: 'training-heading' }, 'Training'), this.stopSlot),
       this.list,
-      h('div', { class: 'ml-charts' }, this.loss.element, this.accuracy.element),
+      h('div', { class: 'ml-charts' }, this.loss.element, this.accuracy.element, this.lr.element),
     );
   }
 
@@ -145,12 +150,16 @@ export class TrainingSection {
       this.curvesKey = curvesKey;
       this.loss.update(curves.loss, palette);
       this.accuracy.update(curves.accuracy, palette);
+      const lr = learningRateChart(record);
+      this.lr.element.hidden = !lr;
+      if (lr) this.lr.update(lr, palette);
     }
   }
 
   repaint(palette: Palette): void {
     this.loss.repaint(palette);
     this.accuracy.repaint(palette);
+    this.lr.repaint(palette);
   }
 
   private buildStop(runId: string | undefined, single: boolean): void {

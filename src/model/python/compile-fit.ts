@@ -9,6 +9,7 @@ import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
 import { callArgs, rangeOf, unwrap, type KeywordArg } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
+import { readCallbacks, readSchedule } from './fit-callbacks';
 
 const UNREADABLE = 'python-unreadable';
 const IGNORED = 'python-ignored';
@@ -103,6 +104,14 @@ function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
     if (arg.name === 'name') continue; // a label for TensorBoard, not a hyper-parameter
     // Keras 2 still accepts the deprecated `lr`; it is the learning rate.
     const key = arg.name === 'lr' ? 'learning_rate' : arg.name;
+    if (key === 'learning_rate') {
+      const schedule = readSchedule(arg.value, [...path, key], ctx, out);
+      if (schedule !== null) {
+        if (schedule) opt[key] = schedule;
+        if (arg.keyword) out.key([...path, key], rangeOf(arg.keyword));
+        continue;
+      }
+    }
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
       out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read this optimizer argument statically: ${v.reason}; write the number in the call to train the model here.`, [...path, key]);
@@ -129,6 +138,11 @@ export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult
   for (const arg of namedArgs(call, FIT_PARAMS, out)) {
     if (arg.name === 'x') result.x = arg.value;
     if (HARMLESS.has(arg.name)) continue;
+    if (arg.name === 'callbacks') {
+      const callbacks = readCallbacks(arg.value, ctx, out);
+      if (callbacks) result.fit.callbacks = callbacks as NonNullable<FitSpec['callbacks']>;
+      continue;
+    }
     const path: DefPath = arg.name === 'validation_split' ? ['dataset', 'validation_split'] : ['fit', arg.name];
     if (!['epochs', 'batch_size', 'shuffle', 'validation_split'].includes(arg.name)) {
       const why = arg.name === 'validation_data' ? ' and validates on its own seeded split (validation_split)' : '';

@@ -13,6 +13,8 @@ import { pathKey } from '../paths';
 import { isNumpyDataset } from '../datasets';
 import type { DatasetObject, LayerSpec, ModelDefinition, OptimizerSpec, Range } from '../types';
 import { pyCall, pyLiteral } from './python-literal';
+import { callbacksArg, scheduleCall, setTrainedWeightsLines } from './keras-trained';
+import { SCHEDULE_KEY } from '../optimizers';
 
 export interface KerasScriptOptions {
   /** The model file the definition came from, named in the script's docstring. */
@@ -21,6 +23,8 @@ export interface KerasScriptOptions {
   baseDir?: string;
   /** Folder the script is written to; data paths are written relative to it. */
   outDir?: string;
+  /** A run's trained weights (`weights.npz`, relative to outDir or absolute): the script loads them instead of training. */
+  trainedWeights?: string;
 }
 
 /** Model Lab's defaults where the definition says nothing (src/training: DEFAULT_SEED, DEFAULT_SPLIT_SEED). */
@@ -80,7 +84,9 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
         [`optimizer=${optimizerCall(def.compile?.optimizer)}`, `loss=${pyLiteral(loss)}`, ...(metrics ? [`metrics=${pyLiteral(metrics)}`] : [])],
         '',
       ),
-      `history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`,
+      ...(opts.trainedWeights
+        ? [...setTrainedWeightsLines(opts.trainedWeights), `# To train further: history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`]
+        : [`history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`]),
       ...evaluateLines(data.hasTest, ''),
     );
     return lines.join('\n') + '\n';
@@ -197,9 +203,10 @@ function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: stri
 
 function optimizerCall(spec: OptimizerSpec | undefined): string {
   const eff = effectiveOptimizer(spec);
+  const schedule = scheduleCall(spec);
   const args = Object.entries(eff)
-    .filter(([k]) => k !== 'type')
-    .map(([k, v]) => `${k}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`);
+    .filter(([k]) => k !== 'type' && k !== SCHEDULE_KEY)
+    .map(([k, v]) => (k === 'learning_rate' && schedule ? `learning_rate=${schedule}` : `${k}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`));
   return `keras.optimizers.${eff.type}(${args.join(', ')})`;
 }
 
@@ -214,6 +221,8 @@ function fitArgs(def: ModelDefinition, value: ValueOf, validation: string): stri
     args.push(`${key}=${expr}`);
   }
   args.push(`validation_split=${validation}`);
+  const callbacks = callbacksArg(def);
+  if (callbacks) args.push(callbacks);
   return args;
 }
 

@@ -10,6 +10,7 @@ import type { Node } from './py-node';
 import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
+import { isTestData } from './fit-callbacks';
 import { FASHION_MNIST, type DataFlow } from './dataset';
 import type { Seeds } from './seeds';
 import { declaredInputShape } from '../layers/common';
@@ -43,6 +44,7 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
 
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
+  let evaluatesTest = false;
   const target = modelVariable(call);
   if (target) {
     for (const s of followingStatements(target.statement)) {
@@ -61,6 +63,11 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
         if (c.method === 'add') {
           if (c.nested) reader.unreadable(argOf(c.call), `it is added inside ${c.nested}, so the layers depend on how the script runs`);
           else reader.add(c.call);
+        } else if (c.method === 'evaluate') {
+          // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
+          const x = callArgs(c.call).positional[0] ?? callArgs(c.call).keywords.find((k) => k.name === 'x')?.value;
+          if (x && isTestData(x, ctx)) evaluatesTest = true;
+          continue; // the model's range ends at its fit
         } else if (c.method === 'compile') {
           if (!fit) compileCall = c.call; // Keras trains with the last compile before fit
         } else if (!fit) {
@@ -87,7 +94,7 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
       out.keys.delete('dataset.validation_split');
     }
     if (dataset !== undefined) {
-      def.dataset = dataset;
+      def.dataset = evaluatesTest ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true } : dataset;
       const at = rangeOf(fit.x!);
       out.value(['dataset'], at);
       if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
@@ -204,14 +211,19 @@ function modelVariable(call: Node): { name: string; statement: Node } | undefine
   return { name: left.text, statement };
 }
 
-type Method = 'add' | 'compile' | 'fit';
+type Method = 'add' | 'compile' | 'fit' | 'evaluate';
 
 function methodOf(call: Node, target: string): Method | undefined {
   const fn = call.childForFieldName('function');
   if (fn?.type !== 'attribute') return undefined;
   if (fn.childForFieldName('object')?.text !== target) return undefined;
   const m = fn.childForFieldName('attribute')?.text;
-  return m === 'add' || m === 'compile' || m === 'fit' ? m : undefined;
+  return isMethod(m) ? m : undefined;
+}
+
+/** The model methods whose calls the reader follows. */
+function isMethod(m: string | undefined): m is Method {
+  return m === 'add' || m === 'compile' || m === 'fit' || m === 'evaluate';
 }
 
 const NESTING: Record<string, string> = {
@@ -253,7 +265,7 @@ function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
 }
 
 /**
- * Which statements call `add`, `compile` or `fit` on which variable, found in one pass over the script: a model's
+ * Which statements call `add`, `compile`, `fit` or `evaluate` on which variable, found in one pass over the script: a model's
  * reader skips the other statements of its block without looking inside them, so reading stays linear in the
  * size of the script however many models it holds.
  */
@@ -271,7 +283,7 @@ export class MethodCalls {
       const fn = n.childForFieldName('function');
       const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
       const object = fn?.childForFieldName('object');
-      if (!object || (method !== 'add' && method !== 'compile' && method !== 'fit')) continue;
+      if (!object || !isMethod(method)) continue;
       for (let p = n.parent; p; p = p.parent) if (!this.mark(p, object.text)) break; // its ancestors have it already
     }
   }

@@ -107,6 +107,23 @@ export class Node {
     for (let i = this.index + 1; i < siblings.length; i++) if (siblings[i].isNamed) return siblings[i];
     return null;
   }
+
+  /** The root of the tree this node is in. */
+  get root(): Node {
+    return this.parent ? this.parent.root : this;
+  }
+
+  /** Every node of `type` below this one, in source order (iterative: deep trees do not overflow the stack). */
+  descendantsOfType(type: string): Node[] {
+    const found: Node[] = [];
+    const stack: Node[] = [...this.children].reverse();
+    while (stack.length) {
+      const n = stack.pop()!;
+      if (n.type === type) found.push(n);
+      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
+    }
+    return found;
+  }
 }
 
 export interface SourceTree {

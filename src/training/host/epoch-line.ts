@@ -11,6 +11,14 @@ export function orderedMetrics(logs: Record<string, number>): string[] {
 /** Keras-like: `Epoch 1/5 - 4.2s - loss: 0.5273 - accuracy: 0.8153 - val_loss: 0.4511 - val_accuracy: 0.8402` */
 export function formatEpochLine(epoch: number, epochs: number, epochMs: number, logs: Record<string, number>): string {
   const parts = [`Epoch ${epoch}/${epochs}`, `${(epochMs / 1000).toFixed(1)}s`];
-  for (const m of orderedMetrics(logs)) parts.push(`${m}: ${logs[m].toFixed(4)}`);
+  for (const m of orderedMetrics(logs)) parts.push(`${m}: ${formatLogValue(logs[m])}`);
   return parts.join(' - ');
+}
+
+/** Keras's progress bar: `%.4f` above 1e-3, else `%.4e` (`lr: 1.0000e-04`). */
+export function formatLogValue(x: number): string {
+  if (Math.abs(x) > 1e-3 || !Number.isFinite(x)) return x.toFixed(4);
+  const [mantissa, exponent] = x.toExponential(4).split('e');
+  const e = Number(exponent);
+  return `${mantissa}e${e < 0 ? '-' : '+'}${String(Math.abs(e)).padStart(2, '0')}`;
 }

@@ -4,6 +4,7 @@
  */
 import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import { effectiveOptimizer } from '../../model/optimizers';
+import { epochsDone } from '../../run-state';
 
 export function newRunResult(spec: RunSpec, epochs: number): RunResult {
   return {
@@ -64,9 +65,26 @@ export function applyEvent(result: RunResult, event: WorkerEvent): void {
       result.durationMs = event.durationMs;
       if (event.error) result.error = event.error;
       if (event.weightsPath) result.weightsPath = event.weightsPath;
+      if (event.stoppedBy) result.stoppedBy = event.stoppedBy;
+      if (event.restoredEpoch !== undefined) result.restoredEpoch = event.restoredEpoch;
+      if (event.checkpointEpoch !== undefined) result.checkpointEpoch = event.checkpointEpoch;
       delete result.progress;
       break;
   }
 }
 
 export { epochsDone } from '../../run-state';
+
+/**
+ * A continued run ("train N more epochs") reports epochs from `epochsDone(prior) + 1` on: this puts the earlier
+ * epochs (history and times) in front, so the run has one continuous history. Safe to apply more than once.
+ */
+export function continueHistory(result: RunResult, prior: RunResult): void {
+  const done = epochsDone(prior);
+  for (const [name, values] of Object.entries(prior.history)) {
+    const series = (result.history[name] ??= []);
+    for (let i = 0; i < done; i++) if (series[i] === undefined && values[i] !== undefined) series[i] = values[i];
+  }
+  for (let i = 0; i < done; i++) if (result.epochMs[i] === undefined) result.epochMs[i] = prior.epochMs[i];
+  result.continuedFrom = { runId: prior.runId, epochs: done };
+}

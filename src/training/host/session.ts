@@ -8,7 +8,7 @@ import type { ModelDefinition, ModelSummary } from '../../model/types';
 import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import type { Audience } from '../advice';
 import type { RunHandle, RunPool } from './pool';
-import { newRunResult } from './run-fold';
+import { continueHistory, epochsDone, newRunResult } from './run-fold';
 
 export interface SessionOptions {
   kind: 'train' | 'compare';
@@ -28,6 +28,11 @@ export interface SessionOptions {
   audience?: Audience;
   /** When set, each run saves its weights into `<saveWeightsDir>/<runId>/`. */
   saveWeightsDir?: string;
+  /**
+   * "Train N more epochs": continue this finished run (its weights were saved) for `epochs` more; the session's
+   * one run starts with its history, so the record holds one continuous history.
+   */
+  continueRun?: RunResult;
   /** Called after every event folded into the record (the caller throttles redraws). */
   onUpdate?: (record: RunRecord, run: RunResult, event: WorkerEvent) => void;
 }
@@ -49,15 +54,19 @@ export function planRuns(o: SessionOptions): RunSpec[] {
   const weights = (runId: string) => (o.saveWeightsDir ? `${o.saveWeightsDir}/${runId}` : undefined);
   if (o.kind === 'train') {
     const runId = `${o.id}-0`;
+    const prior = o.continueRun;
+    const done = prior ? epochsDone(prior) : 0;
+    const definition = prior ? { ...o.definition, fit: { ...o.definition.fit, epochs: done + (o.epochs ?? o.definition.fit?.epochs ?? 1) } } : withEpochs(o.definition);
     return [
       {
         ...common,
         runId,
-        label: optimizerLabel(o.definition.compile?.optimizer),
-        definition: withEpochs(o.definition),
+        label: prior?.label ?? optimizerLabel(o.definition.compile?.optimizer),
+        definition,
         repeat: 0,
-        seed: baseSeed,
+        seed: prior?.seed ?? baseSeed,
         saveWeightsTo: weights(runId),
+        ...(prior?.weightsPath ? { resume: { from: prior.weightsPath, epochsDone: done } } : {}),
       },
     ];
   }
@@ -101,7 +110,12 @@ export class TrainingSession {
       definition: options.definition,
       model: options.summary,
       backend: options.backend,
-      runs: specs.map((spec) => newRunResult(spec, spec.definition.fit?.epochs ?? 1)),
+      runs: specs.map((spec) => {
+        const run = newRunResult(spec, spec.definition.fit?.epochs ?? 1);
+        // A continued run starts with the earlier epochs; the pool folds the new ones after them.
+        if (options.continueRun) continueHistory(run, options.continueRun);
+        return run;
+      }),
       active: true,
     };
     const results = specs.map((spec, i) => {

@@ -25,6 +25,13 @@ export interface EngineContext {
   seed?: number;
 }
 
+/** Keras's `optimizer.iterations`, its current learning rate, and its slot variables per trainable weight. */
+export interface OptimizerState {
+  iterations: number;
+  learningRate: number;
+  slots: Float32Array[][];
+}
+
 export interface StepResult {
   /** Mean loss over the batch, computed before the update (as Keras reports it). */
   loss: tfjs.Scalar;
@@ -36,10 +43,17 @@ export interface StepEngine {
   readonly name: string;
   /** What a run reports about the engine beyond its name (the fused engine: which products it runs). */
   readonly detail?: string;
-  /** One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them. */
-  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult;
+  /**
+   * One optimizer step. `x`: float32, already scaled and shaped for the model; `y`: labels as the loss takes them;
+   * `lr`: this step's learning rate when the loop sets it (a schedule, ReduceLROnPlateau), else the optimizer's.
+   */
+  step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
+  /** The optimizer's state (step count, learning rate, slots per trainable weight), to continue training later. */
+  optimizerState?(): OptimizerState;
+  /** Continues from a saved state; throws when it does not fit the model and optimizer. */
+  loadOptimizerState?(state: OptimizerState): void;
   dispose(): void;
 }
 

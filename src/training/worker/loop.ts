@@ -19,6 +19,9 @@ import type { StepEngine, TF } from './engine';
 import { EXPLODED_TIMES, outputIsConstant } from './collapse';
 import { evaluateSplit } from './evaluate';
 import type { AccuracyKind, LossName } from './losses';
+import type { EffectiveCallback } from '../../model/callbacks';
+import { learningRateAt, type EffectiveSchedule } from '../../model/lr-schedules';
+import { CallbackRunner, type StopInfo } from './keras-callbacks';
 
 export interface FitOptions {
   tf: TF;
@@ -39,10 +42,29 @@ export interface FitOptions {
   onEpoch?(e: { epoch: number; logs: Record<string, number>; epochMs: number }): void;
   /** Polled after every step: true ends the run after the current batch. */
   shouldStop?(): boolean;
+  /** The optimizer's learning rate (a number); with it every step's rate is passed to the engine and logged as `lr`. */
+  learningRate?: number;
+  /** A Keras schedule as the learning rate, evaluated at the number of steps already taken (as Keras does). */
+  schedule?: EffectiveSchedule;
+  /** Keras callbacks with their defaults (`model/callbacks.ts`). */
+  callbacks?: readonly EffectiveCallback[];
+  /** Keras's `initial_epoch`: epochs already trained (a continued run); `epochs` is then the total, as in Keras. */
+  initialEpoch?: number;
+  /** Optimizer steps already taken (a continued run): schedules go on from there. */
+  initialStep?: number;
+}
+
+/** What callbacks did to a run that the caller must know: why it stopped, which weights it ends with. */
+export interface CallbackOutcome {
+  stoppedBy?: StopInfo;
+  /** EarlyStopping(restore_best_weights): the model now holds these weights, from this (1-based) epoch. */
+  restored?: { epoch: number; weights: Float32Array[]; message: string };
+  /** ModelCheckpoint(save_best_only): the weights to save with the run, from this epoch. */
+  checkpoint?: { epoch: number; weights: Float32Array[] };
 }
 
 export type FitOutcome =
-  | { status: 'completed' | 'cancelled'; epochsDone: number }
+  | ({ status: 'completed' | 'cancelled'; epochsDone: number } & CallbackOutcome)
   | { status: 'failed'; epochsDone: number; error: string };
 
 export async function fit(o: FitOptions): Promise<FitOutcome> {
@@ -54,7 +76,16 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
   const chance = chanceLoss(o.loss, o.shape.numClasses);
   /** The first batch whose loss exceeded EXPLODED_TIMES × chance, if any did. */
   let explosion: { epoch: number; batch: number; loss: number } | undefined;
-  for (let epoch = 1; epoch <= o.epochs; epoch++) {
+  const runner = new CallbackRunner(o.callbacks ?? []);
+  let lr = o.learningRate;
+  let steps = o.initialStep ?? 0;
+  const first = (o.initialEpoch ?? 0) + 1;
+  // A continued run shuffles as the uninterrupted run would have: the seeded sequence is advanced past done epochs.
+  if (o.shuffle) for (let e = 1; e < first; e++) rng.shuffle(order);
+  const logsLr = !!o.schedule || (o.callbacks ?? []).some((c) => c.type === 'ReduceLROnPlateau');
+  const rateAt = (step: number) => (o.schedule ? learningRateAt(o.schedule, step) : lr);
+  const kept: Partial<Record<'early' | 'checkpoint', { epoch: number; weights: Float32Array[] }>> = {};
+  for (let epoch = first; epoch <= o.epochs; epoch++) {
     const started = performance.now();
     if (o.shuffle) rng.shuffle(order);
     const tally = new EpochTally(tf, o.batchSize, o.train.count);
@@ -64,13 +95,19 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       const end = Math.min(o.train.count, start + o.batchSize);
       const result = tf.tidy(() => {
         const { x, y } = makeBatch(tf, o.train, order, start, end, o.shape);
-        const r = o.engine.step(x, y);
+        const r = o.engine.step(x, y, rateAt(steps));
         return r.correct ? [r.loss, r.correct] : [r.loss];
       });
+      steps += 1;
       tally.add(result[0], result[1], end - start);
       const last = batch === batches - 1;
       if (last || performance.now() - lastReport >= every) {
         const bad = tally.read();
+        if (bad !== undefined && runner.terminateOnNaN) {
+          // Keras's TerminateOnNaN: "Batch N: Invalid loss, terminating training"; the epoch's logs are not kept.
+          const message = `Epoch ${epoch}, batch ${bad.batch}: invalid loss (${bad.value}), terminating training (TerminateOnNaN); the weights are not usable, so the run is not evaluated.`;
+          return { status: 'completed', epochsDone: epoch - 1, stoppedBy: { callback: 'TerminateOnNaN', epoch, message } };
+        }
         if (bad !== undefined) {
           return {
             status: 'failed',
@@ -122,11 +159,33 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       logs.val_loss = val.loss;
       if (val.accuracy !== undefined) logs.val_accuracy = val.accuracy;
     }
+    // Keras logs the learning rate the optimizer holds at the end of the epoch (ReduceLROnPlateau's `lr`).
+    // Like Keras, only when the rate can change: a schedule or ReduceLROnPlateau.
+    const lrNow = rateAt(steps);
+    if (lrNow !== undefined && logsLr) logs.lr = lrNow;
+    const actions = runner.onEpochEnd(epoch - 1, logs, lrNow ?? 0);
+    if (actions.lr !== undefined) lr = actions.lr;
+    for (const who of actions.keep) kept[who] = { epoch, weights: readWeights(o.model) };
     o.onEpoch?.({ epoch, logs, epochMs: performance.now() - started });
     await new Promise((r) => setImmediate(r));
+    if (actions.stop) return { status: 'completed', epochsDone: epoch, ...trainEnd(runner, kept), stoppedBy: actions.stop };
     if (o.shouldStop?.() && epoch < o.epochs) return { status: 'cancelled', epochsDone: epoch };
   }
-  return { status: 'completed', epochsDone: o.epochs };
+  return { status: 'completed', epochsDone: o.epochs, ...trainEnd(runner, kept) };
+}
+
+/** Keras's `on_train_end`: the weights EarlyStopping restores and those ModelCheckpoint kept. */
+function trainEnd(runner: CallbackRunner, kept: Partial<Record<'early' | 'checkpoint', { epoch: number; weights: Float32Array[] }>>): CallbackOutcome {
+  const out: CallbackOutcome = {};
+  const end = runner.onTrainEnd();
+  if (end.restore && kept.early) out.restored = { ...kept.early, message: end.message! };
+  if (kept.checkpoint) out.checkpoint = kept.checkpoint;
+  return out;
+}
+
+/** A copy of every weight of the model (the engine has synced them at the end of the epoch). */
+function readWeights(model: tfjs.LayersModel): Float32Array[] {
+  return model.getWeights().map((w) => Float32Array.from(w.dataSync() as Float32Array));
 }
 
 /** The crossentropy of a uniform guess (ln k for k classes, ln 2 for binary); undefined for other losses. */

@@ -15,7 +15,17 @@ import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
 import { describeModel, ModelError } from '../model-info';
-import { saveWeights } from './save-weights';
+import { NPZ_FILE, saveWeights } from './save-weights';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { toKerasScript } from '../../model/python/keras-script';
+
+/** The Keras script written beside a run's saved weights. */
+export const KERAS_SCRIPT_FILE = 'keras_model.py';
+import { loadSavedRun, saveOptimizerState, type SavedRun } from './saved-run';
+import { effectiveCallbacks } from '../../model/callbacks';
+import { learningRateSchedule, SCHEDULE_KEY } from '../../model/optimizers';
+import type { StoppedBy } from '../../protocol';
 
 /** Fixed so every run of a comparison validates on the same examples unless the file sets dataset.seed. */
 export const DEFAULT_SPLIT_SEED = 42;
@@ -33,6 +43,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
   const startedAt = performance.now();
   const runId = spec.runId;
   let weightsPath: string | undefined;
+  let ended: { stoppedBy?: StoppedBy; restoredEpoch?: number; checkpointEpoch?: number } = {};
   const finish = (status: 'completed' | 'cancelled' | 'failed', error?: string) =>
     emit({
       type: 'finished',
@@ -41,6 +52,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       ...(error ? { error } : {}),
       durationMs: performance.now() - startedAt,
       ...(weightsPath ? { weightsPath } : {}),
+      ...ended,
     });
   let tf: typeof tfjs | undefined;
   let model: tfjs.LayersModel | undefined;
@@ -48,6 +60,12 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const info = describeModel(spec.definition);
     const loss = canonicalLoss(info.loss);
     if (!loss) throw new ModelError(`The loss '${info.loss}' is not one Model Lab can train with.`);
+    const callbacks = effectiveCallbacks(spec.definition.fit?.callbacks);
+    if (typeof callbacks === 'string') throw new ModelError(callbacks);
+    const schedule = learningRateSchedule(spec.definition.compile?.optimizer);
+    if (typeof schedule === 'string') throw new ModelError(`compile.optimizer.learning_rate: ${schedule}`);
+    // The schedule's name is for people; the update rules take the per-step rate the loop passes them.
+    const { [SCHEDULE_KEY]: _named, ...hyper } = info.optimizer;
     emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
     const selected = await selectBackend(spec.backend, (message) => emit({ type: 'progress', runId, message }), spec.audience);
     tf = selected.tf;
@@ -76,6 +94,17 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const epochs = fitSpec.epochs ?? 1;
     const batchSize = fitSpec.batch_size ?? 32;
     model = buildModel(tf, spec.definition, { names: info.names, inputShape, seed: spec.seed });
+    let saved: SavedRun | undefined;
+    if (spec.resume) {
+      saved = await loadSavedRun(spec.resume.from).catch((e: Error) => {
+        throw new ModelError(e.message);
+      });
+      const shapes = model.getWeights().map((w) => w.shape.join('x'));
+      if (saved.weights.length !== shapes.length || saved.weights.some((w, i) => w.shape.join('x') !== shapes[i])) {
+        throw new ModelError(`The saved weights in ${spec.resume.from} do not fit this model (it changed since that run); train it from the start.`);
+      }
+      setWeights(tf, model, saved.weights.map((w) => w.data));
+    }
     const units = info.outputUnits;
     checkOutputUnits(units, loss, data, info.names[info.names.length - 1], spec.definition.layers.length - 1);
     // Accuracy and the confusion matrix need class predictions: a crossentropy loss on class labels.
@@ -88,9 +117,17 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       labels: labelKind(loss),
       numClasses: Math.max(units, data.classNames.length),
     };
-    const engineContext = { tf, model, optimizer: info.optimizer, loss, accuracy: accuracy !== undefined, seed: spec.seed };
+    const engineContext = { tf, model, optimizer: hyper, loss, accuracy: accuracy !== undefined, seed: spec.seed };
     const engineChoice = { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined };
     const engine = chooseEngine(engineContext, engineChoice);
+
+    if (saved) {
+      try {
+        engine.loadOptimizerState?.(saved.optimizer);
+      } catch (e) {
+        throw new ModelError(`The saved optimizer state in ${spec.resume!.from} does not fit this model and optimizer (${e instanceof Error ? e.message : e}); train it from the start.`);
+      }
+    }
 
     emit({
       type: 'started',
@@ -118,11 +155,26 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       onBatch: (p) => emit({ type: 'batch', runId, ...p }),
       onEpoch: (e) => emit({ type: 'epoch', runId, ...e }),
       shouldStop: () => control.stopped,
+      learningRate: saved ? saved.optimizer.learningRate : Number(hyper.learning_rate),
+      schedule,
+      callbacks,
+      initialEpoch: spec.resume?.epochsDone,
+      initialStep: saved?.optimizer.iterations,
     });
     engine.sync();
+    if (outcome.status !== 'failed') {
+      // After the engine's own sync: the model ends with the weights EarlyStopping restored.
+      if (outcome.restored) setWeights(tf, model, outcome.restored.weights);
+      ended = {
+        ...(outcome.stoppedBy ? { stoppedBy: outcome.stoppedBy } : {}),
+        ...(outcome.restored ? { restoredEpoch: outcome.restored.epoch } : {}),
+        ...(outcome.checkpoint ? { checkpointEpoch: outcome.checkpoint.epoch } : {}),
+      };
+    }
+    const unusable = outcome.status === 'completed' && outcome.stoppedBy?.callback === 'TerminateOnNaN';
 
     // A stopped run's weights are part-way through an epoch: its history, not an evaluation, is what it has.
-    if (outcome.status === 'completed') {
+    if (outcome.status === 'completed' && !unusable) {
       // Regression gets the loss only; classification adds accuracy and the confusion matrix.
       const evalAccuracy = classification ? resolveAccuracy(loss, units) : undefined;
       const classNames = classification ? data.classNames : undefined;
@@ -144,7 +196,14 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
         });
       }
       if (spec.saveWeightsTo) {
+        // ModelCheckpoint(save_best_only): the saved weights are the best epoch's, the evaluation the final model's.
+        if (outcome.checkpoint) setWeights(tf, model, outcome.checkpoint.weights);
         await saveWeights(tf, model, spec.saveWeightsTo);
+        const state = engine.optimizerState?.();
+        if (state) await saveOptimizerState(spec.saveWeightsTo, state, outcome.epochsDone);
+        // The trained model in Python: builds the model and loads weights.npz (keras-script.ts).
+        const script = toKerasScript(spec.definition, { baseDir: spec.baseDir, outDir: spec.saveWeightsTo, trainedWeights: NPZ_FILE });
+        await writeFile(join(spec.saveWeightsTo, KERAS_SCRIPT_FILE), script);
         weightsPath = spec.saveWeightsTo;
       }
     }
@@ -162,6 +221,14 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
   } finally {
     model?.dispose();
   }
+}
+
+/** Sets every weight of the model from copies taken by the loop (same order as `model.getWeights()`). */
+function setWeights(tf: typeof tfjs, model: tfjs.LayersModel, weights: Float32Array[]): void {
+  const current = model.getWeights();
+  const tensors = weights.map((w, i) => tf.tensor(w, current[i].shape, 'float32'));
+  model.setWeights(tensors);
+  tf.dispose(tensors);
 }
 
 function checkInputShape(inputShape: number[], data: LoadedDataset, where: string): void {

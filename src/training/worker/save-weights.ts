@@ -1,11 +1,16 @@
 /**
  * Saves a trained model in the tfjs layers format (model.json + weights.bin). `model.save('file://…')` exists only
- * with tfjs-node, so with the bundled tfjs the artifacts are written through a custom save handler.
+ * with tfjs-node, so with the bundled tfjs the artifacts are written through a custom save handler. Beside them,
+ * `weights.npz`: every weight in Keras's `get_weights()` order, for `model.set_weights` in Python.
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TF } from './engine';
+import { npzBytes, weightArrayNames } from '../npz-format';
+
+/** File name of the NumPy weights beside model.json. */
+export const NPZ_FILE = 'weights.npz';
 
 export async function saveWeights(tf: TF, model: tfjs.LayersModel, dir: string): Promise<void> {
   await mkdir(dir, { recursive: true });
@@ -26,6 +31,15 @@ export async function saveWeights(tf: TF, model: tfjs.LayersModel, dir: string):
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+  await writeAtomic(join(dir, NPZ_FILE), npzOf(model));
+}
+
+/** The model's weights as an .npz, in Keras's order (tfjs, like Keras, lists trainable then non-trainable). */
+export function npzOf(model: tfjs.LayersModel): Buffer {
+  const variables = model.weights;
+  const values = model.getWeights();
+  const names = weightArrayNames(variables.map((v) => v.originalName ?? v.name));
+  return npzBytes(values.map((t, i) => ({ name: names[i], shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) })));
 }
 
 async function writeAtomic(file: string, content: string | Buffer): Promise<void> {

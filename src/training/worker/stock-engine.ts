@@ -7,7 +7,7 @@
  * (`assign`) — writing into a weight's memory in place is not seen by the wasm backend's packed matrix copies.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { dropoutRng, type EngineContext, type StepEngine, type StepResult } from './engine';
+import { dropoutRng, type EngineContext, type OptimizerState, type StepEngine, type StepResult } from './engine';
 import { forward } from './forward';
 import { canonicalLoss, countCorrect, outputLoss, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
 import { KerasOptimizer } from './stock-optimizers';
@@ -46,7 +46,7 @@ class StockEngine implements StepEngine {
     this.rng = dropoutRng(opts.seed);
   }
 
-  step(x: tfjs.Tensor, y: tfjs.Tensor): StepResult {
+  step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult {
     const { tf } = this;
     const vars = this.weights.map((w) => w.read() as tfjs.Variable);
     let correct: tfjs.Scalar | undefined;
@@ -59,7 +59,7 @@ class StockEngine implements StepEngine {
       return penalties.length > 0 ? (tf.addN([loss, ...penalties]) as tfjs.Scalar) : loss;
     }, vars);
     const gradArrays = vars.map((v) => grads[v.name].dataSync() as Float32Array);
-    this.optimizer.step(this.mirror, gradArrays);
+    this.optimizer.step(this.mirror, gradArrays, lr);
     for (const g of Object.values(grads)) g.dispose();
     vars.forEach((v, i) => {
       const next = tf.tensor(this.mirror[i], v.shape, 'float32');
@@ -76,6 +76,18 @@ class StockEngine implements StepEngine {
 
   sync(): void {
     // The variables always hold the mirror's values after a step.
+  }
+
+  optimizerState(): OptimizerState {
+    return { iterations: this.optimizer.iterations, learningRate: this.optimizer.learningRate, slots: this.optimizer.slots().map((w) => w.map((a) => Float32Array.from(a))) };
+  }
+
+  loadOptimizerState(s: OptimizerState): void {
+    if (s.slots.length > this.mirror.length || s.slots.some((w, i) => w.some((a) => a.length !== this.mirror[i].length))) {
+      throw new Error('the saved optimizer state does not fit this model');
+    }
+    this.optimizer.restore(s.iterations, s.slots);
+    this.optimizer.learningRate = s.learningRate;
   }
 
   dispose(): void {

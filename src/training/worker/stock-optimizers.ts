@@ -13,8 +13,11 @@ export function canonicalOptimizerName(name: string): OptimizerName | undefined 
   return optimizerDef(name)?.type;
 }
 
-/** One weight's update: changes `w` in place from its gradient `g`. `t` is the step count, starting at 1. */
-type Rule = (w: Float32Array, g: Float32Array, state: Float32Array[], t: number) => void;
+/**
+ * One weight's update: changes `w` in place from its gradient `g`. `t` is the step count, starting at 1; `lr` the
+ * learning rate of this step (a constant, or a schedule's value at step t - 1, as Keras evaluates it).
+ */
+type Rule = (w: Float32Array, g: Float32Array, state: Float32Array[], t: number, lr: number) => void;
 
 export interface RuleDef {
   /** Slot arrays per weight, with their initial value. */
@@ -23,7 +26,6 @@ export interface RuleDef {
 }
 
 export interface Hyper {
-  lr: number;
   num(name: string): number;
   bool(name: string): boolean;
 }
@@ -33,15 +35,14 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
   SGD: {
     slots: (h) => (h.num('momentum') === 0 ? [] : [0]),
     rule: (h) => {
-      const { lr } = h;
       const m = h.num('momentum');
       const nesterov = h.bool('nesterov');
       if (m === 0) {
-        return (w, g) => {
+        return (w, g, _s, _t, lr) => {
           for (let i = 0; i < w.length; i++) w[i] -= lr * g[i];
         };
       }
-      return (w, g, [v]) => {
+      return (w, g, [v], _t, lr) => {
         for (let i = 0; i < w.length; i++) {
           const vi = m * v[i] - lr * g[i];
           v[i] = vi;
@@ -54,12 +55,11 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
     // ms, then mom (momentum > 0), then mg (centered).
     slots: (h) => [0, ...(h.num('momentum') > 0 ? [0] : []), ...(h.bool('centered') ? [0] : [])],
     rule: (h) => {
-      const { lr } = h;
       const rho = h.num('rho');
       const eps = h.num('epsilon');
       const momentum = h.num('momentum');
       const centered = h.bool('centered');
-      return (w, g, slots) => {
+      return (w, g, slots, _t, lr) => {
         const ms = slots[0];
         const mom = momentum > 0 ? slots[1] : undefined;
         const mg = centered ? slots[momentum > 0 ? 2 : 1] : undefined;
@@ -85,12 +85,11 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
   Adam: {
     slots: (h) => (h.bool('amsgrad') ? [0, 0, 0] : [0, 0]),
     rule: (h) => {
-      const { lr } = h;
       const b1 = h.num('beta_1');
       const b2 = h.num('beta_2');
       const eps = h.num('epsilon');
       const amsgrad = h.bool('amsgrad');
-      return (w, g, [m, v, vhat], t) => {
+      return (w, g, [m, v, vhat], t, lr) => {
         const lrT = (lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t);
         for (let i = 0; i < w.length; i++) {
           const gi = g[i];
@@ -109,9 +108,8 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
   Adagrad: {
     slots: (h) => [h.num('initial_accumulator_value')],
     rule: (h) => {
-      const { lr } = h;
       const eps = h.num('epsilon');
-      return (w, g, [acc]) => {
+      return (w, g, [acc], _t, lr) => {
         for (let i = 0; i < w.length; i++) {
           acc[i] += g[i] * g[i];
           w[i] -= (lr * g[i]) / (Math.sqrt(acc[i]) + eps);
@@ -122,11 +120,10 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
   Adamax: {
     slots: () => [0, 0],
     rule: (h) => {
-      const { lr } = h;
       const b1 = h.num('beta_1');
       const b2 = h.num('beta_2');
       const eps = h.num('epsilon');
-      return (w, g, [m, u], t) => {
+      return (w, g, [m, u], t, lr) => {
         const lrT = lr / (1 - b1 ** t);
         for (let i = 0; i < w.length; i++) {
           m[i] = b1 * m[i] + (1 - b1) * g[i];
@@ -139,10 +136,9 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
   Adadelta: {
     slots: () => [0, 0],
     rule: (h) => {
-      const { lr } = h;
       const rho = h.num('rho');
       const eps = h.num('epsilon');
-      return (w, g, [acc, accUpd]) => {
+      return (w, g, [acc, accUpd], _t, lr) => {
         for (let i = 0; i < w.length; i++) {
           acc[i] = rho * acc[i] + (1 - rho) * g[i] * g[i];
           const upd = (Math.sqrt(accUpd[i] + eps) / Math.sqrt(acc[i] + eps)) * g[i];
@@ -163,6 +159,8 @@ export class KerasOptimizer {
   readonly hyper: Record<string, number | boolean>;
   /** Steps taken so far (Keras `iterations`). */
   iterations = 0;
+  /** The learning rate of the current step; `step(…, lr)` and `beginStep(lr)` change it (schedules, ReduceLROnPlateau). */
+  learningRate: number;
   private readonly rule: Rule;
   private readonly slotInit: number[];
   private readonly state = new Map<number, Float32Array[]>();
@@ -172,8 +170,8 @@ export class KerasOptimizer {
     const { type, hyper } = trainingOptimizer(spec);
     this.type = type;
     this.hyper = hyper;
+    this.learningRate = this.hyper.learning_rate as number;
     const h: Hyper = {
-      lr: this.hyper.learning_rate as number,
       num: (n) => Number(this.hyper[n]),
       bool: (n) => Boolean(this.hyper[n]),
     };
@@ -182,8 +180,8 @@ export class KerasOptimizer {
   }
 
   /** One optimizer step over all weights: `weights[i]` is updated in place from `grads[i]`. */
-  step(weights: Float32Array[], grads: Float32Array[]): void {
-    this.iterations += 1;
+  step(weights: Float32Array[], grads: Float32Array[], lr?: number): void {
+    this.beginStep(lr);
     for (let i = 0; i < weights.length; i++) this.apply(i, weights[i], grads[i]);
   }
 
@@ -197,10 +195,22 @@ export class KerasOptimizer {
       slots = this.slotInit.map((v) => new Float32Array(w.length).fill(v));
       this.state.set(index, slots);
     }
-    this.rule(w, g, slots, this.iterations);
+    this.rule(w, g, slots, this.iterations, this.learningRate);
   }
 
-  beginStep(): void {
+  beginStep(lr?: number): void {
     this.iterations += 1;
+    if (lr !== undefined) this.learningRate = lr;
+  }
+
+  /** The slot arrays of every weight, by weight index (for saving the optimizer with the weights). */
+  slots(): Float32Array[][] {
+    return [...this.state.keys()].sort((a, b) => a - b).map((i) => this.state.get(i)!);
+  }
+
+  /** Restores slots saved by `slots()` and the step count, to continue a run where it ended. */
+  restore(iterations: number, slots: Float32Array[][]): void {
+    this.iterations = iterations;
+    slots.forEach((s, i) => this.state.set(i, s.map((a) => Float32Array.from(a))));
   }
 }

@@ -24,12 +24,17 @@ export interface FusedOptimizer {
   readonly iterations: number;
   /** Whether weights in the wasm heap are updated by the SIMD loop. */
   readonly simd: boolean;
-  /** Counts one step; call once before updating the weights of that step. */
-  beginStep(): void;
+  /** Counts one step; call once before updating the weights of that step. `lr`: this step's learning rate (a
+   * schedule's value, or one ReduceLROnPlateau lowered); omitted, the last one (at first the optimizer's). */
+  beginStep(lr?: number): void;
   /** Updates weight number `index` from its gradient: reads `w` and `g`, writes `out` (may be `w` itself). */
   update(index: number, w: Float32Array, g: Float32Array, out: Float32Array): void;
   /** Frees optimizer state held in the wasm heap. */
   dispose(): void;
+  /** Copies of every weight's slots, by weight index (saved with the weights to continue a run). */
+  exportSlots(): Float32Array[][];
+  /** Puts slots saved by `exportSlots` back, with the step count and learning rate they were saved at. */
+  importSlots(iterations: number, lr: number, slots: Float32Array[][]): void;
 }
 
 
@@ -38,8 +43,8 @@ interface Rule {
   program: string;
   /** Initial value of each state slot. */
   slots: number[];
-  /** The program's scalars for step t (starting at 1), in declared order. */
-  scalars(t: number): number[];
+  /** The program's scalars for step t (starting at 1) with learning rate lr, in declared order. */
+  scalars(t: number, lr: number): number[];
 }
 
 /**
@@ -119,7 +124,8 @@ const PROGRAMS: Record<string, [string, string[]]> = {
 };
 
 type Hyper = Readonly<Record<string, number | boolean>>;
-const constant = (program: string, slots: number[], values: number[]): Rule => ({ program, slots, scalars: () => values });
+/** Every program's first scalar is the step's learning rate (or Adam's lr_t made from it), given per step. */
+const constant = (program: string, slots: number[], rest: number[]): Rule => ({ program, slots, scalars: (_t, lr) => [lr, ...rest] });
 const num = (h: Hyper, k: string) => h[k] as number;
 
 /**
@@ -128,13 +134,13 @@ const num = (h: Hyper, k: string) => h[k] as number;
  */
 export const FUSED_RULES: Record<OptimizerName, (h: Hyper) => Rule> = {
   SGD: (h) => {
-    const [lr, momentum] = [num(h, 'learning_rate'), num(h, 'momentum')];
-    if (momentum === 0) return constant('sgd', [], [lr]);
-    return constant(h.nesterov ? 'nesterov' : 'momentum', [0], [lr, momentum]);
+    const momentum = num(h, 'momentum');
+    if (momentum === 0) return constant('sgd', [], []);
+    return constant(h.nesterov ? 'nesterov' : 'momentum', [0], [momentum]);
   },
   RMSprop: (h) => {
-    const [lr, rho, eps, momentum] = [num(h, 'learning_rate'), num(h, 'rho'), num(h, 'epsilon'), num(h, 'momentum')];
-    const base = [lr, rho, 1 - rho, eps];
+    const [rho, eps, momentum] = [num(h, 'rho'), num(h, 'epsilon'), num(h, 'momentum')];
+    const base = [rho, 1 - rho, eps];
     if (momentum > 0) {
       return h.centered
         ? constant('rmsprop_momentum_centered', [0, 0, 0], [...base, momentum])
@@ -143,21 +149,21 @@ export const FUSED_RULES: Record<OptimizerName, (h: Hyper) => Rule> = {
     return h.centered ? constant('rmsprop_centered', [0, 0], base) : constant('rmsprop', [0], base);
   },
   Adam: (h) => {
-    const [lr, b1, b2, eps] = [num(h, 'learning_rate'), num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+    const [b1, b2, eps] = [num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
     return {
       program: h.amsgrad ? 'amsgrad' : 'adam',
       slots: h.amsgrad ? [0, 0, 0] : [0, 0],
-      scalars: (t) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
+      scalars: (t, lr) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
     };
   },
-  Adagrad: (h) => constant('adagrad', [num(h, 'initial_accumulator_value')], [num(h, 'learning_rate'), num(h, 'epsilon')]),
+  Adagrad: (h) => constant('adagrad', [num(h, 'initial_accumulator_value')], [num(h, 'epsilon')]),
   Adamax: (h) => {
-    const [lr, b1, b2, eps] = [num(h, 'learning_rate'), num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
-    return { program: 'adamax', slots: [0, 0], scalars: (t) => [lr / (1 - b1 ** t), b1, 1 - b1, b2, eps] };
+    const [b1, b2, eps] = [num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+    return { program: 'adamax', slots: [0, 0], scalars: (t, lr) => [lr / (1 - b1 ** t), b1, 1 - b1, b2, eps] };
   },
   Adadelta: (h) => {
     const rho = num(h, 'rho');
-    return constant('adadelta', [0, 0], [num(h, 'learning_rate'), rho, 1 - rho, num(h, 'epsilon')]);
+    return constant('adadelta', [0, 0], [rho, 1 - rho, num(h, 'epsilon')]);
   },
 };
 
@@ -246,6 +252,7 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
     for (const size of sizes) state.push(jsState(size));
   }
   let iterations = 0;
+  let learningRate = hyper.learning_rate as number;
 
   return {
     type,
@@ -254,8 +261,9 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
     get iterations() {
       return iterations;
     },
-    beginStep() {
+    beginStep(lr?: number) {
       iterations += 1;
+      if (lr !== undefined) learningRate = lr;
     },
     update(index, w, g, out) {
       const s = (state[index] ??= jsState(w.length));
@@ -265,7 +273,7 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
           `fused optimizer: weight ${index} has ${s.size} values but got arrays of ${w.length}, ${g.length} and ${out.length} (a stale view of wasm memory?)`,
         );
       }
-      const scalars = rule.scalars(iterations);
+      const scalars = rule.scalars(iterations, learningRate);
       const buffer = heap?.memory.buffer;
       const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
       if (s.pointers && onHeap && simd) {
@@ -280,6 +288,17 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
       }
       const slots = s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
       js([w, g, out, ...slots], scalars);
+    },
+    exportSlots() {
+      return state.map((s) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).map((a) => Float32Array.from(a)));
+    },
+    importSlots(at, lr, saved) {
+      if (saved.length !== state.length || saved.some((w, i) => w.length !== rule.slots.length || w.some((a) => a.length !== state[i].size))) {
+        throw new Error('fused optimizer: the saved optimizer state does not fit this model and optimizer');
+      }
+      state.forEach((s, i) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).forEach((a, k) => a.set(saved[i][k])));
+      iterations = at;
+      learningRate = lr;
     },
     dispose() {
       if (block) heap?.free(block);

@@ -20,16 +20,25 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
+  let learningRate = optimizer.hyper.learning_rate as number;
   const engine: StepEngine = {
     name: 'fused',
     detail: `${stack.products} products`,
-    step(x, y) {
-      optimizer.beginStep();
+    step(x, y, lr) {
+      if (lr !== undefined) learningRate = lr;
+      optimizer.beginStep(lr);
       const { loss, correct } = stack.pass(x, y, update);
       return { loss: tf.scalar(loss), correct: plan.accuracy ? tf.scalar(correct) : undefined };
     },
     sync() {
       stack.writeBack();
+    },
+    optimizerState() {
+      return { iterations: optimizer.iterations, learningRate: learningRate, slots: optimizer.exportSlots() };
+    },
+    loadOptimizerState(s) {
+      optimizer.importSlots(s.iterations, s.learningRate, s.slots);
+      learningRate = s.learningRate;
     },
     dispose() {
       stack.dispose();

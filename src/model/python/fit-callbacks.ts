@@ -1,0 +1,151 @@
+/**
+ * Keras objects passed to `fit` and `compile` that change how a model trains: `callbacks=[keras.callbacks.X(...)]`
+ * and a learning-rate schedule as an optimizer's `learning_rate` (`keras.optimizers.schedules.X(...)`), read into
+ * the same `{ "type": …, args }` objects a `.model.json` holds (`model/callbacks.ts`, `model/lr-schedules.ts`).
+ * An unknown class or an argument that cannot be read is said where it is and marks the model incomplete: training
+ * without a callback the script uses would not be the script's training.
+ */
+import type { Node } from './py-node';
+import { callbackDef } from '../callbacks';
+import { scheduleDef } from '../lr-schedules';
+import type { DefPath } from '../types';
+import type { Collector } from './collector';
+import { callArgs, rangeOf, unwrap } from './syntax';
+import { readValue, resolveName, type ReadContext } from './values';
+
+const UNREADABLE = 'python-unreadable';
+
+/** Follows `cb = keras.callbacks.EarlyStopping(...)` to its call. */
+function follow(node: Node, ctx: ReadContext): Node {
+  let n = unwrap(node);
+  for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
+    const c = ctx.bindings.constant(n.text);
+    if ('reason' in c) break;
+    n = unwrap(c.value);
+  }
+  return n;
+}
+
+/** The Keras class a call constructs under `prefix` (`keras.callbacks.`), with the call; else undefined. */
+function kerasCall(node: Node, ctx: ReadContext, prefix: string): { name: string; call: Node } | undefined {
+  const n = follow(node, ctx);
+  if (n.type !== 'call') return undefined;
+  const fn = n.childForFieldName('function');
+  const name = fn ? resolveName(fn, ctx) : undefined;
+  return name?.startsWith(prefix) ? { name: name.slice(prefix.length), call: n } : undefined;
+}
+
+/** Reads a call's arguments (positional in `order`) into `target`; false when one cannot be read. */
+function readArgs(call: Node, order: readonly string[], target: Record<string, unknown>, path: DefPath, what: string, ctx: ReadContext, out: Collector): boolean {
+  const args = callArgs(call);
+  const list = [
+    ...args.positional.map((value, i) => ({ name: order[i] ?? `#${i}`, value, keyword: undefined as Node | undefined })),
+    ...args.keywords.map((k) => ({ name: k.name, value: k.value, keyword: k.nameNode as Node | undefined })),
+  ];
+  let ok = args.splats.length === 0;
+  if (!ok) out.report(args.splats[0], 'information', UNREADABLE, `Model Lab cannot read unpacked arguments of ${what} statically; write them out.`, path);
+  for (const arg of list) {
+    const v = readValue(arg.value, ctx);
+    if (!v.ok) {
+      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read ${what}'s ${arg.name} statically: ${v.reason}; write the value in the call to train the model here.`, [...path, arg.name]);
+      ok = false;
+      continue;
+    }
+    target[arg.name] = v.value;
+    out.addRanges([...path, arg.name], v.ranges);
+    if (arg.keyword) out.key([...path, arg.name], rangeOf(arg.keyword));
+  }
+  return ok;
+}
+
+/**
+ * `callbacks=[...]`: a list of `keras.callbacks.X(...)` calls. Returns the list, or undefined (with a diagnostic
+ * and `incomplete` set) when it cannot be read.
+ */
+export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Record<string, unknown>[] | undefined {
+  const list = follow(node, ctx);
+  if (list.type !== 'list' && list.type !== 'tuple') {
+    out.report(node, 'information', UNREADABLE, 'Model Lab cannot read these callbacks statically; write the list of keras.callbacks.X(...) in the call.', ['fit', 'callbacks']);
+    out.incomplete ??= 'the callbacks cannot be read';
+    return undefined;
+  }
+  out.value(['fit', 'callbacks'], rangeOf(list));
+  const result: Record<string, unknown>[] = [];
+  for (const element of list.namedChildren) {
+    if (!element || element.type === 'comment') continue;
+    const i = result.length;
+    const path: DefPath = ['fit', 'callbacks', i];
+    const found = kerasCall(element, ctx, 'keras.callbacks.');
+    const def = found && callbackDef(found.name);
+    if (!found || !def) {
+      const what = found ? `keras.callbacks.${found.name}` : 'this callback';
+      out.report(element, 'information', UNREADABLE, `Model Lab does not run ${what}; it runs EarlyStopping, ReduceLROnPlateau, ModelCheckpoint and TerminateOnNaN.`, path);
+      out.incomplete ??= `the callback ${found ? found.name : element.text.slice(0, 40)} is not one Model Lab runs`;
+      return undefined;
+    }
+    const cb: Record<string, unknown> = { type: def.type };
+    out.value(path, rangeOf(found.call));
+    if (!readArgs(found.call, def.args.map((a) => a.name), cb, path, def.type, ctx, out)) {
+      out.incomplete ??= `an argument of ${def.type} cannot be read`;
+      return undefined;
+    }
+    result.push(cb);
+  }
+  return result;
+}
+
+/**
+ * An optimizer's `learning_rate=keras.optimizers.schedules.X(...)`: the schedule object, `null` when the value is
+ * not a schedule call (the caller reads it as a number), or undefined after reporting what cannot be read.
+ */
+export function readSchedule(node: Node, path: DefPath, ctx: ReadContext, out: Collector): Record<string, unknown> | null | undefined {
+  const found = kerasCall(node, ctx, 'keras.optimizers.schedules.');
+  if (!found) return null;
+  const def = scheduleDef(found.name);
+  if (!def) {
+    out.report(node, 'information', UNREADABLE, `Model Lab does not implement the schedule ${found.name}; it has ExponentialDecay, PiecewiseConstantDecay, CosineDecay and InverseTimeDecay.`, path);
+    out.incomplete ??= `the learning-rate schedule ${found.name} is not one Model Lab has`;
+    return undefined;
+  }
+  const schedule: Record<string, unknown> = { type: def.type };
+  out.value(path, rangeOf(found.call));
+  if (!readArgs(found.call, def.args.map((a) => a.name), schedule, path, def.type, ctx, out)) {
+    out.incomplete ??= `an argument of ${def.type} cannot be read`;
+    return undefined;
+  }
+  return schedule;
+}
+
+const LOADER = 'keras.datasets.fashion_mnist.load_data';
+
+/**
+ * Whether `x` (the first argument of `model.evaluate`) is Fashion-MNIST's test split: a name bound from the second
+ * pair of `(x_train, y_train), (x_test, y_test) = keras.datasets.fashion_mnist.load_data()`, or computed from one
+ * (`x_test = x_test / 255.0`, also position by position in `a, b = f(a), g(b)`).
+ */
+export function isTestData(x: Node, ctx: ReadContext): boolean {
+  const test = new Set<string>();
+  const ids = (n: Node) => [n, ...n.descendantsOfType('identifier')].filter((d): d is Node => !!d && d.type === 'identifier').map((d) => d.text);
+  const uses = (n: Node) => ids(n).some((name) => test.has(name));
+  const parts = (n: Node) => (n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple' ? n.namedChildren.filter((c): c is Node => !!c) : [n]);
+  for (const a of x.root.descendantsOfType('assignment')) {
+    if (!a || a.startIndex >= x.startIndex) continue;
+    const left = a.childForFieldName('left');
+    const right = a.childForFieldName('right');
+    if (!left || !right) continue;
+    const fn = unwrap(right).type === 'call' ? unwrap(right).childForFieldName('function') : null;
+    if (fn && resolveName(fn, ctx) === LOADER) {
+      const halves = parts(unwrap(left));
+      if (halves.length === 2) ids(halves[1]).forEach((name) => test.add(name));
+      continue;
+    }
+    const l = parts(unwrap(left));
+    const r = parts(unwrap(right));
+    const pairs = l.length === r.length ? l.map((t, i) => [t, r[i]] as const) : [[unwrap(left), right] as const];
+    for (const [target, value] of pairs) {
+      if (uses(value)) ids(target).forEach((name) => test.add(name));
+      else ids(target).forEach((name) => test.delete(name));
+    }
+  }
+  return uses(unwrap(x));
+}
