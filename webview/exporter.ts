@@ -2,8 +2,8 @@
  * Exports. In the panel the host writes files (it shows a save dialog and knows the workspace); in the standalone
  * report the page downloads them itself through a Blob.
  */
-import { comparisonCsv, comparisonJson } from './logic/export.js';
-import type { ComparisonRow } from './logic/rows.js';
+import { comparisonCsv, comparisonJson } from '../src/results/comparison-files.js';
+import type { ComparisonRow } from '../src/results/comparison-rows.js';
 import type { Host } from './host.js';
 
 export interface Exporter {

@@ -1,7 +1,7 @@
 /** What the panel's Export buttons write: the same comparison text the standalone report downloads. */
 import type { RunRecord } from '../protocol';
-import { comparisonCsv, comparisonJson } from '../../webview/logic/export';
-import { comparisonRows } from '../../webview/logic/rows';
+import { comparisonCsv, comparisonJson } from '../results/comparison-files';
+import { comparisonRows } from '../results/comparison-rows';
 
 /** The comparison of a record (and the records pinned beside it) as CSV. */
 export function recordToCsv([record, ...pinned]: RunRecord[]): string {

@@ -2,15 +2,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EffectiveOptimizer, RunRecord, RunResult } from '../../src/protocol';
-import { formatDuration, formatInt, formatMetric, formatPercent, formatShape, runName } from '../../webview/logic/format';
-import { mean, sampleStd, stat } from '../../webview/logic/stats';
-import { formatOptimizerChange, formatVariantSet } from '../../webview/logic/change';
-import { groupStatus, groupStatusText } from '../../webview/logic/groups';
-import { bestRowIndex, comparisonRows } from '../../webview/logic/rows';
+import { formatDuration, formatInt, formatMetric, formatPercent, formatShape, runName } from '../../webview/logic/display-format';
+import { mean, sampleStd, stat } from '../../src/results/stats';
+import { formatOptimizerChange, formatVariantSet } from '../../src/results/what-changed';
+import { groupStatus, groupStatusText } from '../../src/results/run-groups';
+import { bestRowIndex, comparisonRows } from '../../src/results/comparison-rows';
 import { nextSort, sortRows } from '../../webview/logic/sort';
-import { comparisonCsv, comparisonJson, csvField } from '../../webview/logic/export';
+import { comparisonCsv, comparisonJson, csvField } from '../../src/results/comparison-files';
 import { aggregateCurve, curveSet } from '../../webview/logic/curves';
-import { batchFraction, currentEpoch, progressLine } from '../../webview/logic/progress';
+import { batchFraction, currentEpoch, progressLine } from '../../webview/logic/run-progress';
 
 const adam: EffectiveOptimizer = { type: 'adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
 const sgd: EffectiveOptimizer = { type: 'sgd', learning_rate: 0.01, momentum: 0, nesterov: false };

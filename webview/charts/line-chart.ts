@@ -17,7 +17,7 @@ import {
 } from 'chart.js';
 import { button } from '../components/button.js';
 import { h } from '../dom.js';
-import { formatMetric } from '../logic/format.js';
+import { formatMetric } from '../logic/display-format.js';
 import type { ChartData } from '../logic/curves.js';
 import { withAlpha, type Palette } from '../theme.js';
 

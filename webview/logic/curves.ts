@@ -5,8 +5,8 @@
  * val_accuracy per group. Groups of repeats draw the mean per epoch with a ± std band.
  */
 import type { RunRecord } from '../../src/protocol';
-import { groupRuns, type RunGroup } from './groups';
-import { mean, sampleStd } from './stats';
+import { groupRuns, type RunGroup } from '../../src/results/run-groups';
+import { mean, sampleStd } from '../../src/results/stats';
 
 export interface Series {
   label: string;

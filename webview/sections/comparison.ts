@@ -6,10 +6,10 @@ import { statusBadge, tag } from '../components/badge.js';
 import { button } from '../components/button.js';
 import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatDate, formatDuration, formatMetric } from '../logic/format.js';
-import { bestRowIndex, comparisonRows, type ComparisonRow, type MetricKey } from '../logic/rows.js';
+import { formatDate, formatDuration, formatMetric } from '../logic/display-format.js';
+import { bestRowIndex, comparisonRows, type ComparisonRow, type MetricKey } from '../../src/results/comparison-rows.js';
 import { nextSort, sortRows, type SortColumn, type SortState } from '../logic/sort.js';
-import type { Stat } from '../logic/stats.js';
+import type { Stat } from '../../src/results/stats.js';
 import { baseName, type Context, type ViewState } from '../state.js';
 
 const COLUMNS: { column: SortColumn; label: string; numeric?: boolean }[] = [

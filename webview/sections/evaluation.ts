@@ -6,8 +6,8 @@ import type { Evaluation, RunResult } from '../../src/protocol';
 import { tabs } from '../components/tabs.js';
 import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatInt, formatMetric, formatPercent, runName } from '../logic/format.js';
-import { bestRowIndex, comparisonRows } from '../logic/rows.js';
+import { formatInt, formatMetric, formatPercent, runName } from '../logic/display-format.js';
+import { bestRowIndex, comparisonRows } from '../../src/results/comparison-rows.js';
 import type { ViewState } from '../state.js';
 
 export class EvaluationSection {

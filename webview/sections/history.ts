@@ -3,7 +3,7 @@ import type { RecordListItem } from '../../src/protocol';
 import { countBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatDate, formatPercent } from '../logic/format.js';
+import { formatDate, formatPercent } from '../logic/display-format.js';
 import type { Context, ViewState } from '../state.js';
 
 export class HistorySection {

@@ -2,7 +2,7 @@
 import type { DatasetInfo, RunRecord } from '../../src/protocol';
 import { clear, h, Memo } from '../dom.js';
 import { table, td, th } from '../components/table.js';
-import { formatInt, formatShape } from '../logic/format.js';
+import { formatInt, formatShape } from '../logic/display-format.js';
 import type { ViewState } from '../state.js';
 
 export class SummarySection {

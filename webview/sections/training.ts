@@ -10,8 +10,8 @@ import { progressBar, progressRing, type ProgressBar } from '../components/progr
 import { LineChart } from '../charts/line-chart.js';
 import { clear, h } from '../dom.js';
 import { curveSet } from '../logic/curves.js';
-import { formatDuration, runName } from '../logic/format.js';
-import { batchFraction, progressLine } from '../logic/progress.js';
+import { formatDuration, runName } from '../logic/display-format.js';
+import { batchFraction, progressLine } from '../logic/run-progress.js';
 import type { Palette } from '../theme.js';
 import { baseName, type Context, type ViewState } from '../state.js';
 

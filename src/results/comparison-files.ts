@@ -1,5 +1,5 @@
 /** The comparison as CSV and JSON files (the panel's host and the standalone report write the same text). */
-import { METRIC_KEYS, type ComparisonRow } from './rows';
+import { METRIC_KEYS, type ComparisonRow } from './comparison-rows';
 
 const HEADER = [
   'label',

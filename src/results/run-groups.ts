@@ -2,7 +2,7 @@
  * Runs grouped the way the comparison shows them: repeats of one variant (same `variant.label`, or the same label
  * when there is no variant) form one group; the current record comes first, then each pinned record.
  */
-import type { RunRecord, RunResult, RunStatus } from '../../src/protocol';
+import type { RunRecord, RunResult, RunStatus } from '../protocol';
 
 export interface RunGroup {
   /** Unique across the current and pinned records. */
@@ -15,7 +15,10 @@ export interface RunGroup {
   runs: RunResult[];
 }
 
-export function groupRuns(record: RunRecord, pinned: RunRecord[] = []): RunGroup[] {
+/** The parts of a record grouping reads. */
+export type RecordLike = Pick<RunRecord, 'id' | 'createdAt' | 'runs'>;
+
+export function groupRuns(record: RecordLike, pinned: RecordLike[] = []): RunGroup[] {
   const groups: RunGroup[] = [];
   for (const [i, rec] of [record, ...pinned].entries()) {
     const byLabel = new Map<string, RunGroup>();

@@ -1,5 +1,5 @@
 /** The "what changed" column: what distinguishes one run (or variant) from the others. */
-import type { EffectiveOptimizer } from '../../src/protocol';
+import type { EffectiveOptimizer } from '../protocol';
 
 /** A set value as the user wrote it in the definition: strings bare (`sigmoid`), everything else as JSON. */
 export function formatSetValue(value: unknown): string {
