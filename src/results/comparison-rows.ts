@@ -4,8 +4,8 @@
  * and the CLI's printed table all read these, so they always name the same best run.
  */
 import type { RunRecord, RunStatus } from '../protocol';
-import { formatOptimizerChange, formatVariantSet } from './what-changed';
-import { groupRuns, groupStatus, groupStatusText, reportingRuns, type RunGroup } from './run-groups';
+import { definitionChanges, formatOptimizerChange, formatVariantSet } from './what-changed';
+import { groupRuns, groupStatus, groupStatusText, reportingRuns, type RecordLike, type RunGroup } from './run-groups';
 import { standardError, stat, type Stat } from './stats';
 
 export const METRIC_KEYS = ['loss', 'accuracy', 'val_loss', 'val_accuracy'] as const;
@@ -14,6 +14,12 @@ export type MetricKey = (typeof METRIC_KEYS)[number];
 export interface ComparisonRow {
   key: string;
   label: string;
+  /** The unique name the panel shows (`model · optimizer` for pinned records). */
+  name: string;
+  /** The group's position: its curves' colour and marker. */
+  group: number;
+  /** A pinned record trained on other data, or on the same data split differently. */
+  dataBadge?: { text: 'other data' | 'other split'; title: string };
   recordId: string;
   recordCreatedAt: string;
   pinned: boolean;
@@ -33,13 +39,38 @@ export interface ComparisonRow {
 }
 
 /** The parts of a record the rows read (the CLI has them before its record is complete). */
-export type RecordRuns = Pick<RunRecord, 'id' | 'createdAt' | 'runs'> & Partial<Pick<RunRecord, 'dataset'>>;
+export type RecordRuns = RecordLike & Partial<Pick<RunRecord, 'dataset'>>;
 
 export function comparisonRows(record: RecordRuns, pinned: RecordRuns[] = []): ComparisonRow[] {
   const groups = groupRuns(record, pinned);
   const optimizers = groups.map((g) => g.runs[0].optimizer);
-  const examples = new Map([record, ...pinned].map((r) => [r.id, r.dataset?.validation]));
-  return groups.map((group) => rowOf(group, optimizers, examples.get(group.recordId)));
+  const records = new Map([record, ...pinned].map((r) => [r.id, r]));
+  return groups.map((group) => {
+    const own = records.get(group.recordId) as RecordRuns;
+    const row = rowOf(group, optimizers, own.dataset?.validation);
+    if (group.pinned) pinnedDifferences(row, group, own, record);
+    return row;
+  });
+}
+
+/** A pinned group says every setting in which its run differs from the shown record, and whether its data did. */
+function pinnedDifferences(row: ComparisonRow, group: RunGroup, own: RecordRuns, shown: RecordRuns): void {
+  const changes = own.definition && shown.definition ? definitionChanges(own.definition, shown.definition) : [];
+  const epochs = group.runs[0].epochs;
+  const shownEpochs = shown.runs[0]?.epochs;
+  if (shownEpochs !== undefined && epochs !== shownEpochs && !changes.some((c) => c.startsWith('fit.epochs '))) changes.push(`epochs = ${epochs}`);
+  if (changes.length) row.changed = [row.changed, ...changes].join(', ');
+  const a = own.dataset;
+  const b = shown.dataset;
+  if (!a || !b) return;
+  if (a.name !== b.name || a.source !== b.source || a.train + a.validation !== b.train + b.validation) {
+    row.dataBadge = { text: 'other data', title: `Trained on ${a.name} (${a.source}), not ${b.name}: its numbers are not comparable` };
+  } else if (a.validation !== b.validation) {
+    row.dataBadge = {
+      text: 'other split',
+      title: `Same data split differently (${a.train} train / ${a.validation} validation, not ${b.train} / ${b.validation})`,
+    };
+  }
 }
 
 function rowOf(group: RunGroup, allOptimizers: RunGroup['runs'][number]['optimizer'][], validationExamples: number | undefined): ComparisonRow {
@@ -53,6 +84,8 @@ function rowOf(group: RunGroup, allOptimizers: RunGroup['runs'][number]['optimiz
   return {
     key: group.key,
     label: group.label,
+    name: group.name,
+    group: group.index,
     recordId: group.recordId,
     recordCreatedAt: group.recordCreatedAt,
     pinned: group.pinned,

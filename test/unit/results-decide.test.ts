@@ -106,3 +106,54 @@ test('src/ never imports from webview/', () => {
   walk(root);
   assert.deepEqual(offenders, []);
 });
+
+describe('top confusions', () => {
+  test('largest off-diagonal counts first, with their share of the actual class', async () => {
+    const { topConfusions } = await import('../../src/results/confusions');
+    const m = [
+      [50, 3, 7],
+      [10, 40, 0],
+      [1, 9, 30],
+    ];
+    assert.deepEqual(
+      topConfusions(m, 3).map((c) => [c.actual, c.predicted, c.count, Number(c.share.toFixed(3))]),
+      [[1, 0, 10, 0.2], [2, 1, 9, 0.225], [0, 2, 7, 0.117]],
+    );
+  });
+  test('1,000 classes: bounded time, the planted confusions found', async () => {
+    const { topConfusions } = await import('../../src/results/confusions');
+    const n = 1000;
+    const m: number[][] = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, j) => (i === j ? 90 : (i * 7 + j) % 997 === 0 ? 1 : 0)));
+    m[3][998] = 40;
+    m[512][4] = 25;
+    const t0 = performance.now();
+    const top = topConfusions(m, 20);
+    assert.ok(performance.now() - t0 < 2000);
+    assert.equal(top.length, 20);
+    assert.deepEqual([top[0].actual, top[0].predicted, top[0].count], [3, 998, 40]);
+    assert.deepEqual([top[1].actual, top[1].predicted], [512, 4]);
+  });
+});
+
+describe('pinned records', () => {
+  test('every differing setting is named, and other data or another split is badged', () => {
+    const base = makeRecord('now', [makeRun('SGD', [0.8])], {
+      definition: { name: 'mlp', dataset: 'fashion-mnist', layers: [{ type: 'Dense', units: 10, activation: 'relu' }], fit: { epochs: 5, batch_size: 32 } },
+    });
+    const ds = { name: 'fashion-mnist', source: 'bundled sample', train: 2400, validation: 600, test: 0, classNames: [], exampleShape: [28, 28], task: 'classification' as const };
+    const shown = { ...base, dataset: ds };
+    const old = makeRecord('old', [makeRun('Adam', [0.82], { runId: 'old-run', epochs: 10 })], {
+      definition: { name: 'mlp', dataset: 'mnist', layers: [{ type: 'Dense', units: 10, activation: 'sigmoid' }], fit: { epochs: 10, batch_size: 64 } },
+      dataset: { ...ds, name: 'mnist' },
+    });
+    const rows = comparisonRows(shown, [old]);
+    assert.equal(rows[1].name, 'mlp · Adam');
+    for (const part of ['dataset = mnist', 'layers[0].activation = sigmoid', 'fit.epochs = 10', 'fit.batch_size = 64']) {
+      assert.ok(rows[1].changed.includes(part), `${part} in ${rows[1].changed}`);
+    }
+    assert.equal(rows[1].dataBadge?.text, 'other data');
+    const resplit = makeRecord('old2', [makeRun('Adam', [0.82], { runId: 'r2' })], { definition: base.definition, dataset: { ...ds, train: 2700, validation: 300 } });
+    assert.equal(comparisonRows(shown, [resplit])[1].dataBadge?.text, 'other split');
+    assert.equal(comparisonRows(shown, [{ ...resplit, dataset: ds }])[1].dataBadge, undefined);
+  });
+});

@@ -1,6 +1,8 @@
 /**
- * A line chart over epochs (Chart.js, only the pieces used are registered so the rest is tree-shaken). The
- * container carries the test hook `data-points` = the longest series drawn.
+ * A line chart over epochs (Chart.js, only the pieces used are registered so the rest is tree-shaken), with its own
+ * HTML legend: one entry per run group (its colour, marker and name), which hides or shows that group's curves. The
+ * legend sits beside the plot when the chart is wide and under it when narrow (a container query in styles.ts).
+ * The container carries the test hook `data-points` = the longest series drawn.
  */
 import {
   CategoryScale,
@@ -10,21 +12,23 @@ import {
   LinearScale,
   LineController,
   LineElement,
+  LogarithmicScale,
   PointElement,
+  Title,
   Tooltip,
   type ChartDataset,
   type Plugin,
 } from 'chart.js';
 import { button } from '../components/button.js';
-import { h } from '../dom.js';
+import { clear, h } from '../dom.js';
 import { formatMetric } from '../logic/display-format.js';
 import type { ChartData } from '../logic/curves.js';
-import { withAlpha, type Palette } from '../theme.js';
+import { markerOf, withAlpha, type Palette } from '../theme.js';
 
 let registered = false;
 export function registerCharts(): void {
   if (registered) return;
-  Chart.register(LineController, LineElement, PointElement, LinearScale, CategoryScale, Legend, Tooltip, Filler);
+  Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Title, Tooltip, Filler);
   registered = true;
 }
 
@@ -40,15 +44,51 @@ const background: Plugin<'line'> = {
   },
 };
 
-type LineDataset = ChartDataset<'line', (number | null)[]> & { modelLabBand?: boolean };
+/** A dotted vertical line at the best epoch (`options.epoch`, 1-based), labelled "best". */
+const bestEpoch: Plugin<'line'> = {
+  id: 'modelLabBestEpoch',
+  afterDatasetsDraw(chart, _args, options: { epoch?: number; color?: string }) {
+    if (!options.epoch) return;
+    const x = chart.scales.x?.getPixelForValue(options.epoch - 1);
+    const { top, bottom } = chart.chartArea;
+    if (x === undefined || !Number.isFinite(x)) return;
+    const { ctx } = chart;
+    ctx.save();
+    ctx.strokeStyle = options.color ?? '#888';
+    ctx.fillStyle = options.color ?? '#888';
+    ctx.setLineDash([2, 3]);
+    ctx.beginPath();
+    ctx.moveTo(x, top);
+    ctx.lineTo(x, bottom);
+    ctx.stroke();
+    ctx.font = '11px sans-serif';
+    ctx.textAlign = 'center';
+    ctx.fillText('best', x, top + 10);
+    ctx.restore();
+  },
+};
+
+type LineDataset = ChartDataset<'line', (number | null)[]> & { modelLabBand?: boolean; modelLabGroup?: number };
+
+export interface ChartView {
+  /** Draw the y axis on a log scale (loss spanning orders of magnitude). */
+  logY?: boolean;
+  /** The epoch (1-based) of the best result, marked with a vertical line. */
+  bestEpoch?: number;
+}
 
 export class LineChart {
   readonly element: HTMLElement;
   private readonly canvas: HTMLCanvasElement;
   private readonly title: HTMLElement;
   private readonly empty: HTMLElement;
+  private readonly legend: HTMLUListElement;
   private chart: Chart<'line', (number | null)[], number> | undefined;
   private data: ChartData | undefined;
+  private palette: Palette | undefined;
+  private view: ChartView = {};
+  /** Groups the user hid from the legend; kept across updates. */
+  private readonly hidden = new Set<number>();
 
   constructor(
     private readonly name: string,
@@ -57,43 +97,47 @@ export class LineChart {
     this.canvas = h('canvas', { role: 'img' });
     this.title = h('h3', {}, '');
     this.empty = h('div', { class: 'ml-chart-empty' }, 'No epochs yet');
+    this.legend = h('ul', { class: 'ml-legend', 'data-testid': `legend-${name}`, 'aria-label': `Runs in the ${name} chart` });
     const png = button({
       label: 'PNG',
-      title: 'Save this chart as a PNG image',
+      title: 'Save this chart as a PNG image (2×, with its title, axes and legend)',
       ariaLabel: `Save the ${name} chart as PNG`,
       onClick: () => {
-        if (this.chart) this.onPng(this.name, this.chart.toBase64Image('image/png'));
+        const url = this.exportPng();
+        if (url) this.onPng(this.name, url);
       },
     });
     this.element = h(
       'figure',
       { class: 'ml-chart', 'data-testid': `chart-${name}`, 'data-points': 0 },
       h('div', { class: 'ml-chart-head' }, this.title, png),
-      h('div', { class: 'ml-chart-canvas' }, this.canvas, this.empty),
+      h('div', { class: 'ml-chart-body' }, h('div', { class: 'ml-chart-canvas' }, this.canvas, this.empty), this.legend),
     );
   }
 
-  update(data: ChartData, palette: Palette): void {
+  update(data: ChartData, palette: Palette, view: ChartView = this.view): void {
     this.data = data;
+    this.palette = palette;
+    this.view = view;
     this.title.textContent = data.title;
     this.element.setAttribute('data-points', String(data.points));
     this.empty.hidden = data.points > 0;
     this.canvas.setAttribute('aria-label', describe(data));
+    this.renderLegend(data, palette);
     const labels = Array.from({ length: data.epochs }, (_, i) => i + 1);
     const datasets = this.datasets(data, palette);
     if (!this.chart) {
-      this.chart = new Chart<'line', (number | null)[], number>(this.canvas, { type: 'line', data: { labels, datasets }, options: this.options(palette), plugins: [background] });
+      this.chart = new Chart<'line', (number | null)[], number>(this.canvas, {
+        type: 'line',
+        data: { labels, datasets },
+        options: this.options(data, palette, false),
+        plugins: [background, bestEpoch],
+      });
       return;
     }
     this.chart.data.labels = labels;
-    const current = this.chart.data.datasets as LineDataset[];
-    // Same series as before: update in place, so series the user hid in the legend stay hidden.
-    if (current.length === datasets.length && current.every((d, i) => d.label === datasets[i].label)) {
-      current.forEach((d, i) => Object.assign(d, datasets[i]));
-    } else {
-      this.chart.data.datasets = datasets;
-    }
-    this.chart.options = this.options(palette);
+    this.chart.data.datasets = datasets;
+    this.chart.options = this.options(data, palette, false);
     this.chart.update('none');
   }
 
@@ -102,27 +146,64 @@ export class LineChart {
     if (this.data) this.update(this.data, palette);
   }
 
+  private renderLegend(data: ChartData, palette: Palette): void {
+    clear(this.legend);
+    this.legend.hidden = data.legend.length === 0;
+    for (const entry of data.legend) {
+      const color = palette.series[entry.group % palette.series.length];
+      const shown = !this.hidden.has(entry.group);
+      const swatch = h('span', { class: 'ml-swatch', 'aria-hidden': 'true' }, markerOf(entry.group).glyph);
+      swatch.style.setProperty('--swatch', color);
+      const toggle = h(
+        'button',
+        {
+          type: 'button',
+          class: 'ml-legend-item',
+          'aria-pressed': String(shown),
+          title: shown ? `Hide ${entry.label}` : `Show ${entry.label}`,
+          'data-focus-key': `legend-${this.name}-${entry.group}`,
+        },
+        swatch,
+        h('span', { class: 'ml-legend-label' }, entry.label),
+      );
+      toggle.addEventListener('click', () => {
+        if (this.hidden.has(entry.group)) this.hidden.delete(entry.group);
+        else this.hidden.add(entry.group);
+        if (this.data && this.palette) this.update(this.data, this.palette);
+      });
+      this.legend.append(h('li', { 'data-group': entry.group }, toggle));
+    }
+  }
+
   private datasets(data: ChartData, palette: Palette): LineDataset[] {
     const out: LineDataset[] = [];
     const many = data.epochs > 40;
     for (const s of data.series) {
       const color = palette.series[s.group % palette.series.length];
+      const hidden = this.hidden.has(s.group);
       if (s.std && !s.dashed) {
         const lower = s.values.map((v, i) => (v === null || s.std?.[i] == null ? null : v - (s.std[i] as number)));
         const upper = s.values.map((v, i) => (v === null || s.std?.[i] == null ? null : v + (s.std[i] as number)));
-        const band = { borderWidth: 0, pointRadius: 0, pointHitRadius: 0, modelLabBand: true, borderColor: 'transparent' };
+        const band = { borderWidth: 0, pointRadius: 0, pointHitRadius: 0, modelLabBand: true, borderColor: 'transparent', hidden };
         out.push({ ...band, label: `${s.label} − std`, data: lower, fill: false });
         out.push({ ...band, label: `${s.label} + std`, data: upper, fill: '-1', backgroundColor: withAlpha(color, 0.18) });
       }
+      const kind = s.kind === 'train' ? 'training' : 'validation';
+      // Markers on every point of a short curve; on a long one every few points so they stay shapes, not a blur.
+      const every = many ? Math.ceil(data.epochs / 12) : 1;
       out.push({
-        label: s.std ? `${s.label} (mean)` : s.label,
+        label: `${s.label} — ${kind}${s.std ? ' (mean)' : ''}`,
         data: s.values,
+        modelLabGroup: s.group,
+        hidden,
         borderColor: color,
-        backgroundColor: color,
+        backgroundColor: s.dashed ? 'transparent' : color,
         borderWidth: palette.highContrast ? 3 : 2,
         borderDash: s.dashed ? [6, 4] : [],
-        pointRadius: many ? 0 : 2.5,
-        pointHoverRadius: 4,
+        pointStyle: markerOf(s.group).point,
+        pointBorderColor: color,
+        pointRadius: s.values.map((_, i) => (i % every === every - 1 || i === 0 ? 3.5 : 0)),
+        pointHoverRadius: 5,
         tension: 0,
         fill: false,
       });
@@ -130,14 +211,16 @@ export class LineChart {
     return out;
   }
 
-  private options(palette: Palette) {
+  private options(data: ChartData, palette: Palette, forExport: boolean) {
     const font = { family: palette.font };
-    // Band datasets (the ± std edges) are drawing aids: no legend entry, no tooltip line.
+    // Band datasets (the ± std edges) are drawing aids: no tooltip line, no legend entry.
     const isBand = (d: unknown) => Boolean((d as LineDataset | undefined)?.modelLabBand);
+    const log = Boolean(this.view.logY);
     return {
-      responsive: true,
+      responsive: !forExport,
       maintainAspectRatio: false,
       animation: false as const,
+      devicePixelRatio: forExport ? 2 : undefined,
       interaction: { mode: 'index' as const, intersect: false },
       color: palette.foreground,
       font,
@@ -149,6 +232,8 @@ export class LineChart {
           border: { color: palette.grid },
         },
         y: {
+          type: log ? ('logarithmic' as const) : ('linear' as const),
+          title: { display: true, text: log ? `${data.yTitle} (log scale)` : data.yTitle, color: palette.muted, font },
           ticks: { color: palette.muted, font },
           grid: { color: palette.grid },
           border: { color: palette.grid },
@@ -156,15 +241,24 @@ export class LineChart {
       },
       plugins: {
         modelLabBackground: { color: palette.background },
+        modelLabBestEpoch: { epoch: this.view.bestEpoch, color: palette.muted },
+        title: { display: forExport, text: data.title, color: palette.foreground, font: { ...font, size: 15, weight: 'bold' as const } },
         legend: {
-          position: 'bottom' as const,
+          // The page has its own legend (one entry per run); an exported image carries one drawn by Chart.js.
+          display: forExport,
+          position: 'right' as const,
           labels: {
             color: palette.foreground,
             font,
-            boxHeight: 2,
-            boxWidth: 18,
-            filter: (item: { datasetIndex?: number }, data: { datasets: unknown[] }) =>
-              item.datasetIndex === undefined || !isBand(data.datasets[item.datasetIndex]),
+            usePointStyle: true,
+            filter: (item: { datasetIndex?: number }, chartData: { datasets: unknown[] }) => {
+              if (item.datasetIndex === undefined) return true;
+              const d = chartData.datasets[item.datasetIndex] as LineDataset;
+              if (isBand(d) || d.hidden) return false;
+              // One entry per group: its first drawn curve.
+              const first = chartData.datasets.findIndex((x) => (x as LineDataset).modelLabGroup === d.modelLabGroup && !(x as LineDataset).hidden);
+              return first === item.datasetIndex;
+            },
           },
         },
         tooltip: {
@@ -178,6 +272,30 @@ export class LineChart {
       },
     };
   }
+
+  /** The chart drawn again off screen at 2× with its title, axis titles and a legend, as a PNG data URL. */
+  private exportPng(): string | undefined {
+    if (!this.data || !this.palette) return undefined;
+    const canvas = document.createElement('canvas');
+    canvas.width = 1000;
+    canvas.height = 560;
+    const holder = h('div', { class: 'ml-export-canvas' }, canvas);
+    document.body.append(holder);
+    const labels = Array.from({ length: this.data.epochs }, (_, i) => i + 1);
+    const datasets = this.datasets(this.data, this.palette).map((d) => ({ ...d, label: d.modelLabBand ? d.label : String(d.label).replace(/ — (training|validation)( \(mean\))?$/, '') }));
+    const chart = new Chart<'line', (number | null)[], number>(canvas, {
+      type: 'line',
+      data: { labels, datasets },
+      options: this.options(this.data, this.palette, true),
+      plugins: [background, bestEpoch],
+    });
+    try {
+      return chart.toBase64Image('image/png');
+    } finally {
+      chart.destroy();
+      holder.remove();
+    }
+  }
 }
 
 /** A screen-reader description of the chart: its series and their latest values. */
@@ -186,7 +304,8 @@ function describe(data: ChartData): string {
   const latest = data.series.map((s) => {
     let i = s.values.length - 1;
     while (i >= 0 && s.values[i] === null) i--;
-    return i >= 0 ? `${s.label} ${formatMetric(s.values[i])} at epoch ${i + 1}` : `${s.label} no data`;
+    const name = `${s.label} ${s.kind === 'train' ? 'training' : 'validation'}`;
+    return i >= 0 ? `${name} ${formatMetric(s.values[i])} at epoch ${i + 1}` : `${name} no data`;
   });
-  return `${data.title} per epoch. Latest: ${latest.join('; ')}.`;
+  return `${data.title} per epoch (solid: validation, dashed: training). Latest: ${latest.join('; ')}.`;
 }

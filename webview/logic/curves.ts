@@ -1,17 +1,23 @@
 /**
- * What the two charts draw, as plain series (the chart module only adds colours). One group (a single training
- * run): training (dashed) and validation (solid) of that run. Several groups (a comparison, or pinned records):
- * the loss chart overlays training (dashed) and validation (solid) per group; the accuracy chart shows
- * val_accuracy per group. Groups of repeats draw the mean per epoch with a ± std band.
+ * What the two charts draw, as plain series (the chart module only adds colours and markers). Every run group
+ * (a single run, a variant's repeats, a pinned record's run) has one colour, one marker and one legend entry; its
+ * training curve is dashed and its validation curve solid, and the Train / Validation / Both toggle picks which are
+ * drawn. Groups of repeats draw the mean per epoch with a ± std band.
  */
 import type { RunRecord } from '../../src/protocol';
 import { groupRuns, type RunGroup } from '../../src/results/run-groups';
 import { mean, sampleStd } from '../../src/results/stats';
 
+export type CurveKind = 'train' | 'val';
+/** Which curves the toggle shows. */
+export type CurveFilter = 'train' | 'val' | 'both';
+
 export interface Series {
+  /** The group's unique name (its legend entry). */
   label: string;
-  /** Index of the group, for its colour. */
+  /** Index of the group, for its colour and marker. */
   group: number;
+  kind: CurveKind;
   /** Training curves are dashed, validation solid. */
   dashed: boolean;
   /** Value per epoch (index 0 = epoch 1); null where no run has reached that epoch. */
@@ -20,11 +26,20 @@ export interface Series {
   std?: (number | null)[];
 }
 
+export interface LegendEntry {
+  group: number;
+  label: string;
+}
+
 export interface ChartData {
   title: string;
+  /** The y axis: the metric's name. */
+  yTitle: string;
   /** 1 … the longest planned or reached epoch count. */
   epochs: number;
   series: Series[];
+  /** One entry per group that has a curve in this chart. */
+  legend: LegendEntry[];
   /** The longest series, in drawn points: the test hook `data-points`. */
   points: number;
 }
@@ -53,48 +68,33 @@ function curveRuns(group: RunGroup): RunGroup['runs'] {
   return ok.length > 0 ? ok : group.runs;
 }
 
-function seriesOf(group: RunGroup, index: number, metric: string, label: string, dashed: boolean): Series | undefined {
+function seriesOf(group: RunGroup, metric: string, kind: CurveKind): Series | undefined {
   const histories = curveRuns(group)
     .map((r) => r.history[metric])
     .filter((h): h is number[] => Array.isArray(h) && h.length > 0);
   if (histories.length === 0) return undefined;
   const { values, std } = aggregateCurve(histories);
-  return { label, group: index, dashed, values, std: histories.length > 1 ? std : undefined };
+  return { label: group.name, group: group.index, kind, dashed: kind === 'train', values, std: histories.length > 1 ? std : undefined };
 }
 
 function drawn(series: Series[]): number {
   return Math.max(0, ...series.map((s) => s.values.filter((v) => v !== null).length));
 }
 
-export function curveSet(record: RunRecord, pinned: RunRecord[] = []): CurveSet {
+export function curveSet(record: RunRecord, pinned: RunRecord[] = [], filter: CurveFilter = 'both'): CurveSet {
   const groups = groupRuns(record, pinned);
   const epochs = Math.max(
     1,
     ...[record, ...pinned].flatMap((rec) => rec.runs.map((r) => Math.max(r.epochs || 0, ...Object.values(r.history).map((h) => h.length)))),
   );
-  const single = groups.length === 1;
-  const nameOf = (g: RunGroup) => (g.pinned ? `${g.label} (pinned)` : g.label);
-  const make = (title: string, series: (Series | undefined)[]): ChartData => {
+  const chart = (title: string, metric: string): ChartData => {
+    const series = groups.flatMap((g) => [
+      filter !== 'val' ? seriesOf(g, metric, 'train') : undefined,
+      filter !== 'train' ? seriesOf(g, `val_${metric}`, 'val') : undefined,
+    ]);
     const present = series.filter((s): s is Series => s !== undefined);
-    return { title, epochs, series: present, points: drawn(present) };
+    const legend = groups.filter((g) => present.some((s) => s.group === g.index)).map((g) => ({ group: g.index, label: g.name }));
+    return { title, yTitle: metric, epochs, series: present, legend, points: drawn(present) };
   };
-
-  if (single) {
-    const g = groups[0];
-    return {
-      loss: make('Loss', [seriesOf(g, 0, 'loss', 'training loss', true), seriesOf(g, 1, 'val_loss', 'validation loss', false)]),
-      accuracy: make('Accuracy', [
-        seriesOf(g, 0, 'accuracy', 'training accuracy', true),
-        seriesOf(g, 1, 'val_accuracy', 'validation accuracy', false),
-      ]),
-    };
-  }
-  const loss = groups.flatMap((g, i) => [
-    seriesOf(g, i, 'loss', `${nameOf(g)} — training`, true),
-    seriesOf(g, i, 'val_loss', `${nameOf(g)} — validation`, false),
-  ]);
-  const hasVal = groups.some((g) => g.runs.some((r) => (r.history.val_accuracy?.length ?? 0) > 0));
-  const metric = hasVal ? 'val_accuracy' : 'accuracy';
-  const accuracy = groups.map((g, i) => seriesOf(g, i, metric, nameOf(g), !hasVal));
-  return { loss: make('Loss', loss), accuracy: make(hasVal ? 'Validation accuracy' : 'Training accuracy', accuracy) };
+  return { loss: chart('Loss', 'loss'), accuracy: chart('Accuracy', 'accuracy') };
 }

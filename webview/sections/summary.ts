@@ -1,4 +1,7 @@
-/** Section 1: the model summary, as Keras's `model.summary()` prints it, and the dataset and backend line. */
+/**
+ * The model summary, as Keras's `model.summary()` prints it, and the dataset and backend line: reference material,
+ * so it sits below the results and folds away (the panel remembers whether it was open).
+ */
 import type { DatasetInfo, RunRecord } from '../../src/protocol';
 import { clear, h, Memo } from '../dom.js';
 import { table, td, th } from '../components/table.js';
@@ -7,14 +10,23 @@ import type { ViewState } from '../state.js';
 
 export class SummarySection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'summary-heading' });
+  private readonly details = h('details', { class: 'ml-collapsible', open: true });
+  private readonly heading = h('summary', { 'data-testid': 'summary-toggle' }, h('h2', { id: 'summary-heading' }, 'Model summary'));
   private readonly memo = new Memo();
+
+  constructor() {
+    this.element.append(this.details);
+  }
 
   update(state: ViewState): void {
     const record = state.record;
     this.element.hidden = !record;
     if (!record || !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend]))) return;
-    clear(this.element);
-    this.element.append(h('h2', { id: 'summary-heading' }, 'Model summary'), this.body(record));
+    clear(this.details);
+    const brief = h('span', { class: 'ml-muted ml-summary-brief' }, ` ${formatInt(record.model.totalParams)} params · ${record.dataset?.name ?? 'dataset not loaded yet'}`);
+    clear(this.heading);
+    this.heading.append(h('h2', { id: 'summary-heading' }, 'Model summary'), brief);
+    this.details.append(this.heading, this.body(record));
   }
 
   private body(record: RunRecord): HTMLElement {
@@ -58,6 +70,12 @@ export function datasetLine(dataset: DatasetInfo | undefined, backend: string): 
   const splits = [`${formatInt(dataset.train)} train`, `${formatInt(dataset.validation)} validation`];
   if (dataset.test > 0) splits.push(`${formatInt(dataset.test)} test`);
   const kind = dataset.task === 'classification' ? `, ${dataset.classNames.length} classes` : ', regression';
-  const shape = dataset.exampleShape.length ? `, examples ${dataset.exampleShape.join('×')}` : '';
+  // A CSV row is a vector of features; an image is a grid.
+  const shape =
+    dataset.exampleShape.length === 1
+      ? `, ${formatInt(dataset.exampleShape[0])} feature${dataset.exampleShape[0] === 1 ? '' : 's'}`
+      : dataset.exampleShape.length
+        ? `, examples ${dataset.exampleShape.join('×')}`
+        : '';
   return `Dataset: ${dataset.name} — ${splits.join(' / ')}${kind}${shape}, from ${dataset.source} · ${be}`;
 }

@@ -9,7 +9,7 @@ import { button } from '../components/button.js';
 import { progressBar, progressRing, type ProgressBar } from '../components/progress.js';
 import { LineChart } from '../charts/line-chart.js';
 import { clear, h } from '../dom.js';
-import { curveSet } from '../logic/curves.js';
+import { curveSet, type CurveFilter } from '../logic/curves.js';
 import { formatDuration, runName } from '../logic/display-format.js';
 import { batchFraction, progressLine } from '../logic/run-progress.js';
 import type { Palette } from '../theme.js';
@@ -94,16 +94,26 @@ function finishedText(run: RunResult, done: number): string {
   return `after ${epochs}`;
 }
 
+const FILTERS: { id: CurveFilter; label: string; title: string }[] = [
+  { id: 'train', label: 'Train', title: 'Show the training curves only (dashed)' },
+  { id: 'val', label: 'Validation', title: 'Show the validation curves only (solid)' },
+  { id: 'both', label: 'Both', title: 'Show training (dashed) and validation (solid) curves' },
+];
+
 export class TrainingSection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'training-heading' });
   private readonly list = h('ul', { class: 'ml-runs', 'aria-label': 'Runs' });
   private readonly lines = new Map<string, RunLine>();
   private readonly stopSlot = h('div', { class: 'ml-actions' });
+  private readonly controls = h('div', { class: 'ml-chart-controls', role: 'group', 'aria-label': 'Chart options' });
   private readonly loss: LineChart;
   private readonly accuracy: LineChart;
   private recordKey = '';
   private curvesKey = '';
   private stop: HTMLElement | undefined;
+  private filter: CurveFilter = 'both';
+  private logY = false;
+  private palette: Palette | undefined;
 
   constructor(
     private readonly ctx: Context,
@@ -112,11 +122,43 @@ export class TrainingSection {
     const png = (name: string, dataUrl: string) => ctx.exporter.png(name, dataUrl, baseName(this.state()));
     this.loss = new LineChart('loss', png);
     this.accuracy = new LineChart('accuracy', png);
+    this.renderControls();
     this.element.append(
       h('div', { class: 'ml-section-head' }, h('h2', { id: 'training-heading' }, 'Training'), this.stopSlot),
       this.list,
+      this.controls,
       h('div', { class: 'ml-charts' }, this.loss.element, this.accuracy.element),
     );
+  }
+
+  /** Train / Validation / Both, the line-style key, and the log scale for the loss. */
+  private renderControls(): void {
+    clear(this.controls);
+    const seg = h('div', { class: 'ml-segmented', 'data-testid': 'curve-filter' });
+    for (const f of FILTERS) {
+      const b = h('button', { type: 'button', class: 'ml-seg', 'aria-pressed': String(this.filter === f.id), title: f.title, 'data-focus-key': `filter-${f.id}`, 'data-filter': f.id }, f.label);
+      b.addEventListener('click', () => {
+        this.filter = f.id;
+        this.renderControls();
+        this.redraw();
+      });
+      seg.append(b);
+    }
+    const log = h('input', { type: 'checkbox', id: 'loss-log', 'data-focus-key': 'loss-log', checked: this.logY });
+    log.addEventListener('change', () => {
+      this.logY = log.checked;
+      this.redraw();
+    });
+    this.controls.append(
+      seg,
+      h('span', { class: 'ml-line-key', 'data-testid': 'line-key' }, h('span', { class: 'ml-key-solid', 'aria-hidden': 'true' }), 'validation', h('span', { class: 'ml-key-dashed', 'aria-hidden': 'true' }), 'training'),
+      h('label', { class: 'ml-check' }, log, 'Log-scale loss'),
+    );
+  }
+
+  private redraw(): void {
+    this.curvesKey = '';
+    if (this.palette) this.update(this.state(), this.palette);
   }
 
   update(state: ViewState, palette: Palette): void {
@@ -137,18 +179,23 @@ export class TrainingSection {
       this.buildStop(single ? record.runs[0]?.runId : undefined, single);
     }
     for (const run of record.runs) this.lines.get(run.runId)?.update(run);
+    // A finished comparison's statuses are in its table (icons, errors): the run list would push the charts down.
+    this.list.hidden = record.kind === 'compare' && !record.active && !record.runs.some(isLive);
     if (this.stop) this.stop.hidden = !(record.active || record.runs.some(isLive));
 
-    const curves = curveSet(record, state.pinned);
-    const curvesKey = JSON.stringify(curves);
+    this.palette = palette;
+    const curves = curveSet(record, state.pinned, this.filter);
+    const best = bestEpochOf(record);
+    const curvesKey = JSON.stringify([curves, best, this.logY]);
     if (curvesKey !== this.curvesKey) {
       this.curvesKey = curvesKey;
-      this.loss.update(curves.loss, palette);
-      this.accuracy.update(curves.accuracy, palette);
+      this.loss.update(curves.loss, palette, { logY: this.logY, bestEpoch: best });
+      this.accuracy.update(curves.accuracy, palette, { bestEpoch: best });
     }
   }
 
   repaint(palette: Palette): void {
+    this.palette = palette;
     this.loss.repaint(palette);
     this.accuracy.repaint(palette);
   }
@@ -167,4 +214,16 @@ export class TrainingSection {
     });
     this.stopSlot.append(this.stop);
   }
+}
+
+/** The epoch of a single run's best val_accuracy (else lowest val_loss): where early stopping would have kept it. */
+function bestEpochOf(record: ViewState['record']): number | undefined {
+  if (!record || record.runs.length !== 1) return undefined;
+  const h = record.runs[0].history;
+  const acc = h.val_accuracy;
+  const loss = h.val_loss;
+  const pick = (xs: number[], better: (a: number, b: number) => boolean) => xs.reduce((bi, v, i) => (better(v, xs[bi]) ? i : bi), 0) + 1;
+  if (acc && acc.length > 1) return pick(acc, (a, b) => a > b);
+  if (loss && loss.length > 1) return pick(loss, (a, b) => a < b);
+  return undefined;
 }
