@@ -91,7 +91,8 @@ export function isRecord(v: unknown): v is RunRecord {
       typeof r.status === 'string' &&
       isObject(r.history) &&
       isObject(r.optimizer) &&
-      Array.isArray(r.epochMs),
+      Array.isArray(r.epochMs) &&
+      (r.steps === undefined || Array.isArray(r.steps)),
   );
 }
 

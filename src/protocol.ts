@@ -90,6 +90,12 @@ export type WorkerEvent =
       weightsPath?: string;
     };
 
+export interface StepPoint {
+  x: number;
+  loss: number;
+  accuracy?: number;
+}
+
 /** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
 export interface RunResult {
   runId: string;
@@ -109,6 +115,12 @@ export interface RunResult {
   backend: string;
   /** Epochs asked for, to draw progress and the x axis before they finish. */
   epochs: number;
+  /**
+   * Training loss (and accuracy) per step window, from the throttled `batch` events: x in fractional epochs (epoch 2,
+   * batch 750 of 1500 → 1.5), the value the mean over the steps since the previous point. Kept when a run stops
+   * mid-epoch; thinned to at most STEP_POINTS_MAX points.
+   */
+  steps?: StepPoint[];
   /** Live progress of the current epoch; absent once finished. */
   progress?: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number };
   /** Folder of saved tfjs weights, when saving was enabled. */

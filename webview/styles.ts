@@ -79,6 +79,17 @@ body.vscode-high-contrast-light .ml-table th, body.vscode-high-contrast-light .m
 .ml-totals { margin: 10px 0 0; font-family: var(--vscode-editor-font-family, monospace); }
 .ml-totals p { margin: 0; }
 .ml-dataset { margin: 10px 0 0; }
+.ml-summary-body { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; }
+.ml-diagram-figure { margin: 0; }
+.ml-diagram { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-direction: column; align-items: center; }
+.ml-diagram li { border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.5)); border-radius: 3px; padding: 4px 12px;
+  min-width: 180px; text-align: center; background: var(--vscode-editorWidget-background, transparent); position: relative; }
+.ml-diagram li + li { margin-top: 18px; }
+.ml-diagram li + li::before { content: '↓'; position: absolute; top: -18px; left: 50%; transform: translateX(-50%);
+  color: var(--vscode-descriptionForeground); line-height: 18px; }
+.ml-diagram-io { font-family: var(--vscode-editor-font-family, monospace); color: var(--vscode-descriptionForeground); }
+.ml-diagram-type { font-weight: 600; }
+.ml-diagram-detail { font-family: var(--vscode-editor-font-family, monospace); font-size: .92em; }
 
 /* Tags and badges (VS Code's look) */
 .ml-tag { display: inline-flex; align-items: center; padding: 1px 6px; border-radius: 2px; font-size: 11px; line-height: 16px;
@@ -142,6 +153,11 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-key-solid, .ml-key-dashed { display: inline-block; width: 22px; border-top: 2px solid var(--vscode-foreground); margin-left: 6px; }
 .ml-key-dashed { border-top-style: dashed; }
 .ml-check { display: inline-flex; align-items: center; gap: 6px; }
+.ml-check select { font: inherit; color: var(--vscode-dropdown-foreground, var(--vscode-foreground));
+  background: var(--vscode-dropdown-background, transparent); border: 1px solid var(--vscode-dropdown-border, var(--vscode-panel-border)); padding: 1px 4px; }
+.ml-check input[type="range"] { width: 90px; accent-color: var(--vscode-button-background); }
+.ml-zoom-box { position: absolute; top: 0; bottom: 0; background: color-mix(in srgb, var(--vscode-focusBorder) 18%, transparent);
+  border: 1px solid var(--vscode-focusBorder); pointer-events: none; }
 .ml-export-canvas { position: fixed; left: -20000px; top: 0; width: 1000px; height: 560px; }
 
 /* Comparison */

@@ -171,6 +171,36 @@ describe('results UI layout', () => {
     }
   }
 
+  test('a run stopped mid-epoch keeps its per-step curve; zoom and reset; the second chart shows time per epoch', async () => {
+    const rec = comparison();
+    rec.kind = 'train';
+    const steps = Array.from({ length: 32 }, (_, i) => ({ x: (i + 1) / 20, loss: 1.2 / (1 + i / 8) + 0.05 * Math.sin(i), accuracy: 0.5 + i / 80 }));
+    rec.runs = [{ ...rec.runs[5], status: 'cancelled', history: { loss: [0.7], accuracy: [0.72], val_loss: [0.65], val_accuracy: [0.74] }, epochMs: [900], epochs: 5, steps, evaluation: undefined }];
+    const { page, problems, close } = await open(rec, 'stopped-steps', 626, 'light');
+    try {
+      const loss = page.locator('[data-testid="chart-loss"]');
+      assert.equal(await loss.getAttribute('data-points'), '1', 'one finished epoch');
+      assert.equal(await loss.getAttribute('data-step-points'), '32', 'and every step point before the stop');
+      assert.equal(await page.locator('[data-testid="chart-accuracy"]').getAttribute('data-step-points'), '32');
+      await shoot(page, 'stopped-steps');
+      // Drag across the loss plot: zoomed; Reset shows every epoch again.
+      const box = (await loss.locator('canvas').first().boundingBox())!;
+      await page.mouse.move(box.x + box.width * 0.3, box.y + box.height / 2);
+      await page.mouse.down();
+      await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 4 });
+      await page.mouse.up();
+      assert.equal(await loss.getAttribute('data-zoomed'), '');
+      await page.locator('[data-testid="reset-zoom-loss"]').click();
+      assert.equal(await loss.getAttribute('data-zoomed'), null);
+      await page.locator('[data-testid="metric-picker"]').selectOption('time');
+      await page.waitForFunction(() => document.querySelector('[data-testid="chart-accuracy"] h3')?.textContent === 'Time per epoch');
+      assert.equal(await page.locator('[data-testid="layer-diagram"] li').count(), 2, 'input and one layer');
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
   test('a 1,000-class confusion matrix: a canvas and the top confusions, not a million cells', async () => {
     const rec = comparison();
     rec.kind = 'train';

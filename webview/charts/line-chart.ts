@@ -49,7 +49,7 @@ const bestEpoch: Plugin<'line'> = {
   id: 'modelLabBestEpoch',
   afterDatasetsDraw(chart, _args, options: { epoch?: number; color?: string }) {
     if (!options.epoch) return;
-    const x = chart.scales.x?.getPixelForValue(options.epoch - 1);
+    const x = chart.scales.x?.getPixelForValue(options.epoch);
     const { top, bottom } = chart.chartArea;
     if (x === undefined || !Number.isFinite(x)) return;
     const { ctx } = chart;
@@ -68,7 +68,8 @@ const bestEpoch: Plugin<'line'> = {
   },
 };
 
-type LineDataset = ChartDataset<'line', (number | null)[]> & { modelLabBand?: boolean; modelLabGroup?: number };
+type Point = { x: number; y: number | null };
+type LineDataset = ChartDataset<'line', Point[]> & { modelLabBand?: boolean; modelLabGroup?: number; modelLabStep?: boolean };
 
 export interface ChartView {
   /** Draw the y axis on a log scale (loss spanning orders of magnitude). */
@@ -83,12 +84,16 @@ export class LineChart {
   private readonly title: HTMLElement;
   private readonly empty: HTMLElement;
   private readonly legend: HTMLUListElement;
-  private chart: Chart<'line', (number | null)[], number> | undefined;
+  private chart: Chart<'line', Point[]> | undefined;
   private data: ChartData | undefined;
   private palette: Palette | undefined;
   private view: ChartView = {};
   /** Groups the user hid from the legend; kept across updates. */
   private readonly hidden = new Set<number>();
+  /** The x range the user zoomed to (drag across the plot; shift-drag pans), until Reset. */
+  private zoom: { min: number; max: number } | undefined;
+  private readonly reset: HTMLElement;
+  private readonly zoomBox = h('div', { class: 'ml-zoom-box', hidden: true });
 
   constructor(
     private readonly name: string,
@@ -107,12 +112,66 @@ export class LineChart {
         if (url) this.onPng(this.name, url);
       },
     });
+    this.reset = button({
+      label: 'Reset zoom',
+      title: 'Show every epoch again',
+      testId: `reset-zoom-${name}`,
+      onClick: () => this.setZoom(undefined),
+    });
+    this.reset.hidden = true;
     this.element = h(
       'figure',
       { class: 'ml-chart', 'data-testid': `chart-${name}`, 'data-points': 0 },
-      h('div', { class: 'ml-chart-head' }, this.title, png),
-      h('div', { class: 'ml-chart-body' }, h('div', { class: 'ml-chart-canvas' }, this.canvas, this.empty), this.legend),
+      h('div', { class: 'ml-chart-head' }, this.title, h('div', { class: 'ml-actions' }, this.reset, png)),
+      h('div', { class: 'ml-chart-body' }, h('div', { class: 'ml-chart-canvas', title: 'Drag to zoom into epochs; shift-drag to pan' }, this.canvas, this.zoomBox, this.empty), this.legend),
     );
+    this.listenForZoom();
+  }
+
+  private setZoom(zoom: { min: number; max: number } | undefined): void {
+    this.zoom = zoom;
+    this.reset.hidden = !zoom;
+    this.element.toggleAttribute('data-zoomed', !!zoom);
+    if (this.data && this.palette) this.update(this.data, this.palette);
+  }
+
+  /** Drag across the plot to zoom into those epochs; shift-drag moves a zoomed view sideways. */
+  private listenForZoom(): void {
+    let start: { px: number; value: number; min: number; max: number; pan: boolean } | undefined;
+    const valueAt = (clientX: number) => {
+      const scale = this.chart?.scales.x;
+      if (!scale) return undefined;
+      const px = clientX - this.canvas.getBoundingClientRect().left;
+      return { px, value: scale.getValueForPixel(px) as number, min: scale.min, max: scale.max };
+    };
+    this.canvas.addEventListener('mousedown', (e) => {
+      const at = valueAt(e.clientX);
+      if (!at || e.button !== 0) return;
+      start = { ...at, pan: e.shiftKey && !!this.zoom };
+    });
+    window.addEventListener('mousemove', (e) => {
+      if (!start) return;
+      const at = valueAt(e.clientX);
+      if (!at) return;
+      if (start.pan) {
+        const shift = start.value - at.value;
+        this.zoom = { min: start.min + shift, max: start.max + shift };
+        if (this.data && this.palette) this.update(this.data, this.palette);
+        return;
+      }
+      this.zoomBox.hidden = false;
+      this.zoomBox.style.left = `${Math.min(start.px, at.px)}px`;
+      this.zoomBox.style.width = `${Math.abs(at.px - start.px)}px`;
+    });
+    window.addEventListener('mouseup', (e) => {
+      if (!start) return;
+      const from = start;
+      start = undefined;
+      this.zoomBox.hidden = true;
+      const at = valueAt(e.clientX);
+      if (from.pan || !at || Math.abs(at.px - from.px) < 6) return;
+      this.setZoom({ min: Math.min(from.value, at.value), max: Math.max(from.value, at.value) });
+    });
   }
 
   update(data: ChartData, palette: Palette, view: ChartView = this.view): void {
@@ -121,21 +180,20 @@ export class LineChart {
     this.view = view;
     this.title.textContent = data.title;
     this.element.setAttribute('data-points', String(data.points));
-    this.empty.hidden = data.points > 0;
+    this.element.setAttribute('data-step-points', String(data.steps.reduce((n, st) => n + st.points.length, 0)));
+    this.empty.hidden = data.points > 0 || data.steps.length > 0;
     this.canvas.setAttribute('aria-label', describe(data));
     this.renderLegend(data, palette);
-    const labels = Array.from({ length: data.epochs }, (_, i) => i + 1);
     const datasets = this.datasets(data, palette);
     if (!this.chart) {
-      this.chart = new Chart<'line', (number | null)[], number>(this.canvas, {
+      this.chart = new Chart<'line', Point[]>(this.canvas, {
         type: 'line',
-        data: { labels, datasets },
+        data: { datasets },
         options: this.options(data, palette, false),
         plugins: [background, bestEpoch],
       });
       return;
     }
-    this.chart.data.labels = labels;
     this.chart.data.datasets = datasets;
     this.chart.options = this.options(data, palette, false);
     this.chart.update('none');
@@ -182,8 +240,8 @@ export class LineChart {
       const color = palette.series[s.group % palette.series.length];
       const hidden = this.hidden.has(s.group);
       if (s.std && !s.dashed) {
-        const lower = s.values.map((v, i) => (v === null || s.std?.[i] == null ? null : v - (s.std[i] as number)));
-        const upper = s.values.map((v, i) => (v === null || s.std?.[i] == null ? null : v + (s.std[i] as number)));
+        const lower = s.values.map((v, i) => ({ x: i + 1, y: v === null || s.std?.[i] == null ? null : v - (s.std[i] as number) }));
+        const upper = s.values.map((v, i) => ({ x: i + 1, y: v === null || s.std?.[i] == null ? null : v + (s.std[i] as number) }));
         const band = { borderWidth: 0, pointRadius: 0, pointHitRadius: 0, modelLabBand: true, borderColor: 'transparent', hidden };
         out.push({ ...band, label: `${s.label} − std`, data: lower, fill: false });
         out.push({ ...band, label: `${s.label} + std`, data: upper, fill: '-1', backgroundColor: withAlpha(color, 0.18) });
@@ -193,7 +251,7 @@ export class LineChart {
       const every = many ? Math.ceil(data.epochs / 12) : 1;
       out.push({
         label: `${s.label} — ${kind}${s.std ? ' (mean)' : ''}`,
-        data: s.values,
+        data: s.values.map((y, i) => ({ x: i + 1, y })),
         modelLabGroup: s.group,
         hidden,
         borderColor: color,
@@ -204,6 +262,23 @@ export class LineChart {
         pointBorderColor: color,
         pointRadius: s.values.map((_, i) => (i % every === every - 1 || i === 0 ? 3.5 : 0)),
         pointHoverRadius: 5,
+        tension: 0,
+        fill: false,
+      });
+    }
+    for (const s of data.steps) {
+      const color = palette.series[s.group % palette.series.length];
+      out.push({
+        label: `${s.label} — per step`,
+        data: s.points,
+        modelLabGroup: s.group,
+        modelLabStep: true,
+        hidden: this.hidden.has(s.group),
+        borderColor: withAlpha(color, 0.6),
+        backgroundColor: 'transparent',
+        borderWidth: 1,
+        pointRadius: 0,
+        pointHitRadius: 0,
         tension: 0,
         fill: false,
       });
@@ -226,8 +301,11 @@ export class LineChart {
       font,
       scales: {
         x: {
-          title: { display: true, text: 'epoch', color: palette.muted, font },
-          ticks: { color: palette.muted, font, autoSkip: true, maxRotation: 0 },
+          type: 'linear' as const,
+          min: this.zoom?.min ?? (data.steps.length ? 0 : 1),
+          max: this.zoom?.max ?? data.epochs,
+          title: { display: true, text: data.steps.length ? 'epoch (steps in between)' : 'epoch', color: palette.muted, font },
+          ticks: { color: palette.muted, font, autoSkip: true, maxRotation: 0, precision: 0 },
           grid: { color: palette.grid },
           border: { color: palette.grid },
         },
@@ -262,9 +340,12 @@ export class LineChart {
           },
         },
         tooltip: {
-          filter: (item: { dataset: unknown }) => !isBand(item.dataset),
+          filter: (item: { dataset: unknown }) => !isBand(item.dataset) && !(item.dataset as LineDataset).modelLabStep,
           callbacks: {
-            title: (items: { label: string }[]) => (items[0] ? `Epoch ${items[0].label}` : ''),
+            title: (items: { parsed: { x: number | null } }[]) => {
+              const x = items[0]?.parsed.x;
+              return x == null ? '' : Number.isInteger(x) ? `Epoch ${x}` : `Epoch ${x.toFixed(2)}`;
+            },
             label: (item: { dataset: { label?: string }; parsed: { y: number | null } }) =>
               `${item.dataset.label ?? ''}: ${formatMetric(item.parsed.y)}`,
           },
@@ -281,11 +362,10 @@ export class LineChart {
     canvas.height = 560;
     const holder = h('div', { class: 'ml-export-canvas' }, canvas);
     document.body.append(holder);
-    const labels = Array.from({ length: this.data.epochs }, (_, i) => i + 1);
-    const datasets = this.datasets(this.data, this.palette).map((d) => ({ ...d, label: d.modelLabBand ? d.label : String(d.label).replace(/ — (training|validation)( \(mean\))?$/, '') }));
-    const chart = new Chart<'line', (number | null)[], number>(canvas, {
+    const datasets = this.datasets(this.data, this.palette).map((d) => ({ ...d, label: d.modelLabBand ? d.label : String(d.label).replace(/ — (training|validation|per step)( \(mean\))?$/, '') }));
+    const chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
-      data: { labels, datasets },
+      data: { datasets },
       options: this.options(this.data, this.palette, true),
       plugins: [background, bestEpoch],
     });

@@ -50,7 +50,7 @@ export class SummarySection {
       'div',
       { 'data-testid': 'summary' },
       h('p', { class: 'ml-muted ml-meta' }, `Model: "${model.name}"`),
-      t.wrapper,
+      h('div', { class: 'ml-summary-body' }, t.wrapper, layerDiagram(record)),
       h(
         'div',
         { class: 'ml-totals' },
@@ -78,4 +78,28 @@ export function datasetLine(dataset: DatasetInfo | undefined, backend: string): 
         ? `, examples ${dataset.exampleShape.join('×')}`
         : '';
   return `Dataset: ${dataset.name} — ${splits.join(' / ')}${kind}${shape}, from ${dataset.source} · ${be}`;
+}
+
+/**
+ * The model as a diagram: a box per layer (name, type, output shape, parameters) with the data flowing down, the
+ * input first. A Sequential stack is a chain; the summary holds no graph edges, so a functional model is drawn in
+ * its summary order too.
+ */
+export function layerDiagram(record: RunRecord): HTMLElement {
+  const model = record.model;
+  const list = h('ol', { class: 'ml-diagram', 'data-testid': 'layer-diagram', 'aria-label': `Layers of ${model.name}, input first` });
+  const first = model.layers[0];
+  if (first?.inputShape) list.append(h('li', { class: 'ml-diagram-io' }, `Input ${formatShape(first.inputShape)}`));
+  for (const layer of model.layers) {
+    list.append(
+      h(
+        'li',
+        { class: 'ml-diagram-layer' },
+        h('span', { class: 'ml-diagram-type' }, layer.type),
+        h('span', { class: 'ml-muted' }, ` ${layer.name}`),
+        h('div', { class: 'ml-diagram-detail' }, `${formatShape(layer.outputShape)} · ${formatInt(layer.params)} params`),
+      ),
+    );
+  }
+  return h('figure', { class: 'ml-diagram-figure' }, h('h3', {}, 'Layers'), list);
 }

@@ -8,8 +8,8 @@ import { statusBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
 import { progressBar, progressRing, type ProgressBar } from '../components/progress.js';
 import { LineChart } from '../charts/line-chart.js';
-import { clear, h } from '../dom.js';
-import { curveSet, type CurveFilter } from '../logic/curves.js';
+import { clear, h, keepFocus } from '../dom.js';
+import { curveSet, metricChoices, type CurveFilter } from '../logic/curves.js';
 import { formatDuration, runName } from '../logic/display-format.js';
 import { batchFraction, progressLine } from '../logic/run-progress.js';
 import type { Palette } from '../theme.js';
@@ -113,6 +113,10 @@ export class TrainingSection {
   private stop: HTMLElement | undefined;
   private filter: CurveFilter = 'both';
   private logY = false;
+  private steps = true;
+  private smoothing = 0.6;
+  private metric = 'accuracy';
+  private choices: string[] = [];
   private palette: Palette | undefined;
 
   constructor(
@@ -149,10 +153,35 @@ export class TrainingSection {
       this.logY = log.checked;
       this.redraw();
     });
+    const steps = h('input', { type: 'checkbox', id: 'show-steps', 'data-focus-key': 'show-steps', checked: this.steps });
+    steps.addEventListener('change', () => {
+      this.steps = steps.checked;
+      this.redraw();
+    });
+    const smoothing = h('input', {
+      type: 'range', id: 'smoothing', min: 0, max: 0.95, step: 0.05, value: this.smoothing, 'data-focus-key': 'smoothing',
+      'aria-label': 'Smoothing of the per-step curves', title: `Smoothing ${this.smoothing.toFixed(2)}`,
+    });
+    smoothing.addEventListener('input', () => {
+      this.smoothing = Number(smoothing.value);
+      smoothing.title = `Smoothing ${this.smoothing.toFixed(2)}`;
+      this.redraw();
+    });
+    const metric = h('select', { id: 'metric-picker', 'data-testid': 'metric-picker', 'data-focus-key': 'metric-picker', 'aria-label': 'Metric of the second chart' });
+    for (const m of this.choices.length ? this.choices : ['accuracy', 'time']) {
+      metric.append(h('option', { value: m, selected: m === this.metric }, m === 'time' ? 'time per epoch' : m));
+    }
+    metric.addEventListener('change', () => {
+      this.metric = metric.value;
+      this.redraw();
+    });
     this.controls.append(
       seg,
       h('span', { class: 'ml-line-key', 'data-testid': 'line-key' }, h('span', { class: 'ml-key-solid', 'aria-hidden': 'true' }), 'validation', h('span', { class: 'ml-key-dashed', 'aria-hidden': 'true' }), 'training'),
+      h('label', { class: 'ml-check' }, steps, 'Per-step curves'),
+      h('label', { class: 'ml-check', for: 'smoothing' }, 'Smoothing', smoothing),
       h('label', { class: 'ml-check' }, log, 'Log-scale loss'),
+      h('label', { class: 'ml-check', for: 'metric-picker' }, 'Second chart', metric),
     );
   }
 
@@ -184,7 +213,13 @@ export class TrainingSection {
     if (this.stop) this.stop.hidden = !(record.active || record.runs.some(isLive));
 
     this.palette = palette;
-    const curves = curveSet(record, state.pinned, this.filter);
+    const choices = metricChoices(record, state.pinned);
+    if (choices.join() !== this.choices.join()) {
+      this.choices = choices;
+      if (!choices.includes(this.metric)) this.metric = choices[0];
+      keepFocus(this.controls, () => this.renderControls());
+    }
+    const curves = curveSet(record, state.pinned, { filter: this.filter, steps: this.steps, smoothing: this.smoothing, metric: this.metric });
     const best = bestEpochOf(record);
     const curvesKey = JSON.stringify([curves, best, this.logY]);
     if (curvesKey !== this.curvesKey) {
