@@ -1,7 +1,7 @@
 /**
  * The JSON Schema of `*.model.json`, generated from the layer and optimizer tables so that VS Code's completion
- * hover (schemas/model.schema.json, written by scripts/gen-schema.ts) and the core's own validation (Ajv, in
- * validate.ts) can never disagree.
+ * (schemas/model.schema.json, the completion-only form written by scripts/gen-schema.ts, see `editorSchema`) and
+ * the core's own validation (Ajv, in validate.ts) can never disagree.
  */
 import { DATASET_NAMES, DEFAULT_VALIDATION_SPLIT } from './datasets';
 import { MAX_SIZE } from './layers/common';
