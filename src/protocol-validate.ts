@@ -55,7 +55,7 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
         ? { type, id: msg.id, pinned: msg.pinned }
         : undefined;
     case 'export':
-      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json')
+      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json' || msg.format === 'history-csv')
         ? { type, format: msg.format }
         : undefined;
     case 'savePng':

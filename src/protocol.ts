@@ -152,6 +152,10 @@ export interface RecordListItem {
   modelName: string;
   runs: number;
   bestValAccuracy?: number;
+  /** Runs that failed, that the user stopped, and that were interrupted (VS Code closed), when any. */
+  failed?: number;
+  stopped?: number;
+  interrupted?: number;
 }
 
 // ---- Results panel -------------------------------------------------------------------------------------------
@@ -167,5 +171,5 @@ export type WebviewToHost =
   | { type: 'stop'; runId?: string }
   | { type: 'openRecord'; id: string }
   | { type: 'pinRecord'; id: string; pinned: boolean }
-  | { type: 'export'; format: 'csv' | 'json' }
+  | { type: 'export'; format: 'csv' | 'json' | 'history-csv' }
   | { type: 'savePng'; chart: string; dataUrl: string };

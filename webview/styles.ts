@@ -231,6 +231,9 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-history li[aria-current="true"] .ml-history-open { font-weight: 600; }
 .ml-history-main { flex: 1; min-width: 0; }
 .ml-history-detail { color: var(--vscode-descriptionForeground); margin-left: 8px; }
+.ml-history-marks { color: var(--vscode-editorWarning-foreground, var(--vscode-charts-yellow)); margin-left: 8px; }
+.ml-filter { font: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background);
+  border: 1px solid var(--vscode-input-border, var(--vscode-panel-border, transparent)); padding: 2px 6px; min-width: 12em; }
 `;
 
 export function applyStyles(nonce?: string): void {

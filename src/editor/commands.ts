@@ -8,7 +8,7 @@ import { formatSummary } from '../model';
 import type { WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { storeFor } from './stores';
-import { recordToCsv, recordToJson } from '../panel/comparison-export';
+import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparison-export';
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
@@ -85,6 +85,10 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       const record = panel.currentRecord;
       if (!record) return;
       const records = [record, ...panel.pinnedRecords];
+      if (message.format === 'history-csv') {
+        await saveAs(`${record.id}-history.csv`, Buffer.from(recordToHistoryCsv(records), 'utf8'), 'CSV');
+        return;
+      }
       const text = message.format === 'csv' ? recordToCsv(records) : recordToJson(records);
       await saveAs(`${record.id}.${message.format}`, Buffer.from(text, 'utf8'), message.format.toUpperCase());
       return;
@@ -105,7 +109,9 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, data);
-  void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
+  const choice = await vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`, 'Open', 'Reveal in Explorer');
+  if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+  else if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', target);
 }
 
 export { readForDisplay };

@@ -22,6 +22,7 @@ const GOOD: WebviewToHost[] = [
   { type: 'pinRecord', id: 'a', pinned: false },
   { type: 'export', format: 'csv' },
   { type: 'export', format: 'json' },
+  { type: 'export', format: 'history-csv' },
   { type: 'savePng', chart: 'loss', dataUrl: PNG },
   { type: 'savePng', chart: 'val-accuracy', dataUrl: PNG },
 ];
@@ -156,7 +157,7 @@ function isValidMessage(m: unknown): boolean {
     case 'pinRecord':
       return keys === 'id,pinned,type' && id(o.id) && typeof o.pinned === 'boolean';
     case 'export':
-      return keys === 'format,type' && (o.format === 'csv' || o.format === 'json');
+      return keys === 'format,type' && (o.format === 'csv' || o.format === 'json' || o.format === 'history-csv');
     case 'savePng':
       return keys === 'chart,dataUrl,type' && typeof o.chart === 'string' && /^[a-z0-9][a-z0-9-]{0,63}$/i.test(o.chart) && o.dataUrl === PNG;
     default:

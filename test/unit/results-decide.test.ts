@@ -157,3 +157,21 @@ describe('pinned records', () => {
     assert.equal(comparisonRows(shown, [{ ...resplit, dataset: ds }])[1].dataBadge, undefined);
   });
 });
+
+describe('history CSV (long format)', () => {
+  test('one line per run, epoch and metric, with the settings as columns', async () => {
+    const { historyCsv } = await import('../../src/results/comparison-files');
+    const rec = makeRecord('rec', [
+      makeRun('SGD', [0.5, 0.6], { runId: 's', optimizer: { type: 'SGD', learning_rate: 0.1, momentum: 0 }, variant: { label: 'SGD', set: { 'fit.batch_size': 64 } } }),
+      makeRun('=cmd', [0.7], { runId: 'a', optimizer: { type: 'Adam', learning_rate: 0.001 } }),
+    ]);
+    const lines = historyCsv([rec]).split('\r\n');
+    assert.equal(lines[0], 'record_id,run,run_id,repeat,seed,status,optimizer,learning_rate,momentum,fit.batch_size,epoch,metric,value');
+    assert.equal(lines[1], 'rec,SGD,s,0,1,completed,SGD,0.1,0,64,1,accuracy,0.49');
+    assert.ok(lines.includes('rec,SGD,s,0,1,completed,SGD,0.1,0,64,2,val_accuracy,0.6'));
+    assert.ok(lines.includes('rec,SGD,s,0,1,completed,SGD,0.1,0,64,2,epoch_seconds,1'));
+    // 2 epochs × (4 metrics + time) for SGD, 1 × 5 for the other, the header and the final empty line.
+    assert.equal(lines.length, 1 + 10 + 5 + 1);
+    assert.ok(lines.some((l) => l.startsWith("rec,'=cmd,a,")), 'formula-looking labels are defused');
+  });
+});

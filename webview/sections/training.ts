@@ -113,7 +113,9 @@ export class TrainingSection {
   private stop: HTMLElement | undefined;
   private filter: CurveFilter = 'both';
   private logY = false;
-  private steps = true;
+  /** Per-step curves: the user's choice, else on for a single run or while training, off for a finished comparison. */
+  private steps: boolean | undefined;
+  private metricPicked = false;
   private smoothing = 0.6;
   private metric = 'accuracy';
   private choices: string[] = [];
@@ -127,8 +129,17 @@ export class TrainingSection {
     this.loss = new LineChart('loss', png);
     this.accuracy = new LineChart('accuracy', png);
     this.renderControls();
+    const history = button({
+      label: 'History CSV',
+      title: "Every run's history in long format: run, epoch, metric, value, with each run's settings",
+      testId: 'export-history',
+      onClick: () => {
+        const s = this.state();
+        if (s.record) ctx.exporter.history([s.record, ...s.pinned], baseName(s));
+      },
+    });
     this.element.append(
-      h('div', { class: 'ml-section-head' }, h('h2', { id: 'training-heading' }, 'Training'), this.stopSlot),
+      h('div', { class: 'ml-section-head' }, h('h2', { id: 'training-heading' }, 'Training'), h('div', { class: 'ml-actions' }, history, this.stopSlot)),
       this.list,
       this.controls,
       h('div', { class: 'ml-charts' }, this.loss.element, this.accuracy.element),
@@ -153,7 +164,7 @@ export class TrainingSection {
       this.logY = log.checked;
       this.redraw();
     });
-    const steps = h('input', { type: 'checkbox', id: 'show-steps', 'data-focus-key': 'show-steps', checked: this.steps });
+    const steps = h('input', { type: 'checkbox', id: 'show-steps', 'data-focus-key': 'show-steps', checked: this.showSteps() });
     steps.addEventListener('change', () => {
       this.steps = steps.checked;
       this.redraw();
@@ -173,6 +184,7 @@ export class TrainingSection {
     }
     metric.addEventListener('change', () => {
       this.metric = metric.value;
+      this.metricPicked = true;
       this.redraw();
     });
     this.controls.append(
@@ -183,6 +195,12 @@ export class TrainingSection {
       h('label', { class: 'ml-check' }, log, 'Log-scale loss'),
       h('label', { class: 'ml-check', for: 'metric-picker' }, 'Second chart', metric),
     );
+  }
+
+  private showSteps(): boolean {
+    if (this.steps !== undefined) return this.steps;
+    const record = this.state().record;
+    return !record || record.runs.length === 1 || !!record.active || record.runs.some(isLive);
   }
 
   private redraw(): void {
@@ -216,10 +234,12 @@ export class TrainingSection {
     const choices = metricChoices(record, state.pinned);
     if (choices.join() !== this.choices.join()) {
       this.choices = choices;
-      if (!choices.includes(this.metric)) this.metric = choices[0];
+      if (!this.metricPicked || !choices.includes(this.metric)) this.metric = choices[0];
       keepFocus(this.controls, () => this.renderControls());
     }
-    const curves = curveSet(record, state.pinned, { filter: this.filter, steps: this.steps, smoothing: this.smoothing, metric: this.metric });
+    const stepsBox = this.controls.querySelector<HTMLInputElement>('#show-steps');
+    if (stepsBox && this.steps === undefined) stepsBox.checked = this.showSteps();
+    const curves = curveSet(record, state.pinned, { filter: this.filter, steps: this.showSteps(), smoothing: this.smoothing, metric: this.metric });
     const best = bestEpochOf(record);
     const curvesKey = JSON.stringify([curves, best, this.logY]);
     if (curvesKey !== this.curvesKey) {
