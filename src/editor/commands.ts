@@ -12,7 +12,7 @@ import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparis
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
-import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
+import { TEMPLATES, checkModelName, companionFiles, defaultData, instantiate, modelFileName, usesFashionMnist, type TemplateData } from './templates';
 import type { Trainer } from './trainer';
 
 export const SUMMARY_SCHEME = 'model-lab-summary';
@@ -157,6 +157,20 @@ async function newModel(folderArg: unknown): Promise<void> {
     { placeHolder: 'Choose a template for the new model', matchOnDetail: true },
   );
   if (!template) return;
+  let data: TemplateData = 'full';
+  if (usesFashionMnist(template.template)) {
+    const choices: (vscode.QuickPickItem & { data: TemplateData })[] = [
+      { label: 'Bundled sample', detail: '3,000 Fashion-MNIST images shipped with Model Lab: an epoch takes seconds', data: 'sample' },
+      { label: 'Full Fashion-MNIST', detail: '60,000 training images, downloaded (about 30 MB) and cached once', data: 'full' },
+    ];
+    const first = defaultData(template.template);
+    const picked = await vscode.window.showQuickPick(
+      choices.sort((a, b) => (a.data === first ? -1 : b.data === first ? 1 : 0)),
+      { placeHolder: 'Which data should this model train on? (change "dataset" in the file any time)' },
+    );
+    if (!picked) return;
+    data = picked.data;
+  }
   let folder: vscode.Uri | undefined = folderArg instanceof vscode.Uri ? folderArg : undefined;
   if (!folder) {
     const folders = vscode.workspace.workspaceFolders ?? [];
@@ -168,9 +182,12 @@ async function newModel(folderArg: unknown): Promise<void> {
   }
   if (!folder) return;
   const target = folder;
+  const free = async (n: string) => vscode.workspace.fs.stat(vscode.Uri.joinPath(target, modelFileName(n))).then(() => false, () => true);
+  let suggested = template.template.defaultName;
+  for (let i = 2; i < 100 && !(await free(suggested)); i++) suggested = `${template.template.defaultName}-${i}`;
   const name = await vscode.window.showInputBox({
     prompt: 'Name of the model file (".model.json" is added)',
-    value: 'my-model',
+    value: suggested,
     validateInput: async (value) => {
       const problem = checkModelName(value);
       if (problem) return problem;
@@ -184,7 +201,7 @@ async function newModel(folderArg: unknown): Promise<void> {
   });
   if (!name) return;
   const uri = vscode.Uri.joinPath(target, modelFileName(name));
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, '')), 'utf8'));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, ''), data), 'utf8'));
   for (const [relative, text] of Object.entries(companionFiles(template.template))) {
     const companion = vscode.Uri.joinPath(target, relative);
     try {
