@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunRecord } from '../protocol';
 import { SessionDriver } from '../training/host/session-driver';
+import { longJobPrompt } from './long-job-prompt';
 import { overallFraction, progressMessage } from './progress-math';
 import { readSettings } from './config';
 import type { ExtensionContextLike } from './context';
@@ -72,6 +73,7 @@ export class Trainer implements vscode.Disposable {
     let reportPreparing: ((message: string, fraction?: number) => void) | undefined;
     let endPreparing!: () => void;
     const prepared = new Promise<void>((resolve) => (endPreparing = resolve));
+    const longJob = longJobPrompt(kind, poolSize(settings.maxParallelRuns, os.availableParallelism()), () => driver.stop());
     const driver: SessionDriver = new SessionDriver({
       pool: this.pools.get(poolSize(settings.maxParallelRuns, os.availableParallelism())),
       kind,
@@ -98,6 +100,7 @@ export class Trainer implements vscode.Disposable {
         },
         event: (record, run, event) => {
           this.ctx.panel()?.update(record);
+          longJob(record, event);
           if (event.type === 'started' || event.type === 'finished') this.refreshStatus();
           const line = eventLogLine(record, run, event);
           if (line?.level === 'error') this.ctx.log.error(line.text);
