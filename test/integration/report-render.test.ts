@@ -222,7 +222,7 @@ describe('standalone report in Chromium', () => {
         const csvText = readFileSync(await csv.path(), 'utf8').split('\r\n');
         assert.match(csvText[0], /^label,status,runs,reporting_runs,loss,/);
         assert.match(csvText[1], /^relu,completed,2,2,/);
-        const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="chart-accuracy"] vscode-button').click()]);
+        const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="png-accuracy"]').click()]);
         assert.equal(png.suggestedFilename(), `model-lab-${compareRecord.id}-accuracy.png`);
         assert.deepEqual([...readFileSync(await png.path()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
         assert.deepEqual(problems, []);

@@ -107,6 +107,7 @@ export class LineChart {
       label: 'PNG',
       title: 'Save this chart as a PNG image (2×, with its title, axes and legend)',
       ariaLabel: `Save the ${name} chart as PNG`,
+      testId: `png-${name}`,
       onClick: () => {
         const url = this.exportPng();
         if (url) this.onPng(this.name, url);
