@@ -54,6 +54,8 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
       return plainWith(msg, ['type', 'id', 'pinned']) && isId(msg.id) && typeof msg.pinned === 'boolean'
         ? { type, id: msg.id, pinned: msg.pinned }
         : undefined;
+    case 'deleteRecord':
+      return plainWith(msg, ['type', 'id']) && isId(msg.id) ? { type, id: msg.id } : undefined;
     case 'export':
       return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json' || msg.format === 'history-csv')
         ? { type, format: msg.format }

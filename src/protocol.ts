@@ -171,5 +171,6 @@ export type WebviewToHost =
   | { type: 'stop'; runId?: string }
   | { type: 'openRecord'; id: string }
   | { type: 'pinRecord'; id: string; pinned: boolean }
+  | { type: 'deleteRecord'; id: string }
   | { type: 'export'; format: 'csv' | 'json' | 'history-csv' }
   | { type: 'savePng'; chart: string; dataUrl: string };

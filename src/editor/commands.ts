@@ -70,6 +70,25 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       }
       return;
     }
+    case 'deleteRecord': {
+      // The shown record and one still training stay: deleting them would pull the page out from under the user.
+      if (message.id === panel.currentRecord?.id || trainer.isLive(message.id)) return;
+      const store = panel.store ?? storeFor(ctx.globalStorageUri);
+      const sure = await vscode.window.showWarningMessage(
+        `Delete this run record and its saved weights from ${vscode.workspace.asRelativePath(store.folder)}?`,
+        { modal: true },
+        'Delete',
+      );
+      if (sure !== 'Delete') return;
+      try {
+        await store.delete(message.id);
+        panel.setPinned(panel.pinnedRecords.filter((r) => r.id !== message.id));
+        panel.setHistory((await store.list()).items);
+      } catch (e) {
+        panel.notice('error', (e as Error).message);
+      }
+      return;
+    }
     case 'pinRecord': {
       const others = panel.pinnedRecords.filter((r) => r.id !== message.id);
       if (!message.pinned) return panel.setPinned(others);

@@ -75,6 +75,17 @@ export class RunStore {
     }
   }
 
+  /** Deletes a record and the weights saved beside it (`<id>-weights/`); a record already gone is not an error. */
+  async delete(id: string): Promise<void> {
+    const file = this.file(id);
+    try {
+      await fs.rm(file, { force: true });
+      await fs.rm(path.join(this.folder, `${id}-weights`), { recursive: true, force: true });
+    } catch (e) {
+      throw new RunStoreError(`Could not delete the run record ${id} from ${this.folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+    }
+  }
+
   /** Reads one record; a missing or damaged file is a RunStoreError. */
   async read(id: string): Promise<RunRecord> {
     const file = this.file(id);

@@ -23,6 +23,7 @@ const GOOD: WebviewToHost[] = [
   { type: 'export', format: 'csv' },
   { type: 'export', format: 'json' },
   { type: 'export', format: 'history-csv' },
+  { type: 'deleteRecord', id: '20261128-190512-compare-fashion-mlp-3f9a' },
   { type: 'savePng', chart: 'loss', dataUrl: PNG },
   { type: 'savePng', chart: 'val-accuracy', dataUrl: PNG },
 ];
@@ -156,6 +157,8 @@ function isValidMessage(m: unknown): boolean {
       return keys === 'id,type' && id(o.id);
     case 'pinRecord':
       return keys === 'id,pinned,type' && id(o.id) && typeof o.pinned === 'boolean';
+    case 'deleteRecord':
+      return keys === 'id,type' && id(o.id);
     case 'export':
       return keys === 'format,type' && (o.format === 'csv' || o.format === 'json' || o.format === 'history-csv');
     case 'savePng':

@@ -133,3 +133,17 @@ test('the history line counts failed, stopped and interrupted runs', () => {
   assert.deepEqual([item.failed, item.stopped, item.interrupted], [1, 1, 1]);
   assert.deepEqual([listItem(makeRecord('ok', [makeRun('a', [0.5])])).failed], [undefined]);
 });
+
+test('deleting a record removes its file and its saved weights, and refuses ids that are paths', async () => {
+  const dir = tmp();
+  const store = new RunStore(dir);
+  await store.write(makeRecord('r1', [makeRun('adam', [0.5])]));
+  await store.write(makeRecord('r2', [makeRun('adam', [0.5])]));
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dir, 'r1-weights', 'run'), { recursive: true });
+  writeFileSync(path.join(dir, 'r1-weights', 'run', 'w.bin'), 'x');
+  await store.delete('r1');
+  assert.deepEqual(readdirSync(dir).sort(), ['.gitignore', 'r2.json']);
+  await store.delete('r1'); // already gone: fine
+  await assert.rejects(store.delete('../r2'), RunStoreError);
+});

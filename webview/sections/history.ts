@@ -72,6 +72,15 @@ export class HistorySection {
           onClick: () => this.ctx.host.post({ type: 'pinRecord', id: item.id, pinned: !isPinned }),
         }),
       );
+      li.append(
+        button({
+          label: 'Delete',
+          testId: 'delete-record',
+          focusKey: `delete-${item.id}`,
+          ariaLabel: `Delete ${title} from ${formatDate(item.createdAt)} (asks first)`,
+          onClick: () => this.ctx.host.post({ type: 'deleteRecord', id: item.id }),
+        }),
+      );
     } else if (isCurrent) {
       li.append(h('span', { class: 'ml-muted' }, 'shown'));
     }
