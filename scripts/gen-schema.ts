@@ -1,10 +1,10 @@
-/** Writes schemas/model.schema.json from the layer and optimizer tables: `node --import tsx scripts/gen-schema.ts`. */
+/** Writes schemas/model.schema.json (the editor's completion-only form, see editorSchema) from the layer and optimizer tables: `node --import tsx scripts/gen-schema.ts`. */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildSchema } from '../src/model/schema';
+import { editorSchema } from '../src/model/schema';
 
 export function schemaText(): string {
-  return JSON.stringify(buildSchema(), null, 2) + '\n';
+  return JSON.stringify(editorSchema(), null, 2) + '\n';
 }
 
 if (require.main === module) {

@@ -5,6 +5,7 @@
  */
 import * as vscode from 'vscode';
 import { onPanelMessage, registerCommands } from './editor/commands';
+import { registerCodeActions } from './editor/code-actions';
 import { registerCodeLens } from './editor/codelens';
 import type { ExtensionContextLike } from './editor/context';
 import { registerDiagnostics } from './editor/diagnostics';
@@ -53,6 +54,7 @@ export function activate(context: vscode.ExtensionContext): void {
     trainer,
     registerDiagnostics(documents),
     registerHover(documents, SELECTOR),
+    registerCodeActions(documents, SELECTOR),
     registerCodeLens(documents, SELECTOR),
     registerInlayHints(documents, SELECTOR),
     registerCommands(ctx, trainer),

@@ -54,8 +54,10 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
       return plainWith(msg, ['type', 'id', 'pinned']) && isId(msg.id) && typeof msg.pinned === 'boolean'
         ? { type, id: msg.id, pinned: msg.pinned }
         : undefined;
+    case 'deleteRecord':
+      return plainWith(msg, ['type', 'id']) && isId(msg.id) ? { type, id: msg.id } : undefined;
     case 'export':
-      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json')
+      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json' || msg.format === 'history-csv')
         ? { type, format: msg.format }
         : undefined;
     case 'savePng':
@@ -91,7 +93,8 @@ export function isRecord(v: unknown): v is RunRecord {
       typeof r.status === 'string' &&
       isObject(r.history) &&
       isObject(r.optimizer) &&
-      Array.isArray(r.epochMs),
+      Array.isArray(r.epochMs) &&
+      (r.steps === undefined || Array.isArray(r.steps)),
   );
 }
 

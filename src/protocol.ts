@@ -112,6 +112,12 @@ export type WorkerEvent =
       checkpointEpoch?: number;
     };
 
+export interface StepPoint {
+  x: number;
+  loss: number;
+  accuracy?: number;
+}
+
 /** Everything known about one run: the `runs[]` entries of `--json` output and of run records. */
 export interface RunResult {
   runId: string;
@@ -133,6 +139,12 @@ export interface RunResult {
   engine?: string;
   /** Epochs asked for, to draw progress and the x axis before they finish. */
   epochs: number;
+  /**
+   * Training loss (and accuracy) per step window, from the throttled `batch` events: x in fractional epochs (epoch 2,
+   * batch 750 of 1500 → 1.5), the value the mean over the steps since the previous point. Kept when a run stops
+   * mid-epoch; thinned to at most STEP_POINTS_MAX points.
+   */
+  steps?: StepPoint[];
   /** Live progress of the current epoch; absent once finished. */
   progress?: { epoch: number; batch: number; batches: number; loss: number; accuracy?: number };
   /** Folder of saved tfjs weights, when saving was enabled. */
@@ -172,6 +184,10 @@ export interface RecordListItem {
   modelName: string;
   runs: number;
   bestValAccuracy?: number;
+  /** Runs that failed, that the user stopped, and that were interrupted (VS Code closed), when any. */
+  failed?: number;
+  stopped?: number;
+  interrupted?: number;
 }
 
 // ---- Results panel -------------------------------------------------------------------------------------------
@@ -187,5 +203,6 @@ export type WebviewToHost =
   | { type: 'stop'; runId?: string }
   | { type: 'openRecord'; id: string }
   | { type: 'pinRecord'; id: string; pinned: boolean }
-  | { type: 'export'; format: 'csv' | 'json' }
+  | { type: 'deleteRecord'; id: string }
+  | { type: 'export'; format: 'csv' | 'json' | 'history-csv' }
   | { type: 'savePng'; chart: string; dataUrl: string };

@@ -4,6 +4,7 @@ import { h } from './dom.js';
 import { ComparisonSection } from './sections/comparison.js';
 import { EvaluationSection } from './sections/evaluation.js';
 import { HeaderSection } from './sections/header.js';
+import { HeadlineSection } from './sections/headline.js';
 import { HistorySection } from './sections/history.js';
 import { SummarySection } from './sections/summary.js';
 import { TrainingSection } from './sections/training.js';
@@ -13,6 +14,7 @@ import type { Context, ViewState } from './state.js';
 export class App {
   private state: ViewState = { history: [], pinned: [] };
   private readonly header = new HeaderSection();
+  private readonly headline = new HeadlineSection();
   private readonly summary = new SummarySection();
   private readonly training: TrainingSection;
   private readonly comparison: ComparisonSection;
@@ -30,15 +32,20 @@ export class App {
       h(
         'main',
         { class: 'ml-app' },
+        // Results first: the headline, the curves, the comparison; the model summary is reference, lower down.
         this.header.element,
-        this.summary.element,
+        this.headline.element,
         this.training.element,
         this.comparison.element,
         this.evaluation.element,
+        this.summary.element,
         this.history.element,
       ),
     );
-    watchTheme(() => this.training.repaint(readPalette()));
+    watchTheme(() => {
+      this.training.repaint(readPalette());
+      this.comparison.update(this.state);
+    });
   }
 
   /** Restores what `vscode.setState` kept, so a re-shown panel draws before the host answers `ready`. */
@@ -72,6 +79,7 @@ export class App {
     this.state = state;
     const palette = readPalette();
     this.header.update(state);
+    this.headline.update(state);
     this.summary.update(state);
     this.training.update(state, palette);
     this.comparison.update(state);

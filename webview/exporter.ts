@@ -2,13 +2,16 @@
  * Exports. In the panel the host writes files (it shows a save dialog and knows the workspace); in the standalone
  * report the page downloads them itself through a Blob.
  */
-import { comparisonCsv, comparisonJson } from './logic/export.js';
-import type { ComparisonRow } from './logic/rows.js';
+import { comparisonCsv, comparisonJson, historyCsv } from '../src/results/comparison-files.js';
+import type { RunRecord } from '../src/protocol';
+import type { ComparisonRow } from '../src/results/comparison-rows.js';
 import type { Host } from './host.js';
 
 export interface Exporter {
   comparison(format: 'csv' | 'json', rows: ComparisonRow[], baseName: string): void;
   png(chart: string, dataUrl: string, baseName: string): void;
+  /** Every run's history in long format (run, epoch, metric, value + settings). */
+  history(records: RunRecord[], baseName: string): void;
 }
 
 function download(href: string, fileName: string): void {
@@ -26,6 +29,7 @@ export function createExporter(host: Host): Exporter {
     return {
       comparison: (format) => host.post({ type: 'export', format }),
       png: (chart, dataUrl) => host.post({ type: 'savePng', chart, dataUrl }),
+      history: () => host.post({ type: 'export', format: 'history-csv' }),
     };
   }
   return {
@@ -38,6 +42,11 @@ export function createExporter(host: Host): Exporter {
     },
     png(chart, dataUrl, baseName) {
       download(dataUrl, `${baseName}-${chart}.png`);
+    },
+    history(records, baseName) {
+      const url = URL.createObjectURL(new Blob([historyCsv(records)], { type: 'text/csv' }));
+      download(url, `${baseName}-history.csv`);
+      setTimeout(() => URL.revokeObjectURL(url), 10_000);
     },
   };
 }

@@ -5,6 +5,14 @@
  */
 const CSS = /* css */ `
 :root { color-scheme: light dark; }
+/* Run colours (see theme.ts): distinct on light backgrounds ... */
+body { --ml-series-0: #1f6fd1; --ml-series-1: #e8590c; --ml-series-2: #2b8a3e; --ml-series-3: #c2255c; --ml-series-4: #7048e8;
+  --ml-series-5: #8d6e3f; --ml-series-6: #0c8599; --ml-series-7: #e03131; --ml-series-8: #5c940d; --ml-series-9: #9c36b5;
+  --ml-series-10: #495057; --ml-series-11: #b08900; }
+/* ... and on dark ones. */
+body.vscode-dark, body.vscode-high-contrast { --ml-series-0: #4dabf7; --ml-series-1: #ff922b; --ml-series-2: #69db7c;
+  --ml-series-3: #f783ac; --ml-series-4: #b197fc; --ml-series-5: #d8b98a; --ml-series-6: #3bc9db; --ml-series-7: #ff6b6b;
+  --ml-series-8: #c0eb75; --ml-series-9: #e599f7; --ml-series-10: #ced4da; --ml-series-11: #ffd43b; }
 [hidden] { display: none !important; }
 body {
   margin: 0;
@@ -30,6 +38,17 @@ h3 { font-size: 1em; font-weight: 600; margin: 0; }
 .ml-sr-only { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 .ml-empty { padding: 32px 0; color: var(--vscode-descriptionForeground); }
 :focus-visible { outline: 1px solid var(--vscode-focusBorder); outline-offset: 1px; }
+
+/* Headline strip */
+.ml-headline { display: flex; flex-wrap: wrap; gap: 8px 28px; margin: 4px 0 14px; padding: 10px 14px;
+  background: var(--vscode-editorWidget-background, rgba(128,128,128,.08));
+  border: 1px solid var(--vscode-editorWidget-border, var(--vscode-panel-border, rgba(128,128,128,.35))); border-radius: 3px; }
+.ml-stat { display: flex; flex-direction: column; min-width: 0; }
+.ml-stat-label { font-size: 11px; text-transform: uppercase; letter-spacing: .04em; color: var(--vscode-descriptionForeground); }
+.ml-stat-value { font-size: 1.35em; font-weight: 600; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
+.ml-collapsible > summary { cursor: pointer; list-style-position: outside; margin-left: 1em; }
+.ml-collapsible > summary h2 { display: inline; }
+.ml-summary-brief { margin-left: 8px; }
 
 /* Notices */
 .ml-notice { display: flex; gap: 8px; align-items: flex-start; margin: 12px 0 0; padding: 8px 10px;
@@ -60,6 +79,17 @@ body.vscode-high-contrast-light .ml-table th, body.vscode-high-contrast-light .m
 .ml-totals { margin: 10px 0 0; font-family: var(--vscode-editor-font-family, monospace); }
 .ml-totals p { margin: 0; }
 .ml-dataset { margin: 10px 0 0; }
+.ml-summary-body { display: flex; flex-wrap: wrap; gap: 16px 32px; align-items: flex-start; }
+.ml-diagram-figure { margin: 0; }
+.ml-diagram { list-style: none; margin: 6px 0 0; padding: 0; display: flex; flex-direction: column; align-items: center; }
+.ml-diagram li { border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.5)); border-radius: 3px; padding: 4px 12px;
+  min-width: 180px; text-align: center; background: var(--vscode-editorWidget-background, transparent); position: relative; }
+.ml-diagram li + li { margin-top: 18px; }
+.ml-diagram li + li::before { content: '↓'; position: absolute; top: -18px; left: 50%; transform: translateX(-50%);
+  color: var(--vscode-descriptionForeground); line-height: 18px; }
+.ml-diagram-io { font-family: var(--vscode-editor-font-family, monospace); color: var(--vscode-descriptionForeground); }
+.ml-diagram-type { font-weight: 600; }
+.ml-diagram-detail { font-family: var(--vscode-editor-font-family, monospace); font-size: .92em; }
 
 /* Tags and badges (VS Code's look) */
 .ml-tag { display: inline-flex; align-items: center; padding: 1px 6px; border-radius: 2px; font-size: 11px; line-height: 16px;
@@ -93,13 +123,42 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-bar { height: 4px; background: var(--vscode-editorWidget-border, rgba(128,128,128,.25)); overflow: hidden; border-radius: 2px; }
 .ml-bar-fill { height: 100%; width: 0; background: var(--vscode-progressBar-background, var(--vscode-charts-blue)); }
 
-/* Charts */
-.ml-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 16px; }
-.ml-chart { margin: 0; min-width: 0; }
+/* Charts: one per row until the panel is wide; each grows with the panel and never drops under 320 px. */
+.ml-charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, 620px), 1fr)); gap: 20px; }
+.ml-chart { margin: 0; min-width: 0; container-type: inline-size; }
 .ml-chart-head { display: flex; align-items: center; justify-content: space-between; margin-bottom: 6px; }
-.ml-chart-canvas { position: relative; height: 260px; }
+.ml-chart-body { display: grid; grid-template-columns: minmax(0, 1fr); gap: 8px 16px; }
+.ml-chart-canvas { position: relative; height: clamp(320px, 48vh, 620px); min-width: 0; }
 .ml-chart-empty { position: absolute; inset: 0; display: flex; align-items: center; justify-content: center;
   color: var(--vscode-descriptionForeground); }
+/* Legend beside the plot when the chart is wide, under it when narrow. */
+@container (min-width: 700px) {
+  .ml-chart-body { grid-template-columns: minmax(0, 1fr) minmax(120px, max-content); }
+  .ml-legend { flex-direction: column; flex-wrap: nowrap; max-height: clamp(320px, 48vh, 620px); overflow-y: auto; }
+}
+.ml-legend { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 12px; align-content: flex-start; }
+.ml-legend-item { display: inline-flex; align-items: center; gap: 6px; background: none; border: none; padding: 2px 0;
+  color: inherit; font: inherit; cursor: pointer; text-align: left; }
+.ml-legend-item[aria-pressed="false"] { opacity: .45; }
+.ml-legend-item[aria-pressed="false"] .ml-legend-label { text-decoration: line-through; }
+.ml-swatch { display: inline-block; min-width: 1.4em; text-align: center; color: var(--swatch); font-size: 12px; line-height: 1;
+  border-bottom: 3px solid var(--swatch); padding-bottom: 1px; }
+.ml-chart-controls { display: flex; flex-wrap: wrap; gap: 8px 18px; align-items: center; margin: 0 0 12px; }
+.ml-segmented { display: inline-flex; border: 1px solid var(--vscode-button-border, var(--vscode-panel-border, rgba(128,128,128,.5))); border-radius: 2px; }
+.ml-seg { background: var(--vscode-button-secondaryBackground, transparent); color: var(--vscode-button-secondaryForeground, inherit);
+  border: none; font: inherit; padding: 3px 10px; cursor: pointer; }
+.ml-seg + .ml-seg { border-left: 1px solid var(--vscode-button-border, var(--vscode-panel-border, rgba(128,128,128,.5))); }
+.ml-seg[aria-pressed="true"] { background: var(--vscode-button-background); color: var(--vscode-button-foreground); }
+.ml-line-key { display: inline-flex; align-items: center; gap: 6px; color: var(--vscode-descriptionForeground); }
+.ml-key-solid, .ml-key-dashed { display: inline-block; width: 22px; border-top: 2px solid var(--vscode-foreground); margin-left: 6px; }
+.ml-key-dashed { border-top-style: dashed; }
+.ml-check { display: inline-flex; align-items: center; gap: 6px; }
+.ml-check select { font: inherit; color: var(--vscode-dropdown-foreground, var(--vscode-foreground));
+  background: var(--vscode-dropdown-background, transparent); border: 1px solid var(--vscode-dropdown-border, var(--vscode-panel-border)); padding: 1px 4px; }
+.ml-check input[type="range"] { width: 90px; accent-color: var(--vscode-button-background); }
+.ml-zoom-box { position: absolute; top: 0; bottom: 0; background: color-mix(in srgb, var(--vscode-focusBorder) 18%, transparent);
+  border: 1px solid var(--vscode-focusBorder); pointer-events: none; }
+.ml-export-canvas { position: fixed; left: -20000px; top: 0; width: 1000px; height: 560px; }
 
 /* Comparison */
 .ml-sort { background: none; border: none; color: inherit; font: inherit; font-weight: 600; padding: 0; cursor: pointer;
@@ -109,7 +168,21 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-compare-table tr.ml-best td:first-child { box-shadow: inset 3px 0 0 var(--vscode-charts-green); }
 .ml-best-mark { color: var(--vscode-charts-green); margin-left: 6px; font-weight: 600; }
 .ml-std { color: var(--vscode-descriptionForeground); }
-.ml-changed { font-family: var(--vscode-editor-font-family, monospace); font-size: .95em; white-space: nowrap; }
+.ml-changed { font-family: var(--vscode-editor-font-family, monospace); font-size: .95em; }
+.ml-changed-text { display: block; max-width: 30ch; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; background: none;
+  border: none; padding: 0; color: inherit; font: inherit; text-align: left; cursor: pointer; }
+.ml-expanded .ml-changed-text { white-space: normal; overflow-wrap: anywhere; max-width: 48ch; }
+.ml-run-cell { display: inline-flex; align-items: center; gap: 6px; }
+.ml-run-name { min-width: 6ch; }
+.ml-compare-table tbody th { min-width: 10ch; max-width: 24ch; }
+.ml-status-icon { display: inline-block; width: 1.1em; text-align: center; font-size: 11px; color: var(--vscode-descriptionForeground); }
+.ml-status-icon.ml-status-completed { color: var(--vscode-charts-green); }
+.ml-status-icon.ml-status-failed { color: var(--vscode-errorForeground, var(--vscode-charts-red)); }
+.ml-status-icon.ml-status-cancelled { color: var(--vscode-charts-yellow); }
+.ml-status-icon.ml-status-running { color: var(--vscode-charts-blue); }
+.ml-tied-mark { color: var(--vscode-charts-green); margin-left: 6px; font-weight: 600; opacity: .8; }
+.ml-compare-table tr[data-tied="true"] { background: color-mix(in srgb, var(--vscode-charts-green) 7%, transparent); }
+.ml-compare-table .ml-error { font-weight: normal; font-size: .92em; max-width: 40ch; }
 .ml-compare-charts { margin-top: 16px; }
 
 /* Evaluation */
@@ -118,12 +191,19 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
   background: var(--vscode-dropdown-background, transparent); border: 1px solid var(--vscode-dropdown-border, var(--vscode-panel-border));
   padding: 2px 6px; }
 .ml-eval-body { display: flex; gap: 28px; flex-wrap: wrap; align-items: flex-start; }
-.ml-cm th, .ml-cm td { padding: 4px 6px; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); }
-.ml-cm thead th.ml-cm-col { writing-mode: vertical-rl; transform: rotate(180deg); text-align: left; font-weight: normal;
-  white-space: nowrap; vertical-align: bottom; max-height: 10em; padding: 6px 4px; }
+.ml-cm-figure { flex: 0 1 auto; min-width: min(100%, 300px); max-width: 100%; }
+.ml-eval-body { container-type: inline-size; }
+.ml-cm-key { display: none; font-size: .9em; color: var(--vscode-descriptionForeground); margin: 4px 0 0; }
+.ml-cm th, .ml-cm td { padding: 2px 4px; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); font-size: 12px; }
+.ml-cm thead th.ml-cm-col { text-align: center; font-weight: normal; white-space: nowrap; vertical-align: bottom; }
+.ml-cm-index { display: inline-block; min-width: 1.6em; text-align: right; color: var(--vscode-descriptionForeground); }
+.ml-cm-scroll { max-height: 480px; max-width: 100%; overflow: auto; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); }
+.ml-cm-canvas { display: block; image-rendering: pixelated; }
+.ml-top { margin-top: 10px; }
+.ml-top h3 { margin-bottom: 4px; }
 .ml-cm tbody th { font-weight: normal; white-space: nowrap; text-align: right; }
 .ml-cm-corner { font-size: .9em; color: var(--vscode-descriptionForeground); vertical-align: bottom; text-align: right; white-space: nowrap; border: none !important; }
-.ml-cm td { text-align: center; min-width: 2.6em; font-variant-numeric: tabular-nums; --heat: 0;
+.ml-cm td { text-align: center; min-width: 2.2em; font-variant-numeric: tabular-nums; --heat: 0;
   background: color-mix(in srgb, var(--vscode-charts-red) calc(var(--heat) * 80%), transparent); }
 .ml-cm td.ml-diag { background: color-mix(in srgb, var(--vscode-charts-blue) calc(var(--heat) * 80%), transparent); }
 .ml-cm td.ml-strong { color: var(--vscode-editor-background); font-weight: 600; }
@@ -136,6 +216,14 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-class-meter > div { height: 100%; background: var(--vscode-charts-blue); }
 .ml-eval-metrics { margin: 0 0 10px; }
 
+/* A narrow panel: the matrix's row headers shrink to indices (the key names them), the cells tighten. */
+@container (max-width: 560px) {
+  .ml-cm-name { display: none; }
+  .ml-cm-key { display: block; }
+  .ml-cm th, .ml-cm td { padding: 1px 2px; font-size: 11px; }
+  .ml-cm td { min-width: 1.9em; }
+}
+
 /* History */
 .ml-history { list-style: none; margin: 0; padding: 0; }
 .ml-history li { display: flex; gap: 10px; align-items: center; padding: 4px 0;
@@ -143,6 +231,9 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-history li[aria-current="true"] .ml-history-open { font-weight: 600; }
 .ml-history-main { flex: 1; min-width: 0; }
 .ml-history-detail { color: var(--vscode-descriptionForeground); margin-left: 8px; }
+.ml-history-marks { color: var(--vscode-editorWarning-foreground, var(--vscode-charts-yellow)); margin-left: 8px; }
+.ml-filter { font: inherit; color: var(--vscode-input-foreground); background: var(--vscode-input-background);
+  border: 1px solid var(--vscode-input-border, var(--vscode-panel-border, transparent)); padding: 2px 6px; min-width: 12em; }
 `;
 
 export function applyStyles(nonce?: string): void {

@@ -13,16 +13,27 @@ export interface Palette {
   highContrast: boolean;
 }
 
-const SERIES_VARS: [string, string][] = [
-  ['--vscode-charts-blue', '#3794ff'],
-  ['--vscode-charts-orange', '#d18616'],
-  ['--vscode-charts-green', '#89d185'],
-  ['--vscode-charts-purple', '#b180d7'],
-  ['--vscode-charts-red', '#f14c4c'],
-  ['--vscode-charts-yellow', '#cca700'],
-  ['--vscode-terminal-ansiCyan', '#11a8cd'],
-  ['--vscode-terminal-ansiMagenta', '#bc3fbc'],
+/**
+ * Run colours: twelve hues that stay apart from each other in light, dark and high-contrast themes (VS Code's
+ * eight chart colours include near-twins such as orange and yellow). They are CSS custom properties set per theme
+ * class in styles.ts (`--ml-series-N`), so the table's swatches and the canvas read the same colour.
+ */
+export const SERIES_COUNT = 12;
+
+/** A marker per group on top of its colour (Chart.js point styles) and the same shape as text for the table's swatch. */
+export const MARKERS: readonly { point: 'circle' | 'rect' | 'triangle' | 'rectRot' | 'star' | 'crossRot' | 'cross' | 'rectRounded'; glyph: string }[] = [
+  { point: 'circle', glyph: '●' },
+  { point: 'rect', glyph: '■' },
+  { point: 'triangle', glyph: '▲' },
+  { point: 'rectRot', glyph: '◆' },
+  { point: 'star', glyph: '✶' },
+  { point: 'crossRot', glyph: '✕' },
+  { point: 'cross', glyph: '+' },
 ];
+
+export function markerOf(group: number): (typeof MARKERS)[number] {
+  return MARKERS[group % MARKERS.length];
+}
 
 export function readPalette(): Palette {
   const style = getComputedStyle(document.body);
@@ -33,7 +44,7 @@ export function readPalette(): Palette {
     grid: v('--vscode-charts-lines', 'rgba(128, 128, 128, 0.35)'),
     background: v('--vscode-editor-background', style.backgroundColor || 'transparent'),
     font: v('--vscode-font-family', style.fontFamily || 'system-ui, sans-serif'),
-    series: SERIES_VARS.map(([name, fallback]) => v(name, fallback)),
+    series: Array.from({ length: SERIES_COUNT }, (_, i) => v(`--ml-series-${i}`, '#3794ff')),
     highContrast: document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
   };
 }

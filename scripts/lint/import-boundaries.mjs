@@ -12,13 +12,10 @@
 import path from 'node:path';
 
 /** Shared modules the webview bundle may import from `src/`: pure code with no Node, VS Code or tfjs. */
-export const WEBVIEW_SHARED = ['src/protocol', 'src/protocol-validate', 'src/run-state', 'src/model/number-format'];
+export const WEBVIEW_SHARED = ['src/protocol', 'src/protocol-validate', 'src/run-state', 'src/model/number-format', 'src/results/**'];
 
-/**
- * Files allowed an import from `webview/` while the results logic moves to `src/` (the panel branch does that:
- * issue 11, "Results logic in one module"). TODO(panel branch): empty this list when webview/logic/ has moved.
- */
-export const WEBVIEW_IMPORT_EXEMPT = ['src/panel/comparison-export.ts'];
+/** Files allowed an import from `webview/`: none since the results logic moved to `src/results/`. */
+export const WEBVIEW_IMPORT_EXEMPT = [];
 
 /** @type {{ part: string, files: string[], except?: string[], allowOnly?: string[], deny?: string[], why: string }[]} */
 export const BOUNDARIES = [
@@ -59,6 +56,12 @@ export const BOUNDARIES = [
     files: ['src/cli.ts', 'src/cli/**'],
     deny: ['pkg:vscode', 'src/editor/**', 'src/panel/results-panel', 'src/extension'],
     why: 'the CLI runs without VS Code: no editor code and no VS Code part of the panel',
+  },
+  {
+    part: 'src/results',
+    files: ['src/results/**'],
+    allowOnly: ['src/results/**', 'src/protocol', 'src/model/number-format'],
+    why: 'the results logic is shared by the webview, the panel and the CLI: pure, over protocol types',
   },
   {
     part: 'src',

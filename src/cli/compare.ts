@@ -32,7 +32,7 @@ export const compare: Command = async (args, io) => {
   const inputs = await sessionInputs('compare', parsed, io, USAGE);
   const { record, interrupted } = await runSession(inputs, io, {
     prefixLabels: true,
-    report: (done) => io.out('\n' + comparisonTable(done.runs)),
+    report: (done) => io.out('\n' + comparisonTable(done)),
   });
   if (interrupted) return EXIT.interrupted;
   if (!record.runs.some((r) => r.status === 'completed')) {

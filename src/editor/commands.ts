@@ -8,11 +8,11 @@ import { formatSummary } from '../model';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { storeFor } from './stores';
-import { recordToCsv, recordToJson } from '../panel/comparison-export';
+import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparison-export';
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
-import { TEMPLATES, checkModelName, companionFiles, instantiate, modelFileName } from './templates';
+import { TEMPLATES, checkModelName, companionFiles, defaultData, instantiate, modelFileName, usesFashionMnist, type TemplateData } from './templates';
 import type { Trainer } from './trainer';
 
 export const SUMMARY_SCHEME = 'model-lab-summary';
@@ -71,6 +71,25 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       }
       return;
     }
+    case 'deleteRecord': {
+      // The shown record and one still training stay: deleting them would pull the page out from under the user.
+      if (message.id === panel.currentRecord?.id || trainer.isLive(message.id)) return;
+      const store = panel.store ?? storeFor(ctx.globalStorageUri);
+      const sure = await vscode.window.showWarningMessage(
+        `Delete this run record and its saved weights from ${vscode.workspace.asRelativePath(store.folder)}?`,
+        { modal: true },
+        'Delete',
+      );
+      if (sure !== 'Delete') return;
+      try {
+        await store.delete(message.id);
+        panel.setPinned(panel.pinnedRecords.filter((r) => r.id !== message.id));
+        panel.setHistory((await store.list()).items);
+      } catch (e) {
+        panel.notice('error', (e as Error).message);
+      }
+      return;
+    }
     case 'pinRecord': {
       const others = panel.pinnedRecords.filter((r) => r.id !== message.id);
       if (!message.pinned) return panel.setPinned(others);
@@ -86,6 +105,10 @@ export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer
       const record = panel.currentRecord;
       if (!record) return;
       const records = [record, ...panel.pinnedRecords];
+      if (message.format === 'history-csv') {
+        await saveAs(`${record.id}-history.csv`, Buffer.from(recordToHistoryCsv(records), 'utf8'), 'CSV');
+        return;
+      }
       const text = message.format === 'csv' ? recordToCsv(records) : recordToJson(records);
       await saveAs(`${record.id}.${message.format}`, Buffer.from(text, 'utf8'), message.format.toUpperCase());
       return;
@@ -106,7 +129,9 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, data);
-  void vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`);
+  const choice = await vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`, 'Open', 'Reveal in Explorer');
+  if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
+  else if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', target);
 }
 
 export { readForDisplay };
@@ -191,6 +216,20 @@ async function newModel(folderArg: unknown): Promise<void> {
     { placeHolder: 'Choose a template for the new model', matchOnDetail: true },
   );
   if (!template) return;
+  let data: TemplateData = 'full';
+  if (usesFashionMnist(template.template)) {
+    const choices: (vscode.QuickPickItem & { data: TemplateData })[] = [
+      { label: 'Bundled sample', detail: '3,000 Fashion-MNIST images shipped with Model Lab: an epoch takes seconds', data: 'sample' },
+      { label: 'Full Fashion-MNIST', detail: '60,000 training images, downloaded (about 30 MB) and cached once', data: 'full' },
+    ];
+    const first = defaultData(template.template);
+    const picked = await vscode.window.showQuickPick(
+      choices.sort((a, b) => (a.data === first ? -1 : b.data === first ? 1 : 0)),
+      { placeHolder: 'Which data should this model train on? (change "dataset" in the file any time)' },
+    );
+    if (!picked) return;
+    data = picked.data;
+  }
   let folder: vscode.Uri | undefined = folderArg instanceof vscode.Uri ? folderArg : undefined;
   if (!folder) {
     const folders = vscode.workspace.workspaceFolders ?? [];
@@ -202,9 +241,12 @@ async function newModel(folderArg: unknown): Promise<void> {
   }
   if (!folder) return;
   const target = folder;
+  const free = async (n: string) => vscode.workspace.fs.stat(vscode.Uri.joinPath(target, modelFileName(n))).then(() => false, () => true);
+  let suggested = template.template.defaultName;
+  for (let i = 2; i < 100 && !(await free(suggested)); i++) suggested = `${template.template.defaultName}-${i}`;
   const name = await vscode.window.showInputBox({
     prompt: 'Name of the model file (".model.json" is added)',
-    value: 'my-model',
+    value: suggested,
     validateInput: async (value) => {
       const problem = checkModelName(value);
       if (problem) return problem;
@@ -218,7 +260,7 @@ async function newModel(folderArg: unknown): Promise<void> {
   });
   if (!name) return;
   const uri = vscode.Uri.joinPath(target, modelFileName(name));
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, '')), 'utf8'));
+  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, ''), data), 'utf8'));
   for (const [relative, text] of Object.entries(companionFiles(template.template))) {
     const companion = vscode.Uri.joinPath(target, relative);
     try {

@@ -93,9 +93,23 @@ export const TEMPLATES: Template[] = [
   },
 ];
 
-/** The file text for a template and a chosen name (quoted safely into JSON). */
-export function instantiate(template: Template, name: string): string {
-  return template.text.replace('"${name}"', JSON.stringify(name));
+/** Which Fashion-MNIST a template trains on: the bundled 3,000-image sample (seconds) or the full set (downloaded once). */
+export type TemplateData = 'sample' | 'full';
+
+/** Templates that train on Fashion-MNIST, and so can start on the sample. */
+export function usesFashionMnist(template: Template): boolean {
+  return template.text.includes('"name": "fashion-mnist"');
+}
+
+/** The data a template starts with unless the user picks: the sample for the CNN (slow on the full set), else the full set. */
+export function defaultData(template: Template): TemplateData {
+  return template.id === 'small-cnn' ? 'sample' : 'full';
+}
+
+/** The file text for a template, a chosen name (quoted safely into JSON) and, for Fashion-MNIST, which data. */
+export function instantiate(template: Template, name: string, data: TemplateData = 'full'): string {
+  const text = template.text.replace('"${name}"', JSON.stringify(name));
+  return data === 'sample' ? text.replace('"name": "fashion-mnist"', '"name": "fashion-mnist-sample"') : text;
 }
 
 /** A file name users may type: letters, digits, dot, dash, underscore; no path separators. */

@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { RunRecord, RunResult } from '../protocol';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import { SessionDriver } from '../training/host/session-driver';
+import { longJobPrompt } from './long-job-prompt';
 import { overallFraction, progressMessage } from './progress-math';
 import { readSettings } from './config';
 import type { ExtensionContextLike } from './context';
@@ -107,6 +108,7 @@ export class Trainer implements vscode.Disposable {
     let reportPreparing: ((message: string, fraction?: number) => void) | undefined;
     let endPreparing!: () => void;
     const prepared = new Promise<void>((resolve) => (endPreparing = resolve));
+    const longJob = longJobPrompt(kind, poolSize(settings.maxParallelRuns, os.availableParallelism()), () => driver.stop());
     const driver: SessionDriver = new SessionDriver({
       pool: this.pools.get(poolSize(settings.maxParallelRuns, os.availableParallelism())),
       kind,
@@ -134,6 +136,7 @@ export class Trainer implements vscode.Disposable {
         },
         event: (record, run, event) => {
           this.ctx.panel()?.update(record);
+          longJob(record, event);
           if (event.type === 'started' || event.type === 'finished') this.refreshStatus();
           const line = eventLogLine(record, run, event);
           if (line?.level === 'error') this.ctx.log.error(line.text);

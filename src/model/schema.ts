@@ -1,7 +1,7 @@
 /**
- * The JSON Schema of `*.model.json`, generated from the layer and optimizer tables so that VS Code's completion and
- * hover (schemas/model.schema.json, written by scripts/gen-schema.ts) and the core's own validation (Ajv, in
- * validate.ts) can never disagree.
+ * The JSON Schema of `*.model.json`, generated from the layer and optimizer tables so that VS Code's completion
+ * (schemas/model.schema.json, the completion-only form written by scripts/gen-schema.ts, see `editorSchema`) and
+ * the core's own validation (Ajv, in validate.ts) can never disagree.
  */
 import { BUILTIN_DATASETS, DATASET_NAMES, DATASET_OPTION_RULES, DEFAULT_VALIDATION_SPLIT } from './datasets';
 import { MAX_SIZE } from './layers/common';
@@ -363,4 +363,39 @@ export function buildSchema(): JsonSchema {
       ...callbackSchemas(),
     },
   };
+}
+
+/** Keywords that make VS Code's JSON language service report a problem: Model Lab's diagnostics already do. */
+const VALIDATION_KEYWORDS = new Set([
+  'type', 'required', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern',
+  'minItems', 'maxItems', 'uniqueItems', 'multipleOf', 'const', 'not', 'errorMessage', 'minProperties', 'maxProperties',
+]);
+/** Texts the JSON language service would show on hover next to Model Lab's own hover. */
+const TEXT_KEYWORDS = new Set(['description', 'markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'title']);
+
+/**
+ * The schema VS Code's JSON language service gets (schemas/model.schema.json): the same tree for completion, but
+ * no validation and no texts, because Model Lab validates with the full schema (Ajv) and hovers from the layer
+ * table itself — otherwise every hover said its sentence twice and every mistake had two diagnostics. Allowed
+ * values become `examples` (still offered by completion, never an error), `oneOf` becomes `anyOf`, objects accept
+ * any key, and `if` conditions are kept as they are (they select the per-layer arguments and report nothing).
+ */
+export function editorSchema(schema: JsonSchema = buildSchema()): JsonSchema {
+  const strip = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(strip);
+    if (!node || typeof node !== 'object') return node;
+    const out: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(node as Record<string, unknown>)) {
+      if (TEXT_KEYWORDS.has(key) || VALIDATION_KEYWORDS.has(key)) continue;
+      if (key === 'if') out.if = value;
+      else if (key === 'enum') out.examples = value;
+      else if (key === 'oneOf') out.anyOf = strip(value);
+      else if (key === 'additionalProperties' && value === false) continue;
+      else if (key === 'properties' || key === 'definitions' || key === 'patternProperties') {
+        out[key] = Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, strip(v)]));
+      } else out[key] = strip(value);
+    }
+    return out;
+  };
+  return strip(schema) as JsonSchema;
 }

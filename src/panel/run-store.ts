@@ -24,6 +24,8 @@ export function listItem(record: RunRecord): RecordListItem {
     const acc = run.history.val_accuracy;
     if (acc && acc.length) best = Math.max(best ?? -Infinity, acc[acc.length - 1]);
   }
+  const count = (test: (r: RunRecord['runs'][number]) => boolean) => record.runs.filter(test).length || undefined;
+  const interrupted = (r: RunRecord['runs'][number]) => r.status === 'cancelled' && /^Interrupted/.test(r.error ?? '');
   return {
     id: record.id,
     kind: record.kind,
@@ -31,8 +33,14 @@ export function listItem(record: RunRecord): RecordListItem {
     modelName: record.model.name,
     runs: record.runs.length,
     bestValAccuracy: best,
+    failed: count((r) => r.status === 'failed'),
+    stopped: count((r) => r.status === 'cancelled' && !interrupted(r)),
+    interrupted: count(interrupted),
   };
 }
+
+/** Written once into the runs folder: records are small and worth committing, trained weights are not. */
+export const RUNS_GITIGNORE = '# Written by Model Lab: trained weights are large binary files; run records (*.json) stay trackable.\n*-weights/\n*.tmp\n';
 
 export class RunStore {
   constructor(readonly folder: string) {}
@@ -46,6 +54,9 @@ export class RunStore {
   async write(record: RunRecord): Promise<string> {
     const target = this.file(record.id);
     try {
+      await fs.mkdir(this.folder, { recursive: true });
+      // Never overwrites a .gitignore the user edited ('wx' fails when it exists).
+      await fs.writeFile(path.join(this.folder, '.gitignore'), RUNS_GITIGNORE, { flag: 'wx' }).catch(() => undefined);
       await writeFileAtomic(target, JSON.stringify(record, null, 1));
       return target;
     } catch (e) {
@@ -61,6 +72,17 @@ export class RunStore {
       throw new RunStoreError(
         `Could not save the run record in ${this.folder}: ${why}. The results stay in the panel; change modelLab.runsFolder or free the folder to keep future records.`,
       );
+    }
+  }
+
+  /** Deletes a record and the weights saved beside it (`<id>-weights/`); a record already gone is not an error. */
+  async delete(id: string): Promise<void> {
+    const file = this.file(id);
+    try {
+      await fs.rm(file, { force: true });
+      await fs.rm(path.join(this.folder, `${id}-weights`), { recursive: true, force: true });
+    } catch (e) {
+      throw new RunStoreError(`Could not delete the run record ${id} from ${this.folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
     }
   }
 

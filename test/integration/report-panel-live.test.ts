@@ -161,7 +161,7 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
   await send(page, { type: 'update', record: done });
   await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'completed');
   assert.equal(await stop.isVisible(), false);
-  await page.locator('[data-testid="chart-loss"] vscode-button').click();
+  await page.locator('[data-testid="png-loss"]').click();
   const png = (await posted(page)).pop() as { type: string; chart: string; dataUrl: string };
   assert.equal(png.type, 'savePng');
   assert.equal(png.chart, 'loss');

@@ -12,6 +12,7 @@ import { buildWebviewBundle, launchChromium } from '../helpers/browser';
 import type { Browser, Page } from 'playwright-core';
 import type { Evaluation, RunRecord, RunResult } from '../../src/protocol';
 import { renderReport } from '../../src/panel/report';
+import { comparisonTable } from '../../src/results/comparison-text';
 
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
@@ -221,7 +222,7 @@ describe('standalone report in Chromium', () => {
         const csvText = readFileSync(await csv.path(), 'utf8').split('\r\n');
         assert.match(csvText[0], /^label,status,runs,reporting_runs,loss,/);
         assert.match(csvText[1], /^relu,completed,2,2,/);
-        const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="chart-accuracy"] vscode-button').click()]);
+        const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="png-accuracy"]').click()]);
         assert.equal(png.suggestedFilename(), `model-lab-${compareRecord.id}-accuracy.png`);
         assert.deepEqual([...readFileSync(await png.path()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
         assert.deepEqual(problems, []);
@@ -254,6 +255,33 @@ describe('standalone report in Chromium', () => {
       }
     });
   }
+
+  test('the CLI table and the report name the same best run, never a failed or stopped one', async () => {
+    // The bug this guards: `compare --html` starred a failed run in its text table while the report highlighted
+    // another. Here the failed and the stopped runs have the highest val_accuracy.
+    const mixed: RunRecord = {
+      ...compareRecord,
+      id: 'best-agreement',
+      runs: [
+        run({ runId: 'sgd', label: 'SGD', history: curves(0.84, 5, 0) }),
+        run({ runId: 'adam', label: 'Adam', status: 'failed', error: 'Loss became NaN at epoch 5.', history: curves(0.95, 5, 0) }),
+        run({ runId: 'rms', label: 'RMSprop', status: 'cancelled', history: curves(0.93, 3, 0) }),
+        run({ runId: 'nadam', label: 'Nadam', history: curves(0.88, 5, 0) }),
+      ],
+    };
+    const table = comparisonTable(mixed);
+    const cliBest = table.split('\n').find((l) => /^\* +\S/.test(l) && !l.startsWith('* best'))?.slice(1).trim().split(/\s{2,}/)[0];
+    assert.equal(cliBest, 'Nadam', table);
+    const { page, problems, close } = await open(mixed, 'best-agreement', 'light');
+    try {
+      const best = page.locator('[data-testid="comparison"] tr[data-best="true"]');
+      assert.equal(await best.count(), 1);
+      assert.equal(await best.getAttribute('data-run-ids'), 'nadam');
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
 
   test('a failed training run shows its error', async () => {
     const failed: RunRecord = {

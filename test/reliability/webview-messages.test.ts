@@ -22,6 +22,8 @@ const GOOD: WebviewToHost[] = [
   { type: 'pinRecord', id: 'a', pinned: false },
   { type: 'export', format: 'csv' },
   { type: 'export', format: 'json' },
+  { type: 'export', format: 'history-csv' },
+  { type: 'deleteRecord', id: '20261128-190512-compare-fashion-mlp-3f9a' },
   { type: 'savePng', chart: 'loss', dataUrl: PNG },
   { type: 'savePng', chart: 'val-accuracy', dataUrl: PNG },
 ];
@@ -155,8 +157,10 @@ function isValidMessage(m: unknown): boolean {
       return keys === 'id,type' && id(o.id);
     case 'pinRecord':
       return keys === 'id,pinned,type' && id(o.id) && typeof o.pinned === 'boolean';
+    case 'deleteRecord':
+      return keys === 'id,type' && id(o.id);
     case 'export':
-      return keys === 'format,type' && (o.format === 'csv' || o.format === 'json');
+      return keys === 'format,type' && (o.format === 'csv' || o.format === 'json' || o.format === 'history-csv');
     case 'savePng':
       return keys === 'chart,dataUrl,type' && typeof o.chart === 'string' && /^[a-z0-9][a-z0-9-]{0,63}$/i.test(o.chart) && o.dataUrl === PNG;
     default:

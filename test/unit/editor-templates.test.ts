@@ -58,3 +58,17 @@ test('the CSV template brings a deterministic CSV that the data layer reads as 3
   assert.deepEqual(counts, [100, 100, 100]);
   assert.deepEqual(companionFiles(TEMPLATES[0]), {});
 });
+
+test('Fashion-MNIST templates start on the sample or the full set; the CNN defaults to the sample', async () => {
+  const { defaultData, usesFashionMnist } = await import('../../src/editor/templates');
+  const { analyze, parseModelJson } = await import('../../src/model');
+  const cnn = TEMPLATES.find((t) => t.id === 'small-cnn')!;
+  const csv = TEMPLATES.find((t) => t.id === 'csv-classifier')!;
+  assert.equal(defaultData(cnn), 'sample');
+  assert.equal(defaultData(TEMPLATES[0]), 'full');
+  assert.ok(usesFashionMnist(cnn) && !usesFashionMnist(csv));
+  const text = instantiate(cnn, 'c', 'sample');
+  assert.match(text, /"name": "fashion-mnist-sample"/);
+  assert.deepEqual(analyze(parseModelJson(text)).diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.match(instantiate(cnn, 'c'), /"name": "fashion-mnist",/);
+});

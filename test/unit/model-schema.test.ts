@@ -4,11 +4,28 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { ACTIVATION_NAMES, buildSchema, LAYERS, type JsonSchema } from '../../src/model';
+import { editorSchema } from '../../src/model/schema';
 
 const committed = readFileSync(join(__dirname, '..', '..', 'schemas', 'model.schema.json'), 'utf8');
 
-test('schemas/model.schema.json equals buildSchema() (run scripts/gen-schema.ts after changing the registry)', () => {
-  assert.equal(committed, JSON.stringify(buildSchema(), null, 2) + '\n');
+test('schemas/model.schema.json equals editorSchema() (run scripts/gen-schema.ts after changing the registry)', () => {
+  assert.equal(committed, JSON.stringify(editorSchema(), null, 2) + '\n');
+});
+
+test("the editor's schema completes but neither validates nor describes: one hover text and one diagnostic per problem", () => {
+  // `if` conditions only select a branch (they never report), so they keep their `const` and `required`.
+  const text = JSON.stringify(editorSchema(), (k, v) => (k === 'if' ? undefined : v));
+  for (const key of ['description', 'enumDescriptions', 'required', 'minimum', 'oneOf', '"additionalProperties":false', '"enum"']) {
+    assert.ok(!text.includes(key.startsWith('"') ? key : `"${key}"`), `${key} left in the editor schema`);
+  }
+  const schema = editorSchema() as { definitions: Record<string, JsonSchema> };
+  // Completion still offers every layer type and each layer's own arguments, with their defaults.
+  assert.deepEqual((schema.definitions.layer.properties as Record<string, JsonSchema>).type.examples, LAYERS.map((l) => l.type));
+  const dense = schema.definitions['layer.Dense'].properties as Record<string, JsonSchema>;
+  assert.deepEqual(dense.activation.examples, [...ACTIVATION_NAMES]);
+  assert.ok('units' in dense && 'use_bias' in dense);
+  // The per-type selection survives: its `if` still names the type.
+  assert.match(JSON.stringify(schema.definitions.layer.allOf), /"if":\{"type":"object","properties":\{"type":\{"const":"Dense"\}\},"required":\["type"\]\}/);
 });
 
 test('every layer type is offered with a description, and each has its own argument schema', () => {

@@ -40,7 +40,7 @@ test('rewriting a record replaces it and leaves no temporary files', async () =>
   await store.write(r);
   r.runs[0].history.val_accuracy.push(0.6);
   await store.write(r);
-  assert.deepEqual(readdirSync(dir), ['r1.json']);
+  assert.deepEqual(readdirSync(dir).sort(), ['.gitignore', 'r1.json']);
   assert.deepEqual((await store.read('r1')).runs[0].history.val_accuracy, [0.5, 0.6]);
 });
 
@@ -109,4 +109,41 @@ test('parseRecord rejects what is not a record', () => {
   assert.equal(listItem(ok).bestValAccuracy, 0.2);
   const stopped = makeRecord('y', [makeRun('a', [0.2]), makeRun('b', [0.9], { status: 'cancelled' })]);
   assert.equal(listItem(stopped).bestValAccuracy, 0.2, 'a stopped run is not the best result');
+});
+
+test('the runs folder keeps trained weights out of git with its own .gitignore, and never overwrites an edited one', async () => {
+  const dir = tmp();
+  const store = new RunStore(dir);
+  await store.write(makeRecord('r1', [makeRun('adam', [0.5])]));
+  const { readFileSync } = await import('node:fs');
+  assert.match(readFileSync(path.join(dir, '.gitignore'), 'utf8'), /^\*-weights\/$/m);
+  writeFileSync(path.join(dir, '.gitignore'), 'mine\n');
+  await store.write(makeRecord('r2', [makeRun('adam', [0.5])]));
+  assert.equal(readFileSync(path.join(dir, '.gitignore'), 'utf8'), 'mine\n');
+});
+
+test('the history line counts failed, stopped and interrupted runs', () => {
+  const rec = makeRecord('z', [
+    makeRun('a', [0.5]),
+    makeRun('b', [0.5], { status: 'failed', error: 'x' }),
+    makeRun('c', [0.5], { status: 'cancelled' }),
+    makeRun('d', [0.5], { status: 'cancelled', error: 'Interrupted before it finished (VS Code closed or reloaded); finished epochs are kept.' }),
+  ]);
+  const item = listItem(rec);
+  assert.deepEqual([item.failed, item.stopped, item.interrupted], [1, 1, 1]);
+  assert.deepEqual([listItem(makeRecord('ok', [makeRun('a', [0.5])])).failed], [undefined]);
+});
+
+test('deleting a record removes its file and its saved weights, and refuses ids that are paths', async () => {
+  const dir = tmp();
+  const store = new RunStore(dir);
+  await store.write(makeRecord('r1', [makeRun('adam', [0.5])]));
+  await store.write(makeRecord('r2', [makeRun('adam', [0.5])]));
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(path.join(dir, 'r1-weights', 'run'), { recursive: true });
+  writeFileSync(path.join(dir, 'r1-weights', 'run', 'w.bin'), 'x');
+  await store.delete('r1');
+  assert.deepEqual(readdirSync(dir).sort(), ['.gitignore', 'r2.json']);
+  await store.delete('r1'); // already gone: fine
+  await assert.rejects(store.delete('../r2'), RunStoreError);
 });

@@ -2,15 +2,15 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { EffectiveOptimizer, RunRecord, RunResult } from '../../src/protocol';
-import { formatDuration, formatInt, formatMetric, formatPercent, formatShape, runName } from '../../webview/logic/format';
-import { mean, sampleStd, stat } from '../../webview/logic/stats';
-import { formatOptimizerChange, formatVariantSet } from '../../webview/logic/change';
-import { groupStatus, groupStatusText } from '../../webview/logic/groups';
-import { bestRowIndex, comparisonRows } from '../../webview/logic/rows';
+import { formatDuration, formatInt, formatMetric, formatPercent, formatShape, runName } from '../../webview/logic/display-format';
+import { mean, sampleStd, stat } from '../../src/results/stats';
+import { formatOptimizerChange, formatVariantSet } from '../../src/results/what-changed';
+import { groupStatus, groupStatusText } from '../../src/results/run-groups';
+import { bestRowIndex, comparisonRows } from '../../src/results/comparison-rows';
 import { nextSort, sortRows } from '../../webview/logic/sort';
-import { comparisonCsv, comparisonJson, csvField } from '../../webview/logic/export';
+import { comparisonCsv, comparisonJson, csvField } from '../../src/results/comparison-files';
 import { aggregateCurve, curveSet } from '../../webview/logic/curves';
-import { batchFraction, currentEpoch, progressLine } from '../../webview/logic/progress';
+import { batchFraction, currentEpoch, progressLine } from '../../webview/logic/run-progress';
 
 const adam: EffectiveOptimizer = { type: 'adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
 const sgd: EffectiveOptimizer = { type: 'sgd', learning_rate: 0.01, momentum: 0, nesterov: false };
@@ -242,30 +242,47 @@ describe('curves', () => {
     assert.deepEqual(values, [2, 3, 3]);
     assert.deepEqual(std, [Math.SQRT2, Math.SQRT2, null]);
   });
-  test('a single run: training dashed and validation solid; points = longest series', () => {
-    const rec = record([run({ runId: 'r', history: { loss: [1, 0.8], val_loss: [1.1], accuracy: [0.5, 0.6] }, epochs: 5 })], { kind: 'train' });
+  test('a single run: training dashed and validation solid, one legend entry; points = longest series', () => {
+    const rec = record([run({ runId: 'r', label: 'Adam', history: { loss: [1, 0.8], val_loss: [1.1], accuracy: [0.5, 0.6] }, epochs: 5 })], { kind: 'train' });
     const c = curveSet(rec);
     assert.equal(c.loss.epochs, 5);
-    assert.deepEqual(c.loss.series.map((s) => [s.label, s.dashed, s.values]), [['training loss', true, [1, 0.8]], ['validation loss', false, [1.1]]]);
+    assert.deepEqual(c.loss.series.map((s) => [s.label, s.kind, s.dashed, s.values]), [['Adam', 'train', true, [1, 0.8]], ['Adam', 'val', false, [1.1]]]);
+    assert.deepEqual(c.loss.legend, [{ group: 0, label: 'Adam' }]);
+    assert.equal(c.loss.yTitle, 'loss');
     assert.equal(c.loss.points, 2);
     assert.equal(c.accuracy.points, 2);
     assert.equal(c.accuracy.series.length, 1);
   });
-  test('a comparison: per-group loss pairs and val_accuracy with a ± std band for repeats', () => {
+  test('a comparison: one legend entry per group, both curves per group, a ± std band for repeats', () => {
     const rec = record([
       run({ runId: 'a1', variant: variant('a', {}), history: { loss: [1], val_loss: [2], val_accuracy: [0.5, 0.7] } }),
       run({ runId: 'a2', variant: variant('a', {}), history: { loss: [3], val_loss: [2], val_accuracy: [0.7] } }),
       run({ runId: 'b1', variant: variant('b', {}), status: 'failed', history: { val_accuracy: [0.1, 0.1, 0.1] } }),
     ]);
     const c = curveSet(rec);
-    assert.deepEqual(c.loss.series.map((s) => s.label), ['a — training', 'a — validation']);
-    assert.equal(c.accuracy.title, 'Validation accuracy');
+    assert.deepEqual(c.loss.series.map((s) => [s.label, s.kind]), [['a', 'train'], ['a', 'val']]);
+    assert.deepEqual(c.loss.legend.map((e) => e.label), ['a']);
+    assert.deepEqual(c.accuracy.legend.map((e) => e.label), ['a', 'b']);
     const a = c.accuracy.series[0];
     assert.deepEqual(a.values, [0.6, 0.7]);
     assert.ok(Math.abs((a.std?.[0] as number) - Math.sqrt(0.02)) < 1e-12); // deviations ±0.1 → √(0.02/1)
     // b failed entirely: its partial curve is all there is, so it is drawn.
     assert.deepEqual(c.accuracy.series[1].values, [0.1, 0.1, 0.1]);
     assert.equal(c.accuracy.points, 3);
+  });
+  test('the Train / Validation / Both filter', () => {
+    const rec = record([run({ runId: 'x', history: { loss: [1, 0.5], val_loss: [1.2, 0.9] } }), run({ runId: 'y', history: { loss: [2], val_loss: [2] } })]);
+    assert.deepEqual(curveSet(rec, [], 'train').loss.series.map((s) => [s.label, s.kind]), [['x', 'train'], ['y', 'train']]);
+    assert.deepEqual(curveSet(rec, [], 'val').loss.series.map((s) => [s.label, s.dashed]), [['x', false], ['y', false]]);
+    assert.equal(curveSet(rec, [], 'both').loss.series.length, 4);
+    assert.equal(curveSet(rec, [], 'both').loss.legend.length, 2);
+  });
+  test('pinned groups are named "model · optimizer" and every name is unique', () => {
+    const now = record([run({ runId: 'n', label: 'SGD', history: { loss: [1] } })], { definition: { name: 'mlp', layers: [] } });
+    const old1 = record([run({ runId: 'o1', label: 'SGD', history: { loss: [1] } })], { id: 'old1', definition: { name: 'mlp', layers: [] } });
+    const old2 = record([run({ runId: 'o2', label: 'SGD', history: { loss: [1] } })], { id: 'old2', definition: { name: 'mlp', layers: [] } });
+    const names = curveSet(now, [old1, old2]).loss.legend.map((e) => e.label);
+    assert.deepEqual(names, ['SGD', 'mlp · SGD', 'mlp · SGD (2026-11-28 19:05)']);
   });
 });
 

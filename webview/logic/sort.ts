@@ -1,5 +1,5 @@
 /** Sorting the comparison table by a column; rows without a value stay at the bottom in both directions. */
-import type { ComparisonRow, MetricKey } from './rows';
+import type { ComparisonRow, MetricKey } from '../../src/results/comparison-rows';
 
 export type SortColumn = 'label' | 'status' | MetricKey | 'epochMs' | 'changed';
 export type SortDirection = 'ascending' | 'descending';

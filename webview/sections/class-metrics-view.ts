@@ -5,7 +5,7 @@
 import { classMetrics, macroAverage, normalizeRows } from '../logic/class-metrics.js';
 import { table, td, th } from '../components/table.js';
 import { h } from '../dom.js';
-import { formatInt, formatPercent } from '../logic/format.js';
+import { formatInt, formatPercent } from '../logic/display-format.js';
 
 export function classMetricsTable(matrix: number[][], classNames: string[]): HTMLElement {
   const rows = classMetrics(matrix, classNames);

@@ -5,10 +5,10 @@
 import type { Evaluation, RunResult } from '../../src/protocol';
 import { tabs } from '../components/tabs.js';
 import { addNormalisedSwitch, classMetricsTable } from './class-metrics-view.js';
-import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatInt, formatMetric, formatPercent, runName } from '../logic/format.js';
-import { bestRowIndex, comparisonRows } from '../logic/rows.js';
+import { confusionMatrix } from './confusion-matrix.js';
+import { formatInt, formatMetric, formatPercent, runName } from '../logic/display-format.js';
+import { bestRowIndex, comparisonRows } from '../../src/results/comparison-rows.js';
 import type { ViewState } from '../state.js';
 
 export class EvaluationSection {
@@ -87,50 +87,6 @@ function evaluationView(ev: Evaluation, datasetClasses: string[]): HTMLElement {
   }
   if (ev.perClassAccuracy && ev.perClassAccuracy.length > 0) body.append(perClass(ev.perClassAccuracy));
   return h('div', {}, h('p', { class: 'ml-eval-metrics' }, `On the ${ev.split} set: ${metrics.join(' · ')}`), body);
-}
-
-export function confusionMatrix(matrix: number[][], classNames: string[], split: string): HTMLElement {
-  const name = (i: number) => classNames[i] ?? String(i);
-  const t = table({
-    caption: `Confusion matrix on the ${split} set: rows are the actual class, columns the predicted class`,
-    testId: 'confusion-matrix',
-    className: 'ml-cm',
-  });
-  t.thead.append(
-    h(
-      'tr',
-      {},
-      h('td', { class: 'ml-cm-corner', 'aria-hidden': 'true' }, 'actual ↓ predicted →'),
-      ...matrix[0].map((_, j) => th(name(j), 'col', { class: 'ml-cm-col', title: `Predicted ${name(j)}` })),
-    ),
-  );
-  matrix.forEach((row, i) => {
-    const total = row.reduce((a, b) => a + b, 0);
-    const tr = h('tr', {}, th(name(i), 'row', { title: `Actual ${name(i)}` }));
-    row.forEach((count, j) => {
-      const share = total > 0 ? count / total : 0;
-      // √share: a 5 % confusion should still show; linear intensity would leave it almost invisible.
-      const heat = Math.sqrt(share);
-      const text = `Actual ${name(i)}, predicted ${name(j)}: ${formatInt(count)} (${formatPercent(share)} of ${name(i)})`;
-      const cell = td(formatInt(count), {
-        'data-count': count,
-        title: text,
-        'aria-label': text,
-        class: [i === j ? 'ml-diag' : '', heat > 0.6 ? 'ml-strong' : '', count === 0 ? 'ml-zero' : ''].join(' ').trim() || undefined,
-      });
-      // A custom property through CSSOM: allowed by the CSP, unlike a style attribute.
-      cell.style.setProperty('--heat', heat.toFixed(3));
-      tr.append(cell);
-    });
-    t.tbody.append(tr);
-  });
-  return h(
-    'figure',
-    { class: 'ml-chart' },
-    h('h3', {}, 'Confusion matrix'),
-    t.wrapper,
-    h('p', { class: 'ml-cm-axis' }, 'Rows: actual class · columns: predicted class · colour: share of the actual class (blue: correct, red: confused)'),
-  );
 }
 
 function perClass(items: NonNullable<Evaluation['perClassAccuracy']>): HTMLElement {

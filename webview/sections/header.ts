@@ -1,7 +1,7 @@
 /** The page title, what the record is, and notices from the host. */
 import { button } from '../components/button.js';
 import { h } from '../dom.js';
-import { formatDate } from '../logic/format.js';
+import { formatDate } from '../logic/display-format.js';
 import type { ViewState } from '../state.js';
 
 export class HeaderSection {

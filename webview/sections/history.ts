@@ -3,12 +3,14 @@ import type { RecordListItem } from '../../src/protocol';
 import { countBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
-import { formatDate, formatPercent } from '../logic/format.js';
+import { formatDate, formatPercent } from '../logic/display-format.js';
 import type { Context, ViewState } from '../state.js';
 
 export class HistorySection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'history-heading' });
   private readonly memo = new Memo();
+  private filter = '';
+  private last: ViewState | undefined;
 
   constructor(private readonly ctx: Context) {}
 
@@ -17,13 +19,28 @@ export class HistorySection {
     const current = state.record?.id;
     // The standalone report has nothing to open: it shows the history only when it was given one.
     this.element.hidden = this.ctx.host.standalone && state.history.length === 0;
-    if (!this.memo.changed(JSON.stringify([state.history, [...pinned], current]))) return;
+    this.last = state;
+    if (!this.memo.changed(JSON.stringify([state.history, [...pinned], current, this.filter]))) return;
     keepFocus(this.element, () => {
       clear(this.element);
-      this.element.append(h('h2', { id: 'history-heading' }, 'Run history'));
+      const filter = h('input', {
+        type: 'search', class: 'ml-filter', placeholder: 'Filter by model, kind or date', value: this.filter,
+        'aria-label': 'Filter the run history', 'data-focus-key': 'history-filter', 'data-testid': 'history-filter',
+      });
+      filter.addEventListener('input', () => {
+        this.filter = filter.value;
+        if (this.last) this.update(this.last);
+      });
+      this.element.append(h('div', { class: 'ml-section-head' }, h('h2', { id: 'history-heading' }, 'Run history'), state.history.length > 3 ? filter : null));
       const list = h('ul', { class: 'ml-history', 'data-testid': 'history', 'aria-label': 'Past training and comparison records' });
-      for (const item of state.history) list.append(this.item(item, pinned.has(item.id), item.id === current));
+      const words = this.filter.toLowerCase().split(/\s+/).filter(Boolean);
+      const shown = state.history.filter((item) => {
+        const text = `${item.modelName} ${item.kind === 'compare' ? 'comparison compare' : 'training train'} ${formatDate(item.createdAt)} ${marks(item)}`.toLowerCase();
+        return words.every((w) => text.includes(w));
+      });
+      for (const item of shown) list.append(this.item(item, pinned.has(item.id), item.id === current));
       if (state.history.length === 0) list.append(h('li', { class: 'ml-muted' }, 'No saved runs yet.'));
+      else if (shown.length === 0) list.append(h('li', { class: 'ml-muted' }, 'No record matches the filter.'));
       this.element.append(list);
     });
   }
@@ -32,6 +49,7 @@ export class HistorySection {
     const title = `${item.modelName} — ${item.kind === 'compare' ? 'comparison' : 'training'}`;
     const detail = [formatDate(item.createdAt)];
     if (item.bestValAccuracy !== undefined) detail.push(`best val_accuracy ${formatPercent(item.bestValAccuracy)}`);
+    const problems = marks(item);
     const main = h('span', { class: 'ml-history-main' });
     if (this.ctx.host.standalone || isCurrent) {
       main.append(h('span', { class: 'ml-history-open' }, title));
@@ -41,6 +59,7 @@ export class HistorySection {
       main.append(open);
     }
     main.append(h('span', { class: 'ml-history-detail' }, detail.join(' · ')));
+    if (problems) main.append(h('span', { class: 'ml-history-marks', 'data-testid': 'history-marks' }, problems));
     const li = h('li', { 'data-record-id': item.id, 'aria-current': isCurrent ? 'true' : undefined }, main, countBadge(item.runs, `${item.runs} run${item.runs === 1 ? '' : 's'}`));
     if (!this.ctx.host.standalone && !isCurrent) {
       li.append(
@@ -53,9 +72,27 @@ export class HistorySection {
           onClick: () => this.ctx.host.post({ type: 'pinRecord', id: item.id, pinned: !isPinned }),
         }),
       );
+      li.append(
+        button({
+          label: 'Delete',
+          testId: 'delete-record',
+          focusKey: `delete-${item.id}`,
+          ariaLabel: `Delete ${title} from ${formatDate(item.createdAt)} (asks first)`,
+          onClick: () => this.ctx.host.post({ type: 'deleteRecord', id: item.id }),
+        }),
+      );
     } else if (isCurrent) {
       li.append(h('span', { class: 'ml-muted' }, 'shown'));
     }
     return li;
   }
+}
+
+/** "1 failed · 2 stopped · 1 interrupted": what did not finish, so a partial record is never mistaken for a result. */
+function marks(item: RecordListItem): string {
+  const parts: string[] = [];
+  if (item.failed) parts.push(`${item.failed} failed`);
+  if (item.stopped) parts.push(`${item.stopped} stopped`);
+  if (item.interrupted) parts.push(`${item.interrupted} interrupted`);
+  return parts.join(' · ');
 }

@@ -4,7 +4,7 @@
  */
 import type { RunRecord } from '../../src/protocol';
 import type { ChartData, Series } from '../logic/curves.js';
-import { runName } from '../logic/format.js';
+import { runName } from '../logic/display-format.js';
 
 export function learningRateChart(record: RunRecord): ChartData | undefined {
   const runs = record.runs.filter((r) => (r.history.lr?.length ?? 0) > 0);
@@ -12,9 +12,10 @@ export function learningRateChart(record: RunRecord): ChartData | undefined {
   const series: Series[] = runs.map((r, i) => ({
     label: runs.length === 1 ? 'learning rate' : runName(r, record.runs),
     group: record.runs.indexOf(r) >= 0 ? record.runs.indexOf(r) : i,
+    kind: 'train',
     dashed: false,
     values: r.history.lr.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null)),
   }));
   const epochs = Math.max(1, ...record.runs.map((r) => Math.max(r.epochs || 0, r.history.lr?.length ?? 0)));
-  return { title: 'Learning rate', epochs, series, points: Math.max(...series.map((s) => s.values.filter((v) => v !== null).length)) };
+  return { title: 'Learning rate', yTitle: 'learning rate', epochs, series, steps: [], legend: runs.length > 1 ? series.map((s) => ({ group: s.group, label: s.label })) : [], points: Math.max(...series.map((s) => s.values.filter((v) => v !== null).length)) };
 }

@@ -1,20 +1,32 @@
-/** Section 1: the model summary, as Keras's `model.summary()` prints it, and the dataset and backend line. */
+/**
+ * The model summary, as Keras's `model.summary()` prints it, and the dataset and backend line: reference material,
+ * so it sits below the results and folds away (the panel remembers whether it was open).
+ */
 import type { DatasetInfo, RunRecord } from '../../src/protocol';
 import { clear, h, Memo } from '../dom.js';
 import { table, td, th } from '../components/table.js';
-import { formatInt, formatShape } from '../logic/format.js';
+import { formatInt, formatShape } from '../logic/display-format.js';
 import type { ViewState } from '../state.js';
 
 export class SummarySection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'summary-heading' });
+  private readonly details = h('details', { class: 'ml-collapsible', open: true });
+  private readonly heading = h('summary', { 'data-testid': 'summary-toggle' }, h('h2', { id: 'summary-heading' }, 'Model summary'));
   private readonly memo = new Memo();
+
+  constructor() {
+    this.element.append(this.details);
+  }
 
   update(state: ViewState): void {
     const record = state.record;
     this.element.hidden = !record;
     if (!record || !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend]))) return;
-    clear(this.element);
-    this.element.append(h('h2', { id: 'summary-heading' }, 'Model summary'), this.body(record));
+    clear(this.details);
+    const brief = h('span', { class: 'ml-muted ml-summary-brief' }, ` ${formatInt(record.model.totalParams)} params · ${record.dataset?.name ?? 'dataset not loaded yet'}`);
+    clear(this.heading);
+    this.heading.append(h('h2', { id: 'summary-heading' }, 'Model summary'), brief);
+    this.details.append(this.heading, this.body(record));
   }
 
   private body(record: RunRecord): HTMLElement {
@@ -38,7 +50,7 @@ export class SummarySection {
       'div',
       { 'data-testid': 'summary' },
       h('p', { class: 'ml-muted ml-meta' }, `Model: "${model.name}"`),
-      t.wrapper,
+      h('div', { class: 'ml-summary-body' }, t.wrapper, layerDiagram(record)),
       h(
         'div',
         { class: 'ml-totals' },
@@ -58,6 +70,36 @@ export function datasetLine(dataset: DatasetInfo | undefined, backend: string): 
   const splits = [`${formatInt(dataset.train)} train`, `${formatInt(dataset.validation)} validation`];
   if (dataset.test > 0) splits.push(`${formatInt(dataset.test)} test`);
   const kind = dataset.task === 'classification' ? `, ${dataset.classNames.length} classes` : ', regression';
-  const shape = dataset.exampleShape.length ? `, examples ${dataset.exampleShape.join('×')}` : '';
+  // A CSV row is a vector of features; an image is a grid.
+  const shape =
+    dataset.exampleShape.length === 1
+      ? `, ${formatInt(dataset.exampleShape[0])} feature${dataset.exampleShape[0] === 1 ? '' : 's'}`
+      : dataset.exampleShape.length
+        ? `, examples ${dataset.exampleShape.join('×')}`
+        : '';
   return `Dataset: ${dataset.name} — ${splits.join(' / ')}${kind}${shape}, from ${dataset.source} · ${be}`;
+}
+
+/**
+ * The model as a diagram: a box per layer (name, type, output shape, parameters) with the data flowing down, the
+ * input first. A Sequential stack is a chain; the summary holds no graph edges, so a functional model is drawn in
+ * its summary order too.
+ */
+export function layerDiagram(record: RunRecord): HTMLElement {
+  const model = record.model;
+  const list = h('ol', { class: 'ml-diagram', 'data-testid': 'layer-diagram', 'aria-label': `Layers of ${model.name}, input first` });
+  const first = model.layers[0];
+  if (first?.inputShape) list.append(h('li', { class: 'ml-diagram-io' }, `Input ${formatShape(first.inputShape)}`));
+  for (const layer of model.layers) {
+    list.append(
+      h(
+        'li',
+        { class: 'ml-diagram-layer' },
+        h('span', { class: 'ml-diagram-type' }, layer.type),
+        h('span', { class: 'ml-muted' }, ` ${layer.name}`),
+        h('div', { class: 'ml-diagram-detail' }, `${formatShape(layer.outputShape)} · ${formatInt(layer.params)} params`),
+      ),
+    );
+  }
+  return h('figure', { class: 'ml-diagram-figure' }, h('h3', {}, 'Layers'), list);
 }

@@ -2,7 +2,7 @@
  * The one place that folds worker events into a RunResult, shared by the CLI, the results panel and the run store,
  * so every front end shows the same state for the same events. Epoch numbers in events are 1-based.
  */
-import type { RunResult, RunSpec, WorkerEvent } from '../../protocol';
+import type { RunResult, RunSpec, StepPoint, WorkerEvent } from '../../protocol';
 import { effectiveOptimizer } from '../../model/optimizers';
 import { epochsDone } from '../../run-state';
 
@@ -38,6 +38,7 @@ export function applyEvent(result: RunResult, event: WorkerEvent): void {
       if (result.status === 'queued') result.status = 'running';
       break;
     case 'batch':
+      addStep(result, event);
       result.progress = {
         epoch: event.epoch,
         batch: event.batch,
@@ -87,4 +88,24 @@ export function continueHistory(result: RunResult, prior: RunResult): void {
   }
   for (let i = 0; i < done; i++) if (result.epochMs[i] === undefined) result.epochMs[i] = prior.epochMs[i];
   result.continuedFrom = { runId: prior.runId, epochs: done };
+}
+
+/** Enough step points for a smooth live curve; a long run keeps every other one when it would pass this. */
+export const STEP_POINTS_MAX = 1000;
+
+/**
+ * One step point from a `batch` event. The worker reports the running mean of the epoch so far (as Keras's progress
+ * bar does); the mean over just the steps since the previous report is what a per-step curve should show:
+ * (mean₂·b₂ − mean₁·b₁) / (b₂ − b₁).
+ */
+function addStep(result: RunResult, e: Extract<WorkerEvent, { type: 'batch' }>): void {
+  if (!(e.batches > 0) || !Number.isFinite(e.loss)) return;
+  const prev = result.progress && result.progress.epoch === e.epoch && result.progress.batch < e.batch ? result.progress : undefined;
+  const window = (now: number, before: number | undefined) =>
+    prev && before !== undefined ? (now * e.batch - before * prev.batch) / (e.batch - prev.batch) : now;
+  const point: StepPoint = { x: e.epoch - 1 + e.batch / e.batches, loss: window(e.loss, prev?.loss) };
+  if (e.accuracy !== undefined && Number.isFinite(e.accuracy)) point.accuracy = window(e.accuracy, prev?.accuracy);
+  const steps = (result.steps ??= []);
+  steps.push(point);
+  if (steps.length > STEP_POINTS_MAX) result.steps = steps.filter((_, i) => i % 2 === 1 || i === steps.length - 1);
 }

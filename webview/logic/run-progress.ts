@@ -1,6 +1,6 @@
 /** The live line under a running run: "Epoch 2/5 — batch 740/1500 — loss 0.4821". */
 import type { RunResult } from '../../src/protocol';
-import { formatMetric } from './format';
+import { formatMetric } from './display-format';
 
 /**
  * The epoch being trained, 1-based. The finished epochs are `history` entries, so the running one is the next —
