@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
 import { toKerasScript } from '../model/python/keras-script';
+import { ScriptNameError } from '../model/python/python-literal';
 import type { ParsedModel } from '../model/types';
 import { EXIT, UserError, type Command } from './io';
 import { diagnosticLine, hasErrors, loadModelFile, type LoadedModels } from './load-model';
@@ -81,7 +82,13 @@ export const exportCommand: Command = async (args, io) => {
   }
 
   const outPath = resolve(io.cwd, opts.out);
-  const script = toKerasScript(model.definition, { source: basename(loaded.absolutePath), baseDir: loaded.baseDir, outDir: dirname(outPath) });
+  let script: string;
+  try {
+    script = toKerasScript(model.definition, { source: basename(loaded.absolutePath), baseDir: loaded.baseDir, outDir: dirname(outPath) });
+  } catch (e) {
+    if (e instanceof ScriptNameError) throw new UserError(`cannot export ${loaded.file}: ${e.message}; use a plain name.`, EXIT.invalid);
+    throw e;
+  }
   try {
     await writeFile(outPath, script, 'utf8');
   } catch (e) {
