@@ -20,6 +20,7 @@ import { RunPool } from '../training/host/pool';
 import { SessionDriver } from '../training/host/session-driver';
 import { writeFileAtomic } from '../training/host/record-file';
 import { runName } from '../run-state';
+import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
 import { diagnosticLine, firstModel, loadModelFile } from './load-model';
 
@@ -110,8 +111,14 @@ function outputFiles(parsed: ParsedArgs, io: CliIO): { flag: '--json' | '--html'
  * Makes sure every output file can be written before training starts (its folder exists or can be made, and is
  * writable), so an hour of training is never lost to a typo in --json.
  */
-export async function prepareOutputs(parsed: ParsedArgs, io: CliIO): Promise<void> {
-  for (const { flag, given, path } of outputFiles(parsed, io)) {
+export async function prepareOutputs(parsed: ParsedArgs, io: CliIO, inputs: readonly NamedPath[] = []): Promise<void> {
+  const outputs = outputFiles(parsed, io);
+  const clash = await outputClash(
+    outputs.map((o) => ({ what: `${o.flag} ${o.given}`, path: o.path })),
+    inputs,
+  );
+  if (clash) throw new UserError(`${clash}.`, EXIT.invalid);
+  for (const { flag, given, path } of outputs) {
     const refuse = (reason: string) =>
       new UserError(`${flag} ${given} cannot be written (${reason}); choose a file in a writable folder.`, EXIT.invalid);
     if ((await statFile(path).catch(() => undefined))?.isDirectory()) throw refuse(`${path} is a folder`);
@@ -131,7 +138,7 @@ export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: Cl
   for (const { flag, given, path } of outputFiles(parsed, io)) {
     if (flag === '--html' && !render) continue;
     try {
-      await writeFileAtomic(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
+      await writeOutputFile(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
       io.err(`Wrote ${given}\n`);
     } catch (e) {
       failed.push(`${flag} ${given} could not be written (${describeFsError(e, path)})`);
@@ -410,7 +417,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     throw new UserError(`the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`, EXIT.runtime);
   }
   const render = await reportRenderer(inputs.parsed);
-  await prepareOutputs(inputs.parsed, io);
+  await prepareOutputs(inputs.parsed, io, sessionFiles(inputs));
   const repeats = inputs.kind === 'compare' ? (inputs.repeats ?? compareRepeats(inputs.definition)) : 1;
   const said = new Set<string>();
   const say = (text: string) => {
@@ -477,6 +484,14 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
   } finally {
     pool.dispose();
   }
+}
+
+/** The files a session reads, which no output may overwrite: the model file and its CSV. */
+function sessionFiles(inputs: SessionInputs): NamedPath[] {
+  const files: NamedPath[] = [{ what: `the model file ${inputs.file}`, path: inputs.absolutePath }];
+  const ds = inputs.definition.dataset;
+  if (ds && typeof ds === 'object' && typeof ds.csv === 'string') files.push({ what: `the dataset ${ds.csv}`, path: resolve(inputs.baseDir, ds.csv) });
+  return files;
 }
 
 /**
