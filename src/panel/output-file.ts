@@ -58,7 +58,10 @@ export async function writeOutputFile(file: string, content: string | Uint8Array
     }
     return;
   }
-  await mkdir(dirname(target), { recursive: true });
+  await mkdir(dirname(target), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    // mkdir -p says EEXIST when a part of the path is a file: for the user, that part is not a folder.
+    throw e.code === 'EEXIST' ? Object.assign(new Error(`a part of ${dirname(target)} is a file, not a folder`), { code: 'ENOTDIR' }) : e;
+  });
   const mode = (await stat(target).catch(() => undefined))?.mode;
   const tmp = resolve(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
   try {
