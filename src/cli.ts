@@ -3,6 +3,7 @@
  * Each command lives in `src/cli/<command>.ts`; this file only dispatches and turns errors into exit codes.
  */
 import { EXIT, UserError, type CliIO, type Command } from './cli/io';
+import { terminalSafe } from './cli/terminal-text';
 
 const USAGE = `Usage: model-lab <command> [options]
 
@@ -32,7 +33,9 @@ async function load(name: string): Promise<Command | undefined> {
   }
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+export async function main(argv: string[], rawIo: CliIO): Promise<number> {
+  // Names, labels and messages are user text: nothing the CLI prints may drive the terminal.
+  const io: CliIO = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE + '\n');
