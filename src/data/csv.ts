@@ -4,10 +4,10 @@
  * on the loss. Every error names the file line and the column, since that is what the user has to go and fix.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
 import { DataError, throwIfAborted } from './errors';
+import { BoundedReadError, checkRegularFile } from './read-bounded';
 import type { LoadedDataset } from './types';
 
 export interface CsvOptions {
@@ -44,7 +44,8 @@ export function taskFromLoss(loss: string | undefined): 'classification' | 'regr
 
 export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDataset> {
   await checkReadable(file);
-  const parser = createReadStream(file).pipe(
+  // `end` bounds the read even if the file grows after the check.
+  const parser = createReadStream(file, { end: MAX_CSV_BYTES }).pipe(
     parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
   );
 
@@ -156,19 +157,29 @@ function encodeLabels(
   return { y: Int32Array.from(labels, (l) => ids.get(keyOf(l.text))!), classNames, task: 'classification' };
 }
 
+/**
+ * Largest CSV read: every cell becomes a number in memory (8 bytes while parsing), so 512 MB of text is already
+ * gigabytes; a FIFO or /dev/zero is refused before it is opened.
+ */
+export const MAX_CSV_BYTES = 512 * 1024 * 1024;
+
 async function checkReadable(file: string): Promise<void> {
   try {
-    const s = await stat(file);
-    if (!s.isFile()) throw new DataError(`${file} is a folder, not a CSV file; set dataset.csv to the file itself.`, 'spec');
+    await checkRegularFile(file, MAX_CSV_BYTES);
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      code === 'ENOENT'
-        ? `${file} does not exist; check dataset.csv (it is relative to the model file's folder).`
-        : `Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`,
-      'not-found',
-    );
+    if (!(e instanceof BoundedReadError)) throw e;
+    switch (e.reason) {
+      case 'folder':
+        throw new DataError(`${file} is a folder, not a CSV file; set dataset.csv to the file itself.`, 'spec');
+      case 'special':
+        throw new DataError(`${e.message}; set dataset.csv to a CSV file.`, 'spec');
+      case 'too-large':
+        throw new DataError(`${e.message}; use a smaller sample of the data.`, 'spec');
+      case 'missing':
+        throw new DataError(`${file} does not exist; check dataset.csv (it is relative to the model file's folder).`, 'not-found');
+      default:
+        throw new DataError(`Cannot read ${file} (${e.code ?? e.message}); check that it is readable.`, 'not-found');
+    }
   }
 }
 
