@@ -19,7 +19,7 @@ import { defaultWorkerPath } from '../training/paths';
 import { RunPool } from '../training/host/pool';
 import { SessionDriver } from '../training/host/session-driver';
 import { writeFileAtomic } from '../training/host/record-file';
-import { runName } from '../run-state';
+import { isUnfinished, runName } from '../run-state';
 import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
 import { diagnosticLine, firstModel, loadModelFile } from './load-model';
@@ -205,20 +205,52 @@ export function evaluationText(e: Evaluation): string {
   lines.push(e.accuracy !== undefined ? `${head} - accuracy ${e.accuracy.toFixed(4)}` : head);
   const perClass = e.perClassAccuracy;
   if (perClass?.length) {
-    const width = Math.max(5, ...perClass.map((c) => c.className.length));
+    // Loops, not Math.max(...array): a spread of a few hundred thousand values overflows the stack.
+    const width = maxOf(perClass, (c) => c.className.length, 5);
     lines.push('', `${'Class'.padEnd(width)}  Accuracy    Count`);
     for (const c of perClass) lines.push(`${c.className.padEnd(width)}  ${pct(c.accuracy).padStart(8)}  ${thousands(c.count).padStart(7)}`);
   }
   const matrix = e.confusionMatrix;
-  if (matrix?.length && perClass?.length === matrix.length) {
+  if (matrix?.length && perClass?.length === matrix.length && matrix.length > MAX_MATRIX_CLASSES) {
+    lines.push('', ...topConfusions(matrix, perClass.map((c) => c.className)));
+  } else if (matrix?.length && perClass?.length === matrix.length) {
     const names = perClass.map((c, i) => `${i} ${c.className}`);
-    const width = Math.max(...names.map((n) => n.length));
-    const cell = Math.max(4, ...matrix.flat().map((v) => String(v).length + 1));
+    const width = maxOf(names, (n) => n.length, 0);
+    const cell = maxOf(matrix, (row) => maxOf(row, (v) => String(v).length + 1, 4), 4);
     lines.push('', 'Confusion matrix (rows: actual class, columns: predicted class)');
     lines.push(`${''.padEnd(width)} ${matrix.map((_, i) => String(i).padStart(cell)).join('')}`);
     matrix.forEach((row, i) => lines.push(`${names[i].padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Above this many classes a matrix does not fit a terminal: the most frequent confusions are listed instead. */
+const MAX_MATRIX_CLASSES = 30;
+const TOP_CONFUSIONS = 20;
+
+function maxOf<T>(items: readonly T[], value: (item: T) => number, start: number): number {
+  let max = start;
+  for (const item of items) max = Math.max(max, value(item));
+  return max;
+}
+
+/** The largest off-diagonal cells of a confusion matrix, as lines. */
+function topConfusions(matrix: number[][], names: string[]): string[] {
+  const top: { actual: number; predicted: number; count: number }[] = [];
+  for (let a = 0; a < matrix.length; a++) {
+    for (let p = 0; p < matrix[a].length; p++) {
+      const count = matrix[a][p];
+      if (a === p || !(count > 0)) continue;
+      if (top.length === TOP_CONFUSIONS && count <= top[top.length - 1].count) continue;
+      top.push({ actual: a, predicted: p, count });
+      top.sort((x, y) => y.count - x.count);
+      if (top.length > TOP_CONFUSIONS) top.pop();
+    }
+  }
+  const lines = [`Most frequent confusions of ${thousands(matrix.length)} classes (the full matrix is in --json and --html)`];
+  if (!top.length) lines.push('  none: every example was classified correctly');
+  for (const t of top) lines.push(`  ${thousands(t.count).padStart(7)}  ${t.actual} ${names[t.actual]} → ${t.predicted} ${names[t.predicted]}`);
+  return lines;
 }
 
 // ---- Comparison table ------------------------------------------------------------------------------------------
@@ -471,17 +503,35 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
       },
     },
   });
+  // A second signal ends the process now: the workers are killed and the files hold what had arrived.
+  const unhook = io.onHardExit?.(async () => {
+    pool.dispose();
+    const record = driver.record;
+    if (!record) return;
+    for (const run of record.runs.filter(isUnfinished)) {
+      run.status = 'cancelled';
+      run.error = 'Interrupted before it finished (the command was told to quit now); finished epochs are kept.';
+      delete run.progress;
+    }
+    record.active = false;
+    await writeOutputs(record, inputs.parsed, io, render).catch((e) => io.err(`${e instanceof Error ? e.message : String(e)}\n`));
+  });
   try {
     const outcome = await driver.run().catch((e: unknown) => {
       // What fails every run alike (backend, dataset) fails the command once, before any worker starts.
       if (e instanceof DataError || e instanceof BackendError) throw new UserError(e.message, EXIT.runtime);
       throw e;
     });
+    unhook?.();
     if (outcome.state === 'stopped') throw new UserError('interrupted before training started.', EXIT.interrupted);
+    // Files first: a result that fails to print (a closed terminal, a huge table) is still kept.
+    let written: unknown;
+    await writeOutputs(outcome.record, inputs.parsed, io, render).catch((e) => (written = e));
     opts.report?.(outcome.record);
-    await writeOutputs(outcome.record, inputs.parsed, io, render);
+    if (written) throw written;
     return { record: outcome.record, interrupted: io.signal.aborted };
   } finally {
+    unhook?.();
     pool.dispose();
   }
 }
