@@ -10,6 +10,7 @@ import { analyze } from '../model/analyze';
 import { callbackNotes } from '../run-state';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
+import { DEFINITION_BOUNDS } from '../model/schema';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { BackendName, DatasetInfo, Evaluation, RunRecord, RunResult } from '../protocol';
 import { formatEpochLine } from '../training/host/epoch-line';
@@ -63,12 +64,26 @@ export function parseArgs(args: string[], spec: OptionSpec, usage: string): Pars
   return out;
 }
 
-/** A whole number from an option, at least `min`. */
-export function intOption(parsed: ParsedArgs, name: string, min: number): number | undefined {
+/** What each numeric flag accepts: the same bounds as the model file's field it overrides. */
+export const FLAG_BOUNDS: Record<string, { minimum: number; maximum: number }> = {
+  '--epochs': DEFINITION_BOUNDS.epochs,
+  '--batch-size': DEFINITION_BOUNDS.batch_size,
+  '--repeats': DEFINITION_BOUNDS.repeats,
+  '--seed': DEFINITION_BOUNDS.seed,
+  // As the modelLab.maxParallelRuns setting.
+  '--workers': { minimum: 1, maximum: 64 },
+};
+
+/** A whole number from an option, within the flag's bounds (FLAG_BOUNDS). */
+export function intOption(parsed: ParsedArgs, name: string): number | undefined {
   const raw = parsed.values.get(name);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be a whole number of at least ${min}, not '${raw}'.`, EXIT.invalid);
+  const { minimum, maximum } = FLAG_BOUNDS[name];
+  // Digits only: Number() would also take '0x10', '1e3', ' 5 ' and '' as numbers.
+  const n = /^[+-]?\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < minimum || n > maximum) {
+    throw new UserError(`${name} must be a whole number from ${thousands(minimum)} to ${thousands(maximum)}, not '${raw.slice(0, 40)}'.`, EXIT.invalid);
+  }
   return n;
 }
 
@@ -392,10 +407,10 @@ export async function sessionInputs(
 ): Promise<SessionInputs> {
   if (parsed.positional.length !== 1) throw new UserError(`give exactly one model file.\n${usage}`, EXIT.invalid);
   const backend = backendOption(parsed);
-  const epochs = intOption(parsed, '--epochs', 1);
-  const seed = intOption(parsed, '--seed', 0);
-  const repeats = intOption(parsed, '--repeats', 1);
-  const workers = intOption(parsed, '--workers', 1);
+  const epochs = intOption(parsed, '--epochs');
+  const seed = intOption(parsed, '--seed');
+  const repeats = intOption(parsed, '--repeats');
+  const workers = intOption(parsed, '--workers');
   const loaded = await loadModelFile(parsed.positional[0], io);
   const { model, note } = firstModel(loaded);
   if (note) io.err(note + '\n');
