@@ -35,6 +35,8 @@ const REGRESSION_LOSSES = new Set([
 
 /** Missing-value spellings people and pandas write; an empty cell is the usual one. */
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
+/** Largest float32: a bigger cell becomes Infinity in training and looks like divergence. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function taskFromLoss(loss: string | undefined): 'classification' | 'regression' | undefined {
@@ -59,6 +61,17 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
       if (!header) {
         header = record;
+        // Two columns of one name: the label (or a feature) would be whichever comes first, silently.
+        const firstOf = new Map<string, number>();
+        header.forEach((h, c) => {
+          const before = firstOf.get(h);
+          if (before !== undefined) {
+            throw new DataError(
+              `${file}:${line}: column ${c + 1} repeats the name "${truncate(h)}" of column ${before + 1}; give every column of the header its own name.`,
+            );
+          }
+          firstOf.set(h, c);
+        });
         labelCol = header.indexOf(opts.label);
         if (labelCol < 0) {
           throw new DataError(
@@ -86,7 +99,9 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
         if (c === labelCol) {
           labels.push({ text: cell, line });
         } else if (NUMBER.test(cell)) {
-          features.push(Number(cell));
+          const value = Number(cell);
+          if (!(Math.abs(value) <= FLOAT32_MAX)) throw new DataError(`${where} holds ${truncate(cell)}, which is too large for a 32-bit number; scale the column down or remove the row.`);
+          features.push(value);
         } else {
           throw new DataError(
             `${where} holds "${truncate(cell)}", which is not a number; feature columns must be numeric (only the label column "${opts.label}" may hold text).`,
@@ -135,6 +150,10 @@ function encodeLabels(
       throw new DataError(
         `${where(firstText.line)} holds "${truncate(firstText.text)}", but the loss ${loss} needs numeric targets; use numbers in the label column or a classification loss such as sparse_categorical_crossentropy.`,
       );
+    }
+    const huge = labels.find((l) => !(Math.abs(Number(l.text)) <= FLOAT32_MAX));
+    if (huge) {
+      throw new DataError(`${where(huge.line)} holds ${truncate(huge.text)}, which is too large for a 32-bit number; scale the targets down or remove the row.`);
     }
     return { y: Float32Array.from(labels, (l) => Number(l.text)), classNames: [], task: 'regression' };
   }
