@@ -75,7 +75,7 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
         labelCol = header.indexOf(opts.label);
         if (labelCol < 0) {
           throw new DataError(
-            `${file}:${line}: there is no column named "${opts.label}" (the header has ${header.map((h) => `"${h}"`).join(', ')}); set dataset.label to the label column's name.`,
+            `${file}:${line}: there is no column named "${opts.label}" (the header has ${header.map((h) => `"${truncate(h)}"`).join(', ')}); set dataset.label to the label column's name.`,
             'spec',
           );
         }
@@ -92,9 +92,9 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
       if (labels.length % 10_000 === 0) throwIfAborted(opts.signal, `Reading ${file}`);
       for (let c = 0; c < record.length; c++) {
         const cell = record[c];
-        const where = `${file}:${line}: column ${c + 1} ("${header[c]}")`;
+        const where = `${file}:${line}: column ${c + 1} ("${truncate(header[c])}")`;
         if (MISSING.has(cell.toLowerCase())) {
-          throw new DataError(`${where} has a missing value${cell ? ` ("${cell}")` : ''}; fill it in or remove the row.`);
+          throw new DataError(`${where} has a missing value${cell ? ` ("${truncate(cell)}")` : ''}; fill it in or remove the row.`);
         }
         if (c === labelCol) {
           labels.push({ text: cell, line });
@@ -141,7 +141,7 @@ function encodeLabels(
   taskFromLossName: 'classification' | 'regression' | undefined,
   loss: string | undefined,
 ): { y: Int32Array | Float32Array; classNames: string[]; task: 'classification' | 'regression' } {
-  const where = (line: number) => `${file}:${line}: column ${labelCol + 1} ("${column}")`;
+  const where = (line: number) => `${file}:${line}: column ${labelCol + 1} ("${truncate(column)}")`;
   const firstText = labels.find((l) => !NUMBER.test(l.text));
   const firstFraction = firstText ? undefined : labels.find((l) => !Number.isInteger(Number(l.text)));
 
@@ -213,6 +213,8 @@ function parseError(file: string, e: unknown): DataError {
   return new DataError(`Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`, 'not-found');
 }
 
+/** A cell or column name for a one-line message: shortened, and line breaks and other controls shown as escapes. */
 function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  const shown = text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  return shown.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }
