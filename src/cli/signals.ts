@@ -36,7 +36,8 @@ export function installInterrupts(proc: NodeJS.Process = process): ProcessInterr
     stream.on('error', (e: NodeJS.ErrnoException) => {
       // EPIPE and friends: the reader went away. Anything else on a standard stream is no reason to lose a run either.
       closed[key] = true;
-      if (key === 'out' && e.code !== 'EPIPE') proc.stderr.write(`model-lab: stdout failed (${e.code ?? e.message}); output dropped.\n`);
+      if (key === 'out' && e.code !== 'EPIPE')
+        proc.stderr.write(`model-lab: stdout failed (${e.code ?? e.message}); output dropped.\n`);
     });
   };
   guard(proc.stdout, 'out');

@@ -216,5 +216,6 @@ function parseError(file: string, e: unknown): DataError {
 /** A cell or column name for a one-line message: shortened, and line breaks and other controls shown as escapes. */
 function truncate(text: string): string {
   const shown = text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  // eslint-disable-next-line no-control-regex -- controls are what this shows as escapes
   return shown.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

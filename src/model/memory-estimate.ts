@@ -4,7 +4,7 @@
  * with a wasm "memory access out of bounds" and stack traces. The estimate counts float32 weights, their gradients,
  * the optimizer's slots per weight, and each layer's activations and their gradients for one batch.
  */
-import type { EffectiveOptimizer } from '../protocol';
+import type { EffectiveOptimizer } from './optimizers';
 import type { ModelSummary } from './types';
 
 /** A 32-bit WebAssembly memory: what the bundled wasm backend (and in practice the JS cpu backend) can address. */
@@ -41,7 +41,11 @@ export function trainingMemoryBytes(summary: ModelSummary, batchSize: number, op
 const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
 /** One sentence when training would not fit the WebAssembly backend's memory, else undefined. */
-export function wasmMemoryProblem(summary: ModelSummary, batchSize: number, optimizer: EffectiveOptimizer): string | undefined {
+export function wasmMemoryProblem(
+  summary: ModelSummary,
+  batchSize: number,
+  optimizer: EffectiveOptimizer,
+): string | undefined {
   const bytes = trainingMemoryBytes(summary, batchSize, optimizer);
   if (bytes <= WASM_MEMORY_BYTES) return undefined;
   return `Training this model needs about ${gb(bytes)} (weights, gradients, ${optimizer.type}'s state and one batch of activations), more than the ${gb(WASM_MEMORY_BYTES)} the WebAssembly backend can address; make the model smaller (fewer units or filters) or lower batch_size, or install @tensorflow/tfjs-node for native TensorFlow.`;

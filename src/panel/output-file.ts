@@ -60,7 +60,9 @@ export async function writeOutputFile(file: string, content: string | Uint8Array
   }
   await mkdir(dirname(target), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
     // mkdir -p says EEXIST when a part of the path is a file: for the user, that part is not a folder.
-    throw e.code === 'EEXIST' ? Object.assign(new Error(`a part of ${dirname(target)} is a file, not a folder`), { code: 'ENOTDIR' }) : e;
+    throw e.code === 'EEXIST'
+      ? Object.assign(new Error(`a part of ${dirname(target)} is a file, not a folder`), { code: 'ENOTDIR' })
+      : e;
   });
   const mode = (await stat(target).catch(() => undefined))?.mode;
   const tmp = resolve(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
@@ -98,7 +100,10 @@ async function identity(path: string): Promise<string | undefined> {
  * Why these outputs cannot be written (one sentence), or undefined: an output that is an input, or the same file as
  * another output (through a symlink or a hard link too). Devices and FIFOs may be named more than once.
  */
-export async function outputClash(outputs: readonly NamedPath[], inputs: readonly NamedPath[]): Promise<string | undefined> {
+export async function outputClash(
+  outputs: readonly NamedPath[],
+  inputs: readonly NamedPath[],
+): Promise<string | undefined> {
   const seen = new Map<string, NamedPath>();
   for (const input of inputs) {
     const id = await identity(input.path);

@@ -14,7 +14,13 @@ import { tempDir } from '../fixtures/reliability/harness';
 
 async function cli(args: string[], cwd: string) {
   let err = '';
-  const code = await main(args, { out: () => undefined, err: (t) => (err += t), cwd, env: {}, signal: new AbortController().signal });
+  const code = await main(args, {
+    out: () => undefined,
+    err: (t) => (err += t),
+    cwd,
+    env: {},
+    signal: new AbortController().signal,
+  });
   return { code, err };
 }
 
@@ -45,7 +51,11 @@ test('out-of-bounds or malformed numeric flags are usage errors (exit 2) before 
     for (const [command, flag, value] of cases) {
       const r = await cli([command, 'm.model.json', flag, value], dir);
       assert.equal(r.code, 2, `${command} ${flag} ${value}: ${r.err}`);
-      assert.match(r.err, new RegExp(`^model-lab ${command}: ${flag} must be a whole number from [\\d,]+ to [\\d,]+, not '`), r.err);
+      assert.match(
+        r.err,
+        new RegExp(`^model-lab ${command}: ${flag} must be a whole number from [\\d,]+ to [\\d,]+, not '`),
+        r.err,
+      );
     }
   } finally {
     cleanup();
@@ -53,7 +63,11 @@ test('out-of-bounds or malformed numeric flags are usage errors (exit 2) before 
 });
 
 test('a seed outside 0 … 2**32 - 1 in the file is an error at its position, as Keras would refuse it', async () => {
-  for (const [where, seed] of [['fit', -1], ['fit', 2 ** 32], ['dataset', -5]] as const) {
+  for (const [where, seed] of [
+    ['fit', -1],
+    ['fit', 2 ** 32],
+    ['dataset', -5],
+  ] as const) {
     const text =
       where === 'fit'
         ? `{"layers":[{"type":"Dense","units":2,"input_shape":[3]}],\n"fit":{"seed":${seed}}}`

@@ -55,19 +55,22 @@ function definition(name: string, label: string, csv: string, column: string, ke
   };
 }
 
-const plain = (i: number) => definition('plain', 'label', 'data.csv', 'species', 'dataset.other');
+const plain = () => definition('plain', 'label', 'data.csv', 'species', 'dataset.other');
 
-for (const [i, text] of HOSTILE_TEXTS.entries()) {
+for (const text of HOSTILE_TEXTS) {
   test(`a hostile name (${JSON.stringify(text).slice(0, 40)}) stays a string in the exported script`, { skip }, () => {
     const opts = { baseDir: '/tmp/m', outDir: '/tmp/m' };
     const hostile = definition(text, text, `${text}.csv`, text, `dataset[${JSON.stringify(text)}]`);
-    const safe = scriptShape(toKerasScript(plain(i), { ...opts, source: 'plain.model.json' }));
+    const safe = scriptShape(toKerasScript(plain(), { ...opts, source: 'plain.model.json' }));
     const bad = scriptShape(toKerasScript(hostile, { ...opts, source: `${text}.model.json` }));
     assert.equal(bad.statements, safe.statements);
     assert.equal(bad.shape, safe.shape, 'the hostile script has statements the generator did not write');
     // Python keeps a lone surrogate as one (it is a str, not UTF-8), so the names come back exactly.
     for (const s of [text, `${text}-layer`, `${text}.csv`]) {
-      assert.ok(bad.strings.some((x) => x === s || x.endsWith(s)), `${JSON.stringify(s)} is not a string of the script`);
+      assert.ok(
+        bad.strings.some((x) => x === s || x.endsWith(s)),
+        `${JSON.stringify(s)} is not a string of the script`,
+      );
     }
   });
 }
@@ -85,6 +88,7 @@ test('pyString and pyComment: printable ASCII out, the exact text back', { skip 
   for (const text of HOSTILE_TEXTS) {
     const literal = pyString(text);
     assert.match(literal, /^"[\x20-\x7e]*"$/);
+    // eslint-disable-next-line no-control-regex -- the characters that must not survive
     assert.doesNotMatch(pyComment(`# ${text}`), /[\r\n\u2028\u2029\u0085\u0000\u202e]/);
   }
 });

@@ -26,12 +26,17 @@ test('names TensorFlow refuses are errors at the name; names it accepts are not'
     assertUserMessage(errors[0].message, ['layers[0].name'], JSON.stringify(name));
   }
   for (const name of GOOD) {
-    assert.deepEqual(nameErrors(`{"layers": [{"type": "Dense", "units": 2, "input_shape": [3], "name": ${JSON.stringify(name)}}]}`), [], name);
+    assert.deepEqual(
+      nameErrors(`{"layers": [{"type": "Dense", "units": 2, "input_shape": [3], "name": ${JSON.stringify(name)}}]}`),
+      [],
+      name,
+    );
   }
 });
 
 test('the same rule in a Keras .py file, positioned at the string', async () => {
-  const text = 'from tensorflow import keras\nmodel = keras.Sequential([\n    keras.Input(shape=(4,)),\n    keras.layers.Dense(3, name="output layer"),\n])\n';
+  const text =
+    'from tensorflow import keras\nmodel = keras.Sequential([\n    keras.Input(shape=(4,)),\n    keras.layers.Dense(3, name="output layer"),\n])\n';
   const [model] = await parsePythonModels(text);
   const errors = analyze(model).diagnostics.filter((d) => d.severity === 'error');
   assert.equal(errors.length, 1, JSON.stringify(errors));

@@ -9,13 +9,19 @@ import { evaluationText } from '../../src/cli/run-output';
 import type { Evaluation } from '../../src/protocol';
 
 function evaluation(classes: number): Evaluation {
-  const matrix = Array.from({ length: classes }, (_, a) => Array.from({ length: classes }, (_, p) => (a === p ? 5 : (a * 7 + p) % 13 === 0 ? 1 + (a % 3) : 0)));
+  const matrix = Array.from({ length: classes }, (_, a) =>
+    Array.from({ length: classes }, (_, p) => (a === p ? 5 : (a * 7 + p) % 13 === 0 ? 1 + (a % 3) : 0)),
+  );
   return {
     split: 'validation',
     loss: 1.5,
     accuracy: 0.5,
     confusionMatrix: matrix,
-    perClassAccuracy: matrix.map((row, i) => ({ className: `class-${i}`, accuracy: 0.5, count: row.reduce((n, v) => n + v, 0) })),
+    perClassAccuracy: matrix.map((row, i) => ({
+      className: `class-${i}`,
+      accuracy: 0.5,
+      count: row.reduce((n, v) => n + v, 0),
+    })),
   };
 }
 

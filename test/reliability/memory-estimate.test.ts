@@ -31,11 +31,17 @@ const model = (units: number) =>
 async function cli(args: string[]) {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: tmp.dir, env: {}, signal: new AbortController().signal });
+  const code = await main(args, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    cwd: tmp.dir,
+    env: {},
+    signal: new AbortController().signal,
+  });
   return { code, out, err };
 }
 
-test('the estimate counts weights, gradients, Adam\'s two slots and a batch of activations', () => {
+test("the estimate counts weights, gradients, Adam's two slots and a batch of activations", () => {
   const a = analyze(parseModelJson(model(100)));
   // 78,500 + 1,010 = 79,510 weights × 4 bytes × (1 + 1 + 2); activations 784 + 100 + 10 per example × 32 × 4 × 2.
   assert.equal(trainingMemoryBytes(a.summary!, 32, a.optimizer), 79_510 * 4 * 4 + 894 * 32 * 8);
@@ -45,7 +51,10 @@ test('a model too big for the wasm memory: check warns at "layers", train refuse
   writeFileSync(join(tmp.dir, 'big.model.json'), model(1_000_000));
   const check = await cli(['check', 'big.model.json']);
   assert.equal(check.code, 0);
-  assert.match(check.out, /big\.model\.json:\d+:\d+: warning: Training this model needs about [\d.]+ GB .*more than the 4\.0 GB the WebAssembly backend can address/);
+  assert.match(
+    check.out,
+    /big\.model\.json:\d+:\d+: warning: Training this model needs about [\d.]+ GB .*more than the 4\.0 GB the WebAssembly backend can address/,
+  );
   const started = Date.now();
   const train = await cli(['train', 'big.model.json', '--backend', 'wasm']);
   assert.equal(train.code, 1, train.err);
@@ -56,5 +65,8 @@ test('a model too big for the wasm memory: check warns at "layers", train refuse
 });
 
 test('an ordinary model has no memory warning', () => {
-  assert.deepEqual(analyze(parseModelJson(model(100))).diagnostics.filter((d) => d.code === 'memory'), []);
+  assert.deepEqual(
+    analyze(parseModelJson(model(100))).diagnostics.filter((d) => d.code === 'memory'),
+    [],
+  );
 });

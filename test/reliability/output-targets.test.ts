@@ -5,7 +5,17 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { lstatSync, readFileSync, readlinkSync, symlinkSync, writeFileSync, linkSync, statSync, chmodSync, readdirSync } from 'node:fs';
+import {
+  lstatSync,
+  readFileSync,
+  readlinkSync,
+  symlinkSync,
+  writeFileSync,
+  linkSync,
+  statSync,
+  chmodSync,
+  readdirSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { main } from '../../src/cli';
@@ -24,7 +34,13 @@ const MODEL = JSON.stringify({
 async function cli(args: string[], cwd: string) {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, env: {}, signal: new AbortController().signal });
+  const code = await main(args, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    cwd,
+    env: {},
+    signal: new AbortController().signal,
+  });
   return { code, out, err };
 }
 
@@ -41,7 +57,11 @@ test('--keras through a symlink replaces the file it points at and keeps the lin
     assert.equal(readlinkSync(join(dir, 'link.py')), 'real.py');
     assert.match(readFileSync(join(dir, 'real.py'), 'utf8'), /keras\.Sequential/);
     assert.equal(statSync(join(dir, 'real.py')).mode & 0o777, 0o640, 'the permissions of the real file changed');
-    assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith('.tmp')), [], 'a temporary file was left behind');
+    assert.deepEqual(
+      readdirSync(dir).filter((f) => f.endsWith('.tmp')),
+      [],
+      'a temporary file was left behind',
+    );
   } finally {
     cleanup();
   }
@@ -102,7 +122,10 @@ test('export x.model.json --keras x.model.json is refused and the model file is 
     for (const out of ['m.model.json', './m.model.json', 'alias.py', 'hard.py', join(dir, 'm.model.json')]) {
       const r = await cli(['export', 'm.model.json', '--keras', out], dir);
       assert.equal(r.code, 2, `${out}: ${r.err}`);
-      assert.match(r.err, /^model-lab export: --keras .* is the model file m\.model\.json itself; writing it would destroy the input, so choose another file name\.\n$/);
+      assert.match(
+        r.err,
+        /^model-lab export: --keras .* is the model file m\.model\.json itself; writing it would destroy the input, so choose another file name\.\n$/,
+      );
       assert.equal(readFileSync(join(dir, 'm.model.json'), 'utf8'), MODEL);
     }
   } finally {
@@ -117,14 +140,29 @@ test('train --json and --html naming one file, or the model or its CSV, is refus
     writeFileSync(join(dir, 'd.csv'), 'a,label\n1,x\n');
     const same = await cli(['train', 'm.model.json', '--json', 'r.out', '--html', './r.out'], dir);
     assert.equal(same.code, 2, same.err);
-    assert.match(same.err, /--html \.\/r\.out and --json r\.out are the same file; give each output its own file name\./);
+    assert.match(
+      same.err,
+      /--html \.\/r\.out and --json r\.out are the same file; give each output its own file name\./,
+    );
     const model = await cli(['train', 'm.model.json', '--json', 'm.model.json'], dir);
     assert.equal(model.code, 2, model.err);
     assert.match(model.err, /--json m\.model\.json is the model file m\.model\.json itself/);
     assert.equal(readFileSync(join(dir, 'm.model.json'), 'utf8'), MODEL);
-    const clash = await outputClash([{ what: '--json d.csv', path: join(dir, 'd.csv') }], [{ what: 'the dataset d.csv', path: join(dir, 'd.csv') }]);
+    const clash = await outputClash(
+      [{ what: '--json d.csv', path: join(dir, 'd.csv') }],
+      [{ what: 'the dataset d.csv', path: join(dir, 'd.csv') }],
+    );
     assert.match(clash ?? '', /is the dataset d\.csv itself/);
-    assert.equal(await outputClash([{ what: 'a', path: '/dev/null' }, { what: 'b', path: '/dev/null' }], []), undefined);
+    assert.equal(
+      await outputClash(
+        [
+          { what: 'a', path: '/dev/null' },
+          { what: 'b', path: '/dev/null' },
+        ],
+        [],
+      ),
+      undefined,
+    );
   } finally {
     cleanup();
   }

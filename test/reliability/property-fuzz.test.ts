@@ -45,8 +45,20 @@ async function run(args: string[]): Promise<Outcome> {
   let err = '';
   let timer: NodeJS.Timeout | undefined;
   const code = await Promise.race([
-    main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd: tmp.dir, env: { HOME: tmp.dir, XDG_CACHE_HOME: join(tmp.dir, '.cache') }, signal: new AbortController().signal }),
-    new Promise<number>((_, reject) => (timer = setTimeout(() => reject(new Error(`model-lab ${args.join(' ')} took over ${COMMAND_MS} ms`)), COMMAND_MS))),
+    main(args, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      cwd: tmp.dir,
+      env: { HOME: tmp.dir, XDG_CACHE_HOME: join(tmp.dir, '.cache') },
+      signal: new AbortController().signal,
+    }),
+    new Promise<number>(
+      (_, reject) =>
+        (timer = setTimeout(
+          () => reject(new Error(`model-lab ${args.join(' ')} took over ${COMMAND_MS} ms`)),
+          COMMAND_MS,
+        )),
+    ),
   ]).finally(() => clearTimeout(timer));
   return { code, out, err };
 }
@@ -65,7 +77,10 @@ function assertWellBehaved(args: string[], r: Outcome): void {
   if (r.code === 2) {
     assert.ok(finals.length <= 1, `${what} printed several error lines:\n${r.err}`);
     // `check` prints its diagnostics on stdout, the other commands on stderr.
-    assert.ok(finals.length === 1 || (r.err + r.out).includes(`${args[1]}:`), `${what} exited 2 without saying why:\n${r.err}${r.out}`);
+    assert.ok(
+      finals.length === 1 || (r.err + r.out).includes(`${args[1]}:`),
+      `${what} exited 2 without saying why:\n${r.err}${r.out}`,
+    );
   }
 }
 
@@ -74,7 +89,20 @@ function assertWellBehaved(args: string[], r: Outcome): void {
 const hostileString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
-  fc.constantFrom('"""', "'''", '\n', '\x1b[2J', '\u202e', '\u0000', '../../etc/passwd', '/dev/zero', 'a/b', 'output layer', '1e400', '-1'),
+  fc.constantFrom(
+    '"""',
+    "'''",
+    '\n',
+    '\x1b[2J',
+    '\u202e',
+    '\u0000',
+    '../../etc/passwd',
+    '/dev/zero',
+    'a/b',
+    'output layer',
+    '1e400',
+    '-1',
+  ),
 );
 
 const anyValue: fc.Arbitrary<unknown> = fc.oneof(
@@ -90,7 +118,25 @@ const mutatedModel = fc
   .record({
     edits: fc.array(
       fc.tuple(
-        fc.constantFrom('name', 'dataset', 'dataset.csv', 'dataset.path', 'dataset.seed', 'layers.0.input_shape', 'layers.1.units', 'layers.1.name', 'layers.1.activation', 'layers.2.type', 'compile.optimizer', 'compile.loss', 'fit.epochs', 'fit.seed', 'fit.batch_size', 'compare.repeats', 'compare.variants'),
+        fc.constantFrom(
+          'name',
+          'dataset',
+          'dataset.csv',
+          'dataset.path',
+          'dataset.seed',
+          'layers.0.input_shape',
+          'layers.1.units',
+          'layers.1.name',
+          'layers.1.activation',
+          'layers.2.type',
+          'compile.optimizer',
+          'compile.loss',
+          'fit.epochs',
+          'fit.seed',
+          'fit.batch_size',
+          'compare.repeats',
+          'compare.variants',
+        ),
         anyValue,
       ),
       { maxLength: 4 },
@@ -119,34 +165,78 @@ const modelText = fc.oneof(
 test('check, summary and export keep their promises on any model file', async () => {
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(modelText, fc.constantFrom('check', 'summary', 'export'), fc.boolean(), async (text, command, python) => {
-      const file = `m${n++ % 3}${python ? '.py' : '.model.json'}`;
-      writeFileSync(join(tmp.dir, file), text);
-      const args = command === 'export' ? [command, file, '--keras', 'out.py'] : [command, file];
-      const before = snapshot(tmp.dir);
-      const r = await run(args);
-      assertWellBehaved(args, r);
-      const afterSnap = snapshot(tmp.dir);
-      for (const [name, content] of afterSnap) {
-        if (name === 'out.py' && command === 'export') continue;
-        assert.equal(content, before.get(name), `${command} changed ${name}`);
-      }
-    }),
+    fc.asyncProperty(
+      modelText,
+      fc.constantFrom('check', 'summary', 'export'),
+      fc.boolean(),
+      async (text, command, python) => {
+        const file = `m${n++ % 3}${python ? '.py' : '.model.json'}`;
+        writeFileSync(join(tmp.dir, file), text);
+        const args = command === 'export' ? [command, file, '--keras', 'out.py'] : [command, file];
+        const before = snapshot(tmp.dir);
+        const r = await run(args);
+        assertWellBehaved(args, r);
+        const afterSnap = snapshot(tmp.dir);
+        for (const [name, content] of afterSnap) {
+          if (name === 'out.py' && command === 'export') continue;
+          assert.equal(content, before.get(name), `${command} changed ${name}`);
+        }
+      },
+    ),
     { numRuns: 120, includeErrorInReport: true },
   );
 });
 
 // ---- CLI flags ----------------------------------------------------------------------------------------------------
 
-const FLAGS = ['--epochs', '--batch-size', '--optimizer', '--backend', '--seed', '--repeats', '--workers', '--json', '--html', '--keras', '--model', '--data', '--nope', '-x'];
+const FLAGS = [
+  '--epochs',
+  '--batch-size',
+  '--optimizer',
+  '--backend',
+  '--seed',
+  '--repeats',
+  '--workers',
+  '--json',
+  '--html',
+  '--keras',
+  '--model',
+  '--data',
+  '--nope',
+  '-x',
+];
 const flagValue = fc.oneof(
   fc.integer({ min: -5, max: 2_000_000 }).map(String),
-  fc.constantFrom('', '0', '1e3', '0x10', '1.5', ' 7', 'NaN', 'Infinity', '4294967296', '99999999999999999999', 'adam', 'wasm', 'm.model.json', 'data.csv', '/dev/null', '.', 'out.json'),
+  fc.constantFrom(
+    '',
+    '0',
+    '1e3',
+    '0x10',
+    '1.5',
+    ' 7',
+    'NaN',
+    'Infinity',
+    '4294967296',
+    '99999999999999999999',
+    'adam',
+    'wasm',
+    'm.model.json',
+    'data.csv',
+    '/dev/null',
+    '.',
+    'out.json',
+  ),
   fc.string({ maxLength: 12 }),
 );
 const commandLine = fc.tuple(
   fc.constantFrom('train', 'compare', 'export', 'check', 'summary'),
-  fc.array(fc.oneof(fc.tuple(fc.constantFrom(...FLAGS), flagValue).map(([f, v]) => (v.startsWith('=') ? [f + v] : [f, v])), flagValue.map((v) => [v])), { maxLength: 5 }),
+  fc.array(
+    fc.oneof(
+      fc.tuple(fc.constantFrom(...FLAGS), flagValue).map(([f, v]) => (v.startsWith('=') ? [f + v] : [f, v])),
+      flagValue.map((v) => [v]),
+    ),
+    { maxLength: 5 },
+  ),
 );
 
 test('any command line: a usage error or a refusal, never a crash, a hang or a stray file', async () => {
@@ -175,28 +265,52 @@ test('any command line: a usage error or a refusal, never a crash, a hang or a s
 const cell = fc.oneof(
   fc.double().map(String),
   fc.integer().map(String),
-  fc.constantFrom('', 'NA', '1e400', '-1e400', '1e39', 'nan', 'inf', '"', '""', ',', '\n', '\r', '\x1b[2J', '\u0000', '1,5', ' 2 ', '٣'),
+  fc.constantFrom(
+    '',
+    'NA',
+    '1e400',
+    '-1e400',
+    '1e39',
+    'nan',
+    'inf',
+    '"',
+    '""',
+    ',',
+    '\n',
+    '\r',
+    '\x1b[2J',
+    '\u0000',
+    '1,5',
+    ' 2 ',
+    '٣',
+  ),
   fc.string({ maxLength: 8 }),
 );
 
 test('any CSV cells: a dataset or one DataError line naming the file, in bounded time', async () => {
   let n = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.tuple(cell, cell, fc.constantFrom('cat', 'dog', '1', '2', '')), { minLength: 0, maxLength: 6 }), fc.constantFrom(undefined, 'mse', 'sparse_categorical_crossentropy'), async (rows, loss) => {
-      const file = join(tmp.dir, `cells-${n++ % 4}.csv`);
-      writeFileSync(file, ['a,b,label', ...rows.map((r) => r.join(','))].join('\n'));
-      const started = Date.now();
-      try {
-        const d = await loadCsv(file, { label: 'label', loss });
-        for (const v of d.train.x) assert.ok(Number.isFinite(v), `a non-finite feature was accepted from ${JSON.stringify(rows)}`);
-        for (const v of d.train.y) assert.ok(Number.isFinite(v), `a non-finite label was accepted from ${JSON.stringify(rows)}`);
-      } catch (e) {
-        assert.ok(e instanceof DataError, `not a DataError: ${e instanceof Error ? e.stack : String(e)}`);
-        assert.ok(!e.message.trimEnd().includes('\n'), `several lines: ${e.message}`);
-        assert.ok(e.message.includes(file), `does not name the file: ${e.message}`);
-      }
-      assert.ok(Date.now() - started < 5000);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.tuple(cell, cell, fc.constantFrom('cat', 'dog', '1', '2', '')), { minLength: 0, maxLength: 6 }),
+      fc.constantFrom(undefined, 'mse', 'sparse_categorical_crossentropy'),
+      async (rows, loss) => {
+        const file = join(tmp.dir, `cells-${n++ % 4}.csv`);
+        writeFileSync(file, ['a,b,label', ...rows.map((r) => r.join(','))].join('\n'));
+        const started = Date.now();
+        try {
+          const d = await loadCsv(file, { label: 'label', loss });
+          for (const v of d.train.x)
+            assert.ok(Number.isFinite(v), `a non-finite feature was accepted from ${JSON.stringify(rows)}`);
+          for (const v of d.train.y)
+            assert.ok(Number.isFinite(v), `a non-finite label was accepted from ${JSON.stringify(rows)}`);
+        } catch (e) {
+          assert.ok(e instanceof DataError, `not a DataError: ${e instanceof Error ? e.stack : String(e)}`);
+          assert.ok(!e.message.trimEnd().includes('\n'), `several lines: ${e.message}`);
+          assert.ok(e.message.includes(file), `does not name the file: ${e.message}`);
+        }
+        assert.ok(Date.now() - started < 5000);
+      },
+    ),
     { numRuns: 200, includeErrorInReport: true },
   );
 });

@@ -85,7 +85,10 @@ const seconds = async <T>(p: Promise<T>) => {
   return { v, s: (Date.now() - t) / 1000 };
 };
 
-for (const [name, code] of [['SIGTERM', 143], ['SIGHUP', 129]] as const) {
+for (const [name, code] of [
+  ['SIGTERM', 143],
+  ['SIGHUP', 129],
+] as const) {
   test(`${name} stops after the current batch, writes --json with the finished epochs and exits ${code}`, async () => {
     const out = join(tmp.dir, `${name}.json`);
     const r = start(['train', MODEL, '--backend', 'wasm', '--json', out]);

@@ -35,7 +35,13 @@ test('a FIFO or device as the model file: exit 2 in a second, one line, not "a f
         let err = '';
         const args = command === 'export' ? [command, path, '--keras', join(dir, 'o.py')] : [command, path];
         const code = await withTimeout(
-          main(args, { out: () => undefined, err: (t) => (err += t), cwd: dir, env: {}, signal: new AbortController().signal }),
+          main(args, {
+            out: () => undefined,
+            err: (t) => (err += t),
+            cwd: dir,
+            env: {},
+            signal: new AbortController().signal,
+          }),
           5000,
           `${command} of ${name} did not finish`,
         );
@@ -53,7 +59,14 @@ test('a FIFO or device as dataset.csv is refused by name, not read', async () =>
   const { dir, cleanup } = tempDir('special-csv');
   try {
     for (const { name, path } of specials(dir)) {
-      const e = await withTimeout(loadCsv(path, { label: 'label' }).then(() => undefined, (x) => x), 5000, `CSV ${name}`);
+      const e = await withTimeout(
+        loadCsv(path, { label: 'label' }).then(
+          () => undefined,
+          (x) => x,
+        ),
+        5000,
+        `CSV ${name}`,
+      );
       assert.ok(e instanceof DataError, `${name}: ${e}`);
       assertUserMessage(e.message, [path, /FIFO|character device/], `CSV ${name}`);
       assert.doesNotMatch(e.message, /folder/);
@@ -67,7 +80,14 @@ test('a FIFO or device as an IDX file is refused by name, not read', async () =>
   const { dir, cleanup } = tempDir('special-idx');
   try {
     for (const { name, path } of specials(dir)) {
-      const e = await withTimeout(readIdxImages(path).then(() => undefined, (x) => x), 5000, `IDX ${name}`);
+      const e = await withTimeout(
+        readIdxImages(path).then(
+          () => undefined,
+          (x) => x,
+        ),
+        5000,
+        `IDX ${name}`,
+      );
       assert.ok(e instanceof DataError, `${name}: ${e}`);
       assertUserMessage(e.message, [path, /FIFO|character device/], `IDX ${name}`);
     }
@@ -81,9 +101,15 @@ test('readFileBounded reads a regular file whole and refuses one over the limit 
   try {
     writeFileSync(join(dir, 'a'), 'hello');
     assert.equal((await readFileBounded(join(dir, 'a'), 5)).toString(), 'hello');
-    await assert.rejects(readFileBounded(join(dir, 'a'), 4), (e) => e instanceof BoundedReadError && e.reason === 'too-large' && e.size === 5);
+    await assert.rejects(
+      readFileBounded(join(dir, 'a'), 4),
+      (e) => e instanceof BoundedReadError && e.reason === 'too-large' && e.size === 5,
+    );
     await assert.rejects(readFileBounded(dir, 4), (e) => e instanceof BoundedReadError && e.reason === 'folder');
-    await assert.rejects(readFileBounded(join(dir, 'none'), 4), (e) => e instanceof BoundedReadError && e.reason === 'missing');
+    await assert.rejects(
+      readFileBounded(join(dir, 'none'), 4),
+      (e) => e instanceof BoundedReadError && e.reason === 'missing',
+    );
   } finally {
     cleanup();
   }

@@ -10,7 +10,17 @@ import { main } from '../../src/cli';
 import { terminalSafe } from '../../src/cli/terminal-text';
 import { tempDir } from '../fixtures/reliability/harness';
 
-const NASTY = ['\x1b[2J\x1b[H', '\x1b]0;pwned\x07', '\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\', '\rOK   ', '\x9b31m', '\u202eevil', '\x08\x08\x7f', '\x1bc'];
+const NASTY = [
+  '\x1b[2J\x1b[H',
+  '\x1b]0;pwned\x07',
+  '\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\',
+  '\rOK   ',
+  '\x9b31m',
+  '\u202eevil',
+  '\x08\x08\x7f',
+  '\x1bc',
+];
+// eslint-disable-next-line no-control-regex -- the characters that must not be printed
 const CONTROL = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]/;
 
 test('terminalSafe keeps text, newlines and tabs and drops control characters and whole escape sequences', () => {
@@ -35,9 +45,19 @@ test('summary, check and export print hostile model and layer names without cont
       };
       const file = join(dir, `f${i}.model.json`);
       writeFileSync(file, JSON.stringify(model));
-      for (const args of [['summary', file], ['check', file], ['export', file, '--keras', join(dir, 'o.py')]]) {
+      for (const args of [
+        ['summary', file],
+        ['check', file],
+        ['export', file, '--keras', join(dir, 'o.py')],
+      ]) {
         let text = '';
-        await main(args, { out: (t) => (text += t), err: (t) => (text += t), cwd: dir, env: {}, signal: new AbortController().signal });
+        await main(args, {
+          out: (t) => (text += t),
+          err: (t) => (text += t),
+          cwd: dir,
+          env: {},
+          signal: new AbortController().signal,
+        });
         assert.doesNotMatch(text, CONTROL, `${args[0]} printed ${JSON.stringify(text)}`);
       }
     }

@@ -43,9 +43,12 @@ export class WorkerWatch {
   ) {
     this.graceMs = times.graceMs ?? STOP_GRACE_MS;
     this.watchdogMs = times.watchdogMs ?? WATCHDOG_MS;
-    this.timer = setInterval(() => {
-      if (Date.now() - this.lastSeen > this.watchdogMs) this.kill('silent');
-    }, Math.min(1000, this.watchdogMs / 4));
+    this.timer = setInterval(
+      () => {
+        if (Date.now() - this.lastSeen > this.watchdogMs) this.kill('silent');
+      },
+      Math.min(1000, this.watchdogMs / 4),
+    );
     this.timer.unref();
   }
 
