@@ -3,6 +3,8 @@
  * Each command lives in `src/cli/<command>.ts`; this file only dispatches and turns errors into exit codes.
  */
 import { EXIT, UserError, type CliIO, type Command } from './cli/io';
+import { installInterrupts } from './cli/signals';
+import { terminalSafe } from './cli/terminal-text';
 
 const USAGE = `Usage: model-lab <command> [options]
 
@@ -32,7 +34,9 @@ async function load(name: string): Promise<Command | undefined> {
   }
 }
 
-export async function main(argv: string[], io: CliIO): Promise<number> {
+export async function main(argv: string[], rawIo: CliIO): Promise<number> {
+  // Names, labels and messages are user text: nothing the CLI prints may drive the terminal.
+  const io: CliIO = { ...rawIo, out: (t) => rawIo.out(terminalSafe(t)), err: (t) => rawIo.err(terminalSafe(t)) };
   const [name, ...args] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     io.out(USAGE + '\n');
@@ -63,26 +67,20 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 }
 
 if (require.main === module) {
-  const controller = new AbortController();
-  let interrupts = 0;
-  process.on('SIGINT', () => {
-    interrupts += 1;
-    if (interrupts > 1) process.exit(EXIT.interrupted);
-    process.stderr.write('\nStopping after the current batch (Ctrl-C again to quit now)…\n');
-    controller.abort();
-  });
+  const interrupts = installInterrupts();
   main(process.argv.slice(2), {
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
+    out: interrupts.out,
+    err: interrupts.err,
     cwd: process.cwd(),
     env: process.env,
-    signal: controller.signal,
+    signal: interrupts.signal,
+    onHardExit: interrupts.onHardExit,
   }).then(
     (code) => {
-      process.exitCode = code;
+      process.exitCode = interrupts.exitCode(code);
     },
     (e) => {
-      process.stderr.write(`model-lab: ${e instanceof Error ? e.message : String(e)}\n`);
+      interrupts.err(`model-lab: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exitCode = EXIT.runtime;
     },
   );

@@ -2,11 +2,12 @@
  * `model-lab export <file> --keras OUT.py`: writes a runnable Keras script reproducing the model file's definition
  * (data, split, model, compile, fit, evaluate, and the comparison loop when the file has one).
  */
-import { writeFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import { analyze } from '../model/analyze';
 import { toKerasScript } from '../model/python/keras-script';
+import { ScriptNameError } from '../model/python/python-literal';
 import type { ParsedModel } from '../model/types';
+import { outputClash, writeOutputFile } from '../panel/output-file';
 import { EXIT, UserError, type Command } from './io';
 import { diagnosticLine, hasErrors, loadModelFile, type LoadedModels } from './load-model';
 
@@ -81,9 +82,17 @@ export const exportCommand: Command = async (args, io) => {
   }
 
   const outPath = resolve(io.cwd, opts.out);
-  const script = toKerasScript(model.definition, { source: basename(loaded.absolutePath), baseDir: loaded.baseDir, outDir: dirname(outPath) });
+  const clash = await outputClash([{ what: `--keras ${opts.out}`, path: outPath }], [{ what: `the model file ${loaded.file}`, path: loaded.absolutePath }]);
+  if (clash) throw new UserError(`${clash}.`, EXIT.invalid);
+  let script: string;
   try {
-    await writeFile(outPath, script, 'utf8');
+    script = toKerasScript(model.definition, { source: basename(loaded.absolutePath), baseDir: loaded.baseDir, outDir: dirname(outPath) });
+  } catch (e) {
+    if (e instanceof ScriptNameError) throw new UserError(`cannot export ${loaded.file}: ${e.message}; use a plain name.`, EXIT.invalid);
+    throw e;
+  }
+  try {
+    await writeOutputFile(outPath, script);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new UserError(`cannot write ${opts.out} (${code ?? String(e)}); check that its folder exists and is writable.`, EXIT.runtime);

@@ -3,8 +3,8 @@
  * `keras.Sequential`), anything else as a `.model.json` definition. A missing file or a folder is a usage error;
  * an empty, binary or oversized file is read as a model with one positioned error.
  */
-import { readFile, stat } from 'node:fs/promises';
 import { dirname, extname, resolve } from 'node:path';
+import { BoundedReadError, readFileBounded } from '../data/read-bounded';
 import { analyze, type Analysis } from '../model/analyze';
 import { parseModelJson } from '../model/parse-json';
 import { MAX_MODEL_BYTES, unreadableText } from '../model/read-limits';
@@ -30,25 +30,27 @@ export interface LoadedModels {
 
 export async function loadModelFile(file: string, io: Pick<CliIO, 'cwd'>): Promise<LoadedModels> {
   const absolutePath = resolve(io.cwd, file);
-  let size: number;
-  try {
-    const s = await stat(absolutePath);
-    if (s.isDirectory()) throw new UserError(`${file} is a folder; give a .model.json or Keras .py file.`, EXIT.invalid);
-    size = s.size;
-  } catch (e) {
-    if (e instanceof UserError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(code === 'ENOENT' ? `${file} does not exist; check the path.` : `cannot read ${file} (${code ?? String(e)}).`, EXIT.invalid);
-  }
   const ext = extname(absolutePath).toLowerCase();
   const kind = ext === '.py' || ext === '.ipynb' ? 'python' : 'json';
   const base = { file, absolutePath, baseDir: dirname(absolutePath), kind } as const;
-  if (size > MAX_MODEL_BYTES) return { ...base, text: '', models: [refused(unreadableText('', size)!)] };
   let bytes: Buffer;
   try {
-    bytes = await readFile(absolutePath);
+    // Bounded and regular files only: a FIFO or /dev/zero named as the model must not hang or fill memory.
+    bytes = await readFileBounded(absolutePath, MAX_MODEL_BYTES);
   } catch (e) {
-    throw new UserError(`cannot read ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, EXIT.invalid);
+    if (!(e instanceof BoundedReadError)) throw e;
+    const shown = e.message.replace(absolutePath, file);
+    switch (e.reason) {
+      case 'too-large':
+        return { ...base, text: '', models: [refused(unreadableText('', e.size ?? MAX_MODEL_BYTES + 1)!)] };
+      case 'missing':
+        throw new UserError(`${shown}; check the path.`, EXIT.invalid);
+      case 'folder':
+      case 'special':
+        throw new UserError(`${shown}; give a .model.json or Keras .py file.`, EXIT.invalid);
+      default:
+        throw new UserError(`${shown}; check that it is readable.`, EXIT.invalid);
+    }
   }
   // A byte-order mark is not part of the text (editors hide it too), so positions stay the editor's.
   let text = bytes.toString('utf8').replace(/^\uFEFF/, '');

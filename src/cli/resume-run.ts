@@ -41,7 +41,7 @@ export async function resumeInputs(parsed: ParsedArgs, io: CliIO, usage: string)
     backend: backendOption(parsed),
     dataDir: dataDir(parsed, io),
     cacheDir: cacheDir(io),
-    epochs: intOption(parsed, '--epochs', 1),
+    epochs: intOption(parsed, '--epochs'),
     parsed,
     continueRun: run,
   };

@@ -10,6 +10,7 @@ import { analyze } from '../model/analyze';
 import { callbackNotes } from '../run-state';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
+import { DEFINITION_BOUNDS } from '../model/schema';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { BackendName, DatasetInfo, Evaluation, RunRecord, RunResult } from '../protocol';
 import { formatEpochLine } from '../training/host/epoch-line';
@@ -19,7 +20,8 @@ import { defaultWorkerPath } from '../training/paths';
 import { RunPool } from '../training/host/pool';
 import { SessionDriver } from '../training/host/session-driver';
 import { writeFileAtomic } from '../training/host/record-file';
-import { runName } from '../run-state';
+import { isUnfinished, runName } from '../run-state';
+import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
 import { diagnosticLine, firstModel, loadModelFile } from './load-model';
 
@@ -62,12 +64,26 @@ export function parseArgs(args: string[], spec: OptionSpec, usage: string): Pars
   return out;
 }
 
-/** A whole number from an option, at least `min`. */
-export function intOption(parsed: ParsedArgs, name: string, min: number): number | undefined {
+/** What each numeric flag accepts: the same bounds as the model file's field it overrides. */
+export const FLAG_BOUNDS: Record<string, { minimum: number; maximum: number }> = {
+  '--epochs': DEFINITION_BOUNDS.epochs,
+  '--batch-size': DEFINITION_BOUNDS.batch_size,
+  '--repeats': DEFINITION_BOUNDS.repeats,
+  '--seed': DEFINITION_BOUNDS.seed,
+  // As the modelLab.maxParallelRuns setting.
+  '--workers': { minimum: 1, maximum: 64 },
+};
+
+/** A whole number from an option, within the flag's bounds (FLAG_BOUNDS). */
+export function intOption(parsed: ParsedArgs, name: string): number | undefined {
   const raw = parsed.values.get(name);
   if (raw === undefined) return undefined;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UserError(`${name} must be a whole number of at least ${min}, not '${raw}'.`, EXIT.invalid);
+  const { minimum, maximum } = FLAG_BOUNDS[name];
+  // Digits only: Number() would also take '0x10', '1e3', ' 5 ' and '' as numbers.
+  const n = /^[+-]?\d{1,16}$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < minimum || n > maximum) {
+    throw new UserError(`${name} must be a whole number from ${thousands(minimum)} to ${thousands(maximum)}, not '${raw.slice(0, 40)}'.`, EXIT.invalid);
+  }
   return n;
 }
 
@@ -110,8 +126,14 @@ function outputFiles(parsed: ParsedArgs, io: CliIO): { flag: '--json' | '--html'
  * Makes sure every output file can be written before training starts (its folder exists or can be made, and is
  * writable), so an hour of training is never lost to a typo in --json.
  */
-export async function prepareOutputs(parsed: ParsedArgs, io: CliIO): Promise<void> {
-  for (const { flag, given, path } of outputFiles(parsed, io)) {
+export async function prepareOutputs(parsed: ParsedArgs, io: CliIO, inputs: readonly NamedPath[] = []): Promise<void> {
+  const outputs = outputFiles(parsed, io);
+  const clash = await outputClash(
+    outputs.map((o) => ({ what: `${o.flag} ${o.given}`, path: o.path })),
+    inputs,
+  );
+  if (clash) throw new UserError(`${clash}.`, EXIT.invalid);
+  for (const { flag, given, path } of outputs) {
     const refuse = (reason: string) =>
       new UserError(`${flag} ${given} cannot be written (${reason}); choose a file in a writable folder.`, EXIT.invalid);
     if ((await statFile(path).catch(() => undefined))?.isDirectory()) throw refuse(`${path} is a folder`);
@@ -131,7 +153,7 @@ export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: Cl
   for (const { flag, given, path } of outputFiles(parsed, io)) {
     if (flag === '--html' && !render) continue;
     try {
-      await writeFileAtomic(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
+      await writeOutputFile(path, flag === '--json' ? JSON.stringify(record, null, 2) + '\n' : render!(record));
       io.err(`Wrote ${given}\n`);
     } catch (e) {
       failed.push(`${flag} ${given} could not be written (${describeFsError(e, path)})`);
@@ -198,20 +220,52 @@ export function evaluationText(e: Evaluation): string {
   lines.push(e.accuracy !== undefined ? `${head} - accuracy ${e.accuracy.toFixed(4)}` : head);
   const perClass = e.perClassAccuracy;
   if (perClass?.length) {
-    const width = Math.max(5, ...perClass.map((c) => c.className.length));
+    // Loops, not Math.max(...array): a spread of a few hundred thousand values overflows the stack.
+    const width = maxOf(perClass, (c) => c.className.length, 5);
     lines.push('', `${'Class'.padEnd(width)}  Accuracy    Count`);
     for (const c of perClass) lines.push(`${c.className.padEnd(width)}  ${pct(c.accuracy).padStart(8)}  ${thousands(c.count).padStart(7)}`);
   }
   const matrix = e.confusionMatrix;
-  if (matrix?.length && perClass?.length === matrix.length) {
+  if (matrix?.length && perClass?.length === matrix.length && matrix.length > MAX_MATRIX_CLASSES) {
+    lines.push('', ...topConfusions(matrix, perClass.map((c) => c.className)));
+  } else if (matrix?.length && perClass?.length === matrix.length) {
     const names = perClass.map((c, i) => `${i} ${c.className}`);
-    const width = Math.max(...names.map((n) => n.length));
-    const cell = Math.max(4, ...matrix.flat().map((v) => String(v).length + 1));
+    const width = maxOf(names, (n) => n.length, 0);
+    const cell = maxOf(matrix, (row) => maxOf(row, (v) => String(v).length + 1, 4), 4);
     lines.push('', 'Confusion matrix (rows: actual class, columns: predicted class)');
     lines.push(`${''.padEnd(width)} ${matrix.map((_, i) => String(i).padStart(cell)).join('')}`);
     matrix.forEach((row, i) => lines.push(`${names[i].padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`));
   }
   return lines.join('\n') + '\n';
+}
+
+/** Above this many classes a matrix does not fit a terminal: the most frequent confusions are listed instead. */
+const MAX_MATRIX_CLASSES = 30;
+const TOP_CONFUSIONS = 20;
+
+function maxOf<T>(items: readonly T[], value: (item: T) => number, start: number): number {
+  let max = start;
+  for (const item of items) max = Math.max(max, value(item));
+  return max;
+}
+
+/** The largest off-diagonal cells of a confusion matrix, as lines. */
+function topConfusions(matrix: number[][], names: string[]): string[] {
+  const top: { actual: number; predicted: number; count: number }[] = [];
+  for (let a = 0; a < matrix.length; a++) {
+    for (let p = 0; p < matrix[a].length; p++) {
+      const count = matrix[a][p];
+      if (a === p || !(count > 0)) continue;
+      if (top.length === TOP_CONFUSIONS && count <= top[top.length - 1].count) continue;
+      top.push({ actual: a, predicted: p, count });
+      top.sort((x, y) => y.count - x.count);
+      if (top.length > TOP_CONFUSIONS) top.pop();
+    }
+  }
+  const lines = [`Most frequent confusions of ${thousands(matrix.length)} classes (the full matrix is in --json and --html)`];
+  if (!top.length) lines.push('  none: every example was classified correctly');
+  for (const t of top) lines.push(`  ${thousands(t.count).padStart(7)}  ${t.actual} ${names[t.actual]} → ${t.predicted} ${names[t.predicted]}`);
+  return lines;
 }
 
 // ---- Comparison table ------------------------------------------------------------------------------------------
@@ -255,10 +309,10 @@ export async function sessionInputs(
 ): Promise<SessionInputs> {
   if (parsed.positional.length !== 1) throw new UserError(`give exactly one model file.\n${usage}`, EXIT.invalid);
   const backend = backendOption(parsed);
-  const epochs = intOption(parsed, '--epochs', 1);
-  const seed = intOption(parsed, '--seed', 0);
-  const repeats = intOption(parsed, '--repeats', 1);
-  const workers = intOption(parsed, '--workers', 1);
+  const epochs = intOption(parsed, '--epochs');
+  const seed = intOption(parsed, '--seed');
+  const repeats = intOption(parsed, '--repeats');
+  const workers = intOption(parsed, '--workers');
   const loaded = await loadModelFile(parsed.positional[0], io);
   const { model, note } = firstModel(loaded);
   if (note) io.err(note + '\n');
@@ -312,7 +366,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     throw new UserError(`the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`, EXIT.runtime);
   }
   const render = await reportRenderer(inputs.parsed);
-  await prepareOutputs(inputs.parsed, io);
+  await prepareOutputs(inputs.parsed, io, sessionFiles(inputs));
   const repeats = inputs.kind === 'compare' ? (inputs.repeats ?? compareRepeats(inputs.definition)) : 1;
   const said = new Set<string>();
   const say = (text: string) => {
@@ -366,19 +420,45 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
       },
     },
   });
+  // A second signal ends the process now: the workers are killed and the files hold what had arrived.
+  const unhook = io.onHardExit?.(async () => {
+    pool.dispose();
+    const record = driver.record;
+    if (!record) return;
+    for (const run of record.runs.filter(isUnfinished)) {
+      run.status = 'cancelled';
+      run.error = 'Interrupted before it finished (the command was told to quit now); finished epochs are kept.';
+      delete run.progress;
+    }
+    record.active = false;
+    await writeOutputs(record, inputs.parsed, io, render).catch((e) => io.err(`${e instanceof Error ? e.message : String(e)}\n`));
+  });
   try {
     const outcome = await driver.run().catch((e: unknown) => {
       // What fails every run alike (backend, dataset) fails the command once, before any worker starts.
       if (e instanceof DataError || e instanceof BackendError) throw new UserError(e.message, EXIT.runtime);
       throw e;
     });
+    unhook?.();
     if (outcome.state === 'stopped') throw new UserError('interrupted before training started.', EXIT.interrupted);
+    // Files first: a result that fails to print (a closed terminal, a huge table) is still kept.
+    let written: unknown;
+    await writeOutputs(outcome.record, inputs.parsed, io, render).catch((e) => (written = e));
     opts.report?.(outcome.record);
-    await writeOutputs(outcome.record, inputs.parsed, io, render);
+    if (written) throw written;
     return { record: outcome.record, interrupted: io.signal.aborted };
   } finally {
+    unhook?.();
     pool.dispose();
   }
+}
+
+/** The files a session reads, which no output may overwrite: the model file and its CSV. */
+function sessionFiles(inputs: SessionInputs): NamedPath[] {
+  const files: NamedPath[] = [{ what: `the model file ${inputs.file}`, path: inputs.absolutePath }];
+  const ds = inputs.definition.dataset;
+  if (ds && typeof ds === 'object' && typeof ds.csv === 'string') files.push({ what: `the dataset ${ds.csv}`, path: resolve(inputs.baseDir, ds.csv) });
+  return files;
 }
 
 /**

@@ -37,7 +37,7 @@ export const train: Command = async (args, io) => {
     return EXIT.ok;
   }
   const parsed = parseArgs(args, OPTIONS, USAGE);
-  const batchSize = intOption(parsed, '--batch-size', 1);
+  const batchSize = intOption(parsed, '--batch-size');
   const optimizer = parsed.values.get('--optimizer');
   if (optimizer !== undefined && !optimizerDef(optimizer)) {
     throw new UserError(`--optimizer must be one of ${OPTIMIZER_ALIASES.join(', ')}, not '${optimizer}'.`, EXIT.invalid);

@@ -4,10 +4,10 @@
  * on the loss. Every error names the file line and the column, since that is what the user has to go and fix.
  */
 import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
 import { DataError, throwIfAborted } from './errors';
+import { BoundedReadError, checkRegularFile } from './read-bounded';
 import type { LoadedDataset } from './types';
 
 export interface CsvOptions {
@@ -35,6 +35,8 @@ const REGRESSION_LOSSES = new Set([
 
 /** Missing-value spellings people and pandas write; an empty cell is the usual one. */
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
+/** Largest float32: a bigger cell becomes Infinity in training and looks like divergence. */
+const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
 export function taskFromLoss(loss: string | undefined): 'classification' | 'regression' | undefined {
@@ -44,7 +46,8 @@ export function taskFromLoss(loss: string | undefined): 'classification' | 'regr
 
 export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDataset> {
   await checkReadable(file);
-  const parser = createReadStream(file).pipe(
+  // `end` bounds the read even if the file grows after the check.
+  const parser = createReadStream(file, { end: MAX_CSV_BYTES }).pipe(
     parse({ bom: true, trim: true, skip_empty_lines: true, relax_column_count: true, info: true }),
   );
 
@@ -58,10 +61,21 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
       const line = info.lines - record.reduce((n, f) => n + (f.match(/\n/g)?.length ?? 0), 0);
       if (!header) {
         header = record;
+        // Two columns of one name: the label (or a feature) would be whichever comes first, silently.
+        const firstOf = new Map<string, number>();
+        header.forEach((h, c) => {
+          const before = firstOf.get(h);
+          if (before !== undefined) {
+            throw new DataError(
+              `${file}:${line}: column ${c + 1} repeats the name "${truncate(h)}" of column ${before + 1}; give every column of the header its own name.`,
+            );
+          }
+          firstOf.set(h, c);
+        });
         labelCol = header.indexOf(opts.label);
         if (labelCol < 0) {
           throw new DataError(
-            `${file}:${line}: there is no column named "${opts.label}" (the header has ${header.map((h) => `"${h}"`).join(', ')}); set dataset.label to the label column's name.`,
+            `${file}:${line}: there is no column named "${opts.label}" (the header has ${header.map((h) => `"${truncate(h)}"`).join(', ')}); set dataset.label to the label column's name.`,
             'spec',
           );
         }
@@ -78,14 +92,16 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
       if (labels.length % 10_000 === 0) throwIfAborted(opts.signal, `Reading ${file}`);
       for (let c = 0; c < record.length; c++) {
         const cell = record[c];
-        const where = `${file}:${line}: column ${c + 1} ("${header[c]}")`;
+        const where = `${file}:${line}: column ${c + 1} ("${truncate(header[c])}")`;
         if (MISSING.has(cell.toLowerCase())) {
-          throw new DataError(`${where} has a missing value${cell ? ` ("${cell}")` : ''}; fill it in or remove the row.`);
+          throw new DataError(`${where} has a missing value${cell ? ` ("${truncate(cell)}")` : ''}; fill it in or remove the row.`);
         }
         if (c === labelCol) {
           labels.push({ text: cell, line });
         } else if (NUMBER.test(cell)) {
-          features.push(Number(cell));
+          const value = Number(cell);
+          if (!(Math.abs(value) <= FLOAT32_MAX)) throw new DataError(`${where} holds ${truncate(cell)}, which is too large for a 32-bit number; scale the column down or remove the row.`);
+          features.push(value);
         } else {
           throw new DataError(
             `${where} holds "${truncate(cell)}", which is not a number; feature columns must be numeric (only the label column "${opts.label}" may hold text).`,
@@ -125,7 +141,7 @@ function encodeLabels(
   taskFromLossName: 'classification' | 'regression' | undefined,
   loss: string | undefined,
 ): { y: Int32Array | Float32Array; classNames: string[]; task: 'classification' | 'regression' } {
-  const where = (line: number) => `${file}:${line}: column ${labelCol + 1} ("${column}")`;
+  const where = (line: number) => `${file}:${line}: column ${labelCol + 1} ("${truncate(column)}")`;
   const firstText = labels.find((l) => !NUMBER.test(l.text));
   const firstFraction = firstText ? undefined : labels.find((l) => !Number.isInteger(Number(l.text)));
 
@@ -134,6 +150,10 @@ function encodeLabels(
       throw new DataError(
         `${where(firstText.line)} holds "${truncate(firstText.text)}", but the loss ${loss} needs numeric targets; use numbers in the label column or a classification loss such as sparse_categorical_crossentropy.`,
       );
+    }
+    const huge = labels.find((l) => !(Math.abs(Number(l.text)) <= FLOAT32_MAX));
+    if (huge) {
+      throw new DataError(`${where(huge.line)} holds ${truncate(huge.text)}, which is too large for a 32-bit number; scale the targets down or remove the row.`);
     }
     return { y: Float32Array.from(labels, (l) => Number(l.text)), classNames: [], task: 'regression' };
   }
@@ -156,19 +176,29 @@ function encodeLabels(
   return { y: Int32Array.from(labels, (l) => ids.get(keyOf(l.text))!), classNames, task: 'classification' };
 }
 
+/**
+ * Largest CSV read: every cell becomes a number in memory (8 bytes while parsing), so 512 MB of text is already
+ * gigabytes; a FIFO or /dev/zero is refused before it is opened.
+ */
+export const MAX_CSV_BYTES = 512 * 1024 * 1024;
+
 async function checkReadable(file: string): Promise<void> {
   try {
-    const s = await stat(file);
-    if (!s.isFile()) throw new DataError(`${file} is a folder, not a CSV file; set dataset.csv to the file itself.`, 'spec');
+    await checkRegularFile(file, MAX_CSV_BYTES);
   } catch (e) {
-    if (e instanceof DataError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(
-      code === 'ENOENT'
-        ? `${file} does not exist; check dataset.csv (it is relative to the model file's folder).`
-        : `Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`,
-      'not-found',
-    );
+    if (!(e instanceof BoundedReadError)) throw e;
+    switch (e.reason) {
+      case 'folder':
+        throw new DataError(`${file} is a folder, not a CSV file; set dataset.csv to the file itself.`, 'spec');
+      case 'special':
+        throw new DataError(`${e.message}; set dataset.csv to a CSV file.`, 'spec');
+      case 'too-large':
+        throw new DataError(`${e.message}; use a smaller sample of the data.`, 'spec');
+      case 'missing':
+        throw new DataError(`${file} does not exist; check dataset.csv (it is relative to the model file's folder).`, 'not-found');
+      default:
+        throw new DataError(`Cannot read ${file} (${e.code ?? e.message}); check that it is readable.`, 'not-found');
+    }
   }
 }
 
@@ -183,6 +213,9 @@ function parseError(file: string, e: unknown): DataError {
   return new DataError(`Cannot read ${file} (${code ?? (e as Error).message}); check that it is readable.`, 'not-found');
 }
 
+/** A cell or column name for a one-line message: shortened, and line breaks and other controls shown as escapes. */
 function truncate(text: string): string {
-  return text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  const shown = text.length > 40 ? `${text.slice(0, 37)}…` : text;
+  // eslint-disable-next-line no-control-regex -- controls are what this shows as escapes
+  return shown.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

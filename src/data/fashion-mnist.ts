@@ -16,7 +16,7 @@ import {
   KERAS_MIRROR,
   type IdxRole,
 } from './fashion-mnist-files';
-import { findIdxFiles, readIdxDataset } from './idx-folder';
+import { findIdxFiles, readIdxDataset, requireFolder } from './idx-folder';
 import type { DataRequest, LoadedDataset } from './types';
 
 const OTHER_WAYS =
@@ -49,14 +49,30 @@ export interface LocateResult {
   searched: { dir: string; present: number }[];
 }
 
-/** The first folder holding all four files. */
+/**
+ * The first folder holding all four files. A location the user named is used or refused, never replaced by a copy
+ * found elsewhere: the spec's `path` is the only folder searched, and a data folder (--data, MODEL_LAB_DATA,
+ * modelLab.dataFolder) that is missing, is a file, or holds only some of the files is an error.
+ */
 export async function locateFashionMnist(req: DataRequest): Promise<LocateResult> {
   const searched: LocateResult['searched'] = [];
+  if (req.spec.path) {
+    const dir = resolve(req.baseDir, req.spec.path);
+    await requireFolder(dir, 'dataset.path', "it is relative to the model file's folder");
+    const files = await findIdxFiles(dir);
+    const present = IDX_ROLES.filter((r) => files[r]).length;
+    if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched: [{ dir, present }] };
+    throw new DataError(`dataset.path ${dir} holds ${present} of the 4 Fashion-MNIST files (${missingNames(files)} missing); add them, or remove "path" to let Model Lab find or download the data.`, 'not-found');
+  }
+  if (req.dataDir) await requireFolder(resolve(req.dataDir), 'The data folder', 'set --data, MODEL_LAB_DATA or modelLab.dataFolder to a folder');
   for (const dir of fashionMnistFolders(req)) {
     const files = await findIdxFiles(dir);
     const present = IDX_ROLES.filter((r) => files[r]).length;
     searched.push({ dir, present });
     if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched };
+    if (present > 0 && req.dataDir && (dir === resolve(req.dataDir) || dir === resolve(req.dataDir, 'fashion-mnist'))) {
+      throw new DataError(`The data folder ${dir} holds ${present} of the 4 Fashion-MNIST files (${missingNames(files)} missing); add them, or point the data folder elsewhere.`, 'not-found');
+    }
   }
   return { searched };
 }
@@ -108,6 +124,10 @@ function read(req: DataRequest, files: Record<IdxRole, string>, source: string):
     rows: 28,
     cols: 28,
   });
+}
+
+function missingNames(files: Partial<Record<IdxRole, string>>): string {
+  return IDX_ROLES.filter((r) => !files[r]).map((r) => IDX_FILES[r]).join(', ');
 }
 
 function describeSearched(searched: LocateResult['searched']): string {

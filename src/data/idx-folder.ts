@@ -1,9 +1,10 @@
 /** A folder holding IDX files named as in MNIST / Fashion-MNIST, read into splits. */
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DataError, formatCount } from './errors';
 import { IDX_FILES, type IdxRole } from './fashion-mnist-files';
 import { readIdxImages, readIdxLabels } from './idx';
+import { describeFileKind } from './read-bounded';
 import type { LoadedDataset, Split } from './types';
 
 /**
@@ -30,6 +31,18 @@ export async function findIdxFiles(dir: string): Promise<Partial<Record<IdxRole,
     }
   }
   return found;
+}
+
+/** A folder the user named (dataset.path, the data folder): it must exist and be a folder, or the load is refused. */
+export async function requireFolder(dir: string, what: string, hint: string): Promise<void> {
+  const info = await stat(dir).catch((e: NodeJS.ErrnoException) => e);
+  if (info instanceof Error) {
+    throw new DataError(
+      info.code === 'ENOENT' ? `${what} ${dir} does not exist; check it (${hint}).` : `Cannot read ${what.toLowerCase()} ${dir} (${info.code}); check that it is readable.`,
+      'not-found',
+    );
+  }
+  if (!info.isDirectory()) throw new DataError(`${what} ${dir} is ${describeFileKind(info)}, not a folder; ${hint.startsWith('set') ? hint : `give the folder holding the IDX files (${hint})`}.`, 'spec');
 }
 
 async function exists(file: string): Promise<boolean> {

@@ -4,10 +4,10 @@
  * Every way a file can be wrong becomes a one-sentence DataError naming the file; a short file is never read as a
  * smaller dataset.
  */
-import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import * as zlib from 'node:zlib';
 import { DataError, formatCount } from './errors';
+import { BoundedReadError, formatBytes, readFileBounded } from './read-bounded';
 
 const gunzipAsync = promisify(zlib.gunzip);
 
@@ -37,19 +37,31 @@ export interface LabelExpectations {
 const REDOWNLOAD = 'Delete it and download again.';
 
 /** The file's bytes, gunzipped when they start with the gzip signature (whatever the file is called). */
+/**
+ * Largest IDX file read, compressed or not: MNIST-style training images are 47 MB; 1 GiB leaves room for bigger
+ * sets while a FIFO, /dev/zero or a gzip bomb stops at a bound instead of filling memory.
+ */
+export const MAX_IDX_BYTES = 1024 * 1024 * 1024;
+
+/** The file's bytes, gunzipped when they start with the gzip signature (whatever the file is called). */
 export async function readMaybeGzipped(file: string): Promise<Uint8Array> {
   let raw: Buffer;
   try {
-    raw = await readFile(file);
+    raw = await readFileBounded(file, MAX_IDX_BYTES);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new DataError(`Cannot read ${file} (${code ?? (e as Error).message}); check that it exists and is readable.`, 'not-found');
+    if (!(e instanceof BoundedReadError)) throw e;
+    if (e.reason === 'too-large') throw new DataError(`${e.message}; check that this is an IDX file.`);
+    if (e.reason === 'folder' || e.reason === 'special') throw new DataError(`${e.message}; an IDX file must be a regular file.`, 'spec');
+    throw new DataError(`Cannot read ${file} (${e.code ?? e.message}); check that it exists and is readable.`, 'not-found');
   }
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
     // Sync flush: a truncated .gz yields the bytes it has, so the size check below can say how many are missing.
-    return await gunzipAsync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH });
+    return await gunzipAsync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: MAX_IDX_BYTES });
   } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataError(`${file} unpacks to more than ${formatBytes(MAX_IDX_BYTES)}; check that this is an IDX file.`);
+    }
     throw new DataError(`${file} is not a valid gzip file (${(e as Error).message}). ${REDOWNLOAD}`);
   }
 }

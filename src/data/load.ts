@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { loadCsv } from './csv';
 import { DataError, throwIfAborted } from './errors';
 import { loadFashionMnist } from './fashion-mnist';
-import { findIdxFiles, readIdxDataset } from './idx-folder';
+import { findIdxFiles, readIdxDataset, requireFolder } from './idx-folder';
 import { isKerasDataset, loadKerasDataset } from './keras-datasets';
 import { loadNumpyDataset } from './numpy-dataset';
 import { loadSample } from './sample';
@@ -44,6 +44,7 @@ export async function loadDataset(req: DataRequest): Promise<LoadedDataset> {
   if (isKerasDataset(name)) return loadKerasDataset(name, { ...req, spec });
   if (spec.path !== undefined) {
     const dir = resolve(req.baseDir, spec.path);
+    await requireFolder(dir, 'dataset.path', "it is relative to the model file's folder");
     req.onProgress?.(`Reading ${dir}`);
     return readIdxDataset(await findIdxFiles(dir), { name, source: dir });
   }

@@ -1,7 +1,6 @@
 /**
  * Every Model Lab command, in one place: `registerCommands` is the list, the functions below are the commands.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatSummary } from '../model';
@@ -283,7 +282,14 @@ async function exportKeras(source: vscode.Uri, definition: import('../model/type
     filters: { Python: ['py'] },
   });
   if (!target) return;
-  await fs.writeFile(target.fsPath, toKerasScript(definition), 'utf8');
+  const { outputClash, writeOutputFile } = await import('../panel/output-file');
+  const clash = await outputClash([{ what: path.basename(target.fsPath), path: target.fsPath }], [{ what: 'the model file', path: source.fsPath }]);
+  if (clash) {
+    void vscode.window.showErrorMessage(`Model Lab: ${clash}.`);
+    return;
+  }
+  const script = toKerasScript(definition, { source: path.basename(source.fsPath), baseDir: path.dirname(source.fsPath), outDir: path.dirname(target.fsPath) });
+  await writeOutputFile(target.fsPath, script);
   await vscode.window.showTextDocument(target);
 }
 

@@ -10,6 +10,7 @@ import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } fro
 import { availableLogs, callbackDef } from './callbacks';
 import { rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
+import { wasmMemoryProblem } from './memory-estimate';
 import { compareRanges, ZERO_RANGE } from './text-lines';
 import { validateStructure } from './validate';
 import { checkVariants } from './variants';
@@ -95,6 +96,12 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
     inference.complete && inference.layers.length > 0 && !layerErrors
       ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : 'sequential', inference.layers)
       : undefined;
+  if (summary) {
+    // A warning here (native TensorFlow may have the memory); preflight refuses it on the wasm and cpu backends.
+    const batch = typeof def.fit?.batch_size === 'number' ? def.fit.batch_size : 32;
+    const tooBig = wasmMemoryProblem(summary, batch, effectiveOptimizer(def.compile?.optimizer));
+    if (tooBig) push('layers', tooBig, 'memory', 'warning', rangeFor(ranges, 'layers') ?? whole);
+  }
   return {
     definition: def,
     diagnostics,

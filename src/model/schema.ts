@@ -15,6 +15,18 @@ import { SCHEDULES, SCHEDULE_TYPES } from './lr-schedules';
 /** Far more passes than any run needs; the bound keeps a typo like 1e308 from being accepted as a plan. */
 const MAX_EPOCHS = 100_000;
 
+/**
+ * Bounds of the numbers a definition holds, shared by the schema and the CLI flags that override them (`--epochs`,
+ * `--repeats`, `--seed` …), so a flag never accepts what the file refuses. Seeds are what Keras and NumPy take
+ * (`keras.utils.set_random_seed`: 0 to 2**32 - 1), so an exported script runs with the same seed.
+ */
+export const DEFINITION_BOUNDS = {
+  epochs: { minimum: 1, maximum: MAX_EPOCHS },
+  batch_size: { minimum: 1, maximum: MAX_SIZE },
+  repeats: { minimum: 1, maximum: 100 },
+  seed: { minimum: 0, maximum: 2 ** 32 - 1 },
+} as const;
+
 export const SCHEMA_ID = 'https://model-lab.local/schemas/model.schema.json';
 
 /** `#/definitions/...` names, shared with validate.ts. */
@@ -232,7 +244,7 @@ function dataset(): JsonSchema {
             default: DEFAULT_VALIDATION_SPLIT,
             description: 'Fraction of the training data held out for validation (a seeded shuffle); 0 holds out none, as in Keras.',
           },
-          seed: { type: 'integer', description: 'Seed of the validation split.' },
+          seed: { type: 'integer', ...DEFINITION_BOUNDS.seed, description: 'Seed of the validation split (0 to 2**32 - 1, as Keras takes).' },
           path: { type: 'string', minLength: 1, description: 'Where the dataset is, relative to this file: a folder with the four Fashion-MNIST IDX files (.gz or raw), or for a Keras dataset its file (mnist.npz, cifar-10-python.tar.gz, …) or a folder holding it.' },
           evaluate_test: { type: 'boolean', default: false, description: 'Also evaluate on the test set after training.' },
           csv: { type: 'string', minLength: 1, description: 'A CSV file with a header row, relative to this file.' },
@@ -305,10 +317,10 @@ export function buildSchema(): JsonSchema {
         type: 'object',
         description: 'Arguments of model.fit().',
         properties: {
-          epochs: { type: 'integer', minimum: 1, maximum: MAX_EPOCHS, default: 1, description: 'Passes over the training data.' },
-          batch_size: { type: 'integer', minimum: 1, maximum: MAX_SIZE, default: 32, description: 'Examples per optimizer step.' },
+          epochs: { type: 'integer', ...DEFINITION_BOUNDS.epochs, default: 1, description: 'Passes over the training data.' },
+          batch_size: { type: 'integer', ...DEFINITION_BOUNDS.batch_size, default: 32, description: 'Examples per optimizer step.' },
           shuffle: { type: 'boolean', default: true, description: 'Shuffle the training data before each epoch.' },
-          seed: { type: 'integer', description: 'Seed for weight initialisation and shuffling.' },
+          seed: { type: 'integer', ...DEFINITION_BOUNDS.seed, description: 'Seed for weight initialisation and shuffling (0 to 2**32 - 1, as Keras takes).' },
           callbacks: {
             type: 'array',
             items: { $ref: '#/definitions/callback' },
@@ -345,7 +357,7 @@ export function buildSchema(): JsonSchema {
             },
             description: 'One run per variant, each changing parts of the definition.',
           },
-          repeats: { type: 'integer', minimum: 1, maximum: 100, default: 1, description: 'Runs per variant with different seeds.' },
+          repeats: { type: 'integer', ...DEFINITION_BOUNDS.repeats, default: 1, description: 'Runs per variant with different seeds.' },
         },
         additionalProperties: false,
       },

@@ -174,6 +174,12 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
       return diag(path, sentence(`${where(path)} must be ${describe(parent ?? {})}, got ${showValue(value)}${hint}`), 'invalid-value');
     }
+    case 'pattern':
+      return diag(
+        path,
+        `${where(path)} ${showValue(e.data)} is not a name TensorFlow accepts; use letters, digits, '_', '.' and '-', starting with a letter or digit.`,
+        'invalid-value',
+      );
     case 'minProperties':
       return diag(path, `${where(path)} is empty; give at least one entry.`, 'invalid-value');
     default: {

@@ -4,6 +4,9 @@
  */
 import type { WorkerEvent, WorkerRequest } from '../protocol';
 
+/** How often a worker says it is alive (`{ type: 'heartbeat' }`) even with nothing to report; host/worker-watch.ts. */
+export const HEARTBEAT_MS = 2_000;
+
 type Plain = Record<string, unknown>;
 const isObject = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
 const isNum = (v: unknown): v is number => typeof v === 'number';

@@ -36,6 +36,11 @@ const CASES: CsvCase[] = [
   { name: 'only blank lines', text: '\n\n\n', says: ['empty'] },
   { name: 'a header and no rows', text: HEADER + '\n', says: ['no data rows'] },
   { name: 'no column named like dataset.label', text: 'height,weight,kind\n1,2,cat\n', says: [':1:', 'no column named "label"'] },
+  // Issue 14: a cell beyond float32 (1e400 is Infinity in JavaScript) was reported as divergence, not as the cell.
+  { name: 'a non-finite cell (1e400)', text: csv(GOOD_ROWS[0], '1e400,1,dog'), says: [':3:', 'column 1 ("height")', '1e400', 'too large'] },
+  { name: 'a cell beyond float32 (-1e39)', text: csv(GOOD_ROWS[0], GOOD_ROWS[1], '1,-1e39,dog'), says: [':4:', 'column 2 ("weight")', 'too large'] },
+  { name: 'a duplicated header name', text: 'height,height,label\n1,2,cat\n', says: [':1:', 'column 2 repeats the name "height" of column 1'] },
+  { name: 'a duplicated label column', text: 'label,height,label\ncat,2,cat\n', says: [':1:', 'column 3 repeats the name "label" of column 1'] },
 ];
 
 function modelFor(csvName: string): string {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -59,29 +59,52 @@ describe('Fashion-MNIST locator', () => {
       [p.system, 40],
     ];
     for (const [dir, count] of expectations) {
-      const d = await loadDataset(request(p));
+      // Once the dataset's own path is gone, the definition no longer names it (a named path is never replaced).
+      const d = await loadDataset(request(p, dir === p.path ? {} : { spec: { name: 'fashion-mnist' } }));
       assert.equal(d.source, dir);
       assert.equal(d.train.count, count);
       assert.equal(d.test?.count, 5);
       rmSync(dir, { recursive: true });
+      // The data folder stays a folder (a named folder that is gone is refused), just without the files.
+      if (dir === p.dataDir) mkdirSync(dir);
     }
+  });
+
+  it('a named dataset path is used or refused, never replaced by a copy found elsewhere', async () => {
+    const p = places('named');
+    writeFolder(p.system, tinyFashion(40, 5), true);
+    await assert.rejects(loadDataset(request(p)), (e: unknown) => e instanceof DataError && /dataset\.path .*my-data does not exist/.test(e.message));
+    mkdirSync(p.model, { recursive: true });
+    writeFileSync(join(p.model, 'my-data-file'), 'x');
+    await assert.rejects(
+      loadDataset(request(p, { spec: { name: 'fashion-mnist', path: 'my-data-file' } })),
+      (e: unknown) => e instanceof DataError && /my-data-file is a file, not a folder/.test(e.message),
+    );
+    await assert.rejects(
+      loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: join(p.model, 'my-data-file') })),
+      (e: unknown) => e instanceof DataError && /The data folder .*my-data-file is a file, not a folder/.test(e.message),
+    );
   });
 
   it('finds the data in the data folder\'s fashion-mnist subfolder', async () => {
     const p = places('subfolder');
     writeFolder(join(p.dataDir, 'fashion-mnist'), tinyFashion(12, 3), true);
     writeFolder(p.system, tinyFashion(40, 5), true);
-    const d = await loadDataset(request(p));
+    const d = await loadDataset(request(p, { spec: { name: 'fashion-mnist' } }));
     assert.equal(d.source, join(p.dataDir, 'fashion-mnist'));
     assert.equal(d.train.count, 12);
   });
 
-  it('skips a folder missing one of the four files', async () => {
+  it('refuses a named folder missing one of the four files, naming it; skips such a cache or system folder', async () => {
     const p = places('partial');
     writeFolder(p.path, tinyFashion(10, 5), true);
     unlinkSync(join(p.path, `${NAMES.testLabels}.gz`));
     writeFolder(p.system, tinyFashion(40, 5), true);
-    assert.equal((await loadDataset(request(p))).source, p.system);
+    await assert.rejects(loadDataset(request(p)), /holds 3 of the 4 Fashion-MNIST files \(t10k-labels-idx1-ubyte missing\)/);
+    await assert.rejects(loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: p.path })), /The data folder .* holds 3 of the 4/);
+    writeFolder(p.cacheFolder, tinyFashion(30, 5), true);
+    unlinkSync(join(p.cacheFolder, `${NAMES.testLabels}.gz`));
+    assert.equal((await loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: undefined }))).source, p.system);
   });
 
   it('accepts raw, gzipped and MNIST-style dotted names mixed in one folder', async () => {
@@ -135,7 +158,12 @@ describe('Fashion-MNIST locator', () => {
     assert.equal(d.test, undefined);
     await assert.rejects(
       loadDataset({ spec: { name: 'shapes', path: 'nowhere' }, baseDir: p.model, cacheDir: p.cacheDir }),
-      /nowhere has no training images and labels \(train-images-idx3-ubyte and train-labels-idx1-ubyte, raw or \.gz\)/,
+      /dataset\.path .*nowhere does not exist; check it/,
+    );
+    mkdirSync(join(p.model, 'empty'));
+    await assert.rejects(
+      loadDataset({ spec: { name: 'shapes', path: 'empty' }, baseDir: p.model, cacheDir: p.cacheDir }),
+      /empty has no training images and labels \(train-images-idx3-ubyte and train-labels-idx1-ubyte, raw or \.gz\)/,
     );
   });
 });

@@ -39,7 +39,10 @@ model = keras.Sequential([
   assert.deepEqual(m.ranges.values.get('name'), find(text, '"values"'));
   assert.deepEqual(m.ranges.keys.get('name'), findIn(text, 'name="values"', 'name'));
   // 784*100+100 = 78,500; BatchNormalization 4*100 = 400 (200 non-trainable); 100*10 = 1,000 without bias.
-  const summary = analyze(m).summary;
+  // A backslash is not in a name TensorFlow accepts: the escape reads right, and the name is an error at check time.
+  assert.deepEqual(analyze(m).diagnostics.filter((d) => d.severity === 'error').map((d) => d.path), ['layers[1].name']);
+  const layers = m.definition!.layers.map(({ name: _name, ...layer }) => layer);
+  const summary = analyze({ ...m, definition: { ...m.definition!, layers } }).summary;
   assert.equal(summary?.totalParams, 78500 + 400 + 1000);
   assert.equal(summary?.nonTrainableParams, 200);
 });

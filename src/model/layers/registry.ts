@@ -35,9 +35,20 @@ export function layerDef(type: string): LayerDef | undefined {
   return byType.get(type);
 }
 
+/** A layer name TensorFlow accepts. */
+export const LAYER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+
 /** Arguments every Keras layer takes. */
 export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
-  name: { schema: { type: 'string', minLength: 1, description: "The layer's name in summaries; Keras's default is the snake_case type with a counter (dense, dense_1)." } },
+  name: {
+    schema: {
+      type: 'string',
+      minLength: 1,
+      // TensorFlow's rule for the weight names built from it (tfjs isValidTensorName), without the '/' Keras 3 refuses.
+      pattern: LAYER_NAME_PATTERN,
+      description: "The layer's name in summaries: letters, digits, '_', '.' and '-', starting with a letter or digit; Keras's default is the snake_case type with a counter (dense, dense_1).",
+    },
+  },
   input_shape: {
     schema: {
       type: 'array',

@@ -7,12 +7,12 @@ import { posix, relative, resolve, sep } from 'node:path';
 import { analyzeDefinition } from '../analyze';
 import { expandComparison, compareRepeats } from '../compare';
 import { layerDef } from '../layers/registry';
-import { LOSSES } from '../losses';
+import { LOSSES, normalizeLoss } from '../losses';
 import { effectiveOptimizer } from '../optimizers';
 import { pathKey } from '../paths';
 import { isNumpyDataset } from '../datasets';
 import type { DatasetObject, LayerSpec, ModelDefinition, OptimizerSpec, Range } from '../types';
-import { pyCall, pyLiteral } from './python-literal';
+import { pyCall, pyComment, pyLiteral, pyName } from './python-literal';
 import { callbacksArg, scheduleCall, setTrainedWeightsLines } from './keras-trained';
 import { SCHEDULE_KEY } from '../optimizers';
 
@@ -43,19 +43,20 @@ type ValueOf = (path: string, value: unknown, tuples?: boolean) => string;
 export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {}): string {
   const { compare: _compare, ...base } = def;
   const analysis = analyzeDefinition(base, NO_RANGES, ZERO);
-  const data = dataSection(def, opts);
+  const loss = def.compile?.loss ?? analysis.loss;
+  const data = dataSection(def, opts, LOSSES[normalizeLoss(loss)]?.classification ?? true);
   const fitSeed = def.fit?.seed ?? DEFAULT_SEED;
   const lines: string[] = [];
+  // User text (the model's name, the file name) goes into comments only, never into a docstring it could close.
   const title = def.name ? `${def.name}: a` : 'A';
   lines.push(
-    `"""${title} Keras script exported by Model Lab${opts.source ? ` from ${opts.source}` : ''}.`,
-    '',
-    'Run it with TensorFlow 2 installed: python <this file>',
-    '"""',
+    pyComment(`# ${title} Keras script exported by Model Lab${opts.source ? ` from ${opts.source}` : ''}.`),
+    '#',
+    '# Run it with TensorFlow 2 installed: python <this file>',
     ...data.imports,
     '',
-    `SEED = ${fitSeed}  # weight initialisation and batch shuffling (fit.seed)`,
-    `SPLIT_SEED = ${dataObject(def).seed ?? DEFAULT_SEED}  # which training examples are held out for validation`,
+    `SEED = ${pyLiteral(fitSeed)}  # weight initialisation and batch shuffling (fit.seed)`,
+    `SPLIT_SEED = ${pyLiteral(dataObject(def).seed ?? DEFAULT_SEED)}  # which training examples are held out for validation`,
     `VALIDATION_SPLIT = ${pyLiteral(dataObject(def).validation_split ?? DEFAULT_VALIDATION_SPLIT)}`,
     '',
     ...data.load,
@@ -68,7 +69,6 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     '',
   );
 
-  const loss = def.compile?.loss ?? analysis.loss;
   const metrics = def.compile?.metrics ?? (LOSSES[loss]?.classification ? ['accuracy'] : undefined);
   const inputShape = def.layers[0]?.input_shape ?? analysis.inputShape;
 
@@ -112,7 +112,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
   }
   lines.push(']', `REPEATS = ${compareRepeats(def)}`, '');
   if (unsupported.length > 0) {
-    lines.push(`# Not reproduced here (this script keeps the base definition's values): ${unsupported.join(', ')}.`, '');
+    lines.push(pyComment(`# Not reproduced here (this script keeps the base definition's values): ${unsupported.join(', ')}.`), '');
   }
   lines.push(
     '',
@@ -186,7 +186,7 @@ function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: stri
   }
   for (const [arg, v] of Object.entries(layer)) {
     if (done.has(arg)) continue;
-    args.push(`${arg}=${value(at(arg), v, isShapeArg(arg))}`);
+    args.push(`${pyName(arg, 'the layer argument')}=${value(at(arg), v, isShapeArg(arg))}`);
     done.add(arg);
   }
   // A comparison may set an argument the base layer leaves at Keras's default: pass it only for those runs.
@@ -198,7 +198,7 @@ function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: stri
       args.push(`**({${pyLiteral(arg)}: variant[${pyLiteral(path)}]} if ${pyLiteral(path)} in variant else {})`);
     }
   }
-  return pyCall(`keras.layers.${layer.type}`, args, indent);
+  return pyCall(`keras.layers.${pyName(layer.type, 'the layer type')}`, args, indent);
 }
 
 function optimizerCall(spec: OptimizerSpec | undefined): string {
@@ -206,8 +206,8 @@ function optimizerCall(spec: OptimizerSpec | undefined): string {
   const schedule = scheduleCall(spec);
   const args = Object.entries(eff)
     .filter(([k]) => k !== 'type' && k !== SCHEDULE_KEY)
-    .map(([k, v]) => (k === 'learning_rate' && schedule ? `learning_rate=${schedule}` : `${k}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`));
-  return `keras.optimizers.${eff.type}(${args.join(', ')})`;
+    .map(([k, v]) => (k === 'learning_rate' && schedule ? `learning_rate=${schedule}` : `${pyName(k, 'the optimizer argument')}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`));
+  return `keras.optimizers.${pyName(eff.type, 'the optimizer')}(${args.join(', ')})`;
 }
 
 function fitArgs(def: ModelDefinition, value: ValueOf, validation: string): string[] {
@@ -240,7 +240,7 @@ interface DataSection {
   hasTest: boolean;
 }
 
-function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSection {
+function dataSection(def: ModelDefinition, opts: KerasScriptOptions, classification: boolean): DataSection {
   const ds = dataObject(def);
   const where = (p: string) => {
     const abs = resolve(opts.baseDir ?? '.', p);
@@ -253,11 +253,13 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSectio
       load: [
         `data = pd.read_csv(${where(ds.csv)})`,
         `labels = data.pop(${pyLiteral(ds.label ?? 'label')})`,
-        '# Like Model Lab: text labels become classes numbered in sorted order; numbers are used as they are.',
-        'if labels.dtype == object:',
-        '    class_names, y_train = np.unique(labels.to_numpy(), return_inverse=True)',
-        'else:',
-        '    y_train = labels.to_numpy()',
+        ...(classification
+          ? [
+              '# Like Model Lab: the distinct labels (names, or numbers such as 3, 7, 9) become classes 0, 1, 2, ... in',
+              '# sorted order, as sparse_categorical_crossentropy needs.',
+              'class_names, y_train = np.unique(labels.to_numpy(), return_inverse=True)',
+            ]
+          : ['y_train = labels.to_numpy(dtype="float32")  # regression targets, used as they are']),
         'x_train = data.to_numpy(dtype="float32")',
         '# A CSV file has no separate test set: the validation split is the held-out data.',
       ],
@@ -300,7 +302,7 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions): DataSectio
   return {
     imports: ['import numpy as np', 'from tensorflow import keras'],
     load: [
-      `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data(${loadArgs})`,
+      `(x_train, y_train), (x_test, y_test) = keras.datasets.${pyName(module, 'the dataset')}.load_data(${loadArgs})`,
       ...(sample
         ? [
             `# Model Lab's bundled sample has ${SAMPLE_TRAIN} training and ${SAMPLE_TEST} test images; take as many from the full set.`,

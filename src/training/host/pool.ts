@@ -12,6 +12,7 @@ import { defaultWorkerPath } from '../paths';
 import { workerV8Flags } from '../wasm-features';
 import { applyEvent, epochsDone, newRunResult } from './run-fold';
 import { isWorkerEvent } from '../worker-messages';
+import { WorkerWatch, watchTimesFromEnv, type WatchTimes } from './worker-watch';
 
 export interface RunPoolOptions {
   /** Parallel workers; default: the cores this process may use (os.availableParallelism). */
@@ -25,6 +26,8 @@ export interface RunPoolOptions {
   onStderr?: (text: string) => void;
   /** Who reads crash messages: they name `--workers` on the command line, the setting in the editor. */
   audience?: Audience;
+  /** Stop grace period and silence watchdog (default: worker-watch.ts, or MODEL_LAB_STOP_GRACE_MS / MODEL_LAB_WATCHDOG_MS). */
+  watch?: WatchTimes;
 }
 
 export interface RunHandle {
@@ -52,6 +55,7 @@ interface Job {
   stderr: StderrWatch;
   stopRequested: boolean;
   settled: boolean;
+  watch?: WorkerWatch;
   startedAt: number;
 }
 
@@ -62,6 +66,7 @@ export class RunPool {
   private readonly env: NodeJS.ProcessEnv;
   private readonly onStderr: (text: string) => void;
   private readonly audience?: Audience;
+  private readonly watchTimes: WatchTimes;
   private readonly queue: Job[] = [];
   private readonly active = new Set<Job>();
   private disposed = false;
@@ -73,6 +78,7 @@ export class RunPool {
     this.env = opts.env ?? process.env;
     this.onStderr = opts.onStderr ?? ((text) => process.stderr.write(text));
     this.audience = opts.audience;
+    this.watchTimes = opts.watch ?? watchTimesFromEnv(this.env);
   }
 
   /**
@@ -133,6 +139,7 @@ export class RunPool {
       return;
     }
     if (job.child?.connected) job.child.send({ type: 'stop' });
+    job.watch?.stopSent();
   }
 
   private pump(): void {
@@ -161,6 +168,7 @@ export class RunPool {
       return;
     }
     job.child = child;
+    const watch = (job.watch = new WorkerWatch(child, this.watchTimes));
     // Decoded by the stream, so a character split between two chunks stays whole.
     child.stderr?.setEncoding('utf8');
     child.stderr?.on('data', (text: string) => {
@@ -172,6 +180,7 @@ export class RunPool {
       }
     });
     child.on('message', (message) => {
+      watch.alive();
       if (!isWorkerEvent(message) || message.runId !== job.spec.runId || job.settled) return;
       this.deliver(job, message);
       if (message.type === 'finished') {
@@ -185,7 +194,10 @@ export class RunPool {
     });
     // 'close' rather than 'exit': it comes once stderr is drained, so the tail holds the worker's last words.
     child.on('close', (code, signal) => {
-      if (!job.settled) {
+      watch.close();
+      if (!job.settled && watch.killed) {
+        this.finishJob(job, watch.killed === 'stop-timeout' ? 'cancelled' : 'failed', watch.message(epochsDone(job.result), job.result.epochs));
+      } else if (!job.settled) {
         // Killed by dispose() (VS Code closing or reloading, the CLI exiting): a stop, not a crash.
         if (this.disposed && job.stopRequested) this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
         // Ctrl-C reaches the whole process group: a worker ended by an interrupt (SIGINT, the exit 130 of a second
@@ -200,7 +212,10 @@ export class RunPool {
       this.pump();
     });
     child.send({ type: 'start', run: job.spec });
-    if (job.stopRequested) child.send({ type: 'stop' });
+    if (job.stopRequested) {
+      child.send({ type: 'stop' });
+      watch.stopSent();
+    }
   }
 
   private deliver(job: Job, event: WorkerEvent): void {

@@ -11,6 +11,10 @@ import type { DatasetObject } from '../../model/types';
 import type { RunSpec } from '../../protocol';
 import { BackendError, backendProblem } from '../backend';
 import { describeModel } from '../model-info';
+import { analyzeDefinition } from '../../model/analyze';
+import { wasmMemoryProblem } from '../../model/memory-estimate';
+import { effectiveOptimizer } from '../../model/optimizers';
+import { ZERO_RANGE } from '../../model/text-lines';
 
 export interface PreflightOptions {
   /** Data-loading steps and download progress (`fraction` in 0…1 while downloading). */
@@ -28,6 +32,10 @@ export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): 
     const problem = backendProblem(backend, specs[0]?.audience);
     if (problem) throw new BackendError(problem);
   }
+  for (const spec of specs) {
+    const problem = memoryProblem(spec);
+    if (problem) throw new BackendError(problem);
+  }
   if (specs.length < 2) return;
   const checked = new Set<string>();
   for (const spec of specs) {
@@ -38,6 +46,20 @@ export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): 
     await checkDataset(spec, dataset, opts);
   }
 }
+
+/**
+ * A model too big for the WebAssembly memory, when the run will train on wasm or cpu (asked for, or `auto` without
+ * tfjs-node): refused here in a sentence rather than crashing in the worker after the data has loaded.
+ */
+function memoryProblem(spec: RunSpec): string | undefined {
+  const native = spec.backend === 'tensorflow' || spec.backend === 'tensorflow-gpu' || (spec.backend === 'auto' && !backendProblem('tensorflow'));
+  if (native) return undefined;
+  const { summary } = analyzeDefinition(spec.definition, NO_RANGES, ZERO_RANGE);
+  if (!summary) return undefined; // a definition with errors fails in its worker with the error's own message
+  return wasmMemoryProblem(summary, spec.definition.fit?.batch_size ?? 32, effectiveOptimizer(spec.definition.compile?.optimizer));
+}
+
+const NO_RANGES = { values: new Map(), keys: new Map() };
 
 /** What decides where a dataset comes from and how it reads (not validation_split or seed, which only split it). */
 function datasetKey(d: DatasetObject): unknown {

@@ -7,7 +7,7 @@
  */
 import type { WorkerEvent } from '../../protocol';
 import { runTraining } from './run';
-import { isWorkerRequest } from '../worker-messages';
+import { HEARTBEAT_MS, isWorkerRequest } from '../worker-messages';
 
 const controller = new AbortController();
 const control = { stopped: false, signal: controller.signal };
@@ -26,11 +26,14 @@ function stop(): void {
 }
 
 let interrupts = 0;
-process.on('SIGINT', () => {
-  // A second Ctrl-C means "now": the run's record keeps what the pool had already received.
-  if (++interrupts > 1) process.exit(130);
-  stop();
-});
+// SIGTERM and SIGHUP (a closed terminal reaches the whole session) mean the same as Ctrl-C.
+for (const name of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(name, () => {
+    // A second one means "now": the run's record keeps what the pool had already received.
+    if (++interrupts > 1) process.exit(130);
+    stop();
+  });
+}
 
 process.on('message', (message) => {
   if (!isWorkerRequest(message)) return;
@@ -56,6 +59,12 @@ process.on('message', (message) => {
     },
   );
 });
+
+// A heartbeat, so the pool can tell a busy worker from a suspended or wedged one (host/worker-watch.ts). It is not
+// a WorkerEvent: the pool counts any message as a sign of life and folds only events into the run.
+setInterval(() => {
+  if (process.connected) process.send?.({ type: 'heartbeat' });
+}, HEARTBEAT_MS).unref();
 
 // The pool went away (the editor closed, the CLI was killed): nobody is listening, so stop.
 process.on('disconnect', () => process.exit(0));
