@@ -74,13 +74,16 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
   const inference = Array.isArray(layersValue) ? inferLayers(def, ranges, blocked) : { layers: [], complete: false, diagnostics: [], inputShape: undefined };
   diagnostics.push(...inference.diagnostics);
 
-  const loss = checkLoss(def, inference.layers, inference.complete, push);
+  // The loss and class checks look at the output layer: the last one, or a graph's single output.
+  const outputs = inference.graph ? inference.graph.outputs : [inference.layers.length - 1];
+  const chain = inference.graph ? outputChain(inference.layers, inference.graph.inbound, outputs[0]) : inference.layers;
+  const loss = outputs.length === 1 ? checkLoss(def, chain, inference.complete, push) : defaultLoss(undefined, undefined);
   checkDataset(def, push);
 
   const layerErrors = diagnostics.some((d) => d.severity === 'error' && (d.path ?? '').startsWith('layers'));
   const summary =
     inference.complete && inference.layers.length > 0 && !layerErrors
-      ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : 'sequential', inference.layers)
+      ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : inference.graph ? 'model' : 'sequential', inference.layers, inference.graph)
       : undefined;
   return {
     definition: def,
@@ -93,6 +96,13 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
   };
 }
 
+/** The output layer and, back through single inputs, the layers before it (for the activation and loss checks). */
+function outputChain(layers: LayerInfo[], inbound: number[][], output: number | undefined): LayerInfo[] {
+  const chain: LayerInfo[] = [];
+  for (let i = output; i !== undefined && layers[i] && chain.length < layers.length; i = inbound[i].length === 1 ? inbound[i][0] : undefined) chain.unshift(layers[i]);
+  return chain;
+}
+
 type Push = (path: string, message: string, code: string, severity?: Diagnostic['severity'], range?: Range) => void;
 
 function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean, push: Push): string {
@@ -103,7 +113,7 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   const given = typeof def.compile?.loss === 'string' && LOSS_NAMES.includes(def.compile.loss) ? normalizeLoss(def.compile.loss) : undefined;
   const loss = given ?? defaultLoss(units, activation);
   if (!out) return loss;
-  const lossPath = given ? 'compile.loss' : `layers[${layers.length - 1}].type`;
+  const lossPath = given ? 'compile.loss' : `layers[${last.index}].type`;
   if (out.length !== 2) {
     push(lossPath, `The model outputs ${formatShape(out)} per batch, not one vector per example; end with Flatten (or GlobalAveragePooling2D) and a Dense output layer.`, 'output-shape', 'warning');
     return loss;
@@ -114,7 +124,7 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' && ds.csv === undefined ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined)) : undefined;
   const classes = dsName ? DATASET_CLASSES[dsName] : undefined;
   if (classes && LOSSES[loss]?.classification && loss !== 'binary_crossentropy' && units !== undefined && units !== classes && !mismatch) {
-    const unitsPath = `layers[${layers.length - 1}].units`;
+    const unitsPath = `layers[${last.index}].units`;
     if (units < classes) {
       push(unitsPath, `${dsName} has ${classes} classes but the last layer has ${units} units; give it ${classes}, one per class.`, 'classes-mismatch');
     } else {
