@@ -9,6 +9,7 @@ import { MAX_PARAMS, product } from './layers/common';
 import { argsWithDefaults, layerDef } from './layers/registry';
 import type { ShapeResult } from './layers/layer-def';
 import { isGraph, resolveGraph, type Graph } from './graph';
+import { notInGraph } from './layers/merge';
 import { keyRangeFor, rangeFor } from './paths';
 import { ZERO_RANGE } from './text-lines';
 import type { Diagnostic, LayerArgs, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
@@ -162,7 +163,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   let graph: Graph | undefined;
   if (isGraph(def)) {
     const resolved = resolveGraph(def, names);
-    for (const p of resolved.problems) error(p.path, p.message, p.code, p.severity, p.path.endsWith('.type') ? at(p.path) : at(p.path));
+    for (const p of resolved.problems) error(p.path, p.message, p.code, p.severity);
     graph = resolved.graph;
     complete = graph !== undefined;
     if (graph) {
@@ -206,7 +207,10 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
         layers[0].arithmetic = 'no weights';
         return;
       }
-      shape = step(i, [shape]);
+      if (layerDef(layers[i].type)?.merge) {
+        error(`layers[${i}].type`, notInGraph(layers[i].type), 'merge-inputs');
+        shape = undefined;
+      } else shape = step(i, [shape]);
       if (!shape) complete = false;
     });
     checkEmbeddingInputs(def, specs, specs.map((_, i) => (i === 0 ? [] : [i - 1])), error);
