@@ -3,6 +3,7 @@
  * counts, the Keras summary, loss/output mismatches, and the same for every comparison variant.
  */
 import { formatShape } from './number-format';
+import type { Graph } from './graph';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
 import { effectiveOptimizer, type EffectiveOptimizer } from './optimizers';
@@ -24,6 +25,8 @@ export interface Analysis {
   layers: LayerInfo[];
   /** One example's input shape (no batch dimension), when known. */
   inputShape?: number[];
+  /** A graph (functional) definition's resolved structure. */
+  graph?: Graph;
   /** The loss training uses: the given one (aliases normalised) or the default for the output layer. */
   loss: string;
   optimizer: EffectiveOptimizer;
@@ -91,6 +94,7 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
     summary,
     layers: inference.layers,
     inputShape: inference.inputShape,
+    graph: inference.graph,
     loss,
     optimizer: effectiveOptimizer(def.compile?.optimizer),
   };
