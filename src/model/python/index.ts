@@ -1,11 +1,13 @@
 /**
- * The Keras Python front end: `keras.Sequential` models read from .py source into the same ParsedModel the JSON
+ * The Keras Python front end: `keras.Sequential` and functional `keras.Model` models read from .py source into the same ParsedModel the JSON
  * front end gives (definition, source ranges by path, diagnostics), without running Python.
  */
 import type { ParsedModel } from '../types';
 import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { Imports } from './imports';
+import { compareRanges } from '../text-lines';
+import { functionalCalls, readFunctional } from './functional';
 import { readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
@@ -23,7 +25,10 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root) };
     const data = new DataFlow(root, ctx);
     const seeds = new Seeds(root, ctx);
-    const models = sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds));
+    const models = [
+      ...sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds)),
+      ...functionalCalls(root, ctx).map((call) => readFunctional(call, ctx, data, seeds)),
+    ].sort((a, b) => compareRanges(a.range, b.range));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);
     for (const model of models) {
