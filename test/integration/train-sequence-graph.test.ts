@@ -106,3 +106,15 @@ test('a residual graph (Dense branch + skip, Add) learns x0 + x1 > 1 on the stoc
   });
   assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
 });
+
+test('the text-classifier template trains on its own companion CSV and its loss falls in one epoch', { timeout: 120_000 }, async () => {
+  const { TEMPLATES, companionFiles, instantiate } = await import('../../src/editor/templates');
+  const { parseModelJson } = await import('../../src/model/parse-json');
+  const template = TEMPLATES.find((t) => t.id === 'text-classifier')!;
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(join(dir, 'data'), { recursive: true });
+  for (const [file, text] of Object.entries(companionFiles(template))) writeFileSync(join(dir, file), text);
+  const definition = parseModelJson(instantiate(template, 'text')).definition!;
+  const r = await trainOneEpoch({ ...definition, fit: { epochs: 1, batch_size: 16 } });
+  assert.ok(r.loss < CHANCE && r.valLoss < CHANCE, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+});
