@@ -190,3 +190,11 @@ test('the same seed gives the same initial weights; another seed and another lay
   // glorot_uniform limit sqrt(6 / (5 + 5)) = 0.7746
   assert.ok(a[0].every((w) => Math.abs(w) <= 0.7746), 'kernel within the glorot_uniform limit');
 });
+
+test('the fused engine declines a graph model (even a plain chain) with a reason; the stock engine trains it', async () => {
+  const { planStack } = await import('../../src/training/worker/fused/eligibility');
+  const chain: ModelDefinition = { outputs: 'dense_1', layers: [{ type: 'InputLayer', shape: [4] }, { type: 'Dense', units: 3, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+  const { model } = build(chain);
+  assert.equal(planStack(model, 'sparse_categorical_crossentropy', false), 'graph (functional) models train on the stock engine');
+  model.dispose();
+});
