@@ -93,22 +93,34 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
   const state = new Map<number, 'open' | 'done'>();
   const finished: number[] = [];
   let cycle: number[] | undefined;
-  const visit = (i: number, stack: number[]): void => {
-    if (cycle || state.get(i) === 'done') return;
-    if (state.get(i) === 'open') {
-      cycle = [...stack.slice(stack.indexOf(i)), i];
-      return;
+  // Iterative, so a 100,000-layer chain cannot overflow the call stack.
+  const visit = (root: number): void => {
+    if (state.get(root) === 'done') return;
+    const stack: { node: number; next: number }[] = [];
+    const enter = (i: number) => {
+      if (!indexOf.has(i)) indexOf.set(i, indexOf.size);
+      state.set(i, 'open');
+      stack.push({ node: i, next: 0 });
+    };
+    enter(root);
+    while (stack.length > 0 && !cycle) {
+      const top = stack[stack.length - 1];
+      if (top.next < inbound[top.node].length) {
+        const j = inbound[top.node][top.next++];
+        const seen = state.get(j);
+        if (seen === 'open') cycle = [...stack.slice(stack.findIndex((f) => f.node === j)).map((f) => f.node), j];
+        else if (seen !== 'done') enter(j);
+      } else {
+        state.set(top.node, 'done');
+        finished.push(top.node);
+        stack.pop();
+      }
     }
-    if (!indexOf.has(i)) indexOf.set(i, indexOf.size);
-    state.set(i, 'open');
-    for (const j of inbound[i]) visit(j, [...stack, i]);
-    state.set(i, 'done');
-    finished.push(i);
   };
-  for (const o of outputs) visit(o, []);
+  for (const o of outputs) if (!cycle) visit(o);
   if (cycle) {
     const first = cycle[0];
-    fail(specs[first]?.inputs !== undefined ? `layers[${first}].inputs` : `layers[${first}].type`, `These layers feed each other in a circle: ${cycle.map((i) => names[i]).join(' → ')}; a model's data must flow one way.`, 'graph-cycle');
+    fail(specs[first]?.inputs !== undefined ? `layers[${first}].inputs` : `layers[${first}].type`, `These layers feed each other in a circle: ${loopText(cycle.map((i) => names[i]))}; a model's data must flow one way.`, 'graph-cycle');
     return { problems };
   }
 
@@ -141,4 +153,10 @@ function unknownName(ref: string, names: readonly string[]): string {
   if (hint) return `No layer is named '${ref}'${hint}`;
   const some = names.slice(0, 6).map((n) => `'${n}'`).join(', ');
   return `No layer is named '${ref}'; the layers here are ${some}${names.length > 6 ? ', …' : ''}.`;
+}
+
+/** `a → b → a`, shortened for long loops: `a → b → c → … (120 layers) → a`. */
+function loopText(loop: string[]): string {
+  if (loop.length <= 8) return loop.join(' → ');
+  return `${loop.slice(0, 4).join(' → ')} → … (${loop.length - 1} layers) → ${loop[loop.length - 1]}`;
 }

@@ -187,3 +187,18 @@ test('hover on a merge layer explains its shape from its inputs', () => {
   assert.match(hover.markdown, /Shape: `\(None, 32\)` and `\(None, 32\)` → `\(None, 32\)`/);
   assert.match(hover.markdown, /the sum of 2 inputs/);
 });
+
+test('a 50,000-layer chain resolves without overflowing the stack, and a loop through all of it is named briefly', async () => {
+  const { resolveGraph } = await import('../../src/model/graph');
+  const n = 50_000;
+  const layers: { type: string; name: string; inputs?: string; shape?: number[] }[] = [{ type: 'InputLayer', shape: [2], name: 'l0' }];
+  for (let i = 1; i < n; i++) layers.push({ type: 'Dense', name: `l${i}`, inputs: `l${i - 1}` });
+  const names = layers.map((l) => l.name);
+  const ok = resolveGraph({ layers }, names);
+  assert.equal(ok.graph?.topological.length, n);
+  assert.equal(ok.graph?.sequentialLike, true);
+  layers[1].inputs = `l${n - 1}`;
+  const loop = resolveGraph({ layers }, names);
+  assert.equal(loop.graph, undefined);
+  assert.match(loop.problems[0].message, /^These layers feed each other in a circle: l49999 → l49998 → l49997 → l49996 → … \(49999 layers\) → l49999;/);
+});
