@@ -50,6 +50,7 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
     if (!byName.has(n)) byName.set(n, i);
   });
   const isInput = (i: number) => specs[i]?.type === 'InputLayer';
+  let malformed = false;
 
   const inbound: number[][] = specs.map((spec, i) => {
     if (!spec || typeof spec !== 'object') return [];
@@ -58,7 +59,10 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
       return [];
     }
     const refs = spec.inputs === undefined ? undefined : refsOf(spec.inputs);
-    if (spec.inputs !== undefined && !refs) return []; // the schema reports its type
+    if (spec.inputs !== undefined && (!refs || refs.length === 0)) {
+      malformed = true; // the schema reports it; the graph is not known until it is fixed
+      return [];
+    }
     if (!refs) {
       if (i === 0) fail(`layers[0].type`, 'A graph model starts from an InputLayer: add { "type": "InputLayer", "shape": [...] } as the first layer.', 'graph-input');
       return i === 0 ? [] : [i - 1];
@@ -85,7 +89,7 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
       else outputs.push(j);
     });
   } else outputs = specs.length > 0 ? [specs.length - 1] : [];
-  if (problems.some((p) => p.severity === 'error')) return { problems };
+  if (malformed || problems.some((p) => p.severity === 'error')) return { problems };
 
   // Keras's _build_map: depth-first from each output, numbering layers as met; a layer met again while its own
   // inputs are still being walked closes a cycle.

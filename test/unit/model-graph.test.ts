@@ -202,3 +202,11 @@ test('a 50,000-layer chain resolves without overflowing the stack, and a loop th
   assert.equal(loop.graph, undefined);
   assert.match(loop.problems[0].message, /^These layers feed each other in a circle: l49999 → l49998 → l49997 → l49996 → … \(49999 layers\) → l49999;/);
 });
+
+test('a malformed "inputs" gets the one schema error, not a cascade about the graph', () => {
+  for (const inputs of [[], 5, [3]]) {
+    const a = run({ layers: [{ type: 'InputLayer', shape: [4] }, { type: 'Dense', units: 2, inputs }] });
+    assert.equal(a.diagnostics.length, 1, JSON.stringify(inputs));
+    assert.match(a.diagnostics[0].path!, /^layers\[1\]\.inputs/);
+  }
+});
