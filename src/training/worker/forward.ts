@@ -39,31 +39,53 @@ export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, trainin
   const head = logitsActivation(model);
   const layers = model.layers;
   const body = head ? layers.slice(0, -1) : layers;
-  const run = (layer: tfjs.layers.Layer, h: tfjs.Tensor | tfjs.Tensor[]) =>
-    (training && rng && !Array.isArray(h) ? noisy(tf, layer, h, rng) : undefined) ?? (layer.apply(h, { training }) as tfjs.Tensor);
+  // Keras's masking: an Embedding with mask_zero marks padding (token 0); the mask travels with the tensor to the
+  // layers after it (an RNN skips masked steps) until a layer consumes it. Layers are applied one by one here, so
+  // the mask is carried by hand.
+  const run = (layer: tfjs.layers.Layer, h: tfjs.Tensor | tfjs.Tensor[], mask: tfjs.Tensor | null): [tfjs.Tensor, tfjs.Tensor | null] => {
+    const noise = training && rng && !Array.isArray(h) ? noisy(tf, layer, h, rng) : undefined;
+    if (noise) return [noise, mask];
+    const out = layer.apply(h, mask ? { training, mask } : { training }) as tfjs.Tensor;
+    return [out, Array.isArray(h) ? null : nextMask(layer, h, mask)];
+  };
   let h: tfjs.Tensor;
   if (model.getClassName() === 'Sequential') {
     h = x;
-    for (const layer of body) h = run(layer, h);
+    let mask: tfjs.Tensor | null = null;
+    for (const layer of body) [h, mask] = run(layer, h, mask);
   } else {
     // A graph: tfjs lists its layers in topological order; each takes the outputs of the layers its node names.
-    const outputs = new Map<string, tfjs.Tensor>();
+    const outputs = new Map<string, [tfjs.Tensor, tfjs.Tensor | null]>();
     let last: tfjs.Tensor = x;
     for (const layer of body) {
+      let result: [tfjs.Tensor, tfjs.Tensor | null];
       if (layer.getClassName() === 'InputLayer') {
-        last = x;
+        result = [x, null];
       } else {
         const inbound = layer.inboundNodes[0].inboundLayers.map((l) => outputs.get(l.name)!);
-        last = run(layer, inbound.length === 1 ? inbound[0] : inbound);
+        result = inbound.length === 1 ? run(layer, inbound[0][0], inbound[0][1]) : run(layer, inbound.map((t) => t[0]), null);
       }
-      outputs.set(layer.name, last);
+      outputs.set(layer.name, result);
+      last = result[0];
     }
-    h = head ? outputs.get(layers[layers.length - 1].inboundNodes[0].inboundLayers[0].name)! : last;
+    h = head ? outputs.get(layers[layers.length - 1].inboundNodes[0].inboundLayers[0].name)![0] : last;
   }
   if (!head) return { output: h };
   const lastLayer = layers[layers.length - 1];
   const logits = lastLayer.getClassName() === 'Dense' ? denseLinear(tf, lastLayer, h) : h;
   return { output: head === 'softmax' ? tf.softmax(logits, -1) : tf.sigmoid(logits), logits };
+}
+
+/** The mask after `layer`: an Embedding's own (mask_zero), else the input's carried on, or none once consumed. */
+function nextMask(layer: tfjs.layers.Layer, input: tfjs.Tensor, mask: tfjs.Tensor | null): tfjs.Tensor | null {
+  if (!mask && layer.getClassName() !== 'Embedding') return null;
+  try {
+    const next = layer.computeMask(input, mask ?? undefined);
+    return Array.isArray(next) ? null : (next ?? null);
+  } catch {
+    // A layer that does not support masking drops it (Keras would refuse the model; the core lets it through).
+    return null;
+  }
 }
 
 /**
