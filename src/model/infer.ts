@@ -141,7 +141,8 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       error(sizePath(spec, i), `Layer '${names[i]}' would output ${countText(values)} values per example, far beyond what can be trained here; reduce ${sizeHint(spec)}.`, 'too-large');
       return undefined;
     }
-    const params = d.params(d.merge ? ins[0] : ins[0], args);
+    // A merge has no weights; its params() sees the first input like every other layer.
+    const params = d.params(ins[0], args);
     info.inputShape = [null, ...ins[0]];
     if (ins.length > 1) info.inputShapes = ins.map((s) => [null, ...s]);
     info.outputShape = [null, ...out];
