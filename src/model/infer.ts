@@ -1,7 +1,8 @@
 /**
- * Walks the layers in order: resolved names, input and output shapes, parameter counts. Inference stops at the
- * first layer whose shape cannot be known (an invalid or unknown layer, a shape error), because every later shape
- * would be a guess.
+ * Walks the layers in order (a graph definition: in topological order, see graph.ts): resolved names, input and
+ * output shapes, parameter counts. Inference stops at the first layer whose shape cannot be known (an invalid or
+ * unknown layer, a shape error) — in a graph, at the layers that depend on it — because every later shape would be a
+ * guess.
  */
 import { ACTIVATIONS } from './activations';
 import { datasetExampleShape } from './datasets';
