@@ -13,7 +13,7 @@ import { isGraph, resolveGraph, type Graph } from './graph';
 import { notInGraph } from './layers/merge';
 import { keyRangeFor, rangeFor } from './paths';
 import { ZERO_RANGE } from './text-lines';
-import type { Diagnostic, LayerArgs, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
+import type { Diagnostic, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
 
 export interface LayerInfo {
   index: number;

@@ -28,7 +28,7 @@ test('keras.io Bidirectional LSTM on IMDB: 2,560,000 + 98,816 + 98,816 + 129 = 2
   ]);
   assert.equal(analysis.summary!.totalParams, 2757761);
   // A chain prints in the Sequential layout, the InputLayer row included, as the published summary does.
-  assert.match(formatSummary(analysis.summary!), /^ bidirectional \(Bidirectiona  \(None, 200, 128\)         98816\n l\)$/m);
+  assert.ok(formatSummary(analysis.summary!).includes('\n bidirectional (Bidirectiona  (None, 200, 128)         98816\n l)\n'));
   assert.equal(parsed.definition!.compile?.loss, 'binary_crossentropy');
 });
 
@@ -44,7 +44,7 @@ test('keras.io toy ResNet (functional API guide): 223,242 params as published, w
   assert.deepEqual(add.connectedTo, ['conv2d_3[0][0]', 'max_pooling2d[0][0]']);
   assert.deepEqual(add.outputShape, [null, 9, 9, 64]);
   const text = formatSummary(s);
-  assert.match(text, /^ dense \(Dense\)                  \(None, 256\)          16640       \['global_average_pooling2d\[0\]\[0\]'\n {65}\]$/m);
+  assert.ok(text.includes(`\n dense (Dense)                  (None, 256)          16640       ['global_average_pooling2d[0][0]'\n${' '.repeat(65)}]\n`));
 });
 
 test('keras.io text classification model (Embedding, two strided Conv1D): 2,560,000 + 2 × 114,816 + 16,512 + 129 = 2,806,273', async () => {

@@ -93,7 +93,7 @@ function nextMask(layer: tfjs.layers.Layer, input: tfjs.Tensor, mask: tfjs.Tenso
  * pixels), GaussianNoise and GaussianDropout, drawn from the run's seeded generator so a run seed replays exactly.
  * Undefined for any other layer.
  */
-function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: Rng): tfjs.Tensor | undefined {
+function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: () => number): tfjs.Tensor | undefined {
   const kind = layer.getClassName();
   if (kind === 'Dropout' || kind === 'SpatialDropout1D') {
     const config = layer.getConfig();
@@ -116,7 +116,7 @@ function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: Rng): tfjs
 }
 
 /** Standard normal values by Box–Muller from the seeded generator. */
-function normal(tf: TF, shape: number[], rng: Rng): tfjs.Tensor {
+function normal(tf: TF, shape: number[], rng: () => number): tfjs.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(size);
   for (let i = 0; i < size; i += 2) {
