@@ -16,7 +16,7 @@ import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
 import { datasetOf, followingStatements, methodOf, modelVariable, reassigns } from './models';
 import type { Seeds } from './seeds';
-import { callArgs, rangeOf, shortText, unwrap, walk } from './syntax';
+import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
 const MODEL_NAMES = new Set(['keras.Model', 'keras.models.Model']);
@@ -258,8 +258,9 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
   if (target) {
     for (const s of followingStatements(target.statement)) {
       if (reassigns(s, target.name)) break;
-      const direct = s.type === 'expression_statement' ? s.namedChild(0) : null;
-      if (direct?.type !== 'call') continue;
+      // `model.fit(...)` or `history = model.fit(...)`.
+      const direct = statementCall(s);
+      if (!direct) continue;
       const method = methodOf(direct, target.name);
       if (method === 'compile' && !fit) compileCall = direct;
       else if (method === 'fit' && !fit) fit = readFit(direct, ctx, out);
