@@ -91,6 +91,59 @@ export const TEMPLATES: Template[] = [
 }
 `,
   },
+  {
+    id: 'text-classifier',
+    label: 'Text classifier (Embedding + LSTM)',
+    detail: 'Embedding → LSTM → Dense(1, sigmoid) over token ids in a CSV — 2,929 parameters',
+    defaultName: 'text-classifier',
+    text: `{
+  // Classifies sequences of integer token ids (here 20 per row of a CSV, made for this template: ids 1-9 are
+  // "positive" words, 10-19 "negative", the rest neutral). Embedding looks up a learned vector per id (0 < id < 50),
+  // the LSTM reads the 20 vectors in order, and one sigmoid unit says positive or negative.
+  "name": "\${name}",
+  "dataset": { "csv": "data/reviews.csv", "label": "label", "validation_split": 0.2, "seed": 42 },
+  "layers": [
+    { "type": "Embedding", "input_dim": 50, "output_dim": 16, "input_shape": [20] },
+    { "type": "LSTM", "units": 16 },
+    { "type": "Dense", "units": 1, "activation": "sigmoid" }
+  ],
+  "compile": { "optimizer": "adam", "loss": "binary_crossentropy", "metrics": ["accuracy"] },
+  "fit": { "epochs": 5, "batch_size": 32 }
+}
+`,
+  },
+  {
+    id: 'small-resnet',
+    label: 'Small ResNet (graph model)',
+    detail: 'Two residual blocks (Conv2D → Conv2D, added to the block input) on Fashion-MNIST — 9,610 parameters',
+    defaultName: 'fashion-resnet',
+    text: `{
+  // A small ResNet in the graph (functional) form: a layer with "inputs" takes the layers it names; without it,
+  // the layer before. Each block adds its input back to its output (the skip connection), so the sum needs the same
+  // shape on both sides: same filters and padding "same". Hover "add" to see how its shape is worked out.
+  "name": "\${name}",
+  "dataset": { "name": "fashion-mnist", "validation_split": 0.2, "seed": 42 },
+  "layers": [
+    { "type": "InputLayer", "shape": [28, 28], "name": "image" },
+    { "type": "Reshape", "target_shape": [28, 28, 1] },
+    { "type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu", "name": "stem" },
+    { "type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu" },
+    { "type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "name": "block1_out" },
+    { "type": "Add", "inputs": ["stem", "block1_out"] },
+    { "type": "Activation", "activation": "relu" },
+    { "type": "MaxPooling2D", "pool_size": 2, "name": "pool" },
+    { "type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu" },
+    { "type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "name": "block2_out" },
+    { "type": "Add", "inputs": ["pool", "block2_out"] },
+    { "type": "Activation", "activation": "relu" },
+    { "type": "GlobalAveragePooling2D" },
+    { "type": "Dense", "units": 10, "activation": "softmax" }
+  ],
+  "compile": { "optimizer": "adam", "loss": "sparse_categorical_crossentropy", "metrics": ["accuracy"] },
+  "fit": { "epochs": 1, "batch_size": 64 }
+}
+`,
+  },
 ];
 
 /** Which Fashion-MNIST a template trains on: the bundled 3,000-image sample (seconds) or the full set (downloaded once). */
@@ -130,7 +183,9 @@ export function modelFileName(name: string): string {
 
 /** Files a template needs beside the model file (relative path → text); written only when missing. */
 export function companionFiles(template: Template): Record<string, string> {
-  return template.id === 'csv-classifier' ? { 'data/blobs.csv': blobsCsv() } : {};
+  if (template.id === 'csv-classifier') return { 'data/blobs.csv': blobsCsv() };
+  if (template.id === 'text-classifier') return { 'data/reviews.csv': reviewsCsv() };
+  return {};
 }
 
 /**
@@ -138,14 +193,7 @@ export function companionFiles(template: Template): Record<string, string> {
  * trains out of the box. Seeded, so every scaffold writes the same bytes.
  */
 export function blobsCsv(rows = 300, seed = 7): string {
-  let state = seed >>> 0;
-  const uniform = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const uniform = seeded(seed);
   const normal = () => Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform());
   const centres = { setosa: [5.0, 3.4, 1.5, 0.2], versicolor: [5.9, 2.8, 4.3, 1.3], virginica: [6.6, 3.0, 5.6, 2.0] };
   const names = Object.keys(centres) as (keyof typeof centres)[];
@@ -154,6 +202,43 @@ export function blobsCsv(rows = 300, seed = 7): string {
     const label = names[i % names.length];
     const features = centres[label].map((c) => (c + 0.35 * normal()).toFixed(3));
     lines.push(`${features.join(',')},${label}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/** Uniform [0, 1) numbers from a seed (mulberry32), so companion files are the same bytes every time. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * A deterministic toy sentiment set for the text template: 600 rows of 20 token ids (1-49) and a label. Ids 1-9 are
+ * "positive" words, 10-19 "negative", 20-49 neutral; a row is positive when it holds more positive than negative
+ * words (ties never occur: each row draws an odd number of sentiment words).
+ */
+export function reviewsCsv(rows = 600, seed = 11): string {
+  const uniform = seeded(seed);
+  const pick = (lo: number, hi: number) => lo + Math.floor(uniform() * (hi - lo + 1));
+  const lines = [[...Array.from({ length: 20 }, (_, i) => `t${i}`), 'label'].join(',')];
+  for (let r = 0; r < rows; r++) {
+    const positive = r % 2 === 0;
+    const sentiment = 2 * pick(1, 3) + 1;
+    const majority = Math.ceil(sentiment / 2) + pick(0, Math.floor(sentiment / 2));
+    const ids: number[] = [];
+    for (let k = 0; k < sentiment; k++) ids.push((k < majority) === positive ? pick(1, 9) : pick(10, 19));
+    while (ids.length < 20) ids.push(pick(20, 49));
+    for (let i = ids.length - 1; i > 0; i--) {
+      const j = Math.floor(uniform() * (i + 1));
+      [ids[i], ids[j]] = [ids[j], ids[i]];
+    }
+    lines.push(`${ids.join(',')},${positive ? 'positive' : 'negative'}`);
   }
   return lines.join('\n') + '\n';
 }

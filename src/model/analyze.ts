@@ -4,6 +4,7 @@
  */
 import { BUILTIN_DATASETS, datasetClassCount, isBuiltinDataset, isNumpyDataset, NUMPY_OPTIONS, PAD_OPTIONS, SEQUENCE_LOAD_OPTIONS } from './datasets';
 import { formatShape } from './number-format';
+import type { Graph } from './graph';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
 import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
@@ -27,6 +28,8 @@ export interface Analysis {
   layers: LayerInfo[];
   /** One example's input shape (no batch dimension), when known. */
   inputShape?: number[];
+  /** A graph (functional) definition's resolved structure. */
+  graph?: Graph;
   /** The loss training uses: the given one (aliases normalised) or the default for the output layer. */
   loss: string;
   optimizer: EffectiveOptimizer;
@@ -87,14 +90,17 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
   const inference = Array.isArray(layersValue) ? inferLayers(def, ranges, blocked) : { layers: [], complete: false, diagnostics: [], inputShape: undefined };
   diagnostics.push(...inference.diagnostics);
 
-  const loss = checkLoss(def, inference.layers, inference.complete, push);
+  // The loss and class checks look at the output layer: the last one, or a graph's single output.
+  const outputs = inference.graph ? inference.graph.outputs : [inference.layers.length - 1];
+  const chain = inference.graph ? outputChain(inference.layers, inference.graph.inbound, outputs[0]) : inference.layers;
+  const loss = outputs.length === 1 ? checkLoss(def, chain, inference.complete, push) : defaultLoss(undefined, undefined);
   checkDataset(def, push);
   checkTraining(def, push, structural);
 
   const layerErrors = diagnostics.some((d) => d.severity === 'error' && (d.path ?? '').startsWith('layers'));
   const summary =
     inference.complete && inference.layers.length > 0 && !layerErrors
-      ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : 'sequential', inference.layers)
+      ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : inference.graph ? 'model' : 'sequential', inference.layers, inference.graph)
       : undefined;
   if (summary) {
     // A warning here (native TensorFlow may have the memory); preflight refuses it on the wasm and cpu backends.
@@ -108,9 +114,17 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
     summary,
     layers: inference.layers,
     inputShape: inference.inputShape,
+    graph: inference.graph,
     loss,
     optimizer: effectiveOptimizer(def.compile?.optimizer),
   };
+}
+
+/** The output layer and, back through single inputs, the layers before it (for the activation and loss checks). */
+function outputChain(layers: LayerInfo[], inbound: number[][], output: number | undefined): LayerInfo[] {
+  const chain: LayerInfo[] = [];
+  for (let i = output; i !== undefined && layers[i] && chain.length < layers.length; i = inbound[i].length === 1 ? inbound[i][0] : undefined) chain.unshift(layers[i]);
+  return chain;
 }
 
 type Push = (path: string, message: string, code: string, severity?: Diagnostic['severity'], range?: Range) => void;
@@ -123,7 +137,7 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   const given = typeof def.compile?.loss === 'string' && LOSS_NAMES.includes(def.compile.loss) ? normalizeLoss(def.compile.loss) : undefined;
   const loss = given ?? defaultLoss(units, activation);
   if (!out) return loss;
-  const lossPath = given ? 'compile.loss' : `layers[${layers.length - 1}].type`;
+  const lossPath = given ? 'compile.loss' : `layers[${last.index}].type`;
   if (out.length !== 2) {
     push(lossPath, `The model outputs ${formatShape(out)} per batch, not one vector per example; end with Flatten (or GlobalAveragePooling2D) and a Dense output layer.`, 'output-shape', 'warning');
     return loss;
@@ -135,7 +149,7 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   // Class counts from a valid dataset only (an unknown name or a malformed object has its own diagnostic).
   const classes = ds && (typeof ds === 'string' || (typeof ds === 'object' && !Array.isArray(ds))) ? datasetClassCount(ds) : undefined;
   if (classes && LOSSES[loss]?.classification && loss !== 'binary_crossentropy' && units !== undefined && units !== classes && !mismatch) {
-    const unitsPath = `layers[${layers.length - 1}].units`;
+    const unitsPath = `layers[${last.index}].units`;
     if (units < classes) {
       push(unitsPath, `${dsName} has ${classes} classes but the last layer has ${units} units; give it ${classes}, one per class.`, 'classes-mismatch');
     } else {

@@ -93,7 +93,9 @@ function layerMarkdown(analysis: Analysis, index: number, arg: string | undefine
   const argDoc = argDef?.schema.description;
   if (arg && argDoc) lines.push(`\`${arg}\`: ${String(argDoc)}${argDef?.default !== undefined && argDef.default !== null ? ` (default ${JSON.stringify(argDef.default)})` : ''}`, '');
   if (layer.inputShape && layer.outputShape) {
-    lines.push(`- Shape: \`${formatShape(layer.inputShape)}\` → \`${formatShape(layer.outputShape)}\``);
+    const inputs = layer.inputShapes ?? [layer.inputShape];
+    lines.push(`- Shape: ${inputs.map((sh) => `\`${formatShape(sh)}\``).join(' and ')} → \`${formatShape(layer.outputShape)}\``);
+    if (layer.mergeExplain) lines.push(`- ${layer.mergeExplain}`);
     lines.push(`- Parameters: ${thousands(layer.params)}${layer.params > 0 ? ` (${layer.arithmetic})` : ''}`);
     lines.push(`- Trainable: ${thousands(layer.trainable)} · Non-trainable: ${thousands(layer.nonTrainable)}`);
     const known = analysis.layers.filter((l) => l.outputShape);

@@ -1,16 +1,19 @@
 /**
- * Walks the layers in order: resolved names, input and output shapes, parameter counts. Inference stops at the
- * first layer whose shape cannot be known (an invalid or unknown layer, a shape error), because every later shape
- * would be a guess.
+ * Walks the layers in order (a graph definition: in topological order, see graph.ts): resolved names, input and
+ * output shapes, parameter counts. Inference stops at the first layer whose shape cannot be known (an invalid or
+ * unknown layer, a shape error) — in a graph, at the layers that depend on it — because every later shape would be a
+ * guess.
  */
 import { ACTIVATIONS } from './activations';
 import { datasetExampleShape, isNumpyDataset } from './datasets';
 import { MAX_PARAMS, declaredInputShape, product } from './layers/common';
-import { COMMON_ARGS, layerDef } from './layers/registry';
-import type { LayerDef } from './layers/layer-def';
+import { argsWithDefaults, layerDef } from './layers/registry';
+import type { ShapeResult } from './layers/layer-def';
+import { isGraph, resolveGraph, type Graph } from './graph';
+import { notInGraph } from './layers/merge';
 import { keyRangeFor, rangeFor } from './paths';
 import { ZERO_RANGE } from './text-lines';
-import type { Diagnostic, LayerArgs, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
+import type { Diagnostic, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
 
 export interface LayerInfo {
   index: number;
@@ -29,6 +32,10 @@ export interface LayerInfo {
   activationDoc?: string;
   /** One line about the layer type. */
   doc: string;
+  /** Merge layers: every input's shape (inputShape holds the first). */
+  inputShapes?: Shape[];
+  /** Merge layers: how the output shape follows from the inputs, for the hover. */
+  mergeExplain?: string;
 }
 
 export interface Inference {
@@ -37,6 +44,8 @@ export interface Inference {
   /** Every layer has shapes and parameters. */
   complete: boolean;
   diagnostics: Diagnostic[];
+  /** Present for a graph (functional) definition whose references resolve. */
+  graph?: Graph;
 }
 
 /** Keras's default names: snake_case type plus a per-type counter, counted only for layers without a `name`. */
@@ -47,6 +56,8 @@ export function layerNames(layers: readonly LayerSpec[]): string[] {
     const base = layerDef(String(l?.type))?.defaultName ?? snakeCase(String(l?.type ?? 'layer'));
     const n = counters.get(base) ?? 0;
     counters.set(base, n + 1);
+    // Keras numbers inputs from 1 (input_1, input_2) and every other layer from none (dense, dense_1).
+    if (l?.type === 'InputLayer') return `${base}_${n + 1}`;
     return n === 0 ? base : `${base}_${n}`;
   });
 }
@@ -80,19 +91,11 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     }
   });
 
-  let shape = firstInputShape(def, specs, blocked, error);
-  const inputShape = shape ? [...shape] : undefined;
-  const layers: LayerInfo[] = [];
-  let complete = shape !== undefined;
-  let totalParams = 0;
-  /** The layer whose parameters take the model past what can be trained, and the argument to blame. */
-  let overLimit: { index: number; path: string } | undefined;
-  specs.forEach((spec, i) => {
+  const layers: LayerInfo[] = specs.map((spec, i) => {
     const type = spec && typeof spec === 'object' ? String(spec.type ?? '') : '';
     const d = layerDef(type);
-    const args = d ? withDefaults(d, spec) : {};
-    const activation = d?.activationOf?.(args);
-    const info: LayerInfo = {
+    const activation = d ? d.activationOf?.(argsWithDefaults(d, spec)) : undefined;
+    return {
       index: i,
       name: names[i],
       type,
@@ -104,48 +107,157 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       activation,
       activationDoc: activation ? ACTIVATIONS[activation]?.doc : undefined,
     };
-    layers.push(info);
-    if (!shape || !d || blocked.has(i)) {
-      shape = undefined;
-      complete = false;
-      return;
+  });
+  let totalParams = 0;
+  /** The layer whose parameters take the model past what can be trained, and the argument to blame. */
+  let overLimit: { index: number; path: string } | undefined;
+
+  /** Shapes and parameters of layer i from its input shapes; undefined (and a diagnostic) when they cannot be known. */
+  const step = (i: number, ins: number[][]): number[] | undefined => {
+    const spec = specs[i];
+    const info = layers[i];
+    const d = layerDef(info.type);
+    if (!d || blocked.has(i)) return undefined;
+    const args = argsWithDefaults(d, spec);
+    let result: ShapeResult;
+    if (d.merge) {
+      if (ins.length < d.merge.min || (d.merge.max !== undefined && ins.length > d.merge.max)) {
+        const want = d.merge.max === d.merge.min ? `exactly ${d.merge.min}` : `at least ${d.merge.min}`;
+        error(`layers[${i}].inputs`, `${info.type} merges ${want} inputs but gets ${ins.length}; list them in "inputs".`, 'merge-inputs');
+        return undefined;
+      }
+      result = d.merge.outputShape(ins, args);
+      if ('shape' in result) info.mergeExplain = d.merge.explain(ins, args);
+    } else if (ins.length !== 1) {
+      error(`layers[${i}].inputs`, `${info.type} takes one input but "inputs" names ${ins.length}; merge them first with a layer such as Add or Concatenate.`, 'merge-inputs');
+      return undefined;
+    } else {
+      result = d.outputShape(ins[0], args);
     }
-    const result = d.outputShape(shape, args);
     if ('error' in result) {
       error(`layers[${i}].${result.arg ?? 'type'}`, result.error, 'shape');
-      shape = undefined;
-      complete = false;
-      return;
+      return undefined;
     }
     const out = result.shape;
     const values = product(out);
     if (!Number.isSafeInteger(values) || values > MAX_PARAMS) {
       error(sizePath(spec, i), `Layer '${names[i]}' would output ${countText(values)} values per example, far beyond what can be trained here; reduce ${sizeHint(spec)}.`, 'too-large');
-      shape = undefined;
-      complete = false;
-      return;
+      return undefined;
     }
-    const params = d.params(shape, args);
-    info.inputShape = [null, ...shape];
+    // A merge has no weights; its params() sees the first input like every other layer.
+    const params = d.params(ins[0], args);
+    info.inputShape = [null, ...ins[0]];
+    if (ins.length > 1) info.inputShapes = ins.map((s) => [null, ...s]);
     info.outputShape = [null, ...out];
     const frozen = spec.trainable === false;
     info.trainable = frozen ? 0 : params.trainable;
     info.nonTrainable = params.nonTrainable + (frozen ? params.trainable : 0);
     info.params = params.trainable + params.nonTrainable;
     info.arithmetic = params.arithmetic;
-    if (activation === 'softmax' && out[out.length - 1] === 1) {
-      error(`layers[${i}].activation`, `softmax over a single unit always outputs 1, so this layer cannot learn; use 'sigmoid' for one output unit, or give it one unit per class.`, 'softmax-single-unit', 'warning');
+    if (info.activation === 'softmax' && out[out.length - 1] === 1) {
+      error(`layers[${i}].${spec.activation !== undefined ? 'activation' : 'type'}`, `softmax over a single unit always outputs 1, so this layer cannot learn; use 'sigmoid' for one output unit, or give it one unit per class.`, 'softmax-single-unit', 'warning');
     }
     totalParams += info.params;
     if (!overLimit && !(Number.isSafeInteger(totalParams) && totalParams <= MAX_PARAMS)) overLimit = { index: i, path: sizePath(spec, i) };
-    shape = out;
-  });
+    return out;
+  };
+
+  let complete: boolean;
+  let inputShape: number[] | undefined;
+  let graph: Graph | undefined;
+  if (isGraph(def)) {
+    const resolved = resolveGraph(def, names);
+    for (const p of resolved.problems) error(p.path, p.message, p.code, p.severity);
+    graph = resolved.graph;
+    complete = graph !== undefined;
+    if (graph) {
+      const outs = new Map<number, number[]>();
+      for (const i of graph.topological) {
+        let out: number[] | undefined;
+        if (specs[i]?.type === 'InputLayer') {
+          out = inputLayerShape(def, specs[i], i, blocked, error);
+          if (out) {
+            layers[i].inputShape = [null, ...out];
+            layers[i].outputShape = [null, ...out];
+            layers[i].arithmetic = 'no weights';
+          }
+        } else {
+          const ins = graph.inbound[i].map((j) => outs.get(j));
+          out = ins.every((x): x is number[] => x !== undefined) ? step(i, ins) : undefined;
+        }
+        if (out) outs.set(i, out);
+        else complete = false;
+      }
+      checkEmbeddingInputs(def, specs, graph.inbound, error);
+      const first = graph.inputs[0];
+      inputShape = first !== undefined ? outs.get(first) : undefined;
+    }
+  } else {
+    let shape = firstInputShape(def, specs, blocked, error);
+    inputShape = shape ? [...shape] : undefined;
+    complete = shape !== undefined;
+    specs.forEach((spec, i) => {
+      if (i > 0 && spec?.type === 'InputLayer') {
+        error(`layers[${i}].type`, 'An InputLayer can only be the first layer of a layer list; for a model with several inputs, use the graph form ("inputs" on the layers that take them).', 'graph-input');
+        shape = undefined;
+      }
+      if (!shape) {
+        complete = false;
+        return;
+      }
+      if (i === 0 && spec?.type === 'InputLayer') {
+        layers[0].inputShape = [null, ...shape];
+        layers[0].outputShape = [null, ...shape];
+        layers[0].arithmetic = 'no weights';
+        return;
+      }
+      if (layerDef(layers[i].type)?.merge) {
+        error(`layers[${i}].type`, notInGraph(layers[i].type), 'merge-inputs');
+        shape = undefined;
+      } else shape = step(i, [shape]);
+      if (!shape) complete = false;
+    });
+    checkEmbeddingInputs(def, specs, specs.map((_, i) => (i === 0 ? [] : [i - 1])), error);
+  }
   if (overLimit) {
     // Reported once, at the layer that crosses the limit, with the whole model's count (as a summary would total it).
     error(overLimit.path, `This model would have ${countText(totalParams)} parameters, far beyond what can be trained here; reduce ${sizeHint(specs[overLimit.index])}.`, 'too-large');
     complete = false;
   }
-  return { layers, inputShape, complete, diagnostics };
+  return { layers, inputShape, complete, diagnostics, graph };
+}
+
+/** Datasets whose examples are pixel values, not token ids. */
+const IMAGE_DATASETS: ReadonlySet<string> = new Set(['fashion-mnist', 'fashion-mnist-sample', 'mnist', 'cifar10']);
+
+/**
+ * An Embedding looks up integer token ids. Fed the float output of another layer, or pixel values scaled to [0, 1],
+ * it truncates every value to an id (nearly all 0) and learns nothing, without any error from Keras.
+ */
+function checkEmbeddingInputs(def: ModelDefinition, specs: readonly LayerSpec[], inbound: number[][], error: (path: string, message: string, code: string, severity?: Diagnostic['severity']) => void): void {
+  const ds = def.dataset;
+  const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' && ds.csv === undefined ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined)) : undefined;
+  specs.forEach((spec, i) => {
+    if (spec?.type !== 'Embedding') return;
+    const from = inbound[i].filter((j) => specs[j]?.type !== 'InputLayer');
+    if (from.length > 0) {
+      const source = specs[from[0]];
+      error(`layers[${i}].type`, `Embedding looks up integer token ids, but here it is fed the float output of ${String(source?.type)}; put the Embedding first, right after the input.`, 'embedding-floats', 'warning');
+    } else if (dsName && IMAGE_DATASETS.has(dsName)) {
+      error(`layers[${i}].type`, `Embedding looks up integer token ids, but '${dsName}' gives pixel values scaled to [0, 1] (all ids would be 0); use a text dataset of token ids, or Flatten/Conv2D for images.`, 'embedding-floats', 'warning');
+    }
+  });
+}
+
+/** An InputLayer's shape: `shape`, `input_shape`, or the dataset's. */
+function inputLayerShape(def: ModelDefinition, spec: LayerSpec, i: number, blocked: ReadonlySet<number>, error: (path: string, message: string, code: string) => void): number[] | undefined {
+  if (blocked.has(i)) return undefined;
+  const given = (spec.shape ?? spec.input_shape) as unknown;
+  if (Array.isArray(given)) return given.every((d) => Number.isInteger(d) && d > 0) ? [...(given as number[])] : undefined;
+  const fromData = datasetExampleShape(def.dataset);
+  if (fromData) return fromData;
+  error(`layers[${i}].type`, 'The InputLayer needs "shape" (e.g. [28, 28]), or the definition a "dataset" that fixes it.', 'no-input-shape');
+  return undefined;
 }
 
 const SIZE_ARGS = ['units', 'filters', 'kernel_size'];
@@ -169,11 +281,6 @@ function countText(n: number): string {
   return Number.isFinite(n) ? n.toExponential(1) : 'more than 1e+308';
 }
 
-function withDefaults(d: LayerDef, spec: LayerSpec): LayerArgs {
-  const args: LayerArgs = {};
-  for (const [k, a] of Object.entries({ ...d.args, ...COMMON_ARGS })) if (a.default !== undefined) args[k] = a.default;
-  return { ...args, ...spec };
-}
 
 function firstInputShape(
   def: ModelDefinition,
@@ -183,7 +290,7 @@ function firstInputShape(
 ): number[] | undefined {
   const first = specs[0];
   if (!first || typeof first !== 'object') return undefined;
-  const given = declaredInputShape(first);
+  const given = first.type === 'InputLayer' ? (first.shape ?? first.input_shape) : declaredInputShape(first);
   if (given !== undefined) {
     // A malformed input_shape already has its schema error.
     const ok = Array.isArray(given) && given.length > 0 && given.every((d) => Number.isInteger(d) && d > 0);

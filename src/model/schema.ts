@@ -281,7 +281,7 @@ export function buildSchema(): JsonSchema {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: SCHEMA_ID,
     title: 'Model Lab model definition',
-    description: 'A Keras Sequential model: its layers and, optionally, the data, compile and fit settings and a comparison.',
+    description: 'A Keras model (Sequential, or functional when layers name their inputs): its layers and, optionally, the data, compile and fit settings and a comparison.',
     type: 'object',
     required: ['layers'],
     properties: {
@@ -290,8 +290,16 @@ export function buildSchema(): JsonSchema {
       dataset: { $ref: '#/definitions/dataset' },
       layers: {
         type: 'array',
-        description: 'The layers, in order (keras.Sequential). The first needs `input_shape` unless the dataset fixes it.',
+        description:
+          'The layers, in order (keras.Sequential). The first needs `input_shape` unless the dataset fixes it. A layer with "inputs" makes a graph (functional) model: it starts from an InputLayer, and each layer takes the layers it names (the one before it otherwise).',
         items: { $ref: '#/definitions/layer' },
+      },
+      outputs: {
+        description: 'Graph (functional) models: the name of the output layer (or a list of names); the last layer when omitted.',
+        oneOf: [
+          { type: 'string', minLength: 1 },
+          { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+        ],
       },
       compile: {
         type: 'object',

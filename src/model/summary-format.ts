@@ -1,5 +1,7 @@
 /** `model.summary()` as Keras 2.x prints it for a Sequential model (line_length 65, columns at 29 and 55). */
 import { formatShape, thousands } from './number-format';
+import { formatFunctionalSummary } from './summary-functional';
+import type { Graph } from './graph';
 import type { LayerInfo } from './infer';
 import type { ModelSummary } from './types';
 
@@ -11,6 +13,7 @@ const POSITIONS = [29, 55, 65];
  * strip them), which is the only difference from Keras's text.
  */
 export function formatSummary(summary: ModelSummary): string {
+  if (summary.functional) return formatFunctionalSummary(summary);
   const lines: string[] = [];
   lines.push(`Model: "${summary.name}"`);
   lines.push('_'.repeat(LINE));
@@ -35,15 +38,15 @@ export function incompleteLine(at: NonNullable<ModelSummary['incomplete']>): str
 }
 
 /** Keras's print_row: each field cut to its column (less 2 spaces), continuing on extra lines when too long. */
-function row(fields: string[]): string[] {
+export function row(fields: string[], positions: readonly number[] = POSITIONS): string[] {
   const left = [...fields];
   const out: string[] = [];
   while (left.some((f) => f.length > 0)) {
     let line = '';
     for (let col = 0; col < left.length; col++) {
-      const start = col > 0 ? POSITIONS[col - 1] : 0;
-      const space = col !== POSITIONS.length - 1 ? 2 : 0;
-      let cutoff = POSITIONS[col] - start - space;
+      const start = col > 0 ? positions[col - 1] : 0;
+      const space = col !== positions.length - 1 ? 2 : 0;
+      let cutoff = positions[col] - start - space;
       let fit = left[col].slice(0, cutoff);
       // Keras prefers to break a long tuple after "),", "},", "],", "',".
       const breaks = ['),', '},', '],', "',"].map((b) => (fit.indexOf(b) >= 0 ? fit.indexOf(b) + b.length : -1)).filter((c) => c >= 0);
@@ -54,15 +57,19 @@ function row(fields: string[]): string[] {
       if (col === 0) line += ' ';
       line += fit + ' '.repeat(space);
       left[col] = left[col].slice(cutoff);
-      line += ' '.repeat(Math.max(0, POSITIONS[col] - line.length));
+      line += ' '.repeat(Math.max(0, positions[col] - line.length));
     }
     out.push(line.trimEnd());
   }
   return out;
 }
 
-/** The summary JSON from analysed layers (all of which have shapes). */
-export function toModelSummary(name: string, layers: readonly LayerInfo[]): ModelSummary {
+/**
+ * The summary JSON from analysed layers (all of which have shapes). A layer list leaves its InputLayer out, as Keras's
+ * Sequential does; a graph lists its layers in Keras's functional order with what each is connected to.
+ */
+export function toModelSummary(name: string, all: readonly LayerInfo[], graph?: Graph): ModelSummary {
+  const layers = graph ? graph.summaryOrder.map((i) => all[i]) : all.filter((l, i) => !(i === 0 && l.type === 'InputLayer'));
   const summaryLayers = layers.map((l) => ({
     name: l.name,
     type: l.type,
@@ -71,6 +78,7 @@ export function toModelSummary(name: string, layers: readonly LayerInfo[]): Mode
     params: l.params,
     trainableParams: l.trainable,
     nonTrainableParams: l.nonTrainable,
+    ...(graph ? { connectedTo: graph.inbound[l.index].map((j) => `${all[j].name}[0][0]`) } : {}),
   }));
   const sum = (f: (l: LayerInfo) => number) => layers.reduce((a, l) => a + f(l), 0);
   return {
@@ -79,5 +87,6 @@ export function toModelSummary(name: string, layers: readonly LayerInfo[]): Mode
     totalParams: sum((l) => l.params),
     trainableParams: sum((l) => l.trainable),
     nonTrainableParams: sum((l) => l.nonTrainable),
+    ...(graph ? { functional: { sequentialLike: graph.sequentialLike } } : {}),
   };
 }

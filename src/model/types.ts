@@ -119,6 +119,8 @@ export interface ModelDefinition {
   name?: string;
   dataset?: DatasetSpec;
   layers: LayerSpec[];
+  /** Graph (functional) models: the layer(s) whose output is the model's output; the last layer when omitted. */
+  outputs?: string | string[];
   compile?: CompileSpec;
   fit?: FitSpec;
   compare?: CompareSpec;
@@ -162,6 +164,8 @@ export interface LayerSummary {
   params: number;
   trainableParams: number;
   nonTrainableParams: number;
+  /** Graph models: the layers it takes its input from, as Keras's "Connected to" column (`dense[0][0]`). */
+  connectedTo?: string[];
 }
 
 /** The summary JSON of `model-lab summary --json` and of the results panel. */
@@ -177,4 +181,6 @@ export interface ModelSummary {
    */
   complete?: false;
   incomplete?: { reason: string; line: number; character: number };
+  /** Set for graph (functional) models: Keras prints them with InputLayer rows and, unless a plain chain, "Connected to". */
+  functional?: { sequentialLike: boolean };
 }

@@ -20,6 +20,8 @@ export interface ModelInfo {
   optimizer: EffectiveOptimizer;
   /** Units of the output layer. */
   outputUnits: number;
+  /** Index (in the definition) of the output layer: the last, or a graph's output. */
+  outputIndex: number;
   /** `compile.metrics` asks for accuracy (Keras tracks only what is asked). */
   trackAccuracy: boolean;
 }
@@ -29,7 +31,14 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
   const error = analysis.diagnostics.find((d) => d.severity === 'error');
   if (error) throw new ModelError(error.path ? `${error.path}: ${error.message}` : error.message);
   if (!analysis.summary) throw new ModelError('The model has no layers Model Lab can train; add at least one layer.');
-  const last = analysis.layers[analysis.layers.length - 1]?.outputShape;
+  const graph = analysis.graph;
+  if (graph && (graph.inputs.length !== 1 || graph.outputs.length !== 1)) {
+    throw new ModelError(
+      `This graph model has ${graph.inputs.length} inputs and ${graph.outputs.length} outputs; a dataset gives one input and one target, so Model Lab trains graphs with one of each (it can still show this one's summary).`,
+    );
+  }
+  const output = graph ? graph.outputs[0] : analysis.layers.length - 1;
+  const last = analysis.layers[output]?.outputShape;
   const outputUnits = last ? Number(last[last.length - 1]) : 1;
   const metrics = definition.compile?.metrics ?? [];
   return {
@@ -39,6 +48,7 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
     loss: analysis.loss,
     optimizer: analysis.optimizer,
     outputUnits,
+    outputIndex: output,
     trackAccuracy: metrics.some((m) => m === 'accuracy' || m === 'acc'),
   };
 }

@@ -14,6 +14,10 @@ const EXPECTED: Record<string, { total: number; nonTrainable: number }> = {
   'mlp-sigmoid': { total: 79_510, nonTrainable: 0 },
   'small-cnn': { total: 220_490, nonTrainable: 128 },
   'csv-classifier': { total: 131, nonTrainable: 0 },
+  // Embedding 50*16 = 800; LSTM 4*(16*(16+16)+16) = 2,112; Dense 16+1 = 17 → 2,929.
+  'text-classifier': { total: 2_929, nonTrainable: 0 },
+  // stem 3*3*1*16+16 = 160; four 3*3*16*16+16 = 2,320; Dense 16*10+10 = 170 → 160 + 9,280 + 170 = 9,610.
+  'small-resnet': { total: 9_610, nonTrainable: 0 },
 };
 
 for (const template of TEMPLATES) {
@@ -31,10 +35,10 @@ for (const template of TEMPLATES) {
   });
 }
 
-test('the four required templates are offered', () => {
+test('the required templates are offered', () => {
   assert.deepEqual(
     TEMPLATES.map((t) => t.label),
-    ['Fashion-MNIST MLP (relu)', 'Fashion-MNIST MLP (sigmoid)', 'Small CNN', 'CSV classifier'],
+    ['Fashion-MNIST MLP (relu)', 'Fashion-MNIST MLP (sigmoid)', 'Small CNN', 'CSV classifier', 'Text classifier (Embedding + LSTM)', 'Small ResNet (graph model)'],
   );
 });
 

@@ -73,8 +73,92 @@ test('a model using every layer type matches the core in parameters and output s
     assert.equal(layer.name, a.layers[i].name);
     assert.deepEqual(layer.outputShape, a.layers[i].outputShape, `${layer.name} output shape`);
   });
-  assert.deepEqual(new Set(conv.layers.map((l) => l.type)), new Set(Object.keys(LAYER_BUILDERS)), 'the model uses every type');
   model.dispose();
+});
+
+/** Three models that between them (with `conv` above) use every layer type the core knows. */
+const sequence: ModelDefinition = {
+  layers: [
+    { type: 'InputLayer', shape: [12] },
+    { type: 'Embedding', input_dim: 30, output_dim: 8 },
+    { type: 'SpatialDropout1D', rate: 0.1 },
+    { type: 'Conv1D', filters: 8, kernel_size: 3, padding: 'same', activation: 'relu' },
+    { type: 'MaxPooling1D' },
+    { type: 'AveragePooling1D', pool_size: 2, strides: 1 },
+    { type: 'Bidirectional', layer: { type: 'LSTM', units: 4, return_sequences: true } },
+    { type: 'TimeDistributed', layer: { type: 'Dense', units: 3 } },
+    { type: 'LayerNormalization' },
+    { type: 'SimpleRNN', units: 5, return_sequences: true },
+    { type: 'GRU', units: 4, reset_after: false, return_sequences: true },
+    { type: 'GlobalAveragePooling1D' },
+    { type: 'RepeatVector', n: 3 },
+    { type: 'Permute', dims: [2, 1] },
+    { type: 'GlobalMaxPooling1D' },
+    { type: 'ReLU', max_value: 6 },
+    { type: 'LeakyReLU' },
+    { type: 'PReLU' },
+    { type: 'ELU' },
+    { type: 'GaussianNoise', stddev: 0.1 },
+    { type: 'GaussianDropout', rate: 0.1 },
+    { type: 'Rescaling', scale: 0.5, offset: 0.1 },
+    { type: 'Dense', units: 2 },
+    { type: 'Softmax' },
+  ],
+};
+const image: ModelDefinition = {
+  layers: [
+    { type: 'ZeroPadding2D', padding: 1, input_shape: [8, 8, 3] },
+    { type: 'SeparableConv2D', filters: 4, kernel_size: 3 },
+    { type: 'DepthwiseConv2D', kernel_size: 3, depth_multiplier: 2, padding: 'same' },
+    { type: 'SpatialDropout2D', rate: 0.2 },
+    { type: 'Conv2DTranspose', filters: 3, kernel_size: 3, strides: 2, padding: 'same' },
+    { type: 'UpSampling2D' },
+    { type: 'Cropping2D', cropping: 2 },
+    { type: 'GlobalMaxPooling2D' },
+    { type: 'Dense', units: 2 },
+  ],
+};
+const merges: ModelDefinition = {
+  layers: [
+    { type: 'InputLayer', shape: [4], name: 'x' },
+    { type: 'Dense', units: 4, name: 'a' },
+    { type: 'Dense', units: 4, name: 'b', inputs: 'x' },
+    ...['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum'].map((type) => ({ type, inputs: ['a', 'b'] })),
+    { type: 'Concatenate', inputs: ['add', 'subtract', 'multiply', 'average', 'maximum', 'minimum'] },
+    { type: 'Dot', axes: 1, inputs: ['a', 'b'] },
+    { type: 'Concatenate', inputs: ['concatenate', 'dot'] },
+    { type: 'Dense', units: 1 },
+  ],
+};
+
+for (const [label, def] of [['sequence layers', sequence], ['image layers', image], ['merges in a graph', merges]] as const) {
+  test(`${label}: tfjs builds the model with the core's parameter counts and output shapes`, () => {
+    const { model, a } = build(def);
+    assert.equal(model.countParams(), a.summary!.totalParams);
+    const trainable = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((x, y) => x! * y!, 1)!, 0);
+    assert.equal(trainable, a.summary!.trainableParams);
+    const byName = new Map(a.layers.map((l) => [l.name, l]));
+    for (const layer of model.layers) {
+      if (layer.getClassName() === 'InputLayer') continue;
+      assert.deepEqual(layer.outputShape, byName.get(layer.name)?.outputShape, `${layer.name} output shape`);
+    }
+    model.dispose();
+  });
+}
+
+test('together the test models use every layer type the core knows', () => {
+  const used = new Set<string>();
+  const add = (l: { type: string; layer?: unknown }) => {
+    used.add(l.type);
+    if (l.layer) add(l.layer as { type: string });
+  };
+  for (const def of [conv, sequence, image, merges]) def.layers.forEach(add);
+  assert.deepEqual([...used].sort(), Object.keys(LAYER_BUILDERS).sort());
+});
+
+test("GRU with Keras's default reset_after=True is refused for training with the setting that trains", () => {
+  const def: ModelDefinition = { layers: [{ type: 'GRU', units: 2, input_shape: [3, 2] }] };
+  assert.throws(() => build(def), /supports only reset_after=False.*"reset_after": false/);
 });
 
 test('the example models build with the core’s parameter counts', () => {
@@ -105,4 +189,12 @@ test('the same seed gives the same initial weights; another seed and another lay
   assert.ok(a[1].every((b) => b === 0), 'biases start at zero');
   // glorot_uniform limit sqrt(6 / (5 + 5)) = 0.7746
   assert.ok(a[0].every((w) => Math.abs(w) <= 0.7746), 'kernel within the glorot_uniform limit');
+});
+
+test('the fused engine declines a graph model (even a plain chain) with a reason; the stock engine trains it', async () => {
+  const { planStack } = await import('../../src/training/worker/fused/eligibility');
+  const chain: ModelDefinition = { outputs: 'dense_1', layers: [{ type: 'InputLayer', shape: [4] }, { type: 'Dense', units: 3, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+  const { model } = build(chain);
+  assert.equal(planStack(model, 'sparse_categorical_crossentropy', false), 'graph (functional) models train on the stock engine');
+  model.dispose();
 });

@@ -32,8 +32,17 @@ export class SummarySection {
   private body(record: RunRecord): HTMLElement {
     const model = record.model;
     const t = table({ caption: `Layers of ${model.name}`, className: 'ml-summary-table' });
+    // A graph (functional) model that is not a plain chain gets Keras's "Connected to" column.
+    const connections = model.functional !== undefined && !model.functional.sequentialLike;
     t.thead.append(
-      h('tr', {}, th('Layer (type)', 'col'), th('Output Shape', 'col'), th('Param #', 'col', { class: 'ml-num' })),
+      h(
+        'tr',
+        {},
+        th('Layer (type)', 'col'),
+        th('Output Shape', 'col'),
+        th('Param #', 'col', { class: 'ml-num' }),
+        ...(connections ? [th('Connected to', 'col')] : []),
+      ),
     );
     for (const layer of model.layers) {
       t.tbody.append(
@@ -41,8 +50,9 @@ export class SummarySection {
           'tr',
           {},
           th(`${layer.name} (${layer.type})`, 'row'),
-          td(formatShape(layer.outputShape)),
+          td(layer.type === 'InputLayer' && model.functional ? `[${formatShape(layer.outputShape)}]` : formatShape(layer.outputShape)),
           td(formatInt(layer.params), { class: 'ml-num' }),
+          ...(connections ? [td((layer.connectedTo ?? []).join(', '))] : []),
         ),
       );
     }

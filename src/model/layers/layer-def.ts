@@ -41,4 +41,18 @@ export interface LayerDef {
   params(input: readonly number[], args: LayerArgs): ParamCount;
   /** The activation the layer applies, for hover docs. */
   activationOf?(args: LayerArgs): string | undefined;
+  /** Layers that merge several inputs (Add, Concatenate, …), usable in a graph model only. */
+  merge?: MergeRule;
+  /** The argument holding a wrapped layer (Bidirectional, TimeDistributed): a layer object of its own. */
+  wraps?: string;
+}
+
+export interface MergeRule {
+  /** Fewest and most inputs the layer takes. */
+  min: number;
+  max?: number;
+  /** Output shape from the inputs' shapes (no batch dimension), or why they cannot merge. */
+  outputShape(inputs: readonly (readonly number[])[], args: LayerArgs): ShapeResult;
+  /** One sentence for the hover: how the output shape follows from the inputs. */
+  explain(inputs: readonly (readonly number[])[], args: LayerArgs): string;
 }

@@ -13,6 +13,18 @@ import { positiveIntItem } from './common';
 import type { ArgDef, LayerDef } from './layer-def';
 import { AveragePooling2D, MaxPooling2D } from './pooling2d';
 import { Reshape } from './reshape';
+import { ELU, LeakyReLU, PReLU, ReLU, Rescaling, Softmax } from './activation-layers';
+import { AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D } from './conv1d';
+import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv2d-variants';
+import { Embedding } from './embedding';
+import { InputLayer } from './input-layer';
+import { LayerNormalization } from './layer-normalization';
+import { MERGE_LAYERS } from './merge';
+import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise';
+import { GRU, LSTM, SimpleRNN } from './recurrent';
+import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping';
+import { Bidirectional, TimeDistributed } from './wrappers';
+import type { LayerArgs, LayerSpec } from '../types';
 
 export const LAYERS: readonly LayerDef[] = [
   Dense,
@@ -25,6 +37,39 @@ export const LAYERS: readonly LayerDef[] = [
   AveragePooling2D,
   GlobalAveragePooling2D,
   BatchNormalization,
+  InputLayer,
+  Embedding,
+  SimpleRNN,
+  LSTM,
+  GRU,
+  Bidirectional,
+  TimeDistributed,
+  Conv1D,
+  MaxPooling1D,
+  AveragePooling1D,
+  GlobalMaxPooling1D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling2D,
+  SeparableConv2D,
+  DepthwiseConv2D,
+  Conv2DTranspose,
+  UpSampling2D,
+  ZeroPadding2D,
+  Cropping2D,
+  LayerNormalization,
+  SpatialDropout1D,
+  SpatialDropout2D,
+  GaussianNoise,
+  GaussianDropout,
+  RepeatVector,
+  Permute,
+  ReLU,
+  LeakyReLU,
+  PReLU,
+  ELU,
+  Softmax,
+  Rescaling,
+  ...MERGE_LAYERS,
 ];
 
 export const LAYER_TYPES: readonly string[] = LAYERS.map((l) => l.type);
@@ -37,6 +82,13 @@ export function layerDef(type: string): LayerDef | undefined {
 
 /** A layer name TensorFlow accepts. */
 export const LAYER_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]*$';
+
+/** A layer's arguments with Keras's defaults filled in for the ones not given (shapes, counts and builders read these). */
+export function argsWithDefaults(d: LayerDef, spec: LayerSpec): LayerArgs {
+  const args: LayerArgs = {};
+  for (const [k, a] of Object.entries({ ...d.args, ...COMMON_ARGS })) if (a.default !== undefined) args[k] = a.default;
+  return { ...args, ...spec };
+}
 
 /** Arguments every Keras layer takes. */
 export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
@@ -76,5 +128,14 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
       description: "The layer's compute dtype; Model Lab computes in float32.",
     },
     default: 'float32',
+  },
+  inputs: {
+    schema: {
+      description: 'Graph (functional) models: the name of the layer this one takes its input from, or a list of names for a merge. Without it a layer takes the layer before it.',
+      oneOf: [
+        { type: 'string', minLength: 1 },
+        { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
+      ],
+    },
   },
 };

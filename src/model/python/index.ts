@@ -1,7 +1,8 @@
 /**
- * The Keras Python front end: `keras.Sequential` models read from .py source into the same ParsedModel the JSON
+ * The Keras Python front end: `keras.Sequential` and functional `keras.Model` models read from .py source into the same ParsedModel the JSON
  * front end gives (definition, source ranges by path, diagnostics), without running Python.
  */
+import { isGraph } from '../graph';
 import { layerNames } from '../infer';
 import { layerDef } from '../layers/registry';
 import type { ParsedModel, Position } from '../types';
@@ -10,6 +11,8 @@ import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
+import { compareRanges } from '../text-lines';
+import { functionalCalls, readFunctional } from './functional';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
@@ -41,10 +44,11 @@ function sessionResets(root: Node, ctx: ReadContext): Position[] {
  */
 function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
   const counters = new Map<string, number>();
-  const unique = (base: string) => {
+  // Keras 2 numbers inputs from 1 (input_1, input_2) and everything else from none (dense, dense_1), as layerNames.
+  const unique = (base: string, fromOne = false) => {
     const n = counters.get(base) ?? 0;
     counters.set(base, n + 1);
-    return n === 0 ? base : `${base}_${n}`;
+    return fromOne ? `${base}_${n + 1}` : n === 0 ? base : `${base}_${n}`;
   };
   let r = 0;
   for (const model of models) {
@@ -57,15 +61,26 @@ function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
     // Keras builds the layers of `Sequential([...])` before the model; the counters are separate, so order only
     // matters within one name.
     const alone = layerNames(def.layers);
+    const renamed = new Map<string, string>();
     def.layers.forEach((layer, i) => {
       const d = layerDef(String(layer.type));
       if (!d || (typeof layer.name === 'string' && layer.name !== '')) return;
-      const name = unique(d.defaultName);
-      if (name !== alone[i]) layer.name = name;
+      const name = unique(d.defaultName, layer.type === 'InputLayer');
+      if (name !== alone[i]) {
+        layer.name = name;
+        renamed.set(alone[i], name);
+      }
     });
+    // A graph's layers name their inputs (and the model its outputs) by the names the model alone would give.
+    if (renamed.size > 0 && isGraph(def)) {
+      const rename = (v: unknown) => (typeof v === 'string' ? (renamed.get(v) ?? v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? (renamed.get(x) ?? x) : x)) : v);
+      for (const layer of def.layers) if (layer && 'inputs' in layer) layer.inputs = rename(layer.inputs) as typeof layer.inputs;
+      if (def.outputs !== undefined) def.outputs = rename(def.outputs) as typeof def.outputs;
+    }
+    const modelBase = isGraph(def) ? 'model' : 'sequential';
     if (def.name === undefined) {
-      const name = unique('sequential');
-      if (name !== 'sequential') def.name = name;
+      const name = unique(modelBase);
+      if (name !== modelBase) def.name = name;
     }
   }
 }
@@ -78,7 +93,10 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     const data = new DataFlow(root, ctx);
     const seeds = new Seeds(root, ctx);
     const calls = new MethodCalls(root);
-    const models = sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds, calls));
+    const models = [
+      ...sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds, calls)),
+      ...functionalCalls(root, ctx).map((call) => readFunctional(call, ctx, data, seeds)),
+    ].sort((a, b) => compareRanges(a.range, b.range));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);
     for (const model of models) {

@@ -5,6 +5,8 @@
  */
 import { posix, relative, resolve, sep } from 'node:path';
 import { analyzeDefinition } from '../analyze';
+import type { Graph } from '../graph';
+import { layerNames } from '../infer';
 import { expandComparison, compareRepeats } from '../compare';
 import { layerDef } from '../layers/registry';
 import { LOSSES, normalizeLoss } from '../losses';
@@ -76,7 +78,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
     lines.push(
       'keras.utils.set_random_seed(SEED)',
-      `model = ${sequential(def, inputShape, literal, '')}`,
+      ...(analysis.graph ? functional(def, analysis.graph, literal, '', 'model = ') : [`model = ${sequential(def, inputShape, literal, '')}`]),
       'model.summary()',
       '',
       pyCall(
@@ -118,7 +120,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     '',
     'def build_model(variant):',
     '    """A fresh, untrained model with the variant\'s layer overrides."""',
-    `    return ${sequential(def, inputShape, variantValue, '    ', overridden)}`,
+    ...(analysis.graph ? functional(def, analysis.graph, variantValue, '    ', 'return ', overridden) : [`    return ${sequential(def, inputShape, variantValue, '    ', overridden)}`]),
     '',
     '',
     'results = {}',
@@ -160,17 +162,60 @@ function supportedOverride(path: string): boolean {
 
 /** Layer arguments Keras takes as tuples. */
 function isShapeArg(path: string): boolean {
-  return /(^|\.)(input_shape|target_shape|kernel_size|strides|pool_size|dilation_rate|noise_shape)$/.test(path);
+  return /(^|\.)(input_shape|target_shape|kernel_size|strides|pool_size|dilation_rate|noise_shape|size|padding|cropping|dims|shape)$/.test(path);
 }
 
 function sequential(def: ModelDefinition, inputShape: number[] | undefined, value: ValueOf, indent: string, overridden?: ReadonlySet<string>): string {
   const inner = indent + '        ';
   const items: string[] = [];
   if (inputShape) items.push(`keras.Input(shape=${pyLiteral(inputShape, true)})`);
-  def.layers.forEach((layer, i) => items.push(layerCall(layer, i, value, inner, overridden)));
+  def.layers.forEach((layer, i) => {
+    // An InputLayer first is the keras.Input above.
+    if (!(i === 0 && layer.type === 'InputLayer')) items.push(layerCall(layer, i, value, inner, overridden));
+  });
   const args = [`[\n${items.map((s) => `${inner}${s},`).join('\n')}\n${indent}    ]`];
   if (def.name) args.push(`name=${pyLiteral(def.name)}`);
   return `keras.Sequential(\n${indent}    ${args.join(`,\n${indent}    `)},\n${indent})`;
+}
+
+/** Names the script itself uses, which a layer's tensor variable must not take. */
+const SCRIPT_NAMES = new Set(['keras', 'np', 'tf', 'model', 'history', 'variant', 'results', 'label', 'logs', 'order', 'build_model', 'x_train', 'y_train', 'x_test', 'y_test']);
+const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
+
+/**
+ * A graph definition as Keras functional code: one `name = keras.layers.X(..., name="name")(inputs)` line per layer
+ * in topological order (names passed so the summary's "Connected to" matches), then `keras.Model(inputs, outputs)`.
+ */
+function functional(def: ModelDefinition, graph: Graph, value: ValueOf, indent: string, assign: string, overridden?: ReadonlySet<string>): string[] {
+  const names = layerNames(def.layers);
+  const vars = new Map<number, string>();
+  const used = new Set<string>();
+  const variable = (i: number): string => {
+    let v = names[i].replace(/\W/g, '_').replace(/^(\d)/, '_$1');
+    if (SCRIPT_NAMES.has(v) || PY_KEYWORDS.has(v)) v = `${v}_`;
+    while (used.has(v)) v = `${v}_`;
+    used.add(v);
+    return v;
+  };
+  const lines: string[] = [];
+  for (const i of graph.topological) {
+    const layer = def.layers[i];
+    const v = variable(i);
+    vars.set(i, v);
+    if (layer.type === 'InputLayer') {
+      const shape = layer.shape ?? layer.input_shape;
+      const args = [`shape=${pyLiteral(shape, true)}`, `name=${pyLiteral(names[i])}`, ...(layer.dtype !== undefined ? [`dtype=${pyLiteral(layer.dtype)}`] : [])];
+      lines.push(`${indent}${v} = ${pyCall('keras.Input', args, indent)}`);
+      continue;
+    }
+    const inputs = graph.inbound[i].map((j) => vars.get(j)!);
+    const call = layerCall({ ...layer, name: names[i] }, i, value, indent, overridden);
+    lines.push(`${indent}${v} = ${call}(${inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`})`);
+  }
+  const list = (ix: number[]) => (ix.length === 1 ? vars.get(ix[0])! : `[${ix.map((i) => vars.get(i)).join(', ')}]`);
+  const args = [`inputs=${list(graph.inputs)}`, `outputs=${list(graph.outputs)}`, ...(def.name ? [`name=${pyLiteral(def.name)}`] : [])];
+  lines.push(`${indent}${assign}${pyCall('keras.Model', args, indent)}`);
+  return lines;
 }
 
 /** `keras.layers.Dense(100, activation="relu")`: required arguments positionally, as the Keras docs write them. */
@@ -178,15 +223,19 @@ function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: stri
   const spec = layerDef(layer.type);
   const at = (arg: string) => pathKey(['layers', index, arg]);
   const args: string[] = [];
-  const done = new Set(['type', ...(index === 0 ? ['input_shape'] : [])]);
+  // `inputs` is the graph's wiring, not a constructor argument.
+  const done = new Set(['type', 'inputs', ...(index === 0 ? ['input_shape'] : [])]);
+  // A wrapped layer (Bidirectional(LSTM(64))) is a constructor call of its own.
+  const nested: ValueOf = (path, v, tuples) =>
+    spec?.wraps && path === at(spec.wraps) && v && typeof v === 'object' ? layerCall(v as LayerSpec, -1, (_p, w, t) => pyLiteral(w, t), indent) : value(path, v, tuples);
   for (const arg of spec?.positionalArgs ?? []) {
     if (!spec?.required.includes(arg) || layer[arg] === undefined) break;
-    args.push(value(at(arg), layer[arg], isShapeArg(arg)));
+    args.push(nested(at(arg), layer[arg], isShapeArg(arg)));
     done.add(arg);
   }
   for (const [arg, v] of Object.entries(layer)) {
     if (done.has(arg)) continue;
-    args.push(`${pyName(arg, 'the layer argument')}=${value(at(arg), v, isShapeArg(arg))}`);
+    args.push(`${pyName(arg, 'the layer argument')}=${nested(at(arg), v, isShapeArg(arg))}`);
     done.add(arg);
   }
   // A comparison may set an argument the base layer leaves at Keras's default: pass it only for those runs.

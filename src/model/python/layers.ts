@@ -67,6 +67,17 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const values: [DefPath, Range][] = [[[], rangeOf(n)]];
   const keys: [DefPath, Range][] = [];
   const put = (arg: string, valueNode: Node, keyNode?: Node): Unreadable | undefined => {
+    if (arg === def.wraps) {
+      // Bidirectional(LSTM(64)): the wrapped layer is a layer call of its own.
+      const inner = readLayer(valueNode, ctx, depth + 1);
+      if (!('kind' in inner)) return inner;
+      if (inner.kind !== 'layer') return { ok: false, node: valueNode, reason: `${type} wraps a layer, not an input` };
+      spec[arg] = inner.spec;
+      for (const [p, r] of inner.values) values.push([[arg, ...p], r]);
+      for (const [p, r] of inner.keys) keys.push([[arg, ...p], r]);
+      if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
+      return undefined;
+    }
     const v = readValue(valueNode, ctx);
     if (!v.ok) return v;
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given

@@ -186,7 +186,7 @@ class LayerList {
  * The statements after `statement` in its block and, when that block is the body of a `with` (which runs once),
  * the statements after the `with`: `with strategy.scope(): model = …` then `model.fit(…)` below it.
  */
-function* followingStatements(statement: Node): Generator<Node> {
+export function* followingStatements(statement: Node): Generator<Node> {
   let current: Node | null = statement;
   while (current) {
     for (let s = current.nextNamedSibling; s; s = s.nextNamedSibling) if (s.type !== 'comment') yield s;
@@ -201,7 +201,7 @@ function argOf(call: Node): Node {
 }
 
 /** The statement `name = keras.Sequential(...)` (or `self.model = …`) the call is assigned in, if any. */
-function modelVariable(call: Node): { name: string; statement: Node } | undefined {
+export function modelVariable(call: Node): { name: string; statement: Node } | undefined {
   const assignment = call.parent;
   if (assignment?.type !== 'assignment' || assignment.childForFieldName('right')?.id !== call.id) return undefined;
   const left = assignment.childForFieldName('left');
@@ -213,7 +213,7 @@ function modelVariable(call: Node): { name: string; statement: Node } | undefine
 
 type Method = 'add' | 'compile' | 'fit' | 'evaluate';
 
-function methodOf(call: Node, target: string): Method | undefined {
+export function methodOf(call: Node, target: string): Method | undefined {
   const fn = call.childForFieldName('function');
   if (fn?.type !== 'attribute') return undefined;
   if (fn.childForFieldName('object')?.text !== target) return undefined;
@@ -252,14 +252,14 @@ function nestedMethodCalls(statement: Node, target: string): { call: Node; metho
   return found;
 }
 
-function reassigns(statement: Node, target: string): boolean {
+export function reassigns(statement: Node, target: string): boolean {
   const expr = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
   if (expr?.type !== 'assignment') return false;
   const left = expr.childForFieldName('left');
   return !!left && Array.from(walk(left)).some((n) => n.text === target);
 }
 
-function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
+export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
   if (!fit.x || !data.fromFashion(fit.x)) return undefined;
   return fit.validationSplit === undefined ? FASHION_MNIST : { name: FASHION_MNIST, validation_split: fit.validationSplit };
 }

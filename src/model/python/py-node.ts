@@ -108,6 +108,12 @@ export class Node {
     return null;
   }
 
+  get previousNamedSibling(): Node | null {
+    const siblings = this.parent?.children ?? [];
+    for (let i = this.index - 1; i >= 0; i--) if (siblings[i].isNamed) return siblings[i];
+    return null;
+  }
+
   /** The root of the tree this node is in. */
   get root(): Node {
     return this.parent ? this.parent.root : this;

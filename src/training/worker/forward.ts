@@ -39,21 +39,93 @@ export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, trainin
   const head = logitsActivation(model);
   const layers = model.layers;
   const body = head ? layers.slice(0, -1) : layers;
-  let h = x;
-  for (const layer of body) {
-    if (training && rng && layer.getClassName() === 'Dropout') {
-      const rate = (layer.getConfig().rate as number) ?? 0;
-      if (rate > 0) {
-        h = tf.mul(h, dropoutMask(tf, h.shape, rate, rng));
-        continue;
+  // Keras's masking: an Embedding with mask_zero marks padding (token 0); the mask travels with the tensor to the
+  // layers after it (an RNN skips masked steps) until a layer consumes it. Layers are applied one by one here, so
+  // the mask is carried by hand.
+  const run = (layer: tfjs.layers.Layer, h: tfjs.Tensor | tfjs.Tensor[], mask: tfjs.Tensor | null): [tfjs.Tensor, tfjs.Tensor | null] => {
+    const noise = training && rng && !Array.isArray(h) ? noisy(tf, layer, h, rng) : undefined;
+    if (noise) return [noise, mask];
+    const out = layer.apply(h, mask ? { training, mask } : { training }) as tfjs.Tensor;
+    return [out, Array.isArray(h) ? null : nextMask(layer, h, mask)];
+  };
+  let h: tfjs.Tensor;
+  if (model.getClassName() === 'Sequential') {
+    h = x;
+    let mask: tfjs.Tensor | null = null;
+    for (const layer of body) [h, mask] = run(layer, h, mask);
+  } else {
+    // A graph: tfjs lists its layers in topological order; each takes the outputs of the layers its node names.
+    const outputs = new Map<string, [tfjs.Tensor, tfjs.Tensor | null]>();
+    let last: tfjs.Tensor = x;
+    for (const layer of body) {
+      let result: [tfjs.Tensor, tfjs.Tensor | null];
+      if (layer.getClassName() === 'InputLayer') {
+        result = [x, null];
+      } else {
+        const inbound = layer.inboundNodes[0].inboundLayers.map((l) => outputs.get(l.name)!);
+        result = inbound.length === 1 ? run(layer, inbound[0][0], inbound[0][1]) : run(layer, inbound.map((t) => t[0]), null);
       }
+      outputs.set(layer.name, result);
+      last = result[0];
     }
-    h = layer.apply(h, { training }) as tfjs.Tensor;
+    h = head ? outputs.get(layers[layers.length - 1].inboundNodes[0].inboundLayers[0].name)![0] : last;
   }
   if (!head) return { output: h };
-  const last = layers[layers.length - 1];
-  const logits = last.getClassName() === 'Dense' ? denseLinear(tf, last, h) : h;
+  const lastLayer = layers[layers.length - 1];
+  const logits = lastLayer.getClassName() === 'Dense' ? denseLinear(tf, lastLayer, h) : h;
   return { output: head === 'softmax' ? tf.softmax(logits, -1) : tf.sigmoid(logits), logits };
+}
+
+/** The mask after `layer`: an Embedding's own (mask_zero), else the input's carried on, or none once consumed. */
+function nextMask(layer: tfjs.layers.Layer, input: tfjs.Tensor, mask: tfjs.Tensor | null): tfjs.Tensor | null {
+  if (!mask && layer.getClassName() !== 'Embedding') return null;
+  try {
+    const next = layer.computeMask(input, mask ?? undefined);
+    return Array.isArray(next) ? null : (next ?? null);
+  } catch {
+    // A layer that does not support masking drops it (Keras would refuse the model; the core lets it through).
+    return null;
+  }
+}
+
+/**
+ * The training-time randomness of Dropout (and its spatial forms, whose noise shape shares one draw over steps or
+ * pixels), GaussianNoise and GaussianDropout, drawn from the run's seeded generator so a run seed replays exactly.
+ * Undefined for any other layer.
+ */
+function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: () => number): tfjs.Tensor | undefined {
+  const kind = layer.getClassName();
+  if (kind === 'Dropout' || kind === 'SpatialDropout1D') {
+    const config = layer.getConfig();
+    const rate = (config.rate as number) ?? 0;
+    if (rate <= 0) return h;
+    const noise = kind === 'SpatialDropout1D' ? [null, 1, null] : (config.noiseShape as (number | null)[] | null | undefined);
+    const shape = noise ? noise.map((d, i) => d ?? h.shape[i]!) : h.shape;
+    return tf.mul(h, dropoutMask(tf, shape, rate, rng));
+  }
+  if (kind === 'GaussianNoise') {
+    const stddev = Number(layer.getConfig().stddev);
+    return tf.add(h, tf.mul(normal(tf, h.shape, rng), stddev));
+  }
+  if (kind === 'GaussianDropout') {
+    const rate = Number(layer.getConfig().rate);
+    if (rate <= 0) return h;
+    return tf.mul(h, tf.add(tf.mul(normal(tf, h.shape, rng), Math.sqrt(rate / (1 - rate))), 1));
+  }
+  return undefined;
+}
+
+/** Standard normal values by Box–Muller from the seeded generator. */
+function normal(tf: TF, shape: number[], rng: () => number): tfjs.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i += 2) {
+    const r = Math.sqrt(-2 * Math.log(1 - rng()));
+    const t = 2 * Math.PI * rng();
+    out[i] = r * Math.cos(t);
+    if (i + 1 < size) out[i + 1] = r * Math.sin(t);
+  }
+  return tf.tensor(out, shape, 'float32');
 }
 
 /** A Dense layer without its activation: x·kernel + bias over the last axis, from the layer's own variables. */

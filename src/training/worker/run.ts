@@ -106,7 +106,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       setWeights(tf, model, saved.weights.map((w) => w.data));
     }
     const units = info.outputUnits;
-    checkOutputUnits(units, loss, data, info.names[info.names.length - 1], spec.definition.layers.length - 1);
+    checkOutputUnits(units, loss, data, info.names[info.outputIndex], info.outputIndex);
     // Accuracy and the confusion matrix need class predictions: a crossentropy loss on class labels.
     const classification = data.task === 'classification' && loss.endsWith('crossentropy');
     const accuracy = info.trackAccuracy ? resolveAccuracy(loss, units) : undefined;

@@ -47,6 +47,7 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   const lossKind = lossName && FUSED_LOSSES[lossName];
   if (!lossName || !lossKind) return `loss ${loss} is not fused`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'the model has several inputs or outputs';
+  if (model.getClassName() !== 'Sequential') return 'graph (functional) models train on the stock engine';
 
   const inputShape = model.inputs[0].shape;
   let flat = inputShape.length === 2;

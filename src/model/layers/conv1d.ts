@@ -1,0 +1,94 @@
+/** Conv1D and the 1-D poolings: windows sliding along the time axis of a (steps, channels) input. */
+import { NO_PARAMS, activationArg, activationOf, positiveInt, useBiasArg, weightsAndBiases } from './common';
+import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
+import { convLength, intOrSingle, requireSequence, single } from './layer-shapes';
+
+const padding1d: ArgDef = {
+  schema: {
+    type: 'string',
+    enum: ['valid', 'same', 'causal'],
+    enumDescriptions: ['No padding: the output shrinks by the window size minus one.', 'Zero padding so that output length = ceil(input / strides).', 'Pad on the left only, so step t sees no later steps.'],
+    description: "'valid', 'same' or 'causal' (pad on the left, for sequences).",
+  },
+  default: 'valid',
+};
+
+function window1d(type: string, input: readonly number[], window: number, stride: number, padding: string, channels: number, windowArg: string): ShapeResult {
+  const bad = requireSequence(type, input, 'conv1d');
+  if (bad) return bad;
+  const out = convLength(input[0], window, stride, padding);
+  if (out < 1) {
+    return { error: `${type} would shrink its ${input[0]} steps to ${Math.max(out, 0)}: the ${windowArg} ${window} is longer than the input; use a smaller ${windowArg} or padding 'same'.`, arg: windowArg };
+  }
+  return { shape: [out, channels] };
+}
+
+export const Conv1D: LayerDef = {
+  type: 'Conv1D',
+  defaultName: 'conv1d',
+  doc: 'Slides `filters` learned windows of kernel_size steps along a (steps, channels) sequence, one output channel per filter.',
+  positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
+  args: {
+    filters: { schema: positiveInt('Number of filters (output channels).') },
+    kernel_size: { schema: intOrSingle('Length of the convolution window.') },
+    strides: { schema: intOrSingle('Step of the window.'), default: 1 },
+    padding: padding1d,
+    activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
+    use_bias: useBiasArg,
+  },
+  required: ['filters', 'kernel_size'],
+  outputShape: (input, args) =>
+    window1d('Conv1D', input, single(args.kernel_size, 1), single(args.strides, 1), String(args.padding), args.filters as number, 'kernel_size'),
+  params: (input, args) => {
+    const filters = args.filters as number;
+    return weightsAndBiases([single(args.kernel_size, 1), input[input.length - 1], filters], filters, args.use_bias !== false);
+  },
+  activationOf,
+};
+
+function pooling1d(type: string, defaultName: string, doc: string): LayerDef {
+  return {
+    type,
+    defaultName,
+    doc,
+    positionalArgs: ['pool_size', 'strides', 'padding'],
+    args: {
+      pool_size: { schema: intOrSingle('Window length.'), default: 2 },
+      strides: { schema: intOrSingle('Step of the window; pool_size when omitted.', true), default: null },
+      padding: { schema: { type: 'string', enum: ['valid', 'same'], description: "'valid' (no padding) or 'same'." }, default: 'valid' },
+    },
+    required: [],
+    outputShape: (input, args) => {
+      const size = single(args.pool_size, 2);
+      const stride = args.strides === null || args.strides === undefined ? size : single(args.strides, 1);
+      return window1d(type, input, size, stride, String(args.padding), input[1], 'pool_size');
+    },
+    params: () => NO_PARAMS,
+  };
+}
+
+export const MaxPooling1D = pooling1d('MaxPooling1D', 'max_pooling1d', 'Keeps the largest value of each pool_size window of steps per channel; no weights.');
+export const AveragePooling1D = pooling1d('AveragePooling1D', 'average_pooling1d', 'Averages each pool_size window of steps per channel; no weights.');
+
+function global(type: string, defaultName: string, doc: string, rank: 2 | 3): LayerDef {
+  return {
+    type,
+    defaultName,
+    doc,
+    positionalArgs: [],
+    args: {},
+    required: [],
+    outputShape: (input) => {
+      if (rank === 2) return requireSequence(type, input, 'conv1d') ?? { shape: [input[1]] };
+      if (input.length !== 3) {
+        return { error: `${type} needs a 3-D input (height, width, channels) but gets (None, ${input.join(', ')}); for sequences use ${type.replace('2D', '1D')}.`, arg: 'type' };
+      }
+      return { shape: [input[2]] };
+    },
+    params: () => NO_PARAMS,
+  };
+}
+
+export const GlobalMaxPooling1D = global('GlobalMaxPooling1D', 'global_max_pooling1d', 'Takes the largest value of each channel over all steps, giving one value per channel; no weights.', 2);
+export const GlobalAveragePooling1D = global('GlobalAveragePooling1D', 'global_average_pooling1d', 'Averages each channel over all steps, giving one value per channel; no weights.', 2);
+export const GlobalMaxPooling2D = global('GlobalMaxPooling2D', 'global_max_pooling2d', 'Takes the largest value of each channel over the whole height × width; no weights.', 3);

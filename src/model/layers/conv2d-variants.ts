@@ -1,0 +1,76 @@
+/** SeparableConv2D, DepthwiseConv2D and Conv2DTranspose: Conv2D's arguments, other weights and shapes. */
+import { thousands } from '../number-format';
+import { activationArg, activationOf, intOrPair, pair, paddingArg, positiveInt, require3d, useBiasArg, weightsAndBiases, windowShape } from './common';
+import type { ArgDef, LayerDef } from './layer-def';
+import { deconvLength, sumOf } from './layer-shapes';
+
+const depthMultiplier: ArgDef = { schema: positiveInt('Depthwise output channels per input channel.'), default: 1 };
+const kernel = { schema: intOrPair('Height and width of the convolution window: an integer or [height, width].') };
+const strides: ArgDef = { schema: intOrPair('Step of the window: an integer or [vertical, horizontal].'), default: 1 };
+const linear = activationArg('Activation applied to the output; none (linear) when omitted.', 'linear');
+
+export const SeparableConv2D: LayerDef = {
+  type: 'SeparableConv2D',
+  defaultName: 'separable_conv2d',
+  doc: 'A depthwise convolution (one window per input channel) followed by a 1×1 pointwise convolution to `filters` channels.',
+  positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
+  args: { filters: { schema: positiveInt('Number of output channels.') }, kernel_size: kernel, strides, padding: paddingArg, depth_multiplier: depthMultiplier, activation: linear, use_bias: useBiasArg },
+  required: ['filters', 'kernel_size'],
+  outputShape: (input, args) =>
+    require3d('SeparableConv2D', input) ??
+    windowShape('SeparableConv2D', input, pair(args.kernel_size, 1), pair(args.strides, 1), String(args.padding), args.filters as number, 'kernel_size'),
+  params: (input, args) => {
+    const [kh, kw] = pair(args.kernel_size, 1);
+    const c = input[2];
+    const m = args.depth_multiplier as number;
+    const filters = args.filters as number;
+    const parts: [number, string][] = [
+      [kh * kw * c * m, `depthwise (${kh} × ${kw} × ${thousands(c)} × ${m})`],
+      [c * m * filters, `pointwise (${thousands(c * m)} × ${thousands(filters)})`],
+    ];
+    if (args.use_bias !== false) parts.push([filters, 'biases']);
+    return sumOf(parts);
+  },
+  activationOf,
+};
+
+export const DepthwiseConv2D: LayerDef = {
+  type: 'DepthwiseConv2D',
+  defaultName: 'depthwise_conv2d',
+  doc: 'Convolves each input channel with its own depth_multiplier windows; channels do not mix.',
+  positionalArgs: ['kernel_size', 'strides', 'padding', 'depth_multiplier'],
+  args: { kernel_size: kernel, strides, padding: paddingArg, depth_multiplier: depthMultiplier, activation: linear, use_bias: useBiasArg },
+  required: ['kernel_size'],
+  outputShape: (input, args) =>
+    require3d('DepthwiseConv2D', input) ??
+    windowShape('DepthwiseConv2D', input, pair(args.kernel_size, 1), pair(args.strides, 1), String(args.padding), input[2] * (args.depth_multiplier as number), 'kernel_size'),
+  params: (input, args) => {
+    const [kh, kw] = pair(args.kernel_size, 1);
+    const m = args.depth_multiplier as number;
+    return weightsAndBiases([kh, kw, input[2], m], input[2] * m, args.use_bias !== false);
+  },
+  activationOf,
+};
+
+export const Conv2DTranspose: LayerDef = {
+  type: 'Conv2DTranspose',
+  defaultName: 'conv2d_transpose',
+  doc: 'Transposed convolution ("deconvolution"): grows height and width by the strides, e.g. to upsample in a decoder.',
+  positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
+  args: { filters: { schema: positiveInt('Number of output channels.') }, kernel_size: kernel, strides, padding: paddingArg, activation: linear, use_bias: useBiasArg },
+  required: ['filters', 'kernel_size'],
+  outputShape: (input, args) => {
+    const bad = require3d('Conv2DTranspose', input);
+    if (bad) return bad;
+    const [kh, kw] = pair(args.kernel_size, 1);
+    const [sh, sw] = pair(args.strides, 1);
+    const padding = String(args.padding);
+    return { shape: [deconvLength(input[0], kh, sh, padding), deconvLength(input[1], kw, sw, padding), args.filters as number] };
+  },
+  params: (input, args) => {
+    const [kh, kw] = pair(args.kernel_size, 1);
+    const filters = args.filters as number;
+    return weightsAndBiases([kh, kw, filters, input[2]], filters, args.use_bias !== false);
+  },
+  activationOf,
+};

@@ -1,0 +1,50 @@
+/** Regularising layers active only while training: spatial dropout and Gaussian noise. No weights. */
+import { NO_PARAMS, require3d } from './common';
+import type { LayerDef } from './layer-def';
+import { rateArg, requireSequence } from './layer-shapes';
+
+const same = (input: readonly number[]) => ({ shape: [...input] });
+
+export const SpatialDropout1D: LayerDef = {
+  type: 'SpatialDropout1D',
+  defaultName: 'spatial_dropout1d',
+  doc: 'While training, drops whole channels of a (steps, channels) sequence at once, rather than single values; no weights.',
+  positionalArgs: ['rate'],
+  args: { rate: rateArg('channels') },
+  required: ['rate'],
+  outputShape: (input) => requireSequence('SpatialDropout1D', input, 'conv1d') ?? same(input),
+  params: () => NO_PARAMS,
+};
+
+export const SpatialDropout2D: LayerDef = {
+  type: 'SpatialDropout2D',
+  defaultName: 'spatial_dropout2d',
+  doc: 'While training, drops whole feature maps (channels) of an image at once, rather than single pixels; no weights.',
+  positionalArgs: ['rate'],
+  args: { rate: rateArg('channels') },
+  required: ['rate'],
+  outputShape: (input) => require3d('SpatialDropout2D', input) ?? same(input),
+  params: () => NO_PARAMS,
+};
+
+export const GaussianNoise: LayerDef = {
+  type: 'GaussianNoise',
+  defaultName: 'gaussian_noise',
+  doc: 'While training, adds zero-mean Gaussian noise of standard deviation stddev; no weights.',
+  positionalArgs: ['stddev'],
+  args: { stddev: { schema: { type: 'number', minimum: 0, description: 'Standard deviation of the noise.' } } },
+  required: ['stddev'],
+  outputShape: same,
+  params: () => NO_PARAMS,
+};
+
+export const GaussianDropout: LayerDef = {
+  type: 'GaussianDropout',
+  defaultName: 'gaussian_dropout',
+  doc: 'While training, multiplies each value by Gaussian noise of mean 1 and variance rate / (1 − rate); no weights.',
+  positionalArgs: ['rate'],
+  args: { rate: rateArg('values (as a dropout rate)') },
+  required: ['rate'],
+  outputShape: same,
+  params: () => NO_PARAMS,
+};

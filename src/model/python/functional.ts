@@ -1,0 +1,312 @@
+/**
+ * Keras's functional API read from a script: `inputs = keras.Input(shape=…)`, `x = layers.Dense(…)(x)`, merges
+ * (`layers.add([a, b])`, `Add()([a, b])`, …) and `keras.Model(inputs, outputs)`, into a graph definition (each layer
+ * with the `inputs` it takes). The assignments before the Model call in its block are followed in order, so
+ * `x = …(x)` chains read as written; compile and fit after it are read as for Sequential models.
+ *
+ * Read-only parts (what Model Lab cannot follow without running the script) stop the model with the reason:
+ * a layer object applied twice (shared weights), tensors made by other code (slicing, tf ops), unpacking.
+ */
+import type { Node } from './py-node';
+import { layerNames } from '../infer';
+import type { LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
+import { Collector } from './collector';
+import { readCompile, readFit, type FitResult } from './compile-fit';
+import type { DataFlow } from './dataset';
+import { readLayer } from './layers';
+import { datasetOf, followingStatements, methodOf, modelVariable, reassigns } from './models';
+import type { Seeds } from './seeds';
+import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
+import { readValue, resolveName, type ReadContext } from './values';
+
+const MODEL_NAMES = new Set(['keras.Model', 'keras.models.Model']);
+const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
+  add: 'Add',
+  subtract: 'Subtract',
+  multiply: 'Multiply',
+  average: 'Average',
+  maximum: 'Maximum',
+  minimum: 'Minimum',
+  concatenate: 'Concatenate',
+  dot: 'Dot',
+};
+
+/** Every `keras.Model(...)` call in source order. */
+export function functionalCalls(root: Node, ctx: ReadContext): Node[] {
+  const calls: Node[] = [];
+  for (const n of walk(root)) {
+    if (n.type !== 'call') continue;
+    const fn = n.childForFieldName('function');
+    const name = fn ? resolveName(fn, ctx) : undefined;
+    if (name && MODEL_NAMES.has(name)) calls.push(n);
+  }
+  return calls;
+}
+
+interface TensorLayer {
+  spec: LayerSpec;
+  /** Indices of the layers whose outputs it takes. */
+  from: number[];
+  /** The node giving those inputs (for `inputs` ranges). */
+  inputsNode?: Node;
+  values: [(string | number)[], Range][];
+  keys: [(string | number)[], Range][];
+}
+
+class Unreadable extends Error {
+  constructor(
+    readonly node: Node,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds): ParsedModel {
+  const out = new Collector();
+  const layers: TensorLayer[] = [];
+  const env = new Map<string, number>();
+  const applied = new Set<string>();
+  /** Names assigned something Model Lab could not read: an error only if the model uses them. */
+  const poisoned = new Map<string, Unreadable>();
+  const statement = enclosingStatement(call);
+  let problem: Unreadable | undefined;
+
+  const tensorOf = (node: Node): number => {
+    const n = unwrap(node);
+    const i = n.type === 'identifier' ? env.get(n.text) : undefined;
+    const poison = n.type === 'identifier' ? poisoned.get(n.text) : undefined;
+    if (i === undefined && poison) throw poison;
+    if (i === undefined) throw new Unreadable(n, `'${shortText(n)}' is not a tensor Model Lab followed from a keras.Input`);
+    return i;
+  };
+  const tensorList = (node: Node): number[] => {
+    const n = unwrap(node);
+    if (n.type === 'list' || n.type === 'tuple') return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map(tensorOf);
+    return [tensorOf(n)];
+  };
+  const mentionsTensor = (node: Node): Node | undefined => {
+    for (const n of walk(node)) if (n.type === 'identifier' && env.has(n.text)) return n;
+    return undefined;
+  };
+
+  /** The layer a tensor expression makes, or undefined when the expression is no tensor at all. */
+  const readTensor = (expr: Node): TensorLayer | undefined => {
+    const n = unwrap(expr);
+    if (n.type !== 'call') {
+      const t = mentionsTensor(n);
+      if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
+      return undefined;
+    }
+    const fn = n.childForFieldName('function')!;
+    const name = resolveName(fn, ctx);
+    const args = callArgs(n);
+    if (name && MODEL_NAMES.has(name)) return undefined;
+    if (name === 'keras.Input' || name === 'keras.layers.InputLayer') {
+      const r = readLayer(n, ctx);
+      if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
+      if (r.kind !== 'input') return undefined;
+      const spec: LayerSpec = { type: 'InputLayer', shape: r.shape as number[] };
+      const nameArg = args.keywords.find((k) => k.name === 'name');
+      const named = nameArg ? readValue(nameArg.value, ctx) : undefined;
+      if (named?.ok && typeof named.value === 'string') spec.name = named.value;
+      const rename = (p: (string | number)[]) => (p[0] === 'input_shape' ? ['shape', ...p.slice(1)] : p);
+      return { spec, from: [], values: [[[], rangeOf(n)], ...r.values.map(([p, rg]) => [rename(p), rg] as [(string | number)[], Range])], keys: r.keys.map(([p, rg]) => [rename(p), rg]) };
+    }
+    const merge = name ? /^keras\.layers\.(\w+)$/.exec(name)?.[1] : undefined;
+    if (merge && MERGE_FUNCTIONS[merge]) {
+      // layers.add([a, b], **kwargs): the merge layer's constructor arguments are the keywords.
+      const list = args.positional[0];
+      if (!list) throw new Unreadable(n, `${merge}() needs the list of tensors to merge`);
+      const spec: LayerSpec = { type: MERGE_FUNCTIONS[merge] };
+      const values: TensorLayer['values'] = [[[], rangeOf(n)]];
+      const keys: TensorLayer['keys'] = [];
+      for (const kw of args.keywords) {
+        const v = readValue(kw.value, ctx);
+        if (!v.ok) throw new Unreadable(v.node, v.reason);
+        spec[kw.name] = v.value;
+        for (const [p, r] of v.ranges) values.push([[kw.name, ...p], r]);
+        keys.push([[kw.name], rangeOf(kw.nameNode)]);
+      }
+      return { spec, from: tensorList(list), inputsNode: list, values, keys };
+    }
+    if (fn.type === 'call' || fn.type === 'identifier' || fn.type === 'attribute') {
+      // Dense(10)(x), or a layer bound to a name and applied: dense(x).
+      const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
+      if (inputs && fn.type !== 'attribute' && (mentionsTensor(inputs) || fn.type === 'call')) {
+        const r = readLayer(fn, ctx);
+        if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
+        if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
+        // A layer bound to a name is one object however often it is called.
+        const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}`;
+        if (applied.has(key)) throw new Unreadable(fn, 'this layer object is applied twice (shared weights), which Model Lab does not model yet');
+        applied.add(key);
+        return { spec: r.spec, from: tensorList(inputs), inputsNode: inputs, values: r.values, keys: r.keys };
+      }
+    }
+    const t = mentionsTensor(n);
+    if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
+    return undefined;
+  };
+
+  // Follow the assignments before the Model call, in order.
+  if (statement) {
+    for (let s = firstSibling(statement); s && s.id !== statement.id; s = s.nextNamedSibling) {
+      const assignment = s.type === 'expression_statement' ? s.namedChild(0) : null;
+      if (assignment?.type !== 'assignment') continue;
+      const left = assignment.childForFieldName('left');
+      const right = assignment.childForFieldName('right');
+      if (!left || !right) continue;
+      const names = left.type === 'identifier' ? [left.text] : Array.from(walk(left)).filter((x) => x.type === 'identifier').map((x) => x.text);
+      try {
+        const layer = readTensor(right);
+        if (left.type !== 'identifier') {
+          if (layer) throw new Unreadable(left, 'unpacking a layer’s outputs is only known when the script runs');
+          names.forEach((x) => env.delete(x));
+          continue;
+        }
+        poisoned.delete(left.text);
+        if (!layer) {
+          env.delete(left.text);
+          continue;
+        }
+        layers.push(layer);
+        env.set(left.text, layers.length - 1);
+      } catch (e) {
+        if (!(e instanceof Unreadable)) throw e;
+        for (const x of names) {
+          env.delete(x);
+          poisoned.set(x, e);
+        }
+      }
+    }
+  }
+
+  // keras.Model(inputs, outputs, name=…)
+  const args = callArgs(call);
+  const argNode = (key: string, position: number) => args.keywords.find((k) => k.name === key)?.value ?? args.positional[position];
+  const def: ModelDefinition = { layers: [] };
+  let outputs: number[] = [];
+  let inputs: number[] = [];
+  if (!problem) {
+    try {
+      const o = argNode('outputs', 1);
+      const i = argNode('inputs', 0);
+      if (!o || !i) throw new Unreadable(call, 'keras.Model needs inputs and outputs');
+      outputs = tensorList(o);
+      inputs = tensorList(i);
+    } catch (e) {
+      if (!(e instanceof Unreadable)) throw e;
+      problem = e;
+    }
+  }
+  const nameNode = argNode('name', 2);
+  const nameValue = nameNode ? readValue(nameNode, ctx) : undefined;
+  if (nameValue?.ok && typeof nameValue.value === 'string') {
+    def.name = nameValue.value;
+    out.addRanges(['name'], nameValue.ranges);
+  }
+  out.value(['layers'], rangeOf(call));
+
+  if (problem) {
+    out.report(problem.node, 'information', 'python-unreadable', `Model Lab cannot read this functional model statically: ${problem.message}; write the layers out as keras.Input → layer(…)(x) assignments to see shapes and train here.`, ['layers', 0]);
+    out.incomplete = problem.message;
+  } else {
+    // Only what feeds the outputs is part of the model (Keras leaves other layers out); keep creation order.
+    const keep = new Set<number>();
+    const visit = (i: number) => {
+      if (keep.has(i)) return;
+      keep.add(i);
+      layers[i].from.forEach(visit);
+    };
+    outputs.forEach(visit);
+    inputs.forEach((i) => keep.add(i));
+    const kept = layers.map((_, i) => i).filter((i) => keep.has(i));
+    const index = new Map(kept.map((i, k) => [i, k]));
+    const specs = kept.map((i) => layers[i].spec);
+    const names = layerNames(specs);
+    kept.forEach((i, k) => {
+      const l = layers[i];
+      const spec: LayerSpec = { ...l.spec };
+      if (spec.type !== 'InputLayer') {
+        const from = l.from.map((j) => names[index.get(j)!]);
+        spec.inputs = l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type) ? from : from[0];
+        if (l.inputsNode) {
+          out.value(['layers', k, 'inputs'], rangeOf(l.inputsNode));
+          const items = unwrap(l.inputsNode).namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+          if (Array.isArray(spec.inputs)) items.forEach((item, m) => out.value(['layers', k, 'inputs', m], rangeOf(item)));
+        }
+      }
+      def.layers.push(spec);
+      out.addRanges(['layers', k], l.values, l.keys);
+    });
+    const outNames = outputs.map((i) => names[index.get(i)!]);
+    // The graph form's default output is the last layer; name it only when that is not the one.
+    if (outNames.length !== 1 || index.get(outputs[0]) !== kept.length - 1) {
+      def.outputs = outNames.length === 1 ? outNames[0] : outNames;
+      const o = argNode('outputs', 1);
+      if (o) out.value(['outputs'], rangeOf(o));
+    }
+    if (!def.layers.some((l) => l.inputs !== undefined) && def.outputs === undefined) def.outputs = outNames[0];
+  }
+
+  // compile and fit on the model variable, as for a Sequential model.
+  let last: Node = call;
+  let compileCall: Node | undefined;
+  let fit: FitResult | undefined;
+  const target = modelVariable(call);
+  if (target) {
+    for (const s of followingStatements(target.statement)) {
+      if (reassigns(s, target.name)) break;
+      // `model.fit(...)` or `history = model.fit(...)`.
+      const direct = statementCall(s);
+      if (!direct) continue;
+      const method = methodOf(direct, target.name);
+      if (method === 'compile' && !fit) compileCall = direct;
+      else if (method === 'fit' && !fit) fit = readFit(direct, ctx, out);
+      if (method) last = direct;
+    }
+  }
+  if (compileCall) def.compile = readCompile(compileCall, ctx, out);
+  const seedArg = seeds.before(call);
+  const seed = seedArg && readValue(seedArg, ctx);
+  if (seed && seed.ok && typeof seed.value === 'number') {
+    fit = fit ?? { fit: {} };
+    fit.fit.seed = seed.value;
+    out.addRanges(['fit', 'seed'], seed.ranges);
+  }
+  if (fit) {
+    if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
+    const dataset = datasetOf(fit, data);
+    if (dataset !== undefined) {
+      def.dataset = dataset;
+      out.value(['dataset'], rangeOf(fit.x!));
+    }
+  }
+
+  const first = layers.length > 0 && statement ? firstLayerStatement(statement, layers) : undefined;
+  const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
+  out.value([], range);
+  const parsed: ParsedModel = { definition: def, ranges: { values: out.values, keys: out.keys }, diagnostics: out.diagnostics, range };
+  if (out.incomplete) parsed.incomplete = out.incomplete;
+  return parsed;
+}
+
+/** The statement (in a block or the module) the call belongs to. */
+function enclosingStatement(node: Node): Node | undefined {
+  let n: Node | null = node;
+  while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') n = n.parent;
+  return n ?? undefined;
+}
+
+function firstSibling(statement: Node): Node | null {
+  let s: Node | null = statement;
+  while (s?.previousNamedSibling) s = s.previousNamedSibling;
+  return s;
+}
+
+/** Where the model's source starts: its first layer's call. */
+function firstLayerStatement(_statement: Node, layers: TensorLayer[]): Range | undefined {
+  const starts = layers.map((l) => l.values.find(([p]) => p.length === 0)?.[1]).filter((r): r is Range => !!r);
+  return starts[0];
+}
