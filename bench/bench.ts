@@ -42,7 +42,13 @@ const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
 
-const canonical = (optimizer: string, epochs: number, dataset = 'fashion-mnist', hidden = [100], batch = 32): ModelDefinition => ({
+const canonical = (
+  optimizer: string,
+  epochs: number,
+  dataset = 'fashion-mnist',
+  hidden = [100],
+  batch = 32,
+): ModelDefinition => ({
   name: 'fashion-mlp',
   dataset: { name: dataset, validation_split: 0.2, seed: 42 },
   layers: [
@@ -101,15 +107,24 @@ function runPeer(args: string[]): Promise<{ info: Record<string, unknown>; runs:
   env.OMP_NUM_THREADS = '1';
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [join(ROOT, 'bench', 'peer_torch.py'), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(PYTHON, [join(ROOT, 'bench', 'peer_torch.py'), ...args], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => reject(new BenchError(`could not start ${PYTHON}: ${e.message}; install python3-torch (apt).`)));
+    child.on('error', (e) =>
+      reject(new BenchError(`could not start ${PYTHON}: ${e.message}; install python3-torch (apt).`)),
+    );
     child.on('close', (code) => {
-      if (code !== 0) return reject(new BenchError(`the PyTorch peer exited with ${code}: ${err.trim().split('\n').pop()}`));
-      const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+      if (code !== 0)
+        return reject(new BenchError(`the PyTorch peer exited with ${code}: ${err.trim().split('\n').pop()}`));
+      const lines = out
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
       resolve({ info: lines[0].info, runs: lines.slice(1), wallSeconds: (performance.now() - started) / 1000 });
     });
   });
@@ -122,16 +137,36 @@ const fmt = (x: number, digits = 2) => x.toFixed(digits);
 async function modelLabEpoch(
   workload: Workload,
   maxSteps: number,
-): Promise<{ seconds: number; cpuSeconds: number; engine: string; backend: string; loss: number; accuracy: number; examples: number }> {
+): Promise<{
+  seconds: number;
+  cpuSeconds: number;
+  engine: string;
+  backend: string;
+  loss: number;
+  accuracy: number;
+  examples: number;
+}> {
   const { tf, backend } = await selectBackend('wasm');
   const batchSize = workload.batch;
   const definition = canonical(workload.optimizer, 1, 'fashion-mnist', workload.hidden, batchSize);
   const info = describeModel(definition);
-  const data = await loadDataset({ spec: { name: 'fashion-mnist' }, baseDir: ROOT, cacheDir: join(tmpdir(), 'model-lab-bench') });
+  const data = await loadDataset({
+    spec: { name: 'fashion-mnist' },
+    baseDir: ROOT,
+    cacheDir: join(tmpdir(), 'model-lab-bench'),
+  });
   let { train } = splitValidation(data.train, 784, 0.2, 42);
-  if (maxSteps) train = gather(train, 784, Uint32Array.from({ length: Math.min(train.count, maxSteps * batchSize) }, (_, i) => i));
+  if (maxSteps)
+    train = gather(
+      train,
+      784,
+      Uint32Array.from({ length: Math.min(train.count, maxSteps * batchSize) }, (_, i) => i),
+    );
   const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: SEED });
-  const engine = chooseEngine({ tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true, seed: SEED }, { seed: SEED });
+  const engine = chooseEngine(
+    { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true, seed: SEED },
+    { seed: SEED },
+  );
   let seconds = NaN;
   let cpuSeconds = NaN;
   const cpu = process.cpuUsage();
@@ -158,7 +193,15 @@ async function modelLabEpoch(
   if (outcome.status !== 'completed') throw new BenchError(`Model Lab's epoch ended ${outcome.status}`);
   engine.dispose();
   model.dispose();
-  return { seconds, cpuSeconds, engine: engine.name, backend, loss: logs.loss, accuracy: logs.accuracy, examples: train.count };
+  return {
+    seconds,
+    cpuSeconds,
+    engine: engine.name,
+    backend,
+    loss: logs.loss,
+    accuracy: logs.accuracy,
+    examples: train.count,
+  };
 }
 
 const spread = (xs: number[]) => `${fmt(Math.min(...xs))}-${fmt(Math.max(...xs))}`;
@@ -190,8 +233,12 @@ function simdPeak(): string {
 
 async function singleRun(): Promise<void> {
   const repeats = SHORT ? 1 : 3;
-  console.log(`\n== Single run: one epoch of 48,000 images${SHORT ? ' (first steps only)' : ''}, ${repeats} interleaved repeat(s) per workload`);
-  console.log('Timings share the machine with whatever else runs: cpu time is the steadier figure, wall the one users see.');
+  console.log(
+    `\n== Single run: one epoch of 48,000 images${SHORT ? ' (first steps only)' : ''}, ${repeats} interleaved repeat(s) per workload`,
+  );
+  console.log(
+    'Timings share the machine with whatever else runs: cpu time is the steadier figure, wall the one users see.',
+  );
   console.log(simdPeak());
   const summary: string[] = [];
   for (const workload of WORKLOADS) {
@@ -203,8 +250,16 @@ async function singleRun(): Promise<void> {
     for (let r = 1; r <= repeats; r++) {
       const ml = await modelLabEpoch(workload, maxSteps);
       const peer = await runPeer([
-        '--epochs', '1', '--optimizers', workload.optimizer, '--seed', String(SEED),
-        '--hidden', workload.hidden.join(','), '--batch', String(workload.batch),
+        '--epochs',
+        '1',
+        '--optimizers',
+        workload.optimizer,
+        '--seed',
+        String(SEED),
+        '--hidden',
+        workload.hidden.join(','),
+        '--batch',
+        String(workload.batch),
         ...(maxSteps ? ['--max-steps', String(maxSteps)] : []),
       ]);
       const p = peer.runs[0];
@@ -316,8 +371,22 @@ function newestMtime(dir: string): number {
  * `node dist/cli.js compare <file> --json <tmp>`: the command a user runs, timed from spawn to exit (start-up, data,
  * every run, the record). Its epoch lines are echoed as they come, so a long benchmark shows it is alive.
  */
-function runCompare(jsonPath: string): Promise<{ record: RunRecord; wallSeconds: number; parentKb: number; workers: WorkerPeak[] }> {
-  const args = ['dist/cli.js', 'compare', COMPARE_FILE, '--epochs', String(COMPARE_EPOCHS), '--workers', String(WORKERS), '--seed', String(SEED), '--json', jsonPath];
+function runCompare(
+  jsonPath: string,
+): Promise<{ record: RunRecord; wallSeconds: number; parentKb: number; workers: WorkerPeak[] }> {
+  const args = [
+    'dist/cli.js',
+    'compare',
+    COMPARE_FILE,
+    '--epochs',
+    String(COMPARE_EPOCHS),
+    '--workers',
+    String(WORKERS),
+    '--seed',
+    String(SEED),
+    '--json',
+    jsonPath,
+  ];
   console.log(`$ node ${args.join(' ')}`);
   const started = performance.now();
   return new Promise((resolve, reject) => {
@@ -339,7 +408,8 @@ function runCompare(jsonPath: string): Promise<{ record: RunRecord; wallSeconds:
       const wallSeconds = (performance.now() - started) / 1000;
       const peaks = watch.stop();
       if (pending) console.log(`  ${pending}`);
-      if (code !== 0) return reject(new BenchError(`model-lab compare exited with ${code}: ${err.trim().split('\n').pop()}`));
+      if (code !== 0)
+        return reject(new BenchError(`model-lab compare exited with ${code}: ${err.trim().split('\n').pop()}`));
       const record = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunRecord;
       resolve({ record, wallSeconds, ...peaks });
     });
@@ -355,10 +425,14 @@ function checkCanonical(record: RunRecord): void {
     d.compile?.loss === expected.compile?.loss &&
     (d.fit?.batch_size ?? 32) === 32 &&
     record.kind === 'compare';
-  if (!same) throw new BenchError(`${COMPARE_FILE} no longer holds the canonical model the PyTorch peer trains; restore it or update peer_torch.py.`);
+  if (!same)
+    throw new BenchError(
+      `${COMPARE_FILE} no longer holds the canonical model the PyTorch peer trains; restore it or update peer_torch.py.`,
+    );
   for (const r of record.runs) {
     if (r.status !== 'completed') throw new BenchError(`run ${r.label} ${r.status}${r.error ? `: ${r.error}` : ''}`);
-    if (r.history.val_accuracy?.length !== COMPARE_EPOCHS) throw new BenchError(`run ${r.label} logged ${r.history.val_accuracy?.length ?? 0} of ${COMPARE_EPOCHS} epochs`);
+    if (r.history.val_accuracy?.length !== COMPARE_EPOCHS)
+      throw new BenchError(`run ${r.label} logged ${r.history.val_accuracy?.length ?? 0} of ${COMPARE_EPOCHS} epochs`);
   }
 }
 
@@ -370,7 +444,9 @@ function peerDataDir(record: RunRecord): string | undefined {
 }
 
 async function comparison(): Promise<void> {
-  console.log(`\n== Comparison: model-lab compare ${COMPARE_FILE}, ${COMPARE_EPOCHS} epoch(s) per run, ${WORKERS} workers, then PyTorch running the same optimizers one after another`);
+  console.log(
+    `\n== Comparison: model-lab compare ${COMPARE_FILE}, ${COMPARE_EPOCHS} epoch(s) per run, ${WORKERS} workers, then PyTorch running the same optimizers one after another`,
+  );
   ensureBuilt();
   const tmp = mkdtempSync(join(tmpdir(), 'model-lab-bench-'));
   let ml: Awaited<ReturnType<typeof runCompare>>;
@@ -386,14 +462,20 @@ async function comparison(): Promise<void> {
   const split = typeof dataset === 'object' ? dataset : {};
   const dataDir = peerDataDir(record);
   const peer = await runPeer([
-    '--configs', JSON.stringify(record.runs.map((r) => r.optimizer)),
-    '--epochs', String(COMPARE_EPOCHS),
-    '--seed', String(record.runs[0]?.seed ?? SEED),
-    '--validation-split', String(split.validation_split ?? 0.2),
-    '--split-seed', String(split.seed ?? 42),
+    '--configs',
+    JSON.stringify(record.runs.map((r) => r.optimizer)),
+    '--epochs',
+    String(COMPARE_EPOCHS),
+    '--seed',
+    String(record.runs[0]?.seed ?? SEED),
+    '--validation-split',
+    String(split.validation_split ?? 0.2),
+    '--split-seed',
+    String(split.seed ?? 42),
     ...(dataDir ? ['--data', dataDir] : []),
   ]);
-  if (peer.runs.length !== record.runs.length) throw new BenchError(`the PyTorch peer finished ${peer.runs.length} of ${record.runs.length} runs`);
+  if (peer.runs.length !== record.runs.length)
+    throw new BenchError(`the PyTorch peer finished ${peer.runs.length} of ${record.runs.length} runs`);
 
   const last = (xs: number[] | undefined) => xs?.[xs.length - 1] ?? NaN;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
@@ -403,7 +485,8 @@ async function comparison(): Promise<void> {
   for (const [i, r] of record.runs.entries()) {
     const p = peer.runs[i];
     const mlAcc = last(r.history.val_accuracy);
-    if (!Number.isFinite(mlAcc) || !Number.isFinite(p.val_accuracy)) throw new BenchError(`run ${r.label}: a val_accuracy was not finite`);
+    if (!Number.isFinite(mlAcc) || !Number.isFinite(p.val_accuracy))
+      throw new BenchError(`run ${r.label}: a val_accuracy was not finite`);
     const diff = mlAcc - p.val_accuracy;
     if (!SHORT && Math.abs(diff) > 0.02) far.push(r.label);
     console.log(
@@ -411,23 +494,31 @@ async function comparison(): Promise<void> {
         `${fmt(mean(p.epochSeconds)).padStart(15)}  ${fmt(p.val_accuracy, 4)} | ${(diff >= 0 ? '+' : '') + fmt(diff, 4)}`,
     );
   }
-  console.log(`data: ${record.dataset?.name} (${record.dataset?.train} train / ${record.dataset?.validation} validation) from ${record.dataset?.source}; peer read ${dataDir ?? 'its default folder'}`);
+  console.log(
+    `data: ${record.dataset?.name} (${record.dataset?.train} train / ${record.dataset?.validation} validation) from ${record.dataset?.source}; peer read ${dataDir ?? 'its default folder'}`,
+  );
   console.log(`Model Lab (${record.backend}, ${WORKERS} workers): ${fmt(ml.wallSeconds, 1)} s wall, end to end`);
-  console.log(`PyTorch ${peer.info.torch} (${peer.info.threads} thread, one run after another): ${fmt(peer.wallSeconds, 1)} s wall, end to end`);
+  console.log(
+    `PyTorch ${peer.info.torch} (${peer.info.threads} thread, one run after another): ${fmt(peer.wallSeconds, 1)} s wall, end to end`,
+  );
   console.log(`ratio Model Lab / PyTorch: ${fmt(ml.wallSeconds / peer.wallSeconds)} wall`);
   const labelled = ml.workers.length === record.runs.length;
-  const rss = ml.workers.map((w, i) => `${labelled ? record.runs[i].label : `worker ${i + 1}`} ${fmt(w.kb / 1024, 0)} MB`);
+  const rss = ml.workers.map(
+    (w, i) => `${labelled ? record.runs[i].label : `worker ${i + 1}`} ${fmt(w.kb / 1024, 0)} MB`,
+  );
   console.log(
     ml.parentKb || rss.length
       ? `peak RSS (VmHWM): model-lab compare ${fmt(ml.parentKb / 1024, 0)} MB; workers: ${rss.join(', ') || 'none seen'}`
       : 'peak RSS: not measured (no /proc)',
   );
-  if (far.length) console.log(`final val_accuracy differs from PyTorch's by more than 2 points for ${far.join(', ')}: worth a look.`);
+  if (far.length)
+    console.log(`final val_accuracy differs from PyTorch's by more than 2 points for ${far.join(', ')}: worth a look.`);
 }
 
 async function main(): Promise<void> {
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
-  if (only && only !== 'single' && only !== 'compare') throw new BenchError(`--only takes single or compare, not ${only}`);
+  if (only && only !== 'single' && only !== 'compare')
+    throw new BenchError(`--only takes single or compare, not ${only}`);
   if (only !== 'compare') await singleRun();
   if (only !== 'single') await comparison();
 }

@@ -94,10 +94,15 @@ try {
     child = spawn(
       process.execPath,
       [
-        '--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec',
+        '--import',
+        'tsx',
+        '--test',
+        '--test-concurrency=1',
+        '--test-reporter=spec',
         // A scenario that hangs must not hold the whole suite past its 10-minute budget.
         '--test-timeout=240000',
-        ...testFlags, ...files,
+        ...testFlags,
+        ...files,
       ],
       {
         cwd: repoRoot,

@@ -25,7 +25,8 @@ function firstPerClass(split: Split, perClass: number, classes: number): Split {
       picked.push(i);
     }
   }
-  if (picked.length !== perClass * classes) throw new Error(`only ${picked.length} examples found for ${perClass} per class`);
+  if (picked.length !== perClass * classes)
+    throw new Error(`only ${picked.length} examples found for ${perClass} per class`);
   const x = new Uint8Array(picked.length * PIXELS);
   const y = new Uint8Array(picked.length);
   picked.forEach((src, i) => {

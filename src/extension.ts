@@ -81,7 +81,10 @@ export function activate(context: vscode.ExtensionContext): void {
  * The record a restored panel showed: re-read from its runs folder (it may have more epochs than the webview saw),
  * else the copy the webview kept in its state (`{ view: { record } }`).
  */
-async function restoreRecord(globalStorageUri: vscode.Uri, state: unknown): Promise<{ record: RunRecord; store?: RunStore } | undefined> {
+async function restoreRecord(
+  globalStorageUri: vscode.Uri,
+  state: unknown,
+): Promise<{ record: RunRecord; store?: RunStore } | undefined> {
   const view = state && typeof state === 'object' ? (state as { view?: { record?: unknown } }).view : undefined;
   const copy = view?.record ? parseRecord(JSON.stringify(view.record)) : undefined;
   if (!copy) return undefined;

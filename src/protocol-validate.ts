@@ -57,7 +57,8 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
     case 'deleteRecord':
       return plainWith(msg, ['type', 'id']) && isId(msg.id) ? { type, id: msg.id } : undefined;
     case 'export':
-      return plainWith(msg, ['type', 'format']) && (msg.format === 'csv' || msg.format === 'json' || msg.format === 'history-csv')
+      return plainWith(msg, ['type', 'format']) &&
+        (msg.format === 'csv' || msg.format === 'json' || msg.format === 'history-csv')
         ? { type, format: msg.format }
         : undefined;
     case 'savePng':

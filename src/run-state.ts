@@ -27,10 +27,16 @@ export function runName(run: { label: string; repeat: number }, runs: readonly {
  * What callbacks did to a finished run, one sentence each, worded as Keras prints it: the CLI, the output channel
  * and the panel show the same lines.
  */
-export function callbackNotes(run: { stoppedBy?: { message: string }; restoredEpoch?: number; checkpointEpoch?: number }): string[] {
+export function callbackNotes(run: {
+  stoppedBy?: { message: string };
+  restoredEpoch?: number;
+  checkpointEpoch?: number;
+}): string[] {
   const notes: string[] = [];
   if (run.stoppedBy) notes.push(run.stoppedBy.message);
-  if (run.restoredEpoch !== undefined) notes.push(`Restoring model weights from the end of the best epoch: ${run.restoredEpoch}.`);
-  if (run.checkpointEpoch !== undefined) notes.push(`ModelCheckpoint kept the weights of the best epoch: ${run.checkpointEpoch}.`);
+  if (run.restoredEpoch !== undefined)
+    notes.push(`Restoring model weights from the end of the best epoch: ${run.restoredEpoch}.`);
+  if (run.checkpointEpoch !== undefined)
+    notes.push(`ModelCheckpoint kept the weights of the best epoch: ${run.checkpointEpoch}.`);
   return notes;
 }

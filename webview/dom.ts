@@ -6,7 +6,11 @@
 type Child = Node | string | number | null | undefined | false;
 export type Attrs = Record<string, string | number | boolean | null | undefined>;
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, attrs?: Attrs, ...children: Child[]): HTMLElementTagNameMap[K];
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs?: Attrs,
+  ...children: Child[]
+): HTMLElementTagNameMap[K];
 export function h(tag: string, attrs?: Attrs, ...children: Child[]): HTMLElement;
 export function h(tag: string, attrs: Attrs = {}, ...children: Child[]): HTMLElement {
   const el = document.createElement(tag);
@@ -40,7 +44,8 @@ export function clear(el: Element): void {
  */
 export function keepFocus(container: Element, render: () => void): void {
   const active = document.activeElement;
-  const key = active && container.contains(active) ? active.closest('[data-focus-key]')?.getAttribute('data-focus-key') : null;
+  const key =
+    active && container.contains(active) ? active.closest('[data-focus-key]')?.getAttribute('data-focus-key') : null;
   render();
   if (!key) return;
   for (const el of container.querySelectorAll<HTMLElement>('[data-focus-key]')) {

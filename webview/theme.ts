@@ -21,7 +21,10 @@ export interface Palette {
 export const SERIES_COUNT = 12;
 
 /** A marker per group on top of its colour (Chart.js point styles) and the same shape as text for the table's swatch. */
-export const MARKERS: readonly { point: 'circle' | 'rect' | 'triangle' | 'rectRot' | 'star' | 'crossRot' | 'cross' | 'rectRounded'; glyph: string }[] = [
+export const MARKERS: readonly {
+  point: 'circle' | 'rect' | 'triangle' | 'rectRot' | 'star' | 'crossRot' | 'cross' | 'rectRounded';
+  glyph: string;
+}[] = [
   { point: 'circle', glyph: '●' },
   { point: 'rect', glyph: '■' },
   { point: 'triangle', glyph: '▲' },
@@ -45,7 +48,9 @@ export function readPalette(): Palette {
     background: v('--vscode-editor-background', style.backgroundColor || 'transparent'),
     font: v('--vscode-font-family', style.fontFamily || 'system-ui, sans-serif'),
     series: Array.from({ length: SERIES_COUNT }, (_, i) => v(`--ml-series-${i}`, '#3794ff')),
-    highContrast: document.body.classList.contains('vscode-high-contrast') || document.body.classList.contains('vscode-high-contrast-light'),
+    highContrast:
+      document.body.classList.contains('vscode-high-contrast') ||
+      document.body.classList.contains('vscode-high-contrast-light'),
   };
 }
 

@@ -7,7 +7,17 @@
 // (EALLOWSCRIPTS). `dangerously-allow-all-scripts` is the setting that reaches the nested installs; it is given
 // only to this one install, into a folder of its own, of one pinned, shrinkwrapped package.
 import { spawn } from 'node:child_process';
-import { closeSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CODE_SERVER_VERSION, codeServerDir, codeServerEntry, toolsDir } from './paths.mjs';
 

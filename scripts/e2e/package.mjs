@@ -11,12 +11,28 @@ import { repoRoot } from './paths.mjs';
 const BUILD_INPUTS = ['src', 'webview', 'node_modules', 'esbuild.config.mjs', 'tsconfig.json'];
 /** What the package may hold, copied when present; .vscodeignore then has the last word. */
 const PACKAGE_INPUTS = [
-  'package.json', '.vscodeignore', 'README.md', 'CHANGELOG.md', 'LICENSE',
-  'data/fashion-mnist-sample', 'schemas', 'examples', 'media',
+  'package.json',
+  '.vscodeignore',
+  'README.md',
+  'CHANGELOG.md',
+  'LICENSE',
+  'data/fashion-mnist-sample',
+  'schemas',
+  'examples',
+  'media',
 ];
 /** Every file in the .vsix must be under one of these (paths inside the vsix's `extension/` folder). */
-const ALLOWED = [/^dist\/[^/]+\.(js|css|wasm)$/, /^data\/fashion-mnist-sample\//, /^schemas\//, /^examples\//, /^media\//,
-  /^readme\.md$/i, /^changelog\.md$/i, /^package\.json$/, /^LICENSE(\.(md|txt))?$/i];
+const ALLOWED = [
+  /^dist\/[^/]+\.(js|css|wasm)$/,
+  /^data\/fashion-mnist-sample\//,
+  /^schemas\//,
+  /^examples\//,
+  /^media\//,
+  /^readme\.md$/i,
+  /^changelog\.md$/i,
+  /^package\.json$/,
+  /^LICENSE(\.(md|txt))?$/i,
+];
 
 function run(cmd, args, cwd) {
   return new Promise((resolvePromise, reject) => {
@@ -60,7 +76,8 @@ export async function packageExtension({ projectDir = repoRoot, outDir }) {
   try {
     if (existsSync(join(stage, 'esbuild.config.mjs'))) {
       const b = await run(process.execPath, ['esbuild.config.mjs', '--production'], stage);
-      if (b.code !== 0) throw new Error(`The production build failed (node esbuild.config.mjs --production):\n${b.output}`);
+      if (b.code !== 0)
+        throw new Error(`The production build failed (node esbuild.config.mjs --production):\n${b.output}`);
     } else {
       cpSync(join(projectDir, 'dist'), join(stage, 'dist'), { recursive: true });
     }
@@ -74,9 +91,15 @@ export async function packageExtension({ projectDir = repoRoot, outDir }) {
   const p = await run(
     process.execPath,
     [
-      vsce, 'package', '--no-dependencies', '--skip-license', '--allow-missing-repository',
+      vsce,
+      'package',
+      '--no-dependencies',
+      '--skip-license',
+      '--allow-missing-repository',
       // The README's relative links (docs/panel.png, .ci/run) stay relative: there is no repository URL to point at.
-      '--no-rewrite-relative-links', '--out', vsix,
+      '--no-rewrite-relative-links',
+      '--out',
+      vsix,
     ],
     stage,
   );
@@ -84,7 +107,8 @@ export async function packageExtension({ projectDir = repoRoot, outDir }) {
 
   const entries = vsixEntries(vsix);
   const stray = entries.filter((e) => !ALLOWED.some((re) => re.test(e)));
-  if (stray.length) throw new Error(`The .vsix holds files .vscodeignore should leave out: ${stray.slice(0, 10).join(', ')}`);
+  if (stray.length)
+    throw new Error(`The .vsix holds files .vscodeignore should leave out: ${stray.slice(0, 10).join(', ')}`);
   if (!entries.includes('dist/extension.js')) throw new Error('The .vsix has no dist/extension.js; check the build.');
   return vsix;
 }

@@ -40,10 +40,14 @@ function freePort() {
 function codeServerArgs({ userDataDir, extensionsDir, configFile }) {
   return [
     codeServerEntry,
-    '--config', configFile,
-    '--auth', 'none',
-    '--user-data-dir', userDataDir,
-    '--extensions-dir', extensionsDir,
+    '--config',
+    configFile,
+    '--auth',
+    'none',
+    '--user-data-dir',
+    userDataDir,
+    '--extensions-dir',
+    extensionsDir,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-getting-started-override',
@@ -55,7 +59,10 @@ function prepareDirs(rootDir, settings) {
   const extensionsDir = join(rootDir, 'extensions');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...baseUserSettings, ...settings }, null, 2));
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({ ...baseUserSettings, ...settings }, null, 2),
+  );
   // Its own config file keeps code-server from creating ~/.config/code-server/config.yaml.
   const configFile = join(rootDir, 'config.yaml');
   writeFileSync(configFile, 'auth: none\ncert: false\n');

@@ -2,7 +2,14 @@
 import type { ESLint } from 'eslint';
 export declare const WEBVIEW_SHARED: string[];
 export declare const WEBVIEW_IMPORT_EXEMPT: string[];
-export declare const BOUNDARIES: { part: string; files: string[]; except?: string[]; allowOnly?: string[]; deny?: string[]; why: string }[];
+export declare const BOUNDARIES: {
+  part: string;
+  files: string[];
+  except?: string[];
+  allowOnly?: string[];
+  deny?: string[];
+  why: string;
+}[];
 export declare function matches(target: string, patterns: string[]): boolean;
 export declare function importTarget(specifier: string, fromFile: string): string;
 export declare function violations(file: string, specifier: string): string[];

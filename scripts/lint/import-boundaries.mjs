@@ -12,7 +12,13 @@
 import path from 'node:path';
 
 /** Shared modules the webview bundle may import from `src/`: pure code with no Node, VS Code or tfjs. */
-export const WEBVIEW_SHARED = ['src/protocol', 'src/protocol-validate', 'src/run-state', 'src/model/number-format', 'src/results/**'];
+export const WEBVIEW_SHARED = [
+  'src/protocol',
+  'src/protocol-validate',
+  'src/run-state',
+  'src/model/number-format',
+  'src/results/**',
+];
 
 /** Files allowed an import from `webview/`: none since the results logic moved to `src/results/`. */
 export const WEBVIEW_IMPORT_EXEMPT = [];
@@ -23,7 +29,14 @@ export const BOUNDARIES = [
     part: 'src/model',
     files: ['src/model/**'],
     // Node built-ins only where the Python reader loads its grammar; tfjs and vscode never.
-    allowOnly: ['src/model/**', 'pkg:jsonc-parser', 'pkg:ajv', 'pkg:web-tree-sitter', 'pkg:tree-sitter-python', 'pkg:node:*'],
+    allowOnly: [
+      'src/model/**',
+      'pkg:jsonc-parser',
+      'pkg:ajv',
+      'pkg:web-tree-sitter',
+      'pkg:tree-sitter-python',
+      'pkg:node:*',
+    ],
     why: 'the core is pure: it imports only itself, jsonc-parser, ajv and web-tree-sitter (no vscode, no @tensorflow/*)',
   },
   {
@@ -139,7 +152,8 @@ const rule = {
     if (file.startsWith('..')) return {};
     const check = (node, source) => {
       if (!source || source.type !== 'Literal' || typeof source.value !== 'string') return;
-      for (const message of violations(file, source.value)) context.report({ node, messageId: 'boundary', data: { message } });
+      for (const message of violations(file, source.value))
+        context.report({ node, messageId: 'boundary', data: { message } });
     };
     return {
       ImportDeclaration: (node) => check(node, node.source),

@@ -29,7 +29,10 @@ function parseArgs(args: string[]): ExportArgs {
   let model: number | undefined;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    const [flag, inline] = a.startsWith('--') && a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const [flag, inline] =
+      a.startsWith('--') && a.includes('=')
+        ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)]
+        : [a, undefined];
     const value = () => {
       const v = inline ?? args[++i];
       if (v === undefined || v === '') throw new UserError(`${flag} needs a value.\n${USAGE}`, EXIT.invalid);
@@ -39,7 +42,8 @@ function parseArgs(args: string[]): ExportArgs {
     else if (flag === '--model') {
       const v = value();
       model = Number(v);
-      if (!Number.isInteger(model) || model < 1) throw new UserError(`--model takes a model number from 1, not '${v}'.`, EXIT.invalid);
+      if (!Number.isInteger(model) || model < 1)
+        throw new UserError(`--model takes a model number from 1, not '${v}'.`, EXIT.invalid);
     } else if (flag.startsWith('-')) throw new UserError(`unknown option '${a}'.\n${USAGE}`, EXIT.invalid);
     else positional.push(a);
   }
@@ -50,12 +54,19 @@ function parseArgs(args: string[]): ExportArgs {
 
 function pickModel(loaded: LoadedModels, n: number | undefined): { model: ParsedModel; note?: string } {
   const count = loaded.models.length;
-  if (count === 0) throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
+  if (count === 0)
+    throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
   if (n !== undefined && n > count) {
-    throw new UserError(`${loaded.file} defines ${count} model${count === 1 ? '' : 's'}; give --model 1${count > 1 ? ` to ${count}` : ''}.`, EXIT.invalid);
+    throw new UserError(
+      `${loaded.file} defines ${count} model${count === 1 ? '' : 's'}; give --model 1${count > 1 ? ` to ${count}` : ''}.`,
+      EXIT.invalid,
+    );
   }
   const model = loaded.models[(n ?? 1) - 1];
-  const note = n === undefined && count > 1 ? `${loaded.file} defines ${count} models; exporting the first (use --model N for another).` : undefined;
+  const note =
+    n === undefined && count > 1
+      ? `${loaded.file} defines ${count} models; exporting the first (use --model N for another).`
+      : undefined;
   return { model, note };
 }
 
@@ -78,24 +89,38 @@ export const exportCommand: Command = async (args, io) => {
   if (model.incomplete) {
     const at = model.diagnostics.find((d) => d.code === 'python-unreadable');
     const where = at ? ` (${diagnosticLine(loaded.file, at, loaded.cells).split(': ')[0]})` : '';
-    throw new UserError(`cannot export: ${model.incomplete}${where}; write it out so Model Lab can read the whole model.`, EXIT.invalid);
+    throw new UserError(
+      `cannot export: ${model.incomplete}${where}; write it out so Model Lab can read the whole model.`,
+      EXIT.invalid,
+    );
   }
 
   const outPath = resolve(io.cwd, opts.out);
-  const clash = await outputClash([{ what: `--keras ${opts.out}`, path: outPath }], [{ what: `the model file ${loaded.file}`, path: loaded.absolutePath }]);
+  const clash = await outputClash(
+    [{ what: `--keras ${opts.out}`, path: outPath }],
+    [{ what: `the model file ${loaded.file}`, path: loaded.absolutePath }],
+  );
   if (clash) throw new UserError(`${clash}.`, EXIT.invalid);
   let script: string;
   try {
-    script = toKerasScript(model.definition, { source: basename(loaded.absolutePath), baseDir: loaded.baseDir, outDir: dirname(outPath) });
+    script = toKerasScript(model.definition, {
+      source: basename(loaded.absolutePath),
+      baseDir: loaded.baseDir,
+      outDir: dirname(outPath),
+    });
   } catch (e) {
-    if (e instanceof ScriptNameError) throw new UserError(`cannot export ${loaded.file}: ${e.message}; use a plain name.`, EXIT.invalid);
+    if (e instanceof ScriptNameError)
+      throw new UserError(`cannot export ${loaded.file}: ${e.message}; use a plain name.`, EXIT.invalid);
     throw e;
   }
   try {
     await writeOutputFile(outPath, script);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot write ${opts.out} (${code ?? String(e)}); check that its folder exists and is writable.`, EXIT.runtime);
+    throw new UserError(
+      `cannot write ${opts.out} (${code ?? String(e)}); check that its folder exists and is writable.`,
+      EXIT.runtime,
+    );
   }
   io.out(`Wrote ${opts.out}: a Keras script for ${model.definition.name ?? 'the model'} from ${loaded.file}.\n`);
   return EXIT.ok;

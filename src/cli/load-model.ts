@@ -97,7 +97,9 @@ export function firstModel(loaded: LoadedModels): { model: ParsedModel; note?: s
     throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
   }
   const note =
-    loaded.models.length > 1 ? `${loaded.file} defines ${loaded.models.length} models; using the first (${model.definition?.name ?? 'sequential'}).` : undefined;
+    loaded.models.length > 1
+      ? `${loaded.file} defines ${loaded.models.length} models; using the first (${model.definition?.name ?? 'sequential'}).`
+      : undefined;
   return { model, note };
 }
 
@@ -108,7 +110,11 @@ export function diagnosticLine(file: string, d: Diagnostic, cells?: readonly Not
 }
 
 /** `file:line:col`, or `file:cell N:line:col` for a position in a notebook's program. */
-export function positionText(file: string, p: { line: number; character: number }, cells?: readonly NotebookCell[]): string {
+export function positionText(
+  file: string,
+  p: { line: number; character: number },
+  cells?: readonly NotebookCell[],
+): string {
   const inCell = cells ? cellOfLine(cells, p.line) : undefined;
   if (inCell) return `${file}:cell ${inCell.cell}:${inCell.line + 1}:${p.character + 1}`;
   return `${file}:${p.line + 1}:${p.character + 1}`;
@@ -135,5 +141,7 @@ export function fileDiagnostics(analyses: readonly Analysis[]): Diagnostic[] {
       out.push(d);
     }
   }
-  return out.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
+  return out.sort(
+    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
+  );
 }

@@ -12,7 +12,8 @@ import { backendOption, cacheDir, dataDir, intOption, type ParsedArgs, type Sess
 
 export async function resumeInputs(parsed: ParsedArgs, io: CliIO, usage: string): Promise<SessionInputs> {
   const given = parsed.values.get('--resume')!;
-  if (parsed.positional.length > 0) throw new UserError(`--resume continues a recorded run; give no model file.\n${usage}`, EXIT.invalid);
+  if (parsed.positional.length > 0)
+    throw new UserError(`--resume continues a recorded run; give no model file.\n${usage}`, EXIT.invalid);
   const path = resolve(io.cwd, given);
   let record: RunRecord;
   try {
@@ -20,7 +21,8 @@ export async function resumeInputs(parsed: ParsedArgs, io: CliIO, usage: string)
     if (!isRecord(value)) throw new Error('it is not a Model Lab run record');
     record = value;
   } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
+    const why =
+      (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : e instanceof Error ? e.message : String(e);
     throw new UserError(`${given} cannot be continued: ${why}.`, EXIT.invalid);
   }
   const run = record.runs.find((r) => r.status === 'completed' && r.weightsPath);

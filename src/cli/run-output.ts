@@ -82,7 +82,10 @@ export function intOption(parsed: ParsedArgs, name: string): number | undefined 
   // Digits only: Number() would also take '0x10', '1e3', ' 5 ' and '' as numbers.
   const n = /^[+-]?\d{1,16}$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(n) || n < minimum || n > maximum) {
-    throw new UserError(`${name} must be a whole number from ${thousands(minimum)} to ${thousands(maximum)}, not '${raw.slice(0, 40)}'.`, EXIT.invalid);
+    throw new UserError(
+      `${name} must be a whole number from ${thousands(minimum)} to ${thousands(maximum)}, not '${raw.slice(0, 40)}'.`,
+      EXIT.invalid,
+    );
   }
   return n;
 }
@@ -92,7 +95,10 @@ const BACKENDS: readonly string[] = ['auto', 'tensorflow', 'tensorflow-gpu', 'wa
 export function backendOption(parsed: ParsedArgs): BackendName {
   const raw = parsed.values.get('--backend') ?? 'auto';
   if (!BACKENDS.includes(raw)) {
-    throw new UserError(`--backend must be one of auto, tensorflow, tensorflow-gpu, wasm, cpu, not '${raw}'.`, EXIT.invalid);
+    throw new UserError(
+      `--backend must be one of auto, tensorflow, tensorflow-gpu, wasm, cpu, not '${raw}'.`,
+      EXIT.invalid,
+    );
   }
   return raw as BackendName;
 }
@@ -135,7 +141,10 @@ export async function prepareOutputs(parsed: ParsedArgs, io: CliIO, inputs: read
   if (clash) throw new UserError(`${clash}.`, EXIT.invalid);
   for (const { flag, given, path } of outputs) {
     const refuse = (reason: string) =>
-      new UserError(`${flag} ${given} cannot be written (${reason}); choose a file in a writable folder.`, EXIT.invalid);
+      new UserError(
+        `${flag} ${given} cannot be written (${reason}); choose a file in a writable folder.`,
+        EXIT.invalid,
+      );
     if ((await statFile(path).catch(() => undefined))?.isDirectory()) throw refuse(`${path} is a folder`);
     const dir = dirname(path);
     try {
@@ -147,7 +156,12 @@ export async function prepareOutputs(parsed: ParsedArgs, io: CliIO, inputs: read
   }
 }
 
-export async function writeOutputs(record: RunRecord, parsed: ParsedArgs, io: CliIO, render?: RenderReport): Promise<void> {
+export async function writeOutputs(
+  record: RunRecord,
+  parsed: ParsedArgs,
+  io: CliIO,
+  render?: RenderReport,
+): Promise<void> {
   // Every file is attempted: a failed --json must not also cost the --html report (or the other way round).
   const failed: string[] = [];
   for (const { flag, given, path } of outputFiles(parsed, io)) {
@@ -223,18 +237,27 @@ export function evaluationText(e: Evaluation): string {
     // Loops, not Math.max(...array): a spread of a few hundred thousand values overflows the stack.
     const width = maxOf(perClass, (c) => c.className.length, 5);
     lines.push('', `${'Class'.padEnd(width)}  Accuracy    Count`);
-    for (const c of perClass) lines.push(`${c.className.padEnd(width)}  ${pct(c.accuracy).padStart(8)}  ${thousands(c.count).padStart(7)}`);
+    for (const c of perClass)
+      lines.push(`${c.className.padEnd(width)}  ${pct(c.accuracy).padStart(8)}  ${thousands(c.count).padStart(7)}`);
   }
   const matrix = e.confusionMatrix;
   if (matrix?.length && perClass?.length === matrix.length && matrix.length > MAX_MATRIX_CLASSES) {
-    lines.push('', ...topConfusions(matrix, perClass.map((c) => c.className)));
+    lines.push(
+      '',
+      ...topConfusions(
+        matrix,
+        perClass.map((c) => c.className),
+      ),
+    );
   } else if (matrix?.length && perClass?.length === matrix.length) {
     const names = perClass.map((c, i) => `${i} ${c.className}`);
     const width = maxOf(names, (n) => n.length, 0);
     const cell = maxOf(matrix, (row) => maxOf(row, (v) => String(v).length + 1, 4), 4);
     lines.push('', 'Confusion matrix (rows: actual class, columns: predicted class)');
     lines.push(`${''.padEnd(width)} ${matrix.map((_, i) => String(i).padStart(cell)).join('')}`);
-    matrix.forEach((row, i) => lines.push(`${names[i].padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`));
+    matrix.forEach((row, i) =>
+      lines.push(`${names[i].padEnd(width)} ${row.map((v) => String(v).padStart(cell)).join('')}`),
+    );
   }
   return lines.join('\n') + '\n';
 }
@@ -262,9 +285,14 @@ function topConfusions(matrix: number[][], names: string[]): string[] {
       if (top.length > TOP_CONFUSIONS) top.pop();
     }
   }
-  const lines = [`Most frequent confusions of ${thousands(matrix.length)} classes (the full matrix is in --json and --html)`];
+  const lines = [
+    `Most frequent confusions of ${thousands(matrix.length)} classes (the full matrix is in --json and --html)`,
+  ];
   if (!top.length) lines.push('  none: every example was classified correctly');
-  for (const t of top) lines.push(`  ${thousands(t.count).padStart(7)}  ${t.actual} ${names[t.actual]} → ${t.predicted} ${names[t.predicted]}`);
+  for (const t of top)
+    lines.push(
+      `  ${thousands(t.count).padStart(7)}  ${t.actual} ${names[t.actual]} → ${t.predicted} ${names[t.predicted]}`,
+    );
   return lines;
 }
 
@@ -363,7 +391,10 @@ export interface RunSessionOptions {
 export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSessionOptions): Promise<SessionOutcome> {
   const workerPath = defaultWorkerPath();
   if (!existsSync(workerPath)) {
-    throw new UserError(`the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`, EXIT.runtime);
+    throw new UserError(
+      `the training worker ${workerPath} is missing; build Model Lab first with 'npm run build'.`,
+      EXIT.runtime,
+    );
   }
   const render = await reportRenderer(inputs.parsed);
   await prepareOutputs(inputs.parsed, io, sessionFiles(inputs));
@@ -377,7 +408,12 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
   };
   const progress = progressPrinter(say);
   const prefix = (run: RunResult) => (opts.prefixLabels ? `[${runName(run, driver.specs)}] ` : '');
-  const pool = new RunPool({ workerPath, size: inputs.kind === 'train' ? 1 : inputs.workers, env: io.env, audience: 'cli' });
+  const pool = new RunPool({
+    workerPath,
+    size: inputs.kind === 'train' ? 1 : inputs.workers,
+    env: io.env,
+    audience: 'cli',
+  });
   const driver = new SessionDriver({
     pool,
     signal: io.signal,
@@ -406,14 +442,17 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
             if (!said.has('started')) {
               said.add('started');
               const what = inputs.kind === 'train' ? run.label : `${record.runs.length} runs`;
-              io.out(startedLine(inputs.definition.name ?? inputs.summary.name, event.dataset, what, event.backend) + '\n');
+              io.out(
+                startedLine(inputs.definition.name ?? inputs.summary.name, event.dataset, what, event.backend) + '\n',
+              );
             }
             break;
           case 'epoch':
             io.out(prefix(run) + formatEpochLine(event.epoch, run.epochs, event.epochMs, event.logs) + '\n');
             break;
           case 'finished':
-            if (event.status === 'failed' && inputs.kind === 'compare') io.err(`${prefix(run)}failed: ${event.error}\n`);
+            if (event.status === 'failed' && inputs.kind === 'compare')
+              io.err(`${prefix(run)}failed: ${event.error}\n`);
             for (const note of callbackNotes(event)) io.out(`${prefix(run)}${note}\n`);
             break;
         }
@@ -431,7 +470,9 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
       delete run.progress;
     }
     record.active = false;
-    await writeOutputs(record, inputs.parsed, io, render).catch((e) => io.err(`${e instanceof Error ? e.message : String(e)}\n`));
+    await writeOutputs(record, inputs.parsed, io, render).catch((e) =>
+      io.err(`${e instanceof Error ? e.message : String(e)}\n`),
+    );
   });
   try {
     const outcome = await driver.run().catch((e: unknown) => {
@@ -457,7 +498,8 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
 function sessionFiles(inputs: SessionInputs): NamedPath[] {
   const files: NamedPath[] = [{ what: `the model file ${inputs.file}`, path: inputs.absolutePath }];
   const ds = inputs.definition.dataset;
-  if (ds && typeof ds === 'object' && typeof ds.csv === 'string') files.push({ what: `the dataset ${ds.csv}`, path: resolve(inputs.baseDir, ds.csv) });
+  if (ds && typeof ds === 'object' && typeof ds.csv === 'string')
+    files.push({ what: `the dataset ${ds.csv}`, path: resolve(inputs.baseDir, ds.csv) });
   return files;
 }
 

@@ -23,7 +23,8 @@ export const summary: Command = async (args, io) => {
   if (rest.length !== 1) throw new UserError(`give exactly one model file.\n${USAGE}`, EXIT.invalid);
 
   const loaded = await loadModelFile(rest[0], io);
-  if (loaded.models.length === 0) throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
+  if (loaded.models.length === 0)
+    throw new UserError(`${loaded.file} has no keras.Sequential model that Model Lab can read.`, EXIT.invalid);
   const analyses = analyzeAll(loaded);
   const diagnostics = fileDiagnostics(analyses);
   // Problems go to stderr so that stdout stays the summary alone (and valid JSON with --json).

@@ -28,7 +28,18 @@ Trains the model in <file> (.model.json, Keras .py or Jupyter .ipynb) and prints
 Exit status: 0 trained, 1 runtime or data error, 2 bad model file or option, 130 interrupted.`;
 
 const OPTIONS = {
-  values: ['--epochs', '--batch-size', '--optimizer', '--backend', '--seed', '--json', '--html', '--data', '--save-weights', '--resume'],
+  values: [
+    '--epochs',
+    '--batch-size',
+    '--optimizer',
+    '--backend',
+    '--seed',
+    '--json',
+    '--html',
+    '--data',
+    '--save-weights',
+    '--resume',
+  ],
 };
 
 export const train: Command = async (args, io) => {
@@ -40,7 +51,10 @@ export const train: Command = async (args, io) => {
   const batchSize = intOption(parsed, '--batch-size');
   const optimizer = parsed.values.get('--optimizer');
   if (optimizer !== undefined && !optimizerDef(optimizer)) {
-    throw new UserError(`--optimizer must be one of ${OPTIMIZER_ALIASES.join(', ')}, not '${optimizer}'.`, EXIT.invalid);
+    throw new UserError(
+      `--optimizer must be one of ${OPTIMIZER_ALIASES.join(', ')}, not '${optimizer}'.`,
+      EXIT.invalid,
+    );
   }
   const override = (def: ModelDefinition): ModelDefinition => ({
     ...def,
@@ -49,9 +63,14 @@ export const train: Command = async (args, io) => {
   });
   const resume = parsed.values.has('--resume');
   if (resume && (optimizer || batchSize || parsed.values.has('--seed'))) {
-    throw new UserError('--resume continues the run as it was trained; --optimizer, --batch-size and --seed cannot change it.', EXIT.invalid);
+    throw new UserError(
+      '--resume continues the run as it was trained; --optimizer, --batch-size and --seed cannot change it.',
+      EXIT.invalid,
+    );
   }
-  const inputs = resume ? await resumeInputs(parsed, io, USAGE) : await sessionInputs('train', parsed, io, USAGE, override);
+  const inputs = resume
+    ? await resumeInputs(parsed, io, USAGE)
+    : await sessionInputs('train', parsed, io, USAGE, override);
   const saveTo = parsed.values.get('--save-weights');
   if (saveTo !== undefined) inputs.saveWeightsDir = resolve(io.cwd, saveTo);
   const { record, interrupted } = await runSession(inputs, io, {

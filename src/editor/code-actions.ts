@@ -20,7 +20,12 @@ export function registerCodeActions(documents: ModelDocuments, selector: vscode.
         const core = (await documents.get(doc)).flatMap((m) => m.analysis.diagnostics);
         const actions: vscode.CodeAction[] = [];
         for (const diagnostic of ours) {
-          const match = core.find((c) => c.code === diagnostic.code && toRange(c.range).isEqual(diagnostic.range) && c.message === diagnostic.message);
+          const match = core.find(
+            (c) =>
+              c.code === diagnostic.code &&
+              toRange(c.range).isEqual(diagnostic.range) &&
+              c.message === diagnostic.message,
+          );
           if (!match) continue;
           for (const fix of quickFixes(text, match)) {
             const action = new vscode.CodeAction(fix.title, vscode.CodeActionKind.QuickFix);
@@ -28,7 +33,11 @@ export function registerCodeActions(documents: ModelDocuments, selector: vscode.
             action.isPreferred = fix.preferred;
             action.edit = new vscode.WorkspaceEdit();
             for (const e of fix.edits) {
-              action.edit.replace(doc.uri, new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)), e.content);
+              action.edit.replace(
+                doc.uri,
+                new vscode.Range(doc.positionAt(e.offset), doc.positionAt(e.offset + e.length)),
+                e.content,
+              );
             }
             actions.push(action);
           }

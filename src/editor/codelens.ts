@@ -17,7 +17,11 @@ export function registerCodeLens(documents: ModelDocuments, selector: vscode.Doc
         const range = new vscode.Range(at, at);
         const args = [doc.uri, index];
         return [
-          new vscode.CodeLens(range, { title: json ? '▶ Train' : '▶ Train with Model Lab', command: 'modelLab.train', arguments: args }),
+          new vscode.CodeLens(range, {
+            title: json ? '▶ Train' : '▶ Train with Model Lab',
+            command: 'modelLab.train',
+            arguments: args,
+          }),
           new vscode.CodeLens(range, { title: 'Compare optimizers', command: 'modelLab.compare', arguments: args }),
           new vscode.CodeLens(range, { title: 'Summary', command: 'modelLab.showSummary', arguments: args }),
         ];

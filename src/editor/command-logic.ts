@@ -24,7 +24,10 @@ export function summaryText(summary: string | undefined, errors: readonly string
 }
 
 /** One line of the "Open Run…" picker. */
-export function runPickItem(item: RecordListItem, formatDate: (iso: string) => string = (iso) => new Date(iso).toLocaleString()) {
+export function runPickItem(
+  item: RecordListItem,
+  formatDate: (iso: string) => string = (iso) => new Date(iso).toLocaleString(),
+) {
   return {
     label: `${item.kind === 'compare' ? '$(graph-line)' : '$(play)'} ${item.modelName}`,
     description: formatDate(item.createdAt),
@@ -42,7 +45,11 @@ export function pngBytes(dataUrl: string): Buffer {
  * A stored record for display: runs that no session of this window trains are shown as interrupted. Only shown so —
  * never written here: another window may still be training that record, and only its own trainer writes it.
  */
-export async function readForDisplay(store: RunStore, id: string, sessions: { isLive(id: string): boolean }): Promise<RunRecord> {
+export async function readForDisplay(
+  store: RunStore,
+  id: string,
+  sessions: { isLive(id: string): boolean },
+): Promise<RunRecord> {
   const record = await store.read(id);
   return sessions.isLive(id) ? record : markInterrupted(record);
 }

@@ -11,7 +11,16 @@ import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparis
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
 import type { ExtensionContextLike } from './context';
 import { resolveTarget } from './targets';
-import { TEMPLATES, checkModelName, companionFiles, defaultData, instantiate, modelFileName, usesFashionMnist, type TemplateData } from './templates';
+import {
+  TEMPLATES,
+  checkModelName,
+  companionFiles,
+  defaultData,
+  instantiate,
+  modelFileName,
+  usesFashionMnist,
+  type TemplateData,
+} from './templates';
 import type { Trainer } from './trainer';
 
 export const SUMMARY_SCHEME = 'model-lab-summary';
@@ -20,29 +29,57 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
   const summaries = new SummaryDocuments();
   const commands: [string, (...args: unknown[]) => unknown][] = [
     ['modelLab.newModel', (folder) => newModel(folder)],
-    ['modelLab.train', async (uri, index) => {
-      const target = await resolveTarget(ctx.documents, uri, index);
-      if (target) await trainer.start('train', target);
-    }],
-    ['modelLab.compare', async (uri, index) => {
-      const target = await resolveTarget(ctx.documents, uri, index);
-      if (target) await trainer.start('compare', target);
-    }],
-    ['modelLab.stop', () => {
-      if (!trainer.busy) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
-      trainer.stopAll();
-    }],
+    [
+      'modelLab.train',
+      async (uri, index) => {
+        const target = await resolveTarget(ctx.documents, uri, index);
+        if (target) await trainer.start('train', target);
+      },
+    ],
+    [
+      'modelLab.compare',
+      async (uri, index) => {
+        const target = await resolveTarget(ctx.documents, uri, index);
+        if (target) await trainer.start('compare', target);
+      },
+    ],
+    [
+      'modelLab.stop',
+      () => {
+        if (!trainer.busy) void vscode.window.showInformationMessage('Model Lab: nothing is training.');
+        trainer.stopAll();
+      },
+    ],
     ['modelLab.showResults', () => showResults(ctx, trainer)],
     ['modelLab.openRun', () => openRun(ctx, trainer)],
     ['modelLab.trainMore', () => trainMore(ctx, trainer)],
-    ['modelLab.showSummary', async (uri, index) => {
-      const target = await resolveTarget(ctx.documents, uri, index);
-      if (target) await summaries.show(target.document.uri, target.index, target.analysis.summary ? formatSummary(target.analysis.summary) : undefined, target.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => `line ${d.range.start.line + 1}: ${d.message}`));
-    }],
-    ['modelLab.exportKeras', async (uri, index) => {
-      const target = await resolveTarget(ctx.documents, uri, index);
-      if (target) await exportKeras(target.document.uri, target.analysis.definition, target.analysis.diagnostics.some((d) => d.severity === 'error'));
-    }],
+    [
+      'modelLab.showSummary',
+      async (uri, index) => {
+        const target = await resolveTarget(ctx.documents, uri, index);
+        if (target)
+          await summaries.show(
+            target.document.uri,
+            target.index,
+            target.analysis.summary ? formatSummary(target.analysis.summary) : undefined,
+            target.analysis.diagnostics
+              .filter((d) => d.severity === 'error')
+              .map((d) => `line ${d.range.start.line + 1}: ${d.message}`),
+          );
+      },
+    ],
+    [
+      'modelLab.exportKeras',
+      async (uri, index) => {
+        const target = await resolveTarget(ctx.documents, uri, index);
+        if (target)
+          await exportKeras(
+            target.document.uri,
+            target.analysis.definition,
+            target.analysis.diagnostics.some((d) => d.severity === 'error'),
+          );
+      },
+    ],
   ];
   return vscode.Disposable.from(
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
@@ -51,7 +88,12 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
 }
 
 /** Handles what the results panel asks for (messages were validated by the panel). */
-export async function onPanelMessage(ctx: ExtensionContextLike, trainer: Trainer, message: WebviewToHost, panel: ResultsPanel): Promise<void> {
+export async function onPanelMessage(
+  ctx: ExtensionContextLike,
+  trainer: Trainer,
+  message: WebviewToHost,
+  panel: ResultsPanel,
+): Promise<void> {
   switch (message.type) {
     case 'ready':
       if (!panel.currentRecord) await loadHistory(ctx, panel);
@@ -128,7 +170,11 @@ async function saveAs(fileName: string, data: Buffer, kind: string): Promise<voi
   });
   if (!target) return;
   await vscode.workspace.fs.writeFile(target, data);
-  const choice = await vscode.window.showInformationMessage(`Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`, 'Open', 'Reveal in Explorer');
+  const choice = await vscode.window.showInformationMessage(
+    `Model Lab: saved ${vscode.workspace.asRelativePath(target)}.`,
+    'Open',
+    'Reveal in Explorer',
+  );
   if (choice === 'Open') await vscode.commands.executeCommand('vscode.open', target);
   else if (choice === 'Reveal in Explorer') await vscode.commands.executeCommand('revealInExplorer', target);
 }
@@ -155,7 +201,9 @@ async function openRun(ctx: ExtensionContextLike, trainer: Trainer): Promise<voi
   const store = storeFor(ctx.globalStorageUri, vscode.window.activeTextEditor?.document.uri);
   const { items } = await store.list();
   if (!items.length) {
-    void vscode.window.showInformationMessage(`Model Lab: no runs yet in ${vscode.workspace.asRelativePath(store.folder)}. Train a model first.`);
+    void vscode.window.showInformationMessage(
+      `Model Lab: no runs yet in ${vscode.workspace.asRelativePath(store.folder)}. Train a model first.`,
+    );
     return;
   }
   const pick = await vscode.window.showQuickPick(
@@ -175,14 +223,19 @@ async function openRun(ctx: ExtensionContextLike, trainer: Trainer): Promise<voi
  * and optimizer state. Runs need `modelLab.saveWeights` (or an earlier continuation) to be continued.
  */
 async function trainMore(ctx: ExtensionContextLike, trainer: Trainer): Promise<void> {
-  const continuable = (r: RunRecord) => (r.kind === 'train' ? r.runs.find((run) => run.status === 'completed' && run.weightsPath) : undefined);
+  const continuable = (r: RunRecord) =>
+    r.kind === 'train' ? r.runs.find((run) => run.status === 'completed' && run.weightsPath) : undefined;
   let record = ctx.panel()?.currentRecord;
   if (!record || !continuable(record)) {
     const store = storeFor(ctx.globalStorageUri, vscode.window.activeTextEditor?.document.uri);
     const items = (await store.list()).items.filter((i) => i.kind === 'train');
     const pick = items.length
       ? await vscode.window.showQuickPick(
-          items.map((item) => ({ label: item.modelName, description: new Date(item.createdAt).toLocaleString(), id: item.id })),
+          items.map((item) => ({
+            label: item.modelName,
+            description: new Date(item.createdAt).toLocaleString(),
+            id: item.id,
+          })),
           { placeHolder: 'Continue which training run?' },
         )
       : undefined;
@@ -195,17 +248,22 @@ async function trainMore(ctx: ExtensionContextLike, trainer: Trainer): Promise<v
   const run = continuable(record);
   if (!run) {
     void vscode.window.showErrorMessage(
-      'Model Lab: this run\'s weights were not saved, so it cannot be continued; turn on the setting modelLab.saveWeights and train it again.',
+      "Model Lab: this run's weights were not saved, so it cannot be continued; turn on the setting modelLab.saveWeights and train it again.",
     );
     return;
   }
   const answer = await vscode.window.showInputBox({
     prompt: `Train ${record.model.name} for how many more epochs? (it has ${run.epochMs.length})`,
     value: String(record.definition.fit?.epochs ?? 5),
-    validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100_000 ? undefined : 'A whole number of epochs from 1 to 100,000.'),
+    validateInput: (v) =>
+      /^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100_000
+        ? undefined
+        : 'A whole number of epochs from 1 to 100,000.',
   });
   if (answer === undefined) return;
-  const folder = vscode.window.activeTextEditor ? vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri)?.uri : undefined;
+  const folder = vscode.window.activeTextEditor
+    ? vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri)?.uri
+    : undefined;
   await trainer.continueRun(record, run, Number(answer.trim()), folder ?? vscode.workspace.workspaceFolders?.[0]?.uri);
 }
 
@@ -218,8 +276,16 @@ async function newModel(folderArg: unknown): Promise<void> {
   let data: TemplateData = 'full';
   if (usesFashionMnist(template.template)) {
     const choices: (vscode.QuickPickItem & { data: TemplateData })[] = [
-      { label: 'Bundled sample', detail: '3,000 Fashion-MNIST images shipped with Model Lab: an epoch takes seconds', data: 'sample' },
-      { label: 'Full Fashion-MNIST', detail: '60,000 training images, downloaded (about 30 MB) and cached once', data: 'full' },
+      {
+        label: 'Bundled sample',
+        detail: '3,000 Fashion-MNIST images shipped with Model Lab: an epoch takes seconds',
+        data: 'sample',
+      },
+      {
+        label: 'Full Fashion-MNIST',
+        detail: '60,000 training images, downloaded (about 30 MB) and cached once',
+        data: 'full',
+      },
     ];
     const first = defaultData(template.template);
     const picked = await vscode.window.showQuickPick(
@@ -233,14 +299,25 @@ async function newModel(folderArg: unknown): Promise<void> {
   if (!folder) {
     const folders = vscode.workspace.workspaceFolders ?? [];
     if (folders.length === 1) folder = folders[0].uri;
-    else if (folders.length > 1) folder = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the model file go?' }))?.uri;
+    else if (folders.length > 1)
+      folder = (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the model file go?' }))?.uri;
     else {
-      folder = (await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Create model here' }))?.[0];
+      folder = (
+        await vscode.window.showOpenDialog({
+          canSelectFolders: true,
+          canSelectFiles: false,
+          openLabel: 'Create model here',
+        })
+      )?.[0];
     }
   }
   if (!folder) return;
   const target = folder;
-  const free = async (n: string) => vscode.workspace.fs.stat(vscode.Uri.joinPath(target, modelFileName(n))).then(() => false, () => true);
+  const free = async (n: string) =>
+    vscode.workspace.fs.stat(vscode.Uri.joinPath(target, modelFileName(n))).then(
+      () => false,
+      () => true,
+    );
   let suggested = template.template.defaultName;
   for (let i = 2; i < 100 && !(await free(suggested)); i++) suggested = `${template.template.defaultName}-${i}`;
   const name = await vscode.window.showInputBox({
@@ -259,7 +336,10 @@ async function newModel(folderArg: unknown): Promise<void> {
   });
   if (!name) return;
   const uri = vscode.Uri.joinPath(target, modelFileName(name));
-  await vscode.workspace.fs.writeFile(uri, Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, ''), data), 'utf8'));
+  await vscode.workspace.fs.writeFile(
+    uri,
+    Buffer.from(instantiate(template.template, name.trim().replace(/\.model\.json$/, ''), data), 'utf8'),
+  );
   for (const [relative, text] of Object.entries(companionFiles(template.template))) {
     const companion = vscode.Uri.joinPath(target, relative);
     try {
@@ -271,7 +351,11 @@ async function newModel(folderArg: unknown): Promise<void> {
   await vscode.window.showTextDocument(uri);
 }
 
-async function exportKeras(source: vscode.Uri, definition: import('../model/types').ModelDefinition | undefined, hasErrors: boolean): Promise<void> {
+async function exportKeras(
+  source: vscode.Uri,
+  definition: import('../model/types').ModelDefinition | undefined,
+  hasErrors: boolean,
+): Promise<void> {
   if (!definition || hasErrors) {
     void vscode.window.showErrorMessage('Model Lab: fix the errors in this model before exporting it (see Problems).');
     return;
@@ -283,12 +367,19 @@ async function exportKeras(source: vscode.Uri, definition: import('../model/type
   });
   if (!target) return;
   const { outputClash, writeOutputFile } = await import('../panel/output-file');
-  const clash = await outputClash([{ what: path.basename(target.fsPath), path: target.fsPath }], [{ what: 'the model file', path: source.fsPath }]);
+  const clash = await outputClash(
+    [{ what: path.basename(target.fsPath), path: target.fsPath }],
+    [{ what: 'the model file', path: source.fsPath }],
+  );
   if (clash) {
     void vscode.window.showErrorMessage(`Model Lab: ${clash}.`);
     return;
   }
-  const script = toKerasScript(definition, { source: path.basename(source.fsPath), baseDir: path.dirname(source.fsPath), outDir: path.dirname(target.fsPath) });
+  const script = toKerasScript(definition, {
+    source: path.basename(source.fsPath),
+    baseDir: path.dirname(source.fsPath),
+    outDir: path.dirname(target.fsPath),
+  });
   await writeOutputFile(target.fsPath, script);
   await vscode.window.showTextDocument(target);
 }
@@ -300,7 +391,11 @@ class SummaryDocuments implements vscode.TextDocumentContentProvider {
   readonly onDidChange = this.changed.event;
 
   async show(source: vscode.Uri, index: number, summary: string | undefined, errors: string[]): Promise<void> {
-    const uri = vscode.Uri.from({ scheme: SUMMARY_SCHEME, path: `/${summaryTitle(source.path, index)}`, query: source.toString() });
+    const uri = vscode.Uri.from({
+      scheme: SUMMARY_SCHEME,
+      path: `/${summaryTitle(source.path, index)}`,
+      query: source.toString(),
+    });
     const text = summaryText(summary, errors);
     this.texts.set(uri.toString(), text);
     this.changed.fire(uri);
@@ -311,4 +406,3 @@ class SummaryDocuments implements vscode.TextDocumentContentProvider {
     return this.texts.get(uri.toString()) ?? '';
   }
 }
-

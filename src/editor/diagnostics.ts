@@ -25,10 +25,13 @@ export function registerDiagnostics(documents: ModelDocuments): vscode.Disposabl
   const schedule = (doc: vscode.TextDocument) => {
     const key = doc.uri.toString();
     clearTimeout(timers.get(key));
-    timers.set(key, setTimeout(() => {
-      timers.delete(key);
-      void refresh(doc);
-    }, DEBOUNCE_MS));
+    timers.set(
+      key,
+      setTimeout(() => {
+        timers.delete(key);
+        void refresh(doc);
+      }, DEBOUNCE_MS),
+    );
   };
 
   vscode.workspace.textDocuments.forEach((doc) => void refresh(doc));

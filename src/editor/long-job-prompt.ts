@@ -3,7 +3,11 @@ import * as vscode from 'vscode';
 import { formatEstimate, LongJobWatch } from '../training/host/long-job';
 import type { RunRecord, WorkerEvent } from '../protocol';
 
-export function longJobPrompt(kind: 'train' | 'compare', parallel: number, stop: () => void): (record: RunRecord, event: WorkerEvent) => void {
+export function longJobPrompt(
+  kind: 'train' | 'compare',
+  parallel: number,
+  stop: () => void,
+): (record: RunRecord, event: WorkerEvent) => void {
   const watch = new LongJobWatch({ parallel });
   return (record, event) => {
     const total = watch.observe(record, event);

@@ -32,8 +32,9 @@ export function progressMessage(runs: RunResult[], epochs: number, fraction: num
   parts.push(`${Math.floor(fraction * 100)}%`);
   if (fraction > 0.02 && fraction < 1) {
     const leftS = (elapsedMs / fraction - elapsedMs) / 1000;
-    parts.push(leftS < 60 ? `about ${Math.max(1, Math.round(leftS))} s left` : `about ${Math.round(leftS / 60)} min left`);
+    parts.push(
+      leftS < 60 ? `about ${Math.max(1, Math.round(leftS))} s left` : `about ${Math.round(leftS / 60)} min left`,
+    );
   }
   return parts.join(' · ');
 }
-

@@ -39,7 +39,9 @@ export function checkSettings(raw: Record<string, unknown>): { settings: Setting
     if (typeof parallel === 'number' && Number.isInteger(parallel) && parallel >= 0 && parallel <= 64) {
       s.maxParallelRuns = parallel;
     } else {
-      problems.push(`modelLab.maxParallelRuns must be a whole number from 0 to 64; got ${show(parallel)}, using 0 (one per core).`);
+      problems.push(
+        `modelLab.maxParallelRuns must be a whole number from 0 to 64; got ${show(parallel)}, using 0 (one per core).`,
+      );
     }
   }
   const data = raw.dataFolder;
@@ -50,7 +52,10 @@ export function checkSettings(raw: Record<string, unknown>): { settings: Setting
   const runs = raw.runsFolder;
   if (runs !== undefined) {
     if (typeof runs === 'string' && runs.trim() !== '') s.runsFolder = runs.trim();
-    else problems.push(`modelLab.runsFolder must be a folder path; got ${show(runs)}, using ${DEFAULT_SETTINGS.runsFolder}.`);
+    else
+      problems.push(
+        `modelLab.runsFolder must be a folder path; got ${show(runs)}, using ${DEFAULT_SETTINGS.runsFolder}.`,
+      );
   }
   for (const key of ['saveWeights', 'inlineHints'] as const) {
     const v = raw[key];

@@ -24,7 +24,10 @@ export function allStores(globalStorageUri: vscode.Uri): RunStore[] {
 }
 
 /** Finds a record by id in any of the window's stores. */
-export async function findRecord(globalStorageUri: vscode.Uri, id: string): Promise<{ record: RunRecord; store: RunStore } | undefined> {
+export async function findRecord(
+  globalStorageUri: vscode.Uri,
+  id: string,
+): Promise<{ record: RunRecord; store: RunStore } | undefined> {
   for (const store of allStores(globalStorageUri)) {
     try {
       return { record: await store.read(id), store };

@@ -16,10 +16,16 @@ export interface ModelTarget {
   analysis: Analysis;
 }
 
-export async function resolveTarget(documents: ModelDocuments, uri?: unknown, index?: unknown): Promise<ModelTarget | undefined> {
+export async function resolveTarget(
+  documents: ModelDocuments,
+  uri?: unknown,
+  index?: unknown,
+): Promise<ModelTarget | undefined> {
   let document: vscode.TextDocument | undefined;
   if (uri instanceof vscode.Uri) {
-    document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ?? (await vscode.workspace.openTextDocument(uri));
+    document =
+      vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString()) ??
+      (await vscode.workspace.openTextDocument(uri));
   } else {
     document = vscode.window.activeTextEditor?.document;
   }
@@ -31,7 +37,9 @@ export async function resolveTarget(documents: ModelDocuments, uri?: unknown, in
   }
   const models = await documents.get(document);
   if (!models.length) {
-    void vscode.window.showWarningMessage(`Model Lab: no keras.Sequential model found in ${vscode.workspace.asRelativePath(document.uri)}.`);
+    void vscode.window.showWarningMessage(
+      `Model Lab: no keras.Sequential model found in ${vscode.workspace.asRelativePath(document.uri)}.`,
+    );
     return undefined;
   }
   let i = typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < models.length ? index : -1;
@@ -45,7 +53,11 @@ export async function resolveTarget(documents: ModelDocuments, uri?: unknown, in
     if (i < 0 && models.length === 1) i = 0;
     if (i < 0) {
       const pick = await vscode.window.showQuickPick(
-        models.map((m, k) => ({ label: m.analysis.summary?.name ?? m.parsed.definition?.name ?? `model ${k + 1}`, description: `line ${m.parsed.range.start.line + 1}`, k })),
+        models.map((m, k) => ({
+          label: m.analysis.summary?.name ?? m.parsed.definition?.name ?? `model ${k + 1}`,
+          description: `line ${m.parsed.range.start.line + 1}`,
+          k,
+        })),
         { placeHolder: 'Which model?' },
       );
       if (!pick) return undefined;

@@ -177,7 +177,10 @@ export function checkModelName(name: string): string | undefined {
 
 /** `my-model` → `my-model.model.json`; a name that already ends so is kept. */
 export function modelFileName(name: string): string {
-  const n = name.trim().replace(/\.model\.json$/, '').replace(/\.json$/, '');
+  const n = name
+    .trim()
+    .replace(/\.model\.json$/, '')
+    .replace(/\.json$/, '');
   return `${n}.model.json`;
 }
 
@@ -232,7 +235,7 @@ export function reviewsCsv(rows = 600, seed = 11): string {
     const sentiment = 2 * pick(1, 3) + 1;
     const majority = Math.ceil(sentiment / 2) + pick(0, Math.floor(sentiment / 2));
     const ids: number[] = [];
-    for (let k = 0; k < sentiment; k++) ids.push((k < majority) === positive ? pick(1, 9) : pick(10, 19));
+    for (let k = 0; k < sentiment; k++) ids.push(k < majority === positive ? pick(1, 9) : pick(10, 19));
     while (ids.length < 20) ids.push(pick(20, 49));
     for (let i = ids.length - 1; i > 0; i--) {
       const j = Math.floor(uniform() * (i + 1));

@@ -18,7 +18,10 @@ export function eventLogLine(record: RunRecord, run: RunResult, event: WorkerEve
   switch (event.type) {
     case 'started': {
       const d = event.dataset;
-      return { level: 'info', text: `${tag}backend ${event.backend}; ${d.name}: ${d.train} train / ${d.validation} validation (${d.source})` };
+      return {
+        level: 'info',
+        text: `${tag}backend ${event.backend}; ${d.name}: ${d.train} train / ${d.validation} validation (${d.source})`,
+      };
     }
     case 'progress':
       return { level: 'info', text: `${tag}${event.message}` };
@@ -27,7 +30,13 @@ export function eventLogLine(record: RunRecord, run: RunResult, event: WorkerEve
     case 'finished':
       return event.status === 'failed'
         ? { level: 'error', text: `${tag}failed: ${event.error ?? 'unknown error'}` }
-        : { level: 'info', text: [`${tag}${event.status} in ${(event.durationMs / 1000).toFixed(1)} s`, ...callbackNotes(event).map((n) => tag + n)].join('\n') };
+        : {
+            level: 'info',
+            text: [
+              `${tag}${event.status} in ${(event.durationMs / 1000).toFixed(1)} s`,
+              ...callbackNotes(event).map((n) => tag + n),
+            ].join('\n'),
+          };
     default:
       return undefined;
   }
@@ -45,7 +54,11 @@ export function endOfRunMessage(record: RunRecord): EndMessage {
   if (record.kind === 'train') {
     const run = record.runs[0];
     if (run.status === 'failed') {
-      return { level: 'error', text: `Model Lab: training ${record.model.name} failed: ${run.error ?? 'unknown error'}`, offerLog: true };
+      return {
+        level: 'error',
+        text: `Model Lab: training ${record.model.name} failed: ${run.error ?? 'unknown error'}`,
+        offerLog: true,
+      };
     }
     const val = last(run.history.val_accuracy);
     const acc = val ?? last(run.history.accuracy);
@@ -63,7 +76,11 @@ export function endOfRunMessage(record: RunRecord): EndMessage {
   const parts = [`${record.runs.length - failed - cancelled} completed`];
   if (cancelled) parts.push(`${cancelled} stopped`);
   if (failed) parts.push(`${failed} failed`);
-  return { level: 'info', text: `Model Lab: comparison of ${record.model.name} finished — ${parts.join(', ')}.`, offerLog: false };
+  return {
+    level: 'info',
+    text: `Model Lab: comparison of ${record.model.name} finished — ${parts.join(', ')}.`,
+    offerLog: false,
+  };
 }
 
 /** The status bar text while sessions train, or undefined to hide it. */

@@ -74,18 +74,38 @@ export class Trainer implements vscode.Disposable {
    * weights and optimizer state, into a new record holding the whole history (session.ts: continueRun). The new
    * run's weights are always saved, so it can be continued again.
    */
-  async continueRun(record: RunRecord, run: RunResult, epochs: number, folder: vscode.Uri | undefined): Promise<RunRecord | undefined> {
+  async continueRun(
+    record: RunRecord,
+    run: RunResult,
+    epochs: number,
+    folder: vscode.Uri | undefined,
+  ): Promise<RunRecord | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
       return undefined;
     }
     const file = record.modelFile;
-    const modelUri = file ? (path.isAbsolute(file) || !folder ? vscode.Uri.file(file) : vscode.Uri.joinPath(folder, file)) : folder;
+    const modelUri = file
+      ? path.isAbsolute(file) || !folder
+        ? vscode.Uri.file(file)
+        : vscode.Uri.joinPath(folder, file)
+      : folder;
     const { settings, problems } = readSettings(modelUri);
     problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
     const store = storeFor(this.ctx.globalStorageUri, modelUri);
-    const place = { baseDir: file && modelUri ? path.dirname(modelUri.fsPath) : (folder?.fsPath ?? os.homedir()), modelFile: file };
-    return this.drive('train', { definition: record.definition, summary: record.model, place, settings: { ...settings, saveWeights: true }, store, continueRun: run, epochs });
+    const place = {
+      baseDir: file && modelUri ? path.dirname(modelUri.fsPath) : (folder?.fsPath ?? os.homedir()),
+      modelFile: file,
+    };
+    return this.drive('train', {
+      definition: record.definition,
+      summary: record.model,
+      place,
+      settings: { ...settings, saveWeights: true },
+      store,
+      continueRun: run,
+      epochs,
+    });
   }
 
   private async drive(
@@ -108,7 +128,9 @@ export class Trainer implements vscode.Disposable {
     let reportPreparing: ((message: string, fraction?: number) => void) | undefined;
     let endPreparing!: () => void;
     const prepared = new Promise<void>((resolve) => (endPreparing = resolve));
-    const longJob = longJobPrompt(kind, poolSize(settings.maxParallelRuns, os.availableParallelism()), () => driver.stop());
+    const longJob = longJobPrompt(kind, poolSize(settings.maxParallelRuns, os.availableParallelism()), () =>
+      driver.stop(),
+    );
     const driver: SessionDriver = new SessionDriver({
       pool: this.pools.get(poolSize(settings.maxParallelRuns, os.availableParallelism())),
       kind,
@@ -131,7 +153,9 @@ export class Trainer implements vscode.Disposable {
             ({ items }) => this.ctx.showResults().showRecord(record, items, store),
             () => this.ctx.showResults().showRecord(record, [], store),
           );
-          this.ctx.log.info(`${kind === 'train' ? 'Training' : 'Comparing'} ${summary.name}: ${record.runs.length} run(s), record ${record.id}`);
+          this.ctx.log.info(
+            `${kind === 'train' ? 'Training' : 'Comparing'} ${summary.name}: ${record.runs.length} run(s), record ${record.id}`,
+          );
           this.showTrainingProgress(driver, record);
         },
         event: (record, run, event) => {
@@ -154,7 +178,11 @@ export class Trainer implements vscode.Disposable {
     });
     this.drivers.add(driver);
     void vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Notification, title: `Model Lab: preparing ${summary.name}`, cancellable: true },
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `Model Lab: preparing ${summary.name}`,
+        cancellable: true,
+      },
       (progress, token) => {
         token.onCancellationRequested(() => driver.stop());
         reportPreparing = (message, fraction) => progress.report({ message, increment: preparation.next(fraction) });
@@ -194,23 +222,31 @@ export class Trainer implements vscode.Disposable {
   private showTrainingProgress(driver: SessionDriver, record: RunRecord): void {
     const epochs = record.runs[0]?.epochs ?? 1;
     const title =
-      record.kind === 'train' ? `Model Lab: training ${record.model.name}` : `Model Lab: comparing ${record.runs.length} runs of ${record.model.name}`;
-    void vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) => {
-      token.onCancellationRequested(() => driver.stop());
-      const increments = new ProgressIncrements();
-      const started = Date.now();
-      return new Promise<void>((resolve) => {
-        const timer = setInterval(() => {
-          if (!record.active || !this.drivers.has(driver)) {
-            clearInterval(timer);
-            resolve();
-            return;
-          }
-          const fraction = overallFraction(record.runs);
-          progress.report({ message: progressMessage(record.runs, epochs, fraction, Date.now() - started), increment: increments.next(fraction) });
-        }, 500);
-      });
-    });
+      record.kind === 'train'
+        ? `Model Lab: training ${record.model.name}`
+        : `Model Lab: comparing ${record.runs.length} runs of ${record.model.name}`;
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      (progress, token) => {
+        token.onCancellationRequested(() => driver.stop());
+        const increments = new ProgressIncrements();
+        const started = Date.now();
+        return new Promise<void>((resolve) => {
+          const timer = setInterval(() => {
+            if (!record.active || !this.drivers.has(driver)) {
+              clearInterval(timer);
+              resolve();
+              return;
+            }
+            const fraction = overallFraction(record.runs);
+            progress.report({
+              message: progressMessage(record.runs, epochs, fraction, Date.now() - started),
+              increment: increments.next(fraction),
+            });
+          }, 500);
+        });
+      },
+    );
   }
 
   /** Stops every session, and every session still checking its backend and data (a download, say). */
@@ -242,7 +278,9 @@ export class Trainer implements vscode.Disposable {
   private announce(record: RunRecord): void {
     const { level, text, offerLog } = endOfRunMessage(record);
     if (level === 'error') {
-      void vscode.window.showErrorMessage(text, ...(offerLog ? ['Show Log'] : [])).then((c) => c && this.ctx.log.show());
+      void vscode.window
+        .showErrorMessage(text, ...(offerLog ? ['Show Log'] : []))
+        .then((c) => c && this.ctx.log.show());
     } else {
       void vscode.window.showInformationMessage(text);
     }

@@ -2,7 +2,15 @@
  * Everything the core can say about a parsed definition without training it: structural errors, shapes, parameter
  * counts, the Keras summary, loss/output mismatches, and the same for every comparison variant.
  */
-import { BUILTIN_DATASETS, datasetClassCount, isBuiltinDataset, isNumpyDataset, NUMPY_OPTIONS, PAD_OPTIONS, SEQUENCE_LOAD_OPTIONS } from './datasets';
+import {
+  BUILTIN_DATASETS,
+  datasetClassCount,
+  isBuiltinDataset,
+  isNumpyDataset,
+  NUMPY_OPTIONS,
+  PAD_OPTIONS,
+  SEQUENCE_LOAD_OPTIONS,
+} from './datasets';
 import { formatShape } from './number-format';
 import type { Graph } from './graph';
 import { inferLayers, type LayerInfo } from './infer';
@@ -35,21 +43,35 @@ export interface Analysis {
   optimizer: EffectiveOptimizer;
 }
 
-
 export function analyze(parsed: ParsedModel): Analysis {
   const def = parsed.definition;
   if (!def) {
-    return { diagnostics: sortDiagnostics(parsed.diagnostics), layers: [], loss: defaultLoss(undefined, undefined), optimizer: effectiveOptimizer() };
+    return {
+      diagnostics: sortDiagnostics(parsed.diagnostics),
+      layers: [],
+      loss: defaultLoss(undefined, undefined),
+      optimizer: effectiveOptimizer(),
+    };
   }
   const result = analyzeDefinition(def, parsed.ranges, parsed.range);
-  const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeDefinition(d, EMPTY_RANGES, ZERO_RANGE).diagnostics);
+  const variantDiagnostics = checkVariants(
+    def,
+    parsed.ranges,
+    (d) => analyzeDefinition(d, EMPTY_RANGES, ZERO_RANGE).diagnostics,
+  );
   if (parsed.incomplete) {
     // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
     // about a model that does not exist. Its summary says it is partial, and where reading stopped.
     result.diagnostics = result.diagnostics.filter((d) => !WHOLE_MODEL_CHECKS.has(d.code ?? ''));
     if (result.summary) {
-      const stop = parsed.diagnostics.find((d) => d.code === 'python-unreadable' || d.severity === 'error')?.range.start ?? parsed.range.start;
-      result.summary = { ...result.summary, complete: false, incomplete: { reason: parsed.incomplete, line: stop.line + 1, character: stop.character + 1 } };
+      const stop =
+        parsed.diagnostics.find((d) => d.code === 'python-unreadable' || d.severity === 'error')?.range.start ??
+        parsed.range.start;
+      result.summary = {
+        ...result.summary,
+        complete: false,
+        incomplete: { reason: parsed.incomplete, line: stop.line + 1, character: stop.character + 1 },
+      };
     }
   }
   return {
@@ -64,19 +86,36 @@ const WHOLE_MODEL_CHECKS = new Set(['output-shape', 'loss-mismatch', 'classes-mi
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 
 /** One definition on its own (no variants); exported for the variant checks. */
-export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, whole: Range): Omit<Analysis, 'definition'> & { definition: ModelDefinition } {
+export function analyzeDefinition(
+  def: ModelDefinition,
+  ranges: SourceRanges,
+  whole: Range,
+): Omit<Analysis, 'definition'> & { definition: ModelDefinition } {
   const diagnostics: Diagnostic[] = [];
   const at = (path: string): Range => rangeFor(ranges, path) ?? ZERO_RANGE;
-  const push = (path: string, message: string, code: string, severity: Diagnostic['severity'] = 'error', range = at(path)) =>
-    diagnostics.push({ range, severity, message, code, path });
+  const push = (
+    path: string,
+    message: string,
+    code: string,
+    severity: Diagnostic['severity'] = 'error',
+    range = at(path),
+  ) => diagnostics.push({ range, severity, message, code, path });
 
-  const structural = validateStructure(def, ranges).filter((d) => !(d.code === 'missing-argument' && d.path === 'layers'));
+  const structural = validateStructure(def, ranges).filter(
+    (d) => !(d.code === 'missing-argument' && d.path === 'layers'),
+  );
   diagnostics.push(...structural);
 
   const layersValue = (def as { layers?: unknown }).layers;
   if (layersValue === undefined) {
     const start = (ranges.values.get('') ?? whole).start;
-    push('', 'The definition has no "layers"; add "layers": [ ... ] with at least one layer, e.g. { "type": "Dense", "units": 10 }.', 'no-layers', 'error', { start, end: { line: start.line, character: start.character + 1 } });
+    push(
+      '',
+      'The definition has no "layers"; add "layers": [ ... ] with at least one layer, e.g. { "type": "Dense", "units": 10 }.',
+      'no-layers',
+      'error',
+      { start, end: { line: start.line, character: start.character + 1 } },
+    );
   } else if (Array.isArray(layersValue) && layersValue.length === 0) {
     push('layers', '"layers" is empty; add at least one layer, e.g. { "type": "Dense", "units": 10 }.', 'no-layers');
   }
@@ -87,20 +126,27 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
     const m = /^layers\[(\d+)\](\.input_shape)?/.exec(d.path ?? '');
     if (m) blocked.add(m[2] && m[1] === '0' ? -1 : Number(m[1]));
   }
-  const inference = Array.isArray(layersValue) ? inferLayers(def, ranges, blocked) : { layers: [], complete: false, diagnostics: [], inputShape: undefined };
+  const inference = Array.isArray(layersValue)
+    ? inferLayers(def, ranges, blocked)
+    : { layers: [], complete: false, diagnostics: [], inputShape: undefined };
   diagnostics.push(...inference.diagnostics);
 
   // The loss and class checks look at the output layer: the last one, or a graph's single output.
   const outputs = inference.graph ? inference.graph.outputs : [inference.layers.length - 1];
   const chain = inference.graph ? outputChain(inference.layers, inference.graph.inbound, outputs[0]) : inference.layers;
-  const loss = outputs.length === 1 ? checkLoss(def, chain, inference.complete, push) : defaultLoss(undefined, undefined);
+  const loss =
+    outputs.length === 1 ? checkLoss(def, chain, inference.complete, push) : defaultLoss(undefined, undefined);
   checkDataset(def, push);
   checkTraining(def, push, structural);
 
   const layerErrors = diagnostics.some((d) => d.severity === 'error' && (d.path ?? '').startsWith('layers'));
   const summary =
     inference.complete && inference.layers.length > 0 && !layerErrors
-      ? toModelSummary(typeof def.name === 'string' && def.name !== '' ? def.name : inference.graph ? 'model' : 'sequential', inference.layers, inference.graph)
+      ? toModelSummary(
+          typeof def.name === 'string' && def.name !== '' ? def.name : inference.graph ? 'model' : 'sequential',
+          inference.layers,
+          inference.graph,
+        )
       : undefined;
   if (summary) {
     // A warning here (native TensorFlow may have the memory); preflight refuses it on the wasm and cpu backends.
@@ -123,7 +169,12 @@ export function analyzeDefinition(def: ModelDefinition, ranges: SourceRanges, wh
 /** The output layer and, back through single inputs, the layers before it (for the activation and loss checks). */
 function outputChain(layers: LayerInfo[], inbound: number[][], output: number | undefined): LayerInfo[] {
   const chain: LayerInfo[] = [];
-  for (let i = output; i !== undefined && layers[i] && chain.length < layers.length; i = inbound[i].length === 1 ? inbound[i][0] : undefined) chain.unshift(layers[i]);
+  for (
+    let i = output;
+    i !== undefined && layers[i] && chain.length < layers.length;
+    i = inbound[i].length === 1 ? inbound[i][0] : undefined
+  )
+    chain.unshift(layers[i]);
   return chain;
 }
 
@@ -134,26 +185,58 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   const out = complete ? last?.outputShape : undefined;
   const units = out && out.length === 2 ? (out[1] as number) : undefined;
   const activation = lastActivation(layers);
-  const given = typeof def.compile?.loss === 'string' && LOSS_NAMES.includes(def.compile.loss) ? normalizeLoss(def.compile.loss) : undefined;
+  const given =
+    typeof def.compile?.loss === 'string' && LOSS_NAMES.includes(def.compile.loss)
+      ? normalizeLoss(def.compile.loss)
+      : undefined;
   const loss = given ?? defaultLoss(units, activation);
   if (!out) return loss;
   const lossPath = given ? 'compile.loss' : `layers[${last.index}].type`;
   if (out.length !== 2) {
-    push(lossPath, `The model outputs ${formatShape(out)} per batch, not one vector per example; end with Flatten (or GlobalAveragePooling2D) and a Dense output layer.`, 'output-shape', 'warning');
+    push(
+      lossPath,
+      `The model outputs ${formatShape(out)} per batch, not one vector per example; end with Flatten (or GlobalAveragePooling2D) and a Dense output layer.`,
+      'output-shape',
+      'warning',
+    );
     return loss;
   }
   const mismatch = given ? lossMismatch(loss, units as number, activation) : undefined;
   if (mismatch) push('compile.loss', mismatch, 'loss-mismatch');
   const ds = def.dataset;
-  const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' && ds.csv === undefined ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined)) : undefined;
+  const dsName =
+    typeof ds === 'string'
+      ? ds
+      : ds && typeof ds === 'object' && ds.csv === undefined
+        ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined))
+        : undefined;
   // Class counts from a valid dataset only (an unknown name or a malformed object has its own diagnostic).
-  const classes = ds && (typeof ds === 'string' || (typeof ds === 'object' && !Array.isArray(ds))) ? datasetClassCount(ds) : undefined;
-  if (classes && LOSSES[loss]?.classification && loss !== 'binary_crossentropy' && units !== undefined && units !== classes && !mismatch) {
+  const classes =
+    ds && (typeof ds === 'string' || (typeof ds === 'object' && !Array.isArray(ds)))
+      ? datasetClassCount(ds)
+      : undefined;
+  if (
+    classes &&
+    LOSSES[loss]?.classification &&
+    loss !== 'binary_crossentropy' &&
+    units !== undefined &&
+    units !== classes &&
+    !mismatch
+  ) {
     const unitsPath = `layers[${last.index}].units`;
     if (units < classes) {
-      push(unitsPath, `${dsName} has ${classes} classes but the last layer has ${units} units; give it ${classes}, one per class.`, 'classes-mismatch');
+      push(
+        unitsPath,
+        `${dsName} has ${classes} classes but the last layer has ${units} units; give it ${classes}, one per class.`,
+        'classes-mismatch',
+      );
     } else {
-      push(unitsPath, `${dsName} has ${classes} classes but the last layer has ${units} units; the extra ${units - classes} are never the right answer.`, 'classes-mismatch', 'warning');
+      push(
+        unitsPath,
+        `${dsName} has ${classes} classes but the last layer has ${units} units; the extra ${units - classes} are never the right answer.`,
+        'classes-mismatch',
+        'warning',
+      );
     }
   }
   return loss;
@@ -176,19 +259,34 @@ function checkDataset(def: ModelDefinition, push: Push): void {
     push('dataset.csv', 'A CSV dataset needs "label": the name of the column that holds the label.', 'dataset');
   }
   if (ds.csv !== undefined && ds.name !== undefined) {
-    push('dataset.name', `"name" and "csv" both choose the data; keep one (the CSV file wins otherwise).`, 'dataset', 'warning');
+    push(
+      'dataset.name',
+      `"name" and "csv" both choose the data; keep one (the CSV file wins otherwise).`,
+      'dataset',
+      'warning',
+    );
   }
   if (ds.label !== undefined && ds.csv === undefined) {
     push('dataset.label', '"label" only applies to a CSV dataset; add "csv" or remove it.', 'dataset', 'warning');
   }
   const numpy = isNumpyDataset(ds);
   if (ds.npz !== undefined && (ds.csv !== undefined || isBuiltinDataset(ds.name))) {
-    push('dataset.npz', `"npz" and "${ds.csv !== undefined ? 'csv' : 'name'}" both choose the data; keep one${ds.csv !== undefined ? '' : ' (the .npz file wins otherwise)'}.`, 'dataset', 'warning');
+    push(
+      'dataset.npz',
+      `"npz" and "${ds.csv !== undefined ? 'csv' : 'name'}" both choose the data; keep one${ds.csv !== undefined ? '' : ' (the .npz file wins otherwise)'}.`,
+      'dataset',
+      'warning',
+    );
   }
   if (!numpy) {
     for (const key of NUMPY_OPTIONS) {
       if (key !== 'npz' && (ds as Record<string, unknown>)[key] !== undefined) {
-        push(`dataset.${key}`, `"${key}" only applies to NumPy arrays ("npz", or "x" and "y" naming .npy files); remove it.`, 'dataset', 'warning');
+        push(
+          `dataset.${key}`,
+          `"${key}" only applies to NumPy arrays ("npz", or "x" and "y" naming .npy files); remove it.`,
+          'dataset',
+          'warning',
+        );
       }
     }
   }
@@ -197,8 +295,15 @@ function checkDataset(def: ModelDefinition, push: Push): void {
   const takes: readonly string[] = isBuiltinDataset(name) ? BUILTIN_DATASETS[name].options : [];
   for (const key of [...SEQUENCE_LOAD_OPTIONS, ...PAD_OPTIONS, 'test_split', 'label_mode']) {
     if ((ds as Record<string, unknown>)[key] === undefined || takes.includes(key)) continue;
-    const owners = Object.entries(BUILTIN_DATASETS).filter(([, d]) => d.options.includes(key)).map(([n]) => n);
-    push(`dataset.${key}`, `"${key}" only applies to ${owners.join(' and ')}${name ? `; ${name} ignores it` : ''}.`, 'dataset', 'warning');
+    const owners = Object.entries(BUILTIN_DATASETS)
+      .filter(([, d]) => d.options.includes(key))
+      .map(([n]) => n);
+    push(
+      `dataset.${key}`,
+      `"${key}" only applies to ${owners.join(' and ')}${name ? `; ${name} ignores it` : ''}.`,
+      'dataset',
+      'warning',
+    );
   }
 }
 
@@ -207,7 +312,10 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
   const opt = def.compile?.optimizer;
   const schedule = learningRateSchedule(opt);
   if (typeof schedule === 'string') {
-    const path = typeof opt === 'object' && opt !== null && opt.learning_rate === undefined ? 'compile.optimizer.lr' : 'compile.optimizer.learning_rate';
+    const path =
+      typeof opt === 'object' && opt !== null && opt.learning_rate === undefined
+        ? 'compile.optimizer.lr'
+        : 'compile.optimizer.learning_rate';
     // The schema already names a missing or mistyped argument where it is; this adds what it cannot see.
     if (!structural.some((d) => (d.path ?? '').startsWith(path))) push(path, schedule, 'schedule');
   }
@@ -220,13 +328,28 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
   const logs = availableLogs(metrics.includes('accuracy') || metrics.includes('acc'), validated);
   callbacks.forEach((cb, i) => {
     if (typeof cb !== 'object' || cb === null) return;
-    const monitor = cb.monitor ?? (callbackDef(String(cb.type))?.args.some((a) => a.name === 'monitor') ? 'val_loss' : undefined);
+    const monitor =
+      cb.monitor ?? (callbackDef(String(cb.type))?.args.some((a) => a.name === 'monitor') ? 'val_loss' : undefined);
     if (typeof monitor === 'string' && !logs.includes(monitor)) {
-      const why = monitor.startsWith('val_') && !validated ? ' (validation_split is 0, so there are no val_ logs)' : monitor.includes('acc') ? " (add \"accuracy\" to compile.metrics to log it)" : '';
-      push(cb.monitor !== undefined ? `fit.callbacks[${i}].monitor` : `fit.callbacks[${i}]`, `${cb.type} watches '${monitor}', which this model does not log${why}; it will do nothing. Logged: ${logs.join(', ')}.`, 'callback-monitor', 'warning');
+      const why =
+        monitor.startsWith('val_') && !validated
+          ? ' (validation_split is 0, so there are no val_ logs)'
+          : monitor.includes('acc')
+            ? ' (add "accuracy" to compile.metrics to log it)'
+            : '';
+      push(
+        cb.monitor !== undefined ? `fit.callbacks[${i}].monitor` : `fit.callbacks[${i}]`,
+        `${cb.type} watches '${monitor}', which this model does not log${why}; it will do nothing. Logged: ${logs.join(', ')}.`,
+        'callback-monitor',
+        'warning',
+      );
     }
     if (cb.type === 'ReduceLROnPlateau' && schedule !== undefined) {
-      push(`fit.callbacks[${i}]`, 'ReduceLROnPlateau cannot change a learning rate that is a schedule (Keras refuses it too); use a number as learning_rate or remove the callback.', 'callback-schedule');
+      push(
+        `fit.callbacks[${i}]`,
+        'ReduceLROnPlateau cannot change a learning rate that is a schedule (Keras refuses it too); use a number as learning_rate or remove the callback.',
+        'callback-schedule',
+      );
     }
   });
 }

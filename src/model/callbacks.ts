@@ -28,9 +28,24 @@ export const CALLBACKS: readonly CallbackDef[] = [
       { name: 'patience', default: 0, kind: 'integer', doc: 'Epochs without improvement before stopping.' },
       { name: 'verbose', default: 0, kind: 'integer', doc: 'Ignored (Model Lab always says why a run stopped).' },
       { name: 'mode', default: 'auto', kind: 'mode', doc: MODE },
-      { name: 'baseline', default: null, kind: 'number', doc: 'The wait counter restarts only on epochs that also beat this value.' },
-      { name: 'restore_best_weights', default: false, kind: 'boolean', doc: 'At the end, go back to the weights of the best epoch.' },
-      { name: 'start_from_epoch', default: 0, kind: 'integer', doc: 'Epochs to train before watching for improvement.' },
+      {
+        name: 'baseline',
+        default: null,
+        kind: 'number',
+        doc: 'The wait counter restarts only on epochs that also beat this value.',
+      },
+      {
+        name: 'restore_best_weights',
+        default: false,
+        kind: 'boolean',
+        doc: 'At the end, go back to the weights of the best epoch.',
+      },
+      {
+        name: 'start_from_epoch',
+        default: 0,
+        kind: 'integer',
+        doc: 'Epochs to train before watching for improvement.',
+      },
     ],
   },
   {
@@ -54,7 +69,12 @@ export const CALLBACKS: readonly CallbackDef[] = [
       { name: 'filepath', default: null, kind: 'string', doc: 'Ignored: the weights stay with the run record.' },
       { name: 'monitor', default: 'val_loss', kind: 'string', doc: MONITOR },
       { name: 'verbose', default: 0, kind: 'integer', doc: 'Ignored.' },
-      { name: 'save_best_only', default: false, kind: 'boolean', doc: 'Keep only the best epoch\'s weights (else the last).' },
+      {
+        name: 'save_best_only',
+        default: false,
+        kind: 'boolean',
+        doc: "Keep only the best epoch's weights (else the last).",
+      },
       { name: 'save_weights_only', default: false, kind: 'boolean', doc: 'Ignored: Model Lab keeps weights.' },
       { name: 'mode', default: 'auto', kind: 'mode', doc: MODE },
     ],
@@ -98,7 +118,12 @@ export function effectiveCallbacks(specs: unknown): EffectiveCallback[] | string
   const out: EffectiveCallback[] = [];
   for (const [i, spec] of specs.entries()) {
     const where = `fit.callbacks[${i}]`;
-    const type = typeof spec === 'string' ? spec : typeof spec === 'object' && spec !== null ? (spec as CallbackSpec).type : undefined;
+    const type =
+      typeof spec === 'string'
+        ? spec
+        : typeof spec === 'object' && spec !== null
+          ? (spec as CallbackSpec).type
+          : undefined;
     const def = typeof type === 'string' ? callbackDef(type) : undefined;
     if (!def) return `${where}: unknown callback ${JSON.stringify(type)}; use one of ${CALLBACK_TYPES.join(', ')}.`;
     const given = typeof spec === 'object' ? (spec as CallbackSpec) : { type: def.type };
@@ -110,11 +135,15 @@ export function effectiveCallbacks(specs: unknown): EffectiveCallback[] | string
         continue;
       }
       const ok =
-        a.kind === 'boolean' ? typeof v === 'boolean'
-        : a.kind === 'string' ? typeof v === 'string'
-        : a.kind === 'mode' ? v === 'auto' || v === 'min' || v === 'max'
-        : a.kind === 'integer' ? Number.isInteger(v) && (v as number) >= 0
-        : typeof v === 'number' && Number.isFinite(v);
+        a.kind === 'boolean'
+          ? typeof v === 'boolean'
+          : a.kind === 'string'
+            ? typeof v === 'string'
+            : a.kind === 'mode'
+              ? v === 'auto' || v === 'min' || v === 'max'
+              : a.kind === 'integer'
+                ? Number.isInteger(v) && (v as number) >= 0
+                : typeof v === 'number' && Number.isFinite(v);
       if (!ok) return `${where}: ${def.type}'s ${a.name} must be ${describeKind(a.kind)}.`;
       cb[a.name] = v as string | number | boolean;
     }
@@ -131,11 +160,16 @@ export function effectiveCallbacks(specs: unknown): EffectiveCallback[] | string
 
 function describeKind(kind: CallbackArgKind): string {
   switch (kind) {
-    case 'boolean': return 'true or false';
-    case 'string': return 'a string';
-    case 'mode': return "'auto', 'min' or 'max'";
-    case 'integer': return 'a whole number ≥ 0';
-    default: return 'a number';
+    case 'boolean':
+      return 'true or false';
+    case 'string':
+      return 'a string';
+    case 'mode':
+      return "'auto', 'min' or 'max'";
+    case 'integer':
+      return 'a whole number ≥ 0';
+    default:
+      return 'a number';
   }
 }
 
@@ -151,4 +185,3 @@ export function higherIsBetter(monitor: string, mode: string): boolean | undefin
   if (name === 'accuracy' || name === 'acc') return true;
   return undefined;
 }
-

@@ -37,17 +37,27 @@ export const DEFAULT_COMPARISON: readonly OptimizerSpec[] = [
  */
 export function expandComparison(def: ModelDefinition): ComparisonPlan[] {
   const { compare, ...base } = def;
-  const optimizers = compare?.optimizers?.length ? compare.optimizers : compare?.variants?.length ? undefined : DEFAULT_COMPARISON;
+  const optimizers = compare?.optimizers?.length
+    ? compare.optimizers
+    : compare?.variants?.length
+      ? undefined
+      : DEFAULT_COMPARISON;
   const variants = compare?.variants?.length ? compare.variants : undefined;
 
   const plans: ComparisonPlan[] = [];
   const add = (label: string, set: Record<string, unknown>) => {
     let definition = base as ModelDefinition;
     for (const [path, value] of Object.entries(set)) definition = setPath(definition, path, value);
-    plans.push({ label, definition, variant: { label, set }, optimizer: effectiveOptimizer(definition.compile?.optimizer) });
+    plans.push({
+      label,
+      definition,
+      variant: { label, set },
+      optimizer: effectiveOptimizer(definition.compile?.optimizer),
+    });
   };
   if (variants && optimizers) {
-    for (const v of variants) for (const o of optimizers) add(`${v.label} · ${optimizerLabel(o)}`, { ...v.set, 'compile.optimizer': o });
+    for (const v of variants)
+      for (const o of optimizers) add(`${v.label} · ${optimizerLabel(o)}`, { ...v.set, 'compile.optimizer': o });
   } else if (variants) {
     for (const v of variants) add(v.label, { ...v.set });
   } else if (optimizers) {

@@ -5,13 +5,29 @@
  */
 import type { DatasetObject, DatasetSpec } from './types';
 
-export const DATASET_NAMES = ['fashion-mnist', 'fashion-mnist-sample', 'mnist', 'cifar10', 'cifar100', 'imdb', 'reuters'] as const;
+export const DATASET_NAMES = [
+  'fashion-mnist',
+  'fashion-mnist-sample',
+  'mnist',
+  'cifar10',
+  'cifar100',
+  'imdb',
+  'reuters',
+] as const;
 export type DatasetName = (typeof DATASET_NAMES)[number];
 
 export const DEFAULT_VALIDATION_SPLIT = 0.2;
 
 /** `load_data` options of the word-index datasets (Keras names; `seed` is `shuffle_seed`, `maxlen` `filter_maxlen`). */
-export const SEQUENCE_LOAD_OPTIONS = ['num_words', 'skip_top', 'start_char', 'oov_char', 'index_from', 'shuffle_seed', 'filter_maxlen'] as const;
+export const SEQUENCE_LOAD_OPTIONS = [
+  'num_words',
+  'skip_top',
+  'start_char',
+  'oov_char',
+  'index_from',
+  'shuffle_seed',
+  'filter_maxlen',
+] as const;
 /** `keras.utils.pad_sequences` options, applied after loading. */
 export const PAD_OPTIONS = ['maxlen', 'padding', 'truncating', 'value'] as const;
 /** Options of the NumPy (`npz` / `.npy`) form. */
@@ -157,14 +173,22 @@ export type KerasDatasetResult = { spec: DatasetObject } | { error: string };
  * Arguments must be literal values (numbers, strings, None as null); an unknown module or argument, or a value of
  * the wrong kind, gives `{ error }`: one sentence naming it.
  */
-export function datasetFromKerasLoadData(module: string, positional: readonly unknown[], keywords: Readonly<Record<string, unknown>>): KerasDatasetResult {
+export function datasetFromKerasLoadData(
+  module: string,
+  positional: readonly unknown[],
+  keywords: Readonly<Record<string, unknown>>,
+): KerasDatasetResult {
   const name = KERAS_DATASET_MODULES[module];
   if (!name) {
-    return { error: `keras.datasets.${module} is not a dataset Model Lab can load; it reads ${Object.keys(KERAS_DATASET_MODULES).join(', ')}.` };
+    return {
+      error: `keras.datasets.${module} is not a dataset Model Lab can load; it reads ${Object.keys(KERAS_DATASET_MODULES).join(', ')}.`,
+    };
   }
   const params = LOAD_DATA_PARAMS[name];
   if (positional.length > params.length) {
-    return { error: `keras.datasets.${module}.load_data takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'}, got ${positional.length}.` };
+    return {
+      error: `keras.datasets.${module}.load_data takes at most ${params.length} positional argument${params.length === 1 ? '' : 's'}, got ${positional.length}.`,
+    };
   }
   const args: Record<string, unknown> = {};
   positional.forEach((v, i) => (args[params[i]] = v));
@@ -190,9 +214,14 @@ export function datasetFromKerasLoadData(module: string, positional: readonly un
  * The dataset after `keras.utils.pad_sequences(x, *positional, **keywords)` (the first argument, the sequences,
  * is the caller's to have traced to `spec`): `maxlen`, `padding`, `truncating` and `value` join the spec.
  */
-export function withPadSequences(spec: DatasetObject, positional: readonly unknown[], keywords: Readonly<Record<string, unknown>>): KerasDatasetResult {
+export function withPadSequences(
+  spec: DatasetObject,
+  positional: readonly unknown[],
+  keywords: Readonly<Record<string, unknown>>,
+): KerasDatasetResult {
   const params = PAD_PARAMS.slice(1);
-  if (positional.length > params.length) return { error: `pad_sequences takes at most ${PAD_PARAMS.length} positional arguments.` };
+  if (positional.length > params.length)
+    return { error: `pad_sequences takes at most ${PAD_PARAMS.length} positional arguments.` };
   const args: Record<string, unknown> = {};
   positional.forEach((v, i) => (args[params[i]] = v));
   for (const [k, v] of Object.entries(keywords)) {
@@ -200,12 +229,15 @@ export function withPadSequences(spec: DatasetObject, positional: readonly unkno
     args[k] = v;
   }
   if (!isBuiltinDataset(spec.name) || !BUILTIN_DATASETS[spec.name].options.includes('maxlen')) {
-    return { error: `pad_sequences applies to word-index sequences (imdb, reuters), not to ${spec.name ?? 'this dataset'}.` };
+    return {
+      error: `pad_sequences applies to word-index sequences (imdb, reuters), not to ${spec.name ?? 'this dataset'}.`,
+    };
   }
   const out: DatasetObject = { ...spec };
   for (const [k, v] of Object.entries(args)) {
     if (k === 'dtype') {
-      if (v !== null && v !== 'int32' && v !== 'int64') return { error: `pad_sequences(dtype=${JSON.stringify(v)}): Model Lab keeps word indices as int32.` };
+      if (v !== null && v !== 'int32' && v !== 'int64')
+        return { error: `pad_sequences(dtype=${JSON.stringify(v)}): Model Lab keeps word indices as int32.` };
       continue;
     }
     if (v === null && k === 'maxlen') continue;
@@ -229,19 +261,82 @@ export interface DatasetOptionRule {
 }
 
 export const DATASET_OPTION_RULES: Readonly<Record<string, DatasetOptionRule>> = {
-  num_words: { kind: 'integer', minimum: 1, description: 'imdb / reuters (load_data num_words): keep the most frequent words; rarer ones become oov_char. All words when absent.' },
-  skip_top: { kind: 'integer', minimum: 0, default: 0, description: 'imdb / reuters (load_data skip_top): the most frequent words to replace with oov_char.' },
-  start_char: { kind: 'integer', minimum: 0, nullable: true, default: 1, description: 'imdb / reuters (load_data start_char): marks the start of each sequence; null for none.' },
-  oov_char: { kind: 'integer', minimum: 0, nullable: true, default: 2, description: 'imdb / reuters (load_data oov_char): replaces words cut by num_words or skip_top; null drops them.' },
-  index_from: { kind: 'integer', minimum: 0, default: 3, description: 'imdb / reuters (load_data index_from): word indices start here.' },
-  shuffle_seed: { kind: 'integer', minimum: 0, default: 113, description: "imdb / reuters: load_data's seed, the shuffle Keras applies (np.random.RandomState)." },
-  filter_maxlen: { kind: 'integer', minimum: 1, description: "imdb / reuters: load_data's maxlen, which drops sequences of this many words or more (Keras keeps len < maxlen)." },
-  test_split: { kind: 'number', minimum: 0, exclusiveMaximum: 1, default: 0.2, description: 'reuters (load_data test_split): the fraction kept as the test set.' },
-  maxlen: { kind: 'integer', minimum: 1, description: 'imdb / reuters: pad or truncate every sequence to this length, as keras.utils.pad_sequences(x, maxlen) does; fixes the input shape to [maxlen].' },
-  padding: { kind: 'choice', choices: ['pre', 'post'], default: 'pre', description: "pad_sequences padding: add the padding value before ('pre') or after ('post') a short sequence." },
-  truncating: { kind: 'choice', choices: ['pre', 'post'], default: 'pre', description: "pad_sequences truncating: drop the start ('pre') or the end ('post') of a long sequence." },
+  num_words: {
+    kind: 'integer',
+    minimum: 1,
+    description:
+      'imdb / reuters (load_data num_words): keep the most frequent words; rarer ones become oov_char. All words when absent.',
+  },
+  skip_top: {
+    kind: 'integer',
+    minimum: 0,
+    default: 0,
+    description: 'imdb / reuters (load_data skip_top): the most frequent words to replace with oov_char.',
+  },
+  start_char: {
+    kind: 'integer',
+    minimum: 0,
+    nullable: true,
+    default: 1,
+    description: 'imdb / reuters (load_data start_char): marks the start of each sequence; null for none.',
+  },
+  oov_char: {
+    kind: 'integer',
+    minimum: 0,
+    nullable: true,
+    default: 2,
+    description: 'imdb / reuters (load_data oov_char): replaces words cut by num_words or skip_top; null drops them.',
+  },
+  index_from: {
+    kind: 'integer',
+    minimum: 0,
+    default: 3,
+    description: 'imdb / reuters (load_data index_from): word indices start here.',
+  },
+  shuffle_seed: {
+    kind: 'integer',
+    minimum: 0,
+    default: 113,
+    description: "imdb / reuters: load_data's seed, the shuffle Keras applies (np.random.RandomState).",
+  },
+  filter_maxlen: {
+    kind: 'integer',
+    minimum: 1,
+    description:
+      "imdb / reuters: load_data's maxlen, which drops sequences of this many words or more (Keras keeps len < maxlen).",
+  },
+  test_split: {
+    kind: 'number',
+    minimum: 0,
+    exclusiveMaximum: 1,
+    default: 0.2,
+    description: 'reuters (load_data test_split): the fraction kept as the test set.',
+  },
+  maxlen: {
+    kind: 'integer',
+    minimum: 1,
+    description:
+      'imdb / reuters: pad or truncate every sequence to this length, as keras.utils.pad_sequences(x, maxlen) does; fixes the input shape to [maxlen].',
+  },
+  padding: {
+    kind: 'choice',
+    choices: ['pre', 'post'],
+    default: 'pre',
+    description: "pad_sequences padding: add the padding value before ('pre') or after ('post') a short sequence.",
+  },
+  truncating: {
+    kind: 'choice',
+    choices: ['pre', 'post'],
+    default: 'pre',
+    description: "pad_sequences truncating: drop the start ('pre') or the end ('post') of a long sequence.",
+  },
   value: { kind: 'integer', default: 0, description: 'pad_sequences value: the padding index.' },
-  label_mode: { kind: 'choice', choices: ['fine', 'coarse'], default: 'fine', description: 'cifar100 (load_data label_mode): 100 fine classes or 20 coarse ones.' },
+  label_mode: {
+    kind: 'choice',
+    choices: ['fine', 'coarse'],
+    default: 'fine',
+    description: 'cifar100 (load_data label_mode): 100 fine classes or 20 coarse ones.',
+  },
 };
 
 /** Why a value does not fit a dataset option (undefined when it does, or when the option has no rule). */
@@ -249,7 +344,10 @@ export function checkOption(key: string, v: unknown): string | undefined {
   const rule = DATASET_OPTION_RULES[key];
   if (!rule || (v === null && rule.nullable)) return undefined;
   const got = JSON.stringify(v);
-  if (rule.kind === 'choice') return rule.choices!.includes(v as string) ? undefined : `must be ${rule.choices!.map((c) => `"${c}"`).join(' or ')}, got ${got}.`;
+  if (rule.kind === 'choice')
+    return rule.choices!.includes(v as string)
+      ? undefined
+      : `must be ${rule.choices!.map((c) => `"${c}"`).join(' or ')}, got ${got}.`;
   const whole = rule.kind === 'integer';
   const ok =
     typeof v === 'number' &&
@@ -258,6 +356,7 @@ export function checkOption(key: string, v: unknown): string | undefined {
     (rule.minimum === undefined || v >= rule.minimum) &&
     (rule.exclusiveMaximum === undefined || v < rule.exclusiveMaximum);
   if (ok) return undefined;
-  if (rule.exclusiveMaximum !== undefined) return `must be a number from ${rule.minimum ?? 0} up to (not including) ${rule.exclusiveMaximum}, got ${got}.`;
+  if (rule.exclusiveMaximum !== undefined)
+    return `must be a number from ${rule.minimum ?? 0} up to (not including) ${rule.exclusiveMaximum}, got ${got}.`;
   return `must be ${whole ? 'a whole number' : 'a number'}${rule.minimum !== undefined ? ` of at least ${rule.minimum}` : ''}, got ${got}.`;
 }

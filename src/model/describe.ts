@@ -24,7 +24,10 @@ export interface InlayHint {
 }
 
 /** The innermost path whose value (or key) contains `pos`, with that range; `onKey` when it is the key. */
-export function pathAt(parsed: ParsedModel, pos: Position): { path: DefPath; range: Range; onKey: boolean } | undefined {
+export function pathAt(
+  parsed: ParsedModel,
+  pos: Position,
+): { path: DefPath; range: Range; onKey: boolean } | undefined {
   let best: { key: string; range: Range; onKey: boolean } | undefined;
   const consider = (key: string, range: Range, onKey: boolean) => {
     if (!containsPosition(range, pos)) return;
@@ -38,7 +41,9 @@ export function pathAt(parsed: ParsedModel, pos: Position): { path: DefPath; ran
 }
 
 function isInside(inner: Range, outer: Range): boolean {
-  return compareRanges(inner, outer) !== 0 && containsPosition(outer, inner.start) && containsPosition(outer, inner.end);
+  return (
+    compareRanges(inner, outer) !== 0 && containsPosition(outer, inner.start) && containsPosition(outer, inner.end)
+  );
 }
 
 export function hoverAt(parsed: ParsedModel, analysis: Analysis, pos: Position): Hover | undefined {
@@ -91,10 +96,16 @@ function layerMarkdown(analysis: Analysis, index: number, arg: string | undefine
   if (d) lines.push(d.doc, '');
   const argDef = arg && d ? (d.args[arg] ?? COMMON_ARGS[arg]) : undefined;
   const argDoc = argDef?.schema.description;
-  if (arg && argDoc) lines.push(`\`${arg}\`: ${String(argDoc)}${argDef?.default !== undefined && argDef.default !== null ? ` (default ${JSON.stringify(argDef.default)})` : ''}`, '');
+  if (arg && argDoc)
+    lines.push(
+      `\`${arg}\`: ${String(argDoc)}${argDef?.default !== undefined && argDef.default !== null ? ` (default ${JSON.stringify(argDef.default)})` : ''}`,
+      '',
+    );
   if (layer.inputShape && layer.outputShape) {
     const inputs = layer.inputShapes ?? [layer.inputShape];
-    lines.push(`- Shape: ${inputs.map((sh) => `\`${formatShape(sh)}\``).join(' and ')} → \`${formatShape(layer.outputShape)}\``);
+    lines.push(
+      `- Shape: ${inputs.map((sh) => `\`${formatShape(sh)}\``).join(' and ')} → \`${formatShape(layer.outputShape)}\``,
+    );
     if (layer.mergeExplain) lines.push(`- ${layer.mergeExplain}`);
     lines.push(`- Parameters: ${thousands(layer.params)}${layer.params > 0 ? ` (${layer.arithmetic})` : ''}`);
     lines.push(`- Trainable: ${thousands(layer.trainable)} · Non-trainable: ${thousands(layer.nonTrainable)}`);
@@ -118,7 +129,14 @@ export function optimizerMarkdown(spec: OptimizerSpec | undefined): string | und
   const def = optimizerDef(eff.type);
   if (!def) return undefined;
   const given = typeof spec === 'object' && spec !== null ? spec : {};
-  const lines = [`**${def.type}**${spec === undefined ? ' (Keras default)' : ''}`, '', def.doc, '', '| hyper-parameter | value | |', '| --- | --- | --- |'];
+  const lines = [
+    `**${def.type}**${spec === undefined ? ' (Keras default)' : ''}`,
+    '',
+    def.doc,
+    '',
+    '| hyper-parameter | value | |',
+    '| --- | --- | --- |',
+  ];
   for (const [k, v] of Object.entries(eff)) {
     if (k === 'type') continue;
     const set = k in given || (k === 'learning_rate' && 'lr' in given);

@@ -41,10 +41,14 @@ const refsOf = (v: unknown): string[] | undefined =>
   typeof v === 'string' ? [v] : Array.isArray(v) && v.every((s) => typeof s === 'string') ? (v as string[]) : undefined;
 
 /** The graph, or the problems that keep it from being one (positioned by definition path). */
-export function resolveGraph(def: ModelDefinition, names: readonly string[]): { graph?: Graph; problems: GraphProblem[] } {
+export function resolveGraph(
+  def: ModelDefinition,
+  names: readonly string[],
+): { graph?: Graph; problems: GraphProblem[] } {
   const specs: LayerSpec[] = Array.isArray(def.layers) ? def.layers : [];
   const problems: GraphProblem[] = [];
-  const fail = (path: string, message: string, code: string, severity: 'error' | 'warning' = 'error') => problems.push({ path, message, code, severity });
+  const fail = (path: string, message: string, code: string, severity: 'error' | 'warning' = 'error') =>
+    problems.push({ path, message, code, severity });
   const byName = new Map<string, number>();
   names.forEach((n, i) => {
     if (!byName.has(n)) byName.set(n, i);
@@ -55,7 +59,8 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
   const inbound: number[][] = specs.map((spec, i) => {
     if (!spec || typeof spec !== 'object') return [];
     if (isInput(i)) {
-      if (spec.inputs !== undefined) fail(`layers[${i}].inputs`, 'An InputLayer starts the graph; it takes no "inputs".', 'graph-input');
+      if (spec.inputs !== undefined)
+        fail(`layers[${i}].inputs`, 'An InputLayer starts the graph; it takes no "inputs".', 'graph-input');
       return [];
     }
     const refs = spec.inputs === undefined ? undefined : refsOf(spec.inputs);
@@ -64,14 +69,27 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
       return [];
     }
     if (!refs) {
-      if (i === 0) fail(`layers[0].type`, 'A graph model starts from an InputLayer: add { "type": "InputLayer", "shape": [...] } as the first layer.', 'graph-input');
+      if (i === 0)
+        fail(
+          `layers[0].type`,
+          'A graph model starts from an InputLayer: add { "type": "InputLayer", "shape": [...] } as the first layer.',
+          'graph-input',
+        );
       return i === 0 ? [] : [i - 1];
     }
     const out: number[] = [];
     refs.forEach((ref, k) => {
       const path = typeof spec.inputs === 'string' ? `layers[${i}].inputs` : `layers[${i}].inputs[${k}]`;
       const j = byName.get(ref);
-      if (j === undefined) fail(path, unknownName(ref, names.filter((_, x) => x !== i)), 'unknown-input');
+      if (j === undefined)
+        fail(
+          path,
+          unknownName(
+            ref,
+            names.filter((_, x) => x !== i),
+          ),
+          'unknown-input',
+        );
       else if (j === i) fail(path, `Layer '${names[i]}' cannot take its own output as input.`, 'graph-cycle');
       else out.push(j);
     });
@@ -124,7 +142,11 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
   for (const o of outputs) if (!cycle) visit(o);
   if (cycle) {
     const first = cycle[0];
-    fail(specs[first]?.inputs !== undefined ? `layers[${first}].inputs` : `layers[${first}].type`, `These layers feed each other in a circle: ${loopText(cycle.map((i) => names[i]))}; a model's data must flow one way.`, 'graph-cycle');
+    fail(
+      specs[first]?.inputs !== undefined ? `layers[${first}].inputs` : `layers[${first}].type`,
+      `These layers feed each other in a circle: ${loopText(cycle.map((i) => names[i]))}; a model's data must flow one way.`,
+      'graph-cycle',
+    );
     return { problems };
   }
 
@@ -139,12 +161,18 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
   const reached = new Set(finished);
   specs.forEach((_, i) => {
     if (!reached.has(i)) {
-      fail(`layers[${i}].type`, `Layer '${names[i]}' does not lead to the model's output${outputs.length === 1 ? ` '${names[outputs[0]]}'` : 's'}, so Keras leaves it out of the model; connect it or remove it.`, 'graph-unused', 'warning');
+      fail(
+        `layers[${i}].type`,
+        `Layer '${names[i]}' does not lead to the model's output${outputs.length === 1 ? ` '${names[outputs[0]]}'` : 's'}, so Keras leaves it out of the model; connect it or remove it.`,
+        'graph-unused',
+        'warning',
+      );
     }
   });
   const inputs = finished.filter(isInput).sort((a, b) => a - b);
   for (const i of finished) {
-    if (inbound[i].length === 0 && !isInput(i) && i !== 0) fail(`layers[${i}].type`, `Layer '${names[i]}' has no input.`, 'graph-input');
+    if (inbound[i].length === 0 && !isInput(i) && i !== 0)
+      fail(`layers[${i}].type`, `Layer '${names[i]}' has no input.`, 'graph-input');
   }
   const byDepth = new Map<number, number>();
   for (const i of finished) byDepth.set(depth.get(i)!, (byDepth.get(depth.get(i)!) ?? 0) + 1);
@@ -155,7 +183,10 @@ export function resolveGraph(def: ModelDefinition, names: readonly string[]): { 
 function unknownName(ref: string, names: readonly string[]): string {
   const hint = didYouMean(ref, names);
   if (hint) return `No layer is named '${ref}'${hint}`;
-  const some = names.slice(0, 6).map((n) => `'${n}'`).join(', ');
+  const some = names
+    .slice(0, 6)
+    .map((n) => `'${n}'`)
+    .join(', ');
   return `No layer is named '${ref}'; the layers here are ${some}${names.length > 6 ? ', …' : ''}.`;
 }
 

@@ -7,7 +7,16 @@ export { parseModelJson, MAX_DEPTH } from './parse-json';
 export { analyze, analyzeDefinition, sortDiagnostics, type Analysis } from './analyze';
 export { inferLayers, layerNames, type LayerInfo } from './infer';
 export { formatSummary, toModelSummary } from './summary-format';
-export { effectiveOptimizer, optimizerLabel, optimizerDef, OPTIMIZERS, OPTIMIZER_TYPES, OPTIMIZER_ALIASES, DEFAULT_OPTIMIZER, type OptimizerDef } from './optimizers';
+export {
+  effectiveOptimizer,
+  optimizerLabel,
+  optimizerDef,
+  OPTIMIZERS,
+  OPTIMIZER_TYPES,
+  OPTIMIZER_ALIASES,
+  DEFAULT_OPTIMIZER,
+  type OptimizerDef,
+} from './optimizers';
 export { expandComparison, compareRepeats, DEFAULT_COMPARISON, type ComparisonPlan } from './compare';
 export { hoverAt, inlayHints, pathAt, optimizerMarkdown, type Hover, type InlayHint } from './describe';
 export { pathKey, parsePathKey, rangeFor, keyRangeFor, getPath, setPath } from './paths';

@@ -72,21 +72,38 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   const specs = Array.isArray(def.layers) ? def.layers : [];
   const names = layerNames(specs);
   const at = (path: string): Range => rangeFor(ranges, path) ?? ZERO_RANGE;
-  const error = (path: string, message: string, code: string, severity: Diagnostic['severity'] = 'error', range = at(path)) =>
-    diagnostics.push({ range, severity, message, code, path });
+  const error = (
+    path: string,
+    message: string,
+    code: string,
+    severity: Diagnostic['severity'] = 'error',
+    range = at(path),
+  ) => diagnostics.push({ range, severity, message, code, path });
 
   const seenNames = new Map<string, number>();
   names.forEach((name, i) => {
     const first = seenNames.get(name);
     if (first !== undefined) {
-      error(`layers[${i}]`, `Layer name '${name}' is already used by layers[${first}]; Keras needs unique layer names.`, 'duplicate-name', 'error', at(specs[i]?.name !== undefined ? `layers[${i}].name` : `layers[${i}].type`));
+      error(
+        `layers[${i}]`,
+        `Layer name '${name}' is already used by layers[${first}]; Keras needs unique layer names.`,
+        'duplicate-name',
+        'error',
+        at(specs[i]?.name !== undefined ? `layers[${i}].name` : `layers[${i}].type`),
+      );
     } else seenNames.set(name, i);
   });
 
   specs.forEach((spec, i) => {
     for (const key of ['input_shape', 'batch_input_shape', 'input_dim']) {
       if (i > 0 && spec && typeof spec === 'object' && key in spec) {
-        error(`layers[${i}].${key}`, `${key} only counts on the first layer; Keras ignores it on layers[${i}], so remove it.`, 'input-shape-ignored', 'warning', keyRangeFor(ranges, `layers[${i}].${key}`));
+        error(
+          `layers[${i}].${key}`,
+          `${key} only counts on the first layer; Keras ignores it on layers[${i}], so remove it.`,
+          'input-shape-ignored',
+          'warning',
+          keyRangeFor(ranges, `layers[${i}].${key}`),
+        );
       }
     }
   });
@@ -123,13 +140,21 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     if (d.merge) {
       if (ins.length < d.merge.min || (d.merge.max !== undefined && ins.length > d.merge.max)) {
         const want = d.merge.max === d.merge.min ? `exactly ${d.merge.min}` : `at least ${d.merge.min}`;
-        error(`layers[${i}].inputs`, `${info.type} merges ${want} inputs but gets ${ins.length}; list them in "inputs".`, 'merge-inputs');
+        error(
+          `layers[${i}].inputs`,
+          `${info.type} merges ${want} inputs but gets ${ins.length}; list them in "inputs".`,
+          'merge-inputs',
+        );
         return undefined;
       }
       result = d.merge.outputShape(ins, args);
       if ('shape' in result) info.mergeExplain = d.merge.explain(ins, args);
     } else if (ins.length !== 1) {
-      error(`layers[${i}].inputs`, `${info.type} takes one input but "inputs" names ${ins.length}; merge them first with a layer such as Add or Concatenate.`, 'merge-inputs');
+      error(
+        `layers[${i}].inputs`,
+        `${info.type} takes one input but "inputs" names ${ins.length}; merge them first with a layer such as Add or Concatenate.`,
+        'merge-inputs',
+      );
       return undefined;
     } else {
       result = d.outputShape(ins[0], args);
@@ -141,7 +166,11 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     const out = result.shape;
     const values = product(out);
     if (!Number.isSafeInteger(values) || values > MAX_PARAMS) {
-      error(sizePath(spec, i), `Layer '${names[i]}' would output ${countText(values)} values per example, far beyond what can be trained here; reduce ${sizeHint(spec)}.`, 'too-large');
+      error(
+        sizePath(spec, i),
+        `Layer '${names[i]}' would output ${countText(values)} values per example, far beyond what can be trained here; reduce ${sizeHint(spec)}.`,
+        'too-large',
+      );
       return undefined;
     }
     // A merge has no weights; its params() sees the first input like every other layer.
@@ -155,10 +184,16 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     info.params = params.trainable + params.nonTrainable;
     info.arithmetic = params.arithmetic;
     if (info.activation === 'softmax' && out[out.length - 1] === 1) {
-      error(`layers[${i}].${spec.activation !== undefined ? 'activation' : 'type'}`, `softmax over a single unit always outputs 1, so this layer cannot learn; use 'sigmoid' for one output unit, or give it one unit per class.`, 'softmax-single-unit', 'warning');
+      error(
+        `layers[${i}].${spec.activation !== undefined ? 'activation' : 'type'}`,
+        `softmax over a single unit always outputs 1, so this layer cannot learn; use 'sigmoid' for one output unit, or give it one unit per class.`,
+        'softmax-single-unit',
+        'warning',
+      );
     }
     totalParams += info.params;
-    if (!overLimit && !(Number.isSafeInteger(totalParams) && totalParams <= MAX_PARAMS)) overLimit = { index: i, path: sizePath(spec, i) };
+    if (!overLimit && !(Number.isSafeInteger(totalParams) && totalParams <= MAX_PARAMS))
+      overLimit = { index: i, path: sizePath(spec, i) };
     return out;
   };
 
@@ -198,7 +233,11 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     complete = shape !== undefined;
     specs.forEach((spec, i) => {
       if (i > 0 && spec?.type === 'InputLayer') {
-        error(`layers[${i}].type`, 'An InputLayer can only be the first layer of a layer list; for a model with several inputs, use the graph form ("inputs" on the layers that take them).', 'graph-input');
+        error(
+          `layers[${i}].type`,
+          'An InputLayer can only be the first layer of a layer list; for a model with several inputs, use the graph form ("inputs" on the layers that take them).',
+          'graph-input',
+        );
         shape = undefined;
       }
       if (!shape) {
@@ -217,11 +256,20 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       } else shape = step(i, [shape]);
       if (!shape) complete = false;
     });
-    checkEmbeddingInputs(def, specs, specs.map((_, i) => (i === 0 ? [] : [i - 1])), error);
+    checkEmbeddingInputs(
+      def,
+      specs,
+      specs.map((_, i) => (i === 0 ? [] : [i - 1])),
+      error,
+    );
   }
   if (overLimit) {
     // Reported once, at the layer that crosses the limit, with the whole model's count (as a summary would total it).
-    error(overLimit.path, `This model would have ${countText(totalParams)} parameters, far beyond what can be trained here; reduce ${sizeHint(specs[overLimit.index])}.`, 'too-large');
+    error(
+      overLimit.path,
+      `This model would have ${countText(totalParams)} parameters, far beyond what can be trained here; reduce ${sizeHint(specs[overLimit.index])}.`,
+      'too-large',
+    );
     complete = false;
   }
   return { layers, inputShape, complete, diagnostics, graph };
@@ -234,29 +282,60 @@ const IMAGE_DATASETS: ReadonlySet<string> = new Set(['fashion-mnist', 'fashion-m
  * An Embedding looks up integer token ids. Fed the float output of another layer, or pixel values scaled to [0, 1],
  * it truncates every value to an id (nearly all 0) and learns nothing, without any error from Keras.
  */
-function checkEmbeddingInputs(def: ModelDefinition, specs: readonly LayerSpec[], inbound: number[][], error: (path: string, message: string, code: string, severity?: Diagnostic['severity']) => void): void {
+function checkEmbeddingInputs(
+  def: ModelDefinition,
+  specs: readonly LayerSpec[],
+  inbound: number[][],
+  error: (path: string, message: string, code: string, severity?: Diagnostic['severity']) => void,
+): void {
   const ds = def.dataset;
-  const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' && ds.csv === undefined ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined)) : undefined;
+  const dsName =
+    typeof ds === 'string'
+      ? ds
+      : ds && typeof ds === 'object' && ds.csv === undefined
+        ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined))
+        : undefined;
   specs.forEach((spec, i) => {
     if (spec?.type !== 'Embedding') return;
     const from = inbound[i].filter((j) => specs[j]?.type !== 'InputLayer');
     if (from.length > 0) {
       const source = specs[from[0]];
-      error(`layers[${i}].type`, `Embedding looks up integer token ids, but here it is fed the float output of ${String(source?.type)}; put the Embedding first, right after the input.`, 'embedding-floats', 'warning');
+      error(
+        `layers[${i}].type`,
+        `Embedding looks up integer token ids, but here it is fed the float output of ${String(source?.type)}; put the Embedding first, right after the input.`,
+        'embedding-floats',
+        'warning',
+      );
     } else if (dsName && IMAGE_DATASETS.has(dsName)) {
-      error(`layers[${i}].type`, `Embedding looks up integer token ids, but '${dsName}' gives pixel values scaled to [0, 1] (all ids would be 0); use a text dataset of token ids, or Flatten/Conv2D for images.`, 'embedding-floats', 'warning');
+      error(
+        `layers[${i}].type`,
+        `Embedding looks up integer token ids, but '${dsName}' gives pixel values scaled to [0, 1] (all ids would be 0); use a text dataset of token ids, or Flatten/Conv2D for images.`,
+        'embedding-floats',
+        'warning',
+      );
     }
   });
 }
 
 /** An InputLayer's shape: `shape`, `input_shape`, or the dataset's. */
-function inputLayerShape(def: ModelDefinition, spec: LayerSpec, i: number, blocked: ReadonlySet<number>, error: (path: string, message: string, code: string) => void): number[] | undefined {
+function inputLayerShape(
+  def: ModelDefinition,
+  spec: LayerSpec,
+  i: number,
+  blocked: ReadonlySet<number>,
+  error: (path: string, message: string, code: string) => void,
+): number[] | undefined {
   if (blocked.has(i)) return undefined;
   const given = (spec.shape ?? spec.input_shape) as unknown;
-  if (Array.isArray(given)) return given.every((d) => Number.isInteger(d) && d > 0) ? [...(given as number[])] : undefined;
+  if (Array.isArray(given))
+    return given.every((d) => Number.isInteger(d) && d > 0) ? [...(given as number[])] : undefined;
   const fromData = datasetExampleShape(def.dataset);
   if (fromData) return fromData;
-  error(`layers[${i}].type`, 'The InputLayer needs "shape" (e.g. [28, 28]), or the definition a "dataset" that fixes it.', 'no-input-shape');
+  error(
+    `layers[${i}].type`,
+    'The InputLayer needs "shape" (e.g. [28, 28]), or the definition a "dataset" that fixes it.',
+    'no-input-shape',
+  );
   return undefined;
 }
 
@@ -281,7 +360,6 @@ function countText(n: number): string {
   return Number.isFinite(n) ? n.toExponential(1) : 'more than 1e+308';
 }
 
-
 function firstInputShape(
   def: ModelDefinition,
   specs: readonly LayerSpec[],
@@ -303,13 +381,29 @@ function firstInputShape(
   const ds = def.dataset;
   const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' ? ds.name : undefined;
   if (ds && typeof ds === 'object' && ds.csv !== undefined) {
-    error(typePath, `The first layer needs "input_shape": a CSV dataset's shape is only known once the file is read; add e.g. "input_shape": [4] for four feature columns.`, 'no-input-shape');
+    error(
+      typePath,
+      `The first layer needs "input_shape": a CSV dataset's shape is only known once the file is read; add e.g. "input_shape": [4] for four feature columns.`,
+      'no-input-shape',
+    );
   } else if (ds && typeof ds === 'object' && isNumpyDataset(ds)) {
-    error(typePath, `The first layer needs "input_shape": a NumPy dataset's shape is only known once the file is read; add the shape of one example, e.g. "input_shape": [28, 28] for x of shape (n, 28, 28).`, 'no-input-shape');
+    error(
+      typePath,
+      `The first layer needs "input_shape": a NumPy dataset's shape is only known once the file is read; add the shape of one example, e.g. "input_shape": [28, 28] for x of shape (n, 28, 28).`,
+      'no-input-shape',
+    );
   } else if (dsName === 'imdb' || dsName === 'reuters') {
-    error(typePath, `The first layer needs "input_shape", or the dataset "maxlen": ${dsName}'s sequences are padded to that length (e.g. { "name": "${dsName}", "num_words": 10000, "maxlen": 200 }).`, 'no-input-shape');
+    error(
+      typePath,
+      `The first layer needs "input_shape", or the dataset "maxlen": ${dsName}'s sequences are padded to that length (e.g. { "name": "${dsName}", "num_words": 10000, "maxlen": 200 }).`,
+      'no-input-shape',
+    );
   } else {
-    error(typePath, `The first layer needs "input_shape" (e.g. [28, 28]), or the definition a "dataset" such as "fashion-mnist" that fixes it.`, 'no-input-shape');
+    error(
+      typePath,
+      `The first layer needs "input_shape" (e.g. [28, 28]), or the definition a "dataset" such as "fashion-mnist" that fixes it.`,
+      'no-input-shape',
+    );
   }
   return undefined;
 }

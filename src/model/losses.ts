@@ -9,9 +9,21 @@ export interface LossInfo {
 }
 
 const TABLE = {
-  sparse_categorical_crossentropy: { doc: 'Cross-entropy for integer class labels (0 … classes-1) against a softmax over the classes.', classification: true, labels: 'sparse' },
-  categorical_crossentropy: { doc: 'Cross-entropy for one-hot labels against a softmax over the classes.', classification: true, labels: 'onehot' },
-  binary_crossentropy: { doc: 'Cross-entropy for 0/1 labels against a single sigmoid unit.', classification: true, labels: 'float' },
+  sparse_categorical_crossentropy: {
+    doc: 'Cross-entropy for integer class labels (0 … classes-1) against a softmax over the classes.',
+    classification: true,
+    labels: 'sparse',
+  },
+  categorical_crossentropy: {
+    doc: 'Cross-entropy for one-hot labels against a softmax over the classes.',
+    classification: true,
+    labels: 'onehot',
+  },
+  binary_crossentropy: {
+    doc: 'Cross-entropy for 0/1 labels against a single sigmoid unit.',
+    classification: true,
+    labels: 'float',
+  },
   mse: { doc: 'Mean squared error, for regression.', classification: false, labels: 'float' },
   mae: { doc: 'Mean absolute error, for regression.', classification: false, labels: 'float' },
 } as const satisfies Record<string, LossInfo>;

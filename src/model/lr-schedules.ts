@@ -12,7 +12,12 @@ export interface ScheduleDef {
   type: string;
   doc: string;
   /** Arguments in Keras's constructor order; `undefined` default = required. */
-  args: readonly { name: string; default?: number | boolean | null; doc: string; kind: 'number' | 'integer' | 'boolean' | 'numbers' }[];
+  args: readonly {
+    name: string;
+    default?: number | boolean | null;
+    doc: string;
+    kind: 'number' | 'integer' | 'boolean' | 'numbers';
+  }[];
 }
 
 export const SCHEDULES: readonly ScheduleDef[] = [
@@ -23,7 +28,12 @@ export const SCHEDULES: readonly ScheduleDef[] = [
       { name: 'initial_learning_rate', doc: 'Learning rate at step 0.', kind: 'number' },
       { name: 'decay_steps', doc: 'Steps over which the rate is multiplied by decay_rate once.', kind: 'number' },
       { name: 'decay_rate', doc: 'Factor per decay_steps.', kind: 'number' },
-      { name: 'staircase', default: false, doc: 'Decay in whole steps (floor of step / decay_steps).', kind: 'boolean' },
+      {
+        name: 'staircase',
+        default: false,
+        doc: 'Decay in whole steps (floor of step / decay_steps).',
+        kind: 'boolean',
+      },
     ],
   },
   {
@@ -41,7 +51,12 @@ export const SCHEDULES: readonly ScheduleDef[] = [
       { name: 'initial_learning_rate', doc: 'Learning rate at step 0.', kind: 'number' },
       { name: 'decay_steps', doc: 'Steps of the cosine decay.', kind: 'number' },
       { name: 'alpha', default: 0.0, doc: 'Final rate as a fraction of the decayed-from rate.', kind: 'number' },
-      { name: 'warmup_target', default: null, doc: 'Rate reached at the end of the warmup (none: no warmup).', kind: 'number' },
+      {
+        name: 'warmup_target',
+        default: null,
+        doc: 'Rate reached at the end of the warmup (none: no warmup).',
+        kind: 'number',
+      },
       { name: 'warmup_steps', default: 0, doc: 'Steps of linear warmup.', kind: 'number' },
     ],
   },
@@ -52,7 +67,12 @@ export const SCHEDULES: readonly ScheduleDef[] = [
       { name: 'initial_learning_rate', doc: 'Learning rate at step 0.', kind: 'number' },
       { name: 'decay_steps', doc: 'Steps per unit of decay.', kind: 'number' },
       { name: 'decay_rate', doc: 'Decay per decay_steps.', kind: 'number' },
-      { name: 'staircase', default: false, doc: 'Decay in whole steps (floor of step / decay_steps).', kind: 'boolean' },
+      {
+        name: 'staircase',
+        default: false,
+        doc: 'Decay in whole steps (floor of step / decay_steps).',
+        kind: 'boolean',
+      },
     ],
   },
 ];
@@ -96,19 +116,24 @@ export function effectiveSchedule(spec: ScheduleSpec): EffectiveSchedule | strin
       continue;
     }
     const ok =
-      a.kind === 'boolean' ? typeof v === 'boolean'
-      : a.kind === 'numbers' ? Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))
-      : typeof v === 'number' && Number.isFinite(v);
-    if (!ok) return `${def.type}: ${a.name} must be ${a.kind === 'boolean' ? 'true or false' : a.kind === 'numbers' ? 'a list of numbers' : 'a number'}.`;
+      a.kind === 'boolean'
+        ? typeof v === 'boolean'
+        : a.kind === 'numbers'
+          ? Array.isArray(v) && v.every((x) => typeof x === 'number' && Number.isFinite(x))
+          : typeof v === 'number' && Number.isFinite(v);
+    if (!ok)
+      return `${def.type}: ${a.name} must be ${a.kind === 'boolean' ? 'true or false' : a.kind === 'numbers' ? 'a list of numbers' : 'a number'}.`;
     out[a.name] = v as number | boolean | number[];
   }
   for (const k of Object.keys(spec)) {
-    if (k !== 'type' && k !== 'name' && !def.args.some((a) => a.name === k)) return `${def.type} has no argument '${k}'.`;
+    if (k !== 'type' && k !== 'name' && !def.args.some((a) => a.name === k))
+      return `${def.type} has no argument '${k}'.`;
   }
   if (def.type === 'PiecewiseConstantDecay') {
     const b = out.boundaries as number[];
     const v = out.values as number[];
-    if (v.length !== b.length + 1) return `PiecewiseConstantDecay needs one more value than boundaries (${b.length} boundaries, ${v.length} values).`;
+    if (v.length !== b.length + 1)
+      return `PiecewiseConstantDecay needs one more value than boundaries (${b.length} boundaries, ${v.length} values).`;
     if (b.some((x, i) => i > 0 && x <= b[i - 1])) return 'PiecewiseConstantDecay: boundaries must increase.';
   } else if ((out.decay_steps as number) <= 0) {
     return `${def.type}: decay_steps must be greater than 0.`;
@@ -165,7 +190,16 @@ export function scheduleLabel(s: EffectiveSchedule): string {
   const def = scheduleDef(s.type);
   const parts = (def?.args ?? []).map((a) => {
     const v = s[a.name];
-    const text = v === null ? 'None' : v === true ? 'True' : v === false ? 'False' : Array.isArray(v) ? `[${v.join(', ')}]` : String(v);
+    const text =
+      v === null
+        ? 'None'
+        : v === true
+          ? 'True'
+          : v === false
+            ? 'False'
+            : Array.isArray(v)
+              ? `[${v.join(', ')}]`
+              : String(v);
     return `${a.name}=${text}`;
   });
   return `${s.type}(${parts.join(', ')})`;

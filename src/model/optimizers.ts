@@ -2,7 +2,13 @@
  * Keras optimizers: aliases, class names and Keras 2.x defaults (keras-reference.md), so every part shows and
  * trains the optimizer the user would get from Keras.
  */
-import { effectiveSchedule, isScheduleSpec, learningRateAt, scheduleLabel, type EffectiveSchedule } from './lr-schedules';
+import {
+  effectiveSchedule,
+  isScheduleSpec,
+  learningRateAt,
+  scheduleLabel,
+  type EffectiveSchedule,
+} from './lr-schedules';
 import type { OptimizerSpec } from './types';
 
 /** An optimizer with every Keras hyper-parameter filled in (defaults included). */
@@ -36,21 +42,37 @@ const TABLE = [
     alias: 'sgd',
     doc: 'Stochastic gradient descent, optionally with (Nesterov) momentum.',
     defaults: { learning_rate: 0.01, momentum: 0.0, nesterov: false },
-    params: { learning_rate: LR, momentum: 'Fraction of the previous update added to the next (0 = none).', nesterov: 'Use Nesterov momentum.' },
+    params: {
+      learning_rate: LR,
+      momentum: 'Fraction of the previous update added to the next (0 = none).',
+      nesterov: 'Use Nesterov momentum.',
+    },
   },
   {
     type: 'RMSprop',
     alias: 'rmsprop',
     doc: 'Divides the gradient by a running average of its recent magnitude.',
     defaults: { learning_rate: 0.001, rho: 0.9, momentum: 0.0, epsilon: 1e-7, centered: false },
-    params: { learning_rate: LR, rho: 'Decay rate of the moving average of squared gradients.', momentum: 'Momentum.', epsilon: EPS, centered: 'Normalise by the estimated variance of the gradient.' },
+    params: {
+      learning_rate: LR,
+      rho: 'Decay rate of the moving average of squared gradients.',
+      momentum: 'Momentum.',
+      epsilon: EPS,
+      centered: 'Normalise by the estimated variance of the gradient.',
+    },
   },
   {
     type: 'Adam',
     alias: 'adam',
     doc: 'Adaptive moment estimation: momentum plus per-weight step sizes.',
     defaults: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
-    params: { learning_rate: LR, beta_1: 'Decay rate of the first-moment (mean) estimate.', beta_2: 'Decay rate of the second-moment (variance) estimate.', epsilon: EPS, amsgrad: 'Use the AMSGrad variant.' },
+    params: {
+      learning_rate: LR,
+      beta_1: 'Decay rate of the first-moment (mean) estimate.',
+      beta_2: 'Decay rate of the second-moment (variance) estimate.',
+      epsilon: EPS,
+      amsgrad: 'Use the AMSGrad variant.',
+    },
   },
   {
     type: 'Adagrad',
@@ -64,7 +86,12 @@ const TABLE = [
     alias: 'adamax',
     doc: 'Adam with the infinity norm in place of the second moment.',
     defaults: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-    params: { learning_rate: LR, beta_1: 'Decay rate of the first-moment estimate.', beta_2: 'Decay rate of the weighted infinity norm.', epsilon: EPS },
+    params: {
+      learning_rate: LR,
+      beta_1: 'Decay rate of the first-moment estimate.',
+      beta_2: 'Decay rate of the weighted infinity norm.',
+      epsilon: EPS,
+    },
   },
   {
     type: 'Adadelta',

@@ -12,7 +12,8 @@ import type { DefPath, Diagnostic, ModelDefinition, ParsedModel, SourceRanges } 
 export const MAX_DEPTH = 200;
 
 const SYNTAX_MESSAGES: Record<string, string> = {
-  InvalidSymbol: 'Unexpected character here; JSON needs double-quoted strings and keys, and true/false/null in lower case.',
+  InvalidSymbol:
+    'Unexpected character here; JSON needs double-quoted strings and keys, and true/false/null in lower case.',
   InvalidNumberFormat: 'This number is malformed; write it like 0.1, 100 or 1e-7.',
   PropertyNameExpected: 'A property name in double quotes is expected here.',
   ValueExpected: 'A value is expected here.',
@@ -44,14 +45,23 @@ export function parseModelJson(text: string): ParsedModel {
   if (refusal) return fail(refusal, ZERO_RANGE, 'unreadable');
   const deep = tooDeep(text);
   if (deep !== undefined) {
-    return fail(`The definition nests lists and objects more than ${MAX_DEPTH} levels deep here; a model needs only a few levels.`, lines.range(deep, 1));
+    return fail(
+      `The definition nests lists and objects more than ${MAX_DEPTH} levels deep here; a model needs only a few levels.`,
+      lines.range(deep, 1),
+    );
   }
 
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, { allowTrailingComma: true, disallowComments: false, allowEmptyContent: true });
   const diagnostics: Diagnostic[] = errors.map((e) => syntaxDiagnostic(e, text, lines));
   if (!root) {
-    if (diagnostics.length === 0) diagnostics.push({ range: ZERO_RANGE, severity: 'error', message: unreadableText('') ?? '', code: 'json-syntax' });
+    if (diagnostics.length === 0)
+      diagnostics.push({
+        range: ZERO_RANGE,
+        severity: 'error',
+        message: unreadableText('') ?? '',
+        code: 'json-syntax',
+      });
     return { ranges, diagnostics, range: whole };
   }
 
@@ -71,7 +81,8 @@ export function parseModelJson(text: string): ParsedModel {
 function syntaxDiagnostic(e: ParseError, text: string, lines: LineIndex): Diagnostic {
   const name = printParseErrorCode(e.error);
   let message = SYNTAX_MESSAGES[name] ?? `JSON syntax error (${name}).`;
-  if (name === 'InvalidSymbol' && text[e.offset] === "'") message = "JSON strings need double quotes (\"relu\"), not single quotes.";
+  if (name === 'InvalidSymbol' && text[e.offset] === "'")
+    message = 'JSON strings need double quotes ("relu"), not single quotes.';
   // Zero-length errors (a missing comma) still get one visible character when there is one.
   const length = e.length > 0 ? e.length : e.offset < text.length ? 1 : 0;
   return { range: lines.range(e.offset, length), severity: 'error', message, code: 'json-syntax' };
@@ -92,7 +103,13 @@ function tooDeep(text: string): number | undefined {
   return undefined;
 }
 
-function collectRanges(node: Node, path: DefPath, ranges: SourceRanges, lines: LineIndex, diagnostics: Diagnostic[]): void {
+function collectRanges(
+  node: Node,
+  path: DefPath,
+  ranges: SourceRanges,
+  lines: LineIndex,
+  diagnostics: Diagnostic[],
+): void {
   ranges.values.set(pathKey(path), lines.range(node.offset, node.length));
   if (node.type === 'number' && !Number.isFinite(node.value)) {
     diagnostics.push({

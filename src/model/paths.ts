@@ -66,7 +66,7 @@ function findClosingQuote(text: string, open: number): number {
 
 /** The range of `path`'s value, or of its nearest ancestor that has one (a missing key points at its object). */
 export function rangeFor(ranges: SourceRanges, path: DefPath | string): Range | undefined {
-  let parts = typeof path === 'string' ? parsePathKey(path) ?? [] : path;
+  let parts = typeof path === 'string' ? (parsePathKey(path) ?? []) : path;
   for (;;) {
     const r = ranges.values.get(pathKey(parts));
     if (r) return r;

@@ -20,7 +20,8 @@ export interface QuickFix {
 /** `layers[1].units` → ['layers', 1, 'units']. */
 export function parsePath(path: string): JSONPath {
   const out: JSONPath = [];
-  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? []) out.push(part.startsWith('[') ? Number(part.slice(1, -1)) : part);
+  for (const part of path.match(/[^.[\]]+|\[\d+\]/g) ?? [])
+    out.push(part.startsWith('[') ? Number(part.slice(1, -1)) : part);
   return out;
 }
 
@@ -51,12 +52,18 @@ export function quickFixes(text: string, d: Pick<Diagnostic, 'code' | 'message' 
     }
     case 'unknown-argument': {
       const name = path[path.length - 1];
-      if (findNodeAtLocation(root, path)) fixes.push({ title: `Remove '${String(name)}'`, edits: set(path, undefined), preferred: true });
+      if (findNodeAtLocation(root, path))
+        fixes.push({ title: `Remove '${String(name)}'`, edits: set(path, undefined), preferred: true });
       break;
     }
     case 'classes-mismatch': {
       const classes = /has (\d+) classes/.exec(d.message)?.[1];
-      if (classes) fixes.push({ title: `Set units to ${classes} (one per class)`, edits: set(path, Number(classes)), preferred: true });
+      if (classes)
+        fixes.push({
+          title: `Set units to ${classes} (one per class)`,
+          edits: set(path, Number(classes)),
+          preferred: true,
+        });
       break;
     }
     case 'loss-mismatch': {
@@ -67,10 +74,18 @@ export function quickFixes(text: string, d: Pick<Diagnostic, 'code' | 'message' 
         fixes.push({ title: `Use loss '${suggested}'`, edits: set(['compile', 'loss'], suggested), preferred: true });
       } else if (/with a sigmoid unit/.test(d.message) && last >= 0) {
         // A categorical loss on one unit: two classes, as Keras does them.
-        const edits = mergeEdits(text, [set(['compile', 'loss'], 'binary_crossentropy'), ['layers', last, 'activation'], 'sigmoid']);
+        const edits = mergeEdits(text, [
+          set(['compile', 'loss'], 'binary_crossentropy'),
+          ['layers', last, 'activation'],
+          'sigmoid',
+        ]);
         fixes.push({ title: "Use 'binary_crossentropy' with a sigmoid output unit", edits, preferred: true });
       } else if (/use activation 'sigmoid'/.test(d.message) && last >= 0) {
-        fixes.push({ title: "Use activation 'sigmoid' on the output layer", edits: set(['layers', last, 'activation'], 'sigmoid'), preferred: true });
+        fixes.push({
+          title: "Use activation 'sigmoid' on the output layer",
+          edits: set(['layers', last, 'activation'], 'sigmoid'),
+          preferred: true,
+        });
       }
       break;
     }
@@ -99,6 +114,7 @@ function mergeEdits(text: string, [first, path, value]: [Edit[], JSONPath, unkno
 
 export function applyEdits(text: string, edits: Edit[]): string {
   let out = text;
-  for (const e of [...edits].sort((a, b) => b.offset - a.offset)) out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
+  for (const e of [...edits].sort((a, b) => b.offset - a.offset))
+    out = out.slice(0, e.offset) + e.content + out.slice(e.offset + e.length);
   return out;
 }

@@ -7,7 +7,8 @@ export function unreadableText(text: string, byteLength = utf8Length(text)): str
   if (byteLength > MAX_MODEL_BYTES) {
     return `The file is ${(byteLength / 1024 / 1024).toFixed(1)} MB, larger than the 5 MB a model definition may be; check that this is the right file.`;
   }
-  if (text.includes('\u0000')) return 'The file contains NUL bytes, so it is binary, not a text model definition; check that this is the right file.';
+  if (text.includes('\u0000'))
+    return 'The file contains NUL bytes, so it is binary, not a text model definition; check that this is the right file.';
   if (text.trim() === '') return 'The file is empty; a model definition needs at least { "layers": [ ... ] }.';
   return undefined;
 }

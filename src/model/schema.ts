@@ -45,7 +45,14 @@ function learningRate(description: string, dflt?: number): JsonSchema {
       {
         type: 'object',
         required: ['type'],
-        properties: { type: { type: 'string', title: 'schedule', enum: [...SCHEDULE_TYPES], enumDescriptions: SCHEDULES.map((s) => s.doc) } },
+        properties: {
+          type: {
+            type: 'string',
+            title: 'schedule',
+            enum: [...SCHEDULE_TYPES],
+            enumDescriptions: SCHEDULES.map((s) => s.doc),
+          },
+        },
         allOf: SCHEDULE_TYPES.map((t) => ({
           if: { type: 'object', properties: { type: { const: t } }, required: ['type'] },
           then: { $ref: `#/definitions/${scheduleDefinition(t)}` },
@@ -64,11 +71,15 @@ function scheduleSchemas(): Record<string, JsonSchema> {
     };
     for (const a of s.args) {
       const base: JsonSchema =
-        a.kind === 'boolean' ? { type: 'boolean' }
-        : a.kind === 'numbers' ? { type: 'array', items: { type: 'number' }, minItems: a.name === 'values' ? 1 : 0 }
-        : a.name === 'decay_steps' ? { type: 'number', exclusiveMinimum: 0 }
-        : a.default === null ? { type: ['number', 'null'] }
-        : { type: 'number', minimum: 0 };
+        a.kind === 'boolean'
+          ? { type: 'boolean' }
+          : a.kind === 'numbers'
+            ? { type: 'array', items: { type: 'number' }, minItems: a.name === 'values' ? 1 : 0 }
+            : a.name === 'decay_steps'
+              ? { type: 'number', exclusiveMinimum: 0 }
+              : a.default === null
+                ? { type: ['number', 'null'] }
+                : { type: 'number', minimum: 0 };
       properties[a.name] = { ...base, ...(a.default !== undefined ? { default: a.default } : {}), description: a.doc };
     }
     out[scheduleDefinition(s.type)] = {
@@ -85,11 +96,18 @@ function scheduleSchemas(): Record<string, JsonSchema> {
 function callbackArg(kind: CallbackArgKind, dflt: string | number | boolean | null): JsonSchema {
   const nullable = dflt === null;
   switch (kind) {
-    case 'boolean': return { type: 'boolean' };
-    case 'string': return nullable ? { type: ['string', 'null'] } : { type: 'string', enum: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] };
-    case 'mode': return { type: 'string', enum: ['auto', 'min', 'max'] };
-    case 'integer': return { type: 'integer', minimum: 0 };
-    default: return nullable ? { type: ['number', 'null'] } : { type: 'number' };
+    case 'boolean':
+      return { type: 'boolean' };
+    case 'string':
+      return nullable
+        ? { type: ['string', 'null'] }
+        : { type: 'string', enum: ['loss', 'val_loss', 'accuracy', 'val_accuracy'] };
+    case 'mode':
+      return { type: 'string', enum: ['auto', 'min', 'max'] };
+    case 'integer':
+      return { type: 'integer', minimum: 0 };
+    default:
+      return nullable ? { type: ['number', 'null'] } : { type: 'number' };
   }
 }
 
@@ -99,10 +117,17 @@ function callbackSchemas(): Record<string, JsonSchema> {
     const properties: Record<string, JsonSchema> = { type: { const: c.type, description: c.doc } };
     for (const a of c.args) {
       properties[a.name] = { ...callbackArg(a.kind, a.default), default: a.default, description: a.doc };
-      if (c.type === 'ReduceLROnPlateau' && a.name === 'factor') Object.assign(properties[a.name], { exclusiveMinimum: 0, exclusiveMaximum: 1 });
+      if (c.type === 'ReduceLROnPlateau' && a.name === 'factor')
+        Object.assign(properties[a.name], { exclusiveMinimum: 0, exclusiveMaximum: 1 });
       if (a.name === 'min_lr') Object.assign(properties[a.name], { minimum: 0 });
     }
-    out[callbackDefinition(c.type)] = { type: 'object', description: `${c.type}: ${c.doc}`, required: ['type'], properties, additionalProperties: false };
+    out[callbackDefinition(c.type)] = {
+      type: 'object',
+      description: `${c.type}: ${c.doc}`,
+      required: ['type'],
+      properties,
+      additionalProperties: false,
+    };
   }
   return out;
 }
@@ -113,7 +138,13 @@ function callback(): JsonSchema {
     type: 'object',
     required: ['type'],
     properties: {
-      type: { type: 'string', title: 'callback', enum: [...CALLBACK_TYPES], enumDescriptions: CALLBACKS.map((c) => c.doc), description: 'Keras callback class.' },
+      type: {
+        type: 'string',
+        title: 'callback',
+        enum: [...CALLBACK_TYPES],
+        enumDescriptions: CALLBACKS.map((c) => c.doc),
+        description: 'Keras callback class.',
+      },
     },
     allOf: CALLBACK_TYPES.map((t) => ({
       if: { type: 'object', properties: { type: { const: t } }, required: ['type'] },
@@ -129,7 +160,8 @@ function layerSchemas(): Record<string, JsonSchema> {
       type: { const: layer.type, description: layer.doc },
     };
     for (const [name, arg] of Object.entries({ ...layer.args, ...COMMON_ARGS })) {
-      properties[name] = arg.default === undefined || arg.default === null ? arg.schema : { ...arg.schema, default: arg.default };
+      properties[name] =
+        arg.default === undefined || arg.default === null ? arg.schema : { ...arg.schema, default: arg.default };
     }
     out[layerDefinition(layer.type)] = {
       type: 'object',
@@ -169,13 +201,19 @@ function optimizerSchemas(): Record<string, JsonSchema> {
   for (const opt of OPTIMIZERS) {
     const properties: Record<string, JsonSchema> = {
       type: { const: opt.type, description: opt.doc },
-      label: { type: 'string', minLength: 1, description: 'Name shown in charts and tables instead of the generated one.' },
+      label: {
+        type: 'string',
+        minLength: 1,
+        description: 'Name shown in charts and tables instead of the generated one.',
+      },
     };
     for (const [name, dflt] of Object.entries(opt.defaults)) {
       const description = opt.params[name];
       if (typeof dflt === 'boolean') properties[name] = { type: 'boolean', default: dflt, description };
-      else if (name === 'learning_rate') properties[name] = { $ref: '#/definitions/learning_rate', default: dflt, description };
-      else if (/^(beta_|rho$|momentum$)/.test(name)) properties[name] = { type: 'number', minimum: 0, maximum: 1, default: dflt, description };
+      else if (name === 'learning_rate')
+        properties[name] = { $ref: '#/definitions/learning_rate', default: dflt, description };
+      else if (/^(beta_|rho$|momentum$)/.test(name))
+        properties[name] = { type: 'number', minimum: 0, maximum: 1, default: dflt, description };
       else properties[name] = { type: 'number', minimum: 0, default: dflt, description };
     }
     if ('learning_rate' in opt.defaults) {
@@ -242,19 +280,61 @@ function dataset(): JsonSchema {
             minimum: 0,
             exclusiveMaximum: 1,
             default: DEFAULT_VALIDATION_SPLIT,
-            description: 'Fraction of the training data held out for validation (a seeded shuffle); 0 holds out none, as in Keras.',
+            description:
+              'Fraction of the training data held out for validation (a seeded shuffle); 0 holds out none, as in Keras.',
           },
-          seed: { type: 'integer', ...DEFINITION_BOUNDS.seed, description: 'Seed of the validation split (0 to 2**32 - 1, as Keras takes).' },
-          path: { type: 'string', minLength: 1, description: 'Where the dataset is, relative to this file: a folder with the four Fashion-MNIST IDX files (.gz or raw), or for a Keras dataset its file (mnist.npz, cifar-10-python.tar.gz, …) or a folder holding it.' },
-          evaluate_test: { type: 'boolean', default: false, description: 'Also evaluate on the test set after training.' },
+          seed: {
+            type: 'integer',
+            ...DEFINITION_BOUNDS.seed,
+            description: 'Seed of the validation split (0 to 2**32 - 1, as Keras takes).',
+          },
+          path: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'Where the dataset is, relative to this file: a folder with the four Fashion-MNIST IDX files (.gz or raw), or for a Keras dataset its file (mnist.npz, cifar-10-python.tar.gz, …) or a folder holding it.',
+          },
+          evaluate_test: {
+            type: 'boolean',
+            default: false,
+            description: 'Also evaluate on the test set after training.',
+          },
           csv: { type: 'string', minLength: 1, description: 'A CSV file with a header row, relative to this file.' },
           label: { type: 'string', minLength: 1, description: 'The CSV column holding the label.' },
-          npz: { type: 'string', minLength: 1, description: 'A NumPy .npz archive (np.savez), relative to this file; x, y, x_test, y_test name its arrays.' },
-          x: { type: 'string', minLength: 1, description: 'The inputs: an array in "npz" (default x_train, then x), or without "npz" an .npy file relative to this file. The first axis counts examples.' },
-          y: { type: 'string', minLength: 1, description: 'The labels: an array in "npz" (default y_train, then y), or an .npy file. Class ids, one-hot rows, or targets for a regression loss.' },
-          x_test: { type: 'string', minLength: 1, description: 'Test inputs: an array in "npz" (default x_test when present), or an .npy file.' },
-          y_test: { type: 'string', minLength: 1, description: 'Test labels: an array in "npz" (default y_test when present), or an .npy file.' },
-          scale: { type: 'number', exclusiveMinimum: 0, description: 'Multiply the NumPy inputs by this per batch, e.g. 0.00392156862745098 (1/255) for uint8 pixels; 1 when absent.' },
+          npz: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'A NumPy .npz archive (np.savez), relative to this file; x, y, x_test, y_test name its arrays.',
+          },
+          x: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'The inputs: an array in "npz" (default x_train, then x), or without "npz" an .npy file relative to this file. The first axis counts examples.',
+          },
+          y: {
+            type: 'string',
+            minLength: 1,
+            description:
+              'The labels: an array in "npz" (default y_train, then y), or an .npy file. Class ids, one-hot rows, or targets for a regression loss.',
+          },
+          x_test: {
+            type: 'string',
+            minLength: 1,
+            description: 'Test inputs: an array in "npz" (default x_test when present), or an .npy file.',
+          },
+          y_test: {
+            type: 'string',
+            minLength: 1,
+            description: 'Test labels: an array in "npz" (default y_test when present), or an .npy file.',
+          },
+          scale: {
+            type: 'number',
+            exclusiveMinimum: 0,
+            description:
+              'Multiply the NumPy inputs by this per batch, e.g. 0.00392156862745098 (1/255) for uint8 pixels; 1 when absent.',
+          },
           ...datasetOptionProperties(),
         },
         additionalProperties: false,
@@ -270,7 +350,11 @@ function datasetOptionProperties(): Record<string, JsonSchema> {
     const p: JsonSchema =
       r.kind === 'choice'
         ? { enum: [...r.choices!] }
-        : { type: r.nullable ? [r.kind, 'null'] : r.kind, ...(r.minimum !== undefined ? { minimum: r.minimum } : {}), ...(r.exclusiveMaximum !== undefined ? { exclusiveMaximum: r.exclusiveMaximum } : {}) };
+        : {
+            type: r.nullable ? [r.kind, 'null'] : r.kind,
+            ...(r.minimum !== undefined ? { minimum: r.minimum } : {}),
+            ...(r.exclusiveMaximum !== undefined ? { exclusiveMaximum: r.exclusiveMaximum } : {}),
+          };
     out[key] = { ...p, ...(r.default !== undefined ? { default: r.default } : {}), description: r.description };
   }
   return out;
@@ -281,12 +365,16 @@ export function buildSchema(): JsonSchema {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: SCHEMA_ID,
     title: 'Model Lab model definition',
-    description: 'A Keras model (Sequential, or functional when layers name their inputs): its layers and, optionally, the data, compile and fit settings and a comparison.',
+    description:
+      'A Keras model (Sequential, or functional when layers name their inputs): its layers and, optionally, the data, compile and fit settings and a comparison.',
     type: 'object',
     required: ['layers'],
     properties: {
       $schema: { type: 'string' },
-      name: { type: 'string', description: 'Model name shown in summaries (Keras: `name=`); "sequential" when omitted.' },
+      name: {
+        type: 'string',
+        description: 'Model name shown in summaries (Keras: `name=`); "sequential" when omitted.',
+      },
       dataset: { $ref: '#/definitions/dataset' },
       layers: {
         type: 'array',
@@ -295,7 +383,8 @@ export function buildSchema(): JsonSchema {
         items: { $ref: '#/definitions/layer' },
       },
       outputs: {
-        description: 'Graph (functional) models: the name of the output layer (or a list of names); the last layer when omitted.',
+        description:
+          'Graph (functional) models: the name of the output layer (or a list of names); the last layer when omitted.',
         oneOf: [
           { type: 'string', minLength: 1 },
           { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
@@ -310,7 +399,10 @@ export function buildSchema(): JsonSchema {
             type: 'string',
             title: 'loss',
             enum: [...LOSS_NAMES],
-            enumDescriptions: [...Object.values(LOSSES).map((l) => l.doc), ...Object.values(LOSS_ALIASES).map((s) => `Same as ${s}.`)],
+            enumDescriptions: [
+              ...Object.values(LOSSES).map((l) => l.doc),
+              ...Object.values(LOSS_ALIASES).map((s) => `Same as ${s}.`),
+            ],
             description: 'Keras loss; chosen from the output layer when omitted.',
           },
           metrics: {
@@ -325,14 +417,29 @@ export function buildSchema(): JsonSchema {
         type: 'object',
         description: 'Arguments of model.fit().',
         properties: {
-          epochs: { type: 'integer', ...DEFINITION_BOUNDS.epochs, default: 1, description: 'Passes over the training data.' },
-          batch_size: { type: 'integer', ...DEFINITION_BOUNDS.batch_size, default: 32, description: 'Examples per optimizer step.' },
+          epochs: {
+            type: 'integer',
+            ...DEFINITION_BOUNDS.epochs,
+            default: 1,
+            description: 'Passes over the training data.',
+          },
+          batch_size: {
+            type: 'integer',
+            ...DEFINITION_BOUNDS.batch_size,
+            default: 32,
+            description: 'Examples per optimizer step.',
+          },
           shuffle: { type: 'boolean', default: true, description: 'Shuffle the training data before each epoch.' },
-          seed: { type: 'integer', ...DEFINITION_BOUNDS.seed, description: 'Seed for weight initialisation and shuffling (0 to 2**32 - 1, as Keras takes).' },
+          seed: {
+            type: 'integer',
+            ...DEFINITION_BOUNDS.seed,
+            description: 'Seed for weight initialisation and shuffling (0 to 2**32 - 1, as Keras takes).',
+          },
           callbacks: {
             type: 'array',
             items: { $ref: '#/definitions/callback' },
-            description: 'Keras callbacks: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint (keeps the best weights), TerminateOnNaN.',
+            description:
+              'Keras callbacks: EarlyStopping, ReduceLROnPlateau, ModelCheckpoint (keeps the best weights), TerminateOnNaN.',
           },
         },
         additionalProperties: false,
@@ -365,7 +472,12 @@ export function buildSchema(): JsonSchema {
             },
             description: 'One run per variant, each changing parts of the definition.',
           },
-          repeats: { type: 'integer', ...DEFINITION_BOUNDS.repeats, default: 1, description: 'Runs per variant with different seeds.' },
+          repeats: {
+            type: 'integer',
+            ...DEFINITION_BOUNDS.repeats,
+            default: 1,
+            description: 'Runs per variant with different seeds.',
+          },
         },
         additionalProperties: false,
       },
@@ -387,11 +499,33 @@ export function buildSchema(): JsonSchema {
 
 /** Keywords that make VS Code's JSON language service report a problem: Model Lab's diagnostics already do. */
 const VALIDATION_KEYWORDS = new Set([
-  'type', 'required', 'minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'minLength', 'maxLength', 'pattern',
-  'minItems', 'maxItems', 'uniqueItems', 'multipleOf', 'const', 'not', 'errorMessage', 'minProperties', 'maxProperties',
+  'type',
+  'required',
+  'minimum',
+  'maximum',
+  'exclusiveMinimum',
+  'exclusiveMaximum',
+  'minLength',
+  'maxLength',
+  'pattern',
+  'minItems',
+  'maxItems',
+  'uniqueItems',
+  'multipleOf',
+  'const',
+  'not',
+  'errorMessage',
+  'minProperties',
+  'maxProperties',
 ]);
 /** Texts the JSON language service would show on hover next to Model Lab's own hover. */
-const TEXT_KEYWORDS = new Set(['description', 'markdownDescription', 'enumDescriptions', 'markdownEnumDescriptions', 'title']);
+const TEXT_KEYWORDS = new Set([
+  'description',
+  'markdownDescription',
+  'enumDescriptions',
+  'markdownEnumDescriptions',
+  'title',
+]);
 
 /**
  * The schema VS Code's JSON language service gets (schemas/model.schema.json): the same tree for completion, but

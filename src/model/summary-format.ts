@@ -49,7 +49,9 @@ export function row(fields: string[], positions: readonly number[] = POSITIONS):
       let cutoff = positions[col] - start - space;
       let fit = left[col].slice(0, cutoff);
       // Keras prefers to break a long tuple after "),", "},", "],", "',".
-      const breaks = ['),', '},', '],', "',"].map((b) => (fit.indexOf(b) >= 0 ? fit.indexOf(b) + b.length : -1)).filter((c) => c >= 0);
+      const breaks = ['),', '},', '],', "',"]
+        .map((b) => (fit.indexOf(b) >= 0 ? fit.indexOf(b) + b.length : -1))
+        .filter((c) => c >= 0);
       if (breaks.length) {
         cutoff = Math.min(...breaks);
         fit = fit.slice(0, cutoff);
@@ -69,7 +71,9 @@ export function row(fields: string[], positions: readonly number[] = POSITIONS):
  * Sequential does; a graph lists its layers in Keras's functional order with what each is connected to.
  */
 export function toModelSummary(name: string, all: readonly LayerInfo[], graph?: Graph): ModelSummary {
-  const layers = graph ? graph.summaryOrder.map((i) => all[i]) : all.filter((l, i) => !(i === 0 && l.type === 'InputLayer'));
+  const layers = graph
+    ? graph.summaryOrder.map((i) => all[i])
+    : all.filter((l, i) => !(i === 0 && l.type === 'InputLayer'));
   const summaryLayers = layers.map((l) => ({
     name: l.name,
     type: l.type,

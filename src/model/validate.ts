@@ -42,7 +42,9 @@ export function validateStructure(value: unknown, ranges: SourceRanges): Diagnos
   const validate = validator();
   if (validate(value)) return [];
   // enum before type: "Unknown layer type 7" says more than "must be a string".
-  const errors = relevantErrors(validate.errors ?? []).sort((a, b) => Number(b.keyword === 'enum') - Number(a.keyword === 'enum'));
+  const errors = relevantErrors(validate.errors ?? []).sort(
+    (a, b) => Number(b.keyword === 'enum') - Number(a.keyword === 'enum'),
+  );
   const out: Diagnostic[] = [];
   const reported = new Set<string>();
   for (const e of errors) {
@@ -51,7 +53,11 @@ export function validateStructure(value: unknown, ranges: SourceRanges): Diagnos
     const key = `${d.path}|${d.message}`;
     // One value gets one sentence, even when several keywords fail on it (type and minimum, say).
     const valueKey = `${d.path}|value`;
-    if (reported.has(key) || (e.keyword !== 'required' && e.keyword !== 'additionalProperties' && reported.has(valueKey))) continue;
+    if (
+      reported.has(key) ||
+      (e.keyword !== 'required' && e.keyword !== 'additionalProperties' && reported.has(valueKey))
+    )
+      continue;
     reported.add(key);
     reported.add(valueKey);
     out.push(d);
@@ -143,20 +149,37 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
       const typePath = [...path, 'type'];
       const range = ranges.values.get(pathKey(typePath)) ?? at(path);
       if (isLayer && missing === 'type') {
-        return diag(path, `${where(path)} has no "type"; give the Keras layer class, e.g. "type": "Dense".`, 'missing-argument', range);
+        return diag(
+          path,
+          `${where(path)} has no "type"; give the Keras layer class, e.g. "type": "Dense".`,
+          'missing-argument',
+          range,
+        );
       }
       if (isLayer) {
-        return diag([...path, missing], `${layerType} in ${where(path)} needs the argument '${missing}'.`, 'missing-argument', range);
+        return diag(
+          [...path, missing],
+          `${layerType} in ${where(path)} needs the argument '${missing}'.`,
+          'missing-argument',
+          range,
+        );
       }
       return diag([...path, missing], `${where(path)} needs '${missing}'.`, 'missing-argument', range);
     }
     case 'additionalProperties': {
       const extra = String(e.params.additionalProperty);
-      const known = Object.keys((parent?.properties as Record<string, unknown>) ?? {}).filter((k) => k !== 'type' && k !== '$schema');
+      const known = Object.keys((parent?.properties as Record<string, unknown>) ?? {}).filter(
+        (k) => k !== 'type' && k !== '$schema',
+      );
       const p = [...path, extra];
       const range = keyRangeFor(ranges, p) ?? at(path);
-      const owner = isLayer ? layerType : typeof (e.data as Record<string, unknown>)?.type === 'string' && /optimizer/.test(pathKey(path)) ? String((e.data as Record<string, unknown>).type) : where(path);
-      const hint = didYouMean(extra, known) || (known.length && known.length <= 8 ? `; it takes ${quoteList(known)}` : '');
+      const owner = isLayer
+        ? layerType
+        : typeof (e.data as Record<string, unknown>)?.type === 'string' && /optimizer/.test(pathKey(path))
+          ? String((e.data as Record<string, unknown>).type)
+          : where(path);
+      const hint =
+        didYouMean(extra, known) || (known.length && known.length <= 8 ? `; it takes ${quoteList(known)}` : '');
       return diag(p, sentence(`${owner} has no setting '${extra}'${hint}`), 'unknown-argument', range);
     }
     case 'enum':
@@ -164,15 +187,32 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
       const last = path[path.length - 1];
       const value = e.data;
       if (last === 'type' && path[0] === 'layers' && path.length === 3) {
-        return diag(path, sentence(`Unknown layer type ${showValue(value)}${didYouMean(String(value), LAYER_TYPES)}`), 'unknown-layer');
+        return diag(
+          path,
+          sentence(`Unknown layer type ${showValue(value)}${didYouMean(String(value), LAYER_TYPES)}`),
+          'unknown-layer',
+        );
       }
       if (parent?.title === 'optimizer') {
-        const names = typeof value === 'string' && path[path.length - 1] === 'type' ? OPTIMIZER_TYPES : [...OPTIMIZER_ALIASES, ...OPTIMIZER_TYPES];
-        return diag(path, sentence(`Unknown optimizer ${showValue(value)}${didYouMean(String(value), names) || `; use one of ${quoteList(OPTIMIZER_ALIASES)}`}`), 'unknown-optimizer');
+        const names =
+          typeof value === 'string' && path[path.length - 1] === 'type'
+            ? OPTIMIZER_TYPES
+            : [...OPTIMIZER_ALIASES, ...OPTIMIZER_TYPES];
+        return diag(
+          path,
+          sentence(
+            `Unknown optimizer ${showValue(value)}${didYouMean(String(value), names) || `; use one of ${quoteList(OPTIMIZER_ALIASES)}`}`,
+          ),
+          'unknown-optimizer',
+        );
       }
       const options = (parent?.enum as unknown[] | undefined)?.map(String) ?? [];
       const hint = typeof value === 'string' ? didYouMean(value, options) : '';
-      return diag(path, sentence(`${where(path)} must be ${describe(parent ?? {})}, got ${showValue(value)}${hint}`), 'invalid-value');
+      return diag(
+        path,
+        sentence(`${where(path)} must be ${describe(parent ?? {})}, got ${showValue(value)}${hint}`),
+        'invalid-value',
+      );
     }
     case 'pattern':
       return diag(
@@ -185,7 +225,11 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
     default: {
       // A size over its bound: "a positive integer" would not say why 1e308 is wrong.
       if (e.keyword === 'maximum' && parent?.type === 'integer') {
-        return diag(path, `${where(path)} must be at most ${thousands(Number(e.params.limit))}, got ${showValue(e.data)}.`, 'invalid-value');
+        return diag(
+          path,
+          `${where(path)} must be at most ${thousands(Number(e.params.limit))}, got ${showValue(e.data)}.`,
+          'invalid-value',
+        );
       }
       // The schema node holding the failed keyword: for a union, the union as a whole.
       return diag(path, `${where(path)} must be ${describe(parent ?? {})}, got ${showValue(e.data)}.`, 'invalid-value');
@@ -224,7 +268,9 @@ export function describe(schema: JsonSchema, plural = false): string {
     case 'null':
       return 'null';
     case 'object':
-      return schema.title ? a(`a ${String(schema.title)} object`, `${String(schema.title)} objects`) : a('an object', 'objects');
+      return schema.title
+        ? a(`a ${String(schema.title)} object`, `${String(schema.title)} objects`)
+        : a('an object', 'objects');
     case 'array': {
       const items = describe((schema.items as JsonSchema) ?? {}, true);
       const n = schema.minItems === schema.maxItems && schema.minItems !== undefined ? `${schema.minItems} ` : '';
@@ -242,8 +288,17 @@ export function sentence(text: string): string {
 }
 
 function bounds(schema: JsonSchema): string {
-  const lo = schema.minimum !== undefined ? `${schema.minimum} ≤ ` : schema.exclusiveMinimum !== undefined ? `${schema.exclusiveMinimum} < ` : '';
-  const hi = schema.maximum !== undefined ? ` ≤ ${schema.maximum}` : schema.exclusiveMaximum !== undefined ? ` < ${schema.exclusiveMaximum}` : '';
+  const lo =
+    schema.minimum !== undefined
+      ? `${schema.minimum} ≤ `
+      : schema.exclusiveMinimum !== undefined
+        ? `${schema.exclusiveMinimum} < `
+        : '';
+  const hi =
+    schema.maximum !== undefined
+      ? ` ≤ ${schema.maximum}`
+      : schema.exclusiveMaximum !== undefined
+        ? ` < ${schema.exclusiveMaximum}`
+        : '';
   return lo || hi ? ` with ${lo}x${hi}` : '';
 }
-

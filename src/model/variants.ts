@@ -26,15 +26,25 @@ export function checkVariants(def: ModelDefinition, ranges: SourceRanges, analyz
     const entryPath = (key: string): DefPath => ['compare', 'variants', k, 'set', key];
     const keyRange = (key: string): Range => keyRangeFor(ranges, entryPath(key)) ?? ZERO_RANGE;
     const valueRange = (key: string): Range => rangeFor(ranges, entryPath(key)) ?? ZERO_RANGE;
-    const report = (key: string, message: string, code: string, range: Range, severity: Diagnostic['severity'] = 'error') =>
-      out.push({ range, severity, message: `Variant '${label}': ${message}`, code, path: pathKey(entryPath(key)) });
+    const report = (
+      key: string,
+      message: string,
+      code: string,
+      range: Range,
+      severity: Diagnostic['severity'] = 'error',
+    ) => out.push({ range, severity, message: `Variant '${label}': ${message}`, code, path: pathKey(entryPath(key)) });
 
     let variantDef = base as ModelDefinition;
     const applied: { key: string; path: string }[] = [];
     for (const [key, value] of Object.entries(v.set)) {
       const path = parsePathKey(key);
       if (!path || path.length === 0) {
-        report(key, `'${key}' is not a definition path; write it like "layers[1].activation" or "fit.batch_size".`, 'variant-path', keyRange(key));
+        report(
+          key,
+          `'${key}' is not a definition path; write it like "layers[1].activation" or "fit.batch_size".`,
+          'variant-path',
+          keyRange(key),
+        );
         continue;
       }
       const head = String(path[0]);
@@ -49,7 +59,12 @@ export function checkVariants(def: ModelDefinition, ranges: SourceRanges, analyz
           continue;
         }
         if (path[1] >= layerCount) {
-          report(key, `layers[${path[1]}] does not exist: the model has ${layerCount} layer${layerCount === 1 ? '' : 's'} (layers[0] to layers[${layerCount - 1}]).`, 'variant-path', keyRange(key));
+          report(
+            key,
+            `layers[${path[1]}] does not exist: the model has ${layerCount} layer${layerCount === 1 ? '' : 's'} (layers[0] to layers[${layerCount - 1}]).`,
+            'variant-path',
+            keyRange(key),
+          );
           continue;
         }
       }
@@ -57,7 +72,12 @@ export function checkVariants(def: ModelDefinition, ranges: SourceRanges, analyz
         variantDef = setPath(variantDef, path, value);
         applied.push({ key, path: pathKey(path) });
       } catch (e) {
-        report(key, `cannot set '${key}': ${e instanceof Error ? e.message : String(e)}.`, 'variant-path', keyRange(key));
+        report(
+          key,
+          `cannot set '${key}': ${e instanceof Error ? e.message : String(e)}.`,
+          'variant-path',
+          keyRange(key),
+        );
       }
     }
     if (applied.length === 0) return;
@@ -69,10 +89,17 @@ export function checkVariants(def: ModelDefinition, ranges: SourceRanges, analyz
       const owner = ownerOf(d.path ?? '', applied);
       if (!owner) {
         const range = rangeFor(ranges, ['compare', 'variants', k, 'set']) ?? ZERO_RANGE;
-        out.push({ range, severity: d.severity, message: `Variant '${label}': ${d.message}`, code: d.code, path: d.path });
+        out.push({
+          range,
+          severity: d.severity,
+          message: `Variant '${label}': ${d.message}`,
+          code: d.code,
+          path: d.path,
+        });
         continue;
       }
-      const range = d.code === 'unknown-argument' || d.code === 'variant-path' ? keyRange(owner.key) : valueRange(owner.key);
+      const range =
+        d.code === 'unknown-argument' || d.code === 'variant-path' ? keyRange(owner.key) : valueRange(owner.key);
       report(owner.key, d.message, d.code, range, d.severity);
     }
   });

@@ -49,9 +49,12 @@ export function cspFor(cspSource: string, nonce: string): string {
 }
 
 export function panelHtml(opts: PanelHtmlOptions): string {
-  if (!/^[A-Za-z0-9+/=]{16,}$/.test(opts.nonce)) throw new Error('panelHtml: the nonce must be at least 16 base64 characters.');
+  if (!/^[A-Za-z0-9+/=]{16,}$/.test(opts.nonce))
+    throw new Error('panelHtml: the nonce must be at least 16 base64 characters.');
   const title = escapeHtml(opts.title ?? 'Model Lab Results');
-  const style = opts.styleUri ? `\n  <link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${opts.nonce}">` : '';
+  const style = opts.styleUri
+    ? `\n  <link rel="stylesheet" href="${escapeHtml(opts.styleUri)}" nonce="${opts.nonce}">`
+    : '';
   return `<!DOCTYPE html>
 <html lang="en">
 <head>

@@ -31,7 +31,10 @@ export function findWebviewBundle(start: string = __dirname): string {
 
 /** JSON that is safe inside a <script> element: no `<`, `>` or `&` to end it, no line separators to trip old parsers. */
 export function jsonForScript(value: unknown): string {
-  return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[<>&\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /**

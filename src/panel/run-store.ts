@@ -40,7 +40,8 @@ export function listItem(record: RunRecord): RecordListItem {
 }
 
 /** Written once into the runs folder: records are small and worth committing, trained weights are not. */
-export const RUNS_GITIGNORE = '# Written by Model Lab: trained weights are large binary files; run records (*.json) stay trackable.\n*-weights/\n*.tmp\n';
+export const RUNS_GITIGNORE =
+  '# Written by Model Lab: trained weights are large binary files; run records (*.json) stay trackable.\n*-weights/\n*.tmp\n';
 
 export class RunStore {
   constructor(readonly folder: string) {}
@@ -82,7 +83,9 @@ export class RunStore {
       await fs.rm(file, { force: true });
       await fs.rm(path.join(this.folder, `${id}-weights`), { recursive: true, force: true });
     } catch (e) {
-      throw new RunStoreError(`Could not delete the run record ${id} from ${this.folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`);
+      throw new RunStoreError(
+        `Could not delete the run record ${id} from ${this.folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
+      );
     }
   }
 

@@ -81,13 +81,26 @@ function hyperColumns(runs: RunResult[]): string[] {
 export function historyCsv(records: Pick<RunRecord, 'id' | 'runs'>[]): string {
   const runs = records.flatMap((rec) => rec.runs.map((run) => ({ rec, run })));
   const hyper = hyperColumns(runs.map((x) => x.run));
-  const lines = [['record_id', 'run', 'run_id', 'repeat', 'seed', 'status', 'optimizer', ...hyper, 'epoch', 'metric', 'value'].map(csvField).join(',')];
+  const lines = [
+    ['record_id', 'run', 'run_id', 'repeat', 'seed', 'status', 'optimizer', ...hyper, 'epoch', 'metric', 'value']
+      .map(csvField)
+      .join(','),
+  ];
   for (const { rec, run } of runs) {
     const settings = hyper.map((k) => {
       const v = k in run.optimizer ? run.optimizer[k] : run.variant?.set[k];
       return v === undefined ? undefined : typeof v === 'number' ? v : typeof v === 'string' ? v : JSON.stringify(v);
     });
-    const head = [rec.id, run.variant?.label ?? run.label, run.runId, run.repeat, run.seed, run.status, run.optimizer.type, ...settings];
+    const head = [
+      rec.id,
+      run.variant?.label ?? run.label,
+      run.runId,
+      run.repeat,
+      run.seed,
+      run.status,
+      run.optimizer.type,
+      ...settings,
+    ];
     const metrics = Object.keys(run.history).sort();
     const epochs = Math.max(0, ...metrics.map((m) => run.history[m].length));
     for (let e = 0; e < epochs; e++) {

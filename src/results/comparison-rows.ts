@@ -58,13 +58,17 @@ function pinnedDifferences(row: ComparisonRow, group: RunGroup, own: RecordRuns,
   const changes = own.definition && shown.definition ? definitionChanges(own.definition, shown.definition) : [];
   const epochs = group.runs[0].epochs;
   const shownEpochs = shown.runs[0]?.epochs;
-  if (shownEpochs !== undefined && epochs !== shownEpochs && !changes.some((c) => c.startsWith('fit.epochs '))) changes.push(`epochs = ${epochs}`);
+  if (shownEpochs !== undefined && epochs !== shownEpochs && !changes.some((c) => c.startsWith('fit.epochs ')))
+    changes.push(`epochs = ${epochs}`);
   if (changes.length) row.changed = [row.changed, ...changes].join(', ');
   const a = own.dataset;
   const b = shown.dataset;
   if (!a || !b) return;
   if (a.name !== b.name || a.source !== b.source || a.train + a.validation !== b.train + b.validation) {
-    row.dataBadge = { text: 'other data', title: `Trained on ${a.name} (${a.source}), not ${b.name}: its numbers are not comparable` };
+    row.dataBadge = {
+      text: 'other data',
+      title: `Trained on ${a.name} (${a.source}), not ${b.name}: its numbers are not comparable`,
+    };
   } else if (a.validation !== b.validation) {
     row.dataBadge = {
       text: 'other split',
@@ -73,7 +77,11 @@ function pinnedDifferences(row: ComparisonRow, group: RunGroup, own: RecordRuns,
   }
 }
 
-function rowOf(group: RunGroup, allOptimizers: RunGroup['runs'][number]['optimizer'][], validationExamples: number | undefined): ComparisonRow {
+function rowOf(
+  group: RunGroup,
+  allOptimizers: RunGroup['runs'][number]['optimizer'][],
+  validationExamples: number | undefined,
+): ComparisonRow {
   const reporting = reportingRuns(group.runs);
   const metrics: ComparisonRow['metrics'] = {};
   for (const key of METRIC_KEYS) {
@@ -94,7 +102,9 @@ function rowOf(group: RunGroup, allOptimizers: RunGroup['runs'][number]['optimiz
     statusText: groupStatusText(group.runs),
     errors: group.runs.filter((r) => r.status === 'failed' && r.error).map((r) => r.error as string),
     metrics,
-    epochMs: stat(reporting.map((r) => (r.epochMs.length ? r.epochMs.reduce((a, b) => a + b, 0) / r.epochMs.length : undefined))),
+    epochMs: stat(
+      reporting.map((r) => (r.epochMs.length ? r.epochMs.reduce((a, b) => a + b, 0) / r.epochMs.length : undefined)),
+    ),
     reporting: reporting.length,
     changed:
       first.variant && Object.keys(first.variant.set).length > 0

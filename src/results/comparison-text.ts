@@ -12,7 +12,11 @@ export function comparisonTable(record: RecordRuns): string {
   const repeats = Math.max(1, ...rows.map((r) => r.runIds.length));
   const shown = METRIC_KEYS.filter((m) => rows.some((r) => r.metrics[m] !== undefined));
   const fmt = (s: Stat | undefined, digits = 4) =>
-    s === undefined ? '-' : s.std !== undefined ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}` : s.mean.toFixed(digits);
+    s === undefined
+      ? '-'
+      : s.std !== undefined
+        ? `${s.mean.toFixed(digits)} ± ${s.std.toFixed(digits)}`
+        : s.mean.toFixed(digits);
   const mark = (i: number) => (i === best ? '*' : tied.includes(i) ? '=' : '');
   const header = ['', 'Run', ...shown, 's/epoch'];
   const body = rows.map((r, i) => [
@@ -23,7 +27,11 @@ export function comparisonTable(record: RecordRuns): string {
     r.epochMs === undefined ? '-' : (r.epochMs.mean / 1000).toFixed(1),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i <= 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
   const out = [line(header), ...body.map(line)];
   for (const r of rows) {
     const note = problem(r);
@@ -31,7 +39,15 @@ export function comparisonTable(record: RecordRuns): string {
   }
   if (best >= 0 && metric) {
     out.push('', `* best by ${metric}${repeats > 1 ? ` (mean of ${repeats} runs ± standard deviation)` : ''}.`);
-    if (tied.length) out.push(tieNote(rows[best], tied.map((i) => rows[i]), metric, repeats));
+    if (tied.length)
+      out.push(
+        tieNote(
+          rows[best],
+          tied.map((i) => rows[i]),
+          metric,
+          repeats,
+        ),
+      );
   }
   return out.join('\n') + '\n';
 }
@@ -49,6 +65,7 @@ function tieNote(best: ComparisonRow, tied: ComparisonRow[], metric: string, rep
       : best.validationExamples
         ? `the standard error of ${thousands(best.validationExamples)} validation examples`
         : 'no measurable margin';
-  const advice = repeats > 1 ? 'run more repeats to tell them apart' : 'one run each cannot tell them apart (try --repeats 3)';
+  const advice =
+    repeats > 1 ? 'run more repeats to tell them apart' : 'one run each cannot tell them apart (try --repeats 3)';
   return `= tied with ${best.label}: ${tied.map((r) => r.label).join(', ')} ${tied.length === 1 ? 'is' : 'are'} within ${basis} on ${metric}; ${advice}.`;
 }

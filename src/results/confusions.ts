@@ -14,7 +14,8 @@ export interface Confusion {
  */
 export function topConfusions(matrix: number[][], limit = 20): Confusion[] {
   const top: Confusion[] = [];
-  const worse = (a: Confusion, b: Confusion) => b.count - a.count || b.share - a.share || a.actual - b.actual || a.predicted - b.predicted;
+  const worse = (a: Confusion, b: Confusion) =>
+    b.count - a.count || b.share - a.share || a.actual - b.actual || a.predicted - b.predicted;
   matrix.forEach((row, actual) => {
     let total = 0;
     for (const v of row) total += v;

@@ -24,7 +24,8 @@ export interface RunGroup {
 }
 
 /** The parts of a record grouping reads. */
-export type RecordLike = Pick<RunRecord, 'id' | 'createdAt' | 'runs'> & Partial<Pick<RunRecord, 'definition' | 'model'>>;
+export type RecordLike = Pick<RunRecord, 'id' | 'createdAt' | 'runs'> &
+  Partial<Pick<RunRecord, 'definition' | 'model'>>;
 
 export function groupRuns(record: RecordLike, pinned: RecordLike[] = []): RunGroup[] {
   const groups: RunGroup[] = [];
@@ -36,7 +37,16 @@ export function groupRuns(record: RecordLike, pinned: RecordLike[] = []): RunGro
       let group = byLabel.get(label);
       if (!group) {
         const name = uniqueName(names, i > 0 ? `${modelName(rec)} · ${label}` : label, rec.createdAt);
-        group = { key: `${rec.id}:${label}`, label, name, recordId: rec.id, recordCreatedAt: rec.createdAt, pinned: i > 0, index: groups.length, runs: [] };
+        group = {
+          key: `${rec.id}:${label}`,
+          label,
+          name,
+          recordId: rec.id,
+          recordCreatedAt: rec.createdAt,
+          pinned: i > 0,
+          index: groups.length,
+          runs: [],
+        };
         byLabel.set(label, group);
         groups.push(group);
       }
@@ -71,7 +81,13 @@ export function groupStatus(runs: RunResult[]): RunStatus {
 }
 
 /** What users call each status: a cancelled run is one they stopped. */
-const WORD: Record<RunStatus, string> = { queued: 'queued', running: 'running', completed: 'completed', cancelled: 'stopped', failed: 'failed' };
+const WORD: Record<RunStatus, string> = {
+  queued: 'queued',
+  running: 'running',
+  completed: 'completed',
+  cancelled: 'stopped',
+  failed: 'failed',
+};
 
 /** "Completed" for a single run; "2 completed, 1 failed" for a group of repeats. */
 export function groupStatusText(runs: RunResult[]): string {

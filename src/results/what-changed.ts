@@ -25,7 +25,8 @@ export function formatVariantSet(set: Record<string, unknown>): string {
   return Object.keys(set)
     .map((path) => {
       const value = set[path];
-      const isOptimizer = path === 'compile.optimizer' && value && typeof value === 'object' && !Array.isArray(value) && 'type' in value;
+      const isOptimizer =
+        path === 'compile.optimizer' && value && typeof value === 'object' && !Array.isArray(value) && 'type' in value;
       return `${path} = ${isOptimizer ? formatOptimizerSpec(value as Record<string, unknown>) : formatSetValue(value)}`;
     })
     .join(', ');

@@ -31,7 +31,11 @@ type Native = { tf: TF } | { problem: string };
  * `notify` hears why `auto` settled on a slower backend than the best one (one sentence), so the user learns that
  * installing tfjs-node would help, or that wasm failed.
  */
-export async function selectBackend(requested: BackendName = 'auto', notify?: (message: string) => void, audience?: Audience): Promise<SelectedBackend> {
+export async function selectBackend(
+  requested: BackendName = 'auto',
+  notify?: (message: string) => void,
+  audience?: Audience,
+): Promise<SelectedBackend> {
   switch (requested) {
     case 'tensorflow':
     case 'tensorflow-gpu': {
@@ -58,13 +62,17 @@ export async function selectBackend(requested: BackendName = 'auto', notify?: (m
       if ('tf' in native) return useNative(native.tf, 'tensorflow');
       try {
         const selected = await useBundled('wasm');
-        notify?.(`Training on the bundled WebAssembly backend because ${pkg} ${native.problem} (install it next to Model Lab for native TensorFlow speed).`);
+        notify?.(
+          `Training on the bundled WebAssembly backend because ${pkg} ${native.problem} (install it next to Model Lab for native TensorFlow speed).`,
+        );
         return selected;
       } catch (e) {
         // The wasm binary may be missing from a broken install; pure JS is slow but always works.
         const why = firstLine(e).replace(/\.$/, '');
         const selected = await useBundled('cpu');
-        notify?.(`Training on the slow pure-JavaScript cpu backend because the WebAssembly backend failed to start (${why}); rebuild Model Lab with 'npm run build' to restore it.`);
+        notify?.(
+          `Training on the slow pure-JavaScript cpu backend because the WebAssembly backend failed to start (${why}); rebuild Model Lab with 'npm run build' to restore it.`,
+        );
         return selected;
       }
     }
@@ -97,7 +105,8 @@ function loadNative(pkg: string): Native {
     // A plain require keeps it external in the esbuild bundle (it is listed as external) and optional here.
     return { tf: require(pkg) as TF };
   } catch (e) {
-    const notInstalled = (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${pkg}'`);
+    const notInstalled =
+      (e as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((e as Error).message).includes(`'${pkg}'`);
     return { problem: notInstalled ? 'is not installed' : `failed to load (${firstLine(e)})` };
   }
 }
@@ -116,7 +125,10 @@ async function useBundled(name: 'wasm' | 'cpu', audience?: Audience): Promise<Se
   const tf = require('@tensorflow/tfjs') as TF;
   if (name === 'wasm' && !wasmPathsSet) {
     const dir = wasmDir();
-    if (!dir) throw new BackendError('The wasm backend files (tfjs-backend-wasm.wasm) are missing: rebuild Model Lab with `npm run build`.');
+    if (!dir)
+      throw new BackendError(
+        'The wasm backend files (tfjs-backend-wasm.wasm) are missing: rebuild Model Lab with `npm run build`.',
+      );
     const { setWasmPaths } = require('@tensorflow/tfjs-backend-wasm') as typeof import('@tensorflow/tfjs-backend-wasm');
     setWasmPaths(dir.endsWith('/') ? dir : dir + '/');
     wasmPathsSet = true;

@@ -15,7 +15,8 @@ export interface NamedArray {
 /** One `.npy` file (format 1.0) holding float32 data in C order. */
 export function npyBytes(shape: readonly number[], data: Float32Array): Buffer {
   const count = shape.reduce((a, b) => a * b, 1);
-  if (count !== data.length) throw new Error(`npy: shape (${shape.join(', ')}) holds ${count} values but the data has ${data.length}`);
+  if (count !== data.length)
+    throw new Error(`npy: shape (${shape.join(', ')}) holds ${count} values but the data has ${data.length}`);
   const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
   // Magic (6) + version (2) + header length (2) + header, padded with spaces and a newline to a multiple of 64.
@@ -102,7 +103,9 @@ function crc32(bytes: Uint8Array): number {
  */
 export function weightArrayNames(variableNames: readonly string[]): string[] {
   const width = Math.max(2, String(variableNames.length - 1).length);
-  return variableNames.map((n, i) => `w${String(i).padStart(width, '0')}_${n.replace(/\W+/g, '_').replace(/^_|_$/g, '')}`);
+  return variableNames.map(
+    (n, i) => `w${String(i).padStart(width, '0')}_${n.replace(/\W+/g, '_').replace(/^_|_$/g, '')}`,
+  );
 }
 
 /**
@@ -119,7 +122,8 @@ export function readNpz(bytes: Buffer): NamedArray[] {
     const extra = bytes.readUInt16LE(at + 28);
     const name = bytes.toString('latin1', at + 30, at + 30 + nameLength).replace(/\.npy$/, '');
     const start = at + 30 + nameLength + extra;
-    if (method !== 0 || start + size > bytes.length) throw new Error(`npz: the entry '${name}' is compressed or truncated`);
+    if (method !== 0 || start + size > bytes.length)
+      throw new Error(`npz: the entry '${name}' is compressed or truncated`);
     out.push({ name, ...readNpy(bytes.subarray(start, start + size), name) });
     at = start + size;
   }
@@ -127,15 +131,22 @@ export function readNpz(bytes: Buffer): NamedArray[] {
 }
 
 function readNpy(b: Buffer, name: string): { shape: number[]; data: Float32Array } {
-  if (b.length < 10 || b.toString('latin1', 0, 6) !== '\x93NUMPY') throw new Error(`npz: '${name}' is not an .npy array`);
+  if (b.length < 10 || b.toString('latin1', 0, 6) !== '\x93NUMPY')
+    throw new Error(`npz: '${name}' is not an .npy array`);
   const headerLength = b.readUInt16LE(8);
   const header = b.toString('latin1', 10, 10 + headerLength);
-  if (!/'descr':\s*'<f4'/.test(header) || /'fortran_order':\s*True/.test(header)) throw new Error(`npz: '${name}' is not float32 in C order`);
+  if (!/'descr':\s*'<f4'/.test(header) || /'fortran_order':\s*True/.test(header))
+    throw new Error(`npz: '${name}' is not float32 in C order`);
   const dims = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1] ?? '';
-  const shape = dims.split(',').map((d) => d.trim()).filter((d) => d !== '').map(Number);
+  const shape = dims
+    .split(',')
+    .map((d) => d.trim())
+    .filter((d) => d !== '')
+    .map(Number);
   const count = shape.reduce((a, d) => a * d, 1);
   const start = 10 + headerLength;
-  if (shape.some((d) => !Number.isInteger(d) || d < 0) || start + count * 4 > b.length) throw new Error(`npz: '${name}' is truncated`);
+  if (shape.some((d) => !Number.isInteger(d) || d < 0) || start + count * 4 > b.length)
+    throw new Error(`npz: '${name}' is truncated`);
   const data = new Float32Array(count);
   for (let i = 0; i < count; i++) data[i] = b.readFloatLE(start + i * 4);
   return { shape, data };

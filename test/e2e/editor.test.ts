@@ -23,7 +23,10 @@ test('hovering a Dense layer shows its output shape and parameters; a misspelt l
       s.includes("Unknown layer type 'Dense2'; did you mean 'Dense'?"),
     );
     // One diagnostic per problem: VS Code's JSON service gets a completion-only schema and adds none of its own.
-    assert.doesNotMatch(await wb.problemsText(), /Value is not accepted|Incorrect type|is not allowed|Missing property/);
+    assert.doesNotMatch(
+      await wb.problemsText(),
+      /Value is not accepted|Incorrect type|is not allowed|Missing property/,
+    );
 
     await wb.token('"Dense2"', 0).dblclick();
     await wb.page.keyboard.type('Dense');
@@ -66,8 +69,15 @@ test('in a Keras Python file, hover and CodeLens work on the Sequential model (t
     // keras.layers.Dense(100) after Flatten(input_shape=[28, 28]): 784*100 + 100 = 78,500 parameters.
     // Python highlighting keeps `keras.layers.Dense` in one span: hover the layer's `100` argument instead.
     await wb.hover(wb.token('100', 0), ['dense (Dense)', '(None, 100)', '78,500']);
-    const lens = wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Train with Model Lab' });
+    const lens = wb.page.locator('.editor-group-container.active .codelens-decoration a', {
+      hasText: 'Train with Model Lab',
+    });
     await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Compare optimizers' }).count(), 1);
+    assert.equal(
+      await wb.page
+        .locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Compare optimizers' })
+        .count(),
+      1,
+    );
   });
 });

@@ -20,7 +20,12 @@ async function setTheme(wb: Workbench, folder: string, theme: keyof typeof THEME
   mkdirSync(join(folder, '.vscode'), { recursive: true });
   writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.colorTheme': THEMES[theme] }));
   const want = theme === 'dark' ? 'vs-dark' : 'vs';
-  await waitFor(`the ${theme} theme`, async () => ((await wb.page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(want) ? true : undefined), 20_000);
+  await waitFor(
+    `the ${theme} theme`,
+    async () =>
+      (await wb.page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(want) ? true : undefined,
+    20_000,
+  );
 }
 
 async function check(frame: Frame, width: number): Promise<void> {
@@ -31,12 +36,18 @@ async function check(frame: Frame, width: number): Promise<void> {
     const box = await frame.locator(`[data-testid="chart-${chart}"] .ml-chart-canvas`).boundingBox();
     assert.ok(box && box.height >= 320, `${chart} plot ${box?.height} px high`);
   }
-  const heads = await frame.locator('[data-testid="comparison"] thead th').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-column')));
+  const heads = await frame
+    .locator('[data-testid="comparison"] thead th')
+    .evaluateAll((ths) => ths.map((t) => t.getAttribute('data-column')));
   assert.deepEqual(heads.slice(0, 2), ['label', 'val_accuracy'], 'the deciding metric right after Run');
-  const right = await frame.locator('[data-testid="comparison"] thead th[data-column="val_accuracy"]').evaluate((th) => th.getBoundingClientRect().right);
+  const right = await frame
+    .locator('[data-testid="comparison"] thead th[data-column="val_accuracy"]')
+    .evaluate((th) => th.getBoundingClientRect().right);
   const inner = (await frame.evaluate('document.documentElement.clientWidth')) as number;
   assert.ok(right <= inner, `val_accuracy ends at ${right} px of ${inner} (panel ${width} px)`);
-  const colours = await frame.locator('[data-testid="comparison"] .ml-swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).color));
+  const colours = await frame
+    .locator('[data-testid="comparison"] .ml-swatch')
+    .evaluateAll((els) => els.map((e) => getComputedStyle(e).color));
   assert.equal(new Set(colours).size, 6, `one colour per run: ${colours}`);
 }
 
@@ -60,10 +71,16 @@ test('a six-optimizer comparison reads at 626 px and 428 px, light and dark', as
     await wb.openFile('six.model.json');
     await wb.runCommand('Model Lab: Compare Optimizers');
     const frame = await wb.webviewFrame('[data-testid="comparison"]', 60_000);
-    await waitFor('six completed comparison rows', async () => {
-      const st = await frame.locator('[data-testid="comparison"] tr[data-run-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
-      return st.length === 6 && st.every((s) => s === 'completed') ? true : undefined;
-    }, TRAINING_TIMEOUT);
+    await waitFor(
+      'six completed comparison rows',
+      async () => {
+        const st = await frame
+          .locator('[data-testid="comparison"] tr[data-run-id]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
+        return st.length === 6 && st.every((s) => s === 'completed') ? true : undefined;
+      },
+      TRAINING_TIMEOUT,
+    );
     // Let the progress notification go, so the screenshots show the panel as it stays.
     await wb.page.keyboard.press('Escape');
     const measured = (await frame.evaluate('window.innerWidth')) as number;

@@ -101,12 +101,15 @@ test('Train Model shows the summary, a curve point per epoch, a confusion matrix
       assert.deepEqual(drawn, [1, 2, 3], `${chart} chart: [points, ms] over time ${JSON.stringify(seen[chart])}`);
     }
 
-    const cells = (await frame.locator('[data-testid="confusion-matrix"] td[data-count]').evaluateAll((tds) =>
-      tds.map((td) => Number(td.getAttribute('data-count'))),
-    )) as number[];
+    const cells = (await frame
+      .locator('[data-testid="confusion-matrix"] td[data-count]')
+      .evaluateAll((tds) => tds.map((td) => Number(td.getAttribute('data-count'))))) as number[];
     assert.equal(cells.length, 10 * 10, 'one cell per (actual, predicted) class pair');
     // validation_split 0.2 of the 3,000 sample images: the last 600 are evaluated.
-    assert.equal(cells.reduce((a, b) => a + b, 0), 600);
+    assert.equal(
+      cells.reduce((a, b) => a + b, 0),
+      600,
+    );
 
     // The record is saved after every epoch and once more when the session ends.
     const record = await waitFor('a completed run record under .model-lab/runs/', async () =>
@@ -125,14 +128,27 @@ test('Train Model shows the summary, a curve point per epoch, a confusion matrix
 
 test('Compare Optimizers trains three optimizers and marks the best one', async (t) => {
   await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
-    const frame = await startTraining(wb, 'compare.model.json', 'Model Lab: Compare Optimizers', '[data-testid="comparison"]');
+    const frame = await startTraining(
+      wb,
+      'compare.model.json',
+      'Model Lab: Compare Optimizers',
+      '[data-testid="comparison"]',
+    );
     const rowsSelector = '[data-testid="comparison"] tr[data-run-id]';
-    const rows = await waitFor('three completed comparison rows', async () => {
-      const found = await frame.locator(rowsSelector).evaluateAll((trs) =>
-        trs.map((tr) => ({ id: tr.getAttribute('data-run-id'), status: tr.getAttribute('data-status'), best: tr.getAttribute('data-best') })),
-      );
-      return found.length === 3 && found.every((r) => r.status === 'completed') ? found : undefined;
-    }, TRAINING_TIMEOUT);
+    const rows = await waitFor(
+      'three completed comparison rows',
+      async () => {
+        const found = await frame.locator(rowsSelector).evaluateAll((trs) =>
+          trs.map((tr) => ({
+            id: tr.getAttribute('data-run-id'),
+            status: tr.getAttribute('data-status'),
+            best: tr.getAttribute('data-best'),
+          })),
+        );
+        return found.length === 3 && found.every((r) => r.status === 'completed') ? found : undefined;
+      },
+      TRAINING_TIMEOUT,
+    );
     const best = rows.filter((r) => r.best === 'true');
     assert.equal(best.length, 1, `exactly one best row: ${JSON.stringify(rows)}`);
 
@@ -141,7 +157,8 @@ test('Compare Optimizers trains three optimizers and marks the best one', async 
       readRunRecords(folder).find((r) => r.kind === 'compare' && r.runs.every((run) => run.status === 'completed')),
     );
     assert.equal(record.runs.length, 3);
-    const finalAccuracy = (id: string | null) => record.runs.find((r) => r.runId === id)?.history.val_accuracy?.at(-1) ?? NaN;
+    const finalAccuracy = (id: string | null) =>
+      record.runs.find((r) => r.runId === id)?.history.val_accuracy?.at(-1) ?? NaN;
     const top = Math.max(...record.runs.map((r) => finalAccuracy(r.runId)));
     assert.equal(finalAccuracy(best[0].id), top);
   });
@@ -150,7 +167,11 @@ test('Compare Optimizers trains three optimizers and marks the best one', async 
 test('Stop Training cancels the run and keeps the finished epochs in the panel', async (t) => {
   await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
     await startTraining(wb, 'long.model.json', 'Model Lab: Train Model');
-    await waitFor('the first epoch on the loss chart', async () => ((await points(wb, LOSS)) >= 1 ? true : undefined), TRAINING_TIMEOUT);
+    await waitFor(
+      'the first epoch on the loss chart',
+      async () => ((await points(wb, LOSS)) >= 1 ? true : undefined),
+      TRAINING_TIMEOUT,
+    );
     const toast = wb.page.locator('.notifications-toasts .notification-toast', { hasText: 'Model Lab' });
     await toast.locator('.monaco-button', { hasText: 'Cancel' }).first().waitFor({ timeout: 10_000 });
 
@@ -185,7 +206,11 @@ test('reloading the window brings the results panel and its last results back', 
 test('reloading the window during training keeps the finished epochs and marks the run interrupted', async (t) => {
   await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
     await startTraining(wb, 'long.model.json', 'Model Lab: Train Model');
-    await waitFor('the first epoch on the loss chart', async () => ((await points(wb, LOSS)) >= 1 ? true : undefined), TRAINING_TIMEOUT);
+    await waitFor(
+      'the first epoch on the loss chart',
+      async () => ((await points(wb, LOSS)) >= 1 ? true : undefined),
+      TRAINING_TIMEOUT,
+    );
     // The record is saved after every epoch; wait until the first one is on disk, still running.
     await waitFor('a saved record of the running training', async () =>
       readRunRecords(folder).find((r) => r.runs[0]?.status === 'running' && (r.runs[0].history.loss?.length ?? 0) >= 1),

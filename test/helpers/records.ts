@@ -33,7 +33,15 @@ export function makeRecord(id: string, runs: RunResult[], extra: Partial<RunReco
     model: {
       name: 'sequential',
       layers: [
-        { name: 'dense', type: 'Dense', inputShape: [null, 4], outputShape: [null, 10], params: 50, trainableParams: 50, nonTrainableParams: 0 },
+        {
+          name: 'dense',
+          type: 'Dense',
+          inputShape: [null, 4],
+          outputShape: [null, 10],
+          params: 50,
+          trainableParams: 50,
+          nonTrainableParams: 0,
+        },
       ],
       totalParams: 50,
       trainableParams: 50,

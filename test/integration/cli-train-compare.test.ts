@@ -62,7 +62,10 @@ test('train prints a Keras line per epoch and the evaluation, and writes the rec
   const json = join(work, 'train.json');
   const r = await run(['train', file, '--json', json, '--backend', 'wasm']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Epoch 1\/2 - \d+\.\ds - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/m);
+  assert.match(
+    r.stdout,
+    /^Epoch 1\/2 - \d+\.\ds - loss: \d\.\d{4} - accuracy: \d\.\d{4} - val_loss: \d\.\d{4} - val_accuracy: \d\.\d{4}$/m,
+  );
   assert.match(r.stdout, /^Epoch 2\/2 - /m);
   assert.match(r.stdout, /Evaluation on the validation set \(600 examples\): loss \d\.\d{4} - accuracy \d\.\d{4}/);
   assert.match(r.stdout, /^Trouser +\d+\.\d%/m);
@@ -156,7 +159,10 @@ test('compare trains every optimizer in parallel and marks the best in a table',
   assert.match(r.stdout, /\* best by val_accuracy/);
   const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
   assert.equal(record.kind, 'compare');
-  assert.deepEqual(record.runs.map((x) => x.label), ['SGD', 'Adam']);
+  assert.deepEqual(
+    record.runs.map((x) => x.label),
+    ['SGD', 'Adam'],
+  );
   assert.ok(record.runs.every((x) => x.status === 'completed' && x.history.loss.length === 1));
 });
 
@@ -167,7 +173,10 @@ test('compare --repeats gives each run its own seed and shows mean ± std', asyn
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /\d\.\d{4} ± \d\.\d{4}/);
   const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
-  assert.deepEqual(record.runs.map((x) => x.repeat), [0, 1]);
+  assert.deepEqual(
+    record.runs.map((x) => x.repeat),
+    [0, 1],
+  );
   assert.notEqual(record.runs[0].seed, record.runs[1].seed);
   assert.notDeepEqual(record.runs[0].history.loss, record.runs[1].history.loss);
 });
@@ -175,7 +184,10 @@ test('compare --repeats gives each run its own seed and shows mean ± std', asyn
 test('Ctrl-C in a terminal (SIGINT to the whole process group, workers included) cancels every run and exits 130', async () => {
   // Three runs on two workers: two train, one waits in the queue. A terminal's Ctrl-C reaches every process of the
   // foreground group, so the workers get SIGINT too; that must read as a stop, not as a crash.
-  const file = modelFile('group-sigint.model.json', { compare: { optimizers: ['sgd', 'adam', 'rmsprop'] }, fit: { epochs: 30, batch_size: 16 } });
+  const file = modelFile('group-sigint.model.json', {
+    compare: { optimizers: ['sgd', 'adam', 'rmsprop'] },
+    fit: { epochs: 30, batch_size: 16 },
+  });
   const json = join(work, 'group-sigint.json');
   let sent = false;
   const r = await run(['compare', file, '--workers', '2', '--json', json], {
@@ -191,9 +203,19 @@ test('Ctrl-C in a terminal (SIGINT to the whole process group, workers included)
   assert.equal(r.code, 130, r.stderr);
   assert.doesNotMatch(r.stderr, /exited unexpectedly/);
   const record = JSON.parse(readFileSync(json, 'utf8')) as RunRecord;
-  assert.deepEqual(record.runs.map((x) => x.status), ['cancelled', 'cancelled', 'cancelled'], JSON.stringify(record.runs.map((x) => x.error)));
-  assert.ok(record.runs.some((x) => (x.history.loss?.length ?? 0) >= 1), 'the finished epochs are kept');
-  assert.ok(record.runs.every((x) => x.error === undefined), JSON.stringify(record.runs.map((x) => x.error)));
+  assert.deepEqual(
+    record.runs.map((x) => x.status),
+    ['cancelled', 'cancelled', 'cancelled'],
+    JSON.stringify(record.runs.map((x) => x.error)),
+  );
+  assert.ok(
+    record.runs.some((x) => (x.history.loss?.length ?? 0) >= 1),
+    'the finished epochs are kept',
+  );
+  assert.ok(
+    record.runs.every((x) => x.error === undefined),
+    JSON.stringify(record.runs.map((x) => x.error)),
+  );
 });
 
 test('an unwritable --json path fails at once with exit 2, before any training', async () => {
@@ -206,7 +228,10 @@ test('an unwritable --json path fails at once with exit 2, before any training',
   assert.equal(r.stdout, '', 'nothing trained');
   const lines = r.stderr.trim().split('\n');
   assert.equal(lines.length, 1, r.stderr);
-  assert.match(lines[0], /^model-lab train: --json .*a-file\/out\.json cannot be written \(a part of .*a-file is a file, not a folder\); choose a file in a writable folder\.$/);
+  assert.match(
+    lines[0],
+    /^model-lab train: --json .*a-file\/out\.json cannot be written \(a part of .*a-file is a file, not a folder\); choose a file in a writable folder\.$/,
+  );
   assert.ok(Date.now() - started < 20_000);
 });
 
@@ -249,7 +274,8 @@ test('download progress prints a line at each tenth, not per chunk', () => {
   const lines: string[] = [];
   const print = progressPrinter((t) => lines.push(t));
   print('Reading the cache');
-  for (const f of [0, 0.02, 0.05, 0.1, 0.15, 0.31, 0.32, 0.99, 1]) print('Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB)', f);
+  for (const f of [0, 0.02, 0.05, 0.1, 0.15, 0.31, 0.32, 0.99, 1])
+    print('Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB)', f);
   assert.deepEqual(lines, [
     'Reading the cache',
     'Downloading Fashion-MNIST: train-images-idx3-ubyte.gz (26 MB) - 0%',

@@ -19,7 +19,11 @@ after(() => rmSync(work, { recursive: true, force: true }));
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], { cwd: work, env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '' }, timeout: 120_000 });
+    const child = spawn(process.execPath, [cli, ...args], {
+      cwd: work,
+      env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '' },
+      timeout: 120_000,
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -34,7 +38,8 @@ test('train --resume continues a saved run: one record, one continuous history',
   assert.equal(first.code, 0, first.stderr);
   const a: RunRecord = JSON.parse(readFileSync(join(work, 'a.json'), 'utf8'));
   const weights = a.runs[0].weightsPath!;
-  for (const f of ['weights.npz', 'keras_model.py', 'optimizer.npz', 'model.json']) assert.ok(existsSync(join(weights, f)), f);
+  for (const f of ['weights.npz', 'keras_model.py', 'optimizer.npz', 'model.json'])
+    assert.ok(existsSync(join(weights, f)), f);
 
   const more = await run(['train', '--resume', 'a.json', '--epochs', '2', '--json', 'b.json']);
   assert.equal(more.code, 0, more.stderr);
@@ -57,13 +62,24 @@ test('train --resume continues a saved run: one record, one continuous history',
 
 test('a run stopped by EarlyStopping says so on its own line and is completed (exit 0)', async () => {
   const def = sampleMlp({
-    compile: { optimizer: { type: 'Adam', learning_rate: 0.01 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 50, batch_size: 100, callbacks: [{ type: 'EarlyStopping', patience: 1, restore_best_weights: true }] },
+    compile: {
+      optimizer: { type: 'Adam', learning_rate: 0.01 },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    },
+    fit: {
+      epochs: 50,
+      batch_size: 100,
+      callbacks: [{ type: 'EarlyStopping', patience: 1, restore_best_weights: true }],
+    },
   });
   writeFileSync(join(work, 'es.model.json'), JSON.stringify(def));
   const r = await run(['train', 'es.model.json', '--json', 'es.json']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stdout, /^Epoch \d+: early stopping: val_loss did not improve on \d\.\d{4} for 1 epoch \(patience 1\)\.$/m);
+  assert.match(
+    r.stdout,
+    /^Epoch \d+: early stopping: val_loss did not improve on \d\.\d{4} for 1 epoch \(patience 1\)\.$/m,
+  );
   assert.match(r.stdout, /^Restoring model weights from the end of the best epoch: \d+\.$/m);
   const rec: RunRecord = JSON.parse(readFileSync(join(work, 'es.json'), 'utf8'));
   assert.equal(rec.runs[0].status, 'completed');

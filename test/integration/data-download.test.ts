@@ -20,7 +20,9 @@ const root = mkdtempSync(join(tmpdir(), 'ml-download-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
 const raw = tinyFashion(20, 10);
-const gz: Record<string, Buffer> = Object.fromEntries(Object.entries(raw).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]));
+const gz: Record<string, Buffer> = Object.fromEntries(
+  Object.entries(raw).map(([name, bytes]) => [`${name}.gz`, gzipSync(bytes)]),
+);
 const md5 = (b: Buffer) => createHash('md5').update(b).digest('hex');
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
@@ -61,7 +63,9 @@ async function serve(handler: RequestListener): Promise<Mirror> {
 }
 
 /** Serves the tiny dataset's .gz files under /datasets/, with `override` replacing some responses. */
-function files(override: (name: string, res: import('node:http').ServerResponse) => boolean = () => false): RequestListener {
+function files(
+  override: (name: string, res: import('node:http').ServerResponse) => boolean = () => false,
+): RequestListener {
   return (req, res) => {
     const name = (req.url ?? '').replace(/^\/datasets\//, '');
     if (override(name, res)) return;
@@ -120,11 +124,19 @@ describe('Fashion-MNIST download', () => {
     // Image 19, pixel 5: (19 × 7 + 5) % 256 = 138.
     assert.equal(d.train.x[19 * 784 + 5], 138);
     assert.deepEqual(cacheListing(req.cacheDir), Object.keys(gz).sort());
-    assert.deepEqual(mirror.requests.sort(), Object.keys(gz).map((n) => `/datasets/${n}`).sort());
+    assert.deepEqual(
+      mirror.requests.sort(),
+      Object.keys(gz)
+        .map((n) => `/datasets/${n}`)
+        .sort(),
+    );
 
     const fractions = events.map(([, f]) => f).filter((f): f is number => f !== undefined);
     assert.ok(fractions.length >= 4, `${fractions}`);
-    assert.ok(fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1])), `${fractions}`);
+    assert.ok(
+      fractions.every((f, i) => f >= 0 && f <= 1 && (i === 0 || f >= fractions[i - 1])),
+      `${fractions}`,
+    );
     assert.equal(fractions[fractions.length - 1], 1);
     assert.ok(events.some(([m]) => /^Downloading Fashion-MNIST: train-images-idx3-ubyte\.gz \(/.test(m)));
     // The tiny test-labels file: 10 labels + 8 header bytes, gzipped, is well under 1 kB.
@@ -159,11 +171,20 @@ describe('Fashion-MNIST download', () => {
 
   it('on HTTP 404 names every folder it searched and how to get the data', async () => {
     const mirror = await serve((_req, res) => res.writeHead(404).end());
-    const req = request(mirror.url, { spec: { name: 'fashion-mnist', path: 'data' }, dataDir: join(root, 'user-data') });
+    const req = request(mirror.url, {
+      spec: { name: 'fashion-mnist', path: 'data' },
+      dataDir: join(root, 'user-data'),
+    });
     try {
       const e = await dataError(loadDataset(req));
       assert.equal(e.code, 'not-found');
-      const folders = [join(req.baseDir, 'data'), join(root, 'user-data'), join(root, 'user-data', 'fashion-mnist'), join(req.cacheDir, 'fashion-mnist'), req.systemDirs![0]];
+      const folders = [
+        join(req.baseDir, 'data'),
+        join(root, 'user-data'),
+        join(root, 'user-data', 'fashion-mnist'),
+        join(req.cacheDir, 'fashion-mnist'),
+        req.systemDirs![0],
+      ];
       assert.equal(
         e.message,
         `Fashion-MNIST is not in ${folders.slice(0, -1).join(', ')} or ${folders[4]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}${NAMES.trainImages}.gz); ` +
@@ -180,17 +201,22 @@ describe('Fashion-MNIST download', () => {
     await mirror.close();
     const e = await dataError(loadDataset(request(mirror.url)));
     assert.equal(e.code, 'not-found');
-    assert.match(e.message, /downloading it failed \(connection refused \(ECONNREFUSED\) for http:\/\/127\.0\.0\.1:\d+\/datasets\/train-images-idx3-ubyte\.gz\)/);
+    assert.match(
+      e.message,
+      /downloading it failed \(connection refused \(ECONNREFUSED\) for http:\/\/127\.0\.0\.1:\d+\/datasets\/train-images-idx3-ubyte\.gz\)/,
+    );
   });
 
   it('rejects a corrupt file, keeps nothing of it, and later fetches only what is missing', async () => {
     const corrupt = Buffer.from(gz[`${NAMES.testImages}.gz`]);
     corrupt[corrupt.length - 20] ^= 0xff;
-    const bad = await serve(files((name, res) => {
-      if (name !== `${NAMES.testImages}.gz`) return false;
-      res.writeHead(200, { 'content-length': corrupt.length }).end(corrupt);
-      return true;
-    }));
+    const bad = await serve(
+      files((name, res) => {
+        if (name !== `${NAMES.testImages}.gz`) return false;
+        res.writeHead(200, { 'content-length': corrupt.length }).end(corrupt);
+        return true;
+      }),
+    );
     const req = request(bad.url);
     try {
       const e = await dataError(loadDataset(req));
@@ -254,7 +280,10 @@ describe('Fashion-MNIST download', () => {
     try {
       const e = await dataError(loadDataset(req));
       assert.equal(e.code, 'not-found');
-      assert.match(e.message, /downloading it failed \(stalled: no data for 300 ms for http:.*train-images-idx3-ubyte\.gz\)/);
+      assert.match(
+        e.message,
+        /downloading it failed \(stalled: no data for 300 ms for http:.*train-images-idx3-ubyte\.gz\)/,
+      );
       assert.deepEqual(cacheListing(req.cacheDir), []);
     } finally {
       await mirror.close();
@@ -262,18 +291,23 @@ describe('Fashion-MNIST download', () => {
   });
 
   it('notices a connection that closes early', async () => {
-    const mirror = await serve(files((name, res) => {
-      const body = gz[name];
-      if (name !== `${NAMES.trainImages}.gz`) return false;
-      res.writeHead(200, { 'content-length': body.length });
-      res.write(body.subarray(0, 100), () => res.destroy());
-      return true;
-    }));
+    const mirror = await serve(
+      files((name, res) => {
+        const body = gz[name];
+        if (name !== `${NAMES.trainImages}.gz`) return false;
+        res.writeHead(200, { 'content-length': body.length });
+        res.write(body.subarray(0, 100), () => res.destroy());
+        return true;
+      }),
+    );
     const req = request(mirror.url);
     try {
       const e = await dataError(loadDataset(req));
       assert.equal(e.code, 'not-found');
-      assert.match(e.message, /downloading it failed \(the connection closed early for http:.*train-images-idx3-ubyte\.gz\)/);
+      assert.match(
+        e.message,
+        /downloading it failed \(the connection closed early for http:.*train-images-idx3-ubyte\.gz\)/,
+      );
       assert.deepEqual(cacheListing(req.cacheDir), []);
     } finally {
       await mirror.close();

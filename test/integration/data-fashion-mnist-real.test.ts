@@ -24,8 +24,16 @@ function perClass(y: ArrayLike<number>): number[] {
 describe('Fashion-MNIST from /usr/share/datasets/fashion-mnist', () => {
   let full: LoadedDataset;
   before(async () => {
-    assert.ok(existsSync(DEBIAN), `${DEBIAN} is missing: install dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist).`);
-    full = await loadDataset({ spec: { name: 'fashion-mnist' }, baseDir: cacheDir, cacheDir, mirror: 'http://127.0.0.1:9/' });
+    assert.ok(
+      existsSync(DEBIAN),
+      `${DEBIAN} is missing: install dataset-fashion-mnist (sudo apt-get install dataset-fashion-mnist).`,
+    );
+    full = await loadDataset({
+      spec: { name: 'fashion-mnist' },
+      baseDir: cacheDir,
+      cacheDir,
+      mirror: 'http://127.0.0.1:9/',
+    });
   });
 
   it('holds 60,000 training and 10,000 test images of 28×28, 6,000 and 1,000 per class', () => {
@@ -37,7 +45,18 @@ describe('Fashion-MNIST from /usr/share/datasets/fashion-mnist', () => {
     assert.equal(full.test?.count, 10000);
     assert.deepEqual(perClass(full.train.y), new Array(10).fill(6000));
     assert.deepEqual(perClass(full.test!.y), new Array(10).fill(1000));
-    assert.deepEqual(full.classNames, ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot']);
+    assert.deepEqual(full.classNames, [
+      'T-shirt/top',
+      'Trouser',
+      'Pullover',
+      'Dress',
+      'Coat',
+      'Sandal',
+      'Shirt',
+      'Sneaker',
+      'Bag',
+      'Ankle boot',
+    ]);
   });
 
   it('matches the SHA-256 table the download is verified with (Debian recompressed the .gz files)', () => {

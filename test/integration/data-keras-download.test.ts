@@ -26,7 +26,9 @@ writeKerasFiles(made);
 const bodies = Object.fromEntries(KERAS_FILE_NAMES.map((f) => [f, readFileSync(join(made, f))]));
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 /** The fixtures' own hashes stand in for Keras's published ones (which are of the real, large files). */
-const checksums: Record<string, FileChecksum> = Object.fromEntries(KERAS_FILE_NAMES.map((f) => [f, { sha256File: sha256(bodies[f]) }]));
+const checksums: Record<string, FileChecksum> = Object.fromEntries(
+  KERAS_FILE_NAMES.map((f) => [f, { sha256File: sha256(bodies[f]) }]),
+);
 
 interface Mirror {
   url: string;
@@ -61,7 +63,15 @@ async function serve(override: (name: string, res: ServerResponse) => boolean = 
 let caseNo = 0;
 function request(spec: DatasetObject, mirror: string, extra: Partial<DataRequest> = {}): DataRequest {
   const base = join(root, `case-${caseNo++}`);
-  return { spec, baseDir: base, cacheDir: join(base, 'cache'), systemDirs: [join(base, 'keras-home')], mirror, checksums, ...extra };
+  return {
+    spec,
+    baseDir: base,
+    cacheDir: join(base, 'cache'),
+    systemDirs: [join(base, 'keras-home')],
+    mirror,
+    checksums,
+    ...extra,
+  };
 }
 
 const listing = (req: DataRequest, name: string) => {
@@ -98,7 +108,15 @@ describe('Keras dataset downloads', () => {
         assert.equal(d.source, mirror.url, name);
         assert.equal(d.train.count, count, name);
         assert.deepEqual(listing(req, name), [file], name);
-        assert.ok(progress.some(([m, f]) => m.startsWith(`Downloading ${KERAS_DATASET_FILES[name as keyof typeof KERAS_DATASET_FILES].label}: ${file} (`) && f === 1), name);
+        assert.ok(
+          progress.some(
+            ([m, f]) =>
+              m.startsWith(
+                `Downloading ${KERAS_DATASET_FILES[name as keyof typeof KERAS_DATASET_FILES].label}: ${file} (`,
+              ) && f === 1,
+          ),
+          name,
+        );
         const before = mirror.requests.length;
         const again = await loadDataset({ ...req, onProgress: undefined });
         assert.equal(again.source, join(req.cacheDir, name, file));
@@ -109,7 +127,7 @@ describe('Keras dataset downloads', () => {
     }
   });
 
-  it("uses a copy Keras already downloaded (~/.keras/datasets) instead of the network", async () => {
+  it('uses a copy Keras already downloaded (~/.keras/datasets) instead of the network', async () => {
     const req = request({ name: 'mnist' }, 'http://127.0.0.1:9/', { systemDirs: [made] });
     const d = await loadDataset(req);
     assert.equal(d.source, join(made, 'mnist.npz'));
@@ -161,7 +179,10 @@ describe('Keras dataset downloads', () => {
     try {
       const e = await dataError(loadDataset(req));
       assert.equal(e.code, 'not-found');
-      assert.match(e.message, /^CIFAR-10 \(cifar-10-python\.tar\.gz, 170 MB\) is not in .*keras-home, and downloading it failed \(the connection closed early for http:\/\/127\.0\.0\.1:\d+\/keras\/cifar-10-python\.tar\.gz\); put cifar-10-python\.tar\.gz \(from https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-python\.tar\.gz\) in a folder/);
+      assert.match(
+        e.message,
+        /^CIFAR-10 \(cifar-10-python\.tar\.gz, 170 MB\) is not in .*keras-home, and downloading it failed \(the connection closed early for http:\/\/127\.0\.0\.1:\d+\/keras\/cifar-10-python\.tar\.gz\); put cifar-10-python\.tar\.gz \(from https:\/\/www\.cs\.toronto\.edu\/~kriz\/cifar-10-python\.tar\.gz\) in a folder/,
+      );
       assert.deepEqual(listing(req, 'cifar10'), []);
     } finally {
       await cutting.close();
@@ -190,7 +211,10 @@ describe('Keras dataset downloads', () => {
       await mirror.close();
     }
     const e = await dataError(loadDataset(request({ name: 'mnist' }, mirror.url)));
-    assert.match(e.message, /downloading it failed \(connection refused \(ECONNREFUSED\) for http:\/\/127\.0\.0\.1:\d+\/keras\/mnist\.npz\)/);
+    assert.match(
+      e.message,
+      /downloading it failed \(connection refused \(ECONNREFUSED\) for http:\/\/127\.0\.0\.1:\d+\/keras\/mnist\.npz\)/,
+    );
   });
 
   it('stops when cancelled, leaving no partial file', async () => {
@@ -202,7 +226,10 @@ describe('Keras dataset downloads', () => {
       return true;
     });
     const controller = new AbortController();
-    const req = request({ name: 'cifar100' }, stalling.url, { signal: controller.signal, onProgress: (m) => m.startsWith('Downloading') && controller.abort() });
+    const req = request({ name: 'cifar100' }, stalling.url, {
+      signal: controller.signal,
+      onProgress: (m) => m.startsWith('Downloading') && controller.abort(),
+    });
     try {
       const started = Date.now();
       const e = await dataError(loadDataset(req));

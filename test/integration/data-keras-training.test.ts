@@ -29,7 +29,17 @@ np.savez('learnable.npz', x=x, y=y.astype(np.int64))`,
 );
 
 async function train(definition: ModelDefinition): Promise<WorkerEvent[]> {
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 3, backend: 'wasm', baseDir: files, dataDir: files, cacheDir: join(dir, 'cache') };
+  const spec: RunSpec = {
+    runId: 'r',
+    label: 'r',
+    definition,
+    repeat: 0,
+    seed: 3,
+    backend: 'wasm',
+    baseDir: files,
+    dataDir: files,
+    cacheDir: join(dir, 'cache'),
+  };
   const events: WorkerEvent[] = [];
   await runTraining(spec, (e) => events.push(e), { stopped: false });
   return events;
@@ -47,7 +57,11 @@ describe('training on the new datasets', () => {
   it('mnist with an MLP', async () => {
     const events = await train({
       dataset: { name: 'mnist', validation_split: 0.25 },
-      layers: [{ type: 'Flatten' }, { type: 'Dense', units: 8, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+      layers: [
+        { type: 'Flatten' },
+        { type: 'Dense', units: 8, activation: 'relu' },
+        { type: 'Dense', units: 10, activation: 'softmax' },
+      ],
       compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
       fit: { epochs: 1, batch_size: 4 },
     });
@@ -77,7 +91,10 @@ describe('training on the new datasets', () => {
   it('imdb padded to maxlen: int sequences reach the model as [maxlen] inputs', async () => {
     const events = await train({
       dataset: { name: 'imdb', num_words: 30, maxlen: 12, validation_split: 0.2 },
-      layers: [{ type: 'Dense', units: 4, activation: 'relu' }, { type: 'Dense', units: 1, activation: 'sigmoid' }],
+      layers: [
+        { type: 'Dense', units: 4, activation: 'relu' },
+        { type: 'Dense', units: 1, activation: 'sigmoid' },
+      ],
       compile: { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] },
       fit: { epochs: 1, batch_size: 4 },
     });
@@ -92,7 +109,11 @@ describe('training on the new datasets', () => {
     const events = await train({
       dataset: { npz: 'learnable.npz', validation_split: 0.2 },
       layers: [{ type: 'Dense', units: 4, activation: 'softmax', input_shape: [16] }],
-      compile: { optimizer: { type: 'Adam', learning_rate: 0.05 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+      compile: {
+        optimizer: { type: 'Adam', learning_rate: 0.05 },
+        loss: 'sparse_categorical_crossentropy',
+        metrics: ['accuracy'],
+      },
       fit: { epochs: 3, batch_size: 16 },
     });
     completed(events);

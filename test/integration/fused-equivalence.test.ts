@@ -78,10 +78,23 @@ function batch(size: number, seed: number, loss: LossName, classes: number): { x
   const x = tf.tensor(values(size * 15, seed), [size, 3, 5]);
   const raw = values(size * classes, seed + 1);
   if (loss === 'sparse_categorical_crossentropy') {
-    return { x, y: tf.tensor(Int32Array.from({ length: size }, (_, i) => Math.floor((raw[i] + 1) * classes * 0.5)), [size], 'int32') };
+    return {
+      x,
+      y: tf.tensor(
+        Int32Array.from({ length: size }, (_, i) => Math.floor((raw[i] + 1) * classes * 0.5)),
+        [size],
+        'int32',
+      ),
+    };
   }
   if (loss === 'binary_crossentropy') {
-    return { x, y: tf.tensor(raw.map((v) => (v > 0 ? 1 : 0)), [size, classes]) };
+    return {
+      x,
+      y: tf.tensor(
+        raw.map((v) => (v > 0 ? 1 : 0)),
+        [size, classes],
+      ),
+    };
   }
   if (loss === 'categorical_crossentropy') {
     const onehot = new Float32Array(size * classes);
@@ -110,8 +123,20 @@ const WIDE_OPTIMIZERS: EffectiveOptimizer[] = [
 function wideModel(): tfjs.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.flatten({ inputShape: [28, 28] }));
-  model.add(tf.layers.dense({ units: 2000, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }) }));
-  model.add(tf.layers.dense({ units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }));
+  model.add(
+    tf.layers.dense({
+      units: 2000,
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }),
+    }),
+  );
+  model.add(
+    tf.layers.dense({
+      units: 10,
+      activation: 'softmax',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }),
+    }),
+  );
   return model;
 }
 
@@ -144,7 +169,11 @@ test('a layer wide enough to grow the wasm memory trains like the stock engine, 
     const fused = createFusedEngine(ctx(a));
     assert.ok(fused, 'the fused engine applies');
     const f = run(fused);
-    if (i === 0) assert.ok(heapBytes() > heapBefore, `the fused engine grew the wasm memory (${heapBefore} bytes before, ${heapBytes()} after)`);
+    if (i === 0)
+      assert.ok(
+        heapBytes() > heapBefore,
+        `the fused engine grew the wasm memory (${heapBefore} bytes before, ${heapBytes()} after)`,
+      );
     const stock = createStockEngine(ctx(b), { seed: 5 });
     const s = run(stock);
     const what = `${optimizer.type} ${JSON.stringify(optimizer)}`;
@@ -167,21 +196,56 @@ function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel
     // Relative to the value, with a floor relative to the largest entry (float32 noise on near-zero entries).
     const tol = rel * (Math.abs(expected[i]) + 0.1 * scale) + 1e-12;
     // The message is built only on failure: weights of the wide model have 1.57M entries.
-    if (!(Math.abs(actual[i] - expected[i]) <= tol)) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
+    if (!(Math.abs(actual[i] - expected[i]) <= tol))
+      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
   }
 }
 
 const GRADIENT_CASES: { loss: LossName; layers: LayerDef[] }[] = [
-  { loss: 'sparse_categorical_crossentropy', layers: [{ units: 9, activation: 'relu' }, { units: 6, activation: 'softmax' }] },
+  {
+    loss: 'sparse_categorical_crossentropy',
+    layers: [
+      { units: 9, activation: 'relu' },
+      { units: 6, activation: 'softmax' },
+    ],
+  },
   {
     loss: 'categorical_crossentropy',
-    layers: [{ units: 7, activation: 'tanh' }, { units: 8, activation: 'sigmoid' }, { units: 5, activation: 'softmax' }],
+    layers: [
+      { units: 7, activation: 'tanh' },
+      { units: 8, activation: 'sigmoid' },
+      { units: 5, activation: 'softmax' },
+    ],
   },
-  { loss: 'binary_crossentropy', layers: [{ units: 6, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }] },
-  { loss: 'binary_crossentropy', layers: [{ units: 6, activation: 'relu' }, { units: 3, activation: 'sigmoid' }] },
-  { loss: 'mse', layers: [{ units: 6, activation: 'relu' }, { units: 3, activation: 'linear' }] },
+  {
+    loss: 'binary_crossentropy',
+    layers: [
+      { units: 6, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+  },
+  {
+    loss: 'binary_crossentropy',
+    layers: [
+      { units: 6, activation: 'relu' },
+      { units: 3, activation: 'sigmoid' },
+    ],
+  },
+  {
+    loss: 'mse',
+    layers: [
+      { units: 6, activation: 'relu' },
+      { units: 3, activation: 'linear' },
+    ],
+  },
   { loss: 'mse', layers: [{ units: 6 }, { units: 4, activation: 'sigmoid' }] },
-  { loss: 'mse', layers: [{ units: 5, activation: 'tanh' }, { units: 4, activation: 'softmax' }] },
+  {
+    loss: 'mse',
+    layers: [
+      { units: 5, activation: 'tanh' },
+      { units: 4, activation: 'softmax' },
+    ],
+  },
 ];
 
 for (const c of GRADIENT_CASES) {
@@ -276,11 +340,23 @@ for (const optimizer of OPTIMIZERS) {
 
 test('categorical crossentropy, binary crossentropy and mse train like the stock engine too', () => {
   for (const loss of ['categorical_crossentropy', 'binary_crossentropy', 'mse'] as LossName[]) {
-    const output = { categorical_crossentropy: 'softmax', binary_crossentropy: 'sigmoid', mse: 'linear' }[loss as string];
-    const layers: LayerDef[] = [{ units: 8, activation: 'sigmoid' }, { units: 4, activation: output }];
+    const output = { categorical_crossentropy: 'softmax', binary_crossentropy: 'sigmoid', mse: 'linear' }[
+      loss as string
+    ];
+    const layers: LayerDef[] = [
+      { units: 8, activation: 'sigmoid' },
+      { units: 4, activation: output },
+    ];
     const a = buildModel(layers);
     const b = twin(a, layers);
-    const optimizer: EffectiveOptimizer = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
+    const optimizer: EffectiveOptimizer = {
+      type: 'Adam',
+      learning_rate: 0.01,
+      beta_1: 0.9,
+      beta_2: 0.999,
+      epsilon: 1e-7,
+      amsgrad: false,
+    };
     const accuracy = loss !== 'mse';
     const fused = createFusedEngine({ tf, model: a, optimizer, loss, accuracy })!;
     const stock = createStockEngine({ tf, model: b, optimizer, loss, accuracy }, { seed: 1 });
@@ -289,7 +365,9 @@ test('categorical crossentropy, binary crossentropy and mse train like the stock
     assertClose(f.losses, s.losses, 1e-4, `${loss} losses`);
     assert.deepEqual(f.correct, s.correct, `${loss} correct counts`);
     fused.sync();
-    a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${loss} weight ${i}`));
+    a.getWeights().forEach((w, i) =>
+      assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${loss} weight ${i}`),
+    );
     fused.dispose();
     a.dispose();
     b.dispose();
@@ -301,7 +379,14 @@ test('the cpu backend takes the JS paths and gives the same numbers', async () =
   try {
     const a = buildModel(TRAIN_LAYERS);
     const b = twin(a, TRAIN_LAYERS);
-    const optimizer: EffectiveOptimizer = { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false };
+    const optimizer: EffectiveOptimizer = {
+      type: 'RMSprop',
+      learning_rate: 0.001,
+      rho: 0.9,
+      momentum: 0,
+      epsilon: 1e-7,
+      centered: false,
+    };
     const loss: LossName = 'sparse_categorical_crossentropy';
     const fused = createFusedEngine({ tf, model: a, optimizer, loss, accuracy: true, seed: 3 })!;
     const stock = createStockEngine({ tf, model: b, optimizer, loss, accuracy: true, seed: 3 }, { seed: 3 });
@@ -318,9 +403,21 @@ test('the cpu backend takes the JS paths and gives the same numbers', async () =
 
 const ODD_SHAPES: { loss: LossName; layers: LayerDef[]; classes: number }[] = [
   // A 1023-wide layer (not a multiple of 4 or 8), a one-unit bottleneck, three outputs.
-  { loss: 'sparse_categorical_crossentropy', layers: [{ units: 1023, activation: 'relu' }, { units: 1 }, { units: 3, activation: 'softmax' }], classes: 3 },
+  {
+    loss: 'sparse_categorical_crossentropy',
+    layers: [{ units: 1023, activation: 'relu' }, { units: 1 }, { units: 3, activation: 'softmax' }],
+    classes: 3,
+  },
   // Three units into 1023 (a transposed product 1023 wide), one sigmoid output.
-  { loss: 'binary_crossentropy', layers: [{ units: 3, activation: 'relu' }, { units: 1023, activation: 'tanh' }, { units: 1, activation: 'sigmoid' }], classes: 1 },
+  {
+    loss: 'binary_crossentropy',
+    layers: [
+      { units: 3, activation: 'relu' },
+      { units: 1023, activation: 'tanh' },
+      { units: 1, activation: 'sigmoid' },
+    ],
+    classes: 1,
+  },
 ];
 
 for (const fma of [true, false]) {
@@ -331,7 +428,14 @@ for (const fma of [true, false]) {
       for (const optimizer of [OPTIMIZERS[4], OPTIMIZERS[1]]) {
         const a = buildModel(c.layers);
         const b = twin(a, c.layers);
-        const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss: c.loss, accuracy: true, seed: 9 });
+        const ctx = (model: tfjs.LayersModel): EngineContext => ({
+          tf,
+          model,
+          optimizer,
+          loss: c.loss,
+          accuracy: true,
+          seed: 9,
+        });
         const fused = createFusedEngine(ctx(a), { fma });
         assert.ok(fused, 'the fused engine applies');
         const stock = createStockEngine(ctx(b), { seed: 9 });
@@ -351,7 +455,9 @@ for (const fma of [true, false]) {
         const f = run(fused);
         const s = run(stock);
         assertClose(f, s, 1e-4, `${optimizer.type} losses`);
-        a.getWeights().forEach((w, i) => assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${optimizer.type} weight ${i}`));
+        a.getWeights().forEach((w, i) =>
+          assertClose(w.dataSync(), b.getWeights()[i].dataSync(), 1e-4, `${optimizer.type} weight ${i}`),
+        );
         fused.dispose();
         stock.dispose();
         a.dispose();

@@ -58,38 +58,70 @@ print("maxdiff", diff)
 print("argmax_equal", int((h.argmax(1) == want.argmax(1)).sum()), len(want))
 `;
 
-test('weights.npz loads in NumPy and its forward pass equals Model Lab\'s predictions within 1e-4', { skip: !existsSync(PYTHON) && 'no /usr/bin/python3' }, async () => {
-  const out = join(dir, 'weights');
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 9, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache'), saveWeightsTo: out };
-  const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => events.push(e), { stopped: false });
-  const finished = events.find((e) => e.type === 'finished');
-  assert.equal(finished?.type === 'finished' && finished.status, 'completed');
-  assert.ok(existsSync(join(out, 'weights.npz')));
+test(
+  "weights.npz loads in NumPy and its forward pass equals Model Lab's predictions within 1e-4",
+  { skip: !existsSync(PYTHON) && 'no /usr/bin/python3' },
+  async () => {
+    const out = join(dir, 'weights');
+    const spec: RunSpec = {
+      runId: 'r',
+      label: 'r',
+      definition,
+      repeat: 0,
+      seed: 9,
+      backend: 'wasm',
+      baseDir: dir,
+      cacheDir: join(dir, '.cache'),
+      saveWeightsTo: out,
+    };
+    const events: WorkerEvent[] = [];
+    await runTraining(spec, (e) => events.push(e), { stopped: false });
+    const finished = events.find((e) => e.type === 'finished');
+    assert.equal(finished?.type === 'finished' && finished.status, 'completed');
+    assert.ok(existsSync(join(out, 'weights.npz')));
 
-  // Model Lab's predictions: the saved tfjs model on the run's validation images (same split, same scaling).
-  const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(out, 'weights.bin'));
-  await tf.setBackend('cpu');
-  const model = await tf.loadLayersModel(
-    tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: json.weightsManifest[0].weights, weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length) }),
-  );
-  const data = await loadDataset({ spec: normalizeDatasetSpec(definition.dataset), baseDir: dir, cacheDir: join(dir, '.cache'), loss: 'sparse_categorical_crossentropy' });
-  const { validation } = splitValidation(data.train, 784, 0.2, 42);
-  const pixels = Float32Array.from(validation.x, (v) => v * data.scale);
-  const predictions = tf.tidy(() => (model.predict(tf.tensor(pixels, [validation.count, 28, 28])) as tf.Tensor).dataSync() as Float32Array);
-  writeFileSync(join(dir, 'x_val.npy'), npyBytes([validation.count, 28, 28], pixels));
-  writeFileSync(join(dir, 'pred.npy'), npyBytes([validation.count, 10], Float32Array.from(predictions)));
-  writeFileSync(join(dir, 'forward.py'), FORWARD);
+    // Model Lab's predictions: the saved tfjs model on the run's validation images (same split, same scaling).
+    const json = JSON.parse(readFileSync(join(out, 'model.json'), 'utf8'));
+    const bin = readFileSync(join(out, 'weights.bin'));
+    await tf.setBackend('cpu');
+    const model = await tf.loadLayersModel(
+      tf.io.fromMemory({
+        modelTopology: json.modelTopology,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.length),
+      }),
+    );
+    const data = await loadDataset({
+      spec: normalizeDatasetSpec(definition.dataset),
+      baseDir: dir,
+      cacheDir: join(dir, '.cache'),
+      loss: 'sparse_categorical_crossentropy',
+    });
+    const { validation } = splitValidation(data.train, 784, 0.2, 42);
+    const pixels = Float32Array.from(validation.x, (v) => v * data.scale);
+    const predictions = tf.tidy(
+      () => (model.predict(tf.tensor(pixels, [validation.count, 28, 28])) as tf.Tensor).dataSync() as Float32Array,
+    );
+    writeFileSync(join(dir, 'x_val.npy'), npyBytes([validation.count, 28, 28], pixels));
+    writeFileSync(join(dir, 'pred.npy'), npyBytes([validation.count, 10], Float32Array.from(predictions)));
+    writeFileSync(join(dir, 'forward.py'), FORWARD);
 
-  const result = execFileSync(PYTHON, [join(dir, 'forward.py'), join(out, 'weights.npz'), join(dir, 'x_val.npy'), join(dir, 'pred.npy')], { encoding: 'utf8', timeout: 60_000 });
-  // Keras's get_weights() order: kernel then bias, layer by layer.
-  assert.match(result, /arrays w00_dense_kernel\(784,32\) w01_dense_bias\(32,\) w02_dense_1_kernel\(32,16\) w03_dense_1_bias\(16,\) w04_dense_2_kernel\(16,10\) w05_dense_2_bias\(10,\)/);
-  const diff = Number(/maxdiff (\S+)/.exec(result)![1]);
-  assert.ok(diff < 1e-4, `NumPy and Model Lab differ by ${diff}`);
-  assert.match(result, new RegExp(`argmax_equal ${validation.count} ${validation.count}`));
-  model.dispose();
-});
+    const result = execFileSync(
+      PYTHON,
+      [join(dir, 'forward.py'), join(out, 'weights.npz'), join(dir, 'x_val.npy'), join(dir, 'pred.npy')],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    // Keras's get_weights() order: kernel then bias, layer by layer.
+    assert.match(
+      result,
+      /arrays w00_dense_kernel\(784,32\) w01_dense_bias\(32,\) w02_dense_1_kernel\(32,16\) w03_dense_1_bias\(16,\) w04_dense_2_kernel\(16,10\) w05_dense_2_bias\(10,\)/,
+    );
+    const diff = Number(/maxdiff (\S+)/.exec(result)![1]);
+    assert.ok(diff < 1e-4, `NumPy and Model Lab differ by ${diff}`);
+    assert.match(result, new RegExp(`argmax_equal ${validation.count} ${validation.count}`));
+    model.dispose();
+  },
+);
 
 test('the Keras script for a trained run builds the model and sets the weights from the .npz instead of training', () => {
   const script = toKerasScript(definition, { trainedWeights: 'weights.npz' });

@@ -19,7 +19,18 @@ import { makeRecord } from '../helpers/records';
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts', 'panel-layout');
 const bundlePath = path.join(artifacts, 'webview.js');
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 const OPTIMIZERS: [string, number, string][] = [
   ['SGD', 0.78, 'SGD: learning_rate = 0.01'],
   ['SGD lr 0.1', 0.845, 'SGD: learning_rate = 0.1'],
@@ -100,7 +111,12 @@ after(async () => {
   await browser?.close();
 });
 
-async function open(record: RunRecord, name: string, width: number, colorScheme: 'light' | 'dark'): Promise<{ page: Page; problems: string[]; close(): Promise<void> }> {
+async function open(
+  record: RunRecord,
+  name: string,
+  width: number,
+  colorScheme: 'light' | 'dark',
+): Promise<{ page: Page; problems: string[]; close(): Promise<void> }> {
   const file = path.join(artifacts, `${name}.html`);
   writeFileSync(file, renderReport(record, { bundlePath }));
   const context = await browser.newContext({ colorScheme, viewport: { width, height: 1000 } });
@@ -140,16 +156,30 @@ describe('results UI layout', () => {
             assert.ok(box && box.height >= 320, `${chart} plot ${box?.height} px high`);
           }
           // The deciding metric is the first column after Run, and on screen without scrolling the table.
-          const heads = await page.locator('[data-testid="comparison"] thead th').evaluateAll((ths) => ths.map((t) => t.getAttribute('data-column')));
+          const heads = await page
+            .locator('[data-testid="comparison"] thead th')
+            .evaluateAll((ths) => ths.map((t) => t.getAttribute('data-column')));
           assert.deepEqual(heads.slice(0, 2), ['label', 'val_accuracy']);
-          const deciding = await page.locator('[data-testid="comparison"] thead th[data-column="val_accuracy"]').boundingBox();
-          assert.ok(deciding && deciding.x + deciding.width <= width, `val_accuracy column ends at ${deciding && deciding.x + deciding.width} px`);
+          const deciding = await page
+            .locator('[data-testid="comparison"] thead th[data-column="val_accuracy"]')
+            .boundingBox();
+          assert.ok(
+            deciding && deciding.x + deciding.width <= width,
+            `val_accuracy column ends at ${deciding && deciding.x + deciding.width} px`,
+          );
           // Adam (0.855 − 0.018) and SGD momentum (0.852 − 0.018) are within the standard error of 600 examples.
-          assert.equal(await page.locator('[data-testid="comparison"] tr[data-best="true"]').getAttribute('data-run-id'), 'run-5');
-          const tied = await page.locator('[data-testid="comparison"] tr[data-tied="true"]').evaluateAll((trs) => trs.map((t) => t.getAttribute('data-run-id')));
+          assert.equal(
+            await page.locator('[data-testid="comparison"] tr[data-best="true"]').getAttribute('data-run-id'),
+            'run-5',
+          );
+          const tied = await page
+            .locator('[data-testid="comparison"] tr[data-tied="true"]')
+            .evaluateAll((trs) => trs.map((t) => t.getAttribute('data-run-id')));
           assert.ok(tied.includes('run-2'), `tied: ${tied}`);
           // Every swatch has its run's own colour.
-          const colours = await page.locator('[data-testid="comparison"] .ml-swatch').evaluateAll((els) => els.map((e) => getComputedStyle(e).color));
+          const colours = await page
+            .locator('[data-testid="comparison"] .ml-swatch')
+            .evaluateAll((els) => els.map((e) => getComputedStyle(e).color));
           assert.equal(new Set(colours).size, 6, `swatch colours ${colours}`);
           // The headline comes before the charts.
           const headline = await page.locator('[data-testid="headline"]').boundingBox();
@@ -174,8 +204,22 @@ describe('results UI layout', () => {
   test('a run stopped mid-epoch keeps its per-step curve; zoom and reset; the second chart shows time per epoch', async () => {
     const rec = comparison();
     rec.kind = 'train';
-    const steps = Array.from({ length: 32 }, (_, i) => ({ x: (i + 1) / 20, loss: 1.2 / (1 + i / 8) + 0.05 * Math.sin(i), accuracy: 0.5 + i / 80 }));
-    rec.runs = [{ ...rec.runs[5], status: 'cancelled', history: { loss: [0.7], accuracy: [0.72], val_loss: [0.65], val_accuracy: [0.74] }, epochMs: [900], epochs: 5, steps, evaluation: undefined }];
+    const steps = Array.from({ length: 32 }, (_, i) => ({
+      x: (i + 1) / 20,
+      loss: 1.2 / (1 + i / 8) + 0.05 * Math.sin(i),
+      accuracy: 0.5 + i / 80,
+    }));
+    rec.runs = [
+      {
+        ...rec.runs[5],
+        status: 'cancelled',
+        history: { loss: [0.7], accuracy: [0.72], val_loss: [0.65], val_accuracy: [0.74] },
+        epochMs: [900],
+        epochs: 5,
+        steps,
+        evaluation: undefined,
+      },
+    ];
     const { page, problems, close } = await open(rec, 'stopped-steps', 626, 'light');
     try {
       const loss = page.locator('[data-testid="chart-loss"]');
@@ -193,7 +237,9 @@ describe('results UI layout', () => {
       await page.locator('[data-testid="reset-zoom-loss"]').click();
       assert.equal(await loss.getAttribute('data-zoomed'), null);
       await page.locator('[data-testid="metric-picker"]').selectOption('time');
-      await page.waitForFunction(() => document.querySelector('[data-testid="chart-accuracy"] h3')?.textContent === 'Time per epoch');
+      await page.waitForFunction(
+        () => document.querySelector('[data-testid="chart-accuracy"] h3')?.textContent === 'Time per epoch',
+      );
       assert.equal(await page.locator('[data-testid="layer-diagram"] li').count(), 2, 'input and one layer');
       assert.deepEqual(problems, []);
     } finally {

@@ -35,7 +35,17 @@ after(async () => {
 
 const model = {
   name: 'fashion_mlp',
-  layers: [{ name: 'dense', type: 'Dense', inputShape: [null, 784], outputShape: [null, 10], params: 7850, trainableParams: 7850, nonTrainableParams: 0 }],
+  layers: [
+    {
+      name: 'dense',
+      type: 'Dense',
+      inputShape: [null, 784],
+      outputShape: [null, 10],
+      params: 7850,
+      trainableParams: 7850,
+      nonTrainableParams: 0,
+    },
+  ],
   totalParams: 7850,
   trainableParams: 7850,
   nonTrainableParams: 0,
@@ -97,7 +107,8 @@ async function openPanel(savedState?: unknown): Promise<{ page: Page; problems: 
   return { page, problems };
 }
 
-const send = (page: Page, message: HostToWebview | unknown) => page.evaluate((m) => window.postMessage(m, '*'), message);
+const send = (page: Page, message: HostToWebview | unknown) =>
+  page.evaluate((m) => window.postMessage(m, '*'), message);
 const posted = (page: Page) => page.evaluate(() => (window as unknown as { __posted: { type: string }[] }).__posted);
 
 test('live training in the panel: ready, updates, focus kept, stop, history actions, state restore', async () => {
@@ -107,7 +118,14 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
 
   const history = [
     { id: 'rec-live', kind: 'train', createdAt: '2026-11-28T19:05:12.000Z', modelName: 'fashion_mlp', runs: 1 },
-    { id: 'rec-old', kind: 'compare', createdAt: '2026-11-27T10:00:00.000Z', modelName: 'fashion_mlp', runs: 4, bestValAccuracy: 0.87 },
+    {
+      id: 'rec-old',
+      kind: 'compare',
+      createdAt: '2026-11-27T10:00:00.000Z',
+      modelName: 'fashion_mlp',
+      runs: 4,
+      bestValAccuracy: 0.87,
+    },
   ];
   await send(page, { type: 'show', record: trainRecord({}), history, pinned: [] });
   await page.waitForSelector('body[data-ready="true"]');
@@ -122,13 +140,21 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
   // Keyboard focus on Stop survives a burst of live updates.
   await stop.focus();
   for (let batch = 800; batch <= 1500; batch += 100) {
-    await send(page, { type: 'update', record: trainRecord({ progress: { epoch: 1, batch, batches: 1500, loss: 0.47 } }) });
+    await send(page, {
+      type: 'update',
+      record: trainRecord({ progress: { epoch: 1, batch, batches: 1500, loss: 0.47 } }),
+    });
   }
   await send(page, {
     type: 'update',
-    record: trainRecord({ history: { loss: [0.6, 0.45], accuracy: [0.78, 0.84], val_loss: [0.55, 0.47], val_accuracy: [0.8, 0.83] }, progress: { epoch: 2, batch: 10, batches: 1500, loss: 0.44 } }),
+    record: trainRecord({
+      history: { loss: [0.6, 0.45], accuracy: [0.78, 0.84], val_loss: [0.55, 0.47], val_accuracy: [0.8, 0.83] },
+      progress: { epoch: 2, batch: 10, batches: 1500, loss: 0.44 },
+    }),
   });
-  await page.waitForFunction(() => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points') === '2');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="chart-loss"]')?.getAttribute('data-points') === '2',
+  );
   assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'stop');
   await page.keyboard.press('Enter');
   const afterStop = await posted(page);
@@ -139,7 +165,10 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
   await send(page, { type: 'update', record: { id: 'x' } });
   // Message events are dispatched asynchronously: wait for both to be handled before counting.
   await page.waitForFunction(
-    () => (window as unknown as { __warnings: string[] }).__warnings.filter((w) => w.includes('ignored an unknown or malformed message')).length >= 2,
+    () =>
+      (window as unknown as { __warnings: string[] }).__warnings.filter((w) =>
+        w.includes('ignored an unknown or malformed message'),
+      ).length >= 2,
     undefined,
     { timeout: 10_000 },
   );
@@ -151,15 +180,31 @@ test('live training in the panel: ready, updates, focus kept, stop, history acti
   const old = page.locator('[data-testid="history"] li[data-record-id="rec-old"]');
   await old.locator('button.ml-history-open').click();
   await old.locator('[data-testid="pin"]').click();
-  assert.equal(await page.locator('[data-testid="history"] li[data-record-id="rec-live"] [data-testid="pin"]').count(), 0);
+  assert.equal(
+    await page.locator('[data-testid="history"] li[data-record-id="rec-live"] [data-testid="pin"]').count(),
+    0,
+  );
   const actions = (await posted(page)).slice(-2);
-  assert.deepEqual(actions, [{ type: 'openRecord', id: 'rec-old' }, { type: 'pinRecord', id: 'rec-old', pinned: true }]);
+  assert.deepEqual(actions, [
+    { type: 'openRecord', id: 'rec-old' },
+    { type: 'pinRecord', id: 'rec-old', pinned: true },
+  ]);
   for (const a of actions) assert.ok(parseWebviewMessage(a));
 
   // Finished: Stop disappears; the PNG export posts a data URL the host's validator accepts.
-  const done = trainRecord({ status: 'completed', progress: undefined, durationMs: 9000, history: { loss: [0.6, 0.45], val_loss: [0.55, 0.47] } }, false);
+  const done = trainRecord(
+    {
+      status: 'completed',
+      progress: undefined,
+      durationMs: 9000,
+      history: { loss: [0.6, 0.45], val_loss: [0.55, 0.47] },
+    },
+    false,
+  );
   await send(page, { type: 'update', record: done });
-  await page.waitForFunction(() => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'completed');
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="run-status"]')?.getAttribute('data-status') === 'completed',
+  );
   assert.equal(await stop.isVisible(), false);
   await page.locator('[data-testid="png-loss"]').click();
   const png = (await posted(page)).pop() as { type: string; chart: string; dataUrl: string };
@@ -189,14 +234,24 @@ test('a comparison in the panel: Stop all, per-run stop, export, notices, theme 
     id: 'rec-cmp',
     kind: 'compare',
     runs: [
-      { ...base, runId: 'a-1', label: 'adam', status: 'completed', progress: undefined, history: { val_accuracy: [0.8, 0.85] } },
+      {
+        ...base,
+        runId: 'a-1',
+        label: 'adam',
+        status: 'completed',
+        progress: undefined,
+        history: { val_accuracy: [0.8, 0.85] },
+      },
       { ...base, runId: 's-1', label: 'sgd', optimizer: { type: 'sgd', learning_rate: 0.01 } },
     ],
   };
   await send(page, { type: 'show', record: rec, history: [], pinned: [] });
   await page.waitForSelector('body[data-ready="true"]');
   assert.equal(await page.locator('[data-testid="comparison"] tbody tr[data-run-id]').count(), 2);
-  assert.equal(await page.locator('[data-testid="comparison"] tr[data-best="true"]').getAttribute('data-run-id'), 'a-1');
+  assert.equal(
+    await page.locator('[data-testid="comparison"] tr[data-best="true"]').getAttribute('data-run-id'),
+    'a-1',
+  );
   assert.equal(await page.locator('[data-testid="stop-run"]').count(), 2);
   assert.equal(await page.locator('[data-testid="stop-run"]:visible').count(), 1, 'only the running run offers Stop');
   await page.locator('[data-testid="stop-run"]:visible').click();

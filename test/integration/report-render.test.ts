@@ -17,14 +17,49 @@ import { comparisonTable } from '../../src/results/comparison-text';
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
 const bundlePath = path.join(artifacts, 'report-dist', 'webview.js');
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', 'Ankle boot'];
+const CLASSES = [
+  'T-shirt/top',
+  'Trouser',
+  'Pullover',
+  'Dress',
+  'Coat',
+  'Sandal',
+  'Shirt',
+  'Sneaker',
+  'Bag',
+  'Ankle boot',
+];
 
 const model = {
   name: 'fashion_mlp',
   layers: [
-    { name: 'flatten', type: 'Flatten', inputShape: [null, 28, 28], outputShape: [null, 784], params: 0, trainableParams: 0, nonTrainableParams: 0 },
-    { name: 'dense', type: 'Dense', inputShape: [null, 784], outputShape: [null, 100], params: 78500, trainableParams: 78500, nonTrainableParams: 0 },
-    { name: 'dense_1', type: 'Dense', inputShape: [null, 100], outputShape: [null, 10], params: 1010, trainableParams: 1010, nonTrainableParams: 0 },
+    {
+      name: 'flatten',
+      type: 'Flatten',
+      inputShape: [null, 28, 28],
+      outputShape: [null, 784],
+      params: 0,
+      trainableParams: 0,
+      nonTrainableParams: 0,
+    },
+    {
+      name: 'dense',
+      type: 'Dense',
+      inputShape: [null, 784],
+      outputShape: [null, 100],
+      params: 78500,
+      trainableParams: 78500,
+      nonTrainableParams: 0,
+    },
+    {
+      name: 'dense_1',
+      type: 'Dense',
+      inputShape: [null, 100],
+      outputShape: [null, 10],
+      params: 1010,
+      trainableParams: 1010,
+      nonTrainableParams: 0,
+    },
   ],
   totalParams: 79510,
   trainableParams: 79510,
@@ -122,7 +157,11 @@ const compareRecord: RunRecord = {
         seed: 42 + repeat,
         history: curves([0.885, 0.862, 0.874][v], 5, repeat * 0.008),
         ...(act === 'tanh' && repeat === 1
-          ? { status: 'failed' as const, error: 'Loss became NaN at epoch 3; lower the learning rate.', history: curves(0.874, 2, 0.01) }
+          ? {
+              status: 'failed' as const,
+              error: 'Loss became NaN at epoch 3; lower the learning rate.',
+              history: curves(0.874, 2, 0.01),
+            }
           : {}),
       }),
     ),
@@ -166,7 +205,11 @@ interface Opened {
 async function open(record: RunRecord, name: string, colorScheme: 'light' | 'dark'): Promise<Opened> {
   const file = path.join(artifacts, `report-${name}.html`);
   writeFileSync(file, renderReport(record, { bundlePath }));
-  const context = await browser.newContext({ colorScheme, viewport: { width: 1100, height: 900 }, acceptDownloads: true });
+  const context = await browser.newContext({
+    colorScheme,
+    viewport: { width: 1100, height: 900 },
+    acceptDownloads: true,
+  });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (m) => {
@@ -174,7 +217,8 @@ async function open(record: RunRecord, name: string, colorScheme: 'light' | 'dar
   });
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   page.on('request', (r) => {
-    if (!r.url().startsWith('file:') && !r.url().startsWith('data:') && !r.url().startsWith('blob:')) problems.push(`request: ${r.url()}`);
+    if (!r.url().startsWith('file:') && !r.url().startsWith('data:') && !r.url().startsWith('blob:'))
+      problems.push(`request: ${r.url()}`);
   });
   // A string, not a function: the test runner's transpiler may add helpers a function would carry into the page.
   await page.addInitScript(
@@ -210,19 +254,29 @@ describe('standalone report in Chromium', () => {
         // val_loss at epoch 5 = 0.40 + (0.9 - top) - w: relu (0.415 + 0.407)/2 = 0.411, tanh 0.426 (its completed
         // repeat only), sigmoid (0.438 + 0.430)/2 = 0.434.
         await page.locator('th button', { hasText: 'val_loss' }).click();
-        const order = await page.locator('[data-testid="comparison"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
+        const order = await page
+          .locator('[data-testid="comparison"] tbody tr')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
         assert.deepEqual(order, ['relu-r0', 'tanh-r0', 'sigmoid-r0'], 'ascending val_loss');
         await page.locator('th button', { hasText: 'val_loss' }).press('Enter');
-        const reversed = await page.locator('[data-testid="comparison"] tbody tr').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
+        const reversed = await page
+          .locator('[data-testid="comparison"] tbody tr')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
         assert.deepEqual(reversed, ['sigmoid-r0', 'tanh-r0', 'relu-r0'], 'the keyboard flips the order');
         await page.screenshot({ path: path.join(artifacts, `report-compare-${scheme}.png`), fullPage: true });
         // Read-only report: exports download in the page.
-        const [csv] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="export-csv"]').click()]);
+        const [csv] = await Promise.all([
+          page.waitForEvent('download'),
+          page.locator('[data-testid="export-csv"]').click(),
+        ]);
         assert.equal(csv.suggestedFilename(), `model-lab-${compareRecord.id}-comparison.csv`);
         const csvText = readFileSync(await csv.path(), 'utf8').split('\r\n');
         assert.match(csvText[0], /^label,status,runs,reporting_runs,loss,/);
         assert.match(csvText[1], /^relu,completed,2,2,/);
-        const [png] = await Promise.all([page.waitForEvent('download'), page.locator('[data-testid="png-accuracy"]').click()]);
+        const [png] = await Promise.all([
+          page.waitForEvent('download'),
+          page.locator('[data-testid="png-accuracy"]').click(),
+        ]);
         assert.equal(png.suggestedFilename(), `model-lab-${compareRecord.id}-accuracy.png`);
         assert.deepEqual([...readFileSync(await png.path()).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
         assert.deepEqual(problems, []);
@@ -244,11 +298,21 @@ describe('standalone report in Chromium', () => {
         await page.screenshot({ path: path.join(artifacts, `report-train-${scheme}.png`), fullPage: true });
         // The test split is one tab away; only the shown split's matrix exists.
         await page.locator('vscode-panel-tab', { hasText: 'Test set' }).click();
-        await page.waitForFunction(() => document.querySelector('[data-testid="confusion-matrix"] tbody td')?.getAttribute('data-count') === '90');
+        await page.waitForFunction(
+          () =>
+            document.querySelector('[data-testid="confusion-matrix"] tbody td')?.getAttribute('data-count') === '90',
+        );
         assert.equal(await page.locator('[data-testid="confusion-matrix"]').count(), 1);
         assert.equal(await page.locator('[data-testid="confusion-matrix"] td[data-count]').count(), 100);
-        assert.match(await page.locator('.ml-eval-metrics').innerText(), /On the test set: loss 0\.3000 · accuracy 90\.00%/);
-        assert.equal(await page.locator('[data-testid="comparison"]:visible').count(), 0, 'no comparison for a single run');
+        assert.match(
+          await page.locator('.ml-eval-metrics').innerText(),
+          /On the test set: loss 0\.3000 · accuracy 90\.00%/,
+        );
+        assert.equal(
+          await page.locator('[data-testid="comparison"]:visible').count(),
+          0,
+          'no comparison for a single run',
+        );
         assert.deepEqual(problems, []);
       } finally {
         await close();
@@ -264,13 +328,24 @@ describe('standalone report in Chromium', () => {
       id: 'best-agreement',
       runs: [
         run({ runId: 'sgd', label: 'SGD', history: curves(0.84, 5, 0) }),
-        run({ runId: 'adam', label: 'Adam', status: 'failed', error: 'Loss became NaN at epoch 5.', history: curves(0.95, 5, 0) }),
+        run({
+          runId: 'adam',
+          label: 'Adam',
+          status: 'failed',
+          error: 'Loss became NaN at epoch 5.',
+          history: curves(0.95, 5, 0),
+        }),
         run({ runId: 'rms', label: 'RMSprop', status: 'cancelled', history: curves(0.93, 3, 0) }),
         run({ runId: 'nadam', label: 'Nadam', history: curves(0.88, 5, 0) }),
       ],
     };
     const table = comparisonTable(mixed);
-    const cliBest = table.split('\n').find((l) => /^\* +\S/.test(l) && !l.startsWith('* best'))?.slice(1).trim().split(/\s{2,}/)[0];
+    const cliBest = table
+      .split('\n')
+      .find((l) => /^\* +\S/.test(l) && !l.startsWith('* best'))
+      ?.slice(1)
+      .trim()
+      .split(/\s{2,}/)[0];
     assert.equal(cliBest, 'Nadam', table);
     const { page, problems, close } = await open(mixed, 'best-agreement', 'light');
     try {
@@ -287,7 +362,15 @@ describe('standalone report in Chromium', () => {
     const failed: RunRecord = {
       ...trainRecord,
       id: 'failed-1',
-      runs: [run({ runId: 'train-2', label: 'adam', status: 'failed', error: 'Out of memory at epoch 2; use a smaller batch_size.', history: curves(0.8, 1, 0) })],
+      runs: [
+        run({
+          runId: 'train-2',
+          label: 'adam',
+          status: 'failed',
+          error: 'Out of memory at epoch 2; use a smaller batch_size.',
+          history: curves(0.8, 1, 0),
+        }),
+      ],
     };
     const { page, problems, close } = await open(failed, 'failed', 'light');
     try {

@@ -19,10 +19,26 @@ const dir = mkdtempSync(join(tmpdir(), 'model-lab-callbacks-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function train(definition: ModelDefinition, engine: 'stock' | 'auto' = 'auto'): Promise<RunResult> {
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 5, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache') };
+  const spec: RunSpec = {
+    runId: 'r',
+    label: 'r',
+    definition,
+    repeat: 0,
+    seed: 5,
+    backend: 'wasm',
+    baseDir: dir,
+    cacheDir: join(dir, '.cache'),
+  };
   const result = newRunResult(spec, definition.fit?.epochs ?? 1);
   const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => { events.push(e); applyEvent(result, e); }, { stopped: false, engine });
+  await runTraining(
+    spec,
+    (e) => {
+      events.push(e);
+      applyEvent(result, e);
+    },
+    { stopped: false, engine },
+  );
   assert.equal(result.status, 'completed', result.error);
   return result;
 }
@@ -40,7 +56,13 @@ const mlp = (compile: ModelDefinition['compile'], fit: ModelDefinition['fit']): 
 
 for (const engine of ['auto', 'stock'] as const) {
   test(`EarlyStopping(patience=1, restore_best_weights) stops a 50-epoch run; the evaluation is the best epoch's (${engine})`, async () => {
-    const def = mlp({ optimizer: { type: 'Adam', learning_rate: 0.01 } }, { epochs: 50, callbacks: [{ type: 'EarlyStopping', monitor: 'val_loss', patience: 1, restore_best_weights: true }] });
+    const def = mlp(
+      { optimizer: { type: 'Adam', learning_rate: 0.01 } },
+      {
+        epochs: 50,
+        callbacks: [{ type: 'EarlyStopping', monitor: 'val_loss', patience: 1, restore_best_weights: true }],
+      },
+    );
     const run = await train(def, engine);
     const val = run.history.val_loss;
     assert.ok(val.length < 50, `ran all ${val.length} epochs`);
@@ -50,27 +72,43 @@ for (const engine of ['auto', 'stock'] as const) {
     const best = val.indexOf(Math.min(...val));
     assert.equal(best, val.length - 2);
     assert.equal(run.restoredEpoch, best + 1);
-    assert.ok(Math.abs(run.evaluation!.loss - val[best]) < 1e-5, `evaluation ${run.evaluation!.loss} vs best epoch ${val[best]}`);
+    assert.ok(
+      Math.abs(run.evaluation!.loss - val[best]) < 1e-5,
+      `evaluation ${run.evaluation!.loss} vs best epoch ${val[best]}`,
+    );
     assert.ok(Math.abs(run.evaluation!.accuracy! - run.history.val_accuracy[best]) < 1e-6);
   });
 }
 
 test('ReduceLROnPlateau lowers the learning rate, visible as lr in the history', async () => {
-  const def = mlp({ optimizer: { type: 'Adam', learning_rate: 0.02 } }, { epochs: 8, callbacks: [{ type: 'ReduceLROnPlateau', monitor: 'val_loss', patience: 1, factor: 0.5 }] });
+  const def = mlp(
+    { optimizer: { type: 'Adam', learning_rate: 0.02 } },
+    { epochs: 8, callbacks: [{ type: 'ReduceLROnPlateau', monitor: 'val_loss', patience: 1, factor: 0.5 }] },
+  );
   const run = await train(def);
   const lr = run.history.lr;
   assert.equal(lr.length, 8);
   assert.equal(lr[0], 0.02);
-  assert.ok(lr.some((x) => x < 0.02), `lr never lowered: ${lr.join(', ')}`);
+  assert.ok(
+    lr.some((x) => x < 0.02),
+    `lr never lowered: ${lr.join(', ')}`,
+  );
   for (let i = 1; i < lr.length; i++) {
     assert.ok(lr[i] === lr[i - 1] || Math.abs(lr[i] - lr[i - 1] * 0.5) < 1e-12, `lr ${lr[i - 1]} → ${lr[i]}`);
     // Each reduction follows an epoch that did not improve on the best val_loss by min_delta.
-    if (lr[i] < lr[i - 1]) assert.ok(run.history.val_loss[i - 1] >= Math.min(...run.history.val_loss.slice(0, i - 1)) - 1e-4);
+    if (lr[i] < lr[i - 1])
+      assert.ok(run.history.val_loss[i - 1] >= Math.min(...run.history.val_loss.slice(0, i - 1)) - 1e-4);
   }
 });
 
-test('a schedule as learning_rate: lr per epoch is Keras\'s value at the steps taken, in both engines alike', async () => {
-  const schedule = { type: 'ExponentialDecay', initial_learning_rate: 0.05, decay_steps: 48, decay_rate: 0.5, staircase: true };
+test("a schedule as learning_rate: lr per epoch is Keras's value at the steps taken, in both engines alike", async () => {
+  const schedule = {
+    type: 'ExponentialDecay',
+    initial_learning_rate: 0.05,
+    decay_steps: 48,
+    decay_rate: 0.5,
+    staircase: true,
+  };
   const def = mlp({ optimizer: { type: 'SGD', momentum: 0.9, learning_rate: schedule } }, { epochs: 3 });
   const fused = await train(def, 'auto');
   const stock = await train(def, 'stock');
@@ -78,8 +116,15 @@ test('a schedule as learning_rate: lr per epoch is Keras\'s value at the steps t
   assert.deepEqual(fused.history.lr, [0.025, 0.0125, 0.00625]);
   const eff = { ...schedule, name: undefined } as unknown as EffectiveSchedule;
   assert.equal(learningRateAt(eff, 96), 0.0125);
-  assert.equal(fused.optimizer.learning_rate_schedule, 'ExponentialDecay(initial_learning_rate=0.05, decay_steps=48, decay_rate=0.5, staircase=True)');
-  for (let e = 0; e < 3; e++) assert.ok(Math.abs(fused.history.loss[e] - stock.history.loss[e]) < 1e-4, `epoch ${e + 1}: ${fused.history.loss[e]} vs ${stock.history.loss[e]}`);
+  assert.equal(
+    fused.optimizer.learning_rate_schedule,
+    'ExponentialDecay(initial_learning_rate=0.05, decay_steps=48, decay_rate=0.5, staircase=True)',
+  );
+  for (let e = 0; e < 3; e++)
+    assert.ok(
+      Math.abs(fused.history.loss[e] - stock.history.loss[e]) < 1e-4,
+      `epoch ${e + 1}: ${fused.history.loss[e]} vs ${stock.history.loss[e]}`,
+    );
   // The schedule changes training: a constant 0.05 gives other losses.
   const constant = await train(mlp({ optimizer: { type: 'SGD', momentum: 0.9, learning_rate: 0.05 } }, { epochs: 3 }));
   assert.ok(Math.abs(constant.history.loss[2] - fused.history.loss[2]) > 1e-3);
@@ -120,6 +165,9 @@ model.evaluate(x_test, y_test)
   assert.equal(run.stoppedBy?.callback, 'EarlyStopping');
   assert.ok(run.history.loss.length < 50);
   assert.equal(run.testEvaluation?.split, 'test');
-  assert.equal(run.testEvaluation?.confusionMatrix?.flat().reduce((a, b) => a + b, 0), 1000);
+  assert.equal(
+    run.testEvaluation?.confusionMatrix?.flat().reduce((a, b) => a + b, 0),
+    1000,
+  );
   assert.equal(run.evaluation?.split, 'validation');
 });

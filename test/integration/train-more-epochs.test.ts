@@ -16,7 +16,10 @@ import { runTraining } from '../../src/training/worker/run';
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-more-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const def = (epochs: number, optimizer: ModelDefinition['compile'] extends infer C ? C extends { optimizer?: infer O } ? O : never : never): ModelDefinition => ({
+const def = (
+  epochs: number,
+  optimizer: ModelDefinition['compile'] extends infer C ? (C extends { optimizer?: infer O } ? O : never) : never,
+): ModelDefinition => ({
   dataset: { name: 'fashion-mnist-sample', validation_split: 0.2, seed: 42 },
   layers: [
     { type: 'Flatten', input_shape: [28, 28] },
@@ -27,28 +30,53 @@ const def = (epochs: number, optimizer: ModelDefinition['compile'] extends infer
   fit: { epochs, batch_size: 100 },
 });
 
-async function train(definition: ModelDefinition, extra: Partial<RunSpec>, engine: 'auto' | 'stock' = 'auto'): Promise<RunResult> {
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 11, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache'), ...extra };
+async function train(
+  definition: ModelDefinition,
+  extra: Partial<RunSpec>,
+  engine: 'auto' | 'stock' = 'auto',
+): Promise<RunResult> {
+  const spec: RunSpec = {
+    runId: 'r',
+    label: 'r',
+    definition,
+    repeat: 0,
+    seed: 11,
+    backend: 'wasm',
+    baseDir: dir,
+    cacheDir: join(dir, '.cache'),
+    ...extra,
+  };
   const result = newRunResult(spec, definition.fit?.epochs ?? 1);
   await runTraining(spec, (e) => applyEvent(result, e), { stopped: false, engine });
   return result;
 }
 
-const schedule = { type: 'Adam', learning_rate: { type: 'InverseTimeDecay', initial_learning_rate: 0.01, decay_steps: 24, decay_rate: 0.5 } };
+const schedule = {
+  type: 'Adam',
+  learning_rate: { type: 'InverseTimeDecay', initial_learning_rate: 0.01, decay_steps: 24, decay_rate: 0.5 },
+};
 
 for (const engine of ['auto', 'stock'] as const) {
   test(`5 epochs + 3 more equal 8 epochs in one go: one continuous loss curve (${engine} engine)`, async () => {
     const straight = await train(def(8, schedule), {}, engine);
     const first = await train(def(5, schedule), { saveWeightsTo: join(dir, `first-${engine}`) }, engine);
     assert.equal(first.status, 'completed', first.error);
-    for (const f of ['weights.npz', 'optimizer.npz', 'optimizer.json', 'keras_model.py']) assert.ok(existsSync(join(dir, `first-${engine}`, f)), f);
+    for (const f of ['weights.npz', 'optimizer.npz', 'optimizer.json', 'keras_model.py'])
+      assert.ok(existsSync(join(dir, `first-${engine}`, f)), f);
     assert.equal(JSON.parse(readFileSync(join(dir, `first-${engine}`, 'optimizer.json'), 'utf8')).iterations, 5 * 24);
-    const more = await train(def(8, schedule), { resume: { from: join(dir, `first-${engine}`), epochsDone: 5 } }, engine);
+    const more = await train(
+      def(8, schedule),
+      { resume: { from: join(dir, `first-${engine}`), epochsDone: 5 } },
+      engine,
+    );
     assert.equal(more.status, 'completed', more.error);
     // The continued run reports epochs 6–8; with the first run's 1–5 they are one history.
     assert.equal(more.history.loss.filter((x) => x !== undefined).length, 3);
     for (let e = 5; e < 8; e++) {
-      assert.ok(Math.abs(more.history.loss[e] - straight.history.loss[e]) < 1e-4, `epoch ${e + 1}: ${more.history.loss[e]} vs ${straight.history.loss[e]}`);
+      assert.ok(
+        Math.abs(more.history.loss[e] - straight.history.loss[e]) < 1e-4,
+        `epoch ${e + 1}: ${more.history.loss[e]} vs ${straight.history.loss[e]}`,
+      );
       assert.ok(Math.abs(more.history.val_loss[e] - straight.history.val_loss[e]) < 1e-4);
       assert.ok(Math.abs(more.history.lr[e] - straight.history.lr[e]) < 1e-12);
     }
@@ -57,7 +85,13 @@ for (const engine of ['auto', 'stock'] as const) {
 }
 
 test('continuing from weights of another model is refused in one sentence', async () => {
-  const other: ModelDefinition = { ...def(3, 'adam'), layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 10, activation: 'softmax' }] };
+  const other: ModelDefinition = {
+    ...def(3, 'adam'),
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  };
   const r = await train(other, { resume: { from: join(dir, 'first-auto'), epochsDone: 5 } });
   assert.equal(r.status, 'failed');
   assert.match(r.error ?? '', /do not fit this model/);

@@ -18,7 +18,12 @@ const dir = mkdtempSync(join(tmpdir(), 'model-lab-seq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const CHANCE = Math.log(2);
 
-function csv(name: string, features: number, rows: number, make: (rng: () => number) => { x: number[]; y: number }): string {
+function csv(
+  name: string,
+  features: number,
+  rows: number,
+  make: (rng: () => number) => { x: number[]; y: number },
+): string {
   const rng = createRng(7);
   const header = [...Array.from({ length: features }, (_, i) => `f${i}`), 'label'].join(',');
   const lines = Array.from({ length: rows }, () => {
@@ -30,7 +35,16 @@ function csv(name: string, features: number, rows: number, make: (rng: () => num
 }
 
 async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: number; valLoss: number; engine?: string }> {
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 11, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache') };
+  const spec: RunSpec = {
+    runId: 'r',
+    label: 'r',
+    definition,
+    repeat: 0,
+    seed: 11,
+    backend: 'wasm',
+    baseDir: dir,
+    cacheDir: join(dir, '.cache'),
+  };
   const events: WorkerEvent[] = [];
   await runTraining(spec, (e) => events.push(e), { stopped: false });
   const finished = events.find((e) => e.type === 'finished') as Extract<WorkerEvent, { type: 'finished' }>;
@@ -40,85 +54,109 @@ async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: numbe
   return { loss: epoch.logs.loss, valLoss: evaluation.evaluation.loss };
 }
 
-const compile: CompileSpec = { optimizer: { type: 'Adam', learning_rate: 0.01 }, loss: 'binary_crossentropy', metrics: ['accuracy'] };
+const compile: CompileSpec = {
+  optimizer: { type: 'Adam', learning_rate: 0.01 },
+  loss: 'binary_crossentropy',
+  metrics: ['accuracy'],
+};
 
-test('Embedding + LSTM learns whether a token sequence ends in the upper half of the vocabulary', { timeout: 120_000 }, async (t) => {
-  const file = csv('tokens.csv', 12, 480, (rng) => {
-    const x = Array.from({ length: 12 }, () => 1 + Math.floor(rng() * 19));
-    return { x, y: x[11] >= 10 ? 1 : 0 };
-  });
-  const r = await trainOneEpoch({
-    dataset: { csv: file, label: 'label', validation_split: 0.25 },
-    layers: [
-      { type: 'Embedding', input_dim: 20, output_dim: 8, input_shape: [12] },
-      { type: 'LSTM', units: 16 },
-      { type: 'Dense', units: 1, activation: 'sigmoid' },
-    ],
-    compile,
-    fit: { epochs: 1, batch_size: 16 },
-  });
-  t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-  assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
-});
+test(
+  'Embedding + LSTM learns whether a token sequence ends in the upper half of the vocabulary',
+  { timeout: 120_000 },
+  async (t) => {
+    const file = csv('tokens.csv', 12, 480, (rng) => {
+      const x = Array.from({ length: 12 }, () => 1 + Math.floor(rng() * 19));
+      return { x, y: x[11] >= 10 ? 1 : 0 };
+    });
+    const r = await trainOneEpoch({
+      dataset: { csv: file, label: 'label', validation_split: 0.25 },
+      layers: [
+        { type: 'Embedding', input_dim: 20, output_dim: 8, input_shape: [12] },
+        { type: 'LSTM', units: 16 },
+        { type: 'Dense', units: 1, activation: 'sigmoid' },
+      ],
+      compile,
+      fit: { epochs: 1, batch_size: 16 },
+    });
+    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
+    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+  },
+);
 
-test('Conv1D + GlobalMaxPooling1D learns whether a sequence holds a rising edge of three steps', { timeout: 120_000 }, async (t) => {
-  const file = csv('signals.csv', 24, 480, (rng) => {
-    const x = Array.from({ length: 24 }, () => Math.round(rng() * 30) / 100);
-    const y = rng() < 0.5 ? 1 : 0;
-    if (y) {
-      const at = Math.floor(rng() * 21);
-      x[at] = 0.2;
-      x[at + 1] = 0.6;
-      x[at + 2] = 1;
-    }
-    return { x, y };
-  });
-  const r = await trainOneEpoch({
-    dataset: { csv: file, label: 'label', validation_split: 0.25 },
-    layers: [
-      { type: 'Reshape', target_shape: [24, 1], input_shape: [24] },
-      { type: 'Conv1D', filters: 8, kernel_size: 3, activation: 'relu' },
-      { type: 'GlobalMaxPooling1D' },
-      { type: 'Dense', units: 1, activation: 'sigmoid' },
-    ],
-    compile,
-    fit: { epochs: 1, batch_size: 16 },
-  });
-  t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-  assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
-});
+test(
+  'Conv1D + GlobalMaxPooling1D learns whether a sequence holds a rising edge of three steps',
+  { timeout: 120_000 },
+  async (t) => {
+    const file = csv('signals.csv', 24, 480, (rng) => {
+      const x = Array.from({ length: 24 }, () => Math.round(rng() * 30) / 100);
+      const y = rng() < 0.5 ? 1 : 0;
+      if (y) {
+        const at = Math.floor(rng() * 21);
+        x[at] = 0.2;
+        x[at + 1] = 0.6;
+        x[at + 2] = 1;
+      }
+      return { x, y };
+    });
+    const r = await trainOneEpoch({
+      dataset: { csv: file, label: 'label', validation_split: 0.25 },
+      layers: [
+        { type: 'Reshape', target_shape: [24, 1], input_shape: [24] },
+        { type: 'Conv1D', filters: 8, kernel_size: 3, activation: 'relu' },
+        { type: 'GlobalMaxPooling1D' },
+        { type: 'Dense', units: 1, activation: 'sigmoid' },
+      ],
+      compile,
+      fit: { epochs: 1, batch_size: 16 },
+    });
+    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
+    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+  },
+);
 
-test('a residual graph (Dense branch + skip, Add) learns x0 + x1 > 1 on the stock engine', { timeout: 120_000 }, async (t) => {
-  const file = csv('sums.csv', 6, 480, (rng) => {
-    const x = Array.from({ length: 6 }, () => Math.round(rng() * 100) / 100);
-    return { x, y: x[0] + x[1] > 1 ? 1 : 0 };
-  });
-  const r = await trainOneEpoch({
-    dataset: { csv: file, label: 'label', validation_split: 0.25 },
-    layers: [
-      { type: 'InputLayer', shape: [6], name: 'x' },
-      { type: 'Dense', units: 16, activation: 'relu' },
-      { type: 'Dense', units: 6, name: 'branch' },
-      { type: 'Add', inputs: ['x', 'branch'] },
-      { type: 'Dropout', rate: 0.1 },
-      { type: 'Dense', units: 1, activation: 'sigmoid' },
-    ],
-    compile,
-    fit: { epochs: 1, batch_size: 16 },
-  });
-  t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-  assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
-});
+test(
+  'a residual graph (Dense branch + skip, Add) learns x0 + x1 > 1 on the stock engine',
+  { timeout: 120_000 },
+  async (t) => {
+    const file = csv('sums.csv', 6, 480, (rng) => {
+      const x = Array.from({ length: 6 }, () => Math.round(rng() * 100) / 100);
+      return { x, y: x[0] + x[1] > 1 ? 1 : 0 };
+    });
+    const r = await trainOneEpoch({
+      dataset: { csv: file, label: 'label', validation_split: 0.25 },
+      layers: [
+        { type: 'InputLayer', shape: [6], name: 'x' },
+        { type: 'Dense', units: 16, activation: 'relu' },
+        { type: 'Dense', units: 6, name: 'branch' },
+        { type: 'Add', inputs: ['x', 'branch'] },
+        { type: 'Dropout', rate: 0.1 },
+        { type: 'Dense', units: 1, activation: 'sigmoid' },
+      ],
+      compile,
+      fit: { epochs: 1, batch_size: 16 },
+    });
+    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
+    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+  },
+);
 
-test('the text-classifier template trains on its own companion CSV (Adam at 0.01) and its loss falls in one epoch', { timeout: 120_000 }, async (t) => {
-  const { TEMPLATES, companionFiles, instantiate } = await import('../../src/editor/templates');
-  const { parseModelJson } = await import('../../src/model/parse-json');
-  const template = TEMPLATES.find((t) => t.id === 'text-classifier')!;
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(join(dir, 'data'), { recursive: true });
-  for (const [file, text] of Object.entries(companionFiles(template))) writeFileSync(join(dir, file), text);
-  const definition = parseModelJson(instantiate(template, 'text')).definition!;
-  const r = await trainOneEpoch({ ...definition, compile: { ...definition.compile, optimizer: { type: "Adam", learning_rate: 0.01 } }, fit: { epochs: 1, batch_size: 16 } });
-  t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-  assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
-});
+test(
+  'the text-classifier template trains on its own companion CSV (Adam at 0.01) and its loss falls in one epoch',
+  { timeout: 120_000 },
+  async (t) => {
+    const { TEMPLATES, companionFiles, instantiate } = await import('../../src/editor/templates');
+    const { parseModelJson } = await import('../../src/model/parse-json');
+    const template = TEMPLATES.find((t) => t.id === 'text-classifier')!;
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(join(dir, 'data'), { recursive: true });
+    for (const [file, text] of Object.entries(companionFiles(template))) writeFileSync(join(dir, file), text);
+    const definition = parseModelJson(instantiate(template, 'text')).definition!;
+    const r = await trainOneEpoch({
+      ...definition,
+      compile: { ...definition.compile, optimizer: { type: 'Adam', learning_rate: 0.01 } },
+      fit: { epochs: 1, batch_size: 16 },
+    });
+    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
+    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+  },
+);

@@ -49,7 +49,10 @@ test('a run in a real worker learns the sample and reports everything', async ()
   assert.deepEqual(Object.keys(result.history).sort(), ['accuracy', 'loss', 'val_accuracy', 'val_loss']);
   assert.equal(result.history.loss.length, 2);
   assert.ok(result.history.loss[1] < result.history.loss[0], `loss falls: ${result.history.loss}`);
-  assert.ok(result.history.val_accuracy[1] > 0.5, `val_accuracy ${result.history.val_accuracy[1]} well above chance (0.1)`);
+  assert.ok(
+    result.history.val_accuracy[1] > 0.5,
+    `val_accuracy ${result.history.val_accuracy[1]} well above chance (0.1)`,
+  );
   assert.equal(result.epochMs.length, 2);
   const started = events.find((e) => e.type === 'started');
   assert.ok(started && started.type === 'started');
@@ -59,12 +62,18 @@ test('a run in a real worker learns the sample and reports everything', async ()
   assert.equal(events.filter((e) => e.type === 'batch').at(-1)?.batches, Math.ceil(2400 / 32));
   const ev = result.evaluation!;
   assert.equal(ev.split, 'validation');
-  assert.equal(ev.confusionMatrix!.flat().reduce((a, b) => a + b, 0), 600);
+  assert.equal(
+    ev.confusionMatrix!.flat().reduce((a, b) => a + b, 0),
+    600,
+  );
   assert.equal(ev.perClassAccuracy!.length, 10);
   assert.equal(ev.perClassAccuracy![1].className, 'Trouser');
   const test = result.testEvaluation!;
   assert.equal(test.split, 'test');
-  assert.equal(test.confusionMatrix!.flat().reduce((a, b) => a + b, 0), 1000);
+  assert.equal(
+    test.confusionMatrix!.flat().reduce((a, b) => a + b, 0),
+    1000,
+  );
   // The evaluation repeats the last epoch's validation numbers.
   assert.ok(Math.abs(ev.loss - result.history.val_loss[1]) < 1e-6);
   // Batch progress is throttled: far fewer messages than the 150 batches.
@@ -111,16 +120,24 @@ test('a diverging run fails with a clear message and keeps its earlier epochs', 
   // loss overflows to infinity, which is what marks divergence.
   const pool = new RunPool({ size: 1, workerPath });
   const result = await pool.run(
-    spec(mlp({
-      layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 1 }],
-      compile: { optimizer: { type: 'SGD', learning_rate: 0.01 }, loss: 'mse' },
-      fit: { epochs: 6 },
-    })),
+    spec(
+      mlp({
+        layers: [
+          { type: 'Flatten', input_shape: [28, 28] },
+          { type: 'Dense', units: 1 },
+        ],
+        compile: { optimizer: { type: 'SGD', learning_rate: 0.01 }, loss: 'mse' },
+        fit: { epochs: 6 },
+      }),
+    ),
     () => {},
   ).result;
   pool.dispose();
   assert.equal(result.status, 'failed');
-  assert.match(result.error!, /^The loss became (NaN|infinite) at epoch [2-6], batch \d+: training diverged\. Try a smaller learning_rate\.$/);
+  assert.match(
+    result.error!,
+    /^The loss became (NaN|infinite) at epoch [2-6], batch \d+: training diverged\. Try a smaller learning_rate\.$/,
+  );
   assert.ok(result.history.loss.length >= 1);
   assert.equal(result.history.loss.length, Number(/epoch (\d)/.exec(result.error!)![1]) - 1);
 });
@@ -151,8 +168,16 @@ test('SIGINT to a worker (a terminal Ctrl-C reaches it directly) ends its run af
 });
 
 test('a worker terminated (SIGTERM) after its stop was asked for is cancelled; a SIGKILL is still a crash', async () => {
-  for (const [signal, status] of [['SIGTERM', 'cancelled'], ['SIGKILL', 'failed']] as const) {
-    const pool = new RunPool({ size: 1, workerPath, env: { ...process.env, MODEL_LAB_ENGINE: 'stock' }, onStderr: () => undefined });
+  for (const [signal, status] of [
+    ['SIGTERM', 'cancelled'],
+    ['SIGKILL', 'failed'],
+  ] as const) {
+    const pool = new RunPool({
+      size: 1,
+      workerPath,
+      env: { ...process.env, MODEL_LAB_ENGINE: 'stock' },
+      onStderr: () => undefined,
+    });
     const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 16 } })), (e) => {
       if (e.type === 'epoch' && e.epoch === 1 && handle.pid) {
         handle.stop();

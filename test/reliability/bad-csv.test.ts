@@ -6,7 +6,14 @@ import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { assertUserMessage, errorLine, hasStackTrace, requireDist, runCli, tempDir } from '../fixtures/reliability/harness';
+import {
+  assertUserMessage,
+  errorLine,
+  hasStackTrace,
+  requireDist,
+  runCli,
+  tempDir,
+} from '../fixtures/reliability/harness';
 
 const tmp = tempDir('csv');
 before(requireDist);
@@ -24,23 +31,67 @@ const HEADER = 'height,weight,label';
 const csv = (...rows: string[]) => [HEADER, ...rows].join('\n') + '\n';
 
 const CASES: CsvCase[] = [
-  { name: 'an empty cell', text: csv(GOOD_ROWS[0], '0.5,,dog', GOOD_ROWS[2]), says: [':3:', 'column 2 ("weight")', 'missing value'] },
-  { name: 'NA in a feature column', text: csv(GOOD_ROWS[0], GOOD_ROWS[1], 'NA,4,bird'), says: [':4:', 'column 1 ("height")', '"NA"'] },
-  { name: 'an empty label', text: csv(GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2], '2,2,'), says: [':5:', 'column 3 ("label")', 'missing value'] },
-  { name: 'text in a number column', text: csv(GOOD_ROWS[0], 'tall,1,dog'), says: [':3:', 'column 1 ("height")', '"tall"', 'not a number'] },
+  {
+    name: 'an empty cell',
+    text: csv(GOOD_ROWS[0], '0.5,,dog', GOOD_ROWS[2]),
+    says: [':3:', 'column 2 ("weight")', 'missing value'],
+  },
+  {
+    name: 'NA in a feature column',
+    text: csv(GOOD_ROWS[0], GOOD_ROWS[1], 'NA,4,bird'),
+    says: [':4:', 'column 1 ("height")', '"NA"'],
+  },
+  {
+    name: 'an empty label',
+    text: csv(GOOD_ROWS[0], GOOD_ROWS[1], GOOD_ROWS[2], '2,2,'),
+    says: [':5:', 'column 3 ("label")', 'missing value'],
+  },
+  {
+    name: 'text in a number column',
+    text: csv(GOOD_ROWS[0], 'tall,1,dog'),
+    says: [':3:', 'column 1 ("height")', '"tall"', 'not a number'],
+  },
   { name: 'a decimal comma', text: csv('1,5;2;cat'), says: [':2:'] },
-  { name: 'a row with a value missing', text: csv(GOOD_ROWS[0], GOOD_ROWS[1], '3,bird'), says: [':4:', 'has 2 values', '3 columns'] },
-  { name: 'a row with a value too many', text: csv(GOOD_ROWS[0], '0.5,1,dog,extra'), says: [':3:', 'has 4 values', '3 columns'] },
+  {
+    name: 'a row with a value missing',
+    text: csv(GOOD_ROWS[0], GOOD_ROWS[1], '3,bird'),
+    says: [':4:', 'has 2 values', '3 columns'],
+  },
+  {
+    name: 'a row with a value too many',
+    text: csv(GOOD_ROWS[0], '0.5,1,dog,extra'),
+    says: [':3:', 'has 4 values', '3 columns'],
+  },
   { name: 'an unclosed quote', text: csv(GOOD_ROWS[0], '"0.5,1,dog', GOOD_ROWS[2]), says: [/:\d+:/, 'malformed'] },
   { name: 'an empty file', text: '', says: ['empty'] },
   { name: 'only blank lines', text: '\n\n\n', says: ['empty'] },
   { name: 'a header and no rows', text: HEADER + '\n', says: ['no data rows'] },
-  { name: 'no column named like dataset.label', text: 'height,weight,kind\n1,2,cat\n', says: [':1:', 'no column named "label"'] },
+  {
+    name: 'no column named like dataset.label',
+    text: 'height,weight,kind\n1,2,cat\n',
+    says: [':1:', 'no column named "label"'],
+  },
   // Issue 14: a cell beyond float32 (1e400 is Infinity in JavaScript) was reported as divergence, not as the cell.
-  { name: 'a non-finite cell (1e400)', text: csv(GOOD_ROWS[0], '1e400,1,dog'), says: [':3:', 'column 1 ("height")', '1e400', 'too large'] },
-  { name: 'a cell beyond float32 (-1e39)', text: csv(GOOD_ROWS[0], GOOD_ROWS[1], '1,-1e39,dog'), says: [':4:', 'column 2 ("weight")', 'too large'] },
-  { name: 'a duplicated header name', text: 'height,height,label\n1,2,cat\n', says: [':1:', 'column 2 repeats the name "height" of column 1'] },
-  { name: 'a duplicated label column', text: 'label,height,label\ncat,2,cat\n', says: [':1:', 'column 3 repeats the name "label" of column 1'] },
+  {
+    name: 'a non-finite cell (1e400)',
+    text: csv(GOOD_ROWS[0], '1e400,1,dog'),
+    says: [':3:', 'column 1 ("height")', '1e400', 'too large'],
+  },
+  {
+    name: 'a cell beyond float32 (-1e39)',
+    text: csv(GOOD_ROWS[0], GOOD_ROWS[1], '1,-1e39,dog'),
+    says: [':4:', 'column 2 ("weight")', 'too large'],
+  },
+  {
+    name: 'a duplicated header name',
+    text: 'height,height,label\n1,2,cat\n',
+    says: [':1:', 'column 2 repeats the name "height" of column 1'],
+  },
+  {
+    name: 'a duplicated label column',
+    text: 'label,height,label\ncat,2,cat\n',
+    says: [':1:', 'column 3 repeats the name "label" of column 1'],
+  },
 ];
 
 function modelFor(csvName: string): string {

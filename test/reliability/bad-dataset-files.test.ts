@@ -75,8 +75,12 @@ describe('a broken Fashion-MNIST file', () => {
 
   test('the valid folder the faults were made from trains (so the failures above are the faults, not the setup)', async () => {
     const run = await withTimeout(
-      pool.run(runSpec('idx-valid', { ...definition, dataset: { name: 'fashion-mnist', validation_split: 0.01 } }, tmp.dir, { dataDir: valid }), () => undefined)
-        .result,
+      pool.run(
+        runSpec('idx-valid', { ...definition, dataset: { name: 'fashion-mnist', validation_split: 0.01 } }, tmp.dir, {
+          dataDir: valid,
+        }),
+        () => undefined,
+      ).result,
       120_000,
       'the valid run hung',
     );

@@ -10,7 +10,17 @@ import { after, before, describe, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import { RunPool } from '../../src/training/host/pool';
 import { python, writeKerasFiles } from '../fixtures/data/keras-files';
-import { assertUserMessage, errorLine, hasStackTrace, requireDist, runCli, runSpec, tempDir, WORKER, withTimeout } from '../fixtures/reliability/harness';
+import {
+  assertUserMessage,
+  errorLine,
+  hasStackTrace,
+  requireDist,
+  runCli,
+  runSpec,
+  tempDir,
+  WORKER,
+  withTimeout,
+} from '../fixtures/reliability/harness';
 
 const tmp = tempDir('keras-data');
 const valid = join(tmp.dir, 'valid');
@@ -18,7 +28,10 @@ let pool: RunPool;
 
 const mlp = (dataset: ModelDefinition['dataset'], input?: number[]): ModelDefinition => ({
   dataset,
-  layers: [{ type: 'Flatten', ...(input ? { input_shape: input } : {}) }, { type: 'Dense', units: 10, activation: 'softmax' }],
+  layers: [
+    { type: 'Flatten', ...(input ? { input_shape: input } : {}) },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
   compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy' },
   fit: { epochs: 1, batch_size: 4 },
 });
@@ -31,9 +44,16 @@ interface Fault {
   says: RegExp;
 }
 
-const edit = (name: string, change: (b: Buffer) => Buffer) => (dir: string) => writeFileSync(join(dir, name), change(readFileSync(join(valid, name))));
+const edit = (name: string, change: (b: Buffer) => Buffer) => (dir: string) =>
+  writeFileSync(join(dir, name), change(readFileSync(join(valid, name))));
 const FAULTS: Fault[] = [
-  { name: 'mnist.npz cut in half', file: 'mnist.npz', definition: mlp('mnist'), make: edit('mnist.npz', (b) => b.subarray(0, b.length >> 1)), says: /is not a valid \.npz file: its zip directory is missing/ },
+  {
+    name: 'mnist.npz cut in half',
+    file: 'mnist.npz',
+    definition: mlp('mnist'),
+    make: edit('mnist.npz', (b) => b.subarray(0, b.length >> 1)),
+    says: /is not a valid \.npz file: its zip directory is missing/,
+  },
   {
     name: 'mnist.npz with a flipped byte',
     file: 'mnist.npz',
@@ -45,8 +65,20 @@ const FAULTS: Fault[] = [
     }),
     says: /the member x_train (fails its CRC-32 check|does not inflate)/,
   },
-  { name: 'an HTML page saved as imdb.npz', file: 'imdb.npz', definition: mlp({ name: 'imdb', maxlen: 8 }), make: edit('imdb.npz', () => Buffer.from('<!doctype html><p>Sign in to the network</p>')), says: /it is not a zip archive/ },
-  { name: 'a cut CIFAR-10 tarball', file: 'cifar-10-python.tar.gz', definition: mlp('cifar10'), make: edit('cifar-10-python.tar.gz', (b) => b.subarray(0, b.length - 300)), says: /is not a valid \.tar\.gz archive/ },
+  {
+    name: 'an HTML page saved as imdb.npz',
+    file: 'imdb.npz',
+    definition: mlp({ name: 'imdb', maxlen: 8 }),
+    make: edit('imdb.npz', () => Buffer.from('<!doctype html><p>Sign in to the network</p>')),
+    says: /it is not a zip archive/,
+  },
+  {
+    name: 'a cut CIFAR-10 tarball',
+    file: 'cifar-10-python.tar.gz',
+    definition: mlp('cifar10'),
+    make: edit('cifar-10-python.tar.gz', (b) => b.subarray(0, b.length - 300)),
+    says: /is not a valid \.tar\.gz archive/,
+  },
   {
     name: 'a CIFAR-10 batch naming os.system',
     file: join('cifar-10-batches-py', 'data_batch_1'),
@@ -54,7 +86,10 @@ const FAULTS: Fault[] = [
     make: (dir) => {
       mkdirSync(join(dir, 'cifar-10-batches-py'));
       for (const b of ['data_batch_1', 'data_batch_2', 'data_batch_3', 'data_batch_4', 'data_batch_5', 'test_batch']) {
-        writeFileSync(join(dir, 'cifar-10-batches-py', b), Buffer.from("cos\nsystem\n(S'touch /tmp/pwned'\ntR.", 'latin1'));
+        writeFileSync(
+          join(dir, 'cifar-10-batches-py', b),
+          Buffer.from("cos\nsystem\n(S'touch /tmp/pwned'\ntR.", 'latin1'),
+        );
       }
     },
     says: /names "os\.system", which a dataset file never needs \(refused\)/,
@@ -63,7 +98,8 @@ const FAULTS: Fault[] = [
     name: 'a float16 array in the workspace .npz',
     file: 'half.npz',
     definition: mlp({ npz: 'half.npz' }, [4]),
-    make: (dir) => python(`np.savez('half.npz', x=np.zeros((8, 4), dtype=np.float16), y=np.zeros(8, dtype=np.int64))`, dir),
+    make: (dir) =>
+      python(`np.savez('half.npz', x=np.zeros((8, 4), dtype=np.float16), y=np.zeros(8, dtype=np.int64))`, dir),
     says: /its dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/,
   },
 ];
@@ -87,7 +123,10 @@ describe('a broken Keras dataset file or NumPy array', () => {
       fault.make(dir);
       writeFileSync(join(dir, 'model.model.json'), JSON.stringify(fault.definition, null, 2));
 
-      const cli = await runCli(['train', 'model.model.json', '--data', dir, '--epochs', '1'], dir, 60_000, { HOME: dir, KERAS_HOME: join(dir, 'keras') });
+      const cli = await runCli(['train', 'model.model.json', '--data', dir, '--epochs', '1'], dir, 60_000, {
+        HOME: dir,
+        KERAS_HOME: join(dir, 'keras'),
+      });
       assert.equal(cli.signal, null, `the CLI was killed (hung?) after ${cli.ms} ms`);
       assert.equal(cli.code, 1, `exit code; stderr:\n${cli.stderr}`);
       assert.ok(!hasStackTrace(cli.stderr + cli.stdout), `a stack trace reached the user:\n${cli.stderr}`);
@@ -95,7 +134,11 @@ describe('a broken Keras dataset file or NumPy array', () => {
       const message = errorLine(cli.stderr, 'train');
       assertUserMessage(message, [join(dir, fault.file), fault.says], 'the CLI message');
 
-      const run = await withTimeout(pool.run(runSpec(`keras-${i}`, fault.definition, dir, { dataDir: dir }), () => undefined).result, 60_000, 'the worker run hung');
+      const run = await withTimeout(
+        pool.run(runSpec(`keras-${i}`, fault.definition, dir, { dataDir: dir }), () => undefined).result,
+        60_000,
+        'the worker run hung',
+      );
       assert.equal(run.status, 'failed');
       assert.equal(run.error, message, 'the panel shows the sentence the CLI prints');
     });
@@ -106,7 +149,11 @@ describe('a broken Keras dataset file or NumPy array', () => {
     mkdirSync(dir);
     for (const f of ['mnist.npz', 'cifar-10-python.tar.gz']) copyFileSync(join(valid, f), join(dir, f));
     for (const [k, definition] of [mlp('mnist'), mlp('cifar10')].entries()) {
-      const run = await withTimeout(pool.run(runSpec(`keras-valid-${k}`, definition, dir, { dataDir: dir }), () => undefined).result, 120_000, 'the valid run hung');
+      const run = await withTimeout(
+        pool.run(runSpec(`keras-valid-${k}`, definition, dir, { dataDir: dir }), () => undefined).result,
+        120_000,
+        'the valid run hung',
+      );
       assert.equal(run.status, 'completed', run.error);
     }
   });

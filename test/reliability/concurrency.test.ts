@@ -11,7 +11,14 @@ import type { WorkerEvent } from '../../src/protocol';
 import { RunStore } from '../../src/panel/run-store';
 import { RunPool } from '../../src/training/host/pool';
 import { planRuns, TrainingSession, type SessionOptions } from '../../src/training/host/session';
-import { requireDist, sampleDefinition, tempDir, WORKER, withTimeout, workerChildren } from '../fixtures/reliability/harness';
+import {
+  requireDist,
+  sampleDefinition,
+  tempDir,
+  WORKER,
+  withTimeout,
+  workerChildren,
+} from '../fixtures/reliability/harness';
 
 const tmp = tempDir('load');
 before(requireDist);
@@ -49,7 +56,11 @@ test('two trainings of the same file at once on one pool: both complete, both re
       assert.equal(r.runs[0].status, 'completed', r.runs[0].error);
       assert.equal(r.runs[0].history.loss.length, 2);
     }
-    assert.deepEqual([epochEvents.get('twin-a'), epochEvents.get('twin-b')], [2, 2], 'each session saw exactly its own epochs');
+    assert.deepEqual(
+      [epochEvents.get('twin-a'), epochEvents.get('twin-b')],
+      [2, 2],
+      'each session saw exactly its own epochs',
+    );
     // Same definition, same seed, separate processes: the numbers must agree exactly.
     assert.deepEqual(ra.runs[0].history, rb.runs[0].history);
     assert.deepEqual(ra.runs[0].evaluation, rb.runs[0].evaluation);
@@ -65,8 +76,20 @@ test('two trainings of the same file at once on one pool: both complete, both re
 
 test('eight runs queued on a two-worker pool: never more than two workers alive, all complete, results in submission order', async () => {
   // A tiny CSV keeps each run to its start-up cost, so the queue turns over many times.
-  writeFileSync(join(tmp.dir, 'tiny.csv'), ['a,b,label', ...Array.from({ length: 40 }, (_, i) => `${i % 5},${(i * 3) % 7},${i % 2}`)].join('\n'));
-  const optimizers = ['sgd', 'adam', 'rmsprop', 'adagrad', 'adamax', 'adadelta', { type: 'SGD', learning_rate: 0.1 }, { type: 'SGD', momentum: 0.9 }];
+  writeFileSync(
+    join(tmp.dir, 'tiny.csv'),
+    ['a,b,label', ...Array.from({ length: 40 }, (_, i) => `${i % 5},${(i * 3) % 7},${i % 2}`)].join('\n'),
+  );
+  const optimizers = [
+    'sgd',
+    'adam',
+    'rmsprop',
+    'adagrad',
+    'adamax',
+    'adadelta',
+    { type: 'SGD', learning_rate: 0.1 },
+    { type: 'SGD', momentum: 0.9 },
+  ];
   const definition: ModelDefinition = {
     name: 'tiny',
     dataset: { csv: 'tiny.csv', label: 'label', validation_split: 0.25 },
@@ -75,7 +98,15 @@ test('eight runs queued on a two-worker pool: never more than two workers alive,
     fit: { epochs: 2, batch_size: 8 },
     compare: { optimizers },
   };
-  const options: SessionOptions = { kind: 'compare', id: 'queue', definition, summary, baseDir: tmp.dir, backend: 'wasm', cacheDir: tmp.dir };
+  const options: SessionOptions = {
+    kind: 'compare',
+    id: 'queue',
+    definition,
+    summary,
+    baseDir: tmp.dir,
+    backend: 'wasm',
+    cacheDir: tmp.dir,
+  };
   const planned = planRuns(options);
   assert.equal(planned.length, 8);
 
@@ -97,8 +128,15 @@ test('eight runs queued on a two-worker pool: never more than two workers alive,
 
     assert.ok(maxAlive <= 2, `${maxAlive} worker processes were alive at once`);
     assert.equal(maxAlive, 2, 'the pool used both workers (otherwise this test proves nothing)');
-    assert.deepEqual(record.runs.map((r) => r.runId), planned.map((s) => s.runId), 'record order = submission order');
-    assert.deepEqual(record.runs.map((r) => r.label), planned.map((s) => s.label));
+    assert.deepEqual(
+      record.runs.map((r) => r.runId),
+      planned.map((s) => s.runId),
+      'record order = submission order',
+    );
+    assert.deepEqual(
+      record.runs.map((r) => r.label),
+      planned.map((s) => s.label),
+    );
     for (const r of record.runs) {
       assert.equal(r.status, 'completed', `${r.label}: ${r.error}`);
       assert.equal(r.history.loss.length, 2, r.label);

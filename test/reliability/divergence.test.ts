@@ -9,7 +9,15 @@ import { after, before, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { WorkerEvent } from '../../src/protocol';
 import { RunPool } from '../../src/training/host/pool';
-import { assertUserMessage, requireDist, runSpec, sampleDefinition, tempDir, WORKER, withTimeout } from '../fixtures/reliability/harness';
+import {
+  assertUserMessage,
+  requireDist,
+  runSpec,
+  sampleDefinition,
+  tempDir,
+  WORKER,
+  withTimeout,
+} from '../fixtures/reliability/harness';
 
 const tmp = tempDir('diverge');
 let pool: RunPool;
@@ -38,7 +46,11 @@ test('SGD(learning_rate=10) on a one-weight regression stops at the batch where 
     fit: { epochs: 4, batch_size: 1, shuffle: false },
   };
   const events: WorkerEvent[] = [];
-  const run = await withTimeout(pool.run(runSpec('line', definition, tmp.dir), (e) => events.push(e)).result, 60_000, 'the run hung');
+  const run = await withTimeout(
+    pool.run(runSpec('line', definition, tmp.dir), (e) => events.push(e)).result,
+    60_000,
+    'the run hung',
+  );
 
   assert.equal(run.status, 'failed', 'a loss that overflowed must not count as a completed run');
   assert.equal(run.history.loss?.length, 1, 'epoch 1 (finite) is kept, nothing after it');
@@ -67,12 +79,24 @@ test('SGD(learning_rate=10) on the Fashion-MNIST sample is reported as diverged,
   // and the model then gives the same output for every input (loss near chance, accuracy 10%) and cannot recover.
   // Exploded-then-dead is divergence too (src/training/collapse.ts).
   const definition = sampleDefinition({
-    compile: { optimizer: { type: 'SGD', learning_rate: 10 }, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    compile: {
+      optimizer: { type: 'SGD', learning_rate: 10 },
+      loss: 'sparse_categorical_crossentropy',
+      metrics: ['accuracy'],
+    },
     fit: { epochs: 2, batch_size: 32 },
   });
-  const run = await withTimeout(pool.run(runSpec('sample-sgd10', definition, tmp.dir), () => undefined).result, 60_000, 'the run hung');
+  const run = await withTimeout(
+    pool.run(runSpec('sample-sgd10', definition, tmp.dir), () => undefined).result,
+    60_000,
+    'the run hung',
+  );
   const epochsKept = run.history.loss?.length ?? 0;
-  assert.equal(run.status, 'failed', `a run stuck at loss ${run.history.loss?.join(', ')} (val_accuracy ${run.history.val_accuracy?.join(', ')}) finished as ${run.status}`);
+  assert.equal(
+    run.status,
+    'failed',
+    `a run stuck at loss ${run.history.loss?.join(', ')} (val_accuracy ${run.history.val_accuracy?.join(', ')}) finished as ${run.status}`,
+  );
   assert.match(run.error ?? '', /diverged/);
   const at = /epoch (\d+)/.exec(run.error ?? '');
   assert.ok(at, `the message says at which epoch: ${run.error}`);

@@ -24,10 +24,14 @@ let hung: string | undefined;
 let childError = '';
 
 before(async () => {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'test/fixtures/reliability/fuzz-child.ts'), tmp.dir, String(SEED)], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(ROOT, 'test/fixtures/reliability/fuzz-child.ts'), tmp.dir, String(SEED)],
+    {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let buffer = '';
   let current: string | undefined;
   child.stdout.setEncoding('utf8');
@@ -64,20 +68,27 @@ test(`the corpus (seed ${SEED}) runs to the end without hanging or crashing the 
 test('no variant makes main() or analyze() throw, or print a stack trace or an internal error', () => {
   const problems: string[] = [];
   for (const o of outcomes) {
-    for (const [what, r] of [['check', o.check], ['summary', o.summary]] as const) {
+    for (const [what, r] of [
+      ['check', o.check],
+      ['summary', o.summary],
+    ] as const) {
       if (r.threw) problems.push(`#${o.index} ${o.name}: ${what} threw ${r.threw.split('\n')[0]}`);
       const text = r.out + r.err;
       if (hasStackTrace(text)) problems.push(`#${o.index} ${o.name}: ${what} printed a stack trace`);
-      if (/internal error/i.test(text)) problems.push(`#${o.index} ${o.name}: ${what}: ${text.trim().split('\n')[0].slice(0, 200)}`);
+      if (/internal error/i.test(text))
+        problems.push(`#${o.index} ${o.name}: ${what}: ${text.trim().split('\n')[0].slice(0, 200)}`);
     }
-    if (o.core.threw) problems.push(`#${o.index} ${o.name}: analyze(parseModelJson()) threw ${o.core.threw.split('\n')[0]}`);
+    if (o.core.threw)
+      problems.push(`#${o.index} ${o.name}: analyze(parseModelJson()) threw ${o.core.threw.split('\n')[0]}`);
   }
   assert.deepEqual(problems, []);
 });
 
 test(`every variant is answered within ${MAX_MS} ms by each of check, summary and the core`, () => {
   const slow = outcomes.flatMap((o) =>
-    (['check', 'summary', 'core'] as const).filter((w) => o[w].ms > MAX_MS).map((w) => `#${o.index} ${o.name}: ${w} took ${Math.round(o[w].ms)} ms`),
+    (['check', 'summary', 'core'] as const)
+      .filter((w) => o[w].ms > MAX_MS)
+      .map((w) => `#${o.index} ${o.name}: ${w} took ${Math.round(o[w].ms)} ms`),
   );
   assert.deepEqual(slow, []);
 });
@@ -86,12 +97,15 @@ test('every malformed variant: check and summary exit 2 with a file:line:col err
   const problems: string[] = [];
   for (const o of outcomes.filter((v) => v.expect === 'invalid')) {
     const tag = `#${o.index} ${o.name}`;
-    if (o.check.code !== 2) problems.push(`${tag}: check exited ${o.check.code}: ${(o.check.out + o.check.err).trim().slice(0, 160)}`);
+    if (o.check.code !== 2)
+      problems.push(`${tag}: check exited ${o.check.code}: ${(o.check.out + o.check.err).trim().slice(0, 160)}`);
     else if (!positioned(o.file).test(o.check.out + o.check.err)) {
       problems.push(`${tag}: check gave no file:line:col error: ${(o.check.out + o.check.err).trim().slice(0, 160)}`);
     }
-    if (o.summary.code !== 2) problems.push(`${tag}: summary exited ${o.summary.code}: ${o.summary.out.trim().slice(0, 160)}`);
-    else if (!positioned(o.file).test(o.summary.err)) problems.push(`${tag}: summary gave no file:line:col error: ${o.summary.err.trim().slice(0, 160)}`);
+    if (o.summary.code !== 2)
+      problems.push(`${tag}: summary exited ${o.summary.code}: ${o.summary.out.trim().slice(0, 160)}`);
+    else if (!positioned(o.file).test(o.summary.err))
+      problems.push(`${tag}: summary gave no file:line:col error: ${o.summary.err.trim().slice(0, 160)}`);
     if (o.core.positioned === 0) problems.push(`${tag}: the core found no positioned error (${o.core.errors} errors)`);
   }
   assert.deepEqual(problems, []);

@@ -17,7 +17,14 @@ import type { RunRecord } from '../../src/protocol';
 import { RunPool } from '../../src/training/host/pool';
 import { TrainingSession } from '../../src/training/host/session';
 import { makeRecord, makeRun } from '../helpers/records';
-import { assertUserMessage, requireDist, sampleDefinition, tempDir, WORKER, withTimeout } from '../fixtures/reliability/harness';
+import {
+  assertUserMessage,
+  requireDist,
+  sampleDefinition,
+  tempDir,
+  WORKER,
+  withTimeout,
+} from '../fixtures/reliability/harness';
 
 const tmp = tempDir('store');
 const mounts: string[] = [];
@@ -63,7 +70,13 @@ async function trainWhileSaving(store: RunStore, id: string): Promise<{ record: 
       kind: 'train',
       id,
       definition: sampleDefinition({ fit: { epochs: 2, batch_size: 64 } }),
-      summary: { name: 'reliability-mlp', layers: [], totalParams: 25_450, trainableParams: 25_450, nonTrainableParams: 0 },
+      summary: {
+        name: 'reliability-mlp',
+        layers: [],
+        totalParams: 25_450,
+        trainableParams: 25_450,
+        nonTrainableParams: 0,
+      },
       baseDir: tmp.dir,
       backend: 'wasm',
       cacheDir: tmp.dir,
@@ -71,7 +84,12 @@ async function trainWhileSaving(store: RunStore, id: string): Promise<{ record: 
         if (event.type !== 'epoch' && event.type !== 'finished') return;
         const attempt: Attempt = {};
         attempts.push(attempt);
-        pending.push(store.write(structuredClone(record)).then(() => undefined, (e) => void (attempt.error = e)));
+        pending.push(
+          store.write(structuredClone(record)).then(
+            () => undefined,
+            (e) => void (attempt.error = e),
+          ),
+        );
       },
     });
     const record = await withTimeout(session.done, 90_000, 'training did not finish');
@@ -96,7 +114,11 @@ function assertCompleteInMemory(record: RunRecord): void {
 function assertStoreError(e: unknown, folder: string, why: RegExp): void {
   assert.ok(e instanceof RunStoreError, `expected a RunStoreError, got ${e instanceof Error ? e.stack : String(e)}`);
   assertUserMessage(e.message, [folder, why], 'the RunStore error');
-  assert.doesNotMatch(e.message, /\bE[A-Z]{3,}\b/, `the RunStore error shows a raw errno code instead of saying what it means: ${e.message}`);
+  assert.doesNotMatch(
+    e.message,
+    /\bE[A-Z]{3,}\b/,
+    `the RunStore error shows a raw errno code instead of saying what it means: ${e.message}`,
+  );
 }
 
 function noTempFiles(folder: string): void {
@@ -106,7 +128,11 @@ function noTempFiles(folder: string): void {
   } catch {
     return;
   }
-  assert.deepEqual(names.filter((n) => n.endsWith('.tmp')), [], 'a failed write leaves no temporary file behind');
+  assert.deepEqual(
+    names.filter((n) => n.endsWith('.tmp')),
+    [],
+    'a failed write leaves no temporary file behind',
+  );
 }
 
 before(requireDist);
@@ -134,7 +160,12 @@ describe('a runs folder that cannot take the record', () => {
     const earlierBytes = readFileSync(earlierFile, 'utf8');
     fill(folder);
     // ...survives a failed overwrite (atomic write: the old version or the new one, never half).
-    const bigger = makeRecord('earlier-record', [makeRun('adam', Array.from({ length: 2000 }, (_, i) => i / 2000))]);
+    const bigger = makeRecord('earlier-record', [
+      makeRun(
+        'adam',
+        Array.from({ length: 2000 }, (_, i) => i / 2000),
+      ),
+    ]);
     await assert.rejects(store.write(bigger), (e) => (assertStoreError(e, folder, /disk is full/), true));
     assert.equal(readFileSync(earlierFile, 'utf8'), earlierBytes, 'the earlier record is byte-for-byte unchanged');
     assert.deepEqual(await store.read('earlier-record'), earlier);

@@ -10,7 +10,8 @@ import type { WebviewToHost } from '../../src/protocol';
 import { parseWebviewMessage } from '../../src/protocol-validate';
 import { seededRandom } from '../fixtures/reliability/model-mutations';
 
-const PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const PNG =
+  'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
 const RECORD_ID = '20261128-190512-compare-fashion-mlp-3f9a';
 
 const GOOD: WebviewToHost[] = [
@@ -112,8 +113,14 @@ const BAD: [string, unknown][] = [
   ['savePng with a javascript: URL', { type: 'savePng', chart: 'loss', dataUrl: 'javascript:alert(1)' }],
   ['savePng with an empty PNG', { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,' }],
   ['savePng with non-base64 bytes', { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,!!!!' }],
-  ['savePng with a base64 length not a multiple of 4', { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,abcde' }],
-  ['savePng with a 21 MB data URL', { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,' + 'A'.repeat(21 * 1024 * 1024) }],
+  [
+    'savePng with a base64 length not a multiple of 4',
+    { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,abcde' },
+  ],
+  [
+    'savePng with a 21 MB data URL',
+    { type: 'savePng', chart: 'loss', dataUrl: 'data:image/png;base64,' + 'A'.repeat(21 * 1024 * 1024) },
+  ],
   ['savePng with a data URL object', { type: 'savePng', chart: 'loss', dataUrl: { href: PNG } }],
   ['a message nested 10,000 levels deep', { type: 'ready', nested: deep(10_000) }],
 ];
@@ -162,7 +169,12 @@ function isValidMessage(m: unknown): boolean {
     case 'export':
       return keys === 'format,type' && (o.format === 'csv' || o.format === 'json' || o.format === 'history-csv');
     case 'savePng':
-      return keys === 'chart,dataUrl,type' && typeof o.chart === 'string' && /^[a-z0-9][a-z0-9-]{0,63}$/i.test(o.chart) && o.dataUrl === PNG;
+      return (
+        keys === 'chart,dataUrl,type' &&
+        typeof o.chart === 'string' &&
+        /^[a-z0-9][a-z0-9-]{0,63}$/i.test(o.chart) &&
+        o.dataUrl === PNG
+      );
     default:
       return false;
   }
@@ -171,11 +183,43 @@ function isValidMessage(m: unknown): boolean {
 test('2,000 seeded random messages: never a throw, and accepted exactly when the message is valid', () => {
   const random = seededRandom(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(random() * xs.length)];
-  const types = ['ready', 'stop', 'openRecord', 'pinRecord', 'export', 'savePng', 'show', '', 'Ready', '__proto__', 'constructor'];
+  const types = [
+    'ready',
+    'stop',
+    'openRecord',
+    'pinRecord',
+    'export',
+    'savePng',
+    'show',
+    '',
+    'Ready',
+    '__proto__',
+    'constructor',
+  ];
   const keys = ['runId', 'id', 'pinned', 'format', 'chart', 'dataUrl', 'extra', '__proto__', 'prototype', 'type'];
   const values: unknown[] = [
-    'abc', RECORD_ID, '', '../x', 'a'.repeat(200), 'csv', 'json', 'loss', PNG, 'data:image/png;base64,@@@@', true, false, 0, -1, 1e308,
-    null, [], {}, ['abc'], { id: 'abc' }, 'é', '\u0000',
+    'abc',
+    RECORD_ID,
+    '',
+    '../x',
+    'a'.repeat(200),
+    'csv',
+    'json',
+    'loss',
+    PNG,
+    'data:image/png;base64,@@@@',
+    true,
+    false,
+    0,
+    -1,
+    1e308,
+    null,
+    [],
+    {},
+    ['abc'],
+    { id: 'abc' },
+    'é',
+    '\u0000',
   ];
   let accepted = 0;
   for (let i = 0; i < 2000; i++) {
@@ -183,7 +227,12 @@ test('2,000 seeded random messages: never a throw, and accepted exactly when the
     const n = Math.floor(random() * 3);
     for (let k = 0; k < n; k++) {
       // defineProperty so "__proto__" becomes an own key, as JSON.parse would make it.
-      Object.defineProperty(message, pick(keys), { value: pick(values), enumerable: true, writable: true, configurable: true });
+      Object.defineProperty(message, pick(keys), {
+        value: pick(values),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
     }
     const sent = structuredClone(message);
     let result: unknown;

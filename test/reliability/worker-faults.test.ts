@@ -24,7 +24,13 @@ const tmp = tempDir('worker');
 before(requireDist);
 after(tmp.cleanup);
 
-const summary = { name: 'reliability-mlp', layers: [], totalParams: 25_450, trainableParams: 25_450, nonTrainableParams: 0 };
+const summary = {
+  name: 'reliability-mlp',
+  layers: [],
+  totalParams: 25_450,
+  trainableParams: 25_450,
+  nonTrainableParams: 0,
+};
 
 test('a worker killed with SIGKILL mid-epoch fails with its finished epochs; the other run of the comparison completes', async () => {
   const pool = new RunPool({ size: 2, workerPath: WORKER });
@@ -49,7 +55,13 @@ test('a worker killed with SIGKILL mid-epoch fails with its finished epochs; the
     cacheDir: tmp.dir,
     onUpdate: (_record, run, event) => {
       // Kill the first run partway through its second epoch, while both workers are busy.
-      if (run.runId === 'kill-test-0-0' && event.type === 'batch' && event.epoch === 2 && event.batch < event.batches && !killedAt) {
+      if (
+        run.runId === 'kill-test-0-0' &&
+        event.type === 'batch' &&
+        event.epoch === 2 &&
+        event.batch < event.batches &&
+        !killedAt
+      ) {
         killedAt = { epoch: event.epoch, batch: event.batch };
         process.kill(workerPidOf(pool, run.runId), 'SIGKILL');
       }
@@ -113,7 +125,10 @@ async function assertRecordRoundTrips(record: RunRecord): Promise<void> {
   const file = await store.write({ ...record, id });
   assert.ok(file.endsWith(`${id}.json`));
   const back = await store.read(id);
-  assert.deepEqual(back.runs.map((r) => [r.status, r.history.loss?.length]), record.runs.map((r) => [r.status, r.history.loss?.length]));
+  assert.deepEqual(
+    back.runs.map((r) => [r.status, r.history.loss?.length]),
+    record.runs.map((r) => [r.status, r.history.loss?.length]),
+  );
 }
 
 /** Worker pids still alive after giving exiting ones a moment. */

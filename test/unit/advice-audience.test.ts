@@ -33,5 +33,8 @@ test('the audience travels with every planned run to the worker', () => {
     cacheDir: '/tmp',
     audience: 'editor',
   });
-  assert.deepEqual(specs.map((s) => s.audience), ['editor', 'editor']);
+  assert.deepEqual(
+    specs.map((s) => s.audience),
+    ['editor', 'editor'],
+  );
 });

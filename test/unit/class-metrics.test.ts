@@ -26,5 +26,14 @@ test('precision = TP / predicted, recall = TP / actual, F1 their harmonic mean; 
 });
 
 test('rows normalised to the share of the actual class', () => {
-  assert.deepEqual(normalizeRows([[3, 1], [0, 0]]), [[0.75, 0.25], [0, 0]]);
+  assert.deepEqual(
+    normalizeRows([
+      [3, 1],
+      [0, 0],
+    ]),
+    [
+      [0.75, 0.25],
+      [0, 0],
+    ],
+  );
 });

@@ -50,7 +50,15 @@ test('summary --json prints the summary object', async () => {
   assert.equal(r.code, 0);
   const s = JSON.parse(r.out);
   assert.equal(s.totalParams, 79510);
-  assert.deepEqual(s.layers[1], { name: 'dense', type: 'Dense', inputShape: [null, 784], outputShape: [null, 100], params: 78500, trainableParams: 78500, nonTrainableParams: 0 });
+  assert.deepEqual(s.layers[1], {
+    name: 'dense',
+    type: 'Dense',
+    inputShape: [null, 784],
+    outputShape: [null, 100],
+    params: 78500,
+    trainableParams: 78500,
+    nonTrainableParams: 0,
+  });
 });
 
 const BAD = `{
@@ -67,12 +75,15 @@ test('check prints file:line:col: severity: message and exits 2 on errors', asyn
   assert.equal(r.code, 2);
   assert.deepEqual(r.out.trimEnd().split('\n'), [
     "bad.model.json:5:15: error: Unknown layer type 'Dense2'; did you mean 'Dense'?",
-    "bad.model.json:6:37: warning: input_shape only counts on the first layer; Keras ignores it on layers[2], so remove it.",
+    'bad.model.json:6:37: warning: input_shape only counts on the first layer; Keras ignores it on layers[2], so remove it.',
   ]);
 });
 
 test('check exits 0 with warnings only, and confirms a clean file', async () => {
-  const warn = write('warn.model.json', '{ "layers": [ { "type": "Dense", "units": 1, "activation": "softmax", "input_shape": [3] } ], "compile": { "loss": "mse" } }');
+  const warn = write(
+    'warn.model.json',
+    '{ "layers": [ { "type": "Dense", "units": 1, "activation": "softmax", "input_shape": [3] } ], "compile": { "loss": "mse" } }',
+  );
   const r = await run('check', warn);
   assert.equal(r.code, 0);
   assert.match(r.out, /^warn\.model\.json:1:60: warning: softmax over a single unit/);
@@ -105,9 +116,15 @@ test('missing file or a folder: one usage line, exit 2', async () => {
 test('an empty, binary or oversized file is one positioned error at 1:1 for check, summary, train and export', async () => {
   const cases: [string, string][] = [
     [write('empty.model.json', ''), 'The file is empty; a model definition needs at least { "layers": [ ... ] }.'],
-    [write('bin.model.json', Buffer.from([0x7b, 0x00, 0x01, 0x7d])), 'The file contains NUL bytes, so it is binary, not a text model definition; check that this is the right file.'],
+    [
+      write('bin.model.json', Buffer.from([0x7b, 0x00, 0x01, 0x7d])),
+      'The file contains NUL bytes, so it is binary, not a text model definition; check that this is the right file.',
+    ],
     // 5 MiB + 1 byte shows as 5.0 MB, one decimal.
-    [write('big.model.json', Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)), 'The file is 5.0 MB, larger than the 5 MB a model definition may be; check that this is the right file.'],
+    [
+      write('big.model.json', Buffer.alloc(5 * 1024 * 1024 + 1, 0x20)),
+      'The file is 5.0 MB, larger than the 5 MB a model definition may be; check that this is the right file.',
+    ],
   ];
   for (const [file, message] of cases) {
     const line = `${file}:1:1: error: ${message}\n`;
@@ -116,7 +133,10 @@ test('an empty, binary or oversized file is one positioned error at 1:1 for chec
     const summarized = await run('summary', file);
     assert.deepEqual(summarized, { code: 2, out: '', err: line }, file);
     // train and export print the same line, then say the file has an error, before any training or writing.
-    for (const argv of [['train', file], ['export', file, '--keras', 'out.py']]) {
+    for (const argv of [
+      ['train', file],
+      ['export', file, '--keras', 'out.py'],
+    ]) {
       const r = await run(...argv);
       assert.equal(r.code, 2, argv.join(' '));
       assert.ok(r.err.startsWith(line), r.err);
@@ -126,7 +146,10 @@ test('an empty, binary or oversized file is one positioned error at 1:1 for chec
 });
 
 test('a syntax error is positioned, 1-based', async () => {
-  const r = await run('check', write('syntax.model.json', '{\n  "layers": [\n    { "type": "Dense" "units": 3, "input_shape": [2] }\n  ]\n}'));
+  const r = await run(
+    'check',
+    write('syntax.model.json', '{\n  "layers": [\n    { "type": "Dense" "units": 3, "input_shape": [2] }\n  ]\n}'),
+  );
   assert.equal(r.code, 2);
   assert.equal(r.out, "syntax.model.json:3:23: error: A ',' is missing between these items.\n");
 });

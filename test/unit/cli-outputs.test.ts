@@ -19,11 +19,21 @@ test('a --json that cannot be written does not cost the --html report; the error
     switches: new Set(),
   };
   const said: string[] = [];
-  const io = { out: () => undefined, err: (t: string) => said.push(t), cwd: dir, env: {}, signal: new AbortController().signal };
+  const io = {
+    out: () => undefined,
+    err: (t: string) => said.push(t),
+    cwd: dir,
+    env: {},
+    signal: new AbortController().signal,
+  };
   const record = makeRecord('rec-1', [makeRun('adam', [0.8])]);
   await assert.rejects(
     writeOutputs(record, parsed, io, (r) => `<html>${r.id}</html>`),
-    (e: Error) => e instanceof UserError && /^--json a-file\/record\.json could not be written \(.*\); the results printed above are kept there\.$/.test(e.message),
+    (e: Error) =>
+      e instanceof UserError &&
+      /^--json a-file\/record\.json could not be written \(.*\); the results printed above are kept there\.$/.test(
+        e.message,
+      ),
   );
   assert.equal(readFileSync(join(dir, 'report.html'), 'utf8'), '<html>rec-1</html>');
   assert.deepEqual(said, ['Wrote report.html\n']);

@@ -54,7 +54,10 @@ describe('CSV datasets', () => {
 
   it('skips blank lines but still reports true file lines', async () => {
     const { file, message } = await csvError('x,y\n\n1,a\n\nzz,b\n');
-    assert.equal(message, `${file}:5: column 1 ("x") holds "zz", which is not a number; feature columns must be numeric (only the label column "y" may hold text).`);
+    assert.equal(
+      message,
+      `${file}:5: column 1 ("x") holds "zz", which is not a number; feature columns must be numeric (only the label column "y" may hold text).`,
+    );
   });
 
   it('names the line of a row after a multi-line quoted field', async () => {
@@ -76,18 +79,27 @@ describe('CSV datasets', () => {
 
   it('rejects ragged rows', async () => {
     const short = await csvError('a,b,y\n1,2,p\n3,q\n');
-    assert.equal(short.message, `${short.file}:3: this row has 2 values but the header has 3 columns; give every row exactly one value per column.`);
+    assert.equal(
+      short.message,
+      `${short.file}:3: this row has 2 values but the header has 3 columns; give every row exactly one value per column.`,
+    );
     const long = await csvError('a,y\n1,p,9\n');
     assert.match(long.message, /:2: this row has 3 values but the header has 2 columns/);
   });
 
   it('rejects an empty file and a header without rows', async () => {
     const empty = await csvError('');
-    assert.equal(empty.message, `${empty.file} is empty; it needs a header row naming the columns, then one row per example.`);
+    assert.equal(
+      empty.message,
+      `${empty.file} is empty; it needs a header row naming the columns, then one row per example.`,
+    );
     const blank = await csvError('\n\n');
     assert.match(blank.message, /is empty/);
     const headerOnly = await csvError('a,b,y\n');
-    assert.equal(headerOnly.message, `${headerOnly.file} has a header row but no data rows; add one row per example below the header.`);
+    assert.equal(
+      headerOnly.message,
+      `${headerOnly.file} has a header row but no data rows; add one row per example below the header.`,
+    );
   });
 
   it('rejects an unknown label column and lists the real ones', async () => {
@@ -130,9 +142,15 @@ describe('CSV datasets', () => {
 
   it('refuses labels that do not fit the loss', async () => {
     const frac = await csvError('a,y\n1,0\n2,0.5\n', 'y', 'sparse_categorical_crossentropy');
-    assert.match(frac.message, /:3: column 2 \("y"\) holds 0\.5, but the loss sparse_categorical_crossentropy needs class labels/);
+    assert.match(
+      frac.message,
+      /:3: column 2 \("y"\) holds 0\.5, but the loss sparse_categorical_crossentropy needs class labels/,
+    );
     const text = await csvError('a,y\n1,cat\n', 'y', 'mean_squared_error');
-    assert.match(text.message, /:2: column 2 \("y"\) holds "cat", but the loss mean_squared_error needs numeric targets/);
+    assert.match(
+      text.message,
+      /:2: column 2 \("y"\) holds "cat", but the loss mean_squared_error needs numeric targets/,
+    );
   });
 
   it('is reached through loadDataset, relative to the model folder', async () => {
@@ -146,7 +164,10 @@ describe('CSV datasets', () => {
     );
     await assert.rejects(
       loadDataset({ spec: { csv: 'missing.csv', label: 'x' }, baseDir: dir, cacheDir: dir }),
-      (e: unknown) => e instanceof DataError && e.message === `${join(dir, 'missing.csv')} does not exist; check dataset.csv (it is relative to the model file's folder).`,
+      (e: unknown) =>
+        e instanceof DataError &&
+        e.message ===
+          `${join(dir, 'missing.csv')} does not exist; check dataset.csv (it is relative to the model file's folder).`,
     );
   });
 });

@@ -48,7 +48,10 @@ describe('IDX reader', () => {
     const p = file('lab.gz', gzipSync(labelsIdx([0, 9, 3])));
     assert.deepEqual([...(await readIdxLabels(p, { numClasses: 10 }))], [0, 9, 3]);
     const bad = file('lab-bad', labelsIdx([0, 1, 2, 12, 4]));
-    const e = await rejectsWith(readIdxLabels(bad, { numClasses: 10 }), /has label 12 at position 3, but the dataset has 10 classes/);
+    const e = await rejectsWith(
+      readIdxLabels(bad, { numClasses: 10 }),
+      /has label 12 at position 3, but the dataset has 10 classes/,
+    );
     assert.ok(e.message.includes(bad));
   });
 
@@ -57,7 +60,10 @@ describe('IDX reader', () => {
     const p = file('trunc', full.subarray(0, 16 + 1000));
     const e = await rejectsWith(readIdxImages(p), /is truncated/);
     // 5 images × 28 × 28 = 3,920 bytes expected after the 16-byte header; 1,000 written.
-    assert.equal(e.message, `${p} is truncated: expected 3,920 bytes of image data, found 1,000. Delete it and download again.`);
+    assert.equal(
+      e.message,
+      `${p} is truncated: expected 3,920 bytes of image data, found 1,000. Delete it and download again.`,
+    );
   });
 
   it('reports a truncated .gz by the bytes it still holds, not as a shorter dataset', async () => {
@@ -73,9 +79,15 @@ describe('IDX reader', () => {
 
   it('rejects a wrong magic number, saying what the file is', async () => {
     const p = file('swapped', labelsIdx([1, 2, 3]));
-    await rejectsWith(readIdxImages(p), /is not an IDX image file: its magic number is 0x00000801 \(a label file\), expected 0x00000803/);
+    await rejectsWith(
+      readIdxImages(p),
+      /is not an IDX image file: its magic number is 0x00000801 \(a label file\), expected 0x00000803/,
+    );
     const junk = file('junk', Buffer.from('hello world, not idx'));
-    await rejectsWith(readIdxLabels(junk), /is not an IDX label file: its magic number is 0x68656c6c, expected 0x00000801/);
+    await rejectsWith(
+      readIdxLabels(junk),
+      /is not an IDX label file: its magic number is 0x68656c6c, expected 0x00000801/,
+    );
   });
 
   it('rejects a header shorter than its dimensions', async () => {
@@ -88,13 +100,19 @@ describe('IDX reader', () => {
     const p = file('count', imagesIdx(4));
     await rejectsWith(readIdxImages(p, { count: 5 }), /holds 4 images, expected 5\./);
     await rejectsWith(readIdxImages(p, { rows: 28, cols: 27 }), /holds 28×28 images, expected 28×27/);
-    await rejectsWith(readIdxLabels(file('lcount', labelsIdx([1])), { count: 60000 }), /holds 1 labels, expected 60,000\./);
+    await rejectsWith(
+      readIdxLabels(file('lcount', labelsIdx([1])), { count: 60000 }),
+      /holds 1 labels, expected 60,000\./,
+    );
   });
 
   it('rejects images and labels whose counts differ', async () => {
     const images = file('pair-img', imagesIdx(4));
     const labels = file('pair-lab', labelsIdx([1, 2, 3]));
-    await rejectsWith(readImageSplit(images, labels), /holds 4 images but .*pair-lab holds 3 labels; both must come from the same dataset/);
+    await rejectsWith(
+      readImageSplit(images, labels),
+      /holds 4 images but .*pair-lab holds 3 labels; both must come from the same dataset/,
+    );
   });
 
   it('says a missing file cannot be read', async () => {

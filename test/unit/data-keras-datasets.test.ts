@@ -23,7 +23,15 @@ let n = 0;
 /** A request that finds `dataDir` first and never looks at ~/.keras or the network. */
 function load(spec: DatasetObject, dataDir = files, loss?: string) {
   const base = join(root, `case-${n++}`);
-  return loadDataset({ spec, baseDir: dataDir, dataDir, cacheDir: join(base, 'cache'), systemDirs: [], mirror: 'http://127.0.0.1:9/', loss });
+  return loadDataset({
+    spec,
+    baseDir: dataDir,
+    dataDir,
+    cacheDir: join(base, 'cache'),
+    systemDirs: [],
+    mirror: 'http://127.0.0.1:9/',
+    loss,
+  });
 }
 
 async function dataError(p: Promise<unknown>): Promise<DataError> {
@@ -65,7 +73,11 @@ describe('Keras datasets on disk', () => {
     assert.equal(d.test?.count, 4);
     assert.equal(d.classNames[0], 'airplane');
     assert.equal(d.classNames[9], 'truck');
-    for (const [i, r, c, ch] of [[0, 0, 0, 0], [7, 3, 17, 2], [14, 31, 31, 1]]) {
+    for (const [i, r, c, ch] of [
+      [0, 0, 0, 0],
+      [7, 3, 17, 2],
+      [14, 31, 31, 1],
+    ]) {
       assert.equal(d.train.x[i * 3072 + (r * 32 + c) * 3 + ch], cifarPixel(i, r, c, ch), `train ${i} ${r} ${c} ${ch}`);
     }
     assert.equal(d.test!.x[3 * 3072 + (5 * 32 + 6) * 3 + 2], cifarPixel(103, 5, 6, 2));
@@ -84,7 +96,13 @@ describe('Keras datasets on disk', () => {
   });
 
   it('takes path naming the file itself', async () => {
-    const d = await loadDataset({ spec: { name: 'mnist', path: 'files/mnist.npz' }, baseDir: root, cacheDir: join(root, 'no-cache'), systemDirs: [], mirror: 'http://127.0.0.1:9/' });
+    const d = await loadDataset({
+      spec: { name: 'mnist', path: 'files/mnist.npz' },
+      baseDir: root,
+      cacheDir: join(root, 'no-cache'),
+      systemDirs: [],
+      mirror: 'http://127.0.0.1:9/',
+    });
     assert.equal(d.source, join(files, 'mnist.npz'));
   });
 
@@ -100,7 +118,10 @@ describe('Keras datasets on disk', () => {
   it('a truncated archive, a corrupt npz and a foreign file each fail in one sentence naming the file', async () => {
     const cut = variant('cifar-10-python.tar.gz', (b) => b.subarray(0, b.length >> 1));
     let e = await dataError(load({ name: 'cifar10' }, cut));
-    assert.match(e.message, /cifar-10-python\.tar\.gz is not a valid \.tar\.gz archive: gunzip failed \(unexpected end of file\)\. Delete it and download again\.$/);
+    assert.match(
+      e.message,
+      /cifar-10-python\.tar\.gz is not a valid \.tar\.gz archive: gunzip failed \(unexpected end of file\)\. Delete it and download again\.$/,
+    );
 
     const wrongTar = variant('cifar-10-python.tar.gz', () => gzipSync(Buffer.alloc(2048, 1)));
     e = await dataError(load({ name: 'cifar10' }, wrongTar));
@@ -112,11 +133,17 @@ describe('Keras datasets on disk', () => {
       return c;
     });
     e = await dataError(load({ name: 'mnist' }, flipped));
-    assert.match(e.message, /mnist\.npz is not a valid \.npz file: the member x_train (fails its CRC-32 check|does not inflate)/);
+    assert.match(
+      e.message,
+      /mnist\.npz is not a valid \.npz file: the member x_train (fails its CRC-32 check|does not inflate)/,
+    );
 
     const text = variant('imdb.npz', () => Buffer.from('<html>404</html>'));
     e = await dataError(load({ name: 'imdb', maxlen: 5 }, text));
-    assert.match(e.message, /imdb\.npz is not a valid \.npz file: it is not a zip archive\. Delete it and download again\.$/);
+    assert.match(
+      e.message,
+      /imdb\.npz is not a valid \.npz file: it is not a zip archive\. Delete it and download again\.$/,
+    );
     assert.ok(!e.message.includes('\n'));
   });
 
@@ -127,7 +154,10 @@ describe('Keras datasets on disk', () => {
       writeFileSync(join(dir, 'cifar-10-batches-py', b), Buffer.from("cos\nsystem\n(S'true'\ntR.", 'latin1'));
     }
     const e = await dataError(load({ name: 'cifar10' }, dir));
-    assert.match(e.message, /cifar-10-batches-py\/data_batch_\d is not a readable Python pickle \(the pickle names "os\.system", which a dataset file never needs \(refused\) at byte \d+\)/);
+    assert.match(
+      e.message,
+      /cifar-10-batches-py\/data_batch_\d is not a readable Python pickle \(the pickle names "os\.system", which a dataset file never needs \(refused\) at byte \d+\)/,
+    );
   });
 });
 
@@ -174,13 +204,21 @@ np.save('x_f16.npy', np.zeros((6, 2), dtype=np.float16))
 
   it('says what is wrong: a missing array, fractional class labels, an unsupported dtype', async () => {
     let e = await dataError(load({ npz: 'custom.npz' }, dir));
-    assert.match(e.message, /custom\.npz holds "inputs", "targets"; name the inputs and labels with dataset\.x and dataset\.y/);
+    assert.match(
+      e.message,
+      /custom\.npz holds "inputs", "targets"; name the inputs and labels with dataset\.x and dataset\.y/,
+    );
     e = await dataError(load({ npz: 'arrays.npz', x: 'features' }, dir));
-    assert.match(e.message, /arrays\.npz has no array "features" \(dataset\.x\); set it to one it holds: "x_train", "y_train", "x_test", "y_test"\./);
+    assert.match(
+      e.message,
+      /arrays\.npz has no array "features" \(dataset\.x\); set it to one it holds: "x_train", "y_train", "x_test", "y_test"\./,
+    );
     e = await dataError(load({ x: 'x.npy', y: 'y_bad.npy' }, dir, 'sparse_categorical_crossentropy'));
     assert.match(e.message, /y_bad\.npy: label 0 is 0\.5, not a class id/);
     e = await dataError(load({ x: 'x_f16.npy', y: 'y.npy' }, dir));
-    assert.match(e.message, /x_f16\.npy cannot be read: its dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/);
+    assert.match(
+      e.message,
+      /x_f16\.npy cannot be read: its dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/,
+    );
   });
 });
-

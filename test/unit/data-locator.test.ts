@@ -42,8 +42,17 @@ function request(p: ReturnType<typeof places>, extra: Partial<DataRequest> = {})
 describe('Fashion-MNIST locator', () => {
   it('searches path, data folder (and its fashion-mnist subfolder), cache, then system folders', () => {
     const p = places('order');
-    assert.deepEqual(fashionMnistFolders(request(p)), [p.path, p.dataDir, join(p.dataDir, 'fashion-mnist'), p.cacheFolder, p.system]);
-    assert.deepEqual(fashionMnistFolders(request(p, { spec: { name: 'fashion-mnist' }, dataDir: undefined })), [p.cacheFolder, p.system]);
+    assert.deepEqual(fashionMnistFolders(request(p)), [
+      p.path,
+      p.dataDir,
+      join(p.dataDir, 'fashion-mnist'),
+      p.cacheFolder,
+      p.system,
+    ]);
+    assert.deepEqual(fashionMnistFolders(request(p, { spec: { name: 'fashion-mnist' }, dataDir: undefined })), [
+      p.cacheFolder,
+      p.system,
+    ]);
   });
 
   it('takes the first folder that has the data, and removes it folder by folder', async () => {
@@ -73,7 +82,10 @@ describe('Fashion-MNIST locator', () => {
   it('a named dataset path is used or refused, never replaced by a copy found elsewhere', async () => {
     const p = places('named');
     writeFolder(p.system, tinyFashion(40, 5), true);
-    await assert.rejects(loadDataset(request(p)), (e: unknown) => e instanceof DataError && /dataset\.path .*my-data does not exist/.test(e.message));
+    await assert.rejects(
+      loadDataset(request(p)),
+      (e: unknown) => e instanceof DataError && /dataset\.path .*my-data does not exist/.test(e.message),
+    );
     mkdirSync(p.model, { recursive: true });
     writeFileSync(join(p.model, 'my-data-file'), 'x');
     await assert.rejects(
@@ -82,11 +94,12 @@ describe('Fashion-MNIST locator', () => {
     );
     await assert.rejects(
       loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: join(p.model, 'my-data-file') })),
-      (e: unknown) => e instanceof DataError && /The data folder .*my-data-file is a file, not a folder/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataError && /The data folder .*my-data-file is a file, not a folder/.test(e.message),
     );
   });
 
-  it('finds the data in the data folder\'s fashion-mnist subfolder', async () => {
+  it("finds the data in the data folder's fashion-mnist subfolder", async () => {
     const p = places('subfolder');
     writeFolder(join(p.dataDir, 'fashion-mnist'), tinyFashion(12, 3), true);
     writeFolder(p.system, tinyFashion(40, 5), true);
@@ -100,17 +113,30 @@ describe('Fashion-MNIST locator', () => {
     writeFolder(p.path, tinyFashion(10, 5), true);
     unlinkSync(join(p.path, `${NAMES.testLabels}.gz`));
     writeFolder(p.system, tinyFashion(40, 5), true);
-    await assert.rejects(loadDataset(request(p)), /holds 3 of the 4 Fashion-MNIST files \(t10k-labels-idx1-ubyte missing\)/);
-    await assert.rejects(loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: p.path })), /The data folder .* holds 3 of the 4/);
+    await assert.rejects(
+      loadDataset(request(p)),
+      /holds 3 of the 4 Fashion-MNIST files \(t10k-labels-idx1-ubyte missing\)/,
+    );
+    await assert.rejects(
+      loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: p.path })),
+      /The data folder .* holds 3 of the 4/,
+    );
     writeFolder(p.cacheFolder, tinyFashion(30, 5), true);
     unlinkSync(join(p.cacheFolder, `${NAMES.testLabels}.gz`));
-    assert.equal((await loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: undefined }))).source, p.system);
+    assert.equal(
+      (await loadDataset(request(p, { spec: { name: 'fashion-mnist' }, dataDir: undefined }))).source,
+      p.system,
+    );
   });
 
   it('accepts raw, gzipped and MNIST-style dotted names mixed in one folder', async () => {
     const p = places('names');
     const files = tinyFashion(10, 5);
-    writeFolder(p.path, { [NAMES.trainImages]: files[NAMES.trainImages], [NAMES.testLabels]: files[NAMES.testLabels] }, false);
+    writeFolder(
+      p.path,
+      { [NAMES.trainImages]: files[NAMES.trainImages], [NAMES.testLabels]: files[NAMES.testLabels] },
+      false,
+    );
     writeFolder(p.path, { [NAMES.trainLabels]: files[NAMES.trainLabels] }, true);
     writeFileSync(join(p.path, 't10k-images.idx3-ubyte'), files[NAMES.testImages]);
     const d = await loadDataset(request(p));
@@ -130,7 +156,9 @@ describe('Fashion-MNIST locator', () => {
     writeFolder(p.path, tinyFashion(10, 5), true);
     await assert.rejects(
       loadDataset(request(p, { checksums: undefined })),
-      (e: unknown) => e instanceof DataError && new RegExp(`${NAMES.trainImages}\\.gz holds 10 images, expected 60,000\\.`).test(e.message),
+      (e: unknown) =>
+        e instanceof DataError &&
+        new RegExp(`${NAMES.trainImages}\\.gz holds 10 images, expected 60,000\\.`).test(e.message),
     );
   });
 
@@ -147,10 +175,14 @@ describe('Fashion-MNIST locator', () => {
 
   it('reads any other IDX folder named by path, numbering its classes', async () => {
     const p = places('generic');
-    writeFolder(p.path, {
-      [NAMES.trainImages]: idx(0x803, [3, 2, 2], new Uint8Array(12)),
-      [NAMES.trainLabels]: labelsIdx([0, 4, 2]),
-    }, true);
+    writeFolder(
+      p.path,
+      {
+        [NAMES.trainImages]: idx(0x803, [3, 2, 2], new Uint8Array(12)),
+        [NAMES.trainLabels]: labelsIdx([0, 4, 2]),
+      },
+      true,
+    );
     const d = await loadDataset({ spec: { name: 'shapes', path: 'my-data' }, baseDir: p.model, cacheDir: p.cacheDir });
     assert.equal(d.name, 'shapes');
     assert.deepEqual(d.exampleShape, [2, 2]);

@@ -61,7 +61,10 @@ describe('.npy', () => {
     const u1 = parseNpy(file('u1.npy'));
     assert.deepEqual(u1.shape, [2, 3, 4]);
     assert.equal(u1.dtype, 'u1');
-    assert.deepEqual([...u1.values!], Array.from({ length: 24 }, (_, i) => i));
+    assert.deepEqual(
+      [...u1.values!],
+      Array.from({ length: 24 }, (_, i) => i),
+    );
     assert.deepEqual([...parseNpy(file('f4.npy')).values!], [0.5, -1.25, Math.fround(3e-8), Math.fround(1e30)]);
     assert.deepEqual([...parseNpy(file('f8.npy')).values!], [0.1, -2.5, 1e300]);
     const i8 = parseNpy(file('i8.npy'));
@@ -74,11 +77,17 @@ describe('.npy', () => {
   it('refuses what it does not read, with a sentence saying what to save instead', () => {
     assert.match(npyError('be.npy'), /big-endian/);
     assert.match(npyError('fortran.npy'), /Fortran order; use C order/);
-    assert.match(npyError('f2.npy'), /dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/);
+    assert.match(
+      npyError('f2.npy'),
+      /dtype is float16, which Model Lab does not read; use uint8, int32, int64, float32 or float64/,
+    );
     assert.match(npyError('bool.npy'), /dtype is bool/);
     assert.match(npyError('struct.npy'), /structured array/);
     assert.match(npyError('i8big.npy'), /int64 element 1 is 1099511627776, beyond/);
-    assert.match(npyError('objects.npy'), /holds Python objects .* use keras\.utils\.pad_sequences to give them one length/);
+    assert.match(
+      npyError('objects.npy'),
+      /holds Python objects .* use keras\.utils\.pad_sequences to give them one length/,
+    );
   });
 
   it('reads an object array of lists (pickled) only when asked to', () => {
@@ -88,7 +97,10 @@ describe('.npy', () => {
 
   it('says what is wrong with a truncated, padded or foreign file', () => {
     const u1 = file('u1.npy');
-    assert.throws(() => parseNpy(u1.subarray(0, u1.length - 1)), /truncated: shape \(2, 3, 4\) needs 24 bytes of data, found 23/);
+    assert.throws(
+      () => parseNpy(u1.subarray(0, u1.length - 1)),
+      /truncated: shape \(2, 3, 4\) needs 24 bytes of data, found 23/,
+    );
     assert.throws(() => parseNpy(Buffer.concat([u1, Buffer.from([0])])), /1 bytes after the 24/);
     assert.throws(() => parseNpy(Buffer.from('hello world')), /not a NumPy \.npy array/);
     assert.throws(() => parseNpy(u1.subarray(0, 30)), /header is truncated/);
@@ -108,7 +120,12 @@ describe('.npz', () => {
 
   it('names the missing array and lists the ones there', async () => {
     const npz = await readNpzFile(join(dir, 'plain.npz'));
-    assert.throws(() => npz.array('x'), (e: unknown) => e instanceof DataError && /has no array "x"; it holds "x_train", "y_train"\. Check that np\.savez wrote it/.test(e.message));
+    assert.throws(
+      () => npz.array('x'),
+      (e: unknown) =>
+        e instanceof DataError &&
+        /has no array "x"; it holds "x_train", "y_train"\. Check that np\.savez wrote it/.test(e.message),
+    );
   });
 
   it('catches a flipped byte by its CRC, a cut file, and a file that is no zip', () => {
@@ -117,16 +134,28 @@ describe('.npz', () => {
     // A byte of x_train's data (stored, so it is the array's own byte) flipped: the CRC-32 no longer matches.
     const at = bytes.indexOf(Buffer.from(new Float32Array([5]).buffer));
     bytes[at + 3] ^= 0x40;
-    assert.throws(() => parseNpz(bytes, f).array('x_train'), /plain\.npz is not a valid \.npz file: the member x_train fails its CRC-32 check/);
+    assert.throws(
+      () => parseNpz(bytes, f).array('x_train'),
+      /plain\.npz is not a valid \.npz file: the member x_train fails its CRC-32 check/,
+    );
     const cut = file('packed.npz').subarray(0, 400);
-    assert.throws(() => parseNpz(cut, f), /its zip directory is missing \(the file is truncated or not a zip archive\)/);
+    assert.throws(
+      () => parseNpz(cut, f),
+      /its zip directory is missing \(the file is truncated or not a zip archive\)/,
+    );
     assert.throws(() => parseNpz(file('u1.npy'), f), /it is a single \.npy array/);
     assert.throws(() => parseNpz(Buffer.from('not a zip at all, just text'), f), /it is not a zip archive/);
   });
 
   it('refuses a directory or a missing file by name', async () => {
-    await assert.rejects(readNpzFile(dir, 'dataset.npz file'), /is not a regular file; point the dataset\.npz file at a file/);
-    await assert.rejects(readNpzFile(join(dir, 'nope.npz')), (e: unknown) => e instanceof DataError && e.code === 'not-found' && /does not exist/.test(e.message));
+    await assert.rejects(
+      readNpzFile(dir, 'dataset.npz file'),
+      /is not a regular file; point the dataset\.npz file at a file/,
+    );
+    await assert.rejects(
+      readNpzFile(join(dir, 'nope.npz')),
+      (e: unknown) => e instanceof DataError && e.code === 'not-found' && /does not exist/.test(e.message),
+    );
   });
 
   it('stops a deflate bomb at the size its directory declares', () => {
@@ -142,7 +171,10 @@ open('bomb.npz', 'wb').write(raw)
 `;
     python(script, dir);
     const started = Date.now();
-    assert.throws(() => parseNpz(file('bomb.npz'), 'bomb.npz').array('x'), /the member x (does not inflate|inflates to)/);
+    assert.throws(
+      () => parseNpz(file('bomb.npz'), 'bomb.npz').array('x'),
+      /the member x (does not inflate|inflates to)/,
+    );
     assert.ok(Date.now() - started < 10_000);
   });
 });
@@ -191,7 +223,12 @@ describe('pickle', () => {
 
   it('refuses any global beyond the NumPy array machinery, by name', () => {
     const evil = Buffer.from("cos\nsystem\n(S'echo hi'\ntR.", 'latin1');
-    assert.throws(() => unpickle(evil), (e: unknown) => e instanceof PickleError && /names "os\.system", which a dataset file never needs \(refused\) at byte \d+/.test(e.message));
+    assert.throws(
+      () => unpickle(evil),
+      (e: unknown) =>
+        e instanceof PickleError &&
+        /names "os\.system", which a dataset file never needs \(refused\) at byte \d+/.test(e.message),
+    );
   });
 
   it('fails at once, with the offset, on truncated streams and impossible lengths', () => {
@@ -200,15 +237,28 @@ describe('pickle', () => {
     // BINBYTES8 declaring 2^50 bytes: refused by length, not by trying to allocate it.
     const huge = Buffer.from([0x80, 0x04, 0x8e, 0, 0, 0, 0, 0, 0, 4, 0, 0x2e]);
     assert.throws(() => unpickle(huge), /truncated \(needs 1125899906842624 more bytes\) at byte 11/);
-    assert.throws(() => unpickle(Buffer.from([0x80, 0x02, 0xff])), /opcode 0xff is not one a dataset file uses at byte 2/);
+    assert.throws(
+      () => unpickle(Buffer.from([0x80, 0x02, 0xff])),
+      /opcode 0xff is not one a dataset file uses at byte 2/,
+    );
     assert.throws(() => unpickle(Buffer.from([0x61, 0x2e])), /stack is empty/);
   });
 
   it('refuses a stream of one-byte opcodes that would make millions of objects or marks', () => {
-    const lists = Buffer.concat([Buffer.from([0x80, 0x02]), Buffer.alloc(MAX_CONTAINERS + 1, 0x5d), Buffer.from([0x2e])]);
+    const lists = Buffer.concat([
+      Buffer.from([0x80, 0x02]),
+      Buffer.alloc(MAX_CONTAINERS + 1, 0x5d),
+      Buffer.from([0x2e]),
+    ]);
     const started = Date.now();
-    assert.throws(() => unpickle(lists), /makes more than 1,000,000 lists, tuples and dicts, far beyond any dataset file at byte 1000003/);
-    assert.throws(() => unpickle(Buffer.alloc(MAX_MARK_DEPTH + 1, 0x28)), /nests more than 10,000 levels at byte 10001/);
+    assert.throws(
+      () => unpickle(lists),
+      /makes more than 1,000,000 lists, tuples and dicts, far beyond any dataset file at byte 1000003/,
+    );
+    assert.throws(
+      () => unpickle(Buffer.alloc(MAX_MARK_DEPTH + 1, 0x28)),
+      /nests more than 10,000 levels at byte 10001/,
+    );
     // Generous: the shared test machine runs many suites at once; unbounded work would take minutes.
     assert.ok(Date.now() - started < 15_000);
   });
@@ -221,10 +271,11 @@ describe('pickle', () => {
       body.writeInt32LE(i, i * 5 + 1);
     }
     const started = Date.now();
-    const list = unpickle(Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), body, Buffer.from([0x65, 0x2e])])) as number[];
+    const list = unpickle(
+      Buffer.concat([Buffer.from([0x80, 0x02, 0x5d, 0x28]), body, Buffer.from([0x65, 0x2e])]),
+    ) as number[];
     assert.equal(list.length, n);
     assert.equal(list[n - 1], n - 1);
     assert.ok(Date.now() - started < 5000);
   });
 });
-

@@ -35,11 +35,15 @@ describe('bundled Fashion-MNIST sample', () => {
     assert.equal(findPackageRoot(join(repo, 'node_modules', 'csv-parse', 'dist', 'cjs')), repo);
   });
 
-  it('says so when Model Lab\'s folder cannot be found', async () => {
+  it("says so when Model Lab's folder cannot be found", async () => {
     const outside = mkdtempSync(join(tmpdir(), 'ml-nosample-'));
     try {
       assert.equal(findPackageRoot(outside), undefined);
-      await assert.rejects(loadSample(outside), (e: unknown) => e instanceof DataError && /The bundled Fashion-MNIST sample is missing .*reinstall Model Lab/.test(e.message));
+      await assert.rejects(
+        loadSample(outside),
+        (e: unknown) =>
+          e instanceof DataError && /The bundled Fashion-MNIST sample is missing .*reinstall Model Lab/.test(e.message),
+      );
     } finally {
       rmSync(outside, { recursive: true, force: true });
     }

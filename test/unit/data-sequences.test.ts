@@ -19,15 +19,38 @@ describe('pad_sequences', () => {
   const seqs = [[1, 2, 3], [4, 5], [6, 7, 8, 9, 10], []];
   it("pads before and truncates the start by default (padding='pre', truncating='pre', value 0)", () => {
     // [1,2,3] → [0,1,2,3]; [4,5] → [0,0,4,5]; [6..10] keeps its last four; [] is all padding.
-    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4 })), [[0, 1, 2, 3], [0, 0, 4, 5], [7, 8, 9, 10], [0, 0, 0, 0]]);
+    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4 })), [
+      [0, 1, 2, 3],
+      [0, 0, 4, 5],
+      [7, 8, 9, 10],
+      [0, 0, 0, 0],
+    ]);
   });
   it("pads after and truncates the end with 'post'", () => {
-    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, padding: 'post', truncating: 'post' })), [[1, 2, 3, 0], [4, 5, 0, 0], [6, 7, 8, 9], [0, 0, 0, 0]]);
-    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, padding: 'post' })), [[1, 2, 3, 0], [4, 5, 0, 0], [7, 8, 9, 10], [0, 0, 0, 0]]);
-    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, truncating: 'post' })), [[0, 1, 2, 3], [0, 0, 4, 5], [6, 7, 8, 9], [0, 0, 0, 0]]);
+    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, padding: 'post', truncating: 'post' })), [
+      [1, 2, 3, 0],
+      [4, 5, 0, 0],
+      [6, 7, 8, 9],
+      [0, 0, 0, 0],
+    ]);
+    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, padding: 'post' })), [
+      [1, 2, 3, 0],
+      [4, 5, 0, 0],
+      [7, 8, 9, 10],
+      [0, 0, 0, 0],
+    ]);
+    assert.deepEqual(rows(padSequences(seqs, { maxlen: 4, truncating: 'post' })), [
+      [0, 1, 2, 3],
+      [0, 0, 4, 5],
+      [6, 7, 8, 9],
+      [0, 0, 0, 0],
+    ]);
   });
   it('pads with value, and without maxlen to the longest sequence', () => {
-    assert.deepEqual(rows(padSequences([[1], [2, 3]], { maxlen: 3, value: 9 })), [[9, 9, 1], [9, 2, 3]]);
+    assert.deepEqual(rows(padSequences([[1], [2, 3]], { maxlen: 3, value: 9 })), [
+      [9, 9, 1],
+      [9, 2, 3],
+    ]);
     const r = padSequences(seqs);
     assert.equal(r.maxlen, 5);
     assert.deepEqual(rows(r)[1], [0, 0, 0, 4, 5]);
@@ -63,7 +86,8 @@ describe('imdb and reuters as Keras loads them', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ml-seq-'));
   after(() => rmSync(dir, { recursive: true, force: true }));
   writeKerasFiles(dir);
-  const load = (spec: Record<string, unknown>) => loadDataset({ spec: spec as never, baseDir: dir, dataDir: dir, cacheDir: join(dir, 'cache'), systemDirs: [] });
+  const load = (spec: Record<string, unknown>) =>
+    loadDataset({ spec: spec as never, baseDir: dir, dataDir: dir, cacheDir: join(dir, 'cache'), systemDirs: [] });
 
   /** Keras's lists after our pad_sequences(maxlen) must equal our rows. */
   function samePadded(got: Int32Array, maxlen: number, want: number[][]): void {
@@ -74,8 +98,16 @@ describe('imdb and reuters as Keras loads them', () => {
   const cases: [string, Record<string, unknown>, Record<string, unknown>][] = [
     ['defaults', {}, {}],
     ['num_words and skip_top', { num_words: 20, skip_top: 6 }, { num_words: 20, skip_top: 6 }],
-    ['maxlen filter, no start char, oov dropped', { filter_maxlen: 9, start_char: null, oov_char: null, num_words: 30 }, { maxlen: 9, start_char: null, oov_char: null, num_words: 30 }],
-    ['index_from 0 without start char, another seed', { start_char: null, index_from: 0, shuffle_seed: 7 }, { start_char: null, index_from: 0, seed: 7 }],
+    [
+      'maxlen filter, no start char, oov dropped',
+      { filter_maxlen: 9, start_char: null, oov_char: null, num_words: 30 },
+      { maxlen: 9, start_char: null, oov_char: null, num_words: 30 },
+    ],
+    [
+      'index_from 0 without start char, another seed',
+      { start_char: null, index_from: 0, shuffle_seed: 7 },
+      { start_char: null, index_from: 0, seed: 7 },
+    ],
   ];
   for (const [title, spec, keras] of cases) {
     it(`imdb: ${title}`, async () => {
@@ -95,8 +127,14 @@ describe('imdb and reuters as Keras loads them', () => {
     const d = await load({ name: 'reuters', num_words: 25, test_split: 0.3, maxlen: 6, padding: 'post' });
     assert.equal(d.train.count, 10); // int(15 × 0.7)
     assert.equal(d.test!.count, 5);
-    assert.deepEqual(rows({ data: d.train.x as Int32Array, maxlen: 6 }), rows(padSequences(xTrain, { maxlen: 6, padding: 'post' })));
-    assert.deepEqual(rows({ data: d.test!.x as Int32Array, maxlen: 6 }), rows(padSequences(xTest, { maxlen: 6, padding: 'post' })));
+    assert.deepEqual(
+      rows({ data: d.train.x as Int32Array, maxlen: 6 }),
+      rows(padSequences(xTrain, { maxlen: 6, padding: 'post' })),
+    );
+    assert.deepEqual(
+      rows({ data: d.test!.x as Int32Array, maxlen: 6 }),
+      rows(padSequences(xTest, { maxlen: 6, padding: 'post' })),
+    );
     assert.deepEqual([...d.train.y], yTrain);
     assert.deepEqual([...d.test!.y], yTest);
     assert.equal(d.classNames.length, 46);
@@ -110,6 +148,9 @@ describe('imdb and reuters as Keras loads them', () => {
   });
 
   it('says when the maxlen filter leaves nothing', async () => {
-    await assert.rejects(load({ name: 'imdb', filter_maxlen: 2 }), /After keeping only sequences shorter than filter_maxlen=2, no sequence was left; increase filter_maxlen\./);
+    await assert.rejects(
+      load({ name: 'imdb', filter_maxlen: 2 }),
+      /After keeping only sequences shorter than filter_maxlen=2, no sequence was left; increase filter_maxlen\./,
+    );
   });
 });

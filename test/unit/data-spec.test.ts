@@ -23,7 +23,10 @@ describe('normalizeDatasetSpec', () => {
   it('makes loadDataset refuse an unknown name with the choices', async () => {
     await assert.rejects(
       loadDataset({ spec: { name: 'svhn' }, baseDir: '/tmp', cacheDir: '/tmp' }),
-      (e: unknown) => e instanceof DataError && e.code === 'spec' && /^Unknown dataset "svhn"; use "fashion-mnist", "fashion-mnist-sample", "mnist", "cifar10"/.test(e.message),
+      (e: unknown) =>
+        e instanceof DataError &&
+        e.code === 'spec' &&
+        /^Unknown dataset "svhn"; use "fashion-mnist", "fashion-mnist-sample", "mnist", "cifar10"/.test(e.message),
     );
   });
 });

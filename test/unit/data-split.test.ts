@@ -80,8 +80,14 @@ describe('createRng', () => {
     const b = createRng(42);
     const c = createRng(43);
     const sa = Array.from({ length: 5 }, () => a());
-    assert.deepEqual(sa, Array.from({ length: 5 }, () => b()));
-    assert.notDeepEqual(sa, Array.from({ length: 5 }, () => c()));
+    assert.deepEqual(
+      sa,
+      Array.from({ length: 5 }, () => b()),
+    );
+    assert.notDeepEqual(
+      sa,
+      Array.from({ length: 5 }, () => c()),
+    );
   });
 
   it('draws uniformly from [0, 1)', () => {
@@ -102,8 +108,14 @@ describe('createRng', () => {
   it('shuffles into a permutation and int() stays in range', () => {
     const rng = createRng(3);
     const a = rng.shuffle(Array.from({ length: 100 }, (_, i) => i));
-    assert.deepEqual([...a].sort((x, y) => x - y), Array.from({ length: 100 }, (_, i) => i));
-    assert.notDeepEqual(a, Array.from({ length: 100 }, (_, i) => i));
+    assert.deepEqual(
+      [...a].sort((x, y) => x - y),
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    assert.notDeepEqual(
+      a,
+      Array.from({ length: 100 }, (_, i) => i),
+    );
     for (let i = 0; i < 1000; i++) {
       const k = rng.int(7);
       assert.ok(Number.isInteger(k) && k >= 0 && k < 7);

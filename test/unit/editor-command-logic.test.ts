@@ -4,7 +4,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from '../../src/editor/command-logic';
+import {
+  kerasScriptPath,
+  pngBytes,
+  readForDisplay,
+  runPickItem,
+  summaryText,
+  summaryTitle,
+} from '../../src/editor/command-logic';
 import { RunStore } from '../../src/panel/run-store';
 import type { RunRecord } from '../../src/protocol';
 
@@ -20,17 +27,30 @@ test('summary documents: titled by file and model index; errors listed when ther
   assert.equal(summaryTitle('/w/a.model.json', 0), 'a.model.json summary');
   assert.equal(summaryTitle('/w/net.py', 1), 'net.py #2 summary');
   assert.equal(summaryText('Model: "m"', []), 'Model: "m"');
-  assert.equal(summaryText(undefined, ['line 3: units must be positive']), 'This model has errors, so it has no summary yet:\n\n  line 3: units must be positive\n');
+  assert.equal(
+    summaryText(undefined, ['line 3: units must be positive']),
+    'This model has errors, so it has no summary yet:\n\n  line 3: units must be positive\n',
+  );
 });
 
 test('run picker lines', () => {
-  const item = { id: 'r1', kind: 'compare' as const, createdAt: '2026-12-01T10:00:00Z', modelName: 'Net', runs: 6, bestValAccuracy: 0.84567 };
-  assert.deepEqual(runPickItem(item, (iso) => iso.slice(0, 10)), {
-    label: '$(graph-line) Net',
-    description: '2026-12-01',
-    detail: '6 runs · best val_accuracy 0.8457',
+  const item = {
     id: 'r1',
-  });
+    kind: 'compare' as const,
+    createdAt: '2026-12-01T10:00:00Z',
+    modelName: 'Net',
+    runs: 6,
+    bestValAccuracy: 0.84567,
+  };
+  assert.deepEqual(
+    runPickItem(item, (iso) => iso.slice(0, 10)),
+    {
+      label: '$(graph-line) Net',
+      description: '2026-12-01',
+      detail: '6 runs · best val_accuracy 0.8457',
+      id: 'r1',
+    },
+  );
   assert.equal(runPickItem({ ...item, kind: 'train', runs: 1, bestValAccuracy: undefined }).detail, '1 run');
 });
 
@@ -49,7 +69,21 @@ test('a stored record with running runs shows as interrupted unless this window 
     definition: { layers: [] },
     model: { name: 'Net', layers: [], totalParams: 0, trainableParams: 0, nonTrainableParams: 0 },
     backend: 'wasm',
-    runs: [{ runId: 'a', label: 'Adam', optimizer: { type: 'Adam' }, status: 'running', repeat: 0, seed: 42, history: { loss: [1] }, epochMs: [5], durationMs: 0, backend: 'wasm', epochs: 3 }],
+    runs: [
+      {
+        runId: 'a',
+        label: 'Adam',
+        optimizer: { type: 'Adam' },
+        status: 'running',
+        repeat: 0,
+        seed: 42,
+        history: { loss: [1] },
+        epochMs: [5],
+        durationMs: 0,
+        backend: 'wasm',
+        epochs: 3,
+      },
+    ],
     active: true,
   };
   await store.write(record);

@@ -5,7 +5,11 @@ import { makeRun } from '../helpers/records';
 
 test('overall fraction counts finished runs fully and live batches partially', () => {
   const done = makeRun('a', [0.5, 0.6]); // 2 of 2 epochs, completed
-  const running = makeRun('b', [0.5], { status: 'running', epochs: 4, progress: { epoch: 2, batch: 50, batches: 100, loss: 1 } });
+  const running = makeRun('b', [0.5], {
+    status: 'running',
+    epochs: 4,
+    progress: { epoch: 2, batch: 50, batches: 100, loss: 1 },
+  });
   const queued = makeRun('c', [], { status: 'queued', epochs: 2 });
   // (2 + (1 + 0.5) + 0) / (2 + 4 + 2) = 3.5 / 8
   assert.equal(overallFraction([done, running, queued]), 3.5 / 8);

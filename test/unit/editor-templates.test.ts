@@ -25,7 +25,10 @@ for (const template of TEMPLATES) {
     const text = instantiate(template, 'my "quoted" model');
     const analysis = analyze(parseModelJson(text));
     const errors = analysis.diagnostics.filter((d) => d.severity !== 'information');
-    assert.deepEqual(errors.map((d) => d.message), []);
+    assert.deepEqual(
+      errors.map((d) => d.message),
+      [],
+    );
     assert.ok(analysis.summary, 'has a summary');
     assert.equal(analysis.definition?.name, 'my "quoted" model');
     const expected = EXPECTED[template.id];
@@ -38,7 +41,14 @@ for (const template of TEMPLATES) {
 test('the required templates are offered', () => {
   assert.deepEqual(
     TEMPLATES.map((t) => t.label),
-    ['Fashion-MNIST MLP (relu)', 'Fashion-MNIST MLP (sigmoid)', 'Small CNN', 'CSV classifier', 'Text classifier (Embedding + LSTM)', 'Small ResNet (graph model)'],
+    [
+      'Fashion-MNIST MLP (relu)',
+      'Fashion-MNIST MLP (sigmoid)',
+      'Small CNN',
+      'CSV classifier',
+      'Text classifier (Embedding + LSTM)',
+      'Small ResNet (graph model)',
+    ],
   );
 });
 
@@ -73,6 +83,9 @@ test('Fashion-MNIST templates start on the sample or the full set; the CNN defau
   assert.ok(usesFashionMnist(cnn) && !usesFashionMnist(csv));
   const text = instantiate(cnn, 'c', 'sample');
   assert.match(text, /"name": "fashion-mnist-sample"/);
-  assert.deepEqual(analyze(parseModelJson(text)).diagnostics.filter((d) => d.severity === 'error'), []);
+  assert.deepEqual(
+    analyze(parseModelJson(text)).diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.match(instantiate(cnn, 'c'), /"name": "fashion-mnist",/);
 });

@@ -18,19 +18,39 @@ test('trainingBlocker: a clean model trains; errors name the first one and its l
   const blocked = trainingBlocker('/w/a.model.json', bad, analyze(bad));
   assert.equal(blocked?.showProblems, true);
   assert.match(blocked!.message, /^Model Lab: a\.model\.json has 1 error \(line 1: .+\); fix it to train\.$/);
-  const partial = trainingBlocker('/w/a.py', { ...good, incomplete: 'a layer built in a loop', range: { start: { line: 4, character: 0 }, end: { line: 9, character: 1 } } }, analyze(good));
+  const partial = trainingBlocker(
+    '/w/a.py',
+    {
+      ...good,
+      incomplete: 'a layer built in a loop',
+      range: { start: { line: 4, character: 0 }, end: { line: 9, character: 1 } },
+    },
+    analyze(good),
+  );
   assert.equal(partial?.showProblems, false);
   assert.match(partial!.message, /cannot train this model: a layer built in a loop \(line 5\)/);
 });
 
 test('sessionPlace: saved files resolve beside themselves; untitled ones in the workspace folder, else home', () => {
-  assert.deepEqual(sessionPlace({ fsPath: '/w/models/a.model.json', onDisk: true, untitled: false, folder: '/w', home: '/h' }), {
-    baseDir: '/w/models',
-    modelFile: 'models/a.model.json',
+  assert.deepEqual(
+    sessionPlace({ fsPath: '/w/models/a.model.json', onDisk: true, untitled: false, folder: '/w', home: '/h' }),
+    {
+      baseDir: '/w/models',
+      modelFile: 'models/a.model.json',
+    },
+  );
+  assert.deepEqual(sessionPlace({ fsPath: 'Untitled-1', onDisk: false, untitled: true, folder: '/w', home: '/h' }), {
+    baseDir: '/w',
+    modelFile: undefined,
   });
-  assert.deepEqual(sessionPlace({ fsPath: 'Untitled-1', onDisk: false, untitled: true, folder: '/w', home: '/h' }), { baseDir: '/w', modelFile: undefined });
-  assert.deepEqual(sessionPlace({ fsPath: 'Untitled-1', onDisk: false, untitled: true, home: '/h' }), { baseDir: '/h', modelFile: undefined });
-  assert.deepEqual(sessionPlace({ fsPath: '/x/a.model.json', onDisk: true, untitled: false, home: '/h' }), { baseDir: '/x', modelFile: '/x/a.model.json' });
+  assert.deepEqual(sessionPlace({ fsPath: 'Untitled-1', onDisk: false, untitled: true, home: '/h' }), {
+    baseDir: '/h',
+    modelFile: undefined,
+  });
+  assert.deepEqual(sessionPlace({ fsPath: '/x/a.model.json', onDisk: true, untitled: false, home: '/h' }), {
+    baseDir: '/x',
+    modelFile: '/x/a.model.json',
+  });
 });
 
 test('poolSize: the setting, 0 meaning one per core', () => {
@@ -40,24 +60,56 @@ test('poolSize: the setting, 0 meaning one per core', () => {
 });
 
 function run(over: Partial<RunResult>): RunResult {
-  return { runId: 'r', label: 'Adam', optimizer: { type: 'Adam' }, status: 'completed', repeat: 0, seed: 42, history: {}, epochMs: [], durationMs: 0, backend: 'wasm', epochs: 2, ...over };
+  return {
+    runId: 'r',
+    label: 'Adam',
+    optimizer: { type: 'Adam' },
+    status: 'completed',
+    repeat: 0,
+    seed: 42,
+    history: {},
+    epochMs: [],
+    durationMs: 0,
+    backend: 'wasm',
+    epochs: 2,
+    ...over,
+  };
 }
 function record(kind: 'train' | 'compare', runs: RunResult[]): RunRecord {
-  return { version: 1, id: 'x', kind, createdAt: '', definition: { layers: [] }, model: { name: 'Net', layers: [], totalParams: 0, trainableParams: 0, nonTrainableParams: 0 }, backend: 'wasm', runs };
+  return {
+    version: 1,
+    id: 'x',
+    kind,
+    createdAt: '',
+    definition: { layers: [] },
+    model: { name: 'Net', layers: [], totalParams: 0, trainableParams: 0, nonTrainableParams: 0 },
+    backend: 'wasm',
+    runs,
+  };
 }
 
 test('endOfRunMessage: trained, stopped, failed, and a comparison tally', () => {
   const trained = run({ history: { loss: [1, 0.5], val_accuracy: [0.7, 0.81234] }, epochMs: [1, 1] });
-  assert.deepEqual(endOfRunMessage(record('train', [trained])), { level: 'info', text: 'Model Lab: Net trained after 2 epochs — val_accuracy 0.8123', offerLog: false });
+  assert.deepEqual(endOfRunMessage(record('train', [trained])), {
+    level: 'info',
+    text: 'Model Lab: Net trained after 2 epochs — val_accuracy 0.8123',
+    offerLog: false,
+  });
   const stopped = run({ status: 'cancelled', history: { loss: [1], accuracy: [0.5] }, epochMs: [1] });
-  assert.equal(endOfRunMessage(record('train', [stopped])).text, 'Model Lab: Net stopped after 1 epoch — accuracy 0.5000');
+  assert.equal(
+    endOfRunMessage(record('train', [stopped])).text,
+    'Model Lab: Net stopped after 1 epoch — accuracy 0.5000',
+  );
   assert.deepEqual(endOfRunMessage(record('train', [run({ status: 'failed', error: 'The loss became NaN.' })])), {
     level: 'error',
     text: 'Model Lab: training Net failed: The loss became NaN.',
     offerLog: true,
   });
   const mixed = record('compare', [run({}), run({ status: 'failed' }), run({ status: 'cancelled' }), run({})]);
-  assert.equal(endOfRunMessage(mixed).text, 'Model Lab: comparison of Net finished — 2 completed, 1 stopped, 1 failed.');
+  assert.equal(
+    endOfRunMessage(mixed).text,
+    'Model Lab: comparison of Net finished — 2 completed, 1 stopped, 1 failed.',
+  );
 });
 
 test('eventLogLine: comparisons prefix the run name; failures are errors', () => {
@@ -68,14 +120,27 @@ test('eventLogLine: comparisons prefix the run name; failures are errors', () =>
     level: 'info',
     text: '[Adam #2] Epoch 1/2 - 1.2s - loss: 0.5000',
   });
-  assert.deepEqual(eventLogLine(rec, a, { type: 'finished', runId: 'a', status: 'failed', error: 'boom', durationMs: 1 }), { level: 'error', text: '[Adam #1] failed: boom' });
-  assert.equal(eventLogLine(record('train', [a]), a, { type: 'finished', runId: 'a', status: 'completed', durationMs: 2500 })?.text, 'completed in 2.5 s');
+  assert.deepEqual(
+    eventLogLine(rec, a, { type: 'finished', runId: 'a', status: 'failed', error: 'boom', durationMs: 1 }),
+    { level: 'error', text: '[Adam #1] failed: boom' },
+  );
+  assert.equal(
+    eventLogLine(record('train', [a]), a, { type: 'finished', runId: 'a', status: 'completed', durationMs: 2500 })
+      ?.text,
+    'completed in 2.5 s',
+  );
   assert.equal(eventLogLine(rec, a, { type: 'batch', runId: 'a', epoch: 1, batch: 1, batches: 2, loss: 1 }), undefined);
 });
 
 test('statusText counts unfinished runs across sessions; ProgressIncrements never goes back', () => {
   assert.equal(statusText([]), undefined);
-  assert.equal(statusText([record('compare', [run({ status: 'running' }), run({ status: 'queued' }), run({})]), record('train', [run({ status: 'running' })])]), '$(sync~spin) Model Lab: 3 runs');
+  assert.equal(
+    statusText([
+      record('compare', [run({ status: 'running' }), run({ status: 'queued' }), run({})]),
+      record('train', [run({ status: 'running' })]),
+    ]),
+    '$(sync~spin) Model Lab: 3 runs',
+  );
   const p = new ProgressIncrements();
   assert.equal(p.next(undefined), undefined);
   assert.equal(p.next(0.25), 25);

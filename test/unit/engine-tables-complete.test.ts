@@ -41,18 +41,35 @@ test('every optimizer of the table has a stock rule, a fused rule, and both engi
         fused.beginStep();
         fused.update(0, w2, g, w2);
       }
-      w1.forEach((v, i) => assert.ok(Math.abs(v - w2[i]) <= 1e-6 * Math.max(1, Math.abs(v)), `${def.type} ${JSON.stringify(args)} weight ${i}: stock ${v}, fused ${w2[i]}`));
+      w1.forEach((v, i) =>
+        assert.ok(
+          Math.abs(v - w2[i]) <= 1e-6 * Math.max(1, Math.abs(v)),
+          `${def.type} ${JSON.stringify(args)} weight ${i}: stock ${v}, fused ${w2[i]}`,
+        ),
+      );
     }
   }
 });
 
 test('one argument normaliser: names, lr, types; unknown names throw in the stock engine, the fused one declines', () => {
-  assert.deepEqual(trainingOptimizer({ type: 'adam', lr: 0.01 }).hyper, { learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false });
+  assert.deepEqual(trainingOptimizer({ type: 'adam', lr: 0.01 }).hyper, {
+    learning_rate: 0.01,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  });
   assert.equal(trainingOptimizer({ type: 'SGD', nesterov: 'true' }).hyper.nesterov, true);
   assert.deepEqual(trainingOptimizer({ type: 'SGD', clipnorm: 1, name: 'opt' }).unknown, ['clipnorm']);
-  assert.throws(() => trainingOptimizer({ type: 'SGD', momentum: 'fast' }), /Optimizer SGD: momentum must be a number, got "fast"/);
+  assert.throws(
+    () => trainingOptimizer({ type: 'SGD', momentum: 'fast' }),
+    /Optimizer SGD: momentum must be a number, got "fast"/,
+  );
   assert.throws(() => trainingOptimizer({ type: 'SGD', nesterov: 1 }), /nesterov must be true or false/);
-  assert.throws(() => trainingOptimizer({ type: 'Lion' }), /Unknown optimizer 'Lion': use one of SGD, RMSprop, Adam, Adagrad, Adamax, Adadelta\./);
+  assert.throws(
+    () => trainingOptimizer({ type: 'Lion' }),
+    /Unknown optimizer 'Lion': use one of SGD, RMSprop, Adam, Adagrad, Adamax, Adadelta\./,
+  );
   assert.throws(() => new KerasOptimizer({ type: 'Lion' }), /Unknown optimizer 'Lion'/);
   assert.equal(createFusedOptimizer({ type: 'Lion' }), undefined);
 });
@@ -93,29 +110,61 @@ function typeErrors(file: string, plant: (text: string) => string): string[] {
   assert.notEqual(planted, original, 'the plant changed the table');
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, language, onError, create) =>
-    path.resolve(name) === target ? ts.createSourceFile(name, planted, language) : getSourceFile(name, language, onError, create);
-  host.readFile = ((read) => (name: string) => (path.resolve(name) === target ? planted : read(name)))(host.readFile.bind(host));
-  const roots = ['src/training/worker/stock-optimizers.ts', 'src/training/worker/fused/fused-optimizers.ts', 'src/training/worker/losses.ts', 'src/training/worker/fused/eligibility.ts'];
-  const program = ts.createProgram(roots.map((r) => path.join(root, r)), options, host);
+    path.resolve(name) === target
+      ? ts.createSourceFile(name, planted, language)
+      : getSourceFile(name, language, onError, create);
+  host.readFile = ((read) => (name: string) => (path.resolve(name) === target ? planted : read(name)))(
+    host.readFile.bind(host),
+  );
+  const roots = [
+    'src/training/worker/stock-optimizers.ts',
+    'src/training/worker/fused/fused-optimizers.ts',
+    'src/training/worker/losses.ts',
+    'src/training/worker/fused/eligibility.ts',
+  ];
+  const program = ts.createProgram(
+    roots.map((r) => path.join(root, r)),
+    options,
+    host,
+  );
   return ts
     .getPreEmitDiagnostics(program)
     .filter((d) => d.file)
     .map((d) => `${path.relative(root, d.file!.fileName)}: ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`);
 }
 
-test('adding a fake optimizer or loss to the core table without engine rules fails the type check', { timeout: 120_000 }, () => {
-  const optimizerErrors = typeErrors('src/model/optimizers.ts', (text) =>
-    text.replace(
-      /(\] as const satisfies)/,
-      "  { type: 'Lion', alias: 'lion', doc: 'fake', defaults: { learning_rate: 0.0001 }, params: { learning_rate: LR } },\n$1",
-    ),
-  );
-  assert.ok(optimizerErrors.some((e) => e.startsWith('src/training/worker/stock-optimizers.ts') && /Lion/.test(e)), optimizerErrors.join('\n'));
-  assert.ok(optimizerErrors.some((e) => e.startsWith('src/training/worker/fused/fused-optimizers.ts') && /Lion/.test(e)), optimizerErrors.join('\n'));
+test(
+  'adding a fake optimizer or loss to the core table without engine rules fails the type check',
+  { timeout: 120_000 },
+  () => {
+    const optimizerErrors = typeErrors('src/model/optimizers.ts', (text) =>
+      text.replace(
+        /(\] as const satisfies)/,
+        "  { type: 'Lion', alias: 'lion', doc: 'fake', defaults: { learning_rate: 0.0001 }, params: { learning_rate: LR } },\n$1",
+      ),
+    );
+    assert.ok(
+      optimizerErrors.some((e) => e.startsWith('src/training/worker/stock-optimizers.ts') && /Lion/.test(e)),
+      optimizerErrors.join('\n'),
+    );
+    assert.ok(
+      optimizerErrors.some((e) => e.startsWith('src/training/worker/fused/fused-optimizers.ts') && /Lion/.test(e)),
+      optimizerErrors.join('\n'),
+    );
 
-  const lossErrors = typeErrors('src/model/losses.ts', (text) =>
-    text.replace(/(\n\} as const satisfies Record<string, LossInfo>)/, "\n  hinge: { doc: 'fake', classification: true, labels: 'float' },$1"),
-  );
-  assert.ok(lossErrors.some((e) => e.startsWith('src/training/worker/losses.ts') && /hinge/.test(e)), lossErrors.join('\n'));
-  assert.ok(lossErrors.some((e) => e.startsWith('src/training/worker/fused/eligibility.ts') && /hinge/.test(e)), lossErrors.join('\n'));
-});
+    const lossErrors = typeErrors('src/model/losses.ts', (text) =>
+      text.replace(
+        /(\n\} as const satisfies Record<string, LossInfo>)/,
+        "\n  hinge: { doc: 'fake', classification: true, labels: 'float' },$1",
+      ),
+    );
+    assert.ok(
+      lossErrors.some((e) => e.startsWith('src/training/worker/losses.ts') && /hinge/.test(e)),
+      lossErrors.join('\n'),
+    );
+    assert.ok(
+      lossErrors.some((e) => e.startsWith('src/training/worker/fused/eligibility.ts') && /hinge/.test(e)),
+      lossErrors.join('\n'),
+    );
+  },
+);

@@ -12,7 +12,13 @@ const FIXTURES = join(__dirname, '../fixtures/python');
 async function run(args: string[], cwd: string) {
   let out = '';
   let err = '';
-  const code = await main(args, { out: (t) => (out += t), err: (t) => (err += t), cwd, env: {}, signal: new AbortController().signal });
+  const code = await main(args, {
+    out: (t) => (out += t),
+    err: (t) => (err += t),
+    cwd,
+    env: {},
+    signal: new AbortController().signal,
+  });
   return { code, out, err };
 }
 
@@ -25,7 +31,10 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
 test('export without --keras is a usage error (exit 2)', async () => {
   const r = await run(['export', join(EXAMPLES, 'fashion-relu.model.json')], EXAMPLES);
   assert.equal(r.code, 2);
-  assert.match(r.err, /^model-lab export: say where to write the script with --keras OUT\.py\.\nUsage: model-lab export/);
+  assert.match(
+    r.err,
+    /^model-lab export: say where to write the script with --keras OUT\.py\.\nUsage: model-lab export/,
+  );
   assert.equal(r.out, '');
 });
 
@@ -35,7 +44,10 @@ test('export of a .model.json writes a Keras script with the same model', async 
   assert.equal(r.code, 0, r.err);
   assert.match(r.out, /^Wrote relu\.py: a Keras script for /);
   const [model] = await parsePythonModels(readFileSync(join(dir, 'relu.py'), 'utf8'));
-  assert.deepEqual(model.definition?.layers.map((l) => l.type), ['Flatten', 'Dense', 'Dense']);
+  assert.deepEqual(
+    model.definition?.layers.map((l) => l.type),
+    ['Flatten', 'Dense', 'Dense'],
+  );
 });
 
 test('export of a .py file takes the first model, or the one --model names', async (t) => {
@@ -59,8 +71,17 @@ test('a model Model Lab cannot read completely is not exported, and the message 
   const r = await run(['export', join(FIXTURES, 'unreadable.py'), '--keras', 'x.py'], dir);
   assert.equal(r.code, 2);
   // unreadable.py line 7, column 28: Dense(hidden_units, …) inside build().
-  assert.match(r.err, /^model-lab export: cannot export: layer 2 cannot be read statically \('hidden_units' is a function parameter\) \(.*unreadable\.py:7:28\); /m);
-  assert.equal(r.err.trim().split('\n').filter((l) => l.startsWith('model-lab export:')).length, 1);
+  assert.match(
+    r.err,
+    /^model-lab export: cannot export: layer 2 cannot be read statically \('hidden_units' is a function parameter\) \(.*unreadable\.py:7:28\); /m,
+  );
+  assert.equal(
+    r.err
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('model-lab export:')).length,
+    1,
+  );
   assert.equal(existsSync(join(dir, 'x.py')), false);
 });
 
@@ -69,5 +90,8 @@ test('an unwritable destination is a runtime error in one line', async (t) => {
   writeFileSync(join(dir, 'file'), '');
   const r = await run(['export', join(EXAMPLES, 'fashion-relu.model.json'), '--keras', 'file/out.py'], dir);
   assert.equal(r.code, 1);
-  assert.match(r.err, /^model-lab export: cannot write file\/out\.py \(ENOTDIR\); check that its folder exists and is writable\.\n$/);
+  assert.match(
+    r.err,
+    /^model-lab export: cannot write file\/out\.py \(ENOTDIR\); check that its folder exists and is writable\.\n$/,
+  );
 });

@@ -46,7 +46,10 @@ test('wrapped layers export as nested constructor calls; a leading InputLayer is
   };
   const script = toKerasScript(def);
   assert.match(script, /keras\.Input\(shape=\(20,\)\),\n\s+keras\.layers\.Embedding\(100, 8\),/);
-  assert.match(script, /keras\.layers\.Bidirectional\(keras\.layers\.LSTM\(4, return_sequences=True\), merge_mode="sum"\)/);
+  assert.match(
+    script,
+    /keras\.layers\.Bidirectional\(keras\.layers\.LSTM\(4, return_sequences=True\), merge_mode="sum"\)/,
+  );
   assert.match(script, /keras\.layers\.TimeDistributed\(keras\.layers\.Dense\(2\)\)/);
   const [back] = await parsePythonModels(script);
   assert.equal(analyze(back).summary!.totalParams, analyze(parseModelJson(JSON.stringify(def))).summary!.totalParams);

@@ -34,7 +34,7 @@ async function exampleDefinitions(): Promise<[string, ModelDefinition][]> {
 /** What training uses, with Model Lab's defaults filled in, so that `'adam'` equals `Adam(learning_rate=0.001, …)`. */
 function effective(def: ModelDefinition) {
   const a = analyze({ definition: def, ranges: { values: new Map(), keys: new Map() }, diagnostics: [], range: ZERO });
-  const ds = typeof def.dataset === 'string' ? { name: def.dataset } : def.dataset ?? {};
+  const ds = typeof def.dataset === 'string' ? { name: def.dataset } : (def.dataset ?? {});
   return {
     layers: a.summary?.layers.map((l) => [l.type, l.outputShape, l.params]),
     totalParams: a.summary?.totalParams,
@@ -97,28 +97,58 @@ test('exported scripts, comparisons included, are valid Python', async (t) => {
 test('a comparison becomes a loop over the variants with their overrides', () => {
   const def: ModelDefinition = {
     dataset: 'fashion-mnist',
-    layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 100, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 100, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
     fit: { epochs: 3 },
-    compare: { variants: [{ label: 'relu', set: {} }, { label: 'sigmoid', set: { 'layers[1].activation': 'sigmoid', 'fit.batch_size': 128 } }], repeats: 2 },
+    compare: {
+      variants: [
+        { label: 'relu', set: {} },
+        { label: 'sigmoid', set: { 'layers[1].activation': 'sigmoid', 'fit.batch_size': 128 } },
+      ],
+      repeats: 2,
+    },
   };
   const script = toKerasScript(def);
   assert.match(script, /keras\.layers\.Dense\(100, activation=variant\.get\("layers\[1\]\.activation", "relu"\)\)/);
   assert.match(script, /batch_size=variant\.get\("fit\.batch_size", 32\)/);
-  assert.match(script, /"label": "sigmoid",\s+"optimizer": [^\n]+\n\s+"layers\[1\]\.activation": "sigmoid",\s+"fit\.batch_size": 128,/);
+  assert.match(
+    script,
+    /"label": "sigmoid",\s+"optimizer": [^\n]+\n\s+"layers\[1\]\.activation": "sigmoid",\s+"fit\.batch_size": 128,/,
+  );
   assert.match(script, /REPEATS = 2/);
   assert.match(script, /keras\.utils\.set_random_seed\(SEED \+ repeat\)/);
   // No optimizer given: every run uses Keras's compile() default, RMSprop, with its hyper-parameters written out.
-  assert.equal(script.match(/keras\.optimizers\.RMSprop\(learning_rate=0\.001, rho=0\.9, momentum=0\.0, epsilon=1e-7, centered=False\)/g)?.length, 2);
+  assert.equal(
+    script.match(
+      /keras\.optimizers\.RMSprop\(learning_rate=0\.001, rho=0\.9, momentum=0\.0, epsilon=1e-7, centered=False\)/g,
+    )?.length,
+    2,
+  );
 });
 
 test('CSV and IDX-folder datasets load from paths relative to the script', () => {
   const layers = [{ type: 'Dense', units: 3, input_shape: [4], activation: 'softmax' }];
-  const csv = toKerasScript({ dataset: { csv: 'data/iris.csv', label: 'species' }, layers }, { baseDir: '/w/models', outDir: '/w/out' });
+  const csv = toKerasScript(
+    { dataset: { csv: 'data/iris.csv', label: 'species' }, layers },
+    { baseDir: '/w/models', outDir: '/w/out' },
+  );
   assert.match(csv, /pd\.read_csv\(Path\(__file__\)\.resolve\(\)\.parent \/ "\.\.\/models\/data\/iris\.csv"\)/);
   assert.match(csv, /labels = data\.pop\("species"\)/);
   assert.doesNotMatch(csv, /255/, 'CSV features are not pixels');
   assert.doesNotMatch(csv, /evaluate/, 'a CSV file has no test set');
-  const idx = toKerasScript({ dataset: { path: 'fmnist' }, layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 10 }] }, { baseDir: '/w', outDir: '/w' });
+  const idx = toKerasScript(
+    {
+      dataset: { path: 'fmnist' },
+      layers: [
+        { type: 'Flatten', input_shape: [28, 28] },
+        { type: 'Dense', units: 10 },
+      ],
+    },
+    { baseDir: '/w', outDir: '/w' },
+  );
   assert.match(idx, /DATA_DIR = Path\(__file__\)\.resolve\(\)\.parent \/ "fmnist"/);
   assert.match(idx, /load_idx\("t10k-labels-idx1-ubyte"\)/);
   assert.match(idx, /x_train, x_test = x_train \/ 255\.0, x_test \/ 255\.0/);
@@ -132,7 +162,10 @@ test('layers are written as the Keras docs write them: required arguments first,
       { type: 'GlobalAveragePooling2D' },
       { type: 'Dense', units: 1, activation: 'sigmoid', name: 'out' },
     ],
-    compile: { optimizer: { type: 'SGD', learning_rate: 0.1, momentum: 0.9, nesterov: true }, loss: 'binary_crossentropy' },
+    compile: {
+      optimizer: { type: 'SGD', learning_rate: 0.1, momentum: 0.9, nesterov: true },
+      loss: 'binary_crossentropy',
+    },
   });
   assert.match(script, /^ {8}keras\.Input\(shape=\(784,\)\),$/m);
   assert.match(script, /^ {8}keras\.layers\.Reshape\(\(28, 28, 1\)\),$/m);

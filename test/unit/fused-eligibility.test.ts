@@ -15,7 +15,11 @@ const L = tf.layers;
 const seq = (...layers: tf.layers.Layer[]) => tf.sequential({ layers });
 
 test('the canonical Flatten > Dense(relu) > Dense(softmax) is planned as two Dense layers', () => {
-  const model = seq(L.flatten({ inputShape: [28, 28] }), L.dense({ units: 100, activation: 'relu' }), L.dense({ units: 10, activation: 'softmax' }));
+  const model = seq(
+    L.flatten({ inputShape: [28, 28] }),
+    L.dense({ units: 100, activation: 'relu' }),
+    L.dense({ units: 10, activation: 'softmax' }),
+  );
   const plan = planStack(model, 'sparse_categorical_crossentropy', true);
   assert.ok(typeof plan !== 'string', String(plan));
   assert.deepEqual(
@@ -58,32 +62,116 @@ test('mse takes any output activation; one output unit means binary accuracy', (
 });
 
 test('binary crossentropy after a sigmoid output is fused (from logits), with binary accuracy for one unit', () => {
-  const model = seq(L.dense({ units: 4, activation: 'relu', inputShape: [3] }), L.dense({ units: 1 }), L.activation({ activation: 'sigmoid' }));
+  const model = seq(
+    L.dense({ units: 4, activation: 'relu', inputShape: [3] }),
+    L.dense({ units: 1 }),
+    L.activation({ activation: 'sigmoid' }),
+  );
   const plan = planStack(model, 'binary_crossentropy', true);
   assert.ok(typeof plan !== 'string', String(plan));
   assert.equal(plan.loss, 'binary_crossentropy');
-  assert.deepEqual(plan.layers.map((l) => l.activation), ['relu', 'sigmoid']);
+  assert.deepEqual(
+    plan.layers.map((l) => l.activation),
+    ['relu', 'sigmoid'],
+  );
   assert.equal(plan.accuracy, 'binary');
 });
 
 const reasons: [string, () => tf.LayersModel, string, RegExp][] = [
-  ['a convolution', () => seq(L.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /Conv2D/],
-  ['Dense on a rank-3 input', () => seq(L.dense({ units: 4, inputShape: [3, 5] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /rank above 2/],
-  ['an unfused activation', () => seq(L.dense({ units: 4, activation: 'elu', inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /elu/],
-  ['a hidden softmax', () => seq(L.dense({ units: 4, activation: 'softmax', inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /only fused on the output/],
-  ['crossentropy without softmax', () => seq(L.dense({ units: 2, activation: 'sigmoid', inputShape: [3] })), 'categorical_crossentropy', /after a softmax/],
-  ['a regularizer', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], kernelRegularizer: tf.regularizers.l2() })), 'sparse_categorical_crossentropy', /kernelRegularizer/],
-  ['a noise_shape', () => seq(L.dropout({ rate: 0.5, noiseShape: [1, 3], inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })), 'sparse_categorical_crossentropy', /noise_shape/],
-  ['Dropout after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0.5 })), 'sparse_categorical_crossentropy', /follows the output/],
+  [
+    'a convolution',
+    () =>
+      seq(
+        L.conv2d({ filters: 2, kernelSize: 3, inputShape: [8, 8, 1] }),
+        L.flatten(),
+        L.dense({ units: 2, activation: 'softmax' }),
+      ),
+    'sparse_categorical_crossentropy',
+    /Conv2D/,
+  ],
+  [
+    'Dense on a rank-3 input',
+    () => seq(L.dense({ units: 4, inputShape: [3, 5] }), L.flatten(), L.dense({ units: 2, activation: 'softmax' })),
+    'sparse_categorical_crossentropy',
+    /rank above 2/,
+  ],
+  [
+    'an unfused activation',
+    () => seq(L.dense({ units: 4, activation: 'elu', inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })),
+    'sparse_categorical_crossentropy',
+    /elu/,
+  ],
+  [
+    'a hidden softmax',
+    () =>
+      seq(L.dense({ units: 4, activation: 'softmax', inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })),
+    'sparse_categorical_crossentropy',
+    /only fused on the output/,
+  ],
+  [
+    'crossentropy without softmax',
+    () => seq(L.dense({ units: 2, activation: 'sigmoid', inputShape: [3] })),
+    'categorical_crossentropy',
+    /after a softmax/,
+  ],
+  [
+    'a regularizer',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], kernelRegularizer: tf.regularizers.l2() })),
+    'sparse_categorical_crossentropy',
+    /kernelRegularizer/,
+  ],
+  [
+    'a noise_shape',
+    () =>
+      seq(L.dropout({ rate: 0.5, noiseShape: [1, 3], inputShape: [3] }), L.dense({ units: 2, activation: 'softmax' })),
+    'sparse_categorical_crossentropy',
+    /noise_shape/,
+  ],
+  [
+    'Dropout after the output',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0.5 })),
+    'sparse_categorical_crossentropy',
+    /follows the output/,
+  ],
   // The stock engine takes logits from the last layer only: an identity layer after the output would make the
   // engines compute different losses, so such models stay on stock.
-  ['a zero-rate Dropout after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0 })), 'sparse_categorical_crossentropy', /follows the output/],
-  ['a linear Activation after the output', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.activation({ activation: 'linear' })), 'sparse_categorical_crossentropy', /follows the output/],
-  ['binary crossentropy after a linear output', () => seq(L.dense({ units: 1, inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
-  ['binary crossentropy after softmax', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] })), 'binary_crossentropy', /after a sigmoid/],
-  ['sparse crossentropy after sigmoid', () => seq(L.dense({ units: 3, activation: 'sigmoid', inputShape: [3] })), 'sparse_categorical_crossentropy', /after a softmax/],
+  [
+    'a zero-rate Dropout after the output',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.dropout({ rate: 0 })),
+    'sparse_categorical_crossentropy',
+    /follows the output/,
+  ],
+  [
+    'a linear Activation after the output',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] }), L.activation({ activation: 'linear' })),
+    'sparse_categorical_crossentropy',
+    /follows the output/,
+  ],
+  [
+    'binary crossentropy after a linear output',
+    () => seq(L.dense({ units: 1, inputShape: [3] })),
+    'binary_crossentropy',
+    /after a sigmoid/,
+  ],
+  [
+    'binary crossentropy after softmax',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3] })),
+    'binary_crossentropy',
+    /after a sigmoid/,
+  ],
+  [
+    'sparse crossentropy after sigmoid',
+    () => seq(L.dense({ units: 3, activation: 'sigmoid', inputShape: [3] })),
+    'sparse_categorical_crossentropy',
+    /after a softmax/,
+  ],
   ['mae', () => seq(L.dense({ units: 1, inputShape: [3] })), 'mae', /not fused/],
-  ['a frozen layer', () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], trainable: false })), 'sparse_categorical_crossentropy', /frozen/],
+  [
+    'a frozen layer',
+    () => seq(L.dense({ units: 2, activation: 'softmax', inputShape: [3], trainable: false })),
+    'sparse_categorical_crossentropy',
+    /frozen/,
+  ],
 ];
 
 for (const [what, build, loss, reason] of reasons) {

@@ -47,7 +47,12 @@ const SOFTMAX_EXPECTED = { loss: 20.346574, kernel: [1, -1], bias: [0.25, -0.25]
 
 for (const loss of ['sparse_categorical_crossentropy', 'categorical_crossentropy']) {
   test(`${loss} after softmax: loss and gradient from the logits, no clipping`, () => {
-    const y = loss.startsWith('sparse') ? tf.tensor1d([1, 0], 'int32') : tf.tensor2d([[0, 1], [1, 0]]);
+    const y = loss.startsWith('sparse')
+      ? tf.tensor1d([1, 0], 'int32')
+      : tf.tensor2d([
+          [0, 1],
+          [1, 0],
+        ]);
     const r = pass(oneLayer([10, -10], 'softmax'), loss, [2, 0], y);
     near(r.loss, SOFTMAX_EXPECTED.loss, 'loss');
     r.grads[0].forEach((g, j) => near(g, SOFTMAX_EXPECTED.kernel[j], `dW[${j}]`));
@@ -82,7 +87,12 @@ test('binary crossentropy over several sigmoid units is averaged over the units,
 test('a sparse label outside the classes adds no loss and no gradient (tf.oneHot gives an all-zero row)', () => {
   // Only example 2 of the softmax case counts: loss ln 2 / 2 = 0.346574; dW = 0·[-0.5, 0.5] / 2 = [0, 0];
   // db = [-0.5, 0.5] / 2 = [-0.25, 0.25].
-  const r = pass(oneLayer([10, -10], 'softmax'), 'sparse_categorical_crossentropy', [2, 0], tf.tensor1d([7, 0], 'int32'));
+  const r = pass(
+    oneLayer([10, -10], 'softmax'),
+    'sparse_categorical_crossentropy',
+    [2, 0],
+    tf.tensor1d([7, 0], 'int32'),
+  );
   near(r.loss, 0.346574, 'loss');
   r.grads[0].forEach((g, j) => near(g, 0, `dW[${j}]`));
   [-0.25, 0.25].forEach((v, j) => near(r.grads[1][j], v, `db[${j}]`));

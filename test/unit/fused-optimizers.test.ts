@@ -13,7 +13,8 @@ type Reference = (w: number[], g: number[], state: Record<string, number[]>, t: 
 function reference(spec: EffectiveOptimizer): Reference {
   const h = spec as Record<string, number | boolean | string>;
   const lr = Number(h.learning_rate);
-  const slot = (s: Record<string, number[]>, name: string, n: number, init = 0) => (s[name] ??= new Array(n).fill(init));
+  const slot = (s: Record<string, number[]>, name: string, n: number, init = 0) =>
+    (s[name] ??= new Array(n).fill(init));
   switch (spec.type) {
     case 'SGD':
       return (w, g, s) => {
@@ -216,7 +217,14 @@ test('state is allocated when the optimizer is created; a step never allocates, 
   const heap = testHeap();
   // 3 weights x 2 Adam slots, up to 5,000 floats each: 120 kB, more than the first 64 kB page, so creation grows it.
   const sizes = [5000, 7, 5000];
-  const spec: EffectiveOptimizer = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
+  const spec: EffectiveOptimizer = {
+    type: 'Adam',
+    learning_rate: 0.01,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  };
   const opt = createFusedOptimizer(spec, heap, sizes)!;
   assert.ok(opt.simd);
   assert.equal(heap.mallocs, 1, 'one block for all state');

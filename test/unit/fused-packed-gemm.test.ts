@@ -29,7 +29,7 @@ function check(fma: boolean): void {
   assert.ok(kernel, 'wasm SIMD compiles in Node 20');
   assert.equal(kernel.fma, fma);
   let seed = 3;
-  const random = () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32) - 0.5;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
   for (const [m, n, k] of SHAPES) {
     let next = 64;
     const alloc = (size: number) => {
@@ -37,7 +37,14 @@ function check(fma: boolean): void {
       next += Math.ceil((size * 4) / 16) * 16 + 64;
       return p;
     };
-    const [a, aT, b, bT, c, bias] = [alloc(m * k), alloc(k * m), alloc(k * n), alloc(n * k), alloc(m * n), alloc(Math.ceil(n / 8) * 8)];
+    const [a, aT, b, bT, c, bias] = [
+      alloc(m * k),
+      alloc(k * m),
+      alloc(k * n),
+      alloc(n * k),
+      alloc(m * n),
+      alloc(Math.ceil(n / 8) * 8),
+    ];
     const work = alloc(gemmWorkBytes(n, k) / 4);
     const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
     const A = view(a, m * k).map(random);
@@ -56,7 +63,12 @@ function check(fma: boolean): void {
       'A @ Bᵀ': [a, k * 4, 4, bT, 4, k * 4],
     } as const;
     for (const [name, [pa, aRow, aCol, pb, bRow, bCol]] of Object.entries(layouts)) {
-      for (const [withBias, relu] of [[false, 0], [true, 0], [true, 1], [false, 1]] as const) {
+      for (const [withBias, relu] of [
+        [false, 0],
+        [true, 0],
+        [true, 1],
+        [false, 1],
+      ] as const) {
         const C = view(c, m * n).fill(NaN);
         kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work);
         for (let i = 0; i < m; i++) {
@@ -88,7 +100,10 @@ test('a plain Node 20 process falls back to plain SIMD; the flag the pool gives 
     const k = packedGemm(new WebAssembly.Memory({ initial: 1 }));
     console.log(JSON.stringify({ compiled: !!k, fma: k?.fma, flags: workerV8Flags() }));`;
   const run = (flags: string[]) => {
-    const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=commonjs', '-e', probe], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, [...flags, '--import', 'tsx', '--input-type=commonjs', '-e', probe], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(child.status, 0, child.stderr);
     return JSON.parse(child.stdout.trim());
   };

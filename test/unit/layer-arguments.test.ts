@@ -19,23 +19,50 @@ test('Dense with every argument Keras takes: same parameters, no diagnostics', (
   const json = JSON.stringify({
     layers: [
       {
-        type: 'Dense', units: 64, input_dim: 20, activation: 'relu', use_bias: true, dtype: 'float32', trainable: true,
-        kernel_initializer: 'he_normal', bias_initializer: { type: 'Constant', value: 0.1 },
-        kernel_regularizer: { l2: 0.001 }, bias_regularizer: 'l1', activity_regularizer: null,
-        kernel_constraint: { type: 'MaxNorm', max_value: 3 }, bias_constraint: 'non_neg',
+        type: 'Dense',
+        units: 64,
+        input_dim: 20,
+        activation: 'relu',
+        use_bias: true,
+        dtype: 'float32',
+        trainable: true,
+        kernel_initializer: 'he_normal',
+        bias_initializer: { type: 'Constant', value: 0.1 },
+        kernel_regularizer: { l2: 0.001 },
+        bias_regularizer: 'l1',
+        activity_regularizer: null,
+        kernel_constraint: { type: 'MaxNorm', max_value: 3 },
+        bias_constraint: 'non_neg',
       },
       { type: 'Dense', units: 1, kernel_initializer: { type: 'RandomNormal', mean: 0, stddev: 0.05, seed: null } },
     ],
   });
   const a = analyze(parseModelJson(json));
   assert.deepEqual(a.diagnostics, []);
-  assert.deepEqual(a.summary?.layers.map((l) => l.params), [1344, 65]);
+  assert.deepEqual(
+    a.summary?.layers.map((l) => l.params),
+    [1344, 65],
+  );
 });
 
 test('batch_input_shape and input_dim declare the input; on a later layer they are ignored with a warning', () => {
-  const a = analysis({ layers: [{ type: 'Dense', units: 4, batch_input_shape: [null, 28, 28] }, { type: 'Dense', units: 2, input_dim: 9 }] });
-  assert.deepEqual(a.summary?.layers.map((l) => l.outputShape), [[null, 28, 4], [null, 28, 2]]);
-  assert.deepEqual(a.diagnostics.filter((d) => d.code === 'input-shape-ignored').map((d) => [d.severity, d.path]), [['warning', 'layers[1].input_dim']]);
+  const a = analysis({
+    layers: [
+      { type: 'Dense', units: 4, batch_input_shape: [null, 28, 28] },
+      { type: 'Dense', units: 2, input_dim: 9 },
+    ],
+  });
+  assert.deepEqual(
+    a.summary?.layers.map((l) => l.outputShape),
+    [
+      [null, 28, 4],
+      [null, 28, 2],
+    ],
+  );
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.code === 'input-shape-ignored').map((d) => [d.severity, d.path]),
+    [['warning', 'layers[1].input_dim']],
+  );
 });
 
 test('Conv2D: dilation_rate widens the window, groups divide the kernel, channels_first moves the channels', () => {
@@ -46,7 +73,13 @@ test('Conv2D: dilation_rate widens the window, groups divide the kernel, channel
     ],
   });
   // 3×3 dilated by 2 covers 5×5: 28 - 5 + 1 = 24. Grouped: 3·3·(8/4)·16 + 16 = 304.
-  assert.deepEqual(a.summary?.layers.map((l) => [l.outputShape, l.params]), [[[null, 24, 24, 8], 296], [[null, 22, 22, 16], 304]]);
+  assert.deepEqual(
+    a.summary?.layers.map((l) => [l.outputShape, l.params]),
+    [
+      [[null, 24, 24, 8], 296],
+      [[null, 22, 22, 16], 304],
+    ],
+  );
   const cf = analysis({
     layers: [
       { type: 'Conv2D', filters: 32, kernel_size: 3, data_format: 'channels_first', input_shape: [3, 32, 32] },
@@ -54,9 +87,19 @@ test('Conv2D: dilation_rate widens the window, groups divide the kernel, channel
       { type: 'GlobalAveragePooling2D', data_format: 'channels_first' },
     ],
   });
-  assert.deepEqual(cf.summary?.layers.map((l) => [l.outputShape, l.params]), [[[null, 32, 30, 30], 896], [[null, 32, 15, 15], 0], [[null, 32], 0]]);
+  assert.deepEqual(
+    cf.summary?.layers.map((l) => [l.outputShape, l.params]),
+    [
+      [[null, 32, 30, 30], 896],
+      [[null, 32, 15, 15], 0],
+      [[null, 32], 0],
+    ],
+  );
   const bad = analysis({ layers: [{ type: 'Conv2D', filters: 6, kernel_size: 3, groups: 4, input_shape: [8, 8, 8] }] });
-  assert.match(bad.diagnostics[0].message, /groups=4 needs the input channels \(8\) and filters \(6\) to be multiples of 4/);
+  assert.match(
+    bad.diagnostics[0].message,
+    /groups=4 needs the input channels \(8\) and filters \(6\) to be multiples of 4/,
+  );
 });
 
 test('Python: initializers, regularizers, constraints and data_format=None are read as Keras means them', async () => {
@@ -81,16 +124,23 @@ model = keras.Sequential([
   assert.deepEqual(layers[3].kernel_constraint, { type: 'MaxNorm', max_value: 3 });
   assert.equal(layers[3].bias_initializer, 'zeros');
   const a = analyze(m);
-  assert.deepEqual(a.diagnostics.map((d) => d.path), ['layers[5].input_dim']);
+  assert.deepEqual(
+    a.diagnostics.map((d) => d.path),
+    ['layers[5].input_dim'],
+  );
   assert.equal(a.summary?.totalParams, 320 + 128 + 2163300 + 1010);
 });
 
 test('keras.Input(shape=784) and shape=(784) are (784,); a None dimension is unreadable, not wrong', async () => {
   for (const shape of ['784', '(784)']) {
-    const [m] = await parsePythonModels(`import keras\nm = keras.Sequential([keras.Input(shape=${shape}), keras.layers.Dense(10)])\n`);
+    const [m] = await parsePythonModels(
+      `import keras\nm = keras.Sequential([keras.Input(shape=${shape}), keras.layers.Dense(10)])\n`,
+    );
     assert.equal(analyze(m).summary?.totalParams, 7850);
   }
-  const [v] = await parsePythonModels(`import keras\nm = keras.Sequential([keras.Input(shape=(None, 8)), keras.layers.Dense(10)])\n`);
+  const [v] = await parsePythonModels(
+    `import keras\nm = keras.Sequential([keras.Input(shape=(None, 8)), keras.layers.Dense(10)])\n`,
+  );
   assert.match(v.diagnostics[0].message, /None dimension/);
 });
 
@@ -102,9 +152,22 @@ before(async () => {
 test('training builds initializers, regularizers, constraints and channels_first in tfjs; refuses what tfjs cannot train', () => {
   const def: ModelDefinition = {
     layers: [
-      { type: 'Conv2D', filters: 4, kernel_size: 5, data_format: 'channels_first', input_shape: [2, 9, 9], kernel_initializer: 'zeros' },
+      {
+        type: 'Conv2D',
+        filters: 4,
+        kernel_size: 5,
+        data_format: 'channels_first',
+        input_shape: [2, 9, 9],
+        kernel_initializer: 'zeros',
+      },
       { type: 'Flatten' },
-      { type: 'Dense', units: 3, kernel_initializer: { type: 'Constant', value: 0.5 }, kernel_regularizer: { l2: 0.01 }, kernel_constraint: 'non_neg' },
+      {
+        type: 'Dense',
+        units: 3,
+        kernel_initializer: { type: 'Constant', value: 0.5 },
+        kernel_regularizer: { l2: 0.01 },
+        kernel_constraint: 'non_neg',
+      },
     ],
   };
   const a = analysis(def);
@@ -119,11 +182,21 @@ test('training builds initializers, regularizers, constraints and channels_first
   const [penalty] = model.layers[2].calculateLosses();
   assert.ok(Math.abs((penalty.dataSync() as Float32Array)[0] - 0.75) < 1e-6);
   assert.throws(
-    () => buildModel(tf, { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 1, groups: 2, input_shape: [4, 4, 4] }] }, { names: ['c'], inputShape: [4, 4, 4], seed: 1 }),
+    () =>
+      buildModel(
+        tf,
+        { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 1, groups: 2, input_shape: [4, 4, 4] }] },
+        { names: ['c'], inputShape: [4, 4, 4], seed: 1 },
+      ),
     /grouped Conv2D/,
   );
   assert.throws(
-    () => buildModel(tf, { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 3, dilation_rate: 2, input_shape: [9, 9, 1] }] }, { names: ['c'], inputShape: [9, 9, 1], seed: 1 }),
+    () =>
+      buildModel(
+        tf,
+        { layers: [{ type: 'Conv2D', filters: 4, kernel_size: 3, dilation_rate: 2, input_shape: [9, 9, 1] }] },
+        { names: ['c'], inputShape: [9, 9, 1], seed: 1 },
+      ),
     /dilated Conv2D .*no gradient/,
   );
 });

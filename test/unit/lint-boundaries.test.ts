@@ -16,29 +16,61 @@ async function lintAs(file: string, code: string): Promise<string[]> {
   return result.messages.filter((m) => m.ruleId === 'model-lab/import-boundaries').map((m) => m.message);
 }
 
-test('ESLint fails on vscode and @tensorflow imports in src/model, through the real config', { timeout: 60_000 }, async () => {
-  assert.match((await lintAs('src/model/planted.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"))[0], /src\/model may not import 'vscode'/);
-  assert.equal((await lintAs('src/model/planted.ts', "import type * as tf from '@tensorflow/tfjs';\nexport type T = typeof tf;\n")).length, 1);
-  assert.equal((await lintAs('src/model/planted.ts', "export const x = require('@tensorflow/tfjs-core');\n")).length, 1);
-  assert.equal((await lintAs('src/model/planted.ts', "export { a } from '../protocol';\n")).length, 1);
-  // The real model files pass.
-  assert.deepEqual(await lintAs('src/model/planted.ts', "import { LAYERS } from './layers/registry';\nexport const n = LAYERS;\n"), []);
-});
+test(
+  'ESLint fails on vscode and @tensorflow imports in src/model, through the real config',
+  { timeout: 60_000 },
+  async () => {
+    assert.match(
+      (await lintAs('src/model/planted.ts', "import * as vscode from 'vscode';\nexport const v = vscode;\n"))[0],
+      /src\/model may not import 'vscode'/,
+    );
+    assert.equal(
+      (
+        await lintAs(
+          'src/model/planted.ts',
+          "import type * as tf from '@tensorflow/tfjs';\nexport type T = typeof tf;\n",
+        )
+      ).length,
+      1,
+    );
+    assert.equal(
+      (await lintAs('src/model/planted.ts', "export const x = require('@tensorflow/tfjs-core');\n")).length,
+      1,
+    );
+    assert.equal((await lintAs('src/model/planted.ts', "export { a } from '../protocol';\n")).length, 1);
+    // The real model files pass.
+    assert.deepEqual(
+      await lintAs('src/model/planted.ts', "import { LAYERS } from './layers/registry';\nexport const n = LAYERS;\n"),
+      [],
+    );
+  },
+);
 
-test('`eslint` exits non-zero on a planted `import "vscode"` in src/model (the command npm run lint runs)', { timeout: 60_000 }, () => {
-  const bin = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
-  const run = (code: string) =>
-    spawnSync(process.execPath, [bin, '--stdin', '--stdin-filename', 'src/model/planted.ts'], { cwd: root, input: code, encoding: 'utf8', timeout: 60_000 });
-  const bad = run("import 'vscode';\n");
-  assert.equal(bad.status, 1, bad.stderr);
-  assert.match(bad.stdout, /import-boundaries/);
-  const good = run("import './types';\n");
-  assert.equal(good.status, 0, good.stdout + good.stderr);
-});
+test(
+  '`eslint` exits non-zero on a planted `import "vscode"` in src/model (the command npm run lint runs)',
+  { timeout: 60_000 },
+  () => {
+    const bin = path.join(root, 'node_modules', 'eslint', 'bin', 'eslint.js');
+    const run = (code: string) =>
+      spawnSync(process.execPath, [bin, '--stdin', '--stdin-filename', 'src/model/planted.ts'], {
+        cwd: root,
+        input: code,
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+    const bad = run("import 'vscode';\n");
+    assert.equal(bad.status, 1, bad.stderr);
+    assert.match(bad.stdout, /import-boundaries/);
+    const good = run("import './types';\n");
+    assert.equal(good.status, 0, good.stdout + good.stderr);
+  },
+);
 
 test('each boundary of ARCHITECTURE.md', () => {
-  const bad = (file: string, spec: string) => assert.notEqual(violations(file, spec).length, 0, `${file} → ${spec} should be refused`);
-  const ok = (file: string, spec: string) => assert.deepEqual(violations(file, spec), [], `${file} → ${spec} should be allowed`);
+  const bad = (file: string, spec: string) =>
+    assert.notEqual(violations(file, spec).length, 0, `${file} → ${spec} should be refused`);
+  const ok = (file: string, spec: string) =>
+    assert.deepEqual(violations(file, spec), [], `${file} → ${spec} should be allowed`);
   // model: pure
   bad('src/model/types.ts', 'vscode');
   bad('src/model/python/models.ts', '@tensorflow/tfjs-core/dist/x');

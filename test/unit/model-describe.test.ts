@@ -59,7 +59,8 @@ test('inlay hints after each layer’s opening brace', () => {
 });
 
 test('an invalid model: hover says why there is no summary, hints stop where shapes stop', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 4, "input_shape": [2] }, { "type": "Dense2" }, { "type": "Dense", "units": 1 } ] }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 4, "input_shape": [2] }, { "type": "Dense2" }, { "type": "Dense", "units": 1 } ] }';
   const p = parseModelJson(text);
   const a = analyze(p);
   assert.match(hoverAt(p, a, { line: 0, character: 4 })!.markdown, /No summary yet: 1 error/);

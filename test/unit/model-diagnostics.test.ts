@@ -55,7 +55,7 @@ test('syntax error: a missing comma is reported where the next item starts', () 
   assert.match(d.message, /','/);
 });
 
-test("syntax error: single quotes get their own advice", () => {
+test('syntax error: single quotes get their own advice', () => {
   const text = `{ "layers": [ { "type": 'Dense' } ] }`;
   const d = diagnose(text).find((x) => x.code === 'json-syntax');
   assert.ok(d);
@@ -97,20 +97,30 @@ test('bad activation, padding and kernel_size values', () => {
   const by = (path: string) => diags.find((d) => d.path === path);
   assert.equal(by('layers[0].kernel_size[1]')?.message, 'layers[0].kernel_size[1] must be a positive integer, got 0.');
   assert.deepEqual(by('layers[0].kernel_size[1]')?.range, rangeAfter(text, '[3, ', '0'));
-  assert.equal(by('layers[0].padding')?.message, "layers[0].padding must be 'valid' or 'same', got 'sme'; did you mean 'same'?");
-  assert.equal(by('layers[0].activation')?.message, "layers[0].activation must be a known activation, got 'rleu'; did you mean 'relu'?");
+  assert.equal(
+    by('layers[0].padding')?.message,
+    "layers[0].padding must be 'valid' or 'same', got 'sme'; did you mean 'same'?",
+  );
+  assert.equal(
+    by('layers[0].activation')?.message,
+    "layers[0].activation must be a known activation, got 'rleu'; did you mean 'relu'?",
+  );
   assert.deepEqual(by('layers[0].activation')?.range, rangeOf(text, '"rleu"'));
 });
 
 test('kernel_size of the wrong JSON type gets one sentence about the whole union', () => {
   const text = '{ "layers": [ { "type": "Conv2D", "filters": 8, "kernel_size": "3", "input_shape": [8, 8, 1] } ] }';
   const d = only(diagnose(text), 'invalid-value');
-  assert.equal(d.message, "layers[0].kernel_size must be a positive integer or a list of 2 positive integers, got '3'.");
+  assert.equal(
+    d.message,
+    "layers[0].kernel_size must be a positive integer or a list of 2 positive integers, got '3'.",
+  );
   assert.deepEqual(d.range, rangeOf(text, '"3"'));
 });
 
 test('Conv2D on a 1-D input: error at the type, advising a Reshape', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 784, "input_shape": [784] }, { "type": "Conv2D", "filters": 8, "kernel_size": 3 } ] }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 784, "input_shape": [784] }, { "type": "Conv2D", "filters": 8, "kernel_size": 3 } ] }';
   const d = only(diagnose(text), 'shape');
   assert.match(d.message, /^Conv2D needs a 3-D input \(height, width, channels\) but gets \(None, 784\);/);
   assert.deepEqual(d.range, rangeOf(text, '"Conv2D"'));
@@ -124,7 +134,10 @@ test('Conv2D on a 2-D input suggests the exact Reshape', () => {
 test('Reshape to a different element count', () => {
   const text = '{ "layers": [ { "type": "Reshape", "target_shape": [28, 27, 1], "input_shape": [784] } ] }';
   const d = only(diagnose(text), 'shape');
-  assert.equal(d.message, 'Reshape to [28, 27, 1] needs 756 values per example but (None, 784) holds 784 values per example; the products must match.');
+  assert.equal(
+    d.message,
+    'Reshape to [28, 27, 1] needs 756 values per example but (None, 784) holds 784 values per example; the products must match.',
+  );
   assert.deepEqual(d.range, rangeOf(text, '[28, 27, 1]'));
 });
 
@@ -136,7 +149,8 @@ test('a window larger than the input shrinks a side below 1', () => {
 });
 
 test('shape inference stops after the first shape error (no cascade)', () => {
-  const text = '{ "layers": [ { "type": "MaxPooling2D", "pool_size": 8, "input_shape": [4, 4, 1] }, { "type": "Conv2D", "filters": 2, "kernel_size": 9 } ] }';
+  const text =
+    '{ "layers": [ { "type": "MaxPooling2D", "pool_size": 8, "input_shape": [4, 4, 1] }, { "type": "Conv2D", "filters": 2, "kernel_size": 9 } ] }';
   const a = analyze(parseModelJson(text));
   assert.equal(a.diagnostics.filter((d) => d.code === 'shape').length, 1);
   assert.equal(a.summary, undefined);
@@ -144,12 +158,24 @@ test('shape inference stops after the first shape error (no cascade)', () => {
 });
 
 test('loss that cannot fit the output', () => {
-  const one = MLP('{ "type": "Dense", "units": 100 }', '{ "type": "Dense", "units": 1, "activation": "sigmoid" }').replace('"dataset": "fashion-mnist",', '"compile": { "loss": "sparse_categorical_crossentropy" },');
+  const one = MLP(
+    '{ "type": "Dense", "units": 100 }',
+    '{ "type": "Dense", "units": 1, "activation": "sigmoid" }',
+  ).replace('"dataset": "fashion-mnist",', '"compile": { "loss": "sparse_categorical_crossentropy" },');
   const d = only(diagnose(one), 'loss-mismatch');
-  assert.match(d.message, /^sparse_categorical_crossentropy needs one output unit per class but the last layer has 1 unit/);
+  assert.match(
+    d.message,
+    /^sparse_categorical_crossentropy needs one output unit per class but the last layer has 1 unit/,
+  );
   assert.deepEqual(d.range, rangeOf(one, '"sparse_categorical_crossentropy"'));
-  const many = MLP('{ "type": "Dense", "units": 100 }').replace('"dataset": "fashion-mnist",', '"compile": { "loss": "binary_crossentropy" },');
-  assert.match(only(diagnose(many), 'loss-mismatch').message, /^binary_crossentropy expects a single sigmoid output unit but the last layer has 10/);
+  const many = MLP('{ "type": "Dense", "units": 100 }').replace(
+    '"dataset": "fashion-mnist",',
+    '"compile": { "loss": "binary_crossentropy" },',
+  );
+  assert.match(
+    only(diagnose(many), 'loss-mismatch').message,
+    /^binary_crossentropy expects a single sigmoid output unit but the last layer has 10/,
+  );
 });
 
 test('too few output units for the dataset classes', () => {
@@ -160,14 +186,16 @@ test('too few output units for the dataset classes', () => {
 });
 
 test('softmax over a single unit is a warning at the activation', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 1, "activation": "softmax", "input_shape": [3] } ], "compile": { "loss": "mse" } }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 1, "activation": "softmax", "input_shape": [3] } ], "compile": { "loss": "mse" } }';
   const d = only(diagnose(text), 'softmax-single-unit');
   assert.equal(d.severity, 'warning');
   assert.deepEqual(d.range, rangeOf(text, '"softmax"'));
 });
 
 test('input_shape on a later layer is a warning at its key', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 4, "input_shape": [3] }, { "type": "Dense", "units": 2, "input_shape": [4] } ] }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 4, "input_shape": [3] }, { "type": "Dense", "units": 2, "input_shape": [4] } ] }';
   const d = only(diagnose(text), 'input-shape-ignored');
   assert.equal(d.severity, 'warning');
   assert.deepEqual(d.range, rangeOf(text, '"input_shape"', 1));
@@ -181,16 +209,21 @@ test('no layers, empty layers, and no input shape', () => {
   const noShape = '{ "layers": [ { "type": "Dense", "units": 4 } ] }';
   const d = only(diagnose(noShape), 'no-input-shape');
   assert.deepEqual(d.range, rangeOf(noShape, '"Dense"'));
-  const csv = only(diagnose('{ "dataset": { "csv": "iris.csv", "label": "species" }, "layers": [ { "type": "Dense", "units": 3 } ] }'), 'no-input-shape');
+  const csv = only(
+    diagnose('{ "dataset": { "csv": "iris.csv", "label": "species" }, "layers": [ { "type": "Dense", "units": 3 } ] }'),
+    'no-input-shape',
+  );
   assert.match(csv.message, /CSV/);
 });
 
 test('unknown optimizer and bad optimizer arguments', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ], "compile": { "optimizer": "adma", "loss": "mse" } }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ], "compile": { "optimizer": "adma", "loss": "mse" } }';
   const d = only(diagnose(text), 'unknown-optimizer');
   assert.equal(d.message, "Unknown optimizer 'adma'; did you mean 'adam'?");
   assert.deepEqual(d.range, rangeOf(text, '"adma"'));
-  const obj = '{ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ], "compile": { "optimizer": { "type": "SGD", "momentum": 1.5 }, "loss": "mse" } }';
+  const obj =
+    '{ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ], "compile": { "optimizer": { "type": "SGD", "momentum": 1.5 }, "loss": "mse" } }';
   const m = only(diagnose(obj), 'invalid-value');
   assert.equal(m.message, 'compile.optimizer.momentum must be a number with 0 ≤ x ≤ 1, got 1.5.');
   assert.deepEqual(m.range, rangeOf(obj, '1.5'));
@@ -207,9 +240,15 @@ test('bad variant path: unknown head, out-of-range layer, unknown argument', () 
   const diags = diagnose(text);
   const paths = diags.filter((d) => d.code === 'variant-path');
   assert.equal(paths.length, 2);
-  assert.equal(paths[0].message, "Variant 'v': 'layrs[1].units' does not lead into the definition; did you mean 'layers'?");
+  assert.equal(
+    paths[0].message,
+    "Variant 'v': 'layrs[1].units' does not lead into the definition; did you mean 'layers'?",
+  );
   assert.deepEqual(paths[0].range, rangeOf(text, '"layrs[1].units"'));
-  assert.equal(paths[1].message, "Variant 'v': layers[7] does not exist: the model has 3 layers (layers[0] to layers[2]).");
+  assert.equal(
+    paths[1].message,
+    "Variant 'v': layers[7] does not exist: the model has 3 layers (layers[0] to layers[2]).",
+  );
   const arg = only(diags, 'unknown-argument');
   assert.equal(arg.message, "Variant 'v': Dense has no setting 'unitz'; did you mean 'units'?");
   assert.deepEqual(arg.range, rangeOf(text, '"layers[1].unitz"'));
@@ -220,7 +259,10 @@ test('bad variant value: reported at the value in set, only for the variant', ()
   const diags = diagnose(text);
   assert.equal(diags.length, 2);
   const act = diags.find((d) => d.path?.includes('activation'));
-  assert.equal(act?.message, "Variant 'v': layers[1].activation must be a known activation, got 'sigmod'; did you mean 'sigmoid'?");
+  assert.equal(
+    act?.message,
+    "Variant 'v': layers[1].activation must be a known activation, got 'sigmod'; did you mean 'sigmoid'?",
+  );
   assert.deepEqual(act?.range, rangeOf(text, '"sigmod"'));
   const batch = diags.find((d) => d.path?.includes('batch_size'));
   assert.equal(batch?.message, "Variant 'v': fit.batch_size must be a positive integer, got 0.");
@@ -238,10 +280,14 @@ test('a variant that breaks the shapes is reported at the variant', () => {
 });
 
 test('diagnostics come sorted by position', () => {
-  const text = '{ "layers": [ { "type": "Dense", "units": 0, "input_shape": [2] }, { "type": "Nope" } ], "compile": { "optimizer": "x" } }';
+  const text =
+    '{ "layers": [ { "type": "Dense", "units": 0, "input_shape": [2] }, { "type": "Nope" } ], "compile": { "optimizer": "x" } }';
   const diags = diagnose(text);
   const starts = diags.map((d) => d.range.start.line * 1000 + d.range.start.character);
-  assert.deepEqual(starts, [...starts].sort((a, b) => a - b));
+  assert.deepEqual(
+    starts,
+    [...starts].sort((a, b) => a - b),
+  );
   assert.ok(diags.length >= 3);
 });
 
@@ -251,12 +297,32 @@ const CONV = (args: string) =>
 test('absurd sizes are refused at the value: units, filters, input_shape, epochs, batch_size', () => {
   const cases: [string, string, string][] = [
     [MLP('{ "type": "Dense", "units": 1e308 }'), '1e308', 'layers[1].units must be at most 1,000,000, got 1e+308.'],
-    [MLP('{ "type": "Dense", "units": 99999999999 }'), '99999999999', 'layers[1].units must be at most 1,000,000, got 99999999999.'],
-    [MLP('{ "type": "Dense", "units": 8 }').replace('[28, 28]', '[28, 1000001]'), '1000001', 'layers[0].input_shape[1] must be at most 1,000,000, got 1000001.'],
-    [MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "epochs": 1e308 }, "layers"'), '1e308', 'fit.epochs must be at most 100,000, got 1e+308.'],
-    [MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "batch_size": 2000000 }, "layers"'), '2000000', 'fit.batch_size must be at most 1,000,000, got 2000000.'],
+    [
+      MLP('{ "type": "Dense", "units": 99999999999 }'),
+      '99999999999',
+      'layers[1].units must be at most 1,000,000, got 99999999999.',
+    ],
+    [
+      MLP('{ "type": "Dense", "units": 8 }').replace('[28, 28]', '[28, 1000001]'),
+      '1000001',
+      'layers[0].input_shape[1] must be at most 1,000,000, got 1000001.',
+    ],
+    [
+      MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "epochs": 1e308 }, "layers"'),
+      '1e308',
+      'fit.epochs must be at most 100,000, got 1e+308.',
+    ],
+    [
+      MLP('{ "type": "Dense", "units": 8 }').replace('"layers"', '"fit": { "batch_size": 2000000 }, "layers"'),
+      '2000000',
+      'fit.batch_size must be at most 1,000,000, got 2000000.',
+    ],
     [CONV('"filters": 1e308, "kernel_size": 3'), '1e308', 'layers[1].filters must be at most 1,000,000, got 1e+308.'],
-    [CONV('"filters": 4, "kernel_size": [3, 5000000]'), '5000000', 'layers[1].kernel_size[1] must be at most 1,000,000, got 5000000.'],
+    [
+      CONV('"filters": 4, "kernel_size": [3, 5000000]'),
+      '5000000',
+      'layers[1].kernel_size[1] must be at most 1,000,000, got 5000000.',
+    ],
   ];
   for (const [text, value, message] of cases) {
     const d = only(diagnose(text), 'invalid-value');
@@ -264,8 +330,15 @@ test('absurd sizes are refused at the value: units, filters, input_shape, epochs
     assert.deepEqual(d.range, rangeOf(text, value));
   }
   // The largest allowed size still passes: 784 × 1,000,000 + 1,000,000 = 785,000,000 parameters.
-  const big = analyze(parseModelJson(MLP('{ "type": "Dense", "units": 1000000 }', '{ "type": "Dense", "units": 10, "activation": "softmax" }')));
-  assert.deepEqual(big.diagnostics.filter((d) => d.severity === 'error'), []);
+  const big = analyze(
+    parseModelJson(
+      MLP('{ "type": "Dense", "units": 1000000 }', '{ "type": "Dense", "units": 10, "activation": "softmax" }'),
+    ),
+  );
+  assert.deepEqual(
+    big.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
   assert.equal(big.summary?.layers[1].params, 785_000_000);
 });
 
@@ -275,7 +348,10 @@ test('a model past 1e10 parameters is refused at the layer that crosses the limi
   const text = MLP('{ "type": "Dense", "units": 1000000 }, { "type": "Dense", "units": 1000000 }');
   const analysis = analyze(parseModelJson(text));
   const d = only(analysis.diagnostics, 'too-large');
-  assert.equal(d.message, 'This model would have 1.0e+12 parameters, far beyond what can be trained here; reduce units or input_shape.');
+  assert.equal(
+    d.message,
+    'This model would have 1.0e+12 parameters, far beyond what can be trained here; reduce units or input_shape.',
+  );
   assert.equal(d.path, 'layers[2].units');
   assert.deepEqual(d.range, rangeOf(text, '1000000', 1));
   assert.equal(analysis.summary, undefined, 'no summary for a model that cannot be built');
@@ -283,17 +359,35 @@ test('a model past 1e10 parameters is refused at the layer that crosses the limi
   // A Flatten of 1,000,000 × 1,000,000 values per example is refused before any weight is counted.
   const wide = MLP('{ "type": "Dense", "units": 8 }').replace('[28, 28]', '[1000000, 1000000]');
   const w = only(diagnose(wide), 'too-large');
-  assert.equal(w.message, "Layer 'flatten' would output 1.0e+12 values per example, far beyond what can be trained here; reduce input_shape.");
+  assert.equal(
+    w.message,
+    "Layer 'flatten' would output 1.0e+12 values per example, far beyond what can be trained here; reduce input_shape.",
+  );
   assert.deepEqual(w.range, rangeOf(wide, '[1000000, 1000000]'));
 
   // Conv2D: 100,000 × 100,000 × 1 × 1,000,000 weights = 1e16 ('same' padding keeps the shapes valid).
   const conv = CONV('"filters": 1000000, "kernel_size": [100000, 100000], "padding": "same"');
-  assert.match(only(diagnose(conv), 'too-large').message, /^This model would have 1\.0e\+16 parameters, .*; reduce filters, kernel_size or input_shape\.$/);
+  assert.match(
+    only(diagnose(conv), 'too-large').message,
+    /^This model would have 1\.0e\+16 parameters, .*; reduce filters, kernel_size or input_shape\.$/,
+  );
 });
 
 test('validation_split may be 0 (Keras’s default: no validation) but not 1', () => {
-  const at = (v: string) => diagnose(MLP('{ "type": "Dense", "units": 8 }').replace('"dataset": "fashion-mnist"', `"dataset": { "name": "fashion-mnist", "validation_split": ${v} }`));
+  const at = (v: string) =>
+    diagnose(
+      MLP('{ "type": "Dense", "units": 8 }').replace(
+        '"dataset": "fashion-mnist"',
+        `"dataset": { "name": "fashion-mnist", "validation_split": ${v} }`,
+      ),
+    );
   assert.deepEqual(at('0'), []);
-  assert.equal(only(at('1'), 'invalid-value').message, 'dataset.validation_split must be a number with 0 ≤ x < 1, got 1.');
-  assert.equal(only(at('-0.1'), 'invalid-value').message, 'dataset.validation_split must be a number with 0 ≤ x < 1, got -0.1.');
+  assert.equal(
+    only(at('1'), 'invalid-value').message,
+    'dataset.validation_split must be a number with 0 ≤ x < 1, got 1.',
+  );
+  assert.equal(
+    only(at('-0.1'), 'invalid-value').message,
+    'dataset.validation_split must be a number with 0 ≤ x < 1, got -0.1.',
+  );
 });

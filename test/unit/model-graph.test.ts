@@ -28,7 +28,7 @@ test('a residual graph: 16·32+32 + 32·32+32 + 16·32+32 + 0 + 32+1 = 544 + 1,0
     '_'.repeat(98),
     ' Layer (type)                   Output Shape         Param #     Connected to',
     '='.repeat(98),
-    " in (InputLayer)                [(None, 16)]         0           []",
+    ' in (InputLayer)                [(None, 16)]         0           []',
     '',
     " a (Dense)                      (None, 32)           544         ['in[0][0]']",
     '',
@@ -105,7 +105,13 @@ ________________________________________________________________________________
 });
 
 test('a graph that is a plain chain prints in the Sequential layout, with its InputLayer row', () => {
-  const a = run({ outputs: 'dense', layers: [{ type: 'InputLayer', shape: [784] }, { type: 'Dense', units: 10 }] });
+  const a = run({
+    outputs: 'dense',
+    layers: [
+      { type: 'InputLayer', shape: [784] },
+      { type: 'Dense', units: 10 },
+    ],
+  });
   assert.deepEqual(errors(a), []);
   const lines = formatSummary(a.summary!).split('\n');
   assert.equal(lines[2], ' Layer (type)                Output Shape              Param #');
@@ -154,11 +160,22 @@ test('merging incompatible shapes is an error at the merge, and Concatenate adds
 });
 
 test('Dot(axes=1) of two (None, 8) vectors is (None, 1); Subtract takes exactly two inputs', () => {
-  const base = [{ type: 'InputLayer', shape: [8], name: 'x' }, { type: 'Dense', units: 8, name: 'y' }];
+  const base = [
+    { type: 'InputLayer', shape: [8], name: 'x' },
+    { type: 'Dense', units: 8, name: 'y' },
+  ];
   const dot = run({ layers: [...base, { type: 'Dot', axes: 1, inputs: ['x', 'y'] }] });
   assert.deepEqual(errors(dot), []);
   assert.deepEqual(dot.layers[2].outputShape, [null, 1]);
-  const sub = errors(run({ layers: [...base, { type: 'Dense', units: 8, name: 'z', inputs: 'x' }, { type: 'Subtract', inputs: ['x', 'y', 'z'] }] }));
+  const sub = errors(
+    run({
+      layers: [
+        ...base,
+        { type: 'Dense', units: 8, name: 'z', inputs: 'x' },
+        { type: 'Subtract', inputs: ['x', 'y', 'z'] },
+      ],
+    }),
+  );
   assert.match(sub[0].message, /exactly 2 inputs but gets 3/);
 });
 
@@ -169,12 +186,22 @@ test('a layer that does not reach the output gets a warning and stays out of the
   const a = run(def);
   assert.deepEqual(errors(a), []);
   assert.ok(a.diagnostics.some((d) => d.code === 'graph-unused' && d.path === 'layers[5].type'));
-  assert.equal(a.summary?.layers.some((l) => l.name === 'dangling'), false);
+  assert.equal(
+    a.summary?.layers.some((l) => l.name === 'dangling'),
+    false,
+  );
   assert.equal(a.summary?.totalParams, 2177);
 });
 
 test('a graph needs an InputLayer first', () => {
-  const e = errors(run({ layers: [{ type: 'Dense', units: 4, input_shape: [3], name: 'a' }, { type: 'Dense', units: 2, inputs: 'a' }] }));
+  const e = errors(
+    run({
+      layers: [
+        { type: 'Dense', units: 4, input_shape: [3], name: 'a' },
+        { type: 'Dense', units: 2, inputs: 'a' },
+      ],
+    }),
+  );
   assert.equal(e[0].code, 'graph-input');
 });
 
@@ -191,7 +218,9 @@ test('hover on a merge layer explains its shape from its inputs', () => {
 test('a 50,000-layer chain resolves without overflowing the stack, and a loop through all of it is named briefly', async () => {
   const { resolveGraph } = await import('../../src/model/graph');
   const n = 50_000;
-  const layers: { type: string; name: string; inputs?: string; shape?: number[] }[] = [{ type: 'InputLayer', shape: [2], name: 'l0' }];
+  const layers: { type: string; name: string; inputs?: string; shape?: number[] }[] = [
+    { type: 'InputLayer', shape: [2], name: 'l0' },
+  ];
   for (let i = 1; i < n; i++) layers.push({ type: 'Dense', name: `l${i}`, inputs: `l${i - 1}` });
   const names = layers.map((l) => l.name);
   const ok = resolveGraph({ layers }, names);
@@ -200,12 +229,20 @@ test('a 50,000-layer chain resolves without overflowing the stack, and a loop th
   layers[1].inputs = `l${n - 1}`;
   const loop = resolveGraph({ layers }, names);
   assert.equal(loop.graph, undefined);
-  assert.match(loop.problems[0].message, /^These layers feed each other in a circle: l49999 → l49998 → l49997 → l49996 → … \(49999 layers\) → l49999;/);
+  assert.match(
+    loop.problems[0].message,
+    /^These layers feed each other in a circle: l49999 → l49998 → l49997 → l49996 → … \(49999 layers\) → l49999;/,
+  );
 });
 
 test('a malformed "inputs" gets the one schema error, not a cascade about the graph', () => {
   for (const inputs of [[], 5, [3]]) {
-    const a = run({ layers: [{ type: 'InputLayer', shape: [4] }, { type: 'Dense', units: 2, inputs }] });
+    const a = run({
+      layers: [
+        { type: 'InputLayer', shape: [4] },
+        { type: 'Dense', units: 2, inputs },
+      ],
+    });
     assert.equal(a.diagnostics.length, 1, JSON.stringify(inputs));
     assert.match(a.diagnostics[0].path!, /^layers\[1\]\.inputs/);
   }

@@ -15,18 +15,25 @@ const warnings = (a: Analysis) => a.diagnostics.filter((d) => d.severity === 'wa
 /** Params and output shapes of a layer list that must analyse cleanly. */
 function counts(layers: object[]): { params: number[]; shapes: (number | null)[][]; a: Analysis } {
   const a = run({ layers });
-  assert.deepEqual(errors(a).map((d) => d.message), []);
+  assert.deepEqual(
+    errors(a).map((d) => d.message),
+    [],
+  );
   return { params: a.layers.map((l) => l.params), shapes: a.layers.map((l) => l.outputShape ?? []), a };
 }
 
 test('Embedding(10000, 16, input_length=200): 10,000 × 16 = 160,000; (None, 200) → (None, 200, 16)', () => {
-  const { params, shapes } = counts([{ type: 'Embedding', input_dim: 10000, output_dim: 16, input_length: 200, input_shape: [200] }]);
+  const { params, shapes } = counts([
+    { type: 'Embedding', input_dim: 10000, output_dim: 16, input_length: 200, input_shape: [200] },
+  ]);
   assert.deepEqual(params, [160000]);
   assert.deepEqual(shapes, [[null, 200, 16]]);
 });
 
 test('Embedding input_length that disagrees with the input is an error at input_length', () => {
-  const a = run({ layers: [{ type: 'Embedding', input_dim: 100, output_dim: 8, input_length: 50, input_shape: [40] }] });
+  const a = run({
+    layers: [{ type: 'Embedding', input_dim: 100, output_dim: 8, input_length: 50, input_shape: [40] }],
+  });
   assert.equal(errors(a)[0].path, 'layers[0].input_length');
 });
 
@@ -41,7 +48,8 @@ test('LSTM(64) on 128 features: 4 × (64 × (128 + 64) + 64) = 49,408, hover ari
 });
 
 test('GRU(64), reset_after=True (default): 3 × (64 × (128 + 64) + 2 × 64) = 37,248; reset_after=False: 3 × (12,288 + 64) = 37,056', () => {
-  const on128 = (gru: object) => counts([{ type: 'Reshape', target_shape: [10, 128], input_shape: [1280] }, gru]).params[1];
+  const on128 = (gru: object) =>
+    counts([{ type: 'Reshape', target_shape: [10, 128], input_shape: [1280] }, gru]).params[1];
   assert.equal(on128({ type: 'GRU', units: 64 }), 37248);
   assert.equal(on128({ type: 'GRU', units: 64, reset_after: false }), 37056);
 });
@@ -61,8 +69,14 @@ test('Bidirectional(LSTM(64)) on 128 features: 2 × 49,408 = 98,816; concat doub
   const concat = counts([base, { type: 'Bidirectional', layer: { type: 'LSTM', units: 64 } }]);
   assert.deepEqual(concat.params, [0, 98816]);
   assert.deepEqual(concat.shapes[1], [null, 128]);
-  assert.match(concat.a.layers[1].arithmetic, /^2 directions × \(LSTM: 4 × \(64 × \(128 \+ 64\) \+ 64\) = 49,408\) = 98,816$/);
-  const sum = counts([base, { type: 'Bidirectional', layer: { type: 'LSTM', units: 64, return_sequences: true }, merge_mode: 'sum' }]);
+  assert.match(
+    concat.a.layers[1].arithmetic,
+    /^2 directions × \(LSTM: 4 × \(64 × \(128 \+ 64\) \+ 64\) = 49,408\) = 98,816$/,
+  );
+  const sum = counts([
+    base,
+    { type: 'Bidirectional', layer: { type: 'LSTM', units: 64, return_sequences: true }, merge_mode: 'sum' },
+  ]);
   assert.deepEqual(sum.shapes[1], [null, 10, 64]);
 });
 
@@ -72,32 +86,46 @@ test('Bidirectional refuses a non-recurrent layer at its layer argument', () => 
 });
 
 test('TimeDistributed(Dense(8)) on (10, 16): the Dense on one step, 16 × 8 + 8 = 136; (None, 10, 8)', () => {
-  const { params, shapes } = counts([{ type: 'TimeDistributed', layer: { type: 'Dense', units: 8 }, input_shape: [10, 16] }]);
+  const { params, shapes } = counts([
+    { type: 'TimeDistributed', layer: { type: 'Dense', units: 8 }, input_shape: [10, 16] },
+  ]);
   assert.deepEqual(params, [136]);
   assert.deepEqual(shapes, [[null, 10, 8]]);
 });
 
 test('Conv1D(128, 7, strides=3) on (500, 128): 7 × 128 × 128 + 128 = 114,816; ⌊(500 − 7) / 3⌋ + 1 = 165 steps', () => {
-  const { params, shapes } = counts([{ type: 'Conv1D', filters: 128, kernel_size: 7, strides: 3, input_shape: [500, 128] }]);
+  const { params, shapes } = counts([
+    { type: 'Conv1D', filters: 128, kernel_size: 7, strides: 3, input_shape: [500, 128] },
+  ]);
   assert.deepEqual(params, [114816]);
   assert.deepEqual(shapes, [[null, 165, 128]]);
 });
 
 test("Conv1D 'same' stride 2 on 101 steps gives ⌈101 / 2⌉ = 51; 'causal' keeps 100", () => {
-  assert.deepEqual(counts([{ type: 'Conv1D', filters: 4, kernel_size: 3, strides: 2, padding: 'same', input_shape: [101, 2] }]).shapes, [[null, 51, 4]]);
-  assert.deepEqual(counts([{ type: 'Conv1D', filters: 4, kernel_size: 3, padding: 'causal', input_shape: [100, 2] }]).shapes, [[null, 100, 4]]);
+  assert.deepEqual(
+    counts([{ type: 'Conv1D', filters: 4, kernel_size: 3, strides: 2, padding: 'same', input_shape: [101, 2] }]).shapes,
+    [[null, 51, 4]],
+  );
+  assert.deepEqual(
+    counts([{ type: 'Conv1D', filters: 4, kernel_size: 3, padding: 'causal', input_shape: [100, 2] }]).shapes,
+    [[null, 100, 4]],
+  );
 });
 
 test('1-D pooling: MaxPooling1D(2) on 100 steps → 50; AveragePooling1D(3, strides=2) on 9 → ⌊(9 − 3) / 2⌋ + 1 = 4; global poolings keep the channels', () => {
   assert.deepEqual(counts([{ type: 'MaxPooling1D', input_shape: [100, 16] }]).shapes, [[null, 50, 16]]);
-  assert.deepEqual(counts([{ type: 'AveragePooling1D', pool_size: 3, strides: 2, input_shape: [9, 4] }]).shapes, [[null, 4, 4]]);
+  assert.deepEqual(counts([{ type: 'AveragePooling1D', pool_size: 3, strides: 2, input_shape: [9, 4] }]).shapes, [
+    [null, 4, 4],
+  ]);
   assert.deepEqual(counts([{ type: 'GlobalMaxPooling1D', input_shape: [50, 16] }]).shapes, [[null, 16]]);
   assert.deepEqual(counts([{ type: 'GlobalAveragePooling1D', input_shape: [50, 16] }]).shapes, [[null, 16]]);
   assert.deepEqual(counts([{ type: 'GlobalMaxPooling2D', input_shape: [7, 7, 64] }]).shapes, [[null, 64]]);
 });
 
 test('SeparableConv2D(64, 3) on 32×32×32: 3·3·32 depthwise + 32·64 pointwise + 64 biases = 288 + 2,048 + 64 = 2,400', () => {
-  const { params, shapes, a } = counts([{ type: 'SeparableConv2D', filters: 64, kernel_size: 3, input_shape: [32, 32, 32] }]);
+  const { params, shapes, a } = counts([
+    { type: 'SeparableConv2D', filters: 64, kernel_size: 3, input_shape: [32, 32, 32] },
+  ]);
   assert.deepEqual(params, [2400]);
   assert.deepEqual(shapes, [[null, 30, 30, 64]]);
   assert.match(a.layers[0].arithmetic, /= 2,400$/);
@@ -105,24 +133,60 @@ test('SeparableConv2D(64, 3) on 32×32×32: 3·3·32 depthwise + 32·64 pointwis
 
 test('DepthwiseConv2D(3) on 32×32×32: 3·3·32 + 32 = 320; depth_multiplier 2: 576 + 64 = 640 and 64 channels', () => {
   assert.deepEqual(counts([{ type: 'DepthwiseConv2D', kernel_size: 3, input_shape: [32, 32, 32] }]).params, [320]);
-  const m2 = counts([{ type: 'DepthwiseConv2D', kernel_size: 3, depth_multiplier: 2, padding: 'same', input_shape: [32, 32, 32] }]);
+  const m2 = counts([
+    { type: 'DepthwiseConv2D', kernel_size: 3, depth_multiplier: 2, padding: 'same', input_shape: [32, 32, 32] },
+  ]);
   assert.deepEqual(m2.params, [640]);
   assert.deepEqual(m2.shapes, [[null, 32, 32, 64]]);
 });
 
 test("Conv2DTranspose(16, 3, strides=2) on 7×7×32: 3·3·16·32 + 16 = 4,624; 'same' 7·2 = 14, 'valid' 7·2 + max(3 − 2, 0) = 15", () => {
-  const same = counts([{ type: 'Conv2DTranspose', filters: 16, kernel_size: 3, strides: 2, padding: 'same', input_shape: [7, 7, 32] }]);
+  const same = counts([
+    { type: 'Conv2DTranspose', filters: 16, kernel_size: 3, strides: 2, padding: 'same', input_shape: [7, 7, 32] },
+  ]);
   assert.deepEqual(same.params, [4624]);
   assert.deepEqual(same.shapes, [[null, 14, 14, 16]]);
-  assert.deepEqual(counts([{ type: 'Conv2DTranspose', filters: 16, kernel_size: 3, strides: 2, input_shape: [7, 7, 32] }]).shapes, [[null, 15, 15, 16]]);
+  assert.deepEqual(
+    counts([{ type: 'Conv2DTranspose', filters: 16, kernel_size: 3, strides: 2, input_shape: [7, 7, 32] }]).shapes,
+    [[null, 15, 15, 16]],
+  );
 });
 
 test('UpSampling2D, ZeroPadding2D and Cropping2D shapes (no weights)', () => {
   assert.deepEqual(counts([{ type: 'UpSampling2D', input_shape: [7, 7, 16] }]).shapes, [[null, 14, 14, 16]]);
-  assert.deepEqual(counts([{ type: 'ZeroPadding2D', padding: 1, input_shape: [28, 28, 1] }]).shapes, [[null, 30, 30, 1]]);
-  assert.deepEqual(counts([{ type: 'ZeroPadding2D', padding: [[1, 2], [3, 4]], input_shape: [28, 28, 1] }]).shapes, [[null, 31, 35, 1]]);
-  assert.deepEqual(counts([{ type: 'Cropping2D', cropping: [[2, 2], [4, 4]], input_shape: [28, 28, 1] }]).shapes, [[null, 24, 20, 1]]);
-  assert.equal(errors(run({ layers: [{ type: 'Cropping2D', cropping: 14, input_shape: [28, 28, 1] }] }))[0].path, 'layers[0].cropping');
+  assert.deepEqual(counts([{ type: 'ZeroPadding2D', padding: 1, input_shape: [28, 28, 1] }]).shapes, [
+    [null, 30, 30, 1],
+  ]);
+  assert.deepEqual(
+    counts([
+      {
+        type: 'ZeroPadding2D',
+        padding: [
+          [1, 2],
+          [3, 4],
+        ],
+        input_shape: [28, 28, 1],
+      },
+    ]).shapes,
+    [[null, 31, 35, 1]],
+  );
+  assert.deepEqual(
+    counts([
+      {
+        type: 'Cropping2D',
+        cropping: [
+          [2, 2],
+          [4, 4],
+        ],
+        input_shape: [28, 28, 1],
+      },
+    ]).shapes,
+    [[null, 24, 20, 1]],
+  );
+  assert.equal(
+    errors(run({ layers: [{ type: 'Cropping2D', cropping: 14, input_shape: [28, 28, 1] }] }))[0].path,
+    'layers[0].cropping',
+  );
 });
 
 test('LayerNormalization on (200, 64): 64 gamma + 64 beta = 128, all trainable', () => {
@@ -139,11 +203,21 @@ test('PReLU: one slope per value, 28 × 28 × 1 = 784; shared_axes [1, 2] on 28�
 test('weightless layers keep or move the shape: RepeatVector, Permute, noise, activations, Rescaling', () => {
   assert.deepEqual(counts([{ type: 'RepeatVector', n: 3, input_shape: [32] }]).shapes, [[null, 3, 32]]);
   assert.deepEqual(counts([{ type: 'Permute', dims: [2, 1], input_shape: [10, 64] }]).shapes, [[null, 64, 10]]);
-  for (const type of ['ReLU', 'LeakyReLU', 'ELU', 'Softmax']) assert.deepEqual(counts([{ type, input_shape: [5] }]).params, [0]);
-  for (const layer of [{ type: 'SpatialDropout1D', rate: 0.2, input_shape: [10, 4] }, { type: 'SpatialDropout2D', rate: 0.2, input_shape: [8, 8, 4] }, { type: 'GaussianNoise', stddev: 0.1, input_shape: [5] }, { type: 'GaussianDropout', rate: 0.1, input_shape: [5] }, { type: 'Rescaling', scale: 0.5, input_shape: [5] }]) {
+  for (const type of ['ReLU', 'LeakyReLU', 'ELU', 'Softmax'])
+    assert.deepEqual(counts([{ type, input_shape: [5] }]).params, [0]);
+  for (const layer of [
+    { type: 'SpatialDropout1D', rate: 0.2, input_shape: [10, 4] },
+    { type: 'SpatialDropout2D', rate: 0.2, input_shape: [8, 8, 4] },
+    { type: 'GaussianNoise', stddev: 0.1, input_shape: [5] },
+    { type: 'GaussianDropout', rate: 0.1, input_shape: [5] },
+    { type: 'Rescaling', scale: 0.5, input_shape: [5] },
+  ]) {
     assert.deepEqual(counts([layer]).params, [0]);
   }
-  assert.equal(errors(run({ layers: [{ type: 'Permute', dims: [1, 1], input_shape: [10, 64] }] }))[0].path, 'layers[0].dims');
+  assert.equal(
+    errors(run({ layers: [{ type: 'Permute', dims: [1, 1], input_shape: [10, 64] }] }))[0].path,
+    'layers[0].dims',
+  );
 });
 
 test('Keras default names: re_lu, leaky_re_lu, p_re_lu, simple_rnn, conv2d_transpose, spatial_dropout1d', () => {
@@ -157,41 +231,85 @@ test('Keras default names: re_lu, leaky_re_lu, p_re_lu, simple_rnn, conv2d_trans
       { type: 'SpatialDropout1D', rate: 0.1 },
     ],
   });
-  assert.deepEqual(a.layers.map((l) => l.name), ['reshape', 're_lu', 'leaky_re_lu', 'p_re_lu', 'simple_rnn', 'spatial_dropout1d']);
+  assert.deepEqual(
+    a.layers.map((l) => l.name),
+    ['reshape', 're_lu', 'leaky_re_lu', 'p_re_lu', 'simple_rnn', 'spatial_dropout1d'],
+  );
 });
 
 test('an InputLayer first fixes the input shape and, as in Keras, is not a row of the Sequential summary', () => {
-  const a = run({ layers: [{ type: 'InputLayer', shape: [8] }, { type: 'Dense', units: 2 }] });
+  const a = run({
+    layers: [
+      { type: 'InputLayer', shape: [8] },
+      { type: 'Dense', units: 2 },
+    ],
+  });
   assert.deepEqual(errors(a), []);
-  assert.deepEqual(a.summary?.layers.map((l) => l.name), ['dense']);
+  assert.deepEqual(
+    a.summary?.layers.map((l) => l.name),
+    ['dense'],
+  );
   assert.equal(a.summary?.totalParams, 18);
 });
 
 // Diagnostics for the mistakes people make with these layers.
 
 test('an LSTM on 2-D input (after Dense) is an error that suggests an Embedding or Reshape', () => {
-  const a = run({ layers: [{ type: 'Dense', units: 8, input_shape: [4] }, { type: 'LSTM', units: 4 }] });
+  const a = run({
+    layers: [
+      { type: 'Dense', units: 8, input_shape: [4] },
+      { type: 'LSTM', units: 4 },
+    ],
+  });
   const e = errors(a)[0];
   assert.equal(e.path, 'layers[1].type');
-  assert.match(e.message, /LSTM needs a 3-D input \(batch, timesteps, features\) but gets \(None, 8\).*Embedding.*Reshape/);
+  assert.match(
+    e.message,
+    /LSTM needs a 3-D input \(batch, timesteps, features\) but gets \(None, 8\).*Embedding.*Reshape/,
+  );
 });
 
 test('Conv1D on images is an error that points to Conv2D', () => {
-  const e = errors(run({ dataset: 'fashion-mnist', layers: [{ type: 'Reshape', target_shape: [28, 28, 1] }, { type: 'Conv1D', filters: 8, kernel_size: 3 }] }))[0];
+  const e = errors(
+    run({
+      dataset: 'fashion-mnist',
+      layers: [
+        { type: 'Reshape', target_shape: [28, 28, 1] },
+        { type: 'Conv1D', filters: 8, kernel_size: 3 },
+      ],
+    }),
+  )[0];
   assert.equal(e.path, 'layers[1].type');
   assert.match(e.message, /Conv1D takes sequences .* \(None, 28, 28, 1\).*Conv2D/);
 });
 
 test('an Embedding fed floats (after a Dense, or on pixel data) gets a warning', () => {
-  const afterDense = warnings(run({ layers: [{ type: 'Dense', units: 8, input_shape: [4] }, { type: 'Embedding', input_dim: 10, output_dim: 2 }] }));
+  const afterDense = warnings(
+    run({
+      layers: [
+        { type: 'Dense', units: 8, input_shape: [4] },
+        { type: 'Embedding', input_dim: 10, output_dim: 2 },
+      ],
+    }),
+  );
   assert.equal(afterDense.find((d) => d.code === 'embedding-floats')?.path, 'layers[1].type');
-  const onPixels = warnings(run({ dataset: 'fashion-mnist', layers: [{ type: 'Flatten' }, { type: 'Embedding', input_dim: 10, output_dim: 2 }] }));
+  const onPixels = warnings(
+    run({
+      dataset: 'fashion-mnist',
+      layers: [{ type: 'Flatten' }, { type: 'Embedding', input_dim: 10, output_dim: 2 }],
+    }),
+  );
   assert.ok(onPixels.some((d) => d.code === 'embedding-floats'));
-  const onPixelsFirst = warnings(run({ dataset: 'fashion-mnist', layers: [{ type: 'Embedding', input_dim: 10, output_dim: 2 }] }));
+  const onPixelsFirst = warnings(
+    run({ dataset: 'fashion-mnist', layers: [{ type: 'Embedding', input_dim: 10, output_dim: 2 }] }),
+  );
   assert.match(onPixelsFirst.find((d) => d.code === 'embedding-floats')!.message, /pixel values/);
 });
 
 test('return_state in a layer list is an error at return_state; a merge layer outside a graph says how to use it', () => {
-  assert.equal(errors(run({ layers: [{ type: 'LSTM', units: 4, return_state: true, input_shape: [3, 2] }] }))[0].path, 'layers[0].return_state');
+  assert.equal(
+    errors(run({ layers: [{ type: 'LSTM', units: 4, return_state: true, input_shape: [3, 2] }] }))[0].path,
+    'layers[0].return_state',
+  );
   assert.match(errors(run({ layers: [{ type: 'Add', input_shape: [3] }] }))[0].message, /only works in a graph model/);
 });

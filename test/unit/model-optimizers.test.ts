@@ -1,22 +1,63 @@
 /** Keras optimizer defaults, labels, and the comparison plan. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { compareRepeats, effectiveOptimizer, expandComparison, optimizerLabel, type ModelDefinition } from '../../src/model';
+import {
+  compareRepeats,
+  effectiveOptimizer,
+  expandComparison,
+  optimizerLabel,
+  type ModelDefinition,
+} from '../../src/model';
 
 test('aliases and class names get every Keras 2.x default', () => {
   assert.deepEqual(effectiveOptimizer('sgd'), { type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false });
-  assert.deepEqual(effectiveOptimizer('Adam'), { type: 'Adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false });
-  assert.deepEqual(effectiveOptimizer('adagrad'), { type: 'Adagrad', learning_rate: 0.001, initial_accumulator_value: 0.1, epsilon: 1e-7 });
-  assert.deepEqual(effectiveOptimizer('adamax'), { type: 'Adamax', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 });
-  assert.deepEqual(effectiveOptimizer('adadelta'), { type: 'Adadelta', learning_rate: 0.001, rho: 0.95, epsilon: 1e-7 });
+  assert.deepEqual(effectiveOptimizer('Adam'), {
+    type: 'Adam',
+    learning_rate: 0.001,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  });
+  assert.deepEqual(effectiveOptimizer('adagrad'), {
+    type: 'Adagrad',
+    learning_rate: 0.001,
+    initial_accumulator_value: 0.1,
+    epsilon: 1e-7,
+  });
+  assert.deepEqual(effectiveOptimizer('adamax'), {
+    type: 'Adamax',
+    learning_rate: 0.001,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+  });
+  assert.deepEqual(effectiveOptimizer('adadelta'), {
+    type: 'Adadelta',
+    learning_rate: 0.001,
+    rho: 0.95,
+    epsilon: 1e-7,
+  });
 });
 
 test('no optimizer means RMSprop, as in Keras compile()', () => {
-  assert.deepEqual(effectiveOptimizer(undefined), { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false });
+  assert.deepEqual(effectiveOptimizer(undefined), {
+    type: 'RMSprop',
+    learning_rate: 0.001,
+    rho: 0.9,
+    momentum: 0,
+    epsilon: 1e-7,
+    centered: false,
+  });
 });
 
 test('given arguments override defaults; lr is read as learning_rate; label is not a hyper-parameter', () => {
-  assert.deepEqual(effectiveOptimizer({ type: 'SGD', lr: 0.1, momentum: 0.9, label: 'fast' }), { type: 'SGD', learning_rate: 0.1, momentum: 0.9, nesterov: false });
+  assert.deepEqual(effectiveOptimizer({ type: 'SGD', lr: 0.1, momentum: 0.9, label: 'fast' }), {
+    type: 'SGD',
+    learning_rate: 0.1,
+    momentum: 0.9,
+    nesterov: false,
+  });
   assert.equal(effectiveOptimizer({ type: 'rmsprop' }).type, 'RMSprop');
 });
 
@@ -31,14 +72,21 @@ test('labels: class name plus what differs from the defaults, or the user label'
 
 const BASE: ModelDefinition = {
   dataset: 'fashion-mnist',
-  layers: [{ type: 'Flatten' }, { type: 'Dense', units: 100, activation: 'relu' }, { type: 'Dense', units: 10, activation: 'softmax' }],
+  layers: [
+    { type: 'Flatten' },
+    { type: 'Dense', units: 100, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
   compile: { optimizer: 'adam' },
   fit: { epochs: 5, batch_size: 32 },
 };
 
 test('no compare section: the default six optimizers', () => {
   const plans = expandComparison(BASE);
-  assert.deepEqual(plans.map((p) => p.label), ['SGD', 'SGD(lr=0.1)', 'SGD(momentum=0.9, nesterov)', 'Adagrad', 'RMSprop', 'Adam']);
+  assert.deepEqual(
+    plans.map((p) => p.label),
+    ['SGD', 'SGD(lr=0.1)', 'SGD(momentum=0.9, nesterov)', 'Adagrad', 'RMSprop', 'Adam'],
+  );
   assert.equal(plans[1].optimizer.learning_rate, 0.1);
   assert.equal(plans[2].optimizer.nesterov, true);
   assert.deepEqual(plans[3].definition.compile?.optimizer, 'adagrad');
@@ -58,7 +106,10 @@ test('variants apply their set by path and drop compare; labels made unique', ()
     },
   };
   const plans = expandComparison(def);
-  assert.deepEqual(plans.map((p) => p.label), ['sigmoid #1', 'sigmoid #2']);
+  assert.deepEqual(
+    plans.map((p) => p.label),
+    ['sigmoid #1', 'sigmoid #2'],
+  );
   assert.equal(plans[0].definition.layers[1].activation, 'sigmoid');
   assert.equal(plans[0].definition.fit?.batch_size, 64);
   assert.equal(plans[1].definition.layers[1].units, 50);
@@ -71,8 +122,14 @@ test('variants apply their set by path and drop compare; labels made unique', ()
 });
 
 test('optimizers and variants together: every variant with every optimizer', () => {
-  const plans = expandComparison({ ...BASE, compare: { optimizers: ['sgd', 'adam'], variants: [{ label: 'tanh', set: { 'layers[1].activation': 'tanh' } }] } });
-  assert.deepEqual(plans.map((p) => p.label), ['tanh · SGD', 'tanh · Adam']);
+  const plans = expandComparison({
+    ...BASE,
+    compare: { optimizers: ['sgd', 'adam'], variants: [{ label: 'tanh', set: { 'layers[1].activation': 'tanh' } }] },
+  });
+  assert.deepEqual(
+    plans.map((p) => p.label),
+    ['tanh · SGD', 'tanh · Adam'],
+  );
   assert.equal(plans[0].optimizer.type, 'SGD');
   assert.equal(plans[1].definition.layers[1].activation, 'tanh');
 });

@@ -6,8 +6,16 @@ import { analyze, getPath, parseModelJson, parsePathKey, pathKey, rangeFor, setP
 test('pathKey and parsePathKey are inverses', () => {
   assert.equal(pathKey([]), '');
   assert.equal(pathKey(['layers', 1, 'units']), 'layers[1].units');
-  assert.equal(pathKey(['compare', 'variants', 0, 'set', 'layers[1].activation']), 'compare.variants[0].set["layers[1].activation"]');
-  for (const p of [['layers', 1, 'units'], ['fit', 'batch_size'], ['compare', 'variants', 2, 'set', 'a.b[3]'], ['layers', 0, 'kernel_size', 1]]) {
+  assert.equal(
+    pathKey(['compare', 'variants', 0, 'set', 'layers[1].activation']),
+    'compare.variants[0].set["layers[1].activation"]',
+  );
+  for (const p of [
+    ['layers', 1, 'units'],
+    ['fit', 'batch_size'],
+    ['compare', 'variants', 2, 'set', 'a.b[3]'],
+    ['layers', 0, 'kernel_size', 1],
+  ]) {
     assert.deepEqual(parsePathKey(pathKey(p)), p);
   }
   assert.deepEqual(parsePathKey(''), []);
@@ -17,7 +25,13 @@ test('pathKey and parsePathKey are inverses', () => {
 });
 
 test('setPath copies only along the path and creates missing objects', () => {
-  const def = { layers: [{ type: 'Dense', units: 3 }, { type: 'Dense', units: 1 }], fit: { epochs: 2 } };
+  const def = {
+    layers: [
+      { type: 'Dense', units: 3 },
+      { type: 'Dense', units: 1 },
+    ],
+    fit: { epochs: 2 },
+  };
   const out = setPath(def, 'layers[1].units', 7);
   assert.equal(out.layers[1].units, 7);
   assert.equal(def.layers[1].units, 1);
@@ -34,9 +48,18 @@ test('ranges: every value and key by path, rangeFor falls back to the nearest an
   const text = '{\n  "layers": [\n    { "type": "Dense", "units": 4 }\n  ]\n}';
   const p = parseModelJson(text);
   assert.deepEqual(p.diagnostics, []);
-  assert.deepEqual(p.ranges.values.get('layers[0].units'), { start: { line: 2, character: 32 }, end: { line: 2, character: 33 } });
-  assert.deepEqual(p.ranges.keys.get('layers[0].units'), { start: { line: 2, character: 23 }, end: { line: 2, character: 30 } });
-  assert.deepEqual(p.ranges.values.get('layers[0]'), { start: { line: 2, character: 4 }, end: { line: 2, character: 35 } });
+  assert.deepEqual(p.ranges.values.get('layers[0].units'), {
+    start: { line: 2, character: 32 },
+    end: { line: 2, character: 33 },
+  });
+  assert.deepEqual(p.ranges.keys.get('layers[0].units'), {
+    start: { line: 2, character: 23 },
+    end: { line: 2, character: 30 },
+  });
+  assert.deepEqual(p.ranges.values.get('layers[0]'), {
+    start: { line: 2, character: 4 },
+    end: { line: 2, character: 35 },
+  });
   assert.deepEqual(p.ranges.values.get(''), { start: { line: 0, character: 0 }, end: { line: 4, character: 1 } });
   assert.deepEqual(rangeFor(p.ranges, 'layers[0].activation'), p.ranges.values.get('layers[0]'));
   assert.deepEqual(rangeFor(p.ranges, ['fit', 'epochs']), p.ranges.values.get(''));
@@ -45,7 +68,10 @@ test('ranges: every value and key by path, rangeFor falls back to the nearest an
 test('CRLF line endings and a BOM-free UTF-16 count of characters', () => {
   const text = '{\r\n  "name": "ünï",\r\n  "layers": [{ "type": "Dense", "units": 2, "input_shape": [1] }]\r\n}';
   const p = parseModelJson(text);
-  assert.deepEqual(p.ranges.values.get('layers[0].units'), { start: { line: 2, character: 41 }, end: { line: 2, character: 42 } });
+  assert.deepEqual(p.ranges.values.get('layers[0].units'), {
+    start: { line: 2, character: 41 },
+    end: { line: 2, character: 42 },
+  });
   assert.equal(analyze(p).summary?.totalParams, 4);
 });
 
@@ -57,7 +83,9 @@ test('duplicate keys: a warning, the last value counts', () => {
 });
 
 test('a "__proto__" key is data, not a prototype', () => {
-  const p = parseModelJson('{ "__proto__": { "x": 1 }, "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ] }');
+  const p = parseModelJson(
+    '{ "__proto__": { "x": 1 }, "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ] }',
+  );
   const a = analyze(p);
   assert.ok(a.diagnostics.some((d) => d.code === 'unknown-argument' && d.message.includes('__proto__')));
   assert.equal(({} as Record<string, unknown>).x, undefined);
@@ -82,8 +110,14 @@ const MALFORMED: [string, string][] = [
   ['type is a number', '{ "layers": [ { "type": 7 } ] }'],
   ['input_shape of strings', '{ "layers": [ { "type": "Dense", "units": 2, "input_shape": ["a"] } ] }'],
   ['compile is a list', '{ "layers": [ { "type": "Flatten", "input_shape": [2] } ], "compile": [] }'],
-  ['variants not a list', '{ "layers": [ { "type": "Flatten", "input_shape": [2] } ], "compare": { "variants": { "set": 1 } } }'],
-  ['variant set a list', '{ "layers": [ { "type": "Flatten", "input_shape": [2] } ], "compare": { "variants": [ { "label": "a", "set": [1] } ] } }'],
+  [
+    'variants not a list',
+    '{ "layers": [ { "type": "Flatten", "input_shape": [2] } ], "compare": { "variants": { "set": 1 } } }',
+  ],
+  [
+    'variant set a list',
+    '{ "layers": [ { "type": "Flatten", "input_shape": [2] } ], "compare": { "variants": [ { "label": "a", "set": [1] } ] } }',
+  ],
   ['two roots', '{ "layers": [] } { "layers": [] }'],
   ['NaN and Infinity', '{ "layers": [ { "type": "Dense", "units": NaN, "input_shape": [Infinity] } ] }'],
   ['huge number', '{ "layers": [ { "type": "Dense", "units": 1e400, "input_shape": [1] } ] }'],
@@ -114,12 +148,20 @@ test('empty, binary and oversized texts get one clear error at the start', () =>
 });
 
 test('10,000 levels of nesting: a positioned error, no stack overflow', () => {
-  for (const text of ['['.repeat(10000) + ']'.repeat(10000), '{ "layers": [' + '{"a":'.repeat(10000) + '1' + '}'.repeat(10000) + '] }']) {
+  for (const text of [
+    '['.repeat(10000) + ']'.repeat(10000),
+    '{ "layers": [' + '{"a":'.repeat(10000) + '1' + '}'.repeat(10000) + '] }',
+  ]) {
     const a = analyze(parseModelJson(text));
     assert.equal(a.diagnostics.length, 1);
     assert.match(a.diagnostics[0].message, new RegExp(`more than ${MAX_DEPTH} levels`));
   }
   // Brackets inside strings and comments do not count.
-  const quoted = '{ "name": "' + '['.repeat(1000) + '", /* ' + '{'.repeat(1000) + ' */ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ] }';
+  const quoted =
+    '{ "name": "' +
+    '['.repeat(1000) +
+    '", /* ' +
+    '{'.repeat(1000) +
+    ' */ "layers": [ { "type": "Dense", "units": 1, "input_shape": [1] } ] }';
   assert.equal(analyze(parseModelJson(quoted)).summary?.totalParams, 2);
 });

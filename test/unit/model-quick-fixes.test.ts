@@ -48,14 +48,20 @@ test('units = the class count', () => {
 });
 
 test('the matching loss, and a sigmoid for a single unit', () => {
-  const binaryOnTen = mlp('    { "type": "Dense", "units": 10, "activation": "softmax" }', ',\n  "compile": { "loss": "binary_crossentropy" }');
+  const binaryOnTen = mlp(
+    '    { "type": "Dense", "units": 10, "activation": "softmax" }',
+    ',\n  "compile": { "loss": "binary_crossentropy" }',
+  );
   const a = fix(binaryOnTen, 'loss-mismatch');
   assert.equal(a.title, "Use loss 'sparse_categorical_crossentropy'");
   assert.deepEqual(a.after, []);
 
   const csv = (layer: string, loss: string) =>
     `{\n  "layers": [\n    { "type": "Dense", "units": 8, "input_shape": [4] },\n    ${layer}\n  ],\n  "compile": { "loss": "${loss}" }\n}\n`;
-  const relu = fix(csv('{ "type": "Dense", "units": 1, "activation": "relu" }', 'binary_crossentropy'), 'loss-mismatch');
+  const relu = fix(
+    csv('{ "type": "Dense", "units": 1, "activation": "relu" }', 'binary_crossentropy'),
+    'loss-mismatch',
+  );
   assert.equal(relu.title, "Use activation 'sigmoid' on the output layer");
   assert.match(relu.text, /"units": 1, "activation": "sigmoid"/);
   assert.ok(!relu.after.includes('loss-mismatch'));
@@ -68,7 +74,10 @@ test('the matching loss, and a sigmoid for a single unit', () => {
 });
 
 test('the nearest optimizer name', () => {
-  const r = fix(mlp('    { "type": "Dense", "units": 10, "activation": "softmax" }', ',\n  "compile": { "optimizer": "adamm" }'), 'unknown-optimizer');
+  const r = fix(
+    mlp('    { "type": "Dense", "units": 10, "activation": "softmax" }', ',\n  "compile": { "optimizer": "adamm" }'),
+    'unknown-optimizer',
+  );
   assert.match(r.text, /"optimizer": "adam"/);
   assert.deepEqual(r.after, []);
 });

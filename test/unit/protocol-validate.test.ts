@@ -25,7 +25,19 @@ describe('parseWebviewMessage', () => {
   });
 
   test('rejects non-objects, unknown types and extra fields', () => {
-    for (const bad of [null, undefined, 42, 'ready', [], [{ type: 'ready' }], {}, { type: 'READY' }, { type: 'delete' }, { type: 'ready', extra: 1 }, { type: 7 }]) {
+    for (const bad of [
+      null,
+      undefined,
+      42,
+      'ready',
+      [],
+      [{ type: 'ready' }],
+      {},
+      { type: 'READY' },
+      { type: 'delete' },
+      { type: 'ready', extra: 1 },
+      { type: 7 },
+    ]) {
       assert.equal(parseWebviewMessage(bad), undefined, JSON.stringify(bad));
     }
   });
@@ -53,14 +65,26 @@ describe('parseWebviewMessage', () => {
   test('bounds the PNG size', () => {
     const prefix = 'data:image/png;base64,';
     const body = (n: number) => 'A'.repeat(n - (n % 4));
-    assert.ok(parseWebviewMessage({ type: 'savePng', chart: 'loss', dataUrl: prefix + body(MAX_DATA_URL_LENGTH - prefix.length) }));
-    assert.equal(parseWebviewMessage({ type: 'savePng', chart: 'loss', dataUrl: prefix + body(MAX_DATA_URL_LENGTH + 8) }), undefined);
+    assert.ok(
+      parseWebviewMessage({
+        type: 'savePng',
+        chart: 'loss',
+        dataUrl: prefix + body(MAX_DATA_URL_LENGTH - prefix.length),
+      }),
+    );
+    assert.equal(
+      parseWebviewMessage({ type: 'savePng', chart: 'loss', dataUrl: prefix + body(MAX_DATA_URL_LENGTH + 8) }),
+      undefined,
+    );
   });
 
   test('prototype-pollution keys are refused and nothing leaks onto Object.prototype', () => {
     const polluted = JSON.parse('{"type":"ready","__proto__":{"polluted":true}}');
     assert.equal(parseWebviewMessage(polluted), undefined);
-    assert.equal(parseWebviewMessage(JSON.parse('{"type":"export","format":"csv","constructor":{"prototype":{"x":1}}}')), undefined);
+    assert.equal(
+      parseWebviewMessage(JSON.parse('{"type":"export","format":"csv","constructor":{"prototype":{"x":1}}}')),
+      undefined,
+    );
     assert.equal(parseWebviewMessage(Object.assign(Object.create({ inherited: 1 }), { type: 'ready' })), undefined);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
     // `type` from the prototype chain is not an own field.

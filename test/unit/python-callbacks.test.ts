@@ -26,13 +26,25 @@ test('callbacks=[…] and a schedule as learning_rate are read into the definiti
   ]);
   assert.deepEqual(m.definition?.compile?.optimizer, {
     type: 'SGD',
-    learning_rate: { type: 'ExponentialDecay', initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.96, staircase: true },
+    learning_rate: {
+      type: 'ExponentialDecay',
+      initial_learning_rate: 0.1,
+      decay_steps: 100,
+      decay_rate: 0.96,
+      staircase: true,
+    },
   });
   assert.deepEqual(m.ranges.values.get('fit.callbacks[0].patience'), findIn(script, 'patience=2', '2'));
   assert.equal(m.incomplete, undefined);
   const a = analyze(m);
-  assert.deepEqual(a.diagnostics.filter((d) => d.severity !== 'information'), []);
-  assert.equal(a.optimizer.learning_rate_schedule, 'ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.96, staircase=True)');
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  assert.equal(
+    a.optimizer.learning_rate_schedule,
+    'ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.96, staircase=True)',
+  );
 });
 
 test('model.evaluate(x_test, y_test) asks for the test-set evaluation', async () => {
@@ -52,7 +64,12 @@ test('a callback Model Lab does not run is said where it is, and the model is no
 });
 
 test('ReduceLROnPlateau imported by name; an unknown schedule is unreadable', async () => {
-  const text = script.replace('callbacks=[stop, keras.callbacks.TerminateOnNaN()]', 'callbacks=[ReduceLROnPlateau(factor=0.5, patience=1)]').replace('learning_rate=schedule', 'learning_rate=0.1');
+  const text = script
+    .replace(
+      'callbacks=[stop, keras.callbacks.TerminateOnNaN()]',
+      'callbacks=[ReduceLROnPlateau(factor=0.5, patience=1)]',
+    )
+    .replace('learning_rate=schedule', 'learning_rate=0.1');
   const [m] = await parsePythonModels(text);
   assert.deepEqual(m.definition?.fit?.callbacks, [{ type: 'ReduceLROnPlateau', factor: 0.5, patience: 1 }]);
   const [u] = await parsePythonModels(script.replace('schedules.ExponentialDecay', 'schedules.PolynomialDecay'));

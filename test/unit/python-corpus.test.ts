@@ -24,7 +24,10 @@ function published(text: string): { rows: Row[]; total: number } {
   const block = text.slice(text.indexOf('# Published model.summary():'));
   const rows: Row[] = [];
   for (const line of block.split('\n')) {
-    const m = /^#\s*[│|]?\s*\S+ \([^)]*\)?\s*[│|]?\s*(\((?:None|\d+)(?:, (?:None|\d+))*,?\))\s*[│|]?\s*([\d,]+)\s*[│|]?\s*$/.exec(line);
+    const m =
+      /^#\s*[│|]?\s*\S+ \([^)]*\)?\s*[│|]?\s*(\((?:None|\d+)(?:, (?:None|\d+))*,?\))\s*[│|]?\s*([\d,]+)\s*[│|]?\s*$/.exec(
+        line,
+      );
     if (m) rows.push({ shape: m[1].replace(/,\)$/, ')'), params: Number(m[2].replace(/,/g, '')) });
   }
   const total = /Total params: ([\d,]+)/.exec(block);
@@ -34,13 +37,19 @@ function published(text: string): { rows: Row[]; total: number } {
 const shapeText = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
 
 test('the corpus: every fixture names its source; what is read whole matches its published summary exactly', async () => {
-  const files = readdirSync(DIR).filter((f) => f.endsWith('.py')).sort();
+  const files = readdirSync(DIR)
+    .filter((f) => f.endsWith('.py'))
+    .sort();
   assert.ok(files.length >= 25, `${files.length} fixtures`);
   const matched: string[] = [];
   const pending: string[] = [];
   for (const file of files) {
     const text = readFileSync(join(DIR, file), 'utf8');
-    assert.match(text, /^# Source: https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/blob\/[0-9a-f]{40}\//, `${file} names its source`);
+    assert.match(
+      text,
+      /^# Source: https:\/\/github\.com\/[\w.-]+\/[\w.-]+\/blob\/[0-9a-f]{40}\//,
+      `${file} names its source`,
+    );
     const expected = published(text);
     assert.ok(expected.rows.length > 0 && Number.isFinite(expected.total), `${file} has a published summary`);
     const models = await parsePythonModels(text);
@@ -48,7 +57,10 @@ test('the corpus: every fixture names its source; what is read whole matches its
     const analysis = model && !model.incomplete ? analyze(model) : undefined;
     const summary = analysis?.summary;
     if (!summary || analysis.diagnostics.some((d) => d.severity === 'error')) {
-      const why = model?.incomplete ?? analysis?.diagnostics.find((d) => d.severity === 'error')?.message ?? 'no keras.Sequential model';
+      const why =
+        model?.incomplete ??
+        analysis?.diagnostics.find((d) => d.severity === 'error')?.message ??
+        'no keras.Sequential model';
       pending.push(`${file}: ${why}`);
       continue;
     }
@@ -58,7 +70,8 @@ test('the corpus: every fixture names its source; what is read whole matches its
     matched.push(file);
   }
   // Keep these honest: print what is pending and why (layers the layers work adds, data shapes not in the file).
-  if (pending.length > 0) console.log(`corpus: ${matched.length} matched, ${pending.length} pending:\n  ${pending.join('\n  ')}`);
+  if (pending.length > 0)
+    console.log(`corpus: ${matched.length} matched, ${pending.length} pending:\n  ${pending.join('\n  ')}`);
   assert.ok(matched.length >= MATCHED_AT_LEAST, `${matched.length} matched`);
 });
 

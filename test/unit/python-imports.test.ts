@@ -49,7 +49,9 @@ for (const [name, source] of Object.entries(SPELLINGS)) {
 }
 
 test('a Sequential from another library is not a Keras model', async () => {
-  const models = await parsePythonModels(`from torch.nn import Sequential, Linear\nnet = Sequential(Linear(784, 10))\n`);
+  const models = await parsePythonModels(
+    `from torch.nn import Sequential, Linear\nnet = Sequential(Linear(784, 10))\n`,
+  );
   assert.deepEqual(models, []);
 });
 

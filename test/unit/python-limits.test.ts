@@ -75,7 +75,13 @@ test('Python 2 syntax is refused at its position, in words Python 3 users know',
   const text = `${HEAD}print "building"\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\nif 1 <> 2:\n    pass\n`;
   const [m] = await parsePythonModels(text);
   const errors = m.diagnostics.filter((d) => d.severity === 'error');
-  assert.deepEqual(errors.map((e) => [e.range.start.line, e.range.start.character]), [[1, 0], [3, 5]]);
+  assert.deepEqual(
+    errors.map((e) => [e.range.start.line, e.range.start.character]),
+    [
+      [1, 0],
+      [3, 5],
+    ],
+  );
   assert.match(errors[0].message, /^'print' without parentheses is Python 2 syntax, .*write print\(\.\.\.\)\.$/);
   assert.match(errors[1].message, /'<>' is Python 2 syntax/);
 });
@@ -87,14 +93,23 @@ test('inconsistent tabs and spaces are a TabError at the line', async () => {
   assert.equal(e.range.start.line, 3);
   assert.match(e.message, /^TabError: inconsistent use of tabs and spaces/);
   // Tabs used consistently are fine.
-  const [ok] = await parsePythonModels(`${HEAD}def build():\n\tm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n\treturn m\n`);
+  const [ok] = await parsePythonModels(
+    `${HEAD}def build():\n\tm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))])\n\treturn m\n`,
+  );
   assert.deepEqual(ok.diagnostics, []);
 });
 
 test('a latin-1 coding comment decodes the file as Latin-1; UTF-8 stays the default', () => {
-  const latin = Uint8Array.from([...Buffer.from('# -*- coding: latin-1 -*-\nname = "caf'), 0xe9, ...Buffer.from('"\n')]);
+  const latin = Uint8Array.from([
+    ...Buffer.from('# -*- coding: latin-1 -*-\nname = "caf'),
+    0xe9,
+    ...Buffer.from('"\n'),
+  ]);
   assert.deepEqual(decodePythonSource(latin), { text: '# -*- coding: latin-1 -*-\nname = "café"\n' });
-  const second = Uint8Array.from([...Buffer.from('#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\n'), 0xe9]);
+  const second = Uint8Array.from([
+    ...Buffer.from('#!/usr/bin/env python\n# vim: set fileencoding=iso-8859-1 :\n'),
+    0xe9,
+  ]);
   assert.equal((decodePythonSource(second) as { text: string }).text.at(-1), 'é');
   assert.deepEqual(decodePythonSource(Buffer.from('x = "café"\n')), { text: 'x = "café"\n' });
   const unknown = decodePythonSource(Buffer.from('# coding: klingon\n'));

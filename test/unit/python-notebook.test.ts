@@ -32,7 +32,10 @@ test('code cells in order; markdown skipped; magics blanked to spaces so columns
     ]),
   );
   assert.ok(!('error' in program));
-  assert.equal(program.text, `${' '.repeat(18)}\nimport keras\n${' '.repeat(14)}\n      \n       \n      \nm = keras.Sequential()\n${' '.repeat(11)}\n  \n`);
+  assert.equal(
+    program.text,
+    `${' '.repeat(18)}\nimport keras\n${' '.repeat(14)}\n      \n       \n      \nm = keras.Sequential()\n${' '.repeat(11)}\n  \n`,
+  );
   assert.deepEqual(program.cells, [
     { cell: 2, startLine: 0, lineCount: 3 },
     { cell: 3, startLine: 3, lineCount: 2 },
@@ -58,7 +61,11 @@ test('the published Hands-On ML chapter 10 cells: clear_session() restarts Keras
     .join('');
   const second = analyze(models[1]).summary!;
   assert.match(published, /Model: "sequential"/);
-  for (const l of second.layers) assert.match(published, new RegExp(`${l.name} \\(${l.type}\\)\\s+\\(None, ${l.outputShape[1]}\\)\\s+${l.params}\\b`));
+  for (const l of second.layers)
+    assert.match(
+      published,
+      new RegExp(`${l.name} \\(${l.type}\\)\\s+\\(None, ${l.outputShape[1]}\\)\\s+${l.params}\\b`),
+    );
   assert.match(published, new RegExp(`Total params: ${second.totalParams.toLocaleString('en-US')}`));
   assert.equal(models[1].definition?.name, undefined, 'sequential again, not sequential_1');
 });
@@ -70,11 +77,14 @@ b = keras.Sequential([keras.layers.Dense(3, input_shape=(2,)), keras.layers.Dens
 c = keras.Sequential([keras.layers.Dense(3, input_shape=(2,))], name="mine")
 `;
   const models = await parsePythonModels(text);
-  assert.deepEqual(models.map((m) => [m.definition?.name, analyze(m).layers.map((l) => l.name)]), [
-    [undefined, ['dense', 'dense_1']],
-    ['sequential_1', ['dense_2', 'out']],
-    ['mine', ['dense_3']],
-  ]);
+  assert.deepEqual(
+    models.map((m) => [m.definition?.name, analyze(m).layers.map((l) => l.name)]),
+    [
+      [undefined, ['dense', 'dense_1']],
+      ['sequential_1', ['dense_2', 'out']],
+      ['mine', ['dense_3']],
+    ],
+  );
 });
 
 test('CLI: summary and check read .ipynb; positions read file.ipynb:cell N:line:col', async () => {
@@ -82,12 +92,22 @@ test('CLI: summary and check read .ipynb; positions read file.ipynb:cell N:line:
   writeFileSync(join(dir, 'ch10.ipynb'), readFileSync(FIXTURE));
   writeFileSync(
     join(dir, 'bad.ipynb'),
-    nb([{ type: 'markdown', source: 'x' }, { source: 'import keras' }, { source: 'model = keras.Sequential([\n    keras.layers.Dense(0, input_shape=(4,))])' }]),
+    nb([
+      { type: 'markdown', source: 'x' },
+      { source: 'import keras' },
+      { source: 'model = keras.Sequential([\n    keras.layers.Dense(0, input_shape=(4,))])' },
+    ]),
   );
   const run = async (...argv: string[]) => {
     let out = '';
     let err = '';
-    const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, env: {}, signal: new AbortController().signal });
+    const code = await main(argv, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      cwd: dir,
+      env: {},
+      signal: new AbortController().signal,
+    });
     return { code, out, err };
   };
   const summary = await run('summary', 'ch10.ipynb');
@@ -113,7 +133,13 @@ none = keras.Sequential([MyBlock(3)])
   const run = async (...argv: string[]) => {
     let out = '';
     let err = '';
-    const code = await main(argv, { out: (t) => (out += t), err: (t) => (err += t), cwd: dir, env: {}, signal: new AbortController().signal });
+    const code = await main(argv, {
+      out: (t) => (out += t),
+      err: (t) => (err += t),
+      cwd: dir,
+      env: {},
+      signal: new AbortController().signal,
+    });
     return { code, out, err };
   };
   const check = await run('check', 'cut.py');
@@ -123,8 +149,17 @@ none = keras.Sequential([MyBlock(3)])
   assert.equal(text.code, 0, text.err);
   assert.equal(json.code, 0);
   assert.doesNotMatch(check.out, /loss|outputs/, 'no loss-vs-last-layer check on a model that is cut short');
-  assert.match(text.out, /Incomplete: layer 3 cannot be read statically \('MyBlock' is not a Keras layer class Model Lab knows\) \(line 4, column 93\); the layers from there on are not shown\./);
+  assert.match(
+    text.out,
+    /Incomplete: layer 3 cannot be read statically \('MyBlock' is not a Keras layer class Model Lab knows\) \(line 4, column 93\); the layers from there on are not shown\./,
+  );
   const summaries = JSON.parse(json.out) as { complete?: boolean; incomplete?: { line: number; character: number } }[];
-  assert.deepEqual(summaries.map((s) => s.complete), [undefined, false]);
-  assert.deepEqual(summaries[1].incomplete && [summaries[1].incomplete.line, summaries[1].incomplete.character], [4, 93]);
+  assert.deepEqual(
+    summaries.map((s) => s.complete),
+    [undefined, false],
+  );
+  assert.deepEqual(
+    summaries[1].incomplete && [summaries[1].incomplete.line, summaries[1].incomplete.character],
+    [4, 93],
+  );
 });

@@ -13,19 +13,27 @@ test('the three tutorial models are read in source order with Keras parameter co
   assert.equal(models.length, 3);
   const summaries = models.map((m) => analyze(m).summary);
   // Model 1: Flatten 28x28 → 784; Dense 784*100+100 = 78,500; Dense 100*10+10 = 1,010; total 79,510.
-  assert.deepEqual(summaries[0]?.layers.map((l) => [l.type, l.outputShape, l.params]), [
-    ['Flatten', [null, 784], 0],
-    ['Dense', [null, 100], 78500],
-    ['Dense', [null, 10], 1010],
-  ]);
+  assert.deepEqual(
+    summaries[0]?.layers.map((l) => [l.type, l.outputShape, l.params]),
+    [
+      ['Flatten', [null, 784], 0],
+      ['Dense', [null, 100], 78500],
+      ['Dense', [null, 10], 1010],
+    ],
+  );
   assert.equal(summaries[0]?.totalParams, 79510);
   // Model 2: 16*12+12 = 204; 12*10+10 = 130; 10*1+1 = 11; total 345.
-  assert.deepEqual(summaries[1]?.layers.map((l) => l.params), [204, 130, 11]);
+  assert.deepEqual(
+    summaries[1]?.layers.map((l) => l.params),
+    [204, 130, 11],
+  );
   assert.equal(summaries[1]?.totalParams, 345);
   // Model 3: same shapes as model 1, sigmoid hidden layer.
   assert.equal(summaries[2]?.totalParams, 79510);
   assert.equal(models[2].definition?.layers[1].activation, 'sigmoid');
-  assert.ok(models[0].range.start.line < models[1].range.start.line && models[1].range.start.line < models[2].range.start.line);
+  assert.ok(
+    models[0].range.start.line < models[1].range.start.line && models[1].range.start.line < models[2].range.start.line,
+  );
   for (const m of models) assert.deepEqual(analyze(m).diagnostics, []);
 });
 
@@ -37,7 +45,11 @@ test('the model.add form gives the layers, compile, fit and the Fashion-MNIST da
       { type: 'Dense', units: 100, activation: 'relu' },
       { type: 'Dense', units: 10, activation: 'softmax' },
     ],
-    compile: { loss: 'sparse_categorical_crossentropy', optimizer: { type: 'SGD', learning_rate: 0.01 }, metrics: ['accuracy'] },
+    compile: {
+      loss: 'sparse_categorical_crossentropy',
+      optimizer: { type: 'SGD', learning_rate: 0.01 },
+      metrics: ['accuracy'],
+    },
     fit: { epochs: 30 },
     // The script ends with model.evaluate(X_test, y_test): the test set is evaluated too.
     dataset: { name: 'fashion-mnist', validation_split: 0.2, evaluate_test: true },
@@ -67,5 +79,9 @@ test('a model trained on other data gets no dataset, and its fit values are kept
   const [, second] = await parsePythonModels(text);
   assert.equal(second.definition?.dataset, undefined);
   assert.deepEqual(second.definition?.fit, { epochs: 5, batch_size: 10 });
-  assert.deepEqual(second.definition?.compile, { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] });
+  assert.deepEqual(second.definition?.compile, {
+    optimizer: 'adam',
+    loss: 'binary_crossentropy',
+    metrics: ['accuracy'],
+  });
 });

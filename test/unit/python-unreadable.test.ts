@@ -15,7 +15,10 @@ test('a layer from a function parameter: information at the value, layers stop t
   assert.equal(info.length, 1);
   assert.equal(info[0].severity, 'information');
   assert.deepEqual(info[0].range, findIn(text, 'Dense(hidden_units', 'hidden_units'));
-  assert.match(info[0].message, /^Model Lab cannot read this layer statically: 'hidden_units' is a function parameter; /);
+  assert.match(
+    info[0].message,
+    /^Model Lab cannot read this layer statically: 'hidden_units' is a function parameter; /,
+  );
   assert.equal(info[0].path, 'layers[1]');
   assert.deepEqual(built.definition?.layers, [{ type: 'Flatten', input_shape: [28, 28] }]);
   assert.match(built.incomplete ?? '', /layer 2/);
@@ -29,7 +32,11 @@ test('a layer added in a loop: information at the added layer; compile still rea
   assert.match(layer.message, /inside a for loop/);
   assert.deepEqual(loss.range, find(text, 'my_loss'));
   assert.match(loss.message, /^Model Lab cannot read the loss statically: 'my_loss' is not defined in this file; /);
-  assert.deepEqual(looped.definition?.layers.length, 1, 'the Dense(10) after the loop is not read: its input is unknown');
+  assert.deepEqual(
+    looped.definition?.layers.length,
+    1,
+    'the Dense(10) after the loop is not read: its input is unknown',
+  );
   assert.deepEqual(looped.definition?.compile, { optimizer: 'adam', metrics: ['accuracy'] });
 });
 
@@ -37,11 +44,17 @@ test('an unknown layer class and **kwargs are unreadable at their exact spots', 
   const text = fixture('unreadable.py');
   const models = await parsePythonModels(text);
   const custom = models[2];
-  assert.deepEqual(custom.diagnostics.map((d) => [d.code, d.range]), [['python-unreadable', find(text, 'MyResidualBlock(64)')]]);
+  assert.deepEqual(
+    custom.diagnostics.map((d) => [d.code, d.range]),
+    [['python-unreadable', find(text, 'MyResidualBlock(64)')]],
+  );
   // Dense(64) on 8 inputs: 8*64 + 64 = 576 parameters, known before the unreadable layer.
   assert.equal(analyze(custom).layers[0].params, 576);
   const spread = models[3];
-  assert.deepEqual(spread.diagnostics.map((d) => d.range), [find(text, '**kwargs')]);
+  assert.deepEqual(
+    spread.diagnostics.map((d) => d.range),
+    [find(text, '**kwargs')],
+  );
   assert.equal(spread.definition, undefined, 'no layer could be read');
 });
 
@@ -51,9 +64,10 @@ test('a Python syntax error outside every model is not reported, and the models 
   assert.deepEqual(good.diagnostics, []);
   assert.equal(good.incomplete, undefined);
   assert.equal(analyze(good).summary?.totalParams, 79510);
-  assert.deepEqual(broken.diagnostics.map((d) => [d.severity, d.code, d.range]), [
-    ['error', 'python-syntax', findIn(text, ') keras.layers.Dense(3)', 'keras')],
-  ]);
+  assert.deepEqual(
+    broken.diagnostics.map((d) => [d.severity, d.code, d.range]),
+    [['error', 'python-syntax', findIn(text, ') keras.layers.Dense(3)', 'keras')]],
+  );
   assert.equal(broken.incomplete, 'the model has a Python syntax error');
 });
 

@@ -35,12 +35,20 @@ model = keras.Sequential([
   assert.deepEqual(m.ranges.values.get('layers[1].units'), findIn(text, 'Dense(UNITS,', 'UNITS'));
   assert.deepEqual(m.ranges.values.get('layers[0].input_shape'), findIn(text, '=SHAPE', 'SHAPE'));
   // `SHAPE = (28, 28)` is line 4; its second 28 spans characters 13-15.
-  assert.deepEqual(m.ranges.values.get('layers[0].input_shape[1]'), { start: { line: 4, character: 13 }, end: { line: 4, character: 15 } });
+  assert.deepEqual(m.ranges.values.get('layers[0].input_shape[1]'), {
+    start: { line: 4, character: 13 },
+    end: { line: 4, character: 15 },
+  });
   assert.deepEqual(m.ranges.values.get('name'), find(text, '"values"'));
   assert.deepEqual(m.ranges.keys.get('name'), findIn(text, 'name="values"', 'name'));
   // 784*100+100 = 78,500; BatchNormalization 4*100 = 400 (200 non-trainable); 100*10 = 1,000 without bias.
   // A backslash is not in a name TensorFlow accepts: the escape reads right, and the name is an error at check time.
-  assert.deepEqual(analyze(m).diagnostics.filter((d) => d.severity === 'error').map((d) => d.path), ['layers[1].name']);
+  assert.deepEqual(
+    analyze(m)
+      .diagnostics.filter((d) => d.severity === 'error')
+      .map((d) => d.path),
+    ['layers[1].name'],
+  );
   const layers = m.definition!.layers.map(({ name: _name, ...layer }) => layer);
   const summary = analyze({ ...m, definition: { ...m.definition!, layers } }).summary;
   assert.equal(summary?.totalParams, 78500 + 400 + 1000);
@@ -75,7 +83,10 @@ other.compile(keras.optimizers.Adam(lr=3e-4), 'mse')
   assert.deepEqual(m.ranges.values.get('compile.optimizer.momentum'), find(text, '0.9'));
   assert.deepEqual(m.ranges.values.get('fit.seed'), find(text, '7'));
   // class_weight is ignored, and said so where it is written (callbacks are read: python-callbacks.test.ts).
-  assert.deepEqual(m.diagnostics.map((d) => [d.code, d.range]), [['python-ignored', find(text, 'class_weight')]]);
+  assert.deepEqual(
+    m.diagnostics.map((d) => [d.code, d.range]),
+    [['python-ignored', find(text, 'class_weight')]],
+  );
   assert.deepEqual(other.definition?.compile, { optimizer: { type: 'Adam', learning_rate: 0.0003 }, loss: 'mse' });
   assert.deepEqual(other.ranges.keys.get('compile.optimizer.learning_rate'), find(text, 'lr'));
   assert.equal(other.definition?.fit?.seed, 7, 'the seed in force when the model is built');
@@ -93,7 +104,10 @@ model = keras.Sequential([keras.layers.Dense(3, input_shape=(2,))])
 model.compile(optimizer='adagrad')
 `;
   const [a, b] = await parsePythonModels(text);
-  assert.deepEqual(a.definition?.layers.map((l) => l.units), [4, 1]);
+  assert.deepEqual(
+    a.definition?.layers.map((l) => l.units),
+    [4, 1],
+  );
   assert.equal(a.definition?.compile?.optimizer, 'rmsprop');
   assert.deepEqual(b.definition?.compile, { optimizer: 'adagrad' });
   assert.deepEqual(a.range.end, find(text, "model.compile(optimizer='rmsprop')").end);
@@ -121,7 +135,10 @@ model_B.add(keras.layers.Dense(1, activation="sigmoid"))
 `;
   const [m] = await parsePythonModels(text);
   assert.deepEqual(m.diagnostics, []);
-  assert.deepEqual(analyze(m).summary?.layers.map((l) => l.params), [0, 235500, 30100, 5050, 2550, 2550, 510, 220, 21]);
+  assert.deepEqual(
+    analyze(m).summary?.layers.map((l) => l.params),
+    [0, 235500, 30100, 5050, 2550, 2550, 510, 220, 21],
+  );
 });
 
 test('a name means its most recent assignment before the use, as Python runs the file', async () => {
@@ -143,5 +160,8 @@ model = keras.Sequential([keras.layers.Dense(n, input_shape=(4,)), keras.layers.
   const [a, b, c] = await parsePythonModels(text);
   assert.deepEqual(a.definition?.compile?.optimizer, { type: 'SGD', learning_rate: 0.1 });
   assert.deepEqual(b.definition?.compile?.optimizer, { type: 'SGD', momentum: 0.9, nesterov: true });
-  assert.match(c.diagnostics[0].message, /'n' is last assigned inside an if statement, so its value depends on how the script runs/);
+  assert.match(
+    c.diagnostics[0].message,
+    /'n' is last assigned inside an if statement, so its value depends on how the script runs/,
+  );
 });

@@ -13,7 +13,10 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 // A stand-in bundle holding exactly the sequences that could break an inline <script>.
 const bundle = path.join(dir, 'webview.js');
-writeFileSync(bundle, 'var a = "</script><script>x()</script>"; var b = `<!--${1}-->`; var c = /<\\/SCRIPT>/;\n//# sourceMappingURL=webview.js.map\n');
+writeFileSync(
+  bundle,
+  'var a = "</script><script>x()</script>"; var b = `<!--${1}-->`; var c = /<\\/SCRIPT>/;\n//# sourceMappingURL=webview.js.map\n',
+);
 
 const EVIL = '</script><script>alert(1)</script>';
 const record: RunRecord = {
@@ -49,7 +52,10 @@ function dataOf(html: string): string {
 }
 
 describe('renderReport', () => {
-  const html = renderReport(record, { bundlePath: bundle, history: [{ id: 'rec-0', kind: 'train', createdAt: 'x', modelName: 'net', runs: 1 }] });
+  const html = renderReport(record, {
+    bundlePath: bundle,
+    history: [{ id: 'rec-0', kind: 'train', createdAt: 'x', modelName: 'net', runs: 1 }],
+  });
 
   test('embeds the record so it parses back identically', () => {
     const data = JSON.parse(dataOf(html));
@@ -68,7 +74,10 @@ describe('renderReport', () => {
   });
 
   test('the title is HTML-escaped', () => {
-    assert.match(html, /<title>net &#60;\/script&#62;&#60;script&#62;alert\(1\)&#60;\/script&#62; — Model Lab report<\/title>/);
+    assert.match(
+      html,
+      /<title>net &#60;\/script&#62;&#60;script&#62;alert\(1\)&#60;\/script&#62; — Model Lab report<\/title>/,
+    );
   });
 
   test('CSP: default-src none, scripts and styles only by a nonce that matches the tags', () => {
@@ -133,7 +142,12 @@ describe('helpers', () => {
 describe('panelHtml', () => {
   test('strict CSP with the webview source and a nonce on the script', () => {
     const nonce = makeNonce();
-    const html = panelHtml({ scriptUri: 'vscode-resource://ext/dist/webview.js', cspSource: 'vscode-webview://abc', nonce, title: 'A <b>' });
+    const html = panelHtml({
+      scriptUri: 'vscode-resource://ext/dist/webview.js',
+      cspSource: 'vscode-webview://abc',
+      nonce,
+      title: 'A <b>',
+    });
     const csp = /content="([^"]+)"/.exec(html)?.[1] ?? '';
     assert.equal(
       csp,

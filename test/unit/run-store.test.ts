@@ -21,13 +21,18 @@ test('record ids are sortable, safe, and unique', () => {
 test('write then read and list round-trips, newest first', async () => {
   const store = new RunStore(path.join(tmp(), 'runs'));
   const older = makeRecord('r-old', [makeRun('adam', [0.8, 0.85])], { createdAt: '2026-11-28T10:00:00.000Z' });
-  const newer = makeRecord('r-new', [makeRun('sgd', [0.7]), makeRun('adam', [0.82])], { createdAt: '2026-11-28T11:00:00.000Z' });
+  const newer = makeRecord('r-new', [makeRun('sgd', [0.7]), makeRun('adam', [0.82])], {
+    createdAt: '2026-11-28T11:00:00.000Z',
+  });
   await store.write(older);
   await store.write(newer);
   assert.deepEqual(await store.read('r-old'), older);
   const { items, skipped } = await store.list();
   assert.equal(skipped, 0);
-  assert.deepEqual(items.map((i) => i.id), ['r-new', 'r-old']);
+  assert.deepEqual(
+    items.map((i) => i.id),
+    ['r-new', 'r-old'],
+  );
   assert.equal(items[0].bestValAccuracy, 0.82);
   assert.equal(items[0].kind, 'compare');
   assert.equal(items[1].runs, 1);
@@ -52,7 +57,10 @@ test('damaged files and leftovers of interrupted writes are skipped and counted'
   writeFileSync(path.join(dir, 'other.json'), JSON.stringify({ hello: 'world' }));
   writeFileSync(path.join(dir, 'good.json.123.abcdef.tmp'), '{"version":1');
   const { items, skipped } = await store.list();
-  assert.deepEqual(items.map((i) => i.id), ['good']);
+  assert.deepEqual(
+    items.map((i) => i.id),
+    ['good'],
+  );
   assert.equal(skipped, 2);
   await assert.rejects(store.read('broken'), (e: Error) => e instanceof RunStoreError && /damaged/.test(e.message));
   await assert.rejects(store.read('missing'), /no longer exists/);
@@ -91,7 +99,10 @@ test('a runs folder that cannot be created (a file is in the way) fails clearly'
   const dir = tmp();
   writeFileSync(path.join(dir, 'runs'), 'not a folder');
   const store = new RunStore(path.join(dir, 'runs'));
-  await assert.rejects(store.write(makeRecord('r', [makeRun('a', [0.1])])), /Could not save the run record in .*runs: a file is in the way of that folder\. The results stay in the panel/);
+  await assert.rejects(
+    store.write(makeRecord('r', [makeRun('a', [0.1])])),
+    /Could not save the run record in .*runs: a file is in the way of that folder\. The results stay in the panel/,
+  );
 });
 
 test('parseRecord rejects what is not a record', () => {
@@ -127,7 +138,10 @@ test('the history line counts failed, stopped and interrupted runs', () => {
     makeRun('a', [0.5]),
     makeRun('b', [0.5], { status: 'failed', error: 'x' }),
     makeRun('c', [0.5], { status: 'cancelled' }),
-    makeRun('d', [0.5], { status: 'cancelled', error: 'Interrupted before it finished (VS Code closed or reloaded); finished epochs are kept.' }),
+    makeRun('d', [0.5], {
+      status: 'cancelled',
+      error: 'Interrupted before it finished (VS Code closed or reloaded); finished epochs are kept.',
+    }),
   ]);
   const item = listItem(rec);
   assert.deepEqual([item.failed, item.stopped, item.interrupted], [1, 1, 1]);

@@ -50,7 +50,12 @@ function options(over: Partial<DriverOptions> & { epochs?: number }): DriverOpti
   return {
     pool: new RunPool({ size: 2, workerPath: worker, onStderr: () => undefined }),
     kind: 'train',
-    definition: { name: 'tiny', layers: [{ type: 'Dense', units: 2, input_shape: [3] }], fit: { epochs: 3 }, dataset: 'fashion-mnist-sample' },
+    definition: {
+      name: 'tiny',
+      layers: [{ type: 'Dense', units: 2, input_shape: [3] }],
+      fit: { epochs: 3 },
+      dataset: 'fashion-mnist-sample',
+    },
     summary,
     baseDir: dir,
     backend: 'cpu',
@@ -73,50 +78,67 @@ function countingStore(folder: string): RecordSink & { writes: number; store: Ru
   return sink;
 }
 
-test('a train session: planned once, saved after every epoch and at the end, each event reported once', { timeout: 30_000 }, async () => {
-  const sink = countingStore(join(dir, 'runs-a'));
-  const events: WorkerEvent[] = [];
-  const started: RunRecord[] = [];
-  const o = options({ sink, reporter: { started: (r) => started.push(structuredClone(r)), event: (_r, _run, e) => events.push(e) } });
-  const driver = new SessionDriver(o);
-  try {
-    assert.ok(isRecordId(driver.id) && /-train-tiny-mlp-/.test(driver.id), driver.id);
-    assert.equal(driver.specs.length, 1);
-    const outcome = await driver.run();
-    assert.equal(outcome.state, 'trained');
-    if (outcome.state !== 'trained') return;
-    assert.equal(outcome.saved, true);
-    assert.equal(started.length, 1);
-    assert.deepEqual(started[0].runs.map((r) => r.status), ['queued']);
-    assert.deepEqual(events.map((e) => e.type), ['epoch', 'epoch', 'epoch', 'finished']);
-    const run = outcome.record.runs[0];
-    assert.equal(run.status, 'completed');
-    assert.deepEqual(run.history.loss, [1, 1 / 2, 1 / 3]);
-    assert.equal(outcome.record.active, false);
-    // Three epoch saves and the final one, serialised; the file holds the final state.
-    assert.equal(sink.writes, 4);
-    const saved = await sink.store.read(driver.id);
-    assert.equal(saved.runs[0].status, 'completed');
-    assert.equal(saved.active, false);
-  } finally {
-    o.pool.dispose();
-  }
-});
+test(
+  'a train session: planned once, saved after every epoch and at the end, each event reported once',
+  { timeout: 30_000 },
+  async () => {
+    const sink = countingStore(join(dir, 'runs-a'));
+    const events: WorkerEvent[] = [];
+    const started: RunRecord[] = [];
+    const o = options({
+      sink,
+      reporter: { started: (r) => started.push(structuredClone(r)), event: (_r, _run, e) => events.push(e) },
+    });
+    const driver = new SessionDriver(o);
+    try {
+      assert.ok(isRecordId(driver.id) && /-train-tiny-mlp-/.test(driver.id), driver.id);
+      assert.equal(driver.specs.length, 1);
+      const outcome = await driver.run();
+      assert.equal(outcome.state, 'trained');
+      if (outcome.state !== 'trained') return;
+      assert.equal(outcome.saved, true);
+      assert.equal(started.length, 1);
+      assert.deepEqual(
+        started[0].runs.map((r) => r.status),
+        ['queued'],
+      );
+      assert.deepEqual(
+        events.map((e) => e.type),
+        ['epoch', 'epoch', 'epoch', 'finished'],
+      );
+      const run = outcome.record.runs[0];
+      assert.equal(run.status, 'completed');
+      assert.deepEqual(run.history.loss, [1, 1 / 2, 1 / 3]);
+      assert.equal(outcome.record.active, false);
+      // Three epoch saves and the final one, serialised; the file holds the final state.
+      assert.equal(sink.writes, 4);
+      const saved = await sink.store.read(driver.id);
+      assert.equal(saved.runs[0].status, 'completed');
+      assert.equal(saved.active, false);
+    } finally {
+      o.pool.dispose();
+    }
+  },
+);
 
-test('the pool folds each event into the run it is given: the session and the pool hold one RunResult', { timeout: 30_000 }, async () => {
-  const pool = new RunPool({ size: 1, workerPath: worker, onStderr: () => undefined });
-  try {
-    const spec = new SessionDriver(options({ pool })).specs[0];
-    const run: RunResult = newRunResult(spec, 3);
-    const seen: number[] = [];
-    const handle = pool.run(spec, (e) => e.type === 'epoch' && seen.push(run.history.loss!.length), run);
-    const result = await handle.result;
-    assert.equal(result, run, 'the settled result is the very object passed in');
-    assert.deepEqual(seen, [1, 2, 3], 'folded before the listener is told, once per event');
-  } finally {
-    pool.dispose();
-  }
-});
+test(
+  'the pool folds each event into the run it is given: the session and the pool hold one RunResult',
+  { timeout: 30_000 },
+  async () => {
+    const pool = new RunPool({ size: 1, workerPath: worker, onStderr: () => undefined });
+    try {
+      const spec = new SessionDriver(options({ pool })).specs[0];
+      const run: RunResult = newRunResult(spec, 3);
+      const seen: number[] = [];
+      const handle = pool.run(spec, (e) => e.type === 'epoch' && seen.push(run.history.loss!.length), run);
+      const result = await handle.result;
+      assert.equal(result, run, 'the settled result is the very object passed in');
+      assert.deepEqual(seen, [1, 2, 3], 'folded before the listener is told, once per event');
+    } finally {
+      pool.dispose();
+    }
+  },
+);
 
 test('stopping during training cancels the runs and keeps and saves their epochs', { timeout: 30_000 }, async () => {
   const sink = countingStore(join(dir, 'runs-b'));
@@ -135,7 +157,10 @@ test('stopping during training cancels the runs and keeps and saves their epochs
       assert.equal(run.status, 'cancelled');
       assert.ok((run.history.loss?.length ?? 0) >= 1 && (run.history.loss?.length ?? 0) < 50);
     }
-    assert.deepEqual((await sink.store.read(driver.id)).runs.map((r) => r.status), ['cancelled', 'cancelled']);
+    assert.deepEqual(
+      (await sink.store.read(driver.id)).runs.map((r) => r.status),
+      ['cancelled', 'cancelled'],
+    );
   } finally {
     o.pool.dispose();
   }

@@ -14,15 +14,19 @@ const nativeInstalled = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'].s
 });
 const skip = nativeInstalled && 'tfjs-node is installed here';
 
-test('auto without tfjs-node trains on wasm, says why, and reports the backend tfjs really runs', { skip }, async () => {
-  const said: string[] = [];
-  const { tf, backend } = await selectBackend('auto', (m) => said.push(m));
-  assert.equal(backend, 'wasm');
-  assert.equal(tf.getBackend(), 'wasm');
-  assert.deepEqual(said, [
-    'Training on the bundled WebAssembly backend because @tensorflow/tfjs-node is not installed (install it next to Model Lab for native TensorFlow speed).',
-  ]);
-});
+test(
+  'auto without tfjs-node trains on wasm, says why, and reports the backend tfjs really runs',
+  { skip },
+  async () => {
+    const said: string[] = [];
+    const { tf, backend } = await selectBackend('auto', (m) => said.push(m));
+    assert.equal(backend, 'wasm');
+    assert.equal(tf.getBackend(), 'wasm');
+    assert.deepEqual(said, [
+      'Training on the bundled WebAssembly backend because @tensorflow/tfjs-node is not installed (install it next to Model Lab for native TensorFlow speed).',
+    ]);
+  },
+);
 
 test('an explicit wasm request says nothing about tfjs-node', async () => {
   const said: string[] = [];

@@ -59,7 +59,10 @@ test('every layer type in the core registry has exactly one builder', () => {
 test('Dense 784-100-10 has the 79,510 parameters Keras reports, named as the core names them', () => {
   const { model } = build(dense);
   assert.equal(model.countParams(), 79510);
-  assert.deepEqual(model.layers.map((l) => l.name), ['flatten', 'dense', 'dense_1']);
+  assert.deepEqual(
+    model.layers.map((l) => l.name),
+    ['flatten', 'dense', 'dense_1'],
+  );
   model.dispose();
 });
 
@@ -68,7 +71,10 @@ test('a model using every layer type matches the core in parameters and output s
   // 8*9+8 = 80; 4*9*8 (no bias) = 288; batch norm 4*4 = 16 (8 trainable); dense 4*10+10 = 50
   assert.equal(a.summary!.totalParams, 80 + 288 + 16 + 50);
   assert.equal(model.countParams(), a.summary!.totalParams);
-  assert.equal(model.trainableWeights.reduce((n, w) => n + w.shape.reduce((x, y) => x! * y!, 1)!, 0), a.summary!.trainableParams);
+  assert.equal(
+    model.trainableWeights.reduce((n, w) => n + w.shape.reduce((x, y) => x! * y!, 1)!, 0),
+    a.summary!.trainableParams,
+  );
   model.layers.forEach((layer, i) => {
     assert.equal(layer.name, a.layers[i].name);
     assert.deepEqual(layer.outputShape, a.layers[i].outputShape, `${layer.name} output shape`);
@@ -131,7 +137,11 @@ const merges: ModelDefinition = {
   ],
 };
 
-for (const [label, def] of [['sequence layers', sequence], ['image layers', image], ['merges in a graph', merges]] as const) {
+for (const [label, def] of [
+  ['sequence layers', sequence],
+  ['image layers', image],
+  ['merges in a graph', merges],
+] as const) {
   test(`${label}: tfjs builds the model with the core's parameter counts and output shapes`, () => {
     const { model, a } = build(def);
     assert.equal(model.countParams(), a.summary!.totalParams);
@@ -175,7 +185,12 @@ test('the example models build with the core’s parameter counts', () => {
 });
 
 test('the same seed gives the same initial weights; another seed and another layer do not', () => {
-  const twin: ModelDefinition = { layers: [{ type: 'Dense', units: 5, input_shape: [5] }, { type: 'Dense', units: 5 }] };
+  const twin: ModelDefinition = {
+    layers: [
+      { type: 'Dense', units: 5, input_shape: [5] },
+      { type: 'Dense', units: 5 },
+    ],
+  };
   const weights = (seed: number) => {
     const { model } = build(twin, seed);
     const values = model.getWeights().map((w) => Array.from(w.dataSync()));
@@ -186,15 +201,31 @@ test('the same seed gives the same initial weights; another seed and another lay
   assert.deepEqual(weights(3), a);
   assert.notDeepEqual(weights(4)[0], a[0]);
   assert.notDeepEqual(a[0], a[2], 'two layers of the same shape start differently');
-  assert.ok(a[1].every((b) => b === 0), 'biases start at zero');
+  assert.ok(
+    a[1].every((b) => b === 0),
+    'biases start at zero',
+  );
   // glorot_uniform limit sqrt(6 / (5 + 5)) = 0.7746
-  assert.ok(a[0].every((w) => Math.abs(w) <= 0.7746), 'kernel within the glorot_uniform limit');
+  assert.ok(
+    a[0].every((w) => Math.abs(w) <= 0.7746),
+    'kernel within the glorot_uniform limit',
+  );
 });
 
 test('the fused engine declines a graph model (even a plain chain) with a reason; the stock engine trains it', async () => {
   const { planStack } = await import('../../src/training/worker/fused/eligibility');
-  const chain: ModelDefinition = { outputs: 'dense_1', layers: [{ type: 'InputLayer', shape: [4] }, { type: 'Dense', units: 3, activation: 'relu' }, { type: 'Dense', units: 2, activation: 'softmax' }] };
+  const chain: ModelDefinition = {
+    outputs: 'dense_1',
+    layers: [
+      { type: 'InputLayer', shape: [4] },
+      { type: 'Dense', units: 3, activation: 'relu' },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ],
+  };
   const { model } = build(chain);
-  assert.equal(planStack(model, 'sparse_categorical_crossentropy', false), 'graph (functional) models train on the stock engine');
+  assert.equal(
+    planStack(model, 'sparse_categorical_crossentropy', false),
+    'graph (functional) models train on the stock engine',
+  );
   model.dispose();
 });

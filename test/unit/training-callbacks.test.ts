@@ -21,7 +21,13 @@ test('ExponentialDecay: 0.1 · 0.96^(step/100), staircase floors the exponent', 
   near(learningRateAt(s, 0), 0.1);
   near(learningRateAt(s, 50), 0.1 * Math.sqrt(0.96)); // 0.0979795897…
   near(learningRateAt(s, 200), 0.09216);
-  const st = sched({ type: 'ExponentialDecay', initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.96, staircase: true });
+  const st = sched({
+    type: 'ExponentialDecay',
+    initial_learning_rate: 0.1,
+    decay_steps: 100,
+    decay_rate: 0.96,
+    staircase: true,
+  });
   near(learningRateAt(st, 99), 0.1);
   near(learningRateAt(st, 150), 0.096);
   near(learningRateAt(st, 250), 0.09216);
@@ -29,8 +35,14 @@ test('ExponentialDecay: 0.1 · 0.96^(step/100), staircase floors the exponent', 
 
 test('PiecewiseConstantDecay: a boundary step still takes the earlier value', () => {
   const s = sched({ type: 'PiecewiseConstantDecay', boundaries: [100, 200], values: [1.0, 0.5, 0.1] });
-  assert.deepEqual([0, 100, 101, 200, 201, 10_000].map((t) => learningRateAt(s, t)), [1.0, 1.0, 0.5, 0.5, 0.1, 0.1]);
-  assert.match(String(effectiveSchedule({ type: 'PiecewiseConstantDecay', boundaries: [1, 2], values: [1, 2] })), /one more value than boundaries/);
+  assert.deepEqual(
+    [0, 100, 101, 200, 201, 10_000].map((t) => learningRateAt(s, t)),
+    [1.0, 1.0, 0.5, 0.5, 0.1, 0.1],
+  );
+  assert.match(
+    String(effectiveSchedule({ type: 'PiecewiseConstantDecay', boundaries: [1, 2], values: [1, 2] })),
+    /one more value than boundaries/,
+  );
 });
 
 test('CosineDecay: half a cosine to alpha, clamped after decay_steps; linear warmup to warmup_target', () => {
@@ -42,7 +54,13 @@ test('CosineDecay: half a cosine to alpha, clamped after decay_steps; linear war
   near(learningRateAt(a, 1000), 0.01);
   near(learningRateAt(a, 5000), 0.01);
   near(learningRateAt(a, 500), 0.1 * (0.9 * 0.5 + 0.1)); // 0.055
-  const w = sched({ type: 'CosineDecay', initial_learning_rate: 0, decay_steps: 1000, warmup_target: 0.1, warmup_steps: 100 });
+  const w = sched({
+    type: 'CosineDecay',
+    initial_learning_rate: 0,
+    decay_steps: 1000,
+    warmup_target: 0.1,
+    warmup_steps: 100,
+  });
   near(learningRateAt(w, 50), 0.05);
   near(learningRateAt(w, 100), 0.1);
   near(learningRateAt(w, 600), 0.05);
@@ -53,19 +71,43 @@ test('InverseTimeDecay: 0.1 / (1 + 0.5 · step/10), staircase floors the ratio',
   const s = sched({ type: 'InverseTimeDecay', initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.5 });
   near(learningRateAt(s, 20), 0.05);
   near(learningRateAt(s, 15), 0.1 / 1.75);
-  const st = sched({ type: 'InverseTimeDecay', initial_learning_rate: 0.1, decay_steps: 10, decay_rate: 0.5, staircase: true });
+  const st = sched({
+    type: 'InverseTimeDecay',
+    initial_learning_rate: 0.1,
+    decay_steps: 10,
+    decay_rate: 0.5,
+    staircase: true,
+  });
   near(learningRateAt(st, 15), 0.1 / 1.5);
 });
 
 test('a schedule as learning_rate: the effective optimizer shows its step-0 rate and names it', () => {
-  const spec = { type: 'SGD', learning_rate: { type: 'ExponentialDecay', initial_learning_rate: 0.1, decay_steps: 100, decay_rate: 0.5, staircase: true } };
+  const spec = {
+    type: 'SGD',
+    learning_rate: {
+      type: 'ExponentialDecay',
+      initial_learning_rate: 0.1,
+      decay_steps: 100,
+      decay_rate: 0.5,
+      staircase: true,
+    },
+  };
   const eff = effectiveOptimizer(spec);
   assert.equal(eff.learning_rate, 0.1);
-  assert.equal(eff.learning_rate_schedule, 'ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5, staircase=True)');
-  assert.equal(optimizerLabel(spec), 'SGD(lr=ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5, staircase=True))');
+  assert.equal(
+    eff.learning_rate_schedule,
+    'ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5, staircase=True)',
+  );
+  assert.equal(
+    optimizerLabel(spec),
+    'SGD(lr=ExponentialDecay(initial_learning_rate=0.1, decay_steps=100, decay_rate=0.5, staircase=True))',
+  );
   const s = learningRateSchedule(spec) as EffectiveSchedule;
   near(learningRateAt(s, 100), 0.05);
-  assert.match(String(learningRateSchedule({ type: 'SGD', learning_rate: { type: 'StepDecay' } })), /Unknown learning-rate schedule 'StepDecay'/);
+  assert.match(
+    String(learningRateSchedule({ type: 'SGD', learning_rate: { type: 'StepDecay' } })),
+    /Unknown learning-rate schedule 'StepDecay'/,
+  );
 });
 
 const cbs = (list: unknown[]): EffectiveCallback[] => {
@@ -86,18 +128,40 @@ function drive(list: unknown[], values: number[], monitor = 'val_loss') {
 
 test("Keras's defaults are filled in; wrong arguments are refused in one sentence", () => {
   assert.deepEqual(cbs([{ type: 'EarlyStopping' }])[0], {
-    type: 'EarlyStopping', monitor: 'val_loss', min_delta: 0, patience: 0, verbose: 0, mode: 'auto', baseline: null, restore_best_weights: false, start_from_epoch: 0,
+    type: 'EarlyStopping',
+    monitor: 'val_loss',
+    min_delta: 0,
+    patience: 0,
+    verbose: 0,
+    mode: 'auto',
+    baseline: null,
+    restore_best_weights: false,
+    start_from_epoch: 0,
   });
   assert.deepEqual(cbs([{ type: 'ReduceLROnPlateau' }])[0], {
-    type: 'ReduceLROnPlateau', monitor: 'val_loss', factor: 0.1, patience: 10, verbose: 0, mode: 'auto', min_delta: 1e-4, cooldown: 0, min_lr: 0,
+    type: 'ReduceLROnPlateau',
+    monitor: 'val_loss',
+    factor: 0.1,
+    patience: 10,
+    verbose: 0,
+    mode: 'auto',
+    min_delta: 1e-4,
+    cooldown: 0,
+    min_lr: 0,
   });
-  assert.match(String(effectiveCallbacks([{ type: 'ReduceLROnPlateau', factor: 1 }])), /factor must be between 0 and 1/);
+  assert.match(
+    String(effectiveCallbacks([{ type: 'ReduceLROnPlateau', factor: 1 }])),
+    /factor must be between 0 and 1/,
+  );
   assert.match(String(effectiveCallbacks([{ type: 'EarlyStoping' }])), /unknown callback "EarlyStoping"/);
   assert.match(String(effectiveCallbacks([{ type: 'EarlyStopping', patients: 2 }])), /has no argument 'patients'/);
 });
 
 test('EarlyStopping patience 1 stops one epoch after the best and restores it', () => {
-  const { stopped, runner, stop } = drive([{ type: 'EarlyStopping', patience: 1, restore_best_weights: true }], [1.0, 0.8, 0.9, 0.7]);
+  const { stopped, runner, stop } = drive(
+    [{ type: 'EarlyStopping', patience: 1, restore_best_weights: true }],
+    [1.0, 0.8, 0.9, 0.7],
+  );
   assert.equal(stopped, 3);
   assert.match(stop!.message, /Epoch 3: early stopping: val_loss did not improve on 0\.8000 for 1 epoch/);
   assert.deepEqual(runner.onTrainEnd().epoch, 2);
@@ -112,8 +176,18 @@ test('EarlyStopping min_delta counts as improvement only beyond it; its sign fol
   assert.equal(drive([{ type: 'EarlyStopping', patience: 1, min_delta: 0.1 }], [1.0, 0.95, 0.5]).stopped, 2);
   assert.equal(drive([{ type: 'EarlyStopping', patience: 1, min_delta: -0.1 }], [1.0, 0.85, 0.5]).stopped, undefined);
   // accuracy is maximised in mode auto
-  assert.equal(drive([{ type: 'EarlyStopping', monitor: 'val_accuracy', patience: 1, min_delta: 0.01 }], [0.5, 0.505, 0.9], 'val_accuracy').stopped, 2);
-  assert.equal(drive([{ type: 'EarlyStopping', monitor: 'val_accuracy', patience: 1 }], [0.5, 0.6, 0.7], 'val_accuracy').stopped, undefined);
+  assert.equal(
+    drive(
+      [{ type: 'EarlyStopping', monitor: 'val_accuracy', patience: 1, min_delta: 0.01 }],
+      [0.5, 0.505, 0.9],
+      'val_accuracy',
+    ).stopped,
+    2,
+  );
+  assert.equal(
+    drive([{ type: 'EarlyStopping', monitor: 'val_accuracy', patience: 1 }], [0.5, 0.6, 0.7], 'val_accuracy').stopped,
+    undefined,
+  );
 });
 
 test('EarlyStopping baseline: improvements that miss the baseline keep the wait counting', () => {
@@ -124,7 +198,10 @@ test('EarlyStopping baseline: improvements that miss the baseline keep the wait 
 
 test('EarlyStopping start_from_epoch ignores the first epochs; restore without improvement keeps the first watched epoch', () => {
   assert.equal(drive([{ type: 'EarlyStopping', start_from_epoch: 2 }], [1, 2, 3, 4]).stopped, 4);
-  const { runner } = drive([{ type: 'EarlyStopping', patience: 5, restore_best_weights: true, start_from_epoch: 1 }], [1, 2, 3]);
+  const { runner } = drive(
+    [{ type: 'EarlyStopping', patience: 5, restore_best_weights: true, start_from_epoch: 1 }],
+    [1, 2, 3],
+  );
   assert.equal(runner.onTrainEnd().epoch, 2);
 });
 
@@ -140,16 +217,27 @@ test('ReduceLROnPlateau lowers lr after patience epochs, respects cooldown and m
     });
     return seen;
   };
-  assert.deepEqual(run([{ type: 'ReduceLROnPlateau', patience: 1, factor: 0.5 }], [1, 1, 1, 0.5, 0.5], 0.1), [0.1, 0.05, 0.025, 0.025, 0.0125]);
+  assert.deepEqual(
+    run([{ type: 'ReduceLROnPlateau', patience: 1, factor: 0.5 }], [1, 1, 1, 0.5, 0.5], 0.1),
+    [0.1, 0.05, 0.025, 0.025, 0.0125],
+  );
   // cooldown 2: the epoch after a reduction is not counted
-  assert.deepEqual(run([{ type: 'ReduceLROnPlateau', patience: 1, factor: 0.5, cooldown: 2 }], [1, 1, 1, 1, 1], 0.1), [0.1, 0.05, 0.05, 0.025, 0.025]);
+  assert.deepEqual(
+    run([{ type: 'ReduceLROnPlateau', patience: 1, factor: 0.5, cooldown: 2 }], [1, 1, 1, 1, 1], 0.1),
+    [0.1, 0.05, 0.05, 0.025, 0.025],
+  );
   // min_delta 1e-4 by default: 0.99995 is no improvement on 1
   assert.deepEqual(run([{ type: 'ReduceLROnPlateau', patience: 1, factor: 0.5 }], [1, 0.99995], 0.1), [0.1, 0.05]);
-  assert.deepEqual(run([{ type: 'ReduceLROnPlateau', patience: 1, min_lr: 0.05 }], [1, 1, 1, 1], 0.1), [0.1, 0.05, 0.05, 0.05]);
+  assert.deepEqual(
+    run([{ type: 'ReduceLROnPlateau', patience: 1, min_lr: 0.05 }], [1, 1, 1, 1], 0.1),
+    [0.1, 0.05, 0.05, 0.05],
+  );
 });
 
 test('ModelCheckpoint(save_best_only) keeps the best epoch; TerminateOnNaN is recognised', () => {
-  const r = new CallbackRunner(cbs([{ type: 'ModelCheckpoint', save_best_only: true, monitor: 'val_accuracy' }, { type: 'TerminateOnNaN' }]));
+  const r = new CallbackRunner(
+    cbs([{ type: 'ModelCheckpoint', save_best_only: true, monitor: 'val_accuracy' }, { type: 'TerminateOnNaN' }]),
+  );
   assert.deepEqual(r.onEpochEnd(0, { val_accuracy: 0.5 }, 0.1).keep, ['checkpoint']);
   assert.deepEqual(r.onEpochEnd(1, { val_accuracy: 0.7 }, 0.1).keep, ['checkpoint']);
   assert.deepEqual(r.onEpochEnd(2, { val_accuracy: 0.6 }, 0.1).keep, []);
@@ -162,8 +250,17 @@ test('analysis: schedule and callback problems are positioned errors or warnings
   const { analyze } = await import('../../src/model/analyze');
   const text = JSON.stringify({
     dataset: 'fashion-mnist-sample',
-    layers: [{ type: 'Flatten', input_shape: [28, 28] }, { type: 'Dense', units: 10, activation: 'softmax' }],
-    compile: { optimizer: { type: 'SGD', learning_rate: { type: 'PiecewiseConstantDecay', boundaries: [10, 20], values: [1, 2] } }, loss: 'sparse_categorical_crossentropy' },
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+    compile: {
+      optimizer: {
+        type: 'SGD',
+        learning_rate: { type: 'PiecewiseConstantDecay', boundaries: [10, 20], values: [1, 2] },
+      },
+      loss: 'sparse_categorical_crossentropy',
+    },
     fit: { callbacks: [{ type: 'ReduceLROnPlateau' }, { type: 'EarlyStopping', monitor: 'val_accuracy' }] },
   });
   const d = analyze(parseModelJson(text)).diagnostics.map((x) => [x.severity, x.code, x.path]);

@@ -15,7 +15,16 @@ import { runTraining } from '../../src/training/worker/run';
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-engine-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-const spec = (definition: ModelDefinition): RunSpec => ({ runId: 'e', label: 'e', definition, repeat: 0, seed: 3, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache') });
+const spec = (definition: ModelDefinition): RunSpec => ({
+  runId: 'e',
+  label: 'e',
+  definition,
+  repeat: 0,
+  seed: 3,
+  backend: 'wasm',
+  baseDir: dir,
+  cacheDir: join(dir, '.cache'),
+});
 
 async function started(definition: ModelDefinition): Promise<{ engine?: string; result?: string }> {
   const events: WorkerEvent[] = [];

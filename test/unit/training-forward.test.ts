@@ -22,7 +22,10 @@ function model(layers: ModelDefinition['layers'], inputShape = [2]) {
 
 /** Kernel [[1, -1, 0], [2, 0, 1]] and bias [0.5, 0, -0.5]: x = [1, 1] gives z = [3.5, -1, 0.5]. */
 function setDense(m: ReturnType<typeof model>, index: number) {
-  const kernel = tf.tensor2d([[1, -1, 0], [2, 0, 1]]);
+  const kernel = tf.tensor2d([
+    [1, -1, 0],
+    [2, 0, 1],
+  ]);
   const bias = tf.tensor1d([0.5, 0, -0.5]);
   m.layers[index].setWeights([kernel, bias]);
   tf.dispose([kernel, bias]);
@@ -32,7 +35,10 @@ test('a Dense softmax output gives its logits x·W + b and softmax of them, equa
   const m = model([{ type: 'Dense', units: 3, activation: 'softmax', input_shape: [2] }]);
   setDense(m, 0);
   assert.equal(logitsActivation(m), 'softmax');
-  const x = tf.tensor2d([[1, 1], [0, 2]]);
+  const x = tf.tensor2d([
+    [1, 1],
+    [0, 2],
+  ]);
   const out = forward(tf, m, x, false);
   // Row 2: x = [0, 2] → z = [4.5, 0, 1.5].
   near(out.logits!.dataSync(), [3.5, -1, 0.5, 4.5, 0, 1.5]);
@@ -60,7 +66,10 @@ test('other outputs (relu, linear, softmax before a Dropout) have no logits', ()
   const relu = model([{ type: 'Dense', units: 3, activation: 'relu', input_shape: [2] }]);
   assert.equal(logitsActivation(relu), undefined);
   assert.equal(forward(tf, relu, tf.tensor2d([[1, 1]]), false).logits, undefined);
-  const dropped = model([{ type: 'Dense', units: 3, activation: 'softmax', input_shape: [2] }, { type: 'Dropout', rate: 0.5 }]);
+  const dropped = model([
+    { type: 'Dense', units: 3, activation: 'softmax', input_shape: [2] },
+    { type: 'Dropout', rate: 0.5 },
+  ]);
   assert.equal(logitsActivation(dropped), undefined);
   relu.dispose();
   dropped.dispose();
@@ -71,10 +80,15 @@ test('evaluation loss of a confidently wrong softmax model is the logit gap, not
   // + 10 = 40.5 (to 1e-9). Clipped probabilities would give 16.118.
   const m = model([{ type: 'Dense', units: 3, activation: 'softmax', input_shape: [2] }]);
   setDense(m, 0);
-  const score = evaluateSplit(tf, m, { x: Float32Array.from([10, 10]), y: Int32Array.from([1]), count: 1 }, {
-    loss: 'sparse_categorical_crossentropy',
-    shape: { inputShape: [2], exampleSize: 2, scale: 1, labels: 'sparse', numClasses: 3 },
-  });
+  const score = evaluateSplit(
+    tf,
+    m,
+    { x: Float32Array.from([10, 10]), y: Int32Array.from([1]), count: 1 },
+    {
+      loss: 'sparse_categorical_crossentropy',
+      shape: { inputShape: [2], exampleSize: 2, scale: 1, labels: 'sparse', numClasses: 3 },
+    },
+  );
   assert.ok(Math.abs(score.loss - 40.5) < 1e-4, `${score.loss}`);
   m.dispose();
 });

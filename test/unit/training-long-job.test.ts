@@ -6,9 +6,22 @@ import { formatEstimate, LongJobWatch } from '../../src/training/host/long-job';
 import { makeRecord, makeRun } from '../helpers/records';
 
 function live(label: string, batches: number, epochs: number, batch = 0): RunResult {
-  return makeRun(label, [], { runId: label, status: 'running', epochs, history: {}, progress: { epoch: 1, batch, batches, loss: 1 } });
+  return makeRun(label, [], {
+    runId: label,
+    status: 'running',
+    epochs,
+    history: {},
+    progress: { epoch: 1, batch, batches, loss: 1 },
+  });
 }
-const batch = (runId: string, b: number): WorkerEvent => ({ type: 'batch', runId, epoch: 1, batch: b, batches: 1500, loss: 1 });
+const batch = (runId: string, b: number): WorkerEvent => ({
+  type: 'batch',
+  runId,
+  epoch: 1,
+  batch: b,
+  batches: 1500,
+  loss: 1,
+});
 
 test('six runs of 1,500 steps × 5 epochs at 10 ms a step on 2 workers: about 4 min, said once', () => {
   let clock = 0;
@@ -22,7 +35,7 @@ test('six runs of 1,500 steps × 5 epochs at 10 ms a step on 2 workers: about 4 
   runs[0].progress!.batch = 31;
   const total = watch.observe(record, batch('a', 31));
   // 6 runs × 7,500 steps × 10 ms / 2 workers = 225 s (less the 31 steps a has done).
-  assert.ok(total !== undefined && Math.abs(total - (6 * 7500 - 31) * 10 / 2) < 1, String(total));
+  assert.ok(total !== undefined && Math.abs(total - ((6 * 7500 - 31) * 10) / 2) < 1, String(total));
   assert.equal(formatEstimate(total!), 'about 4 min');
   clock = 400;
   assert.equal(watch.observe(record, batch('a', 41)), undefined, 'said once');

@@ -25,11 +25,11 @@ function blobs(count: number): Split {
   const x = new Uint8Array(count * 8);
   const y = new Uint8Array(count);
   let s = 12345;
-  const noise = () => ((s = (s * 1103515245 + 12345) % 2147483648) % 60);
+  const noise = () => (s = (s * 1103515245 + 12345) % 2147483648) % 60;
   for (let i = 0; i < count; i++) {
     const c = i % 2;
     y[i] = c;
-    for (let k = 0; k < 8; k++) x[i * 8 + k] = ((k < 4) === (c === 0) ? 180 : 20) + noise();
+    for (let k = 0; k < 8; k++) x[i * 8 + k] = (k < 4 === (c === 0) ? 180 : 20) + noise();
   }
   return { x, y, count };
 }
@@ -48,12 +48,26 @@ const shape: BatchShape = { inputShape: [8], exampleSize: 8, scale: 1 / 255, lab
 async function train(seed: number, extra: Partial<FitOptions> = {}, def = definition('adam', 0.25)) {
   const names = def.layers.map((l, i) => `${l.type.toLowerCase()}_${i}`);
   const model = buildModel(tf, def, { names, inputShape: [8], seed });
-  const optimizer = typeof def.compile?.optimizer === 'string' ? { type: def.compile.optimizer } : (def.compile!.optimizer as never);
-  const engine = createStockEngine({ tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed });
+  const optimizer =
+    typeof def.compile?.optimizer === 'string' ? { type: def.compile.optimizer } : (def.compile!.optimizer as never);
+  const engine = createStockEngine(
+    { tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true },
+    { seed },
+  );
   const history: Record<string, number>[] = [];
   const outcome = await fit({
-    tf, model, engine, loss: 'sparse_categorical_crossentropy', accuracy: 'sparse_categorical', shape,
-    train: blobs(96), validation: blobs(32), epochs: 3, batchSize: 10, shuffle: true, seed,
+    tf,
+    model,
+    engine,
+    loss: 'sparse_categorical_crossentropy',
+    accuracy: 'sparse_categorical',
+    shape,
+    train: blobs(96),
+    validation: blobs(32),
+    epochs: 3,
+    batchSize: 10,
+    shuffle: true,
+    seed,
     onEpoch: (e) => history.push(e.logs),
     ...extra,
   });
@@ -82,7 +96,10 @@ test('no tensor leaks: the tensor count is the same after every epoch', async ()
   const counts: number[] = [];
   await train(5, { onEpoch: () => counts.push(tf.memory().numTensors), epochs: 4 });
   assert.equal(counts.length, 4);
-  assert.ok(counts.every((n) => n === counts[0]), `tensors per epoch: ${counts.join(', ')}`);
+  assert.ok(
+    counts.every((n) => n === counts[0]),
+    `tensors per epoch: ${counts.join(', ')}`,
+  );
 });
 
 test('epoch loss is the batch-size-weighted mean of the batch losses (last batch smaller)', async () => {
@@ -91,11 +108,30 @@ test('epoch loss is the batch-size-weighted mean of the batch losses (last batch
   const train96 = blobs(96);
   const def = definition({ type: 'SGD', learning_rate: 0 });
   const model = buildModel(tf, def, { names: ['a', 'b'], inputShape: [8], seed: 11 });
-  const engine = createStockEngine({ tf, model, optimizer: { type: 'SGD', learning_rate: 0 }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed: 11 });
+  const engine = createStockEngine(
+    {
+      tf,
+      model,
+      optimizer: { type: 'SGD', learning_rate: 0 },
+      loss: 'sparse_categorical_crossentropy',
+      accuracy: true,
+    },
+    { seed: 11 },
+  );
   let logs: Record<string, number> = {};
   await fit({
-    tf, model, engine, loss: 'sparse_categorical_crossentropy', accuracy: 'sparse_categorical', shape,
-    train: train96, validation: train96, epochs: 1, batchSize: 10, shuffle: true, seed: 11,
+    tf,
+    model,
+    engine,
+    loss: 'sparse_categorical_crossentropy',
+    accuracy: 'sparse_categorical',
+    shape,
+    train: train96,
+    validation: train96,
+    epochs: 1,
+    batchSize: 10,
+    shuffle: true,
+    seed: 11,
     onEpoch: (e) => (logs = e.logs),
   });
   assert.ok(Math.abs(logs.loss - logs.val_loss) < 1e-5, `${logs.loss} vs ${logs.val_loss}`);
@@ -111,17 +147,31 @@ test('a diverging loss fails the run, naming the epoch and batch, and keeps earl
     compile: { optimizer: { type: 'SGD', learning_rate: 3 }, loss: 'mse' },
   };
   const model = buildModel(tf, def, { names: ['dense'], inputShape: [8], seed: 1 });
-  const engine = createStockEngine({ tf, model, optimizer: { type: 'SGD', learning_rate: 3 }, loss: 'mse', accuracy: false }, { seed: 1 });
+  const engine = createStockEngine(
+    { tf, model, optimizer: { type: 'SGD', learning_rate: 3 }, loss: 'mse', accuracy: false },
+    { seed: 1 },
+  );
   const history: Record<string, number>[] = [];
   const outcome = await fit({
-    tf, model, engine, loss: 'mse', shape: { ...shape, labels: 'float' },
-    train: blobs(96), epochs: 20, batchSize: 10, shuffle: true, seed: 1,
+    tf,
+    model,
+    engine,
+    loss: 'mse',
+    shape: { ...shape, labels: 'float' },
+    train: blobs(96),
+    epochs: 20,
+    batchSize: 10,
+    shuffle: true,
+    seed: 1,
     onEpoch: (e) => history.push(e.logs),
   });
   engine.dispose();
   model.dispose();
   assert.equal(outcome.status, 'failed');
-  assert.match((outcome as { error: string }).error, /^The loss became (NaN|infinite) at epoch \d+, batch \d+: training diverged\. Try a smaller learning_rate\.$/);
+  assert.match(
+    (outcome as { error: string }).error,
+    /^The loss became (NaN|infinite) at epoch \d+, batch \d+: training diverged\. Try a smaller learning_rate\.$/,
+  );
   assert.ok(outcome.epochsDone >= 1, 'the first epochs still train');
   assert.equal(history.length, outcome.epochsDone);
 });
@@ -162,7 +212,7 @@ test('the stock engine trains every layer type: conv, pooling, batch norm (train
   const y = new Uint8Array(count);
   for (let i = 0; i < count; i++) {
     y[i] = i % 2;
-    for (let p = 0; p < 64; p++) x[i * 64 + p] = (p < 32) === (y[i] === 0) ? 200 - ((i * 7 + p) % 40) : (i * 3 + p) % 40;
+    for (let p = 0; p < 64; p++) x[i * 64 + p] = p < 32 === (y[i] === 0) ? 200 - ((i * 7 + p) % 40) : (i * 3 + p) % 40;
   }
   const def: ModelDefinition = {
     layers: [
@@ -182,22 +232,46 @@ test('the stock engine trains every layer type: conv, pooling, batch norm (train
   const model = buildModel(tf, def, { names: def.layers.map((l, i) => `l${i}`), inputShape: [8, 8], seed: 9 });
   const movingMean = () => Array.from(model.layers[2].getWeights()[2].dataSync());
   assert.deepEqual(movingMean(), [0, 0, 0, 0]);
-  const engine = createStockEngine({ tf, model, optimizer: { type: 'Adam', learning_rate: 0.05 }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed: 9 });
+  const engine = createStockEngine(
+    {
+      tf,
+      model,
+      optimizer: { type: 'Adam', learning_rate: 0.05 },
+      loss: 'sparse_categorical_crossentropy',
+      accuracy: true,
+    },
+    { seed: 9 },
+  );
   const history: Record<string, number>[] = [];
   const tensors: number[] = [];
   const split: Split = { x, y, count };
   await fit({
-    tf, model, engine, loss: 'sparse_categorical_crossentropy', accuracy: 'sparse_categorical',
+    tf,
+    model,
+    engine,
+    loss: 'sparse_categorical_crossentropy',
+    accuracy: 'sparse_categorical',
     shape: { inputShape: [8, 8], exampleSize: 64, scale: 1 / 255, labels: 'sparse', numClasses: 2 },
-    train: split, validation: split, epochs: 6, batchSize: 8, shuffle: true, seed: 9,
+    train: split,
+    validation: split,
+    epochs: 6,
+    batchSize: 8,
+    shuffle: true,
+    seed: 9,
     onEpoch: (e) => {
       history.push(e.logs);
       tensors.push(tf.memory().numTensors);
     },
   });
   assert.ok(history[5].loss < history[0].loss, `loss ${history[0].loss} → ${history[5].loss}`);
-  assert.ok(movingMean().some((v) => v !== 0), 'batch norm updated its moving mean in training mode');
-  assert.ok(tensors.every((t) => t === tensors[0]), `tensors per epoch: ${tensors.join(', ')}`);
+  assert.ok(
+    movingMean().some((v) => v !== 0),
+    'batch norm updated its moving mean in training mode',
+  );
+  assert.ok(
+    tensors.every((t) => t === tensors[0]),
+    `tensors per epoch: ${tensors.join(', ')}`,
+  );
   engine.dispose();
   model.dispose();
 });
@@ -216,13 +290,39 @@ function settable(seed: number) {
     ],
   };
   const model = buildModel(tf, def, { names: ['hidden', 'out'], inputShape: [8], seed });
-  const start = () => createStockEngine({ tf, model, optimizer: { type: 'SGD', learning_rate: 0 }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed });
+  const start = () =>
+    createStockEngine(
+      {
+        tf,
+        model,
+        optimizer: { type: 'SGD', learning_rate: 0 },
+        loss: 'sparse_categorical_crossentropy',
+        accuracy: true,
+      },
+      { seed },
+    );
   let stock = start();
-  const engine: StepEngine = { name: 'stock', step: (x, y) => stock.step(x, y), sync: () => stock.sync(), dispose: () => stock.dispose() };
+  const engine: StepEngine = {
+    name: 'stock',
+    step: (x, y) => stock.step(x, y),
+    sync: () => stock.sync(),
+    dispose: () => stock.dispose(),
+  };
   /** hidden[k][u] for pixel k and unit u, bias 0; the output layer passes unit 0 to class 0 and unit 1 to class 1. */
   const set = (hidden: (k: number, u: number) => number, gain = 1) => {
-    const w1 = tf.tensor2d(Array.from({ length: 8 }, (_, k) => [0, 1, 2, 3].map((u) => hidden(k, u))), [8, 4]);
-    const w2 = tf.tensor2d([[gain, 0], [0, gain], [0, 0], [0, 0]], [4, 2]);
+    const w1 = tf.tensor2d(
+      Array.from({ length: 8 }, (_, k) => [0, 1, 2, 3].map((u) => hidden(k, u))),
+      [8, 4],
+    );
+    const w2 = tf.tensor2d(
+      [
+        [gain, 0],
+        [0, gain],
+        [0, 0],
+        [0, 0],
+      ],
+      [4, 2],
+    );
     const [b1, b2] = [tf.zeros([4]), tf.zeros([2])];
     model.layers[0].setWeights([w1, b1]);
     model.layers[1].setWeights([w2, b2]);
@@ -233,7 +333,17 @@ function settable(seed: number) {
   // Class 0 is bright on the left (pixels 0-3): unit 1 reads the left, unit 0 the right, so both vote wrong.
   const wrong = () => set((k, u) => (u === 1 ? (k < 4 ? 100 : 0) : u === 0 ? (k >= 4 ? 100 : 0) : 0));
   const dead = () => set(() => -1000);
-  const base = { tf, model, engine, loss: 'sparse_categorical_crossentropy' as const, accuracy: 'sparse_categorical' as const, shape, shuffle: true, seed, progressEveryMs: 0 };
+  const base = {
+    tf,
+    model,
+    engine,
+    loss: 'sparse_categorical_crossentropy' as const,
+    accuracy: 'sparse_categorical' as const,
+    shape,
+    shuffle: true,
+    seed,
+    progressEveryMs: 0,
+  };
   const done = () => {
     stock.dispose();
     model.dispose();
@@ -254,7 +364,10 @@ test('a loss that exploded and a network that then outputs the same for every in
   const history: Record<string, number>[] = [];
   let step = 0;
   const outcome = await fit({
-    ...m.base, train: blobs(200), epochs: 3, batchSize: 10,
+    ...m.base,
+    train: blobs(200),
+    epochs: 3,
+    batchSize: 10,
     onEpoch: (e) => {
       history.push(e.logs);
       if (e.epoch === 1) m.wrong();
@@ -278,7 +391,13 @@ test('a confidently wrong network that still tells inputs apart is not stopped (
   const m = settable(22);
   m.wrong();
   const history: Record<string, number>[] = [];
-  const outcome = await fit({ ...m.base, train: blobs(40), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
+  const outcome = await fit({
+    ...m.base,
+    train: blobs(40),
+    epochs: 2,
+    batchSize: 10,
+    onEpoch: (e) => history.push(e.logs),
+  });
   m.done();
   assert.equal(outcome.status, 'completed');
   // Unclipped: about the logit gap (100 · 4 · (0.7 − 0.3) ≈ 160), far above −ln(1e-7) = 16.1 where clipping caps it.
@@ -290,7 +409,13 @@ test('a dead network whose loss never exploded is not called diverged', async ()
   const m = settable(23);
   m.dead();
   const history: Record<string, number>[] = [];
-  const outcome = await fit({ ...m.base, train: blobs(40), epochs: 2, batchSize: 10, onEpoch: (e) => history.push(e.logs) });
+  const outcome = await fit({
+    ...m.base,
+    train: blobs(40),
+    epochs: 2,
+    batchSize: 10,
+    onEpoch: (e) => history.push(e.logs),
+  });
   m.done();
   assert.equal(outcome.status, 'completed');
   assert.ok(Math.abs(history[1].loss - Math.log(2)) < 1e-6, `${history[1].loss}`);
@@ -299,7 +424,10 @@ test('a dead network whose loss never exploded is not called diverged', async ()
 test('weights that became NaN in the last step of an epoch fail the run at that epoch', async () => {
   const m = settable(24);
   const outcome = await fit({
-    ...m.base, train: blobs(40), epochs: 3, batchSize: 10,
+    ...m.base,
+    train: blobs(40),
+    epochs: 3,
+    batchSize: 10,
     // Poison the weights after the last step of epoch 2 has run: no loss of that epoch can show it.
     onBatch: (p) => {
       if (p.epoch === 2 && p.batch === p.batches) m.set(() => NaN);
@@ -326,12 +454,24 @@ test('unscaled pixels (0-300) with Adam overshoot early but learn, and are not s
     ],
   };
   const model = buildModel(tf, def, { names: ['f', 'd', 'o'], inputShape: [28, 28], seed: 1 });
-  const engine = createStockEngine({ tf, model, optimizer: { type: 'Adam' }, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed: 1 });
+  const engine = createStockEngine(
+    { tf, model, optimizer: { type: 'Adam' }, loss: 'sparse_categorical_crossentropy', accuracy: true },
+    { seed: 1 },
+  );
   const history: Record<string, number>[] = [];
   const outcome = await fit({
-    tf, model, engine, loss: 'sparse_categorical_crossentropy', accuracy: 'sparse_categorical',
+    tf,
+    model,
+    engine,
+    loss: 'sparse_categorical_crossentropy',
+    accuracy: 'sparse_categorical',
     shape: { inputShape: [28, 28], exampleSize: 784, scale: 300 / 255, labels: 'sparse', numClasses: 10 },
-    train: train2400, validation, epochs: 1, batchSize: 32, shuffle: true, seed: 1,
+    train: train2400,
+    validation,
+    epochs: 1,
+    batchSize: 32,
+    shuffle: true,
+    seed: 1,
     onEpoch: (e) => history.push(e.logs),
   });
   engine.dispose();

@@ -52,5 +52,8 @@ for (const graph of [false, true]) {
 
 test('without mask_zero the padding steps change the output', () => {
   const [a, b] = outputs(false, false);
-  assert.ok(a.some((v, i) => Math.abs(v - b[i]) > 1e-6), `${a} vs ${b}`);
+  assert.ok(
+    a.some((v, i) => Math.abs(v - b[i]) > 1e-6),
+    `${a} vs ${b}`,
+  );
 });

@@ -32,10 +32,16 @@ const spec = (runId: string, epochs: number): RunSpec => ({
 });
 
 test("V8's out-of-memory report is recognised even when a long native stack trace follows it or a chunk splits it", () => {
-  const trace = Array.from({ length: 60 }, (_, i) => ` ${i + 1}: 0x10fb205 v8::internal::Heap::CollectGarbage(v8::internal::AllocationSpace) [/usr/bin/node]\n`).join('');
+  const trace = Array.from(
+    { length: 60 },
+    (_, i) =>
+      ` ${i + 1}: 0x10fb205 v8::internal::Heap::CollectGarbage(v8::internal::AllocationSpace) [/usr/bin/node]\n`,
+  ).join('');
   assert.ok(trace.length > 4096, 'the trace alone is longer than the kept tail');
   const watch = new StderrWatch();
-  watch.add('<--- Last few GCs --->\n\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n');
+  watch.add(
+    '<--- Last few GCs --->\n\nFATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory\n',
+  );
   for (let i = 0; i < trace.length; i += 512) watch.add(trace.slice(i, i + 512));
   assert.equal(watch.outOfMemory, true);
   assert.ok(watch.tail.length <= 4096);
@@ -71,9 +77,17 @@ test('any other death says what was kept and what to do', () => {
 });
 
 test('a worker that really runs out of heap fails its run with the memory sentence', async () => {
-  const hog = script('hog.js', "process.on('message', () => { const keep = []; for (;;) keep.push(new Array(100000).fill(1.5)); });\n");
+  const hog = script(
+    'hog.js',
+    "process.on('message', () => { const keep = []; for (;;) keep.push(new Array(100000).fill(1.5)); });\n",
+  );
   let passedOn = '';
-  const pool = new RunPool({ size: 1, workerPath: hog, execArgv: ['--max-old-space-size=16'], onStderr: (t) => (passedOn += t) });
+  const pool = new RunPool({
+    size: 1,
+    workerPath: hog,
+    execArgv: ['--max-old-space-size=16'],
+    onStderr: (t) => (passedOn += t),
+  });
   try {
     const handle = pool.run(spec('hog', 2), () => undefined);
     const result = await handle.result;
@@ -98,7 +112,10 @@ test('pids() lists the live workers; a worker killed with SIGKILL fails its run 
     process.kill(a.pid!, 'SIGKILL');
     const result = await a.result;
     assert.equal(result.status, 'failed');
-    assert.match(result.error ?? '', /^The training process exited unexpectedly \(signal SIGKILL\) after 0 of 3 epochs; run it again/);
+    assert.match(
+      result.error ?? '',
+      /^The training process exited unexpectedly \(signal SIGKILL\) after 0 of 3 epochs; run it again/,
+    );
     assert.ok(!pool.pids().includes(a.pid!));
   } finally {
     pool.dispose();
@@ -125,7 +142,16 @@ test('a worker killed by dispose() (VS Code closing) is cancelled with its epoch
   const pool = new RunPool({ size: 1, workerPath: worker, onStderr: () => undefined });
   let epochs = 0;
   const handle = pool.run(
-    { runId: 'r1', label: 'adam', repeat: 0, seed: 1, backend: 'cpu', baseDir: dir, cacheDir: dir, definition: { layers: [], fit: { epochs: 3 } } },
+    {
+      runId: 'r1',
+      label: 'adam',
+      repeat: 0,
+      seed: 1,
+      backend: 'cpu',
+      baseDir: dir,
+      cacheDir: dir,
+      definition: { layers: [], fit: { epochs: 3 } },
+    },
     (e) => {
       if (e.type === 'epoch') {
         epochs++;

@@ -21,7 +21,14 @@ const csvModel = (csv: string): ModelDefinition => ({
 
 const specs = (n: number, definition: ModelDefinition, backend: BackendName = 'wasm'): RunSpec[] =>
   Array.from({ length: n }, (_, i) => ({
-    runId: `r${i}`, label: `r${i}`, definition, repeat: i, seed: i, backend, baseDir: dir, cacheDir: join(dir, 'cache'),
+    runId: `r${i}`,
+    label: `r${i}`,
+    definition,
+    repeat: i,
+    seed: i,
+    backend,
+    baseDir: dir,
+    cacheDir: join(dir, 'cache'),
   }));
 
 test('a native backend that is not installed is refused with what to do', async () => {
@@ -36,12 +43,18 @@ test('a native backend that is not installed is refused with what to do', async 
 });
 
 test('a missing CSV shared by several runs is one DataError before any run', async () => {
-  await assert.rejects(preflight(specs(4, csvModel('missing.csv'))), (e) => e instanceof DataError && /missing\.csv does not exist/.test(e.message));
+  await assert.rejects(
+    preflight(specs(4, csvModel('missing.csv'))),
+    (e) => e instanceof DataError && /missing\.csv does not exist/.test(e.message),
+  );
 });
 
 test('a CSV with a bad cell is found once, with its line', async () => {
   writeFileSync(join(dir, 'bad.csv'), 'a,b,y\n1,2,0\n3,oops,1\n');
-  await assert.rejects(preflight(specs(2, csvModel('bad.csv'))), (e) => e instanceof DataError && /bad\.csv:3/.test(e.message));
+  await assert.rejects(
+    preflight(specs(2, csvModel('bad.csv'))),
+    (e) => e instanceof DataError && /bad\.csv:3/.test(e.message),
+  );
 });
 
 test('a single run finds its own data (not read twice)', async () => {
@@ -59,9 +72,16 @@ test('a good dataset passes, reporting what it read; the bundled sample needs no
 });
 
 const DEBIAN_FASHION_MNIST = '/usr/share/datasets/fashion-mnist';
-test('Fashion-MNIST already on disk is only located, not read', { skip: !existsSync(DEBIAN_FASHION_MNIST) && 'needs dataset-fashion-mnist' }, async () => {
-  const said: string[] = [];
-  const located = specs(2, { ...csvModel('x'), dataset: 'fashion-mnist' }).map((s) => ({ ...s, dataDir: DEBIAN_FASHION_MNIST }));
-  await preflight(located, { onProgress: (m) => said.push(m) });
-  assert.deepEqual(said, []);
-});
+test(
+  'Fashion-MNIST already on disk is only located, not read',
+  { skip: !existsSync(DEBIAN_FASHION_MNIST) && 'needs dataset-fashion-mnist' },
+  async () => {
+    const said: string[] = [];
+    const located = specs(2, { ...csvModel('x'), dataset: 'fashion-mnist' }).map((s) => ({
+      ...s,
+      dataDir: DEBIAN_FASHION_MNIST,
+    }));
+    await preflight(located, { onProgress: (m) => said.push(m) });
+    assert.deepEqual(said, []);
+  },
+);

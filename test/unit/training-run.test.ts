@@ -15,7 +15,16 @@ const dir = mkdtempSync(join(tmpdir(), 'model-lab-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function train(definition: ModelDefinition): Promise<WorkerEvent[]> {
-  const spec: RunSpec = { runId: 'r', label: 'r', definition, repeat: 0, seed: 3, backend: 'wasm', baseDir: dir, cacheDir: join(dir, '.cache') };
+  const spec: RunSpec = {
+    runId: 'r',
+    label: 'r',
+    definition,
+    repeat: 0,
+    seed: 3,
+    backend: 'wasm',
+    baseDir: dir,
+    cacheDir: join(dir, '.cache'),
+  };
   const events: WorkerEvent[] = [];
   await runTraining(spec, (e) => events.push(e), { stopped: false });
   return events;
@@ -44,15 +53,24 @@ test('validation_split 0 trains on every example and evaluates on the test set i
   assert.equal(of(events, 'batch').at(-1)!.batches, 30);
   assert.deepEqual(Object.keys(of(events, 'epoch')[0].logs), ['loss', 'accuracy']);
   const evaluations = of(events, 'evaluation').map((e) => e.evaluation);
-  assert.deepEqual(evaluations.map((e) => e.split), ['test']);
+  assert.deepEqual(
+    evaluations.map((e) => e.split),
+    ['test'],
+  );
   // The confusion matrix counts every one of the 1,000 test images once.
-  assert.equal(evaluations[0].confusionMatrix!.flat().reduce((a, b) => a + b, 0), 1000);
+  assert.equal(
+    evaluations[0].confusionMatrix!.flat().reduce((a, b) => a + b, 0),
+    1000,
+  );
 });
 
 test('with a validation split the evaluation stays on validation (the test set only when asked for)', async () => {
   const events = await train(mlp(0.2));
   assert.equal(of(events, 'started')[0].dataset.validation, 600);
-  assert.deepEqual(of(events, 'evaluation').map((e) => e.evaluation.split), ['validation']);
+  assert.deepEqual(
+    of(events, 'evaluation').map((e) => e.evaluation.split),
+    ['validation'],
+  );
 });
 
 test('validation_split 0 on a CSV (no test set) skips the evaluation and says so', async () => {
@@ -69,7 +87,9 @@ test('validation_split 0 on a CSV (no test set) skips the evaluation and says so
   assert.deepEqual(of(events, 'evaluation'), []);
   const said = of(events, 'progress').map((e) => e.message);
   assert.ok(
-    said.includes("The run is not evaluated: validation_split is 0 and 'tiny.csv' has no test set; set dataset.validation_split (e.g. 0.2) to evaluate on held-out data."),
+    said.includes(
+      "The run is not evaluated: validation_split is 0 and 'tiny.csv' has no test set; set dataset.validation_split (e.g. 0.2) to evaluate on held-out data.",
+    ),
     said.join('\n'),
   );
 });
@@ -134,7 +154,12 @@ test('output units are checked against the labels before any training', async ()
     () => checkOutputUnits(1, 'binary_crossentropy', tenClasses, 'dense_1', 2),
     /has 10 classes but binary_crossentropy needs 2; use sparse_categorical_crossentropy with 10 softmax units/,
   );
-  assert.doesNotThrow(() => checkOutputUnits(1, 'binary_crossentropy', { name: 'yes-no', classNames: ['no', 'yes'] }, 'dense_1', 2));
-  assert.throws(() => checkOutputUnits(2, 'sparse_categorical_crossentropy', tenClasses, 'dense_1', 2), /has 10 classes but the output layer dense_1 \(layers\[2\]\) has 2 units/);
+  assert.doesNotThrow(() =>
+    checkOutputUnits(1, 'binary_crossentropy', { name: 'yes-no', classNames: ['no', 'yes'] }, 'dense_1', 2),
+  );
+  assert.throws(
+    () => checkOutputUnits(2, 'sparse_categorical_crossentropy', tenClasses, 'dense_1', 2),
+    /has 10 classes but the output layer dense_1 \(layers\[2\]\) has 2 units/,
+  );
   assert.doesNotThrow(() => checkOutputUnits(10, 'sparse_categorical_crossentropy', tenClasses, 'dense_1', 2));
 });

@@ -11,7 +11,12 @@ before(async () => {
 
 test('rows are summed into their segment; ids out of range are dropped; untouched segments are 0', () => {
   assert.equal(tf.getBackend(), 'wasm');
-  const x = tf.tensor2d([[1, 2], [10, 20], [100, 200], [5, 5]]);
+  const x = tf.tensor2d([
+    [1, 2],
+    [10, 20],
+    [100, 200],
+    [5, 5],
+  ]);
   const ids = tf.tensor1d([2, 0, 2, 7], 'int32');
   const out = tf.unsortedSegmentSum(x, ids, 4);
   // segment 0: row 1; segment 2: rows 0 + 2; id 7 ≥ 4 is dropped.

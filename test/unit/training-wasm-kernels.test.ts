@@ -18,7 +18,16 @@ function values(n: number, seed: number): Float32Array {
 }
 
 /** dW[kh,kw,ci,co] = Σ_b,oh,ow x[b, oh*s + kh - padTop, ow*s + kw - padLeft, ci] · dy[b, oh, ow, co] (zero outside x). */
-function referenceFilterGrad(x: Float32Array, xs: number[], dy: Float32Array, ds: number[], k: number, s: number, padTop: number, padLeft: number) {
+function referenceFilterGrad(
+  x: Float32Array,
+  xs: number[],
+  dy: Float32Array,
+  ds: number[],
+  k: number,
+  s: number,
+  padTop: number,
+  padLeft: number,
+) {
   const [B, H, W, CI] = xs;
   const [, OH, OW, CO] = ds;
   const out = new Float64Array(k * k * CI * CO);
@@ -53,17 +62,28 @@ for (const c of [
     // d/dW of Σ conv2d(x, W) · dy is exactly the filter gradient for output gradient dy.
     const lossOf = (f: import('@tensorflow/tfjs').Tensor) =>
       tf.sum(tf.mul(tf.conv2d(tf.tensor4d(x, xs as never), f as never, c.stride, c.pad), tf.tensor4d(dy, ds as never)));
-    const got = tf.tidy(() => tf.grad(lossOf)(tf.zeros([3, 3, 3, 4])).dataSync());
+    const got = tf.tidy(() =>
+      tf
+        .grad(lossOf)(tf.zeros([3, 3, 3, 4]))
+        .dataSync(),
+    );
     const want = referenceFilterGrad(x, xs, dy, ds, 3, c.stride, c.padTop, c.padLeft);
     assert.equal(got.length, want.length);
-    for (let i = 0; i < want.length; i++) assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `index ${i}: ${got[i]} vs ${want[i]}`);
+    for (let i = 0; i < want.length; i++)
+      assert.ok(Math.abs(got[i] - want[i]) < 1e-4, `index ${i}: ${got[i]} vs ${want[i]}`);
   });
 }
 
 test('the explicit-transpose matrix product gives the transposed products', () => {
   // [[1,2],[3,4]]ᵀ @ [[5,6],[7,8]] = [[26,30],[38,44]]; [[1,2],[3,4]] @ [[5,6],[7,8]]ᵀ = [[17,23],[39,53]]
-  const a = tf.tensor2d([[1, 2], [3, 4]]);
-  const b = tf.tensor2d([[5, 6], [7, 8]]);
+  const a = tf.tensor2d([
+    [1, 2],
+    [3, 4],
+  ]);
+  const b = tf.tensor2d([
+    [5, 6],
+    [7, 8],
+  ]);
   assert.deepEqual(Array.from(tf.matMul(a, b, true, false).dataSync()), [26, 30, 38, 44]);
   assert.deepEqual(Array.from(tf.matMul(a, b, false, true).dataSync()), [17, 23, 39, 53]);
   assert.deepEqual(Array.from(tf.matMul(a, b, true, true).dataSync()), [23, 31, 34, 46]);

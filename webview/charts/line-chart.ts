@@ -28,7 +28,18 @@ import { markerOf, withAlpha, type Palette } from '../theme.js';
 let registered = false;
 export function registerCharts(): void {
   if (registered) return;
-  Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, CategoryScale, Legend, Title, Tooltip, Filler);
+  Chart.register(
+    LineController,
+    LineElement,
+    PointElement,
+    LinearScale,
+    LogarithmicScale,
+    CategoryScale,
+    Legend,
+    Title,
+    Tooltip,
+    Filler,
+  );
   registered = true;
 }
 
@@ -69,7 +80,11 @@ const bestEpoch: Plugin<'line'> = {
 };
 
 type Point = { x: number; y: number | null };
-type LineDataset = ChartDataset<'line', Point[]> & { modelLabBand?: boolean; modelLabGroup?: number; modelLabStep?: boolean };
+type LineDataset = ChartDataset<'line', Point[]> & {
+  modelLabBand?: boolean;
+  modelLabGroup?: number;
+  modelLabStep?: boolean;
+};
 
 export interface ChartView {
   /** Draw the y axis on a log scale (loss spanning orders of magnitude). */
@@ -102,7 +117,11 @@ export class LineChart {
     this.canvas = h('canvas', { role: 'img' });
     this.title = h('h3', {}, '');
     this.empty = h('div', { class: 'ml-chart-empty' }, 'No epochs yet');
-    this.legend = h('ul', { class: 'ml-legend', 'data-testid': `legend-${name}`, 'aria-label': `Runs in the ${name} chart` });
+    this.legend = h('ul', {
+      class: 'ml-legend',
+      'data-testid': `legend-${name}`,
+      'aria-label': `Runs in the ${name} chart`,
+    });
     const png = button({
       label: 'PNG',
       title: 'Save this chart as a PNG image (2×, with its title, axes and legend)',
@@ -124,7 +143,18 @@ export class LineChart {
       'figure',
       { class: 'ml-chart', 'data-testid': `chart-${name}`, 'data-points': 0 },
       h('div', { class: 'ml-chart-head' }, this.title, h('div', { class: 'ml-actions' }, this.reset, png)),
-      h('div', { class: 'ml-chart-body' }, h('div', { class: 'ml-chart-canvas', title: 'Drag to zoom into epochs; shift-drag to pan' }, this.canvas, this.zoomBox, this.empty), this.legend),
+      h(
+        'div',
+        { class: 'ml-chart-body' },
+        h(
+          'div',
+          { class: 'ml-chart-canvas', title: 'Drag to zoom into epochs; shift-drag to pan' },
+          this.canvas,
+          this.zoomBox,
+          this.empty,
+        ),
+        this.legend,
+      ),
     );
     this.listenForZoom();
   }
@@ -241,11 +271,30 @@ export class LineChart {
       const color = palette.series[s.group % palette.series.length];
       const hidden = this.hidden.has(s.group);
       if (s.std && !s.dashed) {
-        const lower = s.values.map((v, i) => ({ x: i + 1, y: v === null || s.std?.[i] == null ? null : v - (s.std[i] as number) }));
-        const upper = s.values.map((v, i) => ({ x: i + 1, y: v === null || s.std?.[i] == null ? null : v + (s.std[i] as number) }));
-        const band = { borderWidth: 0, pointRadius: 0, pointHitRadius: 0, modelLabBand: true, borderColor: 'transparent', hidden };
+        const lower = s.values.map((v, i) => ({
+          x: i + 1,
+          y: v === null || s.std?.[i] == null ? null : v - (s.std[i] as number),
+        }));
+        const upper = s.values.map((v, i) => ({
+          x: i + 1,
+          y: v === null || s.std?.[i] == null ? null : v + (s.std[i] as number),
+        }));
+        const band = {
+          borderWidth: 0,
+          pointRadius: 0,
+          pointHitRadius: 0,
+          modelLabBand: true,
+          borderColor: 'transparent',
+          hidden,
+        };
         out.push({ ...band, label: `${s.label} − std`, data: lower, fill: false });
-        out.push({ ...band, label: `${s.label} + std`, data: upper, fill: '-1', backgroundColor: withAlpha(color, 0.18) });
+        out.push({
+          ...band,
+          label: `${s.label} + std`,
+          data: upper,
+          fill: '-1',
+          backgroundColor: withAlpha(color, 0.18),
+        });
       }
       const kind = s.kind === 'train' ? 'training' : 'validation';
       // Markers on every point of a short curve; on a long one every few points so they stay shapes, not a blur.
@@ -305,7 +354,12 @@ export class LineChart {
           type: 'linear' as const,
           min: this.zoom?.min ?? (data.steps.length ? 0 : 1),
           max: this.zoom?.max ?? data.epochs,
-          title: { display: true, text: data.steps.length ? 'epoch (steps in between)' : 'epoch', color: palette.muted, font },
+          title: {
+            display: true,
+            text: data.steps.length ? 'epoch (steps in between)' : 'epoch',
+            color: palette.muted,
+            font,
+          },
           ticks: { color: palette.muted, font, autoSkip: true, maxRotation: 0, precision: 0 },
           grid: { color: palette.grid },
           border: { color: palette.grid },
@@ -321,7 +375,12 @@ export class LineChart {
       plugins: {
         modelLabBackground: { color: palette.background },
         modelLabBestEpoch: { epoch: this.view.bestEpoch, color: palette.muted },
-        title: { display: forExport, text: data.title, color: palette.foreground, font: { ...font, size: 15, weight: 'bold' as const } },
+        title: {
+          display: forExport,
+          text: data.title,
+          color: palette.foreground,
+          font: { ...font, size: 15, weight: 'bold' as const },
+        },
         legend: {
           // The page has its own legend (one entry per run); an exported image carries one drawn by Chart.js.
           display: forExport,
@@ -335,7 +394,9 @@ export class LineChart {
               const d = chartData.datasets[item.datasetIndex] as LineDataset;
               if (isBand(d) || d.hidden) return false;
               // One entry per group: its first drawn curve.
-              const first = chartData.datasets.findIndex((x) => (x as LineDataset).modelLabGroup === d.modelLabGroup && !(x as LineDataset).hidden);
+              const first = chartData.datasets.findIndex(
+                (x) => (x as LineDataset).modelLabGroup === d.modelLabGroup && !(x as LineDataset).hidden,
+              );
               return first === item.datasetIndex;
             },
           },
@@ -363,7 +424,10 @@ export class LineChart {
     canvas.height = 560;
     const holder = h('div', { class: 'ml-export-canvas' }, canvas);
     document.body.append(holder);
-    const datasets = this.datasets(this.data, this.palette).map((d) => ({ ...d, label: d.modelLabBand ? d.label : String(d.label).replace(/ — (training|validation|per step)( \(mean\))?$/, '') }));
+    const datasets = this.datasets(this.data, this.palette).map((d) => ({
+      ...d,
+      label: d.modelLabBand ? d.label : String(d.label).replace(/ — (training|validation|per step)( \(mean\))?$/, ''),
+    }));
     const chart = new Chart<'line', Point[]>(canvas, {
       type: 'line',
       data: { datasets },

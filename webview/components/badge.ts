@@ -20,7 +20,12 @@ export function statusText(status: RunStatus): string {
 
 /** A coloured dot (the status's theme colour, see styles) and the status words. */
 export function statusBadge(status: RunStatus, text = statusText(status)): HTMLElement {
-  return h('span', { class: `ml-tag ml-status ml-status-${status}` }, h('span', { class: 'ml-dot', 'aria-hidden': 'true' }), text);
+  return h(
+    'span',
+    { class: `ml-tag ml-status ml-status-${status}` },
+    h('span', { class: 'ml-dot', 'aria-hidden': 'true' }),
+    text,
+  );
 }
 
 /** A small outlined label, e.g. "pinned". */

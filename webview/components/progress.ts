@@ -12,13 +12,17 @@ export interface ProgressBar {
 
 export function progressBar(label: string): ProgressBar {
   const fill = h('div', { class: 'ml-bar-fill' });
-  const element = h('div', {
-    class: 'ml-bar',
-    role: 'progressbar',
-    'aria-label': label,
-    'aria-valuemin': 0,
-    'aria-valuemax': 100,
-  }, fill);
+  const element = h(
+    'div',
+    {
+      class: 'ml-bar',
+      role: 'progressbar',
+      'aria-label': label,
+      'aria-valuemin': 0,
+      'aria-valuemax': 100,
+    },
+    fill,
+  );
   return {
     element,
     set(fraction, text) {

@@ -83,7 +83,14 @@ function seriesOf(group: RunGroup, metric: string, kind: CurveKind): Series | un
     .filter((h): h is number[] => Array.isArray(h) && h.length > 0);
   if (histories.length === 0) return undefined;
   const { values, std } = aggregateCurve(histories);
-  return { label: group.name, group: group.index, kind, dashed: kind === 'train', values, std: histories.length > 1 ? std : undefined };
+  return {
+    label: group.name,
+    group: group.index,
+    kind,
+    dashed: kind === 'train',
+    values,
+    std: histories.length > 1 ? std : undefined,
+  };
 }
 
 function drawn(series: Series[]): number {
@@ -122,7 +129,8 @@ export function smooth(points: { x: number; y: number }[], weight: number): { x:
 /** Metrics the second chart can show: the logged metrics by their training name (accuracy first), then time. */
 export function metricChoices(record: RunRecord, pinned: RunRecord[] = []): string[] {
   const names = new Set<string>();
-  for (const rec of [record, ...pinned]) for (const r of rec.runs) for (const k of Object.keys(r.history)) names.add(k.replace(/^val_/, ''));
+  for (const rec of [record, ...pinned])
+    for (const r of rec.runs) for (const k of Object.keys(r.history)) names.add(k.replace(/^val_/, ''));
   names.delete('loss');
   const rest = [...names].filter((m) => m !== 'accuracy').sort();
   return [...(names.has('accuracy') ? ['accuracy'] : []), ...rest, 'time'];
@@ -144,7 +152,14 @@ function timeSeries(group: RunGroup): Series | undefined {
     .filter((t) => t.length > 0);
   if (!times.length) return undefined;
   const { values, std } = aggregateCurve(times);
-  return { label: group.name, group: group.index, kind: 'val', dashed: false, values, std: times.length > 1 ? std : undefined };
+  return {
+    label: group.name,
+    group: group.index,
+    kind: 'val',
+    dashed: false,
+    values,
+    std: times.length > 1 ? std : undefined,
+  };
 }
 
 export function curveSet(record: RunRecord, pinned: RunRecord[] = [], opts: CurveOptions | CurveFilter = {}): CurveSet {
@@ -153,7 +168,9 @@ export function curveSet(record: RunRecord, pinned: RunRecord[] = [], opts: Curv
   const groups = groupRuns(record, pinned);
   const epochs = Math.max(
     1,
-    ...[record, ...pinned].flatMap((rec) => rec.runs.map((r) => Math.max(r.epochs || 0, ...Object.values(r.history).map((h) => h.length)))),
+    ...[record, ...pinned].flatMap((rec) =>
+      rec.runs.map((r) => Math.max(r.epochs || 0, ...Object.values(r.history).map((h) => h.length))),
+    ),
   );
   const chart = (title: string, metric: string): ChartData => {
     const series =
@@ -171,7 +188,15 @@ export function curveSet(record: RunRecord, pinned: RunRecord[] = [], opts: Curv
     const legend = groups
       .filter((g) => present.some((s) => s.group === g.index) || steps.some((s) => s.group === g.index))
       .map((g) => ({ group: g.index, label: g.name }));
-    return { title, yTitle: metric === 'time' ? 'seconds per epoch' : metric, epochs, series: present, steps, legend, points: drawn(present) };
+    return {
+      title,
+      yTitle: metric === 'time' ? 'seconds per epoch' : metric,
+      epochs,
+      series: present,
+      steps,
+      legend,
+      points: drawn(present),
+    };
   };
   const metric = o.metric ?? 'accuracy';
   const title = metric === 'time' ? 'Time per epoch' : metric === 'accuracy' ? 'Accuracy' : metric;

@@ -10,7 +10,13 @@ import { button } from '../components/button.js';
 import { table, td, th } from '../components/table.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
 import { formatDate, formatDuration, formatMetric } from '../logic/display-format.js';
-import { comparisonRows, decide, type ComparisonRow, type Decision, type MetricKey } from '../../src/results/comparison-rows.js';
+import {
+  comparisonRows,
+  decide,
+  type ComparisonRow,
+  type Decision,
+  type MetricKey,
+} from '../../src/results/comparison-rows.js';
 import { nextSort, sortRows, type SortColumn, type SortState } from '../logic/sort.js';
 import type { Stat } from '../../src/results/stats.js';
 import { markerOf, readPalette } from '../theme.js';
@@ -95,7 +101,9 @@ export class ComparisonSection {
     t.thead.append(h('tr', {}, ...cols.map((c) => this.header(c))));
     const palette = readPalette();
     for (const row of rows) {
-      t.tbody.append(this.rowElement(row, cols, row === best, tied.has(row), palette.series[row.group % palette.series.length]));
+      t.tbody.append(
+        this.rowElement(row, cols, row === best, tied.has(row), palette.series[row.group % palette.series.length]),
+      );
     }
     this.element.append(t.wrapper);
     if (best && decision.metric) {
@@ -103,8 +111,11 @@ export class ComparisonSection {
       const note = h('p', { class: 'ml-muted', 'data-testid': 'best-note' }, `★ Best: ${best.name} (${basis}).`);
       if (tied.size > 0) {
         const repeats = Math.max(...this.rows.map((r) => r.runIds.length));
-        const why = repeats > 1 ? `the standard error of ${repeats} repeats` : 'the standard error of the validation set’s size';
-        note.append(` ≈ Tied with it: ${[...tied].map((r) => r.name).join(', ')} (within ${why}); more repeats would tell them apart.`);
+        const why =
+          repeats > 1 ? `the standard error of ${repeats} repeats` : 'the standard error of the validation set’s size';
+        note.append(
+          ` ≈ Tied with it: ${[...tied].map((r) => r.name).join(', ')} (within ${why}); more repeats would tell them apart.`,
+        );
       }
       this.element.append(note);
     }
@@ -117,16 +128,30 @@ export class ComparisonSection {
       'button',
       { class: 'ml-sort', type: 'button', 'data-focus-key': `sort-${c.column}`, title: `Sort by ${c.label}` },
       c.label,
-      h('span', { class: 'ml-sort-arrow', 'aria-hidden': 'true' }, direction === 'ascending' ? '▲' : direction === 'descending' ? '▼' : ''),
+      h(
+        'span',
+        { class: 'ml-sort-arrow', 'aria-hidden': 'true' },
+        direction === 'ascending' ? '▲' : direction === 'descending' ? '▼' : '',
+      ),
     );
     sortButton.addEventListener('click', () => {
       this.sort = nextSort(this.sort, c.column);
       if (this.lastState) this.update(this.lastState);
     });
-    return th(sortButton, 'col', { class: c.numeric ? 'ml-num' : undefined, 'aria-sort': direction ?? 'none', 'data-column': c.column });
+    return th(sortButton, 'col', {
+      class: c.numeric ? 'ml-num' : undefined,
+      'aria-sort': direction ?? 'none',
+      'data-column': c.column,
+    });
   }
 
-  private rowElement(row: ComparisonRow, cols: Column[], best: boolean, tied: boolean, color: string): HTMLTableRowElement {
+  private rowElement(
+    row: ComparisonRow,
+    cols: Column[],
+    best: boolean,
+    tied: boolean,
+    color: string,
+  ): HTMLTableRowElement {
     const swatch = h('span', { class: 'ml-swatch', 'aria-hidden': 'true' }, markerOf(row.group).glyph);
     swatch.style.setProperty('--swatch', color);
     const status = h(
@@ -135,11 +160,22 @@ export class ComparisonSection {
       h('span', { 'aria-hidden': 'true' }, STATUS_ICON[row.status] ?? '?'),
       h('span', { class: 'ml-sr-only' }, ` ${row.runIds.length > 1 ? row.statusText : statusText(row.status)}`),
     );
-    const label = th(h('span', { class: 'ml-run-cell' }, swatch, status, h('span', { class: 'ml-run-name' }, row.name)), 'row');
-    if (best) label.append(h('span', { class: 'ml-best-mark', title: 'Best run' }, '★', h('span', { class: 'ml-sr-only' }, ' best')));
+    const label = th(
+      h('span', { class: 'ml-run-cell' }, swatch, status, h('span', { class: 'ml-run-name' }, row.name)),
+      'row',
+    );
+    if (best)
+      label.append(
+        h('span', { class: 'ml-best-mark', title: 'Best run' }, '★', h('span', { class: 'ml-sr-only' }, ' best')),
+      );
     if (tied) {
       label.append(
-        h('span', { class: 'ml-tied-mark', title: 'Tied with the best: the difference is within the standard error' }, '≈', h('span', { class: 'ml-sr-only' }, ' tied with the best')),
+        h(
+          'span',
+          { class: 'ml-tied-mark', title: 'Tied with the best: the difference is within the standard error' },
+          '≈',
+          h('span', { class: 'ml-sr-only' }, ' tied with the best'),
+        ),
       );
     }
     if (row.pinned) label.append(tag('pinned', `Pinned record from ${formatDate(row.recordCreatedAt)}`));
@@ -170,7 +206,13 @@ export class ComparisonSection {
     const open = this.expanded.has(row.key);
     const text = h(
       'button',
-      { type: 'button', class: 'ml-changed-text', title: row.changed, 'aria-expanded': String(open), 'data-focus-key': `changed-${row.key}` },
+      {
+        type: 'button',
+        class: 'ml-changed-text',
+        title: row.changed,
+        'aria-expanded': String(open),
+        'data-focus-key': `changed-${row.key}`,
+      },
       row.changed,
     );
     text.addEventListener('click', () => {

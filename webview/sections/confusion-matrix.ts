@@ -19,7 +19,11 @@ export function confusionMatrix(matrix: number[][], classNames: string[], split:
     { class: 'ml-chart ml-cm-figure' },
     h('h3', {}, 'Confusion matrix'),
     body,
-    h('p', { class: 'ml-cm-axis' }, 'Rows: actual class · columns: predicted class (by index) · colour: share of the actual class (blue: correct, red: confused)'),
+    h(
+      'p',
+      { class: 'ml-cm-axis' },
+      'Rows: actual class · columns: predicted class (by index) · colour: share of the actual class (blue: correct, red: confused)',
+    ),
     topTable(matrix, name),
   );
 }
@@ -41,12 +45,31 @@ function matrixTable(matrix: number[][], name: (i: number) => string, split: str
       'tr',
       {},
       h('td', { class: 'ml-cm-corner', 'aria-hidden': 'true' }, 'actual ↓ predicted →'),
-      ...matrix[0].map((_, j) => th(String(j), 'col', { class: 'ml-cm-col', title: `Predicted ${name(j)}`, 'aria-label': `Predicted ${name(j)}` })),
+      ...matrix[0].map((_, j) =>
+        th(String(j), 'col', {
+          class: 'ml-cm-col',
+          title: `Predicted ${name(j)}`,
+          'aria-label': `Predicted ${name(j)}`,
+        }),
+      ),
     ),
   );
   matrix.forEach((row, i) => {
     const total = row.reduce((a, b) => a + b, 0);
-    const tr = h('tr', {}, th(h('span', {}, h('span', { class: 'ml-cm-index' }, String(i)), h('span', { class: 'ml-cm-name' }, ` ${name(i)}`)), 'row', { title: `Actual ${name(i)}` }));
+    const tr = h(
+      'tr',
+      {},
+      th(
+        h(
+          'span',
+          {},
+          h('span', { class: 'ml-cm-index' }, String(i)),
+          h('span', { class: 'ml-cm-name' }, ` ${name(i)}`),
+        ),
+        'row',
+        { title: `Actual ${name(i)}` },
+      ),
+    );
     row.forEach((count, j) => {
       const { share, heat } = heatOf(count, total);
       const text = `Actual ${name(i)}, predicted ${name(j)}: ${formatInt(count)} (${formatPercent(share)} of ${name(i)})`;
@@ -54,7 +77,9 @@ function matrixTable(matrix: number[][], name: (i: number) => string, split: str
         'data-count': count,
         title: text,
         'aria-label': text,
-        class: [i === j ? 'ml-diag' : '', heat > 0.6 ? 'ml-strong' : '', count === 0 ? 'ml-zero' : ''].join(' ').trim() || undefined,
+        class:
+          [i === j ? 'ml-diag' : '', heat > 0.6 ? 'ml-strong' : '', count === 0 ? 'ml-zero' : ''].join(' ').trim() ||
+          undefined,
       });
       // A custom property through CSSOM: allowed by the CSP, unlike a style attribute.
       cell.style.setProperty('--heat', heat.toFixed(3));
@@ -114,7 +139,16 @@ function topTable(matrix: number[][], name: (i: number) => string): HTMLElement 
   const top = topConfusions(matrix, matrix.length > TABLE_LIMIT ? 20 : 5);
   if (top.length === 0) return null;
   const t = table({ caption: 'The largest confusions', testId: 'top-confusions', className: 'ml-top-confusions' });
-  t.thead.append(h('tr', {}, th('Actual', 'col'), th('Predicted as', 'col'), th('Count', 'col', { class: 'ml-num' }), th('Share', 'col', { class: 'ml-num' })));
+  t.thead.append(
+    h(
+      'tr',
+      {},
+      th('Actual', 'col'),
+      th('Predicted as', 'col'),
+      th('Count', 'col', { class: 'ml-num' }),
+      th('Share', 'col', { class: 'ml-num' }),
+    ),
+  );
   for (const c of top) {
     t.tbody.append(
       h(

@@ -26,7 +26,12 @@ export class EvaluationSection {
     this.element.hidden = runs.length === 0;
     if (!record || runs.length === 0) return;
     const run = runs.find((r) => r.runId === this.selected) ?? defaultRun(state, runs);
-    if (!this.memo.changed(JSON.stringify([run.runId, runs.map((r) => [r.runId, r.label]), run.evaluation, run.testEvaluation]))) return;
+    if (
+      !this.memo.changed(
+        JSON.stringify([run.runId, runs.map((r) => [r.runId, r.label]), run.evaluation, run.testEvaluation]),
+      )
+    )
+      return;
     keepFocus(this.element, () => this.render(runs, run, record.dataset?.classNames ?? []));
   }
 
@@ -35,7 +40,8 @@ export class EvaluationSection {
     const head = h('div', { class: 'ml-eval-head' }, h('h2', { id: 'evaluation-heading' }, 'Evaluation'));
     if (runs.length > 1) {
       const select = h('select', { id: 'evaluation-run', 'data-focus-key': 'evaluation-run' });
-      for (const r of runs) select.append(h('option', { value: r.runId, selected: r.runId === run.runId }, runName(r, runs)));
+      for (const r of runs)
+        select.append(h('option', { value: r.runId, selected: r.runId === run.runId }, runName(r, runs)));
       select.addEventListener('change', () => {
         this.selected = select.value;
         if (this.lastState) this.update(this.lastState);
@@ -45,7 +51,9 @@ export class EvaluationSection {
     this.element.append(head);
 
     const splits = [
-      run.evaluation ? { id: 'validation', label: `${capitalize(run.evaluation.split)} set`, evaluation: run.evaluation } : undefined,
+      run.evaluation
+        ? { id: 'validation', label: `${capitalize(run.evaluation.split)} set`, evaluation: run.evaluation }
+        : undefined,
       run.testEvaluation ? { id: 'test', label: 'Test set', evaluation: run.testEvaluation } : undefined,
     ].filter((s) => s !== undefined);
     if (splits.length === 1) {

@@ -9,7 +9,11 @@ export class HeaderSection {
   private readonly title = h('h1', {}, 'Model Lab');
   private readonly meta = h('p', { class: 'ml-meta' });
   private readonly notices = h('div', { 'aria-live': 'polite' });
-  private readonly empty = h('p', { class: 'ml-empty' }, 'No results yet. Train or compare a model to see its results here.');
+  private readonly empty = h(
+    'p',
+    { class: 'ml-empty' },
+    'No results yet. Train or compare a model to see its results here.',
+  );
 
   constructor() {
     this.element.append(this.title, this.meta, this.notices, this.empty);
@@ -30,7 +34,11 @@ export class HeaderSection {
   }
 
   notice(level: 'info' | 'error', message: string): void {
-    const note = h('div', { class: `ml-notice ml-notice-${level}`, role: level === 'error' ? 'alert' : 'status' }, h('p', {}, message));
+    const note = h(
+      'div',
+      { class: `ml-notice ml-notice-${level}`, role: level === 'error' ? 'alert' : 'status' },
+      h('p', {}, message),
+    );
     note.append(button({ label: 'Dismiss', onClick: () => note.remove() }));
     this.notices.append(note);
     // Keep the last few; old notices are history, not news.

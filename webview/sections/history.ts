@@ -24,18 +24,35 @@ export class HistorySection {
     keepFocus(this.element, () => {
       clear(this.element);
       const filter = h('input', {
-        type: 'search', class: 'ml-filter', placeholder: 'Filter by model, kind or date', value: this.filter,
-        'aria-label': 'Filter the run history', 'data-focus-key': 'history-filter', 'data-testid': 'history-filter',
+        type: 'search',
+        class: 'ml-filter',
+        placeholder: 'Filter by model, kind or date',
+        value: this.filter,
+        'aria-label': 'Filter the run history',
+        'data-focus-key': 'history-filter',
+        'data-testid': 'history-filter',
       });
       filter.addEventListener('input', () => {
         this.filter = filter.value;
         if (this.last) this.update(this.last);
       });
-      this.element.append(h('div', { class: 'ml-section-head' }, h('h2', { id: 'history-heading' }, 'Run history'), state.history.length > 3 ? filter : null));
-      const list = h('ul', { class: 'ml-history', 'data-testid': 'history', 'aria-label': 'Past training and comparison records' });
+      this.element.append(
+        h(
+          'div',
+          { class: 'ml-section-head' },
+          h('h2', { id: 'history-heading' }, 'Run history'),
+          state.history.length > 3 ? filter : null,
+        ),
+      );
+      const list = h('ul', {
+        class: 'ml-history',
+        'data-testid': 'history',
+        'aria-label': 'Past training and comparison records',
+      });
       const words = this.filter.toLowerCase().split(/\s+/).filter(Boolean);
       const shown = state.history.filter((item) => {
-        const text = `${item.modelName} ${item.kind === 'compare' ? 'comparison compare' : 'training train'} ${formatDate(item.createdAt)} ${marks(item)}`.toLowerCase();
+        const text =
+          `${item.modelName} ${item.kind === 'compare' ? 'comparison compare' : 'training train'} ${formatDate(item.createdAt)} ${marks(item)}`.toLowerCase();
         return words.every((w) => text.includes(w));
       });
       for (const item of shown) list.append(this.item(item, pinned.has(item.id), item.id === current));
@@ -54,13 +71,22 @@ export class HistorySection {
     if (this.ctx.host.standalone || isCurrent) {
       main.append(h('span', { class: 'ml-history-open' }, title));
     } else {
-      const open = h('button', { class: 'ml-link-button ml-history-open', type: 'button', 'data-focus-key': `open-${item.id}` }, title);
+      const open = h(
+        'button',
+        { class: 'ml-link-button ml-history-open', type: 'button', 'data-focus-key': `open-${item.id}` },
+        title,
+      );
       open.addEventListener('click', () => this.ctx.host.post({ type: 'openRecord', id: item.id }));
       main.append(open);
     }
     main.append(h('span', { class: 'ml-history-detail' }, detail.join(' · ')));
     if (problems) main.append(h('span', { class: 'ml-history-marks', 'data-testid': 'history-marks' }, problems));
-    const li = h('li', { 'data-record-id': item.id, 'aria-current': isCurrent ? 'true' : undefined }, main, countBadge(item.runs, `${item.runs} run${item.runs === 1 ? '' : 's'}`));
+    const li = h(
+      'li',
+      { 'data-record-id': item.id, 'aria-current': isCurrent ? 'true' : undefined },
+      main,
+      countBadge(item.runs, `${item.runs} run${item.runs === 1 ? '' : 's'}`),
+    );
     if (!this.ctx.host.standalone && !isCurrent) {
       li.append(
         button({

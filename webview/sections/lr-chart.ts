@@ -17,5 +17,13 @@ export function learningRateChart(record: RunRecord): ChartData | undefined {
     values: r.history.lr.map((v) => (typeof v === 'number' && Number.isFinite(v) ? v : null)),
   }));
   const epochs = Math.max(1, ...record.runs.map((r) => Math.max(r.epochs || 0, r.history.lr?.length ?? 0)));
-  return { title: 'Learning rate', yTitle: 'learning rate', epochs, series, steps: [], legend: runs.length > 1 ? series.map((s) => ({ group: s.group, label: s.label })) : [], points: Math.max(...series.map((s) => s.values.filter((v) => v !== null).length)) };
+  return {
+    title: 'Learning rate',
+    yTitle: 'learning rate',
+    epochs,
+    series,
+    steps: [],
+    legend: runs.length > 1 ? series.map((s) => ({ group: s.group, label: s.label })) : [],
+    points: Math.max(...series.map((s) => s.values.filter((v) => v !== null).length)),
+  };
 }

@@ -11,7 +11,11 @@ import type { ViewState } from '../state.js';
 export class SummarySection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'summary-heading' });
   private readonly details = h('details', { class: 'ml-collapsible', open: true });
-  private readonly heading = h('summary', { 'data-testid': 'summary-toggle' }, h('h2', { id: 'summary-heading' }, 'Model summary'));
+  private readonly heading = h(
+    'summary',
+    { 'data-testid': 'summary-toggle' },
+    h('h2', { id: 'summary-heading' }, 'Model summary'),
+  );
   private readonly memo = new Memo();
 
   constructor() {
@@ -23,7 +27,11 @@ export class SummarySection {
     this.element.hidden = !record;
     if (!record || !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend]))) return;
     clear(this.details);
-    const brief = h('span', { class: 'ml-muted ml-summary-brief' }, ` ${formatInt(record.model.totalParams)} params · ${record.dataset?.name ?? 'dataset not loaded yet'}`);
+    const brief = h(
+      'span',
+      { class: 'ml-muted ml-summary-brief' },
+      ` ${formatInt(record.model.totalParams)} params · ${record.dataset?.name ?? 'dataset not loaded yet'}`,
+    );
     clear(this.heading);
     this.heading.append(h('h2', { id: 'summary-heading' }, 'Model summary'), brief);
     this.details.append(this.heading, this.body(record));
@@ -50,7 +58,11 @@ export class SummarySection {
           'tr',
           {},
           th(`${layer.name} (${layer.type})`, 'row'),
-          td(layer.type === 'InputLayer' && model.functional ? `[${formatShape(layer.outputShape)}]` : formatShape(layer.outputShape)),
+          td(
+            layer.type === 'InputLayer' && model.functional
+              ? `[${formatShape(layer.outputShape)}]`
+              : formatShape(layer.outputShape),
+          ),
           td(formatInt(layer.params), { class: 'ml-num' }),
           ...(connections ? [td((layer.connectedTo ?? []).join(', '))] : []),
         ),
@@ -97,7 +109,11 @@ export function datasetLine(dataset: DatasetInfo | undefined, backend: string): 
  */
 export function layerDiagram(record: RunRecord): HTMLElement {
   const model = record.model;
-  const list = h('ol', { class: 'ml-diagram', 'data-testid': 'layer-diagram', 'aria-label': `Layers of ${model.name}, input first` });
+  const list = h('ol', {
+    class: 'ml-diagram',
+    'data-testid': 'layer-diagram',
+    'aria-label': `Layers of ${model.name}, input first`,
+  });
   const first = model.layers[0];
   if (first?.inputShape) list.append(h('li', { class: 'ml-diagram-io' }, `Input ${formatShape(first.inputShape)}`));
   for (const layer of model.layers) {
@@ -107,7 +123,11 @@ export function layerDiagram(record: RunRecord): HTMLElement {
         { class: 'ml-diagram-layer' },
         h('span', { class: 'ml-diagram-type' }, layer.type),
         h('span', { class: 'ml-muted' }, ` ${layer.name}`),
-        h('div', { class: 'ml-diagram-detail' }, `${formatShape(layer.outputShape)} · ${formatInt(layer.params)} params`),
+        h(
+          'div',
+          { class: 'ml-diagram-detail' },
+          `${formatShape(layer.outputShape)} · ${formatInt(layer.params)} params`,
+        ),
       ),
     );
   }

@@ -144,7 +144,12 @@ export class TrainingSection {
       },
     });
     this.element.append(
-      h('div', { class: 'ml-section-head' }, h('h2', { id: 'training-heading' }, 'Training'), h('div', { class: 'ml-actions' }, history, this.stopSlot)),
+      h(
+        'div',
+        { class: 'ml-section-head' },
+        h('h2', { id: 'training-heading' }, 'Training'),
+        h('div', { class: 'ml-actions' }, history, this.stopSlot),
+      ),
       this.list,
       this.controls,
       h('div', { class: 'ml-charts' }, this.loss.element, this.accuracy.element, this.lr.element),
@@ -156,7 +161,18 @@ export class TrainingSection {
     clear(this.controls);
     const seg = h('div', { class: 'ml-segmented', 'data-testid': 'curve-filter' });
     for (const f of FILTERS) {
-      const b = h('button', { type: 'button', class: 'ml-seg', 'aria-pressed': String(this.filter === f.id), title: f.title, 'data-focus-key': `filter-${f.id}`, 'data-filter': f.id }, f.label);
+      const b = h(
+        'button',
+        {
+          type: 'button',
+          class: 'ml-seg',
+          'aria-pressed': String(this.filter === f.id),
+          title: f.title,
+          'data-focus-key': `filter-${f.id}`,
+          'data-filter': f.id,
+        },
+        f.label,
+      );
       b.addEventListener('click', () => {
         this.filter = f.id;
         this.renderControls();
@@ -169,21 +185,38 @@ export class TrainingSection {
       this.logY = log.checked;
       this.redraw();
     });
-    const steps = h('input', { type: 'checkbox', id: 'show-steps', 'data-focus-key': 'show-steps', checked: this.showSteps() });
+    const steps = h('input', {
+      type: 'checkbox',
+      id: 'show-steps',
+      'data-focus-key': 'show-steps',
+      checked: this.showSteps(),
+    });
     steps.addEventListener('change', () => {
       this.steps = steps.checked;
       this.redraw();
     });
     const smoothing = h('input', {
-      type: 'range', id: 'smoothing', min: 0, max: 0.95, step: 0.05, value: this.smoothing, 'data-focus-key': 'smoothing',
-      'aria-label': 'Smoothing of the per-step curves', title: `Smoothing ${this.smoothing.toFixed(2)}`,
+      type: 'range',
+      id: 'smoothing',
+      min: 0,
+      max: 0.95,
+      step: 0.05,
+      value: this.smoothing,
+      'data-focus-key': 'smoothing',
+      'aria-label': 'Smoothing of the per-step curves',
+      title: `Smoothing ${this.smoothing.toFixed(2)}`,
     });
     smoothing.addEventListener('input', () => {
       this.smoothing = Number(smoothing.value);
       smoothing.title = `Smoothing ${this.smoothing.toFixed(2)}`;
       this.redraw();
     });
-    const metric = h('select', { id: 'metric-picker', 'data-testid': 'metric-picker', 'data-focus-key': 'metric-picker', 'aria-label': 'Metric of the second chart' });
+    const metric = h('select', {
+      id: 'metric-picker',
+      'data-testid': 'metric-picker',
+      'data-focus-key': 'metric-picker',
+      'aria-label': 'Metric of the second chart',
+    });
     for (const m of this.choices.length ? this.choices : ['accuracy', 'time']) {
       metric.append(h('option', { value: m, selected: m === this.metric }, m === 'time' ? 'time per epoch' : m));
     }
@@ -194,7 +227,14 @@ export class TrainingSection {
     });
     this.controls.append(
       seg,
-      h('span', { class: 'ml-line-key', 'data-testid': 'line-key' }, h('span', { class: 'ml-key-solid', 'aria-hidden': 'true' }), 'validation', h('span', { class: 'ml-key-dashed', 'aria-hidden': 'true' }), 'training'),
+      h(
+        'span',
+        { class: 'ml-line-key', 'data-testid': 'line-key' },
+        h('span', { class: 'ml-key-solid', 'aria-hidden': 'true' }),
+        'validation',
+        h('span', { class: 'ml-key-dashed', 'aria-hidden': 'true' }),
+        'training',
+      ),
       h('label', { class: 'ml-check' }, steps, 'Per-step curves'),
       h('label', { class: 'ml-check', for: 'smoothing' }, 'Smoothing', smoothing),
       h('label', { class: 'ml-check' }, log, 'Log-scale loss'),
@@ -244,7 +284,12 @@ export class TrainingSection {
     }
     const stepsBox = this.controls.querySelector<HTMLInputElement>('#show-steps');
     if (stepsBox && this.steps === undefined) stepsBox.checked = this.showSteps();
-    const curves = curveSet(record, state.pinned, { filter: this.filter, steps: this.showSteps(), smoothing: this.smoothing, metric: this.metric });
+    const curves = curveSet(record, state.pinned, {
+      filter: this.filter,
+      steps: this.showSteps(),
+      smoothing: this.smoothing,
+      metric: this.metric,
+    });
     const best = bestEpochOf(record);
     const curvesKey = JSON.stringify([curves, best, this.logY]);
     if (curvesKey !== this.curvesKey) {
@@ -273,7 +318,9 @@ export class TrainingSection {
       appearance: 'primary',
       testId: 'stop',
       focusKey: 'stop',
-      title: single ? 'Stop training after the current batch' : 'Stop every run of this comparison after its current batch',
+      title: single
+        ? 'Stop training after the current batch'
+        : 'Stop every run of this comparison after its current batch',
       onClick: () => this.ctx.host.post(runId ? { type: 'stop', runId } : { type: 'stop' }),
     });
     this.stopSlot.append(this.stop);
@@ -286,7 +333,8 @@ function bestEpochOf(record: ViewState['record']): number | undefined {
   const h = record.runs[0].history;
   const acc = h.val_accuracy;
   const loss = h.val_loss;
-  const pick = (xs: number[], better: (a: number, b: number) => boolean) => xs.reduce((bi, v, i) => (better(v, xs[bi]) ? i : bi), 0) + 1;
+  const pick = (xs: number[], better: (a: number, b: number) => boolean) =>
+    xs.reduce((bi, v, i) => (better(v, xs[bi]) ? i : bi), 0) + 1;
   if (acc && acc.length > 1) return pick(acc, (a, b) => a > b);
   if (loss && loss.length > 1) return pick(loss, (a, b) => a < b);
   return undefined;

@@ -5,7 +5,11 @@ import type { LayerDef } from './layer-def';
 import { shown } from './layer-shapes';
 
 const same = (input: readonly number[]) => ({ shape: [...input] });
-const num = (description: string, minimum?: number) => ({ type: 'number', description, ...(minimum !== undefined ? { minimum } : {}) });
+const num = (description: string, minimum?: number) => ({
+  type: 'number',
+  description,
+  ...(minimum !== undefined ? { minimum } : {}),
+});
 
 export const ReLU: LayerDef = {
   type: 'ReLU',
@@ -40,14 +44,21 @@ export const PReLU: LayerDef = {
   positionalArgs: [],
   args: {
     shared_axes: {
-      schema: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 16 }, minItems: 1, description: 'Axes (from 1) that share one slope, e.g. [1, 2] for one slope per channel of an image.' },
+      schema: {
+        type: 'array',
+        items: { type: 'integer', minimum: 1, maximum: 16 },
+        minItems: 1,
+        description: 'Axes (from 1) that share one slope, e.g. [1, 2] for one slope per channel of an image.',
+      },
     },
   },
   required: [],
   outputShape: (input, args) => {
     const shared = (args.shared_axes as number[] | undefined) ?? [];
     const bad = shared.find((a) => a > input.length);
-    return bad !== undefined ? { error: `PReLU shared_axes ${bad} does not exist in ${shown(input)} (axes count from 1).`, arg: 'shared_axes' } : same(input);
+    return bad !== undefined
+      ? { error: `PReLU shared_axes ${bad} does not exist in ${shown(input)} (axes count from 1).`, arg: 'shared_axes' }
+      : same(input);
   },
   params: (input, args) => {
     const shared = new Set((args.shared_axes as number[] | undefined) ?? []);
@@ -73,7 +84,12 @@ export const Softmax: LayerDef = {
   defaultName: 'softmax',
   doc: 'Softmax as a layer: turns the last axis into probabilities that sum to 1; no weights.',
   positionalArgs: ['axis'],
-  args: { axis: { schema: { type: 'integer', const: -1, description: 'Axis to normalise; Model Lab supports the last (-1).' }, default: -1 } },
+  args: {
+    axis: {
+      schema: { type: 'integer', const: -1, description: 'Axis to normalise; Model Lab supports the last (-1).' },
+      default: -1,
+    },
+  },
   required: [],
   outputShape: same,
   params: () => NO_PARAMS,
@@ -86,7 +102,10 @@ export const Rescaling: LayerDef = {
   defaultName: 'rescaling',
   doc: 'Multiplies the input by `scale` and adds `offset`, e.g. scale 1/255 for pixels; no weights.',
   positionalArgs: ['scale', 'offset'],
-  args: { scale: { schema: num('Factor applied to every value.') }, offset: { schema: num('Added after scaling.'), default: 0 } },
+  args: {
+    scale: { schema: num('Factor applied to every value.') },
+    offset: { schema: num('Added after scaling.'), default: 0 },
+  },
   required: ['scale'],
   outputShape: same,
   params: () => NO_PARAMS,

@@ -8,9 +8,22 @@ export const BatchNormalization: LayerDef = {
   doc: 'Normalises each channel with the batch mean and variance (moving averages at inference), then scales by gamma and shifts by beta.',
   positionalArgs: ['axis', 'momentum', 'epsilon', 'center', 'scale'],
   args: {
-    axis: { schema: { type: 'integer', const: -1, description: 'Axis of the channels; Model Lab supports the last axis (-1).' }, default: -1 },
-    momentum: { schema: { type: 'number', minimum: 0, maximum: 1, description: 'Momentum of the moving mean and variance.' }, default: 0.99 },
-    epsilon: { schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' }, default: 0.001 },
+    axis: {
+      schema: {
+        type: 'integer',
+        const: -1,
+        description: 'Axis of the channels; Model Lab supports the last axis (-1).',
+      },
+      default: -1,
+    },
+    momentum: {
+      schema: { type: 'number', minimum: 0, maximum: 1, description: 'Momentum of the moving mean and variance.' },
+      default: 0.99,
+    },
+    epsilon: {
+      schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
+      default: 0.001,
+    },
     center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
     scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
     ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),

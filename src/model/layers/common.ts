@@ -16,7 +16,12 @@ export const MAX_SIZE = 1_000_000;
  */
 export const MAX_PARAMS = 1e10;
 
-export const positiveInt = (description: string, maximum = MAX_SIZE): JsonSchema => ({ type: 'integer', minimum: 1, maximum, description });
+export const positiveInt = (description: string, maximum = MAX_SIZE): JsonSchema => ({
+  type: 'integer',
+  minimum: 1,
+  maximum,
+  description,
+});
 
 export const positiveIntItem: JsonSchema = { type: 'integer', minimum: 1, maximum: MAX_SIZE };
 
@@ -45,7 +50,10 @@ export const paddingArg: ArgDef = {
   schema: {
     type: 'string',
     enum: ['valid', 'same'],
-    enumDescriptions: ['No padding: the output shrinks by the window size minus one.', 'Zero padding so that output size = ceil(input / strides).'],
+    enumDescriptions: [
+      'No padding: the output shrinks by the window size minus one.',
+      'Zero padding so that output size = ceil(input / strides).',
+    ],
     description: "'valid' (no padding) or 'same' (pad so the output is ceil(input / strides)).",
   },
   default: 'valid',
@@ -129,13 +137,41 @@ export const activationOf = (args: LayerArgs): string | undefined =>
 
 /** Keras's initializer names (`keras.initializers.get`), snake_case as in configs. */
 export const INITIALIZER_NAMES = [
-  'glorot_uniform', 'glorot_normal', 'he_normal', 'he_uniform', 'lecun_normal', 'lecun_uniform', 'zeros', 'ones',
-  'random_normal', 'random_uniform', 'truncated_normal', 'orthogonal', 'identity', 'variance_scaling', 'constant',
+  'glorot_uniform',
+  'glorot_normal',
+  'he_normal',
+  'he_uniform',
+  'lecun_normal',
+  'lecun_uniform',
+  'zeros',
+  'ones',
+  'random_normal',
+  'random_uniform',
+  'truncated_normal',
+  'orthogonal',
+  'identity',
+  'variance_scaling',
+  'constant',
 ] as const;
 
 /** An initializer with arguments: `{ "type": "RandomNormal", "stddev": 0.05 }` (Keras class name plus config). */
-const INITIALIZER_CLASSES = ['GlorotUniform', 'GlorotNormal', 'HeNormal', 'HeUniform', 'LecunNormal', 'LecunUniform', 'Zeros', 'Ones',
-  'RandomNormal', 'RandomUniform', 'TruncatedNormal', 'Orthogonal', 'Identity', 'VarianceScaling', 'Constant'];
+const INITIALIZER_CLASSES = [
+  'GlorotUniform',
+  'GlorotNormal',
+  'HeNormal',
+  'HeUniform',
+  'LecunNormal',
+  'LecunUniform',
+  'Zeros',
+  'Ones',
+  'RandomNormal',
+  'RandomUniform',
+  'TruncatedNormal',
+  'Orthogonal',
+  'Identity',
+  'VarianceScaling',
+  'Constant',
+];
 
 export const initializerArg = (weight: string, dflt: string): ArgDef => ({
   schema: {

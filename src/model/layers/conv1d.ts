@@ -7,18 +7,33 @@ const padding1d: ArgDef = {
   schema: {
     type: 'string',
     enum: ['valid', 'same', 'causal'],
-    enumDescriptions: ['No padding: the output shrinks by the window size minus one.', 'Zero padding so that output length = ceil(input / strides).', 'Pad on the left only, so step t sees no later steps.'],
+    enumDescriptions: [
+      'No padding: the output shrinks by the window size minus one.',
+      'Zero padding so that output length = ceil(input / strides).',
+      'Pad on the left only, so step t sees no later steps.',
+    ],
     description: "'valid', 'same' or 'causal' (pad on the left, for sequences).",
   },
   default: 'valid',
 };
 
-function window1d(type: string, input: readonly number[], window: number, stride: number, padding: string, channels: number, windowArg: string): ShapeResult {
+function window1d(
+  type: string,
+  input: readonly number[],
+  window: number,
+  stride: number,
+  padding: string,
+  channels: number,
+  windowArg: string,
+): ShapeResult {
   const bad = requireSequence(type, input, 'conv1d');
   if (bad) return bad;
   const out = convLength(input[0], window, stride, padding);
   if (out < 1) {
-    return { error: `${type} would shrink its ${input[0]} steps to ${Math.max(out, 0)}: the ${windowArg} ${window} is longer than the input; use a smaller ${windowArg} or padding 'same'.`, arg: windowArg };
+    return {
+      error: `${type} would shrink its ${input[0]} steps to ${Math.max(out, 0)}: the ${windowArg} ${window} is longer than the input; use a smaller ${windowArg} or padding 'same'.`,
+      arg: windowArg,
+    };
   }
   return { shape: [out, channels] };
 }
@@ -38,10 +53,22 @@ export const Conv1D: LayerDef = {
   },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) =>
-    window1d('Conv1D', input, single(args.kernel_size, 1), single(args.strides, 1), String(args.padding), args.filters as number, 'kernel_size'),
+    window1d(
+      'Conv1D',
+      input,
+      single(args.kernel_size, 1),
+      single(args.strides, 1),
+      String(args.padding),
+      args.filters as number,
+      'kernel_size',
+    ),
   params: (input, args) => {
     const filters = args.filters as number;
-    return weightsAndBiases([single(args.kernel_size, 1), input[input.length - 1], filters], filters, args.use_bias !== false);
+    return weightsAndBiases(
+      [single(args.kernel_size, 1), input[input.length - 1], filters],
+      filters,
+      args.use_bias !== false,
+    );
   },
   activationOf,
 };
@@ -55,7 +82,10 @@ function pooling1d(type: string, defaultName: string, doc: string): LayerDef {
     args: {
       pool_size: { schema: intOrSingle('Window length.'), default: 2 },
       strides: { schema: intOrSingle('Step of the window; pool_size when omitted.', true), default: null },
-      padding: { schema: { type: 'string', enum: ['valid', 'same'], description: "'valid' (no padding) or 'same'." }, default: 'valid' },
+      padding: {
+        schema: { type: 'string', enum: ['valid', 'same'], description: "'valid' (no padding) or 'same'." },
+        default: 'valid',
+      },
     },
     required: [],
     outputShape: (input, args) => {
@@ -67,8 +97,16 @@ function pooling1d(type: string, defaultName: string, doc: string): LayerDef {
   };
 }
 
-export const MaxPooling1D = pooling1d('MaxPooling1D', 'max_pooling1d', 'Keeps the largest value of each pool_size window of steps per channel; no weights.');
-export const AveragePooling1D = pooling1d('AveragePooling1D', 'average_pooling1d', 'Averages each pool_size window of steps per channel; no weights.');
+export const MaxPooling1D = pooling1d(
+  'MaxPooling1D',
+  'max_pooling1d',
+  'Keeps the largest value of each pool_size window of steps per channel; no weights.',
+);
+export const AveragePooling1D = pooling1d(
+  'AveragePooling1D',
+  'average_pooling1d',
+  'Averages each pool_size window of steps per channel; no weights.',
+);
 
 function global(type: string, defaultName: string, doc: string, rank: 2 | 3): LayerDef {
   return {
@@ -81,7 +119,10 @@ function global(type: string, defaultName: string, doc: string, rank: 2 | 3): La
     outputShape: (input) => {
       if (rank === 2) return requireSequence(type, input, 'conv1d') ?? { shape: [input[1]] };
       if (input.length !== 3) {
-        return { error: `${type} needs a 3-D input (height, width, channels) but gets (None, ${input.join(', ')}); for sequences use ${type.replace('2D', '1D')}.`, arg: 'type' };
+        return {
+          error: `${type} needs a 3-D input (height, width, channels) but gets (None, ${input.join(', ')}); for sequences use ${type.replace('2D', '1D')}.`,
+          arg: 'type',
+        };
       }
       return { shape: [input[2]] };
     },
@@ -89,6 +130,21 @@ function global(type: string, defaultName: string, doc: string, rank: 2 | 3): La
   };
 }
 
-export const GlobalMaxPooling1D = global('GlobalMaxPooling1D', 'global_max_pooling1d', 'Takes the largest value of each channel over all steps, giving one value per channel; no weights.', 2);
-export const GlobalAveragePooling1D = global('GlobalAveragePooling1D', 'global_average_pooling1d', 'Averages each channel over all steps, giving one value per channel; no weights.', 2);
-export const GlobalMaxPooling2D = global('GlobalMaxPooling2D', 'global_max_pooling2d', 'Takes the largest value of each channel over the whole height × width; no weights.', 3);
+export const GlobalMaxPooling1D = global(
+  'GlobalMaxPooling1D',
+  'global_max_pooling1d',
+  'Takes the largest value of each channel over all steps, giving one value per channel; no weights.',
+  2,
+);
+export const GlobalAveragePooling1D = global(
+  'GlobalAveragePooling1D',
+  'global_average_pooling1d',
+  'Averages each channel over all steps, giving one value per channel; no weights.',
+  2,
+);
+export const GlobalMaxPooling2D = global(
+  'GlobalMaxPooling2D',
+  'global_max_pooling2d',
+  'Takes the largest value of each channel over the whole height × width; no weights.',
+  3,
+);

@@ -1,6 +1,17 @@
 /** SeparableConv2D, DepthwiseConv2D and Conv2DTranspose: Conv2D's arguments, other weights and shapes. */
 import { thousands } from '../number-format';
-import { activationArg, activationOf, intOrPair, pair, paddingArg, positiveInt, require3d, useBiasArg, weightsAndBiases, windowShape } from './common';
+import {
+  activationArg,
+  activationOf,
+  intOrPair,
+  pair,
+  paddingArg,
+  positiveInt,
+  require3d,
+  useBiasArg,
+  weightsAndBiases,
+  windowShape,
+} from './common';
 import type { ArgDef, LayerDef } from './layer-def';
 import { deconvLength, sumOf } from './layer-shapes';
 
@@ -14,11 +25,27 @@ export const SeparableConv2D: LayerDef = {
   defaultName: 'separable_conv2d',
   doc: 'A depthwise convolution (one window per input channel) followed by a 1×1 pointwise convolution to `filters` channels.',
   positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
-  args: { filters: { schema: positiveInt('Number of output channels.') }, kernel_size: kernel, strides, padding: paddingArg, depth_multiplier: depthMultiplier, activation: linear, use_bias: useBiasArg },
+  args: {
+    filters: { schema: positiveInt('Number of output channels.') },
+    kernel_size: kernel,
+    strides,
+    padding: paddingArg,
+    depth_multiplier: depthMultiplier,
+    activation: linear,
+    use_bias: useBiasArg,
+  },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) =>
     require3d('SeparableConv2D', input) ??
-    windowShape('SeparableConv2D', input, pair(args.kernel_size, 1), pair(args.strides, 1), String(args.padding), args.filters as number, 'kernel_size'),
+    windowShape(
+      'SeparableConv2D',
+      input,
+      pair(args.kernel_size, 1),
+      pair(args.strides, 1),
+      String(args.padding),
+      args.filters as number,
+      'kernel_size',
+    ),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const c = input[2];
@@ -39,11 +66,26 @@ export const DepthwiseConv2D: LayerDef = {
   defaultName: 'depthwise_conv2d',
   doc: 'Convolves each input channel with its own depth_multiplier windows; channels do not mix.',
   positionalArgs: ['kernel_size', 'strides', 'padding', 'depth_multiplier'],
-  args: { kernel_size: kernel, strides, padding: paddingArg, depth_multiplier: depthMultiplier, activation: linear, use_bias: useBiasArg },
+  args: {
+    kernel_size: kernel,
+    strides,
+    padding: paddingArg,
+    depth_multiplier: depthMultiplier,
+    activation: linear,
+    use_bias: useBiasArg,
+  },
   required: ['kernel_size'],
   outputShape: (input, args) =>
     require3d('DepthwiseConv2D', input) ??
-    windowShape('DepthwiseConv2D', input, pair(args.kernel_size, 1), pair(args.strides, 1), String(args.padding), input[2] * (args.depth_multiplier as number), 'kernel_size'),
+    windowShape(
+      'DepthwiseConv2D',
+      input,
+      pair(args.kernel_size, 1),
+      pair(args.strides, 1),
+      String(args.padding),
+      input[2] * (args.depth_multiplier as number),
+      'kernel_size',
+    ),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const m = args.depth_multiplier as number;
@@ -57,7 +99,14 @@ export const Conv2DTranspose: LayerDef = {
   defaultName: 'conv2d_transpose',
   doc: 'Transposed convolution ("deconvolution"): grows height and width by the strides, e.g. to upsample in a decoder.',
   positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
-  args: { filters: { schema: positiveInt('Number of output channels.') }, kernel_size: kernel, strides, padding: paddingArg, activation: linear, use_bias: useBiasArg },
+  args: {
+    filters: { schema: positiveInt('Number of output channels.') },
+    kernel_size: kernel,
+    strides,
+    padding: paddingArg,
+    activation: linear,
+    use_bias: useBiasArg,
+  },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {
     const bad = require3d('Conv2DTranspose', input);
@@ -65,7 +114,9 @@ export const Conv2DTranspose: LayerDef = {
     const [kh, kw] = pair(args.kernel_size, 1);
     const [sh, sw] = pair(args.strides, 1);
     const padding = String(args.padding);
-    return { shape: [deconvLength(input[0], kh, sh, padding), deconvLength(input[1], kw, sw, padding), args.filters as number] };
+    return {
+      shape: [deconvLength(input[0], kh, sh, padding), deconvLength(input[1], kw, sw, padding), args.filters as number],
+    };
   },
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);

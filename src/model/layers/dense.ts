@@ -8,7 +8,7 @@ export const Dense: LayerDef = {
   positionalArgs: ['units'],
   args: {
     units: { schema: positiveInt('Number of output units (neurons).') },
-    activation: activationArg("Activation applied to the output; none (linear) when omitted.", 'linear'),
+    activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
     use_bias: useBiasArg,
     ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
   },

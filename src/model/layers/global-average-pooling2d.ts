@@ -8,7 +8,10 @@ export const GlobalAveragePooling2D: LayerDef = {
   positionalArgs: ['data_format', 'keepdims'],
   args: {
     data_format: dataFormatArg,
-    keepdims: { schema: { type: 'boolean', description: 'Keep height and width as 1 × 1 instead of dropping them.' }, default: false },
+    keepdims: {
+      schema: { type: 'boolean', description: 'Keep height and width as 1 × 1 instead of dropping them.' },
+      default: false,
+    },
   },
   required: [],
   outputShape: (input, args) => {

@@ -11,8 +11,22 @@ export const InputLayer: LayerDef = {
   doc: 'The model input: the shape of one example without the batch dimension; no weights.',
   positionalArgs: ['shape'],
   args: {
-    shape: { schema: { type: 'array', items: positiveIntItem, minItems: 1, description: 'Shape of one example without the batch dimension, e.g. [28, 28].' } },
-    dtype: { schema: { type: 'string', enum: ['float32', 'int32'], description: "'float32' (values) or 'int32' (token ids for an Embedding)." }, default: 'float32' },
+    shape: {
+      schema: {
+        type: 'array',
+        items: positiveIntItem,
+        minItems: 1,
+        description: 'Shape of one example without the batch dimension, e.g. [28, 28].',
+      },
+    },
+    dtype: {
+      schema: {
+        type: 'string',
+        enum: ['float32', 'int32'],
+        description: "'float32' (values) or 'int32' (token ids for an Embedding).",
+      },
+      default: 'float32',
+    },
   },
   required: [],
   outputShape: (input) => ({ shape: [...input] }),

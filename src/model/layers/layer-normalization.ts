@@ -7,8 +7,14 @@ export const LayerNormalization: LayerDef = {
   doc: 'Normalises each example over its last axis (mean 0, variance 1), then scales by gamma and shifts by beta; no moving statistics.',
   positionalArgs: ['axis', 'epsilon', 'center', 'scale'],
   args: {
-    axis: { schema: { type: 'integer', const: -1, description: 'Axis to normalise; Model Lab supports the last axis (-1).' }, default: -1 },
-    epsilon: { schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' }, default: 0.001 },
+    axis: {
+      schema: { type: 'integer', const: -1, description: 'Axis to normalise; Model Lab supports the last axis (-1).' },
+      default: -1,
+    },
+    epsilon: {
+      schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
+      default: 0.001,
+    },
     center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
     scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
   },
@@ -18,6 +24,12 @@ export const LayerNormalization: LayerDef = {
     const c = input[input.length - 1];
     const learned = [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);
     const n = learned.length * c;
-    return { trainable: n, nonTrainable: 0, arithmetic: learned.length ? `${learned.map((p) => `${thousands(c)} ${p}`).join(' + ')} = ${thousands(n)}` : 'no weights' };
+    return {
+      trainable: n,
+      nonTrainable: 0,
+      arithmetic: learned.length
+        ? `${learned.map((p) => `${thousands(c)} ${p}`).join(' + ')} = ${thousands(n)}`
+        : 'no weights',
+    };
   },
 };

@@ -13,18 +13,35 @@ export const shown = (input: readonly number[]): string => formatShape([null, ..
 export function requireSequence(type: string, input: readonly number[], what = 'recurrent'): ShapeResult | undefined {
   if (input.length === 2) return undefined;
   if (input.length === 1) {
-    const fix = what === 'recurrent' ? ` put an Embedding before it for token ids, or a Reshape to [${input[0]}, 1] for one feature per step` : ` add a Reshape to [${input[0]}, 1] before it`;
-    return { error: `${type} needs a 3-D input (batch, timesteps, features) but gets ${shown(input)};${fix}.`, arg: 'type' };
+    const fix =
+      what === 'recurrent'
+        ? ` put an Embedding before it for token ids, or a Reshape to [${input[0]}, 1] for one feature per step`
+        : ` add a Reshape to [${input[0]}, 1] before it`;
+    return {
+      error: `${type} needs a 3-D input (batch, timesteps, features) but gets ${shown(input)};${fix}.`,
+      arg: 'type',
+    };
   }
   if (input.length === 3) {
-    const fix = what === 'conv1d' ? ` for images use Conv2D, or Reshape to [${input[0]}, ${input[1] * input[2]}] to treat rows as steps` : ` Reshape to [${input[0]}, ${input[1] * input[2]}] to read the rows as time steps`;
-    return { error: `${type} takes sequences (batch, timesteps, features) but gets the image-shaped ${shown(input)};${fix}.`, arg: 'type' };
+    const fix =
+      what === 'conv1d'
+        ? ` for images use Conv2D, or Reshape to [${input[0]}, ${input[1] * input[2]}] to treat rows as steps`
+        : ` Reshape to [${input[0]}, ${input[1] * input[2]}] to read the rows as time steps`;
+    return {
+      error: `${type} takes sequences (batch, timesteps, features) but gets the image-shaped ${shown(input)};${fix}.`,
+      arg: 'type',
+    };
   }
   return { error: `${type} needs a 3-D input (batch, timesteps, features) but gets ${shown(input)}.`, arg: 'type' };
 }
 
 /** Requires an input of exactly `rank` dimensions besides the batch. */
-export function requireRank(type: string, input: readonly number[], rank: number, what: string): ShapeResult | undefined {
+export function requireRank(
+  type: string,
+  input: readonly number[],
+  rank: number,
+  what: string,
+): ShapeResult | undefined {
   if (input.length === rank) return undefined;
   return { error: `${type} needs ${what} but gets ${shown(input)}.`, arg: 'type' };
 }
@@ -43,7 +60,11 @@ export function deconvLength(size: number, window: number, stride: number, paddi
 /** Keras's `int or tuple of 1 int` (Conv1D's kernel_size, strides, pool_size). */
 export const intOrSingle = (description: string, nullable = false): JsonSchema => ({
   description,
-  oneOf: [positiveIntItem, { type: 'array', items: positiveIntItem, minItems: 1, maxItems: 1 }, ...(nullable ? [{ type: 'null' }] : [])],
+  oneOf: [
+    positiveIntItem,
+    { type: 'array', items: positiveIntItem, minItems: 1, maxItems: 1 },
+    ...(nullable ? [{ type: 'null' }] : []),
+  ],
 });
 
 /** `3` or `[3]` → 3. */
@@ -54,11 +75,20 @@ export function single(v: unknown, dflt: number): number {
 }
 
 export const rateArg = (what: string): ArgDef => ({
-  schema: { type: 'number', minimum: 0, exclusiveMaximum: 1, description: `Fraction of the ${what} to drop, 0 ≤ rate < 1.` },
+  schema: {
+    type: 'number',
+    minimum: 0,
+    exclusiveMaximum: 1,
+    description: `Fraction of the ${what} to drop, 0 ≤ rate < 1.`,
+  },
 });
 
 /** `a + b + … = total` for layers whose weights are several named parts (all trainable). */
 export function sumOf(parts: [number, string][]): ParamCount {
   const total = parts.reduce((a, [n]) => a + n, 0);
-  return { trainable: total, nonTrainable: 0, arithmetic: `${parts.map(([n, what]) => `${thousands(n)} ${what}`).join(' + ')} = ${thousands(total)}` };
+  return {
+    trainable: total,
+    nonTrainable: 0,
+    arithmetic: `${parts.map(([n, what]) => `${thousands(n)} ${what}`).join(' + ')} = ${thousands(total)}`,
+  };
 }

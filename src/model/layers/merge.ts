@@ -20,7 +20,10 @@ function broadcast(type: string, inputs: readonly (readonly number[])[]): ShapeR
       const a = tail[i];
       const b = short[i];
       if (a !== b && a !== 1 && b !== 1) {
-        return { error: `${type} needs inputs of the same shape but gets ${list(inputs)}; make them agree (e.g. a Dense or Conv layer with matching units/filters on one branch).`, arg: 'inputs' };
+        return {
+          error: `${type} needs inputs of the same shape but gets ${list(inputs)}; make them agree (e.g. a Dense or Conv layer with matching units/filters on one branch).`,
+          arg: 'inputs',
+        };
       }
       merged.push(a === 1 ? b : a);
     }
@@ -36,7 +39,9 @@ function elementwise(type: string, defaultName: string, op: string, min = 2, max
     outputShape: (inputs) => broadcast(type, inputs),
     explain: (inputs) => {
       const r = broadcast(type, inputs);
-      return 'shape' in r ? `${op} of ${inputs.length} inputs ${list(inputs)}, value by value: the output keeps their shape ${shown(r.shape)}.` : r.error;
+      return 'shape' in r
+        ? `${op} of ${inputs.length} inputs ${list(inputs)}, value by value: the output keeps their shape ${shown(r.shape)}.`
+        : r.error;
     },
   };
   return {
@@ -72,11 +77,17 @@ function concatenate(inputs: readonly (readonly number[])[], axis: number): Shap
   const rank = inputs[0].length;
   const at = axisIndex(axis, rank);
   if (at === undefined || inputs.some((s) => s.length !== rank)) {
-    return { error: `Concatenate needs inputs of the same rank with axis ${axis} among their axes, but gets ${list(inputs)}.`, arg: 'axis' };
+    return {
+      error: `Concatenate needs inputs of the same rank with axis ${axis} among their axes, but gets ${list(inputs)}.`,
+      arg: 'axis',
+    };
   }
   for (const s of inputs) {
     if (s.some((d, i) => i !== at && d !== inputs[0][i])) {
-      return { error: `Concatenate along axis ${axis} needs the other dimensions equal, but gets ${list(inputs)}.`, arg: 'inputs' };
+      return {
+        error: `Concatenate along axis ${axis} needs the other dimensions equal, but gets ${list(inputs)}.`,
+        arg: 'inputs',
+      };
     }
   }
   const out = [...inputs[0]];
@@ -89,7 +100,18 @@ export const Concatenate: LayerDef = {
   defaultName: 'concatenate',
   doc: 'Joins its inputs along one axis (the last by default); the other dimensions must agree. No weights.',
   positionalArgs: ['axis'],
-  args: { axis: { schema: { type: 'integer', not: { const: 0 }, minimum: -16, maximum: 16, description: 'Axis to join along; -1 is the last.' }, default: -1 } },
+  args: {
+    axis: {
+      schema: {
+        type: 'integer',
+        not: { const: 0 },
+        minimum: -16,
+        maximum: 16,
+        description: 'Axis to join along; -1 is the last.',
+      },
+      default: -1,
+    },
+  },
   required: [],
   outputShape: () => ({ error: notInGraph('Concatenate'), arg: 'type' }),
   params: () => NO_PARAMS,
@@ -110,9 +132,13 @@ function dot(inputs: readonly (readonly number[])[], axes: unknown): ShapeResult
   const [xa, xb] = Array.isArray(axes) ? [Number(axes[0]), Number(axes[1])] : [Number(axes), Number(axes)];
   const ia = axisIndex(xa, a.length);
   const ib = axisIndex(xb, b.length);
-  if (ia === undefined || ib === undefined) return { error: `Dot axes ${JSON.stringify(axes)} are not axes of ${list(inputs)}.`, arg: 'axes' };
+  if (ia === undefined || ib === undefined)
+    return { error: `Dot axes ${JSON.stringify(axes)} are not axes of ${list(inputs)}.`, arg: 'axes' };
   if (a[ia] !== b[ib]) {
-    return { error: `Dot needs the reduced dimensions equal, but axis ${xa} of ${shown(a)} is ${a[ia]} and axis ${xb} of ${shown(b)} is ${b[ib]}.`, arg: 'axes' };
+    return {
+      error: `Dot needs the reduced dimensions equal, but axis ${xa} of ${shown(a)} is ${a[ia]} and axis ${xb} of ${shown(b)} is ${b[ib]}.`,
+      arg: 'axes',
+    };
   }
   const out = [...a.filter((_, i) => i !== ia), ...b.filter((_, i) => i !== ib)];
   return { shape: out.length === 0 ? [1] : out };
@@ -129,11 +155,19 @@ export const Dot: LayerDef = {
         description: 'The axis (or [axis of the first, axis of the second]) to multiply and sum over.',
         oneOf: [
           { type: 'integer', not: { const: 0 }, minimum: -16, maximum: 16 },
-          { type: 'array', items: { type: 'integer', not: { const: 0 }, minimum: -16, maximum: 16 }, minItems: 2, maxItems: 2 },
+          {
+            type: 'array',
+            items: { type: 'integer', not: { const: 0 }, minimum: -16, maximum: 16 },
+            minItems: 2,
+            maxItems: 2,
+          },
         ],
       },
     },
-    normalize: { schema: { type: 'boolean', description: 'L2-normalise both inputs first (cosine similarity).' }, default: false },
+    normalize: {
+      schema: { type: 'boolean', description: 'L2-normalise both inputs first (cosine similarity).' },
+      default: false,
+    },
   },
   required: ['axes'],
   outputShape: () => ({ error: notInGraph('Dot'), arg: 'type' }),
@@ -144,7 +178,9 @@ export const Dot: LayerDef = {
     outputShape: (inputs, args) => dot(inputs, args.axes),
     explain: (inputs, args) => {
       const r = dot(inputs, args.axes);
-      return 'shape' in r ? `Multiplies ${list(inputs)} along axes ${JSON.stringify(args.axes)} and sums: the reduced axis disappears, leaving ${shown(r.shape)}.` : r.error;
+      return 'shape' in r
+        ? `Multiplies ${list(inputs)} along axes ${JSON.stringify(args.axes)} and sums: the reduced axis disappears, leaving ${shown(r.shape)}.`
+        : r.error;
     },
   },
 };

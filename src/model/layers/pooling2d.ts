@@ -1,5 +1,15 @@
 /** MaxPooling2D and AveragePooling2D differ only in what they compute, not in shapes or arguments. */
-import { NO_PARAMS, dataFormatArg, fromChannelsLast, intOrPair, pair, paddingArg, require3d, toChannelsLast, windowShape } from './common';
+import {
+  NO_PARAMS,
+  dataFormatArg,
+  fromChannelsLast,
+  intOrPair,
+  pair,
+  paddingArg,
+  require3d,
+  toChannelsLast,
+  windowShape,
+} from './common';
 import type { LayerDef } from './layer-def';
 
 function pooling(type: string, defaultName: string, doc: string): LayerDef {
@@ -10,7 +20,10 @@ function pooling(type: string, defaultName: string, doc: string): LayerDef {
     positionalArgs: ['pool_size', 'strides', 'padding', 'data_format'],
     args: {
       pool_size: { schema: intOrPair('Window size: an integer or [height, width].'), default: 2 },
-      strides: { schema: intOrPair('Step of the window: an integer or [vertical, horizontal]; pool_size when omitted.', true), default: null },
+      strides: {
+        schema: intOrPair('Step of the window: an integer or [vertical, horizontal]; pool_size when omitted.', true),
+        default: null,
+      },
       padding: paddingArg,
       data_format: dataFormatArg,
     },
@@ -19,7 +32,13 @@ function pooling(type: string, defaultName: string, doc: string): LayerDef {
       const size = pair(args.pool_size ?? 2, 2);
       const strides = args.strides === undefined || args.strides === null ? size : pair(args.strides, 1);
       const hwc = toChannelsLast(input, args);
-      return require3d(type, input) ?? fromChannelsLast(windowShape(type, hwc, size, strides, String(args.padding ?? 'valid'), hwc[2], 'pool_size'), args);
+      return (
+        require3d(type, input) ??
+        fromChannelsLast(
+          windowShape(type, hwc, size, strides, String(args.padding ?? 'valid'), hwc[2], 'pool_size'),
+          args,
+        )
+      );
     },
     params: () => NO_PARAMS,
   };

@@ -29,7 +29,10 @@ function recurrentShape(type: string) {
     const bad = requireSequence(type, input);
     if (bad) return bad;
     if (args.return_state === true) {
-      return { error: `${type} with return_state=True has several outputs (the output and its states); Model Lab reads single-output layers only, so remove return_state.`, arg: 'return_state' };
+      return {
+        error: `${type} with return_state=True has several outputs (the output and its states); Model Lab reads single-output layers only, so remove return_state.`,
+        arg: 'return_state',
+      };
     }
     const units = args.units as number;
     return { shape: args.return_sequences === true ? [input[0], units] : [units] };
@@ -60,7 +63,11 @@ export const SimpleRNN: LayerDef = {
   defaultName: 'simple_rnn',
   doc: 'Fully connected recurrent layer: each step mixes the input with the previous output, then the activation (tanh).',
   positionalArgs: ['units', 'activation', 'use_bias'],
-  args: { units: { schema: positiveInt('Size of the output and of the hidden state.') }, activation: activationArg('Activation of the state.', 'tanh'), ...RECURRENT_ARGS },
+  args: {
+    units: { schema: positiveInt('Size of the output and of the hidden state.') },
+    activation: activationArg('Activation of the state.', 'tanh'),
+    ...RECURRENT_ARGS,
+  },
   required: ['units'],
   outputShape: recurrentShape('SimpleRNN'),
   params: gateParams(1, 1),
@@ -96,7 +103,10 @@ export const GRU: LayerDef = {
     recurrent_activation: activationArg('Activation of the gates.', 'sigmoid'),
     ...RECURRENT_ARGS,
     reset_after: {
-      schema: { type: 'boolean', description: 'Apply the reset gate after the recurrent matrix (Keras 2/3 default, two biases per gate).' },
+      schema: {
+        type: 'boolean',
+        description: 'Apply the reset gate after the recurrent matrix (Keras 2/3 default, two biases per gate).',
+      },
       default: true,
     },
   },

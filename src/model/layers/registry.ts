@@ -14,7 +14,14 @@ import type { ArgDef, LayerDef } from './layer-def';
 import { AveragePooling2D, MaxPooling2D } from './pooling2d';
 import { Reshape } from './reshape';
 import { ELU, LeakyReLU, PReLU, ReLU, Rescaling, Softmax } from './activation-layers';
-import { AveragePooling1D, Conv1D, GlobalAveragePooling1D, GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPooling1D } from './conv1d';
+import {
+  AveragePooling1D,
+  Conv1D,
+  GlobalAveragePooling1D,
+  GlobalMaxPooling1D,
+  GlobalMaxPooling2D,
+  MaxPooling1D,
+} from './conv1d';
 import { Conv2DTranspose, DepthwiseConv2D, SeparableConv2D } from './conv2d-variants';
 import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
@@ -98,7 +105,8 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
       minLength: 1,
       // TensorFlow's rule for the weight names built from it (tfjs isValidTensorName), without the '/' Keras 3 refuses.
       pattern: LAYER_NAME_PATTERN,
-      description: "The layer's name in summaries: letters, digits, '_', '.' and '-', starting with a letter or digit; Keras's default is the snake_case type with a counter (dense, dense_1).",
+      description:
+        "The layer's name in summaries: letters, digits, '_', '.' and '-', starting with a letter or digit; Keras's default is the snake_case type with a counter (dense, dense_1).",
     },
   },
   input_shape: {
@@ -109,18 +117,32 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
       description: 'Shape of one input example without the batch dimension, e.g. [28, 28]; only on the first layer.',
     },
   },
-  trainable: { schema: { type: 'boolean', description: 'Whether training updates this layer’s weights.' }, default: true },
-  input_dim: { schema: { ...positiveIntItem, description: 'Keras 2 spelling of input_shape [input_dim] for a flat input; only on the first layer.' } },
+  trainable: {
+    schema: { type: 'boolean', description: 'Whether training updates this layer’s weights.' },
+    default: true,
+  },
+  input_dim: {
+    schema: {
+      ...positiveIntItem,
+      description: 'Keras 2 spelling of input_shape [input_dim] for a flat input; only on the first layer.',
+    },
+  },
   batch_input_shape: {
     schema: {
       type: 'array',
       items: [{ type: ['integer', 'null'], minimum: 1 }],
       additionalItems: positiveIntItem,
       minItems: 2,
-      description: 'input_shape with the batch size in front (null or a number), e.g. [null, 28, 28]; only on the first layer.',
+      description:
+        'input_shape with the batch size in front (null or a number), e.g. [null, 28, 28]; only on the first layer.',
     },
   },
-  batch_size: { schema: { ...positiveIntItem, description: 'Fixed batch size of the input; Model Lab trains with fit’s batch_size.' } },
+  batch_size: {
+    schema: {
+      ...positiveIntItem,
+      description: 'Fixed batch size of the input; Model Lab trains with fit’s batch_size.',
+    },
+  },
   dtype: {
     schema: {
       type: 'string',
@@ -131,7 +153,8 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
   },
   inputs: {
     schema: {
-      description: 'Graph (functional) models: the name of the layer this one takes its input from, or a list of names for a merge. Without it a layer takes the layer before it.',
+      description:
+        'Graph (functional) models: the name of the layer this one takes its input from, or a list of names for a merge. Without it a layer takes the layer before it.',
       oneOf: [
         { type: 'string', minLength: 1 },
         { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },

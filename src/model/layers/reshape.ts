@@ -13,7 +13,8 @@ export const Reshape: LayerDef = {
         type: 'array',
         items: { type: 'integer', minimum: -1, maximum: MAX_SIZE, not: { const: 0 } },
         minItems: 1,
-        description: 'Shape of one example after the layer, without the batch dimension, e.g. [28, 28, 1]; one -1 is inferred.',
+        description:
+          'Shape of one example after the layer, without the batch dimension, e.g. [28, 28, 1]; one -1 is inferred.',
       },
     },
   },
@@ -27,12 +28,18 @@ export const Reshape: LayerDef = {
     const from = `${formatShape([null, ...input])} holds ${size} values per example`;
     if (unknown === 1) {
       if (size % known !== 0) {
-        return { error: `Reshape cannot infer the -1 in [${target.join(', ')}]: ${from}, not a multiple of ${known}.`, arg: 'target_shape' };
+        return {
+          error: `Reshape cannot infer the -1 in [${target.join(', ')}]: ${from}, not a multiple of ${known}.`,
+          arg: 'target_shape',
+        };
       }
       return { shape: target.map((d) => (d === -1 ? size / known : d)) };
     }
     if (known !== size) {
-      return { error: `Reshape to [${target.join(', ')}] needs ${known} values per example but ${from}; the products must match.`, arg: 'target_shape' };
+      return {
+        error: `Reshape to [${target.join(', ')}] needs ${known} values per example but ${from}; the products must match.`,
+        arg: 'target_shape',
+      };
     }
     return { shape: [...target] };
   },

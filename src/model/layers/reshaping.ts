@@ -15,12 +15,26 @@ const edgesSchema = (description: string): JsonSchema => ({
 
 /** [[top, bottom], [left, right]] from any of the three forms. */
 export function edges(v: unknown): [[number, number], [number, number]] {
-  if (typeof v === 'number') return [[v, v], [v, v]];
+  if (typeof v === 'number')
+    return [
+      [v, v],
+      [v, v],
+    ];
   if (Array.isArray(v) && v.length === 2) {
-    if (Array.isArray(v[0]) && Array.isArray(v[1])) return [[Number(v[0][0]), Number(v[0][1])], [Number(v[1][0]), Number(v[1][1])]];
-    return [[Number(v[0]), Number(v[0])], [Number(v[1]), Number(v[1])]];
+    if (Array.isArray(v[0]) && Array.isArray(v[1]))
+      return [
+        [Number(v[0][0]), Number(v[0][1])],
+        [Number(v[1][0]), Number(v[1][1])],
+      ];
+    return [
+      [Number(v[0]), Number(v[0])],
+      [Number(v[1]), Number(v[1])],
+    ];
   }
-  return [[0, 0], [0, 0]];
+  return [
+    [0, 0],
+    [0, 0],
+  ];
 }
 
 export const UpSampling2D: LayerDef = {
@@ -30,7 +44,10 @@ export const UpSampling2D: LayerDef = {
   positionalArgs: ['size'],
   args: {
     size: { schema: intOrPair('Upsampling factors: an integer or [rows, columns].'), default: [2, 2] },
-    interpolation: { schema: { type: 'string', enum: ['nearest', 'bilinear'], description: "'nearest' or 'bilinear'." }, default: 'nearest' },
+    interpolation: {
+      schema: { type: 'string', enum: ['nearest', 'bilinear'], description: "'nearest' or 'bilinear'." },
+      default: 'nearest',
+    },
   },
   required: [],
   outputShape: (input, args) => {
@@ -45,7 +62,14 @@ export const ZeroPadding2D: LayerDef = {
   defaultName: 'zero_padding2d',
   doc: 'Adds rows and columns of zeros around each image; no weights.',
   positionalArgs: ['padding'],
-  args: { padding: { schema: edgesSchema('Zeros to add: n on every side, [height, width] symmetric, or [[top, bottom], [left, right]].'), default: [1, 1] } },
+  args: {
+    padding: {
+      schema: edgesSchema(
+        'Zeros to add: n on every side, [height, width] symmetric, or [[top, bottom], [left, right]].',
+      ),
+      default: [1, 1],
+    },
+  },
   required: [],
   outputShape: (input, args) => {
     const [[t, b], [l, r]] = edges(args.padding);
@@ -59,7 +83,17 @@ export const Cropping2D: LayerDef = {
   defaultName: 'cropping2d',
   doc: 'Cuts rows and columns off the edges of each image; no weights.',
   positionalArgs: ['cropping'],
-  args: { cropping: { schema: edgesSchema('What to cut: n from every side, [height, width] symmetric, or [[top, bottom], [left, right]].'), default: [[0, 0], [0, 0]] } },
+  args: {
+    cropping: {
+      schema: edgesSchema(
+        'What to cut: n from every side, [height, width] symmetric, or [[top, bottom], [left, right]].',
+      ),
+      default: [
+        [0, 0],
+        [0, 0],
+      ],
+    },
+  },
   required: [],
   outputShape: (input, args) => {
     const bad = require3d('Cropping2D', input);
@@ -67,7 +101,11 @@ export const Cropping2D: LayerDef = {
     const [[t, b], [l, r]] = edges(args.cropping);
     const h = input[0] - t - b;
     const w = input[1] - l - r;
-    if (h < 1 || w < 1) return { error: `Cropping2D would cut its ${input[0]}×${input[1]} input down to ${Math.max(h, 0)}×${Math.max(w, 0)}; crop less.`, arg: 'cropping' };
+    if (h < 1 || w < 1)
+      return {
+        error: `Cropping2D would cut its ${input[0]}×${input[1]} input down to ${Math.max(h, 0)}×${Math.max(w, 0)}; crop less.`,
+        arg: 'cropping',
+      };
     return { shape: [h, w, input[2]] };
   },
   params: () => NO_PARAMS,
@@ -81,7 +119,12 @@ export const RepeatVector: LayerDef = {
   args: { n: { schema: positiveInt('How many times to repeat the input.') } },
   required: ['n'],
   outputShape: (input, args) =>
-    input.length === 1 ? { shape: [args.n as number, input[0]] } : { error: `RepeatVector needs a 2-D input (batch, features) but gets ${shown(input)}; add Flatten before it.`, arg: 'type' },
+    input.length === 1
+      ? { shape: [args.n as number, input[0]] }
+      : {
+          error: `RepeatVector needs a 2-D input (batch, features) but gets ${shown(input)}; add Flatten before it.`,
+          arg: 'type',
+        },
   params: () => NO_PARAMS,
 };
 
@@ -91,7 +134,14 @@ export const Permute: LayerDef = {
   doc: 'Reorders the axes of each example (batch axis excluded; axes count from 1); no weights.',
   positionalArgs: ['dims'],
   args: {
-    dims: { schema: { type: 'array', items: { type: 'integer', minimum: 1, maximum: 16 }, minItems: 1, description: 'The new order of the axes, counting from 1, e.g. [2, 1] swaps steps and features.' } },
+    dims: {
+      schema: {
+        type: 'array',
+        items: { type: 'integer', minimum: 1, maximum: 16 },
+        minItems: 1,
+        description: 'The new order of the axes, counting from 1, e.g. [2, 1] swaps steps and features.',
+      },
+    },
   },
   required: ['dims'],
   outputShape: (input, args) => {
@@ -99,7 +149,10 @@ export const Permute: LayerDef = {
     const sorted = [...dims].sort((a, b) => a - b);
     if (dims.length !== input.length || sorted.some((d, i) => d !== i + 1)) {
       const all = input.map((_, i) => i + 1).join(', ');
-      return { error: `Permute dims [${dims.join(', ')}] must order the ${input.length} axes of ${shown(input)}: each of ${all} once.`, arg: 'dims' };
+      return {
+        error: `Permute dims [${dims.join(', ')}] must order the ${input.length} axes of ${shown(input)}: each of ${all} once.`,
+        arg: 'dims',
+      };
     }
     return { shape: dims.map((d) => input[d - 1]) };
   },

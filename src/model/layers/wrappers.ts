@@ -10,7 +10,9 @@ import { RECURRENT_TYPES } from './recurrent';
 // registry.ts lists these wrappers; the lookups below run only when a model is analysed, after both modules load.
 import { argsWithDefaults, layerDef } from './registry';
 
-const layerArg = (description: string): { schema: JsonSchema } => ({ schema: { $ref: '#/definitions/layer', description } });
+const layerArg = (description: string): { schema: JsonSchema } => ({
+  schema: { $ref: '#/definitions/layer', description },
+});
 
 /** The wrapped layer's definition and its arguments with defaults, or why there is none. */
 function inner(args: LayerArgs): { def: LayerDef; args: LayerArgs } | undefined {
@@ -19,7 +21,10 @@ function inner(args: LayerArgs): { def: LayerDef; args: LayerArgs } | undefined 
   return def ? { def, args: argsWithDefaults(def, spec!) } : undefined;
 }
 
-const NO_INNER: ShapeResult = { error: 'The wrapped layer is missing or unknown; give "layer": { "type": "LSTM", "units": 64 }.', arg: 'layer' };
+const NO_INNER: ShapeResult = {
+  error: 'The wrapped layer is missing or unknown; give "layer": { "type": "LSTM", "units": 64 }.',
+  arg: 'layer',
+};
 
 export const Bidirectional: LayerDef = {
   type: 'Bidirectional',
@@ -29,7 +34,11 @@ export const Bidirectional: LayerDef = {
   args: {
     layer: layerArg('The recurrent layer to run both ways: SimpleRNN, LSTM or GRU.'),
     merge_mode: {
-      schema: { type: 'string', enum: ['concat', 'sum', 'mul', 'ave'], description: "How the two directions combine: 'concat' doubles the units; 'sum', 'mul', 'ave' keep them." },
+      schema: {
+        type: 'string',
+        enum: ['concat', 'sum', 'mul', 'ave'],
+        description: "How the two directions combine: 'concat' doubles the units; 'sum', 'mul', 'ave' keep them.",
+      },
       default: 'concat',
     },
   },
@@ -39,7 +48,10 @@ export const Bidirectional: LayerDef = {
     const w = inner(args);
     if (!w) return NO_INNER;
     if (!RECURRENT_TYPES.includes(w.def.type)) {
-      return { error: `Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not ${w.def.type}.`, arg: 'layer' };
+      return {
+        error: `Bidirectional wraps a recurrent layer (SimpleRNN, LSTM or GRU), not ${w.def.type}.`,
+        arg: 'layer',
+      };
     }
     const r = w.def.outputShape(input, w.args);
     if ('error' in r) return { error: r.error.replace(w.def.type, `Bidirectional(${w.def.type})`), arg: 'layer' };
@@ -51,7 +63,11 @@ export const Bidirectional: LayerDef = {
     const w = inner(args)!;
     const p = w.def.params(input, w.args);
     const n = 2 * (p.trainable + p.nonTrainable);
-    return { trainable: 2 * p.trainable, nonTrainable: 2 * p.nonTrainable, arithmetic: `2 directions × (${w.def.type}: ${p.arithmetic}) = ${thousands(n)}` };
+    return {
+      trainable: 2 * p.trainable,
+      nonTrainable: 2 * p.nonTrainable,
+      arithmetic: `2 directions × (${w.def.type}: ${p.arithmetic}) = ${thousands(n)}`,
+    };
   },
 };
 
@@ -66,9 +82,14 @@ export const TimeDistributed: LayerDef = {
   outputShape: (input, args) => {
     const w = inner(args);
     if (!w) return NO_INNER;
-    if (input.length < 2) return { error: `TimeDistributed needs a sequence (batch, timesteps, …) but gets ${shown(input)}.`, arg: 'type' };
+    if (input.length < 2)
+      return { error: `TimeDistributed needs a sequence (batch, timesteps, …) but gets ${shown(input)}.`, arg: 'type' };
     const r = w.def.outputShape(input.slice(1), w.args);
-    if ('error' in r) return { error: `TimeDistributed(${w.def.type}) on each step ${shown(input.slice(1))}: ${r.error}`, arg: 'layer' };
+    if ('error' in r)
+      return {
+        error: `TimeDistributed(${w.def.type}) on each step ${shown(input.slice(1))}: ${r.error}`,
+        arg: 'layer',
+      };
     return { shape: [input[0], ...r.shape] };
   },
   params: (input, args) => {

@@ -78,13 +78,16 @@ export class Bindings {
     // Python: a name bound anywhere in a function is local to it; otherwise the module's binding is used, and from
     // inside a function that is the one in force when the function is called, which the source does not say.
     const pool = local.length > 0 ? local : found.filter((b) => scopeOf(b.target).type === 'module');
-    if (local.length === 0 && useScope.type !== 'module' && pool.length > 1) return { reason: `'${name}' is assigned more than once` };
+    if (local.length === 0 && useScope.type !== 'module' && pool.length > 1)
+      return { reason: `'${name}' is assigned more than once` };
     const earlier = pool.filter((b) => b.target.startIndex < at.startIndex);
     const b = earlier[earlier.length - 1];
     if (!b) return { reason: `'${name}' is assigned only after this use` };
     for (let p = b.target.parent; p && p !== useScope; p = p.parent) {
       if (CONDITIONAL[p.type] && !(p.startIndex <= at.startIndex && at.endIndex <= p.endIndex)) {
-        return { reason: `'${name}' is last assigned inside ${CONDITIONAL[p.type]}, so its value depends on how the script runs` };
+        return {
+          reason: `'${name}' is last assigned inside ${CONDITIONAL[p.type]}, so its value depends on how the script runs`,
+        };
       }
     }
     return { binding: b };
@@ -99,8 +102,18 @@ export class Bindings {
   /** Every identifier a target pattern binds (`a`, `a, b`, `(a, [b, c])`, `*rest`). */
   private addTargets(target: Node, kind: BindingKind): void {
     if (target.type === 'identifier') this.add(target, kind);
-    else if (['pattern_list', 'tuple_pattern', 'list_pattern', 'list_splat_pattern', 'tuple', 'list',
-      'expression_list', 'parenthesized_expression'].includes(target.type)) {
+    else if (
+      [
+        'pattern_list',
+        'tuple_pattern',
+        'list_pattern',
+        'list_splat_pattern',
+        'tuple',
+        'list',
+        'expression_list',
+        'parenthesized_expression',
+      ].includes(target.type)
+    ) {
       for (const c of target.namedChildren) if (c) this.addTargets(c, kind);
     }
     // Attributes and subscripts (`self.x = …`, `a[0] = …`) bind no name.
@@ -135,7 +148,8 @@ export class Bindings {
       }
       case 'as_pattern': {
         const alias = node.childForFieldName('alias');
-        if (alias) this.addTargets(alias.type === 'as_pattern_target' ? alias.namedChild(0) ?? alias : alias, 'other');
+        if (alias)
+          this.addTargets(alias.type === 'as_pattern_target' ? (alias.namedChild(0) ?? alias) : alias, 'other');
         break;
       }
       case 'function_definition':
@@ -162,7 +176,8 @@ export class Bindings {
       case 'import_from_statement':
         for (const name of node.childrenForFieldName('name')) {
           if (name?.type === 'dotted_name') {
-            const first = node.type === 'import_statement' ? name.namedChild(0) : name.namedChild(name.namedChildCount - 1);
+            const first =
+              node.type === 'import_statement' ? name.namedChild(0) : name.namedChild(name.namedChildCount - 1);
             if (first) this.add(first, 'import');
           }
         }

@@ -16,9 +16,29 @@ const IGNORED = 'python-ignored';
 
 /** Positional parameters of Keras's `compile` and `fit`, in order. */
 const COMPILE_PARAMS = ['optimizer', 'loss', 'metrics'];
-const FIT_PARAMS = ['x', 'y', 'batch_size', 'epochs', 'verbose', 'callbacks', 'validation_split', 'validation_data', 'shuffle'];
+const FIT_PARAMS = [
+  'x',
+  'y',
+  'batch_size',
+  'epochs',
+  'verbose',
+  'callbacks',
+  'validation_split',
+  'validation_data',
+  'shuffle',
+];
 /** Arguments that do not change what is trained or how it is measured. */
-const HARMLESS = new Set(['x', 'y', 'verbose', 'run_eagerly', 'jit_compile', 'steps_per_execution', 'workers', 'use_multiprocessing', 'max_queue_size']);
+const HARMLESS = new Set([
+  'x',
+  'y',
+  'verbose',
+  'run_eagerly',
+  'jit_compile',
+  'steps_per_execution',
+  'workers',
+  'use_multiprocessing',
+  'max_queue_size',
+]);
 
 interface Arg {
   name: string;
@@ -34,7 +54,12 @@ function namedArgs(call: Node, params: string[], out: Collector): Arg[] {
   });
   args.keywords.forEach((kw: KeywordArg) => list.push({ name: kw.name, value: kw.value, keyword: kw.nameNode }));
   for (const s of args.splats) {
-    out.report(s, 'information', UNREADABLE, 'Model Lab cannot read unpacked arguments statically; write the arguments out to have them used here.');
+    out.report(
+      s,
+      'information',
+      UNREADABLE,
+      'Model Lab cannot read unpacked arguments statically; write the arguments out to have them used here.',
+    );
   }
   return list;
 }
@@ -52,14 +77,25 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
     }
     if (arg.name !== 'loss' && arg.name !== 'metrics') {
       if (!HARMLESS.has(arg.name)) {
-        out.report(arg.keyword ?? arg.value, 'information', IGNORED, `Model Lab ignores compile's '${arg.name}' when it trains this model.`);
+        out.report(
+          arg.keyword ?? arg.value,
+          'information',
+          IGNORED,
+          `Model Lab ignores compile's '${arg.name}' when it trains this model.`,
+        );
       }
       continue;
     }
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
       const what = arg.name === 'loss' ? 'the loss' : 'these metrics';
-      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read ${what} statically: ${v.reason}; use one of Keras's loss and metric names to train the model here.`, path);
+      out.report(
+        v.node,
+        'information',
+        UNREADABLE,
+        `Model Lab cannot read ${what} statically: ${v.reason}; use one of Keras's loss and metric names to train the model here.`,
+        path,
+      );
       if (arg.name === 'loss') out.incomplete ??= `the loss cannot be read: ${v.reason}`;
       continue;
     }
@@ -91,7 +127,13 @@ function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
       return v.value;
     }
     const reason = v.ok ? 'it is not an optimizer name' : v.reason;
-    out.report(v.ok ? node : v.node, 'information', UNREADABLE, `Model Lab cannot read this optimizer statically: ${reason}; write keras.optimizers.X(...) or a name like 'adam' in the call.`, path);
+    out.report(
+      v.ok ? node : v.node,
+      'information',
+      UNREADABLE,
+      `Model Lab cannot read this optimizer statically: ${reason}; write keras.optimizers.X(...) or a name like 'adam' in the call.`,
+      path,
+    );
     out.incomplete ??= `the optimizer cannot be read: ${reason}`;
     return undefined;
   }
@@ -114,7 +156,13 @@ function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
     }
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
-      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read this optimizer argument statically: ${v.reason}; write the number in the call to train the model here.`, [...path, key]);
+      out.report(
+        v.node,
+        'information',
+        UNREADABLE,
+        `Model Lab cannot read this optimizer argument statically: ${v.reason}; write the number in the call to train the model here.`,
+        [...path, key],
+      );
       out.incomplete ??= `the optimizer's ${key} cannot be read: ${v.reason}`;
       continue;
     }
@@ -146,12 +194,23 @@ export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult
     const path: DefPath = arg.name === 'validation_split' ? ['dataset', 'validation_split'] : ['fit', arg.name];
     if (!['epochs', 'batch_size', 'shuffle', 'validation_split'].includes(arg.name)) {
       const why = arg.name === 'validation_data' ? ' and validates on its own seeded split (validation_split)' : '';
-      out.report(arg.keyword ?? arg.value, 'information', IGNORED, `Model Lab ignores fit's '${arg.name}' when it trains this model${why}.`);
+      out.report(
+        arg.keyword ?? arg.value,
+        'information',
+        IGNORED,
+        `Model Lab ignores fit's '${arg.name}' when it trains this model${why}.`,
+      );
       continue;
     }
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
-      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read '${arg.name}' statically: ${v.reason}; it trains with its default until the value is written in the call.`, path);
+      out.report(
+        v.node,
+        'information',
+        UNREADABLE,
+        `Model Lab cannot read '${arg.name}' statically: ${v.reason}; it trains with its default until the value is written in the call.`,
+        path,
+      );
       continue;
     }
     out.addRanges(path, v.ranges);

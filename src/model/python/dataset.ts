@@ -13,7 +13,10 @@ const LOADER = 'keras.datasets.fashion_mnist.load_data';
 export class DataFlow {
   private readonly tainted = new Set<string>();
 
-  constructor(root: Node, private readonly ctx: ReadContext) {
+  constructor(
+    root: Node,
+    private readonly ctx: ReadContext,
+  ) {
     // Source order, so a chain of assignments propagates in one pass.
     for (const node of walk(root)) {
       if (node.type !== 'assignment') continue;

@@ -12,11 +12,14 @@ const CODE = 'python-syntax';
 function error(node: Node, message: string): Diagnostic {
   const r = rangeOf(node);
   // One line is enough to point at: a swallowed block is no help.
-  const end = r.start.line === r.end.line ? r.end : { line: r.start.line, character: r.start.character + node.text.split('\n')[0].length };
+  const end =
+    r.start.line === r.end.line
+      ? r.end
+      : { line: r.start.line, character: r.start.character + node.text.split('\n')[0].length };
   return { range: { start: r.start, end }, severity: 'error', code: CODE, message };
 }
 
-const PY2 = "is Python 2 syntax, which Python 3 refuses for the whole file, so Keras never builds these models";
+const PY2 = 'is Python 2 syntax, which Python 3 refuses for the whole file, so Keras never builds these models';
 
 /** The first few Python 2 constructs of the file (one per kind is enough to explain the refusal). */
 export function python2Errors(root: Node): Diagnostic[] {
@@ -37,7 +40,8 @@ export function python2Errors(root: Node): Diagnostic[] {
         break;
       case 'integer':
         if (/[lL]$/.test(n.text)) note('long', n, `the 'L' suffix of '${n.text}' ${PY2}; drop it.`);
-        else if (/^0\d*[1-9]/.test(n.text.replace(/_/g, ''))) note('octal', n, `the octal literal '${n.text}' ${PY2}; write 0o${n.text.replace(/^0+/, '')}.`);
+        else if (/^0\d*[1-9]/.test(n.text.replace(/_/g, '')))
+          note('octal', n, `the octal literal '${n.text}' ${PY2}; write 0o${n.text.replace(/^0+/, '')}.`);
         break;
       case 'except_clause': {
         const values = n.childrenForFieldName('value');
@@ -48,10 +52,12 @@ export function python2Errors(root: Node): Diagnostic[] {
       }
       case 'string_start':
         if (n.text === '`') note('backtick', n.parent ?? n, `backquotes ${PY2}; write repr(...).`);
-        else if (/u/i.test(n.text) && /[rb]/i.test(n.text)) note('ur', n, `the string prefix '${n.text.replace(/['"]/g, '')}' ${PY2}; write r'...'.`);
+        else if (/u/i.test(n.text) && /[rb]/i.test(n.text))
+          note('ur', n, `the string prefix '${n.text.replace(/['"]/g, '')}' ${PY2}; write r'...'.`);
         break;
       case 'raise_statement':
-        if (n.namedChild(0)?.type === 'expression_list') note('raise', n, `'raise E, message' ${PY2}; write raise E(message).`);
+        if (n.namedChild(0)?.type === 'expression_list')
+          note('raise', n, `'raise E, message' ${PY2}; write raise E(message).`);
         break;
     }
   }
@@ -64,7 +70,8 @@ function statementStarts(root: Node): Node[] {
   for (const n of walk(root)) {
     const p = n.parent;
     if (!p || n.type === 'comment' || !n.isNamed) continue;
-    if (p.type === 'module' || p.type === 'block' || /^(else|elif|except|finally|case)_clause$/.test(n.type)) out.push(n);
+    if (p.type === 'module' || p.type === 'block' || /^(else|elif|except|finally|case)_clause$/.test(n.type))
+      out.push(n);
   }
   return out.sort((a, b) => a.startIndex - b.startIndex);
 }
@@ -115,12 +122,15 @@ export function tabErrors(root: Node, text: string): Diagnostic[] {
     }
     if (bad) {
       const at = { line: row, character: 0 };
-      return [{
-        range: { start: at, end: { line: row, character: column } },
-        severity: 'error',
-        code: CODE,
-        message: 'TabError: inconsistent use of tabs and spaces in indentation; Python 3 refuses the whole file, so Keras never builds these models. Indent with spaces only.',
-      }];
+      return [
+        {
+          range: { start: at, end: { line: row, character: column } },
+          severity: 'error',
+          code: CODE,
+          message:
+            'TabError: inconsistent use of tabs and spaces in indentation; Python 3 refuses the whole file, so Keras never builds these models. Indent with spaces only.',
+        },
+      ];
     }
   }
   return [];

@@ -36,18 +36,43 @@ function kerasCall(node: Node, ctx: ReadContext, prefix: string): { name: string
 }
 
 /** Reads a call's arguments (positional in `order`) into `target`; false when one cannot be read. */
-function readArgs(call: Node, order: readonly string[], target: Record<string, unknown>, path: DefPath, what: string, ctx: ReadContext, out: Collector): boolean {
+function readArgs(
+  call: Node,
+  order: readonly string[],
+  target: Record<string, unknown>,
+  path: DefPath,
+  what: string,
+  ctx: ReadContext,
+  out: Collector,
+): boolean {
   const args = callArgs(call);
   const list = [
-    ...args.positional.map((value, i) => ({ name: order[i] ?? `#${i}`, value, keyword: undefined as Node | undefined })),
+    ...args.positional.map((value, i) => ({
+      name: order[i] ?? `#${i}`,
+      value,
+      keyword: undefined as Node | undefined,
+    })),
     ...args.keywords.map((k) => ({ name: k.name, value: k.value, keyword: k.nameNode as Node | undefined })),
   ];
   let ok = args.splats.length === 0;
-  if (!ok) out.report(args.splats[0], 'information', UNREADABLE, `Model Lab cannot read unpacked arguments of ${what} statically; write them out.`, path);
+  if (!ok)
+    out.report(
+      args.splats[0],
+      'information',
+      UNREADABLE,
+      `Model Lab cannot read unpacked arguments of ${what} statically; write them out.`,
+      path,
+    );
   for (const arg of list) {
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
-      out.report(v.node, 'information', UNREADABLE, `Model Lab cannot read ${what}'s ${arg.name} statically: ${v.reason}; write the value in the call to train the model here.`, [...path, arg.name]);
+      out.report(
+        v.node,
+        'information',
+        UNREADABLE,
+        `Model Lab cannot read ${what}'s ${arg.name} statically: ${v.reason}; write the value in the call to train the model here.`,
+        [...path, arg.name],
+      );
       ok = false;
       continue;
     }
@@ -65,7 +90,13 @@ function readArgs(call: Node, order: readonly string[], target: Record<string, u
 export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Record<string, unknown>[] | undefined {
   const list = follow(node, ctx);
   if (list.type !== 'list' && list.type !== 'tuple') {
-    out.report(node, 'information', UNREADABLE, 'Model Lab cannot read these callbacks statically; write the list of keras.callbacks.X(...) in the call.', ['fit', 'callbacks']);
+    out.report(
+      node,
+      'information',
+      UNREADABLE,
+      'Model Lab cannot read these callbacks statically; write the list of keras.callbacks.X(...) in the call.',
+      ['fit', 'callbacks'],
+    );
     out.incomplete ??= 'the callbacks cannot be read';
     return undefined;
   }
@@ -79,13 +110,29 @@ export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Rec
     const def = found && callbackDef(found.name);
     if (!found || !def) {
       const what = found ? `keras.callbacks.${found.name}` : 'this callback';
-      out.report(element, 'information', UNREADABLE, `Model Lab does not run ${what}; it runs EarlyStopping, ReduceLROnPlateau, ModelCheckpoint and TerminateOnNaN.`, path);
+      out.report(
+        element,
+        'information',
+        UNREADABLE,
+        `Model Lab does not run ${what}; it runs EarlyStopping, ReduceLROnPlateau, ModelCheckpoint and TerminateOnNaN.`,
+        path,
+      );
       out.incomplete ??= `the callback ${found ? found.name : element.text.slice(0, 40)} is not one Model Lab runs`;
       return undefined;
     }
     const cb: Record<string, unknown> = { type: def.type };
     out.value(path, rangeOf(found.call));
-    if (!readArgs(found.call, def.args.map((a) => a.name), cb, path, def.type, ctx, out)) {
+    if (
+      !readArgs(
+        found.call,
+        def.args.map((a) => a.name),
+        cb,
+        path,
+        def.type,
+        ctx,
+        out,
+      )
+    ) {
       out.incomplete ??= `an argument of ${def.type} cannot be read`;
       return undefined;
     }
@@ -98,18 +145,39 @@ export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Rec
  * An optimizer's `learning_rate=keras.optimizers.schedules.X(...)`: the schedule object, `null` when the value is
  * not a schedule call (the caller reads it as a number), or undefined after reporting what cannot be read.
  */
-export function readSchedule(node: Node, path: DefPath, ctx: ReadContext, out: Collector): Record<string, unknown> | null | undefined {
+export function readSchedule(
+  node: Node,
+  path: DefPath,
+  ctx: ReadContext,
+  out: Collector,
+): Record<string, unknown> | null | undefined {
   const found = kerasCall(node, ctx, 'keras.optimizers.schedules.');
   if (!found) return null;
   const def = scheduleDef(found.name);
   if (!def) {
-    out.report(node, 'information', UNREADABLE, `Model Lab does not implement the schedule ${found.name}; it has ExponentialDecay, PiecewiseConstantDecay, CosineDecay and InverseTimeDecay.`, path);
+    out.report(
+      node,
+      'information',
+      UNREADABLE,
+      `Model Lab does not implement the schedule ${found.name}; it has ExponentialDecay, PiecewiseConstantDecay, CosineDecay and InverseTimeDecay.`,
+      path,
+    );
     out.incomplete ??= `the learning-rate schedule ${found.name} is not one Model Lab has`;
     return undefined;
   }
   const schedule: Record<string, unknown> = { type: def.type };
   out.value(path, rangeOf(found.call));
-  if (!readArgs(found.call, def.args.map((a) => a.name), schedule, path, def.type, ctx, out)) {
+  if (
+    !readArgs(
+      found.call,
+      def.args.map((a) => a.name),
+      schedule,
+      path,
+      def.type,
+      ctx,
+      out,
+    )
+  ) {
     out.incomplete ??= `an argument of ${def.type} cannot be read`;
     return undefined;
   }
@@ -125,9 +193,15 @@ const LOADER = 'keras.datasets.fashion_mnist.load_data';
  */
 export function isTestData(x: Node, ctx: ReadContext): boolean {
   const test = new Set<string>();
-  const ids = (n: Node) => [n, ...n.descendantsOfType('identifier')].filter((d): d is Node => !!d && d.type === 'identifier').map((d) => d.text);
+  const ids = (n: Node) =>
+    [n, ...n.descendantsOfType('identifier')]
+      .filter((d): d is Node => !!d && d.type === 'identifier')
+      .map((d) => d.text);
   const uses = (n: Node) => ids(n).some((name) => test.has(name));
-  const parts = (n: Node) => (n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple' ? n.namedChildren.filter((c): c is Node => !!c) : [n]);
+  const parts = (n: Node) =>
+    n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple'
+      ? n.namedChildren.filter((c): c is Node => !!c)
+      : [n];
   for (const a of x.root.descendantsOfType('assignment')) {
     if (!a || a.startIndex >= x.startIndex) continue;
     const left = a.childForFieldName('left');

@@ -77,12 +77,14 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
     const i = n.type === 'identifier' ? env.get(n.text) : undefined;
     const poison = n.type === 'identifier' ? poisoned.get(n.text) : undefined;
     if (i === undefined && poison) throw poison;
-    if (i === undefined) throw new Unreadable(n, `'${shortText(n)}' is not a tensor Model Lab followed from a keras.Input`);
+    if (i === undefined)
+      throw new Unreadable(n, `'${shortText(n)}' is not a tensor Model Lab followed from a keras.Input`);
     return i;
   };
   const tensorList = (node: Node): number[] => {
     const n = unwrap(node);
-    if (n.type === 'list' || n.type === 'tuple') return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map(tensorOf);
+    if (n.type === 'list' || n.type === 'tuple')
+      return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map(tensorOf);
     return [tensorOf(n)];
   };
   const mentionsTensor = (node: Node): Node | undefined => {
@@ -111,7 +113,12 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
       const named = nameArg ? readValue(nameArg.value, ctx) : undefined;
       if (named?.ok && typeof named.value === 'string') spec.name = named.value;
       const rename = (p: (string | number)[]) => (p[0] === 'input_shape' ? ['shape', ...p.slice(1)] : p);
-      return { spec, from: [], values: [[[], rangeOf(n)], ...r.values.map(([p, rg]) => [rename(p), rg] as [(string | number)[], Range])], keys: r.keys.map(([p, rg]) => [rename(p), rg]) };
+      return {
+        spec,
+        from: [],
+        values: [[[], rangeOf(n)], ...r.values.map(([p, rg]) => [rename(p), rg] as [(string | number)[], Range])],
+        keys: r.keys.map(([p, rg]) => [rename(p), rg]),
+      };
     }
     const merge = name ? /^keras\.layers\.(\w+)$/.exec(name)?.[1] : undefined;
     if (merge && MERGE_FUNCTIONS[merge]) {
@@ -139,7 +146,11 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
         // A layer bound to a name is one object however often it is called.
         const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}`;
-        if (applied.has(key)) throw new Unreadable(fn, 'this layer object is applied twice (shared weights), which Model Lab does not model yet');
+        if (applied.has(key))
+          throw new Unreadable(
+            fn,
+            'this layer object is applied twice (shared weights), which Model Lab does not model yet',
+          );
         applied.add(key);
         return { spec: r.spec, from: tensorList(inputs), inputsNode: inputs, values: r.values, keys: r.keys };
       }
@@ -157,7 +168,12 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
       const left = assignment.childForFieldName('left');
       const right = assignment.childForFieldName('right');
       if (!left || !right) continue;
-      const names = left.type === 'identifier' ? [left.text] : Array.from(walk(left)).filter((x) => x.type === 'identifier').map((x) => x.text);
+      const names =
+        left.type === 'identifier'
+          ? [left.text]
+          : Array.from(walk(left))
+              .filter((x) => x.type === 'identifier')
+              .map((x) => x.text);
       try {
         const layer = readTensor(right);
         if (left.type !== 'identifier') {
@@ -184,7 +200,8 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
 
   // keras.Model(inputs, outputs, name=…)
   const args = callArgs(call);
-  const argNode = (key: string, position: number) => args.keywords.find((k) => k.name === key)?.value ?? args.positional[position];
+  const argNode = (key: string, position: number) =>
+    args.keywords.find((k) => k.name === key)?.value ?? args.positional[position];
   const def: ModelDefinition = { layers: [] };
   let outputs: number[] = [];
   let inputs: number[] = [];
@@ -209,7 +226,13 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
   out.value(['layers'], rangeOf(call));
 
   if (problem) {
-    out.report(problem.node, 'information', 'python-unreadable', `Model Lab cannot read this functional model statically: ${problem.message}; write the layers out as keras.Input → layer(…)(x) assignments to see shapes and train here.`, ['layers', 0]);
+    out.report(
+      problem.node,
+      'information',
+      'python-unreadable',
+      `Model Lab cannot read this functional model statically: ${problem.message}; write the layers out as keras.Input → layer(…)(x) assignments to see shapes and train here.`,
+      ['layers', 0],
+    );
     out.incomplete = problem.message;
   } else {
     // Only what feeds the outputs is part of the model (Keras leaves other layers out); keep creation order.
@@ -234,7 +257,8 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
         if (l.inputsNode) {
           out.value(['layers', k, 'inputs'], rangeOf(l.inputsNode));
           const items = unwrap(l.inputsNode).namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
-          if (Array.isArray(spec.inputs)) items.forEach((item, m) => out.value(['layers', k, 'inputs', m], rangeOf(item)));
+          if (Array.isArray(spec.inputs))
+            items.forEach((item, m) => out.value(['layers', k, 'inputs', m], rangeOf(item)));
         }
       }
       def.layers.push(spec);
@@ -287,7 +311,12 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
   const first = layers.length > 0 && statement ? firstLayerStatement(statement, layers) : undefined;
   const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
   out.value([], range);
-  const parsed: ParsedModel = { definition: def, ranges: { values: out.values, keys: out.keys }, diagnostics: out.diagnostics, range };
+  const parsed: ParsedModel = {
+    definition: def,
+    ranges: { values: out.values, keys: out.keys },
+    diagnostics: out.diagnostics,
+    range,
+  };
   if (out.incomplete) parsed.incomplete = out.incomplete;
   return parsed;
 }

@@ -98,4 +98,3 @@ export function canonical(name: string): string {
   for (const [pattern, replacement] of PREFIXES) out = out.replace(pattern, replacement);
   return out;
 }
-

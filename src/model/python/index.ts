@@ -73,8 +73,14 @@ function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
     });
     // A graph's layers name their inputs (and the model its outputs) by the names the model alone would give.
     if (renamed.size > 0 && isGraph(def)) {
-      const rename = (v: unknown) => (typeof v === 'string' ? (renamed.get(v) ?? v) : Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? (renamed.get(x) ?? x) : x)) : v);
-      for (const layer of def.layers) if (layer && 'inputs' in layer) layer.inputs = rename(layer.inputs) as typeof layer.inputs;
+      const rename = (v: unknown) =>
+        typeof v === 'string'
+          ? (renamed.get(v) ?? v)
+          : Array.isArray(v)
+            ? v.map((x) => (typeof x === 'string' ? (renamed.get(x) ?? x) : x))
+            : v;
+      for (const layer of def.layers)
+        if (layer && 'inputs' in layer) layer.inputs = rename(layer.inputs) as typeof layer.inputs;
       if (def.outputs !== undefined) def.outputs = rename(def.outputs) as typeof def.outputs;
     }
     const modelBase = isGraph(def) ? 'model' : 'sequential';
@@ -114,7 +120,8 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     // even when no model was found before the cut.
     const refusals = [...(tooDeep ? [tooDeepError(tooDeep)] : []), ...python2Errors(root), ...tabErrors(root, text)];
     if (refusals.length > 0) {
-      if (models.length === 0 && tooDeep) models.push({ ranges: { values: new Map(), keys: new Map() }, diagnostics: [], range: rangeOf(root) });
+      if (models.length === 0 && tooDeep)
+        models.push({ ranges: { values: new Map(), keys: new Map() }, diagnostics: [], range: rangeOf(root) });
       for (const model of models) {
         model.diagnostics = [...refusals, ...model.diagnostics];
         model.incomplete ??= tooDeep ? 'the file is nested too deeply to read' : 'Python 3 refuses the file';

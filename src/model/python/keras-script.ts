@@ -63,9 +63,9 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     '',
     ...data.load,
     '',
-    '# Model Lab holds out VALIDATION_SPLIT of the training set, picked by a seeded shuffle. Keras\'s',
+    "# Model Lab holds out VALIDATION_SPLIT of the training set, picked by a seeded shuffle. Keras's",
     '# validation_split takes the last rows instead, so shuffle once first: the split is then random and',
-    '# repeatable, though not the very same rows as Model Lab\'s.',
+    "# repeatable, though not the very same rows as Model Lab's.",
     'order = np.random.default_rng(SPLIT_SEED).permutation(len(x_train))',
     'x_train, y_train = x_train[order], y_train[order]',
     '',
@@ -78,16 +78,25 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
     lines.push(
       'keras.utils.set_random_seed(SEED)',
-      ...(analysis.graph ? functional(def, analysis.graph, literal, '', 'model = ') : [`model = ${sequential(def, inputShape, literal, '')}`]),
+      ...(analysis.graph
+        ? functional(def, analysis.graph, literal, '', 'model = ')
+        : [`model = ${sequential(def, inputShape, literal, '')}`]),
       'model.summary()',
       '',
       pyCall(
         'model.compile',
-        [`optimizer=${optimizerCall(def.compile?.optimizer)}`, `loss=${pyLiteral(loss)}`, ...(metrics ? [`metrics=${pyLiteral(metrics)}`] : [])],
+        [
+          `optimizer=${optimizerCall(def.compile?.optimizer)}`,
+          `loss=${pyLiteral(loss)}`,
+          ...(metrics ? [`metrics=${pyLiteral(metrics)}`] : []),
+        ],
         '',
       ),
       ...(opts.trainedWeights
-        ? [...setTrainedWeightsLines(opts.trainedWeights), `# To train further: history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`]
+        ? [
+            ...setTrainedWeightsLines(opts.trainedWeights),
+            `# To train further: history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`,
+          ]
         : [`history = ${pyCall('model.fit', fitArgs(def, literal, 'VALIDATION_SPLIT'), '')}`]),
       ...evaluateLines(data.hasTest, ''),
     );
@@ -105,22 +114,31 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
 
   lines.push('VARIANTS = [');
   for (const p of plans) {
-    const entries = [`"label": ${pyLiteral(p.label)}`, `"optimizer": lambda: ${optimizerCall(p.definition.compile?.optimizer)}`];
+    const entries = [
+      `"label": ${pyLiteral(p.label)}`,
+      `"optimizer": lambda: ${optimizerCall(p.definition.compile?.optimizer)}`,
+    ];
     for (const [k, v] of Object.entries(p.variant.set)) {
-      if (k !== 'compile.optimizer' && supportedOverride(k)) entries.push(`${pyLiteral(k)}: ${pyLiteral(v, isShapeArg(k))}`);
+      if (k !== 'compile.optimizer' && supportedOverride(k))
+        entries.push(`${pyLiteral(k)}: ${pyLiteral(v, isShapeArg(k))}`);
     }
     const flat = `    {${entries.join(', ')}},`;
     lines.push(flat.length <= 100 ? flat : `    {\n${entries.map((e) => `        ${e},`).join('\n')}\n    },`);
   }
   lines.push(']', `REPEATS = ${compareRepeats(def)}`, '');
   if (unsupported.length > 0) {
-    lines.push(pyComment(`# Not reproduced here (this script keeps the base definition's values): ${unsupported.join(', ')}.`), '');
+    lines.push(
+      pyComment(`# Not reproduced here (this script keeps the base definition's values): ${unsupported.join(', ')}.`),
+      '',
+    );
   }
   lines.push(
     '',
     'def build_model(variant):',
     '    """A fresh, untrained model with the variant\'s layer overrides."""',
-    ...(analysis.graph ? functional(def, analysis.graph, variantValue, '    ', 'return ', overridden) : [`    return ${sequential(def, inputShape, variantValue, '    ', overridden)}`]),
+    ...(analysis.graph
+      ? functional(def, analysis.graph, variantValue, '    ', 'return ', overridden)
+      : [`    return ${sequential(def, inputShape, variantValue, '    ', overridden)}`]),
     '',
     '',
     'results = {}',
@@ -133,7 +151,9 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
       [
         'optimizer=variant["optimizer"]()',
         `loss=${variantValue('compile.loss', loss)}`,
-        ...(metrics || inVariant('compile.metrics') ? [`metrics=${variantValue('compile.metrics', metrics ?? null)}`] : []),
+        ...(metrics || inVariant('compile.metrics')
+          ? [`metrics=${variantValue('compile.metrics', metrics ?? null)}`]
+          : []),
       ],
       '        ',
     )}`,
@@ -156,16 +176,32 @@ function dataObject(def: ModelDefinition): DatasetObject {
 function supportedOverride(path: string): boolean {
   return (
     /^layers\[\d+\]\.\w+$/.test(path) ||
-    ['compile.loss', 'compile.metrics', 'fit.epochs', 'fit.batch_size', 'fit.shuffle', 'fit.seed', 'dataset.validation_split'].includes(path)
+    [
+      'compile.loss',
+      'compile.metrics',
+      'fit.epochs',
+      'fit.batch_size',
+      'fit.shuffle',
+      'fit.seed',
+      'dataset.validation_split',
+    ].includes(path)
   );
 }
 
 /** Layer arguments Keras takes as tuples. */
 function isShapeArg(path: string): boolean {
-  return /(^|\.)(input_shape|target_shape|kernel_size|strides|pool_size|dilation_rate|noise_shape|size|padding|cropping|dims|shape)$/.test(path);
+  return /(^|\.)(input_shape|target_shape|kernel_size|strides|pool_size|dilation_rate|noise_shape|size|padding|cropping|dims|shape)$/.test(
+    path,
+  );
 }
 
-function sequential(def: ModelDefinition, inputShape: number[] | undefined, value: ValueOf, indent: string, overridden?: ReadonlySet<string>): string {
+function sequential(
+  def: ModelDefinition,
+  inputShape: number[] | undefined,
+  value: ValueOf,
+  indent: string,
+  overridden?: ReadonlySet<string>,
+): string {
   const inner = indent + '        ';
   const items: string[] = [];
   if (inputShape) items.push(`keras.Input(shape=${pyLiteral(inputShape, true)})`);
@@ -179,14 +215,41 @@ function sequential(def: ModelDefinition, inputShape: number[] | undefined, valu
 }
 
 /** Names the script itself uses, which a layer's tensor variable must not take. */
-const SCRIPT_NAMES = new Set(['keras', 'np', 'tf', 'model', 'history', 'variant', 'results', 'label', 'logs', 'order', 'build_model', 'x_train', 'y_train', 'x_test', 'y_test']);
-const PY_KEYWORDS = new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(' '));
+const SCRIPT_NAMES = new Set([
+  'keras',
+  'np',
+  'tf',
+  'model',
+  'history',
+  'variant',
+  'results',
+  'label',
+  'logs',
+  'order',
+  'build_model',
+  'x_train',
+  'y_train',
+  'x_test',
+  'y_test',
+]);
+const PY_KEYWORDS = new Set(
+  'False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield'.split(
+    ' ',
+  ),
+);
 
 /**
  * A graph definition as Keras functional code: one `name = keras.layers.X(..., name="name")(inputs)` line per layer
  * in topological order (names passed so the summary's "Connected to" matches), then `keras.Model(inputs, outputs)`.
  */
-function functional(def: ModelDefinition, graph: Graph, value: ValueOf, indent: string, assign: string, overridden?: ReadonlySet<string>): string[] {
+function functional(
+  def: ModelDefinition,
+  graph: Graph,
+  value: ValueOf,
+  indent: string,
+  assign: string,
+  overridden?: ReadonlySet<string>,
+): string[] {
   const names = layerNames(def.layers);
   const vars = new Map<number, string>();
   const used = new Set<string>();
@@ -204,7 +267,11 @@ function functional(def: ModelDefinition, graph: Graph, value: ValueOf, indent: 
     vars.set(i, v);
     if (layer.type === 'InputLayer') {
       const shape = layer.shape ?? layer.input_shape;
-      const args = [`shape=${pyLiteral(shape, true)}`, `name=${pyLiteral(names[i])}`, ...(layer.dtype !== undefined ? [`dtype=${pyLiteral(layer.dtype)}`] : [])];
+      const args = [
+        `shape=${pyLiteral(shape, true)}`,
+        `name=${pyLiteral(names[i])}`,
+        ...(layer.dtype !== undefined ? [`dtype=${pyLiteral(layer.dtype)}`] : []),
+      ];
       lines.push(`${indent}${v} = ${pyCall('keras.Input', args, indent)}`);
       continue;
     }
@@ -213,13 +280,23 @@ function functional(def: ModelDefinition, graph: Graph, value: ValueOf, indent: 
     lines.push(`${indent}${v} = ${call}(${inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`})`);
   }
   const list = (ix: number[]) => (ix.length === 1 ? vars.get(ix[0])! : `[${ix.map((i) => vars.get(i)).join(', ')}]`);
-  const args = [`inputs=${list(graph.inputs)}`, `outputs=${list(graph.outputs)}`, ...(def.name ? [`name=${pyLiteral(def.name)}`] : [])];
+  const args = [
+    `inputs=${list(graph.inputs)}`,
+    `outputs=${list(graph.outputs)}`,
+    ...(def.name ? [`name=${pyLiteral(def.name)}`] : []),
+  ];
   lines.push(`${indent}${assign}${pyCall('keras.Model', args, indent)}`);
   return lines;
 }
 
 /** `keras.layers.Dense(100, activation="relu")`: required arguments positionally, as the Keras docs write them. */
-function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: string, overridden?: ReadonlySet<string>): string {
+function layerCall(
+  layer: LayerSpec,
+  index: number,
+  value: ValueOf,
+  indent: string,
+  overridden?: ReadonlySet<string>,
+): string {
   const spec = layerDef(layer.type);
   const at = (arg: string) => pathKey(['layers', index, arg]);
   const args: string[] = [];
@@ -227,7 +304,9 @@ function layerCall(layer: LayerSpec, index: number, value: ValueOf, indent: stri
   const done = new Set(['type', 'inputs', ...(index === 0 ? ['input_shape'] : [])]);
   // A wrapped layer (Bidirectional(LSTM(64))) is a constructor call of its own.
   const nested: ValueOf = (path, v, tuples) =>
-    spec?.wraps && path === at(spec.wraps) && v && typeof v === 'object' ? layerCall(v as LayerSpec, -1, (_p, w, t) => pyLiteral(w, t), indent) : value(path, v, tuples);
+    spec?.wraps && path === at(spec.wraps) && v && typeof v === 'object'
+      ? layerCall(v as LayerSpec, -1, (_p, w, t) => pyLiteral(w, t), indent)
+      : value(path, v, tuples);
   for (const arg of spec?.positionalArgs ?? []) {
     if (!spec?.required.includes(arg) || layer[arg] === undefined) break;
     args.push(nested(at(arg), layer[arg], isShapeArg(arg)));
@@ -255,7 +334,11 @@ function optimizerCall(spec: OptimizerSpec | undefined): string {
   const schedule = scheduleCall(spec);
   const args = Object.entries(eff)
     .filter(([k]) => k !== 'type' && k !== SCHEDULE_KEY)
-    .map(([k, v]) => (k === 'learning_rate' && schedule ? `learning_rate=${schedule}` : `${pyName(k, 'the optimizer argument')}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`));
+    .map(([k, v]) =>
+      k === 'learning_rate' && schedule
+        ? `learning_rate=${schedule}`
+        : `${pyName(k, 'the optimizer argument')}=${typeof v === 'number' && Number.isInteger(v) && k !== 'amsgrad' ? `${v}.0` : pyLiteral(v)}`,
+    );
   return `keras.optimizers.${pyName(eff.type, 'the optimizer')}(${args.join(', ')})`;
 }
 
@@ -293,12 +376,20 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions, classificat
   const ds = dataObject(def);
   const where = (p: string) => {
     const abs = resolve(opts.baseDir ?? '.', p);
-    const rel = relative(resolve(opts.outDir ?? opts.baseDir ?? '.'), abs).split(sep).join(posix.sep);
+    const rel = relative(resolve(opts.outDir ?? opts.baseDir ?? '.'), abs)
+      .split(sep)
+      .join(posix.sep);
     return rel.startsWith('/') ? pyLiteral(rel) : `Path(__file__).resolve().parent / ${pyLiteral(rel || '.')}`;
   };
   if (ds.csv !== undefined) {
     return {
-      imports: ['from pathlib import Path', '', 'import numpy as np', 'import pandas as pd', 'from tensorflow import keras'],
+      imports: [
+        'from pathlib import Path',
+        '',
+        'import numpy as np',
+        'import pandas as pd',
+        'from tensorflow import keras',
+      ],
       load: [
         `data = pd.read_csv(${where(ds.csv)})`,
         `labels = data.pop(${pyLiteral(ds.label ?? 'label')})`,
@@ -317,7 +408,14 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions, classificat
   }
   if (ds.path !== undefined && ds.name === undefined) {
     return {
-      imports: ['import gzip', 'import struct', 'from pathlib import Path', '', 'import numpy as np', 'from tensorflow import keras'],
+      imports: [
+        'import gzip',
+        'import struct',
+        'from pathlib import Path',
+        '',
+        'import numpy as np',
+        'from tensorflow import keras',
+      ],
       load: [
         `DATA_DIR = ${where(ds.path)}`,
         '',
@@ -380,13 +478,20 @@ function sequenceSection(ds: DatasetObject, module: string): DataSection {
   const args = keras.filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v === null ? 'None' : pyLiteral(v)}`);
   const pad = [
     `maxlen=${ds.maxlen !== undefined ? pyLiteral(ds.maxlen) : 'MAXLEN'}`,
-    ...(['padding', 'truncating', 'value'] as const).filter((k) => ds[k] !== undefined).map((k) => `${k}=${pyLiteral(ds[k])}`),
+    ...(['padding', 'truncating', 'value'] as const)
+      .filter((k) => ds[k] !== undefined)
+      .map((k) => `${k}=${pyLiteral(ds[k])}`),
   ].join(', ');
   return {
     imports: ['import numpy as np', 'from tensorflow import keras'],
     load: [
       `(x_train, y_train), (x_test, y_test) = keras.datasets.${module}.load_data(${args.join(', ')})`,
-      ...(ds.maxlen === undefined ? ['# Without a maxlen Model Lab pads both sets to the longest sequence of either.', 'MAXLEN = max(len(s) for s in [*x_train, *x_test])'] : []),
+      ...(ds.maxlen === undefined
+        ? [
+            '# Without a maxlen Model Lab pads both sets to the longest sequence of either.',
+            'MAXLEN = max(len(s) for s in [*x_train, *x_test])',
+          ]
+        : []),
       `x_train = keras.utils.pad_sequences(x_train, ${pad})`,
       `x_test = keras.utils.pad_sequences(x_test, ${pad})`,
     ],
@@ -403,7 +508,9 @@ function numpySection(ds: DatasetObject, where: (p: string) => string): DataSect
     load.push(`data = np.load(${where(ds.npz)})`);
     const pick = (given: string | undefined, defaults: string[]) =>
       given !== undefined ? pyLiteral(given) : `next(k for k in ${pyLiteral(defaults)} if k in data)`;
-    load.push(`x_train, y_train = data[${pick(ds.x, ['x_train', 'x'])}]${scale}, data[${pick(ds.y, ['y_train', 'y'])}]`);
+    load.push(
+      `x_train, y_train = data[${pick(ds.x, ['x_train', 'x'])}]${scale}, data[${pick(ds.y, ['y_train', 'y'])}]`,
+    );
     // Model Lab also reads x_test / y_test when the archive has them; the script evaluates on them when named.
     hasTest = ds.x_test !== undefined && ds.y_test !== undefined;
     if (hasTest) load.push(`x_test, y_test = data[${pyLiteral(ds.x_test)}]${scale}, data[${pyLiteral(ds.y_test)}]`);
@@ -412,5 +519,9 @@ function numpySection(ds: DatasetObject, where: (p: string) => string): DataSect
     hasTest = ds.x_test !== undefined && ds.y_test !== undefined;
     if (hasTest) load.push(`x_test, y_test = np.load(${where(ds.x_test!)})${scale}, np.load(${where(ds.y_test!)})`);
   }
-  return { imports: ['from pathlib import Path', '', 'import numpy as np', 'from tensorflow import keras'], load, hasTest };
+  return {
+    imports: ['from pathlib import Path', '', 'import numpy as np', 'from tensorflow import keras'],
+    load,
+    hasTest,
+  };
 }

@@ -27,7 +27,8 @@ export function callbacksArg(def: ModelDefinition): string | undefined {
     const known = callbackDef(cb.type)!;
     const args = known.args.filter((a) => cb[a.name] !== undefined).map((a) => `${a.name}=${pyLiteral(cb[a.name])}`);
     // Keras's ModelCheckpoint needs a file; Model Lab keeps the weights with the run instead.
-    if (known.type === 'ModelCheckpoint' && cb.filepath === undefined) args.unshift(`filepath=${pyLiteral("best.keras")}`);
+    if (known.type === 'ModelCheckpoint' && cb.filepath === undefined)
+      args.unshift(`filepath=${pyLiteral('best.keras')}`);
     return `keras.callbacks.${known.type}(${args.join(', ')})`;
   });
   return `callbacks=[${calls.join(', ')}]`;
@@ -38,10 +39,12 @@ export function callbacksArg(def: ModelDefinition): string | undefined {
  * to the script, or absolute), in Keras's order.
  */
 export function setTrainedWeightsLines(npzPath: string): string[] {
-  const where = npzPath.startsWith('/') ? pyLiteral(npzPath) : `Path(__file__).resolve().parent / ${pyLiteral(npzPath)}`;
+  const where = npzPath.startsWith('/')
+    ? pyLiteral(npzPath)
+    : `Path(__file__).resolve().parent / ${pyLiteral(npzPath)}`;
   return [
     ...(npzPath.startsWith('/') ? [] : ['from pathlib import Path', '']),
-    '# The weights Model Lab trained: every layer\'s weights in Keras\'s get_weights() order (w00_…, w01_…).',
+    "# The weights Model Lab trained: every layer's weights in Keras's get_weights() order (w00_…, w01_…).",
     `trained = np.load(${where})`,
     'model.set_weights([trained[name] for name in sorted(trained.files)])',
   ];

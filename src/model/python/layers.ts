@@ -30,8 +30,20 @@ export interface ReadInput {
 export type LayerResult = ReadLayer | ReadInput | Unreadable;
 
 /** Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default. */
-const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'kernel_regularizer', 'bias_regularizer', 'activity_regularizer',
-  'kernel_constraint', 'bias_constraint', 'beta_regularizer', 'gamma_regularizer', 'beta_constraint', 'gamma_constraint']);
+const NONE_IS_A_VALUE = new Set([
+  'strides',
+  'noise_shape',
+  'seed',
+  'kernel_regularizer',
+  'bias_regularizer',
+  'activity_regularizer',
+  'kernel_constraint',
+  'bias_constraint',
+  'beta_regularizer',
+  'gamma_regularizer',
+  'beta_constraint',
+  'gamma_constraint',
+]);
 
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
   const n = unwrap(node);
@@ -41,7 +53,8 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) return fail(c.reason);
     const inner = readLayer(c.value, ctx, depth + 1);
-    if ('kind' in inner && inner.kind === 'layer') return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
+    if ('kind' in inner && inner.kind === 'layer')
+      return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
     return inner;
   }
   if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
@@ -60,7 +73,10 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const def = layerDef(type);
   if (!def) return fail(`Model Lab does not support the Keras layer '${m[1]}' yet`);
   if (args.positional.length > def.positionalArgs.length) {
-    return fail(`${type} takes at most ${def.positionalArgs.length} positional arguments here`, args.positional[def.positionalArgs.length]);
+    return fail(
+      `${type} takes at most ${def.positionalArgs.length} positional arguments here`,
+      args.positional[def.positionalArgs.length],
+    );
   }
 
   const spec: LayerSpec = { type };
@@ -109,13 +125,18 @@ function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, 
       keyNode = kw;
     }
   }
-  if (!shapeNode) return { ok: false, node: call, reason: `'${name.replace(/^keras\./, '')}' without a shape gives no input shape` };
+  if (!shapeNode)
+    return { ok: false, node: call, reason: `'${name.replace(/^keras\./, '')}' without a shape gives no input shape` };
   const v = readValue(shapeNode, ctx);
   if (!v.ok) return v;
   // `keras.Input(shape=784)` (or `shape=(784)`, which is the same int) means (784,), as Keras standardises it.
   const shape = typeof v.value === 'number' ? [v.value] : v.value;
   if (Array.isArray(shape) && shape.some((d) => d === null)) {
-    return { ok: false, node: shapeNode, reason: 'an input with a None dimension (variable length) has no fixed shape for Model Lab to compute' };
+    return {
+      ok: false,
+      node: shapeNode,
+      reason: 'an input with a None dimension (variable length) has no fixed shape for Model Lab to compute',
+    };
   }
   return {
     kind: 'input',

@@ -21,7 +21,13 @@ import { readValue, resolveName, type ReadContext } from './values';
 const UNREADABLE = 'python-unreadable';
 
 /** One `Sequential(...)` call and the statements that build, compile and fit it, as a ParsedModel. */
-export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds, methodCalls: MethodCalls): ParsedModel {
+export function readSequential(
+  call: Node,
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+  methodCalls: MethodCalls,
+): ParsedModel {
   const out = new Collector();
   const reader = new LayerList(out, ctx);
   const def: ModelDefinition = { layers: reader.layers };
@@ -61,7 +67,11 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
       const calls = method ? [{ call: direct, method, nested: undefined }] : nestedMethodCalls(s, target.name);
       for (const c of calls) {
         if (c.method === 'add') {
-          if (c.nested) reader.unreadable(argOf(c.call), `it is added inside ${c.nested}, so the layers depend on how the script runs`);
+          if (c.nested)
+            reader.unreadable(
+              argOf(c.call),
+              `it is added inside ${c.nested}, so the layers depend on how the script runs`,
+            );
           else reader.add(c.call);
         } else if (c.method === 'evaluate') {
           // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
@@ -94,7 +104,9 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
       out.keys.delete('dataset.validation_split');
     }
     if (dataset !== undefined) {
-      def.dataset = evaluatesTest ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true } : dataset;
+      def.dataset = evaluatesTest
+        ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true }
+        : dataset;
       const at = rangeOf(fit.x!);
       out.value(['dataset'], at);
       if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
@@ -104,7 +116,12 @@ export function readSequential(call: Node, ctx: ReadContext, data: DataFlow, see
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
-  const parsed: ParsedModel = { definition: def, ranges: { values: out.values, keys: out.keys }, diagnostics: out.diagnostics, range };
+  const parsed: ParsedModel = {
+    definition: def,
+    ranges: { values: out.values, keys: out.keys },
+    diagnostics: out.diagnostics,
+    range,
+  };
   if (out.incomplete) parsed.incomplete = out.incomplete;
   return parsed;
 }
@@ -132,7 +149,8 @@ class LayerList {
     }
     for (const element of n.namedChildren) {
       if (!element || element.type === 'comment') continue;
-      if (element.type === 'list_splat') return this.unreadable(element, 'a starred element is only known when the script runs');
+      if (element.type === 'list_splat')
+        return this.unreadable(element, 'a starred element is only known when the script runs');
       this.element(element);
     }
   }
@@ -261,7 +279,9 @@ export function reassigns(statement: Node, target: string): boolean {
 
 export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
   if (!fit.x || !data.fromFashion(fit.x)) return undefined;
-  return fit.validationSplit === undefined ? FASHION_MNIST : { name: FASHION_MNIST, validation_split: fit.validationSplit };
+  return fit.validationSplit === undefined
+    ? FASHION_MNIST
+    : { name: FASHION_MNIST, validation_split: fit.validationSplit };
 }
 
 /**
@@ -310,7 +330,11 @@ const MAX_UNROLL = 1000;
  * `add` calls it makes with the loop variable's value each time. Only a loop whose body does nothing but add
  * layers to this model, over values known without running the script; anything else is left as it was (undefined).
  */
-function unrollLoop(loop: Node, target: string, ctx: ReadContext): { call: Node; locals: Map<string, unknown> }[] | undefined {
+function unrollLoop(
+  loop: Node,
+  target: string,
+  ctx: ReadContext,
+): { call: Node; locals: Map<string, unknown> }[] | undefined {
   const variable = loop.childForFieldName('left');
   const iterable = loop.childForFieldName('right');
   const body = loop.childForFieldName('body');
@@ -324,7 +348,9 @@ function unrollLoop(loop: Node, target: string, ctx: ReadContext): { call: Node;
   }
   const values = loopValues(iterable, ctx);
   if (!values) return undefined;
-  return values.flatMap((v) => adds.map((call) => ({ call, locals: new Map([...(ctx.locals ?? []), [variable.text, v]]) })));
+  return values.flatMap((v) =>
+    adds.map((call) => ({ call, locals: new Map([...(ctx.locals ?? []), [variable.text, v]]) })),
+  );
 }
 
 /** The values a `for` iterates over when the source states them: a literal tuple or list, or `range(…)`. */
@@ -332,7 +358,8 @@ function loopValues(iterable: Node, ctx: ReadContext): unknown[] | undefined {
   const n = unwrap(iterable);
   if (n.type === 'call' && n.childForFieldName('function')?.text === 'range' && !ctx.bindings.has('range')) {
     const args = callArgs(n);
-    if (args.keywords.length > 0 || args.splats.length > 0 || args.positional.length < 1 || args.positional.length > 3) return undefined;
+    if (args.keywords.length > 0 || args.splats.length > 0 || args.positional.length < 1 || args.positional.length > 3)
+      return undefined;
     const nums = args.positional.map((a) => readValue(a, ctx));
     if (!nums.every((r) => r.ok && Number.isInteger(r.value))) return undefined;
     const [a, b, step] = nums.map((r) => (r as { value: number }).value);

@@ -27,12 +27,18 @@ export function readNotebook(json: string): NotebookProgram | { error: string } 
   try {
     nb = JSON.parse(json);
   } catch (e) {
-    return { error: `The notebook is not valid JSON (${(e as Error).message}); open and save it in Jupyter to repair it.` };
+    return {
+      error: `The notebook is not valid JSON (${(e as Error).message}); open and save it in Jupyter to repair it.`,
+    };
   }
   const cells = notebookCells(nb);
-  if (!cells) return { error: 'The file is not a Jupyter notebook: it has no "cells" list (nbformat 4) or "worksheets" (nbformat 3).' };
+  if (!cells)
+    return {
+      error: 'The file is not a Jupyter notebook: it has no "cells" list (nbformat 4) or "worksheets" (nbformat 3).',
+    };
   const language = languageOf(nb);
-  if (language && language !== 'python') return { error: `The notebook's language is ${language}; Model Lab reads Python notebooks.` };
+  if (language && language !== 'python')
+    return { error: `The notebook's language is ${language}; Model Lab reads Python notebooks.` };
 
   const lines: string[] = [];
   const out: NotebookCell[] = [];
@@ -53,12 +59,18 @@ function notebookCells(nb: unknown): unknown[] | undefined {
   const o = nb as Record<string, unknown>;
   if (Array.isArray(o.cells)) return o.cells;
   // nbformat 3: worksheets[].cells, code in `input`.
-  if (Array.isArray(o.worksheets)) return o.worksheets.flatMap((w) => (w && typeof w === 'object' && Array.isArray((w as Record<string, unknown>).cells) ? (w as { cells: unknown[] }).cells : []));
+  if (Array.isArray(o.worksheets))
+    return o.worksheets.flatMap((w) =>
+      w && typeof w === 'object' && Array.isArray((w as Record<string, unknown>).cells)
+        ? (w as { cells: unknown[] }).cells
+        : [],
+    );
   return undefined;
 }
 
 function languageOf(nb: unknown): string | undefined {
-  const meta = (nb as { metadata?: { language_info?: { name?: unknown }; kernelspec?: { language?: unknown } } }).metadata;
+  const meta = (nb as { metadata?: { language_info?: { name?: unknown }; kernelspec?: { language?: unknown } } })
+    .metadata;
   const name = meta?.language_info?.name ?? meta?.kernelspec?.language;
   return typeof name === 'string' ? name.toLowerCase() : undefined;
 }
@@ -82,7 +94,8 @@ function blankMagics(lines: string[]): string[] {
     return [blank(lines[0]), ...blankMagics(lines.slice(1))];
   }
   return lines.map((line) => {
-    if (/^\s*[%!]/.test(line) || /^\s*[\w.]+\s*=\s*[%!]/.test(line) || /^\s*[\w.]+\?{1,2}\s*$/.test(line)) return blank(line);
+    if (/^\s*[%!]/.test(line) || /^\s*[\w.]+\s*=\s*[%!]/.test(line) || /^\s*[\w.]+\?{1,2}\s*$/.test(line))
+      return blank(line);
     return line;
   });
 }

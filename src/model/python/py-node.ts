@@ -149,7 +149,8 @@ export function buildTree(tree: Tree, text: string): SourceTree {
   const types = new Map<number, { type: string; named: boolean }>();
   const typeOf = (id: number) => {
     let t = types.get(id);
-    if (!t) types.set(id, (t = { type: language.types[id] || 'ERROR', named: language.nodeTypeIsNamed(id) || id === 65535 }));
+    if (!t)
+      types.set(id, (t = { type: language.types[id] || 'ERROR', named: language.nodeTypeIsNamed(id) || id === 65535 }));
     return t;
   };
   const make = (): Node => {

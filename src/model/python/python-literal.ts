@@ -25,7 +25,9 @@ export function pyLiteral(value: unknown, tuples = false): string {
     return items.length === 1 ? `(${items[0]},)` : `(${items.join(', ')})`;
   }
   if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).map(([k, v]) => `${pyString(k)}: ${pyLiteral(v, tuples)}`);
+    const entries = Object.entries(value as Record<string, unknown>).map(
+      ([k, v]) => `${pyString(k)}: ${pyLiteral(v, tuples)}`,
+    );
     return `{${entries.join(', ')}}`;
   }
   return pyString(String(value));
@@ -76,7 +78,9 @@ export class ScriptNameError extends Error {}
  */
 export function pyName(name: string, what: string): string {
   if (IDENTIFIER.test(name) && !KEYWORDS.has(name)) return name;
-  throw new ScriptNameError(`${what} ${JSON.stringify(name).slice(0, 60)} is not a Python name, so it cannot be written into a Keras script`);
+  throw new ScriptNameError(
+    `${what} ${JSON.stringify(name).slice(0, 60)} is not a Python name, so it cannot be written into a Keras script`,
+  );
 }
 
 /** `name(a, b=1)` on one line when it fits in `width`, else one argument per line. */

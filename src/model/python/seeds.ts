@@ -6,7 +6,11 @@ import type { Node } from './py-node';
 import { callArgs, walk } from './syntax';
 import { resolveName, type ReadContext } from './values';
 
-const SEEDERS = new Set(['keras.utils.set_random_seed', 'tensorflow.random.set_seed', 'tensorflow.keras.utils.set_random_seed']);
+const SEEDERS = new Set([
+  'keras.utils.set_random_seed',
+  'tensorflow.random.set_seed',
+  'tensorflow.keras.utils.set_random_seed',
+]);
 
 export class Seeds {
   private readonly args: Node[] = [];

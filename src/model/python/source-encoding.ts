@@ -45,11 +45,17 @@ export function decodePythonSource(bytes: Uint8Array): { text: string } | { erro
   try {
     decoder = new TextDecoder(declared, { fatal: true });
   } catch {
-    return { error: `unknown encoding '${declared}' in the coding comment; Python refuses the file. Write '# -*- coding: utf-8 -*-' or save the file as UTF-8.`, line: 0 };
+    return {
+      error: `unknown encoding '${declared}' in the coding comment; Python refuses the file. Write '# -*- coding: utf-8 -*-' or save the file as UTF-8.`,
+      line: 0,
+    };
   }
   try {
     return { text: decoder.decode(bytes) };
   } catch {
-    return { error: `the file is not valid ${declared}, as its coding comment declares; Python refuses the file.`, line: 0 };
+    return {
+      error: `the file is not valid ${declared}, as its coding comment declares; Python refuses the file.`,
+      line: 0,
+    };
   }
 }

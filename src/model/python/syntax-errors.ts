@@ -40,7 +40,10 @@ export function syntaxDiagnostic(node: Node): Diagnostic {
   }
   // Underline the first line of the unexpected text: a whole swallowed block is no help.
   const firstLine = node.text.split('\n')[0];
-  const end = full.start.line === full.end.line ? full.end : { line: full.start.line, character: full.start.character + firstLine.length };
+  const end =
+    full.start.line === full.end.line
+      ? full.end
+      : { line: full.start.line, character: full.start.character + firstLine.length };
   return {
     range: { start: full.start, end },
     severity: 'error',

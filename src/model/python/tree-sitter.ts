@@ -66,7 +66,8 @@ export function blankComments(text: string): string {
         else if (triple ? text.startsWith(c + c + c, i) : d === c) {
           i += triple ? 3 : 1;
           break;
-        } else if (!triple && d === '\n') break; // an unterminated string ends with its line
+        } else if (!triple && d === '\n')
+          break; // an unterminated string ends with its line
         else i++;
       }
     } else i++;

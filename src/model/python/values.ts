@@ -99,7 +99,9 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const b = readValue(right, ctx, depth + 1);
       if (!b.ok) return b;
       const value = arithmetic(op, a.value, b.value);
-      return value === undefined ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`) : leaf(value);
+      return value === undefined
+        ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)
+        : leaf(value);
     }
     case 'tuple':
     case 'list': {
@@ -124,7 +126,10 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const c = ctx.bindings.constant(n.text, n);
       if ('reason' in c) return fail(c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
-      if (!inner.ok) return inner.node === unwrap(c.value) ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`) : inner;
+      if (!inner.ok)
+        return inner.node === unwrap(c.value)
+          ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`)
+          : inner;
       // The use site is where a problem with this value shows; elements keep their ranges in the constant.
       return { ok: true, value: inner.value, ranges: [[[], here], ...inner.ranges.filter(([p]) => p.length > 0)] };
     }
@@ -133,10 +138,12 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const name = fn ? resolveName(fn, ctx) : undefined;
       const short = namedObject(name);
       const args = callArgs(n);
-      if (short !== undefined && args.positional.length + args.keywords.length + args.splats.length === 0) return leaf(short);
+      if (short !== undefined && args.positional.length + args.keywords.length + args.splats.length === 0)
+        return leaf(short);
       const object = name ? configObject(name, n, ctx, depth) : undefined;
       if (object) return object;
-      if (short !== undefined) return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
+      if (short !== undefined)
+        return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
       return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
     }
     default:
@@ -148,7 +155,15 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
  * Positional parameters of the Keras objects with arguments that a definition holds as `{ type, …config }`
  * (initializers, constraints) or, for regularizers, `{ l1, l2 }` with Keras's default factors.
  */
-const OBJECTS: Record<string, { kind: 'initializers' | 'constraints' | 'regularizers'; type: string; params: string[]; defaults?: Record<string, number> }> = {
+const OBJECTS: Record<
+  string,
+  {
+    kind: 'initializers' | 'constraints' | 'regularizers';
+    type: string;
+    params: string[];
+    defaults?: Record<string, number>;
+  }
+> = {
   RandomNormal: { kind: 'initializers', type: 'RandomNormal', params: ['mean', 'stddev', 'seed'] },
   RandomUniform: { kind: 'initializers', type: 'RandomUniform', params: ['minval', 'maxval', 'seed'] },
   TruncatedNormal: { kind: 'initializers', type: 'TruncatedNormal', params: ['mean', 'stddev', 'seed'] },
@@ -184,7 +199,8 @@ function configObject(name: string, call: Node, ctx: ReadContext, depth: number)
   const spec = m ? OBJECTS[m[2]] : undefined;
   if (!m || !spec || spec.kind !== m[1]) return undefined;
   const args = callArgs(call);
-  if (args.splats.length > 0) return { ok: false, node: args.splats[0], reason: 'unpacked arguments are only known when the script runs' };
+  if (args.splats.length > 0)
+    return { ok: false, node: args.splats[0], reason: 'unpacked arguments are only known when the script runs' };
   const value: Record<string, unknown> = spec.type ? { type: spec.type } : { ...spec.defaults };
   const ranges: [DefPath, Range][] = [[[], rangeOf(call)]];
   const pairs: [string, Node][] = [];
@@ -195,7 +211,8 @@ function configObject(name: string, call: Node, ctx: ReadContext, depth: number)
   for (const [key, node] of pairs) {
     const v = readValue(node, ctx, depth + 1);
     if (!v.ok) return v;
-    if (!spec.params.includes(key)) return { ok: false, node, reason: `'${m[2]}' takes no argument '${key}' that Model Lab knows` };
+    if (!spec.params.includes(key))
+      return { ok: false, node, reason: `'${m[2]}' takes no argument '${key}' that Model Lab knows` };
     value[key] = v.value;
     for (const [p, r] of v.ranges) ranges.push([[key, ...p], r]);
   }
@@ -205,7 +222,9 @@ function configObject(name: string, call: Node, ctx: ReadContext, depth: number)
 /** Functions Keras also accepts by name: `tf.nn.relu`, `keras.activations.softmax`, `keras.losses.mse`. */
 function namedValue(node: Node, ctx: ReadContext): string | undefined {
   const name = resolveName(node, ctx);
-  const m = name && /^(?:tensorflow\.nn|tensorflow\.math|keras\.(?:activations|losses|metrics|initializers))\.([a-z_0-9]+)$/.exec(name);
+  const m =
+    name &&
+    /^(?:tensorflow\.nn|tensorflow\.math|keras\.(?:activations|losses|metrics|initializers))\.([a-z_0-9]+)$/.exec(name);
   return m ? m[1] : undefined;
 }
 

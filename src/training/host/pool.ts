@@ -85,7 +85,11 @@ export class RunPool {
    * Queues a run. Every event is folded into `result` (a new one by default) before `onEvent` sees it, so a caller
    * that passes its record's run reads the same state the pool settles on, with no second fold.
    */
-  run(spec: RunSpec, onEvent: (e: WorkerEvent) => void, result: RunResult = newRunResult(spec, spec.definition.fit?.epochs ?? 1)): RunHandle {
+  run(
+    spec: RunSpec,
+    onEvent: (e: WorkerEvent) => void,
+    result: RunResult = newRunResult(spec, spec.definition.fit?.epochs ?? 1),
+  ): RunHandle {
     let resolve!: (r: RunResult) => void;
     const settled = new Promise<RunResult>((r) => (resolve = r));
     const job: Job = {
@@ -116,7 +120,11 @@ export class RunPool {
 
   /** Process ids of the workers running now (for diagnostics and tests). */
   pids(): number[] {
-    return [...this.active].flatMap((job) => (job.child?.pid !== undefined && job.child.exitCode === null && job.child.signalCode === null ? [job.child.pid] : []));
+    return [...this.active].flatMap((job) =>
+      job.child?.pid !== undefined && job.child.exitCode === null && job.child.signalCode === null
+        ? [job.child.pid]
+        : [],
+    );
   }
 
   /** Ends everything now: queued runs are cancelled, running workers killed. */
@@ -164,7 +172,11 @@ export class RunPool {
         stdio: ['ignore', 'inherit', 'pipe', 'ipc'],
       });
     } catch (e) {
-      this.finishJob(job, 'failed', `The training process could not start: ${e instanceof Error ? e.message : String(e)}.`);
+      this.finishJob(
+        job,
+        'failed',
+        `The training process could not start: ${e instanceof Error ? e.message : String(e)}.`,
+      );
       return;
     }
     job.child = child;
@@ -196,17 +208,36 @@ export class RunPool {
     child.on('close', (code, signal) => {
       watch.close();
       if (!job.settled && watch.killed) {
-        this.finishJob(job, watch.killed === 'stop-timeout' ? 'cancelled' : 'failed', watch.message(epochsDone(job.result), job.result.epochs));
+        this.finishJob(
+          job,
+          watch.killed === 'stop-timeout' ? 'cancelled' : 'failed',
+          watch.message(epochsDone(job.result), job.result.epochs),
+        );
       } else if (!job.settled) {
         // Killed by dispose() (VS Code closing or reloading, the CLI exiting): a stop, not a crash.
-        if (this.disposed && job.stopRequested) this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
+        if (this.disposed && job.stopRequested)
+          this.finishJob(job, 'cancelled', 'Stopped because Model Lab shut down; finished epochs are kept.');
         // Ctrl-C reaches the whole process group: a worker ended by an interrupt (SIGINT, the exit 130 of a second
         // Ctrl-C, or SIGTERM after its stop was asked for) was stopped by the user. Any other death — SIGKILL from the
         // kernel's OOM killer included — is a crash even after a stop request.
-        else if (!job.stderr.outOfMemory && (signal === 'SIGINT' || code === 130 || (job.stopRequested && signal === 'SIGTERM'))) {
+        else if (
+          !job.stderr.outOfMemory &&
+          (signal === 'SIGINT' || code === 130 || (job.stopRequested && signal === 'SIGTERM'))
+        ) {
           this.finishJob(job, 'cancelled');
-        }
-        else this.finishJob(job, 'failed', crashMessage(code, signal, job.stderr.outOfMemory, epochsDone(job.result), job.result.epochs, this.audience && parallelRunsAdvice(this.audience)));
+        } else
+          this.finishJob(
+            job,
+            'failed',
+            crashMessage(
+              code,
+              signal,
+              job.stderr.outOfMemory,
+              epochsDone(job.result),
+              job.result.epochs,
+              this.audience && parallelRunsAdvice(this.audience),
+            ),
+          );
       }
       this.active.delete(job);
       this.pump();

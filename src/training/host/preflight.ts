@@ -52,11 +52,18 @@ export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): 
  * tfjs-node): refused here in a sentence rather than crashing in the worker after the data has loaded.
  */
 function memoryProblem(spec: RunSpec): string | undefined {
-  const native = spec.backend === 'tensorflow' || spec.backend === 'tensorflow-gpu' || (spec.backend === 'auto' && !backendProblem('tensorflow'));
+  const native =
+    spec.backend === 'tensorflow' ||
+    spec.backend === 'tensorflow-gpu' ||
+    (spec.backend === 'auto' && !backendProblem('tensorflow'));
   if (native) return undefined;
   const { summary } = analyzeDefinition(spec.definition, NO_RANGES, ZERO_RANGE);
   if (!summary) return undefined; // a definition with errors fails in its worker with the error's own message
-  return wasmMemoryProblem(summary, spec.definition.fit?.batch_size ?? 32, effectiveOptimizer(spec.definition.compile?.optimizer));
+  return wasmMemoryProblem(
+    summary,
+    spec.definition.fit?.batch_size ?? 32,
+    effectiveOptimizer(spec.definition.compile?.optimizer),
+  );
 }
 
 const NO_RANGES = { values: new Map(), keys: new Map() };

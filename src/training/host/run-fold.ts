@@ -100,7 +100,10 @@ export const STEP_POINTS_MAX = 1000;
  */
 function addStep(result: RunResult, e: Extract<WorkerEvent, { type: 'batch' }>): void {
   if (!(e.batches > 0) || !Number.isFinite(e.loss)) return;
-  const prev = result.progress && result.progress.epoch === e.epoch && result.progress.batch < e.batch ? result.progress : undefined;
+  const prev =
+    result.progress && result.progress.epoch === e.epoch && result.progress.batch < e.batch
+      ? result.progress
+      : undefined;
   const window = (now: number, before: number | undefined) =>
     prev && before !== undefined ? (now * e.batch - before * prev.batch) / (e.batch - prev.batch) : now;
   const point: StepPoint = { x: e.epoch - 1 + e.batch / e.batches, loss: window(e.loss, prev?.loss) };

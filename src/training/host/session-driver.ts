@@ -89,7 +89,10 @@ export class SessionDriver {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       try {
-        await preflight(this.specs, { signal: this.preparing.signal, onProgress: (m, f) => call(() => reporter.preparing?.(m, f)) });
+        await preflight(this.specs, {
+          signal: this.preparing.signal,
+          onProgress: (m, f) => call(() => reporter.preparing?.(m, f)),
+        });
       } catch (e) {
         if (this.stopped) return { state: 'stopped' };
         throw e;

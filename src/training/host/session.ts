@@ -56,7 +56,9 @@ export function planRuns(o: SessionOptions): RunSpec[] {
     const runId = `${o.id}-0`;
     const prior = o.continueRun;
     const done = prior ? epochsDone(prior) : 0;
-    const definition = prior ? { ...o.definition, fit: { ...o.definition.fit, epochs: done + (o.epochs ?? o.definition.fit?.epochs ?? 1) } } : withEpochs(o.definition);
+    const definition = prior
+      ? { ...o.definition, fit: { ...o.definition.fit, epochs: done + (o.epochs ?? o.definition.fit?.epochs ?? 1) } }
+      : withEpochs(o.definition);
     return [
       {
         ...common,

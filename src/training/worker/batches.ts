@@ -53,7 +53,14 @@ function scratch(tf: TF, length: number): Float32Array {
   return reusable.length === length ? reusable : reusable.subarray(0, length);
 }
 
-function labelTensor(tf: TF, split: Split, order: ArrayLike<number>, start: number, end: number, shape: BatchShape): tfjs.Tensor {
+function labelTensor(
+  tf: TF,
+  split: Split,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+  shape: BatchShape,
+): tfjs.Tensor {
   const size = end - start;
   if (shape.labels === 'float') {
     const ys = new Float32Array(size);

@@ -46,32 +46,52 @@ const camel = (s: string) => s.replace(/_(\w)/g, (_m, c: string) => c.toUpperCas
  * Keras's defaults for omitted arguments and the layer's seed when none is given, so runs stay reproducible.
  */
 export function initializer(tf: TF, spec: unknown, fallback: Initializer | string, seed: number): Initializer {
-  if (spec === undefined || spec === null) return typeof fallback === 'string' ? initializer(tf, fallback, fallback, seed) : fallback;
+  if (spec === undefined || spec === null)
+    return typeof fallback === 'string' ? initializer(tf, fallback, fallback, seed) : fallback;
   const o: Record<string, unknown> = typeof spec === 'string' ? { type: spec } : (spec as Record<string, unknown>);
   const type = String(o.type).replace(/_/g, '').toLowerCase();
   const s = typeof o.seed === 'number' ? o.seed : seed;
   const I = tf.initializers;
   switch (type) {
-    case 'glorotuniform': return I.glorotUniform({ seed: s });
-    case 'glorotnormal': return I.glorotNormal({ seed: s });
-    case 'henormal': return I.heNormal({ seed: s });
-    case 'heuniform': return I.heUniform({ seed: s });
-    case 'lecunnormal': return I.leCunNormal({ seed: s });
-    case 'lecununiform': return I.leCunUniform({ seed: s });
-    case 'zeros': return I.zeros();
-    case 'ones': return I.ones();
-    case 'constant': return I.constant({ value: num(o.value, 0) });
-    case 'randomnormal': return I.randomNormal({ mean: num(o.mean, 0), stddev: num(o.stddev, 0.05), seed: s });
-    case 'randomuniform': return I.randomUniform({ minval: num(o.minval, -0.05), maxval: num(o.maxval, 0.05), seed: s });
-    case 'truncatednormal': return I.truncatedNormal({ mean: num(o.mean, 0), stddev: num(o.stddev, 0.05), seed: s });
-    case 'orthogonal': return I.orthogonal({ gain: num(o.gain, 1), seed: s });
-    case 'identity': return I.identity({ gain: num(o.gain, 1) });
+    case 'glorotuniform':
+      return I.glorotUniform({ seed: s });
+    case 'glorotnormal':
+      return I.glorotNormal({ seed: s });
+    case 'henormal':
+      return I.heNormal({ seed: s });
+    case 'heuniform':
+      return I.heUniform({ seed: s });
+    case 'lecunnormal':
+      return I.leCunNormal({ seed: s });
+    case 'lecununiform':
+      return I.leCunUniform({ seed: s });
+    case 'zeros':
+      return I.zeros();
+    case 'ones':
+      return I.ones();
+    case 'constant':
+      return I.constant({ value: num(o.value, 0) });
+    case 'randomnormal':
+      return I.randomNormal({ mean: num(o.mean, 0), stddev: num(o.stddev, 0.05), seed: s });
+    case 'randomuniform':
+      return I.randomUniform({ minval: num(o.minval, -0.05), maxval: num(o.maxval, 0.05), seed: s });
+    case 'truncatednormal':
+      return I.truncatedNormal({ mean: num(o.mean, 0), stddev: num(o.stddev, 0.05), seed: s });
+    case 'orthogonal':
+      return I.orthogonal({ gain: num(o.gain, 1), seed: s });
+    case 'identity':
+      return I.identity({ gain: num(o.gain, 1) });
     case 'variancescaling': {
       const distribution = String(o.distribution ?? 'truncated_normal');
       return I.varianceScaling({
         scale: num(o.scale, 1),
         mode: camel(String(o.mode ?? 'fan_in')) as 'fanIn',
-        distribution: (distribution === 'uniform' ? 'uniform' : distribution === 'untruncated_normal' || distribution === 'normal' ? 'normal' : 'truncatedNormal'),
+        distribution:
+          distribution === 'uniform'
+            ? 'uniform'
+            : distribution === 'untruncated_normal' || distribution === 'normal'
+              ? 'normal'
+              : 'truncatedNormal',
         seed: s,
       });
     }
@@ -83,7 +103,10 @@ export function initializer(tf: TF, spec: unknown, fallback: Initializer | strin
 /** `'l2'` → l2(0.01) as Keras; `{ l1, l2 }` → tfjs's l1l2. */
 function regularizer(tf: TF, spec: unknown) {
   if (spec === undefined || spec === null) return undefined;
-  const o = typeof spec === 'string' ? { l1: spec.includes('l1') ? 0.01 : 0, l2: spec.includes('l2') ? 0.01 : 0 } : (spec as { l1?: number; l2?: number });
+  const o =
+    typeof spec === 'string'
+      ? { l1: spec.includes('l1') ? 0.01 : 0, l2: spec.includes('l2') ? 0.01 : 0 }
+      : (spec as { l1?: number; l2?: number });
   return tf.regularizers.l1l2({ l1: o.l1 ?? 0, l2: o.l2 ?? 0 });
 }
 
@@ -93,11 +116,21 @@ function constraint(tf: TF, spec: unknown) {
   const o: Record<string, unknown> = typeof spec === 'string' ? { type: spec } : (spec as Record<string, unknown>);
   const axis = (o.axis ?? 0) as number;
   switch (String(o.type).replace(/_/g, '').toLowerCase()) {
-    case 'maxnorm': return tf.constraints.maxNorm({ maxValue: num(o.max_value, 2), axis });
-    case 'nonneg': return tf.constraints.nonNeg();
-    case 'unitnorm': return tf.constraints.unitNorm({ axis });
-    case 'minmaxnorm': return tf.constraints.minMaxNorm({ minValue: num(o.min_value, 0), maxValue: num(o.max_value, 1), rate: num(o.rate, 1), axis });
-    default: throw new Error(`Model Lab cannot train with the constraint '${String(o.type)}'.`);
+    case 'maxnorm':
+      return tf.constraints.maxNorm({ maxValue: num(o.max_value, 2), axis });
+    case 'nonneg':
+      return tf.constraints.nonNeg();
+    case 'unitnorm':
+      return tf.constraints.unitNorm({ axis });
+    case 'minmaxnorm':
+      return tf.constraints.minMaxNorm({
+        minValue: num(o.min_value, 0),
+        maxValue: num(o.max_value, 1),
+        rate: num(o.rate, 1),
+        axis,
+      });
+    default:
+      throw new Error(`Model Lab cannot train with the constraint '${String(o.type)}'.`);
   }
 }
 
@@ -112,7 +145,9 @@ function weightConfig(tf: TF, a: LayerArgs, c: CommonConfig, weights: Record<str
   });
   // tfjs cannot run a layer that has an activity regularizer ("not supported yet"): refused with a sentence.
   if (activity && a.activity_regularizer != null) {
-    throw new Error(`Model Lab cannot train an activity_regularizer (layer ${c.name}): tfjs does not run them; remove it to train here.`);
+    throw new Error(
+      `Model Lab cannot train an activity_regularizer (layer ${c.name}): tfjs does not run them; remove it to train here.`,
+    );
   }
   for (const k of Object.keys(out)) if (out[k] === undefined) delete out[k];
   return out;
@@ -129,7 +164,11 @@ const act = (name: unknown) => tfjsActivation(String(name)) as 'linear';
 const activation = (args: LayerArgs) => (typeof args.activation === 'string' ? act(args.activation) : 'linear');
 const padding = (a: LayerArgs): 'same' | 'valid' => (a.padding === 'same' ? 'same' : 'valid');
 
-const base = (c: CommonConfig) => ({ name: c.name, trainable: c.trainable, ...(c.inputShape ? { inputShape: c.inputShape } : {}) });
+const base = (c: CommonConfig) => ({
+  name: c.name,
+  trainable: c.trainable,
+  ...(c.inputShape ? { inputShape: c.inputShape } : {}),
+});
 
 /** Recurrent layers share their arguments; tfjs's recurrent activation default (hard sigmoid) is not Keras's. */
 function recurrent(a: LayerArgs, c: CommonConfig) {
@@ -187,15 +226,23 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   // The stock engine draws training masks itself from the run's seeded generator (see stock-engine.ts): a tfjs
   // Dropout with a fixed seed would drop the same units on every batch.
   Dropout: (tf, a, c) => {
-    if (Array.isArray(a.noise_shape)) throw new Error(`Model Lab cannot train Dropout with a noise_shape yet (layer ${c.name}); remove it to train here.`);
+    if (Array.isArray(a.noise_shape))
+      throw new Error(
+        `Model Lab cannot train Dropout with a noise_shape yet (layer ${c.name}); remove it to train here.`,
+      );
     return tf.layers.dropout({ ...base(c), rate: Number(a.rate) });
   },
   Activation: (tf, a, c) => tf.layers.activation({ ...base(c), activation: activation(a) }),
   Reshape: (tf, a, c) => tf.layers.reshape({ ...base(c), targetShape: (a.target_shape as number[]).map(Number) }),
   Conv2D: (tf, a, c) => {
-    if (Number(a.groups ?? 1) !== 1) throw new Error(`Model Lab cannot train a grouped Conv2D (groups=${String(a.groups)}, layer ${c.name}): tfjs has no grouped convolution.`);
+    if (Number(a.groups ?? 1) !== 1)
+      throw new Error(
+        `Model Lab cannot train a grouped Conv2D (groups=${String(a.groups)}, layer ${c.name}): tfjs has no grouped convolution.`,
+      );
     if (pair(a.dilation_rate ?? 1, 1).some((d) => d !== 1)) {
-      throw new Error(`Model Lab cannot train a dilated Conv2D (dilation_rate=${JSON.stringify(a.dilation_rate)}, layer ${c.name}): tfjs has no gradient for dilated convolutions.`);
+      throw new Error(
+        `Model Lab cannot train a dilated Conv2D (dilation_rate=${JSON.stringify(a.dilation_rate)}, layer ${c.name}): tfjs has no gradient for dilated convolutions.`,
+      );
     }
     return tf.layers.conv2d({
       ...base(c),
@@ -212,7 +259,8 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   MaxPooling2D: (tf, a, c) => tf.layers.maxPooling2d({ ...base(c), ...pool2d(a), dataFormat: dataFormat(a) }),
   AveragePooling2D: (tf, a, c) => tf.layers.averagePooling2d({ ...base(c), ...pool2d(a), dataFormat: dataFormat(a) }),
   GlobalAveragePooling2D: (tf, a, c) => {
-    if (a.keepdims === true) throw new Error(`Model Lab cannot train GlobalAveragePooling2D with keepdims=True yet (layer ${c.name}).`);
+    if (a.keepdims === true)
+      throw new Error(`Model Lab cannot train GlobalAveragePooling2D with keepdims=True yet (layer ${c.name}).`);
     return tf.layers.globalAveragePooling2d({ ...base(c), dataFormat: dataFormat(a) });
   },
   BatchNormalization: (tf, a, c) =>
@@ -228,7 +276,12 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       movingVarianceInitializer: initializer(tf, a.moving_variance_initializer, 'ones', c.seed),
     }),
   // A layer list's InputLayer only fixes the shape (buildModel passes it to the next layer); a graph's is tf.input.
-  InputLayer: (tf, a, c) => tf.layers.inputLayer({ name: c.name, inputShape: (a.shape as number[] | undefined) ?? c.inputShape, dtype: a.dtype === 'int32' ? 'int32' : 'float32' }),
+  InputLayer: (tf, a, c) =>
+    tf.layers.inputLayer({
+      name: c.name,
+      inputShape: (a.shape as number[] | undefined) ?? c.inputShape,
+      dtype: a.dtype === 'int32' ? 'int32' : 'float32',
+    }),
   Embedding: (tf, a, c) =>
     tf.layers.embedding({
       ...base(c),
@@ -239,16 +292,27 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       embeddingsInitializer: c.uniform(),
     }),
   SimpleRNN: (tf, a, c) => tf.layers.simpleRNN(recurrent(a, c)),
-  LSTM: (tf, a, c) => tf.layers.lstm({ ...recurrent(a, c), recurrentActivation: act(a.recurrent_activation), unitForgetBias: a.unit_forget_bias !== false }),
+  LSTM: (tf, a, c) =>
+    tf.layers.lstm({
+      ...recurrent(a, c),
+      recurrentActivation: act(a.recurrent_activation),
+      unitForgetBias: a.unit_forget_bias !== false,
+    }),
   GRU: (tf, a, c) => {
     // tfjs implements only the Keras 1 convention (reset gate before the recurrent matrix, one bias per gate).
     if (a.reset_after !== false) {
-      throw new ModelError(`Layer ${c.name}: TensorFlow.js's GRU supports only reset_after=False (one bias per gate, Keras's older convention); set "reset_after": false to train it here.`);
+      throw new ModelError(
+        `Layer ${c.name}: TensorFlow.js's GRU supports only reset_after=False (one bias per gate, Keras's older convention); set "reset_after": false to train it here.`,
+      );
     }
     return tf.layers.gru({ ...recurrent(a, c), recurrentActivation: act(a.recurrent_activation) });
   },
   Bidirectional: (tf, a, c) =>
-    tf.layers.bidirectional({ ...base(c), layer: c.inner(a.layer as LayerSpec) as tfjs.RNN, mergeMode: a.merge_mode as 'concat' }),
+    tf.layers.bidirectional({
+      ...base(c),
+      layer: c.inner(a.layer as LayerSpec) as tfjs.RNN,
+      mergeMode: a.merge_mode as 'concat',
+    }),
   TimeDistributed: (tf, a, c) => tf.layers.timeDistributed({ ...base(c), layer: c.inner(a.layer as LayerSpec) }),
   Conv1D: (tf, a, c) =>
     tf.layers.conv1d({
@@ -301,25 +365,45 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       useBias: a.use_bias !== false,
       kernelInitializer: c.glorot(),
     }),
-  UpSampling2D: (tf, a, c) => tf.layers.upSampling2d({ ...base(c), size: pair(a.size, 2), interpolation: a.interpolation === 'bilinear' ? 'bilinear' : 'nearest' }),
+  UpSampling2D: (tf, a, c) =>
+    tf.layers.upSampling2d({
+      ...base(c),
+      size: pair(a.size, 2),
+      interpolation: a.interpolation === 'bilinear' ? 'bilinear' : 'nearest',
+    }),
   ZeroPadding2D: (tf, a, c) => tf.layers.zeroPadding2d({ ...base(c), padding: edges(a.padding) }),
   Cropping2D: (tf, a, c) => tf.layers.cropping2D({ ...base(c), cropping: edges(a.cropping) }),
-  LayerNormalization: (tf, a, c) => tf.layers.layerNormalization({ ...base(c), axis: Number(a.axis), epsilon: Number(a.epsilon), center: a.center !== false, scale: a.scale !== false }),
+  LayerNormalization: (tf, a, c) =>
+    tf.layers.layerNormalization({
+      ...base(c),
+      axis: Number(a.axis),
+      epsilon: Number(a.epsilon),
+      center: a.center !== false,
+      scale: a.scale !== false,
+    }),
   SpatialDropout1D: (tf, a, c) => tf.layers.spatialDropout1d({ ...base(c), rate: Number(a.rate) }),
   // tfjs has no SpatialDropout2D: a Dropout whose mask is shared over height and width is the same layer.
-  SpatialDropout2D: (tf, a, c) => tf.layers.dropout({ ...base(c), rate: Number(a.rate), noiseShape: [null, 1, 1, null] as unknown as number[] }),
+  SpatialDropout2D: (tf, a, c) =>
+    tf.layers.dropout({ ...base(c), rate: Number(a.rate), noiseShape: [null, 1, 1, null] as unknown as number[] }),
   GaussianNoise: (tf, a, c) => tf.layers.gaussianNoise({ ...base(c), stddev: Number(a.stddev) }),
   GaussianDropout: (tf, a, c) => tf.layers.gaussianDropout({ ...base(c), rate: Number(a.rate) }),
   RepeatVector: (tf, a, c) => tf.layers.repeatVector({ ...base(c), n: Number(a.n) }),
   Permute: (tf, a, c) => tf.layers.permute({ ...base(c), dims: (a.dims as number[]).map(Number) }),
   ReLU: (tf, a, c) => {
     if (Number(a.negative_slope) !== 0 || Number(a.threshold) !== 0) {
-      throw new ModelError(`Layer ${c.name}: TensorFlow.js's ReLU has no negative_slope or threshold; use LeakyReLU, or drop them to train.`);
+      throw new ModelError(
+        `Layer ${c.name}: TensorFlow.js's ReLU has no negative_slope or threshold; use LeakyReLU, or drop them to train.`,
+      );
     }
     return tf.layers.reLU({ ...base(c), ...(a.max_value != null ? { maxValue: Number(a.max_value) } : {}) });
   },
   LeakyReLU: (tf, a, c) => tf.layers.leakyReLU({ ...base(c), alpha: Number(a.alpha) }),
-  PReLU: (tf, a, c) => tf.layers.prelu({ ...base(c), ...(a.shared_axes ? { sharedAxes: (a.shared_axes as number[]).map(Number) } : {}), alphaInitializer: 'zeros' }),
+  PReLU: (tf, a, c) =>
+    tf.layers.prelu({
+      ...base(c),
+      ...(a.shared_axes ? { sharedAxes: (a.shared_axes as number[]).map(Number) } : {}),
+      alphaInitializer: 'zeros',
+    }),
   ELU: (tf, a, c) => tf.layers.elu({ ...base(c), alpha: Number(a.alpha) }),
   Softmax: (tf, a, c) => tf.layers.softmax({ ...base(c), axis: Number(a.axis) }),
   Rescaling: (tf, a, c) => tf.layers.rescaling({ ...base(c), scale: Number(a.scale), offset: Number(a.offset) }),
@@ -330,7 +414,12 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   Maximum: (tf, _a, c) => tf.layers.maximum(base(c)),
   Minimum: (tf, _a, c) => tf.layers.minimum(base(c)),
   Concatenate: (tf, a, c) => tf.layers.concatenate({ ...base(c), axis: Number(a.axis) }),
-  Dot: (tf, a, c) => tf.layers.dot({ ...base(c), axes: Array.isArray(a.axes) ? [Number(a.axes[0]), Number(a.axes[1])] : Number(a.axes), normalize: a.normalize === true }),
+  Dot: (tf, a, c) =>
+    tf.layers.dot({
+      ...base(c),
+      axes: Array.isArray(a.axes) ? [Number(a.axes[0]), Number(a.axes[1])] : Number(a.axes),
+      normalize: a.normalize === true,
+    }),
 };
 
 /** The kernel seed of layer `index` for run seed `seed`: distinct per layer, the same for the same run seed. */
@@ -348,10 +437,16 @@ export interface BuildOptions {
 
 export function buildModel(tf: TF, definition: ModelDefinition, opts: BuildOptions): tfjs.LayersModel {
   return quietOrthogonal(() => {
-    const make = (spec: LayerSpec, index: number, inputShape?: number[], name = opts.names[index] ?? `${spec.type.toLowerCase()}_${index}`): Layer => {
+    const make = (
+      spec: LayerSpec,
+      index: number,
+      inputShape?: number[],
+      name = opts.names[index] ?? `${spec.type.toLowerCase()}_${index}`,
+    ): Layer => {
       const builder = LAYER_BUILDERS[spec.type];
       const def = layerDef(spec.type);
-      if (!builder || !def) throw new ModelError(`Layer ${index + 1} has type '${spec.type}', which Model Lab cannot train.`);
+      if (!builder || !def)
+        throw new ModelError(`Layer ${index + 1} has type '${spec.type}', which Model Lab cannot train.`);
       const seed = layerSeed(opts.seed, index);
       return builder(tf, argsWithDefaults(def, spec), {
         name,
@@ -378,7 +473,13 @@ export function buildModel(tf: TF, definition: ModelDefinition, opts: BuildOptio
   });
 }
 
-function buildGraph(tf: TF, definition: ModelDefinition, opts: BuildOptions, make: (spec: LayerSpec, index: number) => Layer, name?: string): tfjs.LayersModel {
+function buildGraph(
+  tf: TF,
+  definition: ModelDefinition,
+  opts: BuildOptions,
+  make: (spec: LayerSpec, index: number) => Layer,
+  name?: string,
+): tfjs.LayersModel {
   const { graph, problems } = resolveGraph(definition, opts.names);
   if (!graph) throw new ModelError(problems[0]?.message ?? 'The graph model cannot be built.');
   const specs = definition.layers;
@@ -394,7 +495,11 @@ function buildGraph(tf: TF, definition: ModelDefinition, opts: BuildOptions, mak
     const out = make(spec, i).apply(inputs.length === 1 ? inputs[0] : inputs);
     tensors.set(i, out as tfjs.SymbolicTensor);
   }
-  return tf.model({ name, inputs: graph.inputs.map((i) => tensors.get(i)!), outputs: graph.outputs.map((i) => tensors.get(i)!) });
+  return tf.model({
+    name,
+    inputs: graph.inputs.map((i) => tensors.get(i)!),
+    outputs: graph.outputs.map((i) => tensors.get(i)!),
+  });
 }
 
 /**

@@ -35,14 +35,24 @@ function splittable(layer: tfjs.layers.Layer): boolean {
  * Runs `model` on `x`. In training mode Dropout masks come from `rng` (Keras: keep with probability 1 - rate, scale
  * kept units by 1 / (1 - rate)); BatchNormalization uses batch statistics and updates its moving averages.
  */
-export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, training: boolean, rng?: () => number): ModelOutput {
+export function forward(
+  tf: TF,
+  model: tfjs.LayersModel,
+  x: tfjs.Tensor,
+  training: boolean,
+  rng?: () => number,
+): ModelOutput {
   const head = logitsActivation(model);
   const layers = model.layers;
   const body = head ? layers.slice(0, -1) : layers;
   // Keras's masking: an Embedding with mask_zero marks padding (token 0); the mask travels with the tensor to the
   // layers after it (an RNN skips masked steps) until a layer consumes it. Layers are applied one by one here, so
   // the mask is carried by hand.
-  const run = (layer: tfjs.layers.Layer, h: tfjs.Tensor | tfjs.Tensor[], mask: tfjs.Tensor | null): [tfjs.Tensor, tfjs.Tensor | null] => {
+  const run = (
+    layer: tfjs.layers.Layer,
+    h: tfjs.Tensor | tfjs.Tensor[],
+    mask: tfjs.Tensor | null,
+  ): [tfjs.Tensor, tfjs.Tensor | null] => {
     const noise = training && rng && !Array.isArray(h) ? noisy(tf, layer, h, rng) : undefined;
     if (noise) return [noise, mask];
     const out = layer.apply(h, mask ? { training, mask } : { training }) as tfjs.Tensor;
@@ -63,7 +73,14 @@ export function forward(tf: TF, model: tfjs.LayersModel, x: tfjs.Tensor, trainin
         result = [x, null];
       } else {
         const inbound = layer.inboundNodes[0].inboundLayers.map((l) => outputs.get(l.name)!);
-        result = inbound.length === 1 ? run(layer, inbound[0][0], inbound[0][1]) : run(layer, inbound.map((t) => t[0]), null);
+        result =
+          inbound.length === 1
+            ? run(layer, inbound[0][0], inbound[0][1])
+            : run(
+                layer,
+                inbound.map((t) => t[0]),
+                null,
+              );
       }
       outputs.set(layer.name, result);
       last = result[0];
@@ -99,7 +116,8 @@ function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: () => numb
     const config = layer.getConfig();
     const rate = (config.rate as number) ?? 0;
     if (rate <= 0) return h;
-    const noise = kind === 'SpatialDropout1D' ? [null, 1, null] : (config.noiseShape as (number | null)[] | null | undefined);
+    const noise =
+      kind === 'SpatialDropout1D' ? [null, 1, null] : (config.noiseShape as (number | null)[] | null | undefined);
     const shape = noise ? noise.map((d, i) => d ?? h.shape[i]!) : h.shape;
     return tf.mul(h, dropoutMask(tf, shape, rate, rng));
   }

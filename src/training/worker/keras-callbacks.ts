@@ -58,7 +58,13 @@ export class CallbackRunner {
     hasBest: boolean;
   };
   private readonly plateau?: { cb: EffectiveCallback; monitor: Monitor; wait: number; cooldown: number; best: number };
-  private readonly checkpoint?: { cb: EffectiveCallback; monitor: Monitor; best: number; bestEpoch: number; hasBest: boolean };
+  private readonly checkpoint?: {
+    cb: EffectiveCallback;
+    monitor: Monitor;
+    best: number;
+    bestEpoch: number;
+    hasBest: boolean;
+  };
   readonly terminateOnNaN: boolean;
   /** Notes for the record about what callbacks did (a reduction, a restore), in order. */
   readonly notes: string[] = [];
@@ -69,19 +75,39 @@ export class CallbackRunner {
     if (early) {
       const monitor = monitorOf(early);
       const delta = Math.abs(Number(early.min_delta));
-      this.early = { cb: early, monitor, minDelta: monitor.higher ? delta : -delta, wait: 0, best: monitor.higher ? -Infinity : Infinity, bestEpoch: 0, hasBest: false };
+      this.early = {
+        cb: early,
+        monitor,
+        minDelta: monitor.higher ? delta : -delta,
+        wait: 0,
+        best: monitor.higher ? -Infinity : Infinity,
+        bestEpoch: 0,
+        hasBest: false,
+      };
     }
     const plateau = find('ReduceLROnPlateau');
     if (plateau) {
       // ReduceLROnPlateau decides its direction by "acc" in the name, not by the metric's direction.
       const mode = String(plateau.mode);
       const higher = mode === 'max' || (mode === 'auto' && String(plateau.monitor).includes('acc'));
-      this.plateau = { cb: plateau, monitor: { name: String(plateau.monitor), higher }, wait: 0, cooldown: 0, best: higher ? -Infinity : Infinity };
+      this.plateau = {
+        cb: plateau,
+        monitor: { name: String(plateau.monitor), higher },
+        wait: 0,
+        cooldown: 0,
+        best: higher ? -Infinity : Infinity,
+      };
     }
     const checkpoint = find('ModelCheckpoint');
     if (checkpoint && checkpoint.save_best_only === true) {
       const monitor = monitorOf(checkpoint);
-      this.checkpoint = { cb: checkpoint, monitor, best: monitor.higher ? -Infinity : Infinity, bestEpoch: 0, hasBest: false };
+      this.checkpoint = {
+        cb: checkpoint,
+        monitor,
+        best: monitor.higher ? -Infinity : Infinity,
+        bestEpoch: 0,
+        hasBest: false,
+      };
     }
     this.terminateOnNaN = callbacks.some((c) => c.type === 'TerminateOnNaN');
   }
@@ -139,7 +165,8 @@ export class CallbackRunner {
     if (e && logs[e.monitor.name] !== undefined && epoch >= Number(e.cb.start_from_epoch)) {
       const current = logs[e.monitor.name];
       const restore = e.cb.restore_best_weights === true;
-      const improves = (value: number, reference: number) => (e.monitor.higher ? value - e.minDelta > reference : value - e.minDelta < reference);
+      const improves = (value: number, reference: number) =>
+        e.monitor.higher ? value - e.minDelta > reference : value - e.minDelta < reference;
       if (restore && !e.hasBest) {
         // Keras: if best weights were never set, the current weights are the best.
         e.hasBest = true;
@@ -172,7 +199,11 @@ export class CallbackRunner {
   onTrainEnd(): { restore?: 'early'; epoch?: number; message?: string } {
     const e = this.early;
     if (e && e.cb.restore_best_weights === true && e.hasBest) {
-      return { restore: 'early', epoch: e.bestEpoch + 1, message: `Restoring model weights from the end of the best epoch: ${e.bestEpoch + 1}.` };
+      return {
+        restore: 'early',
+        epoch: e.bestEpoch + 1,
+        message: `Restoring model weights from the end of the best epoch: ${e.bestEpoch + 1}.`,
+      };
     }
     return {};
   }

@@ -106,7 +106,11 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
         if (bad !== undefined && runner.terminateOnNaN) {
           // Keras's TerminateOnNaN: "Batch N: Invalid loss, terminating training"; the epoch's logs are not kept.
           const message = `Epoch ${epoch}, batch ${bad.batch}: invalid loss (${bad.value}), terminating training (TerminateOnNaN); the weights are not usable, so the run is not evaluated.`;
-          return { status: 'completed', epochsDone: epoch - 1, stoppedBy: { callback: 'TerminateOnNaN', epoch, message } };
+          return {
+            status: 'completed',
+            epochsDone: epoch - 1,
+            stoppedBy: { callback: 'TerminateOnNaN', epoch, message },
+          };
         }
         if (bad !== undefined) {
           return {
@@ -115,7 +119,8 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
             error: `The loss became ${bad.value} at epoch ${epoch}, batch ${bad.batch}: training diverged. Try a smaller learning_rate.`,
           };
         }
-        if (!explosion && chance !== undefined && tally.peak.loss > EXPLODED_TIMES * chance) explosion = { epoch, ...tally.peak };
+        if (!explosion && chance !== undefined && tally.peak.loss > EXPLODED_TIMES * chance)
+          explosion = { epoch, ...tally.peak };
         const mean = tally.meanLoss();
         o.onBatch?.({ epoch, batch: batch + 1, batches, loss: mean, accuracy: tally.meanAccuracy(o.accuracy) });
         lastReport = performance.now();
@@ -138,7 +143,8 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
       };
     }
     if (explosion && outputIsConstant(tf, o.model, o.train, o.shape)) {
-      const where = explosion.epoch === epoch ? `batch ${explosion.batch}` : `epoch ${explosion.epoch}, batch ${explosion.batch}`;
+      const where =
+        explosion.epoch === epoch ? `batch ${explosion.batch}` : `epoch ${explosion.epoch}, batch ${explosion.batch}`;
       return {
         status: 'failed',
         epochsDone: epoch - 1,
@@ -168,14 +174,18 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
     for (const who of actions.keep) kept[who] = { epoch, weights: readWeights(o.model) };
     o.onEpoch?.({ epoch, logs, epochMs: performance.now() - started });
     await new Promise((r) => setImmediate(r));
-    if (actions.stop) return { status: 'completed', epochsDone: epoch, ...trainEnd(runner, kept), stoppedBy: actions.stop };
+    if (actions.stop)
+      return { status: 'completed', epochsDone: epoch, ...trainEnd(runner, kept), stoppedBy: actions.stop };
     if (o.shouldStop?.() && epoch < o.epochs) return { status: 'cancelled', epochsDone: epoch };
   }
   return { status: 'completed', epochsDone: o.epochs, ...trainEnd(runner, kept) };
 }
 
 /** Keras's `on_train_end`: the weights EarlyStopping restores and those ModelCheckpoint kept. */
-function trainEnd(runner: CallbackRunner, kept: Partial<Record<'early' | 'checkpoint', { epoch: number; weights: Float32Array[] }>>): CallbackOutcome {
+function trainEnd(
+  runner: CallbackRunner,
+  kept: Partial<Record<'early' | 'checkpoint', { epoch: number; weights: Float32Array[] }>>,
+): CallbackOutcome {
   const out: CallbackOutcome = {};
   const end = runner.onTrainEnd();
   if (end.restore && kept.early) out.restored = { ...kept.early, message: end.message! };
@@ -191,7 +201,8 @@ function readWeights(model: tfjs.LayersModel): Float32Array[] {
 /** The crossentropy of a uniform guess (ln k for k classes, ln 2 for binary); undefined for other losses. */
 export function chanceLoss(loss: LossName, numClasses: number): number | undefined {
   if (loss === 'binary_crossentropy') return Math.log(2);
-  if (loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') return Math.log(Math.max(2, numClasses));
+  if (loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy')
+    return Math.log(Math.max(2, numClasses));
   return undefined;
 }
 
@@ -236,8 +247,12 @@ class EpochTally {
   /** Reads pending values; returns the first non-finite loss with its 1-based batch number, if any. */
   read(): { value: string; batch: number } | undefined {
     const { tf } = this;
-    const losses = this.pendingLoss.length ? (tf.tidy(() => tf.stack(this.pendingLoss).dataSync()) as Float32Array) : new Float32Array();
-    const corrects = this.pendingCorrect.length ? (tf.tidy(() => tf.stack(this.pendingCorrect).dataSync()) as Float32Array) : undefined;
+    const losses = this.pendingLoss.length
+      ? (tf.tidy(() => tf.stack(this.pendingLoss).dataSync()) as Float32Array)
+      : new Float32Array();
+    const corrects = this.pendingCorrect.length
+      ? (tf.tidy(() => tf.stack(this.pendingCorrect).dataSync()) as Float32Array)
+      : undefined;
     const sizes = this.pendingSizes;
     this.dispose();
     for (let i = 0; i < losses.length; i++) {

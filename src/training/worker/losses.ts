@@ -63,7 +63,9 @@ export interface ModelOutput {
 
 /** The Keras loss of a model output: crossentropies use the logits when there are any, everything else the output. */
 export function outputLoss(tf: TF, loss: LossName, y: tfjs.Tensor, out: ModelOutput): tfjs.Scalar {
-  return out.logits && isCrossentropy(loss) ? crossentropyFromLogits(tf, loss, y, out.logits) : computeLoss(tf, loss, y, out.output);
+  return out.logits && isCrossentropy(loss)
+    ? crossentropyFromLogits(tf, loss, y, out.logits)
+    : computeLoss(tf, loss, y, out.output);
 }
 
 export type CrossentropyName = Extract<LossName, `${string}crossentropy`>;

@@ -44,9 +44,13 @@ process.on('message', (message) => {
   if (running) return;
   running = true;
   let last: Promise<void> = Promise.resolve();
-  runTraining(message.run, (event) => {
-    last = send(event);
-  }, control).then(
+  runTraining(
+    message.run,
+    (event) => {
+      last = send(event);
+    },
+    control,
+  ).then(
     async () => {
       await last;
       process.exit(0);

@@ -4,7 +4,13 @@
  * always ends with exactly one `finished` event: user errors as one sentence, bugs as one line (stack on stderr).
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { loadDataset, splitValidation, DataError, normalizeDatasetSpec, DEFAULT_VALIDATION_SPLIT } from '../../data/index';
+import {
+  loadDataset,
+  splitValidation,
+  DataError,
+  normalizeDatasetSpec,
+  DEFAULT_VALIDATION_SPLIT,
+} from '../../data/index';
 import type { LoadedDataset, Split } from '../../data/types';
 import type { DatasetInfo, Evaluation, RunSpec, WorkerEvent } from '../../protocol';
 import { BackendError, selectBackend } from '../backend';
@@ -67,7 +73,11 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     // The schedule's name is for people; the update rules take the per-step rate the loop passes them.
     const { [SCHEDULE_KEY]: _named, ...hyper } = info.optimizer;
     emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
-    const selected = await selectBackend(spec.backend, (message) => emit({ type: 'progress', runId, message }), spec.audience);
+    const selected = await selectBackend(
+      spec.backend,
+      (message) => emit({ type: 'progress', runId, message }),
+      spec.audience,
+    );
     tf = selected.tf;
 
     const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
@@ -78,15 +88,17 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       cacheDir: spec.cacheDir,
       loss: info.loss,
       signal: control.signal,
-      onProgress: (message, fraction) => emit({ type: 'progress', runId, message, ...(fraction !== undefined ? { fraction } : {}) }),
+      onProgress: (message, fraction) =>
+        emit({ type: 'progress', runId, message, ...(fraction !== undefined ? { fraction } : {}) }),
     });
     const exampleSize = data.exampleShape.reduce((a, b) => a * b, 1);
     const inputShape = info.inputShape ?? data.exampleShape;
     checkInputShape(inputShape, data, spec.definition.dataset ? 'dataset' : 'the default dataset');
     const fraction = dataSpec.validation_split ?? DEFAULT_VALIDATION_SPLIT;
-    const { train, validation } = fraction > 0
-      ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
-      : { train: data.train, validation: undefined as Split | undefined };
+    const { train, validation } =
+      fraction > 0
+        ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
+        : { train: data.train, validation: undefined as Split | undefined };
     // The split copied its examples: let the full training set go (47 MB for Fashion-MNIST, per worker).
     data.train = train;
 
@@ -101,9 +113,15 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       });
       const shapes = model.getWeights().map((w) => w.shape.join('x'));
       if (saved.weights.length !== shapes.length || saved.weights.some((w, i) => w.shape.join('x') !== shapes[i])) {
-        throw new ModelError(`The saved weights in ${spec.resume.from} do not fit this model (it changed since that run); train it from the start.`);
+        throw new ModelError(
+          `The saved weights in ${spec.resume.from} do not fit this model (it changed since that run); train it from the start.`,
+        );
       }
-      setWeights(tf, model, saved.weights.map((w) => w.data));
+      setWeights(
+        tf,
+        model,
+        saved.weights.map((w) => w.data),
+      );
     }
     const units = info.outputUnits;
     checkOutputUnits(units, loss, data, info.names[info.outputIndex], info.outputIndex);
@@ -118,14 +136,19 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       numClasses: Math.max(units, data.classNames.length),
     };
     const engineContext = { tf, model, optimizer: hyper, loss, accuracy: accuracy !== undefined, seed: spec.seed };
-    const engineChoice = { seed: spec.seed, force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined };
+    const engineChoice = {
+      seed: spec.seed,
+      force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined,
+    };
     const engine = chooseEngine(engineContext, engineChoice);
 
     if (saved) {
       try {
         engine.loadOptimizerState?.(saved.optimizer);
       } catch (e) {
-        throw new ModelError(`The saved optimizer state in ${spec.resume!.from} does not fit this model and optimizer (${e instanceof Error ? e.message : e}); train it from the start.`);
+        throw new ModelError(
+          `The saved optimizer state in ${spec.resume!.from} does not fit this model and optimizer (${e instanceof Error ? e.message : e}); train it from the start.`,
+        );
       }
     }
 
@@ -202,7 +225,11 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
         const state = engine.optimizerState?.();
         if (state) await saveOptimizerState(spec.saveWeightsTo, state, outcome.epochsDone);
         // The trained model in Python: builds the model and loads weights.npz (keras-script.ts).
-        const script = toKerasScript(spec.definition, { baseDir: spec.baseDir, outDir: spec.saveWeightsTo, trainedWeights: NPZ_FILE });
+        const script = toKerasScript(spec.definition, {
+          baseDir: spec.baseDir,
+          outDir: spec.saveWeightsTo,
+          trainedWeights: NPZ_FILE,
+        });
         await writeFile(join(spec.saveWeightsTo, KERAS_SCRIPT_FILE), script);
         weightsPath = spec.saveWeightsTo;
       }
@@ -212,7 +239,8 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     else finish(outcome.status);
   } catch (e) {
     if (control.stopped && e instanceof DataError && e.code === 'aborted') finish('cancelled');
-    else if (e instanceof DataError || e instanceof BackendError || e instanceof ModelError) finish('failed', e.message);
+    else if (e instanceof DataError || e instanceof BackendError || e instanceof ModelError)
+      finish('failed', e.message);
     else {
       const message = e instanceof Error ? e.message : String(e);
       process.stderr.write(`model-lab worker: ${e instanceof Error ? e.stack : message}\n`);
@@ -245,7 +273,13 @@ function checkInputShape(inputShape: number[], data: LoadedDataset, where: strin
  * The output layer must fit the labels: a crossentropy needs a unit per class (with fewer, the classes beyond the
  * last unit get no loss — or tfjs fails on the label shape), and mse/mae/binary compare one target per example.
  */
-export function checkOutputUnits(units: number, loss: LossName, data: Pick<LoadedDataset, 'name' | 'classNames'>, layerName: string, index: number): void {
+export function checkOutputUnits(
+  units: number,
+  loss: LossName,
+  data: Pick<LoadedDataset, 'name' | 'classNames'>,
+  layerName: string,
+  index: number,
+): void {
   const layer = `the output layer ${layerName} (layers[${index}])`;
   const classes = data.classNames.length;
   if ((loss === 'sparse_categorical_crossentropy' || loss === 'categorical_crossentropy') && classes > units) {
@@ -260,7 +294,10 @@ export function checkOutputUnits(units: number, loss: LossName, data: Pick<Loade
     );
   }
   if (labelKind(loss) === 'float' && units !== 1) {
-    const instead = classes > 1 ? `, or use sparse_categorical_crossentropy with ${classes} units for the ${classes} classes of '${data.name}'` : '';
+    const instead =
+      classes > 1
+        ? `, or use sparse_categorical_crossentropy with ${classes} units for the ${classes} classes of '${data.name}'`
+        : '';
     throw new ModelError(
       `The loss ${loss} compares one target per example with the output, but ${layer} has ${units} units; set its units to 1${instead}.`,
     );

@@ -39,7 +39,9 @@ export function npzOf(model: tfjs.LayersModel): Buffer {
   const variables = model.weights;
   const values = model.getWeights();
   const names = weightArrayNames(variables.map((v) => v.originalName ?? v.name));
-  return npzBytes(values.map((t, i) => ({ name: names[i], shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) })));
+  return npzBytes(
+    values.map((t, i) => ({ name: names[i], shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) })),
+  );
 }
 
 async function writeAtomic(file: string, content: string | Buffer): Promise<void> {

@@ -13,9 +13,17 @@ const STATE_NPZ = 'optimizer.npz';
 const STATE_JSON = 'optimizer.json';
 
 export async function saveOptimizerState(dir: string, state: OptimizerState, epochs: number): Promise<void> {
-  const arrays = state.slots.flatMap((slots, w) => slots.map((a, k) => ({ name: `w${w}_s${k}`, shape: [a.length], data: a })));
+  const arrays = state.slots.flatMap((slots, w) =>
+    slots.map((a, k) => ({ name: `w${w}_s${k}`, shape: [a.length], data: a })),
+  );
   await atomic(join(dir, STATE_NPZ), npzBytes(arrays));
-  const meta = { iterations: state.iterations, learning_rate: state.learningRate, epochs, weights: state.slots.length, slots: state.slots[0]?.length ?? 0 };
+  const meta = {
+    iterations: state.iterations,
+    learning_rate: state.learningRate,
+    epochs,
+    weights: state.slots.length,
+    slots: state.slots[0]?.length ?? 0,
+  };
   await atomic(join(dir, STATE_JSON), JSON.stringify(meta));
 }
 
@@ -35,11 +43,19 @@ export async function loadSavedRun(dir: string): Promise<SavedRun> {
     meta = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
     slotArrays = readNpz(await readFile(join(dir, STATE_NPZ)));
   } catch (e) {
-    throw new Error(`The run's saved weights in ${dir} cannot be read (${e instanceof Error ? e.message : String(e)}); train it again with weights saved to continue it.`);
+    throw new Error(
+      `The run's saved weights in ${dir} cannot be read (${e instanceof Error ? e.message : String(e)}); train it again with weights saved to continue it.`,
+    );
   }
   const byName = new Map(slotArrays.map((a) => [a.name, a.data]));
-  const slots = Array.from({ length: meta.weights }, (_, w) => Array.from({ length: meta.slots }, (_, k) => byName.get(`w${w}_s${k}`) ?? new Float32Array()));
-  return { weights, optimizer: { iterations: meta.iterations, learningRate: meta.learning_rate, slots }, epochs: meta.epochs };
+  const slots = Array.from({ length: meta.weights }, (_, w) =>
+    Array.from({ length: meta.slots }, (_, k) => byName.get(`w${w}_s${k}`) ?? new Float32Array()),
+  );
+  return {
+    weights,
+    optimizer: { iterations: meta.iterations, learningRate: meta.learning_rate, slots },
+    epochs: meta.epochs,
+  };
 }
 
 async function atomic(file: string, content: string | Buffer): Promise<void> {

@@ -79,11 +79,18 @@ class StockEngine implements StepEngine {
   }
 
   optimizerState(): OptimizerState {
-    return { iterations: this.optimizer.iterations, learningRate: this.optimizer.learningRate, slots: this.optimizer.slots().map((w) => w.map((a) => Float32Array.from(a))) };
+    return {
+      iterations: this.optimizer.iterations,
+      learningRate: this.optimizer.learningRate,
+      slots: this.optimizer.slots().map((w) => w.map((a) => Float32Array.from(a))),
+    };
   }
 
   loadOptimizerState(s: OptimizerState): void {
-    if (s.slots.length > this.mirror.length || s.slots.some((w, i) => w.some((a) => a.length !== this.mirror[i].length))) {
+    if (
+      s.slots.length > this.mirror.length ||
+      s.slots.some((w, i) => w.some((a) => a.length !== this.mirror[i].length))
+    ) {
       throw new Error('the saved optimizer state does not fit this model');
     }
     this.optimizer.restore(s.iterations, s.slots);

@@ -211,6 +211,11 @@ export class KerasOptimizer {
   /** Restores slots saved by `slots()` and the step count, to continue a run where it ended. */
   restore(iterations: number, slots: Float32Array[][]): void {
     this.iterations = iterations;
-    slots.forEach((s, i) => this.state.set(i, s.map((a) => Float32Array.from(a))));
+    slots.forEach((s, i) =>
+      this.state.set(
+        i,
+        s.map((a) => Float32Array.from(a)),
+      ),
+    );
   }
 }

@@ -29,7 +29,15 @@ export function addWasmConv2DBackpropFilter(tf: TF): void {
       false,
       format,
     );
-    const { batchSize: b, outHeight: oh, outWidth: ow, inChannels: ci, outChannels: co, strideHeight: sh, strideWidth: sw } = info;
+    const {
+      batchSize: b,
+      outHeight: oh,
+      outWidth: ow,
+      inChannels: ci,
+      outChannels: co,
+      strideHeight: sh,
+      strideWidth: sw,
+    } = info;
     const made: TensorInfo[] = [];
     const run = (name: string, inputs: unknown, kernelAttrs: Record<string, unknown>): TensorInfo => {
       const out = kernel(name)({ inputs, backend, attrs: kernelAttrs });
@@ -38,24 +46,41 @@ export function addWasmConv2DBackpropFilter(tf: TF): void {
     };
     try {
       const { top, bottom, left, right } = info.padInfo;
-      const padded = top || bottom || left || right
-        ? run('PadV2', { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 })
-        : x;
+      const padded =
+        top || bottom || left || right
+          ? run(
+              'PadV2',
+              { x },
+              {
+                paddings: [
+                  [0, 0],
+                  [top, bottom],
+                  [left, right],
+                  [0, 0],
+                ],
+                constantValue: 0,
+              },
+            )
+          : x;
       const rows = b * oh * ow;
       const grad = run('Reshape', { x: dy }, { shape: [1, rows, co] });
       const taps: TensorInfo[] = [];
       for (let kh = 0; kh < info.filterHeight; kh++) {
         for (let kw = 0; kw < info.filterWidth; kw++) {
-          const window = run('StridedSlice', { x: padded }, {
-            begin: [0, kh, kw, 0],
-            end: [b, kh + (oh - 1) * sh + 1, kw + (ow - 1) * sw + 1, ci],
-            strides: [1, sh, sw, 1],
-            beginMask: 0,
-            endMask: 0,
-            ellipsisMask: 0,
-            newAxisMask: 0,
-            shrinkAxisMask: 0,
-          });
+          const window = run(
+            'StridedSlice',
+            { x: padded },
+            {
+              begin: [0, kh, kw, 0],
+              end: [b, kh + (oh - 1) * sh + 1, kw + (ow - 1) * sw + 1, ci],
+              strides: [1, sh, sw, 1],
+              beginMask: 0,
+              endMask: 0,
+              ellipsisMask: 0,
+              newAxisMask: 0,
+              shrinkAxisMask: 0,
+            },
+          );
           const flat = run('Reshape', { x: window }, { shape: [1, rows, ci] });
           taps.push(run('BatchMatMul', { a: flat, b: grad }, { transposeA: true, transposeB: false }));
         }

@@ -7,7 +7,11 @@
 import type { TF } from './engine';
 
 type TensorInfo = { dataId: object; shape: number[]; dtype: string };
-type KernelArgs = { inputs: Record<string, TensorInfo>; backend: { disposeData(id: object): void }; attrs?: Record<string, unknown> };
+type KernelArgs = {
+  inputs: Record<string, TensorInfo>;
+  backend: { disposeData(id: object): void };
+  attrs?: Record<string, unknown>;
+};
 type KernelFunc = (args: KernelArgs) => TensorInfo | TensorInfo[];
 
 const patched = new WeakSet<object>();

@@ -19,7 +19,9 @@ export interface E2eEnv {
 export function e2eEnv(): E2eEnv {
   const { E2E_URL, E2E_WORK_DIR, E2E_ARTIFACTS_DIR, E2E_REPO_ROOT } = process.env;
   if (!E2E_URL || !E2E_WORK_DIR || !E2E_ARTIFACTS_DIR || !E2E_REPO_ROOT) {
-    throw new Error('The end-to-end scenarios need the harness: run `npm run test:e2e` (or `node scripts/e2e.mjs <file>`).');
+    throw new Error(
+      'The end-to-end scenarios need the harness: run `npm run test:e2e` (or `node scripts/e2e.mjs <file>`).',
+    );
   }
   mkdirSync(E2E_ARTIFACTS_DIR, { recursive: true });
   return { url: E2E_URL, workDir: E2E_WORK_DIR, artifactsDir: E2E_ARTIFACTS_DIR, repoRoot: E2E_REPO_ROOT };

@@ -35,7 +35,12 @@ export class Workbench {
   ) {}
 
   /** Opens `folder` in a fresh browser context and answers the workspace-trust dialog. */
-  static async open(browser: Browser, baseUrl: string, folder: string, { trust }: { trust: boolean }): Promise<Workbench> {
+  static async open(
+    browser: Browser,
+    baseUrl: string,
+    folder: string,
+    { trust }: { trust: boolean },
+  ): Promise<Workbench> {
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
     const page = await context.newPage();
     const wb = new Workbench(page, folder);
@@ -61,7 +66,13 @@ export class Workbench {
   /** After a reload the trust dialog may come back (trust lives in browser storage); accept it if it does. */
   async trustIfAsked(): Promise<void> {
     const dialog = this.page.locator('.monaco-dialog-box');
-    if (await dialog.waitFor({ timeout: 3_000 }).then(() => true, () => false)) await this.answerTrust(true);
+    if (
+      await dialog.waitFor({ timeout: 3_000 }).then(
+        () => true,
+        () => false,
+      )
+    )
+      await this.answerTrust(true);
   }
 
   /**
@@ -172,10 +183,14 @@ export class Workbench {
   async waitForProblems(what: string, accept: (text: string) => boolean, timeoutMs = 20_000): Promise<string> {
     let last = '';
     try {
-      return await waitFor(what, async () => {
-        last = await this.problemsText();
-        return accept(last) ? last : undefined;
-      }, timeoutMs);
+      return await waitFor(
+        what,
+        async () => {
+          last = await this.problemsText();
+          return accept(last) ? last : undefined;
+        },
+        timeoutMs,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}; the Problems panel shows: ${JSON.stringify(last)}`);
     }
@@ -183,19 +198,25 @@ export class Workbench {
 
   /** Text of the visible notification toasts and dialogs. */
   async messagesText(): Promise<string> {
-    const parts = await this.page.locator('.notifications-toasts .notification-toast, .monaco-dialog-box').allInnerTexts();
+    const parts = await this.page
+      .locator('.notifications-toasts .notification-toast, .monaco-dialog-box')
+      .allInnerTexts();
     return parts.join('\n');
   }
 
   /** The frame (of any webview) whose document holds `selector`. */
   async webviewFrame(selector: string, timeoutMs = 30_000): Promise<Frame> {
-    return waitFor(`${selector} in a webview`, async () => {
-      for (const frame of this.page.frames()) {
-        if (frame === this.page.mainFrame()) continue;
-        if (await frame.$(selector).catch(() => null)) return frame;
-      }
-      return undefined;
-    }, timeoutMs);
+    return waitFor(
+      `${selector} in a webview`,
+      async () => {
+        for (const frame of this.page.frames()) {
+          if (frame === this.page.mainFrame()) continue;
+          if (await frame.$(selector).catch(() => null)) return frame;
+        }
+        return undefined;
+      },
+      timeoutMs,
+    );
   }
 
   /** Reads an attribute of the first element matching `selector` in the results webview. */
@@ -213,10 +234,14 @@ export class Workbench {
   ): Promise<string | null> {
     let last: string | null | undefined;
     try {
-      return await waitFor(`${selector} [${name}]`, async () => {
-        last = await this.webviewAttribute(selector, name, 2_000);
-        return accept(last) ? last : undefined;
-      }, timeoutMs);
+      return await waitFor(
+        `${selector} [${name}]`,
+        async () => {
+          last = await this.webviewAttribute(selector, name, 2_000);
+          return accept(last) ? last : undefined;
+        },
+        timeoutMs,
+      );
     } catch (e) {
       throw new Error(`${(e as Error).message}; last value ${JSON.stringify(last)}`);
     }

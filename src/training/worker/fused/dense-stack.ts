@@ -101,7 +101,9 @@ export class DenseStack {
     this.layers = plan.layers.map((p) => {
       const source = p.kernel.read();
       // A private copy: the model's variables stay untouched until `writeBack`.
-      const kernel = tf.keep(this.mem.create<tfjs.Rank.R2>([p.inputs, p.units], (out) => out.set(this.mem.read(source))));
+      const kernel = tf.keep(
+        this.mem.create<tfjs.Rank.R2>([p.inputs, p.units], (out) => out.set(this.mem.read(source))),
+      );
       const bias = p.bias ? Float32Array.from(this.mem.read(p.bias.read()) as Float32Array) : undefined;
       return { inputs: p.inputs, units: p.units, activation: p.activation, dropout: p.dropout, kernel, bias };
     });
@@ -132,7 +134,13 @@ export class DenseStack {
    * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu before storing:
    * the return says whether it did. Elsewhere tf.matMul, with no epilogue.
    */
-  private product(a: tfjs.Tensor2D, transA: boolean, b: tfjs.Tensor2D, transB: boolean, epilogue?: { bias?: Float32Array; relu: boolean }): [tfjs.Tensor2D, boolean] {
+  private product(
+    a: tfjs.Tensor2D,
+    transA: boolean,
+    b: tfjs.Tensor2D,
+    transB: boolean,
+    epilogue?: { bias?: Float32Array; relu: boolean },
+  ): [tfjs.Tensor2D, boolean] {
     const { gemm, mem } = this;
     if (!gemm) return [this.tf.matMul(a, b, transA, transB), false];
     const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
@@ -143,7 +151,21 @@ export class DenseStack {
       const bias = epilogue?.bias;
       if (bias) new Float32Array(c.buffer, this.biasScratch, bias.length).set(bias);
       const relu = epilogue?.relu ? 1 : 0;
-      gemm.gemm(mem.read(a).byteOffset, aRow, aCol, mem.read(b).byteOffset, bRow, bCol, c.byteOffset, m, n, k, bias ? this.biasScratch : 0, relu, this.work);
+      gemm.gemm(
+        mem.read(a).byteOffset,
+        aRow,
+        aCol,
+        mem.read(b).byteOffset,
+        bRow,
+        bCol,
+        c.byteOffset,
+        m,
+        n,
+        k,
+        bias ? this.biasScratch : 0,
+        relu,
+        this.work,
+      );
     });
     return [out, !!epilogue];
   }
@@ -191,7 +213,10 @@ export class DenseStack {
         const last = l === n - 1;
         const raw = last && (fromLogits || layer.activation === 'softmax');
         const activation = raw ? 'linear' : layer.activation;
-        const [z, fused] = this.product(input, false, layer.kernel, false, { bias: layer.bias, relu: activation === 'relu' });
+        const [z, fused] = this.product(input, false, layer.kernel, false, {
+          bias: layer.bias,
+          relu: activation === 'relu',
+        });
         track(z);
         rows = this.array(`rows${l}`, batch * layer.units);
         // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
@@ -338,7 +363,10 @@ export class DenseStack {
       }
       outputActivationBackward(probs, activation, batch, units, dz);
     }
-    return { loss: total / batch, correct: plan.accuracy ? countCorrect(plan.accuracy, probs, labels, batch, units) : 0 };
+    return {
+      loss: total / batch,
+      correct: plan.accuracy ? countCorrect(plan.accuracy, probs, labels, batch, units) : 0,
+    };
   }
 }
 
@@ -358,7 +386,16 @@ function activateInto(
   for (let i = 0; i < batch * units; i++) {
     // Rounded to float32 before the activation, as the stock path adds the bias in a float32 kernel.
     const v = bias ? Math.fround(z[i] + bias[i % units]) : z[i];
-    rows[i] = activation === 'relu' ? (v > 0 ? v : 0) : activation === 'sigmoid' ? 1 / (1 + Math.exp(-v)) : activation === 'tanh' ? Math.tanh(v) : v;
+    rows[i] =
+      activation === 'relu'
+        ? v > 0
+          ? v
+          : 0
+        : activation === 'sigmoid'
+          ? 1 / (1 + Math.exp(-v))
+          : activation === 'tanh'
+            ? Math.tanh(v)
+            : v;
   }
 }
 
@@ -382,7 +419,13 @@ function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Ar
 }
 
 /** dL/dz from dL/da for the output layer under mse, in place in `d`. */
-function outputActivationBackward(a: Float32Array, activation: Activation, batch: number, units: number, d: Float32Array): void {
+function outputActivationBackward(
+  a: Float32Array,
+  activation: Activation,
+  batch: number,
+  units: number,
+  d: Float32Array,
+): void {
   if (activation === 'softmax') {
     for (let b = 0; b < batch; b++) {
       const row = b * units;
@@ -396,7 +439,13 @@ function outputActivationBackward(a: Float32Array, activation: Activation, batch
 }
 
 /** dz of the layer below from dA (row-major [batch, units]), the dropout mask between them and that layer's output. */
-function activationBackward(dA: Float32Array, a: Float32Array, mask: Float32Array | undefined, activation: Activation, dz: Float32Array): void {
+function activationBackward(
+  dA: Float32Array,
+  a: Float32Array,
+  mask: Float32Array | undefined,
+  activation: Activation,
+  dz: Float32Array,
+): void {
   const size = dz.length;
   if (mask) {
     for (let i = 0; i < size; i++) dz[i] = dA[i] * mask[i];
@@ -433,7 +482,13 @@ function columnSums(rows: Float32Array, batch: number, units: number, out: Float
   return out;
 }
 
-function countCorrect(kind: AccuracyKind, p: Float32Array, labels: Float32Array | Int32Array, batch: number, units: number): number {
+function countCorrect(
+  kind: AccuracyKind,
+  p: Float32Array,
+  labels: Float32Array | Int32Array,
+  batch: number,
+  units: number,
+): number {
   let correct = 0;
   for (let b = 0; b < batch; b++) {
     const row = b * units;

@@ -59,7 +59,11 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   // The stock engine takes logits only from the model's very last layer (forward.ts); a trailing identity layer
   // (Dropout, a linear Activation) after the output would make the two engines compute different losses.
   const final = model.layers[model.layers.length - 1];
-  if (final && (final.getClassName() === 'Dropout' || (final.getClassName() === 'Activation' && final.getConfig().activation === 'linear'))) {
+  if (
+    final &&
+    (final.getClassName() === 'Dropout' ||
+      (final.getClassName() === 'Activation' && final.getConfig().activation === 'linear'))
+  ) {
     return `layer ${final.name} follows the output layer`;
   }
   for (const layer of model.layers) {
@@ -92,13 +96,20 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
     }
     if (kind !== 'Dense') return `layer type ${kind} is not fused`;
     if (!flat) return `Dense layer ${layer.name} takes an input of rank above 2`;
-    for (const key of ['kernelRegularizer', 'biasRegularizer', 'activityRegularizer', 'kernelConstraint', 'biasConstraint']) {
+    for (const key of [
+      'kernelRegularizer',
+      'biasRegularizer',
+      'activityRegularizer',
+      'kernelConstraint',
+      'biasConstraint',
+    ]) {
       if (config[key] != null) return `layer ${layer.name} has a ${key}`;
     }
     const activation = String(config.activation);
     if (activation !== 'softmax' && !HIDDEN.has(activation)) return `activation ${activation} is not fused`;
     const [kernel, bias] = layer.weights;
-    if (!kernel || kernel.dtype !== 'float32' || kernel.shape[0] !== width) return `layer ${layer.name} has unexpected weights`;
+    if (!kernel || kernel.dtype !== 'float32' || kernel.shape[0] !== width)
+      return `layer ${layer.name} has unexpected weights`;
     if (layer.weights.length > (config.useBias ? 2 : 1)) return `layer ${layer.name} has unexpected weights`;
     layers.push({
       inputs: width,
@@ -118,7 +129,8 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   const out = layers[layers.length - 1];
   // Keras computes these crossentropies from logits only after their own activation; other pairings clip
   // probabilities instead, which the stock engine does.
-  if (lossKind === 'binary_crossentropy' && out.activation !== 'sigmoid') return 'binary crossentropy is only fused after a sigmoid output';
+  if (lossKind === 'binary_crossentropy' && out.activation !== 'sigmoid')
+    return 'binary crossentropy is only fused after a sigmoid output';
   if ((lossKind === 'sparse_crossentropy' || lossKind === 'categorical_crossentropy') && out.activation !== 'softmax') {
     return 'crossentropy is only fused after a softmax output';
   }

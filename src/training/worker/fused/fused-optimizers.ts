@@ -7,7 +7,12 @@
  * passes a fresh tensor's memory there, because the wasm backend's matrix product keeps packed copies of its
  * operands, keyed by tensor, that in-place writes would leave stale.
  */
-import { optimizerDef, trainingOptimizer, type EffectiveOptimizer, type OptimizerName } from '../../../model/optimizers';
+import {
+  optimizerDef,
+  trainingOptimizer,
+  type EffectiveOptimizer,
+  type OptimizerName,
+} from '../../../model/optimizers';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
 /** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */
@@ -36,7 +41,6 @@ export interface FusedOptimizer {
   /** Puts slots saved by `exportSlots` back, with the step count and learning rate they were saved at. */
   importSlots(iterations: number, lr: number, slots: Float32Array[][]): void;
 }
-
 
 interface Rule {
   /** Key of the compiled program (formulas are shared between runs with different hyper-parameters). */
@@ -125,7 +129,11 @@ const PROGRAMS: Record<string, [string, string[]]> = {
 
 type Hyper = Readonly<Record<string, number | boolean>>;
 /** Every program's first scalar is the step's learning rate (or Adam's lr_t made from it), given per step. */
-const constant = (program: string, slots: number[], rest: number[]): Rule => ({ program, slots, scalars: (_t, lr) => [lr, ...rest] });
+const constant = (program: string, slots: number[], rest: number[]): Rule => ({
+  program,
+  slots,
+  scalars: (_t, lr) => [lr, ...rest],
+});
 const num = (h: Hyper, k: string) => h[k] as number;
 
 /**
@@ -200,7 +208,16 @@ function wasmLoops(memory: WebAssembly.Memory): WebAssembly.Exports | undefined 
   return exports;
 }
 
-type SimdUpdate = (w: number, g: number, out: number, s0: number, s1: number, s2: number, vectors: number, ...k: number[]) => void;
+type SimdUpdate = (
+  w: number,
+  g: number,
+  out: number,
+  s0: number,
+  s1: number,
+  s2: number,
+  vectors: number,
+  ...k: number[]
+) => void;
 
 /** Per weight: its state slots, at heap addresses when the SIMD loop can use them, else in JS arrays. */
 interface WeightState {
@@ -222,14 +239,21 @@ const slotBytes = (size: number) => Math.ceil(size / 4) * 16;
  * it the caller holds (including the `w`, `g` and `out` it passed in), so nothing in a step may allocate there.
  * A weight not listed gets its state lazily in JS arrays, which cannot move the heap (and forgoes SIMD).
  */
-export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, sizes: readonly number[] = []): FusedOptimizer | undefined {
+export function createFusedOptimizer(
+  spec: EffectiveOptimizer,
+  heap?: WasmHeap,
+  sizes: readonly number[] = [],
+): FusedOptimizer | undefined {
   const resolved = resolve(spec);
   if (!resolved) return undefined;
   const { type, hyper } = resolved;
   const rule = FUSED_RULES[type](hyper);
   const js = jsLoop(rule.program);
   const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
-  const jsState = (size: number): WeightState => ({ size, arrays: rule.slots.map((v) => new Float32Array(size).fill(v)) });
+  const jsState = (size: number): WeightState => ({
+    size,
+    arrays: rule.slots.map((v) => new Float32Array(size).fill(v)),
+  });
 
   const state: WeightState[] = [];
   let block = 0;
@@ -279,7 +303,17 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
       if (s.pointers && onHeap && simd) {
         const vectors = w.length >> 2;
         const p = [...s.pointers, 0, 0, 0];
-        simd(w.byteOffset, g.byteOffset, out.byteOffset, p[0], p[1], p[2], vectors, ...scalars, ...new Array(MAX_SCALARS - scalars.length).fill(0));
+        simd(
+          w.byteOffset,
+          g.byteOffset,
+          out.byteOffset,
+          p[0],
+          p[1],
+          p[2],
+          vectors,
+          ...scalars,
+          ...new Array(MAX_SCALARS - scalars.length).fill(0),
+        );
         const done = vectors * 4;
         if (done === w.length) return;
         const slots = s.pointers.map((q) => new Float32Array(buffer!, q + done * 4, w.length - done));
@@ -290,13 +324,24 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
       js([w, g, out, ...slots], scalars);
     },
     exportSlots() {
-      return state.map((s) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).map((a) => Float32Array.from(a)));
+      return state.map((s) =>
+        (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).map((a) =>
+          Float32Array.from(a),
+        ),
+      );
     },
     importSlots(at, lr, saved) {
-      if (saved.length !== state.length || saved.some((w, i) => w.length !== rule.slots.length || w.some((a) => a.length !== state[i].size))) {
+      if (
+        saved.length !== state.length ||
+        saved.some((w, i) => w.length !== rule.slots.length || w.some((a) => a.length !== state[i].size))
+      ) {
         throw new Error('fused optimizer: the saved optimizer state does not fit this model and optimizer');
       }
-      state.forEach((s, i) => (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).forEach((a, k) => a.set(saved[i][k])));
+      state.forEach((s, i) =>
+        (s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size))).forEach((a, k) =>
+          a.set(saved[i][k]),
+        ),
+      );
       iterations = at;
       learningRate = lr;
     },
@@ -312,7 +357,9 @@ export function createFusedOptimizer(spec: EffectiveOptimizer, heap?: WasmHeap, 
  * The optimizer through the core's one normaliser, or undefined when the fused rules do not apply: an unknown name,
  * an argument the optimizer lacks, or an ill-typed value. The stock engine then trains it or says what is wrong.
  */
-function resolve(spec: EffectiveOptimizer): { type: OptimizerName; hyper: Record<string, number | boolean> } | undefined {
+function resolve(
+  spec: EffectiveOptimizer,
+): { type: OptimizerName; hyper: Record<string, number | boolean> } | undefined {
   if (!optimizerDef(String(spec.type))) return undefined;
   try {
     const { type, hyper, unknown } = trainingOptimizer(spec);

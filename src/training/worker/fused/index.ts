@@ -52,6 +52,7 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
 export function fusedIneligibility(ctx: EngineContext): string | undefined {
   const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
   if (typeof plan === 'string') return plan;
-  if (!createFusedOptimizer(ctx.optimizer)) return `optimizer ${ctx.optimizer.type} has arguments the fused engine does not implement`;
+  if (!createFusedOptimizer(ctx.optimizer))
+    return `optimizer ${ctx.optimizer.type} has arguments the fused engine does not implement`;
   return undefined;
 }

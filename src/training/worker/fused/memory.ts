@@ -45,9 +45,10 @@ export function tensorMemory(tf: TF): TensorMemory {
         fill(wasm.typedArrayFromHeap(info) as Float32Array);
         return tf.engine().makeTensorFromTensorInfo(info as tfjs.TensorInfo) as tfjs.Tensor<R>;
       },
-      heap: memory instanceof WebAssembly.Memory
-        ? { memory, malloc: (bytes) => wasm.wasm._malloc(bytes) >>> 0, free: (p) => wasm.wasm._free(p) }
-        : undefined,
+      heap:
+        memory instanceof WebAssembly.Memory
+          ? { memory, malloc: (bytes) => wasm.wasm._malloc(bytes) >>> 0, free: (p) => wasm.wasm._free(p) }
+          : undefined,
     };
   }
   return {

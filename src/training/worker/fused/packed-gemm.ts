@@ -35,10 +35,19 @@ export const KC = 256;
  * ceil(n / 8) * 8 floats (0: none); `relu` 1 or 0; `work` a byte address of `gemmWorkBytes(n, k)` bytes.
  */
 export type PackedGemm = (
-  a: number, aRow: number, aCol: number,
-  b: number, bRow: number, bCol: number,
-  c: number, m: number, n: number, k: number,
-  bias: number, relu: number, work: number,
+  a: number,
+  aRow: number,
+  aCol: number,
+  b: number,
+  bRow: number,
+  bCol: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  bias: number,
+  relu: number,
+  work: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -59,9 +68,20 @@ const get = (l: number) => [0x20, ...uleb(l)];
 const set = (l: number) => [0x21, ...uleb(l)];
 const tee = (l: number) => [0x22, ...uleb(l)];
 const i32 = (v: number) => [0x41, ...sleb(v)];
-const ADD = 0x6a, SUB = 0x6b, MUL = 0x6c, AND = 0x71, LT_U = 0x49, GE_U = 0x4f, EQZ = 0x45, NE = 0x47;
+const ADD = 0x6a,
+  SUB = 0x6b,
+  MUL = 0x6c,
+  AND = 0x71,
+  LT_U = 0x49,
+  GE_U = 0x4f,
+  EQZ = 0x45,
+  NE = 0x47;
 const SELECT = 0x1b;
-const IF = [0x04, 0x40], ELSE = 0x05, END = 0x0b, BLOCK = [0x02, 0x40], LOOP = [0x03, 0x40];
+const IF = [0x04, 0x40],
+  ELSE = 0x05,
+  END = 0x0b,
+  BLOCK = [0x02, 0x40],
+  LOOP = [0x03, 0x40];
 const br = (d: number) => [0x0c, ...uleb(d)];
 const brIf = (d: number) => [0x0d, ...uleb(d)];
 const f32load = (offset = 0) => [0x2a, 0x02, ...uleb(offset)];
@@ -70,18 +90,27 @@ const F32CONST0 = [0x43, 0, 0, 0, 0];
 const v128load = (offset = 0) => [...simd(0x00), 0x00, ...uleb(offset)];
 const v128store = (offset = 0) => [...simd(0x0b), 0x00, ...uleb(offset)];
 const loadSplat = (offset = 0) => [...simd(0x09), 0x02, ...uleb(offset)];
-const FMUL = simd(0xe6), FADD = simd(0xe4), FMAX = simd(0xe9);
+const FMUL = simd(0xe6),
+  FADD = simd(0xe4),
+  FMAX = simd(0xe9);
 const RELAXED_MADD = simd(0x105);
 const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
 const incr = (l: number, by: number[]) => [...get(l), ...by, ADD, ...set(l)];
 /** `for (l = from; l < limit; l += step) body` with the test at the top (limit and step as code). */
 const forLoop = (l: number, from: number[], limit: number[], step: number[], body: number[]) => [
-  ...from, ...set(l),
-  ...BLOCK, ...LOOP,
-  ...get(l), ...limit, GE_U, ...brIf(1),
+  ...from,
+  ...set(l),
+  ...BLOCK,
+  ...LOOP,
+  ...get(l),
+  ...limit,
+  GE_U,
+  ...brIf(1),
   ...body,
   ...incr(l, step),
-  ...br(0), END, END,
+  ...br(0),
+  END,
+  END,
 ];
 
 // ---- micro-kernel: micro(pa, aRow, aCol, pb, kc, c, ldc, mode, bias, rows) ------------------------------------
@@ -100,7 +129,21 @@ function micro(fma: boolean): number[] {
   const code: number[] = [];
   for (let r = 0; r < MR; r++) {
     // pa + aRow * min(r, rows - 1)
-    code.push(...get(U.pa), ...get(U.aRow), ...i32(r), ...get(U.rows), ...i32(1), SUB, ...i32(r), ...get(U.rows), LT_U, SELECT, MUL, ADD, ...set(UP[r]));
+    code.push(
+      ...get(U.pa),
+      ...get(U.aRow),
+      ...i32(r),
+      ...get(U.rows),
+      ...i32(1),
+      SUB,
+      ...i32(r),
+      ...get(U.rows),
+      LT_U,
+      SELECT,
+      MUL,
+      ADD,
+      ...set(UP[r]),
+    );
   }
   // Accumulators: from C (an earlier k block) or zero.
   code.push(...get(U.mode), ...i32(1), AND, ...IF);
@@ -127,11 +170,13 @@ function micro(fma: boolean): number[] {
   // Epilogue on the registers: bias, then relu.
   code.push(...get(U.mode), ...i32(2), AND, ...IF);
   for (let v = 0; v < 2; v++) code.push(...get(U.bias), ...v128load(v * 16), ...set(UBIAS[v]));
-  for (let r = 0; r < MR; r++) for (let v = 0; v < 2; v++) code.push(...get(UACC(r, v)), ...get(UBIAS[v]), ...FADD, ...set(UACC(r, v)));
+  for (let r = 0; r < MR; r++)
+    for (let v = 0; v < 2; v++) code.push(...get(UACC(r, v)), ...get(UBIAS[v]), ...FADD, ...set(UACC(r, v)));
   code.push(END);
   code.push(...get(U.mode), ...i32(4), AND, ...IF);
   // relu: max(x, 0) lane-wise (tfjs's relu is x > 0 ? x : 0; the two differ only in the sign of a zero).
-  for (let r = 0; r < MR; r++) for (let v = 0; v < 2; v++) code.push(...get(UACC(r, v)), ...ZERO, ...FMAX, ...set(UACC(r, v)));
+  for (let r = 0; r < MR; r++)
+    for (let v = 0; v < 2; v++) code.push(...get(UACC(r, v)), ...ZERO, ...FMAX, ...set(UACC(r, v)));
   code.push(END);
   for (let r = 0; r < MR; r++) {
     code.push(...get(U.c), ...get(U.ldc), ...i32(r), MUL, ADD, ...set(UCR));
@@ -148,10 +193,32 @@ function micro(fma: boolean): number[] {
 // ---- driver: gemm(a, aRow, aCol, b, bRow, bCol, c, m, n, k, bias, relu, work) ---------------------------------
 const G = { a: 0, aRow: 1, aCol: 2, b: 3, bRow: 4, bCol: 5, c: 6, m: 7, n: 8, k: 9, bias: 10, relu: 11, work: 12 };
 const L = {
-  pc: 13, kc: 14, j0: 15, i0: 16, kk: 17, v: 18, src: 19, dst: 20, panels: 21, panel: 22, full: 23, mode: 24,
-  ct: 25, ldc: 26, rows: 27, cols: 28, r: 29, tile: 30, pack: 31, pb: 32,
+  pc: 13,
+  kc: 14,
+  j0: 15,
+  i0: 16,
+  kk: 17,
+  v: 18,
+  src: 19,
+  dst: 20,
+  panels: 21,
+  panel: 22,
+  full: 23,
+  mode: 24,
+  ct: 25,
+  ldc: 26,
+  rows: 27,
+  cols: 28,
+  r: 29,
+  tile: 30,
+  pack: 31,
+  pb: 32,
 };
-const SHL = 0x74, SHR_U = 0x76, EQ = 0x46, LE_U = 0x4d, OR = 0x72;
+const SHL = 0x74,
+  SHR_U = 0x76,
+  EQ = 0x46,
+  LE_U = 0x4d,
+  OR = 0x72;
 const times4 = (l: number) => [...get(l), ...i32(2), SHL];
 const min = (a: number[], b: number[]) => [...a, ...b, ...a, ...b, LT_U, SELECT];
 
@@ -173,14 +240,46 @@ function driver(): number[] {
 
   // Pack op(B)[pc : pc+kc, every column] into panels of [kc][NR].
   const pack = forLoop(L.panel, i32(0), get(L.panels), i32(1), [
-    ...get(L.panel), ...i32(NR), MUL, ...set(L.j0),
-    ...get(L.pack), ...get(L.panel), ...get(L.kc), MUL, ...i32(NR * 4), MUL, ADD, ...set(L.dst),
+    ...get(L.panel),
+    ...i32(NR),
+    MUL,
+    ...set(L.j0),
+    ...get(L.pack),
+    ...get(L.panel),
+    ...get(L.kc),
+    MUL,
+    ...i32(NR * 4),
+    MUL,
+    ADD,
+    ...set(L.dst),
     // Row-major B, a whole panel: two vector copies per step of k.
-    ...get(G.bCol), ...i32(4), EQ, ...get(L.j0), ...i32(NR), ADD, ...get(G.n), LE_U, AND, ...IF,
-    ...get(G.b), ...get(L.pc), ...get(G.bRow), MUL, ADD, ...times4(L.j0), ADD, ...set(L.src),
+    ...get(G.bCol),
+    ...i32(4),
+    EQ,
+    ...get(L.j0),
+    ...i32(NR),
+    ADD,
+    ...get(G.n),
+    LE_U,
+    AND,
+    ...IF,
+    ...get(G.b),
+    ...get(L.pc),
+    ...get(G.bRow),
+    MUL,
+    ADD,
+    ...times4(L.j0),
+    ADD,
+    ...set(L.src),
     ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
-      ...get(L.dst), ...get(L.src), ...v128load(0), ...v128store(0),
-      ...get(L.dst), ...get(L.src), ...v128load(16), ...v128store(16),
+      ...get(L.dst),
+      ...get(L.src),
+      ...v128load(0),
+      ...v128store(0),
+      ...get(L.dst),
+      ...get(L.src),
+      ...v128load(16),
+      ...v128store(16),
       ...incr(L.dst, i32(NR * 4)),
       ...incr(L.src, get(G.bRow)),
     ]),
@@ -188,16 +287,43 @@ function driver(): number[] {
     // A transposed B, or the right edge: column by column (contiguous in k for a transposed row-major matrix),
     // zeros past n.
     ...forLoop(L.v, i32(0), i32(NR), i32(1), [
-      ...get(L.dst), ...times4(L.v), ADD, ...set(L.pb),
-      ...get(L.j0), ...get(L.v), ADD, ...get(G.n), LT_U, ...IF,
-      ...get(G.b), ...get(L.pc), ...get(G.bRow), MUL, ADD, ...get(L.j0), ...get(L.v), ADD, ...get(G.bCol), MUL, ADD, ...set(L.src),
+      ...get(L.dst),
+      ...times4(L.v),
+      ADD,
+      ...set(L.pb),
+      ...get(L.j0),
+      ...get(L.v),
+      ADD,
+      ...get(G.n),
+      LT_U,
+      ...IF,
+      ...get(G.b),
+      ...get(L.pc),
+      ...get(G.bRow),
+      MUL,
+      ADD,
+      ...get(L.j0),
+      ...get(L.v),
+      ADD,
+      ...get(G.bCol),
+      MUL,
+      ADD,
+      ...set(L.src),
       ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
-        ...get(L.pb), ...get(L.src), ...f32load(0), ...f32store(0),
+        ...get(L.pb),
+        ...get(L.src),
+        ...f32load(0),
+        ...f32store(0),
         ...incr(L.src, get(G.bRow)),
         ...incr(L.pb, i32(NR * 4)),
       ]),
       ELSE,
-      ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [...get(L.pb), ...F32CONST0, ...f32store(0), ...incr(L.pb, i32(NR * 4))]),
+      ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
+        ...get(L.pb),
+        ...F32CONST0,
+        ...f32store(0),
+        ...incr(L.pb, i32(NR * 4)),
+      ]),
       END,
     ]),
     END,
@@ -205,39 +331,123 @@ function driver(): number[] {
 
   // Over the panels, down the rows of A.
   const tiles = forLoop(L.panel, i32(0), get(L.panels), i32(1), [
-    ...get(L.panel), ...i32(NR), MUL, ...set(L.j0),
-    ...get(L.pack), ...get(L.panel), ...get(L.kc), MUL, ...i32(NR * 4), MUL, ADD, ...set(L.pb),
+    ...get(L.panel),
+    ...i32(NR),
+    MUL,
+    ...set(L.j0),
+    ...get(L.pack),
+    ...get(L.panel),
+    ...get(L.kc),
+    MUL,
+    ...i32(NR * 4),
+    MUL,
+    ADD,
+    ...set(L.pb),
     ...forLoop(L.i0, i32(0), get(G.m), i32(MR), [
-      ...min([...get(G.m), ...get(L.i0), SUB], i32(MR)), ...set(L.rows),
-      ...min([...get(G.n), ...get(L.j0), SUB], i32(NR)), ...set(L.cols),
-      ...get(L.rows), ...i32(MR), EQ, ...get(L.cols), ...i32(NR), EQ, AND, ...set(L.full),
-      ...get(G.c), ...get(L.i0), ...get(G.n), MUL, ...get(L.j0), ADD, ...i32(2), SHL, ADD, ...set(L.ct),
-      // An edge tile is computed in the scratch tile, filled from C when an earlier k block left sums there.
-      ...get(L.full), EQZ, ...get(L.pc), ...i32(0), NE, AND, ...IF, ...tileCopy(true), END,
-      // A at (i0, pc)
-      ...get(G.a), ...get(L.i0), ...get(G.aRow), MUL, ADD, ...get(L.pc), ...get(G.aCol), MUL, ADD,
-      ...get(G.aRow), ...get(G.aCol), ...get(L.pb), ...get(L.kc),
-      ...get(L.ct), ...get(L.tile), ...get(L.full), SELECT,
-      ...get(L.ldc), ...i32(NR * 4), ...get(L.full), SELECT,
-      ...get(L.mode),
-      ...get(G.bias), ...times4(L.j0), ADD,
+      ...min([...get(G.m), ...get(L.i0), SUB], i32(MR)),
+      ...set(L.rows),
+      ...min([...get(G.n), ...get(L.j0), SUB], i32(NR)),
+      ...set(L.cols),
       ...get(L.rows),
-      0x10, 0x00, // call micro
-      ...get(L.full), EQZ, ...IF, ...tileCopy(false), END,
+      ...i32(MR),
+      EQ,
+      ...get(L.cols),
+      ...i32(NR),
+      EQ,
+      AND,
+      ...set(L.full),
+      ...get(G.c),
+      ...get(L.i0),
+      ...get(G.n),
+      MUL,
+      ...get(L.j0),
+      ADD,
+      ...i32(2),
+      SHL,
+      ADD,
+      ...set(L.ct),
+      // An edge tile is computed in the scratch tile, filled from C when an earlier k block left sums there.
+      ...get(L.full),
+      EQZ,
+      ...get(L.pc),
+      ...i32(0),
+      NE,
+      AND,
+      ...IF,
+      ...tileCopy(true),
+      END,
+      // A at (i0, pc)
+      ...get(G.a),
+      ...get(L.i0),
+      ...get(G.aRow),
+      MUL,
+      ADD,
+      ...get(L.pc),
+      ...get(G.aCol),
+      MUL,
+      ADD,
+      ...get(G.aRow),
+      ...get(G.aCol),
+      ...get(L.pb),
+      ...get(L.kc),
+      ...get(L.ct),
+      ...get(L.tile),
+      ...get(L.full),
+      SELECT,
+      ...get(L.ldc),
+      ...i32(NR * 4),
+      ...get(L.full),
+      SELECT,
+      ...get(L.mode),
+      ...get(G.bias),
+      ...times4(L.j0),
+      ADD,
+      ...get(L.rows),
+      0x10,
+      0x00, // call micro
+      ...get(L.full),
+      EQZ,
+      ...IF,
+      ...tileCopy(false),
+      END,
     ]),
   ]);
 
-  code.push(...forLoop(L.pc, i32(0), get(G.k), i32(KC), [
-    ...min([...get(G.k), ...get(L.pc), SUB], i32(KC)), ...set(L.kc),
-    // mode: accumulate after the first block; bias and relu on the last one.
-    ...get(L.pc), ...i32(0), NE, // bit 0
-    ...get(L.pc), ...get(L.kc), ADD, ...get(G.k), EQ, ...set(L.full), // (full reused as "last")
-    ...get(G.bias), ...i32(0), NE, ...get(L.full), AND, ...i32(1), SHL, OR,
-    ...get(G.relu), ...i32(0), NE, ...get(L.full), AND, ...i32(2), SHL, OR,
-    ...set(L.mode),
-    ...pack,
-    ...tiles,
-  ]));
+  code.push(
+    ...forLoop(L.pc, i32(0), get(G.k), i32(KC), [
+      ...min([...get(G.k), ...get(L.pc), SUB], i32(KC)),
+      ...set(L.kc),
+      // mode: accumulate after the first block; bias and relu on the last one.
+      ...get(L.pc),
+      ...i32(0),
+      NE, // bit 0
+      ...get(L.pc),
+      ...get(L.kc),
+      ADD,
+      ...get(G.k),
+      EQ,
+      ...set(L.full), // (full reused as "last")
+      ...get(G.bias),
+      ...i32(0),
+      NE,
+      ...get(L.full),
+      AND,
+      ...i32(1),
+      SHL,
+      OR,
+      ...get(G.relu),
+      ...i32(0),
+      NE,
+      ...get(L.full),
+      AND,
+      ...i32(2),
+      SHL,
+      OR,
+      ...set(L.mode),
+      ...pack,
+      ...tiles,
+    ]),
+  );
   code.push(END);
   const locals = vec([[...uleb(L.pb - L.pc + 1), I32]]);
   return [...locals, ...code];
@@ -251,7 +461,10 @@ export const PEAK_CHAINS = 12;
 function peak(fma: boolean): number[] {
   const [iters, out, m, a] = [0, 1, 2, 3];
   const acc = (c: number) => 4 + c;
-  const f32x4 = (v: number) => [...simd(0x0c), ...Array.from({ length: 4 }, () => [...new Uint8Array(new Float32Array([v]).buffer)]).flat()];
+  const f32x4 = (v: number) => [
+    ...simd(0x0c),
+    ...Array.from({ length: 4 }, () => [...new Uint8Array(new Float32Array([v]).buffer)]).flat(),
+  ];
   const code: number[] = [...f32x4(0.9999), ...set(m), ...f32x4(1e-4), ...set(a)];
   for (let c = 0; c < PEAK_CHAINS; c++) code.push(...f32x4(c / PEAK_CHAINS), ...set(acc(c)));
   code.push(...LOOP);
@@ -275,7 +488,13 @@ function compile(fma: boolean): Uint8Array<ArrayBuffer> {
     ...section(1, vec([microType, gemmType, peakType])),
     ...IMPORT_MEMORY,
     ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
-    ...section(7, vec([[...str('gemm'), 0x00, 0x01], [...str('peak'), 0x00, 0x02]])),
+    ...section(
+      7,
+      vec([
+        [...str('gemm'), 0x00, 0x01],
+        [...str('peak'), 0x00, 0x02],
+      ]),
+    ),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }

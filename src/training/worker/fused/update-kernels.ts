@@ -87,7 +87,8 @@ function parseStatement(line: string): Statement {
       const args = [sum()];
       while (peek() === ',') (next(), args.push(sum()));
       expect(')');
-      if (!['sqrt', 'abs', 'max', 'flush'].includes(t)) throw new Error(`update formula '${line}': unknown function ${t}`);
+      if (!['sqrt', 'abs', 'max', 'flush'].includes(t))
+        throw new Error(`update formula '${line}': unknown function ${t}`);
       return { k: 'call', fn: t as 'sqrt' | 'abs' | 'max' | 'flush', args };
     }
     return { k: 'name', name: t };
@@ -116,7 +117,8 @@ export function compileJs(p: UpdateProgram): JsUpdate {
       case 'num':
         return String(n.v);
       case 'name':
-        if ((ARRAYS as readonly string[]).includes(n.name)) return assigned.has(n.name) ? `v_${n.name}` : `${n.name}[i]`;
+        if ((ARRAYS as readonly string[]).includes(n.name))
+          return assigned.has(n.name) ? `v_${n.name}` : `${n.name}[i]`;
         if (p.scalars.includes(n.name)) return `k_${n.name}`;
         return `t_${n.name}`;
       case 'bin':
@@ -212,7 +214,10 @@ function functionBody(p: UpdateProgram): number[] {
         if (a >= 0 && !assigned.has(n.name)) {
           code.push(0x20, a, 0x20, OFFSET, 0x6a, ...simd(OP.load), 0x00, 0x00);
         } else {
-          code.push(0x20, ...uleb(local(a >= 0 ? `v_${n.name}` : p.scalars.includes(n.name) ? `k_${n.name}` : `t_${n.name}`)));
+          code.push(
+            0x20,
+            ...uleb(local(a >= 0 ? `v_${n.name}` : p.scalars.includes(n.name) ? `k_${n.name}` : `t_${n.name}`)),
+          );
         }
         return;
       }
