@@ -19,8 +19,4 @@ export function toDiagnostic(d: Diagnostic): vscode.Diagnostic {
   return diagnostic;
 }
 
-export function contains(r: Range, p: Position): boolean {
-  const afterStart = p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character);
-  const beforeEnd = p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character);
-  return afterStart && beforeEnd;
-}
+export { containsPosition as contains } from '../model/text-lines';

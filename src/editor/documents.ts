@@ -5,26 +5,31 @@
 import * as vscode from 'vscode';
 import { analyze, parseModelJson, type Analysis } from '../model';
 import type { ParsedModel } from '../model/types';
+import { documentKind } from './document-kind';
 
 export interface DocumentModel {
   parsed: ParsedModel;
   analysis: Analysis;
 }
 
-/** Files and unsaved editors only: not diff sides (`git:`), notebook cells or other virtual documents. */
-const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
+const facts = (doc: vscode.TextDocument) => ({
+  scheme: doc.uri.scheme,
+  path: doc.uri.path,
+  languageId: doc.languageId,
+  text: () => doc.getText(),
+});
 
 export function isModelJson(doc: vscode.TextDocument): boolean {
-  return SCHEMES.has(doc.uri.scheme) && doc.uri.path.endsWith('.model.json');
+  return documentKind(facts(doc)) === 'model-json';
 }
 
-/** A Python file is worth reading when it mentions Sequential at all (cheap test before parsing). */
+/** A Python file is worth reading when it mentions a Keras model at all (cheap test before parsing). */
 export function isKerasPython(doc: vscode.TextDocument): boolean {
-  return SCHEMES.has(doc.uri.scheme) && doc.languageId === 'python' && doc.getText().includes('Sequential');
+  return documentKind(facts(doc)) === 'keras-python';
 }
 
 export function isModelDocument(doc: vscode.TextDocument): boolean {
-  return isModelJson(doc) || isKerasPython(doc);
+  return documentKind(facts(doc)) !== undefined;
 }
 
 export class ModelDocuments implements vscode.Disposable {
@@ -48,8 +53,9 @@ export class ModelDocuments implements vscode.Disposable {
   private async read(doc: vscode.TextDocument): Promise<DocumentModel[]> {
     const text = doc.getText();
     let parsed: ParsedModel[];
-    if (isModelJson(doc)) parsed = [parseModelJson(text)];
-    else if (isKerasPython(doc)) parsed = await readPython(text);
+    const kind = documentKind(facts(doc));
+    if (kind === 'model-json') parsed = [parseModelJson(text)];
+    else if (kind === 'keras-python') parsed = await readPython(text);
     else parsed = [];
     return parsed.map((p) => ({ parsed: p, analysis: analyze(p) }));
   }

@@ -6,7 +6,8 @@
 import * as vscode from 'vscode';
 import type { Analysis } from '../model';
 import type { ParsedModel } from '../model/types';
-import { contains, fromPosition } from './convert';
+import { fromPosition } from './convert';
+import { chooseModel } from './document-kind';
 import { isModelDocument, type ModelDocuments } from './documents';
 
 export interface ModelTarget {
@@ -31,38 +32,35 @@ export async function resolveTarget(
   }
   if (!document || !isModelDocument(document)) {
     void vscode.window.showWarningMessage(
-      'Model Lab: open a model file (*.model.json) or a Python file with a keras.Sequential model first.',
+      'Model Lab: open a model file (*.model.json) or a Python file with a Keras model first.',
     );
     return undefined;
   }
   const models = await documents.get(document);
   if (!models.length) {
     void vscode.window.showWarningMessage(
-      `Model Lab: no keras.Sequential model found in ${vscode.workspace.asRelativePath(document.uri)}.`,
+      `Model Lab: no Keras model found in ${vscode.workspace.asRelativePath(document.uri)}.`,
     );
     return undefined;
   }
-  let i = typeof index === 'number' && Number.isInteger(index) && index >= 0 && index < models.length ? index : -1;
-  if (i < 0) {
-    // Without an explicit index: the model under the cursor, else the only one, else ask.
-    const editor = vscode.window.activeTextEditor;
-    if (editor && editor.document === document) {
-      const pos = fromPosition(editor.selection.active);
-      i = models.findIndex((m) => contains(m.parsed.range, pos));
-    }
-    if (i < 0 && models.length === 1) i = 0;
-    if (i < 0) {
-      const pick = await vscode.window.showQuickPick(
-        models.map((m, k) => ({
-          label: m.analysis.summary?.name ?? m.parsed.definition?.name ?? `model ${k + 1}`,
-          description: `line ${m.parsed.range.start.line + 1}`,
-          k,
-        })),
-        { placeHolder: 'Which model?' },
-      );
-      if (!pick) return undefined;
-      i = pick.k;
-    }
+  const editor = vscode.window.activeTextEditor;
+  const cursor = editor && editor.document === document ? fromPosition(editor.selection.active) : undefined;
+  let i = chooseModel(
+    models.map((m) => m.parsed.range),
+    index,
+    cursor,
+  );
+  if (i === 'ask') {
+    const pick = await vscode.window.showQuickPick(
+      models.map((m, k) => ({
+        label: m.analysis.summary?.name ?? m.parsed.definition?.name ?? `model ${k + 1}`,
+        description: `line ${m.parsed.range.start.line + 1}`,
+        k,
+      })),
+      { placeHolder: 'Which model?' },
+    );
+    if (!pick) return undefined;
+    i = pick.k;
   }
   return { document, index: i, ...models[i] };
 }

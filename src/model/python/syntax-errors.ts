@@ -1,7 +1,8 @@
 /** tree-sitter's ERROR and MISSING nodes as diagnostics, for the models they sit in. */
 import type { Node } from './py-node';
-import type { Diagnostic, Position, Range } from '../types';
+import type { Diagnostic, Range } from '../types';
 import { rangeOf } from './syntax';
+import { containsPosition as contains } from '../text-lines';
 
 /** Every ERROR and MISSING node, outer ones before the ones they contain. */
 export function syntaxErrorNodes(root: Node): Node[] {
@@ -57,12 +58,4 @@ function shorten(text: string): string {
   return t.length > 30 ? `${t.slice(0, 27)}...` : t;
 }
 
-export function contains(range: Range, p: Position): boolean {
-  const after = p.line > range.start.line || (p.line === range.start.line && p.character >= range.start.character);
-  const before = p.line < range.end.line || (p.line === range.end.line && p.character <= range.end.character);
-  return after && before;
-}
-
-export function before(a: Position, b: Position): boolean {
-  return a.line < b.line || (a.line === b.line && a.character < b.character);
-}
+export { before } from '../text-lines';
