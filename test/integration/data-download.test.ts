@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,14 +172,18 @@ describe('Fashion-MNIST download', () => {
   it('on HTTP 404 names every folder it searched and how to get the data', async () => {
     const mirror = await serve((_req, res) => res.writeHead(404).end());
     const req = request(mirror.url, {
-      spec: { name: 'fashion-mnist', path: 'data' },
+      spec: { name: 'fashion-mnist' },
       dataDir: join(root, 'user-data'),
     });
     try {
+      // An explicit dataset.path is used or refused, never replaced by another copy (issue 14).
+      const explicit = await dataError(loadDataset({ ...req, spec: { name: 'fashion-mnist', path: 'data' } }));
+      assert.match(explicit.message, /^dataset\.path .*data does not exist; check it/);
+      // A data folder that exists but holds none of the files: the search goes on (cache, system, download).
+      mkdirSync(join(root, 'user-data'), { recursive: true });
       const e = await dataError(loadDataset(req));
       assert.equal(e.code, 'not-found');
       const folders = [
-        join(req.baseDir, 'data'),
         join(root, 'user-data'),
         join(root, 'user-data', 'fashion-mnist'),
         join(req.cacheDir, 'fashion-mnist'),
@@ -187,7 +191,7 @@ describe('Fashion-MNIST download', () => {
       ];
       assert.equal(
         e.message,
-        `Fashion-MNIST is not in ${folders.slice(0, -1).join(', ')} or ${folders[4]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}${NAMES.trainImages}.gz); ` +
+        `Fashion-MNIST is not in ${folders.slice(0, -1).join(', ')} or ${folders[3]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}${NAMES.trainImages}.gz); ` +
           'install it with "sudo apt-get install dataset-fashion-mnist", put the four files in a folder and set modelLab.dataFolder or MODEL_LAB_DATA to it, or connect to the internet so Model Lab can download it.',
       );
       assert.deepEqual(cacheListing(req.cacheDir), []);

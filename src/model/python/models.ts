@@ -11,7 +11,7 @@ import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
 import { isTestData } from './fit-callbacks';
-import { FASHION_MNIST, type DataFlow } from './dataset';
+import type { DataFlow } from './dataset';
 import type { Seeds } from './seeds';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, type ReadInput } from './layers';
@@ -278,10 +278,9 @@ export function reassigns(statement: Node, target: string): boolean {
 }
 
 export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
-  if (!fit.x || !data.fromFashion(fit.x)) return undefined;
-  return fit.validationSplit === undefined
-    ? FASHION_MNIST
-    : { name: FASHION_MNIST, validation_split: fit.validationSplit };
+  const spec = fit.x ? data.datasetOf(fit.x) : undefined;
+  if (!spec || fit.validationSplit === undefined) return spec;
+  return { ...(typeof spec === 'string' ? { name: spec } : spec), validation_split: fit.validationSplit };
 }
 
 /**

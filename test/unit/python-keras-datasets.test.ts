@@ -1,0 +1,58 @@
+/** `keras.datasets.X.load_data(...)` in a Keras script: the model trains on that dataset, with the loader's arguments. */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
+import { parsePythonModels } from '../../src/model/python/index';
+
+const imdb = `from tensorflow import keras
+from tensorflow.keras import layers
+
+(x_train, y_train), (x_test, y_test) = keras.datasets.imdb.load_data(num_words=10000)
+x_train = keras.utils.pad_sequences(x_train, maxlen=200)
+
+model = keras.Sequential([
+    layers.Embedding(10000, 32),
+    layers.LSTM(32),
+    layers.Dense(1, activation="sigmoid"),
+])
+model.compile(optimizer="rmsprop", loss="binary_crossentropy", metrics=["accuracy"])
+model.fit(x_train, y_train, epochs=2, batch_size=128, validation_split=0.2)
+`;
+
+test('imdb.load_data(num_words=…) then pad_sequences(maxlen=…): the padded imdb, and the sequence length from it', async () => {
+  const [model] = await parsePythonModels(imdb);
+  assert.deepEqual(model.definition?.dataset, { name: 'imdb', num_words: 10000, maxlen: 200, validation_split: 0.2 });
+  const summary = analyze(model).summary!;
+  assert.equal(summary.layers[0].outputShape.join(), ',200,32');
+  assert.equal(summary.totalParams, 320000 + 4 * (32 * (32 + 32) + 32) + 33);
+});
+
+test('mnist and cifar10 by name; positional loader arguments map as Keras orders them', async () => {
+  const script = (loader: string, shape: string) => `import keras
+(x, y), _ = keras.datasets.${loader}
+x = x / 255.0
+model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+model.compile(loss="sparse_categorical_crossentropy")
+model.fit(x, y)
+${shape}`;
+  const [mnist] = await parsePythonModels(script('mnist.load_data()', ''));
+  assert.equal(mnist.definition?.dataset, 'mnist');
+  assert.equal(analyze(mnist).summary?.totalParams, 784 * 10 + 10);
+  const [cifar] = await parsePythonModels(script('cifar10.load_data()', ''));
+  assert.equal(cifar.definition?.dataset, 'cifar10');
+  assert.equal(analyze(cifar).summary?.totalParams, 32 * 32 * 3 * 10 + 10);
+  const [reuters] = await parsePythonModels(script('reuters.load_data(None, 5000)', ''));
+  assert.deepEqual(reuters.definition?.dataset, { name: 'reuters', num_words: 5000 });
+});
+
+test('a loader argument known only at run time, or an argument Keras does not have, names no dataset', async () => {
+  for (const call of ['imdb.load_data(num_words=int(input()))', 'imdb.load_data(words=10)']) {
+    const [model] = await parsePythonModels(`import keras
+(x, y), _ = keras.datasets.${call}
+model = keras.Sequential([keras.layers.Dense(1, input_shape=(10,))])
+model.compile(loss="mse")
+model.fit(x, y)
+`);
+    assert.equal(model.definition?.dataset, undefined, call);
+  }
+});
