@@ -11,10 +11,10 @@ import type { Node } from './py-node';
 import { layerNames } from '../infer';
 import type { LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
-import { readCompile, readFit, type FitResult } from './compile-fit';
+import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
-import { datasetOf, followingStatements, methodOf, modelVariable, reassigns } from './models';
+import { applyTraining, followingStatements, methodOf, modelVariable, reassigns } from './models';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -291,22 +291,7 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
       if (method) last = direct;
     }
   }
-  if (compileCall) def.compile = readCompile(compileCall, ctx, out);
-  const seedArg = seeds.before(call);
-  const seed = seedArg && readValue(seedArg, ctx);
-  if (seed && seed.ok && typeof seed.value === 'number') {
-    fit = fit ?? { fit: {} };
-    fit.fit.seed = seed.value;
-    out.addRanges(['fit', 'seed'], seed.ranges);
-  }
-  if (fit) {
-    if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const dataset = datasetOf(fit, data);
-    if (dataset !== undefined) {
-      def.dataset = dataset;
-      out.value(['dataset'], rangeOf(fit.x!));
-    }
-  }
+  applyTraining(def, out, { call, compileCall, fit }, ctx, data, seeds);
 
   const first = layers.length > 0 && statement ? firstLayerStatement(statement, layers) : undefined;
   const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };

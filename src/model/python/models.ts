@@ -87,31 +87,7 @@ export function readSequential(
       }
     }
   }
-  if (compileCall) def.compile = readCompile(compileCall, ctx, out);
-  const seedArg = seeds.before(call);
-  const seed = seedArg && readValue(seedArg, ctx);
-  if (seed && seed.ok && typeof seed.value === 'number') {
-    fit = fit ?? { fit: {} };
-    fit.fit.seed = seed.value;
-    out.addRanges(['fit', 'seed'], seed.ranges);
-  }
-  if (fit) {
-    if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const dataset = datasetOf(fit, data);
-    if (dataset === undefined) {
-      // validation_split belongs to a dataset; without one Model Lab recognises, it has nowhere to go.
-      out.values.delete('dataset.validation_split');
-      out.keys.delete('dataset.validation_split');
-    }
-    if (dataset !== undefined) {
-      def.dataset = evaluatesTest
-        ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true }
-        : dataset;
-      const at = rangeOf(fit.x!);
-      out.value(['dataset'], at);
-      if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
-    }
-  }
+  applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
   reader.finish();
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
@@ -275,6 +251,47 @@ export function reassigns(statement: Node, target: string): boolean {
   if (expr?.type !== 'assignment') return false;
   const left = expr.childForFieldName('left');
   return !!left && Array.from(walk(left)).some((n) => n.text === target);
+}
+
+/**
+ * What a model's `compile`, `fit` and seed calls give its definition (Sequential and functional models alike): the
+ * compile arguments, the fit arguments with the script's seed, and the dataset the fit's data comes from.
+ */
+export function applyTraining(
+  def: ModelDefinition,
+  out: Collector,
+  found: { call: Node; compileCall?: Node; fit?: FitResult; evaluatesTest?: boolean },
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+): void {
+  const { call, compileCall, evaluatesTest } = found;
+  let fit = found.fit;
+  if (compileCall) def.compile = readCompile(compileCall, ctx, out);
+  const seedArg = seeds.before(call);
+  const seed = seedArg && readValue(seedArg, ctx);
+  if (seed && seed.ok && typeof seed.value === 'number') {
+    fit = fit ?? { fit: {} };
+    fit.fit.seed = seed.value;
+    out.addRanges(['fit', 'seed'], seed.ranges);
+  }
+  if (fit) {
+    if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
+    const dataset = datasetOf(fit, data);
+    if (dataset === undefined) {
+      // validation_split belongs to a dataset; without one Model Lab recognises, it has nowhere to go.
+      out.values.delete('dataset.validation_split');
+      out.keys.delete('dataset.validation_split');
+    }
+    if (dataset !== undefined) {
+      def.dataset = evaluatesTest
+        ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true }
+        : dataset;
+      const at = rangeOf(fit.x!);
+      out.value(['dataset'], at);
+      if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
+    }
+  }
 }
 
 export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
