@@ -27,7 +27,6 @@ interface CommonConfig {
   inputShape?: number[];
   /** The seed of this layer's initializers when the definition gives none (see layerSeed). */
   seed: number;
-  kernelInitializer: Initializer;
   /** Keras's glorot_uniform, seeded; `k` picks a different seed for a layer's k-th kernel. */
   glorot(k?: number): Initializer;
   /** Keras's orthogonal (recurrent kernels), seeded. */
@@ -138,7 +137,7 @@ function constraint(tf: TF, spec: unknown) {
 function weightConfig(tf: TF, a: LayerArgs, c: CommonConfig, weights: Record<string, string>, activity = true) {
   const out: Record<string, unknown> = {};
   Object.entries(weights).forEach(([w, dflt], i) => {
-    const fallback = w === 'kernel' ? c.kernelInitializer : dflt;
+    const fallback = w === 'kernel' ? c.glorot() : dflt;
     out[`${w}Initializer`] = initializer(tf, a[`${w}_initializer`], fallback, c.seed + i);
     out[`${w}Regularizer`] = regularizer(tf, a[`${w}_regularizer`]);
     out[`${w}Constraint`] = constraint(tf, a[`${w}_constraint`]);
@@ -453,7 +452,6 @@ export function buildModel(tf: TF, definition: ModelDefinition, opts: BuildOptio
         trainable: spec.trainable !== false,
         inputShape,
         seed,
-        kernelInitializer: tf.initializers.glorotUniform({ seed }),
         glorot: (k = 0) => tf.initializers.glorotUniform({ seed: seed + k }),
         orthogonal: (k = 0) => tf.initializers.orthogonal({ seed: seed + k, gain: 1 }),
         uniform: (k = 0) => tf.initializers.randomUniform({ minval: -0.05, maxval: 0.05, seed: seed + k }),
