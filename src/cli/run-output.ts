@@ -19,7 +19,6 @@ import { BackendError } from '../training/backend';
 import { defaultWorkerPath } from '../training/paths';
 import { RunPool } from '../training/host/pool';
 import { SessionDriver } from '../training/host/session-driver';
-import { writeFileAtomic } from '../training/host/record-file';
 import { isUnfinished, runName } from '../run-state';
 import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
@@ -118,7 +117,6 @@ export function cacheDir(io: CliIO): string {
 // ---- Output files --------------------------------------------------------------------------------------------
 
 /** Writes through a flushed temporary file and a rename, so a reader never sees half a file (even after Ctrl-C). */
-export { writeFileAtomic };
 
 /** The output files asked for, as given and resolved. */
 function outputFiles(parsed: ParsedArgs, io: CliIO): { flag: '--json' | '--html'; given: string; path: string }[] {

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { basename } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
+import { canonicalLoss, lossInfo } from '../model/losses';
 import { DataError, throwIfAborted } from './errors';
 import { BoundedReadError, checkRegularFile } from './read-bounded';
 import type { LoadedDataset } from './types';
@@ -13,25 +14,12 @@ import type { LoadedDataset } from './types';
 export interface CsvOptions {
   /** The label column's name, as in the header. */
   label: string;
-  /** Keras loss name: crossentropies and hinge losses mean classification, mse/mae and friends regression. */
+  /** Keras loss name: a crossentropy means classes, mse/mae numbers (see `taskFromLoss`). */
   loss?: string;
   /** Dataset name to report; defaults to the file name. */
   name?: string;
   signal?: AbortSignal;
 }
-
-const REGRESSION_LOSSES = new Set([
-  'mse',
-  'mae',
-  'mape',
-  'msle',
-  'mean_squared_error',
-  'mean_absolute_error',
-  'mean_absolute_percentage_error',
-  'mean_squared_logarithmic_error',
-  'huber',
-  'log_cosh',
-]);
 
 /** Missing-value spellings people and pandas write; an empty cell is the usual one. */
 const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
@@ -39,9 +27,14 @@ const MISSING = new Set(['', 'na', 'n/a', 'nan', 'null', 'none', '?']);
 const FLOAT32_MAX = 3.4028234663852886e38;
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
 
+/**
+ * What the loss says the labels are, from the loss table (`model/losses.ts`): a classification loss takes classes,
+ * mse/mae (any spelling) take numbers; no loss, or one Model Lab does not train, leaves it to the labels themselves.
+ */
 export function taskFromLoss(loss: string | undefined): 'classification' | 'regression' | undefined {
-  if (!loss) return undefined;
-  return REGRESSION_LOSSES.has(loss.toLowerCase()) ? 'regression' : 'classification';
+  const known = loss === undefined ? undefined : canonicalLoss(loss);
+  if (known === undefined) return undefined;
+  return lossInfo(known).classification ? 'classification' : 'regression';
 }
 
 export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDataset> {

@@ -4,6 +4,7 @@
  * Numeric arrays must be C order and little-endian in one of the dtypes people save data in (uint8, int32, int64,
  * float32, float64); object arrays (`|O`, ragged sequences in imdb.npz) are a pickle, read by the bounded
  * unpickler. Every problem is a PickleError-free one-line NpyError the caller prefixes with the file name.
+ * `npyBytes` writes the one kind Model Lab saves (float32, C order; trained weights for `np.load`).
  */
 import { PickledArray, PickleError, unpickle } from './pickle';
 
@@ -161,4 +162,24 @@ function objectElements(data: Uint8Array, shape: number[], count: number): unkno
 /** "uint8 of shape (60000, 28, 28)", for messages. */
 export function describeArray(a: NpyArray): string {
   return `${DTYPE_NAMES[a.dtype] ?? a.dtype} of shape (${a.shape.join(', ')}${a.shape.length === 1 ? ',' : ''})`;
+}
+
+/** One `.npy` file (format 1.0) holding float32 data in C order. */
+export function npyBytes(shape: readonly number[], data: Float32Array): Buffer {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (count !== data.length)
+    throw new RangeError(`npy: shape (${shape.join(', ')}) holds ${count} values but the data has ${data.length}`);
+  const dims = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': ${dims}, }`;
+  // Magic (6) + version (2) + header length (2) + header, padded with spaces and a newline to a multiple of 64.
+  const total = Math.ceil((10 + header.length + 1) / 64) * 64;
+  header = header.padEnd(total - 10 - 1, ' ') + '\n';
+  const head = Buffer.alloc(10);
+  head.write('\x93NUMPY', 0, 'latin1');
+  head[6] = 1;
+  head[7] = 0;
+  head.writeUInt16LE(header.length, 8);
+  const body = Buffer.alloc(data.length * 4);
+  for (let i = 0; i < data.length; i++) body.writeFloatLE(data[i], i * 4);
+  return Buffer.concat([head, Buffer.from(header, 'latin1'), body]);
 }

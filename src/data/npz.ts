@@ -3,12 +3,13 @@
  * members. Read from the zip's central directory (NumPy writes zip64 local headers whose sizes are placeholders),
  * stored or deflated, each member inflated only when asked for, to exactly its declared size and CRC-32 checked.
  * The whole file is read once through an opened descriptor after a size check, so a huge or special file is refused
- * before any memory is spent on it.
+ * before any memory is spent on it. `npzBytes` writes one (stored members of float32 `.npy`s), as Model Lab saves
+ * trained weights and optimizer state.
  */
 import { open } from 'node:fs/promises';
 import * as zlib from 'node:zlib';
 import { DataError, formatCount } from './errors';
-import { NpyError, parseNpy, type NpyArray } from './npy';
+import { NpyError, npyBytes, parseNpy, type NpyArray } from './npy';
 
 /** Keras's largest .npz (imdb) is 17 MB, a user's arrays can be larger; beyond this it is surely not meant. */
 export const MAX_NPZ_BYTES = 2 ** 31 - 1;
@@ -202,4 +203,60 @@ function u64(view: DataView, at: number, bad: (w: string) => DataError): number 
   const hi = view.getUint32(at + 4, true);
   if (hi > 0x1fffff) throw bad('a zip64 field is too large');
   return hi * 2 ** 32 + view.getUint32(at, true);
+}
+
+/** A float32 array to save under a name (`np.load(f)[name]`): letters, digits and underscores. */
+export interface NamedArray {
+  name: string;
+  shape: readonly number[];
+  data: Float32Array;
+}
+
+/** An `.npz` archive of the arrays, in order (`np.load(f).files` lists them in this order). */
+export function npzBytes(arrays: readonly NamedArray[]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  const seen = new Set<string>();
+  for (const a of arrays) {
+    if (!/^\w+$/.test(a.name) || seen.has(a.name)) throw new RangeError(`npz: bad or repeated array name '${a.name}'`);
+    seen.add(a.name);
+    const name = Buffer.from(`${a.name}.npy`, 'latin1');
+    const data = npyBytes(a.shape, a.data);
+    const crc = zlib.crc32(data) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0, 6); // flags
+    local.writeUInt16LE(0, 8); // stored
+    local.writeUInt32LE(0, 10); // time, date
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    local.writeUInt16LE(0, 28);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0, 8);
+    central.writeUInt16LE(0, 10);
+    central.writeUInt32LE(0, 12);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, name, data);
+    centrals.push(central, name);
+    offset += local.length + name.length + data.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(arrays.length, 8);
+  end.writeUInt16LE(arrays.length, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
 }

@@ -5,10 +5,10 @@
  * named pipe) is written directly, never replaced by a regular file. An output that is one of the inputs (the model
  * file, its CSV) or another output of the same command is refused before anything is written or trained.
  */
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { chmod, lstat, mkdir, open, readlink, realpath, rename, rm, stat } from 'node:fs/promises';
+import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
+import { writeFileAtomic } from '../data/write-atomic';
 
 /** The path a write to `file` really lands on: symlinks (and symlinked folders) followed, even a dangling link. */
 export async function realTarget(file: string): Promise<string> {
@@ -58,28 +58,8 @@ export async function writeOutputFile(file: string, content: string | Uint8Array
     }
     return;
   }
-  await mkdir(dirname(target), { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    // mkdir -p says EEXIST when a part of the path is a file: for the user, that part is not a folder.
-    throw e.code === 'EEXIST'
-      ? Object.assign(new Error(`a part of ${dirname(target)} is a file, not a folder`), { code: 'ENOTDIR' })
-      : e;
-  });
   const mode = (await stat(target).catch(() => undefined))?.mode;
-  const tmp = resolve(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
-  try {
-    const handle = await open(tmp, 'wx');
-    try {
-      await handle.writeFile(content);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (mode !== undefined) await chmod(tmp, mode & 0o7777);
-    await rename(tmp, target);
-  } catch (e) {
-    await rm(tmp, { force: true });
-    throw e;
-  }
+  await writeFileAtomic(target, content, { mode });
 }
 
 export interface NamedPath {

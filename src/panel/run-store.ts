@@ -10,7 +10,8 @@ import * as path from 'node:path';
 import type { RecordListItem, RunRecord } from '../protocol';
 import { isRecord } from '../protocol-validate';
 import { isUnfinished } from '../run-state';
-import { isRecordId, newRecordId, writeFileAtomic } from '../training/host/record-file';
+import { writeFileAtomic } from '../data/write-atomic';
+import { isRecordId, newRecordId } from '../training/host/record-file';
 
 export { isRecordId, newRecordId };
 

@@ -15,7 +15,7 @@ import { loadDataset, normalizeDatasetSpec, splitValidation } from '../../src/da
 import { toKerasScript } from '../../src/model/python/keras-script';
 import type { ModelDefinition } from '../../src/model/types';
 import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { npyBytes } from '../../src/training/npz-format';
+import { npyBytes } from '../../src/data/npy';
 import { runTraining } from '../../src/training/worker/run';
 
 const PYTHON = '/usr/bin/python3';

@@ -5,7 +5,7 @@
  *
  * Front ends differ only in how they show it, through a small `SessionReporter`, and where the record goes, through
  * a `RecordSink` (the editor's RunStore; the CLI writes its --json at the end). Saves of one record are serialised,
- * each one atomic and flushed to disk (`writeFileAtomic` in panel/run-store.ts is the one fsync policy).
+ * each one atomic and flushed to disk (`data/write-atomic.ts` is the one fsync policy).
  */
 import type { RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import { newRecordId } from './record-file';

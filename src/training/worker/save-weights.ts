@@ -4,16 +4,15 @@
  * `weights.npz`: every weight in Keras's `get_weights()` order, for `model.set_weights` in Python.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { TF } from './engine';
-import { npzBytes, weightArrayNames } from '../npz-format';
+import { npzBytes } from '../../data/npz';
+import { writeFileAtomic } from '../../data/write-atomic';
 
 /** File name of the NumPy weights beside model.json. */
 export const NPZ_FILE = 'weights.npz';
 
 export async function saveWeights(tf: TF, model: tfjs.LayersModel, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weightsManifest = [{ paths: ['weights.bin'], weights: artifacts.weightSpecs ?? [] }];
@@ -26,12 +25,12 @@ export async function saveWeights(tf: TF, model: tfjs.LayersModel, dir: string):
       };
       const data = artifacts.weightData;
       const buffers = data === undefined ? [] : Array.isArray(data) ? data : [data];
-      await writeAtomic(join(dir, 'weights.bin'), Buffer.concat(buffers.map((b) => Buffer.from(b))));
-      await writeAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
+      await writeFileAtomic(join(dir, 'weights.bin'), Buffer.concat(buffers.map((b) => Buffer.from(b))));
+      await writeFileAtomic(join(dir, 'model.json'), JSON.stringify(modelJson));
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
-  await writeAtomic(join(dir, NPZ_FILE), npzOf(model));
+  await writeFileAtomic(join(dir, NPZ_FILE), npzOf(model));
 }
 
 /** The model's weights as an .npz, in Keras's order (tfjs, like Keras, lists trainable then non-trainable). */
@@ -44,8 +43,13 @@ export function npzOf(model: tfjs.LayersModel): Buffer {
   );
 }
 
-async function writeAtomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+/**
+ * Archive names for a model's weights in Keras's `get_weights()` order: `w00_dense_kernel`, `w01_dense_bias`, …
+ * (the index keeps `sorted(np.load(f).files)` in that order too).
+ */
+export function weightArrayNames(variableNames: readonly string[]): string[] {
+  const width = Math.max(2, String(variableNames.length - 1).length);
+  return variableNames.map(
+    (n, i) => `w${String(i).padStart(width, '0')}_${n.replace(/\W+/g, '_').replace(/^_|_$/g, '')}`,
+  );
 }

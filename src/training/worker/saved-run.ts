@@ -3,9 +3,10 @@
  * order, written by `save-weights.ts`) and its optimizer (`optimizer.npz`: every slot of every trainable weight,
  * plus `optimizer.json`: the step count Keras calls `iterations`, the current learning rate, and the epochs done).
  */
-import { readFile, writeFile, rename } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { npzBytes, readNpz, type NamedArray } from '../npz-format';
+import { npzBytes, readNpzFile, type NamedArray, type NpzArchive } from '../../data/npz';
+import { writeFileAtomic } from '../../data/write-atomic';
 import type { OptimizerState } from './engine';
 import { NPZ_FILE } from './save-weights';
 
@@ -16,7 +17,7 @@ export async function saveOptimizerState(dir: string, state: OptimizerState, epo
   const arrays = state.slots.flatMap((slots, w) =>
     slots.map((a, k) => ({ name: `w${w}_s${k}`, shape: [a.length], data: a })),
   );
-  await atomic(join(dir, STATE_NPZ), npzBytes(arrays));
+  await writeFileAtomic(join(dir, STATE_NPZ), npzBytes(arrays));
   const meta = {
     iterations: state.iterations,
     learning_rate: state.learningRate,
@@ -24,7 +25,7 @@ export async function saveOptimizerState(dir: string, state: OptimizerState, epo
     weights: state.slots.length,
     slots: state.slots[0]?.length ?? 0,
   };
-  await atomic(join(dir, STATE_JSON), JSON.stringify(meta));
+  await writeFileAtomic(join(dir, STATE_JSON), JSON.stringify(meta));
 }
 
 export interface SavedRun {
@@ -39,9 +40,9 @@ export async function loadSavedRun(dir: string): Promise<SavedRun> {
   let weights: NamedArray[];
   let slotArrays: NamedArray[];
   try {
-    weights = readNpz(await readFile(join(dir, NPZ_FILE)));
+    weights = float32Arrays(await readNpzFile(join(dir, NPZ_FILE), 'saved weights'));
     meta = JSON.parse(await readFile(join(dir, STATE_JSON), 'utf8'));
-    slotArrays = readNpz(await readFile(join(dir, STATE_NPZ)));
+    slotArrays = float32Arrays(await readNpzFile(join(dir, STATE_NPZ), 'saved optimizer state'));
   } catch (e) {
     throw new Error(
       `The run's saved weights in ${dir} cannot be read (${e instanceof Error ? e.message : String(e)}); train it again with weights saved to continue it.`,
@@ -58,8 +59,11 @@ export async function loadSavedRun(dir: string): Promise<SavedRun> {
   };
 }
 
-async function atomic(file: string, content: string | Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.tmp`;
-  await writeFile(tmp, content);
-  await rename(tmp, file);
+/** Every array of an archive Model Lab wrote, in order; anything but float32 is refused. */
+function float32Arrays(archive: NpzArchive): NamedArray[] {
+  return archive.names.map((name) => {
+    const { shape, values } = archive.array(name);
+    if (!(values instanceof Float32Array)) throw new Error(`${archive.file}: the array "${name}" is not float32`);
+    return { name, shape, data: values };
+  });
 }
