@@ -5,16 +5,14 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { DataError } from '../../src/data/errors';
 import { loadDataset } from '../../src/data/load';
 import type { DataRequest, FileChecksum } from '../../src/data/types';
 import { NAMES, tinyFashion } from '../fixtures/data/idx';
+import { dataError, serveFiles, type Override } from '../helpers/mirror';
 
 const root = mkdtempSync(join(tmpdir(), 'ml-download-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -37,46 +35,7 @@ const checksums: Record<string, FileChecksum> = {
   [NAMES.testLabels]: { md5Gz: '0'.repeat(32), sha256: sha256(raw[NAMES.testLabels]), count: 10 },
 };
 
-interface Mirror {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-async function serve(handler: RequestListener): Promise<Mirror> {
-  const requests: string[] = [];
-  const server: Server = createServer((req, res) => {
-    requests.push(req.url ?? '');
-    handler(req, res);
-  });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/datasets/`,
-    requests,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
-}
-
-/** Serves the tiny dataset's .gz files under /datasets/, with `override` replacing some responses. */
-function files(
-  override: (name: string, res: import('node:http').ServerResponse) => boolean = () => false,
-): RequestListener {
-  return (req, res) => {
-    const name = (req.url ?? '').replace(/^\/datasets\//, '');
-    if (override(name, res)) return;
-    const body = gz[name];
-    if (!body) {
-      res.writeHead(404).end('not found');
-      return;
-    }
-    res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': body.length }).end(body);
-  };
-}
+const serve = (override?: Override) => serveFiles('datasets', gz, override);
 
 let caseNo = 0;
 function request(mirror: string, extra: Partial<DataRequest> = {}): DataRequest & { cacheDir: string } {
@@ -97,19 +56,9 @@ function cacheListing(cacheDir: string): string[] {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 }
 
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${e instanceof Error ? e.stack : e}`);
-    return e;
-  }
-  assert.fail('expected a DataError');
-}
-
 describe('Fashion-MNIST download', () => {
   it('downloads, verifies by either checksum, caches, reports progress, then reads from the cache', async () => {
-    const mirror = await serve(files());
+    const mirror = await serve();
     const events: [string, number | undefined][] = [];
     const req = request(mirror.url, { onProgress: (m, f) => events.push([m, f]) });
     let d;
@@ -149,12 +98,10 @@ describe('Fashion-MNIST download', () => {
   });
 
   it('follows redirects and reads the mirror from MODEL_LAB_MIRROR', async () => {
-    const mirror = await serve((req, res) => {
-      if (req.url?.startsWith('/datasets/')) {
-        res.writeHead(302, { location: req.url.replace('/datasets/', '/moved/') }).end();
-      } else {
-        files()({ ...req, url: req.url?.replace('/moved/', '/datasets/') } as typeof req, res);
-      }
+    const mirror = await serve((_name, res, req) => {
+      if (!req.url?.startsWith('/datasets/')) return false;
+      res.writeHead(302, { location: req.url.replace('/datasets/', '/moved/') }).end();
+      return true;
     });
     const saved = process.env.MODEL_LAB_MIRROR;
     process.env.MODEL_LAB_MIRROR = mirror.url;
@@ -170,7 +117,7 @@ describe('Fashion-MNIST download', () => {
   });
 
   it('on HTTP 404 names every folder it searched and how to get the data', async () => {
-    const mirror = await serve((_req, res) => res.writeHead(404).end());
+    const mirror = await serve((_name, res) => (res.writeHead(404).end(), true));
     const req = request(mirror.url, {
       spec: { name: 'fashion-mnist' },
       dataDir: join(root, 'user-data'),
@@ -201,7 +148,7 @@ describe('Fashion-MNIST download', () => {
   });
 
   it('says the connection was refused when nothing listens', async () => {
-    const mirror = await serve(files());
+    const mirror = await serve();
     await mirror.close();
     const e = await dataError(loadDataset(request(mirror.url)));
     assert.equal(e.code, 'not-found');
@@ -214,13 +161,11 @@ describe('Fashion-MNIST download', () => {
   it('rejects a corrupt file, keeps nothing of it, and later fetches only what is missing', async () => {
     const corrupt = Buffer.from(gz[`${NAMES.testImages}.gz`]);
     corrupt[corrupt.length - 20] ^= 0xff;
-    const bad = await serve(
-      files((name, res) => {
-        if (name !== `${NAMES.testImages}.gz`) return false;
-        res.writeHead(200, { 'content-length': corrupt.length }).end(corrupt);
-        return true;
-      }),
-    );
+    const bad = await serve((name, res) => {
+      if (name !== `${NAMES.testImages}.gz`) return false;
+      res.writeHead(200, { 'content-length': corrupt.length }).end(corrupt);
+      return true;
+    });
     const req = request(bad.url);
     try {
       const e = await dataError(loadDataset(req));
@@ -235,7 +180,7 @@ describe('Fashion-MNIST download', () => {
       await bad.close();
     }
 
-    const good = await serve(files());
+    const good = await serve();
     try {
       const d = await loadDataset({ ...req, mirror: good.url });
       assert.equal(d.test?.count, 10);
@@ -246,14 +191,14 @@ describe('Fashion-MNIST download', () => {
   });
 
   /** Sends the headers and half of train-images, then nothing more. */
-  function stalling(): RequestListener {
-    return files((name, res) => {
+  function stalling(): Override {
+    return (name, res) => {
       const body = gz[name];
       if (name !== `${NAMES.trainImages}.gz`) return false;
       res.writeHead(200, { 'content-length': body.length });
       res.write(body.subarray(0, body.length >> 1));
       return true;
-    });
+    };
   }
 
   it('stops when the signal aborts, leaving no partial file', async () => {
@@ -295,15 +240,13 @@ describe('Fashion-MNIST download', () => {
   });
 
   it('notices a connection that closes early', async () => {
-    const mirror = await serve(
-      files((name, res) => {
-        const body = gz[name];
-        if (name !== `${NAMES.trainImages}.gz`) return false;
-        res.writeHead(200, { 'content-length': body.length });
-        res.write(body.subarray(0, 100), () => res.destroy());
-        return true;
-      }),
-    );
+    const mirror = await serve((name, res) => {
+      const body = gz[name];
+      if (name !== `${NAMES.trainImages}.gz`) return false;
+      res.writeHead(200, { 'content-length': body.length });
+      res.write(body.subarray(0, 100), () => res.destroy());
+      return true;
+    });
     const req = request(mirror.url);
     try {
       const e = await dataError(loadDataset(req));

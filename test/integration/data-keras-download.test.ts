@@ -6,17 +6,15 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type RequestListener, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { DataError } from '../../src/data/errors';
 import { KERAS_DATASET_FILES } from '../../src/data/keras-datasets';
 import { loadDataset } from '../../src/data/load';
 import type { DataRequest, FileChecksum } from '../../src/data/types';
 import type { DatasetObject } from '../../src/model/types';
 import { KERAS_FILE_NAMES, writeKerasFiles } from '../fixtures/data/keras-files';
+import { dataError, serveFiles, type Override } from '../helpers/mirror';
 
 const root = mkdtempSync(join(tmpdir(), 'ml-keras-dl-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -30,35 +28,7 @@ const checksums: Record<string, FileChecksum> = Object.fromEntries(
   KERAS_FILE_NAMES.map((f) => [f, { sha256File: sha256(bodies[f]) }]),
 );
 
-interface Mirror {
-  url: string;
-  requests: string[];
-  close(): Promise<void>;
-}
-
-async function serve(override: (name: string, res: ServerResponse) => boolean = () => false): Promise<Mirror> {
-  const requests: string[] = [];
-  const handler: RequestListener = (req, res) => {
-    requests.push(req.url ?? '');
-    const name = (req.url ?? '').replace(/^\/keras\//, '');
-    if (override(name, res)) return;
-    const body = bodies[name];
-    if (!body) return void res.writeHead(404).end('not found');
-    res.writeHead(200, { 'content-length': body.length }).end(body);
-  };
-  const server = createServer(handler);
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}/keras/`,
-    requests,
-    close: () =>
-      new Promise<void>((ok) => {
-        server.closeAllConnections();
-        server.close(() => ok());
-      }),
-  };
-}
+const serve = (override?: Override) => serveFiles('keras', bodies, override);
 
 let caseNo = 0;
 function request(spec: DatasetObject, mirror: string, extra: Partial<DataRequest> = {}): DataRequest {
@@ -78,16 +48,6 @@ const listing = (req: DataRequest, name: string) => {
   const dir = join(req.cacheDir, name);
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
-
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${e instanceof Error ? e.stack : e}`);
-    return e;
-  }
-  assert.fail('expected a DataError');
-}
 
 describe('Keras dataset downloads', () => {
   it('downloads each dataset once, verifies its SHA-256, caches it, then reads from the cache', async () => {
