@@ -3,10 +3,8 @@
  * first folder, so a redirect can move them), with `override` replacing some responses (errors, stalls, wrong
  * bytes). Nothing here reaches the internet.
  */
-import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DataError } from '../../src/data/errors';
 
 export interface Mirror {
   /** The base URL, ending in `/`, that a DataRequest's `mirror` takes. */
@@ -44,15 +42,4 @@ export async function serveFiles(
         server.close(() => ok());
       }),
   };
-}
-
-/** The DataError `p` rejects with; fails the test when it resolves or rejects with anything else. */
-export async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${e instanceof Error ? e.stack : e}`);
-    return e;
-  }
-  assert.fail('expected a DataError');
 }

@@ -12,7 +12,8 @@ import { gzipSync } from 'node:zlib';
 import { loadDataset } from '../../src/data/load';
 import type { DataRequest, FileChecksum } from '../../src/data/types';
 import { NAMES, tinyFashion } from '../fixtures/data/idx';
-import { dataError, serveFiles, type Override } from '../helpers/mirror';
+import { dataError } from '../helpers/data-error';
+import { serveFiles, type Override } from '../helpers/mirror';
 
 const root = mkdtempSync(join(tmpdir(), 'ml-download-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -14,7 +14,8 @@ import { loadDataset } from '../../src/data/load';
 import type { DataRequest, FileChecksum } from '../../src/data/types';
 import type { DatasetObject } from '../../src/model/types';
 import { KERAS_FILE_NAMES, writeKerasFiles } from '../fixtures/data/keras-files';
-import { dataError, serveFiles, type Override } from '../helpers/mirror';
+import { dataError } from '../helpers/data-error';
+import { serveFiles, type Override } from '../helpers/mirror';
 
 const root = mkdtempSync(join(tmpdir(), 'ml-keras-dl-'));
 after(() => rmSync(root, { recursive: true, force: true }));

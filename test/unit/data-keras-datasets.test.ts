@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { DataError } from '../../src/data/errors';
 import { loadDataset } from '../../src/data/load';
 import type { DatasetObject } from '../../src/model/types';
 import { cifarPixel, python, writeKerasFiles } from '../fixtures/data/keras-files';
+import { dataError } from '../helpers/data-error';
 
 const root = mkdtempSync(join(tmpdir(), 'ml-keras-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -32,16 +32,6 @@ function load(spec: DatasetObject, dataDir = files, loss?: string) {
     mirror: 'http://127.0.0.1:9/',
     loss,
   });
-}
-
-async function dataError(p: Promise<unknown>): Promise<DataError> {
-  try {
-    await p;
-  } catch (e) {
-    assert.ok(e instanceof DataError, `expected a DataError, got ${e instanceof Error ? e.stack : e}`);
-    return e;
-  }
-  assert.fail('expected a DataError');
 }
 
 /** A folder holding only a copy of `name` from the fixtures, changed by `edit`. */
