@@ -63,6 +63,8 @@ export interface RunSpec {
   saveWeightsTo?: string;
   /** Who reads the run's messages, so advice names a CLI flag or an editor setting (default: the CLI). */
   audience?: 'cli' | 'editor';
+  /** A folder holding `node_modules/@tensorflow/tfjs-node` (the editor's Install Native Backend puts it there). */
+  nativeDir?: string;
   /**
    * Continue a finished run ("train N more epochs"): its saved weights and optimizer state are in `from`, it had
    * trained `epochsDone` epochs, and `definition.fit.epochs` is the new total.
@@ -86,6 +88,8 @@ export type WorkerEvent =
       type: 'started';
       runId: string;
       backend: string;
+      /** Why this backend and not another, one sentence (tfjs-node not installed, asked for by name, …). */
+      backendNote?: string;
       /** Which step engine trains the run, and why the fused one does not when it does not. */
       engine?: string;
       dataset: DatasetInfo;
@@ -135,6 +139,8 @@ export interface RunResult {
   epochMs: number[];
   durationMs: number;
   backend: string;
+  /** Why that backend and not another (one sentence). */
+  backendNote?: string;
   /** Which step engine trained the run ("fused (wasm-fma products)", "stock: layer type Conv2D is not fused"). */
   engine?: string;
   /** Epochs asked for, to draw progress and the x axis before they finish. */
@@ -171,6 +177,8 @@ export interface RunRecord {
   model: ModelSummary;
   dataset?: DatasetInfo;
   backend: string;
+  /** Why that backend and not another, from the first run that started. */
+  backendNote?: string;
   runs: RunResult[];
   /** True while any run is queued or running. */
   active?: boolean;

@@ -437,6 +437,8 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
             progress(event.message, event.fraction);
             break;
           case 'started':
+            // Why auto chose this backend (tfjs-node missing, say): a sentence for the session, not one per run.
+            if (inputs.backend === 'auto' && event.backendNote) say(event.backendNote);
             if (!said.has('started')) {
               said.add('started');
               const what = inputs.kind === 'train' ? run.label : `${record.runs.length} runs`;

@@ -12,15 +12,29 @@ export interface LogLine {
   text: string;
 }
 
-/** The log line for one worker event (a comparison prefixes the run's name), or undefined for none. */
-export function eventLogLine(record: RunRecord, run: RunResult, event: WorkerEvent): LogLine | undefined {
+/**
+ * The log line for one worker event (a comparison prefixes the run's name), or undefined for none. `said` holds the
+ * sentences already logged this VS Code session: why the backend was chosen ("tfjs-node is not installed") is the
+ * same for every run, so it is logged once per session, not once per run (each run's record keeps it).
+ */
+export function eventLogLine(
+  record: RunRecord,
+  run: RunResult,
+  event: WorkerEvent,
+  said: Set<string> = new Set(),
+): LogLine | undefined {
   const tag = record.kind === 'compare' ? `[${runName(run, record.runs)}] ` : '';
   switch (event.type) {
     case 'started': {
       const d = event.dataset;
+      const note = event.backendNote && !said.has(event.backendNote) ? event.backendNote : undefined;
+      if (note) said.add(note);
       return {
         level: 'info',
-        text: `${tag}backend ${event.backend}; ${d.name}: ${d.train} train / ${d.validation} validation (${d.source})`,
+        text: [
+          ...(note ? [note] : []),
+          `${tag}backend ${event.backend}; ${d.name}: ${d.train} train / ${d.validation} validation (${d.source})`,
+        ].join('\n'),
       };
     }
     case 'progress':

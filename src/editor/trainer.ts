@@ -24,6 +24,8 @@ export class Trainer implements vscode.Disposable {
   private readonly pools: PoolKeeper;
   private readonly drivers = new Set<SessionDriver>();
   private readonly warnedFolders = new Set<string>();
+  /** Sentences logged once per VS Code session (why the backend was chosen), not once per run. */
+  private readonly saidOnce = new Set<string>();
   private readonly status: vscode.StatusBarItem;
 
   constructor(private readonly ctx: ExtensionContextLike) {
@@ -162,7 +164,7 @@ export class Trainer implements vscode.Disposable {
           this.ctx.panel()?.update(record);
           longJob(record, event);
           if (event.type === 'started' || event.type === 'finished') this.refreshStatus();
-          const line = eventLogLine(record, run, event);
+          const line = eventLogLine(record, run, event, this.saidOnce);
           if (line?.level === 'error') this.ctx.log.error(line.text);
           else if (line) this.ctx.log.info(line.text);
         },

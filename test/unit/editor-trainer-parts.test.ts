@@ -132,6 +132,34 @@ test('eventLogLine: comparisons prefix the run name; failures are errors', () =>
   assert.equal(eventLogLine(rec, a, { type: 'batch', runId: 'a', epoch: 1, batch: 1, batches: 2, loss: 1 }), undefined);
 });
 
+test('eventLogLine: why the backend was chosen is logged once per VS Code session, not once per run', () => {
+  const a = run({ runId: 'a', repeat: 0 });
+  const b = run({ runId: 'b', repeat: 1 });
+  const rec = record('compare', [a, b]);
+  const note =
+    "Training on the bundled WebAssembly backend because @tensorflow/tfjs-node is not installed (run 'Model Lab: Install Native Backend' for native TensorFlow speed).";
+  const started = (runId: string) => ({
+    type: 'started' as const,
+    runId,
+    backend: 'wasm',
+    backendNote: note,
+    dataset: { name: 'iris.csv', train: 120, validation: 30, source: 'csv' } as never,
+    optimizer: { type: 'Adam' },
+    epochs: 2,
+  });
+  const said = new Set<string>();
+  const lines = [
+    eventLogLine(rec, a, started('a'), said),
+    eventLogLine(rec, b, started('b'), said),
+    // A later session of the same VS Code session: still not repeated.
+    eventLogLine(record('train', [a]), a, started('a'), said),
+  ].map((l) => l?.text ?? '');
+  assert.equal(lines.join('\n').split(note).length - 1, 1);
+  assert.equal(lines[0], `${note}\n[Adam #1] backend wasm; iris.csv: 120 train / 30 validation (csv)`);
+  assert.equal(lines[1], '[Adam #2] backend wasm; iris.csv: 120 train / 30 validation (csv)');
+  assert.equal(lines[2], 'backend wasm; iris.csv: 120 train / 30 validation (csv)');
+});
+
 test('statusText counts unfinished runs across sessions; ProgressIncrements never goes back', () => {
   assert.equal(statusText([]), undefined);
   assert.equal(

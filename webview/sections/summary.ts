@@ -25,7 +25,11 @@ export class SummarySection {
   update(state: ViewState): void {
     const record = state.record;
     this.element.hidden = !record;
-    if (!record || !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend]))) return;
+    if (
+      !record ||
+      !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend, record.backendNote]))
+    )
+      return;
     clear(this.details);
     const brief = h(
       'span',
@@ -81,6 +85,10 @@ export class SummarySection {
         h('p', {}, `Non-trainable params: ${formatInt(model.nonTrainableParams)}`),
       ),
       h('p', { class: 'ml-dataset' }, datasetLine(record.dataset, record.backend)),
+      // Why this backend and not another ("tfjs-node is not installed", "native TensorFlow loaded").
+      record.backendNote
+        ? h('p', { class: 'ml-muted ml-backend-note', 'data-testid': 'backend-note' }, record.backendNote)
+        : null,
     );
   }
 }

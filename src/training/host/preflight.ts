@@ -29,7 +29,7 @@ export interface PreflightOptions {
  */
 export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): Promise<void> {
   for (const backend of new Set(specs.map((s) => s.backend))) {
-    const problem = backendProblem(backend, specs[0]?.audience);
+    const problem = backendProblem(backend, specs[0]?.audience, { nativeDir: specs[0]?.nativeDir });
     if (problem) throw new BackendError(problem);
   }
   for (const spec of specs) {
@@ -55,7 +55,7 @@ function memoryProblem(spec: RunSpec): string | undefined {
   const native =
     spec.backend === 'tensorflow' ||
     spec.backend === 'tensorflow-gpu' ||
-    (spec.backend === 'auto' && !backendProblem('tensorflow'));
+    (spec.backend === 'auto' && !backendProblem('tensorflow', spec.audience, { nativeDir: spec.nativeDir }));
   if (native) return undefined;
   const { summary } = analyzeDefinition(spec.definition, NO_RANGES, ZERO_RANGE);
   if (!summary) return undefined; // a definition with errors fails in its worker with the error's own message

@@ -30,6 +30,7 @@ export function applyEvent(result: RunResult, event: WorkerEvent): void {
     case 'started':
       result.status = 'running';
       result.backend = event.backend;
+      if (event.backendNote) result.backendNote = event.backendNote;
       if (event.engine) result.engine = event.engine;
       result.optimizer = event.optimizer;
       result.epochs = event.epochs;

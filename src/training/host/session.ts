@@ -20,6 +20,8 @@ export interface SessionOptions {
   backend: BackendName;
   dataDir?: string;
   cacheDir: string;
+  /** Where the editor installed tfjs-node (`Model Lab: Install Native Backend`), searched after Model Lab's own. */
+  nativeDir?: string;
   /** Overrides of the file's values (CLI flags). */
   epochs?: number;
   repeats?: number;
@@ -50,6 +52,7 @@ export function planRuns(o: SessionOptions): RunSpec[] {
     dataDir: o.dataDir,
     cacheDir: o.cacheDir,
     ...(o.audience ? { audience: o.audience } : {}),
+    ...(o.nativeDir ? { nativeDir: o.nativeDir } : {}),
   };
   const weights = (runId: string) => (o.saveWeightsDir ? `${o.saveWeightsDir}/${runId}` : undefined);
   if (o.kind === 'train') {
@@ -128,6 +131,7 @@ export class TrainingSession {
         (event) => {
           if (event.type === 'started') {
             this.record.backend = event.backend;
+            if (event.backendNote) this.record.backendNote ??= event.backendNote;
             this.record.dataset ??= event.dataset;
           }
           options.onUpdate?.(this.record, run, event);

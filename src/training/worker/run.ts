@@ -73,11 +73,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     // The schedule's name is for people; the update rules take the per-step rate the loop passes them.
     const { [SCHEDULE_KEY]: _named, ...hyper } = info.optimizer;
     emit({ type: 'progress', runId, message: 'Starting TensorFlow.js' });
-    const selected = await selectBackend(
-      spec.backend,
-      (message) => emit({ type: 'progress', runId, message }),
-      spec.audience,
-    );
+    const selected = await selectBackend(spec.backend, spec.audience, { nativeDir: spec.nativeDir });
     tf = selected.tf;
 
     const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
@@ -156,6 +152,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       type: 'started',
       runId,
       backend: selected.backend,
+      backendNote: selected.note,
       engine: describeEngine(engine, engineContext, engineChoice),
       dataset: datasetInfo(data, train.count, validation?.count ?? 0),
       optimizer: info.optimizer,
