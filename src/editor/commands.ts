@@ -22,6 +22,7 @@ import {
   type TemplateData,
 } from './templates';
 import type { Trainer } from './trainer';
+import { installNativeBackend } from './native-backend-command';
 
 export const SUMMARY_SCHEME = 'model-lab-summary';
 
@@ -80,6 +81,7 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
           );
       },
     ],
+    ['modelLab.installNativeBackend', (backend) => installNativeBackend(ctx, backend)],
   ];
   return vscode.Disposable.from(
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),

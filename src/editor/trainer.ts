@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import type { RunRecord, RunResult } from '../protocol';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import { SessionDriver } from '../training/host/session-driver';
+import { nativeFolder } from '../training/host/native-install';
 import { longJobPrompt } from './long-job-prompt';
 import { overallFraction, progressMessage } from './progress-math';
 import { readSettings } from './config';
@@ -144,6 +145,8 @@ export class Trainer implements vscode.Disposable {
       audience: 'editor',
       dataDir: settings.dataFolder ?? process.env.MODEL_LAB_DATA,
       cacheDir: path.join(this.ctx.globalStorageUri.fsPath, 'datasets'),
+      // Where `Model Lab: Install Native Backend` puts tfjs-node: the workers look there after Model Lab's own.
+      nativeDir: nativeFolder(this.ctx.globalStorageUri.fsPath),
       weightsFolder: settings.saveWeights ? store.folder : undefined,
       sink: store,
       reporter: {

@@ -4,7 +4,7 @@
  * missing, the network down, the registry refusing, a hang (timeout) and a cancel, both of which kill npm.
  */
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +16,9 @@ import {
   InstallError,
   lastErrorLine,
   nativeFolder,
+  nativeLoadProblem,
   npmEnv,
+  npmProgressLine,
   npmErrorCode,
   TFJS_VERSION,
 } from '../../src/training/host/native-install';
@@ -60,6 +62,8 @@ test('installs tfjs-node of the bundled tfjs version into the native folder, whe
   assert.equal(manifest.dependencies['@tensorflow/tfjs-node'], TFJS_VERSION);
   assert.ok(registry.requests.includes('/@tensorflow/tfjs-node'), registry.requests.join(' '));
   assert.ok(output.join('').length > 0, 'npm output reaches the log');
+  // It loads in a separate Node process, as the worker will load it.
+  assert.equal(await nativeLoadProblem(installed.path), undefined);
   // A second install (an update, a repair) over the first works too.
   await installNative({ backend: 'tensorflow', dir, env: npmTestEnv(registry.url, join(work, 'cache-ok')) });
 });
@@ -200,6 +204,23 @@ test("npm's output read back: the error code (old and new npm), the first meanin
     "npm install @tensorflow/tfjs-node failed (exit code 1: path /x/node_modules/@tensorflow/tfjs-node); npm's output is in the log.",
   );
   assert.equal(lastErrorLine('npm error \u001b[31mboom\u001b[0m'), '[31mboom[0m');
+});
+
+test('a package that installs but does not load is reported in one line (the path is an argument, not code)', async () => {
+  const dir = mkdtempSync(join(work, "broken ' $(x) "));
+  const file = join(dir, 'index.js');
+  writeFileSync(file, "throw new Error('libtensorflow.so.2: cannot open shared object file');\n");
+  assert.equal(await nativeLoadProblem(file), 'Error: libtensorflow.so.2: cannot open shared object file');
+});
+
+test('progress messages: the last line of a chunk of npm output, short, without controls', () => {
+  assert.equal(
+    npmProgressLine('npm http fetch GET 200 http://r/x 5ms\nnpm http fetch GET 200 http://r/y 3ms\n'),
+    'npm http fetch GET 200 http://r/y 3ms',
+  );
+  assert.equal(npmProgressLine('\n \n'), undefined);
+  assert.equal(npmProgressLine('x'.repeat(300))?.length, 100);
+  assert.equal(npmProgressLine('\u001b[2Kdownloading\r'), '[2Kdownloading');
 });
 
 test("npm's environment keeps the user's settings but not an enclosing npm run's install prefix", () => {

@@ -8,7 +8,7 @@
  * whole install ends within `timeoutMs` or is killed with its process group, an abort cancels it the same way, and
  * every failure is one sentence (an `InstallError` with a kind the tests check).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -85,7 +85,16 @@ export async function installNative(o: InstallOptions): Promise<Installed> {
     );
   }
   // Constant arguments only (the package name and the version are ours): nothing a user typed reaches the shell.
-  const args = ['install', `${pkg}@${version}`, '--save-exact', '--no-audit', '--no-fund', '--loglevel=http'];
+  const args = [
+    'install',
+    `${pkg}@${version}`,
+    '--save-exact',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=http',
+    // tfjs-node's install script downloads libtensorflow: its output belongs in the log, as it happens.
+    '--foreground-scripts',
+  ];
   const { code, output } = await runNpm(o, pkg, args);
   if (code !== 0) throw failure(code, output, pkg, version);
   const found = resolveNative(pkg, { nativeDir: o.dir });
@@ -194,6 +203,40 @@ function runNpm(opts: InstallOptions, name: string, npmArgs: string[]): Promise<
   });
 }
 
+/**
+ * Whether the installed package loads, tried in a separate Node process as the worker would (inside VS Code,
+ * Electron run as Node): libtensorflow missing or built for another CPU shows here, not in the first run. Resolves
+ * with the problem in one line, or undefined when it loads.
+ */
+export function nativeLoadProblem(
+  path: string,
+  o: { execPath?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile(
+      o.execPath ?? process.execPath,
+      // The path is an argument, never part of the code.
+      ['-e', 'require(process.argv[1])', path],
+      {
+        env: { ...(o.env ?? process.env), ELECTRON_RUN_AS_NODE: '1', TF_CPP_MIN_LOG_LEVEL: '2' },
+        timeout: o.timeoutMs ?? 120_000,
+        killSignal: 'SIGKILL',
+        maxBuffer: 1 << 20,
+        windowsHide: true,
+      },
+      (error, _stdout, stderr) => {
+        if (!error) return resolve(undefined);
+        if ((error as { killed?: boolean }).killed) return resolve('loading it did not finish within the time limit');
+        const line = String(stderr)
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => /^\w*Error\b|^Error:/.test(l));
+        resolve(line ?? `it exited with code ${String(error.code)}`);
+      },
+    );
+  });
+}
+
 /** npm's network failures (npm ≥ 7 prints `npm error code X`, older `npm ERR! code X`). */
 const NETWORK_CODES = new Set([
   'ENOTFOUND',
@@ -228,6 +271,19 @@ export function lastErrorLine(output: string): string | undefined {
   // eslint-disable-next-line no-control-regex -- removing them is the point
   const line = lines[0]?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
   return line && line.length > 200 ? line.slice(0, 199) + '…' : line;
+}
+
+/** A progress message from a chunk of npm's output: its last line, one line, short. */
+export function npmProgressLine(text: string): string | undefined {
+  const line = text
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop()
+    // eslint-disable-next-line no-control-regex -- removing them is the point
+    ?.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+  if (!line) return undefined;
+  return line.length > 100 ? line.slice(0, 99) + '…' : line;
 }
 
 function duration(ms: number): string {
