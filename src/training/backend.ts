@@ -54,7 +54,7 @@ export async function selectBackend(
       const pkg = nativePackage(requested);
       const native = loadNative(pkg, places);
       if ('problem' in native) throw new BackendError(nativeMissing(requested, native.problem, audience));
-      return useNative(native.tf, requested, `${chosenBy(requested, audience)} (${pkg} ${native.from})`);
+      return useNative(native.tf, requested, chosenBy(requested, audience, `${pkg} ${native.from}`));
     }
     case 'wasm':
     case 'cpu':
@@ -92,8 +92,8 @@ export async function selectBackend(
 }
 
 /** The note of a backend asked for by name: nothing else was considered. */
-function chosenBy(requested: BackendName, audience?: Audience): string {
-  return `Training on ${requested} as asked (${backendAdvice(requested, audience)}).`;
+function chosenBy(requested: BackendName, audience?: Audience, detail?: string): string {
+  return `Training on ${requested} as asked (${backendAdvice(requested, audience)})${detail ? `, with ${detail}` : ''}.`;
 }
 
 function nativeChosen(pkg: string, from: string): string {
