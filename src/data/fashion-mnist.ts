@@ -52,7 +52,8 @@ export interface LocateResult {
 /**
  * The first folder holding all four files. A location the user named is used or refused, never replaced by a copy
  * found elsewhere: the spec's `path` is the only folder searched, and a data folder (--data, MODEL_LAB_DATA,
- * modelLab.dataFolder) that is missing, is a file, or holds only some of the files is an error.
+ * modelLab.dataFolder) is the only one searched after it (itself and its `fashion-mnist` subfolder): missing, a file,
+ * or holding only some or none of the files, it is an error.
  */
 export async function locateFashionMnist(req: DataRequest): Promise<LocateResult> {
   const searched: LocateResult['searched'] = [];
@@ -64,15 +65,29 @@ export async function locateFashionMnist(req: DataRequest): Promise<LocateResult
     if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched: [{ dir, present }] };
     throw new DataError(`dataset.path ${dir} holds ${present} of the 4 Fashion-MNIST files (${missingNames(files)} missing); add them, or remove "path" to let Model Lab find or download the data.`, 'not-found');
   }
-  if (req.dataDir) await requireFolder(resolve(req.dataDir), 'The data folder', 'set --data, MODEL_LAB_DATA or modelLab.dataFolder to a folder');
+  if (req.dataDir) {
+    // The data folder (--data, MODEL_LAB_DATA, modelLab.dataFolder) is named by the user: the data is there or the
+    // run is refused, never trained on a copy from the cache or the system folder instead.
+    const root = resolve(req.dataDir);
+    await requireFolder(root, 'The data folder', 'set --data, MODEL_LAB_DATA or modelLab.dataFolder to a folder');
+    for (const dir of [root, join(root, 'fashion-mnist')]) {
+      const files = await findIdxFiles(dir);
+      const present = IDX_ROLES.filter((r) => files[r]).length;
+      if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched: [{ dir, present }] };
+      if (present > 0) {
+        throw new DataError(`The data folder ${dir} holds ${present} of the 4 Fashion-MNIST files (${missingNames(files)} missing); add them, or point the data folder elsewhere.`, 'not-found');
+      }
+    }
+    throw new DataError(
+      `The data folder ${root} holds none of the 4 Fashion-MNIST files (${missingNames({})}), nor does its fashion-mnist subfolder; add them, point the data folder elsewhere, or unset it to let Model Lab find or download the data.`,
+      'not-found',
+    );
+  }
   for (const dir of fashionMnistFolders(req)) {
     const files = await findIdxFiles(dir);
     const present = IDX_ROLES.filter((r) => files[r]).length;
     searched.push({ dir, present });
     if (present === IDX_ROLES.length) return { found: { dir, files: files as Record<IdxRole, string> }, searched };
-    if (present > 0 && req.dataDir && (dir === resolve(req.dataDir) || dir === resolve(req.dataDir, 'fashion-mnist'))) {
-      throw new DataError(`The data folder ${dir} holds ${present} of the 4 Fashion-MNIST files (${missingNames(files)} missing); add them, or point the data folder elsewhere.`, 'not-found');
-    }
   }
   return { searched };
 }

@@ -10,6 +10,7 @@ import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { DataError, formatCount, throwIfAborted } from './errors';
 import { downloadFiles, DownloadError } from './download';
+import { requireFolder } from './idx-folder';
 import { PickledArray, PickleError, unpickle } from './pickle';
 import { readNpzFile, readWholeFile, type NpzArchive } from './npz';
 import { describeArray, type NpyArray } from './npy';
@@ -119,17 +120,43 @@ export interface KerasLocated {
 export async function locateKerasDataset(name: KerasDatasetName, req: DataRequest): Promise<{ found?: KerasLocated; searched: string[] }> {
   const info = KERAS_DATASET_FILES[name];
   const searched = kerasDatasetFolders(name, req);
-  // `path` may name the file itself ("data/mnist.npz") rather than a folder holding it.
-  if (req.spec.path && (await isFile(resolve(req.baseDir, req.spec.path)))) return { found: { file: resolve(req.baseDir, req.spec.path) }, searched };
-  for (const dir of searched) {
+  const findIn = async (dir: string): Promise<KerasLocated | undefined> => {
     for (const file of [info.file, ...(info.aliases ?? [])]) {
-      if (await isFile(join(dir, file))) return { found: { file: join(dir, file) }, searched };
+      if (await isFile(join(dir, file))) return { file: join(dir, file) };
     }
     if (info.extractedDir) {
       for (const d of [join(dir, info.extractedDir), dir]) {
-        if (await isFile(join(d, name === 'cifar10' ? 'data_batch_1' : 'train'))) return { found: { extracted: d }, searched };
+        if (await isFile(join(d, name === 'cifar10' ? 'data_batch_1' : 'train'))) return { extracted: d };
       }
     }
+    return undefined;
+  };
+  // A location the user named (dataset.path, then the data folder) is used or refused, never replaced by a copy in
+  // the cache or ~/.keras.
+  if (req.spec.path) {
+    const named = resolve(req.baseDir, req.spec.path);
+    // `path` may name the file itself ("data/mnist.npz") rather than a folder holding it.
+    if (await isFile(named)) return { found: { file: named }, searched };
+    await requireFolder(named, 'dataset.path', "it is relative to the model file's folder");
+    const found = await findIn(named);
+    if (found) return { found, searched: [named] };
+    throw new DataError(`dataset.path ${named} does not hold ${info.file}; put it there, or remove "path" to let Model Lab find or download ${info.label}.`, 'not-found');
+  }
+  if (req.dataDir) {
+    const root = resolve(req.dataDir);
+    await requireFolder(root, 'The data folder', 'set --data, MODEL_LAB_DATA or modelLab.dataFolder to a folder');
+    for (const dir of [root, join(root, name)]) {
+      const found = await findIn(dir);
+      if (found) return { found, searched: [root, join(root, name)] };
+    }
+    throw new DataError(
+      `The data folder ${root} does not hold ${info.file}, nor does its ${name} subfolder; put it there, point the data folder elsewhere, or unset it to let Model Lab find or download ${info.label}.`,
+      'not-found',
+    );
+  }
+  for (const dir of searched) {
+    const found = await findIn(dir);
+    if (found) return { found, searched };
   }
   return { searched };
 }

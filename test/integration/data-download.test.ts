@@ -127,19 +127,21 @@ describe('Fashion-MNIST download', () => {
       // An explicit dataset.path is used or refused, never replaced by another copy (issue 14).
       const explicit = await dataError(loadDataset({ ...req, spec: { name: 'fashion-mnist', path: 'data' } }));
       assert.match(explicit.message, /^dataset\.path .*data does not exist; check it/);
-      // A data folder that exists but holds none of the files: the search goes on (cache, system, download).
+      // A data folder that exists but holds none of the files is refused too: nothing is downloaded for it.
       mkdirSync(join(root, 'user-data'), { recursive: true });
-      const e = await dataError(loadDataset(req));
+      const named = await dataError(loadDataset(req));
+      assert.equal(named.code, 'not-found');
+      assert.match(
+        named.message,
+        /^The data folder .*user-data holds none of the 4 Fashion-MNIST files \(train-images-idx3-ubyte, /,
+      );
+      // Without one, every folder searched is named, and how to get the data.
+      const e = await dataError(loadDataset({ ...req, dataDir: undefined }));
       assert.equal(e.code, 'not-found');
-      const folders = [
-        join(root, 'user-data'),
-        join(root, 'user-data', 'fashion-mnist'),
-        join(req.cacheDir, 'fashion-mnist'),
-        req.systemDirs![0],
-      ];
+      const folders = [join(req.cacheDir, 'fashion-mnist'), req.systemDirs![0]];
       assert.equal(
         e.message,
-        `Fashion-MNIST is not in ${folders.slice(0, -1).join(', ')} or ${folders[3]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}${NAMES.trainImages}.gz); ` +
+        `Fashion-MNIST is not in ${folders[0]} or ${folders[1]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}${NAMES.trainImages}.gz); ` +
           'install it with "sudo apt-get install dataset-fashion-mnist", put the four files in a folder and set modelLab.dataFolder or MODEL_LAB_DATA to it, or connect to the internet so Model Lab can download it.',
       );
       assert.deepEqual(cacheListing(req.cacheDir), []);

@@ -160,12 +160,12 @@ describe('Keras dataset downloads', () => {
 
   it('a 404 and a refused connection name the folders searched and how to get the file', async () => {
     const mirror = await serve((_name, res) => (res.writeHead(404).end(), true));
-    const req = request({ name: 'reuters' }, mirror.url, { dataDir: join(root, 'user-data') });
+    const req = request({ name: 'reuters' }, mirror.url);
     try {
       const e = await dataError(loadDataset(req));
       assert.equal(
         e.message,
-        `Reuters (reuters.npz, 2 MB) is not in ${join(root, 'user-data')}, ${join(root, 'user-data', 'reuters')}, ${join(req.cacheDir, 'reuters')} or ${req.systemDirs![0]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}reuters.npz); ` +
+        `Reuters (reuters.npz, 2 MB) is not in ${join(req.cacheDir, 'reuters')} or ${req.systemDirs![0]}, and downloading it failed (HTTP 404 Not Found for ${mirror.url}reuters.npz); ` +
           'put reuters.npz (from https://storage.googleapis.com/tensorflow/tf-keras-datasets/reuters.npz) in a folder and set modelLab.dataFolder or MODEL_LAB_DATA to it, or connect to the internet so Model Lab can download it.',
       );
     } finally {

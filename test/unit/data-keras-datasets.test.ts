@@ -43,6 +43,37 @@ function variant(name: string, edit: (b: Buffer) => Buffer): string {
 }
 
 describe('Keras datasets on disk', () => {
+  it('a data folder or dataset.path without the file is refused, naming it, even when the cache has it (issue 14)', async () => {
+    const empty = join(root, 'empty-data');
+    mkdirSync(empty);
+    const cacheDir = join(root, 'cache-with-mnist');
+    mkdirSync(join(cacheDir, 'mnist'), { recursive: true });
+    writeFileSync(join(cacheDir, 'mnist', 'mnist.npz'), readFileSync(join(files, 'mnist.npz')));
+    const request = { baseDir: root, cacheDir, systemDirs: [], mirror: 'http://127.0.0.1:9/' };
+    // The cache alone answers.
+    assert.equal(
+      (await loadDataset({ ...request, spec: { name: 'mnist' } })).source,
+      join(cacheDir, 'mnist', 'mnist.npz'),
+    );
+    const folder = await dataError(loadDataset({ ...request, spec: { name: 'mnist' }, dataDir: empty }));
+    assert.equal(
+      folder.message,
+      `The data folder ${empty} does not hold mnist.npz, nor does its mnist subfolder; put it there, point the data folder elsewhere, or unset it to let Model Lab find or download MNIST.`,
+    );
+    const path = await dataError(loadDataset({ ...request, spec: { name: 'mnist', path: 'empty-data' } }));
+    assert.equal(
+      path.message,
+      `dataset.path ${empty} does not hold mnist.npz; put it there, or remove "path" to let Model Lab find or download MNIST.`,
+    );
+    // The data folder's subfolder named after the dataset is searched too.
+    mkdirSync(join(empty, 'mnist'));
+    writeFileSync(join(empty, 'mnist', 'mnist.npz'), readFileSync(join(files, 'mnist.npz')));
+    assert.equal(
+      (await loadDataset({ ...request, spec: { name: 'mnist' }, dataDir: empty })).source,
+      join(empty, 'mnist', 'mnist.npz'),
+    );
+  });
+
   it('mnist: 28×28 uint8 digits scaled by 1/255, ten numbered classes, the test set too', async () => {
     const d = await load({ name: 'mnist' });
     assert.equal(d.source, join(files, 'mnist.npz'));

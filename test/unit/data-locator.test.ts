@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DataError } from '../../src/data/errors';
-import { fashionMnistFolders } from '../../src/data/fashion-mnist';
+import { fashionMnistFolders, locateFashionMnist } from '../../src/data/fashion-mnist';
 import { loadDataset } from '../../src/data/load';
 import type { DataRequest } from '../../src/data/types';
 import { idx, imagesIdx, labelsIdx, NAMES, tinyFashion, writeFolder } from '../fixtures/data/idx';
@@ -68,15 +68,38 @@ describe('Fashion-MNIST locator', () => {
       [p.system, 40],
     ];
     for (const [dir, count] of expectations) {
-      // Once the dataset's own path is gone, the definition no longer names it (a named path is never replaced).
-      const d = await loadDataset(request(p, dir === p.path ? {} : { spec: { name: 'fashion-mnist' } }));
+      // Once the dataset's own path is gone, the definition no longer names it, and once the data folder is gone
+      // the setting no longer names it (a named location is never replaced).
+      const named = dir === p.path ? {} : { spec: { name: 'fashion-mnist' } };
+      const d = await loadDataset(
+        request(p, dir === p.path || dir === p.dataDir ? named : { ...named, dataDir: undefined }),
+      );
       assert.equal(d.source, dir);
       assert.equal(d.train.count, count);
       assert.equal(d.test?.count, 5);
       rmSync(dir, { recursive: true });
-      // The data folder stays a folder (a named folder that is gone is refused), just without the files.
-      if (dir === p.dataDir) mkdirSync(dir);
     }
+  });
+
+  it('refuses a data folder holding none of the files, naming them, rather than using the cache (issue 14)', async () => {
+    const p = places('empty-data-dir');
+    mkdirSync(p.dataDir, { recursive: true });
+    writeFolder(p.cacheFolder, tinyFashion(30, 5), true);
+    writeFolder(p.system, tinyFashion(40, 5), true);
+    const req = request(p, { spec: { name: 'fashion-mnist' } });
+    const expected =
+      `The data folder ${p.dataDir} holds none of the 4 Fashion-MNIST files (train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte), nor does its fashion-mnist subfolder; ` +
+      'add them, point the data folder elsewhere, or unset it to let Model Lab find or download the data.';
+    for (const attempt of [() => loadDataset(req), () => locateFashionMnist(req)]) {
+      await assert.rejects(attempt(), (e: unknown) => {
+        assert.ok(e instanceof DataError);
+        assert.equal(e.message, expected);
+        assert.equal(e.code, 'not-found');
+        return true;
+      });
+    }
+    // Without a data folder, the cache answers.
+    assert.equal((await loadDataset({ ...req, dataDir: undefined })).source, p.cacheFolder);
   });
 
   it('a named dataset path is used or refused, never replaced by a copy found elsewhere', async () => {
