@@ -70,3 +70,25 @@ test('a 400-class CSV trains from the editor; the panel shows its confusion matr
     assert.equal(record.backendNote, note);
   });
 });
+
+test('Install Native Backend is in the palette and asks which build, CPU or GPU; Escape installs nothing', async (t) => {
+  await suite.withWorkspace(t, 'many-classes', { trust: true }, async (wb) => {
+    await wb.runCommand('Model Lab: Install Native Backend');
+    const rows = wb.page.locator('.quick-input-widget .monaco-list-row');
+    await rows.filter({ hasText: '@tensorflow/tfjs-node-gpu' }).first().waitFor({ timeout: 15_000 });
+    const texts = await rows.allInnerTexts();
+    assert.ok(
+      texts.some((r) => /^CPU/.test(r) && r.includes('@tensorflow/tfjs-node') && !r.includes('-gpu')),
+      texts.join(' | '),
+    );
+    assert.ok(
+      texts.some((r) => /^GPU \(CUDA\)/.test(r) && r.includes('@tensorflow/tfjs-node-gpu')),
+      texts.join(' | '),
+    );
+    await wb.page.keyboard.press('Escape');
+    // Nothing starts: no progress notification, no error.
+    await wb.page.waitForTimeout(1_000);
+    assert.equal(await wb.page.locator('.notification-toast', { hasText: 'installing' }).count(), 0);
+    assert.equal(await wb.page.locator('.notification-toast', { hasText: 'npm' }).count(), 0);
+  });
+});
