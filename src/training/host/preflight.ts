@@ -55,7 +55,10 @@ function memoryProblem(spec: RunSpec): string | undefined {
   const native =
     spec.backend === 'tensorflow' ||
     spec.backend === 'tensorflow-gpu' ||
-    (spec.backend === 'auto' && !backendProblem('tensorflow', spec.audience, { nativeDir: spec.nativeDir }));
+    (spec.backend === 'auto' &&
+      (['tensorflow', 'tensorflow-gpu'] as const).some(
+        (native) => !backendProblem(native, spec.audience, { nativeDir: spec.nativeDir }),
+      ));
   if (native) return undefined;
   const { summary } = analyzeDefinition(spec.definition, NO_RANGES, ZERO_RANGE);
   if (!summary) return undefined; // a definition with errors fails in its worker with the error's own message
