@@ -140,10 +140,14 @@ export function resolveNative(pkg: string, places: NativePlaces): { path: string
     // Not next to Model Lab: try the installed copy.
   }
   if (!places.nativeDir) return undefined;
+  const path = resolveInFolder(pkg, places.nativeDir);
+  return path ? { path, from: "installed in Model Lab's storage" } : undefined;
+}
+
+/** The file `require(pkg)` loads for a module in `dir` (its node_modules, then its parents'), if any. */
+export function resolveInFolder(pkg: string, dir: string): string | undefined {
   try {
-    // Resolved as if required from a file in that folder, so its own node_modules (and no parent's) answers.
-    const path = createRequire(join(places.nativeDir, 'package.json')).resolve(pkg);
-    return { path, from: "installed in Model Lab's storage" };
+    return createRequire(join(dir, 'package.json')).resolve(pkg);
   } catch {
     return undefined;
   }

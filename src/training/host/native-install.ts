@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import tfjsManifest from '@tensorflow/tfjs/package.json';
-import { nativePackage, resolveNative } from '../backend';
+import { nativePackage, resolveInFolder } from '../backend';
 
 export type NativeBackend = 'tensorflow' | 'tensorflow-gpu';
 
@@ -97,14 +97,14 @@ export async function installNative(o: InstallOptions): Promise<Installed> {
   ];
   const { code, output } = await runNpm(o, pkg, args);
   if (code !== 0) throw failure(code, output, pkg, version);
-  const found = resolveNative(pkg, { nativeDir: o.dir });
   // Only the copy in this folder counts here: one next to Model Lab would hide a broken install.
+  const found = resolveInFolder(pkg, o.dir);
   const installedManifest = join(o.dir, 'node_modules', ...pkg.split('/'), 'package.json');
   if (!found || !existsSync(installedManifest)) {
     throw new InstallError('failed', `npm finished, but ${pkg} is not in ${o.dir}; see npm's output in the log.`);
   }
   const installed = JSON.parse(await readFile(installedManifest, 'utf8')) as { version?: string };
-  return { pkg, version: installed.version ?? version, path: found.path };
+  return { pkg, version: installed.version ?? version, path: found };
 }
 
 /** One sentence for an npm that exited with `exitCode`, from the end of its output. */
