@@ -1,7 +1,7 @@
 /**
  * The packed SIMD product against a float64 triple loop: the three operand layouts of a Dense step (A @ B, Aᵀ @ B,
  * A @ Bᵀ), edge tiles on every side (1, 3, 1023 columns; rows not a multiple of 4), depths across k blocks, the
- * bias/relu epilogue, accumulation over k blocks, with relaxed-SIMD FMA and with plain SIMD.
+ * bias/relu epilogue, the relu-derivative gate, accumulation over k blocks, with relaxed-SIMD FMA and with plain SIMD.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -37,13 +37,16 @@ function check(fma: boolean): void {
       next += Math.ceil((size * 4) / 16) * 16 + 64;
       return p;
     };
-    const [a, aT, b, bT, c, bias] = [
+    // The gate's rows are wider than C's (a pitch of its own) and hold positives, zeros, negatives and NaN.
+    const gatePitch = n + 3;
+    const [a, aT, b, bT, c, bias, gate] = [
       alloc(m * k),
       alloc(k * m),
       alloc(k * n),
       alloc(n * k),
       alloc(m * n),
       alloc(Math.ceil(n / 8) * 8),
+      alloc(m * gatePitch + 8),
     ];
     const work = alloc(gemmWorkBytes(n, k) / 4);
     const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
@@ -53,6 +56,8 @@ function check(fma: boolean): void {
     view(a, m * k).set(A);
     view(b, k * n).set(B);
     view(bias, n).set(Bias);
+    const Gate = view(gate, m * gatePitch).map((_, i) => [1, 0, -1, 0.5, NaN, -0][i % 6] * (1 + (i % 7)));
+    view(gate, m * gatePitch).set(Gate);
     const AT = view(aT, k * m);
     for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) AT[q * m + i] = A[i * k + q];
     const BT = view(bT, n * k);
@@ -63,22 +68,26 @@ function check(fma: boolean): void {
       'A @ Bᵀ': [a, k * 4, 4, bT, 4, k * 4],
     } as const;
     for (const [name, [pa, aRow, aCol, pb, bRow, bCol]] of Object.entries(layouts)) {
-      for (const [withBias, relu] of [
-        [false, 0],
-        [true, 0],
-        [true, 1],
-        [false, 1],
+      for (const [withBias, relu, gated] of [
+        [false, 0, false],
+        [true, 0, false],
+        [true, 1, false],
+        [false, 1, false],
+        [false, 0, true],
       ] as const) {
         const C = view(c, m * n).fill(NaN);
-        kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work);
+        if (gated) kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, 0, 0, work, gate, gatePitch * 4);
+        else kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work);
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < n; j++) {
             let sum = 0;
             for (let q = 0; q < k; q++) sum += A[i * k + q] * B[q * n + j];
             if (withBias) sum += Bias[j];
             if (relu) sum = Math.max(sum, 0);
+            // relu's derivative from its output: kept where the gate is > 0 (not at 0, -0, negatives or NaN).
+            if (gated && !(Gate[i * gatePitch + j] > 0)) sum = 0;
             // float32 sums of k terms of size <= 0.25
-            const where = `${fma ? 'fma' : 'simd'} ${name} ${m}x${n}x${k} bias=${withBias} relu=${relu} at (${i}, ${j})`;
+            const where = `${fma ? 'fma' : 'simd'} ${name} ${m}x${n}x${k} bias=${withBias} relu=${relu} gate=${gated} at (${i}, ${j})`;
             assert.ok(Math.abs(C[i * n + j] - sum) <= 2e-7 * k + 1e-7, `${where}: ${C[i * n + j]} vs ${sum}`);
           }
         }

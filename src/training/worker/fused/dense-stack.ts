@@ -57,14 +57,14 @@ interface LayerState {
   bias?: Float32Array;
 }
 
-/** Per-pass values of one layer: what it multiplied and what it produced. */
+/** Per-pass values of one layer: what it multiplied and what it produced (tensors, read through views when used). */
 interface LayerTrace {
   /** The layer's input, row-major [batch, inputs], after dropout. */
   input: tfjs.Tensor2D;
   /** Dropout mask applied to the input, row-major. */
   mask?: Float32Array;
   /** The layer's activation output, row-major [batch, units] (before the next layer's dropout). */
-  output: Float32Array;
+  output: tfjs.Tensor2D;
 }
 
 export interface DenseStackOptions {
@@ -131,15 +131,16 @@ export class DenseStack {
 
   /**
    * op(A) @ op(B) (op: transpose when asked) into a new tensor. On wasm the packed kernel reads the operands in
-   * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu before storing:
-   * the return says whether it did. Elsewhere tf.matMul, with no epilogue.
+   * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu, or keeps only the
+   * entries where `gate` (a tensor of the result's shape) is positive, before storing: the return says whether it
+   * did. Elsewhere tf.matMul, with no epilogue.
    */
   private product(
     a: tfjs.Tensor2D,
     transA: boolean,
     b: tfjs.Tensor2D,
     transB: boolean,
-    epilogue?: { bias?: Float32Array; relu: boolean },
+    epilogue?: { bias?: Float32Array; relu?: boolean; gate?: tfjs.Tensor2D },
   ): [tfjs.Tensor2D, boolean] {
     const { gemm, mem } = this;
     if (!gemm) return [this.tf.matMul(a, b, transA, transB), false];
@@ -151,6 +152,7 @@ export class DenseStack {
       const bias = epilogue?.bias;
       if (bias) new Float32Array(c.buffer, this.biasScratch, bias.length).set(bias);
       const relu = epilogue?.relu ? 1 : 0;
+      const gate = epilogue?.gate ? mem.read(epilogue.gate).byteOffset : 0;
       gemm.gemm(
         mem.read(a).byteOffset,
         aRow,
@@ -165,6 +167,8 @@ export class DenseStack {
         bias ? this.biasScratch : 0,
         relu,
         this.work,
+        gate,
+        n * 4,
       );
     });
     return [out, !!epilogue];
@@ -186,29 +190,24 @@ export class DenseStack {
       return t;
     };
     try {
-      // ---- forward.
+      // ---- forward: every activation stays in tensor memory, where the next product reads it.
       const traces: LayerTrace[] = [];
-      let rows: Float32Array = new Float32Array(0);
-      let input = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
-      let previous: Float32Array | undefined; // JS copy of the previous activation, when it is not `x`
+      let output = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
       for (let l = 0; l < n; l++) {
         const layer = layers[l];
         const width = layer.inputs;
+        let input = output;
         let mask: Float32Array | undefined;
         if (layer.dropout > 0) {
           mask = this.array(`mask${l}`, batch * width);
           this.sampleDropout(mask, layer.dropout);
-          const m = mask;
-          const source = previous;
+          const [m, source] = [mask, output];
           input = track(
             mem.create<tfjs.Rank.R2>([batch, width], (out) => {
-              const a = source ?? (mem.read(x) as Float32Array);
+              const a = mem.read(source);
               for (let i = 0; i < out.length; i++) out[i] = a[i] * m[i];
             }),
           );
-        } else if (previous) {
-          const source = previous;
-          input = track(mem.create<tfjs.Rank.R2>([batch, width], (out) => out.set(source)));
         }
         const last = l === n - 1;
         const raw = last && (fromLogits || layer.activation === 'softmax');
@@ -218,37 +217,67 @@ export class DenseStack {
           relu: activation === 'relu',
         });
         track(z);
-        rows = this.array(`rows${l}`, batch * layer.units);
         // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
         const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
-        activateInto(mem.read(z) as Float32Array, fused ? undefined : layer.bias, rest, batch, layer.units, rows);
-        traces.push({ input, mask, output: rows });
-        previous = rows;
+        output = z;
+        if (rest !== 'linear' || (!fused && layer.bias)) {
+          const bias = fused ? undefined : layer.bias;
+          output = track(
+            mem.create<tfjs.Rank.R2>([batch, layer.units], (o) =>
+              activateInto(mem.read(z) as Float32Array, bias, rest, batch, layer.units, o),
+            ),
+          );
+        }
+        traces.push({ input, mask, output });
       }
 
-      // ---- loss, and dL/dZ of the output layer (row-major).
+      // ---- loss, and dL/dZ of the output layer (row-major), written straight into a tensor.
       const out = layers[n - 1];
-      // Zeroed: a label outside the classes leaves its row of dz untouched.
-      let dz = this.array(`dz${n - 1}`, batch * out.units).fill(0);
-      const labels = mem.read(y);
-      const result = this.lossAndGradient(rows, labels, batch, out.units, out.activation, dz);
+      let result: PassResult = { loss: 0, correct: 0 };
+      let dZ = track(
+        mem.create<tfjs.Rank.R2>([batch, out.units], (dz) => {
+          // Zeroed: a label outside the classes leaves its row of dz untouched.
+          dz.fill(0);
+          const rows = mem.read(output) as Float32Array;
+          result = this.lossAndGradient(rows, mem.read(y), batch, out.units, out.activation, dz);
+        }),
+      );
 
       // ---- backward.
       const grads: (Float32Array | tfjs.Tensor)[] = [];
       for (let l = n - 1; l >= 0; l--) {
         const layer = layers[l];
         const units = layer.units;
-        const dzRows = dz;
-        const dZ = track(mem.create<tfjs.Rank.R2>([batch, units], (o) => o.set(dzRows)));
         const slot = this.paramIndex(l);
         grads[slot] = track(this.product(traces[l].input, true, dZ, false)[0]);
-        if (layer.bias) grads[slot + 1] = columnSums(dzRows, batch, units, this.array(`db${l}`, units));
+        if (layer.bias)
+          grads[slot + 1] = columnSums(mem.read(dZ) as Float32Array, batch, units, this.array(`db${l}`, units));
         if (l === 0) break;
 
-        const dA = track(this.product(dZ, false, layer.kernel, true)[0]);
         const below = layers[l - 1];
-        dz = this.array(`dz${l - 1}`, batch * below.units);
-        activationBackward(mem.read(dA) as Float32Array, traces[l - 1].output, traces[l].mask, below.activation, dz);
+        const mask = traces[l].mask;
+        const a = traces[l - 1].output;
+        // relu below and no dropout between: its derivative is the product's gate (dz = dA where a > 0).
+        if (below.activation === 'relu' && !mask) {
+          const [dz, gated] = this.product(dZ, false, layer.kernel, true, { gate: a });
+          track(dz);
+          if (gated) {
+            dZ = dz;
+            continue;
+          }
+          dZ = track(
+            mem.create<tfjs.Rank.R2>([batch, below.units], (o) =>
+              activationBackward(mem.read(dz) as Float32Array, mem.read(a) as Float32Array, undefined, 'relu', o),
+            ),
+          );
+          continue;
+        }
+        const dA = track(this.product(dZ, false, layer.kernel, true)[0]);
+        dZ = track(
+          mem.create<tfjs.Rank.R2>([batch, below.units], (o) =>
+            activationBackward(mem.read(dA) as Float32Array, mem.read(a) as Float32Array, mask, below.activation, o),
+          ),
+        );
       }
 
       if (inspect) inspect(grads.map((g) => (g instanceof Float32Array ? g : (mem.read(g) as Float32Array))));
@@ -265,7 +294,9 @@ export class DenseStack {
     this.plan.layers.forEach((p, l) => {
       const layer = this.layers[l];
       tf.tidy(() => {
-        p.kernel.write(tf.clone(layer.kernel));
+        // A copy, not tf.clone (which shares memory): on wasm the engine updates its kernels in place.
+        const kernel = layer.kernel;
+        p.kernel.write(this.mem.create(kernel.shape, (o) => o.set(this.mem.read(kernel))));
         if (p.bias && layer.bias) p.bias.write(tf.tensor1d(layer.bias));
       });
     });
@@ -291,11 +322,18 @@ export class DenseStack {
       const slot = this.paramIndex(l);
       const old = layer.kernel;
       const g = grads[slot] as tfjs.Tensor;
-      const fresh = mem.create<tfjs.Rank.R2>(old.shape, (out) => {
-        update(slot, mem.read(old) as Float32Array, mem.read(g) as Float32Array, out);
-      });
-      old.dispose();
-      layer.kernel = tf.keep(fresh);
+      if (this.gemm) {
+        // Our own products read the kernel from its memory at every step: it is updated in place. (The backend's
+        // products keep packed copies keyed by tensor, so elsewhere the new values go into a new tensor.)
+        const w = mem.read(old) as Float32Array;
+        update(slot, w, mem.read(g) as Float32Array, w);
+      } else {
+        const fresh = mem.create<tfjs.Rank.R2>(old.shape, (out) => {
+          update(slot, mem.read(old) as Float32Array, mem.read(g) as Float32Array, out);
+        });
+        old.dispose();
+        layer.kernel = tf.keep(fresh);
+      }
       if (layer.bias) update(slot + 1, layer.bias, grads[slot + 1] as Float32Array, layer.bias);
     });
   }
@@ -472,15 +510,18 @@ function derivative(activation: Activation, a: number): number {
   }
 }
 
-/** Column sums of a row-major [batch, units] matrix into `out` (summed in double). */
+/** Column sums of a row-major [batch, units] matrix into `out` (summed in double, row by row). */
 function columnSums(rows: Float32Array, batch: number, units: number, out: Float32Array): Float32Array {
-  for (let j = 0; j < units; j++) {
-    let sum = 0;
-    for (let b = 0; b < batch; b++) sum += rows[b * units + j];
-    out[j] = sum;
+  const sums = columnScratch.length >= units ? columnScratch : (columnScratch = new Float64Array(units));
+  sums.fill(0, 0, units);
+  for (let b = 0; b < batch; b++) {
+    const row = b * units;
+    for (let j = 0; j < units; j++) sums[j] += rows[row + j];
   }
+  for (let j = 0; j < units; j++) out[j] = sums[j];
   return out;
 }
+let columnScratch = new Float64Array(0);
 
 function countCorrect(
   kind: AccuracyKind,

@@ -31,8 +31,12 @@ export const NR = 8;
 export const KC = 256;
 
 /**
- * C = op(A) @ op(B) [+ bias] [relu]. Byte addresses and byte strides; `bias` is a byte address of at least
+ * C = op(A) @ op(B) [+ bias] [relu] [gated]. Byte addresses and byte strides; `bias` is a byte address of at least
  * ceil(n / 8) * 8 floats (0: none); `relu` 1 or 0; `work` a byte address of `gemmWorkBytes(n, k)` bytes.
+ * `gate` (optional, 0: none) is the byte address of an m x n matrix G with rows `gatePitch` bytes apart:
+ * C[i, j] is kept where G[i, j] > 0 and set to 0 elsewhere (relu's derivative, taken from relu's output, applied
+ * to an input gradient on the registers). Where G is given its rows must be readable 8 floats past column n - 1
+ * rounded down to a multiple of 8 (a full tile reads whole vectors; edge tiles read element by element).
  */
 export type PackedGemm = (
   a: number,
@@ -48,6 +52,8 @@ export type PackedGemm = (
   bias: number,
   relu: number,
   work: number,
+  gate?: number,
+  gatePitch?: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -94,6 +100,8 @@ const FMUL = simd(0xe6),
   FADD = simd(0xe4),
   FMAX = simd(0xe9);
 const RELAXED_MADD = simd(0x105);
+const FGT = simd(0x44),
+  VAND = simd(0x4e);
 const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
 const incr = (l: number, by: number[]) => [...get(l), ...by, ADD, ...set(l)];
 /** `for (l = from; l < limit; l += step) body` with the test at the top (limit and step as code). */
@@ -113,13 +121,15 @@ const forLoop = (l: number, from: number[], limit: number[], step: number[], bod
   END,
 ];
 
-// ---- micro-kernel: micro(pa, aRow, aCol, pb, kc, c, ldc, mode, bias, rows) ------------------------------------
-// mode: bit 0 load C (else start from zero), bit 1 add bias, bit 2 relu. pa points at row 0, column 0 of the tile
+// ---- micro-kernel: micro(pa, aRow, aCol, pb, kc, c, ldc, mode, bias, rows, gate, gatePitch) --------------------
+// mode: bit 0 load C (else start from zero), bit 1 add bias, bit 2 relu, bit 3 gate (keep where G > 0; full tiles
+// only, `gate` at the tile's top-left). pa points at row 0, column 0 of the tile
 // in A, whose rows are aRow apart (rows past `rows` re-read the last real row); pb is the packed panel; c the
 // tile's top-left, ldc C's row pitch in bytes.
-const U = { pa: 0, aRow: 1, aCol: 2, pb: 3, kc: 4, c: 5, ldc: 6, mode: 7, bias: 8, rows: 9 };
-const UP = Array.from({ length: MR }, (_, r) => 10 + r); // row pointers into A
-const UCR = 10 + MR; // C row pointer
+const U = { pa: 0, aRow: 1, aCol: 2, pb: 3, kc: 4, c: 5, ldc: 6, mode: 7, bias: 8, rows: 9, gate: 10, gatePitch: 11 };
+const MICRO_PARAMS = 12;
+const UP = Array.from({ length: MR }, (_, r) => MICRO_PARAMS + r); // row pointers into A
+const UCR = MICRO_PARAMS + MR; // C row pointer
 const UACC = (r: number, v: number) => UCR + 1 + r * 2 + v; // MR x 2 v128
 const UB = [UACC(MR, 0), UACC(MR, 1)];
 const US = UB[1] + 1;
@@ -178,6 +188,14 @@ function micro(fma: boolean): number[] {
   for (let r = 0; r < MR; r++)
     for (let v = 0; v < 2; v++) code.push(...get(UACC(r, v)), ...ZERO, ...FMAX, ...set(UACC(r, v)));
   code.push(END);
+  code.push(...get(U.mode), ...i32(8), AND, ...IF);
+  // gate: acc & (G > 0) lane-wise.
+  for (let r = 0; r < MR; r++) {
+    code.push(...get(U.gate), ...get(U.gatePitch), ...i32(r), MUL, ADD, ...set(UCR));
+    for (let v = 0; v < 2; v++)
+      code.push(...get(UACC(r, v)), ...get(UCR), ...v128load(v * 16), ...ZERO, ...FGT, ...VAND, ...set(UACC(r, v)));
+  }
+  code.push(END);
   for (let r = 0; r < MR; r++) {
     code.push(...get(U.c), ...get(U.ldc), ...i32(r), MUL, ADD, ...set(UCR));
     for (let v = 0; v < 2; v++) code.push(...get(UCR), ...get(UACC(r, v)), ...v128store(v * 16));
@@ -190,35 +208,79 @@ function micro(fma: boolean): number[] {
   return [...locals, ...code];
 }
 
-// ---- driver: gemm(a, aRow, aCol, b, bRow, bCol, c, m, n, k, bias, relu, work) ---------------------------------
-const G = { a: 0, aRow: 1, aCol: 2, b: 3, bRow: 4, bCol: 5, c: 6, m: 7, n: 8, k: 9, bias: 10, relu: 11, work: 12 };
-const L = {
-  pc: 13,
-  kc: 14,
-  j0: 15,
-  i0: 16,
-  kk: 17,
-  v: 18,
-  src: 19,
-  dst: 20,
-  panels: 21,
-  panel: 22,
-  full: 23,
-  mode: 24,
-  ct: 25,
-  ldc: 26,
-  rows: 27,
-  cols: 28,
-  r: 29,
-  tile: 30,
-  pack: 31,
-  pb: 32,
+// ---- driver: gemm(a, aRow, aCol, b, bRow, bCol, c, m, n, k, bias, relu, work, gate, gatePitch) -----------------
+const G = {
+  a: 0,
+  aRow: 1,
+  aCol: 2,
+  b: 3,
+  bRow: 4,
+  bCol: 5,
+  c: 6,
+  m: 7,
+  n: 8,
+  k: 9,
+  bias: 10,
+  relu: 11,
+  work: 12,
+  gate: 13,
+  gatePitch: 14,
 };
+const GEMM_PARAMS = 15;
+const L = Object.fromEntries(
+  [
+    'pc',
+    'kc',
+    'j0',
+    'i0',
+    'kk',
+    'v',
+    'src',
+    'dst',
+    'panels',
+    'panel',
+    'full',
+    'mode',
+    'ct',
+    'ldc',
+    'rows',
+    'cols',
+    'r',
+    'tile',
+    'pack',
+    'pb',
+    'gated',
+  ].map((name, i) => [name, GEMM_PARAMS + i]),
+) as Record<
+  | 'pc'
+  | 'kc'
+  | 'j0'
+  | 'i0'
+  | 'kk'
+  | 'v'
+  | 'src'
+  | 'dst'
+  | 'panels'
+  | 'panel'
+  | 'full'
+  | 'mode'
+  | 'ct'
+  | 'ldc'
+  | 'rows'
+  | 'cols'
+  | 'r'
+  | 'tile'
+  | 'pack'
+  | 'pb'
+  | 'gated',
+  number
+>;
 const SHL = 0x74,
   SHR_U = 0x76,
   EQ = 0x46,
   LE_U = 0x4d,
-  OR = 0x72;
+  OR = 0x72,
+  F32_GT = 0x5e;
 const times4 = (l: number) => [...get(l), ...i32(2), SHL];
 const min = (a: number[], b: number[]) => [...a, ...b, ...a, ...b, LT_U, SELECT];
 
@@ -229,6 +291,40 @@ function tileCopy(toScratch: boolean): number[] {
   const [to, from] = toScratch ? [scratch, inC] : [inC, scratch];
   return forLoop(L.r, i32(0), get(L.rows), i32(1), [
     ...forLoop(L.v, i32(0), get(L.cols), i32(1), [...to, ...from, ...f32load(0), ...f32store(0)]),
+  ]);
+}
+
+/** Edge tiles under a gate: C[i0 + r, j0 + v] = 0 where !(G[i0 + r, j0 + v] > 0), element by element. */
+function tileGate(): number[] {
+  const inC = [...get(L.ct), ...get(L.r), ...get(L.ldc), MUL, ADD, ...times4(L.v), ADD];
+  const inG = [
+    ...get(G.gate),
+    ...get(L.i0),
+    ...get(L.r),
+    ADD,
+    ...get(G.gatePitch),
+    MUL,
+    ADD,
+    ...get(L.j0),
+    ...get(L.v),
+    ADD,
+    ...i32(2),
+    SHL,
+    ADD,
+  ];
+  return forLoop(L.r, i32(0), get(L.rows), i32(1), [
+    ...forLoop(L.v, i32(0), get(L.cols), i32(1), [
+      ...inG,
+      ...f32load(0),
+      ...F32CONST0,
+      F32_GT,
+      EQZ,
+      ...IF,
+      ...inC,
+      ...F32CONST0,
+      ...f32store(0),
+      END,
+    ]),
   ]);
 }
 
@@ -399,16 +495,34 @@ function driver(): number[] {
       ...get(L.full),
       SELECT,
       ...get(L.mode),
+      ...get(L.gated),
+      ...get(L.full),
+      AND,
+      ...i32(3),
+      SHL,
+      OR,
       ...get(G.bias),
       ...times4(L.j0),
       ADD,
       ...get(L.rows),
+      ...get(G.gate),
+      ...get(L.i0),
+      ...get(G.gatePitch),
+      MUL,
+      ADD,
+      ...times4(L.j0),
+      ADD,
+      ...get(G.gatePitch),
       0x10,
       0x00, // call micro
       ...get(L.full),
       EQZ,
       ...IF,
       ...tileCopy(false),
+      ...get(L.gated),
+      ...IF,
+      ...tileGate(),
+      END,
       END,
     ]),
   ]);
@@ -444,12 +558,18 @@ function driver(): number[] {
       SHL,
       OR,
       ...set(L.mode),
+      ...get(G.gate),
+      ...i32(0),
+      NE,
+      ...get(L.full),
+      AND,
+      ...set(L.gated),
       ...pack,
       ...tiles,
     ]),
   );
   code.push(END);
-  const locals = vec([[...uleb(L.pb - L.pc + 1), I32]]);
+  const locals = vec([[...uleb(L.gated - L.pc + 1), I32]]);
   return [...locals, ...code];
 }
 
@@ -479,8 +599,8 @@ function peak(fma: boolean): number[] {
 }
 
 function compile(fma: boolean): Uint8Array<ArrayBuffer> {
-  const microType = [0x60, ...vec(new Array(10).fill([I32])), ...uleb(0)];
-  const gemmType = [0x60, ...vec(new Array(13).fill([I32])), ...uleb(0)];
+  const microType = [0x60, ...vec(new Array(MICRO_PARAMS).fill([I32])), ...uleb(0)];
+  const gemmType = [0x60, ...vec(new Array(GEMM_PARAMS).fill([I32])), ...uleb(0)];
   const peakType = [0x60, ...vec([[I32], [I32]]), ...uleb(0)];
   const bodies = [micro(fma), driver(), peak(fma)];
   return new Uint8Array([

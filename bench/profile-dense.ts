@@ -1,0 +1,91 @@
+/**
+ * `node --import tsx bench/profile-dense.ts [wide|canonical|sgd] [steps]`: trains the first `steps` batches of one
+ * bench workload through the real loop and engine choice and prints CPU milliseconds per step. Run it under
+ * `node --cpu-prof` to see where a step's time goes (the bench itself interleaves the PyTorch peer).
+ */
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { gather, loadDataset, splitValidation } from '../src/data/index';
+import type { ModelDefinition } from '../src/model/types';
+import { selectBackend } from '../src/training/backend';
+import { buildModel } from '../src/training/worker/build-model';
+import { chooseEngine } from '../src/training/worker/choose-engine';
+import { fit } from '../src/training/worker/loop';
+import { describeModel } from '../src/training/model-info';
+import { workerV8Flags } from '../src/training/wasm-features';
+
+for (const flag of workerV8Flags()) setFlagsFromString(flag);
+
+const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: string }> = {
+  wide: { hidden: [512, 512], batch: 128, optimizer: 'adam' },
+  canonical: { hidden: [100], batch: 32, optimizer: 'adam' },
+  sgd: { hidden: [100], batch: 32, optimizer: 'sgd' },
+};
+
+async function main(): Promise<void> {
+  const name = process.argv[2] ?? 'wide';
+  const steps = Number(process.argv[3] ?? 200);
+  const repeats = Number(process.argv[4] ?? 1);
+  const w = WORKLOADS[name];
+  if (!w) throw new Error(`workload ${name}: one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const { tf } = await selectBackend('wasm');
+  const definition: ModelDefinition = {
+    name: 'fashion-mlp',
+    dataset: { name: 'fashion-mnist', validation_split: 0.2, seed: 42 },
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      ...w.hidden.map((units) => ({ type: 'Dense', units, activation: 'relu' })),
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+    compile: { optimizer: w.optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 1, batch_size: w.batch },
+  };
+  const info = describeModel(definition);
+  const data = await loadDataset({
+    spec: { name: 'fashion-mnist' },
+    baseDir: join(__dirname, '..'),
+    cacheDir: join(tmpdir(), 'model-lab-bench'),
+  });
+  const { train: all } = splitValidation(data.train, 784, 0.2, 42);
+  const train = gather(
+    all,
+    784,
+    Uint32Array.from({ length: Math.min(all.count, steps * w.batch) }, (_, i) => i),
+  );
+  for (let r = 0; r < repeats; r++) {
+    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+    const engine = chooseEngine(
+      { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true, seed: 1 },
+      { seed: 1 },
+    );
+    const cpu = process.cpuUsage();
+    let loss = NaN;
+    await fit({
+      tf,
+      model,
+      engine,
+      loss: 'sparse_categorical_crossentropy',
+      accuracy: 'sparse_categorical',
+      shape: { inputShape: [28, 28], exampleSize: 784, scale: data.scale, labels: 'sparse', numClasses: 10 },
+      train,
+      epochs: 1,
+      batchSize: w.batch,
+      shuffle: true,
+      seed: 1,
+      onEpoch: (e) => (loss = e.logs.loss),
+    });
+    const used = process.cpuUsage(cpu);
+    const ms = (used.user + used.system) / 1000;
+    console.log(
+      `${name}: ${engine.name} (${engine.detail ?? ''}) ${(ms / steps).toFixed(3)} ms cpu/step over ${steps} steps, loss ${loss.toFixed(4)}`,
+    );
+    engine.dispose();
+    model.dispose();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
