@@ -5,6 +5,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Split } from '../../data/types';
 import type { TF } from './engine';
+import { pixelBatch } from './wasm-pixels';
 
 export interface BatchShape {
   /** Shape of one example as the model takes it (no batch dimension). */
@@ -28,6 +29,12 @@ export function makeBatch(
 ): { x: tfjs.Tensor; y: tfjs.Tensor; size: number } {
   const size = end - start;
   const n = shape.exampleSize;
+  const y = labelTensor(tf, split, order, start, end, shape);
+  if (split.x instanceof Uint8Array) {
+    // Pixels on wasm: converted straight into the tensor's memory by a SIMD loop (same floats as below).
+    const x = pixelBatch(tf, split.x, order, start, size, n, shape.scale, [size, ...shape.inputShape]);
+    if (x) return { x, y, size };
+  }
   const xs = scratch(tf, size * n);
   const src = split.x;
   const scale = shape.scale;
@@ -37,7 +44,7 @@ export function makeBatch(
     for (let k = 0; k < n; k++) xs[to + k] = src[from + k] * scale;
   }
   const x = tf.tensor(xs, [size, ...shape.inputShape], 'float32');
-  return { x, y: labelTensor(tf, split, order, start, end, shape), size };
+  return { x, y, size };
 }
 
 let reusable: Float32Array | undefined;

@@ -1,0 +1,165 @@
+/**
+ * A batch of uint8 pixels into a float32 tensor on the wasm backend, without a JS float array in between: the
+ * examples' bytes are copied into a staging area of the wasm heap (a native memcpy per example) and a WebAssembly
+ * SIMD loop converts them, eight at a time, straight into the new tensor's memory. The JS loop it replaces (convert,
+ * multiply in double, round, store, then a copy into the heap) was about a tenth of a canonical training step.
+ *
+ * Exactness: the JS path computes fround(byte * scale) in double. Where scale = 1/d, f32(byte) / f32(d) in float32
+ * is the correctly rounded quotient of the same real number, which is checked for all 256 bytes when a scale is
+ * first seen (1/255 passes); a scale that fails uses the JS path, so every path gives the same floats.
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import type { TF } from './engine';
+import { tensorMemory } from './fused/memory';
+import { HEADER, I32, F32, IMPORT_MEMORY, section, simd, str, uleb, vec } from './fused/wasm-emit';
+
+/** pixels(src, dst, groups, divisor): dst[i] = f32(src[i]) / divisor for i < groups * 8 (src bytes, dst floats). */
+type PixelKernel = (src: number, dst: number, groups: number, divisor: number) => void;
+
+function compile(): Uint8Array<ArrayBuffer> {
+  const [SRC, DST, GROUPS, DIV, D] = [0, 1, 2, 3, 4];
+  const get = (l: number) => [0x20, ...uleb(l)];
+  const set = (l: number) => [0x21, ...uleb(l)];
+  const code = [
+    ...get(DIV),
+    ...simd(0x13), // f32x4.splat
+    ...set(D),
+    0x02,
+    0x40, // block
+    ...get(GROUPS),
+    0x45, // i32.eqz
+    0x0d,
+    0x00, // br_if 0
+    0x03,
+    0x40, // loop
+    ...get(DST),
+    ...get(SRC),
+    ...simd(0x02),
+    0x00,
+    0x00, // v128.load8x8_u: eight bytes as i16x8
+    ...simd(0xa9), // i32x4.extend_low_i16x8_u
+    ...simd(0xfb), // f32x4.convert_i32x4_u
+    ...get(D),
+    ...simd(0xe7), // f32x4.div
+    ...simd(0x0b),
+    0x00,
+    0x00, // v128.store
+    ...get(DST),
+    ...get(SRC),
+    ...simd(0x02),
+    0x00,
+    0x00,
+    ...simd(0xaa), // i32x4.extend_high_i16x8_u
+    ...simd(0xfb),
+    ...get(D),
+    ...simd(0xe7),
+    ...simd(0x0b),
+    0x00,
+    0x10, // v128.store offset 16
+    ...get(SRC),
+    0x41,
+    0x08,
+    0x6a,
+    ...set(SRC),
+    ...get(DST),
+    0x41,
+    0x20,
+    0x6a,
+    ...set(DST),
+    ...get(GROUPS),
+    0x41,
+    0x01,
+    0x6b,
+    0x22,
+    ...uleb(GROUPS), // local.tee
+    0x0d,
+    0x00, // br_if 0 (loop)
+    0x0b,
+    0x0b, // end loop, end block
+    0x0b,
+  ];
+  const body = [...vec([[...uleb(1), 0x7b]]), ...code];
+  const type = [0x60, ...vec([[I32], [I32], [I32], [F32]]), ...uleb(0)];
+  return new Uint8Array([
+    ...HEADER,
+    ...section(1, vec([type])),
+    ...IMPORT_MEMORY,
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...str('pixels'), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+interface Bound {
+  kernel: PixelKernel;
+  staging: number;
+  bytes: number;
+}
+const bound = new WeakMap<WebAssembly.Memory, Bound | null>();
+const divisors = new Map<number, number | undefined>();
+
+/** f32(d) when f32(byte) / f32(d) in float32 equals fround(byte * scale) for every byte, else undefined. */
+export function exactDivisor(scale: number): number | undefined {
+  if (!divisors.has(scale)) {
+    const d = Math.fround(1 / scale);
+    let exact = Number.isFinite(d) && d !== 0;
+    const q = new Float32Array(1);
+    for (let b = 0; b < 256 && exact; b++) {
+      q[0] = b / d; // double quotient of two floats, rounded once to float32 = float32 division
+      exact = q[0] === Math.fround(b * scale);
+    }
+    divisors.set(scale, exact ? d : undefined);
+  }
+  return divisors.get(scale);
+}
+
+/**
+ * x of `size` examples (`order[start …]`, `n` bytes each) as a float32 tensor of `shape`, each byte divided as the
+ * scale says, or undefined when this path does not apply (not wasm, no SIMD, a scale it cannot match exactly).
+ */
+export function pixelBatch(
+  tf: TF,
+  src: Uint8Array,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+  n: number,
+  scale: number,
+  shape: number[],
+): tfjs.Tensor | undefined {
+  const divisor = exactDivisor(scale);
+  const mem = tensorMemory(tf);
+  const heap = mem.heap;
+  if (divisor === undefined || !heap) return undefined;
+  let b = bound.get(heap.memory);
+  if (b === undefined) {
+    try {
+      const exports = new WebAssembly.Instance(new WebAssembly.Module(compile()), { env: { memory: heap.memory } })
+        .exports;
+      b = { kernel: exports.pixels as PixelKernel, staging: 0, bytes: 0 };
+    } catch {
+      b = null;
+    }
+    bound.set(heap.memory, b);
+  }
+  if (!b) return undefined;
+  const bytes = size * n;
+  if (b.bytes < bytes) {
+    // Before any view is taken: this allocation may grow (and so move) the memory. Kept for the next batches.
+    if (b.staging) heap.free(b.staging);
+    b.staging = heap.malloc(bytes);
+    b.bytes = b.staging ? bytes : 0;
+    if (!b.staging) return undefined;
+  }
+  const { kernel, staging } = b;
+  return mem.create(shape, (out) => {
+    const heapBytes = new Uint8Array(out.buffer);
+    for (let e = 0; e < size; e++) {
+      const from = order[start + e] * n;
+      heapBytes.set(src.subarray(from, from + n), staging + e * n);
+    }
+    const groups = bytes >> 3;
+    kernel(staging, out.byteOffset, groups, divisor);
+    for (let i = groups * 8; i < bytes; i++) out[i] = heapBytes[staging + i] / divisor;
+  });
+}
