@@ -78,6 +78,8 @@ export class DenseStack {
   /** Heap addresses of the product's work area and of the padded bias it reads (0 when not on wasm). */
   private work = 0;
   private biasScratch = 0;
+  /** Heap address of a float 1 (after the bias area): a zero-stride row of ones for column sums as a product. */
+  private one = 0;
   private readonly layers: LayerState[];
   /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
   private readonly scratch = new Map<string, Float32Array>();
@@ -95,8 +97,12 @@ export class DenseStack {
       // Allocated once, now: an allocation during a step could grow the memory under live views.
       const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
       this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
-      this.biasScratch = heap.malloc(Math.ceil(widest / 8) * 32);
-      if (this.work && this.biasScratch) this.gemm = gemm;
+      this.biasScratch = heap.malloc(Math.ceil(widest / 8) * 32 + 16);
+      if (this.work && this.biasScratch) {
+        this.gemm = gemm;
+        this.one = this.biasScratch + Math.ceil(widest / 8) * 32;
+        new Float32Array(heap.memory.buffer, this.one, 1)[0] = 1;
+      }
     }
     this.layers = plan.layers.map((p) => {
       const source = p.kernel.read();
@@ -175,6 +181,18 @@ export class DenseStack {
   }
 
   /**
+   * The bias gradient, dZ's column sums: on wasm the product 1 @ dZ with a zero-stride row of ones (float32 sums in
+   * row order, as the stock engine's sum), elsewhere a JS loop.
+   */
+  private biasGradient(dZ: tfjs.Tensor2D, batch: number, units: number, l: number): Float32Array | tfjs.Tensor {
+    const { gemm, mem } = this;
+    if (!gemm) return columnSums(mem.read(dZ) as Float32Array, batch, units, this.array(`db${l}`, units));
+    return mem.create<tfjs.Rank.R1>([units], (c) =>
+      gemm.gemm(this.one, 0, 0, mem.read(dZ).byteOffset, units * 4, 4, c.byteOffset, 1, units, batch, 0, 0, this.work),
+    );
+  }
+
+  /**
    * Forward and backward on one batch, then (when `update` is given) every parameter updated by it: kernels into new
    * tensors, biases in place. `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
    */
@@ -250,8 +268,10 @@ export class DenseStack {
         const units = layer.units;
         const slot = this.paramIndex(l);
         grads[slot] = track(this.product(traces[l].input, true, dZ, false)[0]);
-        if (layer.bias)
-          grads[slot + 1] = columnSums(mem.read(dZ) as Float32Array, batch, units, this.array(`db${l}`, units));
+        if (layer.bias) {
+          const db = this.biasGradient(dZ, batch, units, l);
+          grads[slot + 1] = db instanceof Float32Array ? db : track(db);
+        }
         if (l === 0) break;
 
         const below = layers[l - 1];
@@ -306,7 +326,7 @@ export class DenseStack {
     for (const layer of this.layers) layer.kernel.dispose();
     if (this.work) this.mem.heap?.free(this.work);
     if (this.biasScratch) this.mem.heap?.free(this.biasScratch);
-    this.work = this.biasScratch = 0;
+    this.work = this.biasScratch = this.one = 0;
   }
 
   /** Index of layer `l`'s kernel in parameter order (its bias, if any, follows). */
@@ -334,7 +354,10 @@ export class DenseStack {
         old.dispose();
         layer.kernel = tf.keep(fresh);
       }
-      if (layer.bias) update(slot + 1, layer.bias, grads[slot + 1] as Float32Array, layer.bias);
+      if (layer.bias) {
+        const db = grads[slot + 1];
+        update(slot + 1, layer.bias, db instanceof Float32Array ? db : (mem.read(db) as Float32Array), layer.bias);
+      }
     });
   }
 
