@@ -598,7 +598,10 @@ function peak(fma: boolean): number[] {
   return [...vec([[...uleb(2 + PEAK_CHAINS), V128]]), ...code];
 }
 
-function compile(fma: boolean): Uint8Array<ArrayBuffer> {
+/** The memory import of a shared memory (threads): flags 3 (shared, with a maximum), 0 to 65536 pages. */
+const IMPORT_SHARED_MEMORY = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x03, 0x00, ...uleb(65536)]]));
+
+function compile(fma: boolean, shared = false): Uint8Array<ArrayBuffer> {
   const microType = [0x60, ...vec(new Array(MICRO_PARAMS).fill([I32])), ...uleb(0)];
   const gemmType = [0x60, ...vec(new Array(GEMM_PARAMS).fill([I32])), ...uleb(0)];
   const peakType = [0x60, ...vec([[I32], [I32]]), ...uleb(0)];
@@ -606,7 +609,7 @@ function compile(fma: boolean): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([microType, gemmType, peakType])),
-    ...IMPORT_MEMORY,
+    ...(shared ? IMPORT_SHARED_MEMORY : IMPORT_MEMORY),
     ...section(3, vec([uleb(0), uleb(1), uleb(2)])),
     ...section(
       7,
@@ -619,20 +622,26 @@ function compile(fma: boolean): Uint8Array<ArrayBuffer> {
   ]);
 }
 
-const instances = new Map<boolean, WeakMap<WebAssembly.Memory, PackedGemmKernel>>();
+const instances = new Map<string, WeakMap<WebAssembly.Memory, PackedGemmKernel>>();
 
 /**
  * The product bound to `memory`: with relaxed-SIMD FMA when the runtime has it and `fma` is not false, else plain
- * SIMD; undefined when the runtime has no wasm SIMD at all.
+ * SIMD; undefined when the runtime has no wasm SIMD at all. `shared`: `memory` is a shared memory (one per thread
+ * that multiplies in it; `bench/gemm-threads.ts` measures that).
  */
-export function packedGemm(memory: WebAssembly.Memory, options: { fma?: boolean } = {}): PackedGemmKernel | undefined {
+export function packedGemm(
+  memory: WebAssembly.Memory,
+  options: { fma?: boolean; shared?: boolean } = {},
+): PackedGemmKernel | undefined {
   const fma = options.fma !== false && hasRelaxedSimd();
-  let byMemory = instances.get(fma);
-  if (!byMemory) instances.set(fma, (byMemory = new WeakMap()));
+  const key = `${fma} ${!!options.shared}`;
+  let byMemory = instances.get(key);
+  if (!byMemory) instances.set(key, (byMemory = new WeakMap()));
   let kernel = byMemory.get(memory);
   if (!kernel) {
     try {
-      const exports = new WebAssembly.Instance(new WebAssembly.Module(compile(fma)), { env: { memory } }).exports;
+      const module = new WebAssembly.Module(compile(fma, options.shared));
+      const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
       kernel = { gemm: exports.gemm as PackedGemm, fma, peak: exports.peak as PackedGemmKernel['peak'] };
     } catch {
       return undefined;
