@@ -462,7 +462,8 @@ function activateInto(
 
 /** Row-wise softmax of z into `p` (float32), exp(z - max) / sum; returns each row's logsumexp (in double). */
 function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Array): Float64Array {
-  const lse = new Float64Array(batch);
+  if (lseScratch.length < batch) lseScratch = new Float64Array(batch);
+  const lse = lseScratch;
   for (let b = 0; b < batch; b++) {
     const row = b * units;
     let max = -Infinity;
@@ -478,6 +479,8 @@ function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Ar
   }
   return lse;
 }
+
+let lseScratch = new Float64Array(0);
 
 /** dL/dz from dL/da for the output layer under mse, in place in `d`. */
 function outputActivationBackward(
