@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import v8 from 'node:v8';
-import { gemmWorkBytes, KC, packedGemm } from '../../src/training/worker/fused/packed-gemm';
+import { gemmWorkBytes, KC, packedGemm, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
@@ -125,4 +125,58 @@ test('a plain Node 20 process falls back to plain SIMD; the flag the pool gives 
   }
   assert.deepEqual(plain.flags, ['--experimental-wasm-relaxed-simd']);
   assert.deepEqual(run(plain.flags), { compiled: true, fma: true, flags: [] });
+});
+
+/** Sparse k: Aᵀ @ B with A mostly zeros, each row tile given the steps where its four rows are not all zero. */
+function checkSparse(fma: boolean): void {
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const kernel = packedGemm(memory, { fma })!;
+  let seed = 11;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  for (const [m, n, k] of [
+    [4, 8, 3],
+    [8, 13, 40],
+    [16, 1023, 128],
+    [12, 3, KC],
+    [4, 1, 1],
+  ]) {
+    assert.ok(sparseRowsFit(4, m, k));
+    const [a, b] = [64, 64 + k * m * 4 + 64];
+    const cAt = b + k * n * 4 + 64;
+    const listAt = cAt + m * n * 4 + 64;
+    const work = listAt + (m / 4) * (k + 1) * 4 + 64;
+    const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
+    // A as stored: [k, m] row-major (a layer's input, batch x features); about half its entries are zero, and
+    // whole groups of four are zero in places, as in images.
+    const X = view(a, k * m).map((_, i) => (random() > 0 ? 0 : (i >> 2) % 3 === 0 ? 0 : random()));
+    view(a, k * m).set(X);
+    const B = view(b, k * n).map(random);
+    view(b, k * n).set(B);
+    const ints = new Int32Array(memory.buffer, listAt, (m / 4) * (k + 1));
+    let skipped = 0;
+    for (let t = 0; t < m / 4; t++) {
+      let count = 0;
+      for (let q = 0; q < k; q++) {
+        const row = q * m + t * 4;
+        if (X[row] || X[row + 1] || X[row + 2] || X[row + 3]) ints[t * (k + 1) + 1 + count++] = q;
+        else skipped++;
+      }
+      ints[t * (k + 1)] = count;
+    }
+    if (k >= 40) assert.ok(skipped > 0, 'some steps are skipped');
+    const C = view(cAt, m * n).fill(NaN);
+    kernel.gemm(a, 4, m * 4, b, n * 4, 4, cAt, m, n, k, 0, 0, work, 0, 0, listAt);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let sum = 0;
+        for (let q = 0; q < k; q++) sum += X[q * m + i] * B[q * n + j];
+        const where = `${fma ? 'fma' : 'simd'} sparse ${m}x${n}x${k} at (${i}, ${j})`;
+        assert.ok(Math.abs(C[i * n + j] - sum) <= 2e-7 * k + 1e-7, `${where}: ${C[i * n + j]} vs ${sum}`);
+      }
+  }
+}
+
+test('sparse k: the steps a row tile lists, equal to the dense product, with and without FMA', () => {
+  checkSparse(false);
+  checkSparse(true);
 });

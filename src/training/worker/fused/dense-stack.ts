@@ -21,7 +21,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { AccuracyKind, Activation, StackPlan } from './eligibility';
-import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm';
+import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import { tensorMemory, type TensorMemory } from './memory';
 
 /** What one pass measured, before any update. */
@@ -80,6 +80,9 @@ export class DenseStack {
   private biasScratch = 0;
   /** Heap address of a float 1 (after the bias area): a zero-stride row of ones for column sums as a product. */
   private one = 0;
+  /** Heap area for the first layer's sparse-k lists (`sparseLists`), and its size in bytes. */
+  private lists = 0;
+  private listBytes = 0;
   private readonly layers: LayerState[];
   /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
   private readonly scratch = new Map<string, Float32Array>();
@@ -139,14 +142,14 @@ export class DenseStack {
    * op(A) @ op(B) (op: transpose when asked) into a new tensor. On wasm the packed kernel reads the operands in
    * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu, or keeps only the
    * entries where `gate` (a tensor of the result's shape) is positive, before storing: the return says whether it
-   * did. Elsewhere tf.matMul, with no epilogue.
+   * did; `list` makes k sparse (`packed-gemm.ts`). Elsewhere tf.matMul, with no epilogue.
    */
   private product(
     a: tfjs.Tensor2D,
     transA: boolean,
     b: tfjs.Tensor2D,
     transB: boolean,
-    epilogue?: { bias?: Float32Array; relu?: boolean; gate?: tfjs.Tensor2D },
+    epilogue?: { bias?: Float32Array; relu?: boolean; gate?: tfjs.Tensor2D; list?: number },
   ): [tfjs.Tensor2D, boolean] {
     const { gemm, mem } = this;
     if (!gemm) return [this.tf.matMul(a, b, transA, transB), false];
@@ -175,9 +178,38 @@ export class DenseStack {
         this.work,
         gate,
         n * 4,
+        epilogue?.list ?? 0,
       );
     });
     return [out, !!epilogue];
+  }
+
+  /** Makes the list area hold the lists of an [batch, inputs] input; false when the heap cannot. */
+  private reserveLists(inputs: number, batch: number): boolean {
+    const bytes = (inputs / 4) * (batch + 1) * 4;
+    if (this.listBytes >= bytes) return true;
+    const heap = this.mem.heap!;
+    if (this.lists) heap.free(this.lists);
+    this.lists = heap.malloc(bytes);
+    this.listBytes = this.lists ? bytes : 0;
+    return !!this.lists;
+  }
+
+  /**
+   * For dW = Xᵀ @ dZ of the first layer: per group of four inputs, the examples where they are not all zero (the
+   * product skips the others, whose terms are zeros). Returns the lists' heap address.
+   */
+  private sparseLists(input: tfjs.Tensor2D, batch: number, inputs: number): number {
+    const x = this.mem.read(input) as Float32Array;
+    const stride = batch + 1;
+    const ints = new Int32Array(x.buffer, this.lists, (inputs / 4) * stride);
+    for (let t = 0; t < inputs / 4; t++) {
+      let at = t * stride + 1;
+      for (let q = 0, row = t * 4; q < batch; q++, row += inputs)
+        if (x[row] !== 0 || x[row + 1] !== 0 || x[row + 2] !== 0 || x[row + 3] !== 0) ints[at++] = q;
+      ints[t * stride] = at - t * stride - 1;
+    }
+    return this.lists;
   }
 
   /**
@@ -207,6 +239,10 @@ export class DenseStack {
       temps.push(t);
       return t;
     };
+    // The first layer's weight gradient skips the examples whose four inputs of a row tile are all zero (images are
+    // about half zeros): its lists live in the heap, allocated here, before any view is taken.
+    const sparse =
+      !!this.gemm && sparseRowsFit(4, layers[0].inputs, batch) && this.reserveLists(layers[0].inputs, batch);
     try {
       // ---- forward: every activation stays in tensor memory, where the next product reads it.
       const traces: LayerTrace[] = [];
@@ -267,7 +303,8 @@ export class DenseStack {
         const layer = layers[l];
         const units = layer.units;
         const slot = this.paramIndex(l);
-        grads[slot] = track(this.product(traces[l].input, true, dZ, false)[0]);
+        const list = l === 0 && sparse ? this.sparseLists(traces[0].input, batch, layer.inputs) : 0;
+        grads[slot] = track(this.product(traces[l].input, true, dZ, false, list ? { list } : undefined)[0]);
         if (layer.bias) {
           const db = this.biasGradient(dZ, batch, units, l);
           grads[slot + 1] = db instanceof Float32Array ? db : track(db);
@@ -326,7 +363,8 @@ export class DenseStack {
     for (const layer of this.layers) layer.kernel.dispose();
     if (this.work) this.mem.heap?.free(this.work);
     if (this.biasScratch) this.mem.heap?.free(this.biasScratch);
-    this.work = this.biasScratch = this.one = 0;
+    if (this.lists) this.mem.heap?.free(this.lists);
+    this.work = this.biasScratch = this.one = this.lists = this.listBytes = 0;
   }
 
   /** Index of layer `l`'s kernel in parameter order (its bias, if any, follows). */

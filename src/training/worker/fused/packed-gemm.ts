@@ -37,6 +37,10 @@ export const KC = 256;
  * C[i, j] is kept where G[i, j] > 0 and set to 0 elsewhere (relu's derivative, taken from relu's output, applied
  * to an input gradient on the registers). Where G is given its rows must be readable 8 floats past column n - 1
  * rounded down to a multiple of 8 (a full tile reads whole vectors; edge tiles read element by element).
+ * `list` (optional, 0: dense) makes k sparse: for row tile t (rows 4t to 4t + 3) the int32s at
+ * `list + t * (k + 1) * 4` are a count and then the steps of k to take, in order; the others are skipped (their
+ * terms are zeros of A). Only for A's rows adjacent floats (aRow = 4, a transposed row-major A), m a multiple of 4,
+ * and k <= KC (one k block): the caller checks (`sparseRowsFit`).
  */
 export type PackedGemm = (
   a: number,
@@ -54,6 +58,7 @@ export type PackedGemm = (
   work: number,
   gate?: number,
   gatePitch?: number,
+  list?: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -63,6 +68,9 @@ export interface PackedGemmKernel {
   /** PEAK_CHAINS x `iterations` register-only multiply-adds (8 flops each); 16 bytes at `out` receive a result. */
   peak(iterations: number, out: number): void;
 }
+
+/** Whether `list` may be used for a product of this layout and shape. */
+export const sparseRowsFit = (aRow: number, m: number, k: number) => aRow === 4 && m % MR === 0 && k <= KC;
 
 /** Bytes of the `work` area for products with at most `n` columns and depth `k`: the edge tile and the packed B. */
 export function gemmWorkBytes(n: number, k: number): number {
@@ -91,6 +99,7 @@ const IF = [0x04, 0x40],
 const br = (d: number) => [0x0c, ...uleb(d)];
 const brIf = (d: number) => [0x0d, ...uleb(d)];
 const f32load = (offset = 0) => [0x2a, 0x02, ...uleb(offset)];
+const I32LOAD = [0x28, 0x02, 0x00];
 const f32store = (offset = 0) => [0x38, 0x02, ...uleb(offset)];
 const F32CONST0 = [0x43, 0, 0, 0, 0];
 const v128load = (offset = 0) => [...simd(0x00), 0x00, ...uleb(offset)];
@@ -126,8 +135,22 @@ const forLoop = (l: number, from: number[], limit: number[], step: number[], bod
 // only, `gate` at the tile's top-left). pa points at row 0, column 0 of the tile
 // in A, whose rows are aRow apart (rows past `rows` re-read the last real row); pb is the packed panel; c the
 // tile's top-left, ldc C's row pitch in bytes.
-const U = { pa: 0, aRow: 1, aCol: 2, pb: 3, kc: 4, c: 5, ldc: 6, mode: 7, bias: 8, rows: 9, gate: 10, gatePitch: 11 };
-const MICRO_PARAMS = 12;
+const U = {
+  pa: 0,
+  aRow: 1,
+  aCol: 2,
+  pb: 3,
+  kc: 4,
+  c: 5,
+  ldc: 6,
+  mode: 7,
+  bias: 8,
+  rows: 9,
+  gate: 10,
+  gatePitch: 11,
+  list: 12,
+};
+const MICRO_PARAMS = 13;
 const UP = Array.from({ length: MR }, (_, r) => MICRO_PARAMS + r); // row pointers into A
 const UCR = MICRO_PARAMS + MR; // C row pointer
 const UACC = (r: number, v: number) => UCR + 1 + r * 2 + v; // MR x 2 v128
@@ -164,6 +187,22 @@ function micro(fma: boolean): number[] {
   code.push(ELSE);
   for (let r = 0; r < MR; r++) for (let v = 0; v < 2; v++) code.push(...ZERO, ...set(UACC(r, v)));
   code.push(END);
+  // Sparse k (list != 0): only the steps of k the list names, [count, k...]; A's four rows are adjacent floats.
+  code.push(...get(U.list), ...IF);
+  code.push(...get(U.list), ...I32LOAD, ...set(U.kc), ...BLOCK, ...get(U.kc), EQZ, ...brIf(0), ...LOOP);
+  code.push(...incr(U.list, i32(4)), ...get(U.list), ...I32LOAD, ...set(UCR));
+  code.push(...get(U.pa), ...get(UCR), ...get(U.aCol), MUL, ADD, ...set(UP[0]));
+  code.push(...get(U.pb), ...get(UCR), ...i32(NR * 4), MUL, ADD, ...set(UP[1]));
+  code.push(...get(UP[1]), ...v128load(0), ...set(UB[0]), ...get(UP[1]), ...v128load(16), ...set(UB[1]));
+  for (let r = 0; r < MR; r++) {
+    code.push(...get(UP[0]), ...loadSplat(r * 4), ...set(US));
+    for (let v = 0; v < 2; v++) {
+      if (fma) code.push(...get(US), ...get(UB[v]), ...get(UACC(r, v)), ...RELAXED_MADD, ...set(UACC(r, v)));
+      else code.push(...get(UACC(r, v)), ...get(US), ...get(UB[v]), ...FMUL, ...FADD, ...set(UACC(r, v)));
+    }
+  }
+  code.push(...get(U.kc), ...i32(1), SUB, ...tee(U.kc), ...brIf(0), END, END);
+  code.push(ELSE);
   // The k loop (kc >= 1).
   code.push(...LOOP);
   code.push(...get(U.pb), ...v128load(0), ...set(UB[0]), ...get(U.pb), ...v128load(16), ...set(UB[1]));
@@ -177,6 +216,7 @@ function micro(fma: boolean): number[] {
   }
   code.push(...incr(U.pb, i32(NR * 4)));
   code.push(...get(U.kc), ...i32(1), SUB, ...tee(U.kc), ...brIf(0), END);
+  code.push(END);
   // Epilogue on the registers: bias, then relu.
   code.push(...get(U.mode), ...i32(2), AND, ...IF);
   for (let v = 0; v < 2; v++) code.push(...get(U.bias), ...v128load(v * 16), ...set(UBIAS[v]));
@@ -225,8 +265,9 @@ const G = {
   work: 12,
   gate: 13,
   gatePitch: 14,
+  list: 15,
 };
-const GEMM_PARAMS = 15;
+const GEMM_PARAMS = 16;
 const L = Object.fromEntries(
   [
     'pc',
@@ -513,6 +554,18 @@ function driver(): number[] {
       ...times4(L.j0),
       ADD,
       ...get(G.gatePitch),
+      // this row tile's list: list + (i0 / MR) * (k + 1) * 4 bytes, or 0
+      ...get(G.list),
+      ...get(L.i0),
+      ...get(G.k),
+      ...i32(1),
+      ADD,
+      MUL,
+      ADD,
+      ...get(G.list),
+      ...i32(0),
+      NE,
+      MUL,
       0x10,
       0x00, // call micro
       ...get(L.full),
