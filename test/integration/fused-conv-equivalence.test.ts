@@ -181,6 +181,20 @@ const CASES: Case[] = [
     classes: 3,
   },
   {
+    // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
+    name: 'max pooling after a linear convolution and after BatchNormalization',
+    input: [9, 9, 2],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 2, padding: 'valid' },
+      { type: 'MaxPooling2D', poolSize: 3, strides: 2, padding: 'same' },
+      { type: 'BatchNormalization' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+    classes: 3,
+  },
+  {
     name: 'a Reshape into a convolution without bias, 5x5 kernel',
     input: [36],
     layers: [
@@ -332,4 +346,25 @@ test('CNNs the engine does not cover say why, and train on the stock engine', ()
     }) ?? '',
     /^activation elu is not fused$/,
   );
+});
+
+test("max pooling's gradient on wasm goes where TensorFlow sends it (wasm-maxpool-grad.ts)", () => {
+  // One 4x4 image, 2 channels. Channel 0: all ones (every window a tie); channel 1: its top-right window negative.
+  const v = new Float32Array(32).fill(1);
+  for (const [y, x] of [
+    [0, 2],
+    [0, 3],
+    [1, 2],
+    [1, 3],
+  ])
+    v[(y * 4 + x) * 2 + 1] = -1 - y - x;
+  const g = tf.grad((t: tfjs.Tensor) => tf.sum(tf.maxPool(t as tfjs.Tensor4D, 2, 2, 'valid')))(
+    tf.tensor(v, [1, 4, 4, 2]),
+  );
+  const d = g.dataSync();
+  const channel = (c: number) => Array.from({ length: 16 }, (_, i) => d[i * 2 + c]);
+  // The first of equal maxima in each window, row-major; the negative window's maximum is -3 at (0, 2).
+  assert.deepEqual(channel(0), [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  assert.deepEqual(channel(1), [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  g.dispose();
 });

@@ -91,29 +91,32 @@ export function col2im(F: Float32Array, dcols: number, dx: number, batch: number
 
 /**
  * Max pooling: out[b, oy, ox, c] = the largest x in the window (padding left out); `argmax` keeps the offset of the
- * value taken, for the backward pass (the first of equal values, as TensorFlow's gradient routes it).
+ * value taken, for the backward pass: the first of equal values in row-major window order, as TensorFlow routes
+ * the gradient. Channels are the inner loop (contiguous in channels-last memory).
  */
 export function maxPool(F: Float32Array, x: number, out: number, argmax: Int32Array, batch: number, g: Geometry): void {
-  const { h, w, c, oh, ow, kh, sh, top } = g;
+  const { h, w, c, oh, ow, kh, kw, sh, sw, top, left } = g;
+  const offsets = new Int32Array(kh * kw);
   let o = 0;
   for (let b = 0; b < batch; b++) {
     const image = x + b * h * w * c;
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * sh - top;
-      const ky0 = Math.max(0, -y0);
-      const ky1 = Math.min(kh, h - y0);
       for (let ox = 0; ox < ow; ox++) {
-        const [k0, k1, x0] = columns(g, ox);
+        const x0 = ox * sw - left;
+        // The window's pixels inside the image, in row-major order.
+        let n = 0;
+        for (let ky = Math.max(0, -y0); ky < Math.min(kh, h - y0); ky++)
+          for (let kx = Math.max(0, -x0); kx < Math.min(kw, w - x0); kx++)
+            offsets[n++] = image + ((y0 + ky) * w + x0 + kx) * c;
         for (let ch = 0; ch < c; ch++) {
-          let best = -Infinity;
-          let at = -1;
-          for (let ky = ky0; ky < ky1; ky++) {
-            for (let kx = k0; kx < k1; kx++) {
-              const i = image + ((y0 + ky) * w + x0 + kx) * c + ch;
-              if (F[i] > best || at < 0) {
-                best = F[i];
-                at = i;
-              }
+          let at = offsets[0] + ch;
+          let best = F[at];
+          for (let j = 1; j < n; j++) {
+            const v = F[offsets[j] + ch];
+            if (v > best) {
+              best = v;
+              at = offsets[j] + ch;
             }
           }
           F[out + o] = best;
@@ -124,7 +127,11 @@ export function maxPool(F: Float32Array, x: number, out: number, argmax: Int32Ar
   }
 }
 
-/** Gradient of max pooling: dx (zeroed here) receives each dy at the offset its maximum came from. */
+/**
+ * Gradient of max pooling: dx (zeroed here) receives each dy at the offset its maximum came from. With `positive`
+ * (the input is a relu's output, at the same offsets as dx), a maximum of 0 passes nothing: the relu's own
+ * derivative, applied here instead of in a pass of its own.
+ */
 export function maxPoolBackward(
   F: Float32Array,
   dy: number,
@@ -132,9 +139,11 @@ export function maxPoolBackward(
   argmax: Int32Array,
   count: number,
   inputSize: number,
+  positive = -1,
 ): void {
   F.fill(0, dx, dx + inputSize);
-  for (let o = 0; o < count; o++) F[dx + argmax[o]] += F[dy + o];
+  if (positive < 0) for (let o = 0; o < count; o++) F[dx + argmax[o]] += F[dy + o];
+  else for (let o = 0; o < count; o++) if (F[positive + argmax[o]] > 0) F[dx + argmax[o]] += F[dy + o];
 }
 
 /** Average pooling over 'valid' windows (every window holds kh·kw values). */

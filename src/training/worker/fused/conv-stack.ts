@@ -68,6 +68,8 @@ interface OpState {
   cols: number;
   extra: number;
   argmax?: Int32Array;
+  /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
+  reluDone?: boolean;
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
@@ -142,6 +144,12 @@ export class ConvStack {
       return state;
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
+    this.states.forEach((s, i) => {
+      const below = this.states[i - 1]?.op;
+      s.reluDone = false;
+      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense'))
+        this.states[i - 1].reluDone = below.activation === 'relu';
+    });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
     const sizes = plan.params.map((v) => v.shape.reduce<number>((a, b) => a * b!, 1));
@@ -348,7 +356,7 @@ export class ConvStack {
       switch (op.kind) {
         case 'conv':
         case 'dense': {
-          if (i !== last) activationBackward(F, s.grad, s.out, s.grad, n, op.activation);
+          if (i !== last && !s.reluDone) activationBackward(F, s.grad, s.out, s.grad, n, op.activation);
           const cols = s.cols >= 0 ? s.cols : from;
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const co = op.output.c;
@@ -365,7 +373,8 @@ export class ConvStack {
           break;
         }
         case 'maxpool':
-          if (below >= 0) maxPoolBackward(F, s.grad, below, s.argmax!, n, batch * s.inSize);
+          if (below >= 0)
+            maxPoolBackward(F, s.grad, below, s.argmax!, n, batch * s.inSize, states[i - 1].reluDone ? from : -1);
           break;
         case 'avgpool':
           if (below >= 0) avgPoolBackward(F, s.grad, below, batch, s.geometry!);
