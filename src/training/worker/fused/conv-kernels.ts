@@ -25,15 +25,9 @@ export interface Geometry {
   left: number;
 }
 
-/** The first and one-past-last kernel column whose input column lies inside the image, for output column `ox`. */
-function columns(g: Geometry, ox: number): [number, number, number] {
-  const x0 = ox * g.sw - g.left;
-  return [Math.max(0, -x0), Math.min(g.kw, g.w - x0), x0];
-}
-
 /** cols[(b, oy, ox), (ky, kx, c)] = x[b, oy·sh - top + ky, ox·sw - left + kx, c], 0 in the padding. */
 export function im2col(F: Float32Array, x: number, cols: number, batch: number, g: Geometry): void {
-  const { h, w, c, oh, ow, kh, kw, sh, top } = g;
+  const { h, w, c, oh, ow, kh, kw, sh, sw, top, left } = g;
   const rowLength = kh * kw * c;
   let row = cols;
   for (let b = 0; b < batch; b++) {
@@ -41,7 +35,10 @@ export function im2col(F: Float32Array, x: number, cols: number, batch: number, 
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * sh - top;
       for (let ox = 0; ox < ow; ox++) {
-        const [k0, k1, x0] = columns(g, ox);
+        // The kernel columns k0..k1 whose input column x0 + k lies inside the image.
+        const x0 = ox * sw - left;
+        const k0 = x0 < 0 ? -x0 : 0;
+        const k1 = Math.min(kw, w - x0);
         for (let ky = 0; ky < kh; ky++) {
           const iy = y0 + ky;
           const dst = row + ky * kw * c;
@@ -65,7 +62,7 @@ export function im2col(F: Float32Array, x: number, cols: number, batch: number, 
 
 /** The adjoint of im2col: dx (zeroed here) accumulates every row of dcols where that row's window read it. */
 export function col2im(F: Float32Array, dcols: number, dx: number, batch: number, g: Geometry): void {
-  const { h, w, c, oh, ow, kh, kw, sh, top } = g;
+  const { h, w, c, oh, ow, kh, kw, sh, sw, top, left } = g;
   F.fill(0, dx, dx + batch * h * w * c);
   const rowLength = kh * kw * c;
   let row = dcols;
@@ -74,7 +71,10 @@ export function col2im(F: Float32Array, dcols: number, dx: number, batch: number
     for (let oy = 0; oy < oh; oy++) {
       const y0 = oy * sh - top;
       for (let ox = 0; ox < ow; ox++) {
-        const [k0, k1, x0] = columns(g, ox);
+        // The kernel columns k0..k1 whose input column x0 + k lies inside the image.
+        const x0 = ox * sw - left;
+        const k0 = x0 < 0 ? -x0 : 0;
+        const k1 = Math.min(kw, w - x0);
         for (let ky = 0; ky < kh; ky++) {
           const iy = y0 + ky;
           if (iy < 0 || iy >= h || k1 <= k0) continue;
