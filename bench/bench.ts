@@ -19,7 +19,7 @@
  * `--short` (or BENCH_SHORT=1): the first few steps of each workload, one repeat; the same comparison for 1 epoch on
  * the bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs.
  * `--only=single` or `--only=compare` runs one part; `--models=cnn,cnn-bn` (mlp, cnn, cnn-bn, lstm) only those rows of
- * the single run. Any failure exits non-zero.
+ * the single run; `--steps=N` times the first N steps of each row instead of its epoch. Any failure exits non-zero.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -43,6 +43,8 @@ for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 const ROOT = join(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
+/** `--steps=N`: each single-run row trains its first N steps instead of its epoch (a loaded machine's budget). */
+const STEPS = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice('--steps='.length) ?? 0);
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
 
@@ -115,7 +117,7 @@ const WORKLOADS: Workload[] = [
     shortSteps: 20,
   },
   {
-    name: 'Embedding + LSTM(64), Adam, batch 32 (300 steps)',
+    name: 'Embedding + LSTM(64), Adam, batch 32',
     model: 'lstm',
     hidden: [],
     batch: 32,
@@ -399,7 +401,7 @@ async function singleRun(): Promise<void> {
     .split(',');
   for (const workload of WORKLOADS) {
     if (models && !models.includes(workload.model)) continue;
-    const maxSteps = SHORT ? workload.shortSteps : 0;
+    const maxSteps = SHORT ? workload.shortSteps : STEPS;
     console.log(`\n-- ${workload.name}${maxSteps ? ` (first ${maxSteps} steps)` : ''}`);
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
