@@ -5,8 +5,11 @@
  *  1. Single run: the machine's measured wasm SIMD multiply-add peak, then one epoch per workload through the real
  *     loop and engine choice (`fit` + `chooseEngine`), interleaved with one PyTorch epoch, three times: the canonical
  *     Flatten > Dense(100, relu) > Dense(10, softmax) at batch 32 with Adam and with plain SGD, and the wide
- *     784-512-512-10 relu MLP at batch 128 with Adam. Prints seconds per epoch (wall and CPU), GFLOP/s of CPU time,
- *     and the median ratio Model Lab / PyTorch with its spread. This process gets the V8 flags a worker gets.
+ *     784-512-512-10 relu MLP at batch 128 with Adam; the small CNN and a CNN with BatchNormalization and strides
+ *     (batch 32, Adam); an Embedding + LSTM network for 300 steps (`NETWORKS`). Prints seconds per epoch (wall and
+ *     CPU), GFLOP/s of CPU time, the engine that trained and why, the peak RSS of the training process, and the
+ *     median ratio Model Lab / PyTorch with its spread. Each Model Lab epoch runs in a fresh process (this script
+ *     with --epoch-child), given the V8 flags a worker gets, so its peak RSS is a worker's.
  *  2. Comparison: the real command, `node dist/cli.js compare examples/fashion-mnist.model.json --json <tmp>`
  *     (the canonical six: SGD, SGD lr 0.1, SGD momentum 0.9 nesterov, Adagrad, RMSprop, Adam; 5 epochs, 2 workers),
  *     then the peer training the same six configurations, read from the command's run record, one after another.
@@ -15,7 +18,8 @@
  *
  * `--short` (or BENCH_SHORT=1): the first few steps of each workload, one repeat; the same comparison for 1 epoch on
  * the bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs.
- * `--only=single` or `--only=compare` runs one part. Any failure exits non-zero.
+ * `--only=single` or `--only=compare` runs one part; `--models=cnn,cnn-bn` (mlp, cnn, cnn-bn, lstm) only those rows of
+ * the single run; `--steps=N` times the first N steps of each row instead of its epoch. Any failure exits non-zero.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -28,7 +32,7 @@ import type { ModelDefinition } from '../src/model/types';
 import type { RunRecord } from '../src/protocol';
 import { selectBackend } from '../src/training/backend';
 import { buildModel } from '../src/training/worker/build-model';
-import { chooseEngine } from '../src/training/worker/choose-engine';
+import { chooseEngine, describeEngine } from '../src/training/worker/choose-engine';
 import { fit } from '../src/training/worker/loop';
 import { describeModel } from '../src/training/model-info';
 import { workerV8Flags } from '../src/training/wasm-features';
@@ -39,6 +43,8 @@ for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 const ROOT = join(__dirname, '..');
 const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1';
+/** `--steps=N`: each single-run row trains its first N steps instead of its epoch (a loaded machine's budget). */
+const STEPS = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice('--steps='.length) ?? 0);
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
 
@@ -60,28 +66,129 @@ const canonical = (
   fit: { epochs, batch_size: batch },
 });
 
-/** A single-run row: an MLP of relu layers on Fashion-MNIST against the same network in PyTorch. */
+/**
+ * A single-run row: a network on Fashion-MNIST against the same network in PyTorch (`peer_torch.py --model`).
+ * `mlp`: Flatten > Dense(hidden, relu)... > Dense(10, softmax); the others are fixed networks (`NETWORKS`).
+ */
 interface Workload {
   name: string;
+  model: 'mlp' | 'cnn' | 'cnn-bn' | 'lstm';
   hidden: number[];
   batch: number;
   optimizer: string;
   /** Steps in --short mode. */
   shortSteps: number;
+  /** Steps of a full run when not a whole epoch (0: the epoch): a stock-engine row would take minutes otherwise. */
+  steps?: number;
 }
 
 const WORKLOADS: Workload[] = [
-  { name: 'canonical 784-100-10, Adam, batch 32', hidden: [100], batch: 32, optimizer: 'adam', shortSteps: 300 },
-  { name: 'canonical 784-100-10, SGD, batch 32', hidden: [100], batch: 32, optimizer: 'sgd', shortSteps: 300 },
-  { name: 'wide 784-512-512-10, Adam, batch 128', hidden: [512, 512], batch: 128, optimizer: 'adam', shortSteps: 40 },
+  {
+    name: 'canonical 784-100-10, Adam, batch 32',
+    model: 'mlp',
+    hidden: [100],
+    batch: 32,
+    optimizer: 'adam',
+    shortSteps: 300,
+  },
+  {
+    name: 'canonical 784-100-10, SGD, batch 32',
+    model: 'mlp',
+    hidden: [100],
+    batch: 32,
+    optimizer: 'sgd',
+    shortSteps: 300,
+  },
+  {
+    name: 'wide 784-512-512-10, Adam, batch 128',
+    model: 'mlp',
+    hidden: [512, 512],
+    batch: 128,
+    optimizer: 'adam',
+    shortSteps: 40,
+  },
+  { name: 'small CNN, Adam, batch 32', model: 'cnn', hidden: [], batch: 32, optimizer: 'adam', shortSteps: 20 },
+  {
+    name: 'CNN with BatchNormalization and strides, Adam, batch 32',
+    model: 'cnn-bn',
+    hidden: [],
+    batch: 32,
+    optimizer: 'adam',
+    shortSteps: 20,
+  },
+  {
+    name: 'Embedding + LSTM(64), Adam, batch 32',
+    model: 'lstm',
+    hidden: [],
+    batch: 32,
+    optimizer: 'adam',
+    shortSteps: 5,
+    steps: 300,
+  },
 ];
 
-/** Multiply-adds of a training step, as flops per example: forward, weight gradients, input gradients above layer 1. */
-function flopsPerExample(hidden: number[]): number {
-  const widths = [784, ...hidden, 10];
-  let products = 0;
-  for (let l = 0; l + 1 < widths.length; l++) products += (l === 0 ? 2 : 3) * widths[l] * widths[l + 1];
-  return 2 * products;
+/**
+ * The layers of the fixed networks, as Model Lab reads them; `peer_torch.py`'s build() holds the same networks.
+ *  - cnn: the Small CNN template without its BatchNormalization and Dropout (the network of issue 15's figures);
+ *  - cnn-bn: stride-2 'same' convolutions with BatchNormalization after each, then average pooling;
+ *  - lstm: each pixel value (0-255, unscaled) is a token of Embedding(256, 8); each image row is one of 28 steps.
+ */
+const NETWORKS: Record<Exclude<Workload['model'], 'mlp'>, ModelDefinition['layers']> = {
+  cnn: [
+    { type: 'Reshape', target_shape: [28, 28, 1], input_shape: [28, 28] },
+    { type: 'Conv2D', filters: 32, kernel_size: 3, padding: 'same', activation: 'relu' },
+    { type: 'MaxPooling2D', pool_size: 2 },
+    { type: 'Conv2D', filters: 64, kernel_size: 3, padding: 'same', activation: 'relu' },
+    { type: 'MaxPooling2D', pool_size: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 100, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+  'cnn-bn': [
+    { type: 'Reshape', target_shape: [28, 28, 1], input_shape: [28, 28] },
+    { type: 'Conv2D', filters: 32, kernel_size: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 64, kernel_size: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'AveragePooling2D', pool_size: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 100, activation: 'relu' },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+  lstm: [
+    { type: 'Embedding', input_dim: 256, output_dim: 8, input_shape: [28, 28] },
+    { type: 'Reshape', target_shape: [28, 224] },
+    { type: 'LSTM', units: 64 },
+    { type: 'Dense', units: 10, activation: 'softmax' },
+  ],
+};
+
+/**
+ * Multiply-adds of each weighted layer's forward pass per example, in order (`mlp`: its Dense layers; conv: output
+ * pixels x taps x channels; LSTM: 4 gates x units x (inputs + units) per step).
+ */
+function forwardMacs(workload: Workload): number[] {
+  switch (workload.model) {
+    case 'mlp': {
+      const widths = [784, ...workload.hidden, 10];
+      return widths.slice(1).map((w, l) => widths[l] * w);
+    }
+    case 'cnn':
+      return [28 * 28 * 9 * 32, 14 * 14 * 9 * 32 * 64, 3136 * 100, 100 * 10];
+    case 'cnn-bn':
+      return [14 * 14 * 9 * 32, 7 * 7 * 9 * 32 * 64, 576 * 100, 100 * 10];
+    case 'lstm':
+      return [28 * 4 * 64 * (224 + 64), 64 * 10];
+  }
+}
+
+/**
+ * Flops of a training step per example: forward, weight gradients, and input gradients above the first weighted
+ * layer (whose input needs none; the LSTM's does, for the Embedding below it).
+ */
+function flopsPerExample(workload: Workload): number {
+  const first = workload.model === 'lstm' ? 3 : 2;
+  return 2 * forwardMacs(workload).reduce((sum, macs, l) => sum + (l === 0 ? first : 3) * macs, 0);
 }
 
 class BenchError extends Error {}
@@ -133,11 +240,7 @@ function runPeer(args: string[]): Promise<{ info: Record<string, unknown>; runs:
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const fmt = (x: number, digits = 2) => x.toFixed(digits);
 
-/** One epoch of a workload in this process, through the loop and engine a real run uses. */
-async function modelLabEpoch(
-  workload: Workload,
-  maxSteps: number,
-): Promise<{
+interface EpochResult {
   seconds: number;
   cpuSeconds: number;
   engine: string;
@@ -145,10 +248,48 @@ async function modelLabEpoch(
   loss: number;
   accuracy: number;
   examples: number;
-}> {
+  /** Peak resident set of the process that trained, in kB (a fresh process per epoch: as a worker is). */
+  peakKb: number;
+}
+
+/** The model definition a workload trains. */
+function workloadDefinition(workload: Workload): ModelDefinition {
+  const definition = canonical(workload.optimizer, 1, 'fashion-mnist', workload.hidden, workload.batch);
+  return workload.model === 'mlp'
+    ? definition
+    : { ...definition, name: workload.model, layers: NETWORKS[workload.model] };
+}
+
+/**
+ * One epoch of a workload in a fresh process (this script with --epoch-child), through the loop and engine a real
+ * run uses; its peak RSS is then that of one training process, as a worker's is.
+ */
+function modelLabEpoch(workload: Workload, maxSteps: number): Promise<EpochResult> {
+  const request = JSON.stringify({ workload: WORKLOADS.indexOf(workload), maxSteps });
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [...process.execArgv, __filename, `--epoch-child=${request}`], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('error', (e) => reject(new BenchError(`could not start the epoch process: ${e.message}`)));
+    child.on('close', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code !== 0 || !line.startsWith('{'))
+        return reject(new BenchError(`Model Lab's epoch process exited with ${code}: ${err.trim().split('\n').pop()}`));
+      resolve(JSON.parse(line) as EpochResult);
+    });
+  });
+}
+
+/** The epoch itself, in the process `modelLabEpoch` started. */
+async function epochInThisProcess(workload: Workload, maxSteps: number): Promise<EpochResult> {
   const { tf, backend } = await selectBackend('wasm');
   const batchSize = workload.batch;
-  const definition = canonical(workload.optimizer, 1, 'fashion-mnist', workload.hidden, batchSize);
+  const definition = workloadDefinition(workload);
   const info = describeModel(definition);
   const data = await loadDataset({
     spec: { name: 'fashion-mnist' },
@@ -156,6 +297,7 @@ async function modelLabEpoch(
     cacheDir: join(tmpdir(), 'model-lab-bench'),
   });
   let { train } = splitValidation(data.train, 784, 0.2, 42);
+  maxSteps ||= workload.steps ?? 0;
   if (maxSteps)
     train = gather(
       train,
@@ -177,7 +319,14 @@ async function modelLabEpoch(
     engine,
     loss: 'sparse_categorical_crossentropy',
     accuracy: 'sparse_categorical',
-    shape: { inputShape: [28, 28], exampleSize: 784, scale: data.scale, labels: 'sparse', numClasses: 10 },
+    // The embedding takes each pixel's value as its token id: unscaled.
+    shape: {
+      inputShape: [28, 28],
+      exampleSize: 784,
+      scale: workload.model === 'lstm' ? 1 : data.scale,
+      labels: 'sparse',
+      numClasses: 10,
+    },
     train,
     epochs: 1,
     batchSize,
@@ -196,11 +345,16 @@ async function modelLabEpoch(
   return {
     seconds,
     cpuSeconds,
-    engine: engine.name,
+    engine: describeEngine(
+      engine,
+      { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true },
+      { seed: SEED },
+    ),
     backend,
     loss: logs.loss,
     accuracy: logs.accuracy,
     examples: train.count,
+    peakKb: process.resourceUsage().maxRSS,
   };
 }
 
@@ -241,12 +395,18 @@ async function singleRun(): Promise<void> {
   );
   console.log(simdPeak());
   const summary: string[] = [];
+  const models = process.argv
+    .find((a) => a.startsWith('--models='))
+    ?.slice('--models='.length)
+    .split(',');
   for (const workload of WORKLOADS) {
-    const maxSteps = SHORT ? workload.shortSteps : 0;
+    if (models && !models.includes(workload.model)) continue;
+    const maxSteps = SHORT ? workload.shortSteps : STEPS;
     console.log(`\n-- ${workload.name}${maxSteps ? ` (first ${maxSteps} steps)` : ''}`);
     const ratios: number[] = [];
     const cpuRatios: number[] = [];
     const gflops: number[] = [];
+    const peaks: number[] = [];
     for (let r = 1; r <= repeats; r++) {
       const ml = await modelLabEpoch(workload, maxSteps);
       const peer = await runPeer([
@@ -256,11 +416,13 @@ async function singleRun(): Promise<void> {
         workload.optimizer,
         '--seed',
         String(SEED),
+        '--model',
+        workload.model,
         '--hidden',
-        workload.hidden.join(','),
+        workload.hidden.join(',') || '100',
         '--batch',
         String(workload.batch),
-        ...(maxSteps ? ['--max-steps', String(maxSteps)] : []),
+        ...(maxSteps || workload.steps ? ['--max-steps', String(maxSteps || workload.steps)] : []),
       ]);
       const p = peer.runs[0];
       if (r === 1 && workload === WORKLOADS[0]) {
@@ -269,15 +431,16 @@ async function singleRun(): Promise<void> {
       if (!Number.isFinite(ml.loss) || !Number.isFinite(p.loss)) throw new BenchError('a loss was not finite');
       ratios.push(ml.seconds / p.epochSeconds[0]);
       cpuRatios.push(ml.cpuSeconds / p.epochCpuSeconds[0]);
-      const flops = flopsPerExample(workload.hidden) * ml.examples;
+      const flops = flopsPerExample(workload) * ml.examples;
       gflops.push(flops / ml.cpuSeconds / 1e9);
+      peaks.push(ml.peakKb / 1024);
       console.log(
-        `repeat ${r}: Model Lab (${ml.engine} engine, ${ml.backend}) ${fmt(ml.seconds)} s/epoch (cpu ${fmt(ml.cpuSeconds)} s, ${fmt(gflops[gflops.length - 1], 1)} GFLOP/s), loss ${fmt(ml.loss, 4)} acc ${fmt(ml.accuracy, 4)}` +
+        `repeat ${r}: Model Lab (engine ${ml.engine}, ${ml.backend}) ${fmt(ml.seconds)} s/epoch (cpu ${fmt(ml.cpuSeconds)} s, ${fmt(gflops[gflops.length - 1], 1)} GFLOP/s, peak RSS ${fmt(ml.peakKb / 1024, 0)} MB), loss ${fmt(ml.loss, 4)} acc ${fmt(ml.accuracy, 4)}` +
           ` | PyTorch ${fmt(p.epochSeconds[0])} s/epoch (cpu ${fmt(p.epochCpuSeconds[0])} s, ${fmt(flops / p.epochCpuSeconds[0] / 1e9, 1)} GFLOP/s), loss ${fmt(p.loss, 4)} acc ${fmt(p.accuracy, 4)}` +
           ` | ratio ${fmt(ratios[ratios.length - 1])}`,
       );
     }
-    const line = `${workload.name}: median ratio Model Lab / PyTorch ${fmt(median(ratios))} wall (${spread(ratios)}), ${fmt(median(cpuRatios))} cpu time (${spread(cpuRatios)}); Model Lab ${fmt(median(gflops), 1)} GFLOP/s of cpu time`;
+    const line = `${workload.name}: median ratio Model Lab / PyTorch ${fmt(median(ratios))} wall (${spread(ratios)}), ${fmt(median(cpuRatios))} cpu time (${spread(cpuRatios)}); Model Lab ${fmt(median(gflops), 1)} GFLOP/s of cpu time, peak RSS ${fmt(Math.max(...peaks), 0)} MB`;
     console.log(line);
     summary.push(line);
   }
@@ -516,6 +679,12 @@ async function comparison(): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const child = process.argv.find((a) => a.startsWith('--epoch-child='))?.slice('--epoch-child='.length);
+  if (child) {
+    const { workload, maxSteps } = JSON.parse(child) as { workload: number; maxSteps: number };
+    console.log(JSON.stringify(await epochInThisProcess(WORKLOADS[workload], maxSteps)));
+    return;
+  }
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   if (only && only !== 'single' && only !== 'compare')
     throw new BenchError(`--only takes single or compare, not ${only}`);

@@ -142,19 +142,70 @@ def glorot_(weight):
     torch.nn.init.xavier_uniform_(weight)
 
 
-def run(config, x, y, xv, yv, epochs, batch, seed, max_steps, hidden):
-    torch.manual_seed(seed)
-    layers = [torch.nn.Flatten()]
-    width = 784
-    for units in hidden:
-        layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
-        width = units
-    layers.append(torch.nn.Linear(width, 10))
-    model = torch.nn.Sequential(*layers)
-    for layer in model:
-        if isinstance(layer, torch.nn.Linear):
+class LastStep(torch.nn.Module):
+    """Keras's LSTM(return_sequences=False): the output at the last time step."""
+
+    def forward(self, x):
+        return x[0][:, -1, :]
+
+
+class RowsAsSteps(torch.nn.Module):
+    """[batch, 28, 28, dim] embeddings -> [batch, 28, 28 * dim]: each image row is one time step."""
+
+    def forward(self, x):
+        return x.reshape(x.shape[0], x.shape[1], -1)
+
+
+def build(model, hidden):
+    """The network of a workload, initialised as Keras initialises it where torch allows (glorot kernels, zero biases)."""
+    if model == 'mlp':
+        layers = [torch.nn.Flatten()]
+        width = 784
+        for units in hidden:
+            layers += [torch.nn.Linear(width, units), torch.nn.ReLU()]
+            width = units
+        layers.append(torch.nn.Linear(width, 10))
+    elif model in ('cnn', 'cnn-bn'):
+        if model == 'cnn':
+            # Conv32 same relu > pool 2 > Conv64 same relu > pool 2 > Dense 100 relu > Dense 10 (bench.ts 'small CNN').
+            layers = [torch.nn.Conv2d(1, 32, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                      torch.nn.Conv2d(32, 64, 3, padding=1), torch.nn.ReLU(), torch.nn.MaxPool2d(2),
+                      torch.nn.Flatten(), torch.nn.Linear(3136, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)]
+        else:
+            # Conv32 stride 2 'same' relu > BN > Conv64 stride 2 'same' relu > BN > AvgPool 2 (valid: 7 -> 3)
+            # > Dense 100 relu > Dense 10 (bench.ts 'CNN with BN and strides'). Keras's 'same' with stride 2 on an even
+            # size pads only bottom/right: torch gets that padding explicitly. BN: Keras momentum 0.99 = torch 0.01.
+            layers = [torch.nn.ZeroPad2d((0, 1, 0, 1)), torch.nn.Conv2d(1, 32, 3, stride=2), torch.nn.ReLU(),
+                      torch.nn.BatchNorm2d(32, eps=1e-3, momentum=0.01),
+                      torch.nn.ZeroPad2d((0, 1, 0, 1)), torch.nn.Conv2d(32, 64, 3, stride=2), torch.nn.ReLU(),
+                      torch.nn.BatchNorm2d(64, eps=1e-3, momentum=0.01), torch.nn.AvgPool2d(2),
+                      torch.nn.Flatten(), torch.nn.Linear(576, 100), torch.nn.ReLU(), torch.nn.Linear(100, 10)]
+    elif model == 'lstm':
+        # Embedding(256, 8) of each pixel value > rows as 28 time steps of 224 features > LSTM(64) > Dense 10.
+        layers = [torch.nn.Embedding(256, 8), RowsAsSteps(), torch.nn.LSTM(224, 64, batch_first=True), LastStep(),
+                  torch.nn.Linear(64, 10)]
+    else:
+        raise SystemExit(f'peer_torch.py: unknown --model {model}')
+    net = torch.nn.Sequential(*layers)
+    for layer in net:
+        if isinstance(layer, (torch.nn.Linear, torch.nn.Conv2d)):
             glorot_(layer.weight)
             torch.nn.init.zeros_(layer.bias)
+    return net
+
+
+def inputs(model, xb):
+    """A batch of uint8 images as the workload's network takes them: scaled pixels, with a channel axis for a CNN,
+    or the raw pixel values as token ids for the embedding."""
+    if model == 'lstm':
+        return xb.long()
+    xb = xb.float().div_(255)
+    return xb.unsqueeze(1) if model.startswith('cnn') else xb
+
+
+def run(config, x, y, xv, yv, epochs, batch, seed, max_steps, hidden, model_kind='mlp'):
+    torch.manual_seed(seed)
+    model = build(model_kind, hidden)
     optimizer = make_optimizer(config, model.parameters())
     loss_fn = torch.nn.CrossEntropyLoss()  # softmax + crossentropy, mean over the batch
     rng = Mulberry32(seed)
@@ -174,7 +225,7 @@ def run(config, x, y, xv, yv, epochs, batch, seed, max_steps, hidden):
                 break
             idx = index[start:start + batch]
             # Pixels stay uint8 in memory and are scaled per batch, as Model Lab does.
-            xb = x[idx].float().div_(255)
+            xb = inputs(model_kind, x[idx])
             yb = y[idx]
             optimizer.zero_grad(set_to_none=True)
             logits = model(xb)
@@ -188,8 +239,10 @@ def run(config, x, y, xv, yv, epochs, batch, seed, max_steps, hidden):
             steps += 1
         epoch_seconds.append(time.perf_counter() - started)
         epoch_cpu_seconds.append(time.process_time() - cpu_started)
+    model.eval()
     with torch.no_grad():
-        logits = model(xv.float().div_(255))
+        # In chunks: a CNN's activations for all 12,000 images at once would take gigabytes.
+        logits = torch.cat([model(inputs(model_kind, xv[i:i + 1000])) for i in range(0, len(yv), 1000)])
         val_loss = loss_fn(logits, yv).item()
         val_acc = (logits.argmax(1) == yv).float().mean().item()
     return {
@@ -219,6 +272,9 @@ def main():
     p.add_argument('--max-steps', type=int, default=0, help='stop each run after this many steps (short mode)')
     p.add_argument('--threads', type=int, default=1)
     p.add_argument('--hidden', default='100', help='comma-separated widths of the relu hidden layers (default: the canonical 100)')
+    p.add_argument('--model', default='mlp', choices=['mlp', 'cnn', 'cnn-bn', 'lstm'],
+                   help='the network: the MLP of --hidden, the small CNN, the CNN with BatchNormalization and strides, '
+                        'or Embedding + LSTM (see build())')
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     configs = [keras_config(c) for c in (json.loads(a.configs) if a.configs else a.optimizers.split(','))]
@@ -234,7 +290,7 @@ def main():
     print(json.dumps({'info': {'torch': torch.__version__, 'threads': torch.get_num_threads(), 'train': len(y),
                                'validation': len(yv), 'blas': blas_in_use()}}), flush=True)
     for config in configs:
-        print(json.dumps(run(config, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps, [int(h) for h in a.hidden.split(',')])), flush=True)
+        print(json.dumps(run(config, x, y, xv, yv, a.epochs, a.batch, a.seed, a.max_steps, [int(h) for h in a.hidden.split(',')], a.model)), flush=True)
 
 
 if __name__ == '__main__':

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import type { BackendName } from '../protocol';
 import type { TF } from './worker/engine';
 import { addWasmConv2DBackpropFilter } from './worker/wasm-conv-grad';
+import { useKerasMaxPoolGrad } from './worker/wasm-maxpool-grad';
 import { addWasmUnsortedSegmentSum } from './worker/wasm-segment-sum';
 import { useExplicitTransposeMatMul } from './worker/wasm-matmul';
 import { wasmDir } from './paths';
@@ -196,6 +197,7 @@ async function useBundled(name: 'wasm' | 'cpu', audience?: Audience): Promise<Om
   if (actual === 'wasm') {
     useExplicitTransposeMatMul(tf);
     addWasmConv2DBackpropFilter(tf);
+    useKerasMaxPoolGrad(tf);
     addWasmUnsortedSegmentSum(tf);
   }
   return { tf, backend: actual };

@@ -51,7 +51,18 @@ test('a Dense stack reports the fused engine and its products', async () => {
 });
 
 test('a model the fused engine does not cover reports the stock engine and the reason', async () => {
+  const { engine, result } = await started(
+    model([
+      { type: 'Dense', units: 8 },
+      { type: 'GaussianNoise', stddev: 0.1 },
+    ]),
+  );
+  assert.match(engine ?? '', /^stock: layer type GaussianNoise is not fused$/);
+  assert.equal(result, engine);
+});
+
+test('a Dense stack with BatchNormalization reports the fused CNN engine, which covers it', async () => {
   const { engine, result } = await started(model([{ type: 'Dense', units: 8 }, { type: 'BatchNormalization' }]));
-  assert.match(engine ?? '', /^stock: layer type BatchNormalization is not fused$/);
+  assert.match(engine ?? '', /^fused \(CNN, wasm-(fma|simd) products\)$/);
   assert.equal(result, engine);
 });

@@ -32,14 +32,14 @@ export interface StackPlan {
 }
 
 /** The fused form of each loss of the core's table (undefined: not fused); `tsc` fails when the table gains one. */
-const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
+export const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
   sparse_categorical_crossentropy: 'sparse_crossentropy',
   categorical_crossentropy: 'categorical_crossentropy',
   binary_crossentropy: 'binary_crossentropy',
   mse: 'mse',
   mae: undefined,
 };
-const HIDDEN: ReadonlySet<string> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
+export const HIDDEN: ReadonlySet<string> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
 
 /** The plan for `model`, or a short reason why the fused engine does not apply. */
 export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {

@@ -1,34 +1,69 @@
 /**
- * The fused step engine: hand-written forward/backward for Dense stacks (`dense-stack.ts`) and one loop per weight
- * for the optimizer update (`fused-optimizers.ts`), chosen by the loop whenever `eligibility.ts` accepts the model.
- * It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for the
- * same seed) with far fewer kernels a step.
+ * The fused step engine: hand-written forward/backward for Dense stacks (`dense-stack.ts`) and for CNNs
+ * (`conv-stack.ts`: Conv2D, pooling, BatchNormalization, Dropout, Dense), and one loop per weight for the optimizer
+ * update (`fused-optimizers.ts`), chosen by the loop whenever `eligibility.ts` or `conv-eligibility.ts` accepts the
+ * model. It computes what the stock engine computes (same losses, same Keras update rules, the same Dropout masks for
+ * the same seed) with far fewer kernels a step.
  */
+import type * as tfjs from '@tensorflow/tfjs';
 import { dropoutRng, type EngineContext, type StepEngine } from '../engine';
-import { DenseStack, dropoutSampler, type DenseStackOptions } from './dense-stack';
-import { planStack } from './eligibility';
+import { planConvStack, type ConvPlan } from './conv-eligibility';
+import { ConvStack } from './conv-stack';
+import { DenseStack, dropoutSampler, type DenseStackOptions, type ParamUpdate, type PassResult } from './dense-stack';
+import { planStack, type StackPlan } from './eligibility';
 import { createFusedOptimizer } from './fused-optimizers';
 import { tensorMemory } from './memory';
+import { packedGemm } from './packed-gemm';
+
+/** What the engine needs of either stack. */
+interface FusedStack {
+  readonly products: string;
+  paramSizes(): number[];
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate): PassResult;
+  writeBack(): void;
+  dispose(): void;
+}
+
+/** The Dense plan when the model is a Dense stack, else the CNN plan, else why neither applies. */
+function plan(ctx: EngineContext): { dense: StackPlan } | { conv: ConvPlan } | string {
+  const dense = planStack(ctx.model, ctx.loss, ctx.accuracy);
+  if (typeof dense !== 'string') return { dense };
+  const conv = planConvStack(ctx.model, ctx.loss, ctx.accuracy);
+  if (typeof conv !== 'string') {
+    const heap = tensorMemory(ctx.tf).heap;
+    if (!heap || !packedGemm(heap.memory)) return 'the fused CNN engine needs the wasm backend with SIMD';
+    return { conv };
+  }
+  // A model with a layer only the CNN engine knows is told the CNN planner's reason; a plain stack the Dense one's.
+  const cnn = ctx.model.layers.some((l) =>
+    ['Conv2D', 'MaxPooling2D', 'AveragePooling2D', 'BatchNormalization'].includes(l.getClassName()),
+  );
+  return cnn ? conv : dense;
+}
 
 /** `options` are for tests (plain SIMD where FMA is available); a run passes none. */
 export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions = {}): StepEngine | undefined => {
-  const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
-  if (typeof plan === 'string') return undefined;
+  const chosen = plan(ctx);
+  if (typeof chosen === 'string') return undefined;
   const { tf } = ctx;
   if (!createFusedOptimizer(ctx.optimizer)) return undefined;
-  const stack = new DenseStack(tf, plan, dropoutSampler(dropoutRng(ctx.seed)), options);
+  const stack: FusedStack =
+    'dense' in chosen
+      ? new DenseStack(tf, chosen.dense, dropoutSampler(dropoutRng(ctx.seed)), options)
+      : new ConvStack(tf, chosen.conv, dropoutRng(ctx.seed), options);
+  const accuracy = 'dense' in chosen ? chosen.dense.accuracy : chosen.conv.accuracy;
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
   let learningRate = optimizer.hyper.learning_rate as number;
   const engine: StepEngine = {
     name: 'fused',
-    detail: `${stack.products} products`,
+    detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products`,
     step(x, y, lr) {
       if (lr !== undefined) learningRate = lr;
       optimizer.beginStep(lr);
       const { loss, correct } = stack.pass(x, y, update);
-      return { loss: tf.scalar(loss), correct: plan.accuracy ? tf.scalar(correct) : undefined };
+      return { loss: tf.scalar(loss), correct: accuracy ? tf.scalar(correct) : undefined };
     },
     sync() {
       stack.writeBack();
@@ -50,8 +85,8 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
 
 /** Why the fused engine does not apply to this context, or undefined when it does (for logs and the benchmark). */
 export function fusedIneligibility(ctx: EngineContext): string | undefined {
-  const plan = planStack(ctx.model, ctx.loss, ctx.accuracy);
-  if (typeof plan === 'string') return plan;
+  const chosen = plan(ctx);
+  if (typeof chosen === 'string') return chosen;
   if (!createFusedOptimizer(ctx.optimizer))
     return `optimizer ${ctx.optimizer.type} has arguments the fused engine does not implement`;
   return undefined;

@@ -1,0 +1,447 @@
+/**
+ * The fused CNN engine's forward and backward passes: a plan of operations (`conv-eligibility.ts`) run on buffers
+ * of the wasm heap, with every product in `packed-gemm.ts` and the rest in the loops of `conv-kernels.ts`.
+ *
+ *   Conv2D   forward  cols = im2col(x); Z = cols @ W + bias, relu      (bias and relu in the product's epilogue)
+ *            backward dW = colsᵀ @ dZ; dcols = dZ @ Wᵀ; dx = col2im(dcols)  (transposes are strides of the product)
+ *   Dense    the same with cols = x                                      (a 1x1 stride-1 convolution skips im2col too)
+ *   pooling, BatchNormalization (batch statistics, moving averages), Dropout, activations: loops on the heap.
+ *
+ * Unlike the Dense engine, which keeps its kernels as tensors for the non-wasm fallback, this engine owns its
+ * weights: parameters, gradients and every activation live in heap blocks allocated once (the activations again
+ * only when a batch larger than any before arrives), so a step allocates nothing, and the optimizer's SIMD loop
+ * updates each weight in place. The model's variables are written only by `writeBack`. Views of the heap are
+ * taken after any allocation: growing the memory detaches every view of it.
+ * It runs only on the wasm backend with SIMD (the eligibility reason says so otherwise).
+ */
+import type * as tfjs from '@tensorflow/tfjs';
+import { fillDropoutMask, type TF } from '../engine';
+import type { ConvOp, ConvPlan } from './conv-eligibility';
+import {
+  activate,
+  activationBackward,
+  avgPool,
+  avgPoolBackward,
+  batchNorm,
+  batchNormBackward,
+  col2im,
+  columnSums,
+  im2col,
+  maxPool,
+  maxPoolBackward,
+  movingAverage,
+  type Geometry,
+  type NormStats,
+} from './conv-kernels';
+import type { ParamUpdate, PassResult } from './dense-stack';
+import type { WasmHeap } from './fused-optimizers';
+import { tensorMemory, type TensorMemory } from './memory';
+import { outputLossAndGradient } from './output-loss';
+import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm';
+
+export interface ConvStackOptions {
+  /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
+  fma?: boolean;
+}
+
+/** A weight of the plan in the heap: its values and its gradient (float offsets, padded to 8 floats). */
+interface Param {
+  variable: tfjs.LayerVariable;
+  size: number;
+  w: number;
+  g: number;
+}
+
+/** Per-operation state: where its parameters are, its buffers at the current capacity. */
+interface OpState {
+  op: ConvOp;
+  /** Values per example in and out. */
+  inSize: number;
+  outSize: number;
+  geometry?: Geometry;
+  /** Parameter indices: kernel/gamma, bias/beta (-1: none). */
+  p0: number;
+  p1: number;
+  /** Float offsets at the current capacity (-1: unused). */
+  out: number;
+  grad: number;
+  cols: number;
+  extra: number;
+  argmax?: Int32Array;
+  /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
+  reluDone?: boolean;
+  stats?: NormStats;
+  moving?: [Float32Array, Float32Array];
+}
+
+const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+const sizeOf = (d: { h: number; w: number; c: number }) => d.h * d.w * d.c;
+
+export class ConvStack {
+  private readonly mem: TensorMemory;
+  private readonly heap: WasmHeap;
+  private readonly gemm: PackedGemmKernel;
+  private readonly states: OpState[];
+  private readonly params: Param[];
+  /** Float offset of the parameter block, and the pointer malloc gave for it. */
+  private paramBlock = 0;
+  private paramPointer = 0;
+  private work = 0;
+  private block = 0;
+  private capacity = 0;
+  private dcols = -1;
+  private probs = -1;
+  private readonly sums: Float64Array;
+
+  /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
+  constructor(
+    private readonly tf: TF,
+    private readonly plan: ConvPlan,
+    private readonly random: () => number = Math.random,
+    options: ConvStackOptions = {},
+  ) {
+    this.mem = tensorMemory(tf);
+    const heap = this.mem.heap;
+    const gemm = heap && packedGemm(heap.memory, { fma: options.fma });
+    if (!heap || !gemm) throw new Error('the fused CNN engine needs the wasm backend with SIMD');
+    this.heap = heap;
+    this.gemm = gemm;
+
+    const index = new Map(plan.params.map((v, i) => [v, i]));
+    const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
+    let widest = 8;
+    let channels = 1;
+    this.states = plan.ops.map((op) => {
+      const state: OpState = {
+        op,
+        inSize: sizeOf(op.input),
+        outSize: sizeOf(op.output),
+        p0: -1,
+        p1: -1,
+        out: -1,
+        grad: -1,
+        cols: -1,
+        extra: -1,
+      };
+      if (op.kind === 'conv' || op.kind === 'dense') {
+        state.p0 = at(op.kernel);
+        state.p1 = at(op.bias);
+        widest = Math.max(widest, op.kernel.shape[0]!, op.output.c);
+      }
+      if (op.kind === 'conv' || op.kind === 'maxpool' || op.kind === 'avgpool') {
+        const { h, w, c } = op.input;
+        state.geometry = { h, w, c, oh: op.output.h, ow: op.output.w, ...windowOf(op) };
+      }
+      if (op.kind === 'batchnorm') {
+        state.p0 = at(op.gamma);
+        state.p1 = at(op.beta);
+        const c = op.input.c;
+        channels = Math.max(channels, c);
+        state.stats = { mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) };
+        const read = (v: tfjs.LayerVariable) => Float32Array.from(this.mem.read(v.read()) as Float32Array);
+        state.moving = [read(op.movingMean), read(op.movingVariance)];
+      }
+      return state;
+    });
+    this.sums = new Float64Array(3 * Math.max(channels, widest));
+    this.states.forEach((s, i) => {
+      const below = this.states[i - 1]?.op;
+      s.reluDone = false;
+      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense'))
+        this.states[i - 1].reluDone = below.activation === 'relu';
+    });
+
+    // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
+    const sizes = plan.params.map((v) => v.shape.reduce<number>((a, b) => a * b!, 1));
+    const total = sizes.reduce((sum, n) => sum + 2 * pad8(n), 0);
+    [this.paramPointer, this.paramBlock] = this.malloc(total);
+    this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
+    if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
+    let next = this.paramBlock;
+    this.params = plan.params.map((variable, i) => {
+      const p = { variable, size: sizes[i], w: next, g: next + pad8(sizes[i]) };
+      next += 2 * pad8(sizes[i]);
+      return p;
+    });
+    const F = this.view();
+    F.fill(0, this.paramBlock, this.paramBlock + total);
+    for (const p of this.params) F.set(this.mem.read(p.variable.read()) as Float32Array, p.w);
+  }
+
+  /** Element counts of the parameters, in parameter order. */
+  paramSizes(): number[] {
+    return this.params.map((p) => p.size);
+  }
+
+  /** Which product runs the matrix multiplications. */
+  get products(): string {
+    return this.gemm.fma ? 'wasm-fma' : 'wasm-simd';
+  }
+
+  private view(): Float32Array {
+    return new Float32Array(this.heap.memory.buffer);
+  }
+
+  /** A heap block of `floats` floats: malloc's pointer and the block's 16-byte aligned float offset. */
+  private malloc(floats: number): [number, number] {
+    const pointer = this.heap.malloc(floats * 4 + 16);
+    if (!pointer) throw new Error('the fused CNN engine could not allocate its buffers');
+    return [pointer, Math.ceil(pointer / 16) * 4];
+  }
+
+  /** Buffers for batches of up to `batch` examples (a new block only when it grows). */
+  private reserve(batch: number): void {
+    if (batch <= this.capacity) return;
+    if (this.block) this.heap.free(this.block);
+    this.block = 0;
+    let floats = 0;
+    const take = (n: number) => {
+      const at = floats;
+      floats += pad8(n);
+      return at;
+    };
+    let dcols = 0;
+    for (const [i, s] of this.states.entries()) {
+      const { op } = s;
+      s.out = take(batch * s.outSize);
+      s.grad = take(batch * s.outSize);
+      s.cols = s.extra = -1;
+      if (op.kind === 'conv' && !pointwise(op)) {
+        const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
+        s.cols = take(n);
+        if (i > 0) dcols = Math.max(dcols, n);
+      }
+      if (op.kind === 'batchnorm' || op.kind === 'dropout') s.extra = take(batch * s.inSize);
+      if (op.kind === 'maxpool') s.argmax = new Int32Array(batch * s.outSize);
+    }
+    this.dcols = take(dcols);
+    this.probs = take(batch * this.states[this.states.length - 1].outSize);
+    let base: number;
+    [this.block, base] = this.malloc(floats);
+    for (const s of this.states) {
+      s.out += base;
+      s.grad += base;
+      if (s.cols >= 0) s.cols += base;
+      if (s.extra >= 0) s.extra += base;
+    }
+    this.dcols += base;
+    this.probs += base;
+    this.capacity = batch;
+  }
+
+  /**
+   * C = op(A) @ op(B) [+ bias, relu] on float offsets: `transA` reads A [k, m] row-major as its transpose,
+   * `transB` B [n, k].
+   */
+  private product(
+    a: number,
+    transA: boolean,
+    b: number,
+    transB: boolean,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    bias = -1,
+    relu = false,
+  ): void {
+    const [aRow, aCol] = transA ? [4, m * 4] : [k * 4, 4];
+    const [bRow, bCol] = transB ? [4, k * 4] : [n * 4, 4];
+    this.gemm.gemm(
+      a * 4,
+      aRow,
+      aCol,
+      b * 4,
+      bRow,
+      bCol,
+      c * 4,
+      m,
+      n,
+      k,
+      bias >= 0 ? bias * 4 : 0,
+      relu ? 1 : 0,
+      this.work,
+    );
+  }
+
+  /**
+   * Forward and backward on one batch, then (when `update` is given) every parameter updated in place.
+   * `inspect` sees the gradients first, in parameter order.
+   */
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
+    const batch = x.shape[0];
+    this.reserve(batch);
+    const F = this.view();
+    const xs = this.mem.read(x);
+    if (!(xs instanceof Float32Array) || xs.buffer !== F.buffer)
+      throw new Error('the fused CNN engine takes float32 input');
+    const input = xs.byteOffset >> 2;
+    const { states, params, plan } = this;
+    const last = states.length - 1;
+    const fromLogits = plan.loss !== 'mse';
+
+    // ---- forward.
+    for (let i = 0; i <= last; i++) {
+      const s = states[i];
+      const op = s.op;
+      const from = i === 0 ? input : states[i - 1].out;
+      const n = batch * s.outSize;
+      switch (op.kind) {
+        case 'conv':
+        case 'dense': {
+          const raw = i === last && (fromLogits || op.activation === 'softmax');
+          const activation = raw ? 'linear' : op.activation;
+          const cols = s.cols >= 0 ? s.cols : from;
+          if (s.cols >= 0) im2col(F, from, cols, batch, s.geometry!);
+          const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
+          const rows = n / op.output.c;
+          const bias = s.p1 >= 0 ? params[s.p1].w : -1;
+          this.product(cols, false, params[s.p0].w, false, s.out, rows, op.output.c, k, bias, activation === 'relu');
+          if (activation !== 'relu') activate(F, s.out, s.out, n, activation);
+          break;
+        }
+        case 'maxpool':
+          maxPool(F, from, s.out, s.argmax!, batch, s.geometry!);
+          break;
+        case 'avgpool':
+          avgPool(F, from, s.out, batch, s.geometry!);
+          break;
+        case 'batchnorm': {
+          const c = op.input.c;
+          const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
+          const beta = s.p1 >= 0 ? params[s.p1].w : -1;
+          batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          if (update) {
+            movingAverage(s.moving![0], s.stats!.mean, op.momentum);
+            movingAverage(s.moving![1], s.stats!.variance, op.momentum);
+          }
+          break;
+        }
+        case 'dropout': {
+          const mask = F.subarray(s.extra, s.extra + n);
+          fillDropoutMask(mask, op.rate, this.random);
+          for (let j = 0; j < n; j++) F[s.out + j] = F[from + j] * mask[j];
+          break;
+        }
+        case 'activation':
+          activate(F, from, s.out, n, op.activation);
+          break;
+      }
+    }
+
+    // ---- loss, and dL/dz of the output layer.
+    const out = states[last];
+    const outOp = out.op as Extract<ConvOp, { kind: 'dense' }>;
+    const units = outOp.output.c;
+    const dz = F.subarray(out.grad, out.grad + batch * units).fill(0);
+    const result = outputLossAndGradient(
+      plan.loss,
+      plan.accuracy,
+      F.subarray(out.out, out.out + batch * units),
+      this.mem.read(y),
+      batch,
+      units,
+      outOp.activation,
+      dz,
+      F.subarray(this.probs, this.probs + batch * units),
+    );
+
+    // ---- backward: states[i].grad holds dL/d(output of op i); each op writes dL/d(its input) below it.
+    for (let i = last; i >= 0; i--) {
+      const s = states[i];
+      const op = s.op;
+      const from = i === 0 ? input : states[i - 1].out;
+      const below = i > 0 ? states[i - 1].grad : -1;
+      const n = batch * s.outSize;
+      switch (op.kind) {
+        case 'conv':
+        case 'dense': {
+          if (i !== last && !s.reluDone) activationBackward(F, s.grad, s.out, s.grad, n, op.activation);
+          const cols = s.cols >= 0 ? s.cols : from;
+          const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
+          const co = op.output.c;
+          const rows = n / co;
+          this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
+          if (s.p1 >= 0) columnSums(F, s.grad, rows, co, params[s.p1].g, this.sums);
+          if (below < 0) break;
+          if (s.cols < 0) {
+            this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
+          } else {
+            this.product(s.grad, false, params[s.p0].w, true, this.dcols, rows, k, co);
+            col2im(F, this.dcols, below, batch, s.geometry!);
+          }
+          break;
+        }
+        case 'maxpool':
+          if (below >= 0)
+            maxPoolBackward(F, s.grad, below, s.argmax!, n, batch * s.inSize, states[i - 1].reluDone ? from : -1);
+          break;
+        case 'avgpool':
+          if (below >= 0) avgPoolBackward(F, s.grad, below, batch, s.geometry!);
+          break;
+        case 'batchnorm': {
+          const c = op.input.c;
+          batchNormBackward(
+            F,
+            s.grad,
+            s.extra,
+            below,
+            n / c,
+            c,
+            s.p0 >= 0 ? params[s.p0].w : -1,
+            s.p0 >= 0 ? params[s.p0].g : -1,
+            s.p1 >= 0 ? params[s.p1].g : -1,
+            s.stats!,
+            this.sums,
+          );
+          break;
+        }
+        case 'dropout':
+          if (below >= 0) for (let j = 0; j < n; j++) F[below + j] = F[s.grad + j] * F[s.extra + j];
+          break;
+        case 'activation':
+          if (below >= 0) activationBackward(F, s.grad, s.out, below, n, op.activation);
+          break;
+      }
+    }
+
+    if (inspect) inspect(params.map((p) => F.subarray(p.g, p.g + p.size)));
+    if (update) {
+      params.forEach((p, i) => {
+        const w = F.subarray(p.w, p.w + p.size);
+        update(i, w, F.subarray(p.g, p.g + p.size), w);
+      });
+    }
+    return result;
+  }
+
+  /** Writes the current parameters and BatchNormalization's moving statistics into the model's variables. */
+  writeBack(): void {
+    const { tf } = this;
+    const values = this.params.map((p) => this.view().slice(p.w, p.w + p.size));
+    tf.tidy(() => {
+      this.params.forEach((p, i) => p.variable.write(tf.tensor(values[i], p.variable.shape as number[])));
+      for (const s of this.states) {
+        if (s.op.kind !== 'batchnorm') continue;
+        s.op.movingMean.write(tf.tensor(s.moving![0], s.op.movingMean.shape as number[]));
+        s.op.movingVariance.write(tf.tensor(s.moving![1], s.op.movingVariance.shape as number[]));
+      }
+    });
+  }
+
+  dispose(): void {
+    for (const pointer of [this.block, this.work, this.paramPointer]) if (pointer) this.heap.free(pointer);
+    this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
+  }
+}
+
+/** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
+function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
+  return op.kh === 1 && op.kw === 1 && op.sh === 1 && op.sw === 1;
+}
+
+function windowOf(op: ConvOp): Omit<Geometry, 'h' | 'w' | 'c' | 'oh' | 'ow'> {
+  if (op.kind !== 'conv' && op.kind !== 'maxpool' && op.kind !== 'avgpool') throw new Error('not a window');
+  const { kh, kw, sh, sw, top, left } = op;
+  return { kh, kw, sh, sw, top, left };
+}

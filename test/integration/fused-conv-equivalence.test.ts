@@ -1,0 +1,370 @@
+/**
+ * The fused CNN engine (`fused/conv-stack.ts`) computes what the stock engine computes, on the wasm backend:
+ *  - its hand-written gradients equal tfjs autodiff of the stock loss, for valid and same padding, stride 2, odd
+ *    image sizes, max and average pooling, BatchNormalization, sigmoid / tanh activations, a 1x1 convolution;
+ *  - trained side by side from the same weights on the same batches (Dropout included: same seed, same masks),
+ *    every optimizer gives the same losses, accuracies, weights and BatchNormalization moving statistics;
+ *  - with relaxed-SIMD FMA products and with plain SIMD ones;
+ *  - the engine choice says why a CNN it does not cover trains on the stock engine.
+ */
+import assert from 'node:assert/strict';
+import { before, test } from 'node:test';
+import v8 from 'node:v8';
+import type * as tfjs from '@tensorflow/tfjs';
+import type { EffectiveOptimizer } from '../../src/protocol';
+import { selectBackend } from '../../src/training/backend';
+import { describeEngine } from '../../src/training/worker/choose-engine';
+import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
+import { planConvStack } from '../../src/training/worker/fused/conv-eligibility';
+import { ConvStack } from '../../src/training/worker/fused/conv-stack';
+import { createFusedEngine, fusedIneligibility } from '../../src/training/worker/fused/index';
+import { forward } from '../../src/training/worker/forward';
+import { outputLoss, type LossName } from '../../src/training/worker/losses';
+import { createStockEngine } from '../../src/training/worker/stock-engine';
+import { hasRelaxedSimd } from '../../src/training/wasm-features';
+
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
+let tf: TF;
+before(async () => {
+  tf = (await selectBackend('wasm')).tf;
+});
+
+/** Deterministic pseudo-random values in [-1, 1). */
+function values(n: number, seed: number): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 31 - 1;
+  });
+}
+
+/** A layer of a test network: tfjs layer arguments by type (seeded initializers are added). */
+type Spec = { type: string } & Record<string, unknown>;
+
+interface Case {
+  name: string;
+  input: number[];
+  layers: Spec[];
+  classes: number;
+}
+
+function buildModel(c: Case, seed = 1): tfjs.LayersModel {
+  const model = tf.sequential();
+  c.layers.forEach((spec, i) => {
+    const { type, ...args } = spec;
+    const first = i === 0 ? { inputShape: c.input } : {};
+    const init = {
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seed + i }),
+      biasInitializer: tf.initializers.randomUniform({ minval: -0.2, maxval: 0.2, seed: seed + 100 + i }),
+    };
+    const layers = tf.layers as unknown as Record<string, (a: object) => tfjs.layers.Layer>;
+    const make: Record<string, () => tfjs.layers.Layer> = {
+      Conv2D: () => tf.layers.conv2d({ ...first, ...init, ...(args as object) } as never),
+      Dense: () => tf.layers.dense({ ...first, ...init, ...(args as object) } as never),
+      BatchNormalization: () =>
+        tf.layers.batchNormalization({
+          ...first,
+          gammaInitializer: tf.initializers.randomUniform({ minval: 0.5, maxval: 1.5, seed: seed + 200 + i }),
+          betaInitializer: tf.initializers.randomUniform({ minval: -0.3, maxval: 0.3, seed: seed + 300 + i }),
+          ...(args as object),
+        }),
+      MaxPooling2D: () => tf.layers.maxPooling2d({ ...first, ...(args as object) } as never),
+      AveragePooling2D: () => tf.layers.averagePooling2d({ ...first, ...(args as object) } as never),
+      Flatten: () => tf.layers.flatten(first),
+      Reshape: () => tf.layers.reshape({ ...first, ...(args as object) } as never),
+      Dropout: () => tf.layers.dropout({ ...first, ...(args as object) } as never),
+      Activation: () => tf.layers.activation({ ...first, ...(args as object) } as never),
+    };
+    model.add(make[type] ? make[type]() : layers[type]({ ...first, ...args }));
+  });
+  return model;
+}
+
+function twin(model: tfjs.LayersModel, c: Case): tfjs.LayersModel {
+  const copy = buildModel(c, 999);
+  copy.setWeights(model.getWeights());
+  return copy;
+}
+
+function batch(c: Case, size: number, seed: number): { x: tfjs.Tensor; y: tfjs.Tensor } {
+  const n = c.input.reduce((a, b) => a * b, 1);
+  const x = tf.tensor(values(size * n, seed), [size, ...c.input]);
+  const raw = values(size, seed + 1);
+  const y = tf.tensor(
+    Int32Array.from(raw, (v) => Math.floor((v + 1) * c.classes * 0.5)),
+    [size],
+    'int32',
+  );
+  return { x, y };
+}
+
+function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rel: number,
+  what: string,
+  floor = 1e-12,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  let scale = 0;
+  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]));
+  for (let i = 0; i < expected.length; i++) {
+    const tol = rel * (Math.abs(expected[i]) + 0.1 * scale) + floor;
+    if (!(Math.abs(actual[i] - expected[i]) <= tol))
+      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
+  }
+}
+
+/** Conv, BN, pooling of both kinds, Dropout on an image and on a vector: everything the engine fuses at once. */
+function TRAIN_CASE_LAYERS(): Omit<Case, 'name'> {
+  return { input: [12, 11, 1], layers: TRAIN_LAYERS.filter((l) => l.type !== 'Dropout'), classes: 4 };
+}
+const TRAIN_LAYERS: Spec[] = [
+  { type: 'Conv2D', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' },
+  { type: 'MaxPooling2D', poolSize: 2 },
+  { type: 'Dropout', rate: 0.25 },
+  // Without a bias, as before BatchNormalization in practice: BN cancels a bias, whose gradient is then float32
+  // noise that RMSprop-like optimizers scale up to full steps, differently in each engine.
+  { type: 'Conv2D', filters: 8, kernelSize: 3, strides: 2, padding: 'valid', useBias: false },
+  { type: 'BatchNormalization' },
+  { type: 'Activation', activation: 'relu' },
+  { type: 'AveragePooling2D', poolSize: [1, 2] },
+  { type: 'Flatten' },
+  { type: 'Dense', units: 12, activation: 'relu' },
+  { type: 'Dropout', rate: 0.4 },
+  { type: 'Dense', units: 4, activation: 'softmax' },
+];
+const TRAIN_CASE: Case = { name: 'train', input: [12, 11, 1], layers: TRAIN_LAYERS, classes: 4 };
+
+const CASES: Case[] = [
+  { name: 'the training network', ...TRAIN_CASE_LAYERS() },
+  {
+    name: "'same' 3x3 conv, max pool, Dense (the small CNN's shape, small)",
+    input: [8, 8, 1],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Conv2D', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 7, activation: 'relu' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+    classes: 3,
+  },
+  {
+    name: "odd sizes, 'valid', stride 2, 2x3 kernel, average pooling, tanh",
+    input: [9, 7, 2],
+    layers: [
+      { type: 'Conv2D', filters: 5, kernelSize: [2, 3], strides: 2, padding: 'valid', activation: 'tanh' },
+      { type: 'AveragePooling2D', poolSize: 2, strides: 1 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 4, activation: 'softmax' },
+    ],
+    classes: 4,
+  },
+  {
+    name: "'same' stride 2 on odd and even sizes, BatchNormalization, separate activations, 1x1 conv",
+    input: [7, 6, 3],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'same' },
+      { type: 'BatchNormalization' },
+      { type: 'Activation', activation: 'relu' },
+      { type: 'Conv2D', filters: 5, kernelSize: 1, activation: 'sigmoid' },
+      { type: 'MaxPooling2D', poolSize: 3, strides: 2, padding: 'same' },
+      { type: 'Flatten' },
+      { type: 'BatchNormalization' },
+      { type: 'Dense', units: 3 },
+      { type: 'Activation', activation: 'softmax' },
+    ],
+    classes: 3,
+  },
+  {
+    // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
+    name: 'max pooling after a linear convolution and after BatchNormalization',
+    input: [9, 9, 2],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 2, padding: 'valid' },
+      { type: 'MaxPooling2D', poolSize: 3, strides: 2, padding: 'same' },
+      { type: 'BatchNormalization' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+    classes: 3,
+  },
+  {
+    name: 'a Reshape into a convolution without bias, 5x5 kernel',
+    input: [36],
+    layers: [
+      { type: 'Reshape', targetShape: [6, 6, 1] },
+      { type: 'Conv2D', filters: 3, kernelSize: 5, padding: 'same', useBias: false, activation: 'relu' },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 2, activation: 'softmax' },
+    ],
+    classes: 2,
+  },
+];
+
+for (const c of CASES) {
+  test(`CNN gradients equal tf.grads of the stock loss: ${c.name}`, () => {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const stack = new ConvStack(tf, plan);
+    const { x, y } = batch(c, 11, 5);
+    let fused: Float32Array[] = [];
+    const { loss } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
+    const weights = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
+    const { value, grads } = tf.variableGrads(
+      () => outputLoss(tf, 'sparse_categorical_crossentropy', y, forward(tf, model, x, true)),
+      weights,
+    );
+    assertClose([loss], [value.dataSync()[0]], 1e-5, 'loss');
+    // A convolution's bias before BatchNormalization has a gradient of exactly 0: both sides hold float32 noise.
+    weights.forEach((w, i) => assertClose(fused[i], grads[w.name].dataSync(), 1e-4, `d(loss)/d(${w.name})`, 1e-6));
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+    stack.dispose();
+    model.dispose();
+  });
+}
+
+const OPTIMIZERS: EffectiveOptimizer[] = [
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
+  { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: true },
+  { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0, epsilon: 1e-7, centered: false },
+  { type: 'RMSprop', learning_rate: 0.001, rho: 0.9, momentum: 0.5, epsilon: 1e-7, centered: true },
+  { type: 'Adam', learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  { type: 'Adam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.99, epsilon: 1e-7, amsgrad: true },
+  { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
+];
+
+/** Runs `steps` steps (every fifth batch smaller, like an epoch's last): per-step loss and correct count. */
+function train(engine: StepEngine, steps: number): { losses: number[]; correct: number[] } {
+  const losses: number[] = [];
+  const correct: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = tf.tidy(() => {
+      const { x, y } = batch(TRAIN_CASE, s % 5 === 4 ? 5 : 12, 1000 + s);
+      const out = engine.step(x, y);
+      return [out.loss, out.correct ?? tf.scalar(-1)];
+    });
+    losses.push(r[0].dataSync()[0]);
+    correct.push(r[1].dataSync()[0]);
+    tf.dispose(r);
+  }
+  return { losses, correct };
+}
+
+for (const fma of [true, false]) {
+  for (const optimizer of fma ? OPTIMIZERS : [OPTIMIZERS[4], OPTIMIZERS[1]]) {
+    test(`a CNN trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${JSON.stringify(optimizer)}`, () => {
+      if (fma) assert.ok(hasRelaxedSimd(), 'relaxed SIMD is on, so these products use FMA');
+      const loss: LossName = 'sparse_categorical_crossentropy';
+      const a = buildModel(TRAIN_CASE);
+      const b = twin(a, TRAIN_CASE);
+      const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+      const fused = createFusedEngine(ctx(a), { fma });
+      assert.ok(fused, `the fused engine applies: ${fusedIneligibility(ctx(a))}`);
+      assert.match(describeEngine(fused, ctx(a), { seed: 7 }), /^fused \(CNN, wasm-(fma|simd) products\)$/);
+      const stock = createStockEngine(ctx(b), { seed: 7 });
+      const before = tf.memory().numTensors;
+      const f = train(fused, 25);
+      assert.equal(tf.memory().numTensors, before, 'no tensor leaks across steps');
+      const s = train(stock, 25);
+      assertClose(f.losses, s.losses, 1e-4, 'losses');
+      assert.deepEqual(f.correct, s.correct, 'correct counts');
+      fused.sync();
+      // Every weight, the BatchNormalization moving mean and variance included.
+      const [wa, wb] = [a.getWeights(), b.getWeights()];
+      assert.equal(wa.length, 11);
+      wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
+      fused.dispose();
+      stock.dispose();
+      a.dispose();
+      b.dispose();
+    });
+  }
+}
+
+test('the optimizer state of a fused CNN run continues on the stock engine', () => {
+  const optimizer = OPTIMIZERS[4];
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const a = buildModel(TRAIN_CASE);
+  const fused = createFusedEngine({ tf, model: a, optimizer, loss, accuracy: true, seed: 3 })!;
+  train(fused, 3);
+  const state = fused.optimizerState!();
+  assert.equal(state.iterations, 3);
+  assert.deepEqual(
+    state.slots.map((w) => w.map((s) => s.length)),
+    a.trainableWeights.map((w) => [w.shape.reduce((x, y) => x! * y!, 1), w.shape.reduce((x, y) => x! * y!, 1)]),
+  );
+  fused.dispose();
+  a.dispose();
+});
+
+test('CNNs the engine does not cover say why, and train on the stock engine', () => {
+  const optimizer = OPTIMIZERS[4];
+  const reason = (c: Case) => {
+    const model = buildModel(c);
+    const ctx: EngineContext = { tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true };
+    const engine = createFusedEngine(ctx);
+    const why = fusedIneligibility(ctx);
+    engine?.dispose();
+    model.dispose();
+    return engine ? undefined : why;
+  };
+  const head = [{ type: 'Flatten' }, { type: 'Dense', units: 2, activation: 'softmax' }];
+  const image = [6, 6, 2];
+  assert.match(
+    reason({
+      name: 'avg same',
+      input: image,
+      layers: [{ type: 'AveragePooling2D', poolSize: 2, padding: 'same' }, ...head],
+      classes: 2,
+    }) ?? '',
+    /^layer average_pooling2d\w* averages over padding$/,
+  );
+  assert.match(
+    reason({
+      name: 'global',
+      input: image,
+      layers: [{ type: 'Conv2D', filters: 2, kernelSize: 3 }, { type: 'globalAveragePooling2d' }, head[1]],
+      classes: 2,
+    }) ?? '',
+    /^layer type GlobalAveragePooling2D is not fused$/,
+  );
+  assert.match(
+    reason({
+      name: 'softmax conv',
+      input: image,
+      layers: [{ type: 'Conv2D', filters: 2, kernelSize: 3, activation: 'elu' }, ...head],
+      classes: 2,
+    }) ?? '',
+    /^activation elu is not fused$/,
+  );
+});
+
+test("max pooling's gradient on wasm goes where TensorFlow sends it (wasm-maxpool-grad.ts)", () => {
+  // One 4x4 image, 2 channels. Channel 0: all ones (every window a tie); channel 1: its top-right window negative.
+  const v = new Float32Array(32).fill(1);
+  for (const [y, x] of [
+    [0, 2],
+    [0, 3],
+    [1, 2],
+    [1, 3],
+  ])
+    v[(y * 4 + x) * 2 + 1] = -1 - y - x;
+  const g = tf.grad((t: tfjs.Tensor) => tf.sum(tf.maxPool(t as tfjs.Tensor4D, 2, 2, 'valid')))(
+    tf.tensor(v, [1, 4, 4, 2]),
+  );
+  const d = g.dataSync();
+  const channel = (c: number) => Array.from({ length: 16 }, (_, i) => d[i * 2 + c]);
+  // The first of equal maxima in each window, row-major; the negative window's maximum is -3 at (0, 2).
+  assert.deepEqual(channel(0), [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  assert.deepEqual(channel(1), [1, 0, 1, 0, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0, 0]);
+  g.dispose();
+});
