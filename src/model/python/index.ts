@@ -13,6 +13,7 @@ import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
 import { compareRanges } from '../text-lines';
 import { functionalCalls, readFunctional } from './functional';
+import { contextAt } from './function-params';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
@@ -100,8 +101,8 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     const seeds = new Seeds(root, ctx);
     const calls = new MethodCalls(root);
     const models = [
-      ...sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds, calls)),
-      ...functionalCalls(root, ctx).map((call) => readFunctional(call, ctx, data, seeds)),
+      ...sequentialCalls(root, ctx).map((call) => readSequential(call, contextAt(call, ctx), data, seeds, calls)),
+      ...functionalCalls(root, ctx).map((call) => readFunctional(call, contextAt(call, ctx), data, seeds)),
     ].sort((a, b) => compareRanges(a.range, b.range));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);

@@ -7,7 +7,7 @@ import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
 import type { DefPath, LayerSpec, Range } from '../types';
 import { callArgs, rangeOf, shortText, unwrap, type KeywordArg } from './syntax';
-import { readValue, resolveName, type ReadContext, type Unreadable } from './values';
+import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
 
 /** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
 export interface ReadLayer {
@@ -56,6 +56,13 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if ('kind' in inner && inner.kind === 'layer')
       return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
     return inner;
+  }
+  if (n.type === 'conditional_expression' && depth < 10) {
+    // `Dense(64) if WIDE else Dense(16)` with a condition known before the script runs.
+    const [yes, cond, no] = n.namedChildren.filter((c) => c.type !== 'comment');
+    const c = cond ? readValue(cond, ctx) : undefined;
+    if (!c?.ok) return fail(`the condition '${shortText(cond ?? n)}' is only known when the script runs`, cond ?? n);
+    return readLayer(truthy(c.value) ? yes : no, ctx, depth + 1);
   }
   if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
   const fn = n.childForFieldName('function');
