@@ -4,6 +4,8 @@
  * functools.partial of a layer class, and `input_shape=X.shape[1:]` from a Keras dataset loader.
  */
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { parsePythonModels } from '../../src/model/python/index';
@@ -131,4 +133,115 @@ model = keras.Sequential([
 model = keras.Sequential([keras.layers.Dense(3, input_shape=X.shape[1:])])
 `);
   assert.match(unknown.incomplete ?? '', /'X\.shape' is only known when the script runs/);
+});
+
+test('list comprehensions over literal values and range(), joined with +, with if clauses', async () => {
+  const model = await one(`SIZES = (300, 100)
+model = keras.Sequential(
+    [keras.layers.Flatten(input_shape=[28, 28])]
+    + [keras.layers.Dense(n, activation="relu") for n in SIZES]
+    + [keras.layers.Dense(10 * k) for k in range(1, 4) if k != 2]
+)
+`);
+  assert.equal(model.incomplete, undefined);
+  assert.deepEqual(
+    model.definition!.layers.map((l) => l.units ?? l.type),
+    ['Flatten', 300, 100, 10, 30],
+  );
+  assert.ok(model.ranges.values.get('layers[1].units'), 'a comprehension layer has its source range');
+  const unknown = await one(`model = keras.Sequential([keras.layers.Dense(n) for n in sizes])\n`);
+  assert.match(unknown.incomplete ?? '', /'sizes' is only known when the script runs/);
+});
+
+test("another model's layers are the same layer objects: they keep Keras's names from the first model", async () => {
+  const models = await parsePythonModels(
+    HEAD +
+      `base = keras.Sequential([
+    keras.layers.Flatten(input_shape=[28, 28]),
+    keras.layers.Dense(300, activation="relu"),
+    keras.layers.Dense(100, activation="relu"),
+    keras.layers.Dense(10, activation="softmax"),
+])
+clone = keras.Sequential([layer for layer in base.layers[:-1]])
+clone.add(keras.layers.Dense(1, activation="sigmoid"))
+head = keras.Sequential(base.layers[:2])
+again = keras.Sequential()
+for layer in base.layers[:-1]:
+    again.add(layer)
+`,
+  );
+  assert.equal(models.length, 4);
+  const [, clone, head, again] = models;
+  for (const m of [clone, head, again]) assert.equal(m.incomplete, undefined);
+  // Keras: the shared layers keep flatten, dense, dense_1; the new Dense is the session's fourth (dense_3).
+  assert.deepEqual(
+    analyze(clone).summary!.layers.map((l) => l.name),
+    ['flatten', 'dense', 'dense_1', 'dense_3'],
+  );
+  assert.equal(analyze(clone).summary!.totalParams, 235500 + 30100 + 101);
+  assert.deepEqual(
+    analyze(head).summary!.layers.map((l) => l.name),
+    ['flatten', 'dense'],
+  );
+  assert.deepEqual(
+    analyze(again).summary!.layers.map((l) => l.name),
+    ['flatten', 'dense', 'dense_1'],
+  );
+  assert.equal(clone.definition!.name, 'sequential_1');
+});
+
+test('if statements on constants choose the layers added; an unknown condition stays unreadable', async () => {
+  const model = await one(`USE_BN = False
+DEPTH = 2
+model = keras.Sequential()
+model.add(keras.layers.Dense(64, input_shape=(8,)))
+if USE_BN:
+    model.add(keras.layers.BatchNormalization())
+elif DEPTH > 1:
+    model.add(keras.layers.Dense(32))
+    if DEPTH > 5:
+        model.add(keras.layers.Dense(16))
+else:
+    model.add(keras.layers.Dropout(0.5))
+model.add(keras.layers.Dense(1))
+`);
+  assert.equal(model.incomplete, undefined);
+  assert.deepEqual(
+    model.definition!.layers.map((l) => l.units),
+    [64, 32, 1],
+  );
+  const unknown = await one(`model = keras.Sequential()
+model.add(keras.layers.Dense(64, input_shape=(8,)))
+if args.bn:
+    model.add(keras.layers.BatchNormalization())
+`);
+  assert.match(unknown.incomplete ?? '', /inside an if statement/);
+});
+
+test("functools.partial of a layer class: Hands-On ML 3's DefaultConv2D model as published", async () => {
+  const text = readFileSync(
+    join(__dirname, '../fixtures/python/handson-ml3--14_deep_computer_vision_with_cnns--cell52.py'),
+    'utf8',
+  );
+  const [model] = await parsePythonModels(text);
+  assert.equal(model.incomplete, undefined);
+  assert.deepEqual(model.definition!.layers[0], {
+    type: 'Conv2D',
+    kernel_size: 7,
+    padding: 'same',
+    activation: 'relu',
+    kernel_initializer: 'he_normal',
+    filters: 64,
+    input_shape: [28, 28, 1],
+  });
+  const summary = analyze(model).summary!;
+  // 7·7·1·64+64, 3·3·64·128+128, 3·3·128·128+128, 3·3·128·256+256, 3·3·256·256+256, 2304·128+128, 128·64+64, 64·10+10
+  assert.deepEqual(
+    summary.layers.filter((l) => l.params > 0).map((l) => l.params),
+    [3200, 73856, 147584, 295168, 590080, 295040, 8256, 650],
+  );
+  assert.equal(summary.totalParams, 1413834);
+  // The partial's keyword shows where the partial gives it; the call's own keyword wins over the partial's.
+  assert.deepEqual(model.ranges.values.get('layers[2].kernel_size'), findIn(text, 'kernel_size=3', '3'));
+  assert.deepEqual(model.ranges.values.get('layers[0].kernel_size'), findIn(text, 'kernel_size=7', '7'));
 });

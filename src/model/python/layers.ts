@@ -5,8 +5,9 @@
 import type { Node } from './py-node';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
+import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
-import { callArgs, rangeOf, shortText, unwrap, type KeywordArg } from './syntax';
+import { callArgs, rangeOf, shortText, unwrap, type CallArgs, type KeywordArg } from './syntax';
 import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
 
 /** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
@@ -48,6 +49,8 @@ const NONE_IS_A_VALUE = new Set([
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
   const n = unwrap(node);
   const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
+  const local = n.type === 'identifier' ? ctx.locals?.get(n.text) : undefined;
+  if (local instanceof SharedLayer) return sharedLayerResult(local, n);
   if (n.type === 'identifier' && depth < 10) {
     // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
     const c = ctx.bindings.constant(n.text, n);
@@ -65,11 +68,13 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     return readLayer(truthy(c.value) ? yes : no, ctx, depth + 1);
   }
   if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
-  const fn = n.childForFieldName('function');
+  const called = n.childForFieldName('function');
+  const partial = called ? partialOf(called, callArgs(n), ctx) : undefined;
+  const fn = partial?.fn ?? called;
   const name = fn ? resolveName(fn, ctx) : undefined;
   if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
 
-  const args = callArgs(n);
+  const args = partial?.args ?? callArgs(n);
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
 
   if (name === 'keras.Input' || name === 'keras.layers.InputLayer') return readInput(n, name, args, ctx);
@@ -120,6 +125,42 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if (problem) return problem;
   }
   return { kind: 'layer', spec, node: n, values, keys };
+}
+
+/**
+ * `DefaultConv2D = partial(keras.layers.Conv2D, kernel_size=3, padding="same")` then `DefaultConv2D(filters=64)`:
+ * the class the partial wraps, with its arguments first and the call's after them (a keyword given in both is the
+ * call's), as functools.partial does. Partials of partials unwrap too.
+ */
+function partialOf(fn: Node, args: CallArgs, ctx: ReadContext): { fn: Node; args: CallArgs } | undefined {
+  let found: { fn: Node; args: CallArgs } | undefined;
+  let current = unwrap(fn);
+  for (let i = 0; i < 10 && current.type === 'identifier'; i++) {
+    const c = ctx.bindings.constant(current.text, current);
+    const v = 'value' in c ? unwrap(c.value) : undefined;
+    const f = v?.type === 'call' ? v.childForFieldName('function') : undefined;
+    if (!v || !f || resolveName(f, ctx) !== 'functools.partial') break;
+    const p = callArgs(v);
+    const [cls, ...positional] = p.positional;
+    if (!cls) break;
+    const outer = found?.args ?? args;
+    const overridden = new Set(outer.keywords.map((k) => k.name));
+    found = {
+      fn: cls,
+      args: {
+        positional: [...positional, ...outer.positional],
+        keywords: [...p.keywords.filter((k) => !overridden.has(k.name)), ...outer.keywords],
+        splats: [...p.splats, ...outer.splats],
+      },
+    };
+    current = unwrap(cls);
+  }
+  return found;
+}
+
+/** Another model's layer object used at `at` (`for layer in base.layers: model.add(layer)`). */
+export function sharedLayerResult(layer: SharedLayer, at: Node): ReadLayer {
+  return { kind: 'layer', spec: shareLayer(layer), node: at, values: [[[], rangeOf(at)]], keys: [] };
 }
 
 function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, ctx: ReadContext): LayerResult {

@@ -8,6 +8,7 @@ import type { Node } from './py-node';
 import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
+import type { ModelLayers } from './layer-lists';
 import { arrayShape, sliceBounds, sliceIndices } from './array-shapes';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 
@@ -21,6 +22,8 @@ export interface ReadContext {
    * it or their defaults (`def create_model(hidden=200):`): in force inside `fn` only.
    */
   params?: readonly ParamScope[];
+  /** The Sequential models read so far, for another model's `m.layers`. */
+  models?: ModelLayers;
 }
 
 export interface ParamScope {
