@@ -30,21 +30,12 @@ export interface ReadInput {
 
 export type LayerResult = ReadLayer | ReadInput | Unreadable;
 
-/** Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default. */
-const NONE_IS_A_VALUE = new Set([
-  'strides',
-  'noise_shape',
-  'seed',
-  'kernel_regularizer',
-  'bias_regularizer',
-  'activity_regularizer',
-  'kernel_constraint',
-  'bias_constraint',
-  'beta_regularizer',
-  'gamma_regularizer',
-  'beta_constraint',
-  'gamma_constraint',
-]);
+/**
+ * Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default:
+ * these, and every `*_regularizer` and `*_constraint` (None is "no penalty", "no constraint").
+ */
+const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'output_padding']);
+const noneIsAValue = (arg: string) => NONE_IS_A_VALUE.has(arg) || /_(regularizer|constraint)$/.test(arg);
 
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
   const n = unwrap(node);
@@ -111,7 +102,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
     if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
-    else if (v.value !== null || NONE_IS_A_VALUE.has(arg)) spec[arg] = v.value;
+    else if (v.value !== null || noneIsAValue(arg)) spec[arg] = v.value;
     for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
     if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
     return undefined;
