@@ -23,7 +23,15 @@ const RECURRENT_ARGS: Record<string, ArgDef> = {
   go_backwards: flag('Process the sequence backwards.'),
   stateful: flag("Carry each batch's last state into the next batch (needs a fixed batch size)."),
   unroll: flag('Unroll the loop over time steps (faster for short sequences, same result).'),
-  time_major: flag('Inputs are (timesteps, batch, features) instead of (batch, timesteps, features).'),
+  time_major: {
+    schema: {
+      type: 'boolean',
+      enum: [false],
+      description:
+        'Inputs (timesteps, batch, features): Model Lab reads batch-major inputs (False, Keras’s default) only.',
+    },
+    default: false,
+  },
   seed: seedArg,
   // Keras's names: kernel_*, recurrent_* (the recurrent kernel) and bias_*, plus activity_regularizer.
   ...weightArgs({ kernel: 'glorot_uniform', recurrent: 'orthogonal', bias: 'zeros' }),
