@@ -349,10 +349,23 @@ export class MethodCalls {
   private readonly byStatement = new Map<number, Set<string>>();
 
   constructor(root: Node) {
-    for (const n of walk(root)) {
+    const nodes = walk(root);
+    // The names whose methods are called: only their re-assignments matter (`x = 1` a hundred thousand times
+    // does not).
+    const objects = new Set<string>();
+    for (const n of nodes) {
+      if (n.type !== 'call') continue;
+      const fn = n.childForFieldName('function');
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      const object = fn?.childForFieldName('object');
+      if (object && isMethod(method)) objects.add(object.text);
+    }
+    for (const n of nodes) {
       if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
         // A statement that re-assigns the variable ends its model's statements: it must be looked at too.
-        for (const id of walk(n.childForFieldName('left') ?? n)) this.mark(n.parent, id.text);
+        const left = n.childForFieldName('left') ?? n;
+        if (left.type === 'identifier' ? objects.has(left.text) : true)
+          for (const id of walk(left)) if (objects.has(id.text)) this.mark(n.parent, id.text);
         continue;
       }
       if (n.type !== 'call') continue;
