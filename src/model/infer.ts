@@ -15,6 +15,17 @@ import { keyRangeFor, rangeFor } from './paths';
 import { ZERO_RANGE } from './text-lines';
 import type { Diagnostic, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
 
+/**
+ * Keras constructor arguments that Model Lab reads (shapes and summaries are exact) but that training here does
+ * not carry, each with why, when its value differs from what training does anyway. Arguments tfjs cannot run at
+ * all (grouped or dilated Conv2D, stateful RNNs, activity regularizers) are refused by the trainer with a sentence.
+ */
+const TRAINING_IGNORES: Readonly<Record<string, (v: unknown) => string | undefined>> = {
+  seed: (v) => (v === null ? undefined : "random draws come from the run's seed, so runs stay reproducible"),
+  dtype: (v) => (v === 'float32' ? undefined : 'it computes in float32'),
+  batch_size: () => "the batch size is fit's batch_size",
+};
+
 export interface LayerInfo {
   index: number;
   /** The name Keras would give it: the user's `name`, else `dense`, `dense_1`, … */
@@ -92,6 +103,22 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
         at(specs[i]?.name !== undefined ? `layers[${i}].name` : `layers[${i}].type`),
       );
     } else seenNames.set(name, i);
+  });
+
+  specs.forEach((spec, i) => {
+    if (!spec || typeof spec !== 'object') return;
+    for (const [key, ignored] of Object.entries(TRAINING_IGNORES)) {
+      const v = (spec as Record<string, unknown>)[key];
+      const why = v !== undefined ? ignored(v) : undefined;
+      if (why)
+        error(
+          `layers[${i}].${key}`,
+          `Model Lab ignores ${key} when it trains here: ${why}.`,
+          'ignored-in-training',
+          'information',
+          keyRangeFor(ranges, `layers[${i}].${key}`),
+        );
+    }
   });
 
   specs.forEach((spec, i) => {

@@ -124,9 +124,13 @@ model = keras.Sequential([
   assert.deepEqual(layers[3].kernel_constraint, { type: 'MaxNorm', max_value: 3 });
   assert.equal(layers[3].bias_initializer, 'zeros');
   const a = analyze(m);
+  // Dropout's seed is read, and training says it draws the masks from the run's seed instead.
   assert.deepEqual(
-    a.diagnostics.map((d) => d.path),
-    ['layers[5].input_dim'],
+    a.diagnostics.map((d) => [d.path, d.code]),
+    [
+      ['layers[4].seed', 'ignored-in-training'],
+      ['layers[5].input_dim', 'input-shape-ignored'],
+    ],
   );
   assert.equal(a.summary?.totalParams, 320 + 128 + 2163300 + 1010);
 });
@@ -198,5 +202,94 @@ test('training builds initializers, regularizers, constraints and channels_first
         { names: ['c'], inputShape: [9, 9, 1], seed: 1 },
       ),
     /dilated Conv2D .*no gradient/,
+  );
+});
+
+test('every layer takes its Keras weight arguments (recurrent_*, embeddings_*, depthwise_*, …), in JSON and in Python, and builds in tfjs', async () => {
+  const text = `from tensorflow import keras
+from tensorflow.keras import layers, regularizers, constraints
+model = keras.Sequential([
+    layers.Embedding(1000, 16, input_length=20, input_shape=(20,), embeddings_initializer="uniform", embeddings_regularizer=regularizers.l2(1e-4), embeddings_constraint=None, dtype="float32", trainable=True),
+    layers.Conv1D(8, 3, dilation_rate=2, padding="causal", kernel_initializer="he_normal", bias_constraint=constraints.NonNeg(), data_format="channels_last"),
+    layers.MaxPooling1D(2, data_format="channels_last"),
+    layers.LSTM(12, return_sequences=True, recurrent_initializer="orthogonal", recurrent_regularizer=regularizers.l1(0.01), recurrent_constraint=constraints.max_norm(2.0), recurrent_dropout=0.1, kernel_regularizer=None, unroll=False, implementation=2),
+    layers.GRU(6, reset_after=False, bias_initializer="ones", recurrent_constraint=None, seed=3),
+    layers.LayerNormalization(gamma_initializer="ones", beta_regularizer=regularizers.l2(0.01)),
+    layers.Reshape((6, 1)),
+    layers.GlobalAveragePooling1D(keepdims=True),
+    layers.Flatten(),
+    layers.GaussianNoise(0.1, seed=1),
+    layers.Dense(3),
+    layers.PReLU(alpha_initializer="zeros", alpha_constraint=constraints.NonNeg()),
+])
+`;
+  const [m] = await parsePythonModels(text);
+  assert.deepEqual(m.diagnostics, []);
+  assert.equal(m.incomplete, undefined);
+  const a = analyze(m);
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  // Only the seeds are read but not trained: training draws from the run's seed.
+  assert.deepEqual(
+    a.diagnostics.map((d) => d.path),
+    ['layers[4].seed', 'layers[9].seed'],
+  );
+  // Conv1D: causal padding keeps 20 steps; dilation 2 does not change the count: 3·16·8+8 = 392.
+  // LSTM 4·(12·(8+12)+12) = 1,008 on (10, 8) after pooling; GRU (reset_after=False) 3·(6·(12+6)+6) = 342.
+  assert.deepEqual(
+    a.summary!.layers.map((l) => [l.outputShape, l.params]),
+    [
+      [[null, 20, 16], 16000],
+      [[null, 20, 8], 392],
+      [[null, 10, 8], 0],
+      [[null, 10, 12], 1008],
+      [[null, 6], 342],
+      [[null, 6], 12],
+      [[null, 6, 1], 0],
+      [[null, 1, 1], 0],
+      [[null, 1], 0],
+      [[null, 1], 0],
+      [[null, 3], 6],
+      [[null, 3], 3],
+    ],
+  );
+  // The same in .model.json: the schema takes every argument.
+  const json = analyze(parseModelJson(JSON.stringify(m.definition)));
+  assert.deepEqual(
+    json.diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  const names = a.summary!.layers.map((l) => l.name);
+  // tfjs's global poolings drop the pooled axes: keepdims=True is refused for training, in a sentence.
+  assert.throws(() => buildModel(tf, m.definition!, { names, inputShape: [20], seed: 1 }), /keepdims=True/);
+  const trainable = structuredClone(m.definition!);
+  trainable.layers[7].keepdims = false;
+  trainable.layers.splice(8, 1); // the Flatten, which needs the kept axes
+  const built = buildModel(tf, trainable, {
+    names: names.filter((_, i) => i !== 8),
+    inputShape: [20],
+    seed: 1,
+  });
+  assert.equal(built.countParams(), a.summary!.totalParams);
+  const lstm = built.layers[3] as unknown as { recurrentRegularizer?: unknown; recurrentConstraint?: unknown };
+  assert.ok(lstm, 'the LSTM is built');
+  built.dispose();
+});
+
+test('channels_first where Model Lab computes channels_last only, and dilation where it computes none, are positioned errors', () => {
+  const a = analysis({
+    layers: [
+      { type: 'SeparableConv2D', filters: 4, kernel_size: 3, dilation_rate: 2, input_shape: [8, 8, 3] },
+      { type: 'UpSampling2D', data_format: 'channels_first' },
+    ],
+  });
+  assert.deepEqual(
+    a.diagnostics
+      .filter((d) => d.severity === 'error')
+      .map((d) => d.path)
+      .sort(),
+    ['layers[0].dilation_rate', 'layers[1].data_format'],
   );
 });

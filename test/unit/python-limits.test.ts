@@ -123,3 +123,24 @@ test('comments are blanked to spaces of the same length; strings keep their #', 
   assert.equal(out.length, src.length);
   assert.equal(out, `a = '#fff'          \n"""\n# in a docstring\n"""\nb = "x\\"#y"    \n`);
 });
+
+/** CPU time of one read (not wall time: the machine running the tests may be shared), after the parser started. */
+async function cpuTimed(text: string) {
+  await parsePythonModels('import keras\n');
+  const start = process.cpuUsage();
+  const models = await parsePythonModels(text);
+  const used = process.cpuUsage(start);
+  return { models, ms: (used.user + used.system) / 1000 };
+}
+
+test('reading stays linear: 400 models and a 5 MB script in bounded CPU time', async () => {
+  const many = await cpuTimed(HEAD + Array.from({ length: 400 }, (_, i) => model(i)).join(''));
+  assert.equal(many.models.length, 400);
+  // Measured about 0.4 s of CPU (including the garbage collector's threads) on a loaded 2-core machine.
+  assert.ok(many.ms < 4000, `400 models took ${many.ms} ms of CPU`);
+  const line = 'x = 1  # filler to make the file five megabytes long\n';
+  const five = await cpuTimed(HEAD + line.repeat(Math.floor((5 * 1024 * 1024 - 300) / line.length)) + model(0));
+  assert.equal(five.models.length, 1);
+  // Measured about 3 s of CPU, of which tree-sitter's own parse is about 1 s; a quadratic step would take minutes.
+  assert.ok(five.ms < 20000, `5 MB took ${five.ms} ms of CPU`);
+});

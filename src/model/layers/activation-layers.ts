@@ -1,6 +1,6 @@
 /** Activations as layers (ReLU, LeakyReLU, PReLU, ELU, Softmax) and Rescaling. Only PReLU has weights. */
 import { thousands } from '../number-format';
-import { NO_PARAMS, product } from './common';
+import { NO_PARAMS, product, weightArgs } from './common';
 import type { LayerDef } from './layer-def';
 import { shown } from './layer-shapes';
 
@@ -51,6 +51,7 @@ export const PReLU: LayerDef = {
         description: 'Axes (from 1) that share one slope, e.g. [1, 2] for one slope per channel of an image.',
       },
     },
+    ...weightArgs({ alpha: 'zeros' }, false),
   },
   required: [],
   outputShape: (input, args) => {

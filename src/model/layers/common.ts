@@ -152,6 +152,9 @@ export const INITIALIZER_NAMES = [
   'identity',
   'variance_scaling',
   'constant',
+  // Keras's aliases of random_uniform / random_normal (Embedding's default is 'uniform').
+  'uniform',
+  'normal',
 ] as const;
 
 /** An initializer with arguments: `{ "type": "RandomNormal", "stddev": 0.05 }` (Keras class name plus config). */
@@ -262,6 +265,40 @@ export const dataFormatArg: ArgDef = {
     description: "Order of the axes of one example: 'channels_last' (height, width, channels) or 'channels_first'.",
   },
   default: 'channels_last',
+};
+
+/**
+ * `data_format` of a layer whose shapes Model Lab computes for channels_last only: the argument is accepted as
+ * Keras spells it, and channels_first is a positioned schema error rather than a wrong shape.
+ */
+export const channelsLastOnlyArg: ArgDef = {
+  schema: {
+    type: 'string',
+    enum: ['channels_last'],
+    description:
+      "Order of the axes of one example: 'channels_last' (Keras's default). Model Lab does not compute this layer for 'channels_first'.",
+  },
+  default: 'channels_last',
+};
+
+/** `dilation_rate` of a layer Model Lab computes without dilation: 1 (Keras's default) is accepted, nothing else. */
+export const noDilationArg: ArgDef = {
+  schema: {
+    description: "Spacing of the kernel's taps: Model Lab computes this layer for 1 (Keras's default) only.",
+    oneOf: [
+      { type: 'integer', const: 1 },
+      { type: 'array', items: { type: 'integer', const: 1 }, minItems: 1, maxItems: 2 },
+    ],
+  },
+  default: 1,
+};
+
+/** `seed` of a layer that draws random numbers (dropout and noise layers). */
+export const seedArg: ArgDef = {
+  schema: {
+    type: ['integer', 'null'],
+    description: "Seed of the layer's random draws; Model Lab draws them from the run's seed instead.",
+  },
 };
 
 export const channelsFirst = (args: LayerArgs): boolean => args.data_format === 'channels_first';

@@ -1,5 +1,14 @@
 /** Conv1D and the 1-D poolings: windows sliding along the time axis of a (steps, channels) input. */
-import { NO_PARAMS, activationArg, activationOf, positiveInt, useBiasArg, weightsAndBiases } from './common';
+import {
+  NO_PARAMS,
+  activationArg,
+  activationOf,
+  channelsLastOnlyArg,
+  positiveInt,
+  useBiasArg,
+  weightArgs,
+  weightsAndBiases,
+} from './common';
 import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
 import { convLength, intOrSingle, requireSequence, single } from './layer-shapes';
 
@@ -50,22 +59,44 @@ export const Conv1D: LayerDef = {
     padding: padding1d,
     activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
     use_bias: useBiasArg,
+    data_format: channelsLastOnlyArg,
+    dilation_rate: {
+      schema: intOrSingle('Spacing of the kernel taps: a window of k taps covers (k-1)·d+1 steps.'),
+      default: 1,
+    },
+    groups: {
+      schema: positiveInt('Split the input channels into this many groups, each with its own filters.'),
+      default: 1,
+    },
+    ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['filters', 'kernel_size'],
-  outputShape: (input, args) =>
-    window1d(
+  outputShape: (input, args) => {
+    const groups = args.groups as number;
+    const channels = input[input.length - 1];
+    const filters = args.filters as number;
+    if (groups > 1 && (channels % groups !== 0 || filters % groups !== 0))
+      return {
+        error: `Conv1D groups=${groups} must divide both the ${channels} input channels and the ${filters} filters.`,
+        arg: 'groups',
+      };
+    const k = single(args.kernel_size, 1);
+    const d = single(args.dilation_rate, 1);
+    return window1d(
       'Conv1D',
       input,
-      single(args.kernel_size, 1),
+      (k - 1) * d + 1,
       single(args.strides, 1),
       String(args.padding),
-      args.filters as number,
+      filters,
       'kernel_size',
-    ),
+    );
+  },
   params: (input, args) => {
     const filters = args.filters as number;
+    const groups = (args.groups as number) || 1;
     return weightsAndBiases(
-      [single(args.kernel_size, 1), input[input.length - 1], filters],
+      [single(args.kernel_size, 1), input[input.length - 1] / groups, filters],
       filters,
       args.use_bias !== false,
     );
@@ -86,6 +117,7 @@ function pooling1d(type: string, defaultName: string, doc: string): LayerDef {
         schema: { type: 'string', enum: ['valid', 'same'], description: "'valid' (no padding) or 'same'." },
         default: 'valid',
       },
+      data_format: channelsLastOnlyArg,
     },
     required: [],
     outputShape: (input, args) => {
@@ -113,18 +145,25 @@ function global(type: string, defaultName: string, doc: string, rank: 2 | 3): La
     type,
     defaultName,
     doc,
-    positionalArgs: [],
-    args: {},
+    positionalArgs: ['data_format', 'keepdims'],
+    args: {
+      data_format: channelsLastOnlyArg,
+      keepdims: {
+        schema: { type: 'boolean', description: 'Keep the pooled axes as size 1 instead of dropping them.' },
+        default: false,
+      },
+    },
     required: [],
-    outputShape: (input) => {
-      if (rank === 2) return requireSequence(type, input, 'conv1d') ?? { shape: [input[1]] };
+    outputShape: (input, args) => {
+      const keep = args.keepdims === true;
+      if (rank === 2) return requireSequence(type, input, 'conv1d') ?? { shape: keep ? [1, input[1]] : [input[1]] };
       if (input.length !== 3) {
         return {
           error: `${type} needs a 3-D input (height, width, channels) but gets (None, ${input.join(', ')}); for sequences use ${type.replace('2D', '1D')}.`,
           arg: 'type',
         };
       }
-      return { shape: [input[2]] };
+      return { shape: keep ? [1, 1, input[2]] : [input[2]] };
     },
     params: () => NO_PARAMS,
   };

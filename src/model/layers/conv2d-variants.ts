@@ -3,12 +3,15 @@ import { thousands } from '../number-format';
 import {
   activationArg,
   activationOf,
+  channelsLastOnlyArg,
   intOrPair,
+  noDilationArg,
   pair,
   paddingArg,
   positiveInt,
   require3d,
   useBiasArg,
+  weightArgs,
   weightsAndBiases,
   windowShape,
 } from './common';
@@ -33,6 +36,9 @@ export const SeparableConv2D: LayerDef = {
     depth_multiplier: depthMultiplier,
     activation: linear,
     use_bias: useBiasArg,
+    data_format: channelsLastOnlyArg,
+    dilation_rate: noDilationArg,
+    ...weightArgs({ depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) =>
@@ -73,6 +79,9 @@ export const DepthwiseConv2D: LayerDef = {
     depth_multiplier: depthMultiplier,
     activation: linear,
     use_bias: useBiasArg,
+    data_format: channelsLastOnlyArg,
+    dilation_rate: noDilationArg,
+    ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['kernel_size'],
   outputShape: (input, args) =>
@@ -106,6 +115,16 @@ export const Conv2DTranspose: LayerDef = {
     padding: paddingArg,
     activation: linear,
     use_bias: useBiasArg,
+    output_padding: {
+      schema: {
+        type: 'null',
+        description: "Extra rows/columns on one side of the output: Model Lab computes Keras's default (None) only.",
+      },
+      default: null,
+    },
+    data_format: channelsLastOnlyArg,
+    dilation_rate: noDilationArg,
+    ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {

@@ -1,5 +1,5 @@
 import { thousands } from '../number-format';
-import { positiveInt } from './common';
+import { positiveInt, weightArgs } from './common';
 import type { LayerDef } from './layer-def';
 import { shown } from './layer-shapes';
 
@@ -20,6 +20,7 @@ export const Embedding: LayerDef = {
       default: false,
     },
     input_length: { schema: positiveInt('Length of the input sequences, when fixed (needed by a Flatten after it).') },
+    ...weightArgs({ embeddings: 'uniform' }),
   },
   required: ['input_dim', 'output_dim'],
   outputShape: (input, args) => {

@@ -1,4 +1,5 @@
 import { thousands } from '../number-format';
+import { weightArgs } from './common';
 import type { LayerDef } from './layer-def';
 
 export const LayerNormalization: LayerDef = {
@@ -17,6 +18,7 @@ export const LayerNormalization: LayerDef = {
     },
     center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
     scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
+    ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
   },
   required: [],
   outputShape: (input) => ({ shape: [...input] }),

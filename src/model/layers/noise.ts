@@ -1,5 +1,5 @@
 /** Regularising layers active only while training: spatial dropout and Gaussian noise. No weights. */
-import { NO_PARAMS, require3d } from './common';
+import { NO_PARAMS, channelsLastOnlyArg, require3d, seedArg } from './common';
 import type { LayerDef } from './layer-def';
 import { rateArg, requireSequence } from './layer-shapes';
 
@@ -10,7 +10,7 @@ export const SpatialDropout1D: LayerDef = {
   defaultName: 'spatial_dropout1d',
   doc: 'While training, drops whole channels of a (steps, channels) sequence at once, rather than single values; no weights.',
   positionalArgs: ['rate'],
-  args: { rate: rateArg('channels') },
+  args: { rate: rateArg('channels'), seed: seedArg },
   required: ['rate'],
   outputShape: (input) => requireSequence('SpatialDropout1D', input, 'conv1d') ?? same(input),
   params: () => NO_PARAMS,
@@ -21,7 +21,7 @@ export const SpatialDropout2D: LayerDef = {
   defaultName: 'spatial_dropout2d',
   doc: 'While training, drops whole feature maps (channels) of an image at once, rather than single pixels; no weights.',
   positionalArgs: ['rate'],
-  args: { rate: rateArg('channels') },
+  args: { rate: rateArg('channels'), data_format: channelsLastOnlyArg, seed: seedArg },
   required: ['rate'],
   outputShape: (input) => require3d('SpatialDropout2D', input) ?? same(input),
   params: () => NO_PARAMS,
@@ -32,7 +32,10 @@ export const GaussianNoise: LayerDef = {
   defaultName: 'gaussian_noise',
   doc: 'While training, adds zero-mean Gaussian noise of standard deviation stddev; no weights.',
   positionalArgs: ['stddev'],
-  args: { stddev: { schema: { type: 'number', minimum: 0, description: 'Standard deviation of the noise.' } } },
+  args: {
+    stddev: { schema: { type: 'number', minimum: 0, description: 'Standard deviation of the noise.' } },
+    seed: seedArg,
+  },
   required: ['stddev'],
   outputShape: same,
   params: () => NO_PARAMS,
@@ -43,7 +46,7 @@ export const GaussianDropout: LayerDef = {
   defaultName: 'gaussian_dropout',
   doc: 'While training, multiplies each value by Gaussian noise of mean 1 and variance rate / (1 − rate); no weights.',
   positionalArgs: ['rate'],
-  args: { rate: rateArg('values (as a dropout rate)') },
+  args: { rate: rateArg('values (as a dropout rate)'), seed: seedArg },
   required: ['rate'],
   outputShape: same,
   params: () => NO_PARAMS,

@@ -3,7 +3,7 @@
  * number of gates (1, 4, 3) and GRU's second bias (reset_after=True, the Keras 2 and 3 default).
  */
 import { thousands } from '../number-format';
-import { activationArg, activationOf, positiveInt, useBiasArg } from './common';
+import { activationArg, activationOf, positiveInt, seedArg, useBiasArg, weightArgs } from './common';
 import type { ArgDef, LayerDef, ParamCount } from './layer-def';
 import { requireSequence } from './layer-shapes';
 
@@ -21,6 +21,26 @@ const RECURRENT_ARGS: Record<string, ArgDef> = {
   return_sequences: flag('Output the whole sequence (timesteps, units) instead of the last step only (units).'),
   return_state: flag('Also return the last state(s) beside the output; only usable in a graph (functional) model.'),
   go_backwards: flag('Process the sequence backwards.'),
+  stateful: flag("Carry each batch's last state into the next batch (needs a fixed batch size)."),
+  unroll: flag('Unroll the loop over time steps (faster for short sequences, same result).'),
+  time_major: {
+    schema: {
+      type: 'boolean',
+      enum: [false],
+      description:
+        'Inputs (timesteps, batch, features): Model Lab reads batch-major inputs (False, Keras’s default) only.',
+    },
+    default: false,
+  },
+  seed: seedArg,
+  // Keras's names: kernel_*, recurrent_* (the recurrent kernel) and bias_*, plus activity_regularizer.
+  ...weightArgs({ kernel: 'glorot_uniform', recurrent: 'orthogonal', bias: 'zeros' }),
+};
+
+/** LSTM's and GRU's `implementation` (1 or 2): how the gates are batched; the results are the same. */
+const implementationArg: ArgDef = {
+  schema: { type: 'integer', enum: [1, 2], description: 'How the gate computations are batched (same results).' },
+  default: 2,
 };
 
 /** Output (units), or (timesteps, units) with return_sequences; states are only countable in a graph model. */
@@ -85,6 +105,7 @@ export const LSTM: LayerDef = {
     recurrent_activation: activationArg('Activation of the gates.', 'sigmoid'),
     ...RECURRENT_ARGS,
     unit_forget_bias: { schema: { type: 'boolean', description: 'Start the forget gate bias at 1.' }, default: true },
+    implementation: implementationArg,
   },
   required: ['units'],
   outputShape: recurrentShape('LSTM'),
@@ -109,6 +130,7 @@ export const GRU: LayerDef = {
       },
       default: true,
     },
+    implementation: implementationArg,
   },
   required: ['units'],
   outputShape: recurrentShape('GRU'),

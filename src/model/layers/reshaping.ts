@@ -1,5 +1,5 @@
 /** UpSampling2D, ZeroPadding2D, Cropping2D, RepeatVector and Permute: they move values, they have no weights. */
-import { NO_PARAMS, intOrPair, pair, positiveInt, require3d } from './common';
+import { NO_PARAMS, channelsLastOnlyArg, intOrPair, pair, positiveInt, require3d } from './common';
 import type { JsonSchema, LayerDef } from './layer-def';
 import { shown } from './layer-shapes';
 import { MAX_SIZE } from './common';
@@ -48,6 +48,7 @@ export const UpSampling2D: LayerDef = {
       schema: { type: 'string', enum: ['nearest', 'bilinear'], description: "'nearest' or 'bilinear'." },
       default: 'nearest',
     },
+    data_format: channelsLastOnlyArg,
   },
   required: [],
   outputShape: (input, args) => {
@@ -69,6 +70,7 @@ export const ZeroPadding2D: LayerDef = {
       ),
       default: [1, 1],
     },
+    data_format: channelsLastOnlyArg,
   },
   required: [],
   outputShape: (input, args) => {
@@ -93,6 +95,7 @@ export const Cropping2D: LayerDef = {
         [0, 0],
       ],
     },
+    data_format: channelsLastOnlyArg,
   },
   required: [],
   outputShape: (input, args) => {

@@ -7,14 +7,16 @@
 import type { Node } from './py-node';
 import { walk } from './syntax';
 
-export type BindingKind = 'assignment' | 'parameter' | 'loop' | 'import' | 'other';
+export type BindingKind = 'assignment' | 'unpacked' | 'parameter' | 'loop' | 'import' | 'other';
 
 export interface Binding {
   kind: BindingKind;
   /** The name's occurrence where it is bound. */
   target: Node;
-  /** For a plain assignment, the expression assigned. */
+  /** For a plain assignment, the expression assigned; for an unpacking (`(x, y), _ = f()`), the whole right side. */
   value?: Node;
+  /** For an unpacking, where the name sits in the right side's value: `[0, 1]` for `y` above. */
+  path?: number[];
 }
 
 const CONDITIONAL: Record<string, string> = {
@@ -38,6 +40,7 @@ function scopeOf(node: Node): Node {
 
 export class Bindings {
   private readonly byName = new Map<string, Binding[]>();
+  private readonly callsByName = new Map<string, Node[]>();
 
   constructor(root: Node) {
     for (const node of walk(root)) this.visit(node);
@@ -51,25 +54,39 @@ export class Bindings {
     return this.byName.get(name) ?? [];
   }
 
+  /** The calls of `name(…)` (and of methods `x.name(…)`) in source order. */
+  callsOf(name: string): Node[] {
+    return this.callsByName.get(name) ?? [];
+  }
+
   /**
    * The expression `name` holds: its single assignment, or, when `at` (the use) is given, the most recent assignment
    * before the use in program order, as Python runs it (`sgd = SGD(0.1)` … `sgd = SGD(momentum=0.9)`), or why there
    * is none. An assignment inside an if, loop or try that does not contain the use depends on how the script runs.
    */
   constant(name: string, at?: Node): { value: Node } | { reason: string } {
+    const b = this.resolve(name, at);
+    if ('reason' in b) return b;
+    if (b.kind === 'assignment' && b.value) return { value: b.value };
+    return { reason: this.why(name, b) };
+  }
+
+  /** The binding `name` has at `at` (see `constant`), whatever its kind, or why there is no single one. */
+  resolve(name: string, at?: Node): Binding | { reason: string } {
     const found = this.get(name);
     if (found.length === 0) return { reason: `'${name}' is not defined in this file` };
-    let b = found[0];
-    if (found.length > 1) {
-      const chosen = at ? this.atPointOfUse(name, found, at) : { reason: `'${name}' is assigned more than once` };
-      if ('reason' in chosen) return chosen;
-      b = chosen.binding;
-    }
-    if (b.kind === 'assignment' && b.value) return { value: b.value };
-    if (b.kind === 'parameter') return { reason: `'${name}' is a function parameter` };
-    if (b.kind === 'loop') return { reason: `'${name}' is a loop variable` };
-    if (b.kind === 'import') return { reason: `'${name}' is imported from another module` };
-    return { reason: `'${name}' only gets its value when the script runs` };
+    if (found.length === 1) return found[0];
+    const chosen = at ? this.atPointOfUse(name, found, at) : { reason: `'${name}' is assigned more than once` };
+    return 'reason' in chosen ? chosen : chosen.binding;
+  }
+
+  /** Why a binding that is not a plain assignment has no value known before the script runs. */
+  why(name: string, b: Binding): string {
+    if (b.kind === 'unpacked') return `'${name}' is unpacked from a value only known when the script runs`;
+    if (b.kind === 'parameter') return `'${name}' is a function parameter`;
+    if (b.kind === 'loop') return `'${name}' is a loop variable`;
+    if (b.kind === 'import') return `'${name}' is imported from another module`;
+    return `'${name}' only gets its value when the script runs`;
   }
 
   private atPointOfUse(name: string, found: Binding[], at: Node): { binding: Binding } | { reason: string } {
@@ -78,9 +95,23 @@ export class Bindings {
     // Python: a name bound anywhere in a function is local to it; otherwise the module's binding is used, and from
     // inside a function that is the one in force when the function is called, which the source does not say.
     const pool = local.length > 0 ? local : found.filter((b) => scopeOf(b.target).type === 'module');
-    if (local.length === 0 && useScope.type !== 'module' && pool.length > 1)
+    if (local.length === 0 && useScope.type !== 'module' && pool.length > 1) {
+      // A module name used in a function has the value in force when the function runs: at its first call from
+      // the module's own code, when there is one.
+      let fn: Node = useScope;
+      while (scopeOf(fn).type !== 'module') fn = scopeOf(fn);
+      const fnName = fn.type === 'function_definition' ? fn.childForFieldName('name')?.text : undefined;
+      const call = fnName
+        ? this.callsOf(fnName).find(
+            (c) => scopeOf(c).type === 'module' && c.childForFieldName('function')?.type === 'identifier',
+          )
+        : undefined;
+      if (call) return this.atPointOfUse(name, found, call);
       return { reason: `'${name}' is assigned more than once` };
-    const earlier = pool.filter((b) => b.target.startIndex < at.startIndex);
+    }
+    // `x = x / 255.0`: the `x` on the right is the value before this assignment.
+    const within = (b: Binding) => !!b.value && b.value.startIndex <= at.startIndex && at.endIndex <= b.value.endIndex;
+    const earlier = pool.filter((b) => b.target.startIndex < at.startIndex && !within(b));
     const b = earlier[earlier.length - 1];
     if (!b) return { reason: `'${name}' is assigned only after this use` };
     for (let p = b.target.parent; p && p !== useScope; p = p.parent) {
@@ -93,27 +124,29 @@ export class Bindings {
     return { binding: b };
   }
 
-  private add(name: Node, kind: BindingKind, value?: Node): void {
+  private add(name: Node, kind: BindingKind, value?: Node, path?: number[]): void {
     const list = this.byName.get(name.text) ?? [];
-    list.push({ kind, target: name, value });
+    list.push(path ? { kind, target: name, value, path } : { kind, target: name, value });
     this.byName.set(name.text, list);
   }
 
-  /** Every identifier a target pattern binds (`a`, `a, b`, `(a, [b, c])`, `*rest`). */
-  private addTargets(target: Node, kind: BindingKind): void {
-    if (target.type === 'identifier') this.add(target, kind);
-    else if (
-      [
-        'pattern_list',
-        'tuple_pattern',
-        'list_pattern',
-        'list_splat_pattern',
-        'tuple',
-        'list',
-        'expression_list',
-        'parenthesized_expression',
-      ].includes(target.type)
+  /**
+   * Every identifier a target pattern binds (`a`, `a, b`, `(a, [b, c])`, `*rest`). With `value`, the names of an
+   * unpacking without a starred part are 'unpacked' bindings that know their place in the value.
+   */
+  private addTargets(target: Node, kind: BindingKind, value?: Node, path: number[] = []): void {
+    if (target.type === 'identifier') {
+      if (value && path.length > 0) this.add(target, 'unpacked', value, path);
+      else this.add(target, kind);
+    } else if (target.type === 'parenthesized_expression') {
+      for (const c of target.namedChildren) if (c) this.addTargets(c, kind, value, path);
+    } else if (
+      ['pattern_list', 'tuple_pattern', 'list_pattern', 'tuple', 'list', 'expression_list'].includes(target.type)
     ) {
+      const items = target.namedChildren.filter((c) => c.type !== 'comment');
+      const starred = items.some((c) => c.type === 'list_splat_pattern' || c.type === 'list_splat');
+      items.forEach((c, i) => this.addTargets(c, kind, starred ? undefined : value, [...path, i]));
+    } else if (target.type === 'list_splat_pattern' || target.type === 'list_splat') {
       for (const c of target.namedChildren) if (c) this.addTargets(c, kind);
     }
     // Attributes and subscripts (`self.x = …`, `a[0] = …`) bind no name.
@@ -121,13 +154,24 @@ export class Bindings {
 
   private visit(node: Node): void {
     switch (node.type) {
+      case 'call': {
+        const fn = node.childForFieldName('function');
+        const called =
+          fn?.type === 'identifier' ? fn.text : fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : '';
+        if (called) {
+          const list = this.callsByName.get(called) ?? [];
+          list.push(node);
+          this.callsByName.set(called, list);
+        }
+        break;
+      }
       case 'assignment': {
         const left = node.childForFieldName('left');
         let right = node.childForFieldName('right');
         // `a = b = 1` nests: the value is the innermost right-hand side.
         while (right?.type === 'assignment') right = right.childForFieldName('right');
         if (left?.type === 'identifier') this.add(left, right ? 'assignment' : 'other', right ?? undefined);
-        else if (left) this.addTargets(left, 'other');
+        else if (left) this.addTargets(left, 'other', right ?? undefined);
         break;
       }
       case 'augmented_assignment': {

@@ -13,6 +13,8 @@ import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
 import { compareRanges } from '../text-lines';
 import { functionalCalls, readFunctional } from './functional';
+import { contextAt } from './function-params';
+import { ModelLayers, sharedOriginal } from './layer-lists';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
@@ -44,6 +46,8 @@ function sessionResets(root: Node, ctx: ReadContext): Position[] {
  */
 function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
   const counters = new Map<string, number>();
+  /** The name each layer object got, for the models that share it. */
+  const given = new Map<object, string>();
   // Keras 2 numbers inputs from 1 (input_1, input_2) and everything else from none (dense, dense_1), as layerNames.
   const unique = (base: string, fromOne = false) => {
     const n = counters.get(base) ?? 0;
@@ -64,9 +68,15 @@ function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
     const renamed = new Map<string, string>();
     def.layers.forEach((layer, i) => {
       const d = layerDef(String(layer.type));
-      if (!d || (typeof layer.name === 'string' && layer.name !== '')) return;
-      const name = unique(d.defaultName, layer.type === 'InputLayer');
-      if (name !== alone[i]) {
+      // Another model's layer object (`base.layers[:-1]`) keeps the name Keras gave it there and takes no number.
+      const original = sharedOriginal.get(layer);
+      const name =
+        (original && given.get(original)) ??
+        (!d || (typeof layer.name === 'string' && layer.name !== '')
+          ? undefined
+          : unique(d.defaultName, layer.type === 'InputLayer'));
+      given.set(layer, name ?? (typeof layer.name === 'string' ? layer.name : alone[i]));
+      if (name !== undefined && name !== alone[i]) {
         layer.name = name;
         renamed.set(alone[i], name);
       }
@@ -95,13 +105,13 @@ function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
 export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
   const { root, tooDeep } = await parsePythonSource(text);
   {
-    const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root) };
+    const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root), models: new ModelLayers() };
     const data = new DataFlow(root, ctx);
     const seeds = new Seeds(root, ctx);
     const calls = new MethodCalls(root);
     const models = [
-      ...sequentialCalls(root, ctx).map((call) => readSequential(call, ctx, data, seeds, calls)),
-      ...functionalCalls(root, ctx).map((call) => readFunctional(call, ctx, data, seeds)),
+      ...sequentialCalls(root, ctx).map((call) => readSequential(call, contextAt(call, ctx), data, seeds, calls)),
+      ...functionalCalls(root, ctx).map((call) => readFunctional(call, contextAt(call, ctx), data, seeds)),
     ].sort((a, b) => compareRanges(a.range, b.range));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);

@@ -5,9 +5,10 @@
 import type { Node } from './py-node';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
+import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
-import { callArgs, rangeOf, shortText, unwrap, type KeywordArg } from './syntax';
-import { readValue, resolveName, type ReadContext, type Unreadable } from './values';
+import { callArgs, rangeOf, shortText, unwrap, type CallArgs, type KeywordArg } from './syntax';
+import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
 
 /** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
 export interface ReadLayer {
@@ -29,25 +30,18 @@ export interface ReadInput {
 
 export type LayerResult = ReadLayer | ReadInput | Unreadable;
 
-/** Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default. */
-const NONE_IS_A_VALUE = new Set([
-  'strides',
-  'noise_shape',
-  'seed',
-  'kernel_regularizer',
-  'bias_regularizer',
-  'activity_regularizer',
-  'kernel_constraint',
-  'bias_constraint',
-  'beta_regularizer',
-  'gamma_regularizer',
-  'beta_constraint',
-  'gamma_constraint',
-]);
+/**
+ * Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default:
+ * these, and every `*_regularizer` and `*_constraint` (None is "no penalty", "no constraint").
+ */
+const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'output_padding']);
+const noneIsAValue = (arg: string) => NONE_IS_A_VALUE.has(arg) || /_(regularizer|constraint)$/.test(arg);
 
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {
   const n = unwrap(node);
   const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
+  const local = n.type === 'identifier' ? ctx.locals?.get(n.text) : undefined;
+  if (local instanceof SharedLayer) return sharedLayerResult(local, n);
   if (n.type === 'identifier' && depth < 10) {
     // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
     const c = ctx.bindings.constant(n.text, n);
@@ -57,12 +51,21 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
       return { ...inner, node: n, values: [[[], rangeOf(n)], ...inner.values.filter(([p]) => p.length > 0)] };
     return inner;
   }
+  if (n.type === 'conditional_expression' && depth < 10) {
+    // `Dense(64) if WIDE else Dense(16)` with a condition known before the script runs.
+    const [yes, cond, no] = n.namedChildren.filter((c) => c.type !== 'comment');
+    const c = cond ? readValue(cond, ctx) : undefined;
+    if (!c?.ok) return fail(`the condition '${shortText(cond ?? n)}' is only known when the script runs`, cond ?? n);
+    return readLayer(truthy(c.value) ? yes : no, ctx, depth + 1);
+  }
   if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
-  const fn = n.childForFieldName('function');
+  const called = n.childForFieldName('function');
+  const partial = called ? partialOf(called, callArgs(n), ctx) : undefined;
+  const fn = partial?.fn ?? called;
   const name = fn ? resolveName(fn, ctx) : undefined;
   if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
 
-  const args = callArgs(n);
+  const args = partial?.args ?? callArgs(n);
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
 
   if (name === 'keras.Input' || name === 'keras.layers.InputLayer') return readInput(n, name, args, ctx);
@@ -99,7 +102,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
     if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
-    else if (v.value !== null || NONE_IS_A_VALUE.has(arg)) spec[arg] = v.value;
+    else if (v.value !== null || noneIsAValue(arg)) spec[arg] = v.value;
     for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
     if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
     return undefined;
@@ -113,6 +116,42 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if (problem) return problem;
   }
   return { kind: 'layer', spec, node: n, values, keys };
+}
+
+/**
+ * `DefaultConv2D = partial(keras.layers.Conv2D, kernel_size=3, padding="same")` then `DefaultConv2D(filters=64)`:
+ * the class the partial wraps, with its arguments first and the call's after them (a keyword given in both is the
+ * call's), as functools.partial does. Partials of partials unwrap too.
+ */
+function partialOf(fn: Node, args: CallArgs, ctx: ReadContext): { fn: Node; args: CallArgs } | undefined {
+  let found: { fn: Node; args: CallArgs } | undefined;
+  let current = unwrap(fn);
+  for (let i = 0; i < 10 && current.type === 'identifier'; i++) {
+    const c = ctx.bindings.constant(current.text, current);
+    const v = 'value' in c ? unwrap(c.value) : undefined;
+    const f = v?.type === 'call' ? v.childForFieldName('function') : undefined;
+    if (!v || !f || resolveName(f, ctx) !== 'functools.partial') break;
+    const p = callArgs(v);
+    const [cls, ...positional] = p.positional;
+    if (!cls) break;
+    const outer = found?.args ?? args;
+    const overridden = new Set(outer.keywords.map((k) => k.name));
+    found = {
+      fn: cls,
+      args: {
+        positional: [...positional, ...outer.positional],
+        keywords: [...p.keywords.filter((k) => !overridden.has(k.name)), ...outer.keywords],
+        splats: [...p.splats, ...outer.splats],
+      },
+    };
+    current = unwrap(cls);
+  }
+  return found;
+}
+
+/** Another model's layer object used at `at` (`for layer in base.layers: model.add(layer)`). */
+export function sharedLayerResult(layer: SharedLayer, at: Node): ReadLayer {
+  return { kind: 'layer', spec: shareLayer(layer), node: at, values: [[[], rangeOf(at)]], keys: [] };
 }
 
 function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, ctx: ReadContext): LayerResult {

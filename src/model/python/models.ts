@@ -14,9 +14,10 @@ import { isTestData } from './fit-callbacks';
 import type { DataFlow } from './dataset';
 import type { Seeds } from './seeds';
 import { declaredInputShape } from '../layers/common';
-import { readLayer, type ReadInput } from './layers';
+import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, type ReadContext } from './values';
+import { readValue, resolveName, truthy, type ReadContext } from './values';
+import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 
 const UNREADABLE = 'python-unreadable';
 
@@ -53,9 +54,19 @@ export function readSequential(
   let evaluatesTest = false;
   const target = modelVariable(call);
   if (target) {
-    for (const s of followingStatements(target.statement)) {
+    const statements = [...followingStatements(target.statement)];
+    for (let k = 0; k < statements.length; k++) {
+      const s = statements[k];
       if (!methodCalls.touches(s, target.name)) continue;
       if (reassigns(s, target.name)) break;
+      const branch = s.type === 'if_statement' ? knownBranch(s, ctx) : undefined;
+      if (branch) {
+        // `if USE_BN: model.add(BatchNormalization())` with a condition known before the script runs: the branch
+        // taken is read in place of the if statement.
+        statements.splice(k + 1, 0, ...branch.filter((b) => b.type !== 'comment'));
+        last = s;
+        continue;
+      }
       const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
       if (unrolled) {
         for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
@@ -89,6 +100,7 @@ export function readSequential(
   }
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
   reader.finish();
+  if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt);
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
@@ -105,6 +117,8 @@ export function readSequential(
 /** Reads layers in order, carrying a pending `keras.Input` shape to the next layer, and stops at the first unreadable. */
 class LayerList {
   readonly layers: LayerSpec[] = [];
+  /** Where each layer was added (its source offset), for another model's `m.layers` at a later point. */
+  readonly addedAt: number[] = [];
   private pendingInput?: ReadInput;
   private stopped = false;
 
@@ -113,21 +127,42 @@ class LayerList {
     private readonly ctx: ReadContext,
   ) {}
 
-  readList(node: Node): void {
+  readList(node: Node, ctx = this.ctx, depth = 0): void {
     let n = unwrap(node);
     for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-      const c = this.ctx.bindings.constant(n.text, n);
+      const c = ctx.bindings.constant(n.text, n);
       if ('reason' in c) return this.unreadable(n, c.reason);
       n = unwrap(c.value);
+    }
+    if (depth > 20) return this.unreadable(n, 'the layer list is built too deeply to follow');
+    const shared = sharedLayers(n, ctx);
+    if (shared) {
+      // `Sequential(base.layers[:-1])`: the other model's layer objects, one by one.
+      for (const layer of shared) this.accept(n, sharedLayerResult(layer, n));
+      return;
+    }
+    if (n.type === 'binary_operator' && n.childForFieldName('operator')?.text === '+') {
+      // `[Flatten(…)] + [Dense(n) for n in SIZES]`
+      this.readList(n.childForFieldName('left') ?? n, ctx, depth + 1);
+      this.readList(n.childForFieldName('right') ?? n, ctx, depth + 1);
+      return;
+    }
+    if (n.type === 'list_comprehension') {
+      const items = expandComprehension(n, ctx);
+      if (!Array.isArray(items)) return this.unreadable(items.node, items.reason);
+      for (const item of items) this.element(item.node, item.ctx);
+      return;
     }
     if (n.type !== 'list' && n.type !== 'tuple') {
       return this.unreadable(n, `the layer list is a ${n.type.replace(/_/g, ' ')}, only known when the script runs`);
     }
     for (const element of n.namedChildren) {
       if (!element || element.type === 'comment') continue;
-      if (element.type === 'list_splat')
-        return this.unreadable(element, 'a starred element is only known when the script runs');
-      this.element(element);
+      if (element.type === 'list_splat') {
+        this.readList(element.namedChildren[0] ?? element, ctx, depth + 1);
+        continue;
+      }
+      this.element(element, ctx);
     }
   }
 
@@ -139,7 +174,11 @@ class LayerList {
 
   element(node: Node, ctx = this.ctx): void {
     if (this.stopped) return;
-    const r = readLayer(node, ctx);
+    this.accept(node, readLayer(node, ctx));
+  }
+
+  private accept(node: Node, r: LayerResult): void {
+    if (this.stopped) return;
     if (!('kind' in r)) return this.unreadable(r.node, r.reason);
     if (r.kind === 'input') {
       this.pendingInput = r;
@@ -154,6 +193,7 @@ class LayerList {
     }
     this.pendingInput = undefined;
     this.layers.push(spec);
+    this.addedAt.push(node.startIndex);
   }
 
   unreadable(node: Node, reason: string): void {
@@ -309,10 +349,23 @@ export class MethodCalls {
   private readonly byStatement = new Map<number, Set<string>>();
 
   constructor(root: Node) {
-    for (const n of walk(root)) {
+    const nodes = walk(root);
+    // The names whose methods are called: only their re-assignments matter (`x = 1` a hundred thousand times
+    // does not).
+    const objects = new Set<string>();
+    for (const n of nodes) {
+      if (n.type !== 'call') continue;
+      const fn = n.childForFieldName('function');
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      const object = fn?.childForFieldName('object');
+      if (object && isMethod(method)) objects.add(object.text);
+    }
+    for (const n of nodes) {
       if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
         // A statement that re-assigns the variable ends its model's statements: it must be looked at too.
-        for (const id of walk(n.childForFieldName('left') ?? n)) this.mark(n.parent, id.text);
+        const left = n.childForFieldName('left') ?? n;
+        if (left.type === 'identifier' ? objects.has(left.text) : true)
+          for (const id of walk(left)) if (objects.has(id.text)) this.mark(n.parent, id.text);
         continue;
       }
       if (n.type !== 'call') continue;
@@ -337,9 +390,6 @@ export class MethodCalls {
     return this.byStatement.get(statement.id)?.has(target) ?? false;
   }
 }
-
-/** Most iterations unrolled; a longer loop is left to run time. */
-const MAX_UNROLL = 1000;
 
 /**
  * `for n in (300, 100, 50): model.add(Dense(n))` (or over a list, or `range(…)` of numbers), unrolled into the
@@ -369,24 +419,34 @@ function unrollLoop(
   );
 }
 
-/** The values a `for` iterates over when the source states them: a literal tuple or list, or `range(…)`. */
-function loopValues(iterable: Node, ctx: ReadContext): unknown[] | undefined {
-  const n = unwrap(iterable);
-  if (n.type === 'call' && n.childForFieldName('function')?.text === 'range' && !ctx.bindings.has('range')) {
-    const args = callArgs(n);
-    if (args.keywords.length > 0 || args.splats.length > 0 || args.positional.length < 1 || args.positional.length > 3)
-      return undefined;
-    const nums = args.positional.map((a) => readValue(a, ctx));
-    if (!nums.every((r) => r.ok && Number.isInteger(r.value))) return undefined;
-    const [a, b, step] = nums.map((r) => (r as { value: number }).value);
-    const [start, stop, by] = nums.length === 1 ? [0, a, 1] : [a, b, step ?? 1];
-    if (by === 0 || Math.abs((stop - start) / by) > MAX_UNROLL) return undefined;
-    const out: number[] = [];
-    for (let i = start; by > 0 ? i < stop : i > stop; i += by) out.push(i);
-    return out;
+/**
+ * The statements of the branch an if statement takes when its conditions are known before the script runs (none
+ * when no branch is taken), or undefined when a condition depends on how the script runs.
+ */
+function knownBranch(statement: Node, ctx: ReadContext): Node[] | undefined {
+  const clauses: { condition?: Node; body: Node | null }[] = [
+    {
+      condition: statement.childForFieldName('condition') ?? undefined,
+      body: statement.childForFieldName('consequence'),
+    },
+  ];
+  for (const alt of statement.childrenForFieldName('alternative')) {
+    if (alt.type === 'elif_clause')
+      clauses.push({
+        condition: alt.childForFieldName('condition') ?? undefined,
+        body: alt.childForFieldName('consequence'),
+      });
+    else clauses.push({ body: alt.childForFieldName('body') });
   }
-  const v = readValue(n, ctx);
-  return v.ok && Array.isArray(v.value) && v.value.length <= MAX_UNROLL ? v.value : undefined;
+  for (const c of clauses) {
+    if (c.condition) {
+      const v = readValue(c.condition, ctx);
+      if (!v.ok) return undefined;
+      if (!truthy(v.value)) continue;
+    }
+    return c.body?.namedChildren ?? [];
+  }
+  return [];
 }
 
 /** Every `keras.Sequential(...)` call in source order. */

@@ -18,8 +18,12 @@ export interface Point {
   column: number;
 }
 
+const NO_CHILDREN: Node[] = [];
+
 class Source {
   readonly lineStarts: number[] = [0];
+  /** Every node in preorder (source order); a node's `id` is its index here. */
+  readonly ordered: Node[] = [];
   constructor(readonly text: string) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }
@@ -37,8 +41,11 @@ class Source {
 }
 
 export class Node {
-  readonly children: Node[] = [];
+  /** Leaves share one empty array: most nodes of a large file are leaves. */
+  children: Node[] = NO_CHILDREN;
   parent: Node | null = null;
+  /** The id of the last node of this node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
+  lastId: number;
   /** This node's index in its parent's `children`. */
   index = 0;
   /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
@@ -54,7 +61,15 @@ export class Node {
     readonly isMissing: boolean,
     readonly startIndex: number,
     readonly endIndex: number,
-  ) {}
+  ) {
+    this.lastId = id;
+  }
+
+  /** This node and every node below it, in source order (a slice of the tree's preorder list, no walking). */
+  subtree(): Node[] {
+    const all = this.source.ordered;
+    return this.id === 0 && this.lastId === all.length - 1 ? all : all.slice(this.id, this.lastId + 1);
+  }
 
   get text(): string {
     return this.source.text.slice(this.startIndex, this.endIndex);
@@ -161,6 +176,7 @@ export function buildTree(tree: Tree, text: string): SourceTree {
     const { type, named } = typeOf(cursor.nodeTypeId);
     const node = new Node(source, nextId++, type, named, missing, start, end);
     node.hasError = missing || type === 'ERROR';
+    source.ordered.push(node);
     return node;
   };
   const result: SourceTree = { root: make() };
@@ -174,6 +190,7 @@ export function buildTree(tree: Tree, text: string): SourceTree {
       node.parent = parent;
       node.index = parent.children.length;
       node.field = language.fields[cursor.currentFieldId] ?? null;
+      if (parent.children === NO_CHILDREN) parent.children = [];
       parent.children.push(node);
       if (node.hasError) parent.hasError = true;
       if (stack.length >= MAX_TREE_DEPTH) result.tooDeep ??= node;
@@ -185,6 +202,7 @@ export function buildTree(tree: Tree, text: string): SourceTree {
       while (!cursor.gotoNextSibling()) {
         cursor.gotoParent();
         const done = stack.pop()!;
+        done.lastId = nextId - 1;
         if (stack.length === 0) return result;
         if (done.hasError) stack[stack.length - 1].hasError = true;
       }

@@ -45,32 +45,57 @@ export async function parsePythonSource(text: string): Promise<SourceTree> {
  * `text` with every comment replaced by spaces. A small scanner, not a regular expression: a `#` inside a string
  * (a line of a docstring, `'#fff'`) is no comment, and a closing `"""` after it must survive.
  */
+const TRIPLE_DOUBLE = /["\\]/g;
+const TRIPLE_SINGLE = /['\\]/g;
+const DOUBLE = /["\\\n]/g;
+const SINGLE = /['\\\n]/g;
+
 export function blankComments(text: string): string {
   const parts: string[] = [];
   let copied = 0;
   let i = 0;
   const n = text.length;
+  // Jump from one `#` or quote to the next: the text between them is copied as it is.
+  const next = /[#"']/g;
+  const hasCR = text.includes('\r');
   while (i < n) {
+    next.lastIndex = i;
+    const m = next.exec(text);
+    if (!m) break;
+    i = m.index;
     const c = text[i];
     if (c === '#') {
-      let end = i;
-      while (end < n && text[end] !== '\n' && text[end] !== '\r') end++;
+      let end = text.indexOf('\n', i);
+      if (end < 0) end = n;
+      if (hasCR) {
+        const cr = text.indexOf('\r', i);
+        if (cr >= 0 && cr < end) end = cr;
+      }
       parts.push(text.slice(copied, i), ' '.repeat(end - i));
       copied = i = end;
     } else if (c === '"' || c === "'") {
       const triple = text.startsWith(c + c + c, i);
       i += triple ? 3 : 1;
+      // Inside the string only a backslash, its quote and (for a one-line string) a line break matter.
+      const stop = triple ? (c === '"' ? TRIPLE_DOUBLE : TRIPLE_SINGLE) : c === '"' ? DOUBLE : SINGLE;
       while (i < n) {
+        stop.lastIndex = i;
+        const s = stop.exec(text);
+        if (!s) {
+          i = n;
+          break;
+        }
+        i = s.index;
         const d = text[i];
         if (d === '\\') i += 2;
         else if (triple ? text.startsWith(c + c + c, i) : d === c) {
           i += triple ? 3 : 1;
           break;
-        } else if (!triple && d === '\n')
+        } else if (d === '\n')
           break; // an unterminated string ends with its line
         else i++;
       }
-    } else i++;
+    }
   }
   parts.push(text.slice(copied));
   return parts.join('');

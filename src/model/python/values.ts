@@ -8,6 +8,8 @@ import type { Node } from './py-node';
 import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
+import type { ModelLayers } from './layer-lists';
+import { arrayShape, sliceBounds, sliceIndices } from './array-shapes';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 
 export interface ReadContext {
@@ -15,6 +17,33 @@ export interface ReadContext {
   bindings: Bindings;
   /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
   locals?: ReadonlyMap<string, unknown>;
+  /**
+   * The parameters of the functions a model is built in (innermost last), with the values of the call that builds
+   * it or their defaults (`def create_model(hidden=200):`): in force inside `fn` only.
+   */
+  params?: readonly ParamScope[];
+  /** The Sequential models read so far, for another model's `m.layers`. */
+  models?: ModelLayers;
+}
+
+export interface ParamScope {
+  fn: Node;
+  values: ReadonlyMap<string, unknown>;
+}
+
+const inside = (n: Node, scope: Node) => scope.startIndex <= n.startIndex && n.endIndex <= scope.endIndex;
+
+/** The value a function parameter has at `n`, unless the function assigns the name itself before `n`. */
+function paramValue(n: Node, ctx: ReadContext): { value: unknown } | undefined {
+  if (!ctx.params) return undefined;
+  for (let i = ctx.params.length - 1; i >= 0; i--) {
+    const scope = ctx.params[i];
+    if (!scope.values.has(n.text) || !inside(n, scope.fn)) continue;
+    const b = ctx.bindings.resolve(n.text, n);
+    if (!('reason' in b) && b.kind !== 'parameter' && inside(b.target, scope.fn)) return undefined;
+    return { value: scope.values.get(n.text) };
+  }
+  return undefined;
 }
 
 /** A value with the source range of itself and of each element, by path relative to the value. */
@@ -104,6 +133,7 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         : leaf(value);
     }
     case 'tuple':
+    case 'expression_list':
     case 'list': {
       const items: unknown[] = [];
       const ranges: [DefPath, Range][] = [[[], here]];
@@ -120,9 +150,28 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
     case 'identifier':
     case 'attribute': {
       if (n.type === 'identifier' && ctx.locals?.has(n.text)) return leaf(ctx.locals.get(n.text));
+      const param = n.type === 'identifier' ? paramValue(n, ctx) : undefined;
+      if (param) return leaf(param.value);
       const known = namedValue(n, ctx);
       if (known !== undefined) return leaf(known);
-      if (n.type === 'attribute') return fail(`'${shortText(n)}' is only known when the script runs`);
+      if (n.type === 'attribute') {
+        const object = n.childForFieldName('object');
+        if (n.childForFieldName('attribute')?.text === 'shape' && object) {
+          // `X.shape` of an array from a Keras dataset loader (`input_shape=X_train.shape[1:]`).
+          const s = arrayShape(object, ctx);
+          if (s && 'shape' in s) return leaf(s.shape);
+        }
+        return fail(`'${shortText(n)}' is only known when the script runs`);
+      }
+      const b = ctx.bindings.resolve(n.text, n);
+      if (!('reason' in b) && b.kind === 'unpacked' && b.value && b.path) {
+        // `a, b = 1, 2` or `(x, y), _ = pairs`: the element of the value at the name's place.
+        const whole = readValue(b.value, ctx, depth + 1);
+        if (!whole.ok) return fail(`'${n.text}' gets its value when the script runs (${whole.reason})`);
+        let v: unknown = whole.value;
+        for (const i of b.path) v = Array.isArray(v) && i < v.length ? v[i] : undefined;
+        return v === undefined ? fail(`'${n.text}' is unpacked from a value of another length`) : leaf(v);
+      }
       const c = ctx.bindings.constant(n.text, n);
       if ('reason' in c) return fail(c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
@@ -132,6 +181,79 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
           : inner;
       // The use site is where a problem with this value shows; elements keep their ranges in the constant.
       return { ok: true, value: inner.value, ranges: [[[], here], ...inner.ranges.filter(([p]) => p.length > 0)] };
+    }
+    case 'subscript': {
+      const value = n.childForFieldName('value');
+      const subs = n.childrenForFieldName('subscript');
+      if (!value || subs.length !== 1) return fail(`'${shortText(n)}' is only known when the script runs`);
+      const v = readValue(value, ctx, depth + 1);
+      if (!v.ok) return v;
+      const seq = v.value;
+      if (!Array.isArray(seq) && typeof seq !== 'string')
+        return fail(`'${shortText(value)}' is not a tuple, list or string Model Lab can index`);
+      const sub = subs[0];
+      if (sub.type === 'slice') {
+        const bounds = sliceBounds(sub, ctx);
+        if (!bounds) return fail(`the slice '${shortText(sub)}' is only known when the script runs`);
+        const picked = sliceIndices(seq.length, bounds).map((i) => seq[i]);
+        return leaf(typeof seq === 'string' ? picked.join('') : picked);
+      }
+      const i = readValue(sub, ctx, depth + 1);
+      if (!i.ok) return i;
+      if (!Number.isInteger(i.value)) return fail(`'${shortText(sub)}' is not an integer index`);
+      const at = (i.value as number) < 0 ? seq.length + (i.value as number) : (i.value as number);
+      if (at < 0 || at >= seq.length) return fail(`the index ${String(i.value)} is out of range (${seq.length} items)`);
+      return leaf(seq[at]);
+    }
+    case 'conditional_expression': {
+      // `a if condition else b` with a condition known before the script runs.
+      const [yes, cond, no] = n.namedChildren.filter((c) => c.type !== 'comment');
+      if (!yes || !cond || !no) return fail('this expression is incomplete');
+      const c = readValue(cond, ctx, depth + 1);
+      if (!c.ok) return fail(`the condition '${shortText(cond)}' is only known when the script runs`, cond);
+      return readValue(truthy(c.value) ? yes : no, ctx, depth + 1);
+    }
+    case 'not_operator': {
+      const arg = n.childForFieldName('argument');
+      const v = arg ? readValue(arg, ctx, depth + 1) : undefined;
+      if (!v) return fail('this expression is incomplete');
+      return v.ok ? leaf(!truthy(v.value)) : v;
+    }
+    case 'boolean_operator': {
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      const op = n.childForFieldName('operator')?.text;
+      if (!left || !right) return fail('this expression is incomplete');
+      const a = readValue(left, ctx, depth + 1);
+      if (!a.ok) return a;
+      // Python's short circuit: `a and b` is a when a is falsy, `a or b` is a when a is truthy.
+      if ((op === 'and') !== truthy(a.value)) return leaf(a.value);
+      const b = readValue(right, ctx, depth + 1);
+      return b.ok ? leaf(b.value) : b;
+    }
+    case 'comparison_operator': {
+      const operands = n.namedChildren.filter((c) => c.type !== 'comment');
+      const values: unknown[] = [];
+      for (const o of operands) {
+        const v = readValue(o, ctx, depth + 1);
+        if (!v.ok) return v;
+        values.push(v.value);
+      }
+      // The operators between the operands (`not in` and `is not` are two tokens).
+      const ops: string[] = [];
+      for (let k = 0; k + 1 < operands.length; k++) {
+        const between = n.children.filter(
+          (c) => !c.isNamed && c.startIndex >= operands[k].endIndex && c.endIndex <= operands[k + 1].startIndex,
+        );
+        ops.push(between.map((c) => c.text).join(' '));
+      }
+      let result = true;
+      for (let k = 0; k < ops.length && result; k++) {
+        const r = compare(ops[k], values[k], values[k + 1]);
+        if (r === undefined) return fail(`Model Lab does not evaluate '${shortText(n)}'`);
+        result = r;
+      }
+      return leaf(result);
     }
     case 'call': {
       const fn = n.childForFieldName('function');
@@ -240,6 +362,49 @@ export function snakeCase(name: string): string {
     .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase();
+}
+
+/** Python's truth value of a literal. */
+export function truthy(v: unknown): boolean {
+  if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
+  return v !== null && v !== false && v !== 0 && v !== undefined;
+}
+
+const same = (a: unknown, b: unknown): boolean =>
+  Array.isArray(a) && Array.isArray(b)
+    ? a.length === b.length && a.every((x, i) => same(x, b[i]))
+    : a === b ||
+      (typeof a === 'boolean' && typeof b === 'number' && Number(a) === b) ||
+      (typeof b === 'boolean' && typeof a === 'number' && Number(b) === a);
+
+function compare(op: string, a: unknown, b: unknown): boolean | undefined {
+  switch (op) {
+    case '==':
+      return same(a, b);
+    case '!=':
+      return !same(a, b);
+    case 'is':
+      return a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean' ? a === b : undefined;
+    case 'is not':
+      return a === null || b === null || typeof a === 'boolean' || typeof b === 'boolean' ? a !== b : undefined;
+    case 'in':
+    case 'not in': {
+      const found = Array.isArray(b)
+        ? b.some((x) => same(a, x))
+        : typeof b === 'string' && typeof a === 'string'
+          ? b.includes(a)
+          : undefined;
+      return found === undefined ? undefined : op === 'in' ? found : !found;
+    }
+  }
+  const ordered = (typeof a === 'number' && typeof b === 'number') || (typeof a === 'string' && typeof b === 'string');
+  if (!ordered) return undefined;
+  const [x, y] = [a as number, b as number];
+  if (op === '<') return x < y;
+  if (op === '<=') return x <= y;
+  if (op === '>') return x > y;
+  if (op === '>=') return x >= y;
+  return undefined;
 }
 
 function arithmetic(op: string, a: unknown, b: unknown): number | undefined {

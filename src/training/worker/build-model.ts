@@ -48,7 +48,9 @@ export function initializer(tf: TF, spec: unknown, fallback: Initializer | strin
   if (spec === undefined || spec === null)
     return typeof fallback === 'string' ? initializer(tf, fallback, fallback, seed) : fallback;
   const o: Record<string, unknown> = typeof spec === 'string' ? { type: spec } : (spec as Record<string, unknown>);
-  const type = String(o.type).replace(/_/g, '').toLowerCase();
+  const written = String(o.type).replace(/_/g, '').toLowerCase();
+  // Keras's aliases: 'uniform' is random_uniform, 'normal' random_normal.
+  const type = written === 'uniform' ? 'randomuniform' : written === 'normal' ? 'randomnormal' : written;
   const s = typeof o.seed === 'number' ? o.seed : seed;
   const I = tf.initializers;
   switch (type) {
@@ -134,10 +136,16 @@ function constraint(tf: TF, spec: unknown) {
 }
 
 /** The initializer, regularizer and constraint of each named weight, in tfjs's config names. */
-function weightConfig(tf: TF, a: LayerArgs, c: CommonConfig, weights: Record<string, string>, activity = true) {
+function weightConfig(
+  tf: TF,
+  a: LayerArgs,
+  c: CommonConfig,
+  weights: Record<string, string | Initializer>,
+  activity = true,
+) {
   const out: Record<string, unknown> = {};
   Object.entries(weights).forEach(([w, dflt], i) => {
-    const fallback = w === 'kernel' ? c.glorot() : dflt;
+    const fallback = w === 'kernel' && dflt === 'glorot_uniform' ? c.glorot() : dflt;
     out[`${w}Initializer`] = initializer(tf, a[`${w}_initializer`], fallback, c.seed + i);
     out[`${w}Regularizer`] = regularizer(tf, a[`${w}_regularizer`]);
     out[`${w}Constraint`] = constraint(tf, a[`${w}_constraint`]);
@@ -170,7 +178,11 @@ const base = (c: CommonConfig) => ({
 });
 
 /** Recurrent layers share their arguments; tfjs's recurrent activation default (hard sigmoid) is not Keras's. */
-function recurrent(a: LayerArgs, c: CommonConfig) {
+function recurrent(tf: TF, a: LayerArgs, c: CommonConfig) {
+  if (a.stateful === true)
+    throw new ModelError(
+      `Layer ${c.name}: Model Lab cannot train a stateful recurrent layer (it needs a fixed batch size and state carried across batches); remove stateful to train here.`,
+    );
   return {
     ...base(c),
     units: Number(a.units),
@@ -180,9 +192,17 @@ function recurrent(a: LayerArgs, c: CommonConfig) {
     goBackwards: a.go_backwards === true,
     dropout: Number(a.dropout),
     recurrentDropout: Number(a.recurrent_dropout),
-    kernelInitializer: c.glorot(),
-    recurrentInitializer: c.orthogonal(1),
+    unroll: a.unroll === true,
+    // Keras's recurrent_initializer is tfjs's recurrentInitializer; the same for the regularizers and constraints.
+    ...weightConfig(tf, a, c, { kernel: c.glorot(), recurrent: c.orthogonal(1), bias: 'zeros' }),
   };
+}
+
+/** tfjs's global poolings always drop the pooled axes: keepdims=True is refused with a sentence. */
+function noKeepdims(a: LayerArgs, c: CommonConfig): CommonConfig {
+  if (a.keepdims === true)
+    throw new Error(`Model Lab cannot train global pooling with keepdims=True yet (layer ${c.name}).`);
+  return c;
 }
 
 const pool2d = (a: LayerArgs) => ({
@@ -288,12 +308,12 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       outputDim: Number(a.output_dim),
       maskZero: a.mask_zero === true,
       ...(a.input_length !== undefined ? { inputLength: Number(a.input_length) } : {}),
-      embeddingsInitializer: c.uniform(),
+      ...weightConfig(tf, a, c, { embeddings: c.uniform() }),
     }),
-  SimpleRNN: (tf, a, c) => tf.layers.simpleRNN(recurrent(a, c)),
+  SimpleRNN: (tf, a, c) => tf.layers.simpleRNN(recurrent(tf, a, c)),
   LSTM: (tf, a, c) =>
     tf.layers.lstm({
-      ...recurrent(a, c),
+      ...recurrent(tf, a, c),
       recurrentActivation: act(a.recurrent_activation),
       unitForgetBias: a.unit_forget_bias !== false,
     }),
@@ -304,7 +324,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
         `Layer ${c.name}: TensorFlow.js's GRU supports only reset_after=False (one bias per gate, Keras's older convention); set "reset_after": false to train it here.`,
       );
     }
-    return tf.layers.gru({ ...recurrent(a, c), recurrentActivation: act(a.recurrent_activation) });
+    return tf.layers.gru({ ...recurrent(tf, a, c), recurrentActivation: act(a.recurrent_activation) });
   },
   Bidirectional: (tf, a, c) =>
     tf.layers.bidirectional({
@@ -313,22 +333,28 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       mergeMode: a.merge_mode as 'concat',
     }),
   TimeDistributed: (tf, a, c) => tf.layers.timeDistributed({ ...base(c), layer: c.inner(a.layer as LayerSpec) }),
-  Conv1D: (tf, a, c) =>
-    tf.layers.conv1d({
+  Conv1D: (tf, a, c) => {
+    if (Number(a.groups ?? 1) !== 1)
+      throw new Error(
+        `Model Lab cannot train a grouped Conv1D (groups=${String(a.groups)}, layer ${c.name}): tfjs has no grouped convolution.`,
+      );
+    return tf.layers.conv1d({
       ...base(c),
       filters: Number(a.filters),
       kernelSize: single(a.kernel_size),
       strides: single(a.strides),
+      dilationRate: single(a.dilation_rate ?? 1),
       padding: a.padding === 'causal' ? 'causal' : padding(a),
       activation: act(a.activation),
       useBias: a.use_bias !== false,
-      kernelInitializer: c.glorot(),
-    }),
+      ...weightConfig(tf, a, c, { kernel: 'glorot_uniform', bias: 'zeros' }),
+    });
+  },
   MaxPooling1D: (tf, a, c) => tf.layers.maxPooling1d({ ...base(c), ...pool1d(a) }),
   AveragePooling1D: (tf, a, c) => tf.layers.averagePooling1d({ ...base(c), ...pool1d(a) }),
-  GlobalMaxPooling1D: (tf, _a, c) => tf.layers.globalMaxPooling1d(base(c)),
-  GlobalAveragePooling1D: (tf, _a, c) => tf.layers.globalAveragePooling1d(base(c)),
-  GlobalMaxPooling2D: (tf, _a, c) => tf.layers.globalMaxPooling2d(base(c)),
+  GlobalMaxPooling1D: (tf, a, c) => tf.layers.globalMaxPooling1d(base(noKeepdims(a, c))),
+  GlobalAveragePooling1D: (tf, a, c) => tf.layers.globalAveragePooling1d(base(noKeepdims(a, c))),
+  GlobalMaxPooling2D: (tf, a, c) => tf.layers.globalMaxPooling2d(base(noKeepdims(a, c))),
   SeparableConv2D: (tf, a, c) =>
     tf.layers.separableConv2d({
       ...base(c),
@@ -339,8 +365,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       depthMultiplier: Number(a.depth_multiplier),
       activation: act(a.activation),
       useBias: a.use_bias !== false,
-      depthwiseInitializer: c.glorot(),
-      pointwiseInitializer: c.glorot(1),
+      ...weightConfig(tf, a, c, { depthwise: c.glorot(), pointwise: c.glorot(1), bias: 'zeros' }),
     }),
   DepthwiseConv2D: (tf, a, c) =>
     tf.layers.depthwiseConv2d({
@@ -351,7 +376,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       depthMultiplier: Number(a.depth_multiplier),
       activation: act(a.activation),
       useBias: a.use_bias !== false,
-      depthwiseInitializer: c.glorot(),
+      ...weightConfig(tf, a, c, { depthwise: c.glorot(), bias: 'zeros' }),
     }),
   Conv2DTranspose: (tf, a, c) =>
     tf.layers.conv2dTranspose({
@@ -362,7 +387,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       padding: padding(a),
       activation: act(a.activation),
       useBias: a.use_bias !== false,
-      kernelInitializer: c.glorot(),
+      ...weightConfig(tf, a, c, { kernel: 'glorot_uniform', bias: 'zeros' }),
     }),
   UpSampling2D: (tf, a, c) =>
     tf.layers.upSampling2d({
@@ -372,14 +397,20 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
     }),
   ZeroPadding2D: (tf, a, c) => tf.layers.zeroPadding2d({ ...base(c), padding: edges(a.padding) }),
   Cropping2D: (tf, a, c) => tf.layers.cropping2D({ ...base(c), cropping: edges(a.cropping) }),
-  LayerNormalization: (tf, a, c) =>
-    tf.layers.layerNormalization({
+  LayerNormalization: (tf, a, c) => {
+    if (a.beta_constraint != null || a.gamma_constraint != null)
+      throw new Error(
+        `Model Lab cannot train LayerNormalization with a constraint (layer ${c.name}): tfjs's LayerNormalization has none; remove it to train here.`,
+      );
+    return tf.layers.layerNormalization({
       ...base(c),
       axis: Number(a.axis),
       epsilon: Number(a.epsilon),
       center: a.center !== false,
       scale: a.scale !== false,
-    }),
+      ...weightConfig(tf, a, c, { beta: 'zeros', gamma: 'ones' }, false),
+    });
+  },
   SpatialDropout1D: (tf, a, c) => tf.layers.spatialDropout1d({ ...base(c), rate: Number(a.rate) }),
   // tfjs has no SpatialDropout2D: a Dropout whose mask is shared over height and width is the same layer.
   SpatialDropout2D: (tf, a, c) =>
@@ -401,7 +432,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
     tf.layers.prelu({
       ...base(c),
       ...(a.shared_axes ? { sharedAxes: (a.shared_axes as number[]).map(Number) } : {}),
-      alphaInitializer: 'zeros',
+      ...weightConfig(tf, a, c, { alpha: 'zeros' }, false),
     }),
   ELU: (tf, a, c) => tf.layers.elu({ ...base(c), alpha: Number(a.alpha) }),
   Softmax: (tf, a, c) => tf.layers.softmax({ ...base(c), axis: Number(a.axis) }),
