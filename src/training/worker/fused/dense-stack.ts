@@ -20,9 +20,10 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
-import type { AccuracyKind, Activation, StackPlan } from './eligibility';
+import type { Activation, StackPlan } from './eligibility';
 import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import { tensorMemory, type TensorMemory } from './memory';
+import { outputLossAndGradient } from './output-loss';
 
 /** What one pass measured, before any update. */
 export interface PassResult {
@@ -399,15 +400,7 @@ export class DenseStack {
     });
   }
 
-  /**
-   * Mean loss, correct count, and dL/dz of the output layer into `dz`, as Keras defines the losses:
-   *  - sparse / categorical crossentropy from the logits z of a softmax output: logsumexp(z) - z·t per example,
-   *    dz = (softmax(z) - t) / batch;
-   *  - binary crossentropy from the logits z of a sigmoid output: max(z, 0) - z·t + log(1 + exp(-|z|)) per unit,
-   *    averaged over units, dz = (sigmoid(z) - t) / (batch · units);
-   *  - mse on the output activation (`out` holds z for a softmax output, whose softmax is applied here).
-   * Accuracy counts on the probabilities, in float32, as the stock engine's metric sees them.
-   */
+  /** The output layer's loss, correct count and dL/dz (`output-loss.ts`, shared with the CNN engine). */
   private lossAndGradient(
     out: Float32Array,
     labels: Float32Array | Int32Array,
@@ -417,55 +410,8 @@ export class DenseStack {
     dz: Float32Array,
   ): PassResult {
     const { plan } = this;
-    const size = batch * units;
-    const inv = 1 / batch;
-    let total = 0;
-    let probs: Float32Array;
-    if (plan.loss === 'sparse_crossentropy' || plan.loss === 'categorical_crossentropy') {
-      probs = this.array('probs', size);
-      const lse = softmaxRows(out, batch, units, probs);
-      for (let b = 0; b < batch; b++) {
-        const row = b * units;
-        if (plan.loss === 'sparse_crossentropy') {
-          const label = Math.trunc(labels[b]);
-          // A label outside the classes has an all-zero one-hot row (as tf.oneHot makes it): no loss, no gradient.
-          if (label < 0 || label >= units) continue;
-          total += lse[b] - out[row + label];
-          for (let j = 0; j < units; j++) dz[row + j] = probs[row + j] * inv;
-          dz[row + label] -= inv;
-        } else {
-          for (let j = 0; j < units; j++) {
-            const t = labels[row + j];
-            if (t !== 0) total += t * (lse[b] - out[row + j]);
-            dz[row + j] = (probs[row + j] - t) * inv;
-          }
-        }
-      }
-    } else if (plan.loss === 'binary_crossentropy') {
-      probs = this.array('probs', size);
-      const scale = 1 / size;
-      for (let i = 0; i < size; i++) {
-        const z = out[i];
-        const t = labels[i];
-        total += (Math.max(z, 0) - z * t + Math.log1p(Math.exp(-Math.abs(z)))) / units;
-        probs[i] = 1 / (1 + Math.exp(-z));
-        dz[i] = (probs[i] - t) * scale;
-      }
-    } else {
-      probs = activation === 'softmax' ? this.array('probs', size) : out;
-      if (activation === 'softmax') softmaxRows(out, batch, units, probs);
-      const scale = 2 / size;
-      for (let i = 0; i < size; i++) {
-        const d = probs[i] - labels[i];
-        total += (d * d) / units;
-        dz[i] = d * scale;
-      }
-      outputActivationBackward(probs, activation, batch, units, dz);
-    }
-    return {
-      loss: total / batch,
-      correct: plan.accuracy ? countCorrect(plan.accuracy, probs, labels, batch, units) : 0,
-    };
+    const probs = this.array('probs', batch * units);
+    return outputLossAndGradient(plan.loss, plan.accuracy, out, labels, batch, units, activation, dz, probs);
   }
 }
 
@@ -498,48 +444,6 @@ function activateInto(
   }
 }
 
-/** Row-wise softmax of z into `p` (float32), exp(z - max) / sum; returns each row's logsumexp (in double). */
-function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Array): Float64Array {
-  if (lseScratch.length < batch) lseScratch = new Float64Array(batch);
-  const lse = lseScratch;
-  for (let b = 0; b < batch; b++) {
-    const row = b * units;
-    let max = -Infinity;
-    for (let j = 0; j < units; j++) if (z[row + j] > max) max = z[row + j];
-    let sum = 0;
-    for (let j = 0; j < units; j++) {
-      const e = Math.exp(z[row + j] - max);
-      p[row + j] = e;
-      sum += e;
-    }
-    for (let j = 0; j < units; j++) p[row + j] /= sum;
-    lse[b] = max + Math.log(sum);
-  }
-  return lse;
-}
-
-let lseScratch = new Float64Array(0);
-
-/** dL/dz from dL/da for the output layer under mse, in place in `d`. */
-function outputActivationBackward(
-  a: Float32Array,
-  activation: Activation,
-  batch: number,
-  units: number,
-  d: Float32Array,
-): void {
-  if (activation === 'softmax') {
-    for (let b = 0; b < batch; b++) {
-      const row = b * units;
-      let dot = 0;
-      for (let j = 0; j < units; j++) dot += d[row + j] * a[row + j];
-      for (let j = 0; j < units; j++) d[row + j] = a[row + j] * (d[row + j] - dot);
-    }
-    return;
-  }
-  for (let i = 0; i < d.length; i++) d[i] *= derivative(activation, a[i]);
-}
-
 /** dz of the layer below from dA (row-major [batch, units]), the dropout mask between them and that layer's output. */
 function activationBackward(
   dA: Float32Array,
@@ -554,24 +458,10 @@ function activationBackward(
   } else {
     dz.set(dA.subarray(0, size));
   }
-  // One loop per activation: the derivative in terms of the output, as `derivative` defines it.
+  // One loop per activation: the derivative in terms of the output (relu: 1 where a > 0, as tfjs's step).
   if (activation === 'relu') for (let i = 0; i < size; i++) dz[i] = a[i] > 0 ? dz[i] : 0;
   else if (activation === 'sigmoid') for (let i = 0; i < size; i++) dz[i] *= a[i] * (1 - a[i]);
   else if (activation === 'tanh') for (let i = 0; i < size; i++) dz[i] *= 1 - a[i] * a[i];
-}
-
-/** The activation's derivative in terms of its output `a` (relu: 1 where a > 0, as tfjs's step). */
-function derivative(activation: Activation, a: number): number {
-  switch (activation) {
-    case 'relu':
-      return a > 0 ? 1 : 0;
-    case 'sigmoid':
-      return a * (1 - a);
-    case 'tanh':
-      return 1 - a * a;
-    default:
-      return 1;
-  }
 }
 
 /** Column sums of a row-major [batch, units] matrix into `out` (summed in double, row by row). */
@@ -586,30 +476,3 @@ function columnSums(rows: Float32Array, batch: number, units: number, out: Float
   return out;
 }
 let columnScratch = new Float64Array(0);
-
-function countCorrect(
-  kind: AccuracyKind,
-  p: Float32Array,
-  labels: Float32Array | Int32Array,
-  batch: number,
-  units: number,
-): number {
-  let correct = 0;
-  for (let b = 0; b < batch; b++) {
-    const row = b * units;
-    if (kind === 'binary') {
-      if ((p[row] > 0.5 ? 1 : 0) === labels[b]) correct++;
-      continue;
-    }
-    const predicted = argMax(p, row, units);
-    const actual = kind === 'sparse_categorical' ? Math.trunc(labels[b]) : argMax(labels, row, units);
-    if (predicted === actual) correct++;
-  }
-  return correct;
-}
-
-function argMax(values: Float32Array | Int32Array, start: number, length: number): number {
-  let best = 0;
-  for (let j = 1; j < length; j++) if (values[start + j] > values[start + best]) best = j;
-  return best;
-}

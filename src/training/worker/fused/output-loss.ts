@@ -1,7 +1,6 @@
 /**
  * The loss of a fused engine's output layer and its gradient dL/dz, as the stock engine defines the losses (Keras's
- * formulas): the conv engine (`conv-stack.ts`) calls it; it holds the same formulas as `DenseStack.lossAndGradient`
- * (the Dense engine keeps its private copy while it is being tuned on another branch; the two should become one).
+ * formulas), for both fused engines (`dense-stack.ts`, `conv-stack.ts`).
  *
  *  - sparse / categorical crossentropy from the logits z of a softmax output: logsumexp(z) - z·t per example,
  *    dz = (softmax(z) - t) / batch;
@@ -83,7 +82,8 @@ export function outputLossAndGradient(
 
 /** Row-wise softmax of z into `p` (float32), exp(z - max) / sum; returns each row's logsumexp (in double). */
 function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Array): Float64Array {
-  const lse = new Float64Array(batch);
+  if (lseScratch.length < batch) lseScratch = new Float64Array(batch);
+  const lse = lseScratch;
   for (let b = 0; b < batch; b++) {
     const row = b * units;
     let max = -Infinity;
@@ -99,6 +99,9 @@ function softmaxRows(z: Float32Array, batch: number, units: number, p: Float32Ar
   }
   return lse;
 }
+
+/** Reused from step to step: the row logsumexps are read before the next call. */
+let lseScratch = new Float64Array(0);
 
 /** dL/dz from dL/da for the output layer under mse, in place in `d`. */
 function outputActivationBackward(
