@@ -18,17 +18,20 @@ const NO_PROBLEMS = /No problems have been detected/;
  * opened again, as a user would.
  */
 async function openNotebook(wb: Workbench, name: string): Promise<void> {
+  const cell = wb.page.locator('.notebookOverlay .cell-editor-container .view-line').first();
+  const jsonText = wb.page.locator('.editor-group-container.active .monaco-editor .view-line', {
+    hasText: '"cell_type"',
+  });
   for (let attempt = 1; ; attempt++) {
     await wb.openFile(name);
-    const cell = wb.page.locator('.notebookOverlay .cell-editor-container .view-line').first();
-    if (
-      await cell.waitFor({ state: 'visible', timeout: 10_000 }).then(
-        () => true,
-        () => false,
-      )
-    )
-      return;
-    if (attempt === 3) throw new Error(`${name} did not open in the notebook editor (3 attempts).`);
+    // A loaded machine can take a while to draw the cells: wait for the cells or for the JSON text, whichever comes.
+    const shown = await waitFor(
+      `${name} in the notebook editor or as text`,
+      async () => ((await cell.isVisible()) ? 'notebook' : (await jsonText.count()) > 0 ? 'text' : undefined),
+      60_000,
+    );
+    if (shown === 'notebook') return;
+    if (attempt === 3) throw new Error(`${name} opened as JSON text, not in the notebook editor (3 attempts).`);
     await wb.runCommand('View: Close Editor');
   }
 }
@@ -59,6 +62,8 @@ test('in a notebook, a layer hovers with the shape earlier cells give it; a prob
      * the new text is inserted (as a paste: no auto-closed quotes or brackets).
      */
     const replaceCell = async (find: string, text: string) => {
+      // The Problems panel covers the lower half of the notebook: hide it so the cell is clicked, not the panel.
+      if (await wb.page.locator('.markers-panel').isVisible()) await wb.runCommand('View: Toggle Panel Visibility');
       await reveal(find);
       await token(find).click();
       await notebook.locator('.cell-editor-container .monaco-editor.focused').waitFor({ timeout: 10_000 });
@@ -83,6 +88,7 @@ test('in a notebook, a layer hovers with the shape earlier cells give it; a prob
     );
     t.diagnostic(`Problems panel: ${JSON.stringify(problems)}`);
     // The squiggle is in the compile cell's editor, under the misspelt name.
+    await reveal('"sgdd"'); // showing the Problems panel may have scrolled the notebook back up
     const squiggle = notebook.locator('.cell-editor-container .squiggly-error');
     await squiggle.first().waitFor({ state: 'attached', timeout: 20_000 });
     // The README's notebook screenshot (hints, lens, the squiggle in the compile cell); refreshed on request only.
