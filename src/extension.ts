@@ -26,6 +26,8 @@ const SELECTOR: vscode.DocumentSelector = [
   { scheme: 'file', language: 'python' },
   { scheme: 'untitled', language: 'python' },
   { scheme: 'vscode-remote', language: 'python' },
+  // Code cells of notebooks (an .ipynb in VS Code's notebook editor): read as one program with the other cells.
+  { scheme: 'vscode-notebook-cell', language: 'python' },
 ];
 
 export function activate(context: vscode.ExtensionContext): void {

@@ -1,19 +1,25 @@
 /**
  * CodeLens over each model: `▶ Train` · `Compare optimizers` · `Summary` at the top of a model file, and over each
- * Sequential model of a Python file.
+ * Sequential model of a Python file or a notebook (over the cell where the model starts).
  */
 import * as vscode from 'vscode';
 import { toPosition } from './convert';
 import { isModelDocument, isModelJson, type ModelDocuments } from './documents';
 
 export function registerCodeLens(documents: ModelDocuments, selector: vscode.DocumentSelector): vscode.Disposable {
+  // A model's lenses can come, go or move when another cell of its notebook changes.
+  const changed = new vscode.EventEmitter<void>();
   const provider: vscode.CodeLensProvider = {
+    onDidChangeCodeLenses: changed.event,
     async provideCodeLenses(doc) {
       if (!isModelDocument(doc)) return [];
-      const models = await documents.get(doc);
+      const view = await documents.view(doc);
       const json = isModelJson(doc);
-      return models.flatMap(({ parsed }, index) => {
-        const at = json ? new vscode.Position(0, 0) : toPosition(parsed.range.start);
+      return view.models.flatMap(({ parsed }, index) => {
+        // In a notebook, a model's lenses are over the cell where it starts.
+        const start = json ? { line: 0, character: 0 } : view.toDocument(parsed.range)?.start;
+        if (!start) return [];
+        const at = toPosition(start);
         const range = new vscode.Range(at, at);
         const args = [doc.uri, index];
         return [
@@ -28,5 +34,9 @@ export function registerCodeLens(documents: ModelDocuments, selector: vscode.Doc
       });
     },
   };
-  return vscode.languages.registerCodeLensProvider(selector, provider);
+  return vscode.Disposable.from(
+    changed,
+    documents.onDidChangeNotebook(() => changed.fire()),
+    vscode.languages.registerCodeLensProvider(selector, provider),
+  );
 }

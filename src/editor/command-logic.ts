@@ -7,9 +7,9 @@ import * as path from 'node:path';
 import type { RecordListItem, RunRecord } from '../protocol';
 import { markInterrupted, type RunStore } from '../panel/run-store';
 
-/** `models/fashion.model.json` → `fashion_keras.py` beside it (a valid Python module name). */
+/** `models/fashion.model.json` → `fashion_keras.py` beside it (a valid Python module name); also from `.py`, `.ipynb`. */
 export function kerasScriptPath(source: string): string {
-  const base = path.basename(source).replace(/\.model\.json$|\.py$/, '');
+  const base = path.basename(source).replace(/\.model\.json$|\.py$|\.ipynb$/, '');
   return path.join(path.dirname(source), `${base.replace(/[^A-Za-z0-9_]/g, '_')}_keras.py`);
 }
 

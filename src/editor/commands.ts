@@ -60,12 +60,12 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
         const target = await resolveTarget(ctx.documents, uri, index);
         if (target)
           await summaries.show(
-            target.document.uri,
+            target.file,
             target.index,
             target.analysis.summary ? formatSummary(target.analysis.summary) : undefined,
             target.analysis.diagnostics
               .filter((d) => d.severity === 'error')
-              .map((d) => `line ${d.range.start.line + 1}: ${d.message}`),
+              .map((d) => `${target.where(d.range.start)}: ${d.message}`),
           );
       },
     ],
@@ -75,7 +75,7 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
         const target = await resolveTarget(ctx.documents, uri, index);
         if (target)
           await exportKeras(
-            target.document.uri,
+            target.file,
             target.analysis.definition,
             target.analysis.diagnostics.some((d) => d.severity === 'error'),
           );

@@ -5,24 +5,35 @@
 import { containsPosition } from '../model/text-lines';
 import type { Position, Range } from '../model/types';
 
-/** Files and unsaved editors only: not diff sides (`git:`), notebook cells or other virtual documents. */
+/** Files and unsaved editors only: not diff sides (`git:`) or other virtual documents. */
 const SCHEMES = new Set(['file', 'untitled', 'vscode-remote']);
+
+/** The scheme of a notebook cell's document (VS Code's notebook editor, `.ipynb` opened as a notebook). */
+export const NOTEBOOK_CELL_SCHEME = 'vscode-notebook-cell';
 
 /** What a file mentions before it is worth parsing as Keras: a Sequential model or a functional one. */
 const KERAS_MODEL = /\bSequential\b|\bModel\s*\(/;
 
-export type DocumentKind = 'model-json' | 'keras-python';
+export type DocumentKind = 'model-json' | 'keras-python' | 'notebook-cell';
 
 export interface DocumentFacts {
   scheme: string;
   path: string;
   languageId: string;
-  /** The text, read only when the other facts leave a Python file in question. */
+  /**
+   * The text, read only when the other facts leave a Python file in question; for a notebook cell, the text of its
+   * whole notebook (a cell that only fits a model is read because another cell builds it).
+   */
   text: () => string;
 }
 
-/** A `*.model.json` file, a Python file with a Keras model in it (a cheap test before parsing), or neither. */
+/**
+ * A `*.model.json` file, a Python file with a Keras model in it (a cheap test before parsing), a Python cell of a
+ * notebook with a Keras model in one of its cells, or neither.
+ */
 export function documentKind(doc: DocumentFacts): DocumentKind | undefined {
+  if (doc.scheme === NOTEBOOK_CELL_SCHEME)
+    return doc.languageId === 'python' && KERAS_MODEL.test(doc.text()) ? 'notebook-cell' : undefined;
   if (!SCHEMES.has(doc.scheme)) return undefined;
   if (doc.path.endsWith('.model.json')) return 'model-json';
   if (doc.languageId === 'python' && KERAS_MODEL.test(doc.text())) return 'keras-python';

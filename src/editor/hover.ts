@@ -1,4 +1,4 @@
-/** Hover on model documents: the core's `hoverAt` does the work; this adapts it to VS Code. */
+/** Hover on model documents and notebook cells: the core's `hoverAt` does the work; this adapts it to VS Code. */
 import * as vscode from 'vscode';
 import { hoverAt } from '../model';
 import { contains, fromPosition, toRange } from './convert';
@@ -8,15 +8,18 @@ export function registerHover(documents: ModelDocuments, selector: vscode.Docume
   return vscode.languages.registerHoverProvider(selector, {
     async provideHover(doc, position) {
       if (!isModelDocument(doc)) return undefined;
-      const pos = fromPosition(position);
-      for (const { parsed, analysis } of await documents.get(doc)) {
+      const view = await documents.view(doc);
+      const pos = view.toModel(fromPosition(position));
+      if (!pos) return undefined;
+      for (const { parsed, analysis } of view.models) {
         if (!contains(parsed.range, pos)) continue;
         const hover = hoverAt(parsed, analysis, pos);
         if (hover) {
           const markdown = new vscode.MarkdownString(hover.markdown);
           markdown.supportThemeIcons = false;
           markdown.isTrusted = false;
-          return new vscode.Hover(markdown, toRange(hover.range));
+          const range = view.toDocument(hover.range);
+          return new vscode.Hover(markdown, range && toRange(range));
         }
       }
       return undefined;

@@ -12,9 +12,12 @@ export function registerInlayHints(documents: ModelDocuments, selector: vscode.D
     async provideInlayHints(doc, range) {
       if (!isModelDocument(doc) || !readSettings(doc.uri).settings.inlineHints) return [];
       const hints: vscode.InlayHint[] = [];
-      for (const { parsed, analysis } of await documents.get(doc)) {
+      const view = await documents.view(doc);
+      for (const { parsed, analysis } of view.models) {
         for (const h of inlayHints(parsed, analysis)) {
-          const position = toPosition(h.position);
+          const at = view.toDocument({ start: h.position, end: h.position });
+          if (!at) continue; // in another cell of the notebook
+          const position = toPosition(at.start);
           if (!range.contains(position)) continue;
           const hint = new vscode.InlayHint(position, h.label, vscode.InlayHintKind.Type);
           hint.paddingLeft = true;
@@ -30,5 +33,7 @@ export function registerInlayHints(documents: ModelDocuments, selector: vscode.D
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (e.affectsConfiguration('modelLab.inlineHints')) changed.fire();
     }),
+    // An edit in one cell changes the shapes shown in the notebook's other cells.
+    documents.onDidChangeNotebook(() => changed.fire()),
   );
 }

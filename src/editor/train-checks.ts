@@ -5,30 +5,34 @@
  */
 import * as path from 'node:path';
 import type { Analysis } from '../model/analyze';
-import type { ParsedModel } from '../model/types';
+import type { ParsedModel, Position } from '../model/types';
 
 export const RESTRICTED_MODE_MESSAGE =
   'Model Lab: training is disabled in Restricted Mode, because it runs code and reads data from this workspace. Trust the workspace to train; summaries, hovers and diagnostics keep working.';
 
-/** Why the model cannot be trained (a message for the user, and whether to reveal the Problems panel), or undefined. */
+/**
+ * Why the model cannot be trained (a message for the user, and whether to reveal the Problems panel), or undefined.
+ * `where` names a position (`line 5`; in a notebook `cell 4, line 2`).
+ */
 export function trainingBlocker(
   fileName: string,
   parsed: Pick<ParsedModel, 'incomplete' | 'range'>,
   analysis: Pick<Analysis, 'diagnostics' | 'definition' | 'summary'>,
+  where: (p: Position) => string = (p) => `line ${p.line + 1}`,
 ): { message: string; showProblems: boolean } | undefined {
   if (parsed.incomplete) {
     return {
-      message: `Model Lab cannot train this model: ${parsed.incomplete} (line ${parsed.range.start.line + 1}). Training only the layers it can read would be a different model.`,
+      message: `Model Lab cannot train this model: ${parsed.incomplete} (${where(parsed.range.start)}). Training only the layers it can read would be a different model.`,
       showProblems: false,
     };
   }
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length === 0 && analysis.definition && analysis.summary) return undefined;
   const first = errors[0];
-  const where = first ? ` (line ${first.range.start.line + 1}: ${first.message})` : '';
+  const at = first ? ` (${where(first.range.start)}: ${first.message})` : '';
   const n = errors.length;
   return {
-    message: `Model Lab: ${path.basename(fileName)} has ${n || 'unresolved'} error${n === 1 ? '' : 's'}${where}; fix ${n === 1 ? 'it' : 'them'} to train.`,
+    message: `Model Lab: ${path.basename(fileName)} has ${n || 'unresolved'} error${n === 1 ? '' : 's'}${at}; fix ${n === 1 ? 'it' : 'them'} to train.`,
     showProblems: true,
   };
 }

@@ -49,23 +49,24 @@ export class Trainer implements vscode.Disposable {
       if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
       return undefined;
     }
-    const { analysis, document, parsed } = target;
-    const blocker = trainingBlocker(document.uri.fsPath, parsed, analysis);
+    const { analysis, file, parsed } = target;
+    const blocker = trainingBlocker(file.fsPath, parsed, analysis, target.where);
     if (blocker || !analysis.definition || !analysis.summary) {
       if (blocker?.showProblems) void vscode.commands.executeCommand('workbench.actions.view.problems');
       if (blocker) void vscode.window.showErrorMessage(blocker.message);
       return undefined;
     }
 
-    const { settings, problems } = readSettings(document.uri);
+    // A notebook's model belongs to the notebook file: its folder, settings and records.
+    const { settings, problems } = readSettings(file);
     problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
     // Untitled models belong to the first workspace folder: their records go there and relative paths resolve there.
-    const folder = vscode.workspace.getWorkspaceFolder(document.uri) ?? vscode.workspace.workspaceFolders?.[0];
-    const store = storeFor(this.ctx.globalStorageUri, document.uri);
+    const folder = vscode.workspace.getWorkspaceFolder(file) ?? vscode.workspace.workspaceFolders?.[0];
+    const store = storeFor(this.ctx.globalStorageUri, file);
     const place = sessionPlace({
-      fsPath: document.uri.fsPath,
-      onDisk: document.uri.scheme === 'file',
-      untitled: document.isUntitled,
+      fsPath: file.fsPath,
+      onDisk: file.scheme === 'file',
+      untitled: target.untitled,
       folder: folder?.uri.fsPath,
       home: os.homedir(),
     });

@@ -21,6 +21,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 test('the Keras script goes beside its model, with a Python module name', () => {
   assert.equal(kerasScriptPath('/w/models/fashion-mlp.model.json'), '/w/models/fashion_mlp_keras.py');
   assert.equal(kerasScriptPath('/w/net.py'), '/w/net_keras.py');
+  assert.equal(kerasScriptPath('/w/ch10 keras.ipynb'), '/w/ch10_keras_keras.py');
 });
 
 test('summary documents: titled by file and model index; errors listed when there is no summary', () => {

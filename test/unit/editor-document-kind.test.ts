@@ -21,7 +21,13 @@ test('model files and Keras Python files are read; other schemes, languages and 
     'inputs = keras.Input(shape=(784,))\noutputs = layers.Dense(10)(inputs)\nm = keras.Model(inputs, outputs)';
   assert.equal(documentKind(doc('file', '/w/f.py', 'python', functional)), 'keras-python');
   assert.equal(documentKind(doc('file', '/w/p.py', 'python', 'print("no model here")\nSequentialish = 1')), undefined);
-  assert.equal(documentKind(doc('vscode-notebook-cell', '/w/n.ipynb', 'python', 'keras.Sequential()')), undefined);
+  // A notebook's Python cell is read when its notebook (the text given for a cell) has a model in any cell.
+  assert.equal(
+    documentKind(doc('vscode-notebook-cell', '/w/n.ipynb', 'python', 'keras.Sequential()')),
+    'notebook-cell',
+  );
+  assert.equal(documentKind(doc('vscode-notebook-cell', '/w/n.ipynb', 'python', 'print(1)')), undefined);
+  assert.equal(documentKind(doc('vscode-notebook-cell', '/w/n.ipynb', 'markdown', 'Sequential')), undefined);
 });
 
 test('the text of a non-Python document is never read', () => {

@@ -6,6 +6,7 @@ import { parseModelJson } from '../../src/model/parse-json';
 import type { RunRecord, RunResult } from '../../src/protocol';
 import { PoolKeeper } from '../../src/editor/pool-keeper';
 import { poolSize, sessionPlace, trainingBlocker } from '../../src/editor/train-checks';
+import { lineLabel } from '../../src/model/python/notebook';
 import { endOfRunMessage, eventLogLine, ProgressIncrements, statusText } from '../../src/editor/train-messages';
 
 const GOOD = '{ "name": "m", "layers": [ { "type": "Dense", "units": 3, "input_shape": [4] } ] }';
@@ -29,6 +30,12 @@ test('trainingBlocker: a clean model trains; errors name the first one and its l
   );
   assert.equal(partial?.showProblems, false);
   assert.match(partial!.message, /cannot train this model: a layer built in a loop \(line 5\)/);
+
+  // In a notebook the position is named by cell and line (lineLabel over the notebook's cell map).
+  const inCell = trainingBlocker('/w/n.ipynb', bad, analyze(bad), (p) =>
+    lineLabel(p, [{ cell: 3, startLine: 0, lineCount: 5 }]),
+  );
+  assert.match(inCell!.message, /^Model Lab: n\.ipynb has 1 error \(cell 3, line 1: .+\); fix it to train\.$/);
 });
 
 test('sessionPlace: saved files resolve beside themselves; untitled ones in the workspace folder, else home', () => {

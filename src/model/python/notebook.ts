@@ -4,6 +4,7 @@
  * markdown left aside. Every position in the program maps back to `cell N, line, column`, so messages point into
  * the cell. Pure: JSON in, text and a position map out.
  */
+import type { Position, Range } from '../types';
 
 export interface NotebookCell {
   /** 1-based position of the cell among all the notebook's cells, markdown included, as Jupyter lists them. */
@@ -40,14 +41,32 @@ export function readNotebook(json: string): NotebookProgram | { error: string } 
   if (language && language !== 'python')
     return { error: `The notebook's language is ${language}; Model Lab reads Python notebooks.` };
 
+  return joinCells(
+    cells.map((c) => {
+      const cell = c && typeof c === 'object' ? (c as Record<string, unknown>) : {};
+      return { code: cell.cell_type === 'code', text: sourceText(cell.source ?? cell.input) };
+    }),
+  );
+}
+
+/** One cell as an editor or a notebook file holds it: whether it is a Python code cell, and its text. */
+export interface SourceCell {
+  /** A code cell in the notebook's Python (markdown, raw and other-language cells are not). */
+  code: boolean;
+  text: string;
+}
+
+/**
+ * The program of a notebook's cells, in order: the code cells joined, each with its magics blanked, the others left
+ * aside but counted, so a cell's number is its place among all the cells (1-based). The CLI (from the `.ipynb` JSON)
+ * and the editor (from VS Code's notebook cells) both read notebooks through this.
+ */
+export function joinCells(cells: readonly SourceCell[]): NotebookProgram {
   const lines: string[] = [];
   const out: NotebookCell[] = [];
-  cells.forEach((c, i) => {
-    if (!c || typeof c !== 'object') return;
-    const cell = c as Record<string, unknown>;
-    if (cell.cell_type !== 'code') return;
-    const source = sourceText(cell.source ?? cell.input);
-    const cellLines = blankMagics(source.split(/\r?\n/));
+  cells.forEach((cell, i) => {
+    if (!cell.code) return;
+    const cellLines = blankMagics(cell.text.split(/\r?\n/));
     out.push({ cell: i + 1, startLine: lines.length, lineCount: cellLines.length });
     lines.push(...cellLines);
   });
@@ -113,4 +132,41 @@ export function cellOfLine(cells: readonly NotebookCell[], line: number): { cell
     } else hi = mid - 1;
   }
   return found ? { cell: found.cell, line: line - found.startLine } : undefined;
+}
+
+/** A position in cell number `cell` (1-based among all cells) → the program's; undefined when that cell is not in it. */
+export function programPosition(cells: readonly NotebookCell[], cell: number, p: Position): Position | undefined {
+  const c = cells.find((x) => x.cell === cell);
+  if (!c || p.line < 0 || p.line >= c.lineCount) return undefined;
+  return { line: c.startLine + p.line, character: p.character };
+}
+
+/**
+ * A range of the program → the cell holding its start and the range within that cell. A range running on past its
+ * cell (a model spanning cells) is cut at the end of the cell's last line, so each cell shows only its own part.
+ */
+export function cellRange(program: NotebookProgram, r: Range): { cell: number; range: Range } | undefined {
+  const at = cellOfLine(program.cells, r.start.line);
+  if (!at) return undefined;
+  const c = program.cells.find((x) => x.cell === at.cell)!;
+  const start = { line: at.line, character: r.start.character };
+  const lastLine = c.startLine + c.lineCount - 1;
+  const end =
+    r.end.line <= lastLine
+      ? { line: r.end.line - c.startLine, character: r.end.character }
+      : { line: c.lineCount - 1, character: lineLength(program.text, lastLine) };
+  return { cell: at.cell, range: { start, end } };
+}
+
+/** How a message names a program position: `line 5` in a file, `cell 4, line 2` in a notebook. */
+export function lineLabel(p: Position, cells?: readonly NotebookCell[]): string {
+  const at = cells ? cellOfLine(cells, p.line) : undefined;
+  return at ? `cell ${at.cell}, line ${at.line + 1}` : `line ${p.line + 1}`;
+}
+
+function lineLength(text: string, line: number): number {
+  let from = 0;
+  for (let i = 0; i < line; i++) from = text.indexOf('\n', from) + 1;
+  const to = text.indexOf('\n', from);
+  return (to < 0 ? text.length : to) - from;
 }
