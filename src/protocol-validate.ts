@@ -5,7 +5,8 @@
  * are trusted but may come from an older or newer extension version: `parseHostMessage` checks their shape just
  * enough for the UI not to break on them. Pure: runs in Node and in the webview bundle.
  */
-import type { HostToWebview, RunRecord, WebviewToHost } from './protocol';
+import type { ExamplesReply, HostToWebview, RunRecord, WebviewToHost } from './protocol';
+import { EXAMPLES_PER_REQUEST, TITLE_MAX_LENGTH } from './protocol';
 
 /** Record and run ids: what the run store generates (letters, digits, dash, underscore). */
 const ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;
@@ -29,6 +30,23 @@ function plainWith(msg: unknown, allowed: readonly string[]): msg is Plain {
 
 function isId(v: unknown): v is string {
   return typeof v === 'string' && ID.test(v);
+}
+
+/** A record's name from the history's Rename: printable text, no control characters, at most TITLE_MAX_LENGTH. */
+export function cleanTitle(v: unknown): string | undefined {
+  if (typeof v !== 'string' || v.length > TITLE_MAX_LENGTH * 4) return undefined;
+  const title = v.trim();
+  // eslint-disable-next-line no-control-regex
+  if (title.length > TITLE_MAX_LENGTH || /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(title)) return undefined;
+  return title;
+}
+
+function isSplit(v: unknown): v is 'validation' | 'test' {
+  return v === 'validation' || v === 'test';
+}
+
+function isCount(v: unknown, max = Number.MAX_SAFE_INTEGER): v is number {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= max;
 }
 
 function isPngDataUrl(v: unknown): v is string {
@@ -68,9 +86,64 @@ export function parseWebviewMessage(msg: unknown): WebviewToHost | undefined {
         isPngDataUrl(msg.dataUrl)
         ? { type, chart: msg.chart, dataUrl: msg.dataUrl }
         : undefined;
+    case 'examples': {
+      if (!plainWith(msg, ['type', 'requestId', 'recordId', 'runId', 'split', 'positions'])) return undefined;
+      const { requestId, recordId, runId, split, positions } = msg;
+      if (!isCount(requestId) || !isId(recordId) || !isId(runId) || !isSplit(split)) return undefined;
+      if (!Array.isArray(positions) || positions.length === 0 || positions.length > EXAMPLES_PER_REQUEST)
+        return undefined;
+      if (!positions.every((p) => isCount(p)) || new Set(positions).size !== positions.length) return undefined;
+      return { type, requestId, recordId, runId, split, positions: [...(positions as number[])] };
+    }
+    case 'renameRecord': {
+      if (!plainWith(msg, ['type', 'id', 'title']) || !isId(msg.id)) return undefined;
+      const title = cleanTitle(msg.title);
+      return title === undefined ? undefined : { type, id: msg.id, title };
+    }
+    case 'repeatComparison':
+      return plainWith(msg, ['type', 'id']) && isId(msg.id) ? { type, id: msg.id } : undefined;
     default:
       return undefined;
   }
+}
+
+const MAX_IMAGE_SIDE = 1024;
+
+/** A gallery reply the webview can draw without throwing: sizes agree with the pixels, rows are numbers. */
+function isExamplesReply(msg: Plain): msg is ExamplesReply & Plain {
+  if (!isCount(msg.requestId) || !isId(msg.recordId) || !isId(msg.runId) || !isSplit(msg.split)) return false;
+  if (msg.kind === 'unavailable') return typeof msg.reason === 'string' && msg.reason.length <= MAX_NOTICE_LENGTH;
+  if (!Array.isArray(msg.items) || msg.items.length > EXAMPLES_PER_REQUEST) return false;
+  const items = msg.items as unknown[];
+  if (!items.every((i) => isObject(i) && isCount(i.position))) return false;
+  if (msg.kind === 'image') {
+    const shape = msg.shape;
+    if (!Array.isArray(shape) || shape.length !== 3) return false;
+    const [h, w, c] = shape as unknown[];
+    if (!isCount(h, MAX_IMAGE_SIDE) || !isCount(w, MAX_IMAGE_SIDE) || (c !== 1 && c !== 3) || h < 1 || w < 1)
+      return false;
+    const bytes = h * w * c;
+    // Base64 of n bytes is 4·⌈n/3⌉ characters.
+    return items.every(
+      (i) =>
+        typeof (i as Plain).pixels === 'string' &&
+        ((i as Plain).pixels as string).length === 4 * Math.ceil(bytes / 3) &&
+        BASE64.test((i as Plain).pixels as string),
+    );
+  }
+  if (msg.kind === 'row') {
+    return (
+      Array.isArray(msg.columns) &&
+      msg.columns.every((c) => typeof c === 'string') &&
+      items.every(
+        (i) =>
+          Array.isArray((i as Plain).values) &&
+          ((i as Plain).values as unknown[]).length <= (msg.columns as unknown[]).length &&
+          ((i as Plain).values as unknown[]).every((v) => typeof v === 'number'),
+      )
+    );
+  }
+  return false;
 }
 
 function isObject(v: unknown): v is Plain {
@@ -120,6 +193,8 @@ export function parseHostMessage(msg: unknown): HostToWebview | undefined {
         msg.message.length <= MAX_NOTICE_LENGTH
         ? (msg as HostToWebview)
         : undefined;
+    case 'examples':
+      return isExamplesReply(msg) ? (msg as HostToWebview) : undefined;
     default:
       return undefined;
   }

@@ -41,6 +41,31 @@ export interface Evaluation {
   /** confusionMatrix[actual][predicted]; classification only. */
   confusionMatrix?: number[][];
   perClassAccuracy?: { className: string; accuracy: number; count: number }[];
+  /** What the model predicted for individual examples (classification only): the examples gallery reads them. */
+  examples?: ExamplePredictions;
+}
+
+/**
+ * Per-example predictions of one evaluation, kept compactly as parallel arrays (entry i is one example) and capped:
+ * at most `perCell` examples of each confusion-matrix cell (the most confident ones, so a cell's gallery and the
+ * "most confidently wrong" view are exact up to that many) and at most EXAMPLES_MAX in all. `evaluated` says how
+ * many examples the evaluation saw; the arrays hold what was kept.
+ */
+export interface ExamplePredictions {
+  /**
+   * The dataset set `index` counts in: the training set as read from the files (the validation split is a seeded
+   * part of it) or the test set; `sourceCount` is that set's size, so a dataset changed since the run is noticed.
+   */
+  source: 'train' | 'test';
+  sourceCount: number;
+  evaluated: number;
+  perCell: number;
+  /** Position of each kept example in the source set. */
+  index: number[];
+  actual: number[];
+  predicted: number[];
+  /** The output's value for the predicted class (its probability for a softmax or sigmoid output), 4 decimals. */
+  confidence: number[];
 }
 
 /** What one worker is asked to train. */
@@ -169,6 +194,8 @@ export interface RunResult {
 export interface RunRecord {
   version: 1;
   id: string;
+  /** A name the user gave the record in the history (renaming keeps the id and the file). */
+  title?: string;
   kind: 'train' | 'compare';
   createdAt: string;
   /** Workspace-relative (or absolute) path of the model file, when there is one. */
@@ -187,6 +214,8 @@ export interface RunRecord {
 /** A line of the run history list. */
 export interface RecordListItem {
   id: string;
+  /** The user's name for the record, when renamed. */
+  title?: string;
   kind: 'train' | 'compare';
   createdAt: string;
   modelName: string;
@@ -204,7 +233,49 @@ export type HostToWebview =
   | { type: 'show'; record: RunRecord; history: RecordListItem[]; pinned: RunRecord[] }
   | { type: 'update'; record: RunRecord }
   | { type: 'history'; history: RecordListItem[] }
-  | { type: 'notice'; level: 'info' | 'error'; message: string };
+  | { type: 'notice'; level: 'info' | 'error'; message: string }
+  | ExamplesReply;
+
+/** Which examples the gallery asks the host to load from the local dataset (positions in `Evaluation.examples`). */
+export interface ExamplesRequest {
+  type: 'examples';
+  /** Echoed in the reply, so a late answer to an older click is ignored. */
+  requestId: number;
+  recordId: string;
+  runId: string;
+  split: 'validation' | 'test';
+  /** Positions in the evaluation's `examples` arrays (at most EXAMPLES_PER_REQUEST). */
+  positions: number[];
+}
+
+/** One example as the gallery draws it: image pixels (uint8, row-major, base64) or a CSV row's feature values. */
+export interface ExampleData {
+  position: number;
+  pixels?: string;
+  values?: number[];
+}
+
+export type ExamplesReply = {
+  type: 'examples';
+  requestId: number;
+  recordId: string;
+  runId: string;
+  split: 'validation' | 'test';
+} & (
+  | {
+      kind: 'image';
+      /** height, width, channels (1 or 3). */
+      shape: [number, number, number];
+      items: ExampleData[];
+    }
+  | { kind: 'row'; columns: string[]; items: ExampleData[] }
+  | { kind: 'unavailable'; reason: string }
+);
+
+/** Most examples one gallery request loads; the gallery pages through more. */
+export const EXAMPLES_PER_REQUEST = 48;
+/** Longest record name accepted from the history's Rename. */
+export const TITLE_MAX_LENGTH = 120;
 
 export type WebviewToHost =
   | { type: 'ready' }
@@ -213,4 +284,7 @@ export type WebviewToHost =
   | { type: 'pinRecord'; id: string; pinned: boolean }
   | { type: 'deleteRecord'; id: string }
   | { type: 'export'; format: 'csv' | 'json' | 'history-csv' }
-  | { type: 'savePng'; chart: string; dataUrl: string };
+  | { type: 'savePng'; chart: string; dataUrl: string }
+  | ExamplesRequest
+  | { type: 'renameRecord'; id: string; title: string }
+  | { type: 'repeatComparison'; id: string };

@@ -122,6 +122,7 @@ export async function loadCsv(file: string, opts: CsvOptions): Promise<LoadedDat
     scale: 1,
     classNames,
     task,
+    featureNames: header.filter((_, c) => c !== labelCol),
     train: { x: Float32Array.from(features), y, count: labels.length },
   };
 }

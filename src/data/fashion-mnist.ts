@@ -99,6 +99,7 @@ export async function loadFashionMnist(req: DataRequest): Promise<LoadedDataset>
     req.onProgress?.(`Reading Fashion-MNIST from ${found.dir}`);
     return read(req, found.files, found.dir);
   }
+  if (req.offline) throw new DataError(`Fashion-MNIST is no longer in ${describeSearched(searched)}.`, 'not-found');
   const mirror = req.mirror ?? process.env.MODEL_LAB_MIRROR ?? KERAS_MIRROR;
   const cache = fashionMnistCacheDir(resolve(req.cacheDir));
   // Files a previous, interrupted download already verified stay; fetch only the rest.

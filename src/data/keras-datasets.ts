@@ -172,6 +172,8 @@ export async function loadKerasDataset(name: KerasDatasetName, req: DataRequest)
     source = found.file ?? found.extracted!;
     req.onProgress?.(`Reading ${info.label} from ${source}`);
   } else {
+    if (req.offline)
+      throw new DataError(`${info.label} (${info.file}) is no longer in ${listFolders(searched)}.`, 'not-found');
     const mirror = req.mirror ?? process.env.MODEL_LAB_MIRROR ?? info.baseUrl;
     const cache = resolve(req.cacheDir, name);
     const checksums: Record<string, FileChecksum> = req.checksums ?? { [info.file]: { sha256File: info.sha256 } };

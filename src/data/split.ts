@@ -15,7 +15,7 @@ export function splitValidation(
   exampleSize: number,
   fraction: number,
   seed: number,
-): { train: Split; validation: Split } {
+): { train: Split; validation: Split; validationIndices: Uint32Array } {
   if (!(fraction >= 0 && fraction < 1)) {
     throw new DataError(`validation_split must be at least 0 and below 1, not ${fraction}; 0.2 keeps a fifth for validation.`, 'spec');
   }
@@ -34,6 +34,8 @@ export function splitValidation(
   return {
     train: gather(split, exampleSize, trainIdx),
     validation: gather(split, exampleSize, validationIdx),
+    // Where each validation example sits in the training set as read (the examples gallery loads it from there).
+    validationIndices: validationIdx.slice(),
   };
 }
 

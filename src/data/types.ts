@@ -20,6 +20,8 @@ export interface LoadedDataset {
   scale: number;
   classNames: string[];
   task: 'classification' | 'regression';
+  /** CSV only: the feature columns' names, in the order of each example's values. */
+  featureNames?: string[];
   /** The training set before the validation split. */
   train: Split;
   test?: Split;
@@ -44,6 +46,8 @@ export interface DataRequest {
   checksums?: Record<string, FileChecksum>;
   /** Folders searched last: Debian's /usr/share/datasets/fashion-mnist for Fashion-MNIST, Keras's ~/.keras/datasets for the Keras loaders. */
   systemDirs?: string[];
+  /** Read only what is on this machine: a dataset that would need a download is a `not-found` error instead. */
+  offline?: boolean;
   /** Abort a download that receives no bytes for this long (default 30 s). */
   stallTimeoutMs?: number;
 }

@@ -29,7 +29,7 @@ export function runPickItem(
   formatDate: (iso: string) => string = (iso) => new Date(iso).toLocaleString(),
 ) {
   return {
-    label: `${item.kind === 'compare' ? '$(graph-line)' : '$(play)'} ${item.modelName}`,
+    label: `${item.kind === 'compare' ? '$(graph-line)' : '$(play)'} ${item.title ?? item.modelName}`,
     description: formatDate(item.createdAt),
     detail: `${item.runs} run${item.runs === 1 ? '' : 's'}${item.bestValAccuracy !== undefined ? ` · best val_accuracy ${item.bestValAccuracy.toFixed(4)}` : ''}`,
     id: item.id,

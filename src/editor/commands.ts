@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { formatSummary } from '../model';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
+import { answerExamples, renameRecord, repeatComparison } from './panel-requests';
 import { storeFor } from './stores';
 import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparison-export';
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
@@ -161,6 +162,12 @@ export async function onPanelMessage(
       await saveAs(name, pngBytes(message.dataUrl), 'PNG image');
       return;
     }
+    case 'examples':
+      return answerExamples(ctx, panel, message);
+    case 'renameRecord':
+      return renameRecord(ctx, trainer, panel, message.id, message.title);
+    case 'repeatComparison':
+      return repeatComparison(panel, trainer, message.id);
   }
 }
 

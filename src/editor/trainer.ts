@@ -112,6 +112,32 @@ export class Trainer implements vscode.Disposable {
     });
   }
 
+  /**
+   * "Repeat ×3" of a finished comparison: the same definition with `compare.repeats` set, into a new record, so every
+   * row gets a standard error and near-ties are marked from the repeats.
+   */
+  async repeatComparison(
+    record: RunRecord,
+    repeats: number,
+    place: { baseDir: string; modelFile?: string },
+    modelUri: vscode.Uri | undefined,
+  ): Promise<RunRecord | undefined> {
+    if (!vscode.workspace.isTrusted) {
+      void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
+      return undefined;
+    }
+    const { settings, problems } = readSettings(modelUri);
+    problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
+    const definition = { ...record.definition, compare: { ...record.definition.compare, repeats } };
+    return this.drive('compare', {
+      definition,
+      summary: record.model,
+      place,
+      settings,
+      store: storeFor(this.ctx.globalStorageUri, modelUri),
+    });
+  }
+
   private async drive(
     kind: 'train' | 'compare',
     o: {

@@ -5,8 +5,9 @@
  * is checked by `parseWebviewMessage` before it is acted on; anything else is ignored and logged.
  */
 import * as vscode from 'vscode';
-import type { HostToWebview, RecordListItem, RunRecord, WebviewToHost } from '../protocol';
+import type { ExamplesReply, HostToWebview, RecordListItem, RunRecord, WebviewToHost } from '../protocol';
 import { parseWebviewMessage } from '../protocol-validate';
+import { releaseExampleData } from './example-data';
 import { makeNonce, panelHtml } from './html';
 import type { RunStore } from './run-store';
 import { UpdateThrottle } from './update-throttle';
@@ -146,6 +147,11 @@ export class ResultsPanel implements vscode.Disposable {
     this.post({ type: 'notice', level, message });
   }
 
+  /** The examples gallery's answer to one request (the webview drops it when the user moved on). */
+  reply(message: ExamplesReply): void {
+    this.post(message);
+  }
+
   private flush(): void {
     if (this.record) this.post({ type: 'update', record: this.record });
   }
@@ -163,6 +169,7 @@ export class ResultsPanel implements vscode.Disposable {
   dispose(): void {
     if (ResultsPanel.current === this) ResultsPanel.current = undefined;
     this.updates.cancel();
+    releaseExampleData();
     this.disposables.forEach((d) => d.dispose());
     this.disposables.length = 0;
     this.panel.dispose();

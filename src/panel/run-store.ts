@@ -29,6 +29,7 @@ export function listItem(record: RunRecord): RecordListItem {
   const interrupted = (r: RunRecord['runs'][number]) => r.status === 'cancelled' && /^Interrupted/.test(r.error ?? '');
   return {
     id: record.id,
+    ...(record.title ? { title: record.title } : {}),
     kind: record.kind,
     createdAt: record.createdAt,
     modelName: record.model.name,
@@ -88,6 +89,19 @@ export class RunStore {
         `Could not delete the run record ${id} from ${this.folder}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}.`,
       );
     }
+  }
+
+  /**
+   * Names a record (`title`; an empty one gives the record its default name back): read, changed, written atomically,
+   * so a crash leaves the old name or the new one. Returns the renamed record.
+   */
+  async rename(id: string, title: string): Promise<RunRecord> {
+    const record = await this.read(id);
+    const name = title.trim();
+    if (name) record.title = name;
+    else delete record.title;
+    await this.write(record);
+    return record;
   }
 
   /** Reads one record; a missing or damaged file is a RunStoreError. */

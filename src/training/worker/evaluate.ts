@@ -6,6 +6,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { Split } from '../../data/types';
 import type { Evaluation } from '../../protocol';
+import { keepExamples, type ExampleScores } from '../example-predictions';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
 import { forward } from './forward';
@@ -20,6 +21,11 @@ export interface EvaluateOptions {
   batchSize?: number;
   /** Also build the confusion matrix and per-class accuracy (needs class names). */
   classNames?: string[];
+  /**
+   * Also keep per-example predictions for the gallery (with class names): where the split's examples come from in
+   * the dataset as read. `sourceIndex` absent: example i is the source set's example i.
+   */
+  examplesFrom?: Pick<ExampleScores, 'source' | 'sourceCount' | 'sourceIndex'>;
 }
 
 export interface SplitScore {
@@ -27,6 +33,7 @@ export interface SplitScore {
   accuracy?: number;
   confusionMatrix?: number[][];
   perClassAccuracy?: Evaluation['perClassAccuracy'];
+  examples?: Evaluation['examples'];
 }
 
 export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opts: EvaluateOptions): SplitScore {
@@ -35,6 +42,7 @@ export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opt
   const lossSums: tfjs.Tensor[] = [];
   const corrects: tfjs.Tensor[] = [];
   const predictions: tfjs.Tensor[] = [];
+  const confidences: tfjs.Tensor[] = [];
   try {
     for (let start = 0; start < split.count; start += batchSize) {
       const end = Math.min(split.count, start + batchSize);
@@ -45,12 +53,16 @@ export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opt
         const p = prediction.output;
         const out: tfjs.Tensor[] = [tf.mul(outputLoss(tf, opts.loss, y, prediction), size)];
         if (opts.accuracy) out.push(countCorrect(tf, opts.accuracy, y, p));
-        if (opts.accuracy && opts.classNames) out.push(predictedClass(tf, opts.accuracy, p));
+        if (opts.accuracy && opts.classNames) {
+          out.push(predictedClass(tf, opts.accuracy, p));
+          if (opts.examplesFrom) out.push(predictedValue(tf, opts.accuracy, p));
+        }
         return out;
       });
       lossSums.push(kept[0]);
       if (kept[1]) corrects.push(kept[1]);
       if (kept[2]) predictions.push(kept[2]);
+      if (kept[3]) confidences.push(kept[3]);
     }
     const count = Math.max(1, split.count);
     const score: SplitScore = { loss: sumOf(tf, lossSums) / count };
@@ -58,10 +70,14 @@ export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opt
     if (opts.accuracy && opts.classNames && predictions.length) {
       const predicted = tf.tidy(() => tf.concat(predictions).dataSync() as Int32Array);
       Object.assign(score, confusion(split, predicted, opts.classNames));
+      if (opts.examplesFrom && confidences.length) {
+        const confidence = tf.tidy(() => tf.concat(confidences).dataSync() as Float32Array);
+        score.examples = keepExamples({ ...opts.examplesFrom, actual: split.y, predicted, confidence });
+      }
     }
     return score;
   } finally {
-    tf.dispose([...lossSums, ...corrects, ...predictions]);
+    tf.dispose([...lossSums, ...corrects, ...predictions, ...confidences]);
   }
 }
 
@@ -73,6 +89,15 @@ function sumOf(tf: TF, scalars: tfjs.Tensor[]): number {
 function predictedClass(tf: TF, kind: AccuracyKind, p: tfjs.Tensor): tfjs.Tensor {
   if (kind === 'binary') return tf.cast(tf.greater(p.flatten(), 0.5), 'int32');
   return tf.cast(tf.argMax(p, -1), 'int32');
+}
+
+/** The output's value for the predicted class: the top probability, or for one sigmoid unit p or 1 − p. */
+function predictedValue(tf: TF, kind: AccuracyKind, p: tfjs.Tensor): tfjs.Tensor {
+  if (kind === 'binary') {
+    const flat = p.flatten();
+    return tf.where(tf.greater(flat, 0.5), flat, tf.sub(1, flat));
+  }
+  return tf.max(p, -1);
 }
 
 /** confusionMatrix[actual][predicted] and the share of each actual class predicted right. */

@@ -91,10 +91,11 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const inputShape = info.inputShape ?? data.exampleShape;
     checkInputShape(inputShape, data, spec.definition.dataset ? 'dataset' : 'the default dataset');
     const fraction = dataSpec.validation_split ?? DEFAULT_VALIDATION_SPLIT;
-    const { train, validation } =
+    const trainCount = data.train.count;
+    const { train, validation, validationIndices } =
       fraction > 0
         ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
-        : { train: data.train, validation: undefined as Split | undefined };
+        : { train: data.train, validation: undefined as Split | undefined, validationIndices: undefined };
     // The split copied its examples: let the full training set go (47 MB for Fashion-MNIST, per worker).
     data.train = train;
 
@@ -199,7 +200,18 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       const evalAccuracy = classification ? resolveAccuracy(loss, units) : undefined;
       const classNames = classification ? data.classNames : undefined;
       const evaluate = (split: Split, which: 'validation' | 'test') => {
-        const score = evaluateSplit(tf!, model!, split, { loss, accuracy: evalAccuracy, shape, classNames });
+        // The gallery finds each kept example again in the dataset as read: validation examples in the training set.
+        const examplesFrom =
+          which === 'validation'
+            ? { source: 'train' as const, sourceCount: trainCount, sourceIndex: validationIndices }
+            : { source: 'test' as const, sourceCount: split.count };
+        const score = evaluateSplit(tf!, model!, split, {
+          loss,
+          accuracy: evalAccuracy,
+          shape,
+          classNames,
+          examplesFrom,
+        });
         const evaluation: Evaluation = { split: which, ...score };
         emit({ type: 'evaluation', runId, evaluation });
       };
