@@ -18,7 +18,7 @@ export class App {
   private readonly summary = new SummarySection();
   private readonly training: TrainingSection;
   private readonly comparison: ComparisonSection;
-  private readonly evaluation = new EvaluationSection();
+  private readonly evaluation: EvaluationSection;
   private readonly history: HistorySection;
 
   constructor(
@@ -28,6 +28,7 @@ export class App {
     this.training = new TrainingSection(ctx, () => this.state);
     this.comparison = new ComparisonSection(ctx);
     this.history = new HistorySection(ctx);
+    this.evaluation = new EvaluationSection(ctx);
     root.append(
       h(
         'main',
@@ -70,6 +71,9 @@ export class App {
         break;
       case 'notice':
         this.header.notice(message.level, message.message);
+        return;
+      case 'examples':
+        this.evaluation.examples(message);
         return;
     }
     this.ctx.host.setState({ view: this.state });

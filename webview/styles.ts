@@ -215,6 +215,30 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
 .ml-class-meter { height: 6px; background: var(--vscode-editorWidget-border, rgba(128,128,128,.25)); border-radius: 3px; overflow: hidden; }
 .ml-class-meter > div { height: 100%; background: var(--vscode-charts-blue); }
 .ml-eval-metrics { margin: 0 0 10px; }
+.ml-eval-line { display: flex; gap: 8px 16px; align-items: baseline; flex-wrap: wrap; }
+.ml-eval-line .ml-eval-metrics { flex: 1 1 auto; }
+/* Examples gallery */
+.ml-cm-clickable td[data-actual] { cursor: pointer; }
+.ml-cm-clickable td[data-actual]:hover { outline: 1px solid var(--vscode-focusBorder); outline-offset: -1px; }
+canvas.ml-cm-clickable { cursor: pointer; }
+.ml-gallery { flex: 1 1 100%; min-width: 0; padding: 10px 12px; border-radius: 3px;
+  border: 1px solid var(--vscode-editorWidget-border, var(--vscode-panel-border, rgba(128,128,128,.35)));
+  background: var(--vscode-editorWidget-background, rgba(128,128,128,.06)); }
+.ml-gallery-head { display: flex; align-items: center; gap: 12px; }
+.ml-gallery-head h3 { flex: 1 1 auto; }
+.ml-gallery-caption { margin: 4px 0 8px; }
+.ml-gallery-grid { list-style: none; margin: 0; padding: 0; display: grid; gap: 10px 8px;
+  grid-template-columns: repeat(auto-fill, minmax(76px, 1fr)); }
+.ml-gallery-grid li { display: flex; flex-direction: column; align-items: center; min-width: 0; font-size: 11px;
+  text-align: center; font-variant-numeric: tabular-nums; }
+.ml-gallery-image { image-rendering: pixelated; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35));
+  margin-bottom: 2px; }
+.ml-gallery-label, .ml-gallery-truth { max-width: 100%; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+.ml-gallery-wrong { color: var(--vscode-errorForeground); font-weight: 600; }
+.ml-rename-form { display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }
+.ml-rename { font: inherit; min-width: 12em; flex: 1 1 12em; padding: 2px 6px; color: var(--vscode-input-foreground);
+  background: var(--vscode-input-background); border: 1px solid var(--vscode-input-border, var(--vscode-panel-border)); }
+.ml-gallery-rows td, .ml-gallery-rows th { white-space: nowrap; }
 
 /* A narrow panel: the matrix's row headers shrink to indices (the key names them), the cells tighten. */
 @container (max-width: 560px) {

@@ -80,6 +80,20 @@ export class ComparisonSection {
     const cols = columns(decision);
     const exportAs = (format: 'csv' | 'json') => () =>
       this.ctx.exporter.comparison(format, this.rows, this.lastState ? baseName(this.lastState) : 'model-lab');
+    // "Repeat ×3": the shown comparison trained again with 3 repeats per variant (a new record), so every row gets a
+    // standard error and near-ties are told apart from the repeats, not guessed from the validation set's size.
+    const record = this.lastState?.record;
+    const repeats = Math.max(1, ...this.rows.filter((r) => !r.pinned).map((r) => r.runIds.length));
+    const repeat =
+      record && record.kind === 'compare' && !this.ctx.host.standalone && !record.active && repeats < 3
+        ? button({
+            label: 'Repeat ×3',
+            testId: 'repeat-comparison',
+            focusKey: 'repeat-comparison',
+            title: 'Train this comparison again with 3 repeats of each run, for standard errors (a new record)',
+            onClick: () => this.ctx.host.post({ type: 'repeatComparison', id: record.id }),
+          })
+        : null;
     this.element.append(
       h(
         'div',
@@ -88,6 +102,7 @@ export class ComparisonSection {
         h(
           'div',
           { class: 'ml-actions' },
+          repeat,
           button({ label: 'Export CSV', onClick: exportAs('csv'), focusKey: 'export-csv', testId: 'export-csv' }),
           button({ label: 'Export JSON', onClick: exportAs('json'), focusKey: 'export-json', testId: 'export-json' }),
         ),

@@ -2,7 +2,8 @@
  * The confusion matrix, sized to fit. Up to 30 classes: a heat-map table whose columns are class indices (the row
  * headers are the key: index and name), so ten Fashion-MNIST classes fit a 430 px panel. More classes: a canvas heat
  * map in a scroll box (one cell per pixel pair; hover names the cell) and the largest confusions as a table — a
- * 1,000-class matrix never becomes a million DOM cells.
+ * 1,000-class matrix never becomes a million DOM cells. With `onCell`, a cell (or a largest-confusions row) opens
+ * the examples gallery: click, or Enter/Space on a focused cell.
  */
 import { table, td, th } from '../components/table.js';
 import { h } from '../dom.js';
@@ -11,9 +12,17 @@ import { topConfusions } from '../../src/results/confusions.js';
 
 const TABLE_LIMIT = 30;
 
-export function confusionMatrix(matrix: number[][], classNames: string[], split: string): HTMLElement {
+export type CellHandler = (actual: number, predicted: number) => void;
+
+export function confusionMatrix(
+  matrix: number[][],
+  classNames: string[],
+  split: string,
+  onCell?: CellHandler,
+): HTMLElement {
   const name = (i: number) => classNames[i] ?? String(i);
-  const body = matrix.length <= TABLE_LIMIT ? matrixTable(matrix, name, split) : matrixCanvas(matrix, name, split);
+  const body =
+    matrix.length <= TABLE_LIMIT ? matrixTable(matrix, name, split, onCell) : matrixCanvas(matrix, name, split, onCell);
   return h(
     'figure',
     { class: 'ml-chart ml-cm-figure' },
@@ -22,9 +31,9 @@ export function confusionMatrix(matrix: number[][], classNames: string[], split:
     h(
       'p',
       { class: 'ml-cm-axis' },
-      'Rows: actual class · columns: predicted class (by index) · colour: share of the actual class (blue: correct, red: confused)',
+      `Rows: actual class · columns: predicted class (by index) · colour: share of the actual class (blue: correct, red: confused)${onCell ? ' · click a cell to see its examples' : ''}`,
     ),
-    topTable(matrix, name),
+    topTable(matrix, name, onCell),
   );
 }
 
@@ -34,7 +43,12 @@ function heatOf(count: number, total: number): { share: number; heat: number } {
   return { share, heat: Math.sqrt(share) };
 }
 
-function matrixTable(matrix: number[][], name: (i: number) => string, split: string): HTMLElement {
+function matrixTable(
+  matrix: number[][],
+  name: (i: number) => string,
+  split: string,
+  onCell: CellHandler | undefined,
+): HTMLElement {
   const t = table({
     caption: `Confusion matrix on the ${split} set: rows are the actual class, columns the predicted class`,
     testId: 'confusion-matrix',
@@ -75,8 +89,11 @@ function matrixTable(matrix: number[][], name: (i: number) => string, split: str
       const text = `Actual ${name(i)}, predicted ${name(j)}: ${formatInt(count)} (${formatPercent(share)} of ${name(i)})`;
       const cell = td(formatInt(count), {
         'data-count': count,
-        title: text,
-        'aria-label': text,
+        'data-actual': i,
+        'data-predicted': j,
+        title: onCell ? `${text} — click to see these examples` : text,
+        'aria-label': onCell ? `${text}; press Enter to see these examples` : text,
+        tabindex: onCell ? 0 : undefined,
         class:
           [i === j ? 'ml-diag' : '', heat > 0.6 ? 'ml-strong' : '', count === 0 ? 'ml-zero' : ''].join(' ').trim() ||
           undefined,
@@ -87,12 +104,31 @@ function matrixTable(matrix: number[][], name: (i: number) => string, split: str
     });
     t.tbody.append(tr);
   });
+  if (onCell) {
+    // One listener for every cell; the Counts / Normalised switch rewrites the cells' text, not these attributes.
+    const open = (e: Event) => {
+      const cell = (e.target as Element).closest('td[data-actual]');
+      if (!cell) return;
+      e.preventDefault();
+      onCell(Number(cell.getAttribute('data-actual')), Number(cell.getAttribute('data-predicted')));
+    };
+    t.table.classList.add('ml-cm-clickable');
+    t.table.addEventListener('click', open);
+    t.table.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter' || e.key === ' ') open(e);
+    });
+  }
   // In a narrow panel the row headers show indices only; this key names them.
   const key = h('p', { class: 'ml-cm-key' }, matrix.map((_, i) => `${i} ${name(i)}`).join(' · '));
   return h('div', { class: 'ml-cm-box' }, t.wrapper, key);
 }
 
-function matrixCanvas(matrix: number[][], name: (i: number) => string, split: string): HTMLElement {
+function matrixCanvas(
+  matrix: number[][],
+  name: (i: number) => string,
+  split: string,
+  onCell: CellHandler | undefined,
+): HTMLElement {
   const n = matrix.length;
   const cell = n <= 250 ? 3 : n <= 500 ? 2 : 1;
   const canvas = h('canvas', {
@@ -122,10 +158,22 @@ function matrixCanvas(matrix: number[][], name: (i: number) => string, split: st
       });
     });
   });
-  canvas.addEventListener('mousemove', (e) => {
+  const cellAt = (e: MouseEvent) => {
     const r = canvas.getBoundingClientRect();
-    const j = Math.floor(((e.clientX - r.left) / r.width) * n);
-    const i = Math.floor(((e.clientY - r.top) / r.height) * n);
+    return {
+      j: Math.floor(((e.clientX - r.left) / r.width) * n),
+      i: Math.floor(((e.clientY - r.top) / r.height) * n),
+    };
+  };
+  if (onCell) {
+    canvas.classList.add('ml-cm-clickable');
+    canvas.addEventListener('click', (e) => {
+      const { i, j } = cellAt(e);
+      if (matrix[i]?.[j] !== undefined) onCell(i, j);
+    });
+  }
+  canvas.addEventListener('mousemove', (e) => {
+    const { i, j } = cellAt(e);
     const count = matrix[i]?.[j];
     if (count === undefined) return;
     const total = matrix[i].reduce((a, b) => a + b, 0);
@@ -134,8 +182,18 @@ function matrixCanvas(matrix: number[][], name: (i: number) => string, split: st
   return h('div', { class: 'ml-cm-scroll' }, canvas);
 }
 
+function cellLink(text: string, onClick: () => void): HTMLElement {
+  const b = h('button', { type: 'button', class: 'ml-link-button', title: 'Show these examples' }, text);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
 /** The largest confusions (off-diagonal cells), for any size; the only readable view of a big matrix. */
-function topTable(matrix: number[][], name: (i: number) => string): HTMLElement | null {
+function topTable(
+  matrix: number[][],
+  name: (i: number) => string,
+  onCell: CellHandler | undefined,
+): HTMLElement | null {
   const top = topConfusions(matrix, matrix.length > TABLE_LIMIT ? 20 : 5);
   if (top.length === 0) return null;
   const t = table({ caption: 'The largest confusions', testId: 'top-confusions', className: 'ml-top-confusions' });
@@ -154,7 +212,11 @@ function topTable(matrix: number[][], name: (i: number) => string): HTMLElement 
       h(
         'tr',
         {},
-        td(`${c.actual} ${name(c.actual)}`),
+        td(
+          onCell
+            ? cellLink(`${c.actual} ${name(c.actual)}`, () => onCell(c.actual, c.predicted))
+            : `${c.actual} ${name(c.actual)}`,
+        ),
         td(`${c.predicted} ${name(c.predicted)}`),
         td(formatInt(c.count), { class: 'ml-num' }),
         td(formatPercent(c.share), { class: 'ml-num' }),

@@ -24,11 +24,13 @@ export class HeaderSection {
     this.empty.hidden = !!record;
     this.meta.hidden = !record;
     if (!record) return;
-    const name = record.definition?.name ?? record.model.name;
+    const model = record.definition?.name ?? record.model.name;
+    // A record the user renamed in the history shows their name; the model's stays in the line below.
+    const name = record.title ?? model;
     this.title.textContent = name;
     document.title = `${name} — Model Lab`;
     const what = record.kind === 'compare' ? `Comparison of ${record.runs.length} runs` : 'Training run';
-    const parts = [what, formatDate(record.createdAt)];
+    const parts = [record.title ? `${what} of ${model}` : what, formatDate(record.createdAt)];
     if (record.modelFile) parts.push(record.modelFile);
     this.meta.textContent = parts.join(' · ');
   }

@@ -1,5 +1,9 @@
-/** Section 6: past records — open one (`openRecord`) or pin it for comparison with the current one (`pinRecord`). */
+/**
+ * Section 6: past records — open one (`openRecord`), pin it for comparison with the current one (`pinRecord`),
+ * rename it (`renameRecord`, inline: Enter saves, Escape cancels, an empty name restores the default) or delete it.
+ */
 import type { RecordListItem } from '../../src/protocol';
+import { TITLE_MAX_LENGTH } from '../../src/protocol';
 import { countBadge } from '../components/badge.js';
 import { button } from '../components/button.js';
 import { clear, h, keepFocus, Memo } from '../dom.js';
@@ -11,6 +15,8 @@ export class HistorySection {
   private readonly memo = new Memo();
   private filter = '';
   private last: ViewState | undefined;
+  /** The record whose name is being edited. */
+  private editing: string | undefined;
 
   constructor(private readonly ctx: Context) {}
 
@@ -20,7 +26,7 @@ export class HistorySection {
     // The standalone report has nothing to open: it shows the history only when it was given one.
     this.element.hidden = this.ctx.host.standalone && state.history.length === 0;
     this.last = state;
-    if (!this.memo.changed(JSON.stringify([state.history, [...pinned], current, this.filter]))) return;
+    if (!this.memo.changed(JSON.stringify([state.history, [...pinned], current, this.filter, this.editing]))) return;
     keepFocus(this.element, () => {
       clear(this.element);
       const filter = h('input', {
@@ -52,7 +58,7 @@ export class HistorySection {
       const words = this.filter.toLowerCase().split(/\s+/).filter(Boolean);
       const shown = state.history.filter((item) => {
         const text =
-          `${item.modelName} ${item.kind === 'compare' ? 'comparison compare' : 'training train'} ${formatDate(item.createdAt)} ${marks(item)}`.toLowerCase();
+          `${item.title ?? ''} ${item.modelName} ${item.kind === 'compare' ? 'comparison compare' : 'training train'} ${formatDate(item.createdAt)} ${marks(item)}`.toLowerCase();
         return words.every((w) => text.includes(w));
       });
       for (const item of shown) list.append(this.item(item, pinned.has(item.id), item.id === current));
@@ -62,8 +68,52 @@ export class HistorySection {
     });
   }
 
+  private rerender(): void {
+    if (this.last) this.update(this.last);
+  }
+
+  /** The inline name editor: Enter (or Save) sends the name, Escape (or Cancel) leaves it. */
+  private renameForm(item: RecordListItem): HTMLElement {
+    const input = h('input', {
+      type: 'text',
+      class: 'ml-rename',
+      value: item.title ?? '',
+      placeholder: item.modelName,
+      maxlength: TITLE_MAX_LENGTH,
+      'aria-label': `New name for ${item.title ?? item.modelName} (empty: the model's name)`,
+      'data-focus-key': `rename-input-${item.id}`,
+      'data-testid': 'rename-input',
+    });
+    const save = () => {
+      this.editing = undefined;
+      this.ctx.host.post({ type: 'renameRecord', id: item.id, title: input.value.trim().slice(0, TITLE_MAX_LENGTH) });
+      this.rerender();
+    };
+    const cancel = () => {
+      this.editing = undefined;
+      this.rerender();
+    };
+    input.addEventListener('keydown', (e) => {
+      if (e.key === 'Enter') save();
+      else if (e.key === 'Escape') cancel();
+    });
+    requestAnimationFrame(() => input.focus());
+    return h(
+      'span',
+      { class: 'ml-history-main ml-rename-form' },
+      input,
+      h(
+        'span',
+        { class: 'ml-actions' },
+        button({ label: 'Save', appearance: 'primary', testId: 'rename-save', onClick: save }),
+        button({ label: 'Cancel', testId: 'rename-cancel', onClick: cancel }),
+      ),
+    );
+  }
+
   private item(item: RecordListItem, isPinned: boolean, isCurrent: boolean): HTMLLIElement {
-    const title = `${item.modelName} — ${item.kind === 'compare' ? 'comparison' : 'training'}`;
+    const kind = item.kind === 'compare' ? 'comparison' : 'training';
+    const title = item.title ? `${item.title} (${item.modelName} ${kind})` : `${item.modelName} — ${kind}`;
     const detail = [formatDate(item.createdAt)];
     if (item.bestValAccuracy !== undefined) detail.push(`best val_accuracy ${formatPercent(item.bestValAccuracy)}`);
     const problems = marks(item);
@@ -84,9 +134,20 @@ export class HistorySection {
     const li = h(
       'li',
       { 'data-record-id': item.id, 'aria-current': isCurrent ? 'true' : undefined },
-      main,
+      this.editing === item.id ? this.renameForm(item) : main,
       countBadge(item.runs, `${item.runs} run${item.runs === 1 ? '' : 's'}`),
     );
+    const rename = button({
+      label: 'Rename',
+      testId: 'rename-record',
+      focusKey: `rename-${item.id}`,
+      ariaLabel: `Rename ${title} from ${formatDate(item.createdAt)}`,
+      onClick: () => {
+        this.editing = item.id;
+        this.rerender();
+      },
+    });
+    if (!this.ctx.host.standalone && this.editing !== item.id) li.append(rename);
     if (!this.ctx.host.standalone && !isCurrent) {
       li.append(
         button({
