@@ -191,7 +191,9 @@ th .ml-tag { margin-left: 6px; vertical-align: 1px; font-weight: normal; }
   background: var(--vscode-dropdown-background, transparent); border: 1px solid var(--vscode-dropdown-border, var(--vscode-panel-border));
   padding: 2px 6px; }
 .ml-eval-body { display: flex; gap: 28px; flex-wrap: wrap; align-items: flex-start; }
-.ml-cm-figure { flex: 0 1 auto; min-width: min(100%, 300px); max-width: 100%; }
+.ml-cm-figure { flex: 0 1 auto; min-width: min(100%, 300px); max-width: 100%;
+  /* Not a size container like the other charts: that would make its width ignore the matrix (and clip it at 300 px). */
+  container-type: normal; }
 .ml-eval-body { container-type: inline-size; }
 .ml-cm-key { display: none; font-size: .9em; color: var(--vscode-descriptionForeground); margin: 4px 0 0; }
 .ml-cm th, .ml-cm td { padding: 2px 4px; border: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); font-size: 12px; }

@@ -21,6 +21,8 @@ interface Shown {
   classNames: string[];
   examples: ExamplePredictions;
   positions: number[];
+  /** A cell's examples share their classes (the title names them); the wrong ones each name theirs. */
+  labelClasses: boolean;
 }
 
 /** How large a thumbnail is drawn: 28-pixel images at 2×, 32-pixel ones at 2×, larger ones scaled to fit 72 px. */
@@ -99,7 +101,15 @@ export class Gallery {
       );
       return;
     }
-    this.shown = { recordId, run, split, classNames, examples: ex, positions };
+    this.shown = {
+      recordId,
+      run,
+      split,
+      classNames,
+      examples: ex,
+      positions,
+      labelClasses: selection.kind === 'wrong',
+    };
     this.element.append(h('p', { class: 'ml-muted', 'data-testid': 'gallery-loading' }, 'Reading the examples…'));
     this.element.scrollIntoView?.({ block: 'nearest' });
     this.host.post({ type: 'examples', requestId: ++this.requestId, recordId, runId: run.runId, split, positions });
@@ -126,7 +136,7 @@ export class Gallery {
         const canvas = drawImage(item.pixels, reply.shape);
         canvas.setAttribute('aria-label', label(p));
         canvas.setAttribute('role', 'img');
-        const wrong = ex.actual[p] !== ex.predicted[p];
+        const wrong = shown.labelClasses && ex.actual[p] !== ex.predicted[p];
         grid.append(
           h(
             'li',
