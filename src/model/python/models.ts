@@ -7,11 +7,11 @@
  * shape is unknown), and `incomplete` says why, so nothing trains a model that differs from the script.
  */
 import type { Node } from './py-node';
-import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
+import type { DatasetObject, DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
 import { Collector } from './collector';
 import { readCompile, readFit, type FitResult } from './compile-fit';
 import { isTestData } from './fit-callbacks';
-import type { DataFlow } from './dataset';
+import type { DataFlow, DataSplit } from './dataset';
 import type { Seeds } from './seeds';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, type ReadInput } from './layers';
@@ -277,8 +277,16 @@ export function applyTraining(
   }
   if (fit) {
     if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const dataset = datasetOf(fit, data);
-    if (dataset === undefined) {
+    const { dataset, validationUnread } = datasetOf(fit, data);
+    if (fit.validationData && validationUnread) {
+      out.report(
+        fit.validationData.keyword ?? fit.validationData.value,
+        'information',
+        'python-ignored',
+        `Model Lab ignores fit's 'validation_data' when it trains this model: ${validationUnread}; it validates on its own seeded split (validation_split).`,
+      );
+    }
+    if (dataset === undefined || typeof dataset === 'string' || dataset.validation_split === undefined) {
       // validation_split belongs to a dataset; without one Model Lab recognises, it has nowhere to go.
       out.values.delete('dataset.validation_split');
       out.keys.delete('dataset.validation_split');
@@ -294,10 +302,47 @@ export function applyTraining(
   }
 }
 
-export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
-  const spec = fit.x ? data.datasetOf(fit.x) : undefined;
-  if (!spec || fit.validationSplit === undefined) return spec;
-  return { ...(typeof spec === 'string' ? { name: spec } : spec), validation_split: fit.validationSplit };
+/**
+ * The dataset a fit trains on, with the validation split the script makes: fit's `validation_split`, else the
+ * held-out part of a `train_test_split` passed as `validation_data` or left beside the training part (its fraction
+ * and `random_state` become `validation_split` and the split's seed), else `validation_data` from the test arrays
+ * (validated on the test set: no split, the test set evaluated). `validationUnread` says why a `validation_data`
+ * could not be followed.
+ */
+export function datasetOf(fit: FitResult, data: DataFlow): { dataset?: DatasetSpec; validationUnread?: string } {
+  const value = fit.x ? data.valueOf(fit.x) : undefined;
+  if (!value) return fit.validationData ? { validationUnread: 'the training data is not a dataset it knows' } : {};
+  const base: DatasetObject = typeof value.dataset === 'string' ? { name: value.dataset } : { ...value.dataset };
+  const asSpec = (o: DatasetObject): DatasetSpec => (Object.keys(o).length === 1 && o.name ? o.name : o);
+  const fromSplit = (s: DataSplit): DatasetObject => ({
+    ...base,
+    validation_split: s.fraction,
+    ...(s.seed !== undefined ? { seed: s.seed } : {}),
+  });
+  if (fit.validationSplit !== undefined) return { dataset: { ...base, validation_split: fit.validationSplit } };
+  if (fit.validationData) {
+    const [xv] = fitValidationParts(fit.validationData.value);
+    const v = xv ? data.valueOf(xv) : undefined;
+    const same = v && JSON.stringify(v.dataset) === JSON.stringify(value.dataset);
+    if (same && v.split?.part === 'validation') return { dataset: fromSplit(v.split) };
+    if (same && v.source === 'test') return { dataset: { ...base, validation_split: 0, evaluate_test: true } };
+    const why = !v
+      ? 'it is not data Model Lab can follow to a dataset'
+      : !same
+        ? 'it comes from other data than the training set'
+        : 'it is not the held-out part of a train_test_split or the test set';
+    return { dataset: value.split?.part === 'train' ? fromSplit(value.split) : asSpec(base), validationUnread: why };
+  }
+  if (value.split?.part === 'train') return { dataset: fromSplit(value.split) };
+  return { dataset: value.dataset };
+}
+
+/** `(x_val, y_val)` (or a list) as its parts; anything else as itself. */
+function fitValidationParts(node: Node): Node[] {
+  const n = unwrap(node);
+  if (n.type === 'tuple' || n.type === 'list' || n.type === 'parenthesized_expression')
+    return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+  return [n];
 }
 
 /**
