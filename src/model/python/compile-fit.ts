@@ -107,7 +107,7 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
 }
 
 /** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
-function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
+export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   const path: DefPath = ['compile', 'optimizer'];
   const use = unwrap(node);
   let n = use;

@@ -7,9 +7,18 @@
  * shape is unknown), and `incomplete` says why, so nothing trains a model that differs from the script.
  */
 import type { Node } from './py-node';
-import type { DatasetObject, DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
+import type {
+  DatasetObject,
+  DatasetSpec,
+  LayerSpec,
+  ModelDefinition,
+  ParsedModel,
+  Range,
+  TrainingOption,
+} from '../types';
 import { Collector } from './collector';
-import { readCompile, readFit, type FitResult } from './compile-fit';
+import { readCompile, readFit, readOptimizer, type FitResult } from './compile-fit';
+import { unusedOptimizer } from './unused-optimizers';
 import { isTestData } from './fit-callbacks';
 import type { DataFlow, DataSplit } from './dataset';
 import type { Seeds } from './seeds';
@@ -51,10 +60,15 @@ export function readSequential(
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
   let evaluatesTest = false;
+  const events: TrainingEvent[] = [];
   const target = modelVariable(call);
   if (target) {
     for (const s of followingStatements(target.statement)) {
-      if (!methodCalls.touches(s, target.name)) continue;
+      if (!methodCalls.touches(s, target.name)) {
+        const optimizer = unusedOptimizer(s, ctx);
+        if (optimizer) events.push({ kind: 'optimizer', node: optimizer, at: s });
+        continue;
+      }
       if (reassigns(s, target.name)) break;
       const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
       if (unrolled) {
@@ -80,8 +94,10 @@ export function readSequential(
           continue; // the model's range ends at its fit
         } else if (c.method === 'compile') {
           if (!fit) compileCall = c.call; // Keras trains with the last compile before fit
-        } else if (!fit) {
-          fit = readFit(c.call, ctx, out);
+          if (!c.nested) events.push({ kind: 'compile', node: c.call, at: c.call });
+        } else {
+          if (!fit) fit = readFit(c.call, ctx, out);
+          if (!c.nested) events.push({ kind: 'fit', node: c.call, at: c.call });
         }
         last = c.call;
       }
@@ -89,6 +105,7 @@ export function readSequential(
   }
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
   reader.finish();
+  const trainings = trainingOptions(events, { call, evaluatesTest }, ctx, data, seeds);
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
@@ -99,7 +116,77 @@ export function readSequential(
     range,
   };
   if (out.incomplete) parsed.incomplete = out.incomplete;
+  if (trainings.length > 0) parsed.trainings = trainings;
   return parsed;
+}
+
+/** A compile, fit or never-used optimizer among a model's statements, in program order. */
+interface TrainingEvent {
+  kind: 'compile' | 'fit' | 'optimizer';
+  /** The call: model.compile(…), model.fit(…), or keras.optimizers.X(…). */
+  node: Node;
+  /** What the option's range covers. */
+  at: Node;
+}
+
+/**
+ * Every way the script sets the model up to train (ParsedModel.trainings): each compile with the first fit after it
+ * (before the next compile), else the latest fit before it; each never-used optimizer with the model's compile
+ * around it (the latest before, else the first after). Read into their own collector: the model's ranges and
+ * diagnostics are its definition's, read once.
+ */
+function trainingOptions(
+  events: TrainingEvent[],
+  model: { call: Node; evaluatesTest: boolean },
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+): TrainingOption[] {
+  const options: TrainingOption[] = [];
+  events.forEach((e, i) => {
+    if (e.kind === 'fit') return;
+    const compiles = events.filter((c) => c.kind === 'compile');
+    const compileCall =
+      e.kind === 'compile'
+        ? e.node
+        : (compiles.filter((c) => events.indexOf(c) < i).pop() ?? compiles.find((c) => events.indexOf(c) > i))?.node;
+    if (!compileCall) return;
+    let fitCall: Node | undefined;
+    for (let j = i + 1; j < events.length && events[j].kind !== 'compile'; j++)
+      if (events[j].kind === 'fit') {
+        fitCall = events[j].node;
+        break;
+      }
+    fitCall ??= events
+      .slice(0, i)
+      .filter((f) => f.kind === 'fit')
+      .pop()?.node;
+    const scratch = new Collector();
+    const def: ModelDefinition = { layers: [] };
+    const fit = fitCall ? readFit(fitCall, ctx, scratch) : undefined;
+    applyTraining(
+      def,
+      scratch,
+      { call: model.call, compileCall, fit, evaluatesTest: model.evaluatesTest },
+      ctx,
+      data,
+      seeds,
+    );
+    const compile = def.compile ?? {};
+    if (e.kind === 'optimizer') {
+      const optimizer = readOptimizer(e.node, ctx, scratch);
+      if (optimizer !== undefined) compile.optimizer = optimizer;
+    }
+    options.push({
+      origin: e.kind,
+      compile,
+      ...(def.fit ? { fit: def.fit } : {}),
+      ...(def.dataset !== undefined ? { dataset: def.dataset } : {}),
+      range: rangeOf(e.at),
+      ...(scratch.incomplete ? { incomplete: scratch.incomplete } : {}),
+    });
+  });
+  return options;
 }
 
 /** Reads layers in order, carrying a pending `keras.Input` shape to the next layer, and stops at the first unreadable. */
