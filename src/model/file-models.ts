@@ -175,6 +175,11 @@ export function compareFileModels(models: readonly ParsedModel[], chosen?: reado
   return { runs: labelled, skipped };
 }
 
+/** How many of the file's models a comparison would train (the editor offers "Compare the models" from two). */
+export function trainableModelCount(models: readonly ParsedModel[]): number {
+  return new Set(compareFileModels(models).runs.map((r) => r.model)).size;
+}
+
 /** What makes two set-ups the same training: the optimizer with Keras's defaults filled in, and the rest as given. */
 function setupKey(def: ModelDefinition): string {
   const { compile, ...rest } = def;
