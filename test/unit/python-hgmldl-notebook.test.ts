@@ -148,6 +148,34 @@ n.compile(loss="sparse_categorical_crossentropy")
 n.fit(xa, ya)
 `;
   const [first, second] = await parsePythonModels(src);
-  assert.deepEqual(first.definition?.dataset, { name: 'mnist', validation_split: 0.1, seed: 3 });
-  assert.deepEqual(second.definition?.dataset, { name: 'fashion-mnist', validation_split: 0.3 });
+  // Raw pixels (never divided by 255) in both: scale 1.
+  assert.deepEqual(first.definition?.dataset, { name: 'mnist', scale: 1, validation_split: 0.1, seed: 3 });
+  assert.deepEqual(second.definition?.dataset, { name: 'fashion-mnist', scale: 1, validation_split: 0.3 });
+});
+
+test('the scaling applied to the pixels is followed: raw values train as raw, an offset is named', async () => {
+  const load = `import keras
+(x, y), _ = keras.datasets.fashion_mnist.load_data()
+`;
+  const fitOn = (prep: string, data: string) =>
+    fitOf(
+      `${load}${prep}m = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(10, activation="softmax")])
+m.compile(loss="sparse_categorical_crossentropy")
+m.fit(${data}, y)
+`,
+    );
+  // Never divided: Keras trains on 0–255.
+  assert.deepEqual((await fitOn('', 'x')).dataset, { name: 'fashion-mnist', scale: 1 });
+  // Divided by 255 in any spelling: Model Lab's own 1/255, nothing to add.
+  for (const [prep, data] of [
+    ['x = x / 255.0\n', 'x'],
+    ['x = x.astype("float32") / 255\n', 'x.reshape(-1, 28, 28)'],
+    ['x = x * (1 / 255)\n', 'x[:1000]'],
+    ['x = x.astype("float32")\nx /= 255.0\n', 'x'],
+  ])
+    assert.equal((await fitOn(prep, data)).dataset, 'fashion-mnist', prep);
+  assert.deepEqual((await fitOn('x = x / 127.5\n', 'x')).dataset, { name: 'fashion-mnist', scale: 1 / 127.5 });
+  const offset = await fitOn('x = (x - 127.5) / 127.5\n', 'x');
+  assert.equal(offset.dataset, 'fashion-mnist');
+  assert.ok(offset.notes.some((m) => /cannot follow what is done to these pixel values/.test(m)));
 });

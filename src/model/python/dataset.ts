@@ -35,9 +35,16 @@ export interface DataValue {
   dataset: DatasetSpec;
   source: 'train' | 'test' | 'unknown';
   split?: DataSplit;
+  /**
+   * What the loaded values were multiplied by on the way (`x / 255.0`: 1/255; none: 1); undefined when something
+   * else was done to them (a scaler, an offset), which only running the script tells.
+   */
+  scale?: number;
 }
 
 const TRAIN_TEST_SPLIT = 'sklearn.model_selection.train_test_split';
+/** Methods and NumPy functions that change an array's shape or type but not its values. */
+const SHAPE_ONLY = new Set(['astype', 'reshape', 'expand_dims', 'squeeze', 'flatten', 'ravel', 'copy']);
 /** scikit-learn's held-out fraction when neither test_size nor train_size is given. */
 const SKLEARN_TEST_SIZE = 0.25;
 
@@ -57,12 +64,76 @@ export class DataFlow {
   ) {
     // Source order, so a chain of assignments propagates in one pass.
     for (const node of walk(root)) {
-      if (node.type !== 'assignment') continue;
       const right = node.childForFieldName('right');
       const left = node.childForFieldName('left');
       if (!right || !left) continue;
-      for (const [target, value] of this.assigned(left, right)) this.bind(target, value, node.endIndex);
+      if (node.type === 'assignment') {
+        for (const [target, value] of this.assigned(left, right)) this.bind(target, value, node.endIndex);
+      } else if (node.type === 'augmented_assignment' && left.type === 'identifier') {
+        // `x /= 255`: the same data, scaled.
+        const value = this.at(left);
+        const op = node.childForFieldName('operator')?.text;
+        const by = this.number(right);
+        const scale =
+          value?.scale === undefined || by === undefined
+            ? undefined
+            : op === '/='
+              ? value.scale / by
+              : op === '*='
+                ? value.scale * by
+                : undefined;
+        if (value) this.bind(left, { ...value, scale }, node.endIndex);
+      }
     }
+  }
+
+  /**
+   * The factor an expression multiplies its data by: `x / 255.0`, `x * (1 / 255)`, through `.astype(…)`,
+   * `.reshape(…)`, `np.expand_dims(x, …)`, subscripts and parentheses; undefined for anything else done to them.
+   */
+  private scaleOf(expr: Node, depth = 0): number | undefined {
+    const n = unwrap(expr);
+    if (depth > 50) return undefined;
+    if (n.type === 'identifier') return this.at(n)?.scale;
+    if (n.type === 'subscript') return this.scaleOf(n.childForFieldName('value') ?? n, depth + 1);
+    if (n.type === 'binary_operator') {
+      const op = n.childForFieldName('operator')?.text;
+      const left = n.childForFieldName('left');
+      const right = n.childForFieldName('right');
+      if (!left || !right) return undefined;
+      if (op === '/') {
+        const by = this.number(right);
+        const inner = this.scaleOf(left, depth + 1);
+        return by === undefined || inner === undefined ? undefined : inner / by;
+      }
+      if (op === '*') {
+        const [data, factor] = this.number(right) !== undefined ? [left, right] : [right, left];
+        const by = this.number(factor);
+        const inner = this.scaleOf(data, depth + 1);
+        return by === undefined || inner === undefined ? undefined : inner * by;
+      }
+      return undefined;
+    }
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      const name = fn ? resolveName(fn, this.ctx) : undefined;
+      if (name && LOADER.test(name)) return 1;
+      if (name && PAD_SEQUENCES.has(name)) return undefined;
+      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
+      if (method && SHAPE_ONLY.has(method)) {
+        const object = fn!.childForFieldName('object');
+        // `x.reshape(…)` works on x; `np.reshape(x, …)` on its first argument.
+        const target = object && this.valueOf(object) ? object : callArgs(n).positional[0];
+        return target ? this.scaleOf(target, depth + 1) : undefined;
+      }
+    }
+    return undefined;
+  }
+
+  /** A number the source states (`255`, `255.0`, `1 / 255`), else undefined. */
+  private number(node: Node): number | undefined {
+    const v = readValue(node, this.ctx);
+    return v.ok && typeof v.value === 'number' && Number.isFinite(v.value) && v.value !== 0 ? v.value : undefined;
   }
 
   /** The dataset whose data an expression uses, if it uses one Model Lab can load. */
@@ -133,7 +204,8 @@ export class DataFlow {
     const targets = parts(left);
     if (name && LOADER.test(name)) {
       // `(x_train, y_train), (x_test, y_test) = load_data()`: the first pair trains, the second tests.
-      const whole = this.valueOf(r);
+      const found = this.valueOf(r);
+      const whole = found && { ...found, scale: 1 };
       if (!whole) return this.each(left, undefined);
       if (targets.length !== 2) return this.each(left, whole);
       return targets.flatMap((half, i) => this.each(half, { ...whole, source: i === 0 ? 'train' : 'test' }));
@@ -141,9 +213,13 @@ export class DataFlow {
     if (name === TRAIN_TEST_SPLIT) return this.trainTestSplit(r, targets);
     const values = parts(right);
     if (targets.length > 1 && values.length === targets.length) {
-      return targets.flatMap((t, i) => this.each(t, this.valueOf(values[i])));
+      return targets.flatMap((t, i) => this.each(t, this.withScale(this.valueOf(values[i]), values[i])));
     }
-    return this.each(left, this.valueOf(right));
+    return this.each(left, this.withScale(this.valueOf(right), right));
+  }
+
+  private withScale(value: DataValue | undefined, expr: Node): DataValue | undefined {
+    return value && { ...value, scale: this.scaleOf(expr) };
   }
 
   /** Every name a target pattern binds, with one value. */
@@ -193,7 +269,7 @@ export class DataFlow {
           };
     return targets.flatMap((t, i) => {
       const array = args.positional[Math.floor(i / 2)];
-      const value = array ? this.valueOf(array) : undefined;
+      const value = array ? this.withScale(this.valueOf(array), array) : undefined;
       const s = split(i % 2 === 0 ? 'train' : 'validation');
       return this.each(t, value && s ? { ...value, split: s } : value);
     });

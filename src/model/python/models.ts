@@ -20,8 +20,9 @@ import { Collector } from './collector';
 import { readCompile, readFit, readOptimizer, type FitResult } from './compile-fit';
 import { unusedOptimizer } from './unused-optimizers';
 import { isTestData } from './fit-callbacks';
-import type { DataFlow, DataSplit } from './dataset';
+import type { DataFlow, DataSplit, DataValue } from './dataset';
 import type { Seeds } from './seeds';
+import { isImageDataset } from '../datasets';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, type ReadInput } from './layers';
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
@@ -364,7 +365,15 @@ export function applyTraining(
   }
   if (fit) {
     if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const { dataset, validationUnread } = datasetOf(fit, data);
+    const { dataset, validationUnread, scaleUnread } = datasetOf(fit, data);
+    if (scaleUnread && fit.x) {
+      out.report(
+        fit.x,
+        'information',
+        'python-ignored',
+        'Model Lab cannot follow what is done to these pixel values without running the script (only multiplying or dividing by a number is followed); it trains on the pixels scaled to [0, 1].',
+      );
+    }
     if (fit.validationData && validationUnread) {
       out.report(
         fit.validationData.keyword ?? fit.validationData.value,
@@ -396,10 +405,23 @@ export function applyTraining(
  * (validated on the test set: no split, the test set evaluated). `validationUnread` says why a `validation_data`
  * could not be followed.
  */
-export function datasetOf(fit: FitResult, data: DataFlow): { dataset?: DatasetSpec; validationUnread?: string } {
+export function datasetOf(fit: FitResult, data: DataFlow): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean } {
   const value = fit.x ? data.valueOf(fit.x) : undefined;
   if (!value) return fit.validationData ? { validationUnread: 'the training data is not a dataset it knows' } : {};
   const base: DatasetObject = typeof value.dataset === 'string' ? { name: value.dataset } : { ...value.dataset };
+  // Pixels multiplied by something else than the 1/255 Model Lab gives images (raw 0–255 values: scale 1).
+  if (value.scale !== undefined && isImageDataset(base) && Math.abs(value.scale * 255 - 1) > 1e-9)
+    base.scale = value.scale;
+  const found = datasetAndSplit(fit, data, value, base);
+  return value.scale === undefined && isImageDataset(base) ? { ...found, scaleUnread: true } : found;
+}
+
+function datasetAndSplit(
+  fit: FitResult,
+  data: DataFlow,
+  value: DataValue,
+  base: DatasetObject,
+): { dataset?: DatasetSpec; validationUnread?: string } {
   const asSpec = (o: DatasetObject): DatasetSpec => (Object.keys(o).length === 1 && o.name ? o.name : o);
   const fromSplit = (s: DataSplit): DatasetObject => ({
     ...base,
@@ -421,7 +443,7 @@ export function datasetOf(fit: FitResult, data: DataFlow): { dataset?: DatasetSp
     return { dataset: value.split?.part === 'train' ? fromSplit(value.split) : asSpec(base), validationUnread: why };
   }
   if (value.split?.part === 'train') return { dataset: fromSplit(value.split) };
-  return { dataset: value.dataset };
+  return { dataset: asSpec(base) };
 }
 
 /** `(x_val, y_val)` (or a list) as its parts; anything else as itself. */
