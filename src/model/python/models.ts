@@ -405,7 +405,10 @@ export function applyTraining(
  * (validated on the test set: no split, the test set evaluated). `validationUnread` says why a `validation_data`
  * could not be followed.
  */
-export function datasetOf(fit: FitResult, data: DataFlow): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean } {
+export function datasetOf(
+  fit: FitResult,
+  data: DataFlow,
+): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean } {
   const value = fit.x ? data.valueOf(fit.x) : undefined;
   if (!value) return fit.validationData ? { validationUnread: 'the training data is not a dataset it knows' } : {};
   const base: DatasetObject = typeof value.dataset === 'string' ? { name: value.dataset } : { ...value.dataset };
