@@ -5,7 +5,7 @@
  */
 import { compareFileModels, comparisonDefinition, selectModels } from '../model/file-models';
 import { EXIT, UserError, type CliIO, type Command } from './io';
-import { positionText } from './load-model';
+import { firstModel, positionText } from './load-model';
 import { comparisonTable, parseArgs, runSession, sessionInputs, type ChooseModel } from './run-output';
 
 const USAGE = `Usage: model-lab compare <file> [options]
@@ -55,6 +55,12 @@ function chooseModels(selector: string, io: CliIO): ChooseModel {
   };
 }
 
+/** Without --models: the first model's own comparison, as before, saying how to compare the file's models instead. */
+const firstWithHint: ChooseModel = (loaded) => {
+  const { model, note } = firstModel(loaded);
+  return { model, note: note && `${note} --models all compares the file's models instead.` };
+};
+
 export const compare: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
     io.out(USAGE + '\n');
@@ -68,7 +74,7 @@ export const compare: Command = async (args, io) => {
     io,
     USAGE,
     undefined,
-    selector ? chooseModels(selector, io) : undefined,
+    selector ? chooseModels(selector, io) : firstWithHint,
   );
   const { record, interrupted } = await runSession(inputs, io, {
     prefixLabels: true,
