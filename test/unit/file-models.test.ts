@@ -13,6 +13,7 @@ import {
   comparisonDefinition,
   findModel,
   selectModels,
+  trainableModelCount,
   trainTarget,
 } from '../../src/model/file-models';
 import { effectiveOptimizer } from '../../src/model/optimizers';
@@ -76,6 +77,16 @@ test("compare all: the six optimizers of Keras's classic comparison and the sigm
       ['sequential_2', "the same set-up as the run 'sequential_2 · relu · RMSprop', trained once"],
     ],
   );
+});
+
+test('the editor offers "Compare the models" for the notebook: three of its five models can train', async () => {
+  assert.equal(trainableModelCount(await models()), 3);
+  const one = await parsePythonModels(`import keras
+m = keras.Sequential([keras.layers.Dense(10, input_shape=(4,), activation="softmax")])
+m.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+n = keras.Sequential([keras.layers.Dense(10, input_shape=(4,), activation="softmax")])
+`);
+  assert.equal(trainableModelCount(one), 1, 'one compiled model: no lens');
 });
 
 test('labels show only what differs: two models of one kind are told apart by their optimizers alone', async () => {

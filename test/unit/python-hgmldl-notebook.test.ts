@@ -179,3 +179,19 @@ m.fit(${data}, y)
   assert.equal(offset.dataset, 'fashion-mnist');
   assert.ok(offset.notes.some((m) => /cannot follow what is done to these pixel values/.test(m)));
 });
+
+test('export keeps the scaling: raw pixels stay raw, another factor is written out', async () => {
+  const { toKerasScript } = await import('../../src/model/python/keras-script');
+  const def = (scale?: number) => ({
+    dataset: { name: 'mnist', ...(scale !== undefined ? { scale } : {}) },
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  });
+  assert.match(toKerasScript(def()), /x_train \/ 255\.0/);
+  const raw = toKerasScript(def(1));
+  assert.doesNotMatch(raw, /\/ 255\.0/);
+  assert.match(raw, /stay 0-255/);
+  assert.match(toKerasScript(def(0.5)), /x_train \* 0\.5/);
+});
