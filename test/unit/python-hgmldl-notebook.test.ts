@@ -130,6 +130,13 @@ test("fit's validation_data: the held-out part of a split, the test set, or othe
   assert.equal(other.dataset, 'mnist');
   assert.ok(other.notes.some((m) => /ignores fit's 'validation_data'.*not the held-out part/.test(m)));
 
+  // shuffle=False: the same fraction, but the held-out rows differ from scikit-learn's, and that is said.
+  const last = await fitOf(
+    head + 'xa, xb, ya, yb = train_test_split(x, y, test_size=0.3, shuffle=False)\n' + model + 'm.fit(xa, ya)\n',
+  );
+  assert.deepEqual(last.dataset, { name: 'mnist', validation_split: 0.3 });
+  assert.ok(last.notes.some((m) => /shuffle=False\) holds out the last examples/.test(m)));
+
   // fit's own validation_split wins over a split made before.
   const own = await fitOf(head + split + model + 'm.fit(xa, ya, validation_split=0.1)\n');
   assert.deepEqual(own.dataset, { name: 'mnist', validation_split: 0.1 });

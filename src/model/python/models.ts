@@ -365,7 +365,15 @@ export function applyTraining(
   }
   if (fit) {
     if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const { dataset, validationUnread, scaleUnread } = datasetOf(fit, data);
+    const { dataset, validationUnread, scaleUnread, unshuffled } = datasetOf(fit, data);
+    if (unshuffled && fit.x) {
+      out.report(
+        fit.x,
+        'information',
+        'python-ignored',
+        'train_test_split(shuffle=False) holds out the last examples; Model Lab holds out a seeded pick of the same size instead.',
+      );
+    }
     if (scaleUnread && fit.x) {
       out.report(
         fit.x,
@@ -408,7 +416,7 @@ export function applyTraining(
 export function datasetOf(
   fit: FitResult,
   data: DataFlow,
-): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean } {
+): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean; unshuffled?: boolean } {
   const value = fit.x ? data.valueOf(fit.x) : undefined;
   if (!value) return fit.validationData ? { validationUnread: 'the training data is not a dataset it knows' } : {};
   const base: DatasetObject = typeof value.dataset === 'string' ? { name: value.dataset } : { ...value.dataset };
@@ -416,7 +424,11 @@ export function datasetOf(
   if (value.scale !== undefined && isImageDataset(base) && Math.abs(value.scale * 255 - 1) > 1e-9)
     base.scale = value.scale;
   const found = datasetAndSplit(fit, data, value, base);
-  return value.scale === undefined && isImageDataset(base) ? { ...found, scaleUnread: true } : found;
+  return {
+    ...found,
+    ...(value.scale === undefined && isImageDataset(base) ? { scaleUnread: true } : {}),
+    ...(found.split && !found.split.shuffle ? { unshuffled: true } : {}),
+  };
 }
 
 function datasetAndSplit(
@@ -424,7 +436,7 @@ function datasetAndSplit(
   data: DataFlow,
   value: DataValue,
   base: DatasetObject,
-): { dataset?: DatasetSpec; validationUnread?: string } {
+): { dataset?: DatasetSpec; validationUnread?: string; split?: DataSplit } {
   const asSpec = (o: DatasetObject): DatasetSpec => (Object.keys(o).length === 1 && o.name ? o.name : o);
   const fromSplit = (s: DataSplit): DatasetObject => ({
     ...base,
@@ -436,16 +448,18 @@ function datasetAndSplit(
     const [xv] = fitValidationParts(fit.validationData.value);
     const v = xv ? data.valueOf(xv) : undefined;
     const same = v && JSON.stringify(v.dataset) === JSON.stringify(value.dataset);
-    if (same && v.split?.part === 'validation') return { dataset: fromSplit(v.split) };
+    if (same && v.split?.part === 'validation') return { dataset: fromSplit(v.split), split: v.split };
     if (same && v.source === 'test') return { dataset: { ...base, validation_split: 0, evaluate_test: true } };
     const why = !v
       ? 'it is not data Model Lab can follow to a dataset'
       : !same
         ? 'it comes from other data than the training set'
         : 'it is not the held-out part of a train_test_split or the test set';
-    return { dataset: value.split?.part === 'train' ? fromSplit(value.split) : asSpec(base), validationUnread: why };
+    return value.split?.part === 'train'
+      ? { dataset: fromSplit(value.split), split: value.split, validationUnread: why }
+      : { dataset: asSpec(base), validationUnread: why };
   }
-  if (value.split?.part === 'train') return { dataset: fromSplit(value.split) };
+  if (value.split?.part === 'train') return { dataset: fromSplit(value.split), split: value.split };
   return { dataset: asSpec(base) };
 }
 
