@@ -11,7 +11,7 @@ import { callbackNotes } from '../run-state';
 import { compareRepeats } from '../model/compare';
 import { thousands } from '../model/number-format';
 import { DEFINITION_BOUNDS } from '../model/schema';
-import type { ModelDefinition, ModelSummary } from '../model/types';
+import type { ModelDefinition, ModelSummary, ParsedModel } from '../model/types';
 import type { BackendName, DatasetInfo, Evaluation, RunRecord, RunResult } from '../protocol';
 import { formatEpochLine } from '../training/host/epoch-line';
 import { DataError } from '../data/errors';
@@ -22,7 +22,7 @@ import { SessionDriver } from '../training/host/session-driver';
 import { isUnfinished, runName } from '../run-state';
 import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
-import { diagnosticLine, firstModel, loadModelFile } from './load-model';
+import { diagnosticLine, firstModel, loadModelFile, type LoadedModels } from './load-model';
 
 // ---- Options ---------------------------------------------------------------------------------------------------
 
@@ -326,12 +326,16 @@ export interface SessionInputs {
  * Reads the options every training command shares and the model file. A file with errors prints them as `check`
  * does and ends the command with exit 2.
  */
+/** Which model of a loaded file a session trains; `definition` replaces the model's own (a comparison of models). */
+export type ChooseModel = (loaded: LoadedModels) => { model: ParsedModel; note?: string; definition?: ModelDefinition };
+
 export async function sessionInputs(
   kind: 'train' | 'compare',
   parsed: ParsedArgs,
   io: CliIO,
   usage: string,
   override: (def: ModelDefinition) => ModelDefinition = (d) => d,
+  choose: ChooseModel = firstModel,
 ): Promise<SessionInputs> {
   if (parsed.positional.length !== 1) throw new UserError(`give exactly one model file.\n${usage}`, EXIT.invalid);
   const backend = backendOption(parsed);
@@ -340,7 +344,7 @@ export async function sessionInputs(
   const repeats = intOption(parsed, '--repeats');
   const workers = intOption(parsed, '--workers');
   const loaded = await loadModelFile(parsed.positional[0], io);
-  const { model, note } = firstModel(loaded);
+  const { model, note, definition } = choose(loaded);
   if (note) io.err(note + '\n');
   const analysis = analyze(model);
   for (const d of analysis.diagnostics) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
@@ -356,7 +360,7 @@ export async function sessionInputs(
     file: loaded.file,
     absolutePath: loaded.absolutePath,
     baseDir: loaded.baseDir,
-    definition: override(analysis.definition),
+    definition: override(definition ?? analysis.definition),
     summary: analysis.summary,
     backend,
     dataDir: dataDir(parsed, io),

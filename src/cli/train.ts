@@ -6,13 +6,16 @@
 import { optimizerDef, OPTIMIZER_ALIASES } from '../model/optimizers';
 import type { ModelDefinition } from '../model/types';
 import { EXIT, UserError, type Command } from './io';
-import { evaluationText, intOption, parseArgs, runSession, sessionInputs } from './run-output';
+import { trainTarget } from '../model/file-models';
+import { evaluationText, intOption, parseArgs, runSession, sessionInputs, type ChooseModel } from './run-output';
 import { resumeInputs } from './resume-run';
 import { resolve } from 'node:path';
 
 const USAGE = `Usage: model-lab train <file> [options]
 
 Trains the model in <file> (.model.json, Keras .py or Jupyter .ipynb) and prints a line per epoch, then the evaluation.
+  --model NAME|N      which model of a .py or .ipynb: its Keras name (sequential_2) or 1-based position
+                      (default: the first compiled model that can train; the others are listed)
   --epochs N          epochs (default: the file's fit.epochs, else 1)
   --batch-size N      batch size (default: the file's fit.batch_size, else 32)
   --optimizer NAME    sgd, rmsprop, adam, adagrad, adamax or adadelta with Keras defaults
@@ -29,6 +32,7 @@ Exit status: 0 trained, 1 runtime or data error, 2 bad model file or option, 130
 
 const OPTIONS = {
   values: [
+    '--model',
     '--epochs',
     '--batch-size',
     '--optimizer',
@@ -41,6 +45,15 @@ const OPTIONS = {
     '--resume',
   ],
 };
+
+/** The model `train` uses (file-models.ts: by name or position, else the first compiled one that can train). */
+function chooseTrainModel(selector: string | undefined): ChooseModel {
+  return (loaded) => {
+    const target = trainTarget(loaded.models, selector);
+    if ('error' in target) throw new UserError(`${loaded.file}: ${target.error}`, EXIT.invalid);
+    return { model: loaded.models[target.index], note: target.note && `${loaded.file}: ${target.note}` };
+  };
+}
 
 export const train: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
@@ -68,9 +81,12 @@ export const train: Command = async (args, io) => {
       EXIT.invalid,
     );
   }
+  if (resume && parsed.values.has('--model')) {
+    throw new UserError('--resume continues the run recorded in RECORD; --model cannot change it.', EXIT.invalid);
+  }
   const inputs = resume
     ? await resumeInputs(parsed, io, USAGE)
-    : await sessionInputs('train', parsed, io, USAGE, override);
+    : await sessionInputs('train', parsed, io, USAGE, override, chooseTrainModel(parsed.values.get('--model')));
   const saveTo = parsed.values.get('--save-weights');
   if (saveTo !== undefined) inputs.saveWeightsDir = resolve(io.cwd, saveTo);
   const { record, interrupted } = await runSession(inputs, io, {

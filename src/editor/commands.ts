@@ -3,7 +3,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatSummary } from '../model';
+import { analyze, formatSummary } from '../model';
+import { compareFileModels, comparisonDefinition } from '../model/file-models';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { answerExamples, renameRecord, repeatComparison } from './panel-requests';
@@ -45,6 +46,7 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
         if (target) await trainer.start('compare', target);
       },
     ],
+    ['modelLab.compareModels', (uri) => compareModels(ctx, trainer, uri)],
     [
       'modelLab.stop',
       () => {
@@ -87,6 +89,41 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
   return vscode.Disposable.from(
     vscode.workspace.registerTextDocumentContentProvider(SUMMARY_SCHEME, summaries),
     ...commands.map(([id, fn]) => vscode.commands.registerCommand(id, fn)),
+  );
+}
+
+/**
+ * "Compare the models in this file": every trainable model of a Python file or notebook, each with its own compile
+ * and fit, as one comparison (file-models.ts decides the runs, labels and what is skipped, as the CLI's --models all).
+ */
+async function compareModels(ctx: ExtensionContextLike, trainer: Trainer, uri: unknown): Promise<void> {
+  const target = await resolveTarget(ctx.documents, uri, 0);
+  if (!target) return;
+  const { models } = await ctx.documents.view(target.document);
+  const { runs, skipped } = compareFileModels(models.map((m) => m.parsed));
+  const file = vscode.workspace.asRelativePath(target.file);
+  for (const s of skipped)
+    ctx.log.info(
+      `Compare the models of ${file}: skipped ${s.modelName} (${target.where(s.range.start)}): ${s.reason}.`,
+    );
+  if (runs.length === 0) {
+    void vscode.window.showErrorMessage(
+      `Model Lab: no model of ${file} can be trained${skipped[0] ? ` (${skipped[0].modelName}: ${skipped[0].reason})` : ''}.`,
+    );
+    return;
+  }
+  if (skipped.length > 0) {
+    const names = [...new Set(skipped.map((s) => `${s.modelName}: ${s.reason}`))];
+    void vscode.window.showInformationMessage(
+      `Model Lab: comparing ${runs.length} runs; skipped ${names.slice(0, 3).join('; ')}${names.length > 3 ? `; and ${names.length - 3} more (see the Model Lab log)` : ''}.`,
+    );
+  }
+  const first = models[runs[0].model];
+  const parsed = { ...first.parsed, definition: runs[0].definition };
+  await trainer.start(
+    'compare',
+    { ...target, index: runs[0].model, parsed, analysis: analyze(parsed) },
+    comparisonDefinition(runs),
   );
 }
 

@@ -42,8 +42,15 @@ export class Trainer implements vscode.Disposable {
     this.status.tooltip = 'Model Lab is training — click to show results';
   }
 
-  /** Trains (`train`) or compares (`compare`) the model; resolves when the session is over. */
-  async start(kind: 'train' | 'compare', target: ModelTarget): Promise<RunRecord | undefined> {
+  /**
+   * Trains (`train`) or compares (`compare`) the model; resolves when the session is over. `definition` replaces the
+   * model's own: a comparison of a file's models (file-models.ts) is the target's model with a variant per run.
+   */
+  async start(
+    kind: 'train' | 'compare',
+    target: ModelTarget,
+    definition?: ModelDefinition,
+  ): Promise<RunRecord | undefined> {
     if (!vscode.workspace.isTrusted) {
       const choice = await vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE, 'Manage Workspace Trust');
       if (choice) await vscode.commands.executeCommand('workbench.trust.manage');
@@ -70,7 +77,13 @@ export class Trainer implements vscode.Disposable {
       folder: folder?.uri.fsPath,
       home: os.homedir(),
     });
-    return this.drive(kind, { definition: analysis.definition, summary: analysis.summary, place, settings, store });
+    return this.drive(kind, {
+      definition: definition ?? analysis.definition,
+      summary: analysis.summary,
+      place,
+      settings,
+      store,
+    });
   }
 
   /**

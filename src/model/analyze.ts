@@ -6,6 +6,7 @@ import {
   BUILTIN_DATASETS,
   datasetClassCount,
   isBuiltinDataset,
+  isImageDataset,
   isNumpyDataset,
   NUMPY_OPTIONS,
   PAD_OPTIONS,
@@ -280,10 +281,12 @@ function checkDataset(def: ModelDefinition, push: Push): void {
   }
   if (!numpy) {
     for (const key of NUMPY_OPTIONS) {
+      // Pixels take a scale too (1 for the raw 0–255 values a script trains on without dividing by 255).
+      if (key === 'scale' && isImageDataset(ds)) continue;
       if (key !== 'npz' && (ds as Record<string, unknown>)[key] !== undefined) {
         push(
           `dataset.${key}`,
-          `"${key}" only applies to NumPy arrays ("npz", or "x" and "y" naming .npy files); remove it.`,
+          `"${key}" only applies to NumPy arrays${key === 'scale' ? ' and images' : ''} ("npz", or "x" and "y" naming .npy files); remove it.`,
           'dataset',
           'warning',
         );

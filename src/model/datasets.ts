@@ -93,6 +93,13 @@ export function isBuiltinDataset(name: string | undefined): name is DatasetName 
   return name !== undefined && Object.prototype.hasOwnProperty.call(BUILTIN_DATASETS, name);
 }
 
+/** Whether a dataset's inputs are pixels, which Model Lab multiplies by 1/255 unless `scale` says otherwise. */
+export function isImageDataset(obj: DatasetObject): boolean {
+  if (obj.csv !== undefined || isNumpyDataset(obj)) return false;
+  const name = obj.name ?? (obj.path !== undefined ? 'fashion-mnist' : undefined);
+  return name === undefined || (isBuiltinDataset(name) && BUILTIN_DATASETS[name].shape !== undefined);
+}
+
 /** A name becomes `{ name }`; `validation_split` gets its default. */
 export function normalizeDataset(spec: DatasetSpec): DatasetObject {
   const obj: DatasetObject = typeof spec === 'string' ? { name: spec } : { ...spec };

@@ -333,7 +333,7 @@ function dataset(): JsonSchema {
             type: 'number',
             exclusiveMinimum: 0,
             description:
-              'Multiply the NumPy inputs by this per batch, e.g. 0.00392156862745098 (1/255) for uint8 pixels; 1 when absent.',
+              'Multiply the inputs by this per batch: NumPy arrays, e.g. 0.00392156862745098 (1/255) for uint8 pixels, 1 when absent; image datasets (fashion-mnist, mnist, cifar10, cifar100), 1/255 when absent, 1 for the raw 0–255 values.',
           },
           ...datasetOptionProperties(),
         },

@@ -151,6 +151,29 @@ export interface ParsedModel {
    * in a few words. The definition then holds what was read, so it can be shown but must not be trained.
    */
   incomplete?: string;
+  /**
+   * Python: every way the script sets this model up to train, in program order (`trainings.ts` in src/model/python).
+   * The definition holds what one run of the script trains (the last compile before the first fit); these are what
+   * a comparison of the file's models trains side by side.
+   */
+  trainings?: TrainingOption[];
+}
+
+/**
+ * One way a script trains a model: a `model.compile(...)` with the fit it is used with (the first after it, else the
+ * latest before it), or an optimizer the script builds while the model is current and never compiles
+ * (`sgd = keras.optimizers.SGD(learning_rate=0.1)` in a tutorial's optimizer cells), with the model's compile
+ * settings around it.
+ */
+export interface TrainingOption {
+  origin: 'compile' | 'optimizer';
+  compile: CompileSpec;
+  fit?: FitSpec;
+  dataset?: DatasetSpec;
+  /** The compile call, or the optimizer's assignment. */
+  range: Range;
+  /** Why it cannot be trained as written (an optimizer or loss Model Lab cannot read). */
+  incomplete?: string;
 }
 
 /** Output shape with the batch dimension first as null, as Keras prints `(None, 100)`. */

@@ -8,7 +8,7 @@ import { sentence } from './validate';
 import { ZERO_RANGE } from './text-lines';
 import type { DefPath, Diagnostic, ModelDefinition, Range, SourceRanges } from './types';
 
-const SETTABLE = ['name', 'dataset', 'layers', 'compile', 'fit'];
+const SETTABLE = ['name', 'dataset', 'layers', 'outputs', 'compile', 'fit'];
 
 type AnalyzeFn = (def: ModelDefinition) => Diagnostic[];
 

@@ -232,3 +232,37 @@ test('reloading the window during training keeps the finished epochs and marks t
     assert.ok((record.runs[0].history.loss?.length ?? 0) >= 1);
   });
 });
+
+test('Compare the models in this file: the CodeLens of a Python file with two models trains both side by side', async (t) => {
+  // A .py file: notebooks get CodeLens in cells once the notebook editor work lands.
+  await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
+    await wb.openFile('two_models.py');
+    const lenses = wb.page.locator('.editor-group-container.active .codelens-decoration a');
+    const compareAll = lenses.filter({ hasText: 'Compare the models in this file' });
+    await compareAll.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // One Train lens per model, each training that model.
+    assert.equal(await lenses.filter({ hasText: 'Train with Model Lab' }).count(), 2);
+    await compareAll.first().click();
+    const frame = await wb.webviewFrame('[data-testid="comparison"]', 60_000);
+    await waitFor(
+      'two completed comparison rows',
+      async () => {
+        const statuses = await frame
+          .locator('[data-testid="comparison"] tr[data-run-id]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
+        return statuses.length === 2 && statuses.every((s) => s === 'completed') ? statuses : undefined;
+      },
+      TRAINING_TIMEOUT,
+    );
+    const record = await waitFor('the finished compare record', async () =>
+      readRunRecords(folder).find((r) => r.kind === 'compare' && r.runs.every((run) => run.status === 'completed')),
+    );
+    // Labelled by what differs: the hidden activation (and the Keras name of each model).
+    assert.deepEqual(
+      record.runs.map((r) => r.label),
+      ['sequential · sigmoid', 'sequential_1 · relu'],
+    );
+    // train_test_split(test_size=0.2, random_state=42): 48,000 of the 60,000 images train.
+    assert.equal(record.dataset?.train, 48_000);
+  });
+});

@@ -145,8 +145,15 @@ describe('dataset options in the schema and diagnostics', () => {
     const w = d.find((x) => x.code === 'dataset');
     assert.equal(w?.message, '"num_words" only applies to imdb and reuters; mnist ignores it.');
     assert.equal(w?.severity, 'warning');
-    const x = diagnose({ dataset: { name: 'mnist', scale: 2 }, layers: dense(10) }).find((y) => y.code === 'dataset');
-    assert.match(x?.message ?? '', /"scale" only applies to NumPy arrays/);
+    const x = diagnose({ dataset: { name: 'imdb', maxlen: 10, scale: 2 }, layers: dense(2) }).find(
+      (y) => y.code === 'dataset',
+    );
+    assert.match(x?.message ?? '', /"scale" only applies to NumPy arrays and images/);
+    // Pixels take a scale: 1 is the raw 0–255 values of a script that never divides by 255.
+    assert.equal(
+      diagnose({ dataset: { name: 'mnist', scale: 1 }, layers: dense(10) }).find((y) => y.code === 'dataset'),
+      undefined,
+    );
   });
 });
 

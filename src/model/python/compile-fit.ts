@@ -107,7 +107,7 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
 }
 
 /** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
-function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
+export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   const path: DefPath = ['compile', 'optimizer'];
   const use = unwrap(node);
   let n = use;
@@ -178,6 +178,8 @@ export interface FitResult {
   validationSplit?: number;
   /** The training data argument, to tell which dataset it comes from. */
   x?: Node;
+  /** `validation_data=(x_val, y_val)`: which split it is is the data flow's to tell (`applyTraining`). */
+  validationData?: { value: Node; keyword?: Node };
 }
 
 export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult {
@@ -186,6 +188,10 @@ export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult
   for (const arg of namedArgs(call, FIT_PARAMS, out)) {
     if (arg.name === 'x') result.x = arg.value;
     if (HARMLESS.has(arg.name)) continue;
+    if (arg.name === 'validation_data') {
+      result.validationData = { value: arg.value, keyword: arg.keyword };
+      continue;
+    }
     if (arg.name === 'callbacks') {
       const callbacks = readCallbacks(arg.value, ctx, out);
       if (callbacks) result.fit.callbacks = callbacks as NonNullable<FitSpec['callbacks']>;
@@ -193,12 +199,11 @@ export function readFit(call: Node, ctx: ReadContext, out: Collector): FitResult
     }
     const path: DefPath = arg.name === 'validation_split' ? ['dataset', 'validation_split'] : ['fit', arg.name];
     if (!['epochs', 'batch_size', 'shuffle', 'validation_split'].includes(arg.name)) {
-      const why = arg.name === 'validation_data' ? ' and validates on its own seeded split (validation_split)' : '';
       out.report(
         arg.keyword ?? arg.value,
         'information',
         IGNORED,
-        `Model Lab ignores fit's '${arg.name}' when it trains this model${why}.`,
+        `Model Lab ignores fit's '${arg.name}' when it trains this model.`,
       );
       continue;
     }

@@ -457,10 +457,19 @@ function dataSection(def: ModelDefinition, opts: KerasScriptOptions, classificat
             `x_test, y_test = x_test[:${SAMPLE_TEST}], y_test[:${SAMPLE_TEST}]`,
           ]
         : []),
-      'x_train, x_test = x_train / 255.0, x_test / 255.0  # pixels 0-255 to 0-1, as Model Lab scales them',
+      ...pixelScaling(ds),
     ],
     hasTest: true,
   };
+}
+
+/** The pixels multiplied as the definition says: 1/255 by default, `scale` when given (1: the raw 0–255 values). */
+function pixelScaling(ds: DatasetObject): string[] {
+  if (ds.scale === undefined || Math.abs(ds.scale * 255 - 1) < 1e-12)
+    return ['x_train, x_test = x_train / 255.0, x_test / 255.0  # pixels 0-255 to 0-1, as Model Lab scales them'];
+  if (ds.scale === 1)
+    return ['# The pixels stay 0-255 (dataset.scale 1), as the script this came from trained on them.'];
+  return [`x_train, x_test = x_train * ${pyLiteral(ds.scale)}, x_test * ${pyLiteral(ds.scale)}  # dataset.scale`];
 }
 
 /** imdb / reuters: load_data with the definition's arguments, then pad_sequences as Model Lab pads. */

@@ -7,12 +7,22 @@
  * shape is unknown), and `incomplete` says why, so nothing trains a model that differs from the script.
  */
 import type { Node } from './py-node';
-import type { DatasetSpec, LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
+import type {
+  DatasetObject,
+  DatasetSpec,
+  LayerSpec,
+  ModelDefinition,
+  ParsedModel,
+  Range,
+  TrainingOption,
+} from '../types';
 import { Collector } from './collector';
-import { readCompile, readFit, type FitResult } from './compile-fit';
+import { readCompile, readFit, readOptimizer, type FitResult } from './compile-fit';
+import { unusedOptimizer } from './unused-optimizers';
 import { isTestData } from './fit-callbacks';
-import type { DataFlow } from './dataset';
+import type { DataFlow, DataSplit, DataValue } from './dataset';
 import type { Seeds } from './seeds';
+import { isImageDataset } from '../datasets';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
@@ -52,12 +62,17 @@ export function readSequential(
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
   let evaluatesTest = false;
+  const events: TrainingEvent[] = [];
   const target = modelVariable(call);
   if (target) {
     const statements = [...followingStatements(target.statement)];
     for (let k = 0; k < statements.length; k++) {
       const s = statements[k];
-      if (!methodCalls.touches(s, target.name)) continue;
+      if (!methodCalls.touches(s, target.name)) {
+        const optimizer = unusedOptimizer(s, ctx);
+        if (optimizer) events.push({ kind: 'optimizer', node: optimizer, at: s });
+        continue;
+      }
       if (reassigns(s, target.name)) break;
       const branch = s.type === 'if_statement' ? knownBranch(s, ctx) : undefined;
       if (branch) {
@@ -91,8 +106,10 @@ export function readSequential(
           continue; // the model's range ends at its fit
         } else if (c.method === 'compile') {
           if (!fit) compileCall = c.call; // Keras trains with the last compile before fit
-        } else if (!fit) {
-          fit = readFit(c.call, ctx, out);
+          if (!c.nested) events.push({ kind: 'compile', node: c.call, at: c.call });
+        } else {
+          if (!fit) fit = readFit(c.call, ctx, out);
+          if (!c.nested) events.push({ kind: 'fit', node: c.call, at: c.call });
         }
         last = c.call;
       }
@@ -101,6 +118,7 @@ export function readSequential(
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
   reader.finish();
   if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt);
+  const trainings = trainingOptions(events, { call, evaluatesTest }, ctx, data, seeds);
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
@@ -111,7 +129,77 @@ export function readSequential(
     range,
   };
   if (out.incomplete) parsed.incomplete = out.incomplete;
+  if (trainings.length > 0) parsed.trainings = trainings;
   return parsed;
+}
+
+/** A compile, fit or never-used optimizer among a model's statements, in program order. */
+interface TrainingEvent {
+  kind: 'compile' | 'fit' | 'optimizer';
+  /** The call: model.compile(…), model.fit(…), or keras.optimizers.X(…). */
+  node: Node;
+  /** What the option's range covers. */
+  at: Node;
+}
+
+/**
+ * Every way the script sets the model up to train (ParsedModel.trainings): each compile with the first fit after it
+ * (before the next compile), else the latest fit before it; each never-used optimizer with the model's compile
+ * around it (the latest before, else the first after). Read into their own collector: the model's ranges and
+ * diagnostics are its definition's, read once.
+ */
+function trainingOptions(
+  events: TrainingEvent[],
+  model: { call: Node; evaluatesTest: boolean },
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+): TrainingOption[] {
+  const options: TrainingOption[] = [];
+  events.forEach((e, i) => {
+    if (e.kind === 'fit') return;
+    const compiles = events.filter((c) => c.kind === 'compile');
+    const compileCall =
+      e.kind === 'compile'
+        ? e.node
+        : (compiles.filter((c) => events.indexOf(c) < i).pop() ?? compiles.find((c) => events.indexOf(c) > i))?.node;
+    if (!compileCall) return;
+    let fitCall: Node | undefined;
+    for (let j = i + 1; j < events.length && events[j].kind !== 'compile'; j++)
+      if (events[j].kind === 'fit') {
+        fitCall = events[j].node;
+        break;
+      }
+    fitCall ??= events
+      .slice(0, i)
+      .filter((f) => f.kind === 'fit')
+      .pop()?.node;
+    const scratch = new Collector();
+    const def: ModelDefinition = { layers: [] };
+    const fit = fitCall ? readFit(fitCall, ctx, scratch) : undefined;
+    applyTraining(
+      def,
+      scratch,
+      { call: model.call, compileCall, fit, evaluatesTest: model.evaluatesTest },
+      ctx,
+      data,
+      seeds,
+    );
+    const compile = def.compile ?? {};
+    if (e.kind === 'optimizer') {
+      const optimizer = readOptimizer(e.node, ctx, scratch);
+      if (optimizer !== undefined) compile.optimizer = optimizer;
+    }
+    options.push({
+      origin: e.kind,
+      compile,
+      ...(def.fit ? { fit: def.fit } : {}),
+      ...(def.dataset !== undefined ? { dataset: def.dataset } : {}),
+      range: rangeOf(e.at),
+      ...(scratch.incomplete ? { incomplete: scratch.incomplete } : {}),
+    });
+  });
+  return options;
 }
 
 /** Reads layers in order, carrying a pending `keras.Input` shape to the next layer, and stops at the first unreadable. */
@@ -317,8 +405,32 @@ export function applyTraining(
   }
   if (fit) {
     if (Object.keys(fit.fit).length > 0) def.fit = fit.fit;
-    const dataset = datasetOf(fit, data);
-    if (dataset === undefined) {
+    const { dataset, validationUnread, scaleUnread, unshuffled } = datasetOf(fit, data);
+    if (unshuffled && fit.x) {
+      out.report(
+        fit.x,
+        'information',
+        'python-ignored',
+        'train_test_split(shuffle=False) holds out the last examples; Model Lab holds out a seeded pick of the same size instead.',
+      );
+    }
+    if (scaleUnread && fit.x) {
+      out.report(
+        fit.x,
+        'information',
+        'python-ignored',
+        'Model Lab cannot follow what is done to these pixel values without running the script (only multiplying or dividing by a number is followed); it trains on the pixels scaled to [0, 1].',
+      );
+    }
+    if (fit.validationData && validationUnread) {
+      out.report(
+        fit.validationData.keyword ?? fit.validationData.value,
+        'information',
+        'python-ignored',
+        `Model Lab ignores fit's 'validation_data' when it trains this model: ${validationUnread}; it validates on its own seeded split (validation_split).`,
+      );
+    }
+    if (dataset === undefined || typeof dataset === 'string' || dataset.validation_split === undefined) {
       // validation_split belongs to a dataset; without one Model Lab recognises, it has nowhere to go.
       out.values.delete('dataset.validation_split');
       out.keys.delete('dataset.validation_split');
@@ -334,10 +446,69 @@ export function applyTraining(
   }
 }
 
-export function datasetOf(fit: FitResult, data: DataFlow): DatasetSpec | undefined {
-  const spec = fit.x ? data.datasetOf(fit.x) : undefined;
-  if (!spec || fit.validationSplit === undefined) return spec;
-  return { ...(typeof spec === 'string' ? { name: spec } : spec), validation_split: fit.validationSplit };
+/**
+ * The dataset a fit trains on, with the validation split the script makes: fit's `validation_split`, else the
+ * held-out part of a `train_test_split` passed as `validation_data` or left beside the training part (its fraction
+ * and `random_state` become `validation_split` and the split's seed), else `validation_data` from the test arrays
+ * (validated on the test set: no split, the test set evaluated). `validationUnread` says why a `validation_data`
+ * could not be followed.
+ */
+export function datasetOf(
+  fit: FitResult,
+  data: DataFlow,
+): { dataset?: DatasetSpec; validationUnread?: string; scaleUnread?: boolean; unshuffled?: boolean } {
+  const value = fit.x ? data.valueOf(fit.x) : undefined;
+  if (!value) return fit.validationData ? { validationUnread: 'the training data is not a dataset it knows' } : {};
+  const base: DatasetObject = typeof value.dataset === 'string' ? { name: value.dataset } : { ...value.dataset };
+  // Pixels multiplied by something else than the 1/255 Model Lab gives images (raw 0–255 values: scale 1).
+  if (value.scale !== undefined && isImageDataset(base) && Math.abs(value.scale * 255 - 1) > 1e-9)
+    base.scale = value.scale;
+  const found = datasetAndSplit(fit, data, value, base);
+  return {
+    ...found,
+    ...(value.scale === undefined && isImageDataset(base) ? { scaleUnread: true } : {}),
+    ...(found.split && !found.split.shuffle ? { unshuffled: true } : {}),
+  };
+}
+
+function datasetAndSplit(
+  fit: FitResult,
+  data: DataFlow,
+  value: DataValue,
+  base: DatasetObject,
+): { dataset?: DatasetSpec; validationUnread?: string; split?: DataSplit } {
+  const asSpec = (o: DatasetObject): DatasetSpec => (Object.keys(o).length === 1 && o.name ? o.name : o);
+  const fromSplit = (s: DataSplit): DatasetObject => ({
+    ...base,
+    validation_split: s.fraction,
+    ...(s.seed !== undefined ? { seed: s.seed } : {}),
+  });
+  if (fit.validationSplit !== undefined) return { dataset: { ...base, validation_split: fit.validationSplit } };
+  if (fit.validationData) {
+    const [xv] = fitValidationParts(fit.validationData.value);
+    const v = xv ? data.valueOf(xv) : undefined;
+    const same = v && JSON.stringify(v.dataset) === JSON.stringify(value.dataset);
+    if (same && v.split?.part === 'validation') return { dataset: fromSplit(v.split), split: v.split };
+    if (same && v.source === 'test') return { dataset: { ...base, validation_split: 0, evaluate_test: true } };
+    const why = !v
+      ? 'it is not data Model Lab can follow to a dataset'
+      : !same
+        ? 'it comes from other data than the training set'
+        : 'it is not the held-out part of a train_test_split or the test set';
+    return value.split?.part === 'train'
+      ? { dataset: fromSplit(value.split), split: value.split, validationUnread: why }
+      : { dataset: asSpec(base), validationUnread: why };
+  }
+  if (value.split?.part === 'train') return { dataset: fromSplit(value.split), split: value.split };
+  return { dataset: asSpec(base) };
+}
+
+/** `(x_val, y_val)` (or a list) as its parts; anything else as itself. */
+function fitValidationParts(node: Node): Node[] {
+  const n = unwrap(node);
+  if (n.type === 'tuple' || n.type === 'list' || n.type === 'parenthesized_expression')
+    return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
+  return [n];
 }
 
 /**

@@ -128,7 +128,9 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const shape: BatchShape = {
       inputShape,
       exampleSize,
-      scale: data.scale,
+      // dataset.scale: what the script multiplied the values by (a Keras script that never divides by 255 trains on
+      // raw pixels); the NumPy loader took it already.
+      scale: dataSpec.scale ?? data.scale,
       labels: labelKind(loss),
       numClasses: Math.max(units, data.classNames.length),
     };
