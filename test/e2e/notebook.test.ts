@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { e2eSuite } from './support/scenario';
+import { readRunRecords } from './support/records';
 import { waitFor, type Workbench } from './support/workbench';
 
 const suite = e2eSuite();
 const NO_PROBLEMS = /No problems have been detected/;
+const TRAINING_TIMEOUT = 240_000;
 
 /**
  * Opens a notebook from the Explorer in the notebook editor. Right after the window loads, the workbench may not yet
@@ -112,5 +114,37 @@ test('in a notebook, a layer hovers with the shape earlier cells give it; a prob
       seen = (await lines.allTextContents()).join('\n').replace(/\u00a0/g, ' ');
       return /Total params: 79,510/.test(seen) && /dense \(Dense\)\s+\(None, 100\)/.test(seen) ? seen : undefined;
     });
+  });
+});
+
+test('in a notebook of two models, "Compare the models in this file" over the first model trains both side by side', async (t) => {
+  await suite.withWorkspace(t, 'notebook', { trust: true }, async (wb, folder) => {
+    await openNotebook(wb, 'two_models.ipynb');
+    const notebook = wb.page.locator('.notebookOverlay');
+    const compareAll = notebook.locator('.codelens-decoration a', { hasText: 'Compare the models in this file' });
+    await compareAll.first().waitFor({ state: 'visible', timeout: 30_000 });
+    // Once per notebook: over the first model's cell, not over every cell.
+    assert.equal(await compareAll.count(), 1);
+    await compareAll.first().click();
+    const frame = await wb.webviewFrame('[data-testid="comparison"]', 60_000);
+    await waitFor(
+      'two completed comparison rows',
+      async () => {
+        const statuses = await frame
+          .locator('[data-testid="comparison"] tr[data-run-id]')
+          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
+        return statuses.length === 2 && statuses.every((s) => s === 'completed') ? statuses : undefined;
+      },
+      TRAINING_TIMEOUT,
+    );
+    const record = await waitFor('the finished compare record', async () =>
+      readRunRecords(folder).find((r) => r.kind === 'compare' && r.runs.every((run) => run.status === 'completed')),
+    );
+    // Each model as its cells set it up: Keras's session names, the activation that differs, the cells' split.
+    assert.deepEqual(
+      record.runs.map((r) => r.label),
+      ['sequential · sigmoid', 'sequential_1 · relu'],
+    );
+    assert.equal(record.dataset?.train, 48_000);
   });
 });

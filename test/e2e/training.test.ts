@@ -67,7 +67,14 @@ async function points(wb: Workbench, chart: string): Promise<number> {
 async function startTraining(wb: Workbench, file: string, command: string, selector = STATUS): Promise<Frame> {
   await wb.openFile(file);
   await wb.runCommand(command);
-  return wb.webviewFrame(selector, 60_000);
+  try {
+    return await wb.webviewFrame(selector, 45_000);
+  } catch {
+    // Once in a full run on a loaded machine the palette's pick was lost (no panel, no run, nothing logged): a
+    // command that never ran is run once more; a panel that still does not come fails the scenario.
+    await wb.runCommand(command);
+    return wb.webviewFrame(selector, 60_000);
+  }
 }
 
 /**
@@ -234,7 +241,7 @@ test('reloading the window during training keeps the finished epochs and marks t
 });
 
 test('Compare the models in this file: the CodeLens of a Python file with two models trains both side by side', async (t) => {
-  // A .py file: notebooks get CodeLens in cells once the notebook editor work lands.
+  // A .py file (the same lens over a notebook's first model: notebook.test.ts).
   await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
     await wb.openFile('two_models.py');
     const lenses = wb.page.locator('.editor-group-container.active .codelens-decoration a');
