@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { e2eSuite } from './support/scenario';
-import { readRunRecords } from './support/records';
+import { expectTwoModelComparison } from './support/records';
 import { waitFor, type Workbench } from './support/workbench';
 
 const suite = e2eSuite();
@@ -126,25 +126,6 @@ test('in a notebook of two models, "Compare the models in this file" over the fi
     // Once per notebook: over the first model's cell, not over every cell.
     assert.equal(await compareAll.count(), 1);
     await compareAll.first().click();
-    const frame = await wb.webviewFrame('[data-testid="comparison"]', 60_000);
-    await waitFor(
-      'two completed comparison rows',
-      async () => {
-        const statuses = await frame
-          .locator('[data-testid="comparison"] tr[data-run-id]')
-          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
-        return statuses.length === 2 && statuses.every((s) => s === 'completed') ? statuses : undefined;
-      },
-      TRAINING_TIMEOUT,
-    );
-    const record = await waitFor('the finished compare record', async () =>
-      readRunRecords(folder).find((r) => r.kind === 'compare' && r.runs.every((run) => run.status === 'completed')),
-    );
-    // Each model as its cells set it up: Keras's session names, the activation that differs, the cells' split.
-    assert.deepEqual(
-      record.runs.map((r) => r.label),
-      ['sequential · sigmoid', 'sequential_1 · relu'],
-    );
-    assert.equal(record.dataset?.train, 48_000);
+    await expectTwoModelComparison(wb, folder, TRAINING_TIMEOUT);
   });
 });

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { e2eSuite } from './support/scenario';
-import { readRunRecords } from './support/records';
+import { expectTwoModelComparison, readRunRecords } from './support/records';
 import { type Workbench, waitFor } from './support/workbench';
 
 const suite = e2eSuite();
@@ -250,26 +250,6 @@ test('Compare the models in this file: the CodeLens of a Python file with two mo
     // One Train lens per model, each training that model.
     assert.equal(await lenses.filter({ hasText: 'Train with Model Lab' }).count(), 2);
     await compareAll.first().click();
-    const frame = await wb.webviewFrame('[data-testid="comparison"]', 60_000);
-    await waitFor(
-      'two completed comparison rows',
-      async () => {
-        const statuses = await frame
-          .locator('[data-testid="comparison"] tr[data-run-id]')
-          .evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-status')));
-        return statuses.length === 2 && statuses.every((s) => s === 'completed') ? statuses : undefined;
-      },
-      TRAINING_TIMEOUT,
-    );
-    const record = await waitFor('the finished compare record', async () =>
-      readRunRecords(folder).find((r) => r.kind === 'compare' && r.runs.every((run) => run.status === 'completed')),
-    );
-    // Labelled by what differs: the hidden activation (and the Keras name of each model).
-    assert.deepEqual(
-      record.runs.map((r) => r.label),
-      ['sequential · sigmoid', 'sequential_1 · relu'],
-    );
-    // train_test_split(test_size=0.2, random_state=42): 48,000 of the 60,000 images train.
-    assert.equal(record.dataset?.train, 48_000);
+    await expectTwoModelComparison(wb, folder, TRAINING_TIMEOUT);
   });
 });
