@@ -11,8 +11,8 @@
  * with the stock engine.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { canonicalLoss, resolveAccuracy } from '../../../model/losses';
-import { FUSED_LOSSES, HIDDEN, type AccuracyKind, type Activation, type LossKind } from './eligibility';
+import { resolveAccuracy } from '../../../model/losses';
+import { fusedLoss, HIDDEN, type AccuracyKind, type Activation, type LossKind } from './eligibility';
 
 /** A channels-last shape per example; a flat vector is [1, 1, size]. */
 export interface Dims {
@@ -129,11 +129,9 @@ const WEIGHT_EXTRAS = [
 
 /** The plan for `model`, or a short reason why the fused CNN engine does not apply. */
 export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): ConvPlan | string {
-  const lossName = canonicalLoss(loss);
-  const lossKind = lossName && FUSED_LOSSES[lossName];
-  if (!lossName || !lossKind) return `loss ${loss} is not fused`;
-  if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'the model has several inputs or outputs';
-  if (model.getClassName() !== 'Sequential') return 'graph (functional) models train on the stock engine';
+  const common = fusedLoss(model, loss);
+  if (typeof common === 'string') return common;
+  const { lossName, lossKind } = common;
   const inputShape = model.inputs[0].shape.slice(1);
   if (inputShape.some((d) => d == null)) return 'the input shape is not fully known';
   if (inputShape.length < 1 || inputShape.length > 3) return `inputs of rank ${inputShape.length + 1} are not fused`;
@@ -144,15 +142,6 @@ export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: b
   let current = dims(inputShape as number[]);
   /** Rank of the current tensor without the batch axis: Conv2D and pooling need 3, Dense 1. */
   let rank = inputShape.length;
-
-  const final = model.layers[model.layers.length - 1];
-  if (
-    final &&
-    (final.getClassName() === 'Dropout' ||
-      (final.getClassName() === 'Activation' && final.getConfig().activation === 'linear'))
-  ) {
-    return `layer ${final.name} follows the output layer`;
-  }
 
   const ops: ConvOp[] = [];
   const params: tfjs.LayerVariable[] = [];
@@ -186,7 +175,7 @@ export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: b
       const last = ops[ops.length - 1];
       if (activation === 'softmax') {
         // Only as the output: folded into the Dense layer before it, as the stock engine reads its logits.
-        if (layer !== final || last?.kind !== 'dense' || last.activation !== 'linear')
+        if (layer !== model.layers[model.layers.length - 1] || last?.kind !== 'dense' || last.activation !== 'linear')
           return 'softmax is only fused on the output layer';
         last.activation = 'softmax';
         continue;

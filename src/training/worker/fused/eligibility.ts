@@ -32,7 +32,7 @@ export interface StackPlan {
 }
 
 /** The fused form of each loss of the core's table (undefined: not fused); `tsc` fails when the table gains one. */
-export const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
+const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
   sparse_categorical_crossentropy: 'sparse_crossentropy',
   categorical_crossentropy: 'categorical_crossentropy',
   binary_crossentropy: 'binary_crossentropy',
@@ -41,21 +41,16 @@ export const FUSED_LOSSES: Record<LossName, LossKind | undefined> = {
 };
 export const HIDDEN: ReadonlySet<string> = new Set(['linear', 'relu', 'sigmoid', 'tanh']);
 
-/** The plan for `model`, or a short reason why the fused engine does not apply. */
-export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {
+/**
+ * What both fused engines (this Dense stack and `conv-eligibility.ts`) require of a model: a fused loss, one input
+ * and one output, a Sequential stack, and nothing after the output layer. The loss, or why the model stays stock.
+ */
+export function fusedLoss(model: tfjs.LayersModel, loss: string): { lossName: LossName; lossKind: LossKind } | string {
   const lossName = canonicalLoss(loss);
   const lossKind = lossName && FUSED_LOSSES[lossName];
   if (!lossName || !lossKind) return `loss ${loss} is not fused`;
   if (model.inputs.length !== 1 || model.outputs.length !== 1) return 'the model has several inputs or outputs';
   if (model.getClassName() !== 'Sequential') return 'graph (functional) models train on the stock engine';
-
-  const inputShape = model.inputs[0].shape;
-  let flat = inputShape.length === 2;
-  let width = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);
-  if (!Number.isInteger(width)) return 'the input shape is not fully known';
-
-  const layers: DensePlan[] = [];
-  let pendingDropout = 0;
   // The stock engine takes logits only from the model's very last layer (forward.ts); a trailing identity layer
   // (Dropout, a linear Activation) after the output would make the two engines compute different losses.
   const final = model.layers[model.layers.length - 1];
@@ -66,6 +61,22 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   ) {
     return `layer ${final.name} follows the output layer`;
   }
+  return { lossName, lossKind };
+}
+
+/** The plan for `model`, or a short reason why the fused engine does not apply. */
+export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {
+  const common = fusedLoss(model, loss);
+  if (typeof common === 'string') return common;
+  const { lossName, lossKind } = common;
+
+  const inputShape = model.inputs[0].shape;
+  let flat = inputShape.length === 2;
+  let width = inputShape.slice(1).reduce<number>((a, b) => a * (b ?? NaN), 1);
+  if (!Number.isInteger(width)) return 'the input shape is not fully known';
+
+  const layers: DensePlan[] = [];
+  let pendingDropout = 0;
   for (const layer of model.layers) {
     const kind = layer.getClassName();
     const config = layer.getConfig();
