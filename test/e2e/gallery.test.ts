@@ -5,30 +5,16 @@
  * dark, go to test-artifacts/, and to docs/panel/gallery-*.png with E2E_UPDATE_SCREENSHOT=1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { readRunRecords } from './support/records';
 import { e2eSuite } from './support/scenario';
-import { type Workbench, waitFor } from './support/workbench';
+import { setTheme, type Workbench, waitFor } from './support/workbench';
 
 const suite = e2eSuite();
 const TRAINING_TIMEOUT = 240_000;
-const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' } as const;
-
-async function setTheme(wb: Workbench, folder: string, theme: keyof typeof THEMES): Promise<void> {
-  mkdirSync(join(folder, '.vscode'), { recursive: true });
-  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.colorTheme': THEMES[theme] }));
-  const want = theme === 'dark' ? 'vs-dark' : 'vs';
-  await waitFor(
-    `the ${theme} theme`,
-    async () =>
-      (await wb.page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(want) ? true : undefined,
-    20_000,
-  );
-}
-
 /** Images in the gallery, and how many of them hold a drawn picture (not a blank canvas). */
 async function drawnImages(frame: Frame): Promise<{ count: number; drawn: number }> {
   return frame.locator('[data-testid="gallery-images"] canvas').evaluateAll((canvases) => {

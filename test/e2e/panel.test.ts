@@ -5,29 +5,15 @@
  * each width and theme are saved to test-artifacts/, and to docs/panel/ with E2E_UPDATE_SCREENSHOT=1.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Frame } from 'playwright-core';
 import { e2eSuite } from './support/scenario';
-import { type Workbench, waitFor } from './support/workbench';
+import { setTheme, type Workbench, waitFor } from './support/workbench';
 
 const suite = e2eSuite();
 const TRAINING_TIMEOUT = 240_000;
-const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' } as const;
-
-async function setTheme(wb: Workbench, folder: string, theme: keyof typeof THEMES): Promise<void> {
-  mkdirSync(join(folder, '.vscode'), { recursive: true });
-  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.colorTheme': THEMES[theme] }));
-  const want = theme === 'dark' ? 'vs-dark' : 'vs';
-  await waitFor(
-    `the ${theme} theme`,
-    async () =>
-      (await wb.page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(want) ? true : undefined,
-    20_000,
-  );
-}
-
 async function check(frame: Frame, width: number): Promise<void> {
   for (const chart of ['loss', 'accuracy']) {
     const labels = await frame.locator(`[data-testid="legend-${chart}"] li`).allInnerTexts();

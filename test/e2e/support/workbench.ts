@@ -2,6 +2,8 @@
  * A VS Code window in Chromium, driven the way a user drives it: command palette, explorer, mouse hover, Problems
  * panel, notifications, and the results panel's webview (whose document lives in nested iframes).
  */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Browser, Frame, Locator, Page } from 'playwright-core';
 
 export { launchChromium as launchBrowser } from '../../helpers/browser';
@@ -246,4 +248,19 @@ export class Workbench {
       throw new Error(`${(e as Error).message}; last value ${JSON.stringify(last)}`);
     }
   }
+}
+
+const THEMES = { light: 'Default Light Modern', dark: 'Default Dark Modern' } as const;
+
+/** Switches the workspace to VS Code's default light or dark theme and waits until the workbench shows it. */
+export async function setTheme(wb: Workbench, folder: string, theme: keyof typeof THEMES): Promise<void> {
+  mkdirSync(join(folder, '.vscode'), { recursive: true });
+  writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'workbench.colorTheme': THEMES[theme] }));
+  const want = theme === 'dark' ? 'vs-dark' : 'vs';
+  await waitFor(
+    `the ${theme} theme`,
+    async () =>
+      (await wb.page.locator('.monaco-workbench').getAttribute('class'))?.split(' ').includes(want) ? true : undefined,
+    20_000,
+  );
 }
