@@ -8,10 +8,13 @@ export function thousands(n: number): string {
   return sign + digits.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
 }
 
-/** `[null, 100]` → `(None, 100)`; a one-element shape keeps Python's trailing comma: `(None,)`. */
-export function formatShape(shape: Shape): string {
+/**
+ * `[null, 100]` → `(None, 100)`; a one-element shape keeps Python's trailing comma, `(None,)`, unless `tupleComma` is
+ * false: Keras 3's summary joins the dimensions itself and prints `(None)`.
+ */
+export function formatShape(shape: Shape, tupleComma = true): string {
   const parts = shape.map((d) => (d === null ? 'None' : String(d)));
-  return parts.length === 1 ? `(${parts[0]},)` : `(${parts.join(', ')})`;
+  return parts.length === 1 && tupleComma ? `(${parts[0]},)` : `(${parts.join(', ')})`;
 }
 
 /** `'a', 'b' or 'c'` for messages. */

@@ -1,6 +1,10 @@
-/** `model.summary()` as Keras 2.x prints it for a Sequential model (line_length 65, columns at 29 and 55). */
+/**
+ * `model.summary()` in the style the user chose: Keras 2.x's table (the default; for a Sequential model line_length
+ * 65, columns at 29 and 55) or Keras 3's boxed one (summary-keras3.ts).
+ */
 import { formatShape, thousands } from './number-format';
 import { formatFunctionalSummary } from './summary-functional';
+import { formatKeras3Summary, type Keras3Options } from './summary-keras3';
 import type { Graph } from './graph';
 import type { LayerInfo } from './infer';
 import type { ModelSummary } from './types';
@@ -8,11 +12,21 @@ import type { ModelSummary } from './types';
 const LINE = 65;
 const POSITIONS = [29, 55, 65];
 
+/** Which Keras's `model.summary()` to print: Keras 2.x's table or Keras 3's boxed one (`pip install keras` today). */
+export const SUMMARY_STYLES = ['keras2', 'keras3'] as const;
+export type SummaryStyle = (typeof SUMMARY_STYLES)[number];
+
+export interface SummaryOptions extends Keras3Options {
+  /** 'keras2' unless given. */
+  style?: SummaryStyle;
+}
+
 /**
- * Keras pads every row with spaces to 65 columns; Model Lab trims the trailing spaces (they are invisible and editors
- * strip them), which is the only difference from Keras's text.
+ * Keras 2 pads every row with spaces to 65 columns; Model Lab trims the trailing spaces (they are invisible and editors
+ * strip them), which is the only difference from Keras's text. Keras 3's text is exact.
  */
-export function formatSummary(summary: ModelSummary): string {
+export function formatSummary(summary: ModelSummary, options: SummaryOptions = {}): string {
+  if (options.style === 'keras3') return formatKeras3Summary(summary, options);
   if (summary.functional) return formatFunctionalSummary(summary);
   const lines: string[] = [];
   lines.push(`Model: "${summary.name}"`);
@@ -23,13 +37,23 @@ export function formatSummary(summary: ModelSummary): string {
     lines.push(...row([`${l.name} (${l.type})`, formatShape(l.outputShape), String(l.params)]));
     lines.push('');
   }
-  lines.push('='.repeat(LINE));
-  lines.push(`Total params: ${thousands(summary.totalParams)}`);
-  lines.push(`Trainable params: ${thousands(summary.trainableParams)}`);
-  lines.push(`Non-trainable params: ${thousands(summary.nonTrainableParams)}`);
-  lines.push('_'.repeat(LINE));
+  lines.push('='.repeat(LINE), ...keras2Totals(summary), '_'.repeat(LINE));
   if (summary.complete === false && summary.incomplete) lines.push(incompleteLine(summary.incomplete));
   return lines.join('\n') + '\n';
+}
+
+/** The three totals under every summary, in Keras's order and words. */
+export function totals(summary: ModelSummary): { label: string; count: number }[] {
+  return [
+    { label: 'Total params', count: summary.totalParams },
+    { label: 'Trainable params', count: summary.trainableParams },
+    { label: 'Non-trainable params', count: summary.nonTrainableParams },
+  ];
+}
+
+/** Keras 2's totals lines: `Total params: 79,510`. */
+export function keras2Totals(summary: ModelSummary): string[] {
+  return totals(summary).map((t) => `${t.label}: ${thousands(t.count)}`);
 }
 
 /** The line under a summary of a model read only in part. */

@@ -4,8 +4,8 @@
  * fourth "Connected to" column (line_length 98, columns at 32, 53, 65) holding Python's repr of the list
  * `['dense[0][0]', 'dense_1[0][0]']`, broken after each `',`.
  */
-import { formatShape, thousands } from './number-format';
-import { row } from './summary-format';
+import { formatShape } from './number-format';
+import { keras2Totals, row } from './summary-format';
 import type { LayerSummary, ModelSummary } from './types';
 
 const CHAIN = { line: 65, positions: [29, 55, 65] };
@@ -21,11 +21,7 @@ export function formatFunctionalSummary(summary: ModelSummary): string {
     if (!chain) fields.push(`[${(l.connectedTo ?? []).map((c) => `'${c}'`).join(', ')}]`);
     lines.push(...row(fields, positions), '');
   }
-  lines.push('='.repeat(line));
-  lines.push(`Total params: ${thousands(summary.totalParams)}`);
-  lines.push(`Trainable params: ${thousands(summary.trainableParams)}`);
-  lines.push(`Non-trainable params: ${thousands(summary.nonTrainableParams)}`);
-  lines.push('_'.repeat(line));
+  lines.push('='.repeat(line), ...keras2Totals(summary), '_'.repeat(line));
   return lines.join('\n') + '\n';
 }
 
