@@ -1,23 +1,35 @@
 /**
- * `model-lab summary <file> [--json]`: Keras's model.summary() text, or the summary JSON. An invalid file prints its
- * problems as `check` does and exits 2.
+ * `model-lab summary <file> [--style keras2|keras3] [--json]`: Keras's model.summary() text, or the summary JSON. An
+ * invalid file prints its problems as `check` does and exits 2.
  */
-import { formatSummary } from '../model/summary-format';
+import { formatSummary, SUMMARY_STYLES, type SummaryStyle } from '../model/summary-format';
 import { EXIT, UserError, type Command } from './io';
 import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile } from './load-model';
+import { parseArgs } from './run-output';
 
-const USAGE = `Usage: model-lab summary <file> [--json]
+const USAGE = `Usage: model-lab summary <file> [--style keras2|keras3] [--json]
 
 Prints the Keras model.summary() of <file> (.model.json, Keras .py or Jupyter .ipynb).
-  --json   the summary as JSON (an array when a .py or .ipynb file defines several models)`;
+  --style S   keras2 (default): the table of Keras 2.x / tf.keras; keras3: Keras 3's boxed table, sizes in KB
+  --json      the summary as JSON (an array when a .py or .ipynb file defines several models); the same in
+              either style`;
+
+const OPTIONS = { values: ['--style'], switches: ['--json'] };
 
 export const summary: Command = async (args, io) => {
   if (args.includes('--help') || args.includes('-h')) {
     io.out(USAGE + '\n');
     return EXIT.ok;
   }
-  const json = args.includes('--json');
-  const rest = args.filter((a) => a !== '--json');
+  const parsed = parseArgs(args, OPTIONS, USAGE);
+  const json = parsed.switches.has('--json');
+  const style = parsed.values.get('--style') ?? 'keras2';
+  if (!(SUMMARY_STYLES as readonly string[]).includes(style))
+    throw new UserError(
+      `--style must be one of ${SUMMARY_STYLES.join(', ')}, not '${style.slice(0, 40)}'.`,
+      EXIT.invalid,
+    );
+  const rest = parsed.positional;
   const unknown = rest.find((a) => a.startsWith('-'));
   if (unknown) throw new UserError(`unknown option '${unknown}'.\n${USAGE}`, EXIT.invalid);
   if (rest.length !== 1) throw new UserError(`give exactly one model file.\n${USAGE}`, EXIT.invalid);
@@ -39,7 +51,7 @@ export const summary: Command = async (args, io) => {
     const value = loaded.kind === 'python' && analyses.length > 1 ? summaries : summaries[0];
     io.out(JSON.stringify(value, null, 2) + '\n');
   } else {
-    io.out(summaries.map((s) => formatSummary(s)).join('\n'));
+    io.out(summaries.map((s) => formatSummary(s, { style: style as SummaryStyle })).join('\n'));
   }
   return EXIT.ok;
 };
