@@ -8,6 +8,7 @@ import { compareFileModels, comparisonDefinition } from '../model/file-models';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
 import { answerExamples, renameRecord, repeatComparison } from './panel-requests';
+import { readSettings } from './config';
 import { storeFor } from './stores';
 import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparison-export';
 import { kerasScriptPath, pngBytes, readForDisplay, runPickItem, summaryText, summaryTitle } from './command-logic';
@@ -65,7 +66,9 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
           await summaries.show(
             target.file,
             target.index,
-            target.analysis.summary ? formatSummary(target.analysis.summary) : undefined,
+            target.analysis.summary
+              ? formatSummary(target.analysis.summary, { style: readSettings(target.file).settings.summaryStyle })
+              : undefined,
             target.analysis.diagnostics
               .filter((d) => d.severity === 'error')
               .map((d) => `${target.where(d.range.start)}: ${d.message}`),

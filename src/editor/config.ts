@@ -2,7 +2,15 @@
 import * as vscode from 'vscode';
 import { checkSettings, type Settings } from './settings';
 
-const KEYS = ['backend', 'maxParallelRuns', 'dataFolder', 'runsFolder', 'saveWeights', 'inlineHints'] as const;
+const KEYS = [
+  'backend',
+  'maxParallelRuns',
+  'dataFolder',
+  'runsFolder',
+  'saveWeights',
+  'inlineHints',
+  'summaryStyle',
+] as const;
 
 export function readSettings(scope?: vscode.ConfigurationScope): { settings: Settings; problems: string[] } {
   const config = vscode.workspace.getConfiguration('modelLab', scope);

@@ -1,6 +1,7 @@
 /** Hover on model documents and notebook cells: the core's `hoverAt` does the work; this adapts it to VS Code. */
 import * as vscode from 'vscode';
 import { hoverAt } from '../model';
+import { readSettings } from './config';
 import { contains, fromPosition, toRange } from './convert';
 import { isModelDocument, type ModelDocuments } from './documents';
 
@@ -11,9 +12,10 @@ export function registerHover(documents: ModelDocuments, selector: vscode.Docume
       const view = await documents.view(doc);
       const pos = view.toModel(fromPosition(position));
       if (!pos) return undefined;
+      const style = readSettings(doc.uri).settings.summaryStyle;
       for (const { parsed, analysis } of view.models) {
         if (!contains(parsed.range, pos)) continue;
-        const hover = hoverAt(parsed, analysis, pos);
+        const hover = hoverAt(parsed, analysis, pos, style);
         if (hover) {
           const markdown = new vscode.MarkdownString(hover.markdown);
           markdown.supportThemeIcons = false;

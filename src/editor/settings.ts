@@ -2,6 +2,7 @@
  * The extension's settings, checked. Pure (no vscode import): `config.ts` reads the raw values from VS Code and
  * passes them here, so a bad value becomes a clear warning and a safe default, and is unit-tested.
  */
+import { SUMMARY_STYLES, type SummaryStyle } from '../model/summary-format';
 import type { BackendName } from '../protocol';
 
 export interface Settings {
@@ -12,6 +13,8 @@ export interface Settings {
   runsFolder: string;
   saveWeights: boolean;
   inlineHints: boolean;
+  /** Which Keras's model.summary() the Summary view and the summary hover print. */
+  summaryStyle: SummaryStyle;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -20,6 +23,7 @@ export const DEFAULT_SETTINGS: Settings = {
   runsFolder: '.model-lab/runs',
   saveWeights: false,
   inlineHints: true,
+  summaryStyle: 'keras2',
 };
 
 const BACKENDS: BackendName[] = ['auto', 'tensorflow', 'tensorflow-gpu', 'wasm', 'cpu'];
@@ -62,6 +66,15 @@ export function checkSettings(raw: Record<string, unknown>): { settings: Setting
     if (v === undefined) continue;
     if (typeof v === 'boolean') s[key] = v;
     else problems.push(`modelLab.${key} must be true or false; got ${show(v)}, using ${DEFAULT_SETTINGS[key]}.`);
+  }
+  const style = raw.summaryStyle;
+  if (style !== undefined) {
+    if (typeof style === 'string' && (SUMMARY_STYLES as readonly string[]).includes(style))
+      s.summaryStyle = style as SummaryStyle;
+    else
+      problems.push(
+        `modelLab.summaryStyle must be one of ${SUMMARY_STYLES.join(', ')}; got ${show(style)}, using ${DEFAULT_SETTINGS.summaryStyle}.`,
+      );
   }
   return { settings: s, problems };
 }

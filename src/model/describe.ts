@@ -5,7 +5,7 @@
 import type { Analysis } from './analyze';
 import { ACTIVATIONS } from './activations';
 import { formatShape, thousands } from './number-format';
-import { formatSummary } from './summary-format';
+import { formatSummary, type SummaryStyle } from './summary-format';
 import { COMMON_ARGS, layerDef } from './layers/registry';
 import { LOSSES, normalizeLoss } from './losses';
 import { effectiveOptimizer, optimizerDef } from './optimizers';
@@ -46,7 +46,13 @@ function isInside(inner: Range, outer: Range): boolean {
   );
 }
 
-export function hoverAt(parsed: ParsedModel, analysis: Analysis, pos: Position): Hover | undefined {
+/** `summaryStyle` is the Keras whose model.summary() the hover on the layer list prints (Keras 2's unless given). */
+export function hoverAt(
+  parsed: ParsedModel,
+  analysis: Analysis,
+  pos: Position,
+  summaryStyle?: SummaryStyle,
+): Hover | undefined {
   const hit = pathAt(parsed, pos);
   if (!hit) return undefined;
   const { path, range, onKey } = hit;
@@ -54,7 +60,7 @@ export function hoverAt(parsed: ParsedModel, analysis: Analysis, pos: Position):
 
   if (path.length === 1 && path[0] === 'layers' && onKey) {
     const markdown = analysis.summary
-      ? '```\n' + formatSummary(analysis.summary) + '```'
+      ? '```\n' + formatSummary(analysis.summary, { style: summaryStyle }) + '```'
       : `No summary yet: ${problemCount(analysis)} to fix first (see Problems).`;
     return { markdown, range };
   }

@@ -11,6 +11,7 @@ test('valid settings pass through unchanged', () => {
     runsFolder: 'out/runs',
     saveWeights: true,
     inlineHints: false,
+    summaryStyle: 'keras3',
   });
   assert.deepEqual(problems, []);
   assert.deepEqual(settings, {
@@ -20,6 +21,7 @@ test('valid settings pass through unchanged', () => {
     runsFolder: 'out/runs',
     saveWeights: true,
     inlineHints: false,
+    summaryStyle: 'keras3',
   });
 });
 
@@ -35,6 +37,7 @@ test('each bad setting gives one sentence naming it and the value used instead',
     runsFolder: '   ',
     saveWeights: 'yes',
     inlineHints: null,
+    summaryStyle: 'Keras 3',
   });
   assert.deepEqual(settings, DEFAULT_SETTINGS);
   assert.deepEqual(problems, [
@@ -44,7 +47,9 @@ test('each bad setting gives one sentence naming it and the value used instead',
     'modelLab.runsFolder must be a folder path; got "   ", using .model-lab/runs.',
     'modelLab.saveWeights must be true or false; got "yes", using false.',
     'modelLab.inlineHints must be true or false; got null, using true.',
+    'modelLab.summaryStyle must be one of keras2, keras3; got "Keras 3", using keras2.',
   ]);
+  assert.equal(DEFAULT_SETTINGS.summaryStyle, 'keras2');
   assert.match(checkSettings({ maxParallelRuns: -1 }).problems[0], /got -1/);
   assert.match(checkSettings({ maxParallelRuns: 65 }).problems[0], /got 65/);
   assert.match(checkSettings({ backend: 'x'.repeat(100) }).problems[0], /got "x{36}…/);

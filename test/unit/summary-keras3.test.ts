@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { analyze, formatSummary, parseModelJson } from '../../src/model';
+import { analyze, formatSummary, hoverAt, parseModelJson } from '../../src/model';
 import { parsePythonModels } from '../../src/model/python/index';
 import { readNotebook } from '../../src/model/python/notebook';
 import { readableSize, wrapCell } from '../../src/model/summary-keras3';
@@ -150,4 +150,16 @@ test("a cell wraps at spaces and cuts a word longer than its column with '…', 
   assert.deepEqual(wrapCell('Trainable', 5, 'center'), ['Trai…']);
   assert.deepEqual(wrapCell('Y', 5, 'center'), ['  Y  ']);
   assert.deepEqual(wrapCell('', 3, 'left'), ['   ']);
+});
+
+test('the hover on the layer list prints the chosen style', () => {
+  const text = `{\n  "layers": [\n    { "type": "Dense", "units": 10, "input_shape": [784] }\n  ]\n}`;
+  const parsed = parseModelJson(text);
+  const analysis = analyze(parsed);
+  const onLayers = { line: 1, character: 4 };
+  assert.match(hoverAt(parsed, analysis, onLayers)!.markdown, /\nTotal params: 7,850\n/);
+  assert.match(hoverAt(parsed, analysis, onLayers, 'keras2')!.markdown, /\nTotal params: 7,850\n/);
+  const keras3 = hoverAt(parsed, analysis, onLayers, 'keras3')!.markdown;
+  assert.ok(keras3.startsWith('```\nModel: "sequential"\n┏'));
+  assert.match(keras3, /\n Total params: 7,850 \(30\.66 KB\)\n/);
 });
