@@ -1,6 +1,6 @@
 /** Scenarios 1 and 2: the model editor (hover, diagnostics) and New Model Definition, in a real VS Code. */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { e2eSuite } from './support/scenario';
@@ -79,5 +79,27 @@ test('in a Keras Python file, hover and CodeLens work on the Sequential model (t
         .count(),
       1,
     );
+  });
+});
+
+test('with modelLab.summaryStyle "keras3", the Summary lens shows Keras 3\'s boxed summary with sizes', async (t) => {
+  await suite.withWorkspace(t, 'models', { trust: true }, async (wb, folder) => {
+    mkdirSync(join(folder, '.vscode'), { recursive: true });
+    writeFileSync(join(folder, '.vscode', 'settings.json'), JSON.stringify({ 'modelLab.summaryStyle': 'keras3' }));
+    await wb.openFile('tutorial.py');
+    const lens = wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Summary' });
+    await lens.first().waitFor({ state: 'visible', timeout: 30_000 });
+    await lens.first().click();
+    await wb.activeTab('tutorial.py summary');
+    const lines = wb.page.locator('.editor-group-container.active .monaco-editor .view-line');
+    let seen = '';
+    await waitFor(`the Keras 3 summary (last seen: ${JSON.stringify(seen)})`, async () => {
+      seen = (await lines.allTextContents()).join('\n').replace(/\u00a0/g, ' ');
+      return seen.includes('┏━') &&
+        /│ dense \(Dense\) +│ \(None, 100\) +│ +78,500 │/.test(seen) &&
+        /Total params: 79,510 \(310\.59 KB\)/.test(seen)
+        ? seen
+        : undefined;
+    });
   });
 });
