@@ -147,7 +147,8 @@ function boxTable(headers: string[], justify: Justify[], rows: string[][], width
 /**
  * rich's word wrap with the "ellipsis" overflow: words (a run of spaces belongs to the word before it) fill a line
  * while they fit; a word that does not fit starts a new line, and one longer than the whole width has a line of its
- * own, cut to width − 1 characters and "…". Each line is then justified to exactly `width` characters.
+ * own, cut to width − 1 cells and "…". Each line is then justified to exactly `width` cells. Widths are in terminal
+ * cells, as rich counts them: Hangul, CJK, kana, fullwidth forms and most emoji take two.
  */
 export function wrapCell(text: string, width: number, justify: Justify): string[] {
   const breaks: number[] = [];
@@ -155,11 +156,11 @@ export function wrapCell(text: string, width: number, justify: Justify): string[
   for (const m of text.matchAll(/\s*\S+\s*/g)) {
     const start = m.index;
     const word = m[0];
-    const length = word.trimEnd().length;
-    if (offset + length <= width) offset += word.length;
+    const length = cells(word.trimEnd());
+    if (offset + length <= width) offset += cells(word);
     else if (length > width || (offset > 0 && start > 0)) {
       if (start > 0) breaks.push(start);
-      offset = word.length;
+      offset = cells(word);
     }
   }
   const pieces: string[] = [];
@@ -170,18 +171,63 @@ export function wrapCell(text: string, width: number, justify: Justify): string[
   }
   return pieces.map((piece) => {
     let line = piece;
-    if (line.length > width) {
-      // rich drops trailing spaces past the width before justifying.
+    const chars = [...line].length;
+    if (chars > width) {
+      // rich drops trailing spaces past the width (counted in characters) before justifying.
       const spaces = line.length - line.trimEnd().length;
-      line = line.slice(0, line.length - Math.min(spaces, line.length - width));
+      line = line.slice(0, line.length - Math.min(spaces, chars - width));
     }
     if (justify !== 'left') line = line.trimEnd();
-    if (line.length > width) line = line.slice(0, Math.max(0, width - 1)) + '…';
-    const room = width - line.length;
+    if (cells(line) > width) line = fitCells(line, width - 1) + '…';
+    const room = width - cells(line);
     if (justify === 'right') return ' '.repeat(room) + line;
     if (justify === 'center') return ' '.repeat(Math.floor(room / 2)) + line + ' '.repeat(room - Math.floor(room / 2));
     return line + ' '.repeat(room);
   });
+}
+
+/** The East Asian wide ranges (and the emoji blocks) that a terminal, and rich, draws two cells wide. */
+const WIDE: readonly [number, number][] = [
+  [0x1100, 0x115f],
+  [0x2e80, 0x303e],
+  [0x3041, 0x33ff],
+  [0x3400, 0x4dbf],
+  [0x4e00, 0xa4cf],
+  [0xac00, 0xd7a3],
+  [0xf900, 0xfaff],
+  [0xfe30, 0xfe4f],
+  [0xff01, 0xff60],
+  [0xffe0, 0xffe6],
+  [0x1f300, 0x1f64f],
+  [0x1f680, 0x1f6ff],
+  [0x1f900, 0x1f9ff],
+  [0x20000, 0x2fffd],
+  [0x30000, 0x3fffd],
+];
+
+function charCells(ch: string): number {
+  const cp = ch.codePointAt(0)!;
+  if ((cp >= 0x300 && cp <= 0x36f) || cp === 0x200b || cp === 0x200d || (cp >= 0xfe00 && cp <= 0xfe0f)) return 0;
+  return WIDE.some(([a, b]) => cp >= a && cp <= b) ? 2 : 1;
+}
+
+function cells(text: string): number {
+  let n = 0;
+  for (const ch of text) n += charCells(ch);
+  return n;
+}
+
+/** The longest start of `text` within `total` cells, a wide character cut in half becoming a space (rich's set_cell_size). */
+function fitCells(text: string, total: number): string {
+  let out = '';
+  let used = 0;
+  for (const ch of text) {
+    const w = charCells(ch);
+    if (used + w > total) break;
+    out += ch;
+    used += w;
+  }
+  return out + ' '.repeat(Math.max(0, total - used));
 }
 
 /**

@@ -152,6 +152,13 @@ test("a cell wraps at spaces and cuts a word longer than its column with '…', 
   assert.deepEqual(wrapCell('', 3, 'left'), ['   ']);
 });
 
+test('Hangul and CJK take two cells each, as rich counts them (expected lines computed with rich 13)', () => {
+  assert.deepEqual(wrapCell('밀집층 (Dense)', 8, 'left'), ['밀집층  ', '(Dense) ']);
+  assert.deepEqual(wrapCell('가나다라마바사아자차', 9, 'left'), ['가나다라…']);
+  assert.deepEqual(wrapCell('가나다라마바사아자차', 10, 'left'), ['가나다라 …']);
+  assert.deepEqual(wrapCell('패션 MNIST 모델', 10, 'right'), ['패션 MNIST', '      모델']);
+});
+
 test('the hover on the layer list prints the chosen style', () => {
   const text = `{\n  "layers": [\n    { "type": "Dense", "units": 10, "input_shape": [784] }\n  ]\n}`;
   const parsed = parseModelJson(text);
