@@ -41,9 +41,24 @@ function scopeOf(node: Node): Node {
 export class Bindings {
   private readonly byName = new Map<string, Binding[]>();
   private readonly callsByName = new Map<string, Node[]>();
+  private identifiers?: Map<string, Node[]>;
 
-  constructor(root: Node) {
+  constructor(private readonly root: Node) {
     for (const node of walk(root)) this.visit(node);
+  }
+
+  /** Every occurrence of the identifier `name` in the script, in source order (indexed on first use). */
+  occurrences(name: string): readonly Node[] {
+    if (!this.identifiers) {
+      this.identifiers = new Map();
+      for (const n of walk(this.root)) {
+        if (n.type !== 'identifier') continue;
+        const list = this.identifiers.get(n.text);
+        if (list) list.push(n);
+        else this.identifiers.set(n.text, [n]);
+      }
+    }
+    return this.identifiers.get(name) ?? [];
   }
 
   has(name: string): boolean {

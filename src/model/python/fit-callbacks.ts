@@ -10,7 +10,7 @@ import { callbackDef } from '../callbacks';
 import { scheduleDef } from '../lr-schedules';
 import type { DefPath } from '../types';
 import type { Collector } from './collector';
-import { callArgs, rangeOf, unwrap } from './syntax';
+import { callArgs, rangeOf, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
 const UNREADABLE = 'python-unreadable';
@@ -192,34 +192,64 @@ const LOADER = 'keras.datasets.fashion_mnist.load_data';
  * (`x_test = x_test / 255.0`, also position by position in `a, b = f(a), g(b)`).
  */
 export function isTestData(x: Node, ctx: ReadContext): boolean {
+  const root = x.root;
+  let marks = TEST_MARKS.get(root);
+  if (!marks) TEST_MARKS.set(root, (marks = testDataMarks(root, ctx)));
+  // A name is test data at `x` when the last assignment to it before `x` made it so.
+  return identifiersIn(unwrap(x)).some((name) => {
+    const list = marks.get(name);
+    if (!list) return false;
+    let lo = 0;
+    let hi = list.length; // the first mark at or after x
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].at < x.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo > 0 && list[lo - 1].test;
+  });
+}
+
+/** Per script, each name's assignments in source order, each saying whether it leaves the name test data. */
+const TEST_MARKS = new WeakMap<Node, Map<string, { at: number; test: boolean }[]>>();
+
+const identifiersIn = (n: Node): string[] =>
+  n.type === 'identifier' ? [n.text] : walk(n).flatMap((d) => (d.type === 'identifier' ? [d.text] : []));
+
+/** One pass over the script's assignments, in order, as running it would (see isTestData). */
+function testDataMarks(root: Node, ctx: ReadContext): Map<string, { at: number; test: boolean }[]> {
+  const marks = new Map<string, { at: number; test: boolean }[]>();
   const test = new Set<string>();
-  const ids = (n: Node) =>
-    [n, ...n.descendantsOfType('identifier')]
-      .filter((d): d is Node => !!d && d.type === 'identifier')
-      .map((d) => d.text);
-  const uses = (n: Node) => ids(n).some((name) => test.has(name));
+  const set = (name: string, at: number, on: boolean) => {
+    if (on) test.add(name);
+    else test.delete(name);
+    const list = marks.get(name) ?? [];
+    list.push({ at, test: on });
+    marks.set(name, list);
+  };
+  const uses = (n: Node) => identifiersIn(n).some((name) => test.has(name));
   const parts = (n: Node) =>
     n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple'
       ? n.namedChildren.filter((c): c is Node => !!c)
       : [n];
-  for (const a of x.root.descendantsOfType('assignment')) {
-    if (!a || a.startIndex >= x.startIndex) continue;
+  for (const a of walk(root)) {
+    if (a.type !== 'assignment') continue;
     const left = a.childForFieldName('left');
     const right = a.childForFieldName('right');
     if (!left || !right) continue;
     const fn = unwrap(right).type === 'call' ? unwrap(right).childForFieldName('function') : null;
     if (fn && resolveName(fn, ctx) === LOADER) {
       const halves = parts(unwrap(left));
-      if (halves.length === 2) ids(halves[1]).forEach((name) => test.add(name));
+      if (halves.length === 2) identifiersIn(halves[1]).forEach((name) => set(name, a.startIndex, true));
       continue;
     }
     const l = parts(unwrap(left));
     const r = parts(unwrap(right));
     const pairs = l.length === r.length ? l.map((t, i) => [t, r[i]] as const) : [[unwrap(left), right] as const];
     for (const [target, value] of pairs) {
-      if (uses(value)) ids(target).forEach((name) => test.add(name));
-      else ids(target).forEach((name) => test.delete(name));
+      const on = uses(value);
+      for (const name of identifiersIn(target)) if (on || test.has(name)) set(name, a.startIndex, on);
     }
   }
-  return uses(unwrap(x));
+  return marks;
 }

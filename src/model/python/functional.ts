@@ -14,7 +14,7 @@ import { Collector } from './collector';
 import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
-import { applyTraining, followingStatements, methodOf, modelVariable, reassigns } from './models';
+import { applyTraining, methodOf, modelVariable, reassigns, type MethodCalls } from './models';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -62,41 +62,103 @@ class Unreadable extends Error {
   }
 }
 
-export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, seeds: Seeds): ParsedModel {
-  const out = new Collector();
-  const layers: TensorLayer[] = [];
-  const env = new Map<string, number>();
-  const applied = new Set<string>();
+/**
+ * The functional layers of one block, followed assignment by assignment in order: which names hold which tensor
+ * (`env`), the layers made so far, names poisoned by something unreadable, layer objects already applied. Every
+ * `keras.Model(...)` of the block reads the state just before its own statement, so the block is followed once
+ * for all its models, not once per model (reading a file stays linear in its size).
+ */
+class TensorScan {
+  readonly layers: TensorLayer[] = [];
+  readonly env = new Map<string, number>();
+  private readonly applied = new Set<string>();
   /** Names assigned something Model Lab could not read: an error only if the model uses them. */
-  const poisoned = new Map<string, Unreadable>();
-  const statement = enclosingStatement(call);
-  let problem: Unreadable | undefined;
+  private readonly poisoned = new Map<string, Unreadable>();
+  /** Where the first layer made in the block starts. */
+  firstStart?: Range;
+  /** The next statement to follow. */
+  next: Node | null;
 
-  const tensorOf = (node: Node): number => {
+  constructor(
+    first: Node | null,
+    private readonly ctx: ReadContext,
+  ) {
+    this.next = first;
+  }
+
+  /** Follows the block's assignments up to (not including) `statement`; false if it is already past it. */
+  upTo(statement: Node): boolean {
+    for (; this.next && this.next.id !== statement.id; this.next = this.next.nextNamedSibling) {
+      if (this.next.startIndex > statement.startIndex) return false;
+      this.follow(this.next);
+    }
+    return this.next?.id === statement.id;
+  }
+
+  tensorOf(node: Node): number {
     const n = unwrap(node);
-    const i = n.type === 'identifier' ? env.get(n.text) : undefined;
-    const poison = n.type === 'identifier' ? poisoned.get(n.text) : undefined;
+    const i = n.type === 'identifier' ? this.env.get(n.text) : undefined;
+    const poison = n.type === 'identifier' ? this.poisoned.get(n.text) : undefined;
     if (i === undefined && poison) throw poison;
     if (i === undefined)
       throw new Unreadable(n, `'${shortText(n)}' is not a tensor Model Lab followed from a keras.Input`);
     return i;
-  };
-  const tensorList = (node: Node): number[] => {
+  }
+
+  tensorList(node: Node): number[] {
     const n = unwrap(node);
     if (n.type === 'list' || n.type === 'tuple')
-      return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map(tensorOf);
-    return [tensorOf(n)];
-  };
-  const mentionsTensor = (node: Node): Node | undefined => {
-    for (const n of walk(node)) if (n.type === 'identifier' && env.has(n.text)) return n;
+      return n.namedChildren.filter((c): c is Node => !!c && c.type !== 'comment').map((c) => this.tensorOf(c));
+    return [this.tensorOf(n)];
+  }
+
+  private mentionsTensor(node: Node): Node | undefined {
+    for (const n of walk(node)) if (n.type === 'identifier' && this.env.has(n.text)) return n;
     return undefined;
-  };
+  }
+
+  private follow(s: Node): void {
+    const assignment = s.type === 'expression_statement' ? s.namedChild(0) : null;
+    if (assignment?.type !== 'assignment') return;
+    const left = assignment.childForFieldName('left');
+    const right = assignment.childForFieldName('right');
+    if (!left || !right) return;
+    const names =
+      left.type === 'identifier'
+        ? [left.text]
+        : Array.from(walk(left))
+            .filter((x) => x.type === 'identifier')
+            .map((x) => x.text);
+    try {
+      const layer = this.readTensor(right);
+      if (left.type !== 'identifier') {
+        if (layer) throw new Unreadable(left, 'unpacking a layer’s outputs is only known when the script runs');
+        names.forEach((x) => this.env.delete(x));
+        return;
+      }
+      this.poisoned.delete(left.text);
+      if (!layer) {
+        this.env.delete(left.text);
+        return;
+      }
+      this.layers.push(layer);
+      this.firstStart ??= layer.values.find(([p]) => p.length === 0)?.[1];
+      this.env.set(left.text, this.layers.length - 1);
+    } catch (e) {
+      if (!(e instanceof Unreadable)) throw e;
+      for (const x of names) {
+        this.env.delete(x);
+        this.poisoned.set(x, e);
+      }
+    }
+  }
 
   /** The layer a tensor expression makes, or undefined when the expression is no tensor at all. */
-  const readTensor = (expr: Node): TensorLayer | undefined => {
+  private readTensor(expr: Node): TensorLayer | undefined {
+    const ctx = this.ctx;
     const n = unwrap(expr);
     if (n.type !== 'call') {
-      const t = mentionsTensor(n);
+      const t = this.mentionsTensor(n);
       if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
       return undefined;
     }
@@ -135,68 +197,65 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
         for (const [p, r] of v.ranges) values.push([[kw.name, ...p], r]);
         keys.push([[kw.name], rangeOf(kw.nameNode)]);
       }
-      return { spec, from: tensorList(list), inputsNode: list, values, keys };
+      return { spec, from: this.tensorList(list), inputsNode: list, values, keys };
     }
     if (fn.type === 'call' || fn.type === 'identifier' || fn.type === 'attribute') {
       // Dense(10)(x), or a layer bound to a name and applied: dense(x).
       const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
-      if (inputs && fn.type !== 'attribute' && (mentionsTensor(inputs) || fn.type === 'call')) {
+      if (inputs && fn.type !== 'attribute' && (this.mentionsTensor(inputs) || fn.type === 'call')) {
         const r = readLayer(fn, ctx);
         if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
         // A layer bound to a name is one object however often it is called.
         const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}`;
-        if (applied.has(key))
+        if (this.applied.has(key))
           throw new Unreadable(
             fn,
             'this layer object is applied twice (shared weights), which Model Lab does not model yet',
           );
-        applied.add(key);
-        return { spec: r.spec, from: tensorList(inputs), inputsNode: inputs, values: r.values, keys: r.keys };
+        this.applied.add(key);
+        return { spec: r.spec, from: this.tensorList(inputs), inputsNode: inputs, values: r.values, keys: r.keys };
       }
     }
-    const t = mentionsTensor(n);
+    const t = this.mentionsTensor(n);
     if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
     return undefined;
-  };
-
-  // Follow the assignments before the Model call, in order.
-  if (statement) {
-    for (let s = firstSibling(statement); s && s.id !== statement.id; s = s.nextNamedSibling) {
-      const assignment = s.type === 'expression_statement' ? s.namedChild(0) : null;
-      if (assignment?.type !== 'assignment') continue;
-      const left = assignment.childForFieldName('left');
-      const right = assignment.childForFieldName('right');
-      if (!left || !right) continue;
-      const names =
-        left.type === 'identifier'
-          ? [left.text]
-          : Array.from(walk(left))
-              .filter((x) => x.type === 'identifier')
-              .map((x) => x.text);
-      try {
-        const layer = readTensor(right);
-        if (left.type !== 'identifier') {
-          if (layer) throw new Unreadable(left, 'unpacking a layer’s outputs is only known when the script runs');
-          names.forEach((x) => env.delete(x));
-          continue;
-        }
-        poisoned.delete(left.text);
-        if (!layer) {
-          env.delete(left.text);
-          continue;
-        }
-        layers.push(layer);
-        env.set(left.text, layers.length - 1);
-      } catch (e) {
-        if (!(e instanceof Unreadable)) throw e;
-        for (const x of names) {
-          env.delete(x);
-          poisoned.set(x, e);
-        }
-      }
-    }
   }
+}
+
+/** The scans of a script's blocks, kept while its models are read in source order. */
+export class TensorScans {
+  private readonly byBlock = new Map<number, TensorScan>();
+
+  /** The scan of `statement`'s block, followed up to just before it. */
+  at(statement: Node, ctx: ReadContext): TensorScan {
+    const block = statement.parent;
+    const first = () => (block ? firstSibling(statement) : statement);
+    const key = block?.id ?? -1;
+    let scan = this.byBlock.get(key);
+    if (!scan || !scan.upTo(statement)) {
+      // A model before the last one read in this block (not the reader's order): follow the block afresh.
+      scan = new TensorScan(first(), ctx);
+      scan.upTo(statement);
+      this.byBlock.set(key, scan);
+    }
+    return scan;
+  }
+}
+
+export function readFunctional(
+  call: Node,
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+  methodCalls: MethodCalls,
+  scans: TensorScans = new TensorScans(),
+): ParsedModel {
+  const out = new Collector();
+  const statement = enclosingStatement(call);
+  const scan = statement ? scans.at(statement, ctx) : new TensorScan(null, ctx);
+  const layers = scan.layers;
+  let problem: Unreadable | undefined;
 
   // keras.Model(inputs, outputs, name=…)
   const args = callArgs(call);
@@ -210,8 +269,8 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
       const o = argNode('outputs', 1);
       const i = argNode('inputs', 0);
       if (!o || !i) throw new Unreadable(call, 'keras.Model needs inputs and outputs');
-      outputs = tensorList(o);
-      inputs = tensorList(i);
+      outputs = scan.tensorList(o);
+      inputs = scan.tensorList(i);
     } catch (e) {
       if (!(e instanceof Unreadable)) throw e;
       problem = e;
@@ -244,7 +303,7 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
     };
     outputs.forEach(visit);
     inputs.forEach((i) => keep.add(i));
-    const kept = layers.map((_, i) => i).filter((i) => keep.has(i));
+    const kept = [...keep].sort((a, b) => a - b);
     const index = new Map(kept.map((i, k) => [i, k]));
     const specs = kept.map((i) => layers[i].spec);
     const names = layerNames(specs);
@@ -280,7 +339,7 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
   let fit: FitResult | undefined;
   const target = modelVariable(call);
   if (target) {
-    for (const s of followingStatements(target.statement)) {
+    for (const s of methodCalls.following(target.statement, target.name)) {
       if (reassigns(s, target.name)) break;
       // `model.fit(...)` or `history = model.fit(...)`.
       const direct = statementCall(s);
@@ -293,7 +352,7 @@ export function readFunctional(call: Node, ctx: ReadContext, data: DataFlow, see
   }
   applyTraining(def, out, { call, compileCall, fit }, ctx, data, seeds);
 
-  const first = layers.length > 0 && statement ? firstLayerStatement(statement, layers) : undefined;
+  const first = statement ? scan.firstStart : undefined;
   const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
   out.value([], range);
   const parsed: ParsedModel = {
@@ -317,10 +376,4 @@ function firstSibling(statement: Node): Node | null {
   let s: Node | null = statement;
   while (s?.previousNamedSibling) s = s.previousNamedSibling;
   return s;
-}
-
-/** Where the model's source starts: its first layer's call. */
-function firstLayerStatement(_statement: Node, layers: TensorLayer[]): Range | undefined {
-  const starts = layers.map((l) => l.values.find(([p]) => p.length === 0)?.[1]).filter((r): r is Range => !!r);
-  return starts[0];
 }

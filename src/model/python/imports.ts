@@ -94,7 +94,15 @@ const PREFIXES: [RegExp, string][] = [
 
 /** Brings a dotted name to Keras's public spelling (`tensorflow.keras.models.Sequential` → `keras.Sequential`). */
 export function canonical(name: string): string {
-  let out = name;
+  let out = CANONICAL.get(name);
+  if (out !== undefined) return out;
+  out = name;
   for (const [pattern, replacement] of PREFIXES) out = out.replace(pattern, replacement);
+  // Every call's name is brought here several times per read: eleven regular expressions each time showed in the
+  // profile of a large file. The distinct names of a script are few; the memo is dropped when it grows large.
+  if (CANONICAL.size >= 10_000) CANONICAL.clear();
+  CANONICAL.set(name, out);
   return out;
 }
+
+const CANONICAL = new Map<string, string>();

@@ -12,7 +12,7 @@ import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
 import { compareRanges } from '../text-lines';
-import { functionalCalls, readFunctional } from './functional';
+import { functionalCalls, readFunctional, TensorScans } from './functional';
 import { contextAt } from './function-params';
 import { ModelLayers, sharedOriginal } from './layer-lists';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
@@ -108,10 +108,13 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root), models: new ModelLayers() };
     const data = new DataFlow(root, ctx);
     const seeds = new Seeds(root, ctx);
-    const calls = new MethodCalls(root);
+    const calls = new MethodCalls(root, ctx);
+    const scans = new TensorScans();
     const models = [
       ...sequentialCalls(root, ctx).map((call) => readSequential(call, contextAt(call, ctx), data, seeds, calls)),
-      ...functionalCalls(root, ctx).map((call) => readFunctional(call, contextAt(call, ctx), data, seeds)),
+      ...functionalCalls(root, ctx).map((call) =>
+        readFunctional(call, contextAt(call, ctx), data, seeds, calls, scans),
+      ),
     ].sort((a, b) => compareRanges(a.range, b.range));
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);

@@ -65,7 +65,7 @@ export function readSequential(
   const events: TrainingEvent[] = [];
   const target = modelVariable(call);
   if (target) {
-    const statements = [...followingStatements(target.statement)];
+    const statements = methodCalls.following(target.statement, target.name, true);
     for (let k = 0; k < statements.length; k++) {
       const s = statements[k];
       if (!methodCalls.touches(s, target.name)) {
@@ -304,19 +304,6 @@ class LayerList {
   }
 }
 
-/**
- * The statements after `statement` in its block and, when that block is the body of a `with` (which runs once),
- * the statements after the `with`: `with strategy.scope(): model = …` then `model.fit(…)` below it.
- */
-export function* followingStatements(statement: Node): Generator<Node> {
-  let current: Node | null = statement;
-  while (current) {
-    for (let s = current.nextNamedSibling; s; s = s.nextNamedSibling) if (s.type !== 'comment') yield s;
-    const block: Node | null = current.parent;
-    current = block?.type === 'block' && block.parent?.type === 'with_statement' ? block.parent : null;
-  }
-}
-
 function argOf(call: Node): Node {
   const args = callArgs(call);
   return args.keywords.find((k) => k.name === 'layer')?.value ?? args.positional[0] ?? args.splats[0] ?? call;
@@ -518,8 +505,12 @@ function fitValidationParts(node: Node): Node[] {
  */
 export class MethodCalls {
   private readonly byStatement = new Map<number, Set<string>>();
+  /** Per block (by its id) and name: the block's statements that touch the name, in source order. */
+  private readonly byBlock = new Map<number, Map<string, Node[]>>();
+  /** Per block (by its id): its statements that build an optimizer never used (see unusedOptimizer), in order. */
+  private readonly optimizers = new Map<number, Node[]>();
 
-  constructor(root: Node) {
+  constructor(root: Node, ctx: ReadContext) {
     const nodes = walk(root);
     // The names whose methods are called: only their re-assignments matter (`x = 1` a hundred thousand times
     // does not).
@@ -533,10 +524,13 @@ export class MethodCalls {
     }
     for (const n of nodes) {
       if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
+        const statement = n.parent;
+        if (isStatement(statement) && unusedOptimizer(statement, ctx))
+          listOf(this.optimizers, statement).push(statement);
         // A statement that re-assigns the variable ends its model's statements: it must be looked at too.
         const left = n.childForFieldName('left') ?? n;
         if (left.type === 'identifier' ? objects.has(left.text) : true)
-          for (const id of walk(left)) if (objects.has(id.text)) this.mark(n.parent, id.text);
+          for (const id of walk(left)) if (objects.has(id.text)) this.mark(statement, id.text);
         continue;
       }
       if (n.type !== 'call') continue;
@@ -553,6 +547,14 @@ export class MethodCalls {
     if (names.has(name)) return false;
     names.add(name);
     this.byStatement.set(statement.id, names);
+    // Nodes are marked in source order, so each block's list stays sorted.
+    if (isStatement(statement)) {
+      const byName = this.byBlock.get(statement.parent!.id) ?? new Map<string, Node[]>();
+      this.byBlock.set(statement.parent!.id, byName);
+      const list = byName.get(name);
+      if (list) list.push(statement);
+      else byName.set(name, [statement]);
+    }
     return true;
   }
 
@@ -560,6 +562,66 @@ export class MethodCalls {
   touches(statement: Node, target: string): boolean {
     return this.byStatement.get(statement.id)?.has(target) ?? false;
   }
+
+  /**
+   * The statements after `statement` in its block and, when that block is the body of a `with` (which runs once),
+   * after the `with` (`with strategy.scope(): model = …` then `model.fit(…)` below it) that a model's reader must
+   * look at: those that touch `target` and, with `optimizers`, those that build a never-used optimizer; in source order. Found from the per-block
+   * lists, so reading a file's models does not look at every later statement once per model.
+   */
+  following(statement: Node, target: string, optimizers = false): Node[] {
+    const out: Node[] = [];
+    let current: Node | null = statement;
+    while (current) {
+      const block: Node | null = current.parent;
+      if (!block) break;
+      const touching = after(this.byBlock.get(block.id)?.get(target), current);
+      const built = optimizers ? after(this.optimizers.get(block.id), current) : [];
+      // Merge the two sorted lists (a statement in both is looked at once).
+      let i = 0;
+      let j = 0;
+      while (i < touching.length || j < built.length) {
+        const a = touching[i];
+        const b = built[j];
+        if (b === undefined || (a !== undefined && a.startIndex <= b.startIndex)) {
+          out.push(a);
+          i++;
+          if (b === a) j++;
+        } else {
+          out.push(b);
+          j++;
+        }
+      }
+      current = block.type === 'block' && block.parent?.type === 'with_statement' ? block.parent : null;
+    }
+    return out;
+  }
+}
+
+/** A statement of a block or of the module (not a comment). */
+function isStatement(node: Node): boolean {
+  const type = node.parent?.type;
+  return (type === 'block' || type === 'module') && node.type !== 'comment';
+}
+
+function listOf(map: Map<number, Node[]>, statement: Node): Node[] {
+  const id = statement.parent!.id;
+  let list = map.get(id);
+  if (!list) map.set(id, (list = []));
+  return list;
+}
+
+/** The statements of a sorted list that start after `statement` ends. */
+function after(list: readonly Node[] | undefined, statement: Node): readonly Node[] {
+  if (!list) return [];
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid].startIndex < statement.endIndex) lo = mid + 1;
+    else hi = mid;
+  }
+  return list.slice(lo);
 }
 
 /**

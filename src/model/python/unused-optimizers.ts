@@ -4,13 +4,21 @@
  * comparison of the file's models offers it on the model current where it is built (`trainings` of ParsedModel).
  */
 import type { Node } from './py-node';
-import { unwrap, walk } from './syntax';
+import { unwrap } from './syntax';
 import { resolveName, type ReadContext } from './values';
 
 const OPTIMIZER = /^keras\.optimizers\.\w+$/;
 
 /** The optimizer call a statement `NAME = keras.optimizers.X(...)` builds, when NAME is never read afterwards. */
 export function unusedOptimizer(statement: Node, ctx: ReadContext): Node | undefined {
+  // Every model reads the statements after it: each statement is looked at once (the answer is the script's).
+  if (!UNUSED.has(statement)) UNUSED.set(statement, findUnused(statement, ctx));
+  return UNUSED.get(statement);
+}
+
+const UNUSED = new WeakMap<Node, Node | undefined>();
+
+function findUnused(statement: Node, ctx: ReadContext): Node | undefined {
   const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;
   if (assignment?.type !== 'assignment') return undefined;
   const left = assignment.childForFieldName('left');
@@ -19,8 +27,8 @@ export function unusedOptimizer(statement: Node, ctx: ReadContext): Node | undef
   if (left?.type !== 'identifier' || value?.type !== 'call') return undefined;
   const fn = value.childForFieldName('function');
   if (!fn || !OPTIMIZER.test(resolveName(fn, ctx) ?? '')) return undefined;
-  for (const n of walk(statement.root)) {
-    if (n.startIndex < statement.endIndex || n.type !== 'identifier' || n.text !== left.text) continue;
+  for (const n of ctx.bindings.occurrences(left.text)) {
+    if (n.startIndex < statement.endIndex) continue;
     if (n.parent?.type === 'assignment' && n.parent.childForFieldName('left')?.id === n.id) continue;
     const c = ctx.bindings.constant(n.text, n);
     // A read of this very assignment's value, or one Model Lab cannot pin down: the optimizer may be used.
