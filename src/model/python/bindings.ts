@@ -104,12 +104,32 @@ export class Bindings {
     return `'${name}' only gets its value when the script runs`;
   }
 
+  /** Per name, its bindings grouped by the scope they are in, each group sorted by position (built on first use). */
+  private readonly scoped = new Map<string, Map<Node, Binding[]>>();
+
+  private byScope(name: string, found: Binding[]): Map<Node, Binding[]> {
+    let groups = this.scoped.get(name);
+    if (!groups) {
+      groups = new Map();
+      for (const b of found) {
+        const scope = scopeOf(b.target);
+        const list = groups.get(scope);
+        if (list) list.push(b);
+        else groups.set(scope, [b]);
+      }
+      for (const list of groups.values()) list.sort((a, b) => a.target.startIndex - b.target.startIndex);
+      this.scoped.set(name, groups);
+    }
+    return groups;
+  }
+
   private atPointOfUse(name: string, found: Binding[], at: Node): { binding: Binding } | { reason: string } {
     const useScope = scopeOf(at);
-    const local = found.filter((b) => scopeOf(b.target) === useScope);
+    const groups = this.byScope(name, found);
+    const local = groups.get(useScope) ?? [];
     // Python: a name bound anywhere in a function is local to it; otherwise the module's binding is used, and from
     // inside a function that is the one in force when the function is called, which the source does not say.
-    const pool = local.length > 0 ? local : found.filter((b) => scopeOf(b.target).type === 'module');
+    const pool = local.length > 0 ? local : ([...groups].find(([scope]) => scope.type === 'module')?.[1] ?? []);
     if (local.length === 0 && useScope.type !== 'module' && pool.length > 1) {
       // A module name used in a function has the value in force when the function runs: at its first call from
       // the module's own code, when there is one.
@@ -124,10 +144,19 @@ export class Bindings {
       if (call) return this.atPointOfUse(name, found, call);
       return { reason: `'${name}' is assigned more than once` };
     }
-    // `x = x / 255.0`: the `x` on the right is the value before this assignment.
+    // The latest binding before the use (found by bisection: a name may be bound thousands of times), passing over
+    // `x = x / 255.0`, whose `x` on the right is the value before this assignment.
     const within = (b: Binding) => !!b.value && b.value.startIndex <= at.startIndex && at.endIndex <= b.value.endIndex;
-    const earlier = pool.filter((b) => b.target.startIndex < at.startIndex && !within(b));
-    const b = earlier[earlier.length - 1];
+    let lo = 0;
+    let hi = pool.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (pool[mid].target.startIndex < at.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    let k = lo - 1;
+    while (k >= 0 && within(pool[k])) k--;
+    const b = pool[k];
     if (!b) return { reason: `'${name}' is assigned only after this use` };
     for (let p = b.target.parent; p && p !== useScope; p = p.parent) {
       if (CONDITIONAL[p.type] && !(p.startIndex <= at.startIndex && at.endIndex <= p.endIndex)) {

@@ -13,6 +13,12 @@ import type { Tree } from 'web-tree-sitter';
 /** Deeper than this the script is refused with a positioned error (CPython itself stops at 200 nested brackets). */
 export const MAX_TREE_DEPTH = 1000;
 
+/**
+ * How long a bracketed run of numbers must be (in characters) before the parse leaves it out (tree-sitter.ts); the
+ * reader then says such a value is not read.
+ */
+export const LONG_LITERAL = 2000;
+
 export interface Point {
   row: number;
   column: number;
@@ -153,9 +159,41 @@ export interface SourceTree {
   tooDeep?: Node;
 }
 
-/** Copies tree-sitter's tree (which the caller then deletes) into `Node`s, iteratively with one cursor. */
-export function buildTree(tree: Tree, text: string): SourceTree {
+/**
+ * Where the pieces of the text tree-sitter parsed come from in the script (tree-sitter.ts leaves comments and long
+ * number lists out): piece k starts at `compactStarts[k]` in the parsed text and at `sourceStarts[k]` in the
+ * script, both increasing.
+ */
+export interface OffsetMap {
+  compactStarts: readonly number[];
+  sourceStarts: readonly number[];
+}
+
+/** The script offset of a parsed-text offset: a node's start belongs to the piece it starts, its end to the one it ends. */
+function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: boolean) => number {
+  if (!offsets) return (index) => index;
+  const { compactStarts, sourceStarts } = offsets;
+  return (index, isEnd) => {
+    // The last piece starting at or before the offset (strictly before, for an end).
+    let lo = 0;
+    let hi = compactStarts.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (isEnd ? compactStarts[mid] < index : compactStarts[mid] <= index) lo = mid + 1;
+      else hi = mid;
+    }
+    const k = lo - 1;
+    return k < 0 ? index : sourceStarts[k] + (index - compactStarts[k]);
+  };
+}
+
+/**
+ * Copies tree-sitter's tree (which the caller then deletes) into `Node`s, iteratively with one cursor. With
+ * `offsets`, tree-sitter parsed a compacted text, and every node gets its position in `text`, the script.
+ */
+export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): SourceTree {
   const source = new Source(text);
+  const map = mapper(offsets);
   const cursor = tree.walk();
   let nextId = 0;
   // Type names, their named-ness and field names by id, looked up in JavaScript: every cursor getter is a call into
@@ -169,10 +207,12 @@ export function buildTree(tree: Tree, text: string): SourceTree {
     return t;
   };
   const make = (): Node => {
-    const start = cursor.startIndex;
-    const end = cursor.endIndex;
+    const compactStart = cursor.startIndex;
+    const compactEnd = cursor.endIndex;
     // Only a zero-width node can be one tree-sitter inserted (MISSING); asking costs another call.
-    const missing = start === end && cursor.nodeIsMissing;
+    const missing = compactStart === compactEnd && cursor.nodeIsMissing;
+    const start = map(compactStart, false);
+    const end = compactEnd === compactStart ? start : map(compactEnd, true);
     const { type, named } = typeOf(cursor.nodeTypeId);
     const node = new Node(source, nextId++, type, named, missing, start, end);
     node.hasError = missing || type === 'ERROR';

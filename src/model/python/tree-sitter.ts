@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Parser as ParserType, Tree } from 'web-tree-sitter';
-import { buildTree, type SourceTree } from './py-node';
+import { buildTree, LONG_LITERAL, type OffsetMap, type SourceTree } from './py-node';
 
 /**
  * Loaded with require() so that bundlers take the package's CommonJS build: its ES module build reads
@@ -30,32 +30,90 @@ export async function parsePythonTree(text: string): Promise<Tree> {
 
 /** Parses Python source into Model Lab's own tree (see py-node.ts); tree-sitter's tree is freed before returning. */
 export async function parsePythonSource(text: string): Promise<SourceTree> {
-  // tree-sitter-python takes time quadratic in a run of comment lines (2,000 took 3 s, 4,000 took 10 s), and
-  // comments say nothing about a model: they are parsed as spaces of the same length, so every position stays.
-  const scanned = blankComments(text);
-  const tree = await parsePythonTree(scanned);
+  const compact = compactSource(text);
+  const tree = await parsePythonTree(compact.text);
   try {
-    return buildTree(tree, text);
+    return buildTree(tree, text, compact.offsets);
   } finally {
     tree.delete();
   }
 }
 
 /**
- * `text` with every comment replaced by spaces. A small scanner, not a regular expression: a `#` inside a string
- * (a line of a docstring, `'#fff'`) is no comment, and a closing `"""` after it must survive.
+ * What tree-sitter parses: the script without what cannot describe a model, and where each kept piece sits in the
+ * script, so every node keeps its real position (see OffsetMap in py-node.ts). Left out:
+ * - comments: tree-sitter-python takes time quadratic in a run of comment lines (2,000 took 3 s, 4,000 took 10 s);
+ * - the content of a bracketed run of numbers LONG_LITERAL characters or longer (weights or data pasted into a
+ *   script): parsing it costs a node per number and comma, as much as the code around it. It is parsed as `[...]`
+ *   (a list holding Python's Ellipsis), so a model that did use it says it is unreadable instead of reading a
+ *   wrong value.
+ * Line breaks outside those runs all stay, so the parse sees the same statements on the same lines.
+ */
+export function compactSource(text: string): { text: string; offsets: OffsetMap } {
+  const comments = commentRanges(text);
+  const blanked = blankRanges(text, comments);
+  const literals = longLiteralRanges(blanked);
+  const parts: string[] = [];
+  const compactStarts: number[] = [];
+  const sourceStarts: number[] = [];
+  let size = 0;
+  const keep = (piece: string, at: number) => {
+    if (piece.length === 0) return;
+    compactStarts.push(size);
+    sourceStarts.push(at);
+    parts.push(piece);
+    size += piece.length;
+  };
+  let copied = 0;
+  let c = 0;
+  for (const [open, close] of [...literals, [text.length + 1, text.length + 1] as const]) {
+    // The comments before this literal (those inside it go with it).
+    for (; c < comments.length && comments[c][0] < open; c++) {
+      const [start, end] = comments[c];
+      if (start < copied) continue;
+      keep(text.slice(copied, start), copied);
+      copied = end;
+    }
+    for (; c < comments.length && comments[c][0] < close; c++);
+    if (open > text.length) break;
+    keep(text.slice(copied, open + 1), copied);
+    keep('...', open + 1);
+    copied = close;
+  }
+  keep(text.slice(copied), copied);
+  return { text: parts.join(''), offsets: { compactStarts, sourceStarts } };
+}
+
+/** `text` with every comment replaced by spaces of the same length. */
+export function blankComments(text: string): string {
+  return blankRanges(text, commentRanges(text));
+}
+
+function blankRanges(text: string, ranges: readonly (readonly [number, number])[]): string {
+  const parts: string[] = [];
+  let copied = 0;
+  for (const [start, end] of ranges) {
+    parts.push(text.slice(copied, start), ' '.repeat(end - start));
+    copied = end;
+  }
+  parts.push(text.slice(copied));
+  return parts.join('');
+}
+
+/**
+ * Where the comments are: [start, end) for each, up to its line break. A small scanner, not a regular expression:
+ * a `#` inside a string (a line of a docstring, `'#fff'`) is no comment, and a closing `"""` after it must survive.
  */
 const TRIPLE_DOUBLE = /["\\]/g;
 const TRIPLE_SINGLE = /['\\]/g;
 const DOUBLE = /["\\\n]/g;
 const SINGLE = /['\\\n]/g;
 
-export function blankComments(text: string): string {
-  const parts: string[] = [];
-  let copied = 0;
+function commentRanges(text: string): [number, number][] {
+  const found: [number, number][] = [];
   let i = 0;
   const n = text.length;
-  // Jump from one `#` or quote to the next: the text between them is copied as it is.
+  // Jump from one `#` or quote to the next: the text between them is code.
   const next = /[#"']/g;
   const hasCR = text.includes('\r');
   while (i < n) {
@@ -71,8 +129,8 @@ export function blankComments(text: string): string {
         const cr = text.indexOf('\r', i);
         if (cr >= 0 && cr < end) end = cr;
       }
-      parts.push(text.slice(copied, i), ' '.repeat(end - i));
-      copied = i = end;
+      found.push([i, end]);
+      i = end;
     } else if (c === '"' || c === "'") {
       const triple = text.startsWith(c + c + c, i);
       i += triple ? 3 : 1;
@@ -97,8 +155,55 @@ export function blankComments(text: string): string {
       }
     }
   }
-  parts.push(text.slice(copied));
-  return parts.join('');
+  return found;
+}
+
+/** A run of the characters a bracketed list of numbers is made of, at least LONG_LITERAL long. */
+const NUMBER_RUN = new RegExp(`[\\[(][-+\\d.eEjJxXoObB_,\\s\\[\\]()]{${LONG_LITERAL - 1},}`, 'g');
+
+/**
+ * The bracketed runs of numbers at least LONG_LITERAL long, each as [open, close]: the indices of its opening and
+ * closing brackets, in order. Read on the text with its comments blanked, so a run goes on across a comment.
+ */
+function longLiteralRanges(text: string): [number, number][] {
+  const found: [number, number][] = [];
+  NUMBER_RUN.lastIndex = 0;
+  for (let m = NUMBER_RUN.exec(text); m; m = NUMBER_RUN.exec(text)) {
+    const runEnd = m.index + m[0].length;
+    // From each opening bracket in the run, the extent of its balanced brackets, if that ends inside the run.
+    for (let open = m.index; open < runEnd;) {
+      const close = matching(text, open, runEnd);
+      if (close < 0) {
+        open = nextOpen(text, open + 1, runEnd);
+        continue;
+      }
+      if (close - open + 1 >= LONG_LITERAL) found.push([open, close]);
+      open = nextOpen(text, close + 1, runEnd);
+    }
+  }
+  return found;
+}
+
+function nextOpen(text: string, from: number, end: number): number {
+  for (let i = from; i < end; i++) if (text[i] === '[' || text[i] === '(') return i;
+  return end;
+}
+
+/** The index of the bracket closing the one at `open`, or -1 when it does not close before `end` (or nests deep). */
+function matching(text: string, open: number, end: number): number {
+  const stack: string[] = [];
+  for (let i = open; i < end; i++) {
+    const c = text[i];
+    if (c === '[' || c === '(') {
+      // Nesting this deep is no data array: the parse must see it to refuse the file (MAX_TREE_DEPTH).
+      if (stack.length >= 100) return -1;
+      stack.push(c === '[' ? ']' : ')');
+    } else if (c === ']' || c === ')') {
+      if (stack.pop() !== c) return -1;
+      if (stack.length === 0) return i;
+    }
+  }
+  return -1;
 }
 
 async function start(): Promise<ParserType> {

@@ -4,7 +4,7 @@
  * objects that stand for a name (`tf.nn.relu` → 'relu', `keras.losses.SparseCategoricalCrossentropy()` →
  * 'sparse_categorical_crossentropy'). Everything else is "unreadable", with the node and the reason.
  */
-import type { Node } from './py-node';
+import { LONG_LITERAL, type Node } from './py-node';
 import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
@@ -268,6 +268,14 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
       return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
     }
+    case 'ellipsis':
+      // tree-sitter.ts parses a long run of numbers as `[...]`; the node's text is still the script's.
+      if (n.text !== '...')
+        return fail(
+          `a list of ${LONG_LITERAL.toLocaleString('en-US')} or more characters of numbers is not read`,
+          n.parent ?? n,
+        );
+      return fail('Ellipsis is not a value a layer takes');
     default:
       return fail(`this ${n.type.replace(/_/g, ' ')} is only computed when the script runs`);
   }
