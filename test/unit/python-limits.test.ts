@@ -168,14 +168,24 @@ test('every shape of a 5 MB script reads in bounded CPU time', async () => {
   const five = 5 * 1024 * 1024;
   for (const { name, text } of bigSources(five)) {
     if (name === 'dense Keras code') continue; // below, at 1 MB
-    const { models, ms } = await cpuTimed(text);
-    assert.ok(models.length >= 0);
-    // Measured (idle machine): comments 0.1 s, literal lists 0.1 s, the mix 0.8 s of CPU; see README.
-    assert.ok(ms < 4000, `5 MB of ${name} took ${ms} ms of CPU`);
+    const { ms } = await cpuTimed(text);
+    // Measured on the shared two-core machine at load 10 (process.cpuUsage): comments and docstrings 0.4 s,
+    // number lists 0.2 s (both left out of the parse), the mix 2.3 s (a third of it dense code, see below).
+    const bound = name === 'a mix of all three' ? 8000 : 2500;
+    assert.ok(ms < bound, `5 MB of ${name} took ${ms} ms of CPU`);
   }
   const dense = await cpuTimed(pythonOfSize(1024 * 1024));
   assert.equal(dense.models.length, 1026);
   // Measured 2.8 s of CPU on the shared machine at load 10: about 1 s of parse, 1 s of copying the tree, 1 s of
-  // reading 1,026 models. Linear: 5 MB took 5 times as long (it took hours when each model re-read the file).
+  // reading 1,026 models. Linear: 5 MB takes 5 times as long (before, each model re-read the rest of the file:
+  // 0.2 MB took 4.3 s, 1 MB would take about 2 minutes and 5 MB most of an hour).
   assert.ok(dense.ms < 12000, `1 MB of dense Keras code took ${dense.ms} ms of CPU`);
+});
+
+test('a long string is left out of the parse, and still read when a model is named with it', async () => {
+  const long = 'x'.repeat(2500);
+  const text = `${HEAD}def f():\n    """${'A long docstring line.\\n'.repeat(200)}"""\n    return 1\n\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,))], name="${long}\\t")\n`;
+  const [m] = await parsePythonModels(text);
+  assert.equal(m.range.start.line, 5);
+  assert.equal(m.definition?.name, `${long}\t`);
 });

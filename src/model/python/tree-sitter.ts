@@ -43,16 +43,24 @@ export async function parsePythonSource(text: string): Promise<SourceTree> {
  * What tree-sitter parses: the script without what cannot describe a model, and where each kept piece sits in the
  * script, so every node keeps its real position (see OffsetMap in py-node.ts). Left out:
  * - comments: tree-sitter-python takes time quadratic in a run of comment lines (2,000 took 3 s, 4,000 took 10 s);
+ * - the content of a string LONG_LITERAL characters or longer (docstrings, embedded text): its value is read from
+ *   the script's text when a model uses it (values.ts);
  * - the content of a bracketed run of numbers LONG_LITERAL characters or longer (weights or data pasted into a
  *   script): parsing it costs a node per number and comma, as much as the code around it. It is parsed as `[...]`
  *   (a list holding Python's Ellipsis), so a model that did use it says it is unreadable instead of reading a
  *   wrong value.
- * Line breaks outside those runs all stay, so the parse sees the same statements on the same lines.
+ * Line breaks outside those parts all stay, so the parse sees the same statements.
  */
 export function compactSource(text: string): { text: string; offsets: OffsetMap } {
-  const comments = commentRanges(text);
-  const blanked = blankRanges(text, comments);
-  const literals = longLiteralRanges(blanked);
+  const { comments, longStrings } = scanSource(text);
+  const literals = longLiteralRanges(blankRanges(text, comments));
+  // What is left out, in order: [start, end, what the parse sees instead]. One left-out part may hold others (a
+  // comment inside a number list, numbers inside a docstring): the outer one goes.
+  const cuts: [number, number, string][] = [
+    ...comments.map(([s, e]): [number, number, string] => [s, e, '']),
+    ...longStrings.map(([s, e]): [number, number, string] => [s, e, '']),
+    ...literals.map(([open, close]): [number, number, string] => [open + 1, close, '...']),
+  ].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   const parts: string[] = [];
   const compactStarts: number[] = [];
   const sourceStarts: number[] = [];
@@ -65,20 +73,11 @@ export function compactSource(text: string): { text: string; offsets: OffsetMap 
     size += piece.length;
   };
   let copied = 0;
-  let c = 0;
-  for (const [open, close] of [...literals, [text.length + 1, text.length + 1] as const]) {
-    // The comments before this literal (those inside it go with it).
-    for (; c < comments.length && comments[c][0] < open; c++) {
-      const [start, end] = comments[c];
-      if (start < copied) continue;
-      keep(text.slice(copied, start), copied);
-      copied = end;
-    }
-    for (; c < comments.length && comments[c][0] < close; c++);
-    if (open > text.length) break;
-    keep(text.slice(copied, open + 1), copied);
-    keep('...', open + 1);
-    copied = close;
+  for (const [start, end, instead] of cuts) {
+    if (start < copied) continue;
+    keep(text.slice(copied, start), copied);
+    keep(instead, start);
+    copied = end;
   }
   keep(text.slice(copied), copied);
   return { text: parts.join(''), offsets: { compactStarts, sourceStarts } };
@@ -86,7 +85,7 @@ export function compactSource(text: string): { text: string; offsets: OffsetMap 
 
 /** `text` with every comment replaced by spaces of the same length. */
 export function blankComments(text: string): string {
-  return blankRanges(text, commentRanges(text));
+  return blankRanges(text, scanSource(text).comments);
 }
 
 function blankRanges(text: string, ranges: readonly (readonly [number, number])[]): string {
@@ -101,7 +100,8 @@ function blankRanges(text: string, ranges: readonly (readonly [number, number])[
 }
 
 /**
- * Where the comments are: [start, end) for each, up to its line break. A small scanner, not a regular expression:
+ * Where the comments are ([start, end) for each, up to its line break) and the contents of the strings at least
+ * LONG_LITERAL long (f-strings aside). A small scanner, not a regular expression:
  * a `#` inside a string (a line of a docstring, `'#fff'`) is no comment, and a closing `"""` after it must survive.
  */
 const TRIPLE_DOUBLE = /["\\]/g;
@@ -109,8 +109,9 @@ const TRIPLE_SINGLE = /['\\]/g;
 const DOUBLE = /["\\\n]/g;
 const SINGLE = /['\\\n]/g;
 
-function commentRanges(text: string): [number, number][] {
+function scanSource(text: string): { comments: [number, number][]; longStrings: [number, number][] } {
   const found: [number, number][] = [];
+  const longStrings: [number, number][] = [];
   let i = 0;
   const n = text.length;
   // Jump from one `#` or quote to the next: the text between them is code.
@@ -133,7 +134,10 @@ function commentRanges(text: string): [number, number][] {
       i = end;
     } else if (c === '"' || c === "'") {
       const triple = text.startsWith(c + c + c, i);
+      // An f-string's content is code (its {names}); any other string's is only its value.
+      const formatted = /[fF]/.test(text.slice(Math.max(0, i - 2), i));
       i += triple ? 3 : 1;
+      const content = i;
       // Inside the string only a backslash, its quote and (for a one-line string) a line break matter.
       const stop = triple ? (c === '"' ? TRIPLE_DOUBLE : TRIPLE_SINGLE) : c === '"' ? DOUBLE : SINGLE;
       while (i < n) {
@@ -147,6 +151,7 @@ function commentRanges(text: string): [number, number][] {
         const d = text[i];
         if (d === '\\') i += 2;
         else if (triple ? text.startsWith(c + c + c, i) : d === c) {
+          if (i - content >= LONG_LITERAL && !formatted) longStrings.push([content, i]);
           i += triple ? 3 : 1;
           break;
         } else if (d === '\n')
@@ -155,7 +160,7 @@ function commentRanges(text: string): [number, number][] {
       }
     }
   }
-  return found;
+  return { comments: found, longStrings };
 }
 
 /** A run of the characters a bracketed list of numbers is made of, at least LONG_LITERAL long. */

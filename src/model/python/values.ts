@@ -462,10 +462,23 @@ function readString(node: Node): string | { reason: string } {
   if (prefix.includes('f')) return { reason: 'an f-string is only known when the script runs' };
   if (prefix.includes('b')) return { reason: 'a bytes literal is not a model argument' };
   const raw = prefix.includes('r');
+  const unescape = (t: string) => (raw ? t : t.replace(/\\(\r?\n|.)/g, unescapeOne));
+  const children = node.namedChildren;
+  const first = children[0];
+  const last = children[children.length - 1];
+  if (
+    children.length === 2 &&
+    first.type === 'string_start' &&
+    last.type === 'string_end' &&
+    first.endIndex < last.startIndex
+  ) {
+    // A string LONG_LITERAL or longer whose content tree-sitter.ts left out of the parse: the script has it.
+    return unescape(node.text.slice(first.endIndex - node.startIndex, last.startIndex - node.startIndex));
+  }
   let out = '';
-  for (const c of node.namedChildren) {
+  for (const c of children) {
     if (!c) continue;
-    if (c.type === 'string_content') out += raw ? c.text : c.text.replace(/\\(\r?\n|.)/g, unescapeOne);
+    if (c.type === 'string_content') out += unescape(c.text);
     else if (c.type === 'interpolation') return { reason: 'an f-string is only known when the script runs' };
   }
   return out;
