@@ -245,3 +245,31 @@ test("functools.partial of a layer class: Hands-On ML 3's DefaultConv2D model as
   assert.deepEqual(model.ranges.values.get('layers[2].kernel_size'), findIn(text, 'kernel_size=3', '3'));
   assert.deepEqual(model.ranges.values.get('layers[0].kernel_size'), findIn(text, 'kernel_size=7', '7'));
 });
+
+test('a model returned by a function takes the compile and fit of the variable its call is assigned to', async () => {
+  // Hands-On ML 2nd edition, chapter 10 (handson-ml2/10_neural_nets_with_keras.ipynb): build_model, then the
+  // caller compiles and fits what it returns.
+  const body = `def build_model(n_hidden=1, n_neurons=30, learning_rate=3e-3, input_shape=[8]):
+    model = keras.models.Sequential()
+    model.add(keras.layers.InputLayer(input_shape=input_shape))
+    for layer in range(n_hidden):
+        model.add(keras.layers.Dense(n_neurons, activation="relu"))
+    model.add(keras.layers.Dense(1))
+    return model
+
+keras_reg = build_model(n_neurons=50)
+keras_reg.compile(loss="mse", optimizer=keras.optimizers.SGD(learning_rate=1e-3))
+history = keras_reg.fit(X_train, y_train, epochs=20, batch_size=64)
+`;
+  const m = await one(body);
+  assert.equal(m.incomplete, undefined);
+  assert.equal(m.definition!.layers[0].units, 50);
+  assert.equal(m.definition!.compile?.loss, 'mse');
+  assert.deepEqual(m.definition!.compile?.optimizer, { type: 'SGD', learning_rate: 1e-3 });
+  assert.deepEqual(m.definition!.fit, { epochs: 20, batch_size: 64 });
+  assert.deepEqual(m.ranges.values.get('compile.loss'), findIn(HEAD + body, 'loss="mse"', '"mse"'));
+  assert.equal(m.trainings?.length, 1);
+  // Not returned: the caller's variable is something else, and its compile is not the model's.
+  const kept = await one(body.replace('    return model\n', '    return None\n'));
+  assert.equal(kept.definition!.compile, undefined);
+});

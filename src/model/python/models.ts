@@ -63,8 +63,8 @@ export function readSequential(
   let fit: FitResult | undefined;
   let evaluatesTest = false;
   const events: TrainingEvent[] = [];
-  const target = modelVariable(call);
-  if (target) {
+  /** Reads the statements after `target`'s assignment that use it; `inside` ones extend the model's range. */
+  const follow = (target: { name: string; statement: Node }, inside: boolean) => {
     const statements = methodCalls.following(target.statement, target.name, true);
     for (let k = 0; k < statements.length; k++) {
       const s = statements[k];
@@ -79,13 +79,13 @@ export function readSequential(
         // `if USE_BN: model.add(BatchNormalization())` with a condition known before the script runs: the branch
         // taken is read in place of the if statement.
         statements.splice(k + 1, 0, ...branch.filter((b) => b.type !== 'comment'));
-        last = s;
+        if (inside) last = s;
         continue;
       }
       const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
       if (unrolled) {
         for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
-        last = s;
+        if (inside) last = s;
         continue;
       }
       const direct = statementCall(s);
@@ -111,9 +111,16 @@ export function readSequential(
           if (!fit) fit = readFit(c.call, ctx, out);
           if (!c.nested) events.push({ kind: 'fit', node: c.call, at: c.call });
         }
-        last = c.call;
+        if (inside) last = c.call;
       }
     }
+  };
+  const target = modelVariable(call);
+  if (target) {
+    follow(target, true);
+    // `return model` from a function: the caller's `m = build_model(...)` then `m.compile(...)`, `m.fit(...)`.
+    const caller = returnedTo(target, ctx);
+    if (caller) follow(caller, false);
   }
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
   reader.finish();
@@ -302,6 +309,31 @@ class LayerList {
     // A trailing keras.Input with no layer after it declares nothing Model Lab shows.
     this.pendingInput = undefined;
   }
+}
+
+/**
+ * Where a model built in a function goes when the function returns it (`return model` in the same block): the
+ * variable the call Model Lab reads the function's parameters from (its first call, see function-params.ts) is
+ * assigned to, if it is a plain `m = build_model(...)`.
+ */
+function returnedTo(
+  target: { name: string; statement: Node },
+  ctx: ReadContext,
+): { name: string; statement: Node } | undefined {
+  const block = target.statement.parent;
+  const fn = block?.parent;
+  if (block?.type !== 'block' || fn?.type !== 'function_definition') return undefined;
+  const returned = block.namedChildren.some(
+    (s) =>
+      s.type === 'return_statement' &&
+      s.startIndex > target.statement.startIndex &&
+      s.namedChild(0)?.text === target.name,
+  );
+  const name = fn.childForFieldName('name')?.text;
+  if (!returned || !name) return undefined;
+  const call = ctx.bindings.callsOf(name).find((c) => c.childForFieldName('function')?.type === 'identifier');
+  const caller = call && modelVariable(call);
+  return caller && !caller.name.includes('.') ? caller : undefined;
 }
 
 function argOf(call: Node): Node {
