@@ -23,6 +23,7 @@ import { fillDropoutMask, type TF } from '../engine';
 import type { Activation, StackPlan } from './eligibility';
 import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import { tensorMemory, type TensorMemory } from './memory';
+import { sparseListKernel, type SparseListKernel } from './sparse-lists';
 import { outputLossAndGradient } from './output-loss';
 
 /** What one pass measured, before any update. */
@@ -84,6 +85,7 @@ export class DenseStack {
   /** Heap area for the first layer's sparse-k lists (`sparseLists`), and its size in bytes. */
   private lists = 0;
   private listBytes = 0;
+  private listKernel?: SparseListKernel;
   private readonly layers: LayerState[];
   /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
   private readonly scratch = new Map<string, Float32Array>();
@@ -104,6 +106,7 @@ export class DenseStack {
       this.biasScratch = heap.malloc(Math.ceil(widest / 8) * 32 + 16);
       if (this.work && this.biasScratch) {
         this.gemm = gemm;
+        this.listKernel = sparseListKernel(heap.memory);
         this.one = this.biasScratch + Math.ceil(widest / 8) * 32;
         new Float32Array(heap.memory.buffer, this.one, 1)[0] = 1;
       }
@@ -198,18 +201,11 @@ export class DenseStack {
 
   /**
    * For dW = Xᵀ @ dZ of the first layer: per group of four inputs, the examples where they are not all zero (the
-   * product skips the others, whose terms are zeros). Returns the lists' heap address.
+   * product skips the others, whose terms are zeros), built by a SIMD loop (`sparse-lists.ts`). Returns the lists'
+   * heap address.
    */
   private sparseLists(input: tfjs.Tensor2D, batch: number, inputs: number): number {
-    const x = this.mem.read(input) as Float32Array;
-    const stride = batch + 1;
-    const ints = new Int32Array(x.buffer, this.lists, (inputs / 4) * stride);
-    for (let t = 0; t < inputs / 4; t++) {
-      let at = t * stride + 1;
-      for (let q = 0, row = t * 4; q < batch; q++, row += inputs)
-        if (x[row] !== 0 || x[row + 1] !== 0 || x[row + 2] !== 0 || x[row + 3] !== 0) ints[at++] = q;
-      ints[t * stride] = at - t * stride - 1;
-    }
+    this.listKernel!(this.mem.read(input).byteOffset, inputs, batch, this.lists);
     return this.lists;
   }
 
@@ -243,7 +239,7 @@ export class DenseStack {
     // The first layer's weight gradient skips the examples whose four inputs of a row tile are all zero (images are
     // about half zeros): its lists live in the heap, allocated here, before any view is taken.
     const sparse =
-      !!this.gemm && sparseRowsFit(4, layers[0].inputs, batch) && this.reserveLists(layers[0].inputs, batch);
+      !!this.listKernel && sparseRowsFit(4, layers[0].inputs, batch) && this.reserveLists(layers[0].inputs, batch);
     try {
       // ---- forward: every activation stays in tensor memory, where the next product reads it.
       const traces: LayerTrace[] = [];
