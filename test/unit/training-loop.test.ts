@@ -7,6 +7,7 @@ import { before, test } from 'node:test';
 import type { Split } from '../../src/data/types';
 import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
+import type * as tfjs from '@tensorflow/tfjs';
 import type { BatchShape } from '../../src/training/worker/batches';
 import { buildModel } from '../../src/training/worker/build-model';
 import type { StepEngine, TF } from '../../src/training/worker/engine';
@@ -479,4 +480,58 @@ test('unscaled pixels (0-300) with Adam overshoot early but learn, and are not s
   assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
   assert.ok(history[0].loss > EXPLODED_TIMES * Math.log(10), `epoch loss ${history[0].loss}`);
   assert.ok(history[0].val_accuracy > 0.25, `val_accuracy ${history[0].val_accuracy} above chance (0.1)`);
+});
+
+test('an engine that returns its step results as numbers (stepValues) gives the same epochs, and no tensor leaks', async () => {
+  const runWith = async (asNumbers: boolean) => {
+    const def = definition('adam', 0.25);
+    const names = def.layers.map((l, i) => `${l.type.toLowerCase()}_${i}`);
+    const model = buildModel(tf, def, { names, inputShape: [8], seed: 5 });
+    const stock = createStockEngine(
+      { tf, model, optimizer: { type: 'adam' }, loss: 'sparse_categorical_crossentropy', accuracy: true },
+      { seed: 5 },
+    );
+    let read = 0;
+    const engine: StepEngine = {
+      name: 'stock',
+      step: (x, y) => stock.step(x, y),
+      ...(asNumbers && {
+        stepValues: (x: tfjs.Tensor, y: tfjs.Tensor) => {
+          read++;
+          const r = stock.step(x, y);
+          const values = { loss: r.loss.dataSync()[0], correct: r.correct?.dataSync()[0] };
+          tf.dispose([r.loss, r.correct]); // (the stock engine keeps its correct count out of the loop's tidy)
+          return values;
+        },
+      }),
+      sync: () => stock.sync(),
+      dispose: () => stock.dispose(),
+    };
+    const history: Record<string, number>[] = [];
+    const before = tf.memory().numTensors;
+    await fit({
+      tf,
+      model,
+      engine,
+      loss: 'sparse_categorical_crossentropy',
+      accuracy: 'sparse_categorical',
+      shape,
+      train: blobs(96),
+      validation: blobs(32),
+      epochs: 2,
+      batchSize: 10,
+      shuffle: true,
+      seed: 5,
+      onEpoch: (e) => history.push(e.logs),
+    });
+    const leaked = tf.memory().numTensors - before;
+    engine.dispose();
+    model.dispose();
+    return { history, read, leaked };
+  };
+  const tensors = await runWith(false);
+  const numbers = await runWith(true);
+  assert.equal(numbers.read, 20, 'the loop took every step through stepValues');
+  assert.deepEqual(numbers.history, tensors.history);
+  assert.equal(numbers.leaked, tensors.leaked);
 });
