@@ -7,7 +7,6 @@ import { before, test } from 'node:test';
 import type { Split } from '../../src/data/types';
 import type { ModelDefinition } from '../../src/model/types';
 import { selectBackend } from '../../src/training/backend';
-import type * as tfjs from '@tensorflow/tfjs';
 import type { BatchShape } from '../../src/training/worker/batches';
 import { buildModel } from '../../src/training/worker/build-model';
 import type { StepEngine, TF } from '../../src/training/worker/engine';
@@ -46,14 +45,19 @@ const definition = (optimizer: unknown = 'adam', dropout = 0): ModelDefinition =
 
 const shape: BatchShape = { inputShape: [8], exampleSize: 8, scale: 1 / 255, labels: 'sparse', numClasses: 2 };
 
-async function train(seed: number, extra: Partial<FitOptions> = {}, def = definition('adam', 0.25)) {
+/** `wrap`: the engine the loop gets, made from the stock one (default: the stock engine itself). */
+async function train(
+  seed: number,
+  extra: Partial<FitOptions> = {},
+  def = definition('adam', 0.25),
+  wrap = (stock: StepEngine): StepEngine => stock,
+) {
   const names = def.layers.map((l, i) => `${l.type.toLowerCase()}_${i}`);
   const model = buildModel(tf, def, { names, inputShape: [8], seed });
   const optimizer =
     typeof def.compile?.optimizer === 'string' ? { type: def.compile.optimizer } : (def.compile!.optimizer as never);
-  const engine = createStockEngine(
-    { tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true },
-    { seed },
+  const engine = wrap(
+    createStockEngine({ tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed }),
   );
   const history: Record<string, number>[] = [];
   const outcome = await fit({
@@ -483,55 +487,28 @@ test('unscaled pixels (0-300) with Adam overshoot early but learn, and are not s
 });
 
 test('an engine that returns its step results as numbers (stepValues) gives the same epochs, and no tensor leaks', async () => {
-  const runWith = async (asNumbers: boolean) => {
-    const def = definition('adam', 0.25);
-    const names = def.layers.map((l, i) => `${l.type.toLowerCase()}_${i}`);
-    const model = buildModel(tf, def, { names, inputShape: [8], seed: 5 });
-    const stock = createStockEngine(
-      { tf, model, optimizer: { type: 'adam' }, loss: 'sparse_categorical_crossentropy', accuracy: true },
-      { seed: 5 },
-    );
-    let read = 0;
-    const engine: StepEngine = {
-      name: 'stock',
-      step: (x, y) => stock.step(x, y),
-      ...(asNumbers && {
-        stepValues: (x: tfjs.Tensor, y: tfjs.Tensor) => {
-          read++;
-          const r = stock.step(x, y);
-          const values = { loss: r.loss.dataSync()[0], correct: r.correct?.dataSync()[0] };
-          tf.dispose([r.loss, r.correct]); // (the stock engine keeps its correct count out of the loop's tidy)
-          return values;
-        },
-      }),
-      sync: () => stock.sync(),
-      dispose: () => stock.dispose(),
-    };
-    const history: Record<string, number>[] = [];
+  const leakOf = async (run: () => Promise<{ history: Record<string, number>[] }>) => {
     const before = tf.memory().numTensors;
-    await fit({
-      tf,
-      model,
-      engine,
-      loss: 'sparse_categorical_crossentropy',
-      accuracy: 'sparse_categorical',
-      shape,
-      train: blobs(96),
-      validation: blobs(32),
-      epochs: 2,
-      batchSize: 10,
-      shuffle: true,
-      seed: 5,
-      onEpoch: (e) => history.push(e.logs),
-    });
-    const leaked = tf.memory().numTensors - before;
-    engine.dispose();
-    model.dispose();
-    return { history, read, leaked };
+    const { history } = await run();
+    return { history, leaked: tf.memory().numTensors - before };
   };
-  const tensors = await runWith(false);
-  const numbers = await runWith(true);
-  assert.equal(numbers.read, 20, 'the loop took every step through stepValues');
+  let read = 0;
+  const asNumbers = (stock: StepEngine): StepEngine => ({
+    name: stock.name,
+    step: (x, y, lr) => stock.step(x, y, lr),
+    stepValues: (x, y, lr) => {
+      read++;
+      const r = stock.step(x, y, lr);
+      const values = { loss: r.loss.dataSync()[0], correct: r.correct?.dataSync()[0] };
+      tf.dispose([r.loss, r.correct]); // (the stock engine keeps its correct count out of the loop's tidy)
+      return values;
+    },
+    sync: () => stock.sync(),
+    dispose: () => stock.dispose(),
+  });
+  const tensors = await leakOf(() => train(5));
+  const numbers = await leakOf(() => train(5, {}, undefined, asNumbers));
+  assert.equal(read, 30, 'the loop took every step (3 epochs of 10) through stepValues');
   assert.deepEqual(numbers.history, tensors.history);
   assert.equal(numbers.leaked, tensors.leaked);
 });
