@@ -45,14 +45,19 @@ const definition = (optimizer: unknown = 'adam', dropout = 0): ModelDefinition =
 
 const shape: BatchShape = { inputShape: [8], exampleSize: 8, scale: 1 / 255, labels: 'sparse', numClasses: 2 };
 
-async function train(seed: number, extra: Partial<FitOptions> = {}, def = definition('adam', 0.25)) {
+/** `wrap`: the engine the loop gets, made from the stock one (default: the stock engine itself). */
+async function train(
+  seed: number,
+  extra: Partial<FitOptions> = {},
+  def = definition('adam', 0.25),
+  wrap = (stock: StepEngine): StepEngine => stock,
+) {
   const names = def.layers.map((l, i) => `${l.type.toLowerCase()}_${i}`);
   const model = buildModel(tf, def, { names, inputShape: [8], seed });
   const optimizer =
     typeof def.compile?.optimizer === 'string' ? { type: def.compile.optimizer } : (def.compile!.optimizer as never);
-  const engine = createStockEngine(
-    { tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true },
-    { seed },
+  const engine = wrap(
+    createStockEngine({ tf, model, optimizer, loss: 'sparse_categorical_crossentropy', accuracy: true }, { seed }),
   );
   const history: Record<string, number>[] = [];
   const outcome = await fit({
@@ -479,4 +484,31 @@ test('unscaled pixels (0-300) with Adam overshoot early but learn, and are not s
   assert.equal(outcome.status, 'completed', JSON.stringify(outcome));
   assert.ok(history[0].loss > EXPLODED_TIMES * Math.log(10), `epoch loss ${history[0].loss}`);
   assert.ok(history[0].val_accuracy > 0.25, `val_accuracy ${history[0].val_accuracy} above chance (0.1)`);
+});
+
+test('an engine that returns its step results as numbers (stepValues) gives the same epochs, and no tensor leaks', async () => {
+  const leakOf = async (run: () => Promise<{ history: Record<string, number>[] }>) => {
+    const before = tf.memory().numTensors;
+    const { history } = await run();
+    return { history, leaked: tf.memory().numTensors - before };
+  };
+  let read = 0;
+  const asNumbers = (stock: StepEngine): StepEngine => ({
+    name: stock.name,
+    step: (x, y, lr) => stock.step(x, y, lr),
+    stepValues: (x, y, lr) => {
+      read++;
+      const r = stock.step(x, y, lr);
+      const values = { loss: r.loss.dataSync()[0], correct: r.correct?.dataSync()[0] };
+      tf.dispose([r.loss, r.correct]); // (the stock engine keeps its correct count out of the loop's tidy)
+      return values;
+    },
+    sync: () => stock.sync(),
+    dispose: () => stock.dispose(),
+  });
+  const tensors = await leakOf(() => train(5));
+  const numbers = await leakOf(() => train(5, {}, undefined, asNumbers));
+  assert.equal(read, 30, 'the loop took every step (3 epochs of 10) through stepValues');
+  assert.deepEqual(numbers.history, tensors.history);
+  assert.equal(numbers.leaked, tensors.leaked);
 });

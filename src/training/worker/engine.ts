@@ -39,6 +39,12 @@ export interface StepResult {
   correct?: tfjs.Scalar;
 }
 
+/** A step's results as numbers (`StepEngine.stepValues`). */
+export interface StepValues {
+  loss: number;
+  correct?: number;
+}
+
 export interface StepEngine {
   readonly name: string;
   /** What a run reports about the engine beyond its name (the fused engine: which products it runs). */
@@ -48,6 +54,11 @@ export interface StepEngine {
    * `lr`: this step's learning rate when the loop sets it (a schedule, ReduceLROnPlateau), else the optimizer's.
    */
   step(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepResult;
+  /**
+   * The same step with its results as numbers, for an engine that has them on the CPU anyway (the fused engine):
+   * the loop then makes no tensors of them to read back. `step` stays the reference.
+   */
+  stepValues?(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepValues;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
   /** The optimizer's state (step count, learning rate, slots per trainable weight), to continue training later. */

@@ -15,7 +15,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../data/rng';
 import type { Split } from '../../data/types';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
-import type { StepEngine, TF } from './engine';
+import type { StepEngine, StepValues, TF } from './engine';
 import { EXPLODED_TIMES, outputIsConstant } from './collapse';
 import { evaluateSplit } from './evaluate';
 import type { AccuracyKind, LossName } from './losses';
@@ -93,13 +93,19 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
     for (let batch = 0; batch < batches; batch++) {
       const start = batch * o.batchSize;
       const end = Math.min(o.train.count, start + o.batchSize);
+      let values: StepValues | undefined;
       const result = tf.tidy(() => {
         const { x, y } = makeBatch(tf, o.train, order, start, end, o.shape);
+        if (o.engine.stepValues) {
+          values = o.engine.stepValues(x, y, rateAt(steps));
+          return [];
+        }
         const r = o.engine.step(x, y, rateAt(steps));
         return r.correct ? [r.loss, r.correct] : [r.loss];
       });
       steps += 1;
-      tally.add(result[0], result[1], end - start);
+      if (values) tally.add(values.loss, values.correct, end - start);
+      else tally.add(result[0], result[1], end - start);
       const last = batch === batches - 1;
       if (last || performance.now() - lastReport >= every) {
         const bad = tally.read();
@@ -222,8 +228,9 @@ function weightsFinite(tf: TF, model: tfjs.LayersModel): boolean {
 
 /** Sums of an epoch so far; per-step scalars wait on the device until `read()`. */
 class EpochTally {
-  private pendingLoss: tfjs.Tensor[] = [];
-  private pendingCorrect: tfjs.Tensor[] = [];
+  /** Per batch since the last read: its loss and correct count, as a tensor or (`stepValues`) as a number. */
+  private pendingLoss: (tfjs.Tensor | number)[] = [];
+  private pendingCorrect: (tfjs.Tensor | number)[] = [];
   private pendingSizes: number[] = [];
   private lossSum = 0;
   private correctSum = 0;
@@ -238,21 +245,25 @@ class EpochTally {
     readonly total: number,
   ) {}
 
-  add(loss: tfjs.Tensor, correct: tfjs.Tensor | undefined, size: number): void {
+  add(loss: tfjs.Tensor | number, correct: tfjs.Tensor | number | undefined, size: number): void {
     this.pendingLoss.push(loss);
-    if (correct) this.pendingCorrect.push(correct);
+    if (correct !== undefined) this.pendingCorrect.push(correct);
     this.pendingSizes.push(size);
+  }
+
+  /** The pending values as float32 (as a scalar tensor holds them), the tensors among them read in one transfer. */
+  private values(pending: (tfjs.Tensor | number)[]): Float32Array {
+    const { tf } = this;
+    const tensors = pending.filter((p): p is tfjs.Tensor => typeof p !== 'number');
+    const read = tensors.length ? (tf.tidy(() => tf.stack(tensors).dataSync()) as Float32Array) : undefined;
+    let t = 0;
+    return Float32Array.from(pending, (p) => (typeof p === 'number' ? p : read![t++]));
   }
 
   /** Reads pending values; returns the first non-finite loss with its 1-based batch number, if any. */
   read(): { value: string; batch: number } | undefined {
-    const { tf } = this;
-    const losses = this.pendingLoss.length
-      ? (tf.tidy(() => tf.stack(this.pendingLoss).dataSync()) as Float32Array)
-      : new Float32Array();
-    const corrects = this.pendingCorrect.length
-      ? (tf.tidy(() => tf.stack(this.pendingCorrect).dataSync()) as Float32Array)
-      : undefined;
+    const losses = this.values(this.pendingLoss);
+    const corrects = this.pendingCorrect.length ? this.values(this.pendingCorrect) : undefined;
     const sizes = this.pendingSizes;
     this.dispose();
     for (let i = 0; i < losses.length; i++) {
@@ -277,7 +288,7 @@ class EpochTally {
   }
 
   dispose(): void {
-    this.tf.dispose([...this.pendingLoss, ...this.pendingCorrect]);
+    this.tf.dispose([...this.pendingLoss, ...this.pendingCorrect].filter((p) => typeof p !== 'number'));
     this.pendingLoss = [];
     this.pendingCorrect = [];
     this.pendingSizes = [];

@@ -11,7 +11,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './engine';
 import { tensorMemory } from './fused/memory';
-import { HEADER, I32, F32, IMPORT_MEMORY, section, simd, str, uleb, vec } from './fused/wasm-emit';
+import { I32, F32, oneFunctionModule, simd, uleb, V128 } from './fused/wasm-emit';
 
 /** pixels(src, dst, groups, divisor): dst[i] = f32(src[i]) / divisor for i < groups * 8 (src bytes, dst floats). */
 type PixelKernel = (src: number, dst: number, groups: number, divisor: number) => void;
@@ -76,18 +76,8 @@ function compile(): Uint8Array<ArrayBuffer> {
     0x00, // br_if 0 (loop)
     0x0b,
     0x0b, // end loop, end block
-    0x0b,
   ];
-  const body = [...vec([[...uleb(1), 0x7b]]), ...code];
-  const type = [0x60, ...vec([[I32], [I32], [I32], [F32]]), ...uleb(0)];
-  return new Uint8Array([
-    ...HEADER,
-    ...section(1, vec([type])),
-    ...IMPORT_MEMORY,
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...str('pixels'), 0x00, 0x00]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ]);
+  return oneFunctionModule('pixels', [I32, I32, I32, F32], [[1, V128]], code);
 }
 
 interface Bound {

@@ -22,7 +22,9 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { Activation, StackPlan } from './eligibility';
 import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
+import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
+import { sparseListKernel, type SparseListKernel } from './sparse-lists';
 import { outputLossAndGradient } from './output-loss';
 
 /** What one pass measured, before any update. */
@@ -48,24 +50,55 @@ export function dropoutSampler(random: () => number): DropoutSampler {
   return (mask, rate) => void fillDropoutMask(mask, rate, random);
 }
 
+/**
+ * A matrix of the stack: on wasm the byte address of a buffer in the heap, allocated once and reused from step to
+ * step (views of it are taken right before the loop that uses them); elsewhere a JS array.
+ */
+type Buf = number | Float32Array;
+
 interface LayerState {
   inputs: number;
   units: number;
   activation: Activation;
   dropout: number;
-  /** W, [inputs, units]; replaced by a new tensor at every update, never written in place. */
-  kernel: tfjs.Tensor2D;
-  bias?: Float32Array;
+  /** W, [inputs, units], updated in place. */
+  kernel: Buf;
+  /** The bias, padded with zeros to a multiple of 8 floats (the product's epilogue reads whole vectors). */
+  bias?: Buf;
+  /** This step's gradients of W and of the bias. */
+  dW: Buf;
+  db?: Buf;
 }
 
-/** Per-pass values of one layer: what it multiplied and what it produced (tensors, read through views when used). */
+/** A layer's per-batch buffers, sized for `Frame.capacity` examples (smaller batches use their first rows). */
+interface LayerFrame {
+  /** The layer's input after dropout (only with dropout). */
+  dropped?: Buf;
+  /** The product's result Z = A @ W (+ bias, relu when the epilogue ran). */
+  z: Buf;
+  /** The activation output when it is not `z` (sigmoid, tanh, or a bias the epilogue did not add). */
+  act: Buf;
+  /** dL/dZ of this layer. */
+  dz: Buf;
+}
+
+interface Frame {
+  capacity: number;
+  layers: LayerFrame[];
+  /** dL/dA of a layer's input, before the activation's derivative (widest layer). */
+  dA: Buf;
+  /** The first layer's sparse-k lists (`sparse-lists.ts`), 0 when not used. */
+  lists: number;
+}
+
+/** Per-pass values of one layer: what it multiplied and what it produced. */
 interface LayerTrace {
   /** The layer's input, row-major [batch, inputs], after dropout. */
-  input: tfjs.Tensor2D;
+  input: Buf;
   /** Dropout mask applied to the input, row-major. */
   mask?: Float32Array;
   /** The layer's activation output, row-major [batch, units] (before the next layer's dropout). */
-  output: tfjs.Tensor2D;
+  output: Buf;
 }
 
 export interface DenseStackOptions {
@@ -73,17 +106,22 @@ export interface DenseStackOptions {
   fma?: boolean;
 }
 
+/** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
+const SLACK = 64;
+
 export class DenseStack {
   private readonly mem: TensorMemory;
+  /** On wasm: the heap every buffer lives in, and the packed product that reads them in place. */
+  private readonly heap?: WasmHeap;
   private readonly gemm?: PackedGemmKernel;
-  /** Heap addresses of the product's work area and of the padded bias it reads (0 when not on wasm). */
+  private listKernel?: SparseListKernel;
+  /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
-  private biasScratch = 0;
-  /** Heap address of a float 1 (after the bias area): a zero-stride row of ones for column sums as a product. */
   private one = 0;
-  /** Heap area for the first layer's sparse-k lists (`sparseLists`), and its size in bytes. */
-  private lists = 0;
-  private listBytes = 0;
+  /** Every heap block this stack holds (the per-batch frame's are also in `frameBlocks`). */
+  private readonly blocks: number[] = [];
+  private frameBlocks: number[] = [];
+  private frame?: Frame;
   private readonly layers: LayerState[];
   /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
   private readonly scratch = new Map<string, Float32Array>();
@@ -97,26 +135,65 @@ export class DenseStack {
     this.mem = tensorMemory(tf);
     const heap = this.mem.heap;
     const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
+    const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
+    // Allocated once, now: an allocation during a step could grow the memory under live views.
     if (heap && gemm) {
-      // Allocated once, now: an allocation during a step could grow the memory under live views.
-      const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
-      this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
-      this.biasScratch = heap.malloc(Math.ceil(widest / 8) * 32 + 16);
-      if (this.work && this.biasScratch) {
+      this.heap = heap;
+      this.work = this.alloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER) / 4) as number;
+      this.one = this.alloc(1) as number;
+      if (this.work && this.one) {
         this.gemm = gemm;
-        this.one = this.biasScratch + Math.ceil(widest / 8) * 32;
-        new Float32Array(heap.memory.buffer, this.one, 1)[0] = 1;
+        this.listKernel = sparseListKernel(heap.memory);
+      } else {
+        this.freeAll(this.blocks);
+        this.heap = undefined;
       }
     }
-    this.layers = plan.layers.map((p) => {
-      const source = p.kernel.read();
-      // A private copy: the model's variables stay untouched until `writeBack`.
-      const kernel = tf.keep(
-        this.mem.create<tfjs.Rank.R2>([p.inputs, p.units], (out) => out.set(this.mem.read(source))),
-      );
-      const bias = p.bias ? Float32Array.from(this.mem.read(p.bias.read()) as Float32Array) : undefined;
-      return { inputs: p.inputs, units: p.units, activation: p.activation, dropout: p.dropout, kernel, bias };
+    const padded = (units: number) => Math.ceil(units / 8) * 8;
+    this.layers = plan.layers.map((p) => ({
+      inputs: p.inputs,
+      units: p.units,
+      activation: p.activation,
+      dropout: p.dropout,
+      kernel: this.alloc(p.inputs * p.units),
+      bias: p.bias ? this.alloc(padded(p.units)) : undefined,
+      dW: this.alloc(p.inputs * p.units),
+      db: p.bias ? this.alloc(p.units) : undefined,
+    }));
+    if (this.heap && this.blocks.includes(0)) throw new Error(OUT_OF_MEMORY);
+    // Views only after every allocation. A private copy: the model's variables stay untouched until `writeBack`.
+    if (this.heap) this.view(this.one, 1)[0] = 1;
+    this.plan.layers.forEach((p, l) => {
+      const layer = this.layers[l];
+      const kernel = this.mem.read(p.kernel.read());
+      this.view(layer.kernel, kernel.length).set(kernel);
+      if (p.bias && layer.bias) {
+        const bias = this.mem.read(p.bias.read());
+        this.view(layer.bias, padded(layer.units)).fill(0).set(bias);
+      }
     });
+  }
+
+  /** A buffer of `floats` floats: on wasm a heap block (0 when the heap cannot hold it), else a JS array. */
+  private alloc(floats: number, frame = false): Buf {
+    if (!this.heap) return new Float32Array(floats);
+    const p = this.heap.malloc(floats * 4 + SLACK);
+    this.blocks.push(p);
+    if (frame) this.frameBlocks.push(p);
+    return p;
+  }
+
+  private freeAll(blocks: number[]): void {
+    for (const p of blocks) if (p) this.heap?.free(p);
+    const gone = new Set(blocks);
+    const kept = this.blocks.filter((p) => !gone.has(p));
+    this.blocks.length = 0;
+    this.blocks.push(...kept);
+  }
+
+  /** `size` floats of `b`; on wasm a view of the heap, valid until the next allocation there. */
+  private view(b: Buf, size: number): Float32Array {
+    return typeof b === 'number' ? new Float32Array(this.heap!.memory.buffer, b, size) : b.subarray(0, size);
   }
 
   /** Element counts of the parameters, in parameter order (per layer: kernel, then bias when it has one). */
@@ -139,211 +216,220 @@ export class DenseStack {
     return this.gemm ? (this.gemm.fma ? 'wasm-fma' : 'wasm-simd') : 'tfjs';
   }
 
+  /** The per-batch buffers for `batch` examples, (re)allocated before any view of a step is taken. */
+  private frameFor(batch: number): Frame {
+    if (this.frame && this.frame.capacity >= batch) return this.frame;
+    this.freeAll(this.frameBlocks);
+    this.frameBlocks = [];
+    const { layers } = this;
+    const widest = Math.max(...layers.map((l) => l.inputs));
+    const first = layers[0].inputs;
+    const sparse = !!this.listKernel && sparseRowsFit(4, first, batch);
+    const frame: Frame = {
+      capacity: batch,
+      layers: layers.map((l) => {
+        const z = this.alloc(batch * l.units, true);
+        return {
+          dropped: l.dropout > 0 ? this.alloc(batch * l.inputs, true) : undefined,
+          z,
+          act: l.activation === 'relu' || l.activation === 'linear' ? z : this.alloc(batch * l.units, true),
+          dz: this.alloc(batch * l.units, true),
+        };
+      }),
+      dA: this.alloc(batch * widest, true),
+      lists: sparse ? (this.alloc((first / 4) * (batch + 1), true) as number) : 0,
+    };
+    if (this.frameBlocks.includes(0)) throw new Error(OUT_OF_MEMORY);
+    this.frame = frame;
+    return frame;
+  }
+
   /**
-   * op(A) @ op(B) (op: transpose when asked) into a new tensor. On wasm the packed kernel reads the operands in
-   * place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu, or keeps only the
-   * entries where `gate` (a tensor of the result's shape) is positive, before storing: the return says whether it
-   * did; `list` makes k sparse (`packed-gemm.ts`). Elsewhere tf.matMul, with no epilogue.
+   * c = op(a) @ op(b) (op: transpose when asked), [m, n] with depth k. On wasm the packed kernel reads the operands
+   * in place (a transpose is a stride) and, when `epilogue` is given, adds its bias and applies relu, or keeps only
+   * the entries where `gate` (a matrix of the result's shape) is positive, before storing: the return says whether
+   * it did; `list` makes k sparse (`packed-gemm.ts`). Elsewhere tf.matMul, with no epilogue.
    */
   private product(
-    a: tfjs.Tensor2D,
+    c: Buf,
+    a: Buf,
     transA: boolean,
-    b: tfjs.Tensor2D,
+    b: Buf,
     transB: boolean,
-    epilogue?: { bias?: Float32Array; relu?: boolean; gate?: tfjs.Tensor2D; list?: number },
-  ): [tfjs.Tensor2D, boolean] {
-    const { gemm, mem } = this;
-    if (!gemm) return [this.tf.matMul(a, b, transA, transB), false];
-    const [m, k] = transA ? [a.shape[1], a.shape[0]] : a.shape;
-    const n = transB ? b.shape[0] : b.shape[1];
+    [m, n, k]: [number, number, number],
+    epilogue?: { bias?: Buf; relu?: boolean; gate?: Buf; list?: number },
+  ): boolean {
+    const { gemm } = this;
+    if (!gemm || typeof a !== 'number' || typeof b !== 'number' || typeof c !== 'number') {
+      const { tf } = this;
+      tf.tidy(() => {
+        const A = tf.tensor2d(this.view(a, m * k), transA ? [k, m] : [m, k]);
+        const B = tf.tensor2d(this.view(b, k * n), transB ? [n, k] : [k, n]);
+        this.view(c, m * n).set(tf.matMul(A, B, transA, transB).dataSync() as Float32Array);
+      });
+      return false;
+    }
     const [aRow, aCol] = transA ? [4, m * 4] : [k * 4, 4];
     const [bRow, bCol] = transB ? [4, k * 4] : [n * 4, 4];
-    const out = mem.create<tfjs.Rank.R2>([m, n], (c) => {
-      const bias = epilogue?.bias;
-      if (bias) new Float32Array(c.buffer, this.biasScratch, bias.length).set(bias);
-      const relu = epilogue?.relu ? 1 : 0;
-      const gate = epilogue?.gate ? mem.read(epilogue.gate).byteOffset : 0;
-      gemm.gemm(
-        mem.read(a).byteOffset,
-        aRow,
-        aCol,
-        mem.read(b).byteOffset,
-        bRow,
-        bCol,
-        c.byteOffset,
-        m,
-        n,
-        k,
-        bias ? this.biasScratch : 0,
-        relu,
-        this.work,
-        gate,
-        n * 4,
-        epilogue?.list ?? 0,
-      );
-    });
-    return [out, !!epilogue];
-  }
-
-  /** Makes the list area hold the lists of an [batch, inputs] input; false when the heap cannot. */
-  private reserveLists(inputs: number, batch: number): boolean {
-    const bytes = (inputs / 4) * (batch + 1) * 4;
-    if (this.listBytes >= bytes) return true;
-    const heap = this.mem.heap!;
-    if (this.lists) heap.free(this.lists);
-    this.lists = heap.malloc(bytes);
-    this.listBytes = this.lists ? bytes : 0;
-    return !!this.lists;
-  }
-
-  /**
-   * For dW = Xᵀ @ dZ of the first layer: per group of four inputs, the examples where they are not all zero (the
-   * product skips the others, whose terms are zeros). Returns the lists' heap address.
-   */
-  private sparseLists(input: tfjs.Tensor2D, batch: number, inputs: number): number {
-    const x = this.mem.read(input) as Float32Array;
-    const stride = batch + 1;
-    const ints = new Int32Array(x.buffer, this.lists, (inputs / 4) * stride);
-    for (let t = 0; t < inputs / 4; t++) {
-      let at = t * stride + 1;
-      for (let q = 0, row = t * 4; q < batch; q++, row += inputs)
-        if (x[row] !== 0 || x[row + 1] !== 0 || x[row + 2] !== 0 || x[row + 3] !== 0) ints[at++] = q;
-      ints[t * stride] = at - t * stride - 1;
-    }
-    return this.lists;
-  }
-
-  /**
-   * The bias gradient, dZ's column sums: on wasm the product 1 @ dZ with a zero-stride row of ones (float32 sums in
-   * row order, as the stock engine's sum), elsewhere a JS loop.
-   */
-  private biasGradient(dZ: tfjs.Tensor2D, batch: number, units: number, l: number): Float32Array | tfjs.Tensor {
-    const { gemm, mem } = this;
-    if (!gemm) return columnSums(mem.read(dZ) as Float32Array, batch, units, this.array(`db${l}`, units));
-    return mem.create<tfjs.Rank.R1>([units], (c) =>
-      gemm.gemm(this.one, 0, 0, mem.read(dZ).byteOffset, units * 4, 4, c.byteOffset, 1, units, batch, 0, 0, this.work),
+    const address = (x?: Buf) => (typeof x === 'number' ? x : 0);
+    gemm.gemm(
+      a,
+      aRow,
+      aCol,
+      b,
+      bRow,
+      bCol,
+      c,
+      m,
+      n,
+      k,
+      address(epilogue?.bias),
+      epilogue?.relu ? 1 : 0,
+      this.work,
+      address(epilogue?.gate),
+      n * 4,
+      epilogue?.list ?? 0,
     );
+    return !!epilogue;
   }
 
   /**
-   * Forward and backward on one batch, then (when `update` is given) every parameter updated by it: kernels into new
-   * tensors, biases in place. `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
+   * The bias gradient, dZ's column sums into `db`: on wasm the product 1 @ dZ with a zero-stride row of ones
+   * (float32 sums in row order, as the stock engine's sum), elsewhere a JS loop.
+   */
+  private biasGradient(dZ: Buf, batch: number, units: number, db: Buf): void {
+    const { gemm } = this;
+    if (gemm && typeof dZ === 'number' && typeof db === 'number') {
+      gemm.gemm(this.one, 0, 0, dZ, units * 4, 4, db, 1, units, batch, 0, 0, this.work);
+      return;
+    }
+    columnSums(this.view(dZ, batch * units), batch, units, this.view(db, units));
+  }
+
+  /**
+   * Forward and backward on one batch, then (when `update` is given) every parameter updated by it, in place.
+   * `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
    */
   pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
-    const { tf, mem, layers } = this;
+    const { mem, layers } = this;
     const n = layers.length;
     // The output layer yields raw z when the loss starts from logits, or (under mse) when softmax is applied there.
     const fromLogits = this.plan.loss !== 'mse';
     const batch = x.shape[0];
-    const temps: tfjs.Tensor[] = [];
-    const track = <T extends tfjs.Tensor>(t: T): T => {
-      temps.push(t);
-      return t;
-    };
-    // The first layer's weight gradient skips the examples whose four inputs of a row tile are all zero (images are
-    // about half zeros): its lists live in the heap, allocated here, before any view is taken.
-    const sparse =
-      !!this.gemm && sparseRowsFit(4, layers[0].inputs, batch) && this.reserveLists(layers[0].inputs, batch);
-    try {
-      // ---- forward: every activation stays in tensor memory, where the next product reads it.
-      const traces: LayerTrace[] = [];
-      let output = track(tf.reshape(x, [batch, layers[0].inputs]) as tfjs.Tensor2D);
-      for (let l = 0; l < n; l++) {
-        const layer = layers[l];
-        const width = layer.inputs;
-        let input = output;
-        let mask: Float32Array | undefined;
-        if (layer.dropout > 0) {
-          mask = this.array(`mask${l}`, batch * width);
-          this.sampleDropout(mask, layer.dropout);
-          const [m, source] = [mask, output];
-          input = track(
-            mem.create<tfjs.Rank.R2>([batch, width], (out) => {
-              const a = mem.read(source);
-              for (let i = 0; i < out.length; i++) out[i] = a[i] * m[i];
-            }),
-          );
-        }
-        const last = l === n - 1;
-        const raw = last && (fromLogits || layer.activation === 'softmax');
-        const activation = raw ? 'linear' : layer.activation;
-        const [z, fused] = this.product(input, false, layer.kernel, false, {
-          bias: layer.bias,
-          relu: activation === 'relu',
-        });
-        track(z);
-        // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
-        const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
-        output = z;
-        if (rest !== 'linear' || (!fused && layer.bias)) {
-          const bias = fused ? undefined : layer.bias;
-          output = track(
-            mem.create<tfjs.Rank.R2>([batch, layer.units], (o) =>
-              activateInto(mem.read(z) as Float32Array, bias, rest, batch, layer.units, o),
-            ),
-          );
-        }
-        traces.push({ input, mask, output });
+    // Every allocation of the step happens here, before any view is taken.
+    const frame = this.frameFor(batch);
+    const pixels = mem.read(x) as Float32Array;
+    let output: Buf = this.heap ? pixels.byteOffset : pixels;
+
+    // ---- forward: every activation stays in its buffer, where the next product reads it.
+    const traces: LayerTrace[] = [];
+    for (let l = 0; l < n; l++) {
+      const layer = layers[l];
+      const buffers = frame.layers[l];
+      let input = output;
+      let mask: Float32Array | undefined;
+      if (layer.dropout > 0) {
+        const size = batch * layer.inputs;
+        mask = this.array(`mask${l}`, size);
+        this.sampleDropout(mask, layer.dropout);
+        const [a, out] = [this.view(output, size), this.view(buffers.dropped!, size)];
+        for (let i = 0; i < size; i++) out[i] = a[i] * mask[i];
+        input = buffers.dropped!;
       }
+      const last = l === n - 1;
+      const raw = last && (fromLogits || layer.activation === 'softmax');
+      const activation = raw ? 'linear' : layer.activation;
+      const fused = this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
+        bias: layer.bias,
+        relu: activation === 'relu',
+      });
+      // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
+      const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
+      output = buffers.z;
+      if (rest !== 'linear' || (!fused && layer.bias)) {
+        const size = batch * layer.units;
+        // Where act is z itself (relu, linear without the epilogue) the loop runs in place.
+        activateInto(
+          this.view(buffers.z, size),
+          fused || !layer.bias ? undefined : this.view(layer.bias, layer.units),
+          rest,
+          batch,
+          layer.units,
+          this.view(buffers.act, size),
+        );
+        output = buffers.act;
+      }
+      traces.push({ input, mask, output });
+    }
 
-      // ---- loss, and dL/dZ of the output layer (row-major), written straight into a tensor.
-      const out = layers[n - 1];
-      let result: PassResult = { loss: 0, correct: 0 };
-      let dZ = track(
-        mem.create<tfjs.Rank.R2>([batch, out.units], (dz) => {
-          // Zeroed: a label outside the classes leaves its row of dz untouched.
-          dz.fill(0);
-          const rows = mem.read(output) as Float32Array;
-          result = this.lossAndGradient(rows, mem.read(y), batch, out.units, out.activation, dz);
-        }),
+    // ---- loss, and dL/dZ of the output layer (row-major).
+    const out = layers[n - 1];
+    let dZ = frame.layers[n - 1].dz;
+    const dz = this.view(dZ, batch * out.units);
+    // Zeroed: a label outside the classes leaves its row of dz untouched.
+    dz.fill(0);
+    const result = this.lossAndGradient(
+      this.view(output, batch * out.units),
+      mem.read(y),
+      batch,
+      out.units,
+      out.activation,
+      dz,
+    );
+
+    // ---- backward.
+    for (let l = n - 1; l >= 0; l--) {
+      const layer = layers[l];
+      const units = layer.units;
+      const list = l === 0 && frame.lists ? frame.lists : 0;
+      if (list) this.listKernel!(traces[0].input as number, layer.inputs, batch, list);
+      this.product(
+        layer.dW,
+        traces[l].input,
+        true,
+        dZ,
+        false,
+        [layer.inputs, units, batch],
+        list ? { list } : undefined,
       );
+      if (layer.db) this.biasGradient(dZ, batch, units, layer.db);
+      if (l === 0) break;
 
-      // ---- backward.
-      const grads: (Float32Array | tfjs.Tensor)[] = [];
-      for (let l = n - 1; l >= 0; l--) {
-        const layer = layers[l];
-        const units = layer.units;
-        const slot = this.paramIndex(l);
-        const list = l === 0 && sparse ? this.sparseLists(traces[0].input, batch, layer.inputs) : 0;
-        grads[slot] = track(this.product(traces[l].input, true, dZ, false, list ? { list } : undefined)[0]);
-        if (layer.bias) {
-          const db = this.biasGradient(dZ, batch, units, l);
-          grads[slot + 1] = db instanceof Float32Array ? db : track(db);
+      const below = layers[l - 1];
+      const mask = traces[l].mask;
+      const a = traces[l - 1].output;
+      const size = batch * below.units;
+      const next = frame.layers[l - 1].dz;
+      const shape: [number, number, number] = [batch, below.units, units];
+      // relu below and no dropout between: its derivative is the product's gate (dz = dA where a > 0).
+      if (below.activation === 'relu' && !mask) {
+        if (!this.product(next, dZ, false, layer.kernel, true, shape, { gate: a })) {
+          const g = this.view(next, size);
+          activationBackward(g, this.view(a, size), undefined, 'relu', g);
         }
-        if (l === 0) break;
-
-        const below = layers[l - 1];
-        const mask = traces[l].mask;
-        const a = traces[l - 1].output;
-        // relu below and no dropout between: its derivative is the product's gate (dz = dA where a > 0).
-        if (below.activation === 'relu' && !mask) {
-          const [dz, gated] = this.product(dZ, false, layer.kernel, true, { gate: a });
-          track(dz);
-          if (gated) {
-            dZ = dz;
-            continue;
-          }
-          dZ = track(
-            mem.create<tfjs.Rank.R2>([batch, below.units], (o) =>
-              activationBackward(mem.read(dz) as Float32Array, mem.read(a) as Float32Array, undefined, 'relu', o),
-            ),
-          );
-          continue;
-        }
-        const dA = track(this.product(dZ, false, layer.kernel, true)[0]);
-        dZ = track(
-          mem.create<tfjs.Rank.R2>([batch, below.units], (o) =>
-            activationBackward(mem.read(dA) as Float32Array, mem.read(a) as Float32Array, mask, below.activation, o),
-          ),
+      } else {
+        this.product(frame.dA, dZ, false, layer.kernel, true, shape);
+        activationBackward(
+          this.view(frame.dA, size),
+          this.view(a, size),
+          mask,
+          below.activation,
+          this.view(next, size),
         );
       }
-
-      if (inspect) inspect(grads.map((g) => (g instanceof Float32Array ? g : (mem.read(g) as Float32Array))));
-      if (update) this.applyUpdate(grads, update);
-      return result;
-    } finally {
-      for (const t of temps) t.dispose();
+      dZ = next;
     }
+
+    if (inspect) {
+      inspect(
+        layers.flatMap((l) => {
+          const dW = this.view(l.dW, l.inputs * l.units);
+          return l.db ? [dW, this.view(l.db, l.units)] : [dW];
+        }),
+      );
+    }
+    if (update) this.applyUpdate(update);
+    return result;
   }
 
   /** Writes the current parameters into the model's variables. */
@@ -351,53 +437,35 @@ export class DenseStack {
     const { tf } = this;
     this.plan.layers.forEach((p, l) => {
       const layer = this.layers[l];
+      // Copies into JS first: creating a tensor may grow the wasm memory under a view.
+      const kernel = Float32Array.from(this.view(layer.kernel, layer.inputs * layer.units));
+      const bias = layer.bias ? Float32Array.from(this.view(layer.bias, layer.units)) : undefined;
       tf.tidy(() => {
-        // A copy, not tf.clone (which shares memory): on wasm the engine updates its kernels in place.
-        const kernel = layer.kernel;
-        p.kernel.write(this.mem.create(kernel.shape, (o) => o.set(this.mem.read(kernel))));
-        if (p.bias && layer.bias) p.bias.write(tf.tensor1d(layer.bias));
+        p.kernel.write(tf.tensor2d(kernel, [layer.inputs, layer.units]));
+        if (p.bias && bias) p.bias.write(tf.tensor1d(bias));
       });
     });
   }
 
   dispose(): void {
-    for (const layer of this.layers) layer.kernel.dispose();
-    if (this.work) this.mem.heap?.free(this.work);
-    if (this.biasScratch) this.mem.heap?.free(this.biasScratch);
-    if (this.lists) this.mem.heap?.free(this.lists);
-    this.work = this.biasScratch = this.one = this.lists = this.listBytes = 0;
+    this.freeAll([...this.blocks]);
+    this.frameBlocks = [];
+    this.frame = undefined;
+    this.work = this.one = 0;
   }
 
-  /** Index of layer `l`'s kernel in parameter order (its bias, if any, follows). */
-  private paramIndex(l: number): number {
-    let index = 0;
-    for (let i = 0; i < l; i++) index += this.layers[i].bias ? 2 : 1;
-    return index;
-  }
-
-  private applyUpdate(grads: (Float32Array | tfjs.Tensor)[], update: ParamUpdate): void {
-    const { tf, mem } = this;
-    this.layers.forEach((layer, l) => {
-      const slot = this.paramIndex(l);
-      const old = layer.kernel;
-      const g = grads[slot] as tfjs.Tensor;
-      if (this.gemm) {
-        // Our own products read the kernel from its memory at every step: it is updated in place. (The backend's
-        // products keep packed copies keyed by tensor, so elsewhere the new values go into a new tensor.)
-        const w = mem.read(old) as Float32Array;
-        update(slot, w, mem.read(g) as Float32Array, w);
-      } else {
-        const fresh = mem.create<tfjs.Rank.R2>(old.shape, (out) => {
-          update(slot, mem.read(old) as Float32Array, mem.read(g) as Float32Array, out);
-        });
-        old.dispose();
-        layer.kernel = tf.keep(fresh);
+  private applyUpdate(update: ParamUpdate): void {
+    let slot = 0;
+    for (const layer of this.layers) {
+      // In place: our own products read the kernel from its memory at every step (on other backends it is
+      // uploaded per product, so no engine keeps a stale packed copy of it).
+      const w = this.view(layer.kernel, layer.inputs * layer.units);
+      update(slot++, w, this.view(layer.dW, w.length), w);
+      if (layer.bias && layer.db) {
+        const b = this.view(layer.bias, layer.units);
+        update(slot++, b, this.view(layer.db, layer.units), b);
       }
-      if (layer.bias) {
-        const db = grads[slot + 1];
-        update(slot + 1, layer.bias, db instanceof Float32Array ? db : (mem.read(db) as Float32Array), layer.bias);
-      }
-    });
+    }
   }
 
   /** The output layer's loss, correct count and dL/dz (`output-loss.ts`, shared with the CNN engine). */
@@ -414,6 +482,8 @@ export class DenseStack {
     return outputLossAndGradient(plan.loss, plan.accuracy, out, labels, batch, units, activation, dz, probs);
   }
 }
+
+const OUT_OF_MEMORY = 'the fused Dense engine could not allocate its buffers in the wasm heap (out of memory)';
 
 /** rows[b, j] = act(z[b, j] + bias[j]). */
 function activateInto(

@@ -277,6 +277,15 @@ export function createFusedOptimizer(
   }
   let iterations = 0;
   let learningRate = hyper.learning_rate as number;
+  /** This step's scalars padded to MAX_SCALARS with zeros, computed once per step (not once per weight). */
+  let scalars: number[] | undefined;
+  const stepScalars = (): number[] => {
+    if (!scalars) {
+      const own = rule.scalars(iterations, learningRate);
+      scalars = [...own, ...new Array(MAX_SCALARS - own.length).fill(0)];
+    }
+    return scalars;
+  };
 
   return {
     type,
@@ -288,6 +297,7 @@ export function createFusedOptimizer(
     beginStep(lr?: number) {
       iterations += 1;
       if (lr !== undefined) learningRate = lr;
+      scalars = undefined;
     },
     update(index, w, g, out) {
       const s = (state[index] ??= jsState(w.length));
@@ -297,31 +307,38 @@ export function createFusedOptimizer(
           `fused optimizer: weight ${index} has ${s.size} values but got arrays of ${w.length}, ${g.length} and ${out.length} (a stale view of wasm memory?)`,
         );
       }
-      const scalars = rule.scalars(iterations, learningRate);
+      const k = stepScalars();
       const buffer = heap?.memory.buffer;
       const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
       if (s.pointers && onHeap && simd) {
         const vectors = w.length >> 2;
-        const p = [...s.pointers, 0, 0, 0];
+        const [p0 = 0, p1 = 0, p2 = 0] = s.pointers;
+        // Every argument spelled out: a spread call goes through V8's slow generic JS-to-wasm wrapper.
         simd(
           w.byteOffset,
           g.byteOffset,
           out.byteOffset,
-          p[0],
-          p[1],
-          p[2],
+          p0,
+          p1,
+          p2,
           vectors,
-          ...scalars,
-          ...new Array(MAX_SCALARS - scalars.length).fill(0),
+          k[0],
+          k[1],
+          k[2],
+          k[3],
+          k[4],
+          k[5],
+          k[6],
+          k[7],
         );
         const done = vectors * 4;
         if (done === w.length) return;
         const slots = s.pointers.map((q) => new Float32Array(buffer!, q + done * 4, w.length - done));
-        js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], scalars);
+        js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], k);
         return;
       }
       const slots = s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
-      js([w, g, out, ...slots], scalars);
+      js([w, g, out, ...slots], k);
     },
     exportSlots() {
       return state.map((s) =>
@@ -344,6 +361,7 @@ export function createFusedOptimizer(
       );
       iterations = at;
       learningRate = lr;
+      scalars = undefined;
     },
     dispose() {
       if (block) heap?.free(block);

@@ -59,11 +59,15 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
   const engine: StepEngine = {
     name: 'fused',
     detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products`,
-    step(x, y, lr) {
+    stepValues(x, y, lr) {
       if (lr !== undefined) learningRate = lr;
       optimizer.beginStep(lr);
       const { loss, correct } = stack.pass(x, y, update);
-      return { loss: tf.scalar(loss), correct: accuracy ? tf.scalar(correct) : undefined };
+      return { loss, correct: accuracy ? correct : undefined };
+    },
+    step(x, y, lr) {
+      const { loss, correct } = engine.stepValues!(x, y, lr);
+      return { loss: tf.scalar(loss), correct: correct === undefined ? undefined : tf.scalar(correct) };
     },
     sync() {
       stack.writeBack();

@@ -34,7 +34,20 @@ function wasmBackend(tf: TF): WasmBackendLike | undefined {
   return backend.typedArrayFromHeap && backend.makeOutput && backend.wasm ? (backend as WasmBackendLike) : undefined;
 }
 
+const memories = new WeakMap<object, TensorMemory>();
+
+/** The tensor memory of tf's current backend (made once per backend: the batch code asks at every step). */
 export function tensorMemory(tf: TF): TensorMemory {
+  const backend = tf.backend() as object;
+  let memory = memories.get(backend);
+  if (!memory) {
+    memory = makeTensorMemory(tf);
+    memories.set(backend, memory);
+  }
+  return memory;
+}
+
+function makeTensorMemory(tf: TF): TensorMemory {
   const wasm = wasmBackend(tf);
   if (wasm) {
     const memory = wasm.wasm.asm?.memory;

@@ -39,3 +39,26 @@ export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
 /** An import of the wasm backend's memory as env.memory. */
 export const IMPORT_MEMORY = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x00, 0x00]]));
+
+/**
+ * A module that imports the wasm backend's memory as env.memory and exports one function `name` taking `params`
+ * (value types) and returning nothing; `locals` are [count, type] groups after the parameters, `code` its body
+ * (without the final `end`).
+ */
+export function oneFunctionModule(
+  name: string,
+  params: number[],
+  locals: [number, number][],
+  code: number[],
+): Uint8Array<ArrayBuffer> {
+  const body = [...vec(locals.map(([count, type]) => [...uleb(count), type])), ...code, 0x0b];
+  const type = [0x60, ...vec(params.map((t) => [t])), ...uleb(0)];
+  return new Uint8Array([
+    ...HEADER,
+    ...section(1, vec([type])),
+    ...IMPORT_MEMORY,
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...str(name), 0x00, 0x00]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
