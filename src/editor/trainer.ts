@@ -95,25 +95,16 @@ export class Trainer implements vscode.Disposable {
     record: RunRecord,
     run: RunResult,
     epochs: number,
-    folder: vscode.Uri | undefined,
+    place: { baseDir: string; modelFile?: string },
+    modelUri: vscode.Uri | undefined,
   ): Promise<RunRecord | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
       return undefined;
     }
-    const file = record.modelFile;
-    const modelUri = file
-      ? path.isAbsolute(file) || !folder
-        ? vscode.Uri.file(file)
-        : vscode.Uri.joinPath(folder, file)
-      : folder;
     const { settings, problems } = readSettings(modelUri);
     problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
     const store = storeFor(this.ctx.globalStorageUri, modelUri);
-    const place = {
-      baseDir: file && modelUri ? path.dirname(modelUri.fsPath) : (folder?.fsPath ?? os.homedir()),
-      modelFile: file,
-    };
     return this.drive('train', {
       definition: record.definition,
       summary: record.model,
