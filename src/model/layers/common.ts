@@ -357,3 +357,18 @@ export function declaredInputShape(args: LayerArgs): unknown {
   if (args.input_dim !== undefined && args.type !== 'Embedding') return [args.input_dim];
   return undefined;
 }
+
+/** epsilon, center, scale and the beta and gamma weights: the arguments BatchNormalization and LayerNormalization share. */
+export const normalizationArgs: Record<string, ArgDef> = {
+  epsilon: {
+    schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
+    default: 0.001,
+  },
+  center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
+  scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
+  ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
+};
+
+/** The weights a normalization layer learns per channel, in Keras's order: gamma (scale), then beta (center). */
+export const learnedNormalization = (args: LayerArgs): string[] =>
+  [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);
