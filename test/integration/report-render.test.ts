@@ -13,22 +13,12 @@ import type { Browser, Page } from 'playwright-core';
 import type { Evaluation, RunRecord, RunResult } from '../../src/protocol';
 import { renderReport } from '../../src/panel/report';
 import { comparisonTable } from '../../src/results/comparison-text';
+import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist-files';
 
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
 const bundlePath = path.join(artifacts, 'report-dist', 'webview.js');
-const CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const CLASSES = FASHION_MNIST_CLASSES;
 
 const model = {
   name: 'fashion_mlp',

@@ -11,8 +11,7 @@ import { join } from 'node:path';
 import { after, test, type TestContext } from 'node:test';
 import { createRng } from '../../src/data/rng';
 import type { CompileSpec, ModelDefinition } from '../../src/model/types';
-import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { runTraining } from '../../src/training/worker/run';
+import { eventsOf, trainHere } from '../helpers/train-here';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-seq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,23 +33,11 @@ function csv(
   return name;
 }
 
-async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: number; valLoss: number; engine?: string }> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 11,
-    backend: 'wasm',
-    baseDir: dir,
-    cacheDir: join(dir, '.cache'),
-  };
-  const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => events.push(e), { stopped: false });
-  const finished = events.find((e) => e.type === 'finished') as Extract<WorkerEvent, { type: 'finished' }>;
-  assert.equal(finished.status, 'completed', finished.error);
-  const epoch = events.find((e) => e.type === 'epoch') as Extract<WorkerEvent, { type: 'epoch' }>;
-  const evaluation = events.find((e) => e.type === 'evaluation') as Extract<WorkerEvent, { type: 'evaluation' }>;
+async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: number; valLoss: number }> {
+  const { events, result } = await trainHere(definition, { baseDir: dir, seed: 11 });
+  assert.equal(result.status, 'completed', result.error);
+  const [epoch] = eventsOf(events, 'epoch');
+  const [evaluation] = eventsOf(events, 'evaluation');
   return { loss: epoch.logs.loss, valLoss: evaluation.evaluation.loss };
 }
 
