@@ -150,6 +150,9 @@ function isObject(v: unknown): v is Plain {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** Enough of a model summary for the summary section: an object with its layers. */
+const isSummary = (v: unknown): boolean => isObject(v) && Array.isArray(v.layers);
+
 /**
  * Enough of a record for the UI to render it without throwing: the fields every section reads. The run store
  * accepts a file as a record by the same test, so nothing it reads back can be refused by the panel.
@@ -157,7 +160,7 @@ function isObject(v: unknown): v is Plain {
 export function isRecord(v: unknown): v is RunRecord {
   if (!isObject(v)) return false;
   if (v.version !== 1 || typeof v.id !== 'string' || (v.kind !== 'train' && v.kind !== 'compare')) return false;
-  if (typeof v.createdAt !== 'string' || !isObject(v.model) || !Array.isArray((v.model as Plain).layers)) return false;
+  if (typeof v.createdAt !== 'string' || !isSummary(v.model)) return false;
   if (!Array.isArray(v.runs)) return false;
   return v.runs.every(
     (r) =>
@@ -168,7 +171,8 @@ export function isRecord(v: unknown): v is RunRecord {
       isObject(r.history) &&
       isObject(r.optimizer) &&
       Array.isArray(r.epochMs) &&
-      (r.steps === undefined || Array.isArray(r.steps)),
+      (r.steps === undefined || Array.isArray(r.steps)) &&
+      (r.model === undefined || isSummary(r.model)),
   );
 }
 

@@ -188,6 +188,11 @@ export interface RunResult {
   checkpointEpoch?: number;
   /** This run continues another ("train N more epochs"): its first `epochs` epochs of history are that run's. */
   continuedFrom?: { runId: string; epochs: number };
+  /**
+   * This run's own model, when its variant trains another architecture than the record's `model` (a comparison of a
+   * file's models, a variant that sets layers); absent when the run trains the record's model.
+   */
+  model?: ModelSummary;
 }
 
 /** A training or comparison session: the `--json` output of the CLI and the record stored under `.model-lab/runs/`. */

@@ -7,7 +7,7 @@ import { analyze, formatSummary } from '../model';
 import { compareFileModels, comparisonDefinition } from '../model/file-models';
 import type { RunRecord, WebviewToHost } from '../protocol';
 import type { ResultsPanel } from '../panel/results-panel';
-import { answerExamples, renameRecord, repeatComparison } from './panel-requests';
+import { answerExamples, placeOf, renameRecord, repeatComparison } from './panel-requests';
 import { readSettings } from './config';
 import { storeFor } from './stores';
 import { recordToCsv, recordToHistoryCsv, recordToJson } from '../panel/comparison-export';
@@ -313,7 +313,8 @@ async function trainMore(ctx: ExtensionContextLike, trainer: Trainer): Promise<v
   const folder = vscode.window.activeTextEditor
     ? vscode.workspace.getWorkspaceFolder(vscode.window.activeTextEditor.document.uri)?.uri
     : undefined;
-  await trainer.continueRun(record, run, Number(answer.trim()), folder ?? vscode.workspace.workspaceFolders?.[0]?.uri);
+  const { place, modelUri } = placeOf(record, folder);
+  await trainer.continueRun(record, run, Number(answer.trim()), place, modelUri);
 }
 
 async function newModel(folderArg: unknown): Promise<void> {

@@ -19,10 +19,28 @@ import type { Trainer } from './trainer';
 /** Repeats per variant the panel's "Repeat ×3" asks for: enough for a standard error on each row. */
 export const REPEAT_RUNS = 3;
 
-function placeOf(record: RunRecord): { baseDir: string; modelUri?: vscode.Uri } {
-  const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.fsPath);
-  const place = recordPlace(record, folders, existsSync, os.homedir());
-  return { baseDir: place.baseDir, modelUri: place.modelPath ? vscode.Uri.file(place.modelPath) : undefined };
+/**
+ * Where a past record's model is in this window (`recordPlace` over the workspace folders, `preferred` looked in
+ * first): the place a new session of it trains from, and the URI whose settings and runs folder apply (the model
+ * file, else the folder it was looked for in).
+ */
+export function placeOf(
+  record: RunRecord,
+  preferred?: vscode.Uri,
+): { place: { baseDir: string; modelFile?: string }; modelUri?: vscode.Uri } {
+  const folders = [preferred, ...(vscode.workspace.workspaceFolders ?? []).map((f) => f.uri)].filter(
+    (f): f is vscode.Uri => f !== undefined,
+  );
+  const found = recordPlace(
+    record,
+    folders.map((f) => f.fsPath),
+    existsSync,
+    os.homedir(),
+  );
+  return {
+    place: { baseDir: found.baseDir, modelFile: record.modelFile },
+    modelUri: found.modelPath ? vscode.Uri.file(found.modelPath) : folders[0],
+  };
 }
 
 /** Loads the asked examples of the shown record from the local dataset and answers the panel. */
@@ -33,8 +51,11 @@ export async function answerExamples(
 ): Promise<void> {
   const record = panel.currentRecord;
   if (!record || record.id !== request.recordId) return; // the panel moved on; a late request has no reader
-  const { baseDir, modelUri } = placeOf(record);
-  const { settings } = readSettings(modelUri ?? vscode.workspace.workspaceFolders?.[0]?.uri);
+  const {
+    place: { baseDir },
+    modelUri,
+  } = placeOf(record);
+  const { settings } = readSettings(modelUri);
   const reply = await loadExampleData(
     request,
     record,
@@ -80,6 +101,6 @@ export async function repeatComparison(panel: ResultsPanel, trainer: Trainer, id
     panel.notice('info', 'This comparison is still training; repeat it once it has finished.');
     return;
   }
-  const { baseDir, modelUri } = placeOf(record);
-  await trainer.repeatComparison(record, REPEAT_RUNS, { baseDir, modelFile: record.modelFile }, modelUri);
+  const { place, modelUri } = placeOf(record);
+  await trainer.repeatComparison(record, REPEAT_RUNS, place, modelUri);
 }

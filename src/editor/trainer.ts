@@ -91,49 +91,38 @@ export class Trainer implements vscode.Disposable {
    * weights and optimizer state, into a new record holding the whole history (session.ts: continueRun). The new
    * run's weights are always saved, so it can be continued again.
    */
-  async continueRun(
+  continueRun(
     record: RunRecord,
     run: RunResult,
     epochs: number,
-    folder: vscode.Uri | undefined,
+    place: { baseDir: string; modelFile?: string },
+    modelUri: vscode.Uri | undefined,
   ): Promise<RunRecord | undefined> {
-    if (!vscode.workspace.isTrusted) {
-      void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
-      return undefined;
-    }
-    const file = record.modelFile;
-    const modelUri = file
-      ? path.isAbsolute(file) || !folder
-        ? vscode.Uri.file(file)
-        : vscode.Uri.joinPath(folder, file)
-      : folder;
-    const { settings, problems } = readSettings(modelUri);
-    problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
-    const store = storeFor(this.ctx.globalStorageUri, modelUri);
-    const place = {
-      baseDir: file && modelUri ? path.dirname(modelUri.fsPath) : (folder?.fsPath ?? os.homedir()),
-      modelFile: file,
-    };
-    return this.drive('train', {
-      definition: record.definition,
-      summary: record.model,
-      place,
-      settings: { ...settings, saveWeights: true },
-      store,
-      continueRun: run,
-      epochs,
-    });
+    return this.again('train', record, record.definition, place, modelUri, { continueRun: run, epochs });
   }
 
   /**
    * "Repeat ×3" of a finished comparison: the same definition with `compare.repeats` set, into a new record, so every
    * row gets a standard error and near-ties are marked from the repeats.
    */
-  async repeatComparison(
+  repeatComparison(
     record: RunRecord,
     repeats: number,
     place: { baseDir: string; modelFile?: string },
     modelUri: vscode.Uri | undefined,
+  ): Promise<RunRecord | undefined> {
+    const definition = { ...record.definition, compare: { ...record.definition.compare, repeats } };
+    return this.again('compare', record, definition, place, modelUri);
+  }
+
+  /** A new session of a past record, where it trained (`place`) with the settings and runs folder of `modelUri`. */
+  private async again(
+    kind: 'train' | 'compare',
+    record: RunRecord,
+    definition: ModelDefinition,
+    place: { baseDir: string; modelFile?: string },
+    modelUri: vscode.Uri | undefined,
+    continued?: { continueRun: RunResult; epochs: number },
   ): Promise<RunRecord | undefined> {
     if (!vscode.workspace.isTrusted) {
       void vscode.window.showWarningMessage(RESTRICTED_MODE_MESSAGE);
@@ -141,13 +130,14 @@ export class Trainer implements vscode.Disposable {
     }
     const { settings, problems } = readSettings(modelUri);
     problems.forEach((p) => void vscode.window.showWarningMessage(`Model Lab: ${p}`));
-    const definition = { ...record.definition, compare: { ...record.definition.compare, repeats } };
-    return this.drive('compare', {
+    return this.drive(kind, {
       definition,
       summary: record.model,
       place,
-      settings,
+      // A continued run's weights are always saved, so it can be continued again.
+      settings: continued ? { ...settings, saveWeights: true } : settings,
       store: storeFor(this.ctx.globalStorageUri, modelUri),
+      ...continued,
     });
   }
 

@@ -55,11 +55,7 @@ export function analyze(parsed: ParsedModel): Analysis {
     };
   }
   const result = analyzeDefinition(def, parsed.ranges, parsed.range);
-  const variantDiagnostics = checkVariants(
-    def,
-    parsed.ranges,
-    (d) => analyzeDefinition(d, EMPTY_RANGES, ZERO_RANGE).diagnostics,
-  );
+  const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeUnplaced(d).diagnostics);
   if (parsed.incomplete) {
     // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
     // about a model that does not exist. Its summary says it is partial, and where reading stopped.
@@ -85,6 +81,13 @@ export function analyze(parsed: ParsedModel): Analysis {
 const WHOLE_MODEL_CHECKS = new Set(['output-shape', 'loss-mismatch', 'classes-mismatch', 'no-layers']);
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
+
+/**
+ * A definition that has no source text to point into (a variant, a run's plan, a record's definition): its
+ * diagnostics carry paths but no positions.
+ */
+export const analyzeUnplaced = (def: ModelDefinition): ReturnType<typeof analyzeDefinition> =>
+  analyzeDefinition(def, EMPTY_RANGES, ZERO_RANGE);
 
 /** One definition on its own (no variants); exported for the variant checks. */
 export function analyzeDefinition(

@@ -4,7 +4,7 @@
  */
 export * from './types';
 export { parseModelJson, MAX_DEPTH } from './parse-json';
-export { analyze, analyzeDefinition, sortDiagnostics, type Analysis } from './analyze';
+export { analyze, analyzeDefinition, analyzeUnplaced, sortDiagnostics, type Analysis } from './analyze';
 export { inferLayers, layerNames, type LayerInfo } from './infer';
 export { formatSummary, toModelSummary } from './summary-format';
 export {

@@ -3,8 +3,7 @@
  * the loss and the effective optimizer. A definition the core finds errors in is refused here with the first error,
  * so the worker never builds a model the editor would have underlined.
  */
-import { analyzeDefinition } from '../model/analyze';
-import { ZERO_RANGE } from '../model/text-lines';
+import { analyzeUnplaced } from '../model/analyze';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { EffectiveOptimizer } from '../protocol';
 
@@ -27,7 +26,7 @@ export interface ModelInfo {
 }
 
 export function describeModel(definition: ModelDefinition): ModelInfo {
-  const analysis = analyzeDefinition(definition, { values: new Map(), keys: new Map() }, ZERO_RANGE);
+  const analysis = analyzeUnplaced(definition);
   const error = analysis.diagnostics.find((d) => d.severity === 'error');
   if (error) throw new ModelError(error.path ? `${error.path}: ${error.message}` : error.message);
   if (!analysis.summary) throw new ModelError('The model has no layers Model Lab can train; add at least one layer.');

@@ -85,6 +85,30 @@ test('train prints a Keras line per epoch and the evaluation, and writes the rec
   assert.equal(runResult.evaluation?.confusionMatrix?.length, 10);
 });
 
+test('BatchNormalization with center=False or scale=False trains a step on the stock engine', async () => {
+  // 32 rows, 24 of them in training with a batch of 24: one step each run.
+  const rows = Array.from({ length: 32 }, (_, i) => [i % 4, (i * 7) % 5, (i * 3) % 8, i % 2]);
+  writeFileSync(join(work, 'bn.csv'), ['a,b,c,label', ...rows.map((r) => r.join(','))].join('\n') + '\n');
+  for (const args of [{ center: false }, { scale: false }, { center: false, scale: false }]) {
+    const file = modelFile('bn.model.json', {
+      dataset: { csv: 'bn.csv', label: 'label', validation_split: 0.25 },
+      layers: [
+        { type: 'Dense', units: 4, activation: 'relu', input_shape: [3] },
+        { type: 'BatchNormalization', ...args },
+        { type: 'Dense', units: 2, activation: 'softmax' },
+      ],
+      fit: { epochs: 1, batch_size: 24 },
+    });
+    const json = join(work, 'bn.json');
+    const r = await run(['train', file, '--json', json], { env: { MODEL_LAB_ENGINE: 'stock' } });
+    assert.equal(r.code, 0, `${JSON.stringify(args)}: ${r.stderr}`);
+    const [trained] = (JSON.parse(readFileSync(json, 'utf8')) as RunRecord).runs;
+    assert.equal(trained.status, 'completed');
+    assert.match(trained.engine ?? '', /^stock/);
+    assert.ok(Number.isFinite(trained.history.loss[0]) && Number.isFinite(trained.history.val_loss[0]));
+  }
+});
+
 test('--optimizer and --epochs override the file', async () => {
   const file = modelFile('override.model.json');
   const json = join(work, 'override.json');

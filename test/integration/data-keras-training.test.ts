@@ -9,8 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
-import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { runTraining } from '../../src/training/worker/run';
+import type { WorkerEvent } from '../../src/protocol';
+import { eventsOf, trainHere } from '../helpers/train-here';
 import { python, writeKerasFiles } from '../fixtures/data/keras-files';
 
 const dir = mkdtempSync(join(tmpdir(), 'ml-keras-train-'));
@@ -29,24 +29,11 @@ np.savez('learnable.npz', x=x, y=y.astype(np.int64))`,
 );
 
 async function train(definition: ModelDefinition): Promise<WorkerEvent[]> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 3,
-    backend: 'wasm',
-    baseDir: files,
-    dataDir: files,
-    cacheDir: join(dir, 'cache'),
-  };
-  const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => events.push(e), { stopped: false });
-  return events;
+  return (await trainHere(definition, { baseDir: files, dataDir: files, cacheDir: join(dir, 'cache'), seed: 3 }))
+    .events;
 }
 
-const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) =>
-  events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+const of = eventsOf;
 
 function completed(events: WorkerEvent[]): void {
   const finished = of(events, 'finished')[0];

@@ -15,22 +15,12 @@ import { buildWebviewBundle, launchChromium } from '../helpers/browser';
 import type { Evaluation, RunRecord, RunResult } from '../../src/protocol';
 import { renderReport } from '../../src/panel/report';
 import { makeRecord } from '../helpers/records';
+import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist-files';
 
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts', 'panel-layout');
 const bundlePath = path.join(artifacts, 'webview.js');
-const CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const CLASSES = FASHION_MNIST_CLASSES;
 const OPTIMIZERS: [string, number, string][] = [
   ['SGD', 0.78, 'SGD: learning_rate = 0.01'],
   ['SGD lr 0.1', 0.845, 'SGD: learning_rate = 0.1'],

@@ -13,22 +13,12 @@ import type { Browser, Page } from 'playwright-core';
 import type { Evaluation, RunRecord, RunResult } from '../../src/protocol';
 import { renderReport } from '../../src/panel/report';
 import { comparisonTable } from '../../src/results/comparison-text';
+import { FASHION_MNIST_CLASSES } from '../../src/data/fashion-mnist-files';
 
 const root = path.resolve(__dirname, '..', '..');
 const artifacts = path.join(root, 'test-artifacts');
 const bundlePath = path.join(artifacts, 'report-dist', 'webview.js');
-const CLASSES = [
-  'T-shirt/top',
-  'Trouser',
-  'Pullover',
-  'Dress',
-  'Coat',
-  'Sandal',
-  'Shirt',
-  'Sneaker',
-  'Bag',
-  'Ankle boot',
-];
+const CLASSES = FASHION_MNIST_CLASSES;
 
 const model = {
   name: 'fashion_mlp',
@@ -377,6 +367,44 @@ describe('standalone report in Chromium', () => {
       const status = page.locator('[data-testid="run-status"]');
       assert.equal(await status.getAttribute('data-status'), 'failed');
       assert.match(await status.innerText(), /Out of memory at epoch 2; use a smaller batch_size\./);
+      assert.deepEqual(problems, []);
+    } finally {
+      await close();
+    }
+  });
+
+  test("a comparison of a file's models shows each model's summary, named with the runs that train it", async () => {
+    const wide = {
+      ...model,
+      name: 'sequential_2',
+      layers: [
+        model.layers[0],
+        { ...model.layers[1], outputShape: [null, 300], params: 235500, trainableParams: 235500 },
+        { ...model.layers[2], inputShape: [null, 300], params: 3010, trainableParams: 3010 },
+      ],
+      totalParams: 238510,
+      trainableParams: 238510,
+    };
+    const models: RunRecord = {
+      ...compareRecord,
+      id: 'file-models',
+      runs: [
+        run({ runId: 'm1', label: 'sequential_1 · Adam', history: curves(0.85, 5, 0) }),
+        run({ runId: 'm2', label: 'sequential_2 · SGD', history: curves(0.86, 5, 0), model: wide }),
+        run({ runId: 'm3', label: 'sequential_2 · Adam', history: curves(0.87, 5, 0), model: wide }),
+      ],
+    };
+    const { page, problems, close } = await open(models, 'file-models', 'light');
+    try {
+      const first = await page.locator('[data-testid="summary"]').innerText();
+      assert.match(first, /Model: "fashion_mlp" · trained by sequential_1 · Adam/);
+      assert.match(first, /Total params: 79,510/);
+      const more = page.locator('[data-testid="summary-more"]');
+      assert.equal(await more.count(), 1, 'one more model: the two sequential_2 runs share it');
+      const second = await more.innerText();
+      assert.match(second, /Model: "sequential_2" · trained by sequential_2 · SGD, sequential_2 · Adam/);
+      assert.match(second, /Total params: 238,510/);
+      assert.match(await page.locator('.ml-summary-brief').innerText(), /2 models/);
       assert.deepEqual(problems, []);
     } finally {
       await close();

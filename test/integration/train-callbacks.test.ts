@@ -11,34 +11,14 @@ import { after, test } from 'node:test';
 import { learningRateAt, type EffectiveSchedule } from '../../src/model/lr-schedules';
 import { parsePythonModels } from '../../src/model/python/index';
 import type { ModelDefinition } from '../../src/model/types';
-import type { RunResult, RunSpec, WorkerEvent } from '../../src/protocol';
-import { applyEvent, newRunResult } from '../../src/training/host/run-fold';
-import { runTraining } from '../../src/training/worker/run';
+import type { RunResult } from '../../src/protocol';
+import { trainHere } from '../helpers/train-here';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-callbacks-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function train(definition: ModelDefinition, engine: 'stock' | 'auto' = 'auto'): Promise<RunResult> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 5,
-    backend: 'wasm',
-    baseDir: dir,
-    cacheDir: join(dir, '.cache'),
-  };
-  const result = newRunResult(spec, definition.fit?.epochs ?? 1);
-  const events: WorkerEvent[] = [];
-  await runTraining(
-    spec,
-    (e) => {
-      events.push(e);
-      applyEvent(result, e);
-    },
-    { stopped: false, engine },
-  );
+  const { result } = await trainHere(definition, { baseDir: dir, seed: 5 }, engine);
   assert.equal(result.status, 'completed', result.error);
   return result;
 }

@@ -10,8 +10,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
 import type { RunResult, RunSpec } from '../../src/protocol';
-import { applyEvent, newRunResult } from '../../src/training/host/run-fold';
-import { runTraining } from '../../src/training/worker/run';
+import { trainHere } from '../helpers/train-here';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-more-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -35,20 +34,7 @@ async function train(
   extra: Partial<RunSpec>,
   engine: 'auto' | 'stock' = 'auto',
 ): Promise<RunResult> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 11,
-    backend: 'wasm',
-    baseDir: dir,
-    cacheDir: join(dir, '.cache'),
-    ...extra,
-  };
-  const result = newRunResult(spec, definition.fit?.epochs ?? 1);
-  await runTraining(spec, (e) => applyEvent(result, e), { stopped: false, engine });
-  return result;
+  return (await trainHere(definition, { baseDir: dir, seed: 11, ...extra }, engine)).result;
 }
 
 const schedule = {

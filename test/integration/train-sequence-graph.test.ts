@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { after, test, type TestContext } from 'node:test';
 import { createRng } from '../../src/data/rng';
 import type { CompileSpec, ModelDefinition } from '../../src/model/types';
-import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { runTraining } from '../../src/training/worker/run';
+import { eventsOf, trainHere } from '../helpers/train-here';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-seq-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -34,23 +33,11 @@ function csv(
   return name;
 }
 
-async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: number; valLoss: number; engine?: string }> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 11,
-    backend: 'wasm',
-    baseDir: dir,
-    cacheDir: join(dir, '.cache'),
-  };
-  const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => events.push(e), { stopped: false });
-  const finished = events.find((e) => e.type === 'finished') as Extract<WorkerEvent, { type: 'finished' }>;
-  assert.equal(finished.status, 'completed', finished.error);
-  const epoch = events.find((e) => e.type === 'epoch') as Extract<WorkerEvent, { type: 'epoch' }>;
-  const evaluation = events.find((e) => e.type === 'evaluation') as Extract<WorkerEvent, { type: 'evaluation' }>;
+async function trainOneEpoch(definition: ModelDefinition): Promise<{ loss: number; valLoss: number }> {
+  const { events, result } = await trainHere(definition, { baseDir: dir, seed: 11 });
+  assert.equal(result.status, 'completed', result.error);
+  const [epoch] = eventsOf(events, 'epoch');
+  const [evaluation] = eventsOf(events, 'evaluation');
   return { loss: epoch.logs.loss, valLoss: evaluation.evaluation.loss };
 }
 
@@ -60,34 +47,39 @@ const compile: CompileSpec = {
   metrics: ['accuracy'],
 };
 
-test(
-  'Embedding + LSTM learns whether a token sequence ends in the upper half of the vocabulary',
-  { timeout: 120_000 },
-  async (t) => {
-    const file = csv('tokens.csv', 12, 480, (rng) => {
+/** One epoch of a balanced binary task: the training loss below chance and the validation loss clearly below it. */
+function expectLearned(t: TestContext, r: { loss: number; valLoss: number }): void {
+  t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
+  assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+}
+
+/** The CSV-made tasks: 480 rows of `features` columns from `make`, learned by `layers` in one epoch. */
+const TASKS: {
+  name: string;
+  file: string;
+  features: number;
+  make: (rng: () => number) => { x: number[]; y: number };
+  layers: ModelDefinition['layers'];
+}[] = [
+  {
+    name: 'Embedding + LSTM learns whether a token sequence ends in the upper half of the vocabulary',
+    file: 'tokens.csv',
+    features: 12,
+    make: (rng) => {
       const x = Array.from({ length: 12 }, () => 1 + Math.floor(rng() * 19));
       return { x, y: x[11] >= 10 ? 1 : 0 };
-    });
-    const r = await trainOneEpoch({
-      dataset: { csv: file, label: 'label', validation_split: 0.25 },
-      layers: [
-        { type: 'Embedding', input_dim: 20, output_dim: 8, input_shape: [12] },
-        { type: 'LSTM', units: 16 },
-        { type: 'Dense', units: 1, activation: 'sigmoid' },
-      ],
-      compile,
-      fit: { epochs: 1, batch_size: 16 },
-    });
-    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+    },
+    layers: [
+      { type: 'Embedding', input_dim: 20, output_dim: 8, input_shape: [12] },
+      { type: 'LSTM', units: 16 },
+      { type: 'Dense', units: 1, activation: 'sigmoid' },
+    ],
   },
-);
-
-test(
-  'Conv1D + GlobalMaxPooling1D learns whether a sequence holds a rising edge of three steps',
-  { timeout: 120_000 },
-  async (t) => {
-    const file = csv('signals.csv', 24, 480, (rng) => {
+  {
+    name: 'Conv1D + GlobalMaxPooling1D learns whether a sequence holds a rising edge of three steps',
+    file: 'signals.csv',
+    features: 24,
+    make: (rng) => {
       const x = Array.from({ length: 24 }, () => Math.round(rng() * 30) / 100);
       const y = rng() < 0.5 ? 1 : 0;
       if (y) {
@@ -97,48 +89,45 @@ test(
         x[at + 2] = 1;
       }
       return { x, y };
-    });
-    const r = await trainOneEpoch({
-      dataset: { csv: file, label: 'label', validation_split: 0.25 },
-      layers: [
-        { type: 'Reshape', target_shape: [24, 1], input_shape: [24] },
-        { type: 'Conv1D', filters: 8, kernel_size: 3, activation: 'relu' },
-        { type: 'GlobalMaxPooling1D' },
-        { type: 'Dense', units: 1, activation: 'sigmoid' },
-      ],
-      compile,
-      fit: { epochs: 1, batch_size: 16 },
-    });
-    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+    },
+    layers: [
+      { type: 'Reshape', target_shape: [24, 1], input_shape: [24] },
+      { type: 'Conv1D', filters: 8, kernel_size: 3, activation: 'relu' },
+      { type: 'GlobalMaxPooling1D' },
+      { type: 'Dense', units: 1, activation: 'sigmoid' },
+    ],
   },
-);
-
-test(
-  'a residual graph (Dense branch + skip, Add) learns x0 + x1 > 1 on the stock engine',
-  { timeout: 120_000 },
-  async (t) => {
-    const file = csv('sums.csv', 6, 480, (rng) => {
+  {
+    name: 'a residual graph (Dense branch + skip, Add) learns x0 + x1 > 1 on the stock engine',
+    file: 'sums.csv',
+    features: 6,
+    make: (rng) => {
       const x = Array.from({ length: 6 }, () => Math.round(rng() * 100) / 100);
       return { x, y: x[0] + x[1] > 1 ? 1 : 0 };
-    });
+    },
+    layers: [
+      { type: 'InputLayer', shape: [6], name: 'x' },
+      { type: 'Dense', units: 16, activation: 'relu' },
+      { type: 'Dense', units: 6, name: 'branch' },
+      { type: 'Add', inputs: ['x', 'branch'] },
+      { type: 'Dropout', rate: 0.1 },
+      { type: 'Dense', units: 1, activation: 'sigmoid' },
+    ],
+  },
+];
+
+for (const task of TASKS) {
+  test(task.name, { timeout: 120_000 }, async (t) => {
+    const file = csv(task.file, task.features, 480, task.make);
     const r = await trainOneEpoch({
       dataset: { csv: file, label: 'label', validation_split: 0.25 },
-      layers: [
-        { type: 'InputLayer', shape: [6], name: 'x' },
-        { type: 'Dense', units: 16, activation: 'relu' },
-        { type: 'Dense', units: 6, name: 'branch' },
-        { type: 'Add', inputs: ['x', 'branch'] },
-        { type: 'Dropout', rate: 0.1 },
-        { type: 'Dense', units: 1, activation: 'sigmoid' },
-      ],
+      layers: task.layers,
       compile,
       fit: { epochs: 1, batch_size: 16 },
     });
-    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
-  },
-);
+    expectLearned(t, r);
+  });
+}
 
 test(
   'the text-classifier template trains on its own companion CSV (Adam at 0.01) and its loss falls in one epoch',
@@ -156,7 +145,6 @@ test(
       compile: { ...definition.compile, optimizer: { type: 'Adam', learning_rate: 0.01 } },
       fit: { epochs: 1, batch_size: 16 },
     });
-    t.diagnostic(`loss ${r.loss.toFixed(4)}, val_loss ${r.valLoss.toFixed(4)} (chance ${CHANCE.toFixed(4)})`);
-    assert.ok(r.loss < CHANCE && r.valLoss < 0.6, `loss ${r.loss}, val_loss ${r.valLoss} vs chance ${CHANCE}`);
+    expectLearned(t, r);
   },
 );

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
 import { expandComparison } from '../../src/model/compare';
 import {
   compareFileModels,
@@ -19,6 +20,9 @@ import {
 import { effectiveOptimizer } from '../../src/model/optimizers';
 import { parsePythonModels } from '../../src/model/python/index';
 import { readNotebook } from '../../src/model/python/notebook';
+import { recordModels } from '../../src/results/record-models';
+import { newRunResult } from '../../src/training/host/run-fold';
+import { planRuns, runModels } from '../../src/training/host/session';
 
 const NOTEBOOK = join(__dirname, '../fixtures/python/notebooks/hg-mldl-7-2.ipynb');
 
@@ -120,6 +124,60 @@ test('the comparison is one definition with a variant per run, which the session
     assert.deepEqual(p.definition.dataset, runs[i].definition.dataset);
     assert.equal(p.definition.compare, undefined);
   }
+});
+
+test("each run of the models' comparison carries its own model's summary; the record keeps the first's", async () => {
+  const parsed = await models();
+  const { runs } = compareFileModels(parsed);
+  const definition = comparisonDefinition(runs);
+  const plans = planRuns({
+    kind: 'compare',
+    id: 'c',
+    definition,
+    summary: analyze({ ...parsed[runs[0].model], definition: runs[0].definition }).summary!,
+    baseDir: '/tmp',
+    backend: 'wasm',
+    cacheDir: '/tmp/cache',
+    repeats: 2,
+  });
+  const own = runModels(
+    definition,
+    plans.map((p) => p.definition),
+  );
+  // sequential_1 (the record's model) has none; sequential_2 and sequential_3, with their own layers, have theirs.
+  const expected = (name: string) => (name === 'sequential_1' ? undefined : name);
+  assert.deepEqual(
+    own.map((m) => m?.name),
+    plans.map((p) => expected(runs.find((r) => r.label === p.label)!.modelName)),
+  );
+  for (const [i, m] of own.entries()) {
+    const run = runs.find((r) => r.label === plans[i].label)!;
+    if (m) assert.equal(m.totalParams, analyze(parsed[run.model]).summary!.totalParams, run.label);
+  }
+  // One summary object per architecture, shared by the repeats and optimizers that train it.
+  assert.equal(new Set(own.filter(Boolean)).size, 2);
+  // The panel shows the record's model and each other one, named with the variants that train it.
+  const record = {
+    model: analyze({ ...parsed[runs[0].model], definition: runs[0].definition }).summary!,
+    runs: plans.map((p, i) => ({ ...newRunResult(p, 1), ...(own[i] ? { model: own[i] } : {}) })),
+  };
+  assert.deepEqual(
+    recordModels(record).map((m) => [m.model.name, m.labels.length]),
+    [
+      ['sequential_1', 1],
+      ['sequential_2', 5],
+      ['sequential_3', 1],
+    ],
+  );
+  // An optimizer comparison of one model: no run carries a model.
+  const one = { ...runs[1].definition, compare: { optimizers: ['sgd', 'adam'] } };
+  assert.deepEqual(
+    runModels(
+      one,
+      expandComparison(one).map((p) => p.definition),
+    ),
+    [undefined, undefined],
+  );
 });
 
 test('train picks by Keras name or position; the default is the first compiled model, and the note lists the rest', async () => {

@@ -133,3 +133,12 @@ test('recordPlace finds the model file in the workspace folder that holds it', (
   assert.deepEqual(recordPlace({ modelFile: 'm.model.json' }, ['/a'], has([]), '/home'), { baseDir: '/a' });
   assert.deepEqual(recordPlace({}, [], has([]), '/home'), { baseDir: '/home' });
 });
+
+test("a record whose runs carry their own models is shown; a run's model without layers is refused", () => {
+  const record = makeRecord('20261201-220000-compare-m-1a2b', [makeRun('a', [0.5]), makeRun('b', [0.6])]);
+  const other = { ...record.model, name: 'sequential_1' };
+  const show = (runs: unknown[]) => parseHostMessage({ type: 'update', record: { ...record, runs } });
+  assert.ok(show([record.runs[0], { ...record.runs[1], model: other }]));
+  assert.equal(show([record.runs[0], { ...record.runs[1], model: { name: 'x' } }]), undefined);
+  assert.equal(show([record.runs[0], { ...record.runs[1], model: 'sequential_1' }]), undefined);
+});

@@ -313,3 +313,32 @@ test('return_state in a layer list is an error at return_state; a merge layer ou
   );
   assert.match(errors(run({ layers: [{ type: 'Add', input_shape: [3] }] }))[0].message, /only works in a graph model/);
 });
+
+test('Conv1D and Conv2D share the window and groups rules: the same errors, at the same argument', () => {
+  const shrink1d = errors(run({ layers: [{ type: 'Conv1D', filters: 4, kernel_size: 7, input_shape: [5, 2] }] }))[0];
+  assert.equal(shrink1d.path, 'layers[0].kernel_size');
+  assert.equal(
+    shrink1d.message,
+    "Conv1D would shrink its 5 steps to 0: the kernel_size 7 is longer than the input; use a smaller kernel_size or padding 'same'.",
+  );
+  // A dilated window of 3 taps, 4 apart, covers (3 − 1) · 4 + 1 = 9 steps: 8 steps vanish, 9 keep one.
+  const dilated = (steps: number) => [
+    { type: 'Conv1D', filters: 4, kernel_size: 3, dilation_rate: 4, input_shape: [steps, 2] },
+  ];
+  assert.match(errors(run({ layers: dilated(8) }))[0].message, /its 8 steps to 0: the kernel_size 9 /);
+  assert.deepEqual(counts(dilated(9)).shapes, [[null, 1, 4]]);
+  const pool = errors(run({ layers: [{ type: 'MaxPooling1D', pool_size: 4, input_shape: [3, 2] }] }))[0];
+  assert.equal(pool.path, 'layers[0].pool_size');
+  assert.match(pool.message, /^MaxPooling1D would shrink its 3 steps to 0: the pool_size 4 /);
+  for (const [type, input] of [
+    ['Conv1D', [10, 8]],
+    ['Conv2D', [10, 10, 8]],
+  ] as const) {
+    const bad = errors(run({ layers: [{ type, filters: 6, kernel_size: 3, groups: 4, input_shape: input }] }))[0];
+    assert.equal(bad.path, 'layers[0].groups');
+    assert.equal(
+      bad.message,
+      `${type} with groups=4 needs the input channels (8) and filters (6) to be multiples of 4.`,
+    );
+  }
+});

@@ -229,3 +229,50 @@ test('the fused engine declines a graph model (even a plain chain) with a reason
   );
   model.dispose();
 });
+
+test('BatchNormalization without beta or gamma trains a step as Keras does: batch statistics, moving averages moved', () => {
+  // Four rows of three features; per feature the batch mean and biased variance Keras's training step uses.
+  const rows = [
+    [1, 10, -2],
+    [3, 14, 0],
+    [5, 12, 2],
+    [7, 8, 8],
+  ];
+  const mean = [4, 11, 2];
+  const variance = [5, 5, 14];
+  const cases = [
+    { args: { center: false, gamma_initializer: { type: 'Constant', value: 2 } }, gamma: 2, beta: 0, weights: 3 },
+    { args: { scale: false, beta_initializer: { type: 'Constant', value: 0.5 } }, gamma: 1, beta: 0.5, weights: 3 },
+    { args: { center: false, scale: false }, gamma: 1, beta: 0, weights: 2 },
+  ];
+  for (const { args, gamma, beta, weights } of cases) {
+    const { model, a } = build({
+      layers: [{ type: 'BatchNormalization', momentum: 0.9, epsilon: 0.001, input_shape: [3], ...args }],
+    });
+    assert.equal(model.countParams(), a.summary!.totalParams, JSON.stringify(args));
+    assert.equal(model.getWeights().length, weights, JSON.stringify(args));
+    const y = tf.tidy(() =>
+      (model.apply(tf.tensor2d(rows), { training: true }) as ReturnType<TF['tensor2d']>).arraySync(),
+    );
+    rows.forEach((row, i) =>
+      row.forEach((v, j) => {
+        const want = ((v - mean[j]) / Math.sqrt(variance[j] + 0.001)) * gamma + beta;
+        assert.ok(Math.abs(y[i][j] - want) < 1e-4, `${JSON.stringify(args)} [${i}][${j}]: ${y[i][j]} vs ${want}`);
+      }),
+    );
+    const moving = model
+      .getWeights()
+      .slice(-2)
+      .map((w) => Array.from(w.dataSync()));
+    // momentum 0.9: moving = 0.9 · initial (mean 0, variance 1) + 0.1 · batch statistic.
+    moving[0].forEach((m, j) => assert.ok(Math.abs(m - 0.1 * mean[j]) < 1e-5, `moving mean ${m}`));
+    moving[1].forEach((v, j) => assert.ok(Math.abs(v - (0.9 + 0.1 * variance[j])) < 1e-5, `moving variance ${v}`));
+    // Inference reads the moving averages (tfjs's own path).
+    const inferred = tf.tidy(() => (model.predict(tf.tensor2d([mean])) as ReturnType<TF['tensor2d']>).arraySync());
+    inferred[0].forEach((v, j) => {
+      const want = ((mean[j] - moving[0][j]) / Math.sqrt(moving[1][j] + 0.001)) * gamma + beta;
+      assert.ok(Math.abs(v - want) < 1e-4, `inference ${v} vs ${want}`);
+    });
+    model.dispose();
+  }
+});

@@ -8,30 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { ModelDefinition } from '../../src/model/types';
-import type { RunSpec, WorkerEvent } from '../../src/protocol';
-import { runTraining } from '../../src/training/worker/run';
+import type { WorkerEvent } from '../../src/protocol';
+import { eventsOf, trainHere } from '../helpers/train-here';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-run-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 async function train(definition: ModelDefinition): Promise<WorkerEvent[]> {
-  const spec: RunSpec = {
-    runId: 'r',
-    label: 'r',
-    definition,
-    repeat: 0,
-    seed: 3,
-    backend: 'wasm',
-    baseDir: dir,
-    cacheDir: join(dir, '.cache'),
-  };
-  const events: WorkerEvent[] = [];
-  await runTraining(spec, (e) => events.push(e), { stopped: false });
-  return events;
+  return (await trainHere(definition, { baseDir: dir, seed: 3 })).events;
 }
 
-const of = <T extends WorkerEvent['type']>(events: WorkerEvent[], type: T) =>
-  events.filter((e): e is Extract<WorkerEvent, { type: T }> => e.type === type);
+const of = eventsOf;
 
 const mlp = (validation_split: number): ModelDefinition => ({
   dataset: { name: 'fashion-mnist-sample', validation_split, seed: 42 },

@@ -3,10 +3,13 @@
  * so it sits below the results and folds away (the panel remembers whether it was open).
  */
 import type { DatasetInfo, RunRecord } from '../../src/protocol';
+import { recordModels } from '../../src/results/record-models.js';
 import { clear, h, Memo } from '../dom.js';
 import { table, td, th } from '../components/table.js';
 import { formatInt, formatShape } from '../logic/display-format.js';
 import type { ViewState } from '../state.js';
+
+type ModelSummary = RunRecord['model'];
 
 export class SummarySection {
   readonly element = h('section', { class: 'ml-section', 'aria-labelledby': 'summary-heading' });
@@ -25,72 +28,83 @@ export class SummarySection {
   update(state: ViewState): void {
     const record = state.record;
     this.element.hidden = !record;
-    if (
-      !record ||
-      !this.memo.changed(JSON.stringify([record.model, record.dataset, record.backend, record.backendNote]))
-    )
-      return;
+    if (!record) return;
+    const models = recordModels(record);
+    if (!this.memo.changed(JSON.stringify([models, record.dataset, record.backend, record.backendNote]))) return;
     clear(this.details);
     const brief = h(
       'span',
       { class: 'ml-muted ml-summary-brief' },
-      ` ${formatInt(record.model.totalParams)} params · ${record.dataset?.name ?? 'dataset not loaded yet'}`,
+      ` ${models.length > 1 ? `${models.length} models` : `${formatInt(models[0].model.totalParams)} params`} · ${record.dataset?.name ?? 'dataset not loaded yet'}`,
     );
     clear(this.heading);
-    this.heading.append(h('h2', { id: 'summary-heading' }, 'Model summary'), brief);
-    this.details.append(this.heading, this.body(record));
-  }
-
-  private body(record: RunRecord): HTMLElement {
-    const model = record.model;
-    const t = table({ caption: `Layers of ${model.name}`, className: 'ml-summary-table' });
-    // A graph (functional) model that is not a plain chain gets Keras's "Connected to" column.
-    const connections = model.functional !== undefined && !model.functional.sequentialLike;
-    t.thead.append(
-      h(
-        'tr',
-        {},
-        th('Layer (type)', 'col'),
-        th('Output Shape', 'col'),
-        th('Param #', 'col', { class: 'ml-num' }),
-        ...(connections ? [th('Connected to', 'col')] : []),
-      ),
+    this.heading.append(
+      h('h2', { id: 'summary-heading' }, models.length > 1 ? 'Model summaries' : 'Model summary'),
+      brief,
     );
-    for (const layer of model.layers) {
-      t.tbody.append(
-        h(
-          'tr',
-          {},
-          th(`${layer.name} (${layer.type})`, 'row'),
-          td(
-            layer.type === 'InputLayer' && model.functional
-              ? `[${formatShape(layer.outputShape)}]`
-              : formatShape(layer.outputShape),
-          ),
-          td(formatInt(layer.params), { class: 'ml-num' }),
-          ...(connections ? [td((layer.connectedTo ?? []).join(', '))] : []),
-        ),
-      );
-    }
-    return h(
-      'div',
-      { 'data-testid': 'summary' },
-      h('p', { class: 'ml-muted ml-meta' }, `Model: "${model.name}"`),
-      h('div', { class: 'ml-summary-body' }, t.wrapper, layerDiagram(record)),
-      h(
-        'div',
-        { class: 'ml-totals' },
-        h('p', {}, `Total params: ${formatInt(model.totalParams)}`),
-        h('p', {}, `Trainable params: ${formatInt(model.trainableParams)}`),
-        h('p', {}, `Non-trainable params: ${formatInt(model.nonTrainableParams)}`),
+    this.details.append(
+      this.heading,
+      // A comparison of several models shows each one's summary, named with the runs that train it.
+      ...models.map(({ model, labels }, i) =>
+        modelSummary(model, models.length > 1 ? labels : [], i === 0 ? 'summary' : 'summary-more'),
       ),
       h('p', { class: 'ml-dataset' }, datasetLine(record.dataset, record.backend)),
       // Why this backend and not another ("tfjs-node is not installed", "native TensorFlow loaded").
-      record.backendNote
-        ? h('p', { class: 'ml-muted ml-backend-note', 'data-testid': 'backend-note' }, record.backendNote)
-        : null,
+      ...(record.backendNote
+        ? [h('p', { class: 'ml-muted ml-backend-note', 'data-testid': 'backend-note' }, record.backendNote)]
+        : []),
     );
   }
+}
+
+/** Keras's summary of one model as a table, a diagram and the totals; `labels` name the runs that train it. */
+function modelSummary(model: ModelSummary, labels: string[], testId: string): HTMLElement {
+  const t = table({ caption: `Layers of ${model.name}`, className: 'ml-summary-table' });
+  // A graph (functional) model that is not a plain chain gets Keras's "Connected to" column.
+  const connections = model.functional !== undefined && !model.functional.sequentialLike;
+  t.thead.append(
+    h(
+      'tr',
+      {},
+      th('Layer (type)', 'col'),
+      th('Output Shape', 'col'),
+      th('Param #', 'col', { class: 'ml-num' }),
+      ...(connections ? [th('Connected to', 'col')] : []),
+    ),
+  );
+  for (const layer of model.layers) {
+    t.tbody.append(
+      h(
+        'tr',
+        {},
+        th(`${layer.name} (${layer.type})`, 'row'),
+        td(
+          layer.type === 'InputLayer' && model.functional
+            ? `[${formatShape(layer.outputShape)}]`
+            : formatShape(layer.outputShape),
+        ),
+        td(formatInt(layer.params), { class: 'ml-num' }),
+        ...(connections ? [td((layer.connectedTo ?? []).join(', '))] : []),
+      ),
+    );
+  }
+  return h(
+    'div',
+    { 'data-testid': testId },
+    h(
+      'p',
+      { class: 'ml-muted ml-meta' },
+      `Model: "${model.name}"${labels.length ? ` · trained by ${labels.join(', ')}` : ''}`,
+    ),
+    h('div', { class: 'ml-summary-body' }, t.wrapper, layerDiagram(model)),
+    h(
+      'div',
+      { class: 'ml-totals' },
+      h('p', {}, `Total params: ${formatInt(model.totalParams)}`),
+      h('p', {}, `Trainable params: ${formatInt(model.trainableParams)}`),
+      h('p', {}, `Non-trainable params: ${formatInt(model.nonTrainableParams)}`),
+    ),
+  );
 }
 
 /** "Dataset: fashion-mnist — 48,000 train / 12,000 validation / 10,000 test, 10 classes, from … · Backend: wasm". */
@@ -115,8 +129,7 @@ export function datasetLine(dataset: DatasetInfo | undefined, backend: string): 
  * input first. A Sequential stack is a chain; the summary holds no graph edges, so a functional model is drawn in
  * its summary order too.
  */
-export function layerDiagram(record: RunRecord): HTMLElement {
-  const model = record.model;
+export function layerDiagram(model: ModelSummary): HTMLElement {
   const list = h('ol', {
     class: 'ml-diagram',
     'data-testid': 'layer-diagram',

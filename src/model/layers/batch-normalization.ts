@@ -1,5 +1,5 @@
 import { thousands } from '../number-format';
-import { initializerArg, weightArgs } from './common';
+import { initializerArg, learnedNormalization, normalizationArgs } from './common';
 import type { LayerDef } from './layer-def';
 
 export const BatchNormalization: LayerDef = {
@@ -20,13 +20,7 @@ export const BatchNormalization: LayerDef = {
       schema: { type: 'number', minimum: 0, maximum: 1, description: 'Momentum of the moving mean and variance.' },
       default: 0.99,
     },
-    epsilon: {
-      schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
-      default: 0.001,
-    },
-    center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
-    scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
-    ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
+    ...normalizationArgs,
     moving_mean_initializer: initializerArg('the moving mean', 'zeros'),
     moving_variance_initializer: initializerArg('the moving variance', 'ones'),
   },
@@ -34,7 +28,7 @@ export const BatchNormalization: LayerDef = {
   outputShape: (input) => ({ shape: [...input] }),
   params: (input, args) => {
     const c = input[input.length - 1];
-    const learned = [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);
+    const learned = learnedNormalization(args);
     const trainable = learned.length * c;
     const nonTrainable = 2 * c;
     const parts = [...learned, 'moving mean', 'moving variance'].map((p) => `${thousands(c)} ${p}`);

@@ -46,6 +46,21 @@ export const activationArg = (description: string, dflt?: string): ArgDef => ({
   default: dflt,
 });
 
+/** The activation of the layers with weights (Dense, the convolutions): linear when omitted. */
+export const outputActivationArg = activationArg(
+  'Activation applied to the output; none (linear) when omitted.',
+  'linear',
+);
+
+/** kernel_size and strides of the 2-D convolutions (Conv2D and its variants). */
+export const kernelPairArg: ArgDef = {
+  schema: intOrPair('Height and width of the convolution window: an integer or [height, width].'),
+};
+export const stridesPairArg: ArgDef = {
+  schema: intOrPair('Step of the window: an integer or [vertical, horizontal].'),
+  default: 1,
+};
+
 export const paddingArg: ArgDef = {
   schema: {
     type: 'string',
@@ -75,10 +90,17 @@ export function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
-/** Output length of a sliding window along one axis, as Keras's conv_utils.conv_output_length (dilation 1). */
-export function windowOutput(size: number, window: number, stride: number, padding: string): number {
-  return padding === 'same' ? Math.ceil(size / stride) : Math.floor((size - window) / stride) + 1;
+/**
+ * Output length of a sliding window along one axis, as Keras's conv_utils.conv_output_length (the window already
+ * dilated; 'same' and 'causal' keep ceil(size / stride), 'valid' drops the window's overhang).
+ */
+export function convLength(size: number, window: number, stride: number, padding: string): number {
+  const length = padding === 'valid' ? size - window + 1 : size;
+  return Math.floor((length + stride - 1) / stride);
 }
+
+/** Positions a kernel of `kernel` taps spaced `dilation` apart covers: (k - 1) × d + 1. */
+export const dilatedWindow = (kernel: number, dilation: number): number => (kernel - 1) * dilation + 1;
 
 /** Requires (height, width, channels); the error suggests the Reshape that usually fixes it. */
 export function require3d(type: string, input: readonly number[]): ShapeResult | undefined {
@@ -91,28 +113,40 @@ export function require3d(type: string, input: readonly number[]): ShapeResult |
   return { error: `${type} needs a 3-D input (height, width, channels) but gets ${shown};${hint}.`, arg: 'type' };
 }
 
-/** Shape of a 2-D sliding-window layer (Conv2D, pooling) with the error when a side would vanish. */
+/**
+ * Shape of a sliding-window layer (convolution, pooling) over the first `window.length` axes of a channels-last
+ * input (one axis: steps; two: height and width), with the error when an axis would vanish.
+ */
 export function windowShape(
   type: string,
   input: readonly number[],
-  window: [number, number],
-  strides: [number, number],
+  window: readonly number[],
+  strides: readonly number[],
   padding: string,
   channels: number,
   windowArg: string,
 ): ShapeResult {
-  const [h, w] = input;
-  const oh = windowOutput(h, window[0], strides[0], padding);
-  const ow = windowOutput(w, window[1], strides[1], padding);
-  if (oh < 1 || ow < 1) {
-    return {
-      error:
-        `${type} would shrink its ${h}×${w} input to ${Math.max(oh, 0)}×${Math.max(ow, 0)}: ` +
-        `the ${windowArg} ${window[0]}×${window[1]} is larger than the input; use a smaller ${windowArg} or padding 'same'.`,
-      arg: windowArg,
-    };
-  }
-  return { shape: [oh, ow, channels] };
+  const sizes = input.slice(0, window.length);
+  const out = sizes.map((size, i) => convLength(size, window[i], strides[i], padding));
+  if (out.every((o) => o >= 1)) return { shape: [...out, channels] };
+  const shrunk = out.map((o) => Math.max(o, 0)).join('×');
+  const what =
+    window.length === 1
+      ? `its ${sizes[0]} steps to ${shrunk}: the ${windowArg} ${window[0]} is longer than the input`
+      : `its ${sizes.join('×')} input to ${shrunk}: the ${windowArg} ${window.join('×')} is larger than the input`;
+  return {
+    error: `${type} would shrink ${what}; use a smaller ${windowArg} or padding 'same'.`,
+    arg: windowArg,
+  };
+}
+
+/** Keras's grouped-convolution rule: `groups` must divide both the input channels and the filters. */
+export function groupsError(type: string, groups: number, channels: number, filters: number): ShapeResult | undefined {
+  if (groups <= 1 || (channels % groups === 0 && filters % groups === 0)) return undefined;
+  return {
+    error: `${type} with groups=${groups} needs the input channels (${channels}) and filters (${filters}) to be multiples of ${groups}.`,
+    arg: 'groups',
+  };
 }
 
 export const NO_PARAMS: ParamCount = { trainable: 0, nonTrainable: 0, arithmetic: 'no weights' };
@@ -323,3 +357,18 @@ export function declaredInputShape(args: LayerArgs): unknown {
   if (args.input_dim !== undefined && args.type !== 'Embedding') return [args.input_dim];
   return undefined;
 }
+
+/** epsilon, center, scale and the beta and gamma weights: the arguments BatchNormalization and LayerNormalization share. */
+export const normalizationArgs: Record<string, ArgDef> = {
+  epsilon: {
+    schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
+    default: 0.001,
+  },
+  center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
+  scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
+  ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
+};
+
+/** The weights a normalization layer learns per channel, in Keras's order: gamma (scale), then beta (center). */
+export const learnedNormalization = (args: LayerArgs): string[] =>
+  [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);

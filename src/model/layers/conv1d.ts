@@ -1,16 +1,19 @@
 /** Conv1D and the 1-D poolings: windows sliding along the time axis of a (steps, channels) input. */
 import {
   NO_PARAMS,
-  activationArg,
   activationOf,
+  outputActivationArg,
   channelsLastOnlyArg,
+  dilatedWindow,
+  groupsError,
   positiveInt,
   useBiasArg,
   weightArgs,
   weightsAndBiases,
+  windowShape,
 } from './common';
 import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
-import { convLength, intOrSingle, requireSequence, single } from './layer-shapes';
+import { intOrSingle, requireSequence, single } from './layer-shapes';
 
 const padding1d: ArgDef = {
   schema: {
@@ -26,6 +29,7 @@ const padding1d: ArgDef = {
   default: 'valid',
 };
 
+/** A (steps, channels) input's window shape, or why it has none. */
 function window1d(
   type: string,
   input: readonly number[],
@@ -35,16 +39,9 @@ function window1d(
   channels: number,
   windowArg: string,
 ): ShapeResult {
-  const bad = requireSequence(type, input, 'conv1d');
-  if (bad) return bad;
-  const out = convLength(input[0], window, stride, padding);
-  if (out < 1) {
-    return {
-      error: `${type} would shrink its ${input[0]} steps to ${Math.max(out, 0)}: the ${windowArg} ${window} is longer than the input; use a smaller ${windowArg} or padding 'same'.`,
-      arg: windowArg,
-    };
-  }
-  return { shape: [out, channels] };
+  return (
+    requireSequence(type, input, 'conv1d') ?? windowShape(type, input, [window], [stride], padding, channels, windowArg)
+  );
 }
 
 export const Conv1D: LayerDef = {
@@ -57,7 +54,7 @@ export const Conv1D: LayerDef = {
     kernel_size: { schema: intOrSingle('Length of the convolution window.') },
     strides: { schema: intOrSingle('Step of the window.'), default: 1 },
     padding: padding1d,
-    activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
+    activation: outputActivationArg,
     use_bias: useBiasArg,
     data_format: channelsLastOnlyArg,
     dilation_rate: {
@@ -72,20 +69,13 @@ export const Conv1D: LayerDef = {
   },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {
-    const groups = args.groups as number;
-    const channels = input[input.length - 1];
     const filters = args.filters as number;
-    if (groups > 1 && (channels % groups !== 0 || filters % groups !== 0))
-      return {
-        error: `Conv1D groups=${groups} must divide both the ${channels} input channels and the ${filters} filters.`,
-        arg: 'groups',
-      };
-    const k = single(args.kernel_size, 1);
-    const d = single(args.dilation_rate, 1);
+    const bad = groupsError('Conv1D', args.groups as number, input[input.length - 1], filters);
+    if (bad) return bad;
     return window1d(
       'Conv1D',
       input,
-      (k - 1) * d + 1,
+      dilatedWindow(single(args.kernel_size, 1), single(args.dilation_rate, 1)),
       single(args.strides, 1),
       String(args.padding),
       filters,

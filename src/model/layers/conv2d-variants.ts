@@ -1,27 +1,53 @@
 /** SeparableConv2D, DepthwiseConv2D and Conv2DTranspose: Conv2D's arguments, other weights and shapes. */
 import { thousands } from '../number-format';
 import {
-  activationArg,
   activationOf,
   channelsLastOnlyArg,
-  intOrPair,
+  kernelPairArg,
   noDilationArg,
+  outputActivationArg,
   pair,
   paddingArg,
   positiveInt,
   require3d,
+  stridesPairArg,
   useBiasArg,
   weightArgs,
   weightsAndBiases,
   windowShape,
 } from './common';
-import type { ArgDef, LayerDef } from './layer-def';
+import type { LayerArgs } from '../types';
+import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
 import { deconvLength, sumOf } from './layer-shapes';
 
 const depthMultiplier: ArgDef = { schema: positiveInt('Depthwise output channels per input channel.'), default: 1 };
-const kernel = { schema: intOrPair('Height and width of the convolution window: an integer or [height, width].') };
-const strides: ArgDef = { schema: intOrPair('Step of the window: an integer or [vertical, horizontal].'), default: 1 };
-const linear = activationArg('Activation applied to the output; none (linear) when omitted.', 'linear');
+/** The arguments SeparableConv2D and DepthwiseConv2D share, in Keras's order (after SeparableConv2D's filters). */
+const depthwiseArgs: Record<string, ArgDef> = {
+  kernel_size: kernelPairArg,
+  strides: stridesPairArg,
+  padding: paddingArg,
+  depth_multiplier: depthMultiplier,
+  activation: outputActivationArg,
+  use_bias: useBiasArg,
+  data_format: channelsLastOnlyArg,
+  dilation_rate: noDilationArg,
+};
+
+/** Height and width of a depthwise layer's output (its kernel_size window, dilation 1) with `channels` channels. */
+function depthwiseShape(type: string, input: readonly number[], args: LayerArgs, channels: number): ShapeResult {
+  return (
+    require3d(type, input) ??
+    windowShape(
+      type,
+      input,
+      pair(args.kernel_size, 1),
+      pair(args.strides, 1),
+      String(args.padding),
+      channels,
+      'kernel_size',
+    )
+  );
+}
 
 export const SeparableConv2D: LayerDef = {
   type: 'SeparableConv2D',
@@ -30,28 +56,11 @@ export const SeparableConv2D: LayerDef = {
   positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
   args: {
     filters: { schema: positiveInt('Number of output channels.') },
-    kernel_size: kernel,
-    strides,
-    padding: paddingArg,
-    depth_multiplier: depthMultiplier,
-    activation: linear,
-    use_bias: useBiasArg,
-    data_format: channelsLastOnlyArg,
-    dilation_rate: noDilationArg,
+    ...depthwiseArgs,
     ...weightArgs({ depthwise: 'glorot_uniform', pointwise: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['filters', 'kernel_size'],
-  outputShape: (input, args) =>
-    require3d('SeparableConv2D', input) ??
-    windowShape(
-      'SeparableConv2D',
-      input,
-      pair(args.kernel_size, 1),
-      pair(args.strides, 1),
-      String(args.padding),
-      args.filters as number,
-      'kernel_size',
-    ),
+  outputShape: (input, args) => depthwiseShape('SeparableConv2D', input, args, args.filters as number),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const c = input[2];
@@ -73,28 +82,12 @@ export const DepthwiseConv2D: LayerDef = {
   doc: 'Convolves each input channel with its own depth_multiplier windows; channels do not mix.',
   positionalArgs: ['kernel_size', 'strides', 'padding', 'depth_multiplier'],
   args: {
-    kernel_size: kernel,
-    strides,
-    padding: paddingArg,
-    depth_multiplier: depthMultiplier,
-    activation: linear,
-    use_bias: useBiasArg,
-    data_format: channelsLastOnlyArg,
-    dilation_rate: noDilationArg,
+    ...depthwiseArgs,
     ...weightArgs({ depthwise: 'glorot_uniform', bias: 'zeros' }),
   },
   required: ['kernel_size'],
   outputShape: (input, args) =>
-    require3d('DepthwiseConv2D', input) ??
-    windowShape(
-      'DepthwiseConv2D',
-      input,
-      pair(args.kernel_size, 1),
-      pair(args.strides, 1),
-      String(args.padding),
-      input[2] * (args.depth_multiplier as number),
-      'kernel_size',
-    ),
+    depthwiseShape('DepthwiseConv2D', input, args, input[2] * (args.depth_multiplier as number)),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const m = args.depth_multiplier as number;
@@ -110,10 +103,10 @@ export const Conv2DTranspose: LayerDef = {
   positionalArgs: ['filters', 'kernel_size', 'strides', 'padding'],
   args: {
     filters: { schema: positiveInt('Number of output channels.') },
-    kernel_size: kernel,
-    strides,
+    kernel_size: kernelPairArg,
+    strides: stridesPairArg,
     padding: paddingArg,
-    activation: linear,
+    activation: outputActivationArg,
     use_bias: useBiasArg,
     output_padding: {
       schema: {

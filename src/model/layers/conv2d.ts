@@ -1,13 +1,17 @@
 import {
-  activationArg,
   activationOf,
+  outputActivationArg,
   dataFormatArg,
+  dilatedWindow,
   fromChannelsLast,
+  groupsError,
   intOrPair,
+  kernelPairArg,
   pair,
   paddingArg,
   positiveInt,
   require3d,
+  stridesPairArg,
   toChannelsLast,
   useBiasArg,
   weightArgs,
@@ -33,10 +37,10 @@ export const Conv2D: LayerDef = {
   ],
   args: {
     filters: { schema: positiveInt('Number of filters (output channels).') },
-    kernel_size: { schema: intOrPair('Height and width of the convolution window: an integer or [height, width].') },
-    strides: { schema: intOrPair('Step of the window: an integer or [vertical, horizontal].'), default: 1 },
+    kernel_size: kernelPairArg,
+    strides: stridesPairArg,
     padding: paddingArg,
-    activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
+    activation: outputActivationArg,
     use_bias: useBiasArg,
     data_format: dataFormatArg,
     dilation_rate: {
@@ -56,20 +60,13 @@ export const Conv2D: LayerDef = {
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {
     const hwc = toChannelsLast(input, args);
-    const groups = Number(args.groups ?? 1);
     const filters = args.filters as number;
-    if (input.length === 3 && (hwc[2] % groups !== 0 || filters % groups !== 0)) {
-      return {
-        error: `Conv2D with groups=${groups} needs the input channels (${hwc[2]}) and filters (${filters}) to be multiples of ${groups}.`,
-        arg: 'groups',
-      };
-    }
-    // A dilated kernel covers (k - 1) × dilation + 1 input positions.
     const [kh, kw] = pair(args.kernel_size, 1);
     const [dh, dw] = pair(args.dilation_rate ?? 1, 1);
-    const window: [number, number] = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
+    const window = [dilatedWindow(kh, dh), dilatedWindow(kw, dw)];
     return (
       require3d('Conv2D', input) ??
+      groupsError('Conv2D', Number(args.groups ?? 1), hwc[2], filters) ??
       fromChannelsLast(
         windowShape(
           'Conv2D',

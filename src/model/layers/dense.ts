@@ -1,4 +1,4 @@
-import { activationArg, activationOf, positiveInt, useBiasArg, weightArgs, weightsAndBiases } from './common';
+import { activationOf, outputActivationArg, positiveInt, useBiasArg, weightArgs, weightsAndBiases } from './common';
 import type { LayerDef } from './layer-def';
 
 export const Dense: LayerDef = {
@@ -8,7 +8,7 @@ export const Dense: LayerDef = {
   positionalArgs: ['units'],
   args: {
     units: { schema: positiveInt('Number of output units (neurons).') },
-    activation: activationArg('Activation applied to the output; none (linear) when omitted.', 'linear'),
+    activation: outputActivationArg,
     use_bias: useBiasArg,
     ...weightArgs({ kernel: 'glorot_uniform', bias: 'zeros' }),
   },

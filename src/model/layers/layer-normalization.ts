@@ -1,5 +1,5 @@
 import { thousands } from '../number-format';
-import { weightArgs } from './common';
+import { learnedNormalization, normalizationArgs } from './common';
 import type { LayerDef } from './layer-def';
 
 export const LayerNormalization: LayerDef = {
@@ -12,19 +12,13 @@ export const LayerNormalization: LayerDef = {
       schema: { type: 'integer', const: -1, description: 'Axis to normalise; Model Lab supports the last axis (-1).' },
       default: -1,
     },
-    epsilon: {
-      schema: { type: 'number', exclusiveMinimum: 0, description: 'Added to the variance to avoid dividing by zero.' },
-      default: 0.001,
-    },
-    center: { schema: { type: 'boolean', description: 'Learn the offset beta.' }, default: true },
-    scale: { schema: { type: 'boolean', description: 'Learn the scale gamma.' }, default: true },
-    ...weightArgs({ beta: 'zeros', gamma: 'ones' }, false),
+    ...normalizationArgs,
   },
   required: [],
   outputShape: (input) => ({ shape: [...input] }),
   params: (input, args) => {
     const c = input[input.length - 1];
-    const learned = [args.scale !== false ? 'gamma' : '', args.center !== false ? 'beta' : ''].filter(Boolean);
+    const learned = learnedNormalization(args);
     const n = learned.length * c;
     return {
       trainable: n,

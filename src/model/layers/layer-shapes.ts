@@ -46,12 +46,6 @@ export function requireRank(
   return { error: `${type} needs ${what} but gets ${shown(input)}.`, arg: 'type' };
 }
 
-/** Output length along one axis, as Keras's conv_utils.conv_output_length (dilation 1; 'causal' pads on the left). */
-export function convLength(size: number, window: number, stride: number, padding: string): number {
-  const length = padding === 'valid' ? size - window + 1 : size;
-  return Math.floor((length + stride - 1) / stride);
-}
-
 /** Keras's conv_utils.deconv_output_length without output_padding. */
 export function deconvLength(size: number, window: number, stride: number, padding: string): number {
   return padding === 'same' ? size * stride : size * stride + Math.max(window - stride, 0);

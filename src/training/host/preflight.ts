@@ -11,10 +11,9 @@ import type { DatasetObject } from '../../model/types';
 import type { RunSpec } from '../../protocol';
 import { BackendError, backendProblem } from '../backend';
 import { describeModel } from '../model-info';
-import { analyzeDefinition } from '../../model/analyze';
+import { analyzeUnplaced } from '../../model/analyze';
 import { wasmMemoryProblem } from '../../model/memory-estimate';
 import { effectiveOptimizer } from '../../model/optimizers';
-import { ZERO_RANGE } from '../../model/text-lines';
 
 export interface PreflightOptions {
   /** Data-loading steps and download progress (`fraction` in 0…1 while downloading). */
@@ -60,7 +59,7 @@ function memoryProblem(spec: RunSpec): string | undefined {
         (native) => !backendProblem(native, spec.audience, { nativeDir: spec.nativeDir }),
       ));
   if (native) return undefined;
-  const { summary } = analyzeDefinition(spec.definition, NO_RANGES, ZERO_RANGE);
+  const { summary } = analyzeUnplaced(spec.definition);
   if (!summary) return undefined; // a definition with errors fails in its worker with the error's own message
   return wasmMemoryProblem(
     summary,
@@ -68,8 +67,6 @@ function memoryProblem(spec: RunSpec): string | undefined {
     effectiveOptimizer(spec.definition.compile?.optimizer),
   );
 }
-
-const NO_RANGES = { values: new Map(), keys: new Map() };
 
 /** What decides where a dataset comes from and how it reads (not validation_split or seed, which only split it). */
 function datasetKey(d: DatasetObject): unknown {

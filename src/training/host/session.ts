@@ -3,7 +3,7 @@
  * `planRuns` is the one rule for labels, seeds and order. The session driver (`session-driver.ts`) runs sessions
  * for the extension and the CLI; the pool folds each worker event into the record's run, once (`run-fold.ts`).
  */
-import { compareRepeats, expandComparison, optimizerLabel } from '../../model';
+import { analyzeUnplaced, compareRepeats, expandComparison, optimizerLabel } from '../../model';
 import type { ModelDefinition, ModelSummary } from '../../model/types';
 import type { BackendName, RunRecord, RunResult, RunSpec, WorkerEvent } from '../../protocol';
 import type { Audience } from '../advice';
@@ -95,6 +95,31 @@ export function planRuns(o: SessionOptions): RunSpec[] {
   return specs;
 }
 
+/**
+ * Each run's own model summary where it trains another model than the record's (`record.model`, from `base`): a
+ * comparison of a file's models, or a variant that sets layers or the data; undefined where it is the record's.
+ * Summarised once per architecture, however many repeats and optimizers share it.
+ */
+export function runModels(
+  base: ModelDefinition,
+  definitions: readonly ModelDefinition[],
+): (ModelSummary | undefined)[] {
+  const baseSummary = JSON.stringify(analyzeUnplaced(base).summary);
+  const known = new Map<string, ModelSummary | undefined>([[architecture(base), undefined]]);
+  return definitions.map((definition) => {
+    const key = architecture(definition);
+    if (!known.has(key)) {
+      const summary = analyzeUnplaced(definition).summary;
+      known.set(key, JSON.stringify(summary) === baseSummary ? undefined : summary);
+    }
+    return known.get(key);
+  });
+}
+
+/** What a summary is made of: the name, layers and outputs, and the data (it can give the input shape). */
+const architecture = (def: ModelDefinition): string =>
+  JSON.stringify({ name: def.name, layers: def.layers, outputs: def.outputs, dataset: def.dataset });
+
 export class TrainingSession {
   readonly record: RunRecord;
   readonly done: Promise<RunRecord>;
@@ -106,6 +131,10 @@ export class TrainingSession {
     options: SessionOptions,
     specs: RunSpec[] = planRuns(options),
   ) {
+    const models = runModels(
+      options.definition,
+      specs.map((spec) => spec.definition),
+    );
     this.record = {
       version: 1,
       id: options.id,
@@ -115,8 +144,9 @@ export class TrainingSession {
       definition: options.definition,
       model: options.summary,
       backend: options.backend,
-      runs: specs.map((spec) => {
+      runs: specs.map((spec, i) => {
         const run = newRunResult(spec, spec.definition.fit?.epochs ?? 1);
+        if (models[i]) run.model = models[i];
         // A continued run starts with the earlier epochs; the pool folds the new ones after them.
         if (options.continueRun) continueHistory(run, options.continueRun);
         return run;

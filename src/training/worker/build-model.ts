@@ -231,6 +231,54 @@ function customLayers(tf: TF) {
   return { Subtract };
 }
 
+/** What of tfjs's BatchNormalization the training step below reads (its fields, private in the typings). */
+interface BatchNormalizationState {
+  gamma?: tfjs.LayerVariable;
+  beta?: tfjs.LayerVariable;
+  movingMean: tfjs.LayerVariable;
+  movingVariance: tfjs.LayerVariable;
+  momentum: number;
+  epsilon: number;
+}
+
+/**
+ * tfjs's BatchNormalization without gamma or beta (Keras's `scale=False` / `center=False`): tfjs's training step
+ * reads both unconditionally (`normalizeBatchInTraining(input, this.gamma.read(), this.beta.read(), …)` in
+ * tfjs-layers' normalization.ts) and throws on the first batch. In training this subclass does what that step does
+ * (batch mean and biased variance over every axis but the last, then the moving averages moved by 1 − momentum),
+ * leaving out the weight the layer does not have; inference, weights and config are tfjs's own.
+ */
+function partialBatchNormalization(tf: TF) {
+  const Stock = Object.getPrototypeOf(tf.layers.batchNormalization({})).constructor as new (
+    config: Parameters<TF['layers']['batchNormalization']>[0],
+  ) => tfjs.layers.Layer;
+  return class PartialBatchNormalization extends Stock {
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[], kwargs: Record<string, unknown>): tfjs.Tensor | tfjs.Tensor[] {
+      if (kwargs.training !== true) return super.call(inputs, kwargs);
+      const layer = this as unknown as BatchNormalizationState;
+      return tf.tidy(() => {
+        const x = Array.isArray(inputs) ? inputs[0] : inputs;
+        const { mean, variance } = tf.moments(
+          x,
+          Array.from({ length: x.rank - 1 }, (_, i) => i),
+        );
+        // Constant 0 and 1 for the absent weight: tfjs's batchNorm gradient saves the scale and cannot save undefined.
+        const beta = layer.beta?.read() ?? tf.zerosLike(mean);
+        const gamma = layer.gamma?.read() ?? tf.onesLike(mean);
+        const y = tf.batchNorm(x, mean, variance, beta, gamma, layer.epsilon);
+        for (const [moving, batch] of [
+          [layer.movingMean, mean],
+          [layer.movingVariance, variance],
+        ] as const) {
+          const old = moving.read();
+          moving.write(tf.sub(old, tf.mul(tf.sub(old, batch), 1 - layer.momentum)));
+        }
+        return y;
+      });
+    }
+  };
+}
+
 /** One entry per layer type the core's registry knows (a unit test keeps the two lists equal). */
 export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   Dense: (tf, a, c) =>
@@ -282,8 +330,8 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       throw new Error(`Model Lab cannot train GlobalAveragePooling2D with keepdims=True yet (layer ${c.name}).`);
     return tf.layers.globalAveragePooling2d({ ...base(c), dataFormat: dataFormat(a) });
   },
-  BatchNormalization: (tf, a, c) =>
-    tf.layers.batchNormalization({
+  BatchNormalization: (tf, a, c) => {
+    const config = {
       ...base(c),
       axis: -1,
       momentum: a.momentum === undefined ? 0.99 : Number(a.momentum),
@@ -293,7 +341,11 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       ...weightConfig(tf, a, c, { beta: 'zeros', gamma: 'ones' }, false),
       movingMeanInitializer: initializer(tf, a.moving_mean_initializer, 'zeros', c.seed),
       movingVarianceInitializer: initializer(tf, a.moving_variance_initializer, 'ones', c.seed),
-    }),
+    };
+    return config.center && config.scale
+      ? tf.layers.batchNormalization(config)
+      : new (partialBatchNormalization(tf))(config);
+  },
   // A layer list's InputLayer only fixes the shape (buildModel passes it to the next layer); a graph's is tf.input.
   InputLayer: (tf, a, c) =>
     tf.layers.inputLayer({
