@@ -1,7 +1,8 @@
 /**
  * The fused CNN engine (`fused/conv-stack.ts`) computes what the stock engine computes, on the wasm backend:
  *  - its hand-written gradients equal tfjs autodiff of the stock loss, for valid and same padding, stride 2, odd
- *    image sizes, max and average pooling, BatchNormalization, sigmoid / tanh activations, a 1x1 convolution;
+ *    image sizes, max and average pooling (the SIMD path of tiling windows and the loops), BatchNormalization,
+ *    sigmoid / tanh activations, a 1x1 convolution;
  *  - trained side by side from the same weights on the same batches (Dropout included: same seed, same masks),
  *    every optimizer gives the same losses, accuracies, weights and BatchNormalization moving statistics;
  *  - with relaxed-SIMD FMA products and with plain SIMD ones;
@@ -121,7 +122,7 @@ function TRAIN_CASE_LAYERS(): Omit<Case, 'name'> {
   return { input: [12, 11, 1], layers: TRAIN_LAYERS.filter((l) => l.type !== 'Dropout'), classes: 4 };
 }
 const TRAIN_LAYERS: Spec[] = [
-  { type: 'Conv2D', filters: 6, kernelSize: 3, padding: 'same', activation: 'relu' },
+  { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
   { type: 'MaxPooling2D', poolSize: 2 },
   { type: 'Dropout', rate: 0.25 },
   // Without a bias, as before BatchNormalization in practice: BN cancels a bias, whose gradient is then float32
@@ -193,6 +194,21 @@ const CASES: Case[] = [
       { type: 'Dense', units: 3, activation: 'softmax' },
     ],
     classes: 3,
+  },
+  {
+    // conv-simd.ts's paths: tiling max pooling over 20 and 8 channels (a row and a column no window covers; under
+    // a relu and under a linear convolution), bias sums of 16 + 4 columns.
+    name: 'max pooling in SIMD: odd sizes, 20 and 8 channels, with and without a relu',
+    input: [9, 11, 1],
+    layers: [
+      { type: 'Conv2D', filters: 20, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Conv2D', filters: 8, kernelSize: 2, padding: 'valid' },
+      { type: 'MaxPooling2D', poolSize: [1, 2] },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 5, activation: 'softmax' },
+    ],
+    classes: 5,
   },
   {
     name: 'a Reshape into a convolution without bias, 5x5 kernel',

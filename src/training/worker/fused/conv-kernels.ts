@@ -304,9 +304,17 @@ export function activationBackward(
   else if (dz !== dy) F.copyWithin(dz, dy, dy + n);
 }
 
-/** out[j] = Σ_r m[r, j] over a row-major [rows, n] matrix (summed in double). */
-export function columnSums(F: Float32Array, m: number, rows: number, n: number, out: number, acc: Float64Array): void {
+/** out[j] = Σ_r m[r, j] over a row-major [rows, n] matrix whose rows are `pitch` floats apart (summed in double). */
+export function columnSums(
+  F: Float32Array,
+  m: number,
+  rows: number,
+  n: number,
+  out: number,
+  acc: Float64Array,
+  pitch = n,
+): void {
   const sum = acc.subarray(0, n).fill(0);
-  for (let r = 0, i = m; r < rows; r++, i += n) for (let j = 0; j < n; j++) sum[j] += F[i + j];
+  for (let r = 0, i = m; r < rows; r++, i += pitch) for (let j = 0; j < n; j++) sum[j] += F[i + j];
   for (let j = 0; j < n; j++) F[out + j] = sum[j];
 }

@@ -17,6 +17,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { ConvOp, ConvPlan } from './conv-eligibility';
+import type { Activation } from './eligibility';
 import {
   activate,
   activationBackward,
@@ -24,15 +25,14 @@ import {
   avgPoolBackward,
   batchNorm,
   batchNormBackward,
-  col2im,
   columnSums,
-  im2col,
   maxPool,
   maxPoolBackward,
   movingAverage,
   type Geometry,
   type NormStats,
 } from './conv-kernels';
+import { convSimd, type ConvSimd } from './conv-simd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -81,6 +81,7 @@ export class ConvStack {
   private readonly mem: TensorMemory;
   private readonly heap: WasmHeap;
   private readonly gemm: PackedGemmKernel;
+  private readonly simd: ConvSimd;
   private readonly states: OpState[];
   private readonly params: Param[];
   /** Float offset of the parameter block, and the pointer malloc gave for it. */
@@ -103,9 +104,11 @@ export class ConvStack {
     this.mem = tensorMemory(tf);
     const heap = this.mem.heap;
     const gemm = heap && packedGemm(heap.memory, { fma: options.fma });
-    if (!heap || !gemm) throw new Error('the fused CNN engine needs the wasm backend with SIMD');
+    const simd = heap && convSimd(heap.memory);
+    if (!heap || !gemm || !simd) throw new Error('the fused CNN engine needs the wasm backend with SIMD');
     this.heap = heap;
     this.gemm = gemm;
+    this.simd = simd;
 
     const index = new Map(plan.params.map((v, i) => [v, i]));
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
@@ -212,7 +215,7 @@ export class ConvStack {
         if (i > 0) dcols = Math.max(dcols, n);
       }
       if (op.kind === 'batchnorm' || op.kind === 'dropout') s.extra = take(batch * s.inSize);
-      if (op.kind === 'maxpool') s.argmax = new Int32Array(batch * s.outSize);
+      if (op.kind === 'maxpool' && !tiling(s.geometry!)) s.argmax = new Int32Array(batch * s.outSize);
     }
     this.dcols = take(dcols);
     this.probs = take(batch * this.states[this.states.length - 1].outSize);
@@ -292,7 +295,7 @@ export class ConvStack {
           const raw = i === last && (fromLogits || op.activation === 'softmax');
           const activation = raw ? 'linear' : op.activation;
           const cols = s.cols >= 0 ? s.cols : from;
-          if (s.cols >= 0) im2col(F, from, cols, batch, s.geometry!);
+          if (s.cols >= 0) this.simd.im2col(from * 4, cols * 4, batch, ...windowArgs(s.geometry!));
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const rows = n / op.output.c;
           const bias = s.p1 >= 0 ? params[s.p1].w : -1;
@@ -301,7 +304,8 @@ export class ConvStack {
           break;
         }
         case 'maxpool':
-          maxPool(F, from, s.out, s.argmax!, batch, s.geometry!);
+          if (s.argmax) maxPool(F, from, s.out, s.argmax, batch, s.geometry!);
+          else this.simd.maxPool(from * 4, s.out * 4, batch, ...poolArgs(s.geometry!));
           break;
         case 'avgpool':
           avgPool(F, from, s.out, batch, s.geometry!);
@@ -356,26 +360,35 @@ export class ConvStack {
       switch (op.kind) {
         case 'conv':
         case 'dense': {
-          if (i !== last && !s.reluDone) activationBackward(F, s.grad, s.out, s.grad, n, op.activation);
+          if (i !== last && !s.reluDone) this.activationBackward(F, s.grad, s.out, s.grad, n, op.activation);
           const cols = s.cols >= 0 ? s.cols : from;
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const co = op.output.c;
           const rows = n / co;
           this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
-          if (s.p1 >= 0) columnSums(F, s.grad, rows, co, params[s.p1].g, this.sums);
+          if (s.p1 >= 0) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
           if (below < 0) break;
           if (s.cols < 0) {
             this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
           } else {
             this.product(s.grad, false, params[s.p0].w, true, this.dcols, rows, k, co);
-            col2im(F, this.dcols, below, batch, s.geometry!);
+            F.fill(0, below, below + batch * s.inSize);
+            this.simd.col2im(this.dcols * 4, below * 4, batch, ...windowArgs(s.geometry!));
           }
           break;
         }
-        case 'maxpool':
-          if (below >= 0)
-            maxPoolBackward(F, s.grad, below, s.argmax!, n, batch * s.inSize, states[i - 1].reluDone ? from : -1);
+        case 'maxpool': {
+          if (below < 0) break;
+          const gate = states[i - 1].reluDone;
+          if (s.argmax) {
+            maxPoolBackward(F, s.grad, below, s.argmax, n, batch * s.inSize, gate ? from : -1);
+            break;
+          }
+          const g = s.geometry!;
+          if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
+          this.simd.maxPoolBackward(from * 4, s.out * 4, s.grad * 4, below * 4, gate ? 1 : 0, batch, ...poolArgs(g));
           break;
+        }
         case 'avgpool':
           if (below >= 0) avgPoolBackward(F, s.grad, below, batch, s.geometry!);
           break;
@@ -400,7 +413,7 @@ export class ConvStack {
           if (below >= 0) for (let j = 0; j < n; j++) F[below + j] = F[s.grad + j] * F[s.extra + j];
           break;
         case 'activation':
-          if (below >= 0) activationBackward(F, s.grad, s.out, below, n, op.activation);
+          if (below >= 0) this.activationBackward(F, s.grad, s.out, below, n, op.activation);
           break;
       }
     }
@@ -413,6 +426,21 @@ export class ConvStack {
       });
     }
     return result;
+  }
+
+  /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */
+  private activationBackward(F: Float32Array, dy: number, a: number, dz: number, n: number, activation: Activation) {
+    const vector = activation === 'relu' ? n & ~3 : 0;
+    if (vector) this.simd.reluBackward(dy * 4, a * 4, dz * 4, vector * 4);
+    activationBackward(F, dy + vector, a + vector, dz + vector, n - vector, activation);
+  }
+
+  /** columnSums of `conv-kernels.ts` (the bias gradient), 16 and then 4 columns at a time in SIMD, the rest here. */
+  private columnSums(F: Float32Array, m: number, rows: number, n: number, out: number): void {
+    let j = 0;
+    for (; j + 16 <= n; j += 16) this.simd.columnSums16((m + j) * 4, rows, n * 4, (out + j) * 4);
+    for (; j + 4 <= n; j += 4) this.simd.columnSums4((m + j) * 4, rows, n * 4, (out + j) * 4);
+    if (j < n) columnSums(F, m + j, rows, n - j, out + j, this.sums, n);
   }
 
   /** Writes the current parameters and BatchNormalization's moving statistics into the model's variables. */
@@ -439,6 +467,24 @@ export class ConvStack {
 function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
   return op.kh === 1 && op.kw === 1 && op.sh === 1 && op.sw === 1;
 }
+
+/** Whether a max pooling's windows tile the image (stride = size, no padding) over whole vectors of channels. */
+function tiling(g: Geometry): boolean {
+  return (
+    g.sh === g.kh &&
+    g.sw === g.kw &&
+    g.top === 0 &&
+    g.left === 0 &&
+    g.oh * g.kh <= g.h &&
+    g.ow * g.kw <= g.w &&
+    g.c % 4 === 0
+  );
+}
+
+/** The geometry after `batch` in the order of `conv-simd.ts`'s im2col / col2im. */
+const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.top, g.left];
+/** The geometry after `batch` in the order of `conv-simd.ts`'s max pooling. */
+const poolArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
 
 function windowOf(op: ConvOp): Omit<Geometry, 'h' | 'w' | 'c' | 'oh' | 'ow'> {
   if (op.kind !== 'conv' && op.kind !== 'maxpool' && op.kind !== 'avgpool') throw new Error('not a window');

@@ -1,0 +1,144 @@
+/**
+ * The CNN engine's WebAssembly SIMD loops (`fused/conv-simd.ts`) compute exactly what the JavaScript loops of
+ * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
+ * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
+ * windows without a positive value, the relu gate and pixels no window covers; column sums of 16, 4 and the
+ * remaining columns; relu's derivative.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { convSimd, type ConvSimd } from '../../src/training/worker/fused/conv-simd';
+import {
+  activationBackward,
+  col2im,
+  columnSums,
+  im2col,
+  maxPool,
+  maxPoolBackward,
+  type Geometry,
+} from '../../src/training/worker/fused/conv-kernels';
+
+function random(n: number, seed: number, levels = 0): Float32Array {
+  let s = seed >>> 0;
+  return Float32Array.from({ length: n }, () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const v = s / 2 ** 31 - 1;
+    // With levels, few distinct values: many equal maxima, and zeros.
+    return levels ? Math.round(v * levels) / levels : v;
+  });
+}
+
+/** A fresh memory of `floats` floats, its kernels and a view. */
+function heap(floats: number): { simd: ConvSimd; F: Float32Array } {
+  const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / 65536) + 1 });
+  const simd = convSimd(memory);
+  assert.ok(simd, 'this runtime has wasm SIMD');
+  return { simd, F: new Float32Array(memory.buffer) };
+}
+
+/** Same floats, -0 and 0 apart (a gradient of -0 is as good as one of 0). */
+function assertSame(actual: Float32Array, expected: Float32Array, what: string): void {
+  assert.equal(actual.length, expected.length, `${what}: length`);
+  for (let i = 0; i < expected.length; i++)
+    if (actual[i] !== expected[i] && !(Number.isNaN(actual[i]) && Number.isNaN(expected[i])))
+      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
+}
+
+function geometry(h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean) {
+  const out = (n: number, k: number, s: number) => (same ? Math.ceil(n / s) : Math.ceil((n - k + 1) / s));
+  const pad = (n: number, k: number, s: number) =>
+    same ? Math.floor(Math.max((out(n, k, s) - 1) * s + k - n, 0) / 2) : 0;
+  return { h, w, c, oh: out(h, kh, sh), ow: out(w, kw, sw), kh, kw, sh, sw, top: pad(h, kh, sh), left: pad(w, kw, sw) };
+}
+const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.top, g.left];
+
+const WINDOWS: Geometry[] = [
+  geometry(28, 28, 1, 3, 3, 1, 1, true),
+  geometry(7, 6, 8, 3, 3, 1, 1, true),
+  geometry(7, 6, 3, 3, 3, 2, 2, true),
+  geometry(9, 7, 5, 2, 3, 2, 1, false),
+  geometry(6, 6, 4, 5, 5, 1, 1, true),
+  geometry(3, 8, 6, 1, 1, 1, 3, false),
+];
+
+for (const g of WINDOWS) {
+  test(`im2col and col2im in SIMD equal the loops: ${JSON.stringify(g)}`, () => {
+    const batch = 3;
+    const xs = batch * g.h * g.w * g.c;
+    const cols = batch * g.oh * g.ow * g.kh * g.kw * g.c;
+    // x, cols (the loop's), cols (SIMD), then dx (the loop's), dx (SIMD); one float apart, so vectors are unaligned.
+    const at = [0, xs + 1, xs + cols + 2, xs + 2 * cols + 3, 2 * xs + 2 * cols + 4];
+    const { simd, F } = heap(3 * xs + 2 * cols + 8);
+    F.set(random(xs, 7), at[0]);
+    F.fill(NaN, at[1], at[3]);
+    im2col(F, at[0], at[1], batch, g);
+    simd.im2col(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
+    assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols');
+    F.set(random(cols, 11), at[1]);
+    col2im(F, at[1], at[3], batch, g);
+    F.fill(0, at[4], at[4] + xs);
+    simd.col2im(at[1] * 4, at[4] * 4, batch, ...windowArgs(g));
+    assertSame(F.slice(at[4], at[4] + xs), F.slice(at[3], at[3] + xs), 'dx');
+  });
+}
+
+const POOLS: Geometry[] = [
+  geometry(28, 28, 32, 2, 2, 2, 2, false),
+  geometry(7, 6, 8, 2, 2, 2, 2, false),
+  geometry(9, 8, 4, 3, 2, 3, 2, false),
+  geometry(6, 10, 12, 2, 2, 2, 2, true),
+];
+
+for (const g of POOLS) {
+  for (const gate of [false, true]) {
+    test(`tiling max pooling in SIMD equals the loops${gate ? ', relu gate' : ''}: ${JSON.stringify(g)}`, () => {
+      const batch = 2;
+      const xs = batch * g.h * g.w * g.c;
+      const ys = batch * g.oh * g.ow * g.c;
+      // x, out (loop), out (SIMD), dy, dx (loop), dx (SIMD)
+      const at = [0, xs, xs + ys, xs + 2 * ys, xs + 3 * ys, 2 * xs + 3 * ys];
+      const { simd, F } = heap(3 * xs + 3 * ys);
+      // Few levels: ties in most windows; under the gate, a relu's output (no negatives).
+      const x = random(xs, 5, 2).map((v) => (gate ? Math.max(v, 0) : v));
+      F.set(x, at[0]);
+      const argmax = new Int32Array(ys);
+      maxPool(F, at[0], at[1], argmax, batch, g);
+      const poolArgs = [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
+      simd.maxPool(at[0] * 4, at[2] * 4, batch, ...poolArgs);
+      assertSame(F.slice(at[2], at[2] + ys), F.slice(at[1], at[1] + ys), 'out');
+      F.set(random(ys, 9), at[3]);
+      maxPoolBackward(F, at[3], at[4], argmax, ys, xs, gate ? at[0] : -1);
+      // What the engine does: zero dx where no window reaches, the kernel writes the rest.
+      F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
+      simd.maxPoolBackward(at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, batch, ...poolArgs);
+      assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
+    });
+  }
+}
+
+test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {
+  const rows = 53;
+  const n = 37;
+  const { simd, F } = heap(3 * rows * n + 64);
+  F.set(
+    random(rows * n, 3).map((v) => v * 1000 + 1e-3),
+    1,
+  );
+  const acc = new Float64Array(n);
+  columnSums(F, 1, rows, n, rows * n + 8, acc);
+  const expected = F.slice(rows * n + 8, rows * n + 8 + n);
+  const out = rows * n + 64;
+  let j = 0;
+  for (; j + 16 <= n; j += 16) simd.columnSums16((1 + j) * 4, rows, n * 4, (out + j) * 4);
+  for (; j + 4 <= n; j += 4) simd.columnSums4((1 + j) * 4, rows, n * 4, (out + j) * 4);
+  columnSums(F, 1 + j, rows, n - j, out + j, acc, n);
+  assertSame(F.slice(out, out + n), expected, 'sums');
+
+  const m = 40;
+  const { simd: s2, F: G } = heap(5 * m);
+  G.set(random(m, 4), 1);
+  G.set(random(m, 8, 2), 1 + m);
+  activationBackward(G, 1, 1 + m, 1 + 2 * m, m, 'relu');
+  s2.reluBackward(4, (1 + m) * 4, (1 + 3 * m) * 4, m * 4);
+  assertSame(G.slice(1 + 3 * m, 1 + 4 * m), G.slice(1 + 2 * m, 1 + 3 * m), 'dz');
+});
