@@ -138,6 +138,25 @@ const TRAIN_LAYERS: Spec[] = [
 ];
 const TRAIN_CASE: Case = { name: 'train', input: [12, 11, 1], layers: TRAIN_LAYERS, classes: 4 };
 
+/**
+ * Convolutions that run as Winograd F(2x2, 3x3) (3x3, stride 1, channels multiples of 4): 'same' on an odd width
+ * (tiles past the image), a relu under a max pooling, 'valid' before a Dense layer; the first one-channel
+ * convolution stays im2col.
+ */
+const WINOGRAD_CASE: Case = {
+  name: "Winograd F(2x2, 3x3): 'same' on odd sizes under max pooling, 'valid', linear",
+  input: [10, 9, 1],
+  layers: [
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'MaxPooling2D', poolSize: 2 },
+    { type: 'Conv2D', filters: 12, kernelSize: 3, padding: 'valid' },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 4, activation: 'softmax' },
+  ],
+  classes: 4,
+};
+
 const CASES: Case[] = [
   { name: 'the training network', ...TRAIN_CASE_LAYERS() },
   {
@@ -210,6 +229,29 @@ const CASES: Case[] = [
     ],
     classes: 5,
   },
+  WINOGRAD_CASE,
+  {
+    name: "Winograd F(2x2, 3x3) at the small CNN's second convolution: 14x14x32 to 64 channels, 'same', relu",
+    input: [14, 14, 32],
+    layers: [
+      { type: 'Conv2D', filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' },
+      { type: 'MaxPooling2D', poolSize: 2 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+    classes: 10,
+  },
+  {
+    name: "Winograd F(2x2, 3x3): 'valid', odd output sizes, no bias, sigmoid, the first layer",
+    input: [7, 8, 4],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 3, padding: 'valid', useBias: false, activation: 'sigmoid' },
+      { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same' },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+    classes: 3,
+  },
   {
     name: 'a Reshape into a convolution without bias, 5x5 kernel',
     input: [36],
@@ -223,12 +265,13 @@ const CASES: Case[] = [
   },
 ];
 
-for (const c of CASES) {
-  test(`CNN gradients equal tf.grads of the stock loss: ${c.name}`, () => {
+for (const [c, winograd] of [...CASES.map((c) => [c, true] as const), [WINOGRAD_CASE, false] as const]) {
+  test(`CNN gradients equal tf.grads of the stock loss: ${c.name}${winograd ? '' : ', Winograd off'}`, () => {
     const model = buildModel(c);
     const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
     assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
-    const stack = new ConvStack(tf, plan);
+    const stack = new ConvStack(tf, plan, Math.random, { winograd });
+    if (c.name.startsWith('Winograd')) assert.equal(stack.method, winograd ? 'Winograd 3x3' : undefined);
     const { x, y } = batch(c, 11, 5);
     let fused: Float32Array[] = [];
     const { loss } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
@@ -304,6 +347,40 @@ for (const fma of [true, false]) {
       b.dispose();
     });
   }
+}
+
+for (const [optimizer, winograd, fma] of [
+  [OPTIMIZERS[4], true, true],
+  [OPTIMIZERS[1], true, false],
+  [OPTIMIZERS[2], false, true],
+] as const) {
+  const how = `Winograd ${winograd ? 'on' : 'off'}, ${fma ? 'FMA' : 'plain SIMD'}`;
+  test(`a CNN of 3x3 convolutions trains like the stock engine (${how}): ${optimizer.type}`, () => {
+    const c = WINOGRAD_CASE;
+    const loss: LossName = 'sparse_categorical_crossentropy';
+    const a = buildModel(c);
+    const b = twin(a, c);
+    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+    const fused = createFusedEngine(ctx(a), { fma, winograd })!;
+    const detail = describeEngine(fused, ctx(a), { seed: 7 });
+    assert.match(detail, winograd ? /, Winograd 3x3\)$/ : /products\)$/);
+    const stock = createStockEngine(ctx(b), { seed: 7 });
+    const run = (engine: StepEngine) =>
+      Array.from({ length: 15 }, (_, s) =>
+        tf.tidy(() => {
+          const { x, y } = batch(c, s % 5 === 4 ? 5 : 12, 2000 + s);
+          return engine.step(x, y).loss.dataSync()[0];
+        }),
+      );
+    assertClose(run(fused), run(stock), 1e-4, 'losses');
+    fused.sync();
+    const [wa, wb] = [a.getWeights(), b.getWeights()];
+    wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
+    fused.dispose();
+    stock.dispose();
+    a.dispose();
+    b.dispose();
+  });
 }
 
 test('the optimizer state of a fused CNN run continues on the stock engine', () => {

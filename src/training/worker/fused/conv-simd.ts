@@ -303,7 +303,245 @@ const reluBackward = fn(['dy', 'a', 'dz', 'bytes'], ['i'], [], (l) => [
   END,
 ]);
 
+// ---- Winograd F(2x2, 3x3) transforms (`conv-winograd.ts` holds the algorithm and the kernel's transforms) ------
+/** Bᵀ, the input transform's 1-D matrix; Aᵀ the output's. */
+export const BT = [
+  [1, 0, -1, 0],
+  [0, 1, 1, 0],
+  [0, -1, 1, 0],
+  [0, 1, 0, -1],
+];
+export const AT = [
+  [1, 1, 1, 0],
+  [0, 1, -1, -1],
+];
+const transpose = (m: number[][]) => m[0].map((_, j) => m.map((row) => row[j]));
+const [F_SUB, F_MAX] = [simd(0xe5), simd(0xe9)];
+const V128_IF = [0x04, V128];
+
+/** Σ coefficient·term over ±1 coefficients (at least one nonzero): code leaving a v128. */
+function combination(coefficients: number[], terms: number[][]): number[] {
+  const code: number[] = [];
+  let first = true;
+  coefficients.forEach((k, i) => {
+    if (k === 0) return;
+    if (first) code.push(...(k > 0 ? terms[i] : [...ZERO, ...terms[i], ...F_SUB]));
+    else code.push(...terms[i], ...(k > 0 ? F_ADD : F_SUB));
+    first = false;
+  });
+  return code;
+}
+
+/**
+ * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j] for a ±1 matrix P: rows first into `tmp` locals, then `emit` with each
+ * output's code (the inputs are `input(i, j)` code).
+ */
+function transform2d(
+  P: number[][],
+  input: (i: number, j: number) => number[],
+  tmp: number[],
+  emit: (a: number, b: number, value: number[]) => number[],
+): number[] {
+  const n = P[0].length;
+  const code: number[] = [];
+  P.forEach((row, a) => {
+    for (let j = 0; j < n; j++)
+      code.push(
+        ...combination(
+          row,
+          row.map((_, i) => input(i, j)),
+        ),
+        ...set(tmp[a * n + j]),
+      );
+  });
+  P.forEach((_, a) =>
+    P.forEach((row, b) =>
+      code.push(
+        ...emit(
+          a,
+          b,
+          combination(
+            row,
+            row.map((_, j) => get(tmp[a * n + j])),
+          ),
+        ),
+      ),
+    ),
+  );
+  return code;
+}
+
+const TILE_LOCALS = ['cb', 'rowB', 'imgB', 'b', 'img', 'ty', 'tx', 'y0', 'x0', 'ch', 'corner', 'p', 'tOff'];
+const flags = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+const vectors = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+
+/**
+ * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (2ty - top,
+ * 2tx - left), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the tile's row of
+ * the 16 transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are inside.
+ */
+function overTiles(
+  l: Record<string, number>,
+  names: { image: string; tiles: string; h: string; w: string },
+  size: number,
+  padded: boolean,
+  body: number[],
+): number[] {
+  const corner = (t: string, top: string) => [...get(l[t]), ...i32(1), SHL, ...(padded ? [...get(l[top]), SUB] : [])];
+  const inside: number[] = [];
+  for (let i = 0; i < size; i++) {
+    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), 0x49]));
+    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), 0x49]));
+  }
+  return [
+    ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
+    ...assign(l.rowB, product(get(l[names.w]), get(l.cb))),
+    ...assign(l.imgB, product(get(l[names.h]), get(l.rowB))),
+    ...assign(l.tOff, i32(0)),
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...assign(l.img, sum(get(l[names.image]), product(get(l.b), get(l.imgB)))),
+      ...forLoop(l.ty, i32(0), get(l.th), i32(1), [
+        ...assign(l.y0, corner('ty', 'top')),
+        ...forLoop(l.tx, i32(0), get(l.tw), i32(1), [
+          ...assign(l.x0, corner('tx', 'left')),
+          ...inside,
+          ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+            ...assign(
+              l.corner,
+              sum(get(l.img), product(get(l.y0), get(l.rowB)), product(get(l.x0), get(l.cb)), get(l.ch)),
+            ),
+            ...assign(l.p, sum(get(l[names.tiles]), get(l.tOff), get(l.ch))),
+            ...body,
+          ]),
+          ...assign(l.tOff, sum(get(l.tOff), get(l.cb))),
+        ]),
+      ]),
+    ]),
+  ];
+}
+
+const pixel = (l: Record<string, number>, i: number, j: number) =>
+  sum(get(l.corner), product(get(l.rowB), i32(i)), product(get(l.cb), i32(j)));
+const inMatrix = (l: Record<string, number>, xi: number) => sum(get(l.p), product(get(l.stride), i32(xi)));
+const isInside = (l: Record<string, number>, i: number, j: number) => [...get(l[`r${i}`]), ...get(l[`c${j}`]), AND];
+
+/** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's 4x4. */
+const winogradInput = fn(
+  ['x', 'v', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
+  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
+  [...vectors('d', 16), ...vectors('t', 16)],
+  (l) => [
+    ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, 4, true, [
+      ...Array.from({ length: 16 }, (_, k) => {
+        const [i, j] = [k >> 2, k & 3];
+        return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
+      }).flat(),
+      ...transform2d(
+        BT,
+        (i, j) => get(l[`d${i * 4 + j}`]),
+        vectors('t', 16).map((n) => l[n]),
+        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
+      ),
+    ]),
+    END,
+  ],
+);
+
+/**
+ * winogradInputBackward(dv, dx, batch, h, w, c, th, tw, top, left, stride): dx += B dV Bᵀ over each tile's pixels
+ * inside the image (the adjoint of winogradInput; dx zeroed by the caller).
+ */
+const winogradInputBackward = fn(
+  ['dv', 'dx', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
+  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
+  [...vectors('t', 16)],
+  (l) => [
+    ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, 4, true, [
+      ...transform2d(
+        transpose(BT),
+        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
+        vectors('t', 16).map((n) => l[n]),
+        (a, b, value) => [
+          ...isInside(l, a, b),
+          ...IF,
+          ...pixel(l, a, b),
+          ...pixel(l, a, b),
+          ...V_LOAD,
+          ...value,
+          ...F_ADD,
+          ...V_STORE,
+          END,
+        ],
+      ),
+    ]),
+    END,
+  ],
+);
+
+/**
+ * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's 2x2 pixels of each tile inside the image
+ * = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
+ */
+const winogradOutput = fn(
+  ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
+  [...vectors('t', 8), 'o'],
+  (l) => [
+    ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, 2, false, [
+      ...transform2d(
+        AT,
+        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
+        vectors('t', 8).map((n) => l[n]),
+        (a, b, value) => [
+          ...assign(l.o, value),
+          ...get(l.bias),
+          ...IF,
+          ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
+          END,
+          ...get(l.relu),
+          ...IF,
+          ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
+          END,
+          ...isInside(l, a, b),
+          ...IF,
+          ...pixel(l, a, b),
+          ...get(l.o),
+          ...V_STORE,
+          END,
+        ],
+      ),
+    ]),
+    END,
+  ],
+);
+
+/** winogradOutputBackward(dy, dm, batch, oh, ow, c, th, tw, stride): dM = A dY Aᵀ (dY 0 outside the image). */
+const winogradOutputBackward = fn(
+  ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
+  [...vectors('d', 4), ...vectors('t', 8)],
+  (l) => [
+    ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, 2, false, [
+      ...Array.from({ length: 4 }, (_, k) => {
+        const [i, j] = [k >> 1, k & 1];
+        return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
+      }).flat(),
+      ...transform2d(
+        transpose(AT),
+        (i, j) => get(l[`d${i * 2 + j}`]),
+        vectors('t', 8).map((n) => l[n]),
+        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
+      ),
+    ]),
+    END,
+  ],
+);
+
 const FUNCTIONS: Record<string, Fn> = {
+  winogradInput,
+  winogradInputBackward,
+  winogradOutput,
+  winogradOutputBackward,
   im2col: windows('im2col'),
   col2im: windows('col2im'),
   maxPool: maxPoolForward,
@@ -345,6 +583,10 @@ export interface ConvSimd {
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;
+  winogradInput: Call;
+  winogradInputBackward: Call;
+  winogradOutput: Call;
+  winogradOutputBackward: Call;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ConvSimd>();

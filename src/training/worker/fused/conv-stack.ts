@@ -33,6 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { convSimd, type ConvSimd } from './conv-simd';
+import { kernelTransform, kernelTransformBackward, tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -42,6 +43,19 @@ import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm'
 export interface ConvStackOptions {
   /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
   fma?: boolean;
+  /** false: every convolution as im2col and one product, none as Winograd F(2x2, 3x3) (tests compare the two). */
+  winograd?: boolean;
+}
+
+/** A Winograd convolution's tiles per image and its buffers (float offsets at the current capacity). */
+interface Winograd {
+  th: number;
+  tw: number;
+  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U and dU [16][cin, cout]. */
+  v: number;
+  m: number;
+  u: number;
+  du: number;
 }
 
 /** A weight of the plan in the heap: its values and its gradient (float offsets, padded to 8 floats). */
@@ -68,6 +82,7 @@ interface OpState {
   cols: number;
   extra: number;
   argmax?: Int32Array;
+  winograd?: Winograd;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
   stats?: NormStats;
@@ -93,6 +108,8 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
+  /** Scratch of the kernel transforms (cin·cout doubles of the widest Winograd convolution). */
+  private readonly pairs: Float64Array;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
@@ -114,6 +131,7 @@ export class ConvStack {
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
     let widest = 8;
     let channels = 1;
+    let pairs = 0;
     this.states = plan.ops.map((op) => {
       const state: OpState = {
         op,
@@ -135,6 +153,11 @@ export class ConvStack {
         const { h, w, c } = op.input;
         state.geometry = { h, w, c, oh: op.output.h, ow: op.output.w, ...windowOf(op) };
       }
+      if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
+        const [th, tw] = tilesOf(op.output.h, op.output.w);
+        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1 };
+        pairs = Math.max(pairs, op.input.c * op.output.c);
+      }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
         state.p1 = at(op.beta);
@@ -147,6 +170,7 @@ export class ConvStack {
       return state;
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
+    this.pairs = new Float64Array(pairs);
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
@@ -174,6 +198,11 @@ export class ConvStack {
   /** Element counts of the parameters, in parameter order. */
   paramSizes(): number[] {
     return this.params.map((p) => p.size);
+  }
+
+  /** 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3). */
+  get method(): string | undefined {
+    return this.states.some((s) => s.winograd) ? 'Winograd 3x3' : undefined;
   }
 
   /** Which product runs the matrix multiplications. */
@@ -209,7 +238,16 @@ export class ConvStack {
       s.out = take(batch * s.outSize);
       s.grad = take(batch * s.outSize);
       s.cols = s.extra = -1;
-      if (op.kind === 'conv' && !pointwise(op)) {
+      if (s.winograd) {
+        const tiles = batch * s.winograd.th * s.winograd.tw;
+        const [cin, cout] = [s.op.input.c, s.op.output.c];
+        Object.assign(s.winograd, {
+          v: take(16 * tiles * cin),
+          m: take(16 * tiles * cout),
+          u: take(16 * cin * cout),
+          du: take(16 * cin * cout),
+        });
+      } else if (op.kind === 'conv' && !pointwise(op)) {
         const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
         s.cols = take(n);
         if (i > 0) dcols = Math.max(dcols, n);
@@ -226,6 +264,7 @@ export class ConvStack {
       s.grad += base;
       if (s.cols >= 0) s.cols += base;
       if (s.extra >= 0) s.extra += base;
+      if (s.winograd) for (const key of ['v', 'm', 'u', 'du'] as const) s.winograd[key] += base;
     }
     this.dcols += base;
     this.probs += base;
@@ -294,6 +333,11 @@ export class ConvStack {
         case 'dense': {
           const raw = i === last && (fromLogits || op.activation === 'softmax');
           const activation = raw ? 'linear' : op.activation;
+          if (s.winograd) {
+            this.winogradForward(F, s, from, batch, activation === 'relu');
+            if (activation !== 'relu') activate(F, s.out, s.out, n, activation);
+            break;
+          }
           const cols = s.cols >= 0 ? s.cols : from;
           if (s.cols >= 0) this.simd.im2col(from * 4, cols * 4, batch, ...windowArgs(s.geometry!));
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
@@ -365,9 +409,10 @@ export class ConvStack {
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const co = op.output.c;
           const rows = n / co;
-          this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
+          if (s.winograd) this.winogradBackward(F, s, batch, below);
+          else this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
           if (s.p1 >= 0) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
-          if (below < 0) break;
+          if (below < 0 || s.winograd) break;
           if (s.cols < 0) {
             this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
           } else {
@@ -426,6 +471,40 @@ export class ConvStack {
       });
     }
     return result;
+  }
+
+  /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
+  private winogradForward(F: Float32Array, s: OpState, from: number, batch: number, relu: boolean): void {
+    const { th, tw, v, m, u } = s.winograd!;
+    const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
+    const g = s.geometry!;
+    const tiles = batch * th * tw;
+    const [cin, cout] = [input.c, output.c];
+    kernelTransform(F, this.params[s.p0].w, u, cin * cout, this.pairs);
+    this.simd.winogradInput(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
+    for (let xi = 0; xi < 16; xi++)
+      this.product(v + xi * tiles * cin, false, u + xi * cin * cout, false, m + xi * tiles * cout, tiles, cout, cin);
+    const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
+    this.simd.winogradOutput(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+  }
+
+  /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
+  private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
+    const { th, tw, v, m, u, du } = s.winograd!;
+    const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
+    const g = s.geometry!;
+    const tiles = batch * th * tw;
+    const [cin, cout] = [input.c, output.c];
+    this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    for (let xi = 0; xi < 16; xi++)
+      this.product(v + xi * tiles * cin, true, m + xi * tiles * cout, false, du + xi * cin * cout, cin, cout, tiles);
+    kernelTransformBackward(F, du, this.params[s.p0].g, cin * cout, this.pairs);
+    if (below < 0) return;
+    // dV overwrites V, which is no longer needed.
+    for (let xi = 0; xi < 16; xi++)
+      this.product(m + xi * tiles * cout, false, u + xi * cin * cout, true, v + xi * tiles * cin, tiles, cin, cout);
+    F.fill(0, below, below + batch * s.inSize);
+    this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
   }
 
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */

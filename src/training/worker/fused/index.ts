@@ -8,7 +8,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { dropoutRng, type EngineContext, type StepEngine } from '../engine';
 import { planConvStack, type ConvPlan } from './conv-eligibility';
-import { ConvStack } from './conv-stack';
+import { ConvStack, type ConvStackOptions } from './conv-stack';
 import { DenseStack, dropoutSampler, type DenseStackOptions, type ParamUpdate, type PassResult } from './dense-stack';
 import { planStack, type StackPlan } from './eligibility';
 import { createFusedOptimizer } from './fused-optimizers';
@@ -18,6 +18,8 @@ import { packedGemm } from './packed-gemm';
 /** What the engine needs of either stack. */
 interface FusedStack {
   readonly products: string;
+  /** What else the run record should say about how it computes (the CNN engine: its Winograd convolutions). */
+  readonly method?: string;
   paramSizes(): number[];
   pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate): PassResult;
   writeBack(): void;
@@ -42,7 +44,10 @@ function plan(ctx: EngineContext): { dense: StackPlan } | { conv: ConvPlan } | s
 }
 
 /** `options` are for tests (plain SIMD where FMA is available); a run passes none. */
-export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions = {}): StepEngine | undefined => {
+export const createFusedEngine = (
+  ctx: EngineContext,
+  options: DenseStackOptions & ConvStackOptions = {},
+): StepEngine | undefined => {
   const chosen = plan(ctx);
   if (typeof chosen === 'string') return undefined;
   const { tf } = ctx;
@@ -58,7 +63,7 @@ export const createFusedEngine = (ctx: EngineContext, options: DenseStackOptions
   let learningRate = optimizer.hyper.learning_rate as number;
   const engine: StepEngine = {
     name: 'fused',
-    detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products`,
+    detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products${stack.method ? `, ${stack.method}` : ''}`,
     stepValues(x, y, lr) {
       if (lr !== undefined) learningRate = lr;
       optimizer.beginStep(lr);
