@@ -104,13 +104,14 @@ for (const g of POOLS) {
       const argmax = new Int32Array(ys);
       maxPool(F, at[0], at[1], argmax, batch, g);
       const poolArgs = [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
-      simd.maxPool(at[0] * 4, at[2] * 4, batch, ...poolArgs);
+      const two = g.kh === 2 && g.kw === 2 ? '2x2' : '';
+      simd[`maxPool${two}`](at[0] * 4, at[2] * 4, batch, ...poolArgs);
       assertSame(F.slice(at[2], at[2] + ys), F.slice(at[1], at[1] + ys), 'out');
       F.set(random(ys, 9), at[3]);
       maxPoolBackward(F, at[3], at[4], argmax, ys, xs, gate ? at[0] : -1);
       // What the engine does: zero dx where no window reaches, the kernel writes the rest.
       F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
-      simd.maxPoolBackward(at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, batch, ...poolArgs);
+      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, batch, ...poolArgs);
       assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
     });
   }

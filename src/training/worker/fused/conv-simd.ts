@@ -212,62 +212,72 @@ function tiles(l: Record<string, number>, body: number[]): number[] {
   ];
 }
 
-/** for each (ky, kx) of the window: p = p0 + ky·rowB + kx·cb, then body. */
-const overWindow = (l: Record<string, number>, body: number[]) =>
-  forLoop(l.ky, i32(0), get(l.kh), i32(1), [
-    ...forLoop(l.kx, i32(0), get(l.kw), i32(1), [
-      ...assign(l.p, sum(get(l.p0), product(get(l.ky), get(l.rowB)), product(get(l.kx), get(l.cb)))),
-      ...body,
-    ]),
-  ]);
+/** for each (ky, kx) of the window: p = p0 + ky·rowB + kx·cb, then body (unrolled for a 2x2 window). */
+const overWindow = (l: Record<string, number>, body: number[], twoByTwo: boolean) =>
+  twoByTwo
+    ? [0, 1, 2, 3].flatMap((k) => [
+        ...assign(l.p, sum(get(l.p0), product(i32(k >> 1), get(l.rowB)), product(i32(k & 1), get(l.cb)))),
+        ...body,
+      ])
+    : forLoop(l.ky, i32(0), get(l.kh), i32(1), [
+        ...forLoop(l.kx, i32(0), get(l.kw), i32(1), [
+          ...assign(l.p, sum(get(l.p0), product(get(l.ky), get(l.rowB)), product(get(l.kx), get(l.cb)))),
+          ...body,
+        ]),
+      ]);
 
 const POOL_LOCALS = ['cb', 'rowB', 'imgB', 'b', 'img', 'oy', 'ox', 'ch', 'p0', 'p', 'ky', 'kx'];
 
-/** maxPool(x, out, ...POOL): out = the window's maximum, the first of equal ones (`v > best`, as f32x4.pmax). */
-const maxPoolForward = fn(['x', 'out', ...POOL], POOL_LOCALS, ['best'], (l) => [
-  ...tiles(l, [
-    ...assign(l.best, [...get(l.p0), ...V_LOAD]),
-    ...overWindow(l, assign(l.best, [...get(l.best), ...get(l.p), ...V_LOAD, ...F_PMAX])),
-    ...get(l.out),
-    ...get(l.best),
-    ...V_STORE,
-  ]),
-  END,
-]);
+/**
+ * maxPool(x, out, ...POOL): out = the window's maximum, the first of equal ones (`v > best`, as f32x4.pmax);
+ * maxPool2x2 the same for kh = kw = 2.
+ */
+const maxPoolForward = (twoByTwo: boolean) =>
+  fn(['x', 'out', ...POOL], POOL_LOCALS, ['best'], (l) => [
+    ...tiles(l, [
+      ...assign(l.best, [...get(l.p0), ...V_LOAD]),
+      ...overWindow(l, assign(l.best, [...get(l.best), ...get(l.p), ...V_LOAD, ...F_PMAX]), twoByTwo),
+      ...get(l.out),
+      ...get(l.best),
+      ...V_STORE,
+    ]),
+    END,
+  ]);
 
 /**
  * maxPoolBackward(x, out, dy, dx, gate, ...POOL): every dx of a window is written: dy where x is the first value
- * equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0.
+ * equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0. maxPoolBackward2x2
+ * the same for kh = kw = 2.
  */
-const maxPoolBackward = fn(
-  ['x', 'out', 'dy', 'dx', 'gate', ...POOL],
-  [...POOL_LOCALS, 'delta'],
-  ['best', 'd', 'taken', 'v', 'm'],
-  (l) => [
+const maxPoolBackward = (twoByTwo: boolean) =>
+  fn(['x', 'out', 'dy', 'dx', 'gate', ...POOL], [...POOL_LOCALS, 'delta'], ['best', 'd', 'taken', 'v', 'm'], (l) => [
     ...assign(l.delta, [...get(l.dx), ...get(l.x), SUB]),
     ...tiles(l, [
       ...assign(l.best, [...get(l.out), ...V_LOAD]),
       ...assign(l.d, [...get(l.dy), ...V_LOAD]),
       ...assign(l.taken, ZERO),
-      ...overWindow(l, [
-        ...assign(l.v, [...get(l.p), ...V_LOAD]),
-        ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
-        ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-        ...get(l.gate),
-        ...IF,
-        ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-        END,
-        ...sum(get(l.p), get(l.delta)),
-        ...get(l.d),
-        ...get(l.m),
-        ...V_AND,
-        ...V_STORE,
-      ]),
+      ...overWindow(
+        l,
+        [
+          ...assign(l.v, [...get(l.p), ...V_LOAD]),
+          ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
+          ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
+          ...get(l.gate),
+          ...IF,
+          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
+          END,
+          ...sum(get(l.p), get(l.delta)),
+          ...get(l.d),
+          ...get(l.m),
+          ...V_AND,
+          ...V_STORE,
+        ],
+        twoByTwo,
+      ),
       ...assign(l.dy, sum(get(l.dy), i32(16))),
     ]),
     END,
-  ],
-);
+  ]);
 
 /** columnSums{16,4}(m, rows, pitch, out): out[j] = Σ_r m[r, j] for the first 16 (or 4) columns, in double. */
 function columnSums(groups: number): Fn {
@@ -544,8 +554,10 @@ const FUNCTIONS: Record<string, Fn> = {
   winogradOutputBackward,
   im2col: windows('im2col'),
   col2im: windows('col2im'),
-  maxPool: maxPoolForward,
-  maxPoolBackward,
+  maxPool: maxPoolForward(false),
+  maxPool2x2: maxPoolForward(true),
+  maxPoolBackward: maxPoolBackward(false),
+  maxPoolBackward2x2: maxPoolBackward(true),
   columnSums16: columnSums(4),
   columnSums4: columnSums(1),
   reluBackward,
@@ -579,7 +591,9 @@ export interface ConvSimd {
   im2col: Call;
   col2im: Call;
   maxPool: Call;
+  maxPool2x2: Call;
   maxPoolBackward: Call;
+  maxPoolBackward2x2: Call;
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;

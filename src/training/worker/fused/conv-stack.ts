@@ -349,7 +349,13 @@ export class ConvStack {
         }
         case 'maxpool':
           if (s.argmax) maxPool(F, from, s.out, s.argmax, batch, s.geometry!);
-          else this.simd.maxPool(from * 4, s.out * 4, batch, ...poolArgs(s.geometry!));
+          else
+            this.simd[twoByTwo(s.geometry!) ? 'maxPool2x2' : 'maxPool'](
+              from * 4,
+              s.out * 4,
+              batch,
+              ...poolArgs(s.geometry!),
+            );
           break;
         case 'avgpool':
           avgPool(F, from, s.out, batch, s.geometry!);
@@ -431,7 +437,15 @@ export class ConvStack {
           }
           const g = s.geometry!;
           if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
-          this.simd.maxPoolBackward(from * 4, s.out * 4, s.grad * 4, below * 4, gate ? 1 : 0, batch, ...poolArgs(g));
+          this.simd[twoByTwo(g) ? 'maxPoolBackward2x2' : 'maxPoolBackward'](
+            from * 4,
+            s.out * 4,
+            s.grad * 4,
+            below * 4,
+            gate ? 1 : 0,
+            batch,
+            ...poolArgs(g),
+          );
           break;
         }
         case 'avgpool':
@@ -562,6 +576,7 @@ function tiling(g: Geometry): boolean {
 
 /** The geometry after `batch` in the order of `conv-simd.ts`'s im2col / col2im. */
 const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.top, g.left];
+const twoByTwo = (g: Geometry) => g.kh === 2 && g.kw === 2;
 /** The geometry after `batch` in the order of `conv-simd.ts`'s max pooling. */
 const poolArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
 
