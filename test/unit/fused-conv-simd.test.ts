@@ -3,13 +3,21 @@
  * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
  * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
  * windows without a positive value, the relu gate and pixels no window covers; column sums of 16, 4 and the
- * remaining columns; relu's derivative.
+ * remaining columns; relu's derivative; BatchNormalization's statistics, normalisation and gradients (in double,
+ * as the loops), 8 channels a pass.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { convSimd, type ConvSimd } from '../../src/training/worker/fused/conv-simd';
+import {
+  batchNormBackwardSimd,
+  batchNormSimd,
+  convSimd,
+  type ConvSimd,
+} from '../../src/training/worker/fused/conv-simd';
 import {
   activationBackward,
+  batchNorm,
+  batchNormBackward,
   col2im,
   columnSums,
   im2col,
@@ -142,4 +150,41 @@ test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and re
   activationBackward(G, 1, 1 + m, 1 + 2 * m, m, 'relu');
   s2.reluBackward(4, (1 + m) * 4, (1 + 3 * m) * 4, m * 4);
   assertSame(G.slice(1 + 3 * m, 1 + 4 * m), G.slice(1 + 2 * m, 1 + 3 * m), 'dz');
+});
+
+test('BatchNormalization in SIMD equals the loops, forward and backward, with and without gamma and beta', () => {
+  const rows = 37;
+  for (const c of [8, 24]) {
+    for (const affine of [true, false]) {
+      const n = rows * c;
+      // x, out, xhat, dy, dx: the loops' and then the SIMD ones; gamma, beta, dgamma, dbeta (x2); 4·c doubles.
+      const at = (k: number) => k * n + 4;
+      const params = at(10);
+      const block = (params + 8 * c + 8) * 4;
+      const { simd, F } = heap(params + 8 * c + 8 + 8 * c + 64);
+      F.set(
+        random(n, 21).map((v) => v * 3 + 0.5),
+        at(0),
+      );
+      F.set(random(n, 22), at(3));
+      F.set(
+        random(2 * c, 23).map((v) => v + 1),
+        params,
+      );
+      const [gamma, beta] = affine ? [params, params + c] : [-1, -1];
+      const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
+      const [s1, s2] = [stats(), stats()];
+      batchNorm(F, at(0), at(1), at(2), rows, c, gamma, beta, 1e-3, s1);
+      batchNormSimd(simd, F, block, at(0), at(6), at(7), rows, c, gamma, beta, 1e-3, s2);
+      assertSame(F.slice(at(6), at(8)), F.slice(at(1), at(3)), 'out and xhat');
+      assert.deepEqual([s2.mean, s2.variance, s2.invStd], [s1.mean, s1.variance, s1.invStd]);
+      const [dg, db] = affine ? [params + 2 * c, params + 3 * c] : [-1, -1];
+      batchNormBackward(F, at(3), at(2), at(4), rows, c, gamma, dg, db, s1, new Float64Array(3 * c));
+      const expected = F.slice(params + 2 * c, params + 4 * c);
+      F.fill(NaN, params + 2 * c, params + 4 * c);
+      batchNormBackwardSimd(simd, F, block, at(3), at(7), at(8), rows, c, gamma, dg, db, s2);
+      assertSame(F.slice(at(8), at(9)), F.slice(at(4), at(5)), 'dx');
+      if (affine) assertSame(F.slice(params + 2 * c, params + 4 * c), expected, 'dgamma and dbeta');
+    }
+  }
 });

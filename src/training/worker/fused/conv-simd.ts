@@ -9,6 +9,7 @@
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
+import type { NormStats } from './conv-kernels';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -547,7 +548,194 @@ const winogradOutputBackward = fn(
   ],
 );
 
+// ---- BatchNormalization: per-channel passes over [rows, c] in double, 8 channels (4 f64x2) a pass ------------
+const [D_SUB, D_MUL, D_DIV, D_SPLAT] = [simd(0xf1), simd(0xf2), simd(0xf3), simd(0x14)];
+const F32X4_DEMOTE = simd(0x5e);
+const STORE64_LANE0 = (offset: number) => [...simd(0x5b), 0x00, ...uleb(offset), 0];
+const F64_FROM_I32 = 0xb7;
+const Q = [0, 1, 2, 3];
+const qs = (prefix: string) => Q.map((q) => `${prefix}${q}`);
+
+/**
+ * For each 8 channels j (bytes jb = 4j), `head`, then for each row `row` with `at` = r·pitch + jb (the pitch c·4
+ * bytes), then `tail`; per-channel doubles of an array at byte address A are at A + 2·jb.
+ */
+function channelPasses(l: Record<string, number>, head: number[], row: number[], tail: number[]): number[] {
+  return [
+    ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
+    ...assign(l.rowsF, [...get(l.rows), F64_FROM_I32, ...D_SPLAT]),
+    ...forLoop(l.jb, i32(0), get(l.pitch), i32(32), [
+      ...head,
+      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
+        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
+        ...row,
+      ]),
+      ...tail,
+    ]),
+  ];
+}
+/** The doubles of channels jb/4 + 2q, 2q + 1 of the array at byte address `array`: code for its address. */
+const doubles = (l: Record<string, number>, array: number, q: number) => [
+  ...get(array),
+  ...get(l.jb),
+  ...i32(1),
+  SHL,
+  ADD,
+  ...i32(16 * q),
+  ADD,
+];
+/** Two floats of the matrix at `base`, row r, channels 2q, 2q + 1 of the pass, promoted to doubles. */
+const floats = (l: Record<string, number>, base: number, q: number) => [
+  ...sum(get(base), get(l.at)),
+  ...LOAD64_ZERO(8 * q),
+  ...D_PROMOTE,
+];
+const BN_LOCALS = ['pitch', 'jb', 'r', 'at'];
+
+/** bnStats(x, rows, c, mean, variance): per channel, the mean and the biased variance (doubles; c % 8 = 0). */
+const bnStats = fn(['x', 'rows', 'c', 'mean', 'variance'], BN_LOCALS, ['rowsF', ...qs('a'), ...qs('m'), 'd'], (l) => [
+  ...channelPasses(
+    l,
+    Q.flatMap((q) => assign(l[`a${q}`], ZERO)),
+    Q.flatMap((q) => assign(l[`a${q}`], [...get(l[`a${q}`]), ...floats(l, l.x, q), ...D_ADD])),
+    [
+      ...Q.flatMap((q) => [
+        ...assign(l[`m${q}`], [...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV]),
+        ...doubles(l, l.mean, q),
+        ...get(l[`m${q}`]),
+        ...V_STORE,
+        ...assign(l[`a${q}`], ZERO),
+      ]),
+      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
+        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
+        ...Q.flatMap((q) => [
+          ...assign(l.d, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB]),
+          ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...get(l.d), ...D_MUL, ...D_ADD]),
+        ]),
+      ]),
+      ...Q.flatMap((q) => [...doubles(l, l.variance, q), ...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV, ...V_STORE]),
+    ],
+  ),
+  END,
+]);
+
+/**
+ * bnNormalize(x, out, xhat, rows, c, p): xhat = (x - mean)·invStd, out = gamma·xhat + beta, in double, stored as
+ * floats; p holds per-channel doubles [mean | invStd | gamma | beta], c each.
+ */
+const bnNormalize = fn(
+  ['x', 'out', 'xhat', 'rows', 'c', 'p'],
+  [...BN_LOCALS, 'stride'],
+  ['rowsF', ...qs('m'), ...qs('s'), ...qs('g'), ...qs('b'), 'v'],
+  (l) => [
+    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
+    ...channelPasses(
+      l,
+      Q.flatMap((q) =>
+        ['m', 's', 'g', 'b'].flatMap((k, i) => [
+          ...doubles(l, l.p, q),
+          ...product(get(l.stride), i32(i)),
+          ADD,
+          ...V_LOAD,
+          ...set(l[`${k}${q}`]),
+        ]),
+      ),
+      Q.flatMap((q) => [
+        ...assign(l.v, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB, ...get(l[`s${q}`]), ...D_MUL]),
+        ...sum(get(l.xhat), get(l.at)),
+        ...get(l.v),
+        ...F32X4_DEMOTE,
+        ...STORE64_LANE0(8 * q),
+        ...sum(get(l.out), get(l.at)),
+        ...get(l[`g${q}`]),
+        ...get(l.v),
+        ...D_MUL,
+        ...get(l[`b${q}`]),
+        ...D_ADD,
+        ...F32X4_DEMOTE,
+        ...STORE64_LANE0(8 * q),
+      ]),
+      [],
+    ),
+    END,
+  ],
+);
+
+/** bnBackwardSums(dy, xhat, rows, c, sums): sums = [Σ dy | Σ dy·xhat] per channel, doubles. */
+const bnBackwardSums = fn(
+  ['dy', 'xhat', 'rows', 'c', 'sums'],
+  [...BN_LOCALS, 'stride'],
+  ['rowsF', ...qs('a'), ...qs('e'), 'd'],
+  (l) => [
+    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
+    ...channelPasses(
+      l,
+      Q.flatMap((q) => [...assign(l[`a${q}`], ZERO), ...assign(l[`e${q}`], ZERO)]),
+      Q.flatMap((q) => [
+        ...assign(l.d, floats(l, l.dy, q)),
+        ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...D_ADD]),
+        ...assign(l[`e${q}`], [...get(l[`e${q}`]), ...get(l.d), ...floats(l, l.xhat, q), ...D_MUL, ...D_ADD]),
+      ]),
+      Q.flatMap((q) => [
+        ...doubles(l, l.sums, q),
+        ...get(l[`a${q}`]),
+        ...V_STORE,
+        ...doubles(l, l.sums, q),
+        ...get(l.stride),
+        ADD,
+        ...get(l[`e${q}`]),
+        ...V_STORE,
+      ]),
+    ),
+    END,
+  ],
+);
+
+/** bnBackwardDx(dy, xhat, dx, rows, c, p): dx = factor·(rows·dy - Σdy - xhat·Σdy·xhat), p = [factor | Σdy | Σdy·xhat]. */
+const bnBackwardDx = fn(
+  ['dy', 'xhat', 'dx', 'rows', 'c', 'p'],
+  [...BN_LOCALS, 'stride'],
+  ['rowsF', ...qs('f'), ...qs('s'), ...qs('e')],
+  (l) => [
+    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
+    ...channelPasses(
+      l,
+      Q.flatMap((q) =>
+        ['f', 's', 'e'].flatMap((k, i) => [
+          ...doubles(l, l.p, q),
+          ...product(get(l.stride), i32(i)),
+          ADD,
+          ...V_LOAD,
+          ...set(l[`${k}${q}`]),
+        ]),
+      ),
+      Q.flatMap((q) => [
+        ...sum(get(l.dx), get(l.at)),
+        ...get(l[`f${q}`]),
+        ...get(l.rowsF),
+        ...floats(l, l.dy, q),
+        ...D_MUL,
+        ...get(l[`s${q}`]),
+        ...D_SUB,
+        ...floats(l, l.xhat, q),
+        ...get(l[`e${q}`]),
+        ...D_MUL,
+        ...D_SUB,
+        ...D_MUL,
+        ...F32X4_DEMOTE,
+        ...STORE64_LANE0(8 * q),
+      ]),
+      [],
+    ),
+    END,
+  ],
+);
+
 const FUNCTIONS: Record<string, Fn> = {
+  bnStats,
+  bnNormalize,
+  bnBackwardSums,
+  bnBackwardDx,
   winogradInput,
   winogradInputBackward,
   winogradOutput,
@@ -597,6 +785,10 @@ export interface ConvSimd {
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;
+  bnStats: Call;
+  bnNormalize: Call;
+  bnBackwardSums: Call;
+  bnBackwardDx: Call;
   winogradInput: Call;
   winogradInputBackward: Call;
   winogradOutput: Call;
@@ -618,4 +810,62 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
     instances.set(memory, kernels);
   }
   return kernels;
+}
+
+/**
+ * `conv-kernels.ts`'s batchNorm for c a multiple of 8 (float offsets into F, as there): the passes in SIMD, the
+ * per-channel values through the 4·c doubles at byte address `block` (16-byte aligned, in F's memory).
+ */
+export function batchNormSimd(
+  k: ConvSimd,
+  F: Float32Array,
+  block: number,
+  x: number,
+  out: number,
+  xhat: number,
+  rows: number,
+  c: number,
+  gamma: number,
+  beta: number,
+  epsilon: number,
+  stats: NormStats,
+): void {
+  const D = new Float64Array(F.buffer, block, 4 * c);
+  k.bnStats(x * 4, rows, c, block, block + 8 * c);
+  stats.mean.set(D.subarray(0, c));
+  stats.variance.set(D.subarray(c, 2 * c));
+  // [mean | invStd | gamma | beta]
+  for (let ch = 0; ch < c; ch++) {
+    stats.invStd[ch] = 1 / Math.sqrt(stats.variance[ch] + epsilon);
+    D[c + ch] = stats.invStd[ch];
+    D[2 * c + ch] = gamma >= 0 ? F[gamma + ch] : 1;
+    D[3 * c + ch] = beta >= 0 ? F[beta + ch] : 0;
+  }
+  k.bnNormalize(x * 4, out * 4, xhat * 4, rows, c, block);
+}
+
+/** `conv-kernels.ts`'s batchNormBackward for c a multiple of 8, as batchNormSimd. */
+export function batchNormBackwardSimd(
+  k: ConvSimd,
+  F: Float32Array,
+  block: number,
+  dy: number,
+  xhat: number,
+  dx: number,
+  rows: number,
+  c: number,
+  gamma: number,
+  dgamma: number,
+  dbeta: number,
+  stats: NormStats,
+): void {
+  const D = new Float64Array(F.buffer, block, 4 * c);
+  // [factor | Σ dy | Σ dy·xhat]: the kernel writes the sums after the first c doubles.
+  k.bnBackwardSums(dy * 4, xhat * 4, rows, c, block + 8 * c);
+  for (let ch = 0; ch < c; ch++) {
+    if (dgamma >= 0) F[dgamma + ch] = D[2 * c + ch];
+    if (dbeta >= 0) F[dbeta + ch] = D[c + ch];
+    D[ch] = ((gamma >= 0 ? F[gamma + ch] : 1) * stats.invStd[ch]) / rows;
+  }
+  if (dx >= 0) k.bnBackwardDx(dy * 4, xhat * 4, dx * 4, rows, c, block);
 }

@@ -32,7 +32,7 @@ import {
   type Geometry,
   type NormStats,
 } from './conv-kernels';
-import { convSimd, type ConvSimd } from './conv-simd';
+import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
 import { kernelTransform, kernelTransformBackward, tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
@@ -103,6 +103,9 @@ export class ConvStack {
   private paramBlock = 0;
   private paramPointer = 0;
   private work = 0;
+  /** 4·c doubles of the heap for the SIMD BatchNormalization's per-channel values (byte address), and its pointer. */
+  private normBlock = 0;
+  private normPointer = 0;
   private block = 0;
   private capacity = 0;
   private dcols = -1;
@@ -183,6 +186,8 @@ export class ConvStack {
     const total = sizes.reduce((sum, n) => sum + 2 * pad8(n), 0);
     [this.paramPointer, this.paramBlock] = this.malloc(total);
     this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
+    this.normPointer = heap.malloc(4 * 8 * channels + 16);
+    this.normBlock = Math.ceil(this.normPointer / 16) * 16;
     if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
     let next = this.paramBlock;
     this.params = plan.params.map((variable, i) => {
@@ -364,7 +369,7 @@ export class ConvStack {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
-          batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          this.batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
             movingAverage(s.moving![0], s.stats!.mean, op.momentum);
             movingAverage(s.moving![1], s.stats!.variance, op.momentum);
@@ -453,7 +458,7 @@ export class ConvStack {
           break;
         case 'batchnorm': {
           const c = op.input.c;
-          batchNormBackward(
+          this.batchNormBackward(
             F,
             s.grad,
             s.extra,
@@ -521,6 +526,20 @@ export class ConvStack {
     this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
   }
 
+  /** `conv-kernels.ts`'s batchNorm, in SIMD when c is a multiple of 8. */
+  private batchNorm(...[F, x, out, xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>): void {
+    if (c % 8 !== 0) batchNorm(F, x, out, xhat, rows, c, gamma, beta, epsilon, stats);
+    else batchNormSimd(this.simd, F, this.normBlock, x, out, xhat, rows, c, gamma, beta, epsilon, stats);
+  }
+
+  /** `conv-kernels.ts`'s batchNormBackward, in SIMD when c is a multiple of 8. */
+  private batchNormBackward(
+    ...[F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
+  ): void {
+    if (c % 8 !== 0) batchNormBackward(F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats, this.sums);
+    else batchNormBackwardSimd(this.simd, F, this.normBlock, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats);
+  }
+
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */
   private activationBackward(F: Float32Array, dy: number, a: number, dz: number, n: number, activation: Activation) {
     const vector = activation === 'relu' ? n & ~3 : 0;
@@ -551,7 +570,9 @@ export class ConvStack {
   }
 
   dispose(): void {
-    for (const pointer of [this.block, this.work, this.paramPointer]) if (pointer) this.heap.free(pointer);
+    for (const pointer of [this.block, this.work, this.paramPointer, this.normPointer])
+      if (pointer) this.heap.free(pointer);
+    this.normPointer = 0;
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
 }
