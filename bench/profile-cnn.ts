@@ -1,7 +1,9 @@
 /**
- * `node --import tsx bench/profile-cnn.ts [cnn|cnn-bn] [steps] [repeats]`: trains one bench CNN on a fixed synthetic
- * batch with the fused CNN engine (Adam) and prints CPU milliseconds per step. Run it under `node --cpu-prof` to see
- * where a step's time goes (`bench/bench.ts` measures the same networks on Fashion-MNIST against the PyTorch peer).
+ * `node --import tsx bench/profile-cnn.ts [cnn|cnn-bn] [steps] [repeats] [--kernels]`: trains one bench CNN on a fixed
+ * synthetic batch with the fused CNN engine (Adam) and prints CPU milliseconds per step. `--kernels` also times each
+ * wasm kernel and each product shape (wall milliseconds per step, so on a loaded machine read them as shares). Run it
+ * under `node --cpu-prof` to see the JavaScript side (`bench/bench.ts` measures the same networks on Fashion-MNIST
+ * against the PyTorch peer).
  */
 import { setFlagsFromString } from 'node:v8';
 import type { ModelDefinition } from '../src/model/types';
@@ -9,6 +11,9 @@ import { selectBackend } from '../src/training/backend';
 import { describeModel } from '../src/training/model-info';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
+import { convSimd } from '../src/training/worker/fused/conv-simd';
+import { tensorMemory } from '../src/training/worker/fused/memory';
+import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import { workerV8Flags } from '../src/training/wasm-features';
 import { NETWORKS } from './networks';
 
@@ -18,6 +23,7 @@ async function main(): Promise<void> {
   const name = (process.argv[2] ?? 'cnn') as 'cnn' | 'cnn-bn';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
+  const kernels = process.argv.includes('--kernels');
   const layers = NETWORKS[name];
   if (!layers || name === ('lstm' as string)) throw new Error(`network ${name}: cnn or cnn-bn`);
   const batch = 32;
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
       seed: 1,
     };
     const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
+    const times = kernels ? timeKernels(tf) : undefined;
     const cpu = process.cpuUsage();
     let loss = NaN;
     for (let s = 0; s < steps; s++) {
@@ -60,9 +67,32 @@ async function main(): Promise<void> {
     console.log(
       `${name}: ${engine.name} (${engine.detail ?? ''}) ${(ms / steps).toFixed(2)} ms cpu/step over ${steps} steps, loss ${loss.toFixed(4)}`,
     );
+    if (times)
+      for (const [what, ms] of [...times].sort((a, b) => b[1] - a[1]))
+        console.log(`  ${(ms / steps).toFixed(3).padStart(7)} ms  ${what}`);
     engine.dispose();
     model.dispose();
   }
+}
+
+/** Wraps every kernel of conv-simd.ts and the product bound to the wasm memory with a wall-clock timer. */
+function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<string, number> {
+  const times = new Map<string, number>();
+  const memory = tensorMemory(tf).heap!.memory;
+  const wrap = (target: Record<string, unknown>, key: string, label: (args: number[]) => string) => {
+    const run = target[key] as (...args: number[]) => void;
+    target[key] = (...args: number[]) => {
+      const start = process.hrtime.bigint();
+      run(...args);
+      const what = label(args);
+      times.set(what, (times.get(what) ?? 0) + Number(process.hrtime.bigint() - start) / 1e6);
+    };
+  };
+  const simd = convSimd(memory) as unknown as Record<string, unknown>;
+  for (const key of Object.keys(simd)) wrap(simd, key, () => key);
+  const shape = (a: number[]) => `product m ${a[7]}, n ${a[8]}, k ${a[9]}${a[1] === 4 && a[7] > 1 ? ', Aᵀ' : ''}`;
+  wrap(packedGemm(memory) as unknown as Record<string, unknown>, 'gemm', shape);
+  return times;
 }
 
 main().catch((e) => {

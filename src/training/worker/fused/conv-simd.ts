@@ -803,7 +803,7 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
   if (!kernels) {
     try {
       const module = new WebAssembly.Module(compile());
-      kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as ConvSimd;
+      kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as ConvSimd;
     } catch {
       return undefined;
     }
