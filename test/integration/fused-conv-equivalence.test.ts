@@ -302,12 +302,17 @@ const OPTIMIZERS: EffectiveOptimizer[] = [
 ];
 
 /** Runs `steps` steps (every fifth batch smaller, like an epoch's last): per-step loss and correct count. */
-function train(engine: StepEngine, steps: number): { losses: number[]; correct: number[] } {
+function train(
+  engine: StepEngine,
+  steps: number,
+  c = TRAIN_CASE,
+  seed = 1000,
+): { losses: number[]; correct: number[] } {
   const losses: number[] = [];
   const correct: number[] = [];
   for (let s = 0; s < steps; s++) {
     const r = tf.tidy(() => {
-      const { x, y } = batch(TRAIN_CASE, s % 5 === 4 ? 5 : 12, 1000 + s);
+      const { x, y } = batch(c, s % 5 === 4 ? 5 : 12, seed + s);
       const out = engine.step(x, y);
       return [out.loss, out.correct ?? tf.scalar(-1)];
     });
@@ -365,14 +370,9 @@ for (const [optimizer, winograd, fma] of [
     const detail = describeEngine(fused, ctx(a), { seed: 7 });
     assert.match(detail, winograd ? /, Winograd 3x3\)$/ : /products\)$/);
     const stock = createStockEngine(ctx(b), { seed: 7 });
-    const run = (engine: StepEngine) =>
-      Array.from({ length: 15 }, (_, s) =>
-        tf.tidy(() => {
-          const { x, y } = batch(c, s % 5 === 4 ? 5 : 12, 2000 + s);
-          return engine.step(x, y).loss.dataSync()[0];
-        }),
-      );
-    assertClose(run(fused), run(stock), 1e-4, 'losses');
+    const [f, t] = [train(fused, 15, c, 2000), train(stock, 15, c, 2000)];
+    assertClose(f.losses, t.losses, 1e-4, 'losses');
+    assert.deepEqual(f.correct, t.correct, 'correct counts');
     fused.sync();
     const [wa, wb] = [a.getWeights(), b.getWeights()];
     wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));

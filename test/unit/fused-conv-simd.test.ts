@@ -8,6 +8,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { windowOf } from '../../src/training/worker/fused/conv-eligibility';
 import {
   batchNormBackwardSimd,
   batchNormSimd,
@@ -52,11 +53,11 @@ function assertSame(actual: Float32Array, expected: Float32Array, what: string):
       assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
+/** The geometry the engine's plan gives a window (`conv-eligibility.ts`). */
 function geometry(h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean) {
-  const out = (n: number, k: number, s: number) => (same ? Math.ceil(n / s) : Math.ceil((n - k + 1) / s));
-  const pad = (n: number, k: number, s: number) =>
-    same ? Math.floor(Math.max((out(n, k, s) - 1) * s + k - n, 0) / 2) : 0;
-  return { h, w, c, oh: out(h, kh, sh), ow: out(w, kw, sw), kh, kw, sh, sw, top: pad(h, kh, sh), left: pad(w, kw, sw) };
+  const window = windowOf({ h, w, c }, [kh, kw], [sh, sw], same ? 'same' : 'valid', 'test');
+  assert.ok(typeof window !== 'string', window as string);
+  return { h, w, c, ...window };
 }
 const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.top, g.left];
 
@@ -175,14 +176,14 @@ test('BatchNormalization in SIMD equals the loops, forward and backward, with an
       const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
       const [s1, s2] = [stats(), stats()];
       batchNorm(F, at(0), at(1), at(2), rows, c, gamma, beta, 1e-3, s1);
-      batchNormSimd(simd, F, block, at(0), at(6), at(7), rows, c, gamma, beta, 1e-3, s2);
+      batchNormSimd(simd, block, F, at(0), at(6), at(7), rows, c, gamma, beta, 1e-3, s2);
       assertSame(F.slice(at(6), at(8)), F.slice(at(1), at(3)), 'out and xhat');
       assert.deepEqual([s2.mean, s2.variance, s2.invStd], [s1.mean, s1.variance, s1.invStd]);
       const [dg, db] = affine ? [params + 2 * c, params + 3 * c] : [-1, -1];
       batchNormBackward(F, at(3), at(2), at(4), rows, c, gamma, dg, db, s1, new Float64Array(3 * c));
       const expected = F.slice(params + 2 * c, params + 4 * c);
       F.fill(NaN, params + 2 * c, params + 4 * c);
-      batchNormBackwardSimd(simd, F, block, at(3), at(7), at(8), rows, c, gamma, dg, db, s2);
+      batchNormBackwardSimd(simd, block, F, at(3), at(7), at(8), rows, c, gamma, dg, db, s2, new Float64Array(3 * c));
       assertSame(F.slice(at(8), at(9)), F.slice(at(4), at(5)), 'dx');
       if (affine) assertSame(F.slice(params + 2 * c, params + 4 * c), expected, 'dgamma and dbeta');
     }

@@ -100,7 +100,7 @@ function axis(input: number, k: number, s: number, padding: string): { out: numb
 }
 
 /** The window of a convolution or pooling over `input`, or a reason. */
-function windowOf(
+export function windowOf(
   input: Dims,
   k: [number, number],
   s: [number, number],

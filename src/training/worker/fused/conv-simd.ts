@@ -9,7 +9,7 @@
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
-import type { NormStats } from './conv-kernels';
+import type { batchNorm, batchNormBackward } from './conv-kernels';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -436,6 +436,13 @@ const pixel = (l: Record<string, number>, i: number, j: number) =>
 const inMatrix = (l: Record<string, number>, xi: number) => sum(get(l.p), product(get(l.stride), i32(xi)));
 const isInside = (l: Record<string, number>, i: number, j: number) => [...get(l[`r${i}`]), ...get(l[`c${j}`]), AND];
 
+/** d{size·i + j} = the tile's pixel (i, j), 0 outside the image. */
+const loadTile = (l: Record<string, number>, size: number) =>
+  Array.from({ length: size * size }, (_, k) => {
+    const [i, j] = [Math.floor(k / size), k % size];
+    return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
+  }).flat();
+
 /** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's 4x4. */
 const winogradInput = fn(
   ['x', 'v', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
@@ -443,10 +450,7 @@ const winogradInput = fn(
   [...vectors('d', 16), ...vectors('t', 16)],
   (l) => [
     ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, 4, true, [
-      ...Array.from({ length: 16 }, (_, k) => {
-        const [i, j] = [k >> 2, k & 3];
-        return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
-      }).flat(),
+      ...loadTile(l, 4),
       ...transform2d(
         BT,
         (i, j) => get(l[`d${i * 4 + j}`]),
@@ -533,10 +537,7 @@ const winogradOutputBackward = fn(
   [...vectors('d', 4), ...vectors('t', 8)],
   (l) => [
     ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, 2, false, [
-      ...Array.from({ length: 4 }, (_, k) => {
-        const [i, j] = [k >> 1, k & 1];
-        return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
-      }).flat(),
+      ...loadTile(l, 2),
       ...transform2d(
         transpose(AT),
         (i, j) => get(l[`d${i * 2 + j}`]),
@@ -590,6 +591,17 @@ const floats = (l: Record<string, number>, base: number, q: number) => [
   ...LOAD64_ZERO(8 * q),
   ...D_PROMOTE,
 ];
+/** Locals k{q} (for each name k) = the pass's doubles of the arrays p, p + c·8, ... in that order. */
+const loadChannels = (l: Record<string, number>, names: string[]) =>
+  Q.flatMap((q) =>
+    names.flatMap((k, i) => [
+      ...doubles(l, l.p, q),
+      ...product(get(l.stride), i32(i)),
+      ADD,
+      ...V_LOAD,
+      ...set(l[`${k}${q}`]),
+    ]),
+  );
 const BN_LOCALS = ['pitch', 'jb', 'r', 'at'];
 
 /** bnStats(x, rows, c, mean, variance): per channel, the mean and the biased variance (doubles; c % 8 = 0). */
@@ -631,15 +643,7 @@ const bnNormalize = fn(
     ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
     ...channelPasses(
       l,
-      Q.flatMap((q) =>
-        ['m', 's', 'g', 'b'].flatMap((k, i) => [
-          ...doubles(l, l.p, q),
-          ...product(get(l.stride), i32(i)),
-          ADD,
-          ...V_LOAD,
-          ...set(l[`${k}${q}`]),
-        ]),
-      ),
+      loadChannels(l, ['m', 's', 'g', 'b']),
       Q.flatMap((q) => [
         ...assign(l.v, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB, ...get(l[`s${q}`]), ...D_MUL]),
         ...sum(get(l.xhat), get(l.at)),
@@ -700,15 +704,7 @@ const bnBackwardDx = fn(
     ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
     ...channelPasses(
       l,
-      Q.flatMap((q) =>
-        ['f', 's', 'e'].flatMap((k, i) => [
-          ...doubles(l, l.p, q),
-          ...product(get(l.stride), i32(i)),
-          ADD,
-          ...V_LOAD,
-          ...set(l[`${k}${q}`]),
-        ]),
-      ),
+      loadChannels(l, ['f', 's', 'e']),
       Q.flatMap((q) => [
         ...sum(get(l.dx), get(l.at)),
         ...get(l[`f${q}`]),
@@ -813,22 +809,13 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 }
 
 /**
- * `conv-kernels.ts`'s batchNorm for c a multiple of 8 (float offsets into F, as there): the passes in SIMD, the
- * per-channel values through the 4·c doubles at byte address `block` (16-byte aligned, in F's memory).
+ * `conv-kernels.ts`'s batchNorm for c a multiple of 8 (the same arguments): the passes in SIMD, the per-channel
+ * values through the 4·c doubles at byte address `block` (16-byte aligned, in F's memory).
  */
 export function batchNormSimd(
   k: ConvSimd,
-  F: Float32Array,
   block: number,
-  x: number,
-  out: number,
-  xhat: number,
-  rows: number,
-  c: number,
-  gamma: number,
-  beta: number,
-  epsilon: number,
-  stats: NormStats,
+  ...[F, x, out, xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
 ): void {
   const D = new Float64Array(F.buffer, block, 4 * c);
   k.bnStats(x * 4, rows, c, block, block + 8 * c);
@@ -844,20 +831,11 @@ export function batchNormSimd(
   k.bnNormalize(x * 4, out * 4, xhat * 4, rows, c, block);
 }
 
-/** `conv-kernels.ts`'s batchNormBackward for c a multiple of 8, as batchNormSimd. */
+/** `conv-kernels.ts`'s batchNormBackward for c a multiple of 8, as batchNormSimd (its scratch `sums` unused). */
 export function batchNormBackwardSimd(
   k: ConvSimd,
-  F: Float32Array,
   block: number,
-  dy: number,
-  xhat: number,
-  dx: number,
-  rows: number,
-  c: number,
-  gamma: number,
-  dgamma: number,
-  dbeta: number,
-  stats: NormStats,
+  ...[F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
 ): void {
   const D = new Float64Array(F.buffer, block, 4 * c);
   // [factor | Σ dy | Σ dy·xhat]: the kernel writes the sums after the first c doubles.

@@ -527,17 +527,15 @@ export class ConvStack {
   }
 
   /** `conv-kernels.ts`'s batchNorm, in SIMD when c is a multiple of 8. */
-  private batchNorm(...[F, x, out, xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>): void {
-    if (c % 8 !== 0) batchNorm(F, x, out, xhat, rows, c, gamma, beta, epsilon, stats);
-    else batchNormSimd(this.simd, F, this.normBlock, x, out, xhat, rows, c, gamma, beta, epsilon, stats);
+  private batchNorm(...args: Parameters<typeof batchNorm>): void {
+    if (args[5] % 8 !== 0) batchNorm(...args);
+    else batchNormSimd(this.simd, this.normBlock, ...args);
   }
 
   /** `conv-kernels.ts`'s batchNormBackward, in SIMD when c is a multiple of 8. */
-  private batchNormBackward(
-    ...[F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
-  ): void {
-    if (c % 8 !== 0) batchNormBackward(F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats, this.sums);
-    else batchNormBackwardSimd(this.simd, F, this.normBlock, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats);
+  private batchNormBackward(...args: Parameters<typeof batchNormBackward>): void {
+    if (args[5] % 8 !== 0) batchNormBackward(...args);
+    else batchNormBackwardSimd(this.simd, this.normBlock, ...args);
   }
 
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */

@@ -43,35 +43,35 @@ for (let a = 0; a < 4; a++)
         if (k !== 0) COEFFICIENTS.push([4 * a + b, 3 * ky + kx, k]);
       }
 
-/**
- * U[ξ] = (G g Gᵀ)[ξ]: the Keras kernel [3, 3, cin, cout] at `kernel` is nine [cin, cout] blocks, U sixteen (float
- * offsets into F; `pairs` = cin·cout). Summed in double.
- */
-export function kernelTransform(F: Float32Array, kernel: number, u: number, pairs: number, acc: Float64Array): void {
-  for (let xi = 0; xi < 16; xi++) {
+/** Per output block o: Σ k · block `from` of `terms` [o, from, k], each block `pairs` floats, summed in double. */
+function combineBlocks(
+  F: Float32Array,
+  source: number,
+  target: number,
+  pairs: number,
+  outputs: number,
+  terms: [number, number, number][],
+  acc: Float64Array,
+): void {
+  for (let o = 0; o < outputs; o++) {
     const sum = acc.subarray(0, pairs).fill(0);
-    for (const [x, tap, k] of COEFFICIENTS) {
-      if (x !== xi) continue;
-      for (let i = 0, at = kernel + tap * pairs; i < pairs; i++) sum[i] += k * F[at + i];
+    for (const [to, from, k] of terms) {
+      if (to !== o) continue;
+      for (let i = 0, at = source + from * pairs; i < pairs; i++) sum[i] += k * F[at + i];
     }
-    F.set(sum, u + xi * pairs);
+    F.set(sum, target + o * pairs);
   }
 }
 
+const BACKWARD: [number, number, number][] = COEFFICIENTS.map(([xi, tap, k]) => [tap, xi, k]);
+
+/**
+ * U[ξ] = (G g Gᵀ)[ξ]: the Keras kernel [3, 3, cin, cout] at `kernel` is nine [cin, cout] blocks, U sixteen (float
+ * offsets into F; `pairs` = cin·cout).
+ */
+export const kernelTransform = (F: Float32Array, kernel: number, u: number, pairs: number, acc: Float64Array) =>
+  combineBlocks(F, kernel, u, pairs, 16, COEFFICIENTS, acc);
+
 /** dW = Gᵀ dU G, the adjoint of kernelTransform: dW[tap] = Σ_ξ coefficient · dU[ξ]. */
-export function kernelTransformBackward(
-  F: Float32Array,
-  du: number,
-  dw: number,
-  pairs: number,
-  acc: Float64Array,
-): void {
-  for (let tap = 0; tap < 9; tap++) {
-    const sum = acc.subarray(0, pairs).fill(0);
-    for (const [xi, t, k] of COEFFICIENTS) {
-      if (t !== tap) continue;
-      for (let i = 0, at = du + xi * pairs; i < pairs; i++) sum[i] += k * F[at + i];
-    }
-    F.set(sum, dw + tap * pairs);
-  }
-}
+export const kernelTransformBackward = (F: Float32Array, du: number, dw: number, pairs: number, acc: Float64Array) =>
+  combineBlocks(F, du, dw, pairs, 9, BACKWARD, acc);
