@@ -415,6 +415,7 @@ export async function runSession(inputs: SessionInputs, io: CliIO, opts: RunSess
     size: inputs.kind === 'train' ? 1 : inputs.workers,
     env: io.env,
     audience: 'cli',
+    onStderr: workerStderr(io),
   });
   const driver = new SessionDriver({
     pool,
@@ -505,6 +506,17 @@ function sessionFiles(inputs: SessionInputs): NamedPath[] {
   if (ds && typeof ds === 'object' && typeof ds.csv === 'string')
     files.push({ what: `the dataset ${ds.csv}`, path: resolve(inputs.baseDir, ds.csv) });
   return files;
+}
+
+/**
+ * Where the CLI sends what a worker writes to stderr: nowhere, unless MODEL_LAB_DEBUG is set, as for the CLI's own
+ * stack traces. A worker's unexpected failure reaches the user as its run's one-line error, and a crash as the pool's
+ * sentence built from the same stderr (pool.ts keeps its tail); the stack behind them is for debugging.
+ */
+export function workerStderr(io: Pick<CliIO, 'env' | 'err'>): (text: string) => void {
+  return (text) => {
+    if (io.env.MODEL_LAB_DEBUG) io.err(text);
+  };
 }
 
 /**

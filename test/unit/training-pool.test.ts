@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import type { RunSpec } from '../../src/protocol';
+import { workerStderr } from '../../src/cli/run-output';
 import { crashMessage, RunPool, StderrWatch } from '../../src/training/host/pool';
 
 const dir = mkdtempSync(join(tmpdir(), 'model-lab-pool-'));
@@ -97,6 +98,30 @@ test('a worker that really runs out of heap fails its run with the memory senten
     assert.deepEqual(pool.pids(), []);
   } finally {
     pool.dispose();
+  }
+});
+
+test("the CLI shows a worker's stack trace only with MODEL_LAB_DEBUG; the run still fails with its sentence", async () => {
+  const buggy = script(
+    'buggy.js',
+    "process.on('message', () => { process.stderr.write('model-lab worker: TypeError: x is undefined\\n    at step (loop.js:1:2)\\n'); process.exit(1); });\n",
+  );
+  for (const debug of ['', '1']) {
+    let shown = '';
+    const pool = new RunPool({
+      size: 1,
+      workerPath: buggy,
+      onStderr: workerStderr({ env: { MODEL_LAB_DEBUG: debug }, err: (t) => (shown += t) }),
+    });
+    try {
+      const result = await pool.run(spec(`buggy${debug}`, 1), () => undefined).result;
+      assert.equal(result.status, 'failed');
+      assert.match(result.error ?? '', /^The training process exited unexpectedly \(exit code 1\)/);
+      if (debug) assert.match(shown, /at step \(loop\.js:1:2\)/, 'MODEL_LAB_DEBUG passes the stack on');
+      else assert.equal(shown, '', 'no stack trace reaches the terminal');
+    } finally {
+      pool.dispose();
+    }
   }
 });
 
