@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import * as tf from '@tensorflow/tfjs';
 import { fusedIneligibility } from '../../src/training/worker/fused/index';
+import { planConvStack } from '../../src/training/worker/fused/conv-eligibility';
 import { planStack } from '../../src/training/worker/fused/eligibility';
 import type { TF } from '../../src/training/worker/engine';
 
@@ -193,4 +194,25 @@ test('optimizer arguments the fused loops do not implement send the model to the
   });
   assert.equal(fusedIneligibility(ctx({ learning_rate: 0.01 })), undefined);
   assert.match(fusedIneligibility(ctx({ clipnorm: 1 }))!, /Adam/);
+});
+
+test('a second CNN with BatchNormalization built in the same process is planned too (tfjs suffixes its weight names)', () => {
+  // Model Lab names the layers as Keras does, so both models have a layer `batch_normalization`.
+  const cnn = () =>
+    seq(
+      L.conv2d({ inputShape: [8, 8, 1], filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' }),
+      L.batchNormalization({ name: 'batch_normalization' }),
+      L.flatten(),
+      L.dense({ units: 3, activation: 'softmax' }),
+    );
+  const first = cnn();
+  const second = cnn();
+  assert.ok(
+    second.layers[1].weights.some((w) => /gamma_\d+$/.test(w.name)),
+    "the second model's weights carry a suffix",
+  );
+  for (const model of [first, second]) {
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', true);
+    assert.ok(typeof plan !== 'string', String(plan));
+  }
 });

@@ -187,7 +187,9 @@ export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: b
     if (kind === 'BatchNormalization') {
       const ax = Number(config.axis);
       if (ax !== -1 && ax !== rank) return `layer ${name} normalizes an axis other than the last`;
-      const byName = (suffix: string) => layer.weights.find((w) => w.name.endsWith(`/${suffix}`));
+      // tfjs names a weight `<layer>/gamma`, or `<layer>/gamma_1` when a model built earlier in the process took the
+      // name (a second model of the same layers: the bench's repeats, a test's models).
+      const byName = (suffix: string) => layer.weights.find((w) => new RegExp(`/${suffix}(_\\d+)?$`).test(w.name));
       const [gamma, beta] = [config.scale ? byName('gamma') : undefined, config.center ? byName('beta') : undefined];
       const [movingMean, movingVariance] = [byName('moving_mean'), byName('moving_variance')];
       if (!movingMean || !movingVariance || (config.scale && !gamma) || (config.center && !beta))
