@@ -325,7 +325,14 @@ test('Conv1D and Conv2D share the window and groups rules: the same errors, at t
   const dilated = (steps: number) => [
     { type: 'Conv1D', filters: 4, kernel_size: 3, dilation_rate: 4, input_shape: [steps, 2] },
   ];
-  assert.match(errors(run({ layers: dilated(8) }))[0].message, /its 8 steps to 0: the kernel_size 9 /);
+  assert.match(
+    errors(run({ layers: dilated(8) }))[0].message,
+    /its 8 steps to 0: the kernel_size 3 dilated by 4 \(9 steps\) is longer than the input/,
+  );
+  const dilated2d = errors(
+    run({ layers: [{ type: 'Conv2D', filters: 2, kernel_size: 3, dilation_rate: [2, 1], input_shape: [4, 4, 1] }] }),
+  )[0];
+  assert.match(dilated2d.message, /its 4×4 input to 0×2: the kernel_size 3×3 dilated by 2×1 \(5×3\) is larger /);
   assert.deepEqual(counts(dilated(9)).shapes, [[null, 1, 4]]);
   const pool = errors(run({ layers: [{ type: 'MaxPooling1D', pool_size: 4, input_shape: [3, 2] }] }))[0];
   assert.equal(pool.path, 'layers[0].pool_size');

@@ -125,15 +125,21 @@ export function windowShape(
   padding: string,
   channels: number,
   windowArg: string,
+  dilation: readonly number[] = window.map(() => 1),
 ): ShapeResult {
   const sizes = input.slice(0, window.length);
   const out = sizes.map((size, i) => convLength(size, window[i], strides[i], padding));
   if (out.every((o) => o >= 1)) return { shape: [...out, channels] };
   const shrunk = out.map((o) => Math.max(o, 0)).join('×');
+  // A dilated kernel is named as written, with the window it spans: `the kernel_size 3 dilated by 4 (9 steps)`.
+  const written = window.map((w, i) => (w - 1) / dilation[i] + 1).join('×');
+  const spans = dilation.some((d) => d !== 1)
+    ? ` ${written} dilated by ${dilation.join('×')} (${window.join('×')}${window.length === 1 ? ' steps' : ''})`
+    : ` ${written}`;
   const what =
     window.length === 1
-      ? `its ${sizes[0]} steps to ${shrunk}: the ${windowArg} ${window[0]} is longer than the input`
-      : `its ${sizes.join('×')} input to ${shrunk}: the ${windowArg} ${window.join('×')} is larger than the input`;
+      ? `its ${sizes[0]} steps to ${shrunk}: the ${windowArg}${spans} is longer than the input`
+      : `its ${sizes.join('×')} input to ${shrunk}: the ${windowArg}${spans} is larger than the input`;
   return {
     error: `${type} would shrink ${what}; use a smaller ${windowArg} or padding 'same'.`,
     arg: windowArg,

@@ -38,9 +38,11 @@ function window1d(
   padding: string,
   channels: number,
   windowArg: string,
+  dilation = 1,
 ): ShapeResult {
   return (
-    requireSequence(type, input, 'conv1d') ?? windowShape(type, input, [window], [stride], padding, channels, windowArg)
+    requireSequence(type, input, 'conv1d') ??
+    windowShape(type, input, [window], [stride], padding, channels, windowArg, [dilation])
   );
 }
 
@@ -80,6 +82,7 @@ export const Conv1D: LayerDef = {
       String(args.padding),
       filters,
       'kernel_size',
+      single(args.dilation_rate, 1),
     );
   },
   params: (input, args) => {

@@ -76,6 +76,7 @@ export const Conv2D: LayerDef = {
           String(args.padding ?? 'valid'),
           filters,
           'kernel_size',
+          [dh, dw],
         ),
         args,
       )
