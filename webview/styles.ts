@@ -30,6 +30,8 @@ h2 { font-size: 1.2em; font-weight: 600; margin: 0 0 10px; }
 h3 { font-size: 1em; font-weight: 600; margin: 0; }
 .ml-meta, .ml-muted { color: var(--vscode-descriptionForeground); }
 .ml-meta { margin: 0 0 12px; }
+/* Several models' summaries (a comparison of a file's models): a gap before each after the first. */
+.ml-model-summary + .ml-model-summary { margin-top: 24px; }
 .ml-section { border-top: 1px solid var(--vscode-panel-border, rgba(128,128,128,.35)); padding: 16px 0 8px; }
 .ml-section[hidden] { display: none; }
 .ml-section-head { display: flex; align-items: center; gap: 12px; flex-wrap: wrap; margin-bottom: 10px; }

@@ -90,7 +90,7 @@ function modelSummary(model: ModelSummary, labels: string[], testId: string): HT
   }
   return h(
     'div',
-    { 'data-testid': testId },
+    { class: 'ml-model-summary', 'data-testid': testId },
     h(
       'p',
       { class: 'ml-muted ml-meta' },
