@@ -12,6 +12,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { resolveAccuracy } from '../../../model/losses';
+import type { Window } from './conv-kernels';
 import { fusedLoss, HIDDEN, type AccuracyKind, type Activation, type LossKind } from './eligibility';
 
 /** A channels-last shape per example; a flat vector is [1, 1, size]. */
@@ -19,16 +20,6 @@ export interface Dims {
   h: number;
   w: number;
   c: number;
-}
-
-interface Window {
-  /** Window (kernel or pool) height and width, strides, and the padding before the first row / column. */
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  top: number;
-  left: number;
 }
 
 export type ConvOp =

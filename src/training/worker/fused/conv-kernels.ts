@@ -10,19 +10,23 @@
  */
 import type { Activation } from './eligibility';
 
-/** Geometry of a convolution or pooling window over a channels-last image. */
-export interface Geometry {
-  h: number;
-  w: number;
-  c: number;
-  oh: number;
-  ow: number;
+/** Window (kernel or pool) height and width, strides, and the padding before the first row / column. */
+export interface Window {
   kh: number;
   kw: number;
   sh: number;
   sw: number;
   top: number;
   left: number;
+}
+
+/** Geometry of a convolution or pooling window over a channels-last image: its input and output sizes. */
+export interface Geometry extends Window {
+  h: number;
+  w: number;
+  c: number;
+  oh: number;
+  ow: number;
 }
 
 /** cols[(b, oy, ox), (ky, kx, c)] = x[b, oy·sh - top + ky, ox·sw - left + kx, c], 0 in the padding. */
