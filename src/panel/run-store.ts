@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { RecordListItem, RunRecord } from '../protocol';
 import { isRecord } from '../protocol-validate';
 import { isUnfinished } from '../run-state';
+import { recordModelNames } from '../results/record-models';
 import { writeFileAtomic } from '../data/write-atomic';
 import { isRecordId, newRecordId } from '../training/host/record-file';
 
@@ -32,7 +33,7 @@ export function listItem(record: RunRecord): RecordListItem {
     ...(record.title ? { title: record.title } : {}),
     kind: record.kind,
     createdAt: record.createdAt,
-    modelName: record.model.name,
+    modelName: recordModelNames(record),
     runs: record.runs.length,
     bestValAccuracy: best,
     failed: count((r) => r.status === 'failed'),

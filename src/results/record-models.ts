@@ -30,3 +30,13 @@ export function recordModels(record: Pick<RunRecord, 'model' | 'runs'>): RecordM
   // A record whose every run carries another model (none trains record.model) does not show record.model.
   return models.length > 1 && models[0].labels.length === 0 ? models.slice(1) : models;
 }
+
+/**
+ * The names of the models a record trains, for its line in the run history: `net`, or `a, b, c` for a comparison
+ * of a file's models (`a, b and 3 more` past three). The record's name shows a comparison's every model.
+ */
+export function recordModelNames(record: Pick<RunRecord, 'model' | 'runs'>): string {
+  const names = [...new Set(recordModels(record).map((m) => m.model.name))];
+  if (names.length <= 3) return names.join(', ');
+  return `${names.slice(0, 2).join(', ')} and ${names.length - 2} more`;
+}

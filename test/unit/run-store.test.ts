@@ -161,3 +161,12 @@ test('deleting a record removes its file and its saved weights, and refuses ids 
   await store.delete('r1'); // already gone: fine
   await assert.rejects(store.delete('../r2'), RunStoreError);
 });
+
+test("a comparison of a file's models lists every model's name in the history, not only the first", () => {
+  const model = (name: string) => ({ ...makeRecord('m', []).model, name });
+  const runs = ['a', 'b', 'c', 'd', 'e'].map((n) => makeRun(n, [0.5], { model: model(`net_${n}`) }));
+  assert.equal(listItem(makeRecord('one', [makeRun('a', [0.5])])).modelName, makeRecord('one', []).model.name);
+  assert.equal(listItem(makeRecord('two', runs.slice(0, 2))).modelName, 'net_a, net_b');
+  assert.equal(listItem(makeRecord('three', [...runs.slice(0, 3), runs[0]])).modelName, 'net_a, net_b, net_c');
+  assert.equal(listItem(makeRecord('five', runs)).modelName, 'net_a, net_b and 3 more');
+});
