@@ -18,7 +18,7 @@ import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
 import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
 import { availableLogs, callbackDef } from './callbacks';
-import { rangeFor } from './paths';
+import { pathDiagnostics, rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
 import { wasmMemoryProblem } from './memory-estimate';
 import { compareRanges, ZERO_RANGE } from './text-lines';
@@ -95,15 +95,7 @@ export function analyzeDefinition(
   ranges: SourceRanges,
   whole: Range,
 ): Omit<Analysis, 'definition'> & { definition: ModelDefinition } {
-  const diagnostics: Diagnostic[] = [];
-  const at = (path: string): Range => rangeFor(ranges, path) ?? ZERO_RANGE;
-  const push = (
-    path: string,
-    message: string,
-    code: string,
-    severity: Diagnostic['severity'] = 'error',
-    range = at(path),
-  ) => diagnostics.push({ range, severity, message, code, path });
+  const { diagnostics, push } = pathDiagnostics(ranges);
 
   const structural = validateStructure(def, ranges).filter(
     (d) => !(d.code === 'missing-argument' && d.path === 'layers'),

@@ -11,9 +11,8 @@ import { argsWithDefaults, layerDef } from './layers/registry';
 import type { ShapeResult } from './layers/layer-def';
 import { isGraph, resolveGraph, type Graph } from './graph';
 import { notInGraph } from './layers/merge';
-import { keyRangeFor, rangeFor } from './paths';
-import { ZERO_RANGE } from './text-lines';
-import type { Diagnostic, LayerSpec, ModelDefinition, Range, Shape, SourceRanges } from './types';
+import { keyRangeFor, pathDiagnostics } from './paths';
+import type { Diagnostic, LayerSpec, ModelDefinition, Shape, SourceRanges } from './types';
 
 /**
  * Keras constructor arguments that Model Lab reads (shapes and summaries are exact) but that training here does
@@ -79,17 +78,9 @@ function snakeCase(type: string): string {
 
 /** `blocked` holds `layers[i]` paths that already have errors; they stop inference without a second message. */
 export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked: ReadonlySet<number>): Inference {
-  const diagnostics: Diagnostic[] = [];
+  const { diagnostics, at, push: error } = pathDiagnostics(ranges);
   const specs = Array.isArray(def.layers) ? def.layers : [];
   const names = layerNames(specs);
-  const at = (path: string): Range => rangeFor(ranges, path) ?? ZERO_RANGE;
-  const error = (
-    path: string,
-    message: string,
-    code: string,
-    severity: Diagnostic['severity'] = 'error',
-    range = at(path),
-  ) => diagnostics.push({ range, severity, message, code, path });
 
   const seenNames = new Map<string, number>();
   names.forEach((name, i) => {

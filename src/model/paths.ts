@@ -1,7 +1,8 @@
 /**
  * Definition paths (`layers[1].units`) as the one key every front end, diagnostic and variant override shares.
  */
-import type { DefPath, Range, SourceRanges } from './types';
+import { ZERO_RANGE } from './text-lines';
+import type { DefPath, Diagnostic, Range, SourceRanges } from './types';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
@@ -125,4 +126,23 @@ function setIn(node: unknown, parts: DefPath, i: number, value: unknown): unknow
   const copy: Record<string, unknown> = { ...((node as Record<string, unknown>) ?? {}) };
   copy[part] = last ? value : setIn(copy[part], parts, i + 1, value);
   return copy;
+}
+
+/**
+ * Diagnostics about a definition's paths, each placed at its path's range (or its nearest ancestor's, else the top
+ * of the file): `at(path)` is that range, `push` adds one (an error unless told).
+ */
+export function pathDiagnostics(ranges: SourceRanges) {
+  const diagnostics: Diagnostic[] = [];
+  const at = (path: string): Range => rangeFor(ranges, path) ?? ZERO_RANGE;
+  const push = (
+    path: string,
+    message: string,
+    code: string,
+    severity: Diagnostic['severity'] = 'error',
+    range = at(path),
+  ) => {
+    diagnostics.push({ range, severity, message, code, path });
+  };
+  return { diagnostics, at, push };
 }
