@@ -1,8 +1,9 @@
 /**
  * A model built inside a function (`def create_model(hidden=200, rate=0.2): …`) reads its parameters as the call
- * that builds it gives them: the arguments of the function's first call in the file (positional or keyword), else
- * the parameter's default. A function the file never calls is read with its defaults. A parameter with neither a
- * known argument nor a default stays unknown, and whatever uses it says so.
+ * that builds it gives them: the arguments of that call (positional or keyword), else the parameter's default. A
+ * function called several times builds one model per call (`buildingCalls`, read in index.ts); an enclosing
+ * function is read with its first call's arguments. A function the file never calls is read with its defaults. A
+ * parameter with neither a known argument nor a default stays unknown, and whatever uses it says so.
  */
 import type { Node } from './py-node';
 import { callArgs } from './syntax';
@@ -43,22 +44,63 @@ function parametersOf(fn: Node): Param[] | undefined {
   return out;
 }
 
-/** `ctx` with the parameters of every function that `node` sits in, innermost last. */
-export function contextAt(node: Node, ctx: ReadContext, nesting = 0): ReadContext {
+function enclosingFunctions(node: Node): Node[] {
   const functions: Node[] = [];
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') functions.unshift(p);
+  return functions;
+}
+
+function isMethodDef(fn: Node): boolean {
+  return fn.parent?.type === 'block' && fn.parent.parent?.type === 'class_definition';
+}
+
+/** The calls of function `fn` in source order (`name(…)`, or `x.name(…)` for a method). */
+function callsOfFunction(fn: Node, ctx: ReadContext): Node[] {
+  const name = fn.childForFieldName('name')?.text;
+  if (!name) return [];
+  const isMethod = isMethodDef(fn);
+  return ctx.bindings.callsOf(name).filter((c) => {
+    const f = c.childForFieldName('function');
+    return isMethod ? f?.type === 'attribute' : f?.type === 'identifier';
+  });
+}
+
+/**
+ * The calls that each build the model made at `node` (a `Sequential(...)` or `Model(...)` call): the calls of the
+ * function it sits in directly, in source order, with the function; none outside a function or for a function the
+ * file never calls.
+ */
+export function buildingCalls(node: Node, ctx: ReadContext): { fn: Node; calls: Node[] } | undefined {
+  const fn = enclosingFunctions(node).pop();
+  return fn ? { fn, calls: callsOfFunction(fn, ctx) } : undefined;
+}
+
+/**
+ * Where one run of the script makes what `node` makes: `node` itself at the top level, else where the call of its
+ * function (`chosen`, else the first) runs, followed out through enclosing functions. Orders the models as Keras
+ * names them.
+ */
+export function runsAt(node: Node, ctx: ReadContext, chosen?: Node, nesting = 0): Node {
+  const fn = enclosingFunctions(node).pop();
+  if (!fn || nesting > MAX_NESTING) return node;
+  const call = chosen ?? callsOfFunction(fn, ctx)[0];
+  return call ? runsAt(call, ctx, undefined, nesting + 1) : node;
+}
+
+/**
+ * `ctx` with the parameters of every function that `node` sits in, innermost last; `chosen` is the call of the
+ * innermost function to read (else its first call).
+ */
+export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: Node): ReadContext {
+  const functions = enclosingFunctions(node);
   if (functions.length === 0 || nesting > MAX_NESTING) return ctx;
   const scopes: ParamScope[] = [...(ctx.params ?? [])];
   for (const fn of functions) {
     const name = fn.childForFieldName('name')?.text;
     let params = parametersOf(fn);
     if (!name || !params) continue;
-    const isMethod = fn.parent?.type === 'block' && fn.parent.parent?.type === 'class_definition';
-    if (isMethod && params[0] && !params[0].default) params = params.slice(1); // self, cls
-    const call = ctx.bindings.callsOf(name).find((c) => {
-      const f = c.childForFieldName('function');
-      return isMethod ? f?.type === 'attribute' : f?.type === 'identifier';
-    });
+    if (isMethodDef(fn) && params[0] && !params[0].default) params = params.slice(1); // self, cls
+    const call = (fn.id === functions[functions.length - 1].id ? chosen : undefined) ?? callsOfFunction(fn, ctx)[0];
     const values = new Map<string, unknown>();
     const callerCtx = call ? contextAt(call, ctx, nesting + 1) : ctx;
     const args = call ? callArgs(call) : undefined;
@@ -78,7 +120,7 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0): ReadContex
       const v = readValue(source, arg ? callerCtx : ctx);
       if (v.ok) values.set(p.name, v.value);
     }
-    scopes.push({ fn, values });
+    scopes.push({ fn, values, ...(call ? { call } : {}) });
   }
   return { ...ctx, params: scopes };
 }

@@ -366,7 +366,7 @@ export function readFunctional(
 }
 
 /** The statement (in a block or the module) the call belongs to. */
-function enclosingStatement(node: Node): Node | undefined {
+export function enclosingStatement(node: Node): Node | undefined {
   let n: Node | null = node;
   while (n && n.parent && n.parent.type !== 'block' && n.parent.type !== 'module') n = n.parent;
   return n ?? undefined;

@@ -11,9 +11,8 @@ import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
-import { compareRanges } from '../text-lines';
 import { functionalCalls, readFunctional, TensorScans } from './functional';
-import { contextAt } from './function-params';
+import { inRunOrder, modelsPerCall } from './call-models';
 import { ModelLayers, sharedOriginal } from './layer-lists';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
@@ -38,13 +37,13 @@ function sessionResets(root: Node, ctx: ReadContext): Position[] {
 }
 
 /**
- * Keras's default names as one run of the script gives them: models and layers are numbered per name across the
- * whole session (a second Sequential is `sequential_1`, its first Dense `dense_2` after two in the first model), an
+ * Keras's default names as one run of the script gives them (`models` in run order, each made at `runsAt`): models
+ * and layers are numbered per name across the whole session (a second Sequential is `sequential_1`, its first Dense `dense_2` after two in the first model), an
  * explicit `name=` wins and takes no number, and `clear_session()` starts again from zero. A name that differs
  * from what the model alone would give (`dense_2`, `sequential_1`) is written into its definition, so the summary,
  * hovers and training use it; a file's first model keeps a definition without names.
  */
-function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
+function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: Position[]): void {
   const counters = new Map<string, number>();
   /** The name each layer object got, for the models that share it. */
   const given = new Map<object, string>();
@@ -55,8 +54,8 @@ function nameAsKerasSession(models: ParsedModel[], resets: Position[]): void {
     return fromOne ? `${base}_${n + 1}` : n === 0 ? base : `${base}_${n}`;
   };
   let r = 0;
-  for (const model of models) {
-    while (r < resets.length && before(resets[r], model.range.start)) {
+  for (const [m, model] of models.entries()) {
+    while (r < resets.length && before(resets[r], runsAt[m])) {
       counters.clear();
       r++;
     }
@@ -110,12 +109,16 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
     const seeds = new Seeds(root, ctx);
     const calls = new MethodCalls(root, ctx);
     const scans = new TensorScans();
-    const models = [
-      ...sequentialCalls(root, ctx).map((call) => readSequential(call, contextAt(call, ctx), data, seeds, calls)),
-      ...functionalCalls(root, ctx).map((call) =>
-        readFunctional(call, contextAt(call, ctx), data, seeds, calls, scans),
+    // One model per call of a model-building function, in the order one run of the script makes them.
+    const read = inRunOrder([
+      ...sequentialCalls(root, ctx).flatMap((call) =>
+        modelsPerCall(call, ctx, (c) => readSequential(call, c, data, seeds, calls)),
       ),
-    ].sort((a, b) => compareRanges(a.range, b.range));
+      ...functionalCalls(root, ctx).flatMap((call) =>
+        modelsPerCall(call, ctx, (c) => readFunctional(call, c, data, seeds, calls, scans)),
+      ),
+    ]);
+    const models = read.map((m) => m.parsed);
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);
     for (const model of models) {
@@ -140,7 +143,11 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
         model.incomplete ??= tooDeep ? 'the file is nested too deeply to read' : 'Python 3 refuses the file';
       }
     }
-    nameAsKerasSession(models, sessionResets(root, ctx));
+    nameAsKerasSession(
+      models,
+      read.map((m) => rangeOf(m.runsAt).start),
+      sessionResets(root, ctx),
+    );
     for (const model of models) {
       // Nothing of the layers read: an empty definition would only add "no layers" to the real reason.
       if (model.incomplete && model.definition?.layers.length === 0) delete model.definition;

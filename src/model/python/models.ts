@@ -313,10 +313,10 @@ class LayerList {
 
 /**
  * Where a model built in a function goes when the function returns it (`return model` in the same block): the
- * variable the call Model Lab reads the function's parameters from (its first call, see function-params.ts) is
- * assigned to, if it is a plain `m = build_model(...)`.
+ * variable the call Model Lab reads the function's parameters from (the call that builds this model, see
+ * function-params.ts) is assigned to, if it is a plain `m = build_model(...)`.
  */
-function returnedTo(
+export function returnedTo(
   target: { name: string; statement: Node },
   ctx: ReadContext,
 ): { name: string; statement: Node } | undefined {
@@ -331,7 +331,9 @@ function returnedTo(
   );
   const name = fn.childForFieldName('name')?.text;
   if (!returned || !name) return undefined;
-  const call = ctx.bindings.callsOf(name).find((c) => c.childForFieldName('function')?.type === 'identifier');
+  const call =
+    ctx.params?.find((p) => p.fn.id === fn.id)?.call ??
+    ctx.bindings.callsOf(name).find((c) => c.childForFieldName('function')?.type === 'identifier');
   const caller = call && modelVariable(call);
   return caller && !caller.name.includes('.') ? caller : undefined;
 }

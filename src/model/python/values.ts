@@ -29,6 +29,8 @@ export interface ReadContext {
 export interface ParamScope {
   fn: Node;
   values: ReadonlyMap<string, unknown>;
+  /** The call of `fn` the values come from, if any. */
+  call?: Node;
 }
 
 const inside = (n: Node, scope: Node) => scope.startIndex <= n.startIndex && n.endIndex <= scope.endIndex;
