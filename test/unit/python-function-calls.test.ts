@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { hoverAt, inlayHints } from '../../src/model/describe';
+import { compareFileModels, trainTarget } from '../../src/model/file-models';
 import { parsePythonModels } from '../../src/model/python/index';
 import { find, findIn } from './python-helpers';
 
@@ -150,4 +151,31 @@ test('published: the TensorFlow save-and-load tutorial calls create_model() thre
   assert.equal(models[0].definition!.fit?.epochs, 10);
   assert.equal(models[1].definition!.fit, undefined);
   assert.deepEqual(models[2].definition!.fit, { epochs: 50, batch_size: 32 });
+});
+
+test("train --model and compare --models see one model per call, each run with its call's compile, placed at it", async () => {
+  const text =
+    HEAD +
+    `(x_train, y_train), _ = keras.datasets.fashion_mnist.load_data()
+` +
+    CREATE +
+    `a = create_model()
+a.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+a.fit(x_train, y_train, epochs=1, validation_split=0.2)
+b = create_model(hidden=300)
+b.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+b.fit(x_train, y_train, epochs=1, validation_split=0.2)
+`;
+  const models = await parsePythonModels(text);
+  assert.deepEqual(trainTarget(models, 'sequential_1'), { index: 1 });
+  const { runs, skipped } = compareFileModels(models);
+  assert.deepEqual(skipped, []);
+  assert.deepEqual(
+    runs.map((r) => [r.label, r.range.start.line]),
+    [
+      ['sequential · SGD', find(text, 'a.compile').start.line],
+      ['sequential_1 · Adam', find(text, 'b.compile').start.line],
+    ],
+  );
+  assert.equal(runs[1].definition.layers[0].units, 300);
 });
