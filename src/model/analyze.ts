@@ -24,7 +24,15 @@ import { wasmMemoryProblem } from './memory-estimate';
 import { compareRanges, ZERO_RANGE } from './text-lines';
 import { validateStructure } from './validate';
 import { checkVariants } from './variants';
-import type { Diagnostic, ModelDefinition, ModelSummary, ParsedModel, Range, SourceRanges } from './types';
+import type {
+  Diagnostic,
+  ModelDefinition,
+  ModelSummary,
+  ParsedModel,
+  Range,
+  SourceRanges,
+  SummaryPrint,
+} from './types';
 
 export type { LayerInfo } from './infer';
 
@@ -42,6 +50,8 @@ export interface Analysis {
   /** The loss training uses: the given one (aliases normalised) or the default for the output layer. */
   loss: string;
   optimizer: EffectiveOptimizer;
+  /** How the script prints the summary (Python): options for formatSummary. */
+  summaryPrint?: SummaryPrint;
 }
 
 export function analyze(parsed: ParsedModel): Analysis {
@@ -74,6 +84,7 @@ export function analyze(parsed: ParsedModel): Analysis {
   return {
     ...result,
     diagnostics: sortDiagnostics([...parsed.diagnostics, ...result.diagnostics, ...variantDiagnostics]),
+    ...(parsed.summaryPrint ? { summaryPrint: parsed.summaryPrint } : {}),
   };
 }
 

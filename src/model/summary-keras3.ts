@@ -16,6 +16,8 @@ export interface Keras3Options {
   lineLength?: number;
   /** Keras's `show_trainable`: a "Trainable" column (Y / N, "-" for a layer without weights). */
   showTrainable?: boolean;
+  /** The names Keras 3 gives in the script's session, by Keras 2 name (SummaryPrint.keras3Names). */
+  keras3Names?: Record<string, string>;
 }
 
 type Justify = 'left' | 'right' | 'center';
@@ -40,7 +42,7 @@ export function formatKeras3Summary(summary: ModelSummary, options: Keras3Option
   }
   lineLength = options.lineLength ?? lineLength;
 
-  const names = keras3Names(summary);
+  const names = keras3Names(summary, options.keras3Names);
   const rename = (name: string) => names.get(name) ?? name;
   const rows = summary.layers.map((l) => {
     const fields = [`${rename(l.name)} (${l.type})`, formatShape(l.outputShape, false), thousands(l.params)];
@@ -69,9 +71,11 @@ function connections(l: LayerSummary, rename: (name: string) => string): string 
 /**
  * The default names Keras 3 gives differently from Keras 2: inputs are `input_layer`, `input_layer_1`, … (Keras 2:
  * `input_1`, `input_2`, …) and a functional model is `functional`, `functional_1`, … (Keras 2: `model`, `model_1`).
+ * A Python script's session names (`session`, which count the InputLayers of its Sequential models too) win.
  */
-function keras3Names(summary: ModelSummary): Map<string, string> {
+function keras3Names(summary: ModelSummary, session?: Record<string, string>): Map<string, string> {
   const names = new Map<string, string>();
+  if (session) return new Map(Object.entries(session));
   for (const l of summary.layers) {
     const m = l.type === 'InputLayer' ? /^input_(\d+)$/.exec(l.name) : null;
     if (m) names.set(l.name, Number(m[1]) === 1 ? 'input_layer' : `input_layer_${Number(m[1]) - 1}`);

@@ -157,6 +157,19 @@ export interface ParsedModel {
    * a comparison of the file's models trains side by side.
    */
   trainings?: TrainingOption[];
+  /** Python: how the script's `model.summary()` prints this model (its arguments, the session's names). */
+  summaryPrint?: SummaryPrint;
+}
+
+/** What of a model's printed summary depends on the script rather than the model: see ParsedModel.summaryPrint. */
+export interface SummaryPrint {
+  /** `model.summary(show_trainable=True)`: the "Trainable" column. */
+  showTrainable?: boolean;
+  /**
+   * Keras 3's names for layers it names differently from Keras 2 in this script's session (by Keras 2 name): its
+   * `input_layer` counter also counts the InputLayer each Sequential model makes (`input_layer_1` after one).
+   */
+  keras3Names?: Record<string, string>;
 }
 
 /**

@@ -170,3 +170,34 @@ test('the hover on the layer list prints the chosen style', () => {
   assert.ok(keras3.startsWith('```\nModel: "sequential"\n┏'));
   assert.match(keras3, /\n Total params: 7,850 \(30\.66 KB\)\n/);
 });
+
+test("Keras 3 counts 'input_layer' per session, the InputLayer each Sequential makes included: a functional model's input after a Sequential is input_layer_1", async () => {
+  // keras/src/models/sequential.py: `add` makes `InputLayer(shape=layer._input_shape_arg)` for a first layer given
+  // `input_shape`; keras/src/ops/operation.py names it `auto_name("InputLayer")` = uniquify("input_layer") from the
+  // session's counters (keras/src/backend/common/global_state.py). Keras 2 names that input `dense_input` and counts
+  // `input` only for keras.Input, so the functional model's input stays input_1 there.
+  const text = `from tensorflow import keras
+seq = keras.Sequential([keras.layers.Dense(4, input_shape=(8,))])
+inputs = keras.Input(shape=(8,))
+outputs = keras.layers.Dense(2)(inputs)
+other = keras.Input(shape=(3,))
+merged = keras.layers.Concatenate()([outputs, other])
+model = keras.Model(inputs=[inputs, other], outputs=merged)
+`;
+  const models = await parsePythonModels(text);
+  assert.equal(models.length, 2);
+  const a = analyze(models[1]);
+  const keras2 = formatSummary(a.summary!, { style: 'keras2', ...a.summaryPrint });
+  assert.match(keras2, /input_1 \(InputLayer\)/);
+  assert.match(keras2, /input_2 \(InputLayer\)/);
+  const keras3 = formatSummary(a.summary!, { style: 'keras3', ...a.summaryPrint });
+  assert.match(keras3, /^Model: "functional"$/m);
+  assert.match(keras3, /│ input_layer_1 \(InputLayer\)/);
+  assert.match(keras3, /│ input_layer_2 \(InputLayer\)/);
+  assert.match(keras3, /│ dense_1 \(Dense\) +│ \(None, 2\) +│ +18 │ input_layer_1\[0\]\[0\] +│/);
+  assert.doesNotMatch(keras3, /input_layer \(/);
+  // Without the Sequential before it, the first input is input_layer, as before.
+  const alone = await parsePythonModels(text.replace(/^seq = .*\n/m, ''));
+  const b = analyze(alone[0]);
+  assert.match(formatSummary(b.summary!, { style: 'keras3', ...b.summaryPrint }), /│ input_layer \(InputLayer\)/);
+});

@@ -4,6 +4,7 @@
  */
 import { isGraph } from '../graph';
 import { layerNames } from '../infer';
+import { declaredInputShape } from '../layers/common';
 import { layerDef } from '../layers/registry';
 import type { ParsedModel, Position } from '../types';
 import type { Node } from './py-node';
@@ -22,6 +23,9 @@ import { parsePythonSource } from './tree-sitter';
 import { resolveName, type ReadContext } from './values';
 
 export { toKerasScript, type KerasScriptOptions } from './keras-script';
+
+/** The counter Keras 3 names InputLayers from (kept apart from Keras 2's `input`). */
+const KERAS3_INPUT = 'keras3:input_layer';
 
 const CLEAR_SESSION = new Set(['keras.backend.clear_session', 'keras.utils.clear_session']);
 
@@ -48,11 +52,14 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
   /** The name each layer object got, for the models that share it. */
   const given = new Map<object, string>();
   // Keras 2 numbers inputs from 1 (input_1, input_2) and everything else from none (dense, dense_1), as layerNames.
-  const unique = (base: string, fromOne = false) => {
-    const n = counters.get(base) ?? 0;
-    counters.set(base, n + 1);
+  const unique = (base: string, fromOne = false, counter = base) => {
+    const n = counters.get(counter) ?? 0;
+    counters.set(counter, n + 1);
     return fromOne ? `${base}_${n + 1}` : n === 0 ? base : `${base}_${n}`;
   };
+  // Keras 3 names every InputLayer `input_layer`, `input_layer_1`, … from one counter, which the InputLayer a
+  // Sequential model makes for its declared input shape counts too (Keras 2 names that one `dense_input`).
+  const keras3Input = () => unique('input_layer', false, KERAS3_INPUT);
   let r = 0;
   for (const [m, model] of models.entries()) {
     while (r < resets.length && before(resets[r], runsAt[m])) {
@@ -65,6 +72,10 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
     // matters within one name.
     const alone = layerNames(def.layers);
     const renamed = new Map<string, string>();
+    const keras3Names: Record<string, string> = {};
+    const graph = isGraph(def);
+    const first = def.layers[0];
+    if (!graph && first && (first.type === 'InputLayer' || declaredInputShape(first) !== undefined)) keras3Input();
     def.layers.forEach((layer, i) => {
       const d = layerDef(String(layer.type));
       // Another model's layer object (`base.layers[:-1]`) keeps the name Keras gave it there and takes no number.
@@ -75,6 +86,7 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
           ? undefined
           : unique(d.defaultName, layer.type === 'InputLayer'));
       given.set(layer, name ?? (typeof layer.name === 'string' ? layer.name : alone[i]));
+      if (graph && layer.type === 'InputLayer' && name !== undefined) keras3Names[name] = keras3Input();
       if (name !== undefined && name !== alone[i]) {
         layer.name = name;
         renamed.set(alone[i], name);
@@ -92,6 +104,7 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
         if (layer && 'inputs' in layer) layer.inputs = rename(layer.inputs) as typeof layer.inputs;
       if (def.outputs !== undefined) def.outputs = rename(def.outputs) as typeof def.outputs;
     }
+    if (Object.keys(keras3Names).length > 0) model.summaryPrint = { ...model.summaryPrint, keras3Names };
     const modelBase = isGraph(def) ? 'model' : 'sequential';
     if (def.name === undefined) {
       const name = unique(modelBase);
