@@ -67,7 +67,10 @@ export function registerCommands(ctx: ExtensionContextLike, trainer: Trainer): v
             target.file,
             target.index,
             target.analysis.summary
-              ? formatSummary(target.analysis.summary, { style: readSettings(target.file).settings.summaryStyle })
+              ? formatSummary(target.analysis.summary, {
+                  ...target.analysis.summaryPrint,
+                  style: readSettings(target.file).settings.summaryStyle,
+                })
               : undefined,
             target.analysis.diagnostics
               .filter((d) => d.severity === 'error')

@@ -60,7 +60,7 @@ export function hoverAt(
 
   if (path.length === 1 && path[0] === 'layers' && onKey) {
     const markdown = analysis.summary
-      ? '```\n' + formatSummary(analysis.summary, { style: summaryStyle }) + '```'
+      ? '```\n' + formatSummary(analysis.summary, { ...analysis.summaryPrint, style: summaryStyle }) + '```'
       : `No summary yet: ${problemCount(analysis)} to fix first (see Problems).`;
     return { markdown, range };
   }

@@ -7,7 +7,7 @@ import { formatFunctionalSummary } from './summary-functional';
 import { formatKeras3Summary, type Keras3Options } from './summary-keras3';
 import type { Graph } from './graph';
 import type { LayerInfo } from './infer';
-import type { ModelSummary } from './types';
+import type { LayerSummary, ModelSummary } from './types';
 
 const LINE = 65;
 const POSITIONS = [29, 55, 65];
@@ -27,19 +27,44 @@ export interface SummaryOptions extends Keras3Options {
  */
 export function formatSummary(summary: ModelSummary, options: SummaryOptions = {}): string {
   if (options.style === 'keras3') return formatKeras3Summary(summary, options);
-  if (summary.functional) return formatFunctionalSummary(summary);
+  if (summary.functional) return formatFunctionalSummary(summary, options.showTrainable);
+  const { line, positions } = keras2Layout({ line: LINE, positions: POSITIONS }, options.showTrainable);
+  const trainable = options.showTrainable ? ['Trainable'] : [];
   const lines: string[] = [];
   lines.push(`Model: "${summary.name}"`);
-  lines.push('_'.repeat(LINE));
-  lines.push(...row(['Layer (type)', 'Output Shape', 'Param #']));
-  lines.push('='.repeat(LINE));
+  lines.push('_'.repeat(line));
+  lines.push(...row(['Layer (type)', 'Output Shape', 'Param #', ...trainable], positions));
+  lines.push('='.repeat(line));
   for (const l of summary.layers) {
-    lines.push(...row([`${l.name} (${l.type})`, formatShape(l.outputShape), String(l.params)]));
+    const fields = [`${l.name} (${l.type})`, formatShape(l.outputShape), String(l.params)];
+    if (options.showTrainable) fields.push(keras2Trainable(l));
+    lines.push(...row(fields, positions));
     lines.push('');
   }
-  lines.push('='.repeat(LINE), ...keras2Totals(summary), '_'.repeat(LINE));
+  lines.push('='.repeat(line), ...keras2Totals(summary), '_'.repeat(line));
   if (summary.complete === false && summary.incomplete) lines.push(incompleteLine(summary.incomplete));
   return lines.join('\n') + '\n';
+}
+
+/**
+ * Keras 2's `show_trainable=True`: the line 11 columns longer, a "Trainable" column ending there (layer_utils.py
+ * `print_summary`).
+ */
+export function keras2Layout(
+  layout: { line: number; positions: readonly number[] },
+  showTrainable?: boolean,
+): { line: number; positions: readonly number[] } {
+  if (!showTrainable) return layout;
+  const line = layout.line + 11;
+  return { line, positions: [...layout.positions, line] };
+}
+
+/**
+ * Keras 2's Trainable cell: `Y` unless the layer is frozen (`trainable=False`), seen as weights none of which train.
+ * A frozen layer without weights (Keras prints `N`) shows `Y` here: the summary does not keep the flag.
+ */
+export function keras2Trainable(l: LayerSummary): string {
+  return l.params > 0 && l.trainableParams === 0 ? 'N' : 'Y';
 }
 
 /** The three totals under every summary, in Keras's order and words. */

@@ -5,20 +5,27 @@
  * `['dense[0][0]', 'dense_1[0][0]']`, broken after each `',`.
  */
 import { formatShape } from './number-format';
-import { keras2Totals, row } from './summary-format';
+import { keras2Layout, keras2Totals, keras2Trainable, row } from './summary-format';
 import type { LayerSummary, ModelSummary } from './types';
 
 const CHAIN = { line: 65, positions: [29, 55, 65] };
 const GRAPH = { line: 98, positions: [32, 53, 65, 98] };
 
-export function formatFunctionalSummary(summary: ModelSummary): string {
+export function formatFunctionalSummary(summary: ModelSummary, showTrainable?: boolean): string {
   const chain = summary.functional?.sequentialLike === true;
-  const { line, positions } = chain ? CHAIN : GRAPH;
-  const header = ['Layer (type)', 'Output Shape', 'Param #', ...(chain ? [] : ['Connected to'])];
+  const { line, positions } = keras2Layout(chain ? CHAIN : GRAPH, showTrainable);
+  const header = [
+    'Layer (type)',
+    'Output Shape',
+    'Param #',
+    ...(chain ? [] : ['Connected to']),
+    ...(showTrainable ? ['Trainable'] : []),
+  ];
   const lines = [`Model: "${summary.name}"`, '_'.repeat(line), ...row(header, positions), '='.repeat(line)];
   for (const l of summary.layers) {
     const fields = [`${l.name} (${l.type})`, shapeText(l), String(l.params)];
     if (!chain) fields.push(`[${(l.connectedTo ?? []).map((c) => `'${c}'`).join(', ')}]`);
+    if (showTrainable) fields.push(keras2Trainable(l));
     lines.push(...row(fields, positions), '');
   }
   lines.push('='.repeat(line), ...keras2Totals(summary), '_'.repeat(line));

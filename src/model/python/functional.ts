@@ -9,12 +9,12 @@
  */
 import type { Node } from './py-node';
 import { layerNames } from '../infer';
-import type { LayerSpec, ModelDefinition, ParsedModel, Range } from '../types';
+import type { LayerSpec, ModelDefinition, ParsedModel, Range, SummaryPrint } from '../types';
 import { Collector } from './collector';
 import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
-import { applyTraining, methodOf, modelVariable, reassigns, type MethodCalls } from './models';
+import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -337,6 +337,7 @@ export function readFunctional(
   let last: Node = call;
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
+  const print: SummaryPrint = {};
   const target = modelVariable(call);
   if (target) {
     for (const s of methodCalls.following(target.statement, target.name)) {
@@ -345,7 +346,8 @@ export function readFunctional(
       const direct = statementCall(s);
       if (!direct) continue;
       const method = methodOf(direct, target.name);
-      if (method === 'compile' && !fit) compileCall = direct;
+      if (method === 'summary') readSummaryCall(direct, ctx, print);
+      else if (method === 'compile' && !fit) compileCall = direct;
       else if (method === 'fit' && !fit) fit = readFit(direct, ctx, out);
       if (method) last = direct;
     }
@@ -362,6 +364,7 @@ export function readFunctional(
     range,
   };
   if (out.incomplete) parsed.incomplete = out.incomplete;
+  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
   return parsed;
 }
 

@@ -14,6 +14,7 @@ import type {
   ModelDefinition,
   ParsedModel,
   Range,
+  SummaryPrint,
   TrainingOption,
 } from '../types';
 import { Collector } from './collector';
@@ -63,6 +64,7 @@ export function readSequential(
   let fit: FitResult | undefined;
   let evaluatesTest = false;
   const events: TrainingEvent[] = [];
+  const print: SummaryPrint = {};
   /** Reads the statements after `target`'s assignment that use it; `inside` ones extend the model's range. */
   const follow = (target: { name: string; statement: Node }, inside: boolean) => {
     const statements = methodCalls.following(target.statement, target.name, true);
@@ -99,6 +101,9 @@ export function readSequential(
               `it is added inside ${c.nested}, so the layers depend on how the script runs`,
             );
           else reader.add(c.call);
+        } else if (c.method === 'summary') {
+          readSummaryCall(c.call, ctx, print);
+          continue;
         } else if (c.method === 'evaluate') {
           // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
           const x = callArgs(c.call).positional[0] ?? callArgs(c.call).keywords.find((k) => k.name === 'x')?.value;
@@ -137,7 +142,18 @@ export function readSequential(
   };
   if (out.incomplete) parsed.incomplete = out.incomplete;
   if (trainings.length > 0) parsed.trainings = trainings;
+  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
   return parsed;
+}
+
+/**
+ * `model.summary(show_trainable=True)`: the script prints the "Trainable" column, so Model Lab's summary of the model
+ * does too (the first summary call that says so; a value only known when the script runs is not followed).
+ */
+export function readSummaryCall(call: Node, ctx: ReadContext, print: SummaryPrint): void {
+  const arg = callArgs(call).keywords.find((k) => k.name === 'show_trainable')?.value;
+  const v = arg && readValue(arg, ctx);
+  if (v && v.ok && v.value === true) print.showTrainable = true;
 }
 
 /** A compile, fit or never-used optimizer among a model's statements, in program order. */
@@ -354,7 +370,7 @@ export function modelVariable(call: Node): { name: string; statement: Node } | u
   return { name: left.text, statement };
 }
 
-type Method = 'add' | 'compile' | 'fit' | 'evaluate';
+type Method = 'add' | 'compile' | 'fit' | 'evaluate' | 'summary';
 
 export function methodOf(call: Node, target: string): Method | undefined {
   const fn = call.childForFieldName('function');
@@ -366,7 +382,7 @@ export function methodOf(call: Node, target: string): Method | undefined {
 
 /** The model methods whose calls the reader follows. */
 function isMethod(m: string | undefined): m is Method {
-  return m === 'add' || m === 'compile' || m === 'fit' || m === 'evaluate';
+  return m === 'add' || m === 'compile' || m === 'fit' || m === 'evaluate' || m === 'summary';
 }
 
 const NESTING: Record<string, string> = {
