@@ -179,3 +179,31 @@ b.fit(x_train, y_train, epochs=1, validation_split=0.2)
   );
   assert.equal(runs[1].definition.layers[0].units, 300);
 });
+
+test('a call in a loop over literal values makes one model per pass, with the loop variable known', async () => {
+  const text =
+    HEAD +
+    CREATE +
+    `models = [create_model(n) for n in (64, 128)]
+for lr in (0.1, 0.01):
+    m = create_model()
+    m.compile(optimizer=keras.optimizers.SGD(learning_rate=lr), loss="sparse_categorical_crossentropy")
+`;
+  const models = await parsePythonModels(text);
+  assert.deepEqual(
+    models.map((m) => [m.definition!.name, m.definition!.layers[0].units, m.definition!.compile?.optimizer]),
+    [
+      [undefined, 64, undefined],
+      ['sequential_1', 128, undefined],
+      ['sequential_2', 200, { type: 'SGD', learning_rate: 0.1 }],
+      ['sequential_3', 200, { type: 'SGD', learning_rate: 0.01 }],
+    ],
+  );
+  assert.ok(models.every((m) => m.incomplete === undefined));
+  const { runs } = compareFileModels(models);
+  assert.deepEqual(
+    runs.map((r) => r.label),
+    // 0.01 is SGD's default learning rate, so the label names only the other.
+    ['sequential_2 · SGD(lr=0.1)', 'sequential_3 · SGD'],
+  );
+});

@@ -28,10 +28,10 @@ export function modelsPerCall(call: Node, ctx: ReadContext, read: (ctx: ReadCont
   const { fn, calls } = building;
   const first = read(contextAt(call, ctx, 0, calls[0]));
   return [
-    { parsed: first, runsAt: runsAt(call, ctx, calls[0]) },
+    { parsed: first, runsAt: runsAt(call, ctx, calls[0].call) },
     ...calls.slice(1).map((c) => ({
-      parsed: atCallSite(read(contextAt(call, ctx, 0, c)), fn, c, first),
-      runsAt: runsAt(call, ctx, c),
+      parsed: atCallSite(read(contextAt(call, ctx, 0, c)), fn, c.call, first),
+      runsAt: runsAt(call, ctx, c.call),
     })),
   ];
 }

@@ -7,6 +7,7 @@
  */
 import type { Node } from './py-node';
 import { callArgs } from './syntax';
+import { loopValues } from './layer-lists';
 import { readValue, type ParamScope, type ReadContext } from './values';
 
 /** How many enclosing calls are followed to give an argument its value (a function called from a function …). */
@@ -65,15 +66,50 @@ function callsOfFunction(fn: Node, ctx: ReadContext): Node[] {
   });
 }
 
+/** One run of a function's call: the call, and the loop variables' values when it runs once per pass of a loop. */
+export interface CallRun {
+  call: Node;
+  locals?: ReadonlyMap<string, unknown>;
+}
+
 /**
  * The calls that each build the model made at `node` (a `Sequential(...)` or `Model(...)` call): the calls of the
- * function it sits in directly, in source order, with the function; none outside a function or for a function the
- * file never calls.
+ * function it sits in directly, in source order, with the function, a call in a loop or comprehension over literal
+ * values once per pass (`[build(n) for n in (64, 128)]`, `for lr in (0.1, 0.01): m = build()`); none outside a
+ * function or for a function the file never calls.
  */
-export function buildingCalls(node: Node, ctx: ReadContext): { fn: Node; calls: Node[] } | undefined {
+export function buildingCalls(node: Node, ctx: ReadContext): { fn: Node; calls: CallRun[] } | undefined {
   const fn = enclosingFunctions(node).pop();
-  return fn ? { fn, calls: callsOfFunction(fn, ctx) } : undefined;
+  return fn ? { fn, calls: callsOfFunction(fn, ctx).flatMap((call) => passes(call, ctx)) } : undefined;
 }
+
+/**
+ * The runs of a call: one per pass of the loop or single-clause comprehension directly around it (in its scope) over
+ * values known before the script runs, else the call once.
+ */
+function passes(call: Node, ctx: ReadContext): CallRun[] {
+  for (let p = call.parent; p && p.type !== 'function_definition' && p.type !== 'module'; p = p.parent) {
+    let variable: Node | null = null;
+    let iterable: Node | null = null;
+    if (p.type === 'for_statement' && inside(call, p.childForFieldName('body'))) {
+      variable = p.childForFieldName('left');
+      iterable = p.childForFieldName('right');
+    } else if (p.type === 'list_comprehension' && inside(call, p.childForFieldName('body'))) {
+      const clauses = p.namedChildren.filter((c) => c.type === 'for_in_clause' || c.type === 'if_clause');
+      if (clauses.length !== 1 || clauses[0].type !== 'for_in_clause') return [{ call }];
+      variable = clauses[0].childForFieldName('left');
+      iterable = clauses[0].childForFieldName('right');
+    } else continue;
+    const name = variable?.type === 'identifier' ? variable.text : undefined;
+    const values = name && iterable ? loopValues(iterable, ctx) : undefined;
+    if (!name || !values) return [{ call }];
+    return values.map((v) => ({ call, locals: new Map([...(ctx.locals ?? []), [name, v]]) }));
+  }
+  return [{ call }];
+}
+
+const inside = (n: Node, scope: Node | null) =>
+  !!scope && scope.startIndex <= n.startIndex && n.endIndex <= scope.endIndex;
 
 /**
  * Where one run of the script makes what `node` makes: `node` itself at the top level, else where the call of its
@@ -91,7 +127,7 @@ export function runsAt(node: Node, ctx: ReadContext, chosen?: Node, nesting = 0)
  * `ctx` with the parameters of every function that `node` sits in, innermost last; `chosen` is the call of the
  * innermost function to read (else its first call).
  */
-export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: Node): ReadContext {
+export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: CallRun): ReadContext {
   const functions = enclosingFunctions(node);
   if (functions.length === 0 || nesting > MAX_NESTING) return ctx;
   const scopes: ParamScope[] = [...(ctx.params ?? [])];
@@ -100,9 +136,11 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: No
     let params = parametersOf(fn);
     if (!name || !params) continue;
     if (isMethodDef(fn) && params[0] && !params[0].default) params = params.slice(1); // self, cls
-    const call = (fn.id === functions[functions.length - 1].id ? chosen : undefined) ?? callsOfFunction(fn, ctx)[0];
+    const run = fn.id === functions[functions.length - 1].id ? chosen : undefined;
+    const call = run?.call ?? callsOfFunction(fn, ctx)[0];
     const values = new Map<string, unknown>();
-    const callerCtx = call ? contextAt(call, ctx, nesting + 1) : ctx;
+    const outer = call ? contextAt(call, ctx, nesting + 1) : ctx;
+    const callerCtx = run?.locals ? { ...outer, locals: run.locals } : outer;
     const args = call ? callArgs(call) : undefined;
     const given = new Map<string, Node>();
     if (args && args.splats.length === 0) {
@@ -120,7 +158,7 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: No
       const v = readValue(source, arg ? callerCtx : ctx);
       if (v.ok) values.set(p.name, v.value);
     }
-    scopes.push({ fn, values, ...(call ? { call } : {}) });
+    scopes.push({ fn, values, ...(call ? { call } : {}), ...(run?.locals ? { callLocals: run.locals } : {}) });
   }
   return { ...ctx, params: scopes };
 }

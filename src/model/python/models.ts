@@ -66,17 +66,17 @@ export function readSequential(
   const events: TrainingEvent[] = [];
   const print: SummaryPrint = {};
   /** Reads the statements after `target`'s assignment that use it; `inside` ones extend the model's range. */
-  const follow = (target: { name: string; statement: Node }, inside: boolean) => {
+  const follow = (target: { name: string; statement: Node }, inside: boolean, at: ReadContext = ctx) => {
     const statements = methodCalls.following(target.statement, target.name, true);
     for (let k = 0; k < statements.length; k++) {
       const s = statements[k];
       if (!methodCalls.touches(s, target.name)) {
-        const optimizer = unusedOptimizer(s, ctx);
+        const optimizer = unusedOptimizer(s, at);
         if (optimizer) events.push({ kind: 'optimizer', node: optimizer, at: s });
         continue;
       }
       if (reassigns(s, target.name)) break;
-      const branch = s.type === 'if_statement' ? knownBranch(s, ctx) : undefined;
+      const branch = s.type === 'if_statement' ? knownBranch(s, at) : undefined;
       if (branch) {
         // `if USE_BN: model.add(BatchNormalization())` with a condition known before the script runs: the branch
         // taken is read in place of the if statement.
@@ -84,9 +84,9 @@ export function readSequential(
         if (inside) last = s;
         continue;
       }
-      const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, ctx) : undefined;
+      const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, at) : undefined;
       if (unrolled) {
-        for (const { call: add, locals } of unrolled) reader.add(add, { ...ctx, locals });
+        for (const { call: add, locals } of unrolled) reader.add(add, { ...at, locals });
         if (inside) last = s;
         continue;
       }
@@ -100,20 +100,20 @@ export function readSequential(
               argOf(c.call),
               `it is added inside ${c.nested}, so the layers depend on how the script runs`,
             );
-          else reader.add(c.call);
+          else reader.add(c.call, at);
         } else if (c.method === 'summary') {
-          readSummaryCall(c.call, ctx, print);
+          readSummaryCall(c.call, at, print);
           continue;
         } else if (c.method === 'evaluate') {
           // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
           const x = callArgs(c.call).positional[0] ?? callArgs(c.call).keywords.find((k) => k.name === 'x')?.value;
-          if (x && isTestData(x, ctx)) evaluatesTest = true;
+          if (x && isTestData(x, at)) evaluatesTest = true;
           continue; // the model's range ends at its fit
         } else if (c.method === 'compile') {
           if (!fit) compileCall = c.call; // Keras trains with the last compile before fit
           if (!c.nested) events.push({ kind: 'compile', node: c.call, at: c.call });
         } else {
-          if (!fit) fit = readFit(c.call, ctx, out);
+          if (!fit) fit = readFit(c.call, at, out);
           if (!c.nested) events.push({ kind: 'fit', node: c.call, at: c.call });
         }
         if (inside) last = c.call;
@@ -121,16 +121,22 @@ export function readSequential(
     }
   };
   const target = modelVariable(call);
+  let trainCtx = ctx;
   if (target) {
     follow(target, true);
     // `return model` from a function: the caller's `m = build_model(...)` then `m.compile(...)`, `m.fit(...)`.
     const caller = returnedTo(target, ctx);
-    if (caller) follow(caller, false);
+    if (caller) {
+      // In a loop's pass (`for lr in (0.1, 0.01): m = build(); m.compile(…lr…)`), the caller's statements see the
+      // loop variable's value.
+      trainCtx = caller.locals ? { ...ctx, locals: caller.locals } : ctx;
+      follow(caller, false, trainCtx);
+    }
   }
-  applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, ctx, data, seeds);
+  applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, trainCtx, data, seeds);
   reader.finish();
   if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt);
-  const trainings = trainingOptions(events, { call, evaluatesTest }, ctx, data, seeds);
+  const trainings = trainingOptions(events, { call, evaluatesTest }, trainCtx, data, seeds);
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
@@ -335,7 +341,7 @@ class LayerList {
 export function returnedTo(
   target: { name: string; statement: Node },
   ctx: ReadContext,
-): { name: string; statement: Node } | undefined {
+): { name: string; statement: Node; locals?: ReadonlyMap<string, unknown> } | undefined {
   const block = target.statement.parent;
   const fn = block?.parent;
   if (block?.type !== 'block' || fn?.type !== 'function_definition') return undefined;
@@ -347,11 +353,12 @@ export function returnedTo(
   );
   const name = fn.childForFieldName('name')?.text;
   if (!returned || !name) return undefined;
+  const scope = ctx.params?.find((p) => p.fn.id === fn.id);
   const call =
-    ctx.params?.find((p) => p.fn.id === fn.id)?.call ??
-    ctx.bindings.callsOf(name).find((c) => c.childForFieldName('function')?.type === 'identifier');
+    scope?.call ?? ctx.bindings.callsOf(name).find((c) => c.childForFieldName('function')?.type === 'identifier');
   const caller = call && modelVariable(call);
-  return caller && !caller.name.includes('.') ? caller : undefined;
+  if (!caller || caller.name.includes('.')) return undefined;
+  return scope?.callLocals ? { ...caller, locals: scope.callLocals } : caller;
 }
 
 function argOf(call: Node): Node {

@@ -31,6 +31,8 @@ export interface ParamScope {
   values: ReadonlyMap<string, unknown>;
   /** The call of `fn` the values come from, if any. */
   call?: Node;
+  /** The values of the loop variables around that call, for the pass of the loop it is read for. */
+  callLocals?: ReadonlyMap<string, unknown>;
 }
 
 const inside = (n: Node, scope: Node) => scope.startIndex <= n.startIndex && n.endIndex <= scope.endIndex;
