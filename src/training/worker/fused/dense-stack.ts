@@ -21,7 +21,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { Activation, StackPlan } from './eligibility';
-import { gemmWorkBytes, inPlaceFits, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
+import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { sparseListKernel, type SparseListKernel } from './sparse-lists';
@@ -257,7 +257,7 @@ export class DenseStack {
     b: Buf,
     transB: boolean,
     [m, n, k]: [number, number, number],
-    epilogue?: { bias?: Buf; relu?: boolean; gate?: Buf; list?: number; inPlace?: boolean },
+    epilogue?: { bias?: Buf; relu?: boolean; gate?: Buf; list?: number },
   ): boolean {
     const { gemm } = this;
     if (!gemm || typeof a !== 'number' || typeof b !== 'number' || typeof c !== 'number') {
@@ -289,7 +289,6 @@ export class DenseStack {
       address(epilogue?.gate),
       n * 4,
       epilogue?.list ?? 0,
-      epilogue?.inPlace && !transB ? 1 : 0,
     );
     return !!epilogue;
   }
@@ -343,8 +342,6 @@ export class DenseStack {
       const fused = this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
         bias: layer.bias,
         relu: activation === 'relu',
-        // Small batches read the kernel where it is (SLACK covers the right edge panel's whole vectors).
-        inPlace: inPlaceFits(batch),
       });
       // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
       const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;

@@ -41,10 +41,6 @@ export const KC = 256;
  * `list + t * (k + 1) * 4` are a count and then the steps of k to take, in order; the others are skipped (their
  * terms are zeros of A). Only for A's rows adjacent floats (aRow = 4, a transposed row-major A), m a multiple of 4,
  * and k <= KC (one k block): the caller checks (`sparseRowsFit`).
- * `inPlace` (optional, 0: pack) 1: the micro-kernel reads op(B)'s panels where B is, rows bRow bytes apart, instead
- * of a packed copy; only for a row-major B (bCol = 4), which must be readable up to ceil(n / 8) * 8 floats in its
- * last row (the right edge panel reads whole vectors; its columns past n are thrown away). Worth it where few row
- * tiles read each panel (`inPlaceFits`): packing then costs more than the strided reads it saves.
  */
 export type PackedGemm = (
   a: number,
@@ -63,7 +59,6 @@ export type PackedGemm = (
   gate?: number,
   gatePitch?: number,
   list?: number,
-  inPlace?: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -76,13 +71,6 @@ export interface PackedGemmKernel {
 
 /** Whether `list` may be used for a product of this layout and shape. */
 export const sparseRowsFit = (aRow: number, m: number, k: number) => aRow === 4 && m % MR === 0 && k <= KC;
-
-/**
- * Whether a product with `m` rows reads a row-major B in place (`inPlace`) rather than packing it: measured
- * (`bench/gemm-shapes.ts`, CPU time) 5-9% faster on the canonical forward product (m = 32, B 784 x 100) and 5%
- * slower on the wide one (m = 128, B 784 x 512), where 32 row tiles re-read each panel.
- */
-export const inPlaceFits = (m: number) => m <= 32;
 
 /** Bytes of the `work` area for products with at most `n` columns and depth `k`: the edge tile and the packed B. */
 export function gemmWorkBytes(n: number, k: number): number {
@@ -161,9 +149,8 @@ const U = {
   gate: 10,
   gatePitch: 11,
   list: 12,
-  pbStep: 13,
 };
-const MICRO_PARAMS = 14;
+const MICRO_PARAMS = 13;
 const UP = Array.from({ length: MR }, (_, r) => MICRO_PARAMS + r); // row pointers into A
 const UCR = MICRO_PARAMS + MR; // C row pointer
 const UACC = (r: number, v: number) => UCR + 1 + r * 2 + v; // MR x 2 v128
@@ -205,7 +192,7 @@ function micro(fma: boolean): number[] {
   code.push(...get(U.list), ...I32LOAD, ...set(U.kc), ...BLOCK, ...get(U.kc), EQZ, ...brIf(0), ...LOOP);
   code.push(...incr(U.list, i32(4)), ...get(U.list), ...I32LOAD, ...set(UCR));
   code.push(...get(U.pa), ...get(UCR), ...get(U.aCol), MUL, ADD, ...set(UP[0]));
-  code.push(...get(U.pb), ...get(UCR), ...get(U.pbStep), MUL, ADD, ...set(UP[1]));
+  code.push(...get(U.pb), ...get(UCR), ...i32(NR * 4), MUL, ADD, ...set(UP[1]));
   code.push(...get(UP[1]), ...v128load(0), ...set(UB[0]), ...get(UP[1]), ...v128load(16), ...set(UB[1]));
   for (let r = 0; r < MR; r++) {
     code.push(...get(UP[0]), ...loadSplat(r * 4), ...set(US));
@@ -227,7 +214,7 @@ function micro(fma: boolean): number[] {
     }
     code.push(...incr(UP[r], get(U.aCol)));
   }
-  code.push(...incr(U.pb, get(U.pbStep)));
+  code.push(...incr(U.pb, i32(NR * 4)));
   code.push(...get(U.kc), ...i32(1), SUB, ...tee(U.kc), ...brIf(0), END);
   code.push(END);
   // Epilogue on the registers: bias, then relu.
@@ -279,9 +266,8 @@ const G = {
   gate: 13,
   gatePitch: 14,
   list: 15,
-  inPlace: 16,
 };
-const GEMM_PARAMS = 17;
+const GEMM_PARAMS = 16;
 const L = Object.fromEntries(
   [
     'pc',
@@ -486,14 +472,6 @@ function driver(): number[] {
     ...i32(NR),
     MUL,
     ...set(L.j0),
-    // The panel: B itself at (pc, j0) when it is read in place, else its packed copy.
-    ...get(G.b),
-    ...get(L.pc),
-    ...get(G.bRow),
-    MUL,
-    ADD,
-    ...times4(L.j0),
-    ADD,
     ...get(L.pack),
     ...get(L.panel),
     ...get(L.kc),
@@ -501,8 +479,6 @@ function driver(): number[] {
     ...i32(NR * 4),
     MUL,
     ADD,
-    ...get(G.inPlace),
-    SELECT,
     ...set(L.pb),
     ...forLoop(L.i0, i32(0), get(G.m), i32(MR), [
       ...min([...get(G.m), ...get(L.i0), SUB], i32(MR)),
@@ -590,11 +566,6 @@ function driver(): number[] {
       ...i32(0),
       NE,
       MUL,
-      // the panel's row pitch
-      ...get(G.bRow),
-      ...i32(NR * 4),
-      ...get(G.inPlace),
-      SELECT,
       0x10,
       0x00, // call micro
       ...get(L.full),
@@ -646,11 +617,7 @@ function driver(): number[] {
       ...get(L.full),
       AND,
       ...set(L.gated),
-      ...get(G.inPlace),
-      EQZ,
-      ...IF,
       ...pack,
-      END,
       ...tiles,
     ]),
   );
