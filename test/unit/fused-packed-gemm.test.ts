@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import v8 from 'node:v8';
-import { gemmWorkBytes, KC, packedGemm, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
+import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
@@ -179,4 +179,60 @@ function checkSparse(fma: boolean): void {
 test('sparse k: the steps a row tile lists, equal to the dense product, with and without FMA', () => {
   checkSparse(false);
   checkSparse(true);
+});
+
+/**
+ * The update epilogue: C = C - r * (A @ B) on the registers, bit-equal to the product stored and then updated as the
+ * SIMD SGD loop does (a float32 multiply, then a float32 subtraction), on every layout, edge tiles, sparse k.
+ */
+test('update epilogue: C - rate * product equals the stored product then the SGD update, bit for bit', () => {
+  for (const fma of [false, true]) {
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const kernel = packedGemm(memory, { fma })!;
+    let seed = 17;
+    const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+    for (const [m, n, k] of [
+      [4, 8, 3],
+      [5, 13, 32],
+      [784, 100, 32],
+      [100, 10, KC],
+      [3, 1, 1],
+    ]) {
+      let next = 64;
+      const alloc = (size: number) => {
+        const p = next;
+        next += Math.ceil((size * 4) / 16) * 16 + 64;
+        return p;
+      };
+      const [a, b, product, c, list] = [alloc(m * k), alloc(k * n), alloc(m * n), alloc(m * n), alloc(m * (k + 1))];
+      const work = alloc(gemmWorkBytes(n, k) / 4);
+      const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
+      // A stored [k, m] (a layer's input, transposed by strides), a third of it zero.
+      view(a, m * k).set(view(a, m * k).map(() => (random() > 0.17 ? 0 : random())));
+      view(b, k * n).set(view(b, k * n).map(random));
+      const W = view(c, m * n).map(random);
+      const lr = 0.0123;
+      const r = Math.fround(lr);
+      const sparse = m % 4 === 0;
+      if (sparse) {
+        const X = view(a, m * k);
+        const ints = new Int32Array(memory.buffer, list, (m / 4) * (k + 1));
+        for (let t = 0; t < m / 4; t++) {
+          let count = 0;
+          for (let q = 0; q < k; q++)
+            if ([0, 1, 2, 3].some((i) => X[q * m + t * 4 + i] !== 0)) ints[t * (k + 1) + 1 + count++] = q;
+          ints[t * (k + 1)] = count;
+        }
+      }
+      for (const withList of sparse ? [0, list] : [0]) {
+        kernel.gemm(a, 4, m * 4, b, n * 4, 4, product, m, n, k, 0, 0, work, 0, 0, withList);
+        view(c, m * n).set(W);
+        kernel.gemm(a, 4, m * 4, b, n * 4, 4, c, m, n, k, 0, 0, work, 0, 0, withList, rateBits(lr));
+        const P = view(product, m * n);
+        const want = W.map((w, i) => Math.fround(w - Math.fround(r * P[i])));
+        assert.deepEqual(view(c, m * n), want, `${fma ? 'fma' : 'simd'} ${m}x${n}x${k} list ${!!withList}`);
+      }
+    }
+  }
+  assert.equal(rateBits(0), 0, 'a zero rate is no update');
 });
