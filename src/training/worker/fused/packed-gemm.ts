@@ -398,6 +398,16 @@ function tileGate(): number[] {
   ]);
 }
 
+/** `(param != 0 && this is the last k block) << shift`: a mode bit of the epilogues, which run on the last block. */
+const onLast = (param: number, shift: number) => [
+  ...get(param),
+  ...i32(0),
+  NE,
+  ...get(L.full),
+  AND,
+  ...(shift ? [...i32(shift), SHL] : []),
+];
+
 function driver(): number[] {
   const code: number[] = [];
   code.push(...get(G.work), ...set(L.tile), ...get(G.work), ...i32(MR * NR * 4), ADD, ...set(L.pack));
@@ -627,36 +637,14 @@ function driver(): number[] {
       ...get(G.k),
       EQ,
       ...set(L.full), // (full reused as "last")
-      ...get(G.bias),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
-      ...i32(1),
-      SHL,
+      ...onLast(G.bias, 1),
       OR,
-      ...get(G.relu),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
-      ...i32(2),
-      SHL,
+      ...onLast(G.relu, 2),
       OR,
-      ...get(G.rate),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
-      ...i32(4),
-      SHL,
+      ...onLast(G.rate, 4),
       OR,
       ...set(L.mode),
-      ...get(G.gate),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
+      ...onLast(G.gate, 0),
       ...set(L.gated),
       ...pack,
       ...tiles,
