@@ -57,13 +57,33 @@ export async function readMaybeGzipped(file: string): Promise<Uint8Array> {
   if (raw.length < 2 || raw[0] !== 0x1f || raw[1] !== 0x8b) return raw;
   try {
     // Sync flush: a truncated .gz yields the bytes it has, so the size check below can say how many are missing.
-    return await gunzipAsync(raw, { finishFlush: zlib.constants.Z_SYNC_FLUSH, maxOutputLength: MAX_IDX_BYTES });
+    return await gunzipAsync(raw, {
+      finishFlush: zlib.constants.Z_SYNC_FLUSH,
+      maxOutputLength: MAX_IDX_BYTES,
+      chunkSize: gunzipChunkSize(raw),
+    });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
       throw new DataError(`${file} unpacks to more than ${formatBytes(MAX_IDX_BYTES)}; check that this is an IDX file.`);
     }
     throw new DataError(`${file} is not a valid gzip file (${(e as Error).message}). ${REDOWNLOAD}`);
   }
+}
+
+/** zlib's default output chunk, and the largest one asked for (a chunk is allocated whole). */
+const [MIN_CHUNK, MAX_CHUNK] = [16 * 1024, 64 * 1024 * 1024];
+
+/**
+ * Output chunk for gunzipping `gz`: the whole output in one chunk when the gzip trailer's size (ISIZE, the size mod
+ * 2^32) says how big it is, plus one byte for zlib to see the end. With zlib's default 16 KB chunks Node makes one
+ * thread-pool round trip per chunk and concatenates them all: the 47 MB Fashion-MNIST training images took 0.8-2.2 s
+ * of CPU instead of 0.4 s (half a worker's start-up before its first step). The trailer is only a hint: it is capped
+ * by what deflate can expand the file to (1032:1) and by 64 MB, and `maxOutputLength` still bounds the output.
+ */
+export function gunzipChunkSize(gz: Uint8Array): number {
+  if (gz.length < 18) return MIN_CHUNK;
+  const isize = new DataView(gz.buffer, gz.byteOffset + gz.length - 4, 4).getUint32(0, true);
+  return Math.max(MIN_CHUNK, Math.min(isize + 1, gz.length * 1032, MAX_CHUNK));
 }
 
 export async function readIdxImages(file: string, expect: ImageExpectations = {}): Promise<IdxImages> {

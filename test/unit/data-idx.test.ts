@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { DataError } from '../../src/data/errors';
-import { readIdxImages, readIdxLabels } from '../../src/data/idx';
+import { gunzipChunkSize, readIdxImages, readIdxLabels } from '../../src/data/idx';
 import { readImageSplit } from '../../src/data/idx-folder';
 import { idx, imagesIdx, labelsIdx } from '../fixtures/data/idx';
 
@@ -117,6 +117,28 @@ describe('IDX reader', () => {
 
   it('says a missing file cannot be read', async () => {
     await rejectsWith(readIdxImages(join(dir, 'nope')), /Cannot read .*nope \(ENOENT\)/);
+  });
+
+  it('gunzips in one output chunk the size the gzip trailer gives, within bounds, to the same bytes', async () => {
+    const raw = imagesIdx(300);
+    const gz = gzipSync(raw);
+    assert.equal(gunzipChunkSize(gz), Math.max(16 * 1024, raw.length + 1));
+    const big = gzipSync(new Uint8Array(3_000_000));
+    assert.equal(gunzipChunkSize(big), 3_000_001, 'a 3 MB file in one chunk');
+    // A trailer that lies (4 GB from a tiny file) asks for no more than deflate can expand the file to.
+    const liar = Buffer.from(gz);
+    liar.writeUInt32LE(0xffffffff, liar.length - 4);
+    assert.equal(gunzipChunkSize(liar), Math.max(16 * 1024, liar.length * 1032));
+    const huge = Buffer.concat([big, Buffer.alloc(200_000)]);
+    huge.writeUInt32LE(0xffffffff, huge.length - 4);
+    assert.equal(gunzipChunkSize(huge), 64 * 1024 * 1024, 'never more than 64 MB');
+    assert.equal(gunzipChunkSize(gz.subarray(0, 10)), 16 * 1024, "too short for a trailer: zlib's default");
+    const images = await readIdxImages(file('chunked.gz', gz));
+    assert.ok(Buffer.from(images.pixels).equals(raw.subarray(16)));
+    // The trailer's size is only a hint: a wrong one still reads the true bytes.
+    const wrong = Buffer.from(gz);
+    wrong.writeUInt32LE(5, wrong.length - 4);
+    await rejectsWith(readIdxImages(file('wrong-size.gz', wrong)), /gzip/);
   });
 
   it('decodes a hand-written 2-image 2×2 file exactly', async () => {

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import v8 from 'node:v8';
-import { gemmWorkBytes, KC, packedGemm, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
+import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
@@ -23,13 +23,17 @@ const SHAPES: [number, number, number][] = [
   [7, 100, 784],
 ];
 
+/** Uniform numbers in [-0.5, 0.5), the same for the same seed. */
+function lcg(seed: number): () => number {
+  return () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+}
+
 function check(fma: boolean): void {
   const memory = new WebAssembly.Memory({ initial: 256 });
   const kernel = packedGemm(memory, { fma });
   assert.ok(kernel, 'wasm SIMD compiles in Node 20');
   assert.equal(kernel.fma, fma);
-  let seed = 3;
-  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  const random = lcg(3);
   for (const [m, n, k] of SHAPES) {
     let next = 64;
     const alloc = (size: number) => {
@@ -127,12 +131,29 @@ test('a plain Node 20 process falls back to plain SIMD; the flag the pool gives 
   assert.deepEqual(run(plain.flags), { compiled: true, fma: true, flags: [] });
 });
 
+/**
+ * The sparse-k lists of Aᵀ @ B by their definition, A stored [k, m]: per row tile t, the steps q where A's four rows
+ * are not all zero, after their count. Returns how many steps were skipped.
+ */
+function writeLists(X: Float32Array, m: number, k: number, ints: Int32Array): number {
+  let skipped = 0;
+  for (let t = 0; t < m / 4; t++) {
+    let count = 0;
+    for (let q = 0; q < k; q++) {
+      const row = q * m + t * 4;
+      if (X[row] || X[row + 1] || X[row + 2] || X[row + 3]) ints[t * (k + 1) + 1 + count++] = q;
+      else skipped++;
+    }
+    ints[t * (k + 1)] = count;
+  }
+  return skipped;
+}
+
 /** Sparse k: Aᵀ @ B with A mostly zeros, each row tile given the steps where its four rows are not all zero. */
 function checkSparse(fma: boolean): void {
   const memory = new WebAssembly.Memory({ initial: 256 });
   const kernel = packedGemm(memory, { fma })!;
-  let seed = 11;
-  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+  const random = lcg(11);
   for (const [m, n, k] of [
     [4, 8, 3],
     [8, 13, 40],
@@ -152,17 +173,7 @@ function checkSparse(fma: boolean): void {
     view(a, k * m).set(X);
     const B = view(b, k * n).map(random);
     view(b, k * n).set(B);
-    const ints = new Int32Array(memory.buffer, listAt, (m / 4) * (k + 1));
-    let skipped = 0;
-    for (let t = 0; t < m / 4; t++) {
-      let count = 0;
-      for (let q = 0; q < k; q++) {
-        const row = q * m + t * 4;
-        if (X[row] || X[row + 1] || X[row + 2] || X[row + 3]) ints[t * (k + 1) + 1 + count++] = q;
-        else skipped++;
-      }
-      ints[t * (k + 1)] = count;
-    }
+    const skipped = writeLists(X, m, k, new Int32Array(memory.buffer, listAt, (m / 4) * (k + 1)));
     if (k >= 40) assert.ok(skipped > 0, 'some steps are skipped');
     const C = view(cAt, m * n).fill(NaN);
     kernel.gemm(a, 4, m * 4, b, n * 4, 4, cAt, m, n, k, 0, 0, work, 0, 0, listAt);
@@ -179,4 +190,50 @@ function checkSparse(fma: boolean): void {
 test('sparse k: the steps a row tile lists, equal to the dense product, with and without FMA', () => {
   checkSparse(false);
   checkSparse(true);
+});
+
+/**
+ * The update epilogue: C = C - r * (A @ B) on the registers, bit-equal to the product stored and then updated as the
+ * SIMD SGD loop does (a float32 multiply, then a float32 subtraction), on every layout, edge tiles, sparse k.
+ */
+test('update epilogue: C - rate * product equals the stored product then the SGD update, bit for bit', () => {
+  for (const fma of [false, true]) {
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const kernel = packedGemm(memory, { fma })!;
+    const random = lcg(17);
+    for (const [m, n, k] of [
+      [4, 8, 3],
+      [5, 13, 32],
+      [784, 100, 32],
+      [100, 10, KC],
+      [3, 1, 1],
+    ]) {
+      let next = 64;
+      const alloc = (size: number) => {
+        const p = next;
+        next += Math.ceil((size * 4) / 16) * 16 + 64;
+        return p;
+      };
+      const [a, b, product, c, list] = [alloc(m * k), alloc(k * n), alloc(m * n), alloc(m * n), alloc(m * (k + 1))];
+      const work = alloc(gemmWorkBytes(n, k) / 4);
+      const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
+      // A stored [k, m] (a layer's input, transposed by strides), a third of it zero.
+      view(a, m * k).set(view(a, m * k).map(() => (random() > 0.17 ? 0 : random())));
+      view(b, k * n).set(view(b, k * n).map(random));
+      const W = view(c, m * n).map(random);
+      const lr = 0.0123;
+      const r = Math.fround(lr);
+      const sparse = m % 4 === 0;
+      if (sparse) writeLists(view(a, m * k), m, k, new Int32Array(memory.buffer, list, (m / 4) * (k + 1)));
+      for (const withList of sparse ? [0, list] : [0]) {
+        kernel.gemm(a, 4, m * 4, b, n * 4, 4, product, m, n, k, 0, 0, work, 0, 0, withList);
+        view(c, m * n).set(W);
+        kernel.gemm(a, 4, m * 4, b, n * 4, 4, c, m, n, k, 0, 0, work, 0, 0, withList, rateBits(lr));
+        const P = view(product, m * n);
+        const want = W.map((w, i) => Math.fround(w - Math.fround(r * P[i])));
+        assert.deepEqual(view(c, m * n), want, `${fma ? 'fma' : 'simd'} ${m}x${n}x${k} list ${!!withList}`);
+      }
+    }
+  }
+  assert.equal(rateBits(0), 0, 'a zero rate is no update');
 });

@@ -21,7 +21,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { fillDropoutMask, type TF } from '../engine';
 import type { Activation, StackPlan } from './eligibility';
-import { gemmWorkBytes, packedGemm, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
+import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { sparseListKernel, type SparseListKernel } from './sparse-lists';
@@ -257,7 +257,7 @@ export class DenseStack {
     b: Buf,
     transB: boolean,
     [m, n, k]: [number, number, number],
-    epilogue?: { bias?: Buf; relu?: boolean; gate?: Buf; list?: number },
+    epilogue?: { bias?: Buf; relu?: boolean; gate?: Buf; list?: number; rate?: number },
   ): boolean {
     const { gemm } = this;
     if (!gemm || typeof a !== 'number' || typeof b !== 'number' || typeof c !== 'number') {
@@ -289,6 +289,7 @@ export class DenseStack {
       address(epilogue?.gate),
       n * 4,
       epilogue?.list ?? 0,
+      epilogue?.rate ?? 0,
     );
     return !!epilogue;
   }
@@ -309,8 +310,18 @@ export class DenseStack {
   /**
    * Forward and backward on one batch, then (when `update` is given) every parameter updated by it, in place.
    * `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
+   * `plainRate`: the optimizer is plain SGD with this learning rate this step (`FusedOptimizer.plainRate`): the first
+   * layer's kernel is then updated inside its gradient product (`packed-gemm.ts`, `rate`: the same float32 multiply
+   * and subtraction as the SIMD loop, without storing the 78,400 gradients of the canonical kernel and reading them
+   * back), and `update` is not called for it. Its gradient is then never stored: not with `inspect`.
    */
-  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
+  pass(
+    x: tfjs.Tensor,
+    y: tfjs.Tensor,
+    update?: ParamUpdate,
+    inspect?: (grads: Float32Array[]) => void,
+    plainRate?: number,
+  ): PassResult {
     const { mem, layers } = this;
     const n = layers.length;
     // The output layer yields raw z when the loss starts from logits, or (under mse) when softmax is applied there.
@@ -377,21 +388,18 @@ export class DenseStack {
       dz,
     );
 
-    // ---- backward.
+    // ---- backward. The first layer's kernel has no later reader in the step: plain SGD updates it in its product.
+    const rate = update && plainRate && !inspect && this.gemm && batch <= KC ? rateBits(plainRate) : 0;
     for (let l = n - 1; l >= 0; l--) {
       const layer = layers[l];
       const units = layer.units;
       const list = l === 0 && frame.lists ? frame.lists : 0;
       if (list) this.listKernel!(traces[0].input as number, layer.inputs, batch, list);
-      this.product(
-        layer.dW,
-        traces[l].input,
-        true,
-        dZ,
-        false,
-        [layer.inputs, units, batch],
-        list ? { list } : undefined,
-      );
+      const fused = l === 0 && rate !== 0;
+      this.product(fused ? layer.kernel : layer.dW, traces[l].input, true, dZ, false, [layer.inputs, units, batch], {
+        list,
+        rate: fused ? rate : 0,
+      });
       if (layer.db) this.biasGradient(dZ, batch, units, layer.db);
       if (l === 0) break;
 
@@ -428,7 +436,7 @@ export class DenseStack {
         }),
       );
     }
-    if (update) this.applyUpdate(update);
+    if (update) this.applyUpdate(update, rate !== 0);
     return result;
   }
 
@@ -454,13 +462,15 @@ export class DenseStack {
     this.work = this.one = 0;
   }
 
-  private applyUpdate(update: ParamUpdate): void {
+  /** `firstDone`: the first layer's kernel was updated in its gradient product already. */
+  private applyUpdate(update: ParamUpdate, firstDone: boolean): void {
     let slot = 0;
     for (const layer of this.layers) {
       // In place: our own products read the kernel from its memory at every step (on other backends it is
       // uploaded per product, so no engine keeps a stale packed copy of it).
       const w = this.view(layer.kernel, layer.inputs * layer.units);
-      update(slot++, w, this.view(layer.dW, w.length), w);
+      if (slot > 0 || !firstDone) update(slot, w, this.view(layer.dW, w.length), w);
+      slot++;
       if (layer.bias && layer.db) {
         const b = this.view(layer.bias, layer.units);
         update(slot++, b, this.view(layer.db, layer.units), b);

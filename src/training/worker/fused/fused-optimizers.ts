@@ -32,6 +32,11 @@ export interface FusedOptimizer {
   /** Counts one step; call once before updating the weights of that step. `lr`: this step's learning rate (a
    * schedule's value, or one ReduceLROnPlateau lowered); omitted, the last one (at first the optimizer's). */
   beginStep(lr?: number): void;
+  /**
+   * This step's learning rate when the optimizer is plain SGD (no momentum) updated by the SIMD loop, whose update
+   * `w - lr * g` a caller may then apply itself (the Dense engine, inside a gradient product); else undefined.
+   */
+  plainRate(): number | undefined;
   /** Updates weight number `index` from its gradient: reads `w` and `g`, writes `out` (may be `w` itself). */
   update(index: number, w: Float32Array, g: Float32Array, out: Float32Array): void;
   /** Frees optimizer state held in the wasm heap. */
@@ -293,6 +298,9 @@ export function createFusedOptimizer(
     simd: !!simd,
     get iterations() {
       return iterations;
+    },
+    plainRate() {
+      return rule.program === 'sgd' && simd ? stepScalars()[0] : undefined;
     },
     beginStep(lr?: number) {
       iterations += 1;

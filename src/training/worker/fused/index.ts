@@ -21,7 +21,8 @@ interface FusedStack {
   /** What else the run record should say about how it computes (the CNN engine: its Winograd convolutions). */
   readonly method?: string;
   paramSizes(): number[];
-  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate): PassResult;
+  /** `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense). */
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: undefined, plainRate?: number): PassResult;
   writeBack(): void;
   dispose(): void;
 }
@@ -67,7 +68,7 @@ export const createFusedEngine = (
     stepValues(x, y, lr) {
       if (lr !== undefined) learningRate = lr;
       optimizer.beginStep(lr);
-      const { loss, correct } = stack.pass(x, y, update);
+      const { loss, correct } = stack.pass(x, y, update, undefined, optimizer.plainRate());
       return { loss, correct: accuracy ? correct : undefined };
     },
     step(x, y, lr) {

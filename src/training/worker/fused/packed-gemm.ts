@@ -41,6 +41,9 @@ export const KC = 256;
  * `list + t * (k + 1) * 4` are a count and then the steps of k to take, in order; the others are skipped (their
  * terms are zeros of A). Only for A's rows adjacent floats (aRow = 4, a transposed row-major A), m a multiple of 4,
  * and k <= KC (one k block): the caller checks (`sparseRowsFit`).
+ * `rate` (optional, 0: none) the float32 bits of a learning rate r: C = C - r * op(A) @ op(B), the product never
+ * stored: plain SGD's update of a kernel by its gradient (C the kernel, the product its gradient), on the registers,
+ * rounded as the SIMD SGD loop rounds it (`rateBits`). Only for k <= KC (one k block: C holds the kernel until then).
  */
 export type PackedGemm = (
   a: number,
@@ -59,6 +62,7 @@ export type PackedGemm = (
   gate?: number,
   gatePitch?: number,
   list?: number,
+  rate?: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -68,6 +72,9 @@ export interface PackedGemmKernel {
   /** PEAK_CHAINS x `iterations` register-only multiply-adds (8 flops each); 16 bytes at `out` receive a result. */
   peak(iterations: number, out: number): void;
 }
+
+/** The `rate` argument for learning rate `lr`: its float32 bits (0 for a rate of zero, which is no update). */
+export const rateBits = (lr: number) => new Int32Array(Float32Array.of(lr).buffer)[0];
 
 /** Whether `list` may be used for a product of this layout and shape. */
 export const sparseRowsFit = (aRow: number, m: number, k: number) => aRow === 4 && m % MR === 0 && k <= KC;
@@ -107,8 +114,11 @@ const v128store = (offset = 0) => [...simd(0x0b), 0x00, ...uleb(offset)];
 const loadSplat = (offset = 0) => [...simd(0x09), 0x02, ...uleb(offset)];
 const FMUL = simd(0xe6),
   FADD = simd(0xe4),
+  FSUB = simd(0xe5),
   FMAX = simd(0xe9);
 const RELAXED_MADD = simd(0x105);
+const F32X4_SPLAT = simd(0x13);
+const F32_REINTERPRET_I32 = 0xbe;
 const FGT = simd(0x44),
   VAND = simd(0x4e);
 const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
@@ -132,7 +142,7 @@ const forLoop = (l: number, from: number[], limit: number[], step: number[], bod
 
 // ---- micro-kernel: micro(pa, aRow, aCol, pb, kc, c, ldc, mode, bias, rows, gate, gatePitch) --------------------
 // mode: bit 0 load C (else start from zero), bit 1 add bias, bit 2 relu, bit 3 gate (keep where G > 0; full tiles
-// only, `gate` at the tile's top-left). pa points at row 0, column 0 of the tile
+// only, `gate` at the tile's top-left), bit 4 update (C - rate * the tile, `rate` the bits of an f32). pa points at row 0, column 0 of the tile
 // in A, whose rows are aRow apart (rows past `rows` re-read the last real row); pb is the packed panel; c the
 // tile's top-left, ldc C's row pitch in bytes.
 const U = {
@@ -149,8 +159,9 @@ const U = {
   gate: 10,
   gatePitch: 11,
   list: 12,
+  rate: 13,
 };
-const MICRO_PARAMS = 13;
+const MICRO_PARAMS = 14;
 const UP = Array.from({ length: MR }, (_, r) => MICRO_PARAMS + r); // row pointers into A
 const UCR = MICRO_PARAMS + MR; // C row pointer
 const UACC = (r: number, v: number) => UCR + 1 + r * 2 + v; // MR x 2 v128
@@ -236,6 +247,23 @@ function micro(fma: boolean): number[] {
       code.push(...get(UACC(r, v)), ...get(UCR), ...v128load(v * 16), ...ZERO, ...FGT, ...VAND, ...set(UACC(r, v)));
   }
   code.push(END);
+  code.push(...get(U.mode), ...i32(16), AND, ...IF);
+  // update: C - rate * acc, a multiply then a subtraction in float32 (as the SIMD SGD loop rounds them).
+  code.push(...get(U.rate), F32_REINTERPRET_I32, ...F32X4_SPLAT, ...set(UBIAS[0]));
+  for (let r = 0; r < MR; r++) {
+    code.push(...get(U.c), ...get(U.ldc), ...i32(r), MUL, ADD, ...set(UCR));
+    for (let v = 0; v < 2; v++)
+      code.push(
+        ...get(UCR),
+        ...v128load(v * 16),
+        ...get(UBIAS[0]),
+        ...get(UACC(r, v)),
+        ...FMUL,
+        ...FSUB,
+        ...set(UACC(r, v)),
+      );
+  }
+  code.push(END);
   for (let r = 0; r < MR; r++) {
     code.push(...get(U.c), ...get(U.ldc), ...i32(r), MUL, ADD, ...set(UCR));
     for (let v = 0; v < 2; v++) code.push(...get(UCR), ...get(UACC(r, v)), ...v128store(v * 16));
@@ -266,8 +294,9 @@ const G = {
   gate: 13,
   gatePitch: 14,
   list: 15,
+  rate: 16,
 };
-const GEMM_PARAMS = 16;
+const GEMM_PARAMS = 17;
 const L = Object.fromEntries(
   [
     'pc',
@@ -368,6 +397,16 @@ function tileGate(): number[] {
     ]),
   ]);
 }
+
+/** `(param != 0 && this is the last k block) << shift`: a mode bit of the epilogues, which run on the last block. */
+const onLast = (param: number, shift: number) => [
+  ...get(param),
+  ...i32(0),
+  NE,
+  ...get(L.full),
+  AND,
+  ...(shift ? [...i32(shift), SHL] : []),
+];
 
 function driver(): number[] {
   const code: number[] = [];
@@ -503,10 +542,13 @@ function driver(): number[] {
       SHL,
       ADD,
       ...set(L.ct),
-      // An edge tile is computed in the scratch tile, filled from C when an earlier k block left sums there.
+      // An edge tile is computed in the scratch tile, filled from C when an earlier k block left sums there or the
+      // update reads C.
       ...get(L.full),
       EQZ,
       ...get(L.pc),
+      ...get(G.rate),
+      OR,
       ...i32(0),
       NE,
       AND,
@@ -566,6 +608,7 @@ function driver(): number[] {
       ...i32(0),
       NE,
       MUL,
+      ...get(G.rate),
       0x10,
       0x00, // call micro
       ...get(L.full),
@@ -594,28 +637,14 @@ function driver(): number[] {
       ...get(G.k),
       EQ,
       ...set(L.full), // (full reused as "last")
-      ...get(G.bias),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
-      ...i32(1),
-      SHL,
+      ...onLast(G.bias, 1),
       OR,
-      ...get(G.relu),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
-      ...i32(2),
-      SHL,
+      ...onLast(G.relu, 2),
+      OR,
+      ...onLast(G.rate, 4),
       OR,
       ...set(L.mode),
-      ...get(G.gate),
-      ...i32(0),
-      NE,
-      ...get(L.full),
-      AND,
+      ...onLast(G.gate, 0),
       ...set(L.gated),
       ...pack,
       ...tiles,
