@@ -2,7 +2,8 @@
  * The CNN engine's WebAssembly SIMD loops (`fused/conv-simd.ts`) compute exactly what the JavaScript loops of
  * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
  * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
- * windows without a positive value, the relu gate and pixels no window covers; column sums of 16, 4 and the
+ * windows without a positive value, the relu gate and pixels no window covers; tiling average pooling (3x2 and
+ * 2x2 windows, in double as the loops); column sums of 16, 4 and the
  * remaining columns; relu's derivative; BatchNormalization's statistics, normalisation and gradients (in double,
  * as the loops), 8 channels a pass.
  */
@@ -17,6 +18,8 @@ import {
 } from '../../src/training/worker/fused/conv-simd';
 import {
   activationBackward,
+  avgPool,
+  avgPoolBackward,
   batchNorm,
   batchNormBackward,
   col2im,
@@ -124,6 +127,33 @@ for (const g of POOLS) {
       assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
     });
   }
+}
+
+for (const g of POOLS) {
+  test(`tiling average pooling in SIMD equals the loops: ${JSON.stringify(g)}`, () => {
+    const batch = 2;
+    const xs = batch * g.h * g.w * g.c;
+    const ys = batch * g.oh * g.ow * g.c;
+    // x, out (loop), out (SIMD), dy, dx (loop), dx (SIMD); one float apart, so vectors are unaligned.
+    const at = [1, xs + 2, xs + ys + 3, xs + 2 * ys + 4, xs + 3 * ys + 5, 2 * xs + 3 * ys + 6];
+    const { simd, F } = heap(3 * xs + 3 * ys + 8);
+    F.set(
+      random(xs, 13).map((v) => v * 100 + 1e-3),
+      at[0],
+    );
+    F.fill(NaN, at[1], at[3]);
+    avgPool(F, at[0], at[1], batch, g);
+    const poolArgs = [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
+    const two = g.kh === 2 && g.kw === 2 ? '2x2' : '';
+    simd[`avgPool${two}`](at[0] * 4, at[2] * 4, batch, ...poolArgs);
+    assertSame(F.slice(at[2], at[2] + ys), F.slice(at[1], at[1] + ys), 'out');
+    F.set(random(ys, 17), at[3]);
+    avgPoolBackward(F, at[3], at[4], batch, g);
+    // What the engine does: zero dx where no window reaches, the kernel writes the rest.
+    F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
+    simd[`avgPoolBackward${two}`](at[3] * 4, at[5] * 4, batch, ...poolArgs);
+    assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
+  });
 }
 
 test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {

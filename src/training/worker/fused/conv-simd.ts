@@ -6,6 +6,7 @@
  *   max pooling       windows that tile the image (stride = pool size, no padding) and c a multiple of 4: the
  *                     forward pass is f32x4.pmax over the window (`v > best`, as the loop); the backward pass needs
  *                     no argmax: it finds the first value equal to the maximum again, with the relu gate folded in
+ *   average pooling   the same windows: sums and the division in double, as the loops; backward writes dy·inv
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
@@ -727,6 +728,74 @@ const bnBackwardDx = fn(
   ],
 );
 
+// ---- average pooling over windows that tile the image, in double as the loops --------------------------------
+const F64_CONST = (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
+const F64_DIV = 0xa3;
+/** i8x16.shuffle taking the low 8 bytes of each operand: two demoted f64x2 into one f32x4. */
+const LOW_HALVES = [...simd(0x0d), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+/** inv = 1 / (kh·kw) in both lanes of an f64x2, as the loops' double. */
+const inverseArea = (l: Record<string, number>) =>
+  assign(l.inv, [...F64_CONST(1), ...product(get(l.kh), get(l.kw)), F64_FROM_I32, F64_DIV, ...D_SPLAT]);
+
+/** avgPool(x, out, ...POOL): out = (Σ window) · inv in double (the loop's order), 4 channels a step. */
+const avgPoolForward = (twoByTwo: boolean) =>
+  fn(['x', 'out', ...POOL], POOL_LOCALS, ['inv', 'lo', 'hi'], (l) => [
+    ...inverseArea(l),
+    ...tiles(l, [
+      ...assign(l.lo, ZERO),
+      ...assign(l.hi, ZERO),
+      ...overWindow(
+        l,
+        [
+          ...assign(l.lo, [...get(l.lo), ...get(l.p), ...LOAD64_ZERO(0), ...D_PROMOTE, ...D_ADD]),
+          ...assign(l.hi, [...get(l.hi), ...get(l.p), ...LOAD64_ZERO(8), ...D_PROMOTE, ...D_ADD]),
+        ],
+        twoByTwo,
+      ),
+      ...get(l.out),
+      ...get(l.lo),
+      ...get(l.inv),
+      ...D_MUL,
+      ...F32X4_DEMOTE,
+      ...get(l.hi),
+      ...get(l.inv),
+      ...D_MUL,
+      ...F32X4_DEMOTE,
+      ...LOW_HALVES,
+      ...V_STORE,
+    ]),
+    END,
+  ]);
+
+/**
+ * avgPoolBackward(dy, dx, ...POOL): every dx of a window = dy · inv (in double, as the loop; each pixel is in one
+ * window). Pixels no window covers are left for the caller to zero.
+ */
+const avgPoolBackward = (twoByTwo: boolean) =>
+  fn(['dy', 'x', ...POOL], [...POOL_LOCALS, 'out'], ['inv', 'd'], (l) => [
+    ...inverseArea(l),
+    ...assign(l.out, get(l.dy)),
+    ...tiles(l, [
+      ...assign(l.d, [
+        ...get(l.out),
+        ...LOAD64_ZERO(0),
+        ...D_PROMOTE,
+        ...get(l.inv),
+        ...D_MUL,
+        ...F32X4_DEMOTE,
+        ...get(l.out),
+        ...LOAD64_ZERO(8),
+        ...D_PROMOTE,
+        ...get(l.inv),
+        ...D_MUL,
+        ...F32X4_DEMOTE,
+        ...LOW_HALVES,
+      ]),
+      ...overWindow(l, [...get(l.p), ...get(l.d), ...V_STORE], twoByTwo),
+    ]),
+    END,
+  ]);
+
 const FUNCTIONS: Record<string, Fn> = {
   bnStats,
   bnNormalize,
@@ -742,6 +811,10 @@ const FUNCTIONS: Record<string, Fn> = {
   maxPool2x2: maxPoolForward(true),
   maxPoolBackward: maxPoolBackward(false),
   maxPoolBackward2x2: maxPoolBackward(true),
+  avgPool: avgPoolForward(false),
+  avgPool2x2: avgPoolForward(true),
+  avgPoolBackward: avgPoolBackward(false),
+  avgPoolBackward2x2: avgPoolBackward(true),
   columnSums16: columnSums(4),
   columnSums4: columnSums(1),
   reluBackward,
@@ -778,6 +851,10 @@ export interface ConvSimd {
   maxPool2x2: Call;
   maxPoolBackward: Call;
   maxPoolBackward2x2: Call;
+  avgPool: Call;
+  avgPool2x2: Call;
+  avgPoolBackward: Call;
+  avgPoolBackward2x2: Call;
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;

@@ -363,7 +363,14 @@ export class ConvStack {
             );
           break;
         case 'avgpool':
-          avgPool(F, from, s.out, batch, s.geometry!);
+          if (tiling(s.geometry!))
+            this.simd[twoByTwo(s.geometry!) ? 'avgPool2x2' : 'avgPool'](
+              from * 4,
+              s.out * 4,
+              batch,
+              ...poolArgs(s.geometry!),
+            );
+          else avgPool(F, from, s.out, batch, s.geometry!);
           break;
         case 'batchnorm': {
           const c = op.input.c;
@@ -453,9 +460,22 @@ export class ConvStack {
           );
           break;
         }
-        case 'avgpool':
-          if (below >= 0) avgPoolBackward(F, s.grad, below, batch, s.geometry!);
+        case 'avgpool': {
+          const g = s.geometry!;
+          if (below < 0) break;
+          if (!tiling(g)) {
+            avgPoolBackward(F, s.grad, below, batch, g);
+            break;
+          }
+          if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
+          this.simd[twoByTwo(g) ? 'avgPoolBackward2x2' : 'avgPoolBackward'](
+            s.grad * 4,
+            below * 4,
+            batch,
+            ...poolArgs(g),
+          );
           break;
+        }
         case 'batchnorm': {
           const c = op.input.c;
           this.batchNormBackward(
@@ -580,7 +600,7 @@ function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
   return op.kh === 1 && op.kw === 1 && op.sh === 1 && op.sw === 1;
 }
 
-/** Whether a max pooling's windows tile the image (stride = size, no padding) over whole vectors of channels. */
+/** Whether a pooling's windows tile the image (stride = size, no padding) over whole vectors of channels. */
 function tiling(g: Geometry): boolean {
   return (
     g.sh === g.kh &&
