@@ -3,7 +3,7 @@
  * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
  * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
  * windows without a positive value, the relu gate and pixels no window covers; tiling average pooling (3x2 and
- * 2x2 windows, in double as the loops); column sums of 16, 4 and the
+ * 2x2 windows, in double as the loops); Winograd's kernel transform and its adjoint; column sums of 16, 4 and the
  * remaining columns; relu's derivative; BatchNormalization's statistics, normalisation and gradients (in double,
  * as the loops), 8 channels a pass.
  */
@@ -29,6 +29,7 @@ import {
   maxPoolBackward,
   type Geometry,
 } from '../../src/training/worker/fused/conv-kernels';
+import { kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
 
 function random(n: number, seed: number, levels = 0): Float32Array {
   let s = seed >>> 0;
@@ -155,6 +156,28 @@ for (const g of POOLS) {
     assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
   });
 }
+
+test('Winograd kernel transforms in SIMD equal the loops (in double), forward and adjoint', () => {
+  for (const pairs of [4 * 12, 32 * 64]) {
+    // g (9 blocks), U by the loop, U in SIMD (16 each), then dW by the loop and in SIMD (9 each); odd float offsets.
+    const at = [1, 9 * pairs + 3, 25 * pairs + 5, 41 * pairs + 7, 50 * pairs + 9];
+    const { simd, F } = heap(59 * pairs + 16);
+    F.set(
+      random(9 * pairs, 31).map((v) => v * 3 + 1e-4),
+      at[0],
+    );
+    const acc = new Float64Array(pairs);
+    kernelTransform(F, at[0], at[1], pairs, acc);
+    F.fill(NaN, at[2], at[2] + 16 * pairs);
+    simd.winogradKernel(at[0] * 4, at[2] * 4, pairs * 4);
+    assertSame(F.slice(at[2], at[2] + 16 * pairs), F.slice(at[1], at[1] + 16 * pairs), `U, ${pairs} pairs`);
+    F.set(random(16 * pairs, 37), at[1]);
+    kernelTransformBackward(F, at[1], at[3], pairs, acc);
+    F.fill(NaN, at[4], at[4] + 9 * pairs);
+    simd.winogradKernelBackward(at[1] * 4, at[4] * 4, pairs * 4);
+    assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
+  }
+});
 
 test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {
   const rows = 53;

@@ -6,11 +6,13 @@
  *   max pooling       windows that tile the image (stride = pool size, no padding) and c a multiple of 4: the
  *                     forward pass is f32x4.pmax over the window (`v > best`, as the loop); the backward pass needs
  *                     no argmax: it finds the first value equal to the maximum again, with the relu gate folded in
+ *   Winograd kernels  U = G g Gᵀ and dW = Gᵀ dU G over [cin, cout] blocks, in double as the loop, two pairs a step
  *   average pooling   the same windows: sums and the division in double, as the loops; backward writes dy·inv
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
+import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -728,6 +730,45 @@ const bnBackwardDx = fn(
   ],
 );
 
+// ---- Winograd kernel transforms: blocks of [cin, cout] combined with the coefficients of conv-winograd.ts -----
+const f64x2 = (v: number) => [...simd(0x0c), ...new Uint8Array(new Float64Array([v, v]).buffer)];
+
+/**
+ * For each output block o: Σ k · block `from` over `terms` [o, from, k] (blocks `pairsB` bytes apart, from `src`
+ * into `dst`), two pairs a step, summed in double from 0 in the terms' order and rounded once, as the loop of
+ * conv-winograd.ts (`combineBlocks`).
+ */
+const blockCombination = (terms: [number, number, number][], outputs: number) =>
+  fn(['src', 'dst', 'pairsB'], ['i'], ['acc'], (l) => [
+    ...forLoop(
+      l.i,
+      i32(0),
+      get(l.pairsB),
+      i32(8),
+      Array.from({ length: outputs }, (_, o) => [
+        ...assign(l.acc, ZERO),
+        ...terms
+          .filter(([to]) => to === o)
+          .flatMap(([, from, k]) =>
+            assign(l.acc, [
+              ...get(l.acc),
+              ...f64x2(k),
+              ...sum(get(l.src), get(l.i), product(get(l.pairsB), i32(from))),
+              ...LOAD64_ZERO(0),
+              ...D_PROMOTE,
+              ...D_MUL,
+              ...D_ADD,
+            ]),
+          ),
+        ...sum(get(l.dst), get(l.i), product(get(l.pairsB), i32(o))),
+        ...get(l.acc),
+        ...F32X4_DEMOTE,
+        ...STORE64_LANE0(0),
+      ]).flat(),
+    ),
+    END,
+  ]);
+
 // ---- average pooling over windows that tile the image, in double as the loops --------------------------------
 const F64_CONST = (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
 const F64_DIV = 0xa3;
@@ -811,6 +852,8 @@ const FUNCTIONS: Record<string, Fn> = {
   maxPool2x2: maxPoolForward(true),
   maxPoolBackward: maxPoolBackward(false),
   maxPoolBackward2x2: maxPoolBackward(true),
+  winogradKernel: blockCombination(KERNEL_TERMS, 16),
+  winogradKernelBackward: blockCombination(KERNEL_TERMS_BACKWARD, 9),
   avgPool: avgPoolForward(false),
   avgPool2x2: avgPoolForward(true),
   avgPoolBackward: avgPoolBackward(false),
@@ -851,6 +894,8 @@ export interface ConvSimd {
   maxPool2x2: Call;
   maxPoolBackward: Call;
   maxPoolBackward2x2: Call;
+  winogradKernel: Call;
+  winogradKernelBackward: Call;
   avgPool: Call;
   avgPool2x2: Call;
   avgPoolBackward: Call;

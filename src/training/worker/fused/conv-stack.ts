@@ -33,7 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
-import { kernelTransform, kernelTransformBackward, tilesOf, winogradFits } from './conv-winograd';
+import { tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -111,8 +111,6 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
-  /** Scratch of the kernel transforms (cin·cout doubles of the widest Winograd convolution). */
-  private readonly pairs: Float64Array;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
@@ -134,7 +132,6 @@ export class ConvStack {
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
     let widest = 8;
     let channels = 1;
-    let pairs = 0;
     this.states = plan.ops.map((op) => {
       const state: OpState = {
         op,
@@ -159,7 +156,6 @@ export class ConvStack {
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
         const [th, tw] = tilesOf(op.output.h, op.output.w);
         state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1 };
-        pairs = Math.max(pairs, op.input.c * op.output.c);
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -173,7 +169,6 @@ export class ConvStack {
       return state;
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
-    this.pairs = new Float64Array(pairs);
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
@@ -519,7 +514,7 @@ export class ConvStack {
     const g = s.geometry!;
     const tiles = batch * th * tw;
     const [cin, cout] = [input.c, output.c];
-    kernelTransform(F, this.params[s.p0].w, u, cin * cout, this.pairs);
+    this.simd.winogradKernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
     this.simd.winogradInput(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
     for (let xi = 0; xi < 16; xi++)
       this.product(v + xi * tiles * cin, false, u + xi * cin * cout, false, m + xi * tiles * cout, tiles, cout, cin);
@@ -537,7 +532,7 @@ export class ConvStack {
     this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
     for (let xi = 0; xi < 16; xi++)
       this.product(v + xi * tiles * cin, true, m + xi * tiles * cout, false, du + xi * cin * cout, cin, cout, tiles);
-    kernelTransformBackward(F, du, this.params[s.p0].g, cin * cout, this.pairs);
+    this.simd.winogradKernelBackward(du * 4, this.params[s.p0].g * 4, cin * cout * 4);
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
     for (let xi = 0; xi < 16; xi++)
