@@ -51,11 +51,12 @@ export interface ConvStackOptions {
 interface Winograd {
   th: number;
   tw: number;
-  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U and dU [16][cin, cout]. */
+  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U [16][cin, cout]; dUᵀ [16][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
   u: number;
   du: number;
+  dwt: number;
 }
 
 /** A weight of the plan in the heap: its values and its gradient (float offsets, padded to 8 floats). */
@@ -155,7 +156,7 @@ export class ConvStack {
       }
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
         const [th, tw] = tilesOf(op.output.h, op.output.w);
-        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1 };
+        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -246,6 +247,7 @@ export class ConvStack {
           m: take(16 * tiles * cout),
           u: take(16 * cin * cout),
           du: take(16 * cin * cout),
+          dwt: take(9 * cin * cout),
         });
       } else if (op.kind === 'conv' && !pointwise(op)) {
         const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
@@ -264,7 +266,7 @@ export class ConvStack {
       s.grad += base;
       if (s.cols >= 0) s.cols += base;
       if (s.extra >= 0) s.extra += base;
-      if (s.winograd) for (const key of ['v', 'm', 'u', 'du'] as const) s.winograd[key] += base;
+      if (s.winograd) for (const key of ['v', 'm', 'u', 'du', 'dwt'] as const) s.winograd[key] += base;
     }
     this.dcols += base;
     this.probs += base;
@@ -524,15 +526,23 @@ export class ConvStack {
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { th, tw, v, m, u, du } = s.winograd!;
+    const { th, tw, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
     const [cin, cout] = [input.c, output.c];
     this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ]: the same sums as V[ξ]ᵀ @ dM[ξ], but the product packs V [tiles, cin] instead of dM
+    // [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G per [cout, cin] block, transposed
+    // into the kernel's gradient.
+    const pairs = cin * cout;
     for (let xi = 0; xi < 16; xi++)
-      this.product(v + xi * tiles * cin, true, m + xi * tiles * cout, false, du + xi * cin * cout, cin, cout, tiles);
-    this.simd.winogradKernelBackward(du * 4, this.params[s.p0].g * 4, cin * cout * 4);
+      this.product(m + xi * tiles * cout, true, v + xi * tiles * cin, false, du + xi * pairs, cout, cin, tiles);
+    this.simd.winogradKernelBackward(du * 4, dwt * 4, pairs * 4);
+    const dw = this.params[s.p0].g;
+    for (let tap = 0; tap < 9; tap++)
+      for (let j = 0, from = dwt + tap * pairs; j < cout; j++)
+        for (let i = 0, to = dw + tap * pairs + j; i < cin; i++, to += cout) F[to] = F[from++];
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
     for (let xi = 0; xi < 16; xi++)
