@@ -1,11 +1,11 @@
 /**
  * The CNN engine's WebAssembly SIMD loops (`fused/conv-simd.ts`) compute exactly what the JavaScript loops of
  * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
- * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
- * windows without a positive value, the relu gate and pixels no window covers; tiling average pooling (3x2 and
- * 2x2 windows, in double as the loops); Winograd's kernel transform and its adjoint; column sums of 16, 4 and the
- * remaining columns; relu's derivative; BatchNormalization's statistics, normalisation and gradients (in double,
- * as the loops), 8 channels a pass.
+ * odd sizes and channel counts that are not multiples of 4 (one channel's im2col both ways); tiling max pooling
+ * forward and backward with ties, windows without a positive value, the relu gate and pixels no window covers;
+ * tiling average pooling (3x2 and 2x2 windows, in double as the loops); Winograd's kernel transform and its
+ * adjoint; column sums of 16, 4 and the remaining columns; relu's derivative; BatchNormalization's statistics,
+ * normalisation and gradients (in double, as the loops), 8 channels a pass.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -67,6 +67,9 @@ const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh
 
 const WINDOWS: Geometry[] = [
   geometry(28, 28, 1, 3, 3, 1, 1, true),
+  geometry(28, 28, 1, 3, 3, 2, 2, true),
+  geometry(9, 7, 1, 2, 3, 2, 1, false),
+  geometry(5, 6, 1, 5, 5, 1, 1, true),
   geometry(7, 6, 8, 3, 3, 1, 1, true),
   geometry(7, 6, 3, 3, 3, 2, 2, true),
   geometry(9, 7, 5, 2, 3, 2, 1, false),
@@ -87,6 +90,11 @@ for (const g of WINDOWS) {
     im2col(F, at[0], at[1], batch, g);
     simd.im2col(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
     assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols');
+    if (g.c === 1) {
+      F.fill(NaN, at[2], at[3]);
+      simd.im2colSingle(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
+      assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols of one channel');
+    }
     F.set(random(cols, 11), at[1]);
     col2im(F, at[1], at[3], batch, g);
     F.fill(0, at[4], at[4] + xs);

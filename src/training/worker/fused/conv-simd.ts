@@ -2,7 +2,8 @@
  * The data-movement and reduction loops of the fused CNN engine in WebAssembly SIMD, over the wasm backend's memory
  * (byte addresses; the JavaScript loops of `conv-kernels.ts` define what each computes, and remain for the shapes
  * these do not take):
- *   im2col / col2im   any geometry: a window row is a run of kw·c floats, copied (or added) four at a time
+ *   im2col / col2im   any geometry: a window row is a run of kw·c floats, copied (or added) four at a time; for one
+ *                     input channel, a strided walk per kernel tap instead (im2colSingle)
  *   max pooling       windows that tile the image (stride = pool size, no padding) and c a multiple of 4: the
  *                     forward pass is f32x4.pmax over the window (`v > best`, as the loop); the backward pass needs
  *                     no argmax: it finds the first value equal to the maximum again, with the relu gate folded in
@@ -20,7 +21,7 @@ const get = (l: number) => [0x20, ...uleb(l)];
 const set = (l: number) => [0x21, ...uleb(l)];
 const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, AND, SHL] = [0x6a, 0x6b, 0x6c, 0x71, 0x74];
-const [LT_S, GT_S, GE_S, SELECT] = [0x48, 0x4a, 0x4e, 0x1b];
+const [LT_S, GT_S, GE_S, LT_U, SELECT] = [0x48, 0x4a, 0x4e, 0x49, 0x1b];
 const [IF, ELSE, END] = [[0x04, 0x40], 0x05, 0x0b];
 const [BLOCK, LOOP] = [
   [0x02, 0x40],
@@ -31,6 +32,7 @@ const brIf = (d: number) => [0x0d, ...uleb(d)];
 const F32LOAD = [0x2a, 0x02, 0x00];
 const F32STORE = [0x38, 0x02, 0x00];
 const F32ADD = 0x92;
+const F32_ZERO = [0x43, 0, 0, 0, 0];
 const F32_DEMOTE = 0xb6;
 const V_LOAD = [...simd(0x00), 0x00, 0x00];
 const V_STORE = [...simd(0x0b), 0x00, 0x00];
@@ -184,6 +186,54 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
     ];
   });
 }
+
+/**
+ * im2colSingle(x, cols, ...WINDOW) for one input channel (c = 1), whose window rows are too short for im2col's
+ * runs: per output row and kernel tap, a strided walk along the image row (one float per output pixel, 0 outside
+ * the image). The same cols as im2col.
+ */
+const im2colSingle = fn(
+  ['x', 'cols', ...WINDOW],
+  ['rowB', 'imgB', 'colB', 'base', 'b', 'img', 'oy', 'ky', 'kx', 'iy', 'inRow', 'ix', 'src', 'dst', 'ox', 'ok'],
+  [],
+  (l) => [
+    ...assign(l.rowB, [...get(l.w), ...i32(2), SHL]),
+    ...assign(l.imgB, product(get(l.h), get(l.rowB))),
+    ...assign(l.colB, [...product(get(l.kh), get(l.kw)), ...i32(2), SHL]),
+    ...assign(l.base, get(l.cols)),
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
+      ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
+        ...forLoop(l.ky, i32(0), get(l.kh), i32(1), [
+          ...assign(l.iy, [...product(get(l.oy), get(l.sh)), ...get(l.top), SUB, ...get(l.ky), ADD]),
+          ...assign(l.inRow, [...get(l.iy), ...get(l.h), LT_U]),
+          ...forLoop(l.kx, i32(0), get(l.kw), i32(1), [
+            ...assign(l.dst, sum(get(l.base), [...product(sum(product(get(l.ky), get(l.kw)), get(l.kx)), i32(4))])),
+            ...assign(l.ix, [...get(l.kx), ...get(l.left), SUB]),
+            ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
+              ...assign(l.ok, [...get(l.inRow), ...get(l.ix), ...get(l.w), LT_U, AND]),
+              // An address inside the image either way (x itself when outside), then 0 where outside.
+              ...get(l.dst),
+              ...sum(get(l.img), product(get(l.iy), get(l.rowB)), [...get(l.ix), ...i32(2), SHL]),
+              ...get(l.x),
+              ...get(l.ok),
+              SELECT,
+              ...F32LOAD,
+              ...F32_ZERO,
+              ...get(l.ok),
+              SELECT,
+              ...F32STORE,
+              ...assign(l.dst, sum(get(l.dst), get(l.colB))),
+              ...assign(l.ix, sum(get(l.ix), get(l.sw))),
+            ]),
+          ]),
+        ]),
+        ...assign(l.base, sum(get(l.base), product(get(l.ow), get(l.colB)))),
+      ]),
+    ]),
+    END,
+  ],
+);
 
 const POOL = ['batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw'];
 
@@ -404,8 +454,8 @@ function overTiles(
   const corner = (t: string, top: string) => [...get(l[t]), ...i32(1), SHL, ...(padded ? [...get(l[top]), SUB] : [])];
   const inside: number[] = [];
   for (let i = 0; i < size; i++) {
-    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), 0x49]));
-    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), 0x49]));
+    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), LT_U]));
+    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), LT_U]));
   }
   return [
     ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
@@ -847,6 +897,7 @@ const FUNCTIONS: Record<string, Fn> = {
   winogradOutput,
   winogradOutputBackward,
   im2col: windows('im2col'),
+  im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
   maxPool2x2: maxPoolForward(true),
@@ -889,6 +940,7 @@ type Call = (...args: number[]) => void;
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
 export interface ConvSimd {
   im2col: Call;
+  im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
   maxPool2x2: Call;

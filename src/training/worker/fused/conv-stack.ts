@@ -341,7 +341,13 @@ export class ConvStack {
             break;
           }
           const cols = s.cols >= 0 ? s.cols : from;
-          if (s.cols >= 0) this.simd.im2col(from * 4, cols * 4, batch, ...windowArgs(s.geometry!));
+          if (s.cols >= 0)
+            this.simd[op.input.c === 1 ? 'im2colSingle' : 'im2col'](
+              from * 4,
+              cols * 4,
+              batch,
+              ...windowArgs(s.geometry!),
+            );
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const rows = n / op.output.c;
           const bias = s.p1 >= 0 ? params[s.p1].w : -1;
