@@ -827,6 +827,13 @@ const LOW_HALVES = [...simd(0x0d), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 2
 /** inv = 1 / (kh·kw) in both lanes of an f64x2, as the loops' double. */
 const inverseArea = (l: Record<string, number>) =>
   assign(l.inv, [...F64_CONST(1), ...product(get(l.kh), get(l.kw)), F64_FROM_I32, F64_DIV, ...D_SPLAT]);
+/** The f32x4 of two f64x2 (`lo`, `hi`: code) each times inv, rounded to float. */
+const timesInverse = (l: Record<string, number>, lo: number[], hi: number[]) => [
+  ...[lo, hi].flatMap((half) => [...half, ...get(l.inv), ...D_MUL, ...F32X4_DEMOTE]),
+  ...LOW_HALVES,
+];
+/** Two floats at `offset` bytes from the address `at` (code), promoted to doubles. */
+const promoted = (at: number[], offset: number) => [...at, ...LOAD64_ZERO(offset), ...D_PROMOTE];
 
 /** avgPool(x, out, ...POOL): out = (Σ window) · inv in double (the loop's order), 4 channels a step. */
 const avgPoolForward = (twoByTwo: boolean) =>
@@ -838,21 +845,13 @@ const avgPoolForward = (twoByTwo: boolean) =>
       ...overWindow(
         l,
         [
-          ...assign(l.lo, [...get(l.lo), ...get(l.p), ...LOAD64_ZERO(0), ...D_PROMOTE, ...D_ADD]),
-          ...assign(l.hi, [...get(l.hi), ...get(l.p), ...LOAD64_ZERO(8), ...D_PROMOTE, ...D_ADD]),
+          ...assign(l.lo, [...get(l.lo), ...promoted(get(l.p), 0), ...D_ADD]),
+          ...assign(l.hi, [...get(l.hi), ...promoted(get(l.p), 8), ...D_ADD]),
         ],
         twoByTwo,
       ),
       ...get(l.out),
-      ...get(l.lo),
-      ...get(l.inv),
-      ...D_MUL,
-      ...F32X4_DEMOTE,
-      ...get(l.hi),
-      ...get(l.inv),
-      ...D_MUL,
-      ...F32X4_DEMOTE,
-      ...LOW_HALVES,
+      ...timesInverse(l, get(l.lo), get(l.hi)),
       ...V_STORE,
     ]),
     END,
@@ -867,21 +866,7 @@ const avgPoolBackward = (twoByTwo: boolean) =>
     ...inverseArea(l),
     ...assign(l.out, get(l.dy)),
     ...tiles(l, [
-      ...assign(l.d, [
-        ...get(l.out),
-        ...LOAD64_ZERO(0),
-        ...D_PROMOTE,
-        ...get(l.inv),
-        ...D_MUL,
-        ...F32X4_DEMOTE,
-        ...get(l.out),
-        ...LOAD64_ZERO(8),
-        ...D_PROMOTE,
-        ...get(l.inv),
-        ...D_MUL,
-        ...F32X4_DEMOTE,
-        ...LOW_HALVES,
-      ]),
+      ...assign(l.d, timesInverse(l, promoted(get(l.out), 0), promoted(get(l.out), 8))),
       ...overWindow(l, [...get(l.p), ...get(l.d), ...V_STORE], twoByTwo),
     ]),
     END,
