@@ -1,7 +1,7 @@
 /**
  * `node --import tsx bench/profile-cnn.ts [cnn|cnn-bn] [steps] [repeats] [--kernels]`: trains one bench CNN on a fixed
  * synthetic batch with the fused CNN engine (Adam) and prints CPU milliseconds per step. `--kernels` also times each
- * wasm kernel and each product shape (wall milliseconds per step, so on a loaded machine read them as shares). Run it
+ * wasm kernel and each product shape (CPU milliseconds per step, at the microsecond resolution of process.cpuUsage). Run it
  * under `node --cpu-prof` to see the JavaScript side (`bench/bench.ts` measures the same networks on Fashion-MNIST
  * against the PyTorch peer).
  */
@@ -75,17 +75,18 @@ async function main(): Promise<void> {
   }
 }
 
-/** Wraps every kernel of conv-simd.ts and the product bound to the wasm memory with a wall-clock timer. */
+/** Wraps every kernel of conv-simd.ts and the product bound to the wasm memory with a CPU-time timer. */
 function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<string, number> {
   const times = new Map<string, number>();
   const memory = tensorMemory(tf).heap!.memory;
   const wrap = (target: Record<string, unknown>, key: string, label: (args: number[]) => string) => {
     const run = target[key] as (...args: number[]) => void;
     target[key] = (...args: number[]) => {
-      const start = process.hrtime.bigint();
+      const start = process.cpuUsage();
       run(...args);
       const what = label(args);
-      times.set(what, (times.get(what) ?? 0) + Number(process.hrtime.bigint() - start) / 1e6);
+      const used = process.cpuUsage(start);
+      times.set(what, (times.get(what) ?? 0) + (used.user + used.system) / 1e3);
     };
   };
   const simd = convSimd(memory) as unknown as Record<string, unknown>;

@@ -1,10 +1,11 @@
 /**
  * The CNN engine's WebAssembly SIMD loops (`fused/conv-simd.ts`) compute exactly what the JavaScript loops of
  * `fused/conv-kernels.ts` define, bit for bit, in a memory of their own: im2col and col2im over padding, strides,
- * odd sizes and channel counts that are not multiples of 4; tiling max pooling forward and backward with ties,
- * windows without a positive value, the relu gate and pixels no window covers; column sums of 16, 4 and the
- * remaining columns; relu's derivative; BatchNormalization's statistics, normalisation and gradients (in double,
- * as the loops), 8 channels a pass.
+ * odd sizes and channel counts that are not multiples of 4 (one channel's im2col both ways); tiling max pooling
+ * forward and backward with ties, windows without a positive value, the relu gate and pixels no window covers;
+ * tiling average pooling (3x2 and 2x2 windows, in double as the loops); Winograd's kernel transform and its
+ * adjoint; column sums of 16, 4 and the remaining columns; relu's derivative; BatchNormalization's statistics,
+ * normalisation and gradients (in double, as the loops), 8 channels a pass.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,6 +18,8 @@ import {
 } from '../../src/training/worker/fused/conv-simd';
 import {
   activationBackward,
+  avgPool,
+  avgPoolBackward,
   batchNorm,
   batchNormBackward,
   col2im,
@@ -26,6 +29,7 @@ import {
   maxPoolBackward,
   type Geometry,
 } from '../../src/training/worker/fused/conv-kernels';
+import { kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
 
 function random(n: number, seed: number, levels = 0): Float32Array {
   let s = seed >>> 0;
@@ -63,6 +67,9 @@ const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh
 
 const WINDOWS: Geometry[] = [
   geometry(28, 28, 1, 3, 3, 1, 1, true),
+  geometry(28, 28, 1, 3, 3, 2, 2, true),
+  geometry(9, 7, 1, 2, 3, 2, 1, false),
+  geometry(5, 6, 1, 5, 5, 1, 1, true),
   geometry(7, 6, 8, 3, 3, 1, 1, true),
   geometry(7, 6, 3, 3, 3, 2, 2, true),
   geometry(9, 7, 5, 2, 3, 2, 1, false),
@@ -83,6 +90,11 @@ for (const g of WINDOWS) {
     im2col(F, at[0], at[1], batch, g);
     simd.im2col(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
     assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols');
+    if (g.c === 1) {
+      F.fill(NaN, at[2], at[3]);
+      simd.im2colSingle(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
+      assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols of one channel');
+    }
     F.set(random(cols, 11), at[1]);
     col2im(F, at[1], at[3], batch, g);
     F.fill(0, at[4], at[4] + xs);
@@ -125,6 +137,55 @@ for (const g of POOLS) {
     });
   }
 }
+
+for (const g of POOLS) {
+  test(`tiling average pooling in SIMD equals the loops: ${JSON.stringify(g)}`, () => {
+    const batch = 2;
+    const xs = batch * g.h * g.w * g.c;
+    const ys = batch * g.oh * g.ow * g.c;
+    // x, out (loop), out (SIMD), dy, dx (loop), dx (SIMD); one float apart, so vectors are unaligned.
+    const at = [1, xs + 2, xs + ys + 3, xs + 2 * ys + 4, xs + 3 * ys + 5, 2 * xs + 3 * ys + 6];
+    const { simd, F } = heap(3 * xs + 3 * ys + 8);
+    F.set(
+      random(xs, 13).map((v) => v * 100 + 1e-3),
+      at[0],
+    );
+    F.fill(NaN, at[1], at[3]);
+    avgPool(F, at[0], at[1], batch, g);
+    const poolArgs = [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw];
+    const two = g.kh === 2 && g.kw === 2 ? '2x2' : '';
+    simd[`avgPool${two}`](at[0] * 4, at[2] * 4, batch, ...poolArgs);
+    assertSame(F.slice(at[2], at[2] + ys), F.slice(at[1], at[1] + ys), 'out');
+    F.set(random(ys, 17), at[3]);
+    avgPoolBackward(F, at[3], at[4], batch, g);
+    // What the engine does: zero dx where no window reaches, the kernel writes the rest.
+    F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
+    simd[`avgPoolBackward${two}`](at[3] * 4, at[5] * 4, batch, ...poolArgs);
+    assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
+  });
+}
+
+test('Winograd kernel transforms in SIMD equal the loops (in double), forward and adjoint', () => {
+  for (const pairs of [4 * 12, 32 * 64]) {
+    // g (9 blocks), U by the loop, U in SIMD (16 each), then dW by the loop and in SIMD (9 each); odd float offsets.
+    const at = [1, 9 * pairs + 3, 25 * pairs + 5, 41 * pairs + 7, 50 * pairs + 9];
+    const { simd, F } = heap(59 * pairs + 16);
+    F.set(
+      random(9 * pairs, 31).map((v) => v * 3 + 1e-4),
+      at[0],
+    );
+    const acc = new Float64Array(pairs);
+    kernelTransform(F, at[0], at[1], pairs, acc);
+    F.fill(NaN, at[2], at[2] + 16 * pairs);
+    simd.winogradKernel(at[0] * 4, at[2] * 4, pairs * 4);
+    assertSame(F.slice(at[2], at[2] + 16 * pairs), F.slice(at[1], at[1] + 16 * pairs), `U, ${pairs} pairs`);
+    F.set(random(16 * pairs, 37), at[1]);
+    kernelTransformBackward(F, at[1], at[3], pairs, acc);
+    F.fill(NaN, at[4], at[4] + 9 * pairs);
+    simd.winogradKernelBackward(at[1] * 4, at[4] * 4, pairs * 4);
+    assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
+  }
+});
 
 test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {
   const rows = 53;

@@ -2,14 +2,18 @@
  * The data-movement and reduction loops of the fused CNN engine in WebAssembly SIMD, over the wasm backend's memory
  * (byte addresses; the JavaScript loops of `conv-kernels.ts` define what each computes, and remain for the shapes
  * these do not take):
- *   im2col / col2im   any geometry: a window row is a run of kw·c floats, copied (or added) four at a time
+ *   im2col / col2im   any geometry: a window row is a run of kw·c floats, copied (or added) four at a time; for one
+ *                     input channel, a strided walk per kernel tap instead (im2colSingle)
  *   max pooling       windows that tile the image (stride = pool size, no padding) and c a multiple of 4: the
  *                     forward pass is f32x4.pmax over the window (`v > best`, as the loop); the backward pass needs
  *                     no argmax: it finds the first value equal to the maximum again, with the relu gate folded in
+ *   Winograd kernels  U = G g Gᵀ and dW = Gᵀ dU G over [cin, cout] blocks, in double as the loop, two pairs a step
+ *   average pooling   the same windows: sums and the division in double, as the loops; backward writes dy·inv
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
+import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -17,7 +21,7 @@ const get = (l: number) => [0x20, ...uleb(l)];
 const set = (l: number) => [0x21, ...uleb(l)];
 const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, AND, SHL] = [0x6a, 0x6b, 0x6c, 0x71, 0x74];
-const [LT_S, GT_S, GE_S, SELECT] = [0x48, 0x4a, 0x4e, 0x1b];
+const [LT_S, GT_S, GE_S, LT_U, SELECT] = [0x48, 0x4a, 0x4e, 0x49, 0x1b];
 const [IF, ELSE, END] = [[0x04, 0x40], 0x05, 0x0b];
 const [BLOCK, LOOP] = [
   [0x02, 0x40],
@@ -28,6 +32,7 @@ const brIf = (d: number) => [0x0d, ...uleb(d)];
 const F32LOAD = [0x2a, 0x02, 0x00];
 const F32STORE = [0x38, 0x02, 0x00];
 const F32ADD = 0x92;
+const F32_ZERO = [0x43, 0, 0, 0, 0];
 const F32_DEMOTE = 0xb6;
 const V_LOAD = [...simd(0x00), 0x00, 0x00];
 const V_STORE = [...simd(0x0b), 0x00, 0x00];
@@ -181,6 +186,54 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
     ];
   });
 }
+
+/**
+ * im2colSingle(x, cols, ...WINDOW) for one input channel (c = 1), whose window rows are too short for im2col's
+ * runs: per output row and kernel tap, a strided walk along the image row (one float per output pixel, 0 outside
+ * the image). The same cols as im2col.
+ */
+const im2colSingle = fn(
+  ['x', 'cols', ...WINDOW],
+  ['rowB', 'imgB', 'colB', 'base', 'b', 'img', 'oy', 'ky', 'kx', 'iy', 'inRow', 'ix', 'src', 'dst', 'ox', 'ok'],
+  [],
+  (l) => [
+    ...assign(l.rowB, [...get(l.w), ...i32(2), SHL]),
+    ...assign(l.imgB, product(get(l.h), get(l.rowB))),
+    ...assign(l.colB, [...product(get(l.kh), get(l.kw)), ...i32(2), SHL]),
+    ...assign(l.base, get(l.cols)),
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
+      ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
+        ...forLoop(l.ky, i32(0), get(l.kh), i32(1), [
+          ...assign(l.iy, [...product(get(l.oy), get(l.sh)), ...get(l.top), SUB, ...get(l.ky), ADD]),
+          ...assign(l.inRow, [...get(l.iy), ...get(l.h), LT_U]),
+          ...forLoop(l.kx, i32(0), get(l.kw), i32(1), [
+            ...assign(l.dst, sum(get(l.base), [...product(sum(product(get(l.ky), get(l.kw)), get(l.kx)), i32(4))])),
+            ...assign(l.ix, [...get(l.kx), ...get(l.left), SUB]),
+            ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
+              ...assign(l.ok, [...get(l.inRow), ...get(l.ix), ...get(l.w), LT_U, AND]),
+              // An address inside the image either way (x itself when outside), then 0 where outside.
+              ...get(l.dst),
+              ...sum(get(l.img), product(get(l.iy), get(l.rowB)), [...get(l.ix), ...i32(2), SHL]),
+              ...get(l.x),
+              ...get(l.ok),
+              SELECT,
+              ...F32LOAD,
+              ...F32_ZERO,
+              ...get(l.ok),
+              SELECT,
+              ...F32STORE,
+              ...assign(l.dst, sum(get(l.dst), get(l.colB))),
+              ...assign(l.ix, sum(get(l.ix), get(l.sw))),
+            ]),
+          ]),
+        ]),
+        ...assign(l.base, sum(get(l.base), product(get(l.ow), get(l.colB)))),
+      ]),
+    ]),
+    END,
+  ],
+);
 
 const POOL = ['batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw'];
 
@@ -401,8 +454,8 @@ function overTiles(
   const corner = (t: string, top: string) => [...get(l[t]), ...i32(1), SHL, ...(padded ? [...get(l[top]), SUB] : [])];
   const inside: number[] = [];
   for (let i = 0; i < size; i++) {
-    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), 0x49]));
-    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), 0x49]));
+    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), LT_U]));
+    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), LT_U]));
   }
   return [
     ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
@@ -727,6 +780,98 @@ const bnBackwardDx = fn(
   ],
 );
 
+// ---- Winograd kernel transforms: blocks of [cin, cout] combined with the coefficients of conv-winograd.ts -----
+const f64x2 = (v: number) => [...simd(0x0c), ...new Uint8Array(new Float64Array([v, v]).buffer)];
+
+/**
+ * For each output block o: Σ k · block `from` over `terms` [o, from, k] (blocks `pairsB` bytes apart, from `src`
+ * into `dst`), two pairs a step, summed in double from 0 in the terms' order and rounded once, as the loop of
+ * conv-winograd.ts (`combineBlocks`).
+ */
+const blockCombination = (terms: [number, number, number][], outputs: number) =>
+  fn(['src', 'dst', 'pairsB'], ['i'], ['acc'], (l) => [
+    ...forLoop(
+      l.i,
+      i32(0),
+      get(l.pairsB),
+      i32(8),
+      Array.from({ length: outputs }, (_, o) => [
+        ...assign(l.acc, ZERO),
+        ...terms
+          .filter(([to]) => to === o)
+          .flatMap(([, from, k]) =>
+            assign(l.acc, [
+              ...get(l.acc),
+              ...f64x2(k),
+              ...sum(get(l.src), get(l.i), product(get(l.pairsB), i32(from))),
+              ...LOAD64_ZERO(0),
+              ...D_PROMOTE,
+              ...D_MUL,
+              ...D_ADD,
+            ]),
+          ),
+        ...sum(get(l.dst), get(l.i), product(get(l.pairsB), i32(o))),
+        ...get(l.acc),
+        ...F32X4_DEMOTE,
+        ...STORE64_LANE0(0),
+      ]).flat(),
+    ),
+    END,
+  ]);
+
+// ---- average pooling over windows that tile the image, in double as the loops --------------------------------
+const F64_CONST = (v: number) => [0x44, ...new Uint8Array(new Float64Array([v]).buffer)];
+const F64_DIV = 0xa3;
+/** i8x16.shuffle taking the low 8 bytes of each operand: two demoted f64x2 into one f32x4. */
+const LOW_HALVES = [...simd(0x0d), 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23];
+/** inv = 1 / (kh·kw) in both lanes of an f64x2, as the loops' double. */
+const inverseArea = (l: Record<string, number>) =>
+  assign(l.inv, [...F64_CONST(1), ...product(get(l.kh), get(l.kw)), F64_FROM_I32, F64_DIV, ...D_SPLAT]);
+/** The f32x4 of two f64x2 (`lo`, `hi`: code) each times inv, rounded to float. */
+const timesInverse = (l: Record<string, number>, lo: number[], hi: number[]) => [
+  ...[lo, hi].flatMap((half) => [...half, ...get(l.inv), ...D_MUL, ...F32X4_DEMOTE]),
+  ...LOW_HALVES,
+];
+/** Two floats at `offset` bytes from the address `at` (code), promoted to doubles. */
+const promoted = (at: number[], offset: number) => [...at, ...LOAD64_ZERO(offset), ...D_PROMOTE];
+
+/** avgPool(x, out, ...POOL): out = (Σ window) · inv in double (the loop's order), 4 channels a step. */
+const avgPoolForward = (twoByTwo: boolean) =>
+  fn(['x', 'out', ...POOL], POOL_LOCALS, ['inv', 'lo', 'hi'], (l) => [
+    ...inverseArea(l),
+    ...tiles(l, [
+      ...assign(l.lo, ZERO),
+      ...assign(l.hi, ZERO),
+      ...overWindow(
+        l,
+        [
+          ...assign(l.lo, [...get(l.lo), ...promoted(get(l.p), 0), ...D_ADD]),
+          ...assign(l.hi, [...get(l.hi), ...promoted(get(l.p), 8), ...D_ADD]),
+        ],
+        twoByTwo,
+      ),
+      ...get(l.out),
+      ...timesInverse(l, get(l.lo), get(l.hi)),
+      ...V_STORE,
+    ]),
+    END,
+  ]);
+
+/**
+ * avgPoolBackward(dy, dx, ...POOL): every dx of a window = dy · inv (in double, as the loop; each pixel is in one
+ * window). Pixels no window covers are left for the caller to zero.
+ */
+const avgPoolBackward = (twoByTwo: boolean) =>
+  fn(['dy', 'x', ...POOL], [...POOL_LOCALS, 'out'], ['inv', 'd'], (l) => [
+    ...inverseArea(l),
+    ...assign(l.out, get(l.dy)),
+    ...tiles(l, [
+      ...assign(l.d, timesInverse(l, promoted(get(l.out), 0), promoted(get(l.out), 8))),
+      ...overWindow(l, [...get(l.p), ...get(l.d), ...V_STORE], twoByTwo),
+    ]),
+    END,
+  ]);
+
 const FUNCTIONS: Record<string, Fn> = {
   bnStats,
   bnNormalize,
@@ -737,11 +882,18 @@ const FUNCTIONS: Record<string, Fn> = {
   winogradOutput,
   winogradOutputBackward,
   im2col: windows('im2col'),
+  im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
   maxPool2x2: maxPoolForward(true),
   maxPoolBackward: maxPoolBackward(false),
   maxPoolBackward2x2: maxPoolBackward(true),
+  winogradKernel: blockCombination(KERNEL_TERMS, 16),
+  winogradKernelBackward: blockCombination(KERNEL_TERMS_BACKWARD, 9),
+  avgPool: avgPoolForward(false),
+  avgPool2x2: avgPoolForward(true),
+  avgPoolBackward: avgPoolBackward(false),
+  avgPoolBackward2x2: avgPoolBackward(true),
   columnSums16: columnSums(4),
   columnSums4: columnSums(1),
   reluBackward,
@@ -773,11 +925,18 @@ type Call = (...args: number[]) => void;
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
 export interface ConvSimd {
   im2col: Call;
+  im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
   maxPool2x2: Call;
   maxPoolBackward: Call;
   maxPoolBackward2x2: Call;
+  winogradKernel: Call;
+  winogradKernelBackward: Call;
+  avgPool: Call;
+  avgPool2x2: Call;
+  avgPoolBackward: Call;
+  avgPoolBackward2x2: Call;
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;

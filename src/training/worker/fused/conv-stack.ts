@@ -33,7 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
-import { kernelTransform, kernelTransformBackward, tilesOf, winogradFits } from './conv-winograd';
+import { tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -51,11 +51,12 @@ export interface ConvStackOptions {
 interface Winograd {
   th: number;
   tw: number;
-  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U and dU [16][cin, cout]. */
+  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U [16][cin, cout]; dUᵀ [16][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
   u: number;
   du: number;
+  dwt: number;
 }
 
 /** A weight of the plan in the heap: its values and its gradient (float offsets, padded to 8 floats). */
@@ -111,8 +112,6 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
-  /** Scratch of the kernel transforms (cin·cout doubles of the widest Winograd convolution). */
-  private readonly pairs: Float64Array;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
@@ -134,7 +133,6 @@ export class ConvStack {
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
     let widest = 8;
     let channels = 1;
-    let pairs = 0;
     this.states = plan.ops.map((op) => {
       const state: OpState = {
         op,
@@ -158,8 +156,7 @@ export class ConvStack {
       }
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
         const [th, tw] = tilesOf(op.output.h, op.output.w);
-        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1 };
-        pairs = Math.max(pairs, op.input.c * op.output.c);
+        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -173,7 +170,6 @@ export class ConvStack {
       return state;
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
-    this.pairs = new Float64Array(pairs);
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
@@ -251,6 +247,7 @@ export class ConvStack {
           m: take(16 * tiles * cout),
           u: take(16 * cin * cout),
           du: take(16 * cin * cout),
+          dwt: take(9 * cin * cout),
         });
       } else if (op.kind === 'conv' && !pointwise(op)) {
         const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
@@ -269,7 +266,7 @@ export class ConvStack {
       s.grad += base;
       if (s.cols >= 0) s.cols += base;
       if (s.extra >= 0) s.extra += base;
-      if (s.winograd) for (const key of ['v', 'm', 'u', 'du'] as const) s.winograd[key] += base;
+      if (s.winograd) for (const key of ['v', 'm', 'u', 'du', 'dwt'] as const) s.winograd[key] += base;
     }
     this.dcols += base;
     this.probs += base;
@@ -344,7 +341,13 @@ export class ConvStack {
             break;
           }
           const cols = s.cols >= 0 ? s.cols : from;
-          if (s.cols >= 0) this.simd.im2col(from * 4, cols * 4, batch, ...windowArgs(s.geometry!));
+          if (s.cols >= 0)
+            this.simd[op.input.c === 1 ? 'im2colSingle' : 'im2col'](
+              from * 4,
+              cols * 4,
+              batch,
+              ...windowArgs(s.geometry!),
+            );
           const k = op.kind === 'dense' ? s.inSize : op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
           const rows = n / op.output.c;
           const bias = s.p1 >= 0 ? params[s.p1].w : -1;
@@ -363,7 +366,14 @@ export class ConvStack {
             );
           break;
         case 'avgpool':
-          avgPool(F, from, s.out, batch, s.geometry!);
+          if (tiling(s.geometry!))
+            this.simd[twoByTwo(s.geometry!) ? 'avgPool2x2' : 'avgPool'](
+              from * 4,
+              s.out * 4,
+              batch,
+              ...poolArgs(s.geometry!),
+            );
+          else avgPool(F, from, s.out, batch, s.geometry!);
           break;
         case 'batchnorm': {
           const c = op.input.c;
@@ -453,9 +463,22 @@ export class ConvStack {
           );
           break;
         }
-        case 'avgpool':
-          if (below >= 0) avgPoolBackward(F, s.grad, below, batch, s.geometry!);
+        case 'avgpool': {
+          const g = s.geometry!;
+          if (below < 0) break;
+          if (!tiling(g)) {
+            avgPoolBackward(F, s.grad, below, batch, g);
+            break;
+          }
+          if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
+          this.simd[twoByTwo(g) ? 'avgPoolBackward2x2' : 'avgPoolBackward'](
+            s.grad * 4,
+            below * 4,
+            batch,
+            ...poolArgs(g),
+          );
           break;
+        }
         case 'batchnorm': {
           const c = op.input.c;
           this.batchNormBackward(
@@ -499,7 +522,7 @@ export class ConvStack {
     const g = s.geometry!;
     const tiles = batch * th * tw;
     const [cin, cout] = [input.c, output.c];
-    kernelTransform(F, this.params[s.p0].w, u, cin * cout, this.pairs);
+    this.simd.winogradKernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
     this.simd.winogradInput(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
     for (let xi = 0; xi < 16; xi++)
       this.product(v + xi * tiles * cin, false, u + xi * cin * cout, false, m + xi * tiles * cout, tiles, cout, cin);
@@ -509,15 +532,23 @@ export class ConvStack {
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { th, tw, v, m, u, du } = s.winograd!;
+    const { th, tw, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
     const [cin, cout] = [input.c, output.c];
     this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ]: the same sums as V[ξ]ᵀ @ dM[ξ], but the product packs V [tiles, cin] instead of dM
+    // [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G per [cout, cin] block, transposed
+    // into the kernel's gradient.
+    const pairs = cin * cout;
     for (let xi = 0; xi < 16; xi++)
-      this.product(v + xi * tiles * cin, true, m + xi * tiles * cout, false, du + xi * cin * cout, cin, cout, tiles);
-    kernelTransformBackward(F, du, this.params[s.p0].g, cin * cout, this.pairs);
+      this.product(m + xi * tiles * cout, true, v + xi * tiles * cin, false, du + xi * pairs, cout, cin, tiles);
+    this.simd.winogradKernelBackward(du * 4, dwt * 4, pairs * 4);
+    const dw = this.params[s.p0].g;
+    for (let tap = 0; tap < 9; tap++)
+      for (let j = 0, from = dwt + tap * pairs; j < cout; j++)
+        for (let i = 0, to = dw + tap * pairs + j; i < cin; i++, to += cout) F[to] = F[from++];
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
     for (let xi = 0; xi < 16; xi++)
@@ -580,7 +611,7 @@ function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
   return op.kh === 1 && op.kw === 1 && op.sh === 1 && op.sw === 1;
 }
 
-/** Whether a max pooling's windows tile the image (stride = size, no padding) over whole vectors of channels. */
+/** Whether a pooling's windows tile the image (stride = size, no padding) over whole vectors of channels. */
 function tiling(g: Geometry): boolean {
   return (
     g.sh === g.kh &&

@@ -4,11 +4,11 @@
  * instead of 36, so the convolution's products shrink 2.25x:
  *
  *   forward   V[ξ] = (Bᵀ d B)[ξ] per tile and channel           (conv-simd.ts winogradInput)
- *             U[ξ] = (G g Gᵀ)[ξ] per channel pair                (kernelTransform, here)
+ *             U[ξ] = (G g Gᵀ)[ξ] per channel pair                (kernelTransform, here; winogradKernel)
  *             M[ξ] = V[ξ] @ U[ξ]   16 products [tiles, cin] @ [cin, cout]
  *             y    = Aᵀ M A (+ bias, relu)                       (winogradOutput)
  *   backward  dM   = A dy Aᵀ                                     (winogradOutputBackward, the adjoint)
- *             dU[ξ] = V[ξ]ᵀ @ dM[ξ];  dW = Gᵀ dU G               (kernelTransformBackward, here)
+ *             dU[ξ] = V[ξ]ᵀ @ dM[ξ];  dW = Gᵀ dU G               (kernelTransformBackward; winogradKernelBackward)
  *             dV[ξ] = dM[ξ] @ U[ξ]ᵀ;  dx = Σ_tiles B dV Bᵀ       (winogradInputBackward)
  *
  * The backward pass is the exact adjoint of the forward one, so the gradients are those of what was computed.
@@ -34,16 +34,19 @@ export function winogradFits(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
 export const tilesOf = (oh: number, ow: number): [number, number] => [Math.ceil(oh / 2), Math.ceil(ow / 2)];
 
 /** The 16 x 9 coefficients: U[ξ = 4a + b] = Σ G[a][ky] G[b][kx] g[3ky + kx]; zeros left out. */
-const COEFFICIENTS: [xi: number, tap: number, k: number][] = [];
+export const KERNEL_TERMS: [xi: number, tap: number, k: number][] = [];
 for (let a = 0; a < 4; a++)
   for (let b = 0; b < 4; b++)
     for (let ky = 0; ky < 3; ky++)
       for (let kx = 0; kx < 3; kx++) {
         const k = G[a][ky] * G[b][kx];
-        if (k !== 0) COEFFICIENTS.push([4 * a + b, 3 * ky + kx, k]);
+        if (k !== 0) KERNEL_TERMS.push([4 * a + b, 3 * ky + kx, k]);
       }
 
-/** Per output block o: Σ k · block `from` of `terms` [o, from, k], each block `pairs` floats, summed in double. */
+/**
+ * Per output block o: Σ k · block `from` of `terms` [o, from, k], each block `pairs` floats, summed in double: the
+ * definition of conv-simd.ts's winogradKernel / winogradKernelBackward, which the engine runs (bit-equal, tested).
+ */
 function combineBlocks(
   F: Float32Array,
   source: number,
@@ -63,15 +66,20 @@ function combineBlocks(
   }
 }
 
-const BACKWARD: [number, number, number][] = COEFFICIENTS.map(([xi, tap, k]) => [tap, xi, k]);
+/** The adjoint's terms: dW[tap] = Σ_ξ coefficient · dU[ξ]. */
+export const KERNEL_TERMS_BACKWARD: [tap: number, xi: number, k: number][] = KERNEL_TERMS.map(([xi, tap, k]) => [
+  tap,
+  xi,
+  k,
+]);
 
 /**
  * U[ξ] = (G g Gᵀ)[ξ]: the Keras kernel [3, 3, cin, cout] at `kernel` is nine [cin, cout] blocks, U sixteen (float
  * offsets into F; `pairs` = cin·cout).
  */
 export const kernelTransform = (F: Float32Array, kernel: number, u: number, pairs: number, acc: Float64Array) =>
-  combineBlocks(F, kernel, u, pairs, 16, COEFFICIENTS, acc);
+  combineBlocks(F, kernel, u, pairs, 16, KERNEL_TERMS, acc);
 
 /** dW = Gᵀ dU G, the adjoint of kernelTransform: dW[tap] = Σ_ξ coefficient · dU[ξ]. */
 export const kernelTransformBackward = (F: Float32Array, du: number, dw: number, pairs: number, acc: Float64Array) =>
-  combineBlocks(F, du, dw, pairs, 9, BACKWARD, acc);
+  combineBlocks(F, du, dw, pairs, 9, KERNEL_TERMS_BACKWARD, acc);
