@@ -26,7 +26,7 @@ export interface Point {
 
 const NO_CHILDREN: Node[] = [];
 
-class Source {
+export class Source {
   readonly lineStarts: number[] = [0];
   /** Every node in preorder (source order); a node's `id` is its index here. */
   readonly ordered: Node[] = [];
@@ -61,8 +61,10 @@ export class Node {
 
   constructor(
     private readonly source: Source,
-    readonly id: number,
-    readonly type: string,
+    /** Set once, when the tree is numbered in preorder (py-parse.ts builds a node before its number is known). */
+    public id: number,
+    /** Set once: py-parse.ts reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
+    public type: string,
     readonly isNamed: boolean,
     readonly isMissing: boolean,
     readonly startIndex: number,
@@ -170,7 +172,7 @@ export interface OffsetMap {
 }
 
 /** The script offset of a parsed-text offset: a node's start belongs to the piece it starts, its end to the one it ends. */
-function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: boolean) => number {
+export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: boolean) => number {
   if (!offsets) return (index) => index;
   const { compactStarts, sourceStarts } = offsets;
   return (index, isEnd) => {

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Parser as ParserType, Tree } from 'web-tree-sitter';
+import { Bail, parseFastOrBail } from './py-parse';
 import { buildTree, LONG_LITERAL, type OffsetMap, type SourceTree } from './py-node';
 
 /**
@@ -28,12 +29,22 @@ export async function parsePythonTree(text: string): Promise<Tree> {
   return tree;
 }
 
-/** Parses Python source into Model Lab's own tree (see py-node.ts); tree-sitter's tree is freed before returning. */
+/**
+ * Parses Python source into Model Lab's own tree (see py-node.ts): by the fast parser (py-parse.ts) when it reads
+ * the script, else by tree-sitter, whose tree is copied and freed before returning. Both give the same tree.
+ */
 export async function parsePythonSource(text: string): Promise<SourceTree> {
   const compact = compactSource(text);
-  const tree = await parsePythonTree(compact.text);
+  const fast = parseFastOrBail(compact.text, text, compact.offsets);
+  if (!(fast instanceof Bail)) return fast;
+  return parseWithTreeSitter(text, compact.text, compact.offsets);
+}
+
+/** The tree-sitter path alone (the differential tests compare the fast parser with it). */
+export async function parseWithTreeSitter(text: string, compact: string, offsets: OffsetMap): Promise<SourceTree> {
+  const tree = await parsePythonTree(compact);
   try {
-    return buildTree(tree, text, compact.offsets);
+    return buildTree(tree, text, offsets);
   } finally {
     tree.delete();
   }

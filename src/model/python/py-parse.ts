@@ -1,0 +1,1500 @@
+/**
+ * The fast path of the Python parser: a hand-written tokenizer and recursive-descent parser that builds the very
+ * tree tree-sitter-python gives (py-node.ts's `Node`s: every node's type, named-ness, field, position and order,
+ * the anonymous tokens included) for the code it knows, in plain JavaScript, about 20 times faster than
+ * tree-sitter's parse plus the copy of its tree out of WebAssembly.
+ *
+ * It is an optimisation only. On anything it does not know (a rare form: `match`, `async`, line continuations,
+ * Python 2 `print`, decorators' odd expressions, …) and on every syntax error it gives up (throws `Bail`), and the
+ * script goes to tree-sitter as before, which also gives broken files their error recovery and positioned errors.
+ * The differential tests (test/unit/python-fast-parse.test.ts) hold it to tree-sitter's tree on every fixture and on
+ * mutated ones.
+ *
+ * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals), as tree-sitter does,
+ * and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
+ */
+import { MAX_TREE_DEPTH, mapper, Node, Source, type OffsetMap, type SourceTree } from './py-node';
+
+/** Thrown when the fast parser gives the script to tree-sitter; `reason` is for tests and profiling. */
+export class Bail {
+  /** Where in the parsed text the fast parser was when it gave up. */
+  at = -1;
+  constructor(readonly reason: string) {}
+}
+
+function bail(reason: string): never {
+  throw new Bail(reason);
+}
+
+/** Nesting (brackets, unary operators, blocks) deeper than this goes to tree-sitter, which bounds the tree's depth. */
+const MAX_NESTING = 150;
+
+const enum T {
+  Name,
+  Keyword,
+  Op,
+  Number,
+  String,
+  Newline,
+  Indent,
+  Dedent,
+  End,
+}
+
+const KEYWORDS = new Set([
+  'False',
+  'None',
+  'True',
+  'and',
+  'as',
+  'assert',
+  'async',
+  'await',
+  'break',
+  'class',
+  'continue',
+  'def',
+  'del',
+  'elif',
+  'else',
+  'except',
+  'finally',
+  'for',
+  'from',
+  'global',
+  'if',
+  'import',
+  'in',
+  'is',
+  'lambda',
+  'nonlocal',
+  'not',
+  'or',
+  'pass',
+  'raise',
+  'return',
+  'try',
+  'while',
+  'with',
+  'yield',
+]);
+
+/** tree-sitter-python's binary operator precedences (grammar.js PREC; note `^` binds tighter than `&` there). */
+const BINARY: Record<string, number> = {
+  '|': 14,
+  '&': 15,
+  '^': 16,
+  '<<': 17,
+  '>>': 17,
+  '+': 18,
+  '-': 18,
+  '*': 19,
+  '@': 19,
+  '/': 19,
+  '%': 19,
+  '//': 19,
+  '**': 21,
+};
+const COMPARISONS = new Set(['<', '<=', '==', '!=', '>=', '>']);
+const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '@=', '//=', '%=', '**=', '>>=', '<<=', '&=', '^=', '|=']);
+const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
+const OPS2 = new Set([
+  '->',
+  ':=',
+  '**',
+  '//',
+  '<<',
+  '>>',
+  '<=',
+  '>=',
+  '==',
+  '!=',
+  '+=',
+  '-=',
+  '*=',
+  '/=',
+  '%=',
+  '@=',
+  '&=',
+  '|=',
+  '^=',
+]);
+const OPS1 = '+-*/%@&|^~<>()[]{},:;.=';
+
+const DIGITS = '[0-9](?:_?[0-9])*_?';
+const EXPONENT = `[eE][+-]?${DIGITS}`;
+const FLOAT = new RegExp(
+  `(?:${DIGITS}\\.(?:${DIGITS})?(?:${EXPONENT})?|\\.${DIGITS}(?:${EXPONENT})?|${DIGITS}${EXPONENT})[jJ]?`,
+  'y',
+);
+const INTEGER = new RegExp(
+  `0[xX](?:_?[A-Fa-f0-9]+)+[Ll]?|0[oO](?:_?[0-7]+)+[Ll]?|0[bB](?:_?[01]+)+[Ll]?|${DIGITS}[LlJj]?`,
+  'y',
+);
+const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|['"abfrntv\\]|N\{[^}]+\})/y;
+const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
+
+function isNameStart(c: number): boolean {
+  return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
+}
+function isNameChar(c: number): boolean {
+  return isNameStart(c) || (c >= 48 && c <= 57);
+}
+
+const LAMBDA_PARAMETERS = true;
+
+/** Parses `text` (the compacted script) into the tree tree-sitter would give; throws `Bail` when it cannot. */
+export function parseFast(text: string, sourceText: string, offsets?: OffsetMap): SourceTree {
+  return new FastParser(text, sourceText, offsets).module();
+}
+
+class FastParser {
+  private readonly n: number;
+  private readonly source: Source;
+  private readonly map: (index: number, isEnd: boolean) => number;
+  // The tokenizer's state.
+  private pos = 0;
+  private depth = 0;
+  private readonly indents: number[] = [0];
+  private pendingDedents = 0;
+  private atLineStart = true;
+  private prev: T = T.Newline;
+  // The current token.
+  private tok: T = T.End;
+  private val = '';
+  private start = 0;
+  private end = 0;
+  private nesting = 0;
+  /** Where the last token taken as a leaf ended. */
+  private taken = 0;
+
+  get position(): number {
+    return this.start;
+  }
+
+  constructor(
+    private readonly s: string,
+    sourceText: string,
+    offsets: OffsetMap | undefined,
+  ) {
+    this.n = s.length;
+    this.source = new Source(sourceText);
+    this.map = mapper(offsets);
+  }
+
+  // ---- tokenizer ----
+
+  private set(tok: T, start: number, end: number, val: string): void {
+    this.tok = tok;
+    this.start = start;
+    this.end = end;
+    this.val = val;
+    this.prev = tok;
+  }
+
+  private next(): void {
+    const s = this.s;
+    if (this.pendingDedents > 0) {
+      this.pendingDedents--;
+      this.set(T.Dedent, this.pos, this.pos, '');
+      return;
+    }
+    if (this.atLineStart && this.depth === 0) {
+      this.atLineStart = false;
+      let i = this.pos;
+      let col = 0;
+      for (;;) {
+        const c = s.charCodeAt(i);
+        if (c === 32) {
+          col++;
+          i++;
+        } else if (c === 10) {
+          col = 0;
+          i++;
+        } else if (c === 13) {
+          if (s.charCodeAt(i + 1) !== 10) bail('a lone carriage return');
+          col = 0;
+          i++;
+        } else if (c === 9 || c === 12 || c === 92) bail('a tab, form feed or backslash in indentation');
+        else break;
+      }
+      this.pos = i;
+      if (i < this.n) {
+        const current = this.indents[this.indents.length - 1];
+        if (col > current) {
+          this.indents.push(col);
+          this.set(T.Indent, i, i, '');
+          return;
+        }
+        if (col < current) {
+          let k = 0;
+          while (this.indents[this.indents.length - 1] > col) {
+            this.indents.pop();
+            k++;
+          }
+          if (this.indents[this.indents.length - 1] !== col) bail('a dedent to no enclosing level');
+          this.pendingDedents = k - 1;
+          this.set(T.Dedent, i, i, '');
+          return;
+        }
+      }
+    }
+    let i = this.pos;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 12) {
+        i++;
+        continue;
+      }
+      if (c === 13) {
+        if (s.charCodeAt(i + 1) !== 10) bail('a lone carriage return');
+        i++;
+        continue;
+      }
+      if (c === 10) {
+        i++;
+        if (this.depth > 0) continue;
+        this.pos = i;
+        this.atLineStart = true;
+        this.set(T.Newline, i - 1, i - 1, '');
+        return;
+      }
+      break;
+    }
+    this.pos = i;
+    if (i >= this.n) {
+      if (this.depth > 0) bail('unclosed bracket');
+      if (this.prev !== T.Newline && this.prev !== T.Dedent) {
+        this.set(T.Newline, i, i, '');
+        return;
+      }
+      if (this.indents.length > 1) {
+        this.indents.pop();
+        this.set(T.Dedent, i, i, '');
+        return;
+      }
+      this.set(T.End, i, i, '');
+      return;
+    }
+    const c = s.charCodeAt(i);
+    if (isNameStart(c)) {
+      let j = i + 1;
+      while (isNameChar(s.charCodeAt(j))) j++;
+      const q = s.charCodeAt(j);
+      const word = s.slice(i, j);
+      if ((q === 34 || q === 39) && j - i <= 3 && STRING_PREFIX.test(word)) {
+        this.set(T.String, i, i, '');
+        return;
+      }
+      if (q >= 128) bail('a non-ASCII name');
+      this.pos = j;
+      this.set(KEYWORDS.has(word) ? T.Keyword : T.Name, i, j, word);
+      return;
+    }
+    if (c === 34 || c === 39) {
+      this.set(T.String, i, i, '');
+      return;
+    }
+    if ((c >= 48 && c <= 57) || (c === 46 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57)) {
+      FLOAT.lastIndex = i;
+      let m = FLOAT.exec(s);
+      let type = 'float';
+      INTEGER.lastIndex = i;
+      const m2 = INTEGER.exec(s);
+      if (!m || (m2 && m2[0].length >= m[0].length)) {
+        m = m2;
+        type = 'integer';
+      }
+      if (!m) bail('a number');
+      const j = i + m[0].length;
+      const after = s.charCodeAt(j);
+      if (isNameChar(after) || after === 46 || after >= 128) bail('a number run into a name');
+      this.pos = j;
+      this.set(T.Number, i, j, type);
+      return;
+    }
+    if (c >= 128) bail('a non-ASCII character');
+    const three = s.slice(i, i + 3);
+    if (OPS3.has(three)) return this.op(three, i);
+    const two = s.slice(i, i + 2);
+    if (OPS2.has(two)) {
+      if (two === '<>') bail('<>');
+      return this.op(two, i);
+    }
+    const one = s[i];
+    if (OPS1.includes(one)) return this.op(one, i);
+    if (one === '!') return this.op('!', i);
+    bail(`the character ${JSON.stringify(one)}`);
+  }
+
+  private op(value: string, i: number): void {
+    const c = value.charCodeAt(0);
+    if (value.length === 1) {
+      if (c === 40 || c === 91 || c === 123) this.depth++;
+      else if (c === 41 || c === 93 || c === 125) this.depth--;
+    }
+    this.pos = i + value.length;
+    this.set(T.Op, i, i + value.length, value);
+  }
+
+  /** The current token's kind, unnarrowed (TypeScript does not see `next()` change it). */
+  private current(): T {
+    return this.tok;
+  }
+
+  private is(value: string): boolean {
+    return (this.tok === T.Op || this.tok === T.Keyword) && this.val === value;
+  }
+
+  /** Whether the character after the current token (skipping blanks) is `=` but not `==`. */
+  private equalsFollows(): boolean {
+    let i = this.end;
+    const s = this.s;
+    for (;;) {
+      const c = s.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 10 || c === 13 || c === 12) i++;
+      else break;
+    }
+    return s.charCodeAt(i) === 61 && s.charCodeAt(i + 1) !== 61;
+  }
+
+  // ---- nodes ----
+
+  private leaf(type: string, named: boolean, start: number, end: number): Node {
+    const from = this.map(start, false);
+    return new Node(this.source, -1, type, named, false, from, end === start ? from : this.map(end, true));
+  }
+
+  /** The current token as a leaf (anonymous: keywords and operators), and on to the next token. */
+  private take(): Node {
+    const node = this.leaf(this.val, false, this.start, this.end);
+    this.taken = this.end;
+    this.next();
+    return node;
+  }
+
+  private expect(value: string): Node {
+    if (!this.is(value)) bail(`expected '${value}'`);
+    return this.take();
+  }
+
+  private name(): Node {
+    if (this.tok !== T.Name) bail('expected a name');
+    const node = this.leaf('identifier', true, this.start, this.end);
+    this.next();
+    return node;
+  }
+
+  private node(type: string, children: Node[]): Node {
+    const first = children[0];
+    const last = children[children.length - 1];
+    const node = new Node(this.source, -1, type, true, false, first.startIndex, last.endIndex);
+    node.children = children;
+    return node;
+  }
+
+  private span(type: string, start: number, end: number, children: Node[]): Node {
+    const node = this.leaf(type, true, start, end);
+    if (children.length) node.children = children;
+    return node;
+  }
+
+  private enter(): void {
+    if (++this.nesting > MAX_NESTING) bail('nested too deep');
+  }
+
+  // ---- statements ----
+
+  module(): SourceTree {
+    this.next();
+    const children: Node[] = [];
+    while (this.tok !== T.End) this.statement(children);
+    if (children.length === 0 && this.n > 0) bail('no statements');
+    const root = new Node(
+      this.source,
+      0,
+      'module',
+      true,
+      false,
+      children.length ? children[0].startIndex : 0,
+      this.n > 0 ? this.map(this.n, true) : 0,
+    );
+    if (children.length) root.children = children;
+    this.number(root);
+    return { root };
+  }
+
+  /** Numbers the tree in preorder and links parents, iteratively; a tree deeper than tree-sitter keeps goes back. */
+  private number(root: Node): void {
+    const ordered = this.source.ordered;
+    ordered.push(root);
+    const stack: Node[] = [root];
+    const next: number[] = [0];
+    while (stack.length) {
+      const top = stack[stack.length - 1];
+      const i = next[next.length - 1];
+      if (i < top.children.length) {
+        next[next.length - 1] = i + 1;
+        const c = top.children[i];
+        c.parent = top;
+        c.index = i;
+        c.id = ordered.length;
+        c.lastId = c.id;
+        ordered.push(c);
+        if (c.children.length) {
+          if (stack.length >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
+          stack.push(c);
+          next.push(0);
+        }
+      } else {
+        top.lastId = ordered.length - 1;
+        stack.pop();
+        next.pop();
+      }
+    }
+  }
+
+  private statement(out: Node[]): void {
+    const t = this.tok;
+    if (t === T.Keyword) {
+      switch (this.val) {
+        case 'if':
+          return void out.push(this.ifStatement());
+        case 'for':
+          return void out.push(this.forStatement());
+        case 'while':
+          return void out.push(this.whileStatement());
+        case 'try':
+          return void out.push(this.tryStatement());
+        case 'with':
+          return void out.push(this.withStatement());
+        case 'def':
+          return void out.push(this.functionDefinition());
+        case 'class':
+          return void out.push(this.classDefinition());
+      }
+    } else if (t === T.Op && this.val === '@') return void out.push(this.decorated());
+    this.simpleStatements(out);
+  }
+
+  private simpleStatements(out: Node[]): void {
+    for (;;) {
+      out.push(this.simpleStatement());
+      if (this.is(';')) {
+        out.push(this.take());
+        if (this.tok === T.Newline) break;
+        continue;
+      }
+      break;
+    }
+    if (this.tok !== T.Newline) bail('expected the end of the line');
+    this.next();
+  }
+
+  private simpleStatement(): Node {
+    if (this.tok === T.Keyword) {
+      switch (this.val) {
+        case 'import':
+          return this.importStatement();
+        case 'from':
+          return this.importFrom();
+        case 'return': {
+          const kids = [this.take()];
+          if (!this.endsStatement()) kids.push(this.expressions());
+          return this.node('return_statement', kids);
+        }
+        case 'pass':
+          return this.node('pass_statement', [this.take()]);
+        case 'break':
+          return this.node('break_statement', [this.take()]);
+        case 'continue':
+          return this.node('continue_statement', [this.take()]);
+        case 'del':
+          return this.node('delete_statement', [this.take(), this.expressions()]);
+        case 'raise': {
+          const kids = [this.take()];
+          if (!this.endsStatement() && !this.is('from')) kids.push(this.expressions());
+          if (this.is('from')) {
+            kids.push(this.take());
+            kids.push(this.field(this.expression(), 'cause'));
+          }
+          return this.node('raise_statement', kids);
+        }
+        case 'global':
+        case 'nonlocal': {
+          const type = this.val === 'global' ? 'global_statement' : 'nonlocal_statement';
+          const kids = [this.take(), this.name()];
+          while (this.is(',')) kids.push(this.take(), this.name());
+          return this.node(type, kids);
+        }
+        case 'assert': {
+          const kids = [this.take(), this.expression()];
+          while (this.is(',')) kids.push(this.take(), this.expression());
+          return this.node('assert_statement', kids);
+        }
+        case 'yield':
+          return this.node('expression_statement', [this.yieldExpression()]);
+        case 'lambda':
+        case 'not':
+        case 'None':
+        case 'True':
+        case 'False':
+          return this.expressionStatement();
+        default:
+          bail(`the keyword '${this.val}' here`);
+      }
+    }
+    if (this.tok === T.Name && (this.val === 'print' || this.val === 'exec')) {
+      // Python 2's print statement is another node; only a plain call is read here.
+      if (this.s[this.end] !== '(') bail('print or exec without parentheses');
+      const statement = this.expressionStatement();
+      if (statement.children.length !== 1 || statement.children[0].type !== 'call') bail('print or exec');
+      return statement;
+    }
+    if (this.tok === T.Name && (this.val === 'type' || this.val === 'match')) {
+      const c = this.s[this.end];
+      if (c !== '(' && c !== '.' && c !== '[' && c !== ' ' && c !== '=') bail('type or match');
+    }
+    return this.expressionStatement();
+  }
+
+  private endsStatement(): boolean {
+    return this.tok === T.Newline || this.is(';');
+  }
+
+  private field(node: Node, name: string): Node {
+    node.field = name;
+    return node;
+  }
+
+  private expressionStatement(): Node {
+    const items = this.starredList();
+    if (this.is('=')) return this.node('expression_statement', [this.assignment(items)]);
+    if (this.tok === T.Op && AUGMENTED.has(this.val)) {
+      const left = this.field(this.target(items), 'left');
+      const op = this.field(this.take(), 'operator');
+      const right = this.field(this.rightHandSide(), 'right');
+      return this.node('expression_statement', [this.node('augmented_assignment', [left, op, right])]);
+    }
+    if (this.is(':')) {
+      if (items.length !== 1) bail('an annotated list');
+      const left = this.field(this.pattern(items[0]), 'left');
+      const kids = [left, this.take(), this.field(this.type(), 'type')];
+      if (this.is('=')) kids.push(this.take(), this.field(this.rightHandSide(), 'right'));
+      return this.node('expression_statement', [this.node('assignment', kids)]);
+    }
+    for (const item of items) if (item.type === 'list_splat') bail('a starred expression statement');
+    return this.node('expression_statement', items);
+  }
+
+  /** `a = b`, `a, b = c = d`: `items` is what came before the `=`. */
+  private assignment(items: Node[]): Node {
+    const left = this.field(this.target(items), 'left');
+    const eq = this.take();
+    const right = this.field(this.rightHandSide(), 'right');
+    return this.node('assignment', [left, eq, right]);
+  }
+
+  private rightHandSide(): Node {
+    if (this.is('yield')) return this.yieldExpression();
+    const items = this.starredList();
+    if (this.is('=')) return this.assignment(items);
+    if (this.tok === T.Op && AUGMENTED.has(this.val)) bail('a chained augmented assignment');
+    return this.listOf(items, 'expression_list');
+  }
+
+  /** Expressions separated by commas (a trailing one allowed), each possibly `*x`, as [e, ',', e, …]. */
+  private starredList(): Node[] {
+    const items = [this.starred()];
+    while (this.is(',')) {
+      items.push(this.take());
+      if (this.endsStatement() || this.is('=') || this.is(':') || (this.tok === T.Op && AUGMENTED.has(this.val))) break;
+      items.push(this.starred());
+    }
+    return items;
+  }
+
+  private starred(): Node {
+    if (this.is('*')) {
+      const star = this.take();
+      const operand = this.postfix();
+      if (operand.type !== 'identifier' && operand.type !== 'attribute' && operand.type !== 'subscript')
+        bail('a starred expression');
+      return this.node('list_splat', [star, operand]);
+    }
+    return this.expression();
+  }
+
+  private listOf(items: Node[], type: string): Node {
+    return items.length === 1 ? items[0] : this.node(type, items);
+  }
+
+  /** An assignment's left side as tree-sitter's patterns: one pattern, or a pattern_list. */
+  private target(items: Node[]): Node {
+    if (items.length === 1) return this.pattern(items[0]);
+    for (const item of items) if (item.type !== ',') this.pattern(item);
+    return this.node('pattern_list', items);
+  }
+
+  /** Renames an expression read before an `=` (or in a for) to the pattern tree-sitter reads there. */
+  private pattern(node: Node): Node {
+    switch (node.type) {
+      case 'identifier':
+      case 'attribute':
+      case 'subscript':
+        return node;
+      case 'list_splat':
+        node.type = 'list_splat_pattern';
+        return node;
+      case 'tuple':
+      case 'list':
+        node.type = node.type === 'tuple' ? 'tuple_pattern' : 'list_pattern';
+        for (const c of node.children) if (c.isNamed) this.pattern(c);
+        return node;
+      default:
+        return bail(`a ${node.type} as an assignment target`);
+    }
+  }
+
+  /** `_expressions`: one expression, or an expression_list. */
+  private expressions(): Node {
+    const first = this.expression();
+    if (!this.is(',')) return first;
+    const items = [first];
+    while (this.is(',')) {
+      items.push(this.take());
+      if (this.endsStatement() || this.is(':') || this.is('=') || this.is('from')) break;
+      items.push(this.expression());
+    }
+    return this.node('expression_list', items);
+  }
+
+  private yieldExpression(): Node {
+    const kids = [this.take()];
+    if (this.is('from')) kids.push(this.take(), this.expression());
+    else if (!this.endsStatement() && !this.is(')') && !this.is(']') && !this.is('}') && !this.is('='))
+      kids.push(this.expressions());
+    return this.node('yield', kids);
+  }
+
+  private dottedName(): Node {
+    const kids = [this.name()];
+    while (this.is('.')) kids.push(this.take(), this.name());
+    return this.node('dotted_name', kids);
+  }
+
+  private importNames(kids: Node[]): void {
+    for (;;) {
+      const dotted = this.dottedName();
+      if (this.is('as')) {
+        const as = this.take();
+        const alias = this.field(this.name(), 'alias');
+        kids.push(this.field(this.node('aliased_import', [this.field(dotted, 'name'), as, alias]), 'name'));
+      } else kids.push(this.field(dotted, 'name'));
+      if (!this.is(',')) return;
+      kids.push(this.take());
+      if (this.endsStatement() || this.is(')')) return;
+    }
+  }
+
+  private importStatement(): Node {
+    const kids = [this.take()];
+    this.importNames(kids);
+    return this.node('import_statement', kids);
+  }
+
+  private importFrom(): Node {
+    const from = this.take();
+    if (this.tok === T.Name && this.val === '__future__') bail('a __future__ import');
+    let module: Node;
+    if (this.is('.')) {
+      const dots: Node[] = [];
+      while (this.is('.')) dots.push(this.take());
+      const prefix = this.node('import_prefix', dots);
+      module = this.node('relative_import', this.tok === T.Name ? [prefix, this.dottedName()] : [prefix]);
+    } else module = this.dottedName();
+    const kids = [from, this.field(module, 'module_name'), this.expect('import')];
+    if (this.is('*')) {
+      kids.push(this.node('wildcard_import', [this.take()]));
+    } else if (this.is('(')) {
+      kids.push(this.take());
+      this.importNames(kids);
+      kids.push(this.expect(')'));
+    } else this.importNames(kids);
+    return this.node('import_from_statement', kids);
+  }
+
+  // ---- compound statements ----
+
+  /** `: body`: an indented block, or simple statements on the same line, as a `block`. */
+  private suite(): Node {
+    this.enter();
+    const kids: Node[] = [];
+    if (this.tok === T.Newline) {
+      this.next();
+      if (this.current() !== T.Indent) {
+        // No indented line: tree-sitter reads an empty block where the line ends (a cell of magics only).
+        this.nesting--;
+        return this.field(this.span('block', this.taken, this.taken, []), 'body');
+      }
+      this.next();
+      while (this.current() !== T.Dedent) {
+        if (this.current() === T.End) bail('end of file in a block');
+        this.statement(kids);
+      }
+      this.next();
+    } else this.simpleStatements(kids);
+    this.nesting--;
+    return this.field(this.node('block', kids), 'body');
+  }
+
+  private ifStatement(): Node {
+    const kids = [this.take(), this.field(this.expression(), 'condition'), this.expect(':')];
+    kids.push(this.field(this.suite(), 'consequence'));
+    while (this.is('elif')) {
+      const clause = [this.take(), this.field(this.expression(), 'condition'), this.expect(':')];
+      clause.push(this.field(this.suite(), 'consequence'));
+      kids.push(this.field(this.node('elif_clause', clause), 'alternative'));
+    }
+    if (this.is('else')) kids.push(this.field(this.elseClause(), 'alternative'));
+    return this.node('if_statement', kids);
+  }
+
+  private elseClause(): Node {
+    return this.node('else_clause', [this.take(), this.expect(':'), this.suite()]);
+  }
+
+  private forStatement(): Node {
+    const kids = [this.take(), this.field(this.targets(), 'left'), this.expect('in')];
+    kids.push(this.field(this.expressions(), 'right'), this.expect(':'), this.suite());
+    if (this.is('else')) kids.push(this.field(this.elseClause(), 'alternative'));
+    return this.node('for_statement', kids);
+  }
+
+  /** A for's targets (`x`, `i, (a, b)`), read up to `in`. */
+  private targets(): Node {
+    const items = [this.pattern(this.starredTarget())];
+    while (this.is(',')) {
+      items.push(this.take());
+      if (this.is('in')) break;
+      items.push(this.pattern(this.starredTarget()));
+    }
+    return items.length === 1 ? items[0] : this.node('pattern_list', items);
+  }
+
+  private starredTarget(): Node {
+    if (this.is('*')) {
+      const star = this.take();
+      return this.node('list_splat', [star, this.postfix()]);
+    }
+    return this.postfix();
+  }
+
+  private whileStatement(): Node {
+    const kids = [this.take(), this.field(this.expression(), 'condition'), this.expect(':'), this.suite()];
+    if (this.is('else')) kids.push(this.field(this.elseClause(), 'alternative'));
+    return this.node('while_statement', kids);
+  }
+
+  private tryStatement(): Node {
+    const kids = [this.take(), this.expect(':'), this.suite()];
+    let handlers = 0;
+    while (this.is('except')) {
+      handlers++;
+      const clause = [this.take()];
+      if (this.is('*')) bail('except*');
+      if (!this.is(':')) {
+        const value = this.asPattern();
+        if (this.is(',')) bail('except with a list');
+        clause.push(this.field(value, 'value'));
+      }
+      clause.push(this.expect(':'));
+      const block = this.suite();
+      block.field = null;
+      clause.push(block);
+      kids.push(this.node('except_clause', clause));
+    }
+    if (this.is('else')) {
+      if (handlers === 0) bail('try-else without except');
+      kids.push(this.elseClause());
+    }
+    if (this.is('finally')) {
+      const clause = [this.take(), this.expect(':')];
+      const block = this.suite();
+      block.field = null;
+      clause.push(block);
+      kids.push(this.node('finally_clause', clause));
+    }
+    return this.node('try_statement', kids);
+  }
+
+  /** An expression, or `expression as target` (in `with` and `except`). */
+  private asPattern(): Node {
+    const value = this.expression();
+    if (!this.is('as')) return value;
+    const as = this.take();
+    const target = this.expression();
+    target.field = null;
+    const alias = this.field(this.node('as_pattern_target', [target]), 'alias');
+    return this.node('as_pattern', [value, as, alias]);
+  }
+
+  private withStatement(): Node {
+    const kids = [this.take()];
+    if (this.is('(')) bail('a parenthesized with');
+    const items: Node[] = [];
+    for (;;) {
+      items.push(this.node('with_item', [this.field(this.asPattern(), 'value')]));
+      if (!this.is(',')) break;
+      items.push(this.take());
+    }
+    kids.push(this.node('with_clause', items), this.expect(':'), this.suite());
+    return this.node('with_statement', kids);
+  }
+
+  private decorated(): Node {
+    const kids: Node[] = [];
+    while (this.is('@')) {
+      const at = this.take();
+      const expression = this.expression();
+      kids.push(this.node('decorator', [at, expression]));
+      if (this.tok !== T.Newline) bail('expected the end of a decorator');
+      this.next();
+    }
+    if (this.is('def')) kids.push(this.field(this.functionDefinition(), 'definition'));
+    else if (this.is('class')) kids.push(this.field(this.classDefinition(), 'definition'));
+    else bail('a decorator before no definition');
+    return this.node('decorated_definition', kids);
+  }
+
+  private functionDefinition(): Node {
+    const kids = [this.take(), this.field(this.name(), 'name')];
+    if (this.is('[')) bail('type parameters');
+    const open = this.expect('(');
+    const parameters = [open];
+    this.parameters(parameters, ')', !LAMBDA_PARAMETERS);
+    parameters.push(this.expect(')'));
+    kids.push(this.field(this.node('parameters', parameters), 'parameters'));
+    if (this.is('->')) kids.push(this.take(), this.field(this.type(), 'return_type'));
+    kids.push(this.expect(':'), this.suite());
+    return this.node('function_definition', kids);
+  }
+
+  /** A def's or lambda's parameters into `out`, up to `close` (not taken). */
+  private parameters(out: Node[], close: string, lambda: boolean): void {
+    while (!this.is(close)) {
+      out.push(this.parameter(lambda));
+      if (!this.is(',')) break;
+      out.push(this.take());
+    }
+  }
+
+  private parameter(lambda: boolean): Node {
+    if (this.is('/')) return this.node('positional_separator', [this.take()]);
+    if (this.is('*') || this.is('**')) {
+      const double = this.val === '**';
+      const star = this.take();
+      if (!double && (this.is(',') || this.is(')') || this.is(':'))) return this.node('keyword_separator', [star]);
+      const splat = this.node(double ? 'dictionary_splat_pattern' : 'list_splat_pattern', [star, this.name()]);
+      if (!lambda && this.is(':'))
+        return this.node('typed_parameter', [splat, this.take(), this.field(this.type(), 'type')]);
+      return splat;
+    }
+    const name = this.name();
+    if (!lambda && this.is(':')) {
+      const colon = this.take();
+      const type = this.field(this.type(), 'type');
+      if (this.is('=')) {
+        const eq = this.take();
+        return this.node('typed_default_parameter', [
+          this.field(name, 'name'),
+          colon,
+          type,
+          eq,
+          this.field(this.expression(), 'value'),
+        ]);
+      }
+      return this.node('typed_parameter', [name, colon, type]);
+    }
+    if (this.is('=')) {
+      const eq = this.take();
+      return this.node('default_parameter', [this.field(name, 'name'), eq, this.field(this.expression(), 'value')]);
+    }
+    return name;
+  }
+
+  /** A type hint: tree-sitter's `type`, for the forms read here (a name, `None`, `X[...]` of those, `A | B`). */
+  private type(): Node {
+    return this.node('type', [this.typeOf(this.expression())]);
+  }
+
+  private typeOf(e: Node): Node {
+    switch (e.type) {
+      case 'identifier':
+      case 'none':
+        return e;
+      case 'binary_operator': {
+        const [left, op, right] = e.children;
+        const simple = (n: Node) => n.type === 'identifier' || n.type === 'none';
+        if (op.type === '|' && simple(left) && simple(right)) return e;
+        return bail('a type hint with an operator');
+      }
+      case 'subscript': {
+        const [value, ...rest] = e.children;
+        if (value.type !== 'identifier') bail('a generic type of an attribute');
+        value.field = null;
+        const params = rest.map((c) => {
+          if (!c.isNamed) return c;
+          c.field = null;
+          return this.node('type', [this.typeOf(c)]);
+        });
+        return this.node('generic_type', [value, this.node('type_parameter', params)]);
+      }
+      default:
+        return bail(`a type hint of ${e.type}`);
+    }
+  }
+
+  private classDefinition(): Node {
+    const kids = [this.take(), this.field(this.name(), 'name')];
+    if (this.is('[')) bail('type parameters');
+    if (this.is('(')) kids.push(this.field(this.argumentList(this.take()), 'superclasses'));
+    kids.push(this.expect(':'), this.suite());
+    return this.node('class_definition', kids);
+  }
+
+  // ---- expressions ----
+
+  /** tree-sitter's `expression`: lambda, conditional and named expressions over `or`. */
+  private expression(noConditional = false): Node {
+    if (this.is('lambda')) return this.lambda();
+    this.enter();
+    let e = this.or();
+    if (this.is(':=')) {
+      if (e.type !== 'identifier') bail('a walrus on no name');
+      const op = this.take();
+      e = this.node('named_expression', [this.field(e, 'name'), op, this.field(this.expression(), 'value')]);
+    } else if (this.is('if') && !noConditional) {
+      const kw = this.take();
+      const condition = this.or();
+      if (this.is('if')) bail('a conditional in a condition');
+      const otherwise = this.expect('else');
+      e = this.node('conditional_expression', [e, kw, condition, otherwise, this.expression()]);
+    }
+    this.nesting--;
+    return e;
+  }
+
+  private lambda(): Node {
+    const kids = [this.take()];
+    if (!this.is(':')) {
+      const params: Node[] = [];
+      this.parameters(params, ':', LAMBDA_PARAMETERS);
+      kids.push(this.field(this.node('lambda_parameters', params), 'parameters'));
+    }
+    kids.push(this.expect(':'), this.field(this.expression(), 'body'));
+    return this.node('lambda', kids);
+  }
+
+  private or(): Node {
+    let left = this.and();
+    while (this.is('or')) {
+      const op = this.field(this.take(), 'operator');
+      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(this.and(), 'right')]);
+    }
+    return left;
+  }
+
+  private and(): Node {
+    let left = this.not();
+    while (this.is('and')) {
+      const op = this.field(this.take(), 'operator');
+      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(this.not(), 'right')]);
+    }
+    return left;
+  }
+
+  private not(): Node {
+    if (!this.is('not')) return this.comparison();
+    this.enter();
+    const op = this.take();
+    const node = this.node('not_operator', [op, this.field(this.not(), 'argument')]);
+    this.nesting--;
+    return node;
+  }
+
+  private comparison(): Node {
+    const first = this.binary(0);
+    if (!this.isComparison()) return first;
+    const kids = [first];
+    while (this.isComparison()) {
+      let op: Node;
+      if (this.is('not')) {
+        const not = this.take();
+        if (!this.is('in')) bail("'not' without 'in'");
+        op = this.pairOperator('not in', not, this.take());
+      } else if (this.is('is')) {
+        const is = this.take();
+        op = this.is('not') ? this.pairOperator('is not', is, this.take()) : is;
+      } else op = this.take();
+      kids.push(this.field(op, 'operators'), this.binary(0));
+    }
+    return this.node('comparison_operator', kids);
+  }
+
+  /** `not in`, `is not`: one anonymous node holding its two keywords. */
+  private pairOperator(type: string, first: Node, second: Node): Node {
+    const node = new Node(this.source, -1, type, false, false, first.startIndex, second.endIndex);
+    node.children = [first, second];
+    return node;
+  }
+
+  private isComparison(): boolean {
+    if (this.tok === T.Op) return COMPARISONS.has(this.val);
+    return this.tok === T.Keyword && (this.val === 'in' || this.val === 'not' || this.val === 'is');
+  }
+
+  /** Binary operators by precedence climbing, with tree-sitter-python's precedences (`**` to the right). */
+  private binary(min: number): Node {
+    let left = this.unary();
+    for (;;) {
+      if (this.tok !== T.Op) return left;
+      const prec = BINARY[this.val];
+      if (prec === undefined || prec < min) return left;
+      const op = this.field(this.take(), 'operator');
+      const right = this.binary(prec === 21 ? 21 : prec + 1);
+      left = this.node('binary_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
+    }
+  }
+
+  private unary(): Node {
+    if (this.tok === T.Op && (this.val === '-' || this.val === '+' || this.val === '~')) {
+      this.enter();
+      const op = this.field(this.take(), 'operator');
+      const node = this.node('unary_operator', [op, this.field(this.binary(21), 'argument')]);
+      this.nesting--;
+      return node;
+    }
+    return this.postfix();
+  }
+
+  /** An atom with its attributes, calls and subscripts. */
+  private postfix(): Node {
+    let e = this.atom();
+    for (;;) {
+      if (this.tok !== T.Op) return e;
+      const v = this.val;
+      if (v === '.') {
+        const dot = this.take();
+        e = this.node('attribute', [this.field(e, 'object'), dot, this.field(this.name(), 'attribute')]);
+      } else if (v === '(') {
+        const args = this.argumentList(this.take());
+        e = this.node('call', [this.field(e, 'function'), this.field(args, 'arguments')]);
+      } else if (v === '[') {
+        e = this.subscript(e);
+      } else return e;
+    }
+  }
+
+  private subscript(value: Node): Node {
+    this.enter();
+    const kids = [this.field(value, 'value'), this.take()];
+    for (;;) {
+      kids.push(this.field(this.sliceOrExpression(), 'subscript'));
+      if (!this.is(',')) break;
+      kids.push(this.take());
+      if (this.is(']')) break;
+    }
+    kids.push(this.expect(']'));
+    this.nesting--;
+    return this.node('subscript', kids);
+  }
+
+  private sliceOrExpression(): Node {
+    const kids: Node[] = [];
+    if (!this.is(':')) {
+      const e = this.expression();
+      if (!this.is(':')) return e;
+      kids.push(e);
+    }
+    kids.push(this.take());
+    if (!this.is(':') && !this.is(',') && !this.is(']')) kids.push(this.expression());
+    if (this.is(':')) {
+      kids.push(this.take());
+      if (!this.is(',') && !this.is(']')) kids.push(this.expression());
+    }
+    return this.node('slice', kids);
+  }
+
+  /** `(args)` after `open`: an argument_list, or a generator_expression as the only argument. */
+  private argumentList(open: Node): Node {
+    this.enter();
+    const kids = [open];
+    while (!this.is(')')) {
+      let arg: Node;
+      if (this.is('*') || this.is('**')) {
+        const double = this.val === '**';
+        const star = this.take();
+        arg = this.node(double ? 'dictionary_splat' : 'list_splat', [star, this.expression()]);
+      } else if (this.tok === T.Name && this.equalsFollows()) {
+        const name = this.field(this.name(), 'name');
+        const eq = this.take();
+        arg = this.node('keyword_argument', [name, eq, this.field(this.expression(), 'value')]);
+      } else {
+        if (this.is('(') && this.s.startsWith('*', this.end)) bail('a parenthesized list splat');
+        arg = this.expression();
+        if (this.is('for')) {
+          if (kids.length !== 1) bail('a generator after other arguments');
+          const node = this.comprehension('generator_expression', open, arg, ')');
+          this.nesting--;
+          return node;
+        }
+      }
+      kids.push(arg);
+      if (!this.is(',')) break;
+      kids.push(this.take());
+    }
+    kids.push(this.expect(')'));
+    this.nesting--;
+    return this.node('argument_list', kids);
+  }
+
+  /** `[body for … in … if …]` and its kin, from the opening bracket's leaf and the body already read. */
+  private comprehension(type: string, open: Node, body: Node, close: string): Node {
+    const kids = [open, this.field(body, 'body')];
+    while (this.is('for') || this.is('if')) {
+      if (this.is('for')) {
+        const clause = [this.take(), this.field(this.targets(), 'left'), this.expect('in')];
+        clause.push(this.field(this.expression(true), 'right'));
+        if (this.is(',')) bail('a for-in over a list');
+        kids.push(this.node('for_in_clause', clause));
+      } else {
+        const kw = this.take();
+        const condition = this.expression(true);
+        if (this.is('else')) bail('a conditional after a comprehension condition');
+        kids.push(this.node('if_clause', [kw, condition]));
+      }
+    }
+    kids.push(this.expect(close));
+    return this.node(type, kids);
+  }
+
+  private atom(): Node {
+    const t = this.tok;
+    if (t === T.Name) return this.name();
+    if (t === T.Number) {
+      const node = this.leaf(this.val, true, this.start, this.end);
+      this.next();
+      return node;
+    }
+    if (t === T.String) return this.strings();
+    if (t === T.Keyword) {
+      const v = this.val;
+      if (v === 'None' || v === 'True' || v === 'False') {
+        const node = this.leaf(v === 'None' ? 'none' : v === 'True' ? 'true' : 'false', true, this.start, this.end);
+        this.next();
+        return node;
+      }
+      return bail(`the keyword '${v}' in an expression`);
+    }
+    if (t === T.Op) {
+      switch (this.val) {
+        case '(':
+          return this.parenthesized();
+        case '[':
+          return this.list();
+        case '{':
+          return this.braces();
+        case '...': {
+          const node = this.leaf('ellipsis', true, this.start, this.end);
+          this.next();
+          return node;
+        }
+      }
+    }
+    return bail(`'${this.val}' where an expression was expected`);
+  }
+
+  /** An element of a list, tuple or set: an expression, `*x` or a yield. */
+  private element(): Node {
+    if (this.is('*')) {
+      const star = this.take();
+      return this.node('list_splat', [star, this.expression()]);
+    }
+    if (this.is('yield')) return this.yieldExpression();
+    if (this.is('(') && this.s.startsWith('*', this.end)) bail('a parenthesized list splat');
+    return this.expression();
+  }
+
+  /** The rest of a collection after its first element, up to `close`, into `kids`. */
+  private elements(kids: Node[], close: string): void {
+    while (this.is(',')) {
+      kids.push(this.take());
+      if (this.is(close)) break;
+      kids.push(this.element());
+    }
+    kids.push(this.expect(close));
+  }
+
+  private parenthesized(): Node {
+    this.enter();
+    const open = this.take();
+    let node: Node;
+    if (this.is(')')) node = this.node('tuple', [open, this.take()]);
+    else {
+      const first = this.element();
+      if (this.is('for')) {
+        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred generator');
+        node = this.comprehension('generator_expression', open, first, ')');
+      } else if (this.is(')')) {
+        if (first.type === 'list_splat') bail('a parenthesized list splat');
+        node = this.node('parenthesized_expression', [open, first, this.take()]);
+      } else {
+        const kids = [open, first];
+        this.elements(kids, ')');
+        node = this.node('tuple', kids);
+      }
+    }
+    this.nesting--;
+    return node;
+  }
+
+  private list(): Node {
+    this.enter();
+    const open = this.take();
+    let node: Node;
+    if (this.is(']')) node = this.node('list', [open, this.take()]);
+    else {
+      const first = this.element();
+      if (this.is('for')) {
+        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred comprehension');
+        node = this.comprehension('list_comprehension', open, first, ']');
+      } else {
+        const kids = [open, first];
+        this.elements(kids, ']');
+        node = this.node('list', kids);
+      }
+    }
+    this.nesting--;
+    return node;
+  }
+
+  private braces(): Node {
+    this.enter();
+    const open = this.take();
+    let node: Node;
+    if (this.is('}')) node = this.node('dictionary', [open, this.take()]);
+    else if (this.is('**')) node = this.dictionary(open);
+    else {
+      const first = this.element();
+      if (this.is(':')) {
+        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred key');
+        const pair = this.pair(first);
+        if (this.is('for')) node = this.comprehension('dictionary_comprehension', open, pair, '}');
+        else node = this.dictionary(open, pair);
+      } else if (this.is('for')) {
+        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred comprehension');
+        node = this.comprehension('set_comprehension', open, first, '}');
+      } else {
+        if (first.type === 'yield') bail('a yield in a set');
+        const kids = [open, first];
+        this.elements(kids, '}');
+        node = this.node('set', kids);
+      }
+    }
+    this.nesting--;
+    return node;
+  }
+
+  private pair(key: Node): Node {
+    const colon = this.take();
+    return this.node('pair', [this.field(key, 'key'), colon, this.field(this.expression(), 'value')]);
+  }
+
+  private dictionary(open: Node, first?: Node): Node {
+    const kids = [open];
+    if (first) {
+      kids.push(first);
+      if (!this.is(',')) return this.node('dictionary', [...kids, this.expect('}')]);
+      kids.push(this.take());
+    }
+    while (!this.is('}')) {
+      if (this.is('**')) {
+        const star = this.take();
+        kids.push(this.node('dictionary_splat', [star, this.expression()]));
+      } else kids.push(this.pair(this.expression()));
+      if (!this.is(',')) break;
+      kids.push(this.take());
+    }
+    kids.push(this.expect('}'));
+    return this.node('dictionary', kids);
+  }
+
+  // ---- strings ----
+
+  /** One string, or several side by side as a concatenated_string. */
+  private strings(): Node {
+    const first = this.string();
+    if (this.tok !== T.String) return first;
+    const kids = [first];
+    while (this.tok === T.String) kids.push(this.string());
+    return this.node('concatenated_string', kids);
+  }
+
+  /** A string at the current token, scanned as tree-sitter-python's external scanner does. */
+  private string(): Node {
+    const s = this.s;
+    const start = this.start;
+    let i = start;
+    let format = false;
+    let raw = false;
+    let bytes = false;
+    for (;;) {
+      const c = s[i];
+      if (c === 'f' || c === 'F' || c === 't' || c === 'T') format = true;
+      else if (c === 'r' || c === 'R') raw = true;
+      else if (c === 'b' || c === 'B') bytes = true;
+      else if (c !== 'u' && c !== 'U') break;
+      i++;
+    }
+    const quote = s[i];
+    const triple = s[i + 1] === quote && s[i + 2] === quote;
+    i += triple ? 3 : 1;
+    const kids = [this.leaf('string_start', true, start, i)];
+    let contentStart = -1;
+    let contentKids: Node[] = [];
+    const closeContent = (at: number) => {
+      if (contentStart >= 0) kids.push(this.span('string_content', contentStart, at, contentKids));
+      contentStart = -1;
+      contentKids = [];
+    };
+    const n = this.n;
+    for (;;) {
+      if (i >= n) bail('an unterminated string');
+      const c = s.charCodeAt(i);
+      if (s[i] === quote) {
+        if (!triple) break;
+        if (s[i + 1] === quote && s[i + 2] === quote) break;
+        if (contentStart < 0) contentStart = i;
+        i++;
+        continue;
+      }
+      if (c === 10 && !triple) bail('a line break in a one-line string');
+      if (c === 92) {
+        if (contentStart < 0) contentStart = i;
+        if (raw) {
+          i++;
+          if (s[i] === quote || s[i] === '\\') i++;
+          if (s[i] === '\r') {
+            i++;
+            if (s[i] === '\n') i++;
+          } else if (s[i] === '\n') i++;
+          continue;
+        }
+        const d = s[i + 1];
+        if (bytes && (d === 'N' || d === 'u' || d === 'U')) {
+          i += 2;
+          continue;
+        }
+        ESCAPE.lastIndex = i;
+        const m = ESCAPE.exec(s);
+        if (m) {
+          contentKids.push(this.leaf('escape_sequence', true, i, i + m[0].length));
+          i += m[0].length;
+        } else {
+          // tree-sitter's `_not_escape_sequence`: the backslash alone, an anonymous `\` in the tree.
+          contentKids.push(this.leaf('\\', false, i, i + 1));
+          i++;
+        }
+        continue;
+      }
+      if (format && (c === 123 || c === 125)) {
+        if (s.charCodeAt(i + 1) === c) {
+          if (contentStart < 0) contentStart = i;
+          contentKids.push(this.leaf('escape_interpolation', true, i, i + 2));
+          i += 2;
+          continue;
+        }
+        if (c === 125) bail("a lone '}' in an f-string");
+        closeContent(i);
+        const interpolation = this.interpolation(i, 'interpolation');
+        kids.push(interpolation);
+        i = this.resume;
+        continue;
+      }
+      if (contentStart < 0) contentStart = i;
+      i++;
+    }
+    closeContent(i);
+    const end = i + (triple ? 3 : 1);
+    kids.push(this.leaf('string_end', true, i, end));
+    this.pos = end;
+    this.next();
+    return this.node('string', kids);
+  }
+
+  /** Where the string's scan goes on after an interpolation. */
+  private resume = 0;
+
+  /** `{expression=!r:spec}` at `at` in an f-string. */
+  private interpolation(at: number, type: string): Node {
+    this.enter();
+    const s = this.s;
+    const kids = [this.leaf('{', false, at, at + 1)];
+    const savedDepth = this.depth;
+    this.depth = savedDepth + 1;
+    this.pos = at + 1;
+    this.next();
+    const expression = this.expression();
+    if (this.is(',')) bail('a list in an interpolation');
+    kids.push(this.field(expression, 'expression'));
+    let j = this.start;
+    if (s[j] === '=' && s[j + 1] !== '=') {
+      kids.push(this.leaf('=', false, j, j + 1));
+      j++;
+    }
+    if (s[j] === '!') {
+      const c = s.charCodeAt(j + 1);
+      if (!(c >= 97 && c <= 122)) bail('a conversion');
+      kids.push(this.field(this.leaf('type_conversion', true, j, j + 2), 'type_conversion'));
+      j += 2;
+    }
+    if (s[j] === ':') {
+      if (s[j + 1] === '=') bail(':= in an interpolation');
+      const spec = [this.leaf(':', false, j, j + 1)];
+      let k = j + 1;
+      for (;;) {
+        const c = s[k];
+        if (c === undefined || c === '\n') bail('an unterminated format specifier');
+        if (c === '}') break;
+        if (c === '{') {
+          spec.push(this.interpolation(k, 'format_expression'));
+          k = this.resume;
+        } else k++;
+      }
+      kids.push(this.field(this.span('format_specifier', j, k, spec), 'format_specifier'));
+      j = k;
+    }
+    if (s[j] !== '}') bail('an unterminated interpolation');
+    kids.push(this.leaf('}', false, j, j + 1));
+    this.depth = savedDepth;
+    this.resume = j + 1;
+    this.nesting--;
+    return this.node(type, kids);
+  }
+}
+
+/**
+ * The fast parser's tree, or the Bail saying why it gave up. Any other failure of its own (a stack overflow on a
+ * pathological line, a bug) is a bail too, with the error's message: the script then goes to tree-sitter.
+ */
+export function parseFastOrBail(text: string, sourceText: string, offsets?: OffsetMap): SourceTree | Bail {
+  const parser = new FastParser(text, sourceText, offsets);
+  try {
+    return parser.module();
+  } catch (e) {
+    const reason = e instanceof Bail ? e : new Bail(`internal: ${e instanceof Error ? e.message : String(e)}`);
+    reason.at = parser.position;
+    return reason;
+  }
+}
