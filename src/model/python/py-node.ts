@@ -25,6 +25,9 @@ export interface Point {
 }
 
 const NO_CHILDREN: Node[] = [];
+const NAMED = 1;
+const MISSING = 2;
+const HAS_ERROR = 4;
 
 export class Source {
   readonly lineStarts: number[] = [0];
@@ -56,7 +59,8 @@ export class Node {
   index = 0;
   /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
   field: string | null = null;
-  hasError = false;
+  /** isNamed, isMissing and hasError as bits: a large file has millions of nodes, and each field costs memory. */
+  private flags: number;
   private named?: Node[];
 
   constructor(
@@ -65,12 +69,30 @@ export class Node {
     public id: number,
     /** Set once: py-parse.ts reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
     public type: string,
-    readonly isNamed: boolean,
-    readonly isMissing: boolean,
+    isNamed: boolean,
+    isMissing: boolean,
     readonly startIndex: number,
     readonly endIndex: number,
   ) {
     this.lastId = id;
+    this.flags = (isNamed ? NAMED : 0) | (isMissing ? MISSING : 0);
+  }
+
+  get isNamed(): boolean {
+    return (this.flags & NAMED) !== 0;
+  }
+
+  get isMissing(): boolean {
+    return (this.flags & MISSING) !== 0;
+  }
+
+  /** Whether this node is or holds an ERROR or MISSING node. */
+  get hasError(): boolean {
+    return (this.flags & HAS_ERROR) !== 0;
+  }
+
+  set hasError(value: boolean) {
+    this.flags = value ? this.flags | HAS_ERROR : this.flags & ~HAS_ERROR;
   }
 
   /** This node and every node below it, in source order (a slice of the tree's preorder list, no walking). */

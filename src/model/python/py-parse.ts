@@ -134,6 +134,16 @@ const INTEGER = new RegExp(
 const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|['"abfrntv\\]|N\{[^}]+\})/y;
 const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
 
+/** Makes `children` the node's children (parents and indices are set here, while the nodes are young). */
+function adopt(node: Node, children: Node[]): Node {
+  node.children = children;
+  for (let i = 0; i < children.length; i++) {
+    children[i].parent = node;
+    children[i].index = i;
+  }
+  return node;
+}
+
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
 }
@@ -388,15 +398,12 @@ class FastParser {
   private node(type: string, children: Node[]): Node {
     const first = children[0];
     const last = children[children.length - 1];
-    const node = new Node(this.source, -1, type, true, false, first.startIndex, last.endIndex);
-    node.children = children;
-    return node;
+    return adopt(new Node(this.source, -1, type, true, false, first.startIndex, last.endIndex), children);
   }
 
   private span(type: string, start: number, end: number, children: Node[]): Node {
     const node = this.leaf(type, true, start, end);
-    if (children.length) node.children = children;
-    return node;
+    return children.length ? adopt(node, children) : node;
   }
 
   private enter(): void {
@@ -419,7 +426,7 @@ class FastParser {
       children.length ? children[0].startIndex : 0,
       this.n > 0 ? this.map(this.n, true) : 0,
     );
-    if (children.length) root.children = children;
+    if (children.length) adopt(root, children);
     this.number(root);
     return { root };
   }
@@ -436,8 +443,6 @@ class FastParser {
       if (i < top.children.length) {
         next[next.length - 1] = i + 1;
         const c = top.children[i];
-        c.parent = top;
-        c.index = i;
         c.id = ordered.length;
         c.lastId = c.id;
         ordered.push(c);
@@ -1044,9 +1049,7 @@ class FastParser {
 
   /** `not in`, `is not`: one anonymous node holding its two keywords. */
   private pairOperator(type: string, first: Node, second: Node): Node {
-    const node = new Node(this.source, -1, type, false, false, first.startIndex, second.endIndex);
-    node.children = [first, second];
-    return node;
+    return adopt(new Node(this.source, -1, type, false, false, first.startIndex, second.endIndex), [first, second]);
   }
 
   private isComparison(): boolean {
