@@ -121,6 +121,14 @@ const OPS2 = new Set([
 ]);
 const OPS1 = '+-*/%@&|^~<>()[]{},:;.=';
 
+/**
+ * One string per keyword and operator: an anonymous node's type is its token's text, and a large file has
+ * millions of them; a slice of the source for each would be kept alive by the tree.
+ */
+const CANONICAL = new Map<string, string>(
+  [...KEYWORDS, ...OPS3, ...OPS2, ...OPS1, '!', 'print', 'exec', 'type', 'match', '__future__'].map((k) => [k, k]),
+);
+
 const DIGITS = '[0-9](?:_?[0-9])*_?';
 const EXPONENT = `[eE][+-]?${DIGITS}`;
 const FLOAT = new RegExp(
@@ -298,7 +306,8 @@ class FastParser {
       }
       if (q >= 128) bail('a non-ASCII name');
       this.pos = j;
-      this.set(KEYWORDS.has(word) ? T.Keyword : T.Name, i, j, word);
+      const keyword = CANONICAL.get(word);
+      this.set(keyword !== undefined && KEYWORDS.has(keyword) ? T.Keyword : T.Name, i, j, keyword ?? word);
       return;
     }
     if (c === 34 || c === 39) {
@@ -325,14 +334,14 @@ class FastParser {
     }
     if (c >= 128) bail('a non-ASCII character');
     const three = s.slice(i, i + 3);
-    if (OPS3.has(three)) return this.op(three, i);
+    if (OPS3.has(three)) return this.op(CANONICAL.get(three)!, i);
     const two = s.slice(i, i + 2);
     if (OPS2.has(two)) {
       if (two === '<>') bail('<>');
-      return this.op(two, i);
+      return this.op(CANONICAL.get(two)!, i);
     }
     const one = s[i];
-    if (OPS1.includes(one)) return this.op(one, i);
+    if (OPS1.includes(one)) return this.op(CANONICAL.get(one)!, i);
     if (one === '!') return this.op('!', i);
     bail(`the character ${JSON.stringify(one)}`);
   }
