@@ -1074,7 +1074,10 @@ class FastParser {
       const prec = BINARY[this.val];
       if (prec === undefined || prec < min) return left;
       const op = this.field(this.take(), 'operator');
+      // Each precedence level recurses at most once per operand, but `**` recurses into itself: bound it.
+      if (prec === 21) this.enter();
       const right = this.binary(prec === 21 ? 21 : prec + 1);
+      if (prec === 21) this.nesting--;
       left = this.node('binary_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
     }
   }
