@@ -142,9 +142,12 @@ const INTEGER = new RegExp(
 const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|['"abfrntv\\]|N\{[^}]+\})/y;
 const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
 
-/** Makes `children` the node's children (parents and indices are set here, while the nodes are young). */
+/**
+ * Makes `children` the node's children (parents and indices are set here, while the nodes are young). A copy of
+ * the array: one grown by push keeps room for more, and a large file's tree would keep all that room alive.
+ */
 function adopt(node: Node, children: Node[]): Node {
-  node.children = children;
+  node.children = children.slice();
   for (let i = 0; i < children.length; i++) {
     children[i].parent = node;
     children[i].index = i;
