@@ -32,7 +32,7 @@ const HAS_ERROR = 4;
 export class Source {
   readonly lineStarts: number[] = [0];
   /** Every node in preorder (source order); a node's `id` is its index here. */
-  readonly ordered: Node[] = [];
+  ordered: Node[] = [];
   constructor(readonly text: string) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
   }

@@ -148,10 +148,15 @@ const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
  */
 function adopt(node: Node, children: Node[]): Node {
   node.children = children.slice();
+  // Until the tree is numbered, a node with children keeps its subtree's size in `lastId` (see `number`).
+  let size = 1;
   for (let i = 0; i < children.length; i++) {
-    children[i].parent = node;
-    children[i].index = i;
+    const c = children[i];
+    c.parent = node;
+    c.index = i;
+    size += c.children.length ? c.lastId : 1;
   }
+  node.lastId = size;
   return node;
 }
 
@@ -443,32 +448,36 @@ class FastParser {
     return { root };
   }
 
-  /** Numbers the tree in preorder and links parents, iteratively; a tree deeper than tree-sitter keeps goes back. */
+  /**
+   * Numbers the tree in preorder: a node's id is its parent's plus one plus the sizes of its elder siblings' subtrees
+   * (`adopt` left each subtree's size in `lastId`), so the pass needs no post-visit. A tree deeper than tree-sitter
+   * keeps goes back to tree-sitter, which gives the positioned error.
+   */
   private number(root: Node): void {
-    const ordered = this.source.ordered;
-    ordered.push(root);
+    const total = root.children.length ? root.lastId : 1;
+    const ordered: Node[] = new Array<Node>(total);
+    ordered[0] = root;
+    root.lastId = total - 1;
     const stack: Node[] = [root];
-    const next: number[] = [0];
+    const depths: number[] = [0];
     while (stack.length) {
-      const top = stack[stack.length - 1];
-      const i = next[next.length - 1];
-      if (i < top.children.length) {
-        next[next.length - 1] = i + 1;
-        const c = top.children[i];
-        c.id = ordered.length;
-        c.lastId = c.id;
-        ordered.push(c);
-        if (c.children.length) {
-          if (stack.length >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
+      const parent = stack.pop()!;
+      const depth = depths.pop()! + 1;
+      let id = parent.id + 1;
+      for (const c of parent.children) {
+        const size = c.children.length ? c.lastId : 1;
+        c.id = id;
+        c.lastId = id + size - 1;
+        ordered[id] = c;
+        id += size;
+        if (size > 1) {
+          if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
           stack.push(c);
-          next.push(0);
+          depths.push(depth);
         }
-      } else {
-        top.lastId = ordered.length - 1;
-        stack.pop();
-        next.pop();
       }
     }
+    this.source.ordered = ordered;
   }
 
   private statement(out: Node[]): void {
