@@ -1022,20 +1022,14 @@ class FastParser {
     return this.node('lambda', kids);
   }
 
-  private or(): Node {
-    let left = this.and();
-    while (this.is('or')) {
+  /** `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. */
+  private or(level = 0): Node {
+    const keyword = level === 0 ? 'or' : 'and';
+    let left = level === 0 ? this.or(1) : this.not();
+    while (this.is(keyword)) {
       const op = this.field(this.take(), 'operator');
-      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(this.and(), 'right')]);
-    }
-    return left;
-  }
-
-  private and(): Node {
-    let left = this.not();
-    while (this.is('and')) {
-      const op = this.field(this.take(), 'operator');
-      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(this.not(), 'right')]);
+      const right = level === 0 ? this.or(1) : this.not();
+      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
     }
     return left;
   }
@@ -1227,11 +1221,16 @@ class FastParser {
     if (t === T.Op) {
       switch (this.val) {
         case '(':
-          return this.parenthesized();
         case '[':
-          return this.list();
-        case '{':
-          return this.braces();
+        case '{': {
+          this.enter();
+          const bracket = this.val;
+          const open = this.take();
+          const node =
+            bracket === '(' ? this.parenthesized(open) : bracket === '[' ? this.list(open) : this.braces(open);
+          this.nesting--;
+          return node;
+        }
         case '...': {
           const node = this.leaf('ellipsis', true, this.start, this.end);
           this.next();
@@ -1263,74 +1262,42 @@ class FastParser {
     kids.push(this.expect(close));
   }
 
-  private parenthesized(): Node {
-    this.enter();
-    const open = this.take();
-    let node: Node;
-    if (this.is(')')) node = this.node('tuple', [open, this.take()]);
-    else {
-      const first = this.element();
-      if (this.is('for')) {
-        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred generator');
-        node = this.comprehension('generator_expression', open, first, ')');
-      } else if (this.is(')')) {
-        if (first.type === 'list_splat') bail('a parenthesized list splat');
-        node = this.node('parenthesized_expression', [open, first, this.take()]);
-      } else {
-        const kids = [open, first];
-        this.elements(kids, ')');
-        node = this.node('tuple', kids);
-      }
+  /** After `open` and its first element: a comprehension (`comprehension`), or the collection `type` to `close`. */
+  private collection(open: Node, first: Node, close: string, type: string, comprehension: string): Node {
+    if (this.is('for')) {
+      if (first.type === 'list_splat' || first.type === 'yield') bail(`a starred ${comprehension}`);
+      return this.comprehension(comprehension, open, first, close);
     }
-    this.nesting--;
-    return node;
+    const kids = [open, first];
+    this.elements(kids, close);
+    return this.node(type, kids);
   }
 
-  private list(): Node {
-    this.enter();
-    const open = this.take();
-    let node: Node;
-    if (this.is(']')) node = this.node('list', [open, this.take()]);
-    else {
-      const first = this.element();
-      if (this.is('for')) {
-        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred comprehension');
-        node = this.comprehension('list_comprehension', open, first, ']');
-      } else {
-        const kids = [open, first];
-        this.elements(kids, ']');
-        node = this.node('list', kids);
-      }
-    }
-    this.nesting--;
-    return node;
+  private parenthesized(open: Node): Node {
+    if (this.is(')')) return this.node('tuple', [open, this.take()]);
+    const first = this.element();
+    if (!this.is(')')) return this.collection(open, first, ')', 'tuple', 'generator_expression');
+    if (first.type === 'list_splat') bail('a parenthesized list splat');
+    return this.node('parenthesized_expression', [open, first, this.take()]);
   }
 
-  private braces(): Node {
-    this.enter();
-    const open = this.take();
-    let node: Node;
-    if (this.is('}')) node = this.node('dictionary', [open, this.take()]);
-    else if (this.is('**')) node = this.dictionary(open);
-    else {
-      const first = this.element();
-      if (this.is(':')) {
-        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred key');
-        const pair = this.pair(first);
-        if (this.is('for')) node = this.comprehension('dictionary_comprehension', open, pair, '}');
-        else node = this.dictionary(open, pair);
-      } else if (this.is('for')) {
-        if (first.type === 'list_splat' || first.type === 'yield') bail('a starred comprehension');
-        node = this.comprehension('set_comprehension', open, first, '}');
-      } else {
-        if (first.type === 'yield') bail('a yield in a set');
-        const kids = [open, first];
-        this.elements(kids, '}');
-        node = this.node('set', kids);
-      }
+  private list(open: Node): Node {
+    if (this.is(']')) return this.node('list', [open, this.take()]);
+    return this.collection(open, this.element(), ']', 'list', 'list_comprehension');
+  }
+
+  private braces(open: Node): Node {
+    if (this.is('}')) return this.node('dictionary', [open, this.take()]);
+    if (this.is('**')) return this.dictionary(open);
+    const first = this.element();
+    if (this.is(':')) {
+      if (first.type === 'list_splat' || first.type === 'yield') bail('a starred key');
+      const pair = this.pair(first);
+      if (this.is('for')) return this.comprehension('dictionary_comprehension', open, pair, '}');
+      return this.dictionary(open, pair);
     }
-    this.nesting--;
-    return node;
+    if (first.type === 'yield') bail('a yield in a set');
+    return this.collection(open, first, '}', 'set', 'set_comprehension');
   }
 
   private pair(key: Node): Node {
