@@ -7,7 +7,7 @@ import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
 import { layerDef } from '../layers/registry';
 import type { ParsedModel, Position } from '../types';
-import type { Node } from './py-node';
+import type { Node, SourceTree } from './py-node';
 import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
@@ -115,7 +115,11 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
 
 /** One ParsedModel per `Sequential(...)` in the source, in source order. Never throws for bad Python. */
 export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
-  const { root, tooDeep } = await parsePythonSource(text);
+  return readPythonModels(await parsePythonSource(text), text);
+}
+
+/** The models of a parsed script (`text` is the script the tree was parsed from): everything after the parse. */
+export function readPythonModels({ root, tooDeep }: SourceTree, text: string): ParsedModel[] {
   {
     const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root), models: new ModelLayers() };
     const data = new DataFlow(root, ctx);
