@@ -5,7 +5,8 @@
  * counts as two bindings, which errs on the side of not guessing.
  */
 import type { Node } from './py-node';
-import { walk } from './syntax';
+import type { ScriptIndex } from './script-index';
+import { unwrap } from './syntax';
 
 export type BindingKind = 'assignment' | 'unpacked' | 'parameter' | 'loop' | 'import' | 'other';
 
@@ -28,6 +29,26 @@ const CONDITIONAL: Record<string, string> = {
   conditional_expression: 'a conditional expression',
 };
 
+/** The node types `visit` reads bindings from. */
+const VISITED = [
+  'call',
+  'assignment',
+  'augmented_assignment',
+  'for_statement',
+  'for_in_clause',
+  'named_expression',
+  'as_pattern',
+  'function_definition',
+  'class_definition',
+  'lambda',
+  'aliased_import',
+  'import_statement',
+  'import_from_statement',
+  'except_clause',
+  'global_statement',
+  'nonlocal_statement',
+];
+
 /** The function, lambda or class whose scope a node is in, or the module. */
 function scopeOf(node: Node): Node {
   let p = node.parent;
@@ -42,17 +63,21 @@ export class Bindings {
   private readonly byName = new Map<string, Binding[]>();
   private readonly callsByName = new Map<string, Node[]>();
   private identifiers?: Map<string, Node[]>;
+  /** The names with an assignment of a name or attribute chain (`fashion_mnist = keras.datasets.fashion_mnist`). */
+  private readonly aliases = new Set<string>();
 
-  constructor(private readonly root: Node) {
-    for (const node of walk(root)) this.visit(node);
+  constructor(private readonly index: ScriptIndex) {
+    const nodes = index.ofTypes(VISITED);
+    for (let i = 0; i < nodes.length; i++) this.visit(nodes[i]);
   }
 
   /** Every occurrence of the identifier `name` in the script, in source order (indexed on first use). */
   occurrences(name: string): readonly Node[] {
     if (!this.identifiers) {
       this.identifiers = new Map();
-      for (const n of walk(this.root)) {
-        if (n.type !== 'identifier') continue;
+      const ids = this.index.ofType('identifier');
+      for (let i = 0; i < ids.length; i++) {
+        const n = ids[i];
         const list = this.identifiers.get(n.text);
         if (list) list.push(n);
         else this.identifiers.set(n.text, [n]);
@@ -63,6 +88,14 @@ export class Bindings {
 
   has(name: string): boolean {
     return this.byName.has(name);
+  }
+
+  /**
+   * Whether some plain assignment gives `name` another name or attribute chain: only then can `constant(name)`
+   * be one, and a dotted name starting with it need the assignment followed (values.ts `resolveName`).
+   */
+  mayAlias(name: string): boolean {
+    return this.aliases.has(name);
   }
 
   get(name: string): Binding[] {
@@ -169,9 +202,15 @@ export class Bindings {
   }
 
   private add(name: Node, kind: BindingKind, value?: Node, path?: number[]): void {
-    const list = this.byName.get(name.text) ?? [];
-    list.push(path ? { kind, target: name, value, path } : { kind, target: name, value });
-    this.byName.set(name.text, list);
+    const text = name.text;
+    const list = this.byName.get(text);
+    const binding = path ? { kind, target: name, value, path } : { kind, target: name, value };
+    if (list) list.push(binding);
+    else this.byName.set(text, [binding]);
+    if (kind === 'assignment' && value) {
+      const type = unwrap(value).type;
+      if (type === 'identifier' || type === 'attribute') this.aliases.add(text);
+    }
   }
 
   /**

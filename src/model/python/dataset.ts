@@ -12,6 +12,7 @@
 import { datasetFromKerasLoadData, withPadSequences } from '../datasets';
 import type { DatasetSpec } from '../types';
 import type { Node } from './py-node';
+import type { ScriptIndex } from './script-index';
 import { callArgs, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
@@ -59,11 +60,13 @@ export class DataFlow {
   private readonly held = new Map<string, { at: number; value: DataValue | undefined }[]>();
 
   constructor(
-    root: Node,
+    index: ScriptIndex,
     private readonly ctx: ReadContext,
   ) {
     // Source order, so a chain of assignments propagates in one pass.
-    for (const node of walk(root)) {
+    const assignments = index.ofTypes(['assignment', 'augmented_assignment']);
+    for (let i = 0; i < assignments.length; i++) {
+      const node = assignments[i];
       const right = node.childForFieldName('right');
       const left = node.childForFieldName('left');
       if (!right || !left) continue;
@@ -143,9 +146,10 @@ export class DataFlow {
 
   /** What data an expression holds: the first name or loader call in it that holds a dataset's data. */
   valueOf(expr: Node): DataValue | undefined {
-    const stack: Node[] = [expr];
-    while (stack.length > 0) {
-      const n = stack.pop()!;
+    // In source order (preorder), as the script reads it.
+    const nodes = walk(expr);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
       if (n.type === 'identifier') {
         const v = this.at(n);
         if (v) return v;
@@ -165,7 +169,6 @@ export class DataFlow {
           return dataset === undefined ? undefined : { ...source!, dataset };
         }
       }
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
     }
     return undefined;
   }
@@ -178,10 +181,19 @@ export class DataFlow {
 
   /** The value a name has where it is used: its latest assignment before the use, else (a use before any) its first. */
   private at(id: Node): DataValue | undefined {
+    if (this.held.size === 0) return undefined;
     const list = this.held.get(id.text);
     if (!list) return undefined;
-    const earlier = list.filter((b) => b.at <= id.startIndex);
-    if (earlier.length > 0) return earlier[earlier.length - 1].value;
+    // The list is in source order: the last assignment ending at or before the use, found by bisection (a name
+    // may be assigned thousands of times).
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].at <= id.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0) return list[lo - 1].value;
     return list.find((b) => b.value)?.value;
   }
 

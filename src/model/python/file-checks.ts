@@ -5,6 +5,7 @@
  */
 import type { Diagnostic } from '../types';
 import { MAX_TREE_DEPTH, type Node } from './py-node';
+import type { ScriptIndex } from './script-index';
 import { rangeOf, walk } from './syntax';
 
 const CODE = 'python-syntax';
@@ -21,13 +22,26 @@ function error(node: Node, message: string): Diagnostic {
 
 const PY2 = 'is Python 2 syntax, which Python 3 refuses for the whole file, so Keras never builds these models';
 
+/** The node types Python 2 constructs show in. */
+const PYTHON2_TYPES = [
+  'print_statement',
+  'exec_statement',
+  'comparison_operator',
+  'integer',
+  'except_clause',
+  'string_start',
+  'raise_statement',
+];
+
 /** The first few Python 2 constructs of the file (one per kind is enough to explain the refusal). */
-export function python2Errors(root: Node): Diagnostic[] {
+export function python2Errors(index: ScriptIndex): Diagnostic[] {
   const found = new Map<string, Diagnostic>();
   const note = (kind: string, node: Node, message: string) => {
     if (!found.has(kind)) found.set(kind, error(node, message));
   };
-  for (const n of walk(root)) {
+  const nodes = index.ofTypes(PYTHON2_TYPES);
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i];
     switch (n.type) {
       case 'print_statement':
         note('print', n, `'print' without parentheses ${PY2}; write print(...).`);
@@ -38,11 +52,15 @@ export function python2Errors(root: Node): Diagnostic[] {
       case 'comparison_operator':
         for (const c of n.children) if (c.type === '<>') note('<>', c, `'<>' ${PY2}; write '!='.`);
         break;
-      case 'integer':
-        if (/[lL]$/.test(n.text)) note('long', n, `the 'L' suffix of '${n.text}' ${PY2}; drop it.`);
-        else if (/^0\d*[1-9]/.test(n.text.replace(/_/g, '')))
-          note('octal', n, `the octal literal '${n.text}' ${PY2}; write 0o${n.text.replace(/^0+/, '')}.`);
+      case 'integer': {
+        // A large file has many integers: look at the text once, and only a leading 0 needs the pattern.
+        const t = n.text;
+        const last = t[t.length - 1];
+        if (last === 'l' || last === 'L') note('long', n, `the 'L' suffix of '${t}' ${PY2}; drop it.`);
+        else if (t[0] === '0' && t.length > 1 && /^0\d*[1-9]/.test(t.replace(/_/g, '')))
+          note('octal', n, `the octal literal '${t}' ${PY2}; write 0o${t.replace(/^0+/, '')}.`);
         break;
+      }
       case 'except_clause': {
         const values = n.childrenForFieldName('value');
         if (values.length === 2 && n.children.some((c) => c.type === ',')) {

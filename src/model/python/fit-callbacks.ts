@@ -10,6 +10,7 @@ import { callbackDef } from '../callbacks';
 import { scheduleDef } from '../lr-schedules';
 import type { DefPath } from '../types';
 import type { Collector } from './collector';
+import type { ScriptIndex } from './script-index';
 import { callArgs, rangeOf, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
@@ -192,9 +193,8 @@ const LOADER = 'keras.datasets.fashion_mnist.load_data';
  * (`x_test = x_test / 255.0`, also position by position in `a, b = f(a), g(b)`).
  */
 export function isTestData(x: Node, ctx: ReadContext): boolean {
-  const root = x.root;
-  let marks = TEST_MARKS.get(root);
-  if (!marks) TEST_MARKS.set(root, (marks = testDataMarks(root, ctx)));
+  let marks = TEST_MARKS.get(ctx.index);
+  if (!marks) TEST_MARKS.set(ctx.index, (marks = testDataMarks(ctx)));
   // A name is test data at `x` when the last assignment to it before `x` made it so.
   return identifiersIn(unwrap(x)).some((name) => {
     const list = marks.get(name);
@@ -211,13 +211,13 @@ export function isTestData(x: Node, ctx: ReadContext): boolean {
 }
 
 /** Per script, each name's assignments in source order, each saying whether it leaves the name test data. */
-const TEST_MARKS = new WeakMap<Node, Map<string, { at: number; test: boolean }[]>>();
+const TEST_MARKS = new WeakMap<ScriptIndex, Map<string, { at: number; test: boolean }[]>>();
 
 const identifiersIn = (n: Node): string[] =>
   n.type === 'identifier' ? [n.text] : walk(n).flatMap((d) => (d.type === 'identifier' ? [d.text] : []));
 
 /** One pass over the script's assignments, in order, as running it would (see isTestData). */
-function testDataMarks(root: Node, ctx: ReadContext): Map<string, { at: number; test: boolean }[]> {
+function testDataMarks(ctx: ReadContext): Map<string, { at: number; test: boolean }[]> {
   const marks = new Map<string, { at: number; test: boolean }[]>();
   const test = new Set<string>();
   const set = (name: string, at: number, on: boolean) => {
@@ -227,13 +227,18 @@ function testDataMarks(root: Node, ctx: ReadContext): Map<string, { at: number; 
     list.push({ at, test: on });
     marks.set(name, list);
   };
-  const uses = (n: Node) => identifiersIn(n).some((name) => test.has(name));
+  const uses = (n: Node) => {
+    const nodes = walk(n);
+    for (let i = 0; i < nodes.length; i++) if (nodes[i].type === 'identifier' && test.has(nodes[i].text)) return true;
+    return false;
+  };
   const parts = (n: Node) =>
     n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple'
       ? n.namedChildren.filter((c): c is Node => !!c)
       : [n];
-  for (const a of walk(root)) {
-    if (a.type !== 'assignment') continue;
+  const assignments = ctx.index.ofType('assignment');
+  for (let i = 0; i < assignments.length; i++) {
+    const a = assignments[i];
     const left = a.childForFieldName('left');
     const right = a.childForFieldName('right');
     if (!left || !right) continue;
@@ -243,6 +248,7 @@ function testDataMarks(root: Node, ctx: ReadContext): Map<string, { at: number; 
       if (halves.length === 2) identifiersIn(halves[1]).forEach((name) => set(name, a.startIndex, true));
       continue;
     }
+    if (test.size === 0) continue; // nothing holds test data yet: no assignment can change that
     const l = parts(unwrap(left));
     const r = parts(unwrap(right));
     const pairs = l.length === r.length ? l.map((t, i) => [t, r[i]] as const) : [[unwrap(left), right] as const];

@@ -15,6 +15,7 @@ import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
 import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
+import type { ScriptIndex } from './script-index';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
@@ -32,10 +33,11 @@ const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
 };
 
 /** Every `keras.Model(...)` call in source order. */
-export function functionalCalls(root: Node, ctx: ReadContext): Node[] {
+export function functionalCalls(index: ScriptIndex, ctx: ReadContext): Node[] {
   const calls: Node[] = [];
-  for (const n of walk(root)) {
-    if (n.type !== 'call') continue;
+  const all = index.ofType('call');
+  for (let i = 0; i < all.length; i++) {
+    const n = all[i];
     const fn = n.childForFieldName('function');
     const name = fn ? resolveName(fn, ctx) : undefined;
     if (name && MODEL_NAMES.has(name)) calls.push(n);
@@ -113,7 +115,11 @@ class TensorScan {
   }
 
   private mentionsTensor(node: Node): Node | undefined {
-    for (const n of walk(node)) if (n.type === 'identifier' && this.env.has(n.text)) return n;
+    const nodes = walk(node);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
+      if (n.type === 'identifier' && this.env.has(n.text)) return n;
+    }
     return undefined;
   }
 

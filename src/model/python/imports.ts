@@ -5,14 +5,15 @@
  */
 import type { Node } from './py-node';
 import { knownKerasName } from './keras-names';
-import { dottedParts, walk } from './syntax';
+import type { ScriptIndex } from './script-index';
+import { dottedParts } from './syntax';
 
 export class Imports {
   private readonly aliases = new Map<string, string>();
   private readonly starModules: string[] = [];
 
-  constructor(root: Node) {
-    for (const node of walk(root)) {
+  constructor(index: ScriptIndex) {
+    for (const node of index.ofTypes(['import_statement', 'import_from_statement'])) {
       if (node.type === 'import_statement') this.readImport(node);
       else if (node.type === 'import_from_statement') this.readFromImport(node);
     }

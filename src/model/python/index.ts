@@ -7,7 +7,7 @@ import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
 import { layerDef } from '../layers/registry';
 import type { ParsedModel, Position } from '../types';
-import type { Node, SourceTree } from './py-node';
+import type { SourceTree } from './py-node';
 import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
@@ -18,7 +18,8 @@ import { ModelLayers, sharedOriginal } from './layer-lists';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
-import { rangeOf, walk } from './syntax';
+import { ScriptIndex } from './script-index';
+import { rangeOf } from './syntax';
 import { parsePythonSource } from './tree-sitter';
 import { resolveName, type ReadContext } from './values';
 
@@ -30,10 +31,11 @@ const KERAS3_INPUT = 'keras3:input_layer';
 const CLEAR_SESSION = new Set(['keras.backend.clear_session', 'keras.utils.clear_session']);
 
 /** Where the script starts a fresh Keras session (`keras.backend.clear_session()`), which restarts the numbering. */
-function sessionResets(root: Node, ctx: ReadContext): Position[] {
+function sessionResets(ctx: ReadContext): Position[] {
   const out: Position[] = [];
-  for (const n of walk(root)) {
-    if (n.type !== 'call') continue;
+  const calls = ctx.index.ofType('call');
+  for (let i = 0; i < calls.length; i++) {
+    const n = calls[i];
     const fn = n.childForFieldName('function');
     if (fn && CLEAR_SESSION.has(resolveName(fn, ctx) ?? '')) out.push(rangeOf(n).start);
   }
@@ -121,17 +123,24 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
 /** The models of a parsed script (`text` is the script the tree was parsed from): everything after the parse. */
 export function readPythonModels({ root, tooDeep }: SourceTree, text: string): ParsedModel[] {
   {
-    const ctx: ReadContext = { imports: new Imports(root), bindings: new Bindings(root), models: new ModelLayers() };
-    const data = new DataFlow(root, ctx);
-    const seeds = new Seeds(root, ctx);
-    const calls = new MethodCalls(root, ctx);
+    const index = new ScriptIndex(root);
+    const ctx: ReadContext = {
+      imports: new Imports(index),
+      bindings: new Bindings(index),
+      index,
+      resolved: new Map(),
+      models: new ModelLayers(),
+    };
+    const data = new DataFlow(index, ctx);
+    const seeds = new Seeds(index, ctx);
+    const calls = new MethodCalls(index, ctx);
     const scans = new TensorScans();
     // One model per call of a model-building function, in the order one run of the script makes them.
     const read = inRunOrder([
-      ...sequentialCalls(root, ctx).flatMap((call) =>
+      ...sequentialCalls(index, ctx).flatMap((call) =>
         modelsPerCall(call, ctx, (c) => readSequential(call, c, data, seeds, calls)),
       ),
-      ...functionalCalls(root, ctx).flatMap((call) =>
+      ...functionalCalls(index, ctx).flatMap((call) =>
         modelsPerCall(call, ctx, (c) => readFunctional(call, c, data, seeds, calls, scans)),
       ),
     ]);
@@ -151,7 +160,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     }
     // What makes Python refuse the whole file concerns every model in it; a file cut short by its nesting says so
     // even when no model was found before the cut.
-    const refusals = [...(tooDeep ? [tooDeepError(tooDeep)] : []), ...python2Errors(root), ...tabErrors(root, text)];
+    const refusals = [...(tooDeep ? [tooDeepError(tooDeep)] : []), ...python2Errors(index), ...tabErrors(root, text)];
     if (refusals.length > 0) {
       if (models.length === 0 && tooDeep)
         models.push({ ranges: { values: new Map(), keys: new Map() }, diagnostics: [], range: rangeOf(root) });
@@ -163,7 +172,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     nameAsKerasSession(
       models,
       read.map((m) => rangeOf(m.runsAt).start),
-      sessionResets(root, ctx),
+      sessionResets(ctx),
     );
     for (const model of models) {
       // Nothing of the layers read: an empty definition would only add "no layers" to the real reason.

@@ -29,6 +29,7 @@ import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from '
 import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, truthy, type ReadContext } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
+import type { ScriptIndex } from './script-index';
 
 const UNREADABLE = 'python-unreadable';
 
@@ -567,19 +568,21 @@ export class MethodCalls {
   /** Per block (by its id): its statements that build an optimizer never used (see unusedOptimizer), in order. */
   private readonly optimizers = new Map<number, Node[]>();
 
-  constructor(root: Node, ctx: ReadContext) {
-    const nodes = walk(root);
+  constructor(index: ScriptIndex, ctx: ReadContext) {
     // The names whose methods are called: only their re-assignments matter (`x = 1` a hundred thousand times
     // does not).
     const objects = new Set<string>();
-    for (const n of nodes) {
-      if (n.type !== 'call') continue;
+    const calls = index.ofType('call');
+    for (let i = 0; i < calls.length; i++) {
+      const n = calls[i];
       const fn = n.childForFieldName('function');
       const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
       const object = fn?.childForFieldName('object');
       if (object && isMethod(method)) objects.add(object.text);
     }
-    for (const n of nodes) {
+    const nodes = index.ofTypes(['assignment', 'call']);
+    for (let i = 0; i < nodes.length; i++) {
+      const n = nodes[i];
       if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
         const statement = n.parent;
         if (isStatement(statement) && unusedOptimizer(statement, ctx))
@@ -740,10 +743,11 @@ function knownBranch(statement: Node, ctx: ReadContext): Node[] | undefined {
 }
 
 /** Every `keras.Sequential(...)` call in source order. */
-export function sequentialCalls(root: Node, ctx: ReadContext): Node[] {
+export function sequentialCalls(index: ScriptIndex, ctx: ReadContext): Node[] {
   const calls: Node[] = [];
-  for (const n of walk(root)) {
-    if (n.type !== 'call') continue;
+  const all = index.ofType('call');
+  for (let i = 0; i < all.length; i++) {
+    const n = all[i];
     const fn = n.childForFieldName('function');
     if (fn && resolveName(fn, ctx) === 'keras.Sequential') calls.push(n);
   }

@@ -3,7 +3,8 @@
  * one Model Lab trains it with (`fit.seed`).
  */
 import type { Node } from './py-node';
-import { callArgs, walk } from './syntax';
+import type { ScriptIndex } from './script-index';
+import { callArgs } from './syntax';
 import { resolveName, type ReadContext } from './values';
 
 const SEEDERS = new Set([
@@ -15,19 +16,25 @@ const SEEDERS = new Set([
 export class Seeds {
   private readonly args: Node[] = [];
 
-  constructor(root: Node, ctx: ReadContext) {
-    for (const n of walk(root)) {
-      if (n.type !== 'call') continue;
+  constructor(index: ScriptIndex, ctx: ReadContext) {
+    const calls = index.ofType('call');
+    for (let i = 0; i < calls.length; i++) {
+      const n = calls[i];
       const fn = n.childForFieldName('function');
-      const arg = callArgs(n).positional[0] ?? callArgs(n).keywords.find((k) => k.name === 'seed')?.value;
-      if (fn && arg && SEEDERS.has(resolveName(fn, ctx) ?? '')) this.args.push(arg);
+      if (!fn || !SEEDERS.has(resolveName(fn, ctx) ?? '')) continue;
+      const args = callArgs(n);
+      const arg = args.positional[0] ?? args.keywords.find((k) => k.name === 'seed')?.value;
+      if (arg) this.args.push(arg);
     }
   }
 
   /** The seed argument of the last seeding call before `node`, if any. */
   before(node: Node): Node | undefined {
     let found: Node | undefined;
-    for (const a of this.args) if (a.startIndex < node.startIndex) found = a;
+    for (const a of this.args) {
+      if (a.startIndex >= node.startIndex) break; // in source order
+      found = a;
+    }
     return found;
   }
 }

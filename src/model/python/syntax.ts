@@ -4,10 +4,10 @@ import type { Range } from '../types';
 
 /** tree-sitter columns count UTF-16 code units here, exactly what VS Code positions use. */
 export function rangeOf(node: Node): Range {
-  return {
-    start: { line: node.startPosition.row, character: node.startPosition.column },
-    end: { line: node.endPosition.row, character: node.endPosition.column },
-  };
+  // Each position is a search of the line starts: ask once for each.
+  const start = node.startPosition;
+  const end = node.endPosition;
+  return { start: { line: start.row, character: start.column }, end: { line: end.row, character: end.column } };
 }
 
 /** `keras.layers.Dense` → ['keras', 'layers', 'Dense']; undefined for anything but names and attributes. */

@@ -4,6 +4,7 @@
  * comparison of the file's models offers it on the model current where it is built (`trainings` of ParsedModel).
  */
 import type { Node } from './py-node';
+import type { ScriptIndex } from './script-index';
 import { unwrap } from './syntax';
 import { resolveName, type ReadContext } from './values';
 
@@ -12,11 +13,15 @@ const OPTIMIZER = /^keras\.optimizers\.\w+$/;
 /** The optimizer call a statement `NAME = keras.optimizers.X(...)` builds, when NAME is never read afterwards. */
 export function unusedOptimizer(statement: Node, ctx: ReadContext): Node | undefined {
   // Every model reads the statements after it: each statement is looked at once (the answer is the script's).
-  if (!UNUSED.has(statement)) UNUSED.set(statement, findUnused(statement, ctx));
-  return UNUSED.get(statement);
+  // The answers are kept per read, by node id: a WeakMap entry per statement of a large file made every
+  // young-generation collection slow.
+  let memo = UNUSED.get(ctx.index);
+  if (!memo) UNUSED.set(ctx.index, (memo = new Map()));
+  if (!memo.has(statement.id)) memo.set(statement.id, findUnused(statement, ctx));
+  return memo.get(statement.id);
 }
 
-const UNUSED = new WeakMap<Node, Node | undefined>();
+const UNUSED = new WeakMap<ScriptIndex, Map<number, Node | undefined>>();
 
 function findUnused(statement: Node, ctx: ReadContext): Node | undefined {
   const assignment = statement.type === 'expression_statement' ? statement.namedChild(0) : undefined;

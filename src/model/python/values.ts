@@ -9,12 +9,20 @@ import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
 import type { ModelLayers } from './layer-lists';
+import type { ScriptIndex } from './script-index';
 import { arrayShape, sliceBounds, sliceIndices } from './array-shapes';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 
 export interface ReadContext {
   imports: Imports;
   bindings: Bindings;
+  /** The script's nodes by type (one pass, for the reader's file-wide passes). */
+  index: ScriptIndex;
+  /**
+   * `resolveName`'s answers by node id: the same call's function is resolved by several passes and every model
+   * that looks at it, and the answer depends on the script only (imports and bindings), not on where it is read.
+   */
+  resolved?: Map<number, string | undefined>;
   /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
   locals?: ReadonlyMap<string, unknown>;
   /**
@@ -67,11 +75,20 @@ const MAX_DEPTH = 20;
 
 /** Canonical Keras name of a name or attribute chain (`tf.keras.layers.Dense` → `keras.layers.Dense`). */
 export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | undefined {
+  if (depth > 0 || !ctx.resolved) return resolveUncached(node, ctx, depth);
+  const memo = ctx.resolved;
+  if (memo.has(node.id)) return memo.get(node.id);
+  const name = resolveUncached(node, ctx, depth);
+  memo.set(node.id, name);
+  return name;
+}
+
+function resolveUncached(node: Node, ctx: ReadContext, depth: number): string | undefined {
   const n = unwrap(node);
   // `fashion_mnist = keras.datasets.fashion_mnist` then `fashion_mnist.load_data()`: follow the alias.
   let head = n;
   while (head.type === 'attribute' && head.childForFieldName('object')) head = head.childForFieldName('object')!;
-  if (head.type === 'identifier' && depth < 10) {
+  if (head.type === 'identifier' && depth < 10 && ctx.bindings.mayAlias(head.text)) {
     const c = ctx.bindings.constant(head.text, head);
     if ('value' in c) {
       const v = unwrap(c.value);
