@@ -58,11 +58,19 @@ const parts = (n: Node): Node[] => {
 export class DataFlow {
   /** Each name's data assignments in source order, with where they take effect (the end of the assignment). */
   private readonly held = new Map<string, { at: number; value: DataValue | undefined }[]>();
+  /** Where the calls that bring data in start (`load_data`, `pad_sequences`), in source order. */
+  private readonly sources: number[] = [];
 
   constructor(
     index: ScriptIndex,
     private readonly ctx: ReadContext,
   ) {
+    const calls = index.ofType('call');
+    for (let i = 0; i < calls.length; i++) {
+      const fn = calls[i].childForFieldName('function');
+      const name = fn ? resolveName(fn, ctx) : undefined;
+      if (name && (LOADER.test(name) || PAD_SEQUENCES.has(name))) this.sources.push(calls[i].startIndex);
+    }
     // Source order, so a chain of assignments propagates in one pass.
     const assignments = index.ofTypes(['assignment', 'augmented_assignment']);
     for (let i = 0; i < assignments.length; i++) {
@@ -71,7 +79,8 @@ export class DataFlow {
       const left = node.childForFieldName('left');
       if (!right || !left) continue;
       if (node.type === 'assignment') {
-        for (const [target, value] of this.assigned(left, right)) this.bind(target, value, node.endIndex);
+        const pairs = this.mayHoldData(right) ? this.assigned(left, right) : this.each(left, undefined);
+        for (const [target, value] of pairs) this.bind(target, value, node.endIndex);
       } else if (node.type === 'augmented_assignment' && left.type === 'identifier') {
         // `x /= 255`: the same data, scaled.
         const value = this.at(left);
@@ -88,6 +97,25 @@ export class DataFlow {
         if (value) this.bind(left, { ...value, scale }, node.endIndex);
       }
     }
+  }
+
+  /**
+   * Whether an expression may hold data (`valueOf` may find some): it has a call that brings data in, or its text
+   * has a name that held data. Most assignments of a large script have neither, and are not walked.
+   */
+  private mayHoldData(expr: Node): boolean {
+    let lo = 0;
+    let hi = this.sources.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (this.sources[mid] < expr.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < this.sources.length && this.sources[lo] < expr.endIndex) return true;
+    if (this.held.size === 0) return false;
+    const text = expr.text;
+    for (const name of this.held.keys()) if (text.includes(name)) return true;
+    return false;
   }
 
   /**

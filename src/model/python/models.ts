@@ -572,18 +572,28 @@ export class MethodCalls {
     // The names whose methods are called: only their re-assignments matter (`x = 1` a hundred thousand times
     // does not).
     const objects = new Set<string>();
+    /** The method calls, in source order, with the name they are called on (each call is looked at once). */
+    const methodCalls: { call: Node; object: string }[] = [];
     const calls = index.ofType('call');
     for (let i = 0; i < calls.length; i++) {
       const n = calls[i];
       const fn = n.childForFieldName('function');
-      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-      const object = fn?.childForFieldName('object');
-      if (object && isMethod(method)) objects.add(object.text);
+      if (fn?.type !== 'attribute' || !isMethod(fn.childForFieldName('attribute')?.text)) continue;
+      const object = fn.childForFieldName('object');
+      if (!object) continue;
+      methodCalls.push({ call: n, object: object.text });
+      objects.add(object.text);
     }
-    const nodes = index.ofTypes(['assignment', 'call']);
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i];
-      if (n.type === 'assignment' && n.parent?.type === 'expression_statement') {
+    // The assignments and the method calls, merged in source order.
+    const assignments = index.ofType('assignment');
+    for (let i = 0, j = 0; i < assignments.length || j < methodCalls.length;) {
+      if (j < methodCalls.length && (i >= assignments.length || methodCalls[j].call.id < assignments[i].id)) {
+        const { call, object } = methodCalls[j++];
+        for (let p = call.parent; p; p = p.parent) if (!this.mark(p, object)) break; // its ancestors have it already
+        continue;
+      }
+      const n = assignments[i++];
+      if (n.parent?.type === 'expression_statement') {
         const statement = n.parent;
         if (isStatement(statement) && unusedOptimizer(statement, ctx))
           listOf(this.optimizers, statement).push(statement);
@@ -591,14 +601,7 @@ export class MethodCalls {
         const left = n.childForFieldName('left') ?? n;
         if (left.type === 'identifier' ? objects.has(left.text) : true)
           for (const id of walk(left)) if (objects.has(id.text)) this.mark(statement, id.text);
-        continue;
       }
-      if (n.type !== 'call') continue;
-      const fn = n.childForFieldName('function');
-      const method = fn?.type === 'attribute' ? fn.childForFieldName('attribute')?.text : undefined;
-      const object = fn?.childForFieldName('object');
-      if (!object || !isMethod(method)) continue;
-      for (let p = n.parent; p; p = p.parent) if (!this.mark(p, object.text)) break; // its ancestors have it already
     }
   }
 

@@ -15,14 +15,8 @@ const NONE: readonly Node[] = [];
 
 export class ScriptIndex {
   private readonly byType = new Map<string, Node[]>();
-  /** The root's subtree in source order (preorder); a node's place in it is `id - first`. */
-  private readonly all: readonly Node[];
-  private readonly first: number;
-
   constructor(readonly root: Node) {
     const all = walk(root);
-    this.all = all;
-    this.first = root.id;
     for (let i = 0; i < all.length; i++) {
       const n = all[i];
       if (!n.isNamed) continue; // punctuation and keywords: no pass looks them up
@@ -40,13 +34,21 @@ export class ScriptIndex {
   /** The named nodes of any of `types`, in source order (as one walk over the script meets them). */
   ofTypes(types: readonly string[]): Node[] {
     const lists = types.map((t) => this.ofType(t)).filter((l) => l.length > 0);
-    if (lists.length <= 1) return lists.length === 0 ? [] : lists[0].slice();
-    // Node ids are preorder positions: marking the wanted ones and reading the marks in order merges the lists in
-    // one pass over a byte per node, without sorting.
-    const wanted = new Uint8Array(this.all.length);
-    for (const list of lists) for (let i = 0; i < list.length; i++) wanted[list[i].id - this.first] = 1;
+    // Node ids are preorder positions: merge the sorted lists by id (few of them are long).
+    const heads = lists.map(() => 0);
     const out: Node[] = [];
-    for (let i = 0; i < wanted.length; i++) if (wanted[i] === 1) out.push(this.all[i]);
-    return out;
+    for (;;) {
+      let best = -1;
+      let bestId = Infinity;
+      for (let k = 0; k < lists.length; k++) {
+        const h = heads[k];
+        if (h < lists[k].length && lists[k][h].id < bestId) {
+          bestId = lists[k][h].id;
+          best = k;
+        }
+      }
+      if (best < 0) return out;
+      out.push(lists[best][heads[best]++]);
+    }
   }
 }

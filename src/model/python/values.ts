@@ -19,10 +19,10 @@ export interface ReadContext {
   /** The script's nodes by type (one pass, for the reader's file-wide passes). */
   index: ScriptIndex;
   /**
-   * `resolveName`'s answers by node id: the same call's function is resolved by several passes and every model
+   * `resolveName`'s answers by node id (null: no name): the same call's function is resolved by several passes and every model
    * that looks at it, and the answer depends on the script only (imports and bindings), not on where it is read.
    */
-  resolved?: Map<number, string | undefined>;
+  resolved?: Map<number, string | null>;
   /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
   locals?: ReadonlyMap<string, unknown>;
   /**
@@ -76,10 +76,10 @@ const MAX_DEPTH = 20;
 /** Canonical Keras name of a name or attribute chain (`tf.keras.layers.Dense` → `keras.layers.Dense`). */
 export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | undefined {
   if (depth > 0 || !ctx.resolved) return resolveUncached(node, ctx, depth);
-  const memo = ctx.resolved;
-  if (memo.has(node.id)) return memo.get(node.id);
+  const known = ctx.resolved.get(node.id);
+  if (known !== undefined) return known ?? undefined;
   const name = resolveUncached(node, ctx, depth);
-  memo.set(node.id, name);
+  ctx.resolved.set(node.id, name ?? null);
   return name;
 }
 
