@@ -86,6 +86,19 @@ export class Bindings {
     return this.identifiers.get(name) ?? [];
   }
 
+  /** Whether the identifier `name` occurs inside `node` (found by bisection in its occurrences). */
+  mentions(name: string, node: Node): boolean {
+    const list = this.occurrences(name);
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (list[mid].startIndex < node.startIndex) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < list.length && list[lo].endIndex <= node.endIndex;
+  }
+
   has(name: string): boolean {
     return this.byName.has(name);
   }

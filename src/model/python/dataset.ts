@@ -100,8 +100,8 @@ export class DataFlow {
   }
 
   /**
-   * Whether an expression may hold data (`valueOf` may find some): it has a call that brings data in, or its text
-   * has a name that held data. Most assignments of a large script have neither, and are not walked.
+   * Whether an expression may hold data (`valueOf` may find some): it has a call that brings data in, or a name
+   * that held data. Most assignments of a large script have neither, and are not walked.
    */
   private mayHoldData(expr: Node): boolean {
     let lo = 0;
@@ -112,9 +112,7 @@ export class DataFlow {
       else hi = mid;
     }
     if (lo < this.sources.length && this.sources[lo] < expr.endIndex) return true;
-    if (this.held.size === 0) return false;
-    const text = expr.text;
-    for (const name of this.held.keys()) if (text.includes(name)) return true;
+    for (const name of this.held.keys()) if (this.ctx.bindings.mentions(name, expr)) return true;
     return false;
   }
 

@@ -248,7 +248,10 @@ function testDataMarks(ctx: ReadContext): Map<string, { at: number; test: boolea
       if (halves.length === 2) identifiersIn(halves[1]).forEach((name) => set(name, a.startIndex, true));
       continue;
     }
-    if (test.size === 0) continue; // nothing holds test data yet: no assignment can change that
+    // Nothing holds test data yet, or this assignment neither reads nor assigns a name that does: it changes nothing.
+    let touches = false;
+    for (const name of test) if ((touches = ctx.bindings.mentions(name, a))) break;
+    if (!touches) continue;
     const l = parts(unwrap(left));
     const r = parts(unwrap(right));
     const pairs = l.length === r.length ? l.map((t, i) => [t, r[i]] as const) : [[unwrap(left), right] as const];
