@@ -6,7 +6,7 @@
  */
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
-import { unwrap } from './syntax';
+import { firstNotBefore, unwrap } from './syntax';
 
 export type BindingKind = 'assignment' | 'unpacked' | 'parameter' | 'loop' | 'import' | 'other';
 
@@ -89,14 +89,8 @@ export class Bindings {
   /** Whether the identifier `name` occurs inside `node` (found by bisection in its occurrences). */
   mentions(name: string, node: Node): boolean {
     const list = this.occurrences(name);
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].startIndex < node.startIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < list.length && list[lo].endIndex <= node.endIndex;
+    const i = firstNotBefore(list.length, (k) => list[k].startIndex < node.startIndex);
+    return i < list.length && list[i].endIndex <= node.endIndex;
   }
 
   has(name: string): boolean {

@@ -13,7 +13,7 @@ import { datasetFromKerasLoadData, withPadSequences } from '../datasets';
 import type { DatasetSpec } from '../types';
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
-import { callArgs, unwrap, walk } from './syntax';
+import { callArgs, firstNotBefore, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
 export const FASHION_MNIST = 'fashion-mnist';
@@ -104,14 +104,8 @@ export class DataFlow {
    * that held data. Most assignments of a large script have neither, and are not walked.
    */
   private mayHoldData(expr: Node): boolean {
-    let lo = 0;
-    let hi = this.sources.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (this.sources[mid] < expr.startIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo < this.sources.length && this.sources[lo] < expr.endIndex) return true;
+    const i = firstNotBefore(this.sources.length, (k) => this.sources[k] < expr.startIndex);
+    if (i < this.sources.length && this.sources[i] < expr.endIndex) return true;
     for (const name of this.held.keys()) if (this.ctx.bindings.mentions(name, expr)) return true;
     return false;
   }
@@ -212,14 +206,8 @@ export class DataFlow {
     if (!list) return undefined;
     // The list is in source order: the last assignment ending at or before the use, found by bisection (a name
     // may be assigned thousands of times).
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid].at <= id.startIndex) lo = mid + 1;
-      else hi = mid;
-    }
-    if (lo > 0) return list[lo - 1].value;
+    const i = firstNotBefore(list.length, (k) => list[k].at <= id.startIndex);
+    if (i > 0) return list[i - 1].value;
     return list.find((b) => b.value)?.value;
   }
 

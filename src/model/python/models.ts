@@ -26,7 +26,7 @@ import type { Seeds } from './seeds';
 import { isImageDataset } from '../datasets';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
-import { callArgs, rangeOf, statementCall, unwrap, walk } from './syntax';
+import { callArgs, firstNotBefore, rangeOf, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, truthy, type ReadContext } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 import type { ScriptIndex } from './script-index';
@@ -677,14 +677,7 @@ function listOf(map: Map<number, Node[]>, statement: Node): Node[] {
 /** The statements of a sorted list that start after `statement` ends. */
 function after(list: readonly Node[] | undefined, statement: Node): readonly Node[] {
   if (!list) return [];
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (list[mid].startIndex < statement.endIndex) lo = mid + 1;
-    else hi = mid;
-  }
-  return list.slice(lo);
+  return list.slice(firstNotBefore(list.length, (i) => list[i].startIndex < statement.endIndex));
 }
 
 /**

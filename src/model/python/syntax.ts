@@ -83,6 +83,21 @@ export function walk(node: Node): readonly Node[] {
   return node.subtree();
 }
 
+/**
+ * The first index in 0…length where `before(i)` is false, for a `before` that holds on a prefix (a sorted list's
+ * entries before a position): bisection, so a name bound or used thousands of times costs a few steps.
+ */
+export function firstNotBefore(length: number, before: (i: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (before(mid)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 /** Source text for a message: one line, at most 40 characters. */
 export function shortText(node: Node): string {
   const t = node.text.replace(/\s+/g, ' ').trim();
