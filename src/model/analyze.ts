@@ -17,7 +17,7 @@ import type { Graph } from './graph';
 import { inferLayers, type LayerInfo } from './infer';
 import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
 import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
-import { availableLogs, callbackDef } from './callbacks';
+import { asksForAccuracy, availableLogs, callbackDef } from './callbacks';
 import { pathDiagnostics, rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
 import { wasmMemoryProblem } from './memory-estimate';
@@ -333,8 +333,7 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
   const ds = def.dataset;
   const split = ds && typeof ds === 'object' && !Array.isArray(ds) ? ds.validation_split : undefined;
   const validated = split === undefined || split > 0;
-  const metrics = def.compile?.metrics ?? [];
-  const logs = availableLogs(metrics.includes('accuracy') || metrics.includes('acc'), validated);
+  const logs = availableLogs(asksForAccuracy(def.compile?.metrics), validated);
   callbacks.forEach((cb, i) => {
     if (typeof cb !== 'object' || cb === null) return;
     const monitor =

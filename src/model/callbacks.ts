@@ -173,6 +173,14 @@ function describeKind(kind: CallbackArgKind): string {
   }
 }
 
+/** The metric names Keras reads as accuracy: `accuracy`, and Keras 2's older `acc` (Deep Learning with Python's). */
+export const ACCURACY_METRICS: readonly string[] = ['accuracy', 'acc'];
+
+/** Whether `compile.metrics` asks for accuracy (Keras tracks only what is asked). */
+export function asksForAccuracy(metrics: readonly string[] | undefined): boolean {
+  return (metrics ?? []).some((m) => ACCURACY_METRICS.includes(m));
+}
+
 /**
  * Whether a larger value of `monitor` is better, as Keras decides in mode 'auto': losses are minimised and
  * accuracy is maximised; undefined when Keras could not tell (it then asks for mode='min' or 'max').
@@ -182,6 +190,6 @@ export function higherIsBetter(monitor: string, mode: string): boolean | undefin
   if (mode === 'min') return false;
   const name = monitor.replace(/^val_/, '');
   if (name === 'loss') return false;
-  if (name === 'accuracy' || name === 'acc') return true;
+  if (ACCURACY_METRICS.includes(name)) return true;
   return undefined;
 }

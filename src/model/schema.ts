@@ -9,7 +9,7 @@ import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { LOSSES, LOSS_ALIASES, LOSS_NAMES } from './losses';
 import { OPTIMIZERS, OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
-import { CALLBACKS, CALLBACK_TYPES, type CallbackArgKind } from './callbacks';
+import { ACCURACY_METRICS, CALLBACKS, CALLBACK_TYPES, type CallbackArgKind } from './callbacks';
 import { SCHEDULES, SCHEDULE_TYPES } from './lr-schedules';
 
 /** Far more passes than any run needs; the bound keeps a typo like 1e308 from being accepted as a plan. */
@@ -407,7 +407,11 @@ export function buildSchema(): JsonSchema {
           },
           metrics: {
             type: 'array',
-            items: { type: 'string', enum: ['accuracy'], description: 'Fraction of correct predictions.' },
+            items: {
+              type: 'string',
+              enum: [...ACCURACY_METRICS],
+              enumDescriptions: ['Fraction of correct predictions.', "Same as accuracy (Keras 2's older name)."],
+            },
             description: 'Metrics to report each epoch.',
           },
         },

@@ -4,6 +4,7 @@
  * so the worker never builds a model the editor would have underlined.
  */
 import { analyzeUnplaced } from '../model/analyze';
+import { asksForAccuracy } from '../model/callbacks';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { EffectiveOptimizer } from '../protocol';
 
@@ -39,7 +40,6 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
   const output = graph ? graph.outputs[0] : analysis.layers.length - 1;
   const last = analysis.layers[output]?.outputShape;
   const outputUnits = last ? Number(last[last.length - 1]) : 1;
-  const metrics = definition.compile?.metrics ?? [];
   return {
     names: analysis.layers.map((l) => l.name),
     inputShape: analysis.inputShape,
@@ -48,6 +48,6 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
     optimizer: analysis.optimizer,
     outputUnits,
     outputIndex: output,
-    trackAccuracy: metrics.some((m) => m === 'accuracy' || m === 'acc'),
+    trackAccuracy: asksForAccuracy(definition.compile?.metrics),
   };
 }

@@ -30,6 +30,32 @@ test('Embedding(10000, 16, input_length=200): 10,000 × 16 = 160,000; (None, 200
   assert.deepEqual(shapes, [[null, 200, 16]]);
 });
 
+test("a first Embedding's input_length is its input shape, as Keras 2 builds it (DLwP 6.1: (None, 20) -> (None, 20, 8))", () => {
+  const { params, shapes } = counts([
+    { type: 'Embedding', input_dim: 10000, output_dim: 8, input_length: 20 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 1, activation: 'sigmoid' },
+  ]);
+  assert.deepEqual(params, [80000, 0, 161]);
+  assert.deepEqual(shapes, [
+    [null, 20, 8],
+    [null, 160],
+    [null, 1],
+  ]);
+});
+
+test("compile.metrics 'acc' (Keras 2's older name) is accuracy: no error, and accuracy is logged for callbacks", () => {
+  const a = run({
+    layers: [{ type: 'Dense', units: 10, activation: 'softmax', input_shape: [4] }],
+    compile: { loss: 'sparse_categorical_crossentropy', metrics: ['acc'] },
+    fit: { callbacks: [{ type: 'EarlyStopping', monitor: 'val_accuracy' }] },
+  });
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity !== 'information').map((d) => d.message),
+    [],
+  );
+});
+
 test('Embedding input_length that disagrees with the input is an error at input_length', () => {
   const a = run({
     layers: [{ type: 'Embedding', input_dim: 100, output_dim: 8, input_length: 50, input_shape: [40] }],

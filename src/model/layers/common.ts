@@ -359,8 +359,10 @@ export function fromChannelsLast(result: ShapeResult, args: LayerArgs): ShapeRes
 export function declaredInputShape(args: LayerArgs): unknown {
   if (args.input_shape !== undefined) return args.input_shape;
   if (Array.isArray(args.batch_input_shape)) return args.batch_input_shape.slice(1);
-  // Embedding's own input_dim is its vocabulary size, not the input's shape.
-  if (args.input_dim !== undefined && args.type !== 'Embedding') return [args.input_dim];
+  // Embedding's own input_dim is its vocabulary size, not the input's shape; Keras 2's Embedding takes its
+  // input_length as the input shape (`kwargs['input_shape'] = (input_length,)`).
+  if (args.type === 'Embedding') return args.input_length !== undefined ? [args.input_length] : undefined;
+  if (args.input_dim !== undefined) return [args.input_dim];
   return undefined;
 }
 
