@@ -93,12 +93,14 @@ export function defaultLoss(
   return 'sparse_categorical_crossentropy';
 }
 
-/** The losses that take `from_logits` (Keras's three crossentropy loss objects). */
-export const FROM_LOGITS_LOSSES: readonly LossName[] = [
-  'sparse_categorical_crossentropy',
-  'categorical_crossentropy',
-  'binary_crossentropy',
-];
+/** The losses that take `from_logits`, each with its Keras loss class (`keras.losses.X(from_logits=True)`). */
+export const LOSS_CLASSES: Readonly<Partial<Record<LossName, string>>> = {
+  sparse_categorical_crossentropy: 'SparseCategoricalCrossentropy',
+  categorical_crossentropy: 'CategoricalCrossentropy',
+  binary_crossentropy: 'BinaryCrossentropy',
+};
+
+export const FROM_LOGITS_LOSSES = Object.keys(LOSS_CLASSES) as readonly LossName[];
 
 /** Why `from_logits` cannot go with `loss` (only the crossentropies take it), or undefined when it can. */
 export function fromLogitsProblem(loss: string): string | undefined {
