@@ -219,3 +219,62 @@ test("accuracy on one logit unit thresholds the logit at 0.5 (Keras 2's binary_a
   tf.dispose([correct, probability, logit]);
   model.dispose();
 });
+
+test('fused CNN engine with from_logits after a linear output matches the stock engine', () => {
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const build = () => {
+    const model = tf.sequential();
+    model.add(
+      tf.layers.conv2d({
+        filters: 3,
+        kernelSize: 3,
+        activation: 'relu',
+        inputShape: [6, 6, 1],
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }),
+      }),
+    );
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+    model.add(tf.layers.flatten());
+    model.add(tf.layers.dense({ units: 4, kernelInitializer: tf.initializers.glorotUniform({ seed: 12 }) }));
+    compileOutput(model, 'softmax');
+    return model;
+  };
+  const [a, b] = [build(), build()];
+  const ctx = (model: tfjs.LayersModel): EngineContext => ({
+    tf,
+    model,
+    optimizer: ADAM,
+    loss,
+    accuracy: true,
+    fromLogits: true,
+    seed: 2,
+  });
+  const fused = createFusedEngine(ctx(a));
+  assert.ok(fused, 'the fused CNN engine applies');
+  const stock = createStockEngine(ctx(b), { seed: 2 });
+  const step = (engine: StepEngine) =>
+    Array.from({ length: 12 }, (_, s) => {
+      const r = tf.tidy(() => {
+        const x = tf.tensor(values(8 * 36, 70 + s), [8, 6, 6, 1]);
+        const y = tf.tensor(
+          Int32Array.from(values(8, 90 + s), (v) => Math.floor((v + 1) * 2)),
+          [8],
+          'int32',
+        );
+        const out = engine.step(x, y);
+        return [out.loss, out.correct!];
+      });
+      const v = [r[0].dataSync()[0], r[1].dataSync()[0]];
+      tf.dispose(r);
+      return v;
+    });
+  const [f, s] = [step(fused), step(stock)];
+  f.forEach(([l, c], i) => {
+    assert.ok(Math.abs(l - s[i][0]) <= 1e-4 * Math.max(1, s[i][0]), `losses ${f} vs ${s}`);
+    assert.equal(c, s[i][1], `correct counts ${f} vs ${s}`);
+  });
+  fused.dispose();
+  stock.dispose();
+  a.dispose();
+  b.dispose();
+});
