@@ -5,16 +5,15 @@
  * trained (on the fused engine), on a small mnist.npz written by NumPy in Keras's layout. Needs `npm run build`.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunRecord } from '../../src/protocol';
+import { runCli } from '../helpers/cli-run';
 import { writeKerasFiles } from '../fixtures/data/keras-files';
 
 const root = join(__dirname, '..', '..');
-const cli = join(process.env.MODEL_LAB_DIST ?? join(root, 'dist'), 'cli.js');
 const work = mkdtempSync(join(tmpdir(), 'ml-quickstart-'));
 after(() => rmSync(work, { recursive: true, force: true }));
 before(() => {
@@ -23,23 +22,7 @@ before(() => {
   writeKerasFiles(join(work, 'files'));
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: work,
-      env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 180_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(work, args, 180_000);
 
 test('train qs.ipynb --epochs 1: the from_logits loss object trains, its loss from the logits', async () => {
   const r = await run([

@@ -16,7 +16,7 @@ import { after, before, test } from 'node:test';
 import v8 from 'node:v8';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ModelDefinition } from '../../src/model/types';
-import type { EffectiveOptimizer } from '../../src/protocol';
+import { effectiveOptimizer } from '../../src/model/optimizers';
 import { selectBackend } from '../../src/training/backend';
 import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
 import { compileOutput, forward } from '../../src/training/worker/forward';
@@ -24,6 +24,7 @@ import { createFusedEngine } from '../../src/training/worker/fused/index';
 import { planStack } from '../../src/training/worker/fused/eligibility';
 import { countCorrect, metricInput, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
+import { trainSteps } from '../helpers/engine-steps';
 import { trainHere } from '../helpers/train-here';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -122,29 +123,10 @@ function batch(size: number, seed: number, loss: LossName, units: number): { x: 
 }
 
 function train(engine: StepEngine, steps: number, loss: LossName, units: number) {
-  const losses: number[] = [];
-  const correct: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const r = tf.tidy(() => {
-      const { x, y } = batch(s % 5 === 4 ? 5 : 12, 500 + s, loss, units);
-      const out = engine.step(x, y);
-      return [out.loss, out.correct ?? tf.scalar(-1)];
-    });
-    losses.push(r[0].dataSync()[0]);
-    correct.push(r[1].dataSync()[0]);
-    tf.dispose(r);
-  }
-  return { losses, correct };
+  return trainSteps(tf, engine, steps, (size, s) => batch(size, 500 + s, loss, units));
 }
 
-const ADAM: EffectiveOptimizer = {
-  type: 'Adam',
-  learning_rate: 0.01,
-  beta_1: 0.9,
-  beta_2: 0.999,
-  epsilon: 1e-7,
-  amsgrad: false,
-};
+const ADAM = effectiveOptimizer({ type: 'Adam', learning_rate: 0.01 });
 
 test('fused Dense engine with from_logits after a linear output matches the stock engine, for each crossentropy', () => {
   const cases: [LossName, number][] = [

@@ -149,12 +149,7 @@ function readLossObject(
   out: Collector,
 ): { loss: string; fromLogits: boolean } | undefined {
   const path: DefPath = ['compile', 'loss'];
-  let n = unwrap(node);
-  for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-    const c = ctx.bindings.constant(n.text, n);
-    if ('reason' in c) break;
-    n = unwrap(c.value);
-  }
+  const n = boundCall(node, ctx);
   const fn = n.type === 'call' ? n.childForFieldName('function') : null;
   const name = fn ? resolveName(fn, ctx) : undefined;
   const m = name ? /^keras\.losses\.(\w+)$/.exec(name) : null;
@@ -214,17 +209,23 @@ function readLossObject(
   return { loss: object.loss, fromLogits };
 }
 
-/** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
-export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
-  const path: DefPath = ['compile', 'optimizer'];
-  const use = unwrap(node);
-  let n = use;
-  // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
+/** What a compile argument names: through variables (`loss_fn = …` then `loss=loss_fn`) to the value assigned. */
+function boundCall(node: Node, ctx: ReadContext): Node {
+  let n = unwrap(node);
   for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
     const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) break;
     n = unwrap(c.value);
   }
+  return n;
+}
+
+/** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
+export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
+  const path: DefPath = ['compile', 'optimizer'];
+  const use = unwrap(node);
+  // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
+  const n = boundCall(node, ctx);
   const fn = n.type === 'call' ? n.childForFieldName('function') : null;
   const name = fn ? resolveName(fn, ctx) : undefined;
   const m = name ? /^keras\.optimizers\.(\w+)$/.exec(name) : null;
