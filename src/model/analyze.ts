@@ -15,7 +15,15 @@ import {
 import { formatShape } from './number-format';
 import type { Graph } from './graph';
 import { inferLayers, type LayerInfo } from './infer';
-import { defaultLoss, lossMismatch, LOSSES, LOSS_NAMES, normalizeLoss } from './losses';
+import {
+  defaultLoss,
+  fromLogitsProblem,
+  fromLogitsWarning,
+  lossMismatch,
+  LOSSES,
+  LOSS_NAMES,
+  normalizeLoss,
+} from './losses';
 import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
 import { asksForAccuracy, availableLogs, callbackDef } from './callbacks';
 import { pathDiagnostics, rangeFor } from './paths';
@@ -89,7 +97,13 @@ export function analyze(parsed: ParsedModel): Analysis {
 }
 
 /** Checks that need the model's real output layer. */
-const WHOLE_MODEL_CHECKS = new Set(['output-shape', 'loss-mismatch', 'classes-mismatch', 'no-layers']);
+const WHOLE_MODEL_CHECKS = new Set([
+  'output-shape',
+  'loss-mismatch',
+  'from-logits-activation',
+  'classes-mismatch',
+  'no-layers',
+]);
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 
@@ -196,7 +210,11 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
     typeof def.compile?.loss === 'string' && LOSS_NAMES.includes(def.compile.loss)
       ? normalizeLoss(def.compile.loss)
       : undefined;
-  const loss = given ?? defaultLoss(units, activation);
+  const fromLogits = def.compile?.from_logits === true;
+  const loss = given ?? defaultLoss(units, activation, fromLogits);
+  // A given loss is checked on its own; a default one only once the output layer it is chosen from is known.
+  const notCrossentropy = fromLogits && (given || out) ? fromLogitsProblem(loss) : undefined;
+  if (notCrossentropy) push('compile.from_logits', notCrossentropy, 'from-logits-loss');
   if (!out) return loss;
   const lossPath = given ? 'compile.loss' : `layers[${last.index}].type`;
   if (out.length !== 2) {
@@ -208,8 +226,10 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
     );
     return loss;
   }
-  const mismatch = given ? lossMismatch(loss, units as number, activation) : undefined;
+  const mismatch = given ? lossMismatch(loss, units as number, activation, fromLogits) : undefined;
   if (mismatch) push('compile.loss', mismatch, 'loss-mismatch');
+  const twice = fromLogits && !mismatch && !notCrossentropy ? fromLogitsWarning(loss, activation) : undefined;
+  if (twice) push('compile.from_logits', twice, 'from-logits-activation', 'warning');
   const ds = def.dataset;
   const dsName =
     typeof ds === 'string'

@@ -76,10 +76,18 @@ export function hoverAt(
     const markdown = optimizerMarkdown(spec);
     return markdown ? { markdown, range } : undefined;
   }
-  if (path[0] === 'compile' && path[1] === 'loss' && path.length === 2) {
+  if (path[0] === 'compile' && (path[1] === 'loss' || path[1] === 'from_logits') && path.length === 2) {
     const loss = normalizeLoss(analysis.loss);
     const doc = LOSSES[loss]?.doc;
-    return doc ? { markdown: `**${loss}**\n\n${doc}`, range } : undefined;
+    if (!doc) return undefined;
+    const logits =
+      def?.compile?.from_logits === true
+        ? `\n\n\`from_logits=True\`: the last layer's output is the logits; the loss applies ${loss === 'binary_crossentropy' ? 'sigmoid' : 'softmax'} to it itself.`
+        : '';
+    return {
+      markdown: `**${loss}**${def?.compile?.from_logits === true ? ' (from logits)' : ''}\n\n${doc}${logits}`,
+      range,
+    };
   }
   // Without an optimizer, the `compile` key tells which one Keras uses anyway.
   if (path.length === 1 && path[0] === 'compile' && onKey && def?.compile?.optimizer === undefined) {

@@ -81,15 +81,53 @@ export function unreachable(value: never, what: string): never {
 /**
  * The loss when the definition names none (Keras has no default; Model Lab picks the usual match for the output):
  * one output unit → binary_crossentropy with a sigmoid, mse otherwise (regression); several units →
- * sparse_categorical_crossentropy, since the datasets give integer labels.
+ * sparse_categorical_crossentropy, since the datasets give integer labels. With from_logits one unit is
+ * binary_crossentropy (from_logits goes only with the crossentropies).
  */
-export function defaultLoss(outputUnits: number | undefined, activation: string | undefined): string {
-  if (outputUnits === 1) return activation === 'sigmoid' ? 'binary_crossentropy' : 'mse';
+export function defaultLoss(
+  outputUnits: number | undefined,
+  activation: string | undefined,
+  fromLogits = false,
+): string {
+  if (outputUnits === 1) return activation === 'sigmoid' || fromLogits ? 'binary_crossentropy' : 'mse';
   return 'sparse_categorical_crossentropy';
 }
 
-/** Why `loss` cannot train an output of `units` values, or undefined when it can. */
-export function lossMismatch(loss: string, units: number, activation: string | undefined): string | undefined {
+/** The losses that take `from_logits`, each with its Keras loss class (`keras.losses.X(from_logits=True)`). */
+export const LOSS_CLASSES: Readonly<Partial<Record<LossName, string>>> = {
+  sparse_categorical_crossentropy: 'SparseCategoricalCrossentropy',
+  categorical_crossentropy: 'CategoricalCrossentropy',
+  binary_crossentropy: 'BinaryCrossentropy',
+};
+
+export const FROM_LOGITS_LOSSES = Object.keys(LOSS_CLASSES) as readonly LossName[];
+
+/** Why `from_logits` cannot go with `loss` (only the crossentropies take it), or undefined when it can. */
+export function fromLogitsProblem(loss: string): string | undefined {
+  if ((FROM_LOGITS_LOSSES as readonly string[]).includes(loss)) return undefined;
+  return `from_logits only applies to ${FROM_LOGITS_LOSSES.join(', ')}; the loss here is ${loss}: remove from_logits or use one of those.`;
+}
+
+/**
+ * Keras's warning when a crossentropy told the output is logits gets a softmax/sigmoid output (Keras 2.13's
+ * backend `_get_logits`): the loss then applies softmax/sigmoid a second time. Undefined for any other output.
+ */
+export function fromLogitsWarning(loss: string, activation: string | undefined): string | undefined {
+  if (activation !== 'softmax' && activation !== 'sigmoid') return undefined;
+  const producer = activation === 'softmax' ? 'Softmax' : 'Sigmoid';
+  return `\`${loss}\` received \`from_logits=True\`, but the \`output\` argument was produced by a ${producer} activation and thus does not represent logits. Was this intended? (Keras's own warning; remove the output layer's activation, or from_logits.)`;
+}
+
+/**
+ * Why `loss` cannot train an output of `units` values, or undefined when it can. With `fromLogits` the output is
+ * the logits, so binary crossentropy takes any single unit (a linear one, as TensorFlow's tutorials write it).
+ */
+export function lossMismatch(
+  loss: string,
+  units: number,
+  activation: string | undefined,
+  fromLogits = false,
+): string | undefined {
   switch (loss) {
     case 'sparse_categorical_crossentropy':
     case 'categorical_crossentropy':
@@ -101,8 +139,8 @@ export function lossMismatch(loss: string, units: number, activation: string | u
       if (units !== 1) {
         return `binary_crossentropy expects a single sigmoid output unit but the last layer has ${units}; use 'sparse_categorical_crossentropy' for ${units} classes.`;
       }
-      if (activation !== undefined && activation !== 'sigmoid') {
-        return `binary_crossentropy expects a probability from a sigmoid output but the last layer's activation is '${activation}'; use activation 'sigmoid'.`;
+      if (!fromLogits && activation !== undefined && activation !== 'sigmoid') {
+        return `binary_crossentropy expects a probability from a sigmoid output but the last layer's activation is '${activation}'; use activation 'sigmoid', or a linear unit with from_logits=True.`;
       }
       return undefined;
     default:

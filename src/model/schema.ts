@@ -405,6 +405,12 @@ export function buildSchema(): JsonSchema {
             ],
             description: 'Keras loss; chosen from the output layer when omitted.',
           },
+          from_logits: {
+            type: 'boolean',
+            default: false,
+            description:
+              "The crossentropy loss object's from_logits: the last layer outputs logits (no softmax/sigmoid) and the loss applies softmax (sigmoid for one unit) itself, as keras.losses.SparseCategoricalCrossentropy(from_logits=True) does. Only with the three crossentropies.",
+          },
           metrics: {
             type: 'array',
             items: {

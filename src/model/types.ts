@@ -91,6 +91,11 @@ export type OptimizerSpec = string | OptimizerObject;
 export interface CompileSpec {
   optimizer?: OptimizerSpec;
   loss?: string;
+  /**
+   * The loss object's `from_logits` (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`): the model's
+   * output is the logits, the crossentropy applies softmax/sigmoid itself. Only with the three crossentropies.
+   */
+  from_logits?: boolean;
   metrics?: string[];
 }
 

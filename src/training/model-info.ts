@@ -22,6 +22,8 @@ export interface ModelInfo {
   outputUnits: number;
   /** Index (in the definition) of the output layer: the last, or a graph's output. */
   outputIndex: number;
+  /** `compile.from_logits`: the output is the logits (only with a crossentropy; the core refuses it otherwise). */
+  fromLogits: boolean;
   /** `compile.metrics` asks for accuracy (Keras tracks only what is asked). */
   trackAccuracy: boolean;
 }
@@ -48,6 +50,7 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
     optimizer: analysis.optimizer,
     outputUnits,
     outputIndex: output,
+    fromLogits: definition.compile?.from_logits === true,
     trackAccuracy: asksForAccuracy(definition.compile?.metrics),
   };
 }

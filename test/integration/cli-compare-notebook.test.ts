@@ -5,15 +5,14 @@
  * `train --model` trains the model it names. Needs the bundle (`npm run build`); about 3 minutes on 2 busy cores.
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import type { RunRecord } from '../../src/protocol';
+import { runCli } from '../helpers/cli-run';
 
 const root = join(__dirname, '..', '..');
-const cli = join(process.env.MODEL_LAB_DIST ?? join(root, 'dist'), 'cli.js');
 const DEBIAN = '/usr/share/datasets/fashion-mnist';
 const work = mkdtempSync(join(tmpdir(), 'ml-nb-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -22,23 +21,7 @@ before(() => {
   copyFileSync(join(root, 'test/fixtures/python/notebooks/hg-mldl-7-2.ipynb'), join(work, '7-2.ipynb'));
 });
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [cli, ...args], {
-      cwd: work,
-      env: { ...process.env, XDG_CACHE_HOME: join(work, 'cache'), MODEL_LAB_DATA: '' },
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 900_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+const run = (args: string[]) => runCli(work, args, 900_000);
 
 test('compare --models all --epochs 1: the six optimizers and the sigmoid model complete; the rest is skipped with reasons', async () => {
   const r = await run(['compare', '7-2.ipynb', '--models', 'all', '--epochs', '1', '--json', 'all.json']);

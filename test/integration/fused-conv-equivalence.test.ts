@@ -22,6 +22,7 @@ import { createFusedEngine, fusedIneligibility } from '../../src/training/worker
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
+import { trainSteps } from '../helpers/engine-steps';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -308,19 +309,7 @@ function train(
   c = TRAIN_CASE,
   seed = 1000,
 ): { losses: number[]; correct: number[] } {
-  const losses: number[] = [];
-  const correct: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const r = tf.tidy(() => {
-      const { x, y } = batch(c, s % 5 === 4 ? 5 : 12, seed + s);
-      const out = engine.step(x, y);
-      return [out.loss, out.correct ?? tf.scalar(-1)];
-    });
-    losses.push(r[0].dataSync()[0]);
-    correct.push(r[1].dataSync()[0]);
-    tf.dispose(r);
-  }
-  return { losses, correct };
+  return trainSteps(tf, engine, steps, (size, s) => batch(c, size, seed + s));
 }
 
 for (const fma of [true, false]) {

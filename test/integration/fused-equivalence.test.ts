@@ -24,6 +24,7 @@ import { hasRelaxedSimd } from '../../src/training/wasm-features';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
+import { trainSteps } from '../helpers/engine-steps';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers): on here, so the fused engine is tested
 // with FMA products and, where a test asks for it, with plain SIMD ones.
@@ -295,19 +296,7 @@ const TRAIN_LAYERS: LayerDef[] = [
 
 /** Runs `steps` steps (every fifth batch smaller, like an epoch's last) and returns per-step loss and correct. */
 function train(engine: StepEngine, steps: number, loss: LossName): { losses: number[]; correct: number[] } {
-  const losses: number[] = [];
-  const correct: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    const r = tf.tidy(() => {
-      const { x, y } = batch(s % 5 === 4 ? 5 : 12, 1000 + s, loss, 4);
-      const out = engine.step(x, y);
-      return [out.loss, out.correct ?? tf.scalar(-1)];
-    });
-    losses.push(r[0].dataSync()[0]);
-    correct.push(r[1].dataSync()[0]);
-    tf.dispose(r);
-  }
-  return { losses, correct };
+  return trainSteps(tf, engine, steps, (size, s) => batch(size, 1000 + s, loss, 4));
 }
 
 for (const optimizer of OPTIMIZERS) {

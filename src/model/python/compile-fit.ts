@@ -4,6 +4,7 @@
  * the model incomplete; what it merely ignores (callbacks, verbose) is said in an information diagnostic.
  */
 import type { Node } from './py-node';
+import { LOSS_CLASSES } from '../losses';
 import { optimizerDef } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
@@ -75,6 +76,14 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
       if (opt !== undefined) compile.optimizer = opt;
       continue;
     }
+    if (arg.name === 'loss') {
+      const object = readLossObject(arg.value, ctx, out);
+      if (object) {
+        compile.loss = object.loss;
+        if (object.fromLogits) compile.from_logits = true;
+        continue;
+      }
+    }
     if (arg.name !== 'loss' && arg.name !== 'metrics') {
       if (!HARMLESS.has(arg.name)) {
         out.report(
@@ -106,17 +115,117 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
   return compile;
 }
 
-/** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
-export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
-  const path: DefPath = ['compile', 'optimizer'];
-  const use = unwrap(node);
-  let n = use;
-  // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
+/**
+ * Keras 2's crossentropy loss objects (classes in `LOSS_CLASSES`): their positional parameters in order, and the
+ * default of each parameter that changes the loss (`name` is a label; `reduction`'s default is checked on its own).
+ */
+const LOSS_OBJECT_PARAMS: Record<string, { params: string[]; defaults: Record<string, unknown> }> = {
+  sparse_categorical_crossentropy: {
+    params: ['from_logits', 'ignore_class', 'reduction', 'name'],
+    defaults: { ignore_class: null },
+  },
+  categorical_crossentropy: {
+    params: ['from_logits', 'label_smoothing', 'axis', 'reduction', 'name'],
+    defaults: { label_smoothing: 0, axis: -1 },
+  },
+  binary_crossentropy: {
+    params: ['from_logits', 'label_smoothing', 'axis', 'reduction', 'name'],
+    defaults: { label_smoothing: 0, axis: -1 },
+  },
+};
+
+/** Keras's default reduction, by its string or its `keras.losses.Reduction` member. */
+const DEFAULT_REDUCTION = /^(?:auto|sum_over_batch_size)$/i;
+
+/**
+ * A crossentropy loss object (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`, also through a
+ * variable: `loss_fn = …` then `loss=loss_fn`): the loss's name and its from_logits. Undefined when `node` is not
+ * one (the caller reads it as a loss name). An argument that changes the loss in a way Model Lab does not train
+ * (label_smoothing, ignore_class, axis, a non-default reduction) or cannot read marks the model not trainable.
+ */
+function readLossObject(
+  node: Node,
+  ctx: ReadContext,
+  out: Collector,
+): { loss: string; fromLogits: boolean } | undefined {
+  const path: DefPath = ['compile', 'loss'];
+  const n = boundCall(node, ctx);
+  const fn = n.type === 'call' ? n.childForFieldName('function') : null;
+  const name = fn ? resolveName(fn, ctx) : undefined;
+  const m = name ? /^keras\.losses\.(\w+)$/.exec(name) : null;
+  const loss = m ? Object.entries(LOSS_CLASSES).find(([, cls]) => cls === m[1])?.[0] : undefined;
+  if (!loss) return undefined;
+  const object = { loss, ...LOSS_OBJECT_PARAMS[loss] };
+  out.value(path, rangeOf(unwrap(node)));
+  let fromLogits = false;
+  const refuse = (at: Node, key: string, reason: string) => {
+    out.report(
+      at,
+      'information',
+      UNREADABLE,
+      `Model Lab cannot train with this loss's ${key}: ${reason}; Model Lab trains ${object.loss} with Keras's defaults for every argument but from_logits.`,
+      path,
+    );
+    out.incomplete ??= `the loss's ${key} cannot be used: ${reason}`;
+  };
+  for (const arg of namedArgs(n, object.params, out)) {
+    if (arg.name === 'name') continue; // a label for the logs, not part of the loss
+    const at = arg.keyword ?? arg.value;
+    if (arg.name === 'reduction') {
+      const member = resolveName(arg.value, ctx);
+      const v = readValue(arg.value, ctx);
+      const text = member?.startsWith('keras.losses.Reduction.')
+        ? member.slice('keras.losses.Reduction.'.length)
+        : v.ok && typeof v.value === 'string'
+          ? v.value
+          : undefined;
+      if (text === undefined || !DEFAULT_REDUCTION.test(text))
+        refuse(at, 'reduction', text === undefined ? 'it cannot be read statically' : `'${text}' is not the default`);
+      continue;
+    }
+    const v = readValue(arg.value, ctx);
+    if (!v.ok) {
+      refuse(v.node, arg.name, v.reason);
+      continue;
+    }
+    if (arg.name === 'from_logits') {
+      if (typeof v.value !== 'boolean') {
+        refuse(arg.value, 'from_logits', 'it is not True or False');
+        continue;
+      }
+      fromLogits = v.value;
+      out.addRanges(['compile', 'from_logits'], v.ranges);
+      if (arg.keyword) out.key(['compile', 'from_logits'], rangeOf(arg.keyword));
+      continue;
+    }
+    if (!Object.hasOwn(object.defaults, arg.name)) {
+      refuse(at, arg.name, 'it is not an argument of this loss in Keras 2');
+      continue;
+    }
+    const fallback = object.defaults[arg.name];
+    if (v.value !== fallback && !(typeof fallback === 'number' && v.value === fallback))
+      refuse(at, arg.name, `${JSON.stringify(v.value)} is not Keras's default ${JSON.stringify(fallback)}`);
+  }
+  return { loss: object.loss, fromLogits };
+}
+
+/** What a compile argument names: through variables (`loss_fn = …` then `loss=loss_fn`) to the value assigned. */
+function boundCall(node: Node, ctx: ReadContext): Node {
+  let n = unwrap(node);
   for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
     const c = ctx.bindings.constant(n.text, n);
     if ('reason' in c) break;
     n = unwrap(c.value);
   }
+  return n;
+}
+
+/** A string alias (`'adam'`) or an optimizer object (`keras.optimizers.SGD(learning_rate=0.01, momentum=0.9)`). */
+export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
+  const path: DefPath = ['compile', 'optimizer'];
+  const use = unwrap(node);
+  // `opt = keras.optimizers.SGD(…)` earlier in the file, then `optimizer=opt`.
+  const n = boundCall(node, ctx);
   const fn = n.type === 'call' ? n.childForFieldName('function') : null;
   const name = fn ? resolveName(fn, ctx) : undefined;
   const m = name ? /^keras\.optimizers\.(\w+)$/.exec(name) : null;

@@ -9,7 +9,7 @@ import type { Graph } from '../graph';
 import { layerNames } from '../infer';
 import { expandComparison, compareRepeats } from '../compare';
 import { layerDef } from '../layers/registry';
-import { LOSSES, normalizeLoss } from '../losses';
+import { LOSS_CLASSES, LOSSES, normalizeLoss, type LossName } from '../losses';
 import { effectiveOptimizer } from '../optimizers';
 import { pathKey } from '../paths';
 import { isNumpyDataset } from '../datasets';
@@ -87,7 +87,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
         'model.compile',
         [
           `optimizer=${optimizerCall(def.compile?.optimizer)}`,
-          `loss=${pyLiteral(loss)}`,
+          `loss=${lossArg(def, loss) ?? pyLiteral(loss)}`,
           ...(metrics ? [`metrics=${pyLiteral(metrics)}`] : []),
         ],
         '',
@@ -150,7 +150,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
       'model.compile',
       [
         'optimizer=variant["optimizer"]()',
-        `loss=${variantValue('compile.loss', loss)}`,
+        `loss=${(!inVariant('compile.loss') && lossArg(def, loss)) || variantValue('compile.loss', loss)}`,
         ...(metrics || inVariant('compile.metrics')
           ? [`metrics=${variantValue('compile.metrics', metrics ?? null)}`]
           : []),
@@ -166,6 +166,12 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
     '    print(label, {name: round(values[-1], 4) for name, values in logs.items()})',
   );
   return lines.join('\n') + '\n';
+}
+
+/** The loss object Keras needs for `from_logits` (`keras.losses.SparseCategoricalCrossentropy(from_logits=True)`). */
+function lossArg(def: ModelDefinition, loss: string): string | undefined {
+  const cls = LOSS_CLASSES[normalizeLoss(loss) as LossName];
+  return def.compile?.from_logits === true && cls ? `keras.losses.${cls}(from_logits=True)` : undefined;
 }
 
 function dataObject(def: ModelDefinition): DatasetObject {

@@ -21,6 +21,8 @@ export interface EngineContext {
   loss: string;
   /** Whether `accuracy` is tracked (classification). */
   accuracy: boolean;
+  /** The loss's from_logits: the model's output is the logits (`forward.ts` compileOutput). */
+  fromLogits?: boolean;
   /** The run's seed: engines draw Dropout masks from it (the same masks in `stock` and `fused`). */
   seed?: number;
 }

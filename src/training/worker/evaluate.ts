@@ -10,7 +10,7 @@ import { keepExamples, type ExampleScores } from '../example-predictions';
 import { identityOrder, makeBatch, type BatchShape } from './batches';
 import type { TF } from './engine';
 import { forward } from './forward';
-import { countCorrect, outputLoss, type AccuracyKind, type LossName } from './losses';
+import { countCorrect, metricInput, outputLoss, type AccuracyKind, type LossName } from './losses';
 
 export interface EvaluateOptions {
   loss: LossName;
@@ -52,7 +52,7 @@ export function evaluateSplit(tf: TF, model: tfjs.LayersModel, split: Split, opt
         const prediction = forward(tf, model, x, false);
         const p = prediction.output;
         const out: tfjs.Tensor[] = [tf.mul(outputLoss(tf, opts.loss, y, prediction), size)];
-        if (opts.accuracy) out.push(countCorrect(tf, opts.accuracy, y, p));
+        if (opts.accuracy) out.push(countCorrect(tf, opts.accuracy, y, metricInput(prediction)));
         if (opts.accuracy && opts.classNames) {
           out.push(predictedClass(tf, opts.accuracy, p));
           if (opts.examplesFrom) out.push(predictedValue(tf, opts.accuracy, p));

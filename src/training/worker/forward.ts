@@ -1,6 +1,7 @@
 /**
  * The model's forward pass as training and evaluation need it: the prediction, and for a softmax or sigmoid output
- * layer also its pre-activation (the logits Keras's crossentropies use instead of clipped probabilities).
+ * layer also its pre-activation (the logits Keras's crossentropies use instead of clipped probabilities). A model
+ * compiled with from_logits (`compileOutput`) outputs the logits themselves; the prediction is their softmax/sigmoid.
  *
  * The model keeps its real output activation (so saved weights and `predict` mean what the definition says); the
  * logits are computed beside it from the last layer's own weights, then the activation is applied to them once.
@@ -12,6 +13,21 @@ import type { ModelOutput } from './losses';
 export type LogitsActivation = 'softmax' | 'sigmoid';
 
 const heads = new WeakMap<tfjs.LayersModel, LogitsActivation | null>();
+
+/**
+ * Models compiled with a loss object's `from_logits=True`: their output IS the logits, and the probabilities are
+ * this activation of it (softmax, or sigmoid for binary crossentropy: Keras picks it by the loss).
+ */
+const logitsOutputs = new WeakMap<tfjs.LayersModel, LogitsActivation>();
+
+/**
+ * Records how `model` is compiled: with from_logits, `forward` gives its output as the logits and their
+ * softmax/sigmoid as the prediction, whatever its last layer is (as Keras's loss takes the output as it is).
+ */
+export function compileOutput(model: tfjs.LayersModel, fromLogits: LogitsActivation | undefined): void {
+  if (fromLogits) logitsOutputs.set(model, fromLogits);
+  else logitsOutputs.delete(model);
+}
 
 /** The activation whose logits Keras caches, when the model's last layer ends with one Model Lab can split off. */
 export function logitsActivation(model: tfjs.LayersModel): LogitsActivation | undefined {
@@ -42,7 +58,8 @@ export function forward(
   training: boolean,
   rng?: () => number,
 ): ModelOutput {
-  const head = logitsActivation(model);
+  const fromLogits = logitsOutputs.get(model);
+  const head = fromLogits ? undefined : logitsActivation(model);
   const layers = model.layers;
   const body = head ? layers.slice(0, -1) : layers;
   // Keras's masking: an Embedding with mask_zero marks padding (token 0); the mask travels with the tensor to the
@@ -86,6 +103,9 @@ export function forward(
       last = result[0];
     }
     h = head ? outputs.get(layers[layers.length - 1].inboundNodes[0].inboundLayers[0].name)![0] : last;
+  }
+  if (fromLogits) {
+    return { output: fromLogits === 'softmax' ? tf.softmax(h, -1) : tf.sigmoid(h), logits: h, modelOutput: h };
   }
   if (!head) return { output: h };
   const lastLayer = layers[layers.length - 1];

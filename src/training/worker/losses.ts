@@ -57,8 +57,19 @@ export function computeLoss(tf: TF, loss: LossName, y: tfjs.Tensor, p: tfjs.Tens
 /** A model's output for a batch: `output` as the model predicts it, `logits` when its last activation caches them. */
 export interface ModelOutput {
   output: tfjs.Tensor;
-  /** Pre-activation of a softmax or sigmoid output layer (Keras's `_keras_logits`). */
+  /** Pre-activation of a softmax or sigmoid output layer (Keras's `_keras_logits`), or a from_logits model's output. */
   logits?: tfjs.Tensor;
+  /** With from_logits: the model's own output (the logits), which `output` is the softmax/sigmoid of. */
+  modelOutput?: tfjs.Tensor;
+}
+
+/**
+ * What Keras's `accuracy` metric is given: the model's output as it is. With from_logits that is the logits
+ * (Keras 2's metrics do not know of from_logits): argmax is the same, but binary accuracy thresholds the logit
+ * itself at 0.5 (`binary_accuracy(y_true, y_pred, threshold=0.5)`), not its sigmoid.
+ */
+export function metricInput(out: ModelOutput): tfjs.Tensor {
+  return out.modelOutput ?? out.output;
 }
 
 /** The Keras loss of a model output: crossentropies use the logits when there are any, everything else the output. */

@@ -17,6 +17,7 @@ import { BackendError, selectBackend } from '../backend';
 import type { BatchShape } from './batches';
 import { buildModel } from './build-model';
 import { chooseEngine, describeEngine } from './choose-engine';
+import { compileOutput } from './forward';
 import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
@@ -134,7 +135,17 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       labels: labelKind(loss),
       numClasses: Math.max(units, data.classNames.length),
     };
-    const engineContext = { tf, model, optimizer: hyper, loss, accuracy: accuracy !== undefined, seed: spec.seed };
+    // With from_logits the model's output is the logits; Keras's loss picks softmax or sigmoid for them by its kind.
+    compileOutput(model, info.fromLogits ? (loss === 'binary_crossentropy' ? 'sigmoid' : 'softmax') : undefined);
+    const engineContext = {
+      tf,
+      model,
+      optimizer: hyper,
+      loss,
+      accuracy: accuracy !== undefined,
+      fromLogits: info.fromLogits,
+      seed: spec.seed,
+    };
     const engineChoice = {
       seed: spec.seed,
       force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined,

@@ -9,7 +9,15 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { dropoutRng, type EngineContext, type OptimizerState, type StepEngine, type StepResult } from './engine';
 import { forward } from './forward';
-import { canonicalLoss, countCorrect, outputLoss, resolveAccuracy, type AccuracyKind, type LossName } from './losses';
+import {
+  canonicalLoss,
+  countCorrect,
+  metricInput,
+  outputLoss,
+  resolveAccuracy,
+  type AccuracyKind,
+  type LossName,
+} from './losses';
 import { KerasOptimizer } from './stock-optimizers';
 
 export interface StockOptions {
@@ -52,7 +60,7 @@ class StockEngine implements StepEngine {
     let correct: tfjs.Scalar | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const out = forward(tf, this.model, x, true, this.rng);
-      if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, out.output));
+      if (this.accuracy) correct = tf.keep(countCorrect(tf, this.accuracy, y, metricInput(out)));
       const loss = outputLoss(tf, this.loss, y, out);
       // Kernel and bias regularizers add their penalties to the loss, as Keras reports and minimises it.
       const penalties = this.model.layers.flatMap((l) => l.calculateLosses());

@@ -13,7 +13,7 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { resolveAccuracy } from '../../../model/losses';
 import type { Window } from './conv-kernels';
-import { fusedLoss, HIDDEN, type AccuracyKind, type Activation, type LossKind } from './eligibility';
+import { fusedLoss, HIDDEN, outputProblem, type AccuracyKind, type Activation, type LossKind } from './eligibility';
 
 /** A channels-last shape per example; a flat vector is [1, 1, size]. */
 export interface Dims {
@@ -119,7 +119,12 @@ const WEIGHT_EXTRAS = [
 ];
 
 /** The plan for `model`, or a short reason why the fused CNN engine does not apply. */
-export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): ConvPlan | string {
+export function planConvStack(
+  model: tfjs.LayersModel,
+  loss: string,
+  accuracy: boolean,
+  fromLogits = false,
+): ConvPlan | string {
   const common = fusedLoss(model, loss);
   if (typeof common === 'string') return common;
   const { lossName, lossKind } = common;
@@ -269,9 +274,7 @@ export function planConvStack(model: tfjs.LayersModel, loss: string, accuracy: b
   const trainable = model.trainableWeights;
   if (trainable.length !== params.length || trainable.some((w, i) => w !== params[i]))
     return 'the trainable weights are not in layer order';
-  if (lossKind === 'binary_crossentropy' && out.activation !== 'sigmoid')
-    return 'binary crossentropy is only fused after a sigmoid output';
-  if ((lossKind === 'sparse_crossentropy' || lossKind === 'categorical_crossentropy') && out.activation !== 'softmax')
-    return 'crossentropy is only fused after a softmax output';
+  const problem = outputProblem(lossKind, out.activation, fromLogits);
+  if (problem) return problem;
   return { ops, params, loss: lossKind, accuracy: accuracy ? resolveAccuracy(lossName, out.output.c) : undefined };
 }

@@ -4,7 +4,8 @@
  * Eligible: a Sequential chain of Flatten, Dense, Activation and Dropout (no noise_shape) on a flat input, every
  * hidden activation one of relu / sigmoid / tanh / linear, softmax only at the very end, all weights trainable,
  * no regularizers or constraints; with sparse or one-hot crossentropy after a softmax output, binary crossentropy
- * after a sigmoid output (both computed from the logits, as Keras does there), or mean squared error.
+ * after a sigmoid output (both computed from the logits, as Keras does there), either after a linear output with
+ * from_logits (the same formulas), or mean squared error.
  * Everything else returns a reason, and the loop trains it with the stock engine.
  */
 import type * as tfjs from '@tensorflow/tfjs';
@@ -64,8 +65,27 @@ export function fusedLoss(model: tfjs.LayersModel, loss: string): { lossName: Lo
   return { lossName, lossKind };
 }
 
+/**
+ * Why the output layer's activation does not go with the loss in a fused engine, or undefined when it does. Keras
+ * computes the crossentropies from logits after their own activation (softmax, sigmoid for binary), or from a
+ * linear output with from_logits: the same formulas, the softmax/sigmoid moved into the loss. Other pairings clip
+ * probabilities (or, from_logits after a softmax, apply it twice), which the stock engine does.
+ */
+export function outputProblem(lossKind: LossKind, activation: Activation, fromLogits: boolean): string | undefined {
+  if (lossKind === 'mse') return fromLogits ? 'from_logits goes only with a crossentropy' : undefined;
+  if (fromLogits) return activation === 'linear' ? undefined : `from_logits after a ${activation} output is not fused`;
+  if (lossKind === 'binary_crossentropy')
+    return activation === 'sigmoid' ? undefined : 'binary crossentropy is only fused after a sigmoid output';
+  return activation === 'softmax' ? undefined : 'crossentropy is only fused after a softmax output';
+}
+
 /** The plan for `model`, or a short reason why the fused engine does not apply. */
-export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boolean): StackPlan | string {
+export function planStack(
+  model: tfjs.LayersModel,
+  loss: string,
+  accuracy: boolean,
+  fromLogits = false,
+): StackPlan | string {
   const common = fusedLoss(model, loss);
   if (typeof common === 'string') return common;
   const { lossName, lossKind } = common;
@@ -138,12 +158,7 @@ export function planStack(model: tfjs.LayersModel, loss: string, accuracy: boole
   if (layers.slice(0, -1).some((l) => l.activation === 'softmax')) return 'softmax is only fused on the output layer';
 
   const out = layers[layers.length - 1];
-  // Keras computes these crossentropies from logits only after their own activation; other pairings clip
-  // probabilities instead, which the stock engine does.
-  if (lossKind === 'binary_crossentropy' && out.activation !== 'sigmoid')
-    return 'binary crossentropy is only fused after a sigmoid output';
-  if ((lossKind === 'sparse_crossentropy' || lossKind === 'categorical_crossentropy') && out.activation !== 'softmax') {
-    return 'crossentropy is only fused after a softmax output';
-  }
+  const problem = outputProblem(lossKind, out.activation, fromLogits);
+  if (problem) return problem;
   return { layers, loss: lossKind, accuracy: accuracy ? resolveAccuracy(lossName, out.units) : undefined };
 }

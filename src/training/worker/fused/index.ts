@@ -29,9 +29,9 @@ interface FusedStack {
 
 /** The Dense plan when the model is a Dense stack, else the CNN plan, else why neither applies. */
 function plan(ctx: EngineContext): { dense: StackPlan } | { conv: ConvPlan } | string {
-  const dense = planStack(ctx.model, ctx.loss, ctx.accuracy);
+  const dense = planStack(ctx.model, ctx.loss, ctx.accuracy, ctx.fromLogits);
   if (typeof dense !== 'string') return { dense };
-  const conv = planConvStack(ctx.model, ctx.loss, ctx.accuracy);
+  const conv = planConvStack(ctx.model, ctx.loss, ctx.accuracy, ctx.fromLogits);
   if (typeof conv !== 'string') {
     const heap = tensorMemory(ctx.tf).heap;
     if (!heap || !packedGemm(heap.memory)) return 'the fused CNN engine needs the wasm backend with SIMD';

@@ -7,7 +7,8 @@
  *  - binary crossentropy from the logits z of a sigmoid output: max(z, 0) - z·t + log(1 + exp(-|z|)) per unit,
  *    averaged over units, dz = (sigmoid(z) - t) / (batch · units);
  *  - mse on the output activation (`out` holds z for a softmax output, whose softmax is applied here).
- * Accuracy counts on the probabilities, in float32, as the stock engine's metric sees them.
+ * Accuracy counts on the probabilities, in float32, as the stock engine's metric sees them; after a linear output
+ * (from_logits) on the logits, which is what Keras's metric is given then.
  */
 import type { AccuracyKind, Activation, LossKind } from './eligibility';
 
@@ -77,7 +78,9 @@ export function outputLossAndGradient(
     }
     outputActivationBackward(p, activation, batch, units, dz);
   }
-  return { loss: total / batch, correct: accuracy ? countCorrect(accuracy, p, labels, batch, units) : 0 };
+  // Keras's metric sees the model's output: after a linear output layer (from_logits) the logits themselves.
+  const seen = activation === 'linear' ? out : p;
+  return { loss: total / batch, correct: accuracy ? countCorrect(accuracy, seen, labels, batch, units) : 0 };
 }
 
 /** Row-wise softmax of z into `p` (float32), exp(z - max) / sum; returns each row's logsumexp (in double). */
