@@ -47,7 +47,9 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   });
   const r = { child, stdout: '', stderr: '' } as Running;
   let sawEpoch!: () => void;
-  r.firstEpoch = new Promise((res) => (sawEpoch = res));
+  let noEpoch!: (e: Error) => void;
+  r.firstEpoch = new Promise((res, rej) => ((sawEpoch = res), (noEpoch = rej)));
+  r.firstEpoch.catch(() => undefined); // a test that does not wait for the epoch leaves the rejection unhandled
   child.stdout!.on('data', (d) => {
     r.stdout += d;
     if (/Epoch 1\//.test(r.stdout)) sawEpoch();
@@ -57,6 +59,8 @@ function start(args: string[], env: NodeJS.ProcessEnv = {}): Running {
   r.exit = new Promise((res) =>
     child.on('close', (code, signal) => {
       clearTimeout(killer);
+      // A CLI that ended before its first epoch fails the test with what it said, not with a promise left pending.
+      noEpoch(new Error(`the CLI ended (${code ?? signal}) before its first epoch:\n${r.stderr}`));
       for (const pid of workerChildren(child.pid)) process.kill(pid, 'SIGKILL');
       res({ code, signal });
     }),
@@ -138,13 +142,14 @@ test('a suspended worker: SIGTERM escalates to a kill after the grace period; --
 
 test('a worker that goes silent is killed by the watchdog: the run fails with a sentence, --json is written', async () => {
   const out = join(tmp.dir, 'silent.json');
-  const r = start(['train', MODEL, '--backend', 'wasm', '--json', out], { MODEL_LAB_WATCHDOG_MS: '3000' });
+  // 5 s: long enough that a loaded machine's start-up (tfjs, the dataset's gunzip) never looks like silence.
+  const r = start(['train', MODEL, '--backend', 'wasm', '--json', out], { MODEL_LAB_WATCHDOG_MS: '5000' });
   await r.firstEpoch;
   const [worker] = workerChildren(r.child.pid);
   process.kill(worker, 'SIGSTOP');
   const { v } = await seconds(r.exit);
   assert.equal(v.code, 1, r.stderr);
-  assert.match(r.stderr, /stopped responding for 3 s \(suspended or stuck\), so it was killed/);
+  assert.match(r.stderr, /stopped responding for 5 s \(suspended or stuck\), so it was killed/);
   const rec = record(out);
   assert.equal(rec.runs[0].status, 'failed');
 });
