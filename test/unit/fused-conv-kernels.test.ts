@@ -14,6 +14,7 @@ import {
   maxPoolBackward,
   type Geometry,
 } from '../../src/training/worker/fused/conv-kernels';
+import { geometry } from '../helpers/conv-geometry';
 
 function random(n: number, seed: number): Float32Array {
   let s = seed >>> 0;
@@ -21,19 +22,6 @@ function random(n: number, seed: number): Float32Array {
     s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
     return s / 2 ** 31 - 1;
   });
-}
-
-/** TensorFlow's output size and leading padding of one axis. */
-function axis(n: number, k: number, s: number, same: boolean): [number, number] {
-  if (!same) return [Math.ceil((n - k + 1) / s), 0];
-  const out = Math.ceil(n / s);
-  return [out, Math.floor(Math.max((out - 1) * s + k - n, 0) / 2)];
-}
-
-function geometry(h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean) {
-  const [oh, top] = axis(h, kh, sh, same);
-  const [ow, left] = axis(w, kw, sw, same);
-  return { h, w, c, oh, ow, kh, kw, sh, sw, top, left };
 }
 
 const GEOMETRIES: Geometry[] = [

@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { windowOf } from '../../src/training/worker/fused/conv-eligibility';
+import { geometry } from '../helpers/conv-geometry';
 import {
   batchNormBackwardSimd,
   batchNormSimd,
@@ -57,12 +57,6 @@ function assertSame(actual: Float32Array, expected: Float32Array, what: string):
       assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]}`);
 }
 
-/** The geometry the engine's plan gives a window (`conv-eligibility.ts`). */
-function geometry(h: number, w: number, c: number, kh: number, kw: number, sh: number, sw: number, same: boolean) {
-  const window = windowOf({ h, w, c }, [kh, kw], [sh, sw], same ? 'same' : 'valid', 'test');
-  assert.ok(typeof window !== 'string', window as string);
-  return { h, w, c, ...window };
-}
 const windowArgs = (g: Geometry) => [g.h, g.w, g.c, g.oh, g.ow, g.kh, g.kw, g.sh, g.sw, g.top, g.left];
 
 const WINDOWS: Geometry[] = [
