@@ -20,6 +20,7 @@ import {
   fromLogitsProblem,
   fromLogitsWarning,
   lossMismatch,
+  lossActivationWarning,
   LOSSES,
   LOSS_NAMES,
   normalizeLoss,
@@ -100,6 +101,7 @@ export function analyze(parsed: ParsedModel): Analysis {
 const WHOLE_MODEL_CHECKS = new Set([
   'output-shape',
   'loss-mismatch',
+  'loss-activation',
   'from-logits-activation',
   'classes-mismatch',
   'no-layers',
@@ -226,8 +228,11 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
     );
     return loss;
   }
-  const mismatch = given ? lossMismatch(loss, units as number, activation, fromLogits) : undefined;
+  const mismatch = given ? lossMismatch(loss, units as number) : undefined;
   if (mismatch) push('compile.loss', mismatch, 'loss-mismatch');
+  const notProbability =
+    given && !mismatch && units === 1 ? lossActivationWarning(loss, activation, fromLogits) : undefined;
+  if (notProbability) push('compile.loss', notProbability, 'loss-activation', 'warning');
   const twice = fromLogits && !mismatch && !notCrossentropy ? fromLogitsWarning(loss, activation) : undefined;
   if (twice) push('compile.from_logits', twice, 'from-logits-activation', 'warning');
   const ds = def.dataset;

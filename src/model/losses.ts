@@ -119,15 +119,10 @@ export function fromLogitsWarning(loss: string, activation: string | undefined):
 }
 
 /**
- * Why `loss` cannot train an output of `units` values, or undefined when it can. With `fromLogits` the output is
- * the logits, so binary crossentropy takes any single unit (a linear one, as TensorFlow's tutorials write it).
+ * Why `loss` cannot train an output of `units` values, or undefined when it can (the output's activation is
+ * `lossActivationWarning`'s: Keras trains any activation).
  */
-export function lossMismatch(
-  loss: string,
-  units: number,
-  activation: string | undefined,
-  fromLogits = false,
-): string | undefined {
+export function lossMismatch(loss: string, units: number): string | undefined {
   switch (loss) {
     case 'sparse_categorical_crossentropy':
     case 'categorical_crossentropy':
@@ -139,11 +134,24 @@ export function lossMismatch(
       if (units !== 1) {
         return `binary_crossentropy expects a single sigmoid output unit but the last layer has ${units}; use 'sparse_categorical_crossentropy' for ${units} classes.`;
       }
-      if (!fromLogits && activation !== undefined && activation !== 'sigmoid') {
-        return `binary_crossentropy expects a probability from a sigmoid output but the last layer's activation is '${activation}'; use activation 'sigmoid', or a linear unit with from_logits=True.`;
-      }
       return undefined;
     default:
       return undefined;
   }
+}
+
+/**
+ * The warning for binary crossentropy after an output that is not a probability (Keras 2's `Dense(1)` with
+ * `loss='binary_crossentropy'`, as Deep Learning with Python writes it): Keras does not refuse it, it clips the
+ * output to [1e-7, 1 - 1e-7] and trains on that (no gradient outside it), and so does Model Lab. Undefined when
+ * the output is a sigmoid, or logits the loss is told about.
+ */
+export function lossActivationWarning(
+  loss: string,
+  activation: string | undefined,
+  fromLogits = false,
+): string | undefined {
+  if (loss !== 'binary_crossentropy' || fromLogits || activation === undefined || activation === 'sigmoid')
+    return undefined;
+  return `binary_crossentropy expects a probability from a sigmoid output but the last layer's activation is '${activation}': Keras clips the output to [1e-7, 1 - 1e-7] and trains on that, with no gradient outside it; use activation 'sigmoid', or a linear unit with from_logits=True.`;
 }

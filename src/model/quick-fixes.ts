@@ -80,7 +80,13 @@ export function quickFixes(text: string, d: Pick<Diagnostic, 'code' | 'message' 
           'sigmoid',
         ]);
         fixes.push({ title: "Use 'binary_crossentropy' with a sigmoid output unit", edits, preferred: true });
-      } else if (/use activation 'sigmoid'/.test(d.message) && last >= 0) {
+      }
+      break;
+    }
+    case 'loss-activation': {
+      const layers = findNodeAtLocation(root, ['layers']);
+      const last = layers?.type === 'array' ? (layers.children?.length ?? 0) - 1 : -1;
+      if (last >= 0) {
         fixes.push({
           title: "Use activation 'sigmoid' on the output layer",
           edits: set(['layers', last, 'activation'], 'sigmoid'),

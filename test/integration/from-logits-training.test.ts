@@ -6,10 +6,12 @@
  *  - the fused Dense engine accepts from_logits after a linear output and matches the stock engine (1e-4) for the
  *    three crossentropies, and declines it after a softmax output with a reason;
  *  - `accuracy` with one logit unit thresholds the logit itself at 0.5, as Keras 2's binary_accuracy does when
- *    given the model's output; the evaluation's probabilities are the sigmoid of it.
+ *    given the model's output; the evaluation's probabilities are the sigmoid of it;
+ *  - binary crossentropy on a linear unit *without* from_logits (Deep Learning with Python's `Dense(1)`) trains as
+ *    Keras does, on the clipped output (the stock engine; the fused one says why it declines).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -184,6 +186,28 @@ test('the fused engine declines from_logits after a softmax output, with the rea
   );
   assert.notEqual(typeof planStack(model, 'sparse_categorical_crossentropy', true, false), 'string');
   model.dispose();
+});
+
+test('binary crossentropy on a linear unit without from_logits trains on the clipped output, on the stock engine', async () => {
+  const rows = ['a,b,label'];
+  for (let i = 0; i < 120; i++) rows.push(`${(i % 7) / 7},${((i * 3) % 5) / 5},${i % 2}`);
+  writeFileSync(join(dir, 'two.csv'), rows.join('\n') + '\n');
+  const def: ModelDefinition = {
+    dataset: { csv: 'two.csv', label: 'label', validation_split: 0.25, seed: 3 },
+    layers: [
+      { type: 'Dense', units: 4, activation: 'relu', input_shape: [2] },
+      { type: 'Dense', units: 1 },
+    ],
+    compile: { optimizer: 'adam', loss: 'binary_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 2, batch_size: 16 },
+  };
+  const { result } = await trainHere(def, { baseDir: dir, seed: 5 });
+  assert.equal(result.status, 'completed', result.error);
+  assert.match(result.engine ?? '', /^stock: .*binary crossentropy is only fused after a sigmoid output/);
+  assert.equal(result.history.loss?.length, 2);
+  // Clipped to [1e-7, 1 - 1e-7]: each example's loss is at most -log(1e-7 + 1e-7) ≈ 15.4, never NaN or infinite.
+  for (const v of [...(result.history.loss ?? []), ...(result.history.val_loss ?? [])])
+    assert.ok(Number.isFinite(v) && v >= 0 && v <= 15.5, String(v));
 });
 
 test("accuracy on one logit unit thresholds the logit at 0.5 (Keras 2's binary_accuracy); probabilities are its sigmoid", () => {

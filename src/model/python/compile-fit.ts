@@ -5,6 +5,7 @@
  */
 import type { Node } from './py-node';
 import { LOSS_CLASSES } from '../losses';
+import { readMetric, type MetricReading } from '../metric-names';
 import { optimizerDef } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
@@ -68,9 +69,14 @@ function namedArgs(call: Node, params: string[], out: Collector): Arg[] {
 export function readCompile(call: Node, ctx: ReadContext, out: Collector): CompileSpec {
   const compile: CompileSpec = {};
   out.value(['compile'], rangeOf(call));
+  let metrics: Node | undefined;
   for (const arg of namedArgs(call, COMPILE_PARAMS, out)) {
     const path: DefPath = ['compile', arg.name];
     if (arg.keyword) out.key(path, rangeOf(arg.keyword));
+    if (arg.name === 'metrics') {
+      metrics = arg.value; // read once the loss is known: a specific accuracy is accuracy only for its loss
+      continue;
+    }
     if (arg.name === 'optimizer') {
       const opt = readOptimizer(arg.value, ctx, out);
       if (opt !== undefined) compile.optimizer = opt;
@@ -84,7 +90,7 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
         continue;
       }
     }
-    if (arg.name !== 'loss' && arg.name !== 'metrics') {
+    if (arg.name !== 'loss') {
       if (!HARMLESS.has(arg.name)) {
         out.report(
           arg.keyword ?? arg.value,
@@ -97,22 +103,85 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
     }
     const v = readValue(arg.value, ctx);
     if (!v.ok) {
-      const what = arg.name === 'loss' ? 'the loss' : 'these metrics';
       out.report(
         v.node,
         'information',
         UNREADABLE,
-        `Model Lab cannot read ${what} statically: ${v.reason}; use one of Keras's loss and metric names to train the model here.`,
+        `Model Lab cannot read the loss statically: ${v.reason}; use one of Keras's loss names to train the model here.`,
         path,
       );
-      if (arg.name === 'loss') out.incomplete ??= `the loss cannot be read: ${v.reason}`;
+      out.incomplete ??= `the loss cannot be read: ${v.reason}`;
       continue;
     }
     out.addRanges(path, v.ranges);
-    if (arg.name === 'loss') compile.loss = v.value as string;
-    else compile.metrics = (Array.isArray(v.value) ? v.value : [v.value]) as string[];
+    compile.loss = v.value as string;
+  }
+  if (metrics) {
+    const logged = readMetrics(metrics, compile.loss, ctx, out);
+    if (logged) compile.metrics = logged;
   }
   return compile;
+}
+
+/**
+ * `metrics=[…]` (or one metric): each entry a name or a `keras.metrics` object. Accuracy, by any of its Keras
+ * names, is kept as `accuracy` (or `acc` as written); other Keras metrics are said not to be logged and left out,
+ * so they never make the model wrong. Undefined when nothing was readable at all.
+ */
+function readMetrics(node: Node, loss: unknown, ctx: ReadContext, out: Collector): string[] | undefined {
+  const path: DefPath = ['compile', 'metrics'];
+  const n = boundCall(node, ctx);
+  const items = n.type === 'list' || n.type === 'tuple' ? n.namedChildren.filter((c) => c.type !== 'comment') : [n];
+  if (n.type === 'list' || n.type === 'tuple') out.value(path, rangeOf(n));
+  const lossName = typeof loss === 'string' ? loss : undefined;
+  const kept: string[] = [];
+  for (const item of items) {
+    const m = boundCall(item, ctx);
+    const fn = m.type === 'call' ? m.childForFieldName('function') : null;
+    const cls = fn ? /^keras\.metrics\.(\w+)$/.exec(resolveName(fn, ctx) ?? '')?.[1] : undefined;
+    let reading: MetricReading;
+    let written = 'accuracy';
+    if (cls) {
+      reading = readMetric(cls, lossName, true);
+      const threshold = callArgs(m).keywords.find((k) => k.name === 'threshold');
+      if (reading.kind === 'accuracy' && threshold) {
+        const t = readValue(threshold.value, ctx);
+        if (!t.ok || t.value !== 0.5)
+          reading = {
+            kind: 'unlogged',
+            reason: `Model Lab logs binary accuracy at Keras's default threshold 0.5 only; this one is not logged`,
+          };
+      }
+    } else {
+      const v = readValue(item, ctx);
+      if (!v.ok || typeof v.value !== 'string') {
+        const reason = v.ok ? 'it is not a metric name' : v.reason;
+        out.report(
+          v.ok ? item : v.node,
+          'information',
+          UNREADABLE,
+          `Model Lab cannot read this metric statically: ${reason}; it logs loss and accuracy ('accuracy' in metrics).`,
+          path,
+        );
+        continue;
+      }
+      reading = readMetric(v.value, lossName);
+      if (reading.kind === 'accuracy' && (v.value === 'accuracy' || v.value === 'acc')) written = v.value;
+    }
+    if (reading.kind !== 'accuracy') {
+      out.report(
+        item,
+        reading.kind === 'unknown' && !cls ? 'warning' : 'information',
+        IGNORED,
+        `${reading.reason}.`,
+        path,
+      );
+      continue;
+    }
+    out.value([...path, kept.length], rangeOf(item));
+    kept.push(written);
+  }
+  return kept.length > 0 || items.length === 0 ? kept : undefined;
 }
 
 /**

@@ -86,6 +86,7 @@ const PREFIXES: [RegExp, string][] = [
   [/^keras\.src(\.|$)/, 'keras$1'],
   [/^tensorflow\.optimizers\./, 'keras.optimizers.'],
   [/^tensorflow\.losses\./, 'keras.losses.'],
+  [/^tensorflow\.metrics\./, 'keras.metrics.'],
   [/^keras\.optimizers\.(legacy|experimental)\./, 'keras.optimizers.'],
   [/^keras\.models\.Sequential$/, 'keras.Sequential'],
   [/^keras\.(engine\.)?sequential\.Sequential$/, 'keras.Sequential'],

@@ -1,0 +1,104 @@
+/**
+ * `compile(metrics=…)` as published code writes it: accuracy by any of Keras's names (`'accuracy'`, `'acc'`, the
+ * specific accuracy of the loss, a `keras.metrics` accuracy object) is logged as accuracy; other Keras metrics are
+ * known and said not to be logged, never an error; a name Keras itself does not know is a warning at that name.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
+import { parsePythonModels } from '../../src/model/python/index';
+import { readMetric } from '../../src/model/metric-names';
+
+const script = (compile: string, units = 10, activation = 'softmax') => `import tensorflow as tf
+from tensorflow import keras
+model = keras.Sequential([
+    keras.layers.Flatten(input_shape=(28, 28)),
+    keras.layers.Dense(${units}, activation='${activation}'),
+])
+model.compile(${compile})
+`;
+
+async function read(compile: string, units?: number, activation?: string) {
+  const text = script(compile, units, activation);
+  const m = (await parsePythonModels(text))[0];
+  assert.ok(m?.definition, 'a model');
+  const diagnostics = analyze(m).diagnostics;
+  return { m, text, diagnostics };
+}
+
+test('accuracy by its specific name or class, for the loss that means it, is logged as accuracy', async () => {
+  const cases: [string, string][] = [
+    ['sparse_categorical_crossentropy', "metrics=['sparse_categorical_accuracy']"],
+    ['sparse_categorical_crossentropy', 'metrics=[keras.metrics.SparseCategoricalAccuracy()]'],
+    ['sparse_categorical_crossentropy', "metrics=[tf.keras.metrics.SparseCategoricalAccuracy(name='acc')]"],
+    ['sparse_categorical_crossentropy', 'metrics=[tf.metrics.SparseCategoricalAccuracy()]'],
+    ['categorical_crossentropy', "metrics=('categorical_accuracy',)"],
+    ['categorical_crossentropy', 'metrics=keras.metrics.CategoricalAccuracy()'],
+  ];
+  for (const [loss, metrics] of cases) {
+    const { m, diagnostics } = await read(`optimizer='adam', loss='${loss}', ${metrics}`);
+    assert.deepEqual(m.definition!.compile?.metrics, ['accuracy'], metrics);
+    assert.deepEqual(
+      diagnostics.filter((d) => d.severity !== 'information'),
+      [],
+      metrics,
+    );
+    assert.equal(m.incomplete, undefined, metrics);
+  }
+  const binary = await read(
+    "loss='binary_crossentropy', metrics=[keras.metrics.BinaryAccuracy(threshold=0.5), 'acc']",
+    1,
+    'sigmoid',
+  );
+  assert.deepEqual(binary.m.definition!.compile?.metrics, ['accuracy', 'acc']);
+});
+
+test('other Keras metrics are not logged: an information message at each, the rest of the list kept', async () => {
+  const { m, text, diagnostics } = await read(
+    "optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['mae', 'accuracy', keras.metrics.AUC(), 'categorical_accuracy']",
+  );
+  assert.deepEqual(m.definition!.compile?.metrics, ['accuracy']);
+  const said = diagnostics.filter((d) => d.code === 'python-ignored');
+  assert.deepEqual(
+    said.map((d) => [
+      d.severity,
+      text.split('\n')[d.range.start.line].slice(d.range.start.character, d.range.end.character),
+    ]),
+    [
+      ['information', "'mae'"],
+      ['information', 'keras.metrics.AUC()'],
+      ['information', "'categorical_accuracy'"],
+    ],
+  );
+  assert.match(said[0].message, /^Model Lab logs loss and accuracy only; 'mae' is not logged when it trains\.$/);
+  assert.match(
+    said[2].message,
+    /not the accuracy sparse_categorical_crossentropy labels take \(that is sparse_categorical_accuracy\)/,
+  );
+  assert.ok(!diagnostics.some((d) => d.severity === 'error'));
+});
+
+test("a metric Keras does not know is a warning at its name; a threshold other than 0.5 is not Model Lab's accuracy", async () => {
+  const { m, diagnostics } = await read("loss='sparse_categorical_crossentropy', metrics=['acuracy']");
+  assert.equal(m.definition!.compile?.metrics, undefined);
+  const w = diagnostics.filter((d) => d.severity === 'warning');
+  assert.equal(w.length, 1);
+  assert.match(w[0].message, /^Keras does not know the metric 'acuracy' \(compile raises "Unknown metric function"\)/);
+  const t = await read(
+    'loss=keras.losses.BinaryCrossentropy(from_logits=True), metrics=tf.metrics.BinaryAccuracy(threshold=0.0)',
+    1,
+    'linear',
+  );
+  assert.equal(t.m.definition!.compile?.metrics, undefined);
+  assert.ok(t.diagnostics.some((d) => /default threshold 0\.5/.test(d.message)));
+});
+
+test('readMetric: the table, by name and by class', () => {
+  assert.deepEqual(readMetric('acc', undefined), { kind: 'accuracy' });
+  assert.deepEqual(readMetric('binary_accuracy', 'binary_crossentropy'), { kind: 'accuracy' });
+  assert.equal(readMetric('binary_accuracy', 'mse').kind, 'unlogged');
+  assert.equal(readMetric('sparse_categorical_accuracy', undefined).kind, 'unlogged');
+  assert.equal(readMetric('Accuracy', 'sparse_categorical_crossentropy', true).kind, 'unlogged');
+  assert.equal(readMetric('MyMetric', 'mse', true).kind, 'unknown');
+  assert.equal(readMetric('mean_squared_error', 'mse').kind, 'unlogged');
+});
