@@ -129,3 +129,20 @@ export function readMetric(name: string, loss: string | undefined, cls = false):
       : `Keras does not know the metric ${label} (compile raises "Unknown metric function"); Model Lab logs loss and accuracy`,
   };
 }
+
+/**
+ * A callback's `monitor` as Model Lab's logs name it: Keras logs accuracy under the name it was asked by (`acc`,
+ * `sparse_categorical_accuracy`, …, with `val_` for validation), Model Lab always as `accuracy`.
+ */
+export function monitorAsLogged(monitor: string): string {
+  const m = /^(val_)?(\w+)$/.exec(monitor);
+  if (!m || m[2] === 'accuracy') return monitor;
+  const isAccuracy = ACCURACY_METRICS.includes(m[2]) || Object.hasOwn(SPECIFIC_ACCURACIES, m[2]);
+  return isAccuracy ? `${m[1] ?? ''}accuracy` : monitor;
+}
+
+/** The reverse for an exported script: the name Keras logs Model Lab's `accuracy` under, given the metrics written. */
+export function monitorAsKerasLogs(monitor: string, metrics: readonly string[] | undefined): string {
+  const asked = (metrics ?? []).includes('acc') && !(metrics ?? []).includes('accuracy');
+  return asked ? monitor.replace(/^(val_)?accuracy$/, '$1acc') : monitor;
+}

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { parsePythonModels } from '../../src/model/python/index';
-import { readMetric } from '../../src/model/metric-names';
+import { monitorAsKerasLogs, monitorAsLogged, readMetric } from '../../src/model/metric-names';
+import { toKerasScript } from '../../src/model/python/keras-script';
 
 const script = (compile: string, units = 10, activation = 'softmax') => `import tensorflow as tf
 from tensorflow import keras
@@ -101,4 +102,24 @@ test('readMetric: the table, by name and by class', () => {
   assert.equal(readMetric('Accuracy', 'sparse_categorical_crossentropy', true).kind, 'unlogged');
   assert.equal(readMetric('MyMetric', 'mse', true).kind, 'unknown');
   assert.equal(readMetric('mean_squared_error', 'mse').kind, 'unlogged');
+});
+
+test("a callback's monitor names accuracy as Keras logs it ('val_acc', 'val_sparse_categorical_accuracy'); export writes it back", async () => {
+  const fit = (metrics: string, monitor: string) =>
+    `optimizer='adam', loss='sparse_categorical_crossentropy', metrics=${metrics})
+model.fit(x, y, epochs=3, validation_split=0.1, callbacks=[keras.callbacks.EarlyStopping(monitor='${monitor}', patience=2)]`;
+  const acc = await read(fit("['acc']", 'val_acc'));
+  assert.deepEqual(acc.m.definition!.fit?.callbacks, [{ type: 'EarlyStopping', monitor: 'val_accuracy', patience: 2 }]);
+  assert.deepEqual(
+    acc.diagnostics.filter((d) => d.severity === 'error' || d.severity === 'warning'),
+    [],
+  );
+  // Keras 2 and 3 log accuracy asked as 'acc' under 'acc': the exported script watches 'val_acc' again.
+  assert.match(toKerasScript(acc.m.definition!), /EarlyStopping\(monitor="val_acc", patience=2\)/);
+  const specific = await read(fit('[keras.metrics.SparseCategoricalAccuracy()]', 'val_sparse_categorical_accuracy'));
+  assert.equal(specific.m.definition!.fit?.callbacks?.[0]?.monitor, 'val_accuracy');
+  assert.match(toKerasScript(specific.m.definition!), /metrics=\["accuracy"\][\s\S]*monitor="val_accuracy"/);
+  assert.equal(monitorAsLogged('val_loss'), 'val_loss');
+  assert.equal(monitorAsLogged('binary_accuracy'), 'accuracy');
+  assert.equal(monitorAsKerasLogs('accuracy', ['accuracy', 'acc']), 'accuracy');
 });

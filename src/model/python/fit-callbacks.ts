@@ -5,6 +5,7 @@
  * An unknown class or an argument that cannot be read is said where it is and marks the model incomplete: training
  * without a callback the script uses would not be the script's training.
  */
+import { monitorAsLogged } from '../metric-names';
 import type { Node } from './py-node';
 import { callbackDef } from '../callbacks';
 import { scheduleDef } from '../lr-schedules';
@@ -137,6 +138,8 @@ export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Rec
       out.incomplete ??= `an argument of ${def.type} cannot be read`;
       return undefined;
     }
+    // `monitor='val_acc'` (Deep Learning with Python) is the accuracy Model Lab logs as val_accuracy.
+    if (typeof cb.monitor === 'string') cb.monitor = monitorAsLogged(cb.monitor);
     result.push(cb);
   }
   return result;

@@ -4,6 +4,7 @@
  * Keras's `get_weights()` order) into the built model. `keras-script.ts` calls these; every value goes through
  * `pyLiteral`, the one escaping rule for Python source.
  */
+import { monitorAsKerasLogs } from '../metric-names';
 import { callbackDef, effectiveCallbacks } from '../callbacks';
 import { learningRateSchedule } from '../optimizers';
 import { scheduleDef, type EffectiveSchedule } from '../lr-schedules';
@@ -25,7 +26,11 @@ export function callbacksArg(def: ModelDefinition): string | undefined {
   if (!Array.isArray(list) || list.length === 0 || typeof effectiveCallbacks(list) === 'string') return undefined;
   const calls = list.map((cb) => {
     const known = callbackDef(cb.type)!;
-    const args = known.args.filter((a) => cb[a.name] !== undefined).map((a) => `${a.name}=${pyLiteral(cb[a.name])}`);
+    const value = (name: string) =>
+      name === 'monitor' && typeof cb.monitor === 'string'
+        ? monitorAsKerasLogs(cb.monitor, def.compile?.metrics)
+        : cb[name];
+    const args = known.args.filter((a) => cb[a.name] !== undefined).map((a) => `${a.name}=${pyLiteral(value(a.name))}`);
     // Keras's ModelCheckpoint needs a file; Model Lab keeps the weights with the run instead.
     if (known.type === 'ModelCheckpoint' && cb.filepath === undefined)
       args.unshift(`filepath=${pyLiteral('best.keras')}`);
