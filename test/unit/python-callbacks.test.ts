@@ -75,3 +75,26 @@ test('ReduceLROnPlateau imported by name; an unknown schedule is unreadable', as
   const [u] = await parsePythonModels(script.replace('schedules.ExponentialDecay', 'schedules.PolynomialDecay'));
   assert.match(u.incomplete ?? '', /PolynomialDecay/);
 });
+
+test("callbacks in variables assigned again for a second model (a notebook's cells): each fit reads the assignment in force", async () => {
+  // As the 혼자 공부하는 머신러닝+딥러닝 notebook 7-3 (rickiepark/hg-mldl) writes its two trainings.
+  const model = `model = keras.Sequential([keras.layers.Flatten(input_shape=(28, 28)), keras.layers.Dense(10, activation='softmax')])
+model.compile(optimizer='adam', loss='sparse_categorical_crossentropy', metrics=['accuracy'])
+`;
+  const text = `from tensorflow import keras
+${model}checkpoint_cb = keras.callbacks.ModelCheckpoint('best-model.keras', save_best_only=True)
+model.fit(x, y, epochs=20, validation_split=0.2, callbacks=[checkpoint_cb])
+${model}checkpoint_cb = keras.callbacks.ModelCheckpoint('best-model.keras',
+                                                save_best_only=True)
+early_stopping_cb = keras.callbacks.EarlyStopping(patience=2, restore_best_weights=True)
+model.fit(x, y, epochs=20, validation_split=0.2, callbacks=[checkpoint_cb, early_stopping_cb])
+`;
+  const [a, b] = await parsePythonModels(text);
+  const checkpoint = { type: 'ModelCheckpoint', filepath: 'best-model.keras', save_best_only: true };
+  assert.deepEqual(a.definition?.fit?.callbacks, [checkpoint]);
+  assert.deepEqual(b.definition?.fit?.callbacks, [
+    checkpoint,
+    { type: 'EarlyStopping', patience: 2, restore_best_weights: true },
+  ]);
+  for (const m of [a, b]) assert.equal(m.incomplete, undefined);
+});

@@ -21,7 +21,7 @@ const UNREADABLE = 'python-unreadable';
 function follow(node: Node, ctx: ReadContext): Node {
   let n = unwrap(node);
   for (let i = 0; i < 10 && n.type === 'identifier'; i++) {
-    const c = ctx.bindings.constant(n.text);
+    const c = ctx.bindings.constant(n.text, n); // the assignment in force at this use
     if ('reason' in c) break;
     n = unwrap(c.value);
   }
