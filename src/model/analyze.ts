@@ -361,8 +361,11 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
   const logs = availableLogs(asksForAccuracy(def.compile?.metrics), validated);
   callbacks.forEach((cb, i) => {
     if (typeof cb !== 'object' || cb === null) return;
-    const monitor =
-      cb.monitor ?? (callbackDef(String(cb.type))?.args.some((a) => a.name === 'monitor') ? 'val_loss' : undefined);
+    // Without save_best_only, ModelCheckpoint saves every epoch and watches nothing (Keras's and Model Lab's).
+    const watches = cb.type !== 'ModelCheckpoint' || cb.save_best_only === true;
+    const monitor = !watches
+      ? undefined
+      : (cb.monitor ?? (callbackDef(String(cb.type))?.args.some((a) => a.name === 'monitor') ? 'val_loss' : undefined));
     if (typeof monitor === 'string' && !logs.includes(monitor)) {
       const why =
         monitor.startsWith('val_') && !validated

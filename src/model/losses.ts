@@ -49,6 +49,47 @@ export const LOSS_ALIASES: Readonly<Record<string, LossName>> = {
 
 export const LOSS_NAMES: readonly string[] = [...Object.keys(LOSSES), ...Object.keys(LOSS_ALIASES)];
 
+/** Losses Keras's `losses.get` knows (Keras 2.13 and 3) that Model Lab does not train with. */
+const OTHER_KERAS_LOSSES = new Set([
+  'huber',
+  'huber_loss',
+  'mean_absolute_percentage_error',
+  'mape',
+  'MAPE',
+  'mean_squared_logarithmic_error',
+  'msle',
+  'MSLE',
+  'kl_divergence',
+  'kld',
+  'KLD',
+  'kullback_leibler_divergence',
+  'poisson',
+  'cosine_similarity',
+  'hinge',
+  'squared_hinge',
+  'categorical_hinge',
+  'log_cosh',
+  'logcosh',
+  'binary_focal_crossentropy',
+  'categorical_focal_crossentropy',
+  'ctc',
+]);
+
+/**
+ * Why a loss name a script compiles with cannot be trained by Model Lab, or undefined when it can: a Keras loss
+ * Model Lab does not have, or a name Keras itself refuses.
+ */
+export function untrainableLoss(name: string): { known: boolean; reason: string } | undefined {
+  if (canonicalLoss(name)) return undefined;
+  const trained = `Model Lab trains ${Object.keys(TABLE).join(', ')}`;
+  return OTHER_KERAS_LOSSES.has(name)
+    ? { known: true, reason: `Model Lab does not train with Keras's '${name}' loss (${trained})` }
+    : {
+        known: false,
+        reason: `Keras does not know the loss '${name}' (compile raises "Unknown loss function"); ${trained}`,
+      };
+}
+
 export function normalizeLoss(name: string): string {
   return LOSS_ALIASES[name] ?? name;
 }

@@ -104,8 +104,14 @@ export type MetricReading =
  */
 export function readMetric(name: string, loss: string | undefined, cls = false): MetricReading {
   if (!cls && ACCURACY_METRICS.includes(name)) return { kind: 'accuracy' };
+  // Keras's `metrics.get` also takes a class's name as a string (`metrics=["RootMeanSquaredError"]`).
+  if (!cls && (OTHER_METRIC_CLASSES.has(name) || Object.values(SPECIFIC_ACCURACIES).some((s) => s.cls === name)))
+    return readMetricAs(name, loss, true, `'${name}'`);
+  return readMetricAs(name, loss, cls, cls ? `keras.metrics.${name}` : `'${name}'`);
+}
+
+function readMetricAs(name: string, loss: string | undefined, cls: boolean, label: string): MetricReading {
   const specific = Object.entries(SPECIFIC_ACCURACIES).find(([n, s]) => (cls ? s.cls === name : n === name));
-  const label = cls ? `keras.metrics.${name}` : `'${name}'`;
   if (specific) {
     const lossName = loss === undefined ? undefined : canonicalLoss(loss);
     if (!lossName || !LOSSES[lossName].classification)
@@ -145,4 +151,9 @@ export function monitorAsLogged(monitor: string): string {
 export function monitorAsKerasLogs(monitor: string, metrics: readonly string[] | undefined): string {
   const asked = (metrics ?? []).includes('acc') && !(metrics ?? []).includes('accuracy');
   return asked ? monitor.replace(/^(val_)?accuracy$/, '$1acc') : monitor;
+}
+
+/** Whether `name` (without `val_`) is a metric Keras logs that Model Lab does not: a callback watching it does nothing. */
+export function isUnloggedKerasMetric(name: string): boolean {
+  return readMetric(name, undefined).kind === 'unlogged' && !Object.hasOwn(SPECIFIC_ACCURACIES, name);
 }

@@ -123,3 +123,46 @@ model.fit(x, y, epochs=3, validation_split=0.1, callbacks=[keras.callbacks.Early
   assert.equal(monitorAsLogged('binary_accuracy'), 'accuracy');
   assert.equal(monitorAsKerasLogs('accuracy', ['accuracy', 'acc']), 'accuracy');
 });
+
+test("Hands-On ML 3's regression cells: a metric class named as a string, the 'huber' loss, a monitor on 'val_mae'", async () => {
+  // 10_neural_nets_with_keras cell 85 / 15_processing_sequences cell 52 (ageron/handson-ml3), reduced to the calls.
+  const regression = (compile: string, fit = 'model.fit(x, y, epochs=5)') => `import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Dense(30, activation="relu", input_shape=[8]), tf.keras.layers.Dense(1)])
+model.compile(${compile})
+${fit}
+`;
+  const rmse = (
+    await parsePythonModels(regression('loss="mse", optimizer="adam", metrics=["RootMeanSquaredError"]'))
+  )[0];
+  assert.equal(rmse.incomplete, undefined);
+  assert.deepEqual(
+    rmse.diagnostics.map((d) => [d.severity, d.message]),
+    [['information', "Model Lab logs loss and accuracy only; 'RootMeanSquaredError' is not logged when it trains."]],
+  );
+  const huber = (await parsePythonModels(regression('loss=tf.keras.losses.Huber(), optimizer="adam"')))[0];
+  assert.ok(huber.incomplete);
+  const named = (await parsePythonModels(regression('loss="huber", optimizer="adam", metrics=["mae"]')))[0];
+  assert.match(named.incomplete ?? '', /the loss 'huber' is not one Model Lab trains/);
+  assert.equal(named.definition?.compile?.loss, undefined);
+  const said = analyze(named).diagnostics;
+  assert.ok(!said.some((d) => d.severity === 'error'), JSON.stringify(said));
+  assert.ok(
+    said.some((d) => d.severity === 'information' && /does not train with Keras's 'huber' loss/.test(d.message)),
+  );
+  const typo = (await parsePythonModels(regression('loss="hubber", optimizer="adam"')))[0];
+  assert.ok(
+    typo.diagnostics.some((d) => d.severity === 'warning' && /Keras does not know the loss 'hubber'/.test(d.message)),
+  );
+  const upper = (await parsePythonModels(regression('loss="MSE", optimizer="adam"')))[0];
+  assert.equal(upper.definition?.compile?.loss, 'mse');
+  const monitor = (
+    await parsePythonModels(
+      regression(
+        'loss="mse", optimizer="adam", metrics=["mae"]',
+        'model.fit(x, y, epochs=5, validation_split=0.2, callbacks=[tf.keras.callbacks.EarlyStopping(monitor="val_mae", patience=50)])',
+      ),
+    )
+  )[0];
+  assert.match(monitor.incomplete ?? '', /EarlyStopping watches 'val_mae', which Model Lab does not log/);
+  assert.ok(!analyze(monitor).diagnostics.some((d) => d.severity === 'error'));
+});

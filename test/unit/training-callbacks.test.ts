@@ -270,3 +270,24 @@ test('analysis: schedule and callback problems are positioned errors or warnings
     ['warning', 'callback-monitor', 'fit.callbacks[1].monitor'],
   ]);
 });
+
+test('ModelCheckpoint watches its monitor only with save_best_only (it saves every epoch otherwise, in Keras too)', async () => {
+  const { analyze } = await import('../../src/model/analyze');
+  const { parseModelJson } = await import('../../src/model/parse-json');
+  const codes = (checkpoint: Record<string, unknown>) =>
+    analyze(
+      parseModelJson(
+        JSON.stringify({
+          dataset: { name: 'fashion-mnist-sample', validation_split: 0 },
+          layers: [
+            { type: 'Flatten', input_shape: [28, 28] },
+            { type: 'Dense', units: 10, activation: 'softmax' },
+          ],
+          fit: { callbacks: [{ type: 'ModelCheckpoint', ...checkpoint }] },
+        }),
+      ),
+    ).diagnostics.map((x) => x.code);
+  assert.deepEqual(codes({}), []);
+  assert.deepEqual(codes({ monitor: 'val_accuracy' }), []);
+  assert.deepEqual(codes({ save_best_only: true }), ['callback-monitor']);
+});

@@ -4,7 +4,7 @@
  * the model incomplete; what it merely ignores (callbacks, verbose) is said in an information diagnostic.
  */
 import type { Node } from './py-node';
-import { LOSS_CLASSES } from '../losses';
+import { canonicalLoss, LOSS_CLASSES, LOSS_NAMES, untrainableLoss } from '../losses';
 import { readMetric, type MetricReading } from '../metric-names';
 import { optimizerDef } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
@@ -113,8 +113,17 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
       out.incomplete ??= `the loss cannot be read: ${v.reason}`;
       continue;
     }
+    const untrainable = typeof v.value === 'string' ? untrainableLoss(v.value) : undefined;
+    if (untrainable) {
+      // Valid Keras the script may well run: not a problem of the model, but not something Model Lab can train.
+      out.report(arg.value, untrainable.known ? 'information' : 'warning', UNREADABLE, `${untrainable.reason}.`, path);
+      out.incomplete ??= `the loss '${String(v.value)}' is not one Model Lab trains`;
+      continue;
+    }
     out.addRanges(path, v.ranges);
-    compile.loss = v.value as string;
+    // Keras's upper-case aliases ('MSE', 'MAE') are its short names.
+    compile.loss =
+      typeof v.value === 'string' && !LOSS_NAMES.includes(v.value) ? canonicalLoss(v.value) : (v.value as string);
   }
   if (metrics) {
     const logged = readMetrics(metrics, compile.loss, ctx, out);

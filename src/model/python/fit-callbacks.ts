@@ -5,7 +5,7 @@
  * An unknown class or an argument that cannot be read is said where it is and marks the model incomplete: training
  * without a callback the script uses would not be the script's training.
  */
-import { monitorAsLogged } from '../metric-names';
+import { isUnloggedKerasMetric, monitorAsLogged } from '../metric-names';
 import type { Node } from './py-node';
 import { callbackDef } from '../callbacks';
 import { scheduleDef } from '../lr-schedules';
@@ -36,6 +36,14 @@ function kerasCall(node: Node, ctx: ReadContext, prefix: string): { name: string
   const name = fn ? resolveName(fn, ctx) : undefined;
   return name?.startsWith(prefix) ? { name: name.slice(prefix.length), call: n } : undefined;
 }
+
+/** Keras arguments outside Model Lab's definitions that change nothing at these values (`save_freq='epoch'`). */
+const HARMLESS_EXTRA: Record<string, (v: unknown) => boolean> = {
+  save_freq: (v) => v === 'epoch',
+  options: (v) => v === null,
+  initial_value_threshold: (v) => v === null,
+  name: () => true, // a schedule's label
+};
 
 /** Reads a call's arguments (positional in `order`) into `target`; false when one cannot be read. */
 function readArgs(
@@ -75,6 +83,20 @@ function readArgs(
         `Model Lab cannot read ${what}'s ${arg.name} statically: ${v.reason}; write the value in the call to train the model here.`,
         [...path, arg.name],
       );
+      ok = false;
+      continue;
+    }
+    if (!order.includes(arg.name)) {
+      // Keras takes it, Model Lab's definition does not: harmless at its default, else the training would differ.
+      if (HARMLESS_EXTRA[arg.name]?.(v.value)) continue;
+      out.report(
+        arg.keyword ?? arg.value,
+        'information',
+        UNREADABLE,
+        `Model Lab's ${what} does not take '${arg.name}' (${JSON.stringify(v.value)}); it takes ${order.join(', ')}.`,
+        [...path, arg.name],
+      );
+      out.incomplete ??= `${what}'s '${arg.name}' is not one Model Lab runs`;
       ok = false;
       continue;
     }
@@ -140,6 +162,19 @@ export function readCallbacks(node: Node, ctx: ReadContext, out: Collector): Rec
     }
     // `monitor='val_acc'` (Deep Learning with Python) is the accuracy Model Lab logs as val_accuracy.
     if (typeof cb.monitor === 'string') cb.monitor = monitorAsLogged(cb.monitor);
+    const watched = typeof cb.monitor === 'string' ? cb.monitor.replace(/^val_/, '') : undefined;
+    if (watched && isUnloggedKerasMetric(watched)) {
+      // Keras logs it (the script's metrics ask for it); Model Lab does not, so its callback would never act.
+      out.report(
+        found.call,
+        'information',
+        UNREADABLE,
+        `Model Lab cannot run this ${def.type}: it watches '${String(cb.monitor)}', a metric Model Lab does not log (it logs loss and accuracy).`,
+        path,
+      );
+      out.incomplete ??= `${def.type} watches '${String(cb.monitor)}', which Model Lab does not log`;
+      return undefined;
+    }
     result.push(cb);
   }
   return result;
