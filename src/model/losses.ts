@@ -75,6 +75,15 @@ const OTHER_KERAS_LOSSES = new Set([
   'ctc',
 ]);
 
+/** Every loss function name Keras's `losses.get` knows, trained here or not (its metrics take them too). */
+export const KERAS_LOSS_NAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(TABLE),
+  ...Object.keys(LOSS_ALIASES),
+  'MSE',
+  'MAE',
+  ...OTHER_KERAS_LOSSES,
+]);
+
 /**
  * Why a loss name a script compiles with cannot be trained by Model Lab, or undefined when it can: a Keras loss
  * Model Lab does not have, or a name Keras itself refuses.

@@ -4,7 +4,7 @@
  * known and not logged; any other name is one Keras itself refuses at compile.
  */
 import { ACCURACY_METRICS } from './callbacks';
-import { canonicalLoss, LOSSES, resolveAccuracy, type AccuracyKind } from './losses';
+import { canonicalLoss, KERAS_LOSS_NAMES, LOSSES, resolveAccuracy, type AccuracyKind } from './losses';
 
 /** Keras's specific accuracies, by string name and by `keras.metrics` class. */
 const SPECIFIC_ACCURACIES: Readonly<Record<string, { cls: string; kind: AccuracyKind }>> = {
@@ -13,38 +13,13 @@ const SPECIFIC_ACCURACIES: Readonly<Record<string, { cls: string; kind: Accuracy
   binary_accuracy: { cls: 'BinaryAccuracy', kind: 'binary' },
 };
 
-/** String names `keras.metrics.get` resolves (Keras 2.13 and 3), other than the accuracies. */
-const OTHER_METRIC_NAMES = new Set([
+/** String names `keras.metrics.get` resolves (Keras 2.13 and 3), other than the accuracies: Keras's loss functions too. */
+const OTHER_METRIC_NAMES: ReadonlySet<string> = new Set([
   'top_k_categorical_accuracy',
   'sparse_top_k_categorical_accuracy',
-  'mse',
-  'MSE',
-  'mean_squared_error',
-  'mae',
-  'MAE',
-  'mean_absolute_error',
-  'mape',
-  'MAPE',
-  'mean_absolute_percentage_error',
-  'msle',
-  'MSLE',
-  'mean_squared_logarithmic_error',
-  'binary_crossentropy',
-  'categorical_crossentropy',
-  'sparse_categorical_crossentropy',
   'crossentropy',
   'ce',
-  'kl_divergence',
-  'kld',
-  'KLD',
-  'kullback_leibler_divergence',
-  'poisson',
-  'cosine_similarity',
-  'hinge',
-  'squared_hinge',
-  'categorical_hinge',
-  'logcosh',
-  'log_cosh',
+  ...KERAS_LOSS_NAMES,
 ]);
 
 /** `keras.metrics` classes other than the accuracies (`Accuracy` is exact equality, not Keras's `accuracy`). */
