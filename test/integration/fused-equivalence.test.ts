@@ -15,7 +15,7 @@ import { loadSample } from '../../src/data/sample';
 import type { Split } from '../../src/data/types';
 import { selectBackend } from '../../src/training/backend';
 import { makeBatch } from '../../src/training/worker/batches';
-import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
+import type { EngineContext, StepEngine, StepValues, TF } from '../../src/training/worker/engine';
 import { createFusedEngine } from '../../src/training/worker/fused/index';
 import { DenseStack } from '../../src/training/worker/fused/dense-stack';
 import { planStack } from '../../src/training/worker/fused/eligibility';
@@ -455,3 +455,66 @@ for (const fma of [true, false]) {
     });
   }
 }
+
+test('batches read straight from the data set (stepBatch, no tensors) train bit for bit as tensor batches do', async () => {
+  const sample = (await loadSample()).train;
+  // 9 batches of 32 and a last one of 7; shuffled as an epoch is.
+  const train: Split = { x: sample.x, y: sample.y, count: 9 * 32 + 7 };
+  const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 97) % train.count);
+  const model = (dropout: boolean) => {
+    const m = tf.sequential();
+    m.add(tf.layers.flatten({ inputShape: [28, 28] }));
+    if (dropout) m.add(tf.layers.dropout({ rate: 0.2 }));
+    m.add(
+      tf.layers.dense({
+        units: 100,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
+      }),
+    );
+    m.add(
+      tf.layers.dense({
+        units: 10,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
+      }),
+    );
+    return m;
+  };
+  const cases: [EffectiveOptimizer, LossName, boolean][] = [
+    [{ type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false }, 'sparse_categorical_crossentropy', false],
+    [WIDE_OPTIMIZERS[0], 'sparse_categorical_crossentropy', true],
+    [WIDE_OPTIMIZERS[3], 'categorical_crossentropy', false],
+  ];
+  for (const [optimizer, loss, dropout] of cases) {
+    const labels = loss === 'categorical_crossentropy' ? ('onehot' as const) : ('sparse' as const);
+    const shape = { inputShape: [28, 28], exampleSize: 784, scale: 1 / 255, labels, numClasses: 10 };
+    const [a, b] = [model(dropout), model(dropout)];
+    const ctx = (m: tfjs.LayersModel): EngineContext => ({ tf, model: m, optimizer, loss, accuracy: true, seed: 7 });
+    const [direct, tensors] = [createFusedEngine(ctx(a))!, createFusedEngine(ctx(b))!];
+    const what = `${optimizer.type} ${loss} dropout=${dropout}`;
+    for (let start = 0; start < train.count; start += 32) {
+      const end = Math.min(train.count, start + 32);
+      const got = direct.stepBatch!({ split: train, order, start, end, shape });
+      assert.ok(got, `${what}: the fused Dense engine reads uint8 pixels itself`);
+      let want: StepValues | undefined;
+      tf.tidy(() => {
+        const { x, y } = makeBatch(tf, train, order, start, end, shape);
+        want = tensors.stepValues!(x, y);
+      });
+      assert.deepEqual(got, want, `${what}: step at ${start}`);
+    }
+    direct.sync();
+    tensors.sync();
+    a.getWeights().forEach((w, i) =>
+      assert.deepEqual(w.dataSync(), b.getWeights()[i].dataSync(), `${what}: weight ${i}`),
+    );
+    // Not its path: float inputs (the loop then makes tensors).
+    const floats: Split = { x: new Float32Array(32 * 784), y: new Int32Array(32), count: 32 };
+    assert.equal(direct.stepBatch!({ split: floats, order, start: 0, end: 32, shape }), undefined);
+    direct.dispose();
+    tensors.dispose();
+    a.dispose();
+    b.dispose();
+  }
+});
