@@ -120,13 +120,17 @@ const WIDE_OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
 ];
 
-/** Flatten(28x28) > Dense(2000, relu) > Dense(10, softmax), seeded: 1.57M weights in the first kernel. */
-function wideModel(): tfjs.LayersModel {
+/**
+ * Flatten(28x28) > [Dropout(0.2)] > Dense(units, relu) > Dense(10, softmax), seeded; by default 2000 units: 1.57M
+ * weights in the first kernel.
+ */
+function wideModel(units = 2000, dropout = false): tfjs.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.flatten({ inputShape: [28, 28] }));
+  if (dropout) model.add(tf.layers.dropout({ rate: 0.2 }));
   model.add(
     tf.layers.dense({
-      units: 2000,
+      units,
       activation: 'relu',
       kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }),
     }),
@@ -461,26 +465,6 @@ test('batches read straight from the data set (stepBatch, no tensors) train bit 
   // 9 batches of 32 and a last one of 7; shuffled as an epoch is.
   const train: Split = { x: sample.x, y: sample.y, count: 9 * 32 + 7 };
   const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 97) % train.count);
-  const model = (dropout: boolean) => {
-    const m = tf.sequential();
-    m.add(tf.layers.flatten({ inputShape: [28, 28] }));
-    if (dropout) m.add(tf.layers.dropout({ rate: 0.2 }));
-    m.add(
-      tf.layers.dense({
-        units: 100,
-        activation: 'relu',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }),
-      }),
-    );
-    m.add(
-      tf.layers.dense({
-        units: 10,
-        activation: 'softmax',
-        kernelInitializer: tf.initializers.glorotUniform({ seed: 4 }),
-      }),
-    );
-    return m;
-  };
   const cases: [EffectiveOptimizer, LossName, boolean][] = [
     [{ type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false }, 'sparse_categorical_crossentropy', false],
     [WIDE_OPTIMIZERS[0], 'sparse_categorical_crossentropy', true],
@@ -489,7 +473,7 @@ test('batches read straight from the data set (stepBatch, no tensors) train bit 
   for (const [optimizer, loss, dropout] of cases) {
     const labels = loss === 'categorical_crossentropy' ? ('onehot' as const) : ('sparse' as const);
     const shape = { inputShape: [28, 28], exampleSize: 784, scale: 1 / 255, labels, numClasses: 10 };
-    const [a, b] = [model(dropout), model(dropout)];
+    const [a, b] = [wideModel(100, dropout), wideModel(100, dropout)];
     const ctx = (m: tfjs.LayersModel): EngineContext => ({ tf, model: m, optimizer, loss, accuracy: true, seed: 7 });
     const [direct, tensors] = [createFusedEngine(ctx(a))!, createFusedEngine(ctx(b))!];
     const what = `${optimizer.type} ${loss} dropout=${dropout}`;

@@ -435,6 +435,8 @@ function driver(): number[] {
   code.push(...get(G.n), ...i32(NR - 1), ADD, ...i32(3), SHR_U, ...set(L.panels));
   code.push(...get(G.n), ...i32(2), SHL, ...set(L.ldc));
 
+  // src = the panel's first column in B's row pc (row-major B: its first vector).
+  const panelStart = [...get(G.b), ...get(L.pc), ...get(G.bRow), MUL, ADD, ...times4(L.j0), ADD, ...set(L.src)];
   // Pack op(B)[pc : pc+kc, every column] into panels of [kc][NR].
   const pack = forLoop(L.panel, i32(0), get(L.panels), i32(1), [
     ...get(L.panel),
@@ -460,14 +462,7 @@ function driver(): number[] {
     LE_U,
     AND,
     ...IF,
-    ...get(G.b),
-    ...get(L.pc),
-    ...get(G.bRow),
-    MUL,
-    ADD,
-    ...times4(L.j0),
-    ADD,
-    ...set(L.src),
+    ...panelStart,
     ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
       ...get(L.dst),
       ...get(L.src),
@@ -504,14 +499,7 @@ function driver(): number[] {
     EQ,
     SELECT,
     ...set(L.v0),
-    ...get(G.b),
-    ...get(L.pc),
-    ...get(G.bRow),
-    MUL,
-    ADD,
-    ...times4(L.j0),
-    ADD,
-    ...set(L.src),
+    ...panelStart,
     ...get(L.dst),
     ...set(L.pb),
     ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
