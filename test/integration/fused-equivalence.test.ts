@@ -15,7 +15,7 @@ import { loadSample } from '../../src/data/sample';
 import type { Split } from '../../src/data/types';
 import { selectBackend } from '../../src/training/backend';
 import { makeBatch } from '../../src/training/worker/batches';
-import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
+import type { EngineContext, StepEngine, StepValues, TF } from '../../src/training/worker/engine';
 import { createFusedEngine } from '../../src/training/worker/fused/index';
 import { DenseStack } from '../../src/training/worker/fused/dense-stack';
 import { planStack } from '../../src/training/worker/fused/eligibility';
@@ -120,13 +120,17 @@ const WIDE_OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
 ];
 
-/** Flatten(28x28) > Dense(2000, relu) > Dense(10, softmax), seeded: 1.57M weights in the first kernel. */
-function wideModel(): tfjs.LayersModel {
+/**
+ * Flatten(28x28) > [Dropout(0.2)] > Dense(units, relu) > Dense(10, softmax), seeded; by default 2000 units: 1.57M
+ * weights in the first kernel.
+ */
+function wideModel(units = 2000, dropout = false): tfjs.LayersModel {
   const model = tf.sequential();
   model.add(tf.layers.flatten({ inputShape: [28, 28] }));
+  if (dropout) model.add(tf.layers.dropout({ rate: 0.2 }));
   model.add(
     tf.layers.dense({
-      units: 2000,
+      units,
       activation: 'relu',
       kernelInitializer: tf.initializers.glorotUniform({ seed: 11 }),
     }),
@@ -455,3 +459,46 @@ for (const fma of [true, false]) {
     });
   }
 }
+
+test('batches read straight from the data set (stepBatch, no tensors) train bit for bit as tensor batches do', async () => {
+  const sample = (await loadSample()).train;
+  // 9 batches of 32 and a last one of 7; shuffled as an epoch is.
+  const train: Split = { x: sample.x, y: sample.y, count: 9 * 32 + 7 };
+  const order = Uint32Array.from({ length: train.count }, (_, i) => (i * 97) % train.count);
+  const cases: [EffectiveOptimizer, LossName, boolean][] = [
+    [{ type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false }, 'sparse_categorical_crossentropy', false],
+    [WIDE_OPTIMIZERS[0], 'sparse_categorical_crossentropy', true],
+    [WIDE_OPTIMIZERS[3], 'categorical_crossentropy', false],
+  ];
+  for (const [optimizer, loss, dropout] of cases) {
+    const labels = loss === 'categorical_crossentropy' ? ('onehot' as const) : ('sparse' as const);
+    const shape = { inputShape: [28, 28], exampleSize: 784, scale: 1 / 255, labels, numClasses: 10 };
+    const [a, b] = [wideModel(100, dropout), wideModel(100, dropout)];
+    const ctx = (m: tfjs.LayersModel): EngineContext => ({ tf, model: m, optimizer, loss, accuracy: true, seed: 7 });
+    const [direct, tensors] = [createFusedEngine(ctx(a))!, createFusedEngine(ctx(b))!];
+    const what = `${optimizer.type} ${loss} dropout=${dropout}`;
+    for (let start = 0; start < train.count; start += 32) {
+      const end = Math.min(train.count, start + 32);
+      const got = direct.stepBatch!({ split: train, order, start, end, shape });
+      assert.ok(got, `${what}: the fused Dense engine reads uint8 pixels itself`);
+      let want: StepValues | undefined;
+      tf.tidy(() => {
+        const { x, y } = makeBatch(tf, train, order, start, end, shape);
+        want = tensors.stepValues!(x, y);
+      });
+      assert.deepEqual(got, want, `${what}: step at ${start}`);
+    }
+    direct.sync();
+    tensors.sync();
+    a.getWeights().forEach((w, i) =>
+      assert.deepEqual(w.dataSync(), b.getWeights()[i].dataSync(), `${what}: weight ${i}`),
+    );
+    // Not its path: float inputs (the loop then makes tensors).
+    const floats: Split = { x: new Float32Array(32 * 784), y: new Int32Array(32), count: 32 };
+    assert.equal(direct.stepBatch!({ split: floats, order, start: 0, end: 32, shape }), undefined);
+    direct.dispose();
+    tensors.dispose();
+    a.dispose();
+    b.dispose();
+  }
+});

@@ -69,19 +69,39 @@ function labelTensor(
   shape: BatchShape,
 ): tfjs.Tensor {
   const size = end - start;
+  const ys = labelValues(split, order, start, end, shape);
+  if (shape.labels === 'float') return tf.tensor(ys, [size, 1], 'float32');
+  if (shape.labels === 'sparse') return tf.tensor(ys, [size], 'int32');
+  return tf.tensor(ys, [size, shape.numClasses], 'float32');
+}
+
+/**
+ * The labels of examples `order[start … end)` as the loss reads them: class ids (int32) for sparse labels, one-hot
+ * rows (float32) for one-hot ones, the values (float32) for float ones. `into`: an array of that type and length to
+ * fill instead of a new one (the engines that take batches without tensors reuse one).
+ */
+export function labelValues(
+  split: Split,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+  shape: BatchShape,
+  into?: Float32Array | Int32Array,
+): Float32Array | Int32Array {
+  const size = end - start;
   if (shape.labels === 'float') {
-    const ys = new Float32Array(size);
+    const ys = into ?? new Float32Array(size);
     for (let b = 0; b < size; b++) ys[b] = split.y[order[start + b]];
-    return tf.tensor(ys, [size, 1], 'float32');
+    return ys;
   }
   if (shape.labels === 'sparse') {
-    const ys = new Int32Array(size);
+    const ys = into ?? new Int32Array(size);
     for (let b = 0; b < size; b++) ys[b] = split.y[order[start + b]];
-    return tf.tensor(ys, [size], 'int32');
+    return ys;
   }
-  const ys = new Float32Array(size * shape.numClasses);
+  const ys = into ? into.fill(0) : new Float32Array(size * shape.numClasses);
   for (let b = 0; b < size; b++) ys[b * shape.numClasses + split.y[order[start + b]]] = 1;
-  return tf.tensor(ys, [size, shape.numClasses], 'float32');
+  return ys;
 }
 
 /** 0, 1, …, count - 1. */

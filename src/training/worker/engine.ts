@@ -7,7 +7,9 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { createRng } from '../../data/rng';
+import type { Split } from '../../data/types';
 import type { EffectiveOptimizer } from '../../model/optimizers';
+import type { BatchShape } from './batches';
 
 /** The tfjs namespace in use: the bundled @tensorflow/tfjs (wasm/cpu) or @tensorflow/tfjs-node when it loads. */
 export type TF = typeof tfjs;
@@ -41,6 +43,15 @@ export interface StepResult {
   correct?: tfjs.Scalar;
 }
 
+/** Examples `order[start … end)` of a data set as the loop hands them to `StepEngine.stepBatch`. */
+export interface RawBatch {
+  split: Split;
+  order: ArrayLike<number>;
+  start: number;
+  end: number;
+  shape: BatchShape;
+}
+
 /** A step's results as numbers (`StepEngine.stepValues`). */
 export interface StepValues {
   loss: number;
@@ -61,6 +72,12 @@ export interface StepEngine {
    * the loop then makes no tensors of them to read back. `step` stays the reference.
    */
   stepValues?(x: tfjs.Tensor, y: tfjs.Tensor, lr?: number): StepValues;
+  /**
+   * The same step on examples read straight from the data set, with no x and y tensors made (the fused Dense engine
+   * on wasm converts the pixels into its own buffer); undefined when this engine cannot read this batch so, and the
+   * loop then makes tensors for `stepValues` or `step`.
+   */
+  stepBatch?(batch: RawBatch, lr?: number): StepValues | undefined;
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
   /** The optimizer's state (step count, learning rate, slots per trainable weight), to continue training later. */

@@ -93,16 +93,22 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
     for (let batch = 0; batch < batches; batch++) {
       const start = batch * o.batchSize;
       const end = Math.min(o.train.count, start + o.batchSize);
-      let values: StepValues | undefined;
-      const result = tf.tidy(() => {
-        const { x, y } = makeBatch(tf, o.train, order, start, end, o.shape);
-        if (o.engine.stepValues) {
-          values = o.engine.stepValues(x, y, rateAt(steps));
-          return [];
-        }
-        const r = o.engine.step(x, y, rateAt(steps));
-        return r.correct ? [r.loss, r.correct] : [r.loss];
-      });
+      // Without tensors when the engine reads the data set itself; else x and y tensors for this batch.
+      let values: StepValues | undefined = o.engine.stepBatch?.(
+        { split: o.train, order, start, end, shape: o.shape },
+        rateAt(steps),
+      );
+      const result = values
+        ? []
+        : tf.tidy(() => {
+            const { x, y } = makeBatch(tf, o.train, order, start, end, o.shape);
+            if (o.engine.stepValues) {
+              values = o.engine.stepValues(x, y, rateAt(steps));
+              return [];
+            }
+            const r = o.engine.step(x, y, rateAt(steps));
+            return r.correct ? [r.loss, r.correct] : [r.loss];
+          });
       steps += 1;
       if (values) tally.add(values.loss, values.correct, end - start);
       else tally.add(result[0], result[1], end - start);

@@ -10,6 +10,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './engine';
+import type { WasmHeap } from './fused/fused-optimizers';
 import { tensorMemory } from './fused/memory';
 import { I32, F32, oneFunctionModule, simd, uleb, V128 } from './fused/wasm-emit';
 
@@ -117,10 +118,28 @@ export function pixelBatch(
   scale: number,
   shape: number[],
 ): tfjs.Tensor | undefined {
-  const divisor = exactDivisor(scale);
   const mem = tensorMemory(tf);
-  const heap = mem.heap;
-  if (divisor === undefined || !heap) return undefined;
+  const fill = mem.heap && pixelFiller(mem.heap, src, order, start, size, n, scale);
+  return fill ? mem.create(shape, fill) : undefined;
+}
+
+/**
+ * The filler of a float32 array of the heap (at least `size * n` floats) with examples `order[start …]` (`n` bytes
+ * each), each byte divided as `scale` says; undefined when this path does not apply (no SIMD, a scale it cannot
+ * match exactly). Making it may allocate in the heap: do it before taking any view, and fill before the next
+ * allocation. The fused Dense engine fills its own input buffer with it (no tensor per batch).
+ */
+export function pixelFiller(
+  heap: WasmHeap,
+  src: Uint8Array,
+  order: ArrayLike<number>,
+  start: number,
+  size: number,
+  n: number,
+  scale: number,
+): ((out: Float32Array) => void) | undefined {
+  const divisor = exactDivisor(scale);
+  if (divisor === undefined) return undefined;
   let b = bound.get(heap.memory);
   if (b === undefined) {
     try {
@@ -142,7 +161,7 @@ export function pixelBatch(
     if (!b.staging) return undefined;
   }
   const { kernel, staging } = b;
-  return mem.create(shape, (out) => {
+  return (out) => {
     const heapBytes = new Uint8Array(out.buffer);
     for (let e = 0; e < size; e++) {
       const from = order[start + e] * n;
@@ -151,5 +170,5 @@ export function pixelBatch(
     const groups = bytes >> 3;
     kernel(staging, out.byteOffset, groups, divisor);
     for (let i = groups * 8; i < bytes; i++) out[i] = heapBytes[staging + i] / divisor;
-  });
+  };
 }

@@ -19,7 +19,9 @@
  * never kept across the creation of a tensor: an allocation may grow the memory and detach every view of it.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { fillDropoutMask, type TF } from '../engine';
+import { labelValues } from '../batches';
+import { fillDropoutMask, type RawBatch, type TF } from '../engine';
+import { pixelFiller } from '../wasm-pixels';
 import type { Activation, StackPlan } from './eligibility';
 import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
 import type { WasmHeap } from './fused-optimizers';
@@ -84,6 +86,8 @@ interface LayerFrame {
 
 interface Frame {
   capacity: number;
+  /** The batch's input read from the data set (`loadBatch`), on wasm only. */
+  input: Buf;
   layers: LayerFrame[];
   /** dL/dA of a layer's input, before the activation's derivative (widest layer). */
   dA: Buf;
@@ -123,6 +127,8 @@ export class DenseStack {
   private frameBlocks: number[] = [];
   private frame?: Frame;
   private readonly layers: LayerState[];
+  /** The batch `loadBatch` read: its size and labels (the pixels are in the frame's input buffer). */
+  private loaded?: { size: number; labels: Float32Array | Int32Array };
   /** JS arrays reused from step to step (same batch size, same arrays): no garbage per step. */
   private readonly scratch = new Map<string, Float32Array>();
 
@@ -227,6 +233,7 @@ export class DenseStack {
     const sparse = !!this.listKernel && sparseRowsFit(4, first, batch);
     const frame: Frame = {
       capacity: batch,
+      input: this.heap ? this.alloc(batch * first, true) : 0,
       layers: layers.map((l) => {
         const z = this.alloc(batch * l.units, true);
         return {
@@ -322,15 +329,58 @@ export class DenseStack {
     inspect?: (grads: Float32Array[]) => void,
     plainRate?: number,
   ): PassResult {
-    const { mem, layers } = this;
+    const batch = x.shape[0];
+    // Every allocation of the step happens here, before any view is taken.
+    this.frameFor(batch);
+    const pixels = this.mem.read(x) as Float32Array;
+    return this.run(this.heap ? pixels.byteOffset : pixels, () => this.mem.read(y), batch, update, inspect, plainRate);
+  }
+
+  /**
+   * Reads examples `order[start … end)` of the data set into the stack's input buffer and their labels, for
+   * `passLoaded`: no x and y tensors (their tfjs bookkeeping was a few percent of a canonical step). The same floats
+   * as the tensors' (`pixelFiller`). False, having changed nothing the step reads, where this path does not apply:
+   * not wasm, not uint8 pixels of the first layer's width, a scale the SIMD conversion cannot match exactly.
+   */
+  loadBatch(batch: RawBatch): boolean {
+    const { split, order, start, end, shape } = batch;
+    const size = end - start;
+    const n = this.layers[0].inputs;
+    if (!this.heap || !this.gemm || !(split.x instanceof Uint8Array) || shape.exampleSize !== n) return false;
+    // Allocations (the frame, the pixel kernel's staging area) before the view.
+    const frame = this.frameFor(size);
+    const fill = pixelFiller(this.heap, split.x, order, start, size, n, shape.scale);
+    if (!fill) return false;
+    fill(this.view(frame.input, size * n));
+    const classes = shape.labels === 'onehot' ? shape.numClasses : 1;
+    let into = this.loaded?.labels;
+    if (!into || into.length !== size * classes || into instanceof Int32Array !== (shape.labels === 'sparse'))
+      into = shape.labels === 'sparse' ? new Int32Array(size) : new Float32Array(size * classes);
+    this.loaded = { size, labels: labelValues(split, order, start, end, shape, into) };
+    return true;
+  }
+
+  /** `pass` on the batch `loadBatch` read last. */
+  passLoaded(update?: ParamUpdate, plainRate?: number): PassResult {
+    const { size, labels } = this.loaded!;
+    return this.run(this.frameFor(size).input, () => labels, size, update, undefined, plainRate);
+  }
+
+  /** The pass on `batch` examples at `input` (the first layer's input), their labels read by `labels`. */
+  private run(
+    input: Buf,
+    labels: () => Float32Array | Int32Array,
+    batch: number,
+    update?: ParamUpdate,
+    inspect?: (grads: Float32Array[]) => void,
+    plainRate?: number,
+  ): PassResult {
+    const { layers } = this;
     const n = layers.length;
     // The output layer yields raw z when the loss starts from logits, or (under mse) when softmax is applied there.
     const fromLogits = this.plan.loss !== 'mse';
-    const batch = x.shape[0];
-    // Every allocation of the step happens here, before any view is taken.
     const frame = this.frameFor(batch);
-    const pixels = mem.read(x) as Float32Array;
-    let output: Buf = this.heap ? pixels.byteOffset : pixels;
+    let output: Buf = input;
 
     // ---- forward: every activation stays in its buffer, where the next product reads it.
     const traces: LayerTrace[] = [];
@@ -381,7 +431,7 @@ export class DenseStack {
     dz.fill(0);
     const result = this.lossAndGradient(
       this.view(output, batch * out.units),
-      mem.read(y),
+      labels(),
       batch,
       out.units,
       out.activation,

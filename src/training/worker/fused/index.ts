@@ -6,7 +6,7 @@
  * the same seed) with far fewer kernels a step.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { dropoutRng, type EngineContext, type StepEngine } from '../engine';
+import { dropoutRng, type EngineContext, type RawBatch, type StepEngine, type StepValues } from '../engine';
 import { planConvStack, type ConvPlan } from './conv-eligibility';
 import { ConvStack, type ConvStackOptions } from './conv-stack';
 import { DenseStack, dropoutSampler, type DenseStackOptions, type ParamUpdate, type PassResult } from './dense-stack';
@@ -23,6 +23,9 @@ interface FusedStack {
   paramSizes(): number[];
   /** `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense). */
   pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: undefined, plainRate?: number): PassResult;
+  /** Reads a batch straight from the data set for `passLoaded`, or says it cannot (Dense on wasm: `dense-stack.ts`). */
+  loadBatch?(batch: RawBatch): boolean;
+  passLoaded?(update?: ParamUpdate, plainRate?: number): PassResult;
   writeBack(): void;
   dispose(): void;
 }
@@ -62,14 +65,22 @@ export const createFusedEngine = (
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
   let learningRate = optimizer.hyper.learning_rate as number;
+  /** One step: the optimizer's step begins, then the pass (which updates the weights) runs. */
+  const step = (lr: number | undefined, pass: (plainRate?: number) => PassResult): StepValues => {
+    if (lr !== undefined) learningRate = lr;
+    optimizer.beginStep(lr);
+    const { loss, correct } = pass(optimizer.plainRate());
+    return { loss, correct: accuracy ? correct : undefined };
+  };
   const engine: StepEngine = {
     name: 'fused',
     detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products${stack.method ? `, ${stack.method}` : ''}`,
     stepValues(x, y, lr) {
-      if (lr !== undefined) learningRate = lr;
-      optimizer.beginStep(lr);
-      const { loss, correct } = stack.pass(x, y, update, undefined, optimizer.plainRate());
-      return { loss, correct: accuracy ? correct : undefined };
+      return step(lr, (rate) => stack.pass(x, y, update, undefined, rate));
+    },
+    stepBatch(batch, lr) {
+      if (!stack.loadBatch?.(batch)) return undefined;
+      return step(lr, (rate) => stack.passLoaded!(update, rate));
     },
     step(x, y, lr) {
       const { loss, correct } = engine.stepValues!(x, y, lr);

@@ -320,6 +320,7 @@ const L = Object.fromEntries(
     'pack',
     'pb',
     'gated',
+    'v0',
   ].map((name, i) => [name, GEMM_PARAMS + i]),
 ) as Record<
   | 'pc'
@@ -342,7 +343,8 @@ const L = Object.fromEntries(
   | 'tile'
   | 'pack'
   | 'pb'
-  | 'gated',
+  | 'gated'
+  | 'v0',
   number
 >;
 const SHL = 0x74,
@@ -354,13 +356,32 @@ const SHL = 0x74,
 const times4 = (l: number) => [...get(l), ...i32(2), SHL];
 const min = (a: number[], b: number[]) => [...a, ...b, ...a, ...b, LT_U, SELECT];
 
-/** Copies the existing rows x cols of a tile between C (pitch ldc) and the scratch tile (pitch NR floats). */
+/**
+ * Copies the existing rows x cols of a tile between C (pitch ldc) and the scratch tile (pitch NR floats): a row's
+ * first four columns as one vector when it has at least four (the 13th panel of a 100-unit layer has exactly four),
+ * the rest element by element.
+ */
 function tileCopy(toScratch: boolean): number[] {
   const scratch = [...get(L.tile), ...get(L.r), ...i32(NR * 4), MUL, ADD, ...times4(L.v), ADD];
   const inC = [...get(L.ct), ...get(L.r), ...get(L.ldc), MUL, ADD, ...times4(L.v), ADD];
   const [to, from] = toScratch ? [scratch, inC] : [inC, scratch];
+  const wide = [...get(L.cols), ...i32(4), GE_U];
   return forLoop(L.r, i32(0), get(L.rows), i32(1), [
-    ...forLoop(L.v, i32(0), get(L.cols), i32(1), [...to, ...from, ...f32load(0), ...f32store(0)]),
+    ...i32(0),
+    ...set(L.v),
+    ...wide,
+    ...IF,
+    ...to,
+    ...from,
+    ...v128load(0),
+    ...v128store(0),
+    END,
+    ...forLoop(L.v, [...i32(4), ...i32(0), ...wide, SELECT], get(L.cols), i32(1), [
+      ...to,
+      ...from,
+      ...f32load(0),
+      ...f32store(0),
+    ]),
   ]);
 }
 
@@ -414,6 +435,8 @@ function driver(): number[] {
   code.push(...get(G.n), ...i32(NR - 1), ADD, ...i32(3), SHR_U, ...set(L.panels));
   code.push(...get(G.n), ...i32(2), SHL, ...set(L.ldc));
 
+  // src = the panel's first column in B's row pc (row-major B: its first vector).
+  const panelStart = [...get(G.b), ...get(L.pc), ...get(G.bRow), MUL, ADD, ...times4(L.j0), ADD, ...set(L.src)];
   // Pack op(B)[pc : pc+kc, every column] into panels of [kc][NR].
   const pack = forLoop(L.panel, i32(0), get(L.panels), i32(1), [
     ...get(L.panel),
@@ -439,14 +462,7 @@ function driver(): number[] {
     LE_U,
     AND,
     ...IF,
-    ...get(G.b),
-    ...get(L.pc),
-    ...get(G.bRow),
-    MUL,
-    ADD,
-    ...times4(L.j0),
-    ADD,
-    ...set(L.src),
+    ...panelStart,
     ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
       ...get(L.dst),
       ...get(L.src),
@@ -460,9 +476,52 @@ function driver(): number[] {
       ...incr(L.src, get(G.bRow)),
     ]),
     ELSE,
-    // A transposed B, or the right edge: column by column (contiguous in k for a transposed row-major matrix),
-    // zeros past n.
-    ...forLoop(L.v, i32(0), i32(NR), i32(1), [
+    // The right edge of a row-major B with four columns or more left (a 100-unit layer's 13th panel): its first
+    // four columns as one vector per step of k, and when they are the last ones, a zero vector for the other four.
+    ...i32(0),
+    ...set(L.v0),
+    ...get(G.bCol),
+    ...i32(4),
+    EQ,
+    ...get(L.j0),
+    ...i32(4),
+    ADD,
+    ...get(G.n),
+    LE_U,
+    AND,
+    ...IF,
+    ...i32(8),
+    ...i32(4),
+    ...get(L.j0),
+    ...i32(4),
+    ADD,
+    ...get(G.n),
+    EQ,
+    SELECT,
+    ...set(L.v0),
+    ...panelStart,
+    ...get(L.dst),
+    ...set(L.pb),
+    ...forLoop(L.kk, i32(0), get(L.kc), i32(1), [
+      ...get(L.pb),
+      ...get(L.src),
+      ...v128load(0),
+      ...v128store(0),
+      ...get(L.v0),
+      ...i32(NR),
+      EQ,
+      ...IF,
+      ...get(L.pb),
+      ...ZERO,
+      ...v128store(16),
+      END,
+      ...incr(L.pb, i32(NR * 4)),
+      ...incr(L.src, get(G.bRow)),
+    ]),
+    END,
+    // A transposed B, or the rest of the right edge: column by column (contiguous in k for a transposed row-major
+    // matrix), zeros past n.
+    ...forLoop(L.v, get(L.v0), i32(NR), i32(1), [
       ...get(L.dst),
       ...times4(L.v),
       ADD,
@@ -651,7 +710,7 @@ function driver(): number[] {
     ]),
   );
   code.push(END);
-  const locals = vec([[...uleb(L.gated - L.pc + 1), I32]]);
+  const locals = vec([[...uleb(L.v0 - L.pc + 1), I32]]);
   return [...locals, ...code];
 }
 
