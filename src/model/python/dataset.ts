@@ -106,8 +106,7 @@ export class DataFlow {
   private mayHoldData(expr: Node): boolean {
     const i = firstNotBefore(this.sources.length, (k) => this.sources[k] < expr.startIndex);
     if (i < this.sources.length && this.sources[i] < expr.endIndex) return true;
-    for (const name of this.held.keys()) if (this.ctx.bindings.mentions(name, expr)) return true;
-    return false;
+    return this.ctx.bindings.mentionsAny(this.held, expr);
   }
 
   /**
