@@ -93,21 +93,6 @@ export class Bindings {
     return i < list.length && list[i].endIndex <= node.endIndex;
   }
 
-  /**
-   * Whether some identifier inside `node` is one of `names`: the node's identifiers are a run of the script's (ids
-   * are preorder positions), found by one bisection, so the cost is the node's size, not the number of names.
-   */
-  mentionsAny(names: ReadonlyMap<string, unknown>, node: Node): boolean {
-    const ids = this.index.ofType('identifier');
-    for (
-      let i = firstNotBefore(ids.length, (k) => ids[k].id < node.id);
-      i < ids.length && ids[i].id <= node.lastId;
-      i++
-    )
-      if (names.has(ids[i].text)) return true;
-    return false;
-  }
-
   has(name: string): boolean {
     return this.byName.has(name);
   }

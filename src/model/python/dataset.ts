@@ -106,7 +106,7 @@ export class DataFlow {
   private mayHoldData(expr: Node): boolean {
     const i = firstNotBefore(this.sources.length, (k) => this.sources[k] < expr.startIndex);
     if (i < this.sources.length && this.sources[i] < expr.endIndex) return true;
-    return this.ctx.bindings.mentionsAny(this.held, expr);
+    return this.ctx.index.firstNamed(this.held, expr) !== undefined;
   }
 
   /**

@@ -265,11 +265,7 @@ function testDataMarks(ctx: ReadContext): Map<string, { at: number; test: boolea
     list.push({ at, test: on });
     marks.set(name, list);
   };
-  const uses = (n: Node) => {
-    const nodes = walk(n);
-    for (let i = 0; i < nodes.length; i++) if (nodes[i].type === 'identifier' && test.has(nodes[i].text)) return true;
-    return false;
-  };
+  const uses = (n: Node) => ctx.index.firstNamed(test, n) !== undefined;
   const parts = (n: Node) =>
     n.type === 'pattern_list' || n.type === 'expression_list' || n.type === 'tuple_pattern' || n.type === 'tuple'
       ? n.namedChildren.filter((c): c is Node => !!c)

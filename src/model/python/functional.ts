@@ -115,12 +115,7 @@ class TensorScan {
   }
 
   private mentionsTensor(node: Node): Node | undefined {
-    const nodes = walk(node);
-    for (let i = 0; i < nodes.length; i++) {
-      const n = nodes[i];
-      if (n.type === 'identifier' && this.env.has(n.text)) return n;
-    }
-    return undefined;
+    return this.ctx.index.firstNamed(this.env, node);
   }
 
   private follow(s: Node): void {

@@ -26,6 +26,24 @@ export class ScriptIndex {
     }
   }
 
+  /**
+   * The first identifier of `node`'s subtree (the node itself included) whose name `names` has, in source order.
+   * The subtree's identifiers are a run of the script's (ids are preorder positions), found by one bisection: the
+   * cost is the subtree's identifiers, not its nodes nor the number of names, and nothing is allocated.
+   */
+  firstNamed(names: { has(name: string): boolean }, node: Node): Node | undefined {
+    const ids = this.ofType('identifier');
+    let lo = 0;
+    let hi = ids.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ids[mid].id < node.id) lo = mid + 1;
+      else hi = mid;
+    }
+    for (let i = lo; i < ids.length && ids[i].id <= node.lastId; i++) if (names.has(ids[i].text)) return ids[i];
+    return undefined;
+  }
+
   /** The named nodes of `type`, in source order. Do not modify the list. */
   ofType(type: string): readonly Node[] {
     return this.byType.get(type) ?? NONE;
