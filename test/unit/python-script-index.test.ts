@@ -1,10 +1,11 @@
 /**
  * The reader's shared indexes: ScriptIndex (named nodes by type, in source order, for the file-wide passes) and
- * Bindings.mentions (whether a name occurs inside a node), checked against a plain walk of the tree.
+ * ScriptIndex.firstNamed (the first identifier of a subtree that a set of names holds), checked against a plain walk
+ * of the tree.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { Bindings } from '../../src/model/python/bindings';
+import type { Node } from '../../src/model/python/py-node';
 import { ScriptIndex } from '../../src/model/python/script-index';
 import { walk } from '../../src/model/python/syntax';
 import { parsePythonSource } from '../../src/model/python/tree-sitter';
@@ -56,21 +57,30 @@ test('ofTypes merges several types into one list in source order', async () => {
   assert.deepEqual(index.ofTypes([]), []);
 });
 
-test('Bindings.mentions says whether an identifier occurs inside a node, by name and position', async () => {
+test('ScriptIndex.firstNamed finds the first identifier of a subtree that a set of names holds', async () => {
   const { root } = await parsePythonSource(SCRIPT);
   const index = new ScriptIndex(root);
-  const bindings = new Bindings(index);
   const statements = root.namedChildren;
   const [imp, assignX, def, loop, assignM] = statements;
-  assert.equal(bindings.mentions('keras', imp), true);
-  assert.equal(bindings.mentions('x', assignX), true);
-  assert.equal(bindings.mentions('x', def), true); // `(x)` in the return
-  assert.equal(bindings.mentions('y', loop), false);
-  assert.equal(bindings.mentions('x', loop), true);
-  assert.equal(bindings.mentions('m', assignM), true);
-  assert.equal(bindings.mentions('m', def), false);
+  const mentions = (name: string, node: Node) => index.firstNamed(new Set([name]), node) !== undefined;
+  assert.equal(mentions('keras', imp), true);
+  assert.equal(mentions('x', assignX), true);
+  assert.equal(mentions('x', def), true); // `(x)` in the return
+  assert.equal(mentions('y', loop), false);
+  assert.equal(mentions('x', loop), true);
+  assert.equal(mentions('m', assignM), true);
+  assert.equal(mentions('m', def), false);
   // A name that is only part of another (`a` in `b`, `keras` in a string) is no mention.
-  assert.equal(bindings.mentions('ker', imp), false);
-  assert.equal(bindings.mentions('adam', statements[6]), false);
-  assert.equal(bindings.mentions('nowhere', root), false);
+  assert.equal(mentions('ker', imp), false);
+  assert.equal(mentions('adam', statements[5]), false); // "adam" is a string
+  assert.equal(mentions('nowhere', root), false);
+  // The first in source order of any of the names, as a walk of the subtree meets them; an identifier is its own.
+  for (const node of [root, ...walk(root)]) {
+    const names = new Map([
+      ['x', 1],
+      ['m', 2],
+    ]);
+    const expected = walk(node).find((n) => n.type === 'identifier' && names.has(n.text));
+    assert.equal(index.firstNamed(names, node), expected);
+  }
 });

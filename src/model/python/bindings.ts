@@ -6,7 +6,7 @@
  */
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
-import { firstNotBefore, unwrap } from './syntax';
+import { unwrap } from './syntax';
 
 export type BindingKind = 'assignment' | 'unpacked' | 'parameter' | 'loop' | 'import' | 'other';
 
@@ -76,21 +76,14 @@ export class Bindings {
     if (!this.identifiers) {
       this.identifiers = new Map();
       const ids = this.index.ofType('identifier');
+      const texts = this.index.identifierTexts();
       for (let i = 0; i < ids.length; i++) {
-        const n = ids[i];
-        const list = this.identifiers.get(n.text);
-        if (list) list.push(n);
-        else this.identifiers.set(n.text, [n]);
+        const list = this.identifiers.get(texts[i]);
+        if (list) list.push(ids[i]);
+        else this.identifiers.set(texts[i], [ids[i]]);
       }
     }
     return this.identifiers.get(name) ?? [];
-  }
-
-  /** Whether the identifier `name` occurs inside `node` (found by bisection in its occurrences). */
-  mentions(name: string, node: Node): boolean {
-    const list = this.occurrences(name);
-    const i = firstNotBefore(list.length, (k) => list[k].startIndex < node.startIndex);
-    return i < list.length && list[i].endIndex <= node.endIndex;
   }
 
   has(name: string): boolean {

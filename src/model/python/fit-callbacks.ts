@@ -283,9 +283,7 @@ function testDataMarks(ctx: ReadContext): Map<string, { at: number; test: boolea
       continue;
     }
     // Nothing holds test data yet, or this assignment neither reads nor assigns a name that does: it changes nothing.
-    let touches = false;
-    for (const name of test) if ((touches = ctx.bindings.mentions(name, a))) break;
-    if (!touches) continue;
+    if (test.size === 0 || !uses(a)) continue;
     const l = parts(unwrap(left));
     const r = parts(unwrap(right));
     const pairs = l.length === r.length ? l.map((t, i) => [t, r[i]] as const) : [[unwrap(left), right] as const];

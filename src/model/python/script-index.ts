@@ -26,21 +26,42 @@ export class ScriptIndex {
     }
   }
 
+  /** The identifiers' ids and names, in source order (made on first use: each name is sliced from the text once). */
+  private identifierIds?: Int32Array;
+  private identifierNames?: string[];
+
+  /** The text of every identifier, in the order of `ofType('identifier')`. Do not modify the list. */
+  identifierTexts(): readonly string[] {
+    if (!this.identifierNames) {
+      const ids = this.ofType('identifier');
+      this.identifierIds = new Int32Array(ids.length);
+      this.identifierNames = new Array<string>(ids.length);
+      for (let i = 0; i < ids.length; i++) {
+        this.identifierIds[i] = ids[i].id;
+        this.identifierNames[i] = ids[i].text;
+      }
+    }
+    return this.identifierNames;
+  }
+
   /**
    * The first identifier of `node`'s subtree (the node itself included) whose name `names` has, in source order.
-   * The subtree's identifiers are a run of the script's (ids are preorder positions), found by one bisection: the
-   * cost is the subtree's identifiers, not its nodes nor the number of names, and nothing is allocated.
+   * The subtree's identifiers are a run of the script's (ids are preorder positions), found by one bisection in an
+   * array of numbers: the cost is the subtree's identifiers, not its nodes nor the number of names, and nothing is
+   * allocated.
    */
   firstNamed(names: { has(name: string): boolean }, node: Node): Node | undefined {
-    const ids = this.ofType('identifier');
+    const texts = this.identifierTexts();
+    const ids = this.identifierIds!;
     let lo = 0;
     let hi = ids.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (ids[mid].id < node.id) lo = mid + 1;
+      if (ids[mid] < node.id) lo = mid + 1;
       else hi = mid;
     }
-    for (let i = lo; i < ids.length && ids[i].id <= node.lastId; i++) if (names.has(ids[i].text)) return ids[i];
+    for (let i = lo; i < ids.length && ids[i] <= node.lastId; i++)
+      if (names.has(texts[i])) return this.ofType('identifier')[i];
     return undefined;
   }
 
