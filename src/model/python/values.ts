@@ -9,6 +9,7 @@ import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
 import type { ModelLayers } from './layer-lists';
+import type { NestedModels } from './nested-models';
 import type { ScriptIndex } from './script-index';
 import { arrayShape, sliceBounds, sliceIndices } from './array-shapes';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
@@ -32,6 +33,8 @@ export interface ReadContext {
   params?: readonly ParamScope[];
   /** The Sequential models read so far, for another model's `m.layers`. */
   models?: ModelLayers;
+  /** Models used as layers (`model.add(conv_base)`): each model call read once (nested-models.ts). */
+  nested?: NestedModels;
 }
 
 export interface ParamScope {
