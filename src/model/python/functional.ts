@@ -99,6 +99,15 @@ class TensorScan {
 
   tensorOf(node: Node): number {
     const n = unwrap(node);
+    if (n.type === 'call') {
+      // A layer (or model) applied inline to another's output: `discriminator(generator(gan_input))`.
+      const layer = this.readTensor(n);
+      if (layer) {
+        this.layers.push(layer);
+        this.firstStart ??= layer.values.find(([p]) => p.length === 0)?.[1];
+        return this.layers.length - 1;
+      }
+    }
     const i = n.type === 'identifier' ? this.env.get(n.text) : undefined;
     const poison = n.type === 'identifier' ? this.poisoned.get(n.text) : undefined;
     if (i === undefined && poison) throw poison;
@@ -316,6 +325,7 @@ export function readFunctional(
     kept.forEach((i, k) => {
       const l = layers[i];
       const spec: LayerSpec = { ...l.spec };
+      ctx.nested?.alias(spec, l.spec);
       if (spec.type !== 'InputLayer') {
         const from = l.from.map((j) => names[index.get(j)!]);
         spec.inputs = l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type) ? from : from[0];

@@ -201,6 +201,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
       sessionResets(ctx),
       (layer) => nested.sourceOf(layer),
     );
+    nested.propagateUntrainable(models);
     nested.applyTrainable(models);
     for (const model of models) {
       // Nothing of the layers read: an empty definition would only add "no layers" to the real reason.

@@ -19,7 +19,7 @@ import type { MethodCalls } from './models';
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import type { Seeds } from './seeds';
-import { callArgs, rangeOf, shortText, statementCall, unwrap } from './syntax';
+import { callArgs, rangeOf, shortText, unwrap } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 import type { ReadLayer } from './layers';
 import { sliceBounds, sliceIndices } from './array-shapes';
@@ -69,9 +69,9 @@ export function readApplication(
       break;
     }
     const v = readValue(node, ctx);
-    if (!v.ok) problem = { node: v.node, reason: v.reason };
-    else if (name === 'input_tensor' && v.value !== null)
-      problem = { node, reason: 'an input_tensor is only known when the script runs; give input_shape instead' };
+    if (name === 'input_tensor' && (!v.ok || v.value !== null))
+      problem = { node, reason: 'Model Lab does not follow an input_tensor; give input_shape instead' };
+    else if (!v.ok) problem = { node: v.node, reason: v.reason };
     else given[name] = { value: typeof v.value === 'number' && name === 'input_shape' ? [v.value] : v.value, node };
   }
   const parsed = (def: ModelDefinition | undefined): ParsedModel => {
@@ -174,6 +174,34 @@ export class NestedModels {
     return { kind: 'layer', spec, node: at, values: [[[], rangeOf(at)]], keys: [] };
   }
 
+  /**
+   * A model holding a model Model Lab cannot train as the script does (pretrained weights it does not load) cannot
+   * train either: it says why, at the inner model's reason.
+   */
+  propagateUntrainable(models: readonly ParsedModel[]): void {
+    const byDef = new Map<ModelDefinition, ParsedModel>();
+    for (const m of this.byCall.values()) if (m.definition) byDef.set(m.definition, m);
+    const find = (d: ModelDefinition, depth: number): ParsedModel['untrainable'] => {
+      for (const layer of d.layers) {
+        const src = this.sources.get(layer);
+        const inner = src && (byDef.get(src)?.untrainable ?? (depth < 20 ? find(src, depth + 1) : undefined));
+        if (inner) return inner;
+      }
+      return undefined;
+    };
+    for (const m of models)
+      if (m.definition && !m.untrainable) {
+        const inner = find(m.definition, 0);
+        if (inner) m.untrainable = inner;
+      }
+  }
+
+  /** `copy` stands for the same inner model as `spec` (a reader copied the layer). */
+  alias(copy: LayerSpec, spec: LayerSpec): void {
+    const src = this.sources.get(spec);
+    if (src) this.sources.set(copy, src);
+  }
+
   /** The inner model's definition a nested layer stands for. */
   sourceOf(spec: LayerSpec): ModelDefinition | undefined {
     return this.sources.get(spec);
@@ -263,14 +291,13 @@ export class NestedModels {
         : undefined;
     const def = base?.type === 'identifier' ? this.modelAt(base, ctx) : undefined;
     if (!def) return;
+    const statements = body?.namedChildren.filter((s) => s.type !== 'comment') ?? [];
     const simple =
       variable?.type === 'identifier' &&
       object.type === 'identifier' &&
       object.text === variable.text &&
-      enclosingLoop(a)?.id === loop.id &&
-      !!body &&
-      body.namedChildren.filter((s) => s.type !== 'comment').length === 1 &&
-      statementCall(body.namedChildren.find((s) => s.type !== 'comment')!) === undefined &&
+      statements.length === 1 &&
+      statements[0].id === a.parent?.id &&
       typeof value === 'boolean';
     const bounds = slice ? sliceBounds(slice, ctx) : undefined;
     if (!simple || (slice && !bounds)) {
