@@ -158,7 +158,6 @@ test("keras.applications VGG16 / VGG19: Keras's documented totals, names and arg
 
 test('keras.applications arguments Keras refuses are positioned errors, and the model is not shown', async () => {
   const cases: [string, string, RegExp][] = [
-    ['m = VGG16(include_top=False)', 'VGG16(include_top=False)', /input_shape=\(224, 224, 3\)/],
     ['m = VGG16(classes=10)', '10', /classes must be 1000.*weights=None/],
     ['m = VGG16(input_shape=(150, 150, 3))', '(150, 150, 3)', /must be \(224, 224, 3\)/],
     ['m = VGG16(include_top=False, input_shape=(16, 16, 3))', '(16, 16, 3)', /at least 32/],
@@ -173,6 +172,15 @@ test('keras.applications arguments Keras refuses are positioned errors, and the 
     assert.match(e.message, message, line);
     assert.deepEqual(e.range, find(code, at), line);
   }
+  // Keras takes any image size without the top: Model Lab says it cannot show shapes, not that it is wrong.
+  const code = 'from keras.applications import VGG16\nm = VGG16(include_top=False)\n';
+  const [any] = await parsePythonModels(code);
+  assert.deepEqual(
+    any.diagnostics.map((d) => [d.severity, d.range]),
+    [['information', find(code, 'VGG16(include_top=False)')]],
+  );
+  assert.match(any.diagnostics[0].message, /any size.*input_shape=\(224, 224, 3\)/);
+  assert.match(any.incomplete ?? '', /any size/);
   const [tensor] = await parsePythonModels(
     'import keras\nx = keras.Input((32, 32, 3))\nm = keras.applications.VGG16(input_tensor=x, include_top=False)\n',
   );
@@ -381,4 +389,92 @@ test('training refuses pretrained weights at their position, in the editor and i
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("ResNet50 and MobileNetV2: Keras's documented counts (25,636,712 and 3,538,984 with the top), names and widths", async () => {
+  const cases: [string, string, number, number, number, string][] = [
+    ['keras.applications.ResNet50()', 'resnet50', 25636712, 25583592, 177, 'predictions'],
+    [
+      'keras.applications.resnet50.ResNet50(include_top=False, input_shape=(224, 224, 3))',
+      'resnet50',
+      23587712,
+      23534592,
+      175,
+      'conv5_block3_out',
+    ],
+    [
+      'keras.applications.resnet.ResNet50(False, None, None, (64, 64, 3), "max")',
+      'resnet50',
+      23587712,
+      23534592,
+      176,
+      'max_pool',
+    ],
+    ['keras.applications.MobileNetV2()', 'mobilenetv2_1.00_224', 3538984, 3504872, 156, 'predictions'],
+    [
+      'keras.applications.mobilenet_v2.MobileNetV2((224, 224, 3), 1.0, False)',
+      'mobilenetv2_1.00_224',
+      2257984,
+      2223872,
+      154,
+      'out_relu',
+    ],
+    ['keras.applications.MobileNetV2(alpha=1.4)', 'mobilenetv2_1.40_224', 6156712, 6108776, 156, 'predictions'],
+  ];
+  for (const [call, name, total, trainable, layers, last] of cases) {
+    const [m] = await read(`import keras\nm = ${call}\n`);
+    assert.deepEqual(errors(m), [], call);
+    const s = m.analysis.summary!;
+    assert.deepEqual(
+      [m.parsed.definition!.name, s.totalParams, s.trainableParams, s.layers.length, s.layers.at(-1)!.name],
+      [name, total, trainable, layers, last],
+      call,
+    );
+  }
+  const [resnet] = await read('import keras\nm = keras.applications.ResNet50()\n');
+  const row = (n: string) => resnet.analysis.summary!.layers.find((l) => l.name === n)!;
+  assert.deepEqual(row('conv2_block1_add').connectedTo, ['conv2_block1_0_bn[0][0]', 'conv2_block1_3_bn[0][0]']);
+  assert.deepEqual(row('conv5_block3_out').outputShape, [null, 7, 7, 2048]);
+  const [mobile] = await read(
+    'import keras\nm = keras.applications.MobileNetV2(weights=None, input_shape=(150, 150, 3), include_top=False)\n',
+  );
+  const at = (n: string) => mobile.analysis.summary!.layers.find((l) => l.name === n)!;
+  assert.deepEqual(at('block_1_pad').outputShape, [null, 77, 77, 96]);
+  assert.deepEqual(at('block_2_add').outputShape, [null, 38, 38, 24]);
+  assert.deepEqual(at('out_relu').outputShape, [null, 5, 5, 1280]);
+  const [refused] = await parsePythonModels('import keras\nm = keras.applications.MobileNetV2(alpha=0.6)\n');
+  assert.match(refused.diagnostics.find((d) => d.severity === 'error')!.message, /alpha must be one of 0\.35/);
+});
+
+/** TensorFlow's "Transfer learning with a pretrained ConvNet" tutorial, trimmed to the model (no augmentation). */
+test('the TensorFlow transfer-learning tutorial: MobileNetV2 frozen under a new head, 2,259,265 params, 1,281 train', async () => {
+  const [base, model] = await read(`import tensorflow as tf
+IMG_SIZE = (160, 160)
+IMG_SHAPE = IMG_SIZE + (3,)
+base_model = tf.keras.applications.MobileNetV2(input_shape=IMG_SHAPE, include_top=False, weights='imagenet')
+base_model.trainable = False
+global_average_layer = tf.keras.layers.GlobalAveragePooling2D()
+prediction_layer = tf.keras.layers.Dense(1)
+inputs = tf.keras.Input(shape=(160, 160, 3))
+x = base_model(inputs, training=False)
+x = global_average_layer(x)
+x = tf.keras.layers.Dropout(0.2)(x)
+outputs = prediction_layer(x)
+model = tf.keras.Model(inputs, outputs)
+model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=0.0001),
+              loss=tf.keras.losses.BinaryCrossentropy(from_logits=True),
+              metrics=['accuracy'])
+`);
+  assert.equal(base.parsed.definition!.name, 'mobilenetv2_1.00_160');
+  assert.deepEqual(totals(model), [2259265, 1281, 2257984]);
+  assert.deepEqual(
+    model.analysis.summary!.layers.map((l) => [l.type, l.outputShape]),
+    [
+      ['InputLayer', [null, 160, 160, 3]],
+      ['Functional', [null, 5, 5, 1280]],
+      ['GlobalAveragePooling2D', [null, 1280]],
+      ['Dropout', [null, 1280]],
+      ['Dense', [null, 1]],
+    ],
+  );
 });

@@ -104,7 +104,14 @@ export function readApplication(
     Object.fromEntries(Object.entries(given).map(([k, v]) => [k, v.value])) as ApplicationArgs,
   );
   if ('error' in built) {
-    out.report(given[built.arg ?? '']?.node ?? call, 'error', 'application', `${type}: ${built.error}.`);
+    // What Keras refuses is an error; a size Keras accepts but only knows when it runs is information.
+    const unknown = 'unknownSize' in built;
+    out.report(
+      given[built.arg ?? '']?.node ?? call,
+      unknown ? 'information' : 'error',
+      unknown ? 'python-unreadable' : 'application',
+      `${type}: ${built.error}.`,
+    );
     const p = parsed(undefined);
     p.incomplete = built.error;
     return p;

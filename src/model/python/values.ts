@@ -151,6 +151,10 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       if (!a.ok) return a;
       const b = readValue(right, ctx, depth + 1);
       if (!b.ok) return b;
+      // `IMG_SIZE + (3,)`: tuples and lists join, as Python's + does (the TensorFlow tutorials' image shapes).
+      const joined =
+        op === '+' && Array.isArray(a.value) && Array.isArray(b.value) ? [...a.value, ...b.value] : undefined;
+      if (joined) return leaf(joined);
       const value = arithmetic(op, a.value, b.value);
       return value === undefined
         ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)
