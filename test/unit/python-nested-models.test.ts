@@ -4,7 +4,7 @@
  * them for the compile that follows.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -28,23 +28,19 @@ const totals = (m: { analysis: ReturnType<typeof analyze> }) => {
 const errors = (m: { analysis: ReturnType<typeof analyze> }) =>
   m.analysis.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
 
-/** DLwP 5.3 (cells 4, 16, 21, 24): VGG16's convolutional base, frozen before the compile that trains the model. */
-const DLWP_53 = `from keras.applications import VGG16
-
-conv_base = VGG16(weights='imagenet',
-                  include_top=False,
-                  input_shape=(150, 150, 3))
-
-from keras import models
-from keras import layers
+/**
+ * DLwP 5.3 (cells 4, 16, 18: the corpus fixture's code), then cells 21 and 24's freeze and compile: VGG16's
+ * convolutional base, frozen before the compile that trains the model.
+ */
+const CELL_17 = readFileSync(
+  join(
+    __dirname,
+    '../fixtures/python/corpus/deep-learning-with-python-notebooks--5.3-using-a-pretrained-convnet--cell17.py',
+  ),
+  'utf8',
+);
+const DLWP_53 = `${CELL_17.slice(0, CELL_17.indexOf('# Published model.summary():'))}
 from keras import optimizers
-
-model = models.Sequential()
-model.add(conv_base)
-model.add(layers.Flatten())
-model.add(layers.Dense(256, activation='relu'))
-model.add(layers.Dense(1, activation='sigmoid'))
-model.summary()
 
 conv_base.trainable = False
 
@@ -89,13 +85,13 @@ test('DLwP 5.3: VGG16 inside a Sequential is one row vgg16 (Functional) of 14,71
 test('hovering the inner model where it is used shows its shape and parameters; hovering VGG16 its summary', async () => {
   const models = await parsePythonModels(DLWP_53);
   const [base, model] = models;
-  const use = find(DLWP_53, 'conv_base', 1).start;
+  const use = find(DLWP_53, 'conv_base)').start;
   const hover = hoverAt(model, analyze(model), { line: use.line, character: use.character + 2 })!;
   assert.match(hover.markdown, /\*\*vgg16 \(Functional\)\*\*/);
   assert.match(hover.markdown, /`\(None, 150, 150, 3\)` → `\(None, 4, 4, 512\)`/);
   assert.match(hover.markdown, /Parameters: 14,714,688/);
   assert.match(hover.markdown, /Non-trainable: 14,714,688/);
-  const call = find(DLWP_53, 'VGG16', 1).start;
+  const call = find(DLWP_53, 'VGG16(weights').start;
   const summary = hoverAt(base, analyze(base), { line: call.line, character: call.character + 1 })!;
   assert.match(summary.markdown, /Model: "vgg16"/);
   assert.match(summary.markdown, /block5_pool \(MaxPooling2D\)\s+\(None, 4, 4, 512\)/);
