@@ -4,6 +4,7 @@
  * them for the compile that follows.
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { main } from '../../src/cli';
 import { trainingBlocker } from '../../src/editor/train-checks';
 import { analyze, formatSummary } from '../../src/model';
 import { hoverAt } from '../../src/model/describe';
-import { parsePythonModels } from '../../src/model/python';
+import { parsePythonModels, toKerasScript } from '../../src/model/python';
 import type { ParsedModel } from '../../src/model/types';
 import { find } from './python-helpers';
 
@@ -473,4 +474,40 @@ model.compile(optimizer=tf.keras.optimizers.Adam(learning_rate=0.0001),
       ['Dense', [null, 1]],
     ],
   );
+});
+
+test('export writes models used as layers as Python: a builder function for a functional one, inline Sequential', async () => {
+  const models = await parsePythonModels(`import keras
+base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+base.trainable = False
+enc = keras.Sequential([keras.layers.Dense(8, input_shape=(4,))], name="enc")
+model = keras.Sequential([base, keras.layers.Flatten(), keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+m2 = keras.Sequential([enc, keras.layers.Dense(10, activation="softmax")])
+`);
+  const frozen = toKerasScript({ ...models[2].definition!, dataset: 'cifar10' });
+  assert.match(frozen, /^def build_vgg16\(\):\n {4}input_1 = keras\.Input\(shape=\(32, 32, 3\), name="input_1"\)$/m);
+  assert.match(frozen, /^ {4}return keras\.Model\(inputs=input_1, outputs=block5_pool, name="vgg16"\)$/m);
+  assert.match(frozen, /build_vgg16\(\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'ml-kapps-export-'));
+  try {
+    writeFileSync(join(dir, 'a.py'), frozen);
+    const inline = toKerasScript({ ...models[3].definition!, dataset: 'mnist' });
+    writeFileSync(join(dir, 'b.py'), inline);
+    execFileSync('/usr/bin/python3', [
+      '-c',
+      'import ast,sys\nfor f in sys.argv[1:]: ast.parse(open(f).read())',
+      join(dir, 'a.py'),
+      join(dir, 'b.py'),
+    ]);
+    // The inline Sequential reads back as the same model.
+    const back = analyze((await parsePythonModels(inline)).at(-1)!).summary!;
+    const before = analyze(models[3]).summary!;
+    assert.deepEqual(
+      back.layers.map((l) => [l.name, l.type, l.outputShape, l.params]),
+      before.layers.map((l) => [l.name, l.type, l.outputShape, l.params]),
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
