@@ -22,7 +22,7 @@ import { SessionDriver } from '../training/host/session-driver';
 import { isUnfinished, runName } from '../run-state';
 import { outputClash, writeOutputFile, type NamedPath } from '../panel/output-file';
 import { EXIT, UserError, type CliIO } from './io';
-import { diagnosticLine, firstModel, loadModelFile, type LoadedModels } from './load-model';
+import { diagnosticLine, firstModel, loadModelFile, positionText, type LoadedModels } from './load-model';
 
 // ---- Options ---------------------------------------------------------------------------------------------------
 
@@ -349,6 +349,11 @@ export async function sessionInputs(
   const analysis = analyze(model);
   for (const d of analysis.diagnostics) io.err(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   const errors = analysis.diagnostics.filter((d) => d.severity === 'error').length;
+  if (model.untrainable && !errors) {
+    // Read whole and exact, but not trainable as the script does (pretrained weights Model Lab does not load).
+    const at = positionText(loaded.file, model.untrainable.range.start, loaded.cells);
+    throw new UserError(`${at}: cannot train this model: ${model.untrainable.reason}.`, EXIT.invalid);
+  }
   if (errors || !analysis.definition || !analysis.summary) {
     throw new UserError(
       `${loaded.file} has ${errors || 'unresolved'} error${errors === 1 ? '' : 's'}; fix ${errors === 1 ? 'it' : 'them'} (see 'model-lab check ${loaded.file}') and try again.`,

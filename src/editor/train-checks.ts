@@ -16,13 +16,19 @@ export const RESTRICTED_MODE_MESSAGE =
  */
 export function trainingBlocker(
   fileName: string,
-  parsed: Pick<ParsedModel, 'incomplete' | 'range'>,
+  parsed: Pick<ParsedModel, 'incomplete' | 'range' | 'untrainable'>,
   analysis: Pick<Analysis, 'diagnostics' | 'definition' | 'summary'>,
   where: (p: Position) => string = (p) => `line ${p.line + 1}`,
 ): { message: string; showProblems: boolean } | undefined {
   if (parsed.incomplete) {
     return {
       message: `Model Lab cannot train this model: ${parsed.incomplete} (${where(parsed.range.start)}). Training only the layers it can read would be a different model.`,
+      showProblems: false,
+    };
+  }
+  if (parsed.untrainable) {
+    return {
+      message: `Model Lab cannot train this model: ${parsed.untrainable.reason} (${where(parsed.untrainable.range.start)}).`,
       showProblems: false,
     };
   }

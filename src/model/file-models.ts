@@ -64,6 +64,7 @@ export function findModel(models: readonly ParsedModel[], selector: string): num
 function unusable(parsed: ParsedModel): string | undefined {
   if (parsed.incomplete) return `it cannot be read whole (${parsed.incomplete})`;
   if (!parsed.definition) return 'it has no definition Model Lab can read';
+  if (parsed.untrainable) return parsed.untrainable.reason;
   const error = analyze(parsed).diagnostics.find((d) => d.severity === 'error');
   return error ? `it has an error: ${stripStop(error.message)}` : undefined;
 }

@@ -164,6 +164,11 @@ export interface ParsedModel {
   trainings?: TrainingOption[];
   /** Python: how the script's `model.summary()` prints this model (its arguments, the session's names). */
   summaryPrint?: SummaryPrint;
+  /**
+   * Set when the model reads whole but Model Lab cannot train it as the script does (a keras.applications model
+   * with pretrained weights it does not load): why, and where.
+   */
+  untrainable?: { reason: string; range: Range };
 }
 
 /** What of a model's printed summary depends on the script rather than the model: see ParsedModel.summaryPrint. */

@@ -86,7 +86,6 @@ function fixtures(): { name: string; text: string }[] {
 /** Fixtures whose Python is broken on purpose (tree-sitter reports errors in them): those must bail. */
 const BROKEN = new Set([
   'python/syntax-error.py',
-  'python/corpus/deep-learning-with-python-notebooks--5.3-using-a-pretrained-convnet--cell0.py',
   'python/corpus/deep-learning-with-python-notebooks--8.5-introduction-to-gans--cell0.py',
 ]);
 

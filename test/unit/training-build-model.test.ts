@@ -162,7 +162,7 @@ test('together the test models use every layer type the core knows', () => {
     used.add(l.type);
     if (l.layer) add(l.layer as { type: string });
   };
-  for (const def of [conv, sequence, image, merges]) def.layers.forEach(add);
+  for (const def of [conv, sequence, image, merges, ...nested]) def.layers.forEach(add);
   assert.deepEqual([...used].sort(), Object.keys(LAYER_BUILDERS).sort());
 });
 
@@ -273,6 +273,49 @@ test('BatchNormalization without beta or gamma trains a step as Keras does: batc
       const want = ((mean[j] - moving[0][j]) / Math.sqrt(moving[1][j] + 0.001)) * gamma + beta;
       assert.ok(Math.abs(v - want) < 1e-4, `inference ${v} vs ${want}`);
     });
+    model.dispose();
+  }
+});
+
+const encoder: ModelDefinition['layers'] = [
+  { type: 'Flatten', input_shape: [28, 28] },
+  { type: 'Dense', units: 32, activation: 'relu' },
+];
+const base: ModelDefinition['layers'] = [
+  { type: 'InputLayer', shape: [8, 8, 3] },
+  { type: 'Conv2D', name: 'block1_conv1', filters: 4, kernel_size: 3, padding: 'same', inputs: 'input_1' },
+  { type: 'MaxPooling2D', name: 'block1_pool', inputs: 'block1_conv1' },
+];
+const nested = [
+  {
+    layers: [
+      { type: 'Sequential', name: 'encoder', layers: encoder },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+  },
+  {
+    layers: [
+      { type: 'Functional', name: 'base', layers: base, outputs: 'block1_pool', trainable: false },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+  },
+] as ModelDefinition[];
+
+test('a model used as a layer builds as a tfjs model inside the model, with the core’s counts and frozen weights', () => {
+  for (const def of nested) {
+    const { model, a } = build(def);
+    assert.equal(model.countParams(), a.summary!.totalParams);
+    assert.equal(
+      model.trainableWeights.reduce((n, w) => n + w.shape.reduce((x, y) => x! * y!, 1)!, 0),
+      a.summary!.trainableParams,
+    );
+    assert.deepEqual(model.layers[0].outputShape, a.layers[0].outputShape);
+    const y = model.predict(tf.zeros([2, ...a.inputShape!])) as ReturnType<TF['zeros']>;
+    assert.deepEqual(
+      y.shape,
+      a.layers[a.layers.length - 1].outputShape!.map((d) => d ?? 2),
+    );
     model.dispose();
   }
 });

@@ -357,6 +357,7 @@ export function fromChannelsLast(result: ShapeResult, args: LayerArgs): ShapeRes
 
 /** The input shape a layer declares: `input_shape`, else `batch_input_shape` without the batch, else `(input_dim,)`. */
 export function declaredInputShape(args: LayerArgs): unknown {
+  if (args.type === 'Sequential' || args.type === 'Functional') return nestedInputShape(args);
   if (args.input_shape !== undefined) return args.input_shape;
   if (Array.isArray(args.batch_input_shape)) return args.batch_input_shape.slice(1);
   // Embedding's own input_dim is its vocabulary size, not the input's shape; Keras 2's Embedding takes its
@@ -364,6 +365,18 @@ export function declaredInputShape(args: LayerArgs): unknown {
   if (args.type === 'Embedding') return args.input_length !== undefined ? [args.input_length] : undefined;
   if (args.input_dim !== undefined) return [args.input_dim];
   return undefined;
+}
+
+/**
+ * The input shape a whole model used as a layer declares itself (nested-model.ts): a Functional model's InputLayer,
+ * else a Sequential model's first layer's declared shape; undefined when it takes the shape it is first called on.
+ */
+export function nestedInputShape(args: LayerArgs): unknown {
+  const layers = Array.isArray(args.layers) ? (args.layers as LayerArgs[]) : [];
+  const input = layers.find((l) => l && typeof l === 'object' && l.type === 'InputLayer');
+  if (input) return input.shape ?? input.input_shape;
+  const first = layers[0];
+  return args.type === 'Sequential' && first && typeof first === 'object' ? declaredInputShape(first) : undefined;
 }
 
 /** epsilon, center, scale and the beta and gamma weights: the arguments BatchNormalization and LayerNormalization share. */

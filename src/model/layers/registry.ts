@@ -27,6 +27,7 @@ import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import { LayerNormalization } from './layer-normalization';
 import { MERGE_LAYERS } from './merge';
+import { NestedFunctional, NestedSequential } from './nested-model';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise';
 import { GRU, LSTM, SimpleRNN } from './recurrent';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping';
@@ -77,6 +78,8 @@ export const LAYERS: readonly LayerDef[] = [
   Softmax,
   Rescaling,
   ...MERGE_LAYERS,
+  NestedSequential,
+  NestedFunctional,
 ];
 
 export const LAYER_TYPES: readonly string[] = LAYERS.map((l) => l.type);

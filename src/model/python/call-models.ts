@@ -38,8 +38,13 @@ export function modelsPerCall(call: Node, ctx: ReadContext, read: (ctx: ReadCont
 
 /** The file's models in the order one run of the script makes them (source order at the top level). */
 export function inRunOrder(models: ReadModel[]): ReadModel[] {
+  // A model call inside another's arguments (`Sequential([Sequential([…]), …])`) runs first, as Python evaluates
+  // arguments before the call.
+  const inside = (a: Node, b: Node) => b.startIndex <= a.startIndex && a.endIndex <= b.endIndex && a.id !== b.id;
   return [...models].sort(
-    (a, b) => a.runsAt.startIndex - b.runsAt.startIndex || compareRanges(a.parsed.range, b.parsed.range),
+    (a, b) =>
+      (inside(a.runsAt, b.runsAt) ? -1 : inside(b.runsAt, a.runsAt) ? 1 : a.runsAt.startIndex - b.runsAt.startIndex) ||
+      compareRanges(a.parsed.range, b.parsed.range),
   );
 }
 

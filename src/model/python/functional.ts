@@ -20,7 +20,7 @@ import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
-const MODEL_NAMES = new Set(['keras.Model', 'keras.models.Model']);
+export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
   add: 'Add',
   subtract: 'Subtract',
@@ -99,6 +99,15 @@ class TensorScan {
 
   tensorOf(node: Node): number {
     const n = unwrap(node);
+    if (n.type === 'call') {
+      // A layer (or model) applied inline to another's output: `discriminator(generator(gan_input))`.
+      const layer = this.readTensor(n);
+      if (layer) {
+        this.layers.push(layer);
+        this.firstStart ??= layer.values.find(([p]) => p.length === 0)?.[1];
+        return this.layers.length - 1;
+      }
+    }
     const i = n.type === 'identifier' ? this.env.get(n.text) : undefined;
     const poison = n.type === 'identifier' ? this.poisoned.get(n.text) : undefined;
     if (i === undefined && poison) throw poison;
@@ -311,6 +320,7 @@ export function readFunctional(
     kept.forEach((i, k) => {
       const l = layers[i];
       const spec: LayerSpec = { ...l.spec };
+      ctx.nested?.alias(spec, l.spec);
       if (spec.type !== 'InputLayer') {
         const from = l.from.map((j) => names[index.get(j)!]);
         spec.inputs = l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type) ? from : from[0];
@@ -334,7 +344,35 @@ export function readFunctional(
     if (!def.layers.some((l) => l.inputs !== undefined) && def.outputs === undefined) def.outputs = outNames[0];
   }
 
-  // compile and fit on the model variable, as for a Sequential model.
+  const { last, print } = readModelTraining(call, def, out, ctx, data, seeds, methodCalls);
+
+  const first = statement ? scan.firstStart : undefined;
+  const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
+  out.value([], range);
+  const parsed: ParsedModel = {
+    definition: def,
+    ranges: { values: out.values, keys: out.keys },
+    diagnostics: out.diagnostics,
+    range,
+  };
+  if (out.incomplete) parsed.incomplete = out.incomplete;
+  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
+  return parsed;
+}
+
+/**
+ * The compile, fit and summary calls on the variable a model call (`keras.Model(…)`, `VGG16(…)`) is assigned to, as
+ * for a Sequential model, applied to `def`; the last of them ends the model's range.
+ */
+export function readModelTraining(
+  call: Node,
+  def: ModelDefinition,
+  out: Collector,
+  ctx: ReadContext,
+  data: DataFlow,
+  seeds: Seeds,
+  methodCalls: MethodCalls,
+): { last: Node; print: SummaryPrint } {
   let last: Node = call;
   let compileCall: Node | undefined;
   let fit: FitResult | undefined;
@@ -354,19 +392,7 @@ export function readFunctional(
     }
   }
   applyTraining(def, out, { call, compileCall, fit }, ctx, data, seeds);
-
-  const first = statement ? scan.firstStart : undefined;
-  const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
-  out.value([], range);
-  const parsed: ParsedModel = {
-    definition: def,
-    ranges: { values: out.values, keys: out.keys },
-    diagnostics: out.diagnostics,
-    range,
-  };
-  if (out.incomplete) parsed.incomplete = out.incomplete;
-  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
-  return parsed;
+  return { last, print };
 }
 
 /** The statement (in a block or the module) the call belongs to. */

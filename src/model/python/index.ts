@@ -6,8 +6,10 @@ import { isGraph } from '../graph';
 import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
 import { layerDef } from '../layers/registry';
-import type { ParsedModel, Position } from '../types';
-import type { SourceTree } from './py-node';
+import type { LayerSpec, ModelDefinition, ParsedModel, Position } from '../types';
+import type { Node, SourceTree } from './py-node';
+import { applicationCalls, NestedModels, readApplication } from './nested-models';
+import { buildingCalls, contextAt } from './function-params';
 import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
@@ -49,7 +51,12 @@ function sessionResets(ctx: ReadContext): Position[] {
  * from what the model alone would give (`dense_2`, `sequential_1`) is written into its definition, so the summary,
  * hovers and training use it; a file's first model keeps a definition without names.
  */
-function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: Position[]): void {
+function nameAsKerasSession(
+  models: ParsedModel[],
+  runsAt: Position[],
+  resets: Position[],
+  nestedSource: (layer: LayerSpec) => ModelDefinition | undefined,
+): void {
   const counters = new Map<string, number>();
   /** The name each layer object got, for the models that share it. */
   const given = new Map<object, string>();
@@ -82,7 +89,10 @@ function nameAsKerasSession(models: ParsedModel[], runsAt: Position[], resets: P
       const d = layerDef(String(layer.type));
       // Another model's layer object (`base.layers[:-1]`) keeps the name Keras gave it there and takes no number.
       const original = sharedOriginal.get(layer);
+      // A model used as a layer is named once, as a model (its own turn came first).
+      const source = nestedSource(layer);
       const name =
+        (source && (source.name ?? (isGraph(source) ? 'model' : 'sequential'))) ??
         (original && given.get(original)) ??
         (!d || (typeof layer.name === 'string' && layer.name !== '')
           ? undefined
@@ -135,16 +145,32 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     const seeds = new Seeds(index, ctx);
     const calls = new MethodCalls(index, ctx);
     const scans = new TensorScans();
+    const readers: [Node[], (call: Node, c: ReadContext) => ParsedModel][] = [
+      [sequentialCalls(index, ctx), (call, c) => readSequential(call, c, data, seeds, calls)],
+      [functionalCalls(index, ctx), (call, c) => readFunctional(call, c, data, seeds, calls, scans)],
+      [applicationCalls(index, ctx), (call, c) => readApplication(call, c, data, seeds, calls)],
+    ];
+    const readerOf = new Map<number, (call: Node, c: ReadContext) => ParsedModel>();
+    for (const [list, reader] of readers) for (const call of list) readerOf.set(call.id, reader);
+    // A model used as another's layer is read when it is reached first, once; one built in a function is not
+    // followed as a layer (each call of the function makes another).
+    const once = (call: Node) => (buildingCalls(call, ctx)?.calls.length ?? 0) <= 1;
+    const nested: NestedModels = new NestedModels((call): ParsedModel | undefined => {
+      const reader = readerOf.get(call.id);
+      if (!reader || !once(call)) return undefined;
+      return nested.model(call, () => reader(call, contextAt(call, ctx)));
+    });
+    ctx.nested = nested;
     // One model per call of a model-building function, in the order one run of the script makes them.
-    const read = inRunOrder([
-      ...sequentialCalls(index, ctx).flatMap((call) =>
-        modelsPerCall(call, ctx, (c) => readSequential(call, c, data, seeds, calls)),
+    const read = inRunOrder(
+      readers.flatMap(([list, reader]) =>
+        list.flatMap((call) =>
+          modelsPerCall(call, ctx, (c) => (once(call) ? nested.model(call, () => reader(call, c)) : reader(call, c))),
+        ),
       ),
-      ...functionalCalls(index, ctx).flatMap((call) =>
-        modelsPerCall(call, ctx, (c) => readFunctional(call, c, data, seeds, calls, scans)),
-      ),
-    ]);
+    );
     const models = read.map((m) => m.parsed);
+    nested.readTrainable(ctx);
     // Syntax errors matter here only inside a model; elsewhere they are the Python tooling's business.
     const errors = syntaxErrorNodes(root);
     for (const model of models) {
@@ -173,7 +199,10 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
       models,
       read.map((m) => rangeOf(m.runsAt).start),
       sessionResets(ctx),
+      (layer) => nested.sourceOf(layer),
     );
+    nested.propagateUntrainable(models);
+    nested.applyTrainable(models);
     for (const model of models) {
       // Nothing of the layers read: an empty definition would only add "no layers" to the real reason.
       if (model.incomplete && model.definition?.layers.length === 0) delete model.definition;

@@ -73,6 +73,7 @@ export function toKerasScript(def: ModelDefinition, opts: KerasScriptOptions = {
 
   const metrics = def.compile?.metrics ?? (LOSSES[loss]?.classification ? ['accuracy'] : undefined);
   const inputShape = def.layers[0]?.input_shape ?? analysis.inputShape;
+  lines.push(...nestedBuilders(def.layers));
 
   if (!def.compare) {
     const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
@@ -295,6 +296,38 @@ function functional(
   return lines;
 }
 
+/** The builder function each Functional model used as a layer gets (`build_vgg16`), by its layer spec. */
+const builders = new WeakMap<LayerSpec, string>();
+
+/**
+ * A Functional model used as a layer is written as a function building it (`def build_vgg16(): … return
+ * keras.Model(…)`), before the model that uses it, inner ones first; a Sequential one is written inline.
+ */
+function nestedBuilders(layers: readonly LayerSpec[], used = new Set<string>(), depth = 0): string[] {
+  const lines: string[] = [];
+  if (depth > 20) return lines;
+  for (const layer of layers) {
+    if (layer?.type !== 'Functional' && layer?.type !== 'Sequential') continue;
+    const inner = (layer as { layers?: LayerSpec[] }).layers ?? [];
+    lines.push(...nestedBuilders(inner, used, depth + 1));
+    if (layer.type !== 'Functional') continue;
+    const def: ModelDefinition = {
+      layers: inner,
+      ...(layer.outputs !== undefined ? { outputs: layer.outputs as string | string[] } : {}),
+      ...(typeof layer.name === 'string' ? { name: layer.name } : {}),
+    };
+    const graph = analyzeDefinition(def, NO_RANGES, ZERO).graph;
+    if (!graph) continue;
+    let fn = `build_${String(layer.name ?? 'model').replace(/\W/g, '_')}`;
+    while (used.has(fn) || SCRIPT_NAMES.has(fn)) fn = `${fn}_`;
+    used.add(fn);
+    builders.set(layer, fn);
+    const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
+    lines.push(`def ${fn}():`, ...functional(def, graph, literal, '    ', 'return '), '', '');
+  }
+  return lines;
+}
+
 /** `keras.layers.Dense(100, activation="relu")`: required arguments positionally, as the Keras docs write them. */
 function layerCall(
   layer: LayerSpec,
@@ -303,6 +336,7 @@ function layerCall(
   indent: string,
   overridden?: ReadonlySet<string>,
 ): string {
+  if (layer.type === 'Sequential' || layer.type === 'Functional') return nestedCall(layer, indent);
   const spec = layerDef(layer.type);
   const at = (arg: string) => pathKey(['layers', index, arg]);
   const args: string[] = [];
@@ -333,6 +367,27 @@ function layerCall(
     }
   }
   return pyCall(`keras.layers.${pyName(layer.type, 'the layer type')}`, args, indent);
+}
+
+/** A model used as a layer: `keras.Sequential([...], name=…)` inline, or its builder's call (`build_vgg16()`). */
+function nestedCall(layer: LayerSpec, indent: string): string {
+  const frozen = layer.trainable === false;
+  const literal: ValueOf = (_p, v, tuples) => pyLiteral(v, tuples);
+  let call: string;
+  const fn = builders.get(layer);
+  if (fn) call = `${fn}()`;
+  else {
+    const inner = ((layer as { layers?: LayerSpec[] }).layers ?? []).map((l) =>
+      layerCall(l, -1, literal, indent + '    '),
+    );
+    const args = [
+      `[${inner.join(', ')}]`,
+      ...(typeof layer.name === 'string' ? [`name=${pyLiteral(layer.name)}`] : []),
+    ];
+    call = pyCall('keras.Sequential', args, indent);
+  }
+  // `trainable` is set on the model object, as scripts freeze a base model.
+  return frozen ? `(lambda m: (setattr(m, "trainable", False), m)[1])(${call})` : call;
 }
 
 function optimizerCall(spec: OptimizerSpec | undefined): string {

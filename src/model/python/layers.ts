@@ -5,6 +5,7 @@
 import type { Node } from './py-node';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
+import { isModelCall } from './nested-models';
 import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
 import { callArgs, rangeOf, shortText, unwrap, type CallArgs, type KeywordArg } from './syntax';
@@ -69,6 +70,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
 
   if (name === 'keras.Input' || name === 'keras.layers.InputLayer') return readInput(n, name, args, ctx);
+  if (ctx.nested && isModelCall(name)) return ctx.nested.asLayer(n, n);
 
   const m = /^keras\.layers\.(\w+)$/.exec(name);
   if (!m) return fail(`'${shortText(fn)}' is not a Keras layer class Model Lab knows`);

@@ -9,6 +9,7 @@ import type { DefPath, Range } from '../types';
 import type { Bindings } from './bindings';
 import { canonical, type Imports } from './imports';
 import type { ModelLayers } from './layer-lists';
+import type { NestedModels } from './nested-models';
 import type { ScriptIndex } from './script-index';
 import { arrayShape, sliceBounds, sliceIndices } from './array-shapes';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
@@ -32,6 +33,8 @@ export interface ReadContext {
   params?: readonly ParamScope[];
   /** The Sequential models read so far, for another model's `m.layers`. */
   models?: ModelLayers;
+  /** Models used as layers (`model.add(conv_base)`): each model call read once (nested-models.ts). */
+  nested?: NestedModels;
 }
 
 export interface ParamScope {
@@ -148,6 +151,10 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       if (!a.ok) return a;
       const b = readValue(right, ctx, depth + 1);
       if (!b.ok) return b;
+      // `IMG_SIZE + (3,)`: tuples and lists join, as Python's + does (the TensorFlow tutorials' image shapes).
+      const joined =
+        op === '+' && Array.isArray(a.value) && Array.isArray(b.value) ? [...a.value, ...b.value] : undefined;
+      if (joined) return leaf(joined);
       const value = arithmetic(op, a.value, b.value);
       return value === undefined
         ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)

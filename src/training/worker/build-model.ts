@@ -13,6 +13,7 @@ import { isGraph, resolveGraph } from '../../model/graph';
 import { layerNames } from '../../model/infer';
 import { argsWithDefaults, layerDef } from '../../model/layers/registry';
 import { edges } from '../../model/layers/reshaping';
+import { nestedInputShape } from '../../model/layers/common';
 import type { LayerArgs, LayerSpec, ModelDefinition } from '../../model/types';
 import { ModelError } from '../model-info';
 import type { TF } from './engine';
@@ -502,7 +503,44 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       axes: Array.isArray(a.axes) ? [Number(a.axes[0]), Number(a.axes[1])] : Number(a.axes),
       normalize: a.normalize === true,
     }),
+  Sequential: (tf, a, c) => nestedModel(tf, a, c),
+  Functional: (tf, a, c) => nestedModel(tf, a, c),
 };
+
+/**
+ * A whole model used as a layer: the inner definition built as its own tfjs model (a tfjs model is a layer), with
+ * the row's name and trainability. A Sequential model needs its input shape where tfjs builds it: its own, or the
+ * outer model's when it is the first layer.
+ */
+function nestedModel(tf: TF, a: LayerArgs, c: CommonConfig): Layer {
+  const layers = a.layers as LayerSpec[];
+  const declared = nestedInputShape(a);
+  const inputShape = Array.isArray(declared) ? (declared as number[]) : c.inputShape;
+  if (!inputShape)
+    throw new ModelError(
+      `Model Lab cannot train the model ${c.name} used as a layer here: give its first layer an input shape (tfjs builds a model inside a model only with one).`,
+    );
+  // tfjs wants layer names unique across a model and the models inside it (Keras does not): the inner layers get
+  // the inner model's name in front (in their references too), which no summary shows.
+  const own = layerNames(layers);
+  const prefixed = new Map(own.map((n) => [n, `${c.name}_${n}`]));
+  const rename = (v: unknown): unknown =>
+    typeof v === 'string' ? (prefixed.get(v) ?? v) : Array.isArray(v) ? v.map(rename) : v;
+  const inner: ModelDefinition = {
+    name: c.name,
+    layers: layers.map((l, i) => ({
+      ...l,
+      name: prefixed.get(own[i]),
+      ...('inputs' in l ? { inputs: rename(l.inputs) } : {}),
+    })),
+    ...(a.type === 'Functional' && a.outputs !== undefined ? { outputs: rename(a.outputs) as string | string[] } : {}),
+  };
+  const model = buildModel(tf, inner, { names: inner.layers.map((l) => l.name!), inputShape, seed: c.seed });
+  // tfjs folds a first-layer model's layers into the outer model: each layer carries the model's trainability.
+  if (!c.trainable) for (const layer of model.layers) layer.trainable = false;
+  model.trainable = c.trainable;
+  return model as unknown as Layer;
+}
 
 /** The kernel seed of layer `index` for run seed `seed`: distinct per layer, the same for the same run seed. */
 export function layerSeed(seed: number, index: number): number {
