@@ -53,7 +53,7 @@ export interface Analysis {
   summary?: ModelSummary;
   layers: LayerInfo[];
   /** One example's input shape (no batch dimension), when known. */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** A graph (functional) definition's resolved structure. */
   graph?: Graph;
   /** The loss training uses: the given one (aliases normalised) or the default for the output layer. */

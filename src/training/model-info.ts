@@ -14,7 +14,7 @@ export class ModelError extends Error {}
 export interface ModelInfo {
   names: string[];
   /** Shape of one input example when the definition fixes it (input_shape or the dataset's known shape). */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   summary: ModelSummary;
   loss: string;
   optimizer: EffectiveOptimizer;

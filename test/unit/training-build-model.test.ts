@@ -22,7 +22,10 @@ const analysis = (def: ModelDefinition) => analyzeDefinition(def, { values: new 
 function build(def: ModelDefinition, seed = 1) {
   const a = analysis(def);
   assert.ok(a.summary, `the core accepts the definition: ${a.diagnostics.map((d) => d.message).join('; ')}`);
-  return { model: buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape!, seed }), a };
+  return {
+    model: buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape as number[], seed }),
+    a,
+  };
 }
 
 const dense: ModelDefinition = {
