@@ -11,6 +11,7 @@ import { parsePythonModels } from '../../src/model/python/index';
 import { fillVariableDims } from '../../src/model/variable-dims';
 import { trainingMemoryBytes, wasmMemoryProblem } from '../../src/model/memory-estimate';
 import { toKerasScript } from '../../src/model/python/keras-script';
+import { describeModel, ModelError } from '../../src/training/model-info';
 
 const run = (def: object): Analysis => analyze(parseModelJson(JSON.stringify(def)));
 const errors = (a: Analysis) => a.diagnostics.filter((d) => d.severity === 'error');
@@ -264,6 +265,16 @@ test('the memory estimate of a model with None dimensions is a lower bound and s
   assert.match(wasmMemoryProblem(huge.summary!, 32, { type: 'Adam' } as never) ?? '', /needs at least \d/);
 });
 
+test('training refuses a model whose output has a None last dimension, in a sentence', () => {
+  assert.throws(
+    () => describeModel({ layers: [{ type: 'Dropout', rate: 0.1, input_shape: [4, null] }] }),
+    (e: Error) =>
+      e instanceof ModelError &&
+      e.message ===
+        "The output of 'dropout' has a None last dimension (None, 4, None); end the model with a layer of known size, such as Dense.",
+  );
+});
+
 test('fillVariableDims: the data fixes each None, or says why not in a sentence', () => {
   assert.deepEqual(fillVariableDims([null, 28], [28, 28], 'fashion-mnist'), { shape: [28, 28] });
   assert.deepEqual(fillVariableDims([null], [200], 'imdb'), { shape: [200] });
@@ -306,4 +317,13 @@ test('export writes None back: keras.Input(shape=(None, 10)) in the Keras script
   const a = clean(def);
   const script = toKerasScript(a.definition!);
   assert.match(script, /keras\.Input\(shape=\(None, 28\)\)/);
+  const embedding = toKerasScript({
+    dataset: { csv: 'tokens.csv', label: 'label' },
+    layers: [
+      { type: 'Embedding', input_dim: 20, output_dim: 8 },
+      { type: 'LSTM', units: 4 },
+      { type: 'Dense', units: 1, activation: 'sigmoid' },
+    ],
+  });
+  assert.match(embedding, /keras\.Input\(shape=\(None,\)\)/);
 });
