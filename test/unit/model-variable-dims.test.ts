@@ -41,6 +41,11 @@ test('GRU on input_shape [null, 10]: (None, None, 10), 660 params; Bidirectional
     [null, 4],
   ]);
   assert.deepEqual(params(a), [660, 1320, 4 * (4 * (20 + 4) + 4)]);
+  const sequences = run({ layers: [{ type: 'GRU', units: 10, return_sequences: true, input_shape: [null, 10] }] });
+  assert.match(
+    sequences.diagnostics.find((d) => d.code === 'output-shape')?.message ?? '',
+    /outputs \(None, None, 10\) per batch.*end with GlobalAveragePooling1D \(or a recurrent layer without return_sequences\)/,
+  );
 });
 
 test("Keras 2's Embedding first without input_length reads sequences of any length: (None, None, 32)", () => {
