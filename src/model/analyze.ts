@@ -53,7 +53,7 @@ export interface Analysis {
   summary?: ModelSummary;
   layers: LayerInfo[];
   /** One example's input shape (no batch dimension), when known. */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   /** A graph (functional) definition's resolved structure. */
   graph?: Graph;
   /** The loss training uses: the given one (aliases normalised) or the default for the output layer. */
@@ -220,9 +220,13 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
   if (!out) return loss;
   const lossPath = given ? 'compile.loss' : `layers[${last.index}].type`;
   if (out.length !== 2) {
+    // Flatten cannot reduce a None axis (it would give (None, None)): a global pooling or a last recurrent step can.
+    const reduce = out.slice(1).includes(null)
+      ? 'GlobalAveragePooling1D (or a recurrent layer without return_sequences)'
+      : 'Flatten (or GlobalAveragePooling2D)';
     push(
       lossPath,
-      `The model outputs ${formatShape(out)} per batch, not one vector per example; end with Flatten (or GlobalAveragePooling2D) and a Dense output layer.`,
+      `The model outputs ${formatShape(out)} per batch, not one vector per example; end with ${reduce} and a Dense output layer.`,
       'output-shape',
       'warning',
     );

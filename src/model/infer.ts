@@ -8,7 +8,7 @@ import { ACTIVATIONS } from './activations';
 import { datasetExampleShape, isNumpyDataset } from './datasets';
 import { MAX_PARAMS, declaredInputShape, product } from './layers/common';
 import { argsWithDefaults, layerDef } from './layers/registry';
-import type { ShapeResult } from './layers/layer-def';
+import type { Dim, ShapeResult } from './layers/layer-def';
 import { isGraph, resolveGraph, type Graph } from './graph';
 import { notInGraph } from './layers/merge';
 import { keyRangeFor, pathDiagnostics } from './paths';
@@ -50,7 +50,8 @@ export interface LayerInfo {
 
 export interface Inference {
   layers: LayerInfo[];
-  inputShape?: number[];
+  /** One example's input shape; null where a dimension is variable (None). */
+  inputShape?: Dim[];
   /** Every layer has shapes and parameters. */
   complete: boolean;
   diagnostics: Diagnostic[];
@@ -148,7 +149,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   let overLimit: { index: number; path: string } | undefined;
 
   /** Shapes and parameters of layer i from its input shapes; undefined (and a diagnostic) when they cannot be known. */
-  const step = (i: number, ins: number[][]): number[] | undefined => {
+  const step = (i: number, ins: Dim[][]): Dim[] | undefined => {
     const spec = specs[i];
     const info = layers[i];
     const d = layerDef(info.type);
@@ -182,7 +183,8 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       return undefined;
     }
     const out = result.shape;
-    const values = product(out);
+    // A None dimension has no size to count; the known ones still bound what one example holds.
+    const values = product(out.filter((d): d is number => d !== null));
     if (!Number.isSafeInteger(values) || values > MAX_PARAMS) {
       error(
         sizePath(spec, i),
@@ -216,7 +218,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
   };
 
   let complete: boolean;
-  let inputShape: number[] | undefined;
+  let inputShape: Dim[] | undefined;
   let graph: Graph | undefined;
   if (isGraph(def)) {
     const resolved = resolveGraph(def, names);
@@ -224,9 +226,9 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     graph = resolved.graph;
     complete = graph !== undefined;
     if (graph) {
-      const outs = new Map<number, number[]>();
+      const outs = new Map<number, Dim[]>();
       for (const i of graph.topological) {
-        let out: number[] | undefined;
+        let out: Dim[] | undefined;
         if (specs[i]?.type === 'InputLayer') {
           out = inputLayerShape(def, specs[i], i, blocked, error);
           if (out) {
@@ -236,7 +238,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
           }
         } else {
           const ins = graph.inbound[i].map((j) => outs.get(j));
-          out = ins.every((x): x is number[] => x !== undefined) ? step(i, ins) : undefined;
+          out = ins.every((x): x is Dim[] => x !== undefined) ? step(i, ins) : undefined;
         }
         if (out) outs.set(i, out);
         else complete = false;
@@ -342,11 +344,10 @@ function inputLayerShape(
   i: number,
   blocked: ReadonlySet<number>,
   error: (path: string, message: string, code: string) => void,
-): number[] | undefined {
+): Dim[] | undefined {
   if (blocked.has(i)) return undefined;
   const given = (spec.shape ?? spec.input_shape) as unknown;
-  if (Array.isArray(given))
-    return given.every((d) => Number.isInteger(d) && d > 0) ? [...(given as number[])] : undefined;
+  if (Array.isArray(given)) return validShape(given) ? [...given] : undefined;
   const fromData = datasetExampleShape(def.dataset);
   if (fromData) return fromData;
   error(
@@ -355,6 +356,11 @@ function inputLayerShape(
     'no-input-shape',
   );
   return undefined;
+}
+
+/** An input shape's dimensions: positive sizes, or null for a variable one (None). */
+function validShape(dims: unknown[]): dims is Dim[] {
+  return dims.every((d) => d === null || (Number.isInteger(d) && (d as number) > 0));
 }
 
 const SIZE_ARGS = ['units', 'filters', 'kernel_size'];
@@ -383,17 +389,19 @@ function firstInputShape(
   specs: readonly LayerSpec[],
   blocked: ReadonlySet<number>,
   error: (path: string, message: string, code: string) => void,
-): number[] | undefined {
+): Dim[] | undefined {
   const first = specs[0];
   if (!first || typeof first !== 'object') return undefined;
   const given = first.type === 'InputLayer' ? (first.shape ?? first.input_shape) : declaredInputShape(first);
   if (given !== undefined) {
     // A malformed input_shape already has its schema error.
-    const ok = Array.isArray(given) && given.length > 0 && given.every((d) => Number.isInteger(d) && d > 0);
+    const ok = Array.isArray(given) && given.length > 0 && validShape(given);
     return ok && !blocked.has(-1) ? [...given] : undefined;
   }
   const fromData = datasetExampleShape(def.dataset);
   if (fromData) return fromData;
+  // Keras 2's Embedding without input_length takes sequences of any length: `input_shape=(None,)`.
+  if (first.type === 'Embedding') return [null];
   if (blocked.has(0)) return undefined; // the first layer's own error comes first
   const typePath = 'layers[0].type';
   const ds = def.dataset;

@@ -26,6 +26,10 @@ export function optimizerSlots(o: EffectiveOptimizer): number {
   }
 }
 
+/**
+ * Bytes to train one batch. A variable (None) dimension has no size before the data gives one: it counts as 1, so
+ * for such a model this is a lower bound (`hasVariableShapes` says when).
+ */
 export function trainingMemoryBytes(summary: ModelSummary, batchSize: number, optimizer: EffectiveOptimizer): number {
   const F32 = 4;
   const weights = summary.totalParams * F32;
@@ -40,6 +44,10 @@ export function trainingMemoryBytes(summary: ModelSummary, batchSize: number, op
 
 const gb = (bytes: number) => `${(bytes / 1024 ** 3).toFixed(1)} GB`;
 
+/** Whether some layer's output has a None dimension besides the batch (its activations' size is not known). */
+export const hasVariableShapes = (summary: ModelSummary): boolean =>
+  summary.layers.some((l) => l.outputShape.slice(1).some((d) => d === null));
+
 /** One sentence when training would not fit the WebAssembly backend's memory, else undefined. */
 export function wasmMemoryProblem(
   summary: ModelSummary,
@@ -48,5 +56,6 @@ export function wasmMemoryProblem(
 ): string | undefined {
   const bytes = trainingMemoryBytes(summary, batchSize, optimizer);
   if (bytes <= WASM_MEMORY_BYTES) return undefined;
-  return `Training this model needs about ${gb(bytes)} (weights, gradients, ${optimizer.type}'s state and one batch of activations), more than the ${gb(WASM_MEMORY_BYTES)} the WebAssembly backend can address; make the model smaller (fewer units or filters) or lower batch_size, or install @tensorflow/tfjs-node for native TensorFlow.`;
+  const about = hasVariableShapes(summary) ? 'at least' : 'about';
+  return `Training this model needs ${about} ${gb(bytes)} (weights, gradients, ${optimizer.type}'s state and one batch of activations), more than the ${gb(WASM_MEMORY_BYTES)} the WebAssembly backend can address; make the model smaller (fewer units or filters) or lower batch_size, or install @tensorflow/tfjs-node for native TensorFlow.`;
 }

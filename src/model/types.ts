@@ -35,7 +35,7 @@ export type LayerArgs = Record<string, unknown>;
 export interface LayerSpec {
   type: string;
   name?: string;
-  input_shape?: number[];
+  input_shape?: (number | null)[];
   [arg: string]: unknown;
 }
 

@@ -224,7 +224,8 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
       return diag(path, `${where(path)} is empty; give at least one entry.`, 'invalid-value');
     default: {
       // A size over its bound: "a positive integer" would not say why 1e308 is wrong.
-      if (e.keyword === 'maximum' && parent?.type === 'integer') {
+      const integer = parent?.type === 'integer' || (Array.isArray(parent?.type) && parent.type.includes('integer'));
+      if (e.keyword === 'maximum' && integer) {
         return diag(
           path,
           `${where(path)} must be at most ${thousands(Number(e.params.limit))}, got ${showValue(e.data)}.`,
@@ -251,6 +252,9 @@ export function describe(schema: JsonSchema, plural = false): string {
     return `one of ${quoteList(options.map(String))}`;
   }
   const a = (singular: string, many: string) => (plural ? many : singular);
+  // `['integer', 'null']` (an input dimension that may be None): each type in turn.
+  if (Array.isArray(schema.type))
+    return (schema.type as string[]).map((type) => describe({ ...schema, type }, plural)).join(' or ');
   switch (schema.type) {
     case 'integer': {
       const min = schema.minimum as number | undefined;

@@ -5,6 +5,7 @@
  */
 import { analyzeUnplaced } from '../model/analyze';
 import { asksForAccuracy } from '../model/callbacks';
+import { formatShape } from '../model/number-format';
 import type { ModelDefinition, ModelSummary } from '../model/types';
 import type { EffectiveOptimizer } from '../protocol';
 
@@ -14,7 +15,7 @@ export class ModelError extends Error {}
 export interface ModelInfo {
   names: string[];
   /** Shape of one input example when the definition fixes it (input_shape or the dataset's known shape). */
-  inputShape?: number[];
+  inputShape?: (number | null)[];
   summary: ModelSummary;
   loss: string;
   optimizer: EffectiveOptimizer;
@@ -41,6 +42,10 @@ export function describeModel(definition: ModelDefinition): ModelInfo {
   }
   const output = graph ? graph.outputs[0] : analysis.layers.length - 1;
   const last = analysis.layers[output]?.outputShape;
+  if (last && last[last.length - 1] === null)
+    throw new ModelError(
+      `The output of '${analysis.layers[output].name}' has a None last dimension ${formatShape(last)}; end the model with a layer of known size, such as Dense.`,
+    );
   const outputUnits = last ? Number(last[last.length - 1]) : 1;
   return {
     names: analysis.layers.map((l) => l.name),

@@ -22,7 +22,10 @@ const analysis = (def: ModelDefinition) => analyzeDefinition(def, { values: new 
 function build(def: ModelDefinition, seed = 1) {
   const a = analysis(def);
   assert.ok(a.summary, `the core accepts the definition: ${a.diagnostics.map((d) => d.message).join('; ')}`);
-  return { model: buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape!, seed }), a };
+  return {
+    model: buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape as number[], seed }),
+    a,
+  };
 }
 
 const dense: ModelDefinition = {
@@ -311,7 +314,7 @@ test('a model used as a layer builds as a tfjs model inside the model, with the 
       a.summary!.trainableParams,
     );
     assert.deepEqual(model.layers[0].outputShape, a.layers[0].outputShape);
-    const y = model.predict(tf.zeros([2, ...a.inputShape!])) as ReturnType<TF['zeros']>;
+    const y = model.predict(tf.zeros([2, ...a.inputShape!.map((d) => d ?? 2)])) as ReturnType<TF['zeros']>;
     assert.deepEqual(
       y.shape,
       a.layers[a.layers.length - 1].outputShape!.map((d) => d ?? 2),

@@ -29,7 +29,7 @@ function model(length: number, maskZero: boolean, graph: boolean) {
     : { layers: [{ ...layers[0], input_shape: [length] }, ...layers.slice(1)] };
   const a = analyzeDefinition(def, { values: new Map(), keys: new Map() }, ZERO_RANGE);
   assert.ok(a.summary, a.diagnostics.map((d) => d.message).join('; '));
-  return buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape!, seed: 5 });
+  return buildModel(tf, def, { names: a.layers.map((l) => l.name), inputShape: a.inputShape as number[], seed: 5 });
 }
 
 function outputs(maskZero: boolean, graph: boolean): [number[], number[]] {

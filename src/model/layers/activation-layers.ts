@@ -1,10 +1,10 @@
 /** Activations as layers (ReLU, LeakyReLU, PReLU, ELU, Softmax) and Rescaling. Only PReLU has weights. */
 import { thousands } from '../number-format';
 import { NO_PARAMS, product, weightArgs } from './common';
-import type { LayerDef } from './layer-def';
+import type { Dim, LayerDef } from './layer-def';
 import { shown } from './layer-shapes';
 
-const same = (input: readonly number[]) => ({ shape: [...input] });
+const same = (input: readonly Dim[]) => ({ shape: [...input] });
 const num = (description: string, minimum?: number) => ({
   type: 'number',
   description,
@@ -57,13 +57,23 @@ export const PReLU: LayerDef = {
   outputShape: (input, args) => {
     const shared = (args.shared_axes as number[] | undefined) ?? [];
     const bad = shared.find((a) => a > input.length);
-    return bad !== undefined
-      ? { error: `PReLU shared_axes ${bad} does not exist in ${shown(input)} (axes count from 1).`, arg: 'shared_axes' }
-      : same(input);
+    if (bad !== undefined)
+      return {
+        error: `PReLU shared_axes ${bad} does not exist in ${shown(input)} (axes count from 1).`,
+        arg: 'shared_axes',
+      };
+    // One slope per value: every axis not shared must have a size (Keras's build needs them all).
+    const variable = input.findIndex((d, i) => d === null && !shared.includes(i + 1));
+    if (variable >= 0)
+      return {
+        error: `PReLU learns one slope per input value, but axis ${variable + 1} of ${shown(input)} is None; share it with shared_axes=[${variable + 1}].`,
+        arg: 'shared_axes',
+      };
+    return same(input);
   },
   params: (input, args) => {
     const shared = new Set((args.shared_axes as number[] | undefined) ?? []);
-    const dims = input.map((d, i) => (shared.has(i + 1) ? 1 : d));
+    const dims = input.map((d, i) => (shared.has(i + 1) ? 1 : (d ?? 1)));
     const n = product(dims);
     return { trainable: n, nonTrainable: 0, arithmetic: `${dims.map(thousands).join(' × ')} slopes = ${thousands(n)}` };
   },

@@ -1,5 +1,5 @@
 import { thousands } from '../number-format';
-import { initializerArg, learnedNormalization, normalizationArgs } from './common';
+import { initializerArg, lastDim, learnedNormalization, normalizationArgs, requireLastDefined } from './common';
 import type { LayerDef } from './layer-def';
 
 export const BatchNormalization: LayerDef = {
@@ -25,9 +25,9 @@ export const BatchNormalization: LayerDef = {
     moving_variance_initializer: initializerArg('the moving variance', 'ones'),
   },
   required: [],
-  outputShape: (input) => ({ shape: [...input] }),
+  outputShape: (input) => requireLastDefined('BatchNormalization', input) ?? { shape: [...input] },
   params: (input, args) => {
-    const c = input[input.length - 1];
+    const c = lastDim(input);
     const learned = learnedNormalization(args);
     const trainable = learned.length * c;
     const nonTrainable = 2 * c;

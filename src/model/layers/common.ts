@@ -2,7 +2,7 @@
 import { ACTIVATIONS, ACTIVATION_NAMES } from '../activations';
 import { formatShape, thousands } from '../number-format';
 import type { LayerArgs } from '../types';
-import type { ArgDef, JsonSchema, ParamCount, ShapeResult } from './layer-def';
+import type { ArgDef, Dim, JsonSchema, ParamCount, ShapeResult } from './layer-def';
 
 /**
  * Upper bound of any one size (units, filters, a window side, an input dimension). Far beyond what trains on one
@@ -24,6 +24,9 @@ export const positiveInt = (description: string, maximum = MAX_SIZE): JsonSchema
 });
 
 export const positiveIntItem: JsonSchema = { type: 'integer', minimum: 1, maximum: MAX_SIZE };
+
+/** One dimension of an input shape: a size, or null for a variable one (Keras's None: sequences of any length). */
+export const dimItem: JsonSchema = { type: ['integer', 'null'], minimum: 1, maximum: MAX_SIZE };
 
 /** Keras's `int or tuple of 2 ints` (kernel_size, strides, pool_size). */
 export const intOrPair = (description: string, nullable = false): JsonSchema => ({
@@ -90,11 +93,51 @@ export function product(dims: readonly number[]): number {
   return dims.reduce((a, b) => a * b, 1);
 }
 
+/** The number of values of a shape, or null when a dimension is variable (None): Keras's None for a flattened size. */
+export function knownProduct(dims: readonly Dim[]): number | null {
+  return dims.some((d) => d === null) ? null : product(dims as number[]);
+}
+
+/** Whether every dimension of a shape is a size (no None). */
+export const isKnown = (dims: readonly Dim[]): dims is readonly number[] => dims.every((d) => d !== null);
+
+/**
+ * Keras's error for a layer whose weights are sized by the input's last axis (Dense's kernel, a convolution's or a
+ * normalization's channels, a recurrent layer's features) when that axis is None.
+ */
+export function requireLastDefined(type: string, input: readonly Dim[]): ShapeResult | undefined {
+  if (input.length === 0 || input[input.length - 1] !== null) return undefined;
+  return {
+    error: `The last dimension of the inputs to a ${type} layer should be defined. Found None. Full input shape received: ${formatShape([null, ...input])}.`,
+    arg: 'type',
+  };
+}
+
+/** Keras's error for a convolution whose channel axis (`axis`, 0-based with the batch, -1 for the last) is None. */
+export function requireChannelsDefined(input: readonly Dim[], channels: Dim, axis = -1): ShapeResult | undefined {
+  if (channels !== null) return undefined;
+  return {
+    error: `The channel dimension of the inputs should be defined. The input_shape received is ${formatShape([null, ...input])}, where axis ${axis} (0-based) is the channel dimension, which found to be \`None\`.`,
+    arg: 'type',
+  };
+}
+
+/**
+ * The last axis as a size, for parameter counts: only called once `requireLastDefined` passed in the layer's
+ * outputShape (params are counted only for a layer whose output shape is known).
+ */
+export function lastDim(input: readonly Dim[]): number {
+  const d = input[input.length - 1];
+  if (d === null || d === undefined) throw new Error('internal: parameters counted over a None last dimension');
+  return d;
+}
+
 /**
  * Output length of a sliding window along one axis, as Keras's conv_utils.conv_output_length (the window already
  * dilated; 'same' and 'causal' keep ceil(size / stride), 'valid' drops the window's overhang).
  */
-export function convLength(size: number, window: number, stride: number, padding: string): number {
+export function convLength(size: Dim, window: number, stride: number, padding: string): Dim {
+  if (size === null) return null;
   const length = padding === 'valid' ? size - window + 1 : size;
   return Math.floor((length + stride - 1) / stride);
 }
@@ -103,7 +146,7 @@ export function convLength(size: number, window: number, stride: number, padding
 export const dilatedWindow = (kernel: number, dilation: number): number => (kernel - 1) * dilation + 1;
 
 /** Requires (height, width, channels); the error suggests the Reshape that usually fixes it. */
-export function require3d(type: string, input: readonly number[]): ShapeResult | undefined {
+export function require3d(type: string, input: readonly Dim[]): ShapeResult | undefined {
   if (input.length === 3) return undefined;
   const shown = formatShape([null, ...input]);
   const hint =
@@ -119,18 +162,19 @@ export function require3d(type: string, input: readonly number[]): ShapeResult |
  */
 export function windowShape(
   type: string,
-  input: readonly number[],
+  input: readonly Dim[],
   window: readonly number[],
   strides: readonly number[],
   padding: string,
-  channels: number,
+  channels: Dim,
   windowArg: string,
   dilation: readonly number[] = window.map(() => 1),
 ): ShapeResult {
   const sizes = input.slice(0, window.length);
   const out = sizes.map((size, i) => convLength(size, window[i], strides[i], padding));
-  if (out.every((o) => o >= 1)) return { shape: [...out, channels] };
-  const shrunk = out.map((o) => Math.max(o, 0)).join('×');
+  // A variable (None) axis stays None, as in Keras; only a known size can shrink to nothing.
+  if (out.every((o) => o === null || o >= 1)) return { shape: [...out, channels] };
+  const shrunk = out.map((o) => (o === null ? 'None' : Math.max(o, 0))).join('×');
   // A dilated kernel is named as written, with the window it spans: `the kernel_size 3 dilated by 4 (9 steps)`.
   const written = window.map((w, i) => (w - 1) / dilation[i] + 1).join('×');
   const spans = dilation.some((d) => d !== 1)
@@ -139,7 +183,7 @@ export function windowShape(
   const what =
     window.length === 1
       ? `its ${sizes[0]} steps to ${shrunk}: the ${windowArg}${spans} is longer than the input`
-      : `its ${sizes.join('×')} input to ${shrunk}: the ${windowArg}${spans} is larger than the input`;
+      : `its ${sizes.map((d) => d ?? 'None').join('×')} input to ${shrunk}: the ${windowArg}${spans} is larger than the input`;
   return {
     error: `${type} would shrink ${what}; use a smaller ${windowArg} or padding 'same'.`,
     arg: windowArg,
@@ -344,7 +388,7 @@ export const seedArg: ArgDef = {
 export const channelsFirst = (args: LayerArgs): boolean => args.data_format === 'channels_first';
 
 /** A (channels, height, width) input as (height, width, channels) when `data_format` is channels_first. */
-export function toChannelsLast(input: readonly number[], args: LayerArgs): number[] {
+export function toChannelsLast(input: readonly Dim[], args: LayerArgs): Dim[] {
   return channelsFirst(args) && input.length === 3 ? [input[1], input[2], input[0]] : [...input];
 }
 

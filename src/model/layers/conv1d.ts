@@ -6,13 +6,15 @@ import {
   channelsLastOnlyArg,
   dilatedWindow,
   groupsError,
+  lastDim,
   positiveInt,
+  requireChannelsDefined,
   useBiasArg,
   weightArgs,
   weightsAndBiases,
   windowShape,
 } from './common';
-import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
+import type { ArgDef, Dim, LayerDef, ShapeResult } from './layer-def';
 import { intOrSingle, requireSequence, single } from './layer-shapes';
 
 const padding1d: ArgDef = {
@@ -32,11 +34,11 @@ const padding1d: ArgDef = {
 /** A (steps, channels) input's window shape, or why it has none. */
 function window1d(
   type: string,
-  input: readonly number[],
+  input: readonly Dim[],
   window: number,
   stride: number,
   padding: string,
-  channels: number,
+  channels: Dim,
   windowArg: string,
   dilation = 1,
 ): ShapeResult {
@@ -72,7 +74,11 @@ export const Conv1D: LayerDef = {
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {
     const filters = args.filters as number;
-    const bad = groupsError('Conv1D', args.groups as number, input[input.length - 1], filters);
+    const channels = input[input.length - 1];
+    const bad =
+      requireSequence('Conv1D', input, 'conv1d') ??
+      requireChannelsDefined(input, channels) ??
+      groupsError('Conv1D', args.groups as number, channels as number, filters);
     if (bad) return bad;
     return window1d(
       'Conv1D',
@@ -89,7 +95,7 @@ export const Conv1D: LayerDef = {
     const filters = args.filters as number;
     const groups = (args.groups as number) || 1;
     return weightsAndBiases(
-      [single(args.kernel_size, 1), input[input.length - 1] / groups, filters],
+      [single(args.kernel_size, 1), lastDim(input) / groups, filters],
       filters,
       args.use_bias !== false,
     );

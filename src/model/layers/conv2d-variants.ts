@@ -3,6 +3,8 @@ import { thousands } from '../number-format';
 import {
   activationOf,
   channelsLastOnlyArg,
+  lastDim,
+  requireChannelsDefined,
   kernelPairArg,
   noDilationArg,
   outputActivationArg,
@@ -17,7 +19,7 @@ import {
   windowShape,
 } from './common';
 import type { LayerArgs } from '../types';
-import type { ArgDef, LayerDef, ShapeResult } from './layer-def';
+import type { ArgDef, Dim, LayerDef, ShapeResult } from './layer-def';
 import { deconvLength, sumOf } from './layer-shapes';
 
 const depthMultiplier: ArgDef = { schema: positiveInt('Depthwise output channels per input channel.'), default: 1 };
@@ -34,9 +36,10 @@ const depthwiseArgs: Record<string, ArgDef> = {
 };
 
 /** Height and width of a depthwise layer's output (its kernel_size window, dilation 1) with `channels` channels. */
-function depthwiseShape(type: string, input: readonly number[], args: LayerArgs, channels: number): ShapeResult {
+function depthwiseShape(type: string, input: readonly Dim[], args: LayerArgs, channels: number): ShapeResult {
   return (
     require3d(type, input) ??
+    requireChannelsDefined(input, input[2]) ??
     windowShape(
       type,
       input,
@@ -63,7 +66,7 @@ export const SeparableConv2D: LayerDef = {
   outputShape: (input, args) => depthwiseShape('SeparableConv2D', input, args, args.filters as number),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
-    const c = input[2];
+    const c = lastDim(input);
     const m = args.depth_multiplier as number;
     const filters = args.filters as number;
     const parts: [number, string][] = [
@@ -87,11 +90,11 @@ export const DepthwiseConv2D: LayerDef = {
   },
   required: ['kernel_size'],
   outputShape: (input, args) =>
-    depthwiseShape('DepthwiseConv2D', input, args, input[2] * (args.depth_multiplier as number)),
+    depthwiseShape('DepthwiseConv2D', input, args, (input[2] ?? 0) * (args.depth_multiplier as number)),
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const m = args.depth_multiplier as number;
-    return weightsAndBiases([kh, kw, input[2], m], input[2] * m, args.use_bias !== false);
+    return weightsAndBiases([kh, kw, lastDim(input), m], lastDim(input) * m, args.use_bias !== false);
   },
   activationOf,
 };
@@ -121,7 +124,7 @@ export const Conv2DTranspose: LayerDef = {
   },
   required: ['filters', 'kernel_size'],
   outputShape: (input, args) => {
-    const bad = require3d('Conv2DTranspose', input);
+    const bad = require3d('Conv2DTranspose', input) ?? requireChannelsDefined(input, input[2]);
     if (bad) return bad;
     const [kh, kw] = pair(args.kernel_size, 1);
     const [sh, sw] = pair(args.strides, 1);
@@ -133,7 +136,7 @@ export const Conv2DTranspose: LayerDef = {
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const filters = args.filters as number;
-    return weightsAndBiases([kh, kw, filters, input[2]], filters, args.use_bias !== false);
+    return weightsAndBiases([kh, kw, filters, lastDim(input)], filters, args.use_bias !== false);
   },
   activationOf,
 };

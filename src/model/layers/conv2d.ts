@@ -1,5 +1,8 @@
 import {
   activationOf,
+  channelsFirst,
+  lastDim,
+  requireChannelsDefined,
   outputActivationArg,
   dataFormatArg,
   dilatedWindow,
@@ -66,7 +69,8 @@ export const Conv2D: LayerDef = {
     const window = [dilatedWindow(kh, dh), dilatedWindow(kw, dw)];
     return (
       require3d('Conv2D', input) ??
-      groupsError('Conv2D', Number(args.groups ?? 1), hwc[2], filters) ??
+      requireChannelsDefined(input, hwc[2], channelsFirst(args) ? 1 : -1) ??
+      groupsError('Conv2D', Number(args.groups ?? 1), hwc[2] as number, filters) ??
       fromChannelsLast(
         windowShape(
           'Conv2D',
@@ -85,7 +89,7 @@ export const Conv2D: LayerDef = {
   params: (input, args) => {
     const [kh, kw] = pair(args.kernel_size, 1);
     const filters = args.filters as number;
-    const channels = toChannelsLast(input, args)[input.length - 1] / Number(args.groups ?? 1);
+    const channels = lastDim(toChannelsLast(input, args)) / Number(args.groups ?? 1);
     return weightsAndBiases([kh, kw, channels, filters], filters, args.use_bias !== false);
   },
   activationOf,

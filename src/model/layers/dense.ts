@@ -1,4 +1,13 @@
-import { activationOf, outputActivationArg, positiveInt, useBiasArg, weightArgs, weightsAndBiases } from './common';
+import {
+  activationOf,
+  lastDim,
+  outputActivationArg,
+  positiveInt,
+  requireLastDefined,
+  useBiasArg,
+  weightArgs,
+  weightsAndBiases,
+} from './common';
 import type { LayerDef } from './layer-def';
 
 export const Dense: LayerDef = {
@@ -14,8 +23,10 @@ export const Dense: LayerDef = {
   },
   required: ['units'],
   // Keras applies Dense to the last axis, so (None, 28, 28) stays 3-D.
-  outputShape: (input, args) => ({ shape: [...input.slice(0, -1), args.units as number] }),
+  // Other axes may be None (sequences of any length); the kernel needs the last one's size.
+  outputShape: (input, args) =>
+    requireLastDefined('Dense', input) ?? { shape: [...input.slice(0, -1), args.units as number] },
   params: (input, args) =>
-    weightsAndBiases([input[input.length - 1], args.units as number], args.units as number, args.use_bias !== false),
+    weightsAndBiases([lastDim(input), args.units as number], args.units as number, args.use_bias !== false),
   activationOf,
 };

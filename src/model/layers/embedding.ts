@@ -25,6 +25,9 @@ export const Embedding: LayerDef = {
   required: ['input_dim', 'output_dim'],
   outputShape: (input, args) => {
     const length = args.input_length as number | undefined;
+    // Keras 2 checks input_length against a known length, and fills a None length with it.
+    if (length !== undefined && input[0] === null)
+      return { shape: [length, ...input.slice(1), args.output_dim as number] };
     if (length !== undefined && input[0] !== length) {
       return {
         error: `Embedding has input_length ${length} but its input is ${shown(input)}; make them agree.`,

@@ -1,4 +1,4 @@
-import { NO_PARAMS, dataFormatArg, product } from './common';
+import { NO_PARAMS, dataFormatArg, knownProduct } from './common';
 import type { LayerDef } from './layer-def';
 
 export const Flatten: LayerDef = {
@@ -8,6 +8,7 @@ export const Flatten: LayerDef = {
   positionalArgs: ['data_format'],
   args: { data_format: dataFormatArg },
   required: [],
-  outputShape: (input) => ({ shape: [product(input)] }),
+  // A None dimension makes the flattened size None, as Keras computes it (a Dense after it then needs a fixed size).
+  outputShape: (input) => ({ shape: [knownProduct(input)] }),
   params: () => NO_PARAMS,
 };

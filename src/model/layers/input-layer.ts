@@ -1,4 +1,4 @@
-import { NO_PARAMS, positiveIntItem } from './common';
+import { NO_PARAMS, dimItem } from './common';
 import type { LayerDef } from './layer-def';
 
 /**
@@ -14,9 +14,10 @@ export const InputLayer: LayerDef = {
     shape: {
       schema: {
         type: 'array',
-        items: positiveIntItem,
+        items: dimItem,
         minItems: 1,
-        description: 'Shape of one example without the batch dimension, e.g. [28, 28].',
+        description:
+          'Shape of one example without the batch dimension, e.g. [28, 28]; null for a variable size (None).',
       },
     },
     dtype: {

@@ -5,6 +5,12 @@
  */
 import type { LayerArgs } from '../types';
 
+/**
+ * One dimension of an example's shape: a size, or null for a dimension Keras leaves variable (`None`, as in
+ * `input_shape=(None, 10)`: sequences of any length).
+ */
+export type Dim = number | null;
+
 /** A JSON-schema fragment (draft-07) with the description VS Code shows on hover and completion. */
 export type JsonSchema = Record<string, unknown>;
 
@@ -15,7 +21,7 @@ export interface ArgDef {
 }
 
 /** Output shape of one example (no batch dimension), or why the layer cannot take its input. */
-export type ShapeResult = { shape: number[] } | { error: string; arg?: string };
+export type ShapeResult = { shape: Dim[] } | { error: string; arg?: string };
 
 export interface ParamCount {
   trainable: number;
@@ -37,8 +43,8 @@ export interface LayerDef {
   args: Readonly<Record<string, ArgDef>>;
   required: readonly string[];
   /** `args` already passed the schema; `input` is one example's shape (no batch dimension). */
-  outputShape(input: readonly number[], args: LayerArgs): ShapeResult;
-  params(input: readonly number[], args: LayerArgs): ParamCount;
+  outputShape(input: readonly Dim[], args: LayerArgs): ShapeResult;
+  params(input: readonly Dim[], args: LayerArgs): ParamCount;
   /** The activation the layer applies, for hover docs. */
   activationOf?(args: LayerArgs): string | undefined;
   /** Layers that merge several inputs (Add, Concatenate, …), usable in a graph model only. */
@@ -52,7 +58,7 @@ export interface MergeRule {
   min: number;
   max?: number;
   /** Output shape from the inputs' shapes (no batch dimension), or why they cannot merge. */
-  outputShape(inputs: readonly (readonly number[])[], args: LayerArgs): ShapeResult;
+  outputShape(inputs: readonly (readonly Dim[])[], args: LayerArgs): ShapeResult;
   /** One sentence for the hover: how the output shape follows from the inputs. */
-  explain(inputs: readonly (readonly number[])[], args: LayerArgs): string;
+  explain(inputs: readonly (readonly Dim[])[], args: LayerArgs): string;
 }

@@ -1,5 +1,5 @@
 import { thousands } from '../number-format';
-import { learnedNormalization, normalizationArgs } from './common';
+import { lastDim, learnedNormalization, normalizationArgs, requireLastDefined } from './common';
 import type { LayerDef } from './layer-def';
 
 export const LayerNormalization: LayerDef = {
@@ -15,9 +15,9 @@ export const LayerNormalization: LayerDef = {
     ...normalizationArgs,
   },
   required: [],
-  outputShape: (input) => ({ shape: [...input] }),
+  outputShape: (input) => requireLastDefined('LayerNormalization', input) ?? { shape: [...input] },
   params: (input, args) => {
-    const c = input[input.length - 1];
+    const c = lastDim(input);
     const learned = learnedNormalization(args);
     const n = learned.length * c;
     return {

@@ -3,22 +3,27 @@
  * shapes must agree, dimensions of 1 broadcast), Concatenate (along an axis) and Dot. None has weights.
  */
 import { NO_PARAMS } from './common';
-import type { LayerDef, MergeRule, ShapeResult } from './layer-def';
-import { shown } from './layer-shapes';
+import type { Dim, LayerDef, MergeRule, ShapeResult } from './layer-def';
+import { dimText, shown } from './layer-shapes';
 
-const list = (inputs: readonly (readonly number[])[]) => inputs.map(shown).join(', ');
+const list = (inputs: readonly (readonly Dim[])[]) => inputs.map(shown).join(', ');
 
 /** Keras's _Merge._compute_elemwise_op_output_shape, folded over the inputs. */
-function broadcast(type: string, inputs: readonly (readonly number[])[]): ShapeResult {
+function broadcast(type: string, inputs: readonly (readonly Dim[])[]): ShapeResult {
   let out = [...inputs[0]];
   for (const next of inputs.slice(1)) {
     const [long, short] = out.length >= next.length ? [out, next] : [[...next], out];
     const head = long.slice(0, long.length - short.length);
     const tail = long.slice(long.length - short.length);
-    const merged: number[] = [];
+    const merged: Dim[] = [];
     for (let i = 0; i < short.length; i++) {
       const a = tail[i];
       const b = short[i];
+      // Keras: a None on either side leaves the dimension None (it is checked when the model runs).
+      if (a === null || b === null) {
+        merged.push(null);
+        continue;
+      }
       if (a !== b && a !== 1 && b !== 1) {
         return {
           error: `${type} needs inputs of the same shape but gets ${list(inputs)}; make them agree (e.g. a Dense or Conv layer with matching units/filters on one branch).`,
@@ -73,7 +78,7 @@ function axisIndex(axis: number, rank: number): number | undefined {
   return full >= 1 && full <= rank ? full - 1 : undefined;
 }
 
-function concatenate(inputs: readonly (readonly number[])[], axis: number): ShapeResult {
+function concatenate(inputs: readonly (readonly Dim[])[], axis: number): ShapeResult {
   const rank = inputs[0].length;
   const at = axisIndex(axis, rank);
   if (at === undefined || inputs.some((s) => s.length !== rank)) {
@@ -83,15 +88,16 @@ function concatenate(inputs: readonly (readonly number[])[], axis: number): Shap
     };
   }
   for (const s of inputs) {
-    if (s.some((d, i) => i !== at && d !== inputs[0][i])) {
+    if (s.some((d, i) => i !== at && d !== null && inputs[0][i] !== null && d !== inputs[0][i])) {
       return {
         error: `Concatenate along axis ${axis} needs the other dimensions equal, but gets ${list(inputs)}.`,
         arg: 'inputs',
       };
     }
   }
-  const out = [...inputs[0]];
-  out[at] = inputs.reduce((a, s) => a + s[at], 0);
+  // Keras: a None among the joined sizes makes the joined axis None; elsewhere the first known size is kept.
+  const out = inputs[0].map((d, i) => d ?? inputs.find((s) => s[i] !== null)?.[i] ?? null);
+  out[at] = inputs.some((s) => s[at] === null) ? null : inputs.reduce((a, s) => a + (s[at] as number), 0);
   return { shape: out };
 }
 
@@ -122,19 +128,19 @@ export const Concatenate: LayerDef = {
       const r = concatenate(inputs, args.axis as number);
       if (!('shape' in r)) return r.error;
       const at = axisIndex(args.axis as number, inputs[0].length)!;
-      return `Joins ${list(inputs)} along axis ${args.axis as number}: ${inputs.map((s) => s[at]).join(' + ')} = ${r.shape[at]}, so the output is ${shown(r.shape)}.`;
+      return `Joins ${list(inputs)} along axis ${args.axis as number}: ${inputs.map((s) => dimText(s[at])).join(' + ')} = ${dimText(r.shape[at])}, so the output is ${shown(r.shape)}.`;
     },
   },
 };
 
-function dot(inputs: readonly (readonly number[])[], axes: unknown): ShapeResult {
+function dot(inputs: readonly (readonly Dim[])[], axes: unknown): ShapeResult {
   const [a, b] = inputs;
   const [xa, xb] = Array.isArray(axes) ? [Number(axes[0]), Number(axes[1])] : [Number(axes), Number(axes)];
   const ia = axisIndex(xa, a.length);
   const ib = axisIndex(xb, b.length);
   if (ia === undefined || ib === undefined)
     return { error: `Dot axes ${JSON.stringify(axes)} are not axes of ${list(inputs)}.`, arg: 'axes' };
-  if (a[ia] !== b[ib]) {
+  if (a[ia] !== null && b[ib] !== null && a[ia] !== b[ib]) {
     return {
       error: `Dot needs the reduced dimensions equal, but axis ${xa} of ${shown(a)} is ${a[ia]} and axis ${xb} of ${shown(b)} is ${b[ib]}.`,
       arg: 'axes',

@@ -1,9 +1,9 @@
 /** Regularising layers active only while training: spatial dropout and Gaussian noise. No weights. */
 import { NO_PARAMS, channelsLastOnlyArg, require3d, seedArg } from './common';
-import type { LayerDef } from './layer-def';
+import type { Dim, LayerDef } from './layer-def';
 import { rateArg, requireSequence } from './layer-shapes';
 
-const same = (input: readonly number[]) => ({ shape: [...input] });
+const same = (input: readonly Dim[]) => ({ shape: [...input] });
 
 export const SpatialDropout1D: LayerDef = {
   type: 'SpatialDropout1D',

@@ -3,8 +3,17 @@
  * number of gates (1, 4, 3) and GRU's second bias (reset_after=True, the Keras 2 and 3 default).
  */
 import { thousands } from '../number-format';
-import { activationArg, activationOf, positiveInt, seedArg, useBiasArg, weightArgs } from './common';
-import type { ArgDef, LayerDef, ParamCount } from './layer-def';
+import {
+  activationArg,
+  activationOf,
+  lastDim,
+  positiveInt,
+  requireLastDefined,
+  seedArg,
+  useBiasArg,
+  weightArgs,
+} from './common';
+import type { ArgDef, Dim, LayerDef, ParamCount } from './layer-def';
 import { requireSequence } from './layer-shapes';
 
 const flag = (description: string): ArgDef => ({ schema: { type: 'boolean', description }, default: false });
@@ -45,8 +54,9 @@ const implementationArg: ArgDef = {
 
 /** Output (units), or (timesteps, units) with return_sequences; states are only countable in a graph model. */
 function recurrentShape(type: string) {
-  return (input: readonly number[], args: Record<string, unknown>) => {
-    const bad = requireSequence(type, input);
+  return (input: readonly Dim[], args: Record<string, unknown>) => {
+    // The time steps may be None (sequences of any length); the kernels need the features' size.
+    const bad = requireSequence(type, input) ?? requireLastDefined(type, input);
     if (bad) return bad;
     if (args.return_state === true) {
       return {
@@ -64,9 +74,9 @@ function recurrentShape(type: string) {
  * (GRU with reset_after has two biases per gate, one for the input and one for the recurrent part).
  */
 function gateParams(gates: number, biasesPerGate: number) {
-  return (input: readonly number[], args: Record<string, unknown>): ParamCount => {
+  return (input: readonly Dim[], args: Record<string, unknown>): ParamCount => {
     const units = args.units as number;
-    const d = input[input.length - 1];
+    const d = lastDim(input);
     const bias = args.use_bias !== false ? biasesPerGate : 0;
     const perGate = units * (d + units) + bias * units;
     const total = gates * perGate;

@@ -9,7 +9,7 @@ import { Dense } from './dense';
 import { Dropout } from './dropout';
 import { Flatten } from './flatten';
 import { GlobalAveragePooling2D } from './global-average-pooling2d';
-import { positiveIntItem } from './common';
+import { dimItem, positiveIntItem } from './common';
 import type { ArgDef, LayerDef } from './layer-def';
 import { AveragePooling2D, MaxPooling2D } from './pooling2d';
 import { Reshape } from './reshape';
@@ -115,9 +115,10 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
   input_shape: {
     schema: {
       type: 'array',
-      items: positiveIntItem,
+      items: dimItem,
       minItems: 1,
-      description: 'Shape of one input example without the batch dimension, e.g. [28, 28]; only on the first layer.',
+      description:
+        'Shape of one input example without the batch dimension, e.g. [28, 28]; null for a variable size (None), e.g. [null, 10] for sequences of any length; only on the first layer.',
     },
   },
   trainable: {
@@ -134,7 +135,7 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
     schema: {
       type: 'array',
       items: [{ type: ['integer', 'null'], minimum: 1 }],
-      additionalItems: positiveIntItem,
+      additionalItems: dimItem,
       minItems: 2,
       description:
         'input_shape with the batch size in front (null or a number), e.g. [null, 28, 28]; only on the first layer.',

@@ -1,5 +1,5 @@
 import { formatShape } from '../number-format';
-import { MAX_SIZE, NO_PARAMS, product } from './common';
+import { MAX_SIZE, NO_PARAMS, isKnown, product } from './common';
 import type { LayerDef } from './layer-def';
 
 export const Reshape: LayerDef = {
@@ -21,9 +21,11 @@ export const Reshape: LayerDef = {
   required: ['target_shape'],
   outputShape: (input, args) => {
     const target = args.target_shape as number[];
-    const size = product(input);
     const unknown = target.filter((d) => d === -1).length;
     if (unknown > 1) return { error: 'Reshape target_shape may contain at most one -1.', arg: 'target_shape' };
+    // Keras: an input with a None dimension has no size to check against; its -1 becomes None.
+    if (!isKnown(input)) return { shape: target.map((d) => (d === -1 ? null : d)) };
+    const size = product(input);
     const known = product(target.filter((d) => d !== -1));
     const from = `${formatShape([null, ...input])} holds ${size} values per example`;
     if (unknown === 1) {

@@ -1,7 +1,7 @@
 /** UpSampling2D, ZeroPadding2D, Cropping2D, RepeatVector and Permute: they move values, they have no weights. */
 import { NO_PARAMS, channelsLastOnlyArg, intOrPair, pair, positiveInt, require3d } from './common';
-import type { JsonSchema, LayerDef } from './layer-def';
-import { shown } from './layer-shapes';
+import type { Dim, JsonSchema, LayerDef } from './layer-def';
+import { dimText, shown } from './layer-shapes';
 import { MAX_SIZE } from './common';
 
 const nonNegative: JsonSchema = { type: 'integer', minimum: 0, maximum: MAX_SIZE };
@@ -12,6 +12,10 @@ const edgesSchema = (description: string): JsonSchema => ({
   description,
   oneOf: [nonNegative, nonNegativePair, { type: 'array', items: nonNegativePair, minItems: 2, maxItems: 2 }],
 });
+
+/** A size scaled or grown; a variable (None) size stays None, as Keras computes it. */
+const times = (d: Dim, k: number): Dim => (d === null ? null : d * k);
+const plus = (d: Dim, k: number): Dim => (d === null ? null : d + k);
 
 /** [[top, bottom], [left, right]] from any of the three forms. */
 export function edges(v: unknown): [[number, number], [number, number]] {
@@ -53,7 +57,7 @@ export const UpSampling2D: LayerDef = {
   required: [],
   outputShape: (input, args) => {
     const [a, b] = pair(args.size, 2);
-    return require3d('UpSampling2D', input) ?? { shape: [input[0] * a, input[1] * b, input[2]] };
+    return require3d('UpSampling2D', input) ?? { shape: [times(input[0], a), times(input[1], b), input[2]] };
   },
   params: () => NO_PARAMS,
 };
@@ -75,7 +79,7 @@ export const ZeroPadding2D: LayerDef = {
   required: [],
   outputShape: (input, args) => {
     const [[t, b], [l, r]] = edges(args.padding);
-    return require3d('ZeroPadding2D', input) ?? { shape: [input[0] + t + b, input[1] + l + r, input[2]] };
+    return require3d('ZeroPadding2D', input) ?? { shape: [plus(input[0], t + b), plus(input[1], l + r), input[2]] };
   },
   params: () => NO_PARAMS,
 };
@@ -102,11 +106,11 @@ export const Cropping2D: LayerDef = {
     const bad = require3d('Cropping2D', input);
     if (bad) return bad;
     const [[t, b], [l, r]] = edges(args.cropping);
-    const h = input[0] - t - b;
-    const w = input[1] - l - r;
-    if (h < 1 || w < 1)
+    const h = plus(input[0], -t - b);
+    const w = plus(input[1], -l - r);
+    if ((h !== null && h < 1) || (w !== null && w < 1))
       return {
-        error: `Cropping2D would cut its ${input[0]}×${input[1]} input down to ${Math.max(h, 0)}×${Math.max(w, 0)}; crop less.`,
+        error: `Cropping2D would cut its ${dimText(input[0])}×${dimText(input[1])} input down to ${dimText(h === null ? h : Math.max(h, 0))}×${dimText(w === null ? w : Math.max(w, 0))}; crop less.`,
         arg: 'cropping',
       };
     return { shape: [h, w, input[2]] };

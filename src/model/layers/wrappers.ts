@@ -56,7 +56,8 @@ export const Bidirectional: LayerDef = {
     const r = w.def.outputShape(input, w.args);
     if ('error' in r) return { error: r.error.replace(w.def.type, `Bidirectional(${w.def.type})`), arg: 'layer' };
     const out = [...r.shape];
-    if (args.merge_mode === 'concat') out[out.length - 1] *= 2;
+    const last = out[out.length - 1];
+    if (args.merge_mode === 'concat' && last !== null) out[out.length - 1] = last * 2;
     return { shape: out };
   },
   params: (input, args): ParamCount => {

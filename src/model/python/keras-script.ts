@@ -204,7 +204,7 @@ function isShapeArg(path: string): boolean {
 
 function sequential(
   def: ModelDefinition,
-  inputShape: number[] | undefined,
+  inputShape: (number | null)[] | undefined,
   value: ValueOf,
   indent: string,
   overridden?: ReadonlySet<string>,

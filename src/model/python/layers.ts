@@ -171,14 +171,8 @@ function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, 
   const v = readValue(shapeNode, ctx);
   if (!v.ok) return v;
   // `keras.Input(shape=784)` (or `shape=(784)`, which is the same int) means (784,), as Keras standardises it.
+  // A None dimension (`shape=(None, 28)`) stays null: a variable size, as Keras prints it.
   const shape = typeof v.value === 'number' ? [v.value] : v.value;
-  if (Array.isArray(shape) && shape.some((d) => d === null)) {
-    return {
-      ok: false,
-      node: shapeNode,
-      reason: 'an input with a None dimension (variable length) has no fixed shape for Model Lab to compute',
-    };
-  }
   return {
     kind: 'input',
     shape,

@@ -14,6 +14,9 @@ import { describeModel } from '../model-info';
 import { analyzeUnplaced } from '../../model/analyze';
 import { wasmMemoryProblem } from '../../model/memory-estimate';
 import { effectiveOptimizer } from '../../model/optimizers';
+import { datasetExampleShape } from '../../model/datasets';
+import { fillVariableDims, hasVariableDim } from '../../model/variable-dims';
+import { DataError } from '../../data/errors';
 
 export interface PreflightOptions {
   /** Data-loading steps and download progress (`fraction` in 0…1 while downloading). */
@@ -34,6 +37,8 @@ export async function preflight(specs: RunSpec[], opts: PreflightOptions = {}): 
   for (const spec of specs) {
     const problem = memoryProblem(spec);
     if (problem) throw new BackendError(problem);
+    const shape = variableShapeProblem(spec);
+    if (shape) throw new DataError(shape, 'spec');
   }
   if (specs.length < 2) return;
   const checked = new Set<string>();
@@ -66,6 +71,22 @@ function memoryProblem(spec: RunSpec): string | undefined {
     spec.definition.fit?.batch_size ?? 32,
     effectiveOptimizer(spec.definition.compile?.optimizer),
   );
+}
+
+/**
+ * A model input with a None dimension trains with the size its data gives; when the dataset's example shape is known
+ * without reading it (a built-in dataset, the default Fashion-MNIST, imdb padded to maxlen) and cannot fill it, the
+ * run is refused here in a sentence. Files (CSV, NumPy, imdb padded to its longest review) are checked by the
+ * worker once read.
+ */
+function variableShapeProblem(spec: RunSpec): string | undefined {
+  const { inputShape } = analyzeUnplaced(spec.definition);
+  if (!hasVariableDim(inputShape)) return undefined;
+  const dataset = normalizeDatasetSpec(spec.definition.dataset);
+  const example = datasetExampleShape(dataset);
+  if (!example) return undefined;
+  const filled = fillVariableDims(inputShape!, example, dataset.name ?? FASHION_MNIST);
+  return 'error' in filled ? filled.error : undefined;
 }
 
 /** What decides where a dataset comes from and how it reads (not validation_split or seed, which only split it). */

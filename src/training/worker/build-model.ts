@@ -15,6 +15,7 @@ import { argsWithDefaults, layerDef } from '../../model/layers/registry';
 import { edges } from '../../model/layers/reshaping';
 import { nestedInputShape } from '../../model/layers/common';
 import type { LayerArgs, LayerSpec, ModelDefinition } from '../../model/types';
+import { hasVariableDim } from '../../model/variable-dims';
 import { ModelError } from '../model-info';
 import type { TF } from './engine';
 
@@ -606,7 +607,9 @@ function buildGraph(
   for (const i of graph.topological) {
     const spec = specs[i];
     if (spec.type === 'InputLayer') {
-      const shape = (spec.shape ?? spec.input_shape ?? opts.inputShape) as number[];
+      // A None dimension (`keras.Input(shape=(None, 28))`) is built with the size the data gave it.
+      const declared = (spec.shape ?? spec.input_shape) as (number | null)[] | undefined;
+      const shape = declared && !hasVariableDim(declared) ? (declared as number[]) : opts.inputShape;
       tensors.set(i, tf.input({ shape, name: opts.names[i], dtype: spec.dtype === 'int32' ? 'int32' : 'float32' }));
       continue;
     }

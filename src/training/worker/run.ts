@@ -26,6 +26,7 @@ import { NPZ_FILE, saveWeights } from './save-weights';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toKerasScript } from '../../model/python/keras-script';
+import { fillVariableDims } from '../../model/variable-dims';
 
 /** The Keras script written beside a run's saved weights. */
 export const KERAS_SCRIPT_FILE = 'keras_model.py';
@@ -89,7 +90,10 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
         emit({ type: 'progress', runId, message, ...(fraction !== undefined ? { fraction } : {}) }),
     });
     const exampleSize = data.exampleShape.reduce((a, b) => a * b, 1);
-    const inputShape = info.inputShape ?? data.exampleShape;
+    // A None dimension of the input (`input_shape=(None, 28)`) takes its size from the examples.
+    const filled = info.inputShape ? fillVariableDims(info.inputShape, data.exampleShape, data.name) : undefined;
+    if (filled && 'error' in filled) throw new ModelError(filled.error);
+    const inputShape = filled?.shape ?? data.exampleShape;
     checkInputShape(inputShape, data, spec.definition.dataset ? 'dataset' : 'the default dataset');
     const fraction = dataSpec.validation_split ?? DEFAULT_VALIDATION_SPLIT;
     const trainCount = data.train.count;
