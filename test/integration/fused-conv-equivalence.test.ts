@@ -202,6 +202,22 @@ const CASES: Case[] = [
     classes: 3,
   },
   {
+    // The bench's strided CNN in small: BatchNormalization in float32 SIMD (4 and 12 channels) over a relu's output,
+    // whose derivative its backward pass applies.
+    name: 'strided convolutions with a relu under BatchNormalization, average pooling',
+    input: [11, 10, 1],
+    layers: [
+      { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'BatchNormalization' },
+      { type: 'Conv2D', filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+      { type: 'BatchNormalization' },
+      { type: 'AveragePooling2D', poolSize: 2 },
+      { type: 'Flatten' },
+      { type: 'Dense', units: 3, activation: 'softmax' },
+    ],
+    classes: 3,
+  },
+  {
     // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
     name: 'max pooling after a linear convolution and after BatchNormalization',
     input: [9, 9, 2],

@@ -12,7 +12,7 @@
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
-import type { batchNorm, batchNormBackward } from './conv-kernels';
+import type { NormStats } from './conv-kernels';
 import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
@@ -602,180 +602,156 @@ const winogradOutputBackward = fn(
   ],
 );
 
-// ---- BatchNormalization: per-channel passes over [rows, c] in double, 8 channels (4 f64x2) a pass ------------
-const [D_SUB, D_MUL, D_DIV, D_SPLAT] = [simd(0xf1), simd(0xf2), simd(0xf3), simd(0x14)];
+// ---- BatchNormalization in float32 (as tfjs computes it): [rows, c] row by row, 4 channels a vector ---------
+const [D_MUL, D_SPLAT] = [simd(0xf2), simd(0x14)];
 const F32X4_DEMOTE = simd(0x5e);
 const STORE64_LANE0 = (offset: number) => [...simd(0x5b), 0x00, ...uleb(offset), 0];
 const F64_FROM_I32 = 0xb7;
-const Q = [0, 1, 2, 3];
-const qs = (prefix: string) => Q.map((q) => `${prefix}${q}`);
+const F_MUL = simd(0xe6);
 
 /**
- * For each 8 channels j (bytes jb = 4j), `head`, then for each row `row` with `at` = r·pitch + jb (the pitch c·4
- * bytes), then `tail`; per-channel doubles of an array at byte address A are at A + 2·jb.
+ * The per-channel block of the SIMD BatchNormalization (16-byte aligned; `pitch` = 4·c bytes): double sums S1, S2
+ * (2·pitch bytes each), then float arrays of c values each, `pitch` bytes apart: the partial sums s and q, then
+ * mean, invStd and three coefficients. BN_AT gives each array's place in pitches.
  */
-function channelPasses(l: Record<string, number>, head: number[], row: number[], tail: number[]): number[] {
-  return [
-    ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
-    ...assign(l.rowsF, [...get(l.rows), F64_FROM_I32, ...D_SPLAT]),
-    ...forLoop(l.jb, i32(0), get(l.pitch), i32(32), [
-      ...head,
-      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
-        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
-        ...row,
-      ]),
-      ...tail,
-    ]),
-  ];
-}
-/** The doubles of channels jb/4 + 2q, 2q + 1 of the array at byte address `array`: code for its address. */
-const doubles = (l: Record<string, number>, array: number, q: number) => [
-  ...get(array),
-  ...get(l.jb),
-  ...i32(1),
-  SHL,
-  ADD,
-  ...i32(16 * q),
-  ADD,
-];
-/** Two floats of the matrix at `base`, row r, channels 2q, 2q + 1 of the pass, promoted to doubles. */
-const floats = (l: Record<string, number>, base: number, q: number) => [
-  ...sum(get(base), get(l.at)),
-  ...LOAD64_ZERO(8 * q),
-  ...D_PROMOTE,
-];
-/** Locals k{q} (for each name k) = the pass's doubles of the arrays p, p + c·8, ... in that order. */
-const loadChannels = (l: Record<string, number>, names: string[]) =>
-  Q.flatMap((q) =>
-    names.flatMap((k, i) => [
-      ...doubles(l, l.p, q),
-      ...product(get(l.stride), i32(i)),
-      ADD,
-      ...V_LOAD,
-      ...set(l[`${k}${q}`]),
-    ]),
-  );
-const BN_LOCALS = ['pitch', 'jb', 'r', 'at'];
+const BN_AT = { s: 4, q: 5, mean: 6, invStd: 7, p2: 8, p3: 9, p4: 10 };
+/** Bytes of the per-channel block for c channels. */
+export const batchNormBlockBytes = (c: number) => 11 * 4 * c;
+/** Rows summed in float32 before the partial sums are added into the double ones. */
+const BN_ROWS = 64;
 
-/** bnStats(x, rows, c, mean, variance): per channel, the mean and the biased variance (doubles; c % 8 = 0). */
-const bnStats = fn(['x', 'rows', 'c', 'mean', 'variance'], BN_LOCALS, ['rowsF', ...qs('a'), ...qs('m'), 'd'], (l) => [
-  ...channelPasses(
-    l,
-    Q.flatMap((q) => assign(l[`a${q}`], ZERO)),
-    Q.flatMap((q) => assign(l[`a${q}`], [...get(l[`a${q}`]), ...floats(l, l.x, q), ...D_ADD])),
-    [
-      ...Q.flatMap((q) => [
-        ...assign(l[`m${q}`], [...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV]),
-        ...doubles(l, l.mean, q),
-        ...get(l[`m${q}`]),
-        ...V_STORE,
-        ...assign(l[`a${q}`], ZERO),
-      ]),
-      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
-        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
-        ...Q.flatMap((q) => [
-          ...assign(l.d, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB]),
-          ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...get(l.d), ...D_MUL, ...D_ADD]),
+/** Per-channel locals p{name} = block + BN_AT[name]·pitch, after pitch = 4·c. */
+const bnArrays = (l: Record<string, number>, names: (keyof typeof BN_AT)[]) => [
+  ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
+  ...names.flatMap((k) => assign(l[k], sum(get(l.block), product(get(l.pitch), i32(BN_AT[k]))))),
+];
+/** The vector of per-channel array `k` at the row's channels j. */
+const perChannel = (l: Record<string, number>, k: string) => [...sum(get(l[k]), get(l.j)), ...V_LOAD];
+/** The vector of the [rows, c] matrix at `base`, at byte `at` of it. */
+const element = (l: Record<string, number>, base: string) => [...sum(get(l[base]), get(l.at)), ...V_LOAD];
+/** for at in [from, to) step 16 with j = at mod pitch (from a row's start): body. */
+const overRows = (l: Record<string, number>, from: number[], to: number[], body: number[]) => [
+  ...assign(l.j, i32(0)),
+  ...forLoop(l.at, from, to, i32(16), [
+    ...body,
+    ...assign(l.j, sum(get(l.j), i32(16))),
+    ...get(l.j),
+    ...get(l.pitch),
+    GE_S,
+    ...IF,
+    ...assign(l.j, i32(0)),
+    END,
+  ]),
+];
+const BN_LOCALS = ['pitch', 'at', 'j'];
+
+/**
+ * bnMoments(_, x, rows, c, block) and bnBackwardSums(dy, x, rows, c, block), with t = x - mean (the block's float
+ * mean; for the moments, the first row as a shift): S1 = Σ t, S2 = Σ t² (moments) or S1 = Σ dy, S2 = Σ dy·t, per
+ * channel, summed in float32 over BN_ROWS rows at a time and those sums in double.
+ */
+const bnSums = (moments: boolean) =>
+  fn(['u', 'x', 'rows', 'c', 'block'], [...BN_LOCALS, 'r0', 'end', 's', 'q', 'mean'], ['t', 'v'], (l) => {
+    const zero = (from: number[], to: number[]) =>
+      forLoop(l.at, from, to, i32(16), [...get(l.at), ...ZERO, ...V_STORE]);
+    const addInto = (k: string, value: number[]) => [
+      ...sum(get(l[k]), get(l.j)),
+      ...perChannel(l, k),
+      ...value,
+      ...F_ADD,
+      ...V_STORE,
+    ];
+    const term = moments ? get(l.t) : get(l.v);
+    // S[k] (doubles at block + k·pitch) += the partial sums, two channels a step.
+    const flush = forLoop(l.j, i32(0), get(l.pitch), i32(8), [
+      ...[
+        [0, l.s],
+        [2, l.q],
+      ].flatMap(([k, partial]) => {
+        const at = sum(get(l.block), product(get(l.pitch), i32(k)), get(l.j), get(l.j));
+        return [
+          ...at,
+          ...at,
+          ...V_LOAD,
+          ...sum(get(partial), get(l.j)),
+          ...LOAD64_ZERO(0),
+          ...D_PROMOTE,
+          ...D_ADD,
+          ...V_STORE,
+        ];
+      }),
+    ]);
+    return [
+      ...bnArrays(l, ['s', 'q', 'mean']),
+      ...zero(get(l.block), get(l.mean)),
+      ...forLoop(l.r0, i32(0), get(l.rows), i32(BN_ROWS), [
+        ...assign(l.end, [...get(l.r0), ...i32(BN_ROWS), ADD]),
+        ...assign(l.end, [...get(l.end), ...get(l.rows), ...get(l.end), ...get(l.rows), LT_S, SELECT]),
+        ...overRows(l, product(get(l.r0), get(l.pitch)), product(get(l.end), get(l.pitch)), [
+          ...assign(l.t, [...element(l, 'x'), ...perChannel(l, 'mean'), ...F_SUB]),
+          ...(moments ? [] : assign(l.v, element(l, 'u'))),
+          ...addInto('s', term),
+          ...addInto('q', [...term, ...get(l.t), ...F_MUL]),
         ]),
+        ...flush,
+        ...zero(get(l.s), get(l.mean)),
       ]),
-      ...Q.flatMap((q) => [...doubles(l, l.variance, q), ...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV, ...V_STORE]),
-    ],
-  ),
+      END,
+    ];
+  });
+
+/** bnNormalize(x, out, rows, c, block): out = p2·((x - mean)·invStd) + p3 (p2, p3: gamma, beta), in float32. */
+const bnNormalize = fn(['x', 'out', 'rows', 'c', 'block'], [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3'], ['v'], (l) => [
+  ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3']),
+  ...overRows(l, i32(0), product(get(l.rows), get(l.pitch)), [
+    ...assign(l.v, [...element(l, 'x'), ...perChannel(l, 'mean'), ...F_SUB, ...perChannel(l, 'invStd'), ...F_MUL]),
+    ...sum(get(l.out), get(l.at)),
+    ...perChannel(l, 'p2'),
+    ...get(l.v),
+    ...F_MUL,
+    ...perChannel(l, 'p3'),
+    ...F_ADD,
+    ...V_STORE,
+  ]),
   END,
 ]);
 
 /**
- * bnNormalize(x, out, xhat, rows, c, p): xhat = (x - mean)·invStd, out = gamma·xhat + beta, in double, stored as
- * floats; p holds per-channel doubles [mean | invStd | gamma | beta], c each.
+ * bnBackwardDx(dy, x, dx, rows, c, block, gate): dx = (p2·dy - p3) - ((x - mean)·invStd)·p4, in float32 (p2 =
+ * gamma·invStd, p3 = p2·Σdy / rows, p4 = p2·Σdy·xhat / rows); with `gate`, 0 where x ≤ 0 (the derivative of a relu
+ * whose output x is).
  */
-const bnNormalize = fn(
-  ['x', 'out', 'xhat', 'rows', 'c', 'p'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('m'), ...qs('s'), ...qs('g'), ...qs('b'), 'v'],
-  (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      loadChannels(l, ['m', 's', 'g', 'b']),
-      Q.flatMap((q) => [
-        ...assign(l.v, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB, ...get(l[`s${q}`]), ...D_MUL]),
-        ...sum(get(l.xhat), get(l.at)),
-        ...get(l.v),
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
-        ...sum(get(l.out), get(l.at)),
-        ...get(l[`g${q}`]),
-        ...get(l.v),
-        ...D_MUL,
-        ...get(l[`b${q}`]),
-        ...D_ADD,
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
-      ]),
-      [],
-    ),
-    END,
-  ],
-);
-
-/** bnBackwardSums(dy, xhat, rows, c, sums): sums = [Σ dy | Σ dy·xhat] per channel, doubles. */
-const bnBackwardSums = fn(
-  ['dy', 'xhat', 'rows', 'c', 'sums'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('a'), ...qs('e'), 'd'],
-  (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      Q.flatMap((q) => [...assign(l[`a${q}`], ZERO), ...assign(l[`e${q}`], ZERO)]),
-      Q.flatMap((q) => [
-        ...assign(l.d, floats(l, l.dy, q)),
-        ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...D_ADD]),
-        ...assign(l[`e${q}`], [...get(l[`e${q}`]), ...get(l.d), ...floats(l, l.xhat, q), ...D_MUL, ...D_ADD]),
-      ]),
-      Q.flatMap((q) => [
-        ...doubles(l, l.sums, q),
-        ...get(l[`a${q}`]),
-        ...V_STORE,
-        ...doubles(l, l.sums, q),
-        ...get(l.stride),
-        ADD,
-        ...get(l[`e${q}`]),
-        ...V_STORE,
-      ]),
-    ),
-    END,
-  ],
-);
-
-/** bnBackwardDx(dy, xhat, dx, rows, c, p): dx = factor·(rows·dy - Σdy - xhat·Σdy·xhat), p = [factor | Σdy | Σdy·xhat]. */
 const bnBackwardDx = fn(
-  ['dy', 'xhat', 'dx', 'rows', 'c', 'p'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('f'), ...qs('s'), ...qs('e')],
+  ['dy', 'x', 'dx', 'rows', 'c', 'block', 'gate'],
+  [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3', 'p4'],
+  ['v', 'd'],
   (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      loadChannels(l, ['f', 's', 'e']),
-      Q.flatMap((q) => [
-        ...sum(get(l.dx), get(l.at)),
-        ...get(l[`f${q}`]),
-        ...get(l.rowsF),
-        ...floats(l, l.dy, q),
-        ...D_MUL,
-        ...get(l[`s${q}`]),
-        ...D_SUB,
-        ...floats(l, l.xhat, q),
-        ...get(l[`e${q}`]),
-        ...D_MUL,
-        ...D_SUB,
-        ...D_MUL,
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
+    ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
+    ...overRows(l, i32(0), product(get(l.rows), get(l.pitch)), [
+      ...assign(l.v, element(l, 'x')),
+      ...assign(l.d, [
+        ...perChannel(l, 'p2'),
+        ...element(l, 'dy'),
+        ...F_MUL,
+        ...perChannel(l, 'p3'),
+        ...F_SUB,
+        ...get(l.v),
+        ...perChannel(l, 'mean'),
+        ...F_SUB,
+        ...perChannel(l, 'invStd'),
+        ...F_MUL,
+        ...perChannel(l, 'p4'),
+        ...F_MUL,
+        ...F_SUB,
       ]),
-      [],
-    ),
+      ...get(l.gate),
+      ...IF,
+      ...assign(l.d, [...get(l.d), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
+      END,
+      ...sum(get(l.dx), get(l.at)),
+      ...get(l.d),
+      ...V_STORE,
+    ]),
     END,
   ],
 );
@@ -873,9 +849,9 @@ const avgPoolBackward = (twoByTwo: boolean) =>
   ]);
 
 const FUNCTIONS: Record<string, Fn> = {
-  bnStats,
+  bnMoments: bnSums(true),
   bnNormalize,
-  bnBackwardSums,
+  bnBackwardSums: bnSums(false),
   bnBackwardDx,
   winogradInput,
   winogradInputBackward,
@@ -940,7 +916,7 @@ export interface ConvSimd {
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;
-  bnStats: Call;
+  bnMoments: Call;
   bnNormalize: Call;
   bnBackwardSums: Call;
   bnBackwardDx: Call;
@@ -968,41 +944,75 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 }
 
 /**
- * `conv-kernels.ts`'s batchNorm for c a multiple of 8 (the same arguments): the passes in SIMD, the per-channel
- * values through the 4·c doubles at byte address `block` (16-byte aligned, in F's memory).
+ * `conv-kernels.ts`'s batchNorm in float32, as tfjs computes it, for c a multiple of 4 (the same arguments but
+ * `xhat`: the backward pass recomputes it from x): the statistics in one pass (sums of x shifted by its first row,
+ * in float32 over 64 rows and then in double), the normalisation in another; the per-channel values through the
+ * `batchNormBlockBytes(c)` bytes at byte address `block` (16-byte aligned, in F's memory). Within float32 rounding
+ * of the loop (test/unit/fused-conv-simd.test.ts says how close).
  */
 export function batchNormSimd(
   k: ConvSimd,
   block: number,
-  ...[F, x, out, xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
+  F: Float32Array,
+  x: number,
+  out: number,
+  rows: number,
+  c: number,
+  gamma: number,
+  beta: number,
+  epsilon: number,
+  stats: NormStats,
 ): void {
-  const D = new Float64Array(F.buffer, block, 4 * c);
-  k.bnStats(x * 4, rows, c, block, block + 8 * c);
-  stats.mean.set(D.subarray(0, c));
-  stats.variance.set(D.subarray(c, 2 * c));
-  // [mean | invStd | gamma | beta]
+  const D = new Float64Array(F.buffer, block, 2 * c);
+  const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
+  F.copyWithin(at('mean'), x, x + c);
+  k.bnMoments(0, x * 4, rows, c, block);
   for (let ch = 0; ch < c; ch++) {
+    const shifted = D[ch] / rows;
+    stats.mean[ch] = F[at('mean') + ch] + shifted;
+    stats.variance[ch] = Math.max(0, D[c + ch] / rows - shifted * shifted);
     stats.invStd[ch] = 1 / Math.sqrt(stats.variance[ch] + epsilon);
-    D[c + ch] = stats.invStd[ch];
-    D[2 * c + ch] = gamma >= 0 ? F[gamma + ch] : 1;
-    D[3 * c + ch] = beta >= 0 ? F[beta + ch] : 0;
+    F[at('mean') + ch] = stats.mean[ch];
+    F[at('invStd') + ch] = stats.invStd[ch];
+    F[at('p2') + ch] = gamma >= 0 ? F[gamma + ch] : 1;
+    F[at('p3') + ch] = beta >= 0 ? F[beta + ch] : 0;
   }
-  k.bnNormalize(x * 4, out * 4, xhat * 4, rows, c, block);
+  k.bnNormalize(x * 4, out * 4, rows, c, block);
 }
 
-/** `conv-kernels.ts`'s batchNormBackward for c a multiple of 8, as batchNormSimd (its scratch `sums` unused). */
+/**
+ * `conv-kernels.ts`'s batchNormBackward in float32 for c a multiple of 4, after batchNormSimd on the same x (its
+ * input, instead of xhat): both sums in one pass, dx in another; with `gate`, dx is 0 where x ≤ 0 (x is a relu's
+ * output whose derivative is applied here).
+ */
 export function batchNormBackwardSimd(
   k: ConvSimd,
   block: number,
-  ...[F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
+  F: Float32Array,
+  dy: number,
+  x: number,
+  dx: number,
+  rows: number,
+  c: number,
+  gamma: number,
+  dgamma: number,
+  dbeta: number,
+  stats: NormStats,
+  gate = false,
 ): void {
-  const D = new Float64Array(F.buffer, block, 4 * c);
-  // [factor | Σ dy | Σ dy·xhat]: the kernel writes the sums after the first c doubles.
-  k.bnBackwardSums(dy * 4, xhat * 4, rows, c, block + 8 * c);
+  const D = new Float64Array(F.buffer, block, 2 * c);
+  const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
+  F.set(stats.mean, at('mean'));
+  k.bnBackwardSums(dy * 4, x * 4, rows, c, block);
   for (let ch = 0; ch < c; ch++) {
-    if (dgamma >= 0) F[dgamma + ch] = D[2 * c + ch];
-    if (dbeta >= 0) F[dbeta + ch] = D[c + ch];
-    D[ch] = ((gamma >= 0 ? F[gamma + ch] : 1) * stats.invStd[ch]) / rows;
+    const [sumDy, sumDyX] = [D[ch], D[c + ch] * stats.invStd[ch]];
+    if (dgamma >= 0) F[dgamma + ch] = sumDyX;
+    if (dbeta >= 0) F[dbeta + ch] = sumDy;
+    const scale = (gamma >= 0 ? F[gamma + ch] : 1) * stats.invStd[ch];
+    F[at('invStd') + ch] = stats.invStd[ch];
+    F[at('p2') + ch] = scale;
+    F[at('p3') + ch] = (scale * sumDy) / rows;
+    F[at('p4') + ch] = (scale * sumDyX) / rows;
   }
-  if (dx >= 0) k.bnBackwardDx(dy * 4, xhat * 4, dx * 4, rows, c, block);
+  if (dx >= 0) k.bnBackwardDx(dy * 4, x * 4, dx * 4, rows, c, block, gate ? 1 : 0);
 }

@@ -32,7 +32,7 @@ import {
   type Geometry,
   type NormStats,
 } from './conv-kernels';
-import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
+import { batchNormBackwardSimd, batchNormBlockBytes, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
 import { tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
@@ -104,7 +104,7 @@ export class ConvStack {
   private paramBlock = 0;
   private paramPointer = 0;
   private work = 0;
-  /** 4·c doubles of the heap for the SIMD BatchNormalization's per-channel values (byte address), and its pointer. */
+  /** The SIMD BatchNormalization's per-channel block (`batchNormBlockBytes`; byte address), and its pointer. */
   private normBlock = 0;
   private normPointer = 0;
   private block = 0;
@@ -173,7 +173,8 @@ export class ConvStack {
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
-      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense'))
+      const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
+      if (gates && below && (below.kind === 'conv' || below.kind === 'dense'))
         this.states[i - 1].reluDone = below.activation === 'relu';
     });
 
@@ -182,7 +183,7 @@ export class ConvStack {
     const total = sizes.reduce((sum, n) => sum + 2 * pad8(n), 0);
     [this.paramPointer, this.paramBlock] = this.malloc(total);
     this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
-    this.normPointer = heap.malloc(4 * 8 * channels + 16);
+    this.normPointer = heap.malloc(batchNormBlockBytes(channels) + 16);
     this.normBlock = Math.ceil(this.normPointer / 16) * 16;
     if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
     let next = this.paramBlock;
@@ -254,7 +255,8 @@ export class ConvStack {
         s.cols = take(n);
         if (i > 0) dcols = Math.max(dcols, n);
       }
-      if (op.kind === 'batchnorm' || op.kind === 'dropout') s.extra = take(batch * s.inSize);
+      // xhat for the loops' BatchNormalization (the SIMD one recomputes it), Dropout's mask.
+      if ((op.kind === 'batchnorm' && !simdNorm(op.input.c)) || op.kind === 'dropout') s.extra = take(batch * s.inSize);
       if (op.kind === 'maxpool' && !tiling(s.geometry!)) s.argmax = new Int32Array(batch * s.outSize);
     }
     this.dcols = take(dcols);
@@ -379,7 +381,9 @@ export class ConvStack {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
-          this.batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          if (simdNorm(c))
+            batchNormSimd(this.simd, this.normBlock, F, from, s.out, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
             movingAverage(s.moving![0], s.stats!.mean, op.momentum);
             movingAverage(s.moving![1], s.stats!.variance, op.momentum);
@@ -481,19 +485,15 @@ export class ConvStack {
         }
         case 'batchnorm': {
           const c = op.input.c;
-          this.batchNormBackward(
-            F,
-            s.grad,
-            s.extra,
-            below,
-            n / c,
-            c,
-            s.p0 >= 0 ? params[s.p0].w : -1,
-            s.p0 >= 0 ? params[s.p0].g : -1,
-            s.p1 >= 0 ? params[s.p1].g : -1,
-            s.stats!,
-            this.sums,
-          );
+          const [gamma, dgamma] = s.p0 >= 0 ? [params[s.p0].w, params[s.p0].g] : [-1, -1];
+          const dbeta = s.p1 >= 0 ? params[s.p1].g : -1;
+          if (!simdNorm(c))
+            batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
+          else {
+            const gate = i > 0 && states[i - 1].reluDone;
+            const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, gate] as const;
+            batchNormBackwardSimd(this.simd, this.normBlock, ...args);
+          }
           break;
         }
         case 'dropout':
@@ -557,18 +557,6 @@ export class ConvStack {
     this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
   }
 
-  /** `conv-kernels.ts`'s batchNorm, in SIMD when c is a multiple of 8. */
-  private batchNorm(...args: Parameters<typeof batchNorm>): void {
-    if (args[5] % 8 !== 0) batchNorm(...args);
-    else batchNormSimd(this.simd, this.normBlock, ...args);
-  }
-
-  /** `conv-kernels.ts`'s batchNormBackward, in SIMD when c is a multiple of 8. */
-  private batchNormBackward(...args: Parameters<typeof batchNormBackward>): void {
-    if (args[5] % 8 !== 0) batchNormBackward(...args);
-    else batchNormBackwardSimd(this.simd, this.normBlock, ...args);
-  }
-
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */
   private activationBackward(F: Float32Array, dy: number, a: number, dz: number, n: number, activation: Activation) {
     const vector = activation === 'relu' ? n & ~3 : 0;
@@ -605,6 +593,9 @@ export class ConvStack {
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
 }
+
+/** Whether a BatchNormalization over c channels runs in SIMD (float32, `conv-simd.ts`) rather than the loops. */
+const simdNorm = (c: number) => c % 4 === 0;
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
 function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
