@@ -158,6 +158,23 @@ const WINOGRAD_CASE: Case = {
   classes: 4,
 };
 
+// The bench's strided CNN in small: BatchNormalization in float32 SIMD (4 and 12 channels) over a relu's output,
+// whose derivative its backward pass applies; the first one normalised inside the next convolution's im2col.
+const STRIDED_BN_CASE: Case = {
+  name: 'strided convolutions with a relu under BatchNormalization, average pooling',
+  input: [11, 10, 1],
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'AveragePooling2D', poolSize: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
 const CASES: Case[] = [
   { name: 'the training network', ...TRAIN_CASE_LAYERS() },
   {
@@ -201,22 +218,7 @@ const CASES: Case[] = [
     ],
     classes: 3,
   },
-  {
-    // The bench's strided CNN in small: BatchNormalization in float32 SIMD (4 and 12 channels) over a relu's output,
-    // whose derivative its backward pass applies.
-    name: 'strided convolutions with a relu under BatchNormalization, average pooling',
-    input: [11, 10, 1],
-    layers: [
-      { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
-      { type: 'BatchNormalization' },
-      { type: 'Conv2D', filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
-      { type: 'BatchNormalization' },
-      { type: 'AveragePooling2D', poolSize: 2 },
-      { type: 'Flatten' },
-      { type: 'Dense', units: 3, activation: 'softmax' },
-    ],
-    classes: 3,
-  },
+  STRIDED_BN_CASE,
   {
     // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
     name: 'max pooling after a linear convolution and after BatchNormalization',
@@ -379,6 +381,33 @@ for (const [optimizer, winograd, fma] of [
     assertClose(f.losses, t.losses, 1e-4, 'losses');
     assert.deepEqual(f.correct, t.correct, 'correct counts');
     fused.sync();
+    const [wa, wb] = [a.getWeights(), b.getWeights()];
+    wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
+    fused.dispose();
+    stock.dispose();
+    a.dispose();
+    b.dispose();
+  });
+}
+
+for (const [optimizer, fma] of [
+  [OPTIMIZERS[4], true],
+  [OPTIMIZERS[3], true],
+  [OPTIMIZERS[1], false],
+] as const) {
+  test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
+    const c = STRIDED_BN_CASE;
+    const loss: LossName = 'sparse_categorical_crossentropy';
+    const a = buildModel(c);
+    const b = twin(a, c);
+    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+    const fused = createFusedEngine(ctx(a), { fma })!;
+    const stock = createStockEngine(ctx(b), { seed: 7 });
+    const [f, t] = [train(fused, 20, c, 3000), train(stock, 20, c, 3000)];
+    assertClose(f.losses, t.losses, 1e-4, 'losses');
+    assert.deepEqual(f.correct, t.correct, 'correct counts');
+    fused.sync();
+    // Every weight, BatchNormalization's moving mean and variance included.
     const [wa, wb] = [a.getWeights(), b.getWeights()];
     wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
     fused.dispose();

@@ -73,13 +73,14 @@ const WINDOWS: Geometry[] = [
 ];
 
 for (const g of WINDOWS) {
-  test(`im2col and col2im in SIMD equal the loops: ${JSON.stringify(g)}`, () => {
+  test(`im2col (plain and with a BatchNormalization's affine map) and col2im in SIMD equal the loops: ${JSON.stringify(g)}`, () => {
     const batch = 3;
     const xs = batch * g.h * g.w * g.c;
     const cols = batch * g.oh * g.ow * g.kh * g.kw * g.c;
     // x, cols (the loop's), cols (SIMD), then dx (the loop's), dx (SIMD); one float apart, so vectors are unaligned.
     const at = [0, xs + 1, xs + cols + 2, xs + 2 * cols + 3, 2 * xs + 2 * cols + 4];
-    const { simd, F } = heap(3 * xs + 2 * cols + 8);
+    const table = 3 * xs + 2 * cols + 8;
+    const { simd, F } = heap(table + 3 * g.kw * g.c);
     F.set(random(xs, 7), at[0]);
     F.fill(NaN, at[1], at[3]);
     im2col(F, at[0], at[1], batch, g);
@@ -90,6 +91,19 @@ for (const g of WINDOWS) {
       simd.im2colSingle(at[0] * 4, at[2] * 4, batch, ...windowArgs(g));
       assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols of one channel');
     }
+    // im2colAffine: the cols of (x - mean)·scale + beta per channel (0 in the padding), each operation rounded to
+    // float32; its table holds mean, scale and beta, each repeated kw times. The loops' cols of that image.
+    const [mean, scale, beta] = [0, 1, 2].map((j) => random(g.c, 13 + j));
+    for (let j = 0; j < 3 * g.kw; j++) F.set([mean, scale, beta][Math.floor(j / g.kw)], table + j * g.c);
+    const f = Math.fround;
+    for (let i = 0; i < xs; i++) {
+      const ch = i % g.c;
+      F[at[3] + i] = f(f(f(F[at[0] + i] - mean[ch]) * scale[ch]) + beta[ch]);
+    }
+    im2col(F, at[3], at[1], batch, g);
+    F.fill(NaN, at[2], at[3]);
+    simd.im2colAffine(at[0] * 4, at[2] * 4, table * 4, batch, ...windowArgs(g));
+    assertSame(F.slice(at[2], at[2] + cols), F.slice(at[1], at[1] + cols), 'cols of the normalised image');
     F.set(random(cols, 11), at[1]);
     col2im(F, at[1], at[3], batch, g);
     F.fill(0, at[4], at[4] + xs);

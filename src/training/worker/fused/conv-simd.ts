@@ -81,13 +81,21 @@ function fn(
   return { params: params.length, body: body(l), i32s: i32Locals.length, v128s: v128Locals.length };
 }
 
-/** Over `len` bytes (a multiple of 4) at d (and s): vector steps of 16 bytes, then single floats. */
-function run(l: Record<string, number>, len: number[], kind: 'copy' | 'add' | 'zero'): number[] {
+/**
+ * Over `len` bytes (a multiple of 4) at d (and s): vector steps of 16 bytes, then single floats. 'affine' writes
+ * (s - t[0]) · t[1] + t[2] in float32, the t[j] `runB` bytes apart from t (a BatchNormalization's normalisation).
+ */
+function run(l: Record<string, number>, len: number[], kind: 'copy' | 'add' | 'zero' | 'affine'): number[] {
   const at = (base: number) => sum(get(base), get(l.i));
   const step = (vector: boolean) => {
     const [load, store] = vector ? [V_LOAD, V_STORE] : [F32LOAD, F32STORE];
     if (kind === 'zero') return [...at(l.d), ...(vector ? ZERO : [0x43, 0, 0, 0, 0]), ...store];
     if (kind === 'copy') return [...at(l.d), ...at(l.s), ...load, ...store];
+    if (kind === 'affine') {
+      const table = (j: number) => [...at(l.t), ...product(get(l.runB), i32(j)), ADD, ...load];
+      const [sub, mul, add] = vector ? [simd(0xe5), simd(0xe6), F_ADD] : [[0x93], [0x94], [F32ADD]];
+      return [...at(l.d), ...at(l.s), ...load, ...table(0), ...sub, ...table(1), ...mul, ...table(2), ...add, ...store];
+    }
     return [...at(l.d), ...at(l.d), ...load, ...at(l.s), ...load, ...(vector ? F_ADD : [F32ADD]), ...store];
   };
   return [
@@ -112,12 +120,17 @@ const WINDOW_LOCALS = ['cb', 'rowB', 'imgB', 'runB', 'b', 'img', 'oy', 'ox', 'y0
 
 /**
  * im2col(x, cols, ...WINDOW) or col2im(dcols, dx, ...WINDOW): the loops of `conv-kernels.ts`'s im2col / col2im
- * (col2im does not zero dx: the caller does).
+ * (col2im does not zero dx: the caller does). im2colAffine(x, cols, table, ...WINDOW): im2col of the image
+ * (x - mean)·scale + beta per channel (0 in the padding), in float32: a BatchNormalization below the convolution,
+ * its output never stored; `table` holds mean, scale and beta per channel, each repeated kw times ([3][kw][c]).
  */
-function windows(kind: 'im2col' | 'col2im'): Fn {
-  const [image, colsName] = kind === 'im2col' ? ['x', 'cols'] : ['dx', 'dcols'];
-  const params = kind === 'im2col' ? [image, colsName, ...WINDOW] : [colsName, image, ...WINDOW];
-  return fn(params, [...WINDOW_LOCALS, 'row', 'dst', 'd', 's', 'n', 'i'], [], (l) => {
+function windows(kind: 'im2col' | 'col2im' | 'im2colAffine'): Fn {
+  const [image, colsName] = kind === 'col2im' ? ['dx', 'dcols'] : ['x', 'cols'];
+  const params =
+    kind === 'col2im'
+      ? [colsName, image, ...WINDOW]
+      : [image, colsName, ...(kind === 'im2colAffine' ? ['table'] : []), ...WINDOW];
+  return fn(params, [...WINDOW_LOCALS, 'row', 'dst', 'd', 's', 'n', 'i', 't'], [], (l) => {
     const inside = [
       ...get(l.iy),
       ...i32(0),
@@ -133,7 +146,7 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
     ];
     const source = sum(get(l.img), product(get(l.iy), get(l.rowB)), product(sum(get(l.x0), get(l.k0)), get(l.cb)));
     const copyRow =
-      kind === 'im2col'
+      kind !== 'col2im'
         ? [
             ...inside,
             ...IF,
@@ -141,7 +154,8 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
             ...run(l, product(get(l.k0), get(l.cb)), 'zero'),
             ...assign(l.d, sum(get(l.dst), product(get(l.k0), get(l.cb)))),
             ...assign(l.s, source),
-            ...run(l, product([...get(l.k1), ...get(l.k0), SUB], get(l.cb)), 'copy'),
+            ...(kind === 'im2colAffine' ? assign(l.t, sum(get(l.table), product(get(l.k0), get(l.cb)))) : []),
+            ...run(l, product([...get(l.k1), ...get(l.k0), SUB], get(l.cb)), kind === 'im2col' ? 'copy' : 'affine'),
             ...assign(l.d, sum(get(l.dst), product(get(l.k1), get(l.cb)))),
             ...run(l, product([...get(l.kw), ...get(l.k1), SUB], get(l.cb)), 'zero'),
             ELSE,
@@ -858,6 +872,7 @@ const FUNCTIONS: Record<string, Fn> = {
   winogradOutput,
   winogradOutputBackward,
   im2col: windows('im2col'),
+  im2colAffine: windows('im2colAffine'),
   im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
@@ -901,6 +916,7 @@ type Call = (...args: number[]) => void;
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
 export interface ConvSimd {
   im2col: Call;
+  im2colAffine: Call;
   im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
@@ -948,7 +964,8 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
  * `xhat`: the backward pass recomputes it from x): the statistics in one pass (sums of x shifted by its first row,
  * in float32 over 64 rows and then in double), the normalisation in another; the per-channel values through the
  * `batchNormBlockBytes(c)` bytes at byte address `block` (16-byte aligned, in F's memory). Within float32 rounding
- * of the loop (test/unit/fused-conv-simd.test.ts says how close).
+ * of the loop (test/unit/fused-conv-simd.test.ts says how close). Without `normalize`, only the statistics: the
+ * convolution above normalises in its im2col (im2colAffine).
  */
 export function batchNormSimd(
   k: ConvSimd,
@@ -962,6 +979,7 @@ export function batchNormSimd(
   beta: number,
   epsilon: number,
   stats: NormStats,
+  normalize = true,
 ): void {
   const D = new Float64Array(F.buffer, block, 2 * c);
   const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
@@ -977,7 +995,7 @@ export function batchNormSimd(
     F[at('p2') + ch] = gamma >= 0 ? F[gamma + ch] : 1;
     F[at('p3') + ch] = beta >= 0 ? F[beta + ch] : 0;
   }
-  k.bnNormalize(x * 4, out * 4, rows, c, block);
+  if (normalize) k.bnNormalize(x * 4, out * 4, rows, c, block);
 }
 
 /**

@@ -86,6 +86,8 @@ interface OpState {
   winograd?: Winograd;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
+  /** A BatchNormalization whose normalisation the convolution above applies in its im2col (its output not stored). */
+  folded?: boolean;
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
@@ -176,6 +178,8 @@ export class ConvStack {
       const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
       if (gates && below && (below.kind === 'conv' || below.kind === 'dense'))
         this.states[i - 1].reluDone = below.activation === 'relu';
+      if (below?.kind === 'batchnorm' && simdNorm(below.input.c) && s.op.kind === 'conv')
+        this.states[i - 1].folded = !s.winograd && !pointwise(s.op);
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -257,6 +261,8 @@ export class ConvStack {
       }
       // xhat for the loops' BatchNormalization (the SIMD one recomputes it), Dropout's mask.
       if ((op.kind === 'batchnorm' && !simdNorm(op.input.c)) || op.kind === 'dropout') s.extra = take(batch * s.inSize);
+      // A folded BatchNormalization's table for im2colAffine: [mean | gamma·invStd | beta], each kw times.
+      if (s.folded) s.extra = take(3 * (this.states[i + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw * op.input.c);
       if (op.kind === 'maxpool' && !tiling(s.geometry!)) s.argmax = new Int32Array(batch * s.outSize);
     }
     this.dcols = take(dcols);
@@ -343,7 +349,11 @@ export class ConvStack {
             break;
           }
           const cols = s.cols >= 0 ? s.cols : from;
-          if (s.cols >= 0)
+          if (i > 0 && states[i - 1].folded) {
+            const norm = states[i - 1];
+            const source = i > 1 ? states[i - 2].out : input;
+            this.simd.im2colAffine(source * 4, cols * 4, norm.extra * 4, batch, ...windowArgs(s.geometry!));
+          } else if (s.cols >= 0)
             this.simd[op.input.c === 1 ? 'im2colSingle' : 'im2col'](
               from * 4,
               cols * 4,
@@ -381,9 +391,11 @@ export class ConvStack {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
-          if (simdNorm(c))
-            batchNormSimd(this.simd, this.normBlock, F, from, s.out, n / c, c, gamma, beta, op.epsilon, s.stats!);
-          else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          if (simdNorm(c)) {
+            const args = [F, from, s.out, n / c, c, gamma, beta, op.epsilon, s.stats!, !s.folded] as const;
+            batchNormSimd(this.simd, this.normBlock, ...args);
+            if (s.folded) this.affineTable(F, s, gamma, beta);
+          } else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
             movingAverage(s.moving![0], s.stats!.mean, op.momentum);
             movingAverage(s.moving![1], s.stats!.variance, op.momentum);
@@ -555,6 +567,19 @@ export class ConvStack {
       this.product(m + xi * tiles * cout, false, u + xi * cin * cout, true, v + xi * tiles * cin, tiles, cin, cout);
     F.fill(0, below, below + batch * s.inSize);
     this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
+  }
+
+  /** A folded BatchNormalization's table for the convolution above: mean, gamma·invStd, beta per channel, kw times. */
+  private affineTable(F: Float32Array, s: OpState, gamma: number, beta: number): void {
+    const c = s.op.input.c;
+    const kw = (this.states[this.states.indexOf(s) + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw;
+    const { mean, invStd } = s.stats!;
+    for (let r = 0, t = s.extra; r < kw; r++, t += c)
+      for (let ch = 0; ch < c; ch++) {
+        F[t + ch] = mean[ch];
+        F[t + kw * c + ch] = (gamma >= 0 ? F[gamma + ch] : 1) * invStd[ch];
+        F[t + 2 * kw * c + ch] = beta >= 0 ? F[beta + ch] : 0;
+      }
   }
 
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */
