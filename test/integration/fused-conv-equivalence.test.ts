@@ -340,7 +340,8 @@ for (const fma of [true, false]) {
       const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
       const fused = createFusedEngine(ctx(a), { fma });
       assert.ok(fused, `the fused engine applies: ${fusedIneligibility(ctx(a))}`);
-      assert.match(describeEngine(fused, ctx(a), { seed: 7 }), /^fused \(CNN, wasm-(fma|simd) products\)$/);
+      const detail = /^fused \(CNN, wasm-(fma|simd) products, float32 BatchNormalization\)$/;
+      assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
       const stock = createStockEngine(ctx(b), { seed: 7 });
       const before = tf.memory().numTensors;
       const f = train(fused, 25);
@@ -402,6 +403,7 @@ for (const [optimizer, fma] of [
     const b = twin(a, c);
     const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
     const fused = createFusedEngine(ctx(a), { fma })!;
+    assert.match(describeEngine(fused, ctx(a), { seed: 7 }), /products, float32 BatchNormalization\)$/);
     const stock = createStockEngine(ctx(b), { seed: 7 });
     const [f, t] = [train(fused, 20, c, 3000), train(stock, 20, c, 3000)];
     assertClose(f.losses, t.losses, 1e-4, 'losses');

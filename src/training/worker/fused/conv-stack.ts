@@ -206,9 +206,14 @@ export class ConvStack {
     return this.params.map((p) => p.size);
   }
 
-  /** 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3). */
+  /**
+   * 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3); 'float32 BatchNormalization' when a
+   * BatchNormalization runs in SIMD (in float32; the loops, for channel counts not a multiple of 4, in double).
+   */
   get method(): string | undefined {
-    return this.states.some((s) => s.winograd) ? 'Winograd 3x3' : undefined;
+    const winograd = this.states.some((s) => s.winograd) ? 'Winograd 3x3' : '';
+    const norm = this.states.some((s) => s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
+    return [winograd, norm ? 'float32 BatchNormalization' : ''].filter(Boolean).join(', ') || undefined;
   }
 
   /** Which product runs the matrix multiplications. */
