@@ -86,8 +86,11 @@ interface OpState {
   winograd?: Winograd;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
-  /** A BatchNormalization whose normalisation the convolution above applies in its im2col (its output not stored). */
-  folded?: boolean;
+  /**
+   * A BatchNormalization whose output is never stored: the convolution above normalises in its im2col, or the
+   * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
+   */
+  folded?: 'im2col' | 'pool';
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
@@ -178,8 +181,10 @@ export class ConvStack {
       const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
       if (gates && below && (below.kind === 'conv' || below.kind === 'dense'))
         this.states[i - 1].reluDone = below.activation === 'relu';
-      if (below?.kind === 'batchnorm' && simdNorm(below.input.c) && s.op.kind === 'conv')
-        this.states[i - 1].folded = !s.winograd && !pointwise(s.op);
+      if (below?.kind === 'batchnorm' && simdNorm(below.input.c)) {
+        if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
+        if (s.op.kind === 'avgpool') this.states[i - 1].folded = 'pool';
+      }
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -267,7 +272,8 @@ export class ConvStack {
       // xhat for the loops' BatchNormalization (the SIMD one recomputes it), Dropout's mask.
       if ((op.kind === 'batchnorm' && !simdNorm(op.input.c)) || op.kind === 'dropout') s.extra = take(batch * s.inSize);
       // A folded BatchNormalization's table for im2colAffine: [mean | gamma·invStd | beta], each kw times.
-      if (s.folded) s.extra = take(3 * (this.states[i + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw * op.input.c);
+      if (s.folded === 'im2col')
+        s.extra = take(3 * (this.states[i + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw * op.input.c);
       if (op.kind === 'maxpool' && !tiling(s.geometry!)) s.argmax = new Int32Array(batch * s.outSize);
     }
     this.dcols = take(dcols);
@@ -341,7 +347,9 @@ export class ConvStack {
     for (let i = 0; i <= last; i++) {
       const s = states[i];
       const op = s.op;
-      const from = i === 0 ? input : states[i - 1].out;
+      // Above a folded BatchNormalization, its input.
+      const folded = i > 0 && states[i - 1].folded;
+      const from = i === 0 ? input : folded ? (i > 1 ? states[i - 2].out : input) : states[i - 1].out;
       const n = batch * s.outSize;
       switch (op.kind) {
         case 'conv':
@@ -355,9 +363,7 @@ export class ConvStack {
           }
           const cols = s.cols >= 0 ? s.cols : from;
           if (i > 0 && states[i - 1].folded) {
-            const norm = states[i - 1];
-            const source = i > 1 ? states[i - 2].out : input;
-            this.simd.im2colAffine(source * 4, cols * 4, norm.extra * 4, batch, ...windowArgs(s.geometry!));
+            this.simd.im2colAffine(from * 4, cols * 4, states[i - 1].extra * 4, batch, ...windowArgs(s.geometry!));
           } else if (s.cols >= 0)
             this.simd[op.input.c === 1 ? 'im2colSingle' : 'im2col'](
               from * 4,
@@ -399,7 +405,7 @@ export class ConvStack {
           if (simdNorm(c)) {
             const args = [F, from, s.out, n / c, c, gamma, beta, op.epsilon, s.stats!, !s.folded] as const;
             batchNormSimd(this.simd, this.normBlock, ...args);
-            if (s.folded) this.affineTable(F, s, gamma, beta);
+            if (s.folded === 'im2col') this.affineTable(F, s, gamma, beta);
           } else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
             movingAverage(s.moving![0], s.stats!.mean, op.momentum);
@@ -417,6 +423,8 @@ export class ConvStack {
           activate(F, from, s.out, n, op.activation);
           break;
       }
+      // The average of a folded BatchNormalization's input, normalised: the block still holds its statistics.
+      if (folded === 'pool') this.simd.bnNormalize(s.out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
     }
 
     // ---- loss, and dL/dz of the output layer.
