@@ -362,6 +362,37 @@ for (const fma of [true, false]) {
   }
 }
 
+/**
+ * Trains case `c` `steps` steps on the fused engine (with `options`, its run record matching `detail`) and on the
+ * stock one: equal losses, accuracy counts and every weight (BatchNormalization's moving statistics included).
+ */
+function assertTrainsLikeStock(
+  c: Case,
+  optimizer: EffectiveOptimizer,
+  options: Parameters<typeof createFusedEngine>[1],
+  detail: RegExp,
+  steps: number,
+  seed: number,
+): void {
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const a = buildModel(c);
+  const b = twin(a, c);
+  const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+  const fused = createFusedEngine(ctx(a), options)!;
+  assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
+  const stock = createStockEngine(ctx(b), { seed: 7 });
+  const [f, t] = [train(fused, steps, c, seed), train(stock, steps, c, seed)];
+  assertClose(f.losses, t.losses, 1e-4, 'losses');
+  assert.deepEqual(f.correct, t.correct, 'correct counts');
+  fused.sync();
+  const [wa, wb] = [a.getWeights(), b.getWeights()];
+  wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
+  fused.dispose();
+  stock.dispose();
+  a.dispose();
+  b.dispose();
+}
+
 for (const [optimizer, winograd, fma] of [
   [OPTIMIZERS[4], true, true],
   [OPTIMIZERS[1], true, false],
@@ -369,25 +400,8 @@ for (const [optimizer, winograd, fma] of [
 ] as const) {
   const how = `Winograd ${winograd ? 'on' : 'off'}, ${fma ? 'FMA' : 'plain SIMD'}`;
   test(`a CNN of 3x3 convolutions trains like the stock engine (${how}): ${optimizer.type}`, () => {
-    const c = WINOGRAD_CASE;
-    const loss: LossName = 'sparse_categorical_crossentropy';
-    const a = buildModel(c);
-    const b = twin(a, c);
-    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
-    const fused = createFusedEngine(ctx(a), { fma, winograd })!;
-    const detail = describeEngine(fused, ctx(a), { seed: 7 });
-    assert.match(detail, winograd ? /, Winograd 3x3\)$/ : /products\)$/);
-    const stock = createStockEngine(ctx(b), { seed: 7 });
-    const [f, t] = [train(fused, 15, c, 2000), train(stock, 15, c, 2000)];
-    assertClose(f.losses, t.losses, 1e-4, 'losses');
-    assert.deepEqual(f.correct, t.correct, 'correct counts');
-    fused.sync();
-    const [wa, wb] = [a.getWeights(), b.getWeights()];
-    wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
-    fused.dispose();
-    stock.dispose();
-    a.dispose();
-    b.dispose();
+    const detail = winograd ? /, Winograd 3x3\)$/ : /products\)$/;
+    assertTrainsLikeStock(WINOGRAD_CASE, optimizer, { fma, winograd }, detail, 15, 2000);
   });
 }
 
@@ -397,25 +411,8 @@ for (const [optimizer, fma] of [
   [OPTIMIZERS[1], false],
 ] as const) {
   test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
-    const c = STRIDED_BN_CASE;
-    const loss: LossName = 'sparse_categorical_crossentropy';
-    const a = buildModel(c);
-    const b = twin(a, c);
-    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
-    const fused = createFusedEngine(ctx(a), { fma })!;
-    assert.match(describeEngine(fused, ctx(a), { seed: 7 }), /products, float32 BatchNormalization\)$/);
-    const stock = createStockEngine(ctx(b), { seed: 7 });
-    const [f, t] = [train(fused, 20, c, 3000), train(stock, 20, c, 3000)];
-    assertClose(f.losses, t.losses, 1e-4, 'losses');
-    assert.deepEqual(f.correct, t.correct, 'correct counts');
-    fused.sync();
-    // Every weight, BatchNormalization's moving mean and variance included.
-    const [wa, wb] = [a.getWeights(), b.getWeights()];
-    wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
-    fused.dispose();
-    stock.dispose();
-    a.dispose();
-    b.dispose();
+    const detail = /products, float32 BatchNormalization\)$/;
+    assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma }, detail, 20, 3000);
   });
 }
 

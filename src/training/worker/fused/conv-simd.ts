@@ -12,7 +12,7 @@
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
-import type { NormStats } from './conv-kernels';
+import type { batchNormBackward, NormStats } from './conv-kernels';
 import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
@@ -47,6 +47,13 @@ const dLane = (lane: number) => [...simd(0x21), lane];
 const sum = (...parts: number[][]) => parts.flatMap((p, i) => (i === 0 ? p : [...p, ADD]));
 const product = (a: number[], b: number[]) => [...a, ...b, MUL];
 const assign = (l: number, value: number[]) => [...value, ...set(l)];
+/** With the `gate` parameter set, mask &= (v > 0): a relu's derivative, from its output v (locals by index). */
+const reluGate = (l: Record<string, number>, mask: number, v: number) => [
+  ...get(l.gate),
+  ...IF,
+  ...assign(mask, [...get(mask), ...get(v), ...ZERO, ...F_GT, ...V_AND]),
+  END,
+];
 /** for (l = from; l < limit; l += step) body, the test at the top. */
 const forLoop = (l: number, from: number[], limit: number[], step: number[], body: number[]) => [
   ...assign(l, from),
@@ -330,10 +337,7 @@ const maxPoolBackward = (twoByTwo: boolean) =>
           ...assign(l.v, [...get(l.p), ...V_LOAD]),
           ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
           ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-          ...get(l.gate),
-          ...IF,
-          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-          END,
+          ...reluGate(l, l.m, l.v),
           ...sum(get(l.p), get(l.delta)),
           ...get(l.d),
           ...get(l.m),
@@ -758,10 +762,7 @@ const bnBackwardDx = fn(
         ...F_MUL,
         ...F_SUB,
       ]),
-      ...get(l.gate),
-      ...IF,
-      ...assign(l.d, [...get(l.d), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-      END,
+      ...reluGate(l, l.d, l.v),
       ...sum(get(l.dx), get(l.at)),
       ...get(l.d),
       ...V_STORE,
@@ -999,24 +1000,15 @@ export function batchNormSimd(
 }
 
 /**
- * `conv-kernels.ts`'s batchNormBackward in float32 for c a multiple of 4, after batchNormSimd on the same x (its
- * input, instead of xhat): both sums in one pass, dx in another; with `gate`, dx is 0 where x ≤ 0 (x is a relu's
- * output whose derivative is applied here).
+ * `conv-kernels.ts`'s batchNormBackward in float32 for c a multiple of 4, after batchNormSimd on the same x, which
+ * takes xhat's place among the arguments (xhat is recomputed from it; the scratch `sums` is unused): both sums in
+ * one pass, dx in another; with `gate`, dx is 0 where x ≤ 0 (x is a relu's output whose derivative applies here).
  */
 export function batchNormBackwardSimd(
   k: ConvSimd,
   block: number,
-  F: Float32Array,
-  dy: number,
-  x: number,
-  dx: number,
-  rows: number,
-  c: number,
-  gamma: number,
-  dgamma: number,
-  dbeta: number,
-  stats: NormStats,
-  gate = false,
+  gate: boolean,
+  ...[F, dy, x, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
 ): void {
   const D = new Float64Array(F.buffer, block, 2 * c);
   const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;

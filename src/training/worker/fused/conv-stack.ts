@@ -515,9 +515,9 @@ export class ConvStack {
           if (!simdNorm(c))
             batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
           else {
-            const gate = i > 0 && states[i - 1].reluDone;
-            const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, gate] as const;
-            batchNormBackwardSimd(this.simd, this.normBlock, ...args);
+            const gate = i > 0 && !!states[i - 1].reluDone;
+            const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums] as const;
+            batchNormBackwardSimd(this.simd, this.normBlock, gate, ...args);
           }
           break;
         }
