@@ -268,7 +268,7 @@ test('BatchNormalization in SIMD (float32) is within 1e-5 of the loops (double),
       const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
       const [s1, s2] = [stats(), stats()];
       batchNorm(F, at(0), at(1), at(2), rows, c, gamma, beta, 1e-3, s1);
-      batchNormSimd(simd, block, F, at(0), at(5), rows, c, gamma, beta, 1e-3, s2);
+      batchNormSimd(simd, block, true, F, at(0), at(5), -1, rows, c, gamma, beta, 1e-3, s2);
       const what = `rows ${rows}, c ${c}${affine ? ', gamma and beta' : ''}${gate ? ', relu gate' : ''}`;
       assertNear(F.slice(at(5), at(6)), F.slice(at(1), at(2)), 1e-5, `out, ${what}`);
       assertNear(s2.mean, s1.mean, 1e-6, `mean, ${what}`);

@@ -12,7 +12,7 @@
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
-import type { batchNormBackward, NormStats } from './conv-kernels';
+import type { batchNorm, batchNormBackward } from './conv-kernels';
 import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
@@ -961,8 +961,8 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 }
 
 /**
- * `conv-kernels.ts`'s batchNorm in float32, as tfjs computes it, for c a multiple of 4 (the same arguments but
- * `xhat`: the backward pass recomputes it from x): the statistics in one pass (sums of x shifted by its first row,
+ * `conv-kernels.ts`'s batchNorm in float32, as tfjs computes it, for c a multiple of 4 (the same arguments; `xhat`
+ * is not written: the backward pass recomputes it from x): the statistics in one pass (sums of x shifted by its first row,
  * in float32 over 64 rows and then in double), the normalisation in another; the per-channel values through the
  * `batchNormBlockBytes(c)` bytes at byte address `block` (16-byte aligned, in F's memory). Within float32 rounding
  * of the loop (test/unit/fused-conv-simd.test.ts says how close). Without `normalize`, only the statistics: the
@@ -971,16 +971,8 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 export function batchNormSimd(
   k: ConvSimd,
   block: number,
-  F: Float32Array,
-  x: number,
-  out: number,
-  rows: number,
-  c: number,
-  gamma: number,
-  beta: number,
-  epsilon: number,
-  stats: NormStats,
-  normalize = true,
+  normalize: boolean,
+  ...[F, x, out, _xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
 ): void {
   const D = new Float64Array(F.buffer, block, 2 * c);
   const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;

@@ -403,8 +403,8 @@ export class ConvStack {
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
           if (simdNorm(c)) {
-            const args = [F, from, s.out, n / c, c, gamma, beta, op.epsilon, s.stats!, !s.folded] as const;
-            batchNormSimd(this.simd, this.normBlock, ...args);
+            const args = [F, from, s.out, -1, n / c, c, gamma, beta, op.epsilon, s.stats!] as const;
+            batchNormSimd(this.simd, this.normBlock, !s.folded, ...args);
             if (s.folded === 'im2col') this.affineTable(F, s, gamma, beta);
           } else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
