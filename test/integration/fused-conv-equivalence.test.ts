@@ -158,6 +158,23 @@ const WINOGRAD_CASE: Case = {
   classes: 4,
 };
 
+// The bench's strided CNN in small: BatchNormalization in float32 SIMD (4 and 12 channels) over a relu's output,
+// whose derivative its backward pass applies; the first one normalised inside the next convolution's im2col.
+const STRIDED_BN_CASE: Case = {
+  name: 'strided convolutions with a relu under BatchNormalization, average pooling',
+  input: [11, 10, 1],
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 12, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'AveragePooling2D', poolSize: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
 const CASES: Case[] = [
   { name: 'the training network', ...TRAIN_CASE_LAYERS() },
   {
@@ -201,6 +218,7 @@ const CASES: Case[] = [
     ],
     classes: 3,
   },
+  STRIDED_BN_CASE,
   {
     // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
     name: 'max pooling after a linear convolution and after BatchNormalization',
@@ -322,7 +340,8 @@ for (const fma of [true, false]) {
       const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
       const fused = createFusedEngine(ctx(a), { fma });
       assert.ok(fused, `the fused engine applies: ${fusedIneligibility(ctx(a))}`);
-      assert.match(describeEngine(fused, ctx(a), { seed: 7 }), /^fused \(CNN, wasm-(fma|simd) products\)$/);
+      const detail = /^fused \(CNN, wasm-(fma|simd) products, float32 BatchNormalization\)$/;
+      assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
       const stock = createStockEngine(ctx(b), { seed: 7 });
       const before = tf.memory().numTensors;
       const f = train(fused, 25);
@@ -343,6 +362,37 @@ for (const fma of [true, false]) {
   }
 }
 
+/**
+ * Trains case `c` `steps` steps on the fused engine (with `options`, its run record matching `detail`) and on the
+ * stock one: equal losses, accuracy counts and every weight (BatchNormalization's moving statistics included).
+ */
+function assertTrainsLikeStock(
+  c: Case,
+  optimizer: EffectiveOptimizer,
+  options: Parameters<typeof createFusedEngine>[1],
+  detail: RegExp,
+  steps: number,
+  seed: number,
+): void {
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const a = buildModel(c);
+  const b = twin(a, c);
+  const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
+  const fused = createFusedEngine(ctx(a), options)!;
+  assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
+  const stock = createStockEngine(ctx(b), { seed: 7 });
+  const [f, t] = [train(fused, steps, c, seed), train(stock, steps, c, seed)];
+  assertClose(f.losses, t.losses, 1e-4, 'losses');
+  assert.deepEqual(f.correct, t.correct, 'correct counts');
+  fused.sync();
+  const [wa, wb] = [a.getWeights(), b.getWeights()];
+  wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
+  fused.dispose();
+  stock.dispose();
+  a.dispose();
+  b.dispose();
+}
+
 for (const [optimizer, winograd, fma] of [
   [OPTIMIZERS[4], true, true],
   [OPTIMIZERS[1], true, false],
@@ -350,25 +400,19 @@ for (const [optimizer, winograd, fma] of [
 ] as const) {
   const how = `Winograd ${winograd ? 'on' : 'off'}, ${fma ? 'FMA' : 'plain SIMD'}`;
   test(`a CNN of 3x3 convolutions trains like the stock engine (${how}): ${optimizer.type}`, () => {
-    const c = WINOGRAD_CASE;
-    const loss: LossName = 'sparse_categorical_crossentropy';
-    const a = buildModel(c);
-    const b = twin(a, c);
-    const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
-    const fused = createFusedEngine(ctx(a), { fma, winograd })!;
-    const detail = describeEngine(fused, ctx(a), { seed: 7 });
-    assert.match(detail, winograd ? /, Winograd 3x3\)$/ : /products\)$/);
-    const stock = createStockEngine(ctx(b), { seed: 7 });
-    const [f, t] = [train(fused, 15, c, 2000), train(stock, 15, c, 2000)];
-    assertClose(f.losses, t.losses, 1e-4, 'losses');
-    assert.deepEqual(f.correct, t.correct, 'correct counts');
-    fused.sync();
-    const [wa, wb] = [a.getWeights(), b.getWeights()];
-    wa.forEach((w, i) => assertClose(w.dataSync(), wb[i].dataSync(), 1e-4, `weight ${i} (${a.weights[i].name})`));
-    fused.dispose();
-    stock.dispose();
-    a.dispose();
-    b.dispose();
+    const detail = winograd ? /, Winograd 3x3\)$/ : /products\)$/;
+    assertTrainsLikeStock(WINOGRAD_CASE, optimizer, { fma, winograd }, detail, 15, 2000);
+  });
+}
+
+for (const [optimizer, fma] of [
+  [OPTIMIZERS[4], true],
+  [OPTIMIZERS[3], true],
+  [OPTIMIZERS[1], false],
+] as const) {
+  test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
+    const detail = /products, float32 BatchNormalization\)$/;
+    assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma }, detail, 20, 3000);
   });
 }
 

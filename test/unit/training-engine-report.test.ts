@@ -63,6 +63,6 @@ test('a model the fused engine does not cover reports the stock engine and the r
 
 test('a Dense stack with BatchNormalization reports the fused CNN engine, which covers it', async () => {
   const { engine, result } = await started(model([{ type: 'Dense', units: 8 }, { type: 'BatchNormalization' }]));
-  assert.match(engine ?? '', /^fused \(CNN, wasm-(fma|simd) products\)$/);
+  assert.match(engine ?? '', /^fused \(CNN, wasm-(fma|simd) products, float32 BatchNormalization\)$/);
   assert.equal(result, engine);
 });

@@ -47,6 +47,13 @@ const dLane = (lane: number) => [...simd(0x21), lane];
 const sum = (...parts: number[][]) => parts.flatMap((p, i) => (i === 0 ? p : [...p, ADD]));
 const product = (a: number[], b: number[]) => [...a, ...b, MUL];
 const assign = (l: number, value: number[]) => [...value, ...set(l)];
+/** With the `gate` parameter set, mask &= (v > 0): a relu's derivative, from its output v (locals by index). */
+const reluGate = (l: Record<string, number>, mask: number, v: number) => [
+  ...get(l.gate),
+  ...IF,
+  ...assign(mask, [...get(mask), ...get(v), ...ZERO, ...F_GT, ...V_AND]),
+  END,
+];
 /** for (l = from; l < limit; l += step) body, the test at the top. */
 const forLoop = (l: number, from: number[], limit: number[], step: number[], body: number[]) => [
   ...assign(l, from),
@@ -81,13 +88,21 @@ function fn(
   return { params: params.length, body: body(l), i32s: i32Locals.length, v128s: v128Locals.length };
 }
 
-/** Over `len` bytes (a multiple of 4) at d (and s): vector steps of 16 bytes, then single floats. */
-function run(l: Record<string, number>, len: number[], kind: 'copy' | 'add' | 'zero'): number[] {
+/**
+ * Over `len` bytes (a multiple of 4) at d (and s): vector steps of 16 bytes, then single floats. 'affine' writes
+ * (s - t[0]) · t[1] + t[2] in float32, the t[j] `runB` bytes apart from t (a BatchNormalization's normalisation).
+ */
+function run(l: Record<string, number>, len: number[], kind: 'copy' | 'add' | 'zero' | 'affine'): number[] {
   const at = (base: number) => sum(get(base), get(l.i));
   const step = (vector: boolean) => {
     const [load, store] = vector ? [V_LOAD, V_STORE] : [F32LOAD, F32STORE];
     if (kind === 'zero') return [...at(l.d), ...(vector ? ZERO : [0x43, 0, 0, 0, 0]), ...store];
     if (kind === 'copy') return [...at(l.d), ...at(l.s), ...load, ...store];
+    if (kind === 'affine') {
+      const table = (j: number) => [...at(l.t), ...product(get(l.runB), i32(j)), ADD, ...load];
+      const [sub, mul, add] = vector ? [simd(0xe5), simd(0xe6), F_ADD] : [[0x93], [0x94], [F32ADD]];
+      return [...at(l.d), ...at(l.s), ...load, ...table(0), ...sub, ...table(1), ...mul, ...table(2), ...add, ...store];
+    }
     return [...at(l.d), ...at(l.d), ...load, ...at(l.s), ...load, ...(vector ? F_ADD : [F32ADD]), ...store];
   };
   return [
@@ -112,12 +127,17 @@ const WINDOW_LOCALS = ['cb', 'rowB', 'imgB', 'runB', 'b', 'img', 'oy', 'ox', 'y0
 
 /**
  * im2col(x, cols, ...WINDOW) or col2im(dcols, dx, ...WINDOW): the loops of `conv-kernels.ts`'s im2col / col2im
- * (col2im does not zero dx: the caller does).
+ * (col2im does not zero dx: the caller does). im2colAffine(x, cols, table, ...WINDOW): im2col of the image
+ * (x - mean)·scale + beta per channel (0 in the padding), in float32: a BatchNormalization below the convolution,
+ * its output never stored; `table` holds mean, scale and beta per channel, each repeated kw times ([3][kw][c]).
  */
-function windows(kind: 'im2col' | 'col2im'): Fn {
-  const [image, colsName] = kind === 'im2col' ? ['x', 'cols'] : ['dx', 'dcols'];
-  const params = kind === 'im2col' ? [image, colsName, ...WINDOW] : [colsName, image, ...WINDOW];
-  return fn(params, [...WINDOW_LOCALS, 'row', 'dst', 'd', 's', 'n', 'i'], [], (l) => {
+function windows(kind: 'im2col' | 'col2im' | 'im2colAffine'): Fn {
+  const [image, colsName] = kind === 'col2im' ? ['dx', 'dcols'] : ['x', 'cols'];
+  const params =
+    kind === 'col2im'
+      ? [colsName, image, ...WINDOW]
+      : [image, colsName, ...(kind === 'im2colAffine' ? ['table'] : []), ...WINDOW];
+  return fn(params, [...WINDOW_LOCALS, 'row', 'dst', 'd', 's', 'n', 'i', 't'], [], (l) => {
     const inside = [
       ...get(l.iy),
       ...i32(0),
@@ -133,7 +153,7 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
     ];
     const source = sum(get(l.img), product(get(l.iy), get(l.rowB)), product(sum(get(l.x0), get(l.k0)), get(l.cb)));
     const copyRow =
-      kind === 'im2col'
+      kind !== 'col2im'
         ? [
             ...inside,
             ...IF,
@@ -141,7 +161,8 @@ function windows(kind: 'im2col' | 'col2im'): Fn {
             ...run(l, product(get(l.k0), get(l.cb)), 'zero'),
             ...assign(l.d, sum(get(l.dst), product(get(l.k0), get(l.cb)))),
             ...assign(l.s, source),
-            ...run(l, product([...get(l.k1), ...get(l.k0), SUB], get(l.cb)), 'copy'),
+            ...(kind === 'im2colAffine' ? assign(l.t, sum(get(l.table), product(get(l.k0), get(l.cb)))) : []),
+            ...run(l, product([...get(l.k1), ...get(l.k0), SUB], get(l.cb)), kind === 'im2col' ? 'copy' : 'affine'),
             ...assign(l.d, sum(get(l.dst), product(get(l.k1), get(l.cb)))),
             ...run(l, product([...get(l.kw), ...get(l.k1), SUB], get(l.cb)), 'zero'),
             ELSE,
@@ -316,10 +337,7 @@ const maxPoolBackward = (twoByTwo: boolean) =>
           ...assign(l.v, [...get(l.p), ...V_LOAD]),
           ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
           ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-          ...get(l.gate),
-          ...IF,
-          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-          END,
+          ...reluGate(l, l.m, l.v),
           ...sum(get(l.p), get(l.delta)),
           ...get(l.d),
           ...get(l.m),
@@ -602,180 +620,153 @@ const winogradOutputBackward = fn(
   ],
 );
 
-// ---- BatchNormalization: per-channel passes over [rows, c] in double, 8 channels (4 f64x2) a pass ------------
-const [D_SUB, D_MUL, D_DIV, D_SPLAT] = [simd(0xf1), simd(0xf2), simd(0xf3), simd(0x14)];
+// ---- BatchNormalization in float32 (as tfjs computes it): [rows, c] row by row, 4 channels a vector ---------
+const [D_MUL, D_SPLAT] = [simd(0xf2), simd(0x14)];
 const F32X4_DEMOTE = simd(0x5e);
 const STORE64_LANE0 = (offset: number) => [...simd(0x5b), 0x00, ...uleb(offset), 0];
 const F64_FROM_I32 = 0xb7;
-const Q = [0, 1, 2, 3];
-const qs = (prefix: string) => Q.map((q) => `${prefix}${q}`);
+const F_MUL = simd(0xe6);
 
 /**
- * For each 8 channels j (bytes jb = 4j), `head`, then for each row `row` with `at` = r·pitch + jb (the pitch c·4
- * bytes), then `tail`; per-channel doubles of an array at byte address A are at A + 2·jb.
+ * The per-channel block of the SIMD BatchNormalization (16-byte aligned; `pitch` = 4·c bytes): double sums S1, S2
+ * (2·pitch bytes each), then float arrays of c values each, `pitch` bytes apart: the partial sums s and q, then
+ * mean, invStd and three coefficients. BN_AT gives each array's place in pitches.
  */
-function channelPasses(l: Record<string, number>, head: number[], row: number[], tail: number[]): number[] {
-  return [
-    ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
-    ...assign(l.rowsF, [...get(l.rows), F64_FROM_I32, ...D_SPLAT]),
-    ...forLoop(l.jb, i32(0), get(l.pitch), i32(32), [
-      ...head,
-      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
-        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
-        ...row,
-      ]),
-      ...tail,
-    ]),
-  ];
-}
-/** The doubles of channels jb/4 + 2q, 2q + 1 of the array at byte address `array`: code for its address. */
-const doubles = (l: Record<string, number>, array: number, q: number) => [
-  ...get(array),
-  ...get(l.jb),
-  ...i32(1),
-  SHL,
-  ADD,
-  ...i32(16 * q),
-  ADD,
-];
-/** Two floats of the matrix at `base`, row r, channels 2q, 2q + 1 of the pass, promoted to doubles. */
-const floats = (l: Record<string, number>, base: number, q: number) => [
-  ...sum(get(base), get(l.at)),
-  ...LOAD64_ZERO(8 * q),
-  ...D_PROMOTE,
-];
-/** Locals k{q} (for each name k) = the pass's doubles of the arrays p, p + c·8, ... in that order. */
-const loadChannels = (l: Record<string, number>, names: string[]) =>
-  Q.flatMap((q) =>
-    names.flatMap((k, i) => [
-      ...doubles(l, l.p, q),
-      ...product(get(l.stride), i32(i)),
-      ADD,
-      ...V_LOAD,
-      ...set(l[`${k}${q}`]),
-    ]),
-  );
-const BN_LOCALS = ['pitch', 'jb', 'r', 'at'];
+const BN_AT = { s: 4, q: 5, mean: 6, invStd: 7, p2: 8, p3: 9, p4: 10 };
+/** Bytes of the per-channel block for c channels. */
+export const batchNormBlockBytes = (c: number) => 11 * 4 * c;
+/** Rows summed in float32 before the partial sums are added into the double ones. */
+const BN_ROWS = 64;
 
-/** bnStats(x, rows, c, mean, variance): per channel, the mean and the biased variance (doubles; c % 8 = 0). */
-const bnStats = fn(['x', 'rows', 'c', 'mean', 'variance'], BN_LOCALS, ['rowsF', ...qs('a'), ...qs('m'), 'd'], (l) => [
-  ...channelPasses(
-    l,
-    Q.flatMap((q) => assign(l[`a${q}`], ZERO)),
-    Q.flatMap((q) => assign(l[`a${q}`], [...get(l[`a${q}`]), ...floats(l, l.x, q), ...D_ADD])),
-    [
-      ...Q.flatMap((q) => [
-        ...assign(l[`m${q}`], [...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV]),
-        ...doubles(l, l.mean, q),
-        ...get(l[`m${q}`]),
-        ...V_STORE,
-        ...assign(l[`a${q}`], ZERO),
-      ]),
-      ...forLoop(l.r, i32(0), get(l.rows), i32(1), [
-        ...assign(l.at, sum(product(get(l.r), get(l.pitch)), get(l.jb))),
-        ...Q.flatMap((q) => [
-          ...assign(l.d, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB]),
-          ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...get(l.d), ...D_MUL, ...D_ADD]),
+/** Per-channel locals p{name} = block + BN_AT[name]·pitch, after pitch = 4·c. */
+const bnArrays = (l: Record<string, number>, names: (keyof typeof BN_AT)[]) => [
+  ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
+  ...names.flatMap((k) => assign(l[k], sum(get(l.block), product(get(l.pitch), i32(BN_AT[k]))))),
+];
+/** The vector of per-channel array `k` at the row's channels j. */
+const perChannel = (l: Record<string, number>, k: string) => [...sum(get(l[k]), get(l.j)), ...V_LOAD];
+/** The vector of the [rows, c] matrix at `base`, at byte `at` of it. */
+const element = (l: Record<string, number>, base: string) => [...sum(get(l[base]), get(l.at)), ...V_LOAD];
+/** for at in [from, to) step 16 with j = at mod pitch (from a row's start): body. */
+const overRows = (l: Record<string, number>, from: number[], to: number[], body: number[]) => [
+  ...assign(l.j, i32(0)),
+  ...forLoop(l.at, from, to, i32(16), [
+    ...body,
+    ...assign(l.j, sum(get(l.j), i32(16))),
+    ...get(l.j),
+    ...get(l.pitch),
+    GE_S,
+    ...IF,
+    ...assign(l.j, i32(0)),
+    END,
+  ]),
+];
+const BN_LOCALS = ['pitch', 'at', 'j'];
+
+/**
+ * bnMoments(_, x, rows, c, block) and bnBackwardSums(dy, x, rows, c, block), with t = x - mean (the block's float
+ * mean; for the moments, the first row as a shift): S1 = Σ t, S2 = Σ t² (moments) or S1 = Σ dy, S2 = Σ dy·t, per
+ * channel, summed in float32 over BN_ROWS rows at a time and those sums in double.
+ */
+const bnSums = (moments: boolean) =>
+  fn(['u', 'x', 'rows', 'c', 'block'], [...BN_LOCALS, 'r0', 'end', 's', 'q', 'mean'], ['t', 'v'], (l) => {
+    const zero = (from: number[], to: number[]) =>
+      forLoop(l.at, from, to, i32(16), [...get(l.at), ...ZERO, ...V_STORE]);
+    const addInto = (k: string, value: number[]) => [
+      ...sum(get(l[k]), get(l.j)),
+      ...perChannel(l, k),
+      ...value,
+      ...F_ADD,
+      ...V_STORE,
+    ];
+    const term = moments ? get(l.t) : get(l.v);
+    // S[k] (doubles at block + k·pitch) += the partial sums, two channels a step.
+    const flush = forLoop(l.j, i32(0), get(l.pitch), i32(8), [
+      ...[
+        [0, l.s],
+        [2, l.q],
+      ].flatMap(([k, partial]) => {
+        const at = sum(get(l.block), product(get(l.pitch), i32(k)), get(l.j), get(l.j));
+        return [
+          ...at,
+          ...at,
+          ...V_LOAD,
+          ...sum(get(partial), get(l.j)),
+          ...LOAD64_ZERO(0),
+          ...D_PROMOTE,
+          ...D_ADD,
+          ...V_STORE,
+        ];
+      }),
+    ]);
+    return [
+      ...bnArrays(l, ['s', 'q', 'mean']),
+      ...zero(get(l.block), get(l.mean)),
+      ...forLoop(l.r0, i32(0), get(l.rows), i32(BN_ROWS), [
+        ...assign(l.end, [...get(l.r0), ...i32(BN_ROWS), ADD]),
+        ...assign(l.end, [...get(l.end), ...get(l.rows), ...get(l.end), ...get(l.rows), LT_S, SELECT]),
+        ...overRows(l, product(get(l.r0), get(l.pitch)), product(get(l.end), get(l.pitch)), [
+          ...assign(l.t, [...element(l, 'x'), ...perChannel(l, 'mean'), ...F_SUB]),
+          ...(moments ? [] : assign(l.v, element(l, 'u'))),
+          ...addInto('s', term),
+          ...addInto('q', [...term, ...get(l.t), ...F_MUL]),
         ]),
+        ...flush,
+        ...zero(get(l.s), get(l.mean)),
       ]),
-      ...Q.flatMap((q) => [...doubles(l, l.variance, q), ...get(l[`a${q}`]), ...get(l.rowsF), ...D_DIV, ...V_STORE]),
-    ],
-  ),
+      END,
+    ];
+  });
+
+/** bnNormalize(x, out, rows, c, block): out = p2·((x - mean)·invStd) + p3 (p2, p3: gamma, beta), in float32. */
+const bnNormalize = fn(['x', 'out', 'rows', 'c', 'block'], [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3'], ['v'], (l) => [
+  ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3']),
+  ...overRows(l, i32(0), product(get(l.rows), get(l.pitch)), [
+    ...assign(l.v, [...element(l, 'x'), ...perChannel(l, 'mean'), ...F_SUB, ...perChannel(l, 'invStd'), ...F_MUL]),
+    ...sum(get(l.out), get(l.at)),
+    ...perChannel(l, 'p2'),
+    ...get(l.v),
+    ...F_MUL,
+    ...perChannel(l, 'p3'),
+    ...F_ADD,
+    ...V_STORE,
+  ]),
   END,
 ]);
 
 /**
- * bnNormalize(x, out, xhat, rows, c, p): xhat = (x - mean)·invStd, out = gamma·xhat + beta, in double, stored as
- * floats; p holds per-channel doubles [mean | invStd | gamma | beta], c each.
+ * bnBackwardDx(dy, x, dx, rows, c, block, gate): dx = (p2·dy - p3) - ((x - mean)·invStd)·p4, in float32 (p2 =
+ * gamma·invStd, p3 = p2·Σdy / rows, p4 = p2·Σdy·xhat / rows); with `gate`, 0 where x ≤ 0 (the derivative of a relu
+ * whose output x is).
  */
-const bnNormalize = fn(
-  ['x', 'out', 'xhat', 'rows', 'c', 'p'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('m'), ...qs('s'), ...qs('g'), ...qs('b'), 'v'],
-  (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      loadChannels(l, ['m', 's', 'g', 'b']),
-      Q.flatMap((q) => [
-        ...assign(l.v, [...floats(l, l.x, q), ...get(l[`m${q}`]), ...D_SUB, ...get(l[`s${q}`]), ...D_MUL]),
-        ...sum(get(l.xhat), get(l.at)),
-        ...get(l.v),
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
-        ...sum(get(l.out), get(l.at)),
-        ...get(l[`g${q}`]),
-        ...get(l.v),
-        ...D_MUL,
-        ...get(l[`b${q}`]),
-        ...D_ADD,
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
-      ]),
-      [],
-    ),
-    END,
-  ],
-);
-
-/** bnBackwardSums(dy, xhat, rows, c, sums): sums = [Σ dy | Σ dy·xhat] per channel, doubles. */
-const bnBackwardSums = fn(
-  ['dy', 'xhat', 'rows', 'c', 'sums'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('a'), ...qs('e'), 'd'],
-  (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      Q.flatMap((q) => [...assign(l[`a${q}`], ZERO), ...assign(l[`e${q}`], ZERO)]),
-      Q.flatMap((q) => [
-        ...assign(l.d, floats(l, l.dy, q)),
-        ...assign(l[`a${q}`], [...get(l[`a${q}`]), ...get(l.d), ...D_ADD]),
-        ...assign(l[`e${q}`], [...get(l[`e${q}`]), ...get(l.d), ...floats(l, l.xhat, q), ...D_MUL, ...D_ADD]),
-      ]),
-      Q.flatMap((q) => [
-        ...doubles(l, l.sums, q),
-        ...get(l[`a${q}`]),
-        ...V_STORE,
-        ...doubles(l, l.sums, q),
-        ...get(l.stride),
-        ADD,
-        ...get(l[`e${q}`]),
-        ...V_STORE,
-      ]),
-    ),
-    END,
-  ],
-);
-
-/** bnBackwardDx(dy, xhat, dx, rows, c, p): dx = factor·(rows·dy - Σdy - xhat·Σdy·xhat), p = [factor | Σdy | Σdy·xhat]. */
 const bnBackwardDx = fn(
-  ['dy', 'xhat', 'dx', 'rows', 'c', 'p'],
-  [...BN_LOCALS, 'stride'],
-  ['rowsF', ...qs('f'), ...qs('s'), ...qs('e')],
+  ['dy', 'x', 'dx', 'rows', 'c', 'block', 'gate'],
+  [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3', 'p4'],
+  ['v', 'd'],
   (l) => [
-    ...assign(l.stride, [...get(l.c), ...i32(3), SHL]),
-    ...channelPasses(
-      l,
-      loadChannels(l, ['f', 's', 'e']),
-      Q.flatMap((q) => [
-        ...sum(get(l.dx), get(l.at)),
-        ...get(l[`f${q}`]),
-        ...get(l.rowsF),
-        ...floats(l, l.dy, q),
-        ...D_MUL,
-        ...get(l[`s${q}`]),
-        ...D_SUB,
-        ...floats(l, l.xhat, q),
-        ...get(l[`e${q}`]),
-        ...D_MUL,
-        ...D_SUB,
-        ...D_MUL,
-        ...F32X4_DEMOTE,
-        ...STORE64_LANE0(8 * q),
+    ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
+    ...overRows(l, i32(0), product(get(l.rows), get(l.pitch)), [
+      ...assign(l.v, element(l, 'x')),
+      ...assign(l.d, [
+        ...perChannel(l, 'p2'),
+        ...element(l, 'dy'),
+        ...F_MUL,
+        ...perChannel(l, 'p3'),
+        ...F_SUB,
+        ...get(l.v),
+        ...perChannel(l, 'mean'),
+        ...F_SUB,
+        ...perChannel(l, 'invStd'),
+        ...F_MUL,
+        ...perChannel(l, 'p4'),
+        ...F_MUL,
+        ...F_SUB,
       ]),
-      [],
-    ),
+      ...reluGate(l, l.d, l.v),
+      ...sum(get(l.dx), get(l.at)),
+      ...get(l.d),
+      ...V_STORE,
+    ]),
     END,
   ],
 );
@@ -873,15 +864,16 @@ const avgPoolBackward = (twoByTwo: boolean) =>
   ]);
 
 const FUNCTIONS: Record<string, Fn> = {
-  bnStats,
+  bnMoments: bnSums(true),
   bnNormalize,
-  bnBackwardSums,
+  bnBackwardSums: bnSums(false),
   bnBackwardDx,
   winogradInput,
   winogradInputBackward,
   winogradOutput,
   winogradOutputBackward,
   im2col: windows('im2col'),
+  im2colAffine: windows('im2colAffine'),
   im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
@@ -925,6 +917,7 @@ type Call = (...args: number[]) => void;
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
 export interface ConvSimd {
   im2col: Call;
+  im2colAffine: Call;
   im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
@@ -940,7 +933,7 @@ export interface ConvSimd {
   columnSums16: Call;
   columnSums4: Call;
   reluBackward: Call;
-  bnStats: Call;
+  bnMoments: Call;
   bnNormalize: Call;
   bnBackwardSums: Call;
   bnBackwardDx: Call;
@@ -968,41 +961,60 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 }
 
 /**
- * `conv-kernels.ts`'s batchNorm for c a multiple of 8 (the same arguments): the passes in SIMD, the per-channel
- * values through the 4·c doubles at byte address `block` (16-byte aligned, in F's memory).
+ * `conv-kernels.ts`'s batchNorm in float32, as tfjs computes it, for c a multiple of 4 (the same arguments; `xhat`
+ * is not written: the backward pass recomputes it from x): the statistics in one pass (sums of x shifted by its first row,
+ * in float32 over 64 rows and then in double), the normalisation in another; the per-channel values through the
+ * `batchNormBlockBytes(c)` bytes at byte address `block` (16-byte aligned, in F's memory). Within float32 rounding
+ * of the loop (test/unit/fused-conv-simd.test.ts says how close). Without `normalize`, only the statistics: the
+ * convolution above normalises in its im2col (im2colAffine).
  */
 export function batchNormSimd(
   k: ConvSimd,
   block: number,
-  ...[F, x, out, xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
+  normalize: boolean,
+  ...[F, x, out, _xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
 ): void {
-  const D = new Float64Array(F.buffer, block, 4 * c);
-  k.bnStats(x * 4, rows, c, block, block + 8 * c);
-  stats.mean.set(D.subarray(0, c));
-  stats.variance.set(D.subarray(c, 2 * c));
-  // [mean | invStd | gamma | beta]
+  const D = new Float64Array(F.buffer, block, 2 * c);
+  const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
+  F.copyWithin(at('mean'), x, x + c);
+  k.bnMoments(0, x * 4, rows, c, block);
   for (let ch = 0; ch < c; ch++) {
+    const shifted = D[ch] / rows;
+    stats.mean[ch] = F[at('mean') + ch] + shifted;
+    stats.variance[ch] = Math.max(0, D[c + ch] / rows - shifted * shifted);
     stats.invStd[ch] = 1 / Math.sqrt(stats.variance[ch] + epsilon);
-    D[c + ch] = stats.invStd[ch];
-    D[2 * c + ch] = gamma >= 0 ? F[gamma + ch] : 1;
-    D[3 * c + ch] = beta >= 0 ? F[beta + ch] : 0;
+    F[at('mean') + ch] = stats.mean[ch];
+    F[at('invStd') + ch] = stats.invStd[ch];
+    F[at('p2') + ch] = gamma >= 0 ? F[gamma + ch] : 1;
+    F[at('p3') + ch] = beta >= 0 ? F[beta + ch] : 0;
   }
-  k.bnNormalize(x * 4, out * 4, xhat * 4, rows, c, block);
+  if (normalize) k.bnNormalize(x * 4, out * 4, rows, c, block);
 }
 
-/** `conv-kernels.ts`'s batchNormBackward for c a multiple of 8, as batchNormSimd (its scratch `sums` unused). */
+/**
+ * `conv-kernels.ts`'s batchNormBackward in float32 for c a multiple of 4, after batchNormSimd on the same x, which
+ * takes xhat's place among the arguments (xhat is recomputed from it; the scratch `sums` is unused): both sums in
+ * one pass, dx in another; with `gate`, dx is 0 where x ≤ 0 (x is a relu's output whose derivative applies here).
+ */
 export function batchNormBackwardSimd(
   k: ConvSimd,
   block: number,
-  ...[F, dy, xhat, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
+  gate: boolean,
+  ...[F, dy, x, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
 ): void {
-  const D = new Float64Array(F.buffer, block, 4 * c);
-  // [factor | Σ dy | Σ dy·xhat]: the kernel writes the sums after the first c doubles.
-  k.bnBackwardSums(dy * 4, xhat * 4, rows, c, block + 8 * c);
+  const D = new Float64Array(F.buffer, block, 2 * c);
+  const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
+  F.set(stats.mean, at('mean'));
+  k.bnBackwardSums(dy * 4, x * 4, rows, c, block);
   for (let ch = 0; ch < c; ch++) {
-    if (dgamma >= 0) F[dgamma + ch] = D[2 * c + ch];
-    if (dbeta >= 0) F[dbeta + ch] = D[c + ch];
-    D[ch] = ((gamma >= 0 ? F[gamma + ch] : 1) * stats.invStd[ch]) / rows;
+    const [sumDy, sumDyX] = [D[ch], D[c + ch] * stats.invStd[ch]];
+    if (dgamma >= 0) F[dgamma + ch] = sumDyX;
+    if (dbeta >= 0) F[dbeta + ch] = sumDy;
+    const scale = (gamma >= 0 ? F[gamma + ch] : 1) * stats.invStd[ch];
+    F[at('invStd') + ch] = stats.invStd[ch];
+    F[at('p2') + ch] = scale;
+    F[at('p3') + ch] = (scale * sumDy) / rows;
+    F[at('p4') + ch] = (scale * sumDyX) / rows;
   }
-  if (dx >= 0) k.bnBackwardDx(dy * 4, xhat * 4, dx * 4, rows, c, block);
+  if (dx >= 0) k.bnBackwardDx(dy * 4, x * 4, dx * 4, rows, c, block, gate ? 1 : 0);
 }

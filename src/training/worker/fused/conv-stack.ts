@@ -32,7 +32,7 @@ import {
   type Geometry,
   type NormStats,
 } from './conv-kernels';
-import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
+import { batchNormBackwardSimd, batchNormBlockBytes, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
 import { tilesOf, winogradFits } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
@@ -86,6 +86,11 @@ interface OpState {
   winograd?: Winograd;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
+  /**
+   * A BatchNormalization whose output is never stored: the convolution above normalises in its im2col, or the
+   * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
+   */
+  folded?: 'im2col' | 'pool';
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
@@ -104,7 +109,7 @@ export class ConvStack {
   private paramBlock = 0;
   private paramPointer = 0;
   private work = 0;
-  /** 4·c doubles of the heap for the SIMD BatchNormalization's per-channel values (byte address), and its pointer. */
+  /** The SIMD BatchNormalization's per-channel block (`batchNormBlockBytes`; byte address), and its pointer. */
   private normBlock = 0;
   private normPointer = 0;
   private block = 0;
@@ -173,8 +178,13 @@ export class ConvStack {
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
-      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense'))
+      const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
+      if (gates && below && (below.kind === 'conv' || below.kind === 'dense'))
         this.states[i - 1].reluDone = below.activation === 'relu';
+      if (below?.kind === 'batchnorm' && simdNorm(below.input.c)) {
+        if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
+        if (s.op.kind === 'avgpool') this.states[i - 1].folded = 'pool';
+      }
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -182,7 +192,7 @@ export class ConvStack {
     const total = sizes.reduce((sum, n) => sum + 2 * pad8(n), 0);
     [this.paramPointer, this.paramBlock] = this.malloc(total);
     this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
-    this.normPointer = heap.malloc(4 * 8 * channels + 16);
+    this.normPointer = heap.malloc(batchNormBlockBytes(channels) + 16);
     this.normBlock = Math.ceil(this.normPointer / 16) * 16;
     if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
     let next = this.paramBlock;
@@ -201,9 +211,14 @@ export class ConvStack {
     return this.params.map((p) => p.size);
   }
 
-  /** 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3). */
+  /**
+   * 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3); 'float32 BatchNormalization' when a
+   * BatchNormalization runs in SIMD (in float32; the loops, for channel counts not a multiple of 4, in double).
+   */
   get method(): string | undefined {
-    return this.states.some((s) => s.winograd) ? 'Winograd 3x3' : undefined;
+    const winograd = this.states.some((s) => s.winograd) ? 'Winograd 3x3' : '';
+    const norm = this.states.some((s) => s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
+    return [winograd, norm ? 'float32 BatchNormalization' : ''].filter(Boolean).join(', ') || undefined;
   }
 
   /** Which product runs the matrix multiplications. */
@@ -254,7 +269,11 @@ export class ConvStack {
         s.cols = take(n);
         if (i > 0) dcols = Math.max(dcols, n);
       }
-      if (op.kind === 'batchnorm' || op.kind === 'dropout') s.extra = take(batch * s.inSize);
+      // xhat for the loops' BatchNormalization (the SIMD one recomputes it), Dropout's mask.
+      if ((op.kind === 'batchnorm' && !simdNorm(op.input.c)) || op.kind === 'dropout') s.extra = take(batch * s.inSize);
+      // A folded BatchNormalization's table for im2colAffine: [mean | gamma·invStd | beta], each kw times.
+      if (s.folded === 'im2col')
+        s.extra = take(3 * (this.states[i + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw * op.input.c);
       if (op.kind === 'maxpool' && !tiling(s.geometry!)) s.argmax = new Int32Array(batch * s.outSize);
     }
     this.dcols = take(dcols);
@@ -328,7 +347,9 @@ export class ConvStack {
     for (let i = 0; i <= last; i++) {
       const s = states[i];
       const op = s.op;
-      const from = i === 0 ? input : states[i - 1].out;
+      // Above a folded BatchNormalization, its input.
+      const folded = i > 0 && states[i - 1].folded;
+      const from = i === 0 ? input : folded ? (i > 1 ? states[i - 2].out : input) : states[i - 1].out;
       const n = batch * s.outSize;
       switch (op.kind) {
         case 'conv':
@@ -341,7 +362,9 @@ export class ConvStack {
             break;
           }
           const cols = s.cols >= 0 ? s.cols : from;
-          if (s.cols >= 0)
+          if (i > 0 && states[i - 1].folded) {
+            this.simd.im2colAffine(from * 4, cols * 4, states[i - 1].extra * 4, batch, ...windowArgs(s.geometry!));
+          } else if (s.cols >= 0)
             this.simd[op.input.c === 1 ? 'im2colSingle' : 'im2col'](
               from * 4,
               cols * 4,
@@ -379,7 +402,11 @@ export class ConvStack {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
-          this.batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
+          if (simdNorm(c)) {
+            const args = [F, from, s.out, -1, n / c, c, gamma, beta, op.epsilon, s.stats!] as const;
+            batchNormSimd(this.simd, this.normBlock, !s.folded, ...args);
+            if (s.folded === 'im2col') this.affineTable(F, s, gamma, beta);
+          } else batchNorm(F, from, s.out, s.extra, n / c, c, gamma, beta, op.epsilon, s.stats!);
           if (update) {
             movingAverage(s.moving![0], s.stats!.mean, op.momentum);
             movingAverage(s.moving![1], s.stats!.variance, op.momentum);
@@ -396,6 +423,8 @@ export class ConvStack {
           activate(F, from, s.out, n, op.activation);
           break;
       }
+      // The average of a folded BatchNormalization's input, normalised: the block still holds its statistics.
+      if (folded === 'pool') this.simd.bnNormalize(s.out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
     }
 
     // ---- loss, and dL/dz of the output layer.
@@ -481,19 +510,15 @@ export class ConvStack {
         }
         case 'batchnorm': {
           const c = op.input.c;
-          this.batchNormBackward(
-            F,
-            s.grad,
-            s.extra,
-            below,
-            n / c,
-            c,
-            s.p0 >= 0 ? params[s.p0].w : -1,
-            s.p0 >= 0 ? params[s.p0].g : -1,
-            s.p1 >= 0 ? params[s.p1].g : -1,
-            s.stats!,
-            this.sums,
-          );
+          const [gamma, dgamma] = s.p0 >= 0 ? [params[s.p0].w, params[s.p0].g] : [-1, -1];
+          const dbeta = s.p1 >= 0 ? params[s.p1].g : -1;
+          if (!simdNorm(c))
+            batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
+          else {
+            const gate = i > 0 && !!states[i - 1].reluDone;
+            const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums] as const;
+            batchNormBackwardSimd(this.simd, this.normBlock, gate, ...args);
+          }
           break;
         }
         case 'dropout':
@@ -557,16 +582,17 @@ export class ConvStack {
     this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
   }
 
-  /** `conv-kernels.ts`'s batchNorm, in SIMD when c is a multiple of 8. */
-  private batchNorm(...args: Parameters<typeof batchNorm>): void {
-    if (args[5] % 8 !== 0) batchNorm(...args);
-    else batchNormSimd(this.simd, this.normBlock, ...args);
-  }
-
-  /** `conv-kernels.ts`'s batchNormBackward, in SIMD when c is a multiple of 8. */
-  private batchNormBackward(...args: Parameters<typeof batchNormBackward>): void {
-    if (args[5] % 8 !== 0) batchNormBackward(...args);
-    else batchNormBackwardSimd(this.simd, this.normBlock, ...args);
+  /** A folded BatchNormalization's table for the convolution above: mean, gamma·invStd, beta per channel, kw times. */
+  private affineTable(F: Float32Array, s: OpState, gamma: number, beta: number): void {
+    const c = s.op.input.c;
+    const kw = (this.states[this.states.indexOf(s) + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw;
+    const { mean, invStd } = s.stats!;
+    for (let r = 0, t = s.extra; r < kw; r++, t += c)
+      for (let ch = 0; ch < c; ch++) {
+        F[t + ch] = mean[ch];
+        F[t + kw * c + ch] = (gamma >= 0 ? F[gamma + ch] : 1) * invStd[ch];
+        F[t + 2 * kw * c + ch] = beta >= 0 ? F[beta + ch] : 0;
+      }
   }
 
   /** activationBackward of `conv-kernels.ts`, relu's in SIMD but for the last n % 4 values. */
@@ -605,6 +631,9 @@ export class ConvStack {
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
 }
+
+/** Whether a BatchNormalization over c channels runs in SIMD (float32, `conv-simd.ts`) rather than the loops. */
+const simdNorm = (c: number) => c % 4 === 0;
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
 function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {
