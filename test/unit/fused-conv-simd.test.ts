@@ -4,7 +4,7 @@
  * odd sizes and channel counts that are not multiples of 4 (one channel's im2col both ways); tiling max pooling
  * forward and backward with ties, windows without a positive value, the relu gate and pixels no window covers;
  * tiling average pooling (3x2 and 2x2 windows, in double as the loops); Winograd's kernel transform and its
- * adjoint; column sums of 16, 4 and the remaining columns; relu's derivative; BatchNormalization's statistics,
+ * adjoint, F(2x2, 3x3)'s and F(4x4, 3x3)'s; column sums of 16, 4 and the remaining columns; relu's derivative; BatchNormalization's statistics,
  * normalisation and gradients (in double, as the loops), 8 channels a pass.
  */
 import assert from 'node:assert/strict';
@@ -29,7 +29,7 @@ import {
   maxPoolBackward,
   type Geometry,
 } from '../../src/training/worker/fused/conv-kernels';
-import { kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
+import { F2X2, F4X4, kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
 
 function random(n: number, seed: number, levels = 0): Float32Array {
   let s = seed >>> 0;
@@ -159,27 +159,30 @@ for (const g of POOLS) {
   });
 }
 
-test('Winograd kernel transforms in SIMD equal the loops (in double), forward and adjoint', () => {
-  for (const pairs of [4 * 12, 32 * 64]) {
-    // g (9 blocks), U by the loop, U in SIMD (16 each), then dW by the loop and in SIMD (9 each); odd float offsets.
-    const at = [1, 9 * pairs + 3, 25 * pairs + 5, 41 * pairs + 7, 50 * pairs + 9];
-    const { simd, F } = heap(59 * pairs + 16);
-    F.set(
-      random(9 * pairs, 31).map((v) => v * 3 + 1e-4),
-      at[0],
-    );
-    const acc = new Float64Array(pairs);
-    kernelTransform(F, at[0], at[1], pairs, acc);
-    F.fill(NaN, at[2], at[2] + 16 * pairs);
-    simd.winogradKernel(at[0] * 4, at[2] * 4, pairs * 4);
-    assertSame(F.slice(at[2], at[2] + 16 * pairs), F.slice(at[1], at[1] + 16 * pairs), `U, ${pairs} pairs`);
-    F.set(random(16 * pairs, 37), at[1]);
-    kernelTransformBackward(F, at[1], at[3], pairs, acc);
-    F.fill(NaN, at[4], at[4] + 9 * pairs);
-    simd.winogradKernelBackward(at[1] * 4, at[4] * 4, pairs * 4);
-    assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
-  }
-});
+for (const v of [F2X2, F4X4])
+  test(`Winograd ${v.name} kernel transforms in SIMD equal the loops (in double), forward and adjoint`, () => {
+    const xis = v.alpha ** 2;
+    const prefix = v.m === 4 ? 'winograd4' : 'winograd';
+    for (const pairs of [4 * 12, 32 * 64]) {
+      // g (9 blocks), U by the loop, U in SIMD (α² each), then dW by the loop and in SIMD (9 each); odd offsets.
+      const at = [1, 9 * pairs + 3, (9 + xis) * pairs + 5, (9 + 2 * xis) * pairs + 7, (18 + 2 * xis) * pairs + 9];
+      const { simd, F } = heap((27 + 2 * xis) * pairs + 16);
+      F.set(
+        random(9 * pairs, 31).map((x) => x * 3 + 1e-4),
+        at[0],
+      );
+      const acc = new Float64Array(pairs);
+      kernelTransform(F, at[0], at[1], pairs, acc, v);
+      F.fill(NaN, at[2], at[2] + xis * pairs);
+      simd[`${prefix}Kernel`](at[0] * 4, at[2] * 4, pairs * 4);
+      assertSame(F.slice(at[2], at[2] + xis * pairs), F.slice(at[1], at[1] + xis * pairs), `U, ${pairs} pairs`);
+      F.set(random(xis * pairs, 37), at[1]);
+      kernelTransformBackward(F, at[1], at[3], pairs, acc, v);
+      F.fill(NaN, at[4], at[4] + 9 * pairs);
+      simd[`${prefix}KernelBackward`](at[1] * 4, at[4] * 4, pairs * 4);
+      assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
+    }
+  });
 
 test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {
   const rows = 53;

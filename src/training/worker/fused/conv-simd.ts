@@ -13,7 +13,7 @@
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
-import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
+import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -367,38 +367,32 @@ const reluBackward = fn(['dy', 'a', 'dz', 'bytes'], ['i'], [], (l) => [
   END,
 ]);
 
-// ---- Winograd F(2x2, 3x3) transforms (`conv-winograd.ts` holds the algorithm and the kernel's transforms) ------
-/** Bᵀ, the input transform's 1-D matrix; Aᵀ the output's. */
-export const BT = [
-  [1, 0, -1, 0],
-  [0, 1, 1, 0],
-  [0, -1, 1, 0],
-  [0, 1, 0, -1],
-];
-export const AT = [
-  [1, 1, 1, 0],
-  [0, 1, -1, -1],
-];
+// ---- Winograd F(2x2, 3x3) and F(4x4, 3x3) transforms (`conv-winograd.ts` holds the algorithm and matrices) -----
 const transpose = (m: number[][]) => m[0].map((_, j) => m.map((row) => row[j]));
-const [F_SUB, F_MAX] = [simd(0xe5), simd(0xe9)];
+const [F_SUB, F_MUL, F_MAX] = [simd(0xe5), simd(0xe6), simd(0xe9)];
 const V128_IF = [0x04, V128];
+const f32x4 = (v: number) => [...simd(0x0c), ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
 
-/** Σ coefficient·term over ±1 coefficients (at least one nonzero): code leaving a v128. */
+/**
+ * Σ coefficient·term (at least one nonzero coefficient): code leaving a v128. ±1 terms are added or subtracted,
+ * others multiplied by |coefficient| first (F(4x4)'s are exact in float32).
+ */
 function combination(coefficients: number[], terms: number[][]): number[] {
   const code: number[] = [];
   let first = true;
   coefficients.forEach((k, i) => {
     if (k === 0) return;
-    if (first) code.push(...(k > 0 ? terms[i] : [...ZERO, ...terms[i], ...F_SUB]));
-    else code.push(...terms[i], ...(k > 0 ? F_ADD : F_SUB));
+    const term = Math.abs(k) === 1 ? terms[i] : [...terms[i], ...f32x4(Math.abs(k)), ...F_MUL];
+    if (first) code.push(...(k > 0 ? term : [...ZERO, ...term, ...F_SUB]));
+    else code.push(...term, ...(k > 0 ? F_ADD : F_SUB));
     first = false;
   });
   return code;
 }
 
 /**
- * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j] for a ±1 matrix P: rows first into `tmp` locals, then `emit` with each
- * output's code (the inputs are `input(i, j)` code).
+ * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j]: rows first into `tmp` locals, then `emit` with each output's code (the
+ * inputs are `input(i, j)` code).
  */
 function transform2d(
   P: number[][],
@@ -437,21 +431,28 @@ function transform2d(
 
 const TILE_LOCALS = ['cb', 'rowB', 'imgB', 'b', 'img', 'ty', 'tx', 'y0', 'x0', 'ch', 'corner', 'p', 'tOff'];
 const flags = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
-const vectors = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+const vectors = flags;
 
 /**
- * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (2ty - top,
- * 2tx - left), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the tile's row of
- * the 16 transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are inside.
+ * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (m·ty - top,
+ * m·tx - left) (m = 2 or 4), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the
+ * tile's row of the transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are
+ * inside.
  */
 function overTiles(
   l: Record<string, number>,
   names: { image: string; tiles: string; h: string; w: string },
+  m: number,
   size: number,
   padded: boolean,
   body: number[],
 ): number[] {
-  const corner = (t: string, top: string) => [...get(l[t]), ...i32(1), SHL, ...(padded ? [...get(l[top]), SUB] : [])];
+  const corner = (t: string, top: string) => [
+    ...get(l[t]),
+    ...i32(Math.log2(m)),
+    SHL,
+    ...(padded ? [...get(l[top]), SUB] : []),
+  ];
   const inside: number[] = [];
   for (let i = 0; i < size; i++) {
     inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), LT_U]));
@@ -496,111 +497,117 @@ const loadTile = (l: Record<string, number>, size: number) =>
     return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
   }).flat();
 
-/** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's 4x4. */
-const winogradInput = fn(
-  ['x', 'v', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
-  [...vectors('d', 16), ...vectors('t', 16)],
-  (l) => [
-    ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, 4, true, [
-      ...loadTile(l, 4),
-      ...transform2d(
-        BT,
-        (i, j) => get(l[`d${i * 4 + j}`]),
-        vectors('t', 16).map((n) => l[n]),
-        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
-      ),
-    ]),
-    END,
-  ],
-);
+const TILE_PARAMS = ['batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'];
+
+/** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's α x α. */
+const winogradInput = ({ m, alpha, BT }: WinogradVariant) =>
+  fn(
+    ['x', 'v', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
+    [...vectors('d', alpha ** 2), ...vectors('t', alpha ** 2)],
+    (l) => [
+      ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, m, alpha, true, [
+        ...loadTile(l, alpha),
+        ...transform2d(
+          BT,
+          (i, j) => get(l[`d${i * alpha + j}`]),
+          vectors('t', alpha ** 2).map((n) => l[n]),
+          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
+        ),
+      ]),
+      END,
+    ],
+  );
 
 /**
  * winogradInputBackward(dv, dx, batch, h, w, c, th, tw, top, left, stride): dx += B dV Bᵀ over each tile's pixels
  * inside the image (the adjoint of winogradInput; dx zeroed by the caller).
  */
-const winogradInputBackward = fn(
-  ['dv', 'dx', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
-  [...vectors('t', 16)],
-  (l) => [
-    ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, 4, true, [
-      ...transform2d(
-        transpose(BT),
-        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
-        vectors('t', 16).map((n) => l[n]),
-        (a, b, value) => [
-          ...isInside(l, a, b),
-          ...IF,
-          ...pixel(l, a, b),
-          ...pixel(l, a, b),
-          ...V_LOAD,
-          ...value,
-          ...F_ADD,
-          ...V_STORE,
-          END,
-        ],
-      ),
-    ]),
-    END,
-  ],
-);
+const winogradInputBackward = ({ m, alpha, BT }: WinogradVariant) =>
+  fn(
+    ['dv', 'dx', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
+    [...vectors('t', alpha ** 2)],
+    (l) => [
+      ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, m, alpha, true, [
+        ...transform2d(
+          transpose(BT),
+          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
+          vectors('t', alpha ** 2).map((n) => l[n]),
+          (a, b, value) => [
+            ...isInside(l, a, b),
+            ...IF,
+            ...pixel(l, a, b),
+            ...pixel(l, a, b),
+            ...V_LOAD,
+            ...value,
+            ...F_ADD,
+            ...V_STORE,
+            END,
+          ],
+        ),
+      ]),
+      END,
+    ],
+  );
 
 /**
- * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's 2x2 pixels of each tile inside the image
- * = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
+ * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's m x m pixels of each tile inside the
+ * image = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
  */
-const winogradOutput = fn(
-  ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
-  [...vectors('t', 8), 'o'],
-  (l) => [
-    ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, 2, false, [
-      ...transform2d(
-        AT,
-        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
-        vectors('t', 8).map((n) => l[n]),
-        (a, b, value) => [
-          ...assign(l.o, value),
-          ...get(l.bias),
-          ...IF,
-          ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
-          END,
-          ...get(l.relu),
-          ...IF,
-          ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
-          END,
-          ...isInside(l, a, b),
-          ...IF,
-          ...pixel(l, a, b),
-          ...get(l.o),
-          ...V_STORE,
-          END,
-        ],
-      ),
-    ]),
-    END,
-  ],
-);
+const winogradOutput = ({ m, alpha, AT }: WinogradVariant) =>
+  fn(
+    ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
+    [...vectors('t', m * alpha), 'o'],
+    (l) => [
+      ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, m, m, false, [
+        ...transform2d(
+          AT,
+          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => [
+            ...assign(l.o, value),
+            ...get(l.bias),
+            ...IF,
+            ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
+            END,
+            ...get(l.relu),
+            ...IF,
+            ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
+            END,
+            ...isInside(l, a, b),
+            ...IF,
+            ...pixel(l, a, b),
+            ...get(l.o),
+            ...V_STORE,
+            END,
+          ],
+        ),
+      ]),
+      END,
+    ],
+  );
 
 /** winogradOutputBackward(dy, dm, batch, oh, ow, c, th, tw, stride): dM = A dY Aᵀ (dY 0 outside the image). */
-const winogradOutputBackward = fn(
-  ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
-  [...vectors('d', 4), ...vectors('t', 8)],
-  (l) => [
-    ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, 2, false, [
-      ...loadTile(l, 2),
-      ...transform2d(
-        transpose(AT),
-        (i, j) => get(l[`d${i * 2 + j}`]),
-        vectors('t', 8).map((n) => l[n]),
-        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
-      ),
-    ]),
-    END,
-  ],
-);
+const winogradOutputBackward = ({ m, alpha, AT }: WinogradVariant) =>
+  fn(
+    ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
+    [...vectors('d', m * m), ...vectors('t', m * alpha)],
+    (l) => [
+      ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, m, m, false, [
+        ...loadTile(l, m),
+        ...transform2d(
+          transpose(AT),
+          (i, j) => get(l[`d${i * m + j}`]),
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
+        ),
+      ]),
+      END,
+    ],
+  );
 
 // ---- BatchNormalization: per-channel passes over [rows, c] in double, 8 channels (4 f64x2) a pass ------------
 const [D_SUB, D_MUL, D_DIV, D_SPLAT] = [simd(0xf1), simd(0xf2), simd(0xf3), simd(0x14)];
@@ -877,10 +884,14 @@ const FUNCTIONS: Record<string, Fn> = {
   bnNormalize,
   bnBackwardSums,
   bnBackwardDx,
-  winogradInput,
-  winogradInputBackward,
-  winogradOutput,
-  winogradOutputBackward,
+  winogradInput: winogradInput(F2X2),
+  winogradInputBackward: winogradInputBackward(F2X2),
+  winogradOutput: winogradOutput(F2X2),
+  winogradOutputBackward: winogradOutputBackward(F2X2),
+  winograd4Input: winogradInput(F4X4),
+  winograd4InputBackward: winogradInputBackward(F4X4),
+  winograd4Output: winogradOutput(F4X4),
+  winograd4OutputBackward: winogradOutputBackward(F4X4),
   im2col: windows('im2col'),
   im2colSingle,
   col2im: windows('col2im'),
@@ -888,8 +899,10 @@ const FUNCTIONS: Record<string, Fn> = {
   maxPool2x2: maxPoolForward(true),
   maxPoolBackward: maxPoolBackward(false),
   maxPoolBackward2x2: maxPoolBackward(true),
-  winogradKernel: blockCombination(KERNEL_TERMS, 16),
-  winogradKernelBackward: blockCombination(KERNEL_TERMS_BACKWARD, 9),
+  winogradKernel: blockCombination(F2X2.kernelTerms, 16),
+  winogradKernelBackward: blockCombination(F2X2.kernelTermsBackward, 9),
+  winograd4Kernel: blockCombination(F4X4.kernelTerms, 36),
+  winograd4KernelBackward: blockCombination(F4X4.kernelTermsBackward, 9),
   avgPool: avgPoolForward(false),
   avgPool2x2: avgPoolForward(true),
   avgPoolBackward: avgPoolBackward(false),
@@ -948,6 +961,12 @@ export interface ConvSimd {
   winogradInputBackward: Call;
   winogradOutput: Call;
   winogradOutputBackward: Call;
+  winograd4Kernel: Call;
+  winograd4KernelBackward: Call;
+  winograd4Input: Call;
+  winograd4InputBackward: Call;
+  winograd4Output: Call;
+  winograd4OutputBackward: Call;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ConvSimd>();

@@ -33,7 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
-import { tilesOf, winogradFits } from './conv-winograd';
+import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -43,15 +43,19 @@ import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm'
 export interface ConvStackOptions {
   /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
   fma?: boolean;
-  /** false: every convolution as im2col and one product, none as Winograd F(2x2, 3x3) (tests compare the two). */
-  winograd?: boolean;
+  /**
+   * false: every convolution as im2col and one product, none as Winograd; 2 or 4: every Winograd convolution as
+   * F(2x2, 3x3) or F(4x4, 3x3) (tests compare them); else each takes `winogradVariant`'s choice.
+   */
+  winograd?: boolean | 2 | 4;
 }
 
-/** A Winograd convolution's tiles per image and its buffers (float offsets at the current capacity). */
+/** A Winograd convolution's variant, tiles per image and buffers (float offsets at the current capacity). */
 interface Winograd {
+  variant: WinogradVariant;
   th: number;
   tw: number;
-  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U [16][cin, cout]; dUᵀ [16][cout, cin]; dWᵀ [9][cout, cin]. */
+  /** V or dV [α²][tiles, cin]; M or dM [α²][tiles, cout]; U [α²][cin, cout]; dUᵀ [α²][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
   u: number;
@@ -91,6 +95,11 @@ interface OpState {
 }
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+/**
+ * Floats from one Winograd matrix ξ to the next for matrices of `floats` floats: 64 bytes past a multiple of 4 KB,
+ * so that the transforms' α² streams (one per ξ) do not all fall in the same cache sets.
+ */
+const xiStride = (floats: number) => Math.ceil(floats / 1024) * 1024 + 16;
 const sizeOf = (d: { h: number; w: number; c: number }) => d.h * d.w * d.c;
 
 export class ConvStack {
@@ -155,8 +164,10 @@ export class ConvStack {
         state.geometry = { h, w, c, oh: op.output.h, ow: op.output.w, ...windowOf(op) };
       }
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
-        const [th, tw] = tilesOf(op.output.h, op.output.w);
-        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
+        const forced = options.winograd === 2 ? F2X2 : options.winograd === 4 ? F4X4 : undefined;
+        const variant = forced ?? winogradVariant(op.output.h, op.output.w);
+        const [th, tw] = tilesOf(op.output.h, op.output.w, variant.m);
+        state.winograd = { variant, th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -201,9 +212,10 @@ export class ConvStack {
     return this.params.map((p) => p.size);
   }
 
-  /** 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3). */
+  /** 'Winograd F(4x4, 3x3)' (and/or F(2x2, 3x3)) when convolutions run as Winograd: the variants, in order. */
   get method(): string | undefined {
-    return this.states.some((s) => s.winograd) ? 'Winograd 3x3' : undefined;
+    const names = new Set(this.states.flatMap((s) => (s.winograd ? [s.winograd.variant.name] : [])));
+    return names.size ? `Winograd ${[...names].join(' + ')}` : undefined;
   }
 
   /** Which product runs the matrix multiplications. */
@@ -242,11 +254,12 @@ export class ConvStack {
       if (s.winograd) {
         const tiles = batch * s.winograd.th * s.winograd.tw;
         const [cin, cout] = [s.op.input.c, s.op.output.c];
+        const xis = s.winograd.variant.alpha ** 2;
         Object.assign(s.winograd, {
-          v: take(16 * tiles * cin),
-          m: take(16 * tiles * cout),
-          u: take(16 * cin * cout),
-          du: take(16 * cin * cout),
+          v: take(xis * xiStride(tiles * cin)),
+          m: take(xis * xiStride(tiles * cout)),
+          u: take(xis * cin * cout),
+          du: take(xis * cin * cout),
           dwt: take(9 * cin * cout),
         });
       } else if (op.kind === 'conv' && !pointwise(op)) {
@@ -517,44 +530,49 @@ export class ConvStack {
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
   private winogradForward(F: Float32Array, s: OpState, from: number, batch: number, relu: boolean): void {
-    const { th, tw, v, m, u } = s.winograd!;
+    const { variant, th, tw, v, m, u } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
+    const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    this.simd.winogradKernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
-    this.simd.winogradInput(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
-    for (let xi = 0; xi < 16; xi++)
-      this.product(v + xi * tiles * cin, false, u + xi * cin * cout, false, m + xi * tiles * cout, tiles, cout, cin);
+    const k = kernelsOf(this.simd, variant);
+    k.kernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
+    k.input(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
+    for (let xi = 0; xi < variant.alpha ** 2; xi++)
+      this.product(v + xi * vs, false, u + xi * cin * cout, false, m + xi * ms, tiles, cout, cin);
     const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
-    this.simd.winogradOutput(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    k.output(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, ms * 4);
   }
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { th, tw, v, m, u, du, dwt } = s.winograd!;
+    const { variant, th, tw, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
+    const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    const xis = variant.alpha ** 2;
+    const k = kernelsOf(this.simd, variant);
+    k.outputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, ms * 4);
     // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ]: the same sums as V[ξ]ᵀ @ dM[ξ], but the product packs V [tiles, cin] instead of dM
     // [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G per [cout, cin] block, transposed
     // into the kernel's gradient.
     const pairs = cin * cout;
-    for (let xi = 0; xi < 16; xi++)
-      this.product(m + xi * tiles * cout, true, v + xi * tiles * cin, false, du + xi * pairs, cout, cin, tiles);
-    this.simd.winogradKernelBackward(du * 4, dwt * 4, pairs * 4);
+    for (let xi = 0; xi < xis; xi++)
+      this.product(m + xi * ms, true, v + xi * vs, false, du + xi * pairs, cout, cin, tiles);
+    k.kernelBackward(du * 4, dwt * 4, pairs * 4);
     const dw = this.params[s.p0].g;
     for (let tap = 0; tap < 9; tap++)
       for (let j = 0, from = dwt + tap * pairs; j < cout; j++)
         for (let i = 0, to = dw + tap * pairs + j; i < cin; i++, to += cout) F[to] = F[from++];
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
-    for (let xi = 0; xi < 16; xi++)
-      this.product(m + xi * tiles * cout, false, u + xi * cin * cout, true, v + xi * tiles * cin, tiles, cin, cout);
+    for (let xi = 0; xi < xis; xi++)
+      this.product(m + xi * ms, false, u + xi * cin * cout, true, v + xi * vs, tiles, cin, cout);
     F.fill(0, below, below + batch * s.inSize);
-    this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
+    k.inputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
   }
 
   /** `conv-kernels.ts`'s batchNorm, in SIMD when c is a multiple of 8. */
@@ -604,6 +622,20 @@ export class ConvStack {
     this.normPointer = 0;
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
+}
+
+/** The SIMD transforms of a Winograd variant (conv-simd.ts names F(4x4)'s `winograd4…`). */
+function kernelsOf(simd: ConvSimd, variant: WinogradVariant) {
+  const prefix = variant.m === 4 ? 'winograd4' : 'winograd';
+  const of = (name: string) => simd[`${prefix}${name}` as keyof ConvSimd];
+  return {
+    kernel: of('Kernel'),
+    kernelBackward: of('KernelBackward'),
+    input: of('Input'),
+    inputBackward: of('InputBackward'),
+    output: of('Output'),
+    outputBackward: of('OutputBackward'),
+  };
 }
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
