@@ -112,7 +112,7 @@ for (const g of POOLS) {
       const ys = batch * g.oh * g.ow * g.c;
       // x, out (loop), out (SIMD), dy, dx (loop), dx (SIMD)
       const at = [0, xs, xs + ys, xs + 2 * ys, xs + 3 * ys, 2 * xs + 3 * ys];
-      const { simd, F } = heap(3 * xs + 3 * ys);
+      const { simd, F } = heap(3 * xs + 3 * ys + 2 * g.c + 8);
       // Few levels: ties in most windows; under the gate, a relu's output (no negatives).
       const x = random(xs, 5, 2).map((v) => (gate ? Math.max(v, 0) : v));
       F.set(x, at[0]);
@@ -126,8 +126,19 @@ for (const g of POOLS) {
       maxPoolBackward(F, at[3], at[4], argmax, ys, xs, gate ? at[0] : -1);
       // What the engine does: zero dx where no window reaches, the kernel writes the rest.
       F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
-      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, batch, ...poolArgs);
+      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, 0, batch, ...poolArgs);
       assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
+      // With the bias sums of the layer below: the same dx, and Σ dx per channel as columnSums sums it.
+      const sums = Math.ceil((3 * xs + 3 * ys) / 2) * 8 + 8;
+      const D = new Float64Array(F.buffer, sums, g.c).fill(NaN);
+      F.fill(NaN, at[5], at[5] + xs);
+      if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, at[5], at[5] + xs);
+      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, sums, batch, ...poolArgs);
+      assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx with sums');
+      const expected = new Float32Array(g.c);
+      columnSums(F, at[4], xs / g.c, g.c, 0, new Float64Array(g.c), g.c);
+      expected.set(F.subarray(0, g.c));
+      assertSame(Float32Array.from(D), expected, 'bias sums');
     });
   }
 }

@@ -42,6 +42,11 @@ const [V_AND, V_ANDNOT, V_OR] = [simd(0x4e), simd(0x4f), simd(0x50)];
 const [F_EQ, F_GT, F_ADD, F_PMAX] = [simd(0x41), simd(0x44), simd(0xe4), simd(0xeb)];
 const [D_ADD, D_PROMOTE] = [simd(0xf0), simd(0x5f)];
 const dLane = (lane: number) => [...simd(0x21), lane];
+const F64_STORE = [0x39, 0x03, 0x00];
+const V_LOAD_OFFSET = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
+const V_STORE_OFFSET = (offset: number) => [...simd(0x0b), 0x00, ...uleb(offset)];
+/** i8x16.shuffle moving lanes 2, 3 of an f32x4 to lanes 0, 1 (for f64x2.promote_low_f32x4). */
+const HIGH_HALF = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /** Code that leaves the sum of its pieces on the stack: sum(get(a), get(b), [...]) */
 const sum = (...parts: number[][]) => parts.flatMap((p, i) => (i === 0 ? p : [...p, ADD]));
@@ -299,39 +304,78 @@ const maxPoolForward = (twoByTwo: boolean) =>
   ]);
 
 /**
- * maxPoolBackward(x, out, dy, dx, gate, ...POOL): every dx of a window is written: dy where x is the first value
- * equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0. maxPoolBackward2x2
- * the same for kh = kw = 2.
+ * maxPoolBackward(x, out, dy, dx, gate, sums, ...POOL): every dx of a window is written: dy where x is the first
+ * value equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0. With `sums` (a
+ * byte address of c doubles, 0: none) it also writes Σ dx per channel there, summed in double (each window adds
+ * its one routed dy): the bias gradient of the convolution below, whose dL/dz dx is, without a pass over it.
+ * maxPoolBackward2x2 the same for kh = kw = 2.
  */
 const maxPoolBackward = (twoByTwo: boolean) =>
-  fn(['x', 'out', 'dy', 'dx', 'gate', ...POOL], [...POOL_LOCALS, 'delta'], ['best', 'd', 'taken', 'v', 'm'], (l) => [
-    ...assign(l.delta, [...get(l.dx), ...get(l.x), SUB]),
-    ...tiles(l, [
-      ...assign(l.best, [...get(l.out), ...V_LOAD]),
-      ...assign(l.d, [...get(l.dy), ...V_LOAD]),
-      ...assign(l.taken, ZERO),
-      ...overWindow(
-        l,
-        [
-          ...assign(l.v, [...get(l.p), ...V_LOAD]),
-          ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
-          ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-          ...get(l.gate),
-          ...IF,
-          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-          END,
-          ...sum(get(l.p), get(l.delta)),
-          ...get(l.d),
-          ...get(l.m),
-          ...V_AND,
-          ...V_STORE,
-        ],
-        twoByTwo,
-      ),
-      ...assign(l.dy, sum(get(l.dy), i32(16))),
-    ]),
-    END,
-  ]);
+  fn(
+    ['x', 'out', 'dy', 'dx', 'gate', 'sums', ...POOL],
+    [...POOL_LOCALS, 'delta', 'at'],
+    ['best', 'd', 'taken', 'v', 'm', 'routed'],
+    (l) => [
+      ...assign(l.delta, [...get(l.dx), ...get(l.x), SUB]),
+      ...get(l.sums),
+      ...IF,
+      ...forLoop(l.at, i32(0), [...get(l.c), ...i32(3), SHL], i32(8), [
+        ...sum(get(l.sums), get(l.at)),
+        ...F64_CONST(0),
+        ...F64_STORE,
+      ]),
+      END,
+      ...tiles(l, [
+        ...assign(l.best, [...get(l.out), ...V_LOAD]),
+        ...assign(l.d, [...get(l.dy), ...V_LOAD]),
+        ...assign(l.taken, ZERO),
+        ...assign(l.routed, ZERO),
+        ...overWindow(
+          l,
+          [
+            ...assign(l.v, [...get(l.p), ...V_LOAD]),
+            ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
+            ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
+            ...get(l.gate),
+            ...IF,
+            ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
+            END,
+            ...assign(l.routed, [...get(l.routed), ...get(l.m), ...V_OR]),
+            ...sum(get(l.p), get(l.delta)),
+            ...get(l.d),
+            ...get(l.m),
+            ...V_AND,
+            ...V_STORE,
+          ],
+          twoByTwo,
+        ),
+        ...get(l.sums),
+        ...IF,
+        // sums[ch .. ch + 3] += dy & routed, two doubles at a time (at: the doubles of this window's channels).
+        ...assign(l.at, sum(get(l.sums), [...get(l.ch), ...i32(1), SHL])),
+        ...assign(l.routed, [...get(l.d), ...get(l.routed), ...V_AND]),
+        ...get(l.at),
+        ...get(l.at),
+        ...V_LOAD,
+        ...get(l.routed),
+        ...D_PROMOTE,
+        ...D_ADD,
+        ...V_STORE,
+        ...get(l.at),
+        ...get(l.at),
+        ...V_LOAD_OFFSET(16),
+        ...get(l.routed),
+        ...get(l.routed),
+        ...HIGH_HALF,
+        ...D_PROMOTE,
+        ...D_ADD,
+        ...V_STORE_OFFSET(16),
+        END,
+        ...assign(l.dy, sum(get(l.dy), i32(16))),
+      ]),
+      END,
+    ],
+  );
 
 /** columnSums{16,4}(m, rows, pitch, out): out[j] = Σ_r m[r, j] for the first 16 (or 4) columns, in double. */
 function columnSums(groups: number): Fn {

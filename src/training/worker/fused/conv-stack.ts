@@ -90,6 +90,8 @@ interface OpState {
   winograd?: Winograd;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
+  /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling does). */
+  biasDone?: boolean;
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
@@ -121,6 +123,9 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
+  /** Doubles of the heap for the bias sums a max pooling's backward pass takes over (byte address), its pointer. */
+  private biasSums = 0;
+  private biasSumsPointer = 0;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
@@ -184,8 +189,12 @@ export class ConvStack {
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
-      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense'))
+      if (s.op.kind === 'maxpool' && below && (below.kind === 'conv' || below.kind === 'dense')) {
         this.states[i - 1].reluDone = below.activation === 'relu';
+        // dL/dz of the layer below is what the pooling writes (relu's derivative folded in, or a linear layer's).
+        this.states[i - 1].biasDone =
+          !!below.bias && ['relu', 'linear'].includes(below.activation) && tiling(s.geometry!);
+      }
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -195,6 +204,8 @@ export class ConvStack {
     this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
     this.normPointer = heap.malloc(4 * 8 * channels + 16);
     this.normBlock = Math.ceil(this.normPointer / 16) * 16;
+    this.biasSumsPointer = heap.malloc(8 * widest + 16);
+    this.biasSums = Math.ceil(this.biasSumsPointer / 16) * 16;
     if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
     let next = this.paramBlock;
     this.params = plan.params.map((variable, i) => {
@@ -445,7 +456,7 @@ export class ConvStack {
           const rows = n / co;
           if (s.winograd) this.winogradBackward(F, s, batch, below);
           else this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
-          if (s.p1 >= 0) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
+          if (s.p1 >= 0 && !s.biasDone) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
           if (below < 0 || s.winograd) break;
           if (s.cols < 0) {
             this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
@@ -464,6 +475,7 @@ export class ConvStack {
             break;
           }
           const g = s.geometry!;
+          const biasDone = states[i - 1].biasDone;
           if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
           this.simd[twoByTwo(g) ? 'maxPoolBackward2x2' : 'maxPoolBackward'](
             from * 4,
@@ -471,9 +483,11 @@ export class ConvStack {
             s.grad * 4,
             below * 4,
             gate ? 1 : 0,
+            biasDone ? this.biasSums : 0,
             batch,
             ...poolArgs(g),
           );
+          if (biasDone) F.set(new Float64Array(F.buffer, this.biasSums, g.c), params[states[i - 1].p1].g);
           break;
         }
         case 'avgpool': {
@@ -617,9 +631,9 @@ export class ConvStack {
   }
 
   dispose(): void {
-    for (const pointer of [this.block, this.work, this.paramPointer, this.normPointer])
+    for (const pointer of [this.block, this.work, this.paramPointer, this.normPointer, this.biasSumsPointer])
       if (pointer) this.heap.free(pointer);
-    this.normPointer = 0;
+    this.normPointer = this.biasSumsPointer = 0;
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
 }
