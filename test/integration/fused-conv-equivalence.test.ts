@@ -18,6 +18,9 @@ import { describeEngine } from '../../src/training/worker/choose-engine';
 import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
 import { planConvStack } from '../../src/training/worker/fused/conv-eligibility';
 import { ConvStack } from '../../src/training/worker/fused/conv-stack';
+import { F2X2, F4X4 } from '../../src/training/worker/fused/conv-winograd';
+import { winogradFused } from '../../src/training/worker/fused/conv-winograd-fused';
+import { tensorMemory } from '../../src/training/worker/fused/memory';
 import { createFusedEngine, fusedIneligibility } from '../../src/training/worker/fused/index';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
@@ -306,6 +309,43 @@ for (const [c, winograd] of [
     weights.forEach((w, i) => assertClose(fused[i], grads[w.name].dataSync(), 1e-4, `d(loss)/d(${w.name})`, 1e-6));
     tf.dispose([x, y, value, ...Object.values(grads)]);
     stack.dispose();
+    model.dispose();
+  });
+}
+
+/** The Winograd cases whose output channels fill the micro-kernel's panels of 8 (so the fused forward takes them). */
+for (const [c, winograd, fma] of [
+  [WINOGRAD_SMALL_CNN, 4, true],
+  [WINOGRAD_SMALL_CNN, 2, false],
+  [WINOGRAD_CASE, 4, false],
+  [WINOGRAD_CASE, 2, true],
+] as const) {
+  const how = `F(${winograd}x${winograd}, 3x3), ${fma ? 'FMA' : 'plain SIMD'}`;
+  test(`the fused Winograd forward (M in a scratch tile) gives the same floats as products then the output transform: ${c.name}, ${how}`, () => {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const { x, y } = batch(c, 11, 5);
+    const run = (winogradFused: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { winograd, fma, winogradFused });
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    // The fused forward runs (counted) in the first, not in the second.
+    const kernels = winogradFused(tensorMemory(tf).heap!.memory, winograd === 4 ? F4X4 : F2X2, fma)!;
+    const forward = kernels.forward;
+    let calls = 0;
+    kernels.forward = (...args) => (calls++, forward(...args));
+    const fused = run(true);
+    assert.ok(calls > 0, 'the fused forward ran');
+    const plain = run(false);
+    assert.equal(calls, 1);
+    kernels.forward = forward;
+    assert.equal(fused.loss, plain.loss);
+    fused.grads.forEach((g, i) => assert.deepEqual(g, plain.grads[i], `gradient ${i}`));
+    tf.dispose([x, y]);
     model.dispose();
   });
 }

@@ -69,7 +69,7 @@ const forLoop = (l: number, from: number[], limit: number[], step: number[], bod
 ];
 
 /** A function: its i32 parameters, then its i32 and v128 locals, by name. */
-interface Fn {
+export interface Fn {
   params: number;
   body: number[];
   i32s: number;
@@ -653,6 +653,132 @@ const winogradOutputBackward = ({ m, alpha, AT }: WinogradVariant) =>
     ],
   );
 
+/**
+ * The fused Winograd forward (`conv-winograd-fused.ts` compiles it after the product's micro-kernel, function 0):
+ *   winogradPack(u, packed, cin, cout): U [α²][cin, cout] into the micro-kernel's panels [α²][cout / NR][cin][NR]
+ *     (cout a multiple of NR);
+ *   winogradForwardFused(v, vStride, packed, y, bias, relu, tiles, cin, cout, h, w, th, tw, scratch): for each MR
+ *     tiles and NR output channels, the α² products M[ξ] = V[ξ] @ U[ξ] into a scratch tile each (α²·MR·NR floats at
+ *     `scratch`), then y = Aᵀ M A (+ bias, relu) from there: M is never written to memory beyond that scratch. The
+ *     same sums in the same order as the products and winogradOutput, so the same floats.
+ */
+export function winogradFusedFunctions({ m, alpha, AT }: WinogradVariant, MR: number, NR: number): Record<string, Fn> {
+  const xis = alpha ** 2;
+  const winogradPack = fn(['u', 'packed', 'cin', 'cout'], ['xi', 'panel', 'k', 'src', 'dst', 'panels'], [], (l) => [
+    ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
+    ...assign(l.dst, get(l.packed)),
+    ...forLoop(l.xi, i32(0), i32(xis), i32(1), [
+      ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
+        ...assign(l.src, sum(get(l.u), [...product(product(get(l.xi), get(l.cin)), get(l.cout)), ...i32(2), SHL])),
+        ...assign(l.src, sum(get(l.src), product(get(l.panel), i32(NR * 4)))),
+        ...forLoop(l.k, i32(0), get(l.cin), i32(1), [
+          ...Array.from({ length: NR / 4 }, (_, q) => [
+            ...sum(get(l.dst), i32(16 * q)),
+            ...sum(get(l.src), i32(16 * q)),
+            ...V_LOAD,
+            ...V_STORE,
+          ]).flat(),
+          ...assign(l.dst, sum(get(l.dst), i32(NR * 4))),
+          ...assign(l.src, sum(get(l.src), [...get(l.cout), ...i32(2), SHL])),
+        ]),
+      ]),
+    ]),
+    END,
+  ]);
+  const tileB = MR * NR * 4;
+  const forward = fn(
+    ['v', 'vStride', 'packed', 'y', 'bias', 'relu', 'tiles', 'cin', 'cout', 'h', 'w', 'th', 'tw', 'scratch'],
+    [
+      ...['first', 'rows', 'panel', 'panels', 'xi', 'r', 'vec', 'tile', 'b', 'rem', 'y0', 'x0', 'corner', 'rowB', 'cb'],
+      ...['ch', 'at', 'perImage', 'panelB', ...flags('r', m), ...flags('c', m)],
+    ],
+    [...vectors('t', m * alpha), 'o'],
+    (l) => {
+      const loadM = (i: number, j: number) => [...get(l.at), ...simd(0x00), 0x00, ...uleb((i * alpha + j) * tileB)];
+      const inside: number[] = [];
+      for (let i = 0; i < m; i++) {
+        inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l.h), LT_U]));
+        inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l.w), LT_U]));
+      }
+      const call = [
+        ...sum(get(l.v), product(get(l.xi), get(l.vStride)), [...product(get(l.first), get(l.cin)), ...i32(2), SHL]),
+        ...[...get(l.cin), ...i32(2), SHL],
+        ...i32(4),
+        ...sum(get(l.packed), product(sum(product(get(l.xi), get(l.panels)), get(l.panel)), get(l.panelB))),
+        ...get(l.cin),
+        ...sum(get(l.scratch), product(get(l.xi), i32(tileB))),
+        ...i32(NR * 4),
+        ...i32(0),
+        ...i32(0),
+        ...get(l.rows),
+        ...[...i32(0), ...i32(0), ...i32(0), ...i32(0)],
+        0x10,
+        0x00,
+      ];
+      // The tile first + r: its image, its first output pixel (y0, x0), which of its pixels are inside.
+      const where = [
+        ...assign(l.tile, sum(get(l.first), get(l.r))),
+        ...assign(l.b, [...get(l.tile), ...get(l.perImage), 0x6d]),
+        ...assign(l.rem, [...get(l.tile), ...get(l.perImage), 0x6f]),
+        ...assign(l.y0, [...get(l.rem), ...get(l.tw), 0x6d, ...i32(Math.log2(m)), SHL]),
+        ...assign(l.x0, [...get(l.rem), ...get(l.tw), 0x6f, ...i32(Math.log2(m)), SHL]),
+        ...inside,
+      ];
+      const output = forLoop(l.vec, i32(0), i32(NR * 4), i32(16), [
+        ...assign(l.ch, sum(product(get(l.panel), i32(NR * 4)), get(l.vec))),
+        ...assign(
+          l.corner,
+          sum(
+            get(l.y),
+            product(sum(product(sum(product(get(l.b), get(l.h)), get(l.y0)), get(l.w)), get(l.x0)), get(l.cb)),
+            get(l.ch),
+          ),
+        ),
+        ...assign(l.at, sum(get(l.scratch), product(get(l.r), i32(NR * 4)), get(l.vec))),
+        ...transform2d(
+          AT,
+          loadM,
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => [
+            ...assign(l.o, value),
+            ...get(l.bias),
+            ...IF,
+            ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
+            END,
+            ...get(l.relu),
+            ...IF,
+            ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
+            END,
+            ...isInside(l, a, b),
+            ...IF,
+            ...pixel(l, a, b),
+            ...get(l.o),
+            ...V_STORE,
+            END,
+          ],
+        ),
+      ]);
+      return [
+        ...assign(l.cb, [...get(l.cout), ...i32(2), SHL]),
+        ...assign(l.rowB, product(get(l.w), get(l.cb))),
+        ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
+        ...assign(l.panelB, [...get(l.cin), ...i32(Math.log2(NR * 4)), SHL]),
+        ...assign(l.perImage, product(get(l.th), get(l.tw))),
+        ...forLoop(l.first, i32(0), get(l.tiles), i32(MR), [
+          ...assign(l.rows, [...get(l.tiles), ...get(l.first), SUB]),
+          ...assign(l.rows, [...i32(MR), ...get(l.rows), ...get(l.rows), ...i32(MR), GT_S, SELECT]),
+          ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
+            ...forLoop(l.xi, i32(0), i32(xis), i32(1), call),
+            ...forLoop(l.r, i32(0), get(l.rows), i32(1), [...where, ...output]),
+          ]),
+        ]),
+        END,
+      ];
+    },
+  );
+  return { winogradPack, winogradForwardFused: forward };
+}
+
 // ---- BatchNormalization: per-channel passes over [rows, c] in double, 8 channels (4 f64x2) a pass ------------
 const [D_SUB, D_MUL, D_DIV, D_SPLAT] = [simd(0xf1), simd(0xf2), simd(0xf3), simd(0x14)];
 const F32X4_DEMOTE = simd(0x5e);
@@ -956,9 +1082,19 @@ const FUNCTIONS: Record<string, Fn> = {
   reluBackward,
 };
 
-function compile(): Uint8Array<ArrayBuffer> {
-  const entries = Object.entries(FUNCTIONS);
-  const types = entries.map(([, f]) => [0x60, ...vec(new Array(f.params).fill([I32])), ...uleb(0)]);
+/**
+ * A module of `functions` (exported by name), all of i32 parameters, over the imported memory; `first`, a raw
+ * function (its body with its locals), goes first, as function 0, not exported (the product's micro-kernel, which
+ * `conv-winograd-fused.ts`'s driver calls).
+ */
+export function compileModule(
+  functions: Record<string, Fn>,
+  first?: { params: number; body: number[] },
+): Uint8Array<ArrayBuffer> {
+  const entries = Object.entries(functions);
+  const raw = first ? [first] : [];
+  const params = [...raw.map((f) => f.params), ...entries.map(([, f]) => f.params)];
+  const types = params.map((n) => [0x60, ...vec(new Array(n).fill([I32])), ...uleb(0)]);
   const bodies = entries.map(([, f]) => {
     const locals = vec([
       [...uleb(f.i32s), I32],
@@ -967,12 +1103,13 @@ function compile(): Uint8Array<ArrayBuffer> {
     const body = [...locals, ...f.body];
     return [...uleb(body.length), ...body];
   });
+  bodies.unshift(...raw.map((f) => [...uleb(f.body.length), ...f.body]));
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec(types)),
     ...IMPORT_MEMORY,
-    ...section(3, vec(entries.map((_, i) => uleb(i)))),
-    ...section(7, vec(entries.map(([name], i) => [...str(name), 0x00, ...uleb(i)]))),
+    ...section(3, vec(params.map((_, i) => uleb(i)))),
+    ...section(7, vec(entries.map(([name], i) => [...str(name), 0x00, ...uleb(i + raw.length)]))),
     ...section(10, vec(bodies)),
   ]);
 }
@@ -1020,7 +1157,7 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
   let kernels = instances.get(memory);
   if (!kernels) {
     try {
-      const module = new WebAssembly.Module(compile());
+      const module = new WebAssembly.Module(compileModule(FUNCTIONS));
       kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as ConvSimd;
     } catch {
       return undefined;

@@ -33,6 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { batchNormBackwardSimd, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
+import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
 import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
@@ -48,6 +49,8 @@ export interface ConvStackOptions {
    * F(2x2, 3x3) or F(4x4, 3x3) (tests compare them); else each takes `winogradVariant`'s choice.
    */
   winograd?: boolean | 2 | 4;
+  /** false: the Winograd forward products write M and the output transform reads it (tests compare the two). */
+  winogradFused?: boolean;
 }
 
 /** A Winograd convolution's variant, tiles per image and buffers (float offsets at the current capacity). */
@@ -132,7 +135,7 @@ export class ConvStack {
     private readonly tf: TF,
     private readonly plan: ConvPlan,
     private readonly random: () => number = Math.random,
-    options: ConvStackOptions = {},
+    private readonly options: ConvStackOptions = {},
   ) {
     this.mem = tensorMemory(tf);
     const heap = this.mem.heap;
@@ -553,9 +556,35 @@ export class ConvStack {
     const k = kernelsOf(this.simd, variant);
     k.kernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
     k.input(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
+    const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
+    const fused =
+      this.options.winogradFused !== false && winogradFusedFits(cin, cout)
+        ? winogradFused(this.heap.memory, variant, this.gemm.fma)
+        : undefined;
+    if (fused) {
+      // U packed into the micro-kernel's panels in dU's buffer (free until the backward pass); M in `work`.
+      const { du } = s.winograd!;
+      fused.pack(u * 4, du * 4, cin, cout);
+      fused.forward(
+        v * 4,
+        vs * 4,
+        du * 4,
+        s.out * 4,
+        bias,
+        relu ? 1 : 0,
+        tiles,
+        cin,
+        cout,
+        g.oh,
+        g.ow,
+        th,
+        tw,
+        this.work,
+      );
+      return;
+    }
     for (let xi = 0; xi < variant.alpha ** 2; xi++)
       this.product(v + xi * vs, false, u + xi * cin * cout, false, m + xi * ms, tiles, cout, cin);
-    const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
     k.output(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, ms * 4);
   }
 
