@@ -595,6 +595,25 @@ const winogradInputBackward = ({ m, alpha, BT }: WinogradVariant) =>
     ],
   );
 
+/** Output pixel (a, b) of a tile = value (+ the bias of channels ch.., then max(·, 0) with relu), if inside. */
+const outputPixel = (l: Record<string, number>, a: number, b: number, value: number[]) => [
+  ...assign(l.o, value),
+  ...get(l.bias),
+  ...IF,
+  ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
+  END,
+  ...get(l.relu),
+  ...IF,
+  ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
+  END,
+  ...isInside(l, a, b),
+  ...IF,
+  ...pixel(l, a, b),
+  ...get(l.o),
+  ...V_STORE,
+  END,
+];
+
 /**
  * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's m x m pixels of each tile inside the
  * image = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
@@ -610,23 +629,7 @@ const winogradOutput = ({ m, alpha, AT }: WinogradVariant) =>
           AT,
           (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
           vectors('t', m * alpha).map((n) => l[n]),
-          (a, b, value) => [
-            ...assign(l.o, value),
-            ...get(l.bias),
-            ...IF,
-            ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
-            END,
-            ...get(l.relu),
-            ...IF,
-            ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
-            END,
-            ...isInside(l, a, b),
-            ...IF,
-            ...pixel(l, a, b),
-            ...get(l.o),
-            ...V_STORE,
-            END,
-          ],
+          (a, b, value) => outputPixel(l, a, b, value),
         ),
       ]),
       END,
@@ -739,23 +742,7 @@ export function winogradFusedFunctions({ m, alpha, AT }: WinogradVariant, MR: nu
           AT,
           loadM,
           vectors('t', m * alpha).map((n) => l[n]),
-          (a, b, value) => [
-            ...assign(l.o, value),
-            ...get(l.bias),
-            ...IF,
-            ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
-            END,
-            ...get(l.relu),
-            ...IF,
-            ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
-            END,
-            ...isInside(l, a, b),
-            ...IF,
-            ...pixel(l, a, b),
-            ...get(l.o),
-            ...V_STORE,
-            END,
-          ],
+          (a, b, value) => outputPixel(l, a, b, value),
         ),
       ]);
       return [
