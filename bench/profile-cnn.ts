@@ -12,6 +12,8 @@ import { describeModel } from '../src/training/model-info';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
 import { convSimd } from '../src/training/worker/fused/conv-simd';
+import { F2X2, F4X4 } from '../src/training/worker/fused/conv-winograd';
+import { winogradFused } from '../src/training/worker/fused/conv-winograd-fused';
 import { tensorMemory } from '../src/training/worker/fused/memory';
 import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import { workerV8Flags } from '../src/training/wasm-features';
@@ -91,6 +93,10 @@ function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<s
   };
   const simd = convSimd(memory) as unknown as Record<string, unknown>;
   for (const key of Object.keys(simd)) wrap(simd, key, () => key);
+  for (const variant of [F2X2, F4X4]) {
+    const fused = winogradFused(memory, variant) as unknown as Record<string, unknown>;
+    for (const key of ['pack', 'forward']) wrap(fused, key, () => `fused Winograd ${variant.name} ${key}`);
+  }
   const shape = (a: number[]) => `product m ${a[7]}, n ${a[8]}, k ${a[9]}${a[1] === 4 && a[7] > 1 ? ', Aᵀ' : ''}`;
   wrap(packedGemm(memory) as unknown as Record<string, unknown>, 'gemm', shape);
   return times;

@@ -18,6 +18,9 @@ import { describeEngine } from '../../src/training/worker/choose-engine';
 import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
 import { planConvStack } from '../../src/training/worker/fused/conv-eligibility';
 import { ConvStack } from '../../src/training/worker/fused/conv-stack';
+import { F2X2, F4X4 } from '../../src/training/worker/fused/conv-winograd';
+import { winogradFused } from '../../src/training/worker/fused/conv-winograd-fused';
+import { tensorMemory } from '../../src/training/worker/fused/memory';
 import { createFusedEngine, fusedIneligibility } from '../../src/training/worker/fused/index';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
@@ -140,12 +143,13 @@ const TRAIN_LAYERS: Spec[] = [
 const TRAIN_CASE: Case = { name: 'train', input: [12, 11, 1], layers: TRAIN_LAYERS, classes: 4 };
 
 /**
- * Convolutions that run as Winograd F(2x2, 3x3) (3x3, stride 1, channels multiples of 4): 'same' on an odd width
- * (tiles past the image), a relu under a max pooling, 'valid' before a Dense layer; the first one-channel
- * convolution stays im2col.
+ * Convolutions that run as Winograd (3x3, stride 1, channels multiples of 4): 'same' on an odd width (tiles past
+ * the image: F(4x4, 3x3) by default, 10x9 outputs in tiles of 4), a relu under a max pooling, 'valid' before a Dense
+ * layer (a 3x2 output: F(2x2, 3x3) by default); the first one-channel convolution stays im2col. The tests run it with
+ * each variant forced too.
  */
 const WINOGRAD_CASE: Case = {
-  name: "Winograd F(2x2, 3x3): 'same' on odd sizes under max pooling, 'valid', linear",
+  name: "Winograd: 'same' on odd sizes under max pooling, 'valid', linear",
   input: [10, 9, 1],
   layers: [
     { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' },
@@ -250,7 +254,7 @@ const CASES: Case[] = [
   },
   WINOGRAD_CASE,
   {
-    name: "Winograd F(2x2, 3x3) at the small CNN's second convolution: 14x14x32 to 64 channels, 'same', relu",
+    name: "Winograd at the small CNN's second convolution: 14x14x32 to 64 channels, 'same', relu",
     input: [14, 14, 32],
     layers: [
       { type: 'Conv2D', filters: 64, kernelSize: 3, padding: 'same', activation: 'relu' },
@@ -261,7 +265,7 @@ const CASES: Case[] = [
     classes: 10,
   },
   {
-    name: "Winograd F(2x2, 3x3): 'valid', odd output sizes, no bias, sigmoid, the first layer",
+    name: "Winograd: 'valid', odd output sizes, no bias, sigmoid, the first layer",
     input: [7, 8, 4],
     layers: [
       { type: 'Conv2D', filters: 4, kernelSize: 3, padding: 'valid', useBias: false, activation: 'sigmoid' },
@@ -284,13 +288,32 @@ const CASES: Case[] = [
   },
 ];
 
-for (const [c, winograd] of [...CASES.map((c) => [c, true] as const), [WINOGRAD_CASE, false] as const]) {
-  test(`CNN gradients equal tf.grads of the stock loss: ${c.name}${winograd ? '' : ', Winograd off'}`, () => {
+/** The run record's words for each Winograd setting of the Winograd cases (auto: F(4x4) where its tiles pay). */
+const WINOGRAD_METHODS = new Map<boolean | 2 | 4, RegExp | undefined>([
+  [true, /^Winograd F\((4x4|2x2), 3x3\)( \+ F\(2x2, 3x3\))?$/],
+  [2, /^Winograd F\(2x2, 3x3\)$/],
+  [4, /^Winograd F\(4x4, 3x3\)$/],
+  [false, undefined],
+]);
+const WINOGRAD_SMALL_CNN = CASES[CASES.indexOf(WINOGRAD_CASE) + 1];
+for (const [c, winograd] of [
+  ...CASES.map((c) => [c, true] as const),
+  ...([false, 2, 4] as const).map((w) => [WINOGRAD_CASE, w] as const),
+  [WINOGRAD_SMALL_CNN, 2] as const,
+]) {
+  const how = winograd === true ? '' : winograd ? `, Winograd F(${winograd}x${winograd}, 3x3)` : ', Winograd off';
+  test(`CNN gradients equal tf.grads of the stock loss: ${c.name}${how}`, () => {
     const model = buildModel(c);
     const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
     assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
     const stack = new ConvStack(tf, plan, Math.random, { winograd });
-    if (c.name.startsWith('Winograd')) assert.equal(stack.method, winograd ? 'Winograd 3x3' : undefined);
+    if (c.name.startsWith('Winograd')) {
+      const method = WINOGRAD_METHODS.get(winograd);
+      if (method) assert.match(stack.method ?? '', method);
+      else assert.equal(stack.method, undefined);
+      // 14x14 outputs: 16 tiles of 36 products for F(4x4) against 49 of 16 for F(2x2).
+      if (c === WINOGRAD_SMALL_CNN && winograd === true) assert.equal(stack.method, 'Winograd F(4x4, 3x3)');
+    }
     const { x, y } = batch(c, 11, 5);
     let fused: Float32Array[] = [];
     const { loss } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
@@ -304,6 +327,43 @@ for (const [c, winograd] of [...CASES.map((c) => [c, true] as const), [WINOGRAD_
     weights.forEach((w, i) => assertClose(fused[i], grads[w.name].dataSync(), 1e-4, `d(loss)/d(${w.name})`, 1e-6));
     tf.dispose([x, y, value, ...Object.values(grads)]);
     stack.dispose();
+    model.dispose();
+  });
+}
+
+/** The Winograd cases whose output channels fill the micro-kernel's panels of 8 (so the fused forward takes them). */
+for (const [c, winograd, fma] of [
+  [WINOGRAD_SMALL_CNN, 4, true],
+  [WINOGRAD_SMALL_CNN, 2, false],
+  [WINOGRAD_CASE, 4, false],
+  [WINOGRAD_CASE, 2, true],
+] as const) {
+  const how = `F(${winograd}x${winograd}, 3x3), ${fma ? 'FMA' : 'plain SIMD'}`;
+  test(`the fused Winograd forward (M in a scratch tile) gives the same floats as products then the output transform: ${c.name}, ${how}`, () => {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const { x, y } = batch(c, 11, 5);
+    const run = (winogradFused: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { winograd, fma, winogradFused });
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    // The fused forward runs (counted) in the first, not in the second.
+    const kernels = winogradFused(tensorMemory(tf).heap!.memory, winograd === 4 ? F4X4 : F2X2, fma)!;
+    const forward = kernels.forward;
+    let calls = 0;
+    kernels.forward = (...args) => (calls++, forward(...args));
+    const fused = run(true);
+    assert.ok(calls > 0, 'the fused forward ran');
+    const plain = run(false);
+    assert.equal(calls, 1);
+    kernels.forward = forward;
+    assert.equal(fused.loss, plain.loss);
+    fused.grads.forEach((g, i) => assert.deepEqual(g, plain.grads[i], `gradient ${i}`));
+    tf.dispose([x, y]);
     model.dispose();
   });
 }
@@ -397,10 +457,15 @@ for (const [optimizer, winograd, fma] of [
   [OPTIMIZERS[4], true, true],
   [OPTIMIZERS[1], true, false],
   [OPTIMIZERS[2], false, true],
+  [OPTIMIZERS[3], 4, true],
+  [OPTIMIZERS[4], 4, false],
+  [OPTIMIZERS[6], 2, true],
 ] as const) {
-  const how = `Winograd ${winograd ? 'on' : 'off'}, ${fma ? 'FMA' : 'plain SIMD'}`;
+  const variant = winograd === true ? 'on' : winograd ? `F(${winograd}x${winograd}, 3x3)` : 'off';
+  const how = `Winograd ${variant}, ${fma ? 'FMA' : 'plain SIMD'}`;
   test(`a CNN of 3x3 convolutions trains like the stock engine (${how}): ${optimizer.type}`, () => {
-    const detail = winograd ? /, Winograd 3x3\)$/ : /products\)$/;
+    const method = WINOGRAD_METHODS.get(winograd);
+    const detail = method ? new RegExp(`, ${method.source.slice(1, -1)}\\)$`) : /products\)$/;
     assertTrainsLikeStock(WINOGRAD_CASE, optimizer, { fma, winograd }, detail, 15, 2000);
   });
 }

@@ -4,8 +4,9 @@
  * odd sizes and channel counts that are not multiples of 4 (one channel's im2col both ways); tiling max pooling
  * forward and backward with ties, windows without a positive value, the relu gate and pixels no window covers;
  * tiling average pooling (3x2 and 2x2 windows, in double as the loops); Winograd's kernel transform and its
- * adjoint; column sums of 16, 4 and the remaining columns; relu's derivative; BatchNormalization's statistics,
- * normalisation and gradients (in float32, as tfjs: within float32 rounding of the loops' double, not bit-equal).
+ * adjoint, F(2x2, 3x3)'s and F(4x4, 3x3)'s; column sums of 16, 4 and the remaining columns; relu's derivative;
+ * BatchNormalization's statistics, normalisation and gradients (in float32, as tfjs: within float32 rounding of the
+ * loops' double, not bit-equal).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -30,7 +31,7 @@ import {
   maxPoolBackward,
   type Geometry,
 } from '../../src/training/worker/fused/conv-kernels';
-import { kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
+import { F2X2, F4X4, kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
 
 function random(n: number, seed: number, levels = 0): Float32Array {
   let s = seed >>> 0;
@@ -127,7 +128,7 @@ for (const g of POOLS) {
       const ys = batch * g.oh * g.ow * g.c;
       // x, out (loop), out (SIMD), dy, dx (loop), dx (SIMD)
       const at = [0, xs, xs + ys, xs + 2 * ys, xs + 3 * ys, 2 * xs + 3 * ys];
-      const { simd, F } = heap(3 * xs + 3 * ys);
+      const { simd, F } = heap(3 * xs + 3 * ys + 2 * g.c + 8);
       // Few levels: ties in most windows; under the gate, a relu's output (no negatives).
       const x = random(xs, 5, 2).map((v) => (gate ? Math.max(v, 0) : v));
       F.set(x, at[0]);
@@ -141,8 +142,19 @@ for (const g of POOLS) {
       maxPoolBackward(F, at[3], at[4], argmax, ys, xs, gate ? at[0] : -1);
       // What the engine does: zero dx where no window reaches, the kernel writes the rest.
       F.fill(g.oh * g.kh < g.h || g.ow * g.kw < g.w ? 0 : NaN, at[5], at[5] + xs);
-      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, batch, ...poolArgs);
+      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, 0, batch, ...poolArgs);
       assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx');
+      // With the bias sums of the layer below: the same dx, and Σ dx per channel as columnSums sums it.
+      const sums = Math.ceil((3 * xs + 3 * ys) / 2) * 8 + 8;
+      const D = new Float64Array(F.buffer, sums, g.c).fill(NaN);
+      F.fill(NaN, at[5], at[5] + xs);
+      if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, at[5], at[5] + xs);
+      simd[`maxPoolBackward${two}`](at[0] * 4, at[2] * 4, at[3] * 4, at[5] * 4, gate ? 1 : 0, sums, batch, ...poolArgs);
+      assertSame(F.slice(at[5], at[5] + xs), F.slice(at[4], at[4] + xs), 'dx with sums');
+      const expected = new Float32Array(g.c);
+      columnSums(F, at[4], xs / g.c, g.c, 0, new Float64Array(g.c), g.c);
+      expected.set(F.subarray(0, g.c));
+      assertSame(Float32Array.from(D), expected, 'bias sums');
     });
   }
 }
@@ -174,27 +186,30 @@ for (const g of POOLS) {
   });
 }
 
-test('Winograd kernel transforms in SIMD equal the loops (in double), forward and adjoint', () => {
-  for (const pairs of [4 * 12, 32 * 64]) {
-    // g (9 blocks), U by the loop, U in SIMD (16 each), then dW by the loop and in SIMD (9 each); odd float offsets.
-    const at = [1, 9 * pairs + 3, 25 * pairs + 5, 41 * pairs + 7, 50 * pairs + 9];
-    const { simd, F } = heap(59 * pairs + 16);
-    F.set(
-      random(9 * pairs, 31).map((v) => v * 3 + 1e-4),
-      at[0],
-    );
-    const acc = new Float64Array(pairs);
-    kernelTransform(F, at[0], at[1], pairs, acc);
-    F.fill(NaN, at[2], at[2] + 16 * pairs);
-    simd.winogradKernel(at[0] * 4, at[2] * 4, pairs * 4);
-    assertSame(F.slice(at[2], at[2] + 16 * pairs), F.slice(at[1], at[1] + 16 * pairs), `U, ${pairs} pairs`);
-    F.set(random(16 * pairs, 37), at[1]);
-    kernelTransformBackward(F, at[1], at[3], pairs, acc);
-    F.fill(NaN, at[4], at[4] + 9 * pairs);
-    simd.winogradKernelBackward(at[1] * 4, at[4] * 4, pairs * 4);
-    assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
-  }
-});
+for (const v of [F2X2, F4X4])
+  test(`Winograd ${v.name} kernel transforms in SIMD equal the loops (in double), forward and adjoint`, () => {
+    const xis = v.alpha ** 2;
+    const prefix = v.m === 4 ? 'winograd4' : 'winograd';
+    for (const pairs of [4 * 12, 32 * 64]) {
+      // g (9 blocks), U by the loop, U in SIMD (α² each), then dW by the loop and in SIMD (9 each); odd offsets.
+      const at = [1, 9 * pairs + 3, (9 + xis) * pairs + 5, (9 + 2 * xis) * pairs + 7, (18 + 2 * xis) * pairs + 9];
+      const { simd, F } = heap((27 + 2 * xis) * pairs + 16);
+      F.set(
+        random(9 * pairs, 31).map((x) => x * 3 + 1e-4),
+        at[0],
+      );
+      const acc = new Float64Array(pairs);
+      kernelTransform(F, at[0], at[1], pairs, acc, v);
+      F.fill(NaN, at[2], at[2] + xis * pairs);
+      simd[`${prefix}Kernel`](at[0] * 4, at[2] * 4, pairs * 4);
+      assertSame(F.slice(at[2], at[2] + xis * pairs), F.slice(at[1], at[1] + xis * pairs), `U, ${pairs} pairs`);
+      F.set(random(xis * pairs, 37), at[1]);
+      kernelTransformBackward(F, at[1], at[3], pairs, acc, v);
+      F.fill(NaN, at[4], at[4] + 9 * pairs);
+      simd[`${prefix}KernelBackward`](at[1] * 4, at[4] * 4, pairs * 4);
+      assertSame(F.slice(at[4], at[4] + 9 * pairs), F.slice(at[3], at[3] + 9 * pairs), `dW, ${pairs} pairs`);
+    }
+  });
 
 test('column sums of 16 and 4 columns in SIMD equal the loop (in double), and relu backward', () => {
   const rows = 53;

@@ -13,7 +13,7 @@
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
-import { KERNEL_TERMS, KERNEL_TERMS_BACKWARD } from './conv-winograd';
+import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -42,6 +42,11 @@ const [V_AND, V_ANDNOT, V_OR] = [simd(0x4e), simd(0x4f), simd(0x50)];
 const [F_EQ, F_GT, F_ADD, F_PMAX] = [simd(0x41), simd(0x44), simd(0xe4), simd(0xeb)];
 const [D_ADD, D_PROMOTE] = [simd(0xf0), simd(0x5f)];
 const dLane = (lane: number) => [...simd(0x21), lane];
+const F64_STORE = [0x39, 0x03, 0x00];
+const V_LOAD_OFFSET = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
+const V_STORE_OFFSET = (offset: number) => [...simd(0x0b), 0x00, ...uleb(offset)];
+/** i8x16.shuffle moving lanes 2, 3 of an f32x4 to lanes 0, 1 (for f64x2.promote_low_f32x4). */
+const HIGH_HALF = [...simd(0x0d), 8, 9, 10, 11, 12, 13, 14, 15, 8, 9, 10, 11, 12, 13, 14, 15];
 
 /** Code that leaves the sum of its pieces on the stack: sum(get(a), get(b), [...]) */
 const sum = (...parts: number[][]) => parts.flatMap((p, i) => (i === 0 ? p : [...p, ADD]));
@@ -71,7 +76,7 @@ const forLoop = (l: number, from: number[], limit: number[], step: number[], bod
 ];
 
 /** A function: its i32 parameters, then its i32 and v128 locals, by name. */
-interface Fn {
+export interface Fn {
   params: number;
   body: number[];
   i32s: number;
@@ -320,36 +325,75 @@ const maxPoolForward = (twoByTwo: boolean) =>
   ]);
 
 /**
- * maxPoolBackward(x, out, dy, dx, gate, ...POOL): every dx of a window is written: dy where x is the first value
- * equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0. maxPoolBackward2x2
- * the same for kh = kw = 2.
+ * maxPoolBackward(x, out, dy, dx, gate, sums, ...POOL): every dx of a window is written: dy where x is the first
+ * value equal to the window's maximum `out` (and, with `gate`, x > 0: a relu's derivative), else 0. With `sums` (a
+ * byte address of c doubles, 0: none) it also writes Σ dx per channel there, summed in double (each window adds
+ * its one routed dy): the bias gradient of the convolution below, whose dL/dz dx is, without a pass over it.
+ * maxPoolBackward2x2 the same for kh = kw = 2.
  */
 const maxPoolBackward = (twoByTwo: boolean) =>
-  fn(['x', 'out', 'dy', 'dx', 'gate', ...POOL], [...POOL_LOCALS, 'delta'], ['best', 'd', 'taken', 'v', 'm'], (l) => [
-    ...assign(l.delta, [...get(l.dx), ...get(l.x), SUB]),
-    ...tiles(l, [
-      ...assign(l.best, [...get(l.out), ...V_LOAD]),
-      ...assign(l.d, [...get(l.dy), ...V_LOAD]),
-      ...assign(l.taken, ZERO),
-      ...overWindow(
-        l,
-        [
-          ...assign(l.v, [...get(l.p), ...V_LOAD]),
-          ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
-          ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-          ...reluGate(l, l.m, l.v),
-          ...sum(get(l.p), get(l.delta)),
-          ...get(l.d),
-          ...get(l.m),
-          ...V_AND,
-          ...V_STORE,
-        ],
-        twoByTwo,
-      ),
-      ...assign(l.dy, sum(get(l.dy), i32(16))),
-    ]),
-    END,
-  ]);
+  fn(
+    ['x', 'out', 'dy', 'dx', 'gate', 'sums', ...POOL],
+    [...POOL_LOCALS, 'delta', 'at'],
+    ['best', 'd', 'taken', 'v', 'm', 'routed'],
+    (l) => [
+      ...assign(l.delta, [...get(l.dx), ...get(l.x), SUB]),
+      ...get(l.sums),
+      ...IF,
+      ...forLoop(l.at, i32(0), [...get(l.c), ...i32(3), SHL], i32(8), [
+        ...sum(get(l.sums), get(l.at)),
+        ...F64_CONST(0),
+        ...F64_STORE,
+      ]),
+      END,
+      ...tiles(l, [
+        ...assign(l.best, [...get(l.out), ...V_LOAD]),
+        ...assign(l.d, [...get(l.dy), ...V_LOAD]),
+        ...assign(l.taken, ZERO),
+        ...assign(l.routed, ZERO),
+        ...overWindow(
+          l,
+          [
+            ...assign(l.v, [...get(l.p), ...V_LOAD]),
+            ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
+            ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
+            ...reluGate(l, l.m, l.v),
+            ...assign(l.routed, [...get(l.routed), ...get(l.m), ...V_OR]),
+            ...sum(get(l.p), get(l.delta)),
+            ...get(l.d),
+            ...get(l.m),
+            ...V_AND,
+            ...V_STORE,
+          ],
+          twoByTwo,
+        ),
+        ...get(l.sums),
+        ...IF,
+        // sums[ch .. ch + 3] += dy & routed, two doubles at a time (at: the doubles of this window's channels).
+        ...assign(l.at, sum(get(l.sums), [...get(l.ch), ...i32(1), SHL])),
+        ...assign(l.routed, [...get(l.d), ...get(l.routed), ...V_AND]),
+        ...get(l.at),
+        ...get(l.at),
+        ...V_LOAD,
+        ...get(l.routed),
+        ...D_PROMOTE,
+        ...D_ADD,
+        ...V_STORE,
+        ...get(l.at),
+        ...get(l.at),
+        ...V_LOAD_OFFSET(16),
+        ...get(l.routed),
+        ...get(l.routed),
+        ...HIGH_HALF,
+        ...D_PROMOTE,
+        ...D_ADD,
+        ...V_STORE_OFFSET(16),
+        END,
+        ...assign(l.dy, sum(get(l.dy), i32(16))),
+      ]),
+      END,
+    ],
+  );
 
 /** columnSums{16,4}(m, rows, pitch, out): out[j] = Σ_r m[r, j] for the first 16 (or 4) columns, in double. */
 function columnSums(groups: number): Fn {
@@ -385,38 +429,32 @@ const reluBackward = fn(['dy', 'a', 'dz', 'bytes'], ['i'], [], (l) => [
   END,
 ]);
 
-// ---- Winograd F(2x2, 3x3) transforms (`conv-winograd.ts` holds the algorithm and the kernel's transforms) ------
-/** Bᵀ, the input transform's 1-D matrix; Aᵀ the output's. */
-export const BT = [
-  [1, 0, -1, 0],
-  [0, 1, 1, 0],
-  [0, -1, 1, 0],
-  [0, 1, 0, -1],
-];
-export const AT = [
-  [1, 1, 1, 0],
-  [0, 1, -1, -1],
-];
+// ---- Winograd F(2x2, 3x3) and F(4x4, 3x3) transforms (`conv-winograd.ts` holds the algorithm and matrices) -----
 const transpose = (m: number[][]) => m[0].map((_, j) => m.map((row) => row[j]));
-const [F_SUB, F_MAX] = [simd(0xe5), simd(0xe9)];
+const [F_SUB, F_MUL, F_MAX] = [simd(0xe5), simd(0xe6), simd(0xe9)];
 const V128_IF = [0x04, V128];
+const f32x4 = (v: number) => [...simd(0x0c), ...new Uint8Array(new Float32Array([v, v, v, v]).buffer)];
 
-/** Σ coefficient·term over ±1 coefficients (at least one nonzero): code leaving a v128. */
+/**
+ * Σ coefficient·term (at least one nonzero coefficient): code leaving a v128. ±1 terms are added or subtracted,
+ * others multiplied by |coefficient| first (F(4x4)'s are exact in float32).
+ */
 function combination(coefficients: number[], terms: number[][]): number[] {
   const code: number[] = [];
   let first = true;
   coefficients.forEach((k, i) => {
     if (k === 0) return;
-    if (first) code.push(...(k > 0 ? terms[i] : [...ZERO, ...terms[i], ...F_SUB]));
-    else code.push(...terms[i], ...(k > 0 ? F_ADD : F_SUB));
+    const term = Math.abs(k) === 1 ? terms[i] : [...terms[i], ...f32x4(Math.abs(k)), ...F_MUL];
+    if (first) code.push(...(k > 0 ? term : [...ZERO, ...term, ...F_SUB]));
+    else code.push(...term, ...(k > 0 ? F_ADD : F_SUB));
     first = false;
   });
   return code;
 }
 
 /**
- * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j] for a ±1 matrix P: rows first into `tmp` locals, then `emit` with each
- * output's code (the inputs are `input(i, j)` code).
+ * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j]: rows first into `tmp` locals, then `emit` with each output's code (the
+ * inputs are `input(i, j)` code).
  */
 function transform2d(
   P: number[][],
@@ -455,21 +493,28 @@ function transform2d(
 
 const TILE_LOCALS = ['cb', 'rowB', 'imgB', 'b', 'img', 'ty', 'tx', 'y0', 'x0', 'ch', 'corner', 'p', 'tOff'];
 const flags = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
-const vectors = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
+const vectors = flags;
 
 /**
- * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (2ty - top,
- * 2tx - left), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the tile's row of
- * the 16 transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are inside.
+ * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (m·ty - top,
+ * m·tx - left) (m = 2 or 4), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the
+ * tile's row of the transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are
+ * inside.
  */
 function overTiles(
   l: Record<string, number>,
   names: { image: string; tiles: string; h: string; w: string },
+  m: number,
   size: number,
   padded: boolean,
   body: number[],
 ): number[] {
-  const corner = (t: string, top: string) => [...get(l[t]), ...i32(1), SHL, ...(padded ? [...get(l[top]), SUB] : [])];
+  const corner = (t: string, top: string) => [
+    ...get(l[t]),
+    ...i32(Math.log2(m)),
+    SHL,
+    ...(padded ? [...get(l[top]), SUB] : []),
+  ];
   const inside: number[] = [];
   for (let i = 0; i < size; i++) {
     inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), LT_U]));
@@ -514,118 +559,236 @@ const loadTile = (l: Record<string, number>, size: number) =>
     return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
   }).flat();
 
-/** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's 4x4. */
-const winogradInput = fn(
-  ['x', 'v', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
-  [...vectors('d', 16), ...vectors('t', 16)],
-  (l) => [
-    ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, 4, true, [
-      ...loadTile(l, 4),
-      ...transform2d(
-        BT,
-        (i, j) => get(l[`d${i * 4 + j}`]),
-        vectors('t', 16).map((n) => l[n]),
-        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
-      ),
-    ]),
-    END,
-  ],
-);
+const TILE_PARAMS = ['batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'];
+
+/** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's α x α. */
+const winogradInput = ({ m, alpha, BT }: WinogradVariant) =>
+  fn(
+    ['x', 'v', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
+    [...vectors('d', alpha ** 2), ...vectors('t', alpha ** 2)],
+    (l) => [
+      ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, m, alpha, true, [
+        ...loadTile(l, alpha),
+        ...transform2d(
+          BT,
+          (i, j) => get(l[`d${i * alpha + j}`]),
+          vectors('t', alpha ** 2).map((n) => l[n]),
+          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
+        ),
+      ]),
+      END,
+    ],
+  );
 
 /**
  * winogradInputBackward(dv, dx, batch, h, w, c, th, tw, top, left, stride): dx += B dV Bᵀ over each tile's pixels
  * inside the image (the adjoint of winogradInput; dx zeroed by the caller).
  */
-const winogradInputBackward = fn(
-  ['dv', 'dx', 'batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 4), ...flags('c', 4)],
-  [...vectors('t', 16)],
-  (l) => [
-    ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, 4, true, [
-      ...transform2d(
-        transpose(BT),
-        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
-        vectors('t', 16).map((n) => l[n]),
-        (a, b, value) => [
-          ...isInside(l, a, b),
-          ...IF,
-          ...pixel(l, a, b),
-          ...pixel(l, a, b),
-          ...V_LOAD,
-          ...value,
-          ...F_ADD,
-          ...V_STORE,
-          END,
-        ],
-      ),
-    ]),
-    END,
-  ],
-);
+const winogradInputBackward = ({ m, alpha, BT }: WinogradVariant) =>
+  fn(
+    ['dv', 'dx', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
+    [...vectors('t', alpha ** 2)],
+    (l) => [
+      ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, m, alpha, true, [
+        ...transform2d(
+          transpose(BT),
+          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
+          vectors('t', alpha ** 2).map((n) => l[n]),
+          (a, b, value) => [
+            ...isInside(l, a, b),
+            ...IF,
+            ...pixel(l, a, b),
+            ...pixel(l, a, b),
+            ...V_LOAD,
+            ...value,
+            ...F_ADD,
+            ...V_STORE,
+            END,
+          ],
+        ),
+      ]),
+      END,
+    ],
+  );
+
+/** Output pixel (a, b) of a tile = value (+ the bias of channels ch.., then max(·, 0) with relu), if inside. */
+const outputPixel = (l: Record<string, number>, a: number, b: number, value: number[]) => [
+  ...assign(l.o, value),
+  ...get(l.bias),
+  ...IF,
+  ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
+  END,
+  ...get(l.relu),
+  ...IF,
+  ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
+  END,
+  ...isInside(l, a, b),
+  ...IF,
+  ...pixel(l, a, b),
+  ...get(l.o),
+  ...V_STORE,
+  END,
+];
 
 /**
- * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's 2x2 pixels of each tile inside the image
- * = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
+ * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's m x m pixels of each tile inside the
+ * image = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
  */
-const winogradOutput = fn(
-  ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
-  [...vectors('t', 8), 'o'],
-  (l) => [
-    ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, 2, false, [
-      ...transform2d(
-        AT,
-        (i, j) => [...inMatrix(l, i * 4 + j), ...V_LOAD],
-        vectors('t', 8).map((n) => l[n]),
-        (a, b, value) => [
-          ...assign(l.o, value),
-          ...get(l.bias),
-          ...IF,
-          ...assign(l.o, [...get(l.o), ...get(l.bias), ...get(l.ch), ADD, ...V_LOAD, ...F_ADD]),
-          END,
-          ...get(l.relu),
-          ...IF,
-          ...assign(l.o, [...get(l.o), ...ZERO, ...F_MAX]),
-          END,
-          ...isInside(l, a, b),
-          ...IF,
-          ...pixel(l, a, b),
-          ...get(l.o),
-          ...V_STORE,
-          END,
-        ],
-      ),
-    ]),
-    END,
-  ],
-);
+const winogradOutput = ({ m, alpha, AT }: WinogradVariant) =>
+  fn(
+    ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
+    [...vectors('t', m * alpha), 'o'],
+    (l) => [
+      ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, m, m, false, [
+        ...transform2d(
+          AT,
+          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => outputPixel(l, a, b, value),
+        ),
+      ]),
+      END,
+    ],
+  );
 
 /** winogradOutputBackward(dy, dm, batch, oh, ow, c, th, tw, stride): dM = A dY Aᵀ (dY 0 outside the image). */
-const winogradOutputBackward = fn(
-  ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-  [...TILE_LOCALS, ...flags('r', 2), ...flags('c', 2)],
-  [...vectors('d', 4), ...vectors('t', 8)],
-  (l) => [
-    ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, 2, false, [
-      ...loadTile(l, 2),
-      ...transform2d(
-        transpose(AT),
-        (i, j) => get(l[`d${i * 2 + j}`]),
-        vectors('t', 8).map((n) => l[n]),
-        (a, b, value) => [...inMatrix(l, a * 4 + b), ...value, ...V_STORE],
-      ),
+const winogradOutputBackward = ({ m, alpha, AT }: WinogradVariant) =>
+  fn(
+    ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
+    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
+    [...vectors('d', m * m), ...vectors('t', m * alpha)],
+    (l) => [
+      ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, m, m, false, [
+        ...loadTile(l, m),
+        ...transform2d(
+          transpose(AT),
+          (i, j) => get(l[`d${i * m + j}`]),
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
+        ),
+      ]),
+      END,
+    ],
+  );
+
+/**
+ * The fused Winograd forward (`conv-winograd-fused.ts` compiles it after the product's micro-kernel, function 0):
+ *   winogradPack(u, packed, cin, cout): U [α²][cin, cout] into the micro-kernel's panels [α²][cout / NR][cin][NR]
+ *     (cout a multiple of NR);
+ *   winogradForwardFused(v, vStride, packed, y, bias, relu, tiles, cin, cout, h, w, th, tw, scratch): for each MR
+ *     tiles and NR output channels, the α² products M[ξ] = V[ξ] @ U[ξ] into a scratch tile each (α²·MR·NR floats at
+ *     `scratch`), then y = Aᵀ M A (+ bias, relu) from there: M is never written to memory beyond that scratch. The
+ *     same sums in the same order as the products and winogradOutput, so the same floats.
+ */
+export function winogradFusedFunctions({ m, alpha, AT }: WinogradVariant, MR: number, NR: number): Record<string, Fn> {
+  const xis = alpha ** 2;
+  const winogradPack = fn(['u', 'packed', 'cin', 'cout'], ['xi', 'panel', 'k', 'src', 'dst', 'panels'], [], (l) => [
+    ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
+    ...assign(l.dst, get(l.packed)),
+    ...forLoop(l.xi, i32(0), i32(xis), i32(1), [
+      ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
+        ...assign(l.src, sum(get(l.u), [...product(product(get(l.xi), get(l.cin)), get(l.cout)), ...i32(2), SHL])),
+        ...assign(l.src, sum(get(l.src), product(get(l.panel), i32(NR * 4)))),
+        ...forLoop(l.k, i32(0), get(l.cin), i32(1), [
+          ...Array.from({ length: NR / 4 }, (_, q) => [
+            ...sum(get(l.dst), i32(16 * q)),
+            ...sum(get(l.src), i32(16 * q)),
+            ...V_LOAD,
+            ...V_STORE,
+          ]).flat(),
+          ...assign(l.dst, sum(get(l.dst), i32(NR * 4))),
+          ...assign(l.src, sum(get(l.src), [...get(l.cout), ...i32(2), SHL])),
+        ]),
+      ]),
     ]),
     END,
-  ],
-);
+  ]);
+  const tileB = MR * NR * 4;
+  const forward = fn(
+    ['v', 'vStride', 'packed', 'y', 'bias', 'relu', 'tiles', 'cin', 'cout', 'h', 'w', 'th', 'tw', 'scratch'],
+    [
+      ...['first', 'rows', 'panel', 'panels', 'xi', 'r', 'vec', 'tile', 'b', 'rem', 'y0', 'x0', 'corner', 'rowB', 'cb'],
+      ...['ch', 'at', 'perImage', 'panelB', ...flags('r', m), ...flags('c', m)],
+    ],
+    [...vectors('t', m * alpha), 'o'],
+    (l) => {
+      const loadM = (i: number, j: number) => [...get(l.at), ...simd(0x00), 0x00, ...uleb((i * alpha + j) * tileB)];
+      const inside: number[] = [];
+      for (let i = 0; i < m; i++) {
+        inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l.h), LT_U]));
+        inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l.w), LT_U]));
+      }
+      const call = [
+        ...sum(get(l.v), product(get(l.xi), get(l.vStride)), [...product(get(l.first), get(l.cin)), ...i32(2), SHL]),
+        ...[...get(l.cin), ...i32(2), SHL],
+        ...i32(4),
+        ...sum(get(l.packed), product(sum(product(get(l.xi), get(l.panels)), get(l.panel)), get(l.panelB))),
+        ...get(l.cin),
+        ...sum(get(l.scratch), product(get(l.xi), i32(tileB))),
+        ...i32(NR * 4),
+        ...i32(0),
+        ...i32(0),
+        ...get(l.rows),
+        ...[...i32(0), ...i32(0), ...i32(0), ...i32(0)],
+        0x10,
+        0x00,
+      ];
+      // The tile first + r: its image, its first output pixel (y0, x0), which of its pixels are inside.
+      const where = [
+        ...assign(l.tile, sum(get(l.first), get(l.r))),
+        ...assign(l.b, [...get(l.tile), ...get(l.perImage), 0x6d]),
+        ...assign(l.rem, [...get(l.tile), ...get(l.perImage), 0x6f]),
+        ...assign(l.y0, [...get(l.rem), ...get(l.tw), 0x6d, ...i32(Math.log2(m)), SHL]),
+        ...assign(l.x0, [...get(l.rem), ...get(l.tw), 0x6f, ...i32(Math.log2(m)), SHL]),
+        ...inside,
+      ];
+      const output = forLoop(l.vec, i32(0), i32(NR * 4), i32(16), [
+        ...assign(l.ch, sum(product(get(l.panel), i32(NR * 4)), get(l.vec))),
+        ...assign(
+          l.corner,
+          sum(
+            get(l.y),
+            product(sum(product(sum(product(get(l.b), get(l.h)), get(l.y0)), get(l.w)), get(l.x0)), get(l.cb)),
+            get(l.ch),
+          ),
+        ),
+        ...assign(l.at, sum(get(l.scratch), product(get(l.r), i32(NR * 4)), get(l.vec))),
+        ...transform2d(
+          AT,
+          loadM,
+          vectors('t', m * alpha).map((n) => l[n]),
+          (a, b, value) => outputPixel(l, a, b, value),
+        ),
+      ]);
+      return [
+        ...assign(l.cb, [...get(l.cout), ...i32(2), SHL]),
+        ...assign(l.rowB, product(get(l.w), get(l.cb))),
+        ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
+        ...assign(l.panelB, [...get(l.cin), ...i32(Math.log2(NR * 4)), SHL]),
+        ...assign(l.perImage, product(get(l.th), get(l.tw))),
+        ...forLoop(l.first, i32(0), get(l.tiles), i32(MR), [
+          ...assign(l.rows, [...get(l.tiles), ...get(l.first), SUB]),
+          ...assign(l.rows, [...i32(MR), ...get(l.rows), ...get(l.rows), ...i32(MR), GT_S, SELECT]),
+          ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
+            ...forLoop(l.xi, i32(0), i32(xis), i32(1), call),
+            ...forLoop(l.r, i32(0), get(l.rows), i32(1), [...where, ...output]),
+          ]),
+        ]),
+        END,
+      ];
+    },
+  );
+  return { winogradPack, winogradForwardFused: forward };
+}
 
 // ---- BatchNormalization in float32 (as tfjs computes it): [rows, c] row by row, 4 channels a vector ---------
 const [D_MUL, D_SPLAT] = [simd(0xf2), simd(0x14)];
 const F32X4_DEMOTE = simd(0x5e);
 const STORE64_LANE0 = (offset: number) => [...simd(0x5b), 0x00, ...uleb(offset), 0];
 const F64_FROM_I32 = 0xb7;
-const F_MUL = simd(0xe6);
 
 /**
  * The per-channel block of the SIMD BatchNormalization (16-byte aligned; `pitch` = 4·c bytes): double sums S1, S2
@@ -868,10 +1031,14 @@ const FUNCTIONS: Record<string, Fn> = {
   bnNormalize,
   bnBackwardSums: bnSums(false),
   bnBackwardDx,
-  winogradInput,
-  winogradInputBackward,
-  winogradOutput,
-  winogradOutputBackward,
+  winogradInput: winogradInput(F2X2),
+  winogradInputBackward: winogradInputBackward(F2X2),
+  winogradOutput: winogradOutput(F2X2),
+  winogradOutputBackward: winogradOutputBackward(F2X2),
+  winograd4Input: winogradInput(F4X4),
+  winograd4InputBackward: winogradInputBackward(F4X4),
+  winograd4Output: winogradOutput(F4X4),
+  winograd4OutputBackward: winogradOutputBackward(F4X4),
   im2col: windows('im2col'),
   im2colAffine: windows('im2colAffine'),
   im2colSingle,
@@ -880,8 +1047,10 @@ const FUNCTIONS: Record<string, Fn> = {
   maxPool2x2: maxPoolForward(true),
   maxPoolBackward: maxPoolBackward(false),
   maxPoolBackward2x2: maxPoolBackward(true),
-  winogradKernel: blockCombination(KERNEL_TERMS, 16),
-  winogradKernelBackward: blockCombination(KERNEL_TERMS_BACKWARD, 9),
+  winogradKernel: blockCombination(F2X2.kernelTerms, 16),
+  winogradKernelBackward: blockCombination(F2X2.kernelTermsBackward, 9),
+  winograd4Kernel: blockCombination(F4X4.kernelTerms, 36),
+  winograd4KernelBackward: blockCombination(F4X4.kernelTermsBackward, 9),
   avgPool: avgPoolForward(false),
   avgPool2x2: avgPoolForward(true),
   avgPoolBackward: avgPoolBackward(false),
@@ -891,9 +1060,19 @@ const FUNCTIONS: Record<string, Fn> = {
   reluBackward,
 };
 
-function compile(): Uint8Array<ArrayBuffer> {
-  const entries = Object.entries(FUNCTIONS);
-  const types = entries.map(([, f]) => [0x60, ...vec(new Array(f.params).fill([I32])), ...uleb(0)]);
+/**
+ * A module of `functions` (exported by name), all of i32 parameters, over the imported memory; `first`, a raw
+ * function (its body with its locals), goes first, as function 0, not exported (the product's micro-kernel, which
+ * `conv-winograd-fused.ts`'s driver calls).
+ */
+export function compileModule(
+  functions: Record<string, Fn>,
+  first?: { params: number; body: number[] },
+): Uint8Array<ArrayBuffer> {
+  const entries = Object.entries(functions);
+  const raw = first ? [first] : [];
+  const params = [...raw.map((f) => f.params), ...entries.map(([, f]) => f.params)];
+  const types = params.map((n) => [0x60, ...vec(new Array(n).fill([I32])), ...uleb(0)]);
   const bodies = entries.map(([, f]) => {
     const locals = vec([
       [...uleb(f.i32s), I32],
@@ -902,12 +1081,13 @@ function compile(): Uint8Array<ArrayBuffer> {
     const body = [...locals, ...f.body];
     return [...uleb(body.length), ...body];
   });
+  bodies.unshift(...raw.map((f) => [...uleb(f.body.length), ...f.body]));
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec(types)),
     ...IMPORT_MEMORY,
-    ...section(3, vec(entries.map((_, i) => uleb(i)))),
-    ...section(7, vec(entries.map(([name], i) => [...str(name), 0x00, ...uleb(i)]))),
+    ...section(3, vec(params.map((_, i) => uleb(i)))),
+    ...section(7, vec(entries.map(([name], i) => [...str(name), 0x00, ...uleb(i + raw.length)]))),
     ...section(10, vec(bodies)),
   ]);
 }
@@ -941,6 +1121,12 @@ export interface ConvSimd {
   winogradInputBackward: Call;
   winogradOutput: Call;
   winogradOutputBackward: Call;
+  winograd4Kernel: Call;
+  winograd4KernelBackward: Call;
+  winograd4Input: Call;
+  winograd4InputBackward: Call;
+  winograd4Output: Call;
+  winograd4OutputBackward: Call;
 }
 
 const instances = new WeakMap<WebAssembly.Memory, ConvSimd>();
@@ -950,7 +1136,7 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
   let kernels = instances.get(memory);
   if (!kernels) {
     try {
-      const module = new WebAssembly.Module(compile());
+      const module = new WebAssembly.Module(compileModule(FUNCTIONS));
       kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as ConvSimd;
     } catch {
       return undefined;

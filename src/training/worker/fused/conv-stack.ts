@@ -33,7 +33,8 @@ import {
   type NormStats,
 } from './conv-kernels';
 import { batchNormBackwardSimd, batchNormBlockBytes, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
-import { tilesOf, winogradFits } from './conv-winograd';
+import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
+import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -43,15 +44,21 @@ import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm'
 export interface ConvStackOptions {
   /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
   fma?: boolean;
-  /** false: every convolution as im2col and one product, none as Winograd F(2x2, 3x3) (tests compare the two). */
-  winograd?: boolean;
+  /**
+   * false: every convolution as im2col and one product, none as Winograd; 2 or 4: every Winograd convolution as
+   * F(2x2, 3x3) or F(4x4, 3x3) (tests compare them); else each takes `winogradVariant`'s choice.
+   */
+  winograd?: boolean | 2 | 4;
+  /** false: the Winograd forward products write M and the output transform reads it (tests compare the two). */
+  winogradFused?: boolean;
 }
 
-/** A Winograd convolution's tiles per image and its buffers (float offsets at the current capacity). */
+/** A Winograd convolution's variant, tiles per image and buffers (float offsets at the current capacity). */
 interface Winograd {
+  variant: WinogradVariant;
   th: number;
   tw: number;
-  /** V or dV [16][tiles, cin]; M or dM [16][tiles, cout]; U [16][cin, cout]; dUᵀ [16][cout, cin]; dWᵀ [9][cout, cin]. */
+  /** V or dV [α²][tiles, cin]; M or dM [α²][tiles, cout]; U [α²][cin, cout]; dUᵀ [α²][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
   u: number;
@@ -91,11 +98,18 @@ interface OpState {
    * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
    */
   folded?: 'im2col' | 'pool';
+  /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling does). */
+  biasDone?: boolean;
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
 }
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
+/**
+ * Floats from one Winograd matrix ξ to the next for matrices of `floats` floats: 64 bytes past a multiple of 4 KB,
+ * so that the transforms' α² streams (one per ξ) do not all fall in the same cache sets.
+ */
+const xiStride = (floats: number) => Math.ceil(floats / 1024) * 1024 + 16;
 const sizeOf = (d: { h: number; w: number; c: number }) => d.h * d.w * d.c;
 
 export class ConvStack {
@@ -117,13 +131,16 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
+  /** Doubles of the heap for the bias sums a max pooling's backward pass takes over (byte address), its pointer. */
+  private biasSums = 0;
+  private biasSumsPointer = 0;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
     private readonly tf: TF,
     private readonly plan: ConvPlan,
     private readonly random: () => number = Math.random,
-    options: ConvStackOptions = {},
+    private readonly options: ConvStackOptions = {},
   ) {
     this.mem = tensorMemory(tf);
     const heap = this.mem.heap;
@@ -160,8 +177,10 @@ export class ConvStack {
         state.geometry = { h, w, c, oh: op.output.h, ow: op.output.w, ...windowOf(op) };
       }
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
-        const [th, tw] = tilesOf(op.output.h, op.output.w);
-        state.winograd = { th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
+        const forced = options.winograd === 2 ? F2X2 : options.winograd === 4 ? F4X4 : undefined;
+        const variant = forced ?? winogradVariant(op.output.h, op.output.w);
+        const [th, tw] = tilesOf(op.output.h, op.output.w, variant.m);
+        state.winograd = { variant, th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -179,8 +198,13 @@ export class ConvStack {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
       const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
-      if (gates && below && (below.kind === 'conv' || below.kind === 'dense'))
+      if (gates && below && (below.kind === 'conv' || below.kind === 'dense')) {
         this.states[i - 1].reluDone = below.activation === 'relu';
+        // dL/dz of the layer below is what a max pooling writes (relu's derivative folded in, or a linear layer's).
+        if (s.op.kind === 'maxpool')
+          this.states[i - 1].biasDone =
+            !!below.bias && ['relu', 'linear'].includes(below.activation) && tiling(s.geometry!);
+      }
       if (below?.kind === 'batchnorm' && simdNorm(below.input.c)) {
         if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
         if (s.op.kind === 'avgpool') this.states[i - 1].folded = 'pool';
@@ -194,6 +218,8 @@ export class ConvStack {
     this.work = heap.malloc(gemmWorkBytes(widest, Number.MAX_SAFE_INTEGER));
     this.normPointer = heap.malloc(batchNormBlockBytes(channels) + 16);
     this.normBlock = Math.ceil(this.normPointer / 16) * 16;
+    this.biasSumsPointer = heap.malloc(8 * widest + 16);
+    this.biasSums = Math.ceil(this.biasSumsPointer / 16) * 16;
     if (!this.work) throw new Error('the fused CNN engine could not allocate its work area');
     let next = this.paramBlock;
     this.params = plan.params.map((variable, i) => {
@@ -212,11 +238,13 @@ export class ConvStack {
   }
 
   /**
-   * 'Winograd 3x3' when a convolution runs as Winograd F(2x2, 3x3); 'float32 BatchNormalization' when a
-   * BatchNormalization runs in SIMD (in float32; the loops, for channel counts not a multiple of 4, in double).
+   * 'Winograd F(4x4, 3x3)' (and/or F(2x2, 3x3)) when convolutions run as Winograd: the variants, in order;
+   * 'float32 BatchNormalization' when a BatchNormalization runs in SIMD (in float32; the loops, for channel counts
+   * not a multiple of 4, in double).
    */
   get method(): string | undefined {
-    const winograd = this.states.some((s) => s.winograd) ? 'Winograd 3x3' : '';
+    const names = new Set(this.states.flatMap((s) => (s.winograd ? [s.winograd.variant.name] : [])));
+    const winograd = names.size ? `Winograd ${[...names].join(' + ')}` : '';
     const norm = this.states.some((s) => s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
     return [winograd, norm ? 'float32 BatchNormalization' : ''].filter(Boolean).join(', ') || undefined;
   }
@@ -257,11 +285,12 @@ export class ConvStack {
       if (s.winograd) {
         const tiles = batch * s.winograd.th * s.winograd.tw;
         const [cin, cout] = [s.op.input.c, s.op.output.c];
+        const xis = s.winograd.variant.alpha ** 2;
         Object.assign(s.winograd, {
-          v: take(16 * tiles * cin),
-          m: take(16 * tiles * cout),
-          u: take(16 * cin * cout),
-          du: take(16 * cin * cout),
+          v: take(xis * xiStride(tiles * cin)),
+          m: take(xis * xiStride(tiles * cout)),
+          u: take(xis * cin * cout),
+          du: take(xis * cin * cout),
           dwt: take(9 * cin * cout),
         });
       } else if (op.kind === 'conv' && !pointwise(op)) {
@@ -461,7 +490,7 @@ export class ConvStack {
           const rows = n / co;
           if (s.winograd) this.winogradBackward(F, s, batch, below);
           else this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
-          if (s.p1 >= 0) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
+          if (s.p1 >= 0 && !s.biasDone) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
           if (below < 0 || s.winograd) break;
           if (s.cols < 0) {
             this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
@@ -480,6 +509,7 @@ export class ConvStack {
             break;
           }
           const g = s.geometry!;
+          const biasDone = states[i - 1].biasDone;
           if (g.oh * g.kh < g.h || g.ow * g.kw < g.w) F.fill(0, below, below + batch * s.inSize);
           this.simd[twoByTwo(g) ? 'maxPoolBackward2x2' : 'maxPoolBackward'](
             from * 4,
@@ -487,9 +517,11 @@ export class ConvStack {
             s.grad * 4,
             below * 4,
             gate ? 1 : 0,
+            biasDone ? this.biasSums : 0,
             batch,
             ...poolArgs(g),
           );
+          if (biasDone) F.set(new Float64Array(F.buffer, this.biasSums, g.c), params[states[i - 1].p1].g);
           break;
         }
         case 'avgpool': {
@@ -542,44 +574,75 @@ export class ConvStack {
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
   private winogradForward(F: Float32Array, s: OpState, from: number, batch: number, relu: boolean): void {
-    const { th, tw, v, m, u } = s.winograd!;
+    const { variant, th, tw, v, m, u } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
+    const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    this.simd.winogradKernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
-    this.simd.winogradInput(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
-    for (let xi = 0; xi < 16; xi++)
-      this.product(v + xi * tiles * cin, false, u + xi * cin * cout, false, m + xi * tiles * cout, tiles, cout, cin);
+    const k = kernelsOf(this.simd, variant);
+    k.kernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
+    k.input(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
     const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
-    this.simd.winogradOutput(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    const fused =
+      this.options.winogradFused !== false && winogradFusedFits(cin, cout)
+        ? winogradFused(this.heap.memory, variant, this.gemm.fma)
+        : undefined;
+    if (fused) {
+      // U packed into the micro-kernel's panels in dU's buffer (free until the backward pass); M in `work`.
+      const { du } = s.winograd!;
+      fused.pack(u * 4, du * 4, cin, cout);
+      fused.forward(
+        v * 4,
+        vs * 4,
+        du * 4,
+        s.out * 4,
+        bias,
+        relu ? 1 : 0,
+        tiles,
+        cin,
+        cout,
+        g.oh,
+        g.ow,
+        th,
+        tw,
+        this.work,
+      );
+      return;
+    }
+    for (let xi = 0; xi < variant.alpha ** 2; xi++)
+      this.product(v + xi * vs, false, u + xi * cin * cout, false, m + xi * ms, tiles, cout, cin);
+    k.output(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, ms * 4);
   }
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { th, tw, v, m, u, du, dwt } = s.winograd!;
+    const { variant, th, tw, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * th * tw;
+    const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    this.simd.winogradOutputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+    const xis = variant.alpha ** 2;
+    const k = kernelsOf(this.simd, variant);
+    k.outputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, ms * 4);
     // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ]: the same sums as V[ξ]ᵀ @ dM[ξ], but the product packs V [tiles, cin] instead of dM
     // [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G per [cout, cin] block, transposed
     // into the kernel's gradient.
     const pairs = cin * cout;
-    for (let xi = 0; xi < 16; xi++)
-      this.product(m + xi * tiles * cout, true, v + xi * tiles * cin, false, du + xi * pairs, cout, cin, tiles);
-    this.simd.winogradKernelBackward(du * 4, dwt * 4, pairs * 4);
+    for (let xi = 0; xi < xis; xi++)
+      this.product(m + xi * ms, true, v + xi * vs, false, du + xi * pairs, cout, cin, tiles);
+    k.kernelBackward(du * 4, dwt * 4, pairs * 4);
     const dw = this.params[s.p0].g;
     for (let tap = 0; tap < 9; tap++)
       for (let j = 0, from = dwt + tap * pairs; j < cout; j++)
         for (let i = 0, to = dw + tap * pairs + j; i < cin; i++, to += cout) F[to] = F[from++];
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
-    for (let xi = 0; xi < 16; xi++)
-      this.product(m + xi * tiles * cout, false, u + xi * cin * cout, true, v + xi * tiles * cin, tiles, cin, cout);
+    for (let xi = 0; xi < xis; xi++)
+      this.product(m + xi * ms, false, u + xi * cin * cout, true, v + xi * vs, tiles, cin, cout);
     F.fill(0, below, below + batch * s.inSize);
-    this.simd.winogradInputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, tiles * cin * 4);
+    k.inputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
   }
 
   /** A folded BatchNormalization's table for the convolution above: mean, gamma·invStd, beta per channel, kw times. */
@@ -625,15 +688,29 @@ export class ConvStack {
   }
 
   dispose(): void {
-    for (const pointer of [this.block, this.work, this.paramPointer, this.normPointer])
+    for (const pointer of [this.block, this.work, this.paramPointer, this.normPointer, this.biasSumsPointer])
       if (pointer) this.heap.free(pointer);
-    this.normPointer = 0;
+    this.normPointer = this.biasSumsPointer = 0;
     this.block = this.work = this.paramPointer = this.paramBlock = this.capacity = 0;
   }
 }
 
 /** Whether a BatchNormalization over c channels runs in SIMD (float32, `conv-simd.ts`) rather than the loops. */
 const simdNorm = (c: number) => c % 4 === 0;
+
+/** The SIMD transforms of a Winograd variant (conv-simd.ts names F(4x4)'s `winograd4…`). */
+function kernelsOf(simd: ConvSimd, variant: WinogradVariant) {
+  const prefix = variant.m === 4 ? 'winograd4' : 'winograd';
+  const of = (name: string) => simd[`${prefix}${name}` as keyof ConvSimd];
+  return {
+    kernel: of('Kernel'),
+    kernelBackward: of('KernelBackward'),
+    input: of('Input'),
+    inputBackward: of('InputBackward'),
+    output: of('Output'),
+    outputBackward: of('OutputBackward'),
+  };
+}
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
 function pointwise(op: Extract<ConvOp, { kind: 'conv' }>): boolean {

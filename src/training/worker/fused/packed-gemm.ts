@@ -791,3 +791,10 @@ export function packedGemm(
   }
   return kernel;
 }
+
+/**
+ * The micro-kernel as a wasm function body (its locals first) and its parameter count, for a module that drives it
+ * itself (`conv-winograd-fused.ts`: the Winograd products of a block of tiles into a scratch tile each). Its
+ * parameters and modes are those documented on `micro` above.
+ */
+export const gemmMicroKernel = (fma: boolean) => ({ body: micro(fma), params: MICRO_PARAMS });
