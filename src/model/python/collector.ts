@@ -1,7 +1,16 @@
 /** What reading one model accumulates: source ranges by path, diagnostics, and whether the model was cut short. */
 import type { Node } from './py-node';
 import { pathKey } from '../paths';
-import type { DefPath, Diagnostic, Range, Severity } from '../types';
+import type {
+  DefPath,
+  Diagnostic,
+  ModelDefinition,
+  ParsedModel,
+  Range,
+  Severity,
+  SummaryPrint,
+  TrainingOption,
+} from '../types';
 import { rangeOf } from './syntax';
 
 export class Collector {
@@ -23,6 +32,24 @@ export class Collector {
   addRanges(base: DefPath, values: [DefPath, Range][], keys: [DefPath, Range][] = []): void {
     for (const [p, r] of values) this.value([...base, ...p], r);
     for (const [p, r] of keys) this.key([...base, ...p], r);
+  }
+
+  /** The model read: `def` with the ranges and diagnostics collected, cut short where `incomplete` says. */
+  toParsed(
+    def: ModelDefinition | undefined,
+    range: Range,
+    extra: { trainings?: TrainingOption[]; print?: SummaryPrint } = {},
+  ): ParsedModel {
+    const parsed: ParsedModel = {
+      ...(def ? { definition: def } : {}),
+      ranges: { values: this.values, keys: this.keys },
+      diagnostics: this.diagnostics,
+      range,
+    };
+    if (this.incomplete) parsed.incomplete = this.incomplete;
+    if (extra.trainings && extra.trainings.length > 0) parsed.trainings = extra.trainings;
+    if (extra.print && Object.keys(extra.print).length > 0) parsed.summaryPrint = extra.print;
+    return parsed;
   }
 
   report(at: Node | Range, severity: Severity, code: string, message: string, path?: DefPath): void {

@@ -349,15 +349,7 @@ export function readFunctional(
   const first = statement ? scan.firstStart : undefined;
   const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
   out.value([], range);
-  const parsed: ParsedModel = {
-    definition: def,
-    ranges: { values: out.values, keys: out.keys },
-    diagnostics: out.diagnostics,
-    range,
-  };
-  if (out.incomplete) parsed.incomplete = out.incomplete;
-  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
-  return parsed;
+  return out.toParsed(def, range, { print });
 }
 
 /**

@@ -141,16 +141,7 @@ export function readSequential(
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
   out.value([], range);
-  const parsed: ParsedModel = {
-    definition: def,
-    ranges: { values: out.values, keys: out.keys },
-    diagnostics: out.diagnostics,
-    range,
-  };
-  if (out.incomplete) parsed.incomplete = out.incomplete;
-  if (trainings.length > 0) parsed.trainings = trainings;
-  if (Object.keys(print).length > 0) parsed.summaryPrint = print;
-  return parsed;
+  return out.toParsed(def, range, { trainings, print });
 }
 
 /**

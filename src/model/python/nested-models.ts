@@ -80,12 +80,7 @@ export function readApplication(
     out.value(['layers'], range);
     // Hovering the constructor's name shows the model's summary, as hovering `layers` does in a JSON model.
     out.key(['layers'], rangeOf(fn));
-    return {
-      ...(def ? { definition: def } : {}),
-      ranges: { values: out.values, keys: out.keys },
-      diagnostics: out.diagnostics,
-      range,
-    };
+    return out.toParsed(def, range);
   };
   if (problem) {
     out.report(
