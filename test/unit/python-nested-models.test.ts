@@ -511,3 +511,12 @@ m2 = keras.Sequential([enc, keras.layers.Dense(10, activation="softmax")])
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an application compiled with what Model Lab cannot train is marked incomplete, as a Sequential model is', async () => {
+  const [m] = await parsePythonModels(`from tensorflow import keras
+base = keras.applications.VGG16(weights=None, include_top=False, input_shape=(32, 32, 3))
+base.compile(optimizer='adam', loss='huber')
+`);
+  assert.ok(m.definition);
+  assert.match(m.incomplete ?? '', /the loss 'huber' is not one Model Lab trains/);
+});
