@@ -56,3 +56,36 @@ model.fit(x, y)
     assert.equal(model.definition?.dataset, undefined, call);
   }
 });
+
+test("a model declared without an input shape takes the fitted array's example shape, as Keras builds it", async () => {
+  // Hands-On ML 3, 14_deep_computer_vision_with_cnns cell 102-103 (ageron/handson-ml3), reduced: MNIST with a
+  // channel axis added, a CNN with no input_shape (it was "Conv2D needs a 3-D input but gets (None, 28, 28)").
+  const script = (x: string) => `import numpy as np
+import tensorflow as tf
+(X_train_full, y_train_full), (X_test, y_test) = tf.keras.datasets.mnist.load_data()
+X_train, y_train = X_train_full[:-5000] / 255., y_train_full[:-5000]
+X_train = ${x}
+model = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(32, kernel_size=3, padding="same", activation="relu"),
+    tf.keras.layers.MaxPool2D(),
+    tf.keras.layers.Flatten(),
+    tf.keras.layers.Dense(10, activation="softmax"),
+])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+model.fit(X_train, y_train, epochs=10)
+`;
+  const [m] = await parsePythonModels(script('X_train[..., np.newaxis]'));
+  assert.deepEqual(m.definition!.layers[0].input_shape, [28, 28, 1]);
+  const a = analyze(m);
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  assert.equal(a.summary?.totalParams, 320 + 6272 * 10 + 10);
+  // Fitted on the data set's own shape: nothing is added (the dataset gives it), and the CNN still needs channels.
+  const [plain] = await parsePythonModels(script('X_train'));
+  assert.equal(plain.definition!.layers[0].input_shape, undefined);
+  assert.ok(
+    analyze(plain).diagnostics.some((d) => d.severity === 'error' && /Conv2D needs a 3-D input/.test(d.message)),
+  );
+});

@@ -23,7 +23,8 @@ import { unusedOptimizer } from './unused-optimizers';
 import { isTestData } from './fit-callbacks';
 import type { DataFlow, DataSplit, DataValue } from './dataset';
 import type { Seeds } from './seeds';
-import { isImageDataset } from '../datasets';
+import { datasetExampleShape, isImageDataset } from '../datasets';
+import { arrayShape } from './array-shapes';
 import { declaredInputShape } from '../layers/common';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, firstNotBefore, rangeOf, statementCall, unwrap, walk } from './syntax';
@@ -478,8 +479,27 @@ export function applyTraining(
       const at = rangeOf(fit.x!);
       out.value(['dataset'], at);
       if (typeof dataset === 'object') out.value(['dataset', 'name'], at);
+      fittedInputShape(def, fit.x!, ctx, out);
     }
   }
+}
+
+/**
+ * Keras builds a model declared without an input shape on the array it is first fitted on: Hands-On ML 3's MNIST
+ * CNN fits `X_train[..., np.newaxis]`, so its input is (28, 28, 1), not the data set's (28, 28). Where the fitted
+ * array's example shape is known and differs from the data set's, it becomes the first layer's input shape (the
+ * data set's own shape needs nothing: the definition's dataset gives it).
+ */
+function fittedInputShape(def: ModelDefinition, x: Node, ctx: ReadContext, out: Collector): void {
+  const first = def.layers[0];
+  if (!first || first.type === 'InputLayer' || declaredInputShape(first) !== undefined) return;
+  const shaped = arrayShape(x, ctx);
+  const example = shaped && 'shape' in shaped ? shaped.shape.slice(1) : undefined;
+  if (!example || example.length === 0 || !example.every((d) => typeof d === 'number' && d > 0)) return;
+  const fromData = datasetExampleShape(def.dataset);
+  if (fromData && fromData.length === example.length && fromData.every((d, i) => d === example[i])) return;
+  first.input_shape = example;
+  out.value(['layers', 0, 'input_shape'], rangeOf(x));
 }
 
 /**
