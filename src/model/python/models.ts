@@ -492,7 +492,8 @@ export function applyTraining(
  */
 function fittedInputShape(def: ModelDefinition, x: Node, ctx: ReadContext, out: Collector): void {
   const first = def.layers[0];
-  if (!first || first.type === 'InputLayer' || declaredInputShape(first) !== undefined) return;
+  if (!first || ['InputLayer', 'Sequential', 'Functional'].includes(first.type)) return; // a model holds its own
+  if (declaredInputShape(first) !== undefined) return;
   const shaped = arrayShape(x, ctx);
   const example = shaped && 'shape' in shaped ? shaped.shape.slice(1) : undefined;
   if (!example || example.length === 0 || !example.every((d) => typeof d === 'number' && d > 0)) return;
