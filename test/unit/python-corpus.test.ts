@@ -4,6 +4,8 @@
  * commit) in its first lines. Each model Model Lab reads whole must give every layer's output shape and parameter
  * count and the totals exactly as published; a model it cannot read yet (a layer it does not have, data it cannot
  * see) must say so and never show wrong numbers. The counts below are the honest state and must only go up.
+ * The published block is `# Published model.summary():` (the file's last model's) or `# Published NAME.summary():`
+ * when the file goes on to build other models: then it is the model printed by the code's `NAME.summary()` call.
  */
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -11,6 +13,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { parsePythonModels } from '../../src/model/python/index';
+import type { ParsedModel } from '../../src/model/types';
 
 const DIR = join(__dirname, '../fixtures/python/corpus');
 
@@ -19,9 +22,11 @@ interface Row {
   params: number;
 }
 
+const MARKER = /^# Published (\w+)\.summary\(\):$/m;
+
 /** The rows and total of a published summary (Keras 2's table or Keras 3's boxed one), from the comment block. */
 function published(text: string): { rows: Row[]; total: number } {
-  const block = text.slice(text.indexOf('# Published model.summary():'));
+  const block = text.slice(MARKER.exec(text)?.index ?? text.length);
   const rows: Row[] = [];
   for (const line of block.split('\n')) {
     const m =
@@ -32,6 +37,19 @@ function published(text: string): { rows: Row[]; total: number } {
   }
   const total = /Total params: ([\d,]+)/.exec(block);
   return { rows, total: total ? Number(total[1].replace(/,/g, '')) : NaN };
+}
+
+/**
+ * The model the published summary is of: the last one, or for `# Published NAME.summary():` the first model (in
+ * program order) whose statements reach the `NAME.summary()` call (a model's range runs to its last statement).
+ */
+function printedModel(text: string, models: ParsedModel[]): ParsedModel | undefined {
+  const name = MARKER.exec(text)?.[1];
+  if (name === undefined || name === 'model') return models[models.length - 1];
+  const call = new RegExp(`^${name}\\.summary\\(\\)`, 'm').exec(text);
+  assert.ok(call, `the code calls ${name}.summary()`);
+  const line = text.slice(0, call.index).split('\n').length - 1;
+  return models.find((m) => m.range.end.line >= line);
 }
 
 const shapeText = (s: (number | null)[]) => `(${s.map((d) => (d === null ? 'None' : String(d))).join(', ')})`;
@@ -53,7 +71,7 @@ test('the corpus: every fixture names its source; what is read whole matches its
     const expected = published(text);
     assert.ok(expected.rows.length > 0 && Number.isFinite(expected.total), `${file} has a published summary`);
     const models = await parsePythonModels(text);
-    const model = models[models.length - 1];
+    const model = printedModel(text, models);
     const analysis = model && !model.incomplete ? analyze(model) : undefined;
     const summary = analysis?.summary;
     if (!summary || analysis.diagnostics.some((d) => d.severity === 'error')) {

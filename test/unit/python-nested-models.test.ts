@@ -184,55 +184,25 @@ test('keras.applications arguments Keras refuses are positioned errors, and the 
   assert.match(tensor.incomplete ?? '', /input_tensor/);
 });
 
-/** DLwP 8.5 (cells 5, 7, 9), trimmed: two functional models, the discriminator frozen before the GAN's compile. */
-const GAN = `import keras
-from keras import layers
-
-latent_dim = 32
-generator_input = keras.Input(shape=(latent_dim,))
-x = layers.Dense(128 * 16 * 16)(generator_input)
-x = layers.LeakyReLU()(x)
-x = layers.Reshape((16, 16, 128))(x)
-x = layers.Conv2D(256, 5, padding='same')(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2DTranspose(256, 4, strides=2, padding='same')(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(256, 5, padding='same')(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(256, 5, padding='same')(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(3, 7, activation='tanh', padding='same')(x)
-generator = keras.models.Model(generator_input, x)
-
-discriminator_input = layers.Input(shape=(32, 32, 3))
-x = layers.Conv2D(128, 3)(discriminator_input)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(128, 4, strides=2)(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(128, 4, strides=2)(x)
-x = layers.LeakyReLU()(x)
-x = layers.Conv2D(128, 4, strides=2)(x)
-x = layers.LeakyReLU()(x)
-x = layers.Flatten()(x)
-x = layers.Dropout(0.4)(x)
-x = layers.Dense(1, activation='sigmoid')(x)
-discriminator = keras.models.Model(discriminator_input, x)
-discriminator.compile(optimizer='rmsprop', loss='binary_crossentropy')
-
-discriminator.trainable = False
-
-gan_input = keras.Input(shape=(latent_dim,))
-gan_output = discriminator(generator(gan_input))
-gan = keras.models.Model(gan_input, gan_output)
-gan.compile(optimizer='rmsprop', loss='binary_crossentropy')
-`;
+/** DLwP 8.5 (cells 5, 7, 9: the corpus fixture's code): two functional models, the discriminator frozen before the GAN's compile. */
+const GAN_FIXTURE = readFileSync(
+  join(__dirname, '../fixtures/python/corpus/deep-learning-with-python-notebooks--8.5-introduction-to-gans--cell9.py'),
+  'utf8',
+);
+const GAN = GAN_FIXTURE.slice(0, GAN_FIXTURE.indexOf('# Published generator.summary():'));
 
 test('DLwP 8.5 GAN: generator 6,264,579 and discriminator 790,913 as published; the GAN trains only the generator', async () => {
   const [generator, discriminator, gan] = await read(GAN);
   assert.deepEqual(totals(generator), [6264579, 6264579, 0]);
   // Compiled before it was frozen: Keras trains all of it.
   assert.deepEqual(totals(discriminator), [790913, 790913, 0]);
-  assert.deepEqual(errors(gan), []);
+  // Keras 2's RMSprop(lr=…, clipvalue=1.0, decay=1e-8): the clipping and the decay are not trained by Model Lab yet.
+  const unsupported = [
+    "RMSprop has no setting 'clipvalue'; it takes 'label', 'learning_rate', 'rho', 'momentum', 'epsilon', 'centered' or 'lr'.",
+    "RMSprop has no setting 'decay'; it takes 'label', 'learning_rate', 'rho', 'momentum', 'epsilon', 'centered' or 'lr'.",
+  ];
+  assert.deepEqual(errors(discriminator), unsupported);
+  assert.deepEqual(errors(gan), unsupported);
   assert.deepEqual(
     gan.analysis.summary!.layers.map((l) => [l.name, l.type, l.outputShape, l.params]),
     [
