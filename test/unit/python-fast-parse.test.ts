@@ -84,9 +84,16 @@ function fixtures(): { name: string; text: string }[] {
 }
 
 /** Fixtures whose Python is broken on purpose (tree-sitter reports errors in them): those must bail. */
-const BROKEN = new Set([
-  'python/syntax-error.py',
-  'python/corpus/deep-learning-with-python-notebooks--8.5-introduction-to-gans--cell0.py',
+const BROKEN = new Set(['python/syntax-error.py']);
+
+/**
+ * Valid published code the fast path does not read yet (explicit line joining: a backslash ending a line): tree-sitter
+ * reads it; the fast path must bail on it or build the same tree, never a different one.
+ */
+const NOT_YET_FAST = new Set([
+  'python/corpus/hg-mldl--7-3--cell6.py',
+  'python/corpus/hg-mldl--7-3--cell20.py',
+  'python/corpus/hg-mldl--8-2--cell10.py',
 ]);
 
 /**
@@ -114,6 +121,7 @@ test('every fixture parses to tree-sitter’s tree, node for node; only the brok
   for (const { name, text } of all) {
     const verdict = await compare(text);
     if (BROKEN.has(name)) assert.ok('bail' in verdict, `${name} is broken but did not bail`);
+    else if (NOT_YET_FAST.has(name)) assert.ok(!('difference' in verdict), `${name}: ${JSON.stringify(verdict)}`);
     else assert.deepEqual(verdict, { same: true }, name);
   }
 });
