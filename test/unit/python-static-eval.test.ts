@@ -135,6 +135,46 @@ model = keras.Sequential([keras.layers.Dense(3, input_shape=X.shape[1:])])
   assert.match(unknown.incomplete ?? '', /'X\.shape' is only known when the script runs/);
 });
 
+test("input_shape=X.shape[1:] follows scikit-learn's data sets through train_test_split and a scaler", async () => {
+  // Hands-On ML 2 ch. 10's California housing models: 20,640 examples of 8 features; train_test_split holds out
+  // ceil(test_size * n) (0.25 by default) and keeps the rest, or floor(train_size * n); a scaler keeps the shape.
+  const model = await one(`from sklearn.datasets import fetch_california_housing, load_iris
+from sklearn.model_selection import train_test_split
+from sklearn.preprocessing import StandardScaler
+
+housing = fetch_california_housing()
+X_train_full, X_test, y_train_full, y_test = train_test_split(housing.data, housing.target, random_state=42)
+X_train, X_valid, y_train, y_valid = train_test_split(X_train_full, y_train_full, test_size=0.2)
+a, b = train_test_split(X_test, test_size=100)
+c, d = train_test_split(X_test, train_size=0.3)
+scaler = StandardScaler()
+X_train = scaler.fit_transform(X_train)
+X_valid = scaler.transform(X_valid)
+model = keras.Sequential([
+    keras.layers.Dense(30, input_shape=X_train.shape[1:]),
+    keras.layers.Dense(X_train.shape[0]),
+    keras.layers.Dense(X_valid.shape[0]),
+    keras.layers.Dense(X_test.shape[0]),
+    keras.layers.Dense(y_valid.shape[0]),
+    keras.layers.Dense(b.shape[0] + a.shape[0]),
+    keras.layers.Dense(c.shape[0]),
+    keras.layers.Dense(load_iris().data.shape[1]),
+])
+`);
+  assert.equal(model.incomplete, undefined);
+  assert.deepEqual(model.definition!.layers[0].input_shape, [8]);
+  assert.deepEqual(
+    model.definition!.layers.slice(1).map((l) => l.units),
+    [12384, 3096, 5160, 3096, 5160, 1548, 4],
+  );
+  const unknown = await one(`from sklearn.datasets import fetch_california_housing
+from sklearn.decomposition import PCA
+X = PCA(n_components=2).fit_transform(fetch_california_housing().data)
+model = keras.Sequential([keras.layers.Dense(3, input_shape=X.shape[1:])])
+`);
+  assert.match(unknown.incomplete ?? '', /'X\.shape' is only known when the script runs/);
+});
+
 test('list comprehensions over literal values and range(), joined with +, with if clauses', async () => {
   const model = await one(`SIZES = (300, 100)
 model = keras.Sequential(

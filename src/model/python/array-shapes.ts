@@ -1,8 +1,9 @@
 /**
- * The shapes of the arrays a script gets from a Keras dataset loader, followed through what scripts do to them
- * before `input_shape=X.shape[1:]`: unpacking, `reshape`, `astype`, arithmetic with numbers, slicing and indexing
- * (`[:5000]`, `[..., np.newaxis]`), `np.expand_dims` and `pad_sequences`. A dimension Model Lab cannot know is
- * null; an expression it cannot follow has no shape (undefined), and the caller says so.
+ * The shapes of the arrays a script gets from a Keras dataset loader or a scikit-learn data set (`.data`, `.target`,
+ * `return_X_y=True`), followed through what scripts do to them before `input_shape=X.shape[1:]`: unpacking,
+ * `reshape`, `astype`, arithmetic with numbers, slicing and indexing (`[:5000]`, `[..., np.newaxis]`),
+ * `np.expand_dims`, `pad_sequences`, `train_test_split` and a scaler's `fit_transform` / `transform`. A dimension
+ * Model Lab cannot know is null; an expression it cannot follow has no shape (undefined), and the caller says so.
  */
 import type { Node } from './py-node';
 import { callArgs, unwrap } from './syntax';
@@ -52,6 +53,29 @@ function loaded(module: string, call: Node, ctx: ReadContext): Shaped | undefine
   }
 }
 
+export const TRAIN_TEST_SPLIT = 'sklearn.model_selection.train_test_split';
+/** scikit-learn's held-out fraction when neither test_size nor train_size is given. */
+export const SKLEARN_TEST_SIZE = 0.25;
+
+/**
+ * scikit-learn's data sets by loader (`sklearn.datasets.<name>`): the shapes of `.data` and `.target`, as its
+ * documentation gives them, for a call with at most these arguments (others, such as `load_digits(n_class=…)`,
+ * change the data).
+ */
+const SKLEARN_DATASETS: Record<string, { data: ArrayShape; target: ArrayShape }> = {
+  fetch_california_housing: { data: [20640, 8], target: [20640] },
+  load_iris: { data: [150, 4], target: [150] },
+  load_breast_cancer: { data: [569, 30], target: [569] },
+  load_diabetes: { data: [442, 10], target: [442] },
+  load_digits: { data: [1797, 64], target: [1797] },
+  load_wine: { data: [178, 13], target: [178] },
+};
+const SKLEARN_DATASET_ARGS = new Set(['return_X_y', 'as_frame', 'data_home', 'download_if_missing']);
+/** scikit-learn transformers whose `fit_transform(X)` / `transform(X)` have X's shape. */
+const SHAPE_KEEPING_TRANSFORMERS = new Set(
+  ['StandardScaler', 'MinMaxScaler', 'MaxAbsScaler', 'RobustScaler'].map((c) => `sklearn.preprocessing.${c}`),
+);
+
 const SAME_SHAPE_METHODS = new Set(['astype', 'copy']);
 const SAME_SHAPE_FUNCTIONS = new Set([
   'numpy.array',
@@ -82,6 +106,14 @@ export function arrayShape(node: Node, ctx: ReadContext, depth = 0): Shaped | un
       let s = next(b.value);
       for (const i of b.path) s = s && 'items' in s ? s.items[i] : undefined;
       return s;
+    }
+    case 'attribute': {
+      // `housing.data`, `housing.target` of a scikit-learn data set.
+      const attribute = n.childForFieldName('attribute')?.text;
+      const object = n.childForFieldName('object');
+      if (!object || (attribute !== 'data' && attribute !== 'target')) return undefined;
+      const bunch = sklearnBunch(object, ctx);
+      return bunch ? { shape: bunch[attribute] } : undefined;
     }
     case 'tuple':
     case 'expression_list':
@@ -135,11 +167,25 @@ export function arrayShape(node: Node, ctx: ReadContext, depth = 0): Shaped | un
           const dims = target ? readValue(target, ctx) : readInts(args.positional, ctx);
           return dims && dims.ok ? reshape(own, dims.value) : undefined;
         }
+        if ((method === 'fit_transform' || method === 'transform') && object && args.positional[0]) {
+          const maker = madeBy(object, ctx);
+          const made = maker && resolveName(maker, ctx);
+          if (made && SHAPE_KEEPING_TRANSFORMERS.has(made)) {
+            const s = array(args.positional[0]);
+            return s ? { shape: s } : undefined;
+          }
+        }
       }
       const name = resolveName(fn, ctx);
       if (!name) return undefined;
       const module = /^keras\.datasets\.(\w+)\.load_data$/.exec(name)?.[1];
       if (module) return loaded(module, n, ctx);
+      if (name === TRAIN_TEST_SPLIT) return trainTestSplit(n, ctx, array);
+      const sklearn = /^sklearn\.datasets\.(\w+)$/.exec(name)?.[1];
+      if (sklearn) {
+        const set = sklearnDataset(n, sklearn, ctx);
+        return set?.xy ? { items: [{ shape: set.data }, { shape: set.target }] } : undefined;
+      }
       const first = args.positional[0];
       if (SAME_SHAPE_FUNCTIONS.has(name) && first) {
         const s = array(first);
@@ -171,6 +217,68 @@ export function arrayShape(node: Node, ctx: ReadContext, depth = 0): Shaped | un
     default:
       return undefined;
   }
+}
+
+/** The function a name's value was made by: `scaler` after `scaler = StandardScaler()`, or the call itself. */
+function madeBy(node: Node, ctx: ReadContext): Node | undefined {
+  let n = unwrap(node);
+  if (n.type === 'identifier') {
+    const b = ctx.bindings.resolve(n.text, n);
+    if ('reason' in b || b.kind !== 'assignment' || !b.value) return undefined;
+    n = unwrap(b.value);
+  }
+  return n.type === 'call' ? (n.childForFieldName('function') ?? undefined) : undefined;
+}
+
+/** A scikit-learn data set loader's call, with its shapes and whether it returns `(data, target)`. */
+function sklearnDataset(call: Node, loader: string, ctx: ReadContext) {
+  const shapes = Object.hasOwn(SKLEARN_DATASETS, loader) ? SKLEARN_DATASETS[loader] : undefined;
+  const args = callArgs(call);
+  if (!shapes || args.positional.length > 0 || args.splats.length > 0) return undefined;
+  if (args.keywords.some((k) => !SKLEARN_DATASET_ARGS.has(k.name))) return undefined;
+  const xyNode = args.keywords.find((k) => k.name === 'return_X_y')?.value;
+  const xy = xyNode ? readValue(xyNode, ctx) : { ok: true as const, value: false };
+  return xy.ok && typeof xy.value === 'boolean' ? { ...shapes, xy: xy.value } : undefined;
+}
+
+/** What `housing` holds after `housing = fetch_california_housing()` (or the call itself): its data set's shapes. */
+function sklearnBunch(node: Node, ctx: ReadContext): { data: ArrayShape; target: ArrayShape } | undefined {
+  const fn = madeBy(node, ctx);
+  const loader = fn && /^sklearn\.datasets\.(\w+)$/.exec(resolveName(fn, ctx) ?? '')?.[1];
+  const call = fn?.parent;
+  const set = loader && call ? sklearnDataset(call, loader, ctx) : undefined;
+  return set && !set.xy ? set : undefined;
+}
+
+/**
+ * `train_test_split(a, b, test_size=…, train_size=…)`: each array's training part then its held-out part, sized as
+ * scikit-learn does: ceil(test_size * n) or test_size held out, floor(train_size * n) or train_size kept, the other
+ * the rest (0.25 held out when neither is given).
+ */
+function trainTestSplit(call: Node, ctx: ReadContext, array: (m: Node) => ArrayShape | undefined): Shaped | undefined {
+  const args = callArgs(call);
+  if (args.positional.length === 0 || args.splats.length > 0) return undefined;
+  const shapes = args.positional.map(array);
+  const n = shapes[0]?.[0];
+  if (typeof n !== 'number' || shapes.some((s) => !s || s[0] !== n)) return undefined;
+  const size = (k: string): number | null | undefined => {
+    const node = args.keywords.find((a) => a.name === k)?.value;
+    if (!node) return null;
+    const v = readValue(node, ctx);
+    return v.ok && (v.value === null || (typeof v.value === 'number' && v.value > 0)) ? v.value : undefined;
+  };
+  const testSize = size('test_size');
+  const trainSize = size('train_size');
+  if (testSize === undefined || trainSize === undefined) return undefined;
+  const count = (v: number, round: (x: number) => number) => (Number.isInteger(v) && v >= 1 ? v : round(v * n));
+  const testCount = testSize !== null ? count(testSize, Math.ceil) : undefined;
+  const trainCount = trainSize !== null ? count(trainSize, Math.floor) : undefined;
+  const held = testCount ?? (trainCount === undefined ? Math.ceil(SKLEARN_TEST_SIZE * n) : n - trainCount);
+  const train = trainCount ?? n - held;
+  if (train < 1 || held < 1 || train + held > n) return undefined;
+  return {
+    items: shapes.flatMap((s) => [{ shape: [train, ...s!.slice(1)] }, { shape: [held, ...s!.slice(1)] }]),
+  };
 }
 
 function readInts(nodes: Node[], ctx: ReadContext): { ok: true; value: unknown[] } | undefined {

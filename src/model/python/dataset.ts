@@ -11,6 +11,7 @@
  */
 import { datasetFromKerasLoadData, withPadSequences } from '../datasets';
 import type { DatasetSpec } from '../types';
+import { SKLEARN_TEST_SIZE, TRAIN_TEST_SPLIT } from './array-shapes';
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import { callArgs, firstNotBefore, unwrap, walk } from './syntax';
@@ -43,11 +44,8 @@ export interface DataValue {
   scale?: number;
 }
 
-const TRAIN_TEST_SPLIT = 'sklearn.model_selection.train_test_split';
 /** Methods and NumPy functions that change an array's shape or type but not its values. */
 const SHAPE_ONLY = new Set(['astype', 'reshape', 'expand_dims', 'squeeze', 'flatten', 'ravel', 'copy']);
-/** scikit-learn's held-out fraction when neither test_size nor train_size is given. */
-const SKLEARN_TEST_SIZE = 0.25;
 
 const TUPLES = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'expression_list', 'tuple', 'list']);
 const parts = (n: Node): Node[] => {
