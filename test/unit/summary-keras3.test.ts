@@ -15,6 +15,8 @@ import { readableSize, wrapCell } from '../../src/model/summary-keras3';
 import type { ModelSummary } from '../../src/model/types';
 
 const DIR = join(__dirname, '../fixtures/keras3-summaries');
+/** The published Python of the hg-mldl models is the corpus's (cells as published, the summary below as comments). */
+const CORPUS = join(__dirname, '../fixtures/python/corpus');
 const HGMLDL_NOTEBOOK = join(__dirname, '../fixtures/python/notebooks/hg-mldl-7-2.ipynb');
 const read = (file: string) => readFileSync(join(DIR, file), 'utf8');
 
@@ -39,7 +41,7 @@ function jsonSummary(file: string): ModelSummary {
 }
 
 async function pythonSummary(file: string): Promise<ModelSummary> {
-  const models = await parsePythonModels(read(file));
+  const models = await parsePythonModels(readFileSync(join(CORPUS, file), 'utf8'));
   assert.equal(models.length, 1);
   return analyze(models[0]).summary!;
 }
@@ -70,12 +72,12 @@ test('BatchNormalization: non-trainable params and their size, with the Trainabl
 });
 
 test('a Sequential CNN read from its published Python (hg-mldl 8-2), at Keras 3 default width 88', async () => {
-  const summary = await pythonSummary('hg-mldl-8-2--cells6-11.py');
+  const summary = await pythonSummary('hg-mldl--8-2--cell10.py');
   assert.equal(formatSummary(summary, { style: 'keras3' }), withoutColours(read('hg-mldl-8-2--cell11.summary.txt')));
 });
 
 test('Embedding + LSTM read from its published Python (hg-mldl 9-3)', async () => {
-  const summary = await pythonSummary('hg-mldl-9-3--cell6.py');
+  const summary = await pythonSummary('hg-mldl--9-3--cell6.py');
   assert.equal(formatSummary(summary, { style: 'keras3' }), withoutColours(read('hg-mldl-9-3--cell6.summary.txt')));
 });
 
