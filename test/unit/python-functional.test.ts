@@ -8,6 +8,7 @@ import { parsePythonModels } from '../../src/model/python';
 import { find } from './python-helpers';
 
 const fixture = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'published', name), 'utf8');
+const corpus = (name: string) => readFileSync(join(__dirname, '..', 'fixtures', 'python', 'corpus', name), 'utf8');
 
 async function only(text: string) {
   const models = await parsePythonModels(text);
@@ -41,7 +42,7 @@ test('keras.io Bidirectional LSTM on IMDB: 2,560,000 + 98,816 + 98,816 + 129 = 2
 });
 
 test('keras.io toy ResNet (functional API guide): 223,242 params as published, with its two add() merges', async () => {
-  const { analysis } = await only(fixture('toy_resnet.py'));
+  const { analysis } = await only(corpus('keras-io--functional_api--toy_resnet.py'));
   assert.deepEqual(
     analysis.diagnostics.filter((d) => d.severity === 'error'),
     [],
