@@ -147,6 +147,7 @@ X_train_full, X_test, y_train_full, y_test = train_test_split(housing.data, hous
 X_train, X_valid, y_train, y_valid = train_test_split(X_train_full, y_train_full, test_size=0.2)
 a, b = train_test_split(X_test, test_size=100)
 c, d = train_test_split(X_test, train_size=0.3)
+X_iris, y_iris = load_iris(return_X_y=True)
 scaler = StandardScaler()
 X_train = scaler.fit_transform(X_train)
 X_valid = scaler.transform(X_valid)
@@ -159,13 +160,14 @@ model = keras.Sequential([
     keras.layers.Dense(b.shape[0] + a.shape[0]),
     keras.layers.Dense(c.shape[0]),
     keras.layers.Dense(load_iris().data.shape[1]),
+    keras.layers.Dense(X_iris.shape[1] + y_iris.shape[0]),
 ])
 `);
   assert.equal(model.incomplete, undefined);
   assert.deepEqual(model.definition!.layers[0].input_shape, [8]);
   assert.deepEqual(
     model.definition!.layers.slice(1).map((l) => l.units),
-    [12384, 3096, 5160, 3096, 5160, 1548, 4],
+    [12384, 3096, 5160, 3096, 5160, 1548, 4, 154],
   );
   const unknown = await one(`from sklearn.datasets import fetch_california_housing
 from sklearn.decomposition import PCA
