@@ -4,7 +4,7 @@
  * nesting deeper than Python (or Model Lab) reads. Each is a positioned error in the words Python would use.
  */
 import type { Diagnostic } from '../types';
-import { MAX_TREE_DEPTH, type Node } from './py-node';
+import { MAX_TREE_DEPTH, typeId, type Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import { rangeOf, walk } from './syntax';
 
@@ -39,7 +39,26 @@ export function python2Errors(index: ScriptIndex): Diagnostic[] {
   const note = (kind: string, node: Node, message: string) => {
     if (!found.has(kind)) found.set(kind, error(node, message));
   };
-  const nodes = index.ofTypes(PYTHON2_TYPES);
+  // A large file has many integers and strings: only those whose text could be Python 2's are made into nodes.
+  const { text, types, starts, ends } = index.root.tree;
+  const integer = typeId('integer');
+  const stringStart = typeId('string_start');
+  const mayBePython2 = (id: number) => {
+    const t = types[id];
+    const start = starts[id];
+    const end = ends[id];
+    if (t === integer) {
+      const last = text.charCodeAt(end - 1);
+      return last === 108 || last === 76 || (text.charCodeAt(start) === 48 && end - start > 1); // l, L, 0…
+    }
+    if (t === stringStart)
+      for (let i = start; i < end; i++) {
+        const c = text.charCodeAt(i);
+        if (c === 96 || c === 117 || c === 85) return true; // `, u, U
+      }
+    return t !== stringStart;
+  };
+  const nodes = index.ofTypes(PYTHON2_TYPES, mayBePython2);
   for (let i = 0; i < nodes.length; i++) {
     const n = nodes[i];
     switch (n.type) {
@@ -99,7 +118,7 @@ function statementStarts(root: Node): Node[] {
  * and refuses a line whose comparison with the enclosing indentation differs between the two.
  */
 export function tabErrors(root: Node, text: string): Diagnostic[] {
-  if (!/^[ \f]*\t/m.test(text)) return []; // no tab in any indentation
+  if (!text.includes('\t') || !/^[ \f]*\t/m.test(text)) return []; // no tab in any indentation
   const cols = [0];
   const alts = [0];
   let lastRow = -1;

@@ -29,12 +29,125 @@ const NAMED = 1;
 const MISSING = 2;
 const HAS_ERROR = 4;
 
+/** Type and field names by number, shared by every tree (the grammar's names and the tokens': a few hundred). */
+const names = (): { list: string[]; ids: Map<string, number> } => ({ list: [''], ids: new Map([['', 0]]) });
+const TYPES = names();
+const FIELDS = names();
+function intern(table: { list: string[]; ids: Map<string, number> }, name: string): number {
+  let id = table.ids.get(name);
+  if (id === undefined) {
+    id = table.list.length;
+    table.list.push(name);
+    table.ids.set(name, id);
+  }
+  return id;
+}
+/** The number of a node type's name (for the loops that look at the store without making nodes). */
+export const typeId = (type: string): number => intern(TYPES, type);
+
+/**
+ * The parsed script: its text and its tree, stored as columns of numbers (struct of arrays) indexed by node id, the
+ * node's position in preorder (source order). A large file has millions of nodes (5 MB of Keras code: 1.85 million,
+ * a third of them punctuation and keywords): one JavaScript object per node cost most of the parse in allocation
+ * and garbage collection. Here the parse writes numbers only, and a `Node` object is made for a node when the reader
+ * first asks for it (`node(id)`), then kept, so each node has one object and identity comparisons hold.
+ */
 export class Source {
   readonly lineStarts: number[] = [0];
-  /** Every node in preorder (source order); a node's `id` is its index here. */
-  ordered: Node[] = [];
-  constructor(readonly text: string) {
+  /** How many nodes the tree has (ids 0…count-1). */
+  count = 0;
+  types: Uint16Array;
+  flags: Uint8Array;
+  fields: Uint8Array;
+  starts: Int32Array;
+  ends: Int32Array;
+  /** The parent's id, -1 for the root. */
+  parents: Int32Array;
+  /** The id of the last node of each node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
+  lasts: Int32Array;
+  /** Each node's index among its parent's children. */
+  indices: Int32Array;
+  /** The nodes made so far, by id (the array is made when the tree is complete and the reader asks for a node). */
+  private made?: (Node | undefined)[];
+
+  constructor(
+    readonly text: string,
+    capacity = 64,
+  ) {
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) this.lineStarts.push(i + 1);
+    this.types = new Uint16Array(capacity);
+    this.flags = new Uint8Array(capacity);
+    this.fields = new Uint8Array(capacity);
+    this.starts = new Int32Array(capacity);
+    this.ends = new Int32Array(capacity);
+    this.parents = new Int32Array(capacity);
+    this.lasts = new Int32Array(capacity);
+    this.indices = new Int32Array(capacity);
+  }
+
+  /** Stores the next node in preorder and returns its id; `last` may be set later (`lasts[id]`). */
+  add(
+    type: string,
+    named: boolean,
+    missing: boolean,
+    start: number,
+    end: number,
+    parent: number,
+    index: number,
+    field: string | null,
+    last: number,
+  ): number {
+    const id = this.count++;
+    if (id === this.types.length) this.grow();
+    this.types[id] = intern(TYPES, type);
+    this.flags[id] = (named ? NAMED : 0) | (missing ? MISSING | HAS_ERROR : 0) | (type === 'ERROR' ? HAS_ERROR : 0);
+    this.fields[id] = field === null ? 0 : intern(FIELDS, field);
+    this.starts[id] = start;
+    this.ends[id] = end;
+    this.parents[id] = parent;
+    this.indices[id] = index;
+    this.lasts[id] = last;
+    return id;
+  }
+
+  hasErrorAt(id: number): boolean {
+    return (this.flags[id] & HAS_ERROR) !== 0;
+  }
+
+  /** Marks `id` as holding an ERROR or MISSING node. */
+  markError(id: number): void {
+    this.flags[id] |= HAS_ERROR;
+  }
+
+  private grow(): void {
+    const size = this.types.length * 2;
+    const more = <A extends Uint8Array | Uint16Array | Int32Array>(a: A, make: (n: number) => A): A => {
+      const b = make(size);
+      b.set(a);
+      return b;
+    };
+    this.types = more(this.types, (n) => new Uint16Array(n));
+    this.flags = more(this.flags, (n) => new Uint8Array(n));
+    this.fields = more(this.fields, (n) => new Uint8Array(n));
+    this.starts = more(this.starts, (n) => new Int32Array(n));
+    this.ends = more(this.ends, (n) => new Int32Array(n));
+    this.parents = more(this.parents, (n) => new Int32Array(n));
+    this.lasts = more(this.lasts, (n) => new Int32Array(n));
+    this.indices = more(this.indices, (n) => new Int32Array(n));
+  }
+
+  /** The node `id` (made on first use, then the same object). */
+  node(id: number): Node {
+    const made = (this.made ??= new Array<Node | undefined>(this.count));
+    return (made[id] ??= new Node(this, id));
+  }
+
+  typeName(id: number): string {
+    return TYPES.list[this.types[id]];
+  }
+
+  isNamed(id: number): boolean {
+    return (this.flags[id] & NAMED) !== 0;
   }
 
   point(index: number): Point {
@@ -49,60 +162,91 @@ export class Source {
   }
 }
 
+/**
+ * One node of the tree: a view of the store's row `id` with the names of the tree-sitter API the reader uses
+ * (`childForFieldName`, `namedChildren`, `startPosition`, …), so the reader's modules read the same as with
+ * tree-sitter's nodes. Every question is O(1) or O(children): a node's children are the ids after it, each
+ * subtree a run of ids.
+ */
 export class Node {
-  /** Leaves share one empty array: most nodes of a large file are leaves. */
-  children: Node[] = NO_CHILDREN;
-  parent: Node | null = null;
-  /** The id of the last node of this node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
-  lastId: number;
-  /** This node's index in its parent's `children`. */
-  index = 0;
-  /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
-  field: string | null = null;
-  /** isNamed, isMissing and hasError as bits: a large file has millions of nodes, and each field costs memory. */
-  private flags: number;
+  private kids?: Node[];
   private named?: Node[];
 
   constructor(
-    private readonly source: Source,
-    /** Set once, when the tree is numbered in preorder (py-parse.ts builds a node before its number is known). */
-    public id: number,
-    /** Set once: py-parse.ts reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
-    public type: string,
-    isNamed: boolean,
-    isMissing: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
-  ) {
-    this.lastId = id;
-    this.flags = (isNamed ? NAMED : 0) | (isMissing ? MISSING : 0);
+    /** The store this node is a row of. */
+    readonly tree: Source,
+    readonly id: number,
+  ) {}
+
+  get type(): string {
+    return TYPES.list[this.tree.types[this.id]];
   }
 
   get isNamed(): boolean {
-    return (this.flags & NAMED) !== 0;
+    return (this.tree.flags[this.id] & NAMED) !== 0;
   }
 
   get isMissing(): boolean {
-    return (this.flags & MISSING) !== 0;
+    return (this.tree.flags[this.id] & MISSING) !== 0;
   }
 
   /** Whether this node is or holds an ERROR or MISSING node. */
   get hasError(): boolean {
-    return (this.flags & HAS_ERROR) !== 0;
+    return (this.tree.flags[this.id] & HAS_ERROR) !== 0;
   }
 
-  set hasError(value: boolean) {
-    this.flags = value ? this.flags | HAS_ERROR : this.flags & ~HAS_ERROR;
+  get startIndex(): number {
+    return this.tree.starts[this.id];
   }
 
-  /** This node and every node below it, in source order (a slice of the tree's preorder list, no walking). */
+  get endIndex(): number {
+    return this.tree.ends[this.id];
+  }
+
+  /** The id of the last node of this node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
+  get lastId(): number {
+    return this.tree.lasts[this.id];
+  }
+
+  /** This node's index in its parent's `children`. */
+  get index(): number {
+    return this.tree.indices[this.id];
+  }
+
+  /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
+  get field(): string | null {
+    const f = this.tree.fields[this.id];
+    return f === 0 ? null : FIELDS.list[f];
+  }
+
+  get parent(): Node | null {
+    const p = this.tree.parents[this.id];
+    return p < 0 ? null : this.tree.node(p);
+  }
+
+  get children(): Node[] {
+    if (!this.kids) {
+      const { lasts } = this.tree;
+      const last = lasts[this.id];
+      if (last === this.id) this.kids = NO_CHILDREN;
+      else {
+        this.kids = [];
+        for (let c = this.id + 1; c <= last; c = lasts[c] + 1) this.kids.push(this.tree.node(c));
+      }
+    }
+    return this.kids;
+  }
+
+  /** This node and every node below it, in source order (made from the run of ids, no walking). */
   subtree(): Node[] {
-    const all = this.source.ordered;
-    return this.id === 0 && this.lastId === all.length - 1 ? all : all.slice(this.id, this.lastId + 1);
+    const last = this.lastId;
+    const out = new Array<Node>(last - this.id + 1);
+    for (let i = this.id; i <= last; i++) out[i - this.id] = this.tree.node(i);
+    return out;
   }
 
   get text(): string {
-    return this.source.text.slice(this.startIndex, this.endIndex);
+    return this.tree.text.slice(this.startIndex, this.endIndex);
   }
 
   get isError(): boolean {
@@ -110,15 +254,24 @@ export class Node {
   }
 
   get startPosition(): Point {
-    return this.source.point(this.startIndex);
+    return this.tree.point(this.startIndex);
   }
 
   get endPosition(): Point {
-    return this.source.point(this.endIndex);
+    return this.tree.point(this.endIndex);
   }
 
+  /** The named children, found in the store (the punctuation and keywords between them are not made). */
   get namedChildren(): Node[] {
-    this.named ??= this.children.filter((c) => c.isNamed);
+    if (!this.named) {
+      if (this.kids) this.named = this.kids.filter((c) => c.isNamed);
+      else {
+        const { lasts, flags } = this.tree;
+        const last = lasts[this.id];
+        this.named = last === this.id ? NO_CHILDREN : [];
+        for (let c = this.id + 1; c <= last; c = lasts[c] + 1) if (flags[c] & NAMED) this.named.push(this.tree.node(c));
+      }
+    }
     return this.named;
   }
 
@@ -134,8 +287,13 @@ export class Node {
     return this.children[i] ?? null;
   }
 
+  /** The first child filling field `name`, found in the store (no other child is made). */
   childForFieldName(name: string): Node | null {
-    for (const c of this.children) if (c.field === name) return c;
+    const f = FIELDS.ids.get(name);
+    if (f === undefined) return null;
+    const { lasts, fields } = this.tree;
+    const last = lasts[this.id];
+    for (let c = this.id + 1; c <= last; c = lasts[c] + 1) if (fields[c] === f) return this.tree.node(c);
     return null;
   }
 
@@ -144,12 +302,16 @@ export class Node {
   }
 
   get nextSibling(): Node | null {
-    return this.parent?.children[this.index + 1] ?? null;
+    const p = this.tree.parents[this.id];
+    const next = this.tree.lasts[this.id] + 1;
+    return p >= 0 && next <= this.tree.lasts[p] ? this.tree.node(next) : null;
   }
 
   get nextNamedSibling(): Node | null {
-    const siblings = this.parent?.children ?? [];
-    for (let i = this.index + 1; i < siblings.length; i++) if (siblings[i].isNamed) return siblings[i];
+    const { parents, lasts, flags } = this.tree;
+    const p = parents[this.id];
+    if (p < 0) return null;
+    for (let c = lasts[this.id] + 1; c <= lasts[p]; c = lasts[c] + 1) if (flags[c] & NAMED) return this.tree.node(c);
     return null;
   }
 
@@ -161,18 +323,16 @@ export class Node {
 
   /** The root of the tree this node is in. */
   get root(): Node {
-    return this.parent ? this.parent.root : this;
+    return this.tree.node(0);
   }
 
-  /** Every node of `type` below this one, in source order (iterative: deep trees do not overflow the stack). */
+  /** Every node of `type` below this one, in source order (a scan of the store: only the matches are made). */
   descendantsOfType(type: string): Node[] {
     const found: Node[] = [];
-    const stack: Node[] = [...this.children].reverse();
-    while (stack.length) {
-      const n = stack.pop()!;
-      if (n.type === type) found.push(n);
-      for (let i = n.children.length - 1; i >= 0; i--) stack.push(n.children[i]);
-    }
+    const t = TYPES.ids.get(type);
+    if (t === undefined) return found;
+    const { types } = this.tree;
+    for (let i = this.id + 1, last = this.lastId; i <= last; i++) if (types[i] === t) found.push(this.tree.node(i));
     return found;
   }
 }
@@ -216,10 +376,9 @@ export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: b
  * `offsets`, tree-sitter parsed a compacted text, and every node gets its position in `text`, the script.
  */
 export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): SourceTree {
-  const source = new Source(text);
+  const source = new Source(text, 1024);
   const map = mapper(offsets);
   const cursor = tree.walk();
-  let nextId = 0;
   // Type names, their named-ness and field names by id, looked up in JavaScript: every cursor getter is a call into
   // WebAssembly, and this loop is most of the reader's cost on a large file.
   const language = tree.language;
@@ -230,7 +389,7 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
       types.set(id, (t = { type: language.types[id] || 'ERROR', named: language.nodeTypeIsNamed(id) || id === 65535 }));
     return t;
   };
-  const make = (): Node => {
+  const make = (parent: number, index: number, field: string | null): number => {
     const compactStart = cursor.startIndex;
     const compactEnd = cursor.endIndex;
     // Only a zero-width node can be one tree-sitter inserted (MISSING); asking costs another call.
@@ -238,37 +397,40 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
     const start = map(compactStart, false);
     const end = compactEnd === compactStart ? start : map(compactEnd, true);
     const { type, named } = typeOf(cursor.nodeTypeId);
-    const node = new Node(source, nextId++, type, named, missing, start, end);
-    node.hasError = missing || type === 'ERROR';
-    source.ordered.push(node);
-    return node;
+    return source.add(type, named, missing, start, end, parent, index, field, source.count);
   };
-  const result: SourceTree = { root: make() };
-  // `stack` holds the nodes from the root down to the parent of the node the cursor is on.
-  const stack: Node[] = [result.root];
+  const result = (tooDeep: number): SourceTree => ({
+    root: source.node(0),
+    ...(tooDeep >= 0 ? { tooDeep: source.node(tooDeep) } : {}),
+  });
+  make(-1, 0, null);
+  let tooDeep = -1;
+  // `stack` holds the ids from the root down to the parent of the node the cursor is on; `counts` how many children
+  // each has so far.
+  const stack: number[] = [0];
+  const counts: number[] = [0];
   try {
-    if (!cursor.gotoFirstChild()) return result;
+    if (!cursor.gotoFirstChild()) return result(tooDeep);
     for (;;) {
-      const parent = stack[stack.length - 1];
-      const node = make();
-      node.parent = parent;
-      node.index = parent.children.length;
-      node.field = language.fields[cursor.currentFieldId] ?? null;
-      if (parent.children === NO_CHILDREN) parent.children = [];
-      parent.children.push(node);
-      if (node.hasError) parent.hasError = true;
-      if (stack.length >= MAX_TREE_DEPTH) result.tooDeep ??= node;
-      else if (cursor.gotoFirstChild()) {
-        stack.push(node);
+      const depth = stack.length;
+      const parent = stack[depth - 1];
+      const id = make(parent, counts[depth - 1]++, language.fields[cursor.currentFieldId] ?? null);
+      if (source.hasErrorAt(id)) source.markError(parent);
+      if (depth >= MAX_TREE_DEPTH) {
+        if (tooDeep < 0) tooDeep = id;
+      } else if (cursor.gotoFirstChild()) {
+        stack.push(id);
+        counts.push(0);
         continue;
       }
       // No children to visit: on to the next sibling, climbing while a parent's children are all done.
       while (!cursor.gotoNextSibling()) {
         cursor.gotoParent();
         const done = stack.pop()!;
-        done.lastId = nextId - 1;
-        if (stack.length === 0) return result;
-        if (done.hasError) stack[stack.length - 1].hasError = true;
+        counts.pop();
+        source.lasts[done] = source.count - 1;
+        if (stack.length === 0) return result(tooDeep);
+        if (source.hasErrorAt(done)) source.markError(stack[stack.length - 1]);
       }
     }
   } finally {

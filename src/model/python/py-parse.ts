@@ -13,7 +13,7 @@
  * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals), as tree-sitter does,
  * and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
  */
-import { MAX_TREE_DEPTH, mapper, Node, Source, type OffsetMap, type SourceTree } from './py-node';
+import { MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
 
 /** Thrown when the fast parser gives the script to tree-sitter; `reason` is for tests and profiling. */
 export class Bail {
@@ -143,19 +143,31 @@ const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|
 const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
 
 /**
- * Makes `children` the node's children (parents and indices are set here, while the nodes are young). A copy of
- * the array: one grown by push keeps room for more, and a large file's tree would keep all that room alive.
+ * A node as the parse builds it, before it has a place in the tree: the parse makes a statement's nodes, then
+ * `emit` writes them into the tree's store (py-node.ts's `Source`) and drops them, so they die young and cheaply.
+ * Until then `lastId` is the size of the node's subtree.
  */
-function adopt(node: Node, children: Node[]): Node {
-  node.children = children.slice();
-  // Until the tree is numbered, a node with children keeps its subtree's size in `lastId` (see `number`).
+class Built {
+  children: Built[] = NO_CHILDREN;
+  lastId = 1;
+  field: string | null = null;
+  constructor(
+    /** Set once: the parse reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
+    public type: string,
+    readonly isNamed: boolean,
+    readonly startIndex: number,
+    readonly endIndex: number,
+  ) {}
+}
+const NO_CHILDREN: Built[] = [];
+
+/**
+ * Makes `children` the node's children and leaves the subtree's size in `lastId`.
+ */
+function adopt(node: Built, children: Built[]): Built {
+  node.children = children;
   let size = 1;
-  for (let i = 0; i < children.length; i++) {
-    const c = children[i];
-    c.parent = node;
-    c.index = i;
-    size += c.children.length ? c.lastId : 1;
-  }
+  for (let i = 0; i < children.length; i++) size += children[i].lastId;
   node.lastId = size;
   return node;
 }
@@ -204,7 +216,7 @@ class FastParser {
     offsets: OffsetMap | undefined,
   ) {
     this.n = s.length;
-    this.source = new Source(sourceText);
+    this.source = new Source(sourceText, Math.max(64, Math.ceil(s.length / 3)));
     this.map = mapper(offsets);
   }
 
@@ -387,38 +399,38 @@ class FastParser {
 
   // ---- nodes ----
 
-  private leaf(type: string, named: boolean, start: number, end: number): Node {
+  private leaf(type: string, named: boolean, start: number, end: number): Built {
     const from = this.map(start, false);
-    return new Node(this.source, -1, type, named, false, from, end === start ? from : this.map(end, true));
+    return new Built(type, named, from, end === start ? from : this.map(end, true));
   }
 
   /** The current token as a leaf (anonymous: keywords and operators), and on to the next token. */
-  private take(): Node {
+  private take(): Built {
     const node = this.leaf(this.val, false, this.start, this.end);
     this.taken = this.end;
     this.next();
     return node;
   }
 
-  private expect(value: string): Node {
+  private expect(value: string): Built {
     if (!this.is(value)) bail(`expected '${value}'`);
     return this.take();
   }
 
-  private name(): Node {
+  private name(): Built {
     if (this.tok !== T.Name) bail('expected a name');
     const node = this.leaf('identifier', true, this.start, this.end);
     this.next();
     return node;
   }
 
-  private node(type: string, children: Node[]): Node {
+  private node(type: string, children: Built[]): Built {
     const first = children[0];
     const last = children[children.length - 1];
-    return adopt(new Node(this.source, -1, type, true, false, first.startIndex, last.endIndex), children);
+    return adopt(new Built(type, true, first.startIndex, last.endIndex), children);
   }
 
-  private span(type: string, start: number, end: number, children: Node[]): Node {
+  private span(type: string, start: number, end: number, children: Built[]): Built {
     const node = this.leaf(type, true, start, end);
     return children.length ? adopt(node, children) : node;
   }
@@ -431,56 +443,55 @@ class FastParser {
 
   module(): SourceTree {
     this.next();
-    const children: Node[] = [];
-    while (this.tok !== T.End) this.statement(children);
-    if (children.length === 0 && this.n > 0) bail('no statements');
-    const root = new Node(
-      this.source,
-      0,
-      'module',
-      true,
-      false,
-      children.length ? children[0].startIndex : 0,
-      this.n > 0 ? this.map(this.n, true) : 0,
-    );
-    if (children.length) adopt(root, children);
-    this.number(root);
-    return { root };
+    const source = this.source;
+    source.add('module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, 0, null, 0);
+    // Each top-level statement is written into the store as soon as it is read, so its parse-time nodes die young.
+    const children: Built[] = [];
+    let count = 0;
+    while (this.tok !== T.End) {
+      this.statement(children);
+      for (let i = 0; i < children.length; i++) {
+        if (count === 0) source.starts[0] = children[i].startIndex;
+        this.emit(children[i], count++);
+      }
+      children.length = 0;
+    }
+    if (count === 0 && this.n > 0) bail('no statements');
+    source.lasts[0] = source.count - 1;
+    return { root: source.node(0) };
   }
 
   /**
-   * Numbers the tree in preorder: a node's id is its parent's plus one plus the sizes of its elder siblings' subtrees
-   * (`adopt` left each subtree's size in `lastId`), so the pass needs no post-visit. A tree deeper than tree-sitter
-   * keeps goes back to tree-sitter, which gives the positioned error.
+   * Writes a top-level statement's subtree (the root's child number `index`) into the store in preorder: a node's
+   * id is its parent's plus one plus the sizes of its elder siblings' subtrees (`adopt` left each subtree's size in
+   * `lastId`). A tree deeper than tree-sitter keeps goes back to tree-sitter, which gives the positioned error.
    */
-  private number(root: Node): void {
-    const total = root.children.length ? root.lastId : 1;
-    const ordered: Node[] = new Array<Node>(total);
-    ordered[0] = root;
-    root.lastId = total - 1;
-    const stack: Node[] = [root];
-    const depths: number[] = [0];
+  private emit(statement: Built, index: number): void {
+    const source = this.source;
+    const stack: Built[] = [statement];
+    const parents: number[] = [0];
+    const indices: number[] = [index];
+    const depths: number[] = [1];
     while (stack.length) {
-      const parent = stack.pop()!;
-      const depth = depths.pop()! + 1;
-      let id = parent.id + 1;
-      for (const c of parent.children) {
-        const size = c.children.length ? c.lastId : 1;
-        c.id = id;
-        c.lastId = id + size - 1;
-        ordered[id] = c;
-        id += size;
-        if (size > 1) {
-          if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
-          stack.push(c);
-          depths.push(depth);
-        }
+      const b = stack.pop()!;
+      const parent = parents.pop()!;
+      const i = indices.pop()!;
+      const depth = depths.pop()!;
+      const id = source.count;
+      source.add(b.type, b.isNamed, false, b.startIndex, b.endIndex, parent, i, b.field, id + b.lastId - 1);
+      const kids = b.children;
+      if (kids.length === 0) continue;
+      if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
+      for (let k = kids.length - 1; k >= 0; k--) {
+        stack.push(kids[k]);
+        parents.push(id);
+        indices.push(k);
+        depths.push(depth + 1);
       }
     }
-    this.source.ordered = ordered;
   }
 
-  private statement(out: Node[]): void {
+  private statement(out: Built[]): void {
     const t = this.tok;
     if (t === T.Keyword) {
       switch (this.val) {
@@ -503,7 +514,7 @@ class FastParser {
     this.simpleStatements(out);
   }
 
-  private simpleStatements(out: Node[]): void {
+  private simpleStatements(out: Built[]): void {
     for (;;) {
       out.push(this.simpleStatement());
       if (this.is(';')) {
@@ -517,7 +528,7 @@ class FastParser {
     this.next();
   }
 
-  private simpleStatement(): Node {
+  private simpleStatement(): Built {
     if (this.tok === T.Keyword) {
       switch (this.val) {
         case 'import':
@@ -588,12 +599,12 @@ class FastParser {
     return this.tok === T.Newline || this.is(';');
   }
 
-  private field(node: Node, name: string): Node {
+  private field(node: Built, name: string): Built {
     node.field = name;
     return node;
   }
 
-  private expressionStatement(): Node {
+  private expressionStatement(): Built {
     const items = this.starredList();
     if (this.is('=')) return this.node('expression_statement', [this.assignment(items)]);
     if (this.tok === T.Op && AUGMENTED.has(this.val)) {
@@ -614,14 +625,14 @@ class FastParser {
   }
 
   /** `a = b`, `a, b = c = d`: `items` is what came before the `=`. */
-  private assignment(items: Node[]): Node {
+  private assignment(items: Built[]): Built {
     const left = this.field(this.target(items), 'left');
     const eq = this.take();
     const right = this.field(this.rightHandSide(), 'right');
     return this.node('assignment', [left, eq, right]);
   }
 
-  private rightHandSide(): Node {
+  private rightHandSide(): Built {
     if (this.is('yield')) return this.yieldExpression();
     const items = this.starredList();
     if (this.is('=')) return this.assignment(items);
@@ -630,7 +641,7 @@ class FastParser {
   }
 
   /** Expressions separated by commas (a trailing one allowed), each possibly `*x`, as [e, ',', e, …]. */
-  private starredList(): Node[] {
+  private starredList(): Built[] {
     const items = [this.starred()];
     while (this.is(',')) {
       items.push(this.take());
@@ -640,7 +651,7 @@ class FastParser {
     return items;
   }
 
-  private starred(): Node {
+  private starred(): Built {
     if (this.is('*')) {
       const star = this.take();
       const operand = this.postfix();
@@ -651,19 +662,19 @@ class FastParser {
     return this.expression();
   }
 
-  private listOf(items: Node[], type: string): Node {
+  private listOf(items: Built[], type: string): Built {
     return items.length === 1 ? items[0] : this.node(type, items);
   }
 
   /** An assignment's left side as tree-sitter's patterns: one pattern, or a pattern_list. */
-  private target(items: Node[]): Node {
+  private target(items: Built[]): Built {
     if (items.length === 1) return this.pattern(items[0]);
     for (const item of items) if (item.type !== ',') this.pattern(item);
     return this.node('pattern_list', items);
   }
 
   /** Renames an expression read before an `=` (or in a for) to the pattern tree-sitter reads there. */
-  private pattern(node: Node): Node {
+  private pattern(node: Built): Built {
     switch (node.type) {
       case 'identifier':
       case 'attribute':
@@ -683,7 +694,7 @@ class FastParser {
   }
 
   /** `_expressions`: one expression, or an expression_list. */
-  private expressions(): Node {
+  private expressions(): Built {
     const first = this.expression();
     if (!this.is(',')) return first;
     const items = [first];
@@ -695,7 +706,7 @@ class FastParser {
     return this.node('expression_list', items);
   }
 
-  private yieldExpression(): Node {
+  private yieldExpression(): Built {
     const kids = [this.take()];
     if (this.is('from')) kids.push(this.take(), this.expression());
     else if (!this.endsStatement() && !this.is(')') && !this.is(']') && !this.is('}') && !this.is('='))
@@ -703,13 +714,13 @@ class FastParser {
     return this.node('yield', kids);
   }
 
-  private dottedName(): Node {
+  private dottedName(): Built {
     const kids = [this.name()];
     while (this.is('.')) kids.push(this.take(), this.name());
     return this.node('dotted_name', kids);
   }
 
-  private importNames(kids: Node[]): void {
+  private importNames(kids: Built[]): void {
     for (;;) {
       const dotted = this.dottedName();
       if (this.is('as')) {
@@ -723,18 +734,18 @@ class FastParser {
     }
   }
 
-  private importStatement(): Node {
+  private importStatement(): Built {
     const kids = [this.take()];
     this.importNames(kids);
     return this.node('import_statement', kids);
   }
 
-  private importFrom(): Node {
+  private importFrom(): Built {
     const from = this.take();
     if (this.tok === T.Name && this.val === '__future__') bail('a __future__ import');
-    let module: Node;
+    let module: Built;
     if (this.is('.')) {
-      const dots: Node[] = [];
+      const dots: Built[] = [];
       while (this.is('.')) dots.push(this.take());
       const prefix = this.node('import_prefix', dots);
       module = this.node('relative_import', this.tok === T.Name ? [prefix, this.dottedName()] : [prefix]);
@@ -753,9 +764,9 @@ class FastParser {
   // ---- compound statements ----
 
   /** `: body`: an indented block, or simple statements on the same line, as a `block`. */
-  private suite(): Node {
+  private suite(): Built {
     this.enter();
-    const kids: Node[] = [];
+    const kids: Built[] = [];
     if (this.tok === T.Newline) {
       this.next();
       if (this.current() !== T.Indent) {
@@ -774,7 +785,7 @@ class FastParser {
     return this.field(this.node('block', kids), 'body');
   }
 
-  private ifStatement(): Node {
+  private ifStatement(): Built {
     const kids = [this.take(), this.field(this.expression(), 'condition'), this.expect(':')];
     kids.push(this.field(this.suite(), 'consequence'));
     while (this.is('elif')) {
@@ -786,11 +797,11 @@ class FastParser {
     return this.node('if_statement', kids);
   }
 
-  private elseClause(): Node {
+  private elseClause(): Built {
     return this.node('else_clause', [this.take(), this.expect(':'), this.suite()]);
   }
 
-  private forStatement(): Node {
+  private forStatement(): Built {
     const kids = [this.take(), this.field(this.targets(), 'left'), this.expect('in')];
     kids.push(this.field(this.expressions(), 'right'), this.expect(':'), this.suite());
     if (this.is('else')) kids.push(this.field(this.elseClause(), 'alternative'));
@@ -798,7 +809,7 @@ class FastParser {
   }
 
   /** A for's targets (`x`, `i, (a, b)`), read up to `in`. */
-  private targets(): Node {
+  private targets(): Built {
     const items = [this.pattern(this.starredTarget())];
     while (this.is(',')) {
       items.push(this.take());
@@ -808,7 +819,7 @@ class FastParser {
     return items.length === 1 ? items[0] : this.node('pattern_list', items);
   }
 
-  private starredTarget(): Node {
+  private starredTarget(): Built {
     if (this.is('*')) {
       const star = this.take();
       return this.node('list_splat', [star, this.postfix()]);
@@ -816,13 +827,13 @@ class FastParser {
     return this.postfix();
   }
 
-  private whileStatement(): Node {
+  private whileStatement(): Built {
     const kids = [this.take(), this.field(this.expression(), 'condition'), this.expect(':'), this.suite()];
     if (this.is('else')) kids.push(this.field(this.elseClause(), 'alternative'));
     return this.node('while_statement', kids);
   }
 
-  private tryStatement(): Node {
+  private tryStatement(): Built {
     const kids = [this.take(), this.expect(':'), this.suite()];
     let handlers = 0;
     while (this.is('except')) {
@@ -855,7 +866,7 @@ class FastParser {
   }
 
   /** An expression, or `expression as target` (in `with` and `except`). */
-  private asPattern(): Node {
+  private asPattern(): Built {
     const value = this.expression();
     if (!this.is('as')) return value;
     const as = this.take();
@@ -865,10 +876,10 @@ class FastParser {
     return this.node('as_pattern', [value, as, alias]);
   }
 
-  private withStatement(): Node {
+  private withStatement(): Built {
     const kids = [this.take()];
     if (this.is('(')) bail('a parenthesized with');
-    const items: Node[] = [];
+    const items: Built[] = [];
     for (;;) {
       items.push(this.node('with_item', [this.field(this.asPattern(), 'value')]));
       if (!this.is(',')) break;
@@ -878,8 +889,8 @@ class FastParser {
     return this.node('with_statement', kids);
   }
 
-  private decorated(): Node {
-    const kids: Node[] = [];
+  private decorated(): Built {
+    const kids: Built[] = [];
     while (this.is('@')) {
       const at = this.take();
       const expression = this.expression();
@@ -893,7 +904,7 @@ class FastParser {
     return this.node('decorated_definition', kids);
   }
 
-  private functionDefinition(): Node {
+  private functionDefinition(): Built {
     const kids = [this.take(), this.field(this.name(), 'name')];
     if (this.is('[')) bail('type parameters');
     const open = this.expect('(');
@@ -907,7 +918,7 @@ class FastParser {
   }
 
   /** A def's or lambda's parameters into `out`, up to `close` (not taken). */
-  private parameters(out: Node[], close: string, lambda: boolean): void {
+  private parameters(out: Built[], close: string, lambda: boolean): void {
     while (!this.is(close)) {
       out.push(this.parameter(lambda));
       if (!this.is(',')) break;
@@ -915,7 +926,7 @@ class FastParser {
     }
   }
 
-  private parameter(lambda: boolean): Node {
+  private parameter(lambda: boolean): Built {
     if (this.is('/')) return this.node('positional_separator', [this.take()]);
     if (this.is('*') || this.is('**')) {
       const double = this.val === '**';
@@ -950,18 +961,18 @@ class FastParser {
   }
 
   /** A type hint: tree-sitter's `type`, for the forms read here (a name, `None`, `X[...]` of those, `A | B`). */
-  private type(): Node {
+  private type(): Built {
     return this.node('type', [this.typeOf(this.expression())]);
   }
 
-  private typeOf(e: Node): Node {
+  private typeOf(e: Built): Built {
     switch (e.type) {
       case 'identifier':
       case 'none':
         return e;
       case 'binary_operator': {
         const [left, op, right] = e.children;
-        const simple = (n: Node) => n.type === 'identifier' || n.type === 'none';
+        const simple = (n: Built) => n.type === 'identifier' || n.type === 'none';
         if (op.type === '|' && simple(left) && simple(right)) return e;
         return bail('a type hint with an operator');
       }
@@ -981,7 +992,7 @@ class FastParser {
     }
   }
 
-  private classDefinition(): Node {
+  private classDefinition(): Built {
     const kids = [this.take(), this.field(this.name(), 'name')];
     if (this.is('[')) bail('type parameters');
     if (this.is('(')) kids.push(this.field(this.argumentList(this.take()), 'superclasses'));
@@ -992,7 +1003,7 @@ class FastParser {
   // ---- expressions ----
 
   /** tree-sitter's `expression`: lambda, conditional and named expressions over `or`. */
-  private expression(noConditional = false): Node {
+  private expression(noConditional = false): Built {
     if (this.is('lambda')) return this.lambda();
     this.enter();
     let e = this.or();
@@ -1011,10 +1022,10 @@ class FastParser {
     return e;
   }
 
-  private lambda(): Node {
+  private lambda(): Built {
     const kids = [this.take()];
     if (!this.is(':')) {
-      const params: Node[] = [];
+      const params: Built[] = [];
       this.parameters(params, ':', LAMBDA_PARAMETERS);
       kids.push(this.field(this.node('lambda_parameters', params), 'parameters'));
     }
@@ -1023,7 +1034,7 @@ class FastParser {
   }
 
   /** `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. */
-  private or(level = 0): Node {
+  private or(level = 0): Built {
     const keyword = level === 0 ? 'or' : 'and';
     let left = level === 0 ? this.or(1) : this.not();
     while (this.is(keyword)) {
@@ -1034,7 +1045,7 @@ class FastParser {
     return left;
   }
 
-  private not(): Node {
+  private not(): Built {
     if (!this.is('not')) return this.comparison();
     this.enter();
     const op = this.take();
@@ -1043,12 +1054,12 @@ class FastParser {
     return node;
   }
 
-  private comparison(): Node {
+  private comparison(): Built {
     const first = this.binary(0);
     if (!this.isComparison()) return first;
     const kids = [first];
     while (this.isComparison()) {
-      let op: Node;
+      let op: Built;
       if (this.is('not')) {
         const not = this.take();
         if (!this.is('in')) bail("'not' without 'in'");
@@ -1063,8 +1074,8 @@ class FastParser {
   }
 
   /** `not in`, `is not`: one anonymous node holding its two keywords. */
-  private pairOperator(type: string, first: Node, second: Node): Node {
-    return adopt(new Node(this.source, -1, type, false, false, first.startIndex, second.endIndex), [first, second]);
+  private pairOperator(type: string, first: Built, second: Built): Built {
+    return adopt(new Built(type, false, first.startIndex, second.endIndex), [first, second]);
   }
 
   private isComparison(): boolean {
@@ -1073,7 +1084,7 @@ class FastParser {
   }
 
   /** Binary operators by precedence climbing, with tree-sitter-python's precedences (`**` to the right). */
-  private binary(min: number): Node {
+  private binary(min: number): Built {
     let left = this.unary();
     for (;;) {
       if (this.tok !== T.Op) return left;
@@ -1088,7 +1099,7 @@ class FastParser {
     }
   }
 
-  private unary(): Node {
+  private unary(): Built {
     if (this.tok === T.Op && (this.val === '-' || this.val === '+' || this.val === '~')) {
       this.enter();
       const op = this.field(this.take(), 'operator');
@@ -1100,7 +1111,7 @@ class FastParser {
   }
 
   /** An atom with its attributes, calls and subscripts. */
-  private postfix(): Node {
+  private postfix(): Built {
     let e = this.atom();
     for (;;) {
       if (this.tok !== T.Op) return e;
@@ -1117,7 +1128,7 @@ class FastParser {
     }
   }
 
-  private subscript(value: Node): Node {
+  private subscript(value: Built): Built {
     this.enter();
     const kids = [this.field(value, 'value'), this.take()];
     for (;;) {
@@ -1131,8 +1142,8 @@ class FastParser {
     return this.node('subscript', kids);
   }
 
-  private sliceOrExpression(): Node {
-    const kids: Node[] = [];
+  private sliceOrExpression(): Built {
+    const kids: Built[] = [];
     if (!this.is(':')) {
       const e = this.expression();
       if (!this.is(':')) return e;
@@ -1148,11 +1159,11 @@ class FastParser {
   }
 
   /** `(args)` after `open`: an argument_list, or a generator_expression as the only argument. */
-  private argumentList(open: Node): Node {
+  private argumentList(open: Built): Built {
     this.enter();
     const kids = [open];
     while (!this.is(')')) {
-      let arg: Node;
+      let arg: Built;
       if (this.is('*') || this.is('**')) {
         const double = this.val === '**';
         const star = this.take();
@@ -1181,7 +1192,7 @@ class FastParser {
   }
 
   /** `[body for … in … if …]` and its kin, from the opening bracket's leaf and the body already read. */
-  private comprehension(type: string, open: Node, body: Node, close: string): Node {
+  private comprehension(type: string, open: Built, body: Built, close: string): Built {
     const kids = [open, this.field(body, 'body')];
     while (this.is('for') || this.is('if')) {
       if (this.is('for')) {
@@ -1200,7 +1211,7 @@ class FastParser {
     return this.node(type, kids);
   }
 
-  private atom(): Node {
+  private atom(): Built {
     const t = this.tok;
     if (t === T.Name) return this.name();
     if (t === T.Number) {
@@ -1242,7 +1253,7 @@ class FastParser {
   }
 
   /** An element of a list, tuple or set: an expression, `*x` or a yield. */
-  private element(): Node {
+  private element(): Built {
     if (this.is('*')) {
       const star = this.take();
       return this.node('list_splat', [star, this.expression()]);
@@ -1253,7 +1264,7 @@ class FastParser {
   }
 
   /** The rest of a collection after its first element, up to `close`, into `kids`. */
-  private elements(kids: Node[], close: string): void {
+  private elements(kids: Built[], close: string): void {
     while (this.is(',')) {
       kids.push(this.take());
       if (this.is(close)) break;
@@ -1263,7 +1274,7 @@ class FastParser {
   }
 
   /** After `open` and its first element: a comprehension (`comprehension`), or the collection `type` to `close`. */
-  private collection(open: Node, first: Node, close: string, type: string, comprehension: string): Node {
+  private collection(open: Built, first: Built, close: string, type: string, comprehension: string): Built {
     if (this.is('for')) {
       if (first.type === 'list_splat' || first.type === 'yield') bail(`a starred ${comprehension}`);
       return this.comprehension(comprehension, open, first, close);
@@ -1273,7 +1284,7 @@ class FastParser {
     return this.node(type, kids);
   }
 
-  private parenthesized(open: Node): Node {
+  private parenthesized(open: Built): Built {
     if (this.is(')')) return this.node('tuple', [open, this.take()]);
     const first = this.element();
     if (!this.is(')')) return this.collection(open, first, ')', 'tuple', 'generator_expression');
@@ -1281,12 +1292,12 @@ class FastParser {
     return this.node('parenthesized_expression', [open, first, this.take()]);
   }
 
-  private list(open: Node): Node {
+  private list(open: Built): Built {
     if (this.is(']')) return this.node('list', [open, this.take()]);
     return this.collection(open, this.element(), ']', 'list', 'list_comprehension');
   }
 
-  private braces(open: Node): Node {
+  private braces(open: Built): Built {
     if (this.is('}')) return this.node('dictionary', [open, this.take()]);
     if (this.is('**')) return this.dictionary(open);
     const first = this.element();
@@ -1300,12 +1311,12 @@ class FastParser {
     return this.collection(open, first, '}', 'set', 'set_comprehension');
   }
 
-  private pair(key: Node): Node {
+  private pair(key: Built): Built {
     const colon = this.take();
     return this.node('pair', [this.field(key, 'key'), colon, this.field(this.expression(), 'value')]);
   }
 
-  private dictionary(open: Node, first?: Node): Node {
+  private dictionary(open: Built, first?: Built): Built {
     const kids = [open];
     if (first) {
       kids.push(first);
@@ -1327,7 +1338,7 @@ class FastParser {
   // ---- strings ----
 
   /** One string, or several side by side as a concatenated_string. */
-  private strings(): Node {
+  private strings(): Built {
     const first = this.string();
     if (this.tok !== T.String) return first;
     const kids = [first];
@@ -1336,7 +1347,7 @@ class FastParser {
   }
 
   /** A string at the current token, scanned as tree-sitter-python's external scanner does. */
-  private string(): Node {
+  private string(): Built {
     const s = this.s;
     const start = this.start;
     let i = start;
@@ -1356,7 +1367,7 @@ class FastParser {
     i += triple ? 3 : 1;
     const kids = [this.leaf('string_start', true, start, i)];
     let contentStart = -1;
-    let contentKids: Node[] = [];
+    let contentKids: Built[] = [];
     const closeContent = (at: number) => {
       if (contentStart >= 0) kids.push(this.span('string_content', contentStart, at, contentKids));
       contentStart = -1;
@@ -1431,7 +1442,7 @@ class FastParser {
   private resume = 0;
 
   /** `{expression=!r:spec}` at `at` in an f-string. */
-  private interpolation(at: number, type: string): Node {
+  private interpolation(at: number, type: string): Built {
     this.enter();
     const s = this.s;
     const kids = [this.leaf('{', false, at, at + 1)];

@@ -8,22 +8,37 @@
  * often before V8 optimises them, and unoptimised `for…of` allocates an iterator result per element (15 MB for
  * this pass alone on 1 MB of Keras code), which the garbage collector then pays for.
  */
-import type { Node } from './py-node';
-import { walk } from './syntax';
+import { typeId, type Node, type Source } from './py-node';
 
 const NONE: readonly Node[] = [];
 
 export class ScriptIndex {
-  private readonly byType = new Map<string, Node[]>();
+  /** The named nodes' ids grouped by type number (each group in source order), and where each group starts. */
+  private readonly ids: Int32Array;
+  private readonly groupStart = new Map<number, number>();
+  private readonly groupEnd = new Map<number, number>();
+  private readonly lists = new Map<string, readonly Node[]>();
+  private readonly tree: Source;
+
   constructor(readonly root: Node) {
-    const all = walk(root);
-    for (let i = 0; i < all.length; i++) {
-      const n = all[i];
-      if (!n.isNamed) continue; // punctuation and keywords: no pass looks them up
-      const list = this.byType.get(n.type);
-      if (list) list.push(n);
-      else this.byType.set(n.type, [n]);
+    // A counting sort of the store's rows by type: no node object is made until a pass asks for its type.
+    const tree = (this.tree = root.tree);
+    const { types, flags } = tree;
+    const first = root.id;
+    const last = root.lastId;
+    const counts: number[] = [];
+    for (let i = first; i <= last; i++) if (flags[i] & 1) counts[types[i]] = (counts[types[i]] ?? 0) + 1;
+    const next: number[] = [];
+    let at = 0;
+    for (let t = 0; t < counts.length; t++) {
+      if (!counts[t]) continue;
+      this.groupStart.set(t, at);
+      next[t] = at;
+      at += counts[t];
+      this.groupEnd.set(t, at);
     }
+    this.ids = new Int32Array(at);
+    for (let i = first; i <= last; i++) if (flags[i] & 1) this.ids[next[types[i]]++] = i;
   }
 
   /** The identifiers' ids and names, in source order (made on first use: each name is sliced from the text once). */
@@ -33,13 +48,11 @@ export class ScriptIndex {
   /** The text of every identifier, in the order of `ofType('identifier')`. Do not modify the list. */
   identifierTexts(): readonly string[] {
     if (!this.identifierNames) {
-      const ids = this.ofType('identifier');
-      this.identifierIds = new Int32Array(ids.length);
+      const ids = this.idsOf('identifier');
+      const { text, starts, ends } = this.tree;
+      this.identifierIds = ids;
       this.identifierNames = new Array<string>(ids.length);
-      for (let i = 0; i < ids.length; i++) {
-        this.identifierIds[i] = ids[i].id;
-        this.identifierNames[i] = ids[i].text;
-      }
+      for (let i = 0; i < ids.length; i++) this.identifierNames[i] = text.slice(starts[ids[i]], ends[ids[i]]);
     }
     return this.identifierNames;
   }
@@ -61,18 +74,36 @@ export class ScriptIndex {
       else hi = mid;
     }
     for (let i = lo; i < ids.length && ids[i] <= node.lastId; i++)
-      if (names.has(texts[i])) return this.ofType('identifier')[i];
+      if (names.has(texts[i])) return this.tree.node(ids[i]);
     return undefined;
   }
 
-  /** The named nodes of `type`, in source order. Do not modify the list. */
-  ofType(type: string): readonly Node[] {
-    return this.byType.get(type) ?? NONE;
+  /** The ids of the named nodes of `type`, in source order. */
+  private idsOf(type: string): Int32Array {
+    const t = typeId(type);
+    const start = this.groupStart.get(t);
+    return start === undefined ? new Int32Array(0) : this.ids.subarray(start, this.groupEnd.get(t));
   }
 
-  /** The named nodes of any of `types`, in source order (as one walk over the script meets them). */
-  ofTypes(types: readonly string[]): Node[] {
-    const lists = types.map((t) => this.ofType(t)).filter((l) => l.length > 0);
+  /** The named nodes of `type`, in source order (made on first use). Do not modify the list. */
+  ofType(type: string): readonly Node[] {
+    let list = this.lists.get(type);
+    if (!list) {
+      const ids = this.idsOf(type);
+      const nodes = new Array<Node>(ids.length);
+      for (let i = 0; i < ids.length; i++) nodes[i] = this.tree.node(ids[i]);
+      list = nodes.length ? nodes : NONE;
+      this.lists.set(type, list);
+    }
+    return list;
+  }
+
+  /**
+   * The named nodes of any of `types`, in source order (as one walk over the script meets them). With `keep`, only
+   * the nodes whose id it keeps (a test on the store, `this.root.tree`, before any node object is made).
+   */
+  ofTypes(types: readonly string[], keep?: (id: number) => boolean): Node[] {
+    const lists = types.map((t) => this.idsOf(t)).filter((l) => l.length > 0);
     // Node ids are preorder positions: merge the sorted lists by id (few of them are long).
     const heads = lists.map(() => 0);
     const out: Node[] = [];
@@ -81,13 +112,14 @@ export class ScriptIndex {
       let bestId = Infinity;
       for (let k = 0; k < lists.length; k++) {
         const h = heads[k];
-        if (h < lists[k].length && lists[k][h].id < bestId) {
-          bestId = lists[k][h].id;
+        if (h < lists[k].length && lists[k][h] < bestId) {
+          bestId = lists[k][h];
           best = k;
         }
       }
       if (best < 0) return out;
-      out.push(lists[best][heads[best]++]);
+      heads[best]++;
+      if (!keep || keep(bestId)) out.push(this.tree.node(bestId));
     }
   }
 }
