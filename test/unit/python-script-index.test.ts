@@ -84,3 +84,38 @@ test('ScriptIndex.firstNamed finds the first identifier of a subtree that a set 
     assert.equal(index.firstNamed(names, node), expected);
   }
 });
+
+test('the tree makes a node object only when the reader asks for that node', async () => {
+  const { root } = await parsePythonSource(SCRIPT);
+  const tree = root.tree;
+  assert.equal(tree.madeCount, 1, 'the parse makes the root only');
+  const index = new ScriptIndex(root);
+  assert.equal(tree.madeCount, 1, 'indexing looks at the store');
+  const calls = index.ofType('call');
+  assert.equal(tree.madeCount, 1 + calls.length);
+  // Named children and fields are found in the store: the punctuation between arguments is not made.
+  const dense = calls.find((c) => c.text === 'keras.layers.Dense(y)')!;
+  const args = dense.childForFieldName('arguments')!;
+  assert.deepEqual(
+    args.namedChildren.map((n) => n.text),
+    ['y'],
+  );
+  assert.equal(tree.madeCount, 1 + calls.length + 2);
+  // Each node is one object, whichever way it is reached.
+  assert.equal(args.namedChildren[0].parent, args);
+  assert.equal(args.children[1], args.namedChildren[0]);
+  assert.equal(root.subtree()[args.id], args);
+});
+
+test('ofTypes with a test on the store makes only the nodes it keeps', async () => {
+  const { root } = await parsePythonSource(SCRIPT);
+  const index = new ScriptIndex(root);
+  const { starts, text } = root.tree;
+  const before = root.tree.madeCount;
+  const twos = index.ofTypes(['integer', 'identifier'], (id) => text[starts[id]] === '2');
+  assert.deepEqual(
+    twos.map((n) => n.text),
+    ['2'],
+  );
+  assert.equal(root.tree.madeCount, before + 1);
+});

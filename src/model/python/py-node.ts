@@ -139,8 +139,16 @@ export class Source {
   /** The node `id` (made on first use, then the same object). */
   node(id: number): Node {
     const made = (this.made ??= new Array<Node | undefined>(this.count));
-    return (made[id] ??= new Node(this, id));
+    let node = made[id];
+    if (!node) {
+      made[id] = node = new Node(this, id);
+      this.madeCount++;
+    }
+    return node;
   }
+
+  /** How many nodes have been made into objects so far (for tests and profiling). */
+  madeCount = 0;
 
   typeName(id: number): string {
     return TYPES.list[this.types[id]];
