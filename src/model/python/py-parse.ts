@@ -216,7 +216,7 @@ class FastParser {
     offsets: OffsetMap | undefined,
   ) {
     this.n = s.length;
-    this.source = new Source(sourceText, Math.max(64, Math.ceil(s.length / 3)));
+    this.source = new Source(sourceText, Math.max(64, Math.ceil(s.length / 2)));
     this.map = mapper(offsets);
   }
 
