@@ -99,11 +99,16 @@ export function blankComments(text: string): string {
   return blankRanges(text, scanSource(text).comments);
 }
 
+/** Blanks for `blankRanges` to slice (a slice shares its text: a file's thousands of comments make no copies). */
+const SPACES = ' '.repeat(4096);
+
 function blankRanges(text: string, ranges: readonly (readonly [number, number])[]): string {
   const parts: string[] = [];
   let copied = 0;
-  for (const [start, end] of ranges) {
-    parts.push(text.slice(copied, start), ' '.repeat(end - start));
+  for (let i = 0; i < ranges.length; i++) {
+    const [start, end] = ranges[i];
+    const n = end - start;
+    parts.push(text.slice(copied, start), n <= SPACES.length ? SPACES.slice(0, n) : ' '.repeat(n));
     copied = end;
   }
   parts.push(text.slice(copied));
@@ -144,9 +149,12 @@ function scanSource(text: string): { comments: [number, number][]; longStrings: 
       found.push([i, end]);
       i = end;
     } else if (c === '"' || c === "'") {
-      const triple = text.startsWith(c + c + c, i);
+      const three = c === '"' ? '"""' : "'''";
+      const triple = text.startsWith(three, i);
       // An f-string's content is code (its {names}); any other string's is only its value.
-      const formatted = /[fF]/.test(text.slice(Math.max(0, i - 2), i));
+      const p1 = text.charCodeAt(i - 1);
+      const p2 = text.charCodeAt(i - 2);
+      const formatted = p1 === 102 || p1 === 70 || p2 === 102 || p2 === 70; // f or F in the prefix
       i += triple ? 3 : 1;
       const content = i;
       // Inside the string only a backslash, its quote and (for a one-line string) a line break matter.
@@ -161,7 +169,7 @@ function scanSource(text: string): { comments: [number, number][]; longStrings: 
         i = s.index;
         const d = text[i];
         if (d === '\\') i += 2;
-        else if (triple ? text.startsWith(c + c + c, i) : d === c) {
+        else if (triple ? text.startsWith(three, i) : d === c) {
           if (i - content >= LONG_LITERAL && !formatted) longStrings.push([content, i]);
           i += triple ? 3 : 1;
           break;
