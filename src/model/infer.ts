@@ -36,6 +36,8 @@ export interface LayerInfo {
   params: number;
   trainable: number;
   nonTrainable: number;
+  /** `trainable=False` on the layer (Keras 2's summary prints `N` for it even without weights). */
+  frozen?: true;
   /** `784 × 100 weights + 100 biases = 78,500`; empty when unknown. */
   arithmetic: string;
   activation?: string;
@@ -202,6 +204,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     info.trainable = frozen ? 0 : params.trainable;
     info.nonTrainable = params.nonTrainable + (frozen ? params.trainable : 0);
     info.params = params.trainable + params.nonTrainable;
+    if (frozen) info.frozen = true;
     info.arithmetic = params.arithmetic;
     if (info.activation === 'softmax' && out[out.length - 1] === 1) {
       error(

@@ -60,11 +60,11 @@ export function keras2Layout(
 }
 
 /**
- * Keras 2's Trainable cell: `Y` unless the layer is frozen (`trainable=False`), seen as weights none of which train.
- * A frozen layer without weights (Keras prints `N`) shows `Y` here: the summary does not keep the flag.
+ * Keras 2's Trainable cell: `Y` unless the layer is frozen (`trainable=False`, with or without weights, as Keras 2
+ * prints `"Y" if layer.trainable else "N"`), or has weights none of which train (a frozen nested model's row).
  */
 export function keras2Trainable(l: LayerSummary): string {
-  return l.params > 0 && l.trainableParams === 0 ? 'N' : 'Y';
+  return l.frozen || (l.params > 0 && l.trainableParams === 0) ? 'N' : 'Y';
 }
 
 /** The three totals under every summary, in Keras's order and words. */
@@ -131,6 +131,7 @@ export function toModelSummary(name: string, all: readonly LayerInfo[], graph?: 
     params: l.params,
     trainableParams: l.trainable,
     nonTrainableParams: l.nonTrainable,
+    ...(l.frozen ? { frozen: true as const } : {}),
     ...(graph ? { connectedTo: graph.inbound[l.index].map((j) => `${all[j].name}[0][0]`) } : {}),
   }));
   const sum = (f: (l: LayerInfo) => number) => layers.reduce((a, l) => a + f(l), 0);

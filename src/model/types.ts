@@ -210,6 +210,8 @@ export interface LayerSummary {
   params: number;
   trainableParams: number;
   nonTrainableParams: number;
+  /** Set when the layer has `trainable=False`, weights or not (Keras 2's show_trainable column prints `N`). */
+  frozen?: true;
   /** Graph models: the layers it takes its input from, as Keras's "Connected to" column (`dense[0][0]`). */
   connectedTo?: string[];
 }

@@ -48,6 +48,30 @@ test('Keras 3: Y, N and "-" for a layer without weights, the table 12 columns wi
   assert.equal(text.split('\n')[1].length, 100);
 });
 
+test('Keras 2: a frozen layer without weights prints N (its trainable flag), Keras 3 "-"', async () => {
+  // keras/utils/layer_utils.py (2.x) print_summary: `fields.append("Y" if layer.trainable else "N")`, weights or not;
+  // Keras 3's summary_utils prints "-" for a layer without weights.
+  const [a] = await analysed(`from tensorflow import keras
+model = keras.Sequential([
+    keras.layers.Flatten(input_shape=[28, 28]),
+    keras.layers.Dense(100, activation="relu"),
+    keras.layers.Dropout(0.2, trainable=False),
+    keras.layers.Dense(10, activation="softmax"),
+])
+for layer in model.layers[:2]:
+    layer.trainable = False
+model.summary(show_trainable=True)
+`);
+  const keras2 = formatSummary(a.summary!, { ...a.summaryPrint, style: 'keras2' });
+  assert.match(keras2, /^ flatten \(Flatten\) +\(None, 784\) +0 +N$/m);
+  assert.match(keras2, /^ dense \(Dense\) +\(None, 100\) +78500 +N$/m);
+  assert.match(keras2, /^ dropout \(Dropout\) +\(None, 100\) +0 +N$/m);
+  assert.match(keras2, /^ dense_1 \(Dense\) +\(None, 10\) +1010 +Y$/m);
+  const keras3 = formatSummary(a.summary!, { ...a.summaryPrint, style: 'keras3' });
+  assert.match(keras3, /│ flatten \(Flatten\) +│ \(None, 784\) +│ +0 │ +- +│/);
+  assert.match(keras3, /│ dense \(Dense\) +│ \(None, 100\) +│ +78,500 │ +N +│/);
+});
+
 test('no column unless the script asks for it; a functional model and a returned model read it too', async () => {
   for (const call of ['model.summary()\n', 'model.summary(show_trainable=False)\n', 'print(model)\n']) {
     const [a] = await analysed(FROZEN + call);
