@@ -89,3 +89,40 @@ model.fit(X_train, y_train, epochs=10)
     analyze(plain).diagnostics.some((d) => d.severity === 'error' && /Conv2D needs a 3-D input/.test(d.message)),
   );
 });
+
+test("data that a boolean mask or the script's own function selects from is not the whole data set (Hands-On ML 3 ch. 11's tasks A and B)", async () => {
+  const head = `import numpy as np
+import tensorflow as tf
+(X_train, y_train), (X_test, y_test) = tf.keras.datasets.fashion_mnist.load_data()
+def split_dataset(X, y):
+    y_for_B = (y == 2) | (y == 0)
+    return ((X[~y_for_B], y[~y_for_B]), (X[y_for_B], y[y_for_B]))
+`;
+  const tail = `model = tf.keras.Sequential([
+    tf.keras.layers.Flatten(input_shape=[28, 28]),
+    tf.keras.layers.Dense(8, activation="softmax")
+])
+model.compile(loss="sparse_categorical_crossentropy", optimizer="sgd", metrics=["accuracy"])
+model.fit(X_a, y_a, epochs=20)
+`;
+  const selections = [
+    '(X_a, y_a), (X_b, y_b) = split_dataset(X_train, y_train)\n',
+    'mask = y_train < 8\nX_a, y_a = X_train[mask], y_train[mask]\n',
+    'X_a, y_a = X_train[y_train < 8], y_train[y_train < 8]\n',
+  ];
+  for (const selection of selections) {
+    const [model] = await parsePythonModels(head + selection + tail);
+    assert.equal(model.definition?.dataset, undefined, selection);
+    const errors = analyze(model).diagnostics.filter((d) => d.severity === 'error');
+    assert.deepEqual(errors, [], selection);
+  }
+  // Slices, integer indexes and np.newaxis keep the data set (and its classes).
+  for (const kept of [
+    'X_a, y_a = X_train[:5000], y_train[:5000]\n',
+    'X_a, y_a = X_train[5000:, ..., np.newaxis][:, :, :, 0], y_train[5000:]\n',
+  ]) {
+    const [model] = await parsePythonModels(head + kept + tail);
+    const dataset = model.definition?.dataset;
+    assert.equal(typeof dataset === 'string' ? dataset : dataset?.name, 'fashion-mnist', kept);
+  }
+});

@@ -58,11 +58,17 @@ export class DataFlow {
   private readonly held = new Map<string, { at: number; value: DataValue | undefined }[]>();
   /** Where the calls that bring data in start (`load_data`, `pad_sequences`), in source order. */
   private readonly sources: number[] = [];
+  /** The names of the script's own functions: what one returns from data is not known without running it. */
+  private readonly functions = new Set<string>();
 
   constructor(
     index: ScriptIndex,
     private readonly ctx: ReadContext,
   ) {
+    for (const def of index.ofType('function_definition')) {
+      const name = def.childForFieldName('name')?.text;
+      if (name) this.functions.add(name);
+    }
     const calls = index.ofType('call');
     for (let i = 0; i < calls.length; i++) {
       const fn = calls[i].childForFieldName('function');
@@ -161,12 +167,22 @@ export class DataFlow {
     return this.valueOf(expr)?.dataset;
   }
 
-  /** What data an expression holds: the first name or loader call in it that holds a dataset's data. */
+  /**
+   * What data an expression holds: the first name or loader call in it that holds a dataset's data. What selects
+   * some examples (a boolean mask or an index array, `X[y < 8]`) or goes through the script's own function
+   * (`split_dataset(X, y)`) may hold other classes or other examples, so data inside it is not followed.
+   */
   valueOf(expr: Node): DataValue | undefined {
-    // In source order (preorder), as the script reads it.
+    // In source order (preorder), as the script reads it; a selection's whole subtree is skipped.
     const nodes = walk(expr);
+    let skipUntil = -1;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];
+      if (n.startIndex < skipUntil) continue;
+      if (this.selects(n)) {
+        skipUntil = n.endIndex;
+        continue;
+      }
       if (n.type === 'identifier') {
         const v = this.at(n);
         if (v) return v;
@@ -188,6 +204,29 @@ export class DataFlow {
       }
     }
     return undefined;
+  }
+
+  /**
+   * Whether a node selects data Model Lab cannot follow: a call of a function the script defines, or a subscript
+   * whose index is more than slices, integers, `...` and `np.newaxis`.
+   */
+  private selects(n: Node): boolean {
+    if (n.type === 'call') {
+      const fn = n.childForFieldName('function');
+      return fn?.type === 'identifier' && this.functions.has(fn.text);
+    }
+    if (n.type !== 'subscript') return false;
+    return n.childrenForFieldName('subscript').some((index) => !this.keepsExamples(index));
+  }
+
+  private keepsExamples(index: Node): boolean {
+    const u = unwrap(index);
+    if (u.type === 'slice' || u.type === 'ellipsis' || u.type === 'none') return true;
+    if (u.type === 'tuple' || u.type === 'expression_list') return u.namedChildren.every((c) => this.keepsExamples(c));
+    const name = u.type === 'attribute' ? resolveName(u, this.ctx) : undefined;
+    if (name === 'numpy.newaxis' || name === 'tensorflow.newaxis') return true;
+    const v = readValue(u, this.ctx);
+    return v.ok && (v.value === null || (typeof v.value === 'number' && Number.isInteger(v.value)));
   }
 
   /** Whether an expression uses Fashion-MNIST data. */
