@@ -115,6 +115,10 @@ model.fit(X_a, y_a, epochs=20)
     assert.equal(model.definition?.dataset, undefined, selection);
     const errors = analyze(model).diagnostics.filter((d) => d.severity === 'error');
     assert.deepEqual(errors, [], selection);
+    // Train runs it on Fashion-MNIST, and the fit's data says so.
+    const said = model.diagnostics.find((d) => /default data set, Fashion-MNIST/.test(d.message));
+    assert.equal(said?.severity, 'information', selection);
+    assert.equal(said?.range.start.line, 11 + selection.split('\n').length - 1, selection);
   }
   // Slices, integer indexes and np.newaxis keep the data set (and its classes).
   for (const kept of [

@@ -472,6 +472,14 @@ export function applyTraining(
       out.values.delete('dataset.validation_split');
       out.keys.delete('dataset.validation_split');
     }
+    if (dataset === undefined && fit.x) {
+      out.report(
+        fit.x,
+        'information',
+        'python-ignored',
+        'Model Lab cannot tell what data this is without running the script (it follows keras.datasets loaders); Train runs this model on its default data set, Fashion-MNIST.',
+      );
+    }
     if (dataset !== undefined) {
       def.dataset = evaluatesTest
         ? { ...(typeof dataset === 'string' ? { name: dataset } : dataset), evaluate_test: true }
