@@ -165,3 +165,25 @@ model = keras.Sequential([keras.layers.Dense(n, input_shape=(4,)), keras.layers.
     /'n' is last assigned inside an if statement, so its value depends on how the script runs/,
   );
 });
+
+test("dtypes as TensorFlow and NumPy name them (Hands-On ML 3 ch. 19's `Flatten(…, dtype=tf.uint8)` on raw pixels)", async () => {
+  const [m] = await parsePythonModels(`import tensorflow as tf
+import numpy as np
+model = tf.keras.Sequential([
+    tf.keras.layers.Flatten(input_shape=[28, 28], dtype=tf.uint8),
+    tf.keras.layers.Rescaling(scale=1 / 255),
+    tf.keras.layers.Dense(100, activation="relu", dtype=np.float32),
+    tf.keras.layers.Dense(10, activation="softmax", dtype=tf.dtypes.float32),
+])
+`);
+  assert.deepEqual(
+    m.definition?.layers.map((l) => l.dtype),
+    ['uint8', undefined, 'float32', 'float32'],
+  );
+  const said = analyze(m).diagnostics;
+  assert.deepEqual(
+    said.map((d) => [d.severity, d.range.start.line, d.message]),
+    [['information', 3, 'Model Lab ignores dtype when it trains here: it computes in float32.']],
+  );
+  assert.equal(analyze(m).summary?.totalParams, 79510);
+});

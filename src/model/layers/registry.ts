@@ -150,8 +150,21 @@ export const COMMON_ARGS: Readonly<Record<string, ArgDef>> = {
   dtype: {
     schema: {
       type: 'string',
-      enum: ['float32', 'float64', 'float16', 'bfloat16', 'mixed_float16', 'mixed_bfloat16'],
-      description: "The layer's compute dtype; Model Lab computes in float32.",
+      enum: [
+        'float32',
+        'float64',
+        'float16',
+        'bfloat16',
+        'mixed_float16',
+        'mixed_bfloat16',
+        'uint8',
+        'int8',
+        'int16',
+        'int32',
+        'int64',
+      ],
+      description:
+        "The layer's dtype (an integer dtype on a first layer takes raw pixels, as `dtype=tf.uint8`); Model Lab computes in float32.",
     },
     default: 'float32',
   },

@@ -382,9 +382,15 @@ function namedValue(node: Node, ctx: ReadContext): string | undefined {
   const name = resolveName(node, ctx);
   const m =
     name &&
-    /^(?:tensorflow\.nn|tensorflow\.math|keras\.(?:activations|losses|metrics|initializers))\.([a-z_0-9]+)$/.exec(name);
+    (/^(?:tensorflow\.nn|tensorflow\.math|keras\.(?:activations|losses|metrics|initializers))\.([a-z_0-9]+)$/.exec(
+      name,
+    ) ??
+      DTYPE.exec(name));
   return m ? m[1] : undefined;
 }
+
+/** `tf.uint8`, `np.float32`, `tf.dtypes.int32`: a dtype is its name, as Keras takes either. */
+const DTYPE = /^(?:tensorflow(?:\.dtypes)?|numpy)\.((?:b?float|u?int)(?:8|16|32|64)|bool|string|complex(?:64|128))$/;
 
 /** Argument-less Keras objects that mean the same as their name: `keras.initializers.HeNormal()` → 'he_normal'. */
 function namedObject(name: string | undefined): string | undefined {
