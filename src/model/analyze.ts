@@ -73,7 +73,7 @@ export function analyze(parsed: ParsedModel): Analysis {
       optimizer: effectiveOptimizer(),
     };
   }
-  const result = analyzeDefinition(def, parsed.ranges, parsed.range);
+  const result = analyzeDefinition(def, parsed.ranges, parsed.range, parsed.language);
   const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeUnplaced(d).diagnostics);
   if (parsed.incomplete) {
     // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
@@ -121,6 +121,7 @@ export function analyzeDefinition(
   def: ModelDefinition,
   ranges: SourceRanges,
   whole: Range,
+  language?: ParsedModel['language'],
 ): Omit<Analysis, 'definition'> & { definition: ModelDefinition } {
   const { diagnostics, push } = pathDiagnostics(ranges);
 
@@ -158,7 +159,9 @@ export function analyzeDefinition(
   const outputs = inference.graph ? inference.graph.outputs : [inference.layers.length - 1];
   const chain = inference.graph ? outputChain(inference.layers, inference.graph.inbound, outputs[0]) : inference.layers;
   const loss =
-    outputs.length === 1 ? checkLoss(def, chain, inference.complete, push) : defaultLoss(undefined, undefined);
+    outputs.length === 1
+      ? checkLoss(def, chain, inference.complete, push, language)
+      : defaultLoss(undefined, undefined);
   checkDataset(def, push);
   checkTraining(def, push, structural);
 
@@ -203,7 +206,13 @@ function outputChain(layers: LayerInfo[], inbound: number[][], output: number | 
 
 type Push = (path: string, message: string, code: string, severity?: Diagnostic['severity'], range?: Range) => void;
 
-function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean, push: Push): string {
+function checkLoss(
+  def: ModelDefinition,
+  layers: LayerInfo[],
+  complete: boolean,
+  push: Push,
+  language: ParsedModel['language'],
+): string {
   const last = layers[layers.length - 1];
   const out = complete ? last?.outputShape : undefined;
   const units = out && out.length === 2 ? (out[1] as number) : undefined;
@@ -224,6 +233,16 @@ function checkLoss(def: ModelDefinition, layers: LayerInfo[], complete: boolean,
     const reduce = out.slice(1).includes(null)
       ? 'GlobalAveragePooling1D (or a recurrent layer without return_sequences)'
       : 'Flatten (or GlobalAveragePooling2D)';
+    if (language === 'python') {
+      // The script's model is what it is (an autoencoder, a sequence-to-sequence model): say what Model Lab does.
+      push(
+        lossPath,
+        `This model outputs ${formatShape(out)} per batch, not one vector per example; Model Lab shows its shapes but trains only models with one output vector per example (classes or values).`,
+        'output-shape',
+        'information',
+      );
+      return loss;
+    }
     push(
       lossPath,
       `The model outputs ${formatShape(out)} per batch, not one vector per example; end with ${reduce} and a Dense output layer.`,

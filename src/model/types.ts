@@ -169,6 +169,11 @@ export interface ParsedModel {
    * with pretrained weights it does not load): why, and where.
    */
   untrainable?: { reason: string; range: Range };
+  /**
+   * The front end that read it. Python code is the user's model as Keras runs it, so what a `.model.json` gets as
+   * advice to change (an output that is not one vector per example) is information there: what Model Lab cannot train.
+   */
+  language?: 'python';
 }
 
 /** What of a model's printed summary depends on the script rather than the model: see ParsedModel.summaryPrint. */

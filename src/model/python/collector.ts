@@ -45,6 +45,7 @@ export class Collector {
       ranges: { values: this.values, keys: this.keys },
       diagnostics: this.diagnostics,
       range,
+      language: 'python',
     };
     if (this.incomplete) parsed.incomplete = this.incomplete;
     if (extra.trainings && extra.trainings.length > 0) parsed.trainings = extra.trainings;
