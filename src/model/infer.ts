@@ -117,6 +117,8 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
 
   specs.forEach((spec, i) => {
     for (const key of ['input_shape', 'batch_input_shape', 'input_dim']) {
+      // An Embedding's input_dim is its vocabulary size, an argument of its own.
+      if (key === 'input_dim' && spec?.type === 'Embedding') continue;
       if (i > 0 && spec && typeof spec === 'object' && key in spec) {
         error(
           `layers[${i}].${key}`,

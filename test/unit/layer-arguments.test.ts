@@ -65,6 +65,22 @@ test('batch_input_shape and input_dim declare the input; on a later layer they a
   );
 });
 
+test("an Embedding's input_dim is its vocabulary, not an input shape: no warning after an InputLayer (DLwP 2nd ed. ch. 14)", () => {
+  const a = analysis({
+    layers: [
+      { type: 'InputLayer', shape: [600], dtype: 'int32' },
+      { type: 'Embedding', input_dim: 20000, output_dim: 64, mask_zero: true },
+      { type: 'GlobalAveragePooling1D' },
+      { type: 'Dense', units: 1, activation: 'sigmoid' },
+    ],
+  });
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  assert.equal(a.summary?.totalParams, 20000 * 64 + 65);
+});
+
 test('Conv2D: dilation_rate widens the window, groups divide the kernel, channels_first moves the channels', () => {
   const a = analysis({
     layers: [
