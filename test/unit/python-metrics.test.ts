@@ -166,3 +166,29 @@ ${fit}
   assert.match(monitor.incomplete ?? '', /EarlyStopping watches 'val_mae', which Model Lab does not log/);
   assert.ok(!analyze(monitor).diagnostics.some((d) => d.severity === 'error'));
 });
+
+test("a loss for each output (DLwP 2nd ed. ch. 7's multi-output model) is information and not trained, never an error", async () => {
+  const [m] = await parsePythonModels(`import keras
+from keras import layers
+title = keras.Input(shape=(100,), name="title")
+features = layers.Dense(64, activation="relu")(title)
+priority = layers.Dense(1, activation="sigmoid", name="priority")(features)
+department = layers.Dense(4, activation="softmax", name="department")(features)
+model = keras.Model(inputs=[title], outputs=[priority, department])
+model.compile(
+    optimizer="adam",
+    loss=["mean_squared_error", "sparse_categorical_crossentropy"],
+    metrics=[["mean_absolute_error"], ["accuracy"]],
+)
+`);
+  const a = analyze(m);
+  assert.deepEqual(
+    a.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  const said = a.diagnostics.find((d) => /a loss for each output/.test(d.message));
+  assert.equal(said?.severity, 'information');
+  assert.equal(said?.range.start.line, 9);
+  assert.match(m.incomplete ?? '', /a loss for each output/);
+  assert.equal(a.summary?.totalParams, 100 * 64 + 64 + 65 + 260);
+});

@@ -113,6 +113,18 @@ export function readCompile(call: Node, ctx: ReadContext, out: Collector): Compi
       out.incomplete ??= `the loss cannot be read: ${v.reason}`;
       continue;
     }
+    if (typeof v.value === 'object' && v.value !== null) {
+      // `loss=["mse", "sparse_categorical_crossentropy"]` or a dict: one loss per output of a multi-output model.
+      out.report(
+        arg.value,
+        'information',
+        UNREADABLE,
+        'Model Lab trains models with one loss; a loss for each output (a list or a dict) is valid Keras it does not train.',
+        path,
+      );
+      out.incomplete ??= 'it has a loss for each output';
+      continue;
+    }
     const untrainable = typeof v.value === 'string' ? untrainableLoss(v.value) : undefined;
     if (untrainable) {
       // Valid Keras the script may well run: not a problem of the model, but not something Model Lab can train.
