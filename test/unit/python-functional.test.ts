@@ -130,3 +130,22 @@ test('a layer object applied twice (shared weights) is read-only with a reason',
   const { parsed } = await only(text);
   assert.match(parsed.incomplete!, /applied twice/);
 });
+
+test("two functional models built in one block each start at their own Input (DLwP 8.5's generator and discriminator)", async () => {
+  const models = await parsePythonModels(`import keras
+from keras import layers
+g_in = keras.Input(shape=(32,))
+x = layers.Dense(8)(g_in)
+generator = keras.Model(g_in, x)
+d_in = layers.Input(shape=(8,))
+x = layers.Dense(1, activation="sigmoid")(d_in)
+discriminator = keras.Model(d_in, x)
+`);
+  assert.deepEqual(
+    models.map((m) => [m.range.start.line, m.range.start.character, m.range.end.line]),
+    [
+      [2, 7, 4],
+      [5, 7, 7],
+    ],
+  );
+});

@@ -274,6 +274,8 @@ export function readFunctional(
   const def: ModelDefinition = { layers: [] };
   let outputs: number[] = [];
   let inputs: number[] = [];
+  /** Where the model's first layer (in creation order: an Input) is made: the model's range starts there. */
+  let firstLayer: Range | undefined;
   if (!problem) {
     try {
       const o = argNode('outputs', 1);
@@ -314,6 +316,7 @@ export function readFunctional(
     outputs.forEach(visit);
     inputs.forEach((i) => keep.add(i));
     const kept = [...keep].sort((a, b) => a - b);
+    firstLayer = kept.length > 0 ? layers[kept[0]].values.find(([p]) => p.length === 0)?.[1] : undefined;
     const index = new Map(kept.map((i, k) => [i, k]));
     const specs = kept.map((i) => layers[i].spec);
     const names = layerNames(specs);
@@ -346,7 +349,8 @@ export function readFunctional(
 
   const { last, print } = readModelTraining(call, def, out, ctx, data, seeds, methodCalls);
 
-  const first = statement ? scan.firstStart : undefined;
+  // Its own layers, not the first tensor of the block (several models built in one cell share the block's scan).
+  const first = firstLayer ?? (statement ? scan.firstStart : undefined);
   const range: Range = { start: (first ?? rangeOf(call)).start, end: rangeOf(last).end };
   out.value([], range);
   return out.toParsed(def, range, { print });
