@@ -31,6 +31,8 @@ export interface OptimizerDef {
 
 const LR = 'Step size of each update.';
 const EPS = 'Small constant for numerical stability.';
+const WEIGHT_DECAY =
+  'Decoupled weight decay: each step first sets w -= w * weight_decay * learning_rate (Keras 3, tf.keras >= 2.11).';
 
 /**
  * The table every part reads. Its `type`s make `OptimizerName`: the engines key their rules by it
@@ -91,6 +93,32 @@ const TABLE = [
       beta_1: 'Decay rate of the first-moment estimate.',
       beta_2: 'Decay rate of the weighted infinity norm.',
       epsilon: EPS,
+    },
+  },
+  {
+    type: 'Nadam',
+    alias: 'nadam',
+    doc: "Adam with Nesterov momentum (Keras 3's and tf.keras 2.11+'s momentum schedule).",
+    defaults: { learning_rate: 0.001, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+    params: {
+      learning_rate: LR,
+      beta_1: 'Decay rate of the first-moment (mean) estimate; the momentum cache is beta_1 * (1 - 0.5 * 0.96^t).',
+      beta_2: 'Decay rate of the second-moment (variance) estimate.',
+      epsilon: EPS,
+    },
+  },
+  {
+    type: 'AdamW',
+    alias: 'adamw',
+    doc: 'Adam with decoupled weight decay (Loshchilov and Hutter).',
+    defaults: { learning_rate: 0.001, weight_decay: 0.004, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+    params: {
+      learning_rate: LR,
+      weight_decay: WEIGHT_DECAY,
+      beta_1: 'Decay rate of the first-moment (mean) estimate.',
+      beta_2: 'Decay rate of the second-moment (variance) estimate.',
+      epsilon: EPS,
+      amsgrad: 'Use the AMSGrad variant.',
     },
   },
   {
@@ -200,6 +228,13 @@ export interface TrainingOptimizer {
   unknown: string[];
 }
 
+/**
+ * Arguments every Keras 3 (and tf.keras >= 2.11) optimizer takes besides its own, with their description: each
+ * engine applies them in one place for every optimizer (`weight_decay`: before the update, as Keras's
+ * `_apply_weight_decay`). Not in the optimizers' defaults: Keras's default is None, no decay.
+ */
+export const COMMON_ARGUMENTS: Readonly<Record<string, string>> = { weight_decay: WEIGHT_DECAY };
+
 /** Arguments every Keras optimizer accepts that change no update rule (a schedule's name: the loop passes its rates). */
 const IGNORED_ARGUMENTS: ReadonlySet<string> = new Set(['type', 'label', 'name', 'learning_rate_schedule']);
 
@@ -215,6 +250,14 @@ export function trainingOptimizer(spec: EffectiveOptimizer): TrainingOptimizer {
   for (const [key, value] of Object.entries(spec)) {
     if (IGNORED_ARGUMENTS.has(key)) continue;
     const name = key === 'lr' ? 'learning_rate' : key;
+    if (name === 'weight_decay') {
+      // A negative decay would grow the weights.
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+        throw new Error(`Optimizer ${def.type}: weight_decay must be a number >= 0, got ${JSON.stringify(value)}.`);
+      }
+      hyper[name] = value;
+      continue;
+    }
     if (!(name in def.defaults)) {
       unknown.push(name);
       continue;

@@ -123,3 +123,83 @@ test('each weight keeps its own slots', () => {
   near(Array.from(a), [0.855]);
   near(Array.from(b), [1]);
 });
+
+/**
+ * Keras 3's own golden values (keras/src/optimizers/nadam_test.py, adamw_test.py): ten weights at 1, a first step
+ * with gradient 0.01 each, then steps with gradients 0.1, 0.2, …, 1.0; Keras checks them within 5e-4.
+ */
+function golden(spec: Record<string, unknown>): number[][] {
+  const opt = new KerasOptimizer({ type: 'x', ...spec } as never);
+  const x = new Float32Array(10).fill(1);
+  const grads = Float32Array.from({ length: 10 }, (_, i) => (i + 1) / 10);
+  opt.step([x], [new Float32Array(10).fill(0.01)]);
+  const rows: number[][] = [];
+  for (let i = 0; i < 5; i++) {
+    rows.push(Array.from(x));
+    opt.step([x], [grads]);
+  }
+  return rows;
+}
+
+test("Nadam follows Keras 3's golden values (momentum cache u_t = b1*(1 - 0.5*0.96^t))", () => {
+  const rows = golden({ type: 'Nadam', learning_rate: 0.5, beta_1: 0.5, beta_2: 0.67, epsilon: 1e-5 });
+  const expected = [
+    [0.4281, 0.4281, 0.4281, 0.4281, 0.4281, 0.4281, 0.4281, 0.4281, 0.4281, 0.4281],
+    [-0.1738, -0.1731, -0.1726, -0.1723, -0.1721, -0.172, -0.1719, -0.1718, -0.1718, -0.1717],
+    [-0.7115, -0.7103, -0.7096, -0.7092, -0.709, -0.7088, -0.7086, -0.7085, -0.7085, -0.7084],
+    [-1.2335, -1.2322, -1.2313, -1.2309, -1.2306, -1.2304, -1.2302, -1.2301, -1.23, -1.2299],
+    [-1.7492, -1.7478, -1.7469, -1.7464, -1.7461, -1.7459, -1.7457, -1.7456, -1.7455, -1.7454],
+  ];
+  rows.forEach((row, i) => near(row, expected[i], 5e-4 + 5e-4 * Math.abs(expected[i][0])));
+});
+
+test("Nadam's single step and defaults (Keras 3's test_single_step; lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7)", () => {
+  // Step 1: u1 = 0.9*(1-0.5*0.96) = 0.468, u2 = 0.9*(1-0.5*0.9216) = 0.48528; m = 0.1g, v = 0.001g^2;
+  // m_hat = 0.48528*0.1g/(1-0.468*0.48528) + g = 1.0627888 g, sqrt(v_hat) = |g|: w -= lr*1.0627888 (sign of g).
+  near(
+    steps({ type: 'Nadam', learning_rate: 0.5 }, [1, 2, 3, 4], [[1, 6, 7, 2]])[0],
+    [0.4686, 1.4686, 2.4686, 3.4686],
+    1e-4,
+  );
+  near(steps({ type: 'nadam' }, [1], [[1]])[0], [1 - 0.001 * 1.0627888], 1e-6);
+});
+
+test("AdamW follows Keras 3's golden values (decay w -= w*weight_decay*lr before the Adam step)", () => {
+  const rows = golden({ type: 'AdamW', learning_rate: 1, weight_decay: 0.5, epsilon: 2 });
+  const expected = [
+    [0.4998, 0.4998, 0.4998, 0.4998, 0.4998, 0.4998, 0.4998, 0.4998, 0.4998, 0.4998],
+    [0.2486, 0.2475, 0.2463, 0.2451, 0.244, 0.2428, 0.2417, 0.2405, 0.2394, 0.2382],
+    [0.1223, 0.1198, 0.1174, 0.1149, 0.1124, 0.11, 0.1075, 0.1051, 0.1027, 0.1003],
+    [0.0586, 0.0549, 0.0512, 0.0475, 0.0439, 0.0402, 0.0366, 0.033, 0.0294, 0.0258],
+    [0.0263, 0.0215, 0.0167, 0.012, 0.0073, 0.0026, -0.0021, -0.0067, -0.0113, -0.0159],
+  ];
+  rows.forEach((row, i) => near(row, expected[i], 5e-4 + 5e-4 * Math.abs(expected[i][0])));
+});
+
+test("AdamW's single step with Keras defaults (weight_decay 0.004; Keras 3's test_single_step)", () => {
+  near(
+    steps({ type: 'AdamW', learning_rate: 0.5 }, [1, 2, 3, 4], [[1, 6, 7, 2]])[0],
+    [0.498, 1.496, 2.494, 3.492],
+    1e-4,
+  );
+  near(steps({ type: 'adamw' }, [1], [[0]])[0], [1 - 0.004 * 0.001], 1e-7);
+});
+
+test('weight_decay on any optimizer: w -= w*weight_decay*lr before its update (Keras 3 test_weight_decay)', () => {
+  // Three optimizers, lr 1, weight_decay 0.004, zero gradients, one step each: 2*0.996^3 = 1.9760959.
+  for (const type of ['Nadam', 'AdamW', 'SGD', 'RMSprop', 'Adagrad']) {
+    const w = Float32Array.from([2]);
+    for (let k = 0; k < 3; k++)
+      new KerasOptimizer({ type, learning_rate: 1, weight_decay: 0.004 }).step([w], [Float32Array.from([0])]);
+    near(Array.from(w), [1.9760959], 1e-6);
+  }
+  // SGD momentum 0.9, lr 0.1, wd 0.5: t1 w = 1 - 0.05 = 0.95, v = -0.1*0.5, w = 0.9; t2 w = 0.9 - 0.045 = 0.855,
+  // v = 0.9*-0.05 - 0.05 = -0.095, w = 0.76.
+  const [s1, s2] = steps({ type: 'SGD', learning_rate: 0.1, momentum: 0.9, weight_decay: 0.5 }, [1], [[0.5], [0.5]]);
+  near(s1, [0.9]);
+  near(s2, [0.76]);
+  assert.throws(
+    () => new KerasOptimizer({ type: 'Adam', weight_decay: -1 }),
+    /Optimizer Adam: weight_decay must be a number >= 0, got -1\./,
+  );
+});

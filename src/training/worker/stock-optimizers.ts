@@ -105,6 +105,31 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
       };
     },
   },
+  // Keras 3's (and tf.keras 2.11+'s) Nadam; `nadamSchedule` says why not legacy Keras 2's.
+  Nadam: {
+    slots: () => [0, 0],
+    rule: (h) => {
+      const b1 = h.num('beta_1');
+      const b2 = h.num('beta_2');
+      const eps = h.num('epsilon');
+      const schedule = nadamSchedule(b1);
+      return (w, g, [m, v], t, lr) => {
+        const { gradientRate, momentumRate } = schedule(t);
+        const vc = 1 / (1 - b2 ** t);
+        for (let i = 0; i < w.length; i++) {
+          const gi = g[i];
+          m[i] = b1 * m[i] + (1 - b1) * gi;
+          v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+          w[i] -= (lr * (momentumRate * m[i] + gradientRate * gi)) / (Math.sqrt(v[i] * vc) + eps);
+        }
+      };
+    },
+  },
+  // Adam's rule; its weight decay is applied before it, as for every optimizer (`KerasOptimizer.apply`).
+  AdamW: {
+    slots: (h) => STOCK_RULES.Adam.slots(h),
+    rule: (h) => STOCK_RULES.Adam.rule(h),
+  },
   Adagrad: {
     slots: (h) => [h.num('initial_accumulator_value')],
     rule: (h) => {
@@ -151,6 +176,34 @@ export const STOCK_RULES: Record<OptimizerName, RuleDef> = {
 };
 
 /**
+ * Nadam's momentum schedule at step t (from 1), as Keras 3 and tf.keras >= 2.11 compute it: the momentum cache
+ * u_t = beta_1 * (1 - 0.5 * 0.96^t), its running product P_t = u_1 * … * u_t, and the two factors of the update
+ * m_hat = u_{t+1} * m / (1 - P_{t+1}) + (1 - u_t) * g / (1 - P_t). Legacy Keras 2 (`optimizer_v2`, now
+ * `keras.optimizers.legacy.Nadam`) raised 0.96 to 0.004 * t, so its cache stayed near beta_1 / 2; Keras 3's own
+ * golden values (nadam_test.py) fix the newer rule, which is what `keras.optimizers.Nadam` is today.
+ * P_t is kept between calls (steps come in order); a jump (a resumed run) recomputes it from step 1.
+ */
+export function nadamSchedule(b1: number): (t: number) => { momentumRate: number; gradientRate: number } {
+  const u = (t: number) => b1 * (1 - 0.5 * 0.96 ** t);
+  let at = 0;
+  let product = 1;
+  return (t) => {
+    if (t < at) [at, product] = [0, 1];
+    for (; at < t;) product *= u(++at);
+    const next = product * u(t + 1);
+    return { momentumRate: u(t + 1) / (1 - next), gradientRate: (1 - u(t)) / (1 - product) };
+  };
+}
+
+/**
+ * Keras's decoupled weight decay, `w -= w * weight_decay * lr`, applied before every optimizer's update (Keras 3
+ * `_apply_weight_decay`; AdamW's whole difference from Adam). The one place the stock engine applies it.
+ */
+export function decayWeights(w: Float32Array, rate: number): void {
+  for (let i = 0; i < w.length; i++) w[i] -= w[i] * rate;
+}
+
+/**
  * A Keras optimizer over a fixed list of weights. Call `step(weights, grads)` once per batch with the weights'
  * current values and the gradients of the mean batch loss; the weights are updated in place.
  */
@@ -162,6 +215,8 @@ export class KerasOptimizer {
   /** The learning rate of the current step; `step(…, lr)` and `beginStep(lr)` change it (schedules, ReduceLROnPlateau). */
   learningRate: number;
   private readonly rule: Rule;
+  /** `weight_decay`, 0 for none. */
+  private readonly weightDecay: number;
   private readonly slotInit: number[];
   private readonly state = new Map<number, Float32Array[]>();
 
@@ -176,6 +231,7 @@ export class KerasOptimizer {
       bool: (n) => Boolean(this.hyper[n]),
     };
     this.rule = STOCK_RULES[type].rule(h);
+    this.weightDecay = Number(this.hyper.weight_decay ?? 0);
     this.slotInit = STOCK_RULES[type].slots(h);
   }
 
@@ -195,6 +251,7 @@ export class KerasOptimizer {
       slots = this.slotInit.map((v) => new Float32Array(w.length).fill(v));
       this.state.set(index, slots);
     }
+    if (this.weightDecay > 0) decayWeights(w, this.weightDecay * this.learningRate);
     this.rule(w, g, slots, this.iterations, this.learningRate);
   }
 
