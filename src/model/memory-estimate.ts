@@ -20,9 +20,10 @@ export function optimizerSlots(o: EffectiveOptimizer): number {
     case 'Adagrad':
       return 1;
     case 'Adam':
+    case 'AdamW':
       return o.amsgrad ? 3 : 2;
     default:
-      return 2; // Adamax, Adadelta and anything newer: two slots
+      return 2; // Adamax, Nadam, Adadelta and anything newer: two slots
   }
 }
 

@@ -18,9 +18,10 @@ const root = path.resolve(__dirname, '../..');
 
 /** Arguments that switch each optimizer's variants on, so every program of both engines is exercised. */
 const VARIANTS: Record<string, Record<string, number | boolean>[]> = {
-  SGD: [{ momentum: 0.9 }, { momentum: 0.9, nesterov: true }],
+  SGD: [{ momentum: 0.9 }, { momentum: 0.9, nesterov: true }, { weight_decay: 0.3 }],
   RMSprop: [{ centered: true }, { momentum: 0.5 }, { momentum: 0.5, centered: true }],
-  Adam: [{ amsgrad: true }],
+  Adam: [{ amsgrad: true }, { weight_decay: 0.1 }],
+  AdamW: [{ amsgrad: true }, { weight_decay: 0.5 }],
 };
 
 test('every optimizer of the table has a stock rule, a fused rule, and both engines agree on it', () => {
@@ -68,7 +69,7 @@ test('one argument normaliser: names, lr, types; unknown names throw in the stoc
   assert.throws(() => trainingOptimizer({ type: 'SGD', nesterov: 1 }), /nesterov must be true or false/);
   assert.throws(
     () => trainingOptimizer({ type: 'Lion' }),
-    /Unknown optimizer 'Lion': use one of SGD, RMSprop, Adam, Adagrad, Adamax, Adadelta\./,
+    /Unknown optimizer 'Lion': use one of SGD, RMSprop, Adam, Adagrad, Adamax, Nadam, AdamW, Adadelta\./,
   );
   assert.throws(() => new KerasOptimizer({ type: 'Lion' }), /Unknown optimizer 'Lion'/);
   assert.equal(createFusedOptimizer({ type: 'Lion' }), undefined);

@@ -12,6 +12,15 @@ type Reference = (w: number[], g: number[], state: Record<string, number[]>, t: 
 
 function reference(spec: EffectiveOptimizer): Reference {
   const h = spec as Record<string, number | boolean | string>;
+  const wd = Number(h.weight_decay ?? 0);
+  if (wd > 0) {
+    // Keras 3 `_apply_weight_decay`: w -= w * weight_decay * lr, then the optimizer's own update.
+    const inner = reference({ ...spec, type: spec.type === 'AdamW' ? 'Adam' : spec.type, weight_decay: 0 });
+    return (w, g, s, t) => {
+      for (let i = 0; i < w.length; i++) w[i] = w[i] - w[i] * wd * Number(h.learning_rate);
+      inner(w, g, s, t);
+    };
+  }
   const lr = Number(h.learning_rate);
   const slot = (s: Record<string, number[]>, name: string, n: number, init = 0) =>
     (s[name] ??= new Array(n).fill(init));
@@ -62,6 +71,22 @@ function reference(spec: EffectiveOptimizer): Reference {
           w[i] -= (lrT * m[i]) / (Math.sqrt(h.amsgrad ? vhat[i] : v[i]) + eps);
         }
       };
+    case 'Nadam':
+      // Keras 3 nadam.py, written out: u_t = b1*(1 - 0.5*0.96^t), u_product over steps 1..t.
+      return (w, g, s, t) => {
+        const [b1, b2, eps] = [Number(h.beta_1), Number(h.beta_2), Number(h.epsilon)];
+        const [m, v, up] = [slot(s, 'm', w.length), slot(s, 'v', w.length), slot(s, 'u_product', 1, 1)];
+        const u = (k: number) => b1 * (1 - 0.5 * 0.96 ** k);
+        up[0] *= u(t);
+        const uProductNext = up[0] * u(t + 1);
+        for (let i = 0; i < w.length; i++) {
+          m[i] += (g[i] - m[i]) * (1 - b1);
+          v[i] += (g[i] ** 2 - v[i]) * (1 - b2);
+          const mHat = (u(t + 1) * m[i]) / (1 - uProductNext) + ((1 - u(t)) * g[i]) / (1 - up[0]);
+          const vHat = v[i] / (1 - b2 ** t);
+          w[i] -= (mHat * lr) / (Math.sqrt(vHat) + eps);
+        }
+      };
     case 'Adagrad':
       return (w, g, s) => {
         const acc = slot(s, 'acc', w.length, Number(h.initial_accumulator_value));
@@ -110,6 +135,21 @@ const CASES: EffectiveOptimizer[] = [
   { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
   { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   { type: 'Adadelta', learning_rate: 1.0, rho: 0.95, epsilon: 1e-7 },
+  { type: 'Nadam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  { type: 'Nadam', learning_rate: 0.01, beta_1: 0.5, beta_2: 0.67, epsilon: 1e-5 },
+  {
+    type: 'AdamW',
+    learning_rate: 0.01,
+    weight_decay: 0.004,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  },
+  { type: 'AdamW', learning_rate: 0.01, weight_decay: 0.1, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-5, amsgrad: true },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false, weight_decay: 0.2 },
+  { type: 'RMSprop', learning_rate: 0.002, rho: 0.85, momentum: 0.5, epsilon: 1e-7, centered: true, weight_decay: 0.1 },
+  { type: 'Nadam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, weight_decay: 0.05 },
 ];
 
 /** Deterministic pseudo-random values in [-1, 1). */

@@ -13,6 +13,7 @@ import {
   type EffectiveOptimizer,
   type OptimizerName,
 } from '../../../model/optimizers';
+import { nadamSchedule } from '../stock-optimizers';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
 /** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */
@@ -60,6 +61,7 @@ interface Rule {
  * The update programs: one per optimizer variant, scalars listed after the formulas. State that decays is flushed
  * to zero below float32's normal range (`update-kernels.ts` says why); that changes no weight by more than ~1e-30.
  */
+const DECAY = 'weight_decay';
 const PROGRAMS: Record<string, [string, string[]]> = {
   sgd: ['out = w - lr*g', ['lr']],
   momentum: [
@@ -123,6 +125,16 @@ const PROGRAMS: Record<string, [string, string[]]> = {
      out = w - lr_t*s0/(s1 + eps)`,
     ['lr_t', 'b1', 'c1', 'b2', 'eps'],
   ],
+  // Keras 3's Nadam (see `nadamSchedule`): km and kg are lr times the step's momentum and gradient factors, vc the
+  // second moment's bias correction 1 / (1 - b2^t).
+  nadam: [
+    `s0 = flush(b1*s0 + c1*g)
+     s1 = flush(b2*s1 + c2*g*g)
+     out = w - (km*s0 + kg*g)/(sqrt(s1*vc) + eps)`,
+    ['km', 'kg', 'b1', 'c1', 'b2', 'c2', 'vc', 'eps'],
+  ],
+  // Weight decay (`weight_decay`, AdamW's): run before any optimizer's program, k = weight_decay * lr.
+  [DECAY]: ['out = w - w*k', ['k']],
   adadelta: [
     `s0 = flush(rho*s0 + decay*g*g)
      upd = sqrt(s1 + eps)/sqrt(s0 + eps)*g
@@ -140,6 +152,15 @@ const constant = (program: string, slots: number[], rest: number[]): Rule => ({
   scalars: (_t, lr) => [lr, ...rest],
 });
 const num = (h: Hyper, k: string) => h[k] as number;
+
+function adam(h: Hyper): Rule {
+  const [b1, b2, eps] = [num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+  return {
+    program: h.amsgrad ? 'amsgrad' : 'adam',
+    slots: h.amsgrad ? [0, 0, 0] : [0, 0],
+    scalars: (t, lr) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
+  };
+}
 
 /**
  * Each optimizer's program and scalars, keyed by the core's table: `tsc` fails when the table gains an optimizer
@@ -161,12 +182,19 @@ export const FUSED_RULES: Record<OptimizerName, (h: Hyper) => Rule> = {
     }
     return h.centered ? constant('rmsprop_centered', [0, 0], base) : constant('rmsprop', [0], base);
   },
-  Adam: (h) => {
+  Adam: (h) => adam(h),
+  // Adam's program; the engine applies its weight decay before it, as for every optimizer.
+  AdamW: (h) => adam(h),
+  Nadam: (h) => {
     const [b1, b2, eps] = [num(h, 'beta_1'), num(h, 'beta_2'), num(h, 'epsilon')];
+    const schedule = nadamSchedule(b1);
     return {
-      program: h.amsgrad ? 'amsgrad' : 'adam',
-      slots: h.amsgrad ? [0, 0, 0] : [0, 0],
-      scalars: (t, lr) => [(lr * Math.sqrt(1 - b2 ** t)) / (1 - b1 ** t), b1, 1 - b1, b2, 1 - b2, eps],
+      program: 'nadam',
+      slots: [0, 0],
+      scalars: (t, lr) => {
+        const { momentumRate, gradientRate } = schedule(t);
+        return [lr * momentumRate, lr * gradientRate, b1, 1 - b1, b2, 1 - b2, 1 / (1 - b2 ** t), eps];
+      },
     };
   },
   Adagrad: (h) => constant('adagrad', [num(h, 'initial_accumulator_value')], [num(h, 'epsilon')]),
@@ -224,6 +252,29 @@ type SimdUpdate = (
   ...k: number[]
 ) => void;
 
+/**
+ * Runs a compiled program over arrays in the wasm heap: the SIMD loop over whole vectors of four, the JS loop over
+ * the few left. `pointers`: the weight's state slots' addresses; `k`: the scalars padded to MAX_SCALARS.
+ */
+function run(
+  simd: SimdUpdate,
+  js: JsUpdate,
+  w: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  pointers: readonly number[],
+  k: readonly number[],
+): void {
+  const vectors = w.length >> 2;
+  const [p0 = 0, p1 = 0, p2 = 0] = pointers;
+  // Every argument spelled out: a spread call goes through V8's slow generic JS-to-wasm wrapper.
+  simd(w.byteOffset, g.byteOffset, out.byteOffset, p0, p1, p2, vectors, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
+  const done = vectors * 4;
+  if (done === w.length) return;
+  const slots = pointers.map((q) => new Float32Array(w.buffer, q + done * 4, w.length - done));
+  js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], k as number[]);
+}
+
 /** Per weight: its state slots, at heap addresses when the SIMD loop can use them, else in JS arrays. */
 interface WeightState {
   size: number;
@@ -280,6 +331,9 @@ export function createFusedOptimizer(
     // No SIMD, or the heap could not hold the state (malloc gave 0): the JS loop works on any arrays.
     for (const size of sizes) state.push(jsState(size));
   }
+  const weightDecay = Number(hyper.weight_decay ?? 0);
+  const decayJs = jsLoop(DECAY);
+  const decaySimd = heap ? (wasmLoops(heap.memory)?.[DECAY] as SimdUpdate | undefined) : undefined;
   let iterations = 0;
   let learningRate = hyper.learning_rate as number;
   /** This step's scalars padded to MAX_SCALARS with zeros, computed once per step (not once per weight). */
@@ -300,7 +354,7 @@ export function createFusedOptimizer(
       return iterations;
     },
     plainRate() {
-      return rule.program === 'sgd' && simd ? stepScalars()[0] : undefined;
+      return rule.program === 'sgd' && simd && weightDecay === 0 ? stepScalars()[0] : undefined;
     },
     beginStep(lr?: number) {
       iterations += 1;
@@ -315,38 +369,18 @@ export function createFusedOptimizer(
           `fused optimizer: weight ${index} has ${s.size} values but got arrays of ${w.length}, ${g.length} and ${out.length} (a stale view of wasm memory?)`,
         );
       }
-      const k = stepScalars();
       const buffer = heap?.memory.buffer;
       const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
-      if (s.pointers && onHeap && simd) {
-        const vectors = w.length >> 2;
-        const [p0 = 0, p1 = 0, p2 = 0] = s.pointers;
-        // Every argument spelled out: a spread call goes through V8's slow generic JS-to-wasm wrapper.
-        simd(
-          w.byteOffset,
-          g.byteOffset,
-          out.byteOffset,
-          p0,
-          p1,
-          p2,
-          vectors,
-          k[0],
-          k[1],
-          k[2],
-          k[3],
-          k[4],
-          k[5],
-          k[6],
-          k[7],
-        );
-        const done = vectors * 4;
-        if (done === w.length) return;
-        const slots = s.pointers.map((q) => new Float32Array(buffer!, q + done * 4, w.length - done));
-        js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], k);
-        return;
+      const slots = () => s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
+      if (weightDecay > 0) {
+        // Keras decays the weight before the update: into `out`, which the update then reads as the weight.
+        const k = [weightDecay * learningRate, 0, 0, 0, 0, 0, 0, 0];
+        if (decaySimd && onHeap) run(decaySimd, decayJs, w, g, out, [], k);
+        else decayJs([w, g, out], k);
+        w = out;
       }
-      const slots = s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
-      js([w, g, out, ...slots], k);
+      if (s.pointers && onHeap && simd) run(simd, js, w, g, out, s.pointers, stepScalars());
+      else js([w, g, out, ...slots()], stepScalars());
     },
     exportSlots() {
       return state.map((s) =>
