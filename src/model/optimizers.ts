@@ -235,6 +235,27 @@ export interface TrainingOptimizer {
  */
 export const COMMON_ARGUMENTS: Readonly<Record<string, string>> = { weight_decay: WEIGHT_DECAY };
 
+/**
+ * The other arguments every Keras 3 optimizer takes, which Model Lab does not implement, with what Keras does with
+ * them; a value of None or False is Keras's default and changes nothing.
+ */
+export const UNIMPLEMENTED_ARGUMENTS: Readonly<Record<string, string>> = {
+  clipnorm: 'clips each gradient to this norm',
+  clipvalue: 'clips each gradient value to this range',
+  global_clipnorm: 'clips all gradients together to this norm',
+  use_ema: 'keeps a moving average of the weights',
+  ema_momentum: 'keeps a moving average of the weights',
+  ema_overwrite_frequency: 'overwrites the weights with their moving average',
+  loss_scale_factor: 'scales the loss',
+  gradient_accumulation_steps: 'accumulates gradients over several batches',
+};
+
+/** One sentence for an optimizer argument Model Lab does not implement, or undefined. */
+export function unimplementedArgument(name: string): string | undefined {
+  const what = UNIMPLEMENTED_ARGUMENTS[name];
+  return what && `Model Lab does not implement the optimizer argument '${name}' (Keras ${what})`;
+}
+
 /** Arguments every Keras optimizer accepts that change no update rule (a schedule's name: the loop passes its rates). */
 const IGNORED_ARGUMENTS: ReadonlySet<string> = new Set(['type', 'label', 'name', 'learning_rate_schedule']);
 

@@ -8,7 +8,7 @@ import { MAX_SIZE } from './layers/common';
 import { COMMON_ARGS, LAYERS, LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
 import { LOSSES, LOSS_ALIASES, LOSS_NAMES } from './losses';
-import { OPTIMIZERS, OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
+import { COMMON_ARGUMENTS, OPTIMIZERS, OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
 import { ACCURACY_METRICS, CALLBACKS, CALLBACK_TYPES, type CallbackArgKind } from './callbacks';
 import { SCHEDULES, SCHEDULE_TYPES } from './lr-schedules';
 
@@ -215,6 +215,9 @@ function optimizerSchemas(): Record<string, JsonSchema> {
       else if (/^(beta_|rho$|momentum$)/.test(name))
         properties[name] = { type: 'number', minimum: 0, maximum: 1, default: dflt, description };
       else properties[name] = { type: 'number', minimum: 0, default: dflt, description };
+    }
+    for (const [name, description] of Object.entries(COMMON_ARGUMENTS)) {
+      properties[name] ??= { type: 'number', minimum: 0, description };
     }
     if ('learning_rate' in opt.defaults) {
       properties.lr = { $ref: '#/definitions/learning_rate', description: 'Old Keras name of learning_rate.' };

@@ -6,7 +6,7 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { quoteList, showValue, thousands } from './number-format';
 import { LAYER_TYPES } from './layers/registry';
 import type { JsonSchema } from './layers/layer-def';
-import { OPTIMIZER_ALIASES, OPTIMIZER_TYPES } from './optimizers';
+import { OPTIMIZER_ALIASES, OPTIMIZER_TYPES, unimplementedArgument } from './optimizers';
 import { keyRangeFor, pathKey, rangeFor } from './paths';
 import { buildSchema } from './schema';
 import { didYouMean } from './suggest';
@@ -180,6 +180,8 @@ function toDiagnostic(e: ErrorObject, path: DefPath, ranges: SourceRanges): Diag
           : where(path);
       const hint =
         didYouMean(extra, known) || (known.length && known.length <= 8 ? `; it takes ${quoteList(known)}` : '');
+      const unimplemented = /optimizer/.test(pathKey(path)) ? unimplementedArgument(extra) : undefined;
+      if (unimplemented) return diag(p, `${unimplemented}; remove it.`, 'unknown-argument', range);
       return diag(p, sentence(`${owner} has no setting '${extra}'${hint}`), 'unknown-argument', range);
     }
     case 'enum':

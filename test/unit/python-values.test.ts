@@ -187,3 +187,44 @@ model = tf.keras.Sequential([
   );
   assert.equal(analyze(m).summary?.totalParams, 79510);
 });
+
+test("Nadam and AdamW by alias and class (tf.keras's experimental path too); weight_decay is carried, clipping said to be ignored where written", async () => {
+  const text = `import tensorflow as tf
+from tensorflow import keras
+
+a = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+a.compile(optimizer="nadam", loss="mse")
+b = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+b.compile(optimizer=tf.keras.optimizers.Nadam(learning_rate=0.002, beta_1=0.95), loss="mse")
+c = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+c.compile(optimizer=tf.keras.optimizers.experimental.AdamW(weight_decay=1e-5, learning_rate=0.01), loss="mse")
+d = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+d.compile(optimizer=keras.optimizers.SGD(0.01, weight_decay=1e-4, clipnorm=1.0, use_ema=False, clipvalue=None), loss="mse")
+`;
+  const [a, b, c, d] = await parsePythonModels(text);
+  assert.equal(a.definition?.compile?.optimizer, 'nadam');
+  assert.deepEqual(b.definition?.compile?.optimizer, { type: 'Nadam', learning_rate: 0.002, beta_1: 0.95 });
+  assert.deepEqual(c.definition?.compile?.optimizer, { type: 'AdamW', weight_decay: 1e-5, learning_rate: 0.01 });
+  assert.deepEqual(d.definition?.compile?.optimizer, { type: 'SGD', learning_rate: 0.01, weight_decay: 1e-4 });
+  // Keras's defaults (None, False) say nothing; clipnorm=1.0 is a warning at its keyword.
+  assert.deepEqual(
+    [...a.diagnostics, ...b.diagnostics, ...c.diagnostics, ...d.diagnostics].map((x) => [
+      x.severity,
+      x.range,
+      x.message,
+    ]),
+    [
+      [
+        'warning',
+        find(text, 'clipnorm'),
+        "Model Lab does not implement the optimizer argument 'clipnorm' (Keras clips each gradient to this norm): it trains without it, so its numbers can differ from Keras's.",
+      ],
+    ],
+  );
+  for (const m of [a, b, c, d]) {
+    assert.deepEqual(
+      analyze(m).diagnostics.filter((x) => x.severity === 'error'),
+      [],
+    );
+  }
+});

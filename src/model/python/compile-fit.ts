@@ -6,7 +6,7 @@
 import type { Node } from './py-node';
 import { canonicalLoss, LOSS_CLASSES, LOSS_NAMES, untrainableLoss } from '../losses';
 import { readMetric, type MetricReading } from '../metric-names';
-import { optimizerDef } from '../optimizers';
+import { optimizerDef, UNIMPLEMENTED_ARGUMENTS, unimplementedArgument } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
 import { callArgs, rangeOf, unwrap, type KeywordArg } from './syntax';
@@ -363,6 +363,21 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
         [...path, key],
       );
       out.incomplete ??= `the optimizer's ${key} cannot be read: ${v.reason}`;
+      continue;
+    }
+    // Keras 3's base-optimizer arguments: None or False is their default; weight_decay is trained, the rest not.
+    if (v.value === null || v.value === false) {
+      if (key in UNIMPLEMENTED_ARGUMENTS || (key === 'weight_decay' && def?.type !== 'AdamW')) continue;
+    }
+    const unimplemented = unimplementedArgument(key);
+    if (unimplemented) {
+      out.report(
+        arg.keyword ?? arg.value,
+        'warning',
+        IGNORED,
+        `${unimplemented}: it trains without it, so its numbers can differ from Keras's.`,
+        [...path, key],
+      );
       continue;
     }
     opt[key] = v.value;
