@@ -18,7 +18,7 @@ Trains the model in <file> (.model.json, Keras .py or Jupyter .ipynb) and prints
                       (default: the first compiled model that can train; the others are listed)
   --epochs N          epochs (default: the file's fit.epochs, else 1)
   --batch-size N      batch size (default: the file's fit.batch_size, else 32)
-  --optimizer NAME    sgd, rmsprop, adam, adagrad, adamax or adadelta with Keras defaults
+  --optimizer NAME    sgd, rmsprop, adam, adagrad, adamax, nadam, adamw or adadelta with Keras defaults
   --backend B         auto (default), tensorflow, tensorflow-gpu, wasm or cpu
   --seed N            seed of the weights, shuffling and dropout (default: fit.seed, else 42)
   --data DIR          folder holding the dataset files (default: $MODEL_LAB_DATA)

@@ -134,7 +134,10 @@ test('a bad option exits 2 in one line', async () => {
   const file = modelFile('opt.model.json');
   const r = await run(['train', file, '--optimizer', 'lion']);
   assert.equal(r.code, 2);
-  assert.match(r.stderr, /--optimizer must be one of sgd, rmsprop, adam, adagrad, adamax, adadelta, not 'lion'/);
+  assert.match(
+    r.stderr,
+    /--optimizer must be one of sgd, rmsprop, adam, adagrad, adamax, nadam, adamw, adadelta, not 'lion'/,
+  );
 });
 
 test('missing data exits 1 with a one-line message', async () => {

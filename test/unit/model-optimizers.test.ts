@@ -32,6 +32,25 @@ test('aliases and class names get every Keras 2.x default', () => {
     beta_2: 0.999,
     epsilon: 1e-7,
   });
+  // Keras 3's (and tf.keras 2.11+'s) two newer ones; Nadam's defaults are the same in legacy Keras 2.
+  assert.deepEqual(effectiveOptimizer('nadam'), {
+    type: 'Nadam',
+    learning_rate: 0.001,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+  });
+  assert.deepEqual(effectiveOptimizer('AdamW'), {
+    type: 'AdamW',
+    learning_rate: 0.001,
+    weight_decay: 0.004,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  });
+  assert.equal(optimizerLabel({ type: 'adamw', weight_decay: 0.01 }), 'AdamW(weight_decay=0.01)');
+  assert.equal(optimizerLabel({ type: 'SGD', weight_decay: 0.01 }), 'SGD(weight_decay=0.01)');
   assert.deepEqual(effectiveOptimizer('adadelta'), {
     type: 'Adadelta',
     learning_rate: 0.001,
