@@ -3,7 +3,23 @@
  * loss and the correct count (-1 when accuracy is not tracked), every fifth batch smaller like an epoch's last.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import type { EffectiveOptimizer } from '../../src/protocol';
 import type { StepEngine, TF } from '../../src/training/worker/engine';
+
+/** Keras 3's optimizers and weight decay, which every engine equivalence test holds the fused engines to as well. */
+export const KERAS3_OPTIMIZERS: readonly EffectiveOptimizer[] = [
+  { type: 'Nadam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  {
+    type: 'AdamW',
+    learning_rate: 0.002,
+    weight_decay: 0.004,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  },
+  { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: false, weight_decay: 0.01 },
+];
 
 export function trainSteps(
   tf: TF,

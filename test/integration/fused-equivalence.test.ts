@@ -24,7 +24,7 @@ import { hasRelaxedSimd } from '../../src/training/wasm-features';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
-import { trainSteps } from '../helpers/engine-steps';
+import { KERAS3_OPTIMIZERS, trainSteps } from '../helpers/engine-steps';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers): on here, so the fused engine is tested
 // with FMA products and, where a test asks for it, with plain SIMD ones.
@@ -118,17 +118,7 @@ const WIDE_OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
   { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
-  { type: 'Nadam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-  {
-    type: 'AdamW',
-    learning_rate: 0.002,
-    weight_decay: 0.004,
-    beta_1: 0.9,
-    beta_2: 0.999,
-    epsilon: 1e-7,
-    amsgrad: false,
-  },
-  { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: false, weight_decay: 0.01 },
+  ...KERAS3_OPTIMIZERS,
 ];
 
 /**
@@ -300,17 +290,7 @@ const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
   { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
-  { type: 'Nadam', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
-  {
-    type: 'AdamW',
-    learning_rate: 0.002,
-    weight_decay: 0.004,
-    beta_1: 0.9,
-    beta_2: 0.999,
-    epsilon: 1e-7,
-    amsgrad: false,
-  },
-  { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: false, weight_decay: 0.01 },
+  ...KERAS3_OPTIMIZERS,
 ];
 
 const TRAIN_LAYERS: LayerDef[] = [
