@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { KerasOptimizer, canonicalOptimizerName } from '../../src/training/worker/stock-optimizers';
+import { createFusedOptimizer } from '../../src/training/worker/fused/fused-optimizers';
 
 function steps(spec: Record<string, unknown>, w0: number[], grads: number[][]): number[][] {
   const opt = new KerasOptimizer({ type: 'x', ...spec } as never);
@@ -202,4 +203,29 @@ test('weight_decay on any optimizer: w -= w*weight_decay*lr before its update (K
     () => new KerasOptimizer({ type: 'Adam', weight_decay: -1 }),
     /Optimizer Adam: weight_decay must be a number >= 0, got -1\./,
   );
+});
+
+test('a resumed Nadam continues its momentum schedule from the saved step count (stock and fused)', () => {
+  const grads = [0.5, -0.2, 0.3, 0.1, -0.4].map((g) => Float32Array.from([g, g / 2]));
+  const straight = new KerasOptimizer({ type: 'Nadam', learning_rate: 0.1 });
+  const w = Float32Array.from([1, -1]);
+  for (const g of grads) straight.step([w], [g]);
+  const first = new KerasOptimizer({ type: 'Nadam', learning_rate: 0.1 });
+  const r = Float32Array.from([1, -1]);
+  for (const g of grads.slice(0, 3)) first.step([r], [g]);
+  const resumed = new KerasOptimizer({ type: 'Nadam', learning_rate: 0.1 });
+  resumed.restore(first.iterations, first.slots());
+  for (const g of grads.slice(3)) resumed.step([r], [g]);
+  near(Array.from(r), Array.from(w), 0);
+  // The fused one, resumed from the stock one's state after step 3, reaches the same weights.
+  const base = Float32Array.from([1, -1]);
+  const warm = new KerasOptimizer({ type: 'Nadam', learning_rate: 0.1 });
+  for (const g of grads.slice(0, 3)) warm.step([base], [g]);
+  const fused = createFusedOptimizer({ type: 'Nadam', learning_rate: 0.1 }, undefined, [2])!;
+  fused.importSlots(warm.iterations, 0.1, warm.slots());
+  for (const g of grads.slice(3)) {
+    fused.beginStep();
+    fused.update(0, base, g, base);
+  }
+  near(Array.from(base), Array.from(w), 1e-6);
 });

@@ -189,7 +189,7 @@ export function nadamSchedule(b1: number): (t: number) => { momentumRate: number
   let product = 1;
   return (t) => {
     if (t < at) [at, product] = [0, 1];
-    for (; at < t;) product *= u(++at);
+    while (at < t) product *= u(++at);
     const next = product * u(t + 1);
     return { momentumRate: u(t + 1) / (1 - next), gradientRate: (1 - u(t)) / (1 - product) };
   };
