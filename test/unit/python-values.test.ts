@@ -200,8 +200,21 @@ c = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
 c.compile(optimizer=tf.keras.optimizers.experimental.AdamW(weight_decay=1e-5, learning_rate=0.01), loss="mse")
 d = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
 d.compile(optimizer=keras.optimizers.SGD(0.01, weight_decay=1e-4, clipnorm=1.0, use_ema=False, clipvalue=None), loss="mse")
+e = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
+e.compile(optimizer=tf.keras.optimizers.legacy.Nadam(), loss="mse")
 `;
-  const [a, b, c, d] = await parsePythonModels(text);
+  const [a, b, c, d, e] = await parsePythonModels(text);
+  assert.deepEqual(e.definition?.compile?.optimizer, { type: 'Nadam' });
+  assert.deepEqual(
+    e.diagnostics.map((x) => [x.severity, x.range, x.message]),
+    [
+      [
+        'warning',
+        find(text, 'tf.keras.optimizers.legacy.Nadam'),
+        "Model Lab trains Keras 3's Nadam (momentum cache beta_1 * (1 - 0.5 * 0.96^t)), not legacy Keras 2's (0.96^(0.004 t)), so its numbers can differ from this optimizer's.",
+      ],
+    ],
+  );
   assert.equal(a.definition?.compile?.optimizer, 'nadam');
   assert.deepEqual(b.definition?.compile?.optimizer, { type: 'Nadam', learning_rate: 0.002, beta_1: 0.95 });
   assert.deepEqual(c.definition?.compile?.optimizer, { type: 'AdamW', weight_decay: 1e-5, learning_rate: 0.01 });

@@ -340,6 +340,16 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   const def = optimizerDef(m[1]);
   const opt: OptimizerObject = { type: def?.type ?? m[1] };
   out.value(path, rangeOf(use));
+  if (def?.type === 'Nadam' && fn && /\blegacy\s*\.\s*Nadam$/.test(fn.text)) {
+    // `canonical` reads keras.optimizers.legacy.X as X; for Nadam the legacy rule differs (`nadamSchedule`).
+    out.report(
+      fn,
+      'warning',
+      IGNORED,
+      "Model Lab trains Keras 3's Nadam (momentum cache beta_1 * (1 - 0.5 * 0.96^t)), not legacy Keras 2's (0.96^(0.004 t)), so its numbers can differ from this optimizer's.",
+      path,
+    );
+  }
   const order = def ? Object.keys(def.defaults) : ['learning_rate'];
   for (const arg of namedArgs(n, order, out)) {
     if (arg.name === 'name') continue; // a label for TensorBoard, not a hyper-parameter
