@@ -19,6 +19,8 @@ export const KERAS3_OPTIMIZERS: readonly EffectiveOptimizer[] = [
     amsgrad: false,
   },
   { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: false, weight_decay: 0.01 },
+  // Plain SGD's update is folded into the gradient product (`plainRate`) unless the weights decay first.
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false, weight_decay: 0.02 },
 ];
 
 export function trainSteps(
