@@ -1,5 +1,5 @@
 import { DataError, formatCount } from './errors';
-import { createRng } from './rng';
+import { createRng, identityOrder } from './rng';
 import type { Split } from './types';
 
 export { createRng, type Rng } from './rng';
@@ -28,7 +28,7 @@ export function splitValidation(
       'spec',
     );
   }
-  const order = createRng(seed).shuffle(Uint32Array.from({ length: n }, (_, i) => i));
+  const order = createRng(seed).shuffle(identityOrder(n));
   const trainIdx = order.subarray(0, trainCount).sort();
   const validationIdx = order.subarray(trainCount).sort();
   return {

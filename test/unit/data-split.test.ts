@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DataError } from '../../src/data/errors';
-import { createRng } from '../../src/data/rng';
+import { createRng, identityOrder } from '../../src/data/rng';
 import { splitValidation } from '../../src/data/split';
 import type { Split } from '../../src/data/types';
 
@@ -103,6 +103,31 @@ describe('createRng', () => {
     assert.ok(Math.abs(sum / 100000 - 0.5) < 0.005);
     // 10,000 expected per bucket, sd ≈ 95.
     for (const b of buckets) assert.ok(Math.abs(b - 10000) < 500, `${buckets}`);
+  });
+
+  it('shuffles as Fisher-Yates over int() does, and the stream goes on from where the shuffle left it', () => {
+    // The definition: the shuffle is one int(i + 1) draw per position from the end; the loop inlines the generator.
+    const reference = <T extends { length: number; [i: number]: unknown }>(rng: ReturnType<typeof createRng>, a: T) => {
+      for (let i = a.length - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [a[i], a[j]] = [a[j], a[i]];
+      }
+      return a;
+    };
+    for (const seed of [0, 1, 42, 2 ** 32 + 7]) {
+      for (const n of [0, 1, 2, 3, 100, 48000]) {
+        const [fast, slow] = [createRng(seed), createRng(seed)];
+        assert.deepEqual(fast.shuffle(identityOrder(n)), reference(slow, identityOrder(n)), `seed ${seed}, n ${n}`);
+        assert.deepEqual(fast.shuffle(Array.from({ length: n }, (_, i) => i)), reference(slow, [...identityOrder(n)]));
+        assert.equal(fast(), slow());
+      }
+    }
+  });
+
+  it('identityOrder is 0, 1, ..., count - 1', () => {
+    assert.deepEqual([...identityOrder(5)], [0, 1, 2, 3, 4]);
+    assert.equal(identityOrder(0).length, 0);
+    assert.ok(identityOrder(3) instanceof Uint32Array);
   });
 
   it('shuffles into a permutation and int() stays in range', () => {

@@ -103,8 +103,3 @@ export function labelValues(
   for (let b = 0; b < size; b++) ys[b * shape.numClasses + split.y[order[start + b]]] = 1;
   return ys;
 }
-
-/** 0, 1, …, count - 1. */
-export function identityOrder(count: number): Uint32Array {
-  return Uint32Array.from({ length: count }, (_, i) => i);
-}

@@ -12,9 +12,9 @@
  * does reach infinity; the one other case, a network that exploded and then died, is `collapse.ts`'s.
  */
 import type * as tfjs from '@tensorflow/tfjs';
-import { createRng } from '../../data/rng';
+import { createRng, identityOrder } from '../../data/rng';
 import type { Split } from '../../data/types';
-import { identityOrder, makeBatch, type BatchShape } from './batches';
+import { makeBatch, type BatchShape } from './batches';
 import type { StepEngine, StepValues, TF } from './engine';
 import { EXPLODED_TIMES, outputIsConstant } from './collapse';
 import { evaluateSplit } from './evaluate';
