@@ -36,7 +36,6 @@ import { chooseEngine, describeEngine } from '../src/training/worker/choose-engi
 import { fit } from '../src/training/worker/loop';
 import { describeModel } from '../src/training/model-info';
 import { workerV8Flags } from '../src/training/wasm-features';
-import { modelWarmUp, warmWhile } from '../src/training/worker/warm-up';
 import { packedGemm, PEAK_CHAINS } from '../src/training/worker/fused/packed-gemm';
 import { NETWORKS, type NetworkName } from './networks';
 
@@ -257,19 +256,11 @@ async function epochInThisProcess(workload: Workload, maxSteps: number): Promise
   const batchSize = workload.batch;
   const definition = workloadDefinition(workload);
   const info = describeModel(definition);
-  const loading = loadDataset({
+  const data = await loadDataset({
     spec: { name: 'fashion-mnist' },
     baseDir: ROOT,
     cacheDir: join(tmpdir(), 'model-lab-bench'),
   });
-  // As a worker does (`run.ts`): the engine's code warmed on a throwaway copy of the model while the data loads.
-  const warm = modelWarmUp(tf, definition, info, {
-    loss: 'sparse_categorical_crossentropy',
-    optimizer: info.optimizer,
-    seed: SEED,
-    batchSize,
-  });
-  const data = warm ? await warmWhile(loading, warm) : await loading;
   let { train } = splitValidation(data.train, 784, 0.2, 42);
   maxSteps ||= workload.steps ?? 0;
   if (maxSteps)

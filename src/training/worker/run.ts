@@ -20,7 +20,6 @@ import { chooseEngine, describeEngine } from './choose-engine';
 import { compileOutput } from './forward';
 import { evaluateSplit } from './evaluate';
 import { fit } from './loop';
-import { modelWarmUp, outputLogits, warmWhile } from './warm-up';
 import { canonicalLoss, labelKind, resolveAccuracy, type LossName } from './losses';
 import { describeModel, ModelError } from '../model-info';
 import { NPZ_FILE, saveWeights } from './save-weights';
@@ -80,11 +79,7 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     tf = selected.tf;
 
     const dataSpec = normalizeDatasetSpec(spec.definition.dataset);
-    const fitSpec = spec.definition.fit ?? {};
-    const batchSize = fitSpec.batch_size ?? 32;
-    const force =
-      control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined;
-    const loading = loadDataset({
+    const data = await loadDataset({
       spec: dataSpec,
       baseDir: spec.baseDir,
       dataDir: spec.dataDir,
@@ -94,13 +89,6 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       onProgress: (message, fraction) =>
         emit({ type: 'progress', runId, message, ...(fraction !== undefined ? { fraction } : {}) }),
     });
-    // While the data arrives, the fused engine's code is warmed on a throwaway copy of the model (`warm-up.ts`):
-    // the first epoch then runs optimised code. The run's own numbers are the same with or without it.
-    const warm =
-      force || spec.resume
-        ? undefined
-        : modelWarmUp(tf, spec.definition, info, { loss, optimizer: hyper, seed: spec.seed, batchSize });
-    const data = warm ? await warmWhile(loading, warm) : await loading;
     const exampleSize = data.exampleShape.reduce((a, b) => a * b, 1);
     // A None dimension of the input (`input_shape=(None, 28)`) takes its size from the examples.
     const filled = info.inputShape ? fillVariableDims(info.inputShape, data.exampleShape, data.name) : undefined;
@@ -116,7 +104,9 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     // The split copied its examples: let the full training set go (47 MB for Fashion-MNIST, per worker).
     data.train = train;
 
+    const fitSpec = spec.definition.fit ?? {};
     const epochs = fitSpec.epochs ?? 1;
+    const batchSize = fitSpec.batch_size ?? 32;
     model = buildModel(tf, spec.definition, { names: info.names, inputShape, seed: spec.seed });
     let saved: SavedRun | undefined;
     if (spec.resume) {
@@ -149,7 +139,8 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       labels: labelKind(loss),
       numClasses: Math.max(units, data.classNames.length),
     };
-    compileOutput(model, outputLogits(info, loss));
+    // With from_logits the model's output is the logits; Keras's loss picks softmax or sigmoid for them by its kind.
+    compileOutput(model, info.fromLogits ? (loss === 'binary_crossentropy' ? 'sigmoid' : 'softmax') : undefined);
     const engineContext = {
       tf,
       model,
@@ -159,7 +150,10 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
       fromLogits: info.fromLogits,
       seed: spec.seed,
     };
-    const engineChoice = { seed: spec.seed, force };
+    const engineChoice = {
+      seed: spec.seed,
+      force: control.engine === 'stock' || process.env.MODEL_LAB_ENGINE === 'stock' ? ('stock' as const) : undefined,
+    };
     const engine = chooseEngine(engineContext, engineChoice);
 
     if (saved) {
