@@ -293,6 +293,36 @@ test('state is allocated when the optimizer is created; a step never allocates, 
   weights.forEach((w, i) => close(w, expected[i], `weight ${i}`));
 });
 
+test('updated in place at fixed addresses, as the engine does, the tail stays right when the memory grows under it', () => {
+  const heap = testHeap();
+  // 10 weights: two SIMD groups and a tail of two (the canonical output bias), left to the JS loop on views of it.
+  const n = 10;
+  const spec: EffectiveOptimizer = {
+    type: 'Adam',
+    learning_rate: 0.01,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  };
+  const opt = createFusedOptimizer(spec, heap, [n])!;
+  const expected = values(n, 3).map((v) => Math.fround(v));
+  const [pw, pg] = [heap.malloc(n * 4), heap.malloc(n * 4)];
+  const view = (p: number) => new Float32Array(heap.memory.buffer, p, n);
+  view(pw).set(expected);
+  const state = {};
+  const ref = reference(spec);
+  for (let t = 1; t <= 25; t++) {
+    const g = values(n, 50 + t).map((v) => Math.fround(v * 0.1));
+    ref(expected, g, state, t);
+    if (t === 12) heap.memory.grow(1); // a new buffer, the same addresses
+    view(pg).set(g);
+    opt.beginStep();
+    opt.update(0, view(pw), view(pg), view(pw));
+  }
+  close(view(pw), expected, 'w');
+});
+
 test('a view detached by memory growth is refused with an error instead of corrupting the weights', () => {
   const heap = testHeap();
   const opt = createFusedOptimizer({ type: 'SGD', learning_rate: 0.1, momentum: 0.9 }, heap, [8])!;

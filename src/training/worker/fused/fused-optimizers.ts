@@ -264,6 +264,7 @@ function run(
   out: Float32Array,
   pointers: readonly number[],
   k: readonly number[],
+  cache: { tail?: Tail },
 ): void {
   const vectors = w.length >> 2;
   const [p0 = 0, p1 = 0, p2 = 0] = pointers;
@@ -271,8 +272,25 @@ function run(
   simd(w.byteOffset, g.byteOffset, out.byteOffset, p0, p1, p2, vectors, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
   const done = vectors * 4;
   if (done === w.length) return;
-  const slots = pointers.map((q) => new Float32Array(w.buffer, q + done * 4, w.length - done));
-  js([w.subarray(done), g.subarray(done), out.subarray(done), ...slots], k as number[]);
+  // Views made once, not per step: new arrays every step made V8 throw away the update's optimised code once in
+  // every first epoch (a "wrong map" deoptimisation) and compile it again.
+  const buffer = w.buffer as ArrayBuffer;
+  let t = cache.tail;
+  if (!t || t.buffer !== buffer || t.w !== w.byteOffset || t.g !== g.byteOffset || t.out !== out.byteOffset) {
+    const slots = pointers.map((q) => new Float32Array(buffer, q + done * 4, w.length - done));
+    const arrays = [w.subarray(done), g.subarray(done), out.subarray(done), ...slots];
+    t = cache.tail = { buffer, w: w.byteOffset, g: g.byteOffset, out: out.byteOffset, arrays };
+  }
+  js(t.arrays, k as number[]);
+}
+
+/** The last few floats the SIMD loop leaves to the JS loop: views made once, for these addresses in this memory. */
+interface Tail {
+  buffer: ArrayBuffer;
+  w: number;
+  g: number;
+  out: number;
+  arrays: Float32Array[];
 }
 
 /** Per weight: its state slots, at heap addresses when the SIMD loop can use them, else in JS arrays. */
@@ -280,6 +298,9 @@ interface WeightState {
   size: number;
   pointers?: number[];
   arrays?: Float32Array[];
+  /** The update's tail views (`run`), and the weight decay's. */
+  tail?: Tail;
+  decay?: { tail?: Tail };
 }
 
 /** Bytes of one slot of `size` floats, rounded up to whole 16-byte vectors so every slot starts aligned. */
@@ -375,11 +396,11 @@ export function createFusedOptimizer(
       if (weightDecay > 0) {
         // Keras decays the weight before the update: into `out`, which the update then reads as the weight.
         const k = [weightDecay * learningRate, 0, 0, 0, 0, 0, 0, 0];
-        if (decaySimd && onHeap) run(decaySimd, decayJs, w, g, out, [], k);
+        if (decaySimd && onHeap) run(decaySimd, decayJs, w, g, out, [], k, (s.decay ??= {}));
         else decayJs([w, g, out], k);
         w = out;
       }
-      if (s.pointers && onHeap && simd) run(simd, js, w, g, out, s.pointers, stepScalars());
+      if (s.pointers && onHeap && simd) run(simd, js, w, g, out, s.pointers, stepScalars(), s);
       else js([w, g, out, ...slots()], stepScalars());
     },
     exportSlots() {
