@@ -253,18 +253,21 @@ test('decaying state is flushed to zero below the float32 normal range, NaN stil
   }
 });
 
+/** Adam at a learning rate that moves the weights visibly in a few steps. */
+const ADAM: EffectiveOptimizer = {
+  type: 'Adam',
+  learning_rate: 0.01,
+  beta_1: 0.9,
+  beta_2: 0.999,
+  epsilon: 1e-7,
+  amsgrad: false,
+};
+
 test('state is allocated when the optimizer is created; a step never allocates, even when the memory grows between steps', () => {
   const heap = testHeap();
   // 3 weights x 2 Adam slots, up to 5,000 floats each: 120 kB, more than the first 64 kB page, so creation grows it.
   const sizes = [5000, 7, 5000];
-  const spec: EffectiveOptimizer = {
-    type: 'Adam',
-    learning_rate: 0.01,
-    beta_1: 0.9,
-    beta_2: 0.999,
-    epsilon: 1e-7,
-    amsgrad: false,
-  };
+  const spec = ADAM;
   const opt = createFusedOptimizer(spec, heap, sizes)!;
   assert.ok(opt.simd);
   assert.equal(heap.mallocs, 1, 'one block for all state');
@@ -297,14 +300,7 @@ test('updated in place at fixed addresses, as the engine does, the tail stays ri
   const heap = testHeap();
   // 10 weights: two SIMD groups and a tail of two (the canonical output bias), left to the JS loop on views of it.
   const n = 10;
-  const spec: EffectiveOptimizer = {
-    type: 'Adam',
-    learning_rate: 0.01,
-    beta_1: 0.9,
-    beta_2: 0.999,
-    epsilon: 1e-7,
-    amsgrad: false,
-  };
+  const spec = ADAM;
   const opt = createFusedOptimizer(spec, heap, [n])!;
   const expected = values(n, 3).map((v) => Math.fround(v));
   const [pw, pg] = [heap.malloc(n * 4), heap.malloc(n * 4)];
