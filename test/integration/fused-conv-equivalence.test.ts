@@ -179,8 +179,22 @@ const STRIDED_BN_CASE: Case = {
   classes: 3,
 };
 
+/** A first convolution of one channel that `convPoolSingle` runs with the pooling above it, 'valid' and linear. */
+const CONV_POOL_VALID_CASE: Case = {
+  name: "one-pass first convolution and pooling: 'valid', linear, 8 channels",
+  input: [10, 12, 1],
+  layers: [
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'valid' },
+    { type: 'MaxPooling2D', poolSize: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
 const CASES: Case[] = [
   { name: 'the training network', ...TRAIN_CASE_LAYERS() },
+  CONV_POOL_VALID_CASE,
   {
     name: "'same' 3x3 conv, max pool, Dense (the small CNN's shape, small)",
     input: [8, 8, 1],
@@ -296,6 +310,7 @@ const WINOGRAD_METHODS = new Map<boolean | 2 | 4, RegExp | undefined>([
   [false, undefined],
 ]);
 const WINOGRAD_SMALL_CNN = CASES[CASES.indexOf(WINOGRAD_CASE) + 1];
+const SMALL_CNN_CASE = CASES[CASES.indexOf(CONV_POOL_VALID_CASE) + 1];
 for (const [c, winograd] of [
   ...CASES.map((c) => [c, true] as const),
   ...([false, 2, 4] as const).map((w) => [WINOGRAD_CASE, w] as const),
@@ -307,6 +322,9 @@ for (const [c, winograd] of [
     const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
     assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
     const stack = new ConvStack(tf, plan, Math.random, { winograd });
+    // The one-pass first convolution and pooling where it applies (and in these two cases).
+    if (c === CONV_POOL_VALID_CASE || c === SMALL_CNN_CASE) assert.ok(stack.convPool, 'one pass');
+    if (c === CASES[0]) assert.ok(!stack.convPool, 'odd width: im2col, product, pooling');
     if (c.name.startsWith('Winograd')) {
       const method = WINOGRAD_METHODS.get(winograd);
       if (method) assert.match(stack.method ?? '', method);
@@ -479,6 +497,16 @@ for (const [optimizer, fma] of [
   test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
     const detail = /products, float32 BatchNormalization\)$/;
     assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma }, detail, 20, 3000);
+  });
+}
+
+for (const [c, optimizer, fma] of [
+  [SMALL_CNN_CASE, OPTIMIZERS[4], true],
+  [SMALL_CNN_CASE, OPTIMIZERS[1], false],
+  [CONV_POOL_VALID_CASE, OPTIMIZERS[3], true],
+] as const) {
+  test(`a CNN whose first convolution and pooling run in one pass trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${c.name}, ${optimizer.type}`, () => {
+    assertTrainsLikeStock(c, optimizer, { fma }, /products(, Winograd [^)]*\))?\)$/, 20, 4000);
   });
 }
 

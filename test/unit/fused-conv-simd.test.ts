@@ -6,7 +6,8 @@
  * tiling average pooling (3x2 and 2x2 windows, in double as the loops); Winograd's kernel transform and its
  * adjoint, F(2x2, 3x3)'s and F(4x4, 3x3)'s; column sums of 16, 4 and the remaining columns; relu's derivative;
  * BatchNormalization's statistics, normalisation and gradients (in float32, as tfjs: within float32 rounding of the
- * loops' double, not bit-equal).
+ * loops' double, not bit-equal); the first layer's 3x3 convolution of one channel with relu and 2x2 max pooling in
+ * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -26,6 +27,8 @@ import {
   batchNormBackward,
   col2im,
   columnSums,
+  convPoolSingle,
+  convPoolSingleBackward,
   im2col,
   maxPool,
   maxPoolBackward,
@@ -299,3 +302,64 @@ test('BatchNormalization in SIMD (float32) is within 1e-5 of the loops (double),
     }
   }
 });
+
+for (const [batch, oh, ow, c] of [
+  [2, 6, 8, 4],
+  [3, 28, 28, 32],
+]) {
+  for (const relu of [false, true]) {
+    test(`one-channel 3x3 convolution, relu and 2x2 max pooling in one pass, in SIMD equal the loops${relu ? ', relu' : ''}: batch ${batch}, ${oh}x${ow}x${c}`, () => {
+      const [xs, zs, ys, ks] = [batch * (oh + 2) * (ow + 2), batch * oh * ow * c, (batch * oh * ow * c) / 4, 9 * c];
+      // xp, kernel, bias, z (loop), out (loop), z (SIMD), out (SIMD), dy, dkernel + dbias (loop), (SIMD)
+      const sizes = [xs, ks, c, zs, ys, zs, ys, ys, ks + c, ks + c];
+      const at = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + Math.ceil(b / 4) * 4, 0));
+      const { simd, F } = heap(at[9] + ks + c + 8);
+      // Few levels: equal maxima in many windows, and (with relu) windows of zeros.
+      F.set(random(xs, 3, 4), at[0]);
+      F.set(random(ks, 4, 4), at[1]);
+      F.set(random(c, 5, 4), at[2]);
+      F.set(random(ys, 6), at[7]);
+      convPoolSingle(F, at[0], at[1], at[2], at[3], at[4], relu, batch, oh, ow, c);
+      F.fill(NaN, at[5], at[5] + zs + ys);
+      simd.convPoolSingle(at[0] * 4, at[1] * 4, at[2] * 4, at[5] * 4, at[6] * 4, relu ? 1 : 0, batch, oh, ow, c);
+      assertSame(F.slice(at[5], at[5] + zs), F.slice(at[3], at[3] + zs), 'z');
+      assertSame(F.slice(at[6], at[6] + ys), F.slice(at[4], at[4] + ys), 'out');
+      convPoolSingleBackward(F, at[0], at[3], at[4], at[7], at[8], at[8] + ks, relu, batch, oh, ow, c);
+      F.fill(NaN, at[9], at[9] + ks + c);
+      const args = [relu ? 1 : 0, batch, oh, ow, c];
+      simd.convPoolSingleBackward(at[0] * 4, at[5] * 4, at[6] * 4, at[7] * 4, at[9] * 4, (at[9] + ks) * 4, ...args);
+      assertSame(F.slice(at[9], at[9] + ks + c), F.slice(at[8], at[8] + ks + c), 'dkernel, dbias');
+
+      // The loops are the convolution (in double here), the pooling and its gradient as the engine runs them apart.
+      const g = geometry(oh, ow, c, 2, 2, 2, 2, false);
+      const z = new Float64Array(zs);
+      for (let b = 0; b < batch; b++)
+        for (let y = 0; y < oh; y++)
+          for (let x = 0; x < ow; x++)
+            for (let ch = 0; ch < c; ch++) {
+              let v = F[at[2] + ch];
+              for (let t = 0; t < 9; t++)
+                v += F[at[0] + (b * (oh + 2) + y + Math.floor(t / 3)) * (ow + 2) + x + (t % 3)] * F[at[1] + t * c + ch];
+              z[((b * oh + y) * ow + x) * c + ch] = relu ? Math.max(v, 0) : v;
+            }
+      for (let i = 0; i < zs; i++)
+        assert.ok(Math.abs(F[at[3] + i] - z[i]) < 1e-5, `z[${i}]: ${F[at[3] + i]} vs ${z[i]}`);
+      const argmax = new Int32Array(ys);
+      maxPool(F, at[3], at[5], argmax, batch, g);
+      assertSame(F.slice(at[5], at[5] + ys), F.slice(at[4], at[4] + ys), 'out against maxPool');
+      maxPoolBackward(F, at[7], at[5], argmax, ys, zs, relu ? at[3] : -1);
+      const dk = new Float64Array(ks + c);
+      for (let b = 0; b < batch; b++)
+        for (let y = 0; y < oh; y++)
+          for (let x = 0; x < ow; x++)
+            for (let ch = 0; ch < c; ch++) {
+              const dz = F[at[5] + ((b * oh + y) * ow + x) * c + ch];
+              dk[ks + ch] += dz;
+              for (let t = 0; t < 9; t++)
+                dk[t * c + ch] += F[at[0] + (b * (oh + 2) + y + Math.floor(t / 3)) * (ow + 2) + x + (t % 3)] * dz;
+            }
+      for (let i = 0; i < ks + c; i++)
+        assert.ok(Math.abs(F[at[8] + i] - dk[i]) < 1e-4, `dkernel, dbias [${i}]: ${F[at[8] + i]} vs ${dk[i]}`);
+    });
+  }
+}

@@ -1026,7 +1026,178 @@ const avgPoolBackward = (twoByTwo: boolean) =>
     END,
   ]);
 
+// ---- the small CNN's first layer: a 3x3 convolution of one channel, relu and 2x2 max pooling in one pass ------
+const SPLAT = (offset: number) => [...simd(0x09), 0x02, ...uleb(offset)];
+const SHR_U = 0x76;
+const CONV_POOL_LOCALS = ['cb', 'pw', 'xImgB', 'zRowB', 'b', 'py', 'px', 'ch', 'r0', 'r1', 'r2', 'r3', 'zq', 'o'];
+
+/**
+ * Over each 2x2 pooling window (b, py, px): r{i} at row i of its 4x4 input patch in xp ([batch][oh + 2][ow + 2]
+ * floats), zq at its first pixel in z ([batch][oh][ow][c]); then `body`.
+ */
+function overPoolWindows(l: Record<string, number>, body: number[]): number[] {
+  return [
+    ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
+    ...assign(l.pw, [...get(l.ow), ...i32(2), ADD, ...i32(2), SHL]),
+    ...assign(l.xImgB, product([...get(l.oh), ...i32(2), ADD], get(l.pw))),
+    ...assign(l.zRowB, product(get(l.ow), get(l.cb))),
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...forLoop(l.py, i32(0), [...get(l.oh), ...i32(1), SHR_U], i32(1), [
+        ...forLoop(l.px, i32(0), [...get(l.ow), ...i32(1), SHR_U], i32(1), [
+          ...assign(
+            l.r0,
+            sum(get(l.xp), product(get(l.b), get(l.xImgB)), product([...get(l.py), ...i32(1), SHL], get(l.pw)), [
+              ...get(l.px),
+              ...i32(3),
+              SHL,
+            ]),
+          ),
+          ...[1, 2, 3].flatMap((i) => assign(l[`r${i}`], sum(get(l[`r${i - 1}`]), get(l.pw)))),
+          ...assign(
+            l.zq,
+            sum(
+              get(l.z),
+              product(
+                sum(product(sum(product(get(l.b), get(l.oh)), [...get(l.py), ...i32(1), SHL]), get(l.ow)), [
+                  ...get(l.px),
+                  ...i32(1),
+                  SHL,
+                ]),
+                get(l.cb),
+              ),
+            ),
+          ),
+          ...body,
+        ]),
+      ]),
+    ]),
+  ];
+}
+
+/** z's address for window pixel k, channels ch.. (zq already at the channels, or add ch). */
+const zPixel = (l: Record<string, number>, k: number, ch: boolean) =>
+  sum(get(l.zq), product(i32(k >> 1), get(l.zRowB)), product(i32(k & 1), get(l.cb)), ...(ch ? [get(l.ch)] : []));
+
+/**
+ * convPoolSingle(xp, kernel, bias, z, out, relu, batch, oh, ow, c): `conv-kernels.ts`'s convPoolSingle, four
+ * channels at a time (c a multiple of 4): the window's 16 input pixels splat once, the nine kernel vectors of its
+ * channels loaded once for its four pixels.
+ */
+const convPoolSingle = fn(
+  ['xp', 'kernel', 'bias', 'z', 'out', 'relu', 'batch', 'oh', 'ow', 'c'],
+  [...CONV_POOL_LOCALS, 'wp'],
+  [...vectors('d', 16), ...vectors('w', 9), 'bv', 'acc', 'best'],
+  (l) => [
+    ...assign(l.o, get(l.out)),
+    ...overPoolWindows(l, [
+      ...Array.from({ length: 16 }, (_, k) =>
+        assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
+      ).flat(),
+      ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+        ...assign(l.wp, sum(get(l.kernel), get(l.ch))),
+        ...Array.from({ length: 9 }, (_, t) => [
+          ...assign(l[`w${t}`], [...get(l.wp), ...V_LOAD]),
+          ...assign(l.wp, sum(get(l.wp), get(l.cb))),
+        ]).flat(),
+        ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
+        ...[0, 1, 2, 3].flatMap((k) => [
+          ...assign(l.acc, get(l.bv)),
+          ...Array.from({ length: 9 }, (_, t) => {
+            const d = l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`];
+            return assign(l.acc, [...get(l.acc), ...get(d), ...get(l[`w${t}`]), ...F_MUL, ...F_ADD]);
+          }).flat(),
+          ...get(l.relu),
+          ...IF,
+          ...assign(l.acc, [...get(l.acc), ...ZERO, ...F_MAX]),
+          END,
+          ...zPixel(l, k, true),
+          ...get(l.acc),
+          ...V_STORE,
+          ...assign(l.best, k === 0 ? get(l.acc) : [...get(l.best), ...get(l.acc), ...F_PMAX]),
+        ]),
+        ...get(l.o),
+        ...get(l.best),
+        ...V_STORE,
+        ...assign(l.o, sum(get(l.o), i32(16))),
+      ]),
+    ]),
+    END,
+  ],
+);
+
+/**
+ * convPoolSingleBackward(xp, z, out, dy, dkernel, dbias, relu, batch, oh, ow, c): `conv-kernels.ts`'s
+ * convPoolSingleBackward, four channels at a time: per window its 16 input pixels splat once, each dy routed as
+ * maxPoolBackward routes it (the first maximum, the relu gate) into four masked vectors, never stored, and added
+ * into dkernel and dbias (zeroed first; c·40 bytes that stay in L1), so z, out and dy are read once, in order.
+ */
+const convPoolSingleBackward = fn(
+  ['xp', 'z', 'out', 'dy', 'dkernel', 'dbias', 'relu', 'batch', 'oh', 'ow', 'c'],
+  [...CONV_POOL_LOCALS, 'at'],
+  [...vectors('d', 16), ...vectors('g', 4), 'best', 'dv', 'taken', 'routed', 'v', 'm'],
+  (l) => [
+    ...forLoop(l.ch, i32(0), [...get(l.c), ...i32(2), SHL], i32(16), [
+      ...Array.from({ length: 9 }, (_, t) => [
+        ...sum(get(l.dkernel), product(i32(t), [...get(l.c), ...i32(2), SHL]), get(l.ch)),
+        ...ZERO,
+        ...V_STORE,
+      ]).flat(),
+      ...sum(get(l.dbias), get(l.ch)),
+      ...ZERO,
+      ...V_STORE,
+    ]),
+    ...assign(l.o, i32(0)),
+    ...overPoolWindows(l, [
+      ...Array.from({ length: 16 }, (_, k) =>
+        assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
+      ).flat(),
+      ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+        ...assign(l.best, [...sum(get(l.out), get(l.o)), ...V_LOAD]),
+        ...assign(l.dv, [...sum(get(l.dy), get(l.o)), ...V_LOAD]),
+        ...assign(l.taken, ZERO),
+        ...assign(l.routed, ZERO),
+        ...[0, 1, 2, 3].flatMap((k) => [
+          ...assign(l.v, [...zPixel(l, k, true), ...V_LOAD]),
+          ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
+          ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
+          ...get(l.relu),
+          ...IF,
+          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
+          END,
+          ...assign(l.routed, [...get(l.routed), ...get(l.m), ...V_OR]),
+          ...assign(l[`g${k}`], [...get(l.dv), ...get(l.m), ...V_AND]),
+        ]),
+        ...assign(l.at, sum(get(l.dbias), get(l.ch))),
+        ...get(l.at),
+        ...get(l.at),
+        ...V_LOAD,
+        ...get(l.dv),
+        ...get(l.routed),
+        ...V_AND,
+        ...F_ADD,
+        ...V_STORE,
+        ...assign(l.at, sum(get(l.dkernel), get(l.ch))),
+        ...Array.from({ length: 9 }, (_, t) => [
+          ...get(l.at),
+          ...get(l.at),
+          ...V_LOAD,
+          ...[0, 1, 2, 3].flatMap((k) => {
+            const d = l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`];
+            return [...get(d), ...get(l[`g${k}`]), ...F_MUL, ...F_ADD];
+          }),
+          ...V_STORE,
+          ...assign(l.at, sum(get(l.at), get(l.cb))),
+        ]).flat(),
+        ...assign(l.o, sum(get(l.o), i32(16))),
+      ]),
+    ]),
+    END,
+  ],
+);
+
 const FUNCTIONS: Record<string, Fn> = {
+  convPoolSingle,
+  convPoolSingleBackward,
   bnMoments: bnSums(true),
   bnNormalize,
   bnBackwardSums: bnSums(false),
@@ -1096,6 +1267,8 @@ type Call = (...args: number[]) => void;
 
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
 export interface ConvSimd {
+  convPoolSingle: Call;
+  convPoolSingleBackward: Call;
   im2col: Call;
   im2colAffine: Call;
   im2colSingle: Call;

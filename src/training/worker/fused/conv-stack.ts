@@ -51,6 +51,11 @@ export interface ConvStackOptions {
   winograd?: boolean | 2 | 4;
   /** false: the Winograd forward products write M and the output transform reads it (tests compare the two). */
   winogradFused?: boolean;
+  /**
+   * false: a first convolution of one channel under a 2x2 max pooling runs as im2col, product and pooling, not as
+   * `convPoolSingle`'s one pass (tests compare the two).
+   */
+  convPool?: boolean;
 }
 
 /** A Winograd convolution's variant, tiles per image and buffers (float offsets at the current capacity). */
@@ -134,6 +139,10 @@ export class ConvStack {
   /** Doubles of the heap for the bias sums a max pooling's backward pass takes over (byte address), its pointer. */
   private biasSums = 0;
   private biasSumsPointer = 0;
+  /** The first convolution and the max pooling above it run as one pass (`convPoolFits`). */
+  readonly convPool: boolean;
+  /** Its input with the convolution's padding around it (float offset at the current capacity). */
+  private padded = -1;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
   constructor(
@@ -194,6 +203,7 @@ export class ConvStack {
       return state;
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
+    this.convPool = options.convPool !== false && convPoolFits(plan.ops);
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
@@ -293,6 +303,9 @@ export class ConvStack {
           du: take(xis * cin * cout),
           dwt: take(9 * cin * cout),
         });
+      } else if (op.kind === 'conv' && i === 0 && this.convPool) {
+        // The input with the convolution's padding around it: convPoolSingle reads no im2col.
+        s.extra = take(batch * (op.output.h + 2) * (op.output.w + 2));
       } else if (op.kind === 'conv' && !pointwise(op)) {
         const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
         s.cols = take(n);
@@ -315,6 +328,12 @@ export class ConvStack {
       if (s.cols >= 0) s.cols += base;
       if (s.extra >= 0) s.extra += base;
       if (s.winograd) for (const key of ['v', 'm', 'u', 'du', 'dwt'] as const) s.winograd[key] += base;
+    }
+    if (this.convPool) {
+      // Its padding stays 0: each pass writes the image inside it.
+      this.padded = this.states[0].extra;
+      const { h, w } = this.states[0].op.output;
+      this.view().fill(0, this.padded, this.padded + batch * (h + 2) * (w + 2));
     }
     this.dcols += base;
     this.probs += base;
@@ -373,7 +392,8 @@ export class ConvStack {
     const fromLogits = plan.loss !== 'mse';
 
     // ---- forward.
-    for (let i = 0; i <= last; i++) {
+    if (this.convPool) this.convPoolForward(F, input, batch);
+    for (let i = this.convPool ? 2 : 0; i <= last; i++) {
       const s = states[i];
       const op = s.op;
       // Above a folded BatchNormalization, its input.
@@ -474,7 +494,7 @@ export class ConvStack {
     );
 
     // ---- backward: states[i].grad holds dL/d(output of op i); each op writes dL/d(its input) below it.
-    for (let i = last; i >= 0; i--) {
+    for (let i = last; i >= (this.convPool ? 2 : 0); i--) {
       const s = states[i];
       const op = s.op;
       const from = i === 0 ? input : states[i - 1].out;
@@ -562,6 +582,15 @@ export class ConvStack {
       }
     }
 
+    if (this.convPool) {
+      const [conv, pool] = states;
+      const { h, w, c } = conv.op.output;
+      const relu = (conv.op as Extract<ConvOp, { kind: 'conv' }>).activation === 'relu' ? 1 : 0;
+      const [dkernel, dbias] = [params[conv.p0].g * 4, params[conv.p1].g * 4];
+      const args = [this.padded * 4, conv.out * 4, pool.out * 4, pool.grad * 4, dkernel, dbias, relu, batch, h, w, c];
+      this.simd.convPoolSingleBackward(...args);
+    }
+
     if (inspect) inspect(params.map((p) => F.subarray(p.g, p.g + p.size)));
     if (update) {
       params.forEach((p, i) => {
@@ -570,6 +599,26 @@ export class ConvStack {
       });
     }
     return result;
+  }
+
+  /**
+   * The first convolution (one channel, 3x3, stride 1) and the 2x2 max pooling above it in one pass
+   * (`convPoolSingle`): the input copied into its padded buffer row by row, then the kernel.
+   */
+  private convPoolForward(F: Float32Array, input: number, batch: number): void {
+    const [conv, pool] = this.states;
+    const op = conv.op as Extract<ConvOp, { kind: 'conv' }>;
+    const { h, w } = op.input;
+    const [ph, pw] = [op.output.h + 2, op.output.w + 2];
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < h; y++) {
+        const from = input + (b * h + y) * w;
+        F.set(F.subarray(from, from + w), this.padded + (b * ph + y + op.top) * pw + op.left);
+      }
+    const relu = op.activation === 'relu' ? 1 : 0;
+    const [kernel, bias] = [this.params[conv.p0].w * 4, this.params[conv.p1].w * 4];
+    const args = [relu, batch, op.output.h, op.output.w, op.output.c];
+    this.simd.convPoolSingle(this.padded * 4, kernel, bias, conv.out * 4, pool.out * 4, ...args);
   }
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
@@ -710,6 +759,36 @@ function kernelsOf(simd: ConvSimd, variant: WinogradVariant) {
     output: of('Output'),
     outputBackward: of('OutputBackward'),
   };
+}
+
+/**
+ * Whether the plan starts with what `convPoolSingle` computes: a 3x3 stride-1 convolution of one channel ('same' or
+ * 'valid') with bias, relu or linear, c a multiple of 4 and an even output, under a 2x2 max pooling that tiles it
+ * (the small CNN's first layer).
+ */
+function convPoolFits(ops: ConvOp[]): boolean {
+  const [conv, pool] = ops;
+  if (conv?.kind !== 'conv' || pool?.kind !== 'maxpool' || ops.length < 3) return false;
+  const { input: i, output: o } = conv;
+  const padding =
+    (conv.top === 1 && conv.left === 1 && i.h === o.h && i.w === o.w) ||
+    (conv.top === 0 && conv.left === 0 && i.h === o.h + 2 && i.w === o.w + 2);
+  return (
+    i.c === 1 &&
+    conv.kh === 3 &&
+    conv.kw === 3 &&
+    conv.sh === 1 &&
+    conv.sw === 1 &&
+    padding &&
+    !!conv.bias &&
+    (conv.activation === 'relu' || conv.activation === 'linear') &&
+    o.c % 4 === 0 &&
+    [pool.kh, pool.kw, pool.sh, pool.sw].every((v) => v === 2) &&
+    pool.top === 0 &&
+    pool.left === 0 &&
+    o.h === 2 * pool.output.h &&
+    o.w === 2 * pool.output.w
+  );
 }
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
