@@ -11,11 +11,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import v8 from 'node:v8';
 import { geometry } from '../helpers/conv-geometry';
 import {
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormSimd,
+  convPoolFma,
   convSimd,
   type ConvSimd,
 } from '../../src/training/worker/fused/conv-simd';
@@ -36,6 +38,8 @@ import {
 } from '../../src/training/worker/fused/conv-kernels';
 import { F2X2, F4X4, kernelTransform, kernelTransformBackward } from '../../src/training/worker/fused/conv-winograd';
 
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
+
 function random(n: number, seed: number, levels = 0): Float32Array {
   let s = seed >>> 0;
   return Float32Array.from({ length: n }, () => {
@@ -47,11 +51,11 @@ function random(n: number, seed: number, levels = 0): Float32Array {
 }
 
 /** A fresh memory of `floats` floats, its kernels and a view. */
-function heap(floats: number): { simd: ConvSimd; F: Float32Array } {
+function heap(floats: number): { simd: ConvSimd; F: Float32Array; memory: WebAssembly.Memory } {
   const memory = new WebAssembly.Memory({ initial: Math.ceil((floats * 4) / 65536) + 1 });
   const simd = convSimd(memory);
   assert.ok(simd, 'this runtime has wasm SIMD');
-  return { simd, F: new Float32Array(memory.buffer) };
+  return { simd, F: new Float32Array(memory.buffer), memory };
 }
 
 /** Same floats, -0 and 0 apart (a gradient of -0 is as good as one of 0). */
@@ -313,7 +317,7 @@ for (const [batch, oh, ow, c] of [
       // xp, kernel, bias, z (loop), out (loop), z (SIMD), out (SIMD), dy, dkernel + dbias (loop), (SIMD)
       const sizes = [xs, ks, c, zs, ys, zs, ys, ys, ks + c, ks + c];
       const at = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + Math.ceil(b / 4) * 4, 0));
-      const { simd, F } = heap(at[9] + ks + c + 8);
+      const { simd, F, memory } = heap(at[9] + ks + c + 8);
       // Few levels: equal maxima in many windows, and (with relu) windows of zeros.
       F.set(random(xs, 3, 4), at[0]);
       F.set(random(ks, 4, 4), at[1]);
@@ -329,6 +333,22 @@ for (const [batch, oh, ow, c] of [
       const args = [relu ? 1 : 0, batch, oh, ow, c];
       simd.convPoolSingleBackward(at[0] * 4, at[5] * 4, at[6] * 4, at[7] * 4, at[9] * 4, (at[9] + ks) * 4, ...args);
       assertSame(F.slice(at[9], at[9] + ks + c), F.slice(at[8], at[8] + ks + c), 'dkernel, dbias');
+      // With relaxed-SIMD multiply-adds (one rounding a term): within float32 rounding of the loops.
+      const fused = convPoolFma(memory);
+      assert.ok(fused, 'this runtime has relaxed SIMD');
+      F.fill(NaN, at[5], at[5] + zs + ys);
+      fused.convPoolSingle(at[0] * 4, at[1] * 4, at[2] * 4, at[5] * 4, at[6] * 4, relu ? 1 : 0, batch, oh, ow, c);
+      // Relative to the largest value (a sum's rounding scales with its terms, not with its result).
+      const close = (from: number, to: number, n: number, tol: number, what: string) => {
+        const scale = Math.max(...F.subarray(to, to + n).map(Math.abs));
+        for (let i = 0; i < n; i++)
+          assert.ok(Math.abs(F[from + i] - F[to + i]) <= tol * scale, `${what}[${i}]: ${F[from + i]} vs ${F[to + i]}`);
+      };
+      close(at[5], at[3], zs, 1e-6, 'z (FMA)');
+      close(at[6], at[4], ys, 1e-6, 'out (FMA)');
+      F.fill(NaN, at[9], at[9] + ks + c);
+      fused.convPoolSingleBackward(at[0] * 4, at[5] * 4, at[6] * 4, at[7] * 4, at[9] * 4, (at[9] + ks) * 4, ...args);
+      close(at[9], at[8], ks + c, 1e-5, 'dkernel, dbias (FMA)');
 
       // The loops are the convolution (in double here), the pooling and its gradient as the engine runs them apart.
       const g = geometry(oh, ow, c, 2, 2, 2, 2, false);

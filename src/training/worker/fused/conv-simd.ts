@@ -14,6 +14,7 @@
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
 import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
+import { hasRelaxedSimd } from '../../wasm-features';
 import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
@@ -1074,6 +1075,10 @@ function overPoolWindows(l: Record<string, number>, body: number[]): number[] {
   ];
 }
 
+/** acc + a·b: rounded twice as the loops (F_MUL, F_ADD), or once with `fma` (relaxed-SIMD f32x4.relaxed_madd). */
+const multiplyAdd = (fma: boolean, acc: number[], a: number[], b: number[]) =>
+  fma ? [...a, ...b, ...acc, ...simd(0x105)] : [...acc, ...a, ...b, ...F_MUL, ...F_ADD];
+
 /** z's address for window pixel k, channels ch.. (zq already at the channels, or add ch). */
 const zPixel = (l: Record<string, number>, k: number, ch: boolean) =>
   sum(get(l.zq), product(i32(k >> 1), get(l.zRowB)), product(i32(k & 1), get(l.cb)), ...(ch ? [get(l.ch)] : []));
@@ -1083,47 +1088,48 @@ const zPixel = (l: Record<string, number>, k: number, ch: boolean) =>
  * channels at a time (c a multiple of 4): the window's 16 input pixels splat once, the nine kernel vectors of its
  * channels loaded once for its four pixels.
  */
-const convPoolSingle = fn(
-  ['xp', 'kernel', 'bias', 'z', 'out', 'relu', 'batch', 'oh', 'ow', 'c'],
-  [...CONV_POOL_LOCALS, 'wp'],
-  [...vectors('d', 16), ...vectors('w', 9), 'bv', 'acc', 'best'],
-  (l) => [
-    ...assign(l.o, get(l.out)),
-    ...overPoolWindows(l, [
-      ...Array.from({ length: 16 }, (_, k) =>
-        assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
-      ).flat(),
-      ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
-        ...assign(l.wp, sum(get(l.kernel), get(l.ch))),
-        ...Array.from({ length: 9 }, (_, t) => [
-          ...assign(l[`w${t}`], [...get(l.wp), ...V_LOAD]),
-          ...assign(l.wp, sum(get(l.wp), get(l.cb))),
-        ]).flat(),
-        ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
-        ...[0, 1, 2, 3].flatMap((k) => [
-          ...assign(l.acc, get(l.bv)),
-          ...Array.from({ length: 9 }, (_, t) => {
-            const d = l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`];
-            return assign(l.acc, [...get(l.acc), ...get(d), ...get(l[`w${t}`]), ...F_MUL, ...F_ADD]);
-          }).flat(),
-          ...get(l.relu),
-          ...IF,
-          ...assign(l.acc, [...get(l.acc), ...ZERO, ...F_MAX]),
-          END,
-          ...zPixel(l, k, true),
-          ...get(l.acc),
+const convPoolSingleFn = (fma: boolean) =>
+  fn(
+    ['xp', 'kernel', 'bias', 'z', 'out', 'relu', 'batch', 'oh', 'ow', 'c'],
+    [...CONV_POOL_LOCALS, 'wp'],
+    [...vectors('d', 16), ...vectors('w', 9), 'bv', 'acc', 'best'],
+    (l) => [
+      ...assign(l.o, get(l.out)),
+      ...overPoolWindows(l, [
+        ...Array.from({ length: 16 }, (_, k) =>
+          assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
+        ).flat(),
+        ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+          ...assign(l.wp, sum(get(l.kernel), get(l.ch))),
+          ...Array.from({ length: 9 }, (_, t) => [
+            ...assign(l[`w${t}`], [...get(l.wp), ...V_LOAD]),
+            ...assign(l.wp, sum(get(l.wp), get(l.cb))),
+          ]).flat(),
+          ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
+          ...[0, 1, 2, 3].flatMap((k) => [
+            ...assign(l.acc, get(l.bv)),
+            ...Array.from({ length: 9 }, (_, t) => {
+              const d = l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`];
+              return assign(l.acc, multiplyAdd(fma, get(l.acc), get(d), get(l[`w${t}`])));
+            }).flat(),
+            ...get(l.relu),
+            ...IF,
+            ...assign(l.acc, [...get(l.acc), ...ZERO, ...F_MAX]),
+            END,
+            ...zPixel(l, k, true),
+            ...get(l.acc),
+            ...V_STORE,
+            ...assign(l.best, k === 0 ? get(l.acc) : [...get(l.best), ...get(l.acc), ...F_PMAX]),
+          ]),
+          ...get(l.o),
+          ...get(l.best),
           ...V_STORE,
-          ...assign(l.best, k === 0 ? get(l.acc) : [...get(l.best), ...get(l.acc), ...F_PMAX]),
+          ...assign(l.o, sum(get(l.o), i32(16))),
         ]),
-        ...get(l.o),
-        ...get(l.best),
-        ...V_STORE,
-        ...assign(l.o, sum(get(l.o), i32(16))),
       ]),
-    ]),
-    END,
-  ],
-);
+      END,
+    ],
+  );
 
 /**
  * convPoolSingleBackward(xp, z, out, dy, dkernel, dbias, relu, batch, oh, ow, c): `conv-kernels.ts`'s
@@ -1131,73 +1137,78 @@ const convPoolSingle = fn(
  * maxPoolBackward routes it (the first maximum, the relu gate) into four masked vectors, never stored, and added
  * into dkernel and dbias (zeroed first; c·40 bytes that stay in L1), so z, out and dy are read once, in order.
  */
-const convPoolSingleBackward = fn(
-  ['xp', 'z', 'out', 'dy', 'dkernel', 'dbias', 'relu', 'batch', 'oh', 'ow', 'c'],
-  [...CONV_POOL_LOCALS, 'at'],
-  [...vectors('d', 16), ...vectors('g', 4), 'best', 'dv', 'taken', 'routed', 'v', 'm'],
-  (l) => [
-    ...forLoop(l.ch, i32(0), [...get(l.c), ...i32(2), SHL], i32(16), [
-      ...Array.from({ length: 9 }, (_, t) => [
-        ...sum(get(l.dkernel), product(i32(t), [...get(l.c), ...i32(2), SHL]), get(l.ch)),
+const convPoolSingleBackwardFn = (fma: boolean) =>
+  fn(
+    ['xp', 'z', 'out', 'dy', 'dkernel', 'dbias', 'relu', 'batch', 'oh', 'ow', 'c'],
+    [...CONV_POOL_LOCALS, 'at'],
+    [...vectors('d', 16), ...vectors('g', 4), 'best', 'dv', 'taken', 'routed', 'v', 'm'],
+    (l) => [
+      ...forLoop(l.ch, i32(0), [...get(l.c), ...i32(2), SHL], i32(16), [
+        ...Array.from({ length: 9 }, (_, t) => [
+          ...sum(get(l.dkernel), product(i32(t), [...get(l.c), ...i32(2), SHL]), get(l.ch)),
+          ...ZERO,
+          ...V_STORE,
+        ]).flat(),
+        ...sum(get(l.dbias), get(l.ch)),
         ...ZERO,
         ...V_STORE,
-      ]).flat(),
-      ...sum(get(l.dbias), get(l.ch)),
-      ...ZERO,
-      ...V_STORE,
-    ]),
-    ...assign(l.o, i32(0)),
-    ...overPoolWindows(l, [
-      ...Array.from({ length: 16 }, (_, k) =>
-        assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
-      ).flat(),
-      ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
-        ...assign(l.best, [...sum(get(l.out), get(l.o)), ...V_LOAD]),
-        ...assign(l.dv, [...sum(get(l.dy), get(l.o)), ...V_LOAD]),
-        ...assign(l.taken, ZERO),
-        ...assign(l.routed, ZERO),
-        ...[0, 1, 2, 3].flatMap((k) => [
-          ...assign(l.v, [...zPixel(l, k, true), ...V_LOAD]),
-          ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
-          ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
-          ...get(l.relu),
-          ...IF,
-          ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
-          END,
-          ...assign(l.routed, [...get(l.routed), ...get(l.m), ...V_OR]),
-          ...assign(l[`g${k}`], [...get(l.dv), ...get(l.m), ...V_AND]),
-        ]),
-        ...assign(l.at, sum(get(l.dbias), get(l.ch))),
-        ...get(l.at),
-        ...get(l.at),
-        ...V_LOAD,
-        ...get(l.dv),
-        ...get(l.routed),
-        ...V_AND,
-        ...F_ADD,
-        ...V_STORE,
-        ...assign(l.at, sum(get(l.dkernel), get(l.ch))),
-        ...Array.from({ length: 9 }, (_, t) => [
+      ]),
+      ...assign(l.o, i32(0)),
+      ...overPoolWindows(l, [
+        ...Array.from({ length: 16 }, (_, k) =>
+          assign(l[`d${k}`], [...get(l[`r${k >> 2}`]), ...SPLAT(4 * (k & 3))]),
+        ).flat(),
+        ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+          ...assign(l.best, [...sum(get(l.out), get(l.o)), ...V_LOAD]),
+          ...assign(l.dv, [...sum(get(l.dy), get(l.o)), ...V_LOAD]),
+          ...assign(l.taken, ZERO),
+          ...assign(l.routed, ZERO),
+          ...[0, 1, 2, 3].flatMap((k) => [
+            ...assign(l.v, [...zPixel(l, k, true), ...V_LOAD]),
+            ...assign(l.m, [...get(l.v), ...get(l.best), ...F_EQ, ...get(l.taken), ...V_ANDNOT]),
+            ...assign(l.taken, [...get(l.taken), ...get(l.m), ...V_OR]),
+            ...get(l.relu),
+            ...IF,
+            ...assign(l.m, [...get(l.m), ...get(l.v), ...ZERO, ...F_GT, ...V_AND]),
+            END,
+            ...assign(l.routed, [...get(l.routed), ...get(l.m), ...V_OR]),
+            ...assign(l[`g${k}`], [...get(l.dv), ...get(l.m), ...V_AND]),
+          ]),
+          ...assign(l.at, sum(get(l.dbias), get(l.ch))),
           ...get(l.at),
           ...get(l.at),
           ...V_LOAD,
-          ...[0, 1, 2, 3].flatMap((k) => {
-            const d = l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`];
-            return [...get(d), ...get(l[`g${k}`]), ...F_MUL, ...F_ADD];
-          }),
+          ...get(l.dv),
+          ...get(l.routed),
+          ...V_AND,
+          ...F_ADD,
           ...V_STORE,
-          ...assign(l.at, sum(get(l.at), get(l.cb))),
-        ]).flat(),
-        ...assign(l.o, sum(get(l.o), i32(16))),
+          ...assign(l.at, sum(get(l.dkernel), get(l.ch))),
+          ...Array.from({ length: 9 }, (_, t) => [
+            ...get(l.at),
+            ...[0, 1, 2, 3].reduce(
+              (acc, k) =>
+                multiplyAdd(
+                  fma,
+                  acc,
+                  get(l[`d${((k >> 1) + Math.floor(t / 3)) * 4 + (k & 1) + (t % 3)}`]),
+                  get(l[`g${k}`]),
+                ),
+              [...get(l.at), ...V_LOAD],
+            ),
+            ...V_STORE,
+            ...assign(l.at, sum(get(l.at), get(l.cb))),
+          ]).flat(),
+          ...assign(l.o, sum(get(l.o), i32(16))),
+        ]),
       ]),
-    ]),
-    END,
-  ],
-);
+      END,
+    ],
+  );
 
 const FUNCTIONS: Record<string, Fn> = {
-  convPoolSingle,
-  convPoolSingleBackward,
+  convPoolSingle: convPoolSingleFn(false),
+  convPoolSingleBackward: convPoolSingleBackwardFn(false),
   bnMoments: bnSums(true),
   bnNormalize,
   bnBackwardSums: bnSums(false),
@@ -1315,6 +1326,33 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
       return undefined;
     }
     instances.set(memory, kernels);
+  }
+  return kernels;
+}
+
+const fmaInstances = new WeakMap<WebAssembly.Memory, Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'>>();
+
+/**
+ * convPoolSingle and convPoolSingleBackward with relaxed-SIMD multiply-adds (one rounding a term, so within
+ * float32 rounding of the loops, not bit-equal), bound to `memory`; undefined where the runtime has no relaxed SIMD.
+ */
+export function convPoolFma(
+  memory: WebAssembly.Memory,
+): Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'> | undefined {
+  let kernels = fmaInstances.get(memory);
+  if (!kernels) {
+    if (!hasRelaxedSimd()) return undefined;
+    try {
+      const functions = {
+        convPoolSingle: convPoolSingleFn(true),
+        convPoolSingleBackward: convPoolSingleBackwardFn(true),
+      };
+      const module = new WebAssembly.Module(compileModule(functions));
+      kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as typeof kernels;
+    } catch {
+      return undefined;
+    }
+    fmaInstances.set(memory, kernels!);
   }
   return kernels;
 }

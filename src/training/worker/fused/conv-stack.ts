@@ -32,7 +32,14 @@ import {
   type Geometry,
   type NormStats,
 } from './conv-kernels';
-import { batchNormBackwardSimd, batchNormBlockBytes, batchNormSimd, convSimd, type ConvSimd } from './conv-simd';
+import {
+  batchNormBackwardSimd,
+  batchNormBlockBytes,
+  batchNormSimd,
+  convPoolFma,
+  convSimd,
+  type ConvSimd,
+} from './conv-simd';
 import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
 import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
@@ -141,6 +148,7 @@ export class ConvStack {
   private biasSumsPointer = 0;
   /** The first convolution and the max pooling above it run as one pass (`convPoolFits`). */
   readonly convPool: boolean;
+  private readonly convPoolKernels: Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'>;
   /** Its input with the convolution's padding around it (float offset at the current capacity). */
   private padded = -1;
 
@@ -159,6 +167,8 @@ export class ConvStack {
     this.heap = heap;
     this.gemm = gemm;
     this.simd = simd;
+    // With FMA products, the one-pass first convolution's multiply-adds are fused too.
+    this.convPoolKernels = (gemm.fma && convPoolFma(heap.memory)) || simd;
 
     const index = new Map(plan.params.map((v, i) => [v, i]));
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
@@ -588,7 +598,7 @@ export class ConvStack {
       const relu = (conv.op as Extract<ConvOp, { kind: 'conv' }>).activation === 'relu' ? 1 : 0;
       const [dkernel, dbias] = [params[conv.p0].g * 4, params[conv.p1].g * 4];
       const args = [this.padded * 4, conv.out * 4, pool.out * 4, pool.grad * 4, dkernel, dbias, relu, batch, h, w, c];
-      this.simd.convPoolSingleBackward(...args);
+      this.convPoolKernels.convPoolSingleBackward(...args);
     }
 
     if (inspect) inspect(params.map((p) => F.subarray(p.g, p.g + p.size)));
@@ -618,7 +628,7 @@ export class ConvStack {
     const relu = op.activation === 'relu' ? 1 : 0;
     const [kernel, bias] = [this.params[conv.p0].w * 4, this.params[conv.p1].w * 4];
     const args = [relu, batch, op.output.h, op.output.w, op.output.c];
-    this.simd.convPoolSingle(this.padded * 4, kernel, bias, conv.out * 4, pool.out * 4, ...args);
+    this.convPoolKernels.convPoolSingle(this.padded * 4, kernel, bias, conv.out * 4, pool.out * 4, ...args);
   }
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
