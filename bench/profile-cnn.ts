@@ -11,7 +11,7 @@ import { selectBackend } from '../src/training/backend';
 import { describeModel } from '../src/training/model-info';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
-import { convSimd } from '../src/training/worker/fused/conv-simd';
+import { convPoolFma, convSimd } from '../src/training/worker/fused/conv-simd';
 import { F2X2, F4X4 } from '../src/training/worker/fused/conv-winograd';
 import { winogradFused } from '../src/training/worker/fused/conv-winograd-fused';
 import { tensorMemory } from '../src/training/worker/fused/memory';
@@ -93,6 +93,8 @@ function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<s
   };
   const simd = convSimd(memory) as unknown as Record<string, unknown>;
   for (const key of Object.keys(simd)) wrap(simd, key, () => key);
+  const fma = convPoolFma(memory) as unknown as Record<string, unknown> | undefined;
+  if (fma) for (const key of Object.keys(fma)) wrap(fma, key, () => `${key} (FMA)`);
   for (const variant of [F2X2, F4X4]) {
     const fused = winogradFused(memory, variant) as unknown as Record<string, unknown>;
     for (const key of ['pack', 'forward']) wrap(fused, key, () => `fused Winograd ${variant.name} ${key}`);

@@ -323,12 +323,12 @@ for (const [batch, oh, ow, c] of [
       F.set(random(ks, 4, 4), at[1]);
       F.set(random(c, 5, 4), at[2]);
       F.set(random(ys, 6), at[7]);
-      convPoolSingle(F, at[0], at[1], at[2], at[3], at[4], relu, batch, oh, ow, c);
+      convPoolSingle(F, at[0], at[1], at[2], at[3], at[4], { relu, batch, oh, ow, c });
       F.fill(NaN, at[5], at[5] + zs + ys);
       simd.convPoolSingle(at[0] * 4, at[1] * 4, at[2] * 4, at[5] * 4, at[6] * 4, relu ? 1 : 0, batch, oh, ow, c);
       assertSame(F.slice(at[5], at[5] + zs), F.slice(at[3], at[3] + zs), 'z');
       assertSame(F.slice(at[6], at[6] + ys), F.slice(at[4], at[4] + ys), 'out');
-      convPoolSingleBackward(F, at[0], at[3], at[4], at[7], at[8], at[8] + ks, relu, batch, oh, ow, c);
+      convPoolSingleBackward(F, at[0], at[3], at[4], at[7], at[8], at[8] + ks, { relu, batch, oh, ow, c });
       F.fill(NaN, at[9], at[9] + ks + c);
       const args = [relu ? 1 : 0, batch, oh, ow, c];
       simd.convPoolSingleBackward(at[0] * 4, at[5] * 4, at[6] * 4, at[7] * 4, at[9] * 4, (at[9] + ks) * 4, ...args);

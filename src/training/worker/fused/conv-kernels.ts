@@ -323,6 +323,28 @@ export function columnSums(
   for (let j = 0; j < n; j++) F[out + j] = sum[j];
 }
 
+/** The sizes of convPoolSingle's pass: relu or linear, the batch, the convolution's output (oh, ow even) and c. */
+export interface ConvPoolShape {
+  relu: boolean;
+  batch: number;
+  oh: number;
+  ow: number;
+  c: number;
+}
+
+/** Each 2x2 pooling window of convPoolSingle in order: its 4x4 patch's first float in xp, its first z (channel 0). */
+function forEachPoolWindow(
+  xp: number,
+  z: number,
+  { batch, oh, ow, c }: ConvPoolShape,
+  body: (corner: number, zc: number) => void,
+): void {
+  for (let b = 0; b < batch; b++)
+    for (let py = 0; py < oh / 2; py++)
+      for (let px = 0; px < ow / 2; px++)
+        body(xp + (b * (oh + 2) + 2 * py) * (ow + 2) + 2 * px, z + ((b * oh + 2 * py) * ow + 2 * px) * c);
+}
+
 /**
  * A 3x3 stride-1 convolution of a one-channel image with its bias (and relu), and the 2x2 max pooling above it, in
  * one pass (the small CNN's first layer: its output is written once and read once instead of three times, and no
@@ -338,41 +360,34 @@ export function convPoolSingle(
   bias: number,
   z: number,
   out: number,
-  relu: boolean,
-  batch: number,
-  oh: number,
-  ow: number,
-  c: number,
+  shape: ConvPoolShape,
 ): void {
+  const { relu, ow, c } = shape;
   const pw = ow + 2;
   let o = out;
-  for (let b = 0; b < batch; b++)
-    for (let py = 0; py < oh / 2; py++)
-      for (let px = 0; px < ow / 2; px++) {
-        const corner = xp + (b * (oh + 2) + 2 * py) * pw + 2 * px;
-        const zc = z + ((b * oh + 2 * py) * ow + 2 * px) * c;
-        for (let ch = 0; ch < c; ch++, o++) {
-          let best = 0;
-          for (let k = 0; k < 4; k++) {
-            const [a, e] = [k >> 1, k & 1];
-            let acc = F[bias + ch];
-            for (let t = 0; t < 9; t++)
-              acc = Math.fround(
-                acc + Math.fround(F[corner + (a + Math.floor(t / 3)) * pw + e + (t % 3)] * F[kernel + t * c + ch]),
-              );
-            if (relu) acc = Math.max(acc, 0);
-            F[zc + (a * ow + e) * c + ch] = acc;
-            if (k === 0 || acc > best) best = acc;
-          }
-          F[o] = best;
-        }
+  forEachPoolWindow(xp, z, shape, (corner, zc) => {
+    for (let ch = 0; ch < c; ch++, o++) {
+      let best = 0;
+      for (let k = 0; k < 4; k++) {
+        const [a, e] = [k >> 1, k & 1];
+        let acc = F[bias + ch];
+        for (let t = 0; t < 9; t++)
+          acc = Math.fround(
+            acc + Math.fround(F[corner + (a + Math.floor(t / 3)) * pw + e + (t % 3)] * F[kernel + t * c + ch]),
+          );
+        if (relu) acc = Math.max(acc, 0);
+        F[zc + (a * ow + e) * c + ch] = acc;
+        if (k === 0 || acc > best) best = acc;
       }
+      F[o] = best;
+    }
+  });
 }
 
 /**
  * The gradients of convPoolSingle's kernel and bias from dy, the gradient of its pooled output: each dy goes to
  * the window's first z equal to its maximum (with relu, only where that z > 0), as maxPoolBackward, and from there
- * into dkernel[t, ch] += xp(tap t) · dz and dbias[ch] += dz, summed in float32 over (b, py, px) in order (per tap,
+ * into dkernel[t, ch] += xp(tap t) · dz and dbias[ch] += dz, summed in float32 over the windows in order (per tap,
  * the window's four pixels in row-major order). dz itself is never stored.
  */
 export function convPoolSingleBackward(
@@ -383,38 +398,32 @@ export function convPoolSingleBackward(
   dy: number,
   dkernel: number,
   dbias: number,
-  relu: boolean,
-  batch: number,
-  oh: number,
-  ow: number,
-  c: number,
+  shape: ConvPoolShape,
 ): void {
+  const { relu, ow, c } = shape;
   const pw = ow + 2;
   const g = new Float64Array(4);
   for (let ch = 0; ch < c; ch++) {
     const acc = new Float64Array(9);
     let accB = 0;
     let o = ch;
-    for (let b = 0; b < batch; b++)
-      for (let py = 0; py < oh / 2; py++)
-        for (let px = 0; px < ow / 2; px++, o += c) {
-          const corner = xp + (b * (oh + 2) + 2 * py) * pw + 2 * px;
-          const zc = z + ((b * oh + 2 * py) * ow + 2 * px) * c + ch;
-          let [taken, routed] = [false, 0];
-          for (let k = 0; k < 4; k++) {
-            const v = F[zc + ((k >> 1) * ow + (k & 1)) * c];
-            const first = !taken && v === F[out + o];
-            taken ||= first;
-            g[k] = first && (!relu || v > 0) ? F[dy + o] : 0;
-            if (first && (!relu || v > 0)) routed = F[dy + o];
-          }
-          accB = Math.fround(accB + routed);
-          for (let t = 0; t < 9; t++)
-            for (let k = 0; k < 4; k++) {
-              const x = F[corner + ((k >> 1) + Math.floor(t / 3)) * pw + (k & 1) + (t % 3)];
-              acc[t] = Math.fround(acc[t] + Math.fround(x * g[k]));
-            }
+    forEachPoolWindow(xp, z + ch, shape, (corner, zc) => {
+      let [taken, routed] = [false, 0];
+      for (let k = 0; k < 4; k++) {
+        const v = F[zc + ((k >> 1) * ow + (k & 1)) * c];
+        const first = !taken && v === F[out + o];
+        taken ||= first;
+        g[k] = first && (!relu || v > 0) ? F[dy + o] : 0;
+        if (first && (!relu || v > 0)) routed = F[dy + o];
+      }
+      accB = Math.fround(accB + routed);
+      for (let t = 0; t < 9; t++)
+        for (let k = 0; k < 4; k++) {
+          const x = F[corner + ((k >> 1) + Math.floor(t / 3)) * pw + (k & 1) + (t % 3)];
+          acc[t] = Math.fround(acc[t] + Math.fround(x * g[k]));
         }
+      o += c;
+    });
     for (let t = 0; t < 9; t++) F[dkernel + t * c + ch] = acc[t];
     F[dbias + ch] = accB;
   }
