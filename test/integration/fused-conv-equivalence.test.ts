@@ -500,6 +500,27 @@ for (const [optimizer, fma] of [
   });
 }
 
+test('the one-pass first convolution and pooling give the gradients of im2col, product and pooling', () => {
+  const model = buildModel(SMALL_CNN_CASE);
+  const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+  assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+  const { x, y } = batch(SMALL_CNN_CASE, 11, 9);
+  const gradients = (convPool: boolean) => {
+    const stack = new ConvStack(tf, plan, Math.random, { convPool, fma: false });
+    assert.equal(stack.convPool, convPool);
+    let grads: Float32Array[] = [];
+    const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+    stack.dispose();
+    return { loss, grads };
+  };
+  const [one, apart] = [gradients(true), gradients(false)];
+  // The product adds the bias after the nine taps, the one pass before them: float32 rounding apart.
+  assertClose([one.loss], [apart.loss], 1e-6, 'loss');
+  one.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-5, `gradient ${i}`, 1e-7));
+  tf.dispose([x, y]);
+  model.dispose();
+});
+
 for (const [c, optimizer, fma] of [
   [SMALL_CNN_CASE, OPTIMIZERS[4], true],
   [SMALL_CNN_CASE, OPTIMIZERS[1], false],
