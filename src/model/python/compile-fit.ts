@@ -6,7 +6,7 @@
 import type { Node } from './py-node';
 import { canonicalLoss, LOSS_CLASSES, LOSS_NAMES, untrainableLoss } from '../losses';
 import { readMetric, type MetricReading } from '../metric-names';
-import { optimizerDef, UNIMPLEMENTED_ARGUMENTS, unimplementedArgument } from '../optimizers';
+import { OPTIMIZER_ALIASES, optimizerDef, UNIMPLEMENTED_ARGUMENTS, unimplementedArgument } from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
 import { callArgs, rangeOf, unwrap, type KeywordArg } from './syntax';
@@ -322,6 +322,8 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   if (!m) {
     const v = readValue(node, ctx);
     if (v.ok && typeof v.value === 'string') {
+      const other = otherKerasOptimizer(v.value);
+      if (other) return notTrained(other, node, out);
       out.addRanges(path, v.ranges);
       return v.value;
     }
@@ -338,8 +340,12 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
   }
 
   const def = optimizerDef(m[1]);
+  const other = def ? undefined : otherKerasOptimizer(m[1]);
+  if (other) return notTrained(other, use, out);
   const opt: OptimizerObject = { type: def?.type ?? m[1] };
   out.value(path, rangeOf(use));
+  /** Keras 2's `decay=`: the learning rate divided by (1 + decay · iterations), trained as that schedule. */
+  let legacyDecay: { rate: unknown; at: Node } | undefined;
   if (def?.type === 'Nadam' && fn && /\blegacy\s*\.\s*Nadam$/.test(fn.text)) {
     // `canonical` reads keras.optimizers.legacy.X as X; for Nadam the legacy rule differs (`nadamSchedule`).
     out.report(
@@ -375,6 +381,10 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
       out.incomplete ??= `the optimizer's ${key} cannot be read: ${v.reason}`;
       continue;
     }
+    if (key === 'decay' && def && !('decay' in def.defaults)) {
+      legacyDecay = { rate: v.value, at: arg.keyword ?? arg.value };
+      continue;
+    }
     // Keras 3's base-optimizer arguments: None or False is their default; weight_decay is trained, the rest not.
     if (v.value === null || v.value === false) {
       if (key in UNIMPLEMENTED_ARGUMENTS || (key === 'weight_decay' && def?.type !== 'AdamW')) continue;
@@ -394,7 +404,62 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
     out.addRanges([...path, key], v.ranges);
     if (arg.keyword) out.key([...path, key], rangeOf(arg.keyword));
   }
+  if (legacyDecay) applyLegacyDecay(opt, def!.defaults.learning_rate, legacyDecay, out);
   return opt;
+}
+
+/**
+ * Keras 2's optimizers (`keras.optimizers.RMSprop(lr=0.0008, decay=1e-8)`, Deep Learning with Python's first
+ * edition) scale the learning rate by 1 / (1 + decay · iterations), iterations counted from 0 at the first update:
+ * Keras's InverseTimeDecay(lr, decay_steps=1, decay_rate=decay) exactly, which Model Lab trains. `decay=0` is
+ * Keras 2's default.
+ */
+function applyLegacyDecay(
+  opt: OptimizerObject,
+  defaultRate: unknown,
+  decay: { rate: unknown; at: Node },
+  out: Collector,
+): void {
+  const path: DefPath = ['compile', 'optimizer', 'learning_rate'];
+  if (decay.rate === 0 || decay.rate === null) return;
+  const rate = opt.learning_rate ?? defaultRate;
+  if (typeof decay.rate !== 'number' || !(decay.rate > 0) || typeof rate !== 'number') {
+    out.report(
+      decay.at,
+      'warning',
+      IGNORED,
+      typeof rate !== 'number'
+        ? "Model Lab does not combine Keras 2's decay with a learning-rate schedule: it trains the schedule without it."
+        : "Keras 2's decay must be a number of 0 or more; Model Lab trains without it.",
+      path,
+    );
+    return;
+  }
+  opt.learning_rate = { type: 'InverseTimeDecay', initial_learning_rate: rate, decay_steps: 1, decay_rate: decay.rate };
+  out.value(path, rangeOf(decay.at));
+}
+
+/**
+ * Keras optimizers Model Lab has no rule for (`'ftrl'`, `keras.optimizers.Lion(…)`): valid Keras the script runs,
+ * so information and not trained, never "unknown".
+ */
+const OTHER_KERAS_OPTIMIZERS = ['Adafactor', 'Ftrl', 'Lamb', 'Lion', 'LossScaleOptimizer', 'Muon'];
+
+function otherKerasOptimizer(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return OTHER_KERAS_OPTIMIZERS.find((o) => o.toLowerCase() === lower);
+}
+
+function notTrained(name: string, at: Node, out: Collector): undefined {
+  out.report(
+    at,
+    'information',
+    UNREADABLE,
+    `Model Lab does not train with Keras's ${name} optimizer (it trains ${OPTIMIZER_ALIASES.join(', ')}).`,
+    ['compile', 'optimizer'],
+  );
+  out.incomplete ??= `the optimizer ${name} is not one Model Lab trains`;
+  return undefined;
 }
 
 export interface FitResult {
