@@ -7,9 +7,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
-import { effectiveSchedule, learningRateAt } from '../../src/model/lr-schedules';
+import { effectiveSchedule, learningRateAt, type ScheduleSpec } from '../../src/model/lr-schedules';
 import { parsePythonModels } from '../../src/model/python/index';
-import type { ScheduleSpec } from '../../src/model/types';
 
 const script = (optimizer: string) => `from tensorflow import keras
 model = keras.Sequential([keras.layers.Dense(10, activation="softmax", input_shape=(784,))])
