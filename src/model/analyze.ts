@@ -97,8 +97,12 @@ export function analyze(parsed: ParsedModel): Analysis {
   };
 }
 
-/** Checks that need the model's real output layer. */
+/**
+ * Checks that need the model's real output layer, and its input shape (a Python model cut short says why it has
+ * none: see python/models.ts `buildsOnData`).
+ */
 const WHOLE_MODEL_CHECKS = new Set([
+  'no-input-shape',
   'output-shape',
   'loss-mismatch',
   'loss-activation',

@@ -389,6 +389,24 @@ function countText(n: number): string {
   return Number.isFinite(n) ? n.toExponential(1) : 'more than 1e+308';
 }
 
+/** The input shape the first layer (or InputLayer) is given, as written. */
+const givenInputShape = (first: LayerSpec): unknown =>
+  first.type === 'InputLayer' ? (first.shape ?? first.input_shape) : declaredInputShape(first);
+
+/** A first layer without one takes the dataset's example shape; Keras 2's Embedding any length: `(None,)`. */
+const impliedInputShape = (def: ModelDefinition, first: LayerSpec): Dim[] | undefined =>
+  datasetExampleShape(def.dataset) ?? (first.type === 'Embedding' ? [null] : undefined);
+
+/**
+ * Nothing gives the model its input shape (code 'no-input-shape'): Keras builds such a model on the data it is
+ * first called on, which a `.model.json` does not have (an error there) and a Python front end may not follow.
+ */
+export function lacksInputShape(def: ModelDefinition): boolean {
+  const first = Array.isArray(def.layers) ? def.layers[0] : undefined;
+  if (!first || typeof first !== 'object' || isGraph(def)) return false;
+  return givenInputShape(first) === undefined && !impliedInputShape(def, first);
+}
+
 function firstInputShape(
   def: ModelDefinition,
   specs: readonly LayerSpec[],
@@ -397,16 +415,14 @@ function firstInputShape(
 ): Dim[] | undefined {
   const first = specs[0];
   if (!first || typeof first !== 'object') return undefined;
-  const given = first.type === 'InputLayer' ? (first.shape ?? first.input_shape) : declaredInputShape(first);
+  const given = givenInputShape(first);
   if (given !== undefined) {
     // A malformed input_shape already has its schema error.
     const ok = Array.isArray(given) && given.length > 0 && validShape(given);
     return ok && !blocked.has(-1) ? [...given] : undefined;
   }
-  const fromData = datasetExampleShape(def.dataset);
-  if (fromData) return fromData;
-  // Keras 2's Embedding without input_length takes sequences of any length: `input_shape=(None,)`.
-  if (first.type === 'Embedding') return [null];
+  const implied = impliedInputShape(def, first);
+  if (implied) return implied;
   if (blocked.has(0)) return undefined; // the first layer's own error comes first
   const typePath = 'layers[0].type';
   const ds = def.dataset;

@@ -26,8 +26,10 @@ import type { Seeds } from './seeds';
 import { datasetExampleShape, isImageDataset } from '../datasets';
 import { arrayShape } from './array-shapes';
 import { declaredInputShape } from '../layers/common';
+import { lacksInputShape } from '../infer';
+import { pathKey } from '../paths';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
-import { callArgs, firstNotBefore, rangeOf, statementCall, unwrap, walk } from './syntax';
+import { callArgs, firstNotBefore, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, truthy, type ReadContext } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 import type { ScriptIndex } from './script-index';
@@ -63,6 +65,7 @@ export function readSequential(
   if (layersArg) reader.readList(layersArg);
 
   let compileCall: Node | undefined;
+  let build: { call: Node; at: ReadContext } | undefined;
   let fit: FitResult | undefined;
   let evaluatesTest = false;
   const events: TrainingEvent[] = [];
@@ -106,6 +109,10 @@ export function readSequential(
         } else if (c.method === 'summary') {
           readSummaryCall(c.call, at, print);
           continue;
+        } else if (c.method === 'build') {
+          build ??= { call: c.call, at }; // Keras builds once: a later build() of a built model changes nothing
+          if (inside) last = c.call;
+          continue;
         } else if (c.method === 'evaluate') {
           // `model.evaluate(x_test, y_test)`: the script measures on the test set, so Model Lab does too.
           const x = callArgs(c.call).positional[0] ?? callArgs(c.call).keywords.find((k) => k.name === 'x')?.value;
@@ -135,7 +142,9 @@ export function readSequential(
       follow(caller, false, trainCtx);
     }
   }
+  if (build) readBuild(build.call, build.at, def, out);
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, trainCtx, data, seeds);
+  if (!build && lacksInputShape(def)) buildsOnData(out);
   reader.finish();
   if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt);
   const trainings = trainingOptions(events, { call, evaluatesTest }, trainCtx, data, seeds);
@@ -370,7 +379,7 @@ export function modelVariable(call: Node): { name: string; statement: Node } | u
   return { name: left.text, statement };
 }
 
-type Method = 'add' | 'compile' | 'fit' | 'evaluate' | 'summary';
+type Method = 'add' | 'build' | 'compile' | 'fit' | 'evaluate' | 'summary';
 
 export function methodOf(call: Node, target: string): Method | undefined {
   const fn = call.childForFieldName('function');
@@ -382,7 +391,7 @@ export function methodOf(call: Node, target: string): Method | undefined {
 
 /** The model methods whose calls the reader follows. */
 function isMethod(m: string | undefined): m is Method {
-  return m === 'add' || m === 'compile' || m === 'fit' || m === 'evaluate' || m === 'summary';
+  return m === 'add' || m === 'build' || m === 'compile' || m === 'fit' || m === 'evaluate' || m === 'summary';
 }
 
 const NESTING: Record<string, string> = {
@@ -490,6 +499,62 @@ export function applyTraining(
       fittedInputShape(def, fit.x!, ctx, out);
     }
   }
+}
+
+/**
+ * A Sequential model that nothing gives an input shape (no input_shape, keras.Input, build, or fitted data Model Lab
+ * follows) is not wrong in Python: Keras builds it on the data it is first called on. Its shapes are unknown here,
+ * so it is marked incomplete (shown, not trained) with an information at its first layer.
+ */
+function buildsOnData(out: Collector): void {
+  const at = out.values.get(pathKey(['layers', 0]));
+  if (!at) return;
+  const why = 'summary needs an input shape: Keras builds it when it is first called on data';
+  out.report(
+    at,
+    'information',
+    'no-input-shape',
+    `${why}, which Model Lab does not follow here; give the first layer input_shape=(…), start with keras.Input(shape=(…)) or call model.build((None, …)) to see its shapes and train it here.`,
+    ['layers', 0],
+  );
+  out.incomplete ??= why;
+}
+
+/**
+ * `model.build(input_shape=(None, 28, 28))` / `model.build((None, 784))`: Keras builds the model for that batch shape,
+ * so the first layer takes the shape without its batch axis, unless it declares its own (then it is built already).
+ */
+function readBuild(call: Node, ctx: ReadContext, def: ModelDefinition, out: Collector): void {
+  const args = callArgs(call);
+  const arg = args.keywords.find((k) => k.name === 'input_shape')?.value ?? args.positional[0];
+  const first = def.layers[0];
+  if (!arg || !first || ['InputLayer', 'Sequential', 'Functional'].includes(first.type)) return;
+  if (declaredInputShape(first) !== undefined) return;
+  const v = readValue(arg, ctx);
+  if (!v.ok) {
+    out.report(
+      v.node,
+      'information',
+      UNREADABLE,
+      `Model Lab cannot read the shape this model is built with: ${v.reason}; write it out, e.g. model.build((None, 28, 28)), to see its shapes and train here.`,
+    );
+    out.incomplete ??= `the shape model.build() gets cannot be read statically (${v.reason})`;
+    return;
+  }
+  const shape = v.value;
+  const dims = Array.isArray(shape) ? shape.slice(1) : [];
+  if (dims.length === 0 || !dims.every((d) => d === null || (Number.isInteger(d) && (d as number) > 0))) {
+    out.report(
+      arg,
+      'error',
+      'build-shape',
+      `model.build() takes the batch axis first, then one example's sizes: e.g. (None, 28, 28) for 28 × 28 examples; got ${shortText(arg)}.`,
+    );
+    out.incomplete ??= 'the shape model.build() gets has no example shape';
+    return;
+  }
+  first.input_shape = dims as number[];
+  out.value(['layers', 0, 'input_shape'], rangeOf(arg));
 }
 
 /**
