@@ -6,9 +6,21 @@
  * parameter with neither a known argument nor a default stays unknown, and whatever uses it says so.
  */
 import type { Node } from './py-node';
-import { callArgs } from './syntax';
+import { callArgs, unwrap } from './syntax';
 import { loopValues } from './layer-lists';
 import { readValue, type ParamScope, type ReadContext } from './values';
+
+/**
+ * A call given for a parameter that is not a value Model Lab reads (`model_fn(keras.layers.Dropout(0.3))`): read as a
+ * layer where the function uses the parameter as one (`model.add(a_layer)`, layers.ts), in the caller's context.
+ * As a condition (`if a_layer:`, `if a_layer is not None:`) it is an object: true, not None.
+ */
+export class LayerArgument {
+  constructor(
+    readonly node: Node,
+    readonly ctx: ReadContext,
+  ) {}
+}
 
 /** How many enclosing calls are followed to give an argument its value (a function called from a function …). */
 const MAX_NESTING = 5;
@@ -155,8 +167,10 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: Ca
       // A call with *args/**kwargs gives values only known when the script runs: no default is assumed then.
       const source = arg ?? (args && args.splats.length > 0 ? undefined : p.default);
       if (!source) continue;
-      const v = readValue(source, arg ? callerCtx : ctx);
+      const at = arg ? callerCtx : ctx;
+      const v = readValue(source, at);
       if (v.ok) values.set(p.name, v.value);
+      else if (unwrap(source).type === 'call') values.set(p.name, new LayerArgument(source, at));
     }
     scopes.push({ fn, values, ...(call ? { call } : {}), ...(run?.locals ? { callLocals: run.locals } : {}) });
   }

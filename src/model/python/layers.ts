@@ -9,7 +9,8 @@ import { isModelCall } from './nested-models';
 import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
 import { callArgs, rangeOf, shortText, unwrap, type CallArgs, type KeywordArg } from './syntax';
-import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
+import { LayerArgument } from './function-params';
+import { paramValue, readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
 
 /** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
 export interface ReadLayer {
@@ -43,6 +44,12 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
   const local = n.type === 'identifier' ? ctx.locals?.get(n.text) : undefined;
   if (local instanceof SharedLayer) return sharedLayerResult(local, n);
+  const param = n.type === 'identifier' ? paramValue(n, ctx)?.value : undefined;
+  if (param instanceof LayerArgument && depth < 10) {
+    // `def model_fn(a_layer=None): … model.add(a_layer)` called as `model_fn(keras.layers.Dropout(0.3))`: the layer
+    // is where the call writes it (a later call's model keeps no range inside the function, call-models.ts).
+    return readLayer(param.node, param.ctx, depth + 1);
+  }
   if (n.type === 'identifier' && depth < 10) {
     // A layer built earlier and bound to a name: `hidden = Dense(100)` … `[hidden, …]`.
     const c = ctx.bindings.constant(n.text, n);

@@ -49,7 +49,7 @@ export interface ParamScope {
 const inside = (n: Node, scope: Node) => scope.startIndex <= n.startIndex && n.endIndex <= scope.endIndex;
 
 /** The value a function parameter has at `n`, unless the function assigns the name itself before `n`. */
-function paramValue(n: Node, ctx: ReadContext): { value: unknown } | undefined {
+export function paramValue(n: Node, ctx: ReadContext): { value: unknown } | undefined {
   if (!ctx.params) return undefined;
   for (let i = ctx.params.length - 1; i >= 0; i--) {
     const scope = ctx.params[i];
