@@ -32,6 +32,7 @@ import { toModelSummary } from './summary-format';
 import { wasmMemoryProblem } from './memory-estimate';
 import { compareRanges, ZERO_RANGE } from './text-lines';
 import { validateStructure } from './validate';
+import { notTrainedLayers } from './layers/registry';
 import { checkVariants } from './variants';
 import type {
   Diagnostic,
@@ -146,6 +147,16 @@ export function analyzeDefinition(
     );
   } else if (Array.isArray(layersValue) && layersValue.length === 0) {
     push('layers', '"layers" is empty; add at least one layer, e.g. { "type": "Dense", "units": 10 }.', 'no-layers');
+  }
+
+  for (const { index, type, reason } of notTrainedLayers(layersValue)) {
+    push(
+      `layers[${index}].type`,
+      `Model Lab shows ${type}'s shapes but does not train a model holding it: ${reason}.`,
+      'not-trained',
+      'information',
+      rangeFor(ranges, `layers[${index}]`),
+    );
   }
 
   // Layers with structural errors (or the first layer's input_shape) stop shape inference without a second message.

@@ -4,6 +4,7 @@
  */
 import { createScanner, parseTree, printParseErrorCode, SyntaxKind, type Node, type ParseError } from 'jsonc-parser';
 import { pathKey } from './paths';
+import { markNotTrained } from './layers/registry';
 import { unreadableText } from './read-limits';
 import { LineIndex, ZERO_RANGE } from './text-lines';
 import type { DefPath, Diagnostic, ModelDefinition, ParsedModel, SourceRanges } from './types';
@@ -75,7 +76,9 @@ export function parseModelJson(text: string): ParsedModel {
     });
     return { ranges, diagnostics, range: whole };
   }
-  return { definition: nodeValue(root) as ModelDefinition, ranges, diagnostics, range: whole };
+  const parsed: ParsedModel = { definition: nodeValue(root) as ModelDefinition, ranges, diagnostics, range: whole };
+  markNotTrained(parsed);
+  return parsed;
 }
 
 function syntaxDiagnostic(e: ParseError, text: string, lines: LineIndex): Diagnostic {

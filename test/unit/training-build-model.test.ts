@@ -127,6 +127,27 @@ const image: ModelDefinition = {
     { type: 'Dense', units: 2 },
   ],
 };
+const resize: ModelDefinition = {
+  layers: [
+    { type: 'Resizing', height: 4, width: 4, input_shape: [2, 2, 1] },
+    { type: 'CenterCrop', height: 2, width: 2 },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 1 },
+  ],
+};
+/** The layers Model Lab shows but does not train: their builders refuse with the core's sentence. */
+const NOT_TRAINED: ModelDefinition['layers'] = [
+  { type: 'Normalization' },
+  { type: 'RandomFlip' },
+  { type: 'RandomRotation', factor: 0.1 },
+  { type: 'RandomZoom', height_factor: 0.1 },
+  { type: 'RandomTranslation', height_factor: 0.1, width_factor: 0.1 },
+  { type: 'RandomContrast', factor: 0.1 },
+  { type: 'RandomCrop', height: 2, width: 2 },
+  { type: 'TextVectorization' },
+  { type: 'StringLookup' },
+  { type: 'IntegerLookup' },
+];
 const merges: ModelDefinition = {
   layers: [
     { type: 'InputLayer', shape: [4], name: 'x' },
@@ -144,6 +165,7 @@ for (const [label, def] of [
   ['sequence layers', sequence],
   ['image layers', image],
   ['merges in a graph', merges],
+  ['resizing and cropping', resize],
 ] as const) {
   test(`${label}: tfjs builds the model with the core's parameter counts and output shapes`, () => {
     const { model, a } = build(def);
@@ -165,8 +187,30 @@ test('together the test models use every layer type the core knows', () => {
     used.add(l.type);
     if (l.layer) add(l.layer as { type: string });
   };
-  for (const def of [conv, sequence, image, merges, ...nested]) def.layers.forEach(add);
+  for (const def of [conv, sequence, image, merges, resize, ...nested, { layers: NOT_TRAINED }])
+    def.layers.forEach(add);
   assert.deepEqual([...used].sort(), Object.keys(LAYER_BUILDERS).sort());
+});
+
+test("Resizing and CenterCrop compute Keras's pixels: half-pixel centres, the crop from (size - crop) // 2", () => {
+  const { model } = build(resize);
+  const [resizing, crop] = model.layers;
+  const x = tf.tensor4d([0, 1, 2, 3], [1, 2, 2, 1]);
+  // tf.image.resize((2, 2) → (4, 4), bilinear): each row 0, 0.25, 0.75, 1 of the way from the first pixel to the second.
+  const up = resizing.apply(x) as ReturnType<TF['tensor4d']>;
+  assert.deepEqual(Array.from(up.dataSync()).slice(0, 4), [0, 0.25, 0.75, 1]);
+  assert.deepEqual(Array.from((crop.apply(up) as typeof up).dataSync()), [0.75, 1.25, 1.75, 2.25]);
+  model.dispose();
+});
+
+test('the layers Model Lab does not train refuse with the reason the core gives', () => {
+  for (const layer of NOT_TRAINED) {
+    const def: ModelDefinition = { layers: [{ ...layer, input_shape: [4, 4, 1] }] };
+    assert.throws(
+      () => buildModel(tf, def, { names: ['x'], inputShape: [4, 4, 1], seed: 1 }),
+      new RegExp(`^Error: Layer x: Model Lab does not train ${layer.type}: `),
+    );
+  }
 });
 
 test("GRU with Keras's default reset_after=True is refused for training with the setting that trains", () => {

@@ -51,6 +51,11 @@ export interface LayerDef {
   merge?: MergeRule;
   /** The argument holding a wrapped layer (Bidirectional, TimeDistributed): a layer object of its own. */
   wraps?: string;
+  /**
+   * Why Model Lab shows this layer but does not train a model holding it (random augmentation, statistics from
+   * adapt(), strings); undefined when it trains. Its builder refuses with the same sentence.
+   */
+  notTrained?(args: LayerArgs): string | undefined;
 }
 
 export interface MergeRule {

@@ -27,12 +27,14 @@ import { Embedding } from './embedding';
 import { InputLayer } from './input-layer';
 import { LayerNormalization } from './layer-normalization';
 import { MERGE_LAYERS } from './merge';
+import { PREPROCESSING_LAYERS } from './preprocessing';
 import { NestedFunctional, NestedSequential } from './nested-model';
 import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise';
 import { GRU, LSTM, SimpleRNN } from './recurrent';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping';
 import { Bidirectional, TimeDistributed } from './wrappers';
-import type { LayerArgs, LayerSpec } from '../types';
+import type { LayerArgs, LayerSpec, ParsedModel } from '../types';
+import { rangeFor } from '../paths';
 
 export const LAYERS: readonly LayerDef[] = [
   Dense,
@@ -77,6 +79,7 @@ export const LAYERS: readonly LayerDef[] = [
   ELU,
   Softmax,
   Rescaling,
+  ...PREPROCESSING_LAYERS,
   ...MERGE_LAYERS,
   NestedSequential,
   NestedFunctional,
@@ -88,6 +91,26 @@ const byType = new Map(LAYERS.map((l) => [l.type, l]));
 
 export function layerDef(type: string): LayerDef | undefined {
   return byType.get(type);
+}
+
+/** The layers Model Lab shows but does not train (`LayerDef.notTrained`), in order, with why. */
+export function notTrainedLayers(layers: unknown): { index: number; type: string; reason: string }[] {
+  const out: { index: number; type: string; reason: string }[] = [];
+  if (!Array.isArray(layers)) return out;
+  layers.forEach((spec: LayerSpec, index) => {
+    const d = spec && typeof spec === 'object' ? layerDef(String(spec.type)) : undefined;
+    const reason = d?.notTrained?.(argsWithDefaults(d, spec));
+    if (d && reason) out.push({ index, type: d.type, reason });
+  });
+  return out;
+}
+
+/** A front end's model holding such a layer cannot be trained: `untrainable` at the first one (JSON and Python alike). */
+export function markNotTrained(parsed: ParsedModel): void {
+  const [first] = notTrainedLayers(parsed.definition?.layers);
+  if (!first || parsed.untrainable) return;
+  const range = rangeFor(parsed.ranges, ['layers', first.index]) ?? parsed.range;
+  parsed.untrainable = { reason: `Model Lab does not train ${first.type}: ${first.reason}`, range };
 }
 
 /** A layer name TensorFlow accepts. */

@@ -91,7 +91,10 @@ const PREFIXES: [RegExp, string][] = [
   [/^keras\.models\.Sequential$/, 'keras.Sequential'],
   [/^keras\.(engine\.)?sequential\.Sequential$/, 'keras.Sequential'],
   [/^keras\.layers\.Input$/, 'keras.Input'],
-  [/^keras\.layers\.(core|convolutional|pooling|reshaping|regularization|normalization)\.(\w+)$/, 'keras.layers.$2'],
+  [
+    /^keras\.layers\.(core|convolutional|pooling|reshaping|regularization|normalization|experimental\.preprocessing)\.(\w+)$/,
+    'keras.layers.$2',
+  ],
 ];
 
 /** Brings a dotted name to Keras's public spelling (`tensorflow.keras.models.Sequential` → `keras.Sequential`). */

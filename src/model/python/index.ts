@@ -5,7 +5,7 @@
 import { isGraph } from '../graph';
 import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
-import { layerDef } from '../layers/registry';
+import { layerDef, markNotTrained } from '../layers/registry';
 import type { LayerSpec, ModelDefinition, ParsedModel, Position } from '../types';
 import type { Node, SourceTree } from './py-node';
 import { applicationCalls, NestedModels, readApplication } from './nested-models';
@@ -201,6 +201,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
       sessionResets(ctx),
       (layer) => nested.sourceOf(layer),
     );
+    for (const model of models) markNotTrained(model);
     nested.propagateUntrainable(models);
     nested.applyTrainable(models);
     for (const model of models) {

@@ -36,7 +36,7 @@ export type LayerResult = ReadLayer | ReadInput | Unreadable;
  * Arguments whose None the definition keeps as null (the schema accepts it), rather than reading as the default:
  * these, and every `*_regularizer` and `*_constraint` (None is "no penalty", "no constraint").
  */
-const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'output_padding']);
+const NONE_IS_A_VALUE = new Set(['strides', 'noise_shape', 'seed', 'output_padding', 'axis']); // Normalization(axis=None)
 const noneIsAValue = (arg: string) => NONE_IS_A_VALUE.has(arg) || /_(regularizer|constraint)$/.test(arg);
 
 export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult {

@@ -230,8 +230,70 @@ function customLayers(tf: TF) {
       return tf.sub(a, b);
     }
   }
-  return { Subtract };
+  /**
+   * Keras's Resizing: tf.image.resize, half-pixel centres, no antialiasing (tfjs's own Resizing aligns corners
+   * instead, which gives other pixels than Keras).
+   */
+  class Resize extends tf.layers.Layer {
+    static className = 'ModelLabResizing';
+    constructor(
+      config: ReturnType<typeof base>,
+      readonly size: [number, number],
+      readonly nearest: boolean,
+    ) {
+      super(config);
+    }
+    override computeOutputShape(shape: tfjs.Shape): tfjs.Shape {
+      return [shape[0], ...this.size, shape[3]];
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+      return this.nearest
+        ? tf.image.resizeNearestNeighbor(x, this.size, false, true)
+        : tf.image.resizeBilinear(x, this.size, false, true);
+    }
+  }
+  /** Keras's CenterCrop of an image at least as large as the crop: rows and columns from (size − crop) // 2. */
+  class CenterCrop extends tf.layers.Layer {
+    static className = 'ModelLabCenterCrop';
+    constructor(
+      config: ReturnType<typeof base>,
+      readonly size: [number, number],
+    ) {
+      super(config);
+    }
+    override computeOutputShape(shape: tfjs.Shape): tfjs.Shape {
+      const [h, w] = [shape[1], shape[2]];
+      if ((h !== null && h < this.size[0]) || (w !== null && w < this.size[1]))
+        throw new ModelError(
+          `Layer ${this.name}: Model Lab crops images at least ${this.size[0]}×${this.size[1]}; Keras resizes the smaller ${h}×${w} ones instead, which Model Lab does not train yet.`,
+        );
+      return [shape[0], ...this.size, shape[3]];
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      const x = (Array.isArray(inputs) ? inputs[0] : inputs) as tfjs.Tensor4D;
+      const top = Math.floor((x.shape[1] - this.size[0]) / 2);
+      const left = Math.floor((x.shape[2] - this.size[1]) / 2);
+      return tf.slice(x, [0, top, left, 0], [-1, this.size[0], this.size[1], -1]);
+    }
+  }
+  return { Subtract, Resize, CenterCrop };
 }
+
+/** The builder of a layer Model Lab shows but does not train: refuses with the core's sentence (`notTrained`). */
+const notTrained =
+  (type: string): Builder =>
+  (_tf, a, c) => {
+    throw new ModelError(
+      `Layer ${c.name}: Model Lab does not train ${type}: ${layerDef(type)?.notTrained?.(a) ?? 'not yet'}.`,
+    );
+  };
+
+/** What `notTrained` sometimes refuses, built when it does not. */
+const unlessNotTrained =
+  (type: string, build: Builder): Builder =>
+  (tf, a, c) =>
+    layerDef(type)?.notTrained?.(a) ? notTrained(type)(tf, a, c) : build(tf, a, c);
 
 /** What of tfjs's BatchNormalization the training step below reads (its fields, private in the typings). */
 interface BatchNormalizationState {
@@ -491,6 +553,22 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   ELU: (tf, a, c) => tf.layers.elu({ ...base(c), alpha: Number(a.alpha) }),
   Softmax: (tf, a, c) => tf.layers.softmax({ ...base(c), axis: Number(a.axis) }),
   Rescaling: (tf, a, c) => tf.layers.rescaling({ ...base(c), scale: Number(a.scale), offset: Number(a.offset) }),
+  Resizing: unlessNotTrained(
+    'Resizing',
+    (tf, a, c) =>
+      new (customLayers(tf).Resize)(base(c), [Number(a.height), Number(a.width)], a.interpolation === 'nearest'),
+  ),
+  CenterCrop: (tf, a, c) => new (customLayers(tf).CenterCrop)(base(c), [Number(a.height), Number(a.width)]),
+  Normalization: notTrained('Normalization'),
+  RandomFlip: notTrained('RandomFlip'),
+  RandomRotation: notTrained('RandomRotation'),
+  RandomZoom: notTrained('RandomZoom'),
+  RandomTranslation: notTrained('RandomTranslation'),
+  RandomContrast: notTrained('RandomContrast'),
+  RandomCrop: notTrained('RandomCrop'),
+  TextVectorization: notTrained('TextVectorization'),
+  StringLookup: notTrained('StringLookup'),
+  IntegerLookup: notTrained('IntegerLookup'),
   Add: (tf, _a, c) => tf.layers.add(base(c)),
   Subtract: (tf, _a, c) => new (customLayers(tf).Subtract)(base(c)),
   Multiply: (tf, _a, c) => tf.layers.multiply(base(c)),
