@@ -38,6 +38,8 @@ export interface LayerInfo {
   nonTrainable: number;
   /** `trainable=False` on the layer (Keras 2's summary prints `N` for it even without weights). */
   frozen?: true;
+  /** Non-trainable int64 values among the parameters (ParamCount.int64). */
+  int64?: number;
   /** `784 × 100 weights + 100 biases = 78,500`; empty when unknown. */
   arithmetic: string;
   activation?: string;
@@ -208,6 +210,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
     info.params = params.trainable + params.nonTrainable;
     if (frozen) info.frozen = true;
     info.arithmetic = params.arithmetic;
+    if (params.int64) info.int64 = params.int64;
     if (info.activation === 'softmax' && out[out.length - 1] === 1) {
       error(
         `layers[${i}].${spec.activation !== undefined ? 'activation' : 'type'}`,

@@ -132,6 +132,7 @@ export function toModelSummary(name: string, all: readonly LayerInfo[], graph?: 
     trainableParams: l.trainable,
     nonTrainableParams: l.nonTrainable,
     ...(l.frozen ? { frozen: true as const } : {}),
+    ...(l.int64 ? { int64Params: l.int64 } : {}),
     ...(graph ? { connectedTo: graph.inbound[l.index].map((j) => `${all[j].name}[0][0]`) } : {}),
   }));
   const sum = (f: (l: LayerInfo) => number) => layers.reduce((a, l) => a + f(l), 0);

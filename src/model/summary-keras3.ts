@@ -54,8 +54,12 @@ export function formatKeras3Summary(summary: ModelSummary, options: Keras3Option
     `Model: "${modelName(summary)}"`,
     ...boxTable(headers, justify, rows, columnWidths(lineLength, positions)),
   ];
-  for (const t of totals(summary))
-    lines.push(` ${t.label}: ${thousands(t.count)} (${readableSize(t.count * BYTES_PER_PARAM)})`);
+  // int64 values (Normalization's count) are non-trainable and take 8 bytes: 3 params are "(16.00 B)".
+  const int64 = summary.layers.reduce((n, l) => n + (l.int64Params ?? 0), 0);
+  for (const t of totals(summary)) {
+    const wide = t.label === 'Trainable params' ? 0 : int64;
+    lines.push(` ${t.label}: ${thousands(t.count)} (${readableSize((t.count + wide) * BYTES_PER_PARAM)})`);
+  }
   if (summary.complete === false && summary.incomplete) lines.push(incompleteLine(summary.incomplete));
   return lines.join('\n') + '\n';
 }

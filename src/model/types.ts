@@ -217,6 +217,8 @@ export interface LayerSummary {
   nonTrainableParams: number;
   /** Set when the layer has `trainable=False`, weights or not (Keras 2's show_trainable column prints `N`). */
   frozen?: true;
+  /** Non-trainable int64 values among the parameters (Normalization's count): Keras 3 sizes them at 8 bytes. */
+  int64Params?: number;
   /** Graph models: the layers it takes its input from, as Keras's "Connected to" column (`dense[0][0]`). */
   connectedTo?: string[];
 }

@@ -9,6 +9,7 @@ import { analyze } from '../../src/model/analyze';
 import { parseModelJson } from '../../src/model/parse-json';
 import { parsePythonModels } from '../../src/model/python/index';
 import { formatSummary } from '../../src/model/summary-format';
+import { formatKeras3Summary } from '../../src/model/summary-keras3';
 import { find } from './python-helpers';
 
 async function one(text: string) {
@@ -208,4 +209,14 @@ model = tf.keras.Sequential([
     analyze(m).layers.map((l) => l.type),
     ['Rescaling', 'Resizing', 'Flatten'],
   );
+});
+
+test("Keras 3's sizes count Normalization's count as int64: the audio tutorial's 'Non-trainable params: 3 (16.00 B)'", async () => {
+  const a = analyze(await one(AUDIO));
+  const totals = formatKeras3Summary(a.summary!).split('\n').slice(-4, -1);
+  assert.deepEqual(totals, [
+    ' Total params: 1,625,869 (6.20 MB)',
+    ' Trainable params: 1,625,866 (6.20 MB)',
+    ' Non-trainable params: 3 (16.00 B)',
+  ]);
 });

@@ -28,6 +28,8 @@ export interface ParamCount {
   nonTrainable: number;
   /** The count as a person would work it out: `784 × 100 weights + 100 biases = 78,500`. */
   arithmetic: string;
+  /** Non-trainable int64 values among them (Normalization's count): 8 bytes each in Keras 3's sizes, not 4. */
+  int64?: number;
 }
 
 export interface LayerDef {

@@ -87,6 +87,7 @@ export const Normalization: LayerDef = {
     return {
       trainable: 0,
       nonTrainable: 2 * n + 1,
+      int64: 1,
       arithmetic: `${thousands(n)} means + ${thousands(n)} variances + 1 count = ${thousands(2 * n + 1)} (non-trainable)`,
     };
   },
