@@ -43,6 +43,13 @@ const fillMode = oneOf(
   'reflect',
 );
 const fillValue: ArgDef = { schema: { type: 'number', description: "The fill for fill_mode 'constant'." }, default: 0 };
+/** What the rotating, zooming and shifting layers share: how they fill and interpolate. */
+const transformArgs: Record<string, ArgDef> = {
+  fill_mode: fillMode,
+  interpolation: interpolation(['bilinear', 'nearest']),
+  fill_value: fillValue,
+  data_format: channelsLastOnlyArg,
+};
 
 const AUGMENTS =
   'Model Lab does not run random augmentation: it changes the training data every epoch, so a run without it would not be the script’s';
@@ -188,10 +195,7 @@ export const RandomRotation = random(
   ['factor', 'fill_mode', 'interpolation', 'seed', 'fill_value'],
   {
     factor: { schema: factor('The largest rotation as a fraction of 2π: x for ±x, or [lower, upper].') },
-    fill_mode: fillMode,
-    interpolation: interpolation(['bilinear', 'nearest']),
-    fill_value: fillValue,
-    data_format: channelsLastOnlyArg,
+    ...transformArgs,
   },
   ['factor'],
 );
@@ -204,10 +208,7 @@ export const RandomZoom = random(
   {
     height_factor: { schema: factor('Vertical zoom as a fraction: x for ±x, or [lower, upper].') },
     width_factor: { schema: factor('Horizontal zoom; null keeps the aspect ratio.', true) },
-    fill_mode: fillMode,
-    interpolation: interpolation(['bilinear', 'nearest']),
-    fill_value: fillValue,
-    data_format: channelsLastOnlyArg,
+    ...transformArgs,
   },
   ['height_factor'],
 );
@@ -220,10 +221,7 @@ export const RandomTranslation = random(
   {
     height_factor: { schema: factor('Vertical shift as a fraction of the height: x for ±x, or [lower, upper].') },
     width_factor: { schema: factor('Horizontal shift as a fraction of the width: x for ±x, or [lower, upper].') },
-    fill_mode: fillMode,
-    interpolation: interpolation(['bilinear', 'nearest']),
-    fill_value: fillValue,
-    data_format: channelsLastOnlyArg,
+    ...transformArgs,
   },
   ['height_factor', 'width_factor'],
 );
