@@ -117,7 +117,10 @@ model = keras.Sequential([
     m.untrainable?.range,
     find(text, 'keras.layers.RandomFlip("horizontal", input_shape=(180, 180, 3))'),
   );
-  assert.match(m.untrainable?.reason ?? '', /random augmentation/);
+  assert.match(
+    m.untrainable?.reason ?? '',
+    /^Model Lab does not train RandomFlip: it changes the training data at random/,
+  );
   // On a flat input: the image layers' positioned error.
   const flat = analyze(await one(text.replace('(180, 180, 3)', '(784,)')));
   assert.match(flat.diagnostics.find((d) => d.severity === 'error')?.message ?? '', /RandomFlip needs a 3-D input/);

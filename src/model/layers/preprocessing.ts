@@ -51,8 +51,7 @@ const transformArgs: Record<string, ArgDef> = {
   data_format: channelsLastOnlyArg,
 };
 
-const AUGMENTS =
-  'Model Lab does not run random augmentation: it changes the training data every epoch, so a run without it would not be the script’s';
+const AUGMENTS = 'it changes the training data at random every epoch, so a run without it would not be the script’s';
 
 /** (height, width, channels) with new height and width, for the image layers that crop or resize. */
 function resized(type: string, input: readonly Dim[], args: Record<string, unknown>): ShapeResult {
@@ -101,7 +100,7 @@ export const Normalization: LayerDef = {
   notTrained: (args) =>
     args.mean === undefined || args.mean === null
       ? 'its mean and variance come from adapt() on data Model Lab does not see'
-      : 'Model Lab does not train a Normalization layer yet',
+      : 'the mean and variance it is given are not carried to training yet',
 };
 
 /** The sizes of the axes Normalization keeps (one mean and variance per index), or Keras's error. */
