@@ -162,3 +162,23 @@ test('`if a_layer is not None:` too; a layer argument Model Lab cannot read stop
   const info = m.diagnostics.find((d) => d.code === 'python-unreadable');
   assert.deepEqual(info?.range, find(text, 'keras.layers.MyLayer(0.3)'));
 });
+
+test('a Sequential without input shape used as a layer takes the outer model’s input (Hands-On ML 3 ch. 14’s augmentation)', async () => {
+  const text = `${HEAD}data_augmentation = keras.Sequential([
+    keras.layers.RandomFlip(mode="horizontal"),
+    keras.layers.RandomRotation(factor=0.05),
+])
+model = keras.Sequential([
+    keras.Input(shape=(32, 32, 3)),
+    data_augmentation,
+    keras.layers.Flatten(),
+    keras.layers.Dense(10),
+])
+`;
+  const [inner, outer] = await parsePythonModels(text);
+  assert.match(inner.incomplete ?? '', /summary needs an input shape/);
+  assert.equal(outer.incomplete, undefined);
+  const a = analyze(outer);
+  assert.equal(a.summary?.totalParams, 32 * 32 * 3 * 10 + 10);
+  assert.deepEqual(a.layers[0].outputShape, [null, 32, 32, 3]);
+});

@@ -401,7 +401,8 @@ export function fromChannelsLast(result: ShapeResult, args: LayerArgs): ShapeRes
 
 /** The input shape a layer declares: `input_shape`, else `batch_input_shape` without the batch, else `(input_dim,)`. */
 export function declaredInputShape(args: LayerArgs): unknown {
-  if (args.type === 'Sequential' || args.type === 'Functional') return nestedInputShape(args);
+  // A model used as the first layer holds its own input shape, else takes the one given before it (`keras.Input`).
+  if (args.type === 'Sequential' || args.type === 'Functional') return nestedInputShape(args) ?? args.input_shape;
   if (args.input_shape !== undefined) return args.input_shape;
   if (Array.isArray(args.batch_input_shape)) return args.batch_input_shape.slice(1);
   // Embedding's own input_dim is its vocabulary size, not the input's shape; Keras 2's Embedding takes its

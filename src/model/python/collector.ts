@@ -13,6 +13,12 @@ import type {
 } from '../types';
 import { rangeOf } from './syntax';
 
+/**
+ * Why a Sequential model nothing gives an input shape is incomplete (models.ts `buildsOnData`); used as a layer it
+ * is still read whole, built on what it is called on (nested-models.ts).
+ */
+export const BUILDS_ON_DATA = 'summary needs an input shape: Keras builds it when it is first called on data';
+
 export class Collector {
   readonly values = new Map<string, Range>();
   readonly keys = new Map<string, Range>();

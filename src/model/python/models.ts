@@ -17,7 +17,7 @@ import type {
   SummaryPrint,
   TrainingOption,
 } from '../types';
-import { Collector } from './collector';
+import { BUILDS_ON_DATA, Collector } from './collector';
 import { readCompile, readFit, readOptimizer, type FitResult } from './compile-fit';
 import { unusedOptimizer } from './unused-optimizers';
 import { isTestData } from './fit-callbacks';
@@ -509,7 +509,7 @@ export function applyTraining(
 function buildsOnData(out: Collector): void {
   const at = out.values.get(pathKey(['layers', 0]));
   if (!at) return;
-  const why = 'summary needs an input shape: Keras builds it when it is first called on data';
+  const why = BUILDS_ON_DATA;
   out.report(
     at,
     'information',

@@ -12,7 +12,7 @@ import { applicationArgs, applicationOf, buildApplication, type ApplicationArgs 
 import { isGraph } from '../graph';
 import { before } from '../text-lines';
 import type { LayerSpec, ModelDefinition, ParsedModel, Position, Range } from '../types';
-import { Collector } from './collector';
+import { BUILDS_ON_DATA, Collector } from './collector';
 import type { DataFlow } from './dataset';
 import { MODEL_NAMES, readModelTraining } from './functional';
 import type { MethodCalls } from './models';
@@ -162,7 +162,8 @@ export class NestedModels {
   asLayer(call: Node, at: Node): ReadLayer | { ok: false; node: Node; reason: string } {
     if (this.reading.has(call.id)) return { ok: false, node: at, reason: 'a model cannot contain itself' };
     const inner = this.byCall.get(call.id) ?? this.readModel(call);
-    if (!inner?.definition || inner.incomplete)
+    // A model without an input shape is built on what it is called on: the outer model's shapes, as in Keras.
+    if (!inner?.definition || (inner.incomplete && inner.incomplete !== BUILDS_ON_DATA))
       return {
         ok: false,
         node: at,
