@@ -6,7 +6,7 @@ import type { Analysis } from './analyze';
 import { ACTIVATIONS } from './activations';
 import { formatShape, thousands } from './number-format';
 import { formatSummary, type SummaryStyle } from './summary-format';
-import { COMMON_ARGS, layerDef } from './layers/registry';
+import { COMMON_ARGS, layerDef, notTrainedLayers } from './layers/registry';
 import { LOSSES, normalizeLoss } from './losses';
 import { effectiveOptimizer, optimizerDef } from './optimizers';
 import { compareRanges, containsPosition } from './text-lines';
@@ -134,6 +134,8 @@ function layerMarkdown(analysis: Analysis, index: number, arg: string | undefine
     const doc = ACTIVATIONS[layer.activation]?.doc;
     lines.push(`- Activation \`${layer.activation}\`${doc ? `: ${doc}` : ''}`);
   }
+  const notTrained = notTrainedLayers(analysis.definition?.layers).find((l) => l.index === index);
+  if (notTrained) lines.push(`- Not trained by Model Lab: ${notTrained.reason}.`);
   return lines.join('\n');
 }
 

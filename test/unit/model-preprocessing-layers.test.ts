@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
+import { hoverAt } from '../../src/model/describe';
 import { parseModelJson } from '../../src/model/parse-json';
 import { parsePythonModels } from '../../src/model/python/index';
 import { formatSummary } from '../../src/model/summary-format';
@@ -222,4 +223,15 @@ test("Keras 3's sizes count Normalization's count as int64: the audio tutorial's
     ' Trainable params: 1,625,866 (6.20 MB)',
     ' Non-trainable params: 3 (16.00 B)',
   ]);
+});
+
+test('the hover of a Normalization layer: its doc, the 2 × features + 1 arithmetic, and why it is not trained here', async () => {
+  const text = `import tensorflow as tf
+model = tf.keras.Sequential([tf.keras.layers.Normalization(input_shape=[8]), tf.keras.layers.Dense(1)])
+`;
+  const m = await one(text);
+  const h = hoverAt(m, analyze(m), find(text, 'Normalization(').start);
+  assert.match(h?.markdown ?? '', /^\*\*normalization \(Normalization\)\*\*\n\nStandardises each feature/);
+  assert.match(h?.markdown ?? '', /Parameters: 17 \(8 means \+ 8 variances \+ 1 count = 17 \(non-trainable\)\)/);
+  assert.match(h?.markdown ?? '', /\n- Not trained by Model Lab: its mean and variance come from adapt\(\)/);
 });
