@@ -235,3 +235,26 @@ model = tf.keras.Sequential([tf.keras.layers.Normalization(input_shape=[8]), tf.
   assert.match(h?.markdown ?? '', /Parameters: 17 \(8 means \+ 8 variances \+ 1 count = 17 \(non-trainable\)\)/);
   assert.match(h?.markdown ?? '', /\n- Not trained by Model Lab: its mean and variance come from adapt\(\)/);
 });
+
+test('Normalization given its mean and variance: constants, no weights (as Keras builds it), and it trains', async () => {
+  const text = `import keras
+model = keras.Sequential([
+    keras.layers.Normalization(mean=[1.0, 2.0], variance=[4.0, 9.0], input_shape=(2,)),
+    keras.layers.Dense(1),
+])
+`;
+  const m = await one(text);
+  const a = analyze(m);
+  assert.equal(a.layers[0].params, 0);
+  assert.equal(a.summary?.totalParams, 3);
+  assert.equal(m.untrainable, undefined);
+  assert.equal(
+    a.diagnostics.find((d) => d.code === 'not-trained'),
+    undefined,
+  );
+  const half = analyze(await one(text.replace(', variance=[4.0, 9.0]', '')));
+  assert.match(
+    half.diagnostics.find((d) => d.severity === 'error')?.message ?? '',
+    /Normalization takes both mean and variance, or neither/,
+  );
+});

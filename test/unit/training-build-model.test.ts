@@ -203,6 +203,24 @@ test("Resizing and CenterCrop compute Keras's pixels: half-pixel centres, the cr
   model.dispose();
 });
 
+test("Normalization with a given mean and variance computes Keras's (x - mean) / max(sqrt(variance), 1e-7), per feature", () => {
+  const def: ModelDefinition = {
+    layers: [
+      { type: 'Normalization', mean: [1, 2], variance: [4, 0], input_shape: [2] },
+      { type: 'Normalization', mean: 1, variance: 4, invert: true },
+    ],
+  };
+  const { model } = build(def);
+  const [norm, inverse] = model.layers;
+  const x = tf.tensor2d([3, 2], [1, 2]);
+  const y = norm.apply(x) as typeof x;
+  assert.deepEqual(Array.from(y.dataSync()), [1, 0]);
+  // invert: x · max(√variance, ε) + mean, with one mean and variance for every feature.
+  assert.deepEqual(Array.from((inverse.apply(y) as typeof x).dataSync()), [3, 1]);
+  assert.equal(model.countParams(), 0);
+  model.dispose();
+});
+
 test('the layers Model Lab does not train refuse with the reason the core gives', () => {
   for (const layer of NOT_TRAINED) {
     const def: ModelDefinition = { layers: [{ ...layer, input_shape: [4, 4, 1] }] };

@@ -6,7 +6,8 @@
  *
  * `notTrained` says why Model Lab shows a layer's shapes but does not train a model holding it: the random layers
  * augment only while training (training without them would not be the script's run), Normalization's statistics
- * come from adapt() on data Model Lab does not see, the text layers take strings.
+ * come from adapt() on data Model Lab does not see (given `mean` and `variance`, it trains: constants, no weights),
+ * the text layers take strings.
  */
 import { thousands } from '../number-format';
 import { NO_PARAMS, channelsLastOnlyArg, positiveInt, require3d, seedArg } from './common';
@@ -85,9 +86,21 @@ export const Normalization: LayerDef = {
   required: [],
   outputShape: (input, args) => {
     const kept = keptAxes(input, args.axis);
-    return 'error' in kept ? kept : same(input);
+    if ('error' in kept) return kept;
+    if ((args.mean == null) !== (args.variance == null))
+      return { error: 'Normalization takes both mean and variance, or neither (adapt() computes them).', arg: 'mean' };
+    const n = kept.sizes.reduce((a, b) => a * b, 1);
+    for (const arg of ['mean', 'variance'])
+      if (Array.isArray(args[arg]) && ![1, n].includes((args[arg] as unknown[]).length))
+        return {
+          error: `Normalization's ${arg} has ${(args[arg] as unknown[]).length} values; it needs one, or one per kept index (${n}).`,
+          arg,
+        };
+    return same(input);
   },
   params: (input, args) => {
+    // Given a mean and variance, Keras keeps them as constants: no weights.
+    if (args.mean != null) return { ...NO_PARAMS, arithmetic: 'mean and variance given: constants, no weights' };
     const kept = keptAxes(input, args.axis);
     const n = 'error' in kept ? 0 : kept.sizes.reduce((a, b) => a * b, 1);
     return {
@@ -98,9 +111,7 @@ export const Normalization: LayerDef = {
     };
   },
   notTrained: (args) =>
-    args.mean === undefined || args.mean === null
-      ? 'its mean and variance come from adapt() on data Model Lab does not see'
-      : 'the mean and variance it is given are not carried to training yet',
+    args.mean == null ? 'its mean and variance come from adapt() on data Model Lab does not see' : undefined,
 };
 
 /** The sizes of the axes Normalization keeps (one mean and variance per index), or Keras's error. */

@@ -277,7 +277,35 @@ function customLayers(tf: TF) {
       return tf.slice(x, [0, top, left, 0], [-1, this.size[0], this.size[1], -1]);
     }
   }
-  return { Subtract, Resize, CenterCrop };
+  /**
+   * Keras's Normalization given its mean and variance (constants, no weights): (x − mean) / max(√variance, ε), or
+   * with `invert` x · max(√variance, ε) + mean, ε = 1e-7, the values shaped along the kept axes.
+   */
+  class Normalize extends tf.layers.Layer {
+    static className = 'ModelLabNormalization';
+    constructor(
+      config: ReturnType<typeof base>,
+      readonly axes: number[],
+      readonly stats: { mean: number[]; variance: number[] },
+      readonly invert: boolean,
+    ) {
+      super(config);
+    }
+    override call(inputs: tfjs.Tensor | tfjs.Tensor[]): tfjs.Tensor {
+      const x = Array.isArray(inputs) ? inputs[0] : inputs;
+      return tf.tidy(() => {
+        const keep = this.axes.map((a) => (a < 0 ? x.rank + a : a));
+        const shape = x.shape.map((d, i) => (keep.includes(i) ? d : 1));
+        const size = shape.reduce((a, b) => a * b, 1);
+        const at = (v: number[]) => tf.tensor(v.length === 1 ? new Array<number>(size).fill(v[0]) : v, shape);
+        const scale = tf.maximum(tf.sqrt(at(this.stats.variance)), 1e-7);
+        return this.invert
+          ? tf.add(tf.mul(x, scale), at(this.stats.mean))
+          : tf.div(tf.sub(x, at(this.stats.mean)), scale);
+      });
+    }
+  }
+  return { Subtract, Resize, CenterCrop, Normalize };
 }
 
 /** The builder of a layer Model Lab shows but does not train: refuses with the core's sentence (`notTrained`). */
@@ -559,7 +587,12 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
       new (customLayers(tf).Resize)(base(c), [Number(a.height), Number(a.width)], a.interpolation === 'nearest'),
   ),
   CenterCrop: (tf, a, c) => new (customLayers(tf).CenterCrop)(base(c), [Number(a.height), Number(a.width)]),
-  Normalization: notTrained('Normalization'),
+  Normalization: unlessNotTrained('Normalization', (tf, a, c) => {
+    const axes = a.axis == null ? [] : Array.isArray(a.axis) ? a.axis.map(Number) : [Number(a.axis)];
+    const values = (v: unknown) => (Array.isArray(v) ? v.map(Number) : [Number(v)]);
+    const stats = { mean: values(a.mean), variance: values(a.variance) };
+    return new (customLayers(tf).Normalize)(base(c), axes, stats, a.invert === true);
+  }),
   RandomFlip: notTrained('RandomFlip'),
   RandomRotation: notTrained('RandomRotation'),
   RandomZoom: notTrained('RandomZoom'),
