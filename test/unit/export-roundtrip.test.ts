@@ -60,7 +60,15 @@ test('each example exports to a script that reads back as the same model, compil
     const back = await parsePythonModels(script);
     assert.equal(back.length, 1, `${name}: one model in the script`);
     assert.equal(back[0].incomplete, undefined, `${name}: fully readable`);
-    assert.deepEqual(back[0].diagnostics, [], `${name}: no diagnostics`);
+    // Data the script reads itself (a CSV with pandas, IDX files, the bundled sample) is not followed back into a data
+    // set: the read-back model says Train would run it on Fashion-MNIST, and says nothing else.
+    const fromFile =
+      back[0].definition?.dataset === undefined ? ['python-ignored: Model Lab cannot tell what data this is'] : [];
+    assert.deepEqual(
+      back[0].diagnostics.map((d) => `${d.code}: ${d.message.slice(0, 39)}`),
+      fromFile,
+      `${name}: no diagnostics`,
+    );
     const expected = effective(def);
     assert.ok(expected.layers, `${name}: the example has a summary`);
     const got = effective(back[0].definition!);

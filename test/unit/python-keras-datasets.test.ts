@@ -120,10 +120,12 @@ model.fit(X_a, y_a, epochs=20)
     assert.equal(said?.severity, 'information', selection);
     assert.equal(said?.range.start.line, 11 + selection.split('\n').length - 1, selection);
   }
-  // Slices, integer indexes and np.newaxis keep the data set (and its classes).
+  // Slices, integer indexes, np.newaxis and a permutation keep the data set (and its classes).
   for (const kept of [
     'X_a, y_a = X_train[:5000], y_train[:5000]\n',
     'X_a, y_a = X_train[5000:, ..., np.newaxis][:, :, :, 0], y_train[5000:]\n',
+    // A shuffle keeps every example (Model Lab's own exported scripts shuffle before fit).
+    'order = np.random.default_rng(42).permutation(len(X_train))\nX_a, y_a = X_train[order], y_train[order]\n',
   ]) {
     const [model] = await parsePythonModels(head + kept + tail);
     const dataset = model.definition?.dataset;

@@ -225,8 +225,23 @@ export class DataFlow {
     if (u.type === 'tuple' || u.type === 'expression_list') return u.namedChildren.every((c) => this.keepsExamples(c));
     const name = u.type === 'attribute' ? resolveName(u, this.ctx) : undefined;
     if (name === 'numpy.newaxis' || name === 'tensorflow.newaxis') return true;
+    if (this.isPermutation(u)) return true;
     const v = readValue(u, this.ctx);
     return v.ok && (v.value === null || (typeof v.value === 'number' && Number.isInteger(v.value)));
+  }
+
+  /**
+   * A shuffle keeps every example: `x[rng.permutation(len(x))]`, or a name assigned one (`order =
+   * np.random.default_rng(42).permutation(len(x))`, as Model Lab's own exported scripts shuffle before fit).
+   */
+  private isPermutation(index: Node, depth = 0): boolean {
+    if (index.type === 'identifier' && depth === 0) {
+      const b = this.ctx.bindings.resolve(index.text, index);
+      return !('reason' in b) && b.kind === 'assignment' && !!b.value && this.isPermutation(unwrap(b.value), 1);
+    }
+    if (index.type !== 'call') return false;
+    const fn = index.childForFieldName('function');
+    return fn?.type === 'attribute' && fn.childForFieldName('attribute')?.text === 'permutation';
   }
 
   /** Whether an expression uses Fashion-MNIST data. */
