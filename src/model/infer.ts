@@ -306,6 +306,11 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
 /** Datasets whose examples are pixel values, not token ids. */
 const IMAGE_DATASETS: ReadonlySet<string> = new Set(['fashion-mnist', 'fashion-mnist-sample', 'mnist', 'cifar10']);
 
+const TOKEN_ID_LAYERS = new Set(['TextVectorization', 'StringLookup', 'IntegerLookup', 'Hashing']);
+
+const givesTokenIds = (spec: LayerSpec | undefined): boolean =>
+  !!spec && TOKEN_ID_LAYERS.has(String(spec.type)) && (spec.output_mode ?? 'int') === 'int';
+
 /**
  * An Embedding looks up integer token ids. Fed the float output of another layer, or pixel values scaled to [0, 1],
  * it truncates every value to an id (nearly all 0) and learns nothing, without any error from Keras.
@@ -325,7 +330,8 @@ function checkEmbeddingInputs(
         : undefined;
   specs.forEach((spec, i) => {
     if (spec?.type !== 'Embedding') return;
-    const from = inbound[i].filter((j) => specs[j]?.type !== 'InputLayer');
+    // The text and lookup layers give token ids (their default output_mode 'int'), as an Embedding wants.
+    const from = inbound[i].filter((j) => specs[j]?.type !== 'InputLayer' && !givesTokenIds(specs[j]));
     if (from.length > 0) {
       const source = specs[from[0]];
       error(

@@ -258,3 +258,51 @@ model = keras.Sequential([
     /Normalization takes both mean and variance, or neither/,
   );
 });
+
+test('Hands-On ML 3 ch. 16: an Embedding after TextVectorization or StringLookup gets token ids, not a warning; a scalar string input stops reading with its reason', async () => {
+  for (const source of [
+    { type: 'TextVectorization', max_tokens: 1000, output_sequence_length: 50 },
+    { type: 'StringLookup', num_oov_indices: 1, vocabulary: ['a', 'b'] },
+  ]) {
+    const a = analyze(
+      parseModelJson(
+        JSON.stringify({
+          layers: [
+            { type: 'InputLayer', shape: [1] },
+            source,
+            { type: 'Embedding', input_dim: 1000, output_dim: 8 },
+            { type: 'GlobalAveragePooling1D' },
+            { type: 'Dense', units: 1, activation: 'sigmoid' },
+          ],
+        }),
+      ),
+    );
+    assert.ok(!a.diagnostics.some((d) => d.code === 'embedding-floats'), source.type);
+  }
+  // multi_hot output is floats: still a warning.
+  const floats = analyze(
+    parseModelJson(
+      JSON.stringify({
+        layers: [
+          { type: 'InputLayer', shape: [1] },
+          { type: 'TextVectorization', max_tokens: 1000, output_mode: 'multi_hot' },
+          { type: 'Embedding', input_dim: 1000, output_dim: 8 },
+        ],
+      }),
+    ),
+  );
+  assert.ok(floats.diagnostics.some((d) => d.code === 'embedding-floats'));
+  // `tf.keras.Input(shape=[], dtype=tf.string)`: valid Keras, one string per example; never a schema error.
+  const [m] = await parsePythonModels(`import tensorflow as tf
+encoder_inputs = tf.keras.layers.Input(shape=[], dtype=tf.string)
+x = tf.keras.layers.TextVectorization(1000, output_sequence_length=50)(encoder_inputs)
+x = tf.keras.layers.Embedding(1000, 128)(x)
+model = tf.keras.Model(encoder_inputs, x)
+`);
+  const said = analyze(m).diagnostics;
+  assert.deepEqual(
+    said.filter((d) => d.severity === 'error'),
+    [],
+  );
+  assert.ok(said.some((d) => d.severity === 'information' && /one scalar per example \(shape \(\)\)/.test(d.message)));
+});

@@ -108,6 +108,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     }
     const v = readValue(valueNode, ctx);
     if (!v.ok) return v;
+    if (arg === 'input_shape' && Array.isArray(v.value) && v.value.length === 0) return scalarInput(valueNode);
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
     if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
@@ -163,6 +164,14 @@ export function sharedLayerResult(layer: SharedLayer, at: Node): ReadLayer {
   return { kind: 'layer', spec: shareLayer(layer), node: at, values: [[[], rangeOf(at)]], keys: [] };
 }
 
+/**
+ * `keras.Input(shape=[], dtype=tf.string)` or `input_shape=[]`: one scalar (a string, for a TextVectorization) per
+ * example, valid Keras whose shapes Model Lab does not carry yet: the model stops there with this reason.
+ */
+function scalarInput(at: Node): Unreadable {
+  return { ok: false, node: at, reason: 'an input of one scalar per example (shape ()) is not read by Model Lab yet' };
+}
+
 function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, ctx: ReadContext): LayerResult {
   // keras.Input(shape, batch_size, name, …); InputLayer(input_shape, …) in Keras 2, InputLayer(shape, …) in Keras 3.
   let shapeNode: Node | undefined = args.positional[0];
@@ -180,6 +189,7 @@ function readInput(call: Node, name: string, args: ReturnType<typeof callArgs>, 
   // `keras.Input(shape=784)` (or `shape=(784)`, which is the same int) means (784,), as Keras standardises it.
   // A None dimension (`shape=(None, 28)`) stays null: a variable size, as Keras prints it.
   const shape = typeof v.value === 'number' ? [v.value] : v.value;
+  if (Array.isArray(shape) && shape.length === 0) return scalarInput(shapeNode);
   return {
     kind: 'input',
     shape,
