@@ -306,7 +306,7 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
 /** Datasets whose examples are pixel values, not token ids. */
 const IMAGE_DATASETS: ReadonlySet<string> = new Set(['fashion-mnist', 'fashion-mnist-sample', 'mnist', 'cifar10']);
 
-const TOKEN_ID_LAYERS = new Set(['TextVectorization', 'StringLookup', 'IntegerLookup', 'Hashing']);
+const TOKEN_ID_LAYERS = new Set(['TextVectorization', 'StringLookup', 'IntegerLookup']);
 
 const givesTokenIds = (spec: LayerSpec | undefined): boolean =>
   !!spec && TOKEN_ID_LAYERS.has(String(spec.type)) && (spec.output_mode ?? 'int') === 'int';
