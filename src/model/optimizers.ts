@@ -138,6 +138,18 @@ export const OPTIMIZERS: readonly OptimizerDef[] = TABLE;
 export const OPTIMIZER_TYPES: readonly OptimizerName[] = OPTIMIZERS.map((o) => o.type);
 export const OPTIMIZER_ALIASES: readonly string[] = OPTIMIZERS.map((o) => o.alias);
 
+/**
+ * Keras optimizers Model Lab has no rule for (`'ftrl'`, `keras.optimizers.Lion(…)`): valid Keras a script runs, so
+ * information and not trained there, never "unknown".
+ */
+const OTHER_KERAS_OPTIMIZERS = ['Adafactor', 'Ftrl', 'Lamb', 'Lion', 'LossScaleOptimizer', 'Muon'];
+
+/** The Keras class name of an optimizer Keras has and Model Lab does not, by alias or class name; else undefined. */
+export function otherKerasOptimizer(name: string): string | undefined {
+  const lower = name.toLowerCase();
+  return OTHER_KERAS_OPTIMIZERS.find((o) => o.toLowerCase() === lower);
+}
+
 /** Finds an optimizer by alias or class name, case-insensitively (`'sgd'`, `'SGD'`, `'RMSProp'`). */
 export function optimizerDef(name: string): OptimizerDef | undefined {
   const lower = name.toLowerCase();

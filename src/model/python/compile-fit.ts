@@ -6,7 +6,13 @@
 import type { Node } from './py-node';
 import { canonicalLoss, LOSS_CLASSES, LOSS_NAMES, untrainableLoss } from '../losses';
 import { readMetric, type MetricReading } from '../metric-names';
-import { OPTIMIZER_ALIASES, optimizerDef, UNIMPLEMENTED_ARGUMENTS, unimplementedArgument } from '../optimizers';
+import {
+  OPTIMIZER_ALIASES,
+  optimizerDef,
+  otherKerasOptimizer,
+  UNIMPLEMENTED_ARGUMENTS,
+  unimplementedArgument,
+} from '../optimizers';
 import type { CompileSpec, DefPath, FitSpec, OptimizerObject } from '../types';
 import type { Collector } from './collector';
 import { callArgs, rangeOf, unwrap, type KeywordArg } from './syntax';
@@ -437,17 +443,6 @@ function applyLegacyDecay(
   }
   opt.learning_rate = { type: 'InverseTimeDecay', initial_learning_rate: rate, decay_steps: 1, decay_rate: decay.rate };
   out.value(path, rangeOf(decay.at));
-}
-
-/**
- * Keras optimizers Model Lab has no rule for (`'ftrl'`, `keras.optimizers.Lion(…)`): valid Keras the script runs,
- * so information and not trained, never "unknown".
- */
-const OTHER_KERAS_OPTIMIZERS = ['Adafactor', 'Ftrl', 'Lamb', 'Lion', 'LossScaleOptimizer', 'Muon'];
-
-function otherKerasOptimizer(name: string): string | undefined {
-  const lower = name.toLowerCase();
-  return OTHER_KERAS_OPTIMIZERS.find((o) => o.toLowerCase() === lower);
 }
 
 function notTrained(name: string, at: Node, out: Collector): undefined {
