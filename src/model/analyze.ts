@@ -25,7 +25,7 @@ import {
   LOSS_NAMES,
   normalizeLoss,
 } from './losses';
-import { effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
+import { clippingConflict, effectiveOptimizer, learningRateSchedule, type EffectiveOptimizer } from './optimizers';
 import { asksForAccuracy, availableLogs, callbackDef } from './callbacks';
 import { pathDiagnostics, rangeFor } from './paths';
 import { toModelSummary } from './summary-format';
@@ -390,6 +390,11 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
         : 'compile.optimizer.learning_rate';
     // The schema already names a missing or mistyped argument where it is; this adds what it cannot see.
     if (!structural.some((d) => (d.path ?? '').startsWith(path))) push(path, schedule, 'schedule');
+  }
+  const conflict = typeof opt === 'object' && opt !== null ? clippingConflict(opt) : undefined;
+  if (conflict) {
+    const key = opt && typeof opt === 'object' && 'global_clipnorm' in opt ? 'global_clipnorm' : 'clipvalue';
+    push(`compile.optimizer.${key}`, conflict.message, 'optimizer-clipping', conflict.error ? 'error' : 'warning');
   }
   const callbacks = def.fit?.callbacks;
   if (!Array.isArray(callbacks)) return;

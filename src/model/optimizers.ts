@@ -245,16 +245,63 @@ export interface TrainingOptimizer {
  * engine applies them in one place for every optimizer (`weight_decay`: before the update, as Keras's
  * `_apply_weight_decay`). Not in the optimizers' defaults: Keras's default is None, no decay.
  */
-export const COMMON_ARGUMENTS: Readonly<Record<string, string>> = { weight_decay: WEIGHT_DECAY };
+export const COMMON_ARGUMENTS: Readonly<Record<string, string>> = {
+  weight_decay: WEIGHT_DECAY,
+  clipnorm: "Clips each weight's gradient to this L2 norm: g * clipnorm / max(norm(g), clipnorm), before the update.",
+  clipvalue: 'Clips each gradient value to [-clipvalue, clipvalue] before the update.',
+  global_clipnorm:
+    'Clips all gradients together so that their joint L2 norm is at most this (g * c / max(global norm, c)).',
+};
+
+/** The gradient clipping a run's optimizer asks for: only the positive values (Keras: None or 0 clips nothing). */
+export interface GradientClipping {
+  value?: number;
+  norm?: number;
+  globalNorm?: number;
+}
+
+/**
+ * Clipping from normalised hyper-parameters (`trainingOptimizer`'s), or undefined for none. The engines apply it to
+ * every gradient before weight decay and the update, in tf.keras 2's order (value, then each norm, then the global
+ * norm); Keras 3 accepts only one of the three, so its order never matters there.
+ */
+export function gradientClipping(hyper: Readonly<Record<string, number | boolean>>): GradientClipping | undefined {
+  const positive = (name: string) => {
+    const v = hyper[name];
+    return typeof v === 'number' && v > 0 ? v : undefined;
+  };
+  const clip: GradientClipping = {
+    value: positive('clipvalue'),
+    norm: positive('clipnorm'),
+    globalNorm: positive('global_clipnorm'),
+  };
+  return clip.value || clip.norm || clip.globalNorm ? clip : undefined;
+}
+
+/**
+ * What Keras says of several clipping arguments on one optimizer (the analysis reports it): clipnorm with
+ * global_clipnorm is an error in every Keras; clipvalue with another is one in Keras 3 ("Only one of …") but tf.keras
+ * 2 clips by value and then by norm, as Model Lab trains it.
+ */
+export function clippingConflict(
+  opt: Readonly<Record<string, unknown>>,
+): { error: boolean; message: string } | undefined {
+  const set = ['clipnorm', 'clipvalue', 'global_clipnorm'].filter((k) => opt[k] !== undefined && opt[k] !== null);
+  if (set.length < 2) return undefined;
+  if (set.includes('clipnorm') && set.includes('global_clipnorm')) {
+    return { error: true, message: 'clipnorm and global_clipnorm cannot both be set (Keras raises a ValueError).' };
+  }
+  return {
+    error: false,
+    message: `Keras 3 accepts only one of clipnorm, clipvalue and global_clipnorm (it raises a ValueError); tf.keras 2 clips by value first, then by ${set.includes('clipnorm') ? 'norm' : 'global norm'}, as Model Lab trains it.`,
+  };
+}
 
 /**
  * The other arguments every Keras 3 optimizer takes, which Model Lab does not implement, with what Keras does with
  * them; a value of None or False is Keras's default and changes nothing.
  */
 export const UNIMPLEMENTED_ARGUMENTS: Readonly<Record<string, string>> = {
-  clipnorm: 'clips each gradient to this norm',
-  clipvalue: 'clips each gradient value to this range',
-  global_clipnorm: 'clips all gradients together to this norm',
   use_ema: 'keeps a moving average of the weights',
   ema_momentum: 'keeps a moving average of the weights',
   ema_overwrite_frequency: 'overwrites the weights with their moving average',
@@ -283,10 +330,10 @@ export function trainingOptimizer(spec: EffectiveOptimizer): TrainingOptimizer {
   for (const [key, value] of Object.entries(spec)) {
     if (IGNORED_ARGUMENTS.has(key)) continue;
     const name = key === 'lr' ? 'learning_rate' : key;
-    if (name === 'weight_decay') {
-      // A negative decay would grow the weights.
+    if (name in COMMON_ARGUMENTS && !(name in def.defaults)) {
+      // A negative decay would grow the weights; tf.keras 2 rejects a negative clip.
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-        throw new Error(`Optimizer ${def.type}: weight_decay must be a number >= 0, got ${JSON.stringify(value)}.`);
+        throw new Error(`Optimizer ${def.type}: ${name} must be a number >= 0, got ${JSON.stringify(value)}.`);
       }
       hyper[name] = value;
       continue;

@@ -23,6 +23,19 @@ export const KERAS3_OPTIMIZERS: readonly EffectiveOptimizer[] = [
   { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false, weight_decay: 0.02 },
 ];
 
+/**
+ * Gradient clipping (any optimizer's `clipnorm`, `clipvalue`, `global_clipnorm`), with thresholds low enough that the
+ * equivalence tests' small models are clipped at every step (`fused-equivalence.test.ts` checks that they are).
+ */
+export const CLIPPING_OPTIMIZERS: readonly EffectiveOptimizer[] = [
+  // Plain SGD: the Dense engine must not fold this update into its gradient product.
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false, clipnorm: 0.05 },
+  { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false, clipvalue: 0.002 },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0.9, nesterov: true, global_clipnorm: 0.1 },
+  // tf.keras 2 takes clipvalue with a norm: by value first.
+  { type: 'SGD', learning_rate: 0.1, momentum: 0.9, nesterov: false, clipvalue: 0.01, clipnorm: 0.02 },
+];
+
 export function trainSteps(
   tf: TF,
   engine: StepEngine,

@@ -25,7 +25,7 @@ import { createFusedEngine, fusedIneligibility } from '../../src/training/worker
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
-import { KERAS3_OPTIMIZERS, trainSteps } from '../helpers/engine-steps';
+import { CLIPPING_OPTIMIZERS, KERAS3_OPTIMIZERS, trainSteps } from '../helpers/engine-steps';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -397,6 +397,7 @@ const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
   ...KERAS3_OPTIMIZERS,
+  ...CLIPPING_OPTIMIZERS,
 ];
 
 /** Runs `steps` steps (every fifth batch smaller, like an epoch's last): per-step loss and correct count. */

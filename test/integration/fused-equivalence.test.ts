@@ -24,7 +24,7 @@ import { hasRelaxedSimd } from '../../src/training/wasm-features';
 import { forward } from '../../src/training/worker/forward';
 import { outputLoss, type LossName } from '../../src/training/worker/losses';
 import { createStockEngine } from '../../src/training/worker/stock-engine';
-import { KERAS3_OPTIMIZERS, trainSteps } from '../helpers/engine-steps';
+import { CLIPPING_OPTIMIZERS, KERAS3_OPTIMIZERS, trainSteps } from '../helpers/engine-steps';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers): on here, so the fused engine is tested
 // with FMA products and, where a test asks for it, with plain SIMD ones.
@@ -291,6 +291,7 @@ const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
   { type: 'Adadelta', learning_rate: 1, rho: 0.95, epsilon: 1e-7 },
   ...KERAS3_OPTIMIZERS,
+  ...CLIPPING_OPTIMIZERS,
 ];
 
 const TRAIN_LAYERS: LayerDef[] = [
@@ -332,6 +333,34 @@ for (const optimizer of OPTIMIZERS) {
     b.dispose();
   });
 }
+
+test('the clipping optimizers above clip: without their clipping argument the same run trains differently', () => {
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  for (const optimizer of CLIPPING_OPTIMIZERS) {
+    const plain = Object.fromEntries(
+      Object.entries(optimizer).filter(([k]) => !['clipnorm', 'clipvalue', 'global_clipnorm'].includes(k)),
+    ) as EffectiveOptimizer;
+    const losses = [optimizer, plain].map((opt) => {
+      const engine = createFusedEngine({
+        tf,
+        model: buildModel(TRAIN_LAYERS),
+        optimizer: opt,
+        loss,
+        accuracy: true,
+        seed: 7,
+      });
+      assert.ok(engine, 'the fused engine applies');
+      const { losses } = train(engine, 10, loss);
+      engine.dispose();
+      return losses;
+    });
+    assert.equal(losses[0][0], losses[1][0], `${JSON.stringify(optimizer)}: the first loss is before any update`);
+    assert.ok(
+      Math.abs(losses[0][9] - losses[1][9]) > 1e-3,
+      `${JSON.stringify(optimizer)}: clipped ${losses[0][9]}, unclipped ${losses[1][9]}`,
+    );
+  }
+});
 
 test('categorical crossentropy, binary crossentropy and mse train like the stock engine too', () => {
   for (const loss of ['categorical_crossentropy', 'binary_crossentropy', 'mse'] as LossName[]) {

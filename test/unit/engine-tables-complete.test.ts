@@ -61,7 +61,8 @@ test('one argument normaliser: names, lr, types; unknown names throw in the stoc
     amsgrad: false,
   });
   assert.equal(trainingOptimizer({ type: 'SGD', nesterov: 'true' }).hyper.nesterov, true);
-  assert.deepEqual(trainingOptimizer({ type: 'SGD', clipnorm: 1, name: 'opt' }).unknown, ['clipnorm']);
+  assert.deepEqual(trainingOptimizer({ type: 'SGD', use_ema: true, clipnorm: 1, name: 'opt' }).unknown, ['use_ema']);
+  assert.equal(trainingOptimizer({ type: 'SGD', clipnorm: 1 }).hyper.clipnorm, 1);
   assert.throws(
     () => trainingOptimizer({ type: 'SGD', momentum: 'fast' }),
     /Optimizer SGD: momentum must be a number, got "fast"/,

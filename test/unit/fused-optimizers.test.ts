@@ -226,7 +226,8 @@ for (const spec of CASES) {
 
 test('optimizers the fused loops do not implement are left to the stock engine', () => {
   assert.equal(createFusedOptimizer({ type: 'Ftrl', learning_rate: 0.001 }), undefined);
-  assert.equal(createFusedOptimizer({ type: 'Adam', learning_rate: 0.001, clipnorm: 1 }), undefined);
+  assert.equal(createFusedOptimizer({ type: 'Adam', learning_rate: 0.001, use_ema: true }), undefined);
+  assert.ok(createFusedOptimizer({ type: 'Adam', learning_rate: 0.001, clipnorm: 1 }), "clipping is the engine's");
   assert.equal(createFusedOptimizer({ type: 'SGD', learning_rate: 'fast' }), undefined);
   assert.ok(createFusedOptimizer({ type: 'adam', lr: 0.01 }), 'Keras aliases and lr are accepted');
   assert.equal(createFusedOptimizer({ type: 'adam', lr: 0.01 })!.hyper.learning_rate, 0.01);

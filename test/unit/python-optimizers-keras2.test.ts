@@ -20,6 +20,7 @@ test("Keras 2's decay= is InverseTimeDecay(lr, decay_steps=1, decay_rate=decay):
   const optimizer = m.definition?.compile?.optimizer as { type: string; learning_rate: ScheduleSpec };
   assert.deepEqual(optimizer, {
     type: 'RMSprop',
+    clipvalue: 1,
     learning_rate: { type: 'InverseTimeDecay', initial_learning_rate: 0.0008, decay_steps: 1, decay_rate: 1e-8 },
   });
   const a = analyze(m);

@@ -188,7 +188,7 @@ model = tf.keras.Sequential([
   assert.equal(analyze(m).summary?.totalParams, 79510);
 });
 
-test("Nadam and AdamW by alias and class (tf.keras's experimental path too); weight_decay is carried, clipping said to be ignored where written", async () => {
+test("Nadam and AdamW by alias and class (tf.keras's experimental path too); weight_decay and clipping are carried, use_ema said to be ignored where written", async () => {
   const text = `import tensorflow as tf
 from tensorflow import keras
 
@@ -199,7 +199,7 @@ b.compile(optimizer=tf.keras.optimizers.Nadam(learning_rate=0.002, beta_1=0.95),
 c = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
 c.compile(optimizer=tf.keras.optimizers.experimental.AdamW(weight_decay=1e-5, learning_rate=0.01), loss="mse")
 d = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
-d.compile(optimizer=keras.optimizers.SGD(0.01, weight_decay=1e-4, clipnorm=1.0, use_ema=False, clipvalue=None), loss="mse")
+d.compile(optimizer=keras.optimizers.SGD(0.01, weight_decay=1e-4, clipnorm=1.0, use_ema=True, clipvalue=None), loss="mse")
 e = keras.Sequential([keras.layers.Dense(1, input_shape=(3,))])
 e.compile(optimizer=tf.keras.optimizers.legacy.Nadam(), loss="mse")
 `;
@@ -218,8 +218,13 @@ e.compile(optimizer=tf.keras.optimizers.legacy.Nadam(), loss="mse")
   assert.equal(a.definition?.compile?.optimizer, 'nadam');
   assert.deepEqual(b.definition?.compile?.optimizer, { type: 'Nadam', learning_rate: 0.002, beta_1: 0.95 });
   assert.deepEqual(c.definition?.compile?.optimizer, { type: 'AdamW', weight_decay: 1e-5, learning_rate: 0.01 });
-  assert.deepEqual(d.definition?.compile?.optimizer, { type: 'SGD', learning_rate: 0.01, weight_decay: 1e-4 });
-  // Keras's defaults (None, False) say nothing; clipnorm=1.0 is a warning at its keyword.
+  assert.deepEqual(d.definition?.compile?.optimizer, {
+    type: 'SGD',
+    learning_rate: 0.01,
+    weight_decay: 1e-4,
+    clipnorm: 1,
+  });
+  // Keras's defaults (None) say nothing; use_ema=True is a warning at its keyword.
   assert.deepEqual(
     [...a.diagnostics, ...b.diagnostics, ...c.diagnostics, ...d.diagnostics].map((x) => [
       x.severity,
@@ -229,8 +234,8 @@ e.compile(optimizer=tf.keras.optimizers.legacy.Nadam(), loss="mse")
     [
       [
         'warning',
-        find(text, 'clipnorm'),
-        "Model Lab does not implement the optimizer argument 'clipnorm' (Keras clips each gradient to this norm): it trains without it, so its numbers can differ from Keras's.",
+        find(text, 'use_ema'),
+        "Model Lab does not implement the optimizer argument 'use_ema' (Keras keeps a moving average of the weights): it trains without it, so its numbers can differ from Keras's.",
       ],
     ],
   );

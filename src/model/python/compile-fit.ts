@@ -7,6 +7,7 @@ import type { Node } from './py-node';
 import { canonicalLoss, LOSS_CLASSES, LOSS_NAMES, untrainableLoss } from '../losses';
 import { readMetric, type MetricReading } from '../metric-names';
 import {
+  COMMON_ARGUMENTS,
   OPTIMIZER_ALIASES,
   optimizerDef,
   otherKerasOptimizer,
@@ -391,9 +392,10 @@ export function readOptimizer(node: Node, ctx: ReadContext, out: Collector) {
       legacyDecay = { rate: v.value, at: arg.keyword ?? arg.value };
       continue;
     }
-    // Keras 3's base-optimizer arguments: None or False is their default; weight_decay is trained, the rest not.
+    // Keras 3's base-optimizer arguments: None or False is their default (weight_decay and clipping are trained, the
+    // rest not); AdamW's own weight_decay is not one of them.
     if (v.value === null || v.value === false) {
-      if (key in UNIMPLEMENTED_ARGUMENTS || (key === 'weight_decay' && def?.type !== 'AdamW')) continue;
+      if (key in UNIMPLEMENTED_ARGUMENTS || (key in COMMON_ARGUMENTS && !(def && key in def.defaults))) continue;
     }
     const unimplemented = unimplementedArgument(key);
     if (unimplemented) {

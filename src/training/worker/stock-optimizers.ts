@@ -6,7 +6,15 @@
  * testable without tfjs, and shared by every step engine: one JS loop per weight is also faster on the wasm backend
  * than a dozen small kernels per weight.
  */
-import { optimizerDef, trainingOptimizer, type EffectiveOptimizer, type OptimizerName } from '../../model/optimizers';
+import {
+  gradientClipping,
+  optimizerDef,
+  trainingOptimizer,
+  type EffectiveOptimizer,
+  type GradientClipping,
+  type OptimizerName,
+} from '../../model/optimizers';
+import { clipGradients } from './gradient-clipping';
 
 /** The Keras class name for a name as users write it (`adam`, `Adam`, `rmsprop`), or undefined. */
 export function canonicalOptimizerName(name: string): OptimizerName | undefined {
@@ -217,6 +225,8 @@ export class KerasOptimizer {
   private readonly rule: Rule;
   /** `weight_decay`, 0 for none. */
   private readonly weightDecay: number;
+  /** `clipnorm` / `clipvalue` / `global_clipnorm`, undefined for none. */
+  private readonly clip?: GradientClipping;
   private readonly slotInit: number[];
   private readonly state = new Map<number, Float32Array[]>();
 
@@ -232,18 +242,23 @@ export class KerasOptimizer {
     };
     this.rule = STOCK_RULES[type].rule(h);
     this.weightDecay = Number(this.hyper.weight_decay ?? 0);
+    this.clip = gradientClipping(this.hyper);
     this.slotInit = STOCK_RULES[type].slots(h);
   }
 
-  /** One optimizer step over all weights: `weights[i]` is updated in place from `grads[i]`. */
+  /**
+   * One optimizer step over all weights: `weights[i]` is updated in place from `grads[i]`, which are clipped in place
+   * first when the optimizer clips.
+   */
   step(weights: Float32Array[], grads: Float32Array[], lr?: number): void {
     this.beginStep(lr);
+    if (this.clip) clipGradients(grads, this.clip);
     for (let i = 0; i < weights.length; i++) this.apply(i, weights[i], grads[i]);
   }
 
   /**
    * Update one weight without counting a step: for engines that update weights one at a time. Call `beginStep()`
-   * once before the weights of a step.
+   * once before the weights of a step. `g` is used as given: clipping is `step`'s.
    */
   apply(index: number, w: Float32Array, g: Float32Array): void {
     let slots = this.state.get(index);

@@ -387,7 +387,7 @@ export class ConvStack {
 
   /**
    * Forward and backward on one batch, then (when `update` is given) every parameter updated in place.
-   * `inspect` sees the gradients first, in parameter order.
+   * `inspect` sees the gradients first, in parameter order, and may change them in place (gradient clipping).
    */
   pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
     const batch = x.shape[0];

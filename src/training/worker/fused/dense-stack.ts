@@ -316,7 +316,8 @@ export class DenseStack {
 
   /**
    * Forward and backward on one batch, then (when `update` is given) every parameter updated by it, in place.
-   * `inspect` sees the gradients first, in parameter order (kernel then bias, per layer).
+   * `inspect` sees the gradients first, in parameter order (kernel then bias, per layer), and may change them in place
+   * (the optimizer's gradient clipping) before `update` reads them.
    * `plainRate`: the optimizer is plain SGD with this learning rate this step (`FusedOptimizer.plainRate`): the first
    * layer's kernel is then updated inside its gradient product (`packed-gemm.ts`, `rate`: the same float32 multiply
    * and subtraction as the SIMD loop, without storing the 78,400 gradients of the canonical kernel and reading them
@@ -361,9 +362,9 @@ export class DenseStack {
   }
 
   /** `pass` on the batch `loadBatch` read last. */
-  passLoaded(update?: ParamUpdate, plainRate?: number): PassResult {
+  passLoaded(update?: ParamUpdate, plainRate?: number, inspect?: (grads: Float32Array[]) => void): PassResult {
     const { size, labels } = this.loaded!;
-    return this.run(this.frameFor(size).input, () => labels, size, update, undefined, plainRate);
+    return this.run(this.frameFor(size).input, () => labels, size, update, inspect, plainRate);
   }
 
   /** The pass on `batch` examples at `input` (the first layer's input), their labels read by `labels`. */

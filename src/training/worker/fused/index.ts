@@ -11,9 +11,13 @@ import { planConvStack, type ConvPlan } from './conv-eligibility';
 import { ConvStack, type ConvStackOptions } from './conv-stack';
 import { DenseStack, dropoutSampler, type DenseStackOptions, type ParamUpdate, type PassResult } from './dense-stack';
 import { planStack, type StackPlan } from './eligibility';
+import { gradientClipping } from '../../../model/optimizers';
+import { clipGradients } from '../gradient-clipping';
 import { createFusedOptimizer } from './fused-optimizers';
 import { tensorMemory } from './memory';
 import { packedGemm } from './packed-gemm';
+
+type GradientHook = (grads: Float32Array[]) => void;
 
 /** What the engine needs of either stack. */
 interface FusedStack {
@@ -22,10 +26,14 @@ interface FusedStack {
   readonly method?: string;
   paramSizes(): number[];
   /** `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense). */
-  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, inspect?: undefined, plainRate?: number): PassResult;
+  /**
+   * `gradients` sees every gradient of the step, in parameter order, before the first update and may change them in
+   * place (the optimizer's clipping); a stack then updates every weight through `update` (no plain-SGD fusion).
+   */
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, gradients?: GradientHook, plainRate?: number): PassResult;
   /** Reads a batch straight from the data set for `passLoaded`, or says it cannot (Dense on wasm: `dense-stack.ts`). */
   loadBatch?(batch: RawBatch): boolean;
-  passLoaded?(update?: ParamUpdate, plainRate?: number): PassResult;
+  passLoaded?(update?: ParamUpdate, plainRate?: number, gradients?: GradientHook): PassResult;
   writeBack(): void;
   dispose(): void;
 }
@@ -64,23 +72,27 @@ export const createFusedEngine = (
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
+  // Clipping needs the step's gradients before the first update: the stack hands them over (and so does not fuse
+  // plain SGD's update into its products).
+  const clip = gradientClipping(optimizer.hyper);
+  const gradients = clip && ((grads: Float32Array[]) => clipGradients(grads, clip));
   let learningRate = optimizer.hyper.learning_rate as number;
   /** One step: the optimizer's step begins, then the pass (which updates the weights) runs. */
   const step = (lr: number | undefined, pass: (plainRate?: number) => PassResult): StepValues => {
     if (lr !== undefined) learningRate = lr;
     optimizer.beginStep(lr);
-    const { loss, correct } = pass(optimizer.plainRate());
+    const { loss, correct } = pass(gradients ? undefined : optimizer.plainRate());
     return { loss, correct: accuracy ? correct : undefined };
   };
   const engine: StepEngine = {
     name: 'fused',
     detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products${stack.method ? `, ${stack.method}` : ''}`,
     stepValues(x, y, lr) {
-      return step(lr, (rate) => stack.pass(x, y, update, undefined, rate));
+      return step(lr, (rate) => stack.pass(x, y, update, gradients, rate));
     },
     stepBatch(batch, lr) {
       if (!stack.loadBatch?.(batch)) return undefined;
-      return step(lr, (rate) => stack.passLoaded!(update, rate));
+      return step(lr, (rate) => stack.passLoaded!(update, rate, gradients));
     },
     step(x, y, lr) {
       const { loss, correct } = engine.stepValues!(x, y, lr);
