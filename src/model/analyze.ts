@@ -5,6 +5,7 @@
 import {
   BUILTIN_DATASETS,
   datasetClassCount,
+  datasetName,
   isBuiltinDataset,
   isImageDataset,
   isNumpyDataset,
@@ -274,12 +275,7 @@ function checkLoss(
   const twice = fromLogits && !mismatch && !notCrossentropy ? fromLogitsWarning(loss, activation) : undefined;
   if (twice) push('compile.from_logits', twice, 'from-logits-activation', 'warning');
   const ds = def.dataset;
-  const dsName =
-    typeof ds === 'string'
-      ? ds
-      : ds && typeof ds === 'object' && ds.csv === undefined
-        ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined))
-        : undefined;
+  const dsName = datasetName(ds);
   // Class counts from a valid dataset only (an unknown name or a malformed object has its own diagnostic).
   const classes =
     ds && (typeof ds === 'string' || (typeof ds === 'object' && !Array.isArray(ds)))

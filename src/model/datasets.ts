@@ -93,10 +93,21 @@ export function isBuiltinDataset(name: string | undefined): name is DatasetName 
   return name !== undefined && Object.prototype.hasOwnProperty.call(BUILTIN_DATASETS, name);
 }
 
+/**
+ * The dataset's name as Model Lab reads it: a built-in's name (or a NumPy dataset's label), `fashion-mnist` for a
+ * folder of IDX files without one; undefined for a CSV file or no dataset.
+ */
+export function datasetName(spec: DatasetSpec | undefined): string | undefined {
+  if (typeof spec === 'string') return spec;
+  // A malformed definition (null, a number, a list) has its own diagnostic.
+  if (typeof spec !== 'object' || spec === null || Array.isArray(spec) || spec.csv !== undefined) return undefined;
+  return spec.name ?? (spec.path !== undefined ? 'fashion-mnist' : undefined);
+}
+
 /** Whether a dataset's inputs are pixels, which Model Lab multiplies by 1/255 unless `scale` says otherwise. */
 export function isImageDataset(obj: DatasetObject): boolean {
   if (obj.csv !== undefined || isNumpyDataset(obj)) return false;
-  const name = obj.name ?? (obj.path !== undefined ? 'fashion-mnist' : undefined);
+  const name = datasetName(obj);
   return name === undefined || (isBuiltinDataset(name) && BUILTIN_DATASETS[name].shape !== undefined);
 }
 
@@ -131,7 +142,7 @@ export function datasetClassCount(spec: DatasetSpec | undefined): number | undef
   if (spec === undefined) return undefined;
   const obj: DatasetObject = typeof spec === 'string' ? { name: spec } : spec;
   if (obj.csv !== undefined || isNumpyDataset(obj)) return undefined;
-  const name = obj.name ?? (obj.path !== undefined ? 'fashion-mnist' : undefined);
+  const name = datasetName(obj);
   return isBuiltinDataset(name) ? BUILTIN_DATASETS[name].classes(obj) : undefined;
 }
 

@@ -5,7 +5,7 @@
  * guess.
  */
 import { ACTIVATIONS } from './activations';
-import { datasetExampleShape, isNumpyDataset } from './datasets';
+import { datasetExampleShape, datasetName, isNumpyDataset } from './datasets';
 import { MAX_PARAMS, declaredInputShape, product } from './layers/common';
 import { argsWithDefaults, layerDef } from './layers/registry';
 import type { Dim, ShapeResult } from './layers/layer-def';
@@ -322,12 +322,7 @@ function checkEmbeddingInputs(
   error: (path: string, message: string, code: string, severity?: Diagnostic['severity']) => void,
 ): void {
   const ds = def.dataset;
-  const dsName =
-    typeof ds === 'string'
-      ? ds
-      : ds && typeof ds === 'object' && ds.csv === undefined
-        ? (ds.name ?? (ds.path ? 'fashion-mnist' : undefined))
-        : undefined;
+  const dsName = datasetName(ds);
   specs.forEach((spec, i) => {
     if (spec?.type !== 'Embedding') return;
     // The text and lookup layers give token ids (their default output_mode 'int'), as an Embedding wants.
@@ -435,7 +430,7 @@ function firstInputShape(
   if (blocked.has(0)) return undefined; // the first layer's own error comes first
   const typePath = 'layers[0].type';
   const ds = def.dataset;
-  const dsName = typeof ds === 'string' ? ds : ds && typeof ds === 'object' ? ds.name : undefined;
+  const dsName = datasetName(ds);
   if (ds && typeof ds === 'object' && ds.csv !== undefined) {
     error(
       typePath,
