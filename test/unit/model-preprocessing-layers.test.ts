@@ -178,6 +178,19 @@ model = keras.Sequential([
     ),
   );
   assert.deepEqual(multiHot.layers[0].outputShape, [null, 1000]);
+  // TensorFlow's "Load text" tutorial writes Keras's older name for multi_hot, which Keras still takes.
+  const binary = analyze(
+    await one(
+      text
+        .replace('output_sequence_length=20', 'output_mode="binary"')
+        .replace(/ {4}keras.layers.Embedding.*\n {4}keras.layers.GlobalAveragePooling1D\(\),\n/, ''),
+    ),
+  );
+  assert.deepEqual(
+    binary.diagnostics.filter((d) => d.severity === 'error'),
+    [],
+  );
+  assert.deepEqual(binary.layers[0].outputShape, [null, 1000]);
 
   const lookup = `import tensorflow as tf
 model = tf.keras.Sequential([

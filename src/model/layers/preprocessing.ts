@@ -261,7 +261,8 @@ export const RandomCrop = random(
 );
 
 const STRINGS = 'it takes strings, which Model Lab does not train on';
-const OUTPUT_MODES = ['int', 'multi_hot', 'count', 'one_hot', 'tf_idf'];
+/** Keras's output modes; 'binary' and 'tf-idf' are its older names for multi_hot and tf_idf, which it still takes. */
+const OUTPUT_MODES = ['int', 'multi_hot', 'count', 'one_hot', 'tf_idf', 'binary', 'tf-idf'];
 
 /** A lookup's vocabulary size as Keras counts it: max_tokens, else the given vocabulary plus the OOV and mask tokens. */
 function vocabularySize(args: Record<string, unknown>, mask: boolean): Dim {
@@ -297,7 +298,7 @@ const lookupArgs = (item: JsonSchema, what: string): Record<string, ArgDef> => (
   invert: bool('Map indices back to tokens.', false),
   output_mode: oneOf(
     OUTPUT_MODES,
-    'Indices (int), or one vector per example (multi_hot, count, one_hot, tf_idf).',
+    "Indices (int), or one vector per example (multi_hot, count, one_hot, tf_idf; 'binary' and 'tf-idf' are older names).",
     'int',
   ),
   sparse: bool('Return a sparse tensor (multi_hot, count, tf_idf).', false),
@@ -360,7 +361,7 @@ export const TextVectorization: LayerDef = {
     },
     output_mode: oneOf(
       OUTPUT_MODES.filter((m) => m !== 'one_hot'),
-      'Token indices (int) or one vector per text.',
+      "Token indices (int) or one vector per text (multi_hot, count, tf_idf; 'binary' and 'tf-idf' are older names).",
       'int',
     ),
     output_sequence_length: {
