@@ -1,7 +1,7 @@
 /**
  * The activations Model Lab accepts: the Keras names that TensorFlow.js layers can also run
- * (node_modules/@tensorflow/tfjs-layers/dist/keras_format/activation_config: `activationOptions`).
- * Keras's `exponential` and `leaky_relu` are missing there, so they are not offered.
+ * (node_modules/@tensorflow/tfjs-layers/dist/keras_format/activation_config: `activationOptions`), Keras 3's `silu`
+ * (tfjs's `swish`), and `leaky_relu`, which tfjs lacks and the worker registers with it (`keras-activations.ts`).
  */
 export interface ActivationInfo {
   /** One line for hovers and completion. */
@@ -9,6 +9,9 @@ export interface ActivationInfo {
   /** The name tfjs-layers registers it under, when it differs from the Keras name. */
   tfjsName?: string;
 }
+
+/** Keras's `leaky_relu` activation's slope below zero (Keras 3's `negative_slope`, tf.nn.leaky_relu's `alpha`). */
+export const LEAKY_RELU_SLOPE = 0.2;
 
 export const ACTIVATIONS: Readonly<Record<string, ActivationInfo>> = {
   relu: { doc: 'Rectified linear unit: max(0, x). The usual default for hidden layers.' },
@@ -25,6 +28,10 @@ export const ACTIVATIONS: Readonly<Record<string, ActivationInfo>> = {
   hard_sigmoid: { doc: 'Piecewise-linear approximation of sigmoid: cheap to compute.', tfjsName: 'hardSigmoid' },
   relu6: { doc: 'relu capped at 6: min(max(0, x), 6).' },
   mish: { doc: 'x · tanh(softplus(x)): smooth, non-monotonic.' },
+  silu: { doc: 'x · sigmoid(x): Keras 3 name of swish.', tfjsName: 'swish' },
+  leaky_relu: {
+    doc: `x for x > 0, ${LEAKY_RELU_SLOPE} · x below: relu that keeps a small gradient (the LeakyReLU layer's default slope is 0.3).`,
+  },
 };
 
 export const ACTIVATION_NAMES: readonly string[] = Object.keys(ACTIVATIONS);

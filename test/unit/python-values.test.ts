@@ -188,6 +188,21 @@ model = tf.keras.Sequential([
   assert.equal(analyze(m).summary?.totalParams, 79510);
 });
 
+test("activation='leaky_relu' and tf.nn.leaky_relu (TensorFlow's data compression tutorial), 'silu'", async () => {
+  const [m] = await parsePythonModels(`import tensorflow as tf
+model = tf.keras.Sequential([
+    tf.keras.layers.Dense(20, activation="leaky_relu", input_shape=(8,)),
+    tf.keras.layers.Dense(20, activation=tf.nn.leaky_relu),
+    tf.keras.layers.Dense(1, activation="silu"),
+])
+`);
+  assert.deepEqual(
+    m.definition?.layers.map((l) => l.activation),
+    ['leaky_relu', 'leaky_relu', 'silu'],
+  );
+  assert.deepEqual(analyze(m).diagnostics, []);
+});
+
 test("Nadam and AdamW by alias and class (tf.keras's experimental path too); weight_decay and clipping are carried, use_ema said to be ignored where written", async () => {
   const text = `import tensorflow as tf
 from tensorflow import keras

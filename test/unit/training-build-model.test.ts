@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, test } from 'node:test';
+import type * as tfjs from '@tensorflow/tfjs';
+import { ACTIVATION_NAMES } from '../../src/model/activations';
 import { analyzeDefinition } from '../../src/model/analyze';
 import { LAYER_TYPES } from '../../src/model/layers/registry';
 import { parseModelJson } from '../../src/model/parse-json';
@@ -219,6 +221,36 @@ test("Normalization with a given mean and variance computes Keras's (x - mean) /
   assert.deepEqual(Array.from((inverse.apply(y) as typeof x).dataSync()), [3, 1]);
   assert.equal(model.countParams(), 0);
   model.dispose();
+});
+
+test("activation 'leaky_relu' (Keras's, slope 0.2; tfjs has none) and 'silu' compute and differentiate as Keras does", () => {
+  const def: ModelDefinition = {
+    layers: [
+      { type: 'Dense', units: 2, activation: 'leaky_relu', use_bias: false, input_shape: [2] },
+      { type: 'Activation', activation: 'silu' },
+    ],
+  };
+  const { model } = build(def);
+  model.layers[0].setWeights([tf.tensor2d([1, 0, 0, 1], [2, 2])]);
+  const x = tf.tensor2d([3, -5], [1, 2]);
+  const hidden = model.layers[0].apply(x) as typeof x;
+  assert.deepEqual(Array.from(hidden.dataSync()), [3, -1]);
+  const out = model.predict(x) as typeof x;
+  const silu = (v: number) => v / (1 + Math.exp(-v));
+  Array.from(out.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - silu([3, -1][i])) < 1e-6));
+  // Its gradient: 1 above zero, 0.2 below.
+  const g = tf.grad((t) => (model.layers[0].apply(t) as typeof x).sum())(x);
+  Array.from(g.dataSync()).forEach((v, i) => assert.ok(Math.abs(v - [1, 0.2][i]) < 1e-6));
+  model.dispose();
+});
+
+test('every activation the core offers builds and runs in tfjs (with the worker’s own registrations)', () => {
+  for (const activation of ACTIVATION_NAMES) {
+    const { model } = build({ layers: [{ type: 'Dense', units: 3, activation, input_shape: [2] }] });
+    const y = model.predict(tf.tensor2d([0.5, -2], [1, 2])) as tfjs.Tensor;
+    assert.ok(Array.from(y.dataSync()).every(Number.isFinite), activation);
+    model.dispose();
+  }
 });
 
 test('the layers Model Lab does not train refuse with the reason the core gives', () => {

@@ -9,6 +9,7 @@
  */
 import type * as tfjs from '@tensorflow/tfjs';
 import { tfjsActivation } from '../../model/activations';
+import { registerKerasActivations } from './keras-activations';
 import { isGraph, resolveGraph } from '../../model/graph';
 import { layerNames } from '../../model/infer';
 import { argsWithDefaults, layerDef } from '../../model/layers/registry';
@@ -668,6 +669,7 @@ export interface BuildOptions {
 }
 
 export function buildModel(tf: TF, definition: ModelDefinition, opts: BuildOptions): tfjs.LayersModel {
+  registerKerasActivations(tf);
   return quietOrthogonal(() => {
     const make = (
       spec: LayerSpec,
