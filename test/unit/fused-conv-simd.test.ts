@@ -7,7 +7,8 @@
  * adjoint, F(2x2, 3x3)'s and F(4x4, 3x3)'s; column sums of 16, 4 and the remaining columns; relu's derivative;
  * BatchNormalization's statistics, normalisation and gradients (in float32, as tfjs: within float32 rounding of the
  * loops' double, not bit-equal); the first layer's 3x3 convolution of one channel with relu and 2x2 max pooling in
- * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient).
+ * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient);
+ * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -17,6 +18,7 @@ import {
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormSimd,
+  compileModule,
   convPoolFma,
   convSimd,
   type ConvSimd,
@@ -383,3 +385,56 @@ for (const [batch, oh, ow, c] of [
     });
   }
 }
+
+test('compileModule writes the binary format byte for byte: types, the memory import, functions, exports, code', () => {
+  const f = { params: 1, body: [0x0b], i32s: 0, v128s: 0 };
+  const start = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const memory = [2, 15, 1, 3, ...Buffer.from('env'), 6, ...Buffer.from('memory'), 0x02, 0x00, 0x00];
+  // One exported function of one i32 parameter, no locals of either kind, an empty body.
+  const one = compileModule({ a: f });
+  assert.deepEqual(
+    [...one],
+    [
+      ...start,
+      1,
+      5,
+      1,
+      0x60,
+      1,
+      0x7f,
+      0,
+      ...memory,
+      3,
+      2,
+      1,
+      0,
+      7,
+      5,
+      1,
+      1,
+      0x61,
+      0,
+      0,
+      10,
+      8,
+      1,
+      6,
+      2,
+      0,
+      0x7f,
+      0,
+      0x7b,
+      0x0b,
+    ],
+  );
+  // A raw function first (its locals in its body): function 0, not exported; `a` becomes function 1.
+  const two = compileModule({ a: f }, { params: 0, body: [0, 0x0b] });
+  assert.deepEqual(
+    [...two],
+    [
+      ...[...start, 1, 8, 2, 0x60, 0, 0, 0x60, 1, 0x7f, 0, ...memory, 3, 3, 2, 0, 1, 7, 5, 1, 1, 0x61, 0, 1],
+      ...[10, 11, 2, 2, 0, 0x0b, 6, 2, 0, 0x7f, 0, 0x7b, 0x0b],
+    ],
+  );
+  for (const bytes of [one, two]) assert.ok(WebAssembly.validate(bytes), 'a valid module');
+});
