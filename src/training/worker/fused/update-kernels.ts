@@ -206,18 +206,10 @@ function functionBody(p: UpdateProgram): number[] {
   const code: number[] = [];
   let flushes = 0;
 
-  // Constants (numbers and flush's FLT_MIN) are splat once, before the loop, into locals: no splat is left in the
-  // loop's body.
-  const constants = new Map<number, number>();
-  const constant = (v: number) => {
-    const key = Math.fround(v);
-    if (!constants.has(key)) constants.set(key, local(`c_${constants.size}`));
-    return [0x20, ...uleb(constants.get(key)!)];
-  };
   const expr = (n: Node): void => {
     switch (n.k) {
       case 'num':
-        code.push(...constant(n.v));
+        code.push(...f32const(n.v), ...simd(OP.splat));
         return;
       case 'name': {
         const a = arrayParam(n.name);
@@ -241,7 +233,7 @@ function functionBody(p: UpdateProgram): number[] {
         if (n.fn === 'flush') {
           // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
           const x = uleb(local(`flush_${flushes++}`));
-          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...constant(FLT_MIN));
+          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...f32const(FLT_MIN), ...simd(OP.splat));
           code.push(...simd(OP.lt), ...simd(OP.andnot));
         } else {
           code.push(...simd(OP[n.fn]));
@@ -250,9 +242,8 @@ function functionBody(p: UpdateProgram): number[] {
     }
   };
 
-  // Splat the scalars once (the constants' splats go here too, once the loop's code is written).
+  // Splat the scalars once.
   p.scalars.forEach((k, i) => code.push(0x20, 7 + i, ...simd(OP.splat), 0x21, ...uleb(local(`k_${k}`))));
-  const prologue = code.length;
   // offset = 0; end = vectors * 16; if (end == 0) skip.
   code.push(0x41, 0x00, 0x21, OFFSET, 0x20, 6, 0x41, 4, 0x74, 0x21, END);
   code.push(0x02, 0x40, 0x20, END, 0x45, 0x0d, 0x00); // block; br_if end == 0
@@ -272,8 +263,6 @@ function functionBody(p: UpdateProgram): number[] {
   // offset += 16; br_if loop (offset < end)
   code.push(0x20, OFFSET, 0x41, ...sleb(16), 0x6a, 0x22, OFFSET, 0x20, END, 0x49, 0x0d, 0x00);
   code.push(0x0b, 0x0b, 0x0b); // end loop, end block, end function
-  const splats = [...constants].flatMap(([v, l]) => [...f32const(v), ...simd(OP.splat), 0x21, ...uleb(l)]);
-  code.splice(prologue, 0, ...splats);
   const locals = vec([
     [...uleb(2), I32],
     [...uleb(v128.size), V128],
