@@ -242,6 +242,12 @@ test('decaying state is flushed to zero below the float32 normal range, NaN stil
     opt.beginStep();
     let out = make([0, 0, 0, 0, 0]);
     opt.update(0, w, make([1e-37, 1e-37, 1e-37, 1e-37, 1e-37]), out);
+    // The state itself, SIMD lanes and JS tail alike (a weight of 1 cannot show a velocity of 1e-38).
+    assert.deepEqual(
+      Array.from(opt.exportSlots()[0][0]),
+      [0, 0, 0, 0, 0],
+      `velocity flushed (${heap ? 'simd' : 'js'})`,
+    );
     // Second step with zero gradient: w moves by momentum * velocity, which is exactly 0 after the flush.
     opt.beginStep();
     const out2 = make([0, 0, 0, 0, 0]);
@@ -327,4 +333,39 @@ test('a view detached by memory growth is refused with an error instead of corru
   heap.memory.grow(1);
   opt.beginStep();
   assert.throws(() => opt.update(0, w, g, out), /weight 0 has 8 values but got arrays of 0, 0 and 0/);
+});
+
+test('weight decay in the optimizer pass equals the decay pass then the update, bit for bit (js and simd)', () => {
+  // The decay is SGD on the weight itself (w - (wd * lr) * w), run as its own pass before the optimizer without decay.
+  // Odd steps write a new array (out is not w), even steps update in place, as the engines do.
+  for (const [spec, plain] of [
+    [CASES.find((c) => c.type === 'AdamW' && !c.amsgrad)!, 'Adam'],
+    [CASES.find((c) => c.type === 'SGD' && c.weight_decay)!, 'SGD'],
+  ] as const) {
+    const lr = spec.learning_rate as number;
+    const decay = { type: 'SGD', learning_rate: (spec.weight_decay as number) * lr, momentum: 0 } as const;
+    for (const where of ['js', 'simd'] as const) {
+      const n = 103;
+      const heap = where === 'simd' ? testHeap() : undefined;
+      const [together, decayPass, update] = [spec, decay, { ...spec, type: plain, weight_decay: 0 }].map((s) =>
+        createFusedOptimizer(s, heap, [n]),
+      );
+      assert.ok(together && decayPass && update);
+      const start = values(n, 3).map((v) => Math.fround(v));
+      const array = (init: number[]) =>
+        heap ? heap.array(n, init) : Float32Array.from({ length: n }, (_, i) => init[i] ?? 0);
+      let [a, b] = [array(start), array(start)];
+      const g = array([]);
+      for (let t = 1; t <= 25; t++) {
+        g.set(values(n, 50 + t).map((v) => v * 0.1));
+        for (const o of [together, decayPass, update]) o.beginStep();
+        const [a2, b2] = t % 2 ? [array([]), array([])] : [a, b];
+        together.update(0, a, g, a2);
+        decayPass.update(0, b, b, b2);
+        update.update(0, b2, g, b2);
+        [a, b] = [a2, b2];
+      }
+      assert.deepEqual([...a], [...b], `${spec.type} ${where}`);
+    }
+  }
 });

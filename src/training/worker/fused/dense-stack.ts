@@ -278,7 +278,6 @@ export class DenseStack {
     }
     const [aRow, aCol] = transA ? [4, m * 4] : [k * 4, 4];
     const [bRow, bCol] = transB ? [4, k * 4] : [n * 4, 4];
-    const address = (x?: Buf) => (typeof x === 'number' ? x : 0);
     gemm.gemm(
       a,
       aRow,
@@ -334,7 +333,7 @@ export class DenseStack {
     // Every allocation of the step happens here, before any view is taken.
     this.frameFor(batch);
     const pixels = this.mem.read(x) as Float32Array;
-    return this.run(this.heap ? pixels.byteOffset : pixels, () => this.mem.read(y), batch, update, inspect, plainRate);
+    return this.run(this.heap ? pixels.byteOffset : pixels, y, batch, update, inspect, plainRate);
   }
 
   /**
@@ -364,13 +363,16 @@ export class DenseStack {
   /** `pass` on the batch `loadBatch` read last. */
   passLoaded(update?: ParamUpdate, plainRate?: number, inspect?: (grads: Float32Array[]) => void): PassResult {
     const { size, labels } = this.loaded!;
-    return this.run(this.frameFor(size).input, () => labels, size, update, inspect, plainRate);
+    return this.run(this.frameFor(size).input, labels, size, update, inspect, plainRate);
   }
 
-  /** The pass on `batch` examples at `input` (the first layer's input), their labels read by `labels`. */
+  /**
+   * The pass on `batch` examples at `input` (the first layer's input) with these labels; a tensor of them is read
+   * after the step's allocations (`frameFor`), where its view stays valid.
+   */
   private run(
     input: Buf,
-    labels: () => Float32Array | Int32Array,
+    labels: tfjs.Tensor | Float32Array | Int32Array,
     batch: number,
     update?: ParamUpdate,
     inspect?: (grads: Float32Array[]) => void,
@@ -432,7 +434,7 @@ export class DenseStack {
     dz.fill(0);
     const result = this.lossAndGradient(
       this.view(output, batch * out.units),
-      labels(),
+      labels instanceof Float32Array || labels instanceof Int32Array ? labels : this.mem.read(labels),
       batch,
       out.units,
       out.activation,
@@ -543,6 +545,9 @@ export class DenseStack {
     return outputLossAndGradient(plan.loss, plan.accuracy, out, labels, batch, units, activation, dz, probs);
   }
 }
+
+/** A buffer's heap address, 0 for none (a module function: a closure made per product was a per-step cost). */
+const address = (x?: Buf) => (typeof x === 'number' ? x : 0);
 
 const OUT_OF_MEMORY = 'the fused Dense engine could not allocate its buffers in the wasm heap (out of memory)';
 

@@ -144,6 +144,19 @@ const PROGRAMS: Record<string, [string, string[]]> = {
   ],
 };
 
+/**
+ * A program with the weight decay in the same pass (`DECAYED`): `out = w - w*k` first, then the program reading the
+ * decayed weight (`out`, as stored) where it read `w`, k its last scalar. Bit-equal to the decay's pass followed by
+ * the program's (the same float32 operations), one pass over memory instead of two. Only where a scalar is free.
+ */
+const decayed = ([source, scalars]: [string, string[]]): [string, string[]] => [
+  `out = w - w*k\n${source.replace(/\bw\b/g, 'out')}`,
+  [...scalars, 'k'],
+];
+const DECAYED = '_decayed';
+for (const [name, program] of Object.entries(PROGRAMS))
+  if (name !== DECAY && program[1].length < MAX_SCALARS) PROGRAMS[name + DECAYED] = decayed(program);
+
 type Hyper = Readonly<Record<string, number | boolean>>;
 /** Every program's first scalar is the step's learning rate (or Adam's lr_t made from it), given per step. */
 const constant = (program: string, slots: number[], rest: number[]): Rule => ({
@@ -267,7 +280,7 @@ function run(
   cache: { tail?: Tail },
 ): void {
   const vectors = w.length >> 2;
-  const [p0 = 0, p1 = 0, p2 = 0] = pointers;
+  const [p0, p1, p2] = [pointers[0] ?? 0, pointers[1] ?? 0, pointers[2] ?? 0];
   // Every argument spelled out: a spread call goes through V8's slow generic JS-to-wasm wrapper.
   simd(w.byteOffset, g.byteOffset, out.byteOffset, p0, p1, p2, vectors, k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7]);
   const done = vectors * 4;
@@ -324,7 +337,17 @@ export function createFusedOptimizer(
   const resolved = resolve(spec);
   if (!resolved) return undefined;
   const { type, hyper } = resolved;
-  const rule = FUSED_RULES[type](hyper);
+  const weightDecay = Number(hyper.weight_decay ?? 0);
+  const base = FUSED_RULES[type](hyper);
+  // With weight decay, the program that decays in its own pass where there is one (AdamW's Adam, SGD's, …).
+  const together = weightDecay > 0 && PROGRAMS[base.program + DECAYED] !== undefined;
+  const rule: Rule = together
+    ? {
+        program: base.program + DECAYED,
+        slots: base.slots,
+        scalars: (t, lr) => [...base.scalars(t, lr), weightDecay * lr],
+      }
+    : base;
   const js = jsLoop(rule.program);
   const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
   const jsState = (size: number): WeightState => ({
@@ -352,7 +375,6 @@ export function createFusedOptimizer(
     // No SIMD, or the heap could not hold the state (malloc gave 0): the JS loop works on any arrays.
     for (const size of sizes) state.push(jsState(size));
   }
-  const weightDecay = Number(hyper.weight_decay ?? 0);
   const decayJs = jsLoop(DECAY);
   const decaySimd = heap ? (wasmLoops(heap.memory)?.[DECAY] as SimdUpdate | undefined) : undefined;
   let iterations = 0;
@@ -392,8 +414,7 @@ export function createFusedOptimizer(
       }
       const buffer = heap?.memory.buffer;
       const onHeap = !!buffer && w.buffer === buffer && g.buffer === buffer && out.buffer === buffer;
-      const slots = () => s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size));
-      if (weightDecay > 0) {
+      if (weightDecay > 0 && !together) {
         // Keras decays the weight before the update: into `out`, which the update then reads as the weight.
         const k = [weightDecay * learningRate, 0, 0, 0, 0, 0, 0, 0];
         if (decaySimd && onHeap) run(decaySimd, decayJs, w, g, out, [], k, (s.decay ??= {}));
@@ -401,7 +422,11 @@ export function createFusedOptimizer(
         w = out;
       }
       if (s.pointers && onHeap && simd) run(simd, js, w, g, out, s.pointers, stepScalars(), s);
-      else js([w, g, out, ...slots()], stepScalars());
+      else
+        js(
+          [w, g, out, ...(s.arrays ?? s.pointers!.map((q) => new Float32Array(heap!.memory.buffer, q, s.size)))],
+          stepScalars(),
+        );
     },
     exportSlots() {
       return state.map((s) =>

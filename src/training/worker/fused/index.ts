@@ -77,22 +77,25 @@ export const createFusedEngine = (
   const clip = gradientClipping(optimizer.hyper);
   const gradients = clip && ((grads: Float32Array[]) => clipGradients(grads, clip));
   let learningRate = optimizer.hyper.learning_rate as number;
-  /** One step: the optimizer's step begins, then the pass (which updates the weights) runs. */
-  const step = (lr: number | undefined, pass: (plainRate?: number) => PassResult): StepValues => {
+  // A step: `begin` starts the optimizer's step (its return: plain SGD's rate, for the pass), then the pass (which
+  // updates the weights) runs and `values` reports it. No closure is made per step.
+  const begin = (lr: number | undefined): number | undefined => {
     if (lr !== undefined) learningRate = lr;
     optimizer.beginStep(lr);
-    const { loss, correct } = pass(gradients ? undefined : optimizer.plainRate());
-    return { loss, correct: accuracy ? correct : undefined };
+    return gradients ? undefined : optimizer.plainRate();
   };
+  const values = ({ loss, correct }: PassResult): StepValues => ({ loss, correct: accuracy ? correct : undefined });
   const engine: StepEngine = {
     name: 'fused',
     detail: `${'dense' in chosen ? '' : 'CNN, '}${stack.products} products${stack.method ? `, ${stack.method}` : ''}`,
     stepValues(x, y, lr) {
-      return step(lr, (rate) => stack.pass(x, y, update, gradients, rate));
+      const rate = begin(lr);
+      return values(stack.pass(x, y, update, gradients, rate));
     },
     stepBatch(batch, lr) {
       if (!stack.loadBatch?.(batch)) return undefined;
-      return step(lr, (rate) => stack.passLoaded!(update, rate, gradients));
+      const rate = begin(lr);
+      return values(stack.passLoaded!(update, rate, gradients));
     },
     step(x, y, lr) {
       const { loss, correct } = engine.stepValues!(x, y, lr);

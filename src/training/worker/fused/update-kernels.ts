@@ -132,7 +132,9 @@ export function compileJs(p: UpdateProgram): JsUpdate {
   for (const s of p.statements) {
     const e = js(s.expr);
     if ((ARRAYS as readonly string[]).includes(s.target)) {
-      body.push(`const v_${s.target} = Math.fround(${e}); ${s.target}[i] = v_${s.target};`);
+      // An array may be assigned twice (`out`, first the decayed weight): later lines read its stored value.
+      const declare = assigned.has(s.target) ? '' : 'let ';
+      body.push(`${declare}v_${s.target} = Math.fround(${e}); ${s.target}[i] = v_${s.target};`);
       assigned.add(s.target);
     } else {
       body.push(`const t_${s.target} = ${e};`);
