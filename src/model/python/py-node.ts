@@ -25,6 +25,8 @@ export interface Point {
 }
 
 const NO_CHILDREN: Node[] = [];
+const MADE_SHIFT = 10;
+const MADE_CHUNK = 1 << MADE_SHIFT;
 const NAMED = 1;
 const MISSING = 2;
 const HAS_ERROR = 4;
@@ -67,8 +69,11 @@ export class Source {
   lasts: Int32Array;
   /** Each node's index among its parent's children. */
   indices: Int32Array;
-  /** The nodes made so far, by id (the array is made when the tree is complete and the reader asks for a node). */
-  private made?: (Node | undefined)[];
+  /**
+   * The nodes made so far, by id, in chunks of MADE_CHUNK (made when the reader asks for a node): one array of a
+   * million holes would be a dictionary in V8 (past 100,000 elements), a hash lookup on every `node(id)`.
+   */
+  private made?: (Node | undefined)[][];
 
   constructor(
     readonly text: string,
@@ -138,10 +143,11 @@ export class Source {
 
   /** The node `id` (made on first use, then the same object). */
   node(id: number): Node {
-    const made = (this.made ??= new Array<Node | undefined>(this.count));
-    let node = made[id];
+    const chunks = (this.made ??= new Array<(Node | undefined)[]>((this.count >> MADE_SHIFT) + 1));
+    const made = (chunks[id >> MADE_SHIFT] ??= new Array<Node | undefined>(MADE_CHUNK));
+    let node = made[id & (MADE_CHUNK - 1)];
     if (!node) {
-      made[id] = node = new Node(this, id);
+      made[id & (MADE_CHUNK - 1)] = node = new Node(this, id);
       this.madeCount++;
     }
     return node;
@@ -365,8 +371,17 @@ export interface OffsetMap {
 export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: boolean) => number {
   if (!offsets) return (index) => index;
   const { compactStarts, sourceStarts } = offsets;
+  const n = compactStarts.length;
+  // The piece of the last answer: a parse asks in source order, mostly within the same piece or the next.
+  let k = -1;
   return (index, isEnd) => {
     // The last piece starting at or before the offset (strictly before, for an end).
+    for (let tries = 0; tries < 2 && k >= 0; tries++, k++) {
+      const from = compactStarts[k];
+      const to = k + 1 < n ? compactStarts[k + 1] : Infinity;
+      if (isEnd ? from < index && index <= to : from <= index && index < to) return sourceStarts[k] + (index - from);
+      if (isEnd ? index <= from : index < from) break;
+    }
     let lo = 0;
     let hi = compactStarts.length;
     while (lo < hi) {
@@ -374,7 +389,7 @@ export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: b
       if (isEnd ? compactStarts[mid] < index : compactStarts[mid] <= index) lo = mid + 1;
       else hi = mid;
     }
-    const k = lo - 1;
+    k = lo - 1;
     return k < 0 ? index : sourceStarts[k] + (index - compactStarts[k]);
   };
 }

@@ -80,22 +80,24 @@ const KEYWORDS = new Set([
 ]);
 
 /** tree-sitter-python's binary operator precedences (grammar.js PREC; note `^` binds tighter than `&` there). */
-const BINARY: Record<string, number> = {
-  '|': 14,
-  '&': 15,
-  '^': 16,
-  '<<': 17,
-  '>>': 17,
-  '+': 18,
-  '-': 18,
-  '*': 19,
-  '@': 19,
-  '/': 19,
-  '%': 19,
-  '//': 19,
-  '**': 21,
-};
+const BINARY = new Map<string, number>([
+  ['|', 14],
+  ['&', 15],
+  ['^', 16],
+  ['<<', 17],
+  ['>>', 17],
+  ['+', 18],
+  ['-', 18],
+  ['*', 19],
+  ['@', 19],
+  ['/', 19],
+  ['%', 19],
+  ['//', 19],
+  ['**', 21],
+]);
 const COMPARISONS = new Set(['<', '<=', '==', '!=', '>=', '>']);
+/** The keywords that continue an operand into a larger expression (with BINARY and COMPARISONS). */
+const CONTINUING_KEYWORDS = new Set(['and', 'or', 'in', 'not', 'is']);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '@=', '//=', '%=', '**=', '>>=', '<<=', '&=', '^=', '|=']);
 const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
 const OPS2 = new Set([
@@ -121,13 +123,21 @@ const OPS2 = new Set([
 ]);
 const OPS1 = '+-*/%@&|^~<>()[]{},:;.=';
 
+/** The keywords by their first character's code, to tell a name from a keyword without slicing it. */
+const KEYWORDS_BY_FIRST: (string[] | undefined)[] = [];
+for (const k of KEYWORDS) (KEYWORDS_BY_FIRST[k.charCodeAt(0)] ??= []).push(k);
+
 /**
- * One string per keyword and operator: an anonymous node's type is its token's text, and a large file has
- * millions of them; a slice of the source for each would be kept alive by the tree.
+ * Operators by their characters' codes (one, two or three of them below 128), each its canonical string: an
+ * anonymous node's type is its token's text, and a large file has millions of them; a slice of the source for each
+ * would be kept alive by the tree. A name is not sliced at all; a keyword gets its string from KEYWORDS.
  */
-const CANONICAL = new Map<string, string>(
-  [...KEYWORDS, ...OPS3, ...OPS2, ...OPS1, '!', 'print', 'exec', 'type', 'match', '__future__'].map((k) => [k, k]),
-);
+const OP1: (string | undefined)[] = [];
+const OP2: (string | undefined)[] = [];
+const OP3 = new Map<number, string>();
+for (const op of OPS1) OP1[op.charCodeAt(0)] = op;
+for (const op of OPS2) OP2[op.charCodeAt(0) * 128 + op.charCodeAt(1)] = op;
+for (const op of OPS3) OP3.set((op.charCodeAt(0) * 128 + op.charCodeAt(1)) * 128 + op.charCodeAt(2), op);
 
 const DIGITS = '[0-9](?:_?[0-9])*_?';
 const EXPONENT = `[eE][+-]?${DIGITS}`;
@@ -200,6 +210,10 @@ class FastParser {
   // The current token.
   private tok: T = T.End;
   private val = '';
+  /** The current token's binary operator precedence (BINARY), -1 when it is no binary operator. */
+  private prec = -1;
+  /** Whether the current token may continue an operand into an operator (binary, comparison, `and`, `or`). */
+  private continues = false;
   private start = 0;
   private end = 0;
   private nesting = 0;
@@ -228,6 +242,8 @@ class FastParser {
     this.end = end;
     this.val = val;
     this.prev = tok;
+    this.prec = -1;
+    this.continues = tok === T.Keyword && CONTINUING_KEYWORDS.has(val);
   }
 
   private next(): void {
@@ -319,20 +335,35 @@ class FastParser {
       let j = i + 1;
       while (isNameChar(s.charCodeAt(j))) j++;
       const q = s.charCodeAt(j);
-      const word = s.slice(i, j);
-      if ((q === 34 || q === 39) && j - i <= 3 && STRING_PREFIX.test(word)) {
+      if ((q === 34 || q === 39) && j - i <= 3 && STRING_PREFIX.test(s.slice(i, j))) {
         this.set(T.String, i, i, '');
         return;
       }
       if (q >= 128) bail('a non-ASCII name');
       this.pos = j;
-      const keyword = CANONICAL.get(word);
-      this.set(keyword !== undefined && KEYWORDS.has(keyword) ? T.Keyword : T.Name, i, j, keyword ?? word);
+      // A name's text is not sliced (the tree keeps positions): only a keyword gets its string, the canonical one.
+      const candidates = KEYWORDS_BY_FIRST[c];
+      if (candidates !== undefined)
+        for (let k = 0; k < candidates.length; k++) {
+          const keyword = candidates[k];
+          if (keyword.length === j - i && s.startsWith(keyword, i)) return this.set(T.Keyword, i, j, keyword);
+        }
+      this.set(T.Name, i, j, '');
       return;
     }
     if (c === 34 || c === 39) {
       this.set(T.String, i, i, '');
       return;
+    }
+    if (c >= 48 && c <= 57) {
+      // A run of digits ended by neither a name's character nor a dot is an integer (most numbers).
+      let j = i + 1;
+      let d = s.charCodeAt(j);
+      while (d >= 48 && d <= 57) d = s.charCodeAt(++j);
+      if (!isNameChar(d) && d !== 46 && !(d >= 128)) {
+        this.pos = j;
+        return this.set(T.Number, i, j, 'integer');
+      }
     }
     if ((c >= 48 && c <= 57) || (c === 46 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57)) {
       FLOAT.lastIndex = i;
@@ -353,17 +384,18 @@ class FastParser {
       return;
     }
     if (c >= 128) bail('a non-ASCII character');
-    const three = s.slice(i, i + 3);
-    if (OPS3.has(three)) return this.op(CANONICAL.get(three)!, i);
-    const two = s.slice(i, i + 2);
-    if (OPS2.has(two)) {
-      if (two === '<>') bail('<>');
-      return this.op(CANONICAL.get(two)!, i);
+    const c1 = s.charCodeAt(i + 1);
+    if (c1 === c) {
+      const three = OP3.get((c * 128 + c1) * 128 + s.charCodeAt(i + 2));
+      if (three !== undefined) return this.op(three, i);
     }
-    const one = s[i];
-    if (OPS1.includes(one)) return this.op(CANONICAL.get(one)!, i);
-    if (one === '!') return this.op('!', i);
-    bail(`the character ${JSON.stringify(one)}`);
+    if (c === 60 && c1 === 62) bail('<>');
+    const two = c1 < 128 ? OP2[c * 128 + c1] : undefined;
+    if (two !== undefined) return this.op(two, i);
+    const one = OP1[c];
+    if (one !== undefined) return this.op(one, i);
+    if (c === 33) return this.op('!', i);
+    bail(`the character ${JSON.stringify(s[i])}`);
   }
 
   private op(value: string, i: number): void {
@@ -374,11 +406,19 @@ class FastParser {
     }
     this.pos = i + value.length;
     this.set(T.Op, i, i + value.length, value);
+    const prec = BINARY.get(value);
+    if (prec !== undefined) this.prec = prec;
+    this.continues = prec !== undefined || COMPARISONS.has(value);
   }
 
   /** The current token's kind, unnarrowed (TypeScript does not see `next()` change it). */
   private current(): T {
     return this.tok;
+  }
+
+  /** Whether the current token is the name `word` (names are not sliced: `val` is empty for them). */
+  private nameIs(word: string): boolean {
+    return this.tok === T.Name && this.end - this.start === word.length && this.s.startsWith(word, this.start);
   }
 
   private is(value: string): boolean {
@@ -452,7 +492,7 @@ class FastParser {
       this.statement(children);
       for (let i = 0; i < children.length; i++) {
         if (count === 0) source.starts[0] = children[i].startIndex;
-        this.emit(children[i], count++);
+        this.emit(children[i], 0, count++, 1);
       }
       children.length = 0;
     }
@@ -466,29 +506,15 @@ class FastParser {
    * id is its parent's plus one plus the sizes of its elder siblings' subtrees (`adopt` left each subtree's size in
    * `lastId`). A tree deeper than tree-sitter keeps goes back to tree-sitter, which gives the positioned error.
    */
-  private emit(statement: Built, index: number): void {
+  private emit(b: Built, parent: number, index: number, depth: number): void {
     const source = this.source;
-    const stack: Built[] = [statement];
-    const parents: number[] = [0];
-    const indices: number[] = [index];
-    const depths: number[] = [1];
-    while (stack.length) {
-      const b = stack.pop()!;
-      const parent = parents.pop()!;
-      const i = indices.pop()!;
-      const depth = depths.pop()!;
-      const id = source.count;
-      source.add(b.type, b.isNamed, false, b.startIndex, b.endIndex, parent, i, b.field, id + b.lastId - 1);
-      const kids = b.children;
-      if (kids.length === 0) continue;
-      if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
-      for (let k = kids.length - 1; k >= 0; k--) {
-        stack.push(kids[k]);
-        parents.push(id);
-        indices.push(k);
-        depths.push(depth + 1);
-      }
-    }
+    const id = source.count;
+    source.add(b.type, b.isNamed, false, b.startIndex, b.endIndex, parent, index, b.field, id + b.lastId - 1);
+    const kids = b.children;
+    if (kids.length === 0) return;
+    // Refused before going deeper: the recursion stays under MAX_TREE_DEPTH frames.
+    if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
+    for (let k = 0; k < kids.length; k++) this.emit(kids[k], id, k, depth + 1);
   }
 
   private statement(out: Built[]): void {
@@ -581,14 +607,14 @@ class FastParser {
           bail(`the keyword '${this.val}' here`);
       }
     }
-    if (this.tok === T.Name && (this.val === 'print' || this.val === 'exec')) {
+    if (this.nameIs('print') || this.nameIs('exec')) {
       // Python 2's print statement is another node; only a plain call is read here.
       if (this.s[this.end] !== '(') bail('print or exec without parentheses');
       const statement = this.expressionStatement();
       if (statement.children.length !== 1 || statement.children[0].type !== 'call') bail('print or exec');
       return statement;
     }
-    if (this.tok === T.Name && (this.val === 'type' || this.val === 'match')) {
+    if (this.nameIs('type') || this.nameIs('match')) {
       const c = this.s[this.end];
       if (c !== '(' && c !== '.' && c !== '[' && c !== ' ' && c !== '=') bail('type or match');
     }
@@ -742,7 +768,7 @@ class FastParser {
 
   private importFrom(): Built {
     const from = this.take();
-    if (this.tok === T.Name && this.val === '__future__') bail('a __future__ import');
+    if (this.nameIs('__future__')) bail('a __future__ import');
     let module: Built;
     if (this.is('.')) {
       const dots: Built[] = [];
@@ -1006,7 +1032,13 @@ class FastParser {
   private expression(noConditional = false): Built {
     if (this.is('lambda')) return this.lambda();
     this.enter();
-    let e = this.or();
+    let e: Built;
+    if (this.startsAtom()) {
+      // An atom with its postfixes, then the operator levels only when an operator follows (most operands are
+      // plain: a name, a call, a number), instead of one call per precedence level for every operand.
+      const first = this.postfix();
+      e = this.continues ? this.or(0, first) : first;
+    } else e = this.or();
     if (this.is(':=')) {
       if (e.type !== 'identifier') bail('a walrus on no name');
       const op = this.take();
@@ -1033,10 +1065,22 @@ class FastParser {
     return this.node('lambda', kids);
   }
 
-  /** `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. */
-  private or(level = 0): Built {
+  /** Whether the current token starts an atom (what `postfix` reads): no unary operator, `not` or `lambda`. */
+  private startsAtom(): boolean {
+    const t = this.tok;
+    if (t === T.Name || t === T.Number || t === T.String) return true;
+    const v = this.val;
+    if (t === T.Op) return v === '(' || v === '[' || v === '{' || v === '...';
+    return t === T.Keyword && (v === 'None' || v === 'True' || v === 'False');
+  }
+
+  /**
+   * `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. `first`, when given, is the
+   * first operand's atom with its postfixes, already read.
+   */
+  private or(level = 0, first?: Built): Built {
     const keyword = level === 0 ? 'or' : 'and';
-    let left = level === 0 ? this.or(1) : this.not();
+    let left = level === 0 ? this.or(1, first) : first ? this.comparison(first) : this.not();
     while (this.is(keyword)) {
       const op = this.field(this.take(), 'operator');
       const right = level === 0 ? this.or(1) : this.not();
@@ -1054,8 +1098,8 @@ class FastParser {
     return node;
   }
 
-  private comparison(): Built {
-    const first = this.binary(0);
+  private comparison(operand?: Built): Built {
+    const first = this.binary(0, operand);
     if (!this.isComparison()) return first;
     const kids = [first];
     while (this.isComparison()) {
@@ -1079,17 +1123,16 @@ class FastParser {
   }
 
   private isComparison(): boolean {
-    if (this.tok === T.Op) return COMPARISONS.has(this.val);
+    if (this.tok === T.Op) return this.continues && this.prec < 0;
     return this.tok === T.Keyword && (this.val === 'in' || this.val === 'not' || this.val === 'is');
   }
 
   /** Binary operators by precedence climbing, with tree-sitter-python's precedences (`**` to the right). */
-  private binary(min: number): Built {
-    let left = this.unary();
+  private binary(min: number, operand?: Built): Built {
+    let left = operand ?? this.unary();
     for (;;) {
-      if (this.tok !== T.Op) return left;
-      const prec = BINARY[this.val];
-      if (prec === undefined || prec < min) return left;
+      const prec = this.prec;
+      if (prec < 0 || prec < min) return left;
       const op = this.field(this.take(), 'operator');
       // Each precedence level recurses at most once per operand, but `**` recurses into itself: bound it.
       if (prec === 21) this.enter();
