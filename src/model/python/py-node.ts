@@ -67,8 +67,6 @@ export class Source {
   parents: Int32Array;
   /** The id of the last node of each node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
   lasts: Int32Array;
-  /** Each node's index among its parent's children. */
-  indices: Int32Array;
   /**
    * The nodes made so far, by id, in chunks of MADE_CHUNK (made when the reader asks for a node): one array of a
    * million holes would be a dictionary in V8 (past 100,000 elements), a hash lookup on every `node(id)`.
@@ -87,7 +85,6 @@ export class Source {
     this.ends = new Int32Array(capacity);
     this.parents = new Int32Array(capacity);
     this.lasts = new Int32Array(capacity);
-    this.indices = new Int32Array(capacity);
   }
 
   /** Stores the next node in preorder and returns its id; `last` may be set later (`lasts[id]`). */
@@ -98,21 +95,39 @@ export class Source {
     start: number,
     end: number,
     parent: number,
-    index: number,
     field: string | null,
     last: number,
   ): number {
     const id = this.count++;
     if (id === this.types.length) this.grow();
+    this.put(id, type, named, missing, start, end, parent, field, last);
+    return id;
+  }
+
+  /** Makes room for nodes up to id `size - 1` (for `put`). */
+  reserve(size: number): void {
+    while (this.types.length < size) this.grow();
+  }
+
+  /** Stores node `id` (within the room `reserve` made; `count` is the caller's to move past it). */
+  put(
+    id: number,
+    type: string,
+    named: boolean,
+    missing: boolean,
+    start: number,
+    end: number,
+    parent: number,
+    field: string | null,
+    last: number,
+  ): void {
     this.types[id] = intern(TYPES, type);
     this.flags[id] = (named ? NAMED : 0) | (missing ? MISSING | HAS_ERROR : 0) | (type === 'ERROR' ? HAS_ERROR : 0);
     this.fields[id] = field === null ? 0 : intern(FIELDS, field);
     this.starts[id] = start;
     this.ends[id] = end;
     this.parents[id] = parent;
-    this.indices[id] = index;
     this.lasts[id] = last;
-    return id;
   }
 
   hasErrorAt(id: number): boolean {
@@ -138,7 +153,6 @@ export class Source {
     this.ends = more(this.ends, (n) => new Int32Array(n));
     this.parents = more(this.parents, (n) => new Int32Array(n));
     this.lasts = more(this.lasts, (n) => new Int32Array(n));
-    this.indices = more(this.indices, (n) => new Int32Array(n));
   }
 
   /** The node `id` (made on first use, then the same object). */
@@ -222,9 +236,16 @@ export class Node {
     return this.tree.lasts[this.id];
   }
 
-  /** This node's index in its parent's `children`. */
+  /**
+   * This node's index in its parent's `children` (counted: no column is kept for it, as few nodes are asked; a
+   * column of 4 bytes a node is memory the parse must first touch, 7 MB on 5 MB of Keras code).
+   */
   get index(): number {
-    return this.tree.indices[this.id];
+    const { parents, lasts } = this.tree;
+    const p = parents[this.id];
+    let i = 0;
+    if (p >= 0) for (let c = p + 1; c < this.id; c = lasts[c] + 1) i++;
+    return i;
   }
 
   /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
@@ -330,9 +351,11 @@ export class Node {
   }
 
   get previousNamedSibling(): Node | null {
-    const siblings = this.parent?.children ?? [];
-    for (let i = this.index - 1; i >= 0; i--) if (siblings[i].isNamed) return siblings[i];
-    return null;
+    const { parents, lasts, flags } = this.tree;
+    const p = parents[this.id];
+    let found = -1;
+    if (p >= 0) for (let c = p + 1; c < this.id; c = lasts[c] + 1) if (flags[c] & NAMED) found = c;
+    return found < 0 ? null : this.tree.node(found);
   }
 
   /** The root of the tree this node is in. */
@@ -412,7 +435,7 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
       types.set(id, (t = { type: language.types[id] || 'ERROR', named: language.nodeTypeIsNamed(id) || id === 65535 }));
     return t;
   };
-  const make = (parent: number, index: number, field: string | null): number => {
+  const make = (parent: number, field: string | null): number => {
     const compactStart = cursor.startIndex;
     const compactEnd = cursor.endIndex;
     // Only a zero-width node can be one tree-sitter inserted (MISSING); asking costs another call.
@@ -420,37 +443,33 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
     const start = map(compactStart, false);
     const end = compactEnd === compactStart ? start : map(compactEnd, true);
     const { type, named } = typeOf(cursor.nodeTypeId);
-    return source.add(type, named, missing, start, end, parent, index, field, source.count);
+    return source.add(type, named, missing, start, end, parent, field, source.count);
   };
   const result = (tooDeep: number): SourceTree => ({
     root: source.node(0),
     ...(tooDeep >= 0 ? { tooDeep: source.node(tooDeep) } : {}),
   });
-  make(-1, 0, null);
+  make(-1, null);
   let tooDeep = -1;
-  // `stack` holds the ids from the root down to the parent of the node the cursor is on; `counts` how many children
-  // each has so far.
+  // `stack` holds the ids from the root down to the parent of the node the cursor is on.
   const stack: number[] = [0];
-  const counts: number[] = [0];
   try {
     if (!cursor.gotoFirstChild()) return result(tooDeep);
     for (;;) {
       const depth = stack.length;
       const parent = stack[depth - 1];
-      const id = make(parent, counts[depth - 1]++, language.fields[cursor.currentFieldId] ?? null);
+      const id = make(parent, language.fields[cursor.currentFieldId] ?? null);
       if (source.hasErrorAt(id)) source.markError(parent);
       if (depth >= MAX_TREE_DEPTH) {
         if (tooDeep < 0) tooDeep = id;
       } else if (cursor.gotoFirstChild()) {
         stack.push(id);
-        counts.push(0);
         continue;
       }
       // No children to visit: on to the next sibling, climbing while a parent's children are all done.
       while (!cursor.gotoNextSibling()) {
         cursor.gotoParent();
         const done = stack.pop()!;
-        counts.pop();
         source.lasts[done] = source.count - 1;
         if (stack.length === 0) return result(tooDeep);
         if (source.hasErrorAt(done)) source.markError(stack[stack.length - 1]);

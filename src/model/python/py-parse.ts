@@ -153,34 +153,32 @@ const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|
 const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
 
 /**
- * A node as the parse builds it, before it has a place in the tree: the parse makes a statement's nodes, then
- * `emit` writes them into the tree's store (py-node.ts's `Source`) and drops them, so they die young and cheaply.
- * Until then `lastId` is the size of the node's subtree.
+ * A node as the parse builds it, before it has a place in the tree: its number in the parser's scratch store (the
+ * `b…` columns of FastParser), where the nodes of the statement being read are kept in postorder, each node right
+ * after its children, so a subtree is the run of numbers ending at its root (its size is kept). The parse makes a
+ * top-level statement's nodes there, `emit` writes them into the tree's store (py-node.ts's `Source`) in preorder,
+ * and the scratch store is reused for the next statement: no object per node.
  */
-class Built {
-  children: Built[] = NO_CHILDREN;
-  lastId = 1;
-  field: string | null = null;
-  constructor(
-    /** Set once: the parse reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
-    public type: string,
-    readonly isNamed: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
-  ) {}
-}
-const NO_CHILDREN: Built[] = [];
+type Built = number;
 
-/**
- * Makes `children` the node's children and leaves the subtree's size in `lastId`.
- */
-function adopt(node: Built, children: Built[]): Built {
-  node.children = children;
-  let size = 1;
-  for (let i = 0; i < children.length; i++) size += children[i].lastId;
-  node.lastId = size;
-  return node;
+/** A subtree taken out of the scratch store as objects, for the rare rewrites that reorder nodes (type hints). */
+interface Loose {
+  type: string;
+  named: boolean;
+  start: number;
+  end: number;
+  field: string | null;
+  children: Loose[];
 }
+
+const looseNode = (type: string, children: Loose[]): Loose => ({
+  type,
+  named: true,
+  start: children[0].start,
+  end: children[children.length - 1].end,
+  field: null,
+  children,
+});
 
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -439,9 +437,84 @@ class FastParser {
 
   // ---- nodes ----
 
+  // The scratch store (see Built): by node number, its type, field, named-ness, span and subtree size.
+  private bCount = 0;
+  private readonly bTypes: string[] = [];
+  private readonly bFields: (string | null)[] = [];
+  private bNamed = new Uint8Array(256);
+  private bStarts = new Int32Array(256);
+  private bEnds = new Int32Array(256);
+  private bSizes = new Int32Array(256);
+
+  /** A new node in the scratch store: a leaf (`size` 1), or the root of the `size - 1` nodes before it. */
+  private make(type: string, named: boolean, start: number, end: number, size: number): Built {
+    const b = this.bCount++;
+    if (b === this.bSizes.length) {
+      const more = <A extends Uint8Array | Int32Array>(a: A, make: (n: number) => A): A => {
+        const c = make(a.length * 2);
+        c.set(a);
+        return c;
+      };
+      this.bNamed = more(this.bNamed, (n) => new Uint8Array(n));
+      this.bStarts = more(this.bStarts, (n) => new Int32Array(n));
+      this.bEnds = more(this.bEnds, (n) => new Int32Array(n));
+      this.bSizes = more(this.bSizes, (n) => new Int32Array(n));
+    }
+    this.bTypes[b] = type;
+    this.bFields[b] = null;
+    this.bNamed[b] = named ? 1 : 0;
+    this.bStarts[b] = start;
+    this.bEnds[b] = end;
+    this.bSizes[b] = size;
+    return b;
+  }
+
+  /** A node's type (`pattern` renames a few: the parse reads `(a, b)` as a tuple, then finds it assigned to). */
+  private kind(b: Built): string {
+    return this.bTypes[b];
+  }
+
+  /** A node's children, in order (read from the subtree sizes). */
+  private kids(b: Built): Built[] {
+    const out: Built[] = [];
+    for (let c = b - 1; c > b - this.bSizes[b]; c -= this.bSizes[c]) out.push(c);
+    return out.reverse();
+  }
+
+  /**
+   * A node over `children`, which must be the last subtrees made, in order, with nothing between them: checked,
+   * since a node left out or made out of order would shift the tree (a parser bug then sends the script to
+   * tree-sitter instead of giving a wrong tree).
+   */
+  private adopt(type: string, named: boolean, start: number, end: number, children: Built[]): Built {
+    let at = this.bCount - 1;
+    for (let i = children.length - 1; i >= 0; i--) {
+      if (children[i] !== at) bail('internal: a node made out of order');
+      at -= this.bSizes[at];
+    }
+    return this.make(type, named, start, end, this.bCount - at);
+  }
+
+  /** The subtree at `b` as objects. */
+  private loosen(b: Built): Loose {
+    const children = this.kids(b).map((c) => this.loosen(c));
+    const { bTypes, bFields, bNamed, bStarts, bEnds } = this;
+    return { type: bTypes[b], named: bNamed[b] === 1, start: bStarts[b], end: bEnds[b], field: bFields[b], children };
+  }
+
+  /** Appends a subtree of objects to the scratch store. */
+  private fasten(node: Loose): Built {
+    const children = node.children.map((c) => this.fasten(c));
+    const b = children.length
+      ? this.adopt(node.type, node.named, node.start, node.end, children)
+      : this.make(node.type, node.named, node.start, node.end, 1);
+    this.bFields[b] = node.field;
+    return b;
+  }
+
   private leaf(type: string, named: boolean, start: number, end: number): Built {
     const from = this.map(start, false);
-    return new Built(type, named, from, end === start ? from : this.map(end, true));
+    return this.make(type, named, from, end === start ? from : this.map(end, true), 1);
   }
 
   /** The current token as a leaf (anonymous: keywords and operators), and on to the next token. */
@@ -467,12 +540,13 @@ class FastParser {
   private node(type: string, children: Built[]): Built {
     const first = children[0];
     const last = children[children.length - 1];
-    return adopt(new Built(type, true, first.startIndex, last.endIndex), children);
+    return this.adopt(type, true, this.bStarts[first], this.bEnds[last], children);
   }
 
   private span(type: string, start: number, end: number, children: Built[]): Built {
-    const node = this.leaf(type, true, start, end);
-    return children.length ? adopt(node, children) : node;
+    if (!children.length) return this.leaf(type, true, start, end);
+    const from = this.map(start, false);
+    return this.adopt(type, true, from, end === start ? from : this.map(end, true), children);
   }
 
   private enter(): void {
@@ -484,17 +558,23 @@ class FastParser {
   module(): SourceTree {
     this.next();
     const source = this.source;
-    source.add('module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, 0, null, 0);
-    // Each top-level statement is written into the store as soon as it is read, so its parse-time nodes die young.
+    source.add('module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, null, 0);
+    // Each top-level statement is written into the store as soon as it is read; the scratch store is then reused.
     const children: Built[] = [];
     let count = 0;
     while (this.tok !== T.End) {
       this.statement(children);
       for (let i = 0; i < children.length; i++) {
-        if (count === 0) source.starts[0] = children[i].startIndex;
-        this.emit(children[i], 0, count++, 1);
+        const b = children[i];
+        if (count === 0) source.starts[0] = this.bStarts[b];
+        const id = source.count;
+        source.reserve(id + this.bSizes[b]);
+        this.emit(b, id, 0, 1);
+        count++;
+        source.count = id + this.bSizes[b];
       }
       children.length = 0;
+      this.bCount = 0;
     }
     if (count === 0 && this.n > 0) bail('no statements');
     source.lasts[0] = source.count - 1;
@@ -502,19 +582,24 @@ class FastParser {
   }
 
   /**
-   * Writes a top-level statement's subtree (the root's child number `index`) into the store in preorder: a node's
-   * id is its parent's plus one plus the sizes of its elder siblings' subtrees (`adopt` left each subtree's size in
-   * `lastId`). A tree deeper than tree-sitter keeps goes back to tree-sitter, which gives the positioned error.
+   * Writes the scratch store's subtree `b` into the tree's store in preorder, as node `id` (a child of `parent`):
+   * its subtree is ids id…id+size-1, its last child's subtree ends there, and each elder sibling's ends where the
+   * next one's starts. A tree deeper than tree-sitter keeps goes back to tree-sitter, which
+   * gives the positioned error.
    */
-  private emit(b: Built, parent: number, index: number, depth: number): void {
-    const source = this.source;
-    const id = source.count;
-    source.add(b.type, b.isNamed, false, b.startIndex, b.endIndex, parent, index, b.field, id + b.lastId - 1);
-    const kids = b.children;
-    if (kids.length === 0) return;
+  private emit(b: Built, id: number, parent: number, depth: number): void {
+    const sizes = this.bSizes;
+    const size = sizes[b];
+    const { bTypes, bNamed, bStarts, bEnds, bFields } = this;
+    this.source.put(id, bTypes[b], bNamed[b] === 1, false, bStarts[b], bEnds[b], parent, bFields[b], id + size - 1);
+    if (size === 1) return;
     // Refused before going deeper: the recursion stays under MAX_TREE_DEPTH frames.
     if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
-    for (let k = 0; k < kids.length; k++) this.emit(kids[k], id, k, depth + 1);
+    let next = id + size;
+    for (let c = b - 1; c > b - size; c -= sizes[c]) {
+      next -= sizes[c];
+      this.emit(c, next, id, depth + 1);
+    }
   }
 
   private statement(out: Built[]): void {
@@ -611,7 +696,8 @@ class FastParser {
       // Python 2's print statement is another node; only a plain call is read here.
       if (this.s[this.end] !== '(') bail('print or exec without parentheses');
       const statement = this.expressionStatement();
-      if (statement.children.length !== 1 || statement.children[0].type !== 'call') bail('print or exec');
+      const kids = this.kids(statement);
+      if (kids.length !== 1 || this.kind(kids[0]) !== 'call') bail('print or exec');
       return statement;
     }
     if (this.nameIs('type') || this.nameIs('match')) {
@@ -626,7 +712,7 @@ class FastParser {
   }
 
   private field(node: Built, name: string): Built {
-    node.field = name;
+    this.bFields[node] = name;
     return node;
   }
 
@@ -646,7 +732,7 @@ class FastParser {
       if (this.is('=')) kids.push(this.take(), this.field(this.rightHandSide(), 'right'));
       return this.node('expression_statement', [this.node('assignment', kids)]);
     }
-    for (const item of items) if (item.type === 'list_splat') bail('a starred expression statement');
+    for (const item of items) if (this.kind(item) === 'list_splat') bail('a starred expression statement');
     return this.node('expression_statement', items);
   }
 
@@ -681,7 +767,8 @@ class FastParser {
     if (this.is('*')) {
       const star = this.take();
       const operand = this.postfix();
-      if (operand.type !== 'identifier' && operand.type !== 'attribute' && operand.type !== 'subscript')
+      const kind = this.kind(operand);
+      if (kind !== 'identifier' && kind !== 'attribute' && kind !== 'subscript')
         bail('a starred expression');
       return this.node('list_splat', [star, operand]);
     }
@@ -695,27 +782,28 @@ class FastParser {
   /** An assignment's left side as tree-sitter's patterns: one pattern, or a pattern_list. */
   private target(items: Built[]): Built {
     if (items.length === 1) return this.pattern(items[0]);
-    for (const item of items) if (item.type !== ',') this.pattern(item);
+    for (const item of items) if (this.kind(item) !== ',') this.pattern(item);
     return this.node('pattern_list', items);
   }
 
   /** Renames an expression read before an `=` (or in a for) to the pattern tree-sitter reads there. */
   private pattern(node: Built): Built {
-    switch (node.type) {
+    const kind = this.kind(node);
+    switch (kind) {
       case 'identifier':
       case 'attribute':
       case 'subscript':
         return node;
       case 'list_splat':
-        node.type = 'list_splat_pattern';
+        this.bTypes[node] = 'list_splat_pattern';
         return node;
       case 'tuple':
       case 'list':
-        node.type = node.type === 'tuple' ? 'tuple_pattern' : 'list_pattern';
-        for (const c of node.children) if (c.isNamed) this.pattern(c);
+        this.bTypes[node] = kind === 'tuple' ? 'tuple_pattern' : 'list_pattern';
+        for (const c of this.kids(node)) if (this.bNamed[c]) this.pattern(c);
         return node;
       default:
-        return bail(`a ${node.type} as an assignment target`);
+        return bail(`a ${kind} as an assignment target`);
     }
   }
 
@@ -873,7 +961,7 @@ class FastParser {
       }
       clause.push(this.expect(':'));
       const block = this.suite();
-      block.field = null;
+      this.bFields[block] = null;
       clause.push(block);
       kids.push(this.node('except_clause', clause));
     }
@@ -884,7 +972,7 @@ class FastParser {
     if (this.is('finally')) {
       const clause = [this.take(), this.expect(':')];
       const block = this.suite();
-      block.field = null;
+      this.bFields[block] = null;
       clause.push(block);
       kids.push(this.node('finally_clause', clause));
     }
@@ -897,7 +985,7 @@ class FastParser {
     if (!this.is('as')) return value;
     const as = this.take();
     const target = this.expression();
-    target.field = null;
+    this.bFields[target] = null;
     const alias = this.field(this.node('as_pattern_target', [target]), 'alias');
     return this.node('as_pattern', [value, as, alias]);
   }
@@ -988,34 +1076,47 @@ class FastParser {
 
   /** A type hint: tree-sitter's `type`, for the forms read here (a name, `None`, `X[...]` of those, `A | B`). */
   private type(): Built {
-    return this.node('type', [this.typeOf(this.expression())]);
+    const e = this.expression();
+    if (this.kind(e) !== 'subscript') return this.node('type', [this.typeOf(e)]);
+    // A generic type's nodes are reordered (wrapped in `type` nodes): taken out as objects and put back.
+    const loose = this.loosen(e);
+    this.bCount = e - this.bSizes[e] + 1;
+    return this.fasten(looseNode('type', [this.looseType(loose)]));
   }
 
+  /** A type hint that is no generic type (those go to `looseType`). */
   private typeOf(e: Built): Built {
-    switch (e.type) {
-      case 'identifier':
-      case 'none':
-        return e;
-      case 'binary_operator': {
-        const [left, op, right] = e.children;
-        const simple = (n: Built) => n.type === 'identifier' || n.type === 'none';
-        if (op.type === '|' && simple(left) && simple(right)) return e;
+    const kind = this.kind(e);
+    if (kind === 'identifier' || kind === 'none') return e;
+    if (kind === 'binary_operator') {
+      const [left, op, right] = this.kids(e).map((c) => this.kind(c));
+      const simple = (n: string) => n === 'identifier' || n === 'none';
+      if (op === '|' && simple(left) && simple(right)) return e;
+      return bail('a type hint with an operator');
+    }
+    return bail(`a type hint of ${kind}`);
+  }
+
+  /** A type hint, as objects: a generic type `X[...]` gets its `type` and `type_parameter` nodes. */
+  private looseType(e: Loose): Loose {
+    if (e.type !== 'subscript') {
+      if (e.type === 'binary_operator' || e.type === 'identifier' || e.type === 'none') {
+        const [left, op, right] = e.children.map((c) => c.type);
+        const simple = (n: string) => n === 'identifier' || n === 'none';
+        if (e.type !== 'binary_operator' || (op === '|' && simple(left) && simple(right))) return e;
         return bail('a type hint with an operator');
       }
-      case 'subscript': {
-        const [value, ...rest] = e.children;
-        if (value.type !== 'identifier') bail('a generic type of an attribute');
-        value.field = null;
-        const params = rest.map((c) => {
-          if (!c.isNamed) return c;
-          c.field = null;
-          return this.node('type', [this.typeOf(c)]);
-        });
-        return this.node('generic_type', [value, this.node('type_parameter', params)]);
-      }
-      default:
-        return bail(`a type hint of ${e.type}`);
+      return bail(`a type hint of ${e.type}`);
     }
+    const [value, ...rest] = e.children;
+    if (value.type !== 'identifier') bail('a generic type of an attribute');
+    value.field = null;
+    const params = rest.map((c) => {
+      if (!c.named) return c;
+      c.field = null;
+      return looseNode('type', [this.looseType(c)]);
+    });
+    return looseNode('generic_type', [value, looseNode('type_parameter', params)]);
   }
 
   private classDefinition(): Built {
@@ -1040,7 +1141,7 @@ class FastParser {
       e = this.continues ? this.or(0, first) : first;
     } else e = this.or();
     if (this.is(':=')) {
-      if (e.type !== 'identifier') bail('a walrus on no name');
+      if (this.kind(e) !== 'identifier') bail('a walrus on no name');
       const op = this.take();
       e = this.node('named_expression', [this.field(e, 'name'), op, this.field(this.expression(), 'value')]);
     } else if (this.is('if') && !noConditional) {
@@ -1119,7 +1220,7 @@ class FastParser {
 
   /** `not in`, `is not`: one anonymous node holding its two keywords. */
   private pairOperator(type: string, first: Built, second: Built): Built {
-    return adopt(new Built(type, false, first.startIndex, second.endIndex), [first, second]);
+    return this.adopt(type, false, this.bStarts[first], this.bEnds[second], [first, second]);
   }
 
   private isComparison(): boolean {
@@ -1319,7 +1420,8 @@ class FastParser {
   /** After `open` and its first element: a comprehension (`comprehension`), or the collection `type` to `close`. */
   private collection(open: Built, first: Built, close: string, type: string, comprehension: string): Built {
     if (this.is('for')) {
-      if (first.type === 'list_splat' || first.type === 'yield') bail(`a starred ${comprehension}`);
+      const kind = this.kind(first);
+      if (kind === 'list_splat' || kind === 'yield') bail(`a starred ${comprehension}`);
       return this.comprehension(comprehension, open, first, close);
     }
     const kids = [open, first];
@@ -1331,7 +1433,7 @@ class FastParser {
     if (this.is(')')) return this.node('tuple', [open, this.take()]);
     const first = this.element();
     if (!this.is(')')) return this.collection(open, first, ')', 'tuple', 'generator_expression');
-    if (first.type === 'list_splat') bail('a parenthesized list splat');
+    if (this.kind(first) === 'list_splat') bail('a parenthesized list splat');
     return this.node('parenthesized_expression', [open, first, this.take()]);
   }
 
@@ -1345,12 +1447,13 @@ class FastParser {
     if (this.is('**')) return this.dictionary(open);
     const first = this.element();
     if (this.is(':')) {
-      if (first.type === 'list_splat' || first.type === 'yield') bail('a starred key');
+      const kind = this.kind(first);
+      if (kind === 'list_splat' || kind === 'yield') bail('a starred key');
       const pair = this.pair(first);
       if (this.is('for')) return this.comprehension('dictionary_comprehension', open, pair, '}');
       return this.dictionary(open, pair);
     }
-    if (first.type === 'yield') bail('a yield in a set');
+    if (this.kind(first) === 'yield') bail('a yield in a set');
     return this.collection(open, first, '}', 'set', 'set_comprehension');
   }
 
