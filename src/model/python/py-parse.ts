@@ -543,6 +543,16 @@ class FastParser {
     return this.adopt(type, true, this.bStarts[first], this.bEnds[last], children);
   }
 
+  /**
+   * A node over every subtree made since `first`'s, `first` included: its children, in order, with no list made
+   * (the common nodes: a call, an attribute, an operator, an argument list).
+   */
+  private nodeFrom(type: string, first: Built): Built {
+    // The subtree of `first` starts at first - size + 1; the new node counts itself.
+    const size = this.bCount - (first - this.bSizes[first] + 1) + 1;
+    return this.make(type, true, this.bStarts[first], this.bEnds[this.bCount - 1], size);
+  }
+
   private span(type: string, start: number, end: number, children: Built[]): Built {
     if (!children.length) return this.leaf(type, true, start, end);
     const from = this.map(start, false);
@@ -718,7 +728,7 @@ class FastParser {
 
   private expressionStatement(): Built {
     const items = this.starredList();
-    if (this.is('=')) return this.node('expression_statement', [this.assignment(items)]);
+    if (this.is('=')) return this.nodeFrom('expression_statement', this.assignment(items));
     if (this.tok === T.Op && AUGMENTED.has(this.val)) {
       const left = this.field(this.target(items), 'left');
       const op = this.field(this.take(), 'operator');
@@ -741,7 +751,7 @@ class FastParser {
     const left = this.field(this.target(items), 'left');
     const eq = this.take();
     const right = this.field(this.rightHandSide(), 'right');
-    return this.node('assignment', [left, eq, right]);
+    return this.node3('assignment', left, eq, right);
   }
 
   private rightHandSide(): Built {
@@ -1185,7 +1195,7 @@ class FastParser {
     while (this.is(keyword)) {
       const op = this.field(this.take(), 'operator');
       const right = level === 0 ? this.or(1) : this.not();
-      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
+      left = this.node3('boolean_operator', this.field(left, 'left'), op, this.field(right, 'right'));
     }
     return left;
   }
@@ -1219,6 +1229,13 @@ class FastParser {
   }
 
   /** `not in`, `is not`: one anonymous node holding its two keywords. */
+  /** A node of three children (`a`, `b`, `c`: the last three subtrees made, checked as `adopt` does). */
+  private node3(type: string, a: Built, b: Built, c: Built): Built {
+    const sizes = this.bSizes;
+    if (c !== this.bCount - 1 || b !== c - sizes[c] || a !== b - sizes[b]) bail('internal: a node made out of order');
+    return this.make(type, true, this.bStarts[a], this.bEnds[c], sizes[a] + sizes[b] + sizes[c] + 1);
+  }
+
   private pairOperator(type: string, first: Built, second: Built): Built {
     return this.adopt(type, false, this.bStarts[first], this.bEnds[second], [first, second]);
   }
@@ -1239,7 +1256,7 @@ class FastParser {
       if (prec === 21) this.enter();
       const right = this.binary(prec === 21 ? 21 : prec + 1);
       if (prec === 21) this.nesting--;
-      left = this.node('binary_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
+      left = this.node3('binary_operator', this.field(left, 'left'), op, this.field(right, 'right'));
     }
   }
 
@@ -1261,11 +1278,14 @@ class FastParser {
       if (this.tok !== T.Op) return e;
       const v = this.val;
       if (v === '.') {
-        const dot = this.take();
-        e = this.node('attribute', [this.field(e, 'object'), dot, this.field(this.name(), 'attribute')]);
+        this.field(e, 'object');
+        this.take();
+        this.field(this.name(), 'attribute');
+        e = this.nodeFrom('attribute', e);
       } else if (v === '(') {
-        const args = this.argumentList(this.take());
-        e = this.node('call', [this.field(e, 'function'), this.field(args, 'arguments')]);
+        this.field(e, 'function');
+        this.field(this.argumentList(this.take()), 'arguments');
+        e = this.nodeFrom('call', e);
       } else if (v === '[') {
         e = this.subscript(e);
       } else return e;
@@ -1305,7 +1325,7 @@ class FastParser {
   /** `(args)` after `open`: an argument_list, or a generator_expression as the only argument. */
   private argumentList(open: Built): Built {
     this.enter();
-    const kids = [open];
+    let args = 0;
     while (!this.is(')')) {
       let arg: Built;
       if (this.is('*') || this.is('**')) {
@@ -1315,24 +1335,24 @@ class FastParser {
       } else if (this.tok === T.Name && this.equalsFollows()) {
         const name = this.field(this.name(), 'name');
         const eq = this.take();
-        arg = this.node('keyword_argument', [name, eq, this.field(this.expression(), 'value')]);
+        arg = this.node3('keyword_argument', name, eq, this.field(this.expression(), 'value'));
       } else {
         if (this.is('(') && this.s.startsWith('*', this.end)) bail('a parenthesized list splat');
         arg = this.expression();
         if (this.is('for')) {
-          if (kids.length !== 1) bail('a generator after other arguments');
+          if (args !== 0) bail('a generator after other arguments');
           const node = this.comprehension('generator_expression', open, arg, ')');
           this.nesting--;
           return node;
         }
       }
-      kids.push(arg);
+      args++;
       if (!this.is(',')) break;
-      kids.push(this.take());
+      this.take();
     }
-    kids.push(this.expect(')'));
+    this.expect(')');
     this.nesting--;
-    return this.node('argument_list', kids);
+    return this.nodeFrom('argument_list', open);
   }
 
   /** `[body for … in … if …]` and its kin, from the opening bracket's leaf and the body already read. */
@@ -1408,13 +1428,13 @@ class FastParser {
   }
 
   /** The rest of a collection after its first element, up to `close`, into `kids`. */
-  private elements(kids: Built[], close: string): void {
+  private elements(close: string): void {
     while (this.is(',')) {
-      kids.push(this.take());
+      this.take();
       if (this.is(close)) break;
-      kids.push(this.element());
+      this.element();
     }
-    kids.push(this.expect(close));
+    this.expect(close);
   }
 
   /** After `open` and its first element: a comprehension (`comprehension`), or the collection `type` to `close`. */
@@ -1424,9 +1444,8 @@ class FastParser {
       if (kind === 'list_splat' || kind === 'yield') bail(`a starred ${comprehension}`);
       return this.comprehension(comprehension, open, first, close);
     }
-    const kids = [open, first];
-    this.elements(kids, close);
-    return this.node(type, kids);
+    this.elements(close);
+    return this.nodeFrom(type, open);
   }
 
   private parenthesized(open: Built): Built {
@@ -1459,7 +1478,7 @@ class FastParser {
 
   private pair(key: Built): Built {
     const colon = this.take();
-    return this.node('pair', [this.field(key, 'key'), colon, this.field(this.expression(), 'value')]);
+    return this.node3('pair', this.field(key, 'key'), colon, this.field(this.expression(), 'value'));
   }
 
   private dictionary(open: Built, first?: Built): Built {
@@ -1511,13 +1530,22 @@ class FastParser {
     const quote = s[i];
     const triple = s[i + 1] === quote && s[i + 2] === quote;
     i += triple ? 3 : 1;
-    const kids = [this.leaf('string_start', true, start, i)];
+    const first = this.leaf('string_start', true, start, i);
     let contentStart = -1;
-    let contentKids: Built[] = [];
+    // The content's first escape sequence (its children are the nodes made from it on), or -1.
+    let contentFirst = -1;
     const closeContent = (at: number) => {
-      if (contentStart >= 0) kids.push(this.span('string_content', contentStart, at, contentKids));
+      if (contentStart >= 0) {
+        if (contentFirst < 0) this.leaf('string_content', true, contentStart, at);
+        else {
+          const from = this.map(contentStart, false);
+          const end = this.map(at, true);
+          const size = this.bCount - contentFirst + 1;
+          this.make('string_content', true, from, end, size);
+        }
+      }
       contentStart = -1;
-      contentKids = [];
+      contentFirst = -1;
     };
     const n = this.n;
     for (;;) {
@@ -1550,11 +1578,13 @@ class FastParser {
         ESCAPE.lastIndex = i;
         const m = ESCAPE.exec(s);
         if (m) {
-          contentKids.push(this.leaf('escape_sequence', true, i, i + m[0].length));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('escape_sequence', true, i, i + m[0].length);
           i += m[0].length;
         } else {
           // tree-sitter's `_not_escape_sequence`: the backslash alone, an anonymous `\` in the tree.
-          contentKids.push(this.leaf('\\', false, i, i + 1));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('\\', false, i, i + 1);
           i++;
         }
         continue;
@@ -1562,14 +1592,14 @@ class FastParser {
       if (format && (c === 123 || c === 125)) {
         if (s.charCodeAt(i + 1) === c) {
           if (contentStart < 0) contentStart = i;
-          contentKids.push(this.leaf('escape_interpolation', true, i, i + 2));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('escape_interpolation', true, i, i + 2);
           i += 2;
           continue;
         }
         if (c === 125) bail("a lone '}' in an f-string");
         closeContent(i);
-        const interpolation = this.interpolation(i, 'interpolation');
-        kids.push(interpolation);
+        this.interpolation(i, 'interpolation');
         i = this.resume;
         continue;
       }
@@ -1578,10 +1608,10 @@ class FastParser {
     }
     closeContent(i);
     const end = i + (triple ? 3 : 1);
-    kids.push(this.leaf('string_end', true, i, end));
+    this.leaf('string_end', true, i, end);
     this.pos = end;
     this.next();
-    return this.node('string', kids);
+    return this.nodeFrom('string', first);
   }
 
   /** Where the string's scan goes on after an interpolation. */
