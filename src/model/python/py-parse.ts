@@ -778,8 +778,7 @@ class FastParser {
       const star = this.take();
       const operand = this.postfix();
       const kind = this.kind(operand);
-      if (kind !== 'identifier' && kind !== 'attribute' && kind !== 'subscript')
-        bail('a starred expression');
+      if (kind !== 'identifier' && kind !== 'attribute' && kind !== 'subscript') bail('a starred expression');
       return this.node('list_splat', [star, operand]);
     }
     return this.expression();
