@@ -1,9 +1,10 @@
 /**
- * The Python parser's speed alone: `node --import tsx bench/parse-python.ts 5 [rounds]` parses each shape of
- * `test/unit/python-big-sources.ts` at that many megabytes and prints the CPU time (`process.cpuUsage`, garbage
- * collector threads included) of the first parse in the process (cold: the engine also compiles the parser) and
- * the median of `rounds` more (warm, default 3), split into `compactSource` (the scan that leaves comments and long
- * literals out), the fast parse into the column tree, and the `ScriptIndex` over it.
+ * The Python parser's speed alone: `npm run bench:parse -- 5 [rounds] [shape]` (bundled by esbuild, as the
+ * extension is; or `node --import tsx bench/parse-python.ts 5`) parses each shape of
+ * `test/unit/python-big-sources.ts` (or the one whose name holds `shape`) at that many megabytes and prints the CPU
+ * time (`process.cpuUsage`, garbage collector threads included) of the first parse in the process (cold: the engine
+ * also compiles the parser) and the median of `rounds` more (warm, default 3), split into `compactSource` (the scan
+ * that leaves comments and long literals out), the fast parse into the column tree, and the `ScriptIndex` over it.
  */
 import { parseFastOrBail } from '../src/model/python/py-parse';
 import { ScriptIndex } from '../src/model/python/script-index';
