@@ -44,6 +44,13 @@ function intern(table: { list: string[]; ids: Map<string, number> }, name: strin
   }
   return id;
 }
+/** A copy of column `a` twice as long (`make` makes an empty one of a length). */
+export function doubled<A extends Uint8Array | Uint16Array | Int32Array>(a: A, make: (n: number) => A): A {
+  const b = make(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** The number of a node type's name (for the loops that look at the store without making nodes). */
 export const typeId = (type: string): number => intern(TYPES, type);
 
@@ -87,29 +94,15 @@ export class Source {
     this.lasts = new Int32Array(capacity);
   }
 
-  /** Stores the next node in preorder and returns its id; `last` may be set later (`lasts[id]`). */
-  add(
-    type: string,
-    named: boolean,
-    missing: boolean,
-    start: number,
-    end: number,
-    parent: number,
-    field: string | null,
-    last: number,
-  ): number {
-    const id = this.count++;
-    if (id === this.types.length) this.grow();
-    this.put(id, type, named, missing, start, end, parent, field, last);
-    return id;
-  }
-
   /** Makes room for nodes up to id `size - 1` (for `put`). */
   reserve(size: number): void {
     while (this.types.length < size) this.grow();
   }
 
-  /** Stores node `id` (within the room `reserve` made; `count` is the caller's to move past it). */
+  /**
+   * Stores node `id` (within the room `reserve` made; `count` is the caller's to move past it); `last` may be set
+   * later (`lasts[id]`).
+   */
   put(
     id: number,
     type: string,
@@ -140,19 +133,13 @@ export class Source {
   }
 
   private grow(): void {
-    const size = this.types.length * 2;
-    const more = <A extends Uint8Array | Uint16Array | Int32Array>(a: A, make: (n: number) => A): A => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.types = more(this.types, (n) => new Uint16Array(n));
-    this.flags = more(this.flags, (n) => new Uint8Array(n));
-    this.fields = more(this.fields, (n) => new Uint8Array(n));
-    this.starts = more(this.starts, (n) => new Int32Array(n));
-    this.ends = more(this.ends, (n) => new Int32Array(n));
-    this.parents = more(this.parents, (n) => new Int32Array(n));
-    this.lasts = more(this.lasts, (n) => new Int32Array(n));
+    this.types = doubled(this.types, (n) => new Uint16Array(n));
+    this.flags = doubled(this.flags, (n) => new Uint8Array(n));
+    this.fields = doubled(this.fields, (n) => new Uint8Array(n));
+    this.starts = doubled(this.starts, (n) => new Int32Array(n));
+    this.ends = doubled(this.ends, (n) => new Int32Array(n));
+    this.parents = doubled(this.parents, (n) => new Int32Array(n));
+    this.lasts = doubled(this.lasts, (n) => new Int32Array(n));
   }
 
   /** The node `id` (made on first use, then the same object). */
@@ -450,7 +437,10 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
     const start = map(compactStart, false);
     const end = compactEnd === compactStart ? start : map(compactEnd, true);
     const { type, named } = typeOf(cursor.nodeTypeId);
-    return source.add(type, named, missing, start, end, parent, field, source.count);
+    const id = source.count++;
+    source.reserve(id + 1);
+    source.put(id, type, named, missing, start, end, parent, field, id);
+    return id;
   };
   const result = (tooDeep: number): SourceTree => ({
     root: source.node(0),

@@ -13,7 +13,7 @@
  * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals), as tree-sitter does,
  * and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
  */
-import { MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
+import { doubled, MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
 
 /** Thrown when the fast parser gives the script to tree-sitter; `reason` is for tests and profiling. */
 export class Bail {
@@ -450,15 +450,10 @@ class FastParser {
   private make(type: string, named: boolean, start: number, end: number, size: number): Built {
     const b = this.bCount++;
     if (b === this.bSizes.length) {
-      const more = <A extends Uint8Array | Int32Array>(a: A, make: (n: number) => A): A => {
-        const c = make(a.length * 2);
-        c.set(a);
-        return c;
-      };
-      this.bNamed = more(this.bNamed, (n) => new Uint8Array(n));
-      this.bStarts = more(this.bStarts, (n) => new Int32Array(n));
-      this.bEnds = more(this.bEnds, (n) => new Int32Array(n));
-      this.bSizes = more(this.bSizes, (n) => new Int32Array(n));
+      this.bNamed = doubled(this.bNamed, (n) => new Uint8Array(n));
+      this.bStarts = doubled(this.bStarts, (n) => new Int32Array(n));
+      this.bEnds = doubled(this.bEnds, (n) => new Int32Array(n));
+      this.bSizes = doubled(this.bSizes, (n) => new Int32Array(n));
     }
     this.bTypes[b] = type;
     this.bFields[b] = null;
@@ -568,7 +563,8 @@ class FastParser {
   module(): SourceTree {
     this.next();
     const source = this.source;
-    source.add('module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, null, 0);
+    source.reserve(1);
+    source.put(source.count++, 'module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, null, 0);
     // Each top-level statement is written into the store as soon as it is read; the scratch store is then reused.
     const children: Built[] = [];
     let count = 0;
