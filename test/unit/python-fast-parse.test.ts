@@ -11,7 +11,7 @@ import { test } from 'node:test';
 import ts from 'typescript';
 import { createRng } from '../../src/data/rng';
 import { readNotebook } from '../../src/model/python/notebook';
-import type { Node } from '../../src/model/python/py-node';
+import { mapper, type Node } from '../../src/model/python/py-node';
 import { Bail, parseFastOrBail } from '../../src/model/python/py-parse';
 import { compactSource, parseWithTreeSitter } from '../../src/model/python/tree-sitter';
 import { bigSources } from './python-big-sources';
@@ -164,8 +164,31 @@ test('forms the fixtures rarely use give tree-sitter’s tree', async () => {
     'from . import a\nfrom ..b.c import (d as e, f,)\nfrom g import *\nimport h.i as j, k\n',
     'if (n := 10) > 5: pass; x = 1;\nelif a:\n    pass\n\n',
     'def g():\n    yield\n    yield from x\n    y = yield a, b\n\nx = ...\n',
+    // Generic types are rebuilt (wrapped in `type` nodes), nested ones too, in a parameter and an annotation.
+    'def h(x: Dict[str, List[Optional[int]]], y: int | None = None) -> List[int]:\n    z: Set[str] = set()\n',
   ];
   for (const text of cases) assert.deepEqual(await compare(text), { same: true }, text);
+});
+
+test('the offset map answers positions asked out of order as its bisection does', () => {
+  // Pieces as compactSource makes them: increasing starts in both texts, the script's with gaps (what was cut).
+  const compactStarts = [0, 5, 9, 20, 21, 40];
+  const sourceStarts = [0, 30, 70, 100, 140, 200];
+  const bisect = (index: number, isEnd: boolean): number => {
+    let k = -1;
+    for (let i = 0; i < compactStarts.length; i++)
+      if (isEnd ? compactStarts[i] < index : compactStarts[i] <= index) k = i;
+    return k < 0 ? index : sourceStarts[k] + (index - compactStarts[k]);
+  };
+  const map = mapper({ compactStarts, sourceStarts });
+  const rng = createRng(7);
+  // Mostly forward, as a parse asks, with jumps back (an f-string's interpolation, a rebuilt type hint).
+  let at = 0;
+  for (let i = 0; i < 2000; i++) {
+    at = rng() < 0.8 ? Math.min(45, at + Math.floor(rng() * 4)) : Math.floor(rng() * 46);
+    const isEnd = rng() < 0.5;
+    assert.equal(map(at, isEnd), bisect(at, isEnd), `offset ${at}, ${isEnd ? 'an end' : 'a start'}`);
+  }
 });
 
 /** The text cut into rough tokens (names, numbers, blanks, single characters) for the mutation fuzz. */

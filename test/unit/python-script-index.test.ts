@@ -107,6 +107,24 @@ test('the tree makes a node object only when the reader asks for that node', asy
   assert.equal(root.subtree()[args.id], args);
 });
 
+test('nodes far into a large tree are one object each, and know their index and previous named sibling', async () => {
+  const { root } = await parsePythonSource(pythonOfSize(40_000));
+  const tree = root.tree;
+  assert.ok(tree.count > 10_000);
+  const calls = new ScriptIndex(root).ofType('call').filter((c) => c.id > 5000);
+  for (const call of calls.slice(0, 50)) {
+    assert.equal(tree.node(call.id), call);
+    const args = call.childForFieldName('arguments')!;
+    const children = args.children;
+    let previousNamed: Node | null = null;
+    for (let i = 0; i < children.length; i++) {
+      assert.equal(children[i].index, i);
+      assert.equal(children[i].previousNamedSibling, previousNamed);
+      if (children[i].isNamed) previousNamed = children[i];
+    }
+  }
+});
+
 test('ofTypes with a test on the store makes only the nodes it keeps', async () => {
   const { root } = await parsePythonSource(SCRIPT);
   const index = new ScriptIndex(root);

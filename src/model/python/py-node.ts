@@ -25,6 +25,8 @@ export interface Point {
 }
 
 const NO_CHILDREN: Node[] = [];
+const MADE_SHIFT = 10;
+const MADE_CHUNK = 1 << MADE_SHIFT;
 const NAMED = 1;
 const MISSING = 2;
 const HAS_ERROR = 4;
@@ -42,6 +44,13 @@ function intern(table: { list: string[]; ids: Map<string, number> }, name: strin
   }
   return id;
 }
+/** A copy of column `a` twice as long (`make` makes an empty one of a length). */
+export function doubled<A extends Uint8Array | Uint16Array | Int32Array>(a: A, make: (n: number) => A): A {
+  const b = make(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /** The number of a node type's name (for the loops that look at the store without making nodes). */
 export const typeId = (type: string): number => intern(TYPES, type);
 
@@ -65,10 +74,11 @@ export class Source {
   parents: Int32Array;
   /** The id of the last node of each node's subtree (its own id for a leaf): the subtree is ids id…lastId. */
   lasts: Int32Array;
-  /** Each node's index among its parent's children. */
-  indices: Int32Array;
-  /** The nodes made so far, by id (the array is made when the tree is complete and the reader asks for a node). */
-  private made?: (Node | undefined)[];
+  /**
+   * The nodes made so far, by id, in chunks of MADE_CHUNK (made when the reader asks for a node): one array of a
+   * million holes would be a dictionary in V8 (past 100,000 elements), a hash lookup on every `node(id)`.
+   */
+  private made?: (Node | undefined)[][];
 
   constructor(
     readonly text: string,
@@ -82,32 +92,35 @@ export class Source {
     this.ends = new Int32Array(capacity);
     this.parents = new Int32Array(capacity);
     this.lasts = new Int32Array(capacity);
-    this.indices = new Int32Array(capacity);
   }
 
-  /** Stores the next node in preorder and returns its id; `last` may be set later (`lasts[id]`). */
-  add(
+  /** Makes room for nodes up to id `size - 1` (for `put`). */
+  reserve(size: number): void {
+    while (this.types.length < size) this.grow();
+  }
+
+  /**
+   * Stores node `id` (within the room `reserve` made; `count` is the caller's to move past it); `last` may be set
+   * later (`lasts[id]`).
+   */
+  put(
+    id: number,
     type: string,
     named: boolean,
     missing: boolean,
     start: number,
     end: number,
     parent: number,
-    index: number,
     field: string | null,
     last: number,
-  ): number {
-    const id = this.count++;
-    if (id === this.types.length) this.grow();
+  ): void {
     this.types[id] = intern(TYPES, type);
     this.flags[id] = (named ? NAMED : 0) | (missing ? MISSING | HAS_ERROR : 0) | (type === 'ERROR' ? HAS_ERROR : 0);
     this.fields[id] = field === null ? 0 : intern(FIELDS, field);
     this.starts[id] = start;
     this.ends[id] = end;
     this.parents[id] = parent;
-    this.indices[id] = index;
     this.lasts[id] = last;
-    return id;
   }
 
   hasErrorAt(id: number): boolean {
@@ -120,31 +133,41 @@ export class Source {
   }
 
   private grow(): void {
-    const size = this.types.length * 2;
-    const more = <A extends Uint8Array | Uint16Array | Int32Array>(a: A, make: (n: number) => A): A => {
-      const b = make(size);
-      b.set(a);
-      return b;
-    };
-    this.types = more(this.types, (n) => new Uint16Array(n));
-    this.flags = more(this.flags, (n) => new Uint8Array(n));
-    this.fields = more(this.fields, (n) => new Uint8Array(n));
-    this.starts = more(this.starts, (n) => new Int32Array(n));
-    this.ends = more(this.ends, (n) => new Int32Array(n));
-    this.parents = more(this.parents, (n) => new Int32Array(n));
-    this.lasts = more(this.lasts, (n) => new Int32Array(n));
-    this.indices = more(this.indices, (n) => new Int32Array(n));
+    this.types = doubled(this.types, (n) => new Uint16Array(n));
+    this.flags = doubled(this.flags, (n) => new Uint8Array(n));
+    this.fields = doubled(this.fields, (n) => new Uint8Array(n));
+    this.starts = doubled(this.starts, (n) => new Int32Array(n));
+    this.ends = doubled(this.ends, (n) => new Int32Array(n));
+    this.parents = doubled(this.parents, (n) => new Int32Array(n));
+    this.lasts = doubled(this.lasts, (n) => new Int32Array(n));
   }
 
   /** The node `id` (made on first use, then the same object). */
   node(id: number): Node {
-    const made = (this.made ??= new Array<Node | undefined>(this.count));
-    let node = made[id];
+    const chunks = (this.made ??= new Array<(Node | undefined)[]>((this.count >> MADE_SHIFT) + 1));
+    const made = (chunks[id >> MADE_SHIFT] ??= new Array<Node | undefined>(MADE_CHUNK));
+    let node = made[id & (MADE_CHUNK - 1)];
     if (!node) {
-      made[id] = node = new Node(this, id);
+      made[id & (MADE_CHUNK - 1)] = node = new Node(this, id);
       this.madeCount++;
     }
     return node;
+  }
+
+  /**
+   * Each node's index among its parent's children, made in one pass on the first question (few readers ask): not a
+   * column the parse fills, as 4 bytes a node is memory it must first touch (7 MB on 5 MB of Keras code).
+   */
+  private indices?: Int32Array;
+
+  indexOf(id: number): number {
+    if (!this.indices) {
+      const { lasts } = this;
+      const indices = (this.indices = new Int32Array(this.count));
+      for (let p = 0; p < this.count; p++)
+        for (let c = p + 1, k = 0, last = lasts[p]; c <= last; c = lasts[c] + 1, k++) indices[c] = k;
+    }
+    return this.indices[id];
   }
 
   /** How many nodes have been made into objects so far (for tests and profiling). */
@@ -218,7 +241,7 @@ export class Node {
 
   /** This node's index in its parent's `children`. */
   get index(): number {
-    return this.tree.indices[this.id];
+    return this.tree.indexOf(this.id);
   }
 
   /** The grammar field this node fills in its parent (`function`, `arguments`, `left`), if any. */
@@ -365,8 +388,17 @@ export interface OffsetMap {
 export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: boolean) => number {
   if (!offsets) return (index) => index;
   const { compactStarts, sourceStarts } = offsets;
+  const n = compactStarts.length;
+  // The piece of the last answer: a parse asks in source order, mostly within the same piece or the next.
+  let k = -1;
   return (index, isEnd) => {
     // The last piece starting at or before the offset (strictly before, for an end).
+    for (let tries = 0; tries < 2 && k >= 0; tries++, k++) {
+      const from = compactStarts[k];
+      const to = k + 1 < n ? compactStarts[k + 1] : Infinity;
+      if (isEnd ? from < index && index <= to : from <= index && index < to) return sourceStarts[k] + (index - from);
+      if (isEnd ? index <= from : index < from) break;
+    }
     let lo = 0;
     let hi = compactStarts.length;
     while (lo < hi) {
@@ -374,7 +406,7 @@ export function mapper(offsets: OffsetMap | undefined): (index: number, isEnd: b
       if (isEnd ? compactStarts[mid] < index : compactStarts[mid] <= index) lo = mid + 1;
       else hi = mid;
     }
-    const k = lo - 1;
+    k = lo - 1;
     return k < 0 ? index : sourceStarts[k] + (index - compactStarts[k]);
   };
 }
@@ -397,7 +429,7 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
       types.set(id, (t = { type: language.types[id] || 'ERROR', named: language.nodeTypeIsNamed(id) || id === 65535 }));
     return t;
   };
-  const make = (parent: number, index: number, field: string | null): number => {
+  const make = (parent: number, field: string | null): number => {
     const compactStart = cursor.startIndex;
     const compactEnd = cursor.endIndex;
     // Only a zero-width node can be one tree-sitter inserted (MISSING); asking costs another call.
@@ -405,37 +437,36 @@ export function buildTree(tree: Tree, text: string, offsets?: OffsetMap): Source
     const start = map(compactStart, false);
     const end = compactEnd === compactStart ? start : map(compactEnd, true);
     const { type, named } = typeOf(cursor.nodeTypeId);
-    return source.add(type, named, missing, start, end, parent, index, field, source.count);
+    const id = source.count++;
+    source.reserve(id + 1);
+    source.put(id, type, named, missing, start, end, parent, field, id);
+    return id;
   };
   const result = (tooDeep: number): SourceTree => ({
     root: source.node(0),
     ...(tooDeep >= 0 ? { tooDeep: source.node(tooDeep) } : {}),
   });
-  make(-1, 0, null);
+  make(-1, null);
   let tooDeep = -1;
-  // `stack` holds the ids from the root down to the parent of the node the cursor is on; `counts` how many children
-  // each has so far.
+  // `stack` holds the ids from the root down to the parent of the node the cursor is on.
   const stack: number[] = [0];
-  const counts: number[] = [0];
   try {
     if (!cursor.gotoFirstChild()) return result(tooDeep);
     for (;;) {
       const depth = stack.length;
       const parent = stack[depth - 1];
-      const id = make(parent, counts[depth - 1]++, language.fields[cursor.currentFieldId] ?? null);
+      const id = make(parent, language.fields[cursor.currentFieldId] ?? null);
       if (source.hasErrorAt(id)) source.markError(parent);
       if (depth >= MAX_TREE_DEPTH) {
         if (tooDeep < 0) tooDeep = id;
       } else if (cursor.gotoFirstChild()) {
         stack.push(id);
-        counts.push(0);
         continue;
       }
       // No children to visit: on to the next sibling, climbing while a parent's children are all done.
       while (!cursor.gotoNextSibling()) {
         cursor.gotoParent();
         const done = stack.pop()!;
-        counts.pop();
         source.lasts[done] = source.count - 1;
         if (stack.length === 0) return result(tooDeep);
         if (source.hasErrorAt(done)) source.markError(stack[stack.length - 1]);

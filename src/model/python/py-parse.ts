@@ -13,7 +13,7 @@
  * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals), as tree-sitter does,
  * and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
  */
-import { MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
+import { doubled, MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
 
 /** Thrown when the fast parser gives the script to tree-sitter; `reason` is for tests and profiling. */
 export class Bail {
@@ -80,22 +80,24 @@ const KEYWORDS = new Set([
 ]);
 
 /** tree-sitter-python's binary operator precedences (grammar.js PREC; note `^` binds tighter than `&` there). */
-const BINARY: Record<string, number> = {
-  '|': 14,
-  '&': 15,
-  '^': 16,
-  '<<': 17,
-  '>>': 17,
-  '+': 18,
-  '-': 18,
-  '*': 19,
-  '@': 19,
-  '/': 19,
-  '%': 19,
-  '//': 19,
-  '**': 21,
-};
+const BINARY = new Map<string, number>([
+  ['|', 14],
+  ['&', 15],
+  ['^', 16],
+  ['<<', 17],
+  ['>>', 17],
+  ['+', 18],
+  ['-', 18],
+  ['*', 19],
+  ['@', 19],
+  ['/', 19],
+  ['%', 19],
+  ['//', 19],
+  ['**', 21],
+]);
 const COMPARISONS = new Set(['<', '<=', '==', '!=', '>=', '>']);
+/** The keywords that continue an operand into a larger expression (with BINARY and COMPARISONS). */
+const CONTINUING_KEYWORDS = new Set(['and', 'or', 'in', 'not', 'is']);
 const AUGMENTED = new Set(['+=', '-=', '*=', '/=', '@=', '//=', '%=', '**=', '>>=', '<<=', '&=', '^=', '|=']);
 const OPS3 = new Set(['**=', '//=', '>>=', '<<=', '...']);
 const OPS2 = new Set([
@@ -121,13 +123,21 @@ const OPS2 = new Set([
 ]);
 const OPS1 = '+-*/%@&|^~<>()[]{},:;.=';
 
+/** The keywords by their first character's code, to tell a name from a keyword without slicing it. */
+const KEYWORDS_BY_FIRST: (string[] | undefined)[] = [];
+for (const k of KEYWORDS) (KEYWORDS_BY_FIRST[k.charCodeAt(0)] ??= []).push(k);
+
 /**
- * One string per keyword and operator: an anonymous node's type is its token's text, and a large file has
- * millions of them; a slice of the source for each would be kept alive by the tree.
+ * Operators by their characters' codes (one, two or three of them below 128), each its canonical string: an
+ * anonymous node's type is its token's text, and a large file has millions of them; a slice of the source for each
+ * would be kept alive by the tree. A name is not sliced at all; a keyword gets its string from KEYWORDS.
  */
-const CANONICAL = new Map<string, string>(
-  [...KEYWORDS, ...OPS3, ...OPS2, ...OPS1, '!', 'print', 'exec', 'type', 'match', '__future__'].map((k) => [k, k]),
-);
+const OP1: (string | undefined)[] = [];
+const OP2: (string | undefined)[] = [];
+const OP3 = new Map<number, string>();
+for (const op of OPS1) OP1[op.charCodeAt(0)] = op;
+for (const op of OPS2) OP2[op.charCodeAt(0) * 128 + op.charCodeAt(1)] = op;
+for (const op of OPS3) OP3.set((op.charCodeAt(0) * 128 + op.charCodeAt(1)) * 128 + op.charCodeAt(2), op);
 
 const DIGITS = '[0-9](?:_?[0-9])*_?';
 const EXPONENT = `[eE][+-]?${DIGITS}`;
@@ -143,34 +153,32 @@ const ESCAPE = /\\(?:u[a-fA-F\d]{4}|U[a-fA-F\d]{8}|x[a-fA-F\d]{2}|\d{1,3}|\r?\n|
 const STRING_PREFIX = /^[rRbBuUfFtT]+$/;
 
 /**
- * A node as the parse builds it, before it has a place in the tree: the parse makes a statement's nodes, then
- * `emit` writes them into the tree's store (py-node.ts's `Source`) and drops them, so they die young and cheaply.
- * Until then `lastId` is the size of the node's subtree.
+ * A node as the parse builds it, before it has a place in the tree: its number in the parser's scratch store (the
+ * `b…` columns of FastParser), where the nodes of the statement being read are kept in postorder, each node right
+ * after its children, so a subtree is the run of numbers ending at its root (its size is kept). The parse makes a
+ * top-level statement's nodes there, `emit` writes them into the tree's store (py-node.ts's `Source`) in preorder,
+ * and the scratch store is reused for the next statement: no object per node.
  */
-class Built {
-  children: Built[] = NO_CHILDREN;
-  lastId = 1;
-  field: string | null = null;
-  constructor(
-    /** Set once: the parse reads `(a, b)` as a tuple, then names it a tuple_pattern when it is assigned to. */
-    public type: string,
-    readonly isNamed: boolean,
-    readonly startIndex: number,
-    readonly endIndex: number,
-  ) {}
-}
-const NO_CHILDREN: Built[] = [];
+type Built = number;
 
-/**
- * Makes `children` the node's children and leaves the subtree's size in `lastId`.
- */
-function adopt(node: Built, children: Built[]): Built {
-  node.children = children;
-  let size = 1;
-  for (let i = 0; i < children.length; i++) size += children[i].lastId;
-  node.lastId = size;
-  return node;
+/** A subtree taken out of the scratch store as objects, for the rare rewrites that reorder nodes (type hints). */
+interface Loose {
+  type: string;
+  named: boolean;
+  start: number;
+  end: number;
+  field: string | null;
+  children: Loose[];
 }
+
+const looseNode = (type: string, children: Loose[]): Loose => ({
+  type,
+  named: true,
+  start: children[0].start,
+  end: children[children.length - 1].end,
+  field: null,
+  children,
+});
 
 function isNameStart(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95;
@@ -200,6 +208,10 @@ class FastParser {
   // The current token.
   private tok: T = T.End;
   private val = '';
+  /** The current token's binary operator precedence (BINARY), -1 when it is no binary operator. */
+  private prec = -1;
+  /** Whether the current token may continue an operand into an operator (binary, comparison, `and`, `or`). */
+  private continues = false;
   private start = 0;
   private end = 0;
   private nesting = 0;
@@ -228,6 +240,8 @@ class FastParser {
     this.end = end;
     this.val = val;
     this.prev = tok;
+    this.prec = -1;
+    this.continues = tok === T.Keyword && CONTINUING_KEYWORDS.has(val);
   }
 
   private next(): void {
@@ -319,20 +333,35 @@ class FastParser {
       let j = i + 1;
       while (isNameChar(s.charCodeAt(j))) j++;
       const q = s.charCodeAt(j);
-      const word = s.slice(i, j);
-      if ((q === 34 || q === 39) && j - i <= 3 && STRING_PREFIX.test(word)) {
+      if ((q === 34 || q === 39) && j - i <= 3 && STRING_PREFIX.test(s.slice(i, j))) {
         this.set(T.String, i, i, '');
         return;
       }
       if (q >= 128) bail('a non-ASCII name');
       this.pos = j;
-      const keyword = CANONICAL.get(word);
-      this.set(keyword !== undefined && KEYWORDS.has(keyword) ? T.Keyword : T.Name, i, j, keyword ?? word);
+      // A name's text is not sliced (the tree keeps positions): only a keyword gets its string, the canonical one.
+      const candidates = KEYWORDS_BY_FIRST[c];
+      if (candidates !== undefined)
+        for (let k = 0; k < candidates.length; k++) {
+          const keyword = candidates[k];
+          if (keyword.length === j - i && s.startsWith(keyword, i)) return this.set(T.Keyword, i, j, keyword);
+        }
+      this.set(T.Name, i, j, '');
       return;
     }
     if (c === 34 || c === 39) {
       this.set(T.String, i, i, '');
       return;
+    }
+    if (c >= 48 && c <= 57) {
+      // A run of digits ended by neither a name's character nor a dot is an integer (most numbers).
+      let j = i + 1;
+      let d = s.charCodeAt(j);
+      while (d >= 48 && d <= 57) d = s.charCodeAt(++j);
+      if (!isNameChar(d) && d !== 46 && !(d >= 128)) {
+        this.pos = j;
+        return this.set(T.Number, i, j, 'integer');
+      }
     }
     if ((c >= 48 && c <= 57) || (c === 46 && s.charCodeAt(i + 1) >= 48 && s.charCodeAt(i + 1) <= 57)) {
       FLOAT.lastIndex = i;
@@ -353,17 +382,18 @@ class FastParser {
       return;
     }
     if (c >= 128) bail('a non-ASCII character');
-    const three = s.slice(i, i + 3);
-    if (OPS3.has(three)) return this.op(CANONICAL.get(three)!, i);
-    const two = s.slice(i, i + 2);
-    if (OPS2.has(two)) {
-      if (two === '<>') bail('<>');
-      return this.op(CANONICAL.get(two)!, i);
+    const c1 = s.charCodeAt(i + 1);
+    if (c1 === c) {
+      const three = OP3.get((c * 128 + c1) * 128 + s.charCodeAt(i + 2));
+      if (three !== undefined) return this.op(three, i);
     }
-    const one = s[i];
-    if (OPS1.includes(one)) return this.op(CANONICAL.get(one)!, i);
-    if (one === '!') return this.op('!', i);
-    bail(`the character ${JSON.stringify(one)}`);
+    if (c === 60 && c1 === 62) bail('<>');
+    const two = c1 < 128 ? OP2[c * 128 + c1] : undefined;
+    if (two !== undefined) return this.op(two, i);
+    const one = OP1[c];
+    if (one !== undefined) return this.op(one, i);
+    if (c === 33) return this.op('!', i);
+    bail(`the character ${JSON.stringify(s[i])}`);
   }
 
   private op(value: string, i: number): void {
@@ -374,11 +404,19 @@ class FastParser {
     }
     this.pos = i + value.length;
     this.set(T.Op, i, i + value.length, value);
+    const prec = BINARY.get(value);
+    if (prec !== undefined) this.prec = prec;
+    this.continues = prec !== undefined || COMPARISONS.has(value);
   }
 
   /** The current token's kind, unnarrowed (TypeScript does not see `next()` change it). */
   private current(): T {
     return this.tok;
+  }
+
+  /** Whether the current token is the name `word` (names are not sliced: `val` is empty for them). */
+  private nameIs(word: string): boolean {
+    return this.tok === T.Name && this.end - this.start === word.length && this.s.startsWith(word, this.start);
   }
 
   private is(value: string): boolean {
@@ -399,9 +437,79 @@ class FastParser {
 
   // ---- nodes ----
 
+  // The scratch store (see Built): by node number, its type, field, named-ness, span and subtree size.
+  private bCount = 0;
+  private readonly bTypes: string[] = [];
+  private readonly bFields: (string | null)[] = [];
+  private bNamed = new Uint8Array(256);
+  private bStarts = new Int32Array(256);
+  private bEnds = new Int32Array(256);
+  private bSizes = new Int32Array(256);
+
+  /** A new node in the scratch store: a leaf (`size` 1), or the root of the `size - 1` nodes before it. */
+  private make(type: string, named: boolean, start: number, end: number, size: number): Built {
+    const b = this.bCount++;
+    if (b === this.bSizes.length) {
+      this.bNamed = doubled(this.bNamed, (n) => new Uint8Array(n));
+      this.bStarts = doubled(this.bStarts, (n) => new Int32Array(n));
+      this.bEnds = doubled(this.bEnds, (n) => new Int32Array(n));
+      this.bSizes = doubled(this.bSizes, (n) => new Int32Array(n));
+    }
+    this.bTypes[b] = type;
+    this.bFields[b] = null;
+    this.bNamed[b] = named ? 1 : 0;
+    this.bStarts[b] = start;
+    this.bEnds[b] = end;
+    this.bSizes[b] = size;
+    return b;
+  }
+
+  /** A node's type (`pattern` renames a few: the parse reads `(a, b)` as a tuple, then finds it assigned to). */
+  private kind(b: Built): string {
+    return this.bTypes[b];
+  }
+
+  /** A node's children, in order (read from the subtree sizes). */
+  private kids(b: Built): Built[] {
+    const out: Built[] = [];
+    for (let c = b - 1; c > b - this.bSizes[b]; c -= this.bSizes[c]) out.push(c);
+    return out.reverse();
+  }
+
+  /**
+   * A node over `children`, which must be the last subtrees made, in order, with nothing between them: checked,
+   * since a node left out or made out of order would shift the tree (a parser bug then sends the script to
+   * tree-sitter instead of giving a wrong tree).
+   */
+  private adopt(type: string, named: boolean, start: number, end: number, children: Built[]): Built {
+    let at = this.bCount - 1;
+    for (let i = children.length - 1; i >= 0; i--) {
+      if (children[i] !== at) bail('internal: a node made out of order');
+      at -= this.bSizes[at];
+    }
+    return this.make(type, named, start, end, this.bCount - at);
+  }
+
+  /** The subtree at `b` as objects. */
+  private loosen(b: Built): Loose {
+    const children = this.kids(b).map((c) => this.loosen(c));
+    const { bTypes, bFields, bNamed, bStarts, bEnds } = this;
+    return { type: bTypes[b], named: bNamed[b] === 1, start: bStarts[b], end: bEnds[b], field: bFields[b], children };
+  }
+
+  /** Appends a subtree of objects to the scratch store. */
+  private fasten(node: Loose): Built {
+    const children = node.children.map((c) => this.fasten(c));
+    const b = children.length
+      ? this.adopt(node.type, node.named, node.start, node.end, children)
+      : this.make(node.type, node.named, node.start, node.end, 1);
+    this.bFields[b] = node.field;
+    return b;
+  }
+
   private leaf(type: string, named: boolean, start: number, end: number): Built {
     const from = this.map(start, false);
-    return new Built(type, named, from, end === start ? from : this.map(end, true));
+    return this.make(type, named, from, end === start ? from : this.map(end, true), 1);
   }
 
   /** The current token as a leaf (anonymous: keywords and operators), and on to the next token. */
@@ -427,12 +535,23 @@ class FastParser {
   private node(type: string, children: Built[]): Built {
     const first = children[0];
     const last = children[children.length - 1];
-    return adopt(new Built(type, true, first.startIndex, last.endIndex), children);
+    return this.adopt(type, true, this.bStarts[first], this.bEnds[last], children);
+  }
+
+  /**
+   * A node over every subtree made since `first`'s, `first` included: its children, in order, with no list made
+   * (the common nodes: a call, an attribute, an operator, an argument list).
+   */
+  private nodeFrom(type: string, first: Built): Built {
+    // The subtree of `first` starts at first - size + 1; the new node counts itself.
+    const size = this.bCount - (first - this.bSizes[first] + 1) + 1;
+    return this.make(type, true, this.bStarts[first], this.bEnds[this.bCount - 1], size);
   }
 
   private span(type: string, start: number, end: number, children: Built[]): Built {
-    const node = this.leaf(type, true, start, end);
-    return children.length ? adopt(node, children) : node;
+    if (!children.length) return this.leaf(type, true, start, end);
+    const from = this.map(start, false);
+    return this.adopt(type, true, from, end === start ? from : this.map(end, true), children);
   }
 
   private enter(): void {
@@ -444,17 +563,24 @@ class FastParser {
   module(): SourceTree {
     this.next();
     const source = this.source;
-    source.add('module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, 0, null, 0);
-    // Each top-level statement is written into the store as soon as it is read, so its parse-time nodes die young.
+    source.reserve(1);
+    source.put(source.count++, 'module', true, false, 0, this.n > 0 ? this.map(this.n, true) : 0, -1, null, 0);
+    // Each top-level statement is written into the store as soon as it is read; the scratch store is then reused.
     const children: Built[] = [];
     let count = 0;
     while (this.tok !== T.End) {
       this.statement(children);
       for (let i = 0; i < children.length; i++) {
-        if (count === 0) source.starts[0] = children[i].startIndex;
-        this.emit(children[i], count++);
+        const b = children[i];
+        if (count === 0) source.starts[0] = this.bStarts[b];
+        const id = source.count;
+        source.reserve(id + this.bSizes[b]);
+        this.emit(b, id, 0, 1);
+        count++;
+        source.count = id + this.bSizes[b];
       }
       children.length = 0;
+      this.bCount = 0;
     }
     if (count === 0 && this.n > 0) bail('no statements');
     source.lasts[0] = source.count - 1;
@@ -462,32 +588,23 @@ class FastParser {
   }
 
   /**
-   * Writes a top-level statement's subtree (the root's child number `index`) into the store in preorder: a node's
-   * id is its parent's plus one plus the sizes of its elder siblings' subtrees (`adopt` left each subtree's size in
-   * `lastId`). A tree deeper than tree-sitter keeps goes back to tree-sitter, which gives the positioned error.
+   * Writes the scratch store's subtree `b` into the tree's store in preorder, as node `id` (a child of `parent`):
+   * its subtree is ids id…id+size-1, its last child's subtree ends there, and each elder sibling's ends where the
+   * next one's starts. A tree deeper than tree-sitter keeps goes back to tree-sitter, which
+   * gives the positioned error.
    */
-  private emit(statement: Built, index: number): void {
-    const source = this.source;
-    const stack: Built[] = [statement];
-    const parents: number[] = [0];
-    const indices: number[] = [index];
-    const depths: number[] = [1];
-    while (stack.length) {
-      const b = stack.pop()!;
-      const parent = parents.pop()!;
-      const i = indices.pop()!;
-      const depth = depths.pop()!;
-      const id = source.count;
-      source.add(b.type, b.isNamed, false, b.startIndex, b.endIndex, parent, i, b.field, id + b.lastId - 1);
-      const kids = b.children;
-      if (kids.length === 0) continue;
-      if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
-      for (let k = kids.length - 1; k >= 0; k--) {
-        stack.push(kids[k]);
-        parents.push(id);
-        indices.push(k);
-        depths.push(depth + 1);
-      }
+  private emit(b: Built, id: number, parent: number, depth: number): void {
+    const sizes = this.bSizes;
+    const size = sizes[b];
+    const { bTypes, bNamed, bStarts, bEnds, bFields } = this;
+    this.source.put(id, bTypes[b], bNamed[b] === 1, false, bStarts[b], bEnds[b], parent, bFields[b], id + size - 1);
+    if (size === 1) return;
+    // Refused before going deeper: the recursion stays under MAX_TREE_DEPTH frames.
+    if (depth >= MAX_TREE_DEPTH - 10) bail('a tree too deep');
+    let next = id + size;
+    for (let c = b - 1; c > b - size; c -= sizes[c]) {
+      next -= sizes[c];
+      this.emit(c, next, id, depth + 1);
     }
   }
 
@@ -581,14 +698,15 @@ class FastParser {
           bail(`the keyword '${this.val}' here`);
       }
     }
-    if (this.tok === T.Name && (this.val === 'print' || this.val === 'exec')) {
+    if (this.nameIs('print') || this.nameIs('exec')) {
       // Python 2's print statement is another node; only a plain call is read here.
       if (this.s[this.end] !== '(') bail('print or exec without parentheses');
       const statement = this.expressionStatement();
-      if (statement.children.length !== 1 || statement.children[0].type !== 'call') bail('print or exec');
+      const kids = this.kids(statement);
+      if (kids.length !== 1 || this.kind(kids[0]) !== 'call') bail('print or exec');
       return statement;
     }
-    if (this.tok === T.Name && (this.val === 'type' || this.val === 'match')) {
+    if (this.nameIs('type') || this.nameIs('match')) {
       const c = this.s[this.end];
       if (c !== '(' && c !== '.' && c !== '[' && c !== ' ' && c !== '=') bail('type or match');
     }
@@ -600,13 +718,13 @@ class FastParser {
   }
 
   private field(node: Built, name: string): Built {
-    node.field = name;
+    this.bFields[node] = name;
     return node;
   }
 
   private expressionStatement(): Built {
     const items = this.starredList();
-    if (this.is('=')) return this.node('expression_statement', [this.assignment(items)]);
+    if (this.is('=')) return this.nodeFrom('expression_statement', this.assignment(items));
     if (this.tok === T.Op && AUGMENTED.has(this.val)) {
       const left = this.field(this.target(items), 'left');
       const op = this.field(this.take(), 'operator');
@@ -620,7 +738,7 @@ class FastParser {
       if (this.is('=')) kids.push(this.take(), this.field(this.rightHandSide(), 'right'));
       return this.node('expression_statement', [this.node('assignment', kids)]);
     }
-    for (const item of items) if (item.type === 'list_splat') bail('a starred expression statement');
+    for (const item of items) if (this.kind(item) === 'list_splat') bail('a starred expression statement');
     return this.node('expression_statement', items);
   }
 
@@ -629,7 +747,7 @@ class FastParser {
     const left = this.field(this.target(items), 'left');
     const eq = this.take();
     const right = this.field(this.rightHandSide(), 'right');
-    return this.node('assignment', [left, eq, right]);
+    return this.node3('assignment', left, eq, right);
   }
 
   private rightHandSide(): Built {
@@ -655,8 +773,8 @@ class FastParser {
     if (this.is('*')) {
       const star = this.take();
       const operand = this.postfix();
-      if (operand.type !== 'identifier' && operand.type !== 'attribute' && operand.type !== 'subscript')
-        bail('a starred expression');
+      const kind = this.kind(operand);
+      if (kind !== 'identifier' && kind !== 'attribute' && kind !== 'subscript') bail('a starred expression');
       return this.node('list_splat', [star, operand]);
     }
     return this.expression();
@@ -669,27 +787,28 @@ class FastParser {
   /** An assignment's left side as tree-sitter's patterns: one pattern, or a pattern_list. */
   private target(items: Built[]): Built {
     if (items.length === 1) return this.pattern(items[0]);
-    for (const item of items) if (item.type !== ',') this.pattern(item);
+    for (const item of items) if (this.kind(item) !== ',') this.pattern(item);
     return this.node('pattern_list', items);
   }
 
   /** Renames an expression read before an `=` (or in a for) to the pattern tree-sitter reads there. */
   private pattern(node: Built): Built {
-    switch (node.type) {
+    const kind = this.kind(node);
+    switch (kind) {
       case 'identifier':
       case 'attribute':
       case 'subscript':
         return node;
       case 'list_splat':
-        node.type = 'list_splat_pattern';
+        this.bTypes[node] = 'list_splat_pattern';
         return node;
       case 'tuple':
       case 'list':
-        node.type = node.type === 'tuple' ? 'tuple_pattern' : 'list_pattern';
-        for (const c of node.children) if (c.isNamed) this.pattern(c);
+        this.bTypes[node] = kind === 'tuple' ? 'tuple_pattern' : 'list_pattern';
+        for (const c of this.kids(node)) if (this.bNamed[c]) this.pattern(c);
         return node;
       default:
-        return bail(`a ${node.type} as an assignment target`);
+        return bail(`a ${kind} as an assignment target`);
     }
   }
 
@@ -742,7 +861,7 @@ class FastParser {
 
   private importFrom(): Built {
     const from = this.take();
-    if (this.tok === T.Name && this.val === '__future__') bail('a __future__ import');
+    if (this.nameIs('__future__')) bail('a __future__ import');
     let module: Built;
     if (this.is('.')) {
       const dots: Built[] = [];
@@ -847,7 +966,7 @@ class FastParser {
       }
       clause.push(this.expect(':'));
       const block = this.suite();
-      block.field = null;
+      this.bFields[block] = null;
       clause.push(block);
       kids.push(this.node('except_clause', clause));
     }
@@ -858,7 +977,7 @@ class FastParser {
     if (this.is('finally')) {
       const clause = [this.take(), this.expect(':')];
       const block = this.suite();
-      block.field = null;
+      this.bFields[block] = null;
       clause.push(block);
       kids.push(this.node('finally_clause', clause));
     }
@@ -871,7 +990,7 @@ class FastParser {
     if (!this.is('as')) return value;
     const as = this.take();
     const target = this.expression();
-    target.field = null;
+    this.bFields[target] = null;
     const alias = this.field(this.node('as_pattern_target', [target]), 'alias');
     return this.node('as_pattern', [value, as, alias]);
   }
@@ -962,34 +1081,47 @@ class FastParser {
 
   /** A type hint: tree-sitter's `type`, for the forms read here (a name, `None`, `X[...]` of those, `A | B`). */
   private type(): Built {
-    return this.node('type', [this.typeOf(this.expression())]);
+    const e = this.expression();
+    if (this.kind(e) !== 'subscript') return this.node('type', [this.typeOf(e)]);
+    // A generic type's nodes are reordered (wrapped in `type` nodes): taken out as objects and put back.
+    const loose = this.loosen(e);
+    this.bCount = e - this.bSizes[e] + 1;
+    return this.fasten(looseNode('type', [this.looseType(loose)]));
   }
 
+  /** A type hint that is no generic type (those go to `looseType`). */
   private typeOf(e: Built): Built {
-    switch (e.type) {
-      case 'identifier':
-      case 'none':
-        return e;
-      case 'binary_operator': {
-        const [left, op, right] = e.children;
-        const simple = (n: Built) => n.type === 'identifier' || n.type === 'none';
-        if (op.type === '|' && simple(left) && simple(right)) return e;
+    const kind = this.kind(e);
+    if (kind === 'identifier' || kind === 'none') return e;
+    if (kind === 'binary_operator') {
+      const [left, op, right] = this.kids(e).map((c) => this.kind(c));
+      const simple = (n: string) => n === 'identifier' || n === 'none';
+      if (op === '|' && simple(left) && simple(right)) return e;
+      return bail('a type hint with an operator');
+    }
+    return bail(`a type hint of ${kind}`);
+  }
+
+  /** A type hint, as objects: a generic type `X[...]` gets its `type` and `type_parameter` nodes. */
+  private looseType(e: Loose): Loose {
+    if (e.type !== 'subscript') {
+      if (e.type === 'binary_operator' || e.type === 'identifier' || e.type === 'none') {
+        const [left, op, right] = e.children.map((c) => c.type);
+        const simple = (n: string) => n === 'identifier' || n === 'none';
+        if (e.type !== 'binary_operator' || (op === '|' && simple(left) && simple(right))) return e;
         return bail('a type hint with an operator');
       }
-      case 'subscript': {
-        const [value, ...rest] = e.children;
-        if (value.type !== 'identifier') bail('a generic type of an attribute');
-        value.field = null;
-        const params = rest.map((c) => {
-          if (!c.isNamed) return c;
-          c.field = null;
-          return this.node('type', [this.typeOf(c)]);
-        });
-        return this.node('generic_type', [value, this.node('type_parameter', params)]);
-      }
-      default:
-        return bail(`a type hint of ${e.type}`);
+      return bail(`a type hint of ${e.type}`);
     }
+    const [value, ...rest] = e.children;
+    if (value.type !== 'identifier') bail('a generic type of an attribute');
+    value.field = null;
+    const params = rest.map((c) => {
+      if (!c.named) return c;
+      c.field = null;
+      return looseNode('type', [this.looseType(c)]);
+    });
+    return looseNode('generic_type', [value, looseNode('type_parameter', params)]);
   }
 
   private classDefinition(): Built {
@@ -1006,9 +1138,15 @@ class FastParser {
   private expression(noConditional = false): Built {
     if (this.is('lambda')) return this.lambda();
     this.enter();
-    let e = this.or();
+    let e: Built;
+    if (this.startsAtom()) {
+      // An atom with its postfixes, then the operator levels only when an operator follows (most operands are
+      // plain: a name, a call, a number), instead of one call per precedence level for every operand.
+      const first = this.postfix();
+      e = this.continues ? this.or(0, first) : first;
+    } else e = this.or();
     if (this.is(':=')) {
-      if (e.type !== 'identifier') bail('a walrus on no name');
+      if (this.kind(e) !== 'identifier') bail('a walrus on no name');
       const op = this.take();
       e = this.node('named_expression', [this.field(e, 'name'), op, this.field(this.expression(), 'value')]);
     } else if (this.is('if') && !noConditional) {
@@ -1033,14 +1171,26 @@ class FastParser {
     return this.node('lambda', kids);
   }
 
-  /** `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. */
-  private or(level = 0): Built {
+  /** Whether the current token starts an atom (what `postfix` reads): no unary operator, `not` or `lambda`. */
+  private startsAtom(): boolean {
+    const t = this.tok;
+    if (t === T.Name || t === T.Number || t === T.String) return true;
+    const v = this.val;
+    if (t === T.Op) return v === '(' || v === '[' || v === '{' || v === '...';
+    return t === T.Keyword && (v === 'None' || v === 'True' || v === 'False');
+  }
+
+  /**
+   * `or` (level 0) over `and` (level 1) over `not`: left-associated boolean_operators. `first`, when given, is the
+   * first operand's atom with its postfixes, already read.
+   */
+  private or(level = 0, first?: Built): Built {
     const keyword = level === 0 ? 'or' : 'and';
-    let left = level === 0 ? this.or(1) : this.not();
+    let left = level === 0 ? this.or(1, first) : first ? this.comparison(first) : this.not();
     while (this.is(keyword)) {
       const op = this.field(this.take(), 'operator');
       const right = level === 0 ? this.or(1) : this.not();
-      left = this.node('boolean_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
+      left = this.node3('boolean_operator', this.field(left, 'left'), op, this.field(right, 'right'));
     }
     return left;
   }
@@ -1054,8 +1204,8 @@ class FastParser {
     return node;
   }
 
-  private comparison(): Built {
-    const first = this.binary(0);
+  private comparison(operand?: Built): Built {
+    const first = this.binary(0, operand);
     if (!this.isComparison()) return first;
     const kids = [first];
     while (this.isComparison()) {
@@ -1074,28 +1224,34 @@ class FastParser {
   }
 
   /** `not in`, `is not`: one anonymous node holding its two keywords. */
+  /** A node of three children (`a`, `b`, `c`: the last three subtrees made, checked as `adopt` does). */
+  private node3(type: string, a: Built, b: Built, c: Built): Built {
+    const sizes = this.bSizes;
+    if (c !== this.bCount - 1 || b !== c - sizes[c] || a !== b - sizes[b]) bail('internal: a node made out of order');
+    return this.make(type, true, this.bStarts[a], this.bEnds[c], sizes[a] + sizes[b] + sizes[c] + 1);
+  }
+
   private pairOperator(type: string, first: Built, second: Built): Built {
-    return adopt(new Built(type, false, first.startIndex, second.endIndex), [first, second]);
+    return this.adopt(type, false, this.bStarts[first], this.bEnds[second], [first, second]);
   }
 
   private isComparison(): boolean {
-    if (this.tok === T.Op) return COMPARISONS.has(this.val);
+    if (this.tok === T.Op) return this.continues && this.prec < 0;
     return this.tok === T.Keyword && (this.val === 'in' || this.val === 'not' || this.val === 'is');
   }
 
   /** Binary operators by precedence climbing, with tree-sitter-python's precedences (`**` to the right). */
-  private binary(min: number): Built {
-    let left = this.unary();
+  private binary(min: number, operand?: Built): Built {
+    let left = operand ?? this.unary();
     for (;;) {
-      if (this.tok !== T.Op) return left;
-      const prec = BINARY[this.val];
-      if (prec === undefined || prec < min) return left;
+      const prec = this.prec;
+      if (prec < 0 || prec < min) return left;
       const op = this.field(this.take(), 'operator');
       // Each precedence level recurses at most once per operand, but `**` recurses into itself: bound it.
       if (prec === 21) this.enter();
       const right = this.binary(prec === 21 ? 21 : prec + 1);
       if (prec === 21) this.nesting--;
-      left = this.node('binary_operator', [this.field(left, 'left'), op, this.field(right, 'right')]);
+      left = this.node3('binary_operator', this.field(left, 'left'), op, this.field(right, 'right'));
     }
   }
 
@@ -1117,11 +1273,14 @@ class FastParser {
       if (this.tok !== T.Op) return e;
       const v = this.val;
       if (v === '.') {
-        const dot = this.take();
-        e = this.node('attribute', [this.field(e, 'object'), dot, this.field(this.name(), 'attribute')]);
+        this.field(e, 'object');
+        this.take();
+        this.field(this.name(), 'attribute');
+        e = this.nodeFrom('attribute', e);
       } else if (v === '(') {
-        const args = this.argumentList(this.take());
-        e = this.node('call', [this.field(e, 'function'), this.field(args, 'arguments')]);
+        this.field(e, 'function');
+        this.field(this.argumentList(this.take()), 'arguments');
+        e = this.nodeFrom('call', e);
       } else if (v === '[') {
         e = this.subscript(e);
       } else return e;
@@ -1161,7 +1320,7 @@ class FastParser {
   /** `(args)` after `open`: an argument_list, or a generator_expression as the only argument. */
   private argumentList(open: Built): Built {
     this.enter();
-    const kids = [open];
+    let args = 0;
     while (!this.is(')')) {
       let arg: Built;
       if (this.is('*') || this.is('**')) {
@@ -1171,24 +1330,24 @@ class FastParser {
       } else if (this.tok === T.Name && this.equalsFollows()) {
         const name = this.field(this.name(), 'name');
         const eq = this.take();
-        arg = this.node('keyword_argument', [name, eq, this.field(this.expression(), 'value')]);
+        arg = this.node3('keyword_argument', name, eq, this.field(this.expression(), 'value'));
       } else {
         if (this.is('(') && this.s.startsWith('*', this.end)) bail('a parenthesized list splat');
         arg = this.expression();
         if (this.is('for')) {
-          if (kids.length !== 1) bail('a generator after other arguments');
+          if (args !== 0) bail('a generator after other arguments');
           const node = this.comprehension('generator_expression', open, arg, ')');
           this.nesting--;
           return node;
         }
       }
-      kids.push(arg);
+      args++;
       if (!this.is(',')) break;
-      kids.push(this.take());
+      this.take();
     }
-    kids.push(this.expect(')'));
+    this.expect(')');
     this.nesting--;
-    return this.node('argument_list', kids);
+    return this.nodeFrom('argument_list', open);
   }
 
   /** `[body for … in … if …]` and its kin, from the opening bracket's leaf and the body already read. */
@@ -1264,31 +1423,31 @@ class FastParser {
   }
 
   /** The rest of a collection after its first element, up to `close`, into `kids`. */
-  private elements(kids: Built[], close: string): void {
+  private elements(close: string): void {
     while (this.is(',')) {
-      kids.push(this.take());
+      this.take();
       if (this.is(close)) break;
-      kids.push(this.element());
+      this.element();
     }
-    kids.push(this.expect(close));
+    this.expect(close);
   }
 
   /** After `open` and its first element: a comprehension (`comprehension`), or the collection `type` to `close`. */
   private collection(open: Built, first: Built, close: string, type: string, comprehension: string): Built {
     if (this.is('for')) {
-      if (first.type === 'list_splat' || first.type === 'yield') bail(`a starred ${comprehension}`);
+      const kind = this.kind(first);
+      if (kind === 'list_splat' || kind === 'yield') bail(`a starred ${comprehension}`);
       return this.comprehension(comprehension, open, first, close);
     }
-    const kids = [open, first];
-    this.elements(kids, close);
-    return this.node(type, kids);
+    this.elements(close);
+    return this.nodeFrom(type, open);
   }
 
   private parenthesized(open: Built): Built {
     if (this.is(')')) return this.node('tuple', [open, this.take()]);
     const first = this.element();
     if (!this.is(')')) return this.collection(open, first, ')', 'tuple', 'generator_expression');
-    if (first.type === 'list_splat') bail('a parenthesized list splat');
+    if (this.kind(first) === 'list_splat') bail('a parenthesized list splat');
     return this.node('parenthesized_expression', [open, first, this.take()]);
   }
 
@@ -1302,18 +1461,19 @@ class FastParser {
     if (this.is('**')) return this.dictionary(open);
     const first = this.element();
     if (this.is(':')) {
-      if (first.type === 'list_splat' || first.type === 'yield') bail('a starred key');
+      const kind = this.kind(first);
+      if (kind === 'list_splat' || kind === 'yield') bail('a starred key');
       const pair = this.pair(first);
       if (this.is('for')) return this.comprehension('dictionary_comprehension', open, pair, '}');
       return this.dictionary(open, pair);
     }
-    if (first.type === 'yield') bail('a yield in a set');
+    if (this.kind(first) === 'yield') bail('a yield in a set');
     return this.collection(open, first, '}', 'set', 'set_comprehension');
   }
 
   private pair(key: Built): Built {
     const colon = this.take();
-    return this.node('pair', [this.field(key, 'key'), colon, this.field(this.expression(), 'value')]);
+    return this.node3('pair', this.field(key, 'key'), colon, this.field(this.expression(), 'value'));
   }
 
   private dictionary(open: Built, first?: Built): Built {
@@ -1365,13 +1525,22 @@ class FastParser {
     const quote = s[i];
     const triple = s[i + 1] === quote && s[i + 2] === quote;
     i += triple ? 3 : 1;
-    const kids = [this.leaf('string_start', true, start, i)];
+    const first = this.leaf('string_start', true, start, i);
     let contentStart = -1;
-    let contentKids: Built[] = [];
+    // The content's first escape sequence (its children are the nodes made from it on), or -1.
+    let contentFirst = -1;
     const closeContent = (at: number) => {
-      if (contentStart >= 0) kids.push(this.span('string_content', contentStart, at, contentKids));
+      if (contentStart >= 0) {
+        if (contentFirst < 0) this.leaf('string_content', true, contentStart, at);
+        else {
+          const from = this.map(contentStart, false);
+          const end = this.map(at, true);
+          const size = this.bCount - contentFirst + 1;
+          this.make('string_content', true, from, end, size);
+        }
+      }
       contentStart = -1;
-      contentKids = [];
+      contentFirst = -1;
     };
     const n = this.n;
     for (;;) {
@@ -1404,11 +1573,13 @@ class FastParser {
         ESCAPE.lastIndex = i;
         const m = ESCAPE.exec(s);
         if (m) {
-          contentKids.push(this.leaf('escape_sequence', true, i, i + m[0].length));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('escape_sequence', true, i, i + m[0].length);
           i += m[0].length;
         } else {
           // tree-sitter's `_not_escape_sequence`: the backslash alone, an anonymous `\` in the tree.
-          contentKids.push(this.leaf('\\', false, i, i + 1));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('\\', false, i, i + 1);
           i++;
         }
         continue;
@@ -1416,14 +1587,14 @@ class FastParser {
       if (format && (c === 123 || c === 125)) {
         if (s.charCodeAt(i + 1) === c) {
           if (contentStart < 0) contentStart = i;
-          contentKids.push(this.leaf('escape_interpolation', true, i, i + 2));
+          if (contentFirst < 0) contentFirst = this.bCount;
+          this.leaf('escape_interpolation', true, i, i + 2);
           i += 2;
           continue;
         }
         if (c === 125) bail("a lone '}' in an f-string");
         closeContent(i);
-        const interpolation = this.interpolation(i, 'interpolation');
-        kids.push(interpolation);
+        this.interpolation(i, 'interpolation');
         i = this.resume;
         continue;
       }
@@ -1432,10 +1603,10 @@ class FastParser {
     }
     closeContent(i);
     const end = i + (triple ? 3 : 1);
-    kids.push(this.leaf('string_end', true, i, end));
+    this.leaf('string_end', true, i, end);
     this.pos = end;
     this.next();
-    return this.node('string', kids);
+    return this.nodeFrom('string', first);
   }
 
   /** Where the string's scan goes on after an interpolation. */
