@@ -261,3 +261,21 @@ e.compile(optimizer=tf.keras.optimizers.legacy.Nadam(), loss="mse")
     );
   }
 });
+
+test('a name spelled the same everywhere resolves once by its text; a name assigned another chain is followed at each use', async () => {
+  // `Layer` is bound to two classes in turn: each use resolves to the class it holds there, not to the first
+  // answer for the same text (resolveName keeps answers by text only for chains whose first name is no alias).
+  const models = await parsePythonModels(`import keras
+Layer = keras.layers.Dense
+m1 = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)), Layer(2)])
+Layer = keras.layers.Dropout
+m2 = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)), Layer(0.5)])
+`);
+  assert.deepEqual(
+    models.map((m) => m.definition?.layers.map((l) => l.type)),
+    [
+      ['Dense', 'Dense'],
+      ['Dense', 'Dropout'],
+    ],
+  );
+});

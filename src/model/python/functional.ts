@@ -174,14 +174,13 @@ class TensorScan {
     }
     const fn = n.childForFieldName('function')!;
     const name = resolveName(fn, ctx);
-    const args = callArgs(n);
     if (name && MODEL_NAMES.has(name)) return undefined;
     if (name === 'keras.Input' || name === 'keras.layers.InputLayer') {
       const r = readLayer(n, ctx);
       if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
       if (r.kind !== 'input') return undefined;
       const spec: LayerSpec = { type: 'InputLayer', shape: r.shape as number[] };
-      const nameArg = args.keywords.find((k) => k.name === 'name');
+      const nameArg = callArgs(n).keywords.find((k) => k.name === 'name');
       const named = nameArg ? readValue(nameArg.value, ctx) : undefined;
       if (named?.ok && typeof named.value === 'string') spec.name = named.value;
       const rename = (p: (string | number)[]) => (p[0] === 'input_shape' ? ['shape', ...p.slice(1)] : p);
@@ -192,9 +191,10 @@ class TensorScan {
         keys: r.keys.map(([p, rg]) => [rename(p), rg]),
       };
     }
-    const merge = name ? /^keras\.layers\.(\w+)$/.exec(name)?.[1] : undefined;
+    const merge = name?.startsWith('keras.layers.') ? /^keras\.layers\.(\w+)$/.exec(name)?.[1] : undefined;
     if (merge && MERGE_FUNCTIONS[merge]) {
       // layers.add([a, b], **kwargs): the merge layer's constructor arguments are the keywords.
+      const args = callArgs(n);
       const list = args.positional[0];
       if (!list) throw new Unreadable(n, `${merge}() needs the list of tensors to merge`);
       const spec: LayerSpec = { type: MERGE_FUNCTIONS[merge] };
@@ -209,10 +209,11 @@ class TensorScan {
       }
       return { spec, from: this.tensorList(list), inputsNode: list, values, keys };
     }
-    if (fn.type === 'call' || fn.type === 'identifier' || fn.type === 'attribute') {
+    if (fn.type === 'call' || fn.type === 'identifier') {
       // Dense(10)(x), or a layer bound to a name and applied: dense(x).
+      const args = callArgs(n);
       const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
-      if (inputs && fn.type !== 'attribute' && (this.mentionsTensor(inputs) || fn.type === 'call')) {
+      if (inputs && (this.mentionsTensor(inputs) || fn.type === 'call')) {
         const r = readLayer(fn, ctx);
         if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');

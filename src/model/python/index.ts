@@ -23,7 +23,7 @@ import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './synt
 import { ScriptIndex } from './script-index';
 import { rangeOf } from './syntax';
 import { parsePythonSource } from './tree-sitter';
-import { resolveName, type ReadContext } from './values';
+import { ResolvedNames, resolveName, type ReadContext } from './values';
 
 export { toKerasScript, type KerasScriptOptions } from './keras-script';
 
@@ -138,7 +138,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
       imports: new Imports(index),
       bindings: new Bindings(index),
       index,
-      resolved: new Map(),
+      resolved: new ResolvedNames(root.lastId + 1),
       models: new ModelLayers(),
     };
     const data = new DataFlow(index, ctx);

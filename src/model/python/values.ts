@@ -20,10 +20,10 @@ export interface ReadContext {
   /** The script's nodes by type (one pass, for the reader's file-wide passes). */
   index: ScriptIndex;
   /**
-   * `resolveName`'s answers by node id (null: no name): the same call's function is resolved by several passes and every model
+   * `resolveName`'s answers (null: no name): the same call's function is resolved by several passes and every model
    * that looks at it, and the answer depends on the script only (imports and bindings), not on where it is read.
    */
-  resolved?: Map<number, string | null>;
+  resolved?: ResolvedNames;
   /** Values of loop variables while a loop over literal values is unrolled (`for n in (300, 100): model.add(…)`). */
   locals?: ReadonlyMap<string, unknown>;
   /**
@@ -76,14 +76,68 @@ export type ReadResult = Readable | Unreadable;
 
 const MAX_DEPTH = 20;
 
+/**
+ * `resolveName`'s answers for one script: by node id, and by text for a plain dotted name (`keras.layers.Dense`)
+ * whose first name no assignment aliases, which means the same wherever it is written (a large script spells the
+ * same few names thousands of times).
+ */
+export class ResolvedNames {
+  /** By node id: 0 not asked yet, 1 no name, else the name `names[code - 2]`. */
+  private byId: Int32Array;
+  private readonly names: string[] = [];
+  private readonly codes = new Map<string, number>();
+  readonly byText = new Map<string, string | null>();
+
+  constructor(nodes = 0) {
+    this.byId = new Int32Array(nodes);
+  }
+
+  /** The answer for node `id`: undefined if not asked yet, null for no name. */
+  get(id: number): string | null | undefined {
+    const code = id < this.byId.length ? this.byId[id] : 0;
+    return code === 0 ? undefined : code === 1 ? null : this.names[code - 2];
+  }
+
+  set(id: number, name: string | null): void {
+    if (id >= this.byId.length) {
+      const more = new Int32Array(Math.max(id + 1, this.byId.length * 2));
+      more.set(this.byId);
+      this.byId = more;
+    }
+    let code = 1;
+    if (name !== null) {
+      code = this.codes.get(name) ?? 0;
+      if (code === 0) {
+        code = this.names.push(name) + 1;
+        this.codes.set(name, code);
+      }
+    }
+    this.byId[id] = code;
+  }
+}
+
+/** A name or attribute chain written without spaces, comments or brackets. */
+const PLAIN_DOTTED = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
 /** Canonical Keras name of a name or attribute chain (`tf.keras.layers.Dense` → `keras.layers.Dense`). */
 export function resolveName(node: Node, ctx: ReadContext, depth = 0): string | undefined {
-  if (depth > 0 || !ctx.resolved) return resolveUncached(node, ctx, depth);
-  const known = ctx.resolved.get(node.id);
+  const cache = ctx.resolved;
+  if (depth > 0 || !cache) return resolveUncached(node, ctx, depth);
+  const known = cache.get(node.id);
   if (known !== undefined) return known ?? undefined;
-  const name = resolveUncached(node, ctx, depth);
-  ctx.resolved.set(node.id, name ?? null);
-  return name;
+  let name: string | null | undefined;
+  const type = node.type;
+  if (type === 'identifier' || type === 'attribute') {
+    const text = node.text;
+    const dot = text.indexOf('.');
+    if (!ctx.bindings.mayAlias(dot < 0 ? text : text.slice(0, dot)) && PLAIN_DOTTED.test(text)) {
+      name = cache.byText.get(text);
+      if (name === undefined) cache.byText.set(text, (name = resolveUncached(node, ctx, depth) ?? null));
+    }
+  }
+  if (name === undefined) name = resolveUncached(node, ctx, depth) ?? null;
+  cache.set(node.id, name);
+  return name ?? undefined;
 }
 
 function resolveUncached(node: Node, ctx: ReadContext, depth: number): string | undefined {
