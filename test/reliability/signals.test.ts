@@ -142,14 +142,15 @@ test('a suspended worker: SIGTERM escalates to a kill after the grace period; --
 
 test('a worker that goes silent is killed by the watchdog: the run fails with a sentence, --json is written', async () => {
   const out = join(tmp.dir, 'silent.json');
-  // 5 s: long enough that a loaded machine's start-up (tfjs, the dataset's gunzip) never looks like silence.
-  const r = start(['train', MODEL, '--backend', 'wasm', '--json', out], { MODEL_LAB_WATCHDOG_MS: '5000' });
+  // 10 s: long enough that a loaded machine's start-up (tfjs, the dataset's gunzip) never looks like silence (5 s
+  // did not once, with three times as many busy processes as cores: killed before its first epoch).
+  const r = start(['train', MODEL, '--backend', 'wasm', '--json', out], { MODEL_LAB_WATCHDOG_MS: '10000' });
   await r.firstEpoch;
   const [worker] = workerChildren(r.child.pid);
   process.kill(worker, 'SIGSTOP');
   const { v } = await seconds(r.exit);
   assert.equal(v.code, 1, r.stderr);
-  assert.match(r.stderr, /stopped responding for 5 s \(suspended or stuck\), so it was killed/);
+  assert.match(r.stderr, /stopped responding for 10 s \(suspended or stuck\), so it was killed/);
   const rec = record(out);
   assert.equal(rec.runs[0].status, 'failed');
 });
