@@ -77,6 +77,8 @@ export function analyze(parsed: ParsedModel): Analysis {
   }
   const result = analyzeDefinition(def, parsed.ranges, parsed.range, parsed.language);
   const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeUnplaced(d).diagnostics);
+  // What training would need is no question for a model Model Lab says it does not train (pretrained weights).
+  if (parsed.untrainable) result.diagnostics = result.diagnostics.filter((d) => d.code !== 'memory');
   if (parsed.incomplete) {
     // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
     // about a model that does not exist. Its summary says it is partial, and where reading stopped.

@@ -114,6 +114,32 @@ test('pretrained ImageNet weights: read and counted, a positioned line says they
   assert.equal(scratch[0].untrainable, undefined);
 });
 
+test('a model Model Lab does not train (pretrained weights) gets no warning about the memory training would need', async () => {
+  // jeffheaton/t81_558_deep_learning, assignments/assignment_yourname_class9.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cell 11: the ImageNet models are only inspected, never trained.
+  const text = `import tensorflow as tf
+def process_network(name,net):
+    pass
+process_network("VGG16", tf.keras.applications.VGG16())
+process_network("VGG19", tf.keras.applications.VGG19())
+`;
+  const models = await read(text);
+  assert.equal(models.length, 2);
+  for (const m of models) {
+    assert.ok(m.parsed.untrainable);
+    assert.deepEqual(
+      m.analysis.diagnostics.filter((d) => d.severity !== 'information').map((d) => d.message),
+      [],
+    );
+  }
+  // The same VGG16 from scratch does train here, and is told it would not fit the WebAssembly backend.
+  const [scratch] = await read('import tensorflow as tf\nm = tf.keras.applications.VGG16(weights=None)\n');
+  assert.deepEqual(
+    scratch.analysis.diagnostics.map((d) => d.code),
+    ['memory'],
+  );
+});
+
 test("keras.applications VGG16 / VGG19: Keras's documented totals, names and arguments, every spelling", async () => {
   const cases: [string, number, string][] = [
     ['import keras\nm = keras.applications.VGG16()', 138357544, 'predictions'],
