@@ -11,7 +11,8 @@
  * mutated ones.
  *
  * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals, no line
- * continuations), as tree-sitter does, and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
+ * continuations), as tree-sitter does, and maps positions back with the same OffsetMap, so both paths give the
+ * same tree by construction of the text.
  */
 import { doubled, MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
 
