@@ -22,6 +22,7 @@ import {
   fromLogitsWarning,
   lossMismatch,
   lossActivationWarning,
+  multiLabelReason,
   LOSSES,
   LOSS_NAMES,
   normalizeLoss,
@@ -114,6 +115,9 @@ const WHOLE_MODEL_CHECKS = new Set([
   'classes-mismatch',
   'no-layers',
 ]);
+
+/** The code of the information that a script's model is multi-label (see `multiLabelReason`). */
+export const MULTI_LABEL = 'multi-label';
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 
@@ -267,6 +271,13 @@ function checkLoss(
       'output-shape',
       'warning',
     );
+    return loss;
+  }
+  const multiLabel = given && language === 'python' ? multiLabelReason(loss, units as number) : undefined;
+  if (multiLabel) {
+    // The script's targets are one yes/no per unit: Keras trains it; Model Lab says it does not (python/index.ts
+    // marks the model untrainable with this reason).
+    push('compile.loss', `${multiLabel}; its shapes and parameter counts are exact.`, MULTI_LABEL, 'information');
     return loss;
   }
   const mismatch = given ? lossMismatch(loss, units as number) : undefined;
