@@ -522,3 +522,29 @@ base.compile(optimizer='adam', loss='huber')
   assert.ok(m.definition);
   assert.match(m.incomplete ?? '', /the loss 'huber' is not one Model Lab trains/);
 });
+
+test('a keras.applications model Model Lab does not build is named as one, not as an unknown layer class', async () => {
+  // jeffheaton/t81_558_deep_learning, t81_558_class_09_2_keras_xfer_cv.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cell 17, trimmed (keras.io's transfer learning guide's code).
+  const text = `from tensorflow import keras
+base_model = keras.applications.Xception(
+    weights="imagenet",  # Load weights pre-trained on ImageNet.
+    input_shape=(150, 150, 3),
+    include_top=False,
+)  # Do not include the ImageNet classifier at the top.
+base_model.trainable = False
+inputs = keras.Input(shape=(150, 150, 3))
+x = base_model(inputs, training=False)
+x = keras.layers.GlobalAveragePooling2D()(x)
+outputs = keras.layers.Dense(1)(x)
+model = keras.Model(inputs, outputs)
+`;
+  const [model] = await read(text);
+  const info = model.analysis.diagnostics.find((d) => /Xception/.test(d.message));
+  assert.equal(info?.severity, 'information');
+  assert.match(
+    info?.message ?? '',
+    /'keras\.applications\.Xception' is a Keras application Model Lab does not build \(it builds VGG16, VGG19, ResNet50 and MobileNetV2\)/,
+  );
+  assert.deepEqual(errors(model), []);
+});
