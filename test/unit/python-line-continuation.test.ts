@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { parsePythonModels } from '../../src/model/python/index';
+import { find } from './python-helpers';
 
 test('a line continuation inside a layer call and inside fit is no argument', async () => {
   // jeffheaton/t81_558_deep_learning, t81_558_class_10_2_lstm.ipynb (commit e674d07b85289b0cfb4cc57ff213228fd2ae4dc4),
@@ -40,6 +41,9 @@ model.fit(x_train,y_train,validation_data=(x_test,y_test),\\
       recurrent_dropout: 0.2,
       input_shape: [null, 1],
     });
+    // Positions after a continuation are the script's own.
+    assert.deepEqual(model.ranges.values.get('layers[0].input_shape'), find(text.replace(/\n/g, eol), '(None, 1)'));
+    assert.deepEqual(model.ranges.values.get('fit.epochs'), find(text.replace(/\n/g, eol), '500'));
     assert.equal(model.definition?.fit?.epochs, 500);
     assert.equal(model.definition?.fit?.batch_size, undefined);
     const summary = analyze(model).summary!;
