@@ -118,6 +118,8 @@ const WHOLE_MODEL_CHECKS = new Set([
 
 /** The code of the information that a script's model is multi-label (see `multiLabelReason`). */
 export const MULTI_LABEL = 'multi-label';
+/** What that information adds to the reason (`multiLabelReason`) the model is not trained for. */
+export const MULTI_LABEL_TAIL = '; its shapes and parameter counts are exact.';
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 
@@ -277,7 +279,7 @@ function checkLoss(
   if (multiLabel) {
     // The script's targets are one yes/no per unit: Keras trains it; Model Lab says it does not (python/index.ts
     // marks the model untrainable with this reason).
-    push('compile.loss', `${multiLabel}; its shapes and parameter counts are exact.`, MULTI_LABEL, 'information');
+    push('compile.loss', `${multiLabel}${MULTI_LABEL_TAIL}`, MULTI_LABEL, 'information');
     return loss;
   }
   const mismatch = given ? lossMismatch(loss, units as number) : undefined;

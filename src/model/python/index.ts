@@ -2,7 +2,7 @@
  * The Keras Python front end: `keras.Sequential` and functional `keras.Model` models read from .py source into the same ParsedModel the JSON
  * front end gives (definition, source ranges by path, diagnostics), without running Python.
  */
-import { analyze, MULTI_LABEL } from '../analyze';
+import { analyze, MULTI_LABEL, MULTI_LABEL_TAIL } from '../analyze';
 import { isGraph } from '../graph';
 import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
@@ -223,5 +223,5 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
 function markMultiLabel(model: ParsedModel): void {
   if (model.untrainable || model.incomplete || model.definition?.compile?.loss !== 'binary_crossentropy') return;
   const note = analyze(model).diagnostics.find((d) => d.code === MULTI_LABEL);
-  if (note) model.untrainable = { reason: note.message.slice(0, note.message.indexOf(';')), range: note.range };
+  if (note) model.untrainable = { reason: note.message.replace(MULTI_LABEL_TAIL, ''), range: note.range };
 }

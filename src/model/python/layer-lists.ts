@@ -72,7 +72,8 @@ export function sharedLayers(node: Node, ctx: ReadContext): SharedLayer[] | Unre
     const value = n.childForFieldName('value');
     const subs = n.childrenForFieldName('subscript');
     const all = value ? sharedLayers(value, ctx) : undefined;
-    if (!all || !Array.isArray(all) || subs.length !== 1) return all;
+    if (!all || !Array.isArray(all)) return all;
+    if (subs.length !== 1) return undefined;
     if (subs[0].type === 'slice') {
       const bounds = sliceBounds(subs[0], ctx);
       return bounds ? sliceIndices(all.length, bounds).map((i) => all[i]) : undefined;
