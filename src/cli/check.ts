@@ -1,4 +1,5 @@
 /** `model-lab check <file>`: every problem as `file:line:col: severity: message`; exit 2 when any is an error. */
+import { NO_MODEL } from '../model/file-models';
 import { thousands } from '../model/number-format';
 import { EXIT, UserError, type Command } from './io';
 import { analyzeAll, diagnosticLine, fileDiagnostics, hasErrors, loadModelFile } from './load-model';
@@ -22,7 +23,7 @@ export const check: Command = async (args, io) => {
   const diagnostics = fileDiagnostics(analyses);
   for (const d of diagnostics) io.out(diagnosticLine(loaded.file, d, loaded.cells) + '\n');
   if (loaded.models.length === 0) {
-    io.out(`${loaded.file}: no keras.Sequential model found.\n`);
+    io.out(`${loaded.file}: ${NO_MODEL}.\n`);
     return EXIT.invalid;
   }
   if (hasErrors(diagnostics)) return EXIT.invalid;

@@ -22,6 +22,7 @@ import {
   fromLogitsWarning,
   lossMismatch,
   lossActivationWarning,
+  multiLabelReason,
   LOSSES,
   LOSS_NAMES,
   normalizeLoss,
@@ -77,6 +78,8 @@ export function analyze(parsed: ParsedModel): Analysis {
   }
   const result = analyzeDefinition(def, parsed.ranges, parsed.range, parsed.language);
   const variantDiagnostics = checkVariants(def, parsed.ranges, (d) => analyzeUnplaced(d).diagnostics);
+  // What training would need is no question for a model Model Lab says it does not train (pretrained weights).
+  if (parsed.untrainable) result.diagnostics = result.diagnostics.filter((d) => d.code !== 'memory');
   if (parsed.incomplete) {
     // A model cut short ends where reading stopped, not at its output layer: checks of the whole model would be
     // about a model that does not exist. Its summary says it is partial, and where reading stopped.
@@ -112,6 +115,11 @@ const WHOLE_MODEL_CHECKS = new Set([
   'classes-mismatch',
   'no-layers',
 ]);
+
+/** The code of the information that a script's model is multi-label (see `multiLabelReason`). */
+export const MULTI_LABEL = 'multi-label';
+/** What that information adds to the reason (`multiLabelReason`) the model is not trained for. */
+export const MULTI_LABEL_TAIL = '; its shapes and parameter counts are exact.';
 
 const EMPTY_RANGES: SourceRanges = { values: new Map(), keys: new Map() };
 
@@ -265,6 +273,13 @@ function checkLoss(
       'output-shape',
       'warning',
     );
+    return loss;
+  }
+  const multiLabel = given && language === 'python' ? multiLabelReason(loss, units as number) : undefined;
+  if (multiLabel) {
+    // The script's targets are one yes/no per unit: Keras trains it; Model Lab says it does not (python/index.ts
+    // marks the model untrainable with this reason).
+    push('compile.loss', `${multiLabel}${MULTI_LABEL_TAIL}`, MULTI_LABEL, 'information');
     return loss;
   }
   const mismatch = given ? lossMismatch(loss, units as number) : undefined;

@@ -336,6 +336,11 @@ export const APPLICATIONS: Readonly<Record<string, Application>> = {
   MobileNetV2,
 };
 
+/** The applications Model Lab builds, for messages: `VGG16, VGG19, ResNet50 and MobileNetV2`. */
+export const BUILT_APPLICATIONS = Object.keys(APPLICATIONS)
+  .join(', ')
+  .replace(/, (\w+)$/, ' and $1');
+
 /** The modules Keras exports each application from as well (`keras.applications.vgg16.VGG16`). */
 const APPLICATION_MODULES: Readonly<Record<string, readonly string[]>> = {
   VGG16: ['vgg16'],

@@ -6,6 +6,7 @@
  * trains every way the file sets each chosen model up (its compiles, and optimizers built beside it: ParsedModel's
  * `trainings`), each with its own compile and fit; what cannot train is listed as skipped with the reason.
  */
+import { BUILT_APPLICATIONS } from './applications';
 import { analyze } from './analyze';
 import { effectiveOptimizer, optimizerLabel } from './optimizers';
 import type { LayerSpec, ModelDefinition, ParsedModel, Range, TrainingOption, VariantSpec } from './types';
@@ -34,6 +35,9 @@ export interface FileComparison {
   runs: FileRun[];
   skipped: SkippedRun[];
 }
+
+/** What a file without any model Model Lab reads lacks (check's and train's message). */
+export const NO_MODEL = `no Keras model Model Lab reads (keras.Sequential, keras.Model, or ${BUILT_APPLICATIONS} of keras.applications)`;
 
 /** The name Keras gives the model (the summary's), for messages and lists. */
 export function modelNameOf(parsed: ParsedModel): string {
@@ -79,8 +83,7 @@ export function trainTarget(
   models: readonly ParsedModel[],
   selector?: string,
 ): { index: number; note?: string } | { error: string } {
-  if (models.length === 0)
-    return { error: 'the file has no keras.Sequential or keras.Model model Model Lab can read.' };
+  if (models.length === 0) return { error: `the file has ${NO_MODEL}.` };
   if (selector !== undefined) {
     const found = findModel(models, selector);
     return typeof found === 'number' ? { index: found } : found;

@@ -191,6 +191,15 @@ export function lossMismatch(loss: string, units: number): string | undefined {
 }
 
 /**
+ * Why a script's binary crossentropy over several output units is not trained here: valid Keras (multi-label
+ * classification, the loss averaged over the units), while Model Lab trains one label per example.
+ */
+export function multiLabelReason(loss: string, units: number): string | undefined {
+  if (loss !== 'binary_crossentropy' || units <= 1) return undefined;
+  return `binary_crossentropy over ${units} output units is multi-label classification (each unit its own yes/no label, as Keras computes it), which Model Lab does not train`;
+}
+
+/**
  * The warning for binary crossentropy after an output that is not a probability (Keras 2's `Dense(1)` with
  * `loss='binary_crossentropy'`, as Deep Learning with Python writes it): Keras does not refuse it, it clips the
  * output to [1e-7, 1 - 1e-7] and trains on that (no gradient outside it), and so does Model Lab. Undefined when

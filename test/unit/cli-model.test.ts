@@ -92,6 +92,23 @@ test('check exits 0 with warnings only, and confirms a clean file', async () => 
   assert.equal(clean.out, 'good.model.json: no problems (79,510 params).\n');
 });
 
+test('check of a script without a model says which models it reads, as train does', async () => {
+  // jeffheaton/t81_558_deep_learning, t81_558_class_06_3_resnet.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cell 10: an application Model Lab does not build; nothing else.
+  const file = write(
+    'mobilenet.py',
+    "from tensorflow.keras.applications import MobileNet\nmodel = MobileNet(weights='imagenet',include_top=True)\n",
+  );
+  const r = await run('check', file);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.out,
+    'mobilenet.py: no Keras model Model Lab reads (keras.Sequential, keras.Model, or VGG16, VGG19, ResNet50 and MobileNetV2 of keras.applications).\n',
+  );
+  const t = await run('train', file);
+  assert.match(t.err, /no Keras model Model Lab reads \(keras\.Sequential, keras\.Model, or VGG16/);
+});
+
 test('summary of an invalid file prints the same lines (on stderr) and exits 2', async () => {
   const r = await run('summary', 'bad.model.json');
   assert.equal(r.code, 2);

@@ -13,6 +13,7 @@ import { parsePythonModels } from '../../src/model/python/index';
 import { toKerasScript as kerasScript } from '../../src/model/python/keras-script';
 import { readNotebook } from '../../src/model/python/notebook';
 import type { ParsedModel } from '../../src/model/types';
+import { trainingBlocker } from '../../src/editor/train-checks';
 
 export const QUICKSTART = join(__dirname, '../fixtures/python/notebooks/tf-docs-quickstart-beginner.ipynb');
 
@@ -160,4 +161,40 @@ test('hover on the loss object says from logits; the Keras script exporter write
   assert.match(script, /loss=keras\.losses\.SparseCategoricalCrossentropy\(from_logits=True\)/);
   const plain = kerasScript((await first(model("model.compile(loss='mse')"))).definition!);
   assert.match(plain, /loss="mse"/);
+});
+
+test('binary_crossentropy over several sigmoid units is multi-label Keras: information, not trained, no error', async () => {
+  // jeffheaton/t81_558_deep_learning, t81_558_class_10_2_lstm.ipynb (commit e674d07b85289b0cfb4cc57ff213228fd2ae4dc4),
+  // cell 10: one-hot targets y2 (6 × 4) against four sigmoid units; Keras averages a yes/no loss over the units.
+  const text = `from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense
+from tensorflow.keras.layers import LSTM
+model = Sequential()
+model.add(LSTM(128, dropout=0.2, recurrent_dropout=0.2, input_shape=(None, 1)))
+model.add(Dense(4, activation='sigmoid'))
+model.compile(loss='binary_crossentropy',
+              optimizer='adam',
+              metrics=['accuracy'])
+`;
+  const [model] = await parsePythonModels(text);
+  const analysis = analyze(model);
+  assert.deepEqual(
+    analysis.diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  const info = analysis.diagnostics.find((d) => d.code === 'multi-label');
+  assert.equal(info?.severity, 'information');
+  assert.match(info?.message ?? '', /^binary_crossentropy over 4 output units is multi-label classification/);
+  assert.equal(analysis.summary?.totalParams, 66560 + 516);
+  // Not trained here, said once in the same words by the editor's Train and the CLI's model choice.
+  assert.match(
+    trainingBlocker('lstm.py', model, analysis)?.message ?? '',
+    /cannot train this model: binary_crossentropy over 4/,
+  );
+  assert.equal(model.untrainable?.reason, info?.message.slice(0, info.message.indexOf(';')));
+  assert.deepEqual(model.untrainable?.range, info?.range);
+  // In a .model.json the same output is advice to change: an error at the loss, as before.
+  const json = structuredClone(model);
+  delete json.language;
+  assert.equal(analyze(json).diagnostics.find((d) => d.code === 'loss-mismatch')?.severity, 'error');
 });

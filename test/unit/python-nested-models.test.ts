@@ -114,6 +114,32 @@ test('pretrained ImageNet weights: read and counted, a positioned line says they
   assert.equal(scratch[0].untrainable, undefined);
 });
 
+test('a model Model Lab does not train (pretrained weights) gets no warning about the memory training would need', async () => {
+  // jeffheaton/t81_558_deep_learning, assignments/assignment_yourname_class9.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cell 11: the ImageNet models are only inspected, never trained.
+  const text = `import tensorflow as tf
+def process_network(name,net):
+    pass
+process_network("VGG16", tf.keras.applications.VGG16())
+process_network("VGG19", tf.keras.applications.VGG19())
+`;
+  const models = await read(text);
+  assert.equal(models.length, 2);
+  for (const m of models) {
+    assert.ok(m.parsed.untrainable);
+    assert.deepEqual(
+      m.analysis.diagnostics.filter((d) => d.severity !== 'information').map((d) => d.message),
+      [],
+    );
+  }
+  // The same VGG16 from scratch does train here, and is told it would not fit the WebAssembly backend.
+  const [scratch] = await read('import tensorflow as tf\nm = tf.keras.applications.VGG16(weights=None)\n');
+  assert.deepEqual(
+    scratch.analysis.diagnostics.map((d) => d.code),
+    ['memory'],
+  );
+});
+
 test("keras.applications VGG16 / VGG19: Keras's documented totals, names and arguments, every spelling", async () => {
   const cases: [string, number, string][] = [
     ['import keras\nm = keras.applications.VGG16()', 138357544, 'predictions'],
@@ -495,4 +521,30 @@ base.compile(optimizer='adam', loss='huber')
 `);
   assert.ok(m.definition);
   assert.match(m.incomplete ?? '', /the loss 'huber' is not one Model Lab trains/);
+});
+
+test('a keras.applications model Model Lab does not build is named as one, not as an unknown layer class', async () => {
+  // jeffheaton/t81_558_deep_learning, t81_558_class_09_2_keras_xfer_cv.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cell 17, trimmed (keras.io's transfer learning guide's code).
+  const text = `from tensorflow import keras
+base_model = keras.applications.Xception(
+    weights="imagenet",  # Load weights pre-trained on ImageNet.
+    input_shape=(150, 150, 3),
+    include_top=False,
+)  # Do not include the ImageNet classifier at the top.
+base_model.trainable = False
+inputs = keras.Input(shape=(150, 150, 3))
+x = base_model(inputs, training=False)
+x = keras.layers.GlobalAveragePooling2D()(x)
+outputs = keras.layers.Dense(1)(x)
+model = keras.Model(inputs, outputs)
+`;
+  const [model] = await read(text);
+  const info = model.analysis.diagnostics.find((d) => /Xception/.test(d.message));
+  assert.equal(info?.severity, 'information');
+  assert.match(
+    info?.message ?? '',
+    /'keras\.applications\.Xception' is a Keras application Model Lab does not build \(it builds VGG16, VGG19, ResNet50 and MobileNetV2\)/,
+  );
+  assert.deepEqual(errors(model), []);
 });

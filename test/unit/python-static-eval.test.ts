@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { analyze } from '../../src/model/analyze';
 import { parsePythonModels } from '../../src/model/python/index';
-import { findIn } from './python-helpers';
+import { find, findIn } from './python-helpers';
 
 const HEAD = `import numpy as np
 from functools import partial
@@ -230,6 +230,38 @@ for layer in base.layers[:-1]:
     ['flatten', 'dense', 'dense_1'],
   );
   assert.equal(clone.definition!.name, 'sequential_1');
+});
+
+test("the layers of a model cut short are not known: a model made of them is incomplete, never an empty model's error", async () => {
+  // jeffheaton/t81_558_deep_learning, t81_558_class_09_1_keras_transfer.ipynb (commit
+  // e674d07b85289b0cfb4cc57ff213228fd2ae4dc4), cells 7 and 13: the first model's input_dim is x.shape[1] of a
+  // pandas frame, so Model Lab reads none of its layers; the transfer loop copies them all.
+  const text = `import pandas as pd
+from tensorflow.keras.models import Sequential
+from tensorflow.keras.layers import Dense, Activation
+df = pd.read_csv("https://data.heatonresearch.com/data/t81-558/iris.csv", na_values=['NA', '?'])
+x = df[['sepal_l', 'sepal_w', 'petal_l', 'petal_w']].values
+y = pd.get_dummies(df['species']).values
+model = Sequential()
+model.add(Dense(50, input_dim=x.shape[1], activation='relu')) # Hidden 1
+model.add(Dense(25, activation='relu')) # Hidden 2
+model.add(Dense(y.shape[1],activation='softmax')) # Output
+model.compile(loss='categorical_crossentropy', optimizer='adam')
+model2 = Sequential()
+for layer in model.layers:
+    model2.add(layer)
+model2.summary()
+model3 = Sequential(model.layers[:-1])
+`;
+  const [, model2, model3] = await parsePythonModels(text);
+  for (const [i, m] of [model2, model3].entries()) {
+    assert.match(m.incomplete ?? '', /^layer 1 cannot be read statically \('model\.layers' is not known/);
+    const problems = analyze(m).diagnostics.filter((d) => d.severity !== 'information');
+    assert.deepEqual(problems, []);
+    const info = m.diagnostics.find((d) => d.code === 'python-unreadable');
+    assert.match(info?.message ?? '', /'model\.layers' is not known: layer 1 of 'model' cannot be read statically/);
+    assert.deepEqual(info?.range, find(text, 'model.layers', i));
+  }
 });
 
 test('if statements on constants choose the layers added; an unknown condition stays unreadable', async () => {

@@ -114,7 +114,7 @@ function passes(call: Node, ctx: ReadContext): CallRun[] {
     } else continue;
     const name = variable?.type === 'identifier' ? variable.text : undefined;
     const values = name && iterable ? loopValues(iterable, ctx) : undefined;
-    if (!name || !values) return [{ call }];
+    if (!name || !Array.isArray(values)) return [{ call }];
     return values.map((v) => ({ call, locals: new Map([...(ctx.locals ?? []), [name, v]]) }));
   }
   return [{ call }];

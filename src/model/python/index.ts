@@ -2,6 +2,7 @@
  * The Keras Python front end: `keras.Sequential` and functional `keras.Model` models read from .py source into the same ParsedModel the JSON
  * front end gives (definition, source ranges by path, diagnostics), without running Python.
  */
+import { analyze, MULTI_LABEL, MULTI_LABEL_TAIL } from '../analyze';
 import { isGraph } from '../graph';
 import { layerNames } from '../infer';
 import { declaredInputShape } from '../layers/common';
@@ -201,7 +202,10 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
       sessionResets(ctx),
       (layer) => nested.sourceOf(layer),
     );
-    for (const model of models) markNotTrained(model);
+    for (const model of models) {
+      markNotTrained(model);
+      markMultiLabel(model);
+    }
     nested.propagateUntrainable(models);
     nested.applyTrainable(models);
     for (const model of models) {
@@ -210,4 +214,14 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     }
     return models;
   }
+}
+
+/**
+ * A model compiled with binary_crossentropy over several output units (multi-label, which Model Lab does not
+ * train) is untrainable, at the loss, for the reason analyze's information gives.
+ */
+function markMultiLabel(model: ParsedModel): void {
+  if (model.untrainable || model.incomplete || model.definition?.compile?.loss !== 'binary_crossentropy') return;
+  const note = analyze(model).diagnostics.find((d) => d.code === MULTI_LABEL);
+  if (note) model.untrainable = { reason: note.message.replace(MULTI_LABEL_TAIL, ''), range: note.range };
 }

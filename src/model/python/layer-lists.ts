@@ -31,30 +31,49 @@ export function shareLayer(layer: SharedLayer): LayerSpec {
 
 /** The Sequential models read so far, by the variable they are assigned to, with where each layer was added. */
 export class ModelLayers {
-  private readonly byName = new Map<string, { start: number; layers: LayerSpec[]; addedAt: number[] }[]>();
+  private readonly byName = new Map<
+    string,
+    { start: number; layers: LayerSpec[]; addedAt: number[]; cut?: { at: number; index: number } }[]
+  >();
 
-  register(name: string, start: number, layers: LayerSpec[], addedAt: number[]): void {
+  /** `cut`: where the model's layers stopped being read (the unreadable layer's offset and index), if they did. */
+  register(
+    name: string,
+    start: number,
+    layers: LayerSpec[],
+    addedAt: number[],
+    cut?: { at: number; index: number },
+  ): void {
     const list = this.byName.get(name) ?? [];
-    list.push({ start, layers, addedAt });
+    list.push({ start, layers, addedAt, ...(cut ? { cut } : {}) });
     this.byName.set(name, list);
   }
 
-  /** The layers `name.layers` holds at `at`: the last model assigned to `name` before it, its layers added before it. */
-  layersAt(name: string, at: Node): LayerSpec[] | undefined {
+  /**
+   * The layers `name.layers` holds at `at`: the last model assigned to `name` before it, its layers added before it;
+   * why they are not known when that model was cut short at an unreadable layer before `at`.
+   */
+  layersAt(name: string, at: Node): LayerSpec[] | { unknown: string } | undefined {
     const models = (this.byName.get(name) ?? []).filter((m) => m.start < at.startIndex);
     const m = models[models.length - 1];
+    if (m?.cut && m.cut.at < at.startIndex)
+      return { unknown: `layer ${m.cut.index + 1} of '${name}' cannot be read statically` };
     return m?.layers.filter((_, i) => m.addedAt[i] < at.startIndex);
   }
 }
 
-/** `base.layers`, `base.layers[:-1]`, `base.layers[2]`: another Sequential model's layer objects. */
-export function sharedLayers(node: Node, ctx: ReadContext): SharedLayer[] | undefined {
+/**
+ * `base.layers`, `base.layers[:-1]`, `base.layers[2]`: another Sequential model's layer objects, or why they are not
+ * known (that model was cut short at a layer Model Lab cannot read).
+ */
+export function sharedLayers(node: Node, ctx: ReadContext): SharedLayer[] | Unreadable | undefined {
   const n = unwrap(node);
   if (n.type === 'subscript') {
     const value = n.childForFieldName('value');
     const subs = n.childrenForFieldName('subscript');
     const all = value ? sharedLayers(value, ctx) : undefined;
-    if (!all || subs.length !== 1) return undefined;
+    if (!all || !Array.isArray(all)) return all;
+    if (subs.length !== 1) return undefined;
     if (subs[0].type === 'slice') {
       const bounds = sliceBounds(subs[0], ctx);
       return bounds ? sliceIndices(all.length, bounds).map((i) => all[i]) : undefined;
@@ -65,11 +84,15 @@ export function sharedLayers(node: Node, ctx: ReadContext): SharedLayer[] | unde
   const object = n.childForFieldName('object');
   if (!object || !ctx.models) return undefined;
   const specs = ctx.models.layersAt(object.text, n);
+  if (specs && 'unknown' in specs) return { ok: false, node: n, reason: `'${n.text}' is not known: ${specs.unknown}` };
   return specs?.map((s) => new SharedLayer(s));
 }
 
-/** The values a `for` iterates over when the source states them: a literal tuple or list, `range(…)`, or `m.layers`. */
-export function loopValues(iterable: Node, ctx: ReadContext): unknown[] | undefined {
+/**
+ * The values a `for` iterates over when the source states them: a literal tuple or list, `range(…)`, or `m.layers`
+ * (or why `m.layers` is not known).
+ */
+export function loopValues(iterable: Node, ctx: ReadContext): unknown[] | Unreadable | undefined {
   const n = unwrap(iterable);
   const shared = sharedLayers(n, ctx);
   if (shared) return shared;
@@ -123,6 +146,7 @@ export function expandComprehension(
     if (left?.type !== 'identifier' || !right)
       return { ok: false, node: clause, reason: 'only a comprehension over one plain name is read' };
     const values = loopValues(right, c);
+    if (values && !Array.isArray(values)) return values;
     if (!values)
       return {
         ok: false,

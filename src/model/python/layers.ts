@@ -3,6 +3,7 @@
  * or a name bound to one) read into a layer spec, with positional arguments named from the layer registry.
  */
 import type { Node } from './py-node';
+import { BUILT_APPLICATIONS } from '../applications';
 import { layerDef } from '../layers/registry';
 import { CLASS_ALIASES } from './keras-names';
 import { isModelCall } from './nested-models';
@@ -80,6 +81,8 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   if (ctx.nested && isModelCall(name)) return ctx.nested.asLayer(n, n);
 
   const m = /^keras\.layers\.(\w+)$/.exec(name);
+  if (!m && /^keras\.applications\.(?:\w+\.)?[A-Z]\w*$/.test(name))
+    return fail(`'${shortText(fn)}' is a Keras application Model Lab does not build (it builds ${BUILT_APPLICATIONS})`);
   if (!m) return fail(`'${shortText(fn)}' is not a Keras layer class Model Lab knows`);
   const type = CLASS_ALIASES[m[1]] ?? m[1];
   const def = layerDef(type);

@@ -30,7 +30,7 @@ import { lacksInputShape } from '../infer';
 import { pathKey } from '../paths';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, firstNotBefore, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, truthy, type ReadContext } from './values';
+import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 import type { ScriptIndex } from './script-index';
 
@@ -90,6 +90,11 @@ export function readSequential(
         continue;
       }
       const unrolled = s.type === 'for_statement' ? unrollLoop(s, target.name, at) : undefined;
+      if (unrolled && !Array.isArray(unrolled)) {
+        reader.unreadable(unrolled.node, unrolled.reason);
+        if (inside) last = s;
+        continue;
+      }
       if (unrolled) {
         for (const { call: add, locals } of unrolled) reader.add(add, { ...at, locals });
         if (inside) last = s;
@@ -146,7 +151,7 @@ export function readSequential(
   applyTraining(def, out, { call, compileCall, fit, evaluatesTest }, trainCtx, data, seeds);
   if (!build && lacksInputShape(def)) buildsOnData(out);
   reader.finish();
-  if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt);
+  if (target) ctx.models?.register(target.name, call.startIndex, reader.layers, reader.addedAt, reader.cut);
   const trainings = trainingOptions(events, { call, evaluatesTest }, trainCtx, data, seeds);
 
   const range: Range = { start: rangeOf(call).start, end: rangeOf(last).end };
@@ -238,6 +243,8 @@ class LayerList {
   readonly layers: LayerSpec[] = [];
   /** Where each layer was added (its source offset), for another model's `m.layers` at a later point. */
   readonly addedAt: number[] = [];
+  /** Where the layers stopped being read: the unreadable layer's source offset and index. */
+  cut?: { at: number; index: number };
   private pendingInput?: ReadInput;
   private stopped = false;
 
@@ -255,6 +262,7 @@ class LayerList {
     }
     if (depth > 20) return this.unreadable(n, 'the layer list is built too deeply to follow');
     const shared = sharedLayers(n, ctx);
+    if (shared && !Array.isArray(shared)) return this.unreadable(shared.node, shared.reason);
     if (shared) {
       // `Sequential(base.layers[:-1])`: the other model's layer objects, one by one.
       for (const layer of shared) this.accept(n, sharedLayerResult(layer, n));
@@ -319,6 +327,7 @@ class LayerList {
     if (this.stopped) return;
     this.stopped = true;
     const index = this.layers.length;
+    this.cut = { at: node.startIndex, index };
     this.out.report(
       node,
       'information',
@@ -774,7 +783,7 @@ function unrollLoop(
   loop: Node,
   target: string,
   ctx: ReadContext,
-): { call: Node; locals: Map<string, unknown> }[] | undefined {
+): { call: Node; locals: Map<string, unknown> }[] | Unreadable | undefined {
   const variable = loop.childForFieldName('left');
   const iterable = loop.childForFieldName('right');
   const body = loop.childForFieldName('body');
@@ -787,7 +796,7 @@ function unrollLoop(
     adds.push(call);
   }
   const values = loopValues(iterable, ctx);
-  if (!values) return undefined;
+  if (!values || !Array.isArray(values)) return values;
   return values.flatMap((v) =>
     adds.map((call) => ({ call, locals: new Map([...(ctx.locals ?? []), [variable.text, v]]) })),
   );

@@ -4,14 +4,15 @@
  * the anonymous tokens included) for the code it knows, in plain JavaScript, about 20 times faster than
  * tree-sitter's parse plus the copy of its tree out of WebAssembly.
  *
- * It is an optimisation only. On anything it does not know (a rare form: `match`, `async`, line continuations,
- * Python 2 `print`, decorators' odd expressions, …) and on every syntax error it gives up (throws `Bail`), and the
- * script goes to tree-sitter as before, which also gives broken files their error recovery and positioned errors.
+ * It is an optimisation only. On anything it does not know (a rare form: `match`, `async`, Python 2 `print`,
+ * decorators' odd expressions, …) and on every syntax error it gives up (throws `Bail`), and the script goes to
+ * tree-sitter as before, which also gives broken files their error recovery and positioned errors.
  * The differential tests (test/unit/python-fast-parse.test.ts) hold it to tree-sitter's tree on every fixture and on
  * mutated ones.
  *
- * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals), as tree-sitter does,
- * and maps positions back with the same OffsetMap, so both paths give the same tree by construction of the text.
+ * It reads the compacted text (tree-sitter.ts's compactSource: no comments, no long literals, no line
+ * continuations), as tree-sitter does, and maps positions back with the same OffsetMap, so both paths give the
+ * same tree by construction of the text.
  */
 import { doubled, MAX_TREE_DEPTH, mapper, Source, type OffsetMap, type SourceTree } from './py-node';
 

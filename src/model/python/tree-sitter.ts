@@ -59,11 +59,13 @@ export async function parseWithTreeSitter(text: string, compact: string, offsets
  * - the content of a bracketed run of numbers LONG_LITERAL characters or longer (weights or data pasted into a
  *   script): parsing it costs a node per number and comma, as much as the code around it. It is parsed as `[...]`
  *   (a list holding Python's Ellipsis), so a model that did use it says it is unreadable instead of reading a
- *   wrong value.
+ *   wrong value;
+ * - line continuations (a backslash ending a line, outside strings), each a space: Python joins the two lines into
+ *   one, and tree-sitter would keep the backslash as a node among a call's arguments.
  * Line breaks outside those parts all stay, so the parse sees the same statements.
  */
 export function compactSource(text: string): { text: string; offsets: OffsetMap } {
-  const { comments, longStrings } = scanSource(text);
+  const { comments, longStrings, continuations } = scanSource(text);
   const literals = longLiteralRanges(blankRanges(text, comments));
   // What is left out, in order: [start, end, what the parse sees instead]. One left-out part may hold others (a
   // comment inside a number list, numbers inside a docstring): the outer one goes.
@@ -71,6 +73,7 @@ export function compactSource(text: string): { text: string; offsets: OffsetMap 
     ...comments.map(([s, e]): [number, number, string] => [s, e, '']),
     ...longStrings.map(([s, e]): [number, number, string] => [s, e, '']),
     ...literals.map(([open, close]): [number, number, string] => [open + 1, close, '...']),
+    ...continuations.map(([s, e]): [number, number, string] => [s, e, ' ']),
   ].sort((a, b) => a[0] - b[0] || b[1] - a[1]);
   const parts: string[] = [];
   const compactStarts: number[] = [];
@@ -125,13 +128,18 @@ const TRIPLE_SINGLE = /['\\]/g;
 const DOUBLE = /["\\\n]/g;
 const SINGLE = /['\\\n]/g;
 
-function scanSource(text: string): { comments: [number, number][]; longStrings: [number, number][] } {
+function scanSource(text: string): {
+  comments: [number, number][];
+  longStrings: [number, number][];
+  continuations: [number, number][];
+} {
   const found: [number, number][] = [];
   const longStrings: [number, number][] = [];
+  const continuations: [number, number][] = [];
   let i = 0;
   const n = text.length;
-  // Jump from one `#` or quote to the next: the text between them is code.
-  const next = /[#"']/g;
+  // Jump from one `#`, quote or backslash to the next: the text between them is code.
+  const next = /[#"'\\]/g;
   const hasCR = text.includes('\r');
   while (i < n) {
     next.lastIndex = i;
@@ -147,6 +155,11 @@ function scanSource(text: string): { comments: [number, number][]; longStrings: 
         if (cr >= 0 && cr < end) end = cr;
       }
       found.push([i, end]);
+      i = end;
+    } else if (c === '\\') {
+      // Outside a string a backslash is a line continuation: it and its line break join two lines into one.
+      const end = text.startsWith('\r\n', i + 1) ? i + 3 : text[i + 1] === '\n' || text[i + 1] === '\r' ? i + 2 : i + 1;
+      if (end > i + 1) continuations.push([i, end]);
       i = end;
     } else if (c === '"' || c === "'") {
       const three = c === '"' ? '"""' : "'''";
@@ -179,7 +192,7 @@ function scanSource(text: string): { comments: [number, number][]; longStrings: 
       }
     }
   }
-  return { comments: found, longStrings };
+  return { comments: found, longStrings, continuations };
 }
 
 /** A run of the characters a bracketed list of numbers is made of, at least LONG_LITERAL long. */
