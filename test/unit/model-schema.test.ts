@@ -91,7 +91,18 @@ test('the activations offered: Keras names tfjs-layers runs, and leaky_relu, whi
 
 test('the positional argument order follows the Keras constructors', () => {
   const byType = Object.fromEntries(LAYERS.map((l) => [l.type, l.positionalArgs]));
-  assert.deepEqual(byType.Dense, ['units']);
+  assert.deepEqual(byType.Dense, [
+    'units',
+    'activation',
+    'use_bias',
+    'kernel_initializer',
+    'bias_initializer',
+    'kernel_regularizer',
+    'bias_regularizer',
+    'activity_regularizer',
+    'kernel_constraint',
+    'bias_constraint',
+  ]);
   assert.deepEqual(byType.Conv2D, [
     'filters',
     'kernel_size',

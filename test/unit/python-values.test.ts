@@ -188,6 +188,24 @@ model = tf.keras.Sequential([
   assert.equal(analyze(m).summary?.totalParams, 79510);
 });
 
+test("Dense's arguments by position in Keras's order: Dense(64, 'relu') (Jeff Heaton's T81-558 writes it so)", async () => {
+  const [m] = await parsePythonModels(`from tensorflow import keras
+model = keras.Sequential([
+    keras.layers.Dense(64, 'relu', input_shape=(8,)),
+    keras.layers.Dense(1, 'sigmoid', False),
+])
+`);
+  assert.deepEqual(
+    m.definition?.layers.map((l) => [l.units, l.activation, l.use_bias]),
+    [
+      [64, 'relu', undefined],
+      [1, 'sigmoid', false],
+    ],
+  );
+  assert.equal(m.incomplete, undefined);
+  assert.equal(analyze(m).summary?.totalParams, 8 * 64 + 64 + 64);
+});
+
 test("activation='leaky_relu' and tf.nn.leaky_relu (TensorFlow's data compression tutorial), 'silu'", async () => {
   const [m] = await parsePythonModels(`import tensorflow as tf
 model = tf.keras.Sequential([

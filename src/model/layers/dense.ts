@@ -14,7 +14,19 @@ export const Dense: LayerDef = {
   type: 'Dense',
   defaultName: 'dense',
   doc: 'Fully connected layer: every output unit is a weighted sum of all inputs plus a bias, then the activation.',
-  positionalArgs: ['units'],
+  // Keras's constructor order: `Dense(64, 'relu')` is valid Keras (courses write it so).
+  positionalArgs: [
+    'units',
+    'activation',
+    'use_bias',
+    'kernel_initializer',
+    'bias_initializer',
+    'kernel_regularizer',
+    'bias_regularizer',
+    'activity_regularizer',
+    'kernel_constraint',
+    'bias_constraint',
+  ],
   args: {
     units: { schema: positiveInt('Number of output units (neurons).') },
     activation: outputActivationArg,
