@@ -1,0 +1,142 @@
+/**
+ * keras.io's examples (repository keras-team/keras-io) as published: what Model Lab got wrong or could not read that
+ * the script makes knowable, each from its real snippet trimmed to the model code.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { analyze } from '../../src/model/analyze';
+import { parsePythonModels } from '../../src/model/python/index';
+
+test('a name assigned in both branches of an if statement whose condition is known reads the branch taken', async () => {
+  // keras-team/keras-io examples/vision/image_classification_from_scratch.py (commit 0e918412690b44285f82f699ce19d919fb14cee2),
+  // make_model trimmed to its entry block and head: `units` and `activation` come from `if num_classes == 2:`.
+  const source = (call: string) => `from tensorflow import keras
+from tensorflow.keras import layers
+
+image_size = (180, 180)
+
+
+def make_model(input_shape, num_classes):
+    inputs = keras.Input(shape=input_shape)
+    x = layers.Rescaling(1.0 / 255)(inputs)
+    x = layers.Conv2D(32, 3, strides=2, padding="same")(x)
+    x = layers.GlobalAveragePooling2D()(x)
+    if num_classes == 2:
+        activation = "sigmoid"
+        units = 1
+    else:
+        activation = "softmax"
+        units = num_classes
+
+    x = layers.Dropout(0.5)(x)
+    outputs = layers.Dense(units, activation=activation)(x)
+    return keras.Model(inputs, outputs)
+
+
+${call}
+`;
+  const [binary] = await parsePythonModels(source('model = make_model(input_shape=image_size + (3,), num_classes=2)'));
+  assert.equal(binary.incomplete, undefined, binary.incomplete);
+  const last = binary.definition!.layers.at(-1)!;
+  assert.equal(last.units, 1);
+  assert.equal(last.activation, 'sigmoid');
+  // Conv2D 3*3*3*32 + 32 = 896; Dense 32 + 1 = 33.
+  assert.equal(analyze(binary).summary?.totalParams, 896 + 33);
+
+  const [ten] = await parsePythonModels(source('model = make_model(input_shape=image_size + (3,), num_classes=10)'));
+  assert.equal(ten.incomplete, undefined, ten.incomplete);
+  assert.equal(ten.definition!.layers.at(-1)!.units, 10);
+  assert.equal(ten.definition!.layers.at(-1)!.activation, 'softmax');
+  assert.equal(analyze(ten).summary?.totalParams, 896 + 330);
+});
+
+test('an if statement at module level: the branch taken gives the value, an elif without else may take none', async () => {
+  const [model] = await parsePythonModels(`from tensorflow import keras
+NUM_CLASSES = 3
+units = 64
+if NUM_CLASSES == 2:
+    units = 1
+elif NUM_CLASSES > 2:
+    units = NUM_CLASSES
+if NUM_CLASSES > 10:
+    units = 100
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(units)])
+`);
+  assert.equal(model.incomplete, undefined, model.incomplete);
+  assert.equal(model.definition!.layers.at(-1)!.units, 3);
+});
+
+test('a name assigned under a condition the script only knows when it runs stays unreadable, positioned', async () => {
+  const [model] = await parsePythonModels(`import sys
+from tensorflow import keras
+units = 64
+if len(sys.argv) > 1:
+    units = 1
+model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(units)])
+`);
+  assert.match(model.incomplete ?? '', /'units' is last assigned inside an if statement/);
+});
+
+test('a functional model whose tensors are reassigned in a for loop over literal values is read loop pass by loop pass', async () => {
+  // keras-team/keras-io examples/vision/image_classification_from_scratch.py (commit 0e918412690b44285f82f699ce19d919fb14cee2):
+  // the small Xception's residual blocks, trimmed to two sizes and one separable convolution each. Model Lab used
+  // to pass over the loop without a word and show a model without its residual blocks.
+  const source = (sizes: string) => `from tensorflow import keras
+from tensorflow.keras import layers
+
+inputs = keras.Input(shape=(32, 32, 3))
+x = layers.Conv2D(32, 3, strides=2, padding="same")(inputs)
+previous_block_activation = x  # Set aside residual
+
+for size in ${sizes}:
+    x = layers.Activation("relu")(x)
+    x = layers.SeparableConv2D(size, 3, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+
+    x = layers.MaxPooling2D(3, strides=2, padding="same")(x)
+
+    # Project residual
+    residual = layers.Conv2D(size, 1, strides=2, padding="same")(
+        previous_block_activation
+    )
+    x = layers.add([x, residual])  # Add back residual
+    previous_block_activation = x  # Set aside next residual
+
+x = layers.GlobalAveragePooling2D()(x)
+outputs = layers.Dense(1, activation="sigmoid")(x)
+model = keras.Model(inputs, outputs)
+`;
+  const [model] = await parsePythonModels(source('[128, 256]'));
+  assert.equal(model.incomplete, undefined, model.incomplete);
+  const summary = analyze(model).summary!;
+  // Conv2D 896; size 128 on 32 channels: separable 3*3*32 + 32*128 + 128 = 4,512, BatchNormalization 512,
+  // residual 32*128 + 128 = 4,224; size 256 on 128: 1,152 + 32,768 + 256 = 34,176, 1,024, 128*256 + 256 = 33,024;
+  // Dense 257.
+  assert.equal(summary.totalParams, 896 + 4512 + 512 + 4224 + 34176 + 1024 + 33024 + 257);
+  assert.equal(summary.nonTrainableParams, 2 * 128 + 2 * 256);
+  assert.equal(summary.layers.filter((l) => l.type === 'Add').length, 2);
+
+  // A loop over values only known when the script runs: the tensors it reassigns are unreadable, not skipped.
+  const [unknown] = await parsePythonModels(source('sizes_from_args'));
+  assert.match(unknown.incomplete ?? '', /'x' is assigned inside a for loop/);
+});
+
+test('a functional model reassigning a tensor under an if statement reads the branch taken, else stops there', async () => {
+  const source = (flag: string) => `from tensorflow import keras
+from tensorflow.keras import layers
+USE_BN = ${flag}
+inputs = keras.Input(shape=(8,))
+x = layers.Dense(16)(inputs)
+if USE_BN:
+    x = layers.BatchNormalization()(x)
+outputs = layers.Dense(1)(x)
+model = keras.Model(inputs, outputs)
+`;
+  const [withBn] = await parsePythonModels(source('True'));
+  assert.equal(withBn.incomplete, undefined, withBn.incomplete);
+  assert.equal(analyze(withBn).summary!.totalParams, 144 + 64 + 17);
+  const [without] = await parsePythonModels(source('False'));
+  assert.equal(analyze(without).summary!.totalParams, 144 + 17);
+  const [unknown] = await parsePythonModels(source('len(sys.argv) > 1'));
+  assert.match(unknown.incomplete ?? '', /'x' is assigned inside an if statement/);
+});
