@@ -140,3 +140,56 @@ model = keras.Model(inputs, outputs)
   const [unknown] = await parsePythonModels(source('len(sys.argv) > 1'));
   assert.match(unknown.incomplete ?? '', /'x' is assigned inside an if statement/);
 });
+
+test('len(), int() and float() of values known before the script runs are read', async () => {
+  // keras-team/keras-io examples/nlp/addition_rnn.py (commit 0e2325b31f291531990c55fec009feee850b6ca9): the input's
+  // width is len(chars) of a string literal.
+  const [model] = await parsePythonModels(`from tensorflow import keras
+from tensorflow.keras import layers
+
+DIGITS = 3
+MAXLEN = DIGITS + 1 + DIGITS
+chars = "0123456789+ "
+num_layers = 1  # Try to add more LSTM layers!
+
+model = keras.Sequential()
+model.add(layers.LSTM(128, input_shape=(MAXLEN, len(chars))))
+model.add(layers.RepeatVector(DIGITS + 1))
+for _ in range(num_layers):
+    model.add(layers.LSTM(128, return_sequences=True))
+model.add(layers.Dense(len(chars), activation="softmax"))
+model.compile(loss="categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+`);
+  assert.equal(model.incomplete, undefined, model.incomplete);
+  const summary = analyze(model).summary!;
+  // LSTM 4*(128*(12+128)+128) = 72,192; LSTM 4*(128*256+128) = 131,584; Dense on each of 4 steps 128*12+12 = 1,548.
+  assert.equal(summary.totalParams, 72192 + 131584 + 1548);
+  assert.deepEqual(summary.layers.at(-1)!.outputShape, [null, 4, 12]);
+
+  // keras-team/keras-io examples/timeseries/timeseries_weather_forecasting.py: sequence_length = int(past / step).
+  const [lstm] = await parsePythonModels(`from tensorflow import keras
+past = 720
+step = 6
+sequence_length = int(past / step)
+features = ["p", "T", "VPmax", "VPdef", "sh", "rho", "wv"]
+inputs = keras.layers.Input(shape=(sequence_length, len(features)))
+lstm_out = keras.layers.LSTM(32)(inputs)
+outputs = keras.layers.Dense(1)(lstm_out)
+model = keras.Model(inputs=inputs, outputs=outputs)
+`);
+  assert.equal(lstm.incomplete, undefined, lstm.incomplete);
+  assert.deepEqual(analyze(lstm).summary!.layers[0].outputShape, [null, 120, 7]);
+
+  // A len() of something only the running script knows keeps its reason; a script's own len is not Python's.
+  const [text] = await parsePythonModels(`from tensorflow import keras
+chars = sorted(list(set(open("nietzsche.txt").read())))
+model = keras.Sequential([keras.Input(shape=(40, len(chars))), keras.layers.LSTM(128)])
+`);
+  assert.match(text.incomplete ?? '', /'len\(…\)' is only computed when the script runs/);
+  const [own] = await parsePythonModels(`from tensorflow import keras
+def len(x):
+    return 3
+model = keras.Sequential([keras.Input(shape=(40, len("ab"))), keras.layers.LSTM(128)])
+`);
+  assert.match(own.incomplete ?? '', /'len\(…\)' is only computed when the script runs/);
+});

@@ -347,6 +347,13 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         return leaf(short);
       const object = name ? configObject(name, n, ctx, depth) : undefined;
       if (object) return object;
+      const builtin = fn?.type === 'identifier' && !ctx.bindings.has(fn.text) ? BUILTINS[fn.text] : undefined;
+      if (builtin && args.positional.length === 1 && args.keywords.length + args.splats.length === 0) {
+        // `len(chars)` of a string literal, `int(past / step)` of constants: Python's builtins on known values.
+        const v = readValue(args.positional[0], ctx, depth + 1);
+        const out = v.ok ? builtin(v.value) : undefined;
+        if (out !== undefined) return leaf(out);
+      }
       if (short !== undefined)
         return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
       return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
@@ -460,6 +467,14 @@ export function snakeCase(name: string): string {
     .replace(/([A-Z]+)([A-Z][a-z])/g, '$1_$2')
     .toLowerCase();
 }
+
+/** Python builtins of one argument read on values known before the script runs (undefined: not such a value). */
+const BUILTINS: Readonly<Record<string, (v: unknown) => unknown>> = {
+  len: (v) => (Array.isArray(v) || typeof v === 'string' ? [...v].length : undefined),
+  int: (v) =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : undefined,
+  float: (v) => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : undefined),
+};
 
 /** Python's truth value of a literal. */
 export function truthy(v: unknown): boolean {
