@@ -193,3 +193,45 @@ model = keras.Sequential([keras.Input(shape=(40, len("ab"))), keras.layers.LSTM(
 `);
   assert.match(own.incomplete ?? '', /'len\(…\)' is only computed when the script runs/);
 });
+
+test("a layer given another layer's tensor as a keyword (initial_state=) is said unreadable, not read without it", async () => {
+  // ageron/handson-ml2 16_nlp_with_rnns_and_attention.ipynb (commit 1e2115277b50f6c584cd668fa30e3af309a5b136), the
+  // date-format encoder-decoder: the decoder's LSTM starts from the encoder's states. Read without initial_state,
+  // the encoder's input seemed to lead nowhere, a false warning.
+  const [model] = await parsePythonModels(`from tensorflow import keras
+INPUT_CHARS = "0123456789-"
+OUTPUT_CHARS = "0123456789, ADFJMNOSabceghilmnoprstuvy"
+encoder_input = keras.layers.Input(shape=[None], dtype="int32")
+encoder_embedding = keras.layers.Embedding(
+    input_dim=len(INPUT_CHARS) + 1,
+    output_dim=32)(encoder_input)
+_, encoder_state_h, encoder_state_c = keras.layers.LSTM(
+    128, return_state=True)(encoder_embedding)
+encoder_state = [encoder_state_h, encoder_state_c]
+
+decoder_input = keras.layers.Input(shape=[None], dtype="int32")
+decoder_embedding = keras.layers.Embedding(
+    input_dim=len(OUTPUT_CHARS) + 2,
+    output_dim=32)(decoder_input)
+decoder_lstm_output = keras.layers.LSTM(128, return_sequences=True)(
+    decoder_embedding, initial_state=encoder_state)
+decoder_output = keras.layers.Dense(len(OUTPUT_CHARS) + 1,
+                                    activation="softmax")(decoder_lstm_output)
+
+model = keras.models.Model(inputs=[encoder_input, decoder_input],
+                           outputs=[decoder_output])
+`);
+  assert.match(model.incomplete ?? '', /unpacking a layer’s outputs|initial_state/);
+  assert.deepEqual(
+    analyze(model).diagnostics.filter((d) => d.severity !== 'information'),
+    [],
+  );
+  const [direct] = await parsePythonModels(`from tensorflow import keras
+a = keras.Input(shape=(5, 8))
+b = keras.Input(shape=(16,))
+h = keras.layers.Dense(16)(b)
+y = keras.layers.LSTM(16)(a, initial_state=[h, h])
+model = keras.Model([a, b], y)
+`);
+  assert.match(direct.incomplete ?? '', /'initial_state' takes the tensor 'h', which Model Lab does not model yet/);
+});

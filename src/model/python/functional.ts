@@ -275,6 +275,9 @@ class TensorScan {
     if (n.type !== 'call') {
       const t = this.mentionsTensor(n);
       if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
+      // `encoder_state = [state_h, state_c]` of unreadable names is unreadable for the same reason.
+      const p = this.ctx.index.firstNamed(this.poisoned, n);
+      if (p) throw this.poisoned.get(p.text)!;
       return undefined;
     }
     const fn = n.childForFieldName('function')!;
@@ -319,6 +322,19 @@ class TensorScan {
       const args = callArgs(n);
       const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
       if (inputs && (this.mentionsTensor(inputs) || fn.type === 'call')) {
+        // A tensor in another argument (`initial_state=encoder_state`, `mask=mask`) is an edge Model Lab does not
+        // model: read without it, the model would be another one.
+        for (const other of [
+          ...args.positional.slice(1).map((value) => ({ value, name: '' })),
+          ...args.keywords.filter((k) => k.name !== 'inputs' && k.name !== 'training'),
+        ]) {
+          const t = this.mentionsTensor(other.value) ?? this.ctx.index.firstNamed(this.poisoned, other.value);
+          if (t)
+            throw new Unreadable(
+              other.value,
+              `${other.name ? `'${other.name}'` : 'a second argument'} takes the tensor '${t.text}', which Model Lab does not model yet`,
+            );
+        }
         const r = readLayer(fn, ctx);
         if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
