@@ -176,7 +176,7 @@ class TensorScan {
     if (variable?.type !== 'identifier' || !iterable || !body || loop.childForFieldName('alternative')) return false;
     for (const n of walk(body)) if (n.type === 'break_statement' || n.type === 'continue_statement') return false;
     const values = loopValues(iterable, this.ctx);
-    if (!values) return false;
+    if (!Array.isArray(values)) return false;
     const outer = this.ctx;
     try {
       values.forEach((v, i) => {
