@@ -153,7 +153,7 @@ test('a long list of numbers is left out of the parse: later positions stay, a m
     { length: 40 },
     (_, r) => `    [${Array.from({ length: 10 }, (_, c) => (r * 10 + c) / 7).join(', ')}],  # row ${r}\n`,
   );
-  const text = `${HEAD}WEIGHTS = [\n${rows.join('')}]\nSIZES = (${Array.from({ length: 600 }, () => 4).join(', ')})\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), keras.layers.Dense(WEIGHTS)])\nn = keras.Sequential([keras.layers.Dense(len(SIZES), input_shape=(3,))])\n`;
+  const text = `${HEAD}WEIGHTS = [\n${rows.join('')}]\nSIZES = (${Array.from({ length: 800 }, () => 4).join(', ')})\nm = keras.Sequential([keras.layers.Dense(2, input_shape=(3,)), keras.layers.Dense(WEIGHTS)])\nn = keras.Sequential([keras.layers.Dense(len(SIZES), input_shape=(3,))])\n`;
   const [m, n] = await parsePythonModels(text);
   // The lines after the list are where they are in the file.
   assert.equal(m.range.start.line, 44);

@@ -8,6 +8,12 @@ import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import { unwrap } from './syntax';
 
+/**
+ * Which block an if statement runs, when its conditions are known before the script runs (values.ts `takenBranch`):
+ * the block, null for none, undefined when unknown.
+ */
+export type BranchDecider = (statement: Node) => Node | null | undefined;
+
 export type BindingKind = 'assignment' | 'unpacked' | 'parameter' | 'loop' | 'import' | 'other';
 
 export interface Binding {
@@ -110,21 +116,22 @@ export class Bindings {
   /**
    * The expression `name` holds: its single assignment, or, when `at` (the use) is given, the most recent assignment
    * before the use in program order, as Python runs it (`sgd = SGD(0.1)` … `sgd = SGD(momentum=0.9)`), or why there
-   * is none. An assignment inside an if, loop or try that does not contain the use depends on how the script runs.
+   * is none. An assignment inside an if, loop or try that does not contain the use depends on how the script runs,
+   * unless `decide` knows the if statement's branch: then an assignment in a branch not taken is passed over.
    */
-  constant(name: string, at?: Node): { value: Node } | { reason: string } {
-    const b = this.resolve(name, at);
+  constant(name: string, at?: Node, decide?: BranchDecider): { value: Node } | { reason: string } {
+    const b = this.resolve(name, at, decide);
     if ('reason' in b) return b;
     if (b.kind === 'assignment' && b.value) return { value: b.value };
     return { reason: this.why(name, b) };
   }
 
   /** The binding `name` has at `at` (see `constant`), whatever its kind, or why there is no single one. */
-  resolve(name: string, at?: Node): Binding | { reason: string } {
+  resolve(name: string, at?: Node, decide?: BranchDecider): Binding | { reason: string } {
     const found = this.get(name);
     if (found.length === 0) return { reason: `'${name}' is not defined in this file` };
     if (found.length === 1) return found[0];
-    const chosen = at ? this.atPointOfUse(name, found, at) : { reason: `'${name}' is assigned more than once` };
+    const chosen = at ? this.atPointOfUse(name, found, at, decide) : { reason: `'${name}' is assigned more than once` };
     return 'reason' in chosen ? chosen : chosen.binding;
   }
 
@@ -156,7 +163,12 @@ export class Bindings {
     return groups;
   }
 
-  private atPointOfUse(name: string, found: Binding[], at: Node): { binding: Binding } | { reason: string } {
+  private atPointOfUse(
+    name: string,
+    found: Binding[],
+    at: Node,
+    decide?: BranchDecider,
+  ): { binding: Binding } | { reason: string } {
     const useScope = scopeOf(at);
     const groups = this.byScope(name, found);
     const local = groups.get(useScope) ?? [];
@@ -174,7 +186,7 @@ export class Bindings {
             (c) => scopeOf(c).type === 'module' && c.childForFieldName('function')?.type === 'identifier',
           )
         : undefined;
-      if (call) return this.atPointOfUse(name, found, call);
+      if (call) return this.atPointOfUse(name, found, call, decide);
       return { reason: `'${name}' is assigned more than once` };
     }
     // The latest binding before the use (found by bisection: a name may be bound thousands of times), passing over
@@ -187,18 +199,26 @@ export class Bindings {
       if (pool[mid].target.startIndex < at.startIndex) lo = mid + 1;
       else hi = mid;
     }
+    const contains = (outer: Node, n: Node) => outer.startIndex <= n.startIndex && n.endIndex <= outer.endIndex;
     let k = lo - 1;
-    while (k >= 0 && within(pool[k])) k--;
-    const b = pool[k];
-    if (!b) return { reason: `'${name}' is assigned only after this use` };
-    for (let p = b.target.parent; p && p !== useScope; p = p.parent) {
-      if (CONDITIONAL[p.type] && !(p.startIndex <= at.startIndex && at.endIndex <= p.endIndex)) {
-        return {
-          reason: `'${name}' is last assigned inside ${CONDITIONAL[p.type]}, so its value depends on how the script runs`,
-        };
+    for (;;) {
+      while (k >= 0 && within(pool[k])) k--;
+      const b = pool[k];
+      if (!b) return { reason: `'${name}' is assigned only after this use` };
+      // An assignment in a branch an if statement does not take never runs: the one before it is in force.
+      let skipped = false;
+      for (let p = b.target.parent; p && p !== useScope && !skipped; p = p.parent) {
+        if (!CONDITIONAL[p.type] || contains(p, at)) continue;
+        const taken = p.type === 'if_statement' && decide ? decide(p) : undefined;
+        if (taken === undefined)
+          return {
+            reason: `'${name}' is last assigned inside ${CONDITIONAL[p.type]}, so its value depends on how the script runs`,
+          };
+        skipped = !taken || !contains(taken, b.target);
       }
+      if (!skipped) return { binding: b };
+      k--;
     }
-    return { binding: b };
   }
 
   private add(name: Node, kind: BindingKind, value?: Node, path?: number[]): void {

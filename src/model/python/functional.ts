@@ -18,7 +18,8 @@ import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, typ
 import type { ScriptIndex } from './script-index';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, type ReadContext } from './values';
+import { readValue, resolveName, takenBranch, type ReadContext } from './values';
+import { loopValues } from './layer-lists';
 
 export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -78,12 +79,14 @@ class TensorScan {
   private readonly poisoned = new Map<string, Unreadable>();
   /** Where the first layer made in the block starts. */
   firstStart?: Range;
+  /** The pass of the for loop being unrolled (`loop id.index`), '' outside one: a layer call makes a new layer each pass. */
+  private pass = '';
   /** The next statement to follow. */
   next: Node | null;
 
   constructor(
     first: Node | null,
-    private readonly ctx: ReadContext,
+    private ctx: ReadContext,
   ) {
     this.next = first;
   }
@@ -127,8 +130,96 @@ class TensorScan {
     return this.ctx.index.firstNamed(this.env, node);
   }
 
+  /**
+   * One statement of the block. Compound statements are read as Python runs them where that is known: `with` bodies
+   * in place, the branch an if statement takes, a for loop over literal values pass by pass (each pass's layer calls
+   * make new layers); otherwise every name assigned inside depends on how the script runs.
+   */
   private follow(s: Node): void {
-    const assignment = s.type === 'expression_statement' ? s.namedChild(0) : null;
+    switch (s.type) {
+      case 'expression_statement':
+        this.followAssignment(s);
+        return;
+      case 'with_statement':
+        this.followAll(s.childForFieldName('body'));
+        return;
+      case 'if_statement': {
+        const taken = takenBranch(s, this.ctx);
+        if (taken !== undefined) {
+          this.followAll(taken);
+          return;
+        }
+        break;
+      }
+      case 'for_statement':
+        if (this.unroll(s)) return;
+        break;
+      case 'while_statement':
+      case 'try_statement':
+      case 'match_statement':
+        break;
+      default:
+        return;
+    }
+    this.poisonAssigned(s);
+  }
+
+  private followAll(block: Node | null): void {
+    for (const c of block?.namedChildren ?? []) if (c.type !== 'comment') this.follow(c);
+  }
+
+  /** `for size in [128, 256]:` with a body Model Lab can follow: each pass with the loop variable's value. */
+  private unroll(loop: Node): boolean {
+    const variable = loop.childForFieldName('left');
+    const iterable = loop.childForFieldName('right');
+    const body = loop.childForFieldName('body');
+    if (variable?.type !== 'identifier' || !iterable || !body || loop.childForFieldName('alternative')) return false;
+    for (const n of walk(body)) if (n.type === 'break_statement' || n.type === 'continue_statement') return false;
+    const values = loopValues(iterable, this.ctx);
+    if (!Array.isArray(values)) return false;
+    const outer = this.ctx;
+    try {
+      values.forEach((v, i) => {
+        this.ctx = { ...outer, locals: new Map([...(outer.locals ?? []), [variable.text, v]]) };
+        this.pass = `${loop.id}.${i}`;
+        this.followAll(body);
+      });
+    } finally {
+      this.ctx = outer;
+      this.pass = '';
+    }
+    return true;
+  }
+
+  /** Every name a statement Model Lab does not follow assigns: unreadable if a model uses it. */
+  private poisonAssigned(s: Node): void {
+    const kind = s.type.replace(/_statement$/, '').replace('_', ' ');
+    const what = kind === 'for' ? 'a for loop' : kind === 'if' ? 'an if statement' : `a ${kind} statement`;
+    for (const n of walk(s)) {
+      const target =
+        n.type === 'assignment' || n.type === 'augmented_assignment'
+          ? n.childForFieldName('left')
+          : n.type === 'for_statement'
+            ? n.childForFieldName('left')
+            : null;
+      if (!target) continue;
+      const names =
+        target.type === 'identifier' ? [target] : Array.from(walk(target)).filter((x) => x.type === 'identifier');
+      for (const name of names) {
+        this.env.delete(name.text);
+        this.poisoned.set(
+          name.text,
+          new Unreadable(
+            name,
+            `'${name.text}' is assigned inside ${what}, so its value depends on how the script runs`,
+          ),
+        );
+      }
+    }
+  }
+
+  private followAssignment(s: Node): void {
+    const assignment = s.namedChild(0);
     if (assignment?.type !== 'assignment') return;
     const left = assignment.childForFieldName('left');
     const right = assignment.childForFieldName('right');
@@ -139,6 +230,20 @@ class TensorScan {
         : Array.from(walk(left))
             .filter((x) => x.type === 'identifier')
             .map((x) => x.text);
+    const alias = unwrap(right);
+    if (
+      left.type === 'identifier' &&
+      alias.type === 'identifier' &&
+      (this.env.has(alias.text) || this.poisoned.has(alias.text))
+    ) {
+      // `previous_block_activation = x`: another name for the same tensor (keras.io's residual blocks).
+      const i = this.env.get(alias.text);
+      this.env.delete(left.text);
+      this.poisoned.delete(left.text);
+      if (i !== undefined) this.env.set(left.text, i);
+      else this.poisoned.set(left.text, this.poisoned.get(alias.text)!);
+      return;
+    }
     try {
       const layer = this.readTensor(right);
       if (left.type !== 'identifier') {
@@ -170,6 +275,9 @@ class TensorScan {
     if (n.type !== 'call') {
       const t = this.mentionsTensor(n);
       if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
+      // `encoder_state = [state_h, state_c]` of unreadable names is unreadable for the same reason.
+      const p = this.ctx.index.firstNamed(this.poisoned, n);
+      if (p) throw this.poisoned.get(p.text)!;
       return undefined;
     }
     const fn = n.childForFieldName('function')!;
@@ -214,11 +322,24 @@ class TensorScan {
       const args = callArgs(n);
       const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
       if (inputs && (this.mentionsTensor(inputs) || fn.type === 'call')) {
+        // A tensor in another argument (`initial_state=encoder_state`, `mask=mask`) is an edge Model Lab does not
+        // model: read without it, the model would be another one.
+        for (const other of [
+          ...args.positional.slice(1).map((value) => ({ value, name: '' })),
+          ...args.keywords.filter((k) => k.name !== 'inputs' && k.name !== 'training'),
+        ]) {
+          const t = this.mentionsTensor(other.value) ?? this.ctx.index.firstNamed(this.poisoned, other.value);
+          if (t)
+            throw new Unreadable(
+              other.value,
+              `${other.name ? `'${other.name}'` : 'a second argument'} takes the tensor '${t.text}', which Model Lab does not model yet`,
+            );
+        }
         const r = readLayer(fn, ctx);
         if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
         // A layer bound to a name is one object however often it is called.
-        const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}`;
+        const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}:${this.pass}`;
         if (this.applied.has(key))
           throw new Unreadable(
             fn,

@@ -30,7 +30,7 @@ import { lacksInputShape } from '../infer';
 import { pathKey } from '../paths';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, firstNotBefore, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
+import { readValue, resolveName, takenBranch, type ReadContext, type Unreadable } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 import type { ScriptIndex } from './script-index';
 
@@ -807,29 +807,8 @@ function unrollLoop(
  * when no branch is taken), or undefined when a condition depends on how the script runs.
  */
 function knownBranch(statement: Node, ctx: ReadContext): Node[] | undefined {
-  const clauses: { condition?: Node; body: Node | null }[] = [
-    {
-      condition: statement.childForFieldName('condition') ?? undefined,
-      body: statement.childForFieldName('consequence'),
-    },
-  ];
-  for (const alt of statement.childrenForFieldName('alternative')) {
-    if (alt.type === 'elif_clause')
-      clauses.push({
-        condition: alt.childForFieldName('condition') ?? undefined,
-        body: alt.childForFieldName('consequence'),
-      });
-    else clauses.push({ body: alt.childForFieldName('body') });
-  }
-  for (const c of clauses) {
-    if (c.condition) {
-      const v = readValue(c.condition, ctx);
-      if (!v.ok) return undefined;
-      if (!truthy(v.value)) continue;
-    }
-    return c.body?.namedChildren ?? [];
-  }
-  return [];
+  const body = takenBranch(statement, ctx);
+  return body === undefined ? undefined : (body?.namedChildren ?? []);
 }
 
 /** Every `keras.Sequential(...)` call in source order. */

@@ -245,7 +245,8 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         }
         return fail(`'${shortText(n)}' is only known when the script runs`);
       }
-      const b = ctx.bindings.resolve(n.text, n);
+      const decide = (s: Node) => takenBranch(s, ctx);
+      const b = ctx.bindings.resolve(n.text, n, decide);
       if (!('reason' in b) && b.kind === 'unpacked' && b.value && b.path) {
         // `a, b = 1, 2` or `(x, y), _ = pairs`: the element of the value at the name's place.
         const whole = readValue(b.value, ctx, depth + 1);
@@ -254,7 +255,7 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         for (const i of b.path) v = Array.isArray(v) && i < v.length ? v[i] : undefined;
         return v === undefined ? fail(`'${n.text}' is unpacked from a value of another length`) : leaf(v);
       }
-      const c = ctx.bindings.constant(n.text, n);
+      const c = ctx.bindings.constant(n.text, n, decide);
       if ('reason' in c) return fail(c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
       if (!inner.ok)
@@ -346,6 +347,13 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         return leaf(short);
       const object = name ? configObject(name, n, ctx, depth) : undefined;
       if (object) return object;
+      const builtin = fn?.type === 'identifier' && !ctx.bindings.has(fn.text) ? BUILTINS[fn.text] : undefined;
+      if (builtin && args.positional.length === 1 && args.keywords.length + args.splats.length === 0) {
+        // `len(chars)` of a string literal, `int(past / step)` of constants: Python's builtins on known values.
+        const v = readValue(args.positional[0], ctx, depth + 1);
+        const out = v.ok ? builtin(v.value) : undefined;
+        if (out !== undefined) return leaf(out);
+      }
       if (short !== undefined)
         return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
       return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
@@ -460,10 +468,58 @@ export function snakeCase(name: string): string {
     .toLowerCase();
 }
 
+/** Python builtins of one argument read on values known before the script runs (undefined: not such a value). */
+const BUILTINS: Readonly<Record<string, (v: unknown) => unknown>> = {
+  len: (v) => (Array.isArray(v) || typeof v === 'string' ? [...v].length : undefined),
+  int: (v) =>
+    typeof v === 'number' && Number.isFinite(v) ? Math.trunc(v) : typeof v === 'boolean' ? Number(v) : undefined,
+  float: (v) => (typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : undefined),
+};
+
 /** Python's truth value of a literal. */
 export function truthy(v: unknown): boolean {
   if (Array.isArray(v) || typeof v === 'string') return v.length > 0;
   return v !== null && v !== false && v !== 0 && v !== undefined;
+}
+
+/** The if statements whose conditions are being read (a condition that needs its own statement's branch is unknown). */
+const deciding = new Set<Node>();
+
+/**
+ * The block an if statement runs when its conditions are known before the script runs (`if num_classes == 2:` in
+ * a function called with `num_classes=2`), null when it runs none, undefined when a condition depends on how the
+ * script runs.
+ */
+export function takenBranch(statement: Node, ctx: ReadContext): Node | null | undefined {
+  if (deciding.has(statement)) return undefined;
+  deciding.add(statement);
+  try {
+    const clauses: { condition?: Node; body: Node | null }[] = [
+      {
+        condition: statement.childForFieldName('condition') ?? undefined,
+        body: statement.childForFieldName('consequence'),
+      },
+    ];
+    for (const alt of statement.childrenForFieldName('alternative')) {
+      if (alt.type === 'elif_clause')
+        clauses.push({
+          condition: alt.childForFieldName('condition') ?? undefined,
+          body: alt.childForFieldName('consequence'),
+        });
+      else clauses.push({ body: alt.childForFieldName('body') });
+    }
+    for (const c of clauses) {
+      if (c.condition) {
+        const v = readValue(c.condition, ctx);
+        if (!v.ok) return undefined;
+        if (!truthy(v.value)) continue;
+      }
+      return c.body;
+    }
+    return null;
+  } finally {
+    deciding.delete(statement);
+  }
 }
 
 const same = (a: unknown, b: unknown): boolean =>
