@@ -71,6 +71,29 @@ test('a Python syntax error outside every model is not reported, and the models 
   assert.equal(broken.incomplete, 'the model has a Python syntax error');
 });
 
+test("a no-break space in the code (Deep Learning with Python 2nd ed., chapter 14's cells) is named as Python names it", async () => {
+  // fchollet/deep-learning-with-python-notebooks, chapter14_conclusions.ipynb: `optimizer="rmsprop",\u00a0loss=…`.
+  const text = `from tensorflow import keras
+from tensorflow.keras import layers
+inputs = keras.Input(shape=(20,))
+outputs = layers.Dense(1, activation="sigmoid")(inputs)
+model = keras.Model(inputs, outputs)
+model.compile(optimizer="rmsprop",\u00a0loss="binary_crossentropy")
+`;
+  const [m] = await parsePythonModels(text);
+  const errors = m.diagnostics.filter((d) => d.severity === 'error');
+  assert.deepEqual(
+    errors.map((d) => [d.message, d.range.start, d.range.end]),
+    [
+      [
+        'Python syntax error: invalid non-printable character U+00A0 (a no-break space); replace it with a plain space so Python and Model Lab can read the model.',
+        { line: 5, character: 34 },
+        { line: 5, character: 35 },
+      ],
+    ],
+  );
+});
+
 test('a missing closing bracket inside a model is an error there', async () => {
   const text = `from tensorflow import keras\nmodel = keras.Sequential([\n    keras.layers.Dense(10, input_shape=(4,)\n])\n`;
   const models = await parsePythonModels(text);

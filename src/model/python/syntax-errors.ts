@@ -41,6 +41,18 @@ export function syntaxDiagnostic(node: Node): Diagnostic {
   }
   // Underline the first line of the unexpected text: a whole swallowed block is no help.
   const firstLine = node.text.split('\n')[0];
+  const invisible = INVISIBLE.exec(firstLine);
+  if (invisible) {
+    // A space Python does not take (a no-break space pasted from a web page or a book): name it, as Python does.
+    const at = { line: full.start.line, character: full.start.character + invisible.index };
+    const code = invisible[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0');
+    return {
+      range: { start: at, end: { line: at.line, character: at.character + 1 } },
+      severity: 'error',
+      code: 'python-syntax',
+      message: `Python syntax error: invalid non-printable character U+${code}${INVISIBLE_NAMES[code] ? ` (${INVISIBLE_NAMES[code]})` : ''}; replace it with a plain space so Python and Model Lab can read the model.`,
+    };
+  }
   const end =
     full.start.line === full.end.line
       ? full.end
@@ -52,6 +64,15 @@ export function syntaxDiagnostic(node: Node): Diagnostic {
     message: `Python syntax error: '${shorten(firstLine)}' is unexpected here; fix the syntax so Model Lab can read the model.`,
   };
 }
+
+/** Spaces and invisible characters Python rejects in code ("invalid non-printable character"), which look like spaces. */
+const INVISIBLE = /[\u00a0\u1680\u2000-\u200f\u2028\u2029\u202f\u205f\u3000\ufeff]/;
+const INVISIBLE_NAMES: Readonly<Record<string, string>> = {
+  '00A0': 'a no-break space',
+  '200B': 'a zero-width space',
+  FEFF: 'a byte order mark',
+  '202F': 'a narrow no-break space',
+};
 
 function shorten(text: string): string {
   const t = text.trim();
