@@ -404,8 +404,8 @@ function checkTraining(def: ModelDefinition, push: Push, structural: Diagnostic[
   }
   const conflict = typeof opt === 'object' && opt !== null ? clippingConflict(opt) : undefined;
   if (conflict) {
-    const key = opt && typeof opt === 'object' && 'global_clipnorm' in opt ? 'global_clipnorm' : 'clipvalue';
-    push(`compile.optimizer.${key}`, conflict.message, 'optimizer-clipping', conflict.error ? 'error' : 'warning');
+    const severity = conflict.error ? 'error' : 'warning';
+    push(`compile.optimizer.${conflict.key}`, conflict.message, 'optimizer-clipping', severity);
   }
   const callbacks = def.fit?.callbacks;
   if (!Array.isArray(callbacks)) return;

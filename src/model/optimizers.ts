@@ -285,14 +285,21 @@ export function gradientClipping(hyper: Readonly<Record<string, number | boolean
  */
 export function clippingConflict(
   opt: Readonly<Record<string, unknown>>,
-): { error: boolean; message: string } | undefined {
+): { error: boolean; key: string; message: string } | undefined {
   const set = ['clipnorm', 'clipvalue', 'global_clipnorm'].filter((k) => opt[k] !== undefined && opt[k] !== null);
   if (set.length < 2) return undefined;
+  // Said at the argument Keras names second: global_clipnorm where it is set, else clipvalue.
+  const key = set.includes('global_clipnorm') ? 'global_clipnorm' : 'clipvalue';
   if (set.includes('clipnorm') && set.includes('global_clipnorm')) {
-    return { error: true, message: 'clipnorm and global_clipnorm cannot both be set (Keras raises a ValueError).' };
+    return {
+      error: true,
+      key,
+      message: 'clipnorm and global_clipnorm cannot both be set (Keras raises a ValueError).',
+    };
   }
   return {
     error: false,
+    key,
     message: `Keras 3 accepts only one of clipnorm, clipvalue and global_clipnorm (it raises a ValueError); tf.keras 2 clips by value first, then by ${set.includes('clipnorm') ? 'norm' : 'global norm'}, as Model Lab trains it.`,
   };
 }

@@ -25,8 +25,8 @@ interface FusedStack {
   /** What else the run record should say about how it computes (the CNN engine: its Winograd convolutions). */
   readonly method?: string;
   paramSizes(): number[];
-  /** `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense). */
   /**
+   * `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense).
    * `gradients` sees every gradient of the step, in parameter order, before the first update and may change them in
    * place (the optimizer's clipping); a stack then updates every weight through `update` (no plain-SGD fusion).
    */
