@@ -236,6 +236,7 @@ test('weightless layers keep or move the shape: RepeatVector, Permute, noise, ac
     { type: 'SpatialDropout2D', rate: 0.2, input_shape: [8, 8, 4] },
     { type: 'GaussianNoise', stddev: 0.1, input_shape: [5] },
     { type: 'GaussianDropout', rate: 0.1, input_shape: [5] },
+    { type: 'AlphaDropout', rate: 0.1, input_shape: [5] },
     { type: 'Rescaling', scale: 0.5, input_shape: [5] },
   ]) {
     assert.deepEqual(counts([layer]).params, [0]);

@@ -297,3 +297,47 @@ m2 = keras.Sequential([keras.layers.Dense(3, input_shape=(4,)), Layer(0.5)])
     ],
   );
 });
+
+test("a tuple or list repeated by an int, as Python's * does (Hands-On ML 3 ch. 15's WaveNet: `for rate in (1, 2, 4, 8) * 2`)", async () => {
+  // ageron/handson-ml3 @e3f3f9e, 15_processing_sequences_using_rnns_and_cnns.ipynb, the WaveNet cell.
+  const [m] = await parsePythonModels(`import tensorflow as tf
+wavenet_model = tf.keras.Sequential()
+wavenet_model.add(tf.keras.layers.InputLayer(input_shape=[None, 5]))
+for rate in (1, 2, 4, 8) * 2:
+    wavenet_model.add(tf.keras.layers.Conv1D(
+        filters=32, kernel_size=2, padding="causal", activation="relu",
+        dilation_rate=rate))
+wavenet_model.add(tf.keras.layers.Conv1D(filters=14, kernel_size=1))
+`);
+  assert.deepEqual(
+    m.definition?.layers.map((l) => l.dilation_rate),
+    [1, 2, 4, 8, 1, 2, 4, 8, undefined],
+  );
+  assert.equal(analyze(m).summary?.totalParams, 352 + 7 * 2080 + 462);
+  const units = async (expr: string) =>
+    (
+      await parsePythonModels(`from tensorflow import keras
+m = keras.Sequential([keras.layers.Flatten(input_shape=[4])])
+for n in ${expr}:
+    m.add(keras.layers.Dense(n))
+`)
+    )[0];
+  assert.deepEqual(
+    (await units('[64] * 2 + 3 * [8]')).definition?.layers.map((l) => l.units),
+    [undefined, 64, 64, 8, 8, 8],
+  );
+  assert.deepEqual(
+    (await units('[64] * 0 + [8]')).definition?.layers.map((l) => l.units),
+    [undefined, 8],
+  );
+  // The bound on what one line can ask for: the reason is the layer's (a loop over it only says it is not read).
+  const [huge] = await parsePythonModels(`from tensorflow import keras
+m = keras.Sequential([keras.layers.Flatten(input_shape=[28] * 10**9)])
+`);
+  assert.match(
+    huge.diagnostics.map((d) => d.message).join('\n'),
+    /a list repeated to more than 100,000 items is not evaluated/,
+  );
+  const float = await units('[8] * 2.5');
+  assert.match(float.diagnostics.map((d) => d.message).join('\n'), /added inside a for loop/);
+});

@@ -111,6 +111,7 @@ const sequence: ModelDefinition = {
     { type: 'ELU' },
     { type: 'GaussianNoise', stddev: 0.1 },
     { type: 'GaussianDropout', rate: 0.1 },
+    { type: 'AlphaDropout', rate: 0.1 },
     { type: 'Rescaling', scale: 0.5, offset: 0.1 },
     { type: 'Dense', units: 2 },
     { type: 'Softmax' },
@@ -266,6 +267,13 @@ test('the layers Model Lab does not train refuse with the reason the core gives'
 test("GRU with Keras's default reset_after=True is refused for training with the setting that trains", () => {
   const def: ModelDefinition = { layers: [{ type: 'GRU', units: 2, input_shape: [3, 2] }] };
   assert.throws(() => build(def), /supports only reset_after=False.*"reset_after": false/);
+});
+
+test('Dropout and AlphaDropout with a noise_shape are refused for training, by name', () => {
+  for (const type of ['Dropout', 'AlphaDropout']) {
+    const def: ModelDefinition = { layers: [{ type, rate: 0.1, noise_shape: [null, 1], input_shape: [3, 2] }] };
+    assert.throws(() => build(def), new RegExp(`cannot train ${type} with a noise_shape yet \\(layer `));
+  }
 });
 
 test('the example models build with the core’s parameter counts', () => {

@@ -92,3 +92,28 @@ test('evaluation loss of a confidently wrong softmax model is the logit gap, not
   assert.ok(Math.abs(score.loss - 40.5) < 1e-4, `${score.loss}`);
   m.dispose();
 });
+
+test("AlphaDropout while training is Keras's: dropped values at SELU's saturation, then a·x + b; the identity otherwise", () => {
+  const rate = 0.25;
+  const m = model([{ type: 'AlphaDropout', rate, input_shape: [4000] }], [4000]);
+  // Standard normal inputs (as after 'selu' with 'lecun_normal'): the layer keeps zero mean and unit variance.
+  let seed = 7;
+  const draw = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+  const values = Array.from(
+    { length: 4000 },
+    () => Math.sqrt(-2 * Math.log(1 - draw())) * Math.cos(2 * Math.PI * draw()),
+  );
+  const x = tf.tensor2d([values]);
+  const uniform = Array.from({ length: 4000 }, draw);
+  let i = 0;
+  const out = forward(tf, m, x, true, () => uniform[i++]).output.dataSync();
+  const p = -1.6732632423543772 * 1.0507009873554805;
+  const a = ((1 - rate) * (1 + rate * p * p)) ** -0.5;
+  const b = -a * p * rate;
+  const expected = values.map((v, k) => (uniform[k] >= rate ? a * v + b : a * p + b));
+  near(out, expected, 1e-5);
+  const mean = expected.reduce((s, v) => s + v, 0) / expected.length;
+  const variance = expected.reduce((s, v) => s + (v - mean) ** 2, 0) / expected.length;
+  assert.ok(Math.abs(mean) < 0.06 && Math.abs(variance - 1) < 0.08, `mean ${mean}, variance ${variance}`);
+  near(forward(tf, m, x, false).output.dataSync(), Array.from(Float32Array.from(values)), 0);
+});

@@ -1,5 +1,6 @@
-/** Regularising layers active only while training: spatial dropout and Gaussian noise. No weights. */
+/** Regularising layers active only while training: spatial and alpha dropout, Gaussian noise. No weights. */
 import { NO_PARAMS, channelsLastOnlyArg, require3d, seedArg } from './common';
+import { Dropout } from './dropout';
 import type { Dim, LayerDef } from './layer-def';
 import { rateArg, requireSequence } from './layer-shapes';
 
@@ -37,6 +38,21 @@ export const GaussianNoise: LayerDef = {
     seed: seedArg,
   },
   required: ['stddev'],
+  outputShape: same,
+  params: () => NO_PARAMS,
+};
+
+export const AlphaDropout: LayerDef = {
+  type: 'AlphaDropout',
+  defaultName: 'alpha_dropout',
+  doc: "While training, sets a fraction `rate` of its inputs to SELU's negative saturation value and rescales so the mean and variance stay those of the input (for self-normalizing networks, with 'selu' and 'lecun_normal'); no weights.",
+  positionalArgs: ['rate', 'noise_shape', 'seed'],
+  args: {
+    rate: rateArg('values'),
+    noise_shape: Dropout.args.noise_shape,
+    seed: seedArg,
+  },
+  required: ['rate'],
   outputShape: same,
   params: () => NO_PARAMS,
 };

@@ -29,7 +29,7 @@ import { LayerNormalization } from './layer-normalization';
 import { MERGE_LAYERS } from './merge';
 import { PREPROCESSING_LAYERS } from './preprocessing';
 import { NestedFunctional, NestedSequential } from './nested-model';
-import { GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise';
+import { AlphaDropout, GaussianDropout, GaussianNoise, SpatialDropout1D, SpatialDropout2D } from './noise';
 import { GRU, LSTM, SimpleRNN } from './recurrent';
 import { Cropping2D, Permute, RepeatVector, UpSampling2D, ZeroPadding2D } from './reshaping';
 import { Bidirectional, TimeDistributed } from './wrappers';
@@ -71,6 +71,7 @@ export const LAYERS: readonly LayerDef[] = [
   SpatialDropout2D,
   GaussianNoise,
   GaussianDropout,
+  AlphaDropout,
   RepeatVector,
   Permute,
   ReLU,

@@ -209,6 +209,10 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const joined =
         op === '+' && Array.isArray(a.value) && Array.isArray(b.value) ? [...a.value, ...b.value] : undefined;
       if (joined) return leaf(joined);
+      // `(1, 2, 4, 8) * 2`, `[64] * 3 + [128] * 4`: a tuple or list repeated, as Python's * does (Hands-On ML's WaveNet).
+      const repeated = op === '*' ? (repetition(a.value, b.value) ?? repetition(b.value, a.value)) : undefined;
+      if (typeof repeated === 'string') return fail(repeated);
+      if (repeated) return leaf(repeated);
       const value = arithmetic(op, a.value, b.value);
       return value === undefined
         ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)
@@ -557,6 +561,21 @@ function compare(op: string, a: unknown, b: unknown): boolean | undefined {
   if (op === '>') return x > y;
   if (op === '>=') return x >= y;
   return undefined;
+}
+
+/** Longest list `[…] * n` makes here: a bound on the memory a line of the script can ask for. */
+const MAX_REPEATED = 100_000;
+
+/** `items * times` for a list or tuple and an int (Python: an empty list for times ≤ 0); a reason past the bound. */
+function repetition(items: unknown, times: unknown): unknown[] | string | undefined {
+  if (!Array.isArray(items) || typeof times !== 'number' || !Number.isInteger(times)) return undefined;
+  if (times <= 0 || items.length === 0) return [];
+  if (items.length * times > MAX_REPEATED) {
+    return `a list repeated to more than ${MAX_REPEATED.toLocaleString('en-US')} items is not evaluated by Model Lab`;
+  }
+  const out: unknown[] = [];
+  for (let i = 0; i < times; i++) out.push(...items);
+  return out;
 }
 
 function arithmetic(op: string, a: unknown, b: unknown): number | undefined {

@@ -180,6 +180,14 @@ const base = (c: CommonConfig) => ({
   ...(c.inputShape ? { inputShape: c.inputShape } : {}),
 });
 
+/** The stock engine draws dropout masks over the whole input (forward.ts), so a noise_shape is not trained yet. */
+function refuseNoiseShape(type: string, a: LayerArgs, c: CommonConfig): void {
+  if (Array.isArray(a.noise_shape))
+    throw new Error(
+      `Model Lab cannot train ${type} with a noise_shape yet (layer ${c.name}); remove it to train here.`,
+    );
+}
+
 /** Recurrent layers share their arguments; tfjs's recurrent activation default (hard sigmoid) is not Keras's. */
 function recurrent(tf: TF, a: LayerArgs, c: CommonConfig) {
   if (a.stateful === true)
@@ -386,10 +394,7 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   // The stock engine draws training masks itself from the run's seeded generator (see stock-engine.ts): a tfjs
   // Dropout with a fixed seed would drop the same units on every batch.
   Dropout: (tf, a, c) => {
-    if (Array.isArray(a.noise_shape))
-      throw new Error(
-        `Model Lab cannot train Dropout with a noise_shape yet (layer ${c.name}); remove it to train here.`,
-      );
+    refuseNoiseShape('Dropout', a, c);
     return tf.layers.dropout({ ...base(c), rate: Number(a.rate) });
   },
   Activation: (tf, a, c) => tf.layers.activation({ ...base(c), activation: activation(a) }),
@@ -562,6 +567,12 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
     tf.layers.dropout({ ...base(c), rate: Number(a.rate), noiseShape: [null, 1, 1, null] as unknown as number[] }),
   GaussianNoise: (tf, a, c) => tf.layers.gaussianNoise({ ...base(c), stddev: Number(a.stddev) }),
   GaussianDropout: (tf, a, c) => tf.layers.gaussianDropout({ ...base(c), rate: Number(a.rate) }),
+  // Its training-time noise is drawn in forward.ts (`noisy`), as Keras computes it; tfjs's own flips the sign of the
+  // dropped values' term. Outside training the layer is the identity.
+  AlphaDropout: (tf, a, c) => {
+    refuseNoiseShape('AlphaDropout', a, c);
+    return tf.layers.alphaDropout({ ...base(c), rate: Number(a.rate) });
+  },
   RepeatVector: (tf, a, c) => tf.layers.repeatVector({ ...base(c), n: Number(a.n) }),
   Permute: (tf, a, c) => tf.layers.permute({ ...base(c), dims: (a.dims as number[]).map(Number) }),
   ReLU: (tf, a, c) => {

@@ -127,7 +127,7 @@ function nextMask(layer: tfjs.layers.Layer, input: tfjs.Tensor, mask: tfjs.Tenso
 
 /**
  * The training-time randomness of Dropout (and its spatial forms, whose noise shape shares one draw over steps or
- * pixels), GaussianNoise and GaussianDropout, drawn from the run's seeded generator so a run seed replays exactly.
+ * pixels), GaussianNoise, GaussianDropout and AlphaDropout, drawn from the run's seeded generator so a run seed replays exactly.
  * Undefined for any other layer.
  */
 function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: () => number): tfjs.Tensor | undefined {
@@ -145,12 +145,35 @@ function noisy(tf: TF, layer: tfjs.layers.Layer, h: tfjs.Tensor, rng: () => numb
     const stddev = Number(layer.getConfig().stddev);
     return tf.add(h, tf.mul(normal(tf, h.shape, rng), stddev));
   }
+  if (kind === 'AlphaDropout') {
+    const rate = Number(layer.getConfig().rate);
+    if (!(rate > 0 && rate < 1)) return h;
+    return alphaDropout(tf, h, rate, rng);
+  }
   if (kind === 'GaussianDropout') {
     const rate = Number(layer.getConfig().rate);
     if (rate <= 0) return h;
     return tf.mul(h, tf.add(tf.mul(normal(tf, h.shape, rng), Math.sqrt(rate / (1 - rate))), 1));
   }
   return undefined;
+}
+
+/** SELU's negative saturation value, −α·λ (Keras's α and λ to double precision): where AlphaDropout puts what it drops. */
+export const ALPHA_DROPOUT_SATURATION = -1.6732632423543772 * 1.0507009873554805;
+
+/**
+ * Keras's AlphaDropout while training: each value is kept with probability 1 − rate, else set to −α·λ; then `a·x + b`
+ * with `a = ((1 − rate)(1 + rate·(α·λ)²))^−½`, `b = −a·(−α·λ)·rate`, which keeps zero mean and unit variance.
+ */
+export function alphaDropout(tf: TF, h: tfjs.Tensor, rate: number, rng: () => number): tfjs.Tensor {
+  const p = ALPHA_DROPOUT_SATURATION;
+  const kept = new Float32Array(h.size);
+  for (let i = 0; i < kept.length; i++) kept[i] = rng() >= rate ? 1 : 0;
+  const a = ((1 - rate) * (1 + rate * p * p)) ** -0.5;
+  const b = -a * p * rate;
+  const keep = tf.tensor(kept, h.shape, 'float32');
+  const x = tf.add(tf.mul(h, keep), tf.mul(tf.sub(1, keep), p));
+  return tf.add(tf.mul(x, a), b);
 }
 
 /** Standard normal values by Box–Muller from the seeded generator. */
