@@ -221,6 +221,61 @@ model = tf.keras.Sequential([
   assert.deepEqual(analyze(m).diagnostics, []);
 });
 
+test("an activation layer as activation= (Hands-On ML 3 ch. 17's GAN: `activation=tf.keras.layers.LeakyReLU(0.2)`); Keras 3's LeakyReLU(negative_slope=…)", async () => {
+  // ageron/handson-ml3 @e3f3f9e, 17_autoencoders_gans_and_diffusion_models.ipynb, the DCGAN cell (input_shape added:
+  // the published discriminator is built when the GAN first runs).
+  const [d] = await parsePythonModels(`import tensorflow as tf
+discriminator = tf.keras.Sequential([
+    tf.keras.layers.Conv2D(64, kernel_size=5, strides=2, padding="same",
+                        activation=tf.keras.layers.LeakyReLU(0.2), input_shape=[28, 28, 1]),
+    tf.keras.layers.Dropout(0.4),
+    tf.keras.layers.Conv2D(128, kernel_size=5, strides=2, padding="same",
+                        activation=tf.keras.layers.LeakyReLU(0.2)),
+    tf.keras.layers.Dropout(0.4),
+    tf.keras.layers.Flatten(),
+    tf.keras.layers.Dense(1, activation="sigmoid")
+])
+`);
+  assert.deepEqual(
+    d.definition?.layers.map((l) => l.activation),
+    ['leaky_relu', undefined, 'leaky_relu', undefined, undefined, 'sigmoid'],
+  );
+  assert.equal(analyze(d).summary?.totalParams, 1664 + 204928 + 6273);
+  const read = async (activation: string) =>
+    (
+      await parsePythonModels(`from tensorflow import keras
+relu = keras.layers.ReLU()
+m = keras.Sequential([keras.layers.Dense(4, input_shape=[3], activation=${activation})])
+`)
+    )[0];
+  for (const [written, name] of [
+    ['relu', 'relu'],
+    ['keras.layers.LeakyReLU(alpha=0.2)', 'leaky_relu'],
+    ['keras.layers.LeakyReLU(negative_slope=0.2)', 'leaky_relu'],
+    ['keras.layers.ELU()', 'elu'],
+    ['keras.layers.Softmax()', 'softmax'],
+    ["keras.layers.Activation('tanh')", 'tanh'],
+  ]) {
+    const m = await read(written);
+    assert.equal(m.definition?.layers[0].activation, name, written);
+    assert.deepEqual(m.diagnostics, [], written);
+  }
+  for (const [written, reason] of [
+    ['keras.layers.LeakyReLU()', /a LeakyReLU of slope 0.3 as an activation is not one Model Lab has/],
+    ['keras.layers.PReLU()', /a PReLU layer as an activation is not one Model Lab reads/],
+    ['keras.layers.ReLU(max_value=6)', /a ReLU with arguments as an activation/],
+  ] as const) {
+    const m = await read(written);
+    assert.match(m.diagnostics.map((x) => x.message).join('\n'), reason, written);
+  }
+  // Keras 3 names LeakyReLU's slope negative_slope (keras.io's DCGAN); it was "LeakyReLU has no setting".
+  const [k3] = await parsePythonModels(`import keras
+m = keras.Sequential([keras.Input(shape=(3,)), keras.layers.Dense(4), keras.layers.LeakyReLU(negative_slope=0.1)])
+`);
+  assert.equal(k3.definition?.layers[1].alpha, 0.1);
+  assert.deepEqual(analyze(k3).diagnostics, []);
+});
+
 test("Nadam and AdamW by alias and class (tf.keras's experimental path too); weight_decay and clipping are carried, use_ema said to be ignored where written", async () => {
   const text = `import tensorflow as tf
 from tensorflow import keras

@@ -10,6 +10,14 @@ export const CLASS_ALIASES: Readonly<Record<string, string>> = {
   GlobalAvgPool2D: 'GlobalAveragePooling2D',
 };
 
+/**
+ * Keras 3's names for a layer argument Keras 2 (and the definition) names otherwise: `LeakyReLU(negative_slope=0.2)`
+ * is Keras 2's `alpha` (keras.io's DCGAN writes it so; the first positional argument is the same value either way).
+ */
+export const ARG_ALIASES: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  LeakyReLU: { negative_slope: 'alpha' },
+};
+
 /** Whether a canonical name is one the front end reads (to place star-imported names). */
 export function knownKerasName(name: string): boolean {
   if (name === 'keras.Sequential' || name === 'keras.Input' || name === 'keras.layers.InputLayer') return true;

@@ -3,15 +3,24 @@
  * or a name bound to one) read into a layer spec, with positional arguments named from the layer registry.
  */
 import type { Node } from './py-node';
+import { LEAKY_RELU_SLOPE } from '../activations';
 import { BUILT_APPLICATIONS } from '../applications';
 import { layerDef } from '../layers/registry';
-import { CLASS_ALIASES } from './keras-names';
+import { ARG_ALIASES, CLASS_ALIASES } from './keras-names';
 import { isModelCall } from './nested-models';
 import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
 import { callArgs, rangeOf, shortText, unwrap, type CallArgs, type KeywordArg } from './syntax';
 import { LayerArgument } from './function-params';
-import { paramValue, readValue, resolveName, truthy, type ReadContext, type Unreadable } from './values';
+import {
+  paramValue,
+  readValue,
+  resolveName,
+  truthy,
+  type ReadContext,
+  type ReadResult,
+  type Unreadable,
+} from './values';
 
 /** Paths are relative to the layer (`['units']`); the caller prefixes `layers[i]`. */
 export interface ReadLayer {
@@ -97,7 +106,8 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const spec: LayerSpec = { type };
   const values: [DefPath, Range][] = [[[], rangeOf(n)]];
   const keys: [DefPath, Range][] = [];
-  const put = (arg: string, valueNode: Node, keyNode?: Node): Unreadable | undefined => {
+  const put = (written: string, valueNode: Node, keyNode?: Node): Unreadable | undefined => {
+    const arg = ARG_ALIASES[type]?.[written] ?? written;
     if (arg === def.wraps) {
       // Bidirectional(LSTM(64)): the wrapped layer is a layer call of its own.
       const inner = readLayer(valueNode, ctx, depth + 1);
@@ -109,7 +119,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
       if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
       return undefined;
     }
-    const v = readValue(valueNode, ctx);
+    const v = arg === 'activation' ? readActivation(valueNode, ctx, depth) : readValue(valueNode, ctx);
     if (!v.ok) return v;
     if (arg === 'input_shape' && Array.isArray(v.value) && v.value.length === 0) return scalarInput(valueNode);
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
@@ -129,6 +139,61 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if (problem) return problem;
   }
   return { kind: 'layer', spec, node: n, values, keys };
+}
+
+/**
+ * An `activation=` argument: a name or function (`'relu'`, `tf.nn.relu`), or an activation layer standing for the
+ * same function (`activation=keras.layers.LeakyReLU(0.2)`, as GAN discriminators write it: Keras calls any callable).
+ */
+function readActivation(n: Node, ctx: ReadContext, depth: number): ReadResult {
+  const value = readValue(n, ctx);
+  const type = unwrap(n).type;
+  if (value.ok || (type !== 'call' && type !== 'identifier') || depth > 10) return value;
+  const layer = readLayer(n, ctx, depth + 1);
+  if (!('kind' in layer) || layer.kind !== 'layer') return value;
+  const name = activationOfLayer(layer.spec);
+  if (typeof name !== 'string') return { ok: false, node: n, reason: name.reason };
+  return { ok: true, value: name, ranges: [[[], rangeOf(n)]] };
+}
+
+/** The activation name an activation layer computes, or why it is none Model Lab has. */
+function activationOfLayer(spec: LayerSpec): string | { reason: string } {
+  const keras2 = (arg: string) => spec[arg] ?? layerDef(spec.type)?.args[arg]?.default;
+  switch (spec.type) {
+    case 'Activation':
+      return typeof spec.activation === 'string'
+        ? spec.activation
+        : { reason: 'this Activation has no named function' };
+    case 'LeakyReLU': {
+      const slope = Number(keras2('alpha'));
+      return slope === LEAKY_RELU_SLOPE
+        ? 'leaky_relu'
+        : {
+            reason: `a LeakyReLU of slope ${slope} as an activation is not one Model Lab has (its 'leaky_relu' is Keras's, slope ${LEAKY_RELU_SLOPE}); add a LeakyReLU layer after this one instead`,
+          };
+    }
+    case 'ReLU':
+      return spec.max_value == null && !Number(keras2('negative_slope')) && !Number(keras2('threshold'))
+        ? 'relu'
+        : {
+            reason: 'a ReLU with arguments as an activation is not one Model Lab has; add it as a layer after this one',
+          };
+    case 'ELU':
+      return Number(keras2('alpha')) === 1
+        ? 'elu'
+        : {
+            reason:
+              'an ELU with alpha other than 1 as an activation is not one Model Lab has; add it as a layer after this one',
+          };
+    case 'Softmax':
+      return spec.axis === undefined || spec.axis === -1
+        ? 'softmax'
+        : { reason: 'a Softmax over another axis as an activation is not one Model Lab has; add it as a layer' };
+    default:
+      return {
+        reason: `a ${spec.type} layer as an activation is not one Model Lab reads; add it as a layer after this one`,
+      };
+  }
 }
 
 /**
