@@ -83,7 +83,7 @@ export function keras2Totals(summary: ModelSummary): string[] {
 
 /** The line under a summary of a model read only in part. */
 export function incompleteLine(at: NonNullable<ModelSummary['incomplete']>): string {
-  return `Incomplete: ${at.reason} (line ${at.line}, column ${at.character}); the layers from there on are not shown.`;
+  return `Incomplete: ${at.reason} (line ${at.line}, column ${at.character}); the layers from there on are not shown or counted in the totals above.`;
 }
 
 /** Keras's print_row: each field cut to its column (less 2 spaces), continuing on extra lines when too long. */

@@ -151,7 +151,7 @@ none = keras.Sequential([MyBlock(3)])
   assert.doesNotMatch(check.out, /loss|outputs/, 'no loss-vs-last-layer check on a model that is cut short');
   assert.match(
     text.out,
-    /Incomplete: layer 3 cannot be read statically \('MyBlock' is not a Keras layer class Model Lab knows\) \(line 4, column 93\); the layers from there on are not shown\./,
+    /Incomplete: layer 3 cannot be read statically \('MyBlock' is not a Keras layer class Model Lab knows\) \(line 4, column 93\); the layers from there on are not shown or counted in the totals above\./,
   );
   const summaries = JSON.parse(json.out) as { complete?: boolean; incomplete?: { line: number; character: number } }[];
   assert.deepEqual(
