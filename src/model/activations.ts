@@ -32,7 +32,14 @@ export const ACTIVATIONS: Readonly<Record<string, ActivationInfo>> = {
   leaky_relu: {
     doc: `x for x > 0, ${LEAKY_RELU_SLOPE} · x below: relu that keeps a small gradient (the LeakyReLU layer's default slope is 0.3).`,
   },
+  exponential: { doc: 'e^x: a positive output, e.g. a rate for a Poisson loss.' },
+  log_softmax: { doc: 'The logarithm of softmax over the last axis: x − logsumexp(x).' },
+  hard_silu: { doc: "x · relu6(x + 3) / 6: a cheap swish (Keras 3's hard_sigmoid inside; MobileNetV3's hard_swish)." },
+  hard_swish: { doc: 'Another Keras 3 name of hard_silu: x · relu6(x + 3) / 6.' },
 };
+
+/** The activations tfjs lacks, which the worker registers with it (`keras-activations.ts`): Keras's formulas. */
+export const REGISTERED_ACTIVATIONS = ['leaky_relu', 'exponential', 'log_softmax', 'hard_silu', 'hard_swish'] as const;
 
 export const ACTIVATION_NAMES: readonly string[] = Object.keys(ACTIVATIONS);
 

@@ -67,10 +67,10 @@ test('every layer type is offered with a description, and each has its own argum
   assert.deepEqual(dense.activation.enum, [...ACTIVATION_NAMES]);
 });
 
-test('the activations offered: Keras names tfjs-layers runs, and leaky_relu, which the worker registers', () => {
+test('the activations offered: Keras names tfjs-layers runs, and those the worker registers (leaky_relu, exponential…)', () => {
   // Every one of them builds and runs: training-build-model.test.ts.
-  assert.ok(!ACTIVATION_NAMES.includes('exponential'));
-  assert.ok(ACTIVATION_NAMES.includes('leaky_relu'));
+  assert.ok(!ACTIVATION_NAMES.includes('sparsemax'));
+  for (const a of ['leaky_relu', 'exponential', 'log_softmax', 'hard_silu']) assert.ok(ACTIVATION_NAMES.includes(a), a);
   for (const a of [
     'relu',
     'sigmoid',

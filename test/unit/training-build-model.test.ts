@@ -245,6 +245,24 @@ test("activation 'leaky_relu' (Keras's, slope 0.2; tfjs has none) and 'silu' com
   model.dispose();
 });
 
+test("'exponential', 'log_softmax', 'hard_silu' / 'hard_swish' compute Keras's formulas (tfjs has none of them)", () => {
+  const x = [1.5, -4, 0.25];
+  const hardSilu = (v: number) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6;
+  const logSumExp = Math.log(x.reduce((s, v) => s + Math.exp(v), 0));
+  const expected: Record<string, number[]> = {
+    exponential: x.map(Math.exp),
+    log_softmax: x.map((v) => v - logSumExp),
+    hard_silu: x.map(hardSilu),
+    hard_swish: x.map(hardSilu),
+  };
+  for (const [activation, want] of Object.entries(expected)) {
+    const { model } = build({ layers: [{ type: 'Activation', activation, input_shape: [3] }] });
+    const got = (model.predict(tf.tensor2d([x])) as tfjs.Tensor).dataSync();
+    want.forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-5, `${activation}[${i}]: ${got[i]} vs ${v}`));
+    model.dispose();
+  }
+});
+
 test('every activation the core offers builds and runs in tfjs (with the worker’s own registrations)', () => {
   for (const activation of ACTIVATION_NAMES) {
     const { model } = build({ layers: [{ type: 'Dense', units: 3, activation, input_shape: [2] }] });
