@@ -15,10 +15,9 @@ import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
 import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
-import type { ScriptIndex } from './script-index';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, takenBranch, type ReadContext } from './values';
+import { callsNamed, readValue, resolveName, takenBranch, type ReadContext } from './values';
 import { loopValues } from './layer-lists';
 
 export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
@@ -34,16 +33,8 @@ const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
 };
 
 /** Every `keras.Model(...)` call in source order. */
-export function functionalCalls(index: ScriptIndex, ctx: ReadContext): Node[] {
-  const calls: Node[] = [];
-  const all = index.ofType('call');
-  for (let i = 0; i < all.length; i++) {
-    const n = all[i];
-    const fn = n.childForFieldName('function');
-    const name = fn ? resolveName(fn, ctx) : undefined;
-    if (name && MODEL_NAMES.has(name)) calls.push(n);
-  }
-  return calls;
+export function functionalCalls(ctx: ReadContext): Node[] {
+  return callsNamed(ctx, (name) => MODEL_NAMES.has(name));
 }
 
 interface TensorLayer {
@@ -56,13 +47,17 @@ interface TensorLayer {
   keys: [(string | number)[], Range][];
 }
 
-class Unreadable extends Error {
+/**
+ * Why a functional model cannot be read, at `node`: thrown through the scan and caught by readFunctional. Not an
+ * Error: an Error captures a stack trace when made, and a scan of dense Keras code makes one for every name a
+ * statement it does not follow assigns (kept until the name is used or assigned again), which on 5 MB was a tenth of
+ * the read in stack captures and the garbage collector.
+ */
+class Unreadable {
   constructor(
     readonly node: Node,
-    reason: string,
-  ) {
-    super(reason);
-  }
+    readonly message: string,
+  ) {}
 }
 
 /**
