@@ -15,7 +15,7 @@ import { SKLEARN_TEST_SIZE, TRAIN_TEST_SPLIT } from './array-shapes';
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import { callArgs, firstNotBefore, unwrap, walk } from './syntax';
-import { readValue, resolveName, type ReadContext } from './values';
+import { callsNamed, readValue, resolveName, type ReadContext } from './values';
 
 export const FASHION_MNIST = 'fashion-mnist';
 const LOADER = /^keras\.datasets\.(\w+)\.load_data$/;
@@ -69,12 +69,8 @@ export class DataFlow {
       const name = def.childForFieldName('name')?.text;
       if (name) this.functions.add(name);
     }
-    const calls = index.ofType('call');
-    for (let i = 0; i < calls.length; i++) {
-      const fn = calls[i].childForFieldName('function');
-      const name = fn ? resolveName(fn, ctx) : undefined;
-      if (name && (LOADER.test(name) || PAD_SEQUENCES.has(name))) this.sources.push(calls[i].startIndex);
-    }
+    const calls = callsNamed(ctx, (name) => LOADER.test(name) || PAD_SEQUENCES.has(name));
+    for (let i = 0; i < calls.length; i++) this.sources.push(calls[i].startIndex);
     // Source order, so a chain of assignments propagates in one pass.
     const assignments = index.ofTypes(['assignment', 'augmented_assignment']);
     for (let i = 0; i < assignments.length; i++) {

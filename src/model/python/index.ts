@@ -24,7 +24,7 @@ import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './synt
 import { ScriptIndex } from './script-index';
 import { rangeOf } from './syntax';
 import { parsePythonSource } from './tree-sitter';
-import { ResolvedNames, resolveName, type ReadContext } from './values';
+import { callsNamed, ResolvedNames, type ReadContext } from './values';
 
 export { toKerasScript, type KerasScriptOptions } from './keras-script';
 
@@ -35,14 +35,7 @@ const CLEAR_SESSION = new Set(['keras.backend.clear_session', 'keras.utils.clear
 
 /** Where the script starts a fresh Keras session (`keras.backend.clear_session()`), which restarts the numbering. */
 function sessionResets(ctx: ReadContext): Position[] {
-  const out: Position[] = [];
-  const calls = ctx.index.ofType('call');
-  for (let i = 0; i < calls.length; i++) {
-    const n = calls[i];
-    const fn = n.childForFieldName('function');
-    if (fn && CLEAR_SESSION.has(resolveName(fn, ctx) ?? '')) out.push(rangeOf(n).start);
-  }
-  return out;
+  return callsNamed(ctx, (name) => CLEAR_SESSION.has(name)).map((n) => rangeOf(n).start);
 }
 
 /**
@@ -147,9 +140,9 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     const calls = new MethodCalls(index, ctx);
     const scans = new TensorScans();
     const readers: [Node[], (call: Node, c: ReadContext) => ParsedModel][] = [
-      [sequentialCalls(index, ctx), (call, c) => readSequential(call, c, data, seeds, calls)],
-      [functionalCalls(index, ctx), (call, c) => readFunctional(call, c, data, seeds, calls, scans)],
-      [applicationCalls(index, ctx), (call, c) => readApplication(call, c, data, seeds, calls)],
+      [sequentialCalls(ctx), (call, c) => readSequential(call, c, data, seeds, calls)],
+      [functionalCalls(ctx), (call, c) => readFunctional(call, c, data, seeds, calls, scans)],
+      [applicationCalls(ctx), (call, c) => readApplication(call, c, data, seeds, calls)],
     ];
     const readerOf = new Map<number, (call: Node, c: ReadContext) => ParsedModel>();
     for (const [list, reader] of readers) for (const call of list) readerOf.set(call.id, reader);

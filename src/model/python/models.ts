@@ -30,7 +30,7 @@ import { lacksInputShape } from '../infer';
 import { pathKey } from '../paths';
 import { readLayer, sharedLayerResult, type LayerResult, type ReadInput } from './layers';
 import { callArgs, firstNotBefore, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
-import { readValue, resolveName, takenBranch, type ReadContext, type Unreadable } from './values';
+import { callsNamed, readValue, takenBranch, type ReadContext, type Unreadable } from './values';
 import { expandComprehension, loopValues, sharedLayers } from './layer-lists';
 import type { ScriptIndex } from './script-index';
 
@@ -812,13 +812,6 @@ function knownBranch(statement: Node, ctx: ReadContext): Node[] | undefined {
 }
 
 /** Every `keras.Sequential(...)` call in source order. */
-export function sequentialCalls(index: ScriptIndex, ctx: ReadContext): Node[] {
-  const calls: Node[] = [];
-  const all = index.ofType('call');
-  for (let i = 0; i < all.length; i++) {
-    const n = all[i];
-    const fn = n.childForFieldName('function');
-    if (fn && resolveName(fn, ctx) === 'keras.Sequential') calls.push(n);
-  }
-  return calls;
+export function sequentialCalls(ctx: ReadContext): Node[] {
+  return callsNamed(ctx, (name) => name === 'keras.Sequential');
 }

@@ -17,23 +17,15 @@ import type { DataFlow } from './dataset';
 import { MODEL_NAMES, readModelTraining } from './functional';
 import type { MethodCalls } from './models';
 import type { Node } from './py-node';
-import type { ScriptIndex } from './script-index';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, unwrap } from './syntax';
-import { readValue, resolveName, type ReadContext } from './values';
+import { callsNamed, readValue, resolveName, type ReadContext } from './values';
 import type { ReadLayer } from './layers';
 import { sliceBounds, sliceIndices } from './array-shapes';
 
 /** Every `keras.applications` constructor call in source order. */
-export function applicationCalls(index: ScriptIndex, ctx: ReadContext): Node[] {
-  const calls: Node[] = [];
-  const all = index.ofType('call');
-  for (let i = 0; i < all.length; i++) {
-    const fn = all[i].childForFieldName('function');
-    const name = fn ? resolveName(fn, ctx) : undefined;
-    if (name && applicationOf(name)) calls.push(all[i]);
-  }
-  return calls;
+export function applicationCalls(ctx: ReadContext): Node[] {
+  return callsNamed(ctx, (name) => !!applicationOf(name));
 }
 
 /** `VGG16(…)`: the application's model, with the compile and fit of the variable it is assigned to. */

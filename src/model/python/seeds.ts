@@ -5,7 +5,7 @@
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
 import { callArgs } from './syntax';
-import { resolveName, type ReadContext } from './values';
+import { callsNamed, type ReadContext } from './values';
 
 const SEEDERS = new Set([
   'keras.utils.set_random_seed',
@@ -17,11 +17,9 @@ export class Seeds {
   private readonly args: Node[] = [];
 
   constructor(index: ScriptIndex, ctx: ReadContext) {
-    const calls = index.ofType('call');
+    const calls = callsNamed(ctx, (name) => SEEDERS.has(name));
     for (let i = 0; i < calls.length; i++) {
       const n = calls[i];
-      const fn = n.childForFieldName('function');
-      if (!fn || !SEEDERS.has(resolveName(fn, ctx) ?? '')) continue;
       const args = callArgs(n);
       const arg = args.positional[0] ?? args.keywords.find((k) => k.name === 'seed')?.value;
       if (arg) this.args.push(arg);

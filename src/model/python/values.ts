@@ -114,6 +114,39 @@ export class ResolvedNames {
     }
     this.byId[id] = code;
   }
+
+  /** `calleeNames`'s list, made once per read. */
+  callees?: readonly (string | undefined)[];
+}
+
+/**
+ * The name each call of the script calls (`resolveName` of its function: `keras.layers.Dense`; undefined for none),
+ * in the order of `ctx.index.ofType('call')`. Resolved once per read and shared by the file-wide passes that look
+ * for the calls of some names (models, applications, data loaders, seeds, `clear_session`): each went through every
+ * call of the script and asked its function's name again.
+ */
+export function calleeNames(ctx: ReadContext): readonly (string | undefined)[] {
+  if (ctx.resolved?.callees) return ctx.resolved.callees;
+  const calls = ctx.index.ofType('call');
+  const names = new Array<string | undefined>(calls.length);
+  for (let i = 0; i < calls.length; i++) {
+    const fn = calls[i].childForFieldName('function');
+    names[i] = fn ? resolveName(fn, ctx) : undefined;
+  }
+  if (ctx.resolved) ctx.resolved.callees = names;
+  return names;
+}
+
+/** The script's calls whose name (see `calleeNames`) passes `test`, in source order. */
+export function callsNamed(ctx: ReadContext, test: (name: string) => boolean): Node[] {
+  const calls = ctx.index.ofType('call');
+  const names = calleeNames(ctx);
+  const out: Node[] = [];
+  for (let i = 0; i < calls.length; i++) {
+    const name = names[i];
+    if (name !== undefined && test(name)) out.push(calls[i]);
+  }
+  return out;
 }
 
 /** A name or attribute chain written without spaces, comments or brackets. */
@@ -159,48 +192,54 @@ function resolveUncached(node: Node, ctx: ReadContext, depth: number): string | 
   return ctx.imports.resolve(n, (name) => ctx.bindings.has(name));
 }
 
+/**
+ * A value read from `node`, with the node's range (made only here: most nodes `readValue` is asked about are not
+ * values, and a range is two searches of the line starts and five objects).
+ */
+const leafAt = (node: Node, value: unknown): Readable => ({ ok: true, value, ranges: [[[], rangeOf(node)]] });
+const failed = (node: Node, reason: string): Unreadable => ({ ok: false, node, reason });
+
 export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
   const n = unwrap(node);
-  const here = rangeOf(node);
-  const leaf = (value: unknown): Readable => ({ ok: true, value, ranges: [[[], here]] });
-  const fail = (reason: string, at: Node = n): Unreadable => ({ ok: false, node: at, reason });
-  if (depth > MAX_DEPTH) return fail('its definition is too deeply nested');
+  if (depth > MAX_DEPTH) return failed(n, 'its definition is too deeply nested');
 
   switch (n.type) {
     case 'integer':
     case 'float': {
-      if (/[jJ]$/.test(n.text)) return fail('complex numbers are not model arguments');
+      if (/[jJ]$/.test(n.text)) return failed(n, 'complex numbers are not model arguments');
       const text = n.text.replace(/_/g, '');
       const value = /^0[oO]/.test(text) ? parseInt(text.slice(2), 8) : Number(text);
-      return Number.isFinite(value) ? leaf(value) : fail(`'${shortText(n)}' is not a number Model Lab can read`);
+      return Number.isFinite(value)
+        ? leafAt(node, value)
+        : failed(n, `'${shortText(n)}' is not a number Model Lab can read`);
     }
     case 'true':
-      return leaf(true);
+      return leafAt(node, true);
     case 'false':
-      return leaf(false);
+      return leafAt(node, false);
     case 'none':
-      return leaf(null);
+      return leafAt(node, null);
     case 'string':
     case 'concatenated_string': {
       const s = readString(n);
-      return typeof s === 'string' ? leaf(s) : fail(s.reason);
+      return typeof s === 'string' ? leafAt(node, s) : failed(n, s.reason);
     }
     case 'unary_operator': {
       const operand = n.childForFieldName('argument');
       const op = n.childForFieldName('operator')?.text ?? n.child(0)?.text;
-      if (!operand) return fail('this expression is incomplete');
+      if (!operand) return failed(n, 'this expression is incomplete');
       const inner = readValue(operand, ctx, depth + 1);
       if (!inner.ok) return inner;
-      if (typeof inner.value !== 'number') return fail(`'${op}' applies to numbers only here`);
-      if (op === '-') return leaf(-inner.value);
-      if (op === '+') return leaf(inner.value);
-      return fail(`the operator '${op}' is not evaluated by Model Lab`);
+      if (typeof inner.value !== 'number') return failed(n, `'${op}' applies to numbers only here`);
+      if (op === '-') return leafAt(node, -inner.value);
+      if (op === '+') return leafAt(node, inner.value);
+      return failed(n, `the operator '${op}' is not evaluated by Model Lab`);
     }
     case 'binary_operator': {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       const op = n.childForFieldName('operator')?.text;
-      if (!left || !right || !op) return fail('this expression is incomplete');
+      if (!left || !right || !op) return failed(n, 'this expression is incomplete');
       const a = readValue(left, ctx, depth + 1);
       if (!a.ok) return a;
       const b = readValue(right, ctx, depth + 1);
@@ -208,24 +247,24 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       // `IMG_SIZE + (3,)`: tuples and lists join, as Python's + does (the TensorFlow tutorials' image shapes).
       const joined =
         op === '+' && Array.isArray(a.value) && Array.isArray(b.value) ? [...a.value, ...b.value] : undefined;
-      if (joined) return leaf(joined);
+      if (joined) return leafAt(node, joined);
       // `(1, 2, 4, 8) * 2`, `[64] * 3 + [128] * 4`: a tuple or list repeated, as Python's * does (Hands-On ML's WaveNet).
       const repeated = op === '*' ? (repetition(a.value, b.value) ?? repetition(b.value, a.value)) : undefined;
-      if (typeof repeated === 'string') return fail(repeated);
-      if (repeated) return leaf(repeated);
+      if (typeof repeated === 'string') return failed(n, repeated);
+      if (repeated) return leafAt(node, repeated);
       const value = arithmetic(op, a.value, b.value);
       return value === undefined
-        ? fail(`Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)
-        : leaf(value);
+        ? failed(n, `Model Lab only evaluates arithmetic on numbers, not '${shortText(n)}'`)
+        : leafAt(node, value);
     }
     case 'tuple':
     case 'expression_list':
     case 'list': {
       const items: unknown[] = [];
-      const ranges: [DefPath, Range][] = [[[], here]];
+      const ranges: [DefPath, Range][] = [[[], rangeOf(node)]];
       for (const child of n.namedChildren) {
         if (!child || child.type === 'comment') continue;
-        if (child.type === 'list_splat') return fail('a starred element is only known when the script runs', child);
+        if (child.type === 'list_splat') return failed(child, 'a starred element is only known when the script runs');
         const item = readValue(child, ctx, depth + 1);
         if (!item.ok) return item;
         for (const [p, r] of item.ranges) ranges.push([[items.length, ...p], r]);
@@ -235,88 +274,93 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
     }
     case 'identifier':
     case 'attribute': {
-      if (n.type === 'identifier' && ctx.locals?.has(n.text)) return leaf(ctx.locals.get(n.text));
+      if (n.type === 'identifier' && ctx.locals?.has(n.text)) return leafAt(node, ctx.locals.get(n.text));
       const param = n.type === 'identifier' ? paramValue(n, ctx) : undefined;
-      if (param) return leaf(param.value);
+      if (param) return leafAt(node, param.value);
       const known = namedValue(n, ctx);
-      if (known !== undefined) return leaf(known);
+      if (known !== undefined) return leafAt(node, known);
       if (n.type === 'attribute') {
         const object = n.childForFieldName('object');
         if (n.childForFieldName('attribute')?.text === 'shape' && object) {
           // `X.shape` of an array from a Keras dataset loader (`input_shape=X_train.shape[1:]`).
           const s = arrayShape(object, ctx);
-          if (s && 'shape' in s) return leaf(s.shape);
+          if (s && 'shape' in s) return leafAt(node, s.shape);
         }
-        return fail(`'${shortText(n)}' is only known when the script runs`);
+        return failed(n, `'${shortText(n)}' is only known when the script runs`);
       }
       const decide = (s: Node) => takenBranch(s, ctx);
       const b = ctx.bindings.resolve(n.text, n, decide);
       if (!('reason' in b) && b.kind === 'unpacked' && b.value && b.path) {
         // `a, b = 1, 2` or `(x, y), _ = pairs`: the element of the value at the name's place.
         const whole = readValue(b.value, ctx, depth + 1);
-        if (!whole.ok) return fail(`'${n.text}' gets its value when the script runs (${whole.reason})`);
+        if (!whole.ok) return failed(n, `'${n.text}' gets its value when the script runs (${whole.reason})`);
         let v: unknown = whole.value;
         for (const i of b.path) v = Array.isArray(v) && i < v.length ? v[i] : undefined;
-        return v === undefined ? fail(`'${n.text}' is unpacked from a value of another length`) : leaf(v);
+        return v === undefined ? failed(n, `'${n.text}' is unpacked from a value of another length`) : leafAt(node, v);
       }
       const c = ctx.bindings.constant(n.text, n, decide);
-      if ('reason' in c) return fail(c.reason);
+      if ('reason' in c) return failed(n, c.reason);
       const inner = readValue(c.value, ctx, depth + 1);
       if (!inner.ok)
         return inner.node === unwrap(c.value)
-          ? fail(`'${n.text}' gets its value when the script runs (${inner.reason})`)
+          ? failed(n, `'${n.text}' gets its value when the script runs (${inner.reason})`)
           : inner;
       // The use site is where a problem with this value shows; elements keep their ranges in the constant.
-      return { ok: true, value: inner.value, ranges: [[[], here], ...inner.ranges.filter(([p]) => p.length > 0)] };
+      return {
+        ok: true,
+        value: inner.value,
+        ranges: [[[], rangeOf(node)], ...inner.ranges.filter(([p]) => p.length > 0)],
+      };
     }
     case 'subscript': {
       const value = n.childForFieldName('value');
       const subs = n.childrenForFieldName('subscript');
-      if (!value || subs.length !== 1) return fail(`'${shortText(n)}' is only known when the script runs`);
+      if (!value || subs.length !== 1) return failed(n, `'${shortText(n)}' is only known when the script runs`);
       const v = readValue(value, ctx, depth + 1);
       if (!v.ok) return v;
       const seq = v.value;
       if (!Array.isArray(seq) && typeof seq !== 'string')
-        return fail(`'${shortText(value)}' is not a tuple, list or string Model Lab can index`);
+        return failed(n, `'${shortText(value)}' is not a tuple, list or string Model Lab can index`);
       const sub = subs[0];
       if (sub.type === 'slice') {
         const bounds = sliceBounds(sub, ctx);
-        if (!bounds) return fail(`the slice '${shortText(sub)}' is only known when the script runs`);
+        if (!bounds) return failed(n, `the slice '${shortText(sub)}' is only known when the script runs`);
         const picked = sliceIndices(seq.length, bounds).map((i) => seq[i]);
-        return leaf(typeof seq === 'string' ? picked.join('') : picked);
+        return leafAt(node, typeof seq === 'string' ? picked.join('') : picked);
       }
       const i = readValue(sub, ctx, depth + 1);
       if (!i.ok) return i;
-      if (!Number.isInteger(i.value)) return fail(`'${shortText(sub)}' is not an integer index`);
+      if (!Number.isInteger(i.value)) return failed(n, `'${shortText(sub)}' is not an integer index`);
       const at = (i.value as number) < 0 ? seq.length + (i.value as number) : (i.value as number);
-      if (at < 0 || at >= seq.length) return fail(`the index ${String(i.value)} is out of range (${seq.length} items)`);
-      return leaf(seq[at]);
+      if (at < 0 || at >= seq.length)
+        return failed(n, `the index ${String(i.value)} is out of range (${seq.length} items)`);
+      return leafAt(node, seq[at]);
     }
     case 'conditional_expression': {
       // `a if condition else b` with a condition known before the script runs.
       const [yes, cond, no] = n.namedChildren.filter((c) => c.type !== 'comment');
-      if (!yes || !cond || !no) return fail('this expression is incomplete');
+      if (!yes || !cond || !no) return failed(n, 'this expression is incomplete');
       const c = readValue(cond, ctx, depth + 1);
-      if (!c.ok) return fail(`the condition '${shortText(cond)}' is only known when the script runs`, cond);
+      if (!c.ok) return failed(cond, `the condition '${shortText(cond)}' is only known when the script runs`);
       return readValue(truthy(c.value) ? yes : no, ctx, depth + 1);
     }
     case 'not_operator': {
       const arg = n.childForFieldName('argument');
       const v = arg ? readValue(arg, ctx, depth + 1) : undefined;
-      if (!v) return fail('this expression is incomplete');
-      return v.ok ? leaf(!truthy(v.value)) : v;
+      if (!v) return failed(n, 'this expression is incomplete');
+      return v.ok ? leafAt(node, !truthy(v.value)) : v;
     }
     case 'boolean_operator': {
       const left = n.childForFieldName('left');
       const right = n.childForFieldName('right');
       const op = n.childForFieldName('operator')?.text;
-      if (!left || !right) return fail('this expression is incomplete');
+      if (!left || !right) return failed(n, 'this expression is incomplete');
       const a = readValue(left, ctx, depth + 1);
       if (!a.ok) return a;
       // Python's short circuit: `a and b` is a when a is falsy, `a or b` is a when a is truthy.
-      if ((op === 'and') !== truthy(a.value)) return leaf(a.value);
+      if ((op === 'and') !== truthy(a.value)) return leafAt(node, a.value);
       const b = readValue(right, ctx, depth + 1);
-      return b.ok ? leaf(b.value) : b;
+      return b.ok ? leafAt(node, b.value) : b;
     }
     case 'comparison_operator': {
       const operands = n.namedChildren.filter((c) => c.type !== 'comment');
@@ -337,10 +381,10 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       let result = true;
       for (let k = 0; k < ops.length && result; k++) {
         const r = compare(ops[k], values[k], values[k + 1]);
-        if (r === undefined) return fail(`Model Lab does not evaluate '${shortText(n)}'`);
+        if (r === undefined) return failed(n, `Model Lab does not evaluate '${shortText(n)}'`);
         result = r;
       }
-      return leaf(result);
+      return leafAt(node, result);
     }
     case 'call': {
       const fn = n.childForFieldName('function');
@@ -348,7 +392,7 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const short = namedObject(name);
       const args = callArgs(n);
       if (short !== undefined && args.positional.length + args.keywords.length + args.splats.length === 0)
-        return leaf(short);
+        return leafAt(node, short);
       const object = name ? configObject(name, n, ctx, depth) : undefined;
       if (object) return object;
       const builtin = fn?.type === 'identifier' && !ctx.bindings.has(fn.text) ? BUILTINS[fn.text] : undefined;
@@ -356,22 +400,22 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
         // `len(chars)` of a string literal, `int(past / step)` of constants: Python's builtins on known values.
         const v = readValue(args.positional[0], ctx, depth + 1);
         const out = v.ok ? builtin(v.value) : undefined;
-        if (out !== undefined) return leaf(out);
+        if (out !== undefined) return leafAt(node, out);
       }
       if (short !== undefined)
-        return fail(`'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
-      return fail(`'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
+        return failed(n, `'${shortText(fn ?? n)}' with arguments is more than a name Model Lab can use`);
+      return failed(n, `'${shortText(fn ?? n)}(…)' is only computed when the script runs`);
     }
     case 'ellipsis':
       // tree-sitter.ts parses a long run of numbers as `[...]`; the node's text is still the script's.
       if (n.text !== '...')
-        return fail(
-          `a list of ${LONG_LITERAL.toLocaleString('en-US')} or more characters of numbers is not read`,
+        return failed(
           n.parent ?? n,
+          `a list of ${LONG_LITERAL.toLocaleString('en-US')} or more characters of numbers is not read`,
         );
-      return fail('Ellipsis is not a value a layer takes');
+      return failed(n, 'Ellipsis is not a value a layer takes');
     default:
-      return fail(`this ${n.type.replace(/_/g, ' ')} is only computed when the script runs`);
+      return failed(n, `this ${n.type.replace(/_/g, ' ')} is only computed when the script runs`);
   }
 }
 
