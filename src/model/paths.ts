@@ -6,9 +6,12 @@ import type { DefPath, Diagnostic, Range, SourceRanges } from './types';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-/** `['layers', 1, 'units']` → `layers[1].units`; the root is `''`. Odd keys are quoted: `set["a.b"]`. */
-export function pathKey(path: DefPath): string {
-  let out = '';
+/**
+ * `['layers', 1, 'units']` → `layers[1].units`; the root is `''`. Odd keys are quoted: `set["a.b"]`. With `base`
+ * (a key), the key of the path below it: `pathKey(p, pathKey(b))` is `pathKey([...b, ...p])`.
+ */
+export function pathKey(path: DefPath, base = ''): string {
+  let out = base;
   for (const part of path) {
     if (typeof part === 'number') out += `[${part}]`;
     else if (IDENTIFIER.test(part)) out += out === '' ? part : `.${part}`;

@@ -36,8 +36,9 @@ export class Collector {
 
   /** Ranges a reader returned relative to `base`. */
   addRanges(base: DefPath, values: [DefPath, Range][], keys: [DefPath, Range][] = []): void {
-    for (const [p, r] of values) this.value([...base, ...p], r);
-    for (const [p, r] of keys) this.key([...base, ...p], r);
+    const b = pathKey(base);
+    for (const [p, r] of values) this.values.set(pathKey(p, b), r);
+    for (const [p, r] of keys) this.keys.set(pathKey(p, b), r);
   }
 
   /** The model read: `def` with the ranges and diagnostics collected, cut short where `incomplete` says. */

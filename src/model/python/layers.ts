@@ -78,12 +78,13 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   }
   if (n.type !== 'call') return fail(`this ${n.type.replace(/_/g, ' ')} only becomes a layer when the script runs`);
   const called = n.childForFieldName('function');
-  const partial = called ? partialOf(called, callArgs(n), ctx) : undefined;
+  const own = callArgs(n);
+  const partial = called ? partialOf(called, own, ctx) : undefined;
   const fn = partial?.fn ?? called;
   const name = fn ? resolveName(fn, ctx) : undefined;
   if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
 
-  const args = partial?.args ?? callArgs(n);
+  const args = partial?.args ?? own;
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
 
   if (name === 'keras.Input' || name === 'keras.layers.InputLayer') return readInput(n, name, args, ctx);
