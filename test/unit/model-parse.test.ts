@@ -3,6 +3,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { analyze, getPath, parseModelJson, parsePathKey, pathKey, rangeFor, setPath, MAX_DEPTH } from '../../src/model';
 
+test('pathKey below a base key is the key of the joined path', () => {
+  const paths: (string | number)[][] = [[], ['layers'], ['layers', 1], [0, 'units'], ['set', 'a.b[3]'], [2]];
+  for (const base of paths)
+    for (const p of paths) assert.equal(pathKey(p, pathKey(base)), pathKey([...base, ...p]), `${base} + ${p}`);
+});
+
 test('pathKey and parsePathKey are inverses', () => {
   assert.equal(pathKey([]), '');
   assert.equal(pathKey(['layers', 1, 'units']), 'layers[1].units');
