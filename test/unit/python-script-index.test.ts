@@ -6,12 +6,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Node } from '../../src/model/python/py-node';
-import { Bindings } from '../../src/model/python/bindings';
-import { Imports } from '../../src/model/python/imports';
 import { ScriptIndex } from '../../src/model/python/script-index';
 import { walk } from '../../src/model/python/syntax';
 import { parsePythonSource } from '../../src/model/python/tree-sitter';
-import { calleeNames, callsNamed, ResolvedNames, type ReadContext } from '../../src/model/python/values';
+import { scriptContext } from '../../src/model/python/index';
+import { calleeNames, callsNamed } from '../../src/model/python/values';
 import { pythonOfSize } from './python-big-sources';
 
 const SCRIPT = `import keras
@@ -145,13 +144,7 @@ test('callsNamed gives the calls whose resolved name passes, in source order, fr
   const { root } = await parsePythonSource(
     `from tensorflow import keras as K\nL = K.layers\nm = K.Sequential([L.Dense(2), K.layers.Dense(1)])\nprint(m)\nK.Sequential()\n`,
   );
-  const index = new ScriptIndex(root);
-  const ctx: ReadContext = {
-    imports: new Imports(index),
-    bindings: new Bindings(index),
-    index,
-    resolved: new ResolvedNames(root.lastId + 1),
-  };
+  const ctx = scriptContext(root);
   const text = (n: Node) => n.text.slice(0, n.text.indexOf('('));
   assert.deepEqual(callsNamed(ctx, (name) => name === 'keras.layers.Dense').map(text), ['L.Dense', 'K.layers.Dense']);
   assert.deepEqual(callsNamed(ctx, (name) => name === 'keras.Sequential').map(text), ['K.Sequential', 'K.Sequential']);

@@ -124,17 +124,23 @@ export async function parsePythonModels(text: string): Promise<ParsedModel[]> {
   return readPythonModels(await parsePythonSource(text), text);
 }
 
+/** What every pass over a parsed script shares: its index, imports and bindings, and the names resolved so far. */
+export function scriptContext(root: Node): ReadContext {
+  const index = new ScriptIndex(root);
+  return {
+    imports: new Imports(index),
+    bindings: new Bindings(index),
+    index,
+    resolved: new ResolvedNames(root.lastId + 1),
+    models: new ModelLayers(),
+  };
+}
+
 /** The models of a parsed script (`text` is the script the tree was parsed from): everything after the parse. */
 export function readPythonModels({ root, tooDeep }: SourceTree, text: string): ParsedModel[] {
   {
-    const index = new ScriptIndex(root);
-    const ctx: ReadContext = {
-      imports: new Imports(index),
-      bindings: new Bindings(index),
-      index,
-      resolved: new ResolvedNames(root.lastId + 1),
-      models: new ModelLayers(),
-    };
+    const ctx = scriptContext(root);
+    const { index } = ctx;
     const data = new DataFlow(index, ctx);
     const seeds = new Seeds(index, ctx);
     const calls = new MethodCalls(index, ctx);
