@@ -18,6 +18,9 @@ export const ARG_ALIASES: Readonly<Record<string, Readonly<Record<string, string
   LeakyReLU: { negative_slope: 'alpha' },
 };
 
+/** The string arguments Keras lower-cases before checking them (`padding="VALID"` is 'valid', Keras 2 and 3 alike). */
+export const LOWERCASED_ARGS: ReadonlySet<string> = new Set(['padding', 'data_format']);
+
 /** Whether a canonical name is one the front end reads (to place star-imported names). */
 export function knownKerasName(name: string): boolean {
   if (name === 'keras.Sequential' || name === 'keras.Input' || name === 'keras.layers.InputLayer') return true;

@@ -6,7 +6,7 @@ import type { Node } from './py-node';
 import { LEAKY_RELU_SLOPE } from '../activations';
 import { BUILT_APPLICATIONS } from '../applications';
 import { layerDef } from '../layers/registry';
-import { ARG_ALIASES, CLASS_ALIASES } from './keras-names';
+import { ARG_ALIASES, CLASS_ALIASES, LOWERCASED_ARGS } from './keras-names';
 import { isModelCall } from './nested-models';
 import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
@@ -125,6 +125,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
     if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
+    else if (typeof v.value === 'string' && LOWERCASED_ARGS.has(arg)) spec[arg] = v.value.toLowerCase();
     else if (v.value !== null || noneIsAValue(arg)) spec[arg] = v.value;
     for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
     if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
