@@ -104,3 +104,116 @@ m = keras.Sequential(stack)
 `);
   assert.equal(analyze(plain).summary?.totalParams, 10);
 });
+
+test('a helper function given a tensor is followed call by call (Reptile conv_bn, speaker recognition residual_block)', async () => {
+  // examples/keras_io/tensorflow/vision/reptile.py (classes = 5 there).
+  const reptile = `import keras
+from keras import layers
+
+classes = 5
+
+
+def conv_bn(x):
+    x = layers.Conv2D(filters=64, kernel_size=3, strides=2, padding="same")(x)
+    x = layers.BatchNormalization()(x)
+    return layers.ReLU()(x)
+
+
+inputs = layers.Input(shape=(28, 28, 1))
+x = conv_bn(inputs)
+x = conv_bn(x)
+x = conv_bn(x)
+x = conv_bn(x)
+x = layers.Flatten()(x)
+outputs = layers.Dense(classes, activation="softmax")(x)
+model = keras.Model(inputs=inputs, outputs=outputs)
+`;
+  const [r] = await parsePythonModels(reptile);
+  assert.equal(r.incomplete, undefined, r.incomplete);
+  assert.deepEqual(await problems(reptile), []);
+  // Conv 640 + 3 × 36,928, four BatchNormalization 256, Dense 2·2·64 × 5 + 5.
+  assert.equal(analyze(r).summary?.totalParams, 640 + 3 * 36928 + 4 * 256 + 1285);
+  assert.equal(r.definition?.layers.filter((l) => l.type === 'Conv2D').length, 4);
+
+  // examples/keras_io/tensorflow/audio/speaker_recognition_using_cnn.py: a loop over a parameter, a default, an Add,
+  // MaxPool1D (Keras's other name for MaxPooling1D). keras.io's rendering (keras-team/keras-io
+  // examples/audio/md/speaker_recognition_using_cnn.md @a6f1ebf) prints 3,088,597 parameters for 5 speakers.
+  const speaker = (classes: string) => `import keras
+import os
+
+SAMPLING_RATE = 16000
+class_names = os.listdir("audio")
+
+
+def residual_block(x, filters, conv_num=3, activation="relu"):
+    # Shortcut
+    s = keras.layers.Conv1D(filters, 1, padding="same")(x)
+    for i in range(conv_num - 1):
+        x = keras.layers.Conv1D(filters, 3, padding="same")(x)
+        x = keras.layers.Activation(activation)(x)
+    x = keras.layers.Conv1D(filters, 3, padding="same")(x)
+    x = keras.layers.Add()([x, s])
+    x = keras.layers.Activation(activation)(x)
+    return keras.layers.MaxPool1D(pool_size=2, strides=2)(x)
+
+
+def build_model(input_shape, num_classes):
+    inputs = keras.layers.Input(shape=input_shape, name="input")
+
+    x = residual_block(inputs, 16, 2)
+    x = residual_block(x, 32, 2)
+    x = residual_block(x, 64, 3)
+    x = residual_block(x, 128, 3)
+    x = residual_block(x, 128, 3)
+
+    x = keras.layers.AveragePooling1D(pool_size=3, strides=3)(x)
+    x = keras.layers.Flatten()(x)
+    x = keras.layers.Dense(256, activation="relu")(x)
+    x = keras.layers.Dense(128, activation="relu")(x)
+
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", name="output"
+    )(x)
+
+    return keras.models.Model(inputs=inputs, outputs=outputs)
+
+
+model = build_model((SAMPLING_RATE // 2, 1), ${classes})
+`;
+  const [s] = await parsePythonModels(speaker('5'));
+  assert.equal(s.incomplete, undefined, s.incomplete);
+  const summary = analyze(s).summary!;
+  assert.equal(summary.totalParams, 3088597);
+  // Keras names the shortcut conv1d (made first) and lists it after the block's convolutions, as published.
+  assert.deepEqual(
+    summary.layers.slice(1, 6).map((l) => l.name),
+    ['conv1d_1', 'activation', 'conv1d_2', 'conv1d', 'add'],
+  );
+  // With the published len(class_names), the classes are unknown: information, not "units must be a positive integer".
+  assert.deepEqual(await problems(speaker('len(class_names)')), []);
+  const [unknown] = await parsePythonModels(speaker('len(class_names)'));
+  assert.match(
+    unknown.incomplete ?? '',
+    /'num_classes' is given 'len\(class_names\)', only computed when the script runs/,
+  );
+});
+
+test('a layer object bound outside a helper and applied in each of its calls is still one shared layer', async () => {
+  const [m] = await parsePythonModels(`import keras
+from keras import layers
+
+shared = layers.Dense(8)
+
+
+def block(x, units=8):
+    x = shared(x)
+    return layers.Dense(units)(x)
+
+
+inputs = keras.Input(shape=(8,))
+x = block(inputs)
+x = block(x, units=4)
+model = keras.Model(inputs, x)
+`);
+  assert.match(m.incomplete ?? '', /applied twice \(shared weights\)/);
+});

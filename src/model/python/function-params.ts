@@ -25,14 +25,14 @@ export class LayerArgument {
 /** How many enclosing calls are followed to give an argument its value (a function called from a function …). */
 const MAX_NESTING = 5;
 
-interface Param {
+export interface Param {
   name: string;
   default?: Node;
   /** Takes positional arguments (before a `*` or `*args`). */
   positional: boolean;
 }
 
-function parametersOf(fn: Node): Param[] | undefined {
+export function parametersOf(fn: Node): Param[] | undefined {
   const list = fn.childForFieldName('parameters');
   if (!list) return [];
   const out: Param[] = [];
@@ -63,7 +63,7 @@ function enclosingFunctions(node: Node): Node[] {
   return functions;
 }
 
-function isMethodDef(fn: Node): boolean {
+export function isMethodDef(fn: Node): boolean {
   return fn.parent?.type === 'block' && fn.parent.parent?.type === 'class_definition';
 }
 

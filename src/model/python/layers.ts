@@ -121,6 +121,13 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     }
     const v = arg === 'activation' ? readActivation(valueNode, ctx, depth) : readValue(valueNode, ctx);
     if (!v.ok) return v;
+    // A call given for a function parameter (`build_model(shape, len(class_names))`) is a layer where one is used,
+    // and no value of an argument.
+    if (v.value instanceof LayerArgument)
+      return fail(
+        `'${shortText(valueNode)}' is given '${shortText(v.value.node)}', only computed when the script runs`,
+        valueNode,
+      );
     if (arg === 'input_shape' && Array.isArray(v.value) && v.value.length === 0) return scalarInput(valueNode);
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
