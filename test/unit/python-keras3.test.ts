@@ -217,3 +217,94 @@ model = keras.Model(inputs, x)
 `);
   assert.match(m.incomplete ?? '', /applied twice \(shared weights\)/);
 });
+
+test("a layer given to a helper as its activation is applied as a layer, each call's its own (WGAN-GP's conv_block)", async () => {
+  // examples/keras_io/tensorflow/generative/wgan_gp.py, conv_block and get_discriminator_model, two of four blocks.
+  // keras.io's Keras 3 rendering (keras-team/keras-io templates' wgan_gp.md) names the layers as below.
+  const [d] = await parsePythonModels(`import keras
+from keras import layers
+
+IMG_SHAPE = (28, 28, 1)
+
+
+def conv_block(
+    x,
+    filters,
+    activation,
+    kernel_size=(3, 3),
+    strides=(1, 1),
+    padding="same",
+    use_bias=True,
+    use_bn=False,
+    use_dropout=False,
+    drop_value=0.5,
+):
+    x = layers.Conv2D(
+        filters,
+        kernel_size,
+        strides=strides,
+        padding=padding,
+        use_bias=use_bias,
+    )(x)
+    if use_bn:
+        x = layers.BatchNormalization()(x)
+    x = activation(x)
+    if use_dropout:
+        x = layers.Dropout(drop_value)(x)
+    return x
+
+
+def get_discriminator_model():
+    img_input = layers.Input(shape=IMG_SHAPE)
+    x = layers.ZeroPadding2D((2, 2))(img_input)
+    x = conv_block(
+        x,
+        64,
+        kernel_size=(5, 5),
+        strides=(2, 2),
+        use_bn=False,
+        use_bias=True,
+        activation=layers.LeakyReLU(0.2),
+        use_dropout=False,
+        drop_value=0.3,
+    )
+    x = conv_block(
+        x,
+        128,
+        kernel_size=(5, 5),
+        strides=(2, 2),
+        use_bn=False,
+        activation=layers.LeakyReLU(0.2),
+        use_bias=True,
+        use_dropout=True,
+        drop_value=0.3,
+    )
+    x = layers.Flatten()(x)
+    x = layers.Dropout(0.2)(x)
+    x = layers.Dense(1)(x)
+
+    d_model = keras.models.Model(img_input, x, name="discriminator")
+    return d_model
+
+
+d_model = get_discriminator_model()
+`);
+  assert.equal(d.incomplete, undefined, d.incomplete);
+  const summary = analyze(d).summary!;
+  assert.deepEqual(
+    summary.layers.map((l) => `${l.name} ${l.params}`),
+    [
+      'input_1 0', // Keras 3 names it input_layer (the keras3 summary style)
+      'zero_padding2d 0',
+      'conv2d 1664',
+      'leaky_re_lu 0',
+      'conv2d_1 204928',
+      'leaky_re_lu_1 0',
+      'dropout 0',
+      'flatten 0',
+      'dropout_1 0',
+      'dense 8193',
+    ],
+  );
+  assert.equal(d.definition?.layers[3].alpha, 0.2);
+});

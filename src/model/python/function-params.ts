@@ -57,6 +57,17 @@ export function parametersOf(fn: Node): Param[] | undefined {
   return out;
 }
 
+/** The argument a call gives each parameter, by name (positional ones in order, then keywords). */
+export function argumentsByParameter(params: Param[], args: ReturnType<typeof callArgs>): Map<string, Node> {
+  const given = new Map<string, Node>();
+  const positional = params.filter((p) => p.positional);
+  args.positional.forEach((a, i) => {
+    if (i < positional.length) given.set(positional[i].name, a);
+  });
+  for (const k of args.keywords) given.set(k.name, k.value);
+  return given;
+}
+
 function enclosingFunctions(node: Node): Node[] {
   const functions: Node[] = [];
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') functions.unshift(p);
@@ -154,14 +165,7 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: Ca
     const outer = call ? contextAt(call, ctx, nesting + 1) : ctx;
     const callerCtx = run?.locals ? { ...outer, locals: run.locals } : outer;
     const args = call ? callArgs(call) : undefined;
-    const given = new Map<string, Node>();
-    if (args && args.splats.length === 0) {
-      const positional = params.filter((p) => p.positional);
-      args.positional.forEach((a, i) => {
-        if (i < positional.length) given.set(positional[i].name, a);
-      });
-      for (const k of args.keywords) given.set(k.name, k.value);
-    }
+    const given = args && args.splats.length === 0 ? argumentsByParameter(params, args) : new Map<string, Node>();
     for (const p of params) {
       const arg = given.get(p.name);
       // A call with *args/**kwargs gives values only known when the script runs: no default is assumed then.

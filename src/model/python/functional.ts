@@ -20,7 +20,7 @@ import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { readValue, resolveName, takenBranch, type ReadContext } from './values';
 import { loopValues } from './layer-lists';
-import { isMethodDef, LayerArgument, parametersOf } from './function-params';
+import { argumentsByParameter, isMethodDef, LayerArgument, parametersOf } from './function-params';
 
 export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -319,12 +319,7 @@ class TensorScan {
     if (args.splats.length > 0)
       throw new Unreadable(args.splats[0], 'unpacked arguments are only known when the script runs');
     if (this.depth >= 8) throw new Unreadable(n, `'${fn.text}' calls helper functions too deeply to follow`);
-    const given = new Map<string, Node>();
-    const positional = params.filter((p) => p.positional);
-    args.positional.forEach((a, i) => {
-      if (i < positional.length) given.set(positional[i].name, a);
-    });
-    for (const k of args.keywords) given.set(k.name, k.value);
+    const given = argumentsByParameter(params, args);
     const env = new Map<string, number>();
     const values = new Map<string, unknown>();
     for (const p of params) {
