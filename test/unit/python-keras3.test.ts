@@ -308,3 +308,30 @@ d_model = get_discriminator_model()
   );
   assert.equal(d.definition?.layers[3].alpha, 0.2);
 });
+
+test('a layer class or function the file defines is named as such, not as "not a Keras layer class"', async () => {
+  // examples/keras_io/tensorflow/keras_recipes/tensorflow_numpy_models.py (TNPDense, trimmed) and
+  // examples/keras_io/structured_data/tabtransformer.py (create_mlp(...)(features), trimmed).
+  const models = await parsePythonModels(`import keras
+from keras import layers
+
+
+class TNPDense(keras.layers.Layer):
+    def __init__(self, units, activation=None):
+        super().__init__()
+        self.units = units
+
+
+def create_mlp(hidden_units, name=None):
+    return keras.Sequential([layers.Dense(u) for u in hidden_units], name=name)
+
+
+model = keras.Sequential([keras.Input(shape=(4,)), TNPDense(128, activation="relu"), TNPDense(10)])
+inputs = keras.Input(shape=(16,))
+features = create_mlp(hidden_units=[8, 4])(inputs)
+other = keras.Model(inputs, features)
+`);
+  const reasons = models.map((m) => m.incomplete ?? '').join('\n');
+  assert.match(reasons, /'TNPDense' is a layer class this file defines; Model Lab reads Keras's own layers/);
+  assert.match(reasons, /'create_mlp\(…\)' calls a function of this file; what it returns is only known/);
+});

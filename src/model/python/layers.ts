@@ -81,7 +81,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const partial = called ? partialOf(called, callArgs(n), ctx) : undefined;
   const fn = partial?.fn ?? called;
   const name = fn ? resolveName(fn, ctx) : undefined;
-  if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
+  if (!fn || !name) return fail(notAKerasLayer(fn ?? n, ctx));
 
   const args = partial?.args ?? callArgs(n);
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
@@ -92,7 +92,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const m = /^keras\.layers\.(\w+)$/.exec(name);
   if (!m && /^keras\.applications\.(?:\w+\.)?[A-Z]\w*$/.test(name))
     return fail(`'${shortText(fn)}' is a Keras application Model Lab does not build (it builds ${BUILT_APPLICATIONS})`);
-  if (!m) return fail(`'${shortText(fn)}' is not a Keras layer class Model Lab knows`);
+  if (!m) return fail(notAKerasLayer(fn, ctx));
   const type = CLASS_ALIASES[m[1]] ?? m[1];
   const def = layerDef(type);
   if (!def) return fail(`Model Lab does not support the Keras layer '${m[1]}' yet`);
@@ -147,6 +147,19 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if (problem) return problem;
   }
   return { kind: 'layer', spec, node: n, values, keys };
+}
+
+/** Why a call is no layer Model Lab reads: a class or function the file defines says so, else it is not Keras's. */
+function notAKerasLayer(fn: Node, ctx: ReadContext): string {
+  const b = fn.type === 'identifier' ? ctx.bindings.resolve(fn.text, fn) : undefined;
+  const target = b && !('reason' in b) ? b.target : undefined;
+  const def = target?.parent;
+  const defines = def && def.childForFieldName('name')?.id === target?.id;
+  if (defines && def.type === 'class_definition')
+    return `'${fn.text}' is a layer class this file defines; Model Lab reads Keras's own layers, not a custom layer's code`;
+  if (defines && def.type === 'function_definition')
+    return `'${fn.text}(…)' calls a function of this file; what it returns is only known when the script runs`;
+  return `'${shortText(fn)}' is not a Keras layer class Model Lab knows`;
 }
 
 /**
