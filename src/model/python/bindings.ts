@@ -35,6 +35,9 @@ const CONDITIONAL: Record<string, string> = {
   conditional_expression: 'a conditional expression',
 };
 
+/** The list methods that change a list in place (`layers.append(Dense(64))`). */
+const LIST_MUTATORS = ['append', 'extend', 'insert', 'pop', 'remove', 'clear'];
+
 /** The node types `visit` reads bindings from. */
 const VISITED = [
   'call',
@@ -122,8 +125,35 @@ export class Bindings {
   constant(name: string, at?: Node, decide?: BranchDecider): { value: Node } | { reason: string } {
     const b = this.resolve(name, at, decide);
     if ('reason' in b) return b;
-    if (b.kind === 'assignment' && b.value) return { value: b.value };
+    if (b.kind === 'assignment' && b.value) {
+      const changed = this.changedInPlace(name, b, at);
+      return changed ? { reason: changed } : { value: b.value };
+    }
     return { reason: this.why(name, b) };
+  }
+
+  /**
+   * Why a list literal assigned to `name` no longer holds what it says at `at` (the script changes it in place with
+   * `name.append(…)` and the like between the assignment and the use, in the same scope), or undefined.
+   */
+  private changedInPlace(name: string, b: Binding, at?: Node): string | undefined {
+    if (!b.value || unwrap(b.value).type !== 'list') return undefined;
+    const scope = scopeOf(b.target);
+    const end = at?.startIndex ?? Infinity;
+    for (const method of LIST_MUTATORS) {
+      const call = this.callsOf(method).find((c) => {
+        const fn = c.childForFieldName('function');
+        return (
+          fn?.type === 'attribute' &&
+          fn.childForFieldName('object')?.text === name &&
+          c.startIndex > b.target.startIndex &&
+          c.startIndex < end &&
+          scopeOf(c) === scope
+        );
+      });
+      if (call) return `'${name}' is filled by ${method}() as the script runs`;
+    }
+    return undefined;
   }
 
   /** The binding `name` has at `at` (see `constant`), whatever its kind, or why there is no single one. */

@@ -25,14 +25,14 @@ export class LayerArgument {
 /** How many enclosing calls are followed to give an argument its value (a function called from a function …). */
 const MAX_NESTING = 5;
 
-interface Param {
+export interface Param {
   name: string;
   default?: Node;
   /** Takes positional arguments (before a `*` or `*args`). */
   positional: boolean;
 }
 
-function parametersOf(fn: Node): Param[] | undefined {
+export function parametersOf(fn: Node): Param[] | undefined {
   const list = fn.childForFieldName('parameters');
   if (!list) return [];
   const out: Param[] = [];
@@ -57,13 +57,24 @@ function parametersOf(fn: Node): Param[] | undefined {
   return out;
 }
 
+/** The argument a call gives each parameter, by name (positional ones in order, then keywords). */
+export function argumentsByParameter(params: Param[], args: ReturnType<typeof callArgs>): Map<string, Node> {
+  const given = new Map<string, Node>();
+  const positional = params.filter((p) => p.positional);
+  args.positional.forEach((a, i) => {
+    if (i < positional.length) given.set(positional[i].name, a);
+  });
+  for (const k of args.keywords) given.set(k.name, k.value);
+  return given;
+}
+
 function enclosingFunctions(node: Node): Node[] {
   const functions: Node[] = [];
   for (let p = node.parent; p; p = p.parent) if (p.type === 'function_definition') functions.unshift(p);
   return functions;
 }
 
-function isMethodDef(fn: Node): boolean {
+export function isMethodDef(fn: Node): boolean {
   return fn.parent?.type === 'block' && fn.parent.parent?.type === 'class_definition';
 }
 
@@ -154,14 +165,7 @@ export function contextAt(node: Node, ctx: ReadContext, nesting = 0, chosen?: Ca
     const outer = call ? contextAt(call, ctx, nesting + 1) : ctx;
     const callerCtx = run?.locals ? { ...outer, locals: run.locals } : outer;
     const args = call ? callArgs(call) : undefined;
-    const given = new Map<string, Node>();
-    if (args && args.splats.length === 0) {
-      const positional = params.filter((p) => p.positional);
-      args.positional.forEach((a, i) => {
-        if (i < positional.length) given.set(positional[i].name, a);
-      });
-      for (const k of args.keywords) given.set(k.name, k.value);
-    }
+    const given = args && args.splats.length === 0 ? argumentsByParameter(params, args) : new Map<string, Node>();
     for (const p of params) {
       const arg = given.get(p.name);
       // A call with *args/**kwargs gives values only known when the script runs: no default is assumed then.

@@ -19,6 +19,7 @@ import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
 import { callsNamed, readValue, resolveName, takenBranch, type ReadContext } from './values';
 import { loopValues } from './layer-lists';
+import { argumentsByParameter, isMethodDef, LayerArgument, parametersOf } from './function-params';
 
 export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
@@ -68,10 +69,14 @@ class Unreadable {
  */
 class TensorScan {
   readonly layers: TensorLayer[] = [];
-  readonly env = new Map<string, number>();
+  env = new Map<string, number>();
   private readonly applied = new Set<string>();
   /** Names assigned something Model Lab could not read: an error only if the model uses them. */
-  private readonly poisoned = new Map<string, Unreadable>();
+  private poisoned = new Map<string, Unreadable>();
+  /** How many helper functions' calls are being followed, one inside another (`inline`). */
+  private depth = 0;
+  /** The helper function whose call is being followed, if any. */
+  private helper?: Node;
   /** Where the first layer made in the block starts. */
   firstStart?: Range;
   /** The pass of the for loop being unrolled (`loop id.index`), '' outside one: a layer call makes a new layer each pass. */
@@ -97,6 +102,8 @@ class TensorScan {
 
   tensorOf(node: Node): number {
     const n = unwrap(node);
+    const inlined = this.inline(n);
+    if (inlined !== undefined) return inlined;
     if (n.type === 'call') {
       // A layer (or model) applied inline to another's output: `discriminator(generator(gan_input))`.
       const layer = this.readTensor(n);
@@ -173,15 +180,16 @@ class TensorScan {
     const values = loopValues(iterable, this.ctx);
     if (!Array.isArray(values)) return false;
     const outer = this.ctx;
+    const outerPass = this.pass;
     try {
       values.forEach((v, i) => {
         this.ctx = { ...outer, locals: new Map([...(outer.locals ?? []), [variable.text, v]]) };
-        this.pass = `${loop.id}.${i}`;
+        this.pass = `${outerPass}${loop.id}.${i}`;
         this.followAll(body);
       });
     } finally {
       this.ctx = outer;
-      this.pass = '';
+      this.pass = outerPass;
     }
     return true;
   }
@@ -240,6 +248,14 @@ class TensorScan {
       return;
     }
     try {
+      const inlined = this.inline(alias);
+      if (inlined !== undefined) {
+        if (left.type !== 'identifier')
+          throw new Unreadable(left, 'unpacking what a function returns is only known when the script runs');
+        this.poisoned.delete(left.text);
+        this.env.set(left.text, inlined);
+        return;
+      }
       const layer = this.readTensor(right);
       if (left.type !== 'identifier') {
         if (layer) throw new Unreadable(left, 'unpacking a layer’s outputs is only known when the script runs');
@@ -260,6 +276,71 @@ class TensorScan {
         this.env.delete(x);
         this.poisoned.set(x, e);
       }
+    }
+  }
+
+  /**
+   * `x = conv_bn(x, filters=64)`: a function of this file given a tensor, as keras.io's examples write their blocks.
+   * Its body is followed as Python runs it, its parameters bound to the call's tensors and values (else their
+   * defaults), each call's layer calls making new layers; the tensor its last statement `return`s is the call's.
+   * Undefined when `n` is no call of such a function with a tensor argument.
+   */
+  private inline(n: Node): number | undefined {
+    if (n.type !== 'call') return undefined;
+    const fn = n.childForFieldName('function');
+    if (fn?.type !== 'identifier') return undefined;
+    const args = callArgs(n);
+    const isTensor = (a: Node) => !!(this.mentionsTensor(a) ?? this.ctx.index.firstNamed(this.poisoned, a));
+    if (!args.positional.some(isTensor) && !args.keywords.some((k) => isTensor(k.value))) return undefined;
+    const b = this.ctx.bindings.resolve(fn.text, n);
+    if ('reason' in b) return undefined;
+    const def = b.target.parent;
+    if (def?.type !== 'function_definition' || def.childForFieldName('name')?.id !== b.target.id || isMethodDef(def))
+      return undefined;
+    const params = parametersOf(def) ?? [];
+    const body = def.childForFieldName('body');
+    const statements = (body?.namedChildren ?? []).filter((c) => c.type !== 'comment');
+    const last = statements[statements.length - 1];
+    const returned = last?.type === 'return_statement' ? last.namedChildren[0] : undefined;
+    const early = statements.slice(0, -1).some((s) => {
+      for (const x of walk(s)) if (x.type === 'return_statement' || x.type === 'yield') return true;
+      return false;
+    });
+    if (!returned || early)
+      throw new Unreadable(
+        n,
+        `'${fn.text}' returns its tensor in a way Model Lab cannot follow (one return at its end)`,
+      );
+    if (args.splats.length > 0)
+      throw new Unreadable(args.splats[0], 'unpacked arguments are only known when the script runs');
+    if (this.depth >= 8) throw new Unreadable(n, `'${fn.text}' calls helper functions too deeply to follow`);
+    const given = argumentsByParameter(params, args);
+    const env = new Map<string, number>();
+    const values = new Map<string, unknown>();
+    for (const p of params) {
+      const arg = given.get(p.name);
+      if (arg && isTensor(arg)) {
+        env.set(p.name, this.tensorOf(arg));
+        continue;
+      }
+      const source = arg ?? p.default;
+      const v = source ? readValue(source, this.ctx) : undefined;
+      if (v?.ok) values.set(p.name, v.value);
+      else if (source && unwrap(source).type === 'call') values.set(p.name, new LayerArgument(source, this.ctx));
+    }
+    const saved = { env: this.env, poisoned: this.poisoned, ctx: this.ctx, pass: this.pass, helper: this.helper };
+    this.helper = def;
+    this.env = env;
+    this.poisoned = new Map();
+    this.ctx = { ...saved.ctx, params: [...(saved.ctx.params ?? []), { fn: def, values, call: n }] };
+    this.pass = `${saved.pass}/${n.id}`;
+    this.depth++;
+    try {
+      for (const s of statements.slice(0, -1)) this.follow(s);
+      return this.tensorOf(returned);
+    } finally {
+      Object.assign(this, saved);
+      this.depth--;
     }
   }
 
@@ -334,7 +415,17 @@ class TensorScan {
         if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
         if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
         // A layer bound to a name is one object however often it is called.
-        const key = fn.type === 'identifier' ? `name:${fn.text}` : `node:${r.node.id}:${this.pass}`;
+        // A name bound inside a helper function being followed (a parameter, a local) is a new object each call.
+        const b = fn.type === 'identifier' && this.helper ? ctx.bindings.resolve(fn.text, fn) : undefined;
+        const perCall =
+          b &&
+          !('reason' in b) &&
+          this.helper!.startIndex <= b.target.startIndex &&
+          b.target.endIndex <= this.helper!.endIndex;
+        const key =
+          fn.type === 'identifier'
+            ? `name:${fn.text}${perCall ? `:${this.pass}` : ''}`
+            : `node:${r.node.id}:${this.pass}`;
         if (this.applied.has(key))
           throw new Unreadable(
             fn,

@@ -6,7 +6,7 @@ import type { Node } from './py-node';
 import { LEAKY_RELU_SLOPE } from '../activations';
 import { BUILT_APPLICATIONS } from '../applications';
 import { layerDef } from '../layers/registry';
-import { ARG_ALIASES, CLASS_ALIASES } from './keras-names';
+import { ARG_ALIASES, CLASS_ALIASES, LOWERCASED_ARGS } from './keras-names';
 import { isModelCall } from './nested-models';
 import { SharedLayer, shareLayer } from './layer-lists';
 import type { DefPath, LayerSpec, Range } from '../types';
@@ -82,7 +82,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const partial = called ? partialOf(called, own, ctx) : undefined;
   const fn = partial?.fn ?? called;
   const name = fn ? resolveName(fn, ctx) : undefined;
-  if (!fn || !name) return fail(`'${shortText(fn ?? n)}' is not a Keras layer class Model Lab knows`);
+  if (!fn || !name) return fail(notAKerasLayer(fn ?? n, ctx));
 
   const args = partial?.args ?? own;
   if (args.splats.length > 0) return fail('unpacked arguments are only known when the script runs', args.splats[0]);
@@ -93,7 +93,7 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
   const m = /^keras\.layers\.(\w+)$/.exec(name);
   if (!m && /^keras\.applications\.(?:\w+\.)?[A-Z]\w*$/.test(name))
     return fail(`'${shortText(fn)}' is a Keras application Model Lab does not build (it builds ${BUILT_APPLICATIONS})`);
-  if (!m) return fail(`'${shortText(fn)}' is not a Keras layer class Model Lab knows`);
+  if (!m) return fail(notAKerasLayer(fn, ctx));
   const type = CLASS_ALIASES[m[1]] ?? m[1];
   const def = layerDef(type);
   if (!def) return fail(`Model Lab does not support the Keras layer '${m[1]}' yet`);
@@ -122,10 +122,18 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     }
     const v = arg === 'activation' ? readActivation(valueNode, ctx, depth) : readValue(valueNode, ctx);
     if (!v.ok) return v;
+    // A call given for a function parameter (`build_model(shape, len(class_names))`) is a layer where one is used,
+    // and no value of an argument.
+    if (v.value instanceof LayerArgument)
+      return fail(
+        `'${shortText(valueNode)}' is given '${shortText(v.value.node)}', only computed when the script runs`,
+        valueNode,
+      );
     if (arg === 'input_shape' && Array.isArray(v.value) && v.value.length === 0) return scalarInput(valueNode);
     // Keras reads activation=None as no activation, which the definition spells 'linear'; other arguments given
     // None take Keras's default (data_format=None is channels_last), unless None is a value of their own.
     if (arg === 'activation' && v.value === null) spec[arg] = 'linear';
+    else if (typeof v.value === 'string' && LOWERCASED_ARGS.has(arg)) spec[arg] = v.value.toLowerCase();
     else if (v.value !== null || noneIsAValue(arg)) spec[arg] = v.value;
     for (const [p, r] of v.ranges) values.push([[arg, ...p], r]);
     if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
@@ -140,6 +148,19 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
     if (problem) return problem;
   }
   return { kind: 'layer', spec, node: n, values, keys };
+}
+
+/** Why a call is no layer Model Lab reads: a class or function the file defines says so, else it is not Keras's. */
+function notAKerasLayer(fn: Node, ctx: ReadContext): string {
+  const b = fn.type === 'identifier' ? ctx.bindings.resolve(fn.text, fn) : undefined;
+  const target = b && !('reason' in b) ? b.target : undefined;
+  const def = target?.parent;
+  const defines = def && def.childForFieldName('name')?.id === target?.id;
+  if (defines && def.type === 'class_definition')
+    return `'${fn.text}' is a layer class this file defines; Model Lab reads Keras's own layers, not a custom layer's code`;
+  if (defines && def.type === 'function_definition')
+    return `'${fn.text}(…)' calls a function of this file; what it returns is only known when the script runs`;
+  return `'${shortText(fn)}' is not a Keras layer class Model Lab knows`;
 }
 
 /**
