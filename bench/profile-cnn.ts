@@ -1,7 +1,9 @@
 /**
- * `node --import tsx bench/profile-cnn.ts [cnn|cnn-bn] [steps] [repeats] [--kernels]`: trains one bench CNN on a fixed
- * synthetic batch with the fused CNN engine (Adam) and prints CPU milliseconds per step. `--kernels` also times each
- * wasm kernel and each product shape (CPU milliseconds per step, at the microsecond resolution of process.cpuUsage). Run it
+ * `node --import tsx bench/profile-cnn.ts [cnn|cnn-bn] [steps] [repeats] [--kernels] [--first]`: trains one bench CNN on
+ * a fixed synthetic batch with the fused CNN engine (Adam) and prints CPU milliseconds per step. `--kernels` also times
+ * each wasm kernel and each product shape (CPU milliseconds per step, at the microsecond resolution of
+ * process.cpuUsage). `--first` prints the first ten steps' CPU times one by one (the process's warm-up: code compiled
+ * at first use, fresh memory touched), the first step's system time and how much the process's RSS grew in it. Run it
  * under `node --cpu-prof` to see the JavaScript side (`bench/bench.ts` measures the same networks on Fashion-MNIST
  * against the PyTorch peer).
  */
@@ -58,17 +60,27 @@ async function main(): Promise<void> {
     const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
     const times = kernels ? timeKernels(tf) : undefined;
     const cpu = process.cpuUsage();
+    const rss = process.memoryUsage().rss;
+    const first: string[] = [];
     let loss = NaN;
     for (let s = 0; s < steps; s++) {
+      const before = first.length < 10 ? process.cpuUsage() : undefined;
       const out = tf.tidy(() => engine.step(x, y).loss);
       if (s === steps - 1) loss = out.dataSync()[0];
       out.dispose();
+      if (before) {
+        const { user, system } = process.cpuUsage(before);
+        first.push(((user + system) / 1000).toFixed(1));
+        if (s === 0)
+          first[0] += ` (${(system / 1000).toFixed(1)} system, RSS +${((process.memoryUsage().rss - rss) / 2 ** 20).toFixed(1)} MB)`;
+      }
     }
     const used = process.cpuUsage(cpu);
     const ms = (used.user + used.system) / 1000;
     console.log(
       `${name}: ${engine.name} (${engine.detail ?? ''}) ${(ms / steps).toFixed(2)} ms cpu/step over ${steps} steps, loss ${loss.toFixed(4)}`,
     );
+    if (process.argv.includes('--first')) console.log(`  first steps, ms cpu: ${first.join(', ')}`);
     if (times)
       for (const [what, ms] of [...times].sort((a, b) => b[1] - a[1]))
         console.log(`  ${(ms / steps).toFixed(3).padStart(7)} ms  ${what}`);
