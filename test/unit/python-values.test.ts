@@ -393,6 +393,18 @@ m = keras.Sequential([keras.layers.Flatten(input_shape=[28] * 10**9)])
     huge.diagnostics.map((d) => d.message).join('\n'),
     /a list repeated to more than 100,000 items is not evaluated/,
   );
+  // Nested lists count their items, and a join is bounded alike: each of these went past the bound (the first, ten
+  // billion values, exhausted the heap of whatever read the argument).
+  for (const [expr, said] of [
+    ['[[0] * 100000] * 100000', /a list repeated to more than 100,000 items is not evaluated/],
+    ['[[]] * 10**9', /a list repeated to more than 100,000 items is not evaluated/],
+    ['[[0] * 60000] + [[0] * 60000]', /a list joined to more than 100,000 items is not evaluated/],
+  ] as const) {
+    const [m] = await parsePythonModels(`from tensorflow import keras
+m = keras.Sequential([keras.layers.Flatten(input_shape=${expr})])
+`);
+    assert.match(m.diagnostics.map((d) => d.message).join('\n'), said, expr);
+  }
   const float = await units('[8] * 2.5');
   assert.match(float.diagnostics.map((d) => d.message).join('\n'), /added inside a for loop/);
 });

@@ -245,9 +245,14 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
       const b = readValue(right, ctx, depth + 1);
       if (!b.ok) return b;
       // `IMG_SIZE + (3,)`: tuples and lists join, as Python's + does (the TensorFlow tutorials' image shapes).
-      const joined =
-        op === '+' && Array.isArray(a.value) && Array.isArray(b.value) ? [...a.value, ...b.value] : undefined;
-      if (joined) return leafAt(node, joined);
+      if (op === '+' && Array.isArray(a.value) && Array.isArray(b.value)) {
+        if (itemCount(a.value) + itemCount(b.value) > MAX_ITEMS)
+          return failed(
+            n,
+            `a list joined to more than ${MAX_ITEMS.toLocaleString('en-US')} items is not evaluated by Model Lab`,
+          );
+        return leafAt(node, [...a.value, ...b.value]);
+      }
       // `(1, 2, 4, 8) * 2`, `[64] * 3 + [128] * 4`: a tuple or list repeated, as Python's * does (Hands-On ML's WaveNet).
       const repeated = op === '*' ? (repetition(a.value, b.value) ?? repetition(b.value, a.value)) : undefined;
       if (typeof repeated === 'string') return failed(n, repeated);
@@ -607,15 +612,28 @@ function compare(op: string, a: unknown, b: unknown): boolean | undefined {
   return undefined;
 }
 
-/** Longest list `[…] * n` makes here: a bound on the memory a line of the script can ask for. */
-const MAX_REPEATED = 100_000;
+/**
+ * Most items a list made by `+` or `*` may hold here, nested lists' items counted: a bound on the memory and time a
+ * line of the script can ask for (`[[0] * 100000] * 100000` is ten billion values to whatever reads it).
+ */
+const MAX_ITEMS = 100_000;
+
+/** The items of a list, each nested list's counted too (a list shared by several places counts at each); past MAX_ITEMS, stops. */
+function itemCount(list: readonly unknown[]): number {
+  let n = 0;
+  for (const x of list) {
+    n += Array.isArray(x) ? 1 + itemCount(x) : 1;
+    if (n > MAX_ITEMS) break;
+  }
+  return n;
+}
 
 /** `items * times` for a list or tuple and an int (Python: an empty list for times ≤ 0); a reason past the bound. */
 function repetition(items: unknown, times: unknown): unknown[] | string | undefined {
   if (!Array.isArray(items) || typeof times !== 'number' || !Number.isInteger(times)) return undefined;
   if (times <= 0 || items.length === 0) return [];
-  if (items.length * times > MAX_REPEATED) {
-    return `a list repeated to more than ${MAX_REPEATED.toLocaleString('en-US')} items is not evaluated by Model Lab`;
+  if (itemCount(items) * times > MAX_ITEMS) {
+    return `a list repeated to more than ${MAX_ITEMS.toLocaleString('en-US')} items is not evaluated by Model Lab`;
   }
   const out: unknown[] = [];
   for (let i = 0; i < times; i++) out.push(...items);
