@@ -142,7 +142,7 @@ export function readPythonModels({ root, tooDeep }: SourceTree, text: string): P
     const ctx = scriptContext(root);
     const { index } = ctx;
     const data = new DataFlow(index, ctx);
-    const seeds = new Seeds(index, ctx);
+    const seeds = new Seeds(ctx);
     const calls = new MethodCalls(index, ctx);
     const scans = new TensorScans();
     const readers: [Node[], (call: Node, c: ReadContext) => ParsedModel][] = [

@@ -3,7 +3,6 @@
  * one Model Lab trains it with (`fit.seed`).
  */
 import type { Node } from './py-node';
-import type { ScriptIndex } from './script-index';
 import { callArgs } from './syntax';
 import { callsNamed, type ReadContext } from './values';
 
@@ -16,7 +15,7 @@ const SEEDERS = new Set([
 export class Seeds {
   private readonly args: Node[] = [];
 
-  constructor(index: ScriptIndex, ctx: ReadContext) {
+  constructor(ctx: ReadContext) {
     const calls = callsNamed(ctx, (name) => SEEDERS.has(name));
     for (let i = 0; i < calls.length; i++) {
       const n = calls[i];
