@@ -277,7 +277,9 @@ test('BatchNormalization in SIMD (float32) is within 1e-5 of the loops (double),
       const at = (k: number) => k * n + 4;
       const params = at(7);
       const block = (params + 8 * c + 8) * 4;
-      const { simd, F } = heap(params + 8 * c + 8 + batchNormBlockBytes(c) / 4 + 64);
+      // After the block, c doubles for Σ dx per channel (the bias gradient of the convolution below).
+      const dxSums = block + batchNormBlockBytes(c) + 16;
+      const { simd, F } = heap(dxSums / 4 + 2 * c + 64);
       // Offset from 0 (a shift the one-pass statistics must not lose precision on); with the gate, a relu's output.
       F.set(
         random(n, 21).map((v) => (gate ? Math.max(0, v * 3 + 0.5) : v * 3 + 4)),
@@ -302,8 +304,36 @@ test('BatchNormalization in SIMD (float32) is within 1e-5 of the loops (double),
       if (gate) for (let i = 0; i < n; i++) if (!(F[at(0) + i] > 0)) F[at(4) + i] = 0;
       const expected = F.slice(params + 2 * c, params + 4 * c);
       F.fill(NaN, params + 2 * c, params + 4 * c);
-      batchNormBackwardSimd(simd, block, gate, F, at(3), at(0), at(6), rows, c, gamma, dg, db, s2, new Float64Array(0));
+      new Float64Array(F.buffer, dxSums, c).fill(NaN);
+      batchNormBackwardSimd(
+        simd,
+        block,
+        gate,
+        dxSums,
+        F,
+        at(3),
+        at(0),
+        at(6),
+        rows,
+        c,
+        gamma,
+        dg,
+        db,
+        s2,
+        new Float64Array(0),
+      );
       assertNear(F.slice(at(6), at(7)), F.slice(at(4), at(5)), 1e-5, `dx, ${what}`);
+      // Σ dx per channel, within float32 rounding of the terms' magnitudes (without the gate the sums cancel to ~0).
+      const got = new Float64Array(F.buffer, dxSums, c);
+      for (let ch = 0; ch < c; ch++) {
+        let [total, magnitude] = [0, 0];
+        for (let r = 0; r < rows; r++) {
+          total += F[at(4) + r * c + ch];
+          magnitude += Math.abs(F[at(4) + r * c + ch]);
+        }
+        if (!(Math.abs(got[ch] - total) <= 1e-5 * magnitude))
+          assert.fail(`Σ dx of channel ${ch}, ${what}: ${got[ch]} vs ${total}`);
+      }
       if (affine) assertNear(F.slice(params + 2 * c, params + 4 * c), expected, 1e-5, `dgamma and dbeta, ${what}`);
     }
   }

@@ -826,6 +826,37 @@ const overRows = (l: Record<string, number>, from: number[], to: number[], body:
   ]),
 ];
 const BN_LOCALS = ['pitch', 'at', 'j'];
+/** Zeros from byte `from` to byte `to` (a multiple of 16 apart), 16 bytes a step. */
+const zeroBytes = (l: Record<string, number>, from: number[], to: number[]) =>
+  forLoop(l.at, from, to, i32(16), [...get(l.at), ...ZERO, ...V_STORE]);
+/** Per-channel float32 partial sums `k` at the row's channels j += value. */
+const addPartial = (l: Record<string, number>, k: string, value: number[]) => [
+  ...sum(get(l[k]), get(l.j)),
+  ...perChannel(l, k),
+  ...value,
+  ...F_ADD,
+  ...V_STORE,
+];
+/** The doubles at `doubles` += the float32 partial sums `k` (c of each), two channels a step. */
+const flushPartial = (l: Record<string, number>, doubles: number[], k: string) =>
+  forLoop(l.j, i32(0), get(l.pitch), i32(8), [
+    ...sum(doubles, get(l.j), get(l.j)),
+    ...sum(doubles, get(l.j), get(l.j)),
+    ...V_LOAD,
+    ...sum(get(l[k]), get(l.j)),
+    ...LOAD64_ZERO(0),
+    ...D_PROMOTE,
+    ...D_ADD,
+    ...V_STORE,
+  ]);
+/** Over the [rows, c] matrix BN_ROWS rows at a time (locals r0, end): `body` a vector (overRows), then `after`. */
+const inRowBlocks = (l: Record<string, number>, body: number[], after: number[]) =>
+  forLoop(l.r0, i32(0), get(l.rows), i32(BN_ROWS), [
+    ...assign(l.end, [...get(l.r0), ...i32(BN_ROWS), ADD]),
+    ...assign(l.end, [...get(l.end), ...get(l.rows), ...get(l.end), ...get(l.rows), LT_S, SELECT]),
+    ...overRows(l, product(get(l.r0), get(l.pitch)), product(get(l.end), get(l.pitch)), body),
+    ...after,
+  ]);
 
 /**
  * bnMoments(_, x, rows, c, block) and bnBackwardSums(dy, x, rows, c, block), with t = x - mean (the block's float
@@ -834,50 +865,26 @@ const BN_LOCALS = ['pitch', 'at', 'j'];
  */
 const bnSums = (moments: boolean) =>
   fn(['u', 'x', 'rows', 'c', 'block'], [...BN_LOCALS, 'r0', 'end', 's', 'q', 'mean'], ['t', 'v'], (l) => {
-    const zero = (from: number[], to: number[]) =>
-      forLoop(l.at, from, to, i32(16), [...get(l.at), ...ZERO, ...V_STORE]);
-    const addInto = (k: string, value: number[]) => [
-      ...sum(get(l[k]), get(l.j)),
-      ...perChannel(l, k),
-      ...value,
-      ...F_ADD,
-      ...V_STORE,
-    ];
     const term = moments ? get(l.t) : get(l.v);
-    // S[k] (doubles at block + k·pitch) += the partial sums, two channels a step.
-    const flush = forLoop(l.j, i32(0), get(l.pitch), i32(8), [
-      ...[
-        [0, l.s],
-        [2, l.q],
-      ].flatMap(([k, partial]) => {
-        const at = sum(get(l.block), product(get(l.pitch), i32(k)), get(l.j), get(l.j));
-        return [
-          ...at,
-          ...at,
-          ...V_LOAD,
-          ...sum(get(partial), get(l.j)),
-          ...LOAD64_ZERO(0),
-          ...D_PROMOTE,
-          ...D_ADD,
-          ...V_STORE,
-        ];
-      }),
-    ]);
+    // S[k] (doubles at block + k·pitch) += the partial sums.
+    const doubles = (k: number) => sum(get(l.block), product(get(l.pitch), i32(k)));
     return [
       ...bnArrays(l, ['s', 'q', 'mean']),
-      ...zero(get(l.block), get(l.mean)),
-      ...forLoop(l.r0, i32(0), get(l.rows), i32(BN_ROWS), [
-        ...assign(l.end, [...get(l.r0), ...i32(BN_ROWS), ADD]),
-        ...assign(l.end, [...get(l.end), ...get(l.rows), ...get(l.end), ...get(l.rows), LT_S, SELECT]),
-        ...overRows(l, product(get(l.r0), get(l.pitch)), product(get(l.end), get(l.pitch)), [
+      ...zeroBytes(l, get(l.block), get(l.mean)),
+      ...inRowBlocks(
+        l,
+        [
           ...assign(l.t, [...element(l, 'x'), ...perChannel(l, 'mean'), ...F_SUB]),
           ...(moments ? [] : assign(l.v, element(l, 'u'))),
-          ...addInto('s', term),
-          ...addInto('q', [...term, ...get(l.t), ...F_MUL]),
-        ]),
-        ...flush,
-        ...zero(get(l.s), get(l.mean)),
-      ]),
+          ...addPartial(l, 's', term),
+          ...addPartial(l, 'q', [...term, ...get(l.t), ...F_MUL]),
+        ],
+        [
+          ...flushPartial(l, doubles(0), 's'),
+          ...flushPartial(l, doubles(2), 'q'),
+          ...zeroBytes(l, get(l.s), get(l.mean)),
+        ],
+      ),
       END,
     ];
   });
@@ -899,38 +906,55 @@ const bnNormalize = fn(['x', 'out', 'rows', 'c', 'block'], [...BN_LOCALS, 'mean'
 ]);
 
 /**
- * bnBackwardDx(dy, x, dx, rows, c, block, gate): dx = (p2·dy - p3) - ((x - mean)·invStd)·p4, in float32 (p2 =
+ * bnBackwardDx(dy, x, dx, rows, c, block, gate, sums): dx = (p2·dy - p3) - ((x - mean)·invStd)·p4, in float32 (p2 =
  * gamma·invStd, p3 = p2·Σdy / rows, p4 = p2·Σdy·xhat / rows); with `gate`, 0 where x ≤ 0 (the derivative of a relu
- * whose output x is).
+ * whose output x is). With `sums` (a byte address of c doubles, 0: none), also Σ dx per channel there, summed as
+ * bnSums sums (float32 over BN_ROWS rows, then double): the bias gradient of the layer below, whose dL/dz dx is.
  */
 const bnBackwardDx = fn(
-  ['dy', 'x', 'dx', 'rows', 'c', 'block', 'gate'],
-  [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3', 'p4'],
+  ['dy', 'x', 'dx', 'rows', 'c', 'block', 'gate', 'sums'],
+  [...BN_LOCALS, 'mean', 'invStd', 'p2', 'p3', 'p4', 's', 'r0', 'end'],
   ['v', 'd'],
   (l) => [
-    ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
-    ...overRows(l, i32(0), product(get(l.rows), get(l.pitch)), [
-      ...assign(l.v, element(l, 'x')),
-      ...assign(l.d, [
-        ...perChannel(l, 'p2'),
-        ...element(l, 'dy'),
-        ...F_MUL,
-        ...perChannel(l, 'p3'),
-        ...F_SUB,
-        ...get(l.v),
-        ...perChannel(l, 'mean'),
-        ...F_SUB,
-        ...perChannel(l, 'invStd'),
-        ...F_MUL,
-        ...perChannel(l, 'p4'),
-        ...F_MUL,
-        ...F_SUB,
-      ]),
-      ...reluGate(l, l.d, l.v),
-      ...sum(get(l.dx), get(l.at)),
-      ...get(l.d),
-      ...V_STORE,
-    ]),
+    ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4', 's']),
+    ...get(l.sums),
+    ...IF,
+    ...zeroBytes(l, get(l.sums), sum(get(l.sums), get(l.pitch), get(l.pitch))),
+    ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
+    END,
+    ...inRowBlocks(
+      l,
+      [
+        ...assign(l.v, element(l, 'x')),
+        ...assign(l.d, [
+          ...perChannel(l, 'p2'),
+          ...element(l, 'dy'),
+          ...F_MUL,
+          ...perChannel(l, 'p3'),
+          ...F_SUB,
+          ...get(l.v),
+          ...perChannel(l, 'mean'),
+          ...F_SUB,
+          ...perChannel(l, 'invStd'),
+          ...F_MUL,
+          ...perChannel(l, 'p4'),
+          ...F_MUL,
+          ...F_SUB,
+        ]),
+        ...reluGate(l, l.d, l.v),
+        ...sum(get(l.dx), get(l.at)),
+        ...get(l.d),
+        ...V_STORE,
+        ...[...get(l.sums), ...IF, ...addPartial(l, 's', get(l.d)), END],
+      ],
+      [
+        ...get(l.sums),
+        ...IF,
+        ...flushPartial(l, get(l.sums), 's'),
+        ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
+        END,
+      ],
+    ),
     END,
   ],
 );
@@ -1408,11 +1432,14 @@ export function batchNormSimd(
  * `conv-kernels.ts`'s batchNormBackward in float32 for c a multiple of 4, after batchNormSimd on the same x, which
  * takes xhat's place among the arguments (xhat is recomputed from it; the scratch `sums` is unused): both sums in
  * one pass, dx in another; with `gate`, dx is 0 where x ≤ 0 (x is a relu's output whose derivative applies here).
+ * `dxSums` (a byte address of c doubles, 0: none) receives Σ dx per channel from the dx pass (the bias gradient of
+ * the layer below; needs dx).
  */
 export function batchNormBackwardSimd(
   k: ConvSimd,
   block: number,
   gate: boolean,
+  dxSums: number,
   ...[F, dy, x, dx, rows, c, gamma, dgamma, dbeta, stats]: Parameters<typeof batchNormBackward>
 ): void {
   const D = new Float64Array(F.buffer, block, 2 * c);
@@ -1429,5 +1456,5 @@ export function batchNormBackwardSimd(
     F[at('p3') + ch] = (scale * sumDy) / rows;
     F[at('p4') + ch] = (scale * sumDyX) / rows;
   }
-  if (dx >= 0) k.bnBackwardDx(dy * 4, x * 4, dx * 4, rows, c, block, gate ? 1 : 0);
+  if (dx >= 0) k.bnBackwardDx(dy * 4, x * 4, dx * 4, rows, c, block, gate ? 1 : 0, dxSums);
 }

@@ -110,7 +110,7 @@ interface OpState {
    * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
    */
   folded?: 'im2col' | 'pool';
-  /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling does). */
+  /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling or BatchNormalization). */
   biasDone?: boolean;
   stats?: NormStats;
   moving?: [Float32Array, Float32Array];
@@ -143,7 +143,7 @@ export class ConvStack {
   private dcols = -1;
   private probs = -1;
   private readonly sums: Float64Array;
-  /** Doubles of the heap for the bias sums a max pooling's backward pass takes over (byte address), its pointer. */
+  /** Doubles of the heap for the bias sums a max pooling's or BatchNormalization's backward pass takes over (byte address), its pointer. */
   private biasSums = 0;
   private biasSumsPointer = 0;
   /** The first convolution and the max pooling above it run as one pass (`convPoolFits`). */
@@ -220,10 +220,12 @@ export class ConvStack {
       const gates = s.op.kind === 'maxpool' || (s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
       if (gates && below && (below.kind === 'conv' || below.kind === 'dense')) {
         this.states[i - 1].reluDone = below.activation === 'relu';
-        // dL/dz of the layer below is what a max pooling writes (relu's derivative folded in, or a linear layer's).
-        if (s.op.kind === 'maxpool')
-          this.states[i - 1].biasDone =
-            !!below.bias && ['relu', 'linear'].includes(below.activation) && tiling(s.geometry!);
+        // dL/dz of the layer below is what a max pooling or a SIMD BatchNormalization writes (relu's derivative
+        // folded in, or a linear layer's): either sums it per channel as it goes.
+        this.states[i - 1].biasDone =
+          !!below.bias &&
+          ['relu', 'linear'].includes(below.activation) &&
+          (s.op.kind === 'batchnorm' || tiling(s.geometry!));
       }
       if (below?.kind === 'batchnorm' && simdNorm(below.input.c)) {
         if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
@@ -578,8 +580,10 @@ export class ConvStack {
             batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
           else {
             const gate = i > 0 && !!states[i - 1].reluDone;
+            const biasDone = below >= 0 && !!states[i - 1].biasDone;
             const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums] as const;
-            batchNormBackwardSimd(this.simd, this.normBlock, gate, ...args);
+            batchNormBackwardSimd(this.simd, this.normBlock, gate, biasDone ? this.biasSums : 0, ...args);
+            if (biasDone) F.set(new Float64Array(F.buffer, this.biasSums, c), params[states[i - 1].p1].g);
           }
           break;
         }
