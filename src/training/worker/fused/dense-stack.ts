@@ -262,7 +262,9 @@ export class DenseStack {
       }),
       dA: this.alloc(batch * widest, true),
       lists: sparse ? (this.alloc((first / 4) * (batch + 1), true) as number) : 0,
-      rows: this.rowsKernel ? (this.alloc(sparseForwardScratch(batch, first) / 4, true) as number) : 0,
+      rows: this.rowsKernel
+        ? (this.alloc(sparseForwardScratch(Math.min(batch, SPARSE_ROWS), first) / 4, true) as number)
+        : 0,
     };
     if (this.frameBlocks.includes(0)) throw new Error(OUT_OF_MEMORY);
     this.frame = frame;
@@ -324,19 +326,24 @@ export class DenseStack {
    * product from the next step on) past `SPARSE_DENSITY`.
    */
   private sparseFirst(z: number, input: number, batch: number, relu: boolean, scratch: number): boolean {
-    const layer = this.layers[0];
-    const nonZero = this.rowsKernel!(
-      input,
-      layer.kernel as number,
-      address(layer.bias),
-      z,
-      batch,
-      layer.units,
-      layer.inputs,
-      relu ? 1 : 0,
-      scratch,
-    );
-    if (nonZero > SPARSE_DENSITY * batch * layer.inputs) this.rowsKernel = undefined;
+    const { kernel, bias, inputs, units } = this.layers[0];
+    let nonZero = 0;
+    // In chunks of SPARSE_ROWS examples: the scratch area holds that many examples' lists.
+    for (let row = 0; row < batch; row += SPARSE_ROWS) {
+      const rows = Math.min(SPARSE_ROWS, batch - row);
+      nonZero += this.rowsKernel!(
+        input + row * inputs * 4,
+        kernel as number,
+        address(bias),
+        z + row * units * 4,
+        rows,
+        units,
+        inputs,
+        relu ? 1 : 0,
+        scratch,
+      );
+    }
+    if (nonZero > SPARSE_DENSITY * batch * inputs) this.rowsKernel = undefined;
     return true;
   }
 
@@ -591,6 +598,9 @@ export class DenseStack {
 
 /** A buffer's heap address, 0 for none (a module function: a closure made per product was a per-step cost). */
 const address = (x?: Buf) => (typeof x === 'number' ? x : 0);
+
+/** Examples per call of the sparse forward product (its scratch area holds their lists: 200 KB for 784 inputs). */
+const SPARSE_ROWS = 32;
 
 const OUT_OF_MEMORY = 'the fused Dense engine could not allocate its buffers in the wasm heap (out of memory)';
 
