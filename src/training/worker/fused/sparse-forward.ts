@@ -38,7 +38,7 @@ export type SparseForward = (
 export const SPARSE_DENSITY = 0.6;
 
 /** Bytes of the scratch area for m rows of depth k: the rows' lists, then a cursor and an end per row. */
-export const sparseForwardScratch = (m: number, k: number) => m * k * 8 + m * 8;
+export const sparseForwardScratch = (m: number, k: number) => m * k * 8 + m * (Math.ceil(k / KB) + 1) * 4;
 
 /** Whether `sparseForward` suits a layer: whole vectors of units, and W small enough to stay in L2 (1 MB here). */
 export const sparseForwardFits = (inputs: number, units: number) => units % 4 === 0 && inputs * units * 4 <= 512 * 1024;
@@ -53,9 +53,9 @@ const [ADD, SUB, MUL, SHL, SHR_U, LT_U, GE_U, EQ, NE, EQZ, AND, DIV_U] = [
 const SELECT = 0x1b;
 const ELSE = 0x05;
 const i32load = (offset: number) => [0x28, 0x02, ...uleb(offset)];
-const i32store = (offset: number) => [0x36, 0x02, ...uleb(offset)];
 /** Steps of k per block: KB rows of W (25 KB for 100 units) stay in L1 while every row of X passes. */
 const KB = 64;
+const KB_SHIFT = 6;
 const F32_NE = 0x5c;
 const [IF, END, BLOCK, LOOP] = [[0x04, 0x40], 0x0b, [0x02, 0x40], [0x03, 0x40]];
 const brIf = (d: number) => [0x0d, ...uleb(d)];
@@ -115,7 +115,8 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
- * rows(...): lists every row of X (row i's list at scratch + i * k * 8, its cursor and end after the m lists), then
+ * rows(...): lists every row of X (row i's list at scratch + i * k * 8; after the m lists, per row where its list starts
+ * in each block of k and where it ends), then
  * per block of KB steps of k (KB rows of W, in L1) and per row, calls the block functions (function V - 1 is
  * block_V) along Z's row on the row's entries in that block of k.
  */
@@ -132,34 +133,35 @@ function driver(): number[] {
   code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
   code.push(...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH));
   code.push(...BLOCK, ...get(M), EQZ, ...get(K), EQZ, 0x72 /* or */, ...brIf(0));
-  // CURS = scratch + m * k * 8: per row its cursor and its list's end.
+  // CURS = scratch + m * k * 8: per row where its list starts in each block of k, and where it ends (LIMIT bytes).
   code.push(...get(SCRATCH), ...get(M), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(CURS));
+  code.push(...get(K), ...i32(KB - 1), ADD, ...i32(KB_SHIFT), SHR_U, ...i32(1), ADD, ...i32(2), SHL, ...set(LIMIT));
   // The lists: every entry is written, AT moves on only past a non-zero value (-0 counts as zero).
   code.push(...get(X), ...set(XP), ...i32(0), ...set(I), ...LOOP);
   code.push(...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(AT), ...i32(0), ...set(OFF));
-  code.push(...get(CURS), ...get(I), ...i32(3), SHL, ADD, ...get(AT), ...I32_STORE);
+  code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...set(P));
   code.push(...get(XP), ...get(K), ...i32(2), SHL, ADD, ...set(END_X), ...LOOP);
+  // A block of k: its start recorded, LAST where its inputs end.
+  code.push(...get(P), ...get(AT), ...I32_STORE, ...get(P), ...i32(4), ADD, ...set(P));
+  code.push(...get(XP), ...i32(KB * 4), ADD, ...get(END_X), ...get(XP), ...i32(KB * 4), ADD, ...get(END_X), LT_U);
+  code.push(SELECT, ...set(LAST), ...LOOP);
   code.push(...get(AT), ...get(OFF), ...I32_STORE);
   code.push(...get(AT), ...get(XP), ...F32_LOAD, ...tee(VAL), ...f32store(4));
   code.push(...get(AT), ...get(VAL), 0x43, 0, 0, 0, 0, F32_NE, ...i32(3), SHL, ADD, ...set(AT));
   code.push(...get(OFF), ...get(ROW), ADD, ...set(OFF));
-  code.push(...get(XP), ...i32(4), ADD, ...tee(XP), ...get(END_X), LT_U, ...brIf(0), END);
-  code.push(...get(CURS), ...get(I), ...i32(3), SHL, ADD, ...get(AT), ...i32store(4));
-  code.push(...get(TOTAL), ...get(AT), ...get(CURS), ...get(I), ...i32(3), SHL, ADD, ...I32_LOAD, SUB);
+  code.push(...get(XP), ...i32(4), ADD, ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END);
+  code.push(...get(XP), ...get(END_X), LT_U, ...brIf(0), END);
+  code.push(...get(P), ...get(AT), ...I32_STORE);
+  code.push(...get(TOTAL), ...get(AT), ...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, SUB);
   code.push(...i32(3), SHR_U, ADD, ...set(TOTAL));
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END);
-  // Blocks of k: LIMIT the byte offset in W past the block, LAST whether it ends k.
+  // Blocks of k: LAST whether it ends k.
   code.push(...i32(0), ...set(K0), ...LOOP);
   code.push(...get(K0), ...i32(KB), ADD, ...get(K), GE_U, ...set(LAST));
-  code.push(...get(K), ...get(K0), ...i32(KB), ADD, ...get(LAST), SELECT, ...get(ROW), MUL, ...set(LIMIT));
   code.push(...i32(0), ...set(I), ...LOOP);
-  // The row's entries in this block: from its cursor up to the first at or past LIMIT.
-  code.push(...get(CURS), ...get(I), ...i32(3), SHL, ADD, ...tee(P), ...I32_LOAD, ...tee(CUR), ...set(AT));
-  code.push(...get(P), ...i32load(4), ...set(END_X));
-  code.push(...BLOCK, ...LOOP, ...get(AT), ...get(END_X), GE_U, ...brIf(1));
-  code.push(...get(AT), ...I32_LOAD, ...get(LIMIT), GE_U, ...brIf(1));
-  code.push(...get(AT), ...i32(8), ADD, ...set(AT), ...br(0), END, END);
-  code.push(...get(P), ...get(AT), ...I32_STORE);
+  // The row's entries in this block: from CUR to AT.
+  code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...get(K0), ...i32(KB_SHIFT - 2), SHR_U, ADD);
+  code.push(...tee(P), ...I32_LOAD, ...set(CUR), ...get(P), ...i32load(4), ...set(AT));
   // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
   code.push(...i32(0), ...set(J));
   code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
