@@ -280,6 +280,34 @@ for (const c of GRADIENT_CASES) {
   });
 }
 
+test('a batch of 70 half-zero examples (the sparse forward product in chunks of 32) gives tf.grads of the stock loss', () => {
+  const layers: LayerDef[] = [
+    { units: 8, activation: 'relu' },
+    { units: 4, activation: 'softmax' },
+  ];
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const model = buildModel(layers);
+  const plan = planStack(model, loss, false);
+  assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+  const stack = new DenseStack(tf, plan);
+  const { x: dense, y } = batch(70, 9, loss, 4);
+  const x = tf.tensor(
+    (dense.dataSync() as Float32Array).map((v, i) => (i % 2 === 0 || v < 0 ? 0 : v)),
+    dense.shape,
+  );
+  let fused: Float32Array[] = [];
+  const { loss: value } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
+  const weights = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
+  const stock = tf.variableGrads(() => outputLoss(tf, loss, y, forward(tf, model, x, false)), weights);
+  assertClose([value], [stock.value.dataSync()[0]], 1e-5, 'loss');
+  weights.forEach((w, i) =>
+    assertClose(fused[i], stock.grads[w.name].dataSync() as Float32Array, 1e-5, `d(loss)/d(${w.name})`),
+  );
+  tf.dispose([x, dense, y, stock.value, ...Object.values(stock.grads)]);
+  stack.dispose();
+  model.dispose();
+});
+
 const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
   { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: true },

@@ -27,6 +27,13 @@ import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit, type PackedGemm
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { sparseListKernel, type SparseListKernel } from './sparse-lists';
+import {
+  SPARSE_DENSITY,
+  sparseForward,
+  sparseForwardFits,
+  sparseForwardScratch,
+  type SparseForward,
+} from './sparse-forward';
 import { outputLossAndGradient } from './output-loss';
 
 /** What one pass measured, before any update. */
@@ -93,6 +100,8 @@ interface Frame {
   dA: Buf;
   /** The first layer's sparse-k lists (`sparse-lists.ts`), 0 when not used. */
   lists: number;
+  /** The scratch area of the first layer's sparse forward product (`sparse-forward.ts`), 0 when not used. */
+  rows: number;
 }
 
 /** Per-pass values of one layer: what it multiplied and what it produced. */
@@ -119,6 +128,11 @@ export class DenseStack {
   private readonly heap?: WasmHeap;
   private readonly gemm?: PackedGemmKernel;
   private listKernel?: SparseListKernel;
+  /**
+   * The first layer's forward product over each example's non-zero inputs (`sparse-forward.ts`), while its input
+   * stays sparse: dropped for good after a batch denser than `SPARSE_DENSITY`, where the dense product is faster.
+   */
+  private rowsKernel?: SparseForward;
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -150,6 +164,9 @@ export class DenseStack {
       if (this.work && this.one) {
         this.gemm = gemm;
         this.listKernel = sparseListKernel(heap.memory);
+        const first = plan.layers[0];
+        if (first && sparseForwardFits(first.inputs, first.units))
+          this.rowsKernel = sparseForward(heap.memory, gemm.fma);
       } else {
         this.freeAll(this.blocks);
         this.heap = undefined;
@@ -245,6 +262,9 @@ export class DenseStack {
       }),
       dA: this.alloc(batch * widest, true),
       lists: sparse ? (this.alloc((first / 4) * (batch + 1), true) as number) : 0,
+      rows: this.rowsKernel
+        ? (this.alloc(sparseForwardScratch(Math.min(batch, SPARSE_ROWS), first) / 4, true) as number)
+        : 0,
     };
     if (this.frameBlocks.includes(0)) throw new Error(OUT_OF_MEMORY);
     this.frame = frame;
@@ -298,6 +318,33 @@ export class DenseStack {
       epilogue?.rate ?? 0,
     );
     return !!epilogue;
+  }
+
+  /**
+   * The first layer's forward product with its bias and relu, over each example's non-zero inputs: the same floats
+   * as `product` with that epilogue. Measures the input's density and gives up this kernel for good (the dense
+   * product from the next step on) past `SPARSE_DENSITY`.
+   */
+  private sparseFirst(z: number, input: number, batch: number, relu: boolean, scratch: number): boolean {
+    const { kernel, bias, inputs, units } = this.layers[0];
+    let nonZero = 0;
+    // In chunks of SPARSE_ROWS examples: the scratch area holds that many examples' lists.
+    for (let row = 0; row < batch; row += SPARSE_ROWS) {
+      const rows = Math.min(SPARSE_ROWS, batch - row);
+      nonZero += this.rowsKernel!(
+        input + row * inputs * 4,
+        kernel as number,
+        address(bias),
+        z + row * units * 4,
+        rows,
+        units,
+        inputs,
+        relu ? 1 : 0,
+        scratch,
+      );
+    }
+    if (nonZero > SPARSE_DENSITY * batch * inputs) this.rowsKernel = undefined;
+    return true;
   }
 
   /**
@@ -403,10 +450,13 @@ export class DenseStack {
       const last = l === n - 1;
       const raw = last && (fromLogits || layer.activation === 'softmax');
       const activation = raw ? 'linear' : layer.activation;
-      const fused = this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
-        bias: layer.bias,
-        relu: activation === 'relu',
-      });
+      const fused =
+        l === 0 && this.rowsKernel && frame.rows && typeof input === 'number' && typeof buffers.z === 'number'
+          ? this.sparseFirst(buffers.z, input, batch, activation === 'relu', frame.rows)
+          : this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
+              bias: layer.bias,
+              relu: activation === 'relu',
+            });
       // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
       const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
       output = buffers.z;
@@ -548,6 +598,9 @@ export class DenseStack {
 
 /** A buffer's heap address, 0 for none (a module function: a closure made per product was a per-step cost). */
 const address = (x?: Buf) => (typeof x === 'number' ? x : 0);
+
+/** Examples per call of the sparse forward product (its scratch area holds their lists: 200 KB for 784 inputs). */
+const SPARSE_ROWS = 32;
 
 const OUT_OF_MEMORY = 'the fused Dense engine could not allocate its buffers in the wasm heap (out of memory)';
 
