@@ -277,6 +277,20 @@ export class Node {
     return out;
   }
 
+  /**
+   * This node and every node below it whose type is one of `types`, in source order: what `subtree()` filtered by
+   * type gives, from a scan of the store's type column, so only the matches are made into objects (a statement's
+   * walk for its assignments or identifiers made every node of it, most of them never asked anything else).
+   */
+  subtreeOfTypes(types: readonly string[]): Node[] {
+    const found: Node[] = [];
+    const wanted = types.map((t) => TYPES.ids.get(t) ?? -1);
+    const { types: column } = this.tree;
+    for (let i = this.id, last = this.lastId; i <= last; i++)
+      if (wanted.includes(column[i])) found.push(this.tree.node(i));
+    return found;
+  }
+
   get text(): string {
     return this.tree.text.slice(this.startIndex, this.endIndex);
   }
