@@ -184,7 +184,7 @@ export class Source {
       let count = 0;
       for (let c = id + 1; c <= last; c = lasts[c] + 1) count++;
       // Counted first: an array grown by push keeps room for 17 elements, and every node's list lives to the
-      // read's end (a sixth of what a read of dense code keeps was that room).
+      // read's end (a tenth of what a read of dense code kept was that room).
       kids = count === 0 ? NO_CHILDREN : new Array<Node>(count);
       for (let c = id + 1, k = 0; c <= last; c = lasts[c] + 1) kids[k++] = this.node(c);
       this.childLists.set(id, kids);
