@@ -42,6 +42,33 @@ test('ofType gives the named nodes of a type in source order, as a walk meets th
   assert.deepEqual(index.ofType('no_such_type'), []);
 });
 
+test('subtreeOfTypes gives a node and its descendants of some types, as a walk of its subtree meets them', async () => {
+  const { root } = await parsePythonSource(SCRIPT);
+  const typeSets = [
+    ['identifier'],
+    ['assignment', 'augmented_assignment', 'for_statement'],
+    ['call', 'subscript'],
+    ['yield', 'return_statement'],
+    ['no_such_type'],
+  ];
+  let nonEmpty = 0;
+  for (const node of walk(root))
+    for (const types of typeSets) {
+      const got = node.subtreeOfTypes(types);
+      assert.deepEqual(
+        got.map((n) => n.id),
+        walk(node)
+          .filter((n) => types.includes(n.type))
+          .map((n) => n.id),
+      );
+      if (got.length > 0) nonEmpty++;
+    }
+  assert.ok(nonEmpty > 50);
+  // A leaf of the type is its own result.
+  const x = root.subtreeOfTypes(['identifier'])[1];
+  assert.deepEqual(x.subtreeOfTypes(['identifier']), [x]);
+});
+
 test('ofTypes merges several types into one list in source order', async () => {
   const { root } = await parsePythonSource(SCRIPT);
   const index = new ScriptIndex(root);

@@ -19,6 +19,21 @@ import { rangeOf } from './syntax';
  */
 export const BUILDS_ON_DATA = 'summary needs an input shape: Keras builds it when it is first called on data';
 
+/**
+ * One string per path key: every model of a file has `layers[1].units` and the like, and each made its own (a
+ * concatenation, kept to the read's end with its pieces). Bounded, as the paths a long session meets are not.
+ */
+const KEYS = new Map<string, string>();
+const MAX_KEYS = 20_000;
+function keyOf(path: DefPath, base?: string): string {
+  const key = pathKey(path, base);
+  const known = KEYS.get(key);
+  if (known !== undefined) return known;
+  if (KEYS.size >= MAX_KEYS) KEYS.clear();
+  KEYS.set(key, key);
+  return key;
+}
+
 export class Collector {
   readonly values = new Map<string, Range>();
   readonly keys = new Map<string, Range>();
@@ -27,18 +42,18 @@ export class Collector {
   incomplete?: string;
 
   value(path: DefPath, range: Range): void {
-    this.values.set(pathKey(path), range);
+    this.values.set(keyOf(path), range);
   }
 
   key(path: DefPath, range: Range): void {
-    this.keys.set(pathKey(path), range);
+    this.keys.set(keyOf(path), range);
   }
 
   /** Ranges a reader returned relative to `base`. */
   addRanges(base: DefPath, values: [DefPath, Range][], keys: [DefPath, Range][] = []): void {
     const b = pathKey(base);
-    for (const [p, r] of values) this.values.set(pathKey(p, b), r);
-    for (const [p, r] of keys) this.keys.set(pathKey(p, b), r);
+    for (const [p, r] of values) this.values.set(keyOf(p, b), r);
+    for (const [p, r] of keys) this.keys.set(keyOf(p, b), r);
   }
 
   /** The model read: `def` with the ranges and diagnostics collected, cut short where `incomplete` says. */

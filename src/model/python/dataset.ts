@@ -14,7 +14,7 @@ import type { DatasetSpec } from '../types';
 import { SKLEARN_TEST_SIZE, TRAIN_TEST_SPLIT } from './array-shapes';
 import type { Node } from './py-node';
 import type { ScriptIndex } from './script-index';
-import { callArgs, firstNotBefore, unwrap, walk } from './syntax';
+import { callArgs, firstNotBefore, unwrap } from './syntax';
 import { callsNamed, readValue, resolveName, type ReadContext } from './values';
 
 export const FASHION_MNIST = 'fashion-mnist';
@@ -46,6 +46,9 @@ export interface DataValue {
 
 /** Methods and NumPy functions that change an array's shape or type but not its values. */
 const SHAPE_ONLY = new Set(['astype', 'reshape', 'expand_dims', 'squeeze', 'flatten', 'ravel', 'copy']);
+
+/** The nodes `valueOf` looks at in an expression: a selection (call or subscript), data (a name or a loader call). */
+const LOOKED_AT = ['identifier', 'call', 'subscript'];
 
 const TUPLES = new Set(['pattern_list', 'tuple_pattern', 'list_pattern', 'expression_list', 'tuple', 'list']);
 const parts = (n: Node): Node[] => {
@@ -169,8 +172,9 @@ export class DataFlow {
    * (`split_dataset(X, y)`) may hold other classes or other examples, so data inside it is not followed.
    */
   valueOf(expr: Node): DataValue | undefined {
-    // In source order (preorder), as the script reads it; a selection's whole subtree is skipped.
-    const nodes = walk(expr);
+    // In source order (preorder), as the script reads it; a selection's whole subtree is skipped. Only the nodes
+    // the loop looks at are made into objects.
+    const nodes = expr.subtreeOfTypes(LOOKED_AT);
     let skipUntil = -1;
     for (let i = 0; i < nodes.length; i++) {
       const n = nodes[i];

@@ -12,7 +12,7 @@ import { scheduleDef } from '../lr-schedules';
 import type { DefPath } from '../types';
 import type { Collector } from './collector';
 import type { ScriptIndex } from './script-index';
-import { callArgs, rangeOf, unwrap, walk } from './syntax';
+import { callArgs, rangeOf, unwrap } from './syntax';
 import { readValue, resolveName, type ReadContext } from './values';
 
 const UNREADABLE = 'python-unreadable';
@@ -251,8 +251,7 @@ export function isTestData(x: Node, ctx: ReadContext): boolean {
 /** Per script, each name's assignments in source order, each saying whether it leaves the name test data. */
 const TEST_MARKS = new WeakMap<ScriptIndex, Map<string, { at: number; test: boolean }[]>>();
 
-const identifiersIn = (n: Node): string[] =>
-  n.type === 'identifier' ? [n.text] : walk(n).flatMap((d) => (d.type === 'identifier' ? [d.text] : []));
+const identifiersIn = (n: Node): string[] => n.subtreeOfTypes(['identifier']).map((d) => d.text);
 
 /** One pass over the script's assignments, in order, as running it would (see isTestData). */
 function testDataMarks(ctx: ReadContext): Map<string, { at: number; test: boolean }[]> {

@@ -16,12 +16,16 @@ import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
 import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
 import type { Seeds } from './seeds';
-import { callArgs, rangeOf, shortText, statementCall, unwrap, walk } from './syntax';
+import { callArgs, rangeOf, shortText, statementCall, unwrap } from './syntax';
 import { callsNamed, readValue, resolveName, takenBranch, type ReadContext } from './values';
 import { loopValues } from './layer-lists';
 import { argumentsByParameter, isMethodDef, LayerArgument, parametersOf } from './function-params';
 
 export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.models.Model']);
+/** The nodes that assign names (their `left`) in a statement the scan does not follow. */
+const ASSIGNING = ['assignment', 'augmented_assignment', 'for_statement'];
+const IDENTIFIER = ['identifier'];
+
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
   add: 'Add',
   subtract: 'Subtract',
@@ -176,7 +180,7 @@ class TensorScan {
     const iterable = loop.childForFieldName('right');
     const body = loop.childForFieldName('body');
     if (variable?.type !== 'identifier' || !iterable || !body || loop.childForFieldName('alternative')) return false;
-    for (const n of walk(body)) if (n.type === 'break_statement' || n.type === 'continue_statement') return false;
+    if (body.subtreeOfTypes(['break_statement', 'continue_statement']).length > 0) return false;
     const values = loopValues(iterable, this.ctx);
     if (!Array.isArray(values)) return false;
     const outer = this.ctx;
@@ -198,7 +202,7 @@ class TensorScan {
   private poisonAssigned(s: Node): void {
     const kind = s.type.replace(/_statement$/, '').replace('_', ' ');
     const what = kind === 'for' ? 'a for loop' : kind === 'if' ? 'an if statement' : `a ${kind} statement`;
-    for (const n of walk(s)) {
+    for (const n of s.subtreeOfTypes(ASSIGNING)) {
       const target =
         n.type === 'assignment' || n.type === 'augmented_assignment'
           ? n.childForFieldName('left')
@@ -206,8 +210,7 @@ class TensorScan {
             ? n.childForFieldName('left')
             : null;
       if (!target) continue;
-      const names =
-        target.type === 'identifier' ? [target] : Array.from(walk(target)).filter((x) => x.type === 'identifier');
+      const names = target.subtreeOfTypes(IDENTIFIER);
       for (const name of names) {
         this.env.delete(name.text);
         this.poisoned.set(
@@ -227,12 +230,7 @@ class TensorScan {
     const left = assignment.childForFieldName('left');
     const right = assignment.childForFieldName('right');
     if (!left || !right) return;
-    const names =
-      left.type === 'identifier'
-        ? [left.text]
-        : Array.from(walk(left))
-            .filter((x) => x.type === 'identifier')
-            .map((x) => x.text);
+    const names = left.type === 'identifier' ? [left.text] : left.subtreeOfTypes(IDENTIFIER).map((x) => x.text);
     const alias = unwrap(right);
     if (
       left.type === 'identifier' &&
@@ -303,8 +301,7 @@ class TensorScan {
     const last = statements[statements.length - 1];
     const returned = last?.type === 'return_statement' ? last.namedChildren[0] : undefined;
     const early = statements.slice(0, -1).some((s) => {
-      for (const x of walk(s)) if (x.type === 'return_statement' || x.type === 'yield') return true;
-      return false;
+      return s.subtreeOfTypes(['return_statement', 'yield']).length > 0;
     });
     if (!returned || early)
       throw new Unreadable(

@@ -414,8 +414,7 @@ const NESTING: Record<string, string> = {
 /** `model.add/compile/fit` calls somewhere inside a compound statement, with what they sit in. */
 function nestedMethodCalls(statement: Node, target: string): { call: Node; method: Method; nested?: string }[] {
   const found: { call: Node; method: Method; nested?: string }[] = [];
-  for (const n of walk(statement)) {
-    if (n.type !== 'call') continue;
+  for (const n of statement.subtreeOfTypes(['call'])) {
     const method = methodOf(n, target);
     if (!method) continue;
     let nested: string | undefined;
