@@ -199,8 +199,8 @@ export function inferLayers(def: ModelDefinition, ranges: SourceRanges, blocked:
       );
       return undefined;
     }
-    // A merge has no weights; its params() sees the first input like every other layer.
-    const params = d.params(ins[0], args);
+    // A merge's weights (if any) come from all its inputs; other layers' from their one input.
+    const params = d.merge?.params ? d.merge.params(ins, args) : d.params(ins[0], args);
     info.inputShape = [null, ...ins[0]];
     if (ins.length > 1) info.inputShapes = ins.map((s) => [null, ...s]);
     info.outputShape = [null, ...out];

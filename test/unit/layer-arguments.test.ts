@@ -315,3 +315,29 @@ test('channels_first where Model Lab computes channels_last only, and dilation w
     ['layers[0].dilation_rate', 'layers[1].data_format'],
   );
 });
+
+test('global poolings with channels_first pool the axes after the channels (keras.io timeseries transformer: (500, 1) → 500)', () => {
+  const shapes = (type: string, input_shape: number[], more: object = {}) =>
+    analysis({ layers: [{ type, data_format: 'channels_first', input_shape, ...more }] }).summary?.layers[0]
+      .outputShape;
+  assert.deepEqual(shapes('GlobalAveragePooling1D', [500, 1]), [null, 500]);
+  assert.deepEqual(shapes('GlobalMaxPooling1D', [8, 20], { keepdims: true }), [null, 8, 1]);
+  assert.deepEqual(shapes('GlobalMaxPooling2D', [3, 9, 9]), [null, 3]);
+  // tfjs pools 2-D inputs either way round; its 1-D poolings take (steps, channels) only.
+  const built = buildModel(
+    tf,
+    { layers: [{ type: 'GlobalMaxPooling2D', data_format: 'channels_first', input_shape: [3, 9, 9] }] },
+    { names: ['g'], inputShape: [3, 9, 9], seed: 1 },
+  );
+  assert.deepEqual(built.outputs[0].shape, [null, 3]);
+  built.dispose();
+  assert.throws(
+    () =>
+      buildModel(
+        tf,
+        { layers: [{ type: 'GlobalAveragePooling1D', data_format: 'channels_first', input_shape: [500, 1] }] },
+        { names: ['g'], inputShape: [500, 1], seed: 1 },
+      ),
+    /1-D global pooling with data_format='channels_first'/,
+  );
+});

@@ -150,6 +150,7 @@ const NOT_TRAINED: ModelDefinition['layers'] = [
   { type: 'TextVectorization' },
   { type: 'StringLookup' },
   { type: 'IntegerLookup' },
+  { type: 'MultiHeadAttention', num_heads: 2, key_dim: 2 },
 ];
 const merges: ModelDefinition = {
   layers: [

@@ -4,6 +4,8 @@ import {
   activationOf,
   outputActivationArg,
   channelsLastOnlyArg,
+  channelsFirst,
+  dataFormatArg,
   dilatedWindow,
   groupsError,
   lastDim,
@@ -146,7 +148,7 @@ function global(type: string, defaultName: string, doc: string, rank: 2 | 3): La
     doc,
     positionalArgs: ['data_format', 'keepdims'],
     args: {
-      data_format: channelsLastOnlyArg,
+      data_format: dataFormatArg,
       keepdims: {
         schema: { type: 'boolean', description: 'Keep the pooled axes as size 1 instead of dropping them.' },
         default: false,
@@ -155,14 +157,22 @@ function global(type: string, defaultName: string, doc: string, rank: 2 | 3): La
     required: [],
     outputShape: (input, args) => {
       const keep = args.keepdims === true;
-      if (rank === 2) return requireSequence(type, input, 'conv1d') ?? { shape: keep ? [1, input[1]] : [input[1]] };
+      // channels_first: the channels are the first axis, the pooled ones follow.
+      const first = channelsFirst(args);
+      if (rank === 2) {
+        const bad = requireSequence(type, input, 'conv1d');
+        if (bad) return bad;
+        const channels = first ? input[0] : input[1];
+        return { shape: keep ? (first ? [channels, 1] : [1, channels]) : [channels] };
+      }
       if (input.length !== 3) {
         return {
           error: `${type} needs a 3-D input (height, width, channels) but gets (None, ${input.join(', ')}); for sequences use ${type.replace('2D', '1D')}.`,
           arg: 'type',
         };
       }
-      return { shape: keep ? [1, 1, input[2]] : [input[2]] };
+      const channels = first ? input[0] : input[2];
+      return { shape: keep ? (first ? [channels, 1, 1] : [1, 1, channels]) : [channels] };
     },
     params: () => NO_PARAMS,
   };

@@ -49,6 +49,10 @@ export interface LayerDef {
   params(input: readonly Dim[], args: LayerArgs): ParamCount;
   /** The activation the layer applies, for hover docs. */
   activationOf?(args: LayerArgs): string | undefined;
+  /** The call's tensor arguments, in order, of a layer called on several (attention: query, value, key). */
+  callInputs?: readonly string[];
+  /** Arguments Keras takes when the layer is called, not constructed (`use_causal_mask`); kept with the layer here. */
+  callArgs?: readonly string[];
   /** Layers that merge several inputs (Add, Concatenate, …), usable in a graph model only. */
   merge?: MergeRule;
   /** The argument holding a wrapped layer (Bidirectional, TimeDistributed): a layer object of its own. */
@@ -68,4 +72,6 @@ export interface MergeRule {
   outputShape(inputs: readonly (readonly Dim[])[], args: LayerArgs): ShapeResult;
   /** One sentence for the hover: how the output shape follows from the inputs. */
   explain(inputs: readonly (readonly Dim[])[], args: LayerArgs): string;
+  /** Weights that depend on several inputs (MultiHeadAttention's projections); merges without weights leave it out. */
+  params?(inputs: readonly (readonly Dim[])[], args: LayerArgs): ParamCount;
 }

@@ -3,6 +3,7 @@
  * here; the schema, diagnostics, shapes, summaries, hovers and the Python front end pick it up.
  */
 import { Activation } from './activation';
+import { MultiHeadAttention } from './attention';
 import { BatchNormalization } from './batch-normalization';
 import { Conv2D } from './conv2d';
 import { Dense } from './dense';
@@ -82,6 +83,7 @@ export const LAYERS: readonly LayerDef[] = [
   Rescaling,
   ...PREPROCESSING_LAYERS,
   ...MERGE_LAYERS,
+  MultiHeadAttention,
   NestedSequential,
   NestedFunctional,
 ];

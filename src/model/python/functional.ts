@@ -14,6 +14,8 @@ import { Collector } from './collector';
 import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
 import { readLayer } from './layers';
+import { layerDef } from '../layers/registry';
+import type { CallArgs } from './syntax';
 import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
 import type { Seeds } from './seeds';
 import { callArgs, rangeOf, shortText, statementCall, unwrap } from './syntax';
@@ -48,6 +50,8 @@ interface TensorLayer {
   from: number[];
   /** The node giving those inputs (for `inputs` ranges). */
   inputsNode?: Node;
+  /** Or the call's arguments giving them one each (attention's query, value, key), in the layer's order. */
+  inputNodes?: Node[];
   values: [(string | number)[], Range][];
   keys: [(string | number)[], Range][];
 }
@@ -391,16 +395,22 @@ class TensorScan {
       return { spec, from: this.tensorList(list), inputsNode: list, values, keys };
     }
     if (fn.type === 'call' || fn.type === 'identifier') {
-      // Dense(10)(x), or a layer bound to a name and applied: dense(x).
+      // Dense(10)(x), or a layer bound to a name and applied: dense(x); attention(query, value[, key]).
       const args = callArgs(n);
-      const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs')?.value;
+      const inputs = args.positional[0] ?? args.keywords.find((k) => k.name === 'inputs' || k.name === 'query')?.value;
       if (inputs && (this.mentionsTensor(inputs) || fn.type === 'call')) {
+        const r = readLayer(fn, ctx);
+        if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
+        if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
+        const roles = layerDef(String(r.spec.type))?.callInputs;
+        const inputNodes = roles ? callInputs(n, args, roles, String(r.spec.type)) : undefined;
         // A tensor in another argument (`initial_state=encoder_state`, `mask=mask`) is an edge Model Lab does not
         // model: read without it, the model would be another one.
         for (const other of [
           ...args.positional.slice(1).map((value) => ({ value, name: '' })),
           ...args.keywords.filter((k) => k.name !== 'inputs' && k.name !== 'training'),
         ]) {
+          if (inputNodes?.includes(other.value)) continue;
           const t = this.mentionsTensor(other.value) ?? this.ctx.index.firstNamed(this.poisoned, other.value);
           if (t)
             throw new Unreadable(
@@ -408,9 +418,6 @@ class TensorScan {
               `${other.name ? `'${other.name}'` : 'a second argument'} takes the tensor '${t.text}', which Model Lab does not model yet`,
             );
         }
-        const r = readLayer(fn, ctx);
-        if (!('kind' in r)) throw new Unreadable(r.node, r.reason);
-        if (r.kind !== 'layer') throw new Unreadable(fn, 'an Input is not applied to a tensor');
         // A layer bound to a name is one object however often it is called.
         // A name bound inside a helper function being followed (a parameter, a local) is a new object each call.
         const b = fn.type === 'identifier' && this.helper ? ctx.bindings.resolve(fn.text, fn) : undefined;
@@ -429,6 +436,19 @@ class TensorScan {
             'this layer object is applied twice (shared weights), which Model Lab does not model yet',
           );
         this.applied.add(key);
+        if (inputNodes) {
+          // Keras takes use_causal_mask when the layer is called; the definition keeps it with the layer.
+          const causal = args.keywords.find((k) => k.name === 'use_causal_mask');
+          if (causal) {
+            const v = readValue(causal.value, ctx);
+            if (!v.ok) throw new Unreadable(v.node, v.reason);
+            if (typeof v.value !== 'boolean')
+              throw new Unreadable(causal.value, 'use_causal_mask is not True or False');
+            r.spec.use_causal_mask = v.value;
+          }
+          const from = inputNodes.map((i) => this.tensorOf(i));
+          return { spec: r.spec, from, inputNodes, values: r.values, keys: r.keys };
+        }
         return { spec: r.spec, from: this.tensorList(inputs), inputsNode: inputs, values: r.values, keys: r.keys };
       }
     }
@@ -531,7 +551,9 @@ export function readFunctional(
       ctx.nested?.alias(spec, l.spec);
       if (spec.type !== 'InputLayer') {
         const from = l.from.map((j) => names[index.get(j)!]);
-        spec.inputs = l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type) ? from : from[0];
+        spec.inputs =
+          l.inputNodes || (l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type)) ? from : from[0];
+        if (l.inputNodes) l.inputNodes.forEach((item, m) => out.value(['layers', k, 'inputs', m], rangeOf(item)));
         if (l.inputsNode) {
           out.value(['layers', k, 'inputs'], rangeOf(l.inputsNode));
           const items = unwrap(l.inputsNode).namedChildren.filter((c): c is Node => !!c && c.type !== 'comment');
@@ -607,4 +629,26 @@ function firstSibling(statement: Node): Node | null {
   let s: Node | null = statement;
   while (s?.previousNamedSibling) s = s.previousNamedSibling;
   return s;
+}
+
+/**
+ * The tensors a layer taking several named call arguments (`callInputs`: attention's query, value, key) is called
+ * on, positionally or by keyword, in the layer's order; the first two are required. A call that makes the layer
+ * return more than one tensor (`return_attention_scores=True`) is not modelled.
+ */
+function callInputs(call: Node, args: CallArgs, roles: readonly string[], type: string): Node[] {
+  const scores = args.keywords.find((k) => k.name === 'return_attention_scores');
+  if (scores && scores.value.text !== 'False')
+    throw new Unreadable(
+      scores.value,
+      `${type} with return_attention_scores returns (output, scores), two tensors, which Model Lab does not model yet`,
+    );
+  const out: Node[] = [];
+  roles.forEach((role, i) => {
+    const node = args.positional[i] ?? args.keywords.find((k) => k.name === role)?.value;
+    if (node) out[i] = node;
+  });
+  const missing = roles.slice(0, 2).find((_, i) => !out[i]);
+  if (missing) throw new Unreadable(call, `${type} is called without its ${missing}`);
+  return out.filter((n): n is Node => !!n);
 }

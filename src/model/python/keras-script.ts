@@ -284,7 +284,15 @@ function functional(
     }
     const inputs = graph.inbound[i].map((j) => vars.get(j)!);
     const call = layerCall({ ...layer, name: names[i] }, i, value, indent, overridden);
-    lines.push(`${indent}${v} = ${call}(${inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`})`);
+    // Attention is called on its query, value and key one by one; a merge on a list. Call arguments come after.
+    const d = layerDef(layer.type);
+    const given = [
+      ...(d?.callInputs ? inputs : [inputs.length === 1 ? inputs[0] : `[${inputs.join(', ')}]`]),
+      ...(d?.callArgs ?? [])
+        .filter((a) => layer[a] !== undefined)
+        .map((a) => `${pyName(a, 'the layer argument')}=${value(pathKey(['layers', i, a]), layer[a], false)}`),
+    ];
+    lines.push(`${indent}${v} = ${call}(${given.join(', ')})`);
   }
   const list = (ix: number[]) => (ix.length === 1 ? vars.get(ix[0])! : `[${ix.map((i) => vars.get(i)).join(', ')}]`);
   const args = [
@@ -341,7 +349,7 @@ function layerCall(
   const at = (arg: string) => pathKey(['layers', index, arg]);
   const args: string[] = [];
   // `inputs` is the graph's wiring, not a constructor argument.
-  const done = new Set(['type', 'inputs', ...(index === 0 ? ['input_shape'] : [])]);
+  const done = new Set(['type', 'inputs', ...(spec?.callArgs ?? []), ...(index === 0 ? ['input_shape'] : [])]);
   // A wrapped layer (Bidirectional(LSTM(64))) is a constructor call of its own.
   const nested: ValueOf = (path, v, tuples) =>
     spec?.wraps && path === at(spec.wraps) && v && typeof v === 'object'

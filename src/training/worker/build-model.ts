@@ -19,6 +19,7 @@ import type { LayerArgs, LayerSpec, ModelDefinition } from '../../model/types';
 import { hasVariableDim } from '../../model/variable-dims';
 import { ModelError } from '../model-info';
 import type { TF } from './engine';
+import { attentionLayer } from './attention-layer';
 
 type Layer = tfjs.layers.Layer;
 type Initializer = ReturnType<TF['initializers']['glorotUniform']>;
@@ -207,6 +208,15 @@ function recurrent(tf: TF, a: LayerArgs, c: CommonConfig) {
     // Keras's recurrent_initializer is tfjs's recurrentInitializer; the same for the regularizers and constraints.
     ...weightConfig(tf, a, c, { kernel: c.glorot(), recurrent: c.orthogonal(1), bias: 'zeros' }),
   };
+}
+
+/** tfjs's 1-D global poolings take (steps, channels) only: channels_first is refused with a sentence. */
+function channelsLast1d(a: LayerArgs, c: CommonConfig): LayerArgs {
+  if (a.data_format === 'channels_first')
+    throw new Error(
+      `Model Lab cannot train a 1-D global pooling with data_format='channels_first' yet (layer ${c.name}): tfjs pools over steps only.`,
+    );
+  return a;
 }
 
 /** tfjs's global poolings always drop the pooled axes: keepdims=True is refused with a sentence. */
@@ -502,9 +512,10 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
   },
   MaxPooling1D: (tf, a, c) => tf.layers.maxPooling1d({ ...base(c), ...pool1d(a) }),
   AveragePooling1D: (tf, a, c) => tf.layers.averagePooling1d({ ...base(c), ...pool1d(a) }),
-  GlobalMaxPooling1D: (tf, a, c) => tf.layers.globalMaxPooling1d(base(noKeepdims(a, c))),
-  GlobalAveragePooling1D: (tf, a, c) => tf.layers.globalAveragePooling1d(base(noKeepdims(a, c))),
-  GlobalMaxPooling2D: (tf, a, c) => tf.layers.globalMaxPooling2d(base(noKeepdims(a, c))),
+  GlobalMaxPooling1D: (tf, a, c) => tf.layers.globalMaxPooling1d(base(noKeepdims(channelsLast1d(a, c), c))),
+  GlobalAveragePooling1D: (tf, a, c) => tf.layers.globalAveragePooling1d(base(noKeepdims(channelsLast1d(a, c), c))),
+  GlobalMaxPooling2D: (tf, a, c) =>
+    tf.layers.globalMaxPooling2d({ ...base(noKeepdims(a, c)), dataFormat: dataFormat(a) }),
   SeparableConv2D: (tf, a, c) =>
     tf.layers.separableConv2d({
       ...base(c),
@@ -606,6 +617,24 @@ export const LAYER_BUILDERS: Readonly<Record<string, Builder>> = {
     return new (customLayers(tf).Normalize)(base(c), axes, stats, a.invert === true);
   }),
   RandomFlip: notTrained('RandomFlip'),
+  MultiHeadAttention: unlessNotTrained('MultiHeadAttention', (tf, a, c) => {
+    const weights = weightConfig(tf, a, c, { kernel: 'glorot_uniform', bias: 'zeros' });
+    const valueDim = Number(a.value_dim ?? a.key_dim);
+    return attentionLayer(tf, base(c), {
+      numHeads: Number(a.num_heads),
+      keyDim: Number(a.key_dim),
+      valueDim,
+      dropout: Number(a.dropout ?? 0),
+      useBias: a.use_bias !== false,
+      outputDim: typeof a.output_shape === 'number' ? a.output_shape : undefined,
+      useCausalMask: a.use_causal_mask === true,
+      weights,
+      // Four kernels: each its own seed, as Keras draws each sublayer's kernel afresh.
+      kernelInitializers: [0, 1, 2, 3].map((k) =>
+        initializer(tf, a.kernel_initializer, c.glorot(k), c.seed + 10 * (k + 1)),
+      ),
+    });
+  }),
   RandomRotation: notTrained('RandomRotation'),
   RandomZoom: notTrained('RandomZoom'),
   RandomTranslation: notTrained('RandomTranslation'),

@@ -7,6 +7,8 @@
  * logits are computed beside it from the last layer's own weights, then the activation is applied to them once.
  */
 import type * as tfjs from '@tensorflow/tfjs';
+import { ModelError } from '../model-info';
+import { isAttention } from './attention-layer';
 import { fillDropoutMask, type TF } from './engine';
 import type { ModelOutput } from './losses';
 
@@ -90,6 +92,20 @@ export function forward(
         result = [x, null];
       } else {
         const inbound = layer.inboundNodes[0].inboundLayers.map((l) => outputs.get(l.name)!);
+        if (isAttention(layer)) {
+          // Keras's attention reads its inputs' masks (query_mask, value_mask); Model Lab's does not model them.
+          if (inbound.some(([, m]) => m))
+            throw new ModelError(
+              `Layer ${layer.name}: Model Lab cannot train MultiHeadAttention on a masked sequence (an Embedding with mask_zero before it) yet.`,
+            );
+          const out = layer.attend(
+            inbound.map(([t]) => t),
+            training ? rng : undefined,
+          );
+          outputs.set(layer.name, [out, null]);
+          last = out;
+          continue;
+        }
         result =
           inbound.length === 1
             ? run(layer, inbound[0][0], inbound[0][1])
