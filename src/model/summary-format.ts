@@ -19,6 +19,8 @@ export type SummaryStyle = (typeof SUMMARY_STYLES)[number];
 export interface SummaryOptions extends Keras3Options {
   /** 'keras2' unless given. */
   style?: SummaryStyle;
+  /** Keras 2's class of the layers an operator made (SummaryPrint.keras2Types). */
+  keras2Types?: Record<string, string>;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface SummaryOptions extends Keras3Options {
  */
 export function formatSummary(summary: ModelSummary, options: SummaryOptions = {}): string {
   if (options.style === 'keras3') return formatKeras3Summary(summary, options);
-  if (summary.functional) return formatFunctionalSummary(summary, options.showTrainable);
+  if (summary.functional) return formatFunctionalSummary(summary, options.showTrainable, options.keras2Types);
   const { line, positions } = keras2Layout({ line: LINE, positions: POSITIONS }, options.showTrainable);
   const trainable = options.showTrainable ? ['Trainable'] : [];
   const lines: string[] = [];

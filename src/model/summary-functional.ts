@@ -11,7 +11,11 @@ import type { LayerSummary, ModelSummary } from './types';
 const CHAIN = { line: 65, positions: [29, 55, 65] };
 const GRAPH = { line: 98, positions: [32, 53, 65, 98] };
 
-export function formatFunctionalSummary(summary: ModelSummary, showTrainable?: boolean): string {
+export function formatFunctionalSummary(
+  summary: ModelSummary,
+  showTrainable?: boolean,
+  keras2Types: Readonly<Record<string, string>> = {},
+): string {
   const chain = summary.functional?.sequentialLike === true;
   const { line, positions } = keras2Layout(chain ? CHAIN : GRAPH, showTrainable);
   const header = [
@@ -23,7 +27,7 @@ export function formatFunctionalSummary(summary: ModelSummary, showTrainable?: b
   ];
   const lines = [`Model: "${summary.name}"`, '_'.repeat(line), ...row(header, positions), '='.repeat(line)];
   for (const l of summary.layers) {
-    const fields = [`${l.name} (${l.type})`, shapeText(l), String(l.params)];
+    const fields = [`${l.name} (${keras2Types[l.name] ?? l.type})`, shapeText(l), String(l.params)];
     if (!chain) fields.push(`[${(l.connectedTo ?? []).map((c) => `'${c}'`).join(', ')}]`);
     if (showTrainable) fields.push(keras2Trainable(l));
     lines.push(...row(fields, positions), '');

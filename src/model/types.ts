@@ -185,6 +185,8 @@ export interface SummaryPrint {
    * `input_layer` counter also counts the InputLayer each Sequential model makes (`input_layer_1` after one).
    */
   keras3Names?: Record<string, string>;
+  /** Keras 2's class for the layers an operator made (`x + y`: `TFOpLambda`), by name; Keras 3 prints the layer's. */
+  keras2Types?: Record<string, string>;
 }
 
 /**

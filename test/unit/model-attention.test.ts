@@ -126,10 +126,11 @@ test('attention trains over (steps, features); over attention_axes or to a tuple
   assert.match(parsed({ output_shape: [2, 3] }).untrainable?.reason ?? '', /output_shape of one dimension/);
 });
 
-test('Python: the keras.io timeseries transformer (pre-norm, as published on keras.io) reads whole: 93,130 params', async () => {
-  // Source: keras-io examples/timeseries/timeseries_classification_transformer.py as rendered on keras.io (the
-  // version whose published Keras 2 summary shows layer_normalization before each multi_head_attention, 4 blocks,
-  // "Total params: 93,130"); the data loading replaced by its shape, residual sums written with layers.Add().
+test('Python: the keras.io timeseries transformer reads whole as published: 93,130 params, its x + inputs rows TFOpLambda', async () => {
+  // Source: keras-io examples/timeseries/timeseries_classification_transformer.py as rendered on keras.io (Keras 2;
+  // layer_normalization before each multi_head_attention, residuals written `x + inputs`, "Total params: 93,130");
+  // the data loading replaced by its shape (500, 1) and 2 classes, `filters=inputs.shape[-1]` by its value 1 (a
+  // tensor's shape is not read).
   const source = `
 from tensorflow import keras
 from tensorflow.keras import layers
@@ -138,23 +139,36 @@ n_classes = 2
 input_shape = (500, 1)
 
 def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
+    # Normalization and Attention
     x = layers.LayerNormalization(epsilon=1e-6)(inputs)
     x = layers.MultiHeadAttention(
         key_dim=head_size, num_heads=num_heads, dropout=dropout
     )(x, x)
     x = layers.Dropout(dropout)(x)
-    res = layers.Add()([x, inputs])
+    res = x + inputs
+
+    # Feed Forward Part
     x = layers.LayerNormalization(epsilon=1e-6)(res)
     x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(x)
     x = layers.Dropout(dropout)(x)
     x = layers.Conv1D(filters=1, kernel_size=1)(x)
-    return layers.Add()([x, res])
+    return x + res
 
-def build_model(input_shape, head_size, num_heads, ff_dim, num_transformer_blocks, mlp_units, dropout=0, mlp_dropout=0):
+def build_model(
+    input_shape,
+    head_size,
+    num_heads,
+    ff_dim,
+    num_transformer_blocks,
+    mlp_units,
+    dropout=0,
+    mlp_dropout=0,
+):
     inputs = keras.Input(shape=input_shape)
     x = inputs
     for _ in range(num_transformer_blocks):
         x = transformer_encoder(x, head_size, num_heads, ff_dim, dropout)
+
     x = layers.GlobalAveragePooling1D(data_format="channels_first")(x)
     for dim in mlp_units:
         x = layers.Dense(dim, activation="relu")(x)
@@ -180,16 +194,79 @@ model.summary()
   assert.deepEqual(errors(a), []);
   const s = a.summary!;
   assert.equal(s.totalParams, 93130);
-  const rows = s.layers.filter((l) => l.type === 'MultiHeadAttention');
+  // The published rows of the first block, names, params and "Connected to" alike.
   assert.deepEqual(
-    rows.map((l) => [l.name, l.params, l.connectedTo]),
-    [0, 2, 4, 6].map((n, i) => [
-      i ? `multi_head_attention_${i}` : 'multi_head_attention',
-      7169,
-      Array(2).fill(`layer_normalization${n ? `_${n}` : ''}[0][0]`),
-    ]),
+    s.layers.slice(0, 11).map((l) => [l.name, l.params, l.connectedTo]),
+    [
+      ['input_1', 0, []],
+      ['layer_normalization', 2, ['input_1[0][0]']],
+      ['multi_head_attention', 7169, ['layer_normalization[0][0]', 'layer_normalization[0][0]']],
+      ['dropout', 0, ['multi_head_attention[0][0]']],
+      ['tf.__operators__.add', 0, ['dropout[0][0]', 'input_1[0][0]']],
+      ['layer_normalization_1', 2, ['tf.__operators__.add[0][0]']],
+      ['conv1d', 8, ['layer_normalization_1[0][0]']],
+      ['dropout_1', 0, ['conv1d[0][0]']],
+      ['conv1d_1', 5, ['dropout_1[0][0]']],
+      ['tf.__operators__.add_1', 0, ['conv1d_1[0][0]', 'tf.__operators__.add[0][0]']],
+      ['layer_normalization_2', 2, ['tf.__operators__.add_1[0][0]']],
+    ],
   );
-  assert.ok(formatSummary(s).includes(' multi_head_attention (MultiHea  (None, 500, 1)      7169'));
+  assert.deepEqual(
+    s.layers.slice(-5).map((l) => [l.name, l.outputShape, l.params]),
+    [
+      ['tf.__operators__.add_7', [null, 500, 1], 0],
+      ['global_average_pooling1d', [null, 500], 0],
+      ['dense', [null, 128], 64128],
+      ['dropout_8', [null, 128], 0],
+      ['dense_1', [null, 2], 258],
+    ],
+  );
+  const text = formatSummary(s, a.summaryPrint);
+  assert.ok(text.includes(' multi_head_attention (MultiHea  (None, 500, 1)      7169'));
+  assert.ok(
+    text.includes("\n tf.__operators__.add (TFOpLamb  (None, 500, 1)      0           ['dropout[0][0]',\n da)  "),
+  );
+  // Keras 3 names an operator as the layer it is, counted with the Add layers: add, add_1, …
+  const k3 = formatSummary(s, { ...a.summaryPrint, style: 'keras3' });
+  assert.match(k3, /│ add_7 \(Add\) +│ \(None, 500, 1\)/);
+  assert.doesNotMatch(k3, /TFOpLambda|tf\.__operators__/);
+});
+
+test('Python: x - y and x * y are Subtract and Multiply (tf.math.*), counted apart from the layers in Keras 2, with them in Keras 3', async () => {
+  const source = `
+import keras
+from keras import layers
+a = keras.Input(shape=(8,))
+b = keras.Input(shape=(8,))
+d = a - b
+p = a * b
+s = layers.Add()([d, p])
+t = d + s
+model = keras.Model([a, b], layers.Dense(1)(t))
+`;
+  const [parsed] = await parsePythonModels(source);
+  assert.equal(parsed.incomplete, undefined);
+  const a = analyze(parsed);
+  assert.deepEqual(
+    a.summary!.layers.slice(2, 6).map((l) => [l.name, l.type]),
+    [
+      ['tf.math.subtract', 'Subtract'],
+      ['tf.math.multiply', 'Multiply'],
+      ['add', 'Add'],
+      ['tf.__operators__.add', 'Add'],
+    ],
+  );
+  assert.match(formatSummary(a.summary!, a.summaryPrint), / tf\.math\.subtract \(TFOpLambda\) /);
+  const k3 = formatSummary(a.summary!, { ...a.summaryPrint, style: 'keras3' });
+  // Keras 3: subtract, multiply, then the Add layer add and the operator add_1.
+  assert.match(k3, /│ add \(Add\) .*│ subtract\[0\]\[0\], /);
+  assert.match(k3, /│ add_1 \(Add\) /);
+  // A number on one side is not modelled.
+  const [scaled] = await parsePythonModels(source.replace('t = d + s', 't = d * 0.5'));
+  assert.match(
+    JSON.stringify([scaled.incomplete, scaled.diagnostics]),
+    /'d \* 0\.5' computes a tensor with code Model Lab cannot read/,
+  );
 });
 
 test('Python: keyword query/value/key and a key given positionally are the layer\u2019s inputs in Keras\u2019s order', async () => {

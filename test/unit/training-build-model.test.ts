@@ -150,7 +150,7 @@ const NOT_TRAINED: ModelDefinition['layers'] = [
   { type: 'TextVectorization' },
   { type: 'StringLookup' },
   { type: 'IntegerLookup' },
-  { type: 'MultiHeadAttention', num_heads: 2, key_dim: 2 },
+  { type: 'MultiHeadAttention', num_heads: 2, key_dim: 2, attention_axes: [1] },
 ];
 const merges: ModelDefinition = {
   layers: [

@@ -27,6 +27,18 @@ export const MODEL_NAMES: ReadonlySet<string> = new Set(['keras.Model', 'keras.m
 /** The nodes that assign names (their `left`) in a statement the scan does not follow. */
 const ASSIGNING = ['assignment', 'augmented_assignment', 'for_statement'];
 const IDENTIFIER = ['identifier'];
+/** Python's operators between tensors: the Keras layer they make, and Keras 2's TFOpLambda name for them. */
+const OPERATORS: Readonly<Record<string, { type: string; keras2: string }>> = {
+  '+': { type: 'Add', keras2: 'tf.__operators__.add' },
+  '-': { type: 'Subtract', keras2: 'tf.math.subtract' },
+  '*': { type: 'Multiply', keras2: 'tf.math.multiply' },
+};
+
+/**
+ * The layers of a read functional model that an operator made (`x + y`), with Keras 2's name for them: the session
+ * names them from that name's own counter and prints them as TFOpLambda (Keras 2), or as the layer (Keras 3).
+ */
+export const operatorNames = new WeakMap<LayerSpec, string>();
 
 const MERGE_FUNCTIONS: Readonly<Record<string, string>> = {
   add: 'Add',
@@ -52,6 +64,8 @@ interface TensorLayer {
   inputsNode?: Node;
   /** Or the call's arguments giving them one each (attention's query, value, key), in the layer's order. */
   inputNodes?: Node[];
+  /** Made by an operator (`x + y`): Keras 2's name for it (`tf.__operators__.add`), see `operatorNames`. */
+  operator?: string;
   values: [(string | number)[], Range][];
   keys: [(string | number)[], Range][];
 }
@@ -112,8 +126,8 @@ class TensorScan {
     const n = unwrap(node);
     const inlined = this.inline(n);
     if (inlined !== undefined) return inlined;
-    if (n.type === 'call') {
-      // A layer (or model) applied inline to another's output: `discriminator(generator(gan_input))`.
+    if (n.type === 'call' || n.type === 'binary_operator') {
+      // A layer (or model) applied inline to another's output: `discriminator(generator(gan_input))`; `x + y`.
       const layer = this.readTensor(n);
       if (layer) {
         this.layers.push(layer);
@@ -346,9 +360,34 @@ class TensorScan {
   }
 
   /** The layer a tensor expression makes, or undefined when the expression is no tensor at all. */
+  /**
+   * `x + y`, `x - y`, `x * y` between two tensors: Keras's element-wise Add, Subtract, Multiply (shapes broadcast), which
+   * Keras 2 prints as TFOpLambda rows named after the TensorFlow op and Keras 3 as the layer. With a number on one side
+   * it is not modelled (undefined: the caller's "cannot read").
+   */
+  private operator(n: Node): TensorLayer | undefined {
+    const op = OPERATORS[n.childForFieldName('operator')?.text ?? ''];
+    const left = n.childForFieldName('left');
+    const right = n.childForFieldName('right');
+    if (!op || !left || !right) return undefined;
+    const isTensor = (x: Node) => !!(this.mentionsTensor(x) ?? this.ctx.index.firstNamed(this.poisoned, x));
+    if (!isTensor(left) || !isTensor(right)) return undefined;
+    const from = [this.tensorOf(left), this.tensorOf(right)];
+    return {
+      spec: { type: op.type },
+      from,
+      inputNodes: [left, right],
+      values: [[[], rangeOf(n)]],
+      keys: [],
+      operator: op.keras2,
+    };
+  }
+
   private readTensor(expr: Node): TensorLayer | undefined {
     const ctx = this.ctx;
     const n = unwrap(expr);
+    const operator = n.type === 'binary_operator' ? this.operator(n) : undefined;
+    if (operator) return operator;
     if (n.type !== 'call') {
       const t = this.mentionsTensor(n);
       if (t) throw new Unreadable(n, `'${shortText(n)}' computes a tensor with code Model Lab cannot read`);
@@ -549,6 +588,7 @@ export function readFunctional(
       const l = layers[i];
       const spec: LayerSpec = { ...l.spec };
       ctx.nested?.alias(spec, l.spec);
+      if (l.operator) operatorNames.set(spec, l.operator);
       if (spec.type !== 'InputLayer') {
         const from = l.from.map((j) => names[index.get(j)!]);
         spec.inputs =

@@ -15,7 +15,7 @@ import { Bindings } from './bindings';
 import { DataFlow } from './dataset';
 import { python2Errors, tabErrors, tooDeepError } from './file-checks';
 import { Imports } from './imports';
-import { functionalCalls, readFunctional, TensorScans } from './functional';
+import { functionalCalls, operatorNames, readFunctional, TensorScans } from './functional';
 import { inRunOrder, modelsPerCall } from './call-models';
 import { ModelLayers, sharedOriginal } from './layer-lists';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
@@ -30,6 +30,9 @@ export { toKerasScript, type KerasScriptOptions } from './keras-script';
 
 /** The counter Keras 3 names InputLayers from (kept apart from Keras 2's `input`). */
 const KERAS3_INPUT = 'keras3:input_layer';
+
+/** The layers an operator between tensors also makes (`x + y`): Keras 3 counts both kinds under one name. */
+const KERAS3_SHARED = new Set(['Add', 'Subtract', 'Multiply']);
 
 const CLEAR_SESSION = new Set(['keras.backend.clear_session', 'keras.utils.clear_session']);
 
@@ -76,6 +79,7 @@ function nameAsKerasSession(
     const alone = layerNames(def.layers);
     const renamed = new Map<string, string>();
     const keras3Names: Record<string, string> = {};
+    const keras2Types: Record<string, string> = {};
     const graph = isGraph(def);
     const first = def.layers[0];
     if (!graph && first && (first.type === 'InputLayer' || declaredInputShape(first) !== undefined)) keras3Input();
@@ -85,14 +89,20 @@ function nameAsKerasSession(
       const original = sharedOriginal.get(layer);
       // A model used as a layer is named once, as a model (its own turn came first).
       const source = nestedSource(layer);
+      const explicit = typeof layer.name === 'string' && layer.name !== '';
+      // `x + y`: Keras 2 names it after the TensorFlow op from that name's own counter (`tf.__operators__.add_1`).
+      const operator = explicit ? undefined : operatorNames.get(layer);
       const name =
         (source && (source.name ?? (isGraph(source) ? 'model' : 'sequential'))) ??
         (original && given.get(original)) ??
-        (!d || (typeof layer.name === 'string' && layer.name !== '')
-          ? undefined
-          : unique(d.defaultName, layer.type === 'InputLayer'));
+        (operator !== undefined ? unique(operator) : undefined) ??
+        (!d || explicit ? undefined : unique(d.defaultName, layer.type === 'InputLayer'));
       given.set(layer, name ?? (typeof layer.name === 'string' ? layer.name : alone[i]));
       if (graph && layer.type === 'InputLayer' && name !== undefined) keras3Names[name] = keras3Input();
+      if (operator !== undefined && name !== undefined) keras2Types[name] = 'TFOpLambda';
+      // Keras 3 names operators as the layers they are, from the layers' own counter (`add`, `add_1`, …).
+      if (d && !explicit && KERAS3_SHARED.has(d.type) && name !== undefined)
+        keras3Names[name] = unique(d.defaultName, false, `keras3:${d.defaultName}`);
       if (name !== undefined && name !== alone[i]) {
         layer.name = name;
         renamed.set(alone[i], name);
@@ -111,6 +121,7 @@ function nameAsKerasSession(
       if (def.outputs !== undefined) def.outputs = rename(def.outputs) as typeof def.outputs;
     }
     if (Object.keys(keras3Names).length > 0) model.summaryPrint = { ...model.summaryPrint, keras3Names };
+    if (Object.keys(keras2Types).length > 0) model.summaryPrint = { ...model.summaryPrint, keras2Types };
     const modelBase = isGraph(def) ? 'model' : 'sequential';
     if (def.name === undefined) {
       const name = unique(modelBase);
