@@ -360,3 +360,16 @@ test('export writes attention called on query, value and key with use_causal_mas
   assert.deepEqual(again.inputs, ['x', 'kv', 'x']);
   assert.equal(a.summary!.totalParams, run(def).summary!.totalParams);
 });
+
+test('the attention row’s hover says which positions attend to which, and the four projections’ arithmetic', () => {
+  const { a } = selfAttention([500, 1], { key_dim: 256, num_heads: 4 });
+  const layer = a.layers.find((l) => l.name === 'multi_head_attention')!;
+  assert.equal(
+    layer.mergeExplain,
+    "Each of the query's 500 positions attends over the value's 500 in 4 heads of 256; the output keeps the query's positions, with 1 features each: (None, 500, 1).",
+  );
+  assert.equal(
+    layer.arithmetic,
+    'query 1 × 4 × 256 + 4 × 256 = 2,048; key 1 × 4 × 256 + 4 × 256 = 2,048; value 1 × 4 × 256 + 4 × 256 = 2,048; output 4 × 256 × 1 + 1 = 1,025: 7,169',
+  );
+});

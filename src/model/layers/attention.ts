@@ -9,7 +9,7 @@ import { thousands } from '../number-format';
 import type { LayerArgs } from '../types';
 import { dimItem, MAX_SIZE, positiveInt, product, weightArgs } from './common';
 import type { Dim, LayerDef, ParamCount, ShapeResult } from './layer-def';
-import { shown } from './layer-shapes';
+import { dimText, shown } from './layer-shapes';
 import { notInGraph } from './merge';
 
 const TYPE = 'MultiHeadAttention';
@@ -167,7 +167,12 @@ export const MultiHeadAttention: LayerDef = {
       const r = outputShape(inputs, args);
       if (!('shape' in r)) return r.error;
       const [query, value] = inputs;
-      return `Each of the query's ${shown(query.slice(0, -1))} positions attends over the value's ${shown(value.slice(0, -1))} positions in ${args.num_heads as number} heads; the output keeps the query's positions with ${shown(r.shape.slice(query.length - 1))} features: ${shown(r.shape)}.`;
+      const positions = (s: readonly Dim[]) => s.slice(0, -1).map(dimText).join(' × ');
+      const features = r.shape
+        .slice(query.length - 1)
+        .map(dimText)
+        .join(' × ');
+      return `Each of the query's ${positions(query)} positions attends over the value's ${positions(value)} in ${args.num_heads as number} heads of ${args.key_dim as number}; the output keeps the query's positions, with ${features} features each: ${shown(r.shape)}.`;
     },
   },
   notTrained: (args) =>
