@@ -126,11 +126,13 @@ test('attention trains over (steps, features); over attention_axes or to a tuple
   assert.match(parsed({ output_shape: [2, 3] }).untrainable?.reason ?? '', /output_shape of one dimension/);
 });
 
-test('Python: the keras.io timeseries transformer reads whole as published: 93,130 params, its x + inputs rows TFOpLambda', async () => {
-  // Source: keras-io examples/timeseries/timeseries_classification_transformer.py as rendered on keras.io (Keras 2;
-  // layer_normalization before each multi_head_attention, residuals written `x + inputs`, "Total params: 93,130");
-  // the data loading replaced by its shape (500, 1) and 2 classes, `filters=inputs.shape[-1]` by its value 1 (a
-  // tensor's shape is not read).
+test('Python: the keras.io timeseries transformer reads whole: its published 93,130 params, x + inputs rows TFOpLambda', async () => {
+  // Source: the summary keras.io publishes for "Timeseries classification with a Transformer model" (keras-team/
+  // keras-io @dad05faa, examples/timeseries/md/timeseries_classification_transformer.md: Keras 2, layer_normalization
+  // before each multi_head_attention, "Total params: 93,130"), which the example's original (2021, pre-norm) code
+  // printed; the page's code block was later changed to post-norm and channels_last pooling without a new run. The
+  // code here is that original revision as public copies keep it; the data loading replaced by its shape (500, 1) and
+  // 2 classes, `filters=inputs.shape[-1]` by its value 1 (a tensor's shape is not read).
   const source = `
 from tensorflow import keras
 from tensorflow.keras import layers
