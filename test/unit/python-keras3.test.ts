@@ -335,3 +335,23 @@ other = keras.Model(inputs, features)
   assert.match(reasons, /'TNPDense' is a layer class this file defines; Model Lab reads Keras's own layers/);
   assert.match(reasons, /'create_mlp\(…\)' calls a function of this file; what it returns is only known/);
 });
+
+test('an activation layer made for activation= takes its name from the session: a later LeakyReLU layer is leaky_re_lu_1', async () => {
+  const [m] = await parsePythonModels(`import keras
+from keras import layers
+model = keras.Sequential([
+    layers.Dense(64, activation=layers.LeakyReLU(0.2), input_shape=(8,)),
+    layers.LeakyReLU(0.2),
+    layers.Dense(32, activation=layers.ReLU()),
+    layers.ReLU(),
+    layers.Dense(1, activation=layers.LeakyReLU(0.2, name="named")),
+    layers.LeakyReLU(0.2),
+])
+`);
+  assert.equal(m.incomplete, undefined, m.incomplete);
+  // Keras names each object when it is made: the activation layers take leaky_re_lu and re_lu; a named one, no number.
+  assert.deepEqual(
+    analyze(m).summary!.layers.map((l) => l.name),
+    ['dense', 'leaky_re_lu_1', 'dense_1', 're_lu_1', 'dense_2', 'leaky_re_lu_2'],
+  );
+});

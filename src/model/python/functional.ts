@@ -13,7 +13,7 @@ import type { LayerSpec, ModelDefinition, ParsedModel, Range, SummaryPrint } fro
 import { Collector } from './collector';
 import { readFit, type FitResult } from './compile-fit';
 import type { DataFlow } from './dataset';
-import { readLayer } from './layers';
+import { activationLayers, readLayer } from './layers';
 import { layerDef } from '../layers/registry';
 import type { CallArgs } from './syntax';
 import { applyTraining, methodOf, modelVariable, readSummaryCall, reassigns, type MethodCalls } from './models';
@@ -589,6 +589,8 @@ export function readFunctional(
       const spec: LayerSpec = { ...l.spec };
       ctx.nested?.alias(spec, l.spec);
       if (l.operator) operatorNames.set(spec, l.operator);
+      const made = activationLayers.get(l.spec);
+      if (made) activationLayers.set(spec, made);
       if (spec.type !== 'InputLayer') {
         const from = l.from.map((j) => names[index.get(j)!]);
         spec.inputs =

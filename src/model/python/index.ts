@@ -18,6 +18,7 @@ import { Imports } from './imports';
 import { functionalCalls, operatorNames, readFunctional, TensorScans } from './functional';
 import { inRunOrder, modelsPerCall } from './call-models';
 import { ModelLayers, sharedOriginal } from './layer-lists';
+import { activationLayers } from './layers';
 import { MethodCalls, readSequential, sequentialCalls } from './models';
 import { Seeds } from './seeds';
 import { before, errorsInside, syntaxDiagnostic, syntaxErrorNodes } from './syntax-errors';
@@ -89,6 +90,9 @@ function nameAsKerasSession(
       const original = sharedOriginal.get(layer);
       // A model used as a layer is named once, as a model (its own turn came first).
       const source = nestedSource(layer);
+      // `Dense(64, activation=LeakyReLU(0.2))`: the LeakyReLU object made for the argument took a name first.
+      const made = activationLayers.get(layer);
+      if (made !== undefined && !original && !source && !given.has(layer)) unique(made);
       const explicit = typeof layer.name === 'string' && layer.name !== '';
       // `x + y`: Keras 2 names it after the TensorFlow op from that name's own counter (`tf.__operators__.add_1`).
       const operator = explicit ? undefined : operatorNames.get(layer);

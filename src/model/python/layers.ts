@@ -120,7 +120,10 @@ export function readLayer(node: Node, ctx: ReadContext, depth = 0): LayerResult 
       if (keyNode) keys.push([[arg], rangeOf(keyNode)]);
       return undefined;
     }
-    const v = arg === 'activation' ? readActivation(valueNode, ctx, depth) : readValue(valueNode, ctx);
+    const v =
+      arg === 'activation'
+        ? readActivation(valueNode, ctx, depth, (made) => activationLayers.set(spec, made))
+        : readValue(valueNode, ctx);
     if (!v.ok) return v;
     // A call given for a function parameter (`build_model(shape, len(class_names))`) is a layer where one is used,
     // and no value of an argument.
@@ -164,10 +167,17 @@ function notAKerasLayer(fn: Node, ctx: ReadContext): string {
 }
 
 /**
+ * The layers whose `activation=` is an activation layer constructed in the argument (`Dense(64,
+ * activation=LeakyReLU(0.2))`), with that layer's default name: Keras names the object when it is made, so its name
+ * counter moves on (a later `LeakyReLU()` layer is `leaky_re_lu_1`). `nameAsKerasSession` counts it.
+ */
+export const activationLayers = new WeakMap<LayerSpec, string>();
+
+/**
  * An `activation=` argument: a name or function (`'relu'`, `tf.nn.relu`), or an activation layer standing for the
  * same function (`activation=keras.layers.LeakyReLU(0.2)`, as GAN discriminators write it: Keras calls any callable).
  */
-function readActivation(n: Node, ctx: ReadContext, depth: number): ReadResult {
+function readActivation(n: Node, ctx: ReadContext, depth: number, made: (name: string) => void): ReadResult {
   const value = readValue(n, ctx);
   const type = unwrap(n).type;
   if (value.ok || (type !== 'call' && type !== 'identifier') || depth > 10) return value;
@@ -175,6 +185,10 @@ function readActivation(n: Node, ctx: ReadContext, depth: number): ReadResult {
   if (!('kind' in layer) || layer.kind !== 'layer') return value;
   const name = activationOfLayer(layer.spec);
   if (typeof name !== 'string') return { ok: false, node: n, reason: name.reason };
+  // A layer constructed right here takes a name from Keras's session as any layer does; one bound to a name earlier
+  // (`act = LeakyReLU(0.2)`) was counted where it was made, which the session names do not follow.
+  const d = layerDef(String(layer.spec.type));
+  if (type === 'call' && d && layer.spec.name === undefined) made(d.defaultName);
   return { ok: true, value: name, ranges: [[[], rangeOf(n)]] };
 }
 
