@@ -132,7 +132,7 @@ test('Python: the keras.io timeseries transformer reads whole: its published 93,
   // before each multi_head_attention, "Total params: 93,130"), which the example's original (2021, pre-norm) code
   // printed; the page's code block was later changed to post-norm and channels_last pooling without a new run. The
   // code here is that original revision as public copies keep it; the data loading replaced by its shape (500, 1) and
-  // 2 classes, `filters=inputs.shape[-1]` by its value 1 (a tensor's shape is not read).
+  // 2 classes (`filters=inputs.shape[-1]` is the followed tensor's last dimension, 1).
   const source = `
 from tensorflow import keras
 from tensorflow.keras import layers
@@ -153,7 +153,7 @@ def transformer_encoder(inputs, head_size, num_heads, ff_dim, dropout=0):
     x = layers.LayerNormalization(epsilon=1e-6)(res)
     x = layers.Conv1D(filters=ff_dim, kernel_size=1, activation="relu")(x)
     x = layers.Dropout(dropout)(x)
-    x = layers.Conv1D(filters=1, kernel_size=1)(x)
+    x = layers.Conv1D(filters=inputs.shape[-1], kernel_size=1)(x)
     return x + res
 
 def build_model(
@@ -263,7 +263,7 @@ model = keras.Model([a, b], layers.Dense(1)(t))
   // Keras 3: subtract, multiply, then the Add layer add and the operator add_1.
   assert.match(k3, /│ add \(Add\) .*│ subtract\[0\]\[0\], /);
   assert.match(k3, /│ add_1 \(Add\) /);
-  // A number on one side is not modelled.
+  // A tensor's shape is its followed shape; a number on one side of an operator is not modelled.
   const [scaled] = await parsePythonModels(source.replace('t = d + s', 't = d * 0.5'));
   assert.match(
     JSON.stringify([scaled.incomplete, scaled.diagnostics]),
@@ -373,5 +373,38 @@ test('the attention row’s hover says which positions attend to which, and the 
   assert.equal(
     layer.arithmetic,
     'query 1 × 4 × 256 + 4 × 256 = 2,048; key 1 × 4 × 256 + 4 × 256 = 2,048; value 1 × 4 × 256 + 4 × 256 = 2,048; output 4 × 256 × 1 + 1 = 1,025: 7,169',
+  );
+});
+
+test('Python: a followed tensor’s .shape is its Keras shape, batch first (x.shape[-1], x.shape[1:]); others stay unknown', async () => {
+  const source = `
+import keras
+from keras import layers
+inputs = keras.Input(shape=(20, 6))
+x = layers.Conv1D(8, 3)(inputs)
+y = layers.Dense(x.shape[-1] * 2)(x)
+z = layers.Reshape(x.shape[1:])(layers.Dense(x.shape[-1])(y))
+model = keras.Model(inputs, layers.Dense(inputs.shape[1])(layers.Flatten()(z)))
+`;
+  const [parsed] = await parsePythonModels(source);
+  assert.equal(parsed.incomplete, undefined, JSON.stringify(parsed.incomplete));
+  const a = analyze(parsed);
+  assert.deepEqual(errors(a), []);
+  assert.deepEqual(
+    a.summary!.layers.map((l) => l.outputShape),
+    [
+      [null, 20, 6],
+      [null, 18, 8],
+      [null, 18, 16],
+      [null, 18, 8],
+      [null, 18, 8],
+      [null, 144],
+      [null, 20],
+    ],
+  );
+  const [unknown] = await parsePythonModels(source.replace('x.shape[-1] * 2', 'w.shape[-1] * 2'));
+  assert.match(
+    JSON.stringify([unknown.incomplete, unknown.diagnostics]),
+    /'w\.shape' is only known when the script runs/,
   );
 });

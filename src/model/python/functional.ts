@@ -8,7 +8,7 @@
  * a layer object applied twice (shared weights), tensors made by other code (slicing, tf ops), unpacking.
  */
 import type { Node } from './py-node';
-import { layerNames } from '../infer';
+import { inferLayers, layerNames } from '../infer';
 import type { LayerSpec, ModelDefinition, ParsedModel, Range, SummaryPrint } from '../types';
 import { Collector } from './collector';
 import { readFit, type FitResult } from './compile-fit';
@@ -111,6 +111,44 @@ class TensorScan {
     private ctx: ReadContext,
   ) {
     this.next = first;
+    this.ctx = { ...ctx, tensorShape: (node) => this.shapeOf(node) };
+  }
+
+  /**
+   * The shape Keras gives a followed tensor (`x.shape`, batch first): its layers and their ancestors inferred as a
+   * graph of their own. Undefined for a name that holds no followed tensor, or a shape not known.
+   */
+  private shapeOf(node: Node): (number | null)[] | undefined {
+    const n = unwrap(node);
+    const at = n.type === 'identifier' ? this.env.get(n.text) : undefined;
+    if (at === undefined) return undefined;
+    const keep = new Set<number>();
+    const visit = (i: number) => {
+      if (keep.has(i)) return;
+      keep.add(i);
+      this.layers[i].from.forEach(visit);
+    };
+    visit(at);
+    const kept = [...keep].sort((a, b) => a - b);
+    const specs = kept.map((i) => ({ ...this.layers[i].spec }));
+    const names = layerNames(specs);
+    const index = new Map(kept.map((i, k) => [i, k]));
+    kept.forEach((i, k) => {
+      if (specs[k].type === 'InputLayer') return;
+      const from = this.layers[i].from.map((j) => names[index.get(j)!]);
+      specs[k].inputs = from.length === 1 ? from[0] : from;
+    });
+    try {
+      const shape = inferLayers(
+        { layers: specs, outputs: names[index.get(at)!] },
+        { values: new Map(), keys: new Map() },
+        new Set(),
+      ).layers[index.get(at)!]?.outputShape;
+      return shape && shape.every((d) => d === null || typeof d === 'number') ? [...shape] : undefined;
+    } catch {
+      // Specs not yet checked against the schema: a shape that cannot be inferred is one not known.
+      return undefined;
+    }
   }
 
   /** Follows the block's assignments up to (not including) `statement`; false if it is already past it. */

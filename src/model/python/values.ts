@@ -35,6 +35,11 @@ export interface ReadContext {
   models?: ModelLayers;
   /** Models used as layers (`model.add(conv_base)`): each model call read once (nested-models.ts). */
   nested?: NestedModels;
+  /**
+   * The shape (batch first, None as null) of a tensor a functional model's scan has followed to this point
+   * (`inputs.shape[-1]`), undefined when `node` is no such tensor or its shape is not known.
+   */
+  tensorShape?: (node: Node) => (number | null)[] | undefined;
 }
 
 export interface ParamScope {
@@ -290,6 +295,9 @@ export function readValue(node: Node, ctx: ReadContext, depth = 0): ReadResult {
           // `X.shape` of an array from a Keras dataset loader (`input_shape=X_train.shape[1:]`).
           const s = arrayShape(object, ctx);
           if (s && 'shape' in s) return leafAt(node, s.shape);
+          // `inputs.shape[-1]` of a Keras tensor the functional scan followed (keras.io's transformer blocks).
+          const t = ctx.tensorShape?.(object);
+          if (t) return leafAt(node, t);
         }
         return failed(n, `'${shortText(n)}' is only known when the script runs`);
       }
