@@ -397,7 +397,6 @@ class TensorScan {
     }
   }
 
-  /** The layer a tensor expression makes, or undefined when the expression is no tensor at all. */
   /**
    * `x + y`, `x - y`, `x * y` between two tensors: Keras's element-wise Add, Subtract, Multiply (shapes broadcast), which
    * Keras 2 prints as TFOpLambda rows named after the TensorFlow op and Keras 3 as the layer. With a number on one side
@@ -421,6 +420,7 @@ class TensorScan {
     };
   }
 
+  /** The layer a tensor expression makes, or undefined when the expression is no tensor at all. */
   private readTensor(expr: Node): TensorLayer | undefined {
     const ctx = this.ctx;
     const n = unwrap(expr);
