@@ -1,7 +1,8 @@
 /**
  * The first Dense layer's forward product Z = X @ W (+ bias, relu) one example at a time, over that example's
  * non-zero inputs only: for X row-major [m, k] and W row-major [k, n], each row of X is first listed (every input
- * p with X[i, p] != 0, as W's row offset and the value), then for each block of up to MAX_VECTORS vectors of Z's row
+ * p with X[i, p] != 0, as W's row offset and the value; four inputs at a time, branch-free: a vector compare, its
+ * mask choosing a swizzle that moves the non-zero ones to the front), then for each block of up to MAX_VECTORS vectors of Z's row
  * the block's accumulators take one broadcast multiply-add per listed input with W's row read in place (no packing).
  * Fashion-MNIST images are half zeros, so this does half the multiply-adds of the dense product, which cannot skip
  * a step of k unless all four images of its register tile are zero there (21% of the time, `packed-gemm.ts`).
@@ -37,8 +38,12 @@ export type SparseForward = (
  */
 export const SPARSE_DENSITY = 0.6;
 
-/** Bytes of the scratch area for m rows of depth k: the rows' lists, then a cursor and an end per row. */
-export const sparseForwardScratch = (m: number, k: number) => m * k * 8 + m * (Math.ceil(k / KB) + 1) * 4;
+/**
+ * Bytes of the scratch area for m rows of depth k: the rows' lists (and LIST_SLACK), then a cursor and an end per
+ * row, then the 16 swizzles by mask.
+ */
+export const sparseForwardScratch = (m: number, k: number) =>
+  m * k * 8 + LIST_SLACK + m * (Math.ceil(k / KB) + 1) * 4 + 16 * 16;
 
 /** Whether `sparseForward` suits a layer: whole vectors of units, and W small enough to stay in L2 (1 MB here). */
 export const sparseForwardFits = (inputs: number, units: number) => units % 4 === 0 && inputs * units * 4 <= 512 * 1024;
@@ -50,6 +55,31 @@ const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, SHL, SHR_U, LT_U, GE_U, EQ, NE, EQZ, AND, DIV_U] = [
   0x6a, 0x6b, 0x6c, 0x74, 0x76, 0x49, 0x4f, 0x46, 0x47, 0x45, 0x71, 0x6e,
 ];
+const [OR, GT_U, POPCNT] = [0x72, 0x4b, 0x69];
+const [F32X4_NE, I32X4_BITMASK, SWIZZLE, I32X4_SPLAT, I32X4_ADD, I32X4_MUL] = [
+  simd(0x42),
+  simd(0xa4),
+  simd(0x0e),
+  simd(0x11),
+  simd(0xae),
+  simd(0xb5),
+];
+const v128const = (bytes: number[]) => [...simd(0x0c), ...bytes];
+const i32x4 = (lanes: number[]) =>
+  v128const(lanes.flatMap((v) => [v & 255, (v >> 8) & 255, (v >> 16) & 255, v >>> 24]));
+/** i8x16.shuffle of two vectors with these 16 lane indices (0-15 the first, 16-31 the second). */
+const shuffle = (lanes: number[]) => [...simd(0x0d), ...lanes];
+/** Bytes a row's list may be written past its last entry (a group of four inputs stores 32 bytes of entries). */
+const LIST_SLACK = 32;
+/**
+ * Per mask of four non-zero lanes, the byte indices of i8x16.swizzle that move those lanes (int32s) to the front, in
+ * order (the rest of the vector is don't-care).
+ */
+const COMPACT = Array.from({ length: 16 }, (_, mask) => {
+  const lanes = [0, 1, 2, 3].filter((l) => mask & (1 << l));
+  while (lanes.length < 4) lanes.push(0);
+  return lanes.flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]);
+});
 const SELECT = 0x1b;
 const ELSE = 0x05;
 const i32load = (offset: number) => [0x28, 0x02, ...uleb(offset)];
@@ -115,8 +145,8 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
- * rows(...): lists every row of X (row i's list at scratch + i * k * 8; after the m lists, per row where its list starts
- * in each block of k and where it ends), then
+ * rows(...): lists every row of X (row i's list at scratch + i * k * 8; after the m lists and LIST_SLACK, per row
+ * where its list starts in each block of k and where it ends; then the swizzles), then
  * per block of KB steps of k (KB rows of W, in L1) and per row, calls the block functions (function V - 1 is
  * block_V) along Z's row on the row's entries in that block of k.
  */
@@ -127,15 +157,21 @@ function driver(): number[] {
     (_, i) => 9 + i,
   );
   const VAL = 26;
+  const [MASK, TABLE] = [27, 28];
+  const [STEPS, VX, SWZ, OFFS] = [29, 30, 31, 32];
   const code: number[] = [];
   // ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / MAX_VECTORS)): even blocks.
   code.push(...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC));
   code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
   code.push(...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH));
-  code.push(...BLOCK, ...get(M), EQZ, ...get(K), EQZ, 0x72 /* or */, ...brIf(0));
+  code.push(...BLOCK, ...get(M), EQZ, ...get(K), EQZ, OR, ...brIf(0));
   // CURS = scratch + m * k * 8: per row where its list starts in each block of k, and where it ends (LIMIT bytes).
-  code.push(...get(SCRATCH), ...get(M), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(CURS));
+  code.push(...get(SCRATCH), ...get(M), ...get(K), MUL, ...i32(3), SHL, ADD, ...i32(LIST_SLACK), ADD, ...set(CURS));
   code.push(...get(K), ...i32(KB - 1), ADD, ...i32(KB_SHIFT), SHR_U, ...i32(1), ADD, ...i32(2), SHL, ...set(LIMIT));
+  // After the cursors, the swizzles by mask (TABLE), written on every call; STEPS = W's offsets of four inputs.
+  code.push(...get(CURS), ...get(M), ...get(LIMIT), MUL, ADD, ...set(TABLE));
+  COMPACT.forEach((bytes, mask) => code.push(...get(TABLE), ...v128const(bytes), ...v128store(16 * mask)));
+  code.push(...i32x4([0, 1, 2, 3]), ...get(ROW), ...I32X4_SPLAT, ...I32X4_MUL, ...set(STEPS));
   // The lists: every entry is written, AT moves on only past a non-zero value (-0 counts as zero).
   code.push(...get(X), ...set(XP), ...i32(0), ...set(I), ...LOOP);
   code.push(...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(AT), ...i32(0), ...set(OFF));
@@ -144,12 +180,28 @@ function driver(): number[] {
   // A block of k: its start recorded, LAST where its inputs end.
   code.push(...get(P), ...get(AT), ...I32_STORE, ...get(P), ...i32(4), ADD, ...set(P));
   code.push(...get(XP), ...i32(KB * 4), ADD, ...get(END_X), ...get(XP), ...i32(KB * 4), ADD, ...get(END_X), LT_U);
-  code.push(SELECT, ...set(LAST), ...LOOP);
+  code.push(SELECT, ...set(LAST));
+  // Four inputs at a time, branch-free: the non-zero ones' offsets and values moved to the front (a swizzle chosen
+  // by their mask), interleaved as entries, stored (32 bytes), AT moved on past those entries only.
+  code.push(...BLOCK, ...LOOP, ...get(XP), ...i32(16), ADD, ...get(LAST), GT_U, ...brIf(1));
+  code.push(...get(XP), ...v128load(0), ...tee(VX), ...ZERO, ...F32X4_NE, ...I32X4_BITMASK, ...set(MASK));
+  code.push(...get(TABLE), ...get(MASK), ...i32(4), SHL, ADD, ...v128load(0), ...set(SWZ));
+  code.push(...get(OFF), ...I32X4_SPLAT, ...get(STEPS), ...I32X4_ADD, ...get(SWZ), ...SWIZZLE, ...set(OFFS));
+  code.push(...get(VX), ...get(SWZ), ...SWIZZLE, ...set(VX));
+  const interleave = (from: number) =>
+    [0, 1].flatMap((e) => [0, 16].flatMap((v) => [0, 1, 2, 3].map((b) => v + 4 * (from + e) + b)));
+  code.push(...get(AT), ...get(OFFS), ...get(VX), ...shuffle(interleave(0)), ...v128store(0));
+  code.push(...get(AT), ...get(OFFS), ...get(VX), ...shuffle(interleave(2)), ...v128store(16));
+  code.push(...get(AT), ...get(MASK), POPCNT, ...i32(3), SHL, ADD, ...set(AT));
+  code.push(...get(OFF), ...get(ROW), ...i32(2), SHL, ADD, ...set(OFF), ...get(XP), ...i32(16), ADD, ...set(XP));
+  code.push(...br(0), END, END);
+  // The rest of the block (k not a multiple of 4) one input at a time: every entry written, AT moved on past non-zeros.
+  code.push(...BLOCK, ...get(XP), ...get(LAST), GE_U, ...brIf(0), ...LOOP);
   code.push(...get(AT), ...get(OFF), ...I32_STORE);
   code.push(...get(AT), ...get(XP), ...F32_LOAD, ...tee(VAL), ...f32store(4));
   code.push(...get(AT), ...get(VAL), 0x43, 0, 0, 0, 0, F32_NE, ...i32(3), SHL, ADD, ...set(AT));
   code.push(...get(OFF), ...get(ROW), ADD, ...set(OFF));
-  code.push(...get(XP), ...i32(4), ADD, ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END);
+  code.push(...get(XP), ...i32(4), ADD, ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END, END);
   code.push(...get(XP), ...get(END_X), LT_U, ...brIf(0), END);
   code.push(...get(P), ...get(AT), ...I32_STORE);
   code.push(...get(TOTAL), ...get(AT), ...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, SUB);
@@ -196,6 +248,8 @@ function driver(): number[] {
     ...vec([
       [...uleb(17), I32],
       [...uleb(1), F32],
+      [...uleb(2), I32],
+      [...uleb(4), V128],
     ]),
     ...code,
     END,
