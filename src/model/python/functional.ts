@@ -122,21 +122,12 @@ class TensorScan {
     const n = unwrap(node);
     const at = n.type === 'identifier' ? this.env.get(n.text) : undefined;
     if (at === undefined) return undefined;
-    const keep = new Set<number>();
-    const visit = (i: number) => {
-      if (keep.has(i)) return;
-      keep.add(i);
-      this.layers[i].from.forEach(visit);
-    };
-    visit(at);
-    const kept = [...keep].sort((a, b) => a - b);
+    const kept = feeding(this.layers, [at]);
     const specs = kept.map((i) => ({ ...this.layers[i].spec }));
     const names = layerNames(specs);
     const index = new Map(kept.map((i, k) => [i, k]));
     kept.forEach((i, k) => {
-      if (specs[k].type === 'InputLayer') return;
-      const from = this.layers[i].from.map((j) => names[index.get(j)!]);
-      specs[k].inputs = from.length === 1 ? from[0] : from;
+      if (specs[k].type !== 'InputLayer') specs[k].inputs = inputsOf(this.layers[i], names, index);
     });
     try {
       const shape = inferLayers(
@@ -190,6 +181,11 @@ class TensorScan {
 
   private mentionsTensor(node: Node): Node | undefined {
     return this.ctx.index.firstNamed(this.env, node);
+  }
+
+  /** A followed tensor's name in `node`, or a name whose tensor could not be followed (it stops the model). */
+  private mentionsTensorOrPoisoned(node: Node): Node | undefined {
+    return this.mentionsTensor(node) ?? this.ctx.index.firstNamed(this.poisoned, node);
   }
 
   /**
@@ -344,7 +340,7 @@ class TensorScan {
     const fn = n.childForFieldName('function');
     if (fn?.type !== 'identifier') return undefined;
     const args = callArgs(n);
-    const isTensor = (a: Node) => !!(this.mentionsTensor(a) ?? this.ctx.index.firstNamed(this.poisoned, a));
+    const isTensor = (a: Node) => !!this.mentionsTensorOrPoisoned(a);
     if (!args.positional.some(isTensor) && !args.keywords.some((k) => isTensor(k.value))) return undefined;
     const b = this.ctx.bindings.resolve(fn.text, n);
     if ('reason' in b) return undefined;
@@ -407,8 +403,7 @@ class TensorScan {
     const left = n.childForFieldName('left');
     const right = n.childForFieldName('right');
     if (!op || !left || !right) return undefined;
-    const isTensor = (x: Node) => !!(this.mentionsTensor(x) ?? this.ctx.index.firstNamed(this.poisoned, x));
-    if (!isTensor(left) || !isTensor(right)) return undefined;
+    if (!this.mentionsTensorOrPoisoned(left) || !this.mentionsTensorOrPoisoned(right)) return undefined;
     const from = [this.tensorOf(left), this.tensorOf(right)];
     return {
       spec: { type: op.type },
@@ -488,7 +483,7 @@ class TensorScan {
           ...args.keywords.filter((k) => k.name !== 'inputs' && k.name !== 'training'),
         ]) {
           if (inputNodes?.includes(other.value)) continue;
-          const t = this.mentionsTensor(other.value) ?? this.ctx.index.firstNamed(this.poisoned, other.value);
+          const t = this.mentionsTensorOrPoisoned(other.value);
           if (t)
             throw new Unreadable(
               other.value,
@@ -609,15 +604,7 @@ export function readFunctional(
     out.incomplete = problem.message;
   } else {
     // Only what feeds the outputs is part of the model (Keras leaves other layers out); keep creation order.
-    const keep = new Set<number>();
-    const visit = (i: number) => {
-      if (keep.has(i)) return;
-      keep.add(i);
-      layers[i].from.forEach(visit);
-    };
-    outputs.forEach(visit);
-    inputs.forEach((i) => keep.add(i));
-    const kept = [...keep].sort((a, b) => a - b);
+    const kept = feeding(layers, outputs, inputs);
     firstLayer = kept.length > 0 ? layers[kept[0]].values.find(([p]) => p.length === 0)?.[1] : undefined;
     const index = new Map(kept.map((i, k) => [i, k]));
     const specs = kept.map((i) => layers[i].spec);
@@ -630,9 +617,7 @@ export function readFunctional(
       const made = activationLayers.get(l.spec);
       if (made) activationLayers.set(spec, made);
       if (spec.type !== 'InputLayer') {
-        const from = l.from.map((j) => names[index.get(j)!]);
-        spec.inputs =
-          l.inputNodes || (l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type)) ? from : from[0];
+        spec.inputs = inputsOf(l, names, index);
         if (l.inputNodes) l.inputNodes.forEach((item, m) => out.value(['layers', k, 'inputs', m], rangeOf(item)));
         if (l.inputsNode) {
           out.value(['layers', k, 'inputs'], rangeOf(l.inputsNode));
@@ -731,4 +716,23 @@ function callInputs(call: Node, args: CallArgs, roles: readonly string[], type: 
   const missing = roles.slice(0, 2).find((_, i) => !out[i]);
   if (missing) throw new Unreadable(call, `${type} is called without its ${missing}`);
   return out.filter((n): n is Node => !!n);
+}
+
+/** The layers that feed `roots` (and `also`), in creation order: what a graph of them holds. */
+function feeding(layers: readonly TensorLayer[], roots: readonly number[], also: readonly number[] = []): number[] {
+  const keep = new Set<number>();
+  const visit = (i: number) => {
+    if (keep.has(i)) return;
+    keep.add(i);
+    layers[i].from.forEach(visit);
+  };
+  roots.forEach(visit);
+  also.forEach((i) => keep.add(i));
+  return [...keep].sort((a, b) => a - b);
+}
+
+/** A layer's `inputs` by the graph's `names` (`index`: scan index → position): a list where it was given one. */
+function inputsOf(l: TensorLayer, names: readonly string[], index: ReadonlyMap<number, number>): string | string[] {
+  const from = l.from.map((j) => names[index.get(j)!]);
+  return l.inputNodes || (l.inputsNode && ['list', 'tuple'].includes(unwrap(l.inputsNode).type)) ? from : from[0];
 }
