@@ -18,6 +18,7 @@ import { makeBatch } from '../../src/training/worker/batches';
 import type { EngineContext, StepEngine, StepValues, TF } from '../../src/training/worker/engine';
 import { createFusedEngine } from '../../src/training/worker/fused/index';
 import { DenseStack } from '../../src/training/worker/fused/dense-stack';
+import { createFusedOptimizer } from '../../src/training/worker/fused/fused-optimizers';
 import { planStack } from '../../src/training/worker/fused/eligibility';
 import { tensorMemory } from '../../src/training/worker/fused/memory';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
@@ -280,33 +281,35 @@ for (const c of GRADIENT_CASES) {
   });
 }
 
-test('a batch of 70 half-zero examples (the sparse forward product in chunks of 32) gives tf.grads of the stock loss', () => {
-  const layers: LayerDef[] = [
-    { units: 8, activation: 'relu' },
-    { units: 4, activation: 'softmax' },
-  ];
-  const loss: LossName = 'sparse_categorical_crossentropy';
-  const model = buildModel(layers);
-  const plan = planStack(model, loss, false);
-  assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
-  const stack = new DenseStack(tf, plan);
-  const { x: dense, y } = batch(70, 9, loss, 4);
-  const x = tf.tensor(
-    (dense.dataSync() as Float32Array).map((v, i) => (i % 2 === 0 || v < 0 ? 0 : v)),
-    dense.shape,
-  );
-  let fused: Float32Array[] = [];
-  const { loss: value } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
-  const weights = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
-  const stock = tf.variableGrads(() => outputLoss(tf, loss, y, forward(tf, model, x, false)), weights);
-  assertClose([value], [stock.value.dataSync()[0]], 1e-5, 'loss');
-  weights.forEach((w, i) =>
-    assertClose(fused[i], stock.grads[w.name].dataSync() as Float32Array, 1e-5, `d(loss)/d(${w.name})`),
-  );
-  tf.dispose([x, dense, y, stock.value, ...Object.values(stock.grads)]);
-  stack.dispose();
-  model.dispose();
-});
+// 70: the sparse forward product in chunks of 32; 20: also the first weight gradient over each input's examples.
+for (const size of [70, 20])
+  test(`a batch of ${size} half-zero examples (the sparse products) gives tf.grads of the stock loss`, () => {
+    const layers: LayerDef[] = [
+      { units: 8, activation: 'relu' },
+      { units: 4, activation: 'softmax' },
+    ];
+    const loss: LossName = 'sparse_categorical_crossentropy';
+    const model = buildModel(layers);
+    const plan = planStack(model, loss, false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const stack = new DenseStack(tf, plan);
+    const { x: dense, y } = batch(size, 9, loss, 4);
+    const x = tf.tensor(
+      (dense.dataSync() as Float32Array).map((v, i) => (i % 2 === 0 || v < 0 ? 0 : v)),
+      dense.shape,
+    );
+    let fused: Float32Array[] = [];
+    const { loss: value } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
+    const weights = model.trainableWeights.map((w) => w.read() as tfjs.Variable);
+    const stock = tf.variableGrads(() => outputLoss(tf, loss, y, forward(tf, model, x, false)), weights);
+    assertClose([value], [stock.value.dataSync()[0]], 1e-5, 'loss');
+    weights.forEach((w, i) =>
+      assertClose(fused[i], stock.grads[w.name].dataSync() as Float32Array, 1e-5, `d(loss)/d(${w.name})`),
+    );
+    tf.dispose([x, dense, y, stock.value, ...Object.values(stock.grads)]);
+    stack.dispose();
+    model.dispose();
+  });
 
 const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
@@ -361,6 +364,63 @@ for (const optimizer of OPTIMIZERS) {
     b.dispose();
   });
 }
+
+test("the first kernel updated inside its gradient product (sparse input) gives the SIMD loop's weights, bit for bit, for every optimizer", () => {
+  const layers: LayerDef[] = [
+    { units: 16, activation: 'relu' },
+    { units: 10, activation: 'tanh' },
+    { units: 4, activation: 'softmax' },
+  ];
+  const loss: LossName = 'sparse_categorical_crossentropy';
+  const heap = tensorMemory(tf).heap!;
+  for (const optimizer of OPTIMIZERS.filter((o) => !CLIPPING_OPTIMIZERS.includes(o))) {
+    const models = [buildModel(layers), buildModel(layers)];
+    const stacks = models.map((m) => {
+      const plan = planStack(m, loss, false);
+      assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+      return new DenseStack(tf, plan);
+    });
+    const optimizers = stacks.map((s) => createFusedOptimizer(optimizer, heap, s.paramSizes())!);
+    let fusedSteps = 0;
+    const own = {
+      plainRate: () => optimizers[0].plainRate(),
+      fusedUpdate: (i: number) => {
+        const u = optimizers[0].fusedUpdate(i);
+        if (u) fusedSteps++;
+        return u;
+      },
+    };
+    const updated: number[] = [];
+    const updates = optimizers.map((o, k) => (i: number, w: Float32Array, g: Float32Array, out: Float32Array) => {
+      if (k === 0) updated.push(i);
+      o.update(i, w, g, out);
+    });
+    for (let step = 0; step < 12; step++) {
+      const { x: dense, y } = batch(step % 5 === 4 ? 5 : 12, 300 + step, loss, 4);
+      const x = tf.tensor(
+        (dense.dataSync() as Float32Array).map((v, i) => (i % 2 === 0 || v < 0 ? 0 : v)),
+        dense.shape,
+      );
+      optimizers.forEach((o) => o.beginStep());
+      const [a, b] = [stacks[0].pass(x, y, updates[0], undefined, own), stacks[1].pass(x, y, updates[1])];
+      assert.equal(a.loss, b.loss, `${optimizer.type} step ${step}: loss`);
+      tf.dispose([x, dense, y]);
+    }
+    assert.equal(fusedSteps, 12, `${JSON.stringify(optimizer)}: updated in the product at every step`);
+    assert.ok(!updated.includes(0), 'and not by the loop');
+    stacks.forEach((s) => s.writeBack());
+    const [wa, wb] = models.map((m) => m.getWeights().map((w) => w.dataSync() as Float32Array));
+    wa.forEach((w, i) =>
+      assert.ok(
+        w.every((v, j) => Object.is(v, wb[i][j])),
+        `${JSON.stringify(optimizer)}: weight ${i}`,
+      ),
+    );
+    stacks.forEach((s) => s.dispose());
+    optimizers.forEach((o) => o.dispose());
+    models.forEach((m) => m.dispose());
+  }
+});
 
 test('the clipping optimizers above clip: without their clipping argument the same run trains differently', () => {
   const loss: LossName = 'sparse_categorical_crossentropy';

@@ -24,14 +24,19 @@ import { fillDropoutMask, type RawBatch, type TF } from '../engine';
 import { pixelFiller } from '../wasm-pixels';
 import type { Activation, StackPlan } from './eligibility';
 import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit, type PackedGemmKernel } from './packed-gemm';
-import type { WasmHeap } from './fused-optimizers';
+import type { FusedOptimizer, FusedUpdate, WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { sparseListKernel, type SparseListKernel } from './sparse-lists';
 import {
   SPARSE_DENSITY,
+  sparseColumns,
+  sparseColumnsUpdate,
   sparseForward,
   sparseForwardFits,
   sparseForwardScratch,
+  updateByColumns,
+  type SparseColumns,
+  type SparseColumnsUpdate,
   type SparseForward,
 } from './sparse-forward';
 import { outputLossAndGradient } from './output-loss';
@@ -50,6 +55,9 @@ export interface PassResult {
  * heap (that may grow the memory and detach the views).
  */
 export type ParamUpdate = (index: number, w: Float32Array, g: Float32Array, out: Float32Array) => void;
+
+/** What the stack may ask of the optimizer to apply the first kernel's update itself (`DenseStack.pass`). */
+export type OwnUpdate = Pick<FusedOptimizer, 'plainRate' | 'fusedUpdate'>;
 
 /** Fills `mask` with 0 or 1/(1-rate) per element, in row-major [batch, features] order. */
 export type DropoutSampler = (mask: Float32Array, rate: number) => void;
@@ -102,6 +110,8 @@ interface Frame {
   lists: number;
   /** The scratch area of the first layer's sparse forward product (`sparse-forward.ts`), 0 when not used. */
   rows: number;
+  /** The scratch area of its sparse weight-gradient product (`sparseColumns`), 0 when not used. */
+  columns: number;
 }
 
 /** Per-pass values of one layer: what it multiplied and what it produced. */
@@ -133,6 +143,13 @@ export class DenseStack {
    * stays sparse: dropped for good after a batch denser than `SPARSE_DENSITY`, where the dense product is faster.
    */
   private rowsKernel?: SparseForward;
+  /**
+   * The first layer's weight-gradient product over each input's non-zero examples (`sparseColumns`), used with
+   * `rowsKernel` (while the input stays sparse) for batches of up to SPARSE_ROWS examples, where it was measured.
+   */
+  private columnsKernel?: SparseColumns;
+  /** `columnsKernel` with an optimizer's update in its epilogue (`updateKernel`). */
+  private ownKernel?: { name: string; kernel?: SparseColumnsUpdate };
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -165,8 +182,10 @@ export class DenseStack {
         this.gemm = gemm;
         this.listKernel = sparseListKernel(heap.memory);
         const first = plan.layers[0];
-        if (first && sparseForwardFits(first.inputs, first.units))
+        if (first && sparseForwardFits(first.inputs, first.units)) {
           this.rowsKernel = sparseForward(heap.memory, gemm.fma);
+          this.columnsKernel = sparseColumns(heap.memory, gemm.fma);
+        }
       } else {
         this.freeAll(this.blocks);
         this.heap = undefined;
@@ -265,6 +284,10 @@ export class DenseStack {
       rows: this.rowsKernel
         ? (this.alloc(sparseForwardScratch(Math.min(batch, SPARSE_ROWS), first) / 4, true) as number)
         : 0,
+      columns:
+        this.columnsKernel && batch <= SPARSE_ROWS
+          ? (this.alloc(sparseForwardScratch(first, batch) / 4, true) as number)
+          : 0,
     };
     if (this.frameBlocks.includes(0)) throw new Error(OUT_OF_MEMORY);
     this.frame = frame;
@@ -364,23 +387,24 @@ export class DenseStack {
    * Forward and backward on one batch, then (when `update` is given) every parameter updated by it, in place.
    * `inspect` sees the gradients first, in parameter order (kernel then bias, per layer), and may change them in place
    * (the optimizer's gradient clipping) before `update` reads them.
-   * `plainRate`: the optimizer is plain SGD with this learning rate this step (`FusedOptimizer.plainRate`): the first
-   * layer's kernel is then updated inside its gradient product (`packed-gemm.ts`, `rate`: the same float32 multiply
-   * and subtraction as the SIMD loop, without storing the 78,400 gradients of the canonical kernel and reading them
-   * back), and `update` is not called for it. Its gradient is then never stored: not with `inspect`.
+   * `own`: the optimizer, offering this step's update of the first layer's kernel (parameter 0) for the stack to
+   * apply inside that kernel's gradient product, whose gradient is then never stored and read back: with the
+   * product over each input's non-zero examples (`sparseColumnsUpdate`), any rule's formulas in its epilogue
+   * (`FusedOptimizer.fusedUpdate`); else plain SGD in the packed product (`packed-gemm.ts`, `rate`); the same float32
+   * operations as the SIMD loop either way, and `update` is then not called for that kernel. Not with `inspect`.
    */
   pass(
     x: tfjs.Tensor,
     y: tfjs.Tensor,
     update?: ParamUpdate,
     inspect?: (grads: Float32Array[]) => void,
-    plainRate?: number,
+    own?: OwnUpdate,
   ): PassResult {
     const batch = x.shape[0];
     // Every allocation of the step happens here, before any view is taken.
     this.frameFor(batch);
     const pixels = this.mem.read(x) as Float32Array;
-    return this.run(this.heap ? pixels.byteOffset : pixels, y, batch, update, inspect, plainRate);
+    return this.run(this.heap ? pixels.byteOffset : pixels, y, batch, update, inspect, own);
   }
 
   /**
@@ -408,9 +432,9 @@ export class DenseStack {
   }
 
   /** `pass` on the batch `loadBatch` read last. */
-  passLoaded(update?: ParamUpdate, plainRate?: number, inspect?: (grads: Float32Array[]) => void): PassResult {
+  passLoaded(update?: ParamUpdate, own?: OwnUpdate, inspect?: (grads: Float32Array[]) => void): PassResult {
     const { size, labels } = this.loaded!;
-    return this.run(this.frameFor(size).input, labels, size, update, inspect, plainRate);
+    return this.run(this.frameFor(size).input, labels, size, update, inspect, own);
   }
 
   /**
@@ -423,7 +447,7 @@ export class DenseStack {
     batch: number,
     update?: ParamUpdate,
     inspect?: (grads: Float32Array[]) => void,
-    plainRate?: number,
+    own?: OwnUpdate,
   ): PassResult {
     const { layers } = this;
     const n = layers.length;
@@ -491,18 +515,42 @@ export class DenseStack {
       dz,
     );
 
-    // ---- backward. The first layer's kernel has no later reader in the step: plain SGD updates it in its product.
-    const rate = update && plainRate && !inspect && this.gemm && batch <= KC ? rateBits(plainRate) : 0;
+    // ---- backward. The first layer's kernel has no later reader in the step: its update may run in its product.
+    const mine = update && !inspect && this.gemm ? own : undefined;
+    let firstDone = false;
     for (let l = n - 1; l >= 0; l--) {
       const layer = layers[l];
       const units = layer.units;
-      const list = l === 0 && frame.lists ? frame.lists : 0;
-      if (list) this.listKernel!(traces[0].input as number, layer.inputs, batch, list);
-      const fused = l === 0 && rate !== 0;
-      this.product(fused ? layer.kernel : layer.dW, traces[l].input, true, dZ, false, [layer.inputs, units, batch], {
-        list,
-        rate: fused ? rate : 0,
-      });
+      const input = traces[l].input;
+      if (
+        l === 0 &&
+        this.rowsKernel &&
+        frame.columns &&
+        typeof input === 'number' &&
+        typeof dZ === 'number' &&
+        typeof layer.dW === 'number' &&
+        typeof layer.kernel === 'number'
+      ) {
+        // Per input, over the examples where it is not zero (the same floats as the packed product below).
+        const u = mine?.fusedUpdate(0);
+        const kernel = u && this.updateKernel(u);
+        if (u && kernel) {
+          updateByColumns(kernel, u, [input, dZ, layer.kernel, frame.columns], [layer.inputs, units, batch]);
+          firstDone = true;
+        } else {
+          this.columnsKernel!(input, dZ, 0, layer.dW, layer.inputs, units, batch, 0, frame.columns, layer.inputs * 4);
+        }
+      } else {
+        const plainRate = l === 0 ? mine?.plainRate() : undefined;
+        const rate = plainRate && batch <= KC ? rateBits(plainRate) : 0;
+        const list = l === 0 && frame.lists ? frame.lists : 0;
+        if (list) this.listKernel!(input as number, layer.inputs, batch, list);
+        this.product(rate ? layer.kernel : layer.dW, input, true, dZ, false, [layer.inputs, units, batch], {
+          list,
+          rate,
+        });
+        firstDone = rate !== 0;
+      }
       if (layer.db) this.biasGradient(dZ, batch, units, layer.db);
       if (l === 0) break;
 
@@ -539,8 +587,17 @@ export class DenseStack {
         }),
       );
     }
-    if (update) this.applyUpdate(update, rate !== 0);
+    if (update) this.applyUpdate(update, firstDone);
     return result;
+  }
+
+  /** The product with `u`'s program as its epilogue, compiled once per program (the last one kept). */
+  private updateKernel(u: FusedUpdate): SparseColumnsUpdate | undefined {
+    if (this.ownKernel?.name !== u.name) {
+      const kernel = sparseColumnsUpdate(this.heap!.memory, this.gemm!.fma, u.name, u.program);
+      this.ownKernel = { name: u.name, kernel };
+    }
+    return this.ownKernel.kernel;
   }
 
   /** Writes the current parameters into the model's variables. */

@@ -38,6 +38,14 @@ export interface FusedOptimizer {
    * `w - lr * g` a caller may then apply itself (the Dense engine, inside a gradient product); else undefined.
    */
   plainRate(): number | undefined;
+  /**
+   * This step's update of weight `index` for a caller that applies it itself, inside the product that computes its
+   * gradient (the Dense engine's first layer, `sparse-forward.ts`): the program (its name and formulas), the step's
+   * scalars padded to MAX_SCALARS and the heap addresses of the weight's slots (0 for unused ones). The same f32x4
+   * operations as the SIMD loop. Undefined where the SIMD loop does not update that weight in the heap, or weight
+   * decay runs as a pass of its own.
+   */
+  fusedUpdate(index: number): FusedUpdate | undefined;
   /** Updates weight number `index` from its gradient: reads `w` and `g`, writes `out` (may be `w` itself). */
   update(index: number, w: Float32Array, g: Float32Array, out: Float32Array): void;
   /** Frees optimizer state held in the wasm heap. */
@@ -46,6 +54,14 @@ export interface FusedOptimizer {
   exportSlots(): Float32Array[][];
   /** Puts slots saved by `exportSlots` back, with the step count and learning rate they were saved at. */
   importSlots(iterations: number, lr: number, slots: Float32Array[][]): void;
+}
+
+/** See `FusedOptimizer.fusedUpdate`. */
+export interface FusedUpdate {
+  name: string;
+  program: UpdateProgram;
+  scalars: readonly number[];
+  slots: readonly [number, number, number];
 }
 
 interface Rule {
@@ -395,6 +411,12 @@ export function createFusedOptimizer(
     simd: !!simd,
     get iterations() {
       return iterations;
+    },
+    fusedUpdate(index) {
+      const pointers = state[index]?.pointers;
+      if (!simd || !pointers || (weightDecay > 0 && !together)) return undefined;
+      const slots: [number, number, number] = [pointers[0] ?? 0, pointers[1] ?? 0, pointers[2] ?? 0];
+      return { name: rule.program, program: programs()[rule.program], scalars: stepScalars(), slots };
     },
     plainRate() {
       return rule.program === 'sgd' && simd && weightDecay === 0 ? stepScalars()[0] : undefined;

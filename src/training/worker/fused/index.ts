@@ -9,7 +9,14 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { dropoutRng, type EngineContext, type RawBatch, type StepEngine, type StepValues } from '../engine';
 import { planConvStack, type ConvPlan } from './conv-eligibility';
 import { ConvStack, type ConvStackOptions } from './conv-stack';
-import { DenseStack, dropoutSampler, type DenseStackOptions, type ParamUpdate, type PassResult } from './dense-stack';
+import {
+  DenseStack,
+  dropoutSampler,
+  type DenseStackOptions,
+  type OwnUpdate,
+  type ParamUpdate,
+  type PassResult,
+} from './dense-stack';
 import { planStack, type StackPlan } from './eligibility';
 import { gradientClipping } from '../../../model/optimizers';
 import { clipGradients } from '../gradient-clipping';
@@ -26,14 +33,14 @@ interface FusedStack {
   readonly method?: string;
   paramSizes(): number[];
   /**
-   * `plainRate`: plain SGD's learning rate this step, for a stack that applies that update itself (Dense).
+   * `own`: the optimizer, for a stack that applies a weight's update itself (Dense: its first kernel's).
    * `gradients` sees every gradient of the step, in parameter order, before the first update and may change them in
-   * place (the optimizer's clipping); a stack then updates every weight through `update` (no plain-SGD fusion).
+   * place (the optimizer's clipping); a stack then updates every weight through `update` (no update fused).
    */
-  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, gradients?: GradientHook, plainRate?: number): PassResult;
+  pass(x: tfjs.Tensor, y: tfjs.Tensor, update?: ParamUpdate, gradients?: GradientHook, own?: OwnUpdate): PassResult;
   /** Reads a batch straight from the data set for `passLoaded`, or says it cannot (Dense on wasm: `dense-stack.ts`). */
   loadBatch?(batch: RawBatch): boolean;
-  passLoaded?(update?: ParamUpdate, plainRate?: number, gradients?: GradientHook): PassResult;
+  passLoaded?(update?: ParamUpdate, own?: OwnUpdate, gradients?: GradientHook): PassResult;
   writeBack(): void;
   dispose(): void;
 }
@@ -73,16 +80,16 @@ export const createFusedEngine = (
   const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
   const update = optimizer.update.bind(optimizer);
   // Clipping needs the step's gradients before the first update: the stack hands them over (and so does not fuse
-  // plain SGD's update into its products).
+  // an update into its products).
   const clip = gradientClipping(optimizer.hyper);
   const gradients = clip && ((grads: Float32Array[]) => clipGradients(grads, clip));
   let learningRate = optimizer.hyper.learning_rate as number;
-  // A step: `begin` starts the optimizer's step (its return: plain SGD's rate, for the pass), then the pass (which
-  // updates the weights) runs and `values` reports it. No closure is made per step.
-  const begin = (lr: number | undefined): number | undefined => {
+  // A step: `begin` starts the optimizer's step (its return: the optimizer, for a pass that applies an update
+  // itself), then the pass (which updates the weights) runs and `values` reports it. No closure is made per step.
+  const begin = (lr: number | undefined): OwnUpdate | undefined => {
     if (lr !== undefined) learningRate = lr;
     optimizer.beginStep(lr);
-    return gradients ? undefined : optimizer.plainRate();
+    return gradients ? undefined : optimizer;
   };
   const values = ({ loss, correct }: PassResult): StepValues => ({ loss, correct: accuracy ? correct : undefined });
   const engine: StepEngine = {

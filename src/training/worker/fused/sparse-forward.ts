@@ -10,6 +10,8 @@
  * 0 * w adds nothing), bias then relu on the registers as its epilogue does. For W that stays in L2 (each example
  * reads half of it); the caller decides (`sparseForwardFits`).
  */
+import type { FusedUpdate } from './fused-optimizers';
+import { emitUpdate, MAX_SCALARS, type UpdateProgram } from './update-kernels';
 import { F32, I32, HEADER, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
 
 /** Accumulators of a column block (vectors of four): V8 keeps them and two temporaries in the 16 SIMD registers. */
@@ -31,6 +33,9 @@ export type SparseForward = (
   relu: number,
   scratch: number,
 ) => number;
+
+/** `SparseForward` of Aᵀ, A's rows `pitch` bytes apart (`sparseColumns`). */
+export type SparseColumns = (...args: [...Parameters<SparseForward>, pitch: number]) => number;
 
 /**
  * The density of non-zero inputs above which the dense product is faster (measured on the canonical 784 x 100
@@ -56,6 +61,7 @@ const [ADD, SUB, MUL, SHL, SHR_U, LT_U, GE_U, EQ, NE, EQZ, AND, DIV_U] = [
   0x6a, 0x6b, 0x6c, 0x74, 0x76, 0x49, 0x4f, 0x46, 0x47, 0x45, 0x71, 0x6e,
 ];
 const [OR, GT_U, POPCNT] = [0x72, 0x4b, 0x69];
+const F32X4_SPLAT = simd(0x13);
 const [F32X4_NE, I32X4_BITMASK, SWIZZLE, I32X4_SPLAT, I32X4_ADD, I32X4_MUL] = [
   simd(0x42),
   simd(0xa4),
@@ -98,8 +104,34 @@ const f32store = (offset: number) => [0x38, 0x02, ...uleb(offset)];
 const v128load = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
 const v128store = (offset: number) => [...simd(0x0b), 0x00, ...uleb(offset)];
 const loadSplat = (offset: number) => [...simd(0x09), 0x02, ...uleb(offset)];
+/** v128.load32_zero at the address on the stack; v128.load32_lane(lane) of (address, vector). */
+const LOAD32_ZERO = [...simd(0x5c), 0x02, 0x00];
+const load32Lane = (lane: number) => [...simd(0x56), 0x02, 0x00, lane];
 const [FADD, FMUL, FMAX, RELAXED_MADD] = [simd(0xe4), simd(0xe6), simd(0xe9), simd(0x105)];
 const ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+
+/**
+ * The sums of `vectors` vectors of a row of Z over `count` listed entries (locals: the list, the count, W's block,
+ * and two scratch ones, an i32 and a v128), into the accumulators `acc(t)`, in list order.
+ */
+function accumulate(
+  vectors: number,
+  fma: boolean,
+  [LIST, COUNT, W, P, S]: number[],
+  acc: (t: number) => number,
+): number[] {
+  const code: number[] = [];
+  code.push(...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...LOOP);
+  code.push(...get(W), ...get(LIST), ...I32_LOAD, ADD, ...set(P));
+  code.push(...get(LIST), ...loadSplat(4), ...set(S));
+  for (let t = 0; t < vectors; t++) {
+    if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
+    else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
+  }
+  code.push(...get(LIST), ...i32(8), ADD, ...set(LIST));
+  code.push(...get(COUNT), ...i32(1), SUB, ...tee(COUNT), ...brIf(0), END, END);
+  return code;
+}
 
 /**
  * block_V(list, count, w, bias, relu, z, load): V vectors of one row of Z, from `count` listed inputs at `list`
@@ -117,15 +149,7 @@ function block(vectors: number, fma: boolean): number[] {
   code.push(ELSE);
   for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
   code.push(END);
-  code.push(...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...LOOP);
-  code.push(...get(W), ...get(LIST), ...I32_LOAD, ADD, ...set(P));
-  code.push(...get(LIST), ...loadSplat(4), ...set(S));
-  for (let t = 0; t < vectors; t++) {
-    if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
-    else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
-  }
-  code.push(...get(LIST), ...i32(8), ADD, ...set(LIST));
-  code.push(...get(COUNT), ...i32(1), SUB, ...tee(COUNT), ...brIf(0), END, END);
+  code.push(...accumulate(vectors, fma, [LIST, COUNT, W, P, S], acc));
   code.push(...get(BIAS), ...IF);
   for (let t = 0; t < vectors; t++)
     code.push(...get(acc(t)), ...get(BIAS), ...v128load(16 * t), ...FADD, ...set(acc(t)));
@@ -145,21 +169,81 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
- * rows(...): lists every row of X (row i's list at scratch + i * k * 8; after the m lists and LIST_SLACK, per row
- * where its list starts in each block of k and where it ends; then the swizzles), then
- * per block of KB steps of k (KB rows of W, in L1) and per row, calls the block functions (function V - 1 is
- * block_V) along Z's row on the row's entries in that block of k.
+ * update_V(list, count, w, c, d0, d1, d2, k0 … k7): V vectors of a gradient's row from `count` listed inputs as in
+ * block_V (from zero: one block of k), then, instead of storing them, the optimizer's program (`emitUpdate`) on
+ * them with the weight's vectors at `c` (read, and written as `out`) and its slots at c + d0, c + d1, c + d2: the
+ * same f32x4 operations as the optimizer's SIMD loop, so the same floats, without the gradient stored and read back.
  */
-function driver(): number[] {
-  const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): number[] {
+  const [LIST, COUNT, W, C, D0, D1, D2] = [0, 1, 2, 3, 4, 5, 6];
+  const scalar = (i: number) => 7 + i;
+  const P = 7 + MAX_SCALARS;
+  const S = P + 1;
+  const acc = (t: number) => S + 1 + t;
+  let locals = 1 + vectors;
+  const named = new Map<string, number>();
+  const code: number[] = [];
+  for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+  code.push(...accumulate(vectors, fma, [LIST, COUNT, W, P, S], acc));
+  const address = (name: string) =>
+    name === 'w' || name === 'out'
+      ? get(C)
+      : [...get(C), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
+  for (let t = 0; t < vectors; t++)
+    code.push(
+      ...emitUpdate(program, {
+        load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
+        store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
+        local: (name) => {
+          if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
+          if (!named.has(name)) named.set(name, S + locals++);
+          return named.get(name)!;
+        },
+      }),
+    );
+  return [
+    ...vec([
+      [...uleb(1), I32],
+      [...uleb(locals), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/** Parameters of the update driver: rows' ten, the slots' three distances and MAX_SCALARS scalars. */
+const UPDATE_PARAMS = 13 + MAX_SCALARS;
+
+/**
+ * rows(...) and columns(..., pitch): list every row of X (row i's list at scratch + i * k * 8; after the m lists and
+ * LIST_SLACK, per row where its list starts in each block of k and where it ends; then the swizzles), then per block
+ * of KB steps of k (KB rows of W, in L1) and per row, call the block functions (function V - 1 is block_V) along Z's
+ * row on the row's entries in that block of k. `columns` (`strided`): X is Aᵀ for A row-major with rows `pitch`
+ * bytes apart (X[i, p] = A[p, i], at x + 4i + p * pitch), its four inputs gathered lane by lane.
+ */
+function driver(strided: boolean, update = false): number[] {
+  const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH, PITCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  // With `update`: the slots' distances from the weight in bytes, then the program's scalars (f32).
+  const [D0, D1, D2] = [10, 11, 12];
+  const scalar = (i: number) => 13 + i;
+  const base = update ? UPDATE_PARAMS : 10;
   const [I, AT, XP, END_X, OFF, ROW, J, VEC, WIDTH, V, TOTAL, K0, LIMIT, LAST, CURS, P, CUR] = Array.from(
     { length: 17 },
-    (_, i) => 9 + i,
+    (_, i) => base + i,
   );
-  const VAL = 26;
-  const [MASK, TABLE] = [27, 28];
-  const [STEPS, VX, SWZ, OFFS] = [29, 30, 31, 32];
+  const VAL = base + 17;
+  const [MASK, TABLE] = [base + 18, base + 19];
+  const [STEPS, VX, SWZ, OFFS] = [base + 20, base + 21, base + 22, base + 23];
+  // XSTEP: bytes from one input of a row of X to the next; XROW: from one row to the next; XA: a gather's address.
+  const [XSTEP, XROW, XA] = [base + 24, base + 25, base + 26];
+  // The scalars' splats (update).
+  const splat = (i: number) => base + 27 + i;
   const code: number[] = [];
+  if (update) for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
+  if (strided) code.push(...get(PITCH), ...set(XSTEP), ...i32(4), ...set(XROW));
+  else code.push(...i32(4), ...set(XSTEP), ...get(K), ...i32(2), SHL, ...set(XROW));
+  /** XP + inputs * XSTEP */
+  const ahead = (inputs: number) => [...get(XP), ...get(XSTEP), ...i32(inputs), MUL, ADD];
   // ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / MAX_VECTORS)): even blocks.
   code.push(...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC));
   code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
@@ -173,32 +257,43 @@ function driver(): number[] {
   COMPACT.forEach((bytes, mask) => code.push(...get(TABLE), ...v128const(bytes), ...v128store(16 * mask)));
   code.push(...i32x4([0, 1, 2, 3]), ...get(ROW), ...I32X4_SPLAT, ...I32X4_MUL, ...set(STEPS));
   // The lists: every entry is written, AT moves on only past a non-zero value (-0 counts as zero).
-  code.push(...get(X), ...set(XP), ...i32(0), ...set(I), ...LOOP);
+  code.push(...i32(0), ...set(I), ...LOOP);
+  code.push(...get(X), ...get(I), ...get(XROW), MUL, ADD, ...set(XP));
   code.push(...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(AT), ...i32(0), ...set(OFF));
   code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...set(P));
-  code.push(...get(XP), ...get(K), ...i32(2), SHL, ADD, ...set(END_X), ...LOOP);
+  code.push(...get(XP), ...get(K), ...get(XSTEP), MUL, ADD, ...set(END_X), ...LOOP);
   // A block of k: its start recorded, LAST where its inputs end.
   code.push(...get(P), ...get(AT), ...I32_STORE, ...get(P), ...i32(4), ADD, ...set(P));
-  code.push(...get(XP), ...i32(KB * 4), ADD, ...get(END_X), ...get(XP), ...i32(KB * 4), ADD, ...get(END_X), LT_U);
+  code.push(...ahead(KB), ...get(END_X), ...ahead(KB), ...get(END_X), LT_U);
   code.push(SELECT, ...set(LAST));
+  // Four inputs: one vector load of a row, or (strided) four lanes gathered down A's column.
+  const load = strided
+    ? [
+        ...[...get(XP), ...tee(XA), ...LOAD32_ZERO],
+        ...[1, 2, 3].flatMap((lane) => [
+          ...set(VX),
+          ...[...get(XA), ...get(XSTEP), ADD, ...tee(XA), ...get(VX), ...load32Lane(lane)],
+        ]),
+      ]
+    : [...get(XP), ...v128load(0)];
   // Four inputs at a time, branch-free: the non-zero ones' offsets and values moved to the front (a swizzle chosen
   // by their mask), interleaved as entries, stored (32 bytes), AT moved on past those entries only; two groups an
   // iteration while they fit in the block (2 µs less a canonical batch than one), then one.
   const interleave = (from: number) =>
     [0, 1].flatMap((e) => [0, 16].flatMap((v) => [0, 1, 2, 3].map((b) => v + 4 * (from + e) + b)));
   const group = [
-    ...[...get(XP), ...v128load(0), ...tee(VX), ...ZERO, ...F32X4_NE, ...I32X4_BITMASK, ...set(MASK)],
+    ...[...load, ...tee(VX), ...ZERO, ...F32X4_NE, ...I32X4_BITMASK, ...set(MASK)],
     ...[...get(TABLE), ...get(MASK), ...i32(4), SHL, ADD, ...v128load(0), ...set(SWZ)],
     ...[...get(OFF), ...I32X4_SPLAT, ...get(STEPS), ...I32X4_ADD, ...get(SWZ), ...SWIZZLE, ...set(OFFS)],
     ...[...get(VX), ...get(SWZ), ...SWIZZLE, ...set(VX)],
     ...[...get(AT), ...get(OFFS), ...get(VX), ...shuffle(interleave(0)), ...v128store(0)],
     ...[...get(AT), ...get(OFFS), ...get(VX), ...shuffle(interleave(2)), ...v128store(16)],
     ...[...get(AT), ...get(MASK), POPCNT, ...i32(3), SHL, ADD, ...set(AT)],
-    ...[...get(OFF), ...get(ROW), ...i32(2), SHL, ADD, ...set(OFF), ...get(XP), ...i32(16), ADD, ...set(XP)],
+    ...[...get(OFF), ...get(ROW), ...i32(2), SHL, ADD, ...set(OFF), ...ahead(4), ...set(XP)],
   ];
-  for (const step of [32, 16]) {
-    code.push(...BLOCK, ...LOOP, ...get(XP), ...i32(step), ADD, ...get(LAST), GT_U, ...brIf(1));
-    for (let g = 0; g < step / 16; g++) code.push(...group);
+  for (const step of [8, 4]) {
+    code.push(...BLOCK, ...LOOP, ...ahead(step), ...get(LAST), GT_U, ...brIf(1));
+    for (let g = 0; g < step / 4; g++) code.push(...group);
     code.push(...br(0), END, END);
   }
   // The rest of the block (k not a multiple of 4) one input at a time: every entry written, AT moved on past non-zeros.
@@ -207,7 +302,7 @@ function driver(): number[] {
   code.push(...get(AT), ...get(XP), ...F32_LOAD, ...tee(VAL), ...f32store(4));
   code.push(...get(AT), ...get(VAL), 0x43, 0, 0, 0, 0, F32_NE, ...i32(3), SHL, ADD, ...set(AT));
   code.push(...get(OFF), ...get(ROW), ADD, ...set(OFF));
-  code.push(...get(XP), ...i32(4), ADD, ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END, END);
+  code.push(...ahead(1), ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END, END);
   code.push(...get(XP), ...get(END_X), LT_U, ...brIf(0), END);
   code.push(...get(P), ...get(AT), ...I32_STORE);
   code.push(...get(TOTAL), ...get(AT), ...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, SUB);
@@ -228,6 +323,14 @@ function driver(): number[] {
   for (let v = 1; v <= MAX_VECTORS; v++) {
     code.push(...get(V), ...i32(v), EQ, ...IF);
     code.push(...get(CUR), ...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U, ...get(W), ...get(J), ...i32(4), SHL, ADD);
+    if (update) {
+      // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
+      code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
+      code.push(...get(D0), ...get(D1), ...get(D2));
+      for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+      code.push(...call(MAX_VECTORS + v - 1), END);
+      continue;
+    }
     // The bias and relu on the last block of k only.
     code.push(
       ...get(BIAS),
@@ -256,45 +359,137 @@ function driver(): number[] {
       [...uleb(1), F32],
       [...uleb(2), I32],
       [...uleb(4), V128],
+      [...uleb(3), I32],
+      ...(update ? [[...uleb(MAX_SCALARS), V128]] : []),
     ]),
     ...code,
     END,
   ];
 }
 
-function compile(fma: boolean): Uint8Array<ArrayBuffer> {
+function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
-  const rowsType = [0x60, ...vec(new Array(9).fill([I32])), ...vec([[I32]])];
+  // rows takes the 10th parameter (pitch) too and ignores it.
+  const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
+  const updateBlockType = [0x60, ...vec([...new Array(7).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
+  const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
   const blocks = Array.from({ length: MAX_VECTORS }, (_, v) => block(v + 1, fma));
-  const bodies = [...blocks, driver()];
+  const updates = program ? Array.from({ length: MAX_VECTORS }, (_, v) => updateBlock(v + 1, fma, program)) : [];
+  const drivers = [driver(false), driver(true), ...(program ? [driver(true, true)] : [])];
+  const bodies = [...blocks, ...updates, ...drivers];
+  const first = blocks.length + updates.length;
+  const exports = [
+    [...str('rows'), 0x00, ...uleb(first)],
+    [...str('columns'), 0x00, ...uleb(first + 1)],
+    ...(program ? [[...str('update'), 0x00, ...uleb(first + 2)]] : []),
+  ];
   return new Uint8Array([
     ...HEADER,
-    ...section(1, vec([blockType, rowsType])),
+    ...section(1, vec([blockType, rowsType, updateBlockType, updateType])),
     ...IMPORT_MEMORY,
-    ...section(3, vec([...blocks.map(() => uleb(0)), uleb(1)])),
-    ...section(7, vec([[...str('rows'), 0x00, ...uleb(MAX_VECTORS)]])),
+    ...section(
+      3,
+      vec([
+        ...blocks.map(() => uleb(0)),
+        ...updates.map(() => uleb(2)),
+        uleb(1),
+        uleb(1),
+        ...(program ? [uleb(3)] : []),
+      ]),
+    ),
+    ...section(7, vec(exports)),
     ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
   ]);
 }
 
-const bound = new Map<boolean, WeakMap<WebAssembly.Memory, SparseForward | null>>();
+const bound = new Map<string, WeakMap<WebAssembly.Memory, WebAssembly.Exports | null>>();
+
+/** The module for `fma` (and an optimizer's program, under its name) bound to `memory`. */
+function instance(
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  program?: { name: string; program: UpdateProgram },
+): WebAssembly.Exports | undefined {
+  const key = `${fma} ${program?.name ?? ''}`;
+  let byMemory = bound.get(key);
+  if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
+  let exports = byMemory.get(memory);
+  if (exports === undefined) {
+    try {
+      const module = new WebAssembly.Module(compile(fma, program?.program));
+      exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+    } catch {
+      exports = null;
+    }
+    byMemory.set(memory, exports);
+  }
+  return exports ?? undefined;
+}
 
 /**
  * The kernel bound to `memory`, with relaxed-SIMD FMA when `fma` (the caller's product has it: the same floats),
  * or undefined where this runtime cannot compile it.
  */
-export function sparseForward(memory: WebAssembly.Memory, fma: boolean): SparseForward | undefined {
-  let byMemory = bound.get(fma);
-  if (!byMemory) bound.set(fma, (byMemory = new WeakMap()));
-  let kernel = byMemory.get(memory);
-  if (kernel === undefined) {
-    try {
-      kernel = new WebAssembly.Instance(new WebAssembly.Module(compile(fma)), { env: { memory } }).exports
-        .rows as SparseForward;
-    } catch {
-      kernel = null;
-    }
-    byMemory.set(memory, kernel);
-  }
-  return kernel ?? undefined;
+export const sparseForward = (memory: WebAssembly.Memory, fma: boolean) =>
+  instance(memory, fma)?.rows as SparseForward | undefined;
+
+/**
+ * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
+ * first layer's weight gradient dW = Xᵀ @ dZ over each input's non-zero examples (A = X, W = dZ, Z = dW).
+ */
+export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean) =>
+  instance(memory, fma)?.columns as SparseColumns | undefined;
+
+/**
+ * `SparseColumns` with an optimizer's update as its epilogue (`updateBlock`): z is the weight, updated in place by
+ * the gradient the product computes, which is never stored; slots at the weight's address plus d0, d1, d2 bytes;
+ * the program's scalars in declared order (padded to MAX_SCALARS). Only for k <= KB (one block of k).
+ */
+export type SparseColumnsUpdate = (
+  ...args: [...Parameters<SparseColumns>, d0: number, d1: number, d2: number, ...scalars: number[]]
+) => number;
+
+/** The depth up to which `sparseColumnsUpdate` applies (its sums must be complete in one block of k). */
+export const UPDATE_DEPTH = KB;
+
+/** `SparseColumnsUpdate` for the optimizer's program `name` (compiled once per program and memory). */
+export const sparseColumnsUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
+  instance(memory, fma, { name, program })?.update as SparseColumnsUpdate | undefined;
+
+/**
+ * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
+ * update in the product's epilogue (`kernel`, for `u`'s program): every argument spelled out, as a spread call
+ * goes through V8's slow generic JS-to-wasm wrapper.
+ */
+export function updateByColumns(
+  kernel: SparseColumnsUpdate,
+  u: FusedUpdate,
+  [x, dz, c, scratch]: [number, number, number, number],
+  [m, n, k]: [number, number, number],
+): void {
+  const [s0, s1, s2] = u.slots;
+  const q = u.scalars;
+  kernel(
+    x,
+    dz,
+    0,
+    c,
+    m,
+    n,
+    k,
+    0,
+    scratch,
+    m * 4,
+    s0 - c,
+    s1 - c,
+    s2 - c,
+    q[0],
+    q[1],
+    q[2],
+    q[3],
+    q[4],
+    q[5],
+    q[6],
+    q[7],
+  );
 }

@@ -192,6 +192,75 @@ export function compileWasm(programs: Record<string, UpdateProgram>): Uint8Array
   return new Uint8Array(bytes);
 }
 
+/**
+ * Where the statements of a program find their operands when emitted for one vector of four weights: `load` leaves
+ * array `name`'s vector (w, g, a slot) on the stack, `store` stores the v128 in local `from` into array `name`, and
+ * `local` gives the v128 local of a name (`k_<scalar>` for a scalar's splat, `v_<array>` for an array's new value,
+ * `t_<temp>`, `flush_<i>`).
+ */
+export interface VectorAccess {
+  load(name: string): number[];
+  store(name: string, from: number): number[];
+  local(name: string): number;
+}
+
+/**
+ * The program's statements for one vector: the same f32x4 operations in the same order wherever they are emitted
+ * (the update loop below, or a product's epilogue), so the same floats.
+ */
+export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
+  const isArray = (name: string) => (ARRAYS as readonly string[]).includes(name);
+  const assigned = new Set<string>();
+  const code: number[] = [];
+  let flushes = 0;
+  const expr = (n: Node): void => {
+    switch (n.k) {
+      case 'num':
+        code.push(...f32const(n.v), ...simd(OP.splat));
+        return;
+      case 'name':
+        if (isArray(n.name) && !assigned.has(n.name)) code.push(...access.load(n.name));
+        else
+          code.push(
+            0x20,
+            ...uleb(
+              access.local(
+                isArray(n.name) ? `v_${n.name}` : p.scalars.includes(n.name) ? `k_${n.name}` : `t_${n.name}`,
+              ),
+            ),
+          );
+        return;
+      case 'bin':
+        expr(n.a);
+        expr(n.b);
+        code.push(...simd(OP[n.op]));
+        return;
+      case 'call':
+        n.args.forEach(expr);
+        if (n.fn === 'flush') {
+          // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
+          const x = uleb(access.local(`flush_${flushes++}`));
+          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...f32const(FLT_MIN), ...simd(OP.splat));
+          code.push(...simd(OP.lt), ...simd(OP.andnot));
+        } else {
+          code.push(...simd(OP[n.fn]));
+        }
+        return;
+    }
+  };
+  for (const s of p.statements) {
+    expr(s.expr);
+    if (isArray(s.target)) {
+      const l = access.local(`v_${s.target}`);
+      code.push(0x21, ...uleb(l), ...access.store(s.target, l));
+      assigned.add(s.target);
+    } else {
+      code.push(0x21, ...uleb(access.local(`t_${s.target}`)));
+    }
+  }
+  return code;
+}
+
 function functionBody(p: UpdateProgram): number[] {
   // Locals after the 15 parameters: offset (i32), end (i32), then v128 locals for scalars, array values, temps.
   const OFFSET = 15;
@@ -202,64 +271,31 @@ function functionBody(p: UpdateProgram): number[] {
     return v128.get(name)!;
   };
   const arrayParam = (name: string) => (ARRAYS as readonly string[]).indexOf(name);
-  const assigned = new Set<string>();
   const code: number[] = [];
-  let flushes = 0;
-
-  const expr = (n: Node): void => {
-    switch (n.k) {
-      case 'num':
-        code.push(...f32const(n.v), ...simd(OP.splat));
-        return;
-      case 'name': {
-        const a = arrayParam(n.name);
-        if (a >= 0 && !assigned.has(n.name)) {
-          code.push(0x20, a, 0x20, OFFSET, 0x6a, ...simd(OP.load), 0x00, 0x00);
-        } else {
-          code.push(
-            0x20,
-            ...uleb(local(a >= 0 ? `v_${n.name}` : p.scalars.includes(n.name) ? `k_${n.name}` : `t_${n.name}`)),
-          );
-        }
-        return;
-      }
-      case 'bin':
-        expr(n.a);
-        expr(n.b);
-        code.push(...simd(OP[n.op]));
-        return;
-      case 'call':
-        n.args.forEach(expr);
-        if (n.fn === 'flush') {
-          // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
-          const x = uleb(local(`flush_${flushes++}`));
-          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...f32const(FLT_MIN), ...simd(OP.splat));
-          code.push(...simd(OP.lt), ...simd(OP.andnot));
-        } else {
-          code.push(...simd(OP[n.fn]));
-        }
-        return;
-    }
-  };
-
   // Splat the scalars once.
   p.scalars.forEach((k, i) => code.push(0x20, 7 + i, ...simd(OP.splat), 0x21, ...uleb(local(`k_${k}`))));
   // offset = 0; end = vectors * 16; if (end == 0) skip.
   code.push(0x41, 0x00, 0x21, OFFSET, 0x20, 6, 0x41, 4, 0x74, 0x21, END);
   code.push(0x02, 0x40, 0x20, END, 0x45, 0x0d, 0x00); // block; br_if end == 0
   code.push(0x03, 0x40); // loop
-  for (const s of p.statements) {
-    expr(s.expr);
-    const a = arrayParam(s.target);
-    if (a >= 0) {
-      const l = local(`v_${s.target}`);
-      code.push(0x21, ...uleb(l), 0x20, a, 0x20, OFFSET, 0x6a, 0x20, ...uleb(l), ...simd(OP.store), 0x00, 0x00);
-      assigned.add(s.target);
-    } else {
-      code.push(0x21, ...uleb(local(`t_${s.target}`)));
-    }
-  }
-  assigned.clear();
+  code.push(
+    ...emitUpdate(p, {
+      load: (name) => [0x20, arrayParam(name), 0x20, OFFSET, 0x6a, ...simd(OP.load), 0x00, 0x00],
+      store: (name, from) => [
+        0x20,
+        arrayParam(name),
+        0x20,
+        OFFSET,
+        0x6a,
+        0x20,
+        ...uleb(from),
+        ...simd(OP.store),
+        0x00,
+        0x00,
+      ],
+      local,
+    }),
+  );
   // offset += 16; br_if loop (offset < end)
   code.push(0x20, OFFSET, 0x41, ...sleb(16), 0x6a, 0x22, OFFSET, 0x20, END, 0x49, 0x0d, 0x00);
   code.push(0x0b, 0x0b, 0x0b); // end loop, end block, end function
