@@ -591,6 +591,16 @@ export class DenseStack {
     return result;
   }
 
+  /**
+   * Compiles now what `own`'s update in the first layer's gradient product will run (`updateKernel`: 15-20 ms of
+   * generating and compiling the module, which the first step would pay otherwise), before any step (only the
+   * program of `fusedUpdate` is used: its scalars before the first step mean nothing).
+   */
+  prepare(own: OwnUpdate): void {
+    const u = this.columnsKernel ? own.fusedUpdate(0) : undefined;
+    if (u) this.updateKernel(u);
+  }
+
   /** The product with `u`'s program as its epilogue, compiled once per program (the last one kept). */
   private updateKernel(u: FusedUpdate): SparseColumnsUpdate | undefined {
     if (this.ownKernel?.name !== u.name) {

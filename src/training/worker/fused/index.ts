@@ -41,6 +41,8 @@ interface FusedStack {
   /** Reads a batch straight from the data set for `passLoaded`, or says it cannot (Dense on wasm: `dense-stack.ts`). */
   loadBatch?(batch: RawBatch): boolean;
   passLoaded?(update?: ParamUpdate, own?: OwnUpdate, gradients?: GradientHook): PassResult;
+  /** Prepares (compiles) before the first step what applying `own`'s updates in the pass will need. */
+  prepare?(own: OwnUpdate): void;
   writeBack(): void;
   dispose(): void;
 }
@@ -83,6 +85,7 @@ export const createFusedEngine = (
   // an update into its products).
   const clip = gradientClipping(optimizer.hyper);
   const gradients = clip && ((grads: Float32Array[]) => clipGradients(grads, clip));
+  if (!gradients) stack.prepare?.(optimizer);
   let learningRate = optimizer.hyper.learning_rate as number;
   // A step: `begin` starts the optimizer's step (its return: the optimizer, for a pass that applies an update
   // itself), then the pass (which updates the weights) runs and `values` reports it. No closure is made per step.

@@ -328,7 +328,7 @@ function driver(strided: boolean, update = false): number[] {
       code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
       code.push(...get(D0), ...get(D1), ...get(D2));
       for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
-      code.push(...call(MAX_VECTORS + v - 1), END);
+      code.push(...call(v - 1), END);
       continue;
     }
     // The bias and relu on the last block of k only.
@@ -367,38 +367,28 @@ function driver(strided: boolean, update = false): number[] {
   ];
 }
 
+/**
+ * The module: block_1 … block_MAX_VECTORS, rows and columns; or, for an optimizer's program, only what `update`
+ * needs (update_1 … update_MAX_VECTORS and its driver: less to generate and compile).
+ */
 function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
   // rows takes the 10th parameter (pitch) too and ignores it.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
   const updateBlockType = [0x60, ...vec([...new Array(7).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
-  const blocks = Array.from({ length: MAX_VECTORS }, (_, v) => block(v + 1, fma));
-  const updates = program ? Array.from({ length: MAX_VECTORS }, (_, v) => updateBlock(v + 1, fma, program)) : [];
-  const drivers = [driver(false), driver(true), ...(program ? [driver(true, true)] : [])];
-  const bodies = [...blocks, ...updates, ...drivers];
-  const first = blocks.length + updates.length;
-  const exports = [
-    [...str('rows'), 0x00, ...uleb(first)],
-    [...str('columns'), 0x00, ...uleb(first + 1)],
-    ...(program ? [[...str('update'), 0x00, ...uleb(first + 2)]] : []),
-  ];
+  const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
+    program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
+  );
+  const drivers = program ? [driver(true, true)] : [driver(false), driver(true)];
+  const names = program ? ['update'] : ['rows', 'columns'];
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType])),
     ...IMPORT_MEMORY,
-    ...section(
-      3,
-      vec([
-        ...blocks.map(() => uleb(0)),
-        ...updates.map(() => uleb(2)),
-        uleb(1),
-        uleb(1),
-        ...(program ? [uleb(3)] : []),
-      ]),
-    ),
-    ...section(7, vec(exports)),
-    ...section(10, vec(bodies.map((b) => [...uleb(b.length), ...b]))),
+    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...drivers.map(() => uleb(program ? 3 : 1))])),
+    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(MAX_VECTORS + i)]))),
+    ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
 }
 
