@@ -179,6 +179,50 @@ const STRIDED_BN_CASE: Case = {
   classes: 3,
 };
 
+/**
+ * Stride-2 3x3 convolutions as polyphase Winograd (channels multiples of 4): 'same' on an odd height (padding
+ * before and after) and an even width (after only), as the first layer (plain padding) and after a folded
+ * BatchNormalization (normalised padding), outputs of 7x6 and 4x3 (tiles of 4 and 3, 4 and 2, 4, 3); no bias and
+ * linear above.
+ */
+const POLYPHASE_SAME_CASE: Case = {
+  name: "polyphase Winograd: 'same' on odd and even sizes, first layer and after BatchNormalization",
+  input: [13, 12, 4],
+  layers: [
+    { type: 'Conv2D', filters: 8, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 12, kernelSize: 3, strides: 2, padding: 'same', useBias: false },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
+/** 'valid' polyphase: outputs of 5x9 (tiles of 4 and 1, two of 4 and 1), a column past the last window, sigmoid. */
+const POLYPHASE_VALID_CASE: Case = {
+  name: "polyphase Winograd: 'valid', 5x9 outputs from 11x20, sigmoid",
+  input: [11, 20, 4],
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'sigmoid' },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
+/** Stride-2 3x3 convolutions whose channels are not multiples of 4 (6 out, then 6 in): im2col, not polyphase. */
+const POLYPHASE_NOT_CASE: Case = {
+  name: 'stride-2 3x3 convolutions of 6 channels stay im2col',
+  input: [9, 10, 4],
+  layers: [
+    { type: 'Conv2D', filters: 6, kernelSize: 3, strides: 2, padding: 'same', activation: 'relu' },
+    { type: 'Conv2D', filters: 8, kernelSize: 3, strides: 2, padding: 'valid' },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
 /** A first convolution of one channel that `convPoolSingle` runs with the pooling above it, 'valid' and linear. */
 const CONV_POOL_VALID_CASE: Case = {
   name: "one-pass first convolution and pooling: 'valid', linear, 8 channels",
@@ -300,6 +344,9 @@ const CASES: Case[] = [
     ],
     classes: 2,
   },
+  POLYPHASE_SAME_CASE,
+  POLYPHASE_VALID_CASE,
+  POLYPHASE_NOT_CASE,
 ];
 
 /** The run record's words for each Winograd setting of the Winograd cases (auto: F(4x4) where its tiles pay). */
@@ -332,6 +379,10 @@ for (const [c, winograd] of [
       // 14x14 outputs: 16 tiles of 36 products for F(4x4) against 49 of 16 for F(2x2).
       if (c === WINOGRAD_SMALL_CNN && winograd === true) assert.equal(stack.method, 'Winograd F(4x4, 3x3)');
     }
+    const polyphase = /polyphase/.test(stack.method ?? '');
+    if (c === POLYPHASE_SAME_CASE || c === POLYPHASE_VALID_CASE || c === STRIDED_BN_CASE)
+      assert.ok(polyphase, 'polyphase');
+    if (c === POLYPHASE_NOT_CASE) assert.ok(!polyphase, 'channels not multiples of 4: im2col');
     const { x, y } = batch(c, 11, 5);
     let fused: Float32Array[] = [];
     const { loss } = stack.pass(x, y, undefined, (grads) => (fused = grads.map((g) => Float32Array.from(g))));
@@ -386,6 +437,28 @@ for (const [c, winograd, fma] of [
   });
 }
 
+for (const c of [POLYPHASE_SAME_CASE, POLYPHASE_VALID_CASE, STRIDED_BN_CASE]) {
+  test(`polyphase Winograd gives the gradients of im2col and one product within 1e-4: ${c.name}`, () => {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const run = (polyphase: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { polyphase });
+      assert.equal(/polyphase/.test(stack.method ?? ''), polyphase);
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    const { x, y } = batch(c, 9, 17);
+    const [on, off] = [run(true), run(false)];
+    assertClose([on.loss], [off.loss], 1e-5, 'loss');
+    on.grads.forEach((g, i) => assertClose(g, off.grads[i], 1e-4, `gradient ${i}`, 1e-6));
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+}
+
 const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
   { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: true },
@@ -420,7 +493,9 @@ for (const fma of [true, false]) {
       const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
       const fused = createFusedEngine(ctx(a), { fma });
       assert.ok(fused, `the fused engine applies: ${fusedIneligibility(ctx(a))}`);
-      const detail = /^fused \(CNN, wasm-(fma|simd) products, float32 BatchNormalization\)$/;
+      // Its stride-2 'valid' convolution (6x5 to 2x2, one input row past the outputs' reach) as polyphase Winograd.
+      const detail =
+        /^fused \(CNN, wasm-(fma|simd) products, Winograd polyphase \(3x3 stride 2\), float32 BatchNormalization\)$/;
       assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
       const stock = createStockEngine(ctx(b), { seed: 7 });
       const before = tf.memory().numTensors;
@@ -496,8 +571,19 @@ for (const [optimizer, fma] of [
   [OPTIMIZERS[1], false],
 ] as const) {
   test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
-    const detail = /products, float32 BatchNormalization\)$/;
+    const detail = /products, Winograd polyphase \(3x3 stride 2\), float32 BatchNormalization\)$/;
     assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma }, detail, 20, 3000);
+  });
+}
+
+for (const [c, optimizer, fma] of [
+  [POLYPHASE_SAME_CASE, OPTIMIZERS[4], true],
+  [POLYPHASE_SAME_CASE, OPTIMIZERS[0], false],
+  [POLYPHASE_VALID_CASE, OPTIMIZERS[2], true],
+] as const) {
+  test(`a CNN of polyphase Winograd convolutions trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${c.name}, ${optimizer.type}`, () => {
+    const detail = /products, Winograd polyphase \(3x3 stride 2\)(, float32 BatchNormalization)?\)$/;
+    assertTrainsLikeStock(c, optimizer, { fma }, detail, 15, 4000);
   });
 }
 

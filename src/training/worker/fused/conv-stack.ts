@@ -40,6 +40,7 @@ import {
   convSimd,
   type ConvSimd,
 } from './conv-simd';
+import { PolyphaseConv, polyphaseCombine, polyphaseFits } from './conv-polyphase';
 import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
 import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
@@ -58,6 +59,8 @@ export interface ConvStackOptions {
   winograd?: boolean | 2 | 4;
   /** false: the Winograd forward products write M and the output transform reads it (tests compare the two). */
   winogradFused?: boolean;
+  /** false: 3x3 stride-2 convolutions as im2col and one product, not as polyphase Winograd (tests compare the two). */
+  polyphase?: boolean;
   /**
    * false: a first convolution of one channel under a 2x2 max pooling runs as im2col, product and pooling, not as
    * `convPoolSingle`'s one pass (tests compare the two).
@@ -103,6 +106,8 @@ interface OpState {
   extra: number;
   argmax?: Int32Array;
   winograd?: Winograd;
+  /** A 3x3 stride-2 convolution as polyphase Winograd (`conv-polyphase.ts`). */
+  polyphase?: PolyphaseConv;
   /** The op above applies this op's relu derivative in its own backward pass (a max pooling does). */
   reluDone?: boolean;
   /**
@@ -201,6 +206,13 @@ export class ConvStack {
         const [th, tw] = tilesOf(op.output.h, op.output.w, variant.m);
         state.winograd = { variant, th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
+      const combine = op.kind === 'conv' && options.polyphase !== false && polyphaseFits(op);
+      if (op.kind === 'conv' && combine && !state.winograd) {
+        const run = polyphaseCombine(heap.memory);
+        const shape = { h: op.input.h, w: op.input.w, cin: op.input.c, cout: op.output.c, oh: op.output.h };
+        const where = { ow: op.output.w, top: op.top, left: op.left };
+        if (run) state.polyphase = new PolyphaseConv({ ...shape, ...where }, run, this.product.bind(this));
+      }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
         state.p1 = at(op.beta);
@@ -266,6 +278,7 @@ export class ConvStack {
    */
   get method(): string | undefined {
     const names = new Set(this.states.flatMap((s) => (s.winograd ? [s.winograd.variant.name] : [])));
+    if (this.states.some((s) => s.polyphase)) names.add('polyphase (3x3 stride 2)');
     const winograd = names.size ? `Winograd ${[...names].join(' + ')}` : '';
     const norm = this.states.some((s) => s.op.kind === 'batchnorm' && simdNorm(s.op.input.c));
     return [winograd, norm ? 'float32 BatchNormalization' : ''].filter(Boolean).join(', ') || undefined;
@@ -315,6 +328,8 @@ export class ConvStack {
           du: take(xis * cin * cout),
           dwt: take(9 * cin * cout),
         });
+      } else if (s.polyphase) {
+        s.extra = take(s.polyphase.floats(batch));
       } else if (op.kind === 'conv' && i === 0 && this.convPool) {
         // The input with the convolution's padding around it: convPoolSingle reads no im2col.
         s.extra = take(batch * (op.output.h + 2) * (op.output.w + 2));
@@ -339,6 +354,7 @@ export class ConvStack {
       s.grad += base;
       if (s.cols >= 0) s.cols += base;
       if (s.extra >= 0) s.extra += base;
+      s.polyphase?.place(s.extra, batch);
       if (s.winograd) for (const key of ['v', 'm', 'u', 'du', 'dwt'] as const) s.winograd[key] += base;
     }
     if (this.convPool) {
@@ -419,6 +435,18 @@ export class ConvStack {
           const activation = raw ? 'linear' : op.activation;
           if (s.winograd) {
             this.winogradForward(F, s, from, batch, activation === 'relu');
+            if (activation !== 'relu') activate(F, s.out, s.out, n, activation);
+            break;
+          }
+          if (s.polyphase) {
+            // The input padded (and normalised, under a folded BatchNormalization): im2col with a 1x1 window.
+            const pp = s.polyphase;
+            const g = s.geometry!;
+            const pad = [g.h, g.w, g.c, pp.rows.n, pp.cols.n, 1, 1, 1, 1, g.top, g.left];
+            if (folded) this.simd.im2colAffine(from * 4, pp.padded * 4, states[i - 1].extra * 4, batch, ...pad);
+            else this.simd.im2col(from * 4, pp.padded * 4, batch, ...pad);
+            const bias = s.p1 >= 0 ? params[s.p1].w : 0;
+            pp.forward(F, params[s.p0].w, bias, s.out, batch, activation === 'relu');
             if (activation !== 'relu') activate(F, s.out, s.out, n, activation);
             break;
           }
@@ -521,9 +549,10 @@ export class ConvStack {
           const co = op.output.c;
           const rows = n / co;
           if (s.winograd) this.winogradBackward(F, s, batch, below);
+          else if (s.polyphase) s.polyphase.backward(F, s.grad, params[s.p0].g, below, batch);
           else this.product(cols, true, s.grad, false, params[s.p0].g, k, co, rows);
           if (s.p1 >= 0 && !s.biasDone) this.columnSums(F, s.grad, rows, co, params[s.p1].g);
-          if (below < 0 || s.winograd) break;
+          if (below < 0 || s.winograd || s.polyphase) break;
           if (s.cols < 0) {
             this.product(s.grad, false, params[s.p0].w, true, below, rows, k, co);
           } else {
@@ -711,7 +740,9 @@ export class ConvStack {
   /** A folded BatchNormalization's table for the convolution above: mean, gamma·invStd, beta per channel, kw times. */
   private affineTable(F: Float32Array, s: OpState, gamma: number, beta: number): void {
     const c = s.op.input.c;
-    const kw = (this.states[this.states.indexOf(s) + 1].op as Extract<ConvOp, { kind: 'conv' }>).kw;
+    const above = this.states[this.states.indexOf(s) + 1];
+    // A polyphase convolution normalises its padded input, a 1x1 window.
+    const kw = above.polyphase ? 1 : (above.op as Extract<ConvOp, { kind: 'conv' }>).kw;
     const { mean, invStd } = s.stats!;
     for (let r = 0, t = s.extra; r < kw; r++, t += c)
       for (let ch = 0; ch < c; ch++) {
