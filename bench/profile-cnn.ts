@@ -13,6 +13,7 @@ import { selectBackend } from '../src/training/backend';
 import { describeModel } from '../src/training/model-info';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
+import { PolyphaseConv } from '../src/training/worker/fused/conv-polyphase';
 import { convPoolFma, convSimd } from '../src/training/worker/fused/conv-simd';
 import { F2X2, F4X4 } from '../src/training/worker/fused/conv-winograd';
 import { winogradFused } from '../src/training/worker/fused/conv-winograd-fused';
@@ -95,9 +96,9 @@ function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<s
   const memory = tensorMemory(tf).heap!.memory;
   const wrap = (target: Record<string, unknown>, key: string, label: (args: number[]) => string) => {
     const run = target[key] as (...args: number[]) => void;
-    target[key] = (...args: number[]) => {
+    target[key] = function (this: unknown, ...args: number[]) {
       const start = process.cpuUsage();
-      run(...args);
+      run.apply(this, args);
       const what = label(args);
       const used = process.cpuUsage(start);
       times.set(what, (times.get(what) ?? 0) + (used.user + used.system) / 1e3);
@@ -111,6 +112,14 @@ function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<s
     const fused = winogradFused(memory, variant) as unknown as Record<string, unknown>;
     for (const key of ['pack', 'forward']) wrap(fused, key, () => `fused Winograd ${variant.name} ${key}`);
   }
+  // A polyphase convolution's passes as wholes (their products also counted by shape below; the transforms run as
+  // 32 calls an image each, too short for this timer).
+  for (const key of ['forward', 'backward'])
+    wrap(
+      PolyphaseConv.prototype as unknown as Record<string, unknown>,
+      key,
+      () => `polyphase ${key} (its products included)`,
+    );
   const shape = (a: number[]) => `product m ${a[7]}, n ${a[8]}, k ${a[9]}${a[1] === 4 && a[7] > 1 ? ', Aᵀ' : ''}`;
   wrap(packedGemm(memory) as unknown as Record<string, unknown>, 'gemm', shape);
   return times;
