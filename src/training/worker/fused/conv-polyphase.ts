@@ -322,6 +322,20 @@ export class CombineTable {
   }
 }
 
+/** The combine tables of a polyphase convolution, in `buildTables`' order. */
+const TABLES = [
+  'kernel',
+  'kernelBack',
+  'inRows',
+  'inCols',
+  'outCols',
+  'outRows',
+  'dOutRows',
+  'dOutCols',
+  'dInCols',
+  'dInRows',
+] as const;
+
 /** A convolution's shape as the polyphase transforms need it. */
 export interface PolyphaseShape {
   h: number;
@@ -367,7 +381,10 @@ export class PolyphaseConv {
   private scratch = -1;
   private tables = -1;
   private tableBatch = 0;
-  private readonly at: Record<string, [number, number]> = {};
+  /** The tables last built and their batch (built once for the capacity, a cold start's JavaScript: 10-20 ms). */
+  private built = { batch: 0, capacity: 0, tables: [] as CombineTable[] };
+  /** Each table's byte address and row count, once written. */
+  private readonly at = {} as Record<(typeof TABLES)[number], [number, number]>;
 
   constructor(
     readonly shape: PolyphaseShape,
@@ -397,21 +414,23 @@ export class PolyphaseConv {
   }
 
   /** Words of all tables (their sizes do not depend on the batch). */
-  private tableWords(): number {
-    return this.buildTables(1).reduce((sum, t) => sum + t.words.length, 0);
+  private tableWords(batch: number): number {
+    const { capacity } = this;
+    if (this.built.batch !== batch || this.built.capacity !== capacity)
+      this.built = { batch, capacity, tables: this.buildTables(batch) };
+    return this.built.tables.reduce((sum, t) => sum + t.words.length, 0);
   }
 
-  /** Floats of the buffers for batches up to `capacity`. */
+  /** Floats of the buffers for batches up to `capacity` (the tables' included: they are built here). */
   floats(capacity: number): number {
-    const { cin, cout } = this.shape;
-    const per = this.rows.points * this.cols.points;
-    const padded = capacity * this.rows.n * this.cols.n * cin;
-    const pairs = this.groups.length * cin * cout;
-    return padded + capacity * per * (cin + cout) + 2 * pairs + this.scratchFloats + this.tableWords() + 64;
+    return this.place(0, capacity) + this.tableWords(capacity) + 4;
   }
 
-  /** Lays the buffers out from float offset `base` (16-byte aligned) for batches up to `capacity`. */
-  place(base: number, capacity: number): void {
+  /**
+   * Lays the buffers out from float offset `base` (16-byte aligned) for batches up to `capacity`; the floats before
+   * the tables. The tables hold offsets relative to the layout's, the same at any base.
+   */
+  place(base: number, capacity: number): number {
     const { cin, cout } = this.shape;
     let next = base;
     const take = (n: number) => {
@@ -430,6 +449,7 @@ export class PolyphaseConv {
     this.scratch = take(this.scratchFloats);
     this.tables = take(0);
     this.tableBatch = 0;
+    return next - base;
   }
 
   /**
@@ -539,37 +559,32 @@ export class PolyphaseConv {
         (r - top) * w * cin * 4,
         bRowsT[r].map(([p, c]) => [(p * nc + left) * cin * 4, c]),
       );
-    const tables = [kernel, kernelBack, inRows, inCols, outCols, outRows, dOutRows, dOutCols, dInCols, dInRows];
-    const names = [
-      'kernel',
-      'kernelBack',
-      'inRows',
-      'inCols',
-      'outCols',
-      'outRows',
-      'dOutRows',
-      'dOutCols',
-      'dInCols',
-      'dInRows',
-    ];
-    let word = 0;
-    tables.forEach((t, i) => {
-      this.at[names[i]] = [(this.tables + word) * 4, t.rows];
-      word += t.words.length;
-    });
-    return tables;
+    return [kernel, kernelBack, inRows, inCols, outCols, outRows, dOutRows, dOutCols, dInCols, dInRows];
   }
 
   /** The tables for `batch` written at their place (again only when the batch changes). */
   private tablesFor(F: Float32Array, batch: number): void {
     if (batch === this.tableBatch) return;
     if (batch > this.capacity) throw new Error(`polyphase convolution: batch ${batch} above capacity ${this.capacity}`);
-    const words = this.buildTables(batch).flatMap((t) => t.words);
-    new Int32Array(F.buffer).set(words, this.tables);
+    this.tableWords(batch);
+    let word = this.tables;
+    this.built.tables.forEach((t, i) => {
+      this.at[TABLES[i]] = [word * 4, t.rows];
+      new Int32Array(F.buffer).set(t.words, word);
+      word += t.words.length;
+    });
     this.tableBatch = batch;
   }
 
-  private run(name: string, input: number, out: number, len: number, bias = 0, period = 0, relu = false): void {
+  private run(
+    name: (typeof TABLES)[number],
+    input: number,
+    out: number,
+    len: number,
+    bias = 0,
+    period = 0,
+    relu = false,
+  ): void {
     const [table, n] = this.at[name];
     this.combine(
       input * 4,
