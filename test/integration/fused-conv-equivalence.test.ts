@@ -368,7 +368,8 @@ for (const [c, winograd] of [
     const model = buildModel(c);
     const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
     assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
-    const stack = new ConvStack(tf, plan, Math.random, { winograd });
+    // Polyphase Winograd wherever it fits, however small the output (by default only from 4x4 outputs).
+    const stack = new ConvStack(tf, plan, Math.random, { winograd, polyphase: true });
     // The one-pass first convolution and pooling where it applies (and in these two cases).
     if (c === CONV_POOL_VALID_CASE || c === SMALL_CNN_CASE) assert.ok(stack.convPool, 'one pass');
     if (c === CASES[0]) assert.ok(!stack.convPool, 'odd width: im2col, product, pooling');
@@ -459,6 +460,27 @@ for (const c of [POLYPHASE_SAME_CASE, POLYPHASE_VALID_CASE, STRIDED_BN_CASE]) {
   });
 }
 
+test('polyphase Winograd runs by default where it pays: outputs of 4 or more a side', () => {
+  const count = (c: Case, polyphase?: boolean) => {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const stack = new ConvStack(tf, plan, Math.random, { polyphase });
+    const states = (stack as unknown as { states: { polyphase?: unknown }[] }).states;
+    const n = states.filter((s) => s.polyphase).length;
+    stack.dispose();
+    model.dispose();
+    return n;
+  };
+  // 7x6 then 4x3 outputs: the first by default, both when forced, none when off.
+  assert.deepEqual([count(POLYPHASE_SAME_CASE), count(POLYPHASE_SAME_CASE, true)], [1, 2]);
+  assert.equal(count(POLYPHASE_SAME_CASE, false), 0);
+  assert.equal(count(POLYPHASE_VALID_CASE), 1);
+  // 3x3 outputs (the strided CNN in small), 2x2 (the training network): im2col by default.
+  assert.deepEqual([count(STRIDED_BN_CASE), count(TRAIN_CASE)], [0, 0]);
+  assert.deepEqual([count(STRIDED_BN_CASE, true), count(TRAIN_CASE, true)], [1, 1]);
+});
+
 const OPTIMIZERS: EffectiveOptimizer[] = [
   { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
   { type: 'SGD', learning_rate: 0.02, momentum: 0.9, nesterov: true },
@@ -491,9 +513,10 @@ for (const fma of [true, false]) {
       const a = buildModel(TRAIN_CASE);
       const b = twin(a, TRAIN_CASE);
       const ctx = (model: tfjs.LayersModel): EngineContext => ({ tf, model, optimizer, loss, accuracy: true, seed: 7 });
-      const fused = createFusedEngine(ctx(a), { fma });
+      const fused = createFusedEngine(ctx(a), { fma, polyphase: true });
       assert.ok(fused, `the fused engine applies: ${fusedIneligibility(ctx(a))}`);
-      // Its stride-2 'valid' convolution (6x5 to 2x2, one input row past the outputs' reach) as polyphase Winograd.
+      // Its stride-2 'valid' convolution (6x5 to 2x2, one input row past the outputs' reach) as polyphase Winograd,
+      // forced: at 2x2 outputs it does not pay, so a run keeps im2col there.
       const detail =
         /^fused \(CNN, wasm-(fma|simd) products, Winograd polyphase \(3x3 stride 2\), float32 BatchNormalization\)$/;
       assert.match(describeEngine(fused, ctx(a), { seed: 7 }), detail);
@@ -572,7 +595,7 @@ for (const [optimizer, fma] of [
 ] as const) {
   test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
     const detail = /products, Winograd polyphase \(3x3 stride 2\), float32 BatchNormalization\)$/;
-    assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma }, detail, 20, 3000);
+    assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma, polyphase: true }, detail, 20, 3000);
   });
 }
 
@@ -583,7 +606,7 @@ for (const [c, optimizer, fma] of [
 ] as const) {
   test(`a CNN of polyphase Winograd convolutions trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${c.name}, ${optimizer.type}`, () => {
     const detail = /products, Winograd polyphase \(3x3 stride 2\)(, float32 BatchNormalization)?\)$/;
-    assertTrainsLikeStock(c, optimizer, { fma }, detail, 15, 4000);
+    assertTrainsLikeStock(c, optimizer, { fma, polyphase: true }, detail, 15, 4000);
   });
 }
 

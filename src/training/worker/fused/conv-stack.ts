@@ -40,7 +40,7 @@ import {
   convSimd,
   type ConvSimd,
 } from './conv-simd';
-import { PolyphaseConv, polyphaseCombine, polyphaseFits } from './conv-polyphase';
+import { PolyphaseConv, polyphaseCombine, polyphaseFits, polyphasePays } from './conv-polyphase';
 import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
 import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
@@ -59,7 +59,10 @@ export interface ConvStackOptions {
   winograd?: boolean | 2 | 4;
   /** false: the Winograd forward products write M and the output transform reads it (tests compare the two). */
   winogradFused?: boolean;
-  /** false: 3x3 stride-2 convolutions as im2col and one product, not as polyphase Winograd (tests compare the two). */
+  /**
+   * false: 3x3 stride-2 convolutions as im2col and one product, never as polyphase Winograd; true: polyphase wherever
+   * it fits, however small the output (tests compare them); else where it pays (`polyphasePays`).
+   */
   polyphase?: boolean;
   /**
    * false: a first convolution of one channel under a 2x2 max pooling runs as im2col, product and pooling, not as
@@ -206,8 +209,11 @@ export class ConvStack {
         const [th, tw] = tilesOf(op.output.h, op.output.w, variant.m);
         state.winograd = { variant, th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
-      const combine = op.kind === 'conv' && options.polyphase !== false && polyphaseFits(op);
-      if (op.kind === 'conv' && combine && !state.winograd) {
+      const polyphase =
+        op.kind === 'conv' &&
+        polyphaseFits(op) &&
+        (options.polyphase === true || (options.polyphase !== false && polyphasePays(op)));
+      if (op.kind === 'conv' && polyphase && !state.winograd) {
         const run = polyphaseCombine(heap.memory);
         const shape = { h: op.input.h, w: op.input.w, cin: op.input.c, cout: op.output.c, oh: op.output.h };
         const where = { ow: op.output.w, top: op.top, left: op.left };
