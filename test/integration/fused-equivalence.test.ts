@@ -621,3 +621,36 @@ test('batches read straight from the data set (stepBatch, no tensors) train bit 
     b.dispose();
   }
 });
+
+test("weightsFinite reads the fused engine's own weights: false for a NaN or infinite kernel or bias value", () => {
+  const layers: LayerDef[] = [{ units: 6, activation: 'relu' }, { units: 4 }];
+  const optimizer: EffectiveOptimizer = { type: 'SGD', learning_rate: 0.01, momentum: 0, nesterov: false };
+  const finite = (poison?: (weights: Float32Array[]) => void): boolean => {
+    const model = buildModel(layers);
+    const weights = model.getWeights().map((w) => Float32Array.from(w.dataSync()));
+    poison?.(weights);
+    model.setWeights(weights.map((w, i) => tf.tensor(w, model.getWeights()[i].shape)));
+    const engine = createFusedEngine({ tf, model, optimizer, loss: 'mse', accuracy: false });
+    assert.ok(engine?.weightsFinite, 'the fused Dense engine checks its own weights');
+    const result = engine.weightsFinite();
+    engine.dispose();
+    model.dispose();
+    return result;
+  };
+  assert.equal(finite(), true);
+  assert.equal(
+    finite((w) => (w[0][7] = NaN)),
+    false,
+    'first kernel',
+  );
+  assert.equal(
+    finite((w) => (w[3][3] = -Infinity)),
+    false,
+    'last bias, its last value',
+  );
+  assert.equal(
+    finite((w) => (w[1][0] = Infinity)),
+    false,
+    'first bias, its first value',
+  );
+});

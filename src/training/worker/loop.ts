@@ -147,7 +147,7 @@ export async function fit(o: FitOptions): Promise<FitOutcome> {
     }
     o.engine.sync();
     // The last step's update is not in any loss yet: an overflow there would only show in the next epoch.
-    if (!weightsFinite(tf, o.model)) {
+    if (!(o.engine.weightsFinite?.() ?? weightsFinite(tf, o.model))) {
       return {
         status: 'failed',
         epochsDone: epoch - 1,

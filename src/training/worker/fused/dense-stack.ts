@@ -625,6 +625,15 @@ export class DenseStack {
     });
   }
 
+  /** Whether every kernel and bias value is finite (what `writeBack` would write). */
+  paramsFinite(): boolean {
+    for (const layer of this.layers) {
+      if (!allFinite(this.view(layer.kernel, layer.inputs * layer.units))) return false;
+      if (layer.bias && !allFinite(this.view(layer.bias, layer.units))) return false;
+    }
+    return true;
+  }
+
   dispose(): void {
     this.freeAll([...this.blocks]);
     this.frameBlocks = [];
@@ -732,3 +741,9 @@ function columnSums(rows: Float32Array, batch: number, units: number, out: Float
   return out;
 }
 let columnScratch = new Float64Array(0);
+
+/** Whether no value of `a` is NaN or infinite (x - x is 0 only for a finite x). */
+function allFinite(a: Float32Array): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] - a[i] !== 0) return false;
+  return true;
+}

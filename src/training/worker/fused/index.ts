@@ -44,6 +44,8 @@ interface FusedStack {
   /** Prepares (compiles) before the first step what applying `own`'s updates in the pass will need. */
   prepare?(own: OwnUpdate): void;
   writeBack(): void;
+  /** Whether every parameter is finite, read from the stack's own copy (no tensors). */
+  paramsFinite?(): boolean;
   dispose(): void;
 }
 
@@ -114,6 +116,7 @@ export const createFusedEngine = (
     sync() {
       stack.writeBack();
     },
+    weightsFinite: stack.paramsFinite && (() => stack.paramsFinite!()),
     optimizerState() {
       return { iterations: optimizer.iterations, learningRate: learningRate, slots: optimizer.exportSlots() };
     },
