@@ -81,8 +81,8 @@ export interface StepEngine {
   /** Make `ctx.model`'s weights hold the trained values (before evaluation, saving, or reading weights). */
   sync(): void;
   /**
-   * Whether every weight is finite, read where the engine keeps them (the fused Dense engine: its own memory, a JS
-   * loop); undefined, the loop asks the model with tensor operations (their first call costs milliseconds).
+   * Whether every weight is finite, read where the engine keeps them (the fused Dense engine: its own memory, three
+   * typed-array scans); undefined, the loop asks the model with tensor operations (their first call costs milliseconds).
    */
   weightsFinite?(): boolean;
   /** The optimizer's state (step count, learning rate, slots per trainable weight), to continue training later. */
