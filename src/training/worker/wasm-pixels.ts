@@ -12,15 +12,13 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { TF } from './engine';
 import type { WasmHeap } from './fused/fused-optimizers';
 import { tensorMemory } from './fused/memory';
-import { I32, F32, oneFunctionModule, simd, uleb, V128 } from './fused/wasm-emit';
+import { F32, get, I32, oneFunctionModule, set, simd, uleb, V128 } from './fused/wasm-emit';
 
 /** pixels(src, dst, groups, divisor): dst[i] = f32(src[i]) / divisor for i < groups * 8 (src bytes, dst floats). */
 type PixelKernel = (src: number, dst: number, groups: number, divisor: number) => void;
 
 function compile(): Uint8Array<ArrayBuffer> {
   const [SRC, DST, GROUPS, DIV, D] = [0, 1, 2, 3, 4];
-  const get = (l: number) => [0x20, ...uleb(l)];
-  const set = (l: number) => [0x21, ...uleb(l)];
   const code = [
     ...get(DIV),
     ...simd(0x13), // f32x4.splat

@@ -16,7 +16,7 @@
  * output transform in two (columns, then rows, with bias and relu), and their adjoints for the backward pass.
  */
 import type { ConvOp } from './conv-eligibility';
-import { I32, oneFunctionModule, simd, sleb, uleb, V128 } from './wasm-emit';
+import { br, brIf, get, i32, I32, oneFunctionModule, set, simd, uleb, V128, ZERO } from './wasm-emit';
 
 /** F(m, 2)'s points in order: a tile of m outputs takes the first m + 1 (∞: the kernel's leading tap). */
 const POINTS = [0, Infinity, 1, -1, 2];
@@ -117,18 +117,12 @@ export const polyphaseFits = (op: ConvOp) =>
 export const polyphasePays = (op: Extract<ConvOp, { kind: 'conv' }>) => op.output.h >= 4 && op.output.w >= 4;
 
 // ---- combine: out[row] = bias + Σ coef · in[row'] over vectors of floats, rows and terms from a table ----------
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, EQZ, GE_S, SELECT] = [0x6a, 0x6b, 0x6c, 0x45, 0x4e, 0x1b];
 const [BLOCK, LOOP, END] = [[0x02, 0x40], [0x03, 0x40], 0x0b];
-const br = (d: number) => [0x0c, ...uleb(d)];
-const brIf = (d: number) => [0x0d, ...uleb(d)];
 const I32LOAD = (offset: number) => [0x28, 0x02, ...uleb(offset)];
 const F32LOAD = (offset: number) => [0x2a, 0x02, ...uleb(offset)];
 const V_LOAD = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
 const V_STORE = (offset: number) => [...simd(0x0b), 0x00, ...uleb(offset)];
-const ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 const [SPLAT, F_ADD, F_MUL, F_MAX] = [simd(0x13), simd(0xe4), simd(0xe6), simd(0xe9)];
 const IF_V128 = [0x04, V128];
 const [IF, ELSE] = [[0x04, 0x40], 0x05];

@@ -15,12 +15,25 @@
 import type { batchNorm, batchNormBackward } from './conv-kernels';
 import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
 import { hasRelaxedSimd } from '../../wasm-features';
-import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
+import {
+  br,
+  brIf,
+  get,
+  HEADER,
+  i32,
+  I32,
+  IMPORT_MEMORY,
+  section,
+  set,
+  simd,
+  str,
+  uleb,
+  V128,
+  vec,
+  ZERO,
+} from './wasm-emit';
 
 // ---- a little assembler (signed i32 loop counters, byte addresses) -------------------------------------------
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, AND, SHL] = [0x6a, 0x6b, 0x6c, 0x71, 0x74];
 const [LT_S, GT_S, GE_S, LT_U, SELECT] = [0x48, 0x4a, 0x4e, 0x49, 0x1b];
 const [IF, ELSE, END] = [[0x04, 0x40], 0x05, 0x0b];
@@ -28,8 +41,6 @@ const [BLOCK, LOOP] = [
   [0x02, 0x40],
   [0x03, 0x40],
 ];
-const br = (d: number) => [0x0c, ...uleb(d)];
-const brIf = (d: number) => [0x0d, ...uleb(d)];
 const F32LOAD = [0x2a, 0x02, 0x00];
 const F32STORE = [0x38, 0x02, 0x00];
 const F32ADD = 0x92;
@@ -38,7 +49,6 @@ const F32_DEMOTE = 0xb6;
 const V_LOAD = [...simd(0x00), 0x00, 0x00];
 const V_STORE = [...simd(0x0b), 0x00, 0x00];
 const LOAD64_ZERO = (offset: number) => [...simd(0x5d), 0x00, ...uleb(offset)];
-const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
 const [V_AND, V_ANDNOT, V_OR] = [simd(0x4e), simd(0x4f), simd(0x50)];
 const [F_EQ, F_GT, F_ADD, F_PMAX] = [simd(0x41), simd(0x44), simd(0xe4), simd(0xeb)];
 const [D_ADD, D_PROMOTE] = [simd(0xf0), simd(0x5f)];

@@ -21,7 +21,24 @@
  * Measured in CPU time this kernel runs at 85-95% of the machine's register-only multiply-add rate (`peak`).
  */
 import { hasRelaxedSimd } from '../../wasm-features';
-import { HEADER, I32, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
+import {
+  br,
+  brIf,
+  get,
+  HEADER,
+  i32,
+  I32,
+  IMPORT_MEMORY,
+  section,
+  set,
+  simd,
+  str,
+  tee,
+  uleb,
+  V128,
+  vec,
+  ZERO,
+} from './wasm-emit';
 
 /** Rows of the register tile. */
 export const MR = 4;
@@ -85,10 +102,6 @@ export function gemmWorkBytes(n: number, k: number): number {
 }
 
 // ---- a little assembler -------------------------------------------------------------------------------------
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const tee = (l: number) => [0x22, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
 const ADD = 0x6a,
   SUB = 0x6b,
   MUL = 0x6c,
@@ -103,8 +116,6 @@ const IF = [0x04, 0x40],
   END = 0x0b,
   BLOCK = [0x02, 0x40],
   LOOP = [0x03, 0x40];
-const br = (d: number) => [0x0c, ...uleb(d)];
-const brIf = (d: number) => [0x0d, ...uleb(d)];
 const f32load = (offset = 0) => [0x2a, 0x02, ...uleb(offset)];
 const I32LOAD = [0x28, 0x02, 0x00];
 const f32store = (offset = 0) => [0x38, 0x02, ...uleb(offset)];
@@ -121,7 +132,6 @@ const F32X4_SPLAT = simd(0x13);
 const F32_REINTERPRET_I32 = 0xbe;
 const FGT = simd(0x44),
   VAND = simd(0x4e);
-const ZERO = [...simd(0x0c), ...new Array(16).fill(0)];
 const incr = (l: number, by: number[]) => [...get(l), ...by, ADD, ...set(l)];
 /** `for (l = from; l < limit; l += step) body` with the test at the top (limit and step as code). */
 const forLoop = (l: number, from: number[], limit: number[], step: number[], body: number[]) => [

@@ -12,7 +12,25 @@
  */
 import type { FusedUpdate } from './fused-optimizers';
 import { emitUpdate, MAX_SCALARS, type UpdateProgram } from './update-kernels';
-import { F32, I32, HEADER, IMPORT_MEMORY, section, simd, sleb, str, uleb, V128, vec } from './wasm-emit';
+import {
+  br,
+  brIf,
+  F32,
+  get,
+  HEADER,
+  i32,
+  I32,
+  IMPORT_MEMORY,
+  section,
+  set,
+  simd,
+  str,
+  tee,
+  uleb,
+  V128,
+  vec,
+  ZERO,
+} from './wasm-emit';
 
 /** Accumulators of a column block (vectors of four): V8 keeps them and two temporaries in the 16 SIMD registers. */
 export const MAX_VECTORS = 8;
@@ -53,10 +71,6 @@ export const sparseForwardScratch = (m: number, k: number) =>
 /** Whether `sparseForward` suits a layer: whole vectors of units, and W small enough to stay in L2 (1 MB here). */
 export const sparseForwardFits = (inputs: number, units: number) => units % 4 === 0 && inputs * units * 4 <= 512 * 1024;
 
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const tee = (l: number) => [0x22, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, SHL, SHR_U, LT_U, GE_U, EQ, NE, EQZ, AND, DIV_U] = [
   0x6a, 0x6b, 0x6c, 0x74, 0x76, 0x49, 0x4f, 0x46, 0x47, 0x45, 0x71, 0x6e,
 ];
@@ -94,8 +108,6 @@ const KB = 64;
 const KB_SHIFT = 6;
 const F32_NE = 0x5c;
 const [IF, END, BLOCK, LOOP] = [[0x04, 0x40], 0x0b, [0x02, 0x40], [0x03, 0x40]];
-const brIf = (d: number) => [0x0d, ...uleb(d)];
-const br = (d: number) => [0x0c, ...uleb(d)];
 const call = (f: number) => [0x10, ...uleb(f)];
 const I32_LOAD = [0x28, 0x02, 0x00];
 const I32_STORE = [0x36, 0x02, 0x00];
@@ -108,7 +120,6 @@ const loadSplat = (offset: number) => [...simd(0x09), 0x02, ...uleb(offset)];
 const LOAD32_ZERO = [...simd(0x5c), 0x02, 0x00];
 const load32Lane = (lane: number) => [...simd(0x56), 0x02, 0x00, lane];
 const [FADD, FMUL, FMAX, RELAXED_MADD] = [simd(0xe4), simd(0xe6), simd(0xe9), simd(0x105)];
-const ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
 
 /**
  * The sums of `vectors` vectors of a row of Z over `count` listed entries (locals: the list, the count, W's block,

@@ -5,14 +5,11 @@
  * `lists + t * (batch + 1) * 4`: the count, then the examples in order. The JS loop it replaces was about a tenth of
  * a canonical training step; one vector compare per example and a branch-free store make it a few microseconds.
  */
-import { I32, oneFunctionModule, simd, sleb, uleb, V128 } from './wasm-emit';
+import { get, i32, I32, oneFunctionModule, set, simd, V128 } from './wasm-emit';
 
 /** lists(x, inputs, batch, out): as above; `inputs` a multiple of 4, byte addresses. */
 export type SparseListKernel = (x: number, inputs: number, batch: number, out: number) => void;
 
-const get = (l: number) => [0x20, ...uleb(l)];
-const set = (l: number) => [0x21, ...uleb(l)];
-const i32 = (v: number) => [0x41, ...sleb(v)];
 const [ADD, SUB, MUL, SHL, SHR_U, LT_U, EQZ] = [0x6a, 0x6b, 0x6c, 0x74, 0x76, 0x49, 0x45];
 /** `local = a op b` with a and b as code. */
 const assign = (local: number, a: number[], op: number, b: number[]) => [...a, ...b, op, ...set(local)];

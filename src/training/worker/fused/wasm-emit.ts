@@ -34,6 +34,19 @@ export const section = (id: number, body: number[]) => [id, ...uleb(body.length)
 export const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
 export const simd = (op: number) => [0xfd, ...uleb(op)];
 
+// Instructions every kernel's code is written with (one copy for all of them).
+/** local.get, local.set and local.tee of local `l`. */
+export const get = (l: number) => [0x20, ...uleb(l)];
+export const set = (l: number) => [0x21, ...uleb(l)];
+export const tee = (l: number) => [0x22, ...uleb(l)];
+/** i32.const `v`. */
+export const i32 = (v: number) => [0x41, ...sleb(v)];
+/** br and br_if to the label `d` blocks out. */
+export const br = (d: number) => [0x0c, ...uleb(d)];
+export const brIf = (d: number) => [0x0d, ...uleb(d)];
+/** v128.const of sixteen zero bytes. */
+export const ZERO = [...simd(0x0c), ...new Array<number>(16).fill(0)];
+
 /** Module header: magic and version. */
 export const HEADER = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 
