@@ -161,6 +161,7 @@ export function pixelFiller(
   const { kernel, staging } = b;
   return (out) => {
     const heapBytes = new Uint8Array(out.buffer);
+    touchRows(src, order, start, size, n);
     for (let e = 0; e < size; e++) {
       const from = order[start + e] * n;
       heapBytes.set(src.subarray(from, from + n), staging + e * n);
@@ -170,3 +171,24 @@ export function pixelFiller(
     for (let i = groups * 8; i < bytes; i++) out[i] = heapBytes[staging + i] / divisor;
   };
 }
+
+/** Bytes between the loads of `touchRows`: a cache line. */
+const LINE = 64;
+
+/**
+ * Reads one byte of every cache line of the examples' rows before they are copied: a batch's rows lie anywhere in a
+ * data set of tens of megabytes, so nearly every line is a cache miss, and these loads, independent of each other,
+ * have their misses served together, where each row's copy would wait for its own (a canonical step, 32 rows of 784
+ * bytes: 4.5-4.7 µs less, README Performance, "Round 12, Dense").
+ */
+function touchRows(src: Uint8Array, order: ArrayLike<number>, start: number, size: number, n: number): void {
+  let sum = 0;
+  for (let e = 0; e < size; e++) {
+    const from = order[start + e] * n;
+    for (let at = from; at < from + n; at += LINE) sum += src[at];
+    sum += src[from + n - 1];
+  }
+  _touched = sum;
+}
+/** The last sum of `touchRows`, kept so that no compiler drops its loads as unused. */
+let _touched = 0;
