@@ -1,7 +1,9 @@
 /**
- * `node --import tsx bench/profile-dense.ts [wide|canonical|sgd] [steps]`: trains the first `steps` batches of one
- * bench workload through the real loop and engine choice and prints CPU milliseconds per step. Run it under
- * `node --cpu-prof` to see where a step's time goes (the bench itself interleaves the PyTorch peer).
+ * `node --import tsx bench/profile-dense.ts [wide|canonical|sgd] [steps] [repeats] [epochs]`: trains the first `steps`
+ * batches of one bench workload through the real loop and engine choice, `epochs` epochs per engine (a new model and
+ * engine per repeat), and prints CPU milliseconds per step and each epoch's wall and CPU time. Run it under
+ * `node --cpu-prof` to see where a step's time goes (the bench itself interleaves the PyTorch peer), or under
+ * `perf record` with `node --perf-basic-prof` (each epoch's end is printed on `performance.now()`'s clock).
  */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -27,6 +29,7 @@ async function main(): Promise<void> {
   const name = process.argv[2] ?? 'wide';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
+  const epochs = Number(process.argv[5] ?? 1);
   const w = WORKLOADS[name];
   if (!w) throw new Error(`workload ${name}: one of ${Object.keys(WORKLOADS).join(', ')}`);
   const { tf } = await selectBackend('wasm');
@@ -39,7 +42,7 @@ async function main(): Promise<void> {
       { type: 'Dense', units: 10, activation: 'softmax' },
     ],
     compile: { optimizer: w.optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 1, batch_size: w.batch },
+    fit: { epochs, batch_size: w.batch },
   };
   const info = describeModel(definition);
   const data = await loadDataset({
@@ -62,6 +65,7 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage();
     const wall = performance.now();
     let loss = NaN;
+    let cpuBefore = cpu;
     await fit({
       tf,
       model,
@@ -70,17 +74,25 @@ async function main(): Promise<void> {
       accuracy: 'sparse_categorical',
       shape: { inputShape: [28, 28], exampleSize: 784, scale: data.scale, labels: 'sparse', numClasses: 10 },
       train,
-      epochs: 1,
+      epochs,
       batchSize: w.batch,
       shuffle: true,
       seed: 1,
-      onEpoch: (e) => (loss = e.logs.loss),
+      onEpoch: (e) => {
+        loss = e.logs.loss;
+        const used = process.cpuUsage(cpuBefore);
+        cpuBefore = process.cpuUsage();
+        if (epochs > 1)
+          console.log(
+            `  epoch ${e.epoch}: ${e.epochMs.toFixed(1)} ms wall, ${((used.user + used.system) / 1000).toFixed(1)} ms cpu, ends at ${performance.now().toFixed(0)} ms`,
+          );
+      },
     });
     const used = process.cpuUsage(cpu);
     const wallMs = performance.now() - wall;
     const ms = (used.user + used.system) / 1000;
     console.log(
-      `${name}: ${engine.name} (${engine.detail ?? ''}) ${(ms / steps).toFixed(3)} ms cpu/step (${(wallMs / steps).toFixed(3)} wall) over ${steps} steps, loss ${loss.toFixed(4)}`,
+      `${name}: ${engine.name} (${engine.detail ?? ''}) ${(ms / (steps * epochs)).toFixed(3)} ms cpu/step (${(wallMs / (steps * epochs)).toFixed(3)} wall) over ${steps * epochs} steps, loss ${loss.toFixed(4)}`,
     );
     engine.dispose();
     model.dispose();
