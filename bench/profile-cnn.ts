@@ -109,8 +109,10 @@ function timeKernels(tf: Awaited<ReturnType<typeof selectBackend>>['tf']): Map<s
   const fma = convPoolFma(memory) as unknown as Record<string, unknown> | undefined;
   if (fma) for (const key of Object.keys(fma)) wrap(fma, key, () => `${key} (FMA)`);
   for (const variant of [F2X2, F4X4]) {
-    const fused = winogradFused(memory, variant) as unknown as Record<string, unknown>;
-    for (const key of ['pack', 'forward']) wrap(fused, key, () => `fused Winograd ${variant.name} ${key}`);
+    const fused = winogradFused(memory, variant)!;
+    wrap(fused as unknown as Record<string, unknown>, 'pack', () => `fused Winograd ${variant.name} pack`);
+    for (const kind of Object.keys(fused.forward))
+      wrap(fused.forward, kind, () => `fused Winograd ${variant.name} forward${kind === 'FF' ? '' : ` ${kind}`}`);
   }
   // A polyphase convolution's passes as wholes (their products also counted by shape below; the transforms run as
   // 32 calls an image each, too short for this timer).

@@ -143,10 +143,10 @@ const TRAIN_LAYERS: Spec[] = [
 const TRAIN_CASE: Case = { name: 'train', input: [12, 11, 1], layers: TRAIN_LAYERS, classes: 4 };
 
 /**
- * Convolutions that run as Winograd (3x3, stride 1, channels multiples of 4): 'same' on an odd width (tiles past
- * the image: F(4x4, 3x3) by default, 10x9 outputs in tiles of 4), a relu under a max pooling, 'valid' before a Dense
- * layer (a 3x2 output: F(2x2, 3x3) by default); the first one-channel convolution stays im2col. The tests run it with
- * each variant forced too.
+ * Convolutions that run as Winograd (3x3, stride 1, channels multiples of 4): 'same' on an odd width (F(4x4, 3x3)
+ * by default, 10x9 outputs in tiles of 4 + 4 + 2 by 4 + 4 + 1: F(4x4) tiles and F(2) edge tiles of every kind), a
+ * relu under a max pooling, 'valid' before a Dense layer (a 3x2 output: one F(4) tile by one F(2) edge tile); the
+ * first one-channel convolution stays im2col. The tests run it with each variant forced too.
  */
 const WINOGRAD_CASE: Case = {
   name: "Winograd: 'same' on odd sizes under max pooling, 'valid', linear",
@@ -362,6 +362,8 @@ for (const [c, winograd] of [
   ...CASES.map((c) => [c, true] as const),
   ...([false, 2, 4] as const).map((w) => [WINOGRAD_CASE, w] as const),
   [WINOGRAD_SMALL_CNN, 2] as const,
+  // F(4x4) with edge tiles on 'valid' 5x6 outputs (4 + 1 by 4 + 2) and 'same' ones above them.
+  [CASES[CASES.indexOf(WINOGRAD_CASE) + 2], 4] as const,
 ]) {
   const how = winograd === true ? '' : winograd ? `, Winograd F(${winograd}x${winograd}, 3x3)` : ', Winograd off';
   test(`CNN gradients equal tf.grads of the stock loss: ${c.name}${how}`, () => {
@@ -377,7 +379,7 @@ for (const [c, winograd] of [
       const method = WINOGRAD_METHODS.get(winograd);
       if (method) assert.match(stack.method ?? '', method);
       else assert.equal(stack.method, undefined);
-      // 14x14 outputs: 16 tiles of 36 products for F(4x4) against 49 of 16 for F(2x2).
+      // 14x14 outputs: F(4x4)'s 9 tiles of 36 products and 7 edge tiles (484) against F(2x2)'s 49 of 16 (784).
       if (c === WINOGRAD_SMALL_CNN && winograd === true) assert.equal(stack.method, 'Winograd F(4x4, 3x3)');
     }
     const polyphase = /polyphase/.test(stack.method ?? '');
@@ -425,11 +427,14 @@ for (const [c, winograd, fma] of [
     const kernels = winogradFused(tensorMemory(tf).heap!.memory, winograd === 4 ? F4X4 : F2X2, fma)!;
     const forward = kernels.forward;
     let calls = 0;
-    kernels.forward = (...args) => (calls++, forward(...args));
+    kernels.forward = Object.fromEntries(
+      Object.entries(forward).map(([kind, f]) => [kind, (...args: number[]) => (calls++, f(...args))]),
+    );
     const fused = run(true);
     assert.ok(calls > 0, 'the fused forward ran');
+    const parts = calls;
     const plain = run(false);
-    assert.equal(calls, 1);
+    assert.equal(calls, parts);
     kernels.forward = forward;
     assert.equal(fused.loss, plain.loss);
     fused.grads.forEach((g, i) => assert.deepEqual(g, plain.grads[i], `gradient ${i}`));

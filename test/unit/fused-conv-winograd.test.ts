@@ -16,8 +16,11 @@ import {
   F4X4,
   F4X4_POINTS,
   tilesOf,
+  tilingProducts,
   toomCook,
+  winogradTiling,
   winogradVariant,
+  type WinogradPart,
   type WinogradVariant,
 } from '../../src/training/worker/fused/conv-winograd';
 
@@ -48,15 +51,71 @@ test('F(2x2, 3x3) and F(4x4, 3x3) compute a 1-D correlation exactly (in double)'
   assert.equal(F4X4.kernelTerms.length, (1 + 4 * 3 + 1) ** 2);
 });
 
-test('the variant: F(4x4) where its tiles hold fewer products than F(2x2)', () => {
-  assert.equal(winogradVariant(14, 14), F4X4); // 16 x 36 against 49 x 16
+test("F(4x4)'s edge axis, F(2, 3) at 0, 1, -1 and ∞, computes a 1-D correlation exactly on F(4x4)'s kernel transform", () => {
+  const edge = F4X4.edge!;
+  assert.deepEqual([edge.m, edge.alpha, edge.points], [2, 4, [0, 1, 2, 5]]);
+  for (const seed of [3, 7, 9]) {
+    const [d, g] = [random(edge.alpha, seed), random(3, seed + 1)];
+    const U = apply(F4X4.G, g);
+    const y = apply(
+      edge.AT,
+      apply(edge.BT, d).map((v, i) => v * U[edge.points[i]]),
+    );
+    for (let i = 0; i < edge.m; i++) {
+      const direct = g[0] * d[i] + g[1] * d[i + 1] + g[2] * d[i + 2];
+      assert.ok(Math.abs(y[i] - direct) < 1e-14, `edge y[${i}]: ${y[i]} vs ${direct}`);
+    }
+  }
+  // Aᵀ's columns scaled by -1, 3/2, -3/2 and 1: still exact in float32.
+  for (const row of [...edge.BT, ...edge.AT]) for (const k of row) assert.equal(Math.fround(k), k);
+  // Without the scale (the subset's own G) the same products would not give the correlation.
+  const plain = toomCook([0, 1, -1], 2);
+  assert.notDeepEqual(plain.AT, edge.AT);
+});
+
+test('the tiling: F(4x4) tiles, an F(2) edge tile where 1 or 2 outputs are left, each ξ one range of rows', () => {
+  const t = winogradTiling(14, 14, F4X4);
+  assert.deepEqual(
+    t.parts.map((p) => [p.kind, p.oy, p.ox, p.th, p.tw, p.before]),
+    [
+      ['EF', 12, 0, 1, 3, 0],
+      ['FF', 0, 0, 3, 3, 3],
+      ['FE', 0, 12, 3, 1, 12],
+      ['EE', 12, 12, 1, 1, 15],
+    ],
+  );
+  assert.equal(t.tiles, 16);
+  // 9 tiles of 36, 6 of 24, 1 of 16: 484 products per image and channel pair against 16 x 36 = 576.
+  assert.equal(tilingProducts(t), 484);
+  assert.deepEqual(t.ranges[0], [0, 16]); // (0, 0): every part
+  assert.deepEqual(t.ranges[3], [0, 12]); // (0, ½): the rows' edge does not have ½
+  assert.deepEqual(t.ranges[3 * 6], [3, 15]); // (½, 0): FF and FE
+  assert.deepEqual(t.ranges[3 * 6 + 4], [3, 12]); // (½, -2): FF alone
+  // 3 past a multiple of 4 takes a whole F(4) tile; multiples of 4 and F(2x2) have one part.
+  assert.deepEqual(
+    winogradTiling(7, 13, F4X4).parts.map((p) => [p.kind, p.th, p.tw]),
+    [
+      ['FF', 2, 3],
+      ['FE', 2, 1],
+    ],
+  );
+  assert.deepEqual(
+    winogradTiling(16, 16, F4X4).parts.map((p) => p.kind),
+    ['FF'],
+  );
+  assert.equal(tilingProducts(winogradTiling(14, 13, F2X2)), 7 * 7 * 16);
+});
+
+test('the variant: F(4x4) where its tiling holds fewer products than F(2x2)', () => {
+  assert.equal(winogradVariant(14, 14), F4X4); // 484 against 49 x 16
   assert.equal(winogradVariant(28, 28), F4X4);
-  assert.equal(winogradVariant(6, 6), F2X2); // 4 x 36 = 9 x 16: a tie stays with the cheaper transforms
-  assert.equal(winogradVariant(3, 2), F2X2);
+  assert.equal(winogradVariant(6, 6), F4X4); // 36 + 2 x 24 + 16 = 100 against 9 x 16
+  assert.equal(winogradVariant(3, 3), F4X4); // 36 against 4 x 16
+  assert.equal(winogradVariant(1, 2), F2X2); // 16 = 16: a tie stays with the cheaper transforms
   assert.deepEqual(tilesOf(14, 13, 4), [4, 4]);
 });
 
-/** The engine's Winograd convolution on a fresh memory: SIMD transforms around products in double. */
+/** The engine's Winograd convolution on a fresh memory: SIMD transforms of each part around products in double. */
 function winogradConv(
   v: WinogradVariant,
   g: ReturnType<typeof geometry>,
@@ -66,11 +125,11 @@ function winogradConv(
   kernel: Float32Array,
 ): Float32Array {
   const memory = new WebAssembly.Memory({ initial: 64 });
-  const k = convSimd(memory)!;
+  const k = convSimd(memory)! as unknown as Record<string, (...args: number[]) => void>;
   assert.ok(k, 'this runtime has wasm SIMD');
   const F = new Float32Array(memory.buffer);
-  const [th, tw] = tilesOf(g.oh, g.ow, v.m);
-  const tiles = batch * th * tw;
+  const tiling = winogradTiling(g.oh, g.ow, v);
+  const tiles = batch * tiling.tiles;
   const xis = v.alpha ** 2;
   const prefix = v.m === 4 ? 'winograd4' : 'winograd';
   // x | kernel | U | V | M | y, float offsets (16-byte aligned), matrix strides of tiles·c floats.
@@ -83,17 +142,28 @@ function winogradConv(
   for (let i = 1; i < at.length; i++) at[i] = align(at[i]) + 4 * i;
   F.set(x, at[0]);
   F.set(kernel, at[1]);
+  F.fill(NaN, at[3], at[5]); // rows of V and M no part writes stay NaN: the products must not read them
   k[`${prefix}Kernel`](at[1] * 4, at[2] * 4, g.c * cout * 4);
-  k[`${prefix}Input`](at[0] * 4, at[3] * 4, batch, g.h, g.w, g.c, th, tw, g.top, g.left, tiles * g.c * 4);
-  for (let xi = 0; xi < xis; xi++)
-    for (let t = 0; t < tiles; t++)
+  const suffix = (p: WinogradPart) => (p.kind === 'FF' ? '' : p.kind);
+  for (const p of tiling.parts) {
+    const v0 = at[3] + batch * p.before * g.c;
+    const args = [batch, g.h, g.w, g.c, p.th, p.tw, g.top - p.oy, g.left - p.ox, tiles * g.c * 4];
+    k[`${prefix}Input${suffix(p)}`](at[0] * 4, v0 * 4, ...args);
+  }
+  tiling.ranges.forEach(([lo, hi], xi) => {
+    for (let t = batch * lo; t < batch * hi; t++)
       for (let o = 0; o < cout; o++) {
         let sum = 0;
         for (let i = 0; i < g.c; i++)
           sum += F[at[3] + xi * tiles * g.c + t * g.c + i] * F[at[2] + xi * g.c * cout + i * cout + o];
         F[at[4] + xi * tiles * cout + t * cout + o] = sum;
       }
-  k[`${prefix}Output`](at[4] * 4, at[5] * 4, 0, 0, batch, g.oh, g.ow, cout, th, tw, tiles * cout * 4);
+  });
+  for (const p of tiling.parts) {
+    const m0 = at[4] + batch * p.before * cout;
+    const args = [batch, g.oh, g.ow, cout, p.th, p.tw, -p.oy, -p.ox, tiles * cout * 4];
+    k[`${prefix}Output${suffix(p)}`](m0 * 4, at[5] * 4, 0, 0, ...args);
+  }
   return F.slice(at[5], at[5] + batch * g.oh * g.ow * cout);
 }
 
@@ -116,10 +186,14 @@ function directConv(g: ReturnType<typeof geometry>, batch: number, cout: number,
   return y;
 }
 
+// Outputs 10x9 (4 + 4 + 2, 4 + 4 + 1), 14x14 (4 + 4 + 4 + 2), 7x9 (4 + 3 as two F(4) tiles, 4 + 4 + 1), 4x6 and 2x2
+// (edge tiles alone).
 for (const [h, w, c, cout, same] of [
   [10, 9, 8, 4, true],
   [14, 14, 32, 8, true],
   [9, 11, 4, 8, false],
+  [6, 8, 4, 4, false],
+  [2, 2, 8, 4, true],
 ] as const) {
   test(`F(4x4, 3x3) tile transforms in SIMD make the direct convolution: ${h}x${w}x${c} to ${cout}, ${same ? 'same' : 'valid'}`, () => {
     const g = geometry(h, w, c, 3, 3, 1, 1, same);
@@ -136,52 +210,65 @@ for (const [h, w, c, cout, same] of [
   });
 }
 
-test('F(4x4, 3x3) backward transforms in SIMD are the adjoints of the forward ones: <T x, d> = <x, Tᵀ d>', () => {
-  const g = geometry(10, 9, 8, 3, 3, 1, 1, true);
-  const batch = 2;
-  const [th, tw] = tilesOf(g.oh, g.ow, 4);
-  const tiles = batch * th * tw;
-  const memory = new WebAssembly.Memory({ initial: 64 });
-  const k = convSimd(memory)!;
-  const F = new Float32Array(memory.buffer);
-  const image = batch * g.h * g.w * g.c;
-  const matrices = 36 * tiles * g.c;
-  // Four regions of the larger size (the output transform reads M where the input one reads the image).
-  const [x, t, dt, dx] = [0, 1, 2, 3].map((i) => i * (matrices + 4));
-  const dot = (a: number, b: ArrayLike<number>) => {
-    let s = 0;
-    for (let i = 0; i < b.length; i++) s += F[a + i] * b[i];
-    return s;
-  };
-  const check = (forward: () => void, backward: () => void, n: number, m: number, what: string) => {
-    const [u, d] = [random(n, 21), random(m, 22)];
-    F.set(u, x);
-    forward();
-    const left = dot(t, d);
-    F.set(d, dt);
-    F.fill(0, dx, dx + n);
-    backward();
-    const right = dot(dx, u);
-    assert.ok(Math.abs(left - right) <= 1e-5 * Math.abs(left), `${what}: ${left} vs ${right}`);
-  };
-  // V = input(x); dx = inputBackward(dV).
-  check(
-    () => k.winograd4Input(x * 4, t * 4, batch, g.h, g.w, g.c, th, tw, g.top, g.left, tiles * g.c * 4),
-    () => k.winograd4InputBackward(dt * 4, dx * 4, batch, g.h, g.w, g.c, th, tw, g.top, g.left, tiles * g.c * 4),
-    image,
-    matrices,
-    'input transform',
-  );
-  // y = output(M) (no bias, no relu); dM = outputBackward(dy): here x holds M and t holds y.
-  const outputs = batch * g.oh * g.ow * g.c;
-  check(
-    () => k.winograd4Output(x * 4, t * 4, 0, 0, batch, g.oh, g.ow, g.c, th, tw, tiles * g.c * 4),
-    () => k.winograd4OutputBackward(dt * 4, dx * 4, batch, g.oh, g.ow, g.c, th, tw, tiles * g.c * 4),
-    matrices,
-    outputs,
-    'output transform',
-  );
-});
+for (const [h, w] of [
+  [10, 9],
+  [8, 8],
+]) {
+  test(`F(4x4, 3x3) backward transforms in SIMD are the adjoints of the forward ones, each part: <T x, d> = <x, Tᵀ d>, ${h}x${w}`, () => {
+    const g = geometry(h, w, 8, 3, 3, 1, 1, true);
+    const batch = 2;
+    const tiling = winogradTiling(g.oh, g.ow, F4X4);
+    const tiles = batch * tiling.tiles;
+    const memory = new WebAssembly.Memory({ initial: 64 });
+    const k = convSimd(memory)! as unknown as Record<string, (...args: number[]) => void>;
+    const F = new Float32Array(memory.buffer);
+    const image = batch * g.h * g.w * g.c;
+    const matrices = 36 * tiles * g.c;
+    // Four regions of the larger size (the output transform reads M where the input one reads the image).
+    const [x, t, dt, dx] = [0, 1, 2, 3].map((i) => i * (matrices + 4));
+    const dot = (a: number, b: ArrayLike<number>) => {
+      let s = 0;
+      for (let i = 0; i < b.length; i++) s += F[a + i] * b[i];
+      return s;
+    };
+    const check = (forward: () => void, backward: () => void, n: number, m: number, what: string) => {
+      const [u, d] = [random(n, 21), random(m, 22)];
+      F.set(u, x);
+      F.fill(0, t, t + m);
+      forward();
+      const left = dot(t, d);
+      F.set(d, dt);
+      F.fill(0, dx, dx + n);
+      backward();
+      const right = dot(dx, u);
+      assert.ok(Math.abs(left - right) <= 1e-5 * Math.abs(left), `${what}: ${left} vs ${right}`);
+    };
+    const outputs = batch * g.oh * g.ow * g.c;
+    assert.equal(tiling.parts.length, h === 8 ? 1 : 4);
+    for (const p of tiling.parts) {
+      const suffix = p.kind === 'FF' ? '' : p.kind;
+      const rows = batch * p.before * g.c;
+      const args = [batch, g.h, g.w, g.c, p.th, p.tw, g.top - p.oy, g.left - p.ox, tiles * g.c * 4];
+      // V = input(x); dx = inputBackward(dV).
+      check(
+        () => k[`winograd4Input${suffix}`](x * 4, (t + rows) * 4, ...args),
+        () => k[`winograd4InputBackward${suffix}`]((dt + rows) * 4, dx * 4, ...args),
+        image,
+        matrices,
+        `input transform ${p.kind}`,
+      );
+      // y = output(M) (no bias, no relu); dM = outputBackward(dy): here x holds M and t holds y.
+      const out = [batch, g.oh, g.ow, g.c, p.th, p.tw, -p.oy, -p.ox, tiles * g.c * 4];
+      check(
+        () => k[`winograd4Output${suffix}`]((x + rows) * 4, t * 4, 0, 0, ...out),
+        () => k[`winograd4OutputBackward${suffix}`](dt * 4, (dx + rows) * 4, ...out),
+        matrices,
+        outputs,
+        `output transform ${p.kind}`,
+      );
+    }
+  });
+}
 
 /** Mean and largest |error| of a float32 F(4x4) tile over `cin` channels against the direct sum, in units of the largest |y|. */
 function roundingError(v: { BT: number[][]; G: number[][]; AT: number[][] }, cin: number, trials: number) {

@@ -13,7 +13,7 @@
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
  */
 import type { batchNorm, batchNormBackward } from './conv-kernels';
-import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
+import { F2X2, F4X4, partKinds, type PartKind, type WinogradAxis, type WinogradVariant } from './conv-winograd';
 import { hasRelaxedSimd } from '../../wasm-features';
 import {
   br,
@@ -464,16 +464,17 @@ function combination(coefficients: number[], terms: number[][]): number[] {
 }
 
 /**
- * out[a][b] = Σ_ij P[a][i] P[b][j] in[i][j]: rows first into `tmp` locals, then `emit` with each output's code (the
+ * out[a][b] = Σ_ij P[a][i] Q[b][j] in[i][j]: rows first into `tmp` locals, then `emit` with each output's code (the
  * inputs are `input(i, j)` code).
  */
 function transform2d(
   P: number[][],
+  Q: number[][],
   input: (i: number, j: number) => number[],
   tmp: number[],
   emit: (a: number, b: number, value: number[]) => number[],
 ): number[] {
-  const n = P[0].length;
+  const n = Q[0].length;
   const code: number[] = [];
   P.forEach((row, a) => {
     for (let j = 0; j < n; j++)
@@ -486,7 +487,7 @@ function transform2d(
       );
   });
   P.forEach((_, a) =>
-    P.forEach((row, b) =>
+    Q.forEach((row, b) =>
       code.push(
         ...emit(
           a,
@@ -506,42 +507,48 @@ const TILE_LOCALS = ['cb', 'rowB', 'imgB', 'b', 'img', 'ty', 'tx', 'y0', 'x0', '
 const flags = (prefix: string, size: number) => Array.from({ length: size }, (_, i) => `${prefix}${i}`);
 const vectors = flags;
 
+/** A part's tile (`conv-winograd.ts`): its row and column axes, and the α of its variant's matrices ξ. */
+interface Tile {
+  rows: WinogradAxis;
+  cols: WinogradAxis;
+  alpha: number;
+}
+const tileOf = (v: WinogradVariant, kind: PartKind): Tile => ({
+  rows: kind[0] === 'E' ? v.edge! : v.axis,
+  cols: kind[1] === 'E' ? v.edge! : v.axis,
+  alpha: v.alpha,
+});
+/** The matrix ξ of the tile's point pair (a, b). */
+const xiOf = (t: Tile, a: number, b: number) => t.rows.points[a] * t.alpha + t.cols.points[b];
+
 /**
- * Over the tiles (b, ty, tx) of an image of H x W pixels whose `size` x `size` windows start at (m·ty - top,
- * m·tx - left) (m = 2 or 4), and each 4 channels: `body` with `corner` at the window's first pixel and `p` at the
- * tile's row of the transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which pixels are
- * inside.
+ * Over the tiles (b, ty, tx) of an image of H x W pixels whose `rows` x `cols` windows start at (mr·ty - top,
+ * mc·tx - left) (mr, mc = 2 or 4), and each 4 channels: `body` with `corner` at the window's first pixel and `p`
+ * at the tile's row of the transform matrices (matrix ξ at p + ξ·stride); rows r{i} and columns c{j} say which
+ * pixels are inside.
  */
 function overTiles(
   l: Record<string, number>,
-  names: { image: string; tiles: string; h: string; w: string },
-  m: number,
-  size: number,
-  padded: boolean,
+  names: { image: string; tiles: string },
+  [mr, mc]: [number, number],
+  [rows, cols]: [number, number],
   body: number[],
 ): number[] {
-  const corner = (t: string, top: string) => [
-    ...get(l[t]),
-    ...i32(Math.log2(m)),
-    SHL,
-    ...(padded ? [...get(l[top]), SUB] : []),
-  ];
+  const corner = (t: string, m: number, top: string) => [...get(l[t]), ...i32(Math.log2(m)), SHL, ...get(l[top]), SUB];
   const inside: number[] = [];
-  for (let i = 0; i < size; i++) {
-    inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l[names.h]), LT_U]));
-    inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l[names.w]), LT_U]));
-  }
+  for (let i = 0; i < rows; i++) inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l.h), LT_U]));
+  for (let j = 0; j < cols; j++) inside.push(...assign(l[`c${j}`], [...get(l.x0), ...i32(j), ADD, ...get(l.w), LT_U]));
   return [
     ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
-    ...assign(l.rowB, product(get(l[names.w]), get(l.cb))),
-    ...assign(l.imgB, product(get(l[names.h]), get(l.rowB))),
+    ...assign(l.rowB, product(get(l.w), get(l.cb))),
+    ...assign(l.imgB, product(get(l.h), get(l.rowB))),
     ...assign(l.tOff, i32(0)),
     ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
       ...assign(l.img, sum(get(l[names.image]), product(get(l.b), get(l.imgB)))),
       ...forLoop(l.ty, i32(0), get(l.th), i32(1), [
-        ...assign(l.y0, corner('ty', 'top')),
+        ...assign(l.y0, corner('ty', mr, 'top')),
         ...forLoop(l.tx, i32(0), get(l.tw), i32(1), [
-          ...assign(l.x0, corner('tx', 'left')),
+          ...assign(l.x0, corner('tx', mc, 'left')),
           ...inside,
           ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
             ...assign(
@@ -563,66 +570,88 @@ const pixel = (l: Record<string, number>, i: number, j: number) =>
 const inMatrix = (l: Record<string, number>, xi: number) => sum(get(l.p), product(get(l.stride), i32(xi)));
 const isInside = (l: Record<string, number>, i: number, j: number) => [...get(l[`r${i}`]), ...get(l[`c${j}`]), AND];
 
-/** d{size·i + j} = the tile's pixel (i, j), 0 outside the image. */
-const loadTile = (l: Record<string, number>, size: number) =>
-  Array.from({ length: size * size }, (_, k) => {
-    const [i, j] = [Math.floor(k / size), k % size];
+/** d{cols·i + j} = the tile's pixel (i, j), 0 outside the image. */
+const loadTile = (l: Record<string, number>, rows: number, cols: number) =>
+  Array.from({ length: rows * cols }, (_, k) => {
+    const [i, j] = [Math.floor(k / cols), k % cols];
     return [...isInside(l, i, j), ...V128_IF, ...pixel(l, i, j), ...V_LOAD, ELSE, ...ZERO, END, ...set(l[`d${k}`])];
   }).flat();
 
+/**
+ * The tile functions' last parameters: the image's size and channels, th x tw tiles per image whose windows start at
+ * (m·ty - top, m·tx - left) (the output functions' at minus the part's first output pixel), the matrices' stride.
+ */
 const TILE_PARAMS = ['batch', 'h', 'w', 'c', 'th', 'tw', 'top', 'left', 'stride'];
 
 /** winogradInput(x, v, batch, h, w, c, th, tw, top, left, stride): V[ξ][t, c] = (Bᵀ d B)[ξ], d the tile's α x α. */
-const winogradInput = ({ m, alpha, BT }: WinogradVariant) =>
-  fn(
+const winogradInput = (t: Tile) => {
+  const [ar, ac] = [t.rows.alpha, t.cols.alpha];
+  return fn(
     ['x', 'v', ...TILE_PARAMS],
-    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
-    [...vectors('d', alpha ** 2), ...vectors('t', alpha ** 2)],
+    [...TILE_LOCALS, ...flags('r', ar), ...flags('c', ac)],
+    [...vectors('d', ar * ac), ...vectors('t', ar * ac)],
     (l) => [
-      ...overTiles(l, { image: 'x', tiles: 'v', h: 'h', w: 'w' }, m, alpha, true, [
-        ...loadTile(l, alpha),
-        ...transform2d(
-          BT,
-          (i, j) => get(l[`d${i * alpha + j}`]),
-          vectors('t', alpha ** 2).map((n) => l[n]),
-          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
-        ),
-      ]),
+      ...overTiles(
+        l,
+        { image: 'x', tiles: 'v' },
+        [t.rows.m, t.cols.m],
+        [ar, ac],
+        [
+          ...loadTile(l, ar, ac),
+          ...transform2d(
+            t.rows.BT,
+            t.cols.BT,
+            (i, j) => get(l[`d${i * ac + j}`]),
+            vectors('t', ar * ac).map((n) => l[n]),
+            (a, b, value) => [...inMatrix(l, xiOf(t, a, b)), ...value, ...V_STORE],
+          ),
+        ],
+      ),
       END,
     ],
   );
+};
 
 /**
  * winogradInputBackward(dv, dx, batch, h, w, c, th, tw, top, left, stride): dx += B dV Bᵀ over each tile's pixels
  * inside the image (the adjoint of winogradInput; dx zeroed by the caller).
  */
-const winogradInputBackward = ({ m, alpha, BT }: WinogradVariant) =>
-  fn(
+const winogradInputBackward = (t: Tile) => {
+  const [ar, ac] = [t.rows.alpha, t.cols.alpha];
+  return fn(
     ['dv', 'dx', ...TILE_PARAMS],
-    [...TILE_LOCALS, ...flags('r', alpha), ...flags('c', alpha)],
-    [...vectors('t', alpha ** 2)],
+    [...TILE_LOCALS, ...flags('r', ar), ...flags('c', ac)],
+    [...vectors('t', ar * ac)],
     (l) => [
-      ...overTiles(l, { image: 'dx', tiles: 'dv', h: 'h', w: 'w' }, m, alpha, true, [
-        ...transform2d(
-          transpose(BT),
-          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
-          vectors('t', alpha ** 2).map((n) => l[n]),
-          (a, b, value) => [
-            ...isInside(l, a, b),
-            ...IF,
-            ...pixel(l, a, b),
-            ...pixel(l, a, b),
-            ...V_LOAD,
-            ...value,
-            ...F_ADD,
-            ...V_STORE,
-            END,
-          ],
-        ),
-      ]),
+      ...overTiles(
+        l,
+        { image: 'dx', tiles: 'dv' },
+        [t.rows.m, t.cols.m],
+        [ar, ac],
+        [
+          ...transform2d(
+            transpose(t.rows.BT),
+            transpose(t.cols.BT),
+            (i, j) => [...inMatrix(l, xiOf(t, i, j)), ...V_LOAD],
+            vectors('t', ar * ac).map((n) => l[n]),
+            (a, b, value) => [
+              ...isInside(l, a, b),
+              ...IF,
+              ...pixel(l, a, b),
+              ...pixel(l, a, b),
+              ...V_LOAD,
+              ...value,
+              ...F_ADD,
+              ...V_STORE,
+              END,
+            ],
+          ),
+        ],
+      ),
       END,
     ],
   );
+};
 
 /** Output pixel (a, b) of a tile = value (+ the bias of channels ch.., then max(·, 0) with relu), if inside. */
 const outputPixel = (l: Record<string, number>, a: number, b: number, value: number[]) => [
@@ -644,57 +673,92 @@ const outputPixel = (l: Record<string, number>, a: number, b: number, value: num
 ];
 
 /**
- * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, stride): y's m x m pixels of each tile inside the
- * image = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue).
+ * winogradOutput(m, y, bias, relu, batch, oh, ow, c, th, tw, top, left, stride): y's mr x mc pixels of each tile
+ * inside the image = Aᵀ M A (+ bias, then max(·, 0) with relu, as the product's epilogue); top, left minus the
+ * part's first output pixel.
  */
-const winogradOutput = ({ m, alpha, AT }: WinogradVariant) =>
-  fn(
-    ['m', 'y', 'bias', 'relu', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
-    [...vectors('t', m * alpha), 'o'],
+const winogradOutput = (t: Tile) => {
+  const [mr, mc, ac] = [t.rows.m, t.cols.m, t.cols.alpha];
+  return fn(
+    ['m', 'y', 'bias', 'relu', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', mr), ...flags('c', mc)],
+    [...vectors('t', mr * ac), 'o'],
     (l) => [
-      ...overTiles(l, { image: 'y', tiles: 'm', h: 'h', w: 'w' }, m, m, false, [
-        ...transform2d(
-          AT,
-          (i, j) => [...inMatrix(l, i * alpha + j), ...V_LOAD],
-          vectors('t', m * alpha).map((n) => l[n]),
-          (a, b, value) => outputPixel(l, a, b, value),
-        ),
-      ]),
+      ...overTiles(
+        l,
+        { image: 'y', tiles: 'm' },
+        [mr, mc],
+        [mr, mc],
+        [
+          ...transform2d(
+            t.rows.AT,
+            t.cols.AT,
+            (i, j) => [...inMatrix(l, xiOf(t, i, j)), ...V_LOAD],
+            vectors('t', mr * ac).map((n) => l[n]),
+            (a, b, value) => outputPixel(l, a, b, value),
+          ),
+        ],
+      ),
       END,
     ],
   );
+};
 
-/** winogradOutputBackward(dy, dm, batch, oh, ow, c, th, tw, stride): dM = A dY Aᵀ (dY 0 outside the image). */
-const winogradOutputBackward = ({ m, alpha, AT }: WinogradVariant) =>
-  fn(
-    ['dy', 'dm', 'batch', 'h', 'w', 'c', 'th', 'tw', 'stride'],
-    [...TILE_LOCALS, ...flags('r', m), ...flags('c', m)],
-    [...vectors('d', m * m), ...vectors('t', m * alpha)],
+/** winogradOutputBackward(dy, dm, batch, oh, ow, c, th, tw, top, left, stride): dM = A dY Aᵀ (dY 0 outside the image). */
+const winogradOutputBackward = (t: Tile) => {
+  const [mr, mc, ar] = [t.rows.m, t.cols.m, t.rows.alpha];
+  return fn(
+    ['dy', 'dm', ...TILE_PARAMS],
+    [...TILE_LOCALS, ...flags('r', mr), ...flags('c', mc)],
+    [...vectors('d', mr * mc), ...vectors('t', ar * mc)],
     (l) => [
-      ...overTiles(l, { image: 'dy', tiles: 'dm', h: 'h', w: 'w' }, m, m, false, [
-        ...loadTile(l, m),
-        ...transform2d(
-          transpose(AT),
-          (i, j) => get(l[`d${i * m + j}`]),
-          vectors('t', m * alpha).map((n) => l[n]),
-          (a, b, value) => [...inMatrix(l, a * alpha + b), ...value, ...V_STORE],
-        ),
-      ]),
+      ...overTiles(
+        l,
+        { image: 'dy', tiles: 'dm' },
+        [mr, mc],
+        [mr, mc],
+        [
+          ...loadTile(l, mr, mc),
+          ...transform2d(
+            transpose(t.rows.AT),
+            transpose(t.cols.AT),
+            (i, j) => get(l[`d${i * mc + j}`]),
+            vectors('t', ar * mc).map((n) => l[n]),
+            (a, b, value) => [...inMatrix(l, xiOf(t, a, b)), ...value, ...V_STORE],
+          ),
+        ],
+      ),
       END,
     ],
   );
+};
+
+/** The tile transforms of a variant's parts, named `${prefix}Input` etc., an edge part's with its kind after. */
+function winogradTransforms(v: WinogradVariant, prefix: string): Record<string, Fn> {
+  const functions: Record<string, Fn> = {};
+  for (const kind of partKinds(v)) {
+    const [t, suffix] = [tileOf(v, kind), kind === 'FF' ? '' : kind];
+    functions[`${prefix}Input${suffix}`] = winogradInput(t);
+    functions[`${prefix}InputBackward${suffix}`] = winogradInputBackward(t);
+    functions[`${prefix}Output${suffix}`] = winogradOutput(t);
+    functions[`${prefix}OutputBackward${suffix}`] = winogradOutputBackward(t);
+  }
+  return functions;
+}
 
 /**
  * The fused Winograd forward (`conv-winograd-fused.ts` compiles it after the product's micro-kernel, function 0):
  *   winogradPack(u, packed, cin, cout): U [α²][cin, cout] into the micro-kernel's panels [α²][cout / NR][cin][NR]
  *     (cout a multiple of NR);
- *   winogradForwardFused(v, vStride, packed, y, bias, relu, tiles, cin, cout, h, w, th, tw, scratch): for each MR
- *     tiles and NR output channels, the α² products M[ξ] = V[ξ] @ U[ξ] into a scratch tile each (α²·MR·NR floats at
- *     `scratch`), then y = Aᵀ M A (+ bias, relu) from there: M is never written to memory beyond that scratch. The
- *     same sums in the same order as the products and winogradOutput, so the same floats.
+ *   winogradForwardFused(v, vStride, packed, y, bias, relu, tiles, cin, cout, h, w, th, tw, top, left, scratch):
+ *     for each MR tiles of a part (its V rows at v; top, left as winogradOutput's) and NR output channels, the
+ *     products M[ξ] = V[ξ] @ U[ξ] of the part's ξ into a scratch tile each (α²·MR·NR floats at `scratch`), then
+ *     y = Aᵀ M A (+ bias, relu) from there: M is never written to memory beyond that scratch. The same sums in the
+ *     same order as the products and winogradOutput, so the same floats. An edge part's is named with its kind
+ *     after (winogradForwardFusedEF, ...).
  */
-export function winogradFusedFunctions({ m, alpha, AT }: WinogradVariant, MR: number, NR: number): Record<string, Fn> {
+export function winogradFusedFunctions(variant: WinogradVariant, MR: number, NR: number): Record<string, Fn> {
+  const { alpha } = variant;
   const xis = alpha ** 2;
   const winogradPack = fn(['u', 'packed', 'cin', 'cout'], ['xi', 'panel', 'k', 'src', 'dst', 'panels'], [], (l) => [
     ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
@@ -718,81 +782,102 @@ export function winogradFusedFunctions({ m, alpha, AT }: WinogradVariant, MR: nu
     END,
   ]);
   const tileB = MR * NR * 4;
-  const forward = fn(
-    ['v', 'vStride', 'packed', 'y', 'bias', 'relu', 'tiles', 'cin', 'cout', 'h', 'w', 'th', 'tw', 'scratch'],
-    [
-      ...['first', 'rows', 'panel', 'panels', 'xi', 'r', 'vec', 'tile', 'b', 'rem', 'y0', 'x0', 'corner', 'rowB', 'cb'],
-      ...['ch', 'at', 'perImage', 'panelB', ...flags('r', m), ...flags('c', m)],
-    ],
-    [...vectors('t', m * alpha), 'o'],
-    (l) => {
-      const loadM = (i: number, j: number) => [...get(l.at), ...simd(0x00), 0x00, ...uleb((i * alpha + j) * tileB)];
-      const inside: number[] = [];
-      for (let i = 0; i < m; i++) {
-        inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l.h), LT_U]));
-        inside.push(...assign(l[`c${i}`], [...get(l.x0), ...i32(i), ADD, ...get(l.w), LT_U]));
-      }
-      const call = [
-        ...sum(get(l.v), product(get(l.xi), get(l.vStride)), [...product(get(l.first), get(l.cin)), ...i32(2), SHL]),
-        ...[...get(l.cin), ...i32(2), SHL],
-        ...i32(4),
-        ...sum(get(l.packed), product(sum(product(get(l.xi), get(l.panels)), get(l.panel)), get(l.panelB))),
-        ...get(l.cin),
-        ...sum(get(l.scratch), product(get(l.xi), i32(tileB))),
-        ...i32(NR * 4),
-        ...i32(0),
-        ...i32(0),
-        ...get(l.rows),
-        ...[...i32(0), ...i32(0), ...i32(0), ...i32(0)],
-        0x10,
-        0x00,
-      ];
-      // The tile first + r: its image, its first output pixel (y0, x0), which of its pixels are inside.
-      const where = [
-        ...assign(l.tile, sum(get(l.first), get(l.r))),
-        ...assign(l.b, [...get(l.tile), ...get(l.perImage), 0x6d]),
-        ...assign(l.rem, [...get(l.tile), ...get(l.perImage), 0x6f]),
-        ...assign(l.y0, [...get(l.rem), ...get(l.tw), 0x6d, ...i32(Math.log2(m)), SHL]),
-        ...assign(l.x0, [...get(l.rem), ...get(l.tw), 0x6f, ...i32(Math.log2(m)), SHL]),
-        ...inside,
-      ];
-      const output = forLoop(l.vec, i32(0), i32(NR * 4), i32(16), [
-        ...assign(l.ch, sum(product(get(l.panel), i32(NR * 4)), get(l.vec))),
-        ...assign(
-          l.corner,
-          sum(
-            get(l.y),
-            product(sum(product(sum(product(get(l.b), get(l.h)), get(l.y0)), get(l.w)), get(l.x0)), get(l.cb)),
-            get(l.ch),
+  const forward = (t: Tile) => {
+    const [mr, mc, ar, ac] = [t.rows.m, t.cols.m, t.rows.alpha, t.cols.alpha];
+    return fn(
+      [
+        ...['v', 'vStride', 'packed', 'y', 'bias', 'relu', 'tiles', 'cin', 'cout', 'h', 'w', 'th', 'tw', 'top'],
+        ...['left', 'scratch'],
+      ],
+      [
+        ...['first', 'rows', 'panel', 'panels', 'xi', 'r', 'vec', 'tile', 'b', 'rem', 'y0', 'x0', 'corner', 'rowB'],
+        ...['cb', 'ch', 'at', 'perImage', 'panelB', ...flags('r', mr), ...flags('c', mc)],
+      ],
+      [...vectors('t', mr * ac), 'o'],
+      (l) => {
+        const loadM = (i: number, j: number) => [...get(l.at), ...simd(0x00), 0x00, ...uleb(xiOf(t, i, j) * tileB)];
+        const inside: number[] = [];
+        for (let i = 0; i < mr; i++)
+          inside.push(...assign(l[`r${i}`], [...get(l.y0), ...i32(i), ADD, ...get(l.h), LT_U]));
+        for (let j = 0; j < mc; j++)
+          inside.push(...assign(l[`c${j}`], [...get(l.x0), ...i32(j), ADD, ...get(l.w), LT_U]));
+        const call = [
+          ...sum(get(l.v), product(get(l.xi), get(l.vStride)), [...product(get(l.first), get(l.cin)), ...i32(2), SHL]),
+          ...[...get(l.cin), ...i32(2), SHL],
+          ...i32(4),
+          ...sum(get(l.packed), product(sum(product(get(l.xi), get(l.panels)), get(l.panel)), get(l.panelB))),
+          ...get(l.cin),
+          ...sum(get(l.scratch), product(get(l.xi), i32(tileB))),
+          ...i32(NR * 4),
+          ...i32(0),
+          ...i32(0),
+          ...get(l.rows),
+          ...[...i32(0), ...i32(0), ...i32(0), ...i32(0)],
+          0x10,
+          0x00,
+        ];
+        // The products of the part's ξ: all α² as one loop, an edge part's one by one.
+        const products =
+          ar * ac === xis
+            ? forLoop(l.xi, i32(0), i32(xis), i32(1), call)
+            : Array.from({ length: ar * ac }, (_, k) => [
+                ...assign(l.xi, i32(xiOf(t, Math.floor(k / ac), k % ac))),
+                ...call,
+              ]).flat();
+        // The tile first + r: its image, its first output pixel (y0, x0), which of its pixels are inside.
+        const where = [
+          ...assign(l.tile, sum(get(l.first), get(l.r))),
+          ...assign(l.b, [...get(l.tile), ...get(l.perImage), 0x6d]),
+          ...assign(l.rem, [...get(l.tile), ...get(l.perImage), 0x6f]),
+          ...assign(l.y0, [...get(l.rem), ...get(l.tw), 0x6d, ...i32(Math.log2(mr)), SHL, ...get(l.top), SUB]),
+          ...assign(l.x0, [...get(l.rem), ...get(l.tw), 0x6f, ...i32(Math.log2(mc)), SHL, ...get(l.left), SUB]),
+          ...inside,
+        ];
+        const output = forLoop(l.vec, i32(0), i32(NR * 4), i32(16), [
+          ...assign(l.ch, sum(product(get(l.panel), i32(NR * 4)), get(l.vec))),
+          ...assign(
+            l.corner,
+            sum(
+              get(l.y),
+              product(sum(product(sum(product(get(l.b), get(l.h)), get(l.y0)), get(l.w)), get(l.x0)), get(l.cb)),
+              get(l.ch),
+            ),
           ),
-        ),
-        ...assign(l.at, sum(get(l.scratch), product(get(l.r), i32(NR * 4)), get(l.vec))),
-        ...transform2d(
-          AT,
-          loadM,
-          vectors('t', m * alpha).map((n) => l[n]),
-          (a, b, value) => outputPixel(l, a, b, value),
-        ),
-      ]);
-      return [
-        ...assign(l.cb, [...get(l.cout), ...i32(2), SHL]),
-        ...assign(l.rowB, product(get(l.w), get(l.cb))),
-        ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
-        ...assign(l.panelB, [...get(l.cin), ...i32(Math.log2(NR * 4)), SHL]),
-        ...assign(l.perImage, product(get(l.th), get(l.tw))),
-        ...forLoop(l.first, i32(0), get(l.tiles), i32(MR), [
-          ...assign(l.rows, [...get(l.tiles), ...get(l.first), SUB]),
-          ...assign(l.rows, [...i32(MR), ...get(l.rows), ...get(l.rows), ...i32(MR), GT_S, SELECT]),
-          ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
-            ...forLoop(l.xi, i32(0), i32(xis), i32(1), call),
-            ...forLoop(l.r, i32(0), get(l.rows), i32(1), [...where, ...output]),
+          ...assign(l.at, sum(get(l.scratch), product(get(l.r), i32(NR * 4)), get(l.vec))),
+          ...transform2d(
+            t.rows.AT,
+            t.cols.AT,
+            loadM,
+            vectors('t', mr * ac).map((n) => l[n]),
+            (a, b, value) => outputPixel(l, a, b, value),
+          ),
+        ]);
+        return [
+          ...assign(l.cb, [...get(l.cout), ...i32(2), SHL]),
+          ...assign(l.rowB, product(get(l.w), get(l.cb))),
+          ...assign(l.panels, [...get(l.cout), ...i32(Math.log2(NR)), 0x76]),
+          ...assign(l.panelB, [...get(l.cin), ...i32(Math.log2(NR * 4)), SHL]),
+          ...assign(l.perImage, product(get(l.th), get(l.tw))),
+          ...forLoop(l.first, i32(0), get(l.tiles), i32(MR), [
+            ...assign(l.rows, [...get(l.tiles), ...get(l.first), SUB]),
+            ...assign(l.rows, [...i32(MR), ...get(l.rows), ...get(l.rows), ...i32(MR), GT_S, SELECT]),
+            ...forLoop(l.panel, i32(0), get(l.panels), i32(1), [
+              ...products,
+              ...forLoop(l.r, i32(0), get(l.rows), i32(1), [...where, ...output]),
+            ]),
           ]),
-        ]),
-        END,
-      ];
-    },
-  );
-  return { winogradPack, winogradForwardFused: forward };
+          END,
+        ];
+      },
+    );
+  };
+  return Object.fromEntries([
+    ['winogradPack', winogradPack],
+    ...partKinds(variant).map((kind) => [
+      `winogradForwardFused${kind === 'FF' ? '' : kind}`,
+      forward(tileOf(variant, kind)),
+    ]),
+  ]);
 }
 
 // ---- BatchNormalization in float32 (as tfjs computes it): [rows, c] row by row, 4 channels a vector ---------
@@ -1247,14 +1332,8 @@ const FUNCTIONS: Record<string, Fn> = {
   bnNormalize,
   bnBackwardSums: bnSums(false),
   bnBackwardDx,
-  winogradInput: winogradInput(F2X2),
-  winogradInputBackward: winogradInputBackward(F2X2),
-  winogradOutput: winogradOutput(F2X2),
-  winogradOutputBackward: winogradOutputBackward(F2X2),
-  winograd4Input: winogradInput(F4X4),
-  winograd4InputBackward: winogradInputBackward(F4X4),
-  winograd4Output: winogradOutput(F4X4),
-  winograd4OutputBackward: winogradOutputBackward(F4X4),
+  ...winogradTransforms(F2X2, 'winograd'),
+  ...winogradTransforms(F4X4, 'winograd4'),
   im2col: windows('im2col'),
   im2colAffine: windows('im2colAffine'),
   im2colSingle,
@@ -1326,8 +1405,14 @@ export function compileModule(
 
 type Call = (...args: number[]) => void;
 
+/** F(4x4)'s edge parts' tile transforms (`winogradTransforms`). */
+type EdgeTransforms = Record<
+  `winograd4${'Input' | 'InputBackward' | 'Output' | 'OutputBackward'}${'EF' | 'FE' | 'EE'}`,
+  Call
+>;
+
 /** The loops of the CNN engine bound to one memory; byte addresses, as documented on each function above. */
-export interface ConvSimd {
+export interface ConvSimd extends EdgeTransforms {
   convPoolSingle: Call;
   convPoolSingleBackward: Call;
   im2col: Call;

@@ -42,7 +42,17 @@ import {
 } from './conv-simd';
 import { PolyphaseConv, polyphaseCombine, polyphaseFits, polyphasePays } from './conv-polyphase';
 import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
-import { F2X2, F4X4, tilesOf, winogradFits, winogradVariant, type WinogradVariant } from './conv-winograd';
+import {
+  F2X2,
+  F4X4,
+  partKinds,
+  winogradFits,
+  winogradTiling,
+  winogradVariant,
+  type PartKind,
+  type WinogradTiling,
+  type WinogradVariant,
+} from './conv-winograd';
 import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
@@ -71,11 +81,10 @@ export interface ConvStackOptions {
   convPool?: boolean;
 }
 
-/** A Winograd convolution's variant, tiles per image and buffers (float offsets at the current capacity). */
+/** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
 interface Winograd {
   variant: WinogradVariant;
-  th: number;
-  tw: number;
+  tiling: WinogradTiling;
   /** V or dV [α²][tiles, cin]; M or dM [α²][tiles, cout]; U [α²][cin, cout]; dUᵀ [α²][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
@@ -206,8 +215,8 @@ export class ConvStack {
       if (op.kind === 'conv' && options.winograd !== false && winogradFits(op)) {
         const forced = options.winograd === 2 ? F2X2 : options.winograd === 4 ? F4X4 : undefined;
         const variant = forced ?? winogradVariant(op.output.h, op.output.w);
-        const [th, tw] = tilesOf(op.output.h, op.output.w, variant.m);
-        state.winograd = { variant, th, tw, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
+        const tiling = winogradTiling(op.output.h, op.output.w, variant);
+        state.winograd = { variant, tiling, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       const polyphase =
         op.kind === 'conv' &&
@@ -324,7 +333,7 @@ export class ConvStack {
       s.grad = take(batch * s.outSize);
       s.cols = s.extra = -1;
       if (s.winograd) {
-        const tiles = batch * s.winograd.th * s.winograd.tw;
+        const tiles = batch * s.winograd.tiling.tiles;
         const [cin, cout] = [s.op.input.c, s.op.output.c];
         const xis = s.winograd.variant.alpha ** 2;
         Object.assign(s.winograd, {
@@ -672,15 +681,18 @@ export class ConvStack {
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
   private winogradForward(F: Float32Array, s: OpState, from: number, batch: number, relu: boolean): void {
-    const { variant, th, tw, v, m, u } = s.winograd!;
+    const { variant, tiling, v, m, u } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
-    const tiles = batch * th * tw;
+    const tiles = batch * tiling.tiles;
     const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
     const k = kernelsOf(this.simd, variant);
     k.kernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
-    k.input(from * 4, v * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
+    for (const p of tiling.parts) {
+      const at = v + batch * p.before * cin;
+      k[p.kind].input(from * 4, at * 4, batch, g.h, g.w, cin, p.th, p.tw, g.top - p.oy, g.left - p.ox, vs * 4);
+    }
     const bias = s.p1 >= 0 ? this.params[s.p1].w * 4 : 0;
     const fused =
       this.options.winogradFused !== false && winogradFusedFits(cin, cout)
@@ -690,46 +702,69 @@ export class ConvStack {
       // U packed into the micro-kernel's panels in dU's buffer (free until the backward pass); M in `work`.
       const { du } = s.winograd!;
       fused.pack(u * 4, du * 4, cin, cout);
-      fused.forward(
-        v * 4,
-        vs * 4,
-        du * 4,
-        s.out * 4,
-        bias,
-        relu ? 1 : 0,
-        tiles,
-        cin,
-        cout,
-        g.oh,
-        g.ow,
-        th,
-        tw,
-        this.work,
-      );
+      for (const p of tiling.parts)
+        fused.forward[p.kind]!(
+          (v + batch * p.before * cin) * 4,
+          vs * 4,
+          du * 4,
+          s.out * 4,
+          bias,
+          relu ? 1 : 0,
+          batch * p.th * p.tw,
+          cin,
+          cout,
+          g.oh,
+          g.ow,
+          p.th,
+          p.tw,
+          -p.oy,
+          -p.ox,
+          this.work,
+        );
       return;
     }
-    for (let xi = 0; xi < variant.alpha ** 2; xi++)
-      this.product(v + xi * vs, false, u + xi * cin * cout, false, m + xi * ms, tiles, cout, cin);
-    k.output(m * 4, s.out * 4, bias, relu ? 1 : 0, batch, g.oh, g.ow, cout, th, tw, ms * 4);
+    tiling.ranges.forEach(([lo, hi], xi) => {
+      if (hi > lo)
+        this.product(
+          v + xi * vs + batch * lo * cin,
+          false,
+          u + xi * cin * cout,
+          false,
+          m + xi * ms + batch * lo * cout,
+          batch * (hi - lo),
+          cout,
+          cin,
+        );
+    });
+    for (const p of tiling.parts) {
+      const at = m + batch * p.before * cout;
+      const args = [batch, g.oh, g.ow, cout, p.th, p.tw, -p.oy, -p.ox, ms * 4];
+      k[p.kind].output(at * 4, s.out * 4, bias, relu ? 1 : 0, ...args);
+    }
   }
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { variant, th, tw, v, m, u, du, dwt } = s.winograd!;
+    const { variant, tiling, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
-    const tiles = batch * th * tw;
+    const tiles = batch * tiling.tiles;
     const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    const xis = variant.alpha ** 2;
     const k = kernelsOf(this.simd, variant);
-    k.outputBackward(s.grad * 4, m * 4, batch, g.oh, g.ow, cout, th, tw, ms * 4);
-    // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ]: the same sums as V[ξ]ᵀ @ dM[ξ], but the product packs V [tiles, cin] instead of dM
-    // [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G per [cout, cin] block, transposed
-    // into the kernel's gradient.
+    for (const p of tiling.parts) {
+      const at = m + batch * p.before * cout;
+      k[p.kind].outputBackward(s.grad * 4, at * 4, batch, g.oh, g.ow, cout, p.th, p.tw, -p.oy, -p.ox, ms * 4);
+    }
+    // dU[ξ]ᵀ = dM[ξ]ᵀ @ V[ξ] over the rows of the tiles that use ξ: the same sums as V[ξ]ᵀ @ dM[ξ], but the product
+    // packs V [tiles, cin] instead of dM [tiles, cout], fewer floats where a convolution widens; then dWᵀ = Gᵀ dUᵀ G
+    // per [cout, cin] block, transposed into the kernel's gradient.
     const pairs = cin * cout;
-    for (let xi = 0; xi < xis; xi++)
-      this.product(m + xi * ms, true, v + xi * vs, false, du + xi * pairs, cout, cin, tiles);
+    tiling.ranges.forEach(([lo, hi], xi) => {
+      const [dm, vx] = [m + xi * ms + batch * lo * cout, v + xi * vs + batch * lo * cin];
+      if (hi > lo) this.product(dm, true, vx, false, du + xi * pairs, cout, cin, batch * (hi - lo));
+      else F.fill(0, du + xi * pairs, du + (xi + 1) * pairs);
+    });
     k.kernelBackward(du * 4, dwt * 4, pairs * 4);
     const dw = this.params[s.p0].g;
     for (let tap = 0; tap < 9; tap++)
@@ -737,10 +772,16 @@ export class ConvStack {
         for (let i = 0, to = dw + tap * pairs + j; i < cin; i++, to += cout) F[to] = F[from++];
     if (below < 0) return;
     // dV overwrites V, which is no longer needed.
-    for (let xi = 0; xi < xis; xi++)
-      this.product(m + xi * ms, false, u + xi * cin * cout, true, v + xi * vs, tiles, cin, cout);
+    tiling.ranges.forEach(([lo, hi], xi) => {
+      const [dm, vx] = [m + xi * ms + batch * lo * cout, v + xi * vs + batch * lo * cin];
+      if (hi > lo) this.product(dm, false, u + xi * pairs, true, vx, batch * (hi - lo), cin, cout);
+    });
     F.fill(0, below, below + batch * s.inSize);
-    k.inputBackward(v * 4, below * 4, batch, g.h, g.w, cin, th, tw, g.top, g.left, vs * 4);
+    for (const p of tiling.parts) {
+      const at = v + batch * p.before * cin;
+      const args = [batch, g.h, g.w, cin, p.th, p.tw, g.top - p.oy, g.left - p.ox, vs * 4];
+      k[p.kind].inputBackward(at * 4, below * 4, ...args);
+    }
   }
 
   /** A folded BatchNormalization's table for the convolution above: mean, gamma·invStd, beta per channel, kw times. */
@@ -798,17 +839,26 @@ export class ConvStack {
 /** Whether a BatchNormalization over c channels runs in SIMD (float32, `conv-simd.ts`) rather than the loops. */
 const simdNorm = (c: number) => c % 4 === 0;
 
-/** The SIMD transforms of a Winograd variant (conv-simd.ts names F(4x4)'s `winograd4…`). */
+/** The SIMD transforms of a Winograd variant (conv-simd.ts names F(4x4)'s `winograd4…`, an edge part's with its kind). */
 function kernelsOf(simd: ConvSimd, variant: WinogradVariant) {
   const prefix = variant.m === 4 ? 'winograd4' : 'winograd';
   const of = (name: string) => simd[`${prefix}${name}` as keyof ConvSimd];
+  const part = (kind: PartKind) => {
+    const suffix = kind === 'FF' ? '' : kind;
+    return {
+      input: of(`Input${suffix}`),
+      inputBackward: of(`InputBackward${suffix}`),
+      output: of(`Output${suffix}`),
+      outputBackward: of(`OutputBackward${suffix}`),
+    };
+  };
   return {
     kernel: of('Kernel'),
     kernelBackward: of('KernelBackward'),
-    input: of('Input'),
-    inputBackward: of('InputBackward'),
-    output: of('Output'),
-    outputBackward: of('OutputBackward'),
+    ...(Object.fromEntries(partKinds(variant).map((kind) => [kind, part(kind)])) as Record<
+      PartKind,
+      ReturnType<typeof part>
+    >),
   };
 }
 

@@ -8,15 +8,15 @@
  */
 import { hasRelaxedSimd } from '../../wasm-features';
 import { compileModule, winogradFusedFunctions } from './conv-simd';
-import { F2X2, F4X4, type WinogradVariant } from './conv-winograd';
+import { F2X2, F4X4, partKinds, type PartKind, type WinogradVariant } from './conv-winograd';
 import { gemmMicroKernel, MR, NR } from './packed-gemm';
 
 type Call = (...args: number[]) => void;
 
-/** The fused forward of one variant: `pack` U into panels, then `forward` (arguments as in conv-simd.ts). */
+/** The fused forward of one variant: `pack` U into panels, then `forward` each part (arguments as in conv-simd.ts). */
 export interface WinogradFused {
   pack: Call;
-  forward: Call;
+  forward: Partial<Record<PartKind, Call>>;
   /** Bytes of the scratch `forward` needs. */
   scratchBytes: number;
 }
@@ -49,7 +49,9 @@ export function winogradFused(
         const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
         byVariant.set(v, {
           pack: exports.winogradPack as Call,
-          forward: exports.winogradForwardFused as Call,
+          forward: Object.fromEntries(
+            partKinds(v).map((kind) => [kind, exports[`winogradForwardFused${kind === 'FF' ? '' : kind}`] as Call]),
+          ),
           scratchBytes: v.alpha ** 2 * MR * NR * 4,
         });
       }
