@@ -145,8 +145,9 @@ const TRAIN_CASE: Case = { name: 'train', input: [12, 11, 1], layers: TRAIN_LAYE
 /**
  * Convolutions that run as Winograd (3x3, stride 1, channels multiples of 4): 'same' on an odd width (F(4x4, 3x3)
  * by default, 10x9 outputs in tiles of 4 + 4 + 2 by 4 + 4 + 1: F(4x4) tiles and F(2) edge tiles of every kind), a
- * relu under a max pooling, 'valid' before a Dense layer (a 3x2 output: one F(4) tile by one F(2) edge tile); the
- * first one-channel convolution stays im2col. The tests run it with each variant forced too.
+ * relu under a max pooling, 'valid' before a Dense layer (a 3x2 output: F(2x2) by default, one F(4) tile by one F(2)
+ * edge tile when F(4x4) is forced); the first one-channel convolution stays im2col. The tests run it with each
+ * variant forced too.
  */
 const WINOGRAD_CASE: Case = {
   name: "Winograd: 'same' on odd sizes under max pooling, 'valid', linear",

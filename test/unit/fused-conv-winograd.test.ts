@@ -106,12 +106,11 @@ test('the tiling: F(4x4) tiles, an F(2) edge tile where 1 or 2 outputs are left,
   assert.equal(tilingProducts(winogradTiling(14, 13, F2X2)), 7 * 7 * 16);
 });
 
-test('the variant: F(4x4) where its tiling holds fewer products than F(2x2)', () => {
-  assert.equal(winogradVariant(14, 14), F4X4); // 484 against 49 x 16
+test('the variant: F(4x4) where its whole tiles hold fewer products than F(2x2)', () => {
+  assert.equal(winogradVariant(14, 14), F4X4); // 16 x 36 against 49 x 16 (with edge tiles 484)
   assert.equal(winogradVariant(28, 28), F4X4);
-  assert.equal(winogradVariant(6, 6), F4X4); // 36 + 2 x 24 + 16 = 100 against 9 x 16
-  assert.equal(winogradVariant(3, 3), F4X4); // 36 against 4 x 16
-  assert.equal(winogradVariant(1, 2), F2X2); // 16 = 16: a tie stays with the cheaper transforms
+  assert.equal(winogradVariant(6, 6), F2X2); // 4 x 36 = 9 x 16: a tie stays with the cheaper transforms
+  assert.equal(winogradVariant(3, 2), F2X2);
   assert.deepEqual(tilesOf(14, 13, 4), [4, 4]);
 });
 

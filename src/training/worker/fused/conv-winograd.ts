@@ -230,12 +230,13 @@ export function winogradTiling(oh: number, ow: number, variant: WinogradVariant)
 export const tilingProducts = (t: WinogradTiling) => t.ranges.reduce((n, [lo, hi]) => n + hi - lo, 0);
 
 /**
- * The variant for an output of oh x ow pixels: F(4x4) where its products (its tiling's, edge tiles included) are
- * fewer than F(2x2)'s (36 per tile of 16 against 16 per 4 pixels: not on outputs so small that F(4x4)'s tiles are
- * mostly padding).
+ * The variant for an output of oh x ow pixels: F(4x4) where its transformed data (and its products) are smaller
+ * than F(2x2)'s counted as whole F(4x4) tiles (36 per tile of 16 against 16 per 4 pixels: not on outputs so small
+ * that F(4x4)'s tiles are mostly padding). Its edge tiles then make it cheaper still; where they would tip the
+ * choice (6x6, 3x2) F(2x2) stays, not measured against it.
  */
 export function winogradVariant(oh: number, ow: number): WinogradVariant {
-  const size = (v: WinogradVariant) => tilingProducts(winogradTiling(oh, ow, v));
+  const size = (v: WinogradVariant) => v.alpha ** 2 * tilesOf(oh, ow, v.m).reduce((a, b) => a * b);
   return size(F4X4) < size(F2X2) ? F4X4 : F2X2;
 }
 
