@@ -179,7 +179,7 @@ const LINE = 64;
  * Reads one byte of every cache line of the examples' rows before they are copied: a batch's rows lie anywhere in a
  * data set of tens of megabytes, so nearly every line is a cache miss, and these loads, independent of each other,
  * have their misses served together, where each row's copy would wait for its own (a canonical step, 32 rows of 784
- * bytes: 4.5-4.7 µs less, README Performance, "Round 12, Dense").
+ * bytes: 4.5-4.7 µs less, docs/performance.md, "Round 12, Dense").
  */
 function touchRows(src: Uint8Array, order: ArrayLike<number>, start: number, size: number, n: number): void {
   let sum = 0;
