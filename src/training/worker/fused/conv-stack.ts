@@ -85,6 +85,8 @@ export interface ConvStackOptions {
 interface Winograd {
   variant: WinogradVariant;
   tiling: WinogradTiling;
+  /** Its SIMD tile transforms, per part kind (`kernelsOf`). */
+  kernels: ReturnType<typeof kernelsOf>;
   /** V or dV [α²][tiles, cin]; M or dM [α²][tiles, cout]; U [α²][cin, cout]; dUᵀ [α²][cout, cin]; dWᵀ [9][cout, cin]. */
   v: number;
   m: number;
@@ -216,7 +218,7 @@ export class ConvStack {
         const forced = options.winograd === 2 ? F2X2 : options.winograd === 4 ? F4X4 : undefined;
         const variant = forced ?? winogradVariant(op.output.h, op.output.w);
         const tiling = winogradTiling(op.output.h, op.output.w, variant);
-        state.winograd = { variant, tiling, v: -1, m: -1, u: -1, du: -1, dwt: -1 };
+        state.winograd = { variant, tiling, kernels: kernelsOf(simd, variant), v: -1, m: -1, u: -1, du: -1, dwt: -1 };
       }
       const polyphase =
         op.kind === 'conv' &&
@@ -681,13 +683,12 @@ export class ConvStack {
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
   private winogradForward(F: Float32Array, s: OpState, from: number, batch: number, relu: boolean): void {
-    const { variant, tiling, v, m, u } = s.winograd!;
+    const { variant, tiling, kernels: k, v, m, u } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * tiling.tiles;
     const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    const k = kernelsOf(this.simd, variant);
     k.kernel(this.params[s.p0].w * 4, u * 4, cin * cout * 4);
     for (const p of tiling.parts) {
       const at = v + batch * p.before * cin;
@@ -745,13 +746,12 @@ export class ConvStack {
 
   /** A Winograd convolution's kernel gradient, and its input gradient into `below` (when ≥ 0), from s.grad. */
   private winogradBackward(F: Float32Array, s: OpState, batch: number, below: number): void {
-    const { variant, tiling, v, m, u, du, dwt } = s.winograd!;
+    const { tiling, kernels: k, v, m, u, du, dwt } = s.winograd!;
     const { input, output } = s.op as Extract<ConvOp, { kind: 'conv' }>;
     const g = s.geometry!;
     const tiles = batch * tiling.tiles;
     const [vs, ms] = [xiStride(tiles * input.c), xiStride(tiles * output.c)];
     const [cin, cout] = [input.c, output.c];
-    const k = kernelsOf(this.simd, variant);
     for (const p of tiling.parts) {
       const at = m + batch * p.before * cout;
       k[p.kind].outputBackward(s.grad * 4, at * 4, batch, g.oh, g.ow, cout, p.th, p.tw, -p.oy, -p.ox, ms * 4);
