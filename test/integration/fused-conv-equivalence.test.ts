@@ -180,6 +180,19 @@ const STRIDED_BN_CASE: Case = {
   classes: 3,
 };
 
+/** The same first layer at stride 1, 'valid', linear, under a BatchNormalization that Dense reads (not folded). */
+const FIRST_CONV_NORM_CASE: Case = {
+  name: "a first convolution under BatchNormalization: 'valid', stride 1, linear, 8 channels",
+  input: [7, 9, 1],
+  layers: [
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'valid' },
+    { type: 'BatchNormalization' },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
 /**
  * Stride-2 3x3 convolutions as polyphase Winograd (channels multiples of 4): 'same' on an odd height (padding
  * before and after) and an even width (after only), as the first layer (plain padding) and after a folded
@@ -282,6 +295,7 @@ const CASES: Case[] = [
     classes: 3,
   },
   STRIDED_BN_CASE,
+  FIRST_CONV_NORM_CASE,
   {
     // Windows of negative values and equal maxima: the stock engine routes them by the replaced kernel.
     name: 'max pooling after a linear convolution and after BatchNormalization',
@@ -600,11 +614,9 @@ for (const [optimizer, winograd, fma] of [
   });
 }
 
-for (const [optimizer, fma] of [
-  [OPTIMIZERS[4], true],
-  [OPTIMIZERS[3], true],
-  [OPTIMIZERS[1], false],
-] as const) {
+// Every optimizer (the first convolution and BatchNormalization in `convSingleMoments` and `convSingleNormBackward`,
+// the second's normalised input in `padAffine`), FMA and plain SIMD in turn.
+for (const [optimizer, fma] of OPTIMIZERS.map((o, i) => [o, i % 2 === 0] as const)) {
   test(`a strided CNN with BatchNormalization trains like the stock engine (${fma ? 'FMA' : 'plain SIMD'}): ${optimizer.type}`, () => {
     const detail = /products, Winograd polyphase \(3x3 stride 2\), float32 BatchNormalization\)$/;
     assertTrainsLikeStock(STRIDED_BN_CASE, optimizer, { fma, polyphase: true }, detail, 20, 3000);
@@ -646,6 +658,32 @@ test('the one-pass first convolution and pooling give the gradients of im2col, p
   one.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-5, `gradient ${i}`, 1e-7));
   tf.dispose([x, y]);
   model.dispose();
+});
+
+test('the first convolution under BatchNormalization in two passes gives the gradients of im2col and products', () => {
+  for (const c of [STRIDED_BN_CASE, FIRST_CONV_NORM_CASE]) {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const { x, y } = batch(c, 11, 9);
+    const gradients = (convNorm: boolean, fma: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { convNorm, fma });
+      assert.equal(stack.convNorm, convNorm);
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    for (const fma of [false, true]) {
+      const [two, apart] = [gradients(true, fma), gradients(false, fma)];
+      const how = `${c.name}, ${fma ? 'FMA' : 'plain SIMD'}`;
+      assertClose([two.loss], [apart.loss], 1e-6, `loss, ${how}`);
+      // The first convolution's bias before BatchNormalization: float32 noise about 0 on both sides.
+      two.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-4, `gradient ${i}, ${how}`, 1e-6));
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  }
 });
 
 for (const [c, optimizer, fma] of [

@@ -8,6 +8,8 @@
  * BatchNormalization's statistics, normalisation and gradients (in float32, as tfjs: within float32 rounding of the
  * loops' double, not bit-equal); the first layer's 3x3 convolution of one channel with relu and 2x2 max pooling in
  * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient);
+ * the strided CNN's first layer under BatchNormalization (its moments and its gradients from BatchNormalization's
+ * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit;
  * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
@@ -17,7 +19,9 @@ import { geometry } from '../helpers/conv-geometry';
 import {
   batchNormBackwardSimd,
   batchNormBlockBytes,
+  batchNormShift,
   batchNormSimd,
+  batchNormStatistics,
   compileModule,
   convPoolFma,
   convSimd,
@@ -467,4 +471,134 @@ test('compileModule writes the binary format byte for byte: types, the memory im
     ],
   );
   for (const bytes of [one, two]) assert.ok(WebAssembly.validate(bytes), 'a valid module');
+});
+
+// The strided CNN's first layer: a 3x3 convolution of one channel from its padded input, the moments of the
+// BatchNormalization above summed as it writes z, and the kernel and bias gradients from that BatchNormalization's
+// backward pass (its dx never stored). Against the loops in double: the convolution, batchNorm's statistics,
+// batchNormBackward's dx (the relu gate applied), then Σ xp·dx and Σ dx. 'same' stride 2 on odd and even sizes
+// (padding before and after, after only), the bench's 28x28 to 14x14x32, and 'valid' stride 1, linear.
+for (const [batch, h, w, c, stride, same, relu] of [
+  [2, 11, 10, 4, 2, true, true],
+  [3, 28, 28, 32, 2, true, true],
+  [2, 7, 9, 8, 1, false, false],
+] as const) {
+  test(`one-channel 3x3 convolution with BatchNormalization's moments, and its gradients from BatchNormalization's backward pass, are within float32 rounding of the loops: batch ${batch}, ${h}x${w} to ${c} channels, stride ${stride}${relu ? ', relu' : ''}`, () => {
+    const g = geometry(h, w, 1, 3, 3, stride, stride, same);
+    const [oh, ow] = [g.oh, g.ow];
+    const [ph, pw] = [(oh - 1) * stride + 3, (ow - 1) * stride + 3];
+    const rows = batch * oh * ow;
+    const n = rows * c;
+    // xp, kernel, bias, z, dy, out and xhat and dx (loops), gamma + beta + dgamma + dbeta, dkernel + dbias, block
+    const sizes = [batch * ph * pw, 9 * c, c, n, n, n, n, n, 4 * c, 10 * c, batchNormBlockBytes(c) / 4 + 4];
+    const at = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + Math.ceil(b / 4) * 4, 0));
+    const { simd, F, memory } = heap(at[10] + sizes[10] + 8);
+    const block = at[10] * 4;
+    const image = random(batch * h * w, 31);
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < h; y++)
+        for (let x = 0; x < w; x++) F[at[0] + (b * ph + y + g.top) * pw + x + g.left] = image[(b * h + y) * w + x];
+    F.set(random(9 * c, 32), at[1]);
+    F.set(random(c, 33), at[2]);
+    F.set(random(n, 34), at[4]);
+    F.set(
+      random(2 * c, 35).map((v) => v + 1),
+      at[8],
+    );
+    const [gamma, beta, dgamma, dbeta] = [0, 1, 2, 3].map((k) => at[8] + k * c);
+    // The convolution in double.
+    const z = new Float64Array(n);
+    for (let b = 0, i = 0; b < batch; b++)
+      for (let y = 0; y < oh; y++)
+        for (let x = 0; x < ow; x++)
+          for (let ch = 0; ch < c; ch++, i++) {
+            let v = F[at[2] + ch];
+            for (let t = 0; t < 9; t++)
+              v +=
+                F[at[0] + (b * ph + y * stride + Math.floor(t / 3)) * pw + x * stride + (t % 3)] *
+                F[at[1] + t * c + ch];
+            z[i] = relu ? Math.max(v, 0) : v;
+          }
+    const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
+    const [s1, s2] = [stats(), stats()];
+    F.set(z, at[3]);
+    batchNorm(F, at[3], at[5], at[6], rows, c, gamma, beta, 1e-3, s1);
+    batchNormBackward(F, at[4], at[6], at[7], rows, c, gamma, dgamma, dbeta, s1, new Float64Array(3 * c));
+    if (relu) for (let i = 0; i < n; i++) if (!(z[i] > 0)) F[at[7] + i] = 0;
+    const expected = new Float64Array(10 * c);
+    const magnitude = new Float64Array(10 * c);
+    for (let p = 0; p < rows; p++) {
+      const [b, y, x] = [Math.floor(p / (oh * ow)), Math.floor(p / ow) % oh, p % ow];
+      for (let ch = 0; ch < c; ch++) {
+        const d = F[at[7] + p * c + ch];
+        for (let t = 0; t < 10; t++) {
+          const xv = t < 9 ? F[at[0] + (b * ph + y * stride + Math.floor(t / 3)) * pw + x * stride + (t % 3)] : 1;
+          expected[t * c + ch] += xv * d;
+          magnitude[t * c + ch] += Math.abs(xv * d);
+        }
+      }
+    }
+    const gradients = F.slice(at[8] + 2 * c, at[8] + 4 * c);
+    for (const [name, k] of [
+      ['plain SIMD', simd],
+      ['FMA', convPoolFma(memory)],
+    ] as const) {
+      assert.ok(k, 'this runtime has relaxed SIMD');
+      F.fill(NaN, at[3], at[3] + n);
+      F.fill(NaN, at[8] + 2 * c, at[8] + 4 * c);
+      F.fill(NaN, at[9], at[9] + 10 * c);
+      // The shift: the first pixel's output.
+      F.set(z.subarray(0, c), batchNormShift(block, c) / 4);
+      const geometryArgs = [batch, oh, ow, c, stride, stride, ph, pw, block];
+      k.convSingleMoments(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, relu ? 1 : 0, ...geometryArgs);
+      assertNear(F.slice(at[3], at[3] + n), z, 1e-6, `z, ${name}`);
+      batchNormStatistics(F, block, rows, c, { gamma, beta, epsilon: 1e-3 }, s2);
+      assertNear(s2.mean, s1.mean, 1e-6, `mean, ${name}`);
+      assertNear(s2.variance, s1.variance, 1e-6, `variance, ${name}`);
+      batchNormBackwardSimd(
+        simd,
+        block,
+        relu,
+        0,
+        F,
+        at[4],
+        at[3],
+        -1,
+        rows,
+        c,
+        gamma,
+        dgamma,
+        dbeta,
+        s2,
+        new Float64Array(0),
+      );
+      assertNear(F.slice(at[8] + 2 * c, at[8] + 4 * c), gradients, 1e-5, `dgamma and dbeta, ${name}`);
+      const args = [at[0] * 4, at[3] * 4, at[4] * 4, at[9] * 4, (at[9] + 9 * c) * 4, relu ? 1 : 0, ...geometryArgs];
+      k.convSingleNormBackward(...args);
+      for (let i = 0; i < 10 * c; i++)
+        if (!(Math.abs(F[at[9] + i] - expected[i]) <= 1e-5 * magnitude[i]))
+          assert.fail(`${i < 9 * c ? 'dkernel' : 'dbias'}[${i % (9 * c)}], ${name}: ${F[at[9] + i]} vs ${expected[i]}`);
+    }
+  });
+}
+
+// padAffine: the polyphase convolution's normalised, padded input in one run a row, the floats of im2colAffine
+// with a 1x1 window (the padding before and after, after only, none).
+test('padAffine writes the floats of im2colAffine with a 1x1 window', () => {
+  for (const [batch, h, w, c, ph, pw, top, left] of [
+    [2, 13, 12, 4, 15, 13, 1, 0],
+    [3, 14, 14, 32, 15, 15, 0, 0],
+    [1, 5, 6, 8, 7, 9, 1, 2],
+    [2, 4, 4, 12, 4, 4, 0, 0],
+  ]) {
+    const [n, m] = [batch * h * w * c, batch * ph * pw * c];
+    const { simd, F } = heap(n + 2 * m + 3 * c + 32);
+    const [x, a, b, table] = [0, n, n + m, n + 2 * m].map((v) => Math.ceil(v / 4) * 4);
+    F.set(random(n, 41), x);
+    F.set(random(3 * c, 42), table);
+    F.fill(NaN, a, b + m);
+    simd.im2colAffine(x * 4, a * 4, table * 4, batch, h, w, c, ph, pw, 1, 1, 1, 1, top, left);
+    simd.padAffine(x * 4, b * 4, table * 4, batch, h, w, c, ph, pw, top, left);
+    assertSame(F.slice(b, b + m), F.slice(a, a + m), `${h}x${w}x${c} in ${ph}x${pw} at (${top}, ${left})`);
+  }
 });

@@ -11,8 +11,13 @@
  *   average pooling   the same windows: sums and the division in double, as the loops; backward writes dy·inv
  *   column sums       the bias gradient: 16 or 4 columns at a time, summed in double as the loop does
  *   relu backward     dz = a > 0 ? dy : 0, a mask and an and
+ *   first layers      one channel's 3x3 convolution straight from its padded input: under a 2x2 max pooling in one
+ *                     pass (convPoolSingle), or under a BatchNormalization with its moments summed as z is written
+ *                     and its kernel gradient from that BatchNormalization's dx, never stored (convSingleMoments,
+ *                     convSingleNormBackward)
+ *   padAffine         a folded BatchNormalization's normalised, padded copy for a polyphase convolution, a run a row
  */
-import type { batchNorm, batchNormBackward } from './conv-kernels';
+import type { batchNorm, batchNormBackward, NormStats } from './conv-kernels';
 import { F2X2, F4X4, partKinds, type PartKind, type WinogradAxis, type WinogradVariant } from './conv-winograd';
 import { hasRelaxedSimd } from '../../wasm-features';
 import {
@@ -100,6 +105,8 @@ function fn(
   body: (l: Record<string, number>) => number[],
 ): Fn {
   const names = [...params, ...i32Locals, ...v128Locals];
+  const twice = names.find((n, i) => names.indexOf(n) !== i);
+  if (twice) throw new Error(`conv-simd: the local ${twice} named twice`);
   const l = Object.fromEntries(names.map((n, i) => [n, i]));
   return { params: params.length, body: body(l), i32s: i32Locals.length, v128s: v128Locals.length };
 }
@@ -1054,6 +1061,69 @@ const bnBackwardDx = fn(
   ],
 );
 
+/**
+ * padAffine(x, out, table, batch, h, w, c, ph, pw, top, left): im2colAffine with a 1x1 window at stride 1 (the same
+ * out, bit for bit): each image of x [batch][h][w][c] normalised, (x − mean)·scale + beta per channel in float32
+ * (`table` holds mean, scale and beta, c floats each), at (top, left) in out [batch][ph][pw][c], zeros around it
+ * (top, left ≥ 0; the image inside). A row of the image is one run of w·c floats, the channel cycling as in
+ * bnNormalize's rows, not a run per pixel.
+ */
+const padAffine = fn(
+  ['x', 'out', 'table', 'batch', 'h', 'w', 'c', 'ph', 'pw', 'top', 'left'],
+  [...BN_LOCALS, 'b', 'y', 'rowB', 'dst', 'src', 'mean', 'scale', 'beta'],
+  [],
+  (l) => {
+    const rightB = product([...get(l.pw), ...get(l.left), SUB, ...get(l.w), SUB], get(l.pitch));
+    return [
+      ...assign(l.pitch, [...get(l.c), ...i32(2), SHL]),
+      ...assign(l.mean, get(l.table)),
+      ...assign(l.scale, sum(get(l.mean), get(l.pitch))),
+      ...assign(l.beta, sum(get(l.scale), get(l.pitch))),
+      ...assign(l.rowB, product(get(l.pw), get(l.pitch))),
+      ...assign(l.dst, get(l.out)),
+      ...assign(l.src, get(l.x)),
+      ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+        ...forLoop(l.y, i32(0), get(l.ph), i32(1), [
+          ...get(l.y),
+          ...get(l.top),
+          GE_S,
+          ...get(l.y),
+          ...sum(get(l.top), get(l.h)),
+          LT_S,
+          AND,
+          ...IF,
+          ...zeroBytes(l, get(l.dst), sum(get(l.dst), product(get(l.left), get(l.pitch)))),
+          ...assign(l.dst, sum(get(l.dst), product(get(l.left), get(l.pitch)))),
+          // out at dst + at − src: the run's offsets are x's.
+          ...overRows(l, get(l.src), sum(get(l.src), product(get(l.w), get(l.pitch))), [
+            ...sum(get(l.dst), get(l.at)),
+            ...get(l.src),
+            SUB,
+            ...get(l.at),
+            ...V_LOAD,
+            ...perChannel(l, 'mean'),
+            ...F_SUB,
+            ...perChannel(l, 'scale'),
+            ...F_MUL,
+            ...perChannel(l, 'beta'),
+            ...F_ADD,
+            ...V_STORE,
+          ]),
+          ...assign(l.dst, sum(get(l.dst), product(get(l.w), get(l.pitch)))),
+          ...assign(l.src, sum(get(l.src), product(get(l.w), get(l.pitch)))),
+          ...zeroBytes(l, get(l.dst), sum(get(l.dst), rightB)),
+          ...assign(l.dst, sum(get(l.dst), rightB)),
+          ELSE,
+          ...zeroBytes(l, get(l.dst), sum(get(l.dst), get(l.rowB))),
+          ...assign(l.dst, sum(get(l.dst), get(l.rowB))),
+          END,
+        ]),
+      ]),
+      END,
+    ];
+  },
+);
+
 // ---- Winograd kernel transforms: blocks of [cin, cout] combined with the coefficients of conv-winograd.ts -----
 const f64x2 = (v: number) => [...simd(0x0c), ...new Uint8Array(new Float64Array([v, v]).buffer)];
 
@@ -1325,6 +1395,184 @@ const convPoolSingleBackwardFn = (fma: boolean) =>
     ],
   );
 
+// ---- the strided CNN's first layer: a 3x3 convolution of one channel under a BatchNormalization, no im2col ------
+/** The two f64x2 halves of an f32x4 `v` (code) added into the doubles at byte address `at` (code). */
+const addDoubles = (at: number[], v: number[]) => [
+  ...at,
+  ...at,
+  ...V_LOAD,
+  ...v,
+  ...D_PROMOTE,
+  ...D_ADD,
+  ...V_STORE,
+  ...at,
+  ...at,
+  ...V_LOAD_OFFSET(16),
+  ...v,
+  ...v,
+  ...HIGH_HALF,
+  ...D_PROMOTE,
+  ...D_ADD,
+  ...V_STORE_OFFSET(16),
+];
+const CONV_SINGLE = ['batch', 'oh', 'ow', 'c', 'sh', 'sw', 'ph', 'pw', 'block'];
+const CONV_SINGLE_LOCALS = ['cb', 'pwB', 'xImgB', 'zImgB', 'b', 'img', 'ch', 'oy', 'ox', 'p', 'r1', 'r2', 'o'];
+/**
+ * Over each image b, each 4 channels ch (byte offset) and each output row oy: `perChannel` once per (b, ch), then
+ * `perRow`, then for each pixel `body` with p, r1, r2 at its window's rows in xp ([batch][ph][pw] floats, the
+ * padding in it) and o at its output's byte offset (channels ch) in z ([batch][oh][ow][c]), then `afterRow`, and
+ * after the image's rows `after`.
+ */
+const overSingleWindows = (
+  l: Record<string, number>,
+  parts: { perChannel: number[]; perRow: number[]; body: number[]; afterRow: number[]; after: number[] },
+) => [
+  ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
+  ...assign(l.pwB, [...get(l.pw), ...i32(2), SHL]),
+  ...assign(l.xImgB, product(get(l.ph), get(l.pwB))),
+  ...assign(l.zImgB, product(product(get(l.oh), get(l.ow)), get(l.cb))),
+  ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+    ...assign(l.img, sum(get(l.xp), product(get(l.b), get(l.xImgB)))),
+    ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+      ...parts.perChannel,
+      ...assign(l.o, sum(product(get(l.b), get(l.zImgB)), get(l.ch))),
+      ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
+        ...assign(l.p, sum(get(l.img), product(product(get(l.oy), get(l.sh)), get(l.pwB)))),
+        ...parts.perRow,
+        ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
+          ...assign(l.r1, sum(get(l.p), get(l.pwB))),
+          ...assign(l.r2, sum(get(l.r1), get(l.pwB))),
+          ...parts.body,
+          ...assign(l.p, sum(get(l.p), [...get(l.sw), ...i32(2), SHL])),
+          ...assign(l.o, sum(get(l.o), get(l.cb))),
+        ]),
+        ...parts.afterRow,
+      ]),
+      ...parts.after,
+    ]),
+  ]),
+];
+/** Splat of the window's tap t (row t / 3, column t % 3) from xp at p. */
+const tap = (l: Record<string, number>, t: number) => [
+  ...get(l[['p', 'r1', 'r2'][Math.floor(t / 3)]]),
+  ...SPLAT(4 * (t % 3)),
+];
+
+/**
+ * convSingleMoments(xp, kernel, bias, z, relu, ...CONV_SINGLE): z = relu?(Σ_t xp[tap t]·kernel[t] + bias), a 3x3
+ * convolution of one channel at strides (sh, sw) read from the padded input xp ([batch][ph][pw]), four channels at
+ * a time (c a multiple of 4; the product's order: the taps from 0, then the bias), and the moments of z that
+ * bnMoments takes for the BatchNormalization above (the doubles S1 = Σ t, S2 = Σ t² at `block`, t = z − the block's
+ * mean, which the caller sets as a shift), summed in float32 over each output row and those sums in double.
+ */
+const convSingleMomentsFn = (fma: boolean) =>
+  fn(
+    ['xp', 'kernel', 'bias', 'z', 'relu', ...CONV_SINGLE],
+    [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean'],
+    [...vectors('w', 9), 'bv', 'shift', 'a0', 'a1', 'a2', 's', 'q'],
+    (l) => [
+      ...bnArrays(l, ['mean']),
+      ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+      ...overSingleWindows(l, {
+        perChannel: [
+          ...Array.from({ length: 9 }, (_, t) =>
+            assign(l[`w${t}`], [...sum(get(l.kernel), product(i32(t), get(l.cb)), get(l.ch)), ...V_LOAD]),
+          ).flat(),
+          ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
+          ...assign(l.shift, [...sum(get(l.mean), get(l.ch)), ...V_LOAD]),
+        ],
+        perRow: [...assign(l.s, ZERO), ...assign(l.q, ZERO)],
+        body: [
+          // A sum per kernel row (three short chains of multiply-adds), then the rows and the bias.
+          ...[0, 1, 2].flatMap((r) => [
+            ...assign(l[`a${r}`], [...tap(l, 3 * r), ...get(l[`w${3 * r}`]), ...F_MUL]),
+            ...[1, 2].flatMap((k) =>
+              assign(l[`a${r}`], multiplyAdd(fma, get(l[`a${r}`]), tap(l, 3 * r + k), get(l[`w${3 * r + k}`]))),
+            ),
+          ]),
+          ...assign(l.a0, [...get(l.a0), ...get(l.a1), ...F_ADD, ...get(l.a2), ...F_ADD, ...get(l.bv), ...F_ADD]),
+          ...get(l.relu),
+          ...IF,
+          ...assign(l.a0, [...get(l.a0), ...ZERO, ...F_PMAX]),
+          END,
+          ...sum(get(l.z), get(l.o)),
+          ...get(l.a0),
+          ...V_STORE,
+          ...assign(l.a1, [...get(l.a0), ...get(l.shift), ...F_SUB]),
+          ...assign(l.s, [...get(l.s), ...get(l.a1), ...F_ADD]),
+          ...assign(l.q, multiplyAdd(fma, get(l.q), get(l.a1), get(l.a1))),
+        ],
+        afterRow: [
+          ...addDoubles(sum(get(l.block), get(l.ch), get(l.ch)), get(l.s)),
+          ...addDoubles(sum(get(l.block), get(l.pitch), get(l.pitch), get(l.ch), get(l.ch)), get(l.q)),
+        ],
+        after: [],
+      }),
+      END,
+    ],
+  );
+
+/**
+ * convSingleNormBackward(xp, z, dy, dkernel, dbias, gate, ...CONV_SINGLE): the kernel and bias gradients of
+ * convSingleMoments' convolution from the BatchNormalization above it, whose dx (bnBackwardDx's, from dy and z with
+ * the block's coefficients; 0 where z ≤ 0 with `gate`) is never stored: per image and 4 channels, Σ dx and Σ
+ * xp[tap t]·dx summed in registers over the image's pixels, then added into dbias and dkernel (zeroed first).
+ */
+const convSingleNormBackwardFn = (fma: boolean) =>
+  fn(
+    ['xp', 'z', 'dy', 'dkernel', 'dbias', 'gate', ...CONV_SINGLE],
+    [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'invStd', 'p2', 'p3', 'p4'],
+    [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd'],
+    (l) => {
+      const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
+      const accumulate = (at: number[], v: number) => [...at, ...at, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
+      return [
+        ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
+        ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
+        ...zeroBytes(l, get(l.dbias), sum(get(l.dbias), get(l.pitch))),
+        ...overSingleWindows(l, {
+          perChannel: [
+            // dx = p2·dy − x·c1 − e: c1 = invStd·p4, e = p3 − mean·c1.
+            ...assign(l.v2, at('p2')),
+            ...assign(l.c1, [...at('invStd'), ...at('p4'), ...F_MUL]),
+            ...assign(l.e, [...at('p3'), ...at('mean'), ...get(l.c1), ...F_MUL, ...F_SUB]),
+            ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
+            ...assign(l.gb, ZERO),
+          ],
+          perRow: [],
+          body: [
+            ...assign(l.v, [...sum(get(l.z), get(l.o)), ...V_LOAD]),
+            ...assign(l.d, [
+              ...get(l.v2),
+              ...sum(get(l.dy), get(l.o)),
+              ...V_LOAD,
+              ...F_MUL,
+              ...get(l.v),
+              ...get(l.c1),
+              ...F_MUL,
+              ...F_SUB,
+              ...get(l.e),
+              ...F_SUB,
+            ]),
+            ...reluGate(l, l.d, l.v),
+            ...assign(l.gb, [...get(l.gb), ...get(l.d), ...F_ADD]),
+            ...Array.from({ length: 9 }, (_, t) =>
+              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), tap(l, t), get(l.d))),
+            ).flat(),
+          ],
+          afterRow: [],
+          after: [
+            ...Array.from({ length: 9 }, (_, t) =>
+              accumulate(sum(get(l.dkernel), product(i32(t), get(l.cb)), get(l.ch)), l[`g${t}`]),
+            ).flat(),
+            ...accumulate(sum(get(l.dbias), get(l.ch)), l.gb),
+          ],
+        }),
+        END,
+      ];
+    },
+  );
+
 /**
  * The module's functions, generated at the first CNN engine's start, not when the worker loads this file: their
  * bytecode arrays and the garbage of making them (several MB of heap) would otherwise sit in every worker, Dense ones
@@ -1334,6 +1582,8 @@ const convPoolSingleBackwardFn = (fma: boolean) =>
 const functions = (): Record<string, Fn> => ({
   convPoolSingle: convPoolSingleFn(false),
   convPoolSingleBackward: convPoolSingleBackwardFn(false),
+  convSingleMoments: convSingleMomentsFn(false),
+  convSingleNormBackward: convSingleNormBackwardFn(false),
   bnMoments: bnSums(true),
   bnNormalize,
   bnBackwardSums: bnSums(false),
@@ -1342,6 +1592,7 @@ const functions = (): Record<string, Fn> => ({
   ...winogradTransforms(F4X4, 'winograd4'),
   im2col: windows('im2col'),
   im2colAffine: windows('im2colAffine'),
+  padAffine,
   im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
@@ -1421,8 +1672,11 @@ type EdgeTransforms = Record<
 export interface ConvSimd extends EdgeTransforms {
   convPoolSingle: Call;
   convPoolSingleBackward: Call;
+  convSingleMoments: Call;
+  convSingleNormBackward: Call;
   im2col: Call;
   im2colAffine: Call;
+  padAffine: Call;
   im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
@@ -1471,15 +1725,19 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
   return kernels;
 }
 
-const fmaInstances = new WeakMap<WebAssembly.Memory, Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'>>();
+/** The first convolution's one-pass kernels, of which `convPoolFma` has multiply-add variants. */
+export type FirstConvKernels = Pick<
+  ConvSimd,
+  'convPoolSingle' | 'convPoolSingleBackward' | 'convSingleMoments' | 'convSingleNormBackward'
+>;
+
+const fmaInstances = new WeakMap<WebAssembly.Memory, FirstConvKernels>();
 
 /**
  * convPoolSingle and convPoolSingleBackward with relaxed-SIMD multiply-adds (one rounding a term, so within
  * float32 rounding of the loops, not bit-equal), bound to `memory`; undefined where the runtime has no relaxed SIMD.
  */
-export function convPoolFma(
-  memory: WebAssembly.Memory,
-): Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'> | undefined {
+export function convPoolFma(memory: WebAssembly.Memory): FirstConvKernels | undefined {
   let kernels = fmaInstances.get(memory);
   if (!kernels) {
     if (!hasRelaxedSimd()) return undefined;
@@ -1487,6 +1745,8 @@ export function convPoolFma(
       const functions = {
         convPoolSingle: convPoolSingleFn(true),
         convPoolSingleBackward: convPoolSingleBackwardFn(true),
+        convSingleMoments: convSingleMomentsFn(true),
+        convSingleNormBackward: convSingleNormBackwardFn(true),
       };
       const module = new WebAssembly.Module(compileModule(functions));
       kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as typeof kernels;
@@ -1512,10 +1772,32 @@ export function batchNormSimd(
   normalize: boolean,
   ...[F, x, out, _xhat, rows, c, gamma, beta, epsilon, stats]: Parameters<typeof batchNorm>
 ): void {
+  F.copyWithin((block >> 2) + BN_AT.mean * c, x, x + c);
+  k.bnMoments(0, x * 4, rows, c, block);
+  batchNormStatistics(F, block, rows, c, { gamma, beta, epsilon }, stats);
+  if (normalize) k.bnNormalize(x * 4, out * 4, rows, c, block);
+}
+
+/**
+ * The byte address in F's memory of the shift the moments are taken from (c floats of the block at `block`): the
+ * caller of a kernel that sums them (`convSingleMoments`) sets it first.
+ */
+export const batchNormShift = (block: number, c: number) => block + BN_AT.mean * 4 * c;
+
+/**
+ * batchNormSimd's statistics from the block's moments (S1, S2 about its shift, over `rows` rows): stats, and the
+ * block's mean, invStd, gamma and beta for bnNormalize or im2colAffine.
+ */
+export function batchNormStatistics(
+  F: Float32Array,
+  block: number,
+  rows: number,
+  c: number,
+  { gamma, beta, epsilon }: { gamma: number; beta: number; epsilon: number },
+  stats: NormStats,
+): void {
   const D = new Float64Array(F.buffer, block, 2 * c);
   const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
-  F.copyWithin(at('mean'), x, x + c);
-  k.bnMoments(0, x * 4, rows, c, block);
   for (let ch = 0; ch < c; ch++) {
     const shifted = D[ch] / rows;
     stats.mean[ch] = F[at('mean') + ch] + shifted;
@@ -1526,7 +1808,6 @@ export function batchNormSimd(
     F[at('p2') + ch] = gamma >= 0 ? F[gamma + ch] : 1;
     F[at('p3') + ch] = beta >= 0 ? F[beta + ch] : 0;
   }
-  if (normalize) k.bnNormalize(x * 4, out * 4, rows, c, block);
 }
 
 /**

@@ -35,10 +35,13 @@ import {
 import {
   batchNormBackwardSimd,
   batchNormBlockBytes,
+  batchNormShift,
   batchNormSimd,
+  batchNormStatistics,
   convPoolFma,
   convSimd,
   type ConvSimd,
+  type FirstConvKernels,
 } from './conv-simd';
 import { PolyphaseConv, polyphaseCombine, polyphaseFits, polyphasePays } from './conv-polyphase';
 import { winogradFused, winogradFusedFits } from './conv-winograd-fused';
@@ -79,6 +82,11 @@ export interface ConvStackOptions {
    * `convPoolSingle`'s one pass (tests compare the two).
    */
   convPool?: boolean;
+  /**
+   * false: a first 3x3 convolution of one channel under a BatchNormalization runs as im2col and products, not as
+   * `convSingleMoments` and `convSingleNormBackward` (tests compare the two).
+   */
+  convNorm?: boolean;
 }
 
 /** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
@@ -167,8 +175,13 @@ export class ConvStack {
   private biasSumsPointer = 0;
   /** The first convolution and the max pooling above it run as one pass (`convPoolFits`). */
   readonly convPool: boolean;
-  private readonly convPoolKernels: Pick<ConvSimd, 'convPoolSingle' | 'convPoolSingleBackward'>;
-  /** Its input with the convolution's padding around it (float offset at the current capacity). */
+  /**
+   * The first convolution runs from its padded input with the moments of the BatchNormalization above it in one
+   * pass, and its gradients from that BatchNormalization's backward pass in another (`convNormFits`).
+   */
+  readonly convNorm: boolean;
+  private readonly firstKernels: FirstConvKernels;
+  /** Either one's input with the convolution's padding around it (float offset at the current capacity). */
   private padded = -1;
 
   /** Throws when not on the wasm backend with SIMD: `createConvEngine` checks `convStackRuntime` first. */
@@ -187,7 +200,7 @@ export class ConvStack {
     this.gemm = gemm;
     this.simd = simd;
     // With FMA products, the one-pass first convolution's multiply-adds are fused too.
-    this.convPoolKernels = (gemm.fma && convPoolFma(heap.memory)) || simd;
+    this.firstKernels = (gemm.fma && convPoolFma(heap.memory)) || simd;
 
     const index = new Map(plan.params.map((v, i) => [v, i]));
     const at = (v: tfjs.LayerVariable | undefined) => (v ? index.get(v)! : -1);
@@ -243,6 +256,7 @@ export class ConvStack {
     });
     this.sums = new Float64Array(3 * Math.max(channels, widest));
     this.convPool = options.convPool !== false && convPoolFits(plan.ops);
+    this.convNorm = options.convNorm !== false && !this.convPool && convNormFits(plan.ops);
     this.states.forEach((s, i) => {
       const below = this.states[i - 1]?.op;
       s.reluDone = false;
@@ -350,6 +364,9 @@ export class ConvStack {
       } else if (op.kind === 'conv' && i === 0 && this.convPool) {
         // The input with the convolution's padding around it: convPoolSingle reads no im2col.
         s.extra = take(batch * (op.output.h + 2) * (op.output.w + 2));
+      } else if (op.kind === 'conv' && i === 0 && this.convNorm) {
+        const { ph, pw } = paddedSize(op);
+        s.extra = take(batch * ph * pw);
       } else if (op.kind === 'conv' && !pointwise(op)) {
         const n = batch * op.output.h * op.output.w * op.kernel.shape[0]! * op.kernel.shape[1]! * op.input.c;
         s.cols = take(n);
@@ -374,11 +391,13 @@ export class ConvStack {
       s.polyphase?.place(s.extra, batch);
       if (s.winograd) for (const key of ['v', 'm', 'u', 'du', 'dwt'] as const) s.winograd[key] += base;
     }
-    if (this.convPool) {
+    if (this.convPool || this.convNorm) {
       // Its padding stays 0: each pass writes the image inside it.
       this.padded = this.states[0].extra;
       const { h, w } = this.states[0].op.output;
-      this.view().fill(0, this.padded, this.padded + batch * (h + 2) * (w + 2));
+      const { ph, pw } = this.convPool ? { ph: h + 2, pw: w + 2 } : paddedSize(this.states[0].op);
+      const floats = ph * pw;
+      this.view().fill(0, this.padded, this.padded + batch * floats);
     }
     this.dcols += base;
     this.probs += base;
@@ -438,7 +457,9 @@ export class ConvStack {
 
     // ---- forward.
     if (this.convPool) this.convPoolForward(F, input, batch);
-    for (let i = this.convPool ? 2 : 0; i <= last; i++) {
+    if (this.convNorm) this.convNormForward(F, input, batch, !!update);
+    const firstOp = this.convPool || this.convNorm ? 2 : 0;
+    for (let i = firstOp; i <= last; i++) {
       const s = states[i];
       const op = s.op;
       // Above a folded BatchNormalization, its input.
@@ -460,7 +481,13 @@ export class ConvStack {
             const pp = s.polyphase;
             const g = s.geometry!;
             const pad = [g.h, g.w, g.c, pp.rows.n, pp.cols.n, 1, 1, 1, 1, g.top, g.left];
-            if (folded) this.simd.im2colAffine(from * 4, pp.padded * 4, states[i - 1].extra * 4, batch, ...pad);
+            // The image inside the padded input (a 'same' convolution's): one run a row.
+            const inside = g.top + g.h <= pp.rows.n && g.left + g.w <= pp.cols.n && g.top >= 0 && g.left >= 0;
+            const table = folded ? states[i - 1].extra * 4 : 0;
+            if (folded && inside) {
+              const geometry = [g.h, g.w, g.c, pp.rows.n, pp.cols.n, g.top, g.left];
+              this.simd.padAffine(from * 4, pp.padded * 4, table, batch, ...geometry);
+            } else if (folded) this.simd.im2colAffine(from * 4, pp.padded * 4, table, batch, ...pad);
             else this.simd.im2col(from * 4, pp.padded * 4, batch, ...pad);
             const bias = s.p1 >= 0 ? params[s.p1].w : 0;
             pp.forward(F, params[s.p0].w, bias, s.out, batch, activation === 'relu');
@@ -551,7 +578,7 @@ export class ConvStack {
     );
 
     // ---- backward: states[i].grad holds dL/d(output of op i); each op writes dL/d(its input) below it.
-    for (let i = last; i >= (this.convPool ? 2 : 0); i--) {
+    for (let i = last; i >= firstOp; i--) {
       const s = states[i];
       const op = s.op;
       const from = i === 0 ? input : states[i - 1].out;
@@ -648,8 +675,9 @@ export class ConvStack {
       const relu = (conv.op as Extract<ConvOp, { kind: 'conv' }>).activation === 'relu' ? 1 : 0;
       const [dkernel, dbias] = [params[conv.p0].g * 4, params[conv.p1].g * 4];
       const args = [this.padded * 4, conv.out * 4, pool.out * 4, pool.grad * 4, dkernel, dbias, relu, batch, h, w, c];
-      this.convPoolKernels.convPoolSingleBackward(...args);
+      this.firstKernels.convPoolSingleBackward(...args);
     }
+    if (this.convNorm) this.convNormBackward(F, batch);
 
     if (inspect) inspect(params.map((p) => F.subarray(p.g, p.g + p.size)));
     if (update) {
@@ -678,7 +706,77 @@ export class ConvStack {
     const relu = op.activation === 'relu' ? 1 : 0;
     const [kernel, bias] = [this.params[conv.p0].w * 4, this.params[conv.p1].w * 4];
     const args = [relu, batch, op.output.h, op.output.w, op.output.c];
-    this.convPoolKernels.convPoolSingle(this.padded * 4, kernel, bias, conv.out * 4, pool.out * 4, ...args);
+    this.firstKernels.convPoolSingle(this.padded * 4, kernel, bias, conv.out * 4, pool.out * 4, ...args);
+  }
+
+  /**
+   * The first convolution (one channel, 3x3) and the BatchNormalization above it (`convNormFits`): the input copied
+   * into its padded buffer, then `convSingleMoments` (the moments about the first pixel's output), then the
+   * statistics and the normalisation as the loop's BatchNormalization case does them.
+   */
+  private convNormForward(F: Float32Array, input: number, batch: number, update: boolean): void {
+    const [conv, norm] = this.states;
+    const op = conv.op as Extract<ConvOp, { kind: 'conv' }>;
+    const bn = norm.op as Extract<ConvOp, { kind: 'batchnorm' }>;
+    this.padInput(F, input, batch);
+    const { ph, pw } = paddedSize(op);
+    const c = op.output.c;
+    const [kernel, bias] = [this.params[conv.p0].w, this.params[conv.p1].w];
+    const relu = op.activation === 'relu';
+    // The shift: the first pixel's output, as bnMoments takes the first row (any value near the mean will do).
+    const shift = batchNormShift(this.normBlock, c) >> 2;
+    for (let ch = 0; ch < c; ch++) {
+      let v = 0;
+      for (let t = 0; t < 9; t++) v += F[this.padded + Math.floor(t / 3) * pw + (t % 3)] * F[kernel + t * c + ch];
+      F[shift + ch] = relu ? Math.max(v + F[bias + ch], 0) : v + F[bias + ch];
+    }
+    const geometry = [batch, op.output.h, op.output.w, c, op.sh, op.sw, ph, pw, this.normBlock];
+    const args = [this.padded * 4, kernel * 4, bias * 4, conv.out * 4, relu ? 1 : 0, ...geometry] as const;
+    this.firstKernels.convSingleMoments(...args);
+    const rows = batch * op.output.h * op.output.w;
+    const gamma = norm.p0 >= 0 ? this.params[norm.p0].w : -1;
+    const beta = norm.p1 >= 0 ? this.params[norm.p1].w : -1;
+    batchNormStatistics(F, this.normBlock, rows, c, { gamma, beta, epsilon: bn.epsilon }, norm.stats!);
+    if (norm.folded === 'im2col') this.affineTable(F, norm, gamma, beta);
+    else if (!norm.folded) this.simd.bnNormalize(conv.out * 4, norm.out * 4, rows, c, this.normBlock);
+    if (update) {
+      movingAverage(norm.moving![0], norm.stats!.mean, bn.momentum);
+      movingAverage(norm.moving![1], norm.stats!.variance, bn.momentum);
+    }
+  }
+
+  /**
+   * The BatchNormalization's and the first convolution's gradients (`convNormForward`): its sums, then
+   * `convSingleNormBackward` with its dx (the convolution's dL/dz) never stored.
+   */
+  private convNormBackward(F: Float32Array, batch: number): void {
+    const [conv, norm] = this.states;
+    const op = conv.op as Extract<ConvOp, { kind: 'conv' }>;
+    const { ph, pw } = paddedSize(op);
+    const c = op.output.c;
+    const rows = batch * op.output.h * op.output.w;
+    const [gamma, dgamma] = norm.p0 >= 0 ? [this.params[norm.p0].w, this.params[norm.p0].g] : [-1, -1];
+    const dbeta = norm.p1 >= 0 ? this.params[norm.p1].g : -1;
+    const gate = op.activation === 'relu';
+    const sums = [F, norm.grad, conv.out, -1, rows, c, gamma, dgamma, dbeta, norm.stats!, this.sums] as const;
+    batchNormBackwardSimd(this.simd, this.normBlock, gate, 0, ...sums);
+    const [dkernel, dbias] = [this.params[conv.p0].g * 4, this.params[conv.p1].g * 4];
+    const geometry = [batch, op.output.h, op.output.w, c, op.sh, op.sw, ph, pw, this.normBlock];
+    const args = [this.padded * 4, conv.out * 4, norm.grad * 4, dkernel, dbias, gate ? 1 : 0, ...geometry] as const;
+    this.firstKernels.convSingleNormBackward(...args);
+  }
+
+  /** The input's images into the padded buffer (its padding 0 since `reserve`), the part inside it row by row. */
+  private padInput(F: Float32Array, input: number, batch: number): void {
+    const op = this.states[0].op as Extract<ConvOp, { kind: 'conv' }>;
+    const { h, w } = op.input;
+    const { ph, pw } = paddedSize(op);
+    const [x0, x1] = [Math.max(0, -op.left), Math.min(w, pw - op.left)];
+    for (let b = 0; b < batch; b++)
+      for (let y = Math.max(0, -op.top); y < Math.min(h, ph - op.top); y++) {
+        const from = input + (b * h + y) * w;
+        F.set(F.subarray(from + x0, from + x1), this.padded + (b * ph + y + op.top) * pw + op.left + x0);
+      }
   }
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
@@ -890,6 +988,31 @@ function convPoolFits(ops: ConvOp[]): boolean {
     o.h === 2 * pool.output.h &&
     o.w === 2 * pool.output.w
   );
+}
+
+/**
+ * Whether the plan starts with what `convSingleMoments` computes: a 3x3 convolution of one channel (any strides and
+ * padding) with bias, relu or linear, c a multiple of 4, under a BatchNormalization (the strided CNN's first layer).
+ */
+function convNormFits(ops: ConvOp[]): boolean {
+  const [conv, norm] = ops;
+  if (conv?.kind !== 'conv' || norm?.kind !== 'batchnorm' || ops.length < 3) return false;
+  return (
+    conv.input.c === 1 &&
+    conv.kh === 3 &&
+    conv.kw === 3 &&
+    conv.top >= 0 &&
+    conv.left >= 0 &&
+    !!conv.bias &&
+    (conv.activation === 'relu' || conv.activation === 'linear') &&
+    conv.output.c % 4 === 0
+  );
+}
+
+/** The padded input of `convNormFits`' convolution: every window inside it. */
+function paddedSize(op: ConvOp): { ph: number; pw: number } {
+  if (op.kind !== 'conv') throw new Error('not a convolution');
+  return { ph: (op.output.h - 1) * op.sh + op.kh, pw: (op.output.w - 1) * op.sw + op.kw };
 }
 
 /** Whether a convolution reads its input as is (1x1, stride 1): its im2col would be a copy. */
