@@ -691,7 +691,8 @@ export class ConvStack {
 
   /**
    * The first convolution (one channel, 3x3, stride 1) and the 2x2 max pooling above it in one pass
-   * (`convPoolSingle`): the input copied into its padded buffer row by row, then the kernel.
+   * (`convPoolSingle`): the input copied into its padded buffer row by row (copyWithin: half the time of
+   * F.set(F.subarray(…)), which makes a view a row), then the kernel.
    */
   private convPoolForward(F: Float32Array, input: number, batch: number): void {
     const [conv, pool] = this.states;
@@ -701,7 +702,7 @@ export class ConvStack {
     for (let b = 0; b < batch; b++)
       for (let y = 0; y < h; y++) {
         const from = input + (b * h + y) * w;
-        F.set(F.subarray(from, from + w), this.padded + (b * ph + y + op.top) * pw + op.left);
+        F.copyWithin(this.padded + (b * ph + y + op.top) * pw + op.left, from, from + w);
       }
     const relu = op.activation === 'relu' ? 1 : 0;
     const [kernel, bias] = [this.params[conv.p0].w * 4, this.params[conv.p1].w * 4];
@@ -775,7 +776,7 @@ export class ConvStack {
     for (let b = 0; b < batch; b++)
       for (let y = Math.max(0, -op.top); y < Math.min(h, ph - op.top); y++) {
         const from = input + (b * h + y) * w;
-        F.set(F.subarray(from + x0, from + x1), this.padded + (b * ph + y + op.top) * pw + op.left + x0);
+        F.copyWithin(this.padded + (b * ph + y + op.top) * pw + op.left + x0, from + x0, from + x1);
       }
   }
 
