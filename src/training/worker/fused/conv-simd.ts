@@ -1461,7 +1461,7 @@ const tap = (l: Record<string, number>, t: number) => [
 /**
  * convSingleMoments(xp, kernel, bias, z, relu, ...CONV_SINGLE): z = relu?(Σ_t xp[tap t]·kernel[t] + bias), a 3x3
  * convolution of one channel at strides (sh, sw) read from the padded input xp ([batch][ph][pw]), four channels at
- * a time (c a multiple of 4; the product's order: the taps from 0, then the bias), and the moments of z that
+ * a time (c a multiple of 4; a sum per kernel row, then the rows and the bias), and the moments of z that
  * bnMoments takes for the BatchNormalization above (the doubles S1 = Σ t, S2 = Σ t² at `block`, t = z − the block's
  * mean, which the caller sets as a shift), summed in float32 over each output row and those sums in double.
  */
@@ -1514,9 +1514,10 @@ const convSingleMomentsFn = (fma: boolean) =>
 
 /**
  * convSingleNormBackward(xp, z, dy, dkernel, dbias, gate, ...CONV_SINGLE): the kernel and bias gradients of
- * convSingleMoments' convolution from the BatchNormalization above it, whose dx (bnBackwardDx's, from dy and z with
- * the block's coefficients; 0 where z ≤ 0 with `gate`) is never stored: per image and 4 channels, Σ dx and Σ
- * xp[tap t]·dx summed in registers over the image's pixels, then added into dbias and dkernel (zeroed first).
+ * convSingleMoments' convolution from the BatchNormalization above it, whose dx (bnBackwardDx's from dy and z with
+ * the block's coefficients, rearranged: p2·dy − z·c1 − e; 0 where z ≤ 0 with `gate`) is never stored: per image and
+ * 4 channels, Σ dx and Σ xp[tap t]·dx summed in registers over the image's pixels, then added into dbias and dkernel
+ * (zeroed first).
  */
 const convSingleNormBackwardFn = (fma: boolean) =>
   fn(
@@ -1525,7 +1526,7 @@ const convSingleNormBackwardFn = (fma: boolean) =>
     [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd'],
     (l) => {
       const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
-      const accumulate = (at: number[], v: number) => [...at, ...at, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
+      const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
       return [
         ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
         ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
