@@ -2,18 +2,25 @@
  * The first layer's sparse forward product (`sparse-forward.ts`) against the packed product it stands in for: the
  * same floats, bit for bit, with relaxed-SIMD FMA and with plain SIMD, with and without bias and relu, over k in one
  * block and in several (with a last partial one), rows that are all zero, -0 inputs and widths of one to many
- * column blocks; and the count of non-zero inputs it returns.
+ * column blocks; and the count of non-zero inputs it returns. The variant that also lists X's entries by input
+ * (`listing`), those lists, and the weight gradient's update from them against the one that lists them itself.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as v8 from 'node:v8';
 import { gemmWorkBytes, packedGemm } from '../../src/training/worker/fused/packed-gemm';
+import { createFusedOptimizer } from '../../src/training/worker/fused/fused-optimizers';
 import {
+  listedBytes,
   MAX_VECTORS,
   sparseColumns,
+  sparseColumnsUpdate,
   sparseForward,
   sparseForwardFits,
+  sparseForwardListing,
   sparseForwardScratch,
+  sparseListedUpdate,
+  updateByColumns,
 } from '../../src/training/worker/fused/sparse-forward';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
@@ -141,6 +148,110 @@ test('the product over columns (a weight gradient) equals the packed product wit
   checkColumns(true));
 test('the product over columns (a weight gradient) equals the packed product with plain SIMD', () =>
   checkColumns(false));
+
+/**
+ * `listing`: the forward product's floats and count as `rows`, and the lists by input it writes (`listedBytes`'s
+ * layout) hold each input's non-zero examples in order; then `listed`, the first kernel's update from those lists,
+ * leaves the same floats in the kernel and the optimizer's slots as `update`, which lists the examples itself.
+ */
+function checkListing(fma: boolean): void {
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const rows = sparseForward(memory, fma)!;
+  const listing = sparseForwardListing(memory, fma);
+  assert.ok(listing, 'compiles in Node 20');
+  let next = 64;
+  const heap = {
+    memory,
+    malloc: (bytes: number) => {
+      const p = next;
+      next += Math.ceil((bytes + 64) / 16) * 16;
+      return p;
+    },
+    free: () => {},
+  };
+  const { random } = scratch(23);
+  const alloc = heap.malloc;
+  for (const [m, n, k] of [
+    [1, 4, 1],
+    [5, 4, 9],
+    [12, 16, 15],
+    [7, 52, 70],
+    [32, 100, 784],
+    [20, 4 * MAX_VECTORS + 4, 130],
+  ]) {
+    const [x, w, bias] = [m * k * 4, k * n * 4, Math.ceil(n / 8) * 32].map(alloc);
+    const [z, expected, rowsScratch, lists, columnsScratch] = [
+      m * n * 4,
+      m * n * 4,
+      sparseForwardScratch(m, k),
+      listedBytes(m, k),
+      sparseForwardScratch(k, m),
+    ].map(alloc);
+    const view = (p: number, size: number) => new Float32Array(memory.buffer, p, size);
+    const X = view(x, m * k);
+    X.forEach((_, i) => {
+      const r = random();
+      X[i] = r < 0.5 ? 0 : r < 0.55 ? -0 : r - 0.7;
+    });
+    // Input 2 zero in every example, example 1 zero at every input; input 0 of example 0 not (a gradient to apply).
+    for (let q = 0; q < m; q++) if (k > 2) X[q * k + 2] = 0;
+    if (m > 1) X.fill(0, k, 2 * k);
+    X[0] = 0.25;
+    view(w, k * n).forEach((_, i, a) => (a[i] = random() - 0.5));
+    view(bias, n).forEach((_, i, a) => (a[i] = random() - 0.5));
+    const count = rows(x, w, bias, expected, m, n, k, 1, rowsScratch);
+    // Junk where the lists go: every end must be written.
+    new Int32Array(memory.buffer, lists, listedBytes(m, k) / 4).fill(-7);
+    view(z, m * n).fill(NaN);
+    assert.equal(listing(x, w, bias, z, m, n, k, 1, rowsScratch, 0, lists), count);
+    const [got, want] = [view(z, m * n), view(expected, m * n)];
+    for (let i = 0; i < m * n; i++) assert.ok(Object.is(got[i], want[i]), `${m}x${n}x${k} z at ${i}`);
+    const ends = new Int32Array(memory.buffer, lists, k);
+    const entries = lists + Math.ceil(k / 4) * 16;
+    for (let p = 0; p < k; p++) {
+      const examples = Array.from({ length: m }, (_, q) => q).filter((q) => X[q * k + p] !== 0);
+      assert.equal(ends[p], entries + examples.length * k * 8 + p * 8, `${m}x${n}x${k} input ${p}'s end`);
+      examples.forEach((q, j) => {
+        const at = entries + j * k * 8 + p * 8;
+        assert.equal(new Int32Array(memory.buffer, at, 1)[0], q * n * 4, `input ${p}'s entry ${j}: offset`);
+        assert.ok(Object.is(view(at + 4, 1)[0], X[q * k + p]), `input ${p}'s entry ${j}: value`);
+      });
+    }
+    // dW = Xᵀ @ dZ with Adam's update in the epilogue: from the lists, and listing the examples itself.
+    const dz = alloc(m * n * 4);
+    view(dz, m * n).forEach((_, i, a) => (a[i] = random() < 0.3 ? 0 : random() - 0.5));
+    const spec = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
+    const kernels = [alloc(k * n * 4), alloc(k * n * 4)];
+    const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
+    kernels.forEach((c) => view(c, k * n).set(init));
+    const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
+    const u0 = optimizers[0].fusedUpdate(0)!;
+    const [byColumns, byLists] = [
+      sparseColumnsUpdate(memory, fma, u0.name, u0.program)!,
+      sparseListedUpdate(memory, fma, u0.name, u0.program)!,
+    ];
+    for (let step = 0; step < 3; step++) {
+      optimizers.forEach((o) => o.beginStep());
+      updateByColumns(byColumns, optimizers[0].fusedUpdate(0)!, [x, dz, kernels[0], columnsScratch], [k, n, m]);
+      updateByColumns(byLists, optimizers[1].fusedUpdate(0)!, [0, dz, kernels[1], lists], [k, n, m]);
+    }
+    const [a, b] = kernels.map((c) => view(c, k * n));
+    for (let i = 0; i < k * n; i++) assert.ok(Object.is(a[i], b[i]), `${m}x${n}x${k} updated weight ${i}`);
+    const slots = optimizers.map((o) => o.exportSlots()[0]);
+    slots[0].forEach((slot, s) =>
+      slot.forEach((v, i) => assert.ok(Object.is(v, slots[1][s][i]), `${m}x${n}x${k} slot ${s} at ${i}`)),
+    );
+    assert.ok(
+      a.some((v, i) => v !== init[i]),
+      `${m}x${n}x${k}: the update changed the weights`,
+    );
+  }
+}
+
+test('the forward product that lists its input by input (listing) equals rows, and its lists are right (FMA)', () =>
+  checkListing(true));
+test('the forward product that lists its input by input (listing) equals rows, and its lists are right (SIMD)', () =>
+  checkListing(false));
 
 test('the sparse forward product is for whole vectors of units and a kernel that stays in L2', () => {
   assert.equal(sparseForwardFits(784, 100), true);

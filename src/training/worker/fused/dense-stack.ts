@@ -28,16 +28,21 @@ import type { FusedOptimizer, FusedUpdate, WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { sparseListKernel, type SparseListKernel } from './sparse-lists';
 import {
+  listedBytes,
   SPARSE_DENSITY,
   sparseColumns,
   sparseColumnsUpdate,
   sparseForward,
   sparseForwardFits,
+  sparseForwardListing,
   sparseForwardScratch,
+  sparseListedUpdate,
   updateByColumns,
   type SparseColumns,
   type SparseColumnsUpdate,
   type SparseForward,
+  type SparseForwardListing,
+  type SparseListedUpdate,
 } from './sparse-forward';
 import { outputLossAndGradient } from './output-loss';
 
@@ -110,7 +115,10 @@ interface Frame {
   lists: number;
   /** The scratch area of the first layer's sparse forward product (`sparse-forward.ts`), 0 when not used. */
   rows: number;
-  /** The scratch area of its sparse weight-gradient product (`sparseColumns`), 0 when not used. */
+  /**
+   * The scratch area of its sparse weight-gradient product (`sparseColumns`), 0 when not used; or the lists by
+   * input the forward product wrote there for it (`listedBytes`).
+   */
   columns: number;
 }
 
@@ -127,6 +135,11 @@ interface LayerTrace {
 export interface DenseStackOptions {
   /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
   fma?: boolean;
+  /**
+   * false: the first weight gradient's product lists each input's examples itself rather than take lists the
+   * forward product wrote (`sparseForwardListing`; tests and benches compare the two).
+   */
+  listing?: boolean;
 }
 
 /** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
@@ -148,8 +161,16 @@ export class DenseStack {
    * `rowsKernel` (while the input stays sparse) for batches of up to SPARSE_ROWS examples, where it was measured.
    */
   private columnsKernel?: SparseColumns;
-  /** `columnsKernel` with an optimizer's update in its epilogue (`updateKernel`). */
-  private ownKernel?: { name: string; kernel?: SparseColumnsUpdate };
+  /**
+   * `rowsKernel` that also lists the input by input for the weight gradient's product (`sparseForwardListing`), used
+   * when the first kernel's update runs in that product.
+   */
+  private listingKernel?: SparseForwardListing;
+  /**
+   * `columnsKernel` with an optimizer's update in its epilogue (`updateKernels`), and the same from the lists
+   * `listingKernel` wrote (`listed`).
+   */
+  private ownKernel?: { name: string; kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate };
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -185,6 +206,7 @@ export class DenseStack {
         if (first && sparseForwardFits(first.inputs, first.units)) {
           this.rowsKernel = sparseForward(heap.memory, gemm.fma);
           this.columnsKernel = sparseColumns(heap.memory, gemm.fma);
+          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma);
         }
       } else {
         this.freeAll(this.blocks);
@@ -286,7 +308,7 @@ export class DenseStack {
         : 0,
       columns:
         this.columnsKernel && batch <= SPARSE_ROWS
-          ? (this.alloc(sparseForwardScratch(first, batch) / 4, true) as number)
+          ? (this.alloc(Math.max(sparseForwardScratch(first, batch), listedBytes(batch, first)) / 4, true) as number)
           : 0,
     };
     if (this.frameBlocks.includes(0)) throw new Error(OUT_OF_MEMORY);
@@ -346,11 +368,30 @@ export class DenseStack {
   /**
    * The first layer's forward product with its bias and relu, over each example's non-zero inputs: the same floats
    * as `product` with that epilogue. Measures the input's density and gives up this kernel for good (the dense
-   * product from the next step on) past `SPARSE_DENSITY`.
+   * product from the next step on) past `SPARSE_DENSITY`. With `lists` (a batch of up to SPARSE_ROWS examples), it
+   * also writes there the input's lists by input for the weight gradient (`sparseForwardListing`).
    */
-  private sparseFirst(z: number, input: number, batch: number, relu: boolean, scratch: number): boolean {
+  private sparseFirst(z: number, input: number, batch: number, relu: boolean, scratch: number, lists = 0): boolean {
     const { kernel, bias, inputs, units } = this.layers[0];
     let nonZero = 0;
+    if (lists) {
+      const r = relu ? 1 : 0;
+      nonZero = this.listingKernel!(
+        input,
+        kernel as number,
+        address(bias),
+        z,
+        batch,
+        units,
+        inputs,
+        r,
+        scratch,
+        0,
+        lists,
+      );
+      if (nonZero > SPARSE_DENSITY * batch * inputs) this.rowsKernel = undefined;
+      return true;
+    }
     // In chunks of SPARSE_ROWS examples: the scratch area holds that many examples' lists.
     for (let row = 0; row < batch; row += SPARSE_ROWS) {
       const rows = Math.min(SPARSE_ROWS, batch - row);
@@ -455,6 +496,16 @@ export class DenseStack {
     const fromLogits = this.plan.loss !== 'mse';
     const frame = this.frameFor(batch);
     let output: Buf = input;
+    // The first layer's kernel has no later reader in the step: its update may run in its gradient's product, from
+    // lists by input that its forward product writes (`listed`) when that product is the sparse one.
+    const mine = update && !inspect && this.gemm ? own : undefined;
+    let listed: { u: FusedUpdate; kernel: SparseListedUpdate } | undefined;
+    if (mine && this.rowsKernel && this.listingKernel && frame.columns) {
+      const u = mine.fusedUpdate(0);
+      const kernel = u && this.updateKernels(u).listed;
+      if (u && kernel) listed = { u, kernel };
+    }
+    let listedDone = false;
 
     // ---- forward: every activation stays in its buffer, where the next product reads it.
     const traces: LayerTrace[] = [];
@@ -474,13 +525,22 @@ export class DenseStack {
       const last = l === n - 1;
       const raw = last && (fromLogits || layer.activation === 'softmax');
       const activation = raw ? 'linear' : layer.activation;
-      const fused =
-        l === 0 && this.rowsKernel && frame.rows && typeof input === 'number' && typeof buffers.z === 'number'
-          ? this.sparseFirst(buffers.z, input, batch, activation === 'relu', frame.rows)
-          : this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
-              bias: layer.bias,
-              relu: activation === 'relu',
-            });
+      const sparse =
+        l === 0 && this.rowsKernel && frame.rows && typeof input === 'number' && typeof buffers.z === 'number';
+      if (sparse && listed) listedDone = true;
+      const fused = sparse
+        ? this.sparseFirst(
+            buffers.z as number,
+            input as number,
+            batch,
+            activation === 'relu',
+            frame.rows,
+            listed ? frame.columns : 0,
+          )
+        : this.product(buffers.z, input, false, layer.kernel, false, [batch, layer.units, layer.inputs], {
+            bias: layer.bias,
+            relu: activation === 'relu',
+          });
       // With the epilogue the bias (and relu) are in z already; sigmoid and tanh still run here.
       const rest = fused && (activation === 'relu' || activation === 'linear') ? 'linear' : activation;
       output = buffers.z;
@@ -515,14 +575,16 @@ export class DenseStack {
       dz,
     );
 
-    // ---- backward. The first layer's kernel has no later reader in the step: its update may run in its product.
-    const mine = update && !inspect && this.gemm ? own : undefined;
+    // ---- backward.
     let firstDone = false;
     for (let l = n - 1; l >= 0; l--) {
       const layer = layers[l];
       const units = layer.units;
       const input = traces[l].input;
-      if (
+      if (l === 0 && listedDone && listed && typeof dZ === 'number' && typeof layer.kernel === 'number') {
+        updateByColumns(listed.kernel, listed.u, [0, dZ, layer.kernel, frame.columns], [layer.inputs, units, batch]);
+        firstDone = true;
+      } else if (
         l === 0 &&
         this.rowsKernel &&
         frame.columns &&
@@ -533,7 +595,7 @@ export class DenseStack {
       ) {
         // Per input, over the examples where it is not zero (the same floats as the packed product below).
         const u = mine?.fusedUpdate(0);
-        const kernel = u && this.updateKernel(u);
+        const kernel = u && this.updateKernels(u).kernel;
         if (u && kernel) {
           updateByColumns(kernel, u, [input, dZ, layer.kernel, frame.columns], [layer.inputs, units, batch]);
           firstDone = true;
@@ -592,22 +654,26 @@ export class DenseStack {
   }
 
   /**
-   * Compiles now what `own`'s update in the first layer's gradient product will run (`updateKernel`: 15-20 ms of
+   * Compiles now what `own`'s update in the first layer's gradient product will run (`updateKernels`: 15-20 ms of
    * generating and compiling the module, which the first step would pay otherwise), before any step (only the
    * program of `fusedUpdate` is used: its scalars before the first step mean nothing).
    */
   prepare(own: OwnUpdate): void {
     const u = this.columnsKernel ? own.fusedUpdate(0) : undefined;
-    if (u) this.updateKernel(u);
+    if (u) this.updateKernels(u);
   }
 
-  /** The product with `u`'s program as its epilogue, compiled once per program (the last one kept). */
-  private updateKernel(u: FusedUpdate): SparseColumnsUpdate | undefined {
+  /**
+   * The product with `u`'s program as its epilogue, listing the examples itself (`kernel`) or from the forward
+   * product's lists (`listed`): one module, compiled once per program (the last one kept).
+   */
+  private updateKernels(u: FusedUpdate): { kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate } {
     if (this.ownKernel?.name !== u.name) {
-      const kernel = sparseColumnsUpdate(this.heap!.memory, this.gemm!.fma, u.name, u.program);
-      this.ownKernel = { name: u.name, kernel };
+      const [memory, fma] = [this.heap!.memory, this.gemm!.fma];
+      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program);
+      this.ownKernel = { name: u.name, kernel, listed: sparseListedUpdate(memory, fma, u.name, u.program) };
     }
-    return this.ownKernel.kernel;
+    return this.ownKernel;
   }
 
   /** Writes the current parameters into the model's variables. */

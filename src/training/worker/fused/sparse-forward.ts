@@ -56,6 +56,22 @@ export type SparseForward = (
 export type SparseColumns = (...args: [...Parameters<SparseForward>, pitch: number]) => number;
 
 /**
+ * `SparseForward` that also writes, at `lists`, X's non-zero entries by input (`listedLayout`): the lists the
+ * weight gradient's product over each input's examples takes (`sparseListedUpdate`), made while each row's inputs
+ * are compared with zero anyway instead of by a second pass down X's columns. `pitch` is ignored.
+ */
+export type SparseForwardListing = (...args: [...Parameters<SparseForward>, pitch: number, lists: number]) => number;
+
+/**
+ * The lists by input that `listing` writes for X [m, k]: at `lists`, per input p the address past its last entry
+ * (int32s, ceil(k / 4) * 16 bytes); after them the entries, example q's (q * n * 4, X[q, p]) as in
+ * `sparseColumns`'s lists for each example where X[q, p] is not zero, in order, the j-th of input p at
+ * entries + j * k * 8 + p * 8 (so that consecutive inputs' entries, written together, are neighbours), with a row to
+ * spare for the slot written past the last. In bytes:
+ */
+export const listedBytes = (m: number, k: number) => Math.ceil(k / 4) * 16 + (m + 1) * k * 8;
+
+/**
  * The density of non-zero inputs above which the dense product is faster (measured on the canonical 784 x 100
  * layer: at half zeros the sparse product takes 0.85 of its time; each non-zero input costs it one load per multiply-add).
  */
@@ -120,27 +136,35 @@ const loadSplat = (offset: number) => [...simd(0x09), 0x02, ...uleb(offset)];
 const LOAD32_ZERO = [...simd(0x5c), 0x02, 0x00];
 const load32Lane = (lane: number) => [...simd(0x56), 0x02, 0x00, lane];
 const [FADD, FMUL, FMAX, RELAXED_MADD] = [simd(0xe4), simd(0xe6), simd(0xe9), simd(0x105)];
+const V128_AND = simd(0x4e);
+/** v128.store64_lane(lane) of (address, vector). */
+const store64Lane = (lane: number) => [...simd(0x5b), 0x03, 0x00, lane];
 
 /**
- * The sums of `vectors` vectors of a row of Z over `count` listed entries (locals: the list, the count, W's block,
- * and two scratch ones, an i32 and a v128), into the accumulators `acc(t)`, in list order.
+ * The sums of `vectors` vectors of a row of Z over `count` listed entries 8 bytes apart (locals: the list, the
+ * count, W's block, and two scratch ones, an i32 and a v128), into the accumulators `acc(t)`, in list order; with
+ * `step` (code leaving an i32), the entries that many bytes apart and the count's local the list's end (the
+ * address past its last entry) instead.
  */
 function accumulate(
   vectors: number,
   fma: boolean,
   [LIST, COUNT, W, P, S]: number[],
   acc: (t: number) => number,
+  step?: number[],
 ): number[] {
   const code: number[] = [];
-  code.push(...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...LOOP);
+  if (step) code.push(...BLOCK, ...get(LIST), ...get(COUNT), EQ, ...brIf(0), ...LOOP);
+  else code.push(...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...LOOP);
   code.push(...get(W), ...get(LIST), ...I32_LOAD, ADD, ...set(P));
   code.push(...get(LIST), ...loadSplat(4), ...set(S));
   for (let t = 0; t < vectors; t++) {
     if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
     else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
   }
-  code.push(...get(LIST), ...i32(8), ADD, ...set(LIST));
-  code.push(...get(COUNT), ...i32(1), SUB, ...tee(COUNT), ...brIf(0), END, END);
+  if (step) code.push(...get(LIST), ...step, ADD, ...tee(LIST), ...get(COUNT), NE, ...brIf(0), END, END);
+  else code.push(...get(LIST), ...i32(8), ADD, ...set(LIST), ...get(COUNT), ...i32(1), SUB, ...tee(COUNT), ...brIf(0));
+  if (!step) code.push(END, END);
   return code;
 }
 
@@ -180,22 +204,23 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
- * update_V(list, count, w, c, d0, d1, d2, k0 … k7): V vectors of a gradient's row from `count` listed inputs as in
- * block_V (from zero: one block of k), then, instead of storing them, the optimizer's program (`emitUpdate`) on
- * them with the weight's vectors at `c` (read, and written as `out`) and its slots at c + d0, c + d1, c + d2: the
- * same f32x4 operations as the optimizer's SIMD loop, so the same floats, without the gradient stored and read back.
+ * update_V(list, end, w, c, d0, d1, d2, step, k0 … k7): V vectors of a gradient's row from the listed inputs `step`
+ * bytes apart from `list` to `end` as in block_V (from zero: one block of k), then, instead of storing them, the optimizer's
+ * program (`emitUpdate`) on them with the weight's vectors at `c` (read, and written as `out`) and its slots at
+ * c + d0, c + d1, c + d2: the same f32x4 operations as the optimizer's SIMD loop, so the same floats, without the
+ * gradient stored and read back.
  */
 function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): number[] {
-  const [LIST, COUNT, W, C, D0, D1, D2] = [0, 1, 2, 3, 4, 5, 6];
-  const scalar = (i: number) => 7 + i;
-  const P = 7 + MAX_SCALARS;
+  const [LIST, END_, W, C, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const scalar = (i: number) => 8 + i;
+  const P = 8 + MAX_SCALARS;
   const S = P + 1;
   const acc = (t: number) => S + 1 + t;
   let locals = 1 + vectors;
   const named = new Map<string, number>();
   const code: number[] = [];
   for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
-  code.push(...accumulate(vectors, fma, [LIST, COUNT, W, P, S], acc));
+  code.push(...accumulate(vectors, fma, [LIST, END_, W, P, S], acc, get(STEP)));
   const address = (name: string) =>
     name === 'w' || name === 'out'
       ? get(C)
@@ -232,12 +257,14 @@ const UPDATE_PARAMS = 13 + MAX_SCALARS;
  * row on the row's entries in that block of k. `columns` (`strided`): X is Aᵀ for A row-major with rows `pitch`
  * bytes apart (X[i, p] = A[p, i], at x + 4i + p * pitch), its four inputs gathered lane by lane.
  */
-function driver(strided: boolean, update = false): number[] {
+function driver(strided: boolean, update = false, listing = false): number[] {
   const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH, PITCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   // With `update`: the slots' distances from the weight in bytes, then the program's scalars (f32).
   const [D0, D1, D2] = [10, 11, 12];
   const scalar = (i: number) => 13 + i;
-  const base = update ? UPDATE_PARAMS : 10;
+  // With `listing` (rows only): where the lists by input go (`listedLayout`).
+  const COLS = 10;
+  const base = update ? UPDATE_PARAMS : listing ? 11 : 10;
   const [I, AT, XP, END_X, OFF, ROW, J, VEC, WIDTH, V, TOTAL, K0, LIMIT, LAST, CURS, P, CUR] = Array.from(
     { length: 17 },
     (_, i) => base + i,
@@ -249,7 +276,22 @@ function driver(strided: boolean, update = false): number[] {
   const [XSTEP, XROW, XA] = [base + 24, base + 25, base + 26];
   // The scalars' splats (update).
   const splat = (i: number) => base + 27 + i;
+  // Listing: JD from a row's inputs to their cursors (COLS - the row's start), SLOT a cursor's address, PJ the
+  // bytes between an input's entries, E where the entries start, QOFF this example's entry offset (its row of dZ),
+  // TMP; QV its splat, PBV inputs' first entries, NEV four inputs' non-zero lanes, JV their cursors, PJV PJ's
+  // splat, E01 and E23 their entries.
+  const [JD, SLOT, PJ, E, QOFF, TMP] = Array.from({ length: 6 }, (_, i) => base + 27 + i);
+  const [QV, PBV, NEV, JV, PJV, E01, E23] = Array.from({ length: 7 }, (_, i) => base + 33 + i);
   const code: number[] = [];
+  if (listing) {
+    // PJ = k * 8; E = COLS + ceil(k / 4) * 16; input p's cursor at its first entry, E + p * 8.
+    code.push(...get(K), ...i32(3), SHL, ...tee(PJ), ...I32X4_SPLAT, ...set(PJV));
+    code.push(...get(COLS), ...get(K), ...i32(3), ADD, ...i32(2), SHR_U, ...i32(4), SHL, ADD, ...set(E));
+    code.push(...get(E), ...I32X4_SPLAT, ...i32x4([0, 8, 16, 24]), ...I32X4_ADD, ...set(PBV));
+    code.push(...get(COLS), ...set(SLOT), ...BLOCK, ...LOOP, ...get(SLOT), ...get(E), GE_U, ...brIf(1));
+    code.push(...get(SLOT), ...get(PBV), ...v128store(0), ...get(PBV), ...i32x4([32, 32, 32, 32]), ...I32X4_ADD);
+    code.push(...set(PBV), ...get(SLOT), ...i32(16), ADD, ...set(SLOT), ...br(0), END, END);
+  }
   if (update) for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
   if (strided) code.push(...get(PITCH), ...set(XSTEP), ...i32(4), ...set(XROW));
   else code.push(...i32(4), ...set(XSTEP), ...get(K), ...i32(2), SHL, ...set(XROW));
@@ -270,6 +312,10 @@ function driver(strided: boolean, update = false): number[] {
   // The lists: every entry is written, AT moves on only past a non-zero value (-0 counts as zero).
   code.push(...i32(0), ...set(I), ...LOOP);
   code.push(...get(X), ...get(I), ...get(XROW), MUL, ADD, ...set(XP));
+  if (listing) {
+    code.push(...get(COLS), ...get(XP), SUB, ...set(JD));
+    code.push(...get(I), ...get(ROW), MUL, ...tee(QOFF), ...I32X4_SPLAT, ...set(QV));
+  }
   code.push(...get(SCRATCH), ...get(I), ...get(K), MUL, ...i32(3), SHL, ADD, ...set(AT), ...i32(0), ...set(OFF));
   code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...set(P));
   code.push(...get(XP), ...get(K), ...get(XSTEP), MUL, ADD, ...set(END_X), ...LOOP);
@@ -292,8 +338,26 @@ function driver(strided: boolean, update = false): number[] {
   // iteration while they fit in the block (2 µs less a canonical batch than one), then one.
   const interleave = (from: number) =>
     [0, 1].flatMap((e) => [0, 16].flatMap((v) => [0, 1, 2, 3].map((b) => v + 4 * (from + e) + b)));
+  // Listing: each of the four inputs' entry (this example's offset, its value) stored at its cursor (whether the
+  // value is zero or not), the cursors of the non-zero ones moved on to their next entries.
+  const entries = (lanes: number[]) => shuffle([0, 1, 2, 3, ...lanes.slice(0, 4), 0, 1, 2, 3, ...lanes.slice(4)]);
+  const scatter = listing
+    ? [
+        ...[...get(XP), ...get(JD), ADD, ...tee(SLOT), ...v128load(0), ...set(JV)],
+        ...[...get(QV), ...get(VX), ...entries([16, 17, 18, 19, 20, 21, 22, 23]), ...set(E01)],
+        ...[...get(QV), ...get(VX), ...entries([24, 25, 26, 27, 28, 29, 30, 31]), ...set(E23)],
+        ...[0, 1, 2, 3].flatMap((l) => [
+          ...get(SLOT),
+          ...i32load(4 * l),
+          ...get(l < 2 ? E01 : E23),
+          ...store64Lane(l & 1),
+        ]),
+        ...[...get(SLOT), ...get(JV), ...get(NEV), ...get(PJV), ...V128_AND, ...I32X4_ADD, ...v128store(0)],
+      ]
+    : [];
   const group = [
-    ...[...load, ...tee(VX), ...ZERO, ...F32X4_NE, ...I32X4_BITMASK, ...set(MASK)],
+    ...[...load, ...tee(VX), ...ZERO, ...F32X4_NE, ...(listing ? tee(NEV) : []), ...I32X4_BITMASK, ...set(MASK)],
+    ...scatter,
     ...[...get(TABLE), ...get(MASK), ...i32(4), SHL, ADD, ...v128load(0), ...set(SWZ)],
     ...[...get(OFF), ...I32X4_SPLAT, ...get(STEPS), ...I32X4_ADD, ...get(SWZ), ...SWIZZLE, ...set(OFFS)],
     ...[...get(VX), ...get(SWZ), ...SWIZZLE, ...set(VX)],
@@ -312,6 +376,12 @@ function driver(strided: boolean, update = false): number[] {
   code.push(...get(AT), ...get(OFF), ...I32_STORE);
   code.push(...get(AT), ...get(XP), ...F32_LOAD, ...tee(VAL), ...f32store(4));
   code.push(...get(AT), ...get(VAL), 0x43, 0, 0, 0, 0, F32_NE, ...i32(3), SHL, ADD, ...set(AT));
+  if (listing) {
+    // The input's entry at its cursor (at SLOT = COLS + p * 4), the cursor moved on past a non-zero value.
+    code.push(...get(XP), ...get(JD), ADD, ...tee(SLOT), ...I32_LOAD, ...tee(TMP), ...get(QOFF), ...I32_STORE);
+    code.push(...get(TMP), ...get(VAL), ...f32store(4));
+    code.push(...get(SLOT), ...get(TMP), ...get(PJ), ...get(VAL), 0x43, 0, 0, 0, 0, F32_NE, MUL, ADD, ...I32_STORE);
+  }
   code.push(...get(OFF), ...get(ROW), ADD, ...set(OFF));
   code.push(...ahead(1), ...tee(XP), ...get(LAST), LT_U, ...brIf(0), END, END);
   code.push(...get(XP), ...get(END_X), LT_U, ...brIf(0), END);
@@ -333,11 +403,12 @@ function driver(strided: boolean, update = false): number[] {
   code.push(SELECT, ...set(V));
   for (let v = 1; v <= MAX_VECTORS; v++) {
     code.push(...get(V), ...i32(v), EQ, ...IF);
-    code.push(...get(CUR), ...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U, ...get(W), ...get(J), ...i32(4), SHL, ADD);
+    code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
+    code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
     if (update) {
       // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
       code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
-      code.push(...get(D0), ...get(D1), ...get(D2));
+      code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
       for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
       code.push(...call(v - 1), END);
       continue;
@@ -372,6 +443,12 @@ function driver(strided: boolean, update = false): number[] {
       [...uleb(4), V128],
       [...uleb(3), I32],
       ...(update ? [[...uleb(MAX_SCALARS), V128]] : []),
+      ...(listing
+        ? [
+            [...uleb(6), I32],
+            [...uleb(7), V128],
+          ]
+        : []),
     ]),
     ...code,
     END,
@@ -379,25 +456,73 @@ function driver(strided: boolean, update = false): number[] {
 }
 
 /**
- * The module: block_1 … block_MAX_VECTORS, rows and columns; or, for an optimizer's program, only what `update`
- * needs (update_1 … update_MAX_VECTORS and its driver: less to generate and compile).
+ * listed(x, dz, 0, c, m, n, k, 0, lists, 0, d0, d1, d2, k0 … k7): `update`'s product and update from lists by input
+ * that `listing` wrote (`listedLayout`, for m inputs) instead of listing every input's examples itself: per input
+ * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0.
+ */
+function listedDriver(): number[] {
+  const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
+  const scalar = (i: number) => 13 + i;
+  const base = UPDATE_PARAMS;
+  const [I, ROW, VEC, WIDTH, J, V, PJ, E] = Array.from({ length: 8 }, (_, i) => base + i);
+  const splat = (i: number) => base + 8 + i;
+  const code: number[] = [];
+  for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
+  code.push(...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC));
+  code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
+  code.push(...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH));
+  code.push(...get(M), ...i32(3), SHL, ...set(PJ));
+  code.push(...get(LISTS), ...get(M), ...i32(3), ADD, ...i32(2), SHR_U, ...i32(4), SHL, ADD, ...set(E));
+  code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
+  code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
+  code.push(...get(WIDTH), ...get(VEC), ...get(J), SUB, ...get(WIDTH), ...get(VEC), ...get(J), SUB, LT_U);
+  code.push(SELECT, ...set(V));
+  for (let v = 1; v <= MAX_VECTORS; v++) {
+    code.push(...get(V), ...i32(v), EQ, ...IF);
+    // Input I's entries from E + I * 8 to its cursor, at LISTS + I * 4.
+    code.push(...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD);
+    code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
+    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
+    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(v - 1), END);
+  }
+  code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
+  code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
+  return [
+    ...vec([
+      [...uleb(8), I32],
+      [...uleb(MAX_SCALARS), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/**
+ * The module: block_1 … block_MAX_VECTORS, rows, columns and listing; or, for an optimizer's program, only what
+ * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile).
  */
 function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
-  // rows takes the 10th parameter (pitch) too and ignores it.
+  // rows takes the 10th parameter (pitch) too and ignores it; listing rows the 11th (where the lists go) as well.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
-  const updateBlockType = [0x60, ...vec([...new Array(7).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
+  const updateBlockType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
+  const listingType = [0x60, ...vec(new Array(11).fill([I32])), ...vec([[I32]])];
   const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
     program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
   );
-  const drivers = program ? [driver(true, true)] : [driver(false), driver(true)];
-  const names = program ? ['update'] : ['rows', 'columns'];
+  const drivers = program
+    ? [driver(true, true), listedDriver()]
+    : [driver(false), driver(true), driver(false, false, true)];
+  const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
+  const types = program ? [3, 3] : [1, 1, 4];
   return new Uint8Array([
     ...HEADER,
-    ...section(1, vec([blockType, rowsType, updateBlockType, updateType])),
+    ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
     ...IMPORT_MEMORY,
-    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...drivers.map(() => uleb(program ? 3 : 1))])),
+    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.map((t) => uleb(t))])),
     ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(MAX_VECTORS + i)]))),
     ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
@@ -450,6 +575,12 @@ export type SparseColumnsUpdate = (
   ...args: [...Parameters<SparseColumns>, d0: number, d1: number, d2: number, ...scalars: number[]]
 ) => number;
 
+/**
+ * `SparseColumnsUpdate` from lists that `listing` wrote (`listed`): x, bias, relu and pitch ignored, `scratch` the
+ * lists; returns 0.
+ */
+export type SparseListedUpdate = SparseColumnsUpdate;
+
 /** The depth up to which `sparseColumnsUpdate` applies (its sums must be complete in one block of k). */
 export const UPDATE_DEPTH = KB;
 
@@ -457,13 +588,21 @@ export const UPDATE_DEPTH = KB;
 export const sparseColumnsUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
   instance(memory, fma, { name, program })?.update as SparseColumnsUpdate | undefined;
 
+/** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
+export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
+  instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
+
+/** The forward product that also lists X's entries by input (`SparseForwardListing`). */
+export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean) =>
+  instance(memory, fma)?.listing as SparseForwardListing | undefined;
+
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
  * update in the product's epilogue (`kernel`, for `u`'s program): every argument spelled out, as a spread call
  * goes through V8's slow generic JS-to-wasm wrapper.
  */
 export function updateByColumns(
-  kernel: SparseColumnsUpdate,
+  kernel: SparseColumnsUpdate | SparseListedUpdate,
   u: FusedUpdate,
   [x, dz, c, scratch]: [number, number, number, number],
   [m, n, k]: [number, number, number],
