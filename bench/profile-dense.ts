@@ -4,6 +4,11 @@
  * engine per repeat), and prints CPU milliseconds per step and each epoch's wall and CPU time. Run it under
  * `node --cpu-prof` to see where a step's time goes (the bench itself interleaves the PyTorch peer), or under
  * `perf record` with `node --perf-basic-prof` (each epoch's end is printed on `performance.now()`'s clock).
+ *
+ * `node --import tsx bench/profile-dense.ts ab [pairs]`: an in-process A/B of the canonical Adam engine with its
+ * default options against `B_OPTIONS` (two engines, the same shuffled batches, `pairs` pairs of 50-step blocks in
+ * alternating order, CPU time): the median per-step time of each and of the pairs' differences. Checks first that
+ * both give the same losses, bit for bit, over 300 steps.
  */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -13,6 +18,8 @@ import type { ModelDefinition } from '../src/model/types';
 import { selectBackend } from '../src/training/backend';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
+import { createFusedEngine } from '../src/training/worker/fused/index';
+import type { DenseStackOptions } from '../src/training/worker/fused/dense-stack';
 import { fit } from '../src/training/worker/loop';
 import { describeModel } from '../src/training/model-info';
 import { workerV8Flags } from '../src/training/wasm-features';
@@ -25,7 +32,11 @@ const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: st
   sgd: { hidden: [100], batch: 32, optimizer: 'sgd' },
 };
 
+/** The B side of `ab`: the first weight gradient lists its inputs' examples itself (no lists from the forward). */
+const B_OPTIONS: DenseStackOptions = { listing: false };
+
 async function main(): Promise<void> {
+  if (process.argv[2] === 'ab') return ab(Number(process.argv[3] ?? 100));
   const name = process.argv[2] ?? 'wide';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
@@ -97,6 +108,69 @@ async function main(): Promise<void> {
     engine.dispose();
     model.dispose();
   }
+}
+
+async function ab(pairs: number): Promise<void> {
+  const [batch, block] = [32, 50];
+  const { tf } = await selectBackend('wasm');
+  const definition: ModelDefinition = {
+    name: 'fashion-mlp',
+    dataset: { name: 'fashion-mnist', validation_split: 0.2, seed: 42 },
+    layers: [
+      { type: 'Flatten', input_shape: [28, 28] },
+      { type: 'Dense', units: 100, activation: 'relu' },
+      { type: 'Dense', units: 10, activation: 'softmax' },
+    ],
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 1, batch_size: batch },
+  };
+  const info = describeModel(definition);
+  const data = await loadDataset({
+    spec: { name: 'fashion-mnist' },
+    baseDir: join(__dirname, '..'),
+    cacheDir: join(tmpdir(), 'model-lab-bench'),
+  });
+  const { train } = splitValidation(data.train, 784, 0.2, 42);
+  const shape = {
+    inputShape: [28, 28],
+    exampleSize: 784,
+    scale: data.scale,
+    labels: 'sparse' as const,
+    numClasses: 10,
+  };
+  const engines = [{}, B_OPTIONS].map((options) => {
+    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+    const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
+    return createFusedEngine({ ...ctx, accuracy: true, seed: 1 }, options)!;
+  });
+  const order = Uint32Array.from({ length: train.count }, (_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  const steps = Math.floor(train.count / batch);
+  const step = (e: (typeof engines)[0], s: number) =>
+    e.stepBatch!({ split: train, order, start: (s % steps) * batch, end: (s % steps) * batch + batch, shape })!.loss;
+  let differ = 0;
+  for (let s = 0; s < 300; s++) if (step(engines[0], s) !== step(engines[1], s)) differ++;
+  const run = (e: (typeof engines)[0], from: number) => {
+    const t = process.cpuUsage();
+    for (let s = 0; s < block; s++) step(e, from + s);
+    const u = process.cpuUsage(t);
+    return (u.user + u.system) / block;
+  };
+  const [a, b]: number[][] = [[], []];
+  for (let p = 0, at = 300; p < pairs; p++, at += block) {
+    if (p % 2) (b.push(run(engines[1], at)), a.push(run(engines[0], at)));
+    else (a.push(run(engines[0], at)), b.push(run(engines[1], at)));
+  }
+  const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1].toFixed(1);
+  const d = a.map((v, i) => v - b[i]);
+  console.log(
+    `canonical Adam, us CPU a step, ${pairs} pairs of ${block} steps (losses differing in 300 steps: ${differ}): ` +
+      `A (defaults) ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
+      `A lower in ${d.filter((x) => x < 0).length}`,
+  );
 }
 
 main().catch((e) => {
