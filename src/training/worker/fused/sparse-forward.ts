@@ -32,8 +32,13 @@ import {
   ZERO,
 } from './wasm-emit';
 
-/** Accumulators of a column block (vectors of four): V8 keeps them and two temporaries in the 16 SIMD registers. */
-export const MAX_VECTORS = 8;
+/**
+ * Accumulators of a column block (vectors of four), kept in SIMD registers with the broadcast value and a loaded
+ * vector. At 8 the blocks were a third slower per multiply-add than at 6 or 7 (most likely spills; V8 does not use
+ * all 16 registers): widths of 8, 16, 24 or 32 vectors took blocks of 8 (96 units: the forward product 130 µs, 97
+ * in blocks of 6).
+ */
+export const MAX_VECTORS = 7;
 
 /**
  * rows(x, w, bias, z, m, n, k, relu, scratch): Z = X @ W as above; `bias` 0 for none, else a byte address of n
