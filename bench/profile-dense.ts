@@ -35,15 +35,8 @@ const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: st
 /** The B side of `ab`: the first weight gradient lists its inputs' examples itself (no lists from the forward). */
 const B_OPTIONS: DenseStackOptions = { listing: false };
 
-async function main(): Promise<void> {
-  if (process.argv[2] === 'ab') return ab(Number(process.argv[3] ?? 100));
-  const name = process.argv[2] ?? 'wide';
-  const steps = Number(process.argv[3] ?? 200);
-  const repeats = Number(process.argv[4] ?? 1);
-  const epochs = Number(process.argv[5] ?? 1);
-  const w = WORKLOADS[name];
-  if (!w) throw new Error(`workload ${name}: one of ${Object.keys(WORKLOADS).join(', ')}`);
-  const { tf } = await selectBackend('wasm');
+/** A workload's model file, its data set and model info, and the training split (the bench's). */
+async function setUp(w: (typeof WORKLOADS)[string], epochs: number) {
   const definition: ModelDefinition = {
     name: 'fashion-mlp',
     dataset: { name: 'fashion-mnist', validation_split: 0.2, seed: 42 },
@@ -55,13 +48,25 @@ async function main(): Promise<void> {
     compile: { optimizer: w.optimizer, loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
     fit: { epochs, batch_size: w.batch },
   };
-  const info = describeModel(definition);
   const data = await loadDataset({
     spec: { name: 'fashion-mnist' },
     baseDir: join(__dirname, '..'),
     cacheDir: join(tmpdir(), 'model-lab-bench'),
   });
-  const { train: all } = splitValidation(data.train, 784, 0.2, 42);
+  const { train } = splitValidation(data.train, 784, 0.2, 42);
+  return { definition, info: describeModel(definition), data, train };
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === 'ab') return ab(Number(process.argv[3] ?? 100));
+  const name = process.argv[2] ?? 'wide';
+  const steps = Number(process.argv[3] ?? 200);
+  const repeats = Number(process.argv[4] ?? 1);
+  const epochs = Number(process.argv[5] ?? 1);
+  const w = WORKLOADS[name];
+  if (!w) throw new Error(`workload ${name}: one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const { tf } = await selectBackend('wasm');
+  const { definition, info, data, train: all } = await setUp(w, epochs);
   const train = gather(
     all,
     784,
@@ -111,26 +116,9 @@ async function main(): Promise<void> {
 }
 
 async function ab(pairs: number): Promise<void> {
-  const [batch, block] = [32, 50];
+  const [batch, block] = [WORKLOADS.canonical.batch, 50];
   const { tf } = await selectBackend('wasm');
-  const definition: ModelDefinition = {
-    name: 'fashion-mlp',
-    dataset: { name: 'fashion-mnist', validation_split: 0.2, seed: 42 },
-    layers: [
-      { type: 'Flatten', input_shape: [28, 28] },
-      { type: 'Dense', units: 100, activation: 'relu' },
-      { type: 'Dense', units: 10, activation: 'softmax' },
-    ],
-    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 1, batch_size: batch },
-  };
-  const info = describeModel(definition);
-  const data = await loadDataset({
-    spec: { name: 'fashion-mnist' },
-    baseDir: join(__dirname, '..'),
-    cacheDir: join(tmpdir(), 'model-lab-bench'),
-  });
-  const { train } = splitValidation(data.train, 784, 0.2, 42);
+  const { definition, info, data, train } = await setUp(WORKLOADS.canonical, 1);
   const shape = {
     inputShape: [28, 28],
     exampleSize: 784,
