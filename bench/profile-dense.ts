@@ -5,8 +5,8 @@
  * `node --cpu-prof` to see where a step's time goes (the bench itself interleaves the PyTorch peer), or under
  * `perf record` with `node --perf-basic-prof` (each epoch's end is printed on `performance.now()`'s clock).
  *
- * `node --import tsx bench/profile-dense.ts ab [pairs]`: an in-process A/B of the canonical Adam engine with its
- * default options against `B_OPTIONS` (two engines, the same shuffled batches, `pairs` pairs of 50-step blocks in
+ * `node --import tsx bench/profile-dense.ts ab [pairs] [workload]`: an in-process A/B of a workload's engine (default
+ * canonical) with its default options against `B_OPTIONS` (two engines, the same shuffled batches, `pairs` pairs of 50-step blocks in
  * alternating order, CPU time): the median per-step time of each and of the pairs' differences. Checks first that
  * both give the same losses, bit for bit, over 300 steps.
  */
@@ -58,7 +58,7 @@ async function setUp(w: (typeof WORKLOADS)[string], epochs: number) {
 }
 
 async function main(): Promise<void> {
-  if (process.argv[2] === 'ab') return ab(Number(process.argv[3] ?? 100));
+  if (process.argv[2] === 'ab') return ab(Number(process.argv[3] ?? 100), process.argv[4] ?? 'canonical');
   const name = process.argv[2] ?? 'wide';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
@@ -115,10 +115,12 @@ async function main(): Promise<void> {
   }
 }
 
-async function ab(pairs: number): Promise<void> {
-  const [batch, block] = [WORKLOADS.canonical.batch, 50];
+async function ab(pairs: number, name: string): Promise<void> {
+  const w = WORKLOADS[name];
+  if (!w) throw new Error(`workload ${name}: one of ${Object.keys(WORKLOADS).join(', ')}`);
+  const [batch, block] = [w.batch, 50];
   const { tf } = await selectBackend('wasm');
-  const { definition, info, data, train } = await setUp(WORKLOADS.canonical, 1);
+  const { definition, info, data, train } = await setUp(w, 1);
   const shape = {
     inputShape: [28, 28],
     exampleSize: 784,
@@ -155,7 +157,7 @@ async function ab(pairs: number): Promise<void> {
   const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1].toFixed(1);
   const d = a.map((v, i) => v - b[i]);
   console.log(
-    `canonical Adam, us CPU a step, ${pairs} pairs of ${block} steps (losses differing in 300 steps: ${differ}): ` +
+    `${name}, us CPU a step, ${pairs} pairs of ${block} steps (losses differing in 300 steps: ${differ}): ` +
       `A (defaults) ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
       `A lower in ${d.filter((x) => x < 0).length}`,
   );
