@@ -21,6 +21,7 @@ const SHAPES: [number, number, number][] = [
   [33, 3, KC + 1], // three columns, a k block of one
   [128, 1, 40], // one unit
   [7, 100, 784],
+  [22, 17, KC + 9], // runs of five full tiles down a panel (one micro-kernel call each), two rows below, two k blocks
 ];
 
 /** Uniform numbers in [-0.5, 0.5), the same for the same seed. */
