@@ -238,7 +238,7 @@ export class ConvStack {
         polyphaseFits(op) &&
         (options.polyphase === true || (options.polyphase !== false && polyphasePays(op)));
       if (op.kind === 'conv' && polyphase && !state.winograd) {
-        const run = polyphaseCombine(heap.memory);
+        const run = polyphaseCombine(heap.memory, gemm.fma);
         const shape = { h: op.input.h, w: op.input.w, cin: op.input.c, cout: op.output.c, oh: op.output.h };
         const where = { ow: op.output.w, top: op.top, left: op.left };
         if (run) state.polyphase = new PolyphaseConv({ ...shape, ...where }, run, this.product.bind(this));
