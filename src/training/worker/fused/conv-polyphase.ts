@@ -124,7 +124,6 @@ const F32LOAD = (offset: number) => [0x2a, 0x02, ...uleb(offset)];
 const V_LOAD = (offset: number) => [...simd(0x00), 0x00, ...uleb(offset)];
 const V_STORE = (offset: number) => [...simd(0x0b), 0x00, ...uleb(offset)];
 const [SPLAT, F_ADD, F_MUL, F_MAX, RELAXED_MADD] = [simd(0x13), simd(0xe4), simd(0xe6), simd(0xe9), simd(0x105)];
-const IF_V128 = [0x04, V128];
 const [IF, ELSE] = [[0x04, 0x40], 0x05];
 
 /**
@@ -138,7 +137,8 @@ const [IF, ELSE] = [[0x04, 0x40], 0x05];
 function combineCode(fma: boolean): number[] {
   const [inB, outB, table, n, len, wide, bias, period, relu] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
   const [t, out, count, off, bo, e, c, src, coef, acc] = [9, 10, 11, 12, 13, 14, 15, 16, 17, 18];
-  const pass = (width: number, end: number) => {
+  // A pass over a row's vectors, `width` at a time; `biased`: from the bias (else from zero).
+  const pass = (width: number, end: number, biased: boolean) => {
     const accs = Array.from({ length: width }, (_, k) => acc + k);
     return [
       ...BLOCK,
@@ -147,18 +147,7 @@ function combineCode(fma: boolean): number[] {
       ...get(end),
       GE_S,
       ...brIf(1),
-      ...accs.flatMap((a, k) => [
-        ...get(bias),
-        ...IF_V128,
-        ...get(bias),
-        ...get(bo),
-        ADD,
-        ...V_LOAD(16 * k),
-        ELSE,
-        ...ZERO,
-        END,
-        ...set(a),
-      ]),
+      ...accs.flatMap((a, k) => [...(biased ? [...get(bias), ...get(bo), ADD, ...V_LOAD(16 * k)] : ZERO), ...set(a)]),
       ...get(t),
       ...set(e),
       ...get(count),
@@ -205,19 +194,23 @@ function combineCode(fma: boolean): number[] {
       ...i32(16 * width),
       ADD,
       ...set(off),
-      ...get(bo),
-      ...i32(16 * width),
-      ADD,
-      ...set(bo),
-      ...get(bo),
-      ...get(period),
-      SUB,
-      ...get(bo),
-      ...get(bo),
-      ...get(period),
-      GE_S,
-      SELECT,
-      ...set(bo),
+      ...(biased
+        ? [
+            ...get(bo),
+            ...i32(16 * width),
+            ADD,
+            ...set(bo),
+            ...get(bo),
+            ...get(period),
+            SUB,
+            ...get(bo),
+            ...get(bo),
+            ...get(period),
+            GE_S,
+            SELECT,
+            ...set(bo),
+          ]
+        : []),
       ...br(0),
       END,
       END,
@@ -247,8 +240,14 @@ function combineCode(fma: boolean): number[] {
     ...set(off),
     ...i32(0),
     ...set(bo),
-    ...pass(4, wide),
-    ...pass(1, len),
+    ...get(bias),
+    ...IF,
+    ...pass(4, wide, true),
+    ...pass(1, len, true),
+    ELSE,
+    ...pass(4, wide, false),
+    ...pass(1, len, false),
+    END,
     ...get(t),
     ...get(count),
     ...i32(8),
