@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
 import v8 from 'node:v8';
-import { gemmWorkBytes, KC, packedGemm, rateBits, sparseRowsFit } from '../../src/training/worker/fused/packed-gemm';
+import {
+  gemmWorkBytes,
+  inPlaceFits,
+  KC,
+  packedGemm,
+  rateBits,
+  sparseRowsFit,
+} from '../../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd } from '../../src/training/wasm-features';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
@@ -22,6 +29,7 @@ const SHAPES: [number, number, number][] = [
   [128, 1, 40], // one unit
   [7, 100, 784],
   [22, 17, KC + 9], // runs of five full tiles down a panel (one micro-kernel call each), two rows below, two k blocks
+  [9, 16, KC + 3], // B read in place (two panels of 8 columns), a row below the full tiles, two k blocks
 ];
 
 /** Uniform numbers in [-0.5, 0.5), the same for the same seed. */
@@ -67,12 +75,16 @@ function check(fma: boolean): void {
     for (let i = 0; i < m; i++) for (let q = 0; q < k; q++) AT[q * m + i] = A[i * k + q];
     const BT = view(bT, n * k);
     for (let q = 0; q < k; q++) for (let j = 0; j < n; j++) BT[j * k + q] = B[q * n + j];
-    const layouts = {
-      'A @ B': [a, k * 4, 4, b, n * 4, 4],
-      'Aᵀ @ B': [aT, 4, m * 4, b, n * 4, 4],
-      'A @ Bᵀ': [a, k * 4, 4, bT, 4, k * 4],
-    } as const;
-    for (const [name, [pa, aRow, aCol, pb, bRow, bCol]] of Object.entries(layouts)) {
+    const layouts: Record<string, readonly number[]> = {
+      'A @ B': [a, k * 4, 4, b, n * 4, 4, 0],
+      'Aᵀ @ B': [aT, 4, m * 4, b, n * 4, 4, 0],
+      'A @ Bᵀ': [a, k * 4, 4, bT, 4, k * 4, 0],
+    };
+    if (inPlaceFits(false, n)) {
+      layouts['A @ B, B read in place'] = [a, k * 4, 4, b, n * 4, 4, 1];
+      layouts['Aᵀ @ B, B read in place'] = [aT, 4, m * 4, b, n * 4, 4, 1];
+    }
+    for (const [name, [pa, aRow, aCol, pb, bRow, bCol, inPlace]] of Object.entries(layouts)) {
       for (const [withBias, relu, gated] of [
         [false, 0, false],
         [true, 0, false],
@@ -81,8 +93,10 @@ function check(fma: boolean): void {
         [false, 0, true],
       ] as const) {
         const C = view(c, m * n).fill(NaN);
-        if (gated) kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, 0, 0, work, gate, gatePitch * 4);
-        else kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work);
+        if (gated)
+          kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, 0, 0, work, gate, gatePitch * 4, 0, 0, inPlace);
+        else
+          kernel.gemm(pa, aRow, aCol, pb, bRow, bCol, c, m, n, k, withBias ? bias : 0, relu, work, 0, 0, 0, 0, inPlace);
         for (let i = 0; i < m; i++) {
           for (let j = 0; j < n; j++) {
             let sum = 0;

@@ -60,7 +60,7 @@ import type { ParamUpdate, PassResult } from './dense-stack';
 import type { WasmHeap } from './fused-optimizers';
 import { tensorMemory, type TensorMemory } from './memory';
 import { outputLossAndGradient } from './output-loss';
-import { gemmWorkBytes, packedGemm, type PackedGemmKernel } from './packed-gemm';
+import { gemmWorkBytes, inPlaceFits, packedGemm, type PackedGemmKernel } from './packed-gemm';
 
 export interface ConvStackOptions {
   /** false: plain-SIMD products even where the runtime has relaxed-SIMD FMA (tests compare the two). */
@@ -241,7 +241,10 @@ export class ConvStack {
         const run = polyphaseCombine(heap.memory, gemm.fma);
         const shape = { h: op.input.h, w: op.input.w, cin: op.input.c, cout: op.output.c, oh: op.output.h };
         const where = { ow: op.output.w, top: op.top, left: op.left };
-        if (run) state.polyphase = new PolyphaseConv({ ...shape, ...where }, run, this.product.bind(this));
+        // Its products read B (U, dM) in place where it fits: no packing.
+        const product = (a: number, tA: boolean, b: number, tB: boolean, c: number, m: number, n: number, k: number) =>
+          this.product(a, tA, b, tB, c, m, n, k, -1, false, true);
+        if (run) state.polyphase = new PolyphaseConv({ ...shape, ...where }, run, product);
       }
       if (op.kind === 'batchnorm') {
         state.p0 = at(op.gamma);
@@ -419,6 +422,7 @@ export class ConvStack {
     k: number,
     bias = -1,
     relu = false,
+    inPlace = false,
   ): void {
     const [aRow, aCol] = transA ? [4, m * 4] : [k * 4, 4];
     const [bRow, bCol] = transB ? [4, k * 4] : [n * 4, 4];
@@ -436,6 +440,11 @@ export class ConvStack {
       bias >= 0 ? bias * 4 : 0,
       relu ? 1 : 0,
       this.work,
+      0,
+      0,
+      0,
+      0,
+      inPlace && inPlaceFits(transB, n) ? 1 : 0,
     );
   }
 

@@ -63,6 +63,8 @@ export const KC = 256;
  * `rate` (optional, 0: none) the float32 bits of a learning rate r: C = C - r * op(A) @ op(B), the product never
  * stored: plain SGD's update of a kernel by its gradient (C the kernel, the product its gradient), on the registers,
  * rounded as the SIMD SGD loop rounds it (`rateBits`). Only for k <= KC (one k block: C holds the kernel until then).
+ * `inPlace` (optional, 0: pack) 1: the micro-kernel reads op(B)'s panels where they are, rows bRow apart, instead
+ * of packed copies; only where `inPlaceFits` (no sparse list).
  */
 export type PackedGemm = (
   a: number,
@@ -82,6 +84,7 @@ export type PackedGemm = (
   gatePitch?: number,
   list?: number,
   rate?: number,
+  inPlace?: number,
 ) => void;
 
 export interface PackedGemmKernel {
@@ -94,6 +97,13 @@ export interface PackedGemmKernel {
 
 /** The `rate` argument for learning rate `lr`: its float32 bits (0 for a rate of zero, which is no update). */
 export const rateBits = (lr: number) => new Int32Array(Float32Array.of(lr).buffer)[0];
+
+/**
+ * Whether op(B) may be read in place (`inPlace`, no packing): row-major (not transposed) with whole panels, rows
+ * of at most 64 floats (a k block's panel then spans at most KC 256-byte rows, in L1 while A's rows pass it).
+ * Measured on the polyphase convolution's weight-gradient products (B = dM, 64 columns): 0.05 ms (6%) less.
+ */
+export const inPlaceFits = (transB: boolean, n: number) => !transB && n % NR === 0 && n <= 64;
 
 /** Whether `list` may be used for a product of this layout and shape. */
 export const sparseRowsFit = (aRow: number, m: number, k: number) => aRow === 4 && m % MR === 0 && k <= KC;
@@ -182,8 +192,8 @@ const MICRO_PARAMS = 14;
  * sparse list only with tiles = 1.
  */
 function micro(fma: boolean, sweep = false): number[] {
-  const params = MICRO_PARAMS + (sweep ? 1 : 0);
-  const tiles = MICRO_PARAMS;
+  const params = MICRO_PARAMS + (sweep ? 2 : 0);
+  const [tiles, pbStep] = [MICRO_PARAMS, MICRO_PARAMS + 1];
   const UP = Array.from({ length: MR }, (_, r) => params + r); // row pointers into A
   const UCR = params + MR; // C row pointer
   // With sweep: kc and pb at the tile's start (the k loop counts them on).
@@ -249,7 +259,7 @@ function micro(fma: boolean, sweep = false): number[] {
     }
     code.push(...incr(UP[r], get(U.aCol)));
   }
-  code.push(...incr(U.pb, i32(NR * 4)));
+  code.push(...incr(U.pb, sweep ? get(pbStep) : i32(NR * 4)));
   code.push(...get(U.kc), ...i32(1), SUB, ...tee(U.kc), ...brIf(0), END);
   code.push(END);
   // Epilogue on the registers: bias, then relu.
@@ -325,8 +335,9 @@ const G = {
   gatePitch: 14,
   list: 15,
   rate: 16,
+  inPlace: 17,
 };
-const GEMM_PARAMS = 17;
+const GEMM_PARAMS = 18;
 const L = Object.fromEntries(
   [
     'pc',
@@ -602,6 +613,13 @@ function driver(): number[] {
     ...i32(NR),
     MUL,
     ...set(L.j0),
+    ...get(G.b),
+    ...get(L.pc),
+    ...get(G.bRow),
+    MUL,
+    ADD,
+    ...times4(L.j0),
+    ADD,
     ...get(L.pack),
     ...get(L.panel),
     ...get(L.kc),
@@ -609,6 +627,8 @@ function driver(): number[] {
     ...i32(NR * 4),
     MUL,
     ADD,
+    ...get(G.inPlace),
+    SELECT,
     ...set(L.pb),
     ...forLoop(L.i0, i32(0), get(G.m), i32(MR), [
       ...min([...get(G.m), ...get(L.i0), SUB], i32(MR)),
@@ -715,6 +735,10 @@ function driver(): number[] {
       ...i32(1),
       END,
       ...tee(L.span),
+      ...get(G.bRow),
+      ...i32(NR * 4),
+      ...get(G.inPlace),
+      SELECT,
       0x10,
       0x00, // call micro
       ...incr(L.i0, [...get(L.span), ...i32(1), SUB, ...i32(MR), MUL]),
@@ -753,7 +777,11 @@ function driver(): number[] {
       ...set(L.mode),
       ...onLast(G.gate, 0),
       ...set(L.gated),
+      ...get(G.inPlace),
+      EQZ,
+      ...IF,
       ...pack,
+      END,
       ...tiles,
     ]),
   );
@@ -791,7 +819,7 @@ function peak(fma: boolean): number[] {
 const IMPORT_SHARED_MEMORY = section(2, vec([[...str('env'), ...str('memory'), 0x02, 0x03, 0x00, ...uleb(65536)]]));
 
 function compile(fma: boolean, shared = false): Uint8Array<ArrayBuffer> {
-  const microType = [0x60, ...vec(new Array(MICRO_PARAMS + 1).fill([I32])), ...uleb(0)];
+  const microType = [0x60, ...vec(new Array(MICRO_PARAMS + 2).fill([I32])), ...uleb(0)];
   const gemmType = [0x60, ...vec(new Array(GEMM_PARAMS).fill([I32])), ...uleb(0)];
   const peakType = [0x60, ...vec([[I32], [I32]]), ...uleb(0)];
   const bodies = [micro(fma, true), driver(), peak(fma)];
