@@ -14,7 +14,7 @@
  *     (the canonical six: SGD, SGD lr 0.1, SGD momentum 0.9 nesterov, Adagrad, RMSprop, Adam; 5 epochs, 2 workers),
  *     then the peer training the same six configurations, read from the command's run record, one after another.
  *     Prints both wall times end to end, their ratio, each run's final val_accuracy side by side and the peak RSS of
- *     the command and of each worker.
+ *     the command and of each worker; fails when a worker's is over issue 15's 300 MB (`WORKER_RSS_BUDGET_MB`).
  *
  * `--short` (or BENCH_SHORT=1): the first few steps of each workload, one repeat; the same comparison for 1 epoch on
  * the bundled sample (examples/fashion-mnist-sample.model.json) — for CI to check that the benchmark runs.
@@ -48,6 +48,8 @@ const SHORT = process.argv.includes('--short') || process.env.BENCH_SHORT === '1
 const STEPS = Number(process.argv.find((a) => a.startsWith('--steps='))?.slice('--steps='.length) ?? 0);
 const PYTHON = '/usr/bin/python3';
 const SEED = 1;
+/** Peak RSS allowed a comparison worker on the Dense workload (issue 15); the bench fails past it. */
+const WORKER_RSS_BUDGET_MB = 300;
 
 const canonical = (
   optimizer: string,
@@ -641,6 +643,13 @@ async function comparison(): Promise<void> {
   );
   if (far.length)
     console.log(`final val_accuracy differs from PyTorch's by more than 2 points for ${far.join(', ')}: worth a look.`);
+  // Issue 15's memory goal, checked here so that `npm test`'s short run catches a regression such as the CNN module's
+  // bytecode once generated in every worker at load (262-306 MB).
+  const over = ml.workers.filter((w) => w.kb > WORKER_RSS_BUDGET_MB * 1024);
+  if (over.length)
+    throw new BenchError(
+      `a Dense worker's peak RSS is over issue 15's ${WORKER_RSS_BUDGET_MB} MB budget: ${over.map((w) => `${fmt(w.kb / 1024, 0)} MB`).join(', ')}`,
+    );
 }
 
 async function main(): Promise<void> {
