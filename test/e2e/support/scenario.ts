@@ -57,6 +57,12 @@ export function e2eSuite(): Suite {
         await wb.page.screenshot({ path: shot }).catch(() => undefined);
         writeFileSync(join(env.artifactsDir, `${name}.console.txt`), consoleErrors.join('\n'));
         t.diagnostic(`screenshot: ${shot}`);
+        // A command that only answered with a notification (a warning that hid itself before the screenshot) says so.
+        const notes = await wb.page
+          .locator('.notification-list-item-message')
+          .allInnerTexts()
+          .catch(() => [] as string[]);
+        if (notes.length) t.diagnostic(`notifications: ${notes.map((n) => JSON.stringify(n)).join(', ')}`);
         throw e;
       } finally {
         await wb.close();
