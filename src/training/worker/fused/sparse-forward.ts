@@ -256,6 +256,29 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): num
 const UPDATE_PARAMS = 13 + MAX_SCALARS;
 
 /**
+ * ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / MAX_VECTORS)): a row's vectors in
+ * even column blocks of at most MAX_VECTORS.
+ */
+const columnBlocks = (N: number, [ROW, VEC, WIDTH]: number[]) => [
+  ...[...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC)],
+  ...[...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U],
+  ...[...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH)],
+];
+
+/** V = min(WIDTH, VEC - J): the vectors of the column block after the J done. */
+const nextBlock = ([WIDTH, VEC, J, V]: number[]) => [
+  ...[...get(WIDTH), ...get(VEC), ...get(J), SUB, ...get(WIDTH), ...get(VEC), ...get(J), SUB, LT_U],
+  ...[SELECT, ...set(V)],
+];
+
+/** The address of `listedBytes`' entries at `lists` for `inputs` inputs: past their ends, ceil(inputs / 4) * 16 bytes. */
+const listedEntries = (LISTS: number, INPUTS: number) => [
+  ...get(LISTS),
+  ...get(INPUTS),
+  ...[...i32(3), ADD, ...i32(2), SHR_U, ...i32(4), SHL, ADD],
+];
+
+/**
  * rows(...) and columns(..., pitch): list every row of X (row i's list at scratch + i * k * 8; after the m lists and
  * LIST_SLACK, per row where its list starts in each block of k and where it ends; then the swizzles), then per block
  * of KB steps of k (KB rows of W, in L1) and per row, call the block functions (function V - 1 is block_V) along Z's
@@ -291,7 +314,7 @@ function driver(strided: boolean, update = false, listing = false): number[] {
   if (listing) {
     // PJ = k * 8; E = COLS + ceil(k / 4) * 16; input p's cursor at its first entry, E + p * 8.
     code.push(...get(K), ...i32(3), SHL, ...tee(PJ), ...I32X4_SPLAT, ...set(PJV));
-    code.push(...get(COLS), ...get(K), ...i32(3), ADD, ...i32(2), SHR_U, ...i32(4), SHL, ADD, ...set(E));
+    code.push(...listedEntries(COLS, K), ...set(E));
     code.push(...get(E), ...I32X4_SPLAT, ...i32x4([0, 8, 16, 24]), ...I32X4_ADD, ...set(PBV));
     code.push(...get(COLS), ...set(SLOT), ...BLOCK, ...LOOP, ...get(SLOT), ...get(E), GE_U, ...brIf(1));
     code.push(...get(SLOT), ...get(PBV), ...v128store(0), ...get(PBV), ...i32x4([32, 32, 32, 32]), ...I32X4_ADD);
@@ -302,10 +325,7 @@ function driver(strided: boolean, update = false, listing = false): number[] {
   else code.push(...i32(4), ...set(XSTEP), ...get(K), ...i32(2), SHL, ...set(XROW));
   /** XP + inputs * XSTEP */
   const ahead = (inputs: number) => [...get(XP), ...get(XSTEP), ...i32(inputs), MUL, ADD];
-  // ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / MAX_VECTORS)): even blocks.
-  code.push(...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC));
-  code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
-  code.push(...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH));
+  code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
   code.push(...BLOCK, ...get(M), EQZ, ...get(K), EQZ, OR, ...brIf(0));
   // CURS = scratch + m * k * 8: per row where its list starts in each block of k, and where it ends (LIMIT bytes).
   code.push(...get(SCRATCH), ...get(M), ...get(K), MUL, ...i32(3), SHL, ADD, ...i32(LIST_SLACK), ADD, ...set(CURS));
@@ -404,8 +424,7 @@ function driver(strided: boolean, update = false, listing = false): number[] {
   // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
   code.push(...i32(0), ...set(J));
   code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
-  code.push(...get(WIDTH), ...get(VEC), ...get(J), SUB, ...get(WIDTH), ...get(VEC), ...get(J), SUB, LT_U);
-  code.push(SELECT, ...set(V));
+  code.push(...nextBlock([WIDTH, VEC, J, V]));
   for (let v = 1; v <= MAX_VECTORS; v++) {
     code.push(...get(V), ...i32(v), EQ, ...IF);
     code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
@@ -473,15 +492,11 @@ function listedDriver(): number[] {
   const splat = (i: number) => base + 8 + i;
   const code: number[] = [];
   for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
-  code.push(...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC));
-  code.push(...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U);
-  code.push(...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH));
-  code.push(...get(M), ...i32(3), SHL, ...set(PJ));
-  code.push(...get(LISTS), ...get(M), ...i32(3), ADD, ...i32(2), SHR_U, ...i32(4), SHL, ADD, ...set(E));
+  code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
+  code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
   code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
-  code.push(...get(WIDTH), ...get(VEC), ...get(J), SUB, ...get(WIDTH), ...get(VEC), ...get(J), SUB, LT_U);
-  code.push(SELECT, ...set(V));
+  code.push(...nextBlock([WIDTH, VEC, J, V]));
   for (let v = 1; v <= MAX_VECTORS; v++) {
     code.push(...get(V), ...i32(v), EQ, ...IF);
     // Input I's entries from E + I * 8 to its cursor, at LISTS + I * 4.
