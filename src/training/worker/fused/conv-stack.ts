@@ -364,10 +364,8 @@ export class ConvStack {
         });
       } else if (s.polyphase) {
         s.extra = take(s.polyphase.floats(batch));
-      } else if (op.kind === 'conv' && i === 0 && this.convPool) {
-        // The input with the convolution's padding around it: convPoolSingle reads no im2col.
-        s.extra = take(batch * (op.output.h + 2) * (op.output.w + 2));
-      } else if (op.kind === 'conv' && i === 0 && this.convNorm) {
+      } else if (op.kind === 'conv' && i === 0 && (this.convPool || this.convNorm)) {
+        // The input with the convolution's padding around it: convPoolSingle and convSingleMoments read no im2col.
         const { ph, pw } = paddedSize(op);
         s.extra = take(batch * ph * pw);
       } else if (op.kind === 'conv' && !pointwise(op)) {
@@ -397,10 +395,8 @@ export class ConvStack {
     if (this.convPool || this.convNorm) {
       // Its padding stays 0: each pass writes the image inside it.
       this.padded = this.states[0].extra;
-      const { h, w } = this.states[0].op.output;
-      const { ph, pw } = this.convPool ? { ph: h + 2, pw: w + 2 } : paddedSize(this.states[0].op);
-      const floats = ph * pw;
-      this.view().fill(0, this.padded, this.padded + batch * floats);
+      const { ph, pw } = paddedSize(this.states[0].op);
+      this.view().fill(0, this.padded, this.padded + batch * ph * pw);
     }
     this.dcols += base;
     this.probs += base;
@@ -700,19 +696,12 @@ export class ConvStack {
 
   /**
    * The first convolution (one channel, 3x3, stride 1) and the 2x2 max pooling above it in one pass
-   * (`convPoolSingle`): the input copied into its padded buffer row by row (copyWithin: half the time of
-   * F.set(F.subarray(…)), which makes a view a row), then the kernel.
+   * (`convPoolSingle`): the input copied into its padded buffer (`padInput`), then the kernel.
    */
   private convPoolForward(F: Float32Array, input: number, batch: number): void {
     const [conv, pool] = this.states;
     const op = conv.op as Extract<ConvOp, { kind: 'conv' }>;
-    const { h, w } = op.input;
-    const [ph, pw] = [op.output.h + 2, op.output.w + 2];
-    for (let b = 0; b < batch; b++)
-      for (let y = 0; y < h; y++) {
-        const from = input + (b * h + y) * w;
-        F.copyWithin(this.padded + (b * ph + y + op.top) * pw + op.left, from, from + w);
-      }
+    this.padInput(F, input, batch);
     const relu = op.activation === 'relu' ? 1 : 0;
     const [kernel, bias] = [this.params[conv.p0].w * 4, this.params[conv.p1].w * 4];
     const args = [relu, batch, op.output.h, op.output.w, op.output.c];
@@ -776,7 +765,10 @@ export class ConvStack {
     this.firstKernels.convSingleNormBackward(...args);
   }
 
-  /** The input's images into the padded buffer (its padding 0 since `reserve`), the part inside it row by row. */
+  /**
+   * The input's images into the first convolution's padded buffer (`paddedSize`; its padding 0 since `reserve`),
+   * the part inside it row by row (copyWithin: half the time of F.set(F.subarray(…)), which makes a view a row).
+   */
   private padInput(F: Float32Array, input: number, batch: number): void {
     const op = this.states[0].op as Extract<ConvOp, { kind: 'conv' }>;
     const { h, w } = op.input;
@@ -1019,7 +1011,7 @@ function convNormFits(ops: ConvOp[]): boolean {
   );
 }
 
-/** The padded input of `convNormFits`' convolution: every window inside it. */
+/** The padded input of the first convolution (`convPoolFits`, `convNormFits`): every window inside it. */
 function paddedSize(op: ConvOp): { ph: number; pw: number } {
   if (op.kind !== 'conv') throw new Error('not a convolution');
   return { ph: (op.output.h - 1) * op.sh + op.kh, pw: (op.output.w - 1) * op.sw + op.kw };
