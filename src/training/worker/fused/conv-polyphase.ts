@@ -16,7 +16,24 @@
  * output transform in two (columns, then rows, with bias and relu), and their adjoints for the backward pass.
  */
 import type { ConvOp } from './conv-eligibility';
-import { br, brIf, get, i32, I32, oneFunctionModule, set, simd, uleb, V128, ZERO } from './wasm-emit';
+import {
+  br,
+  brIf,
+  get,
+  HEADER,
+  i32,
+  I32,
+  IMPORT_MEMORY,
+  oneFunctionModule,
+  section,
+  set,
+  simd,
+  str,
+  uleb,
+  V128,
+  vec,
+  ZERO,
+} from './wasm-emit';
 
 /** F(m, 2)'s points in order: a tile of m outputs takes the first m + 1 (∞: the kernel's leading tap). */
 const POINTS = [0, Infinity, 1, -1, 2];
@@ -276,6 +293,9 @@ export type Combine = (
   relu: number,
 ) => void;
 
+/** Each bound `combine`'s memory and FMA choice (the generated transforms are compiled for the same). */
+const combineOf = new WeakMap<Combine, { memory: WebAssembly.Memory; fma: boolean }>();
+
 const combines = [new WeakMap<WebAssembly.Memory, Combine>(), new WeakMap<WebAssembly.Memory, Combine>()];
 
 /**
@@ -301,12 +321,196 @@ export function polyphaseCombine(memory: WebAssembly.Memory, fma = false): Combi
       return undefined;
     }
     combines[fma ? 1 : 0].set(memory, combine);
+    combineOf.set(combine, { memory, fma });
   }
   return combine;
 }
 
 /** The `wide` argument of `combine` for rows of len bytes (and a bias repeating every `period` bytes, 0: none). */
 export const wideBytes = (len: number, period = 0) => (period && period % 64 ? 0 : len - (len % 64));
+
+// ---- generated transforms: each transform's two passes as straight-line wasm, one call a batch -----------------
+/** A term of a generated row: the vector at base `base` + `at` (+ 16 bytes per vector) times `coef`. */
+interface GenTerm {
+  base: number;
+  at: number;
+  coef: number;
+}
+/** A generated row: the vectors at base `base` + `at` = [bias] + Σ terms, summed in order. */
+interface GenRow {
+  base: number;
+  at: number;
+  terms: GenTerm[];
+}
+/**
+ * A pass: `iterations` times, each base = its root (0 the pass's source, 1 its destination, 2 the bias) plus the
+ * iteration's word of the pass's table (a word a base, in base order); then every row's `vectors` vectors. With
+ * `bias` the rows start from the vectors at base 2 (same offsets as the row's vectors within the iteration).
+ */
+interface GenPass {
+  roots: number[];
+  rows: GenRow[];
+  vectors: number;
+  iterations: number;
+  words: number[];
+  bias: boolean;
+  relu: boolean;
+}
+/**
+ * A transform: per image, pass 0 from `input` into the scratch, pass 1 from the scratch into `out`; input and out
+ * advance by their strides (bytes) from image to image.
+ */
+interface GenTransform {
+  passes: [GenPass, GenPass];
+  strideIn: number;
+  strideOut: number;
+}
+
+/** The generated functions' arguments: byte addresses (tab: the transform's pass tables, pass 0's first). */
+export type Generated = (
+  input: number,
+  out: number,
+  scratch: number,
+  bias: number,
+  images: number,
+  tab: number,
+) => void;
+
+const [F_SUB, F_NEG] = [simd(0xe5), simd(0xe1)];
+const F32CONST = (v: number) => {
+  const b = new Uint8Array(new Float32Array([v]).buffer);
+  return [0x43, ...b];
+};
+
+/** The body of a generated transform's function (params input, out, scratch, bias, images, tab). */
+function generatedCode(t: GenTransform, fma: boolean, locals: { i32: number; v128: number }): number[] {
+  const [inL, outL, scratchL, biasL, imagesL, tabL, tp, it] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const nBases = Math.max(...t.passes.map((p) => p.roots.length));
+  const base0 = 8;
+  const coefs = [
+    ...new Set(t.passes.flatMap((p) => p.rows.flatMap((r) => r.terms.map((x) => Math.fround(x.coef))))),
+  ].filter((c) => c !== 1 && c !== -1);
+  const acc = base0 + nBases;
+  const coefL = (c: number) => acc + 1 + coefs.indexOf(Math.fround(c));
+  locals.i32 = 2 + nBases;
+  locals.v128 = 1 + coefs.length;
+  const code: number[] = [];
+  for (const c of coefs) code.push(...F32CONST(c), ...SPLAT, ...set(coefL(c)));
+  code.push(...BLOCK, ...LOOP, ...get(imagesL), EQZ, ...brIf(1), ...get(tabL), ...set(tp));
+  t.passes.forEach((pass, k) => {
+    const roots = k === 0 ? [inL, scratchL, biasL] : [scratchL, outL, biasL];
+    code.push(...i32(pass.iterations), ...set(it), ...LOOP);
+    pass.roots.forEach((r, b) => code.push(...get(roots[r]), ...get(tp), ...I32LOAD(4 * b), ADD, ...set(base0 + b)));
+    for (const row of pass.rows)
+      for (let v = 0; v < pass.vectors; v++) {
+        // Byte by byte (no small arrays: a transform is some 20000 terms, built once per shape at a cold start).
+        const emit = (bytes: number[]) => {
+          for (const b of bytes) code.push(b);
+        };
+        const local = (op: number, l: number) => (l < 128 ? code.push(op, l) : emit([op, ...uleb(l)]));
+        const memory = (op: number, offset: number) => {
+          code.push(0xfd, op, 0x00);
+          do {
+            code.push((offset & 0x7f) | (offset > 0x7f ? 0x80 : 0));
+            offset >>>= 7;
+          } while (offset);
+        };
+        const load = (x: GenTerm) => {
+          local(0x20, base0 + x.base);
+          memory(0x00, x.at + 16 * v);
+        };
+        local(0x20, base0 + row.base);
+        let started = false;
+        if (pass.bias) {
+          local(0x20, base0 + 2);
+          memory(0x00, 16 * v);
+          started = true;
+        }
+        for (const x of row.terms) {
+          const c = Math.fround(x.coef);
+          if (!started) {
+            if (c === 1) load(x);
+            else if (c === -1) {
+              load(x);
+              emit(F_NEG);
+            } else {
+              local(0x20, coefL(c));
+              load(x);
+              emit(F_MUL);
+            }
+            started = true;
+          } else if (c === 1) {
+            load(x);
+            emit(F_ADD);
+          } else if (c === -1) {
+            load(x);
+            emit(F_SUB);
+          } else if (fma) {
+            local(0x21, acc);
+            local(0x20, coefL(c));
+            load(x);
+            local(0x20, acc);
+            emit(RELAXED_MADD);
+          } else {
+            local(0x20, coefL(c));
+            load(x);
+            emit(F_MUL);
+            emit(F_ADD);
+          }
+        }
+        if (!started) emit(ZERO);
+        if (pass.relu) emit([...ZERO, ...F_MAX]);
+        memory(0x0b, row.at + 16 * v);
+      }
+    code.push(...get(tp), ...i32(4 * pass.roots.length), ADD, ...set(tp));
+    code.push(...get(it), ...i32(1), SUB, ...set(it), ...get(it), ...brIf(0), END);
+  });
+  code.push(...get(inL), ...i32(t.strideIn), ADD, ...set(inL));
+  code.push(...get(outL), ...i32(t.strideOut), ADD, ...set(outL));
+  code.push(...get(imagesL), ...i32(1), SUB, ...set(imagesL), ...br(0), END, END);
+  return code;
+}
+
+/** A module exporting one function per transform (f0, f1, ...), importing env.memory. */
+function generatedModule(transforms: GenTransform[], fma: boolean): Uint8Array<ArrayBuffer> {
+  const bodies = transforms.map((t) => {
+    const locals = { i32: 0, v128: 0 };
+    const code = generatedCode(t, fma, locals);
+    const body = [...uleb(2), ...uleb(locals.i32), I32, ...uleb(locals.v128), V128];
+    for (const b of code) body.push(b);
+    body.push(END);
+    return body;
+  });
+  const type = [0x60, ...uleb(6), ...new Array<number>(6).fill(I32), ...uleb(0)];
+  const head = [
+    ...HEADER,
+    ...section(1, vec([type])),
+    ...IMPORT_MEMORY,
+    ...section(3, vec(transforms.map(() => uleb(0)))),
+    ...section(7, vec(transforms.map((_, i) => [...str(`f${i}`), 0x00, ...uleb(i)]))),
+  ];
+  // The code section assembled in place (spreading some 60 kB of bodies through `section` and `vec` took 60 ms).
+  const sizes = bodies.map((b) => uleb(b.length));
+  const codeSize = uleb(bodies.length).length + bodies.reduce((sum, b, i) => sum + sizes[i].length + b.length, 0);
+  const bytes = new Uint8Array(head.length + 1 + uleb(codeSize).length + codeSize);
+  let at = 0;
+  const put = (b: ArrayLike<number>) => {
+    bytes.set(b, at);
+    at += b.length;
+  };
+  put(head);
+  put([10, ...uleb(codeSize), ...uleb(bodies.length)]);
+  bodies.forEach((b, i) => {
+    put(sizes[i]);
+    put(b);
+  });
+  return bytes;
+}
+
+/** Whether the generated transforms are used where they compile (a switch for A/B measurements and tests). */
+export const polyphaseGenerated = { on: true };
+
+const generatedCache = new WeakMap<WebAssembly.Memory, Map<string, Generated[]>>();
 
 /** A combine table being built: rows of (out offset, [(in offset, coefficient)]), all in bytes. */
 export class CombineTable {
@@ -384,7 +588,11 @@ export class PolyphaseConv {
   private tables = -1;
   private tableBatch = 0;
   /** The tables last built and their batch (built once for the capacity, a cold start's JavaScript: 10-20 ms). */
-  private built = { batch: 0, capacity: 0, tables: [] as CombineTable[] };
+  private built = { batch: 0, capacity: 0, tables: [] as CombineTable[], gen: [] as GenTransform[] };
+  /** The generated transforms (fin, fout without and with bias and relu, dout, din), once compiled; null: none. */
+  private fns: Generated[] | null | undefined;
+  /** Byte addresses of the generated transforms' tables (fin, fout, dout, din), once written. */
+  private genAt: number[] = [];
   /** Each table's byte address and row count, once written. */
   private readonly at = {} as Record<(typeof TABLES)[number], [number, number]>;
 
@@ -419,8 +627,9 @@ export class PolyphaseConv {
   private tableWords(batch: number): number {
     const { capacity } = this;
     if (this.built.batch !== batch || this.built.capacity !== capacity)
-      this.built = { batch, capacity, tables: this.buildTables(batch) };
-    return this.built.tables.reduce((sum, t) => sum + t.words.length, 0);
+      this.built = { batch, capacity, tables: this.buildTables(batch), gen: this.plan(batch) };
+    const gen = this.built.gen.reduce((sum, t) => sum + t.passes[0].words.length + t.passes[1].words.length, 0);
+    return this.built.tables.reduce((sum, t) => sum + t.words.length, 0) + gen;
   }
 
   /** Floats of the buffers for batches up to `capacity` (the tables' included: they are built here). */
@@ -564,6 +773,181 @@ export class PolyphaseConv {
     return [kernel, kernelBack, inRows, inCols, outCols, outRows, dOutRows, dOutCols, dInCols, dInRows];
   }
 
+  /**
+   * The generated transforms for a batch (their code is the same at every batch, their tables not): the forward
+   * input transform, the output transform (one, its variants differ only in bias and relu), dM from dZ and dX from
+   * dV, each as its two passes (a row pass over chunks of the image's long rows, a column pass a point at a time).
+   */
+  private plan(batch: number): GenTransform[] {
+    const { cin, cout, w, h, ow, oh, top, left } = this.shape;
+    const { rows, cols, groups, groupOf } = this;
+    const [P, Q, nc] = [rows.points, cols.points, cols.n];
+    const group = (p: number, q: number) => groups[groupOf[rows.kind[p]][cols.kind[q]]];
+    const pairRow = (p: number, q: number) => (rows.slot[p] * this.cols.count[cols.kind[q]] + cols.slot[q]) * batch;
+    const vAt = (p: number, q: number) => (group(p, q).v - groups[0].v + pairRow(p, q) * cin) * 4;
+    const mAt = (p: number, q: number) => (group(p, q).m - groups[0].v + pairRow(p, q) * cout) * 4;
+    // A row pass: rows (out offset, terms (in offset, coefficient)) of len bytes, chunks of up to 8 vectors (and of
+    // a bias repeating every `period` bytes: its base's words are the chunks' offsets in it; the output transform's
+    // variants with and without a bias share the code's chunking and the tables)
+    const rowPass = (list: [number, [number, number][]][], len: number, period = 0): GenPass => {
+      const total = len / 16;
+      let width = 8;
+      while (width > 1 && (total % width || (period && (period / 16) % width))) width /= 2;
+      const words: number[] = [];
+      for (let off = 0; off < len; off += 16 * width) words.push(off, off, period ? off % period : 0);
+      return {
+        roots: [0, 1, 2],
+        rows: list.map(([at, terms]) => ({ base: 1, at, terms: terms.map(([a, coef]) => ({ base: 0, at: a, coef })) })),
+        vectors: width,
+        iterations: total / width,
+        words,
+        bias: false,
+        relu: false,
+      };
+    };
+    // A column pass, a point p at a time: base 0 the point's row of the scratch (root `own`: 0 source, 1
+    // destination) at `fixed(p)`, base 1 + q the pair (p, q)'s row of V or M (the other root) at `pair(p, q)`.
+    const colPass = (
+      own: number,
+      fixed: (p: number) => number,
+      pair: (p: number, q: number) => number,
+      list: GenRow[],
+      c: number,
+    ): GenPass => {
+      const words: number[] = [];
+      for (let p = 0; p < P; p++) words.push(fixed(p), ...Array.from({ length: Q }, (_, q) => pair(p, q)));
+      return {
+        roots: [own, ...new Array<number>(Q).fill(1 - own)],
+        rows: list,
+        vectors: c / 4,
+        iterations: P,
+        words,
+        bias: false,
+        relu: false,
+      };
+    };
+    const transpose = (m: [number, number][][], n: number) => {
+      const t: [number, number][][] = Array.from({ length: n }, () => []);
+      m.forEach((terms, i) => terms.forEach(([j, c]) => t[j].push([i, c])));
+      return t;
+    };
+    const [aRowsT, aColsT, bRowsT, bColsT] = [
+      transpose(rows.a, P),
+      transpose(cols.a, Q),
+      transpose(rows.b, rows.n),
+      transpose(cols.b, nc),
+    ];
+    const inRows = rowPass(
+      rows.b.map((terms, p) => [p * nc * cin * 4, terms.map(([r, c]) => [r * nc * cin * 4, c])]),
+      nc * cin * 4,
+    );
+    const inCols = colPass(
+      0,
+      (p) => p * nc * cin * 4,
+      vAt,
+      cols.b.map((terms, q) => ({
+        base: 1 + q,
+        at: 0,
+        terms: terms.map(([s, coef]) => ({ base: 0, at: s * cin * 4, coef })),
+      })),
+      cin,
+    );
+    const outCols = colPass(
+      1,
+      (p) => p * ow * cout * 4,
+      mAt,
+      cols.a.map((terms, j) => ({
+        base: 0,
+        at: j * cout * 4,
+        terms: terms.map(([q, coef]) => ({ base: 1 + q, at: 0, coef })),
+      })),
+      cout,
+    );
+    const outRows = rowPass(
+      rows.a.map((terms, i) => [i * ow * cout * 4, terms.map(([p, c]) => [p * ow * cout * 4, c])]),
+      ow * cout * 4,
+      cout * 4,
+    );
+    const dOutRows = rowPass(
+      aRowsT.map((terms, p) => [p * ow * cout * 4, terms.map(([i, c]) => [i * ow * cout * 4, c])]),
+      ow * cout * 4,
+    );
+    const dOutCols = colPass(
+      0,
+      (p) => p * ow * cout * 4,
+      mAt,
+      aColsT.map((terms, q) => ({
+        base: 1 + q,
+        at: 0,
+        terms: terms.map(([j, coef]) => ({ base: 0, at: j * cout * 4, coef })),
+      })),
+      cout,
+    );
+    const dInCols = colPass(
+      1,
+      (p) => p * nc * cin * 4,
+      vAt,
+      bColsT.map((terms, s) => ({
+        base: 0,
+        at: s * cin * 4,
+        terms: terms.map(([q, coef]) => ({ base: 1 + q, at: 0, coef })),
+      })),
+      cin,
+    );
+    const dInRows = rowPass(
+      bRowsT
+        .map((terms, r) => [r, terms] as const)
+        .filter(([r]) => r >= Math.max(top, 0) && r < Math.min(top + h, rows.n))
+        .map(([r, terms]) => [(r - top) * w * cin * 4, terms.map(([p, c]) => [(p * nc + left) * cin * 4, c])]),
+      Math.min(w, nc - left) * cin * 4,
+    );
+    const image = rows.n * nc * cin * 4;
+    return [
+      { passes: [inRows, inCols], strideIn: image, strideOut: cin * 4 },
+      { passes: [outCols, outRows], strideIn: cout * 4, strideOut: oh * ow * cout * 4 },
+      { passes: [dOutRows, dOutCols], strideIn: oh * ow * cout * 4, strideOut: cout * 4 },
+      { passes: [dInCols, dInRows], strideIn: cin * 4, strideOut: h * w * cin * 4 },
+    ];
+  }
+
+  /** The generated transforms' functions, compiled at first use (null where they do not compile or would be large). */
+  private generated(): Generated[] | null {
+    if (this.fns !== undefined) return this.fns;
+    this.fns = null;
+    const bound = combineOf.get(this.combine);
+    const { cin, cout } = this.shape;
+    if (!bound || cin > 128 || cout > 128) return null;
+    const key = JSON.stringify({ ...this.shape, fma: bound.fma });
+    let cache = generatedCache.get(bound.memory);
+    if (!cache) generatedCache.set(bound.memory, (cache = new Map()));
+    let fns = cache.get(key);
+    if (!fns) {
+      const [fin, fout, dout, din] = this.plan(1);
+      const flagged = (bias: boolean, relu: boolean): GenTransform => ({
+        ...fout,
+        passes: [fout.passes[0], { ...fout.passes[1], bias, relu }],
+      });
+      const list = [
+        fin,
+        flagged(false, false),
+        flagged(false, true),
+        flagged(true, false),
+        flagged(true, true),
+        dout,
+        din,
+      ];
+      try {
+        const module = new WebAssembly.Module(generatedModule(list, bound.fma));
+        const exports = new WebAssembly.Instance(module, { env: { memory: bound.memory } }).exports;
+        fns = list.map((_, i) => exports[`f${i}`] as Generated);
+      } catch {
+        return null;
+      }
+      cache.set(key, fns);
+    }
+    return (this.fns = fns);
+  }
+
   /** The tables for `batch` written at their place (again only when the batch changes). */
   private tablesFor(F: Float32Array, batch: number): void {
     if (batch === this.tableBatch) return;
@@ -574,6 +958,14 @@ export class PolyphaseConv {
       this.at[TABLES[i]] = [word * 4, t.rows];
       new Int32Array(F.buffer).set(t.words, word);
       word += t.words.length;
+    });
+    this.genAt = this.built.gen.map((t) => {
+      const at = word * 4;
+      for (const pass of t.passes) {
+        new Int32Array(F.buffer).set(pass.words, word);
+        word += pass.words.length;
+      }
+      return at;
     });
     this.tableBatch = batch;
   }
@@ -608,6 +1000,15 @@ export class PolyphaseConv {
     const { rows, cols, groups, scratch } = this;
     const [g0, v0] = [groups[0], groups[0].v];
     this.run('kernel', kernel, g0.u, cin * cout);
+    const fns = polyphaseGenerated.on ? this.generated() : null;
+    if (fns) {
+      const [tin, tout] = this.genAt;
+      fns[0](this.padded * 4, v0 * 4, scratch * 4, 0, batch, tin);
+      for (const g of groups) this.product(g.v, false, g.u, false, g.m, g.perImage * batch, cout, cin);
+      const f = fns[1 + (bias > 0 ? 2 : 0) + (relu ? 1 : 0)];
+      f(v0 * 4, out * 4, scratch * 4, bias * 4, batch, tout);
+      return;
+    }
     const image = rows.n * cols.n * cin;
     for (let b = 0; b < batch; b++) {
       this.run('inRows', this.padded + b * image, scratch, cols.n * cin);
@@ -629,16 +1030,23 @@ export class PolyphaseConv {
     const { cin, cout, oh, ow, h, w, top, left } = this.shape;
     const { rows, cols, groups, scratch } = this;
     const [g0, v0] = [groups[0], groups[0].v];
-    for (let b = 0; b < batch; b++) {
-      this.run('dOutRows', dz + b * oh * ow * cout, scratch, ow * cout);
-      this.run('dOutCols', scratch, v0 + b * cout, cout);
-    }
+    const fns = polyphaseGenerated.on ? this.generated() : null;
+    if (fns) fns[5](dz * 4, v0 * 4, scratch * 4, 0, batch, this.genAt[2]);
+    else
+      for (let b = 0; b < batch; b++) {
+        this.run('dOutRows', dz + b * oh * ow * cout, scratch, ow * cout);
+        this.run('dOutCols', scratch, v0 + b * cout, cout);
+      }
     for (const g of groups) this.product(g.v, true, g.m, false, g.du, cin, cout, g.perImage * batch);
     this.run('kernelBack', g0.u, dkernel, cin * cout);
     if (dx < 0) return;
     for (const g of groups) this.product(g.m, false, g.u, true, g.v, g.perImage * batch, cin, cout);
     const covered = top + h <= rows.n && left + w <= cols.n;
     if (!covered) F.fill(0, dx, dx + batch * h * w * cin);
+    if (fns) {
+      fns[6](v0 * 4, dx * 4, scratch * 4, 0, batch, this.genAt[3]);
+      return;
+    }
     const width = Math.min(w, cols.n - left);
     for (let b = 0; b < batch; b++) {
       this.run('dInCols', v0 + b * cin, scratch, cin);

@@ -1,0 +1,145 @@
+/**
+ * `node --import tsx bench/ab-polyphase.ts [transforms|step] [rounds] [block] [--aa]`: an in-process A/B of the
+ * polyphase convolution's transforms, `combine`'s tables (A) against the generated code (B), alternated in blocks
+ * (which goes first alternates too), CPU time, paired medians of B - A per step. `transforms`: the strided CNN's
+ * second convolution (32 images, 14x14x32 -> 7x7x64) forward and backward with its products left out; `step`: whole
+ * training steps of `cnn-bn` (bench/profile-cnn.ts's synthetic batch, Adam). `--aa`: both sides A (the control).
+ */
+import { setFlagsFromString } from 'node:v8';
+import type { ModelDefinition } from '../src/model/types';
+import { selectBackend } from '../src/training/backend';
+import { describeModel } from '../src/training/model-info';
+import { buildModel } from '../src/training/worker/build-model';
+import { chooseEngine } from '../src/training/worker/choose-engine';
+import { PolyphaseConv, polyphaseCombine, polyphaseGenerated } from '../src/training/worker/fused/conv-polyphase';
+import { hasRelaxedSimd, workerV8Flags } from '../src/training/wasm-features';
+import { NETWORKS } from './networks';
+
+for (const flag of workerV8Flags()) setFlagsFromString(flag);
+
+const mode = process.argv[2] ?? 'transforms';
+const rounds = Number(process.argv[3] ?? 30);
+const block = Number(process.argv[4] ?? 20);
+const aa = process.argv.includes('--aa');
+
+const cpu = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+async function stepper(): Promise<() => void> {
+  if (mode === 'transforms') {
+    const memory = new WebAssembly.Memory({ initial: 1024 });
+    const F = new Float32Array(memory.buffer);
+    const combine = polyphaseCombine(memory, hasRelaxedSimd())!;
+    const shape = { h: 14, w: 14, cin: 32, cout: 64, oh: 7, ow: 7, top: 0, left: 0 };
+    const conv = new PolyphaseConv(shape, combine, () => {});
+    const batch = 32;
+    const base = 256;
+    const floats = conv.floats(batch);
+    conv.place(base, batch);
+    const kernel = base + floats + 64;
+    const bias = kernel + 9 * 32 * 64 + 64;
+    const out = bias + 64 + 64;
+    const dz = out + batch * 49 * 64 + 64;
+    const dk = dz + batch * 49 * 64 + 64;
+    const dx = dk + 9 * 32 * 64 + 64;
+    if ((dx + batch * 196 * 32) * 4 > memory.buffer.byteLength) throw new Error('memory');
+    let seed = 1;
+    for (let i = 0; i < dx + batch * 196 * 32; i++)
+      F[i] = (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32 - 0.5;
+    const part = process.argv.find((a) => a.startsWith('--part='))?.slice(7);
+    if (part === 'forward') return () => conv.forward(F, kernel, bias, out, batch, true);
+    if (part === 'dkernel') return () => conv.backward(F, dz, dk, -1, batch);
+    return () => {
+      conv.forward(F, kernel, bias, out, batch, true);
+      conv.backward(F, dz, dk, dx, batch);
+    };
+  }
+  const { tf } = await selectBackend('wasm');
+  const batch = 32;
+  const definition: ModelDefinition = {
+    name: 'cnn-bn',
+    layers: NETWORKS['cnn-bn'],
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 1, batch_size: batch },
+  };
+  const info = describeModel(definition);
+  let seed = 12345;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const x = tf.tensor(Float32Array.from({ length: batch * 784 }, random), [batch, 28, 28]);
+  const y = tf.tensor(
+    Int32Array.from({ length: batch }, () => Math.floor(random() * 10)),
+    [batch],
+    'int32',
+  );
+  const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+  const ctx = {
+    tf,
+    model,
+    optimizer: info.optimizer,
+    loss: 'sparse_categorical_crossentropy',
+    accuracy: true,
+    seed: 1,
+  };
+  const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
+  console.log(`engine ${engine.name} (${engine.detail ?? ''})`);
+  return () => tf.dispose(engine.step(x, y).loss);
+}
+
+/** CPU ms in the polyphase convolution's forward and backward (its products included), `step` mode. */
+let inConv = 0;
+if (process.argv.includes('--conv'))
+  for (const key of ['forward', 'backward'] as const) {
+    const proto = PolyphaseConv.prototype as unknown as Record<string, (...args: unknown[]) => void>;
+    const run = proto[key];
+    proto[key] = function (this: unknown, ...args: unknown[]) {
+      const start = cpu();
+      run.apply(this, args);
+      inConv += cpu() - start;
+    };
+  }
+
+async function main(): Promise<void> {
+  const step = await stepper();
+  const timeBlock = (generated: boolean) => {
+    polyphaseGenerated.on = generated;
+    const [start, conv] = [cpu(), inConv];
+    for (let s = 0; s < block; s++) step();
+    convs[generated ? 1 : 0].push((inConv - conv) / block);
+    return (cpu() - start) / block;
+  };
+  const convs: number[][] = [[], []];
+  for (let w = 0; w < 3; w++) {
+    timeBlock(false);
+    timeBlock(!aa);
+  }
+  const [as, bs, ds]: number[][] = [[], [], []];
+  for (let r = 0; r < rounds; r++) {
+    let a: number, b: number;
+    if (r % 2) {
+      b = timeBlock(!aa);
+      a = timeBlock(false);
+    } else {
+      a = timeBlock(false);
+      b = timeBlock(!aa);
+    }
+    as.push(a);
+    bs.push(b);
+    ds.push(b - a);
+  }
+  const median = (v: number[]) => {
+    const s = [...v].sort((p, q) => p - q);
+    return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  };
+  const lower = ds.filter((d) => d < 0).length;
+  console.log(
+    (inConv ? `polyphase conv: A ${median(convs[0]).toFixed(3)} ms, B ${median(convs[1]).toFixed(3)} ms; ` : '') +
+      `${mode}${aa ? ' (A/A)' : ''}: A (tables) ${median(as).toFixed(3)} ms, B (${aa ? 'tables' : 'generated'}) ${median(bs).toFixed(3)} ms per step; paired median B - A ${median(ds).toFixed(3)} ms, B lower in ${lower}/${rounds} (blocks of ${block})`,
+  );
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
