@@ -12,6 +12,8 @@ import { describeModel } from '../src/training/model-info';
 import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
 import { PolyphaseConv, polyphaseCombine, polyphaseGenerated } from '../src/training/worker/fused/conv-polyphase';
+import { tensorMemory } from '../src/training/worker/fused/memory';
+import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd, workerV8Flags } from '../src/training/wasm-features';
 import { NETWORKS } from './networks';
 
@@ -28,6 +30,8 @@ const cpu = () => {
 };
 
 async function stepper(): Promise<() => void> {
+  // combine's tables built for every transform (not only the kernel's), so that the A/B can switch at any step.
+  polyphaseGenerated.tables = !process.argv.includes('--first');
   if (mode === 'transforms') {
     const memory = new WebAssembly.Memory({ initial: 1024 });
     const F = new Float32Array(memory.buffer);
@@ -35,7 +39,7 @@ async function stepper(): Promise<() => void> {
     const shape = { h: 14, w: 14, cin: 32, cout: 64, oh: 7, ow: 7, top: 0, left: 0 };
     const conv = new PolyphaseConv(shape, combine, () => {});
     const batch = 32;
-    const base = 256;
+    const base = Number(process.argv.find((a) => a.startsWith('--base='))?.slice(7) ?? 256);
     const floats = conv.floats(batch);
     conv.place(base, batch);
     const kernel = base + floats + 64;
@@ -83,12 +87,23 @@ async function stepper(): Promise<() => void> {
     seed: 1,
   };
   const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
+  if (process.argv.includes('--conv')) {
+    // The products' CPU time too (all of the step's: the polyphase convolution's and the others, same on both sides).
+    const gemm = packedGemm(tensorMemory(tf).heap!.memory) as unknown as Record<string, (...args: unknown[]) => void>;
+    const run = gemm.gemm;
+    gemm.gemm = function (this: unknown, ...args: unknown[]) {
+      const start = cpu();
+      run.apply(this, args);
+      inGemm += cpu() - start;
+    };
+  }
   console.log(`engine ${engine.name} (${engine.detail ?? ''})`);
   return () => tf.dispose(engine.step(x, y).loss);
 }
 
 /** CPU ms in the polyphase convolution's forward and backward (its products included), `step` mode. */
 let inConv = 0;
+let inGemm = 0;
 if (process.argv.includes('--conv'))
   for (const key of ['forward', 'backward'] as const) {
     const proto = PolyphaseConv.prototype as unknown as Record<string, (...args: unknown[]) => void>;
@@ -100,16 +115,97 @@ if (process.argv.includes('--conv'))
     };
   }
 
+/** CPU ms in the generated transforms (each wrapped at its first use), `--gen`. */
+let inGen = 0;
+if (process.argv.includes('--gen')) {
+  const proto = PolyphaseConv.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const generated = proto.generated;
+  const wrapped = new WeakMap<object, unknown>();
+  proto.generated = function (this: object) {
+    const fns = generated.call(this) as ((...args: number[]) => void)[] | null;
+    if (!fns) return fns;
+    if (!wrapped.has(fns))
+      wrapped.set(
+        fns,
+        fns.map((f) => (...args: number[]) => {
+          const start = cpu();
+          f(...args);
+          inGen += cpu() - start;
+        }),
+      );
+    return wrapped.get(fns);
+  };
+}
+
+/** Wall ms in `combine`'s runs but the kernel's (A) and in the generated transforms (B), `--wall`. */
+const inWall = [0, 0];
+const perFn: number[] = [];
+let steps = 0;
+if (process.argv.includes('--wall')) {
+  const proto = PolyphaseConv.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const run = proto.run;
+  proto.run = function (this: object, ...args: unknown[]) {
+    if (args[0] === 'kernel' || args[0] === 'kernelBack') return run.apply(this, args);
+    const start = performance.now();
+    run.apply(this, args);
+    inWall[0] += performance.now() - start;
+  };
+  const generated = proto.generated;
+  const wrapped = new WeakMap<object, unknown>();
+  proto.generated = function (this: object) {
+    const fns = generated.call(this) as ((...args: number[]) => void)[] | null;
+    if (!fns) return fns;
+    if (!wrapped.has(fns))
+      wrapped.set(
+        fns,
+        fns.map((f, i) => (...args: number[]) => {
+          const start = performance.now();
+          f(...args);
+          const t = performance.now() - start;
+          inWall[1] += t;
+          perFn[i] = (perFn[i] ?? 0) + t;
+        }),
+      );
+    return wrapped.get(fns);
+  };
+}
+
 async function main(): Promise<void> {
+  if (process.argv.includes('--first')) {
+    // The first steps of a fresh engine with one variant only (`--first --tables`: combine's tables).
+    polyphaseGenerated.on = !process.argv.includes('--tables');
+    const t0 = cpu();
+    const step = await stepper();
+    const times = [cpu() - t0];
+    for (let s = 0; s < 10; s++) {
+      const start = cpu();
+      step();
+      times.push(cpu() - start);
+    }
+    console.log(
+      `${polyphaseGenerated.on ? 'generated' : 'tables'}: engine built in ${times[0].toFixed(1)} ms, first steps ${times
+        .slice(1)
+        .map((t) => t.toFixed(1))
+        .join(', ')} ms cpu`,
+    );
+    return;
+  }
   const step = await stepper();
   const timeBlock = (generated: boolean) => {
     polyphaseGenerated.on = generated;
-    const [start, conv] = [cpu(), inConv];
+    const [start, conv, gemm, gen, wall] = [cpu(), inConv, inGemm, inGen, inWall[0] + inWall[1]];
     for (let s = 0; s < block; s++) step();
+    if (generated) steps += block;
     convs[generated ? 1 : 0].push((inConv - conv) / block);
+    gemms[generated ? 1 : 0].push((inGemm - gemm) / block);
+    gens[generated ? 1 : 0].push((inGen - gen) / block);
+    walls[generated ? 1 : 0].push((inWall[0] + inWall[1] - wall) / block);
     return (cpu() - start) / block;
   };
   const convs: number[][] = [[], []];
+  const gemms: number[][] = [[], []];
+  const gens: number[][] = [[], []];
+  const walls: number[][] = [[], []];
   for (let w = 0; w < 3; w++) {
     timeBlock(false);
     timeBlock(!aa);
@@ -132,9 +228,16 @@ async function main(): Promise<void> {
     const s = [...v].sort((p, q) => p - q);
     return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
   };
+  if (perFn.length) console.log('generated functions, ms a step:', perFn.map((t) => (t / steps).toFixed(3)).join(' '));
   const lower = ds.filter((d) => d < 0).length;
   console.log(
-    (inConv ? `polyphase conv: A ${median(convs[0]).toFixed(3)} ms, B ${median(convs[1]).toFixed(3)} ms; ` : '') +
+    (inConv
+      ? `polyphase conv: A ${median(convs[0]).toFixed(3)} ms, B ${median(convs[1]).toFixed(3)} ms; products (timed): A ${median(gemms[0]).toFixed(3)}, B ${median(gemms[1]).toFixed(3)}; `
+      : '') +
+      (inWall[0]
+        ? `transforms' wall time: A ${median(walls[0]).toFixed(3)}, B ${median(walls[1]).toFixed(3)} ms; `
+        : '') +
+      (inGen ? `generated transforms (B): ${median(gens[1]).toFixed(3)} ms; ` : '') +
       `${mode}${aa ? ' (A/A)' : ''}: A (tables) ${median(as).toFixed(3)} ms, B (${aa ? 'tables' : 'generated'}) ${median(bs).toFixed(3)} ms per step; paired median B - A ${median(ds).toFixed(3)} ms, B lower in ${lower}/${rounds} (blocks of ${block})`,
   );
 }

@@ -37,6 +37,7 @@ interface Run {
 function run(shape: PolyphaseShape, capacity: number, batches: number[], fma: boolean, generated: boolean): Run[] {
   const memory = new WebAssembly.Memory({ initial: 256 });
   const F = new Float32Array(memory.buffer);
+  polyphaseGenerated.tables = !generated;
   const combine = polyphaseCombine(memory, fma);
   assert.ok(combine, 'wasm SIMD');
   const conv = new PolyphaseConv(shape, combine, product(F));
@@ -81,6 +82,7 @@ function run(shape: PolyphaseShape, capacity: number, batches: number[], fma: bo
     });
   } finally {
     polyphaseGenerated.on = true;
+    polyphaseGenerated.tables = false;
   }
 }
 

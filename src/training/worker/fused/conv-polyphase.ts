@@ -395,6 +395,18 @@ function generatedCode(t: GenTransform, fma: boolean, locals: { i32: number; v12
   locals.i32 = 2 + nBases;
   locals.v128 = 1 + coefs.length;
   const code: number[] = [];
+  // Byte by byte in the rows (no small arrays: a transform is some 20000 terms, built once per shape at a cold start).
+  const emit = (bytes: number[]) => {
+    for (const b of bytes) code.push(b);
+  };
+  const local = (op: number, l: number) => (l < 128 ? code.push(op, l) : emit([op, ...uleb(l)]));
+  const memory = (op: number, offset: number) => {
+    code.push(0xfd, op, 0x00);
+    do {
+      code.push((offset & 0x7f) | (offset > 0x7f ? 0x80 : 0));
+      offset >>>= 7;
+    } while (offset);
+  };
   for (const c of coefs) code.push(...F32CONST(c), ...SPLAT, ...set(coefL(c)));
   code.push(...BLOCK, ...LOOP, ...get(imagesL), EQZ, ...brIf(1), ...get(tabL), ...set(tp));
   t.passes.forEach((pass, k) => {
@@ -403,18 +415,6 @@ function generatedCode(t: GenTransform, fma: boolean, locals: { i32: number; v12
     pass.roots.forEach((r, b) => code.push(...get(roots[r]), ...get(tp), ...I32LOAD(4 * b), ADD, ...set(base0 + b)));
     for (const row of pass.rows)
       for (let v = 0; v < pass.vectors; v++) {
-        // Byte by byte (no small arrays: a transform is some 20000 terms, built once per shape at a cold start).
-        const emit = (bytes: number[]) => {
-          for (const b of bytes) code.push(b);
-        };
-        const local = (op: number, l: number) => (l < 128 ? code.push(op, l) : emit([op, ...uleb(l)]));
-        const memory = (op: number, offset: number) => {
-          code.push(0xfd, op, 0x00);
-          do {
-            code.push((offset & 0x7f) | (offset > 0x7f ? 0x80 : 0));
-            offset >>>= 7;
-          } while (offset);
-        };
         const load = (x: GenTerm) => {
           local(0x20, base0 + x.base);
           memory(0x00, x.at + 16 * v);
@@ -507,8 +507,13 @@ function generatedModule(transforms: GenTransform[], fma: boolean): Uint8Array<A
   return bytes;
 }
 
-/** Whether the generated transforms are used where they compile (a switch for A/B measurements and tests). */
-export const polyphaseGenerated = { on: true };
+/**
+ * `on`: the generated transforms where they compile (else `combine`'s tables); `tables`: `combine`'s tables built for
+ * every transform even where the generated ones compile, so that `on` can be switched at any step (A/B measurements
+ * and tests; otherwise only the kernel's two tables are built, 10-20 ms less of a cold start). Read when the tables
+ * are built (at `floats` and when the batch changes) and at every pass.
+ */
+export const polyphaseGenerated = { on: true, tables: false };
 
 const generatedCache = new WeakMap<WebAssembly.Memory, Map<string, Generated[]>>();
 
@@ -588,11 +593,13 @@ export class PolyphaseConv {
   private tables = -1;
   private tableBatch = 0;
   /** The tables last built and their batch (built once for the capacity, a cold start's JavaScript: 10-20 ms). */
-  private built = { batch: 0, capacity: 0, tables: [] as CombineTable[], gen: [] as GenTransform[] };
+  private built = { batch: 0, capacity: 0, tables: [] as CombineTable[], gen: [] as GenTransform[], full: true };
   /** The generated transforms (fin, fout without and with bias and relu, dout, din), once compiled; null: none. */
   private fns: Generated[] | null | undefined;
   /** Byte addresses of the generated transforms' tables (fin, fout, dout, din), once written. */
   private genAt: number[] = [];
+  /** Words of the tables `floats` made room for. */
+  private sized = 0;
   /** Each table's byte address and row count, once written. */
   private readonly at = {} as Record<(typeof TABLES)[number], [number, number]>;
 
@@ -626,15 +633,16 @@ export class PolyphaseConv {
   /** Words of all tables (their sizes do not depend on the batch). */
   private tableWords(batch: number): number {
     const { capacity } = this;
-    if (this.built.batch !== batch || this.built.capacity !== capacity)
-      this.built = { batch, capacity, tables: this.buildTables(batch), gen: this.plan(batch) };
+    if (this.built.batch !== batch || this.built.capacity !== capacity || this.built.full !== this.full())
+      this.built = { batch, capacity, tables: this.buildTables(batch), gen: this.plan(batch), full: this.full() };
     const gen = this.built.gen.reduce((sum, t) => sum + t.passes[0].words.length + t.passes[1].words.length, 0);
     return this.built.tables.reduce((sum, t) => sum + t.words.length, 0) + gen;
   }
 
   /** Floats of the buffers for batches up to `capacity` (the tables' included: they are built here). */
   floats(capacity: number): number {
-    return this.place(0, capacity) + this.tableWords(capacity) + 4;
+    this.sized = this.tableWords(capacity);
+    return this.place(0, capacity) + this.sized + 4;
   }
 
   /**
@@ -667,6 +675,11 @@ export class PolyphaseConv {
    * The combine tables for a batch: byte offsets relative to each call's bases (V, M at image 0 of a pass: the
    * image's rows follow at a stride of cin or cout floats, so a call per image shifts its base by that).
    */
+  /** Whether `combine`'s tables are needed for every transform (not only the kernel's). */
+  private full(): boolean {
+    return polyphaseGenerated.tables || !polyphaseGenerated.on || !this.generated();
+  }
+
   private buildTables(batch: number): CombineTable[] {
     const { cin, cout, w, h, ow, oh, top, left } = this.shape;
     const { rows, cols, groups, groupOf } = this;
@@ -703,6 +716,7 @@ export class PolyphaseConv {
           ),
         ),
       );
+    if (!this.full()) return [kernel, kernelBack, ...TABLES.slice(2).map(() => new CombineTable())];
     // Forward input transform, per image: T[p] = Σ B[p][r] X[r] (rows of nc·cin); V(p, q) = Σ B[q][s] T[p][s].
     const inRows = new CombineTable();
     for (let p = 0; p < P; p++)
@@ -952,7 +966,7 @@ export class PolyphaseConv {
   private tablesFor(F: Float32Array, batch: number): void {
     if (batch === this.tableBatch) return;
     if (batch > this.capacity) throw new Error(`polyphase convolution: batch ${batch} above capacity ${this.capacity}`);
-    this.tableWords(batch);
+    if (this.tableWords(batch) > this.sized) throw new Error('polyphase convolution: tables above their place');
     let word = this.tables;
     this.built.tables.forEach((t, i) => {
       this.at[TABLES[i]] = [word * 4, t.rows];
@@ -1000,7 +1014,7 @@ export class PolyphaseConv {
     const { rows, cols, groups, scratch } = this;
     const [g0, v0] = [groups[0], groups[0].v];
     this.run('kernel', kernel, g0.u, cin * cout);
-    const fns = polyphaseGenerated.on ? this.generated() : null;
+    const fns = polyphaseGenerated.on || !this.built.full ? this.generated() : null;
     if (fns) {
       const [tin, tout] = this.genAt;
       fns[0](this.padded * 4, v0 * 4, scratch * 4, 0, batch, tin);
@@ -1030,7 +1044,7 @@ export class PolyphaseConv {
     const { cin, cout, oh, ow, h, w, top, left } = this.shape;
     const { rows, cols, groups, scratch } = this;
     const [g0, v0] = [groups[0], groups[0].v];
-    const fns = polyphaseGenerated.on ? this.generated() : null;
+    const fns = polyphaseGenerated.on || !this.built.full ? this.generated() : null;
     if (fns) fns[5](dz * 4, v0 * 4, scratch * 4, 0, batch, this.genAt[2]);
     else
       for (let b = 0; b < batch; b++) {
