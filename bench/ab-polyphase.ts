@@ -190,9 +190,17 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const step = await stepper();
+  // `--layout`: A point-major V and M, B image-major, two engines (or convolutions) built side by side, generated.
+  // `--main`: the same with A on combine's tables (main's transforms and layout), B generated and image-major.
+  const main = process.argv.includes('--main');
+  const layout = main || process.argv.includes('--layout');
+  polyphaseGenerated.imageMajor = false;
+  const step0 = await stepper();
+  polyphaseGenerated.imageMajor = layout && !aa;
+  const step1 = layout ? await stepper() : step0;
   const timeBlock = (generated: boolean) => {
-    polyphaseGenerated.on = generated;
+    if (!layout || main) polyphaseGenerated.on = generated && !(main && aa);
+    const step = generated ? step1 : step0;
     const [start, conv, gemm, gen, wall] = [cpu(), inConv, inGemm, inGen, inWall[0] + inWall[1]];
     for (let s = 0; s < block; s++) step();
     if (generated) steps += block;
@@ -208,17 +216,17 @@ async function main(): Promise<void> {
   const walls: number[][] = [[], []];
   for (let w = 0; w < 3; w++) {
     timeBlock(false);
-    timeBlock(!aa);
+    timeBlock(layout || !aa);
   }
   const [as, bs, ds]: number[][] = [[], [], []];
   for (let r = 0; r < rounds; r++) {
     let a: number, b: number;
     if (r % 2) {
-      b = timeBlock(!aa);
+      b = timeBlock(layout || !aa);
       a = timeBlock(false);
     } else {
       a = timeBlock(false);
-      b = timeBlock(!aa);
+      b = timeBlock(layout || !aa);
     }
     as.push(a);
     bs.push(b);
@@ -234,7 +242,7 @@ async function main(): Promise<void> {
     (inConv
       ? `polyphase conv: A ${median(convs[0]).toFixed(3)} ms, B ${median(convs[1]).toFixed(3)} ms; products (timed): A ${median(gemms[0]).toFixed(3)}, B ${median(gemms[1]).toFixed(3)}; `
       : '') +
-      (inWall[0]
+      (inWall[0] + inWall[1]
         ? `transforms' wall time: A ${median(walls[0]).toFixed(3)}, B ${median(walls[1]).toFixed(3)} ms; `
         : '') +
       (inGen ? `generated transforms (B): ${median(gens[1]).toFixed(3)} ms; ` : '') +

@@ -134,30 +134,37 @@ const SHAPES: [string, PolyphaseShape][] = [
   ["12x16x12 -> 6x8x4, 'same'", { h: 12, w: 16, cin: 12, cout: 4, oh: 6, ow: 8, top: 0, left: 0 }],
 ];
 
-for (const fma of hasRelaxedSimd() ? [false, true] : [false])
-  for (const [name, shape] of SHAPES)
-    test(`the generated transforms equal combine's tables bit for bit, and the convolution in double precision, ${name}${fma ? ' (FMA)' : ''}`, () => {
-      const batches = [3, 2, 3];
-      const generated = run(shape, 3, batches, fma, true);
-      const tabled = run(shape, 3, batches, fma, false);
-      const nr = 2 * shape.oh + 1 + 0;
-      const nc = 2 * shape.ow + 1;
-      const exact = direct(shape, { nr, nc }, batches);
-      batches.forEach((_, k) => {
-        for (const key of ['out', 'dkernel', 'dx'] as const) {
-          const [g, t, e] = [generated[k][key], tabled[k][key], exact[k][key]];
-          assert.equal(g.length, t.length);
-          for (let i = 0; i < g.length; i++) {
-            // Bit for bit but the sign of a zero (a first term of -1: a negation, not 0 - x).
-            assert.ok(
-              g[i] === t[i] || (Number.isNaN(g[i]) && Number.isNaN(t[i])),
-              `${key}[${i}], batch ${k}: generated ${g[i]}, tables ${t[i]}`,
-            );
-            assert.ok(
-              Math.abs(g[i] - e[i]) <= 1e-4 * (1 + Math.abs(e[i])),
-              `${key}[${i}], batch ${k}: generated ${g[i]}, double precision ${e[i]}`,
-            );
-          }
+for (const imageMajor of [true, false])
+  for (const fma of hasRelaxedSimd() ? [false, true] : [false])
+    for (const [name, shape] of SHAPES)
+      test(`the generated transforms equal combine's tables bit for bit, and the convolution in double precision, ${name}${fma ? ' (FMA)' : ''}, V and M ${imageMajor ? 'image' : 'point'}-major`, () => {
+        const batches = [3, 2, 3];
+        polyphaseGenerated.imageMajor = imageMajor;
+        let generated: Run[], tabled: Run[];
+        try {
+          generated = run(shape, 3, batches, fma, true);
+          tabled = run(shape, 3, batches, fma, false);
+        } finally {
+          polyphaseGenerated.imageMajor = true;
         }
+        const nr = 2 * shape.oh + 1 + 0;
+        const nc = 2 * shape.ow + 1;
+        const exact = direct(shape, { nr, nc }, batches);
+        batches.forEach((_, k) => {
+          for (const key of ['out', 'dkernel', 'dx'] as const) {
+            const [g, t, e] = [generated[k][key], tabled[k][key], exact[k][key]];
+            assert.equal(g.length, t.length);
+            for (let i = 0; i < g.length; i++) {
+              // Bit for bit but the sign of a zero (a first term of -1: a negation, not 0 - x).
+              assert.ok(
+                g[i] === t[i] || (Number.isNaN(g[i]) && Number.isNaN(t[i])),
+                `${key}[${i}], batch ${k}: generated ${g[i]}, tables ${t[i]}`,
+              );
+              assert.ok(
+                Math.abs(g[i] - e[i]) <= 1e-4 * (1 + Math.abs(e[i])),
+                `${key}[${i}], batch ${k}: generated ${g[i]}, double precision ${e[i]}`,
+              );
+            }
+          }
+        });
       });
-    });

@@ -11,9 +11,13 @@
  * kind share their transformed kernel, so the products group by kind pair: 36 products [rows, cin] @ [cin, cout]
  * (rows = images x the pair's point count), in all 256 / 441 of im2col's multiplications.
  *
- * The transforms are sparse row combinations (`combine`, one wasm SIMD function driven by tables of offsets and
- * coefficients built here): the input transform in two passes (rows, then columns into each kind pair's V), the
- * output transform in two (columns, then rows, with bias and relu), and their adjoints for the backward pass.
+ * The transforms are sparse row combinations: the input transform in two passes (rows, then columns into each kind
+ * pair's V), the output transform in two (columns, then rows, with bias and relu), and their adjoints for the
+ * backward pass. Each transform runs as straight-line wasm generated here for the shape (one call a batch: both
+ * passes image after image, offsets as immediates, coefficients ±1 as adds and subtracts), its bases per point from
+ * small tables; the kernel's transforms (and all of them where the generated code does not compile) as `combine`,
+ * one wasm SIMD function driven by tables of offsets and coefficients. V and M are image-major within each kind
+ * pair (an image's rows of a pair together), so that a transform's reads and writes of them run in blocks.
  */
 import type { ConvOp } from './conv-eligibility';
 import {
@@ -364,6 +368,9 @@ interface GenTransform {
   passes: [GenPass, GenPass];
   strideIn: number;
   strideOut: number;
+  /** The passes' tables image after image (`tabStride` bytes an image), or once for all (0). */
+  words: number[];
+  tabStride: number;
 }
 
 /** The generated functions' arguments: byte addresses (tab: the transform's pass tables, pass 0's first). */
@@ -465,6 +472,7 @@ function generatedCode(t: GenTransform, fma: boolean, locals: { i32: number; v12
     code.push(...get(tp), ...i32(4 * pass.roots.length), ADD, ...set(tp));
     code.push(...get(it), ...i32(1), SUB, ...set(it), ...get(it), ...brIf(0), END);
   });
+  if (t.tabStride) code.push(...get(tabL), ...i32(t.tabStride), ADD, ...set(tabL));
   code.push(...get(inL), ...i32(t.strideIn), ADD, ...set(inL));
   code.push(...get(outL), ...i32(t.strideOut), ADD, ...set(outL));
   code.push(...get(imagesL), ...i32(1), SUB, ...set(imagesL), ...br(0), END, END);
@@ -511,9 +519,12 @@ function generatedModule(transforms: GenTransform[], fma: boolean): Uint8Array<A
  * `on`: the generated transforms where they compile (else `combine`'s tables); `tables`: `combine`'s tables built for
  * every transform even where the generated ones compile, so that `on` can be switched at any step (A/B measurements
  * and tests; otherwise only the kernel's two tables are built, 10-20 ms less of a cold start). Read when the tables
- * are built (at `floats` and when the batch changes) and at every pass.
+ * are built (at `floats` and when the batch changes) and at every pass. `imageMajor`: V and M image-major within
+ * each kind pair (`pairRow`), read when a convolution is constructed; false (point-major) for A/B measurements and
+ * tests. In-process, whole steps of the strided CNN, two engines: image-major against point-major (both generated)
+ * -0.10 ms a step, the transforms 0.49 -> 0.35 ms (`bench/ab-polyphase.ts step 40 10 --layout --wall`).
  */
-export const polyphaseGenerated = { on: true, tables: false };
+export const polyphaseGenerated = { on: true, tables: false, imageMajor: true };
 
 const generatedCache = new WeakMap<WebAssembly.Memory, Map<string, Generated[]>>();
 
@@ -596,12 +607,14 @@ export class PolyphaseConv {
   private built = { batch: 0, capacity: 0, tables: [] as CombineTable[], gen: [] as GenTransform[], full: true };
   /** The generated transforms (fin, fout without and with bias and relu, dout, din), once compiled; null: none. */
   private fns: Generated[] | null | undefined;
+  /** V and M image-major (`pairRow`), read at construction from `polyphaseGenerated.imageMajor`. */
+  private readonly imageMajor = polyphaseGenerated.imageMajor;
   /** Byte addresses of the generated transforms' tables (fin, fout, dout, din), once written. */
   private genAt: number[] = [];
   /** Words of the tables `floats` made room for. */
   private sized = 0;
   /** Each table's byte address and row count, once written. */
-  private readonly at = {} as Record<(typeof TABLES)[number], [number, number]>;
+  private readonly at = {} as Record<(typeof TABLES)[number], [number, number, number]>;
 
   constructor(
     readonly shape: PolyphaseShape,
@@ -620,6 +633,19 @@ export class PolyphaseConv {
     }
   }
 
+  /**
+   * The row of point pair (p, q) of image b in its group (of `batch` images): image-major (an image's rows of a
+   * group together, the transforms' reads and writes of V and M in runs of several rows) or point-major (a pair's
+   * rows of all images together, each image's rows a batch apart).
+   */
+  private readonly pairRow = (p: number, q: number, b: number, batch: number) => {
+    const { rows, cols } = this;
+    const slot = rows.slot[p] * cols.count[cols.kind[q]] + cols.slot[q];
+    return this.imageMajor
+      ? b * this.groups[this.groupOf[rows.kind[p]][cols.kind[q]]].perImage + slot
+      : slot * batch + b;
+  };
+
   /** Products per image and channel pair (im2col's: 9·oh·ow). */
   get products(): number {
     return this.rows.points * this.cols.points;
@@ -635,7 +661,7 @@ export class PolyphaseConv {
     const { capacity } = this;
     if (this.built.batch !== batch || this.built.capacity !== capacity || this.built.full !== this.full())
       this.built = { batch, capacity, tables: this.buildTables(batch), gen: this.plan(batch), full: this.full() };
-    const gen = this.built.gen.reduce((sum, t) => sum + t.passes[0].words.length + t.passes[1].words.length, 0);
+    const gen = this.built.gen.reduce((sum, t) => sum + t.words.length, 0);
     return this.built.tables.reduce((sum, t) => sum + t.words.length, 0) + gen;
   }
 
@@ -671,24 +697,26 @@ export class PolyphaseConv {
     return next - base;
   }
 
-  /**
-   * The combine tables for a batch: byte offsets relative to each call's bases (V, M at image 0 of a pass: the
-   * image's rows follow at a stride of cin or cout floats, so a call per image shifts its base by that).
-   */
   /** Whether `combine`'s tables are needed for every transform (not only the kernel's). */
   private full(): boolean {
     return polyphaseGenerated.tables || !polyphaseGenerated.on || !this.generated();
   }
 
+  /**
+   * The combine tables for a batch: byte offsets relative to each call's bases (V, M at their start where they are
+   * image-major, with the column passes' tables an image each; else at image 0 of a pass: the image's rows follow
+   * at a stride of cin or cout floats, so a call per image shifts its base by that).
+   */
   private buildTables(batch: number): CombineTable[] {
     const { cin, cout, w, h, ow, oh, top, left } = this.shape;
     const { rows, cols, groups, groupOf } = this;
     const [P, Q, nc] = [rows.points, cols.points, cols.n];
     const group = (p: number, q: number) => groups[groupOf[rows.kind[p]][cols.kind[q]]];
-    // The row of point pair (p, q) for image 0 in its group, in floats from the group's start over c channels.
-    const pairRow = (p: number, q: number) => (rows.slot[p] * this.cols.count[cols.kind[q]] + cols.slot[q]) * batch;
-    const vAt = (p: number, q: number) => (group(p, q).v - groups[0].v + pairRow(p, q) * cin) * 4;
-    const mAt = (p: number, q: number) => (group(p, q).m - groups[0].v + pairRow(p, q) * cout) * 4;
+    const { pairRow } = this;
+    const vAt = (p: number, q: number, b: number) => (group(p, q).v - groups[0].v + pairRow(p, q, b, batch) * cin) * 4;
+    const mAt = (p: number, q: number, b: number) => (group(p, q).m - groups[0].v + pairRow(p, q, b, batch) * cout) * 4;
+    // The column passes' tables: for each image where the layout is image-major, else for image 0 (the calls shift V).
+    const images = this.imageMajor ? batch : 1;
     const kernel = new CombineTable();
     const kernelBack = new CombineTable();
     const pairs = cin * cout;
@@ -725,20 +753,22 @@ export class PolyphaseConv {
         rows.b[p].map(([r, c]) => [r * nc * cin * 4, c]),
       );
     const inCols = new CombineTable();
-    for (let p = 0; p < P; p++)
-      for (let q = 0; q < Q; q++)
-        inCols.row(
-          vAt(p, q),
-          cols.b[q].map(([s, c]) => [(p * nc + s) * cin * 4, c]),
-        );
+    for (let b = 0; b < images; b++)
+      for (let p = 0; p < P; p++)
+        for (let q = 0; q < Q; q++)
+          inCols.row(
+            vAt(p, q, b),
+            cols.b[q].map(([s, c]) => [(p * nc + s) * cin * 4, c]),
+          );
     // Forward output transform, per image: S[p][j] = Σ A[j][q] M(p, q); Y[i] = bias + Σ A[i][p] S[p] (rows ow·cout).
     const outCols = new CombineTable();
-    for (let p = 0; p < P; p++)
-      for (let j = 0; j < ow; j++)
-        outCols.row(
-          (p * ow + j) * cout * 4,
-          cols.a[j].map(([q, c]) => [mAt(p, q), c]),
-        );
+    for (let b = 0; b < images; b++)
+      for (let p = 0; p < P; p++)
+        for (let j = 0; j < ow; j++)
+          outCols.row(
+            (p * ow + j) * cout * 4,
+            cols.a[j].map(([q, c]) => [mAt(p, q, b), c]),
+          );
     const outRows = new CombineTable();
     for (let i = 0; i < oh; i++)
       outRows.row(
@@ -765,19 +795,21 @@ export class PolyphaseConv {
         aRowsT[p].map(([i, c]) => [i * ow * cout * 4, c]),
       );
     const dOutCols = new CombineTable();
-    for (let p = 0; p < P; p++)
-      for (let q = 0; q < Q; q++)
-        dOutCols.row(
-          mAt(p, q),
-          aColsT[q].map(([j, c]) => [(p * ow + j) * cout * 4, c]),
-        );
+    for (let b = 0; b < images; b++)
+      for (let p = 0; p < P; p++)
+        for (let q = 0; q < Q; q++)
+          dOutCols.row(
+            mAt(p, q, b),
+            aColsT[q].map(([j, c]) => [(p * ow + j) * cout * 4, c]),
+          );
     const dInCols = new CombineTable();
-    for (let p = 0; p < P; p++)
-      for (let s = 0; s < nc; s++)
-        dInCols.row(
-          (p * nc + s) * cin * 4,
-          bColsT[s].map(([q, c]) => [vAt(p, q), c]),
-        );
+    for (let b = 0; b < images; b++)
+      for (let p = 0; p < P; p++)
+        for (let s = 0; s < nc; s++)
+          dInCols.row(
+            (p * nc + s) * cin * 4,
+            bColsT[s].map(([q, c]) => [vAt(p, q, b), c]),
+          );
     const dInRows = new CombineTable();
     for (let r = Math.max(top, 0); r < Math.min(top + h, rows.n); r++)
       dInRows.row(
@@ -797,9 +829,9 @@ export class PolyphaseConv {
     const { rows, cols, groups, groupOf } = this;
     const [P, Q, nc] = [rows.points, cols.points, cols.n];
     const group = (p: number, q: number) => groups[groupOf[rows.kind[p]][cols.kind[q]]];
-    const pairRow = (p: number, q: number) => (rows.slot[p] * this.cols.count[cols.kind[q]] + cols.slot[q]) * batch;
-    const vAt = (p: number, q: number) => (group(p, q).v - groups[0].v + pairRow(p, q) * cin) * 4;
-    const mAt = (p: number, q: number) => (group(p, q).m - groups[0].v + pairRow(p, q) * cout) * 4;
+    const { pairRow, imageMajor } = this;
+    const vAt = (p: number, q: number, b: number) => (group(p, q).v - groups[0].v + pairRow(p, q, b, batch) * cin) * 4;
+    const mAt = (p: number, q: number, b: number) => (group(p, q).m - groups[0].v + pairRow(p, q, b, batch) * cout) * 4;
     // A row pass: rows (out offset, terms (in offset, coefficient)) of len bytes, chunks of up to 8 vectors (and of
     // a bias repeating every `period` bytes: its base's words are the chunks' offsets in it; the output transform's
     // variants with and without a bias share the code's chunking and the tables)
@@ -824,18 +856,23 @@ export class PolyphaseConv {
     const colPass = (
       own: number,
       fixed: (p: number) => number,
-      pair: (p: number, q: number) => number,
+      pair: (p: number, q: number, b: number) => number,
       list: GenRow[],
       c: number,
-    ): GenPass => {
-      const words: number[] = [];
-      for (let p = 0; p < P; p++) words.push(fixed(p), ...Array.from({ length: Q }, (_, q) => pair(p, q)));
+    ): GenPass & { image: (b: number) => number[] } => {
+      const image = (b: number) => {
+        const words: number[] = [];
+        for (let p = 0; p < P; p++) words.push(fixed(p), ...Array.from({ length: Q }, (_, q) => pair(p, q, b)));
+        return words;
+      };
+      const words = image(0);
       return {
         roots: [own, ...new Array<number>(Q).fill(1 - own)],
         rows: list,
         vectors: c / 4,
         iterations: P,
         words,
+        image,
         bias: false,
         relu: false,
       };
@@ -916,11 +953,28 @@ export class PolyphaseConv {
       Math.min(w, nc - left) * cin * 4,
     );
     const image = rows.n * nc * cin * 4;
+    // Image-major V and M: the column passes' bases from a table an image (V, M's roots fixed); else one table,
+    // the roots shifted a row an image.
+    const transform = (passes: [GenPass, GenPass], cols: 0 | 1, strideIn: number, strideOut: number): GenTransform => {
+      const col = passes[cols] as GenPass & { image: (b: number) => number[] };
+      if (!imageMajor) return { passes, strideIn, strideOut, words: passes.flatMap((p) => p.words), tabStride: 0 };
+      const words: number[] = [];
+      for (let b = 0; b < batch; b++)
+        for (let k = 0; k < 2; k++) words.push(...(k === cols ? col.image(b) : passes[k].words));
+      const perImage = passes[0].words.length + passes[1].words.length;
+      return {
+        passes,
+        strideIn: cols === 1 ? strideIn : 0,
+        strideOut: cols === 1 ? 0 : strideOut,
+        words,
+        tabStride: perImage * 4,
+      };
+    };
     return [
-      { passes: [inRows, inCols], strideIn: image, strideOut: cin * 4 },
-      { passes: [outCols, outRows], strideIn: cout * 4, strideOut: oh * ow * cout * 4 },
-      { passes: [dOutRows, dOutCols], strideIn: oh * ow * cout * 4, strideOut: cout * 4 },
-      { passes: [dInCols, dInRows], strideIn: cin * 4, strideOut: h * w * cin * 4 },
+      transform([inRows, inCols], 1, image, cin * 4),
+      transform([outCols, outRows], 0, cout * 4, oh * ow * cout * 4),
+      transform([dOutRows, dOutCols], 1, oh * ow * cout * 4, cout * 4),
+      transform([dInCols, dInRows], 0, cin * 4, h * w * cin * 4),
     ];
   }
 
@@ -968,17 +1022,18 @@ export class PolyphaseConv {
     if (batch > this.capacity) throw new Error(`polyphase convolution: batch ${batch} above capacity ${this.capacity}`);
     if (this.tableWords(batch) > this.sized) throw new Error('polyphase convolution: tables above their place');
     let word = this.tables;
+    const images = this.imageMajor ? batch : 1;
     this.built.tables.forEach((t, i) => {
-      this.at[TABLES[i]] = [word * 4, t.rows];
+      const cols = ['inCols', 'outCols', 'dOutCols', 'dInCols'].includes(TABLES[i]);
+      const n = cols && this.imageMajor ? images : 0;
+      this.at[TABLES[i]] = [word * 4, t.rows / Math.max(n, 1), n ? (t.words.length / n) * 4 : 0];
       new Int32Array(F.buffer).set(t.words, word);
       word += t.words.length;
     });
     this.genAt = this.built.gen.map((t) => {
       const at = word * 4;
-      for (const pass of t.passes) {
-        new Int32Array(F.buffer).set(pass.words, word);
-        word += pass.words.length;
-      }
+      new Int32Array(F.buffer).set(t.words, word);
+      word += t.words.length;
       return at;
     });
     this.tableBatch = batch;
@@ -992,12 +1047,13 @@ export class PolyphaseConv {
     bias = 0,
     period = 0,
     relu = false,
+    image = 0,
   ): void {
-    const [table, n] = this.at[name];
+    const [table, n, perImage] = this.at[name];
     this.combine(
       input * 4,
       out * 4,
-      table,
+      table + image * perImage,
       n,
       len * 4,
       wideBytes(len * 4, period * 4),
@@ -1026,11 +1082,11 @@ export class PolyphaseConv {
     const image = rows.n * cols.n * cin;
     for (let b = 0; b < batch; b++) {
       this.run('inRows', this.padded + b * image, scratch, cols.n * cin);
-      this.run('inCols', scratch, v0 + b * cin, cin);
+      this.run('inCols', scratch, this.imageMajor ? v0 : v0 + b * cin, cin, 0, 0, false, b);
     }
     for (const g of groups) this.product(g.v, false, g.u, false, g.m, g.perImage * batch, cout, cin);
     for (let b = 0; b < batch; b++) {
-      this.run('outCols', v0 + b * cout, scratch, cout);
+      this.run('outCols', this.imageMajor ? v0 : v0 + b * cout, scratch, cout, 0, 0, false, b);
       this.run('outRows', scratch, out + b * oh * ow * cout, ow * cout, bias, bias > 0 ? cout : 0, relu);
     }
   }
@@ -1049,7 +1105,7 @@ export class PolyphaseConv {
     else
       for (let b = 0; b < batch; b++) {
         this.run('dOutRows', dz + b * oh * ow * cout, scratch, ow * cout);
-        this.run('dOutCols', scratch, v0 + b * cout, cout);
+        this.run('dOutCols', scratch, this.imageMajor ? v0 : v0 + b * cout, cout, 0, 0, false, b);
       }
     for (const g of groups) this.product(g.v, true, g.m, false, g.du, cin, cout, g.perImage * batch);
     this.run('kernelBack', g0.u, dkernel, cin * cout);
@@ -1063,7 +1119,7 @@ export class PolyphaseConv {
     }
     const width = Math.min(w, cols.n - left);
     for (let b = 0; b < batch; b++) {
-      this.run('dInCols', v0 + b * cin, scratch, cin);
+      this.run('dInCols', this.imageMajor ? v0 : v0 + b * cin, scratch, cin, 0, 0, false, b);
       this.run('dInRows', scratch, dx + b * h * w * cin, width * cin);
     }
   }
