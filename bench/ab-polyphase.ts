@@ -194,9 +194,9 @@ async function main(): Promise<void> {
   // `--main`: the same with A on combine's tables (main's transforms and layout), B generated and image-major.
   const main = process.argv.includes('--main');
   const layout = main || process.argv.includes('--layout');
-  polyphaseGenerated.imageMajor = false;
+  polyphaseGenerated.imageMajor = !layout;
   const step0 = await stepper();
-  polyphaseGenerated.imageMajor = layout && !aa;
+  polyphaseGenerated.imageMajor = !aa;
   const step1 = layout ? await stepper() : step0;
   const timeBlock = (generated: boolean) => {
     if (!layout || main) polyphaseGenerated.on = generated && !(main && aa);
