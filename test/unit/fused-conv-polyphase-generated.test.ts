@@ -34,8 +34,14 @@ interface Run {
  * Forward and backward of one polyphase convolution on fixed random data (padded input, kernel, bias, dZ), with the
  * generated transforms or with `combine`'s tables.
  */
-function run(shape: PolyphaseShape, capacity: number, batches: number[], fma: boolean, generated: boolean): Run[] {
-  const memory = new WebAssembly.Memory({ initial: 256 });
+function run(
+  shape: PolyphaseShape,
+  capacity: number,
+  batches: number[],
+  fma: boolean,
+  generated: boolean,
+  memory = new WebAssembly.Memory({ initial: 256 }),
+): Run[] {
   const F = new Float32Array(memory.buffer);
   polyphaseGenerated.tables = !generated;
   const combine = polyphaseCombine(memory, fma);
@@ -168,3 +174,24 @@ for (const imageMajor of [true, false])
           }
         });
       });
+
+test('the generated code is shared by convolutions of one shape on one memory at other capacities (their offsets in tables)', () => {
+  const [shape] = SHAPES[0].slice(1) as [PolyphaseShape];
+  const memory = new WebAssembly.Memory({ initial: 256 });
+  const nr = 2 * shape.oh + 1;
+  const nc = 2 * shape.ow + 1;
+  for (const [capacity, batches] of [
+    [2, [2, 1]],
+    [5, [4, 5]],
+  ] as [number, number[]][]) {
+    const generated = run(shape, capacity, batches, hasRelaxedSimd(), true, memory);
+    const exact = direct(shape, { nr, nc }, batches);
+    batches.forEach((_, k) => {
+      for (const key of ['out', 'dkernel', 'dx'] as const)
+        generated[k][key].forEach((g, i) => {
+          const e = exact[k][key][i];
+          assert.ok(Math.abs(g - e) <= 1e-4 * (1 + Math.abs(e)), `capacity ${capacity}, ${key}[${i}]: ${g} vs ${e}`);
+        });
+    });
+  }
+});

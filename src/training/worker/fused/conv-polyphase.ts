@@ -362,10 +362,11 @@ interface GenPass {
 }
 /**
  * A transform: per image, pass 0 from `input` into the scratch, pass 1 from the scratch into `out`; input and out
- * advance by their strides (bytes) from image to image.
+ * advance by their strides (bytes) from image to image. (The kernel's transforms: one pass, one image, from `input`
+ * into `scratch`.)
  */
 interface GenTransform {
-  passes: [GenPass, GenPass];
+  passes: GenPass[];
   strideIn: number;
   strideOut: number;
   /** The passes' tables image after image (`tabStride` bytes an image), or once for all (0). */
@@ -667,8 +668,9 @@ export class PolyphaseConv {
 
   /** Floats of the buffers for batches up to `capacity` (the tables' included: they are built here). */
   floats(capacity: number): number {
+    const floats = this.place(0, capacity);
     this.sized = this.tableWords(capacity);
-    return this.place(0, capacity) + this.sized + 4;
+    return floats + this.sized + 4;
   }
 
   /**
@@ -697,7 +699,26 @@ export class PolyphaseConv {
     return next - base;
   }
 
-  /** Whether `combine`'s tables are needed for every transform (not only the kernel's). */
+  /** Each kind pair's U as (tap's byte offset in the kernel [3, 3, cin, cout], coefficient): G row ⊗ G column. */
+  private tapTerms(): [number, number][][] {
+    const pairs = this.shape.cin * this.shape.cout;
+    return this.groups.map((g) => {
+      const terms: [number, number][] = [];
+      for (let ky = 0; ky < 3; ky++)
+        for (let kx = 0; kx < 3; kx++) {
+          const r = [0, 0, 0];
+          const c = [0, 0, 0];
+          r[ky] = 1;
+          c[kx] = 1;
+          const coef =
+            kindTap(g.kr, ...(r as [number, number, number])) * kindTap(g.kc, ...(c as [number, number, number]));
+          if (coef) terms.push([(ky * 3 + kx) * pairs * 4, coef]);
+        }
+      return terms;
+    });
+  }
+
+  /** Whether `combine`'s tables are needed for the transforms (where the generated code does not compile, or A/B). */
   private full(): boolean {
     return polyphaseGenerated.tables || !polyphaseGenerated.on || !this.generated();
   }
@@ -719,32 +740,19 @@ export class PolyphaseConv {
     const images = this.imageMajor ? batch : 1;
     const kernel = new CombineTable();
     const kernelBack = new CombineTable();
+    if (!this.full()) return TABLES.map(() => new CombineTable());
+    const taps = this.tapTerms();
     const pairs = cin * cout;
-    const tapTerms = (g: Group): [number, number][] => {
-      const terms: [number, number][] = [];
-      for (let ky = 0; ky < 3; ky++)
-        for (let kx = 0; kx < 3; kx++) {
-          const r = [0, 0, 0];
-          const c = [0, 0, 0];
-          r[ky] = 1;
-          c[kx] = 1;
-          const coef =
-            kindTap(g.kr, ...(r as [number, number, number])) * kindTap(g.kc, ...(c as [number, number, number]));
-          if (coef) terms.push([(ky * 3 + kx) * pairs * 4, coef]);
-        }
-      return terms;
-    };
-    for (const g of groups) kernel.row((g.u - groups[0].u) * 4, tapTerms(g));
+    groups.forEach((g, i) => kernel.row((g.u - groups[0].u) * 4, taps[i]));
     for (let tap = 0; tap < 9; tap++)
       kernelBack.row(
         tap * pairs * 4,
-        groups.flatMap((g) =>
-          tapTerms(g).flatMap(([at, coef]) =>
+        groups.flatMap((g, i) =>
+          taps[i].flatMap(([at, coef]) =>
             at === tap * pairs * 4 ? [[(g.du - groups[0].u) * 4, coef] as [number, number]] : [],
           ),
         ),
       );
-    if (!this.full()) return [kernel, kernelBack, ...TABLES.slice(2).map(() => new CombineTable())];
     // Forward input transform, per image: T[p] = Σ B[p][r] X[r] (rows of nc·cin); V(p, q) = Σ B[q][s] T[p][s].
     const inRows = new CombineTable();
     for (let p = 0; p < P; p++)
@@ -970,11 +978,54 @@ export class PolyphaseConv {
         tabStride: perImage * 4,
       };
     };
+    // The kernel's transforms: one image, one pass over rows of cin·cout floats in chunks of up to 8 vectors, a base
+    // for each kind pair's U or dU (their offsets depend on the capacity: in the tables, not the code).
+    const taps = this.tapTerms();
+    const pairs = cin * cout;
+    const uAt = groups.map((g) => (g.u - groups[0].u) * 4);
+    const duAt = groups.map((g) => (g.du - groups[0].u) * 4);
+    let width = 8;
+    while (width > 1 && (pairs / 4) % width) width /= 2;
+    const chunks = Array.from({ length: pairs / 4 / width }, (_, k) => k * 16 * width);
+    const G = groups.length;
+    const once = (pass: GenPass): GenTransform => ({
+      passes: [pass],
+      strideIn: 0,
+      strideOut: 0,
+      words: pass.words,
+      tabStride: 0,
+    });
+    const kernelPass: GenPass = {
+      roots: [0, ...new Array<number>(G).fill(1)],
+      rows: taps.map((terms, i) => ({ base: 1 + i, at: 0, terms: terms.map(([at, coef]) => ({ base: 0, at, coef })) })),
+      vectors: width,
+      iterations: chunks.length,
+      words: chunks.flatMap((off) => [off, ...uAt.map((at) => at + off)]),
+      bias: false,
+      relu: false,
+    };
+    const kernelBackPass: GenPass = {
+      roots: [...new Array<number>(G).fill(0), 1],
+      rows: Array.from({ length: 9 }, (_, tap) => ({
+        base: G,
+        at: tap * pairs * 4,
+        terms: taps.flatMap((terms, i) =>
+          terms.filter(([at]) => at === tap * pairs * 4).map(([, coef]) => ({ base: i, at: 0, coef })),
+        ),
+      })),
+      vectors: width,
+      iterations: chunks.length,
+      words: chunks.flatMap((off) => [...duAt.map((at) => at + off), off]),
+      bias: false,
+      relu: false,
+    };
     return [
       transform([inRows, inCols], 1, image, cin * 4),
       transform([outCols, outRows], 0, cout * 4, oh * ow * cout * 4),
       transform([dOutRows, dOutCols], 1, oh * ow * cout * 4, cout * 4),
       transform([dInCols, dInRows], 0, cin * 4, h * w * cin * 4),
+      once(kernelPass),
+      once(kernelBackPass),
     ];
   }
 
@@ -990,7 +1041,7 @@ export class PolyphaseConv {
     if (!cache) generatedCache.set(bound.memory, (cache = new Map()));
     let fns = cache.get(key);
     if (!fns) {
-      const [fin, fout, dout, din] = this.plan(1);
+      const [fin, fout, dout, din, kernel, kernelBack] = this.plan(1);
       const flagged = (bias: boolean, relu: boolean): GenTransform => ({
         ...fout,
         passes: [fout.passes[0], { ...fout.passes[1], bias, relu }],
@@ -1003,6 +1054,8 @@ export class PolyphaseConv {
         flagged(true, true),
         dout,
         din,
+        kernel,
+        kernelBack,
       ];
       try {
         const module = new WebAssembly.Module(generatedModule(list, bound.fma));
@@ -1069,8 +1122,9 @@ export class PolyphaseConv {
     const { cin, cout, oh, ow } = this.shape;
     const { rows, cols, groups, scratch } = this;
     const [g0, v0] = [groups[0], groups[0].v];
-    this.run('kernel', kernel, g0.u, cin * cout);
     const fns = polyphaseGenerated.on || !this.built.full ? this.generated() : null;
+    if (fns) fns[7](kernel * 4, 0, g0.u * 4, 0, 1, this.genAt[4]);
+    else this.run('kernel', kernel, g0.u, cin * cout);
     if (fns) {
       const [tin, tout] = this.genAt;
       fns[0](this.padded * 4, v0 * 4, scratch * 4, 0, batch, tin);
@@ -1108,7 +1162,8 @@ export class PolyphaseConv {
         this.run('dOutCols', scratch, this.imageMajor ? v0 : v0 + b * cout, cout, 0, 0, false, b);
       }
     for (const g of groups) this.product(g.v, true, g.m, false, g.du, cin, cout, g.perImage * batch);
-    this.run('kernelBack', g0.u, dkernel, cin * cout);
+    if (fns) fns[8](g0.u * 4, 0, dkernel * 4, 0, 1, this.genAt[5]);
+    else this.run('kernelBack', g0.u, dkernel, cin * cout);
     if (dx < 0) return;
     for (const g of groups) this.product(g.m, false, g.u, true, g.v, g.perImage * batch, cin, cout);
     const covered = top + h <= rows.n && left + w <= cols.n;
