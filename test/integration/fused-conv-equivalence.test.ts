@@ -686,6 +686,46 @@ test('the first convolution under BatchNormalization in two passes gives the gra
   }
 });
 
+/** A BatchNormalization under 2x3 average pooling that leaves a column out, over a linear convolution (no gate). */
+const POOLED_NORM_CASE: Case = {
+  name: 'BatchNormalization under 2x3 average pooling, a linear convolution below',
+  input: [10, 12, 1],
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'valid' },
+    { type: 'BatchNormalization' },
+    { type: 'AveragePooling2D', poolSize: [2, 3] },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
+test('a BatchNormalization under average pooling gives the same gradients from the pooling gradient as from dy', () => {
+  for (const c of [STRIDED_BN_CASE, POOLED_NORM_CASE]) {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const { x, y } = batch(c, 11, 9);
+    const gradients = (pooledNorm: boolean, fma: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { pooledNorm, fma });
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    for (const fma of [false, true]) {
+      const [pooled, apart] = [gradients(true, fma), gradients(false, fma)];
+      const how = `${c.name}, ${fma ? 'FMA' : 'plain SIMD'}`;
+      assert.equal(pooled.loss, apart.loss, `loss, ${how}`);
+      pooled.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-4, `gradient ${i}, ${how}`, 1e-6));
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+});
+
 for (const [c, optimizer, fma] of [
   [SMALL_CNN_CASE, OPTIMIZERS[4], true],
   [SMALL_CNN_CASE, OPTIMIZERS[1], false],

@@ -9,7 +9,8 @@
  * loops' double, not bit-equal); the first layer's 3x3 convolution of one channel with relu and 2x2 max pooling in
  * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient);
  * the strided CNN's first layer under BatchNormalization (its moments and its gradients from BatchNormalization's
- * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit;
+ * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit; a
+ * BatchNormalization's gradients from the gradient of an average pooling above it (within float32 rounding);
  * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +18,7 @@ import { test } from 'node:test';
 import v8 from 'node:v8';
 import { geometry } from '../helpers/conv-geometry';
 import {
+  batchNormBackwardPooled,
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormShift,
@@ -419,6 +421,67 @@ for (const [batch, oh, ow, c] of [
     });
   }
 }
+
+// A BatchNormalization folded under an average pooling whose windows tile its input: its gradients from the
+// pooling's gradient and its input's averages (batchNormBackwardPooled) against the loops' average pooling backward
+// then BatchNormalization backward in double: 7x7 under 2x2 (a row and a column in no window, as the strided CNN),
+// 6x8 under 2x3 (every pixel in one), 5x5 under 2x2; relu gate and bias sums or neither.
+test('BatchNormalization backward from an average pooling gradient is within 1e-5 of the loops (double)', () => {
+  for (const [batch, h, w, c, kh, kw, gate] of [
+    [3, 7, 7, 64, 2, 2, true],
+    [2, 6, 8, 8, 2, 3, false],
+    [4, 5, 5, 12, 2, 2, true],
+  ] as const) {
+    const g = geometry(h, w, c, kh, kw, kh, kw, false);
+    const rows = batch * h * w;
+    const n = rows * c;
+    const pooledN = batch * g.oh * g.ow * c;
+    // x, xhat, the loop's out, dy and dx, the SIMD dx; dp, the averages; gamma, beta, dgamma, dbeta (x2); the block.
+    const at = (k: number) => k * n + 4;
+    const [dp, pooled] = [at(6), at(6) + pooledN];
+    const params = pooled + pooledN + 4;
+    const block = (params + 8 * c + 8) * 4;
+    const dxSums = block + batchNormBlockBytes(c) + 16;
+    const { simd, F } = heap(dxSums / 4 + 2 * c + 64);
+    F.set(
+      random(n, 31).map((v) => (gate ? Math.max(0, v * 3 + 0.5) : v * 3 + 4)),
+      at(0),
+    );
+    F.set(random(pooledN, 32), dp);
+    F.set(
+      random(2 * c, 33).map((v) => v + 1),
+      params,
+    );
+    const [gamma, beta, dg, db] = [params, params + c, params + 2 * c, params + 3 * c];
+    const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
+    const [s1, s2] = [stats(), stats()];
+    batchNorm(F, at(0), at(2), at(1), rows, c, gamma, beta, 1e-3, s1);
+    avgPoolBackward(F, dp, at(3), batch, g);
+    batchNormBackward(F, at(3), at(1), at(4), rows, c, gamma, dg, db, s1, new Float64Array(3 * c));
+    if (gate) for (let i = 0; i < n; i++) if (!(F[at(0) + i] > 0)) F[at(4) + i] = 0;
+    const expected = F.slice(dg, db + c);
+    batchNormSimd(simd, block, false, F, at(0), -1, -1, rows, c, gamma, beta, 1e-3, s2);
+    avgPool(F, at(0), pooled, batch, g);
+    F.fill(NaN, dg, db + c);
+    F.fill(NaN, at(5), at(6));
+    new Float64Array(F.buffer, dxSums, c).fill(NaN);
+    const pool = { batch, h, w, oh: g.oh, ow: g.ow, kh, kw };
+    batchNormBackwardPooled(simd, block, gate, dxSums, pool, F, dp, pooled, at(0), at(5), c, gamma, dg, db, s2);
+    const what = `${batch}x${h}x${w}x${c} under ${kh}x${kw}${gate ? ', relu gate' : ''}`;
+    assertNear(F.slice(at(5), at(6)), F.slice(at(4), at(5)), 1e-5, `dx, ${what}`);
+    assertNear(F.slice(dg, db + c), expected, 1e-5, `dgamma and dbeta, ${what}`);
+    const got = new Float64Array(F.buffer, dxSums, c);
+    for (let ch = 0; ch < c; ch++) {
+      let [total, magnitude] = [0, 0];
+      for (let r = 0; r < rows; r++) {
+        total += F[at(4) + r * c + ch];
+        magnitude += Math.abs(F[at(4) + r * c + ch]);
+      }
+      if (!(Math.abs(got[ch] - total) <= 1e-5 * magnitude))
+        assert.fail(`Σ dx of channel ${ch}, ${what}: ${got[ch]} vs ${total}`);
+    }
+  }
+});
 
 test('compileModule writes the binary format byte for byte: types, the memory import, functions, exports, code', () => {
   const f = { params: 1, body: [0x0b], i32s: 0, v128s: 0 };

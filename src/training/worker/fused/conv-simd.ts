@@ -1062,6 +1062,86 @@ const bnBackwardDx = fn(
 );
 
 /**
+ * bnBackwardDxPooled(dp, z, dx, batch, h, w, c, oh, ow, kh, kw, block, gate, sums): bnBackwardDx under an average
+ * pooling whose windows tile the image (kh x kw, stride = size; pixels past oh·kh rows or ow·kw columns in no
+ * window), from the pooling's gradient dp [batch][oh][ow][c] instead of the pixels' dy (dp·inv in its window, 0
+ * outside any): dx = (p2·dp − z·p4) − p3, with the block's p2 = gamma·invStd·inv, p4 = c1, p3 = e (see
+ * batchNormBackwardPooled); with `gate`, 0 where z ≤ 0. A pixel in no window reads the block's q array, zeroed
+ * here. With `sums` (a byte address of c doubles, 0: none), Σ dx per channel there, float32 over an image, then
+ * double. z and dx are [batch][h][w][c].
+ */
+const bnBackwardDxPooled = fn(
+  ['dp', 'z', 'dx', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'block', 'gate', 'sums'],
+  ['pitch', 'at', 'j', 'p2', 'p3', 'p4', 's', 'q', 'b', 'y', 'x', 'row', 'src', 'inside', 'o'],
+  ['v', 'd'],
+  (l) => {
+    const DIV_U = 0x6e;
+    const load = (base: number) => [...sum(get(base), get(l.j)), ...V_LOAD];
+    return [
+      ...bnArrays(l, ['p2', 'p3', 'p4', 's', 'q']),
+      ...zeroBytes(l, get(l.q), sum(get(l.q), get(l.pitch))),
+      ...get(l.sums),
+      ...IF,
+      ...zeroBytes(l, get(l.sums), sum(get(l.sums), get(l.pitch), get(l.pitch))),
+      ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
+      END,
+      ...assign(l.o, i32(0)),
+      ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+        ...forLoop(l.y, i32(0), get(l.h), i32(1), [
+          // The window row above this pixel row (py = y / kh), at dp's row (b·oh + py)·ow·pitch.
+          ...assign(l.row, [...get(l.y), ...get(l.kh), DIV_U]),
+          ...assign(l.inside, [...get(l.row), ...get(l.oh), LT_U]),
+          ...assign(l.row, [
+            ...get(l.dp),
+            ...product(product(sum(product(get(l.b), get(l.oh)), get(l.row)), get(l.ow)), get(l.pitch)),
+            ADD,
+          ]),
+          ...forLoop(l.x, i32(0), get(l.w), i32(1), [
+            ...assign(l.src, [...get(l.x), ...get(l.kw), DIV_U]),
+            ...assign(l.src, [
+              ...sum(get(l.row), product(get(l.src), get(l.pitch))),
+              ...get(l.q),
+              ...get(l.inside),
+              ...get(l.src),
+              ...get(l.ow),
+              LT_U,
+              AND,
+              SELECT,
+            ]),
+            ...forLoop(l.j, i32(0), get(l.pitch), i32(16), [
+              ...assign(l.v, [...sum(get(l.z), get(l.o)), ...V_LOAD]),
+              ...assign(l.d, [
+                ...load(l.p2),
+                ...load(l.src),
+                ...F_MUL,
+                ...get(l.v),
+                ...load(l.p4),
+                ...F_MUL,
+                ...F_SUB,
+                ...load(l.p3),
+                ...F_SUB,
+              ]),
+              ...reluGate(l, l.d, l.v),
+              ...sum(get(l.dx), get(l.o)),
+              ...get(l.d),
+              ...V_STORE,
+              ...[...get(l.sums), ...IF, ...addPartial(l, 's', get(l.d)), END],
+              ...assign(l.o, sum(get(l.o), i32(16))),
+            ]),
+          ]),
+        ]),
+        ...get(l.sums),
+        ...IF,
+        ...flushPartial(l, get(l.sums), 's'),
+        ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
+        END,
+      ]),
+      END,
+    ];
+  },
+);
+
+/**
  * padAffine(x, out, table, batch, h, w, c, ph, pw, top, left): im2colAffine with a 1x1 window at stride 1 (the same
  * out, bit for bit): each image of x [batch][h][w][c] normalised, (x − mean)·scale + beta per channel in float32
  * (`table` holds mean, scale and beta, c floats each), at (top, left) in out [batch][ph][pw][c], zeros around it
@@ -1589,6 +1669,7 @@ const functions = (): Record<string, Fn> => ({
   bnNormalize,
   bnBackwardSums: bnSums(false),
   bnBackwardDx,
+  bnBackwardDxPooled,
   ...winogradTransforms(F2X2, 'winograd'),
   ...winogradTransforms(F4X4, 'winograd4'),
   im2col: windows('im2col'),
@@ -1697,6 +1778,7 @@ export interface ConvSimd extends EdgeTransforms {
   bnNormalize: Call;
   bnBackwardSums: Call;
   bnBackwardDx: Call;
+  bnBackwardDxPooled: Call;
   winogradInput: Call;
   winogradInputBackward: Call;
   winogradOutput: Call;
@@ -1840,4 +1922,60 @@ export function batchNormBackwardSimd(
     F[at('p4') + ch] = (scale * sumDyX) / rows;
   }
   if (dx >= 0) k.bnBackwardDx(dy * 4, x * 4, dx * 4, rows, c, block, gate ? 1 : 0, dxSums);
+}
+
+/** The geometry of an average pooling whose windows tile its input (`bnBackwardDxPooled`). */
+export interface PoolTiling {
+  batch: number;
+  h: number;
+  w: number;
+  oh: number;
+  ow: number;
+  kh: number;
+  kw: number;
+}
+
+/**
+ * batchNormBackwardSimd for a BatchNormalization folded under an average pooling whose windows tile its input
+ * (`folded === 'pool'`), from the pooling's gradient dp and its input's averages `pooled` (the pooling of x before
+ * the normalisation, [batch][oh][ow][c]) instead of the pixels' dy: since dy is dp·inv in each window and 0 outside,
+ * Σ dy = Σ dp and Σ dy·(x − mean) = Σ dp·(pooled − mean), summed by bnBackwardSums over the pooled rows; then dx
+ * per pixel by bnBackwardDxPooled (dy never written). The same gradients within float32 rounding.
+ */
+export function batchNormBackwardPooled(
+  k: ConvSimd,
+  block: number,
+  gate: boolean,
+  dxSums: number,
+  pool: PoolTiling,
+  F: Float32Array,
+  dp: number,
+  pooled: number,
+  x: number,
+  dx: number,
+  c: number,
+  gamma: number,
+  dgamma: number,
+  dbeta: number,
+  stats: NormStats,
+): void {
+  const { batch, h, w, oh, ow, kh, kw } = pool;
+  const rows = batch * h * w;
+  const D = new Float64Array(F.buffer, block, 2 * c);
+  const at = (name: keyof typeof BN_AT) => (block >> 2) + BN_AT[name] * c;
+  F.set(stats.mean, at('mean'));
+  k.bnBackwardSums(dp * 4, pooled * 4, batch * oh * ow, c, block);
+  for (let ch = 0; ch < c; ch++) {
+    const invStd = stats.invStd[ch];
+    const [sumDy, sumDyX] = [D[ch], D[c + ch] * invStd];
+    if (dgamma >= 0) F[dgamma + ch] = sumDyX;
+    if (dbeta >= 0) F[dbeta + ch] = sumDy;
+    const scale = (gamma >= 0 ? F[gamma + ch] : 1) * invStd;
+    // dx = scale·dy − scale·Σdy/rows − (x − mean)·invStd·scale·Σdy·xhat/rows = p2·dp − x·c1 − e.
+    const c1 = (invStd * scale * sumDyX) / rows;
+    F[at('p2') + ch] = scale / (kh * kw);
+    F[at('p3') + ch] = (scale * sumDy) / rows - stats.mean[ch] * c1;
+    F[at('p4') + ch] = c1;
+  }
+  if (dx >= 0) k.bnBackwardDxPooled(dp * 4, x * 4, dx * 4, batch, h, w, c, oh, ow, kh, kw, block, gate ? 1 : 0, dxSums);
 }

@@ -33,6 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import {
+  batchNormBackwardPooled,
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormShift,
@@ -87,6 +88,12 @@ export interface ConvStackOptions {
    * `convSingleMoments` and `convSingleNormBackward` (tests compare the two).
    */
   convNorm?: boolean;
+  /**
+   * false: a BatchNormalization folded under an average pooling runs its backward pass from the pixels' dy (the
+   * pooling's backward pass writes it), not from the pooling's gradient (`batchNormBackwardPooled`; tests and the
+   * bench compare the two).
+   */
+  pooledNorm?: boolean;
 }
 
 /** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
@@ -137,6 +144,11 @@ interface OpState {
    * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
    */
   folded?: 'im2col' | 'pool';
+  /**
+   * A SIMD BatchNormalization folded under an average pooling whose windows tile its input, not the first
+   * convolution's (`convNorm`): its backward pass runs from the pooling's gradient (`batchNormBackwardPooled`).
+   */
+  pooled?: boolean;
   /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling or BatchNormalization). */
   biasDone?: boolean;
   stats?: NormStats;
@@ -277,6 +289,12 @@ export class ConvStack {
         if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
         if (s.op.kind === 'avgpool') this.states[i - 1].folded = 'pool';
       }
+    });
+
+    this.states.forEach((s, i) => {
+      const above = this.states[i + 1];
+      s.pooled =
+        options.pooledNorm !== false && s.folded === 'pool' && tiling(above.geometry!) && !(this.convNorm && i === 1);
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -526,16 +544,20 @@ export class ConvStack {
               ...poolArgs(s.geometry!),
             );
           break;
-        case 'avgpool':
+        case 'avgpool': {
+          // Under a folded BatchNormalization, the averages into its (otherwise unused) output, kept for its
+          // backward pass (`batchNormBackwardPooled`), and normalised from there into this op's output below.
+          const to = folded === 'pool' ? states[i - 1].out : s.out;
           if (tiling(s.geometry!))
             this.simd[twoByTwo(s.geometry!) ? 'avgPool2x2' : 'avgPool'](
               from * 4,
-              s.out * 4,
+              to * 4,
               batch,
               ...poolArgs(s.geometry!),
             );
-          else avgPool(F, from, s.out, batch, s.geometry!);
+          else avgPool(F, from, to, batch, s.geometry!);
           break;
+        }
         case 'batchnorm': {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
@@ -562,7 +584,8 @@ export class ConvStack {
           break;
       }
       // The average of a folded BatchNormalization's input, normalised: the block still holds its statistics.
-      if (folded === 'pool') this.simd.bnNormalize(s.out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
+      if (folded === 'pool')
+        this.simd.bnNormalize(states[i - 1].out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
     }
 
     // ---- loss, and dL/dz of the output layer.
@@ -636,7 +659,8 @@ export class ConvStack {
         }
         case 'avgpool': {
           const g = s.geometry!;
-          if (below < 0) break;
+          // A BatchNormalization below folded into this pooling reads dL/d(this output) itself (`pooled`).
+          if (below < 0 || states[i - 1].pooled) break;
           if (!tiling(g)) {
             avgPoolBackward(F, s.grad, below, batch, g);
             break;
@@ -656,7 +680,17 @@ export class ConvStack {
           const dbeta = s.p1 >= 0 ? params[s.p1].g : -1;
           if (!simdNorm(c))
             batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
-          else {
+          else if (s.pooled) {
+            // From the average pooling's gradient and the averages its forward pass kept in this op's output.
+            const above = states[i + 1];
+            const g = above.geometry!;
+            const pool = { batch, h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw };
+            const gate = i > 0 && !!states[i - 1].reluDone;
+            const biasDone = below >= 0 && !!states[i - 1].biasDone;
+            const args = [F, above.grad, s.out, from, below, c, gamma, dgamma, dbeta, s.stats!] as const;
+            batchNormBackwardPooled(this.simd, this.normBlock, gate, biasDone ? this.biasSums : 0, pool, ...args);
+            if (biasDone) F.set(new Float64Array(F.buffer, this.biasSums, c), params[states[i - 1].p1].g);
+          } else {
             const gate = i > 0 && !!states[i - 1].reluDone;
             const biasDone = below >= 0 && !!states[i - 1].biasDone;
             const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums] as const;
