@@ -10,7 +10,8 @@
  * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient);
  * the strided CNN's first layer under BatchNormalization (its moments and its gradients from BatchNormalization's
  * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit; a
- * BatchNormalization's gradients from the gradient of an average pooling above it (within float32 rounding);
+ * BatchNormalization's gradients from the gradient of an average pooling above it, and its moments summed by
+ * that pooling's forward pass (within float32 rounding);
  * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
@@ -421,6 +422,54 @@ for (const [batch, oh, ow, c] of [
     });
   }
 }
+
+// avgPoolMoments: the pooling's floats (bit for bit, as the loop) and, in the same pass, the moments bnMoments
+// sums for the BatchNormalization below (within float32 rounding of sums in double), every pixel's, those in no
+// window too: 7x7 under 2x2 (the strided CNN's), 6x8 under 2x3, 5x7 under 3x2 (rows and columns left out).
+test("average pooling with the moments of its input: the loop's floats and the sums of bnMoments", () => {
+  for (const [batch, h, w, c, kh, kw] of [
+    [3, 7, 7, 64, 2, 2],
+    [2, 6, 8, 8, 2, 3],
+    [2, 5, 7, 12, 3, 2],
+  ] as const) {
+    const g = geometry(h, w, c, kh, kw, kh, kw, false);
+    const n = batch * h * w * c;
+    const pooledN = batch * g.oh * g.ow * c;
+    const [x, loop, out] = [4, 4 + n, 4 + n + pooledN];
+    const block = (out + pooledN + 8) * 4;
+    const { simd, F } = heap(block / 4 + batchNormBlockBytes(c) / 4 + 64);
+    F.set(
+      random(n, 41).map((v) => v * 3 + 4),
+      x,
+    );
+    avgPool(F, x, loop, batch, g);
+    const shift = batchNormShift(block, c) >> 2;
+    const moments = () => Float64Array.from(new Float64Array(F.buffer, block, 2 * c));
+    F.copyWithin(shift, x, x + c);
+    simd.bnMoments(0, x * 4, batch * h * w, c, block);
+    const expected = moments();
+    new Float64Array(F.buffer, block, 2 * c).fill(NaN);
+    F.fill(NaN, out, out + pooledN);
+    const kernel = kh === 2 && kw === 2 ? 'avgPoolMoments2x2' : 'avgPoolMoments';
+    simd[kernel](x * 4, out * 4, batch, h, w, c, g.oh, g.ow, kh, kw, block);
+    const what = `${batch}x${h}x${w}x${c} under ${kh}x${kw}`;
+    assertSame(F.slice(out, out + pooledN), F.slice(loop, loop + pooledN), `pooled, ${what}`);
+    // Σ t and Σ t² about the shift: within float32 rounding of Σ |t| and Σ t².
+    const got = moments();
+    for (let ch = 0; ch < c; ch++) {
+      let [magnitude, squares] = [0, 0];
+      for (let i = 0; i < batch * h * w; i++) {
+        const t = F[x + i * c + ch] - F[shift + ch];
+        magnitude += Math.abs(t);
+        squares += t * t;
+      }
+      if (!(Math.abs(got[ch] - expected[ch]) <= 1e-5 * magnitude))
+        assert.fail(`S1 of channel ${ch}, ${what}: ${got[ch]} vs ${expected[ch]}`);
+      if (!(Math.abs(got[c + ch] - expected[c + ch]) <= 1e-5 * squares))
+        assert.fail(`S2 of channel ${ch}, ${what}: ${got[c + ch]} vs ${expected[c + ch]}`);
+    }
+  }
+});
 
 // A BatchNormalization folded under an average pooling whose windows tile its input: its gradients from the
 // pooling's gradient and its input's averages (batchNormBackwardPooled) against the loops' average pooling backward

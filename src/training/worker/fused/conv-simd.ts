@@ -1282,6 +1282,118 @@ const avgPoolForward = (twoByTwo: boolean) =>
   ]);
 
 /**
+ * avgPoolMoments(x, out, ...POOL, block): avgPool (the same floats) and, in the same pass, the moments of x that
+ * bnMoments takes for a BatchNormalization folded under the pooling (the doubles S1 = Σ t, S2 = Σ t² at `block`,
+ * t = x − the block's mean, which the caller sets as a shift), every pixel's, those in no window too; summed in
+ * float32 over an image (the block's s and q arrays), those sums in double.
+ */
+const avgPoolMoments = (twoByTwo: boolean) =>
+  fn(
+    ['x', 'out', ...POOL, 'block'],
+    [...POOL_LOCALS, 'pitch', 'at', 'j', 's', 'q', 'mean', 'y', 'x0', 'end'],
+    ['inv', 'lo', 'hi', 't', 'st', 'sq'],
+    (l) => {
+      const doubles = (k: number) => sum(get(l.block), product(get(l.pitch), i32(k)));
+      // t = the pixel's 4 channels at `at` (code) − shift; st += t; sq += t·t.
+      const moments = (at: number[], channel: number[]) => [
+        ...assign(l.t, [...at, ...V_LOAD, ...sum(get(l.mean), channel), ...V_LOAD, ...F_SUB]),
+        ...assign(l.st, [...get(l.st), ...get(l.t), ...F_ADD]),
+        ...assign(l.sq, [...get(l.sq), ...get(l.t), ...get(l.t), ...F_MUL, ...F_ADD]),
+      ];
+      // s, q at channel (code) += st, sq.
+      const addMoments = (channel: number[]) => [
+        ...sum(get(l.s), channel),
+        ...sum(get(l.s), channel),
+        ...V_LOAD,
+        ...get(l.st),
+        ...F_ADD,
+        ...V_STORE,
+        ...sum(get(l.q), channel),
+        ...sum(get(l.q), channel),
+        ...V_LOAD,
+        ...get(l.sq),
+        ...F_ADD,
+        ...V_STORE,
+      ];
+      // The pixels of image b's rows [y, end) from column x0 on: their moments.
+      const leftOver = () =>
+        forLoop(l.y, get(l.y), get(l.end), i32(1), [
+          ...forLoop(
+            l.p,
+            sum(get(l.img), product(get(l.y), get(l.rowB)), product(get(l.x0), get(l.cb))),
+            sum(get(l.img), product(sum(get(l.y), i32(1)), get(l.rowB))),
+            get(l.cb),
+            [
+              ...forLoop(l.j, i32(0), get(l.cb), i32(16), [
+                ...assign(l.st, ZERO),
+                ...assign(l.sq, ZERO),
+                ...moments(sum(get(l.p), get(l.j)), get(l.j)),
+                ...addMoments(get(l.j)),
+              ]),
+            ],
+          ),
+        ]);
+      return [
+        ...inverseArea(l),
+        ...bnArrays(l, ['s', 'q', 'mean']),
+        ...zeroBytes(l, get(l.block), get(l.mean)),
+        ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
+        ...assign(l.rowB, product(get(l.w), get(l.cb))),
+        ...assign(l.imgB, product(get(l.h), get(l.rowB))),
+        ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+          ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
+          ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
+            ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
+              ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+                ...assign(
+                  l.p0,
+                  sum(
+                    get(l.img),
+                    product(product(get(l.oy), get(l.kh)), get(l.rowB)),
+                    product(product(get(l.ox), get(l.kw)), get(l.cb)),
+                    get(l.ch),
+                  ),
+                ),
+                ...assign(l.lo, ZERO),
+                ...assign(l.hi, ZERO),
+                ...assign(l.st, ZERO),
+                ...assign(l.sq, ZERO),
+                ...overWindow(
+                  l,
+                  [
+                    ...assign(l.lo, [...get(l.lo), ...promoted(get(l.p), 0), ...D_ADD]),
+                    ...assign(l.hi, [...get(l.hi), ...promoted(get(l.p), 8), ...D_ADD]),
+                    ...moments(get(l.p), get(l.ch)),
+                  ],
+                  twoByTwo,
+                ),
+                ...get(l.out),
+                ...timesInverse(l, get(l.lo), get(l.hi)),
+                ...V_STORE,
+                ...assign(l.out, sum(get(l.out), i32(16))),
+                ...addMoments(get(l.ch)),
+              ]),
+            ]),
+          ]),
+          // The pixels in no window: the rows under the windows' rows, then the columns right of them.
+          ...assign(l.y, product(get(l.oh), get(l.kh))),
+          ...assign(l.end, get(l.h)),
+          ...assign(l.x0, i32(0)),
+          ...leftOver(),
+          ...assign(l.y, i32(0)),
+          ...assign(l.end, product(get(l.oh), get(l.kh))),
+          ...assign(l.x0, product(get(l.ow), get(l.kw))),
+          ...leftOver(),
+          ...flushPartial(l, doubles(0), 's'),
+          ...flushPartial(l, doubles(2), 'q'),
+          ...zeroBytes(l, get(l.s), get(l.mean)),
+        ]),
+        END,
+      ];
+    },
+  );
+
+/**
  * avgPoolBackward(dy, dx, ...POOL): every dx of a window = dy · inv (in double, as the loop; each pixel is in one
  * window). Pixels no window covers are left for the caller to zero.
  */
@@ -1687,6 +1799,8 @@ const functions = (): Record<string, Fn> => ({
   winograd4KernelBackward: blockCombination(F4X4.kernelTermsBackward, 9),
   avgPool: avgPoolForward(false),
   avgPool2x2: avgPoolForward(true),
+  avgPoolMoments: avgPoolMoments(false),
+  avgPoolMoments2x2: avgPoolMoments(true),
   avgPoolBackward: avgPoolBackward(false),
   avgPoolBackward2x2: avgPoolBackward(true),
   columnSums16: columnSums(4),
@@ -1769,6 +1883,8 @@ export interface ConvSimd extends EdgeTransforms {
   winogradKernelBackward: Call;
   avgPool: Call;
   avgPool2x2: Call;
+  avgPoolMoments: Call;
+  avgPoolMoments2x2: Call;
   avgPoolBackward: Call;
   avgPoolBackward2x2: Call;
   columnSums16: Call;

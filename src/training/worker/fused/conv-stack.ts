@@ -94,6 +94,11 @@ export interface ConvStackOptions {
    * bench compare the two).
    */
   pooledNorm?: boolean;
+  /**
+   * false: that BatchNormalization's moments in a pass of their own (bnMoments), not summed by the pooling's
+   * forward pass (`avgPoolMoments`; tests and the bench compare the two).
+   */
+  poolMoments?: boolean;
 }
 
 /** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
@@ -149,6 +154,8 @@ interface OpState {
    * convolution's (`convNorm`): its backward pass runs from the pooling's gradient (`batchNormBackwardPooled`).
    */
   pooled?: boolean;
+  /** Such a BatchNormalization whose moments the pooling's forward pass sums (`avgPoolMoments`). */
+  poolMoments?: boolean;
   /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling or BatchNormalization). */
   biasDone?: boolean;
   stats?: NormStats;
@@ -293,8 +300,9 @@ export class ConvStack {
 
     this.states.forEach((s, i) => {
       const above = this.states[i + 1];
-      s.pooled =
-        options.pooledNorm !== false && s.folded === 'pool' && tiling(above.geometry!) && !(this.convNorm && i === 1);
+      const tiled = s.folded === 'pool' && tiling(above.geometry!) && !(this.convNorm && i === 1);
+      s.pooled = tiled && options.pooledNorm !== false;
+      s.poolMoments = tiled && options.poolMoments !== false;
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -548,6 +556,10 @@ export class ConvStack {
           // Under a folded BatchNormalization, the averages into its (otherwise unused) output, kept for its
           // backward pass (`batchNormBackwardPooled`), and normalised from there into this op's output below.
           const to = folded === 'pool' ? states[i - 1].out : s.out;
+          if (states[i - 1]?.poolMoments) {
+            this.poolMomentsForward(F, states[i - 1], s, from, to, batch, !!update);
+            break;
+          }
           if (tiling(s.geometry!))
             this.simd[twoByTwo(s.geometry!) ? 'avgPool2x2' : 'avgPool'](
               from * 4,
@@ -562,6 +574,8 @@ export class ConvStack {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
+          // The pooling above sums the moments as it reads this input (`avgPoolMoments`) and takes it from there.
+          if (s.poolMoments) break;
           if (simdNorm(c)) {
             const args = [F, from, s.out, -1, n / c, c, gamma, beta, op.epsilon, s.stats!] as const;
             batchNormSimd(this.simd, this.normBlock, !s.folded, ...args);
@@ -772,6 +786,36 @@ export class ConvStack {
     batchNormStatistics(F, this.normBlock, rows, c, { gamma, beta, epsilon: bn.epsilon }, norm.stats!);
     if (norm.folded === 'im2col') this.affineTable(F, norm, gamma, beta);
     else if (!norm.folded) this.simd.bnNormalize(conv.out * 4, norm.out * 4, rows, c, this.normBlock);
+    if (update) {
+      movingAverage(norm.moving![0], norm.stats!.mean, bn.momentum);
+      movingAverage(norm.moving![1], norm.stats!.variance, bn.momentum);
+    }
+  }
+
+  /**
+   * The average pooling `pool` of a BatchNormalization's input at `from` into `to` and that BatchNormalization's
+   * moments in one pass (`avgPoolMoments`, about the input's first pixel as bnMoments' shift), then its statistics
+   * and moving averages as its own case does them; the pooling's case normalises the averages.
+   */
+  private poolMomentsForward(
+    F: Float32Array,
+    norm: OpState,
+    pool: OpState,
+    from: number,
+    to: number,
+    batch: number,
+    update: boolean,
+  ): void {
+    const bn = norm.op as Extract<ConvOp, { kind: 'batchnorm' }>;
+    const g = pool.geometry!;
+    const c = g.c;
+    F.copyWithin(batchNormShift(this.normBlock, c) >> 2, from, from + c);
+    const kernel = twoByTwo(g) ? 'avgPoolMoments2x2' : 'avgPoolMoments';
+    this.simd[kernel](from * 4, to * 4, batch, ...poolArgs(g), this.normBlock);
+    const gamma = norm.p0 >= 0 ? this.params[norm.p0].w : -1;
+    const beta = norm.p1 >= 0 ? this.params[norm.p1].w : -1;
+    const rows = batch * g.h * g.w;
+    batchNormStatistics(F, this.normBlock, rows, c, { gamma, beta, epsilon: bn.epsilon }, norm.stats!);
     if (update) {
       movingAverage(norm.moving![0], norm.stats!.mean, bn.momentum);
       movingAverage(norm.moving![1], norm.stats!.variance, bn.momentum);
