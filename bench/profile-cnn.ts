@@ -97,13 +97,13 @@ async function main(): Promise<void> {
  * the ConvStack options given (e.g. '{"pooledNorm":false}'; '{}' for an A/A control), B with none; blocks of `steps`
  * (20) steps alternated (which goes first alternating too), CPU time per block. Prints the medians per step and the
  * paired median of A − B with how many pairs B was lower in; the losses of the two after the first block are
- * printed so that a variant that trains differently shows.
+ * printed so that a variant that trains differently shows. `--swap`: B's engine made first.
  */
 async function ab(): Promise<void> {
   const name = (process.argv[3] ?? 'cnn-bn') as 'cnn' | 'cnn-bn';
   const pairs = Number(process.argv[4] ?? 40);
   const options = JSON.parse(process.argv[5] ?? '{}') as Record<string, unknown>;
-  const steps = Number(process.argv[6] ?? 20);
+  const steps = Number(process.argv[6]?.startsWith('--') ? 20 : (process.argv[6] ?? 20));
   const batch = 32;
   const { tf } = await selectBackend('wasm');
   const definition: ModelDefinition = {
@@ -136,7 +136,10 @@ async function ab(): Promise<void> {
     };
     return createFusedEngine(ctx as Parameters<typeof createFusedEngine>[0], opts)!;
   };
-  const engines = [make(options), make({})];
+  // The engine made first can run faster or slower for where its buffers fall (the small CNN's A/A: 0.2 ms):
+  // `--swap` makes B first, so that runs in both orders cancel it.
+  const swap = process.argv.includes('--swap');
+  const engines = swap ? [make({}), make(options)].reverse() : [make(options), make({})];
   let at = [0, 0];
   const block = (e: number) => {
     const cpu = process.cpuUsage();

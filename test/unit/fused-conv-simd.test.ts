@@ -11,7 +11,7 @@
  * the strided CNN's first layer under BatchNormalization (its moments and its gradients from BatchNormalization's
  * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit; a
  * BatchNormalization's gradients from the gradient of an average pooling above it, and its moments summed by
- * that pooling's forward pass (within float32 rounding);
+ * that pooling's forward pass (within float32 rounding); copyRows;
  * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
@@ -422,6 +422,30 @@ for (const [batch, oh, ow, c] of [
     });
   }
 }
+
+// copyRows: the first convolution's input into its padded buffer, runs of whole vectors and of a vector and a
+// remainder (28 floats, 7; 11 floats, 2 and 3), the rest of the buffer untouched.
+test('copyRows copies runs of rows between images of other pitches', () => {
+  for (const [batch, rows, n, srcRow, dstRow] of [
+    [3, 28, 28, 28, 29],
+    [2, 5, 11, 13, 12],
+    [2, 4, 3, 3, 6],
+  ]) {
+    const [src, dst] = [4, 4 + batch * rows * srcRow + 3];
+    const size = batch * (rows + 1) * dstRow;
+    const { simd, F } = heap(dst + size + 16);
+    F.set(random(batch * rows * srcRow, 51), src);
+    F.fill(-7, dst, dst + size);
+    const expected = F.slice(dst, dst + size);
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < rows; y++)
+        for (let x = 0; x < n; x++)
+          expected[b * (rows + 1) * dstRow + y * dstRow + x] = F[src + b * rows * srcRow + y * srcRow + x];
+    const imgB = [rows * srcRow * 4, (rows + 1) * dstRow * 4];
+    simd.copyRows(src * 4, dst * 4, batch, rows, n * 4, srcRow * 4, dstRow * 4, ...imgB);
+    assertSame(F.slice(dst, dst + size), expected, `${batch} images of ${rows} rows of ${n} floats`);
+  }
+});
 
 // avgPoolMoments: the pooling's floats (bit for bit, as the loop) and, in the same pass, the moments bnMoments
 // sums for the BatchNormalization below (within float32 rounding of sums in double), every pixel's, those in no

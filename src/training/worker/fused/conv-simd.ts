@@ -279,6 +279,29 @@ const im2colSingle = fn(
   ],
 );
 
+/**
+ * copyRows(src, dst, batch, rows, rowB, srcRowB, dstRowB, srcImgB, dstImgB): for each of `batch` images, `rows`
+ * runs of rowB bytes (a multiple of 4) copied from src to dst, the runs srcRowB and dstRowB bytes apart in their
+ * image, the images srcImgB and dstImgB apart (the first convolution's input into its padded buffer).
+ */
+const copyRows = fn(
+  ['src', 'dst', 'batch', 'rows', 'rowB', 'srcRowB', 'dstRowB', 'srcImgB', 'dstImgB'],
+  ['b', 'y', 's', 'd', 'i', 'n'],
+  [],
+  (l) => [
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...assign(l.s, sum(get(l.src), product(get(l.b), get(l.srcImgB)))),
+      ...assign(l.d, sum(get(l.dst), product(get(l.b), get(l.dstImgB)))),
+      ...forLoop(l.y, i32(0), get(l.rows), i32(1), [
+        ...run(l, get(l.rowB), 'copy'),
+        ...assign(l.s, sum(get(l.s), get(l.srcRowB))),
+        ...assign(l.d, sum(get(l.d), get(l.dstRowB))),
+      ]),
+    ]),
+    END,
+  ],
+);
+
 const POOL = ['batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw'];
 
 /** Over each output pixel of a tiling max pooling and each 4 channels of it: `body` with p0 at the window's corner. */
@@ -1787,6 +1810,7 @@ const functions = (): Record<string, Fn> => ({
   im2col: windows('im2col'),
   im2colAffine: windows('im2colAffine'),
   padAffine,
+  copyRows,
   im2colSingle,
   col2im: windows('col2im'),
   maxPool: maxPoolForward(false),
@@ -1873,6 +1897,7 @@ export interface ConvSimd extends EdgeTransforms {
   im2col: Call;
   im2colAffine: Call;
   padAffine: Call;
+  copyRows: Call;
   im2colSingle: Call;
   col2im: Call;
   maxPool: Call;
