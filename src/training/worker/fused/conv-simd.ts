@@ -1093,76 +1093,83 @@ const bnBackwardDx = fn(
  * here. With `sums` (a byte address of c doubles, 0: none), Σ dx per channel there, float32 over an image, then
  * double. z and dx are [batch][h][w][c].
  */
-const bnBackwardDxPooled = fn(
-  ['dp', 'z', 'dx', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'block', 'gate', 'sums'],
-  ['pitch', 'at', 'j', 'p2', 'p3', 'p4', 's', 'q', 'b', 'y', 'x', 'row', 'src', 'inside', 'o'],
-  ['v', 'd'],
-  (l) => {
-    const DIV_U = 0x6e;
-    const load = (base: number) => [...sum(get(base), get(l.j)), ...V_LOAD];
-    return [
-      ...bnArrays(l, ['p2', 'p3', 'p4', 's', 'q']),
-      ...zeroBytes(l, get(l.q), sum(get(l.q), get(l.pitch))),
-      ...get(l.sums),
-      ...IF,
-      ...zeroBytes(l, get(l.sums), sum(get(l.sums), get(l.pitch), get(l.pitch))),
-      ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
-      END,
-      ...assign(l.o, i32(0)),
-      ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
-        ...forLoop(l.y, i32(0), get(l.h), i32(1), [
-          // The window row above this pixel row (py = y / kh), at dp's row (b·oh + py)·ow·pitch.
-          ...assign(l.row, [...get(l.y), ...get(l.kh), DIV_U]),
-          ...assign(l.inside, [...get(l.row), ...get(l.oh), LT_U]),
-          ...assign(l.row, [
-            ...get(l.dp),
-            ...product(product(sum(product(get(l.b), get(l.oh)), get(l.row)), get(l.ow)), get(l.pitch)),
-            ADD,
-          ]),
-          ...forLoop(l.x, i32(0), get(l.w), i32(1), [
-            ...assign(l.src, [...get(l.x), ...get(l.kw), DIV_U]),
-            ...assign(l.src, [
-              ...sum(get(l.row), product(get(l.src), get(l.pitch))),
-              ...get(l.q),
-              ...get(l.inside),
-              ...get(l.src),
-              ...get(l.ow),
-              LT_U,
-              AND,
-              SELECT,
-            ]),
-            ...forLoop(l.j, i32(0), get(l.pitch), i32(16), [
-              ...assign(l.v, [...sum(get(l.z), get(l.o)), ...V_LOAD]),
-              ...assign(l.d, [
-                ...load(l.p2),
-                ...load(l.src),
-                ...F_MUL,
-                ...get(l.v),
-                ...load(l.p4),
-                ...F_MUL,
-                ...F_SUB,
-                ...load(l.p3),
-                ...F_SUB,
-              ]),
-              ...reluGate(l, l.d, l.v),
-              ...sum(get(l.dx), get(l.o)),
-              ...get(l.d),
-              ...V_STORE,
-              ...[...get(l.sums), ...IF, ...addPartial(l, 's', get(l.d)), END],
-              ...assign(l.o, sum(get(l.o), i32(16))),
-            ]),
-          ]),
+const bnBackwardDxPooled = () =>
+  fn(
+    ['dp', 'z', 'dx', 'batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw', 'block', 'gate', 'sums'],
+    ['pitch', 'at', 'j', 'p2', 'p3', 'p4', 'q', 'b', 'y', 'x', 'row', 'src', 'o', 'py', 'ky', 'px', 'kx', 'imgB'],
+    ['v', 'd', 'c2', 'c3', 'c4', 'acc'],
+    (l) => {
+      const at = (base: number) => [...sum(get(base), get(l.j)), ...V_LOAD];
+      // One pixel at o (channels j on) from dp's vector at `src` (code): dx, its gate, acc += dx; o to the next.
+      const pixel = (src: number[]) => [
+        ...assign(l.v, [...sum(get(l.z), get(l.o)), ...V_LOAD]),
+        ...assign(l.d, [
+          ...get(l.c2),
+          ...src,
+          ...V_LOAD,
+          ...F_MUL,
+          ...get(l.v),
+          ...get(l.c4),
+          ...F_MUL,
+          ...F_SUB,
+          ...get(l.c3),
+          ...F_SUB,
         ]),
+        ...reluGate(l, l.d, l.v),
+        ...sum(get(l.dx), get(l.o)),
+        ...get(l.d),
+        ...V_STORE,
+        ...assign(l.acc, [...get(l.acc), ...get(l.d), ...F_ADD]),
+        ...assign(l.o, sum(get(l.o), get(l.pitch))),
+      ];
+      const zero = sum(get(l.q), get(l.j));
+      return [
+        ...bnArrays(l, ['p2', 'p3', 'p4', 'q']),
+        ...zeroBytes(l, get(l.q), sum(get(l.q), get(l.pitch))),
         ...get(l.sums),
         ...IF,
-        ...flushPartial(l, get(l.sums), 's'),
-        ...zeroBytes(l, get(l.s), sum(get(l.s), get(l.pitch))),
+        ...zeroBytes(l, get(l.sums), sum(get(l.sums), get(l.pitch), get(l.pitch))),
         END,
-      ]),
-      END,
-    ];
-  },
-);
+        ...assign(l.imgB, product(product(get(l.h), get(l.w)), get(l.pitch))),
+        ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+          ...forLoop(l.j, i32(0), get(l.pitch), i32(16), [
+            ...assign(l.c2, at(l.p2)),
+            ...assign(l.c3, at(l.p3)),
+            ...assign(l.c4, at(l.p4)),
+            ...assign(l.acc, ZERO),
+            ...assign(l.o, sum(product(get(l.b), get(l.imgB)), get(l.j))),
+            // The windows' rows: each window's pixels from its dp, then the columns right of the windows from 0.
+            ...forLoop(l.py, i32(0), get(l.oh), i32(1), [
+              ...forLoop(l.ky, i32(0), get(l.kh), i32(1), [
+                ...assign(
+                  l.row,
+                  sum(
+                    get(l.dp),
+                    product(product(sum(product(get(l.b), get(l.oh)), get(l.py)), get(l.ow)), get(l.pitch)),
+                    get(l.j),
+                  ),
+                ),
+                ...forLoop(l.px, i32(0), get(l.ow), i32(1), [
+                  ...assign(l.src, sum(get(l.row), product(get(l.px), get(l.pitch)))),
+                  ...forLoop(l.kx, i32(0), get(l.kw), i32(1), pixel(get(l.src))),
+                ]),
+                ...forLoop(l.x, product(get(l.ow), get(l.kw)), get(l.w), i32(1), pixel(zero)),
+              ]),
+            ]),
+            // The rows under the windows' rows.
+            ...forLoop(l.y, product(get(l.oh), get(l.kh)), get(l.h), i32(1), [
+              ...forLoop(l.x, i32(0), get(l.w), i32(1), pixel(zero)),
+            ]),
+            ...get(l.sums),
+            ...IF,
+            ...addDoubles(sum(get(l.sums), get(l.j), get(l.j)), get(l.acc)),
+            END,
+          ]),
+        ]),
+        END,
+      ];
+    },
+  );
 
 /**
  * padAffine(x, out, table, batch, h, w, c, ph, pw, top, left): im2colAffine with a 1x1 window at stride 1 (the same
@@ -1804,7 +1811,7 @@ const functions = (): Record<string, Fn> => ({
   bnNormalize,
   bnBackwardSums: bnSums(false),
   bnBackwardDx,
-  bnBackwardDxPooled,
+  bnBackwardDxPooled: bnBackwardDxPooled(),
   ...winogradTransforms(F2X2, 'winograd'),
   ...winogradTransforms(F4X4, 'winograd4'),
   im2col: windows('im2col'),
