@@ -97,7 +97,8 @@ async function main(): Promise<void> {
  * the ConvStack options given (e.g. '{"pooledNorm":false}'; '{}' for an A/A control), B with none; blocks of `steps`
  * (20) steps alternated (which goes first alternating too), CPU time per block. Prints the medians per step and the
  * paired median of A − B with how many pairs B was lower in; the losses of the two after the first block are
- * printed so that a variant that trains differently shows. `--swap`: B's engine made first.
+ * printed so that a variant that trains differently shows. `--swap`: B's engine made first. An option "from" (a
+ * checkout's directory, e.g. '{"from":"/work/main"}') takes A's engine from that checkout's code.
  */
 async function ab(): Promise<void> {
   const name = (process.argv[3] ?? 'cnn-bn') as 'cnn' | 'cnn-bn';
@@ -124,7 +125,12 @@ async function ab(): Promise<void> {
       'int32',
     ),
   }));
-  const make = (opts: Record<string, unknown>) => {
+  // {"from": "/work/main"}: A's engine from that checkout's engine code (same tfjs, model and batches).
+  const { from, ...rest } = options as { from?: string };
+  const other = from
+    ? ((await import(`${from}/src/training/worker/fused/index`)) as { createFusedEngine: typeof createFusedEngine })
+    : undefined;
+  const make = (opts: Record<string, unknown>, create = createFusedEngine) => {
     const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
     const ctx = {
       tf,
@@ -134,12 +140,13 @@ async function ab(): Promise<void> {
       accuracy: true,
       seed: 1,
     };
-    return createFusedEngine(ctx as Parameters<typeof createFusedEngine>[0], opts)!;
+    return create(ctx as Parameters<typeof createFusedEngine>[0], opts)!;
   };
+  const makeA = () => make(rest, other?.createFusedEngine);
   // The engine made first can run faster or slower for where its buffers fall (the small CNN's A/A: 0.2 ms):
   // `--swap` makes B first, so that runs in both orders cancel it.
   const swap = process.argv.includes('--swap');
-  const engines = swap ? [make({}), make(options)].reverse() : [make(options), make({})];
+  const engines = swap ? [make({}), makeA()].reverse() : [makeA(), make({})];
   let at = [0, 0];
   const block = (e: number) => {
     const cpu = process.cpuUsage();
