@@ -16,6 +16,7 @@ import { chooseEngine } from '../src/training/worker/choose-engine';
 import { PolyphaseConv } from '../src/training/worker/fused/conv-polyphase';
 import { convPoolFma, convSimd } from '../src/training/worker/fused/conv-simd';
 import { F2X2, F4X4 } from '../src/training/worker/fused/conv-winograd';
+import { createFusedEngine } from '../src/training/worker/fused/index';
 import { winogradFused } from '../src/training/worker/fused/conv-winograd-fused';
 import { tensorMemory } from '../src/training/worker/fused/memory';
 import { packedGemm } from '../src/training/worker/fused/packed-gemm';
@@ -25,6 +26,7 @@ import { NETWORKS } from './networks';
 for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 async function main(): Promise<void> {
+  if (process.argv[2] === 'ab') return ab();
   const name = (process.argv[2] ?? 'cnn') as 'cnn' | 'cnn-bn';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
@@ -88,6 +90,94 @@ async function main(): Promise<void> {
     engine.dispose();
     model.dispose();
   }
+}
+
+/**
+ * `ab [network] [pairs] [options JSON] [steps]`: two fused engines in this process on the same batches, A made with
+ * the ConvStack options given (e.g. '{"pooledNorm":false}'; '{}' for an A/A control), B with none; blocks of `steps`
+ * (20) steps alternated (which goes first alternating too), CPU time per block. Prints the medians per step and the
+ * paired median of A − B with how many pairs B was lower in; the losses of the two after the first block are
+ * printed so that a variant that trains differently shows. `--swap`: B's engine made first. An option "from" (a
+ * checkout's directory, e.g. '{"from":"/work/main"}') takes A's engine from that checkout's code.
+ */
+async function ab(): Promise<void> {
+  const name = (process.argv[3] ?? 'cnn-bn') as 'cnn' | 'cnn-bn';
+  const pairs = Number(process.argv[4] ?? 40);
+  const options = JSON.parse(process.argv[5] ?? '{}') as Record<string, unknown>;
+  const steps = Number(process.argv[6]?.startsWith('--') ? 20 : (process.argv[6] ?? 20));
+  const batch = 32;
+  const { tf } = await selectBackend('wasm');
+  const definition: ModelDefinition = {
+    name,
+    layers: NETWORKS[name],
+    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
+    fit: { epochs: 1, batch_size: batch },
+  };
+  const info = describeModel(definition);
+  let seed = 12345;
+  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  // Eight batches cycled, so that the engines see changing data as in an epoch.
+  const batches = Array.from({ length: 8 }, () => ({
+    x: tf.tensor(Float32Array.from({ length: batch * 784 }, random), [batch, 28, 28]),
+    y: tf.tensor(
+      Int32Array.from({ length: batch }, () => Math.floor(random() * 10)),
+      [batch],
+      'int32',
+    ),
+  }));
+  // {"from": "/work/main"}: A's engine from that checkout's engine code (same tfjs, model and batches).
+  const { from, ...rest } = options as { from?: string };
+  const other = from
+    ? ((await import(`${from}/src/training/worker/fused/index`)) as { createFusedEngine: typeof createFusedEngine })
+    : undefined;
+  const make = (opts: Record<string, unknown>, create = createFusedEngine) => {
+    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+    const ctx = {
+      tf,
+      model,
+      optimizer: info.optimizer,
+      loss: 'sparse_categorical_crossentropy',
+      accuracy: true,
+      seed: 1,
+    };
+    return create(ctx as Parameters<typeof createFusedEngine>[0], opts)!;
+  };
+  const makeA = () => make(rest, other?.createFusedEngine);
+  // The engine made first can run faster or slower for where its buffers fall (the small CNN's A/A: 0.2 ms):
+  // `--swap` makes B first, so that runs in both orders cancel it.
+  const swap = process.argv.includes('--swap');
+  const engines = swap ? [make({}), makeA()].reverse() : [makeA(), make({})];
+  let at = [0, 0];
+  const block = (e: number) => {
+    const cpu = process.cpuUsage();
+    let loss = 0;
+    for (let s = 0; s < steps; s++) {
+      const { x, y } = batches[at[e]++ % batches.length];
+      loss = engines[e].stepValues!(x, y).loss;
+    }
+    const used = process.cpuUsage(cpu);
+    return { ms: (used.user + used.system) / 1000 / steps, loss };
+  };
+  const first = [block(0), block(1)];
+  console.log(
+    `${name}: A ${JSON.stringify(options)} vs B {}; losses after ${steps} steps ${first[0].loss} / ${first[1].loss}`,
+  );
+  at = [0, 0];
+  const [a, b, d]: number[][] = [[], [], []];
+  for (let p = 0; p < pairs; p++) {
+    const order = p % 2 === 0 ? [0, 1] : [1, 0];
+    const t: number[] = [];
+    for (const e of order) t[e] = block(e).ms;
+    a.push(t[0]);
+    b.push(t[1]);
+    d.push(t[0] - t[1]);
+  }
+  const median = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1];
+  const lower = d.filter((v) => v > 0).length;
+  console.log(
+    `  ms cpu/step median A ${median(a).toFixed(3)}, B ${median(b).toFixed(3)}; A − B paired median ${(median(d) * 1000).toFixed(1)} µs, B lower in ${lower} of ${pairs}`,
+  );
+  for (const e of engines) e.dispose();
 }
 
 /** Wraps every kernel of conv-simd.ts and the product bound to the wasm memory with a CPU-time timer. */

@@ -17,7 +17,7 @@ import { selectBackend } from '../../src/training/backend';
 import { describeEngine } from '../../src/training/worker/choose-engine';
 import type { EngineContext, StepEngine, TF } from '../../src/training/worker/engine';
 import { planConvStack } from '../../src/training/worker/fused/conv-eligibility';
-import { ConvStack } from '../../src/training/worker/fused/conv-stack';
+import { ConvStack, type ConvStackOptions } from '../../src/training/worker/fused/conv-stack';
 import { F2X2, F4X4 } from '../../src/training/worker/fused/conv-winograd';
 import { winogradFused } from '../../src/training/worker/fused/conv-winograd-fused';
 import { tensorMemory } from '../../src/training/worker/fused/memory';
@@ -680,6 +680,51 @@ test('the first convolution under BatchNormalization in two passes gives the gra
       assertClose([two.loss], [apart.loss], 1e-6, `loss, ${how}`);
       // The first convolution's bias before BatchNormalization: float32 noise about 0 on both sides.
       two.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-4, `gradient ${i}, ${how}`, 1e-6));
+    }
+    tf.dispose([x, y]);
+    model.dispose();
+  }
+});
+
+/** A BatchNormalization under 2x3 average pooling that leaves a column out, over a linear convolution (no gate). */
+const POOLED_NORM_CASE: Case = {
+  name: 'BatchNormalization under 2x3 average pooling, a linear convolution below',
+  input: [10, 12, 1],
+  layers: [
+    { type: 'Conv2D', filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' },
+    { type: 'BatchNormalization' },
+    { type: 'Conv2D', filters: 8, kernelSize: 3, padding: 'valid' },
+    { type: 'BatchNormalization' },
+    { type: 'AveragePooling2D', poolSize: [2, 3] },
+    { type: 'Flatten' },
+    { type: 'Dense', units: 3, activation: 'softmax' },
+  ],
+  classes: 3,
+};
+
+// Its backward pass from the pooling's gradient (`pooledNorm`) and its moments summed by the pooling
+// (`poolMoments`), each against the separate passes.
+test('a BatchNormalization under average pooling gives the gradients of the separate passes', () => {
+  for (const c of [STRIDED_BN_CASE, POOLED_NORM_CASE]) {
+    const model = buildModel(c);
+    const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
+    assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
+    const { x, y } = batch(c, 11, 9);
+    const gradients = (options: ConvStackOptions) => {
+      const stack = new ConvStack(tf, plan, Math.random, options);
+      let grads: Float32Array[] = [];
+      const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
+      stack.dispose();
+      return { loss, grads };
+    };
+    for (const fma of [false, true]) {
+      const fused = gradients({ fma });
+      for (const apart of [{ pooledNorm: false }, { poolMoments: false }]) {
+        const other = gradients({ fma, ...apart });
+        const how = `${c.name}, ${JSON.stringify(apart)}, ${fma ? 'FMA' : 'plain SIMD'}`;
+        assertClose([fused.loss], [other.loss], 1e-6, `loss, ${how}`);
+        fused.grads.forEach((g, i) => assertClose(g, other.grads[i], 1e-4, `gradient ${i}, ${how}`, 1e-6));
+      }
     }
     tf.dispose([x, y]);
     model.dispose();

@@ -9,7 +9,9 @@
  * loops' double, not bit-equal); the first layer's 3x3 convolution of one channel with relu and 2x2 max pooling in
  * one pass, forward and backward (and its loops against the separate convolution, pooling and pooling gradient);
  * the strided CNN's first layer under BatchNormalization (its moments and its gradients from BatchNormalization's
- * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit;
+ * backward pass, within float32 rounding of the loops) and padAffine against im2colAffine, bit for bit; a
+ * BatchNormalization's gradients from the gradient of an average pooling above it, and its moments summed by
+ * that pooling's forward pass (within float32 rounding); copyRows;
  * compileModule's bytes against the binary format written out by hand.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +19,7 @@ import { test } from 'node:test';
 import v8 from 'node:v8';
 import { geometry } from '../helpers/conv-geometry';
 import {
+  batchNormBackwardPooled,
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormShift,
@@ -419,6 +422,139 @@ for (const [batch, oh, ow, c] of [
     });
   }
 }
+
+// copyRows: the first convolution's input into its padded buffer, runs of whole vectors and of a vector and a
+// remainder (28 floats, 7; 11 floats, 2 and 3), the rest of the buffer untouched.
+test('copyRows copies runs of rows between images of other pitches', () => {
+  for (const [batch, rows, n, srcRow, dstRow] of [
+    [3, 28, 28, 28, 29],
+    [2, 5, 11, 13, 12],
+    [2, 4, 3, 3, 6],
+  ]) {
+    const [src, dst] = [4, 4 + batch * rows * srcRow + 3];
+    const size = batch * (rows + 1) * dstRow;
+    const { simd, F } = heap(dst + size + 16);
+    F.set(random(batch * rows * srcRow, 51), src);
+    F.fill(-7, dst, dst + size);
+    const expected = F.slice(dst, dst + size);
+    for (let b = 0; b < batch; b++)
+      for (let y = 0; y < rows; y++)
+        for (let x = 0; x < n; x++)
+          expected[b * (rows + 1) * dstRow + y * dstRow + x] = F[src + b * rows * srcRow + y * srcRow + x];
+    const imgB = [rows * srcRow * 4, (rows + 1) * dstRow * 4];
+    simd.copyRows(src * 4, dst * 4, batch, rows, n * 4, srcRow * 4, dstRow * 4, ...imgB);
+    assertSame(F.slice(dst, dst + size), expected, `${batch} images of ${rows} rows of ${n} floats`);
+  }
+});
+
+// avgPoolMoments: the pooling's floats (bit for bit, as the loop) and, in the same pass, the moments bnMoments
+// sums for the BatchNormalization below (within float32 rounding of sums in double), every pixel's, those in no
+// window too: 7x7 under 2x2 (the strided CNN's), 6x8 under 2x3, 5x7 under 3x2 (rows and columns left out).
+test("average pooling with the moments of its input: the loop's floats and the sums of bnMoments", () => {
+  for (const [batch, h, w, c, kh, kw] of [
+    [3, 7, 7, 64, 2, 2],
+    [2, 6, 8, 8, 2, 3],
+    [2, 5, 7, 12, 3, 2],
+  ] as const) {
+    const g = geometry(h, w, c, kh, kw, kh, kw, false);
+    const n = batch * h * w * c;
+    const pooledN = batch * g.oh * g.ow * c;
+    const [x, loop, out] = [4, 4 + n, 4 + n + pooledN];
+    const block = (out + pooledN + 8) * 4;
+    const { simd, F } = heap(block / 4 + batchNormBlockBytes(c) / 4 + 64);
+    F.set(
+      random(n, 41).map((v) => v * 3 + 4),
+      x,
+    );
+    avgPool(F, x, loop, batch, g);
+    const shift = batchNormShift(block, c) >> 2;
+    const moments = () => Float64Array.from(new Float64Array(F.buffer, block, 2 * c));
+    F.copyWithin(shift, x, x + c);
+    simd.bnMoments(0, x * 4, batch * h * w, c, block);
+    const expected = moments();
+    new Float64Array(F.buffer, block, 2 * c).fill(NaN);
+    F.fill(NaN, out, out + pooledN);
+    const kernel = kh === 2 && kw === 2 ? 'avgPoolMoments2x2' : 'avgPoolMoments';
+    simd[kernel](x * 4, out * 4, batch, h, w, c, g.oh, g.ow, kh, kw, block);
+    const what = `${batch}x${h}x${w}x${c} under ${kh}x${kw}`;
+    assertSame(F.slice(out, out + pooledN), F.slice(loop, loop + pooledN), `pooled, ${what}`);
+    // Σ t and Σ t² about the shift: within float32 rounding of Σ |t| and Σ t².
+    const got = moments();
+    for (let ch = 0; ch < c; ch++) {
+      let [magnitude, squares] = [0, 0];
+      for (let i = 0; i < batch * h * w; i++) {
+        const t = F[x + i * c + ch] - F[shift + ch];
+        magnitude += Math.abs(t);
+        squares += t * t;
+      }
+      if (!(Math.abs(got[ch] - expected[ch]) <= 1e-5 * magnitude))
+        assert.fail(`S1 of channel ${ch}, ${what}: ${got[ch]} vs ${expected[ch]}`);
+      if (!(Math.abs(got[c + ch] - expected[c + ch]) <= 1e-5 * squares))
+        assert.fail(`S2 of channel ${ch}, ${what}: ${got[c + ch]} vs ${expected[c + ch]}`);
+    }
+  }
+});
+
+// A BatchNormalization folded under an average pooling whose windows tile its input: its gradients from the
+// pooling's gradient and its input's averages (batchNormBackwardPooled) against the loops' average pooling backward
+// then BatchNormalization backward in double: 7x7 under 2x2 (a row and a column in no window, as the strided CNN),
+// 6x8 under 2x3 (every pixel in one), 5x5 under 2x2; relu gate and bias sums or neither.
+test('BatchNormalization backward from an average pooling gradient is within 1e-5 of the loops (double)', () => {
+  for (const [batch, h, w, c, kh, kw, gate] of [
+    [3, 7, 7, 64, 2, 2, true],
+    [2, 6, 8, 8, 2, 3, false],
+    [4, 5, 5, 12, 2, 2, true],
+  ] as const) {
+    const g = geometry(h, w, c, kh, kw, kh, kw, false);
+    const rows = batch * h * w;
+    const n = rows * c;
+    const pooledN = batch * g.oh * g.ow * c;
+    // x, xhat, the loop's out, dy and dx, the SIMD dx; dp, the averages; gamma, beta, dgamma, dbeta (x2); the block.
+    const at = (k: number) => k * n + 4;
+    const [dp, pooled] = [at(6), at(6) + pooledN];
+    const params = pooled + pooledN + 4;
+    const block = (params + 8 * c + 8) * 4;
+    const dxSums = block + batchNormBlockBytes(c) + 16;
+    const { simd, F } = heap(dxSums / 4 + 2 * c + 64);
+    F.set(
+      random(n, 31).map((v) => (gate ? Math.max(0, v * 3 + 0.5) : v * 3 + 4)),
+      at(0),
+    );
+    F.set(random(pooledN, 32), dp);
+    F.set(
+      random(2 * c, 33).map((v) => v + 1),
+      params,
+    );
+    const [gamma, beta, dg, db] = [params, params + c, params + 2 * c, params + 3 * c];
+    const stats = () => ({ mean: new Float64Array(c), variance: new Float64Array(c), invStd: new Float64Array(c) });
+    const [s1, s2] = [stats(), stats()];
+    batchNorm(F, at(0), at(2), at(1), rows, c, gamma, beta, 1e-3, s1);
+    avgPoolBackward(F, dp, at(3), batch, g);
+    batchNormBackward(F, at(3), at(1), at(4), rows, c, gamma, dg, db, s1, new Float64Array(3 * c));
+    if (gate) for (let i = 0; i < n; i++) if (!(F[at(0) + i] > 0)) F[at(4) + i] = 0;
+    const expected = F.slice(dg, db + c);
+    batchNormSimd(simd, block, false, F, at(0), -1, -1, rows, c, gamma, beta, 1e-3, s2);
+    avgPool(F, at(0), pooled, batch, g);
+    F.fill(NaN, dg, db + c);
+    F.fill(NaN, at(5), at(6));
+    new Float64Array(F.buffer, dxSums, c).fill(NaN);
+    const pool = { batch, h, w, oh: g.oh, ow: g.ow, kh, kw };
+    batchNormBackwardPooled(simd, block, gate, dxSums, pool, F, dp, pooled, at(0), at(5), c, gamma, dg, db, s2);
+    const what = `${batch}x${h}x${w}x${c} under ${kh}x${kw}${gate ? ', relu gate' : ''}`;
+    assertNear(F.slice(at(5), at(6)), F.slice(at(4), at(5)), 1e-5, `dx, ${what}`);
+    assertNear(F.slice(dg, db + c), expected, 1e-5, `dgamma and dbeta, ${what}`);
+    const got = new Float64Array(F.buffer, dxSums, c);
+    for (let ch = 0; ch < c; ch++) {
+      let [total, magnitude] = [0, 0];
+      for (let r = 0; r < rows; r++) {
+        total += F[at(4) + r * c + ch];
+        magnitude += Math.abs(F[at(4) + r * c + ch]);
+      }
+      if (!(Math.abs(got[ch] - total) <= 1e-5 * magnitude))
+        assert.fail(`Σ dx of channel ${ch}, ${what}: ${got[ch]} vs ${total}`);
+    }
+  }
+});
 
 test('compileModule writes the binary format byte for byte: types, the memory import, functions, exports, code', () => {
   const f = { params: 1, body: [0x0b], i32s: 0, v128s: 0 };

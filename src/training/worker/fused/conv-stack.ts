@@ -33,6 +33,7 @@ import {
   type NormStats,
 } from './conv-kernels';
 import {
+  batchNormBackwardPooled,
   batchNormBackwardSimd,
   batchNormBlockBytes,
   batchNormShift,
@@ -87,6 +88,19 @@ export interface ConvStackOptions {
    * `convSingleMoments` and `convSingleNormBackward` (tests compare the two).
    */
   convNorm?: boolean;
+  /**
+   * false: a BatchNormalization folded under an average pooling runs its backward pass from the pixels' dy (the
+   * pooling's backward pass writes it), not from the pooling's gradient (`batchNormBackwardPooled`; tests and the
+   * bench compare the two).
+   */
+  pooledNorm?: boolean;
+  /**
+   * false: that BatchNormalization's moments in a pass of their own (bnMoments), not summed by the pooling's
+   * forward pass (`avgPoolMoments`; tests and the bench compare the two).
+   */
+  poolMoments?: boolean;
+  /** false: the first convolution's padded input copied row by row in JavaScript, not by `copyRows` (the bench). */
+  copyRows?: boolean;
 }
 
 /** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
@@ -137,6 +151,13 @@ interface OpState {
    * average pooling above pools its input and normalises the (smaller) result, the same affine map per channel.
    */
   folded?: 'im2col' | 'pool';
+  /**
+   * A SIMD BatchNormalization folded under an average pooling whose windows tile its input, not the first
+   * convolution's (`convNorm`): its backward pass runs from the pooling's gradient (`batchNormBackwardPooled`).
+   */
+  pooled?: boolean;
+  /** Such a BatchNormalization whose moments the pooling's forward pass sums (`avgPoolMoments`). */
+  poolMoments?: boolean;
   /** The op above sums this op's bias gradient in its own backward pass (a SIMD max pooling or BatchNormalization). */
   biasDone?: boolean;
   stats?: NormStats;
@@ -277,6 +298,13 @@ export class ConvStack {
         if (s.op.kind === 'conv' && !s.winograd && !pointwise(s.op)) this.states[i - 1].folded = 'im2col';
         if (s.op.kind === 'avgpool') this.states[i - 1].folded = 'pool';
       }
+    });
+
+    this.states.forEach((s, i) => {
+      const above = this.states[i + 1];
+      const tiled = s.folded === 'pool' && tiling(above.geometry!) && !(this.convNorm && i === 1);
+      s.pooled = tiled && options.pooledNorm !== false;
+      s.poolMoments = tiled && options.poolMoments !== false;
     });
 
     // Parameters and gradients: one block, allocated once; values copied in after it (views only after malloc).
@@ -526,20 +554,30 @@ export class ConvStack {
               ...poolArgs(s.geometry!),
             );
           break;
-        case 'avgpool':
+        case 'avgpool': {
+          // Under a folded BatchNormalization, the averages into its (otherwise unused) output, kept for its
+          // backward pass (`batchNormBackwardPooled`), and normalised from there into this op's output below.
+          const to = folded === 'pool' ? states[i - 1].out : s.out;
+          if (states[i - 1]?.poolMoments) {
+            this.poolMomentsForward(F, states[i - 1], s, from, to, batch, !!update);
+            break;
+          }
           if (tiling(s.geometry!))
             this.simd[twoByTwo(s.geometry!) ? 'avgPool2x2' : 'avgPool'](
               from * 4,
-              s.out * 4,
+              to * 4,
               batch,
               ...poolArgs(s.geometry!),
             );
-          else avgPool(F, from, s.out, batch, s.geometry!);
+          else avgPool(F, from, to, batch, s.geometry!);
           break;
+        }
         case 'batchnorm': {
           const c = op.input.c;
           const gamma = s.p0 >= 0 ? params[s.p0].w : -1;
           const beta = s.p1 >= 0 ? params[s.p1].w : -1;
+          // The pooling above sums the moments as it reads this input (`avgPoolMoments`) and takes it from there.
+          if (s.poolMoments) break;
           if (simdNorm(c)) {
             const args = [F, from, s.out, -1, n / c, c, gamma, beta, op.epsilon, s.stats!] as const;
             batchNormSimd(this.simd, this.normBlock, !s.folded, ...args);
@@ -562,7 +600,8 @@ export class ConvStack {
           break;
       }
       // The average of a folded BatchNormalization's input, normalised: the block still holds its statistics.
-      if (folded === 'pool') this.simd.bnNormalize(s.out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
+      if (folded === 'pool')
+        this.simd.bnNormalize(states[i - 1].out * 4, s.out * 4, n / op.output.c, op.output.c, this.normBlock);
     }
 
     // ---- loss, and dL/dz of the output layer.
@@ -636,7 +675,8 @@ export class ConvStack {
         }
         case 'avgpool': {
           const g = s.geometry!;
-          if (below < 0) break;
+          // A BatchNormalization below folded into this pooling reads dL/d(this output) itself (`pooled`).
+          if (below < 0 || states[i - 1].pooled) break;
           if (!tiling(g)) {
             avgPoolBackward(F, s.grad, below, batch, g);
             break;
@@ -656,7 +696,17 @@ export class ConvStack {
           const dbeta = s.p1 >= 0 ? params[s.p1].g : -1;
           if (!simdNorm(c))
             batchNormBackward(F, s.grad, s.extra, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums);
-          else {
+          else if (s.pooled) {
+            // From the average pooling's gradient and the averages its forward pass kept in this op's output.
+            const above = states[i + 1];
+            const g = above.geometry!;
+            const pool = { batch, h: g.h, w: g.w, oh: g.oh, ow: g.ow, kh: g.kh, kw: g.kw };
+            const gate = i > 0 && !!states[i - 1].reluDone;
+            const biasDone = below >= 0 && !!states[i - 1].biasDone;
+            const args = [F, above.grad, s.out, from, below, c, gamma, dgamma, dbeta, s.stats!] as const;
+            batchNormBackwardPooled(this.simd, this.normBlock, gate, biasDone ? this.biasSums : 0, pool, ...args);
+            if (biasDone) F.set(new Float64Array(F.buffer, this.biasSums, c), params[states[i - 1].p1].g);
+          } else {
             const gate = i > 0 && !!states[i - 1].reluDone;
             const biasDone = below >= 0 && !!states[i - 1].biasDone;
             const args = [F, s.grad, from, below, n / c, c, gamma, dgamma, dbeta, s.stats!, this.sums] as const;
@@ -745,6 +795,36 @@ export class ConvStack {
   }
 
   /**
+   * The average pooling `pool` of a BatchNormalization's input at `from` into `to` and that BatchNormalization's
+   * moments in one pass (`avgPoolMoments`, about the input's first pixel as bnMoments' shift), then its statistics
+   * and moving averages as its own case does them; the pooling's case normalises the averages.
+   */
+  private poolMomentsForward(
+    F: Float32Array,
+    norm: OpState,
+    pool: OpState,
+    from: number,
+    to: number,
+    batch: number,
+    update: boolean,
+  ): void {
+    const bn = norm.op as Extract<ConvOp, { kind: 'batchnorm' }>;
+    const g = pool.geometry!;
+    const c = g.c;
+    F.copyWithin(batchNormShift(this.normBlock, c) >> 2, from, from + c);
+    const kernel = twoByTwo(g) ? 'avgPoolMoments2x2' : 'avgPoolMoments';
+    this.simd[kernel](from * 4, to * 4, batch, ...poolArgs(g), this.normBlock);
+    const gamma = norm.p0 >= 0 ? this.params[norm.p0].w : -1;
+    const beta = norm.p1 >= 0 ? this.params[norm.p1].w : -1;
+    const rows = batch * g.h * g.w;
+    batchNormStatistics(F, this.normBlock, rows, c, { gamma, beta, epsilon: bn.epsilon }, norm.stats!);
+    if (update) {
+      movingAverage(norm.moving![0], norm.stats!.mean, bn.momentum);
+      movingAverage(norm.moving![1], norm.stats!.variance, bn.momentum);
+    }
+  }
+
+  /**
    * The BatchNormalization's and the first convolution's gradients (`convNormForward`): its sums, then
    * `convSingleNormBackward` with its dx (the convolution's dL/dz) never stored.
    */
@@ -767,18 +847,25 @@ export class ConvStack {
 
   /**
    * The input's images into the first convolution's padded buffer (`paddedSize`; its padding 0 since `reserve`),
-   * the part inside it row by row (copyWithin: half the time of F.set(F.subarray(…)), which makes a view a row).
+   * the part inside it in one call of `copyRows` (896 rows a step for the strided CNN: 0.04 ms of copyWithin calls
+   * in JavaScript, which were half the time of F.set(F.subarray(…)), a view a row).
    */
   private padInput(F: Float32Array, input: number, batch: number): void {
     const op = this.states[0].op as Extract<ConvOp, { kind: 'conv' }>;
     const { h, w } = op.input;
     const { ph, pw } = paddedSize(op);
     const [x0, x1] = [Math.max(0, -op.left), Math.min(w, pw - op.left)];
-    for (let b = 0; b < batch; b++)
-      for (let y = Math.max(0, -op.top); y < Math.min(h, ph - op.top); y++) {
-        const from = input + (b * h + y) * w;
-        F.copyWithin(this.padded + (b * ph + y + op.top) * pw + op.left + x0, from + x0, from + x1);
-      }
+    const [y0, y1] = [Math.max(0, -op.top), Math.min(h, ph - op.top)];
+    if (this.options.copyRows === false) {
+      for (let b = 0; b < batch; b++)
+        for (let y = y0; y < y1; y++) {
+          const from = input + (b * h + y) * w;
+          F.copyWithin(this.padded + (b * ph + y + op.top) * pw + op.left + x0, from + x0, from + x1);
+        }
+      return;
+    }
+    const [src, dst] = [input + y0 * w + x0, this.padded + (y0 + op.top) * pw + op.left + x0];
+    this.simd.copyRows(src * 4, dst * 4, batch, y1 - y0, (x1 - x0) * 4, w * 4, pw * 4, h * w * 4, ph * pw * 4);
   }
 
   /** A Winograd convolution's output (`conv-winograd.ts`), bias and relu included, from its input at `from`. */
