@@ -133,11 +133,13 @@ async function ab(pairs: number, name: string): Promise<void> {
   };
   // A, B, B, A: sides 0 and 1, each the mean of an engine made early and one made late.
   const sides = [0, 1, 1, 0];
-  const engines = sides.map((side) => (side ? B_OPTIONS : {})).map((options) => {
-    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
-    const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
-    return createFusedEngine({ ...ctx, accuracy: true, seed: 1 }, options)!;
-  });
+  const engines = sides
+    .map((side) => (side ? B_OPTIONS : {}))
+    .map((options) => {
+      const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+      const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
+      return createFusedEngine({ ...ctx, accuracy: true, seed: 1 }, options)!;
+    });
   const order = Uint32Array.from({ length: train.count }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
