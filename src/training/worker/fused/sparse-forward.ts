@@ -252,6 +252,66 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): num
   ];
 }
 
+/**
+ * row(list, end, w, c, d0, d1, d2, step, k0 … k7): update_V of each column block of `widths` vectors of one row of
+ * the kernel, one after another in one function (each block's w and c moved on by the blocks before it, the list
+ * read again from its start): the same operations in the same order as one update_V call a block, so the same
+ * floats, in one call a row instead of one a block (784 calls a canonical step instead of 3,136: 9.7-10.5 µs a step
+ * less, docs/performance.md, "Round 14, Dense").
+ */
+function updateRow(widths: number[], fma: boolean, program: UpdateProgram): number[] {
+  const [LIST, END_, W, C, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const scalar = (i: number) => 8 + i;
+  const [P, WJ, CJ, L0] = [8 + MAX_SCALARS, 9 + MAX_SCALARS, 10 + MAX_SCALARS, 11 + MAX_SCALARS];
+  const S = L0 + 1;
+  const acc = (t: number) => S + 1 + t;
+  const widest = Math.max(...widths);
+  let locals = 1 + widest;
+  const named = new Map<string, number>();
+  const code: number[] = [...get(LIST), ...set(L0)];
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
+    code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
+    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+    code.push(...accumulate(vectors, fma, [LIST, END_, WJ, P, S], acc, get(STEP)));
+    const address = (name: string) =>
+      name === 'w' || name === 'out'
+        ? get(CJ)
+        : [...get(CJ), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
+    for (let t = 0; t < vectors; t++)
+      code.push(
+        ...emitUpdate(program, {
+          load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
+          store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
+          local: (name) => {
+            if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
+            if (!named.has(name)) named.set(name, S + locals++);
+            return named.get(name)!;
+          },
+        }),
+      );
+    J += vectors;
+  }
+  return [
+    ...vec([
+      [...uleb(4), I32],
+      [...uleb(locals), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/** A row of n units' column blocks, as `columnBlocks` and `nextBlock` make them. */
+const rowWidths = (n: number) => {
+  const vecs = n / 4;
+  const width = Math.ceil(vecs / Math.ceil(vecs / MAX_VECTORS));
+  const out: number[] = [];
+  for (let j = 0; j < vecs; j += width) out.push(Math.min(width, vecs - j));
+  return out;
+};
+
 /** Parameters of the update driver: rows' ten, the slots' three distances and MAX_SCALARS scalars. */
 const UPDATE_PARAMS = 13 + MAX_SCALARS;
 
@@ -482,9 +542,10 @@ function driver(strided: boolean, update = false, listing = false): number[] {
 /**
  * listed(x, dz, 0, c, m, n, k, 0, lists, 0, d0, d1, d2, k0 … k7): `update`'s product and update from lists by input
  * that `listing` wrote (`listedLayout`, for m inputs) instead of listing every input's examples itself: per input
- * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0.
+ * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0. With `rowFunction`
+ * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks.
  */
-function listedDriver(): number[] {
+function listedDriver(rowFunction?: number): number[] {
   const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
   const scalar = (i: number) => 13 + i;
   const base = UPDATE_PARAMS;
@@ -495,6 +556,23 @@ function listedDriver(): number[] {
   code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
   code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
+  if (rowFunction !== undefined) {
+    // One call a row: its entries, dZ, the kernel's row, the slots' distances, the step and the scalars.
+    code.push(...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD);
+    code.push(...get(W), ...get(Z), ...get(I), ...get(ROW), MUL, ADD);
+    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(rowFunction));
+    code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
+    return [
+      ...vec([
+        [...uleb(8), I32],
+        [...uleb(MAX_SCALARS), V128],
+      ]),
+      ...code,
+      END,
+    ];
+  }
   code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
   code.push(...nextBlock([WIDTH, VEC, J, V]));
   for (let v = 1; v <= MAX_VECTORS; v++) {
@@ -521,9 +599,10 @@ function listedDriver(): number[] {
 
 /**
  * The module: block_1 … block_MAX_VECTORS, rows, columns and listing; or, for an optimizer's program, only what
- * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile).
+ * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile), and
+ * with `units` (a multiple of 4) the row function of that width (`updateRow`) and its driver `rowed`.
  */
-function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer> {
+function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
   // rows takes the 10th parameter (pitch) too and ignores it; listing rows the 11th (where the lists go) as well.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
@@ -533,17 +612,22 @@ function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer>
   const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
     program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
   );
+  const rowed = program && units > 0 && units % 4 === 0;
+  if (rowed) blocks.push(updateRow(rowWidths(units), fma, program));
   const drivers = program
-    ? [driver(true, true), listedDriver()]
+    ? [driver(true, true), listedDriver(), ...(rowed ? [listedDriver(MAX_VECTORS)] : [])]
     : [driver(false), driver(true), driver(false, false, true)];
-  const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
-  const types = program ? [3, 3] : [1, 1, 4];
+  const names = program ? ['update', 'listed', ...(rowed ? ['rowed'] : [])] : ['rows', 'columns', 'listing'];
+  const types = program ? [3, 3, 3] : [1, 1, 4];
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
     ...IMPORT_MEMORY,
-    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.map((t) => uleb(t))])),
-    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(MAX_VECTORS + i)]))),
+    ...section(
+      3,
+      vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.slice(0, names.length).map((t) => uleb(t))]),
+    ),
+    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(blocks.length + i)]))),
     ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
 }
@@ -555,14 +639,15 @@ function instance(
   memory: WebAssembly.Memory,
   fma: boolean,
   program?: { name: string; program: UpdateProgram },
+  units = 0,
 ): WebAssembly.Exports | undefined {
-  const key = `${fma} ${program?.name ?? ''}`;
+  const key = `${fma} ${program?.name ?? ''} ${units}`;
   let byMemory = bound.get(key);
   if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
   let exports = byMemory.get(memory);
   if (exports === undefined) {
     try {
-      const module = new WebAssembly.Module(compile(fma, program?.program));
+      const module = new WebAssembly.Module(compile(fma, program?.program, units));
       exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch {
       exports = null;
@@ -611,6 +696,18 @@ export const sparseColumnsUpdate = (memory: WebAssembly.Memory, fma: boolean, na
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
 export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
   instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
+
+/**
+ * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
+ * the same floats.
+ */
+export const sparseRowedUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  units: number,
+) => instance(memory, fma, { name, program }, units)?.rowed as SparseListedUpdate | undefined;
 
 /** The forward product that also lists X's entries by input (`SparseForwardListing`). */
 export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean) =>
