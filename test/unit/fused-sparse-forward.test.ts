@@ -220,6 +220,29 @@ function checkListing(fma: boolean): void {
         assert.ok(Object.is(view(at + 4, 1)[0], X[q * k + p]), `input ${p}'s entry ${j}: value`);
       });
     }
+    // The listing product that runs a row's column blocks in one call: the same z and the same lists, with and
+    // without bias and relu.
+    const listingRowed = sparseForwardListing(memory, fma, n)!;
+    assert.ok(listingRowed, `${m}x${n}x${k}: the row kernel compiles`);
+    const [z2, lists2, expected2] = [m * n * 4, listedBytes(m, k), m * n * 4].map(alloc);
+    for (const [b, relu] of [
+      [bias, 1],
+      [0, 0],
+    ]) {
+      new Int32Array(memory.buffer, lists2, listedBytes(m, k) / 4).fill(-7);
+      view(z2, m * n).fill(NaN);
+      assert.equal(rows(x, w, b, expected2, m, n, k, relu, rowsScratch), count);
+      assert.equal(listingRowed(x, w, b, z2, m, n, k, relu, rowsScratch, 0, lists2), count);
+      const [got2, want2] = [view(z2, m * n), view(expected2, m * n)];
+      for (let i = 0; i < m * n; i++)
+        assert.ok(Object.is(got2[i], want2[i]), `${m}x${n}x${k} bias ${b} relu ${relu}: row kernel's z at ${i}`);
+      const [l1, l2] = [lists, lists2].map((at) => new Int32Array(memory.buffer, at, listedBytes(m, k) / 4));
+      for (let i = 0; i < l1.length; i++) {
+        // The ends (a cursor per input, in whole groups of four) are addresses: the same offsets from each start.
+        const [a, c] = i < Math.ceil(k / 4) * 4 ? [l1[i] - lists, l2[i] - lists2] : [l1[i], l2[i]];
+        assert.equal(c, a, `${m}x${n}x${k}: the row kernel's lists at ${i}`);
+      }
+    }
     // dW = Xᵀ @ dZ with the update in the epilogue: listing the examples itself, from the lists one call a column
     // block, and from the lists one call a row (`rowed`); Adam for every shape, the other programs on two.
     const dz = alloc(m * n * 4);

@@ -213,9 +213,11 @@ export class DenseStack {
         this.listKernel = sparseListKernel(heap.memory);
         const first = plan.layers[0];
         if (first && sparseForwardFits(first.inputs, first.units)) {
-          this.rowsKernel = sparseForward(heap.memory, gemm.fma);
-          this.columnsKernel = sparseColumns(heap.memory, gemm.fma);
-          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma);
+          // One module for the three (with the row kernels of this width unless `rowed` is false).
+          const units = this.rowed ? first.units : 0;
+          this.rowsKernel = sparseForward(heap.memory, gemm.fma, units);
+          this.columnsKernel = sparseColumns(heap.memory, gemm.fma, units);
+          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma, units);
         }
       } else {
         this.freeAll(this.blocks);
@@ -680,9 +682,11 @@ export class DenseStack {
   private updateKernels(u: FusedUpdate): { kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate } {
     if (this.ownKernel?.name !== u.name) {
       const [memory, fma] = [this.heap!.memory, this.gemm!.fma];
-      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program);
+      // One module for both (with the row kernel of the first kernel's width unless `rowed` is false).
+      const units = this.rowed ? this.layers[0].units : 0;
+      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units);
       const listed = this.rowed
-        ? sparseRowedUpdate(memory, fma, u.name, u.program, this.layers[0].units)
+        ? sparseRowedUpdate(memory, fma, u.name, u.program, units)
         : sparseListedUpdate(memory, fma, u.name, u.program);
       this.ownKernel = { name: u.name, kernel, listed };
     }

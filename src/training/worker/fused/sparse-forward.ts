@@ -209,6 +209,48 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
+ * row(list, count, w, bias, relu, z, load): block_V of each column block of `widths` vectors of one row of Z, one
+ * after another in one function (w, bias and z moved on by the blocks before, the list read again from its start):
+ * the same floats as one block_V call a block, in one call a row.
+ */
+function blockRow(widths: number[], fma: boolean): number[] {
+  const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
+  const [P, WJ, BJ, ZJ, L0, C0] = [7, 8, 9, 10, 11, 12];
+  const S = 13;
+  const acc = (t: number) => 14 + t;
+  const code: number[] = [...get(LIST), ...set(L0), ...get(COUNT), ...set(C0)];
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(C0), ...set(COUNT));
+    code.push(...get(W), ...i32(16 * J), ADD, ...set(WJ), ...get(Z), ...i32(16 * J), ADD, ...set(ZJ));
+    code.push(...get(BIAS), ...i32(16 * J), ADD, ...i32(0), ...get(BIAS), SELECT, ...set(BJ));
+    code.push(...get(LOAD), ...IF);
+    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...v128load(16 * t), ...set(acc(t)));
+    code.push(ELSE);
+    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+    code.push(END);
+    code.push(...accumulate(vectors, fma, [LIST, COUNT, WJ, P, S], acc));
+    code.push(...get(BJ), ...IF);
+    for (let t = 0; t < vectors; t++)
+      code.push(...get(acc(t)), ...get(BJ), ...v128load(16 * t), ...FADD, ...set(acc(t)));
+    code.push(END);
+    code.push(...get(RELU), ...IF);
+    for (let t = 0; t < vectors; t++) code.push(...get(acc(t)), ...ZERO, ...FMAX, ...set(acc(t)));
+    code.push(END);
+    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...get(acc(t)), ...v128store(16 * t));
+    J += vectors;
+  }
+  return [
+    ...vec([
+      [...uleb(6), I32],
+      [...uleb(1 + Math.max(...widths)), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/**
  * update_V(list, end, w, c, d0, d1, d2, step, k0 … k7): V vectors of a gradient's row from the listed inputs `step`
  * bytes apart from `list` to `end` as in block_V (from zero: one block of k), then, instead of storing them, the optimizer's
  * program (`emitUpdate`) on them with the weight's vectors at `c` (read, and written as `out`) and its slots at
@@ -345,7 +387,7 @@ const listedEntries = (LISTS: number, INPUTS: number) => [
  * row on the row's entries in that block of k. `columns` (`strided`): X is Aᵀ for A row-major with rows `pitch`
  * bytes apart (X[i, p] = A[p, i], at x + 4i + p * pitch), its four inputs gathered lane by lane.
  */
-function driver(strided: boolean, update = false, listing = false): number[] {
+function driver(strided: boolean, update = false, listing = false, rowFunction?: number): number[] {
   const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH, PITCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   // With `update`: the slots' distances from the weight in bytes, then the program's scalars (f32).
   const [D0, D1, D2] = [10, 11, 12];
@@ -481,8 +523,15 @@ function driver(strided: boolean, update = false, listing = false): number[] {
   // The row's entries in this block: from CUR to AT.
   code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...get(K0), ...i32(KB_SHIFT - 2), SHR_U, ADD);
   code.push(...tee(P), ...I32_LOAD, ...set(CUR), ...get(P), ...i32load(4), ...set(AT));
+  if (rowFunction !== undefined) {
+    // The row's column blocks in one call (`blockRow`): the bias and relu on the last block of k only.
+    code.push(...get(CUR), ...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U, ...get(W));
+    code.push(...get(BIAS), ...i32(0), ...get(LAST), SELECT, ...get(RELU), ...get(LAST), AND);
+    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(K0), ...i32(0), NE, ...call(rowFunction));
+  }
   // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
   code.push(...i32(0), ...set(J));
+  if (rowFunction !== undefined) code.push(...get(VEC), ...set(J));
   code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
   code.push(...nextBlock([WIDTH, VEC, J, V]));
   for (let v = 1; v <= MAX_VECTORS; v++) {
@@ -612,13 +661,20 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
   const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
     program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
   );
-  const rowed = program && units > 0 && units % 4 === 0;
-  if (rowed) blocks.push(updateRow(rowWidths(units), fma, program));
+  const rowed = units > 0 && units % 4 === 0;
+  if (rowed) blocks.push(program ? updateRow(rowWidths(units), fma, program) : blockRow(rowWidths(units), fma));
   const drivers = program
     ? [driver(true, true), listedDriver(), ...(rowed ? [listedDriver(MAX_VECTORS)] : [])]
-    : [driver(false), driver(true), driver(false, false, true)];
-  const names = program ? ['update', 'listed', ...(rowed ? ['rowed'] : [])] : ['rows', 'columns', 'listing'];
-  const types = program ? [3, 3, 3] : [1, 1, 4];
+    : [
+        driver(false),
+        driver(true),
+        driver(false, false, true),
+        ...(rowed ? [driver(false, false, true, MAX_VECTORS)] : []),
+      ];
+  const names = program
+    ? ['update', 'listed', ...(rowed ? ['rowed'] : [])]
+    : ['rows', 'columns', 'listing', ...(rowed ? ['listingRowed'] : [])];
+  const types = program ? [3, 3, 3] : [1, 1, 4, 4];
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
@@ -659,17 +715,18 @@ function instance(
 
 /**
  * The kernel bound to `memory`, with relaxed-SIMD FMA when `fma` (the caller's product has it: the same floats),
- * or undefined where this runtime cannot compile it.
+ * or undefined where this runtime cannot compile it. `units` (0 for none) picks the module that also has the row
+ * kernels of that width (`sparseForwardListing`), so that a stack's kernels come from one module.
  */
-export const sparseForward = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.rows as SparseForward | undefined;
+export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  instance(memory, fma, undefined, units)?.rows as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
  * first layer's weight gradient dW = Xᵀ @ dZ over each input's non-zero examples (A = X, W = dZ, Z = dW).
  */
-export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.columns as SparseColumns | undefined;
+export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  instance(memory, fma, undefined, units)?.columns as SparseColumns | undefined;
 
 /**
  * `SparseColumns` with an optimizer's update as its epilogue (`updateBlock`): z is the weight, updated in place by
@@ -690,12 +747,22 @@ export type SparseListedUpdate = SparseColumnsUpdate;
 export const UPDATE_DEPTH = KB;
 
 /** `SparseColumnsUpdate` for the optimizer's program `name` (compiled once per program and memory). */
-export const sparseColumnsUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
-  instance(memory, fma, { name, program })?.update as SparseColumnsUpdate | undefined;
+export const sparseColumnsUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  units = 0,
+) => instance(memory, fma, { name, program }, units)?.update as SparseColumnsUpdate | undefined;
 
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
-export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
-  instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
+export const sparseListedUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  units = 0,
+) => instance(memory, fma, { name, program }, units)?.listed as SparseListedUpdate | undefined;
 
 /**
  * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
@@ -709,9 +776,13 @@ export const sparseRowedUpdate = (
   units: number,
 ) => instance(memory, fma, { name, program }, units)?.rowed as SparseListedUpdate | undefined;
 
-/** The forward product that also lists X's entries by input (`SparseForwardListing`). */
-export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.listing as SparseForwardListing | undefined;
+/**
+ * The forward product that also lists X's entries by input (`SparseForwardListing`); with `units` (a multiple of 4,
+ * the n it will be called with), the one that runs a row's column blocks in one call (`blockRow`): the same floats.
+ */
+export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  (units ? instance(memory, fma, undefined, units)?.listingRowed : instance(memory, fma)?.listing) as
+    SparseForwardListing | undefined;
 
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
