@@ -6,8 +6,8 @@
  * `perf record` with `node --perf-basic-prof` (each epoch's end is printed on `performance.now()`'s clock).
  *
  * `node --import tsx bench/profile-dense.ts ab [pairs] [workload]`: an in-process A/B of a workload's engine (default
- * canonical) with its default options against `B_OPTIONS` (the environment variable B_OPTIONS, JSON, else the constant
- * below; `B_OPTIONS='{}'` is the A/A control). Four engines made in the order A, B, B, A (the engine made first ran
+ * canonical) with its default options (or the environment variable A_OPTIONS, JSON) against `B_OPTIONS` (the
+ * environment variable B_OPTIONS, JSON, else the constant below; `B_OPTIONS='{}'` is the A/A control). Four engines made in the order A, B, B, A (the engine made first ran
  * 2-3 µs a step faster than an identical one made after it, so one engine per side favoured A), the same shuffled
  * batches, `pairs` rounds of 50-step blocks of all four in alternating order, CPU time: the median per-step time of
  * each side (the mean of its two engines) and of the rounds' differences. Checks first that each A and B pair gives the
@@ -37,6 +37,8 @@ const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: st
 
 /** The B side of `ab`: the first weight gradient lists its inputs' examples itself (no lists from the forward). */
 const B_OPTIONS: DenseStackOptions = process.env.B_OPTIONS ? JSON.parse(process.env.B_OPTIONS) : { listing: false };
+/** The A side of `ab`: the defaults unless A_OPTIONS says otherwise. */
+const A_OPTIONS: DenseStackOptions = process.env.A_OPTIONS ? JSON.parse(process.env.A_OPTIONS) : {};
 
 /** A workload's model file, its data set and model info, and the training split (the bench's). */
 async function setUp(w: (typeof WORKLOADS)[string], epochs: number) {
@@ -134,7 +136,7 @@ async function ab(pairs: number, name: string): Promise<void> {
   // A, B, B, A: sides 0 and 1, each the mean of an engine made early and one made late.
   const sides = [0, 1, 1, 0];
   const engines = sides
-    .map((side) => (side ? B_OPTIONS : {}))
+    .map((side) => (side ? B_OPTIONS : A_OPTIONS))
     .map((options) => {
       const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
       const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
@@ -171,7 +173,7 @@ async function ab(pairs: number, name: string): Promise<void> {
   const d = a.map((v, i) => v - b[i]);
   console.log(
     `${name}, us CPU a step, ${pairs} rounds of ${block} steps (losses differing in 2 x 300 steps: ${differ}): ` +
-      `A (defaults) ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
+      `A ${JSON.stringify(A_OPTIONS)} ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
       `A lower in ${d.filter((x) => x < 0).length}`,
   );
 }

@@ -23,6 +23,7 @@ import {
   sparseListedUpdate,
   sparseRowedUpdate,
   updateByColumns,
+  type SparseForward,
 } from '../../src/training/worker/fused/sparse-forward';
 import type { EffectiveOptimizer } from '../../src/protocol';
 
@@ -90,14 +91,21 @@ function check(fma: boolean): void {
       [0, 1],
     ]) {
       gemm.gemm(x, k * 4, 4, w, n * 4, 4, expected, m, n, k, b, relu, work, 0, n * 4, 0, 0);
-      view(z, m * n).fill(NaN);
-      assert.equal(kernel(x, w, b, z, m, n, k, relu, scratch), nonZero);
-      const [got, want] = [view(z, m * n), view(expected, m * n)];
-      for (let i = 0; i < m * n; i++)
-        assert.ok(
-          got[i] === want[i],
-          `${fma ? 'fma' : 'simd'} ${m}x${n}x${k} bias=${!!b} relu=${relu} at ${i}: ${got[i]} != ${want[i]}`,
-        );
+      // The kernel a column block a call, and the one a row a call (`units`, compiled for n).
+      const kernels: [string, SparseForward][] = [
+        ['blocks', kernel],
+        ['rows', sparseForward(memory, fma, n)!],
+      ];
+      for (const [which, product] of kernels) {
+        view(z, m * n).fill(NaN);
+        assert.equal(product(x, w, b, z, m, n, k, relu, scratch), nonZero);
+        const [got, want] = [view(z, m * n), view(expected, m * n)];
+        for (let i = 0; i < m * n; i++)
+          assert.ok(
+            got[i] === want[i],
+            `${fma ? 'fma' : 'simd'} ${which} ${m}x${n}x${k} bias=${!!b} relu=${relu} at ${i}: ${got[i]} != ${want[i]}`,
+          );
+      }
     }
   }
 }

@@ -669,12 +669,12 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
         driver(false),
         driver(true),
         driver(false, false, true),
-        ...(rowed ? [driver(false, false, true, MAX_VECTORS)] : []),
+        ...(rowed ? [driver(false, false, true, MAX_VECTORS), driver(false, false, false, MAX_VECTORS)] : []),
       ];
   const names = program
     ? ['update', 'listed', ...(rowed ? ['rowed'] : [])]
-    : ['rows', 'columns', 'listing', ...(rowed ? ['listingRowed'] : [])];
-  const types = program ? [3, 3, 3] : [1, 1, 4, 4];
+    : ['rows', 'columns', 'listing', ...(rowed ? ['listingRowed', 'rowsRowed'] : [])];
+  const types = program ? [3, 3, 3] : [1, 1, 4, 4, 1];
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
@@ -715,11 +715,12 @@ function instance(
 
 /**
  * The kernel bound to `memory`, with relaxed-SIMD FMA when `fma` (the caller's product has it: the same floats),
- * or undefined where this runtime cannot compile it. `units` (0 for none) picks the module that also has the row
- * kernels of that width (`sparseForwardListing`), so that a stack's kernels come from one module.
+ * or undefined where this runtime cannot compile it. With `units` (a multiple of 4, the n it will be called with),
+ * the one that runs a row's column blocks in one call (`blockRow`, as `sparseForwardListing`), from the module of that
+ * width, which a stack's other first-layer kernels then share.
  */
 export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  instance(memory, fma, undefined, units)?.rows as SparseForward | undefined;
+  instance(memory, fma, undefined, units)?.[units ? 'rowsRowed' : 'rows'] as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
