@@ -530,41 +530,42 @@ function driver(strided: boolean, update = false, listing = false, rowFunction?:
     code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(K0), ...i32(0), NE, ...call(rowFunction));
   }
   // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
-  code.push(...i32(0), ...set(J));
-  if (rowFunction !== undefined) code.push(...get(VEC), ...set(J));
-  code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
-  code.push(...nextBlock([WIDTH, VEC, J, V]));
-  for (let v = 1; v <= MAX_VECTORS; v++) {
-    code.push(...get(V), ...i32(v), EQ, ...IF);
-    code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
-    code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
-    if (update) {
-      // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
-      code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
-      code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
-      for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+  if (rowFunction === undefined) {
+    code.push(...i32(0), ...set(J));
+    code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
+    code.push(...nextBlock([WIDTH, VEC, J, V]));
+    for (let v = 1; v <= MAX_VECTORS; v++) {
+      code.push(...get(V), ...i32(v), EQ, ...IF);
+      code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
+      code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
+      if (update) {
+        // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
+        code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
+        code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
+        for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+        code.push(...call(v - 1), END);
+        continue;
+      }
+      // The bias and relu on the last block of k only.
+      code.push(
+        ...get(BIAS),
+        ...get(J),
+        ...i32(4),
+        SHL,
+        ADD,
+        ...i32(0),
+        ...get(BIAS),
+        ...i32(0),
+        ...get(LAST),
+        SELECT,
+        SELECT,
+      );
+      code.push(...get(RELU), ...get(LAST), AND);
+      code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD, ...get(K0), ...i32(0), NE);
       code.push(...call(v - 1), END);
-      continue;
     }
-    // The bias and relu on the last block of k only.
-    code.push(
-      ...get(BIAS),
-      ...get(J),
-      ...i32(4),
-      SHL,
-      ADD,
-      ...i32(0),
-      ...get(BIAS),
-      ...i32(0),
-      ...get(LAST),
-      SELECT,
-      SELECT,
-    );
-    code.push(...get(RELU), ...get(LAST), AND);
-    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD, ...get(K0), ...i32(0), NE);
-    code.push(...call(v - 1), END);
+    code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
   }
-  code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END);
   code.push(...get(K0), ...i32(KB), ADD, ...tee(K0), ...get(K), LT_U, ...brIf(0), END);
   code.push(END, ...get(TOTAL));
@@ -661,28 +662,20 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
   const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
     program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
   );
-  const rowed = units > 0 && units % 4 === 0;
-  if (rowed) blocks.push(program ? updateRow(rowWidths(units), fma, program) : blockRow(rowWidths(units), fma));
+  // With `units`, rows, listing and listed run a row's column blocks in one call (function MAX_VECTORS).
+  const row = units > 0 && units % 4 === 0 ? MAX_VECTORS : undefined;
+  if (row !== undefined)
+    blocks.push(program ? updateRow(rowWidths(units), fma, program) : blockRow(rowWidths(units), fma));
   const drivers = program
-    ? [driver(true, true), listedDriver(), ...(rowed ? [listedDriver(MAX_VECTORS)] : [])]
-    : [
-        driver(false),
-        driver(true),
-        driver(false, false, true),
-        ...(rowed ? [driver(false, false, true, MAX_VECTORS), driver(false, false, false, MAX_VECTORS)] : []),
-      ];
-  const names = program
-    ? ['update', 'listed', ...(rowed ? ['rowed'] : [])]
-    : ['rows', 'columns', 'listing', ...(rowed ? ['listingRowed', 'rowsRowed'] : [])];
-  const types = program ? [3, 3, 3] : [1, 1, 4, 4, 1];
+    ? [driver(true, true), listedDriver(row)]
+    : [driver(false, false, false, row), driver(true), driver(false, false, true, row)];
+  const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
+  const types = program ? [3, 3] : [1, 1, 4];
   return new Uint8Array([
     ...HEADER,
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
     ...IMPORT_MEMORY,
-    ...section(
-      3,
-      vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.slice(0, names.length).map((t) => uleb(t))]),
-    ),
+    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.map((t) => uleb(t))])),
     ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(blocks.length + i)]))),
     ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
@@ -720,7 +713,7 @@ function instance(
  * width, which a stack's other first-layer kernels then share.
  */
 export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  instance(memory, fma, undefined, units)?.[units ? 'rowsRowed' : 'rows'] as SparseForward | undefined;
+  instance(memory, fma, undefined, units)?.rows as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
@@ -757,13 +750,8 @@ export const sparseColumnsUpdate = (
 ) => instance(memory, fma, { name, program }, units)?.update as SparseColumnsUpdate | undefined;
 
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
-export const sparseListedUpdate = (
-  memory: WebAssembly.Memory,
-  fma: boolean,
-  name: string,
-  program: UpdateProgram,
-  units = 0,
-) => instance(memory, fma, { name, program }, units)?.listed as SparseListedUpdate | undefined;
+export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
+  instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
 
 /**
  * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
@@ -775,15 +763,14 @@ export const sparseRowedUpdate = (
   name: string,
   program: UpdateProgram,
   units: number,
-) => instance(memory, fma, { name, program }, units)?.rowed as SparseListedUpdate | undefined;
+) => instance(memory, fma, { name, program }, units)?.listed as SparseListedUpdate | undefined;
 
 /**
  * The forward product that also lists X's entries by input (`SparseForwardListing`); with `units` (a multiple of 4,
  * the n it will be called with), the one that runs a row's column blocks in one call (`blockRow`): the same floats.
  */
 export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  (units ? instance(memory, fma, undefined, units)?.listingRowed : instance(memory, fma)?.listing) as
-    SparseForwardListing | undefined;
+  instance(memory, fma, undefined, units)?.listing as SparseForwardListing | undefined;
 
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
