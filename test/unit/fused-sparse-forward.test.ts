@@ -257,7 +257,7 @@ function checkListing(fma: boolean): void {
     view(dz, m * n).forEach((_, i, a) => (a[i] = random() < 0.3 ? 0 : random() - 0.5));
     for (const spec of n === 100 || n === 16 ? UPDATE_SPECS : UPDATE_SPECS.slice(0, 1)) {
       const what = `${m}x${n}x${k} ${JSON.stringify(spec)}`;
-      const kernels = [alloc(k * n * 4), alloc(k * n * 4), alloc(k * n * 4)];
+      const kernels = [0, 1, 2, 3].map(() => alloc(k * n * 4));
       const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
       kernels.forEach((c) => view(c, k * n).set(init));
       const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
@@ -266,11 +266,14 @@ function checkListing(fma: boolean): void {
         sparseColumnsUpdate(memory, fma, u0.name, u0.program)!,
         sparseListedUpdate(memory, fma, u0.name, u0.program)!,
         sparseRowedUpdate(memory, fma, u0.name, u0.program, n)!,
+        // Listing the examples itself, one call a row (the module of width n).
+        sparseColumnsUpdate(memory, fma, u0.name, u0.program, n)!,
       ];
-      assert.ok(products[2], `${what}: the row kernel compiles`);
+      assert.ok(products[2] && products[3], `${what}: the row kernels compile`);
       for (let step = 0; step < 3; step++) {
         optimizers.forEach((o) => o.beginStep());
-        updateByColumns(products[0], optimizers[0].fusedUpdate(0)!, [x, dz, kernels[0], columnsScratch], [k, n, m]);
+        for (const p of [0, 3])
+          updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [x, dz, kernels[p], columnsScratch], [k, n, m]);
         for (const p of [1, 2])
           updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [0, dz, kernels[p], lists], [k, n, m]);
       }

@@ -523,7 +523,14 @@ function driver(strided: boolean, update = false, listing = false, rowFunction?:
   // The row's entries in this block: from CUR to AT.
   code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...get(K0), ...i32(KB_SHIFT - 2), SHR_U, ADD);
   code.push(...tee(P), ...I32_LOAD, ...set(CUR), ...get(P), ...i32load(4), ...set(AT));
-  if (rowFunction !== undefined) {
+  if (rowFunction !== undefined && update) {
+    // The row's column blocks in one call (`updateRow`): its entries, dZ, the weights' row, the slots' distances,
+    // the entries' pitch and the scalars.
+    code.push(...get(CUR), ...get(AT), ...get(W), ...get(Z), ...get(I), ...get(ROW), MUL, ADD);
+    code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(rowFunction));
+  } else if (rowFunction !== undefined) {
     // The row's column blocks in one call (`blockRow`): the bias and relu on the last block of k only.
     code.push(...get(CUR), ...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U, ...get(W));
     code.push(...get(BIAS), ...i32(0), ...get(LAST), SELECT, ...get(RELU), ...get(LAST), AND);
@@ -659,15 +666,17 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
   const updateBlockType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
   const listingType = [0x60, ...vec(new Array(11).fill([I32])), ...vec([[I32]])];
-  const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
-    program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
-  );
-  // With `units`, rows, listing and listed run a row's column blocks in one call (function MAX_VECTORS).
-  const row = units > 0 && units % 4 === 0 ? MAX_VECTORS : undefined;
-  if (row !== undefined)
-    blocks.push(program ? updateRow(rowWidths(units), fma, program) : blockRow(rowWidths(units), fma));
+  // With `units`, every driver but columns runs a row's column blocks in one call (function `row`), and an
+  // optimizer's module has no block functions left.
+  const rowed = units > 0 && units % 4 === 0;
+  const blocks =
+    program && rowed
+      ? [updateRow(rowWidths(units), fma, program)]
+      : Array.from({ length: MAX_VECTORS }, (_, v) => (program ? updateBlock(v + 1, fma, program) : block(v + 1, fma)));
+  if (rowed && !program) blocks.push(blockRow(rowWidths(units), fma));
+  const row = rowed ? blocks.length - 1 : undefined;
   const drivers = program
-    ? [driver(true, true), listedDriver(row)]
+    ? [driver(true, true, false, row), listedDriver(row)]
     : [driver(false, false, false, row), driver(true), driver(false, false, true, row)];
   const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
   const types = program ? [3, 3] : [1, 1, 4];
