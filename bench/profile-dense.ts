@@ -6,9 +6,12 @@
  * `perf record` with `node --perf-basic-prof` (each epoch's end is printed on `performance.now()`'s clock).
  *
  * `node --import tsx bench/profile-dense.ts ab [pairs] [workload]`: an in-process A/B of a workload's engine (default
- * canonical) with its default options against `B_OPTIONS` (two engines, the same shuffled batches, `pairs` pairs of 50-step blocks in
- * alternating order, CPU time): the median per-step time of each and of the pairs' differences. Checks first that
- * both give the same losses, bit for bit, over 300 steps.
+ * canonical) with its default options (or the environment variable A_OPTIONS, JSON) against `B_OPTIONS` (the
+ * environment variable B_OPTIONS, JSON, else the constant below; `B_OPTIONS='{}'` is the A/A control). Four engines made in the order A, B, B, A (the engine made first ran
+ * 2-3 µs a step faster than an identical one made after it, so one engine per side favoured A), the same shuffled
+ * batches, `pairs` rounds of 50-step blocks of all four in alternating order, CPU time: the median per-step time of
+ * each side (the mean of its two engines) and of the rounds' differences. Checks first that each A and B pair gives the
+ * same losses, bit for bit, over 300 steps.
  */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
@@ -33,7 +36,9 @@ const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: st
 };
 
 /** The B side of `ab`: the first weight gradient lists its inputs' examples itself (no lists from the forward). */
-const B_OPTIONS: DenseStackOptions = { listing: false };
+const B_OPTIONS: DenseStackOptions = process.env.B_OPTIONS ? JSON.parse(process.env.B_OPTIONS) : { listing: false };
+/** The A side of `ab`: the defaults unless A_OPTIONS says otherwise. */
+const A_OPTIONS: DenseStackOptions = process.env.A_OPTIONS ? JSON.parse(process.env.A_OPTIONS) : {};
 
 /** A workload's model file, its data set and model info, and the training split (the bench's). */
 async function setUp(w: (typeof WORKLOADS)[string], epochs: number) {
@@ -128,11 +133,15 @@ async function ab(pairs: number, name: string): Promise<void> {
     labels: 'sparse' as const,
     numClasses: 10,
   };
-  const engines = [{}, B_OPTIONS].map((options) => {
-    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
-    const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
-    return createFusedEngine({ ...ctx, accuracy: true, seed: 1 }, options)!;
-  });
+  // A, B, B, A: sides 0 and 1, each the mean of an engine made early and one made late.
+  const sides = [0, 1, 1, 0];
+  const engines = sides
+    .map((side) => (side ? B_OPTIONS : A_OPTIONS))
+    .map((options) => {
+      const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
+      const ctx = { tf, model, optimizer: info.optimizer, loss: 'sparse_categorical_crossentropy' as const };
+      return createFusedEngine({ ...ctx, accuracy: true, seed: 1 }, options)!;
+    });
   const order = Uint32Array.from({ length: train.count }, (_, i) => i);
   for (let i = order.length - 1; i > 0; i--) {
     const j = Math.floor(Math.random() * (i + 1));
@@ -142,7 +151,10 @@ async function ab(pairs: number, name: string): Promise<void> {
   const step = (e: (typeof engines)[0], s: number) =>
     e.stepBatch!({ split: train, order, start: (s % steps) * batch, end: (s % steps) * batch + batch, shape })!.loss;
   let differ = 0;
-  for (let s = 0; s < 300; s++) if (step(engines[0], s) !== step(engines[1], s)) differ++;
+  for (let s = 0; s < 300; s++) {
+    if (step(engines[0], s) !== step(engines[1], s)) differ++;
+    if (step(engines[3], s) !== step(engines[2], s)) differ++;
+  }
   const run = (e: (typeof engines)[0], from: number) => {
     const t = process.cpuUsage();
     for (let s = 0; s < block; s++) step(e, from + s);
@@ -151,15 +163,17 @@ async function ab(pairs: number, name: string): Promise<void> {
   };
   const [a, b]: number[][] = [[], []];
   for (let p = 0, at = 300; p < pairs; p++, at += block) {
-    // Alternate which engine runs first in a pair (its cache state then favours neither).
-    const order = p % 2 ? [1, 0] : [0, 1];
-    for (const e of order) (e ? b : a).push(run(engines[e], at));
+    // Alternate the order of the blocks in a round (the cache state a block leaves then favours neither side).
+    const times = [0, 0];
+    for (const e of p % 2 ? [3, 2, 1, 0] : [0, 1, 2, 3]) times[sides[e]] += run(engines[e], at) / 2;
+    a.push(times[0]);
+    b.push(times[1]);
   }
   const med = (v: number[]) => [...v].sort((x, y) => x - y)[v.length >> 1].toFixed(1);
   const d = a.map((v, i) => v - b[i]);
   console.log(
-    `${name}, us CPU a step, ${pairs} pairs of ${block} steps (losses differing in 300 steps: ${differ}): ` +
-      `A (defaults) ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
+    `${name}, us CPU a step, ${pairs} rounds of ${block} steps (losses differing in 2 x 300 steps: ${differ}): ` +
+      `A ${JSON.stringify(A_OPTIONS)} ${med(a)}, B ${JSON.stringify(B_OPTIONS)} ${med(b)}, A - B paired median ${med(d)}, ` +
       `A lower in ${d.filter((x) => x < 0).length}`,
   );
 }

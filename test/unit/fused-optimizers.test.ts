@@ -260,6 +260,35 @@ test('decaying state is flushed to zero below the float32 normal range, NaN stil
   }
 });
 
+test('the flush treats negative, subnormal and zero state alike in the SIMD loop and the JS loop', () => {
+  // Velocities -0.1 * g: +-1e-38 (subnormal: flushed), +-1e-37 (normal: kept), -0 and 0; Adam's slots likewise.
+  const g = [1e-37, -1e-37, -1e-36, 1e-36, -0, 0, 2e-37, -3e-38, -1e-36];
+  for (const spec of [
+    { type: 'SGD', learning_rate: 0.1, momentum: 0.5 },
+    { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  ] as EffectiveOptimizer[]) {
+    // The JS loop runs in double, the SIMD loop in float32: the same zeros and signs, values within 1e-6.
+    const [js, simd] = [undefined, testHeap()].map((heap) => {
+      const opt = createFusedOptimizer(spec, heap, [g.length])!;
+      const make = (v: number[]) => (heap ? heap.array(v.length, v) : Float32Array.from(v));
+      for (let t = 0; t < 3; t++) {
+        opt.beginStep();
+        opt.update(0, make(g.map(() => 1)), make(g), make(g.map(() => 0)));
+      }
+      return opt.exportSlots()[0].map((slot) => Array.from(slot));
+    });
+    simd.forEach((slot, s) =>
+      slot.forEach((v, i) => {
+        const at = `${spec.type} slot ${s}[${i}]: ${v} vs ${js[s][i]}`;
+        assert.ok(v === 0 || Math.abs(v) >= 2 ** -126, `${at}: no subnormal left`);
+        assert.equal(v === 0, js[s][i] === 0, `${at}: flushed alike`);
+        assert.ok(Math.sign(v) === Math.sign(js[s][i]) && Math.abs(v - js[s][i]) <= 1e-6 * Math.abs(v), at);
+      }),
+    );
+    assert.ok(simd[0].some((v) => v === 0) && simd[0].some((v) => v !== 0), `${spec.type}: some flushed, some kept`);
+  }
+});
+
 /** Adam at a learning rate that moves the weights visibly in a few steps. */
 const ADAM: EffectiveOptimizer = {
   type: 'Adam',

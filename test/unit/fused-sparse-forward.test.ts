@@ -3,7 +3,8 @@
  * same floats, bit for bit, with relaxed-SIMD FMA and with plain SIMD, with and without bias and relu, over k in one
  * block and in several (with a last partial one), rows that are all zero, -0 inputs and widths of one to many
  * column blocks; and the count of non-zero inputs it returns. The variant that also lists X's entries by input
- * (`listing`), those lists, and the weight gradient's update from them against the one that lists them itself.
+ * (`listing`), those lists, and the weight gradient's update from them (one call a column block, and one a row)
+ * against the one that lists them itself, for every kind of optimizer program.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -20,8 +21,11 @@ import {
   sparseForwardListing,
   sparseForwardScratch,
   sparseListedUpdate,
+  sparseRowedUpdate,
   updateByColumns,
+  type SparseForward,
 } from '../../src/training/worker/fused/sparse-forward';
+import type { EffectiveOptimizer } from '../../src/protocol';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
@@ -87,14 +91,21 @@ function check(fma: boolean): void {
       [0, 1],
     ]) {
       gemm.gemm(x, k * 4, 4, w, n * 4, 4, expected, m, n, k, b, relu, work, 0, n * 4, 0, 0);
-      view(z, m * n).fill(NaN);
-      assert.equal(kernel(x, w, b, z, m, n, k, relu, scratch), nonZero);
-      const [got, want] = [view(z, m * n), view(expected, m * n)];
-      for (let i = 0; i < m * n; i++)
-        assert.ok(
-          got[i] === want[i],
-          `${fma ? 'fma' : 'simd'} ${m}x${n}x${k} bias=${!!b} relu=${relu} at ${i}: ${got[i]} != ${want[i]}`,
-        );
+      // The kernel a column block a call, and the one a row a call (`units`, compiled for n).
+      const kernels: [string, SparseForward][] = [
+        ['blocks', kernel],
+        ['rows', sparseForward(memory, fma, n)!],
+      ];
+      for (const [which, product] of kernels) {
+        view(z, m * n).fill(NaN);
+        assert.equal(product(x, w, b, z, m, n, k, relu, scratch), nonZero);
+        const [got, want] = [view(z, m * n), view(expected, m * n)];
+        for (let i = 0; i < m * n; i++)
+          assert.ok(
+            got[i] === want[i],
+            `${fma ? 'fma' : 'simd'} ${which} ${m}x${n}x${k} bias=${!!b} relu=${relu} at ${i}: ${got[i]} != ${want[i]}`,
+          );
+      }
     }
   }
 }
@@ -155,7 +166,7 @@ test('the product over columns (a weight gradient) equals the packed product wit
  * leaves the same floats in the kernel and the optimizer's slots as `update`, which lists the examples itself.
  */
 function checkListing(fma: boolean): void {
-  const memory = new WebAssembly.Memory({ initial: 256 });
+  const memory = new WebAssembly.Memory({ initial: 2048 });
   const rows = sparseForward(memory, fma)!;
   const listing = sparseForwardListing(memory, fma);
   assert.ok(listing, 'compiles in Node 20');
@@ -217,36 +228,90 @@ function checkListing(fma: boolean): void {
         assert.ok(Object.is(view(at + 4, 1)[0], X[q * k + p]), `input ${p}'s entry ${j}: value`);
       });
     }
-    // dW = Xᵀ @ dZ with Adam's update in the epilogue: from the lists, and listing the examples itself.
+    // The listing product that runs a row's column blocks in one call: the same z and the same lists, with and
+    // without bias and relu.
+    const listingRowed = sparseForwardListing(memory, fma, n)!;
+    assert.ok(listingRowed, `${m}x${n}x${k}: the row kernel compiles`);
+    const [z2, lists2, expected2] = [m * n * 4, listedBytes(m, k), m * n * 4].map(alloc);
+    for (const [b, relu] of [
+      [bias, 1],
+      [0, 0],
+    ]) {
+      new Int32Array(memory.buffer, lists2, listedBytes(m, k) / 4).fill(-7);
+      view(z2, m * n).fill(NaN);
+      assert.equal(rows(x, w, b, expected2, m, n, k, relu, rowsScratch), count);
+      assert.equal(listingRowed(x, w, b, z2, m, n, k, relu, rowsScratch, 0, lists2), count);
+      const [got2, want2] = [view(z2, m * n), view(expected2, m * n)];
+      for (let i = 0; i < m * n; i++)
+        assert.ok(Object.is(got2[i], want2[i]), `${m}x${n}x${k} bias ${b} relu ${relu}: row kernel's z at ${i}`);
+      const [l1, l2] = [lists, lists2].map((at) => new Int32Array(memory.buffer, at, listedBytes(m, k) / 4));
+      for (let i = 0; i < l1.length; i++) {
+        // The ends (a cursor per input, in whole groups of four) are addresses: the same offsets from each start.
+        const [a, c] = i < Math.ceil(k / 4) * 4 ? [l1[i] - lists, l2[i] - lists2] : [l1[i], l2[i]];
+        assert.equal(c, a, `${m}x${n}x${k}: the row kernel's lists at ${i}`);
+      }
+    }
+    // dW = Xᵀ @ dZ with the update in the epilogue: listing the examples itself, from the lists one call a column
+    // block, and from the lists one call a row (`rowed`); Adam for every shape, the other programs on two.
     const dz = alloc(m * n * 4);
     view(dz, m * n).forEach((_, i, a) => (a[i] = random() < 0.3 ? 0 : random() - 0.5));
-    const spec = { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false };
-    const kernels = [alloc(k * n * 4), alloc(k * n * 4)];
-    const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
-    kernels.forEach((c) => view(c, k * n).set(init));
-    const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
-    const u0 = optimizers[0].fusedUpdate(0)!;
-    const [byColumns, byLists] = [
-      sparseColumnsUpdate(memory, fma, u0.name, u0.program)!,
-      sparseListedUpdate(memory, fma, u0.name, u0.program)!,
-    ];
-    for (let step = 0; step < 3; step++) {
-      optimizers.forEach((o) => o.beginStep());
-      updateByColumns(byColumns, optimizers[0].fusedUpdate(0)!, [x, dz, kernels[0], columnsScratch], [k, n, m]);
-      updateByColumns(byLists, optimizers[1].fusedUpdate(0)!, [0, dz, kernels[1], lists], [k, n, m]);
+    for (const spec of n === 100 || n === 16 ? UPDATE_SPECS : UPDATE_SPECS.slice(0, 1)) {
+      const what = `${m}x${n}x${k} ${JSON.stringify(spec)}`;
+      const kernels = [0, 1, 2, 3].map(() => alloc(k * n * 4));
+      const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
+      kernels.forEach((c) => view(c, k * n).set(init));
+      const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
+      const u0 = optimizers[0].fusedUpdate(0)!;
+      const products = [
+        sparseColumnsUpdate(memory, fma, u0.name, u0.program)!,
+        sparseListedUpdate(memory, fma, u0.name, u0.program)!,
+        sparseRowedUpdate(memory, fma, u0.name, u0.program, n)!,
+        // Listing the examples itself, one call a row (the module of width n).
+        sparseColumnsUpdate(memory, fma, u0.name, u0.program, n)!,
+      ];
+      assert.ok(products[2] && products[3], `${what}: the row kernels compile`);
+      for (let step = 0; step < 3; step++) {
+        optimizers.forEach((o) => o.beginStep());
+        for (const p of [0, 3])
+          updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [x, dz, kernels[p], columnsScratch], [k, n, m]);
+        for (const p of [1, 2])
+          updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [0, dz, kernels[p], lists], [k, n, m]);
+      }
+      const [a, ...others] = kernels.map((c) => view(c, k * n));
+      const slots = optimizers.map((o) => o.exportSlots()[0]);
+      others.forEach((b, p) => {
+        for (let i = 0; i < k * n; i++) assert.ok(Object.is(a[i], b[i]), `${what} (${p + 1}) updated weight ${i}`);
+        slots[0].forEach((slot, s) =>
+          slot.forEach((v, i) => assert.ok(Object.is(v, slots[p + 1][s][i]), `${what} (${p + 1}) slot ${s} at ${i}`)),
+        );
+      });
+      assert.ok(
+        a.some((v, i) => v !== init[i]),
+        `${what}: the update changed the weights`,
+      );
     }
-    const [a, b] = kernels.map((c) => view(c, k * n));
-    for (let i = 0; i < k * n; i++) assert.ok(Object.is(a[i], b[i]), `${m}x${n}x${k} updated weight ${i}`);
-    const slots = optimizers.map((o) => o.exportSlots()[0]);
-    slots[0].forEach((slot, s) =>
-      slot.forEach((v, i) => assert.ok(Object.is(v, slots[1][s][i]), `${m}x${n}x${k} slot ${s} at ${i}`)),
-    );
-    assert.ok(
-      a.some((v, i) => v !== init[i]),
-      `${m}x${n}x${k}: the update changed the weights`,
-    );
   }
 }
+
+/** Optimizers whose programs the update kernels are checked with: Adam first (every shape), then the rest. */
+const UPDATE_SPECS: EffectiveOptimizer[] = [
+  { type: 'Adam', learning_rate: 0.01, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7, amsgrad: false },
+  { type: 'Adam', learning_rate: 0.01, beta_1: 0.8, beta_2: 0.99, epsilon: 1e-5, amsgrad: true },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0.8, nesterov: true },
+  { type: 'SGD', learning_rate: 0.05, momentum: 0, nesterov: false },
+  { type: 'RMSprop', learning_rate: 0.002, rho: 0.85, momentum: 0.5, epsilon: 1e-7, centered: true },
+  { type: 'Adamax', learning_rate: 0.002, beta_1: 0.9, beta_2: 0.999, epsilon: 1e-7 },
+  { type: 'Adagrad', learning_rate: 0.01, initial_accumulator_value: 0.1, epsilon: 1e-7 },
+  {
+    type: 'AdamW',
+    learning_rate: 0.01,
+    weight_decay: 0.004,
+    beta_1: 0.9,
+    beta_2: 0.999,
+    epsilon: 1e-7,
+    amsgrad: false,
+  },
+];
 
 test('the forward product that lists its input by input (listing) equals rows, and its lists are right (FMA)', () =>
   checkListing(true));

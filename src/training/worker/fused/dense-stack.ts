@@ -37,6 +37,7 @@ import {
   sparseForwardListing,
   sparseForwardScratch,
   sparseListedUpdate,
+  sparseRowedUpdate,
   updateByColumns,
   type SparseColumns,
   type SparseColumnsUpdate,
@@ -140,6 +141,11 @@ export interface DenseStackOptions {
    * forward product wrote (`sparseForwardListing`; tests and benches compare the two).
    */
   listing?: boolean;
+  /**
+   * false: the first kernel's update from those lists calls one function a column block (`sparseListedUpdate`)
+   * rather than one a row of the kernel (`sparseRowedUpdate`; tests and benches compare the two).
+   */
+  rowed?: boolean;
 }
 
 /** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
@@ -171,6 +177,8 @@ export class DenseStack {
    * `listingKernel` wrote (`listed`).
    */
   private ownKernel?: { name: string; kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate };
+  /** `DenseStackOptions.rowed`. */
+  private readonly rowed: boolean;
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -191,6 +199,7 @@ export class DenseStack {
     options: DenseStackOptions = {},
   ) {
     this.mem = tensorMemory(tf);
+    this.rowed = options.rowed !== false;
     const heap = this.mem.heap;
     const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
     const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
@@ -204,9 +213,11 @@ export class DenseStack {
         this.listKernel = sparseListKernel(heap.memory);
         const first = plan.layers[0];
         if (first && sparseForwardFits(first.inputs, first.units)) {
-          this.rowsKernel = sparseForward(heap.memory, gemm.fma);
-          this.columnsKernel = sparseColumns(heap.memory, gemm.fma);
-          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma);
+          // One module for the three (with the row kernels of this width unless `rowed` is false).
+          const units = this.rowed ? first.units : 0;
+          this.rowsKernel = sparseForward(heap.memory, gemm.fma, units);
+          this.columnsKernel = sparseColumns(heap.memory, gemm.fma, units);
+          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma, units);
         }
       } else {
         this.freeAll(this.blocks);
@@ -665,13 +676,19 @@ export class DenseStack {
 
   /**
    * The product with `u`'s program as its epilogue, listing the examples itself (`kernel`) or from the forward
-   * product's lists (`listed`): one module, compiled once per program (the last one kept).
+   * product's lists (`listed`, one call a row of the first kernel unless `rowed` is false): one module, compiled once
+   * per program and width (the last one kept).
    */
   private updateKernels(u: FusedUpdate): { kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate } {
     if (this.ownKernel?.name !== u.name) {
       const [memory, fma] = [this.heap!.memory, this.gemm!.fma];
-      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program);
-      this.ownKernel = { name: u.name, kernel, listed: sparseListedUpdate(memory, fma, u.name, u.program) };
+      // One module for both (with the row kernel of the first kernel's width unless `rowed` is false).
+      const units = this.rowed ? this.layers[0].units : 0;
+      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units);
+      const listed = this.rowed
+        ? sparseRowedUpdate(memory, fma, u.name, u.program, units)
+        : sparseListedUpdate(memory, fma, u.name, u.program);
+      this.ownKernel = { name: u.name, kernel, listed };
     }
     return this.ownKernel;
   }

@@ -209,6 +209,48 @@ function block(vectors: number, fma: boolean): number[] {
 }
 
 /**
+ * row(list, count, w, bias, relu, z, load): block_V of each column block of `widths` vectors of one row of Z, one
+ * after another in one function (w, bias and z moved on by the blocks before, the list read again from its start):
+ * the same floats as one block_V call a block, in one call a row.
+ */
+function blockRow(widths: number[], fma: boolean): number[] {
+  const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
+  const [P, WJ, BJ, ZJ, L0, C0] = [7, 8, 9, 10, 11, 12];
+  const S = 13;
+  const acc = (t: number) => 14 + t;
+  const code: number[] = [...get(LIST), ...set(L0), ...get(COUNT), ...set(C0)];
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(C0), ...set(COUNT));
+    code.push(...get(W), ...i32(16 * J), ADD, ...set(WJ), ...get(Z), ...i32(16 * J), ADD, ...set(ZJ));
+    code.push(...get(BIAS), ...i32(16 * J), ADD, ...i32(0), ...get(BIAS), SELECT, ...set(BJ));
+    code.push(...get(LOAD), ...IF);
+    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...v128load(16 * t), ...set(acc(t)));
+    code.push(ELSE);
+    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+    code.push(END);
+    code.push(...accumulate(vectors, fma, [LIST, COUNT, WJ, P, S], acc));
+    code.push(...get(BJ), ...IF);
+    for (let t = 0; t < vectors; t++)
+      code.push(...get(acc(t)), ...get(BJ), ...v128load(16 * t), ...FADD, ...set(acc(t)));
+    code.push(END);
+    code.push(...get(RELU), ...IF);
+    for (let t = 0; t < vectors; t++) code.push(...get(acc(t)), ...ZERO, ...FMAX, ...set(acc(t)));
+    code.push(END);
+    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...get(acc(t)), ...v128store(16 * t));
+    J += vectors;
+  }
+  return [
+    ...vec([
+      [...uleb(6), I32],
+      [...uleb(1 + Math.max(...widths)), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/**
  * update_V(list, end, w, c, d0, d1, d2, step, k0 … k7): V vectors of a gradient's row from the listed inputs `step`
  * bytes apart from `list` to `end` as in block_V (from zero: one block of k), then, instead of storing them, the optimizer's
  * program (`emitUpdate`) on them with the weight's vectors at `c` (read, and written as `out`) and its slots at
@@ -252,6 +294,66 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): num
   ];
 }
 
+/**
+ * row(list, end, w, c, d0, d1, d2, step, k0 … k7): update_V of each column block of `widths` vectors of one row of
+ * the kernel, one after another in one function (each block's w and c moved on by the blocks before it, the list
+ * read again from its start): the same operations in the same order as one update_V call a block, so the same
+ * floats, in one call a row instead of one a block (784 calls a canonical step instead of 3,136: 9.7-10.5 µs a step
+ * less, docs/performance.md, "Round 14, Dense").
+ */
+function updateRow(widths: number[], fma: boolean, program: UpdateProgram): number[] {
+  const [LIST, END_, W, C, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const scalar = (i: number) => 8 + i;
+  const [P, WJ, CJ, L0] = [8 + MAX_SCALARS, 9 + MAX_SCALARS, 10 + MAX_SCALARS, 11 + MAX_SCALARS];
+  const S = L0 + 1;
+  const acc = (t: number) => S + 1 + t;
+  const widest = Math.max(...widths);
+  let locals = 1 + widest;
+  const named = new Map<string, number>();
+  const code: number[] = [...get(LIST), ...set(L0)];
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
+    code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
+    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+    code.push(...accumulate(vectors, fma, [LIST, END_, WJ, P, S], acc, get(STEP)));
+    const address = (name: string) =>
+      name === 'w' || name === 'out'
+        ? get(CJ)
+        : [...get(CJ), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
+    for (let t = 0; t < vectors; t++)
+      code.push(
+        ...emitUpdate(program, {
+          load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
+          store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
+          local: (name) => {
+            if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
+            if (!named.has(name)) named.set(name, S + locals++);
+            return named.get(name)!;
+          },
+        }),
+      );
+    J += vectors;
+  }
+  return [
+    ...vec([
+      [...uleb(4), I32],
+      [...uleb(locals), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
+/** A row of n units' column blocks, as `columnBlocks` and `nextBlock` make them. */
+const rowWidths = (n: number) => {
+  const vecs = n / 4;
+  const width = Math.ceil(vecs / Math.ceil(vecs / MAX_VECTORS));
+  const out: number[] = [];
+  for (let j = 0; j < vecs; j += width) out.push(Math.min(width, vecs - j));
+  return out;
+};
+
 /** Parameters of the update driver: rows' ten, the slots' three distances and MAX_SCALARS scalars. */
 const UPDATE_PARAMS = 13 + MAX_SCALARS;
 
@@ -285,7 +387,7 @@ const listedEntries = (LISTS: number, INPUTS: number) => [
  * row on the row's entries in that block of k. `columns` (`strided`): X is Aᵀ for A row-major with rows `pitch`
  * bytes apart (X[i, p] = A[p, i], at x + 4i + p * pitch), its four inputs gathered lane by lane.
  */
-function driver(strided: boolean, update = false, listing = false): number[] {
+function driver(strided: boolean, update = false, listing = false, rowFunction?: number): number[] {
   const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH, PITCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   // With `update`: the slots' distances from the weight in bytes, then the program's scalars (f32).
   const [D0, D1, D2] = [10, 11, 12];
@@ -421,41 +523,56 @@ function driver(strided: boolean, update = false, listing = false): number[] {
   // The row's entries in this block: from CUR to AT.
   code.push(...get(CURS), ...get(I), ...get(LIMIT), MUL, ADD, ...get(K0), ...i32(KB_SHIFT - 2), SHR_U, ADD);
   code.push(...tee(P), ...I32_LOAD, ...set(CUR), ...get(P), ...i32load(4), ...set(AT));
-  // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
-  code.push(...i32(0), ...set(J));
-  code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
-  code.push(...nextBlock([WIDTH, VEC, J, V]));
-  for (let v = 1; v <= MAX_VECTORS; v++) {
-    code.push(...get(V), ...i32(v), EQ, ...IF);
-    code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
-    code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
-    if (update) {
-      // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
-      code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
-      code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
-      for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
-      code.push(...call(v - 1), END);
-      continue;
-    }
-    // The bias and relu on the last block of k only.
-    code.push(
-      ...get(BIAS),
-      ...get(J),
-      ...i32(4),
-      SHL,
-      ADD,
-      ...i32(0),
-      ...get(BIAS),
-      ...i32(0),
-      ...get(LAST),
-      SELECT,
-      SELECT,
-    );
-    code.push(...get(RELU), ...get(LAST), AND);
-    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD, ...get(K0), ...i32(0), NE);
-    code.push(...call(v - 1), END);
+  if (rowFunction !== undefined && update) {
+    // The row's column blocks in one call (`updateRow`): its entries, dZ, the weights' row, the slots' distances,
+    // the entries' pitch and the scalars.
+    code.push(...get(CUR), ...get(AT), ...get(W), ...get(Z), ...get(I), ...get(ROW), MUL, ADD);
+    code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(rowFunction));
+  } else if (rowFunction !== undefined) {
+    // The row's column blocks in one call (`blockRow`): the bias and relu on the last block of k only.
+    code.push(...get(CUR), ...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U, ...get(W));
+    code.push(...get(BIAS), ...i32(0), ...get(LAST), SELECT, ...get(RELU), ...get(LAST), AND);
+    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(K0), ...i32(0), NE, ...call(rowFunction));
   }
-  code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
+  // The row's column blocks: J vectors done; V = min(WIDTH, VEC - J).
+  if (rowFunction === undefined) {
+    code.push(...i32(0), ...set(J));
+    code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
+    code.push(...nextBlock([WIDTH, VEC, J, V]));
+    for (let v = 1; v <= MAX_VECTORS; v++) {
+      code.push(...get(V), ...i32(v), EQ, ...IF);
+      code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
+      code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
+      if (update) {
+        // The weight's vectors (Z is the weight), the slots' distances and the scalars: one k block (k <= KB).
+        code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
+        code.push(...get(D0), ...get(D1), ...get(D2), ...i32(8));
+        for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+        code.push(...call(v - 1), END);
+        continue;
+      }
+      // The bias and relu on the last block of k only.
+      code.push(
+        ...get(BIAS),
+        ...get(J),
+        ...i32(4),
+        SHL,
+        ADD,
+        ...i32(0),
+        ...get(BIAS),
+        ...i32(0),
+        ...get(LAST),
+        SELECT,
+        SELECT,
+      );
+      code.push(...get(RELU), ...get(LAST), AND);
+      code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD, ...get(K0), ...i32(0), NE);
+      code.push(...call(v - 1), END);
+    }
+    code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
+  }
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END);
   code.push(...get(K0), ...i32(KB), ADD, ...tee(K0), ...get(K), LT_U, ...brIf(0), END);
   code.push(END, ...get(TOTAL));
@@ -482,9 +599,10 @@ function driver(strided: boolean, update = false, listing = false): number[] {
 /**
  * listed(x, dz, 0, c, m, n, k, 0, lists, 0, d0, d1, d2, k0 … k7): `update`'s product and update from lists by input
  * that `listing` wrote (`listedLayout`, for m inputs) instead of listing every input's examples itself: per input
- * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0.
+ * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0. With `rowFunction`
+ * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks.
  */
-function listedDriver(): number[] {
+function listedDriver(rowFunction?: number): number[] {
   const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
   const scalar = (i: number) => 13 + i;
   const base = UPDATE_PARAMS;
@@ -495,6 +613,23 @@ function listedDriver(): number[] {
   code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
   code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
+  if (rowFunction !== undefined) {
+    // One call a row: its entries, dZ, the kernel's row, the slots' distances, the step and the scalars.
+    code.push(...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD);
+    code.push(...get(W), ...get(Z), ...get(I), ...get(ROW), MUL, ADD);
+    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(rowFunction));
+    code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
+    return [
+      ...vec([
+        [...uleb(8), I32],
+        [...uleb(MAX_SCALARS), V128],
+      ]),
+      ...code,
+      END,
+    ];
+  }
   code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
   code.push(...nextBlock([WIDTH, VEC, J, V]));
   for (let v = 1; v <= MAX_VECTORS; v++) {
@@ -521,21 +656,28 @@ function listedDriver(): number[] {
 
 /**
  * The module: block_1 … block_MAX_VECTORS, rows, columns and listing; or, for an optimizer's program, only what
- * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile).
+ * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile), and
+ * with `units` (a multiple of 4) the row function of that width (`updateRow`) and its driver `rowed`.
  */
-function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer> {
+function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
   // rows takes the 10th parameter (pitch) too and ignores it; listing rows the 11th (where the lists go) as well.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
   const updateBlockType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
   const listingType = [0x60, ...vec(new Array(11).fill([I32])), ...vec([[I32]])];
-  const blocks = Array.from({ length: MAX_VECTORS }, (_, v) =>
-    program ? updateBlock(v + 1, fma, program) : block(v + 1, fma),
-  );
+  // With `units`, every driver but columns runs a row's column blocks in one call (function `row`), and an
+  // optimizer's module has no block functions left.
+  const rowed = units > 0 && units % 4 === 0;
+  const blocks =
+    program && rowed
+      ? [updateRow(rowWidths(units), fma, program)]
+      : Array.from({ length: MAX_VECTORS }, (_, v) => (program ? updateBlock(v + 1, fma, program) : block(v + 1, fma)));
+  if (rowed && !program) blocks.push(blockRow(rowWidths(units), fma));
+  const row = rowed ? blocks.length - 1 : undefined;
   const drivers = program
-    ? [driver(true, true), listedDriver()]
-    : [driver(false), driver(true), driver(false, false, true)];
+    ? [driver(true, true, false, row), listedDriver(row)]
+    : [driver(false, false, false, row), driver(true), driver(false, false, true, row)];
   const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
   const types = program ? [3, 3] : [1, 1, 4];
   return new Uint8Array([
@@ -543,7 +685,7 @@ function compile(fma: boolean, program?: UpdateProgram): Uint8Array<ArrayBuffer>
     ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
     ...IMPORT_MEMORY,
     ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.map((t) => uleb(t))])),
-    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(MAX_VECTORS + i)]))),
+    ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(blocks.length + i)]))),
     ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
 }
@@ -555,14 +697,15 @@ function instance(
   memory: WebAssembly.Memory,
   fma: boolean,
   program?: { name: string; program: UpdateProgram },
+  units = 0,
 ): WebAssembly.Exports | undefined {
-  const key = `${fma} ${program?.name ?? ''}`;
+  const key = `${fma} ${program?.name ?? ''} ${units}`;
   let byMemory = bound.get(key);
   if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
   let exports = byMemory.get(memory);
   if (exports === undefined) {
     try {
-      const module = new WebAssembly.Module(compile(fma, program?.program));
+      const module = new WebAssembly.Module(compile(fma, program?.program, units));
       exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch {
       exports = null;
@@ -574,17 +717,19 @@ function instance(
 
 /**
  * The kernel bound to `memory`, with relaxed-SIMD FMA when `fma` (the caller's product has it: the same floats),
- * or undefined where this runtime cannot compile it.
+ * or undefined where this runtime cannot compile it. With `units` (a multiple of 4, the n it will be called with),
+ * the one that runs a row's column blocks in one call (`blockRow`, as `sparseForwardListing`), from the module of that
+ * width, which a stack's other first-layer kernels then share.
  */
-export const sparseForward = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.rows as SparseForward | undefined;
+export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  instance(memory, fma, undefined, units)?.rows as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
  * first layer's weight gradient dW = Xᵀ @ dZ over each input's non-zero examples (A = X, W = dZ, Z = dW).
  */
-export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.columns as SparseColumns | undefined;
+export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  instance(memory, fma, undefined, units)?.columns as SparseColumns | undefined;
 
 /**
  * `SparseColumns` with an optimizer's update as its epilogue (`updateBlock`): z is the weight, updated in place by
@@ -605,16 +750,36 @@ export type SparseListedUpdate = SparseColumnsUpdate;
 export const UPDATE_DEPTH = KB;
 
 /** `SparseColumnsUpdate` for the optimizer's program `name` (compiled once per program and memory). */
-export const sparseColumnsUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
-  instance(memory, fma, { name, program })?.update as SparseColumnsUpdate | undefined;
+export const sparseColumnsUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  units = 0,
+) => instance(memory, fma, { name, program }, units)?.update as SparseColumnsUpdate | undefined;
 
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
 export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
   instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
 
-/** The forward product that also lists X's entries by input (`SparseForwardListing`). */
-export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean) =>
-  instance(memory, fma)?.listing as SparseForwardListing | undefined;
+/**
+ * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
+ * the same floats.
+ */
+export const sparseRowedUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  units: number,
+) => instance(memory, fma, { name, program }, units)?.listed as SparseListedUpdate | undefined;
+
+/**
+ * The forward product that also lists X's entries by input (`SparseForwardListing`); with `units` (a multiple of 4,
+ * the n it will be called with), the one that runs a row's column blocks in one call (`blockRow`): the same floats.
+ */
+export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
+  instance(memory, fma, undefined, units)?.listing as SparseForwardListing | undefined;
 
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s

@@ -165,7 +165,6 @@ const OP = {
   splat: 0x13,
   lt: 0x43,
   andnot: 0x4f,
-  abs: 0xe0,
   sqrt: 0xe3,
   '+': 0xe4,
   '-': 0xe5,
@@ -174,6 +173,12 @@ const OP = {
   max: 0xe9,
 };
 const f32const = (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)];
+/**
+ * |x| as x & 0x7fffffff in every lane (v128.and with a v128.const): the same bits as f32x4.abs, but V8 builds
+ * f32x4.abs's mask anew at every use (two instructions), where it hoists the constant out of the loop (Adam's update,
+ * two flushes a vector: about 2 µs of a canonical step, docs/performance.md, "Round 14, Dense").
+ */
+const ABS = [...simd(0x0c), ...[0, 1, 2, 3].flatMap(() => [0xff, 0xff, 0xff, 0x7f]), ...simd(0x4e)];
 
 /** Compiles the programs into one module that imports the wasm backend's memory as env.memory. */
 export function compileWasm(programs: Record<string, UpdateProgram>): Uint8Array<ArrayBuffer> {
@@ -240,10 +245,10 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
         if (n.fn === 'flush') {
           // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
           const x = uleb(access.local(`flush_${flushes++}`));
-          code.push(0x22, ...x, 0x20, ...x, ...simd(OP.abs), ...f32const(FLT_MIN), ...simd(OP.splat));
+          code.push(0x22, ...x, 0x20, ...x, ...ABS, ...f32const(FLT_MIN), ...simd(OP.splat));
           code.push(...simd(OP.lt), ...simd(OP.andnot));
         } else {
-          code.push(...simd(OP[n.fn]));
+          code.push(...(n.fn === 'abs' ? ABS : simd(OP[n.fn])));
         }
         return;
     }
