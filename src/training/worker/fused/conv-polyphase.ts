@@ -718,6 +718,22 @@ export class PolyphaseConv {
     });
   }
 
+  /** The adjoint transforms' terms: A's and B's rows and columns transposed (each output's (input, coefficient)). */
+  private adjoints(): [number, number][][][] {
+    const { rows, cols } = this;
+    const transpose = (m: [number, number][][], n: number) => {
+      const t: [number, number][][] = Array.from({ length: n }, () => []);
+      m.forEach((terms, i) => terms.forEach(([j, c]) => t[j].push([i, c])));
+      return t;
+    };
+    return [
+      transpose(rows.a, rows.points),
+      transpose(cols.a, cols.points),
+      transpose(rows.b, rows.n),
+      transpose(cols.b, cols.n),
+    ];
+  }
+
   /** Whether `combine`'s tables are needed for the transforms (where the generated code does not compile, or A/B). */
   private full(): boolean {
     return polyphaseGenerated.tables || !polyphaseGenerated.on || !this.generated();
@@ -785,17 +801,7 @@ export class PolyphaseConv {
       );
     // Their adjoints: dS[p] = Σ A[i][p] dY[i]; dM(p, q) = Σ A[j][q] dS[p][j]; dT[p][s] = Σ B[q][s] dV(p, q);
     // dX[r] = Σ B[p][r] dT[p] over the image's rows and columns (the padding's gradients dropped).
-    const transpose = (m: [number, number][][], n: number) => {
-      const t: [number, number][][] = Array.from({ length: n }, () => []);
-      m.forEach((terms, i) => terms.forEach(([j, c]) => t[j].push([i, c])));
-      return t;
-    };
-    const [aRowsT, aColsT, bRowsT, bColsT] = [
-      transpose(rows.a, P),
-      transpose(cols.a, Q),
-      transpose(rows.b, rows.n),
-      transpose(cols.b, nc),
-    ];
+    const [aRowsT, aColsT, bRowsT, bColsT] = this.adjoints();
     const dOutRows = new CombineTable();
     for (let p = 0; p < P; p++)
       dOutRows.row(
@@ -885,17 +891,7 @@ export class PolyphaseConv {
         relu: false,
       };
     };
-    const transpose = (m: [number, number][][], n: number) => {
-      const t: [number, number][][] = Array.from({ length: n }, () => []);
-      m.forEach((terms, i) => terms.forEach(([j, c]) => t[j].push([i, c])));
-      return t;
-    };
-    const [aRowsT, aColsT, bRowsT, bColsT] = [
-      transpose(rows.a, P),
-      transpose(cols.a, Q),
-      transpose(rows.b, rows.n),
-      transpose(cols.b, nc),
-    ];
+    const [aRowsT, aColsT, bRowsT, bColsT] = this.adjoints();
     const inRows = rowPass(
       rows.b.map((terms, p) => [p * nc * cin * 4, terms.map(([r, c]) => [r * nc * cin * 4, c])]),
       nc * cin * 4,
