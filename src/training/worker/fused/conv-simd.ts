@@ -308,30 +308,42 @@ const POOL = ['batch', 'h', 'w', 'c', 'oh', 'ow', 'kh', 'kw'];
 /** Over each output pixel of a tiling max pooling and each 4 channels of it: `body` with p0 at the window's corner. */
 function tiles(l: Record<string, number>, body: number[]): number[] {
   return [
+    ...tileStrides(l),
+    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
+      ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
+      ...imageTiles(l, body),
+    ]),
+  ];
+}
+
+/** A pooling's byte strides: cb (a pixel's channels), rowB (an image row), imgB (an image). */
+function tileStrides(l: Record<string, number>): number[] {
+  return [
     ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
     ...assign(l.rowB, product(get(l.w), get(l.cb))),
     ...assign(l.imgB, product(get(l.h), get(l.rowB))),
-    ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
-      ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
-      ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
-        ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
-          ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
-            ...assign(
-              l.p0,
-              sum(
-                get(l.img),
-                product(product(get(l.oy), get(l.kh)), get(l.rowB)),
-                product(product(get(l.ox), get(l.kw)), get(l.cb)),
-                get(l.ch),
-              ),
-            ),
-            ...body,
-            ...assign(l.out, sum(get(l.out), i32(16))),
-          ]),
-        ]),
+  ];
+}
+
+/** `tiles`' walk of one image (at img): each output pixel and 4 channels, `body` with p0 at the window's corner. */
+function imageTiles(l: Record<string, number>, body: number[]): number[] {
+  return forLoop(l.oy, i32(0), get(l.oh), i32(1), [
+    ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
+      ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
+        ...assign(
+          l.p0,
+          sum(
+            get(l.img),
+            product(product(get(l.oy), get(l.kh)), get(l.rowB)),
+            product(product(get(l.ox), get(l.kw)), get(l.cb)),
+            get(l.ch),
+          ),
+        ),
+        ...body,
+        ...assign(l.out, sum(get(l.out), i32(16))),
       ]),
     ]),
-  ];
+  ]);
 }
 
 /** for each (ky, kx) of the window: p = p0 + ky·rowB + kx·cb, then body (unrolled for a 2x2 window). */
@@ -1380,43 +1392,27 @@ const avgPoolMoments = (twoByTwo: boolean) =>
         ...inverseArea(l),
         ...bnArrays(l, ['s', 'q', 'mean']),
         ...zeroBytes(l, get(l.block), get(l.mean)),
-        ...assign(l.cb, [...get(l.c), ...i32(2), SHL]),
-        ...assign(l.rowB, product(get(l.w), get(l.cb))),
-        ...assign(l.imgB, product(get(l.h), get(l.rowB))),
+        ...tileStrides(l),
         ...forLoop(l.b, i32(0), get(l.batch), i32(1), [
           ...assign(l.img, sum(get(l.x), product(get(l.b), get(l.imgB)))),
-          ...forLoop(l.oy, i32(0), get(l.oh), i32(1), [
-            ...forLoop(l.ox, i32(0), get(l.ow), i32(1), [
-              ...forLoop(l.ch, i32(0), get(l.cb), i32(16), [
-                ...assign(
-                  l.p0,
-                  sum(
-                    get(l.img),
-                    product(product(get(l.oy), get(l.kh)), get(l.rowB)),
-                    product(product(get(l.ox), get(l.kw)), get(l.cb)),
-                    get(l.ch),
-                  ),
-                ),
-                ...assign(l.lo, ZERO),
-                ...assign(l.hi, ZERO),
-                ...assign(l.st, ZERO),
-                ...assign(l.sq, ZERO),
-                ...overWindow(
-                  l,
-                  [
-                    ...assign(l.lo, [...get(l.lo), ...promoted(get(l.p), 0), ...D_ADD]),
-                    ...assign(l.hi, [...get(l.hi), ...promoted(get(l.p), 8), ...D_ADD]),
-                    ...moments(get(l.p), get(l.ch)),
-                  ],
-                  twoByTwo,
-                ),
-                ...get(l.out),
-                ...timesInverse(l, get(l.lo), get(l.hi)),
-                ...V_STORE,
-                ...assign(l.out, sum(get(l.out), i32(16))),
-                ...addMoments(get(l.ch)),
-              ]),
-            ]),
+          ...imageTiles(l, [
+            ...assign(l.lo, ZERO),
+            ...assign(l.hi, ZERO),
+            ...assign(l.st, ZERO),
+            ...assign(l.sq, ZERO),
+            ...overWindow(
+              l,
+              [
+                ...assign(l.lo, [...get(l.lo), ...promoted(get(l.p), 0), ...D_ADD]),
+                ...assign(l.hi, [...get(l.hi), ...promoted(get(l.p), 8), ...D_ADD]),
+                ...moments(get(l.p), get(l.ch)),
+              ],
+              twoByTwo,
+            ),
+            ...get(l.out),
+            ...timesInverse(l, get(l.lo), get(l.hi)),
+            ...V_STORE,
+            ...addMoments(get(l.ch)),
           ]),
           // The pixels in no window: the rows under the windows' rows, then the columns right of them.
           ...assign(l.y, product(get(l.oh), get(l.kh))),
