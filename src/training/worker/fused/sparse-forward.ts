@@ -174,15 +174,15 @@ function accumulate(
 }
 
 /**
- * block_V(list, count, w, bias, relu, z, load): V vectors of one row of Z, from `count` listed inputs at `list`
- * (pairs of W's row offset in bytes and X's value), W's block at `w`, the bias's at `bias` (0: none), Z's at `z`;
- * `load` 1: the sums start from Z (an earlier block of k), else from zero.
+ * The body of block_V on its locals (list, count, w, bias, relu, z, load, and two scratch ones): the sums from Z or
+ * zero, the listed inputs' terms, the bias, relu, Z stored. `block` runs it once, `blockRow` once a column block.
  */
-function block(vectors: number, fma: boolean): number[] {
-  const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
-  const P = 7;
-  const S = 8;
-  const acc = (t: number) => 9 + t;
+function blockCode(
+  vectors: number,
+  fma: boolean,
+  [LIST, COUNT, W, BIAS, RELU, Z, LOAD, P, S]: number[],
+  acc: (t: number) => number,
+): number[] {
   const code: number[] = [];
   code.push(...get(LOAD), ...IF);
   for (let t = 0; t < vectors; t++) code.push(...get(Z), ...v128load(16 * t), ...set(acc(t)));
@@ -198,6 +198,20 @@ function block(vectors: number, fma: boolean): number[] {
   for (let t = 0; t < vectors; t++) code.push(...get(acc(t)), ...ZERO, ...FMAX, ...set(acc(t)));
   code.push(END);
   for (let t = 0; t < vectors; t++) code.push(...get(Z), ...get(acc(t)), ...v128store(16 * t));
+  return code;
+}
+
+/**
+ * block_V(list, count, w, bias, relu, z, load): V vectors of one row of Z, from `count` listed inputs at `list`
+ * (pairs of W's row offset in bytes and X's value), W's block at `w`, the bias's at `bias` (0: none), Z's at `z`;
+ * `load` 1: the sums start from Z (an earlier block of k), else from zero.
+ */
+function block(vectors: number, fma: boolean): number[] {
+  const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
+  const P = 7;
+  const S = 8;
+  const acc = (t: number) => 9 + t;
+  const code = blockCode(vectors, fma, [LIST, COUNT, W, BIAS, RELU, Z, LOAD, P, S], acc);
   return [
     ...vec([
       [...uleb(1), I32],
@@ -224,20 +238,7 @@ function blockRow(widths: number[], fma: boolean): number[] {
     code.push(...get(L0), ...set(LIST), ...get(C0), ...set(COUNT));
     code.push(...get(W), ...i32(16 * J), ADD, ...set(WJ), ...get(Z), ...i32(16 * J), ADD, ...set(ZJ));
     code.push(...get(BIAS), ...i32(16 * J), ADD, ...i32(0), ...get(BIAS), SELECT, ...set(BJ));
-    code.push(...get(LOAD), ...IF);
-    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...v128load(16 * t), ...set(acc(t)));
-    code.push(ELSE);
-    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
-    code.push(END);
-    code.push(...accumulate(vectors, fma, [LIST, COUNT, WJ, P, S], acc));
-    code.push(...get(BJ), ...IF);
-    for (let t = 0; t < vectors; t++)
-      code.push(...get(acc(t)), ...get(BJ), ...v128load(16 * t), ...FADD, ...set(acc(t)));
-    code.push(END);
-    code.push(...get(RELU), ...IF);
-    for (let t = 0; t < vectors; t++) code.push(...get(acc(t)), ...ZERO, ...FMAX, ...set(acc(t)));
-    code.push(END);
-    for (let t = 0; t < vectors; t++) code.push(...get(ZJ), ...get(acc(t)), ...v128store(16 * t));
+    code.push(...blockCode(vectors, fma, [LIST, COUNT, WJ, BJ, RELU, ZJ, LOAD, P, S], acc));
     J += vectors;
   }
   return [
@@ -248,6 +249,54 @@ function blockRow(widths: number[], fma: boolean): number[] {
     ...code,
     END,
   ];
+}
+
+/**
+ * The v128 locals of an optimizer's program (`emitUpdate`): its scalars k_* at `scalar(i)`, its other names each a
+ * local from S + `first` on, the same local for a name each time; `count` the v128 locals in all.
+ */
+function programLocals(program: UpdateProgram, scalar: (i: number) => number, S: number, first: number) {
+  const named = new Map<string, number>();
+  const locals = {
+    count: first,
+    local: (name: string) => {
+      if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
+      if (!named.has(name)) named.set(name, S + locals.count++);
+      return named.get(name)!;
+    },
+  };
+  return locals;
+}
+
+/**
+ * The body of update_V on its locals (list, end, w, and two scratch ones, c, d0, d1, d2, step): a row's gradient
+ * from the listed inputs, then the optimizer's program on each vector. `updateBlock` runs it once, `updateRow` once
+ * a column block.
+ */
+function updateCode(
+  vectors: number,
+  fma: boolean,
+  program: UpdateProgram,
+  [LIST, END_, W, P, S, C, D0, D1, D2, STEP]: number[],
+  acc: (t: number) => number,
+  local: (name: string) => number,
+): number[] {
+  const code: number[] = [];
+  for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
+  code.push(...accumulate(vectors, fma, [LIST, END_, W, P, S], acc, get(STEP)));
+  const address = (name: string) =>
+    name === 'w' || name === 'out'
+      ? get(C)
+      : [...get(C), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
+  for (let t = 0; t < vectors; t++)
+    code.push(
+      ...emitUpdate(program, {
+        load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
+        store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
+        local,
+      }),
+    );
+  return code;
 }
 
 /**
@@ -263,31 +312,12 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): num
   const P = 8 + MAX_SCALARS;
   const S = P + 1;
   const acc = (t: number) => S + 1 + t;
-  let locals = 1 + vectors;
-  const named = new Map<string, number>();
-  const code: number[] = [];
-  for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
-  code.push(...accumulate(vectors, fma, [LIST, END_, W, P, S], acc, get(STEP)));
-  const address = (name: string) =>
-    name === 'w' || name === 'out'
-      ? get(C)
-      : [...get(C), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
-  for (let t = 0; t < vectors; t++)
-    code.push(
-      ...emitUpdate(program, {
-        load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
-        store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
-        local: (name) => {
-          if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
-          if (!named.has(name)) named.set(name, S + locals++);
-          return named.get(name)!;
-        },
-      }),
-    );
+  const locals = programLocals(program, scalar, S, 1 + vectors);
+  const code = updateCode(vectors, fma, program, [LIST, END_, W, P, S, C, D0, D1, D2, STEP], acc, locals.local);
   return [
     ...vec([
       [...uleb(1), I32],
-      [...uleb(locals), V128],
+      [...uleb(locals.count), V128],
     ]),
     ...code,
     END,
@@ -308,37 +338,19 @@ function updateRow(widths: number[], fma: boolean, program: UpdateProgram): numb
   const S = L0 + 1;
   const acc = (t: number) => S + 1 + t;
   const widest = Math.max(...widths);
-  let locals = 1 + widest;
-  const named = new Map<string, number>();
+  const locals = programLocals(program, scalar, S, 1 + widest);
   const code: number[] = [...get(LIST), ...set(L0)];
   let J = 0;
   for (const vectors of widths) {
     code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
     code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
-    for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
-    code.push(...accumulate(vectors, fma, [LIST, END_, WJ, P, S], acc, get(STEP)));
-    const address = (name: string) =>
-      name === 'w' || name === 'out'
-        ? get(CJ)
-        : [...get(CJ), ...get({ s0: D0, s1: D1, s2: D2 }[name as 's0' | 's1' | 's2']), ADD];
-    for (let t = 0; t < vectors; t++)
-      code.push(
-        ...emitUpdate(program, {
-          load: (name) => (name === 'g' ? get(acc(t)) : [...address(name), ...v128load(16 * t)]),
-          store: (name, from) => [...address(name), ...get(from), ...v128store(16 * t)],
-          local: (name) => {
-            if (name.startsWith('k_')) return scalar(program.scalars.indexOf(name.slice(2)));
-            if (!named.has(name)) named.set(name, S + locals++);
-            return named.get(name)!;
-          },
-        }),
-      );
+    code.push(...updateCode(vectors, fma, program, [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP], acc, locals.local));
     J += vectors;
   }
   return [
     ...vec([
       [...uleb(4), I32],
-      [...uleb(locals), V128],
+      [...uleb(locals.count), V128],
     ]),
     ...code,
     END,
