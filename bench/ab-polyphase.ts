@@ -6,16 +6,12 @@
  * training steps of `cnn-bn` (bench/profile-cnn.ts's synthetic batch, Adam). `--aa`: both sides A (the control).
  */
 import { setFlagsFromString } from 'node:v8';
-import type { ModelDefinition } from '../src/model/types';
-import { selectBackend } from '../src/training/backend';
-import { describeModel } from '../src/training/model-info';
-import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
 import { PolyphaseConv, polyphaseCombine, polyphaseGenerated } from '../src/training/worker/fused/conv-polyphase';
 import { tensorMemory } from '../src/training/worker/fused/memory';
 import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import { hasRelaxedSimd, workerV8Flags } from '../src/training/wasm-features';
-import { NETWORKS } from './networks';
+import { cnnSetup } from './cnn-setup';
 
 for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
@@ -60,32 +56,9 @@ async function stepper(): Promise<() => void> {
       conv.backward(F, dz, dk, dx, batch);
     };
   }
-  const { tf } = await selectBackend('wasm');
-  const batch = 32;
-  const definition: ModelDefinition = {
-    name: 'cnn-bn',
-    layers: NETWORKS['cnn-bn'],
-    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 1, batch_size: batch },
-  };
-  const info = describeModel(definition);
-  let seed = 12345;
-  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const x = tf.tensor(Float32Array.from({ length: batch * 784 }, random), [batch, 28, 28]);
-  const y = tf.tensor(
-    Int32Array.from({ length: batch }, () => Math.floor(random() * 10)),
-    [batch],
-    'int32',
-  );
-  const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
-  const ctx = {
-    tf,
-    model,
-    optimizer: info.optimizer,
-    loss: 'sparse_categorical_crossentropy',
-    accuracy: true,
-    seed: 1,
-  };
+  const { tf, randomBatch, context } = await cnnSetup('cnn-bn');
+  const { x, y } = randomBatch();
+  const { ctx } = context();
   const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
   if (process.argv.includes('--conv')) {
     // The products' CPU time too (all of the step's: the polyphase convolution's and the others, same on both sides).

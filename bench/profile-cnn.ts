@@ -8,10 +8,7 @@
  * against the PyTorch peer).
  */
 import { setFlagsFromString } from 'node:v8';
-import type { ModelDefinition } from '../src/model/types';
 import { selectBackend } from '../src/training/backend';
-import { describeModel } from '../src/training/model-info';
-import { buildModel } from '../src/training/worker/build-model';
 import { chooseEngine } from '../src/training/worker/choose-engine';
 import { PolyphaseConv } from '../src/training/worker/fused/conv-polyphase';
 import { convPoolFma, convSimd } from '../src/training/worker/fused/conv-simd';
@@ -21,45 +18,19 @@ import { winogradFused } from '../src/training/worker/fused/conv-winograd-fused'
 import { tensorMemory } from '../src/training/worker/fused/memory';
 import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import { workerV8Flags } from '../src/training/wasm-features';
-import { NETWORKS } from './networks';
+import { cnnSetup } from './cnn-setup';
 
 for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 async function main(): Promise<void> {
   if (process.argv[2] === 'ab') return ab();
-  const name = (process.argv[2] ?? 'cnn') as 'cnn' | 'cnn-bn';
   const steps = Number(process.argv[3] ?? 200);
   const repeats = Number(process.argv[4] ?? 1);
   const kernels = process.argv.includes('--kernels');
-  const layers = NETWORKS[name];
-  if (!layers || name === ('lstm' as string)) throw new Error(`network ${name}: cnn or cnn-bn`);
-  const batch = 32;
-  const { tf } = await selectBackend('wasm');
-  const definition: ModelDefinition = {
-    name,
-    layers,
-    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 1, batch_size: batch },
-  };
-  const info = describeModel(definition);
-  let seed = 12345;
-  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
-  const x = tf.tensor(Float32Array.from({ length: batch * 784 }, random), [batch, 28, 28]);
-  const y = tf.tensor(
-    Int32Array.from({ length: batch }, () => Math.floor(random() * 10)),
-    [batch],
-    'int32',
-  );
+  const { tf, name, randomBatch, context } = await cnnSetup(process.argv[2] ?? 'cnn');
+  const { x, y } = randomBatch();
   for (let r = 0; r < repeats; r++) {
-    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
-    const ctx = {
-      tf,
-      model,
-      optimizer: info.optimizer,
-      loss: 'sparse_categorical_crossentropy',
-      accuracy: true,
-      seed: 1,
-    };
+    const { model, ctx } = context();
     const engine = chooseEngine(ctx as Parameters<typeof chooseEngine>[0], { seed: 1 });
     const times = kernels ? timeKernels(tf) : undefined;
     const cpu = process.cpuUsage();
@@ -101,45 +72,19 @@ async function main(): Promise<void> {
  * checkout's directory, e.g. '{"from":"/work/main"}') takes A's engine from that checkout's code.
  */
 async function ab(): Promise<void> {
-  const name = (process.argv[3] ?? 'cnn-bn') as 'cnn' | 'cnn-bn';
   const pairs = Number(process.argv[4] ?? 40);
   const options = JSON.parse(process.argv[5] ?? '{}') as Record<string, unknown>;
   const steps = Number(process.argv[6]?.startsWith('--') ? 20 : (process.argv[6] ?? 20));
-  const batch = 32;
-  const { tf } = await selectBackend('wasm');
-  const definition: ModelDefinition = {
-    name,
-    layers: NETWORKS[name],
-    compile: { optimizer: 'adam', loss: 'sparse_categorical_crossentropy', metrics: ['accuracy'] },
-    fit: { epochs: 1, batch_size: batch },
-  };
-  const info = describeModel(definition);
-  let seed = 12345;
-  const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
+  const { name, randomBatch, context } = await cnnSetup(process.argv[3] ?? 'cnn-bn');
   // Eight batches cycled, so that the engines see changing data as in an epoch.
-  const batches = Array.from({ length: 8 }, () => ({
-    x: tf.tensor(Float32Array.from({ length: batch * 784 }, random), [batch, 28, 28]),
-    y: tf.tensor(
-      Int32Array.from({ length: batch }, () => Math.floor(random() * 10)),
-      [batch],
-      'int32',
-    ),
-  }));
+  const batches = Array.from({ length: 8 }, randomBatch);
   // {"from": "/work/main"}: A's engine from that checkout's engine code (same tfjs, model and batches).
   const { from, ...rest } = options as { from?: string };
   const other = from
     ? ((await import(`${from}/src/training/worker/fused/index`)) as { createFusedEngine: typeof createFusedEngine })
     : undefined;
   const make = (opts: Record<string, unknown>, create = createFusedEngine) => {
-    const model = buildModel(tf, definition, { names: info.names, inputShape: [28, 28], seed: 1 });
-    const ctx = {
-      tf,
-      model,
-      optimizer: info.optimizer,
-      loss: 'sparse_categorical_crossentropy',
-      accuracy: true,
-      seed: 1,
-    };
+    const { ctx } = context();
     return create(ctx as Parameters<typeof createFusedEngine>[0], opts)!;
   };
   const makeA = () => make(rest, other?.createFusedEngine);
