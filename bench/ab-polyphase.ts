@@ -88,9 +88,11 @@ if (process.argv.includes('--conv'))
     };
   }
 
-/** CPU ms in the generated transforms (each wrapped at its first use), `--gen`. */
-let inGen = 0;
-if (process.argv.includes('--gen')) {
+/**
+ * Wraps PolyphaseConv's generated transforms (each function list wrapped at its first use) so that each call adds
+ * its time on `clock` to `add(function index, ms)`.
+ */
+function timeGenerated(clock: () => number, add: (i: number, ms: number) => void): void {
   const proto = PolyphaseConv.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
   const generated = proto.generated;
   const wrapped = new WeakMap<object, unknown>();
@@ -100,15 +102,19 @@ if (process.argv.includes('--gen')) {
     if (!wrapped.has(fns))
       wrapped.set(
         fns,
-        fns.map((f) => (...args: number[]) => {
-          const start = cpu();
+        fns.map((f, i) => (...args: number[]) => {
+          const start = clock();
           f(...args);
-          inGen += cpu() - start;
+          add(i, clock() - start);
         }),
       );
     return wrapped.get(fns);
   };
 }
+
+/** CPU ms in the generated transforms, `--gen`. */
+let inGen = 0;
+if (process.argv.includes('--gen')) timeGenerated(cpu, (_, ms) => (inGen += ms));
 
 /** Wall ms in `combine`'s runs but the kernel's (A) and in the generated transforms (B), `--wall`. */
 const inWall = [0, 0];
@@ -123,24 +129,13 @@ if (process.argv.includes('--wall')) {
     run.apply(this, args);
     inWall[0] += performance.now() - start;
   };
-  const generated = proto.generated;
-  const wrapped = new WeakMap<object, unknown>();
-  proto.generated = function (this: object) {
-    const fns = generated.call(this) as ((...args: number[]) => void)[] | null;
-    if (!fns) return fns;
-    if (!wrapped.has(fns))
-      wrapped.set(
-        fns,
-        fns.map((f, i) => (...args: number[]) => {
-          const start = performance.now();
-          f(...args);
-          const t = performance.now() - start;
-          inWall[1] += t;
-          perFn[i] = (perFn[i] ?? 0) + t;
-        }),
-      );
-    return wrapped.get(fns);
-  };
+  timeGenerated(
+    () => performance.now(),
+    (i, ms) => {
+      inWall[1] += ms;
+      perFn[i] = (perFn[i] ?? 0) + ms;
+    },
+  );
 }
 
 async function main(): Promise<void> {
