@@ -625,36 +625,34 @@ function listedDriver(rowFunction?: number): number[] {
   code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
   code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
+  // A call's arguments: input I's entries (from E + I * 8 to its cursor, at LISTS + I * 4), the kernel's and dZ's
+  // addresses (`w`, `z`), the slots' distances, the step and the scalars.
+  const args = (w: number[], z: number[]) => {
+    const a = [...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD];
+    a.push(...w, ...z, ...get(D0), ...get(D1), ...get(D2), ...get(PJ));
+    for (let i = 0; i < MAX_SCALARS; i++) a.push(...get(splat(i)));
+    return a;
+  };
+  const dz = [...get(Z), ...get(I), ...get(ROW), MUL, ADD];
   if (rowFunction !== undefined) {
-    // One call a row: its entries, dZ, the kernel's row, the slots' distances, the step and the scalars.
-    code.push(...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD);
-    code.push(...get(W), ...get(Z), ...get(I), ...get(ROW), MUL, ADD);
-    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
-    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
-    code.push(...call(rowFunction));
-    code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
-    return [
-      ...vec([
-        [...uleb(8), I32],
-        [...uleb(MAX_SCALARS), V128],
-      ]),
-      ...code,
-      END,
-    ];
+    // One call a row: the kernel's row and dZ's at their starts.
+    code.push(...args(get(W), dz), ...call(rowFunction));
+  } else {
+    code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
+    code.push(...nextBlock([WIDTH, VEC, J, V]));
+    const block = [...get(J), ...i32(4), SHL, ADD];
+    for (let v = 1; v <= MAX_VECTORS; v++)
+      code.push(
+        ...get(V),
+        ...i32(v),
+        EQ,
+        ...IF,
+        ...args([...get(W), ...block], [...dz, ...block]),
+        ...call(v - 1),
+        END,
+      );
+    code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
   }
-  code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
-  code.push(...nextBlock([WIDTH, VEC, J, V]));
-  for (let v = 1; v <= MAX_VECTORS; v++) {
-    code.push(...get(V), ...i32(v), EQ, ...IF);
-    // Input I's entries from E + I * 8 to its cursor, at LISTS + I * 4.
-    code.push(...get(E), ...get(I), ...i32(3), SHL, ADD, ...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD);
-    code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
-    code.push(...get(Z), ...get(I), ...get(ROW), MUL, ADD, ...get(J), ...i32(4), SHL, ADD);
-    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
-    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
-    code.push(...call(v - 1), END);
-  }
-  code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
   return [
     ...vec([
