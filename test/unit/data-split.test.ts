@@ -66,6 +66,40 @@ describe('splitValidation', () => {
     assert.equal(validation.x[0], validation.y[0] + 0.5);
   });
 
+  it('in place: the same parts as the copies, as views of the set reordered (training first, then validation)', () => {
+    for (const [count, fraction, seed] of [
+      [60000, 0.2, 42],
+      [1000, 0.5, 3],
+      [7, 0.3, 9],
+      [2, 0.5, 1],
+    ]) {
+      const copied = splitValidation(traceable(count), 2, fraction, seed);
+      const source = traceable(count);
+      const viewed = splitValidation(source, 2, fraction, seed, { inPlace: true });
+      assert.deepEqual(Array.from(viewed.train.x), Array.from(copied.train.x), `${count}`);
+      assert.deepEqual(Array.from(viewed.train.y), Array.from(copied.train.y), `${count}`);
+      assert.deepEqual(Array.from(viewed.validation.x), Array.from(copied.validation.x), `${count}`);
+      assert.deepEqual(Array.from(viewed.validation.y), Array.from(copied.validation.y), `${count}`);
+      assert.deepEqual(viewed.validationIndices, copied.validationIndices);
+      assert.equal(viewed.train.count + viewed.validation.count, count);
+      // No copy: both parts are the source's own memory, which now holds them in that order.
+      assert.equal(viewed.train.x.buffer, source.x.buffer);
+      assert.equal(viewed.validation.y.buffer, source.y.buffer);
+      assert.deepEqual(ids(source), [...ids(viewed.train), ...ids(viewed.validation)]);
+    }
+  });
+
+  it('in place keeps float features and int labels with their examples', () => {
+    const s: Split = { x: Float32Array.from([0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5, 4.5]), y: Int32Array.from([0, 1, 2, 3, 4]), count: 5 };
+    const { train, validation } = splitValidation(s, 2, 0.4, 5, { inPlace: true });
+    assert.ok(train.x instanceof Float32Array && validation.y instanceof Int32Array);
+    for (const part of [train, validation])
+      for (let i = 0; i < part.count; i++) {
+        assert.equal(part.x[2 * i], part.y[i] + 0.5);
+        assert.equal(part.x[2 * i + 1], part.y[i] + 0.5);
+      }
+  });
+
   it('allows no validation and refuses fractions outside [0, 1) or nothing left to train on', () => {
     assert.equal(splitValidation(traceable(10), 2, 0, 1).train.count, 10);
     assert.throws(() => splitValidation(traceable(10), 2, 1, 1), DataError);

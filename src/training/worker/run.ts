@@ -99,9 +99,10 @@ export async function runTraining(spec: RunSpec, emit: (e: WorkerEvent) => void,
     const trainCount = data.train.count;
     const { train, validation, validationIndices } =
       fraction > 0
-        ? splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED)
+        ? // In place: the parts are views of the set as read, reordered, never a copy of it (47 MB for Fashion-MNIST).
+          splitValidation(data.train, exampleSize, fraction, dataSpec.seed ?? DEFAULT_SPLIT_SEED, { inPlace: true })
         : { train: data.train, validation: undefined as Split | undefined, validationIndices: undefined };
-    // The split copied its examples: let the full training set go (47 MB for Fashion-MNIST, per worker).
+    // The set as read is now in split order: nothing may read it by its file's indices.
     data.train = train;
 
     const fitSpec = spec.definition.fit ?? {};
