@@ -231,6 +231,7 @@ export interface VectorAccess {
 export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
   const isArray = (name: string) => (ARRAYS as readonly string[]).includes(name);
   const assigned = new Set<string>();
+  const loaded = new Map<string, number>();
   const code: number[] = [];
   let flushes = 0;
   const expr = (n: Node): void => {
@@ -239,8 +240,18 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
         code.push(...f32const(n.v), ...simd(OP.splat));
         return;
       case 'name':
-        if (isArray(n.name) && !assigned.has(n.name)) code.push(...access.load(n.name));
-        else
+        if (isArray(n.name) && !assigned.has(n.name)) {
+          // Loaded once a vector and kept in a local for the program's later reads (V8 loads again at every
+          // v128.load: Adam's multiply-add form reads s0 and s1 twice, the loop's g two or three times); a store to
+          // `out`, which may be `w` or `g`, drops what was kept, as a later load would read the stored value.
+          const kept = loaded.get(n.name);
+          if (kept !== undefined) code.push(0x20, ...uleb(kept));
+          else {
+            const l = access.local(`load_${n.name}`);
+            code.push(...access.load(n.name), 0x22, ...uleb(l));
+            loaded.set(n.name, l);
+          }
+        } else
           code.push(
             0x20,
             ...uleb(
@@ -277,6 +288,7 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
       const l = access.local(`v_${s.target}`);
       code.push(0x21, ...uleb(l), ...access.store(s.target, l));
       assigned.add(s.target);
+      if (s.target === 'out') loaded.clear();
     } else {
       code.push(0x21, ...uleb(access.local(`t_${s.target}`)));
     }
