@@ -34,6 +34,9 @@ const WORKLOADS: Record<string, { hidden: number[]; batch: number; optimizer: st
   wide: { hidden: [512, 512], batch: 128, optimizer: 'adam' },
   canonical: { hidden: [100], batch: 32, optimizer: 'adam' },
   sgd: { hidden: [100], batch: 32, optimizer: 'sgd' },
+  // The canonical model with other optimizers (for `ab` of their update programs).
+  rmsprop: { hidden: [100], batch: 32, optimizer: 'rmsprop' },
+  nadam: { hidden: [100], batch: 32, optimizer: 'nadam' },
 };
 
 /** The B side of `ab`: the first weight gradient lists its inputs' examples itself (no lists from the forward). */

@@ -409,14 +409,16 @@ test('weight decay in the optimizer pass equals the decay pass then the update, 
   }
 });
 
-test("Adam's multiply-add form (relaxed SIMD) is within a few float32 roundings of the program as written, flushes alike and keeps NaN", () => {
+test('the multiply-add forms (relaxed SIMD) are within a few float32 roundings of the programs as written, flush alike and keep NaN', () => {
   // One step from the same weights and state (moments from 1e-3 to 1e-12, some zero, some subnormal), by the SIMD loop
-  // with the multiply-add form and with the program as written, for Adam, AMSGrad and AdamW.
+  // with the multiply-add form and with the program as written, for Adam, AMSGrad, AdamW, RMSprop and Nadam.
   const n = 4096;
   for (const spec of [
     ADAM,
     CASES.find((c) => c.type === 'Adam' && c.amsgrad)!,
     CASES.find((c) => c.type === 'AdamW' && !c.amsgrad)!,
+    CASES.find((c) => c.type === 'RMSprop' && !c.centered && !c.momentum)!,
+    CASES.find((c) => c.type === 'Nadam')!,
   ]) {
     const heap = testHeap();
     const [fma, written] = [{}, { multiplyAdd: false }].map((o) => createFusedOptimizer(spec, heap, [n], o)!);
@@ -430,7 +432,8 @@ test("Adam's multiply-add form (relaxed SIMD) is within a few float32 roundings 
     const v = r
       .slice(3 * n, 4 * n)
       .map((x, i) => (i % 5 === 0 ? 0 : i % 13 === 0 ? 1e-38 : x * x * 10 ** -(3 + (i % 10))));
-    const slots = spec.amsgrad ? [m, v, v] : [m, v];
+    const rms = spec.type === 'RMSprop';
+    const slots = rms ? [v] : spec.amsgrad ? [m, v, v] : [m, v];
     const outs = [fma, written].map((opt) => {
       opt.importSlots(4, 0.01, [slots.map((s) => Float32Array.from(s))]);
       opt.beginStep();
@@ -443,6 +446,10 @@ test("Adam's multiply-add form (relaxed SIMD) is within a few float32 roundings 
       return { w: Array.from(view(po)), slots: opt.exportSlots()[0].map((s) => Array.from(s)) };
     });
     const [a, b] = outs;
+    // The step's scalars: Adam's lr_t, b1, c1, b2, c2, eps; RMSprop's lr, rho, c2 (its decay), eps; Nadam's km, kg,
+    // b1, c1, b2, c2, vc, eps.
+    const k = fma.fusedUpdate(0)!.scalars;
+    const [c1, c2] = rms ? [0, k[2]] : [k[2 + Number(spec.type === 'Nadam')], k[4 + Number(spec.type === 'Nadam')]];
     const ulp = (x: number) => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 ** -126))) - 23);
     for (let i = 0; i < n; i++) {
       const at = `${spec.type}${spec.amsgrad ? ' amsgrad' : ''} weight ${i}`;
@@ -452,9 +459,8 @@ test("Adam's multiply-add form (relaxed SIMD) is within a few float32 roundings 
       }
       // A moment b*s + (1 - b)*x rounds within a float32 rounding of its terms' sizes either way (the terms may
       // cancel), then to its own float32.
-      const [c1, c2] = [1 - (spec.beta_1 as number), 1 - (spec.beta_2 as number)];
-      const bounds = [2 ** -23 * (Math.abs(m[i]) + c1 * Math.abs(g[i])), 2 ** -23 * (v[i] + c2 * g[i] * g[i])];
-      if (spec.amsgrad) bounds.push(bounds[1]);
+      const vBound = 2 ** -23 * (v[i] + c2 * g[i] * g[i]);
+      const bounds = rms ? [vBound] : [2 ** -23 * (Math.abs(m[i]) + c1 * Math.abs(g[i])), vBound, vBound];
       const errors = a.slots.map((slot, s) => {
         const [x, y] = [slot[i], b.slots[s][i]];
         // (AMSGrad's maximum, slot 2, is not flushed: here it keeps the subnormal it was given.)
@@ -463,13 +469,22 @@ test("Adam's multiply-add form (relaxed SIMD) is within a few float32 roundings 
         assert.ok(Math.abs(x - y) <= bounds[s] + ulp(y), `${at}: slot ${s} ${x} vs ${y}`);
         return y === 0 ? 0 : (bounds[s] + ulp(y)) / Math.abs(y);
       });
-      // The update lr_t*m/(sqrt(v) + eps): m and v within those relative errors, then a square root, a sum, a
-      // quotient and a product (a few roundings), then the weight's own rounding.
+      // The update, numerator/(sqrt(second moment) + eps): the second moment within its relative error, then a
+      // square root, a sum, a quotient and a product (a few roundings), then the weight's own rounding. Adam's
+      // numerator lr_t*m carries m's relative error; Nadam's km*m + kg*g (which may cancel) an absolute one.
       const update = Math.abs(w[i] - b.w[i]);
-      const relative = errors[0] + errors[spec.amsgrad ? 2 : 1] / 2 + 2 ** -21;
-      assert.ok(Math.abs(a.w[i] - b.w[i]) <= relative * update + ulp(b.w[i]), `${at}: ${a.w[i]} vs ${b.w[i]}`);
+      const ev = errors[rms ? 0 : spec.amsgrad ? 2 : 1];
+      let bound = (ev / 2 + 2 ** -21) * update + ulp(b.w[i]);
+      if (spec.type === 'Adam' || spec.type === 'AdamW') bound += errors[0] * update;
+      if (spec.type === 'Nadam') {
+        const [km, kg, vc, eps] = [k[0], k[1], k[6], k[7]];
+        const slack =
+          km * (bounds[0] + ulp(b.slots[0][i])) + 2 ** -22 * (Math.abs(km * b.slots[0][i]) + Math.abs(kg * g[i]));
+        bound += slack / (Math.sqrt(b.slots[1][i] * vc) + eps);
+      }
+      assert.ok(Math.abs(a.w[i] - b.w[i]) <= bound, `${at}: ${a.w[i]} vs ${b.w[i]}`);
     }
     const differ = a.w.filter((x, i) => x !== b.w[i]).length + a.slots[0].filter((x, i) => x !== b.slots[0][i]).length;
-    assert.ok(differ > n / 10, `the forms differ in the last bits (two different programs compared): ${differ}`);
+    assert.ok(differ > n / 10, `${spec.type}: the forms differ in the last bits (two programs compared): ${differ}`);
   }
 });

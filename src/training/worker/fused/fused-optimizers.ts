@@ -181,15 +181,18 @@ for (const [name, program] of Object.entries(PROGRAMS))
  * and an add; the second moment, never negative, flushed without |x|; the weight w - lr_t*(m/(sqrt(v) + eps)) with
  * one multiply-add where it was a multiply and a subtraction. Four vector operations fewer a vector of four weights
  * (12 and the square root and division, from 16), 5-7 µs of a canonical step (docs/performance.md, "Round 15,
- * Dense"). Not bit-equal to the programs as written: a multiply-add rounds once where a multiply and an add rounded
- * twice, and lr_t multiplies the quotient rather than the numerator (within a few float32 roundings either way;
- * `fused-optimizers.test.ts` bounds the difference).
+ * Dense"); AMSGrad likewise; RMSprop's mean square and weight the same way (about 2 µs), Nadam's moments and its
+ * numerator km*m + kg*g (about 6 µs). Not bit-equal to the programs as written: a multiply-add rounds once where a
+ * multiply and an add rounded twice, and lr_t multiplies the quotient rather than the numerator (within a few
+ * float32 roundings either way; `fused-optimizers.test.ts` bounds the difference).
  */
 const MULTIPLY_ADD = '_fma';
 const ADAM_MOMENTS = `s0 = flush(madd(c1, g - s0, s0))
      s1 = flushp(madd(c2, g*g - s1, s1))`;
 const FMA_PROGRAMS: Record<string, [string, string[]]> = {
   adam: [`${ADAM_MOMENTS}\n     out = nmadd(lr_t, s0/(sqrt(s1) + eps), w)`, PROGRAMS.adam[1]],
+  rmsprop: [`s0 = flushp(madd(decay, g*g - s0, s0))\n     out = nmadd(lr, g/(sqrt(s0) + eps), w)`, PROGRAMS.rmsprop[1]],
+  nadam: [`${ADAM_MOMENTS}\n     out = w - madd(km, s0, kg*g)/(sqrt(s1*vc) + eps)`, PROGRAMS.nadam[1]],
   amsgrad: [
     `${ADAM_MOMENTS}\n     s2 = max(s2, s1)\n     out = nmadd(lr_t, s0/(sqrt(s2) + eps), w)`,
     PROGRAMS.amsgrad[1],
