@@ -1,10 +1,20 @@
 /**
  * CPU time of one fused optimizer update (the SIMD loop) over the wide model's first kernel, 784 x 2000 weights, in a
  * wasm memory: `node --import tsx bench/optimizer-update.ts`. Rounds interleave the optimizers; each row is the
- * median of 7 rounds of 20 updates, so the machine's load weighs on all of them alike.
+ * median of 7 rounds of 20 updates, so the machine's load weighs on all of them alike. Relaxed SIMD on, as in the
+ * engine's workers: rows marked "as written" run the programs without their multiply-add forms
+ * (`FusedOptimizerOptions.multiplyAdd` false).
  */
-import { createFusedOptimizer, type WasmHeap } from '../src/training/worker/fused/fused-optimizers';
+import { setFlagsFromString } from 'node:v8';
+import { workerV8Flags } from '../src/training/wasm-features';
+import {
+  createFusedOptimizer,
+  type FusedOptimizerOptions,
+  type WasmHeap,
+} from '../src/training/worker/fused/fused-optimizers';
 import type { EffectiveOptimizer } from '../src/protocol';
+
+for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
 const SIZE = 784 * 2000;
 const ROUNDS = 7;
@@ -23,15 +33,19 @@ const heap: WasmHeap = {
   free: () => {},
 };
 
-const SPECS: Record<string, EffectiveOptimizer> = {
+const WRITTEN: FusedOptimizerOptions = { multiplyAdd: false };
+const SPECS: Record<string, EffectiveOptimizer | [EffectiveOptimizer, FusedOptimizerOptions]> = {
   Adam: { type: 'Adam' },
+  'Adam, as written': [{ type: 'Adam' }, WRITTEN],
   AdamW: { type: 'AdamW' },
+  'AdamW, as written': [{ type: 'AdamW' }, WRITTEN],
   Nadam: { type: 'Nadam' },
   'SGD momentum': { type: 'SGD', momentum: 0.9 },
   'SGD momentum, weight_decay': { type: 'SGD', momentum: 0.9, weight_decay: 0.01 },
 };
-const optimizers = Object.entries(SPECS).map(([name, spec]) => {
-  const opt = createFusedOptimizer(spec, heap, [SIZE]);
+const optimizers = Object.entries(SPECS).map(([name, entry]) => {
+  const [spec, options] = Array.isArray(entry) ? entry : [entry, {}];
+  const opt = createFusedOptimizer(spec, heap, [SIZE], options);
   if (!opt?.simd) throw new Error(`${name}: no SIMD loop`);
   return { name, opt, ms: [] as number[] };
 });

@@ -4,8 +4,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createFusedOptimizer, type WasmHeap } from '../../src/training/worker/fused/fused-optimizers';
+import * as v8 from 'node:v8';
+import {
+  createFusedOptimizer,
+  type FusedOptimizerOptions,
+  type WasmHeap,
+} from '../../src/training/worker/fused/fused-optimizers';
 import type { EffectiveOptimizer } from '../../src/protocol';
+
+// Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so that the SIMD loops' multiply-add
+// forms are tested, and the programs as written through `multiplyAdd: false`.
+v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /** A reference step over plain number arrays, straight from the formulas (Keras 2.x optimizer_v2). */
 type Reference = (w: number[], g: number[], state: Record<string, number[]>, t: number) => void;
@@ -198,14 +207,15 @@ function testHeap(): WasmHeap & { array(n: number, init: number[]): Float32Array
 
 for (const spec of CASES) {
   const label = JSON.stringify(spec);
-  for (const where of ['js', 'simd'] as const) {
+  for (const where of ['js', 'simd', 'simd as written'] as const) {
     test(`${where}: ${label} follows the Keras rule for 25 steps`, () => {
       // 103 weights: 25 SIMD groups of four and a tail of three for the JS loop.
       const n = 103;
-      const heap = where === 'simd' ? testHeap() : undefined;
-      const opt = createFusedOptimizer(spec, heap, [n]);
+      const heap = where === 'js' ? undefined : testHeap();
+      const options: FusedOptimizerOptions = where === 'simd as written' ? { multiplyAdd: false } : {};
+      const opt = createFusedOptimizer(spec, heap, [n], options);
       assert.ok(opt, 'the optimizer is fused');
-      assert.equal(opt.simd, where === 'simd');
+      assert.equal(opt.simd, where !== 'js');
       const expected = values(n, 7).map((v) => Math.fround(v));
       const state: Record<string, number[]> = {};
       const ref = reference(spec);
@@ -396,5 +406,85 @@ test('weight decay in the optimizer pass equals the decay pass then the update, 
       }
       assert.deepEqual([...a], [...b], `${spec.type} ${where}`);
     }
+  }
+});
+
+test('the multiply-add forms (relaxed SIMD) are within a few float32 roundings of the programs as written, flush alike and keep NaN', () => {
+  // One step from the same weights and state (moments from 1e-3 to 1e-12, some zero, some subnormal), by the SIMD loop
+  // with the multiply-add form and with the program as written, for Adam, AMSGrad, AdamW, RMSprop and Nadam.
+  const n = 4096;
+  for (const spec of [
+    ADAM,
+    CASES.find((c) => c.type === 'Adam' && c.amsgrad)!,
+    CASES.find((c) => c.type === 'AdamW' && !c.amsgrad)!,
+    CASES.find((c) => c.type === 'RMSprop' && !c.centered && !c.momentum)!,
+    CASES.find((c) => c.type === 'Nadam')!,
+  ]) {
+    const heap = testHeap();
+    const [fma, written] = [{}, { multiplyAdd: false }].map((o) => createFusedOptimizer(spec, heap, [n], o)!);
+    assert.match(fma.fusedUpdate(0)!.name, /_fma$/, 'the multiply-add form where the runtime has relaxed SIMD');
+    assert.doesNotMatch(written.fusedUpdate(0)!.name, /_fma$/);
+    const r = values(4 * n, 99);
+    const w = r.slice(0, n).map((v) => Math.fround(v));
+    const g = r.slice(n, 2 * n).map((v, i) => (i % 7 === 0 ? 0 : i % 11 === 0 ? 1e-30 : Math.fround(v * 0.01)));
+    g[5] = NaN;
+    const m = r.slice(2 * n, 3 * n).map((v, i) => (i % 5 === 0 ? 0 : i % 13 === 0 ? 1e-38 : v * 10 ** -(3 + (i % 10))));
+    const v = r
+      .slice(3 * n, 4 * n)
+      .map((x, i) => (i % 5 === 0 ? 0 : i % 13 === 0 ? 1e-38 : x * x * 10 ** -(3 + (i % 10))));
+    const rms = spec.type === 'RMSprop';
+    const slots = rms ? [v] : spec.amsgrad ? [m, v, v] : [m, v];
+    const outs = [fma, written].map((opt) => {
+      opt.importSlots(4, 0.01, [slots.map((s) => Float32Array.from(s))]);
+      opt.beginStep();
+      // Views after all three allocations (one may grow the memory, which detaches views made before it).
+      const [pw, pg, po] = [heap.malloc(n * 4), heap.malloc(n * 4), heap.malloc(n * 4)];
+      const view = (p: number) => new Float32Array(heap.memory.buffer, p, n);
+      view(pw).set(w);
+      view(pg).set(g);
+      opt.update(0, view(pw), view(pg), view(po));
+      return { w: Array.from(view(po)), slots: opt.exportSlots()[0].map((s) => Array.from(s)) };
+    });
+    const [a, b] = outs;
+    // The step's scalars: Adam's lr_t, b1, c1, b2, c2, eps; RMSprop's lr, rho, c2 (its decay), eps; Nadam's km, kg,
+    // b1, c1, b2, c2, vc, eps.
+    const k = fma.fusedUpdate(0)!.scalars;
+    const [c1, c2] = rms ? [0, k[2]] : [k[2 + Number(spec.type === 'Nadam')], k[4 + Number(spec.type === 'Nadam')]];
+    const ulp = (x: number) => 2 ** (Math.floor(Math.log2(Math.max(Math.abs(x), 2 ** -126))) - 23);
+    for (let i = 0; i < n; i++) {
+      const at = `${spec.type}${spec.amsgrad ? ' amsgrad' : ''} weight ${i}`;
+      if (i === 5) {
+        assert.ok(Number.isNaN(a.w[i]) && Number.isNaN(b.w[i]), `${at}: a NaN gradient gives a NaN weight`);
+        continue;
+      }
+      // A moment b*s + (1 - b)*x rounds within a float32 rounding of its terms' sizes either way (the terms may
+      // cancel), then to its own float32.
+      const vBound = 2 ** -23 * (v[i] + c2 * g[i] * g[i]);
+      const bounds = rms ? [vBound] : [2 ** -23 * (Math.abs(m[i]) + c1 * Math.abs(g[i])), vBound, vBound];
+      const errors = a.slots.map((slot, s) => {
+        const [x, y] = [slot[i], b.slots[s][i]];
+        // (AMSGrad's maximum, slot 2, is not flushed: here it keeps the subnormal it was given.)
+        if (s < 2) assert.ok(x === 0 || Math.abs(x) >= 2 ** -126, `${at}: slot ${s} ${x} flushed`);
+        assert.equal(x === 0, y === 0, `${at}: slot ${s} ${x} vs ${y} flushed alike`);
+        assert.ok(Math.abs(x - y) <= bounds[s] + ulp(y), `${at}: slot ${s} ${x} vs ${y}`);
+        return y === 0 ? 0 : (bounds[s] + ulp(y)) / Math.abs(y);
+      });
+      // The update, numerator/(sqrt(second moment) + eps): the second moment within its relative error, then a
+      // square root, a sum, a quotient and a product (a few roundings), then the weight's own rounding. Adam's
+      // numerator lr_t*m carries m's relative error; Nadam's km*m + kg*g (which may cancel) an absolute one.
+      const update = Math.abs(w[i] - b.w[i]);
+      const ev = errors[rms ? 0 : spec.amsgrad ? 2 : 1];
+      let bound = (ev / 2 + 2 ** -21) * update + ulp(b.w[i]);
+      if (spec.type === 'Adam' || spec.type === 'AdamW') bound += errors[0] * update;
+      if (spec.type === 'Nadam') {
+        const [km, kg, vc, eps] = [k[0], k[1], k[6], k[7]];
+        const slack =
+          km * (bounds[0] + ulp(b.slots[0][i])) + 2 ** -22 * (Math.abs(km * b.slots[0][i]) + Math.abs(kg * g[i]));
+        bound += slack / (Math.sqrt(b.slots[1][i] * vc) + eps);
+      }
+      assert.ok(Math.abs(a.w[i] - b.w[i]) <= bound, `${at}: ${a.w[i]} vs ${b.w[i]}`);
+    }
+    const differ = a.w.filter((x, i) => x !== b.w[i]).length + a.slots[0].filter((x, i) => x !== b.slots[0][i]).length;
+    assert.ok(differ > n / 10, `${spec.type}: the forms differ in the last bits (two programs compared): ${differ}`);
   }
 });

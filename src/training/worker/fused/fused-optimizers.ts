@@ -14,6 +14,7 @@ import {
   type OptimizerName,
 } from '../../../model/optimizers';
 import { nadamSchedule } from '../stock-optimizers';
+import { hasRelaxedSimd } from '../../wasm-features';
 import { compileJs, compileWasm, MAX_SCALARS, parseProgram, type JsUpdate, type UpdateProgram } from './update-kernels';
 
 /** The wasm backend's memory and allocator, for optimizer state that the SIMD loops can reach. */
@@ -173,6 +174,33 @@ const DECAYED = '_decayed';
 for (const [name, program] of Object.entries(PROGRAMS))
   if (name !== DECAY && program[1].length < MAX_SCALARS) PROGRAMS[name + DECAYED] = decayed(program);
 
+/**
+ * Programs' multiply-add forms for the SIMD code where the runtime has relaxed SIMD (`MULTIPLY_ADD` appended to the
+ * name; the JS loop keeps the program as written, in double). Adam's moments as TensorFlow's ApplyAdam kernel writes
+ * them, m + (g - m)*(1 - b1): a subtraction and a multiply-add each (and g*g) where they were two or three multiplies
+ * and an add; the second moment, never negative, flushed without |x|; the weight w - lr_t*(m/(sqrt(v) + eps)) with
+ * one multiply-add where it was a multiply and a subtraction. Four vector operations fewer a vector of four weights
+ * (12 and the square root and division, from 16), 5-7 µs of a canonical step (docs/performance.md, "Round 15,
+ * Dense"); AMSGrad likewise; RMSprop's mean square and weight the same way (about 2 µs), Nadam's moments and its
+ * numerator km*m + kg*g (about 6 µs). Not bit-equal to the programs as written: a multiply-add rounds once where a
+ * multiply and an add rounded twice, and lr_t multiplies the quotient rather than the numerator (within a few
+ * float32 roundings either way; `fused-optimizers.test.ts` bounds the difference).
+ */
+const MULTIPLY_ADD = '_fma';
+const ADAM_MOMENTS = `s0 = flush(madd(c1, g - s0, s0))
+     s1 = flushp(madd(c2, g*g - s1, s1))`;
+const FMA_PROGRAMS: Record<string, [string, string[]]> = {
+  adam: [`${ADAM_MOMENTS}\n     out = nmadd(lr_t, s0/(sqrt(s1) + eps), w)`, PROGRAMS.adam[1]],
+  rmsprop: [`s0 = flushp(madd(decay, g*g - s0, s0))\n     out = nmadd(lr, g/(sqrt(s0) + eps), w)`, PROGRAMS.rmsprop[1]],
+  nadam: [`${ADAM_MOMENTS}\n     out = w - madd(km, s0, kg*g)/(sqrt(s1*vc) + eps)`, PROGRAMS.nadam[1]],
+  amsgrad: [
+    `${ADAM_MOMENTS}\n     s2 = max(s2, s1)\n     out = nmadd(lr_t, s0/(sqrt(s2) + eps), w)`,
+    PROGRAMS.amsgrad[1],
+  ],
+};
+for (const [name, program] of Object.entries(FMA_PROGRAMS))
+  if (program[1].length < MAX_SCALARS) FMA_PROGRAMS[name + DECAYED] = decayed(program);
+
 type Hyper = Readonly<Record<string, number | boolean>>;
 /** Every program's first scalar is the step's learning rate (or Adam's lr_t made from it), given per step. */
 const constant = (program: string, slots: number[], rest: number[]): Rule => ({
@@ -241,8 +269,13 @@ let parsed: Record<string, UpdateProgram> | undefined;
 const jsLoops = new Map<string, JsUpdate>();
 const wasmModules = new WeakMap<WebAssembly.Memory, WebAssembly.Exports>();
 
+/** Every program, and where the runtime has relaxed SIMD, the multiply-add forms (`MULTIPLY_ADD`). */
 function programs(): Record<string, UpdateProgram> {
-  parsed ??= Object.fromEntries(Object.entries(PROGRAMS).map(([k, [src, scalars]]) => [k, parseProgram(src, scalars)]));
+  if (!parsed) {
+    const all = Object.entries(PROGRAMS);
+    if (hasRelaxedSimd()) for (const [k, p] of Object.entries(FMA_PROGRAMS)) all.push([k + MULTIPLY_ADD, p]);
+    parsed = Object.fromEntries(all.map(([k, [src, scalars]]) => [k, parseProgram(src, scalars)]));
+  }
   return parsed;
 }
 
@@ -335,6 +368,14 @@ interface WeightState {
 /** Bytes of one slot of `size` floats, rounded up to whole 16-byte vectors so every slot starts aligned. */
 const slotBytes = (size: number) => Math.ceil(size / 4) * 16;
 
+export interface FusedOptimizerOptions {
+  /**
+   * false: the SIMD loops (and a product's epilogue) run the programs as written even where the runtime has relaxed
+   * SIMD, not their multiply-add forms (`MULTIPLY_ADD`; tests and benches compare the two).
+   */
+  multiplyAdd?: boolean;
+}
+
 /**
  * The optimizer for `spec`, or undefined when it is not one of the six or carries an argument these rules do not
  * implement (the stock engine then decides what to do with it). With `heap`, weights whose arrays all live there
@@ -349,6 +390,7 @@ export function createFusedOptimizer(
   spec: EffectiveOptimizer,
   heap?: WasmHeap,
   sizes: readonly number[] = [],
+  options: FusedOptimizerOptions = {},
 ): FusedOptimizer | undefined {
   const resolved = resolve(spec);
   if (!resolved) return undefined;
@@ -364,8 +406,11 @@ export function createFusedOptimizer(
         scalars: (t, lr) => [...base.scalars(t, lr), weightDecay * lr],
       }
     : base;
+  // The SIMD code's program: the multiply-add form where there is one (in `programs` only with relaxed SIMD).
+  const fused = rule.program + MULTIPLY_ADD;
+  const simdProgram = options.multiplyAdd !== false && programs()[fused] ? fused : rule.program;
   const js = jsLoop(rule.program);
-  const simd = heap ? (wasmLoops(heap.memory)?.[rule.program] as SimdUpdate | undefined) : undefined;
+  const simd = heap ? (wasmLoops(heap.memory)?.[simdProgram] as SimdUpdate | undefined) : undefined;
   const jsState = (size: number): WeightState => ({
     size,
     arrays: rule.slots.map((v) => new Float32Array(size).fill(v)),
@@ -416,7 +461,7 @@ export function createFusedOptimizer(
       const pointers = state[index]?.pointers;
       if (!simd || !pointers || (weightDecay > 0 && !together)) return undefined;
       const slots: [number, number, number] = [pointers[0] ?? 0, pointers[1] ?? 0, pointers[2] ?? 0];
-      return { name: rule.program, program: programs()[rule.program], scalars: stepScalars(), slots };
+      return { name: simdProgram, program: programs()[simdProgram], scalars: stepScalars(), slots };
     },
     plainRate() {
       return rule.program === 'sgd' && simd && weightDecay === 0 ? stepScalars()[0] : undefined;

@@ -20,7 +20,7 @@ import {
 import { planStack, type StackPlan } from './eligibility';
 import { gradientClipping } from '../../../model/optimizers';
 import { clipGradients } from '../gradient-clipping';
-import { createFusedOptimizer } from './fused-optimizers';
+import { createFusedOptimizer, type FusedOptimizerOptions } from './fused-optimizers';
 import { tensorMemory } from './memory';
 import { packedGemm } from './packed-gemm';
 
@@ -69,7 +69,7 @@ function plan(ctx: EngineContext): { dense: StackPlan } | { conv: ConvPlan } | s
 /** `options` are for tests (plain SIMD where FMA is available); a run passes none. */
 export const createFusedEngine = (
   ctx: EngineContext,
-  options: DenseStackOptions & ConvStackOptions = {},
+  options: DenseStackOptions & ConvStackOptions & FusedOptimizerOptions = {},
 ): StepEngine | undefined => {
   const chosen = plan(ctx);
   if (typeof chosen === 'string') return undefined;
@@ -81,7 +81,7 @@ export const createFusedEngine = (
       : new ConvStack(tf, chosen.conv, dropoutRng(ctx.seed), options);
   const accuracy = 'dense' in chosen ? chosen.dense.accuracy : chosen.conv.accuracy;
   // All optimizer state is allocated now: an allocation during a step could grow the wasm memory under live views.
-  const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes())!;
+  const optimizer = createFusedOptimizer(ctx.optimizer, tensorMemory(tf).heap, stack.paramSizes(), options)!;
   const update = optimizer.update.bind(optimizer);
   // Clipping needs the step's gradients before the first update: the stack hands them over (and so does not fuse
   // an update into its products).

@@ -7,12 +7,19 @@
  *
  * Formulas: one `name = expression` per line. Names are the arrays `w` (read), `g` (read), `out` (written) and the
  * state slots `s0`, `s1`, `s2` (read, and written when assigned), the step's scalars, or temporaries. Operators:
- * + - * / and parentheses; functions sqrt(x), abs(x), max(x, y) and flush(x). After a slot is assigned, later
- * lines read its new (float32) value, as the stock engine's loops read back what they stored.
+ * + - * / and parentheses; functions sqrt(x), abs(x), max(x, y), flush(x), flushp(x), madd(a, b, c) and
+ * nmadd(a, b, c). After a slot is assigned, later lines read its new (float32) value, as the stock engine's loops
+ * read back what they stored.
  *
  * flush(x) is x with float32 subnormals (|x| < 2^-126) set to zero, as TensorFlow's CPU kernels run (flush-to-zero
  * mode). Without it, state that decays towards zero (momentum of a weight that stopped getting gradient) turns
  * subnormal, and x86 arithmetic on subnormals is about fifty times slower; wasm cannot switch that mode on.
+ * flushp(x) is flush(x) for an x the formulas keep at >= 0 (or NaN): one vector operation fewer (no |x|); it would
+ * zero a negative x.
+ *
+ * madd(a, b, c) is a*b + c and nmadd(a, b, c) is c - a*b, in the SIMD loop as relaxed-SIMD multiply-adds (one
+ * rounding where the hardware fuses them, as V8 does on x86 with FMA3 and on arm64): a program that uses them
+ * compiles only where the runtime has relaxed SIMD (`hasRelaxedSimd`). The JS loop computes them in double.
  */
 
 /** The smallest normal float32, 2^-126. */
@@ -24,7 +31,11 @@ type Node =
   | { k: 'num'; v: number }
   | { k: 'name'; name: string }
   | { k: 'bin'; op: '+' | '-' | '*' | '/'; a: Node; b: Node }
-  | { k: 'call'; fn: 'sqrt' | 'abs' | 'max' | 'flush'; args: Node[] };
+  | { k: 'call'; fn: Fn; args: Node[] };
+
+type Fn = 'sqrt' | 'abs' | 'max' | 'flush' | 'flushp' | 'madd' | 'nmadd';
+/** Each function and its count of arguments. */
+const FNS: Record<Fn, number> = { sqrt: 1, abs: 1, max: 2, flush: 1, flushp: 1, madd: 3, nmadd: 3 };
 
 interface Statement {
   target: string;
@@ -87,9 +98,9 @@ function parseStatement(line: string): Statement {
       const args = [sum()];
       while (peek() === ',') (next(), args.push(sum()));
       expect(')');
-      if (!['sqrt', 'abs', 'max', 'flush'].includes(t))
-        throw new Error(`update formula '${line}': unknown function ${t}`);
-      return { k: 'call', fn: t as 'sqrt' | 'abs' | 'max' | 'flush', args };
+      if (!Object.hasOwn(FNS, t)) throw new Error(`update formula '${line}': unknown function ${t}`);
+      if (args.length !== FNS[t as Fn]) throw new Error(`update formula '${line}': ${t} takes ${FNS[t as Fn]}`);
+      return { k: 'call', fn: t as Fn, args };
     }
     return { k: 'name', name: t };
   };
@@ -124,7 +135,9 @@ export function compileJs(p: UpdateProgram): JsUpdate {
       case 'bin':
         return `(${js(n.a)} ${n.op} ${js(n.b)})`;
       case 'call':
-        if (n.fn === 'flush') return `flush(${js(n.args[0])})`;
+        if (n.fn === 'flush' || n.fn === 'flushp') return `flush(${js(n.args[0])})`;
+        if (n.fn === 'madd') return `(${js(n.args[0])} * ${js(n.args[1])} + ${js(n.args[2])})`;
+        if (n.fn === 'nmadd') return `(${js(n.args[2])} - ${js(n.args[0])} * ${js(n.args[1])})`;
         return n.fn === 'max' ? `Math.max(${n.args.map(js).join(', ')})` : `Math.${n.fn}(${js(n.args[0])})`;
     }
   };
@@ -179,6 +192,8 @@ const f32const = (v: number) => [0x43, ...new Uint8Array(Float32Array.of(v).buff
  * two flushes a vector: about 2 µs of a canonical step, docs/performance.md, "Round 14, Dense").
  */
 const ABS = [...simd(0x0c), ...[0, 1, 2, 3].flatMap(() => [0xff, 0xff, 0xff, 0x7f]), ...simd(0x4e)];
+/** f32x4.relaxed_madd (a*b + c) and f32x4.relaxed_nmadd (-(a*b) + c). */
+const MADD = { madd: simd(0x105), nmadd: simd(0x106) };
 
 /** Compiles the programs into one module that imports the wasm backend's memory as env.memory. */
 export function compileWasm(programs: Record<string, UpdateProgram>): Uint8Array<ArrayBuffer> {
@@ -216,6 +231,7 @@ export interface VectorAccess {
 export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
   const isArray = (name: string) => (ARRAYS as readonly string[]).includes(name);
   const assigned = new Set<string>();
+  const loaded = new Map<string, number>();
   const code: number[] = [];
   let flushes = 0;
   const expr = (n: Node): void => {
@@ -224,8 +240,18 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
         code.push(...f32const(n.v), ...simd(OP.splat));
         return;
       case 'name':
-        if (isArray(n.name) && !assigned.has(n.name)) code.push(...access.load(n.name));
-        else
+        if (isArray(n.name) && !assigned.has(n.name)) {
+          // Loaded once a vector and kept in a local for the program's later reads (V8 loads again at every
+          // v128.load: Adam's multiply-add form reads s0 and s1 twice, the loop's g two or three times); a store to
+          // `out`, which may be `w` or `g`, drops what was kept, as a later load would read the stored value.
+          const kept = loaded.get(n.name);
+          if (kept !== undefined) code.push(0x20, ...uleb(kept));
+          else {
+            const l = access.local(`load_${n.name}`);
+            code.push(...access.load(n.name), 0x22, ...uleb(l));
+            loaded.set(n.name, l);
+          }
+        } else
           code.push(
             0x20,
             ...uleb(
@@ -242,13 +268,16 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
         return;
       case 'call':
         n.args.forEach(expr);
-        if (n.fn === 'flush') {
-          // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through.
+        if (n.fn === 'flush' || n.fn === 'flushp') {
+          // x & ~(|x| < FLT_MIN): zero for subnormals (and zeros); NaN compares false and passes through. flushp
+          // compares x itself, which the formulas keep >= 0.
           const x = uleb(access.local(`flush_${flushes++}`));
-          code.push(0x22, ...x, 0x20, ...x, ...ABS, ...f32const(FLT_MIN), ...simd(OP.splat));
+          code.push(0x22, ...x, 0x20, ...x, ...(n.fn === 'flush' ? ABS : []), ...f32const(FLT_MIN), ...simd(OP.splat));
           code.push(...simd(OP.lt), ...simd(OP.andnot));
+        } else if (n.fn === 'madd' || n.fn === 'nmadd') {
+          code.push(...MADD[n.fn]);
         } else {
-          code.push(...(n.fn === 'abs' ? ABS : simd(OP[n.fn])));
+          code.push(...(n.fn === 'abs' ? ABS : simd(OP[n.fn as 'sqrt' | 'max'])));
         }
         return;
     }
@@ -259,6 +288,7 @@ export function emitUpdate(p: UpdateProgram, access: VectorAccess): number[] {
       const l = access.local(`v_${s.target}`);
       code.push(0x21, ...uleb(l), ...access.store(s.target, l));
       assigned.add(s.target);
+      if (s.target === 'out') loaded.clear();
     } else {
       code.push(0x21, ...uleb(access.local(`t_${s.target}`)));
     }
