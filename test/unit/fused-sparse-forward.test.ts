@@ -4,7 +4,9 @@
  * block and in several (with a last partial one), rows that are all zero, -0 inputs and widths of one to many
  * column blocks; and the count of non-zero inputs it returns. The variant that also lists X's entries by input
  * (`listing`), those lists, and the weight gradient's update from them (one call a column block, and one a row)
- * against the one that lists them itself, for every kind of optimizer program.
+ * against the one that lists them itself, for every kind of optimizer program. Every kernel with its blocks' loops
+ * two listed entries an iteration (the default) and one (`unrolled` false), each count of entries from 0 up, odd
+ * and even.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -91,10 +93,13 @@ function check(fma: boolean): void {
       [0, 1],
     ]) {
       gemm.gemm(x, k * 4, 4, w, n * 4, 4, expected, m, n, k, b, relu, work, 0, n * 4, 0, 0);
-      // The kernel a column block a call, and the one a row a call (`units`, compiled for n).
+      // The kernel a column block a call, and the one a row a call (`units`, compiled for n); each also with its
+      // blocks' loops one entry an iteration.
       const kernels: [string, SparseForward][] = [
         ['blocks', kernel],
         ['rows', sparseForward(memory, fma, n)!],
+        ['blocks one entry an iteration', sparseForward(memory, fma, 0, false)!],
+        ['rows one entry an iteration', sparseForward(memory, fma, n, false)!],
       ];
       for (const [which, product] of kernels) {
         view(z, m * n).fill(NaN);
@@ -120,8 +125,8 @@ test('the sparse forward product equals the packed product with plain SIMD', () 
 function checkColumns(fma: boolean): void {
   const memory = new WebAssembly.Memory({ initial: 256 });
   const gemm = packedGemm(memory, { fma })!;
-  const kernel = sparseColumns(memory, fma);
-  assert.ok(kernel, 'compiles in Node 20');
+  const kernels = [sparseColumns(memory, fma), sparseColumns(memory, fma, 0, false)];
+  assert.ok(kernels[0] && kernels[1], 'compiles in Node 20');
   const { alloc, random } = scratch(5);
   for (const [m, n, k, extra] of [
     [1, 4, 1, 0],
@@ -147,11 +152,13 @@ function checkColumns(fma: boolean): void {
       }
     view(w, k * n).forEach((_, i, arr) => (arr[i] = random() - 0.5));
     gemm.gemm(a, 4, pitch, w, n * 4, 4, expected, m, n, k, 0, 0, work, 0, n * 4, 0, 0);
-    view(z, m * n).fill(NaN);
-    assert.equal(kernel(a, w, 0, z, m, n, k, 0, scratch, pitch), nonZero);
-    const [got, want] = [view(z, m * n), view(expected, m * n)];
-    for (let i = 0; i < m * n; i++)
-      assert.ok(got[i] === want[i], `${fma ? 'fma' : 'simd'} columns ${m}x${n}x${k} at ${i}: ${got[i]} != ${want[i]}`);
+    kernels.forEach((kernel, single) => {
+      view(z, m * n).fill(NaN);
+      assert.equal(kernel!(a, w, 0, z, m, n, k, 0, scratch, pitch), nonZero);
+      const [got, want] = [view(z, m * n), view(expected, m * n)];
+      const what = `${fma ? 'fma' : 'simd'} columns${single ? ' one entry an iteration' : ''} ${m}x${n}x${k}`;
+      for (let i = 0; i < m * n; i++) assert.ok(got[i] === want[i], `${what} at ${i}: ${got[i]} != ${want[i]}`);
+    });
   }
 }
 
@@ -252,12 +259,13 @@ function checkListing(fma: boolean): void {
       }
     }
     // dW = Xᵀ @ dZ with the update in the epilogue: listing the examples itself, from the lists one call a column
-    // block, and from the lists one call a row (`rowed`); Adam for every shape, the other programs on two.
+    // block, and from the lists one call a row (`rowed`); the last two also with their blocks' loops one entry an
+    // iteration (`unrolled` false); Adam for every shape, the other programs on two.
     const dz = alloc(m * n * 4);
     view(dz, m * n).forEach((_, i, a) => (a[i] = random() < 0.3 ? 0 : random() - 0.5));
     for (const spec of n === 100 || n === 16 ? UPDATE_SPECS : UPDATE_SPECS.slice(0, 1)) {
       const what = `${m}x${n}x${k} ${JSON.stringify(spec)}`;
-      const kernels = [0, 1, 2, 3].map(() => alloc(k * n * 4));
+      const kernels = [0, 1, 2, 3, 4, 5].map(() => alloc(k * n * 4));
       const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
       kernels.forEach((c) => view(c, k * n).set(init));
       const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
@@ -268,13 +276,15 @@ function checkListing(fma: boolean): void {
         sparseRowedUpdate(memory, fma, u0.name, u0.program, n)!,
         // Listing the examples itself, one call a row (the module of width n).
         sparseColumnsUpdate(memory, fma, u0.name, u0.program, n)!,
+        sparseListedUpdate(memory, fma, u0.name, u0.program, false)!,
+        sparseRowedUpdate(memory, fma, u0.name, u0.program, n, false)!,
       ];
-      assert.ok(products[2] && products[3], `${what}: the row kernels compile`);
+      assert.ok(products.every(Boolean), `${what}: the kernels compile`);
       for (let step = 0; step < 3; step++) {
         optimizers.forEach((o) => o.beginStep());
         for (const p of [0, 3])
           updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [x, dz, kernels[p], columnsScratch], [k, n, m]);
-        for (const p of [1, 2])
+        for (const p of [1, 2, 4, 5])
           updateByColumns(products[p], optimizers[p].fusedUpdate(0)!, [0, dz, kernels[p], lists], [k, n, m]);
       }
       const [a, ...others] = kernels.map((c) => view(c, k * n));

@@ -146,6 +146,11 @@ export interface DenseStackOptions {
    * rather than one a row of the kernel (`sparseRowedUpdate`; tests and benches compare the two).
    */
   rowed?: boolean;
+  /**
+   * false: the first layer's sparse kernels' column blocks take one listed entry a loop iteration rather than two
+   * (`sparse-forward.ts`, `accumulate`; the same floats; tests and benches compare the two).
+   */
+  unrolled?: boolean;
 }
 
 /** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
@@ -177,8 +182,9 @@ export class DenseStack {
    * `listingKernel` wrote (`listed`).
    */
   private ownKernel?: { name: string; kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate };
-  /** `DenseStackOptions.rowed`. */
+  /** `DenseStackOptions.rowed` and `unrolled`. */
   private readonly rowed: boolean;
+  private readonly unrolled: boolean;
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -200,6 +206,7 @@ export class DenseStack {
   ) {
     this.mem = tensorMemory(tf);
     this.rowed = options.rowed !== false;
+    this.unrolled = options.unrolled !== false;
     const heap = this.mem.heap;
     const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
     const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
@@ -215,9 +222,10 @@ export class DenseStack {
         if (first && sparseForwardFits(first.inputs, first.units)) {
           // One module for the three (with the row kernels of this width unless `rowed` is false).
           const units = this.rowed ? first.units : 0;
-          this.rowsKernel = sparseForward(heap.memory, gemm.fma, units);
-          this.columnsKernel = sparseColumns(heap.memory, gemm.fma, units);
-          if (options.listing !== false) this.listingKernel = sparseForwardListing(heap.memory, gemm.fma, units);
+          const [memory, fma, unrolled] = [heap.memory, gemm.fma, this.unrolled];
+          this.rowsKernel = sparseForward(memory, fma, units, unrolled);
+          this.columnsKernel = sparseColumns(memory, fma, units, unrolled);
+          if (options.listing !== false) this.listingKernel = sparseForwardListing(memory, fma, units, unrolled);
         }
       } else {
         this.freeAll(this.blocks);
@@ -681,13 +689,13 @@ export class DenseStack {
    */
   private updateKernels(u: FusedUpdate): { kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate } {
     if (this.ownKernel?.name !== u.name) {
-      const [memory, fma] = [this.heap!.memory, this.gemm!.fma];
+      const [memory, fma, unrolled] = [this.heap!.memory, this.gemm!.fma, this.unrolled];
       // One module for both (with the row kernel of the first kernel's width unless `rowed` is false).
       const units = this.rowed ? this.layers[0].units : 0;
-      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units);
+      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units, unrolled);
       const listed = this.rowed
-        ? sparseRowedUpdate(memory, fma, u.name, u.program, units)
-        : sparseListedUpdate(memory, fma, u.name, u.program);
+        ? sparseRowedUpdate(memory, fma, u.name, u.program, units, unrolled)
+        : sparseListedUpdate(memory, fma, u.name, u.program, unrolled);
       this.ownKernel = { name: u.name, kernel, listed };
     }
     return this.ownKernel;

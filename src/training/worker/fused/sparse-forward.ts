@@ -149,7 +149,12 @@ const store64Lane = (lane: number) => [...simd(0x5b), 0x03, 0x00, lane];
  * The sums of `vectors` vectors of a row of Z over `count` listed entries 8 bytes apart (locals: the list, the
  * count, W's block, and two scratch ones, an i32 and a v128), into the accumulators `acc(t)`, in list order; with
  * `step` (code leaving an i32), the entries that many bytes apart and the count's local the list's end (the
- * address past its last entry) instead.
+ * address past its last entry) instead. `unrolled`: two entries an iteration, with an exit after the first (an
+ * odd count ends there), the same multiply-adds in the same order (the same floats): half the loop's back edges and
+ * V8's stack checks (a load, a compare and a branch at every loop header), and in the forward product's 7-vector
+ * blocks no count spilled to the stack and reloaded each entry. The exit also makes V8 finish the first entry's
+ * multiply-adds before the second's loads; without it (two entries an iteration, one exit at the end) it loads both
+ * entries' vectors first and spills (docs/performance.md, "Round 14, Dense", tried (2)).
  */
 function accumulate(
   vectors: number,
@@ -157,19 +162,29 @@ function accumulate(
   [LIST, COUNT, W, P, S]: number[],
   acc: (t: number) => number,
   step?: number[],
+  unrolled = true,
 ): number[] {
   const code: number[] = [];
+  const entry = () => {
+    code.push(...get(W), ...get(LIST), ...I32_LOAD, ADD, ...set(P));
+    code.push(...get(LIST), ...loadSplat(4), ...set(S));
+    for (let t = 0; t < vectors; t++) {
+      if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
+      else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
+    }
+  };
+  /** The list moved on to the next entry, leaving whether entries are left (an i32). */
+  const next = step
+    ? [...get(LIST), ...step, ADD, ...tee(LIST), ...get(COUNT), NE]
+    : [...get(LIST), ...i32(8), ADD, ...set(LIST), ...get(COUNT), ...i32(1), SUB, ...tee(COUNT)];
   if (step) code.push(...BLOCK, ...get(LIST), ...get(COUNT), EQ, ...brIf(0), ...LOOP);
   else code.push(...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...LOOP);
-  code.push(...get(W), ...get(LIST), ...I32_LOAD, ADD, ...set(P));
-  code.push(...get(LIST), ...loadSplat(4), ...set(S));
-  for (let t = 0; t < vectors; t++) {
-    if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
-    else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
+  entry();
+  if (unrolled) {
+    code.push(...next, EQZ, ...brIf(1));
+    entry();
   }
-  if (step) code.push(...get(LIST), ...step, ADD, ...tee(LIST), ...get(COUNT), NE, ...brIf(0), END, END);
-  else code.push(...get(LIST), ...i32(8), ADD, ...set(LIST), ...get(COUNT), ...i32(1), SUB, ...tee(COUNT), ...brIf(0));
-  if (!step) code.push(END, END);
+  code.push(...next, ...brIf(0), END, END);
   return code;
 }
 
@@ -182,6 +197,7 @@ function blockCode(
   fma: boolean,
   [LIST, COUNT, W, BIAS, RELU, Z, LOAD, P, S]: number[],
   acc: (t: number) => number,
+  unrolled: boolean,
 ): number[] {
   const code: number[] = [];
   code.push(...get(LOAD), ...IF);
@@ -189,7 +205,7 @@ function blockCode(
   code.push(ELSE);
   for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
   code.push(END);
-  code.push(...accumulate(vectors, fma, [LIST, COUNT, W, P, S], acc));
+  code.push(...accumulate(vectors, fma, [LIST, COUNT, W, P, S], acc, undefined, unrolled));
   code.push(...get(BIAS), ...IF);
   for (let t = 0; t < vectors; t++)
     code.push(...get(acc(t)), ...get(BIAS), ...v128load(16 * t), ...FADD, ...set(acc(t)));
@@ -206,12 +222,12 @@ function blockCode(
  * (pairs of W's row offset in bytes and X's value), W's block at `w`, the bias's at `bias` (0: none), Z's at `z`;
  * `load` 1: the sums start from Z (an earlier block of k), else from zero.
  */
-function block(vectors: number, fma: boolean): number[] {
+function block(vectors: number, fma: boolean, unrolled: boolean): number[] {
   const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
   const P = 7;
   const S = 8;
   const acc = (t: number) => 9 + t;
-  const code = blockCode(vectors, fma, [LIST, COUNT, W, BIAS, RELU, Z, LOAD, P, S], acc);
+  const code = blockCode(vectors, fma, [LIST, COUNT, W, BIAS, RELU, Z, LOAD, P, S], acc, unrolled);
   return [
     ...vec([
       [...uleb(1), I32],
@@ -227,7 +243,7 @@ function block(vectors: number, fma: boolean): number[] {
  * after another in one function (w, bias and z moved on by the blocks before, the list read again from its start):
  * the same floats as one block_V call a block, in one call a row.
  */
-function blockRow(widths: number[], fma: boolean): number[] {
+function blockRow(widths: number[], fma: boolean, unrolled: boolean): number[] {
   const [LIST, COUNT, W, BIAS, RELU, Z, LOAD] = [0, 1, 2, 3, 4, 5, 6];
   const [P, WJ, BJ, ZJ, L0, C0] = [7, 8, 9, 10, 11, 12];
   const S = 13;
@@ -238,7 +254,7 @@ function blockRow(widths: number[], fma: boolean): number[] {
     code.push(...get(L0), ...set(LIST), ...get(C0), ...set(COUNT));
     code.push(...get(W), ...i32(16 * J), ADD, ...set(WJ), ...get(Z), ...i32(16 * J), ADD, ...set(ZJ));
     code.push(...get(BIAS), ...i32(16 * J), ADD, ...i32(0), ...get(BIAS), SELECT, ...set(BJ));
-    code.push(...blockCode(vectors, fma, [LIST, COUNT, WJ, BJ, RELU, ZJ, LOAD, P, S], acc));
+    code.push(...blockCode(vectors, fma, [LIST, COUNT, WJ, BJ, RELU, ZJ, LOAD, P, S], acc, unrolled));
     J += vectors;
   }
   return [
@@ -280,10 +296,11 @@ function updateCode(
   [LIST, END_, W, P, S, C, D0, D1, D2, STEP]: number[],
   acc: (t: number) => number,
   local: (name: string) => number,
+  unrolled: boolean,
 ): number[] {
   const code: number[] = [];
   for (let t = 0; t < vectors; t++) code.push(...ZERO, ...set(acc(t)));
-  code.push(...accumulate(vectors, fma, [LIST, END_, W, P, S], acc, get(STEP)));
+  code.push(...accumulate(vectors, fma, [LIST, END_, W, P, S], acc, get(STEP), unrolled));
   const address = (name: string) =>
     name === 'w' || name === 'out'
       ? get(C)
@@ -306,14 +323,15 @@ function updateCode(
  * c + d0, c + d1, c + d2: the same f32x4 operations as the optimizer's SIMD loop, so the same floats, without the
  * gradient stored and read back.
  */
-function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): number[] {
+function updateBlock(vectors: number, fma: boolean, program: UpdateProgram, unrolled: boolean): number[] {
   const [LIST, END_, W, C, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7];
   const scalar = (i: number) => 8 + i;
   const P = 8 + MAX_SCALARS;
   const S = P + 1;
   const acc = (t: number) => S + 1 + t;
   const locals = programLocals(program, scalar, S, 1 + vectors);
-  const code = updateCode(vectors, fma, program, [LIST, END_, W, P, S, C, D0, D1, D2, STEP], acc, locals.local);
+  const args = [LIST, END_, W, P, S, C, D0, D1, D2, STEP];
+  const code = updateCode(vectors, fma, program, args, acc, locals.local, unrolled);
   return [
     ...vec([
       [...uleb(1), I32],
@@ -331,7 +349,7 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram): num
  * floats, in one call a row instead of one a block (784 calls a canonical step instead of 3,136: 9.7-10.5 µs a step
  * less, docs/performance.md, "Round 14, Dense").
  */
-function updateRow(widths: number[], fma: boolean, program: UpdateProgram): number[] {
+function updateRow(widths: number[], fma: boolean, program: UpdateProgram, unrolled: boolean): number[] {
   const [LIST, END_, W, C, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7];
   const scalar = (i: number) => 8 + i;
   const [P, WJ, CJ, L0] = [8 + MAX_SCALARS, 9 + MAX_SCALARS, 10 + MAX_SCALARS, 11 + MAX_SCALARS];
@@ -344,7 +362,8 @@ function updateRow(widths: number[], fma: boolean, program: UpdateProgram): numb
   for (const vectors of widths) {
     code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
     code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
-    code.push(...updateCode(vectors, fma, program, [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP], acc, locals.local));
+    const args = [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP];
+    code.push(...updateCode(vectors, fma, program, args, acc, locals.local, unrolled));
     J += vectors;
   }
   return [
@@ -669,7 +688,7 @@ function listedDriver(rowFunction?: number): number[] {
  * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile), and
  * with `units` (a multiple of 4) the row function of that width (`updateRow`) and its driver `rowed`.
  */
-function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<ArrayBuffer> {
+function compile(fma: boolean, program?: UpdateProgram, units = 0, unrolled = true): Uint8Array<ArrayBuffer> {
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
   // rows takes the 10th parameter (pitch) too and ignores it; listing rows the 11th (where the lists go) as well.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
@@ -681,9 +700,11 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
   const rowed = units > 0 && units % 4 === 0;
   const blocks =
     program && rowed
-      ? [updateRow(rowWidths(units), fma, program)]
-      : Array.from({ length: MAX_VECTORS }, (_, v) => (program ? updateBlock(v + 1, fma, program) : block(v + 1, fma)));
-  if (rowed && !program) blocks.push(blockRow(rowWidths(units), fma));
+      ? [updateRow(rowWidths(units), fma, program, unrolled)]
+      : Array.from({ length: MAX_VECTORS }, (_, v) =>
+          program ? updateBlock(v + 1, fma, program, unrolled) : block(v + 1, fma, unrolled),
+        );
+  if (rowed && !program) blocks.push(blockRow(rowWidths(units), fma, unrolled));
   const row = rowed ? blocks.length - 1 : undefined;
   const drivers = program
     ? [driver(true, true, false, row), listedDriver(row)]
@@ -702,20 +723,24 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0): Uint8Array<A
 
 const bound = new Map<string, WeakMap<WebAssembly.Memory, WebAssembly.Exports | null>>();
 
-/** The module for `fma` (and an optimizer's program, under its name) bound to `memory`. */
+/**
+ * The module for `fma` (and an optimizer's program, under its name) bound to `memory`; `unrolled` false: its blocks'
+ * loops one listed entry an iteration (`accumulate`; the same floats).
+ */
 function instance(
   memory: WebAssembly.Memory,
   fma: boolean,
   program?: { name: string; program: UpdateProgram },
   units = 0,
+  unrolled = true,
 ): WebAssembly.Exports | undefined {
-  const key = `${fma} ${program?.name ?? ''} ${units}`;
+  const key = `${fma} ${program?.name ?? ''} ${units} ${unrolled}`;
   let byMemory = bound.get(key);
   if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
   let exports = byMemory.get(memory);
   if (exports === undefined) {
     try {
-      const module = new WebAssembly.Module(compile(fma, program?.program, units));
+      const module = new WebAssembly.Module(compile(fma, program?.program, units, unrolled));
       exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch {
       exports = null;
@@ -731,15 +756,15 @@ function instance(
  * the one that runs a row's column blocks in one call (`blockRow`, as `sparseForwardListing`), from the module of that
  * width, which a stack's other first-layer kernels then share.
  */
-export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  instance(memory, fma, undefined, units)?.rows as SparseForward | undefined;
+export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
+  instance(memory, fma, undefined, units, unrolled)?.rows as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
  * first layer's weight gradient dW = Xᵀ @ dZ over each input's non-zero examples (A = X, W = dZ, Z = dW).
  */
-export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  instance(memory, fma, undefined, units)?.columns as SparseColumns | undefined;
+export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
+  instance(memory, fma, undefined, units, unrolled)?.columns as SparseColumns | undefined;
 
 /**
  * `SparseColumns` with an optimizer's update as its epilogue (`updateBlock`): z is the weight, updated in place by
@@ -766,11 +791,17 @@ export const sparseColumnsUpdate = (
   name: string,
   program: UpdateProgram,
   units = 0,
-) => instance(memory, fma, { name, program }, units)?.update as SparseColumnsUpdate | undefined;
+  unrolled = true,
+) => instance(memory, fma, { name, program }, units, unrolled)?.update as SparseColumnsUpdate | undefined;
 
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
-export const sparseListedUpdate = (memory: WebAssembly.Memory, fma: boolean, name: string, program: UpdateProgram) =>
-  instance(memory, fma, { name, program })?.listed as SparseListedUpdate | undefined;
+export const sparseListedUpdate = (
+  memory: WebAssembly.Memory,
+  fma: boolean,
+  name: string,
+  program: UpdateProgram,
+  unrolled = true,
+) => instance(memory, fma, { name, program }, 0, unrolled)?.listed as SparseListedUpdate | undefined;
 
 /**
  * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
@@ -782,14 +813,15 @@ export const sparseRowedUpdate = (
   name: string,
   program: UpdateProgram,
   units: number,
-) => instance(memory, fma, { name, program }, units)?.listed as SparseListedUpdate | undefined;
+  unrolled = true,
+) => instance(memory, fma, { name, program }, units, unrolled)?.listed as SparseListedUpdate | undefined;
 
 /**
  * The forward product that also lists X's entries by input (`SparseForwardListing`); with `units` (a multiple of 4,
  * the n it will be called with), the one that runs a row's column blocks in one call (`blockRow`): the same floats.
  */
-export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0) =>
-  instance(memory, fma, undefined, units)?.listing as SparseForwardListing | undefined;
+export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
+  instance(memory, fma, undefined, units, unrolled)?.listing as SparseForwardListing | undefined;
 
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
