@@ -39,6 +39,7 @@ import {
   sparseListedUpdate,
   sparseRowedUpdate,
   updateByColumns,
+  type BlockLoops,
   type SparseColumns,
   type SparseColumnsUpdate,
   type SparseForward,
@@ -148,9 +149,11 @@ export interface DenseStackOptions {
   rowed?: boolean;
   /**
    * false: the first layer's sparse kernels' column blocks take one listed entry a loop iteration rather than two
-   * (`sparse-forward.ts`, `accumulate`; the same floats; tests and benches compare the two).
+   * (`BlockLoops.unrolled`, `sparse-forward.ts`; the same floats; tests and benches compare the two).
    */
   unrolled?: boolean;
+  /** false: their column blocks at most NARROW_VECTORS (7) vectors wide, not MAX_VECTORS (`BlockLoops.wide`). */
+  wide?: boolean;
 }
 
 /** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
@@ -182,9 +185,9 @@ export class DenseStack {
    * `listingKernel` wrote (`listed`).
    */
   private ownKernel?: { name: string; kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate };
-  /** `DenseStackOptions.rowed` and `unrolled`. */
+  /** `DenseStackOptions.rowed`, and `unrolled` and `wide` (the first layer's sparse kernels' loops). */
   private readonly rowed: boolean;
-  private readonly unrolled: boolean;
+  private readonly loops: BlockLoops;
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
   private work = 0;
   private one = 0;
@@ -206,7 +209,7 @@ export class DenseStack {
   ) {
     this.mem = tensorMemory(tf);
     this.rowed = options.rowed !== false;
-    this.unrolled = options.unrolled !== false;
+    this.loops = { unrolled: options.unrolled !== false, wide: options.wide !== false };
     const heap = this.mem.heap;
     const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
     const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));
@@ -222,10 +225,10 @@ export class DenseStack {
         if (first && sparseForwardFits(first.inputs, first.units)) {
           // One module for the three (with the row kernels of this width unless `rowed` is false).
           const units = this.rowed ? first.units : 0;
-          const [memory, fma, unrolled] = [heap.memory, gemm.fma, this.unrolled];
-          this.rowsKernel = sparseForward(memory, fma, units, unrolled);
-          this.columnsKernel = sparseColumns(memory, fma, units, unrolled);
-          if (options.listing !== false) this.listingKernel = sparseForwardListing(memory, fma, units, unrolled);
+          const [memory, fma, loops] = [heap.memory, gemm.fma, this.loops];
+          this.rowsKernel = sparseForward(memory, fma, units, loops);
+          this.columnsKernel = sparseColumns(memory, fma, units, loops);
+          if (options.listing !== false) this.listingKernel = sparseForwardListing(memory, fma, units, loops);
         }
       } else {
         this.freeAll(this.blocks);
@@ -689,13 +692,13 @@ export class DenseStack {
    */
   private updateKernels(u: FusedUpdate): { kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate } {
     if (this.ownKernel?.name !== u.name) {
-      const [memory, fma, unrolled] = [this.heap!.memory, this.gemm!.fma, this.unrolled];
+      const [memory, fma, loops] = [this.heap!.memory, this.gemm!.fma, this.loops];
       // One module for both (with the row kernel of the first kernel's width unless `rowed` is false).
       const units = this.rowed ? this.layers[0].units : 0;
-      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units, unrolled);
+      const kernel = sparseColumnsUpdate(memory, fma, u.name, u.program, units, loops);
       const listed = this.rowed
-        ? sparseRowedUpdate(memory, fma, u.name, u.program, units, unrolled)
-        : sparseListedUpdate(memory, fma, u.name, u.program, unrolled);
+        ? sparseRowedUpdate(memory, fma, u.name, u.program, units, loops)
+        : sparseListedUpdate(memory, fma, u.name, u.program, loops);
       this.ownKernel = { name: u.name, kernel, listed };
     }
     return this.ownKernel;

@@ -33,12 +33,33 @@ import {
 } from './wasm-emit';
 
 /**
- * Accumulators of a column block (vectors of four), kept in SIMD registers with the broadcast value and a loaded
- * vector. At 8 the blocks were a third slower per multiply-add than at 6 or 7 (most likely spills; V8 does not use
- * all 16 registers): widths of 8, 16, 24 or 32 vectors took blocks of 8 (96 units: the forward product 130 µs, 97
- * in blocks of 6).
+ * Accumulators of a column block (vectors of four), kept in SIMD registers with the broadcast value and the loaded
+ * vectors of W's row. V8 loads all of an entry's vectors before its first multiply-add (it schedules the pure
+ * multiply-adds as late as their block allows), so a block of V vectors holds 2V + 1 values: up to 7 vectors fit in
+ * the 15 registers V8 allocates; at 8 the blocks were a third slower per multiply-add (spills; Round 13, 96 units: the
+ * forward product 130 µs, 97 in blocks of 6). Blocks of 8 and 9 fit with an exit after every CHUNK vectors of an
+ * entry (`accumulate`, `wide`): three passes over a canonical row's entries (9, 9, 7 vectors) instead of four.
  */
-export const MAX_VECTORS = 7;
+export const MAX_VECTORS = 9;
+
+/** The widest block without the exits after every CHUNK vectors (`MAX_VECTORS`): the blocks' width before Round 15. */
+export const NARROW_VECTORS = 7;
+
+/** Vectors of an entry between the exits of a block wider than NARROW_VECTORS (4 + 9 + 1 registers at 9). */
+const CHUNK = 4;
+
+/**
+ * How the column blocks' loops are generated (`accumulate`), each false as before Round 15 (docs/performance.md,
+ * "Round 15, Dense"); the same multiply-adds in the same order either way, so the same floats. `unrolled`: two
+ * listed entries a loop iteration. `wide`: blocks of up to MAX_VECTORS vectors, not NARROW_VECTORS.
+ */
+export interface BlockLoops {
+  unrolled: boolean;
+  wide: boolean;
+}
+
+/** The loops every kernel is generated with unless told otherwise. */
+export const BLOCK_LOOPS: BlockLoops = { unrolled: true, wide: true };
 
 /**
  * rows(x, w, bias, z, m, n, k, relu, scratch): Z = X @ W as above; `bias` 0 for none, else a byte address of n
@@ -171,6 +192,11 @@ function accumulate(
     for (let t = 0; t < vectors; t++) {
       if (fma) code.push(...get(S), ...get(P), ...v128load(16 * t), ...get(acc(t)), ...RELAXED_MADD, ...set(acc(t)));
       else code.push(...get(acc(t)), ...get(S), ...get(P), ...v128load(16 * t), ...FMUL, ...FADD, ...set(acc(t)));
+      // In a block wider than NARROW_VECTORS, after every CHUNK vectors an exit never taken (P is W plus the entry's
+      // offset, not below W) through which the sums so far leave the loop: V8 then finishes those multiply-adds
+      // before it loads the next vectors, and the block's registers hold its accumulators, CHUNK vectors and the value.
+      if (vectors > NARROW_VECTORS && (t + 1) % CHUNK === 0 && t + 1 < vectors)
+        code.push(...get(P), ...get(W), LT_U, ...brIf(1));
     }
   };
   /** The list moved on to the next entry, leaving whether entries are left (an i32). */
@@ -377,9 +403,9 @@ function updateRow(widths: number[], fma: boolean, program: UpdateProgram, unrol
 }
 
 /** A row of n units' column blocks, as `columnBlocks` and `nextBlock` make them. */
-const rowWidths = (n: number) => {
+const rowWidths = (n: number, widest: number) => {
   const vecs = n / 4;
-  const width = Math.ceil(vecs / Math.ceil(vecs / MAX_VECTORS));
+  const width = Math.ceil(vecs / Math.ceil(vecs / widest));
   const out: number[] = [];
   for (let j = 0; j < vecs; j += width) out.push(Math.min(width, vecs - j));
   return out;
@@ -389,12 +415,12 @@ const rowWidths = (n: number) => {
 const UPDATE_PARAMS = 13 + MAX_SCALARS;
 
 /**
- * ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / MAX_VECTORS)): a row's vectors in
- * even column blocks of at most MAX_VECTORS.
+ * ROW = n * 4 (W's and Z's row pitch); VEC = n / 4; WIDTH = ceil(VEC / ceil(VEC / widest)): a row's vectors in
+ * even column blocks of at most `widest`.
  */
-const columnBlocks = (N: number, [ROW, VEC, WIDTH]: number[]) => [
+const columnBlocks = (N: number, [ROW, VEC, WIDTH]: number[], widest: number) => [
   ...[...get(N), ...i32(2), SHL, ...set(ROW), ...get(N), ...i32(2), SHR_U, ...set(VEC)],
-  ...[...get(VEC), ...i32(MAX_VECTORS - 1), ADD, ...i32(MAX_VECTORS), DIV_U],
+  ...[...get(VEC), ...i32(widest - 1), ADD, ...i32(widest), DIV_U],
   ...[...set(WIDTH), ...get(VEC), ...get(WIDTH), ADD, ...i32(1), SUB, ...get(WIDTH), DIV_U, ...set(WIDTH)],
 ];
 
@@ -418,7 +444,7 @@ const listedEntries = (LISTS: number, INPUTS: number) => [
  * row on the row's entries in that block of k. `columns` (`strided`): X is Aᵀ for A row-major with rows `pitch`
  * bytes apart (X[i, p] = A[p, i], at x + 4i + p * pitch), its four inputs gathered lane by lane.
  */
-function driver(strided: boolean, update = false, listing = false, rowFunction?: number): number[] {
+function driver(strided: boolean, widest: number, update = false, listing = false, rowFunction?: number): number[] {
   const [X, W, BIAS, Z, M, N, K, RELU, SCRATCH, PITCH] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   // With `update`: the slots' distances from the weight in bytes, then the program's scalars (f32).
   const [D0, D1, D2] = [10, 11, 12];
@@ -458,7 +484,7 @@ function driver(strided: boolean, update = false, listing = false, rowFunction?:
   else code.push(...i32(4), ...set(XSTEP), ...get(K), ...i32(2), SHL, ...set(XROW));
   /** XP + inputs * XSTEP */
   const ahead = (inputs: number) => [...get(XP), ...get(XSTEP), ...i32(inputs), MUL, ADD];
-  code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
+  code.push(...columnBlocks(N, [ROW, VEC, WIDTH], widest));
   code.push(...BLOCK, ...get(M), EQZ, ...get(K), EQZ, OR, ...brIf(0));
   // CURS = scratch + m * k * 8: per row where its list starts in each block of k, and where it ends (LIMIT bytes).
   code.push(...get(SCRATCH), ...get(M), ...get(K), MUL, ...i32(3), SHL, ADD, ...i32(LIST_SLACK), ADD, ...set(CURS));
@@ -572,7 +598,7 @@ function driver(strided: boolean, update = false, listing = false, rowFunction?:
     code.push(...i32(0), ...set(J));
     code.push(...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
     code.push(...nextBlock([WIDTH, VEC, J, V]));
-    for (let v = 1; v <= MAX_VECTORS; v++) {
+    for (let v = 1; v <= widest; v++) {
       code.push(...get(V), ...i32(v), EQ, ...IF);
       code.push(...get(CUR), ...(update ? get(AT) : [...get(AT), ...get(CUR), SUB, ...i32(3), SHR_U]));
       code.push(...get(W), ...get(J), ...i32(4), SHL, ADD);
@@ -633,7 +659,7 @@ function driver(strided: boolean, update = false, listing = false, rowFunction?:
  * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0. With `rowFunction`
  * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks.
  */
-function listedDriver(rowFunction?: number): number[] {
+function listedDriver(widest: number, rowFunction?: number): number[] {
   const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
   const scalar = (i: number) => 13 + i;
   const base = UPDATE_PARAMS;
@@ -641,7 +667,7 @@ function listedDriver(rowFunction?: number): number[] {
   const splat = (i: number) => base + 8 + i;
   const code: number[] = [];
   for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
-  code.push(...columnBlocks(N, [ROW, VEC, WIDTH]));
+  code.push(...columnBlocks(N, [ROW, VEC, WIDTH], widest));
   code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
   // A call's arguments: input I's entries (from E + I * 8 to its cursor, at LISTS + I * 4), the kernel's and dZ's
@@ -660,7 +686,7 @@ function listedDriver(rowFunction?: number): number[] {
     code.push(...i32(0), ...set(J), ...BLOCK, ...LOOP, ...get(J), ...get(VEC), GE_U, ...brIf(1));
     code.push(...nextBlock([WIDTH, VEC, J, V]));
     const block = [...get(J), ...i32(4), SHL, ADD];
-    for (let v = 1; v <= MAX_VECTORS; v++)
+    for (let v = 1; v <= widest; v++)
       code.push(
         ...get(V),
         ...i32(v),
@@ -684,11 +710,14 @@ function listedDriver(rowFunction?: number): number[] {
 }
 
 /**
- * The module: block_1 … block_MAX_VECTORS, rows, columns and listing; or, for an optimizer's program, only what
- * `update` and `listed` need (update_1 … update_MAX_VECTORS and their drivers: less to generate and compile), and
- * with `units` (a multiple of 4) the row function of that width (`updateRow`) and its driver `rowed`.
+ * The module: block_1 … block_W, rows, columns and listing; or, for an optimizer's program, only what `update` and
+ * `listed` need (update_1 … update_W and their drivers: less to generate and compile), and with `units` (a multiple
+ * of 4) the row function of that width (`updateRow`) and its driver `rowed`; W MAX_VECTORS, or NARROW_VECTORS
+ * unless `loops.wide`.
  */
-function compile(fma: boolean, program?: UpdateProgram, units = 0, unrolled = true): Uint8Array<ArrayBuffer> {
+function compile(fma: boolean, program?: UpdateProgram, units = 0, loops = BLOCK_LOOPS): Uint8Array<ArrayBuffer> {
+  const { unrolled } = loops;
+  const widest = loops.wide ? MAX_VECTORS : NARROW_VECTORS;
   const blockType = [0x60, ...vec(new Array(7).fill([I32])), ...uleb(0)];
   // rows takes the 10th parameter (pitch) too and ignores it; listing rows the 11th (where the lists go) as well.
   const rowsType = [0x60, ...vec(new Array(10).fill([I32])), ...vec([[I32]])];
@@ -700,15 +729,15 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0, unrolled = tr
   const rowed = units > 0 && units % 4 === 0;
   const blocks =
     program && rowed
-      ? [updateRow(rowWidths(units), fma, program, unrolled)]
-      : Array.from({ length: MAX_VECTORS }, (_, v) =>
+      ? [updateRow(rowWidths(units, widest), fma, program, unrolled)]
+      : Array.from({ length: widest }, (_, v) =>
           program ? updateBlock(v + 1, fma, program, unrolled) : block(v + 1, fma, unrolled),
         );
-  if (rowed && !program) blocks.push(blockRow(rowWidths(units), fma, unrolled));
+  if (rowed && !program) blocks.push(blockRow(rowWidths(units, widest), fma, unrolled));
   const row = rowed ? blocks.length - 1 : undefined;
   const drivers = program
-    ? [driver(true, true, false, row), listedDriver(row)]
-    : [driver(false, false, false, row), driver(true), driver(false, false, true, row)];
+    ? [driver(true, widest, true, false, row), listedDriver(widest, row)]
+    : [driver(false, widest, false, false, row), driver(true, widest), driver(false, widest, false, true, row)];
   const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
   const types = program ? [3, 3] : [1, 1, 4];
   return new Uint8Array([
@@ -724,23 +753,23 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0, unrolled = tr
 const bound = new Map<string, WeakMap<WebAssembly.Memory, WebAssembly.Exports | null>>();
 
 /**
- * The module for `fma` (and an optimizer's program, under its name) bound to `memory`; `unrolled` false: its blocks'
- * loops one listed entry an iteration (`accumulate`; the same floats).
+ * The module for `fma` (and an optimizer's program, under its name) bound to `memory`, its blocks' loops as `loops`
+ * says (`BlockLoops`; the same floats either way).
  */
 function instance(
   memory: WebAssembly.Memory,
   fma: boolean,
   program?: { name: string; program: UpdateProgram },
   units = 0,
-  unrolled = true,
+  loops = BLOCK_LOOPS,
 ): WebAssembly.Exports | undefined {
-  const key = `${fma} ${program?.name ?? ''} ${units} ${unrolled}`;
+  const key = `${fma} ${program?.name ?? ''} ${units} ${loops.unrolled} ${loops.wide}`;
   let byMemory = bound.get(key);
   if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
   let exports = byMemory.get(memory);
   if (exports === undefined) {
     try {
-      const module = new WebAssembly.Module(compile(fma, program?.program, units, unrolled));
+      const module = new WebAssembly.Module(compile(fma, program?.program, units, loops));
       exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
     } catch {
       exports = null;
@@ -756,15 +785,15 @@ function instance(
  * the one that runs a row's column blocks in one call (`blockRow`, as `sparseForwardListing`), from the module of that
  * width, which a stack's other first-layer kernels then share.
  */
-export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
-  instance(memory, fma, undefined, units, unrolled)?.rows as SparseForward | undefined;
+export const sparseForward = (memory: WebAssembly.Memory, fma: boolean, units = 0, loops = BLOCK_LOOPS) =>
+  instance(memory, fma, undefined, units, loops)?.rows as SparseForward | undefined;
 
 /**
  * The same product with X the transpose of a row-major A whose rows are `pitch` bytes apart (`columns`): for the
  * first layer's weight gradient dW = Xᵀ @ dZ over each input's non-zero examples (A = X, W = dZ, Z = dW).
  */
-export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
-  instance(memory, fma, undefined, units, unrolled)?.columns as SparseColumns | undefined;
+export const sparseColumns = (memory: WebAssembly.Memory, fma: boolean, units = 0, loops = BLOCK_LOOPS) =>
+  instance(memory, fma, undefined, units, loops)?.columns as SparseColumns | undefined;
 
 /**
  * `SparseColumns` with an optimizer's update as its epilogue (`updateBlock`): z is the weight, updated in place by
@@ -791,8 +820,8 @@ export const sparseColumnsUpdate = (
   name: string,
   program: UpdateProgram,
   units = 0,
-  unrolled = true,
-) => instance(memory, fma, { name, program }, units, unrolled)?.update as SparseColumnsUpdate | undefined;
+  loops = BLOCK_LOOPS,
+) => instance(memory, fma, { name, program }, units, loops)?.update as SparseColumnsUpdate | undefined;
 
 /** `SparseListedUpdate` for the optimizer's program `name` (the same module as `sparseColumnsUpdate`'s). */
 export const sparseListedUpdate = (
@@ -800,8 +829,8 @@ export const sparseListedUpdate = (
   fma: boolean,
   name: string,
   program: UpdateProgram,
-  unrolled = true,
-) => instance(memory, fma, { name, program }, 0, unrolled)?.listed as SparseListedUpdate | undefined;
+  loops = BLOCK_LOOPS,
+) => instance(memory, fma, { name, program }, 0, loops)?.listed as SparseListedUpdate | undefined;
 
 /**
  * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
@@ -813,15 +842,15 @@ export const sparseRowedUpdate = (
   name: string,
   program: UpdateProgram,
   units: number,
-  unrolled = true,
-) => instance(memory, fma, { name, program }, units, unrolled)?.listed as SparseListedUpdate | undefined;
+  loops = BLOCK_LOOPS,
+) => instance(memory, fma, { name, program }, units, loops)?.listed as SparseListedUpdate | undefined;
 
 /**
  * The forward product that also lists X's entries by input (`SparseForwardListing`); with `units` (a multiple of 4,
  * the n it will be called with), the one that runs a row's column blocks in one call (`blockRow`): the same floats.
  */
-export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0, unrolled = true) =>
-  instance(memory, fma, undefined, units, unrolled)?.listing as SparseForwardListing | undefined;
+export const sparseForwardListing = (memory: WebAssembly.Memory, fma: boolean, units = 0, loops = BLOCK_LOOPS) =>
+  instance(memory, fma, undefined, units, loops)?.listing as SparseForwardListing | undefined;
 
 /**
  * The first layer's weight gradient of X (row-major [k, m]) and dZ ([k, n]) applied to its kernel `c` by `u`'s
