@@ -1,7 +1,8 @@
 /**
  * `node --experimental-wasm-relaxed-simd --no-liftoff --print-wasm-code --import tsx bench/disasm-sparse.ts [units]`:
  * compiles the canonical first layer's row kernels (the forward product that lists, and Adam's rowed update) for
- * `units` (default 100) so that V8 prints their machine code (look for spills: `vmovdqu [rbp-..]` in the loops).
+ * `units` (default 100) so that V8 prints their machine code (spills: moves to or from [rbp-...] between a loop's
+ * stack check, `cmpq rsp,[...]`, and its back edge).
  */
 import { setFlagsFromString } from 'node:v8';
 import { createFusedOptimizer } from '../src/training/worker/fused/fused-optimizers';
