@@ -90,7 +90,11 @@ describe('splitValidation', () => {
   });
 
   it('in place keeps float features and int labels with their examples', () => {
-    const s: Split = { x: Float32Array.from([0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5, 4.5]), y: Int32Array.from([0, 1, 2, 3, 4]), count: 5 };
+    const s: Split = {
+      x: Float32Array.from([0.5, 0.5, 1.5, 1.5, 2.5, 2.5, 3.5, 3.5, 4.5, 4.5]),
+      y: Int32Array.from([0, 1, 2, 3, 4]),
+      count: 5,
+    };
     const { train, validation } = splitValidation(s, 2, 0.4, 5, { inPlace: true });
     assert.ok(train.x instanceof Float32Array && validation.y instanceof Int32Array);
     for (const part of [train, validation])
