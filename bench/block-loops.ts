@@ -8,6 +8,7 @@
  * how many rounds the new loops were cheaper in. The same floats: it checks first that both leave the same weights.
  */
 import { setFlagsFromString } from 'node:v8';
+import { effectiveOptimizer } from '../src/model/optimizers';
 import { createFusedOptimizer } from '../src/training/worker/fused/fused-optimizers';
 import { packedGemm } from '../src/training/worker/fused/packed-gemm';
 import {
@@ -30,14 +31,8 @@ async function main() {
   const { memory, alloc, view: F, at } = await realBatches(batches, m, 700);
   const heap = { memory, malloc: alloc, free: () => {} };
   const fma = packedGemm(memory)!.fma;
-  const spec = {
-    type: 'Adam',
-    learning_rate: 0.001,
-    beta_1: 0.9,
-    beta_2: 0.999,
-    epsilon: 1e-7,
-    amsgrad: false,
-  } as const;
+  // Keras's Adam with its defaults.
+  const spec = effectiveOptimizer('adam');
   // Per side: W, bias, Z, scratch, the lists, dZ, the optimizer.
   // OLD (JSON, default both false): the loops of the side compared with the default ones.
   const old: BlockLoops = { unrolled: false, wide: false, ...JSON.parse(process.env.OLD ?? '{}') };
