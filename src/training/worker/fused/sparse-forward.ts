@@ -768,8 +768,9 @@ function listedDriver(widest: number, rowFunction?: number, rowsFunction?: numbe
 /**
  * The module: block_1 … block_W, rows, columns and listing; or, for an optimizer's program, only what `update` and
  * `listed` need (update_1 … update_W and their drivers: less to generate and compile), and with `units` (a multiple
- * of 4) the row function of that width (`updateRow`) and its driver `rowed`; W MAX_VECTORS, or NARROW_VECTORS
- * unless `loops.wide`.
+ * of 4) the row function of that width (`updateRow`) and its driver `rowed`, and for `listed` the function that
+ * loops over the rows (`updateRows`) unless `loops.looped` is false; W MAX_VECTORS, or NARROW_VECTORS unless
+ * `loops.wide`.
  */
 function compile(fma: boolean, program?: UpdateProgram, units = 0, loops = BLOCK_LOOPS): Uint8Array<ArrayBuffer> {
   const { unrolled } = loops;
@@ -893,8 +894,8 @@ export const sparseListedUpdate = (
 ) => instance(memory, fma, { name, program }, 0, loops)?.listed as SparseListedUpdate | undefined;
 
 /**
- * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
- * the same floats.
+ * `SparseListedUpdate` for kernels of `units` columns with one call for all the rows (`updateRows`; with `loops.looped`
+ * false, one call a row, `updateRow`) instead of one a column block: the same floats.
  */
 export const sparseRowedUpdate = (
   memory: WebAssembly.Memory,
