@@ -707,7 +707,8 @@ function driver(strided: boolean, widest: number, update = false, listing = fals
  * listed(x, dz, 0, c, m, n, k, 0, lists, 0, d0, d1, d2, k0 … k7): `update`'s product and update from lists by input
  * that `listing` wrote (`listedLayout`, for m inputs) instead of listing every input's examples itself: per input
  * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0. With `rowFunction`
- * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks.
+ * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks; with
+ * `rowsFunction` instead one call of that one (`updateRows`) for all the inputs.
  */
 function listedDriver(widest: number, rowFunction?: number, rowsFunction?: number): number[] {
   const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
