@@ -283,7 +283,7 @@ function checkListing(fma: boolean): void {
     view(dz, m * n).forEach((_, i, a) => (a[i] = random() < 0.3 ? 0 : random() - 0.5));
     for (const spec of n === 100 || n === 16 ? UPDATE_SPECS : UPDATE_SPECS.slice(0, 1)) {
       const what = `${m}x${n}x${k} ${JSON.stringify(spec)}`;
-      const kernels = Array.from({ length: 4 + 2 * OLD_LOOPS.length }, () => alloc(k * n * 4));
+      const kernels = Array.from({ length: 5 + 2 * OLD_LOOPS.length }, () => alloc(k * n * 4));
       const init = Float32Array.from({ length: k * n }, () => random() - 0.5);
       kernels.forEach((c) => view(c, k * n).set(init));
       const optimizers = kernels.map(() => createFusedOptimizer(spec, heap, [k * n])!);
@@ -298,6 +298,8 @@ function checkListing(fma: boolean): void {
           sparseListedUpdate(memory, fma, u0.name, u0.program, loops)!,
           sparseRowedUpdate(memory, fma, u0.name, u0.program, n, loops)!,
         ]),
+        // One call a row rather than one call looping over the rows (`looped` false, as before Round 16).
+        sparseRowedUpdate(memory, fma, u0.name, u0.program, n, { ...BLOCK_LOOPS, looped: false })!,
       ];
       assert.ok(products.every(Boolean), `${what}: the kernels compile`);
       for (let step = 0; step < 3; step++) {

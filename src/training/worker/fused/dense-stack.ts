@@ -154,6 +154,8 @@ export interface DenseStackOptions {
   unrolled?: boolean;
   /** false: their column blocks at most NARROW_VECTORS (7) vectors wide, not MAX_VECTORS (`BlockLoops.wide`). */
   wide?: boolean;
+  /** false: the first kernel's update from lists one call a row, not one call looping over its rows (`BlockLoops.looped`). */
+  looped?: boolean;
 }
 
 /** Extra bytes after every heap buffer: a product's full tile may read a vector past a row's last column. */
@@ -209,7 +211,11 @@ export class DenseStack {
   ) {
     this.mem = tensorMemory(tf);
     this.rowed = options.rowed !== false;
-    this.loops = { unrolled: options.unrolled !== false, wide: options.wide !== false };
+    this.loops = {
+      unrolled: options.unrolled !== false,
+      wide: options.wide !== false,
+      looped: options.looped !== false,
+    };
     const heap = this.mem.heap;
     const gemm = heap ? packedGemm(heap.memory, { fma: options.fma }) : undefined;
     const widest = Math.max(...plan.layers.flatMap((p) => [p.inputs, p.units]));

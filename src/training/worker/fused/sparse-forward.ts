@@ -60,6 +60,12 @@ const CHUNK = 4;
 export interface BlockLoops {
   unrolled: boolean;
   wide: boolean;
+  /**
+   * The update module's `listed` with a row function (`rowed`): false, one call of `updateRow` an input (a row of the
+   * kernel), as before Round 16; otherwise (the default) one call of `updateRows`, which loops over the rows itself
+   * (the same operations in the same order, so the same floats).
+   */
+  looped?: boolean;
 }
 
 /** The loops every kernel is generated with unless told otherwise. */
@@ -406,6 +412,46 @@ function updateRow(widths: number[], fma: boolean, program: UpdateProgram, unrol
   ];
 }
 
+/**
+ * rows(lists, entries, count, w, c, row, d0, d1, d2, step, k0 … k7): `updateRow` of each of `count` rows of the
+ * kernel (`row` bytes apart from `c`) in one call, row i's entries from entries + i * 8 to the end at lists + i * 4
+ * (`listedLayout`), `step` bytes apart: the same operations in the same order as one `updateRow` call a row, so the
+ * same floats, without a call, its arguments and its spills at entry per row (the scalars' splats, made once a
+ * driver call, stay in this function's parameters for all its rows).
+ */
+function updateRows(widths: number[], fma: boolean, program: UpdateProgram, unrolled: boolean): number[] {
+  const [LISTS, ENTRIES, COUNT, W, C, ROW, D0, D1, D2, STEP] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+  const scalar = (i: number) => 10 + i;
+  const base = 10 + MAX_SCALARS;
+  const [LIST, END_, P, WJ, CJ, L0, CI, I] = Array.from({ length: 8 }, (_, i) => base + i);
+  const S = base + 8;
+  const acc = (t: number) => S + 1 + t;
+  const widest = Math.max(...widths);
+  const locals = programLocals(program, scalar, S, 1 + widest);
+  const code: number[] = [...BLOCK, ...get(COUNT), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP];
+  // Row I: its entries from ENTRIES + I * 8 to its end (at LISTS + I * 4), the kernel's row at C + I * ROW.
+  code.push(...get(ENTRIES), ...get(I), ...i32(3), SHL, ADD, ...set(L0));
+  code.push(...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD, ...set(END_));
+  code.push(...get(C), ...get(I), ...get(ROW), MUL, ADD, ...set(CI));
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
+    code.push(...get(CI), ...i32(16 * J), ADD, ...set(CJ));
+    const args = [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP];
+    code.push(...updateCode(vectors, fma, program, args, acc, locals.local, unrolled));
+    J += vectors;
+  }
+  code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(COUNT), NE, ...brIf(0), END, END);
+  return [
+    ...vec([
+      [...uleb(8), I32],
+      [...uleb(locals.count), V128],
+    ]),
+    ...code,
+    END,
+  ];
+}
+
 /** A row of n units' column blocks, as `columnBlocks` and `nextBlock` make them. */
 const rowWidths = (n: number, widest: number) => {
   const vecs = n / 4;
@@ -661,18 +707,32 @@ function driver(strided: boolean, widest: number, update = false, listing = fals
  * listed(x, dz, 0, c, m, n, k, 0, lists, 0, d0, d1, d2, k0 … k7): `update`'s product and update from lists by input
  * that `listing` wrote (`listedLayout`, for m inputs) instead of listing every input's examples itself: per input
  * (row of the kernel c) and column block, update_V on its entries, PJ bytes apart. Returns 0. With `rowFunction`
- * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks.
+ * (`rowed`): per input one call of that function (`updateRow`), which runs all the row's column blocks; with
+ * `rowsFunction` instead one call of that one (`updateRows`) for all the inputs.
  */
-function listedDriver(widest: number, rowFunction?: number): number[] {
+function listedDriver(widest: number, rowFunction?: number, rowsFunction?: number): number[] {
   const [W, Z, M, N, LISTS, D0, D1, D2] = [1, 3, 4, 5, 8, 10, 11, 12];
   const scalar = (i: number) => 13 + i;
   const base = UPDATE_PARAMS;
   const [I, ROW, VEC, WIDTH, J, V, PJ, E] = Array.from({ length: 8 }, (_, i) => base + i);
   const splat = (i: number) => base + 8 + i;
+  const driverLocals = vec([
+    [...uleb(8), I32],
+    [...uleb(MAX_SCALARS), V128],
+  ]);
   const code: number[] = [];
   for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(scalar(i)), ...F32X4_SPLAT, ...set(splat(i)));
   code.push(...columnBlocks(N, [ROW, VEC, WIDTH], widest));
   code.push(...get(M), ...i32(3), SHL, ...set(PJ), ...listedEntries(LISTS, M), ...set(E));
+  if (rowsFunction !== undefined) {
+    // One call for all the rows (`updateRows`): the lists' ends and entries, their count, dZ, the kernel, its pitch,
+    // the slots' distances, the step and the scalars.
+    code.push(...get(LISTS), ...get(E), ...get(M), ...get(W), ...get(Z), ...get(ROW));
+    code.push(...get(D0), ...get(D1), ...get(D2), ...get(PJ));
+    for (let i = 0; i < MAX_SCALARS; i++) code.push(...get(splat(i)));
+    code.push(...call(rowsFunction), ...i32(0));
+    return [...driverLocals, ...code, END];
+  }
   code.push(...BLOCK, ...get(M), EQZ, ...brIf(0), ...i32(0), ...set(I), ...LOOP);
   // A call's arguments: input I's entries (from E + I * 8 to its cursor, at LISTS + I * 4), the kernel's and dZ's
   // addresses (`w`, `z`), the slots' distances, the step and the scalars.
@@ -703,21 +763,15 @@ function listedDriver(widest: number, rowFunction?: number): number[] {
     code.push(...get(J), ...get(V), ADD, ...set(J), ...br(0), END, END);
   }
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(M), NE, ...brIf(0), END, END, ...i32(0));
-  return [
-    ...vec([
-      [...uleb(8), I32],
-      [...uleb(MAX_SCALARS), V128],
-    ]),
-    ...code,
-    END,
-  ];
+  return [...driverLocals, ...code, END];
 }
 
 /**
  * The module: block_1 … block_W, rows, columns and listing; or, for an optimizer's program, only what `update` and
  * `listed` need (update_1 … update_W and their drivers: less to generate and compile), and with `units` (a multiple
- * of 4) the row function of that width (`updateRow`) and its driver `rowed`; W MAX_VECTORS, or NARROW_VECTORS
- * unless `loops.wide`.
+ * of 4) the row function of that width (`updateRow`) and its driver `rowed`, and for `listed` the function that
+ * loops over the rows (`updateRows`) unless `loops.looped` is false; W MAX_VECTORS, or NARROW_VECTORS unless
+ * `loops.wide`.
  */
 function compile(fma: boolean, program?: UpdateProgram, units = 0, loops = BLOCK_LOOPS): Uint8Array<ArrayBuffer> {
   const { unrolled } = loops;
@@ -728,6 +782,7 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0, loops = BLOCK
   const updateBlockType = [0x60, ...vec([...new Array(8).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   const updateType = [0x60, ...vec([...new Array(13).fill([I32]), ...new Array(MAX_SCALARS).fill([F32])]), 1, I32];
   const listingType = [0x60, ...vec(new Array(11).fill([I32])), ...vec([[I32]])];
+  const updateRowsType = [0x60, ...vec([...new Array(10).fill([I32]), ...new Array(MAX_SCALARS).fill([V128])]), 0];
   // With `units`, every driver but columns runs a row's column blocks in one call (function `row`), and an
   // optimizer's module has no block functions left.
   const rowed = units > 0 && units % 4 === 0;
@@ -739,16 +794,19 @@ function compile(fma: boolean, program?: UpdateProgram, units = 0, loops = BLOCK
         );
   if (rowed && !program) blocks.push(blockRow(rowWidths(units, widest), fma, unrolled));
   const row = rowed ? blocks.length - 1 : undefined;
+  // With a program's row function, `listed` calls `updateRows` once unless `loops.looped` is false.
+  const rows = program && rowed && loops.looped !== false ? blocks.length : undefined;
+  if (rows !== undefined) blocks.push(updateRows(rowWidths(units, widest), fma, program!, unrolled));
   const drivers = program
-    ? [driver(true, widest, true, false, row), listedDriver(widest, row)]
+    ? [driver(true, widest, true, false, row), listedDriver(widest, row, rows)]
     : [driver(false, widest, false, false, row), driver(true, widest), driver(false, widest, false, true, row)];
   const names = program ? ['update', 'listed'] : ['rows', 'columns', 'listing'];
   const types = program ? [3, 3] : [1, 1, 4];
   return new Uint8Array([
     ...HEADER,
-    ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType])),
+    ...section(1, vec([blockType, rowsType, updateBlockType, updateType, listingType, updateRowsType])),
     ...IMPORT_MEMORY,
-    ...section(3, vec([...blocks.map(() => uleb(program ? 2 : 0)), ...types.map((t) => uleb(t))])),
+    ...section(3, vec([...blocks.map((_, i) => uleb(i === rows ? 5 : program ? 2 : 0)), ...types.map((t) => uleb(t))])),
     ...section(7, vec(names.map((name, i) => [...str(name), 0x00, ...uleb(blocks.length + i)]))),
     ...section(10, vec([...blocks, ...drivers].map((b) => [...uleb(b.length), ...b]))),
   ]);
@@ -767,7 +825,7 @@ function instance(
   units = 0,
   loops = BLOCK_LOOPS,
 ): WebAssembly.Exports | undefined {
-  const key = `${fma} ${program?.name ?? ''} ${units} ${loops.unrolled} ${loops.wide}`;
+  const key = `${fma} ${program?.name ?? ''} ${units} ${loops.unrolled} ${loops.wide} ${loops.looped !== false}`;
   let byMemory = bound.get(key);
   if (!byMemory) bound.set(key, (byMemory = new WeakMap()));
   let exports = byMemory.get(memory);
@@ -837,8 +895,8 @@ export const sparseListedUpdate = (
 ) => instance(memory, fma, { name, program }, 0, loops)?.listed as SparseListedUpdate | undefined;
 
 /**
- * `SparseListedUpdate` for kernels of `units` columns with one call a row (`updateRow`) instead of one a column block:
- * the same floats.
+ * `SparseListedUpdate` for kernels of `units` columns with one call for all the rows (`updateRows`; with `loops.looped`
+ * false, one call a row, `updateRow`) instead of one a column block: the same floats.
  */
 export const sparseRowedUpdate = (
   memory: WebAssembly.Memory,
