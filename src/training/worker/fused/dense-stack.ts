@@ -187,7 +187,7 @@ export class DenseStack {
    * `listingKernel` wrote (`listed`).
    */
   private ownKernel?: { name: string; kernel?: SparseColumnsUpdate; listed?: SparseListedUpdate };
-  /** `DenseStackOptions.rowed`, and `unrolled` and `wide` (the first layer's sparse kernels' loops). */
+  /** `DenseStackOptions.rowed`, and `unrolled`, `wide` and `looped` (the first layer's sparse kernels' loops). */
   private readonly rowed: boolean;
   private readonly loops: BlockLoops;
   /** Heap addresses of the product's work area and of a float 1 (a zero-stride row of ones for column sums). */
