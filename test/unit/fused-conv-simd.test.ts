@@ -689,6 +689,7 @@ for (const [batch, h, w, c, stride, same, relu] of [
         ? [k.convSingleMomentsSplit, (...args: number[]) => k.convSingleNormBackwardSplit(...args, at[11] * 4)]
         : [k.convSingleMoments, k.convSingleNormBackward];
       const out: Float32Array[] = [];
+      const how = split ? `${name}, split` : name;
       F.fill(NaN, at[3], at[3] + n);
       F.fill(NaN, at[8] + 2 * c, at[8] + 4 * c);
       F.fill(NaN, at[9], at[9] + 10 * c);
@@ -698,10 +699,10 @@ for (const [batch, h, w, c, stride, same, relu] of [
       F.fill(NaN, at[11], at[11] + n);
       moments(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, relu ? 1 : 0, ...geometryArgs);
       out.push(F.slice(at[3], at[3] + n), F.slice(block / 4, block / 4 + 4 * c));
-      assertNear(F.slice(at[3], at[3] + n), z, 1e-6, `z, ${name}`);
+      assertNear(F.slice(at[3], at[3] + n), z, 1e-6, `z, ${how}`);
       batchNormStatistics(F, block, rows, c, { gamma, beta, epsilon: 1e-3 }, s2);
-      assertNear(s2.mean, s1.mean, 1e-6, `mean, ${name}`);
-      assertNear(s2.variance, s1.variance, 1e-6, `variance, ${name}`);
+      assertNear(s2.mean, s1.mean, 1e-6, `mean, ${how}`);
+      assertNear(s2.variance, s1.variance, 1e-6, `variance, ${how}`);
       batchNormBackwardSimd(
         simd,
         block,
@@ -719,7 +720,7 @@ for (const [batch, h, w, c, stride, same, relu] of [
         s2,
         new Float64Array(0),
       );
-      assertNear(F.slice(at[8] + 2 * c, at[8] + 4 * c), gradients, 1e-5, `dgamma and dbeta, ${name}`);
+      assertNear(F.slice(at[8] + 2 * c, at[8] + 4 * c), gradients, 1e-5, `dgamma and dbeta, ${how}`);
       const args = [at[0] * 4, at[3] * 4, at[4] * 4, at[9] * 4, (at[9] + 9 * c) * 4, relu ? 1 : 0, ...geometryArgs];
       normBackward(...args);
       for (let i = 0; i < 10 * c; i++)

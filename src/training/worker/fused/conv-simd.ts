@@ -1690,6 +1690,20 @@ const tap = (l: Record<string, number>, t: number) => [
 ];
 
 /**
+ * With `rows`, tap t as a lane of its window row's vector (one v128.load of 4 floats at p, r1 or r2 into x0..x2, the
+ * fourth float unused), broadcast by a shuffle: V8 schedules loads first and shuffles next to their use, so the nine
+ * splats are not all live at once; without, a splatting load (`tap`).
+ */
+const rowTap = (l: Record<string, number>, t: number) => [
+  ...get(l[`x${Math.floor(t / 3)}`]),
+  ...get(l[`x${Math.floor(t / 3)}`]),
+  ...simd(0x0d),
+  ...[0, 1, 2, 3].flatMap(() => [0, 1, 2, 3].map((b) => 4 * (t % 3) + b)),
+];
+const rowLoad = (l: Record<string, number>, r: number) =>
+  assign(l[`x${r}`], [...get(l[['p', 'r1', 'r2'][r]]), ...V_LOAD]);
+
+/**
  * convSingleMoments(xp, kernel, bias, z, relu, ...CONV_SINGLE): z = relu?(Σ_t xp[tap t]·kernel[t] + bias), a 3x3
  * convolution of one channel at strides (sh, sw) read from the padded input xp ([batch][ph][pw]), four channels at
  * a time (c a multiple of 4; a sum per kernel row, then the rows and the bias), and the moments of z that
@@ -1816,11 +1830,11 @@ const MINUS_INFINITY = [...simd(0x0c), ...[0, 1, 2, 3].flatMap(() => [0x00, 0x00
  * vectors live and V8 (15 xmm registers) moved the row sums, shift, bias and three kernel vectors through the
  * stack at every pixel.
  */
-const convSingleMomentsSplitFn = (fma: boolean) =>
+const convSingleMomentsSplitFn = (fma: boolean, rows = false) =>
   fn(
     ['xp', 'kernel', 'bias', 'z', 'relu', ...CONV_SINGLE],
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'rowStart'],
-    [...vectors('w', 9), 'bv', 'floor', 'shift', 'a0', 'a1', 's', 'q'],
+    [...vectors('w', 9), 'bv', 'floor', 'shift', 'a0', 'a1', 's', 'q', 'x0', 'x1', 'x2'],
     (l) => [
       ...bnArrays(l, ['mean']),
       ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
@@ -1842,11 +1856,11 @@ const convSingleMomentsSplitFn = (fma: boolean) =>
           // ((row 0 + row 1) + row 2) + bias.
           ...[0, 1, 2].flatMap((r) => {
             const a = r === 0 ? l.a0 : l.a1;
+            const at = (t: number) => (rows ? rowTap(l, t) : tap(l, t));
             return [
-              ...assign(a, [...tap(l, 3 * r), ...get(l[`w${3 * r}`]), ...F_MUL]),
-              ...[1, 2].flatMap((k) =>
-                assign(a, multiplyAdd(fma, get(a), tap(l, 3 * r + k), get(l[`w${3 * r + k}`]))),
-              ),
+              ...(rows ? rowLoad(l, r) : []),
+              ...assign(a, [...at(3 * r), ...get(l[`w${3 * r}`]), ...F_MUL]),
+              ...[1, 2].flatMap((k) => assign(a, multiplyAdd(fma, get(a), at(3 * r + k), get(l[`w${3 * r + k}`])))),
               ...(r === 0 ? [] : assign(l.a0, [...get(l.a0), ...get(l.a1), ...F_ADD])),
             ];
           }),
@@ -1882,11 +1896,11 @@ const convSingleMomentsSplitFn = (fma: boolean) =>
  * `dx` ([batch][oh][ow][c], the convolution's own gradient buffer, which nothing else uses) with Σ dx, then Σ
  * xp[tap t]·dx from it with the nine sums in registers. The one pass kept 16 vectors live and V8 spilled sums.
  */
-const convSingleNormBackwardSplitFn = (fma: boolean) =>
+const convSingleNormBackwardSplitFn = (fma: boolean, rows = false) =>
   fn(
     ['xp', 'z', 'dy', 'dkernel', 'dbias', 'gate', ...CONV_SINGLE, 'dx'],
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'invStd', 'p2', 'p3', 'p4', 'end'],
-    [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd'],
+    [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd', 'x0', 'x1', 'x2'],
     (l) => {
       const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
       const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
@@ -1928,8 +1942,9 @@ const convSingleNormBackwardSplitFn = (fma: boolean) =>
           perRow: [],
           body: [
             ...assign(l.d, [...sum(get(l.dx), get(l.o)), ...V_LOAD]),
+            ...(rows ? [0, 1, 2].flatMap((r) => rowLoad(l, r)) : []),
             ...Array.from({ length: 9 }, (_, t) =>
-              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), tap(l, t), get(l.d))),
+              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), rows ? rowTap(l, t) : tap(l, t), get(l.d))),
             ).flat(),
           ],
           afterRow: [],
@@ -1956,8 +1971,8 @@ const functions = (): Record<string, Fn> => ({
   convPoolSingleBackward: convPoolSingleBackwardFn(false),
   convSingleMoments: convSingleMomentsFn(false),
   convSingleNormBackward: convSingleNormBackwardFn(false),
-  convSingleMomentsSplit: convSingleMomentsSplitFn(false),
-  convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(false),
+  convSingleMomentsSplit: convSingleMomentsSplitFn(false, true),
+  convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(false, true),
   bnMoments: bnSums(true),
   bnNormalize,
   bnBackwardSums: bnSums(false),
@@ -1996,6 +2011,13 @@ const functions = (): Record<string, Fn> => ({
  * `conv-winograd-fused.ts`'s driver calls). The bodies are copied into the module's bytes once, not spread into
  * arrays section by section: at 68 KB that took 140-290 ms of CPU at each CNN engine's start.
  */
+/** The first convolution's kernel makers, for bench/first-conv.ts (variants side by side in one module). */
+export const firstConvVariants = {
+  convSingleMomentsFn,
+  convSingleNormBackwardFn,
+  convSingleMomentsSplitFn,
+  convSingleNormBackwardSplitFn,
+};
 export function compileModule(
   functions: Record<string, Fn>,
   first?: { params: number; body: number[] },
@@ -2136,8 +2158,8 @@ export function convPoolFma(memory: WebAssembly.Memory): FirstConvKernels | unde
         convPoolSingleBackward: convPoolSingleBackwardFn(true),
         convSingleMoments: convSingleMomentsFn(true),
         convSingleNormBackward: convSingleNormBackwardFn(true),
-        convSingleMomentsSplit: convSingleMomentsSplitFn(true),
-        convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(true),
+        convSingleMomentsSplit: convSingleMomentsSplitFn(true, true),
+        convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(true, true),
       };
       const module = new WebAssembly.Module(compileModule(functions));
       kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as typeof kernels;
