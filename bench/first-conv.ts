@@ -4,7 +4,7 @@
  * 14x14x32), each variant in one module, `calls` calls a variant per round, variants alternated round by round; CPU
  * µs a call, medians over rounds, and each variant's paired median against the first (the one-pass kernel) with how
  * many rounds it was lower in. Variants: one pass; split (two passes, splatting loads); split with rows (two passes,
- * a vector load a window row and shuffles).
+ * a vector load a window row and shuffles). `--plain`: the kernels without relaxed-SIMD multiply-adds.
  */
 import { compileModule, firstConvVariants as v } from '../src/training/worker/fused/conv-simd';
 import { workerV8Flags } from '../src/training/wasm-features';
@@ -12,6 +12,7 @@ import { setFlagsFromString } from 'node:v8';
 
 for (const flag of workerV8Flags()) setFlagsFromString(flag);
 
+const fma = !process.argv.includes('--plain');
 const rounds = Number(process.argv[2] ?? 60);
 const calls = Number(process.argv[3] ?? 20);
 const [batch, oh, ow, c, stride, ph, pw] = [32, 14, 14, 32, 2, 29, 29];
@@ -30,12 +31,12 @@ const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) 
 for (let i = 0; i < floats; i++) F[i] = random();
 const module = new WebAssembly.Module(
   compileModule({
-    f0: v.convSingleMomentsFn(true),
-    f1: v.convSingleMomentsSplitFn(true, false),
-    f2: v.convSingleMomentsSplitFn(true, true),
-    b0: v.convSingleNormBackwardFn(true),
-    b1: v.convSingleNormBackwardSplitFn(true, false),
-    b2: v.convSingleNormBackwardSplitFn(true, true),
+    f0: v.convSingleMomentsFn(fma),
+    f1: v.convSingleMomentsSplitFn(fma, false),
+    f2: v.convSingleMomentsSplitFn(fma, true),
+    b0: v.convSingleNormBackwardFn(fma),
+    b1: v.convSingleNormBackwardSplitFn(fma, false),
+    b2: v.convSingleNormBackwardSplitFn(fma, true),
   }),
 );
 const k = new WebAssembly.Instance(module, { env: { memory } }).exports as Record<string, (...a: number[]) => void>;
