@@ -666,8 +666,8 @@ test('the first convolution under BatchNormalization in two passes gives the gra
     const plan = planConvStack(model, 'sparse_categorical_crossentropy', false);
     assert.ok(typeof plan !== 'string', `eligible: ${plan}`);
     const { x, y } = batch(c, 11, 9);
-    const gradients = (convNorm: boolean, fma: boolean) => {
-      const stack = new ConvStack(tf, plan, Math.random, { convNorm, fma });
+    const gradients = (convNorm: boolean, fma: boolean, firstConvSplit?: boolean) => {
+      const stack = new ConvStack(tf, plan, Math.random, { convNorm, fma, firstConvSplit });
       assert.equal(stack.convNorm, convNorm);
       let grads: Float32Array[] = [];
       const { loss } = stack.pass(x, y, undefined, (g) => (grads = g.map((v) => Float32Array.from(v))));
@@ -680,6 +680,12 @@ test('the first convolution under BatchNormalization in two passes gives the gra
       assertClose([two.loss], [apart.loss], 1e-6, `loss, ${how}`);
       // The first convolution's bias before BatchNormalization: float32 noise about 0 on both sides.
       two.grads.forEach((g, i) => assertClose(g, apart.grads[i], 1e-4, `gradient ${i}, ${how}`, 1e-6));
+      // The two-pass kernels (the default) and the one-pass ones: the same floats.
+      const onePass = gradients(true, fma, false);
+      assert.equal(two.loss, onePass.loss, `loss, ${how}, one-pass kernels`);
+      two.grads.forEach((g, i) =>
+        assert.deepStrictEqual(g, onePass.grads[i], `gradient ${i}, ${how}, one-pass kernels`),
+      );
     }
     tf.dispose([x, y]);
     model.dispose();

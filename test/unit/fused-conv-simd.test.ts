@@ -625,10 +625,11 @@ for (const [batch, h, w, c, stride, same, relu] of [
     const [ph, pw] = [(oh - 1) * stride + 3, (ow - 1) * stride + 3];
     const rows = batch * oh * ow;
     const n = rows * c;
-    // xp, kernel, bias, z, dy, out and xhat and dx (loops), gamma + beta + dgamma + dbeta, dkernel + dbias, block
-    const sizes = [batch * ph * pw, 9 * c, c, n, n, n, n, n, 4 * c, 10 * c, batchNormBlockBytes(c) / 4 + 4];
+    // xp, kernel, bias, z, dy, out and xhat and dx (loops), gamma + beta + dgamma + dbeta, dkernel + dbias, block,
+    // the split kernels' dx
+    const sizes = [batch * ph * pw, 9 * c, c, n, n, n, n, n, 4 * c, 10 * c, batchNormBlockBytes(c) / 4 + 4, n];
     const at = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + Math.ceil(b / 4) * 4, 0));
-    const { simd, F, memory } = heap(at[10] + sizes[10] + 8);
+    const { simd, F, memory } = heap(at[11] + sizes[11] + 8);
     const block = at[10] * 4;
     const image = random(batch * h * w, 31);
     for (let b = 0; b < batch; b++)
@@ -675,22 +676,33 @@ for (const [batch, h, w, c, stride, same, relu] of [
       }
     }
     const gradients = F.slice(at[8] + 2 * c, at[8] + 4 * c);
-    for (const [name, k] of [
-      ['plain SIMD', simd],
-      ['FMA', convPoolFma(memory)],
+    // What each one-pass kernel wrote, which its two-pass (split) kernel must write bit for bit.
+    const written = new Map<string, Float32Array[]>();
+    for (const [name, k, split] of [
+      ['plain SIMD', simd, false],
+      ['FMA', convPoolFma(memory), false],
+      ['plain SIMD', simd, true],
+      ['FMA', convPoolFma(memory), true],
     ] as const) {
       assert.ok(k, 'this runtime has relaxed SIMD');
+      const [moments, normBackward] = split
+        ? [k.convSingleMomentsSplit, (...args: number[]) => k.convSingleNormBackwardSplit(...args, at[11] * 4)]
+        : [k.convSingleMoments, k.convSingleNormBackward];
+      const out: Float32Array[] = [];
+      const how = split ? `${name}, split` : name;
       F.fill(NaN, at[3], at[3] + n);
       F.fill(NaN, at[8] + 2 * c, at[8] + 4 * c);
       F.fill(NaN, at[9], at[9] + 10 * c);
       // The shift: the first pixel's output.
       F.set(z.subarray(0, c), batchNormShift(block, c) / 4);
       const geometryArgs = [batch, oh, ow, c, stride, stride, ph, pw, block];
-      k.convSingleMoments(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, relu ? 1 : 0, ...geometryArgs);
-      assertNear(F.slice(at[3], at[3] + n), z, 1e-6, `z, ${name}`);
+      F.fill(NaN, at[11], at[11] + n);
+      moments(at[0] * 4, at[1] * 4, at[2] * 4, at[3] * 4, relu ? 1 : 0, ...geometryArgs);
+      out.push(F.slice(at[3], at[3] + n), F.slice(block / 4, block / 4 + 4 * c));
+      assertNear(F.slice(at[3], at[3] + n), z, 1e-6, `z, ${how}`);
       batchNormStatistics(F, block, rows, c, { gamma, beta, epsilon: 1e-3 }, s2);
-      assertNear(s2.mean, s1.mean, 1e-6, `mean, ${name}`);
-      assertNear(s2.variance, s1.variance, 1e-6, `variance, ${name}`);
+      assertNear(s2.mean, s1.mean, 1e-6, `mean, ${how}`);
+      assertNear(s2.variance, s1.variance, 1e-6, `variance, ${how}`);
       batchNormBackwardSimd(
         simd,
         block,
@@ -708,12 +720,17 @@ for (const [batch, h, w, c, stride, same, relu] of [
         s2,
         new Float64Array(0),
       );
-      assertNear(F.slice(at[8] + 2 * c, at[8] + 4 * c), gradients, 1e-5, `dgamma and dbeta, ${name}`);
+      assertNear(F.slice(at[8] + 2 * c, at[8] + 4 * c), gradients, 1e-5, `dgamma and dbeta, ${how}`);
       const args = [at[0] * 4, at[3] * 4, at[4] * 4, at[9] * 4, (at[9] + 9 * c) * 4, relu ? 1 : 0, ...geometryArgs];
-      k.convSingleNormBackward(...args);
+      normBackward(...args);
       for (let i = 0; i < 10 * c; i++)
         if (!(Math.abs(F[at[9] + i] - expected[i]) <= 1e-5 * magnitude[i]))
           assert.fail(`${i < 9 * c ? 'dkernel' : 'dbias'}[${i % (9 * c)}], ${name}: ${F[at[9] + i]} vs ${expected[i]}`);
+      out.push(F.slice(at[9], at[9] + 10 * c));
+      if (!split) written.set(name, out);
+      else
+        for (const [i, what] of ['z', 'the moments S1, S2', 'dkernel and dbias'].entries())
+          assertSame(out[i], written.get(name)![i], `${what}, ${name}, split against one pass`);
     }
   });
 }

@@ -1690,6 +1690,20 @@ const tap = (l: Record<string, number>, t: number) => [
 ];
 
 /**
+ * With `rows`, tap t as a lane of its window row's vector (one v128.load of 4 floats at p, r1 or r2 into x0..x2, the
+ * fourth float unused), broadcast by a shuffle: V8 schedules loads first and shuffles next to their use, so the nine
+ * splats are not all live at once; without, a splatting load (`tap`).
+ */
+const rowTap = (l: Record<string, number>, t: number) => [
+  ...get(l[`x${Math.floor(t / 3)}`]),
+  ...get(l[`x${Math.floor(t / 3)}`]),
+  ...simd(0x0d),
+  ...[0, 1, 2, 3].flatMap(() => [0, 1, 2, 3].map((b) => 4 * (t % 3) + b)),
+];
+const rowLoad = (l: Record<string, number>, r: number) =>
+  assign(l[`x${r}`], [...get(l[['p', 'r1', 'r2'][r]]), ...V_LOAD]);
+
+/**
  * convSingleMoments(xp, kernel, bias, z, relu, ...CONV_SINGLE): z = relu?(Σ_t xp[tap t]·kernel[t] + bias), a 3x3
  * convolution of one channel at strides (sh, sw) read from the padded input xp ([batch][ph][pw]), four channels at
  * a time (c a multiple of 4; a sum per kernel row, then the rows and the bias), and the moments of z that
@@ -1805,6 +1819,147 @@ const convSingleNormBackwardFn = (fma: boolean) =>
     },
   );
 
+/** v128.const of four float32 −∞ (a relu floor that lets every value through: pmax(v, −∞) = v, NaN included). */
+const MINUS_INFINITY = [...simd(0x0c), ...[0, 1, 2, 3].flatMap(() => [0x00, 0x00, 0x80, 0xff])];
+
+/**
+ * convSingleMomentsSplit(xp, kernel, bias, z, relu, ...CONV_SINGLE): convSingleMoments' floats (the same sums in
+ * the same order, so bit-equal) in two passes over each output row of 4 channels: the convolution, bias and relu
+ * first (nine kernel vectors, the bias and the relu floor in registers, the relu a pmax with 0 or −∞ instead of a
+ * branch), then the moments from the z just written (in L1), so that neither pass spills: the one pass kept 16
+ * vectors live and V8 (15 xmm registers) moved the row sums, shift, bias and three kernel vectors through the
+ * stack at every pixel.
+ */
+const convSingleMomentsSplitFn = (fma: boolean, rows = false) =>
+  fn(
+    ['xp', 'kernel', 'bias', 'z', 'relu', ...CONV_SINGLE],
+    [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'rowStart'],
+    [...vectors('w', 9), 'bv', 'floor', 'shift', 'a0', 'a1', 's', 'q', 'x0', 'x1', 'x2'],
+    (l) => [
+      ...bnArrays(l, ['mean']),
+      ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+      ...assign(l.floor, MINUS_INFINITY),
+      ...get(l.relu),
+      ...IF,
+      ...assign(l.floor, ZERO),
+      END,
+      ...overSingleWindows(l, {
+        perChannel: [
+          ...Array.from({ length: 9 }, (_, t) =>
+            assign(l[`w${t}`], [...sum(get(l.kernel), product(i32(t), get(l.cb)), get(l.ch)), ...V_LOAD]),
+          ).flat(),
+          ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
+        ],
+        perRow: assign(l.rowStart, sum(get(l.z), get(l.o))),
+        body: [
+          // The kernel rows' sums one after another (two accumulators), added as convSingleMoments adds them:
+          // ((row 0 + row 1) + row 2) + bias.
+          ...[0, 1, 2].flatMap((r) => {
+            const a = r === 0 ? l.a0 : l.a1;
+            const at = (t: number) => (rows ? rowTap(l, t) : tap(l, t));
+            return [
+              ...(rows ? rowLoad(l, r) : []),
+              ...assign(a, [...at(3 * r), ...get(l[`w${3 * r}`]), ...F_MUL]),
+              ...[1, 2].flatMap((k) => assign(a, multiplyAdd(fma, get(a), at(3 * r + k), get(l[`w${3 * r + k}`])))),
+              ...(r === 0 ? [] : assign(l.a0, [...get(l.a0), ...get(l.a1), ...F_ADD])),
+            ];
+          }),
+          ...sum(get(l.z), get(l.o)),
+          ...get(l.a0),
+          ...get(l.bv),
+          ...F_ADD,
+          ...get(l.floor),
+          ...F_PMAX,
+          ...V_STORE,
+        ],
+        afterRow: [
+          ...assign(l.shift, [...sum(get(l.mean), get(l.ch)), ...V_LOAD]),
+          ...assign(l.s, ZERO),
+          ...assign(l.q, ZERO),
+          ...forLoop(l.at, get(l.rowStart), sum(get(l.z), get(l.o)), get(l.cb), [
+            ...assign(l.a1, [...get(l.at), ...V_LOAD, ...get(l.shift), ...F_SUB]),
+            ...assign(l.s, [...get(l.s), ...get(l.a1), ...F_ADD]),
+            ...assign(l.q, multiplyAdd(fma, get(l.q), get(l.a1), get(l.a1))),
+          ]),
+          ...addDoubles(sum(get(l.block), get(l.ch), get(l.ch)), get(l.s)),
+          ...addDoubles(sum(get(l.block), get(l.pitch), get(l.pitch), get(l.ch), get(l.ch)), get(l.q)),
+        ],
+        after: [],
+      }),
+      END,
+    ],
+  );
+
+/**
+ * convSingleNormBackwardSplit(xp, z, dy, dkernel, dbias, gate, ...CONV_SINGLE, dx): convSingleNormBackward's floats
+ * (bit-equal: the same dx, the same sums in the same order) in two passes per image and 4 channels: dx written to
+ * `dx` ([batch][oh][ow][c], the convolution's own gradient buffer, which nothing else uses) with Σ dx, then Σ
+ * xp[tap t]·dx from it with the nine sums in registers. The one pass kept 16 vectors live and V8 spilled sums.
+ */
+const convSingleNormBackwardSplitFn = (fma: boolean, rows = false) =>
+  fn(
+    ['xp', 'z', 'dy', 'dkernel', 'dbias', 'gate', ...CONV_SINGLE, 'dx'],
+    [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'invStd', 'p2', 'p3', 'p4', 'end'],
+    [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd', 'x0', 'x1', 'x2'],
+    (l) => {
+      const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
+      const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
+      return [
+        ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
+        ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
+        ...zeroBytes(l, get(l.dbias), sum(get(l.dbias), get(l.pitch))),
+        ...overSingleWindows(l, {
+          perChannel: [
+            // dx = p2·dy − x·c1 − e: c1 = invStd·p4, e = p3 − mean·c1.
+            ...assign(l.v2, at('p2')),
+            ...assign(l.c1, [...at('invStd'), ...at('p4'), ...F_MUL]),
+            ...assign(l.e, [...at('p3'), ...at('mean'), ...get(l.c1), ...F_MUL, ...F_SUB]),
+            ...assign(l.gb, ZERO),
+            // The image's dx for these channels, in pixel order (the order of the sums below).
+            ...assign(l.end, product(sum(get(l.b), i32(1)), get(l.zImgB))),
+            ...forLoop(l.at, sum(product(get(l.b), get(l.zImgB)), get(l.ch)), get(l.end), get(l.cb), [
+              ...assign(l.v, [...sum(get(l.z), get(l.at)), ...V_LOAD]),
+              ...assign(l.d, [
+                ...get(l.v2),
+                ...sum(get(l.dy), get(l.at)),
+                ...V_LOAD,
+                ...F_MUL,
+                ...get(l.v),
+                ...get(l.c1),
+                ...F_MUL,
+                ...F_SUB,
+                ...get(l.e),
+                ...F_SUB,
+              ]),
+              ...reluGate(l, l.d, l.v),
+              ...assign(l.gb, [...get(l.gb), ...get(l.d), ...F_ADD]),
+              ...sum(get(l.dx), get(l.at)),
+              ...get(l.d),
+              ...V_STORE,
+            ]),
+            ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
+          ],
+          perRow: [],
+          body: [
+            ...assign(l.d, [...sum(get(l.dx), get(l.o)), ...V_LOAD]),
+            ...(rows ? [0, 1, 2].flatMap((r) => rowLoad(l, r)) : []),
+            ...Array.from({ length: 9 }, (_, t) =>
+              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), rows ? rowTap(l, t) : tap(l, t), get(l.d))),
+            ).flat(),
+          ],
+          afterRow: [],
+          after: [
+            ...Array.from({ length: 9 }, (_, t) =>
+              accumulate(sum(get(l.dkernel), product(i32(t), get(l.cb)), get(l.ch)), l[`g${t}`]),
+            ).flat(),
+            ...accumulate(sum(get(l.dbias), get(l.ch)), l.gb),
+          ],
+        }),
+        END,
+      ];
+    },
+  );
+
 /**
  * The module's functions, generated at the first CNN engine's start, not when the worker loads this file: their
  * bytecode arrays and the garbage of making them (several MB of heap) would otherwise sit in every worker, Dense ones
@@ -1816,6 +1971,8 @@ const functions = (): Record<string, Fn> => ({
   convPoolSingleBackward: convPoolSingleBackwardFn(false),
   convSingleMoments: convSingleMomentsFn(false),
   convSingleNormBackward: convSingleNormBackwardFn(false),
+  convSingleMomentsSplit: convSingleMomentsSplitFn(false, true),
+  convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(false, true),
   bnMoments: bnSums(true),
   bnNormalize,
   bnBackwardSums: bnSums(false),
@@ -1854,6 +2011,13 @@ const functions = (): Record<string, Fn> => ({
  * `conv-winograd-fused.ts`'s driver calls). The bodies are copied into the module's bytes once, not spread into
  * arrays section by section: at 68 KB that took 140-290 ms of CPU at each CNN engine's start.
  */
+/** The first convolution's kernel makers, for bench/first-conv.ts (variants side by side in one module). */
+export const firstConvVariants = {
+  convSingleMomentsFn,
+  convSingleNormBackwardFn,
+  convSingleMomentsSplitFn,
+  convSingleNormBackwardSplitFn,
+};
 export function compileModule(
   functions: Record<string, Fn>,
   first?: { params: number; body: number[] },
@@ -1910,6 +2074,8 @@ export interface ConvSimd extends EdgeTransforms {
   convPoolSingleBackward: Call;
   convSingleMoments: Call;
   convSingleNormBackward: Call;
+  convSingleMomentsSplit: Call;
+  convSingleNormBackwardSplit: Call;
   im2col: Call;
   im2colAffine: Call;
   padAffine: Call;
@@ -1968,7 +2134,12 @@ export function convSimd(memory: WebAssembly.Memory): ConvSimd | undefined {
 /** The first convolution's one-pass kernels, of which `convPoolFma` has multiply-add variants. */
 export type FirstConvKernels = Pick<
   ConvSimd,
-  'convPoolSingle' | 'convPoolSingleBackward' | 'convSingleMoments' | 'convSingleNormBackward'
+  | 'convPoolSingle'
+  | 'convPoolSingleBackward'
+  | 'convSingleMoments'
+  | 'convSingleNormBackward'
+  | 'convSingleMomentsSplit'
+  | 'convSingleNormBackwardSplit'
 >;
 
 const fmaInstances = new WeakMap<WebAssembly.Memory, FirstConvKernels>();
@@ -1987,6 +2158,8 @@ export function convPoolFma(memory: WebAssembly.Memory): FirstConvKernels | unde
         convPoolSingleBackward: convPoolSingleBackwardFn(true),
         convSingleMoments: convSingleMomentsFn(true),
         convSingleNormBackward: convSingleNormBackwardFn(true),
+        convSingleMomentsSplit: convSingleMomentsSplitFn(true, true),
+        convSingleNormBackwardSplit: convSingleNormBackwardSplitFn(true, true),
       };
       const module = new WebAssembly.Module(compileModule(functions));
       kernels = { ...new WebAssembly.Instance(module, { env: { memory } }).exports } as unknown as typeof kernels;

@@ -101,6 +101,13 @@ export interface ConvStackOptions {
   poolMoments?: boolean;
   /** false: the first convolution's padded input copied row by row in JavaScript, not by `copyRows` (the bench). */
   copyRows?: boolean;
+  /**
+   * false: the first convolution under a BatchNormalization in the one-pass kernels (`convSingleMoments`,
+   * `convSingleNormBackward`), not their bit-equal two-pass ones (`convSingleMomentsSplit`,
+   * `convSingleNormBackwardSplit`, the latter with dx in the convolution's own gradient buffer; tests and the bench
+   * compare the two).
+   */
+  firstConvSplit?: boolean;
 }
 
 /** A Winograd convolution's variant, tiling and buffers (float offsets at the current capacity). */
@@ -781,7 +788,8 @@ export class ConvStack {
     }
     const geometry = [batch, op.output.h, op.output.w, c, op.sh, op.sw, ph, pw, this.normBlock];
     const args = [this.padded * 4, kernel * 4, bias * 4, conv.out * 4, relu ? 1 : 0, ...geometry] as const;
-    this.firstKernels.convSingleMoments(...args);
+    if (this.options.firstConvSplit === false) this.firstKernels.convSingleMoments(...args);
+    else this.firstKernels.convSingleMomentsSplit(...args);
     const rows = batch * op.output.h * op.output.w;
     const gamma = norm.p0 >= 0 ? this.params[norm.p0].w : -1;
     const beta = norm.p1 >= 0 ? this.params[norm.p1].w : -1;
@@ -842,7 +850,8 @@ export class ConvStack {
     const [dkernel, dbias] = [this.params[conv.p0].g * 4, this.params[conv.p1].g * 4];
     const geometry = [batch, op.output.h, op.output.w, c, op.sh, op.sw, ph, pw, this.normBlock];
     const args = [this.padded * 4, conv.out * 4, norm.grad * 4, dkernel, dbias, gate ? 1 : 0, ...geometry] as const;
-    this.firstKernels.convSingleNormBackward(...args);
+    if (this.options.firstConvSplit === false) this.firstKernels.convSingleNormBackward(...args);
+    else this.firstKernels.convSingleNormBackwardSplit(...args, conv.grad * 4);
   }
 
   /**
