@@ -31,18 +31,14 @@ import {
   type SparseForward,
 } from '../../src/training/worker/fused/sparse-forward';
 import type { EffectiveOptimizer } from '../../src/protocol';
+import { bumpAlloc, bumpHeap } from './bump-heap';
 
 // Node 20 keeps relaxed SIMD behind a flag (the pool passes it to workers); on here so both variants are tested.
 v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
 
 /** A bump allocator in a test's memory (from byte 64, 16-byte aligned) and seeded uniform draws in [0, 1). */
 function scratch(seed: number) {
-  let next = 64;
-  const alloc = (bytes: number) => {
-    const p = next;
-    next += Math.ceil((bytes + 64) / 16) * 16;
-    return p;
-  };
+  const alloc = bumpAlloc();
   const random = () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   return { alloc, random };
 }
@@ -194,16 +190,7 @@ function checkListing(fma: boolean): void {
   const rows = sparseForward(memory, fma)!;
   const listing = sparseForwardListing(memory, fma);
   assert.ok(listing, 'compiles in Node 20');
-  let next = 64;
-  const heap = {
-    memory,
-    malloc: (bytes: number) => {
-      const p = next;
-      next += Math.ceil((bytes + 64) / 16) * 16;
-      return p;
-    },
-    free: () => {},
-  };
+  const heap = bumpHeap(memory);
   const { random } = scratch(23);
   const alloc = heap.malloc;
   for (const [m, n, k] of [

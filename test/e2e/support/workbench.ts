@@ -111,14 +111,21 @@ export class Workbench {
     }
   }
 
-  /** Clicks the quick-pick row whose label is exactly `label`. */
+  /**
+   * Picks the quick-pick row whose label is exactly `label`: with Enter when it is the focused row (VS Code focuses
+   * the best match), else by a click. The list recycles its row elements while it filters, so a click aimed at one
+   * row can land on another item drawn into the same element; twice a Train Model from the palette started nothing.
+   */
   async pickQuickItem(label: string, timeoutMs = 15_000): Promise<void> {
-    const row = this.page
-      .locator('.quick-input-widget .monaco-list-row')
-      .filter({ has: this.page.locator('.label-name', { hasText: new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`) }) })
-      .first();
+    const exact = new RegExp(`^\\s*${escapeRegExp(label)}\\s*$`);
+    const rows = this.page.locator('.quick-input-widget .monaco-list-row');
+    const row = rows.filter({ has: this.page.locator('.label-name', { hasText: exact }) }).first();
     await row.waitFor({ state: 'visible', timeout: timeoutMs });
-    await row.click();
+    const focused = rows
+      .filter({ has: this.page.locator('.label-name', { hasText: exact }) })
+      .and(this.page.locator('.monaco-list-row.focused'));
+    if ((await focused.count()) === 1) await this.page.keyboard.press('Enter');
+    else await row.click();
   }
 
   /** Opens a file of the workspace from the Explorer, like a user clicking it. */

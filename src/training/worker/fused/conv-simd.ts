@@ -1008,8 +1008,7 @@ const bnSums = (moments: boolean) =>
   fn(['u', 'x', 'rows', 'c', 'block'], [...BN_LOCALS, 'r0', 'end', 'mean', 'endB'], ['t', 'v', 's', 'q', 'm'], (l) => {
     const term = moments ? get(l.t) : get(l.v);
     return [
-      ...bnArrays(l, ['mean']),
-      ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+      ...singleMomentsStart(l),
       ...forLoop(l.r0, i32(0), get(l.rows), i32(BN_ROWS), [
         ...assign(l.end, [...get(l.r0), ...i32(BN_ROWS), ADD]),
         ...assign(l.end, [...get(l.end), ...get(l.rows), ...get(l.end), ...get(l.rows), LT_S, SELECT]),
@@ -1703,6 +1702,79 @@ const rowTap = (l: Record<string, number>, t: number) => [
 const rowLoad = (l: Record<string, number>, r: number) =>
   assign(l[`x${r}`], [...get(l[['p', 'r1', 'r2'][r]]), ...V_LOAD]);
 
+/** The convSingle kernels' 4 channels' nine kernel vectors (w0..w8) and bias (bv), once a channel block. */
+const singleKernelVectors = (l: Record<string, number>) => [
+  ...Array.from({ length: 9 }, (_, t) =>
+    assign(l[`w${t}`], [...sum(get(l.kernel), product(i32(t), get(l.cb)), get(l.ch)), ...V_LOAD]),
+  ).flat(),
+  ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
+];
+
+/** The convSingle moments kernels' start: BatchNormalization's mean, and its moments' block zeroed. */
+const singleMomentsStart = (l: Record<string, number>) => [
+  ...bnArrays(l, ['mean']),
+  ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+];
+
+/** t = a1 (z less the shift) into the row's moment sums: s += t, q += t·t. */
+const momentTerms = (fma: boolean, l: Record<string, number>) => [
+  ...assign(l.s, [...get(l.s), ...get(l.a1), ...F_ADD]),
+  ...assign(l.q, multiplyAdd(fma, get(l.q), get(l.a1), get(l.a1))),
+];
+
+/** A row's moment sums added into the block's doubles (S1 at block + 8·ch, S2 a pitch of doubles further). */
+const rowMomentsToBlock = (l: Record<string, number>) => [
+  ...addDoubles(sum(get(l.block), get(l.ch), get(l.ch)), get(l.s)),
+  ...addDoubles(sum(get(l.block), get(l.pitch), get(l.pitch), get(l.ch), get(l.ch)), get(l.q)),
+];
+
+/** The convSingle backward kernels' start: BatchNormalization's arrays, and dkernel and dbias zeroed. */
+const singleBackwardStart = (l: Record<string, number>) => [
+  ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
+  ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
+  ...zeroBytes(l, get(l.dbias), sum(get(l.dbias), get(l.pitch))),
+];
+
+/** dx = p2·dy − x·c1 − e's coefficients for 4 channels: v2 = p2, c1 = invStd·p4, e = p3 − mean·c1. */
+const dxCoefficients = (l: Record<string, number>) => {
+  const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
+  return [
+    ...assign(l.v2, at('p2')),
+    ...assign(l.c1, [...at('invStd'), ...at('p4'), ...F_MUL]),
+    ...assign(l.e, [...at('p3'), ...at('mean'), ...get(l.c1), ...F_MUL, ...F_SUB]),
+  ];
+};
+
+/** d = dx at byte `offset` of z and dy (gated by z with `gate`), and gb += d. */
+const dxAt = (l: Record<string, number>, offset: number) => [
+  ...assign(l.v, [...sum(get(l.z), get(offset)), ...V_LOAD]),
+  ...assign(l.d, [
+    ...get(l.v2),
+    ...sum(get(l.dy), get(offset)),
+    ...V_LOAD,
+    ...F_MUL,
+    ...get(l.v),
+    ...get(l.c1),
+    ...F_MUL,
+    ...F_SUB,
+    ...get(l.e),
+    ...F_SUB,
+  ]),
+  ...reluGate(l, l.d, l.v),
+  ...assign(l.gb, [...get(l.gb), ...get(l.d), ...F_ADD]),
+];
+
+/** The nine kernel-gradient sums and the bias's added into dkernel and dbias, once a channel block. */
+const addKernelGradients = (l: Record<string, number>) => {
+  const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
+  return [
+    ...Array.from({ length: 9 }, (_, t) =>
+      accumulate(sum(get(l.dkernel), product(i32(t), get(l.cb)), get(l.ch)), l[`g${t}`]),
+    ).flat(),
+    ...accumulate(sum(get(l.dbias), get(l.ch)), l.gb),
+  ];
+};
+
 /**
  * convSingleMoments(xp, kernel, bias, z, relu, ...CONV_SINGLE): z = relu?(Σ_t xp[tap t]·kernel[t] + bias), a 3x3
  * convolution of one channel at strides (sh, sw) read from the padded input xp ([batch][ph][pw]), four channels at
@@ -1716,16 +1788,9 @@ const convSingleMomentsFn = (fma: boolean) =>
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean'],
     [...vectors('w', 9), 'bv', 'shift', 'a0', 'a1', 'a2', 's', 'q'],
     (l) => [
-      ...bnArrays(l, ['mean']),
-      ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+      ...singleMomentsStart(l),
       ...overSingleWindows(l, {
-        perChannel: [
-          ...Array.from({ length: 9 }, (_, t) =>
-            assign(l[`w${t}`], [...sum(get(l.kernel), product(i32(t), get(l.cb)), get(l.ch)), ...V_LOAD]),
-          ).flat(),
-          ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
-          ...assign(l.shift, [...sum(get(l.mean), get(l.ch)), ...V_LOAD]),
-        ],
+        perChannel: [...singleKernelVectors(l), ...assign(l.shift, [...sum(get(l.mean), get(l.ch)), ...V_LOAD])],
         perRow: [...assign(l.s, ZERO), ...assign(l.q, ZERO)],
         body: [
           // A sum per kernel row (three short chains of multiply-adds), then the rows and the bias.
@@ -1744,13 +1809,9 @@ const convSingleMomentsFn = (fma: boolean) =>
           ...get(l.a0),
           ...V_STORE,
           ...assign(l.a1, [...get(l.a0), ...get(l.shift), ...F_SUB]),
-          ...assign(l.s, [...get(l.s), ...get(l.a1), ...F_ADD]),
-          ...assign(l.q, multiplyAdd(fma, get(l.q), get(l.a1), get(l.a1))),
+          ...momentTerms(fma, l),
         ],
-        afterRow: [
-          ...addDoubles(sum(get(l.block), get(l.ch), get(l.ch)), get(l.s)),
-          ...addDoubles(sum(get(l.block), get(l.pitch), get(l.pitch), get(l.ch), get(l.ch)), get(l.q)),
-        ],
+        afterRow: [...rowMomentsToBlock(l)],
         after: [],
       }),
       END,
@@ -1769,54 +1830,26 @@ const convSingleNormBackwardFn = (fma: boolean) =>
     ['xp', 'z', 'dy', 'dkernel', 'dbias', 'gate', ...CONV_SINGLE],
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'invStd', 'p2', 'p3', 'p4'],
     [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd'],
-    (l) => {
-      const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
-      const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
-      return [
-        ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
-        ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
-        ...zeroBytes(l, get(l.dbias), sum(get(l.dbias), get(l.pitch))),
-        ...overSingleWindows(l, {
-          perChannel: [
-            // dx = p2·dy − x·c1 − e: c1 = invStd·p4, e = p3 − mean·c1.
-            ...assign(l.v2, at('p2')),
-            ...assign(l.c1, [...at('invStd'), ...at('p4'), ...F_MUL]),
-            ...assign(l.e, [...at('p3'), ...at('mean'), ...get(l.c1), ...F_MUL, ...F_SUB]),
-            ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
-            ...assign(l.gb, ZERO),
-          ],
-          perRow: [],
-          body: [
-            ...assign(l.v, [...sum(get(l.z), get(l.o)), ...V_LOAD]),
-            ...assign(l.d, [
-              ...get(l.v2),
-              ...sum(get(l.dy), get(l.o)),
-              ...V_LOAD,
-              ...F_MUL,
-              ...get(l.v),
-              ...get(l.c1),
-              ...F_MUL,
-              ...F_SUB,
-              ...get(l.e),
-              ...F_SUB,
-            ]),
-            ...reluGate(l, l.d, l.v),
-            ...assign(l.gb, [...get(l.gb), ...get(l.d), ...F_ADD]),
-            ...Array.from({ length: 9 }, (_, t) =>
-              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), tap(l, t), get(l.d))),
-            ).flat(),
-          ],
-          afterRow: [],
-          after: [
-            ...Array.from({ length: 9 }, (_, t) =>
-              accumulate(sum(get(l.dkernel), product(i32(t), get(l.cb)), get(l.ch)), l[`g${t}`]),
-            ).flat(),
-            ...accumulate(sum(get(l.dbias), get(l.ch)), l.gb),
-          ],
-        }),
-        END,
-      ];
-    },
+    (l) => [
+      ...singleBackwardStart(l),
+      ...overSingleWindows(l, {
+        perChannel: [
+          ...dxCoefficients(l),
+          ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
+          ...assign(l.gb, ZERO),
+        ],
+        perRow: [],
+        body: [
+          ...dxAt(l, l.o),
+          ...Array.from({ length: 9 }, (_, t) =>
+            assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), tap(l, t), get(l.d))),
+          ).flat(),
+        ],
+        afterRow: [],
+        after: addKernelGradients(l),
+      }),
+      END,
+    ],
   );
 
 /** v128.const of four float32 −∞ (a relu floor that lets every value through: pmax(v, −∞) = v, NaN included). */
@@ -1836,20 +1869,14 @@ const convSingleMomentsSplitFn = (fma: boolean, rows = false) =>
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'rowStart'],
     [...vectors('w', 9), 'bv', 'floor', 'shift', 'a0', 'a1', 's', 'q', 'x0', 'x1', 'x2'],
     (l) => [
-      ...bnArrays(l, ['mean']),
-      ...zeroBytes(l, get(l.block), sum(get(l.block), product(get(l.pitch), i32(4)))),
+      ...singleMomentsStart(l),
       ...assign(l.floor, MINUS_INFINITY),
       ...get(l.relu),
       ...IF,
       ...assign(l.floor, ZERO),
       END,
       ...overSingleWindows(l, {
-        perChannel: [
-          ...Array.from({ length: 9 }, (_, t) =>
-            assign(l[`w${t}`], [...sum(get(l.kernel), product(i32(t), get(l.cb)), get(l.ch)), ...V_LOAD]),
-          ).flat(),
-          ...assign(l.bv, [...sum(get(l.bias), get(l.ch)), ...V_LOAD]),
-        ],
+        perChannel: [...singleKernelVectors(l)],
         perRow: assign(l.rowStart, sum(get(l.z), get(l.o))),
         body: [
           // The kernel rows' sums one after another (two accumulators), added as convSingleMoments adds them:
@@ -1878,11 +1905,9 @@ const convSingleMomentsSplitFn = (fma: boolean, rows = false) =>
           ...assign(l.q, ZERO),
           ...forLoop(l.at, get(l.rowStart), sum(get(l.z), get(l.o)), get(l.cb), [
             ...assign(l.a1, [...get(l.at), ...V_LOAD, ...get(l.shift), ...F_SUB]),
-            ...assign(l.s, [...get(l.s), ...get(l.a1), ...F_ADD]),
-            ...assign(l.q, multiplyAdd(fma, get(l.q), get(l.a1), get(l.a1))),
+            ...momentTerms(fma, l),
           ]),
-          ...addDoubles(sum(get(l.block), get(l.ch), get(l.ch)), get(l.s)),
-          ...addDoubles(sum(get(l.block), get(l.pitch), get(l.pitch), get(l.ch), get(l.ch)), get(l.q)),
+          ...rowMomentsToBlock(l),
         ],
         after: [],
       }),
@@ -1901,63 +1926,35 @@ const convSingleNormBackwardSplitFn = (fma: boolean, rows = false) =>
     ['xp', 'z', 'dy', 'dkernel', 'dbias', 'gate', ...CONV_SINGLE, 'dx'],
     [...CONV_SINGLE_LOCALS, 'pitch', 'at', 'mean', 'invStd', 'p2', 'p3', 'p4', 'end'],
     [...vectors('g', 9), 'gb', 'v2', 'c1', 'e', 'v', 'd', 'x0', 'x1', 'x2'],
-    (l) => {
-      const at = (k: string) => [...sum(get(l[k]), get(l.ch)), ...V_LOAD];
-      const accumulate = (to: number[], v: number) => [...to, ...to, ...V_LOAD, ...get(v), ...F_ADD, ...V_STORE];
-      return [
-        ...bnArrays(l, ['mean', 'invStd', 'p2', 'p3', 'p4']),
-        ...zeroBytes(l, get(l.dkernel), sum(get(l.dkernel), product(get(l.pitch), i32(9)))),
-        ...zeroBytes(l, get(l.dbias), sum(get(l.dbias), get(l.pitch))),
-        ...overSingleWindows(l, {
-          perChannel: [
-            // dx = p2·dy − x·c1 − e: c1 = invStd·p4, e = p3 − mean·c1.
-            ...assign(l.v2, at('p2')),
-            ...assign(l.c1, [...at('invStd'), ...at('p4'), ...F_MUL]),
-            ...assign(l.e, [...at('p3'), ...at('mean'), ...get(l.c1), ...F_MUL, ...F_SUB]),
-            ...assign(l.gb, ZERO),
-            // The image's dx for these channels, in pixel order (the order of the sums below).
-            ...assign(l.end, product(sum(get(l.b), i32(1)), get(l.zImgB))),
-            ...forLoop(l.at, sum(product(get(l.b), get(l.zImgB)), get(l.ch)), get(l.end), get(l.cb), [
-              ...assign(l.v, [...sum(get(l.z), get(l.at)), ...V_LOAD]),
-              ...assign(l.d, [
-                ...get(l.v2),
-                ...sum(get(l.dy), get(l.at)),
-                ...V_LOAD,
-                ...F_MUL,
-                ...get(l.v),
-                ...get(l.c1),
-                ...F_MUL,
-                ...F_SUB,
-                ...get(l.e),
-                ...F_SUB,
-              ]),
-              ...reluGate(l, l.d, l.v),
-              ...assign(l.gb, [...get(l.gb), ...get(l.d), ...F_ADD]),
-              ...sum(get(l.dx), get(l.at)),
-              ...get(l.d),
-              ...V_STORE,
-            ]),
-            ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
-          ],
-          perRow: [],
-          body: [
-            ...assign(l.d, [...sum(get(l.dx), get(l.o)), ...V_LOAD]),
-            ...(rows ? [0, 1, 2].flatMap((r) => rowLoad(l, r)) : []),
-            ...Array.from({ length: 9 }, (_, t) =>
-              assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), rows ? rowTap(l, t) : tap(l, t), get(l.d))),
-            ).flat(),
-          ],
-          afterRow: [],
-          after: [
-            ...Array.from({ length: 9 }, (_, t) =>
-              accumulate(sum(get(l.dkernel), product(i32(t), get(l.cb)), get(l.ch)), l[`g${t}`]),
-            ).flat(),
-            ...accumulate(sum(get(l.dbias), get(l.ch)), l.gb),
-          ],
-        }),
-        END,
-      ];
-    },
+    (l) => [
+      ...singleBackwardStart(l),
+      ...overSingleWindows(l, {
+        perChannel: [
+          ...dxCoefficients(l),
+          ...assign(l.gb, ZERO),
+          // The image's dx for these channels, in pixel order (the order of the sums below).
+          ...assign(l.end, product(sum(get(l.b), i32(1)), get(l.zImgB))),
+          ...forLoop(l.at, sum(product(get(l.b), get(l.zImgB)), get(l.ch)), get(l.end), get(l.cb), [
+            ...dxAt(l, l.at),
+            ...sum(get(l.dx), get(l.at)),
+            ...get(l.d),
+            ...V_STORE,
+          ]),
+          ...Array.from({ length: 9 }, (_, t) => assign(l[`g${t}`], ZERO)).flat(),
+        ],
+        perRow: [],
+        body: [
+          ...assign(l.d, [...sum(get(l.dx), get(l.o)), ...V_LOAD]),
+          ...(rows ? [0, 1, 2].flatMap((r) => rowLoad(l, r)) : []),
+          ...Array.from({ length: 9 }, (_, t) =>
+            assign(l[`g${t}`], multiplyAdd(fma, get(l[`g${t}`]), rows ? rowTap(l, t) : tap(l, t), get(l.d))),
+          ).flat(),
+        ],
+        afterRow: [],
+        after: addKernelGradients(l),
+      }),
+      END,
+    ],
   );
 
 /**
