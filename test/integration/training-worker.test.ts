@@ -156,7 +156,9 @@ test('queued runs wait for a free slot and a stopped queued run never starts', a
 
 test('SIGINT to a worker (a terminal Ctrl-C reaches it directly) ends its run after the current batch, as a stop', async () => {
   const pool = new RunPool({ size: 1, workerPath, env: { ...process.env, MODEL_LAB_ENGINE: 'stock' } });
-  const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 16 } })), (e) => {
+  // Batches of 4: an epoch of the sample is some hundreds of ms, so the loop yields (every 100 ms) several times in
+  // epoch 2 and hears the signal there; with batches of 16 a fast machine finished epoch 2 before its first yield.
+  const handle = pool.run(spec(mlp({ fit: { epochs: 5, batch_size: 4 } })), (e) => {
     // Only the worker hears it: the pool has not been asked to stop.
     if (e.type === 'epoch' && e.epoch === 1 && handle.pid) process.kill(handle.pid, 'SIGINT');
   });
