@@ -834,7 +834,8 @@ export class ConvStack {
 
   /**
    * The BatchNormalization's and the first convolution's gradients (`convNormForward`): its sums, then
-   * `convSingleNormBackward` with its dx (the convolution's dL/dz) never stored.
+   * `convSingleNormBackwardSplit` with its dx (the convolution's dL/dz) in the convolution's own gradient buffer, or
+   * with `firstConvSplit` false `convSingleNormBackward`, dx never stored.
    */
   private convNormBackward(F: Float32Array, batch: number): void {
     const [conv, norm] = this.states;
