@@ -379,6 +379,31 @@ function updateBlock(vectors: number, fma: boolean, program: UpdateProgram, unro
 }
 
 /**
+ * A kernel row's update_V of each column block of `widths` vectors, one after another (`updateRow`, `updateRows`):
+ * block J's list from the row's start L0, its w and c moved on by the blocks before it (WJ, CJ).
+ */
+function rowUpdateCode(
+  widths: number[],
+  fma: boolean,
+  program: UpdateProgram,
+  unrolled: boolean,
+  [L0, LIST, END_, W, C, P, WJ, CJ, S, D0, D1, D2, STEP]: number[],
+  acc: (t: number) => number,
+  local: (name: string) => number,
+): number[] {
+  const code: number[] = [];
+  let J = 0;
+  for (const vectors of widths) {
+    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
+    code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
+    const args = [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP];
+    code.push(...updateCode(vectors, fma, program, args, acc, local, unrolled));
+    J += vectors;
+  }
+  return code;
+}
+
+/**
  * row(list, end, w, c, d0, d1, d2, step, k0 … k7): update_V of each column block of `widths` vectors of one row of
  * the kernel, one after another in one function (each block's w and c moved on by the blocks before it, the list
  * read again from its start): the same operations in the same order as one update_V call a block, so the same
@@ -394,14 +419,17 @@ function updateRow(widths: number[], fma: boolean, program: UpdateProgram, unrol
   const widest = Math.max(...widths);
   const locals = programLocals(program, scalar, S, 1 + widest);
   const code: number[] = [...get(LIST), ...set(L0)];
-  let J = 0;
-  for (const vectors of widths) {
-    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
-    code.push(...get(C), ...i32(16 * J), ADD, ...set(CJ));
-    const args = [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP];
-    code.push(...updateCode(vectors, fma, program, args, acc, locals.local, unrolled));
-    J += vectors;
-  }
+  code.push(
+    ...rowUpdateCode(
+      widths,
+      fma,
+      program,
+      unrolled,
+      [L0, LIST, END_, W, C, P, WJ, CJ, S, D0, D1, D2, STEP],
+      acc,
+      locals.local,
+    ),
+  );
   return [
     ...vec([
       [...uleb(4), I32],
@@ -433,14 +461,17 @@ function updateRows(widths: number[], fma: boolean, program: UpdateProgram, unro
   code.push(...get(ENTRIES), ...get(I), ...i32(3), SHL, ADD, ...set(L0));
   code.push(...get(LISTS), ...get(I), ...i32(2), SHL, ADD, ...I32_LOAD, ...set(END_));
   code.push(...get(C), ...get(I), ...get(ROW), MUL, ADD, ...set(CI));
-  let J = 0;
-  for (const vectors of widths) {
-    code.push(...get(L0), ...set(LIST), ...get(W), ...i32(16 * J), ADD, ...set(WJ));
-    code.push(...get(CI), ...i32(16 * J), ADD, ...set(CJ));
-    const args = [LIST, END_, WJ, P, S, CJ, D0, D1, D2, STEP];
-    code.push(...updateCode(vectors, fma, program, args, acc, locals.local, unrolled));
-    J += vectors;
-  }
+  code.push(
+    ...rowUpdateCode(
+      widths,
+      fma,
+      program,
+      unrolled,
+      [L0, LIST, END_, W, CI, P, WJ, CJ, S, D0, D1, D2, STEP],
+      acc,
+      locals.local,
+    ),
+  );
   code.push(...get(I), ...i32(1), ADD, ...tee(I), ...get(COUNT), NE, ...brIf(0), END, END);
   return [
     ...vec([
